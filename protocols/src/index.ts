@@ -1,0 +1,2 @@
+/** @plcfleet/protocols */
+export const PACKAGE = 'protocols';

@@ -1,0 +1,2 @@
+/** @plcfleet/sdk */
+export const PACKAGE = 'sdk';
