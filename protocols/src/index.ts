@@ -1,2 +1,81 @@
-/** @plcfleet/protocols */
-export const PACKAGE = 'protocols';
+/**
+ * @plcfleet/protocols — the pure definitions every plcfleet part shares: zod
+ * schemas for documents (migrations, site policies and facts, tag maps, rollout
+ * plans), verdicts and evidence, the wire protocol between control plane and
+ * agent, the error-code table and parse helpers. No I/O; depends on zod only.
+ * Signing and hashing live in the `@plcfleet/protocols/signing` entry (node:crypto).
+ */
+export { canonicalJson } from './canonical-json';
+export {
+  ApiVersion,
+  Duration,
+  PlcName,
+  Sha256,
+  Slug,
+  Timestamp,
+  VersionRange,
+  VersionString,
+} from './common';
+export { AnyDocument, DOCUMENT_SCHEMAS, type DocumentKind } from './documents';
+export { type DecodeResult, decodeFrame, encodeFrame } from './envelope';
+export { ERROR_CODE_LIST, ERROR_CODES, type ErrorCode } from './error-codes';
+export {
+  CodePattern,
+  Condition,
+  CutoverSpec,
+  EquivalenceCriteria,
+  Migration,
+  type MigrationInput,
+  RecipeDeclaration,
+  RecipeRule,
+  ScenarioRef,
+  SuccessCriteria,
+} from './migration';
+export { formatIssue, formatPath, formatZodError, type ParseResult, parseWith } from './parse';
+export { Gates, Phase, RolloutPlan, SiteSelector } from './rollout-plan';
+export { MaintenanceWindow, Site, type SiteInput, WindowInterval } from './site';
+export { CertifiedPou, SiteFacts, SitePolicy } from './site-policy';
+export { ModbusTable, REGISTER_COUNT, Tag, TagMap, TagType } from './tag-map';
+export {
+  Counterexample,
+  Diagnostic,
+  EquivalenceResult,
+  Evidence,
+  JudgeResult,
+  SafetyCategory,
+  SafetyFinding,
+  SafetyProof,
+  ScenarioResult,
+  Verdict,
+  VerdictOutcome,
+} from './verdict';
+export { API_VERSION, PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from './version';
+export { compareVersions, satisfiesRange } from './version-range';
+export {
+  CancelMessage,
+  CutoverStage,
+  DeployOrder,
+  DeployOrderMessage,
+  DeployResultMessage,
+  Envelope,
+  ErrorMessage,
+  HeartbeatMessage,
+  HelloMessage,
+  JobAcceptMessage,
+  JobBundle,
+  JobOfferMessage,
+  JobProgressMessage,
+  MAX_FRAME_BYTES,
+  MESSAGE_TYPES,
+  type MessageOf,
+  type MessageType,
+  RejectMessage,
+  RollbackOrder,
+  RollbackOrderMessage,
+  StageFigures,
+  StageReportMessage,
+  signed,
+  VerdictAckMessage,
+  VerdictMessage,
+  WelcomeMessage,
+} from './wire';

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { Slug, Timestamp } from './common';
+import { SitePolicy } from './site-policy';
+
+const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+
+/** A recurring maintenance window in the site's time zone (`start` HH:MM, `days` default every day). */
+export const MaintenanceWindow = z.strictObject({
+  days: z.array(z.enum(DAYS)).default([...DAYS]),
+  start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM (24 h)'),
+  durationMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60),
+});
+export type MaintenanceWindow = z.infer<typeof MaintenanceWindow>;
+
+/** An absolute window: what a deploy order carries. */
+export const WindowInterval = z.strictObject({ notBefore: Timestamp, notAfter: Timestamp });
+export type WindowInterval = z.infer<typeof WindowInterval>;
+
+/** A plant site in the fleet registry. */
+export const Site = z.strictObject({
+  name: Slug,
+  tags: z.array(z.string().min(1)).default([]),
+  firmware: z.string().optional(),
+  timeZone: z.string().default('UTC'),
+  maintenanceWindows: z.array(MaintenanceWindow).default([]),
+  policy: SitePolicy.optional(),
+});
+export type Site = z.infer<typeof Site>;
+export type SiteInput = z.input<typeof Site>;
