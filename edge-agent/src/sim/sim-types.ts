@@ -1,0 +1,241 @@
+/**
+ * The virtual PLC's value model: how each IEC 61131-3 data type is held in
+ * JavaScript, its default value, and how a value is brought back into range
+ * after an operation (wrap-around for integers, `Math.fround` for REAL).
+ *
+ * Representation (IEC 61131-3 §6.4.2, Table 10 elementary data types):
+ * - BOOL: `boolean`.
+ * - SINT..DINT, USINT..UDINT, BYTE..DWORD: `number`, always normalised to the width.
+ * - LINT, ULINT, LWORD: `bigint` (only these: 64-bit values exceed a double's 53 bits).
+ * - REAL: `number` rounded with `Math.fround` at every store; LREAL: `number`.
+ * - TIME, DATE, TIME_OF_DAY, DATE_AND_TIME: `number` of milliseconds (DATE and DT since
+ *   1970-01-01, TOD since midnight); LTIME: `bigint` nanoseconds.
+ * - STRING(n), WSTRING(n), CHAR, WCHAR: `string`, cut to the declared length at every store.
+ * - Enumerations: the member's integer value.
+ */
+
+/** Names of the integer types, with their width and signedness. */
+export const INTEGER_TYPES = {
+  SINT: { bits: 8, signed: true },
+  INT: { bits: 16, signed: true },
+  DINT: { bits: 32, signed: true },
+  LINT: { bits: 64, signed: true },
+  USINT: { bits: 8, signed: false },
+  UINT: { bits: 16, signed: false },
+  UDINT: { bits: 32, signed: false },
+  ULINT: { bits: 64, signed: false },
+  BYTE: { bits: 8, signed: false },
+  WORD: { bits: 16, signed: false },
+  DWORD: { bits: 32, signed: false },
+  LWORD: { bits: 64, signed: false },
+} as const;
+
+/** An integer type name. */
+export type IntegerTypeName = keyof typeof INTEGER_TYPES;
+
+/** Elementary type names the virtual PLC knows (aliases such as TIME_OF_DAY are normalised). */
+export type ElementaryName =
+  | 'BOOL'
+  | IntegerTypeName
+  | 'REAL'
+  | 'LREAL'
+  | 'TIME'
+  | 'LTIME'
+  | 'DATE'
+  | 'TOD'
+  | 'DT'
+  | 'STRING'
+  | 'WSTRING'
+  | 'CHAR'
+  | 'WCHAR';
+
+/** A resolved data type of the virtual PLC. */
+export type SimType =
+  | { kind: 'elem'; name: ElementaryName; length?: number }
+  | { kind: 'array'; elem: SimType; dims: { lo: number; hi: number }[] }
+  | { kind: 'struct'; name: string; fields: { name: string; type: SimType }[] }
+  | { kind: 'enum'; name: string; members: { name: string; value: number }[]; base: IntegerTypeName }
+  | { kind: 'fb'; name: string }
+  | { kind: 'ref'; target: SimType };
+
+/** The default STRING length when none is declared (IEC 61131-3 §6.4.4.1: implementation-dependent; 80 is CODESYS/TwinCAT's). */
+export const DEFAULT_STRING_LENGTH = 80;
+
+const ALIASES: Record<string, ElementaryName> = {
+  TIME_OF_DAY: 'TOD',
+  DATE_AND_TIME: 'DT',
+  LTIME_OF_DAY: 'TOD',
+  LTOD: 'TOD',
+  LDATE: 'DATE',
+  LDATE_AND_TIME: 'DT',
+  LDT: 'DT',
+};
+
+const ELEMENTARY_NAMES = new Set<string>([
+  'BOOL',
+  ...Object.keys(INTEGER_TYPES),
+  'REAL',
+  'LREAL',
+  'TIME',
+  'LTIME',
+  'DATE',
+  'TOD',
+  'DT',
+  'STRING',
+  'WSTRING',
+  'CHAR',
+  'WCHAR',
+]);
+
+/** Normalises an elementary type name (case-insensitive, aliases folded), or undefined when it is not one. */
+export function elementaryName(name: string): ElementaryName | undefined {
+  const upper = name.toUpperCase();
+  const alias = ALIASES[upper];
+  if (alias) return alias;
+  return ELEMENTARY_NAMES.has(upper) ? (upper as ElementaryName) : undefined;
+}
+
+/** Shorthand for an elementary SimType. */
+export function elem(name: ElementaryName, length?: number): SimType {
+  return length === undefined ? { kind: 'elem', name } : { kind: 'elem', name, length };
+}
+
+/** True for the integer types (including the bit strings BYTE..LWORD). */
+export function isIntegerName(name: string): name is IntegerTypeName {
+  return Object.hasOwn(INTEGER_TYPES, name);
+}
+
+/** True when values of this type are held as `bigint`. */
+export function isBigName(name: ElementaryName): boolean {
+  return name === 'LINT' || name === 'ULINT' || name === 'LWORD' || name === 'LTIME';
+}
+
+/** True for REAL and LREAL. */
+export function isRealName(name: ElementaryName): boolean {
+  return name === 'REAL' || name === 'LREAL';
+}
+
+/** True for the bit-string types, on which AND/OR/XOR/NOT act bitwise (§6.6.1.2.3). */
+export function isBitString(name: ElementaryName): boolean {
+  return name === 'BYTE' || name === 'WORD' || name === 'DWORD' || name === 'LWORD';
+}
+
+/** True for the duration and date types. */
+export function isTimeName(name: ElementaryName): boolean {
+  return name === 'TIME' || name === 'LTIME' || name === 'DATE' || name === 'TOD' || name === 'DT';
+}
+
+/** True for STRING, WSTRING, CHAR, WCHAR. */
+export function isStringName(name: ElementaryName): boolean {
+  return name === 'STRING' || name === 'WSTRING' || name === 'CHAR' || name === 'WCHAR';
+}
+
+/** The limits of an integer type, as bigint. */
+export function integerRange(name: IntegerTypeName): { min: bigint; max: bigint } {
+  const { bits, signed } = INTEGER_TYPES[name];
+  if (signed) return { min: -(1n << BigInt(bits - 1)), max: (1n << BigInt(bits - 1)) - 1n };
+  return { min: 0n, max: (1n << BigInt(bits)) - 1n };
+}
+
+/**
+ * Wraps an integer to the width of its type (two's complement modulo 2^n).
+ * IEC 61131-3 leaves overflow implementation-dependent (§6.6.1.2.2); every
+ * PLC runtime we target wraps, so the simulator does too.
+ */
+export function wrapInteger(name: IntegerTypeName, v: number | bigint): number | bigint {
+  const { bits, signed } = INTEGER_TYPES[name];
+  if (bits === 64) {
+    const b = typeof v === 'bigint' ? v : BigInt(Math.trunc(Number.isFinite(v) ? v : 0));
+    return signed ? BigInt.asIntN(64, b) : BigInt.asUintN(64, b);
+  }
+  let n = typeof v === 'bigint' ? Number(BigInt.asIntN(32, v)) : v;
+  if (!Number.isFinite(n)) n = 0;
+  // Values beyond 2^53 lose low bits before masking; operations in generated code never produce them.
+  n = Math.trunc(n) % 4294967296;
+  switch (bits) {
+    case 8:
+      return signed ? (n << 24) >> 24 : n & 0xff;
+    case 16:
+      return signed ? (n << 16) >> 16 : n & 0xffff;
+    default:
+      return signed ? n | 0 : n >>> 0;
+  }
+}
+
+/**
+ * JavaScript source that normalises the value of expression `x` to an integer
+ * type (used by the code generator; `x` is generated code, never user text).
+ */
+export function wrapIntegerCode(name: IntegerTypeName, x: string): string {
+  const { bits, signed } = INTEGER_TYPES[name];
+  switch (bits) {
+    case 8:
+      return signed ? `((${x})<<24>>24)` : `((${x})&255)`;
+    case 16:
+      return signed ? `((${x})<<16>>16)` : `((${x})&65535)`;
+    case 32:
+      return signed ? `((${x})|0)` : `((${x})>>>0)`;
+    default:
+      return signed ? `$asI64(${x})` : `$asU64(${x})`;
+  }
+}
+
+/** The default (initial) value of a type, per IEC 61131-3 §6.4.2 Table 10 (zero, FALSE, empty string, first enum member). */
+export function defaultValue(t: SimType): unknown {
+  switch (t.kind) {
+    case 'elem':
+      if (t.name === 'BOOL') return false;
+      if (isBigName(t.name)) return 0n;
+      if (isStringName(t.name)) return '';
+      return 0;
+    case 'enum':
+      return t.members[0]?.value ?? 0;
+    case 'ref':
+      return null;
+    default:
+      return undefined;
+  }
+}
+
+/** A readable name of a type, as ST spells it. */
+export function typeName(t: SimType): string {
+  switch (t.kind) {
+    case 'elem':
+      return t.length !== undefined && (t.name === 'STRING' || t.name === 'WSTRING')
+        ? `${t.name}(${t.length})`
+        : t.name;
+    case 'array':
+      return `ARRAY[${t.dims.map((d) => `${d.lo}..${d.hi}`).join(',')}] OF ${typeName(t.elem)}`;
+    case 'struct':
+    case 'enum':
+    case 'fb':
+      return t.name;
+    case 'ref':
+      return `REFERENCE TO ${typeName(t.target)}`;
+  }
+}
+
+/** Brings an external value (from JSON, YAML or the API) into the representation of an elementary type. */
+export function coerceElementary(name: ElementaryName, v: unknown, length?: number): unknown {
+  if (name === 'BOOL') {
+    if (typeof v === 'string') return v.toUpperCase() === 'TRUE' || v === '1';
+    return Boolean(v);
+  }
+  if (isIntegerName(name)) {
+    if (typeof v === 'boolean') return wrapInteger(name, v ? 1 : 0);
+    if (typeof v === 'bigint') return wrapInteger(name, v);
+    if (typeof v === 'string' && /^[+-]?\d+$/.test(v.trim())) return wrapInteger(name, BigInt(v.trim()));
+    const n = Number(v);
+    return wrapInteger(name, Number.isFinite(n) ? Math.trunc(n) : 0);
+  }
+  if (name === 'REAL') return Math.fround(Number(v));
+  if (name === 'LREAL') return Number(v);
+  if (name === 'LTIME') {
+    if (typeof v === 'bigint') return v;
+    return BigInt(Math.round(Number(v) * 1e6));
+  }
+  if (isTimeName(name)) return Math.trunc(Number(v) || 0);
+  const s = String(v ?? '');
+  const max = name === 'CHAR' || name === 'WCHAR' ? 1 : (length ?? DEFAULT_STRING_LENGTH);
+  return s.length > max ? s.slice(0, max) : s;
+}

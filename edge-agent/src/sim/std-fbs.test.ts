@@ -1,0 +1,190 @@
+import { describe, expect, it } from 'vitest';
+import { makeStdFbs, newStdFb, type StdFbInstance } from './std-fbs';
+
+const fbs = makeStdFbs({ counterSaturation: true });
+
+/** Drives a timer at 10 ms steps with IN given per step, returning [Q, ET] per step. */
+function drive(kind: 'TON' | 'TOF' | 'TP', pt: number, ins: boolean[]): [boolean, number][] {
+  const s = newStdFb(kind);
+  s.PT = pt;
+  return ins.map((i, k) => {
+    s.IN = i;
+    fbs[kind](s, k * 10);
+    return [s.Q as boolean, s.ET as number];
+  });
+}
+
+const T = true;
+const F = false;
+
+describe('TON (IEC 61131-3 §6.6.3.5.4 timing diagram)', () => {
+  it('Q rises exactly PT after IN rises, ET stops at PT, IN FALSE resets', () => {
+    const out = drive('TON', 30, [F, T, T, T, T, T, F, T, T]);
+    expect(out).toEqual([
+      [F, 0],
+      [F, 0],
+      [F, 10],
+      [F, 20],
+      [T, 30],
+      [T, 30],
+      [F, 0],
+      [F, 0],
+      [F, 10],
+    ]);
+  });
+  it('a pulse shorter than PT never sets Q', () => {
+    const out = drive('TON', 30, [T, T, F, T, F]);
+    expect(out.map((x) => x[0])).toEqual([F, F, F, F, F]);
+  });
+  it('PT = 0 sets Q on the first scan with IN', () => {
+    expect(drive('TON', 0, [T])).toEqual([[T, 0]]);
+  });
+});
+
+describe('TOF (timing diagram)', () => {
+  it('Q follows IN at once and falls PT after IN falls; ET holds PT', () => {
+    const out = drive('TOF', 20, [F, T, T, F, F, F, F, T]);
+    expect(out).toEqual([
+      [F, 0],
+      [T, 0],
+      [T, 0],
+      [T, 0],
+      [T, 10],
+      [F, 20],
+      [F, 20],
+      [T, 0],
+    ]);
+  });
+  it('IN returning before PT keeps Q TRUE throughout', () => {
+    const out = drive('TOF', 30, [T, F, F, T, F]);
+    expect(out.map((x) => x[0])).toEqual([T, T, T, T, T]);
+  });
+});
+
+describe('TP (timing diagram)', () => {
+  it('emits a pulse of PT that IN cannot shorten or retrigger', () => {
+    const out = drive('TP', 30, [T, F, T, F, F, F, F]);
+    expect(out).toEqual([
+      [T, 0],
+      [T, 10],
+      [T, 20],
+      [F, 30],
+      [F, 0],
+      [F, 0],
+      [F, 0],
+    ]);
+  });
+  it('ET holds PT while IN stays TRUE after the pulse, then resets', () => {
+    const out = drive('TP', 20, [T, T, T, T, F, T]);
+    expect(out).toEqual([
+      [T, 0],
+      [T, 10],
+      [F, 20],
+      [F, 20],
+      [F, 0],
+      [T, 0],
+    ]);
+  });
+});
+
+function counter(kind: 'CTU' | 'CTD' | 'CTUD', init: Partial<StdFbInstance>): StdFbInstance {
+  return Object.assign(newStdFb(kind), init);
+}
+
+describe('counters (§6.6.3.5.3)', () => {
+  it('CTU counts rising edges of CU, Q when CV >= PV, R resets', () => {
+    const c = counter('CTU', { PV: 2 });
+    const seq = [T, F, T, T, F, T];
+    const cv = seq.map((cu) => {
+      c.CU = cu;
+      fbs.CTU(c);
+      return [c.CV, c.Q];
+    });
+    expect(cv).toEqual([
+      [1, F],
+      [1, F],
+      [2, T],
+      [2, T],
+      [2, T],
+      [3, T],
+    ]);
+    c.R = true;
+    fbs.CTU(c);
+    expect([c.CV, c.Q]).toEqual([0, F]);
+  });
+  it('CTU saturates at INT max (32767) by default and wraps with the profile option', () => {
+    const c = counter('CTU', { CV: 32767, PV: 1 });
+    c.CU = true;
+    fbs.CTU(c);
+    expect(c.CV).toBe(32767);
+    const w = counter('CTU', { CV: 32767 });
+    w.CU = true;
+    makeStdFbs({ counterSaturation: false }).CTU(w);
+    expect(w.CV).toBe(-32768);
+  });
+  it('CTD loads PV, counts down, Q when CV <= 0, stops at INT min', () => {
+    const c = counter('CTD', { PV: 1, LD: true });
+    fbs.CTD(c);
+    expect([c.CV, c.Q]).toEqual([1, F]);
+    c.LD = false;
+    c.CD = true;
+    fbs.CTD(c);
+    expect([c.CV, c.Q]).toEqual([0, T]);
+    const m = counter('CTD', { CV: -32768 });
+    m.CD = true;
+    fbs.CTD(m);
+    expect(m.CV).toBe(-32768);
+  });
+  it('CTUD: simultaneous edges cancel; QU and QD', () => {
+    const c = counter('CTUD', { PV: 1 });
+    c.CU = true;
+    c.CD = true;
+    fbs.CTUD(c);
+    expect([c.CV, c.QU, c.QD]).toEqual([0, F, T]);
+    c.CU = false;
+    c.CD = false;
+    fbs.CTUD(c);
+    c.CU = true;
+    fbs.CTUD(c);
+    expect([c.CV, c.QU, c.QD]).toEqual([1, T, F]);
+  });
+});
+
+describe('edges and bistables (§6.6.3.5.1–2)', () => {
+  it('R_TRIG pulses one call on a rising CLK', () => {
+    const r = newStdFb('R_TRIG');
+    const q = [F, T, T, F, T].map((clk) => {
+      r.CLK = clk;
+      fbs.R_TRIG(r);
+      return r.Q;
+    });
+    expect(q).toEqual([F, T, F, F, T]);
+  });
+  it('F_TRIG pulses on a falling CLK, and on the first call with CLK FALSE (M starts FALSE)', () => {
+    const f = newStdFb('F_TRIG');
+    const q = [F, F, T, F].map((clk) => {
+      f.CLK = clk;
+      fbs.F_TRIG(f);
+      return f.Q;
+    });
+    expect(q).toEqual([T, F, F, T]);
+  });
+  it('SR is set-dominant and RS reset-dominant', () => {
+    const sr = newStdFb('SR');
+    sr.S1 = true;
+    sr.R = true;
+    fbs.SR(sr);
+    expect(sr.Q1).toBe(true);
+    const rs = newStdFb('RS');
+    rs.S = true;
+    rs.R1 = true;
+    fbs.RS(rs);
+    expect(rs.Q1).toBe(false);
+    rs.R1 = false;
+    fbs.RS(rs);
+    expect(rs.Q1).toBe(true);
+    rs.S = false;
+    fbs.RS(rs);
+    expect(rs.Q1).toBe(true);
+  });
+});

@@ -1,0 +1,284 @@
+/**
+ * The standard function blocks of IEC 61131-3 §6.6.3.5 (bistables, edge
+ * detection, counters, timers), as plain functions over an instance object.
+ * Generated code calls them with the virtual clock; nothing reads the wall clock.
+ *
+ * Field names of the instance objects are the standard's member names (fixed
+ * by this table, never taken from user text); internal state starts with `$`.
+ */
+import type { ElementaryName } from './sim-types';
+import { elem, type SimType } from './sim-types';
+
+/** Options that change the standard FBs' behaviour where dialects differ. */
+export interface StdFbOptions {
+  /**
+   * Counters stop at the limits of INT (IEC 61131-3 §6.6.3.5.3: CTU counts only while CV < PVmax,
+   * CTD only while CV > PVmin). `false` wraps like some vendor libraries.
+   * @default true
+   */
+  counterSaturation: boolean;
+}
+
+type Member = { name: string; type: ElementaryName; dir: 'input' | 'output' | 'internal' };
+
+function members(inputs: [string, ElementaryName][], outputs: [string, ElementaryName][]): Member[] {
+  return [
+    ...inputs.map(([name, type]) => ({ name, type, dir: 'input' as const })),
+    ...outputs.map(([name, type]) => ({ name, type, dir: 'output' as const })),
+  ];
+}
+
+/** Interfaces of the standard FBs: member name, type and direction (IEC 61131-3 Tables 43–46). */
+export const STD_FB_MEMBERS: Record<string, Member[]> = {
+  SR: members(
+    [
+      ['S1', 'BOOL'],
+      ['R', 'BOOL'],
+    ],
+    [['Q1', 'BOOL']],
+  ),
+  RS: members(
+    [
+      ['S', 'BOOL'],
+      ['R1', 'BOOL'],
+    ],
+    [['Q1', 'BOOL']],
+  ),
+  R_TRIG: members([['CLK', 'BOOL']], [['Q', 'BOOL']]),
+  F_TRIG: members([['CLK', 'BOOL']], [['Q', 'BOOL']]),
+  CTU: members(
+    [
+      ['CU', 'BOOL'],
+      ['R', 'BOOL'],
+      ['PV', 'INT'],
+    ],
+    [
+      ['Q', 'BOOL'],
+      ['CV', 'INT'],
+    ],
+  ),
+  CTD: members(
+    [
+      ['CD', 'BOOL'],
+      ['LD', 'BOOL'],
+      ['PV', 'INT'],
+    ],
+    [
+      ['Q', 'BOOL'],
+      ['CV', 'INT'],
+    ],
+  ),
+  CTUD: members(
+    [
+      ['CU', 'BOOL'],
+      ['CD', 'BOOL'],
+      ['R', 'BOOL'],
+      ['LD', 'BOOL'],
+      ['PV', 'INT'],
+    ],
+    [
+      ['QU', 'BOOL'],
+      ['QD', 'BOOL'],
+      ['CV', 'INT'],
+    ],
+  ),
+  TON: members(
+    [
+      ['IN', 'BOOL'],
+      ['PT', 'TIME'],
+    ],
+    [
+      ['Q', 'BOOL'],
+      ['ET', 'TIME'],
+    ],
+  ),
+  TOF: members(
+    [
+      ['IN', 'BOOL'],
+      ['PT', 'TIME'],
+    ],
+    [
+      ['Q', 'BOOL'],
+      ['ET', 'TIME'],
+    ],
+  ),
+  TP: members(
+    [
+      ['IN', 'BOOL'],
+      ['PT', 'TIME'],
+    ],
+    [
+      ['Q', 'BOOL'],
+      ['ET', 'TIME'],
+    ],
+  ),
+};
+
+/** True when `name` (upper case) is a standard FB. */
+export function isStdFb(name: string): boolean {
+  return Object.hasOwn(STD_FB_MEMBERS, name);
+}
+
+/** The type of a member of a standard FB, or undefined. */
+export function stdFbMemberType(
+  fb: string,
+  member: string,
+): { type: SimType; dir: Member['dir'] } | undefined {
+  const m = STD_FB_MEMBERS[fb]?.find((x) => x.name === member.toUpperCase());
+  return m ? { type: elem(m.type), dir: m.dir } : undefined;
+}
+
+/** A standard FB instance: its members plus internal state. */
+export type StdFbInstance = Record<string, boolean | number>;
+
+/** A fresh instance of a standard FB with the standard's initial values (all FALSE / 0). */
+export function newStdFb(fb: string): StdFbInstance {
+  const o: StdFbInstance = { $fb: 0 };
+  for (const m of STD_FB_MEMBERS[fb] ?? []) o[m.name] = m.type === 'BOOL' ? false : 0;
+  // `$m` is the edge memory of the standard's bodies (R_TRIG.M, counters' CU/CD triggers), `$s` a timer's start time.
+  o.$m = false;
+  o.$m2 = false;
+  o.$s = 0;
+  o.$run = false;
+  return o;
+}
+
+const INT_MAX = 32767;
+const INT_MIN = -32768;
+
+/** The standard FBs' bodies; each takes the instance and the virtual clock in ms. */
+export function makeStdFbs(options: StdFbOptions) {
+  const sat = options.counterSaturation;
+  const up = (cv: number) => (sat ? (cv < INT_MAX ? cv + 1 : cv) : ((cv + 1) << 16) >> 16);
+  const down = (cv: number) => (sat ? (cv > INT_MIN ? cv - 1 : cv) : ((cv - 1) << 16) >> 16);
+  return {
+    /** §6.6.3.5.1 Table 43: SR, set dominant: Q1 := S1 OR (NOT R AND Q1). */
+    SR(s: StdFbInstance): void {
+      s.Q1 = (s.S1 as boolean) || (!s.R && (s.Q1 as boolean));
+    },
+    /** §6.6.3.5.1 Table 43: RS, reset dominant: Q1 := NOT R1 AND (S OR Q1). */
+    RS(s: StdFbInstance): void {
+      s.Q1 = !s.R1 && ((s.S as boolean) || (s.Q1 as boolean));
+    },
+    /** §6.6.3.5.2 Table 44: Q := CLK AND NOT M; M := CLK. */
+    R_TRIG(s: StdFbInstance): void {
+      s.Q = (s.CLK as boolean) && !s.$m;
+      s.$m = s.CLK as boolean;
+    },
+    /**
+     * §6.6.3.5.2 Table 44: Q := NOT CLK AND NOT M; M := NOT CLK. With M initially FALSE
+     * the standard's F_TRIG reports an edge on its first call when CLK is FALSE.
+     */
+    F_TRIG(s: StdFbInstance): void {
+      s.Q = !s.CLK && !s.$m;
+      s.$m = !s.CLK;
+    },
+    /** §6.6.3.5.3 Table 45: CTU; the CU edge uses an R_TRIG whose memory starts FALSE. */
+    CTU(s: StdFbInstance): void {
+      const edge = (s.CU as boolean) && !s.$m;
+      s.$m = s.CU as boolean;
+      if (s.R) s.CV = 0;
+      else if (edge) s.CV = up(s.CV as number);
+      s.Q = (s.CV as number) >= (s.PV as number);
+    },
+    /** §6.6.3.5.3 Table 45: CTD. */
+    CTD(s: StdFbInstance): void {
+      const edge = (s.CD as boolean) && !s.$m;
+      s.$m = s.CD as boolean;
+      if (s.LD) s.CV = s.PV as number;
+      else if (edge) s.CV = down(s.CV as number);
+      s.Q = (s.CV as number) <= 0;
+    },
+    /** §6.6.3.5.3 Table 45: CTUD; simultaneous CU and CD edges cancel. */
+    CTUD(s: StdFbInstance): void {
+      const eu = (s.CU as boolean) && !s.$m;
+      const ed = (s.CD as boolean) && !s.$m2;
+      s.$m = s.CU as boolean;
+      s.$m2 = s.CD as boolean;
+      if (s.R) s.CV = 0;
+      else if (s.LD) s.CV = s.PV as number;
+      else if (eu && !ed) s.CV = up(s.CV as number);
+      else if (ed && !eu) s.CV = down(s.CV as number);
+      s.QU = (s.CV as number) >= (s.PV as number);
+      s.QD = (s.CV as number) <= 0;
+    },
+    /**
+     * §6.6.3.5.4 Table 46, TON timing diagram: ET runs from 0 while IN is TRUE and stops at PT;
+     * Q is TRUE once ET = PT; IN FALSE resets Q and ET at once.
+     */
+    TON(s: StdFbInstance, now: number): void {
+      if (!s.IN) {
+        s.Q = false;
+        s.ET = 0;
+        s.$run = false;
+        return;
+      }
+      if (!s.$run) {
+        s.$run = true;
+        s.$s = now;
+      }
+      const pt = s.PT as number;
+      const et = now - (s.$s as number);
+      if (et >= pt) {
+        s.ET = pt < 0 ? 0 : pt;
+        s.Q = true;
+      } else {
+        s.ET = et;
+        s.Q = false;
+      }
+    },
+    /**
+     * §6.6.3.5.4 Table 46, TOF timing diagram: Q follows IN TRUE at once; after IN falls, Q stays
+     * TRUE until ET reaches PT; ET holds PT while IN stays FALSE and resets when IN returns.
+     */
+    TOF(s: StdFbInstance, now: number): void {
+      if (s.IN) {
+        s.Q = true;
+        s.ET = 0;
+        s.$run = false;
+      } else if (s.$m && !s.$run) {
+        // falling edge of IN: start the off-delay
+        s.$run = true;
+        s.$s = now;
+      }
+      if (s.$run) {
+        const pt = s.PT as number;
+        const et = now - (s.$s as number);
+        if (et >= pt) {
+          s.ET = pt < 0 ? 0 : pt;
+          s.Q = false;
+          s.$run = false;
+        } else s.ET = et;
+      }
+      s.$m = s.IN as boolean;
+    },
+    /**
+     * §6.6.3.5.4 Table 46, TP timing diagram: a rising IN while no pulse runs starts a pulse of
+     * length PT that IN cannot stop or retrigger; ET holds PT at the end while IN is TRUE and
+     * returns to 0 when IN is FALSE.
+     */
+    TP(s: StdFbInstance, now: number): void {
+      if (!s.$run && s.IN && !s.$m && s.ET === 0) {
+        s.$run = true;
+        s.$s = now;
+        s.Q = true;
+      }
+      if (s.$run) {
+        const pt = s.PT as number;
+        const et = now - (s.$s as number);
+        if (et >= pt) {
+          s.ET = pt < 0 ? 0 : pt;
+          s.Q = false;
+          s.$run = false;
+        } else s.ET = et;
+      } else if (!s.IN) {
+        // ET shows PT for the call in which the pulse ends, then returns to 0 once IN is FALSE
+        s.ET = 0;
+      }
+      s.$m = s.IN as boolean;
+    },
+  };
+}
+
+/** The bodies returned by {@link makeStdFbs}. */
+export type StdFbs = ReturnType<typeof makeStdFbs>;
