@@ -36,6 +36,8 @@ export const RecipeRule = z.strictObject({
   replace: z.string(),
   /** Declarations added to the POU where the rule applied (`$`-names are expanded). */
   declare: z.array(RecipeDeclaration).default([]),
+  /** Variables whose declared type changes where the rule applied (e.g. an FB instance swapped for another block). */
+  retype: z.array(z.strictObject({ name: z.string().min(1), type: z.string().min(1) })).default([]),
 });
 
 /** A scenario: inline (a scenario YAML document) or a path relative to the migration file. */

@@ -1,0 +1,209 @@
+import { describe, expect, it } from 'vitest';
+import { decodeFrame } from './envelope';
+import { Migration } from './migration';
+import { parseWith } from './parse';
+import { RolloutPlan } from './rollout-plan';
+import { SitePolicy } from './site-policy';
+import { TagMap } from './tag-map';
+import { PROTOCOL_VERSION } from './version';
+
+const migration = {
+  apiVersion: 'plcfleet/v1',
+  kind: 'Migration',
+  id: 'm1',
+  title: 'T',
+  type: 'code',
+  safetyClass: 'non-safety',
+  goal: 'g',
+  scope: { maxChangedLines: 10 },
+};
+
+const tag = (over: Record<string, unknown> = {}) => ({
+  name: 'Motor_Speed',
+  modbus: { table: 'holding', address: 100, type: 'REAL' },
+  opcua: { nodeId: 'ns=1;s=Line1.Motor_Speed', browseName: 'Motor_Speed' },
+  ...over,
+});
+const tagMap = (tags: unknown[]) => ({ apiVersion: 'plcfleet/v1', kind: 'TagMap', tags });
+
+describe('Migration', () => {
+  it('applies defaults', () => {
+    const r = parseWith(Migration, migration);
+    expect(r.ok).toBe(true);
+    if (r.ok) {
+      expect(r.value.limits.maxTurns).toBe(10);
+      expect(r.value.revision).toBe(1);
+      expect(r.value.scope.pous).toEqual(['*']);
+    }
+  });
+
+  // Each malformed input must be rejected with one line that names the field and the problem.
+  const bad: [string, Record<string, unknown>, RegExp][] = [
+    [
+      'wrong type with path',
+      { scope: { maxChangedLines: 'ten' } },
+      /^scope\.maxChangedLines: expected number, got "ten"$/,
+    ],
+    ['missing field', { goal: undefined }, /^goal: expected string, got nothing$/],
+    ['bad enum', { type: 'rewrite' }, /^type: expected one of "code" \| "protocol-cutover", got "rewrite"$/],
+    ['unknown field (typo)', { sefetyClass: 'x' }, /^\(root\): unknown field "sefetyClass"$/],
+    [
+      'wrong apiVersion',
+      { apiVersion: 'plcfleet/v2' },
+      /^apiVersion: expected one of "plcfleet\/v1", got "plcfleet\/v2"$/,
+    ],
+    ['bad id', { id: 'Guard Monitor' }, /^id: use lower-case letters/],
+    [
+      'bad firmware range',
+      { preconditions: { onlyIf: [{ firmware: 'three' }] } },
+      /^preconditions\.onlyIf\[0\]/,
+    ],
+    ['maxTurns out of range', { limits: { maxTurns: 0 } }, /^limits\.maxTurns: .*>=1/],
+    [
+      'bad relation',
+      { successCriteria: { equivalence: { relations: ['Safety_OK new old'] } } },
+      /relations\[0\]: expected "Output: new -> old"$/,
+    ],
+    ['cutover without tag map', { type: 'protocol-cutover' }, /^cutover: a protocol-cutover migration needs/],
+    ['bad duration', { limits: { wallClock: '10 minutes' } }, /^limits\.wallClock: /],
+    ['negative revision', { revision: -1 }, /^revision: /],
+  ];
+  for (const [what, patch, message] of bad) {
+    it(`rejects ${what}`, () => {
+      const r = parseWith(Migration, { ...migration, ...patch }, 'm.yaml');
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.error.replace(/^m\.yaml: /, '').replace(/ \(and \d+ more\)$/, '')).toMatch(message);
+    });
+  }
+
+  it('parses durations', () => {
+    const r = parseWith(Migration, { ...migration, limits: { wallClock: '1h30m' } });
+    expect(r.ok && r.value.limits.wallClock).toBe(5_400_000);
+  });
+});
+
+describe('TagMap', () => {
+  it('accepts a tag and defaults word order and access', () => {
+    const r = parseWith(TagMap, tagMap([tag()]));
+    expect(r.ok && r.value.tags[0]!.modbus.wordOrder).toBe('big');
+    expect(r.ok && r.value.tags[0]!.access).toBe('read');
+  });
+  const bad: [string, unknown[], RegExp][] = [
+    [
+      'BOOL in a register table',
+      [tag({ modbus: { table: 'holding', address: 1, type: 'BOOL' } })],
+      /tags\[0\]\.modbus\.table: BOOL must be in the coil or discrete table/,
+    ],
+    [
+      'register type in a bit table',
+      [tag({ modbus: { table: 'coil', address: 1, type: 'INT' } })],
+      /tags\[0\]\.modbus\.type: INT cannot live in the coil table/,
+    ],
+    [
+      'overlapping registers',
+      [
+        tag(),
+        tag({
+          name: 'B',
+          opcua: { nodeId: 'ns=1;s=B', browseName: 'B' },
+          modbus: { table: 'holding', address: 101, type: 'INT' },
+        }),
+      ],
+      /tags\[1\]\.modbus\.address: holding 101\.\.101 overlaps tags\[0\] \(100\.\.101\)/,
+    ],
+    [
+      'duplicate name',
+      [
+        tag(),
+        tag({
+          modbus: { table: 'holding', address: 10, type: 'INT' },
+          opcua: { nodeId: 'x', browseName: 'x' },
+        }),
+      ],
+      /tags\[1\]\.name: duplicate tag "Motor_Speed"/,
+    ],
+    [
+      'bad word order',
+      [tag({ modbus: { table: 'holding', address: 1, type: 'DINT', wordOrder: 'middle' } })],
+      /wordOrder: expected one of "big" \| "little"/,
+    ],
+    [
+      'writable input register',
+      [tag({ modbus: { table: 'input', address: 1, type: 'INT' }, access: 'readwrite' })],
+      /tags\[0\]\.access: the input table is read-only/,
+    ],
+    [
+      'address past the end',
+      [tag({ modbus: { table: 'holding', address: 65534, type: 'LREAL' } })],
+      /runs past address 65535/,
+    ],
+    ['bad PLC name', [tag({ name: '1Motor' })], /tags\[0\]\.name: not an ST identifier/],
+  ];
+  for (const [what, tags, message] of bad) {
+    it(`rejects ${what}`, () => {
+      const r = parseWith(TagMap, tagMap(tags));
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.error).toMatch(message);
+    });
+  }
+});
+
+describe('SitePolicy and RolloutPlan', () => {
+  it('rejects a policy with a misspelt list', () => {
+    const r = parseWith(SitePolicy, {
+      apiVersion: 'plcfleet/v1',
+      kind: 'SitePolicy',
+      site: 's',
+      emergencyStop: ['E'],
+    });
+    expect(!r.ok && r.error).toBe('(root): unknown field "emergencyStop"');
+  });
+  it('rejects an empty selector', () => {
+    const r = parseWith(RolloutPlan, {
+      apiVersion: 'plcfleet/v1',
+      kind: 'RolloutPlan',
+      phases: [{ name: 'a', select: {} }],
+    });
+    expect(!r.ok && r.error).toMatch(/^phases\[0\]\.select: a selector needs/);
+  });
+});
+
+describe('decodeFrame', () => {
+  const hb = { v: PROTOCOL_VERSION, id: 'h1', type: 'heartbeat' };
+  it('accepts a valid message', () => {
+    const r = decodeFrame(JSON.stringify(hb));
+    expect(r.ok && r.message.type).toBe('heartbeat');
+  });
+  it('rejects garbage', () => {
+    expect(decodeFrame('{nope')).toMatchObject({ ok: false, code: 'BAD_FRAME' });
+    expect(decodeFrame('[1,2]')).toMatchObject({ ok: false, code: 'BAD_FRAME' });
+  });
+  it('rejects unknown types', () => {
+    expect(decodeFrame(JSON.stringify({ ...hb, type: 'job.steal' }))).toMatchObject({
+      ok: false,
+      code: 'UNKNOWN_TYPE',
+      id: 'h1',
+    });
+  });
+  it('rejects wrong versions', () => {
+    expect(decodeFrame(JSON.stringify({ ...hb, v: 99 }))).toMatchObject({
+      ok: false,
+      code: 'PROTOCOL_VERSION',
+    });
+    expect(decodeFrame(JSON.stringify({ ...hb, v: undefined }))).toMatchObject({
+      ok: false,
+      code: 'PROTOCOL_VERSION',
+    });
+  });
+  it('names the bad field of a known type', () => {
+    const r = decodeFrame(JSON.stringify({ ...hb, type: 'job.accept' }));
+    expect(r).toMatchObject({
+      ok: false,
+      code: 'VALIDATION',
+      error: 'job.accept: jobId: expected string, got nothing',
+    });
+  });
+  it('rejects oversized frames', () => {
+    expect(decodeFrame('x'.repeat(5 * 1024 * 1024))).toMatchObject({ ok: false, code: 'TOO_LARGE' });
+  });
+});
