@@ -64,6 +64,7 @@ export function makeRuntime(options: RuntimeOptions) {
   return {
     fbs,
     newFb: newStdFb,
+    Number,
     fail,
     clone: cloneValue,
     ref: (o: Record<string | number, unknown>, k: string | number) => new Ref(o, k),

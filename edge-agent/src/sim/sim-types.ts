@@ -14,6 +14,8 @@
  * - Enumerations: the member's integer value.
  */
 
+import type { Initializer } from '../iec';
+
 /** Names of the integer types, with their width and signedness. */
 export const INTEGER_TYPES = {
   SINT: { bits: 8, signed: true },
@@ -53,10 +55,12 @@ export type ElementaryName =
 export type SimType =
   | { kind: 'elem'; name: ElementaryName; length?: number }
   | { kind: 'array'; elem: SimType; dims: { lo: number; hi: number }[] }
-  | { kind: 'struct'; name: string; fields: { name: string; type: SimType }[] }
+  | { kind: 'struct'; name: string; fields: { name: string; type: SimType; init?: Initializer }[] }
   | { kind: 'enum'; name: string; members: { name: string; value: number }[]; base: IntegerTypeName }
   | { kind: 'fb'; name: string }
-  | { kind: 'ref'; target: SimType };
+  | { kind: 'iface'; name: string }
+  /** `implicit`: REFERENCE TO and VAR_IN_OUT (used without `^`); otherwise POINTER TO / REF_TO. */
+  | { kind: 'ref'; target: SimType; implicit: boolean };
 
 /** The default STRING length when none is declared (IEC 61131-3 §6.4.4.1: implementation-dependent; 80 is CODESYS/TwinCAT's). */
 export const DEFAULT_STRING_LENGTH = 80;
@@ -191,6 +195,7 @@ export function defaultValue(t: SimType): unknown {
     case 'enum':
       return t.members[0]?.value ?? 0;
     case 'ref':
+    case 'iface':
       return null;
     default:
       return undefined;
@@ -209,9 +214,10 @@ export function typeName(t: SimType): string {
     case 'struct':
     case 'enum':
     case 'fb':
+    case 'iface':
       return t.name;
     case 'ref':
-      return `REFERENCE TO ${typeName(t.target)}`;
+      return `${t.implicit ? 'REFERENCE TO' : 'POINTER TO'} ${typeName(t.target)}`;
   }
 }
 

@@ -220,7 +220,7 @@ export function makeStdFbs(options: StdFbOptions) {
       const pt = s.PT as number;
       const et = now - (s.$s as number);
       if (et >= pt) {
-        s.ET = pt < 0 ? 0 : pt;
+        s.ET = Math.max(0, pt);
         s.Q = true;
       } else {
         s.ET = et;
@@ -245,7 +245,7 @@ export function makeStdFbs(options: StdFbOptions) {
         const pt = s.PT as number;
         const et = now - (s.$s as number);
         if (et >= pt) {
-          s.ET = pt < 0 ? 0 : pt;
+          s.ET = Math.max(0, pt);
           s.Q = false;
           s.$run = false;
         } else s.ET = et;
@@ -267,7 +267,7 @@ export function makeStdFbs(options: StdFbOptions) {
         const pt = s.PT as number;
         const et = now - (s.$s as number);
         if (et >= pt) {
-          s.ET = pt < 0 ? 0 : pt;
+          s.ET = Math.max(0, pt);
           s.Q = false;
           s.$run = false;
         } else s.ET = et;

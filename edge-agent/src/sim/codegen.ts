@@ -1,0 +1,1690 @@
+/**
+ * Compiles a project's syntax tree ONCE into JavaScript source: one function
+ * per POU body, one constructor per FB type, one scan function that runs the
+ * tasks. Every user identifier becomes a mangled key (`f3`, `g7`, `l2`) chosen
+ * by the {@link ProjectModel}; literals are emitted with JSON.stringify or as
+ * numbers. The generated code sees only its parameters (`$rt`, the runtime
+ * library) and its own state, so a program cannot reach the host.
+ */
+import type {
+  CallArgument,
+  CallExpression,
+  Expression,
+  FunctionBlockDecl,
+  FunctionDecl,
+  Initializer,
+  MethodDecl,
+  Span,
+  Statement,
+  VarBlock,
+} from '../iec';
+import { isExpression, type PouLayout, type ProjectModel, type VarInfo } from './project-model';
+import { SIM_ERROR_CODES, SimError, type SourceLocation } from './sim-errors';
+import type { SimProfile } from './sim-profile';
+import {
+  DEFAULT_STRING_LENGTH,
+  elem,
+  elementaryName,
+  INTEGER_TYPES,
+  type IntegerTypeName,
+  isBigName,
+  isIntegerName,
+  type SimType,
+  typeName,
+  wrapIntegerCode,
+} from './sim-types';
+import { isStdFb, STD_FB_MEMBERS, stdFbMemberType } from './std-fbs';
+
+/** A generated expression: its code, type, and constant value when known. */
+interface Val {
+  c: string;
+  t: SimType;
+  /** An untyped numeric literal (ANY_INT / ANY_REAL, takes the type of its context). */
+  untyped?: boolean;
+  k?: number | bigint | boolean | string;
+}
+
+/** An assignable place: `obj[key]`. */
+interface Place {
+  obj: string;
+  key: string;
+  t: SimType;
+  readonly?: boolean;
+}
+
+/** A scope of names while generating one body. */
+interface Scope {
+  file: string;
+  pou: string;
+  self?: PouLayout;
+  /** Frame (function/method locals and VAR_TEMP) names → var. */
+  frame: Map<string, VarInfo>;
+  /** The function/method result variable: the POU's own name. */
+  result?: { name: string; type: SimType };
+  /** Labels of enclosing loops (for EXIT/CONTINUE). */
+  loops: string[];
+  returnCode: string;
+}
+
+/** One scheduled program instance. */
+export interface ProgramSlot {
+  /** Instance name (the program name for the default task). */
+  name: string;
+  key: string;
+  layout: PouLayout;
+  task: string;
+  intervalMs: number;
+  priority: number;
+  retain: boolean;
+}
+
+/** The result of code generation. */
+export interface GeneratedModule {
+  source: string;
+  locations: SourceLocation[];
+  programs: ProgramSlot[];
+}
+
+const TIME_UNIT_MS: Record<SimProfile['timeIntegerUnit'], number> = {
+  ms: 1,
+  us: 0.001,
+  ns: 0.000001,
+  s: 1000,
+};
+
+function lower(s: string): string {
+  return s.toLowerCase();
+}
+
+function q(s: string): string {
+  return JSON.stringify(s);
+}
+
+function num(n: number): string {
+  if (Number.isNaN(n)) return 'NaN';
+  if (!Number.isFinite(n)) return n > 0 ? 'Infinity' : '-Infinity';
+  return n < 0 || Object.is(n, -0) ? `(${n})` : String(n);
+}
+
+function big(n: bigint): string {
+  return n < 0n ? `(${n}n)` : `${n}n`;
+}
+
+/** Elementary name of a type, with enums as their base. */
+function ename(t: SimType) {
+  if (t.kind === 'elem') return t.name;
+  if (t.kind === 'enum') return t.base;
+  return undefined;
+}
+
+function isBool(t: SimType) {
+  return t.kind === 'elem' && t.name === 'BOOL';
+}
+
+function intName(t: SimType): IntegerTypeName | undefined {
+  const n = ename(t);
+  return n && isIntegerName(n) ? n : undefined;
+}
+
+function isReal(t: SimType) {
+  return t.kind === 'elem' && (t.name === 'REAL' || t.name === 'LREAL');
+}
+
+function isStringT(t: SimType) {
+  return (
+    t.kind === 'elem' &&
+    (t.name === 'STRING' || t.name === 'WSTRING' || t.name === 'CHAR' || t.name === 'WCHAR')
+  );
+}
+
+function isBigT(t: SimType) {
+  const n = ename(t);
+  return n !== undefined && isBigName(n);
+}
+
+function sameType(a: SimType, b: SimType): boolean {
+  if (a.kind !== b.kind) return false;
+  if (a.kind === 'elem' && b.kind === 'elem') return a.name === b.name;
+  return typeName(a) === typeName(b);
+}
+
+const BOOL = elem('BOOL');
+const DINT = elem('DINT');
+const LINT = elem('LINT');
+const LREAL = elem('LREAL');
+const TIME = elem('TIME');
+
+/** The code generator. */
+export class CodeGenerator {
+  private readonly out: string[] = [];
+  private readonly locations: SourceLocation[] = [];
+  private readonly locIndex = new Map<string, number>();
+  private readonly emittedLayouts = new Set<string>();
+  private readonly pendingLayouts: PouLayout[] = [];
+  private readonly emittedFunctions = new Set<string>();
+  private labelCount = 0;
+  private tmpCount = 0;
+  programs: ProgramSlot[] = [];
+
+  constructor(
+    private readonly model: ProjectModel,
+    private readonly profile: SimProfile,
+  ) {}
+
+  private fail(code: keyof typeof SIM_ERROR_CODES, message: string, span?: Span): never {
+    throw new SimError(
+      SIM_ERROR_CODES[code],
+      message,
+      span ? { file: span.file, line: span.line, column: span.column } : undefined,
+    );
+  }
+
+  /** Index of a source location in the fault table. */
+  private loc(span: Span): number {
+    const key = `${span.file}:${span.line}:${span.column}`;
+    let i = this.locIndex.get(key);
+    if (i === undefined) {
+      i = this.locations.length;
+      this.locations.push({ file: span.file, line: span.line, column: span.column });
+      this.locIndex.set(key, i);
+    }
+    return i;
+  }
+
+  private tmp(): string {
+    return `$t${this.tmpCount++}`;
+  }
+
+  // ---------------------------------------------------------------- module
+
+  /** Generates the module for the given program slots and cycle. */
+  generate(programs: ProgramSlot[], cycleMs: number): GeneratedModule {
+    this.programs = programs;
+    for (const p of programs) this.requireLayout(p.layout);
+    const globalsInit = this.globalsInit();
+    const programInit = programs.map((p) => `${q(p.key)}:N${p.layout.index}()`).join(',');
+    while (this.pendingLayouts.length > 0) {
+      const l = this.pendingLayouts.shift();
+      if (l) this.emitLayout(l);
+    }
+    const tasks = new Map<string, ProgramSlot[]>();
+    for (const p of [...programs].sort((a, b) => a.priority - b.priority)) {
+      const list = tasks.get(p.task) ?? [];
+      list.push(p);
+      tasks.set(p.task, list);
+    }
+    const scan: string[] = [];
+    for (const list of tasks.values()) {
+      const first = list[0];
+      if (!first) continue;
+      const calls = list.map((p) => `B${p.layout.index}($P[${q(p.key)}]);`).join('');
+      const iv = first.intervalMs;
+      // §6.8.2: a cyclic task runs when its interval has elapsed on the virtual clock.
+      if (iv <= cycleMs) scan.push(calls);
+      else
+        scan.push(
+          `if(Math.floor($now/${num(iv)})!==Math.floor(($now-${num(cycleMs)})/${num(iv)})||$now===0){${calls}}`,
+        );
+    }
+    const prelude = [
+      "'use strict';",
+      'const $fail=$rt.fail,$ix=$rt.ix,$idiv=$rt.idiv,$imod=$rt.imod,$bdiv=$rt.bdiv,$bmod=$rt.bmod,$rdiv=$rt.rdiv;',
+      'const $imul=$rt.imul,$fr=$rt.fround,$asI64=$rt.asI64,$asU64=$rt.asU64,$toBig=$rt.toBig,$big2num=$rt.big2num;',
+      'const $rnd=$rt.rnd,$trunc=$rt.trunc,$shl=$rt.shl,$shr=$rt.shr,$rol=$rt.rol,$ror=$rt.ror;',
+      'const $bshl=$rt.bshl,$bshr=$rt.bshr,$brol=$rt.brol,$bror=$rt.bror,$m=$rt.math,$s=$rt.str,$toStr=$rt.toStr;',
+      'const $parseNum=$rt.parseNum,$parseBig=$rt.parseBig,$clone=$rt.clone,$ref=$rt.ref,$deref=$rt.deref;',
+      'const $fbs=$rt.fbs,$newFb=$rt.newFb,$Number=$rt.Number;',
+      `const $WDL=${this.profile.watchdogIterations};`,
+      'let $now=0,$wd=0,$scan=0,$G=null,$P=null;',
+      'function $wdt(l){if(++$wd>$WDL)$fail("WATCHDOG",l,"scan watchdog: loop did not finish");}',
+    ];
+    const epilogue = [
+      `function $init(){$G={};${globalsInit}$P={${programInit}};}`,
+      `function $run(n){for(let i=0;i<n;i++){$now=$scan*${num(cycleMs)};$wd=0;${scan.join('')}$scan++;}}`,
+      'return {init:$init,run:$run,',
+      'getState(){return {G:$G,P:$P};},setState(st){$G=st.G;$P=st.P;},',
+      'getScan(){return $scan;},setScan(n){$scan=n;},newGlobals(){const g=$G,p=$P;$init();const r={G:$G,P:$P};$G=g;$P=p;return r;}};',
+    ];
+    return {
+      source: [...prelude, ...this.out, ...epilogue].join('\n'),
+      locations: this.locations,
+      programs,
+    };
+  }
+
+  private requireLayout(l: PouLayout): void {
+    if (this.emittedLayouts.has(l.id)) return;
+    this.emittedLayouts.add(l.id);
+    this.pendingLayouts.push(l);
+  }
+
+  private globalsInit(): string {
+    const parts: string[] = [];
+    const scope = this.scope('<globals>', '<globals>');
+    for (const v of this.model.globals.values()) {
+      parts.push(`$G.${v.key}=${this.defaultCode(v.type)};`);
+      if (v.init) parts.push(this.initCode({ obj: '$G', key: q(v.key), t: v.type }, v.init, scope));
+    }
+    return parts.join('');
+  }
+
+  private scope(file: string, pou: string, self?: PouLayout): Scope {
+    return { file, pou, ...(self ? { self } : {}), frame: new Map(), loops: [], returnCode: 'return;' };
+  }
+
+  /** Default value code of a type: IEC 61131-3 §6.4.2 Table 10 initial values. */
+  private defaultCode(t: SimType): string {
+    switch (t.kind) {
+      case 'elem':
+        if (t.name === 'BOOL') return 'false';
+        if (isBigName(t.name)) return '0n';
+        if (isStringT(t)) return '""';
+        return '0';
+      case 'enum':
+        return num(t.members[0]?.value ?? 0);
+      case 'ref':
+      case 'iface':
+        return 'null';
+      case 'array': {
+        const n = t.dims.reduce((a, d) => a * (d.hi - d.lo + 1), 1);
+        if (n < 0 || n > 1_000_000) this.fail('UNSUPPORTED', `array of ${n} elements`);
+        const e = t.elem;
+        if (e.kind === 'elem' || e.kind === 'enum' || e.kind === 'ref' || e.kind === 'iface') {
+          return `new Array(${n}).fill(${this.defaultCode(e)})`;
+        }
+        return `Array.from({length:${n}},()=>${this.defaultCode(e)})`;
+      }
+      case 'struct': {
+        const fields = t.fields.map((f, i) => `f${i}:${this.defaultCode(f.type)}`).join(',');
+        const inits = t.fields
+          .map((f, i) =>
+            f.init ? this.initCode({ obj: 'o', key: q(`f${i}`), t: f.type }, f.init, this.scope('', '')) : '',
+          )
+          .join('');
+        return inits ? `(()=>{const o={${fields}};${inits}return o;})()` : `{${fields}}`;
+      }
+      case 'fb': {
+        if (isStdFb(t.name)) return `$newFb(${q(t.name)})`;
+        const l = this.model.layout(t.name);
+        if (!l) return this.fail('UNKNOWN_NAME', `function block ${t.name}`);
+        this.requireLayout(l);
+        return `N${l.index}()`;
+      }
+    }
+  }
+
+  /** Code that stores an initialiser into a place. */
+  private initCode(p: Place, init: Initializer, scope: Scope): string {
+    if (init.kind === 'ArrayInitializer') {
+      if (p.t.kind !== 'array')
+        return this.fail('UNSUPPORTED', 'array initialiser for a non-array', init.span);
+      const at = p.t;
+      const parts: string[] = [];
+      let i = 0;
+      const n = at.dims.reduce((a, d) => a * (d.hi - d.lo + 1), 1);
+      const arr = `${p.obj}[${p.key}]`;
+      for (const el of init.elements) {
+        const reps = el.repeat ? this.model.constInt(el.repeat) : 1;
+        for (let r = 0; r < reps && i < n; r++, i++) {
+          if (el.value) parts.push(this.initCode({ obj: arr, key: String(i), t: at.elem }, el.value, scope));
+        }
+      }
+      return parts.join('');
+    }
+    if (init.kind === 'StructInitializer') {
+      const parts: string[] = [];
+      const target = `${p.obj}[${p.key}]`;
+      for (const f of init.fields) {
+        const m = this.memberPlace(target, p.t, f.name, f.nameSpan);
+        if (!m) return this.fail('UNKNOWN_NAME', `no member ${f.name} in ${typeName(p.t)}`, f.nameSpan);
+        parts.push(this.initCode(m, f.value, scope));
+      }
+      return parts.join('');
+    }
+    return this.assignCode(p, this.expr(init, scope, p.t), init.span);
+  }
+
+  // ---------------------------------------------------------------- layouts
+
+  private emitLayout(l: PouLayout): void {
+    const scope = this.scope(l.file, l.name, l);
+    // Constructor: every member's default, then the initialisers (§6.5.2) in declaration order.
+    const fields = [`$c:C${l.index}`, ...l.vars.map((v) => `${v.key}:${this.defaultCode(v.type)}`)].join(',');
+    const inits = l.vars
+      .filter((v) => v.init)
+      .map((v) => this.initCode({ obj: 's', key: q(v.key), t: v.type }, v.init as Initializer, scope))
+      .join('');
+    this.out.push(`function N${l.index}(){const s={${fields}};${inits}return s;}`);
+    // Body
+    const temps = l.decl.varBlocks.filter((b) => b.section === 'VAR_TEMP');
+    this.out.push(
+      `function B${l.index}(s){${this.frameCode(temps, scope, l.file)}${this.stmts(l.decl.body, scope)}}`,
+    );
+    // Methods, properties, actions: class table `C<i>` keyed by mangled method key.
+    const table: string[] = [];
+    for (const m of l.methods.values()) {
+      const fn = `M${m.owner.index}_${m.key}`;
+      if (m.owner === l) this.emitMethod(fn, m.decl, l);
+      table.push(`${m.key}:${fn}`);
+    }
+    for (const p of l.properties.values()) {
+      const getFn = `PG${p.owner.index}_${p.key}`;
+      const setFn = `PS${p.owner.index}_${p.key}`;
+      if (p.owner === l) {
+        if (p.decl.get)
+          this.emitAccessor(getFn, p.decl.get.varBlocks, p.decl.get.body, l, p.name, p.type, 'get');
+        if (p.decl.set)
+          this.emitAccessor(setFn, p.decl.set.varBlocks, p.decl.set.body, l, p.name, p.type, 'set');
+      }
+      if (p.decl.get) table.push(`g${p.key}:${getFn}`);
+      if (p.decl.set) table.push(`s${p.key}:${setFn}`);
+    }
+    for (const a of l.actions.values()) {
+      const fn = `A${a.owner.index}_${a.key}`;
+      if (a.owner === l) {
+        const sc = this.scope(l.file, `${l.name}.${a.decl.name}`, l);
+        this.out.push(`function ${fn}(s){${this.stmts(a.decl.body, sc)}}`);
+      }
+      table.push(`a${a.key}:${fn}`);
+    }
+    this.out.push(`const C${l.index}=Object.freeze({__proto__:null,B:B${l.index},${table.join(',')}});`);
+  }
+
+  /** `const $l={...}` for the frame variables of a body; registers them in the scope. */
+  private frameCode(blocks: VarBlock[], scope: Scope, file: string, params: string[] = []): string {
+    let n = scope.frame.size;
+    const fields: string[] = [];
+    const inits: string[] = [];
+    for (const b of blocks) {
+      for (const v of this.model.varInfos(b, file, () => `l${n++}`)) {
+        scope.frame.set(lower(v.name), v);
+        const pi = params.indexOf(lower(v.name));
+        if (pi >= 0) {
+          fields.push(`${v.key}:a${pi}`);
+        } else {
+          fields.push(`${v.key}:${this.defaultCode(v.type)}`);
+          if (v.init) inits.push(this.initCode({ obj: '$l', key: q(v.key), t: v.type }, v.init, scope));
+        }
+      }
+    }
+    if (scope.result) fields.push(`r:${this.defaultCode(scope.result.type)}`);
+    if (fields.length === 0) return '';
+    return `const $l={${fields.join(',')}};${inits.join('')}`;
+  }
+
+  /** The input-ish parameters of a function or method, in declaration order: VAR_INPUT, VAR_IN_OUT, VAR_OUTPUT. */
+  private params(blocks: VarBlock[]): { name: string; section: string }[] {
+    const ps: { name: string; section: string }[] = [];
+    for (const b of blocks) {
+      if (b.section !== 'VAR_INPUT' && b.section !== 'VAR_IN_OUT' && b.section !== 'VAR_OUTPUT') continue;
+      for (const d of b.decls) for (const n of d.names) ps.push({ name: lower(n.name), section: b.section });
+    }
+    return ps;
+  }
+
+  private frameBlocks(blocks: VarBlock[]): VarBlock[] {
+    // VAR_IN_OUT and VAR_OUTPUT of functions/methods are passed as references (Ref objects).
+    return blocks.map((b) =>
+      b.section === 'VAR_IN_OUT' || b.section === 'VAR_OUTPUT'
+        ? {
+            ...b,
+            decls: b.decls.map((d) => ({
+              ...d,
+              type: { kind: 'ReferenceType' as const, target: d.type, span: d.span },
+              init: undefined,
+            })),
+          }
+        : b,
+    );
+  }
+
+  private emitFunctionLike(
+    fnName: string,
+    decl: FunctionDecl | MethodDecl,
+    file: string,
+    self: PouLayout | undefined,
+    resultName: string,
+  ): void {
+    const scope = this.scope(file, decl.name, self);
+    if (decl.returnType) {
+      scope.result = { name: lower(resultName), type: this.model.resolveTypeSpec(decl.returnType) };
+      scope.returnCode = 'return $l.r;';
+    }
+    const ps = this.params(decl.varBlocks);
+    const args = ps.map((_, i) => `a${i}`);
+    const frame = this.frameCode(
+      this.frameBlocks(decl.varBlocks),
+      scope,
+      file,
+      ps.map((p) => p.name),
+    );
+    const body = this.stmts(decl.body, scope);
+    const head = self ? ['s', ...args] : args;
+    this.out.push(`function ${fnName}(${head.join(',')}){${frame}${body}${scope.returnCode}}`);
+  }
+
+  private emitMethod(fn: string, decl: MethodDecl, self: PouLayout): void {
+    this.emitFunctionLike(fn, decl, self.file, self, decl.name);
+  }
+
+  private emitAccessor(
+    fn: string,
+    blocks: VarBlock[],
+    body: Statement[],
+    self: PouLayout,
+    name: string,
+    type: SimType,
+    kind: 'get' | 'set',
+  ): void {
+    const scope = this.scope(self.file, name, self);
+    scope.result = { name: lower(name), type };
+    scope.returnCode = kind === 'get' ? 'return $l.r;' : 'return;';
+    const frame = this.frameCode(blocks, scope, self.file);
+    const set = kind === 'set' ? '$l.r=a0;' : '';
+    this.out.push(`function ${fn}(s,a0){${frame}${set}${this.stmts(body, scope)}${scope.returnCode}}`);
+  }
+
+  private functionRef(name: string): { fn: string; decl: FunctionDecl; file: string } | undefined {
+    const f = this.model.functions.get(lower(name));
+    if (!f) return undefined;
+    const fn = `F${f.index}`;
+    if (!this.emittedFunctions.has(fn)) {
+      this.emittedFunctions.add(fn);
+      this.emitFunctionLike(fn, f.decl, f.file, undefined, f.decl.name);
+    }
+    return { fn, decl: f.decl, file: f.file };
+  }
+
+  // ---------------------------------------------------------------- names
+
+  private place(obj: string, key: string, t: SimType, span: Span, readonly = false): Place {
+    // REFERENCE TO and VAR_IN_OUT are dereferenced implicitly wherever they are used.
+    if (t.kind === 'ref' && t.implicit) {
+      const slot = `${obj}[${key}]`;
+      return { obj: `$deref(${slot},${this.loc(span)}).o`, key: `${slot}.k`, t: t.target, readonly };
+    }
+    return { obj, key, t, readonly };
+  }
+
+  private varPlace(obj: string, v: VarInfo, span: Span): Place {
+    return this.place(obj, q(v.key), v.type, span, v.constant || v.section === 'VAR_INPUT');
+  }
+
+  /** Resolves an identifier to a place, or undefined. */
+  private identPlace(name: string, scope: Scope, span: Span): Place | undefined {
+    const l = lower(name);
+    if (scope.result && l === scope.result.name) return { obj: '$l', key: '"r"', t: scope.result.type };
+    const f = scope.frame.get(l);
+    if (f) return this.place('$l', q(f.key), f.type, span, f.constant);
+    const sv = scope.self?.byName.get(l);
+    if (sv) {
+      const p = this.varPlace('s', sv, span);
+      // Inputs are written by the FB itself freely; only callers may not write them.
+      return { ...p, readonly: sv.constant };
+    }
+    const g = this.model.globals.get(l);
+    if (g) return this.varPlace('$G', g, span);
+    const prog = this.programs.find((p) => lower(p.name) === l);
+    if (prog) return { obj: '$P', key: q(prog.key), t: { kind: 'fb', name: prog.layout.id }, readonly: true };
+    return undefined;
+  }
+
+  /** The place of `member` inside a value of type `t` stored at `target`. */
+  private memberPlace(target: string, t: SimType, member: string, span: Span): Place | undefined {
+    if (t.kind === 'struct') {
+      const i = t.fields.findIndex((f) => lower(f.name) === lower(member));
+      const f = t.fields[i];
+      return f ? this.place(target, q(`f${i}`), f.type, span) : undefined;
+    }
+    if (t.kind === 'fb') {
+      if (isStdFb(t.name)) {
+        const m = stdFbMemberType(t.name, member);
+        return m ? { obj: target, key: q(member.toUpperCase()), t: m.type } : undefined;
+      }
+      const l = this.model.layout(t.name);
+      const v = l?.byName.get(lower(member));
+      if (!v) return undefined;
+      // §6.5.2.2: from outside an FB only inputs may be written and only inputs/outputs read.
+      return this.varPlace(target, v, span);
+    }
+    return undefined;
+  }
+
+  /** A place for an lvalue expression. */
+  private lvalue(e: Expression, scope: Scope): Place {
+    switch (e.kind) {
+      case 'Identifier': {
+        const p = this.identPlace(e.name, scope, e.span);
+        if (!p) return this.fail('UNKNOWN_NAME', `unknown variable ${e.name}`, e.span);
+        return p;
+      }
+      case 'Paren':
+        return this.lvalue(e.expression, scope);
+      case 'Member': {
+        const ns = this.namespaceMember(e, scope);
+        if (ns) return ns;
+        const base = this.lvalue(e.object, scope);
+        let bt = base.t;
+        let target = `${base.obj}[${base.key}]`;
+        if (bt.kind === 'iface')
+          return this.fail('UNSUPPORTED', 'member access through an interface', e.span);
+        if (bt.kind === 'ref' && !bt.implicit) {
+          // CODESYS lets `p.x` stand for `p^.x` on pointers to structures.
+          target = `$deref(${target},${this.loc(e.span)}).o[${target}.k]`;
+          bt = bt.target;
+        }
+        const p = this.memberPlace(target, bt, e.member, e.memberSpan);
+        if (!p) return this.fail('UNKNOWN_NAME', `no member ${e.member} in ${typeName(bt)}`, e.memberSpan);
+        return p;
+      }
+      case 'Index': {
+        const base = this.lvalue(e.object, scope);
+        let at = base.t;
+        let target = `${base.obj}[${base.key}]`;
+        if (at.kind === 'ref' && !at.implicit) {
+          target = `$deref(${target},${this.loc(e.span)}).o[${target}.k]`;
+          at = at.target;
+        }
+        if (at.kind === 'elem' && isStringT(at)) return this.fail('UNSUPPORTED', 'indexing a STRING', e.span);
+        if (at.kind !== 'array') return this.fail('UNSUPPORTED', `indexing a ${typeName(at)}`, e.span);
+        if (e.indices.length !== at.dims.length) {
+          return this.fail('UNSUPPORTED', `expected ${at.dims.length} subscripts`, e.span);
+        }
+        const L = this.loc(e.span);
+        // §6.4.4.5: subscripts outside the declared bounds are errors — checked per dimension.
+        let offset = '';
+        let stride = 1;
+        const parts: string[] = [];
+        for (let d = at.dims.length - 1; d >= 0; d--) {
+          const dim = at.dims[d] as { lo: number; hi: number };
+          const ix = this.expr(e.indices[d] as Expression, scope, DINT);
+          const n = dim.hi - dim.lo + 1;
+          const idx = isBigT(ix.t) ? `$big2num(${ix.c})` : ix.c;
+          const k = ix.k !== undefined && typeof ix.k === 'number' && ix.k >= dim.lo && ix.k <= dim.hi;
+          const term = k ? String((ix.k as number) - dim.lo) : `$ix(${idx}-${num(dim.lo)},${n},${L})`;
+          parts.unshift(stride === 1 ? term : `${term}*${stride}`);
+          stride *= n;
+        }
+        offset = parts.join('+');
+        return { obj: target, key: offset, t: at.elem };
+      }
+      case 'Deref': {
+        const p = this.expr(e.operand, scope);
+        if (p.t.kind !== 'ref') return this.fail('UNSUPPORTED', 'dereference of a non-pointer', e.span);
+        const tmp = p.c;
+        return { obj: `$deref(${tmp},${this.loc(e.span)}).o`, key: `${tmp}.k`, t: p.t.target };
+      }
+      case 'This':
+        return this.fail('UNSUPPORTED', 'THIS without ^', e.span);
+      default:
+        return this.fail('UNSUPPORTED', `cannot assign to this expression (${e.kind})`, e.span);
+    }
+  }
+
+  /** `GVL.x`, `Enum.Member` handled as names rather than member accesses; `THIS^.x`. */
+  private namespaceMember(e: Expression & { kind: 'Member' }, scope: Scope): Place | undefined {
+    if (e.object.kind === 'Identifier' && !this.identPlace(e.object.name, scope, e.span)) {
+      const gvl = this.model.gvls.get(lower(e.object.name));
+      const v = gvl?.get(lower(e.member));
+      if (v) return this.varPlace('$G', v, e.memberSpan);
+    }
+    if (e.object.kind === 'Deref' && e.object.operand.kind === 'This' && scope.self) {
+      const v = scope.self.byName.get(lower(e.member));
+      if (v) return this.varPlace('s', v, e.memberSpan);
+    }
+    return undefined;
+  }
+
+  private read(p: Place): string {
+    const k = p.key;
+    return /^"[A-Za-z_$][\w$]*"$/.test(k) ? `${p.obj}.${k.slice(1, -1)}` : `${p.obj}[${k}]`;
+  }
+
+  // ---------------------------------------------------------------- conversions
+
+  /** Code converting `v` to type `to` (IEC 61131-3 §6.6.2.5.6 conversion rules; narrowing wraps). */
+  conv(v: Val, to: SimType, span?: Span): string {
+    const from = v.t;
+    if (sameType(from, to) && !(v.untyped && to.kind === 'elem')) {
+      return to.kind === 'elem' && (to.name === 'STRING' || to.name === 'WSTRING') && to.length !== undefined
+        ? this.cutString(v, to)
+        : v.c;
+    }
+    if (
+      to.kind === 'ref' ||
+      to.kind === 'iface' ||
+      to.kind === 'fb' ||
+      to.kind === 'struct' ||
+      to.kind === 'array'
+    ) {
+      if (v.c === 'null' || from.kind === to.kind) return v.c;
+      return this.fail('UNSUPPORTED', `cannot convert ${typeName(from)} to ${typeName(to)}`, span);
+    }
+    const fn = ename(from);
+    const tn = ename(to);
+    if (!fn || !tn)
+      return this.fail('UNSUPPORTED', `cannot convert ${typeName(from)} to ${typeName(to)}`, span);
+    // Constant folding of literals keeps generated code small.
+    if (v.k !== undefined && typeof v.k !== 'string') {
+      const folded = this.foldConst(v.k, to);
+      if (folded !== undefined) return folded;
+    }
+    const ti = intName(to);
+    const fi = intName(from);
+    if (tn === 'BOOL') {
+      if (fi) return isBigName(fi) ? `(${v.c}!==0n)` : `(${v.c}!==0)`;
+      if (isReal(from)) return `(${v.c}!==0)`;
+      if (isStringT(from)) return `(${v.c}.toUpperCase()==="TRUE")`;
+      return `(${v.c}!==0)`;
+    }
+    if (ti) {
+      const tb = isBigName(ti);
+      let x: string;
+      if (fn === 'BOOL') x = tb ? `(${v.c}?1n:0n)` : `(${v.c}?1:0)`;
+      else if (fi) {
+        const fb = isBigName(fi);
+        x = fb === tb ? v.c : tb ? `$toBig(${v.c})` : `$big2num(${v.c})`;
+        if (fb && !tb) return wrapIntegerCode(ti, `$Number($asI64(${v.c})&0xffffffffn)`);
+      } else if (fn === 'REAL' || fn === 'LREAL') x = tb ? `$toBig($rnd(${v.c}))` : `$rnd(${v.c})`;
+      else if (fn === 'TIME' || fn === 'DATE' || fn === 'TOD' || fn === 'DT') {
+        const unit = fn === 'TIME' ? TIME_UNIT_MS[this.profile.timeIntegerUnit] : 1;
+        const ms = unit === 1 ? v.c : `$trunc(${v.c}/${num(unit)})`;
+        x = tb ? `$toBig(${ms})` : ms;
+      } else if (fn === 'LTIME') x = tb ? v.c : `$big2num(${v.c})`;
+      else if (isStringT(from)) x = tb ? `$parseBig(${v.c})` : `$trunc($parseNum(${v.c}))`;
+      else return this.fail('UNSUPPORTED', `cannot convert ${fn} to ${ti}`, span);
+      return wrapIntegerCode(ti, x);
+    }
+    if (tn === 'REAL' || tn === 'LREAL') {
+      let x: string;
+      if (fn === 'BOOL') x = `(${v.c}?1:0)`;
+      else if (fi) x = isBigName(fi) ? `$Number(${v.c})` : v.c;
+      else if (fn === 'REAL' || fn === 'LREAL') x = v.c;
+      else if (fn === 'LTIME') x = `$Number(${v.c})`;
+      else if (fn === 'TIME') x = `(${v.c}/${num(TIME_UNIT_MS[this.profile.timeIntegerUnit])})`;
+      else if (isStringT(from)) x = `$parseNum(${v.c})`;
+      else x = v.c;
+      return tn === 'REAL' ? `$fr(${x})` : x;
+    }
+    if (tn === 'TIME' || tn === 'DATE' || tn === 'TOD' || tn === 'DT') {
+      if (fn === 'TIME' || fn === 'DATE' || fn === 'TOD' || fn === 'DT') return v.c;
+      if (fn === 'LTIME') return `$trunc($Number(${v.c})/1e6)`;
+      const unit = tn === 'TIME' ? TIME_UNIT_MS[this.profile.timeIntegerUnit] : 1;
+      const n = fi && isBigName(fi) ? `$Number(${v.c})` : v.c;
+      if (isStringT(from)) return this.fail('UNSUPPORTED', 'STRING to TIME', span);
+      return unit === 1 ? `$trunc(${n})` : `$trunc(${n}*${num(unit)})`;
+    }
+    if (tn === 'LTIME') {
+      if (fn === 'TIME') return `$toBig(${v.c}*1e6)`;
+      if (fi) return isBigName(fi) ? v.c : `$toBig(${v.c})`;
+      if (fn === 'REAL' || fn === 'LREAL') return `$toBig(${v.c})`;
+      return this.fail('UNSUPPORTED', `cannot convert ${fn} to LTIME`, span);
+    }
+    if (isStringT(to)) {
+      const s = `$toStr(${v.c},${q(fn)})`;
+      const len =
+        tn === 'CHAR' || tn === 'WCHAR' ? 1 : ((to as { length?: number }).length ?? DEFAULT_STRING_LENGTH);
+      return `$s.cut(${s},${len})`;
+    }
+    return this.fail('UNSUPPORTED', `cannot convert ${fn} to ${tn}`, span);
+  }
+
+  private cutString(v: Val, to: SimType & { kind: 'elem' }): string {
+    const len = to.length ?? DEFAULT_STRING_LENGTH;
+    if (typeof v.k === 'string') return q(v.k.length > len ? v.k.slice(0, len) : v.k);
+    return `$s.cut(${v.c},${len})`;
+  }
+
+  private foldConst(k: number | bigint | boolean, to: SimType): string | undefined {
+    const tn = ename(to);
+    if (!tn) return undefined;
+    const ti = intName(to);
+    if (tn === 'BOOL') return typeof k === 'boolean' ? String(k) : String(k !== 0 && k !== 0n);
+    if (ti) {
+      if (typeof k === 'boolean') return isBigName(ti) ? (k ? '1n' : '0n') : k ? '1' : '0';
+      let n: bigint;
+      if (typeof k === 'bigint') n = k;
+      else if (Number.isInteger(k)) n = BigInt(k);
+      else return undefined;
+      const { bits, signed } = INTEGER_TYPES[ti];
+      const w = signed ? BigInt.asIntN(bits, n) : BigInt.asUintN(bits, n);
+      return isBigName(ti) ? big(w) : num(Number(w));
+    }
+    if (tn === 'REAL') return typeof k === 'boolean' ? undefined : num(Math.fround(Number(k)));
+    if (tn === 'LREAL') return typeof k === 'boolean' ? undefined : num(Number(k));
+    return undefined;
+  }
+
+  /** Assignment code with conversion and value semantics for aggregates. */
+  private assignCode(p: Place, v: Val, span: Span): string {
+    const t = p.t;
+    if (t.kind === 'array' || t.kind === 'struct' || (t.kind === 'fb' && v.t.kind === 'fb')) {
+      return `${p.obj}[${p.key}]=$clone(${v.c});`;
+    }
+    return `${this.read(p)}=${this.conv(v, t, span)};`;
+  }
+
+  // ---------------------------------------------------------------- expressions
+
+  /** Common type of two operands (IEC 61131-3 §6.6.1.6 implicit widening). */
+  private common(a: Val, b: Val): SimType {
+    if (a.untyped && !b.untyped) return this.adoptLiteral(a, b.t);
+    if (b.untyped && !a.untyped) return this.adoptLiteral(b, a.t);
+    const at = a.t;
+    const bt = b.t;
+    if (a.untyped && b.untyped)
+      return isReal(at) || isReal(bt) ? LREAL : isBigT(at) || isBigT(bt) ? LINT : DINT;
+    if (isReal(at) || isReal(bt)) {
+      if ((at.kind === 'elem' && at.name === 'LREAL') || (bt.kind === 'elem' && bt.name === 'LREAL'))
+        return LREAL;
+      const other = isReal(at) ? bt : at;
+      const oi = intName(other);
+      return oi && INTEGER_TYPES[oi].bits > 16 && !isReal(other) ? LREAL : elem('REAL');
+    }
+    const ai = intName(at);
+    const bi = intName(bt);
+    if (ai && bi) {
+      const A = INTEGER_TYPES[ai];
+      const B = INTEGER_TYPES[bi];
+      const pick = A.bits >= B.bits ? ai : bi;
+      return elem(pick);
+    }
+    return at;
+  }
+
+  private adoptLiteral(lit: Val, other: SimType): SimType {
+    if (isReal(lit.t) && intName(other)) return elem('REAL');
+    if (intName(other) || isReal(other)) return other.kind === 'enum' ? elem(other.base) : other;
+    return lit.t;
+  }
+
+  /** The arithmetic type: in 'register' mode narrow integers compute as DINT. */
+  private arith(t: SimType): SimType {
+    const n = intName(t);
+    if (n && this.profile.intermediateWidth === 'register' && INTEGER_TYPES[n].bits < 32) {
+      return elem(INTEGER_TYPES[n].signed ? 'DINT' : 'UDINT');
+    }
+    return t.kind === 'enum' ? elem(t.base) : t;
+  }
+
+  /** Generates an expression. `want` types untyped literals. */
+  expr(e: Expression, scope: Scope, want?: SimType): Val {
+    switch (e.kind) {
+      case 'IntegerLiteral': {
+        if (e.typeName) {
+          const t = this.model.namedType(e.typeName, e.span);
+          return { c: this.foldConst(e.value, t) ?? '0', t, k: e.value };
+        }
+        const isBig = typeof e.value === 'bigint' || e.value > 2147483647 || e.value < -2147483648;
+        if (want && intName(want) && !isBigT(want) && !isBig)
+          return { c: num(e.value as number), t: want, untyped: true, k: e.value };
+        if (want && isBigT(want) && intName(want))
+          return { c: big(BigInt(e.value)), t: want, untyped: true, k: e.value };
+        if (want && isReal(want)) return { c: num(Number(e.value)), t: want, untyped: true, k: e.value };
+        return isBig
+          ? { c: big(BigInt(e.value)), t: LINT, untyped: true, k: e.value }
+          : { c: num(e.value as number), t: DINT, untyped: true, k: e.value };
+      }
+      case 'RealLiteral': {
+        const t = e.typeName ? this.model.namedType(e.typeName, e.span) : want && isReal(want) ? want : LREAL;
+        return {
+          c: num(t.kind === 'elem' && t.name === 'REAL' ? Math.fround(e.value) : e.value),
+          t,
+          untyped: !e.typeName,
+          k: e.value,
+        };
+      }
+      case 'BoolLiteral':
+        return { c: String(e.value), t: BOOL, k: e.value };
+      case 'StringLiteral':
+        return { c: q(e.value), t: elem(e.wide ? 'WSTRING' : 'STRING', DEFAULT_STRING_LENGTH), k: e.value };
+      case 'TimeLiteral':
+        return e.type === 'LTIME' ? { c: big(e.ns), t: elem('LTIME') } : { c: num(e.ms), t: TIME, k: e.ms };
+      case 'DateTimeLiteral': {
+        const t = elem(
+          e.type === 'DATE' || e.type === 'LDATE'
+            ? 'DATE'
+            : e.type === 'TOD' || e.type === 'LTOD'
+              ? 'TOD'
+              : 'DT',
+        );
+        return { c: num(e.ms), t };
+      }
+      case 'EnumLiteral': {
+        const t = this.model.namedType(e.typeName, e.span);
+        const m = t.kind === 'enum' ? t.members.find((x) => lower(x.name) === lower(e.value)) : undefined;
+        if (!m) return this.fail('UNKNOWN_NAME', `no value ${e.value} in ${e.typeName}`, e.span);
+        return { c: num(m.value), t, k: m.value };
+      }
+      case 'Paren':
+        return this.expr(e.expression, scope, want);
+      case 'Identifier': {
+        const p = this.identPlace(e.name, scope, e.span);
+        if (p) return { c: this.read(p), t: p.t };
+        const em = this.model.enumMembers.get(lower(e.name));
+        if (em && em.length > 0) {
+          const pick = (want?.kind === 'enum' && em.find((x) => x.type === want)) || em[0];
+          if (pick) return { c: num(pick.value), t: pick.type, k: pick.value };
+        }
+        return this.fail('UNKNOWN_NAME', `unknown name ${e.name}`, e.span);
+      }
+      case 'Member': {
+        // Enum.Member
+        if (e.object.kind === 'Identifier' && !this.identPlace(e.object.name, scope, e.span)) {
+          if (this.model.typeDecls.has(lower(e.object.name))) {
+            const t = this.model.namedType(e.object.name, e.span);
+            if (t.kind === 'enum') {
+              const m = t.members.find((x) => lower(x.name) === lower(e.member));
+              if (!m)
+                return this.fail('UNKNOWN_NAME', `no value ${e.member} in ${e.object.name}`, e.memberSpan);
+              return { c: num(m.value), t, k: m.value };
+            }
+          }
+        }
+        const prop = this.propertyRead(e, scope);
+        if (prop) return prop;
+        const p = this.lvalue(e, scope);
+        return { c: this.read(p), t: p.t };
+      }
+      case 'Index':
+      case 'Deref': {
+        const p = this.lvalue(e, scope);
+        return { c: this.read(p), t: p.t };
+      }
+      case 'BitAccess': {
+        const base = this.expr(e.object, scope);
+        const bit = this.model.constInt(e.bit);
+        if (isBigT(base.t)) return { c: `((${base.c}>>${bit}n)&1n)===1n`, t: BOOL };
+        return { c: `(((${base.c})>>>${bit})&1)===1`, t: BOOL };
+      }
+      case 'Call':
+        return this.call(e, scope, want);
+      case 'Unary':
+        return this.unary(e, scope, want);
+      case 'Binary':
+        return this.binary(e, scope, want);
+      case 'This':
+        return this.fail('UNSUPPORTED', 'THIS as a value', e.span);
+      case 'Super':
+        return this.fail('UNSUPPORTED', 'SUPER as a value', e.span);
+      case 'DirectAddress':
+        return this.fail('UNSUPPORTED', `direct address ${e.text} (declare a located variable)`, e.span);
+    }
+  }
+
+  private unary(e: Expression & { kind: 'Unary' }, scope: Scope, want?: SimType): Val {
+    const v = this.expr(e.operand, scope, want);
+    if (e.operator === '+') return v;
+    if (e.operator === 'NOT') {
+      if (isBool(v.t)) return { c: `!${v.c}`, t: BOOL, ...(typeof v.k === 'boolean' ? { k: !v.k } : {}) };
+      const n = intName(v.t);
+      if (n) {
+        if (isBigName(n)) return { c: wrapIntegerCode(n, `~${v.c}`), t: v.t };
+        return { c: wrapIntegerCode(n, `~${v.c}`), t: v.t };
+      }
+      return this.fail('UNSUPPORTED', `NOT on ${typeName(v.t)}`, e.span);
+    }
+    // unary minus
+    if (typeof v.k === 'number') return { ...v, c: num(-v.k), k: -v.k };
+    if (typeof v.k === 'bigint') return { ...v, c: big(-v.k), k: -v.k };
+    const n = intName(v.t);
+    if (n) {
+      const t = this.arith(v.t);
+      return { c: wrapIntegerCode(intName(t) as IntegerTypeName, `-${v.c}`), t };
+    }
+    if (isReal(v.t) || (v.t.kind === 'elem' && v.t.name === 'TIME')) return { c: `(-${v.c})`, t: v.t };
+    if (v.t.kind === 'elem' && v.t.name === 'LTIME') return { c: `(-${v.c})`, t: v.t };
+    return this.fail('UNSUPPORTED', `negation of ${typeName(v.t)}`, e.span);
+  }
+
+  private binary(e: Expression & { kind: 'Binary' }, scope: Scope, want?: SimType): Val {
+    const op = e.operator;
+    const logical = op === 'AND' || op === 'OR' || op === 'XOR' || op === 'AND_THEN' || op === 'OR_ELSE';
+    const cmp = op === '=' || op === '<>' || op === '<' || op === '>' || op === '<=' || op === '>=';
+    let a = this.expr(e.left, scope, logical || cmp ? undefined : want);
+    const b = this.expr(e.right, scope, a.untyped ? undefined : a.t);
+    if (a.untyped && !b.untyped) a = this.expr(e.left, scope, b.t);
+    if (logical) {
+      if (isBool(a.t) && isBool(b.t)) {
+        const sc = this.profile.shortCircuit;
+        switch (op) {
+          case 'AND_THEN':
+            return { c: `(${a.c}&&${b.c})`, t: BOOL };
+          case 'OR_ELSE':
+            return { c: `(${a.c}||${b.c})`, t: BOOL };
+          // Both operands are evaluated (no short circuit) unless the profile says otherwise.
+          case 'AND':
+            return { c: sc ? `(${a.c}&&${b.c})` : `((${a.c})&(${b.c}))!==0`, t: BOOL };
+          case 'OR':
+            return { c: sc ? `(${a.c}||${b.c})` : `((${a.c})|(${b.c}))!==0`, t: BOOL };
+          default:
+            return { c: `(${a.c}!==${b.c})`, t: BOOL };
+        }
+      }
+      const t = this.common(a, b);
+      const n = intName(t);
+      if (!n) return this.fail('UNSUPPORTED', `${op} on ${typeName(a.t)}`, e.span);
+      const jsOp = op === 'AND' || op === 'AND_THEN' ? '&' : op === 'XOR' ? '^' : '|';
+      return { c: wrapIntegerCode(n, `${this.conv(a, t)}${jsOp}${this.conv(b, t)}`), t };
+    }
+    if (cmp) {
+      let t = this.common(a, b);
+      if (isBool(a.t) && isBool(b.t)) t = BOOL;
+      if (a.t.kind === 'enum' && b.t.kind === 'enum') t = a.t;
+      const ac = this.operand(a, t, e.span);
+      const bc = this.operand(b, t, e.span);
+      const jsOp = op === '=' ? '===' : op === '<>' ? '!==' : op;
+      return { c: `(${ac}${jsOp}${bc})`, t: BOOL };
+    }
+    // Arithmetic. Durations and points in time first (§6.6.2.5.7 Table 30).
+    const an = ename(a.t);
+    const bn = ename(b.t);
+    const timeish = (n?: string) => n === 'TIME' || n === 'DATE' || n === 'TOD' || n === 'DT';
+    if (timeish(an) || timeish(bn)) {
+      const L = this.loc(e.span);
+      if (op === '+' || op === '-') {
+        const rt =
+          an === 'TIME' && bn === 'TIME' ? TIME : an === bn && op === '-' ? TIME : timeish(an) ? a.t : b.t;
+        return { c: `(${a.c}${op}${b.c})`, t: rt };
+      }
+      if (op === '*') {
+        const [tv, nv] = timeish(an) ? [a, b] : [b, a];
+        return { c: `$trunc(${tv.c}*${this.conv(nv, LREAL)})`, t: TIME };
+      }
+      if (op === '/') {
+        if (timeish(bn)) return { c: `$trunc($rdiv(${a.c},${b.c},${L}))`, t: DINT };
+        return { c: `$trunc($rdiv(${a.c},${this.conv(b, LREAL)},${L}))`, t: TIME };
+      }
+      return this.fail('UNSUPPORTED', `${op} on TIME`, e.span);
+    }
+    if (an === 'LTIME' || bn === 'LTIME') {
+      if (op === '+' || op === '-')
+        return { c: `(${this.conv(a, elem('LTIME'))}${op}${this.conv(b, elem('LTIME'))})`, t: elem('LTIME') };
+      if (op === '*') {
+        const [tv, nv] = an === 'LTIME' ? [a, b] : [b, a];
+        return { c: `(${tv.c}*${this.conv(nv, LINT)})`, t: elem('LTIME') };
+      }
+      if (op === '/') {
+        return { c: `$bdiv(${a.c},${this.conv(b, LINT)},${this.loc(e.span)})`, t: elem('LTIME') };
+      }
+      return this.fail('UNSUPPORTED', `${op} on LTIME`, e.span);
+    }
+    if (op === '**') {
+      const t = isReal(a.t) && a.t.kind === 'elem' && a.t.name === 'REAL' ? elem('REAL') : LREAL;
+      const c = `$m.pow(${this.conv(a, LREAL)},${this.conv(b, LREAL)})`;
+      return { c: t.kind === 'elem' && t.name === 'REAL' ? `$fr(${c})` : c, t };
+    }
+    let t = this.common(a, b);
+    if (!intName(t) && !isReal(t)) return this.fail('UNSUPPORTED', `${op} on ${typeName(t)}`, e.span);
+    t = this.arith(t);
+    const ac = this.operand(a, t, e.span);
+    const bc = this.operand(b, t, e.span);
+    // Fold literal arithmetic so constants cost nothing at run time.
+    if (a.k !== undefined && b.k !== undefined && typeof a.k === 'number' && typeof b.k === 'number') {
+      const k = op === '+' ? a.k + b.k : op === '-' ? a.k - b.k : op === '*' ? a.k * b.k : undefined;
+      if (k !== undefined && Number.isSafeInteger(k) && a.untyped && b.untyped) {
+        return { c: num(k), t, untyped: true, k };
+      }
+    }
+    const L = this.loc(e.span);
+    if (isReal(t)) {
+      const isR = t.kind === 'elem' && t.name === 'REAL';
+      const raw =
+        op === '/'
+          ? `$rdiv(${ac},${bc},${L})`
+          : op === 'MOD'
+            ? `$imod(${ac},${bc},${L})`
+            : `(${ac}${op}${bc})`;
+      // REAL is float32: every result is rounded to single precision (Math.fround).
+      return { c: isR ? `$fr(${raw})` : raw, t };
+    }
+    const n = intName(t) as IntegerTypeName;
+    if (isBigName(n)) {
+      const raw =
+        op === '/'
+          ? `$bdiv(${ac},${bc},${L})`
+          : op === 'MOD'
+            ? `$bmod(${ac},${bc},${L})`
+            : `(${ac}${op}${bc})`;
+      return { c: wrapIntegerCode(n, raw), t };
+    }
+    const { bits } = INTEGER_TYPES[n];
+    let raw: string;
+    if (op === '*') raw = bits === 32 ? `$imul(${ac},${bc})` : `(${ac}*${bc})`;
+    else if (op === '/') raw = `$idiv(${ac},${bc},${L})`;
+    else if (op === 'MOD') raw = `$imod(${ac},${bc},${L})`;
+    else raw = `(${ac}${op}${bc})`;
+    return { c: wrapIntegerCode(n, raw), t };
+  }
+
+  /** An operand converted to the operation type (without a cut for strings). */
+  private operand(v: Val, t: SimType, span: Span): string {
+    if (sameType(v.t, t) && !v.untyped) return v.c;
+    if (v.t.kind === 'enum' && t.kind === 'enum') return v.c;
+    if (isStringT(t) && isStringT(v.t)) return v.c;
+    return this.conv(v, t, span);
+  }
+
+  private propertyRead(e: Expression & { kind: 'Member' }, scope: Scope): Val | undefined {
+    const ot = this.staticType(e.object, scope);
+    if (!ot) return undefined;
+    const layoutName = ot.kind === 'fb' || ot.kind === 'iface' ? ot.name : undefined;
+    if (!layoutName) return undefined;
+    const prop = this.findProperty(layoutName, e.member);
+    if (!prop) return undefined;
+    const obj = this.objectCode(e.object, scope, e.span);
+    const t = this.tmp();
+    return { c: `((${t})=>${t}.$c.g${prop.key}(${t}))(${obj})`, t: prop.type };
+  }
+
+  private findProperty(typeId: string, member: string): { key: string; type: SimType } | undefined {
+    const l = this.model.layout(typeId);
+    if (l) return l.properties.get(lower(member));
+    const itf = this.model.interfaces.get(lower(typeId));
+    const p = itf?.properties.find((x) => lower(x.name) === lower(member));
+    return p ? { key: this.model.methodKey(p.name), type: this.model.resolveTypeSpec(p.type) } : undefined;
+  }
+
+  /** The static type of an expression without generating code twice (best effort). */
+  private staticType(e: Expression, scope: Scope): SimType | undefined {
+    try {
+      if (e.kind === 'Identifier') return this.identPlace(e.name, scope, e.span)?.t;
+      if (e.kind === 'Deref' && e.operand.kind === 'This' && scope.self)
+        return { kind: 'fb', name: scope.self.id };
+      return this.lvalue(e, scope).t;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Code evaluating to an FB instance object (for method and property calls). */
+  private objectCode(e: Expression, scope: Scope, span: Span): string {
+    if (e.kind === 'Deref' && e.operand.kind === 'This') return 's';
+    const p = this.lvalue(e, scope);
+    if (p.t.kind === 'iface') return `$deref(${this.read(p)},${this.loc(span)})`;
+    return this.read(p);
+  }
+
+  // ---------------------------------------------------------------- calls
+
+  private call(e: CallExpression, scope: Scope, want?: SimType): Val {
+    const callee = e.callee;
+    if (callee.kind === 'Identifier') {
+      const name = callee.name;
+      const l = lower(name);
+      // A local FB instance or action of this POU
+      const inst = this.identPlace(name, scope, callee.span);
+      if (inst && inst.t.kind === 'fb')
+        return { c: this.fbCall(inst, e.args, scope, e.span), t: BOOL, k: 'stmt' };
+      const act = scope.self?.actions.get(l);
+      if (act) return { c: `s.$c.a${act.key}(s);`, t: BOOL, k: 'stmt' };
+      const fn = this.functionRef(name);
+      if (fn) return this.userFunctionCall(fn, e, scope);
+      return this.stdFunction(name, e, scope, want);
+    }
+    if (callee.kind === 'Member') {
+      // obj.Method(...) / SUPER^.Method() / THIS^.Method() / inst.Action()
+      if (callee.object.kind === 'Deref' && callee.object.operand.kind === 'Super' && scope.self?.parent) {
+        const m = scope.self.parent.methods.get(lower(callee.member));
+        if (!m) return this.fail('UNKNOWN_NAME', `no method ${callee.member} in the base`, callee.memberSpan);
+        return this.methodCall(`M${m.owner.index}_${m.key}`, 's', m.decl, e.args, scope, e.span, true);
+      }
+      const ot = this.staticType(callee.object, scope);
+      if (ot && (ot.kind === 'fb' || ot.kind === 'iface')) {
+        const obj = this.objectCode(callee.object, scope, e.span);
+        const layout = this.model.layout(ot.name);
+        const m =
+          layout?.methods.get(lower(callee.member))?.decl ??
+          this.model.interfaces.get(ot.name)?.methods.find((x) => lower(x.name) === lower(callee.member));
+        if (m) return this.methodCall(this.model.methodKey(m.name), obj, m, e.args, scope, e.span, false);
+        const act = layout?.actions.get(lower(callee.member));
+        if (act) return { c: `${obj}.$c.a${act.key}(${obj});`, t: BOOL, k: 'stmt' };
+      }
+      const p = this.lvalue(callee, scope);
+      if (p.t.kind === 'fb') return { c: this.fbCall(p, e.args, scope, e.span), t: BOOL, k: 'stmt' };
+      return this.fail('UNKNOWN_NAME', `cannot call ${callee.member}`, callee.memberSpan);
+    }
+    if (callee.kind === 'Deref' && callee.operand.kind === 'Super' && scope.self?.parent) {
+      return { c: `B${scope.self.parent.index}(s);`, t: BOOL, k: 'stmt' };
+    }
+    const p = this.lvalue(callee, scope);
+    if (p.t.kind === 'fb') return { c: this.fbCall(p, e.args, scope, e.span), t: BOOL, k: 'stmt' };
+    return this.fail('UNSUPPORTED', 'call of this expression', e.span);
+  }
+
+  /** FB instance call (§6.6.3.2): inputs stored, body run, outputs read back. */
+  private fbCall(inst: Place, args: CallArgument[], scope: Scope, span: Span): string {
+    const t = inst.t as SimType & { kind: 'fb' };
+    const i = this.tmp();
+    const pre: string[] = [];
+    const post: string[] = [];
+    const std = isStdFb(t.name);
+    const layout = std ? undefined : this.model.layout(t.name);
+    if (layout) this.requireLayout(layout);
+    const inputs = std
+      ? (STD_FB_MEMBERS[t.name] ?? []).filter((m) => m.dir === 'input').map((m) => m.name)
+      : (layout?.vars ?? [])
+          .filter((v) => v.section === 'VAR_INPUT' || v.section === 'VAR_IN_OUT')
+          .map((v) => v.name);
+    args.forEach((a, ai) => {
+      const name = a.name ?? inputs[ai];
+      if (!name) return this.fail('UNSUPPORTED', 'too many positional arguments', a.span);
+      const m = this.memberPlace(i, t, name, a.nameSpan ?? a.span);
+      if (!m)
+        return this.fail('UNKNOWN_NAME', `no parameter ${name} in ${typeName(t)}`, a.nameSpan ?? a.span);
+      if (a.direction === 'output') {
+        if (!a.value) return;
+        const target = this.lvalue(a.value, scope);
+        const v: Val = { c: this.read(m), t: m.t };
+        post.push(this.assignCode(target, a.negated ? { c: `!${v.c}`, t: BOOL } : v, a.span));
+        return;
+      }
+      if (!a.value) return;
+      const v = layout?.byName.get(lower(name));
+      if (v?.section === 'VAR_IN_OUT') {
+        const target = this.lvalue(a.value, scope);
+        pre.push(`${i}.${v.key}=$ref(${target.obj},${target.key});`);
+        return;
+      }
+      pre.push(this.assignCode(m, this.expr(a.value, scope, m.t), a.span));
+    });
+    const body = std ? `$fbs.${t.name}(${i},$now);` : `B${layout?.index}(${i});`;
+    return `{const ${i}=${this.read(inst)};${pre.join('')}${body}${post.join('')}}`;
+  }
+
+  private argsFor(
+    params: { name: string; section: string; type: SimType }[],
+    args: CallArgument[],
+    scope: Scope,
+    span: Span,
+  ): string[] {
+    const out: string[] = params.map((p) => (p.section === 'VAR_INPUT' ? this.defaultCode(p.type) : 'null'));
+    args.forEach((a, ai) => {
+      const idx = a.name ? params.findIndex((p) => p.name === lower(a.name as string)) : ai;
+      const p = params[idx];
+      if (!p) return this.fail('UNKNOWN_NAME', `no parameter ${a.name ?? ai + 1}`, a.span);
+      if (!a.value) return;
+      if (p.section === 'VAR_INPUT') out[idx] = this.conv(this.expr(a.value, scope, p.type), p.type, a.span);
+      else {
+        const target = this.lvalue(a.value, scope);
+        out[idx] = `$ref(${target.obj},${target.key})`;
+      }
+    });
+    void span;
+    return out;
+  }
+
+  private paramTypes(blocks: VarBlock[]): { name: string; section: string; type: SimType }[] {
+    const ps: { name: string; section: string; type: SimType }[] = [];
+    for (const b of blocks) {
+      if (b.section !== 'VAR_INPUT' && b.section !== 'VAR_IN_OUT' && b.section !== 'VAR_OUTPUT') continue;
+      for (const d of b.decls) {
+        const type = this.model.resolveTypeSpec(d.type);
+        for (const n of d.names) ps.push({ name: lower(n.name), section: b.section, type });
+      }
+    }
+    return ps;
+  }
+
+  private userFunctionCall(fn: { fn: string; decl: FunctionDecl }, e: CallExpression, scope: Scope): Val {
+    const ps = this.paramTypes(fn.decl.varBlocks);
+    const args = this.argsFor(ps, e.args, scope, e.span);
+    const rt = fn.decl.returnType ? this.model.resolveTypeSpec(fn.decl.returnType) : BOOL;
+    return { c: `${fn.fn}(${args.join(',')})`, t: rt };
+  }
+
+  private methodCall(
+    keyOrFn: string,
+    obj: string,
+    decl: MethodDecl,
+    args: CallArgument[],
+    scope: Scope,
+    span: Span,
+    direct: boolean,
+  ): Val {
+    const ps = this.paramTypes(decl.varBlocks);
+    const a = this.argsFor(ps, args, scope, span);
+    const rt = decl.returnType ? this.model.resolveTypeSpec(decl.returnType) : BOOL;
+    if (direct) return { c: `${keyOrFn}(${[obj, ...a].join(',')})`, t: rt };
+    const t = this.tmp();
+    return { c: `((${t})=>${t}.$c.${keyOrFn}(${[t, ...a].join(',')}))(${obj})`, t: rt };
+  }
+
+  /** Positional argument values of a standard function call. */
+  private stdArgs(e: CallExpression, scope: Scope, want?: SimType): Val[] {
+    const vals = e.args.map((a) => {
+      if (!a.value) return this.fail('UNSUPPORTED', 'empty argument', a.span);
+      return this.expr(a.value, scope, want);
+    });
+    // Untyped literals take the type of a typed sibling (e.g. LIMIT(0, x, 100) with x: INT).
+    const typed = vals.find((v) => !v.untyped && (intName(v.t) || isReal(v.t)));
+    if (!typed) return vals;
+    return e.args.map((a, i) => {
+      const v = vals[i] as Val;
+      return v.untyped && a.value ? this.expr(a.value, scope, typed.t) : v;
+    });
+  }
+
+  /** Standard functions of IEC 61131-3 §6.6.2.5 and the type conversions (§6.6.2.5.6). */
+  private stdFunction(name: string, e: CallExpression, scope: Scope, want?: SimType): Val {
+    const N = name.toUpperCase();
+    const L = this.loc(e.span);
+    // Conversions: X_TO_Y, TO_Y, X_TRUNC_Y / TRUNC, BCD left out.
+    const conv = /^(?:([A-Z_]+?)_)?TO_([A-Z_]+)$/.exec(N);
+    if (conv && conv[2] && elementaryName(conv[2])) {
+      const to = this.model.namedType(conv[2], e.span);
+      const [v] = this.stdArgs(e, scope);
+      if (!v) return this.fail('UNSUPPORTED', `${N} needs one argument`, e.span);
+      const from = conv[1] ? elementaryName(conv[1]) : undefined;
+      const src = from && v.untyped ? { ...v, t: this.model.namedType(from) } : v;
+      return { c: this.conv({ ...src, untyped: false }, to, e.span), t: to };
+    }
+    const trunc = /^(?:[A-Z]+_)?TRUNC(?:_([A-Z]+))?$/.exec(N);
+    if (trunc) {
+      const to = this.model.namedType(trunc[1] ?? 'DINT', e.span);
+      const [v] = this.stdArgs(e, scope);
+      if (!v) return this.fail('UNSUPPORTED', 'TRUNC needs one argument', e.span);
+      const n = intName(to) as IntegerTypeName;
+      const x = `$trunc(${this.conv(v, LREAL)})`;
+      return { c: isBigName(n) ? `$asI64($toBig(${x}))` : wrapIntegerCode(n, x), t: to };
+    }
+    const args = this.stdArgs(e, scope, want);
+    const a0 = args[0];
+    const a1 = args[1];
+    const need = (n: number) => {
+      if (args.length < n) this.fail('UNSUPPORTED', `${N} needs ${n} arguments`, e.span);
+    };
+    const realOf = (v: Val) => (isReal(v.t) && !v.untyped ? v.t : LREAL);
+    const realFn = (f: string) => {
+      need(1);
+      const v = a0 as Val;
+      const t = realOf(v);
+      const c = `$m.${f}(${this.conv(v, t)})`;
+      return { c: t.kind === 'elem' && t.name === 'REAL' ? `$fr(${c})` : c, t };
+    };
+    switch (N) {
+      case 'ABS': {
+        need(1);
+        const v = a0 as Val;
+        const n = intName(v.t);
+        if (n && isBigName(n)) return { c: `(${v.c}<0n?${wrapIntegerCode(n, `-${v.c}`)}:${v.c})`, t: v.t };
+        if (n) return { c: wrapIntegerCode(n, `$m.abs(${v.c})`), t: v.t };
+        return { c: `$m.abs(${v.c})`, t: v.t };
+      }
+      case 'SQRT':
+        return realFn('sqrt');
+      case 'LN':
+        return realFn('ln');
+      case 'LOG':
+        return realFn('log');
+      case 'EXP':
+        return realFn('exp');
+      case 'SIN':
+        return realFn('sin');
+      case 'COS':
+        return realFn('cos');
+      case 'TAN':
+        return realFn('tan');
+      case 'ASIN':
+        return realFn('asin');
+      case 'ACOS':
+        return realFn('acos');
+      case 'ATAN':
+        return realFn('atan');
+      case 'ATAN2': {
+        need(2);
+        const t = realOf(a0 as Val);
+        const c = `$m.atan2(${this.conv(a0 as Val, t)},${this.conv(a1 as Val, t)})`;
+        return { c: t.kind === 'elem' && t.name === 'REAL' ? `$fr(${c})` : c, t };
+      }
+      case 'EXPT': {
+        need(2);
+        const t = realOf(a0 as Val);
+        const c = `$m.pow(${this.conv(a0 as Val, t)},${this.conv(a1 as Val, LREAL)})`;
+        return { c: t.kind === 'elem' && t.name === 'REAL' ? `$fr(${c})` : c, t };
+      }
+      case 'ADD':
+      case 'MUL':
+      case 'SUB':
+      case 'DIV':
+      case 'MOD': {
+        need(2);
+        const op = { ADD: '+', MUL: '*', SUB: '-', DIV: '/', MOD: 'MOD' }[N] as '+';
+        // Reuse the operator code path on synthetic nodes built from the argument expressions.
+        let acc = e.args[0]?.value as Expression;
+        for (const a of e.args.slice(1)) {
+          acc = { kind: 'Binary', operator: op, left: acc, right: a.value as Expression, span: e.span };
+        }
+        return this.expr(acc, scope, want);
+      }
+      case 'MAX':
+      case 'MIN': {
+        need(2);
+        let t = (a0 as Val).t;
+        for (const v of args.slice(1)) t = this.common({ c: '', t }, v);
+        const cs = args.map((v) => this.operand(v, t, e.span));
+        const cmp = N === 'MAX' ? '>' : '<';
+        const acc = cs.slice(1).reduce((x, y) => {
+          const tx = this.tmp();
+          const ty = this.tmp();
+          return `((${tx},${ty})=>${tx}${cmp}=${ty}?${tx}:${ty})(${x},${y})`;
+        }, cs[0] as string);
+        return { c: acc, t };
+      }
+      case 'LIMIT': {
+        need(3);
+        let t = this.common(a0 as Val, args[1] as Val);
+        t = this.common({ c: '', t }, args[2] as Val);
+        const [mn, x, mx] = args.map((v) => this.operand(v, t, e.span)) as [string, string, string];
+        const a = this.tmp();
+        const b = this.tmp();
+        const c = this.tmp();
+        return { c: `((${a},${b},${c})=>${b}<${a}?${a}:${b}>${c}?${c}:${b})(${mn},${x},${mx})`, t };
+      }
+      case 'SEL': {
+        need(3);
+        const t = this.common(a1 as Val, args[2] as Val);
+        const g = this.conv(a0 as Val, BOOL);
+        return {
+          c: `(${g}?${this.operand(args[2] as Val, t, e.span)}:${this.operand(a1 as Val, t, e.span)})`,
+          t,
+        };
+      }
+      case 'MUX': {
+        need(2);
+        const k = this.conv(a0 as Val, DINT);
+        const rest = args.slice(1);
+        let t = (rest[0] as Val).t;
+        for (const v of rest.slice(1)) t = this.common({ c: '', t }, v);
+        const cs = rest.map((v) => this.operand(v, t, e.span));
+        const tk = this.tmp();
+        const arr = cs.map((c, i) => `${tk}===${i}?${c}:`).join('');
+        return {
+          c: `((${tk})=>${arr}$fail("INDEX_OUT_OF_RANGE",${L},"MUX selector out of range"))(${k})`,
+          t,
+        };
+      }
+      case 'MOVE':
+        need(1);
+        return a0 as Val;
+      case 'SHL':
+      case 'SHR':
+      case 'ROL':
+      case 'ROR': {
+        need(2);
+        const v = a0 as Val;
+        const n = intName(v.t) ?? 'DWORD';
+        const sh = this.conv(a1 as Val, DINT);
+        const f = N.toLowerCase();
+        if (isBigName(n)) return { c: wrapIntegerCode(n, `$b${f}(${v.c},${sh})`), t: v.t };
+        const { bits, signed } = INTEGER_TYPES[n];
+        return { c: wrapIntegerCode(n, `$${f}(${v.c},${sh},${bits})`), t: signed ? v.t : v.t };
+      }
+      case 'LEN':
+        need(1);
+        return { c: `$s.len(${this.conv(a0 as Val, elem('STRING'))})`, t: elem('INT') };
+      case 'LEFT':
+      case 'RIGHT': {
+        need(2);
+        const f = N.toLowerCase();
+        return {
+          c: `$s.${f}(${(a0 as Val).c},${this.conv(a1 as Val, DINT)})`,
+          t: elem('STRING', DEFAULT_STRING_LENGTH),
+        };
+      }
+      case 'MID':
+        need(3);
+        return {
+          c: `$s.mid(${(a0 as Val).c},${this.conv(a1 as Val, DINT)},${this.conv(args[2] as Val, DINT)})`,
+          t: elem('STRING', DEFAULT_STRING_LENGTH),
+        };
+      case 'CONCAT':
+        return {
+          c: `$s.concat(${args.map((v) => v.c).join(',')})`,
+          t: elem('STRING', DEFAULT_STRING_LENGTH),
+        };
+      case 'INSERT':
+        need(3);
+        return {
+          c: `$s.insert(${(a0 as Val).c},${(a1 as Val).c},${this.conv(args[2] as Val, DINT)})`,
+          t: elem('STRING', DEFAULT_STRING_LENGTH),
+        };
+      case 'DELETE':
+        need(3);
+        return {
+          c: `$s.del(${(a0 as Val).c},${this.conv(a1 as Val, DINT)},${this.conv(args[2] as Val, DINT)})`,
+          t: elem('STRING', DEFAULT_STRING_LENGTH),
+        };
+      case 'REPLACE':
+        need(4);
+        return {
+          c: `$s.replace(${(a0 as Val).c},${(a1 as Val).c},${this.conv(args[2] as Val, DINT)},${this.conv(args[3] as Val, DINT)})`,
+          t: elem('STRING', DEFAULT_STRING_LENGTH),
+        };
+      case 'FIND':
+        need(2);
+        return { c: `$s.find(${(a0 as Val).c},${(a1 as Val).c})`, t: elem('INT') };
+      case 'GT':
+      case 'GE':
+      case 'EQ':
+      case 'LE':
+      case 'LT':
+      case 'NE': {
+        need(2);
+        const op = { GT: '>', GE: '>=', EQ: '=', LE: '<=', LT: '<', NE: '<>' }[N] as '>';
+        return this.expr(
+          {
+            kind: 'Binary',
+            operator: op,
+            left: e.args[0]?.value as Expression,
+            right: e.args[1]?.value as Expression,
+            span: e.span,
+          },
+          scope,
+        );
+      }
+      case 'AND':
+      case 'OR':
+      case 'XOR': {
+        need(2);
+        let acc = e.args[0]?.value as Expression;
+        for (const a of e.args.slice(1))
+          acc = { kind: 'Binary', operator: N, left: acc, right: a.value as Expression, span: e.span };
+        return this.expr(acc, scope);
+      }
+      case 'NOT':
+        need(1);
+        return this.expr(
+          { kind: 'Unary', operator: 'NOT', operand: e.args[0]?.value as Expression, span: e.span },
+          scope,
+        );
+      case 'ADR':
+      case 'REF': {
+        need(1);
+        const target = this.lvalue(e.args[0]?.value as Expression, scope);
+        return {
+          c: `$ref(${target.obj},${target.key})`,
+          t: { kind: 'ref', target: target.t, implicit: false },
+        };
+      }
+      case '__ISVALIDREF':
+        need(1);
+        return { c: `(${(a0 as Val).c}!==null)`, t: BOOL };
+      case 'SIZEOF':
+        return { c: '0', t: DINT };
+      default:
+        return this.fail('UNKNOWN_NAME', `unknown function ${name}`, e.span);
+    }
+  }
+
+  // ---------------------------------------------------------------- statements
+
+  stmts(list: Statement[], scope: Scope): string {
+    return list.map((s) => this.stmt(s, scope)).join('');
+  }
+
+  private stmt(s: Statement, scope: Scope): string {
+    switch (s.kind) {
+      case 'Assignment': {
+        if (s.operator === 'REF=') {
+          const target = this.refSlot(s.target, scope);
+          const src = this.lvalue(s.value, scope);
+          return `${target}=$ref(${src.obj},${src.key});`;
+        }
+        // Property write: obj.Prop := v
+        if (s.target.kind === 'Member') {
+          const ot = this.staticType(s.target.object, scope);
+          if (ot && (ot.kind === 'fb' || ot.kind === 'iface')) {
+            const prop = this.findProperty(ot.name, s.target.member);
+            if (prop) {
+              const obj = this.objectCode(s.target.object, scope, s.span);
+              const v = this.conv(this.expr(s.value, scope, prop.type), prop.type, s.span);
+              const t = this.tmp();
+              return `{const ${t}=${obj};${t}.$c.s${prop.key}(${t},${v});}`;
+            }
+          }
+        }
+        const p = this.lvalue(s.target, scope);
+        if (s.operator === 'S=' || s.operator === 'R=') {
+          const v = this.conv(this.expr(s.value, scope, BOOL), BOOL, s.span);
+          return `if(${v})${this.read(p)}=${s.operator === 'S=' ? 'true' : 'false'};`;
+        }
+        if (s.target.kind === 'BitAccess') return this.bitWrite(s.target, s.value, scope);
+        return this.assignCode(p, this.expr(s.value, scope, p.t), s.span);
+      }
+      case 'CallStatement': {
+        const v = this.call(s.call, scope);
+        return v.k === 'stmt' ? v.c : `${v.c};`;
+      }
+      case 'If': {
+        let c = `if(${this.cond(s.condition, scope)}){${this.stmts(s.then, scope)}}`;
+        for (const ei of s.elsifs)
+          c += `else if(${this.cond(ei.condition, scope)}){${this.stmts(ei.body, scope)}}`;
+        if (s.else) c += `else{${this.stmts(s.else, scope)}}`;
+        return c;
+      }
+      case 'Case': {
+        const sel = this.expr(s.selector, scope);
+        const t = this.tmp();
+        const selCode = isBigT(sel.t) ? `$big2num(${sel.c})` : sel.c;
+        const branches = s.branches.map((b) => {
+          const conds = b.labels.map((l) => {
+            if (l.kind === 'CaseValue') return `${t}===${num(this.caseConst(l.value, sel.t))}`;
+            return `(${t}>=${num(this.caseConst(l.low, sel.t))}&&${t}<=${num(this.caseConst(l.high, sel.t))})`;
+          });
+          return `if(${conds.join('||')}){${this.stmts(b.body, scope)}}`;
+        });
+        const els = s.else ? `{${this.stmts(s.else, scope)}}` : '';
+        const chain = branches.length ? branches.join('else ') + (els ? `else${els}` : '') : els;
+        return `{const ${t}=${selCode};${chain}}`;
+      }
+      case 'For': {
+        const v = this.lvalue(s.variable, scope);
+        const vt = v.t;
+        const n = intName(vt);
+        if (!n || isBigName(n))
+          return this.fail('UNSUPPORTED', 'FOR needs an integer control variable up to 32 bits', s.span);
+        const label = `L${this.labelCount++}`;
+        const e = this.tmp();
+        const b = this.tmp();
+        const lv = this.read(v);
+        const from = this.conv(this.expr(s.from, scope, vt), vt, s.span);
+        const to = this.conv(this.expr(s.to, scope, vt), vt, s.span);
+        const byVal = s.by ? this.expr(s.by, scope, vt) : undefined;
+        const by = byVal ? this.conv(byVal, vt, s.span) : '1';
+        const stepK = byVal ? (typeof byVal.k === 'number' ? byVal.k : undefined) : 1;
+        const test =
+          stepK !== undefined
+            ? stepK >= 0
+              ? `${lv}<=${e}`
+              : `${lv}>=${e}`
+            : `(${b}>=0?${lv}<=${e}:${lv}>=${e})`;
+        scope.loops.push(label);
+        const body = this.stmts(s.body, scope);
+        scope.loops.pop();
+        const L = this.loc(s.span);
+        // §7.3.3.4.2: bounds and step are evaluated once; the control variable wraps in its type,
+        // so `FOR i := 0 TO 32767` with an INT never ends — the watchdog stops it.
+        return `{const ${e}=${to},${b}=${by};${label}:for(${lv}=${from};${test};${lv}=${wrapIntegerCode(n, `${lv}+${b}`)}){$wdt(${L});${body}}}`;
+      }
+      case 'While': {
+        const label = `L${this.labelCount++}`;
+        scope.loops.push(label);
+        const body = this.stmts(s.body, scope);
+        scope.loops.pop();
+        return `${label}:while(${this.cond(s.condition, scope)}){$wdt(${this.loc(s.span)});${body}}`;
+      }
+      case 'Repeat': {
+        const label = `L${this.labelCount++}`;
+        scope.loops.push(label);
+        const body = this.stmts(s.body, scope);
+        scope.loops.pop();
+        return `${label}:do{$wdt(${this.loc(s.span)});${body}}while(!(${this.cond(s.until, scope)}));`;
+      }
+      case 'Exit': {
+        const l = scope.loops.at(-1);
+        return l ? `break ${l};` : '';
+      }
+      case 'Continue': {
+        const l = scope.loops.at(-1);
+        return l ? `continue ${l};` : '';
+      }
+      case 'Return':
+        return scope.returnCode;
+      case 'Empty':
+        return '';
+      case 'Jump':
+      case 'Label':
+        return this.fail('UNSUPPORTED', 'JMP and labels are not simulated', s.span);
+    }
+  }
+
+  private refSlot(e: Expression, scope: Scope): string {
+    if (e.kind === 'Identifier') {
+      const l = lower(e.name);
+      const f = scope.frame.get(l);
+      if (f) return `$l.${f.key}`;
+      const sv = scope.self?.byName.get(l);
+      if (sv) return `s.${sv.key}`;
+      const g = this.model.globals.get(l);
+      if (g) return `$G.${g.key}`;
+    }
+    return this.fail('UNSUPPORTED', 'REF= target must be a reference variable', e.span);
+  }
+
+  private bitWrite(target: Expression & { kind: 'BitAccess' }, value: Expression, scope: Scope): string {
+    const p = this.lvalue(target.object, scope);
+    const n = intName(p.t);
+    if (!n) return this.fail('UNSUPPORTED', 'bit access on a non-integer', target.span);
+    const bit = this.model.constInt(target.bit);
+    const v = this.conv(this.expr(value, scope, BOOL), BOOL, value.span);
+    const lv = this.read(p);
+    if (isBigName(n)) {
+      return `${lv}=${wrapIntegerCode(n, `(${v}?(${lv}|(1n<<${bit}n)):(${lv}&~(1n<<${bit}n)))`)};`;
+    }
+    return `${lv}=${wrapIntegerCode(n, `(${v}?(${lv}|(1<<${bit})):(${lv}&~(1<<${bit})))`)};`;
+  }
+
+  private cond(e: Expression, scope: Scope): string {
+    const v = this.expr(e, scope, BOOL);
+    return isBool(v.t) ? v.c : this.conv(v, BOOL, e.span);
+  }
+
+  private caseConst(e: Expression, selT: SimType): number {
+    const k = this.model.constValue(e);
+    if (typeof k === 'number') return k;
+    if (typeof k === 'bigint') return Number(k);
+    if (e.kind === 'Identifier' && selT.kind === 'enum') {
+      const m = selT.members.find((x) => lower(x.name) === lower(e.name));
+      if (m) return m.value;
+    }
+    return this.fail('UNSUPPORTED', 'CASE label must be a constant', e.span);
+  }
+
+  /** Records the decl of an FB for the given method (for callers that need it). */
+  static isFunctionBlock(d: unknown): d is FunctionBlockDecl {
+    return typeof d === 'object' && d !== null && (d as { kind?: string }).kind === 'FunctionBlock';
+  }
+}
+
+export { isExpression };

@@ -1,0 +1,505 @@
+/**
+ * The simulator's view of a project: every declaration indexed by its
+ * case-folded name (IEC 61131-3 §6.1.2), types resolved to {@link SimType},
+ * and the memory layout of programs, function blocks, structures and globals
+ * with mangled keys (`f0`, `g3`, ...) — the generated code never sees a user's
+ * identifier.
+ */
+import type {
+  ActionDecl,
+  CompilationUnit,
+  ConfigurationDecl,
+  EnumType,
+  Expression,
+  FunctionBlockDecl,
+  FunctionDecl,
+  Initializer,
+  InterfaceDecl,
+  MethodDecl,
+  ProgramDecl,
+  PropertyDecl,
+  Span,
+  StructType,
+  TypeDecl,
+  TypeSpec,
+  UnionType,
+  VarBlock,
+  VarSection,
+} from '../iec';
+import { SIM_ERROR_CODES, SimError } from './sim-errors';
+import {
+  DEFAULT_STRING_LENGTH,
+  elem,
+  elementaryName,
+  type IntegerTypeName,
+  isIntegerName,
+  type SimType,
+} from './sim-types';
+import { isStdFb } from './std-fbs';
+
+/** A compile-time constant. */
+export type ConstValue = number | bigint | boolean | string;
+
+/** One declared variable with its place in memory. */
+export interface VarInfo {
+  /** The name as declared. */
+  name: string;
+  /** The mangled property key in the owning object. */
+  key: string;
+  type: SimType;
+  section: VarSection;
+  retain: boolean;
+  constant: boolean;
+  init?: Initializer;
+  span: Span;
+  /** File of the declaration. */
+  file: string;
+}
+
+/** A method (or property accessor) with the key under which the class table holds it. */
+export interface MethodInfo {
+  name: string;
+  key: string;
+  decl: MethodDecl;
+  owner: PouLayout;
+}
+
+/** The layout of a PROGRAM or FUNCTION_BLOCK instance. */
+export interface PouLayout {
+  kind: 'program' | 'fb';
+  name: string;
+  /** Case-folded name: the key of the layout. */
+  id: string;
+  /** Index used in generated names (`B3`, `N3`). */
+  index: number;
+  decl: ProgramDecl | FunctionBlockDecl;
+  file: string;
+  parent?: PouLayout;
+  vars: VarInfo[];
+  byName: Map<string, VarInfo>;
+  methods: Map<string, MethodInfo>;
+  properties: Map<string, { name: string; type: SimType; decl: PropertyDecl; owner: PouLayout; key: string }>;
+  actions: Map<string, { decl: ActionDecl; key: string; owner: PouLayout }>;
+  interfaces: string[];
+}
+
+/** Result of constant evaluation failure. */
+const NOT_CONST = Symbol('not-const');
+
+function lower(s: string): string {
+  return s.toLowerCase();
+}
+
+function spanLoc(span: Span) {
+  return { file: span.file, line: span.line, column: span.column };
+}
+
+/** Builds and holds the project index. */
+export class ProjectModel {
+  readonly units: CompilationUnit[];
+  readonly functions = new Map<string, { decl: FunctionDecl; file: string; index: number }>();
+  readonly fbDecls = new Map<string, { decl: FunctionBlockDecl | ProgramDecl; file: string }>();
+  readonly interfaces = new Map<string, InterfaceDecl>();
+  readonly typeDecls = new Map<string, { decl: TypeDecl; file: string }>();
+  readonly configurations: { decl: ConfigurationDecl; file: string }[] = [];
+  readonly globals = new Map<string, VarInfo>();
+  /** GVL name → its variables (for `GVL.x`). */
+  readonly gvls = new Map<string, Map<string, VarInfo>>();
+  /** Unqualified enum member → candidates. */
+  readonly enumMembers = new Map<string, { type: SimType & { kind: 'enum' }; value: number }[]>();
+  private readonly resolvedTypes = new Map<string, SimType>();
+  private readonly resolving = new Set<string>();
+  private readonly layouts = new Map<string, PouLayout>();
+  private readonly methodKeys = new Map<string, string>();
+  private layoutCount = 0;
+
+  constructor(units: CompilationUnit[]) {
+    this.units = units;
+    let fnIndex = 0;
+    for (const u of units) {
+      for (const d of u.declarations) {
+        switch (d.kind) {
+          case 'Function':
+            this.functions.set(lower(d.name), { decl: d, file: u.file, index: fnIndex++ });
+            break;
+          case 'FunctionBlock':
+          case 'Program':
+            this.fbDecls.set(lower(d.name), { decl: d, file: u.file });
+            break;
+          case 'Interface':
+            this.interfaces.set(lower(d.name), d);
+            break;
+          case 'TypeBlock':
+            for (const t of d.types) this.typeDecls.set(lower(t.name), { decl: t, file: u.file });
+            break;
+          case 'Configuration':
+            this.configurations.push({ decl: d, file: u.file });
+            break;
+          case 'GlobalVarList':
+            break;
+        }
+      }
+    }
+    // Globals after all types are known: their types may name any of them.
+    let g = 0;
+    for (const u of units) {
+      for (const d of u.declarations) {
+        const blocks: { blocks: VarBlock[]; gvl?: string }[] = [];
+        if (d.kind === 'GlobalVarList')
+          blocks.push({ blocks: d.varBlocks, ...(d.name ? { gvl: d.name } : {}) });
+        if (d.kind === 'Configuration') {
+          blocks.push({ blocks: d.varBlocks });
+          for (const r of d.resources) blocks.push({ blocks: r.varBlocks });
+        }
+        for (const { blocks: bs, gvl } of blocks) {
+          for (const b of bs) {
+            if (b.section !== 'VAR_GLOBAL') continue;
+            for (const v of this.varInfos(b, u.file, () => `g${g++}`)) {
+              this.globals.set(lower(v.name), v);
+              if (gvl) {
+                const m = this.gvls.get(lower(gvl)) ?? new Map<string, VarInfo>();
+                m.set(lower(v.name), v);
+                this.gvls.set(lower(gvl), m);
+              }
+            }
+          }
+        }
+      }
+    }
+    // Enumerations are resolved eagerly so unqualified members are known.
+    for (const [name, { decl }] of this.typeDecls) if (decl.type.kind === 'EnumType') this.namedType(name);
+  }
+
+  /** The VarInfos of a block, keys from `nextKey`. */
+  varInfos(b: VarBlock, file: string, nextKey: () => string): VarInfo[] {
+    const out: VarInfo[] = [];
+    for (const d of b.decls) {
+      const type = this.resolveTypeSpec(d.type);
+      for (const n of d.names) {
+        out.push({
+          name: n.name,
+          key: nextKey(),
+          type,
+          section: b.section,
+          retain: b.retain || b.persistent,
+          constant: b.constant,
+          ...(d.init ? { init: d.init } : {}),
+          span: n.span,
+          file,
+        });
+      }
+    }
+    return out;
+  }
+
+  /** The mangled key of a method or property name (one table for the project, so overrides share it). */
+  methodKey(name: string): string {
+    const l = lower(name);
+    let k = this.methodKeys.get(l);
+    if (!k) {
+      k = `m${this.methodKeys.size}`;
+      this.methodKeys.set(l, k);
+    }
+    return k;
+  }
+
+  /** The layout of a PROGRAM or FUNCTION_BLOCK, or undefined. */
+  layout(name: string): PouLayout | undefined {
+    const id = lower(name);
+    const cached = this.layouts.get(id);
+    if (cached) return cached;
+    const entry = this.fbDecls.get(id);
+    if (!entry) return undefined;
+    const { decl, file } = entry;
+    let parent: PouLayout | undefined;
+    if (decl.kind === 'FunctionBlock' && decl.extends) {
+      if (this.resolving.has(`layout:${id}`)) {
+        throw new SimError(
+          SIM_ERROR_CODES.UNSUPPORTED,
+          `inheritance cycle at ${decl.name}`,
+          spanLoc(decl.span),
+        );
+      }
+      this.resolving.add(`layout:${id}`);
+      parent = this.layout(decl.extends);
+      this.resolving.delete(`layout:${id}`);
+      if (!parent) {
+        throw new SimError(
+          SIM_ERROR_CODES.UNKNOWN_NAME,
+          `base function block ${decl.extends} not found`,
+          spanLoc(decl.span),
+        );
+      }
+    }
+    const vars: VarInfo[] = parent ? [...parent.vars] : [];
+    const layout: PouLayout = {
+      kind: decl.kind === 'Program' ? 'program' : 'fb',
+      name: decl.name,
+      id,
+      index: this.layoutCount++,
+      decl,
+      file,
+      ...(parent ? { parent } : {}),
+      vars,
+      byName: new Map(parent?.byName ?? []),
+      methods: new Map(parent?.methods ?? []),
+      properties: new Map(parent?.properties ?? []),
+      actions: new Map(parent?.actions ?? []),
+      interfaces: [
+        ...(parent?.interfaces ?? []),
+        ...(decl.kind === 'FunctionBlock' ? decl.implements : []),
+      ].map(lower),
+    };
+    // Registered before member types resolve, so an FB may hold a pointer to its own type.
+    this.layouts.set(id, layout);
+    let n = vars.length;
+    for (const b of decl.varBlocks) {
+      if (b.section === 'VAR_TEMP') continue;
+      for (const v of this.varInfos(b, file, () => `f${n++}`)) {
+        vars.push(v);
+        layout.byName.set(lower(v.name), v);
+      }
+    }
+    for (const m of decl.methods) {
+      layout.methods.set(lower(m.name), {
+        name: m.name,
+        key: this.methodKey(m.name),
+        decl: m,
+        owner: layout,
+      });
+    }
+    for (const p of decl.properties) {
+      layout.properties.set(lower(p.name), {
+        name: p.name,
+        type: this.resolveTypeSpec(p.type),
+        decl: p,
+        owner: layout,
+        key: this.methodKey(p.name),
+      });
+    }
+    for (const a of decl.actions) {
+      layout.actions.set(lower(a.name), { decl: a, key: this.methodKey(`action ${a.name}`), owner: layout });
+    }
+    return layout;
+  }
+
+  /** Every layout reachable so far (after compilation: all used ones). */
+  allLayouts(): PouLayout[] {
+    return [...this.layouts.values()];
+  }
+
+  /** True when `name` is an FB (user or standard) or program type. */
+  isFbType(name: string): boolean {
+    return this.fbDecls.has(lower(name)) || isStdFb(name.toUpperCase());
+  }
+
+  /** Resolves a user or elementary type name. */
+  namedType(name: string, span?: Span): SimType {
+    const el = elementaryName(name);
+    if (el) return el === 'STRING' || el === 'WSTRING' ? elem(el, DEFAULT_STRING_LENGTH) : elem(el);
+    const upper = name.toUpperCase();
+    if (isStdFb(upper)) return { kind: 'fb', name: upper };
+    const id = lower(name);
+    if (this.fbDecls.has(id)) return { kind: 'fb', name: id };
+    if (this.interfaces.has(id)) return { kind: 'iface', name: id };
+    const cached = this.resolvedTypes.get(id);
+    if (cached) return cached;
+    const td = this.typeDecls.get(id);
+    if (!td) {
+      throw new SimError(
+        SIM_ERROR_CODES.UNKNOWN_NAME,
+        `unknown type ${name}`,
+        span ? spanLoc(span) : undefined,
+      );
+    }
+    if (this.resolving.has(id)) {
+      throw new SimError(SIM_ERROR_CODES.UNSUPPORTED, `type ${name} contains itself`, spanLoc(td.decl.span));
+    }
+    this.resolving.add(id);
+    try {
+      const t = this.resolveTypeSpec(td.decl.type, td.decl.name);
+      this.resolvedTypes.set(id, t);
+      return t;
+    } finally {
+      this.resolving.delete(id);
+    }
+  }
+
+  /** Resolves a type as written. `declName` names enums and structs declared in a TYPE block. */
+  resolveTypeSpec(spec: TypeSpec, declName?: string): SimType {
+    switch (spec.kind) {
+      case 'NamedType':
+        return this.namedType(spec.name, spec.span);
+      case 'StringType': {
+        const len = spec.length ? this.constInt(spec.length) : DEFAULT_STRING_LENGTH;
+        return elem(spec.wide ? 'WSTRING' : 'STRING', len);
+      }
+      case 'ArrayType': {
+        const dims = spec.dimensions.map((d) => {
+          if (d.star || !d.low || !d.high) {
+            throw new SimError(SIM_ERROR_CODES.UNSUPPORTED, 'ARRAY[*] is not simulated', spanLoc(d.span));
+          }
+          return { lo: this.constInt(d.low), hi: this.constInt(d.high) };
+        });
+        return { kind: 'array', elem: this.resolveTypeSpec(spec.elementType), dims };
+      }
+      case 'PointerType':
+        return { kind: 'ref', target: this.pointerTarget(spec.target), implicit: false };
+      case 'ReferenceType':
+        return { kind: 'ref', target: this.pointerTarget(spec.target), implicit: true };
+      case 'SubrangeType':
+        // §6.4.4.4: a subrange holds its base type's values; range checks are the checker's.
+        return this.namedType(spec.base.name, spec.base.span);
+      case 'EnumType':
+        return this.enumType(spec, declName ?? 'enum');
+      case 'StructType':
+        return this.structType(spec, declName ?? 'struct');
+      case 'UnionType':
+        return this.structType(spec, declName ?? 'union');
+    }
+  }
+
+  private pointerTarget(spec: TypeSpec): SimType {
+    // A pointer to an FB or struct type that is being resolved is fine: the target is only a name then.
+    if (spec.kind === 'NamedType') {
+      const id = lower(spec.name);
+      if (this.resolving.has(id)) return { kind: 'struct', name: spec.name, fields: [] };
+    }
+    return this.resolveTypeSpec(spec);
+  }
+
+  private enumType(spec: EnumType, name: string): SimType {
+    const baseName = spec.baseType ? elementaryName(spec.baseType.name) : 'INT';
+    const base: IntegerTypeName = baseName && isIntegerName(baseName) ? baseName : 'INT';
+    const members: { name: string; value: number }[] = [];
+    let next = 0;
+    const t: SimType & { kind: 'enum' } = { kind: 'enum', name, members, base };
+    for (const v of spec.values) {
+      const value = v.value ? this.constInt(v.value) : next;
+      members.push({ name: v.name, value });
+      next = value + 1;
+      const list = this.enumMembers.get(lower(v.name)) ?? [];
+      list.push({ type: t, value });
+      this.enumMembers.set(lower(v.name), list);
+    }
+    return t;
+  }
+
+  private structType(spec: StructType | UnionType, name: string): SimType {
+    const fields: { name: string; type: SimType; init?: Initializer }[] = [];
+    if (spec.kind === 'StructType' && spec.extends) {
+      const base = this.namedType(spec.extends, spec.span);
+      if (base.kind === 'struct') fields.push(...base.fields);
+    }
+    for (const m of spec.members) {
+      const type = this.resolveTypeSpec(m.type);
+      for (const n of m.names) fields.push({ name: n.name, type, ...(m.init ? { init: m.init } : {}) });
+    }
+    return { kind: 'struct', name, fields };
+  }
+
+  /** Evaluates an integer constant expression (array bounds, string lengths, enum values). */
+  constInt(e: Expression): number {
+    const v = this.constValue(e);
+    if (typeof v === 'number' && Number.isInteger(v)) return v;
+    if (typeof v === 'bigint') return Number(v);
+    throw new SimError(SIM_ERROR_CODES.UNSUPPORTED, 'expected an integer constant', spanLoc(e.span));
+  }
+
+  /** Evaluates a constant expression, or undefined when it is not constant. */
+  constValue(e: Expression, locals?: (name: string) => VarInfo | undefined): ConstValue | undefined {
+    const v = this.constEval(e, locals, 0);
+    return v === NOT_CONST ? undefined : v;
+  }
+
+  private constEval(
+    e: Expression,
+    locals: ((name: string) => VarInfo | undefined) | undefined,
+    depth: number,
+  ): ConstValue | typeof NOT_CONST {
+    if (depth > 32) return NOT_CONST;
+    switch (e.kind) {
+      case 'IntegerLiteral':
+      case 'RealLiteral':
+      case 'BoolLiteral':
+      case 'StringLiteral':
+        return e.value;
+      case 'TimeLiteral':
+      case 'DateTimeLiteral':
+        return e.ms;
+      case 'Paren':
+        return this.constEval(e.expression, locals, depth + 1);
+      case 'Unary': {
+        const v = this.constEval(e.operand, locals, depth + 1);
+        if (v === NOT_CONST) return v;
+        if (e.operator === 'NOT') return typeof v === 'boolean' ? !v : NOT_CONST;
+        if (e.operator === '-') return typeof v === 'bigint' ? -v : typeof v === 'number' ? -v : NOT_CONST;
+        return v;
+      }
+      case 'Binary': {
+        const a = this.constEval(e.left, locals, depth + 1);
+        const b = this.constEval(e.right, locals, depth + 1);
+        if (typeof a !== 'number' || typeof b !== 'number') return NOT_CONST;
+        switch (e.operator) {
+          case '+':
+            return a + b;
+          case '-':
+            return a - b;
+          case '*':
+            return a * b;
+          case '/':
+            return b === 0
+              ? NOT_CONST
+              : Number.isInteger(a) && Number.isInteger(b)
+                ? Math.trunc(a / b)
+                : a / b;
+          case 'MOD':
+            return b === 0 ? NOT_CONST : a % b;
+          default:
+            return NOT_CONST;
+        }
+      }
+      case 'Identifier': {
+        const l = lower(e.name);
+        const v = locals?.(l) ?? this.globals.get(l);
+        if (v) {
+          if (!v.constant || !v.init || !isExpression(v.init)) return NOT_CONST;
+          return this.constEval(v.init, locals, depth + 1);
+        }
+        const em = this.enumMembers.get(l);
+        if (em && em.length >= 1 && em.every((x) => x.value === em[0]?.value))
+          return em[0]?.value ?? NOT_CONST;
+        return NOT_CONST;
+      }
+      case 'Member': {
+        if (e.object.kind === 'Identifier') {
+          const t = this.typeDecls.get(lower(e.object.name));
+          if (t) {
+            const et = this.namedType(e.object.name);
+            if (et.kind === 'enum') {
+              const m = et.members.find((x) => lower(x.name) === lower(e.member));
+              return m ? m.value : NOT_CONST;
+            }
+          }
+          const gvl = this.gvls.get(lower(e.object.name));
+          const v = gvl?.get(lower(e.member));
+          if (v?.constant && v.init && isExpression(v.init)) return this.constEval(v.init, locals, depth + 1);
+        }
+        return NOT_CONST;
+      }
+      case 'EnumLiteral': {
+        const et = this.typeDecls.has(lower(e.typeName)) ? this.namedType(e.typeName) : undefined;
+        if (et?.kind !== 'enum') return NOT_CONST;
+        const m = et.members.find((x) => lower(x.name) === lower(e.value));
+        return m ? m.value : NOT_CONST;
+      }
+      default:
+        return NOT_CONST;
+    }
+  }
+}
+
+/** True when an initialiser is a plain expression (not an array or structure initialiser). */
+export function isExpression(i: Initializer): i is Expression {
+  return i.kind !== 'ArrayInitializer' && i.kind !== 'StructInitializer';
+}

@@ -1,0 +1,746 @@
+/**
+ * The virtual PLC: a compiled program plus its state, run in scan cycles on a
+ * virtual clock. Nothing here reads the wall clock; the same inputs give the
+ * same outputs, scan for scan.
+ */
+import type { CompilationUnit } from '../iec';
+import { CodeGenerator, type ProgramSlot } from './codegen';
+import { type PouLayout, ProjectModel, type VarInfo } from './project-model';
+import { FaultSignal, makeRuntime, Ref } from './runtime';
+import { SIM_ERROR_CODES, SIM_FAULT_CODES, SimError, type SimFault, type SourceLocation } from './sim-errors';
+import { resolveProfile, type SimProfile, type SimProfileOptions } from './sim-profile';
+import { coerceElementary, elem, isBigName, type SimType, typeName } from './sim-types';
+import { isStdFb, STD_FB_MEMBERS } from './std-fbs';
+
+/** The part of a front-end diagnostic the simulator reads. */
+interface Diagnostic {
+  severity: string;
+  code: string;
+  message: string;
+  file: string;
+  line: number;
+  column: number;
+}
+
+/** What the simulator compiles: the checker's result (anything with `units` and `diagnostics`) or bare units. */
+export type SimProjectInput =
+  | { units: readonly CompilationUnit[]; diagnostics?: readonly Diagnostic[] }
+  | readonly CompilationUnit[];
+
+/** Options of {@link compileProgram}. */
+export interface CompileOptions {
+  /**
+   * The PROGRAM (type name) to run in a default cyclic task, or a CONFIGURATION to run its tasks.
+   * @default the only CONFIGURATION, else the only PROGRAM
+   */
+  program?: string;
+  /** Virtual time per scan in ms. @default 10 */
+  cycleMs?: number;
+  /** Dialect choices. @default see {@link SimProfileOptions} */
+  profile?: SimProfileOptions;
+}
+
+/** A value as the API exchanges it. */
+export type SimValue = boolean | number | bigint | string | null | SimValue[] | { [k: string]: SimValue };
+
+/** A variable of the running program. */
+export interface SimVariable {
+  /** Path usable with get/set (`Motor_Run`, `Line2.Speed` for a second program instance, `GVL.x`). */
+  name: string;
+  /** Type as ST spells it. */
+  type: string;
+  section: string;
+  retain: boolean;
+}
+
+/** A saved state, for {@link VirtualPlc.restore}. Opaque. */
+export interface PlcSnapshot {
+  readonly scan: number;
+  readonly state: unknown;
+  readonly fault: SimFault | null;
+  readonly forces: [string, SimValue][];
+}
+
+/** The outcome of {@link VirtualPlc.replaceProgram}. */
+export interface OnlineChangeResult {
+  applied: boolean;
+  /** Why the change was refused (when not applied). */
+  reason?: string;
+  /** Variables whose values were kept (declaration unchanged). */
+  kept: string[];
+  /** Variables initialised afresh (new, or declaration changed). */
+  reinitialised: string[];
+}
+
+interface GeneratedApi {
+  init(): void;
+  run(n: number): void;
+  getState(): { G: Record<string, unknown>; P: Record<string, unknown> };
+  setState(s: { G: Record<string, unknown>; P: Record<string, unknown> }): void;
+  getScan(): number;
+  setScan(n: number): void;
+  newGlobals(): { G: Record<string, unknown>; P: Record<string, unknown> };
+}
+
+interface Resolved {
+  obj: Record<string | number, unknown>;
+  key: string | number;
+  type: SimType;
+}
+
+/** Units and the check result out of a {@link SimProjectInput}; refuses projects with errors (fail closed). */
+function unitsOf(input: SimProjectInput): CompilationUnit[] {
+  const units = Array.isArray(input) ? input : (input as { units: readonly CompilationUnit[] }).units;
+  const diags = Array.isArray(input)
+    ? []
+    : ((input as { diagnostics?: readonly Diagnostic[] }).diagnostics ?? []);
+  const errors = diags.filter((d) => d.severity === 'error');
+  if (errors.length > 0) {
+    const d = errors[0] as Diagnostic;
+    throw new SimError(
+      SIM_ERROR_CODES.CHECK_FAILED,
+      `program does not compile (${errors.length} error(s)): ${d.code} ${d.message}`,
+      { file: d.file, line: d.line, column: d.column },
+    );
+  }
+  return [...units];
+}
+
+function lower(s: string) {
+  return s.toLowerCase();
+}
+
+/** Chooses the program instances and tasks to run (IEC 61131-3 §6.8.2). */
+function selectPrograms(model: ProjectModel, program: string | undefined, cycleMs: number): ProgramSlot[] {
+  const progDecls = [...model.fbDecls.values()].filter((d) => d.decl.kind === 'Program');
+  const single = (name: string): ProgramSlot[] => {
+    const layout = model.layout(name);
+    if (!layout || layout.kind !== 'program') {
+      throw new SimError(SIM_ERROR_CODES.NO_PROGRAM, `no PROGRAM named ${name}`);
+    }
+    return [
+      {
+        name: layout.name,
+        key: 'p0',
+        layout,
+        task: '$default',
+        intervalMs: cycleMs,
+        priority: 0,
+        retain: false,
+      },
+    ];
+  };
+  const fromConfig = (c: (typeof model.configurations)[number]): ProgramSlot[] => {
+    const slots: ProgramSlot[] = [];
+    const tasks = new Map<string, { interval: number; priority: number }>();
+    const scopes = [c.decl, ...c.decl.resources];
+    for (const s of scopes) {
+      for (const t of s.tasks) {
+        tasks.set(lower(t.name), { interval: t.intervalMs ?? cycleMs, priority: t.priorityValue ?? 0 });
+      }
+    }
+    for (const s of scopes) {
+      for (const p of s.programs) {
+        const layout = model.layout(p.program);
+        if (!layout || layout.kind !== 'program') {
+          throw new SimError(SIM_ERROR_CODES.NO_PROGRAM, `configuration names unknown PROGRAM ${p.program}`, {
+            file: p.span.file,
+            line: p.span.line,
+            column: p.span.column,
+          });
+        }
+        const task = p.task ? tasks.get(lower(p.task)) : undefined;
+        slots.push({
+          name: p.name,
+          key: `p${slots.length}`,
+          layout,
+          task: p.task ? lower(p.task) : '$default',
+          intervalMs: task?.interval ?? cycleMs,
+          priority: task?.priority ?? 0,
+          retain: p.retain === 'RETAIN',
+        });
+      }
+    }
+    if (slots.length === 0)
+      throw new SimError(SIM_ERROR_CODES.NO_PROGRAM, `configuration ${c.decl.name} runs no program`);
+    return slots;
+  };
+  if (program) {
+    const cfg = model.configurations.find((c) => lower(c.decl.name) === lower(program));
+    if (cfg) return fromConfig(cfg);
+    return single(program);
+  }
+  if (model.configurations.length === 1)
+    return fromConfig(model.configurations[0] as (typeof model.configurations)[number]);
+  if (progDecls.length === 1) return single((progDecls[0] as (typeof progDecls)[number]).decl.name);
+  throw new SimError(
+    SIM_ERROR_CODES.NO_PROGRAM,
+    progDecls.length === 0 ? 'the project has no PROGRAM' : 'several programs: choose one with --program',
+  );
+}
+
+/** Deep copy of the state graph, keeping shared objects shared and references pointing into the copy. */
+function cloneGraph<T>(v: T, seen = new Map<object, unknown>()): T {
+  if (typeof v !== 'object' || v === null) return v;
+  const hit = seen.get(v as object);
+  if (hit) return hit as T;
+  if (v instanceof Ref) {
+    const r = new Ref(cloneGraph(v.o, seen), v.k);
+    seen.set(v, r);
+    return r as T;
+  }
+  if (Array.isArray(v)) {
+    const a: unknown[] = [];
+    seen.set(v, a);
+    for (const x of v) a.push(cloneGraph(x, seen));
+    return a as T;
+  }
+  const o: Record<string, unknown> = {};
+  seen.set(v as object, o);
+  for (const [k, x] of Object.entries(v as Record<string, unknown>))
+    o[k] = k === '$c' ? x : cloneGraph(x, seen);
+  return o as T;
+}
+
+/** A signature of a type's layout: equal signatures mean a value can be carried over in an online change. */
+function typeSignature(model: ProjectModel, t: SimType, depth = 0): string {
+  if (depth > 16) return '…';
+  switch (t.kind) {
+    case 'fb': {
+      if (isStdFb(t.name)) return t.name;
+      const l = model.layout(t.name);
+      return `${t.name}{${(l?.vars ?? []).map((v) => `${lower(v.name)}:${typeSignature(model, v.type, depth + 1)}`).join(';')}}`;
+    }
+    case 'struct':
+      return `${lower(t.name)}{${t.fields.map((f) => `${lower(f.name)}:${typeSignature(model, f.type, depth + 1)}`).join(';')}}`;
+    case 'enum':
+      return `${lower(t.name)}(${t.members.map((m) => `${lower(m.name)}=${m.value}`).join(',')})`;
+    case 'array':
+      return `[${t.dims.map((d) => `${d.lo}..${d.hi}`).join(',')}]${typeSignature(model, t.elem, depth + 1)}`;
+    default:
+      return typeName(t);
+  }
+}
+
+/** A compiled program with its state, run in scan cycles. Create with {@link compileProgram}. */
+export class VirtualPlc {
+  /** Virtual time per scan in ms. */
+  readonly cycleMs: number;
+  /** The dialect profile in force. */
+  readonly profile: SimProfile;
+  /** Milliseconds the last compilation took (parse excluded). */
+  compileMs: number;
+  private model: ProjectModel;
+  private api: GeneratedApi;
+  private locations: SourceLocation[];
+  private slots: ProgramSlot[];
+  private currentFault: SimFault | null = null;
+  private readonly forces = new Map<string, SimValue>();
+  private readonly options: CompileOptions;
+
+  /** @internal use {@link compileProgram}. */
+  constructor(input: SimProjectInput, options: CompileOptions = {}) {
+    this.options = options;
+    this.cycleMs = options.cycleMs ?? 10;
+    if (!(this.cycleMs > 0)) throw new SimError(SIM_ERROR_CODES.BAD_INPUT, 'cycle time must be positive');
+    this.profile = resolveProfile(options.profile);
+    const built = this.build(input);
+    this.model = built.model;
+    this.api = built.api;
+    this.locations = built.locations;
+    this.slots = built.slots;
+    this.compileMs = built.ms;
+    this.api.init();
+  }
+
+  private build(input: SimProjectInput) {
+    const t0 = performance.now();
+    const model = new ProjectModel(unitsOf(input));
+    const slots = selectPrograms(model, this.options.program, this.cycleMs);
+    const gen = new CodeGenerator(model, this.profile);
+    const mod = gen.generate(slots, this.cycleMs);
+    const rt = makeRuntime(this.profile);
+    let factory: (rt: unknown) => GeneratedApi;
+    try {
+      factory = new Function('$rt', mod.source) as (rt: unknown) => GeneratedApi;
+    } catch (err) {
+      throw new SimError(
+        SIM_ERROR_CODES.UNSUPPORTED,
+        `internal: generated code does not compile: ${String(err)}`,
+        undefined,
+        {
+          cause: err,
+        },
+      );
+    }
+    const api = factory(rt);
+    return { model, api, locations: mod.locations, slots, ms: performance.now() - t0, source: mod.source };
+  }
+
+  /** Generated JavaScript (for debugging and the benchmark). */
+  static generatedSource(input: SimProjectInput, options: CompileOptions = {}): string {
+    const model = new ProjectModel(unitsOf(input));
+    const profile = resolveProfile(options.profile);
+    const slots = selectPrograms(model, options.program, options.cycleMs ?? 10);
+    return new CodeGenerator(model, profile).generate(slots, options.cycleMs ?? 10).source;
+  }
+
+  /** Scans executed so far (the next scan's number). */
+  get scanCount(): number {
+    return this.api.getScan();
+  }
+
+  /** Virtual time in ms of the next scan (scan k runs at k × cycleMs). */
+  get timeMs(): number {
+    return this.api.getScan() * this.cycleMs;
+  }
+
+  /** The fault that stopped the PLC, or null while it runs. */
+  get fault(): SimFault | null {
+    return this.currentFault;
+  }
+
+  /** The program instances being run, with their tasks. */
+  get programs(): { name: string; program: string; task: string; intervalMs: number; priority: number }[] {
+    return this.slots.map((s) => ({
+      name: s.name,
+      program: s.layout.name,
+      task: s.task,
+      intervalMs: s.intervalMs,
+      priority: s.priority,
+    }));
+  }
+
+  /**
+   * Runs `n` scans (default 1). Stops at a runtime fault and returns it (the PLC stays in STOP:
+   * later calls do nothing and return the same fault until a restart).
+   */
+  scan(n = 1): SimFault | null {
+    if (this.currentFault) return this.currentFault;
+    try {
+      if (this.forces.size === 0) this.api.run(n);
+      else {
+        for (let i = 0; i < n; i++) {
+          this.applyForces();
+          this.api.run(1);
+          this.applyForces();
+        }
+      }
+    } catch (err) {
+      this.currentFault = this.toFault(err);
+    }
+    return this.currentFault;
+  }
+
+  private toFault(err: unknown): SimFault {
+    const scan = this.api.getScan();
+    const timeMs = scan * this.cycleMs;
+    if (err instanceof FaultSignal) {
+      const loc = this.locations[err.loc] ?? { file: '', line: 0, column: 0 };
+      return { code: err.code, message: err.detail, ...loc, scan, timeMs };
+    }
+    const first = this.slots[0];
+    const where = { file: first?.layout.file ?? '', line: first?.layout.decl.span.line ?? 0, column: 0 };
+    if (err instanceof RangeError && /call stack/i.test(err.message)) {
+      return {
+        code: SIM_FAULT_CODES.RECURSION,
+        message: 'call depth exceeded (recursion)',
+        ...where,
+        scan,
+        timeMs,
+      };
+    }
+    if (err instanceof TypeError) {
+      return {
+        code: SIM_FAULT_CODES.NULL_REFERENCE,
+        message: 'use of an unbound reference',
+        ...where,
+        scan,
+        timeMs,
+      };
+    }
+    return { code: SIM_FAULT_CODES.INTERNAL, message: String(err), ...where, scan, timeMs };
+  }
+
+  // ------------------------------------------------------------ variables
+
+  private resolve(path: string): Resolved {
+    const parts = path.match(/[^.[\]]+|\[[^\]]*\]/g) ?? [];
+    const bad = (why: string): never => {
+      throw new SimError(SIM_ERROR_CODES.BAD_PATH, `${path}: ${why}`);
+    };
+    if (parts.length === 0) bad('empty path');
+    const state = this.api.getState();
+    let cur: Resolved | undefined;
+    let i = 0;
+    const first = lower(parts[0] as string);
+    const slot = this.slots.find((s) => lower(s.name) === first);
+    const main = this.slots[0];
+    if (slot && (this.slots.length > 1 || !slot.layout.byName.has(first))) {
+      cur = {
+        obj: state.P as Record<string, unknown>,
+        key: slot.key,
+        type: { kind: 'fb', name: slot.layout.id },
+      };
+      i = 1;
+    } else if (main && this.slots.length === 1 && main.layout.byName.has(first)) {
+      const v = main.layout.byName.get(first) as VarInfo;
+      cur = { obj: state.P[main.key] as Record<string, unknown>, key: v.key, type: v.type };
+      i = 1;
+    } else if (this.model.globals.has(first)) {
+      const v = this.model.globals.get(first) as VarInfo;
+      cur = { obj: state.G, key: v.key, type: v.type };
+      i = 1;
+    } else if (this.model.gvls.has(first) && parts[1]) {
+      const v = this.model.gvls.get(first)?.get(lower(parts[1]));
+      if (!v) bad(`no variable ${parts[1]} in ${parts[0]}`);
+      cur = { obj: state.G, key: (v as VarInfo).key, type: (v as VarInfo).type };
+      i = 2;
+    } else bad(`unknown variable ${parts[0]}`);
+    let r = cur as Resolved;
+    for (; i < parts.length; i++) {
+      r = this.deref(r);
+      const part = parts[i] as string;
+      const value = r.obj[r.key];
+      if (part.startsWith('[')) {
+        if (r.type.kind !== 'array') bad(`${part} applied to ${typeName(r.type)}`);
+        const at = r.type as SimType & { kind: 'array' };
+        const idx = part
+          .slice(1, -1)
+          .split(',')
+          .map((x) => Number(x.trim()));
+        if (idx.length !== at.dims.length) bad(`expected ${at.dims.length} subscripts`);
+        let off = 0;
+        idx.forEach((k, d) => {
+          const dim = at.dims[d] as { lo: number; hi: number };
+          if (!Number.isInteger(k) || k < dim.lo || k > dim.hi)
+            bad(`index ${k} outside ${dim.lo}..${dim.hi}`);
+          off = off * (dim.hi - dim.lo + 1) + (k - dim.lo);
+        });
+        r = { obj: value as Record<number, unknown>, key: off, type: at.elem };
+        continue;
+      }
+      const name = lower(part);
+      const t = r.type;
+      if (t.kind === 'struct') {
+        const fi = t.fields.findIndex((f) => lower(f.name) === name);
+        if (fi < 0) bad(`no member ${part}`);
+        r = {
+          obj: value as Record<string, unknown>,
+          key: `f${fi}`,
+          type: (t.fields[fi] as { type: SimType }).type,
+        };
+      } else if (t.kind === 'fb' && isStdFb(t.name)) {
+        const m = STD_FB_MEMBERS[t.name]?.find((x) => lower(x.name) === name);
+        if (!m) bad(`no member ${part} in ${t.name}`);
+        r = {
+          obj: value as Record<string, unknown>,
+          key: (m as { name: string }).name,
+          type: elem((m as { type: 'BOOL' }).type),
+        };
+      } else if (t.kind === 'fb') {
+        const v = this.model.layout(t.name)?.byName.get(name);
+        if (!v) bad(`no member ${part} in ${typeName(t)}`);
+        r = { obj: value as Record<string, unknown>, key: (v as VarInfo).key, type: (v as VarInfo).type };
+      } else bad(`${part} applied to ${typeName(t)}`);
+    }
+    return this.deref(r);
+  }
+
+  private deref(r: Resolved): Resolved {
+    if (r.type.kind === 'ref' && r.type.implicit) {
+      const ref = r.obj[r.key];
+      if (ref instanceof Ref) return { obj: ref.o, key: ref.k, type: r.type.target };
+    }
+    return r;
+  }
+
+  private external(v: unknown, t: SimType): SimValue {
+    switch (t.kind) {
+      case 'elem':
+        return v as SimValue;
+      case 'enum':
+        return t.members.find((m) => m.value === v)?.name ?? (v as number);
+      case 'array':
+        return (v as unknown[]).map((x) => this.external(x, t.elem));
+      case 'struct': {
+        const o: Record<string, SimValue> = {};
+        t.fields.forEach((f, i) => {
+          o[f.name] = this.external((v as Record<string, unknown>)[`f${i}`], f.type);
+        });
+        return o;
+      }
+      case 'fb': {
+        const o: Record<string, SimValue> = {};
+        if (isStdFb(t.name)) {
+          for (const m of STD_FB_MEMBERS[t.name] ?? [])
+            o[m.name] = (v as Record<string, SimValue>)[m.name] ?? null;
+          return o;
+        }
+        for (const m of this.model.layout(t.name)?.vars ?? []) {
+          if (m.type.kind === 'ref' || m.type.kind === 'iface') continue;
+          o[m.name] = this.external((v as Record<string, unknown>)[m.key], m.type);
+        }
+        return o;
+      }
+      default:
+        return null;
+    }
+  }
+
+  /** Reads a variable by path (`Motor_Run`, `T1.ET`, `Recipe.Steps[3].Temp`, `GVL.x`). TIME is in ms. */
+  get(path: string): SimValue {
+    const r = this.resolve(path);
+    return this.external(r.obj[r.key], r.type);
+  }
+
+  /** The type of a variable, as ST spells it. */
+  typeOf(path: string): string {
+    return typeName(this.resolve(path).type);
+  }
+
+  /** The resolved type of a variable (for generators of inputs). */
+  simTypeOf(path: string): SimType {
+    return this.resolve(path).type;
+  }
+
+  /** Writes a variable by path; the value is converted to the variable's type (integers wrap, STRING is cut). */
+  set(path: string, value: SimValue): void {
+    const r = this.resolve(path);
+    r.obj[r.key] = this.internal(value, r.type, path);
+  }
+
+  private internal(value: SimValue, t: SimType, path: string): unknown {
+    if (t.kind === 'elem') {
+      if (t.name === 'TIME' && typeof value === 'string') {
+        const n = Number(value);
+        if (!Number.isFinite(n))
+          throw new SimError(SIM_ERROR_CODES.BAD_INPUT, `${path}: TIME is given in ms`);
+      }
+      return coerceElementary(t.name, value, t.length);
+    }
+    if (t.kind === 'enum') {
+      if (typeof value === 'string') {
+        const m = t.members.find((x) => lower(x.name) === lower(value));
+        if (!m)
+          throw new SimError(SIM_ERROR_CODES.BAD_INPUT, `${path}: ${value} is not a value of ${t.name}`);
+        return m.value;
+      }
+      return Number(value) | 0;
+    }
+    throw new SimError(
+      SIM_ERROR_CODES.BAD_PATH,
+      `${path}: only elementary and enumerated variables can be set`,
+    );
+  }
+
+  /**
+   * Forces a variable: it is overwritten with `value` before and after every scan until
+   * {@link unforce} (how a PLC programming tool forces I/O; used for injected faults).
+   */
+  force(path: string, value: SimValue): void {
+    this.set(path, value);
+    this.forces.set(path, value);
+  }
+
+  /** Releases a forced variable. */
+  unforce(path: string): void {
+    this.forces.delete(path);
+  }
+
+  private applyForces(): void {
+    for (const [p, v] of this.forces) this.set(p, v);
+  }
+
+  /** Every variable of the running program instance(s) and the globals. */
+  listVariables(): SimVariable[] {
+    const out: SimVariable[] = [];
+    const multi = this.slots.length > 1;
+    for (const s of this.slots) {
+      for (const v of s.layout.vars) {
+        out.push({
+          name: multi ? `${s.name}.${v.name}` : v.name,
+          type: typeName(v.type),
+          section: v.section,
+          retain: v.retain || s.retain,
+        });
+      }
+    }
+    for (const v of this.model.globals.values()) {
+      out.push({ name: v.name, type: typeName(v.type), section: v.section, retain: v.retain });
+    }
+    return out;
+  }
+
+  /** The names of the VAR_OUTPUT variables of the program instance(s) — what `simulate` prints by default. */
+  outputNames(): string[] {
+    return this.listVariables()
+      .filter((v) => v.section === 'VAR_OUTPUT')
+      .map((v) => v.name);
+  }
+
+  /** The names of the VAR_INPUT variables (and located %I variables) of the program instance(s). */
+  inputNames(): string[] {
+    const multi = this.slots.length > 1;
+    const out: string[] = [];
+    for (const s of this.slots) {
+      for (const v of s.layout.vars) {
+        if (v.section === 'VAR_INPUT') out.push(multi ? `${s.name}.${v.name}` : v.name);
+      }
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------ state
+
+  /** A copy of the whole state (variables, FB instances, clock, fault, forces). */
+  snapshot(): PlcSnapshot {
+    return {
+      scan: this.api.getScan(),
+      state: cloneGraph(this.api.getState()),
+      fault: this.currentFault,
+      forces: [...this.forces],
+    };
+  }
+
+  /** Returns to a snapshot taken from this PLC. */
+  restore(s: PlcSnapshot): void {
+    this.api.setState(cloneGraph(s.state as ReturnType<GeneratedApi['getState']>));
+    this.api.setScan(s.scan);
+    this.currentFault = s.fault;
+    this.forces.clear();
+    for (const [p, v] of s.forces) this.forces.set(p, v);
+  }
+
+  private retainedVars(): { obj: 'G' | string; v: VarInfo; all: boolean }[] {
+    const out: { obj: 'G' | string; v: VarInfo; all: boolean }[] = [];
+    for (const s of this.slots)
+      for (const v of s.layout.vars) if (v.retain || s.retain) out.push({ obj: s.key, v, all: s.retain });
+    for (const v of this.model.globals.values()) if (v.retain) out.push({ obj: 'G', v, all: false });
+    return out;
+  }
+
+  /**
+   * Warm restart (IEC 61131-3 §6.5.6): RETAIN (and PERSISTENT) variables keep their values,
+   * every other variable returns to its initial value; the fault is cleared, the clock runs on.
+   */
+  warmRestart(): void {
+    const old = this.api.getState();
+    const keep = this.retainedVars().map(({ obj, v }) => ({
+      obj,
+      v,
+      value: cloneGraph(obj === 'G' ? old.G[v.key] : (old.P[obj] as Record<string, unknown>)[v.key]),
+    }));
+    const scan = this.api.getScan();
+    this.api.init();
+    this.api.setScan(scan);
+    const now = this.api.getState();
+    for (const k of keep) {
+      if (k.obj === 'G') now.G[k.v.key] = k.value;
+      else (now.P[k.obj] as Record<string, unknown>)[k.v.key] = k.value;
+    }
+    this.currentFault = null;
+  }
+
+  /** Cold restart: every variable, RETAIN included, returns to its initial value; the clock restarts at 0. */
+  coldRestart(): void {
+    this.api.init();
+    this.api.setScan(0);
+    this.currentFault = null;
+  }
+
+  /**
+   * Online change: replaces the program between scans. Variables and FB instances whose
+   * declaration (name and type layout) is unchanged keep their values; new or changed ones
+   * start from their initial values. Refused (nothing changes) when the new project does not
+   * compile or no longer has the running program instances.
+   */
+  replaceProgram(input: SimProjectInput): OnlineChangeResult {
+    let built: ReturnType<VirtualPlc['build']>;
+    try {
+      built = this.build(input);
+    } catch (err) {
+      return {
+        applied: false,
+        reason: err instanceof Error ? err.message : String(err),
+        kept: [],
+        reinitialised: [],
+      };
+    }
+    const missing = this.slots.filter((s) => !built.slots.some((n) => lower(n.name) === lower(s.name)));
+    if (missing.length > 0) {
+      return {
+        applied: false,
+        reason: `program instance ${missing.map((m) => m.name).join(', ')} no longer exists`,
+        kept: [],
+        reinitialised: [],
+      };
+    }
+    built.api.init();
+    built.api.setScan(this.api.getScan());
+    const oldState = this.api.getState();
+    const newState = built.api.getState();
+    const kept: string[] = [];
+    const reinit: string[] = [];
+    const carry = (
+      oldVars: Map<string, VarInfo>,
+      newVars: VarInfo[],
+      from: Record<string, unknown>,
+      to: Record<string, unknown>,
+      prefix: string,
+    ) => {
+      for (const nv of newVars) {
+        const ov = oldVars.get(lower(nv.name));
+        const label = prefix + nv.name;
+        // References would point into the old state: they are re-bound by the new program instead.
+        if (
+          ov &&
+          nv.type.kind !== 'ref' &&
+          nv.type.kind !== 'iface' &&
+          typeSignature(this.model, ov.type) === typeSignature(built.model, nv.type)
+        ) {
+          to[nv.key] = cloneGraph(from[ov.key]);
+          kept.push(label);
+        } else reinit.push(label);
+      }
+    };
+    carry(this.model.globals, [...built.model.globals.values()], oldState.G, newState.G, '');
+    for (const ns of built.slots) {
+      const os = this.slots.find((s) => lower(s.name) === lower(ns.name)) as ProgramSlot;
+      carry(
+        os.layout.byName,
+        ns.layout.vars,
+        oldState.P[os.key] as Record<string, unknown>,
+        newState.P[ns.key] as Record<string, unknown>,
+        built.slots.length > 1 ? `${ns.name}.` : '',
+      );
+    }
+    this.model = built.model;
+    this.api = built.api;
+    this.locations = built.locations;
+    this.slots = built.slots;
+    this.compileMs = built.ms;
+    return { applied: true, kept, reinitialised: reinit };
+  }
+}
+
+/**
+ * Compiles a checked project once into executable form and returns a virtual PLC ready to scan.
+ * Throws {@link SimError} when the project has check errors or uses what the simulator does not run.
+ *
+ * @example
+ * const plc = compileProgram(checked, { program: 'Main', cycleMs: 10 });
+ * plc.set('Start_PB', true);
+ * plc.scan(100);
+ * plc.get('Motor_Run'); // true
+ */
+export function compileProgram(checked: SimProjectInput, options: CompileOptions = {}): VirtualPlc {
+  return new VirtualPlc(checked, options);
+}
+
+/** Layout helpers other sim modules share. */
+export function isBigValueType(t: SimType): boolean {
+  return t.kind === 'elem' && isBigName(t.name);
+}
+
+export type { PouLayout };
