@@ -1,0 +1,103 @@
+/**
+ * A program source: where a plant's PLC program is read from and, on an
+ * approved deploy, written back. Implementations: a directory on disk and a
+ * live PLC over OPC UA (FileType objects).
+ */
+import { canonicalJson } from '@plcfleet/protocols';
+import { sha256Hex } from '@plcfleet/protocols/signing';
+
+/** One source file of a PLC project: a POSIX path relative to the project root and its full text. */
+export interface ProgramFile {
+  path: string;
+  text: string;
+}
+
+/** Extensions a source reads (case-insensitive): plain ST, TwinCAT 3 XML and PLCopen XML. */
+export const PROGRAM_FILE_EXTENSIONS = ['.st', '.tcpou', '.tcdut', '.tcgvl', '.xml'] as const;
+
+/** Options of {@link ProgramSource.write}. */
+export interface WriteOptions {
+  /**
+   * When set, the source re-reads the program first and refuses to write
+   * (nothing written) unless its {@link hashProgram} equals this value — so a
+   * deploy never overwrites a program that changed since it was verified.
+   */
+  expectSha256Before?: string;
+}
+
+/**
+ * Where the program lives. `read()` never changes the PLC or the disk;
+ * `write(files)` replaces exactly the given files (all or none) and leaves every
+ * other file untouched.
+ */
+export interface ProgramSource {
+  /** `directory` or `opcua`. */
+  readonly kind: 'directory' | 'opcua';
+  /** A path or an `opc.tcp://` URL, for people and logs. */
+  readonly location: string;
+  /** All program files, sorted by path. */
+  read(): Promise<ProgramFile[]>;
+  /** Writes the given files (paths relative to the project root) as one change. */
+  write(files: readonly ProgramFile[], options?: WriteOptions): Promise<void>;
+  /** Releases connections; a no-op for directories. */
+  close(): Promise<void>;
+}
+
+/** Sorts files by path (code-point order), the canonical order of a program. */
+export function sortFiles(files: readonly ProgramFile[]): ProgramFile[] {
+  return [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/**
+ * The hash of a program: SHA-256 (lower-case hex) of the canonical JSON of
+ * `[{ path, sha256 }]` over its files sorted by path, where `sha256` is the hash
+ * of the file's UTF-8 text. A deploy compares it with the verdict's `sha256After`.
+ *
+ * @example
+ * hashProgram(await source.read()) === verdict.evidence.sha256After
+ */
+export function hashProgram(files: readonly ProgramFile[]): string {
+  return sha256Hex(canonicalJson(sortFiles(files).map((f) => ({ path: f.path, sha256: sha256Hex(f.text) }))));
+}
+
+/** True when `path` has one of the {@link PROGRAM_FILE_EXTENSIONS}. */
+export function isProgramFile(path: string): boolean {
+  const lower = path.toLowerCase();
+  return PROGRAM_FILE_EXTENSIONS.some((ext) => lower.endsWith(ext));
+}
+
+/** Checks that a relative path stays inside the project (no `..`, no absolute path, no backslash); returns it normalised. */
+export function safeRelativePath(path: string): string {
+  const p = path.replace(/^\.\//, '');
+  if (
+    !p ||
+    p.startsWith('/') ||
+    p.includes('\\') ||
+    /^[A-Za-z]:/.test(p) ||
+    p.split('/').some((s) => s === '..' || s === '' || s === '.')
+  )
+    throw new SourceError('bad-path', `"${path}" is not a path inside the project`);
+  return p;
+}
+
+/** Why a source failed. */
+export const SOURCE_ERROR_CODES = {
+  'bad-path': 'a path leaves the project or is malformed',
+  'not-found': 'the project path does not exist or holds no program files',
+  'changed-since-read': 'the program changed since it was verified; nothing written',
+  io: 'reading or writing failed',
+  unsupported: 'the source cannot do this',
+} as const;
+export type SourceErrorCode = keyof typeof SOURCE_ERROR_CODES;
+
+/** The one error class of program sources. */
+export class SourceError extends Error {
+  override readonly name = 'SourceError';
+  constructor(
+    readonly code: SourceErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * Transformers: the seam ({@link Transformer}), the deterministic recipe
+ * engine and the Claude tool-use loop, plus what they share (workspace, diff,
+ * scope globs).
+ */
+
+export { buildSystemPrompt } from './claude-prompt';
+export { CLAUDE_TOOLS, formatInnerReport, runTool, type ToolAnswer } from './claude-tools';
+export {
+  type ClaudeTransformerOptions,
+  createClaudeTransformer,
+  DEFAULT_CLAUDE_MODEL,
+  ModelServiceError,
+  resolveClaudeOptions,
+} from './claude-transformer';
+export { globToRegExp, matchesAnyGlob } from './glob';
+export type {
+  InnerReport,
+  InnerVerify,
+  ProgressEvent,
+  RuleApplication,
+  TraceEvent,
+  Transformer,
+  TransformRequest,
+  TransformResult,
+} from './transformer';
+export {
+  type DiffLine,
+  type DiffStats,
+  diffLines,
+  diffStats,
+  splitLines,
+  unifiedDiff,
+  unifiedFileDiff,
+} from './unified-diff';
+export { EditRefused, Workspace } from './workspace';
