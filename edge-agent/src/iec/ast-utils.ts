@@ -1,0 +1,85 @@
+/**
+ * Generic helpers over the syntax tree: walking every node and comparing
+ * trees without positions (the round-trip property of the printer).
+ */
+import type { Node } from './ast';
+
+const POSITION_KEYS = new Set(['span', 'nameSpan', 'memberSpan']);
+const SKIP_KEYS = new Set([
+  'span',
+  'nameSpan',
+  'memberSpan',
+  'leadingComments',
+  'trailingComments',
+  'pragmas',
+  'comments',
+]);
+
+/**
+ * Calls `visit` for every node under `root` (pre-order, root included).
+ * Return `false` from `visit` to skip a node's children. Comments and pragmas are not visited.
+ */
+export function walk(root: Node, visit: (node: Node, parent: Node | undefined) => boolean | undefined): void {
+  const stack: [Node, Node | undefined][] = [[root, undefined]];
+  while (stack.length > 0) {
+    const [node, parent] = stack.pop()!;
+    if (visit(node, parent) === false) continue;
+    const children: Node[] = [];
+    collectChildren(node, children);
+    for (let i = children.length - 1; i >= 0; i--) stack.push([children[i]!, node]);
+  }
+}
+
+/** The direct child nodes of `node`, in source order. */
+export function childrenOf(node: Node): Node[] {
+  const out: Node[] = [];
+  collectChildren(node, out);
+  return out;
+}
+
+function collectChildren(node: Node, out: Node[]): void {
+  for (const key in node) {
+    if (SKIP_KEYS.has(key)) continue;
+    const v = (node as unknown as Record<string, unknown>)[key];
+    if (Array.isArray(v)) {
+      for (const item of v) if (isNode(item)) out.push(item);
+    } else if (isNode(v)) out.push(v);
+  }
+}
+
+function isNode(v: unknown): v is Node {
+  return typeof v === 'object' && v !== null && typeof (v as { kind?: unknown }).kind === 'string';
+}
+
+/**
+ * A deep copy without positions (`span`, `nameSpan`, `memberSpan`) and with
+ * comments reduced to their text — the form in which parse(print(ast)) must equal ast.
+ */
+export function withoutPositions(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutPositions);
+  if (typeof value !== 'object' || value === null) return value;
+  const obj = value as Record<string, unknown>;
+  if (obj.kind === 'Comment') return obj.text;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(obj).sort()) {
+    if (POSITION_KEYS.has(key)) continue;
+    // the unit's flat comment list and the source file/format are not part of the tree's meaning
+    if (obj.kind === 'CompilationUnit' && (key === 'comments' || key === 'file' || key === 'format'))
+      continue;
+    if (key === 'names' && Array.isArray(obj[key])) {
+      out[key] = (obj[key] as { name: string }[]).map((n) => n.name);
+      continue;
+    }
+    out[key] = withoutPositions(obj[key]);
+  }
+  return out;
+}
+
+/** Structural equality ignoring positions (see {@link withoutPositions}). */
+export function astEqual(a: unknown, b: unknown): boolean {
+  return stableJson(withoutPositions(a)) === stableJson(withoutPositions(b));
+}
+
+function stableJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? `${x}n` : x));
+}

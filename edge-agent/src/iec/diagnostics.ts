@@ -1,0 +1,128 @@
+/**
+ * The one table of front-end diagnostics. Codes are stable (tools and
+ * verdict evidence refer to them): ST1xxx syntax, ST2xxx semantic errors,
+ * ST3xxx warnings. Messages are one line; `{0}`, `{1}` are filled in order.
+ */
+import type { Span } from './ast';
+
+export const DIAGNOSTICS = {
+  // --- syntax (reader, scanner, parser)
+  ST1001: { severity: 'error', message: 'expected {0} but found {1}' }, // generic unexpected token
+  ST1002: { severity: 'error', message: 'expected {0} to close {1} at line {2}' }, // block left open
+  ST1003: { severity: 'error', message: 'comment is never closed' }, // (* or /* without end
+  ST1004: { severity: 'error', message: 'string is never closed' }, // ' or " without end on the line
+  ST1005: { severity: 'error', message: "character '{0}' is not allowed here" }, // stray character
+  ST1006: { severity: 'error', message: 'invalid {0} literal {1}' }, // bad number, time, date
+  ST1007: { severity: 'error', message: 'expected a statement but found {0}' }, // garbage in a body
+  ST1008: { severity: 'error', message: 'expected an expression but found {0}' }, // operand missing
+  ST1009: { severity: 'error', message: 'pragma is never closed' }, // { without }
+  ST1010: {
+    severity: 'error',
+    message: 'expected a declaration (PROGRAM, FUNCTION, TYPE, ...) but found {0}',
+  },
+  ST1011: { severity: 'error', message: "expected ';' after {0}" }, // missing semicolon
+  ST1012: { severity: 'error', message: 'cannot read {0}: {1}' }, // unreadable file or broken XML
+  ST1013: { severity: 'error', message: '{0} bodies are not supported (POU {1}); only ST and LD are read' },
+  ST1014: { severity: 'error', message: 'ladder network {0} of {1} cannot be converted: {2}' },
+  ST1015: { severity: 'error', message: 'expected a type but found {0}' },
+  ST1016: { severity: 'error', message: 'invalid address {0}' }, // bad %I/%Q/%M location
+  // --- semantic errors (checker)
+  ST2001: { severity: 'error', message: "unknown name '{0}'" },
+  ST2002: { severity: 'error', message: "unknown type '{0}'" },
+  ST2003: { severity: 'error', message: "'{0}' is declared twice (first at {1})" },
+  ST2004: { severity: 'error', message: 'cannot assign {0} to {1} ({2})' }, // value type, target type, target
+  ST2005: { severity: 'error', message: "operator '{0}' cannot be applied to {1} and {2}" },
+  ST2006: { severity: 'error', message: "'{0}' is a constant and cannot be written" },
+  ST2007: { severity: 'error', message: "'{0}' cannot be written here: {1}" }, // outputs from outside, inputs %I, for-loop var...
+  ST2008: { severity: 'error', message: "'{0}' has no parameter '{1}'" },
+  ST2009: { severity: 'error', message: "parameter '{0}' of '{1}' is an {2}: use '{3}'" },
+  ST2010: { severity: 'error', message: "'{0}' takes {1} argument(s) but got {2}" },
+  ST2011: { severity: 'error', message: "'{0}' cannot be called" },
+  ST2012: {
+    severity: 'error',
+    message: "'{0}' is a function block type: declare an instance and call the instance",
+  },
+  ST2013: { severity: 'error', message: "function '{0}' has no return type" },
+  ST2014: { severity: 'error', message: 'CASE selector must be an integer or enumeration, not {0}' },
+  ST2015: { severity: 'error', message: "{0} has no member '{1}'" },
+  ST2016: { severity: 'error', message: '{0} cannot be indexed with {1} index(es)' },
+  ST2017: {
+    severity: 'error',
+    message:
+      "'{0}' comes from vendor library {1}, which this project does not contain (declare it with --externals)",
+  },
+  ST2018: { severity: 'error', message: '{0} must be BOOL, not {1}' },
+  ST2019: { severity: 'error', message: 'FOR variable {0} must be an integer, not {1}' },
+  ST2020: { severity: 'error', message: '{0} is only allowed inside a loop' },
+  ST2021: { severity: 'error', message: "IN_OUT parameter '{0}' of '{1}' must be given a variable" },
+  ST2022: { severity: 'error', message: '{0} must be a constant expression' },
+  ST2023: { severity: 'error', message: "label '{0}' is not defined in this body" },
+  ST2024: { severity: 'error', message: "'{0}' is not {1}" }, // EXTENDS/IMPLEMENTS of the wrong kind
+  ST2025: { severity: 'error', message: "'{0}' is not a reference: REF= needs a REFERENCE TO variable" },
+  ST2026: { severity: 'error', message: '{0} is not a pointer and cannot be dereferenced with ^' },
+  ST2027: { severity: 'error', message: '{0} is not a variable and cannot be assigned' },
+  ST2028: { severity: 'error', message: 'CASE label {0} does not match selector type {1}' },
+  ST2029: { severity: 'error', message: "the program instance '{0}' refers to unknown {1} '{2}'" },
+  ST2030: { severity: 'error', message: 'a function cannot use {0}' }, // functions have no FB instances/VAR_STAT state
+  // --- warnings
+  ST3001: { severity: 'warning', message: 'implicit conversion from {0} to {1} may lose data' },
+  ST3002: { severity: 'warning', message: "'{0}' is declared but never used" },
+  ST3003: { severity: 'warning', message: "input '{0}' is written inside its own POU" },
+  ST3004: { severity: 'warning', message: 'statement after {0} is never executed' },
+  ST3005: { severity: 'warning', message: 'duplicate CASE label {0}' },
+  ST3006: { severity: 'warning', message: 'comparing REAL values with {0} is unreliable' },
+  ST3007: { severity: 'warning', message: "result of function '{0}' is never assigned" },
+  ST3008: { severity: 'warning', message: "unknown attribute or pragma '{0}' is ignored" },
+} as const;
+
+export type DiagnosticCode = keyof typeof DIAGNOSTICS;
+export type Severity = 'error' | 'warning';
+
+/** One finding, always positioned inside the original file. */
+export interface Diagnostic {
+  file: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  /** 0-based offsets (same convention as {@link Span}). */
+  offset: number;
+  endOffset: number;
+  severity: Severity;
+  code: DiagnosticCode;
+  message: string;
+}
+
+/** Builds a diagnostic from the table. */
+export function diagnostic(code: DiagnosticCode, span: Span, ...args: (string | number)[]): Diagnostic {
+  const entry = DIAGNOSTICS[code];
+  const message = entry.message.replace(/\{(\d)\}/g, (_m, i: string) => String(args[Number(i)] ?? ''));
+  return {
+    file: span.file,
+    line: span.line,
+    column: span.column,
+    endLine: span.endLine,
+    endColumn: span.endColumn,
+    offset: span.offset,
+    endOffset: span.endOffset,
+    severity: entry.severity,
+    code,
+    message,
+  };
+}
+
+/** Sorts by file, then position, then code (stable, deterministic output). */
+export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
+  return list.sort((a, b) =>
+    a.file < b.file
+      ? -1
+      : a.file > b.file
+        ? 1
+        : a.offset - b.offset || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0),
+  );
+}
+
+/** `file:line:column: severity CODE: message` — the one-line human form. */
+export function formatDiagnostic(d: Diagnostic): string {
+  return `${d.file}:${d.line}:${d.column}: ${d.severity} ${d.code}: ${d.message}`;
+}

@@ -1,0 +1,2116 @@
+/**
+ * Recursive-descent parser for Structured Text (IEC 61131-3 3rd edition §6–§7
+ * plus the CODESYS/TwinCAT object forms). It never throws to its caller: a
+ * broken statement yields one diagnostic, the parser skips to the statement's
+ * end (`;`, a block keyword or a closing END_x) and goes on. A closing keyword
+ * that belongs to an outer open block ends the inner block with ST1002
+ * instead of being swallowed, so one missing END_IF gives one diagnostic.
+ */
+import type {
+  AccessModifier,
+  ActionDecl,
+  ArrayDimension,
+  ArrayInitElement,
+  BinaryOperator,
+  CallArgument,
+  CallExpression,
+  CaseBranch,
+  CaseLabel,
+  CaseStatement,
+  Comment,
+  CompilationUnit,
+  ConfigurationDecl,
+  DeclaredName,
+  DirectAddress,
+  ElsifClause,
+  EnumType,
+  EnumValue,
+  Expression,
+  FieldInitializer,
+  ForStatement,
+  FunctionBlockDecl,
+  FunctionDecl,
+  GlobalVarList,
+  Identifier,
+  IfStatement,
+  Initializer,
+  InterfaceDecl,
+  MethodDecl,
+  NamedType,
+  NodeBase,
+  Pragma,
+  ProgramDecl,
+  ProgramInstance,
+  PropertyAccessor,
+  PropertyDecl,
+  RepeatStatement,
+  ResourceDecl,
+  SourceFormat,
+  Span,
+  Statement,
+  TaskDecl,
+  TopLevelDeclaration,
+  TypeBlock,
+  TypeDecl,
+  TypeSpec,
+  VarBlock,
+  VarDecl,
+  VarSection,
+  WhileStatement,
+} from './ast';
+import { type Diagnostic, type DiagnosticCode, diagnostic } from './diagnostics';
+import {
+  DATE_KIND,
+  DURATION_KIND,
+  decodeDate,
+  decodeDateAndTime,
+  decodeDuration,
+  decodeInteger,
+  decodeReal,
+  decodeString,
+  decodeTimeOfDay,
+  nsToMs,
+} from './literals';
+import { KEYWORD_BASE, kw, type ScanResult, scan, T, type Tokens, tokenKindName } from './scanner';
+
+/** What {@link parseSource} returns. */
+export interface ParseResult {
+  unit: CompilationUnit;
+  diagnostics: Diagnostic[];
+}
+
+/** Options for parsing a source text. */
+export interface ParseOptions {
+  /** Recorded in the unit. @default 'st' */
+  format?: SourceFormat;
+}
+
+// thrown to unwind to the nearest recovery point; the diagnostic is already recorded
+const SYNC = { sync: true };
+
+const K = {
+  IF: kw('IF'),
+  THEN: kw('THEN'),
+  ELSIF: kw('ELSIF'),
+  ELSE: kw('ELSE'),
+  END_IF: kw('END_IF'),
+  CASE: kw('CASE'),
+  OF: kw('OF'),
+  END_CASE: kw('END_CASE'),
+  FOR: kw('FOR'),
+  TO: kw('TO'),
+  BY: kw('BY'),
+  DO: kw('DO'),
+  END_FOR: kw('END_FOR'),
+  WHILE: kw('WHILE'),
+  END_WHILE: kw('END_WHILE'),
+  REPEAT: kw('REPEAT'),
+  UNTIL: kw('UNTIL'),
+  END_REPEAT: kw('END_REPEAT'),
+  EXIT: kw('EXIT'),
+  CONTINUE: kw('CONTINUE'),
+  RETURN: kw('RETURN'),
+  JMP: kw('JMP'),
+  AND: kw('AND'),
+  OR: kw('OR'),
+  XOR: kw('XOR'),
+  NOT: kw('NOT'),
+  MOD: kw('MOD'),
+  AND_THEN: kw('AND_THEN'),
+  OR_ELSE: kw('OR_ELSE'),
+  TRUE: kw('TRUE'),
+  FALSE: kw('FALSE'),
+  VAR: kw('VAR'),
+  VAR_ACCESS: kw('VAR_ACCESS'),
+  END_VAR: kw('END_VAR'),
+  CONSTANT: kw('CONSTANT'),
+  RETAIN: kw('RETAIN'),
+  NON_RETAIN: kw('NON_RETAIN'),
+  PERSISTENT: kw('PERSISTENT'),
+  AT: kw('AT'),
+  PROGRAM: kw('PROGRAM'),
+  END_PROGRAM: kw('END_PROGRAM'),
+  FUNCTION: kw('FUNCTION'),
+  END_FUNCTION: kw('END_FUNCTION'),
+  FUNCTION_BLOCK: kw('FUNCTION_BLOCK'),
+  END_FUNCTION_BLOCK: kw('END_FUNCTION_BLOCK'),
+  METHOD: kw('METHOD'),
+  END_METHOD: kw('END_METHOD'),
+  PROPERTY: kw('PROPERTY'),
+  END_PROPERTY: kw('END_PROPERTY'),
+  INTERFACE: kw('INTERFACE'),
+  END_INTERFACE: kw('END_INTERFACE'),
+  ACTION: kw('ACTION'),
+  END_ACTION: kw('END_ACTION'),
+  TYPE: kw('TYPE'),
+  END_TYPE: kw('END_TYPE'),
+  STRUCT: kw('STRUCT'),
+  END_STRUCT: kw('END_STRUCT'),
+  UNION: kw('UNION'),
+  END_UNION: kw('END_UNION'),
+  ARRAY: kw('ARRAY'),
+  REF_TO: kw('REF_TO'),
+  THIS: kw('THIS'),
+  SUPER: kw('SUPER'),
+  CONFIGURATION: kw('CONFIGURATION'),
+  END_CONFIGURATION: kw('END_CONFIGURATION'),
+  RESOURCE: kw('RESOURCE'),
+  END_RESOURCE: kw('END_RESOURCE'),
+  END_GET: kw('END_GET'),
+  END_SET: kw('END_SET'),
+};
+
+const VAR_SECTIONS: ReadonlyMap<number, VarSection> = new Map(
+  (
+    [
+      'VAR',
+      'VAR_INPUT',
+      'VAR_OUTPUT',
+      'VAR_IN_OUT',
+      'VAR_TEMP',
+      'VAR_GLOBAL',
+      'VAR_EXTERNAL',
+      'VAR_INST',
+      'VAR_STAT',
+      'VAR_CONFIG',
+      'VAR_ACCESS',
+    ] as const
+  ).map((s) => [kw(s), s]),
+);
+
+const TOP_LEVEL = new Set([K.PROGRAM, K.FUNCTION, K.FUNCTION_BLOCK, K.INTERFACE, K.TYPE, K.CONFIGURATION]);
+const MEMBER_START = new Set([K.METHOD, K.PROPERTY, K.ACTION]);
+const END_KEYWORDS = new Set([
+  K.END_IF,
+  K.END_CASE,
+  K.END_FOR,
+  K.END_WHILE,
+  K.END_REPEAT,
+  K.END_VAR,
+  K.END_PROGRAM,
+  K.END_FUNCTION,
+  K.END_FUNCTION_BLOCK,
+  K.END_METHOD,
+  K.END_PROPERTY,
+  K.END_INTERFACE,
+  K.END_ACTION,
+  K.END_TYPE,
+  K.END_STRUCT,
+  K.END_UNION,
+  K.END_CONFIGURATION,
+  K.END_RESOURCE,
+  K.END_GET,
+  K.END_SET,
+  K.ELSE,
+  K.ELSIF,
+  K.UNTIL,
+  K.THEN,
+  K.DO,
+  K.OF,
+]);
+const OPEN_NAME = new Map<number, string>([
+  [K.END_IF, 'IF'],
+  [K.END_CASE, 'CASE'],
+  [K.END_FOR, 'FOR'],
+  [K.END_WHILE, 'WHILE'],
+  [K.END_REPEAT, 'REPEAT'],
+  [K.END_PROGRAM, 'PROGRAM'],
+  [K.END_FUNCTION, 'FUNCTION'],
+  [K.END_FUNCTION_BLOCK, 'FUNCTION_BLOCK'],
+  [K.END_METHOD, 'METHOD'],
+  [K.END_PROPERTY, 'PROPERTY'],
+  [K.END_INTERFACE, 'INTERFACE'],
+  [K.END_ACTION, 'ACTION'],
+  [K.END_TYPE, 'TYPE'],
+  [K.END_STRUCT, 'STRUCT'],
+  [K.END_UNION, 'UNION'],
+  [K.END_CONFIGURATION, 'CONFIGURATION'],
+  [K.END_RESOURCE, 'RESOURCE'],
+  [K.END_GET, 'GET'],
+  [K.END_SET, 'SET'],
+  [K.END_VAR, 'VAR'],
+]);
+
+const BINARY_LEVELS: ReadonlyArray<ReadonlyMap<number, BinaryOperator>> = [
+  new Map([
+    [K.OR, 'OR'],
+    [K.OR_ELSE, 'OR_ELSE'],
+  ]),
+  new Map([[K.XOR, 'XOR']]),
+  new Map<number, BinaryOperator>([
+    [K.AND, 'AND'],
+    [T.Amp, 'AND'],
+    [K.AND_THEN, 'AND_THEN'],
+  ]),
+  new Map<number, BinaryOperator>([
+    [T.Eq, '='],
+    [T.Ne, '<>'],
+  ]),
+  new Map<number, BinaryOperator>([
+    [T.Lt, '<'],
+    [T.Gt, '>'],
+    [T.Le, '<='],
+    [T.Ge, '>='],
+  ]),
+  new Map<number, BinaryOperator>([
+    [T.Plus, '+'],
+    [T.Minus, '-'],
+  ]),
+  new Map<number, BinaryOperator>([
+    [T.Star, '*'],
+    [T.Slash, '/'],
+    [K.MOD, 'MOD'],
+  ]),
+  new Map<number, BinaryOperator>([[T.Power, '**']]),
+];
+
+const INTEGER_TYPES = new Set([
+  'SINT',
+  'INT',
+  'DINT',
+  'LINT',
+  'USINT',
+  'UINT',
+  'UDINT',
+  'ULINT',
+  'BYTE',
+  'WORD',
+  'DWORD',
+  'LWORD',
+]);
+
+/** Parses one ST source text into a compilation unit. Never throws. */
+export function parseSource(text: string, fileName: string, options: ParseOptions = {}): ParseResult {
+  const p = new Parser(scan(text, fileName), options.format ?? 'st');
+  return p.parseUnit();
+}
+
+/** Internal entry for readers: a parser over `text[start, end)` with real file positions. */
+export function createParser(
+  text: string,
+  file: string,
+  start: number,
+  end: number,
+  line: number,
+  column: number,
+  format: SourceFormat,
+): Parser {
+  return new Parser(scan(text, file, start, end, line, column), format);
+}
+
+/** The parser over one scanned range. Readers use its partial entry points. */
+export class Parser {
+  readonly diagnostics: Diagnostic[];
+  private readonly text: string;
+  private readonly file: string;
+  private readonly tk: Tokens;
+  private readonly kinds: Uint16Array;
+  private readonly trivia: ScanResult['trivia'];
+  private readonly comments: Comment[] = [];
+  private triviaAt = 0;
+  private i = 0;
+  private readonly open: number[] = [];
+  private readonly format: SourceFormat;
+
+  constructor(scanned: ScanResult, format: SourceFormat) {
+    this.text = scanned.text;
+    this.file = scanned.file;
+    this.tk = scanned.tokens;
+    this.kinds = scanned.tokens.kind;
+    this.trivia = scanned.trivia;
+    this.diagnostics = scanned.diagnostics;
+    this.format = format;
+  }
+
+  // ------------------------------------------------------------------ tokens
+
+  private k(): number {
+    return this.kinds[this.i]!;
+  }
+  private peek(n = 1): number {
+    const j = this.i + n;
+    return j < this.tk.count ? this.kinds[j]! : T.EOF;
+  }
+  private tokText(j = this.i): string {
+    return this.text.slice(this.tk.start[j], this.tk.end[j]);
+  }
+  /** Is token j the contextual word `w` (upper case)? */
+  private isWord(w: string, j = this.i): boolean {
+    if (this.kinds[j] !== T.Ident) return false;
+    const s = this.tk.start[j]!;
+    const e = this.tk.end[j]!;
+    return e - s === w.length && this.text.slice(s, e).toUpperCase() === w;
+  }
+  private span(from: number, to = this.i - 1): Span {
+    const t = this.tk;
+    if (to < from) to = from;
+    return {
+      file: this.file,
+      line: t.line[from]!,
+      column: t.col[from]!,
+      endLine: t.endLine[to]!,
+      endColumn: t.endCol[to]!,
+      offset: t.start[from]!,
+      endOffset: t.end[to]!,
+    };
+  }
+  private describe(j = this.i): string {
+    const k = this.kinds[j]!;
+    if (k === T.EOF) return 'end of file';
+    if (k >= KEYWORD_BASE) return this.tokText(j).toUpperCase();
+    const txt = this.tokText(j);
+    return `'${txt.length > 24 ? `${txt.slice(0, 24)}...` : txt}'`;
+  }
+  private report(code: DiagnosticCode, span: Span, ...args: (string | number)[]): void {
+    this.diagnostics.push(diagnostic(code, span, ...args));
+  }
+  private fail(expected: string): never {
+    // the scanner already reported a bad character
+    if (this.kinds[this.i] === T.Bad) throw SYNC;
+    this.report('ST1001', this.span(this.i, this.i), expected, this.describe());
+    throw SYNC;
+  }
+  private expect(kind: number, what?: string): number {
+    if (this.kinds[this.i] !== kind) this.fail(what ?? tokenKindName(kind));
+    return this.i++;
+  }
+  private accept(kind: number): boolean {
+    if (this.kinds[this.i] === kind) {
+      this.i++;
+      return true;
+    }
+    return false;
+  }
+  private ident(what = 'a name'): DeclaredName {
+    const k = this.k();
+    if (k !== T.Ident) this.fail(what);
+    const j = this.i++;
+    return { name: this.tokText(j), span: this.span(j, j) };
+  }
+  /** A dotted name `A.B.C` (namespaces, library-qualified types). */
+  private qualifiedName(what = 'a name'): DeclaredName {
+    const first = this.ident(what);
+    if (this.k() !== T.Dot || this.peek() !== T.Ident) return first;
+    const s = this.i - 1;
+    let name = first.name;
+    while (this.k() === T.Dot && this.peek() === T.Ident) {
+      this.i++;
+      name += `.${this.tokText(this.i++)}`;
+    }
+    return { name, span: this.span(s) };
+  }
+
+  // ------------------------------------------------------------ comments
+
+  private toComment(idx: number, ownLine: boolean): Comment {
+    const tr = this.trivia[idx]!;
+    return {
+      kind: 'Comment',
+      style: tr.style === 'pragma' ? 'block' : tr.style,
+      text: this.text.slice(tr.start, tr.end),
+      ownLine,
+      span: {
+        file: this.file,
+        line: tr.line,
+        column: tr.column,
+        endLine: tr.endLine,
+        endColumn: tr.endColumn,
+        offset: tr.start,
+        endOffset: tr.end,
+      },
+    };
+  }
+  private toPragma(idx: number): Pragma {
+    const c = this.toComment(idx, true);
+    const text = c.text.slice(1, -1).trim();
+    const pragma: Pragma = { kind: 'Pragma', text, span: c.span };
+    const m = /^attribute\s+'([^']*)'(?:\s*:=\s*'([^']*)')?\s*$/i.exec(text);
+    if (m) pragma.attribute = m[2] === undefined ? { name: m[1]! } : { name: m[1]!, value: m[2] };
+    return pragma;
+  }
+  /** Attaches comments/pragmas pending before token `at` to `node` as leading. */
+  private leading(node: NodeBase, at: number): void {
+    const upto = this.tk.trivia[at]!;
+    for (; this.triviaAt < upto; this.triviaAt++) {
+      const tr = this.trivia[this.triviaAt]!;
+      if (tr.pragma) (node.pragmas ??= []).push(this.toPragma(this.triviaAt));
+      else (node.leadingComments ??= []).push(this.toComment(this.triviaAt, true));
+    }
+  }
+  /** Attaches comments inside the node and those after it on its last line as trailing. */
+  private trailing(node: NodeBase): void {
+    const last = this.i - 1;
+    const endLine = this.tk.endLine[last]!;
+    const endOff = this.tk.end[last]!;
+    const upto = this.tk.trivia[this.i]!;
+    for (; this.triviaAt < upto; this.triviaAt++) {
+      const tr = this.trivia[this.triviaAt]!;
+      if (tr.start >= endOff && (tr.line !== endLine || tr.ownLine)) break;
+      if (tr.pragma) (node.pragmas ??= []).push(this.toPragma(this.triviaAt));
+      else (node.trailingComments ??= []).push(this.toComment(this.triviaAt, false));
+    }
+  }
+  /** Comments left before a closing keyword go after the last node of the list, on their own lines. */
+  private dangling(list: NodeBase[]): void {
+    const lastNode = list[list.length - 1];
+    if (!lastNode) return;
+    const upto = this.tk.trivia[this.i]!;
+    for (; this.triviaAt < upto; this.triviaAt++) {
+      const tr = this.trivia[this.triviaAt]!;
+      if (tr.pragma) continue;
+      (lastNode.trailingComments ??= []).push(this.toComment(this.triviaAt, true));
+    }
+  }
+
+  // ------------------------------------------------------------ recovery
+
+  /** Is `k` a closing/continuation keyword some open block is waiting for? */
+  private expectedByOpen(k: number): boolean {
+    if (k === T.EOF || TOP_LEVEL.has(k)) return true;
+    const open = this.open;
+    for (let j = open.length - 1; j >= 0; j--) {
+      const e = open[j]!;
+      if (e === k) return true;
+      if ((k === K.ELSE || k === K.ELSIF) && (e === K.END_IF || e === K.END_CASE)) return true;
+      if (k === K.UNTIL && e === K.END_REPEAT) return true;
+      if (
+        (VAR_SECTIONS.has(k) || MEMBER_START.has(k)) &&
+        (e === K.END_FUNCTION_BLOCK || e === K.END_PROGRAM || e === K.END_FUNCTION || e === K.END_METHOD)
+      ) {
+        return true;
+      }
+    }
+    return false;
+  }
+  /** Skips the rest of a broken statement. */
+  private syncStatement(): void {
+    let depth = 0;
+    while (true) {
+      const k = this.k();
+      if (k === T.EOF) return;
+      if (k === T.LParen || k === T.LBracket) depth++;
+      else if ((k === T.RParen || k === T.RBracket) && depth > 0) depth--;
+      else if (k === T.Semi) {
+        this.i++;
+        return;
+      } else if (END_KEYWORDS.has(k) || TOP_LEVEL.has(k) || VAR_SECTIONS.has(k) || MEMBER_START.has(k)) {
+        // a THEN/DO/OF ends a broken header; the block keyword is the block's own business
+        if (k === K.THEN || k === K.DO || k === K.OF) return;
+        if (this.expectedByOpen(k)) return;
+        return;
+      } else if (this.tk.nl[this.i] && depth === 0 && this.startsStatementKeyword(k)) return;
+      this.i++;
+    }
+  }
+  private startsStatementKeyword(k: number): boolean {
+    return (
+      k === K.IF ||
+      k === K.CASE ||
+      k === K.FOR ||
+      k === K.WHILE ||
+      k === K.REPEAT ||
+      k === K.RETURN ||
+      k === K.EXIT ||
+      k === K.CONTINUE ||
+      k === K.JMP
+    );
+  }
+  /**
+   * Closes a block: consumes `endKind` (and an optional `;`), or reports it
+   * missing without consuming what belongs to an outer block.
+   * Returns false when a stray token was skipped and the caller should parse more.
+   */
+  private closeBlock(endKind: number, openTok: number): boolean {
+    const k = this.k();
+    if (k === endKind) {
+      this.i++;
+      this.accept(T.Semi);
+      return true;
+    }
+    if (this.expectedByOpen(k) || k === T.EOF) {
+      this.report(
+        'ST1002',
+        this.span(this.i, this.i),
+        OPEN_NAME.has(endKind) ? tokenKindName(endKind) : 'END',
+        OPEN_NAME.get(endKind) ?? '',
+        this.tk.line[openTok]!,
+      );
+      return true;
+    }
+    this.report('ST1001', this.span(this.i, this.i), tokenKindName(endKind), this.describe());
+    this.i++;
+    return false;
+  }
+
+  // ------------------------------------------------------------ unit
+
+  parseUnit(): ParseResult {
+    const declarations: TopLevelDeclaration[] = [];
+    const unit: CompilationUnit = {
+      kind: 'CompilationUnit',
+      file: this.file,
+      format: this.format,
+      declarations,
+      comments: this.comments,
+      span: this.span(0, Math.max(0, this.tk.count - 1)),
+    };
+    while (this.k() !== T.EOF) {
+      const before = this.i;
+      try {
+        const d = this.topLevel(declarations);
+        if (d) declarations.push(d);
+      } catch (e) {
+        if (e !== SYNC) throw e;
+        this.syncTopLevel();
+      }
+      if (this.i === before) this.i++;
+    }
+    this.finishUnit(unit);
+    return { unit, diagnostics: this.diagnostics };
+  }
+
+  /** Collects all comments into the unit and gives unclaimed ones to the last declaration. */
+  finishUnit(unit: CompilationUnit): void {
+    const lastDecl = unit.declarations[unit.declarations.length - 1];
+    for (; this.triviaAt < this.trivia.length; this.triviaAt++) {
+      const tr = this.trivia[this.triviaAt]!;
+      if (tr.pragma || !lastDecl) continue;
+      (lastDecl.trailingComments ??= []).push(this.toComment(this.triviaAt, tr.ownLine));
+    }
+    for (let j = 0; j < this.trivia.length; j++) {
+      const tr = this.trivia[j]!;
+      if (!tr.pragma) this.comments.push(this.toComment(j, tr.ownLine));
+    }
+  }
+
+  private syncTopLevel(): void {
+    while (this.k() !== T.EOF && !TOP_LEVEL.has(this.k()) && !VAR_SECTIONS.has(this.k())) this.i++;
+  }
+
+  private topLevel(decls: TopLevelDeclaration[]): TopLevelDeclaration | undefined {
+    const k = this.k();
+    if (k === K.PROGRAM || k === K.FUNCTION_BLOCK) return this.pou(k, false);
+    if (k === K.FUNCTION) return this.functionDecl(false);
+    if (k === K.INTERFACE) return this.interfaceDecl();
+    if (k === K.TYPE) return this.typeBlock();
+    if (k === K.CONFIGURATION) return this.configuration();
+    if (VAR_SECTIONS.has(k)) {
+      const s = this.i;
+      const gvl: GlobalVarList = { kind: 'GlobalVarList', varBlocks: [], span: this.span(s, s) };
+      this.leading(gvl, s);
+      while (VAR_SECTIONS.has(this.k())) gvl.varBlocks.push(this.varBlock());
+      gvl.span = this.span(s);
+      this.trailing(gvl);
+      return gvl;
+    }
+    if (MEMBER_START.has(k)) {
+      // METHOD/PROPERTY/ACTION written after END_FUNCTION_BLOCK (some ST exports): attach to that POU
+      let owner: ProgramDecl | FunctionBlockDecl | undefined;
+      for (let j = decls.length - 1; j >= 0 && !owner; j--) {
+        const d = decls[j]!;
+        if (d.kind === 'FunctionBlock' || d.kind === 'Program') owner = d;
+      }
+      if (owner) {
+        this.member(owner, k);
+        return undefined;
+      }
+    }
+    this.report('ST1010', this.span(this.i, this.i), this.describe());
+    this.i++;
+    this.syncTopLevel();
+    return undefined;
+  }
+
+  // ------------------------------------------------------------ POUs
+
+  private modifiers(): { access?: AccessModifier; abstract: boolean; final: boolean } {
+    const out: { access?: AccessModifier; abstract: boolean; final: boolean } = {
+      abstract: false,
+      final: false,
+    };
+    while (this.k() === T.Ident && this.peek() === T.Ident) {
+      if (this.isWord('ABSTRACT')) out.abstract = true;
+      else if (this.isWord('FINAL')) out.final = true;
+      else if (this.isWord('PUBLIC')) out.access = 'PUBLIC';
+      else if (this.isWord('PRIVATE')) out.access = 'PRIVATE';
+      else if (this.isWord('PROTECTED')) out.access = 'PROTECTED';
+      else if (this.isWord('INTERNAL')) out.access = 'INTERNAL';
+      else break;
+      this.i++;
+    }
+    return out;
+  }
+
+  /**
+   * PROGRAM or FUNCTION_BLOCK. With `declarationOnly` (TwinCAT `<Declaration>`)
+   * the header and VAR blocks are read and the end keyword is optional.
+   */
+  pou(k: number, declarationOnly: boolean): ProgramDecl | FunctionBlockDecl {
+    const s = this.i;
+    const isProgram = k === K.PROGRAM;
+    this.i++;
+    const mods = isProgram ? { abstract: false, final: false } : this.modifiers();
+    const name = this.ident();
+    const endKind = isProgram ? K.END_PROGRAM : K.END_FUNCTION_BLOCK;
+    let node: ProgramDecl | FunctionBlockDecl;
+    if (isProgram) {
+      node = {
+        kind: 'Program',
+        name: name.name,
+        nameSpan: name.span,
+        varBlocks: [],
+        body: [],
+        methods: [],
+        properties: [],
+        actions: [],
+        span: name.span,
+      };
+    } else {
+      const fb: FunctionBlockDecl = {
+        kind: 'FunctionBlock',
+        name: name.name,
+        nameSpan: name.span,
+        abstract: mods.abstract,
+        final: mods.final,
+        implements: [],
+        varBlocks: [],
+        body: [],
+        methods: [],
+        properties: [],
+        actions: [],
+        span: name.span,
+      };
+      if (mods.access) fb.access = mods.access;
+      while (this.k() === T.Ident) {
+        if (this.isWord('EXTENDS')) {
+          this.i++;
+          fb.extends = this.qualifiedName().name;
+        } else if (this.isWord('IMPLEMENTS')) {
+          this.i++;
+          do fb.implements.push(this.qualifiedName().name);
+          while (this.accept(T.Comma));
+        } else break;
+      }
+      node = fb;
+    }
+    this.leading(node, s);
+    this.accept(T.Semi);
+    this.pouContents(node, endKind, s, declarationOnly);
+    node.span = this.span(s);
+    this.trailing(node);
+    return node;
+  }
+
+  private pouContents(
+    node: ProgramDecl | FunctionBlockDecl | FunctionDecl | MethodDecl,
+    endKind: number,
+    openTok: number,
+    declarationOnly: boolean,
+  ): void {
+    this.open.push(endKind);
+    try {
+      while (true) {
+        const k = this.k();
+        if (VAR_SECTIONS.has(k)) {
+          node.varBlocks.push(this.varBlock());
+          continue;
+        }
+        if (declarationOnly) {
+          if (k === endKind) {
+            this.i++;
+            this.accept(T.Semi);
+          } else if (k !== T.EOF) {
+            this.report('ST1001', this.span(this.i, this.i), 'VAR or end of declaration', this.describe());
+          }
+          return;
+        }
+        if (MEMBER_START.has(k) && node.kind !== 'Function' && node.kind !== 'Method') {
+          this.member(node, k);
+          continue;
+        }
+        if (k === endKind || this.expectedByOpen(k)) {
+          this.dangling(node.body);
+          if (this.closeBlock(endKind, openTok)) return;
+          continue;
+        }
+        const before = this.i;
+        this.statements(node.body);
+        if (this.i === before) {
+          if (this.closeBlock(endKind, openTok)) return;
+        }
+      }
+    } finally {
+      this.open.pop();
+    }
+  }
+
+  private member(node: ProgramDecl | FunctionBlockDecl, k: number): void {
+    if (k === K.METHOD) node.methods.push(this.method(false));
+    else if (k === K.PROPERTY) node.properties.push(this.property(false));
+    else node.actions.push(this.action());
+  }
+
+  /** FUNCTION name [: type]; `declarationOnly` as for {@link pou}. */
+  functionDecl(declarationOnly: boolean): FunctionDecl {
+    const s = this.i++;
+    const name = this.ident();
+    const node: FunctionDecl = {
+      kind: 'Function',
+      name: name.name,
+      nameSpan: name.span,
+      varBlocks: [],
+      body: [],
+      span: name.span,
+    };
+    if (this.accept(T.Colon)) node.returnType = this.typeSpec();
+    this.leading(node, s);
+    this.accept(T.Semi);
+    this.pouContents(node, K.END_FUNCTION, s, declarationOnly);
+    node.span = this.span(s);
+    this.trailing(node);
+    return node;
+  }
+
+  /** METHOD [mods] name [: type]; in interfaces and `declarationOnly` the body is absent. */
+  method(declarationOnly: boolean): MethodDecl {
+    const s = this.i++;
+    const mods = this.modifiers();
+    const name = this.ident();
+    const node: MethodDecl = {
+      kind: 'Method',
+      name: name.name,
+      nameSpan: name.span,
+      abstract: mods.abstract,
+      final: mods.final,
+      varBlocks: [],
+      body: [],
+      span: name.span,
+    };
+    if (mods.access) node.access = mods.access;
+    if (this.accept(T.Colon)) node.returnType = this.typeSpec();
+    this.leading(node, s);
+    this.accept(T.Semi);
+    this.pouContents(node, K.END_METHOD, s, declarationOnly);
+    node.span = this.span(s);
+    this.trailing(node);
+    return node;
+  }
+
+  /** PROPERTY [mods] name : type [GET ... END_GET] [SET ... END_SET] END_PROPERTY. */
+  property(declarationOnly: boolean): PropertyDecl {
+    const s = this.i++;
+    const mods = this.modifiers();
+    const name = this.ident();
+    this.expect(T.Colon);
+    const type = this.typeSpec();
+    const node: PropertyDecl = {
+      kind: 'Property',
+      name: name.name,
+      nameSpan: name.span,
+      abstract: mods.abstract,
+      final: mods.final,
+      type,
+      span: name.span,
+    };
+    if (mods.access) node.access = mods.access;
+    this.leading(node, s);
+    this.accept(T.Semi);
+    if (!declarationOnly) {
+      this.open.push(K.END_PROPERTY);
+      try {
+        do {
+          while (this.isWord('GET') || this.isWord('SET')) {
+            const acc = this.accessor(this.isWord('GET') ? 'GET' : 'SET', false);
+            if (acc.accessor === 'GET') node.get = acc;
+            else node.set = acc;
+          }
+        } while (!this.closeBlock(K.END_PROPERTY, s));
+      } finally {
+        this.open.pop();
+      }
+    }
+    node.span = this.span(s);
+    this.trailing(node);
+    return node;
+  }
+
+  /** `GET [access] VAR... body END_GET`; readers pass `headerless` for a TwinCAT accessor's declaration/body pair. */
+  accessor(which: 'GET' | 'SET', headerless: boolean): PropertyAccessor {
+    const s = this.i;
+    if (!headerless) this.i++;
+    const mods = headerless ? { abstract: false, final: false } : this.modifiers();
+    const node: PropertyAccessor = {
+      kind: 'PropertyAccessor',
+      accessor: which,
+      varBlocks: [],
+      body: [],
+      span: this.span(s, s),
+    };
+    if (mods.access) node.access = mods.access;
+    this.leading(node, s);
+    this.accept(T.Semi);
+    while (VAR_SECTIONS.has(this.k())) node.varBlocks.push(this.varBlock());
+    if (!headerless) {
+      const endKind = which === 'GET' ? K.END_GET : K.END_SET;
+      this.open.push(endKind);
+      try {
+        while (true) {
+          this.statements(node.body);
+          this.dangling(node.body);
+          if (this.closeBlock(endKind, s)) break;
+        }
+      } finally {
+        this.open.pop();
+      }
+    }
+    node.span = this.span(s);
+    this.trailing(node);
+    return node;
+  }
+
+  /** ACTION name [:] body END_ACTION. */
+  action(): ActionDecl {
+    const s = this.i++;
+    const name = this.ident();
+    this.accept(T.Colon);
+    const node: ActionDecl = {
+      kind: 'Action',
+      name: name.name,
+      nameSpan: name.span,
+      body: [],
+      span: name.span,
+    };
+    this.leading(node, s);
+    this.open.push(K.END_ACTION);
+    try {
+      while (true) {
+        this.statements(node.body);
+        this.dangling(node.body);
+        if (this.closeBlock(K.END_ACTION, s)) break;
+      }
+    } finally {
+      this.open.pop();
+    }
+    node.span = this.span(s);
+    this.trailing(node);
+    return node;
+  }
+
+  /** INTERFACE name [EXTENDS a, b] (METHOD | PROPERTY)* END_INTERFACE. */
+  interfaceDecl(declarationOnly = false): InterfaceDecl {
+    const s = this.i++;
+    const name = this.ident();
+    const node: InterfaceDecl = {
+      kind: 'Interface',
+      name: name.name,
+      nameSpan: name.span,
+      extends: [],
+      methods: [],
+      properties: [],
+      span: name.span,
+    };
+    if (this.isWord('EXTENDS')) {
+      this.i++;
+      do node.extends.push(this.qualifiedName().name);
+      while (this.accept(T.Comma));
+    }
+    this.leading(node, s);
+    this.accept(T.Semi);
+    this.open.push(K.END_INTERFACE);
+    try {
+      while (true) {
+        const k = this.k();
+        if (k === K.METHOD) node.methods.push(this.method(false));
+        else if (k === K.PROPERTY) node.properties.push(this.property(false));
+        else if (declarationOnly && k === T.EOF) break;
+        else if (this.closeBlock(K.END_INTERFACE, s)) break;
+      }
+    } finally {
+      this.open.pop();
+    }
+    node.span = this.span(s);
+    this.trailing(node);
+    return node;
+  }
+
+  // ------------------------------------------------------------ TYPE
+
+  /** TYPE decl; decl; ... END_TYPE */
+  typeBlock(): TypeBlock {
+    const s = this.i++;
+    const node: TypeBlock = { kind: 'TypeBlock', types: [], span: this.span(s, s) };
+    this.leading(node, s);
+    this.open.push(K.END_TYPE);
+    try {
+      while (this.k() === T.Ident) {
+        try {
+          node.types.push(this.typeDecl());
+        } catch (e) {
+          if (e !== SYNC) throw e;
+          this.syncDecl(K.END_TYPE);
+        }
+      }
+      this.dangling(node.types);
+      while (!this.closeBlock(K.END_TYPE, s)) {
+        while (this.k() === T.Ident) {
+          try {
+            node.types.push(this.typeDecl());
+          } catch (e) {
+            if (e !== SYNC) throw e;
+            this.syncDecl(K.END_TYPE);
+          }
+        }
+      }
+    } finally {
+      this.open.pop();
+    }
+    node.span = this.span(s);
+    this.trailing(node);
+    return node;
+  }
+
+  private typeDecl(): TypeDecl {
+    const s = this.i;
+    const name = this.ident('a type name');
+    let ext: string | undefined;
+    if (this.isWord('EXTENDS')) {
+      this.i++;
+      ext = this.qualifiedName().name;
+    }
+    this.expect(T.Colon);
+    const type = this.typeSpec();
+    if (ext !== undefined && type.kind === 'StructType') type.extends = ext;
+    const node: TypeDecl = { kind: 'TypeDecl', name: name.name, nameSpan: name.span, type, span: name.span };
+    if (this.accept(T.Assign)) node.init = this.initializer();
+    this.leading(node, s);
+    this.semicolon('type declaration');
+    node.span = this.span(s);
+    this.trailing(node);
+    return node;
+  }
+
+  private semicolon(after: string): void {
+    if (this.accept(T.Semi)) return;
+    const k = this.k();
+    // END_STRUCT/END_VAR/END_TYPE right after the last item: tolerated by CODESYS; IEC wants ';'
+    if (this.tk.nl[this.i] || END_KEYWORDS.has(k) || k === T.EOF) {
+      this.report('ST1011', this.span(this.i - 1, this.i - 1), after);
+      return;
+    }
+    this.fail("';'");
+  }
+
+  private syncDecl(endKind: number): void {
+    while (true) {
+      const k = this.k();
+      if (k === T.EOF || k === endKind || this.expectedByOpen(k)) return;
+      this.i++;
+      if (k === T.Semi) return;
+    }
+  }
+
+  /** A type as written after `:` in a declaration. */
+  typeSpec(): TypeSpec {
+    const s = this.i;
+    const k = this.k();
+    if (k === K.ARRAY) {
+      this.i++;
+      this.expect(T.LBracket);
+      const dimensions: ArrayDimension[] = [];
+      do {
+        const ds = this.i;
+        if (this.k() === T.Star) {
+          this.i++;
+          dimensions.push({ kind: 'ArrayDimension', star: true, span: this.span(ds) });
+        } else {
+          const low = this.expression();
+          this.expect(T.DotDot);
+          const high = this.expression();
+          dimensions.push({ kind: 'ArrayDimension', star: false, low, high, span: this.span(ds) });
+        }
+      } while (this.accept(T.Comma));
+      this.expect(T.RBracket);
+      this.expect(K.OF);
+      const elementType = this.typeSpec();
+      return { kind: 'ArrayType', dimensions, elementType, span: this.span(s) };
+    }
+    if (k === K.REF_TO) {
+      this.i++;
+      return { kind: 'PointerType', syntax: 'REF_TO', target: this.typeSpec(), span: this.span(s) };
+    }
+    if (k === K.STRUCT || k === K.UNION) {
+      this.i++;
+      const end = k === K.STRUCT ? K.END_STRUCT : K.END_UNION;
+      const members: VarDecl[] = [];
+      this.open.push(end);
+      try {
+        while (true) {
+          this.varDecls(members, end);
+          this.dangling(members);
+          if (this.closeBlockNoSemi(end, s)) break;
+        }
+      } finally {
+        this.open.pop();
+      }
+      return k === K.STRUCT
+        ? { kind: 'StructType', members, span: this.span(s) }
+        : { kind: 'UnionType', members, span: this.span(s) };
+    }
+    if (k === T.LParen) return this.enumType(s, undefined);
+    if (k === T.Ident) {
+      if (this.isWord('POINTER') && this.peek() === K.TO) {
+        this.i += 2;
+        return { kind: 'PointerType', syntax: 'POINTER TO', target: this.typeSpec(), span: this.span(s) };
+      }
+      if (this.isWord('REFERENCE') && this.peek() === K.TO) {
+        this.i += 2;
+        return { kind: 'ReferenceType', target: this.typeSpec(), span: this.span(s) };
+      }
+      if (this.isWord('STRING') || this.isWord('WSTRING')) {
+        const wide = this.isWord('WSTRING');
+        this.i++;
+        if (this.k() === T.LParen || this.k() === T.LBracket) {
+          const close = this.k() === T.LParen ? T.RParen : T.RBracket;
+          this.i++;
+          const length = this.expression();
+          this.expect(close);
+          return { kind: 'StringType', wide, length, span: this.span(s) };
+        }
+        return { kind: 'StringType', wide, span: this.span(s) };
+      }
+      const name = this.qualifiedName('a type');
+      const named: NamedType = { kind: 'NamedType', name: name.name, span: name.span };
+      if (this.k() === T.LParen) {
+        // INT (0..100) is a subrange; INT (A := 1, B) an enum with a base type
+        const a = this.peek();
+        const b = this.peek(2);
+        if (a === T.Ident && (b === T.Assign || b === T.Comma || b === T.RParen))
+          return this.enumType(s, named);
+        if (a === T.RParen) return named; // FB_init with no arguments, handled by caller
+        if (this.looksLikeRange()) {
+          this.i++;
+          const low = this.expression();
+          this.expect(T.DotDot);
+          const high = this.expression();
+          this.expect(T.RParen);
+          return { kind: 'SubrangeType', base: named, low, high, span: this.span(s) };
+        }
+      }
+      return named;
+    }
+    this.report('ST1015', this.span(this.i, this.i), this.describe());
+    throw SYNC;
+  }
+
+  private closeBlockNoSemi(endKind: number, openTok: number): boolean {
+    if (this.k() === endKind) {
+      this.i++;
+      return true;
+    }
+    return this.closeBlock(endKind, openTok);
+  }
+
+  /** After `(`: is there a `..` before the matching `)`? */
+  private looksLikeRange(): boolean {
+    let depth = 0;
+    for (let j = this.i; j < this.tk.count && j < this.i + 64; j++) {
+      const k = this.kinds[j]!;
+      if (k === T.LParen) depth++;
+      else if (k === T.RParen) {
+        if (--depth === 0) return false;
+      } else if (k === T.DotDot && depth === 1) return true;
+      else if (k === T.Semi || k === T.EOF) return false;
+    }
+    return false;
+  }
+
+  private enumType(s: number, prefixBase: NamedType | undefined): EnumType {
+    this.expect(T.LParen);
+    const values: EnumValue[] = [];
+    do {
+      const vs = this.i;
+      const name = this.ident('an enumeration value');
+      const v: EnumValue = { kind: 'EnumValue', name: name.name, span: name.span };
+      if (this.accept(T.Assign)) v.value = this.expression();
+      v.span = this.span(vs);
+      this.leading(v, vs);
+      values.push(v);
+    } while (this.accept(T.Comma));
+    this.expect(T.RParen);
+    const node: EnumType = { kind: 'EnumType', values, span: this.span(s) };
+    if (prefixBase) node.baseType = prefixBase;
+    else if (this.k() === T.Ident && this.peek() !== T.Assign) {
+      // CODESYS: (A, B) INT — the base type follows the list
+      const n = this.qualifiedName('a type');
+      node.baseType = { kind: 'NamedType', name: n.name, span: n.span };
+    }
+    node.span = this.span(s);
+    return node;
+  }
+
+  // ------------------------------------------------------------ VAR
+
+  /** VAR_xxx [qualifiers] decl* END_VAR */
+  varBlock(): VarBlock {
+    const s = this.i;
+    const section = VAR_SECTIONS.get(this.k())!;
+    this.i++;
+    const node: VarBlock = {
+      kind: 'VarBlock',
+      section,
+      constant: false,
+      retain: false,
+      nonRetain: false,
+      persistent: false,
+      decls: [],
+      span: this.span(s, s),
+    };
+    while (true) {
+      const k = this.k();
+      if (k === K.CONSTANT) node.constant = true;
+      else if (k === K.RETAIN) node.retain = true;
+      else if (k === K.NON_RETAIN) node.nonRetain = true;
+      else if (k === K.PERSISTENT) node.persistent = true;
+      else if (
+        this.isWord('PUBLIC') ||
+        this.isWord('PRIVATE') ||
+        this.isWord('PROTECTED') ||
+        this.isWord('INTERNAL')
+      ) {
+        if (this.peek() === T.Colon || this.peek() === T.Comma) break;
+        node.access = this.tokText().toUpperCase() as AccessModifier;
+      } else break;
+      this.i++;
+    }
+    this.leading(node, s);
+    this.trailing(node);
+    this.open.push(K.END_VAR);
+    try {
+      while (true) {
+        this.varDecls(node.decls, K.END_VAR);
+        this.dangling(node.decls);
+        if (this.closeBlock(K.END_VAR, s)) break;
+      }
+    } finally {
+      this.open.pop();
+    }
+    node.span = this.span(s);
+    return node;
+  }
+
+  private varDecls(out: VarDecl[], endKind: number): void {
+    while (this.k() === T.Ident) {
+      try {
+        out.push(this.varDecl());
+      } catch (e) {
+        if (e !== SYNC) throw e;
+        this.syncDecl(endKind);
+      }
+    }
+  }
+
+  private varDecl(): VarDecl {
+    const s = this.i;
+    const names: DeclaredName[] = [];
+    do names.push(this.qualifiedName());
+    while (this.accept(T.Comma));
+    let location: DirectAddress | undefined;
+    if (this.accept(K.AT)) {
+      if (this.k() !== T.Address) this.fail('an address like %IX0.0');
+      location = this.address(this.i++);
+    }
+    this.expect(T.Colon);
+    const type = this.typeSpec();
+    const node: VarDecl = { kind: 'VarDecl', names, type, span: this.span(s) };
+    if (location) node.location = location;
+    if (type.kind === 'NamedType' && this.k() === T.LParen) node.constructorArgs = this.callArgs();
+    if (this.accept(T.Assign)) node.init = this.initializer();
+    this.leading(node, s);
+    this.semicolon('declaration');
+    node.span = this.span(s);
+    this.trailing(node);
+    return node;
+  }
+
+  private address(j: number): DirectAddress {
+    const text = this.tokText(j);
+    const span = this.span(j, j);
+    const m = /^%([IQM])([XBWDL])?(\*|\d+(?:\.\d+)*)?$/i.exec(text);
+    if (!m || m[3] === undefined) {
+      this.report('ST1016', span, text);
+      return { kind: 'DirectAddress', text, area: 'M', size: 'X', address: [], unspecified: true, span };
+    }
+    const star = m[3] === '*';
+    return {
+      kind: 'DirectAddress',
+      text,
+      area: m[1]!.toUpperCase() as 'I' | 'Q' | 'M',
+      size: (m[2]?.toUpperCase() ?? 'X') as DirectAddress['size'],
+      address: star ? [] : m[3].split('.').map(Number),
+      unspecified: star,
+      span,
+    };
+  }
+
+  /** `expr`, `[a, b, 3(0)]` or `(field := v, ...)`. */
+  initializer(): Initializer {
+    const s = this.i;
+    const k = this.k();
+    if (k === T.LBracket) {
+      this.i++;
+      const elements: ArrayInitElement[] = [];
+      if (this.k() !== T.RBracket) {
+        do {
+          const es = this.i;
+          if (this.k() === T.Int && this.peek() === T.LParen) {
+            const repeat = this.primary();
+            this.expect(T.LParen);
+            const el: ArrayInitElement = { kind: 'ArrayInitElement', repeat, span: this.span(es) };
+            if (this.k() !== T.RParen) el.value = this.initializer();
+            this.expect(T.RParen);
+            el.span = this.span(es);
+            elements.push(el);
+          } else {
+            const value = this.initializer();
+            elements.push({ kind: 'ArrayInitElement', value, span: this.span(es) });
+          }
+        } while (this.accept(T.Comma));
+      }
+      this.expect(T.RBracket);
+      return { kind: 'ArrayInitializer', elements, span: this.span(s) };
+    }
+    if (k === T.LParen && this.peek() === T.Ident && this.peek(2) === T.Assign) {
+      this.i++;
+      const fields: FieldInitializer[] = [];
+      do {
+        const fs = this.i;
+        const name = this.ident('a field name');
+        this.expect(T.Assign);
+        const value = this.initializer();
+        fields.push({
+          kind: 'FieldInitializer',
+          name: name.name,
+          nameSpan: name.span,
+          value,
+          span: this.span(fs),
+        });
+      } while (this.accept(T.Comma));
+      this.expect(T.RParen);
+      return { kind: 'StructInitializer', fields, span: this.span(s) };
+    }
+    return this.expression();
+  }
+
+  // ------------------------------------------------------------ CONFIGURATION
+
+  private configuration(): ConfigurationDecl {
+    const s = this.i++;
+    const name = this.ident();
+    const node: ConfigurationDecl = {
+      kind: 'Configuration',
+      name: name.name,
+      nameSpan: name.span,
+      varBlocks: [],
+      resources: [],
+      tasks: [],
+      programs: [],
+      span: name.span,
+    };
+    this.leading(node, s);
+    this.open.push(K.END_CONFIGURATION);
+    try {
+      while (true) {
+        const k = this.k();
+        if (VAR_SECTIONS.has(k)) node.varBlocks.push(this.varBlock());
+        else if (k === K.RESOURCE) node.resources.push(this.resource());
+        else if (!this.taskOrProgram(node.tasks, node.programs) && this.closeBlock(K.END_CONFIGURATION, s))
+          break;
+      }
+    } finally {
+      this.open.pop();
+    }
+    node.span = this.span(s);
+    this.trailing(node);
+    return node;
+  }
+
+  private resource(): ResourceDecl {
+    const s = this.i++;
+    const name = this.ident();
+    let on = '';
+    if (this.isWord('ON')) {
+      this.i++;
+      on = this.qualifiedName('a processor type').name;
+    }
+    const node: ResourceDecl = {
+      kind: 'Resource',
+      name: name.name,
+      nameSpan: name.span,
+      on,
+      varBlocks: [],
+      tasks: [],
+      programs: [],
+      span: name.span,
+    };
+    this.leading(node, s);
+    this.open.push(K.END_RESOURCE);
+    try {
+      while (true) {
+        const k = this.k();
+        if (VAR_SECTIONS.has(k)) node.varBlocks.push(this.varBlock());
+        else if (!this.taskOrProgram(node.tasks, node.programs) && this.closeBlock(K.END_RESOURCE, s)) break;
+      }
+    } finally {
+      this.open.pop();
+    }
+    node.span = this.span(s);
+    this.trailing(node);
+    return node;
+  }
+
+  /** Parses a TASK or a PROGRAM instance if one starts here; returns false otherwise. */
+  private taskOrProgram(tasks: TaskDecl[], programs: ProgramInstance[]): boolean {
+    const s = this.i;
+    try {
+      if (this.isWord('TASK')) {
+        this.i++;
+        const name = this.ident();
+        const task: TaskDecl = { kind: 'Task', name: name.name, nameSpan: name.span, span: name.span };
+        this.expect(T.LParen);
+        if (this.k() !== T.RParen) {
+          do {
+            const p = this.ident('SINGLE, INTERVAL or PRIORITY');
+            this.expect(T.Assign);
+            const v = this.expression();
+            const pn = p.name.toUpperCase();
+            if (pn === 'SINGLE') task.single = v;
+            else if (pn === 'INTERVAL') {
+              task.interval = v;
+              if (v.kind === 'TimeLiteral') task.intervalMs = v.ms;
+            } else if (pn === 'PRIORITY') {
+              task.priority = v;
+              if (v.kind === 'IntegerLiteral' && typeof v.value === 'number') task.priorityValue = v.value;
+            } else this.report('ST1001', p.span, 'SINGLE, INTERVAL or PRIORITY', `'${p.name}'`);
+          } while (this.accept(T.Comma));
+        }
+        this.expect(T.RParen);
+        this.leading(task, s);
+        this.semicolon('TASK');
+        task.span = this.span(s);
+        this.trailing(task);
+        tasks.push(task);
+        return true;
+      }
+      if (this.k() === K.PROGRAM) {
+        this.i++;
+        let retain: 'RETAIN' | 'NON_RETAIN' | undefined;
+        if (this.accept(K.RETAIN)) retain = 'RETAIN';
+        else if (this.accept(K.NON_RETAIN)) retain = 'NON_RETAIN';
+        const name = this.ident();
+        let task: string | undefined;
+        if (this.isWord('WITH')) {
+          this.i++;
+          task = this.ident('a task name').name;
+        }
+        this.expect(T.Colon);
+        const prog = this.qualifiedName('a program type');
+        const inst: ProgramInstance = {
+          kind: 'ProgramInstance',
+          name: name.name,
+          nameSpan: name.span,
+          program: prog.name,
+          args: [],
+          span: name.span,
+        };
+        if (retain) inst.retain = retain;
+        if (task !== undefined) inst.task = task;
+        if (this.k() === T.LParen) inst.args = this.callArgs();
+        this.leading(inst, s);
+        this.semicolon('PROGRAM');
+        inst.span = this.span(s);
+        this.trailing(inst);
+        programs.push(inst);
+        return true;
+      }
+    } catch (e) {
+      if (e !== SYNC) throw e;
+      this.syncStatement();
+      return true;
+    }
+    return false;
+  }
+
+  // ------------------------------------------------------------ statements
+
+  /** Parses statements into `out` until a token that cannot start one. Readers use it for a body range. */
+  statements(out: Statement[]): void {
+    while (true) {
+      const k = this.k();
+      if (
+        k === T.EOF ||
+        END_KEYWORDS.has(k) ||
+        TOP_LEVEL.has(k) ||
+        VAR_SECTIONS.has(k) ||
+        MEMBER_START.has(k)
+      )
+        return;
+      if (this.open.length > 0 && this.open[this.open.length - 1] === K.END_CASE && this.looksLikeCaseLabel())
+        return;
+      if (k === T.Semi) {
+        // a lone ';' is an empty statement; keep it only when pragmas ride on it
+        const s = this.i++;
+        const upto = this.tk.trivia[s]!;
+        let hasPragma = false;
+        for (let j = this.triviaAt; j < upto; j++) if (this.trivia[j]!.pragma) hasPragma = true;
+        if (hasPragma) {
+          const empty: Statement = { kind: 'Empty', span: this.span(s) };
+          this.leading(empty, s);
+          out.push(empty);
+        }
+        continue;
+      }
+      const before = this.i;
+      try {
+        const st = this.statement();
+        if (st) out.push(st);
+      } catch (e) {
+        if (e !== SYNC) throw e;
+        this.syncStatement();
+      }
+      if (this.i === before) {
+        // nothing consumed: the token cannot start anything here
+        if (this.k() !== T.Bad) this.report('ST1007', this.span(this.i, this.i), this.describe());
+        this.i++;
+      }
+    }
+  }
+
+  /** Parses a whole body range (TwinCAT `<ST>`, PLCopen `<ST>`) until EOF. */
+  body(): Statement[] {
+    const out: Statement[] = [];
+    while (this.k() !== T.EOF) {
+      const before = this.i;
+      this.statements(out);
+      if (this.k() !== T.EOF) {
+        if (this.i === before) {
+          this.report('ST1007', this.span(this.i, this.i), this.describe());
+          this.i++;
+        }
+      }
+    }
+    this.dangling(out);
+    return out;
+  }
+
+  private statement(): Statement | undefined {
+    const s = this.i;
+    const k = this.k();
+    let st: Statement;
+    if (k === K.IF) st = this.ifStatement();
+    else if (k === K.CASE) st = this.caseStatement();
+    else if (k === K.FOR) st = this.forStatement();
+    else if (k === K.WHILE) st = this.whileStatement();
+    else if (k === K.REPEAT) st = this.repeatStatement();
+    else if (k === K.EXIT || k === K.CONTINUE || k === K.RETURN) {
+      this.i++;
+      st = { kind: k === K.EXIT ? 'Exit' : k === K.CONTINUE ? 'Continue' : 'Return', span: this.span(s) };
+      this.endSimple(st, s, k === K.EXIT ? 'EXIT' : k === K.CONTINUE ? 'CONTINUE' : 'RETURN');
+      return st;
+    } else if (k === K.JMP) {
+      this.i++;
+      const label = this.ident('a label');
+      st = { kind: 'Jump', label: label.name, span: this.span(s) };
+      this.endSimple(st, s, 'JMP');
+      return st;
+    } else if (k === T.Ident && this.peek() === T.Colon) {
+      const name = this.tokText();
+      this.i += 2;
+      st = { kind: 'Label', name, span: this.span(s) };
+      this.leading(st, s);
+      this.trailing(st);
+      return st;
+    } else if (this.startsExpression(k)) {
+      return this.simpleStatement(s);
+    } else {
+      return undefined;
+    }
+    this.leading(st, s);
+    st.span = this.span(s);
+    this.trailing(st);
+    return st;
+  }
+
+  private endSimple(st: Statement, s: number, what: string): void {
+    this.leading(st, s);
+    this.semicolon(what);
+    st.span = this.span(s);
+    this.trailing(st);
+  }
+
+  private startsExpression(k: number): boolean {
+    return (
+      k === T.Ident ||
+      k === K.THIS ||
+      k === K.SUPER ||
+      k === T.LParen ||
+      k === T.Address ||
+      k === T.Int ||
+      k === T.Real ||
+      k === T.String ||
+      k === T.WString ||
+      k === T.Typed ||
+      k === K.TRUE ||
+      k === K.FALSE ||
+      k === K.NOT ||
+      k === T.Minus ||
+      k === T.Plus
+    );
+  }
+
+  private simpleStatement(s: number): Statement {
+    const target = this.postfix();
+    const k = this.k();
+    let st: Statement;
+    if (k === T.Assign) {
+      this.i++;
+      st = { kind: 'Assignment', operator: ':=', target, value: this.expression(), span: this.span(s) };
+    } else if (
+      k === T.Ident &&
+      this.peek() === T.Eq &&
+      this.tk.end[this.i] === this.tk.start[this.i + 1] &&
+      (this.isWord('REF') || this.isWord('S') || this.isWord('R'))
+    ) {
+      const op = this.tokText().toUpperCase() as 'REF' | 'S' | 'R';
+      this.i += 2;
+      st = {
+        kind: 'Assignment',
+        operator: op === 'REF' ? 'REF=' : op === 'S' ? 'S=' : 'R=',
+        target,
+        value: this.expression(),
+        span: this.span(s),
+      };
+    } else if (target.kind === 'Call') {
+      st = { kind: 'CallStatement', call: target, span: this.span(s) };
+    } else this.fail("':='");
+    this.endSimple(st, s, 'statement');
+    return st;
+  }
+
+  /** A header expression (IF cond THEN): on error skip to `terminator` so the block still parses. */
+  private headerExpression(terminator: number): Expression {
+    const s = this.i;
+    try {
+      return this.expression();
+    } catch (e) {
+      if (e !== SYNC) throw e;
+      while (
+        this.k() !== terminator &&
+        this.k() !== T.EOF &&
+        this.k() !== T.Semi &&
+        !this.expectedByOpen(this.k())
+      )
+        this.i++;
+      return { kind: 'Identifier', name: '', span: this.span(s) };
+    }
+  }
+
+  private block(out: Statement[], endKind: number, openTok: number, stopAt: number[]): boolean {
+    // returns true when the block was closed by endKind (or reported missing)
+    while (true) {
+      this.statements(out);
+      const k = this.k();
+      if (stopAt.includes(k)) return false;
+      this.dangling(out);
+      if (this.closeBlock(endKind, openTok)) return true;
+    }
+  }
+
+  private ifStatement(): Statement {
+    const s = this.i++;
+    const condition = this.headerExpression(K.THEN);
+    this.expect(K.THEN);
+    // biome-ignore lint/suspicious/noThenProperty: `then` is an array, never callable, so not a thenable
+    const node: IfStatement = { kind: 'If', condition, then: [], elsifs: [], span: this.span(s) };
+    this.leading(node, s);
+    this.trailingHeader(node);
+    this.open.push(K.END_IF);
+    try {
+      let current = node.then;
+      let clause: ElsifClause | undefined;
+      let clauseStart = 0;
+      while (true) {
+        const closed = this.block(current, K.END_IF, s, [K.ELSIF, K.ELSE]);
+        if (clause) clause.span = this.span(clauseStart, this.lastBodyToken(clauseStart));
+        clause = undefined;
+        if (closed) break;
+        if (this.k() === K.ELSIF) {
+          clauseStart = this.i++;
+          const c = this.headerExpression(K.THEN);
+          this.expect(K.THEN);
+          clause = { kind: 'Elsif', condition: c, body: [], span: this.span(clauseStart) };
+          this.trailing(clause);
+          node.elsifs.push(clause);
+          current = clause.body;
+        } else {
+          this.i++;
+          node.else = [];
+          current = node.else;
+        }
+      }
+    } finally {
+      this.open.pop();
+    }
+    return node;
+  }
+
+  /** Index of the last token of a clause that ended before the current token. */
+  private lastBodyToken(start: number): number {
+    let j = this.i - 1;
+    const k = this.kinds[j];
+    if (k === T.Semi && j > start && this.kinds[j - 1] === K.END_IF) j -= 2;
+    else if (k === K.END_IF) j -= 1;
+    return Math.max(start, j);
+  }
+
+  /** Comments on the header line of a compound statement belong to the statement. */
+  private trailingHeader(node: NodeBase): void {
+    this.trailing(node);
+  }
+
+  private caseStatement(): Statement {
+    const s = this.i++;
+    const selector = this.headerExpression(K.OF);
+    this.expect(K.OF);
+    const node: CaseStatement = { kind: 'Case', selector, branches: [], span: this.span(s) };
+    this.leading(node, s);
+    this.trailingHeader(node);
+    this.open.push(K.END_CASE);
+    try {
+      let guard = -1;
+      while (true) {
+        if (this.i === guard) this.i++;
+        guard = this.i;
+        const k = this.k();
+        if (k === K.ELSE) {
+          this.i++;
+          this.accept(T.Colon);
+          node.else = [];
+          this.statements(node.else);
+          this.dangling(node.else);
+          if (this.closeBlock(K.END_CASE, s)) break;
+          continue;
+        }
+        if (k === K.END_CASE || this.expectedByOpen(k) || k === T.EOF) {
+          const last = node.branches[node.branches.length - 1];
+          if (last) this.dangling(last.body);
+          if (this.closeBlock(K.END_CASE, s)) break;
+          continue;
+        }
+        const bs = this.i;
+        try {
+          const labels = this.caseLabels();
+          this.expect(T.Colon);
+          const branch: CaseBranch = { kind: 'CaseBranch', labels, body: [], span: this.span(bs) };
+          this.leading(branch, bs);
+          this.trailing(branch);
+          node.branches.push(branch);
+          this.statements(branch.body);
+          branch.span = this.span(bs);
+        } catch (e) {
+          if (e !== SYNC) throw e;
+          this.syncStatement();
+          this.statements([]);
+        }
+      }
+    } finally {
+      this.open.pop();
+    }
+    return node;
+  }
+
+  private caseLabels(): CaseLabel[] {
+    const labels: CaseLabel[] = [];
+    do {
+      const ls = this.i;
+      const low = this.expression();
+      if (this.accept(T.DotDot)) {
+        const high = this.expression();
+        labels.push({ kind: 'CaseRange', low, high, span: this.span(ls) });
+      } else labels.push({ kind: 'CaseValue', value: low, span: this.span(ls) });
+    } while (this.accept(T.Comma));
+    return labels;
+  }
+
+  /** Inside CASE: do the next tokens form `label[, label][..x]:` rather than a statement? */
+  private looksLikeCaseLabel(): boolean {
+    const first = this.k();
+    if (first === T.Int || first === T.Typed || first === T.Minus || first === T.Plus) return true;
+    if (first !== T.Ident) return false;
+    for (let j = this.i + 1; j < this.tk.count && j < this.i + 48; j++) {
+      const k = this.kinds[j]!;
+      if (k === T.Colon) return true;
+      if (k === T.Comma || k === T.DotDot) return true;
+      if (k === T.Ident || k === T.Dot || k === T.Int || k === T.Typed || k === T.Minus || k === T.Plus)
+        continue;
+      if (k === T.LParen || k === T.RParen || k === T.Star || k === T.Slash) continue;
+      return false;
+    }
+    return false;
+  }
+
+  private forStatement(): Statement {
+    const s = this.i++;
+    let variable: Identifier;
+    let from: Expression;
+    let to: Expression;
+    let by: Expression | undefined;
+    try {
+      const v = this.ident('a loop variable');
+      variable = { kind: 'Identifier', name: v.name, span: v.span };
+      this.expect(T.Assign);
+      from = this.expression();
+      this.expect(K.TO);
+      to = this.expression();
+      if (this.accept(K.BY)) by = this.expression();
+    } catch (e) {
+      if (e !== SYNC) throw e;
+      while (this.k() !== K.DO && this.k() !== T.EOF && this.k() !== T.Semi && !this.expectedByOpen(this.k()))
+        this.i++;
+      const err: Identifier = { kind: 'Identifier', name: '', span: this.span(s) };
+      variable = err;
+      from = err;
+      to = err;
+    }
+    this.expect(K.DO);
+    const node: ForStatement = { kind: 'For', variable, from, to, body: [], span: this.span(s) };
+    if (by) node.by = by;
+    this.leading(node, s);
+    this.trailingHeader(node);
+    this.open.push(K.END_FOR);
+    try {
+      this.block(node.body, K.END_FOR, s, []);
+    } finally {
+      this.open.pop();
+    }
+    return node;
+  }
+
+  private whileStatement(): Statement {
+    const s = this.i++;
+    const condition = this.headerExpression(K.DO);
+    this.expect(K.DO);
+    const node: WhileStatement = { kind: 'While', condition, body: [], span: this.span(s) };
+    this.leading(node, s);
+    this.trailingHeader(node);
+    this.open.push(K.END_WHILE);
+    try {
+      this.block(node.body, K.END_WHILE, s, []);
+    } finally {
+      this.open.pop();
+    }
+    return node;
+  }
+
+  private repeatStatement(): Statement {
+    const s = this.i++;
+    const node: RepeatStatement = {
+      kind: 'Repeat',
+      body: [],
+      until: { kind: 'Identifier', name: '', span: this.span(s, s) },
+      span: this.span(s),
+    };
+    this.leading(node, s);
+    this.trailingHeader(node);
+    this.open.push(K.END_REPEAT);
+    try {
+      while (true) {
+        this.statements(node.body);
+        if (this.k() === K.UNTIL) break;
+        this.dangling(node.body);
+        if (this.expectedByOpen(this.k()) || this.k() === T.EOF) {
+          this.report('ST1002', this.span(this.i, this.i), 'UNTIL', 'REPEAT', this.tk.line[s]!);
+          return node;
+        }
+        this.report('ST1001', this.span(this.i, this.i), 'UNTIL', this.describe());
+        this.i++;
+      }
+      this.dangling(node.body);
+      this.i++;
+      node.until = this.headerExpression(K.END_REPEAT);
+      this.closeBlock(K.END_REPEAT, s);
+      return node;
+    } finally {
+      this.open.pop();
+    }
+  }
+
+  // ------------------------------------------------------------ expressions
+
+  /** A full expression (IEC 61131-3 Table 71 precedence). */
+  expression(): Expression {
+    return this.binary(0);
+  }
+
+  private binary(level: number): Expression {
+    if (level === BINARY_LEVELS.length) return this.unary();
+    const s = this.i;
+    let left = this.binary(level + 1);
+    const ops = BINARY_LEVELS[level]!;
+    while (true) {
+      const op = ops.get(this.k());
+      if (op === undefined) return left;
+      this.i++;
+      const right = this.binary(level + 1);
+      left = { kind: 'Binary', operator: op, left, right, span: this.span(s) };
+    }
+  }
+
+  private unary(): Expression {
+    const k = this.k();
+    if (k === T.Minus || k === T.Plus || k === K.NOT) {
+      const s = this.i++;
+      const operand = this.unary();
+      return {
+        kind: 'Unary',
+        operator: k === K.NOT ? 'NOT' : k === T.Minus ? '-' : '+',
+        operand,
+        span: this.span(s),
+      };
+    }
+    return this.postfix();
+  }
+
+  private postfix(): Expression {
+    const s = this.i;
+    let e = this.primary();
+    while (true) {
+      const k = this.k();
+      if (k === T.Dot) {
+        const n = this.peek();
+        this.i++;
+        if (n === T.Ident || n >= KEYWORD_BASE) {
+          const j = this.i++;
+          e = {
+            kind: 'Member',
+            object: e,
+            member: this.tokText(j),
+            memberSpan: this.span(j, j),
+            span: this.span(s),
+          };
+        } else if (n === T.Int) {
+          const j = this.i++;
+          const bit = this.literal(j);
+          e = { kind: 'BitAccess', object: e, bit, explicit: false, span: this.span(s) };
+        } else if (n === T.Address && /^%X\d+$/i.test(this.tokText(this.i))) {
+          const j = this.i++;
+          const t = this.tokText(j);
+          const bit: Expression = {
+            kind: 'IntegerLiteral',
+            value: Number(t.slice(2)),
+            base: 10,
+            raw: t.slice(2),
+            span: this.span(j, j),
+          };
+          e = { kind: 'BitAccess', object: e, bit, explicit: true, span: this.span(s) };
+        } else this.fail('a member name');
+      } else if (k === T.LBracket) {
+        this.i++;
+        const indices: Expression[] = [];
+        do indices.push(this.expression());
+        while (this.accept(T.Comma));
+        this.expect(T.RBracket);
+        e = { kind: 'Index', object: e, indices, span: this.span(s) };
+      } else if (k === T.Caret) {
+        this.i++;
+        e = { kind: 'Deref', operand: e, span: this.span(s) };
+      } else if (k === T.LParen) {
+        const args = this.callArgs();
+        const call: CallExpression = { kind: 'Call', callee: e, args, span: this.span(s) };
+        e = call;
+      } else return e;
+    }
+  }
+
+  /** `( [arg {, arg}] )` with positional, `name := v`, `name => v`, `NOT name => v`. */
+  callArgs(): CallArgument[] {
+    this.expect(T.LParen);
+    const args: CallArgument[] = [];
+    if (this.accept(T.RParen)) return args;
+    do {
+      const s = this.i;
+      const k = this.k();
+      if (k === T.Ident && (this.peek() === T.Assign || this.peek() === T.Output)) {
+        const name = this.tokText();
+        const nameSpan = this.span(s, s);
+        this.i++;
+        const output = this.kinds[this.i++] === T.Output;
+        const arg: CallArgument = {
+          kind: 'CallArgument',
+          name,
+          nameSpan,
+          direction: output ? 'output' : 'input',
+          negated: false,
+          span: nameSpan,
+        };
+        if (!(output && (this.k() === T.Comma || this.k() === T.RParen))) arg.value = this.expression();
+        arg.span = this.span(s);
+        args.push(arg);
+      } else if (k === K.NOT && this.peek() === T.Ident && this.peek(2) === T.Output) {
+        this.i++;
+        const name = this.tokText();
+        const nameSpan = this.span(this.i, this.i);
+        this.i += 2;
+        const arg: CallArgument = {
+          kind: 'CallArgument',
+          name,
+          nameSpan,
+          direction: 'output',
+          negated: true,
+          span: nameSpan,
+        };
+        if (this.k() !== T.Comma && this.k() !== T.RParen) arg.value = this.expression();
+        arg.span = this.span(s);
+        args.push(arg);
+      } else {
+        const value = this.expression();
+        args.push({ kind: 'CallArgument', direction: 'input', negated: false, value, span: this.span(s) });
+      }
+    } while (this.accept(T.Comma));
+    this.expect(T.RParen);
+    return args;
+  }
+
+  private primary(): Expression {
+    const s = this.i;
+    const k = this.k();
+    switch (k) {
+      case T.Ident:
+        this.i++;
+        return { kind: 'Identifier', name: this.tokText(s), span: this.span(s, s) };
+      case T.LParen: {
+        this.i++;
+        const expression = this.expression();
+        this.expect(T.RParen);
+        return { kind: 'Paren', expression, span: this.span(s) };
+      }
+      case K.THIS:
+        this.i++;
+        return { kind: 'This', span: this.span(s, s) };
+      case K.SUPER:
+        this.i++;
+        return { kind: 'Super', span: this.span(s, s) };
+      case T.Address:
+        this.i++;
+        return this.address(s);
+      case T.Int:
+      case T.Real:
+      case T.String:
+      case T.WString:
+      case T.Typed:
+      case K.TRUE:
+      case K.FALSE:
+        this.i++;
+        return this.literal(s);
+      default:
+        if (k !== T.Bad) this.report('ST1008', this.span(s, s), this.describe());
+        throw SYNC;
+    }
+  }
+
+  private literal(j: number): Expression {
+    const k = this.kinds[j]!;
+    const raw = this.tokText(j);
+    const span = this.span(j, j);
+    if (k === K.TRUE || k === K.FALSE) return { kind: 'BoolLiteral', value: k === K.TRUE, raw, span };
+    if (k === T.Int) return this.intLiteral(raw, raw, undefined, span, false);
+    if (k === T.Real) return this.realLiteral(raw, raw, undefined, span);
+    if (k === T.String || k === T.WString)
+      return this.stringLiteral(raw, raw, k === T.WString, undefined, span);
+    // typed: PREFIX#body
+    const hash = raw.indexOf('#');
+    const prefix = raw.slice(0, hash);
+    const up = prefix.toUpperCase();
+    const body = raw.slice(hash + 1);
+    const dur = DURATION_KIND[up];
+    if (dur) {
+      const ns = decodeDuration(body);
+      if (ns === undefined) this.report('ST1006', span, 'duration', raw);
+      const v = ns ?? 0n;
+      return { kind: 'TimeLiteral', type: dur, ms: nsToMs(v), ns: v, raw, span };
+    }
+    const dk = DATE_KIND[up];
+    if (dk) {
+      const ns =
+        dk === 'DATE' || dk === 'LDATE'
+          ? decodeDate(body)
+          : dk === 'TOD' || dk === 'LTOD'
+            ? decodeTimeOfDay(body)
+            : decodeDateAndTime(body);
+      if (ns === undefined) this.report('ST1006', span, 'date/time', raw);
+      const v = ns ?? 0n;
+      return { kind: 'DateTimeLiteral', type: dk, ms: nsToMs(v), ns: v, raw, span };
+    }
+    const c = body.charCodeAt(0);
+    const digitStart = (c >= 48 && c <= 57) || c === 45 || c === 43;
+    if (up === 'BOOL') {
+      const b = body.toUpperCase();
+      if (b !== 'TRUE' && b !== 'FALSE' && b !== '0' && b !== '1') this.report('ST1006', span, 'BOOL', raw);
+      return { kind: 'BoolLiteral', value: b === 'TRUE' || b === '1', typeName: prefix, raw, span };
+    }
+    if (c === 39 || c === 34) return this.stringLiteral(body, raw, c === 34, prefix, span);
+    if (digitStart) {
+      if (body.indexOf('#') < 0 && (up === 'REAL' || up === 'LREAL' || /[.eE]/.test(body)))
+        return this.realLiteral(body, raw, prefix, span);
+      return this.intLiteral(body, raw, prefix, span, true);
+    }
+    return { kind: 'EnumLiteral', typeName: prefix, value: body, span };
+  }
+
+  private intLiteral(
+    text: string,
+    raw: string,
+    typeName: string | undefined,
+    span: Span,
+    signed: boolean,
+  ): Expression {
+    let negative = false;
+    let t = text;
+    if (signed && (t.startsWith('-') || t.startsWith('+'))) {
+      negative = t.startsWith('-');
+      t = t.slice(1);
+    }
+    const d = decodeInteger(t);
+    if (!d) this.report('ST1006', span, 'integer', raw);
+    let value: number | bigint = d?.value ?? 0;
+    if (negative) value = typeof value === 'bigint' ? -value : -value;
+    const lit: Expression = { kind: 'IntegerLiteral', value, base: d?.base ?? 10, raw, span };
+    if (typeName !== undefined) lit.typeName = typeName;
+    if (typeName !== undefined && !INTEGER_TYPES.has(typeName.toUpperCase())) {
+      // a user alias or subrange type prefix: keep as typed integer, the checker resolves it
+    }
+    return lit;
+  }
+
+  private realLiteral(text: string, raw: string, typeName: string | undefined, span: Span): Expression {
+    const v = decodeReal(text);
+    if (v === undefined) this.report('ST1006', span, 'REAL', raw);
+    const lit: Expression = { kind: 'RealLiteral', value: v ?? 0, raw, span };
+    if (typeName !== undefined) lit.typeName = typeName;
+    return lit;
+  }
+
+  private stringLiteral(
+    text: string,
+    raw: string,
+    wide: boolean,
+    typeName: string | undefined,
+    span: Span,
+  ): Expression {
+    const v = decodeString(text, wide);
+    if (v === undefined && text.length >= 2 && text[0] === text[text.length - 1])
+      this.report('ST1006', span, 'string', raw);
+    const lit: Expression = { kind: 'StringLiteral', value: v ?? text.slice(1), wide, raw, span };
+    if (typeName !== undefined) lit.typeName = typeName;
+    return lit;
+  }
+}
