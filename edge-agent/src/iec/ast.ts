@@ -49,7 +49,7 @@ export interface Comment {
 /** A pragma `{...}`. For `{attribute 'name' := 'value'}` the attribute fields are filled. */
 export interface Pragma {
   kind: 'Pragma';
-  /** Raw text between the braces, trimmed. */
+  /** Raw text between the braces, trimmed; for the rusty/OSCAT marker `@EXTERNAL` the marker itself. */
   text: string;
   /** Set for `{attribute 'name'}` / `{attribute 'name' := 'value'}`. */
   attribute?: { name: string; value?: string };

@@ -422,7 +422,7 @@ export class Parser {
   }
   private toPragma(idx: number): Pragma {
     const c = this.toComment(idx, true);
-    const text = c.text.slice(1, -1).trim();
+    const text = c.text.startsWith('@') ? c.text : c.text.slice(1, -1).trim();
     const pragma: Pragma = { kind: 'Pragma', text, span: c.span };
     const m = /^attribute\s+'([^']*)'(?:\s*:=\s*'([^']*)')?\s*$/i.exec(text);
     if (m) pragma.attribute = m[2] === undefined ? { name: m[1]! } : { name: m[1]!, value: m[2] };
@@ -992,6 +992,9 @@ export class Parser {
   private semicolon(after: string): void {
     if (this.accept(T.Semi)) return;
     const k = this.k();
+    // CODESYS accepts END_STRUCT/END_UNION without ';' before END_TYPE or the next declaration
+    const prev = this.kinds[this.i - 1];
+    if (prev === K.END_STRUCT || prev === K.END_UNION) return;
     // END_STRUCT/END_VAR/END_TYPE right after the last item: tolerated by CODESYS; IEC wants ';'
     if (this.tk.nl[this.i] || END_KEYWORDS.has(k) || k === T.EOF) {
       this.report('ST1011', this.span(this.i - 1, this.i - 1), after);

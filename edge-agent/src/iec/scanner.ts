@@ -355,6 +355,18 @@ export function scan(
           addTrivia(true, 'pragma', s, sl, sc, pos);
           continue;
         }
+      case 64 /* @ */:
+        // rusty/OSCAT `@EXTERNAL` marker: kept as a pragma on the following POU
+        if (isIdentStart(n)) {
+          pos++;
+          while (pos < end && isIdentPart(text.charCodeAt(pos))) pos++;
+          addTrivia(true, 'pragma', s, sl, sc, pos);
+          continue;
+        }
+        pos++;
+        diagnostics.push(diagnostic('ST1005', span(s, sl, sc, pos), '@'));
+        push(T.Bad, s, sl, sc);
+        continue;
       case 39 /* ' */:
       case 34 /* " */:
         scanString(c);
