@@ -347,6 +347,7 @@ export class CodeGenerator {
   // ---------------------------------------------------------------- layouts
 
   private emitLayout(l: PouLayout): void {
+    if (l.parent) this.requireLayout(l.parent);
     const scope = this.scope(l.file, l.name, l);
     // Constructor: every member's default, then the initialisers (§6.5.2) in declaration order.
     const fields = [`$c:C${l.index}`, ...l.vars.map((v) => `${v.key}:${this.defaultCode(v.type)}`)].join(',');
@@ -423,9 +424,9 @@ export class CodeGenerator {
   }
 
   private frameBlocks(blocks: VarBlock[]): VarBlock[] {
-    // VAR_IN_OUT and VAR_OUTPUT of functions/methods are passed as references (Ref objects).
+    // VAR_OUTPUT of functions/methods is passed as a reference (Ref) like VAR_IN_OUT.
     return blocks.map((b) =>
-      b.section === 'VAR_IN_OUT' || b.section === 'VAR_OUTPUT'
+      b.section === 'VAR_OUTPUT'
         ? {
             ...b,
             decls: b.decls.map((d) => ({
@@ -565,7 +566,7 @@ export class CodeGenerator {
         if (ns) return ns;
         const base = this.lvalue(e.object, scope);
         let bt = base.t;
-        let target = `${base.obj}[${base.key}]`;
+        let target = this.read(base);
         if (bt.kind === 'iface')
           return this.fail('UNSUPPORTED', 'member access through an interface', e.span);
         if (bt.kind === 'ref' && !bt.implicit) {
@@ -580,7 +581,7 @@ export class CodeGenerator {
       case 'Index': {
         const base = this.lvalue(e.object, scope);
         let at = base.t;
-        let target = `${base.obj}[${base.key}]`;
+        let target = this.read(base);
         if (at.kind === 'ref' && !at.implicit) {
           target = `$deref(${target},${this.loc(e.span)}).o[${target}.k]`;
           at = at.target;
@@ -665,7 +666,11 @@ export class CodeGenerator {
     if (!fn || !tn)
       return this.fail('UNSUPPORTED', `cannot convert ${typeName(from)} to ${typeName(to)}`, span);
     // Constant folding of literals keeps generated code small.
-    if (v.k !== undefined && typeof v.k !== 'string') {
+    if (
+      v.k !== undefined &&
+      typeof v.k !== 'string' &&
+      !(fn === 'TIME' || fn === 'DATE' || fn === 'TOD' || fn === 'DT')
+    ) {
       const folded = this.foldConst(v.k, to);
       if (folded !== undefined) return folded;
     }
@@ -1153,7 +1158,7 @@ export class CodeGenerator {
   }
 
   /** FB instance call (§6.6.3.2): inputs stored, body run, outputs read back. */
-  private fbCall(inst: Place, args: CallArgument[], scope: Scope, span: Span): string {
+  private fbCall(inst: Place, args: CallArgument[], scope: Scope, _span: Span): string {
     const t = inst.t as SimType & { kind: 'fb' };
     const i = this.tmp();
     const pre: string[] = [];
@@ -1168,10 +1173,9 @@ export class CodeGenerator {
           .map((v) => v.name);
     args.forEach((a, ai) => {
       const name = a.name ?? inputs[ai];
-      if (!name) return this.fail('UNSUPPORTED', 'too many positional arguments', a.span);
+      if (!name) this.fail('UNSUPPORTED', 'too many positional arguments', a.span);
       const m = this.memberPlace(i, t, name, a.nameSpan ?? a.span);
-      if (!m)
-        return this.fail('UNKNOWN_NAME', `no parameter ${name} in ${typeName(t)}`, a.nameSpan ?? a.span);
+      if (!m) this.fail('UNKNOWN_NAME', `no parameter ${name} in ${typeName(t)}`, a.nameSpan ?? a.span);
       if (a.direction === 'output') {
         if (!a.value) return;
         const target = this.lvalue(a.value, scope);
@@ -1202,7 +1206,7 @@ export class CodeGenerator {
     args.forEach((a, ai) => {
       const idx = a.name ? params.findIndex((p) => p.name === lower(a.name as string)) : ai;
       const p = params[idx];
-      if (!p) return this.fail('UNKNOWN_NAME', `no parameter ${a.name ?? ai + 1}`, a.span);
+      if (!p) this.fail('UNKNOWN_NAME', `no parameter ${a.name ?? ai + 1}`, a.span);
       if (!a.value) return;
       if (p.section === 'VAR_INPUT') out[idx] = this.conv(this.expr(a.value, scope, p.type), p.type, a.span);
       else {
@@ -1271,7 +1275,7 @@ export class CodeGenerator {
     const L = this.loc(e.span);
     // Conversions: X_TO_Y, TO_Y, X_TRUNC_Y / TRUNC, BCD left out.
     const conv = /^(?:([A-Z_]+?)_)?TO_([A-Z_]+)$/.exec(N);
-    if (conv && conv[2] && elementaryName(conv[2])) {
+    if (conv?.[2] && elementaryName(conv[2])) {
       const to = this.model.namedType(conv[2], e.span);
       const [v] = this.stdArgs(e, scope);
       if (!v) return this.fail('UNSUPPORTED', `${N} needs one argument`, e.span);

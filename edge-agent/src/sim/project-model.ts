@@ -174,7 +174,10 @@ export class ProjectModel {
   varInfos(b: VarBlock, file: string, nextKey: () => string): VarInfo[] {
     const out: VarInfo[] = [];
     for (const d of b.decls) {
-      const type = this.resolveTypeSpec(d.type);
+      const declared = this.resolveTypeSpec(d.type);
+      // §6.5.1.2: VAR_IN_OUT is passed by reference; it is used without `^`.
+      const type: SimType =
+        b.section === 'VAR_IN_OUT' ? { kind: 'ref', target: declared, implicit: true } : declared;
       for (const n of d.names) {
         out.push({
           name: n.name,

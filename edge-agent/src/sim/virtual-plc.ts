@@ -115,7 +115,7 @@ function selectPrograms(model: ProjectModel, program: string | undefined, cycleM
   const progDecls = [...model.fbDecls.values()].filter((d) => d.decl.kind === 'Program');
   const single = (name: string): ProgramSlot[] => {
     const layout = model.layout(name);
-    if (!layout || layout.kind !== 'program') {
+    if (layout?.kind !== 'program') {
       throw new SimError(SIM_ERROR_CODES.NO_PROGRAM, `no PROGRAM named ${name}`);
     }
     return [
@@ -142,7 +142,7 @@ function selectPrograms(model: ProjectModel, program: string | undefined, cycleM
     for (const s of scopes) {
       for (const p of s.programs) {
         const layout = model.layout(p.program);
-        if (!layout || layout.kind !== 'program') {
+        if (layout?.kind !== 'program') {
           throw new SimError(SIM_ERROR_CODES.NO_PROGRAM, `configuration names unknown PROGRAM ${p.program}`, {
             file: p.span.file,
             line: p.span.line,
