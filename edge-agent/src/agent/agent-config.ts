@@ -1,0 +1,345 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import {
+  ApiVersion,
+  Duration,
+  parseWith,
+  SiteFacts,
+  SitePolicy,
+  Slug,
+  SUPPORTED_PROTOCOL_VERSIONS,
+} from '@plcfleet/protocols';
+import { keyIdOf } from '@plcfleet/protocols/signing';
+import YAML from 'yaml';
+import { z } from 'zod';
+import { AgentError } from './agent-error';
+
+const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name');
+
+/** The transformer the agent runs jobs with. */
+const TransformerOptions = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('recipe') }),
+  z.strictObject({
+    kind: z.literal('claude'),
+    /** Model name, e.g. `claude-sonnet-4-5`. */
+    model: z.string().min(1),
+    /** Environment variable holding the API key. @default "ANTHROPIC_API_KEY" */
+    apiKeyEnv: EnvName.default('ANTHROPIC_API_KEY'),
+    /** Messages API base URL (a local test server, a proxy). */
+    baseUrl: z.url().optional(),
+  }),
+]);
+
+/**
+ * `agent.yaml`: what an operator writes. Relative paths are relative to the
+ * file. Secrets are best named by environment variable (`tokenEnv`,
+ * `enrollmentTokenEnv`); a literal `token` is accepted for tests and demos.
+ */
+export const AgentOptions = z
+  .strictObject({
+    apiVersion: ApiVersion,
+    kind: z.literal('AgentConfig'),
+    /** This agent's id. @default the id the control plane assigns at enrollment */
+    agentId: z.string().min(1).max(100).optional(),
+    /** The site this agent serves; jobs and orders for any other site are refused. */
+    site: Slug,
+    controlPlane: z.strictObject({
+      /** `ws(s)://host[:port]` or `http(s)://…`; the path `/v1/agents` is added when the URL has none. */
+      url: z
+        .string()
+        .regex(/^(wss?|https?):\/\/[^\s]+$/, 'expected a ws://, wss://, http:// or https:// URL'),
+      /** The agent's own bearer token (prefer `tokenEnv`). */
+      token: z.string().min(1).optional(),
+      /** Environment variable holding the agent's token. */
+      tokenEnv: EnvName.optional(),
+      /** A one-time enrollment token, exchanged at first start for the agent's own token. */
+      enrollmentToken: z.string().min(1).optional(),
+      /** Environment variable holding the enrollment token. */
+      enrollmentTokenEnv: EnvName.optional(),
+      /** Pinned control-plane signing keys (PEM). When given they win over the keys `welcome` sends. */
+      signingKeys: z.array(z.string().min(1)).optional(),
+      /** A PEM file with pinned signing keys (one or more public keys). */
+      signingKeysFile: z.string().min(1).optional(),
+    }),
+    /** Site facts file (`kind: SiteFacts`) for preconditions. */
+    siteFacts: z.string().min(1),
+    /** Site safety policy file (`kind: SitePolicy`). */
+    policy: z.string().min(1),
+    /** Where the PLC program lives: a directory path or an `opc.tcp://` endpoint. */
+    program: z.string().min(1),
+    /** @default { kind: recipe } */
+    transformer: TransformerOptions.default({ kind: 'recipe' }),
+    /** Folder for the outbox, job folders and kept programs. @default ".plcfleet-agent" */
+    dataDir: z.string().min(1).default('.plcfleet-agent'),
+    /** Heartbeat interval; the control plane's (from `welcome`) is used when it is shorter. @default "10s" */
+    heartbeat: Duration.default(10_000),
+    reconnect: z
+      .strictObject({
+        /** First delay after a drop. @default "500ms" */
+        initialDelay: Duration.default(500),
+        /** Longest delay between attempts. @default "60s" */
+        maxDelay: Duration.default(60_000),
+      })
+      .default({ initialDelay: 500, maxDelay: 60_000 }),
+    /** How long an unacked verdict waits before it is sent again on a live link. @default "30s" */
+    resendAfter: Duration.default(30_000),
+    /** Jobs run at once. @default 1 */
+    concurrency: z.number().int().min(1).max(16).default(1),
+    /** On SIGTERM, how long the current job may run on before it is parked. @default "30s" */
+    shutdownGrace: Duration.default(30_000),
+    /** pino log level. @default "info" */
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((o, ctx) => {
+    const cp = o.controlPlane;
+    const has = [cp.token, cp.tokenEnv, cp.enrollmentToken, cp.enrollmentTokenEnv].some(
+      (x) => x !== undefined,
+    );
+    if (!has)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['controlPlane'],
+        message: 'needs one of token, tokenEnv, enrollmentToken or enrollmentTokenEnv',
+      });
+    if (cp.token !== undefined && cp.tokenEnv !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['controlPlane', 'token'],
+        message: 'give token or tokenEnv, not both',
+      });
+    if (o.reconnect.maxDelay < o.reconnect.initialDelay)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['reconnect', 'maxDelay'],
+        message: 'must not be shorter than initialDelay',
+      });
+  });
+/** `agent.yaml` as written. */
+export type AgentOptions = z.input<typeof AgentOptions>;
+
+/** Where the program is read from and deployed to. */
+export type ProgramLocation = { kind: 'directory'; path: string } | { kind: 'opcua'; endpoint: string };
+
+/** The transformer, resolved (the key read from the environment). */
+export type ResolvedTransformer =
+  | { kind: 'recipe' }
+  | { kind: 'claude'; model: string; apiKey: string; baseUrl?: string };
+
+/** Everything the daemon needs, validated once at start-up. */
+export interface AgentConfig {
+  agentId?: string;
+  site: string;
+  controlPlane: {
+    /** The gateway URL (`ws(s)://…/v1/agents`). */
+    url: string;
+    /** The HTTP base (`http(s)://host[:port]`) for enrollment. */
+    httpBase: string;
+    token?: string;
+    enrollmentToken?: string;
+    /** Pinned signing keys (PEM); empty when the agent trusts the keys `welcome` sends. */
+    signingKeys: string[];
+  };
+  siteFacts: SiteFacts;
+  policy: SitePolicy;
+  program: ProgramLocation;
+  transformer: ResolvedTransformer;
+  /** Absolute. */
+  dataDir: string;
+  heartbeatMs: number;
+  reconnect: { initialDelayMs: number; maxDelayMs: number };
+  resendAfterMs: number;
+  concurrency: number;
+  shutdownGraceMs: number;
+  logLevel: string;
+  agentVersion: string;
+  protocolVersions: number[];
+}
+
+/** The agent's own version, sent in `hello`. */
+export const AGENT_VERSION = '0.1.0';
+
+/** Splits a control-plane URL into the ws gateway URL and the HTTP base. */
+export function controlPlaneUrls(url: string): { url: string; httpBase: string } {
+  const u = new URL(url);
+  const secure = u.protocol === 'wss:' || u.protocol === 'https:';
+  const path = u.pathname === '/' || u.pathname === '' ? '/v1/agents' : u.pathname;
+  const host = u.host;
+  return {
+    url: `${secure ? 'wss' : 'ws'}://${host}${path}${u.search}`,
+    httpBase: `${secure ? 'https' : 'http'}://${host}`,
+  };
+}
+
+async function readDocument<S extends z.ZodType>(
+  schema: S,
+  file: string,
+  field: string,
+): Promise<z.output<S>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new AgentError(
+      'VALIDATION',
+      `${field}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? err})`,
+    );
+  }
+  let data: unknown;
+  try {
+    data = YAML.parse(text);
+  } catch (err) {
+    throw new AgentError(
+      'VALIDATION',
+      `${field}: ${file} is not YAML (${(err as Error).message.split('\n')[0]})`,
+    );
+  }
+  const r = parseWith(schema, data, `${field} (${file})`);
+  if (!r.ok) throw new AgentError('VALIDATION', r.error);
+  return r.value;
+}
+
+/** Public keys (PEM blocks) in a text. */
+function pemBlocks(text: string): string[] {
+  return (
+    text.match(/-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----/g)?.map((k) => `${k}\n`) ?? []
+  );
+}
+
+/**
+ * Options in, resolved config out: validates `options` (the parsed YAML), reads
+ * the secrets it names from `env`, and loads the site facts, policy and pinned
+ * keys. Relative paths are resolved against `baseDir`. Throws an
+ * {@link AgentError} with one readable line naming the bad field.
+ *
+ * @example
+ * const config = await resolveAgentConfig(YAML.parse(text), { baseDir: '/etc/plcfleet', env: process.env });
+ */
+export async function resolveAgentConfig(
+  options: unknown,
+  ctx: { baseDir: string; env: Readonly<Record<string, string | undefined>>; where?: string },
+): Promise<AgentConfig> {
+  const r = parseWith(AgentOptions, options, ctx.where);
+  if (!r.ok) throw new AgentError('VALIDATION', r.error);
+  const o = r.value;
+  const at = (p: string) => (isAbsolute(p) ? p : resolve(ctx.baseDir, p));
+  const prefix = ctx.where ? `${ctx.where}: ` : '';
+  const fromEnv = (name: string | undefined, field: string): string | undefined => {
+    if (name === undefined) return undefined;
+    const v = ctx.env[name];
+    if (!v)
+      throw new AgentError(
+        'VALIDATION',
+        `${prefix}controlPlane.${field}: environment variable ${name} is not set`,
+      );
+    return v;
+  };
+  const token = o.controlPlane.token ?? fromEnv(o.controlPlane.tokenEnv, 'tokenEnv');
+  const enrollmentToken =
+    o.controlPlane.enrollmentToken ?? fromEnv(o.controlPlane.enrollmentTokenEnv, 'enrollmentTokenEnv');
+
+  const signingKeys = [...(o.controlPlane.signingKeys ?? [])];
+  if (o.controlPlane.signingKeysFile !== undefined) {
+    const file = at(o.controlPlane.signingKeysFile);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      throw new AgentError(
+        'VALIDATION',
+        `${prefix}controlPlane.signingKeysFile: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? err})`,
+      );
+    }
+    const keys = pemBlocks(text);
+    if (keys.length === 0)
+      throw new AgentError('VALIDATION', `${prefix}controlPlane.signingKeysFile: no public key in ${file}`);
+    signingKeys.push(...keys);
+  }
+  // A pinned key that does not load would make every bundle "unknown key"; say so now.
+  signingKeys.forEach((k, i) => {
+    try {
+      keyIdOf(k);
+    } catch {
+      throw new AgentError('VALIDATION', `${prefix}controlPlane.signingKeys[${i}]: not a PEM public key`);
+    }
+  });
+
+  let transformer: ResolvedTransformer = { kind: 'recipe' };
+  if (o.transformer.kind === 'claude') {
+    const apiKey = ctx.env[o.transformer.apiKeyEnv];
+    if (!apiKey)
+      throw new AgentError(
+        'VALIDATION',
+        `${prefix}transformer.apiKeyEnv: environment variable ${o.transformer.apiKeyEnv} is not set`,
+      );
+    transformer = {
+      kind: 'claude',
+      model: o.transformer.model,
+      apiKey,
+      ...(o.transformer.baseUrl ? { baseUrl: o.transformer.baseUrl } : {}),
+    };
+  }
+
+  const siteFacts = await readDocument(SiteFacts, at(o.siteFacts), `${prefix}siteFacts`);
+  const policy = await readDocument(SitePolicy, at(o.policy), `${prefix}policy`);
+  if (siteFacts.site !== o.site)
+    throw new AgentError(
+      'VALIDATION',
+      `${prefix}siteFacts: describes site "${siteFacts.site}", not "${o.site}"`,
+    );
+  if (policy.site !== o.site)
+    throw new AgentError(
+      'VALIDATION',
+      `${prefix}policy: is the policy of site "${policy.site}", not "${o.site}"`,
+    );
+
+  const program: ProgramLocation = o.program.startsWith('opc.tcp://')
+    ? { kind: 'opcua', endpoint: o.program }
+    : { kind: 'directory', path: at(o.program) };
+
+  return {
+    ...(o.agentId !== undefined ? { agentId: o.agentId } : {}),
+    site: o.site,
+    controlPlane: {
+      ...controlPlaneUrls(o.controlPlane.url),
+      ...(token !== undefined ? { token } : {}),
+      ...(enrollmentToken !== undefined ? { enrollmentToken } : {}),
+      signingKeys,
+    },
+    siteFacts,
+    policy,
+    program,
+    transformer,
+    dataDir: at(o.dataDir),
+    heartbeatMs: o.heartbeat,
+    reconnect: { initialDelayMs: o.reconnect.initialDelay, maxDelayMs: o.reconnect.maxDelay },
+    resendAfterMs: o.resendAfter,
+    concurrency: o.concurrency,
+    shutdownGraceMs: o.shutdownGrace,
+    logLevel: o.logLevel,
+    agentVersion: AGENT_VERSION,
+    protocolVersions: [...SUPPORTED_PROTOCOL_VERSIONS],
+  };
+}
+
+/** Reads and resolves an `agent.yaml` (paths in it relative to the file). */
+export async function loadAgentConfig(
+  file: string,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<AgentConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new AgentError(
+      'VALIDATION',
+      `${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? err})`,
+    );
+  }
+  let data: unknown;
+  try {
+    data = YAML.parse(text);
+  } catch (err) {
+    throw new AgentError('VALIDATION', `${file}: not YAML (${(err as Error).message.split('\n')[0]})`);
+  }
+  return resolveAgentConfig(data, { baseDir: dirname(resolve(file)), env, where: file });
+}

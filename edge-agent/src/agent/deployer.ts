@@ -1,0 +1,291 @@
+import { join } from 'node:path';
+import type { DeployOrder, MessageOf, RollbackOrder, WindowInterval } from '@plcfleet/protocols';
+import type { Logger } from 'pino';
+import { hashProgram, type ProgramFile, type ProgramSource } from '../sources';
+import { readJson, writeJsonAtomic } from './state-files';
+
+/** A `deploy.result` without its envelope fields. */
+export type DeployResult = Omit<MessageOf<'deploy.result'>, 'v' | 'id' | 'ts'>;
+
+/** A program kept in the data folder. */
+interface KeptProgram {
+  sha256: string;
+  files: ProgramFile[];
+}
+
+/** What the agent remembers of a deploy, for a later rollback. */
+interface DeployRecord {
+  deployId: string;
+  jobId: string;
+  sha256Before: string;
+  sha256After: string;
+  outcome: DeployResult['outcome'];
+  at: string;
+}
+
+/**
+ * Why `now` is outside `window`, or `null` when inside it. Both bounds are
+ * inclusive.
+ */
+export function windowProblem(window: WindowInterval, now: Date): string | null {
+  const from = Date.parse(window.notBefore);
+  const to = Date.parse(window.notAfter);
+  const t = now.getTime();
+  if (!(from <= to)) return `the window ${window.notBefore} … ${window.notAfter} is empty`;
+  if (t < from) return `the maintenance window opens at ${window.notBefore} (now ${now.toISOString()})`;
+  if (t > to) return `the maintenance window closed at ${window.notAfter} (now ${now.toISOString()})`;
+  return null;
+}
+
+/** Files of `next` whose text differs from (or is missing in) `current`. */
+function changedFiles(current: readonly ProgramFile[], next: readonly ProgramFile[]): ProgramFile[] {
+  const byPath = new Map(current.map((f) => [f.path, f.text]));
+  return next.filter((f) => byPath.get(f.path) !== f.text);
+}
+
+/** Settings of {@link Deployer}. */
+export interface DeployerOptions {
+  dataDir: string;
+  site: string;
+  source: ProgramSource;
+  logger: Logger;
+  /** @default () => new Date() */
+  now?: () => Date;
+}
+
+/**
+ * Applies verified deploy and rollback orders to the program source. A deploy
+ * writes only the approved program the agent itself verified (its hash must
+ * be the order's `sha256After`), only over the program it verified against
+ * (`sha256Before`), only inside the order's window (checked against the clock
+ * right before writing); the previous program is kept in the data folder;
+ * the program is read back after writing and rolled back when its hash is
+ * not the approved one.
+ */
+export class Deployer {
+  private readonly now: () => Date;
+
+  constructor(private readonly options: DeployerOptions) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  private programFile(jobId: string): string {
+    return join(this.options.dataDir, 'jobs', encodeURIComponent(jobId), 'approved-program.json');
+  }
+  private backupFile(deployId: string): string {
+    return join(this.options.dataDir, 'deploys', encodeURIComponent(deployId), 'previous-program.json');
+  }
+  private recordFile(deployId: string): string {
+    return join(this.options.dataDir, 'deploys', encodeURIComponent(deployId), 'deploy.json');
+  }
+  private get lastFile(): string {
+    return join(this.options.dataDir, 'deploys', 'last.json');
+  }
+
+  /** Keeps the program a passed job produced, for a later deploy order. */
+  async keepApprovedProgram(jobId: string, files: readonly ProgramFile[]): Promise<string> {
+    const sha256 = hashProgram(files);
+    await writeJsonAtomic(this.programFile(jobId), { sha256, files: [...files] } satisfies KeptProgram);
+    return sha256;
+  }
+
+  private async kept(file: string): Promise<KeptProgram | undefined> {
+    const data = (await readJson(file)) as KeptProgram | undefined;
+    if (!data || !Array.isArray(data.files)) return undefined;
+    // The stored hash is not trusted: recompute it from the files.
+    return { files: data.files, sha256: hashProgram(data.files) };
+  }
+
+  /** Applies a verified deploy order; never throws (a failure is a `failed` result). */
+  async deploy(order: DeployOrder): Promise<DeployResult> {
+    const log = this.options.logger.child({ deployId: order.deployId, jobId: order.jobId });
+    const result = (
+      outcome: DeployResult['outcome'],
+      reason: string,
+      sha256Running: string | null = null,
+    ) => {
+      log[outcome === 'deployed' ? 'info' : 'warn']({ outcome, reason, sha256Running }, 'deploy result');
+      return {
+        type: 'deploy.result',
+        deployId: order.deployId,
+        site: order.site,
+        outcome,
+        reason,
+        sha256Running,
+      } as const;
+    };
+    if (order.site !== this.options.site)
+      return result(
+        'refused',
+        `the order is for site "${order.site}", this agent serves "${this.options.site}"`,
+      );
+    const early = windowProblem(order.window, this.now());
+    if (early) return result('refused', early);
+
+    const approved = await this.kept(this.programFile(order.jobId));
+    if (!approved) return result('refused', `no program verified by this agent for job ${order.jobId}`);
+    if (approved.sha256 !== order.sha256After)
+      return result(
+        'refused',
+        `the kept program of job ${order.jobId} has sha256 ${approved.sha256}, the order approves ${order.sha256After}`,
+      );
+
+    let current: ProgramFile[];
+    try {
+      current = await this.options.source.read();
+    } catch (err) {
+      return result('failed', `cannot read the program before deploying: ${(err as Error).message}`);
+    }
+    const running = hashProgram(current);
+    if (running === order.sha256After) {
+      await this.record(order, 'deployed');
+      return result('deployed', 'the approved program was already running', running);
+    }
+    if (running !== order.sha256Before)
+      return result(
+        'refused',
+        `the running program (sha256 ${running}) is not the one the change was verified against (${order.sha256Before})`,
+        running,
+      );
+
+    // Keep the previous program before touching anything.
+    await writeJsonAtomic(this.backupFile(order.deployId), {
+      sha256: running,
+      files: current,
+    } satisfies KeptProgram);
+
+    // The window is checked against the clock once more, right before writing.
+    const late = windowProblem(order.window, this.now());
+    if (late) return result('refused', late, running);
+
+    try {
+      await this.options.source.write(changedFiles(current, approved.files), { expectSha256Before: running });
+    } catch (err) {
+      const reason = `writing the program failed: ${(err as Error).message}`;
+      return this.restore(order, current, running, reason, log);
+    }
+    let after: string;
+    try {
+      after = hashProgram(await this.options.source.read());
+    } catch (err) {
+      return this.restore(
+        order,
+        current,
+        running,
+        `cannot read the program back: ${(err as Error).message}`,
+        log,
+      );
+    }
+    if (after !== order.sha256After)
+      return this.restore(
+        order,
+        current,
+        running,
+        `post-deploy check: the PLC holds sha256 ${after}, not the approved ${order.sha256After}`,
+        log,
+      );
+    await this.record(order, 'deployed');
+    return result('deployed', 'written and read back', after);
+  }
+
+  /** Automatic rollback after a failed deploy: back to `previous`, and say what happened. */
+  private async restore(
+    order: DeployOrder,
+    previous: ProgramFile[],
+    previousSha: string,
+    why: string,
+    log: Logger,
+  ): Promise<DeployResult> {
+    log.error({ reason: why }, 'deploy failed; rolling back');
+    const base = { type: 'deploy.result', deployId: order.deployId, site: order.site } as const;
+    try {
+      const now = await this.options.source.read().catch(() => [] as ProgramFile[]);
+      await this.options.source.write(changedFiles(now, previous));
+      const back = hashProgram(await this.options.source.read());
+      if (back === previousSha) {
+        await this.record(order, 'rolled-back');
+        return { ...base, outcome: 'rolled-back', reason: `${why}; rolled back`, sha256Running: back };
+      }
+      await this.record(order, 'failed');
+      return {
+        ...base,
+        outcome: 'failed',
+        reason: `${why}; rollback read back sha256 ${back}, not ${previousSha}`,
+        sha256Running: back,
+      };
+    } catch (err) {
+      await this.record(order, 'failed');
+      return {
+        ...base,
+        outcome: 'failed',
+        reason: `${why}; rollback failed: ${(err as Error).message}`,
+        sha256Running: null,
+      };
+    }
+  }
+
+  private async record(order: DeployOrder, outcome: DeployResult['outcome']): Promise<void> {
+    const rec: DeployRecord = {
+      deployId: order.deployId,
+      jobId: order.jobId,
+      sha256Before: order.sha256Before,
+      sha256After: order.sha256After,
+      outcome,
+      at: this.now().toISOString(),
+    };
+    await writeJsonAtomic(this.recordFile(order.deployId), rec);
+    if (outcome === 'deployed') await writeJsonAtomic(this.lastFile, { deployId: order.deployId });
+  }
+
+  /**
+   * Applies a verified rollback order: restores the program kept before the
+   * named deploy (the last deploy when the order names none), reads it back
+   * and checks its hash. Never throws.
+   */
+  async rollback(order: RollbackOrder): Promise<DeployResult> {
+    const log = this.options.logger.child({ rollbackId: order.rollbackId });
+    const last = (await readJson(this.lastFile)) as { deployId?: string } | undefined;
+    const deployId = order.deployId ?? last?.deployId;
+    const result = (
+      outcome: DeployResult['outcome'],
+      reason: string,
+      sha256Running: string | null = null,
+    ) => {
+      log[outcome === 'rolled-back' ? 'info' : 'warn']({ deployId, outcome, reason }, 'rollback result');
+      return {
+        type: 'deploy.result',
+        deployId: deployId ?? order.rollbackId,
+        site: order.site,
+        outcome,
+        reason,
+        sha256Running,
+      } as const;
+    };
+    if (order.site !== this.options.site)
+      return result(
+        'refused',
+        `the order is for site "${order.site}", this agent serves "${this.options.site}"`,
+      );
+    if (!deployId) return result('refused', 'no deploy to roll back: this agent has deployed nothing');
+    const previous = await this.kept(this.backupFile(deployId));
+    if (!previous) return result('refused', `no program kept from before deploy ${deployId}`);
+    try {
+      const current = await this.options.source.read();
+      if (hashProgram(current) === previous.sha256)
+        return result(
+          'rolled-back',
+          `${order.reason} (the previous program was already running)`,
+          previous.sha256,
+        );
+      await this.options.source.write(changedFiles(current, previous.files));
+      const back = hashProgram(await this.options.source.read());
+      if (back !== previous.sha256)
+        return result('failed', `rollback read back sha256 ${back}, not ${previous.sha256}`, back);
+      const rec = (await readJson(this.recordFile(deployId))) as DeployRecord | undefined;
+      if (rec) await writeJsonAtomic(this.recordFile(deployId), { ...rec, outcome: 'rolled-back' });
+      return result('rolled-back', order.reason, back);
+    } catch (err) {
+      return result('failed', `rollback failed: ${(err as Error).message}`);
+    }
+  }
+}

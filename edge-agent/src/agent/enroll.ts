@@ -1,0 +1,118 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+import { AgentError } from './agent-error';
+import { readJson, writeJsonAtomic } from './state-files';
+
+/** The agent's own credentials, kept in the data folder after enrollment. */
+export const AgentCredentials = z.object({
+  agentId: z.string().min(1),
+  site: z.string().min(1),
+  token: z.string().min(1),
+});
+export type AgentCredentials = z.infer<typeof AgentCredentials>;
+
+/** Where enrollment keeps the credentials (mode 0600). */
+export function credentialsFile(dataDir: string): string {
+  return join(dataDir, 'agent-credentials.json');
+}
+
+/** Reads kept credentials, or `undefined`. */
+export async function readCredentials(dataDir: string): Promise<AgentCredentials | undefined> {
+  const data = await readJson(credentialsFile(dataDir));
+  if (data === undefined) return undefined;
+  const r = AgentCredentials.safeParse(data);
+  if (!r.success)
+    throw new AgentError('VALIDATION', `${credentialsFile(dataDir)}: not valid agent credentials`);
+  return r.data;
+}
+
+/** The enrollment exchange, replaceable in tests. */
+export type EnrollFn = (input: {
+  httpBase: string;
+  enrollmentToken: string;
+  site: string;
+  agentId?: string;
+}) => Promise<AgentCredentials>;
+
+/**
+ * Exchanges a one-time enrollment token for the agent's own token:
+ * `POST {httpBase}/v1/agents/enroll` with `Authorization: Bearer <enrollment token>`
+ * and body `{ site, agentId? }`, answered with `{ agentId, site, token }`.
+ *
+ * ASSUMPTION: the control plane's route had not landed when this was written;
+ * this is the shape issue 5 describes. Keep it in step with
+ * `control-plane/src/agents` (one function to change).
+ */
+export const enrollOverHttp: EnrollFn = async ({ httpBase, enrollmentToken, site, agentId }) => {
+  let res: Response;
+  try {
+    res = await fetch(`${httpBase}/v1/agents/enroll`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${enrollmentToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ site, ...(agentId ? { agentId } : {}) }),
+    });
+  } catch (err) {
+    throw new AgentError('UNAVAILABLE', `enrollment: cannot reach ${httpBase} (${(err as Error).message})`);
+  }
+  const body = (await res.json().catch(() => null)) as unknown;
+  if (!res.ok) {
+    const msg =
+      (body as { error?: { message?: string }; message?: string } | null)?.error?.message ??
+      (body as { message?: string } | null)?.message;
+    throw new AgentError(
+      res.status === 401 || res.status === 403 ? 'UNAUTHORIZED' : 'UNAVAILABLE',
+      `enrollment refused: HTTP ${res.status}${msg ? ` ${msg}` : ''}`,
+    );
+  }
+  const r = AgentCredentials.safeParse(body);
+  if (!r.success)
+    throw new AgentError(
+      'VALIDATION',
+      'enrollment: the control plane answered without agentId, site and token',
+    );
+  if (r.data.site !== site)
+    throw new AgentError(
+      'WRONG_SITE',
+      `enrollment: the token enrolls site "${r.data.site}", this agent serves "${site}"`,
+    );
+  return r.data;
+};
+
+/**
+ * The token and agent id to connect with: the configured token; else kept
+ * credentials; else an enrollment (once), whose result is kept.
+ */
+export async function resolveCredentials(
+  config: {
+    agentId?: string;
+    site: string;
+    dataDir: string;
+    controlPlane: { httpBase: string; token?: string; enrollmentToken?: string };
+  },
+  enroll: EnrollFn = enrollOverHttp,
+): Promise<{ agentId: string; token: string }> {
+  if (config.controlPlane.token !== undefined) {
+    if (!config.agentId)
+      throw new AgentError('VALIDATION', 'agentId: required when the config gives a token');
+    return { agentId: config.agentId, token: config.controlPlane.token };
+  }
+  const kept = await readCredentials(config.dataDir);
+  if (kept) {
+    if (kept.site !== config.site)
+      throw new AgentError(
+        'WRONG_SITE',
+        `${credentialsFile(config.dataDir)}: enrolled for site "${kept.site}", not "${config.site}"`,
+      );
+    return { agentId: kept.agentId, token: kept.token };
+  }
+  if (config.controlPlane.enrollmentToken === undefined)
+    throw new AgentError('UNAUTHORIZED', 'no token: give controlPlane.token(Env) or an enrollment token');
+  const creds = await enroll({
+    httpBase: config.controlPlane.httpBase,
+    enrollmentToken: config.controlPlane.enrollmentToken,
+    site: config.site,
+    ...(config.agentId ? { agentId: config.agentId } : {}),
+  });
+  await writeJsonAtomic(credentialsFile(config.dataDir), creds, 0o600);
+  return { agentId: creds.agentId, token: creds.token };
+}
