@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerIecCommands } from './cli/iec-commands';
+import { registerSimCommands } from './cli/sim-commands';
 
 const program = new Command('plcfleet-agent')
   .description('plcfleet edge agent: read, transform, verify and deploy PLC programs at a plant')
@@ -12,6 +13,7 @@ const program = new Command('plcfleet-agent')
   .configureOutput({ outputError: (str, write) => write(str.split('\n')[0] + '\n') });
 
 registerIecCommands(program);
+registerSimCommands(program);
 
 try {
   await program.parseAsync(process.argv);

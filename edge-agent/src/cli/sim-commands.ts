@@ -1,0 +1,155 @@
+/**
+ * `simulate`, `test` and `equiv`: the virtual PLC on the command line. The
+ * JSON forms are a contract other tools read (issue 4): one JSON line per scan
+ * for `simulate`, a fixed object for `equiv --json`.
+ */
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import {
+  compileProgram,
+  jsonValue,
+  loadSimProject,
+  parseInputTimeline,
+  SIM_ERROR_CODES,
+  SimError,
+  type SimValue,
+  type VirtualPlc,
+} from '../sim';
+
+/** Exit codes of the simulator commands. */
+export const SIM_EXIT = {
+  /** simulate/test: ran and passed; equiv: equivalent. */
+  OK: 0,
+  /** test: a scenario failed; equiv: a counterexample was found; simulate: the program does not compile. */
+  FAILED: 1,
+  /** Bad usage or bad input (unreadable file, unknown program, malformed scenario). */
+  BAD_INPUT: 2,
+  /** simulate: the program stopped on a runtime fault. */
+  FAULT: 3,
+} as const;
+
+/** Where command output goes (stdout lines, stderr lines); tests pass their own. */
+export interface CommandIo {
+  out(line: string): void;
+  err(line: string): void;
+  readStdin(): string;
+}
+
+const processIo: CommandIo = {
+  out: (l) => process.stdout.write(`${l}\n`),
+  err: (l) => process.stderr.write(`${l}\n`),
+  readStdin: () => readFileSync(0, 'utf8'),
+};
+
+function positiveInt(v: string | undefined, name: string, dflt?: number): number {
+  if (v === undefined) {
+    if (dflt !== undefined) return dflt;
+    throw new SimError(SIM_ERROR_CODES.BAD_INPUT, `${name} is required`);
+  }
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0)
+    throw new SimError(SIM_ERROR_CODES.BAD_INPUT, `${name} must be a non-negative integer`);
+  return n;
+}
+
+/** Errors before anything runs: exit 1 when the program does not compile, else 2. */
+function failExit(err: unknown, io: CommandIo): number {
+  if (err instanceof SimError) {
+    io.err(`error ${err.code}: ${err.message}`);
+    return err.code === SIM_ERROR_CODES.CHECK_FAILED ? SIM_EXIT.FAILED : SIM_EXIT.BAD_INPUT;
+  }
+  io.err(`error: ${err instanceof Error ? err.message : String(err)}`);
+  return SIM_EXIT.BAD_INPUT;
+}
+
+/** Options of `simulate`. */
+export interface SimulateOptions {
+  program?: string;
+  scans?: string;
+  inputs?: string;
+  cycleMs?: string;
+  vars?: string;
+  final?: boolean;
+  every?: string;
+}
+
+/** `simulate`: runs N scans and prints one JSON line per scan. Returns the exit code. */
+export function simulateCommand(paths: string[], opts: SimulateOptions, io: CommandIo = processIo): number {
+  let plc: VirtualPlc;
+  let scans: number;
+  let every: number;
+  let vars: string[];
+  let timeline: ReturnType<typeof parseInputTimeline> | undefined;
+  try {
+    scans = positiveInt(opts.scans, '--scans');
+    every = Math.max(1, positiveInt(opts.every, '--every', 1));
+    const cycleMs = Number(opts.cycleMs ?? 10);
+    if (!(cycleMs > 0)) throw new SimError(SIM_ERROR_CODES.BAD_INPUT, '--cycle-ms must be positive');
+    const project = loadSimProject(paths);
+    plc = compileProgram(project, { ...(opts.program ? { program: opts.program } : {}), cycleMs });
+    if (opts.inputs !== undefined) {
+      const text = opts.inputs === '-' ? io.readStdin() : readFileSync(opts.inputs, 'utf8');
+      let doc: unknown;
+      try {
+        doc = JSON.parse(text);
+      } catch (err) {
+        throw new SimError(SIM_ERROR_CODES.BAD_INPUT, `inputs are not valid JSON: ${(err as Error).message}`);
+      }
+      timeline = parseInputTimeline(doc);
+    }
+    vars = opts.vars
+      ? opts.vars
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : plc.outputNames();
+    for (const v of vars) plc.get(v); // unknown names fail before the first scan
+    for (const [, a] of timeline ?? []) for (const k of Object.keys(a)) plc.typeOf(k);
+  } catch (err) {
+    return failExit(err, io);
+  }
+  const line = (k: number) => {
+    const o: Record<string, unknown> = { scan: k, t_ms: k * plc.cycleMs };
+    for (const v of vars) o[v] = jsonValue(plc.get(v));
+    return JSON.stringify(o);
+  };
+  for (let k = 0; k < scans; k++) {
+    const a = timeline?.get(k);
+    if (a) {
+      try {
+        for (const [name, value] of Object.entries(a)) plc.set(name, value as SimValue);
+      } catch (err) {
+        return failExit(err, io);
+      }
+    }
+    const fault = plc.scan();
+    if (fault) {
+      const { code, message, file, line: ln, column } = fault;
+      io.out(
+        JSON.stringify({ scan: k, t_ms: k * plc.cycleMs, fault: { code, message, file, line: ln, column } }),
+      );
+      return SIM_EXIT.FAULT;
+    }
+    const last = k === scans - 1;
+    if (opts.final ? last : k % every === 0) io.out(line(k));
+  }
+  return SIM_EXIT.OK;
+}
+
+/** Registers `simulate`, `test` and `equiv` on the agent's command line. */
+export function registerSimCommands(program: Command): void {
+  program
+    .command('simulate')
+    .description('run a program on the virtual PLC and print one JSON line per scan')
+    .argument('<path...>', 'ST files or directories')
+    .option('--program <name>', 'PROGRAM (or CONFIGURATION) to run')
+    .requiredOption('--scans <n>', 'number of scans')
+    .option('--inputs <file>', "JSON inputs timeline ('-' for stdin)")
+    .option('--cycle-ms <ms>', 'virtual time per scan', '10')
+    .option('--vars <list>', 'comma-separated variables to print (default: VAR_OUTPUT)')
+    .option('--final', 'print only the last scan')
+    .option('--every <k>', 'print every k-th scan')
+    .action((paths: string[], opts: SimulateOptions) => {
+      process.exitCode = simulateCommand(paths, opts);
+    });
+}

@@ -1,0 +1,30 @@
+/**
+ * The virtual PLC (simulation verifier): compiles a checked IEC 61131-3
+ * project once to JavaScript and runs it in scan cycles on a virtual clock,
+ * with the standard FBs and functions, scenario tests and differential
+ * equivalence of an old and a new program.
+ */
+
+export { formatDuration, parseDuration } from './iec-time';
+export { type InputTimeline, jsonValue, parseInputTimeline } from './input-timeline';
+export { type LoadedProject, loadSimProject } from './load-project';
+export {
+  SIM_ERROR_CODES,
+  SIM_FAULT_CODES,
+  SimError,
+  type SimErrorCode,
+  type SimFault,
+  type SimFaultCode,
+  type SourceLocation,
+} from './sim-errors';
+export { resolveProfile, type SimProfile, type SimProfileOptions } from './sim-profile';
+export {
+  type CompileOptions,
+  compileProgram,
+  type OnlineChangeResult,
+  type PlcSnapshot,
+  type SimProjectInput,
+  type SimValue,
+  type SimVariable,
+  VirtualPlc,
+} from './virtual-plc';
