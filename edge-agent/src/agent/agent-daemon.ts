@@ -295,13 +295,11 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
         msg.id,
       );
     link.send({ type: 'job.accept', jobId: bundle.jobId });
-    await startJob(bundle, raw.bundle);
+    startJob(bundle, raw.bundle);
   }
 
-  async function startJob(bundle: JobBundle, rawSigned: unknown): Promise<void> {
+  function startJob(bundle: JobBundle, rawSigned: unknown): void {
     const outDir = join(jobsDir, encodeURIComponent(bundle.jobId));
-    // Kept until the verdict is committed: a job parked by a shutdown resumes from it.
-    await writeJsonAtomic(join(outDir, 'bundle.json'), rawSigned);
     const controller = new AbortController();
     const log = logger.child({
       jobId: bundle.jobId,
@@ -309,10 +307,13 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       migrationId: bundle.migration.id,
     });
     const entry: RunningJob = { bundle, controller, done: Promise.resolve() };
+    // Registered before any await, so a shutdown right now sees the job.
     running.set(bundle.jobId, entry);
     events.emit('job.started', bundle);
     log.info({ attempt: bundle.attempt }, 'job started');
     entry.done = (async () => {
+      // Kept until the verdict is committed: a job parked by a shutdown resumes from it.
+      await writeJsonAtomic(join(outDir, 'bundle.json'), rawSigned);
       let verdict: Verdict;
       let program: Awaited<ReturnType<JobRunner['run']>>['program'];
       try {
@@ -401,7 +402,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       if (running.has(jobId) || (await outbox.get(`verdict:${jobId}`)) || running.size >= config.concurrency)
         continue;
       logger.info({ jobId }, 'resuming parked job');
-      await startJob(opened.payload, rawSigned);
+      startJob(opened.payload, rawSigned);
     }
   }
 

@@ -150,13 +150,15 @@ export class AgentLink {
     });
     this.ws = ws;
     let downReason = 'connection closed';
+    let httpRefusal = false;
     ws.on('unexpected-response', (_req, res) => {
+      httpRefusal = true;
       downReason = `control plane answered HTTP ${res.statusCode} to the upgrade`;
       res.resume();
       ws.terminate();
     });
     ws.on('error', (err) => {
-      downReason = err.message;
+      if (!httpRefusal) downReason = err.message;
     });
     ws.on('open', () => {
       this.lastHeard = Date.now();
