@@ -3,13 +3,17 @@
  * JSON forms are a contract other tools read (issue 4): one JSON line per scan
  * for `simulate`, a fixed object for `equiv --json`.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import {
   compileProgram,
   jsonValue,
   loadSimProject,
   parseInputTimeline,
+  parseScenarioFile,
+  runScenarios,
+  type ScenarioFile,
   SIM_ERROR_CODES,
   SimError,
   type SimValue,
@@ -136,6 +140,73 @@ export function simulateCommand(paths: string[], opts: SimulateOptions, io: Comm
   return SIM_EXIT.OK;
 }
 
+function scenarioPaths(path: string): string[] {
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(path);
+  } catch {
+    throw new SimError(SIM_ERROR_CODES.BAD_INPUT, `no such file or directory: ${path}`);
+  }
+  if (!st.isDirectory()) return [path];
+  return readdirSync(path)
+    .sort()
+    .filter((n) => /\.(ya?ml|json)$/i.test(n))
+    .map((n) => join(path, n));
+}
+
+/** Options of `test`. */
+export interface TestOptions {
+  scenarios?: string;
+  json?: boolean;
+  program?: string;
+}
+
+/** `test`: runs scenario files against a project. Exit 0 all pass, 1 a failure or fault, 2 bad input. */
+export function testCommand(paths: string[], opts: TestOptions, io: CommandIo = processIo): number {
+  let result: ReturnType<typeof runScenarios>;
+  try {
+    if (!opts.scenarios) throw new SimError(SIM_ERROR_CODES.BAD_INPUT, '--scenarios is required');
+    const files: ScenarioFile[] = scenarioPaths(opts.scenarios).map((f) =>
+      parseScenarioFile(readFileSync(f, 'utf8'), f),
+    );
+    if (files.length === 0)
+      throw new SimError(SIM_ERROR_CODES.BAD_INPUT, `no scenario files in ${opts.scenarios}`);
+    const project = loadSimProject(paths);
+    result = runScenarios(project, files, opts.program ? { program: opts.program } : {});
+  } catch (err) {
+    return failExit(err, io);
+  }
+  if (opts.json) {
+    io.out(JSON.stringify(result));
+    return result.passed ? SIM_EXIT.OK : SIM_EXIT.FAILED;
+  }
+  let total = 0;
+  let failed = 0;
+  for (const f of result.files) {
+    for (const s of f.scenarios) {
+      total++;
+      if (!s.passed) failed++;
+      io.out(`${s.passed ? 'PASS' : 'FAIL'} ${basename(f.file)} > ${s.name} (${s.scans} scans)`);
+      if (s.fault) {
+        io.out(
+          `  fault ${s.fault.code} at ${s.fault.file}:${s.fault.line}, scan ${s.fault.scan}: ${s.fault.message}`,
+        );
+      }
+      for (const e of s.expectations) {
+        if (e.passed) continue;
+        io.out(`  x ${e.message ?? e.variable}`);
+        if (e.around && e.around.length > 0) {
+          io.out(
+            `    ${e.variable} around: ${e.around.map((a) => `scan ${a.scan}=${JSON.stringify(a.value)}`).join(', ')}`,
+          );
+        }
+      }
+    }
+  }
+  io.out(`${total} scenario(s), ${total - failed} passed, ${failed} failed`);
+  return failed === 0 ? SIM_EXIT.OK : SIM_EXIT.FAILED;
+}
+
 /** Registers `simulate`, `test` and `equiv` on the agent's command line. */
 export function registerSimCommands(program: Command): void {
   program
@@ -151,5 +222,15 @@ export function registerSimCommands(program: Command): void {
     .option('--every <k>', 'print every k-th scan')
     .action((paths: string[], opts: SimulateOptions) => {
       process.exitCode = simulateCommand(paths, opts);
+    });
+  program
+    .command('test')
+    .description('run scenario files (YAML) against a program on the virtual PLC')
+    .argument('<path...>', 'ST files or directories')
+    .requiredOption('--scenarios <path>', 'scenario file or directory')
+    .option('--program <name>', "PROGRAM to test (overrides the scenario file's)")
+    .option('--json', 'print the results as one JSON object')
+    .action((paths: string[], opts: TestOptions) => {
+      process.exitCode = testCommand(paths, opts);
     });
 }

@@ -9,6 +9,19 @@ export { formatDuration, parseDuration } from './iec-time';
 export { type InputTimeline, jsonValue, parseInputTimeline } from './input-timeline';
 export { type LoadedProject, loadSimProject } from './load-project';
 export {
+  type ExpectationResult,
+  parseScenarioFile,
+  type RunScenarioOptions,
+  runScenarioFile,
+  runScenarios,
+  type Scenario,
+  type ScenarioFile,
+  type ScenarioFileResult,
+  type ScenarioResult,
+  scenarioActions,
+  scenarioFileSchema,
+} from './scenario';
+export {
   SIM_ERROR_CODES,
   SIM_FAULT_CODES,
   SimError,

@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadSimProject } from './load-project';
+import { parseScenarioFile, runScenarioFile } from './scenario';
+import { SIM_ERROR_CODES } from './sim-errors';
+
+const FIXTURES = join(import.meta.dirname, '../../fixtures/sim');
+
+describe('plant fixtures pass their scenarios', () => {
+  for (const name of ['conveyor', 'press', 'mixing-tank']) {
+    it(name, () => {
+      const project = loadSimProject([join(FIXTURES, `${name}.st`)]);
+      const file = join(FIXTURES, `${name}.scenarios.yaml`);
+      const r = runScenarioFile(project, parseScenarioFile(readFileSync(file, 'utf8'), file));
+      const failures = r.scenarios.flatMap((s) =>
+        s.expectations.filter((e) => !e.passed).map((e) => `${s.name}: ${e.message}`),
+      );
+      expect(failures).toEqual([]);
+      expect(r.passed).toBe(true);
+      expect(r.scenarios.length).toBeGreaterThanOrEqual(3);
+    });
+  }
+});
+
+const project = () => loadSimProject([join(FIXTURES, 'conveyor.st')]);
+
+describe('scenario runner reports', () => {
+  it('the first failing scan and the values around it', () => {
+    const yaml = `
+program: Conveyor
+scenarios:
+  - name: wrong expectation
+    steps:
+      - { at: 0ms, set: { Start_PB: true } }
+      - { from: 0ms, to: 100ms, always: { Motor_Run: false } }
+`;
+    const r = runScenarioFile(project(), parseScenarioFile(yaml, 'w.yaml'));
+    expect(r.passed).toBe(false);
+    const e = r.scenarios[0]?.expectations[0];
+    expect(e).toMatchObject({
+      kind: 'always',
+      variable: 'Motor_Run',
+      passed: false,
+      scan: 0,
+      t_ms: 0,
+      actual: true,
+    });
+    expect(e?.around?.map((a) => a.value)).toEqual([true, true, true, true]);
+  });
+
+  it('within: fails at the end of the window when the value never comes', () => {
+    const yaml = `
+scenarios:
+  - name: never starts
+    steps:
+      - { at: 100ms, within: 50ms, expect: { Motor_Run: true } }
+`;
+    const r = runScenarioFile(project(), parseScenarioFile(yaml, 'w.yaml'));
+    expect(r.scenarios[0]?.expectations[0]).toMatchObject({ passed: false, scan: 15, kind: 'within' });
+  });
+
+  it('TIME values are compared in ms or as durations', () => {
+    const yaml = `
+scenarios:
+  - name: jam timer runs
+    steps:
+      - { at: 0ms, set: { Start_PB: true, Jam_Sensor: true } }
+      - { at: 510ms, expect: { JamTimer.ET: 500ms } }
+      - { at: 1010ms, expect: { JamTimer.ET: 1000 } }
+      - { at: 1010ms, expect: { JamTimer.ET: { between: [999, 1001] } } }
+`;
+    const r = runScenarioFile(project(), parseScenarioFile(yaml, 'w.yaml'));
+    expect(r.scenarios[0]?.expectations.map((e) => e.passed)).toEqual([true, true, true]);
+  });
+
+  it('rejects malformed files and unknown variables as bad input', () => {
+    expect(() =>
+      parseScenarioFile('scenarios: [{ name: x, steps: [{ at: soon, set: {} }] }]', 'b.yaml'),
+    ).toThrow(/b\.yaml/);
+    const bad = parseScenarioFile(
+      'scenarios: [{ name: x, steps: [{ at: 0, set: { Nope: true } }] }]',
+      'b.yaml',
+    );
+    expect(() => runScenarioFile(project(), bad)).toThrow(
+      expect.objectContaining({ code: SIM_ERROR_CODES.BAD_INPUT }),
+    );
+  });
+});

@@ -1,0 +1,91 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SIM_EXIT, simulateCommand, testCommand } from '../cli/sim-commands';
+
+const FIXTURES = join(import.meta.dirname, '../../fixtures/sim');
+
+function io(stdin = '') {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    out,
+    err,
+    io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l), readStdin: () => stdin },
+  };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'sim-cli-'));
+const src = join(dir, 'm.st');
+writeFileSync(
+  src,
+  `PROGRAM Main
+VAR_INPUT Start : BOOL; END_VAR
+VAR_OUTPUT Run : BOOL; N : INT; END_VAR
+VAR T1 : TON; END_VAR
+Run := Start;
+T1(IN := Run, PT := T#20ms);
+IF T1.Q THEN N := N + 1; END_IF
+IF N = 3 THEN N := N / 0; END_IF
+END_PROGRAM
+`,
+);
+
+describe('simulate', () => {
+  it('prints one JSON line per scan with the inputs timeline applied before each scan', () => {
+    const t = io('[{}, {"Start": true}]');
+    const code = simulateCommand(
+      [src],
+      { program: 'Main', scans: '4', inputs: '-', vars: 'Run,T1.ET,N' },
+      t.io,
+    );
+    expect(code).toBe(SIM_EXIT.OK);
+    expect(t.out).toEqual([
+      '{"scan":0,"t_ms":0,"Run":false,"T1.ET":0,"N":0}',
+      '{"scan":1,"t_ms":10,"Run":true,"T1.ET":0,"N":0}',
+      '{"scan":2,"t_ms":20,"Run":true,"T1.ET":10,"N":0}',
+      '{"scan":3,"t_ms":30,"Run":true,"T1.ET":20,"N":1}',
+    ]);
+  });
+
+  it('defaults to VAR_OUTPUT, honours --final and --every, and exits 3 on a fault', () => {
+    const a = io('{"0": {"Start": true}}');
+    expect(simulateCommand([src], { scans: '3', inputs: '-', final: true }, a.io)).toBe(SIM_EXIT.OK);
+    expect(a.out).toEqual(['{"scan":2,"t_ms":20,"Run":true,"N":1}']);
+    const b = io('[{"Start": true}]');
+    expect(simulateCommand([src], { scans: '4', inputs: '-', every: '2' }, b.io)).toBe(SIM_EXIT.OK);
+    expect(b.out.map((l) => JSON.parse(l).scan)).toEqual([0, 2]);
+    const c = io('[{"Start": true}]');
+    expect(simulateCommand([src], { scans: '10', inputs: '-' }, c.io)).toBe(SIM_EXIT.FAULT);
+    expect(JSON.parse(c.out.at(-1) as string)).toMatchObject({
+      scan: 4,
+      t_ms: 40,
+      fault: { code: 'DIV_BY_ZERO', line: 8 },
+    });
+  });
+
+  it('exits 2 on bad input', () => {
+    expect(simulateCommand([src], { scans: '3', program: 'Nope' }, io().io)).toBe(SIM_EXIT.BAD_INPUT);
+    expect(simulateCommand([src], { scans: '3', vars: 'Missing' }, io().io)).toBe(SIM_EXIT.BAD_INPUT);
+    expect(simulateCommand([src], { scans: '3', inputs: '-' }, io('not json').io)).toBe(SIM_EXIT.BAD_INPUT);
+  });
+});
+
+describe('test', () => {
+  it('passes the fixtures and fails a wrong scenario with exit 1', () => {
+    const ok = io();
+    const code = testCommand(
+      [join(FIXTURES, 'press.st')],
+      { scenarios: join(FIXTURES, 'press.scenarios.yaml') },
+      ok.io,
+    );
+    expect(code).toBe(SIM_EXIT.OK);
+    expect(ok.out.at(-1)).toMatch(/5 scenario\(s\), 5 passed, 0 failed/);
+    const wrong = join(dir, 'wrong.yaml');
+    writeFileSync(wrong, 'scenarios:\n  - name: w\n    steps:\n      - { at: 0ms, expect: { Run: true } }\n');
+    const bad = io();
+    expect(testCommand([src], { scenarios: wrong, json: true }, bad.io)).toBe(SIM_EXIT.FAILED);
+    expect(JSON.parse(bad.out[0] as string)).toMatchObject({ passed: false });
+  });
+});
