@@ -3,6 +3,7 @@
  * own subcommands from `src/cli/<concern>-commands.ts`.
  */
 import { Command, CommanderError } from 'commander';
+import { registerAgentCommands } from './cli/agent-commands';
 import { registerIecCommands } from './cli/iec-commands';
 import { registerSimCommands } from './cli/sim-commands';
 
@@ -13,6 +14,7 @@ const program = new Command('plcfleet-agent')
   .configureOutput({ outputError: (str, write) => write(str.split('\n')[0] + '\n') });
 
 registerIecCommands(program);
+registerAgentCommands(program);
 registerSimCommands(program);
 
 try {
