@@ -1,0 +1,203 @@
+/**
+ * Client side of plant I/O over OPC UA: a session with the chosen security and
+ * user, and the live program read and written through the server's FileType
+ * objects (`Program/<file>`) and its `Program/ApplyChange` method.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import {
+  type ClientSession,
+  DataType,
+  MessageSecurityMode,
+  NodeClass,
+  OPCUACertificateManager,
+  OPCUAClient,
+  SecurityPolicy,
+  UserTokenType,
+  Variant,
+} from 'node-opcua';
+import { FILE_MODE, MAX_READ_CHUNK } from './opcua-program-files';
+import type { SecurityChoice } from './opcua-security';
+import { PlantIoError } from './plant-io-error';
+import type { OnlineChangeResult, ProgramFile } from './plc-runtime';
+
+/** Options of an OPC UA client session. */
+export interface OpcuaClientOptions {
+  /** Message security. @default 'none' */
+  security?: SecurityChoice;
+  /** Policy for `sign` / `sign-and-encrypt`. @default SecurityPolicy.Basic256Sha256 */
+  securityPolicy?: SecurityPolicy;
+  /** User name and password; anonymous when absent. */
+  user?: { name: string; password: string };
+  /** Folder of the client's own PKI. @default `<tmpdir>/plcfleet-opcua-client` */
+  dataDir?: string;
+  /** Trusts a server certificate not yet in `<dataDir>/trusted`. @default false */
+  trustUnknownServer?: boolean;
+  /** Connection and request timeout, ms. @default 10000 */
+  timeoutMs?: number;
+}
+
+/** Opens a session, runs `fn`, and always closes the session and the connection. */
+export async function withOpcuaSession<T>(
+  endpointUrl: string,
+  options: OpcuaClientOptions,
+  fn: (session: ClientSession) => Promise<T>,
+): Promise<T> {
+  const security = options.security ?? 'none';
+  const clientCertificateManager = new OPCUACertificateManager({
+    rootFolder: options.dataDir ?? path.join(os.tmpdir(), 'plcfleet-opcua-client'),
+    automaticallyAcceptUnknownCertificate: options.trustUnknownServer ?? false,
+  });
+  await clientCertificateManager.initialize();
+  const client = OPCUAClient.create({
+    applicationName: 'plcfleet-agent',
+    clientCertificateManager,
+    securityMode:
+      security === 'none'
+        ? MessageSecurityMode.None
+        : security === 'sign'
+          ? MessageSecurityMode.Sign
+          : MessageSecurityMode.SignAndEncrypt,
+    securityPolicy:
+      security === 'none' ? SecurityPolicy.None : (options.securityPolicy ?? SecurityPolicy.Basic256Sha256),
+    endpointMustExist: false,
+    connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 200 },
+    requestedSessionTimeout: options.timeoutMs ?? 10_000,
+    defaultTransactionTimeout: options.timeoutMs ?? 10_000,
+  });
+  try {
+    await client.connect(endpointUrl);
+    const session = await client.createSession(
+      options.user
+        ? { type: UserTokenType.UserName, userName: options.user.name, password: options.user.password }
+        : { type: UserTokenType.Anonymous },
+    );
+    try {
+      return await fn(session);
+    } finally {
+      await session.close().catch(() => {});
+    }
+  } finally {
+    await client.disconnect().catch(() => {});
+    await clientCertificateManager.dispose().catch(() => {});
+  }
+}
+
+const PROGRAM_NODE = 'ns=1;s=Program';
+const FILE_TYPE = 'ns=0;i=11575';
+
+async function children(session: ClientSession, nodeId: string) {
+  const r = await session.browse({ nodeId, resultMask: 63, nodeClassMask: 0, includeSubtypes: true });
+  if (r.statusCode.isNotGood())
+    throw new PlantIoError('OPCUA_BAD_STATUS', `browse ${nodeId}: ${r.statusCode.name}`);
+  return r.references ?? [];
+}
+
+async function call(
+  session: ClientSession,
+  objectId: string,
+  methodId: string,
+  args: Variant[],
+): Promise<Variant[]> {
+  const r = await session.call({ objectId, methodId, inputArguments: args });
+  if (r.statusCode.isNotGood())
+    throw new PlantIoError('OPCUA_BAD_STATUS', `${methodId}: ${r.statusCode.name}`, {
+      status: r.statusCode.name,
+    });
+  return r.outputArguments ?? [];
+}
+
+async function fileObjects(session: ClientSession) {
+  const refs = await children(session, PROGRAM_NODE);
+  return refs
+    .filter((r) => r.nodeClass === NodeClass.Object && r.typeDefinition.toString() === FILE_TYPE)
+    .map((r) => ({ name: r.browseName.name ?? '', nodeId: r.nodeId.toString() }));
+}
+
+async function methodsOf(session: ClientSession, objectId: string): Promise<Map<string, string>> {
+  const refs = await children(session, objectId);
+  return new Map(
+    refs
+      .filter((r) => r.nodeClass === NodeClass.Method)
+      .map((r) => [r.browseName.name ?? '', r.nodeId.toString()]),
+  );
+}
+
+function method(methods: Map<string, string>, name: string): string {
+  const m = methods.get(name);
+  if (!m) throw new PlantIoError('OPCUA_BAD_STATUS', `FileType method ${name} not found`);
+  return m;
+}
+
+/** Reads the running program's files from a PLC's OPC UA FileType objects. */
+export async function readProgramOverOpcua(
+  endpointUrl: string,
+  options: OpcuaClientOptions = {},
+): Promise<ProgramFile[]> {
+  return withOpcuaSession(endpointUrl, options, async (session) => {
+    const out: ProgramFile[] = [];
+    for (const f of await fileObjects(session)) {
+      const m = await methodsOf(session, f.nodeId);
+      const [h] = await call(session, f.nodeId, method(m, 'Open'), [
+        new Variant({ dataType: DataType.Byte, value: FILE_MODE.Read }),
+      ]);
+      const handle = new Variant({ dataType: DataType.UInt32, value: h?.value });
+      const chunks: Buffer[] = [];
+      try {
+        for (;;) {
+          const [data] = await call(session, f.nodeId, method(m, 'Read'), [
+            handle,
+            new Variant({ dataType: DataType.Int32, value: MAX_READ_CHUNK }),
+          ]);
+          const chunk = data?.value as Buffer | null;
+          if (!chunk || chunk.length === 0) break;
+          chunks.push(chunk);
+        }
+      } finally {
+        await call(session, f.nodeId, method(m, 'Close'), [handle]);
+      }
+      out.push({ name: f.name, text: Buffer.concat(chunks).toString('utf8') });
+    }
+    return out;
+  });
+}
+
+/**
+ * Writes new text for some of the program's files and applies them as one online change.
+ * Resolves with the PLC's answer: applied (with what was kept) or refused (with why).
+ */
+export async function writeProgramOverOpcua(
+  endpointUrl: string,
+  files: ProgramFile[],
+  options: OpcuaClientOptions = {},
+): Promise<OnlineChangeResult> {
+  return withOpcuaSession(endpointUrl, options, async (session) => {
+    const objects = new Map((await fileObjects(session)).map((f) => [f.name, f.nodeId]));
+    for (const file of files) {
+      const nodeId = objects.get(file.name);
+      if (!nodeId)
+        throw new PlantIoError(
+          'PROGRAM_REFUSED',
+          `the PLC has no program file "${file.name}" (it has ${[...objects.keys()].join(', ')})`,
+        );
+      const m = await methodsOf(session, nodeId);
+      const [h] = await call(session, nodeId, method(m, 'Open'), [
+        new Variant({ dataType: DataType.Byte, value: FILE_MODE.Write | FILE_MODE.EraseExisting }),
+      ]);
+      const handle = new Variant({ dataType: DataType.UInt32, value: h?.value });
+      try {
+        const data = Buffer.from(file.text, 'utf8');
+        for (let at = 0; at < data.length; at += MAX_READ_CHUNK)
+          await call(session, nodeId, method(m, 'Write'), [
+            handle,
+            new Variant({ dataType: DataType.ByteString, value: data.subarray(at, at + MAX_READ_CHUNK) }),
+          ]);
+      } finally {
+        await call(session, nodeId, method(m, 'Close'), [handle]);
+      }
+    }
+    const [accepted, detail] = await call(session, PROGRAM_NODE, 'ns=1;s=Program.ApplyChange', []);
+    const text = String(detail?.value ?? '');
+    return accepted?.value === true ? { ok: true, detail: text } : { ok: false, reason: text };
+  });
+}

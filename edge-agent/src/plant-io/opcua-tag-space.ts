@@ -1,0 +1,251 @@
+/**
+ * The OPC UA side of a tag map: a folder per program, a variable per tag with
+ * its data type, access level, engineering units and `minimumSamplingInterval`;
+ * values pushed in by the owner (exception-based: monitored items hear of a
+ * change at once, no sampling timer), writes handed to the owner.
+ *
+ * A value that cannot be had shows as a Bad status — `BadCommunicationError`
+ * with the last value kept, or `BadNoCommunication` when there never was one —
+ * never as a stale Good.
+ */
+import type { Tag, TagType } from '@plcfleet/protocols';
+import {
+  AccessLevelFlag,
+  DataType,
+  type DataValue,
+  makeEUInformation,
+  type StatusCode,
+  StatusCodes,
+  type UAObject,
+  type UAVariable,
+  Variant,
+  VariantArrayType,
+} from 'node-opcua';
+import type { PlantOpcuaServer } from './opcua-server';
+import { fromEngineering, type RawValue, toEngineering } from './register-codec';
+
+/** Handles a client's write of a tag (raw value, already range-checked); answers a status code. */
+export type OpcuaTagWriter = (tag: Tag, raw: RawValue) => StatusCode | Promise<StatusCode>;
+
+/** Options of {@link OpcuaTagSpace.create}. */
+export interface OpcuaTagSpaceOptions {
+  /** Folder for tags whose name has no `PROGRAM.` prefix. @default 'PLC' */
+  defaultFolder?: string;
+  /** Receives client writes of `readwrite` tags; without it every write is refused. */
+  write?: OpcuaTagWriter;
+  /**
+   * MinimumSamplingInterval of every variable, ms. 0 declares the values exception-based
+   * (pushed on change), which node-opcua then serves without a sampling timer. @default 0
+   */
+  minimumSamplingInterval?: number;
+}
+
+/** The OPC UA data type a tag is served as: Double when scaled, else its own. */
+export function opcuaDataType(tag: Tag): DataType {
+  if (tag.scale && tag.modbus.type !== 'BOOL') return DataType.Double;
+  const map: Record<TagType, DataType> = {
+    BOOL: DataType.Boolean,
+    INT: DataType.Int16,
+    UINT: DataType.UInt16,
+    DINT: DataType.Int32,
+    UDINT: DataType.UInt32,
+    LINT: DataType.Int64,
+    REAL: DataType.Float,
+    LREAL: DataType.Double,
+  };
+  return map[tag.modbus.type];
+}
+
+/** The OPC UA variant of a tag's raw value (engineering-scaled). */
+export function tagVariant(tag: Tag, raw: RawValue): Variant {
+  const dataType = opcuaDataType(tag);
+  const eng = toEngineering(tag, raw);
+  if (dataType === DataType.Int64) {
+    const b = BigInt.asUintN(64, typeof eng === 'bigint' ? eng : BigInt(Number(eng)));
+    return new Variant({
+      dataType,
+      arrayType: VariantArrayType.Scalar,
+      value: [Number(b >> 32n), Number(b & 0xffffffffn)],
+    });
+  }
+  return new Variant({ dataType, value: typeof eng === 'bigint' ? Number(eng) : eng });
+}
+
+/** The plain value of a variant of a tag's data type (Int64 → bigint). */
+export function variantValue(v: Variant): unknown {
+  if (v.dataType === DataType.Int64 || v.dataType === DataType.UInt64) {
+    const [hi, lo] = v.value as [number, number];
+    const b = (BigInt(hi) << 32n) | BigInt(lo);
+    return v.dataType === DataType.Int64 ? BigInt.asIntN(64, b) : b;
+  }
+  return v.value;
+}
+
+interface TagState {
+  variable: UAVariable;
+  lastRaw: RawValue | undefined;
+  last: Variant | undefined;
+  status: StatusCode;
+}
+
+/** The variables of a tag map in an OPC UA server. */
+export class OpcuaTagSpace {
+  private readonly states = new Map<Tag, TagState>();
+  private readonly byName = new Map<string, Tag>();
+
+  private constructor(readonly tags: readonly Tag[]) {
+    for (const t of tags) this.byName.set(t.name.toLowerCase(), t);
+  }
+
+  /** Adds the tags' folders and variables to the server's namespace. */
+  static create(
+    server: PlantOpcuaServer,
+    tags: readonly Tag[],
+    options: OpcuaTagSpaceOptions = {},
+  ): OpcuaTagSpace {
+    const space = new OpcuaTagSpace(tags);
+    const ns = server.namespace;
+    const folders = new Map<string, UAObject>();
+    const folderOf = (tag: Tag): UAObject => {
+      const dot = tag.name.indexOf('.');
+      const name = dot > 0 ? tag.name.slice(0, dot) : (options.defaultFolder ?? 'PLC');
+      let f = folders.get(name.toLowerCase());
+      if (!f) {
+        f = ns.addFolder(server.objects, { browseName: name, nodeId: `s=${name}` });
+        folders.set(name.toLowerCase(), f);
+      }
+      return f;
+    };
+    for (const tag of tags) {
+      const writable = tag.access === 'readwrite' && options.write !== undefined;
+      const accessLevel = writable
+        ? AccessLevelFlag.CurrentRead | AccessLevelFlag.CurrentWrite
+        : AccessLevelFlag.CurrentRead;
+      const dataType = opcuaDataType(tag);
+      const common = {
+        componentOf: folderOf(tag),
+        browseName: tag.opcua.browseName,
+        nodeId: ownNodeId(tag.opcua.nodeId, ns.index),
+        dataType,
+        accessLevel,
+        userAccessLevel: accessLevel,
+        minimumSamplingInterval: options.minimumSamplingInterval ?? 0,
+      };
+      const variable: UAVariable = tag.units
+        ? ns.addAnalogDataItem({
+            ...common,
+            engineeringUnits: makeEUInformation(tag.units, tag.units, tag.units),
+            engineeringUnitsRange: { low: -Number.MAX_VALUE, high: Number.MAX_VALUE },
+          })
+        : ns.addVariable(common);
+      const state: TagState = {
+        variable,
+        lastRaw: undefined,
+        last: undefined,
+        status: StatusCodes.BadWaitingForInitialData,
+      };
+      space.states.set(tag, state);
+      // node-opcua keeps the current DataValue in `$dataValue`; the getter hands it out as is,
+      // so values pushed with setValueFromSource are what clients read
+      const current = () => (variable as unknown as { $dataValue: DataValue }).$dataValue;
+      variable.bindVariable(
+        {
+          timestamped_get: current,
+          timestamped_set: async (dataValue: DataValue): Promise<StatusCode> => {
+            const status = await space.handleWrite(tag, writable ? options.write : undefined, dataValue);
+            if (status.isGood()) {
+              state.last = dataValue.value;
+              state.lastRaw = undefined;
+              state.status = StatusCodes.Good;
+            } else {
+              // node-opcua stores the written DataValue whatever status the setter answers;
+              // make it the current one so a refused value never shows
+              const now = current();
+              dataValue.value = now.value;
+              dataValue.statusCode = now.statusCode;
+              dataValue.sourceTimestamp = now.sourceTimestamp;
+              dataValue.serverTimestamp = now.serverTimestamp;
+            }
+            return status;
+          },
+        },
+        true,
+      );
+      variable.setValueFromSource(zeroVariant(tag), StatusCodes.BadWaitingForInitialData);
+    }
+    return space;
+  }
+
+  private async handleWrite(
+    tag: Tag,
+    write: OpcuaTagWriter | undefined,
+    dataValue: DataValue,
+  ): Promise<StatusCode> {
+    if (!write) return StatusCodes.BadNotWritable;
+    const raw = fromEngineering(tag, variantValue(dataValue.value));
+    if (!raw.ok) return StatusCodes.BadOutOfRange;
+    try {
+      return await write(tag, raw.value);
+    } catch {
+      return StatusCodes.BadInternalError;
+    }
+  }
+
+  /** The tag of a name (case-insensitive). */
+  tag(name: string): Tag | undefined {
+    return this.byName.get(name.toLowerCase());
+  }
+
+  /** The node of a tag. */
+  variable(tag: Tag): UAVariable | undefined {
+    return this.states.get(tag)?.variable;
+  }
+
+  /** Publishes a fresh raw value with status Good (clients are notified only when it changed). */
+  publish(tag: Tag, raw: RawValue): void {
+    const s = this.states.get(tag);
+    if (!s) return;
+    if (s.status === StatusCodes.Good && s.lastRaw === raw) return;
+    const v = tagVariant(tag, raw);
+    s.lastRaw = raw;
+    if (s.status === StatusCodes.Good && s.last && sameValue(s.last, v)) return;
+    s.last = v;
+    s.status = StatusCodes.Good;
+    s.variable.setValueFromSource(v, StatusCodes.Good);
+  }
+
+  /**
+   * Marks a tag as unreachable: `BadCommunicationError` keeping the last value when it had one,
+   * `BadNoCommunication` when it never had one.
+   */
+  fail(tag: Tag): void {
+    const s = this.states.get(tag);
+    if (!s) return;
+    const status = s.last ? StatusCodes.BadCommunicationError : StatusCodes.BadNoCommunication;
+    if (s.status === status) return;
+    s.status = status;
+    s.variable.setValueFromSource(s.last ?? zeroVariant(tag), status);
+  }
+
+  /** The status a tag shows now. */
+  status(tag: Tag): StatusCode {
+    return this.states.get(tag)?.status ?? StatusCodes.BadNodeIdUnknown;
+  }
+}
+
+function sameValue(a: Variant, b: Variant): boolean {
+  if (Array.isArray(a.value) && Array.isArray(b.value))
+    return a.value[0] === b.value[0] && a.value[1] === b.value[1];
+  return Object.is(a.value, b.value);
+}
+
+function zeroVariant(tag: Tag): Variant {
+  return tagVariant(tag, tag.modbus.type === 'BOOL' ? false : tag.modbus.type === 'LINT' ? 0n : 0);
+}
+
+/** A tag map node id in the server's own namespace: `ns=1;s=X` kept, `s=X` given the namespace. */
+function ownNodeId(nodeId: string, nsIndex: number): string {
+  const m = /^ns=(\d+);(.+)$/.exec(nodeId);
+  if (!m) return `ns=${nsIndex};${/^[isgb]=/.test(nodeId) ? nodeId : `s=${nodeId}`}`;
+  return `ns=${nsIndex};${m[2]}`;
+}
