@@ -216,7 +216,8 @@ class Printer {
     if (!this.withComments) return;
     if (node.leadingComments) for (const c of node.leadingComments) this.comment(c);
     if (node.pragmas)
-      for (const p of node.pragmas) this.lines.push(this.pad() + (p.text.startsWith('@') ? p.text : `{${p.text}}`));
+      for (const p of node.pragmas)
+        this.lines.push(this.pad() + (p.text.startsWith('@') ? p.text : `{${p.text}}`));
   }
   /** Comments that stood on their own lines after the node (end of a block). */
   after(node: NodeBase): void {

@@ -1,0 +1,1660 @@
+/**
+ * The checker — what "compile" means in plcfleet. It declares every POU,
+ * type and global of all units (so names resolve across files and GVLs),
+ * resolves declared types, then checks each body: names, types and implicit
+ * conversions (IEC 61131-3 §6.4.2), assignments, call arguments (§6.6.1.7),
+ * FB instance vs function calls, constants, duplicates, CASE selectors.
+ * Anything already reported or declared external has the `error` type, which
+ * is compatible with everything, so one mistake gives one diagnostic.
+ */
+import type {
+  CallArgument,
+  CallExpression,
+  CompilationUnit,
+  ConfigurationDecl,
+  EnumType as EnumTypeNode,
+  Expression,
+  InterfaceDecl,
+  MethodDecl,
+  PropertyDecl,
+  Span,
+  Statement,
+  TypeDecl,
+  TypeSpec,
+  VarBlock,
+  VarDecl,
+} from './ast';
+import { type Diagnostic, type DiagnosticCode, diagnostic } from './diagnostics';
+import { parseSource } from './parser';
+import { conversionResult, STANDARD_FB_SOURCE, STD_FUNCTIONS, VENDOR_SYMBOLS } from './stdlib';
+import {
+  commonType,
+  convert,
+  ELEMENTARY,
+  intInfo,
+  isBool,
+  isDuration,
+  isInteger,
+  isNumeric,
+  isReal,
+  isTimeLike,
+  type PouSymbol,
+  T_BOOL,
+  T_BYTE,
+  T_ERROR,
+  T_LREAL,
+  T_STRING,
+  T_TIME,
+  T_VOID,
+  T_WSTRING,
+  TYPE_ALIASES,
+  type Type,
+  typeName,
+  underlying,
+  type VarSymbol,
+} from './types';
+
+/** Options of {@link checkProject}. */
+export interface CheckOptions {
+  /** Units whose declarations are known but whose bodies are not checked (vendor stubs, e.g. OSCAT's stubs.st). */
+  externals?: CompilationUnit[];
+  /** Names declared to exist outside the project (a vendor library list); used freely, typed loosely. */
+  externalNames?: string[];
+}
+
+/** The checked project: symbol tables plus the resolved type of every checked expression. */
+export interface CheckedProject {
+  units: CompilationUnit[];
+  /** Programs, functions, function blocks and interfaces by lower-case name (standard FBs included, `builtin`). */
+  pous: Map<string, PouSymbol>;
+  /** Global variables by lower-case name (VAR_GLOBAL of GVLs and configurations). */
+  globals: Map<string, VarSymbol>;
+  /** User-defined types (TYPE ... END_TYPE) by lower-case name. */
+  types: Map<string, Type>;
+  configurations: ConfigurationDecl[];
+  /** Resolved type of each expression node the checker visited. */
+  exprTypes: Map<Expression, Type>;
+  /** What an Identifier/Member expression refers to, when it is a variable or a POU. */
+  references: Map<Expression, VarSymbol | PouSymbol>;
+  /** Type of an expression (undefined when not visited, e.g. in a unit with syntax errors skipped). */
+  typeOf(expr: Expression): Type | undefined;
+  /** A POU by name (case-insensitive). */
+  lookupPou(name: string): PouSymbol | undefined;
+  /** A user or elementary type by name (case-insensitive). */
+  lookupType(name: string): Type | undefined;
+}
+
+/** Checks parsed units together. Never throws. */
+export function checkProject(
+  units: CompilationUnit[],
+  options: CheckOptions = {},
+): { checked: CheckedProject; diagnostics: Diagnostic[] } {
+  const c = new Checker(units, options);
+  try {
+    c.run();
+  } catch (err) {
+    // a checker bug must not crash the agent: fail closed with a diagnostic
+    const span = units[0]?.span ?? {
+      file: '<project>',
+      line: 1,
+      column: 1,
+      endLine: 1,
+      endColumn: 1,
+      offset: 0,
+      endOffset: 0,
+    };
+    c.diagnostics.push(diagnostic('ST1012', span, 'project', `internal checker error: ${String(err)}`));
+  }
+  return { checked: c.project(), diagnostics: c.diagnostics };
+}
+
+let builtinUnit: CompilationUnit | undefined;
+function standardUnit(): CompilationUnit {
+  builtinUnit ??= parseSource(STANDARD_FB_SOURCE, '<standard library>').unit;
+  return builtinUnit;
+}
+
+interface Scope {
+  pou: PouSymbol;
+  /** The FB/program whose members are visible (self for FBs, parent for methods/actions). */
+  owner?: PouSymbol;
+  loops: number;
+  labels: Set<string>;
+  /** Name (lower) that holds the function/method/property result. */
+  resultName?: string;
+  resultAssigned: boolean;
+}
+
+const EMPTY_SPAN: Span = { file: '', line: 1, column: 1, endLine: 1, endColumn: 1, offset: 0, endOffset: 0 };
+
+class Checker {
+  readonly diagnostics: Diagnostic[] = [];
+  private readonly pous = new Map<string, PouSymbol>();
+  private readonly typeDecls = new Map<string, TypeDecl>();
+  private readonly types = new Map<string, Type>();
+  private readonly resolving = new Set<string>();
+  private readonly globals = new Map<string, VarSymbol>();
+  private readonly gvls = new Map<string, Type>();
+  private readonly enumValues = new Map<string, Type>();
+  private readonly exprTypes = new Map<Expression, Type>();
+  private readonly references = new Map<Expression, VarSymbol | PouSymbol>();
+  private readonly typeNames = new WeakSet<Expression>();
+  private readonly externalNames = new Set<string>();
+  private readonly configurations: ConfigurationDecl[] = [];
+  private readonly firstDecl = new Map<string, Span>();
+  private readonly bodies: PouSymbol[] = [];
+  private readonly reportedUnknown = new Set<string>();
+
+  constructor(
+    private readonly units: CompilationUnit[],
+    private readonly options: CheckOptions,
+  ) {
+    for (const n of options.externalNames ?? []) this.externalNames.add(n.toLowerCase());
+  }
+
+  project(): CheckedProject {
+    const exprTypes = this.exprTypes;
+    const pous = this.pous;
+    const types = this.types;
+    return {
+      units: this.units,
+      pous,
+      globals: this.globals,
+      types,
+      configurations: this.configurations,
+      exprTypes,
+      references: this.references,
+      typeOf: (e) => exprTypes.get(e),
+      lookupPou: (n) => pous.get(n.toLowerCase()),
+      lookupType: (n) => {
+        const up = n.toUpperCase();
+        return ELEMENTARY.get(TYPE_ALIASES.get(up) ?? up) ?? types.get(n.toLowerCase());
+      },
+    };
+  }
+
+  private report(code: DiagnosticCode, span: Span, ...args: (string | number)[]): void {
+    if (span.file === '<standard library>') return;
+    this.diagnostics.push(diagnostic(code, span, ...args));
+  }
+
+  run(): void {
+    this.declareUnit(standardUnit(), true, false);
+    for (const u of this.options.externals ?? []) this.declareUnit(u, false, true);
+    for (const u of this.units) this.declareUnit(u, false, false);
+    for (const name of this.typeDecls.keys()) this.resolveNamedType(name, EMPTY_SPAN);
+    for (const p of new Set(this.pous.values())) this.resolvePou(p);
+    for (const u of [...(this.options.externals ?? []), ...this.units]) this.declareGlobals(u);
+    for (const p of this.bodies) this.checkPou(p);
+    for (const c of this.configurations) this.checkConfiguration(c);
+  }
+
+  // ------------------------------------------------------------ declare
+
+  private duplicate(lower: string, name: string, span: Span): boolean {
+    const first = this.firstDecl.get(lower);
+    if (first) {
+      this.report('ST2003', span, name, `${first.file}:${first.line}`);
+      return true;
+    }
+    this.firstDecl.set(lower, span);
+    return false;
+  }
+
+  private declareUnit(unit: CompilationUnit, builtin: boolean, external: boolean): void {
+    for (const d of unit.declarations) {
+      switch (d.kind) {
+        case 'Program':
+        case 'Function':
+        case 'FunctionBlock':
+        case 'Interface': {
+          const lower = d.name.toLowerCase();
+          if (this.duplicate(lower, d.name, d.nameSpan)) break;
+          const isExternal = external || !!d.pragmas?.some((p) => /^@EXTERNAL$/i.test(p.text));
+          const kind =
+            d.kind === 'Program'
+              ? 'program'
+              : d.kind === 'Function'
+                ? 'function'
+                : d.kind === 'FunctionBlock'
+                  ? 'functionBlock'
+                  : 'interface';
+          const sym = this.newPou(kind, d.name, d, builtin, isExternal, unit.file);
+          this.pous.set(lower, sym);
+          break;
+        }
+        case 'TypeBlock':
+          for (const t of d.types) {
+            const lower = t.name.toLowerCase();
+            if (this.duplicate(lower, t.name, t.nameSpan)) continue;
+            this.typeDecls.set(lower, t);
+          }
+          break;
+        case 'Configuration':
+          if (!external) this.configurations.push(d);
+          break;
+        case 'GlobalVarList':
+          break;
+      }
+    }
+  }
+
+  private newPou(
+    kind: PouSymbol['kind'],
+    name: string,
+    decl: PouSymbol['decl'],
+    builtin: boolean,
+    external: boolean,
+    file: string | undefined,
+  ): PouSymbol {
+    const sym: PouSymbol = {
+      kind,
+      name,
+      decl,
+      vars: new Map(),
+      params: [],
+      interfaces: [],
+      methods: new Map(),
+      properties: new Map(),
+      actions: new Map(),
+      builtin,
+      external,
+    };
+    if (file !== undefined) sym.file = file;
+    return sym;
+  }
+
+  private declareGlobals(unit: CompilationUnit): void {
+    const add = (blocks: VarBlock[], gvlName: string | undefined): void => {
+      let ns: Map<string, VarSymbol> | undefined;
+      if (gvlName) {
+        const lower = gvlName.toLowerCase();
+        let t = this.gvls.get(lower);
+        if (!t) {
+          t = { kind: 'namespace', name: gvlName, members: new Map() };
+          this.gvls.set(lower, t);
+        }
+        ns = (t as { members: Map<string, VarSymbol> }).members;
+      }
+      for (const b of blocks) {
+        if (b.section !== 'VAR_GLOBAL') continue;
+        for (const d of b.decls) {
+          const type = this.resolveType(d.type);
+          for (const n of d.names) {
+            const lower = n.name.toLowerCase();
+            const sym: VarSymbol = {
+              name: n.name,
+              section: 'VAR_GLOBAL',
+              type,
+              constant: b.constant,
+              retain: b.retain,
+              persistent: b.persistent,
+              decl: d,
+            };
+            if (gvlName) sym.gvl = gvlName;
+            if (this.globals.has(lower)) {
+              const first = this.globals.get(lower)!;
+              this.report('ST2003', n.span, n.name, `${first.decl.span.file}:${first.decl.span.line}`);
+              continue;
+            }
+            this.globals.set(lower, sym);
+            ns?.set(lower, sym);
+          }
+        }
+      }
+    };
+    for (const d of unit.declarations) {
+      if (d.kind === 'GlobalVarList') add(d.varBlocks, d.name);
+      else if (d.kind === 'Configuration') {
+        add(d.varBlocks, undefined);
+        for (const r of d.resources) add(r.varBlocks, undefined);
+      }
+    }
+    // initialisers of globals are checked once all globals exist
+    for (const d of unit.declarations) {
+      if (d.kind !== 'GlobalVarList') continue;
+      for (const b of d.varBlocks) for (const v of b.decls) this.checkInit(v, undefined);
+    }
+  }
+
+  // ------------------------------------------------------------ types
+
+  private resolveNamedType(lowerName: string, span: Span): Type | undefined {
+    const done = this.types.get(lowerName);
+    if (done) return done;
+    const decl = this.typeDecls.get(lowerName);
+    if (!decl) return undefined;
+    if (this.resolving.has(lowerName)) {
+      this.report('ST2002', span, `${decl.name} (defined in terms of itself)`);
+      return T_ERROR;
+    }
+    this.resolving.add(lowerName);
+    let t: Type;
+    const spec = decl.type;
+    if (spec.kind === 'EnumType') t = this.enumType(decl.name, spec);
+    else if (spec.kind === 'StructType' || spec.kind === 'UnionType') {
+      const members = new Map<string, VarSymbol>();
+      const st: Type = { kind: 'struct', name: decl.name, members, union: spec.kind === 'UnionType' };
+      if (spec.kind === 'StructType') st.decl = spec;
+      else st.unionDecl = spec;
+      this.types.set(lowerName, st);
+      if (spec.kind === 'StructType' && spec.extends) {
+        const base = this.resolveNamedType(spec.extends.toLowerCase(), decl.nameSpan);
+        if (base?.kind === 'struct') for (const [k, v] of base.members) members.set(k, v);
+        else if (!base) this.unknownType(spec.extends, decl.nameSpan);
+      }
+      for (const m of spec.members) {
+        const mt = this.resolveType(m.type);
+        for (const n of m.names) {
+          const lower = n.name.toLowerCase();
+          if (members.has(lower) && members.get(lower)!.decl !== m) {
+            this.report('ST2003', n.span, n.name, `${decl.name}`);
+            continue;
+          }
+          members.set(lower, {
+            name: n.name,
+            section: 'VAR',
+            type: mt,
+            constant: false,
+            retain: false,
+            persistent: false,
+            decl: m,
+          });
+        }
+      }
+      t = st;
+    } else t = this.resolveType(spec);
+    this.types.set(lowerName, t);
+    this.resolving.delete(lowerName);
+    return t;
+  }
+
+  private enumType(name: string, spec: EnumTypeNode): Type {
+    const values = new Map<string, { name: string; value: number | bigint }>();
+    const base = spec.baseType
+      ? this.resolveType(spec.baseType)
+      : { kind: 'elementary' as const, name: 'INT' as const };
+    const t: Type = { kind: 'enum', name, base, values, decl: spec };
+    let next: number | bigint = 0;
+    for (const v of spec.values) {
+      let value: number | bigint = next;
+      if (v.value) {
+        const cv = this.constValue(v.value, undefined, values);
+        if (cv === undefined) this.report('ST2022', v.value.span, `the value of ${v.name}`);
+        else value = cv;
+      }
+      const lower = v.name.toLowerCase();
+      if (values.has(lower)) this.report('ST2003', v.span, v.name, name);
+      values.set(lower, { name: v.name, value });
+      if (!this.enumValues.has(lower)) this.enumValues.set(lower, t);
+      next = typeof value === 'bigint' ? value + 1n : value + 1;
+    }
+    return t;
+  }
+
+  private unknownType(name: string, span: Span): Type {
+    const lib = VENDOR_SYMBOLS.get(name.toUpperCase());
+    if (this.externalNames.has(name.toLowerCase())) return T_ERROR;
+    if (lib) this.report('ST2017', span, name, lib);
+    else this.report('ST2002', span, name);
+    return T_ERROR;
+  }
+
+  /** Resolves a written type to a checker type (reports unknown names once per use). */
+  resolveType(spec: TypeSpec): Type {
+    switch (spec.kind) {
+      case 'NamedType': {
+        const raw = spec.name;
+        const up = raw.toUpperCase();
+        const el = ELEMENTARY.get(TYPE_ALIASES.get(up) ?? up);
+        if (el) return el;
+        if (up === 'STRING') return T_STRING;
+        if (up === 'WSTRING') return T_WSTRING;
+        if (up === 'PVOID' || up === 'POINTER') return { kind: 'pointer', target: T_BYTE };
+        if (up.startsWith('ANY')) return T_ERROR; // generic parameters of library stubs
+        const lower = raw.toLowerCase();
+        const found = this.lookupTypeName(lower, spec.span);
+        if (found) return found;
+        const dot = lower.lastIndexOf('.');
+        if (dot >= 0) {
+          const tail = this.lookupTypeName(lower.slice(dot + 1), spec.span);
+          if (tail) return tail;
+          const tailEl = ELEMENTARY.get(up.slice(dot + 1));
+          if (tailEl) return tailEl;
+        }
+        return this.unknownType(raw, spec.span);
+      }
+      case 'StringType': {
+        let length = 80;
+        if (spec.length) {
+          const v = this.constValue(spec.length, undefined);
+          if (v === undefined) this.report('ST2022', spec.length.span, 'a string length');
+          else length = Number(v);
+        }
+        return { kind: 'string', wide: spec.wide, length };
+      }
+      case 'ArrayType': {
+        const element = this.resolveType(spec.elementType);
+        if (spec.dimensions.some((d) => d.star)) return { kind: 'array', dims: 'star', element };
+        const dims = spec.dimensions.map((d) => {
+          const low = this.constValue(d.low!, undefined);
+          const high = this.constValue(d.high!, undefined);
+          if (low === undefined) this.report('ST2022', d.low!.span, 'an array bound');
+          if (high === undefined) this.report('ST2022', d.high!.span, 'an array bound');
+          return { low: Number(low ?? 0), high: Number(high ?? 0) };
+        });
+        return { kind: 'array', dims, element };
+      }
+      case 'PointerType':
+        return { kind: 'pointer', target: this.resolveType(spec.target) };
+      case 'ReferenceType':
+        return { kind: 'reference', target: this.resolveType(spec.target) };
+      case 'SubrangeType': {
+        const base = this.resolveType(spec.base);
+        const low = this.constValue(spec.low, undefined);
+        const high = this.constValue(spec.high, undefined);
+        if (low === undefined) this.report('ST2022', spec.low.span, 'a subrange bound');
+        if (high === undefined) this.report('ST2022', spec.high.span, 'a subrange bound');
+        return { kind: 'subrange', base, low: Number(low ?? 0), high: Number(high ?? 0) };
+      }
+      case 'EnumType':
+        return this.enumType('(anonymous enum)', spec);
+      case 'StructType':
+      case 'UnionType': {
+        const members = new Map<string, VarSymbol>();
+        for (const m of spec.members) {
+          const mt = this.resolveType(m.type);
+          for (const n of m.names)
+            members.set(n.name.toLowerCase(), {
+              name: n.name,
+              section: 'VAR',
+              type: mt,
+              constant: false,
+              retain: false,
+              persistent: false,
+              decl: m,
+            });
+        }
+        return { kind: 'struct', name: '(anonymous struct)', members, union: spec.kind === 'UnionType' };
+      }
+    }
+  }
+
+  private lookupTypeName(lower: string, span: Span): Type | undefined {
+    const t = this.resolveNamedType(lower, span);
+    if (t) return t;
+    const pou = this.pous.get(lower);
+    if (pou) {
+      if (pou.kind === 'functionBlock') return { kind: 'fb', pou };
+      if (pou.kind === 'interface') return { kind: 'interface', pou };
+      if (pou.kind === 'program') return { kind: 'program', pou };
+    }
+    return undefined;
+  }
+
+  /** Evaluates a constant integer expression (array bounds, enum values, string lengths). */
+  private constValue(
+    e: Expression,
+    scope: Scope | undefined,
+    enumSoFar?: Map<string, { value: number | bigint }>,
+    depth = 0,
+  ): number | bigint | undefined {
+    if (depth > 32) return undefined;
+    switch (e.kind) {
+      case 'IntegerLiteral':
+        return e.value;
+      case 'Paren':
+        return this.constValue(e.expression, scope, enumSoFar, depth + 1);
+      case 'Unary': {
+        const v = this.constValue(e.operand, scope, enumSoFar, depth + 1);
+        if (v === undefined) return undefined;
+        if (e.operator === '-') return typeof v === 'bigint' ? -v : -v;
+        if (e.operator === '+') return v;
+        return undefined;
+      }
+      case 'Binary': {
+        const a = this.constValue(e.left, scope, enumSoFar, depth + 1);
+        const b = this.constValue(e.right, scope, enumSoFar, depth + 1);
+        if (a === undefined || b === undefined) return undefined;
+        const x = Number(a);
+        const y = Number(b);
+        switch (e.operator) {
+          case '+':
+            return x + y;
+          case '-':
+            return x - y;
+          case '*':
+            return x * y;
+          case '/':
+            return y === 0 ? undefined : Math.trunc(x / y);
+          case 'MOD':
+            return y === 0 ? undefined : x % y;
+          default:
+            return undefined;
+        }
+      }
+      case 'Identifier': {
+        const lower = e.name.toLowerCase();
+        const ev = enumSoFar?.get(lower);
+        if (ev) return ev.value;
+        const sym =
+          (scope && this.lookupVar(scope, lower)) ??
+          this.localConstant(lower) ??
+          this.globals.get(lower) ??
+          this.pendingGlobalConstant(lower);
+        if (
+          sym?.constant &&
+          sym.decl.init &&
+          sym.decl.init.kind !== 'ArrayInitializer' &&
+          sym.decl.init.kind !== 'StructInitializer'
+        )
+          return this.constValue(sym.decl.init, scope, undefined, depth + 1);
+        return undefined;
+      }
+      case 'Member': {
+        // GVL.CONST or Enum.Value
+        if (e.object.kind === 'Identifier') {
+          const owner = e.object.name.toLowerCase();
+          const t = this.types.get(owner) ?? this.resolveNamedType(owner, e.span);
+          if (t?.kind === 'enum') return t.values.get(e.member.toLowerCase())?.value;
+          const sym =
+            this.globals.get(e.member.toLowerCase()) ?? this.pendingGlobalConstant(e.member.toLowerCase());
+          if (
+            sym?.constant &&
+            sym.decl.init &&
+            sym.decl.init.kind !== 'ArrayInitializer' &&
+            sym.decl.init.kind !== 'StructInitializer'
+          )
+            return this.constValue(sym.decl.init, scope, undefined, depth + 1);
+        }
+        return undefined;
+      }
+      case 'EnumLiteral': {
+        const t = this.resolveNamedType(e.typeName.toLowerCase(), e.span);
+        return t?.kind === 'enum' ? t.values.get(e.value.toLowerCase())?.value : undefined;
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  /** While a POU's variables are declared, its own VAR CONSTANT entries can size its arrays (in any block order). */
+  private constPou: PouSymbol | undefined;
+  private localConstant(lower: string): VarSymbol | undefined {
+    for (let p = this.constPou, n = 0; p && n < 8; p = p.parent, n++) {
+      const d = p.decl;
+      const blocks = d && 'varBlocks' in d ? d.varBlocks : [];
+      for (const b of blocks) {
+        if (!b.constant) continue;
+        for (const v of b.decls) {
+          if (v.names.some((x) => x.name.toLowerCase() === lower))
+            return {
+              name: lower,
+              section: b.section,
+              type: T_ERROR,
+              constant: true,
+              retain: false,
+              persistent: false,
+              decl: v,
+            };
+        }
+      }
+    }
+    return undefined;
+  }
+
+  /** Global constants are needed for array bounds before globals are declared: find one by scanning the units. */
+  private pendingGlobalConstant(lower: string): VarSymbol | undefined {
+    for (const u of [...(this.options.externals ?? []), ...this.units]) {
+      for (const d of u.declarations) {
+        const blocks = d.kind === 'GlobalVarList' || d.kind === 'Configuration' ? d.varBlocks : undefined;
+        if (!blocks) continue;
+        for (const b of blocks) {
+          if (!b.constant) continue;
+          for (const v of b.decls) {
+            if (v.names.some((n) => n.name.toLowerCase() === lower))
+              return {
+                name: lower,
+                section: 'VAR_GLOBAL',
+                type: T_ERROR,
+                constant: true,
+                retain: false,
+                persistent: false,
+                decl: v,
+              };
+          }
+        }
+      }
+    }
+    return undefined;
+  }
+
+  // ------------------------------------------------------------ POU declarations
+
+  private resolvePou(p: PouSymbol): void {
+    const d = p.decl;
+    if (!d) return;
+    if (d.kind === 'Interface') {
+      this.resolveInterface(p, d);
+      return;
+    }
+    if (d.kind !== 'Program' && d.kind !== 'Function' && d.kind !== 'FunctionBlock') return;
+    this.declareVars(p, d.varBlocks);
+    if (d.kind === 'Function') {
+      if (d.returnType) p.returnType = this.resolveType(d.returnType);
+      else if (!p.external) this.report('ST2013', d.nameSpan, d.name);
+    }
+    if (d.kind === 'FunctionBlock') {
+      if (d.extends) {
+        const base = this.pous.get(d.extends.toLowerCase()) ?? this.pous.get(tail(d.extends));
+        if (!base) this.unknownType(d.extends, d.nameSpan);
+        else if (base.kind !== 'functionBlock')
+          this.report('ST2024', d.nameSpan, d.extends, 'a function block');
+        else if (base === p) this.report('ST2024', d.nameSpan, d.extends, 'another function block');
+        else p.base = base;
+      }
+      for (const i of d.implements) {
+        const itf = this.pous.get(i.toLowerCase()) ?? this.pous.get(tail(i));
+        if (!itf) this.unknownType(i, d.nameSpan);
+        else if (itf.kind !== 'interface') this.report('ST2024', d.nameSpan, i, 'an interface');
+        else p.interfaces.push(itf);
+      }
+    }
+    if (d.kind === 'FunctionBlock' || d.kind === 'Program') {
+      for (const m of d.methods) this.declareMethod(p, m);
+      for (const pr of d.properties) this.declareProperty(p, pr);
+      for (const a of d.actions) {
+        const lower = a.name.toLowerCase();
+        if (p.actions.has(lower)) {
+          this.report('ST2003', a.nameSpan, a.name, p.name);
+          continue;
+        }
+        const sym = this.newPou('action', a.name, a, p.builtin, p.external, p.file);
+        sym.parent = p;
+        p.actions.set(lower, sym);
+        if (!p.external && !p.builtin) this.bodies.push(sym);
+      }
+    }
+    if (!p.external && !p.builtin) this.bodies.push(p);
+  }
+
+  private resolveInterface(p: PouSymbol, d: InterfaceDecl): void {
+    for (const e of d.extends) {
+      const base = this.pous.get(e.toLowerCase()) ?? this.pous.get(tail(e));
+      if (!base) this.unknownType(e, d.nameSpan);
+      else if (base.kind !== 'interface') this.report('ST2024', d.nameSpan, e, 'an interface');
+      else p.interfaces.push(base);
+    }
+    for (const m of d.methods) this.declareMethod(p, m, true);
+    for (const pr of d.properties) this.declareProperty(p, pr, true);
+  }
+
+  private declareMethod(owner: PouSymbol, m: MethodDecl, signatureOnly = false): void {
+    const lower = m.name.toLowerCase();
+    if (owner.methods.has(lower)) {
+      this.report('ST2003', m.nameSpan, m.name, owner.name);
+      return;
+    }
+    const sym = this.newPou('method', m.name, m, owner.builtin, owner.external, owner.file);
+    sym.parent = owner;
+    this.declareVars(sym, m.varBlocks);
+    if (m.returnType) sym.returnType = this.resolveType(m.returnType);
+    owner.methods.set(lower, sym);
+    if (!signatureOnly && !owner.external && !owner.builtin && !m.abstract) this.bodies.push(sym);
+  }
+
+  private declareProperty(owner: PouSymbol, pr: PropertyDecl, signatureOnly = false): void {
+    const lower = pr.name.toLowerCase();
+    if (owner.properties.has(lower)) {
+      this.report('ST2003', pr.nameSpan, pr.name, owner.name);
+      return;
+    }
+    const sym = this.newPou('property', pr.name, pr, owner.builtin, owner.external, owner.file);
+    sym.parent = owner;
+    sym.returnType = this.resolveType(pr.type);
+    owner.properties.set(lower, sym);
+    if (signatureOnly || owner.external || owner.builtin) return;
+    for (const acc of [pr.get, pr.set]) {
+      if (!acc) continue;
+      const a = this.newPou('property', pr.name, pr, false, false, owner.file);
+      a.parent = owner;
+      a.returnType = sym.returnType;
+      this.declareVars(a, acc.varBlocks);
+      (a as PouSymbol & { accessor?: typeof acc }).accessor = acc;
+      this.bodies.push(a);
+    }
+  }
+
+  private declareVars(p: PouSymbol, blocks: VarBlock[]): void {
+    const saved = this.constPou;
+    this.constPou = p;
+    try {
+      this.declareVarBlocks(p, blocks);
+    } finally {
+      this.constPou = saved;
+    }
+  }
+
+  private declareVarBlocks(p: PouSymbol, blocks: VarBlock[]): void {
+    for (const b of blocks) {
+      for (const d of b.decls) {
+        const type = this.resolveType(d.type);
+        for (const n of d.names) {
+          const lower = n.name.toLowerCase();
+          if (p.vars.has(lower)) {
+            const first = p.vars.get(lower)!;
+            this.report('ST2003', n.span, n.name, `${first.decl.span.file}:${first.decl.span.line}`);
+            continue;
+          }
+          const sym: VarSymbol = {
+            name: n.name,
+            section: b.section,
+            type,
+            constant: b.constant,
+            retain: b.retain,
+            persistent: b.persistent,
+            decl: d,
+            owner: p,
+          };
+          p.vars.set(lower, sym);
+          if (b.section === 'VAR_INPUT' || b.section === 'VAR_OUTPUT' || b.section === 'VAR_IN_OUT')
+            p.params.push(sym);
+        }
+      }
+    }
+    // positional order (§6.6.1.7): inputs, in-outs, then outputs
+    const rank = (s: VarSymbol): number =>
+      s.section === 'VAR_INPUT' ? 0 : s.section === 'VAR_IN_OUT' ? 1 : 2;
+    p.params.sort((a, b) => rank(a) - rank(b));
+  }
+
+  // ------------------------------------------------------------ bodies
+
+  private checkPou(p: PouSymbol): void {
+    const d = p.decl;
+    if (!d) return;
+    const owner = p.parent ?? (p.kind === 'functionBlock' || p.kind === 'program' ? p : undefined);
+    const scope: Scope = { pou: p, loops: 0, labels: new Set(), resultAssigned: false };
+    if (owner) scope.owner = owner;
+    if (p.returnType && p.returnType.kind !== 'void') scope.resultName = p.name.toLowerCase();
+    let body: Statement[] = [];
+    let varBlocks: VarBlock[] = [];
+    if (d.kind === 'Program' || d.kind === 'Function' || d.kind === 'FunctionBlock' || d.kind === 'Method') {
+      body = d.body;
+      varBlocks = d.varBlocks;
+    } else if (d.kind === 'Action') body = d.body;
+    else if (d.kind === 'Property') {
+      const acc = (
+        p as PouSymbol & { accessor?: { body: Statement[]; varBlocks: VarBlock[]; accessor: 'GET' | 'SET' } }
+      ).accessor;
+      if (!acc) return;
+      body = acc.body;
+      varBlocks = acc.varBlocks;
+      if (acc.accessor === 'SET') delete scope.resultName;
+    }
+    if (d.kind === 'Function') {
+      for (const b of d.varBlocks) {
+        if (b.section === 'VAR_STAT' || b.section === 'VAR_INST') this.report('ST2030', b.span, b.section);
+      }
+    }
+    for (const b of varBlocks) for (const v of b.decls) this.checkInit(v, scope);
+    collectLabels(body, scope.labels);
+    this.statements(body, scope);
+    if (
+      scope.resultName &&
+      !scope.resultAssigned &&
+      (d.kind === 'Function' || d.kind === 'Method') &&
+      body.length > 0 &&
+      !p.external
+    ) {
+      this.report('ST3007', d.nameSpan, p.name);
+    }
+  }
+
+  private checkInit(v: VarDecl, scope: Scope | undefined): void {
+    if (!v.init && !v.constructorArgs) return;
+    const target = this.resolveDeclType(v, scope);
+    if (v.init) this.checkInitializer(v.init, target, scope);
+  }
+
+  private resolveDeclType(v: VarDecl, scope: Scope | undefined): Type {
+    const first = v.names[0];
+    if (!first) return T_ERROR;
+    const lower = first.name.toLowerCase();
+    const sym = scope?.pou.vars.get(lower) ?? this.globals.get(lower);
+    return sym && sym.decl === v ? sym.type : T_ERROR;
+  }
+
+  private checkInitializer(init: import('./ast').Initializer, target: Type, scope: Scope | undefined): void {
+    const t = underlying(target);
+    if (init.kind === 'ArrayInitializer') {
+      const el = t.kind === 'array' ? t.element : T_ERROR;
+      if (t.kind !== 'array' && t.kind !== 'error')
+        this.report('ST2004', init.span, 'an array initialiser', typeName(target), '');
+      for (const e of init.elements) {
+        if (e.repeat) this.expr(e.repeat, scope);
+        if (e.value) this.checkInitializer(e.value, el, scope);
+      }
+      return;
+    }
+    if (init.kind === 'StructInitializer') {
+      for (const f of init.fields) {
+        let ft: Type = T_ERROR;
+        if (t.kind === 'struct') {
+          const m = t.members.get(f.name.toLowerCase());
+          if (!m) this.report('ST2015', f.nameSpan, t.name, f.name);
+          else ft = m.type;
+        } else if (t.kind === 'fb') {
+          const m = this.fbMember(t.pou, f.name.toLowerCase());
+          if (!m || !('section' in m)) this.report('ST2015', f.nameSpan, t.pou.name, f.name);
+          else ft = m.type;
+        } else if (t.kind !== 'error')
+          this.report('ST2004', init.span, 'a structure initialiser', typeName(target), '');
+        this.checkInitializer(f.value, ft, scope);
+      }
+      return;
+    }
+    const vt = this.expr(init, scope);
+    this.assignable(vt, target, init.span, 'initial value');
+  }
+
+  private assignable(from: Type, to: Type, span: Span, what: string): void {
+    const c = convert(from, to);
+    if (c === 'error') this.report('ST2004', span, typeName(from), typeName(to), what);
+    else if (c === 'lossy') this.report('ST3001', span, typeName(from), typeName(to));
+  }
+
+  private statements(list: Statement[], scope: Scope): void {
+    for (const s of list) this.statement(s, scope);
+  }
+
+  private statement(s: Statement, scope: Scope): void {
+    switch (s.kind) {
+      case 'Assignment':
+        this.assignment(s, scope);
+        return;
+      case 'CallStatement':
+        this.call(s.call, scope, true);
+        return;
+      case 'If':
+        this.condition(s.condition, scope, 'IF condition');
+        this.statements(s.then, scope);
+        for (const e of s.elsifs) {
+          this.condition(e.condition, scope, 'ELSIF condition');
+          this.statements(e.body, scope);
+        }
+        if (s.else) this.statements(s.else, scope);
+        return;
+      case 'Case': {
+        const st = this.expr(s.selector, scope);
+        const u = underlying(st);
+        const ok = u.kind === 'error' || u.kind === 'enum' || isInteger(u);
+        if (!ok) this.report('ST2014', s.selector.span, typeName(st));
+        const seen = new Set<string>();
+        for (const b of s.branches) {
+          for (const l of b.labels) {
+            const parts = l.kind === 'CaseRange' ? [l.low, l.high] : [l.value];
+            for (const part of parts) {
+              const lt = this.expr(part, scope);
+              if (ok && convert(lt, st) === 'error' && !(u.kind === 'enum' && isInteger(lt)))
+                this.report('ST2028', part.span, typeName(lt), typeName(st));
+            }
+            if (l.kind === 'CaseValue') {
+              const v = this.constValue(l.value, scope);
+              const key = v === undefined ? undefined : String(v);
+              if (key !== undefined) {
+                if (seen.has(key)) this.report('ST3005', l.span, key);
+                seen.add(key);
+              }
+            }
+          }
+          this.statements(b.body, scope);
+        }
+        if (s.else) this.statements(s.else, scope);
+        return;
+      }
+      case 'For': {
+        if (s.variable.name !== '') {
+          const vt = this.expr(s.variable, scope);
+          if (!isInteger(vt) && vt.kind !== 'error')
+            this.report('ST2019', s.variable.span, s.variable.name, typeName(vt));
+          this.writable(s.variable, scope);
+          this.assignable(this.expr(s.from, scope), vt, s.from.span, s.variable.name);
+          this.assignable(this.expr(s.to, scope), vt, s.to.span, s.variable.name);
+          if (s.by) this.assignable(this.expr(s.by, scope), vt, s.by.span, s.variable.name);
+        }
+        scope.loops++;
+        this.statements(s.body, scope);
+        scope.loops--;
+        return;
+      }
+      case 'While':
+        this.condition(s.condition, scope, 'WHILE condition');
+        scope.loops++;
+        this.statements(s.body, scope);
+        scope.loops--;
+        return;
+      case 'Repeat':
+        scope.loops++;
+        this.statements(s.body, scope);
+        scope.loops--;
+        this.condition(s.until, scope, 'UNTIL condition');
+        return;
+      case 'Exit':
+      case 'Continue':
+        if (scope.loops === 0) this.report('ST2020', s.span, s.kind === 'Exit' ? 'EXIT' : 'CONTINUE');
+        return;
+      case 'Jump':
+        if (!scope.labels.has(s.label.toLowerCase())) this.report('ST2023', s.span, s.label);
+        return;
+      case 'Return':
+      case 'Label':
+      case 'Empty':
+        return;
+    }
+  }
+
+  private condition(e: Expression, scope: Scope, what: string): void {
+    if (e.kind === 'Identifier' && e.name === '') return;
+    const t = this.expr(e, scope);
+    if (!isBool(underlying(t)) && t.kind !== 'error') this.report('ST2018', e.span, what, typeName(t));
+  }
+
+  private assignment(s: import('./ast').AssignmentStatement, scope: Scope): void {
+    if (s.operator === 'REF=') {
+      const sym = this.rootSymbol(s.target, scope);
+      const tt = this.expr(s.target, scope);
+      const declared = sym && 'section' in sym && s.target.kind === 'Identifier' ? sym.type : undefined;
+      const refType = declared ?? this.declaredTypeOf(s.target);
+      if (refType && refType.kind !== 'reference' && refType.kind !== 'error' && tt.kind !== 'error')
+        this.report('ST2025', s.target.span, exprText(s.target));
+      const vt = this.expr(s.value, scope);
+      if (refType?.kind === 'reference')
+        this.assignable(vt, refType.target, s.value.span, exprText(s.target));
+      return;
+    }
+    const tt = this.expr(s.target, scope);
+    const vt = this.expr(s.value, scope);
+    this.writable(s.target, scope);
+    if (s.operator === 'S=' || s.operator === 'R=') {
+      if (!isBool(underlying(tt)) && tt.kind !== 'error')
+        this.report('ST2018', s.target.span, `${s.operator} target`, typeName(tt));
+      if (!isBool(underlying(vt)) && vt.kind !== 'error')
+        this.report('ST2018', s.value.span, `${s.operator} value`, typeName(vt));
+      return;
+    }
+    if (vt.kind === 'void') {
+      this.report('ST2004', s.value.span, 'no value', typeName(tt), exprText(s.target));
+      return;
+    }
+    this.assignable(vt, tt, s.value.span, exprText(s.target));
+  }
+
+  private declaredTypeOf(e: Expression): Type | undefined {
+    const ref = this.references.get(e);
+    return ref && 'section' in ref ? ref.type : undefined;
+  }
+
+  /** The variable an lvalue starts from (`a` in `a.b[1]^`). */
+  private rootSymbol(e: Expression, scope: Scope): VarSymbol | PouSymbol | undefined {
+    if (e.kind === 'Identifier' || e.kind === 'Member') return this.references.get(e);
+    if (e.kind === 'Index' || e.kind === 'BitAccess') return this.rootSymbol(e.object, scope);
+    if (e.kind === 'Deref') return undefined;
+    return undefined;
+  }
+
+  /** Reports writes to constants, FB outputs from outside, inputs (%I) and non-variables. */
+  private writable(target: Expression, scope: Scope): void {
+    switch (target.kind) {
+      case 'Identifier': {
+        if (target.name === '') return;
+        const ref = this.references.get(target);
+        if (!ref) return;
+        if (!('section' in ref)) {
+          if (ref.kind === 'property' || (scope.resultName && ref.name.toLowerCase() === scope.resultName)) {
+            if (scope.resultName === target.name.toLowerCase()) scope.resultAssigned = true;
+            return;
+          }
+          this.report('ST2027', target.span, target.name);
+          return;
+        }
+        if (scope.resultName === target.name.toLowerCase()) scope.resultAssigned = true;
+        if (ref.constant) this.report('ST2006', target.span, target.name);
+        else if (ref.section === 'VAR_INPUT' && ref.owner === scope.pou && ref.decl.type.kind !== 'ArrayType')
+          this.report('ST3003', target.span, target.name);
+        else if (ref.decl.location?.area === 'I')
+          this.report('ST2007', target.span, target.name, 'it is a physical input');
+        return;
+      }
+      case 'Member': {
+        const ref = this.references.get(target);
+        const objType = this.exprTypes.get(target.object);
+        if (ref && 'section' in ref) {
+          if (ref.constant) {
+            this.report('ST2006', target.span, exprText(target));
+            return;
+          }
+          const ot = objType ? underlying(objType) : undefined;
+          if (ot && (ot.kind === 'fb' || ot.kind === 'program') && ref.section === 'VAR_OUTPUT') {
+            const inside = scope.owner && ot.pou === scope.owner;
+            if (!inside)
+              this.report(
+                'ST2007',
+                target.span,
+                exprText(target),
+                'outputs are written only by their function block',
+              );
+            return;
+          }
+        }
+        if (ref && !('section' in ref) && ref.kind !== 'property') {
+          this.report('ST2027', target.span, exprText(target));
+          return;
+        }
+        this.writableBase(target.object, scope);
+        return;
+      }
+      case 'Index':
+      case 'BitAccess':
+        this.writableBase(target.object, scope);
+        return;
+      case 'Deref':
+        return;
+      case 'DirectAddress':
+        if (target.area === 'I') this.report('ST2007', target.span, target.text, 'it is a physical input');
+        return;
+      case 'Paren':
+        this.writable(target.expression, scope);
+        return;
+      default:
+        this.report('ST2027', target.span, exprText(target));
+    }
+  }
+
+  private writableBase(e: Expression, scope: Scope): void {
+    if (e.kind === 'Identifier') {
+      const ref = this.references.get(e);
+      if (ref && 'section' in ref && ref.constant) this.report('ST2006', e.span, e.name);
+    } else if (e.kind === 'Member' || e.kind === 'Index' || e.kind === 'BitAccess') {
+      if (e.kind === 'Member') {
+        const ref = this.references.get(e);
+        if (ref && 'section' in ref && ref.constant) {
+          this.report('ST2006', e.span, exprText(e));
+          return;
+        }
+      }
+      this.writableBase(e.object, scope);
+    }
+  }
+
+  // ------------------------------------------------------------ names
+
+  private lookupVar(scope: Scope, lower: string): VarSymbol | undefined {
+    const own = scope.pou.vars.get(lower);
+    if (own) return own;
+    for (let p = scope.owner, n = 0; p && n < 64; p = p.base, n++) {
+      const v = p.vars.get(lower);
+      if (v) return v;
+    }
+    return undefined;
+  }
+
+  private fbMember(fb: PouSymbol, lower: string): VarSymbol | PouSymbol | undefined {
+    const seen = new Set<PouSymbol>();
+    const stack = [fb];
+    while (stack.length > 0) {
+      const p = stack.pop()!;
+      if (seen.has(p)) continue;
+      seen.add(p);
+      const v = p.vars.get(lower) ?? p.methods.get(lower) ?? p.properties.get(lower) ?? p.actions.get(lower);
+      if (v) return v;
+      if (p.base) stack.push(p.base);
+      stack.push(...p.interfaces);
+    }
+    return undefined;
+  }
+
+  private identifier(e: import('./ast').Identifier, scope: Scope | undefined): Type {
+    if (e.name === '') return T_ERROR;
+    const lower = e.name.toLowerCase();
+    if (scope) {
+      const v = this.lookupVar(scope, lower);
+      if (v) {
+        this.references.set(e, v);
+        return v.type.kind === 'reference' ? v.type.target : v.type;
+      }
+      if (scope.resultName === lower && scope.pou.returnType) {
+        this.references.set(e, scope.pou);
+        return scope.pou.returnType;
+      }
+      if (scope.owner) {
+        const m = this.fbMember(scope.owner, lower);
+        if (m) {
+          this.references.set(e, m);
+          if ('section' in m) return m.type.kind === 'reference' ? m.type.target : m.type;
+          if (m.kind === 'property') return m.returnType ?? T_ERROR;
+          return { kind: 'callable', pou: m };
+        }
+      }
+    }
+    const g = this.globals.get(lower);
+    if (g) {
+      this.references.set(e, g);
+      return g.type.kind === 'reference' ? g.type.target : g.type;
+    }
+    const pou = this.pous.get(lower);
+    if (pou) {
+      this.references.set(e, pou);
+      if (pou.kind === 'function') return { kind: 'callable', pou };
+      if (pou.kind === 'program') return { kind: 'program', pou };
+      this.typeNames.add(e);
+      return pou.kind === 'functionBlock' ? { kind: 'fb', pou } : { kind: 'interface', pou };
+    }
+    const ev = this.enumValues.get(lower);
+    if (ev) return ev;
+    const ns = this.gvls.get(lower);
+    if (ns) return ns;
+    const ty = this.types.get(lower);
+    if (ty) {
+      this.typeNames.add(e);
+      return ty;
+    }
+    const up = e.name.toUpperCase();
+    if (STD_FUNCTIONS.has(up) || conversionResult(up)) return { kind: 'callable', pou: this.stdPou(up) };
+    if (this.externalNames.has(lower)) return T_ERROR;
+    // one report per unknown name and POU: later uses are the same mistake
+    const key = `${scope?.pou.name ?? ''}\u0000${lower}`;
+    if (this.reportedUnknown.has(key)) return T_ERROR;
+    this.reportedUnknown.add(key);
+    const lib = VENDOR_SYMBOLS.get(up);
+    if (lib) this.report('ST2017', e.span, e.name, lib);
+    else this.report('ST2001', e.span, e.name);
+    return T_ERROR;
+  }
+
+  private readonly stdPous = new Map<string, PouSymbol>();
+  private stdPou(up: string): PouSymbol {
+    let p = this.stdPous.get(up);
+    if (!p) {
+      p = this.newPou('function', up, undefined, true, false, undefined);
+      this.stdPous.set(up, p);
+    }
+    return p;
+  }
+
+  // ------------------------------------------------------------ expressions
+
+  /** Types an expression, records it in exprTypes, and reports what is wrong inside it. */
+  expr(e: Expression, scope: Scope | undefined): Type {
+    const t = this.exprInner(e, scope);
+    this.exprTypes.set(e, t);
+    return t;
+  }
+
+  private exprInner(e: Expression, scope: Scope | undefined): Type {
+    switch (e.kind) {
+      case 'IntegerLiteral':
+        return e.typeName ? this.typedLiteral(e.typeName, e.span) : { kind: 'int-literal', value: e.value };
+      case 'RealLiteral':
+        return e.typeName ? this.typedLiteral(e.typeName, e.span) : { kind: 'real-literal' };
+      case 'BoolLiteral':
+        return T_BOOL;
+      case 'StringLiteral':
+        return { kind: 'string', wide: e.wide, length: Math.max(1, e.value.length) };
+      case 'TimeLiteral':
+        return e.type === 'LTIME' ? { kind: 'elementary', name: 'LTIME' } : T_TIME;
+      case 'DateTimeLiteral':
+        return { kind: 'elementary', name: e.type };
+      case 'EnumLiteral': {
+        const t = this.resolveNamedType(e.typeName.toLowerCase(), e.span);
+        if (!t) return this.unknownType(e.typeName, e.span);
+        if (t.kind === 'enum' && !t.values.has(e.value.toLowerCase())) {
+          this.report('ST2015', e.span, t.name, e.value);
+          return T_ERROR;
+        }
+        return t;
+      }
+      case 'Identifier':
+        return this.identifier(e, scope);
+      case 'Paren':
+        return this.expr(e.expression, scope);
+      case 'This':
+        return scope?.owner ? { kind: 'pointer', target: { kind: 'fb', pou: scope.owner } } : T_ERROR;
+      case 'Super':
+        return scope?.owner?.base
+          ? { kind: 'pointer', target: { kind: 'fb', pou: scope.owner.base } }
+          : T_ERROR;
+      case 'DirectAddress':
+        return {
+          kind: 'elementary',
+          name: ({ X: 'BOOL', B: 'BYTE', W: 'WORD', D: 'DWORD', L: 'LWORD' } as const)[e.size],
+        };
+      case 'Deref': {
+        const t = underlying(this.expr(e.operand, scope));
+        if (t.kind === 'pointer') return t.target;
+        if (t.kind === 'reference') return t.target;
+        if (t.kind !== 'error') this.report('ST2026', e.operand.span, exprText(e.operand));
+        return T_ERROR;
+      }
+      case 'Index': {
+        let t = underlying(this.expr(e.object, scope));
+        for (const i of e.indices) {
+          const it = this.expr(i, scope);
+          if (!isInteger(it) && underlying(it).kind !== 'enum' && it.kind !== 'error')
+            this.report('ST2016', i.span, `${exprText(e.object)}`, `a ${typeName(it)}`);
+        }
+        if (t.kind === 'reference') t = underlying(t.target);
+        if (t.kind === 'array') {
+          if (t.dims !== 'star' && t.dims.length !== e.indices.length) {
+            // ARRAY[..] OF ARRAY[..]: a[i, j] is not a[i][j]; report the count
+            this.report('ST2016', e.span, exprText(e.object), e.indices.length);
+            return T_ERROR;
+          }
+          return t.element;
+        }
+        if (t.kind === 'string') return t.wide ? { kind: 'elementary', name: 'WORD' } : T_BYTE;
+        if (t.kind === 'pointer') return t.target; // CODESYS: p[i] indexes through a pointer
+        if (t.kind !== 'error') this.report('ST2016', e.span, exprText(e.object), e.indices.length);
+        return T_ERROR;
+      }
+      case 'BitAccess': {
+        const t = this.expr(e.object, scope);
+        if (e.bit.kind !== 'IntegerLiteral') this.expr(e.bit, scope);
+        const info = intInfo(t);
+        if (!info && t.kind !== 'error') this.report('ST2015', e.span, typeName(t), `bit ${exprText(e.bit)}`);
+        return T_BOOL;
+      }
+      case 'Member':
+        return this.member(e, scope);
+      case 'Call':
+        return this.call(e, scope, false);
+      case 'Unary': {
+        const t = this.expr(e.operand, scope);
+        if (t.kind === 'error') return t;
+        const u = underlying(t);
+        if (e.operator === 'NOT') {
+          if (isBool(u) || intInfo(u)) return t;
+          if (u.kind === 'int-literal') return t;
+          this.report('ST2005', e.span, 'NOT', typeName(t), '');
+          return T_ERROR;
+        }
+        if (isNumeric(u) || isDuration(u)) {
+          if (u.kind === 'int-literal')
+            return { kind: 'int-literal', value: typeof u.value === 'bigint' ? -u.value : -u.value };
+          return t;
+        }
+        this.report('ST2005', e.span, e.operator, typeName(t), '');
+        return T_ERROR;
+      }
+      case 'Binary':
+        return this.binary(e, scope);
+    }
+  }
+
+  private typedLiteral(typeNameRaw: string, span: Span): Type {
+    const up = typeNameRaw.toUpperCase();
+    const el = ELEMENTARY.get(TYPE_ALIASES.get(up) ?? up);
+    if (el) return el;
+    if (up === 'STRING') return T_STRING;
+    if (up === 'WSTRING') return T_WSTRING;
+    return this.resolveNamedType(typeNameRaw.toLowerCase(), span) ?? this.unknownType(typeNameRaw, span);
+  }
+
+  private binary(e: import('./ast').BinaryExpression, scope: Scope | undefined): Type {
+    const lt = this.expr(e.left, scope);
+    const rt = this.expr(e.right, scope);
+    if (lt.kind === 'error' || rt.kind === 'error') {
+      const cmp = ['=', '<>', '<', '>', '<=', '>='].includes(e.operator);
+      return cmp ? T_BOOL : T_ERROR;
+    }
+    const l = underlying(lt);
+    const r = underlying(rt);
+    const bad = (): Type => {
+      this.report('ST2005', e.span, e.operator, typeName(lt), typeName(rt));
+      return T_ERROR;
+    };
+    switch (e.operator) {
+      case 'AND':
+      case 'OR':
+      case 'XOR':
+      case 'AND_THEN':
+      case 'OR_ELSE':
+        if (isBool(l) && isBool(r)) return T_BOOL;
+        if ((e.operator === 'AND_THEN' || e.operator === 'OR_ELSE') && !(isBool(l) && isBool(r)))
+          return bad();
+        if ((intInfo(l) || l.kind === 'int-literal') && (intInfo(r) || r.kind === 'int-literal'))
+          return commonType(l, r);
+        if ((isBool(l) && r.kind === 'int-literal') || (isBool(r) && l.kind === 'int-literal')) return T_BOOL;
+        return bad();
+      case '=':
+      case '<>':
+      case '<':
+      case '>':
+      case '<=':
+      case '>=': {
+        if (
+          (isReal(l) || isReal(r)) &&
+          (e.operator === '=' || e.operator === '<>') &&
+          isNumeric(l) &&
+          isNumeric(r)
+        )
+          this.report('ST3006', e.span, e.operator);
+        if (isNumeric(l) && isNumeric(r)) return T_BOOL;
+        if (convert(l, r) !== 'error' || convert(r, l) !== 'error') return T_BOOL;
+        if ((l.kind === 'enum' && (isInteger(r) || r.kind === 'enum')) || (r.kind === 'enum' && isInteger(l)))
+          return T_BOOL;
+        if (l.kind === 'pointer' || r.kind === 'pointer') return T_BOOL;
+        return bad();
+      }
+      case '+':
+      case '-': {
+        if (isNumeric(l) && isNumeric(r)) return commonType(l, r);
+        // time arithmetic (§6.6.2.5.6)
+        if (isTimeLike(l) && (isDuration(r) || r.kind === 'int-literal')) {
+          if (e.operator === '-' && isTimeLike(r) && !isDuration(l)) return T_TIME;
+          return l.kind === 'elementary' && isDuration(r) ? l : l;
+        }
+        if (e.operator === '-' && isTimeLike(l) && isTimeLike(r)) return isDuration(l) ? l : T_TIME;
+        if (e.operator === '+' && isDuration(l) && isTimeLike(r)) return r;
+        if (l.kind === 'pointer' && isInteger(r)) return l;
+        if (isInteger(l) && r.kind === 'pointer') return r;
+        if (l.kind === 'pointer' && r.kind === 'pointer' && e.operator === '-')
+          return { kind: 'elementary', name: 'LINT' };
+        if (l.kind === 'enum' && isNumeric(r)) return commonType(l.base, r);
+        if (r.kind === 'enum' && isNumeric(l)) return commonType(l, r.base);
+        return bad();
+      }
+      case '*':
+      case '/':
+        if (isNumeric(l) && isNumeric(r)) return commonType(l, r);
+        if (isDuration(l) && isNumeric(r)) return l;
+        if (e.operator === '*' && isNumeric(l) && isDuration(r)) return r;
+        if (e.operator === '/' && isDuration(l) && isDuration(r)) return { kind: 'elementary', name: 'DINT' };
+        return bad();
+      case 'MOD':
+        if (isInteger(l) && isInteger(r)) return commonType(l, r);
+        return bad();
+      case '**':
+        if (isNumeric(l) && isNumeric(r)) {
+          const lr = l.kind === 'elementary' && l.name === 'LREAL';
+          return lr ? T_LREAL : isReal(l) ? l : { kind: 'elementary', name: 'REAL' };
+        }
+        return bad();
+    }
+  }
+
+  private member(e: import('./ast').MemberExpression, scope: Scope | undefined): Type {
+    const ot = this.expr(e.object, scope);
+    let t = underlying(ot);
+    if (t.kind === 'reference') t = underlying(t.target);
+    const lower = e.member.toLowerCase();
+    switch (t.kind) {
+      case 'error':
+        return T_ERROR;
+      case 'struct': {
+        const m = t.members.get(lower);
+        if (!m) break;
+        this.references.set(e, m);
+        return m.type.kind === 'reference' ? m.type.target : m.type;
+      }
+      case 'fb':
+      case 'program':
+      case 'interface': {
+        if (this.typeNames.has(e.object)) break;
+        const m = this.fbMember(t.pou, lower);
+        if (!m) break;
+        this.references.set(e, m);
+        if ('section' in m) return m.type.kind === 'reference' ? m.type.target : m.type;
+        if (m.kind === 'property') return m.returnType ?? T_ERROR;
+        return { kind: 'callable', pou: m };
+      }
+      case 'namespace': {
+        const m = t.members.get(lower);
+        if (!m) break;
+        this.references.set(e, m);
+        return m.type.kind === 'reference' ? m.type.target : m.type;
+      }
+      case 'enum': {
+        if (this.typeNames.has(e.object) || e.object.kind === 'Identifier') {
+          if (t.values.has(lower)) return t;
+          if (this.typeNames.has(e.object)) break;
+        }
+        break;
+      }
+      default:
+        break;
+    }
+    // a library-qualified name such as Tc2_Standard.TON or a namespace we do not know
+    if (e.object.kind === 'Identifier' && this.exprTypes.get(e.object)?.kind === 'error') return T_ERROR;
+    this.report('ST2015', e.memberSpan, typeName(ot), e.member);
+    return T_ERROR;
+  }
+
+  /** Function, FB instance, method, action or program call. `statement` is true for call statements. */
+  private call(e: CallExpression, scope: Scope | undefined, statement: boolean): Type {
+    const ct = this.expr(e.callee, scope);
+    const calleeName = exprText(e.callee);
+    const t = underlying(ct);
+    if (t.kind === 'error') {
+      this.argsLoose(e.args, scope);
+      return T_ERROR;
+    }
+    if (t.kind === 'callable' && t.pou.builtin && !t.pou.decl) return this.stdCall(e, t.pou.name, scope);
+    if (t.kind === 'callable') {
+      this.checkArgs(t.pou, e, scope, true);
+      const rt = t.pou.returnType;
+      if (t.pou.kind === 'action') return T_VOID;
+      return rt ?? T_VOID;
+    }
+    if ((t.kind === 'fb' || t.kind === 'program') && !this.typeNames.has(e.callee)) {
+      this.checkArgs(t.pou, e, scope, false);
+      if (!statement) {
+        // CODESYS evaluates `fb(...)` in an expression as no value
+        return T_VOID;
+      }
+      return T_VOID;
+    }
+    if (t.kind === 'fb' && this.typeNames.has(e.callee)) {
+      this.report('ST2012', e.callee.span, calleeName);
+      this.argsLoose(e.args, scope);
+      return T_ERROR;
+    }
+    if (t.kind === 'pointer' && t.target.kind === 'fb') {
+      this.checkArgs(t.target.pou, e, scope, false);
+      return T_VOID;
+    }
+    this.report('ST2011', e.callee.span, calleeName);
+    this.argsLoose(e.args, scope);
+    return T_ERROR;
+  }
+
+  private argsLoose(args: CallArgument[], scope: Scope | undefined): void {
+    for (const a of args) if (a.value) this.expr(a.value, scope);
+  }
+
+  private stdCall(e: CallExpression, up: string, scope: Scope | undefined): Type {
+    const types = e.args.map((a) => (a.value ? this.expr(a.value, scope) : T_ERROR));
+    const fn = STD_FUNCTIONS.get(up);
+    if (fn) {
+      const n = e.args.filter((a) => a.direction === 'input' && !/^EN$/i.test(a.name ?? '')).length;
+      if (n < fn.min || n > fn.max)
+        this.report('ST2010', e.span, up, fn.max === fn.min ? fn.min : `${fn.min}+`, n);
+      return fn.result(types.map((t) => (t.kind === 'reference' ? t.target : t)));
+    }
+    const conv = conversionResult(up)!;
+    if (e.args.length !== 1) this.report('ST2010', e.span, up, 1, e.args.length);
+    const at = types[0];
+    if (at && conv.from && at.kind !== 'error') {
+      const c = convert(at, conv.from);
+      if (c === 'error')
+        this.report('ST2004', e.args[0]!.span, typeName(at), typeName(conv.from), `argument of ${up}`);
+    }
+    return conv.to;
+  }
+
+  private checkArgs(pou: PouSymbol, e: CallExpression, scope: Scope | undefined, isFunction: boolean): void {
+    let positional = 0;
+    const calleeName = exprText(e.callee);
+    for (const a of e.args) {
+      let param: VarSymbol | undefined;
+      if (a.name !== undefined) {
+        const lower = a.name.toLowerCase();
+        if (lower === 'en' || lower === 'eno') {
+          if (a.value) this.expr(a.value, scope);
+          continue;
+        }
+        param = pou.vars.get(lower);
+        if (!param && pou.kind === 'functionBlock') {
+          const m = this.fbMember(pou, lower);
+          if (m && 'section' in m) param = m;
+        }
+        if (
+          !param ||
+          (param.section !== 'VAR_INPUT' && param.section !== 'VAR_OUTPUT' && param.section !== 'VAR_IN_OUT')
+        ) {
+          this.report('ST2008', a.nameSpan ?? a.span, calleeName, a.name);
+          if (a.value) this.expr(a.value, scope);
+          continue;
+        }
+        const isOut = param.section === 'VAR_OUTPUT';
+        if (a.direction === 'output' && !isOut) {
+          this.report(
+            'ST2009',
+            a.span,
+            a.name,
+            calleeName,
+            param.section === 'VAR_INPUT' ? 'input' : 'in-out',
+            ':=',
+          );
+          if (a.value) this.expr(a.value, scope);
+          continue;
+        }
+        if (a.direction === 'input' && isOut) {
+          this.report('ST2009', a.span, a.name, calleeName, 'output', '=>');
+          if (a.value) this.expr(a.value, scope);
+          continue;
+        }
+      } else {
+        param = pou.params[positional++];
+        if (!param) {
+          this.report('ST2010', e.span, calleeName, pou.params.length, e.args.length);
+          this.argsLoose(e.args.slice(e.args.indexOf(a)), scope);
+          return;
+        }
+      }
+      if (!a.value) continue;
+      const vt = this.expr(a.value, scope);
+      const pt = param.type.kind === 'reference' ? param.type.target : param.type;
+      if (param.section === 'VAR_OUTPUT' || a.direction === 'output') {
+        this.writable(a.value, scope as Scope);
+        this.assignable(pt, vt, a.value.span, a.name ?? param.name);
+      } else if (param.section === 'VAR_IN_OUT') {
+        if (!isLvalue(a.value)) this.report('ST2021', a.value.span, param.name, calleeName);
+        else if (
+          vt.kind !== 'error' &&
+          convert(vt, pt) !== 'ok' &&
+          !(pt.kind === 'array' && pt.dims === 'star')
+        )
+          this.report('ST2004', a.value.span, typeName(vt), typeName(pt), param.name);
+      } else {
+        if (vt.kind === 'void') this.report('ST2004', a.value.span, 'no value', typeName(pt), param.name);
+        else this.assignable(vt, pt, a.value.span, param.name);
+      }
+    }
+    void isFunction;
+  }
+
+  // ------------------------------------------------------------ configuration
+
+  private checkConfiguration(c: ConfigurationDecl): void {
+    const check = (tasks: import('./ast').TaskDecl[], programs: import('./ast').ProgramInstance[]): void => {
+      const taskNames = new Set(tasks.map((t) => t.name.toLowerCase()));
+      for (const t of tasks) {
+        if (t.interval)
+          this.assignable(this.expr(t.interval, undefined), T_TIME, t.interval.span, 'INTERVAL');
+        if (t.priority) this.expr(t.priority, undefined);
+        if (t.single) this.expr(t.single, undefined);
+      }
+      for (const p of programs) {
+        const pou = this.pous.get(p.program.toLowerCase());
+        if (pou?.kind !== 'program') this.report('ST2029', p.span, p.name, 'program', p.program);
+        if (p.task !== undefined && !taskNames.has(p.task.toLowerCase()))
+          this.report('ST2029', p.span, p.name, 'task', p.task);
+        for (const a of p.args) if (a.value) this.expr(a.value, undefined);
+      }
+    };
+    check(c.tasks, c.programs);
+    for (const r of c.resources) check(r.tasks, r.programs);
+  }
+}
+
+function tail(name: string): string {
+  const lower = name.toLowerCase();
+  const dot = lower.lastIndexOf('.');
+  return dot >= 0 ? lower.slice(dot + 1) : lower;
+}
+
+function isLvalue(e: Expression): boolean {
+  switch (e.kind) {
+    case 'Identifier':
+    case 'Member':
+    case 'Index':
+    case 'Deref':
+    case 'BitAccess':
+    case 'DirectAddress':
+      return true;
+    case 'Paren':
+      return isLvalue(e.expression);
+    default:
+      return false;
+  }
+}
+
+function collectLabels(list: Statement[], out: Set<string>): void {
+  for (const s of list) {
+    if (s.kind === 'Label') out.add(s.name.toLowerCase());
+    else if (s.kind === 'If') {
+      collectLabels(s.then, out);
+      for (const e of s.elsifs) collectLabels(e.body, out);
+      if (s.else) collectLabels(s.else, out);
+    } else if (s.kind === 'Case') {
+      for (const b of s.branches) collectLabels(b.body, out);
+      if (s.else) collectLabels(s.else, out);
+    } else if (s.kind === 'For' || s.kind === 'While' || s.kind === 'Repeat') collectLabels(s.body, out);
+  }
+}
+
+/** Short source-like text of an expression for messages. */
+function exprText(e: Expression): string {
+  switch (e.kind) {
+    case 'Identifier':
+      return e.name;
+    case 'Member':
+      return `${exprText(e.object)}.${e.member}`;
+    case 'Index':
+      return `${exprText(e.object)}[...]`;
+    case 'Deref':
+      return `${exprText(e.operand)}^`;
+    case 'This':
+      return 'THIS';
+    case 'Super':
+      return 'SUPER';
+    case 'Call':
+      return `${exprText(e.callee)}(...)`;
+    case 'BitAccess':
+      return `${exprText(e.object)}.${exprText(e.bit)}`;
+    case 'DirectAddress':
+      return e.text;
+    case 'IntegerLiteral':
+    case 'RealLiteral':
+    case 'BoolLiteral':
+    case 'StringLiteral':
+    case 'TimeLiteral':
+    case 'DateTimeLiteral':
+      return e.raw;
+    case 'Paren':
+      return `(${exprText(e.expression)})`;
+    default:
+      return 'expression';
+  }
+}
