@@ -1,0 +1,324 @@
+/**
+ * forcing: the ways field changes defeat safety logic without touching the
+ * safety function itself — writes to inputs, constants forced onto protected
+ * signals, bypass terms OR-ed in, late overriding writes, interlocks and
+ * resets that disappear, forcing pragmas and removed implicit checks.
+ */
+import type { SafetyFinding } from '@plcfleet/protocols';
+import type { Expression, Pragma, Statement } from '../iec';
+import { controlExpressions, unparen, walkStatements } from './ast-walk';
+import { canonical } from './canonical-ast';
+import type { Atom, ProjectIndex } from './project-index';
+import { finding } from './safety-rules';
+import { sourceText, type VerifyContext } from './verify-context';
+
+/** Every atom inside the given statements (nested ones included). */
+function atomsIn(ix: ProjectIndex, stmts: readonly Statement[]): Atom[] {
+  const out: Atom[] = [];
+  walkStatements(stmts, (s) => {
+    const a = ix.atomOf.get(s);
+    if (a) out.push(a);
+  });
+  return out;
+}
+
+function isFalseConstant(e: Expression): boolean {
+  const x = unparen(e);
+  return (x.kind === 'BoolLiteral' && !x.value) || (x.kind === 'IntegerLiteral' && x.value === 0);
+}
+
+function isConstant(e: Expression): boolean {
+  const x = unparen(e);
+  return (
+    x.kind === 'BoolLiteral' ||
+    x.kind === 'IntegerLiteral' ||
+    x.kind === 'RealLiteral' ||
+    x.kind === 'TimeLiteral' ||
+    x.kind === 'StringLiteral' ||
+    x.kind === 'EnumLiteral'
+  );
+}
+
+/** Does this atom write `key` with a value that may be TRUE (not a FALSE constant, not a reset)? */
+function permissiveWrite(ix: ProjectIndex, a: Atom, key: string): boolean {
+  if (!a.writes.includes(key)) return false;
+  const s = a.stmt;
+  if (s.kind === 'Assignment') {
+    if (s.operator === 'R=') return false;
+    const t = ix.resolveRoot(s.target, a.body);
+    if (t?.key === key) return !isFalseConstant(s.value);
+  }
+  return s.kind === 'CallStatement';
+}
+
+function guardText(a: Atom): string {
+  return canonical(a.parents.flatMap((p) => controlExpressions(p)));
+}
+
+/** Disjunct terms in positive position: operands of OR, and of AND under an odd number of NOTs. */
+function disjuncts(e: Expression, positive: boolean, out: Set<string>): void {
+  const x = unparen(e);
+  if (x.kind === 'Unary' && x.operator === 'NOT') {
+    disjuncts(x.operand, !positive, out);
+    return;
+  }
+  if (x.kind === 'Binary') {
+    const isOr = x.operator === 'OR' || x.operator === 'OR_ELSE' || x.operator === 'XOR';
+    const isAnd = x.operator === 'AND' || x.operator === 'AND_THEN';
+    if ((isOr && positive) || (isAnd && !positive)) {
+      for (const side of [x.left, x.right]) {
+        const s = unparen(side);
+        const sameOp = s.kind === 'Binary' && s.operator === x.operator;
+        if (!sameOp) out.add(`${positive ? '+' : '-'}${canonical(s)}`);
+        disjuncts(side, positive, out);
+      }
+      return;
+    }
+    if (isOr || isAnd) {
+      disjuncts(x.left, positive, out);
+      disjuncts(x.right, positive, out);
+    }
+  }
+}
+
+function atomDisjuncts(a: Atom): Set<string> {
+  const out = new Set<string>();
+  for (const p of a.parents) for (const e of controlExpressions(p)) disjuncts(e, true, out);
+  const s = a.stmt;
+  if (s.kind === 'Assignment') disjuncts(s.value, true, out);
+  return out;
+}
+
+/** forcing findings. */
+export function forcingFindings(ctx: VerifyContext): SafetyFinding[] {
+  const out: SafetyFinding[] = [];
+  const { oldIx, newIx, diff } = ctx;
+  // Protected: every policy signal, in either version.
+  const protectedKeys = new Map<string, string>();
+  for (const s of ctx.signals) for (const v of [...s.oldVars, ...s.newVars]) protectedKeys.set(v.key, s.name);
+
+  // Atoms of the new version that the change added or modified, with the keys the removed code wrote in the same hunk.
+  const changedNew: { atom: Atom; replaced: Set<string> }[] = [];
+  for (const h of diff.hunks) {
+    const replaced = new Set<string>();
+    for (const a of atomsIn(oldIx, h.removed)) for (const w of a.writes) replaced.add(w);
+    for (const a of atomsIn(newIx, h.added)) changedNew.push({ atom: a, replaced });
+  }
+  for (const c of diff.statements)
+    if (c.kind === 'modified' && c.headerOnly && c.new)
+      for (const a of atomsIn(newIx, [c.new]))
+        if (!changedNew.some((x) => x.atom === a)) changedNew.push({ atom: a, replaced: new Set() });
+
+  const oldWritersSame = (a: Atom, key: string): Atom[] =>
+    (oldIx.writers.get(key) ?? []).filter((o) => o.body.label.toLowerCase() === a.body.label.toLowerCase());
+
+  for (const { atom: a, replaced } of changedNew) {
+    const s = a.stmt;
+    for (const key of a.writes) {
+      const v = newIx.vars.get(key);
+      // 1. writes to inputs or %I locations
+      if (
+        v &&
+        (v.decl.location?.area === 'I' ||
+          (v.section === 'VAR_INPUT' && a.body.pou.kind === 'Program' && v.scope === a.body.pou.id))
+      ) {
+        const before = oldWritersSame(a, key).some((o) => canonical(o.stmt) === canonical(s));
+        if (!before)
+          out.push(
+            finding(
+              'forcing/input-write',
+              'error',
+              s.span,
+              `new write to input ${v.name}: \`${sourceText(ctx.after, s.span)}\``,
+              {
+                variable: v.name,
+              },
+            ),
+          );
+      }
+      const signal = protectedKeys.get(key);
+      if (!signal) continue;
+      // 2. constants forced onto a protected signal
+      if (
+        s.kind === 'Assignment' &&
+        (s.operator === ':=' || s.operator === 'S=') &&
+        isConstant(s.value) &&
+        !isFalseConstant(s.value)
+      ) {
+        const t = newIx.resolveRoot(s.target, a.body);
+        const same = oldWritersSame(a, key).some(
+          (o) => canonical(o.stmt) === canonical(s) && guardText(o) === guardText(a),
+        );
+        if (t?.key === key && !same)
+          out.push(
+            finding(
+              'forcing/constant-assignment',
+              'error',
+              s.span,
+              `new assignment of a constant to ${signal}: \`${sourceText(ctx.after, s.span)}\``,
+              { signal, statement: sourceText(ctx.after, s.span) },
+            ),
+          );
+      }
+      if (!permissiveWrite(newIx, a, key)) continue;
+      // 3. bypass terms: a disjunct the old writes of this signal did not have
+      const oldTerms = new Set<string>();
+      for (const o of oldWritersSame(a, key)) for (const t of atomDisjuncts(o)) oldTerms.add(t);
+      const fresh = [...atomDisjuncts(a)].filter((t) => !oldTerms.has(t));
+      if (fresh.length > 0 && oldWritersSame(a, key).length > 0)
+        out.push(
+          finding(
+            'forcing/bypass-or',
+            'error',
+            s.span,
+            `new OR term in the logic of ${signal}: \`${sourceText(ctx.after, s.span)}\``,
+            { signal, statement: sourceText(ctx.after, s.span) },
+          ),
+        );
+      // 4. a new write that overrides the signal later in the scan
+      if (!replaced.has(key)) {
+        const earlier = (newIx.writers.get(key) ?? []).some(
+          (w) => w !== a && !changedNew.some((x) => x.atom === w) && (w.body !== a.body || w.order < a.order),
+        );
+        if (earlier)
+          out.push(
+            finding(
+              'forcing/override-write',
+              'error',
+              s.span,
+              `new write to ${signal} overrides its logic later in the scan: \`${sourceText(ctx.after, s.span)}\``,
+              { signal, statement: sourceText(ctx.after, s.span) },
+            ),
+          );
+      }
+    }
+  }
+
+  // 5. interlocks gone: a variable that influenced a protected signal no longer does
+  for (const sig of ctx.signals) {
+    if (sig.newVars.length === 0) continue;
+    for (const key of sig.oldSlice.vars) {
+      if (key.startsWith('ctl::')) continue;
+      const v = oldIx.vars.get(key);
+      if (!v) continue;
+      const scopePou = oldIx.pous.get(v.scope);
+      if (v.scope !== 'global' && scopePou?.kind !== 'Program') continue;
+      if (v.constant) continue;
+      const renamed = diff.renames.get(v.scope)?.get(v.name.toLowerCase());
+      const newKey = renamed ? `${v.scope}::${renamed}` : key;
+      if (sig.newSlice.vars.has(newKey)) continue;
+      out.push(
+        finding(
+          'forcing/interlock-removed',
+          'error',
+          sig.newVars[0]?.decl.span,
+          `${v.name} no longer influences ${sig.name} (an interlock removed, bypassed or commented out)`,
+          { signal: sig.name, variable: v.name, ...commentedOut(ctx, v.name) },
+        ),
+      );
+    }
+  }
+
+  // 6. resets removed: fewer FALSE writes to a variable of a protected slice
+  const sliceVars = new Set<string>();
+  for (const s of ctx.signals) for (const k of s.oldSlice.vars) if (!k.startsWith('ctl::')) sliceVars.add(k);
+  for (const key of sliceVars) {
+    const resets = (ix: ProjectIndex, k: string): Atom[] =>
+      (ix.writers.get(k) ?? []).filter((a) => {
+        const s = a.stmt;
+        if (s.kind !== 'Assignment') return false;
+        const t = ix.resolveRoot(s.target, a.body);
+        return t?.key === k && (s.operator === 'R=' || (s.operator === ':=' && isFalseConstant(s.value)));
+      });
+    const o = resets(oldIx, key);
+    if (o.length === 0) continue;
+    const v = oldIx.vars.get(key);
+    const renamed = v ? diff.renames.get(v.scope)?.get(v.name.toLowerCase()) : undefined;
+    const n = resets(newIx, renamed && v ? `${v.scope}::${renamed}` : key);
+    if (n.length >= o.length) continue;
+    const gone = o.find((x) => !n.some((y) => canonical(y.stmt) === canonical(x.stmt))) ?? o[0]!;
+    out.push(
+      finding(
+        'forcing/reset-removed',
+        'error',
+        gone.stmt.span,
+        `reset of ${v?.name ?? key} removed: \`${sourceText(ctx.before, gone.stmt.span)}\` (a latch that no longer drops out)`,
+        { variable: v?.name ?? key, statement: sourceText(ctx.before, gone.stmt.span) },
+      ),
+    );
+  }
+
+  // 7. forcing pragmas and attributes, removed implicit checks
+  const oldPragmas = pragmaCounts(oldIx);
+  for (const [text, list] of pragmaCounts(newIx)) {
+    if (!FORCING_PRAGMA.test(text)) continue;
+    const before = oldPragmas.get(text)?.length ?? 0;
+    for (const p of list.slice(before))
+      out.push(
+        finding(
+          'forcing/pragma',
+          'error',
+          p.span,
+          `new pragma {${p.text}} forces values or disables checks`,
+          { pragma: p.text },
+        ),
+      );
+  }
+  for (const [id, pou] of oldIx.pous)
+    if (CHECK_FUNCTION.test(pou.name) && !newIx.pous.has(id))
+      out.push(
+        finding(
+          'forcing/checks-disabled',
+          'error',
+          { file: pou.file, line: pou.decl.span.line },
+          `implicit check function ${pou.name} was removed`,
+          {
+            pou: pou.name,
+          },
+        ),
+      );
+  return out;
+}
+
+/** Pragmas that force values or switch checks off (CODESYS/TwinCAT attributes and warning pragmas). */
+const FORCING_PRAGMA =
+  /\b(force[ds]?|no_check|nocheck|no[-_]analysis|disable|disabled|suppress\w*|bypass|checks?\s*off|no_?assert)\b/i;
+
+/** Implicit runtime-check functions of CODESYS/TwinCAT (POUs for implicit checks). */
+const CHECK_FUNCTION =
+  /^Check(Bounds|Div(Int|DInt|Real|LReal)|Range(Signed|Unsigned)|LRange(Signed|Unsigned)|Pointer)$/i;
+
+function pragmaCounts(ix: ProjectIndex): Map<string, Pragma[]> {
+  const m = new Map<string, Pragma[]>();
+  const visit = (node: unknown): void => {
+    if (!node || typeof node !== 'object') return;
+    if (Array.isArray(node)) {
+      for (const x of node) visit(x);
+      return;
+    }
+    const o = node as Record<string, unknown>;
+    if (Array.isArray(o.pragmas))
+      for (const p of o.pragmas as Pragma[]) {
+        const key = p.text.replace(/\s+/g, ' ').toLowerCase();
+        const list = m.get(key);
+        if (list) list.push(p);
+        else m.set(key, [p]);
+      }
+    for (const [k, v] of Object.entries(o))
+      if (k !== 'span' && k !== 'pragmas' && typeof v === 'object') visit(v);
+  };
+  visit(ix.units);
+  return m;
+}
+
+/** When the removed name still appears in a comment of the new version: it was commented out. */
+function commentedOut(ctx: VerifyContext, name: string): { commentedOut?: { file: string; line: number } } {
+  const re = new RegExp(`\\b${name.replace(/[^\w]/g, '')}\\b`, 'i');
+  for (const u of ctx.after.units)
+    for (const c of u.comments)
+      if (re.test(c.text)) {
+        const inOld = ctx.before.units.some((ou) => ou.comments.some((oc) => oc.text === c.text));
+        if (!inOld) return { commentedOut: { file: c.span.file, line: c.span.line } };
+      }
+  return {};
+}

@@ -1,0 +1,366 @@
+/**
+ * The safety verifier's index of one program version: POUs, declared
+ * variables with scope keys, and every "atom" (an assignment, a call statement
+ * or a control transfer) with the variables it reads and writes, including the
+ * control dependence on the conditions that enclose it.
+ *
+ * Variable keys are `global::name` or `<pou>::name` (method and accessor
+ * locals: `<pou>.<method>::name`), all case-folded (IEC 61131-3 §6.1.2).
+ */
+import type {
+  CompilationUnit,
+  Expression,
+  Initializer,
+  Pou,
+  Statement,
+  VarBlock,
+  VarDecl,
+  VarSection,
+} from '../iec';
+import {
+  controlExpressions,
+  pouBodies,
+  rootIdentifier,
+  unparen,
+  walkExpression,
+  walkStatements,
+} from './ast-walk';
+
+/** One declared variable. */
+export interface VarEntry {
+  key: string;
+  name: string;
+  /** `global`, or the case-folded POU (or `pou.method`) that declares it. */
+  scope: string;
+  section: VarSection;
+  constant: boolean;
+  decl: VarDecl;
+  /** Case-folded type name when the type is a plain name (`bool`, `ton`, `safetycore`). */
+  typeName?: string;
+  file: string;
+}
+
+/** One POU (PROGRAM, FUNCTION_BLOCK or FUNCTION). */
+export interface PouEntry {
+  name: string;
+  id: string;
+  kind: Pou['kind'];
+  decl: Pou;
+  file: string;
+  vars: Map<string, VarEntry>;
+}
+
+/** One body a POU executes (its own body, a method, an accessor or an action). */
+export interface BodyEntry {
+  label: string;
+  pou: PouEntry;
+  /** Scope of its own locals (methods and accessors have their own). */
+  localScope: string;
+  statements: Statement[];
+}
+
+/** A statement that reads and writes variables: an assignment, a call, or a control transfer. */
+export interface Atom {
+  stmt: Statement;
+  body: BodyEntry;
+  parents: readonly Statement[];
+  writes: string[];
+  reads: string[];
+  /** Case-folded POU names this statement runs (functions, FB types of called instances). */
+  calls: string[];
+  /** Position in the scan within its body (execution order of the text). */
+  order: number;
+}
+
+/** Pseudo-variable written by RETURN/EXIT/JMP/CONTINUE of a body: every atom of the body depends on it. */
+export function controlKey(body: BodyEntry): string {
+  return `ctl::${body.label.toLowerCase()}`;
+}
+
+const STATEMENT_ATOMS = new Set([
+  'Assignment',
+  'CallStatement',
+  'Return',
+  'Exit',
+  'Continue',
+  'Jump',
+  'Label',
+]);
+
+/** Index of one program version. */
+export class ProjectIndex {
+  readonly units: readonly CompilationUnit[];
+  readonly pous = new Map<string, PouEntry>();
+  readonly globals = new Map<string, VarEntry>();
+  /** Every variable by key. */
+  readonly vars = new Map<string, VarEntry>();
+  readonly bodies: BodyEntry[] = [];
+  readonly atoms: Atom[] = [];
+  readonly atomOf = new Map<Statement, Atom>();
+  /** Writers of each variable key. */
+  readonly writers = new Map<string, Atom[]>();
+  /** Enclosing compound statement of each statement. */
+  readonly parentOf = new Map<Statement, Statement | undefined>();
+  readonly bodyOf = new Map<Statement, BodyEntry>();
+  /** Names of GVLs (for `GVL.x`). */
+  readonly gvlNames = new Set<string>();
+
+  constructor(units: readonly CompilationUnit[]) {
+    this.units = units;
+    for (const u of units)
+      for (const d of u.declarations) {
+        if (d.kind === 'Program' || d.kind === 'FunctionBlock' || d.kind === 'Function') {
+          const id = d.name.toLowerCase();
+          const entry: PouEntry = { name: d.name, id, kind: d.kind, decl: d, file: u.file, vars: new Map() };
+          this.pous.set(id, entry);
+          this.addBlocks(d.varBlocks, id, u.file, entry.vars);
+          if (d.kind !== 'Function') {
+            for (const m of d.methods) this.addBlocks(m.varBlocks, `${id}.${m.name.toLowerCase()}`, u.file);
+            for (const p of d.properties) {
+              if (p.get) this.addBlocks(p.get.varBlocks, `${id}.${p.name.toLowerCase()}.get`, u.file);
+              if (p.set) this.addBlocks(p.set.varBlocks, `${id}.${p.name.toLowerCase()}.set`, u.file);
+            }
+          }
+        } else if (d.kind === 'GlobalVarList') {
+          if (d.name) this.gvlNames.add(d.name.toLowerCase());
+          this.addBlocks(d.varBlocks, 'global', u.file, this.globals);
+        } else if (d.kind === 'Configuration') {
+          this.addBlocks(d.varBlocks, 'global', u.file, this.globals);
+          for (const r of d.resources) this.addBlocks(r.varBlocks, 'global', u.file, this.globals);
+        }
+      }
+    for (const pou of this.pous.values())
+      for (const b of pouBodies(pou.decl)) {
+        const body: BodyEntry = {
+          label: b.label,
+          pou,
+          localScope: b.ownerOfLocals.toLowerCase(),
+          statements: b.body,
+        };
+        this.bodies.push(body);
+        this.indexBody(body);
+      }
+  }
+
+  private addBlocks(
+    blocks: readonly VarBlock[],
+    scope: string,
+    file: string,
+    into?: Map<string, VarEntry>,
+  ): void {
+    for (const b of blocks)
+      for (const decl of b.decls)
+        for (const n of decl.names) {
+          const lname = n.name.toLowerCase();
+          // VAR_EXTERNAL names a global: it is the global's key, not a new variable.
+          if (b.section === 'VAR_EXTERNAL') continue;
+          const entry: VarEntry = {
+            key: `${scope}::${lname}`,
+            name: n.name,
+            scope,
+            section: b.section,
+            constant: b.constant,
+            decl,
+            ...(decl.type.kind === 'NamedType' ? { typeName: decl.type.name.toLowerCase() } : {}),
+            file,
+          };
+          this.vars.set(entry.key, entry);
+          into?.set(lname, entry);
+        }
+  }
+
+  /** The variable a plain name denotes inside a body (locals shadow POU variables, which shadow globals). */
+  resolveName(name: string, body: BodyEntry | undefined): VarEntry | undefined {
+    const lname = name.toLowerCase();
+    if (body) {
+      const local = this.vars.get(`${body.localScope}::${lname}`);
+      if (local) return local;
+      let pou: PouEntry | undefined = body.pou;
+      for (let depth = 0; pou && depth < 16; depth++) {
+        const v = pou.vars.get(lname);
+        if (v) return v;
+        const ext: string | undefined = pou.decl.kind === 'FunctionBlock' ? pou.decl.extends : undefined;
+        pou = ext ? this.pous.get(ext.toLowerCase()) : undefined;
+      }
+    }
+    return this.globals.get(lname);
+  }
+
+  /** The variable an expression reads or writes as a whole (`x`, `Prog.x`, `GVL.x`), or its root (`a` of `a.b[i]`). */
+  resolveRoot(e: Expression, body: BodyEntry | undefined): VarEntry | undefined {
+    const x = unparen(e);
+    if (x.kind === 'Member') {
+      const obj = unparen(x.object);
+      if (obj.kind === 'Identifier' && !this.resolveName(obj.name, body)) {
+        const owner = obj.name.toLowerCase();
+        const prog = this.pous.get(owner);
+        if (prog && prog.kind === 'Program') return prog.vars.get(x.member.toLowerCase());
+        if (this.gvlNames.has(owner)) return this.globals.get(x.member.toLowerCase());
+      }
+    }
+    const root = rootIdentifier(x);
+    return root === undefined ? undefined : this.resolveName(root, body);
+  }
+
+  /** Keys of every variable an expression reads, and the POUs it calls. */
+  readsOf(e: Expression, body: BodyEntry | undefined, reads: Set<string>, calls: Set<string>): void {
+    walkExpression(e, (x) => {
+      if (x.kind === 'Identifier') {
+        const v = this.resolveName(x.name, body);
+        if (v) reads.add(v.key);
+      } else if (x.kind === 'Member') {
+        const v = this.resolveRoot(x, body);
+        if (v) reads.add(v.key);
+      } else if (x.kind === 'Call') {
+        const callee = this.calleePou(x.callee, body);
+        if (callee) calls.add(callee);
+      }
+    });
+  }
+
+  /** Case-folded name of the user POU a callee runs: a function, or the FB type of an instance / method owner. */
+  calleePou(callee: Expression, body: BodyEntry | undefined): string | undefined {
+    const c = unparen(callee);
+    if (c.kind === 'Identifier') {
+      const v = this.resolveName(c.name, body);
+      if (v) return v.typeName && this.pous.has(v.typeName) ? v.typeName : undefined;
+      const id = c.name.toLowerCase();
+      return this.pous.has(id) ? id : undefined;
+    }
+    const v = this.resolveRoot(c, body);
+    return v?.typeName && this.pous.has(v.typeName) ? v.typeName : undefined;
+  }
+
+  /** Keys an initialiser reads (constants, other variables). */
+  initReads(init: Initializer | undefined, scope: BodyEntry | undefined, reads: Set<string>): void {
+    if (!init) return;
+    const calls = new Set<string>();
+    const visit = (i: Initializer): void => {
+      if (i.kind === 'ArrayInitializer') {
+        for (const el of i.elements) {
+          if (el.repeat) this.readsOf(el.repeat, scope, reads, calls);
+          if (el.value) visit(el.value);
+        }
+      } else if (i.kind === 'StructInitializer') {
+        for (const f of i.fields) visit(f.value);
+      } else this.readsOf(i, scope, reads, calls);
+    };
+    visit(init);
+  }
+
+  /** A body whose scope resolves the names of a variable's initialiser. */
+  bodyForScope(scope: string): BodyEntry | undefined {
+    return this.bodies.find((b) => b.localScope === scope || b.pou.id === scope);
+  }
+
+  private indexBody(body: BodyEntry): void {
+    let order = 0;
+    const ctl = controlKey(body);
+    walkStatements(body.statements, (s, parents) => {
+      this.parentOf.set(s, parents[parents.length - 1]);
+      this.bodyOf.set(s, body);
+      if (!STATEMENT_ATOMS.has(s.kind)) return;
+      const reads = new Set<string>([ctl]);
+      const writes = new Set<string>();
+      const calls = new Set<string>();
+      for (const p of parents) {
+        for (const e of controlExpressions(p)) this.readsOf(e, body, reads, calls);
+        if (p.kind === 'For') this.readsOf(p.variable, body, reads, calls);
+      }
+      this.atomEffects(s, body, reads, writes, calls);
+      if (s.kind === 'Return' || s.kind === 'Exit' || s.kind === 'Continue' || s.kind === 'Jump')
+        writes.add(ctl);
+      const atom: Atom = {
+        stmt: s,
+        body,
+        parents: [...parents],
+        writes: [...writes],
+        reads: [...reads],
+        calls: [...calls],
+        order: order++,
+      };
+      this.atoms.push(atom);
+      this.atomOf.set(s, atom);
+      for (const w of writes) {
+        const list = this.writers.get(w);
+        if (list) list.push(atom);
+        else this.writers.set(w, [atom]);
+      }
+    });
+    // A FOR loop writes its control variable.
+    walkStatements(body.statements, (s) => {
+      if (s.kind !== 'For') return;
+      const v = this.resolveName(s.variable.name, body);
+      if (!v) return;
+      const reads = new Set<string>([ctl]);
+      const calls = new Set<string>();
+      for (const e of controlExpressions(s)) this.readsOf(e, body, reads, calls);
+      const atom: Atom = {
+        stmt: s,
+        body,
+        parents: [],
+        writes: [v.key],
+        reads: [...reads],
+        calls: [...calls],
+        order,
+      };
+      this.atoms.push(atom);
+      const list = this.writers.get(v.key);
+      if (list) list.push(atom);
+      else this.writers.set(v.key, [atom]);
+    });
+  }
+
+  private atomEffects(
+    s: Statement,
+    body: BodyEntry,
+    reads: Set<string>,
+    writes: Set<string>,
+    calls: Set<string>,
+  ): void {
+    if (s.kind === 'Assignment') {
+      this.readsOf(s.value, body, reads, calls);
+      const target = this.resolveRoot(s.target, body);
+      const t = unparen(s.target);
+      if (target) writes.add(target.key);
+      // A partial write (field, element, bit) or a set/reset keeps the rest of the old value.
+      if (t.kind !== 'Identifier' || s.operator === 'S=' || s.operator === 'R=') {
+        if (target) reads.add(target.key);
+        if (t.kind !== 'Identifier') this.readsOf(t, body, reads, calls);
+      }
+    } else if (s.kind === 'CallStatement') {
+      const call = s.call;
+      const callee = unparen(call.callee);
+      const inst =
+        callee.kind === 'Identifier' ? this.resolveName(callee.name, body) : this.resolveRoot(callee, body);
+      if (inst) {
+        // An FB call updates the instance from its inputs and its own state.
+        writes.add(inst.key);
+        reads.add(inst.key);
+      }
+      const pou = this.calleePou(callee, body);
+      if (pou) calls.add(pou);
+      if (callee.kind !== 'Identifier') this.readsOf(callee, body, reads, calls);
+      for (const a of call.args) {
+        if (!a.value) continue;
+        if (a.direction === 'input') this.readsOf(a.value, body, reads, calls);
+        else {
+          const out = this.resolveRoot(a.value, body);
+          if (out) writes.add(out.key);
+          const v = unparen(a.value);
+          if (v.kind !== 'Identifier') this.readsOf(v, body, reads, calls);
+        }
+      }
+    }
+  }
+
+  /** Every atom of a POU (all its bodies). */
+  atomsOfPou(id: string): Atom[] {
+    return this.atoms.filter((a) => a.body.pou.id === id);
+  }
+}
+
+/** Case-folded key of a name in a scope. */
+export function varKey(scope: string, name: string): string {
+  return `${scope.toLowerCase()}::${name.toLowerCase()}`;
+}

@@ -1,0 +1,84 @@
+/**
+ * One program version as the safety verifier sees it: the parsed units, the
+ * source texts (for evidence and changed-line counts), the root the scope
+ * globs are relative to, and the front end's diagnostics (any error makes the
+ * verifier fail closed).
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import type { CompilationUnit } from '../iec';
+import { parseSource } from '../iec/parser';
+
+/** A front-end diagnostic, reduced to what the verifier reports. */
+export interface SafetyDiagnostic {
+  file: string;
+  line: number;
+  severity: 'error' | 'warning' | 'info';
+  code: string;
+  message: string;
+}
+
+/** One program version. */
+export interface SafetyProject {
+  units: CompilationUnit[];
+  /** Source text by the `file` of each unit. */
+  sources: ReadonlyMap<string, string>;
+  /** Directory that scope file globs are relative to. */
+  root: string;
+  diagnostics: SafetyDiagnostic[];
+}
+
+const SOURCE_EXT = /\.st$/i;
+
+async function listSources(path: string): Promise<string[]> {
+  const s = await stat(path);
+  if (s.isFile()) return [path];
+  const out: string[] = [];
+  const entries = await readdir(path, { withFileTypes: true });
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    const p = join(path, e.name);
+    if (e.isDirectory()) out.push(...(await listSources(p)));
+    else if (SOURCE_EXT.test(e.name)) out.push(p);
+  }
+  return out;
+}
+
+/** Builds a project from source texts already in memory (file name → text). */
+export function projectFromSources(
+  files: ReadonlyMap<string, string> | Record<string, string>,
+  root = '',
+): SafetyProject {
+  const map = files instanceof Map ? files : new Map(Object.entries(files));
+  const units: CompilationUnit[] = [];
+  const diagnostics: SafetyDiagnostic[] = [];
+  for (const [file, text] of [...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const r = parseSource(text, file);
+    units.push(r.unit);
+    for (const d of r.diagnostics)
+      diagnostics.push({
+        file: d.file,
+        line: d.line,
+        severity: d.severity,
+        code: d.code,
+        message: d.message,
+      });
+  }
+  return { units, sources: map, root, diagnostics };
+}
+
+/**
+ * Reads every `.st` file under a directory (or one file) into a project.
+ * File names are recorded relative to the root, so evidence and scope globs
+ * do not depend on where the project lies on disk.
+ */
+export async function loadSafetyProject(path: string): Promise<SafetyProject> {
+  const root = resolve(path);
+  const s = await stat(root);
+  const base = s.isFile() ? resolve(root, '..') : root;
+  const files = await listSources(root);
+  if (files.length === 0) throw new Error(`${path}: no .st source files`);
+  const texts = new Map<string, string>();
+  for (const f of files) texts.set(relative(base, f), await readFile(f, 'utf8'));
+  return projectFromSources(texts, base);
+}

@@ -1,0 +1,207 @@
+/**
+ * The simulation side of the verifier: the permissive check (new never TRUE
+ * where old is FALSE on the same inputs) and the equivalence proof of an
+ * E-stop slice change, both on the differential driver.
+ */
+
+import type { Statement } from '../iec';
+import type { VirtualPlc } from '../sim';
+import { ownExpressions, timeLiterals, walkStatements } from './ast-walk';
+import type { Slice } from './data-flow-slice';
+import { type DriveInput, type Relation, runDifferential } from './differential-sim';
+import type { ProjectIndex, VarEntry } from './project-index';
+import type { SafetyProof } from './safety-types';
+import type { ProtectedSignal, VerifyContext } from './verify-context';
+
+const DRIVABLE = new Set([
+  'bool',
+  'sint',
+  'int',
+  'dint',
+  'lint',
+  'usint',
+  'uint',
+  'udint',
+  'ulint',
+  'byte',
+  'word',
+  'dword',
+  'real',
+  'lreal',
+  'time',
+]);
+
+/** A proof and, when inconclusive, why. */
+export interface ProofOutcome {
+  proof: SafetyProof;
+  program?: string;
+  reason?: string;
+}
+
+/** Options shared by the proofs. */
+export interface ProofOptions {
+  seed: number;
+  program?: string;
+  runs?: number;
+  scans?: number;
+  /** Compiled PLCs shared between the proofs of one verification. */
+  cache?: Map<string, VirtualPlc>;
+}
+
+/** Programs whose bodies compute the signal (the signal's own program for a program variable). */
+function programsFor(
+  ctx: VerifyContext,
+  vars: readonly VarEntry[],
+  slices: readonly Slice[],
+  forced?: string,
+): string[] {
+  if (forced) return [forced];
+  const out = new Set<string>();
+  for (const v of vars) {
+    const pou = ctx.oldIx.pous.get(v.scope) ?? ctx.newIx.pous.get(v.scope);
+    if (pou?.kind === 'Program') out.add(pou.name);
+  }
+  if (out.size > 0) return [...out];
+  for (const [ix, slice] of [
+    [ctx.oldIx, slices[0]],
+    [ctx.newIx, slices[1]],
+  ] as const) {
+    if (!slice) continue;
+    for (const s of slice.statements) {
+      const body = ix.bodyOf.get(s);
+      if (body?.pou.kind === 'Program') out.add(body.pou.name);
+    }
+  }
+  return [...out].sort();
+}
+
+/** Free inputs of one program in one version: its VAR_INPUTs and the globals it never writes, in the slice. */
+function freeInputs(ix: ProjectIndex, slice: Slice, program: string): Map<string, string> {
+  const id = program.toLowerCase();
+  const writtenHere = new Set<string>();
+  for (const a of ix.atoms) if (a.body.pou.id === id) for (const w of a.writes) writtenHere.add(w);
+  const out = new Map<string, string>();
+  for (const key of slice.vars) {
+    const v = ix.vars.get(key);
+    if (!v || v.constant || !v.typeName || !DRIVABLE.has(v.typeName)) continue;
+    const isInput = v.scope === id && v.section === 'VAR_INPUT';
+    const freeGlobal = v.scope === 'global' && (!writtenHere.has(key) || v.decl.location?.area === 'I');
+    if (isInput || freeGlobal) out.set(v.name.toLowerCase(), v.typeName);
+  }
+  return out;
+}
+
+function maxPresetMs(ixs: readonly [ProjectIndex, Slice][]): number {
+  let max = 0;
+  const see = (ms: number) => {
+    if (ms > max) max = ms;
+  };
+  for (const [ix, slice] of ixs) {
+    for (const s of slice.statements)
+      walkStatements([s as Statement], (st) => {
+        for (const e of ownExpressions(st)) for (const t of timeLiterals(e)) see(t.ms);
+      });
+    for (const d of slice.decls) {
+      const init = d.init;
+      if (init && init.kind !== 'ArrayInitializer' && init.kind !== 'StructInitializer')
+        for (const t of timeLiterals(init)) see(t.ms);
+      if (init?.kind === 'StructInitializer')
+        for (const f of init.fields)
+          if (f.value.kind !== 'ArrayInitializer' && f.value.kind !== 'StructInitializer')
+            for (const t of timeLiterals(f.value)) see(t.ms);
+    }
+    void ix;
+  }
+  return Math.min(Math.max(max, 50), 5000);
+}
+
+/** Runs one differential proof of a signal; one proof per program that computes it. */
+export function proveSignal(
+  ctx: VerifyContext,
+  signals: readonly ProtectedSignal[],
+  relation: Relation,
+  kind: SafetyProof['kind'],
+  options: ProofOptions,
+): ProofOutcome[] {
+  const vars = signals.flatMap((s) => s.oldVars);
+  const programs = programsFor(
+    ctx,
+    vars,
+    [mergeSlices(signals.map((s) => s.oldSlice)), mergeSlices(signals.map((s) => s.newSlice))],
+    options.program,
+  );
+  const subject = signals.map((s) => s.name).join(', ');
+  if (programs.length === 0)
+    return [
+      {
+        proof: {
+          kind,
+          subject,
+          result: 'inconclusive',
+          method: 'random',
+          runs: 0,
+          scans: 0,
+          counterexample: null,
+        },
+        reason: 'no PROGRAM computes it',
+      },
+    ];
+  const oldSlice = mergeSlices(signals.map((s) => s.oldSlice));
+  const newSlice = mergeSlices(signals.map((s) => s.newSlice));
+  const preset = maxPresetMs([
+    [ctx.oldIx, oldSlice],
+    [ctx.newIx, newSlice],
+  ]);
+  const proofs: ProofOutcome[] = [];
+  for (const program of programs) {
+    const oldIn = freeInputs(ctx.oldIx, oldSlice, program);
+    const newIn = freeInputs(ctx.newIx, newSlice, program);
+    const inputs: DriveInput[] = [];
+    for (const [name, type] of oldIn)
+      inputs.push({ path: name, type, side: newIn.has(name) ? 'both' : 'old' });
+    for (const [name, type] of newIn) if (!oldIn.has(name)) inputs.push({ path: name, type, side: 'new' });
+    inputs.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const outputs = [
+      ...new Set(
+        vars.filter((v) => v.scope === 'global' || v.scope === program.toLowerCase()).map((v) => v.name),
+      ),
+    ];
+    const r = runDifferential(ctx.before.units, ctx.after.units, {
+      program,
+      inputs,
+      outputs,
+      relation,
+      seed: options.seed,
+      maxPresetMs: preset,
+      ...(options.cache ? { cache: options.cache } : {}),
+      ...(options.runs ? { runs: options.runs } : {}),
+      scans: options.scans ?? Math.min(1500, Math.max(200, Math.ceil((3 * preset) / 10))),
+    });
+    proofs.push({
+      proof: {
+        kind,
+        subject: programs.length > 1 ? `${subject} in ${program}` : subject,
+        result: r.result,
+        method: r.method,
+        runs: r.runs,
+        scans: r.scans,
+        counterexample: r.counterexample,
+      },
+      program,
+      ...(r.reason ? { reason: r.reason } : {}),
+    });
+  }
+  return proofs;
+}
+
+function mergeSlices(slices: readonly Slice[]): Slice {
+  if (slices.length === 1) return slices[0]!;
+  const out: Slice = { vars: new Set(), statements: new Set(), pous: new Set(), decls: new Set() };
+  for (const s of slices) {
+    for (const v of s.vars) out.vars.add(v);
+    for (const v of s.statements) out.statements.add(v);
+    for (const v of s.pous) out.pous.add(v);
+    for (const v of s.decls) out.decls.add(v);
+  }
+  return out;
+}
