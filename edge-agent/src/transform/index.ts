@@ -14,6 +14,20 @@ export {
   resolveClaudeOptions,
 } from './claude-transformer';
 export { globToRegExp, matchesAnyGlob } from './glob';
+export { applyRecipe, createRecipeTransformer, type RecipeOutcome } from './recipe-transformer';
+export { childrenOf, outlineUnit, type PouOutline, sameTree, walk } from './st-ast';
+export { checkParsedFiles, type ParsedFile, parseProgramFile, parseStatements } from './st-front-end';
+export {
+  type Bindings,
+  bindingText,
+  compilePattern,
+  expandTemplate,
+  findInPou,
+  findInStatements,
+  PatternError,
+  type PatternMatch,
+  type StPattern,
+} from './st-pattern';
 export type {
   InnerReport,
   InnerVerify,

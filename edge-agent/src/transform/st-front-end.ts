@@ -7,7 +7,8 @@
  */
 import type { Diagnostic } from '@plcfleet/protocols';
 import type { CompilationUnit } from '../iec';
-// The front end's index does not export the parser yet; this adapter is the only importer.
+// The front end's index does not export the parser and checker yet; this adapter is their only importer here.
+import { checkProject } from '../iec/checker';
 import { parseSource } from '../iec/parser';
 import type { ProgramFile } from '../sources';
 
@@ -55,4 +56,19 @@ export function parseProgramFile(file: ProgramFile): ParsedFile {
 export function parseStatements(text: string, name: string): ParsedFile {
   const header = 'PROGRAM __plcfleet_snippet\n';
   return parseProgramFile({ path: `${name}.st`, text: `${header}${text}\nEND_PROGRAM\n` });
+}
+
+/** Checks parsed files together (names, types, calls); the "compile" verifier's second half. Never throws. */
+export function checkParsedFiles(parsed: readonly ParsedFile[]): Diagnostic[] {
+  const { diagnostics } = checkProject(parsed.map((p) => p.unit));
+  return diagnostics.map((d) => ({
+    file: d.file,
+    line: d.line,
+    column: d.column,
+    endLine: d.endLine,
+    endColumn: d.endColumn,
+    severity: d.severity,
+    code: d.code,
+    message: d.message,
+  }));
 }

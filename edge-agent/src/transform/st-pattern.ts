@@ -39,7 +39,7 @@ export function compilePattern(source: string): StPattern {
   if (errors.length)
     throw new PatternError(`pattern does not parse: ${errors[0]!.message} (line ${errors[0]!.line - 1})`);
   const decl = parsed.unit.declarations[0];
-  if (!decl || decl.kind !== 'Program' || decl.body.length === 0)
+  if (decl?.kind !== 'Program' || decl.body.length === 0)
     throw new PatternError('pattern holds no statement');
   return { source, statements: decl.body, metavariables: [...names] };
 }

@@ -1,0 +1,27 @@
+/**
+ * The migration executor: given a migration and a plant program, a verified
+ * change or a clear reason why not. The agent daemon calls {@link runMigration};
+ * a deploy reads the program from the same {@link ProgramSource} and checks
+ * {@link hashProgram} against the verdict's `sha256After` before writing.
+ */
+export { hashProgram, type ProgramFile, type ProgramSource, type WriteOptions } from '../sources';
+export { type JobFolderContents, writeJobFolder } from './job-folder';
+export {
+  conditionHolds,
+  evaluatePreconditions,
+  type PreconditionOutcome,
+  usesPattern,
+  usesPou,
+} from './preconditions';
+export { type RunMigrationOptions, runMigration } from './run-migration';
+export {
+  type CompileReport,
+  createVerifiers,
+  type EquivalenceOutcome,
+  emptyPolicy,
+  loadScenarioRefs,
+  type SafetyReport,
+  type ScenarioOutcome,
+  type VerifierOptions,
+  type Verifiers,
+} from './verifiers';
