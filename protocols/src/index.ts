@@ -5,6 +5,70 @@
  * agent, the error-code table and parse helpers. No I/O; depends on zod only.
  * Signing and hashing live in the `@plcfleet/protocols/signing` entry (node:crypto).
  */
+
+// HTTP API of the control plane: request and response schemas (the SDK validates responses with them).
+export { AuditEntryView, AuditList, AuditVerification, ControlPlaneEvent } from './api/audit';
+export {
+  CreateTokenRequest,
+  CreateTokenResponse,
+  RevokeTokenResponse,
+  TokenList,
+  TokenView,
+  UserView,
+  WhoAmIResponse,
+} from './api/auth';
+export { ApiErrorBody, ApiRole, ApiTime, HealthResponse } from './api/common';
+export {
+  AgentList,
+  AgentView,
+  CreateEnrollmentRequest,
+  EnrollmentResponse,
+  EnrollRequest,
+  EnrollResponse,
+  PutSiteRequest,
+  PutSiteResponse,
+  RevokeAgentResponse,
+  SiteList,
+  SiteView,
+} from './api/fleet';
+export {
+  ApplyMigrationRequest,
+  ApplyMigrationResponse,
+  MigrationList,
+  MigrationView,
+} from './api/migrations';
+export {
+  ApprovalView,
+  ApproveRequest,
+  ApproveResponse,
+  ChangeRequestDetail,
+  ChangeRequestList,
+  ChangeRequestView,
+  DeployList,
+  DeployView,
+  RejectRequest,
+  RejectResponse,
+  RollbackList,
+  RollbackRequest,
+  RollbackResponse,
+  RollbackView,
+} from './api/reviews';
+export {
+  CreateRolloutRequest,
+  DecisionView,
+  JobDetail,
+  JobList,
+  JobState,
+  JobView,
+  PhaseState,
+  RolloutCommandRequest,
+  RolloutDetail,
+  RolloutList,
+  RolloutState,
+  RolloutView,
+  VerdictList,
+  VerdictView,
+} from './api/rollouts';
 export { canonicalJson } from './canonical-json';
 export {
   ApiVersion,

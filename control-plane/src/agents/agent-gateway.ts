@@ -1,0 +1,609 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import {
+  decodeFrame,
+  type Envelope,
+  type ErrorCode,
+  encodeFrame,
+  type JobBundle,
+  MAX_FRAME_BYTES,
+  type MessageOf,
+  PROTOCOL_VERSION,
+  SUPPORTED_PROTOCOL_VERSIONS,
+} from '@plcfleet/protocols';
+import { signPayload } from '@plcfleet/protocols/signing';
+import { WebSocket, WebSocketServer } from 'ws';
+import type { AuthFailureLimiter } from '../auth/rate-limiter';
+import { bearerToken } from '../auth/token';
+import type { Context } from '../context';
+import { listDeploys, listRollbacks, setDeployState, setRollbackState } from '../deploys/deploy.repository';
+import { recordDeployResult } from '../deploys/deploy.service';
+import { ControlPlaneError } from '../errors';
+import type { ControlPlaneEvent } from '../events/event-bus';
+import {
+  acceptJob,
+  claimJob,
+  getJob,
+  listJobs,
+  listReadyJobs,
+  renewLease,
+  unclaimJobs,
+} from '../jobs/job.repository';
+import { getMigration } from '../migrations/migration.repository';
+import { getRollout } from '../rollouts/rollout.repository';
+import type { RolloutEngine } from '../rollouts/rollout-engine';
+import { newId, nowIso } from '../util';
+import { commitVerdict } from '../verdicts/verdict.service';
+import { findAgentByToken, recordHello, touchAgents } from './agent.repository';
+import { insertStageReport } from './stage-report.repository';
+
+/** Path of the agent gateway. */
+export const AGENT_GATEWAY_PATH = '/v1/agents';
+
+/** Stop offering to an agent whose socket has this much unsent data. */
+const SEND_HIGH_WATER = 1024 * 1024;
+/** Time an agent has to say hello after connecting. */
+const HELLO_TIMEOUT_MS = 10_000;
+
+interface Connection {
+  ws: WebSocket;
+  agentId: string;
+  site: string;
+  remote: string;
+  welcomed: boolean;
+  /** The job this connection holds an offer or run for. */
+  jobId: string | null;
+  leaseMs: number;
+  lastHeard: number;
+  badFrames: number;
+  inflight: number;
+  queue: Promise<void>;
+}
+
+interface RolloutOffer {
+  leaseMs: number;
+  migration: JobBundle['migration'];
+  migrationId: string;
+}
+
+/**
+ * The websocket gateway agents connect to (`/v1/agents`, same port as the API).
+ * Authenticates each agent by its own token at the upgrade, negotiates the
+ * protocol in `hello`, offers ready jobs under leases, commits verdicts before
+ * acking them, and delivers signed deploy and rollback orders. All job state is
+ * in the store; this class only knows who is connected here.
+ */
+export class AgentGateway {
+  private readonly wss: WebSocketServer;
+  private readonly conns = new Set<Connection>();
+  private readonly byAgent = new Map<string, Connection>();
+  private readonly seen = new Set<string>();
+  private readonly rolloutCache = new Map<string, RolloutOffer>();
+  private timers: NodeJS.Timeout[] = [];
+  private dispatching: Promise<void> | null = null;
+  private dispatchAgain = false;
+  private closed = false;
+  private unsubscribe: () => void = () => {};
+
+  constructor(
+    private readonly ctx: Context,
+    private readonly engine: RolloutEngine,
+    private readonly limiter: AuthFailureLimiter,
+  ) {
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
+  }
+
+  /** Starts the timers (dispatch fallback poll, liveness, last-seen) and listens to events. */
+  start(): void {
+    const { config } = this.ctx;
+    this.unsubscribe = this.ctx.bus.subscribe((e) => this.onEvent(e));
+    this.timers.push(setInterval(() => this.dispatch(), config.dispatchIntervalMs));
+    this.timers.push(
+      setInterval(() => this.checkLiveness(), Math.max(100, Math.floor(config.heartbeatMs / 2))),
+    );
+    this.timers.push(setInterval(() => void this.flushSeen(), Math.max(1000, config.heartbeatMs)));
+  }
+
+  /** Agents connected to this replica. */
+  get connectedCount(): number {
+    let n = 0;
+    for (const c of this.conns) if (c.welcomed) n++;
+    return n;
+  }
+
+  /** True when the agent is connected here. */
+  isConnected(agentId: string): boolean {
+    return this.byAgent.get(agentId)?.welcomed === true;
+  }
+
+  /** Handles an HTTP upgrade request for the gateway path; other paths get 404. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== AGENT_GATEWAY_PATH || this.closed) {
+      refuse(socket, 404, 'NOT_FOUND', 'no websocket here');
+      return;
+    }
+    const remote = req.socket.remoteAddress ?? 'unknown';
+    if (this.limiter.blocked(remote)) {
+      refuse(socket, 429, 'RATE_LIMITED', 'too many failed attempts; slow down');
+      return;
+    }
+    const token = bearerToken(req.headers.authorization);
+    const deny = () => {
+      this.limiter.fail(remote);
+      this.ctx.metrics.authFailures.inc({ surface: 'agent' });
+      refuse(socket, 401, 'UNAUTHORIZED', 'missing or invalid agent token');
+    };
+    if (!token) {
+      deny();
+      return;
+    }
+    findAgentByToken(this.ctx.db, token).then(
+      (agent) => {
+        if (!agent) {
+          deny();
+          return;
+        }
+        if (this.closed) {
+          refuse(socket, 503, 'UNAVAILABLE', 'shutting down');
+          return;
+        }
+        this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, agent, remote));
+      },
+      (err) => {
+        this.ctx.log.error({ err }, 'agent authentication failed');
+        refuse(socket, 503, 'UNAVAILABLE', 'store unavailable');
+      },
+    );
+  }
+
+  private onConnection(ws: WebSocket, agent: { id: string; site: string }, remote: string): void {
+    const conn: Connection = {
+      ws,
+      agentId: agent.id,
+      site: agent.site,
+      remote,
+      welcomed: false,
+      jobId: null,
+      leaseMs: 60_000,
+      lastHeard: Date.now(),
+      badFrames: 0,
+      inflight: 0,
+      queue: Promise.resolve(),
+    };
+    this.conns.add(conn);
+    const helloTimer = setTimeout(() => {
+      if (!conn.welcomed) this.reject(conn, 'VALIDATION', 'no hello within 10 s');
+    }, HELLO_TIMEOUT_MS);
+    ws.on('message', (data, isBinary) => {
+      conn.lastHeard = Date.now();
+      if (conn.inflight >= this.ctx.config.maxInflightPerAgent) {
+        this.send(conn, {
+          v: PROTOCOL_VERSION,
+          id: newId('m'),
+          type: 'error',
+          code: 'BACKPRESSURE',
+          message: `more than ${this.ctx.config.maxInflightPerAgent} messages in flight; this one was dropped, send it again later`,
+        });
+        return;
+      }
+      const frame = isBinary ? new Uint8Array(data as Buffer) : (data as Buffer).toString('utf8');
+      conn.inflight++;
+      conn.queue = conn.queue
+        .then(() => this.onFrame(conn, frame))
+        .catch((err) => this.ctx.log.error({ err, agent: conn.agentId }, 'agent message failed'))
+        .finally(() => {
+          conn.inflight--;
+        });
+    });
+    ws.on('close', () => {
+      clearTimeout(helloTimer);
+      this.conns.delete(conn);
+      if (this.byAgent.get(conn.agentId) === conn) {
+        this.byAgent.delete(conn.agentId);
+        if (conn.welcomed) this.ctx.metrics.agentsConnected.dec();
+        // An offer never accepted goes back to the pool without using an attempt.
+        if (!this.closed)
+          void unclaimJobs(this.ctx.db, conn.agentId)
+            .then((n) => n > 0 && this.ctx.bus.publish({ type: 'work.available', site: conn.site }))
+            .catch(() => {});
+      }
+    });
+    ws.on('error', (err) => this.ctx.log.debug({ err, agent: conn.agentId }, 'agent socket error'));
+  }
+
+  private async onFrame(conn: Connection, frame: string | Uint8Array): Promise<void> {
+    const decoded = decodeFrame(frame);
+    if (!decoded.ok) {
+      conn.badFrames++;
+      this.sendError(conn, decoded.code, decoded.error, decoded.id);
+      if (conn.badFrames >= this.ctx.config.maxBadFrames) {
+        this.ctx.log.warn({ agent: conn.agentId }, 'agent keeps sending garbage; disconnecting');
+        conn.ws.close(1008, 'too many malformed frames');
+      }
+      return;
+    }
+    conn.badFrames = 0;
+    const msg = decoded.message;
+    if (!conn.welcomed && msg.type !== 'hello') {
+      this.sendError(conn, 'VALIDATION', `say hello first (got ${msg.type})`, msg.id);
+      return;
+    }
+    try {
+      await this.handle(conn, msg);
+    } catch (err) {
+      if (err instanceof ControlPlaneError) this.sendError(conn, err.code, err.message, msg.id);
+      else {
+        this.ctx.log.error({ err, agent: conn.agentId, type: msg.type }, 'agent message failed');
+        this.sendError(conn, 'INTERNAL', 'internal error; see the control plane log', msg.id);
+      }
+    }
+  }
+
+  private async handle(conn: Connection, msg: Envelope): Promise<void> {
+    const { db } = this.ctx;
+    switch (msg.type) {
+      case 'hello':
+        return this.onHello(conn, msg);
+      case 'heartbeat':
+        this.seen.add(conn.agentId);
+        if (msg.jobId) await renewLease(db, msg.jobId, conn.agentId, conn.leaseMs);
+        this.send(conn, {
+          v: PROTOCOL_VERSION,
+          id: newId('m'),
+          type: 'heartbeat',
+          ts: nowIso(),
+          ...(msg.jobId ? { jobId: msg.jobId } : {}),
+        });
+        return;
+      case 'job.accept': {
+        if (await acceptJob(db, msg.jobId, conn.agentId, conn.leaseMs)) {
+          conn.jobId = msg.jobId;
+          const job = await getJob(db, msg.jobId);
+          this.ctx.bus.publish({
+            type: 'job.updated',
+            jobId: msg.jobId,
+            rolloutId: job?.rolloutId,
+            site: conn.site,
+            data: { state: 'running' },
+          });
+          return;
+        }
+        const job = await getJob(db, msg.jobId);
+        if (!job) return this.sendError(conn, 'NOT_FOUND', `no job ${msg.jobId}`, msg.id);
+        if (job.site !== conn.site)
+          return this.sendError(
+            conn,
+            'WRONG_SITE',
+            `job ${job.id} is for site ${job.site}, not ${conn.site}`,
+            msg.id,
+          );
+        if (job.agentId === conn.agentId && job.state === 'running') return; // accepted twice
+        return this.sendError(
+          conn,
+          'LEASE_EXPIRED',
+          `job ${job.id} is not offered to this agent (it is ${job.state})`,
+          msg.id,
+        );
+      }
+      case 'job.progress': {
+        const held = await renewLease(db, msg.jobId, conn.agentId, conn.leaseMs);
+        if (!held)
+          return this.sendError(
+            conn,
+            'LEASE_EXPIRED',
+            `this agent holds no lease on job ${msg.jobId}`,
+            msg.id,
+          );
+        this.ctx.bus.publish({
+          type: 'job.progress',
+          jobId: msg.jobId,
+          site: conn.site,
+          data: { phase: msg.phase, message: msg.message },
+        });
+        return;
+      }
+      case 'verdict': {
+        const { status } = await commitVerdict(
+          this.ctx,
+          this.engine,
+          { id: conn.agentId, site: conn.site },
+          msg.verdict,
+        );
+        // Acked only now, after the commit: the agent's outbox may drop it.
+        this.send(conn, {
+          v: PROTOCOL_VERSION,
+          id: newId('m'),
+          type: 'verdict.ack',
+          jobId: msg.verdict.jobId,
+          replyTo: msg.id,
+        });
+        if (status !== 'duplicate' || conn.jobId === msg.verdict.jobId) {
+          if (conn.jobId === msg.verdict.jobId) conn.jobId = null;
+          this.dispatch();
+        }
+        return;
+      }
+      case 'deploy.result': {
+        const known = await recordDeployResult(this.ctx, { id: conn.agentId, site: conn.site }, msg);
+        if (!known) this.sendError(conn, 'NOT_FOUND', `no deploy or rollback ${msg.deployId}`, msg.id);
+        return;
+      }
+      case 'stage.report': {
+        if (msg.site !== conn.site)
+          return this.sendError(
+            conn,
+            'WRONG_SITE',
+            `this agent serves ${conn.site}, not ${msg.site}`,
+            msg.id,
+          );
+        await insertStageReport(db, conn.agentId, msg);
+        this.ctx.bus.publish({
+          type: 'stage.report',
+          site: conn.site,
+          data: { stage: msg.stage, divergences: msg.figures.divergences, migrationId: msg.migrationId },
+        });
+        return;
+      }
+      case 'error':
+        this.ctx.log.warn(
+          { agent: conn.agentId, code: msg.code, message: msg.message },
+          'agent reported an error',
+        );
+        return;
+      default:
+        return this.sendError(conn, 'UNKNOWN_TYPE', `${msg.type} is not sent by agents`, msg.id);
+    }
+  }
+
+  private async onHello(conn: Connection, msg: MessageOf<'hello'>): Promise<void> {
+    if (conn.welcomed) return this.sendError(conn, 'CONFLICT', 'hello was already said', msg.id);
+    if (msg.site !== conn.site)
+      return this.reject(
+        conn,
+        'WRONG_SITE',
+        `this token belongs to an agent of ${conn.site}, not ${msg.site}`,
+      );
+    const common = msg.versions.protocols.filter((v) => SUPPORTED_PROTOCOL_VERSIONS.includes(v));
+    if (common.length === 0)
+      return this.reject(
+        conn,
+        'PROTOCOL_VERSION',
+        `no common protocol version: agent speaks ${msg.versions.protocols.join(', ')}, we speak ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')}`,
+      );
+    const version = Math.max(...common);
+    const previous = this.byAgent.get(conn.agentId);
+    if (previous && previous !== conn) {
+      // The agent reconnected before its old socket died: the new one wins.
+      this.byAgent.delete(conn.agentId);
+      if (previous.welcomed) this.ctx.metrics.agentsConnected.dec();
+      previous.ws.close(4000, 'replaced by a newer connection');
+    }
+    await recordHello(this.ctx.db, conn.agentId, {
+      agentVersion: msg.versions.agent,
+      protocolVersion: version,
+      capabilities: msg.capabilities,
+    });
+    conn.welcomed = true;
+    this.byAgent.set(conn.agentId, conn);
+    this.ctx.metrics.agentsConnected.inc();
+    this.send(conn, {
+      v: PROTOCOL_VERSION,
+      id: newId('m'),
+      type: 'welcome',
+      protocolVersion: version,
+      heartbeatMs: this.ctx.config.heartbeatMs,
+      signingKeys: [this.ctx.key.publicKeyPem],
+      serverTime: nowIso(),
+    });
+    // Work this agent held before (a restart of either side): offers are sent again; running jobs go on.
+    const held = await listJobs(this.ctx.db, { site: conn.site, states: ['offered', 'running'] });
+    for (const job of held.filter((j) => j.agentId === conn.agentId)) {
+      const offer = await this.rolloutOffer(job.rolloutId);
+      conn.leaseMs = offer?.leaseMs ?? conn.leaseMs;
+      conn.jobId = job.id;
+      if (job.state === 'offered' && offer) this.sendOffer(conn, job.id, job.rolloutId, job.attempt, offer);
+    }
+    await this.deliverOrders(conn.site, true);
+    this.dispatch();
+  }
+
+  private reject(conn: Connection, code: ErrorCode, reason: string): void {
+    this.send(conn, { v: PROTOCOL_VERSION, id: newId('m'), type: 'reject', code, reason });
+    conn.ws.close(1008, code);
+  }
+
+  private sendError(conn: Connection, code: ErrorCode, message: string, replyTo?: string): void {
+    this.send(conn, {
+      v: PROTOCOL_VERSION,
+      id: newId('m'),
+      type: 'error',
+      code,
+      message,
+      ...(replyTo ? { replyTo } : {}),
+    });
+  }
+
+  private send(conn: Connection, msg: Envelope): void {
+    if (conn.ws.readyState === WebSocket.OPEN) conn.ws.send(encodeFrame(msg));
+  }
+
+  private async rolloutOffer(rolloutId: string): Promise<RolloutOffer | undefined> {
+    const cached = this.rolloutCache.get(rolloutId);
+    if (cached) return cached;
+    const r = await getRollout(this.ctx.db, rolloutId);
+    if (!r) return undefined;
+    const m = await getMigration(this.ctx.db, r.migrationId, r.revision);
+    if (!m) return undefined;
+    const offer = { leaseMs: r.plan.lease, migration: m.document, migrationId: m.id };
+    this.rolloutCache.set(rolloutId, offer);
+    return offer;
+  }
+
+  private sendOffer(
+    conn: Connection,
+    jobId: string,
+    rolloutId: string,
+    attempt: number,
+    offer: RolloutOffer,
+  ): void {
+    const bundle: JobBundle = {
+      jobId,
+      rolloutId,
+      site: conn.site,
+      attempt,
+      migration: offer.migration,
+      issuedAt: nowIso(),
+    };
+    this.send(conn, {
+      v: PROTOCOL_VERSION,
+      id: newId('m'),
+      type: 'job.offer',
+      bundle: signPayload(bundle, this.ctx.key.privateKeyPem),
+      leaseMs: offer.leaseMs,
+    });
+    this.ctx.metrics.offersSent.inc();
+  }
+
+  private onEvent(e: ControlPlaneEvent): void {
+    if (this.closed) return;
+    switch (e.type) {
+      case 'work.available':
+      case 'deploy.ordered':
+      case 'rollback.ordered':
+        this.dispatch();
+        return;
+      case 'job.cancel': {
+        for (const conn of this.conns)
+          if (conn.jobId === e.jobId) {
+            this.send(conn, {
+              v: PROTOCOL_VERSION,
+              id: newId('m'),
+              type: 'cancel',
+              jobId: e.jobId!,
+              reason: String(e.data?.reason ?? ''),
+            });
+            conn.jobId = null;
+          }
+        this.dispatch();
+        return;
+      }
+    }
+  }
+
+  /** Offers ready jobs to idle agents and delivers pending orders (coalesced; one pass at a time). */
+  dispatch(): void {
+    if (this.closed) return;
+    if (this.dispatching) {
+      this.dispatchAgain = true;
+      return;
+    }
+    this.dispatchAgain = false;
+    this.dispatching = this.dispatchOnce()
+      .catch((err) => this.ctx.log.error({ err }, 'dispatch failed'))
+      .finally(() => {
+        this.dispatching = null;
+        if (this.dispatchAgain && !this.closed) setImmediate(() => this.dispatch());
+      });
+  }
+
+  private async dispatchOnce(): Promise<void> {
+    const idle = new Map<string, Connection[]>();
+    for (const conn of this.byAgent.values()) {
+      if (!conn.welcomed || conn.jobId !== null || conn.ws.bufferedAmount > SEND_HIGH_WATER) continue;
+      const list = idle.get(conn.site) ?? [];
+      list.push(conn);
+      idle.set(conn.site, list);
+    }
+    if (idle.size > 0) {
+      const ready = await listReadyJobs(this.ctx.db, 10_000);
+      for (const job of ready) {
+        if (this.closed) return;
+        const conn = idle.get(job.site)?.pop();
+        if (!conn) continue;
+        const offer = await this.rolloutOffer(job.rolloutId);
+        if (!offer) continue;
+        const claimed = await claimJob(this.ctx.db, job.id, conn.agentId, offer.leaseMs);
+        if (!claimed || conn.ws.readyState !== WebSocket.OPEN) {
+          if (claimed) await unclaimJobs(this.ctx.db, conn.agentId);
+          else idle.get(job.site)?.push(conn);
+          continue;
+        }
+        conn.jobId = job.id;
+        conn.leaseMs = offer.leaseMs;
+        this.sendOffer(conn, job.id, job.rolloutId, claimed.attempt, offer);
+      }
+    }
+    await this.deliverOrders();
+  }
+
+  /** Sends signed deploy and rollback orders to connected agents of their site; `resend` includes delivered ones. */
+  private async deliverOrders(onlySite?: string, resend = false): Promise<void> {
+    const sites = new Map<string, Connection>();
+    for (const c of this.byAgent.values())
+      if (c.welcomed && (!onlySite || c.site === onlySite)) sites.set(c.site, c);
+    if (sites.size === 0) return;
+    const states = resend ? (['ordered', 'delivered'] as const) : (['ordered'] as const);
+    const deploys = await listDeploys(this.ctx.db, { states, ...(onlySite ? { site: onlySite } : {}) });
+    for (const d of deploys) {
+      const conn = sites.get(d.site);
+      if (!conn) continue;
+      if (
+        d.state === 'ordered' &&
+        !(await setDeployState(this.ctx.db, d.id, ['ordered'], { state: 'delivered', delivered: true }))
+      )
+        continue;
+      this.send(conn, { v: PROTOCOL_VERSION, id: newId('m'), type: 'deploy.order', order: d.order });
+    }
+    const rollbacks = await listRollbacks(this.ctx.db, { states, ...(onlySite ? { site: onlySite } : {}) });
+    for (const rb of rollbacks) {
+      const conn = sites.get(rb.site);
+      if (!conn) continue;
+      if (
+        rb.state === 'ordered' &&
+        !(await setRollbackState(this.ctx.db, rb.id, ['ordered'], 'delivered', true))
+      )
+        continue;
+      this.send(conn, { v: PROTOCOL_VERSION, id: newId('m'), type: 'rollback.order', order: rb.order });
+    }
+  }
+
+  private checkLiveness(): void {
+    const limit = Date.now() - 3 * this.ctx.config.heartbeatMs;
+    for (const conn of this.conns)
+      if (conn.lastHeard < limit) {
+        this.ctx.log.info({ agent: conn.agentId }, 'agent silent for 3 heartbeats; disconnecting');
+        conn.ws.terminate();
+      }
+  }
+
+  private async flushSeen(): Promise<void> {
+    if (this.seen.size === 0) return;
+    const ids = [...this.seen];
+    this.seen.clear();
+    for (let i = 0; i < ids.length; i += 500)
+      await touchAgents(this.ctx.db, ids.slice(i, i + 500)).catch(() => {});
+  }
+
+  /** Closes every agent connection and stops the timers. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.unsubscribe();
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    for (const conn of this.conns) conn.ws.terminate();
+    await this.dispatching?.catch(() => {});
+    await Promise.allSettled([...this.conns].map((c) => c.queue));
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+}
+
+function refuse(socket: Duplex, status: number, code: ErrorCode, message: string): void {
+  const body = JSON.stringify({ error: { code, message } });
+  const reason =
+    { 401: 'Unauthorized', 404: 'Not Found', 429: 'Too Many Requests', 503: 'Service Unavailable' }[status] ??
+    'Error';
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}

@@ -1,0 +1,130 @@
+import type { AuditEntryView, AuditVerification } from '@plcfleet/protocols';
+import { canonicalJson } from '@plcfleet/protocols';
+import { sha256Hex } from '@plcfleet/protocols/signing';
+import { type Db, isPostgres, sql } from '../store/database';
+import type { AuditLogTable } from '../store/tables';
+import { fromJson, nowIso } from '../util';
+
+/** The hash before the first row. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** What an audit entry says: who did what to which object, and why. */
+export interface AuditEntryInput {
+  actor: string;
+  action: string;
+  subjectType: string;
+  subjectId: string;
+  details?: Record<string, unknown>;
+}
+
+/** One row of the audit log as the API shows it. */
+export type AuditEntry = AuditEntryView;
+
+/** The hash of a row: SHA-256 over the canonical JSON of every field but `hash`. */
+export function hashAuditRow(row: Omit<AuditLogTable, 'hash'>): string {
+  return sha256Hex(
+    canonicalJson({
+      seq: row.seq,
+      at: row.at,
+      actor: row.actor,
+      action: row.action,
+      subjectType: row.subject_type,
+      subjectId: row.subject_id,
+      details: row.details,
+      prevHash: row.prev_hash,
+    }),
+  );
+}
+
+/**
+ * Appends one entry to the hash chain. Call it inside the transaction that makes
+ * the change, so the change and its record commit together. On PostgreSQL a
+ * transaction-scoped advisory lock serializes appenders across replicas; SQLite
+ * transactions are serialized already.
+ */
+export async function appendAudit(trx: Db, entry: AuditEntryInput): Promise<void> {
+  if (isPostgres(trx)) await sql`select pg_advisory_xact_lock(7041977)`.execute(trx);
+  const last = await trx
+    .selectFrom('audit_log')
+    .select(['seq', 'hash'])
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  const row = {
+    seq: (last ? Number(last.seq) : 0) + 1,
+    at: nowIso(),
+    actor: entry.actor,
+    action: entry.action,
+    subject_type: entry.subjectType,
+    subject_id: entry.subjectId,
+    details: canonicalJson(entry.details ?? {}),
+    prev_hash: last?.hash ?? GENESIS_HASH,
+  };
+  await trx
+    .insertInto('audit_log')
+    .values({ ...row, hash: hashAuditRow(row) })
+    .execute();
+}
+
+/** Entries in order, after `afterSeq`. */
+export async function listAudit(
+  db: Db,
+  filter: { afterSeq?: number; limit?: number; subjectId?: string } = {},
+): Promise<AuditEntry[]> {
+  let q = db.selectFrom('audit_log').selectAll().orderBy('seq', 'asc');
+  if (filter.afterSeq !== undefined) q = q.where('seq', '>', filter.afterSeq);
+  if (filter.subjectId !== undefined) q = q.where('subject_id', '=', filter.subjectId);
+  const rows = await q.limit(filter.limit ?? 100).execute();
+  return rows.map(toEntry);
+}
+
+function toEntry(r: AuditLogTable): AuditEntry {
+  return {
+    seq: Number(r.seq),
+    at: r.at,
+    actor: r.actor,
+    action: r.action,
+    subjectType: r.subject_type,
+    subjectId: r.subject_id,
+    details: fromJson(r.details),
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+}
+
+export type { AuditVerification };
+
+/** Recomputes the chain from the first row and reports the first row whose link or content does not hold. */
+export async function verifyAudit(db: Db): Promise<AuditVerification> {
+  let prev = GENESIS_HASH;
+  let expectedSeq = 1;
+  let checked = 0;
+  let after = 0;
+  for (;;) {
+    const rows = await db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('seq', '>', after)
+      .orderBy('seq', 'asc')
+      .limit(1000)
+      .execute();
+    if (rows.length === 0) break;
+    for (const r of rows) {
+      const seq = Number(r.seq);
+      const broken = (problem: string): AuditVerification => ({
+        ok: false,
+        checked,
+        firstBroken: { seq, problem },
+      });
+      if (seq !== expectedSeq) return broken(`expected row ${expectedSeq}, found ${seq} (a row is missing)`);
+      if (r.prev_hash !== prev) return broken('prev_hash does not match the hash of the row before');
+      const { hash, ...rest } = r;
+      if (hashAuditRow({ ...rest, seq }) !== hash) return broken('row content does not match its hash');
+      prev = hash;
+      expectedSeq++;
+      checked++;
+      after = seq;
+    }
+  }
+  return { ok: true, checked, firstBroken: null };
+}

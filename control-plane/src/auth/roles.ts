@@ -1,0 +1,17 @@
+/** The roles of people and automation using the API. */
+export const ROLES = ['admin', 'safety-engineer', 'operator', 'viewer'] as const;
+/** One role. */
+export type Role = (typeof ROLES)[number];
+
+/** Who is calling: a user and the token they used. */
+export interface Principal {
+  userId: string;
+  name: string;
+  role: Role;
+  tokenId: string;
+}
+
+/** Role sets used by the routes. */
+export const ANY_ROLE: readonly Role[] = ROLES;
+export const WRITERS: readonly Role[] = ['admin', 'operator'];
+export const ADMIN: readonly Role[] = ['admin'];

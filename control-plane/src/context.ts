@@ -1,0 +1,27 @@
+import type { Logger } from 'pino';
+import type { ControlPlaneConfig } from './config';
+import type { ControlPlaneEvent, EventBus } from './events/event-bus';
+import type { Metrics } from './metrics/metrics';
+import type { SigningKey } from './signing/signing-key.repository';
+import type { Db, Store } from './store/database';
+
+/** What the parts of a running control plane share. */
+export interface Context {
+  config: ControlPlaneConfig;
+  store: Store;
+  db: Db;
+  log: Logger;
+  bus: EventBus;
+  key: SigningKey;
+  metrics: Metrics;
+  /** Open event streams; each entry ends one (called on close). */
+  streams: Set<() => void>;
+}
+
+/** Events gathered during a transaction and published after it commits. */
+export type PendingEvents = Omit<ControlPlaneEvent, 'at'>[];
+
+/** Publishes gathered events. */
+export function publishAll(ctx: Pick<Context, 'bus'>, events: PendingEvents): void {
+  for (const e of events) ctx.bus.publish(e);
+}

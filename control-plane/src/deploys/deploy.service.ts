@@ -1,0 +1,172 @@
+import type { MessageOf, RollbackOrder } from '@plcfleet/protocols';
+import { signPayload } from '@plcfleet/protocols/signing';
+import { appendAudit } from '../audit/audit.repository';
+import { type Context, type PendingEvents, publishAll } from '../context';
+import { fail } from '../errors';
+import { transaction } from '../store/database';
+import { newId, nowIso } from '../util';
+import {
+  type DeployRecord,
+  getDeploy,
+  getRollback,
+  insertRollback,
+  listDeploys,
+  type RollbackRecord,
+  setDeployState,
+  setRollbackState,
+} from './deploy.repository';
+
+/**
+ * Orders rollbacks: of one site (its latest deploy, or `deployId`) or of every
+ * site a rollout deployed to. Deploys not yet delivered are cancelled instead.
+ */
+export async function orderRollback(
+  ctx: Context,
+  actor: string,
+  target: { site: string; deployId?: string } | { rolloutId: string },
+  reason: string,
+): Promise<{ rollbacks: RollbackRecord[]; cancelledDeploys: string[] }> {
+  const events: PendingEvents = [];
+  const result = await transaction(ctx.db, async (trx) => {
+    let deploys: DeployRecord[];
+    if ('rolloutId' in target) {
+      deploys = await listDeploys(trx, {
+        rolloutId: target.rolloutId,
+        states: ['ordered', 'delivered', 'deployed'],
+      });
+    } else if (target.deployId) {
+      const d = await getDeploy(trx, target.deployId);
+      if (!d || d.site !== target.site)
+        fail('NOT_FOUND', `no deploy ${target.deployId} at site ${target.site}`);
+      deploys = [d];
+    } else {
+      const all = await listDeploys(trx, { site: target.site, states: ['ordered', 'delivered', 'deployed'] });
+      deploys = all.slice(-1);
+    }
+    const rollbacks: RollbackRecord[] = [];
+    const cancelled: string[] = [];
+    for (const d of deploys) {
+      if (
+        d.state === 'ordered' &&
+        (await setDeployState(trx, d.id, ['ordered'], { state: 'cancelled', reason }))
+      ) {
+        cancelled.push(d.id);
+        await appendAudit(trx, {
+          actor,
+          action: 'deploy.cancelled',
+          subjectType: 'deploy',
+          subjectId: d.id,
+          details: { reason },
+        });
+        continue;
+      }
+      const order: RollbackOrder = {
+        rollbackId: newId('rb'),
+        site: d.site,
+        deployId: d.id,
+        rolloutId: d.rolloutId,
+        reason,
+        issuedAt: nowIso(),
+      };
+      const rb = await insertRollback(trx, signPayload(order, ctx.key.privateKeyPem), actor);
+      rollbacks.push(rb);
+      await appendAudit(trx, {
+        actor,
+        action: 'rollback.ordered',
+        subjectType: 'rollback',
+        subjectId: rb.id,
+        details: { site: d.site, deployId: d.id, reason },
+      });
+      events.push({
+        type: 'rollback.ordered',
+        rolloutId: d.rolloutId,
+        site: d.site,
+        data: { rollbackId: rb.id },
+      });
+    }
+    if ('site' in target && deploys.length === 0) {
+      // No deploy on record: still order the site to restore its previous program.
+      const order: RollbackOrder = { rollbackId: newId('rb'), site: target.site, reason, issuedAt: nowIso() };
+      const rb = await insertRollback(trx, signPayload(order, ctx.key.privateKeyPem), actor);
+      rollbacks.push(rb);
+      await appendAudit(trx, {
+        actor,
+        action: 'rollback.ordered',
+        subjectType: 'rollback',
+        subjectId: rb.id,
+        details: { site: target.site, reason },
+      });
+      events.push({ type: 'rollback.ordered', site: target.site, data: { rollbackId: rb.id } });
+    }
+    return { rollbacks, cancelledDeploys: cancelled };
+  });
+  publishAll(ctx, events);
+  return result;
+}
+
+/**
+ * Records what an agent reports of a deploy or rollback (`deployId` names either).
+ * Returns false when the id names nothing of this site.
+ */
+export async function recordDeployResult(
+  ctx: Context,
+  agent: { id: string; site: string },
+  msg: MessageOf<'deploy.result'>,
+): Promise<boolean> {
+  const events: PendingEvents = [];
+  const ok = await transaction(ctx.db, async (trx) => {
+    if (msg.site !== agent.site) fail('WRONG_SITE', `agent of ${agent.site} reported for ${msg.site}`);
+    const deploy = await getDeploy(trx, msg.deployId);
+    if (deploy) {
+      if (deploy.site !== agent.site) fail('WRONG_SITE', `deploy ${deploy.id} is for ${deploy.site}`);
+      const changed = await setDeployState(trx, deploy.id, ['ordered', 'delivered', 'deployed'], {
+        state: msg.outcome,
+        reason: msg.reason,
+        sha256Running: msg.sha256Running,
+      });
+      if (changed) {
+        await appendAudit(trx, {
+          actor: `agent:${agent.id}`,
+          action: `deploy.${msg.outcome}`,
+          subjectType: 'deploy',
+          subjectId: deploy.id,
+          details: { site: agent.site, reason: msg.reason, sha256Running: msg.sha256Running },
+        });
+        events.push({
+          type: 'deploy.updated',
+          rolloutId: deploy.rolloutId,
+          site: deploy.site,
+          data: { deployId: deploy.id, state: msg.outcome },
+        });
+      }
+      return true;
+    }
+    const rb = await getRollback(trx, msg.deployId);
+    if (!rb) return false;
+    if (rb.site !== agent.site) fail('WRONG_SITE', `rollback ${rb.id} is for ${rb.site}`);
+    const state = msg.outcome === 'rolled-back' || msg.outcome === 'deployed' ? 'rolled-back' : msg.outcome;
+    if (await setRollbackState(trx, rb.id, ['ordered', 'delivered'], state)) {
+      if (rb.deployId && state === 'rolled-back')
+        await setDeployState(trx, rb.deployId, ['ordered', 'delivered', 'deployed'], {
+          state: 'rolled-back',
+          reason: rb.reason,
+        });
+      await appendAudit(trx, {
+        actor: `agent:${agent.id}`,
+        action: `rollback.${state}`,
+        subjectType: 'rollback',
+        subjectId: rb.id,
+        details: { site: agent.site, reason: msg.reason },
+      });
+      events.push({
+        type: 'deploy.updated',
+        rolloutId: rb.rolloutId ?? undefined,
+        site: rb.site,
+        data: { rollbackId: rb.id, state },
+      });
+    }
+    return true;
+  });
+  publishAll(ctx, events);
+  return ok;
+}

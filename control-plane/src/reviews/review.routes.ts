@@ -1,0 +1,77 @@
+import {
+  ApproveRequest,
+  ApproveResponse,
+  ChangeRequestDetail,
+  ChangeRequestList,
+  RejectRequest,
+  RejectResponse,
+} from '@plcfleet/protocols';
+import { z } from 'zod';
+import { ANY_ROLE } from '../auth/roles';
+import { getDeploy } from '../deploys/deploy.repository';
+import { fail } from '../errors';
+import { defineRoute } from '../http/route';
+import { getChangeRequest, listApprovals, listChangeRequests } from './change-request.repository';
+import { approveChangeRequest, rejectChangeRequest } from './review.service';
+
+/** Change requests and their review. */
+export const reviewRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/v1/change-requests',
+    summary: 'List change requests',
+    roles: ANY_ROLE,
+    query: z.object({
+      state: z.enum(['open', 'approved', 'rejected']).optional(),
+      rollout: z.string().optional(),
+      site: z.string().optional(),
+    }),
+    response: ChangeRequestList,
+    handler: async ({ ctx, query }) => ({
+      changeRequests: await listChangeRequests(ctx.db, {
+        ...(query.state ? { state: query.state } : {}),
+        ...(query.rollout ? { rolloutId: query.rollout } : {}),
+        ...(query.site ? { site: query.site } : {}),
+      }),
+    }),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/v1/change-requests/:id',
+    summary: 'A change request with its diff, evidence hash and decisions',
+    roles: ANY_ROLE,
+    response: ChangeRequestDetail,
+    handler: async ({ ctx, params }) => {
+      const cr =
+        (await getChangeRequest(ctx.db, params.id!)) ?? fail('NOT_FOUND', `no change request ${params.id}`);
+      return { changeRequest: cr, approvals: await listApprovals(ctx.db, cr.id) };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/v1/change-requests/:id/approve',
+    summary:
+      'Approve: safety-related needs a safety-engineer who is not the requester; non-safety an admin or operator. Issues the signed deploy order',
+    roles: ['admin', 'safety-engineer', 'operator'],
+    body: ApproveRequest,
+    response: ApproveResponse,
+    handler: async ({ ctx, principal, params, body }) => {
+      const r = await approveChangeRequest(ctx, principal, params.id!, body.comment);
+      return {
+        changeRequest: r.changeRequest,
+        approval: r.approval,
+        deploy: (await getDeploy(ctx.db, r.deployId))!,
+      };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/v1/change-requests/:id/reject',
+    summary: 'Reject with a reason',
+    roles: ['admin', 'safety-engineer', 'operator'],
+    body: RejectRequest,
+    response: RejectResponse,
+    handler: async ({ ctx, principal, params, body }) =>
+      rejectChangeRequest(ctx, principal, params.id!, body.reason),
+  }),
+];

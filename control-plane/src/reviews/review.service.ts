@@ -1,0 +1,167 @@
+import type { DeployOrder } from '@plcfleet/protocols';
+import { signPayload } from '@plcfleet/protocols/signing';
+import { appendAudit } from '../audit/audit.repository';
+import type { Principal, Role } from '../auth/roles';
+import { type Context, type PendingEvents, publishAll } from '../context';
+import { insertDeploy } from '../deploys/deploy.repository';
+import { fail } from '../errors';
+import { getJob } from '../jobs/job.repository';
+import { nextMaintenanceWindow } from '../sites/maintenance-window';
+import { getSite } from '../sites/site.repository';
+import { transaction } from '../store/database';
+import { newId, nowIso } from '../util';
+import {
+  type ApprovalRecord,
+  type ChangeRequestRecord,
+  decideChangeRequest,
+  getChangeRequest,
+  insertApproval,
+} from './change-request.repository';
+
+/** Roles that may decide a change request of each safety class. */
+export const APPROVER_ROLES: Record<ChangeRequestRecord['safetyClass'], readonly Role[]> = {
+  'safety-related': ['safety-engineer'],
+  'non-safety': ['admin', 'operator'],
+};
+
+/** Checks who may decide: the role the safety class needs, and never the requester (four-eyes). */
+export function assertMayDecide(cr: ChangeRequestRecord, who: Principal): void {
+  const roles = APPROVER_ROLES[cr.safetyClass];
+  if (!roles.includes(who.role))
+    fail(
+      'FORBIDDEN',
+      `a ${cr.safetyClass} change needs a decision by ${roles.join(' or ')}, not ${who.role}`,
+    );
+  if (cr.safetyClass === 'safety-related' && cr.requestedBy === who.name)
+    fail('FOUR_EYES', `${who.name} requested this change and may not approve it`);
+  if (cr.state !== 'open') fail('CONFLICT', `change request ${cr.id} is already ${cr.state}`);
+}
+
+/**
+ * Approves a change request and issues its deploy order: signed by the control
+ * plane, bound to the site, the job and the SHA-256 of the approved program,
+ * valid in the site's next maintenance window.
+ */
+export async function approveChangeRequest(
+  ctx: Context,
+  who: Principal,
+  id: string,
+  comment: string,
+): Promise<{ changeRequest: ChangeRequestRecord; approval: ApprovalRecord; deployId: string }> {
+  const events: PendingEvents = [];
+  const result = await transaction(ctx.db, async (trx) => {
+    const cr = await getChangeRequest(trx, id);
+    if (!cr) fail('NOT_FOUND', `no change request ${id}`);
+    assertMayDecide(cr, who);
+    if (!cr.sha256Before || !cr.sha256After)
+      fail('CONFLICT', 'the verdict carries no program hashes; a deploy order cannot be bound to a program');
+    const site = await getSite(trx, cr.site);
+    if (!site) fail('NOT_FOUND', `site ${cr.site} is no longer registered`);
+    const window = nextMaintenanceWindow(site.maintenanceWindows, site.timeZone);
+    if (!window) fail('CONFLICT', `site ${cr.site} has no maintenance window; a deploy order needs one`);
+    const job = await getJob(trx, cr.jobId);
+    if (!job) fail('NOT_FOUND', `job ${cr.jobId} is gone`);
+    if (!(await decideChangeRequest(trx, id, 'approved', comment)))
+      fail('CONFLICT', `change request ${id} was decided meanwhile`);
+    const approval = await insertApproval(trx, {
+      changeRequestId: id,
+      userId: who.userId,
+      userName: who.name,
+      role: who.role,
+      decision: 'approve',
+      comment,
+    });
+    const order: DeployOrder = {
+      deployId: newId('dep'),
+      jobId: cr.jobId,
+      rolloutId: cr.rolloutId,
+      site: cr.site,
+      migrationId: cr.migrationId,
+      revision: cr.revision,
+      sha256Before: cr.sha256Before,
+      sha256After: cr.sha256After,
+      window,
+      approvedBy: [who.name],
+      issuedAt: nowIso(),
+    };
+    const signedOrder = signPayload(order, ctx.key.privateKeyPem);
+    await insertDeploy(trx, id, signedOrder);
+    await appendAudit(trx, {
+      actor: who.name,
+      action: 'change-request.approved',
+      subjectType: 'change-request',
+      subjectId: id,
+      details: { role: who.role, comment, site: cr.site, safetyClass: cr.safetyClass },
+    });
+    await appendAudit(trx, {
+      actor: who.name,
+      action: 'deploy.ordered',
+      subjectType: 'deploy',
+      subjectId: order.deployId,
+      details: { site: cr.site, window, sha256After: cr.sha256After, keyId: signedOrder.keyId },
+    });
+    events.push({
+      type: 'change-request.updated',
+      rolloutId: cr.rolloutId,
+      site: cr.site,
+      data: { id, state: 'approved' },
+    });
+    events.push({
+      type: 'deploy.ordered',
+      rolloutId: cr.rolloutId,
+      site: cr.site,
+      data: { deployId: order.deployId },
+    });
+    return {
+      changeRequest: { ...cr, state: 'approved' as const, reason: comment },
+      approval,
+      deployId: order.deployId,
+    };
+  });
+  publishAll(ctx, events);
+  return result;
+}
+
+/** Rejects a change request with a reason. */
+export async function rejectChangeRequest(
+  ctx: Context,
+  who: Principal,
+  id: string,
+  reason: string,
+): Promise<{ changeRequest: ChangeRequestRecord; approval: ApprovalRecord }> {
+  const events: PendingEvents = [];
+  const result = await transaction(ctx.db, async (trx) => {
+    const cr = await getChangeRequest(trx, id);
+    if (!cr) fail('NOT_FOUND', `no change request ${id}`);
+    const roles = APPROVER_ROLES[cr.safetyClass];
+    if (!roles.includes(who.role) && who.role !== 'admin')
+      fail('FORBIDDEN', `a ${cr.safetyClass} change is rejected by ${roles.join(' or ')} or an admin`);
+    if (cr.state !== 'open') fail('CONFLICT', `change request ${id} is already ${cr.state}`);
+    if (!(await decideChangeRequest(trx, id, 'rejected', reason)))
+      fail('CONFLICT', `change request ${id} was decided meanwhile`);
+    const approval = await insertApproval(trx, {
+      changeRequestId: id,
+      userId: who.userId,
+      userName: who.name,
+      role: who.role,
+      decision: 'reject',
+      comment: reason,
+    });
+    await appendAudit(trx, {
+      actor: who.name,
+      action: 'change-request.rejected',
+      subjectType: 'change-request',
+      subjectId: id,
+      details: { role: who.role, reason, site: cr.site },
+    });
+    events.push({
+      type: 'change-request.updated',
+      rolloutId: cr.rolloutId,
+      site: cr.site,
+      data: { id, state: 'rejected' },
+    });
+    return { changeRequest: { ...cr, state: 'rejected' as const, reason }, approval };
+  });
+  publishAll(ctx, events);
+  return result;
+}

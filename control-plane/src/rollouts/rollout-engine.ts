@@ -1,0 +1,478 @@
+import type { Phase } from '@plcfleet/protocols';
+import { appendAudit } from '../audit/audit.repository';
+import { type Context, type PendingEvents, publishAll } from '../context';
+import { fail } from '../errors';
+import {
+  expiredJobs,
+  insertJobs,
+  type JobState,
+  listJobs,
+  moveJobs,
+  phaseFigures,
+  releaseQueued,
+  setJobState,
+  sitesInRollout,
+} from '../jobs/job.repository';
+import { inMaintenanceWindow } from '../sites/maintenance-window';
+import { listSites } from '../sites/site.repository';
+import { type Db, transaction } from '../store/database';
+import { nowIso } from '../util';
+import { describeFigures, evaluateGates, type PhaseFigures } from './gates';
+import {
+  claimDriver,
+  getRollout,
+  insertDecision,
+  lockRollout,
+  type RolloutRecord,
+  releaseDrivers,
+  updateRollout,
+} from './rollout.repository';
+import { selectSites } from './site-selector';
+
+/** Commands people and automation give a rollout. */
+export const ROLLOUT_COMMANDS = ['start', 'pause', 'resume', 'promote', 'abort', 'retry'] as const;
+export type RolloutCommand = (typeof ROLLOUT_COMMANDS)[number];
+
+const ENGINE = 'engine';
+
+/**
+ * The rollout engine. Every state lives in the store: a tick reads a rollout,
+ * decides, and writes the decision in one transaction with its audit entry, so
+ * a restarted server (or another replica) carries on where this one stopped.
+ * A replica drives a rollout only while it holds the rollout's driver lease
+ * (`rollouts.driver_id/driver_until`); commands and verdicts may arrive at any
+ * replica and lock the rollout row, so they serialize with the driver.
+ */
+export class RolloutEngine {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private wanted = false;
+  private stopped = false;
+
+  constructor(private readonly ctx: Context) {}
+
+  /** Starts the periodic tick. */
+  start(): void {
+    this.stopped = false;
+    const loop = () => {
+      if (this.stopped) return;
+      this.timer = setTimeout(() => {
+        void this.tick().finally(loop);
+      }, this.ctx.config.engineTickMs);
+    };
+    loop();
+  }
+
+  /** Asks for a tick soon (after a verdict or a command). */
+  nudge(): void {
+    if (this.stopped) return;
+    this.wanted = true;
+    if (!this.running) setImmediate(() => void this.tick());
+  }
+
+  /** Stops ticking, waits for a tick in progress, and gives up this replica's driver leases. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running?.catch(() => {});
+    await releaseDrivers(this.ctx.db, this.ctx.config.replicaId).catch(() => {});
+  }
+
+  /** One pass over the rollouts this replica may drive. */
+  tick(): Promise<void> {
+    if (this.running) {
+      this.wanted = true;
+      return this.running;
+    }
+    this.wanted = false;
+    this.running = this.tickOnce()
+      .catch((err) => this.ctx.log.error({ err }, 'rollout engine tick failed'))
+      .finally(() => {
+        this.running = null;
+        if (this.wanted && !this.stopped) setImmediate(() => void this.tick());
+      });
+    return this.running;
+  }
+
+  private async tickOnce(): Promise<void> {
+    const { db, config } = this.ctx;
+    const rows = await db
+      .selectFrom('rollouts')
+      .select('id')
+      .where((eb) =>
+        eb.or([
+          eb('state', 'in', ['running', 'paused', 'halted']),
+          eb.and([
+            eb('state', '=', 'aborted'),
+            eb.exists(
+              eb
+                .selectFrom('jobs')
+                .select('jobs.id')
+                .whereRef('jobs.rollout_id', '=', 'rollouts.id')
+                .where('jobs.state', 'in', ['offered', 'running']),
+            ),
+          ]),
+        ]),
+      )
+      .execute();
+    for (const { id } of rows) {
+      if (this.stopped) return;
+      if (!(await claimDriver(db, id, config.replicaId, config.driverLeaseMs))) continue;
+      await this.step(id);
+    }
+  }
+
+  /** Evaluates one rollout now, in its own transaction. */
+  async step(rolloutId: string): Promise<void> {
+    const events: PendingEvents = [];
+    await transaction(this.ctx.db, (trx) => this.stepIn(trx, rolloutId, events));
+    publishAll(this.ctx, events);
+  }
+
+  /**
+   * Evaluates one rollout inside `trx`: expires lapsed leases, judges the
+   * current phase's gates, applies the decision and releases queued jobs into
+   * free slots. Used by the tick and, for failures, inside the verdict's own
+   * transaction, so a safety failure halts the rollout in the same commit.
+   */
+  async stepIn(trx: Db, rolloutId: string, events: PendingEvents): Promise<void> {
+    const r = await lockRollout(trx, rolloutId);
+    if (!r || r.state === 'pending' || r.state === 'completed') return;
+    await this.expireLeases(trx, r, events);
+    if (r.state !== 'running') return;
+    const phase = r.plan.phases[r.phaseIndex];
+    if (!phase) return;
+    const figures = await phaseFigures(trx, r.id, r.phaseIndex);
+    const now = Date.now();
+    const decision = evaluateGates(phase, figures, {
+      now,
+      phaseStartedAt: r.phaseStartedAt ? Date.parse(r.phaseStartedAt) : now,
+      lastFinishedAt: figures.lastFinishedAt ? Date.parse(figures.lastFinishedAt) : null,
+    });
+    const summary = describeFigures(r.phaseIndex, phase.name, figures);
+    const record = async (decisionName: string, text: string) => {
+      const d = await insertDecision(trx, {
+        rolloutId: r.id,
+        phaseIndex: r.phaseIndex,
+        decision: decisionName,
+        summary: text,
+        figures: { ...figures },
+      });
+      await appendAudit(trx, {
+        actor: ENGINE,
+        action: `rollout.${decisionName}`,
+        subjectType: 'rollout',
+        subjectId: r.id,
+        details: { summary: text, figures: { ...figures } },
+      });
+      events.push({
+        type: 'rollout.decision',
+        rolloutId: r.id,
+        data: { decision: decisionName, summary: d.summary },
+      });
+    };
+    switch (decision.kind) {
+      case 'halt': {
+        const text = `${summary} → halted: ${decision.why}`;
+        await updateRollout(trx, r.id, { state: 'halted', stateReason: text });
+        await moveJobs(trx, r.id, ['ready'], 'queued');
+        await record('halted', text);
+        events.push({ type: 'rollout.updated', rolloutId: r.id, data: { state: 'halted' } });
+        return;
+      }
+      case 'pause': {
+        const text = `${summary} → paused: ${decision.why}`;
+        await updateRollout(trx, r.id, { state: 'paused', stateReason: text });
+        await moveJobs(trx, r.id, ['ready'], 'queued');
+        await record('paused', text);
+        events.push({ type: 'rollout.updated', rolloutId: r.id, data: { state: 'paused' } });
+        return;
+      }
+      case 'soak':
+        if (r.phaseState !== 'soaking') {
+          await updateRollout(trx, r.id, { phaseState: 'soaking' });
+          await record('soaking', `${summary} → soaking until ${new Date(decision.until).toISOString()}`);
+        }
+        return;
+      case 'await-approval':
+        if (r.phaseState !== 'awaiting-approval') {
+          await updateRollout(trx, r.id, { phaseState: 'awaiting-approval' });
+          await record('awaiting-approval', `${summary} → gates passed, waiting for a person to promote`);
+        }
+        return;
+      case 'promote':
+        await this.advance(trx, r, `${summary} → promoted`, ENGINE, events, { ...figures });
+        return;
+      case 'continue':
+        await this.release(trx, r, phase, figures, events);
+        return;
+    }
+  }
+
+  /** Expires lapsed leases and timed-out jobs: re-queued while attempts remain, else failed. */
+  private async expireLeases(trx: Db, r: RolloutRecord, events: PendingEvents): Promise<void> {
+    const expired = await expiredJobs(trx, r.id, r.plan.jobTimeout);
+    const maxAttempts = r.plan.retries + 1;
+    for (const job of expired) {
+      const timedOut = job.startedAt !== null && Date.parse(job.startedAt) + r.plan.jobTimeout <= Date.now();
+      const why = timedOut
+        ? `job timeout of ${r.plan.jobTimeout} ms`
+        : `lease of agent ${job.agentId} expired`;
+      let to: JobState;
+      let reason: string;
+      if (r.state === 'aborted') {
+        to = 'cancelled';
+        reason = `${why}; rollout aborted`;
+      } else if (job.attempt < maxAttempts) {
+        to = 'queued';
+        reason = `${why}; attempt ${job.attempt + 1} of ${maxAttempts} follows`;
+      } else {
+        to = 'failed';
+        reason = `${why} after ${job.attempt} attempt(s)`;
+      }
+      const changed = await setJobState(trx, job.id, ['offered', 'running'], {
+        state: to,
+        reason,
+        ...(to === 'queued' ? { attempt: job.attempt + 1, clearAgent: true } : {}),
+      });
+      if (!changed) continue;
+      await appendAudit(trx, {
+        actor: ENGINE,
+        action: to === 'queued' ? 'job.requeued' : `job.${to}`,
+        subjectType: 'job',
+        subjectId: job.id,
+        details: { rolloutId: r.id, site: job.site, attempt: job.attempt, reason },
+      });
+      events.push({
+        type: 'job.updated',
+        rolloutId: r.id,
+        jobId: job.id,
+        site: job.site,
+        data: { state: to, reason },
+      });
+      if (job.agentId)
+        events.push({
+          type: 'job.cancel',
+          jobId: job.id,
+          site: job.site,
+          data: { agentId: job.agentId, reason },
+        });
+    }
+  }
+
+  /** Moves queued jobs into free slots of the phase (inside maintenance windows when the phase asks). */
+  private async release(
+    trx: Db,
+    r: RolloutRecord,
+    phase: Phase,
+    figures: PhaseFigures,
+    events: PendingEvents,
+  ): Promise<void> {
+    const ready = await trx
+      .selectFrom('jobs')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('rollout_id', '=', r.id)
+      .where('state', '=', 'ready')
+      .executeTakeFirstOrThrow();
+    const slots = phase.concurrency - figures.inFlight - Number(ready.n);
+    if (slots <= 0) return;
+    let allowed: ((site: string) => boolean) | undefined;
+    if (phase.respectMaintenanceWindows) {
+      const sites = new Map((await listSites(trx)).map((s) => [s.name, s]));
+      allowed = (name) => {
+        const s = sites.get(name);
+        return !!s && inMaintenanceWindow(s.maintenanceWindows, s.timeZone);
+      };
+    }
+    const released = await releaseQueued(trx, r.id, r.phaseIndex, slots, allowed);
+    if (r.phaseState !== 'dispatching') await updateRollout(trx, r.id, { phaseState: 'dispatching' });
+    if (released > 0) events.push({ type: 'work.available', rolloutId: r.id, data: { released } });
+  }
+
+  /** Promotes to the next phase, or completes the rollout after the last. */
+  private async advance(
+    trx: Db,
+    r: RolloutRecord,
+    text: string,
+    actor: string,
+    events: PendingEvents,
+    figures: Record<string, unknown> = {},
+  ): Promise<void> {
+    const next = r.phaseIndex + 1;
+    const last = next >= r.plan.phases.length;
+    await insertDecision(trx, {
+      rolloutId: r.id,
+      phaseIndex: r.phaseIndex,
+      decision: last ? 'completed' : 'promoted',
+      summary: last ? text.replace(/promoted$/, 'completed') : text,
+      figures,
+    });
+    await appendAudit(trx, {
+      actor,
+      action: last ? 'rollout.completed' : 'rollout.promoted',
+      subjectType: 'rollout',
+      subjectId: r.id,
+      details: { summary: text, fromPhase: r.phaseIndex },
+    });
+    if (last) {
+      await updateRollout(trx, r.id, { state: 'completed', phaseState: 'done', stateReason: text });
+      events.push({ type: 'rollout.updated', rolloutId: r.id, data: { state: 'completed' } });
+    } else {
+      await this.startPhase(trx, r, next, events);
+      events.push({ type: 'rollout.updated', rolloutId: r.id, data: { state: 'running', phaseIndex: next } });
+    }
+    events.push({
+      type: 'rollout.decision',
+      rolloutId: r.id,
+      data: { decision: last ? 'completed' : 'promoted', summary: text },
+    });
+  }
+
+  /** Selects the sites of a phase from those not yet in the rollout and queues their jobs. */
+  private async startPhase(trx: Db, r: RolloutRecord, index: number, events: PendingEvents): Promise<void> {
+    const phase = r.plan.phases[index]!;
+    const taken = await sitesInRollout(trx, r.id);
+    const remaining = (await listSites(trx)).filter((s) => !taken.has(s.name));
+    const sites = selectSites(phase.select, remaining);
+    await insertJobs(trx, r.id, index, sites);
+    await updateRollout(trx, r.id, {
+      state: 'running',
+      phaseIndex: index,
+      phaseState: 'dispatching',
+      phaseStartedAt: nowIso(),
+    });
+    const text = `phase ${index + 1} (${phase.name}): ${sites.length} site(s) selected`;
+    await insertDecision(trx, {
+      rolloutId: r.id,
+      phaseIndex: index,
+      decision: 'phase-started',
+      summary: text,
+      figures: { sites: sites.length },
+    });
+    await appendAudit(trx, {
+      actor: ENGINE,
+      action: 'rollout.phase-started',
+      subjectType: 'rollout',
+      subjectId: r.id,
+      details: { phase: index, name: phase.name, sites },
+    });
+    events.push({
+      type: 'rollout.decision',
+      rolloutId: r.id,
+      data: { decision: 'phase-started', summary: text },
+    });
+  }
+
+  /**
+   * Applies a command of a person. Throws `CONFLICT` when the rollout's state
+   * does not allow it and `NOT_FOUND` when there is no such rollout.
+   */
+  async command(
+    rolloutId: string,
+    command: RolloutCommand,
+    actor: string,
+    reason = '',
+  ): Promise<RolloutRecord> {
+    const events: PendingEvents = [];
+    await transaction(this.ctx.db, async (trx) => {
+      const r = await lockRollout(trx, rolloutId);
+      if (!r) fail('NOT_FOUND', `no rollout ${rolloutId}`);
+      const allowed: Record<RolloutCommand, readonly string[]> = {
+        start: ['pending'],
+        pause: ['running'],
+        resume: ['paused'],
+        promote: ['running', 'paused'],
+        abort: ['pending', 'running', 'paused', 'halted'],
+        retry: ['running', 'paused', 'halted'],
+      };
+      if (!allowed[command].includes(r.state))
+        fail(
+          'CONFLICT',
+          `cannot ${command} a rollout that is ${r.state}` +
+            (r.state === 'halted' && (command === 'resume' || command === 'promote')
+              ? ' (a halted rollout goes on only through retry of the failed sites, or is aborted)'
+              : ''),
+          { state: r.state },
+        );
+      const audit = (action: string, details: Record<string, unknown> = {}) =>
+        appendAudit(trx, {
+          actor,
+          action,
+          subjectType: 'rollout',
+          subjectId: r.id,
+          details: { reason, ...details },
+        });
+      const decide = (decision: string, summary: string) =>
+        insertDecision(trx, {
+          rolloutId: r.id,
+          phaseIndex: r.phaseIndex,
+          decision,
+          summary,
+          figures: { by: actor },
+        });
+      switch (command) {
+        case 'start':
+          await updateRollout(trx, r.id, { startedBy: actor });
+          await audit('rollout.started');
+          await decide('started', `started by ${actor}`);
+          await this.startPhase(trx, r, 0, events);
+          break;
+        case 'pause':
+          await updateRollout(trx, r.id, { state: 'paused', stateReason: `paused by ${actor}: ${reason}` });
+          await moveJobs(trx, r.id, ['ready'], 'queued');
+          await audit('rollout.paused');
+          await decide('paused', `paused by ${actor}: ${reason}`);
+          break;
+        case 'resume':
+          await updateRollout(trx, r.id, { state: 'running', stateReason: '' });
+          await audit('rollout.resumed');
+          await decide('resumed', `resumed by ${actor}`);
+          break;
+        case 'promote': {
+          const figures = await phaseFigures(trx, r.id, r.phaseIndex);
+          const phase = r.plan.phases[r.phaseIndex]!;
+          if (figures.safety > phase.gates.maxSafetyFailures)
+            fail('SAFETY_REJECTED', 'the phase has safety failures over its limit; nothing overrides that');
+          const text = `${describeFigures(r.phaseIndex, phase.name, figures)} → promoted by ${actor}`;
+          await this.advance(trx, { ...r, state: 'running' }, text, actor, events, { ...figures });
+          break;
+        }
+        case 'abort': {
+          const cancelled = await moveJobs(
+            trx,
+            r.id,
+            ['queued', 'ready', 'offered'],
+            'cancelled',
+            `rollout aborted: ${reason}`,
+          );
+          await updateRollout(trx, r.id, { state: 'aborted', stateReason: `aborted by ${actor}: ${reason}` });
+          await audit('rollout.aborted', { cancelledJobs: cancelled.length });
+          await decide(
+            'aborted',
+            `aborted by ${actor}: ${reason}; ${cancelled.length} job(s) not started were cancelled`,
+          );
+          for (const jobId of cancelled)
+            events.push({ type: 'job.cancel', jobId, data: { reason: 'rollout aborted' } });
+          break;
+        }
+        case 'retry': {
+          const failed = await listJobs(trx, { rolloutId: r.id, states: ['failed', 'error'] });
+          const again = failed.filter((j) => j.phaseIndex <= r.phaseIndex);
+          for (const j of again) {
+            await setJobState(trx, j.id, ['failed', 'error'], { state: 'retried' });
+            await insertJobs(trx, r.id, j.phaseIndex, [j.site]);
+          }
+          await updateRollout(trx, r.id, { state: 'running', stateReason: '' });
+          await audit('rollout.retried', { sites: again.map((j) => j.site) });
+          await decide('retried', `retry of ${again.length} failed site(s) by ${actor}`);
+          break;
+        }
+      }
+      events.push({ type: 'rollout.updated', rolloutId: r.id, data: { command } });
+    });
+    publishAll(this.ctx, events);
+    this.nudge();
+    return (await getRollout(this.ctx.db, rolloutId))!;
+  }
+}

@@ -1,0 +1,117 @@
+import {
+  CreateRolloutRequest,
+  RollbackRequest,
+  RollbackResponse,
+  RolloutCommandRequest,
+  RolloutDetail,
+  RolloutList,
+  RolloutState,
+} from '@plcfleet/protocols';
+import { z } from 'zod';
+import { appendAudit } from '../audit/audit.repository';
+import { ANY_ROLE, WRITERS } from '../auth/roles';
+import { orderRollback } from '../deploys/deploy.service';
+import { fail } from '../errors';
+import { defineRoute } from '../http/route';
+import { countJobsByState } from '../jobs/job.repository';
+import { getMigration } from '../migrations/migration.repository';
+import { transaction } from '../store/database';
+import { getRollout, insertRollout, listDecisions, listRollouts } from './rollout.repository';
+import { ROLLOUT_COMMANDS, type RolloutCommand } from './rollout-engine';
+
+const NEEDS_REASON: readonly RolloutCommand[] = ['pause', 'abort'];
+
+/** Rollouts and their commands. */
+export const rolloutRoutes = [
+  defineRoute({
+    method: 'post',
+    path: '/v1/rollouts',
+    summary: 'Create a rollout of a migration revision along a plan (pending; `start: true` starts it)',
+    roles: WRITERS,
+    body: CreateRolloutRequest,
+    yaml: true,
+    response: RolloutDetail,
+    status: 201,
+    handler: async ({ ctx, engine, principal, body }) => {
+      const migration = await getMigration(ctx.db, body.migrationId, body.revision);
+      if (!migration)
+        fail(
+          'NOT_FOUND',
+          `no migration ${body.migrationId}${body.revision ? ` revision ${body.revision}` : ''}`,
+        );
+      const rollout = await transaction(ctx.db, async (trx) => {
+        const r = await insertRollout(trx, {
+          name: body.name ?? body.plan.name ?? `${migration.id}@${migration.revision}`,
+          migrationId: migration.id,
+          revision: migration.revision,
+          plan: body.plan,
+          createdBy: principal.name,
+        });
+        await appendAudit(trx, {
+          actor: principal.name,
+          action: 'rollout.created',
+          subjectType: 'rollout',
+          subjectId: r.id,
+          details: { migration: `${migration.id}@${migration.revision}`, phases: body.plan.phases.length },
+        });
+        return r;
+      });
+      if (body.start) await engine.command(rollout.id, 'start', principal.name);
+      return detail(ctx, rollout.id);
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/v1/rollouts',
+    summary: 'List rollouts, newest first',
+    roles: ANY_ROLE,
+    query: z.object({ state: RolloutState.optional() }),
+    response: RolloutList,
+    handler: async ({ ctx, query }) => ({
+      rollouts: await listRollouts(ctx.db, query.state ? [query.state] : undefined),
+    }),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/v1/rollouts/:id',
+    summary: 'A rollout with its jobs by state and its decisions',
+    roles: ANY_ROLE,
+    response: RolloutDetail,
+    handler: async ({ ctx, params }) => detail(ctx, params.id!),
+  }),
+  ...ROLLOUT_COMMANDS.map((command) =>
+    defineRoute({
+      method: 'post',
+      path: `/v1/rollouts/:id/${command}`,
+      summary: `Rollout command: ${command}${NEEDS_REASON.includes(command) ? ' (with a reason)' : ''}`,
+      roles: WRITERS,
+      body: RolloutCommandRequest,
+      response: RolloutDetail,
+      handler: async ({ ctx, engine, principal, params, body }) => {
+        const reason = body.reason?.trim() ?? '';
+        if (NEEDS_REASON.includes(command) && reason === '')
+          fail('VALIDATION', `body.reason: ${command} needs a reason`);
+        await engine.command(params.id!, command, principal.name, reason);
+        return detail(ctx, params.id!);
+      },
+    }),
+  ),
+  defineRoute({
+    method: 'post',
+    path: '/v1/rollouts/:id/rollback',
+    summary: 'Order every site the rollout deployed to back to its previous program',
+    roles: ['admin', 'safety-engineer', 'operator'],
+    body: RollbackRequest,
+    response: RollbackResponse,
+    handler: async ({ ctx, principal, params, body }) => {
+      if (!(await getRollout(ctx.db, params.id!))) fail('NOT_FOUND', `no rollout ${params.id}`);
+      return orderRollback(ctx, principal.name, { rolloutId: params.id! }, body.reason);
+    },
+  }),
+];
+
+async function detail(ctx: { db: import('../store/database').Db }, id: string) {
+  const rollout = await getRollout(ctx.db, id);
+  if (!rollout) fail('NOT_FOUND', `no rollout ${id}`);
+  return { rollout, jobs: await countJobsByState(ctx.db, id), decisions: await listDecisions(ctx.db, id) };
+}

@@ -1,0 +1,11 @@
+/**
+ * Every schema migration, by name (a UTC timestamp and a title). Listed here
+ * rather than read from the folder so the bundled server carries them.
+ */
+import type { Migration } from 'kysely';
+import * as initial from './20261126120000_initial';
+
+/** Schema migrations in the order they apply. */
+export const SCHEMA_MIGRATIONS: Record<string, Migration> = {
+  '20261126120000_initial': initial,
+};

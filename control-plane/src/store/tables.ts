@@ -1,0 +1,222 @@
+/**
+ * Table types of the store. Timestamps are ISO-8601 UTC strings and JSON
+ * columns are text in both SQLite and PostgreSQL, so one set of repository
+ * functions serves both (see docs/control-plane.md, "Store").
+ */
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+export interface UsersTable {
+  id: string;
+  name: string;
+  role: string;
+  created_at: string;
+  created_by: string | null;
+}
+export interface ApiTokensTable {
+  id: string;
+  user_id: string;
+  token_hash: string;
+  name: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+export interface SitesTable {
+  name: string;
+  tags: string;
+  firmware: string | null;
+  time_zone: string;
+  maintenance_windows: string;
+  policy: string | null;
+  created_at: string;
+  updated_at: string;
+}
+export interface AgentsTable {
+  id: string;
+  site: string;
+  token_hash: string;
+  created_at: string;
+  created_by: string;
+  last_seen_at: string | null;
+  agent_version: string | null;
+  protocol_version: number | null;
+  capabilities: string;
+  revoked_at: string | null;
+}
+export interface EnrollmentsTable {
+  id: string;
+  site: string;
+  token_hash: string;
+  created_by: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+  agent_id: string | null;
+}
+export interface MigrationsTable {
+  id: string;
+  revision: number;
+  title: string;
+  type: string;
+  safety_class: string;
+  document: string;
+  sha256: string;
+  created_at: string;
+  created_by: string;
+}
+export interface RolloutsTable {
+  id: string;
+  name: string;
+  migration_id: string;
+  revision: number;
+  plan: string;
+  state: string;
+  state_reason: string;
+  phase_index: number;
+  phase_state: string;
+  phase_started_at: string | null;
+  created_by: string;
+  started_by: string | null;
+  created_at: string;
+  updated_at: string;
+  driver_id: string | null;
+  driver_until: string | null;
+}
+export interface JobsTable {
+  id: string;
+  rollout_id: string;
+  site: string;
+  phase_index: number;
+  state: string;
+  attempt: number;
+  agent_id: string | null;
+  offered_at: string | null;
+  started_at: string | null;
+  lease_expires_at: string | null;
+  finished_at: string | null;
+  reason: string;
+  safety_failure: number;
+  created_at: string;
+  updated_at: string;
+}
+export interface VerdictsTable {
+  job_id: string;
+  rollout_id: string;
+  site: string;
+  agent_id: string;
+  outcome: string;
+  safety_failure: number;
+  reason: string;
+  evidence_hash: string | null;
+  verdict: string;
+  received_at: string;
+}
+export interface DecisionsTable {
+  id: string;
+  rollout_id: string;
+  phase_index: number;
+  decision: string;
+  summary: string;
+  figures: string;
+  at: string;
+}
+export interface ChangeRequestsTable {
+  id: string;
+  job_id: string;
+  rollout_id: string;
+  site: string;
+  migration_id: string;
+  revision: number;
+  safety_class: string;
+  state: string;
+  requested_by: string;
+  sha256_before: string | null;
+  sha256_after: string | null;
+  diff: string;
+  evidence_hash: string | null;
+  reason: string;
+  created_at: string;
+  decided_at: string | null;
+}
+export interface ApprovalsTable {
+  id: string;
+  change_request_id: string;
+  user_id: string;
+  user_name: string;
+  role: string;
+  decision: string;
+  comment: string;
+  at: string;
+}
+export interface DeploysTable {
+  id: string;
+  change_request_id: string;
+  job_id: string;
+  rollout_id: string;
+  site: string;
+  state: string;
+  order: string;
+  not_before: string;
+  not_after: string;
+  delivered_at: string | null;
+  reason: string;
+  sha256_running: string | null;
+  created_at: string;
+  updated_at: string;
+}
+export interface RollbacksTable {
+  id: string;
+  site: string;
+  deploy_id: string | null;
+  rollout_id: string | null;
+  state: string;
+  order: string;
+  reason: string;
+  created_by: string;
+  delivered_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+export interface StageReportsTable {
+  id: string;
+  site: string;
+  agent_id: string;
+  migration_id: string | null;
+  stage: string;
+  figures: string;
+  reason: string;
+  at: string;
+}
+export interface AuditLogTable {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  subject_type: string;
+  subject_id: string;
+  details: string;
+  prev_hash: string;
+  hash: string;
+}
+
+/** Every table of the store. */
+export interface Tables {
+  settings: SettingsTable;
+  users: UsersTable;
+  api_tokens: ApiTokensTable;
+  sites: SitesTable;
+  agents: AgentsTable;
+  enrollments: EnrollmentsTable;
+  migrations: MigrationsTable;
+  rollouts: RolloutsTable;
+  jobs: JobsTable;
+  verdicts: VerdictsTable;
+  rollout_decisions: DecisionsTable;
+  change_requests: ChangeRequestsTable;
+  approvals: ApprovalsTable;
+  deploys: DeploysTable;
+  rollbacks: RollbacksTable;
+  stage_reports: StageReportsTable;
+  audit_log: AuditLogTable;
+}
