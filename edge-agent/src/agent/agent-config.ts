@@ -14,21 +14,30 @@ import YAML from 'yaml';
 import { z } from 'zod';
 import { AgentError } from './agent-error';
 
+/** A duration (`250ms`, `10s`, `5m`) or milliseconds, with a message that says so. */
+const DurationField = z.union(Duration.options, {
+  error: 'expected a duration like "250ms", "10s" or "5m", or a number of milliseconds',
+});
+
 const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name');
 
 /** The transformer the agent runs jobs with. */
-const TransformerOptions = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('recipe') }),
-  z.strictObject({
-    kind: z.literal('claude'),
-    /** Model name, e.g. `claude-sonnet-4-5`. */
-    model: z.string().min(1),
-    /** Environment variable holding the API key. @default "ANTHROPIC_API_KEY" */
-    apiKeyEnv: EnvName.default('ANTHROPIC_API_KEY'),
-    /** Messages API base URL (a local test server, a proxy). */
-    baseUrl: z.url().optional(),
-  }),
-]);
+const TransformerOptions = z.discriminatedUnion(
+  'kind',
+  [
+    z.strictObject({ kind: z.literal('recipe') }),
+    z.strictObject({
+      kind: z.literal('claude'),
+      /** Model name, e.g. `claude-sonnet-4-5`. */
+      model: z.string().min(1),
+      /** Environment variable holding the API key. @default "ANTHROPIC_API_KEY" */
+      apiKeyEnv: EnvName.default('ANTHROPIC_API_KEY'),
+      /** Messages API base URL (a local test server, a proxy). */
+      baseUrl: z.url().optional(),
+    }),
+  ],
+  { error: 'expected "recipe" or "claude"' },
+);
 
 /**
  * `agent.yaml`: what an operator writes. Relative paths are relative to the
@@ -72,21 +81,21 @@ export const AgentOptions = z
     /** Folder for the outbox, job folders and kept programs. @default ".plcfleet-agent" */
     dataDir: z.string().min(1).default('.plcfleet-agent'),
     /** Heartbeat interval; the control plane's (from `welcome`) is used when it is shorter. @default "10s" */
-    heartbeat: Duration.default(10_000),
+    heartbeat: DurationField.default(10_000),
     reconnect: z
       .strictObject({
         /** First delay after a drop. @default "500ms" */
-        initialDelay: Duration.default(500),
+        initialDelay: DurationField.default(500),
         /** Longest delay between attempts. @default "60s" */
-        maxDelay: Duration.default(60_000),
+        maxDelay: DurationField.default(60_000),
       })
       .default({ initialDelay: 500, maxDelay: 60_000 }),
     /** How long an unacked verdict waits before it is sent again on a live link. @default "30s" */
-    resendAfter: Duration.default(30_000),
+    resendAfter: DurationField.default(30_000),
     /** Jobs run at once. @default 1 */
     concurrency: z.number().int().min(1).max(16).default(1),
     /** On SIGTERM, how long the current job may run on before it is parked. @default "30s" */
-    shutdownGrace: Duration.default(30_000),
+    shutdownGrace: DurationField.default(30_000),
     /** pino log level. @default "info" */
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })

@@ -1,0 +1,124 @@
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { generateSigningKeyPair } from '@plcfleet/protocols/signing';
+import { afterEach, describe, expect, it } from 'vitest';
+import YAML from 'yaml';
+import { controlPlaneUrls, loadAgentConfig, resolveAgentConfig } from './agent-config';
+
+const FIXTURES = resolve(import.meta.dirname, '../../fixtures/agent');
+const base = {
+  apiVersion: 'plcfleet/v1',
+  kind: 'AgentConfig',
+  agentId: 'agt-1',
+  site: 'press-line-9',
+  controlPlane: { url: 'ws://127.0.0.1:9/', token: 't' },
+  siteFacts: 'site.facts.yaml',
+  policy: 'policy.yaml',
+  program: 'plant',
+};
+const resolveWith = (over: Record<string, unknown>, env: Record<string, string> = {}) =>
+  resolveAgentConfig({ ...base, ...over }, { baseDir: FIXTURES, env, where: 'agent.yaml' });
+
+let dir: string | undefined;
+afterEach(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+describe('agent config', () => {
+  it('resolves the example file: secrets from env, paths from the file, defaults filled', async () => {
+    const c = await loadAgentConfig(join(FIXTURES, 'agent.yaml'), { PLCFLEET_AGENT_TOKEN: 'secret' });
+    expect(c.controlPlane).toMatchObject({
+      url: 'ws://127.0.0.1:8080/v1/agents',
+      httpBase: 'http://127.0.0.1:8080',
+      token: 'secret',
+      signingKeys: [],
+    });
+    expect(c.program).toEqual({ kind: 'directory', path: join(FIXTURES, 'plant') });
+    expect(c.dataDir).toBe(join(FIXTURES, '.plcfleet-agent'));
+    expect(c.heartbeatMs).toBe(5000);
+    expect(c.reconnect).toEqual({ initialDelayMs: 250, maxDelayMs: 30_000 });
+    expect(c.siteFacts.firmware).toBe('3.4.1');
+    expect(c.policy.emergencyStops).toEqual(['E_Stop_OK']);
+    expect(c.transformer).toEqual({ kind: 'recipe' });
+    expect(c.concurrency).toBe(1);
+  });
+
+  it('resolves enrollment, an OPC UA program and the claude transformer with its key from env', async () => {
+    const c = await loadAgentConfig(join(FIXTURES, 'agent-enroll.yaml'), {
+      PLCFLEET_ENROLLMENT_TOKEN: 'enr_x',
+      ANTHROPIC_API_KEY: 'sk-test',
+    });
+    expect(c.controlPlane).toMatchObject({
+      url: 'wss://fleet.example.com/v1/agents',
+      enrollmentToken: 'enr_x',
+    });
+    expect(c.controlPlane.token).toBeUndefined();
+    expect(c.program).toEqual({ kind: 'opcua', endpoint: 'opc.tcp://10.0.0.5:4840' });
+    expect(c.transformer).toEqual({ kind: 'claude', model: 'claude-sonnet-4-5', apiKey: 'sk-test' });
+  });
+
+  it.each([
+    [{ heartbeat: 'often' }, 'agent.yaml: heartbeat: expected a duration'],
+    [{ site: 'Press Line' }, 'agent.yaml: site: use lower-case letters'],
+    [{ controlPlane: { url: 'ftp://x', token: 't' } }, 'agent.yaml: controlPlane.url: expected a ws://'],
+    [{ controlPlane: { url: 'ws://x' } }, 'agent.yaml: controlPlane: needs one of token'],
+    [
+      { controlPlane: { url: 'ws://x', tokenEnv: 'NOPE' } },
+      'agent.yaml: controlPlane.tokenEnv: environment variable NOPE is not set',
+    ],
+    [
+      { transformer: { kind: 'claude', model: 'm' } },
+      'agent.yaml: transformer.apiKeyEnv: environment variable ANTHROPIC_API_KEY is not set',
+    ],
+    [{ transformer: { kind: 'gpt' } }, 'agent.yaml: transformer.kind: expected "recipe" or "claude"'],
+    [{ colour: 'blue' }, 'agent.yaml: (root): unknown field "colour"'],
+    [{ siteFacts: 'missing.yaml' }, 'agent.yaml: siteFacts: cannot read'],
+    [{ site: 'press-line-1' }, 'agent.yaml: siteFacts: describes site "press-line-9", not "press-line-1"'],
+    [
+      { reconnect: { initialDelay: '10s', maxDelay: '1s' } },
+      'agent.yaml: reconnect.maxDelay: must not be shorter',
+    ],
+    [
+      { controlPlane: { url: 'ws://x', token: 't', signingKeys: ['not a key'] } },
+      'agent.yaml: controlPlane.signingKeys[0]: not a PEM public key',
+    ],
+  ])('says which field is wrong: %j', async (over, message) => {
+    await expect(resolveWith(over)).rejects.toThrow(message);
+  });
+
+  it('never puts a secret in an error message', async () => {
+    const err = await resolveWith({
+      controlPlane: { url: 'ws://x', token: 'super-secret', tokenEnv: 'T' },
+    }).catch((e: Error) => e);
+    expect(String(err)).toContain('give token or tokenEnv');
+    expect(String(err)).not.toContain('super-secret');
+  });
+
+  it('reads pinned keys from a PEM file', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'agent-config-'));
+    const a = generateSigningKeyPair();
+    const b = generateSigningKeyPair();
+    writeFileSync(join(dir, 'keys.pem'), `${a.publicKeyPem}\n${b.publicKeyPem}`);
+    for (const f of ['site.facts.yaml', 'policy.yaml']) copyFileSync(join(FIXTURES, f), join(dir, f));
+    writeFileSync(
+      join(dir, 'agent.yaml'),
+      YAML.stringify({ ...base, controlPlane: { url: 'ws://h:1', token: 't', signingKeysFile: 'keys.pem' } }),
+    );
+    const c = await loadAgentConfig(join(dir, 'agent.yaml'), {});
+    expect(c.controlPlane.signingKeys).toHaveLength(2);
+    expect(c.program).toEqual({ kind: 'directory', path: join(dir, 'plant') });
+  });
+
+  it('derives gateway and HTTP URLs from any of the accepted forms', () => {
+    expect(controlPlaneUrls('https://cp.example:8443')).toEqual({
+      url: 'wss://cp.example:8443/v1/agents',
+      httpBase: 'https://cp.example:8443',
+    });
+    expect(controlPlaneUrls('ws://127.0.0.1:3000/v1/agents')).toEqual({
+      url: 'ws://127.0.0.1:3000/v1/agents',
+      httpBase: 'http://127.0.0.1:3000',
+    });
+  });
+});
