@@ -1,0 +1,175 @@
+/**
+ * The agent gateway over real sockets with real ws clients.
+ */
+import { PROTOCOL_VERSION } from '@plcfleet/protocols';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeAgent, makeVerdict } from '../testing/fake-agent';
+import { client, eventually } from '../testing/fixtures';
+import { connectAgents, type Harness, planDoc, seedFleet, startHarness } from '../testing/harness';
+
+let h: Harness;
+const open: FakeAgent[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((a) => a.close()));
+  await h?.close();
+});
+
+const onePhase = (extra: Record<string, unknown> = {}) =>
+  planDoc([{ name: 'all', select: { rest: true }, concurrency: 10 }], extra);
+
+async function startRollout(plan: unknown = onePhase()): Promise<string> {
+  const r = await h.admin.post('/v1/rollouts', { migrationId: 'guard-upgrade', start: true, plan });
+  if (r.status !== 201) throw new Error(JSON.stringify(r.body));
+  return r.body.rollout.id;
+}
+
+describe('agent gateway', () => {
+  it('applies a verdict sent twice once, and acks both', async () => {
+    h = await startHarness();
+    await seedFleet(h, [{ name: 'd1' }]);
+    const agents = await connectAgents(h.cp, ['d1'], () => 'ignore');
+    const agent = agents.get('d1')!;
+    open.push(agent);
+    const id = await startRollout();
+    const offer = await eventually(async () => agent.offers[0]);
+    agent.send({ v: PROTOCOL_VERSION, id: 'acc', type: 'job.accept', jobId: offer.jobId });
+    const verdict = makeVerdict(offer, 'passed');
+    const acks = [
+      agent.waitFor((m) => m.type === 'verdict.ack' && m.replyTo === 'v1'),
+      agent.waitFor((m) => m.type === 'verdict.ack' && m.replyTo === 'v2'),
+    ];
+    agent.send({ v: PROTOCOL_VERSION, id: 'v1', type: 'verdict', verdict });
+    agent.send({ v: PROTOCOL_VERSION, id: 'v2', type: 'verdict', verdict });
+    await Promise.all(acks);
+    const audit = (await h.admin.get(`/v1/audit?subject=${offer.jobId}&limit=1000`)).body.entries as {
+      action: string;
+    }[];
+    expect(audit.filter((e) => e.action === 'job.passed')).toHaveLength(1);
+    expect((await h.admin.get(`/v1/verdicts?rollout=${id}`)).body.verdicts).toHaveLength(1);
+    expect((await h.admin.get(`/v1/change-requests?rollout=${id}`)).body.changeRequests).toHaveLength(1);
+  });
+
+  it('re-offers a job whose agent went silent, up to the retry limit', async () => {
+    h = await startHarness('sqlite', { heartbeatMs: 10_000 });
+    await seedFleet(h, [{ name: 'l1' }, { name: 'l2' }]);
+    const agents = await connectAgents(h.cp, ['l1', 'l2'], () => 'silent');
+    open.push(...agents.values());
+    const id = await startRollout(onePhase({ lease: 150, retries: 1 }));
+    const l1 = agents.get('l1')!;
+    // The first lease lapses; the same job comes again as attempt 2; this time the agent answers.
+    const second = await eventually(async () => l1.offers.find((o) => o.attempt === 2), 10_000);
+    expect(second.jobId).toBe(l1.offers[0]!.jobId);
+    l1.sendVerdict(makeVerdict(second, 'passed'));
+    // l2 stays silent: after 1 + 1 attempts its job fails with the reason.
+    const jobs = await eventually(async () => {
+      const list = (await h.admin.get(`/v1/jobs?rollout=${id}`)).body.jobs as {
+        site: string;
+        state: string;
+        attempt: number;
+        reason: string;
+      }[];
+      return list.every((j) => j.state === 'passed' || j.state === 'failed') ? list : undefined;
+    });
+    expect(jobs.find((j) => j.site === 'l1')).toMatchObject({ state: 'passed', attempt: 2 });
+    expect(jobs.find((j) => j.site === 'l2')).toMatchObject({ state: 'failed', attempt: 2 });
+    expect(jobs.find((j) => j.site === 'l2')!.reason).toMatch(
+      /lease of agent .* expired after 2 attempt\(s\)/,
+    );
+    expect(agents.get('l2')!.offers.map((o) => o.attempt)).toEqual([1, 2]);
+  });
+
+  it('refuses an agent of another site: in hello, in accept and in verdicts', async () => {
+    h = await startHarness();
+    await seedFleet(h, [{ name: 'north' }, { name: 'south' }]);
+    const { token: northToken } = await h.cp.createAgentToken({ site: 'north' });
+    // Saying hello as another site is rejected and the connection closed.
+    const impostor = await FakeAgent.open(h.cp.url, northToken, 'south');
+    const reject = impostor.waitFor((m) => m.type === 'reject');
+    impostor.hello('south');
+    expect(await reject).toMatchObject({ code: 'WRONG_SITE' });
+    expect((await impostor.closed).code).toBe(1008);
+
+    const south = (await connectAgents(h.cp, ['south'], () => 'ignore')).get('south')!;
+    const north = await FakeAgent.connect(h.cp.url, northToken, 'north', () => 'ignore');
+    open.push(south, north);
+    const id = await startRollout(planDoc([{ name: 'one', select: { sites: ['south'] } }]));
+    const offer = await eventually(async () => south.offers[0]);
+    expect(north.offers).toHaveLength(0);
+    const e1 = north.waitFor((m) => m.type === 'error' && m.replyTo === 'steal');
+    north.send({ v: PROTOCOL_VERSION, id: 'steal', type: 'job.accept', jobId: offer.jobId });
+    expect(await e1).toMatchObject({ code: 'WRONG_SITE' });
+    const e2 = north.waitFor((m) => m.type === 'error' && m.replyTo === 'forge');
+    north.send({
+      v: PROTOCOL_VERSION,
+      id: 'forge',
+      type: 'verdict',
+      verdict: { ...makeVerdict(offer, 'passed'), site: 'north' },
+    });
+    expect(await e2).toMatchObject({ code: 'WRONG_SITE' });
+    const job = (await h.admin.get(`/v1/jobs?rollout=${id}`)).body.jobs[0];
+    expect(job).toMatchObject({ site: 'south', state: 'offered' });
+  });
+
+  it('answers malformed frames with error and keeps the connection, until garbage continues', async () => {
+    h = await startHarness('sqlite', { maxBadFrames: 3 });
+    await seedFleet(h, [{ name: 'g1' }]);
+    const agent = (await connectAgents(h.cp, ['g1'])).get('g1')!;
+    open.push(agent);
+    const e1 = agent.waitFor((m) => m.type === 'error');
+    agent.sendRaw('{not json');
+    expect(await e1).toMatchObject({ code: 'BAD_FRAME' });
+    const e2 = agent.waitFor((m) => m.type === 'error' && m.replyTo === 'x1');
+    agent.sendRaw(JSON.stringify({ v: 1, id: 'x1', type: 'verdict', verdict: { jobId: 'j' } }));
+    expect(((await e2) as { code: string; message: string }).message).toMatch(/^verdict: verdict\./);
+    // Still usable: a heartbeat is answered.
+    const hb = agent.waitFor((m) => m.type === 'heartbeat');
+    agent.send({ v: PROTOCOL_VERSION, id: 'hb', type: 'heartbeat' });
+    await hb;
+    agent.sendRaw('garbage');
+    agent.sendRaw('garbage');
+    agent.sendRaw('garbage');
+    expect((await agent.closed).code).toBe(1008);
+  });
+
+  it('refuses unknown tokens at the upgrade and rate-limits repeated failures', async () => {
+    h = await startHarness('sqlite', { authFailuresPerMinute: 3 });
+    await expect(FakeAgent.open(h.cp.url, null, 'x')).rejects.toThrow('HTTP 401');
+    await expect(FakeAgent.open(h.cp.url, 'agt_wrong', 'x')).rejects.toThrow('HTTP 401');
+    await expect(FakeAgent.open(h.cp.url, 'agt_wrong', 'x')).rejects.toThrow('HTTP 401');
+    await expect(FakeAgent.open(h.cp.url, 'agt_wrong', 'x')).rejects.toThrow('HTTP 429');
+    // The HTTP API shares the limit per address.
+    expect((await client(h.cp.url, h.cp.bootstrapToken!).get('/v1/sites')).status).toBe(429);
+  });
+
+  it('enrolls an agent once with an enrollment token', async () => {
+    h = await startHarness();
+    await seedFleet(h, [{ name: 'e1' }]);
+    const e = await h.admin.post('/v1/agents/enrollments', { site: 'e1', ttl: '1h' });
+    expect(e.status).toBe(201);
+    const anon = client(h.cp.url, '');
+    const first = await anon.post('/v1/agents/enroll', {
+      enrollmentToken: e.body.enrollmentToken,
+      agentId: 'gw-e1',
+    });
+    expect(first.status).toBe(201);
+    expect(first.body).toMatchObject({ agentId: 'gw-e1', site: 'e1', publicKeyPem: h.cp.publicKeyPem });
+    expect((await anon.post('/v1/agents/enroll', { enrollmentToken: e.body.enrollmentToken })).status).toBe(
+      401,
+    );
+    const agent = await FakeAgent.connect(h.cp.url, first.body.token, 'e1');
+    open.push(agent);
+    expect(agent.signingKeys).toEqual([h.cp.publicKeyPem]);
+    const listed = await h.admin.get('/v1/agents?site=e1');
+    expect(listed.body.agents).toMatchObject([{ id: 'gw-e1', connected: true, protocolVersion: 1 }]);
+  });
+
+  it('rejects an agent that speaks no common protocol version', async () => {
+    h = await startHarness();
+    await seedFleet(h, [{ name: 'v1' }]);
+    const { token } = await h.cp.createAgentToken({ site: 'v1' });
+    const agent = await FakeAgent.open(h.cp.url, token, 'v1');
+    const reject = agent.waitFor((m) => m.type === 'reject');
+    agent.hello('v1', [7, 8]);
+    expect(await reject).toMatchObject({ code: 'PROTOCOL_VERSION' });
+  });
+});

@@ -1,0 +1,126 @@
+/**
+ * The rollout engine over real sockets: real ws clients act as agents.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { FakeAgent } from '../testing/fake-agent';
+import { eventually } from '../testing/fixtures';
+import { connectAgents, type Harness, planDoc, seedFleet, startHarness } from '../testing/harness';
+
+let h: Harness;
+let agents: Map<string, FakeAgent> = new Map();
+afterEach(async () => {
+  await Promise.all([...agents.values()].map((a) => a.close()));
+  agents = new Map();
+  await h?.close();
+});
+
+const waitForState = (id: string, states: string[]) =>
+  eventually(async () => {
+    const d = await h.admin.get(`/v1/rollouts/${id}`);
+    return states.includes(d.body.rollout?.state) ? d.body : undefined;
+  });
+
+describe('rollout engine', () => {
+  it('halts a 3-phase rollout over 30 sites at the first safety failure in phase 2, with the reason', async () => {
+    h = await startHarness();
+    const sites = Array.from({ length: 30 }, (_, i) => `site-${String(i).padStart(2, '0')}`);
+    await seedFleet(
+      h,
+      sites.map((name, i) => ({ name, tags: i < 5 ? ['canary'] : [] })),
+    );
+    // site-07 is in phase 2 (after the 5 canaries, phase 2 takes 10 of the remaining 25).
+    agents = await connectAgents(h.cp, sites, (b) => (b.site === 'site-07' ? 'safety' : 'passed'));
+    const created = await h.admin.post('/v1/rollouts', {
+      migrationId: 'guard-upgrade',
+      start: true,
+      plan: planDoc([
+        { name: 'canary', select: { tags: ['canary'] }, concurrency: 5, gates: { minSample: 5 } },
+        {
+          name: 'wave',
+          select: { count: 10 },
+          concurrency: 2,
+          gates: { minSample: 5, maxFailurePercent: 50 },
+        },
+        { name: 'rest', select: { rest: true }, concurrency: 10 },
+      ]),
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const id = created.body.rollout.id;
+    const halted = await waitForState(id, ['halted', 'completed']);
+    expect(halted.rollout.state).toBe('halted');
+    expect(halted.rollout.phaseIndex).toBe(1);
+    expect(halted.rollout.stateReason).toMatch(
+      /^phase 2 \(wave\): \d+\/10 done, \d+ failed, 1 safety → halted: 1 safety failure\(s\), at most 0 allowed$/,
+    );
+    const summaries: string[] = halted.decisions.map((d: { summary: string }) => d.summary);
+    expect(summaries).toContain('phase 1 (canary): 5/5 done, 0 failed, 0 safety → promoted');
+    expect(summaries.some((s) => s.startsWith('phase 3'))).toBe(false);
+
+    // Halted at once: nothing new is offered after the halt; phase 3 never got jobs.
+    const jobs = (await h.admin.get(`/v1/jobs?rollout=${id}`)).body.jobs as {
+      phaseIndex: number;
+      state: string;
+    }[];
+    expect(jobs.filter((j) => j.phaseIndex === 2)).toHaveLength(0);
+    const offeredBefore = [...agents.values()].reduce((n, a) => n + a.offers.length, 0);
+    await new Promise((r) => setTimeout(r, 300));
+    const offeredAfter = [...agents.values()].reduce((n, a) => n + a.offers.length, 0);
+    expect(offeredAfter).toBe(offeredBefore);
+    expect(jobs.filter((j) => j.phaseIndex === 1 && j.state === 'queued').length).toBeGreaterThan(0);
+    expect((await h.admin.post(`/v1/rollouts/${id}/resume`)).status).toBe(409);
+    expect((await h.admin.post(`/v1/rollouts/${id}/promote`)).status).toBe(409);
+  });
+
+  it('holds a phase for manual promotion, then completes; abort cancels what has not started', async () => {
+    h = await startHarness();
+    const sites = ['a1', 'a2', 'a3', 'a4'];
+    await seedFleet(
+      h,
+      sites.map((name) => ({ name })),
+    );
+    agents = await connectAgents(h.cp, ['a1', 'a2'], () => 'passed');
+    const created = await h.admin.post('/v1/rollouts', {
+      migrationId: 'guard-upgrade',
+      start: true,
+      plan: planDoc([
+        { name: 'first', select: { sites: ['a1', 'a2'] }, gates: { requireApproval: true, minSample: 2 } },
+        { name: 'rest', select: { rest: true } },
+      ]),
+    });
+    const id = created.body.rollout.id;
+    const waiting = await eventually(async () => {
+      const d = await h.admin.get(`/v1/rollouts/${id}`);
+      return d.body.rollout.phaseState === 'awaiting-approval' ? d.body : undefined;
+    });
+    expect(waiting.rollout.state).toBe('running');
+    const promoted = await h.admin.post(`/v1/rollouts/${id}/promote`);
+    expect(promoted.body.rollout.phaseIndex).toBe(1);
+    // a3, a4 have no agent: their jobs stay ready; abort cancels them.
+    expect((await h.admin.post(`/v1/rollouts/${id}/abort`, {})).status).toBe(400);
+    const aborted = await h.admin.post(`/v1/rollouts/${id}/abort`, { reason: 'change of plan' });
+    expect(aborted.body.rollout.state).toBe('aborted');
+    expect(aborted.body.jobs).toMatchObject({ passed: 2, cancelled: 2 });
+    expect(aborted.body.decisions.at(-1).summary).toMatch(/aborted by admin: change of plan; 2 job\(s\)/);
+  });
+
+  it('pauses with a reason and resumes', async () => {
+    h = await startHarness();
+    await seedFleet(h, [{ name: 'p1' }]);
+    const created = await h.admin.post('/v1/rollouts', {
+      migrationId: 'guard-upgrade',
+      start: true,
+      plan: planDoc([{ name: 'only', select: { rest: true } }]),
+    });
+    const id = created.body.rollout.id;
+    const paused = await h.admin.post(`/v1/rollouts/${id}/pause`, { reason: 'shift change' });
+    expect(paused.body.rollout).toMatchObject({
+      state: 'paused',
+      stateReason: 'paused by admin: shift change',
+    });
+    agents = await connectAgents(h.cp, ['p1']);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(agents.get('p1')!.offers).toHaveLength(0);
+    await h.admin.post(`/v1/rollouts/${id}/resume`);
+    expect((await waitForState(id, ['completed'])).jobs).toMatchObject({ passed: 1 });
+  });
+});

@@ -1,0 +1,148 @@
+/**
+ * The repository contract: one suite, run against SQLite and PostgreSQL. Each
+ * run gets its own store (a temporary folder or a schema of its own).
+ */
+
+import { Migration, RolloutPlan } from '@plcfleet/protocols';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  consumeEnrollment,
+  createAgent,
+  createEnrollment,
+  findAgentByToken,
+} from '../agents/agent.repository';
+import { appendAudit, verifyAudit } from '../audit/audit.repository';
+import { createUserWithToken, findPrincipalByToken, revokeToken } from '../auth/user.repository';
+import { resolveConfig } from '../config';
+import { claimJob, getJob, insertJobs, releaseQueued } from '../jobs/job.repository';
+import { insertMigration } from '../migrations/migration.repository';
+import { claimDriver, insertRollout } from '../rollouts/rollout.repository';
+import { makeVerdict } from '../testing/fake-agent';
+import { migrationDoc } from '../testing/fixtures';
+import { STORE_KINDS, testStore } from '../testing/test-stores';
+import { insertVerdict } from '../verdicts/verdict.repository';
+import { migrateDown, migrateToLatest, openStore, type Store, sql, transaction } from './database';
+
+const plan = RolloutPlan.parse({
+  apiVersion: 'plcfleet/v1',
+  kind: 'RolloutPlan',
+  phases: [{ name: 'all', select: { rest: true } }],
+});
+
+describe.each(STORE_KINDS)('store contract on %s', (kind) => {
+  const location = testStore(kind);
+  let store: Store;
+  beforeAll(async () => {
+    store = await openStore(resolveConfig({ ...location.options, env: {} }));
+  });
+  afterAll(async () => {
+    await store.close();
+    await location.cleanup();
+  });
+
+  it('migrates down and up again', async () => {
+    await migrateDown(store);
+    await expect(store.db.selectFrom('jobs').select('id').execute()).rejects.toThrow();
+    await migrateToLatest(store);
+    expect(await store.db.selectFrom('jobs').select('id').execute()).toEqual([]);
+  });
+
+  it('finds a principal by token, and not after revocation', async () => {
+    const { token, tokenId } = await transaction(store.db, (trx) =>
+      createUserWithToken(trx, { name: 'olga', role: 'operator', createdBy: null }),
+    );
+    expect((await findPrincipalByToken(store.db, token))?.role).toBe('operator');
+    expect(await findPrincipalByToken(store.db, `${token}x`)).toBeNull();
+    const stored = await store.db
+      .selectFrom('api_tokens')
+      .select('token_hash')
+      .where('id', '=', tokenId)
+      .executeTakeFirstOrThrow();
+    expect(stored.token_hash).not.toContain(token);
+    await revokeToken(store.db, tokenId);
+    expect(await findPrincipalByToken(store.db, token)).toBeNull();
+  });
+
+  it('exchanges an enrollment token once', async () => {
+    const e = await createEnrollment(store.db, { site: 's1', createdBy: 'admin', ttlMs: 60_000 });
+    const results = await Promise.all(
+      [0, 1, 2].map(() => transaction(store.db, (trx) => consumeEnrollment(trx, e.token))),
+    );
+    expect(results.filter((r) => r !== null)).toHaveLength(1);
+    const expired = await createEnrollment(store.db, { site: 's1', createdBy: 'admin', ttlMs: -1 });
+    expect(await consumeEnrollment(store.db, expired.token)).toBeNull();
+    const agent = await createAgent(store.db, { site: 's1', createdBy: 'test' });
+    expect(await findAgentByToken(store.db, agent.token)).toEqual({ id: agent.agentId, site: 's1' });
+  });
+
+  it('keeps migration revisions immutable', async () => {
+    const m = Migration.parse(migrationDoc('non-safety', 'immutable'));
+    expect(await insertMigration(store.db, m, 'a')).toMatchObject({ created: true });
+    expect(await insertMigration(store.db, m, 'a')).toMatchObject({ created: false });
+    expect(await insertMigration(store.db, { ...m, title: 'other' }, 'a')).toHaveProperty('conflict');
+  });
+
+  it('lets exactly one of several claimants take a ready job', async () => {
+    const r = await insertRollout(store.db, {
+      name: 'r',
+      migrationId: 'm',
+      revision: 1,
+      plan,
+      createdBy: 'a',
+    });
+    await store.db.updateTable('rollouts').set({ state: 'running' }).where('id', '=', r.id).execute();
+    const [jobId] = await insertJobs(store.db, r.id, 0, ['s1']);
+    expect(await releaseQueued(store.db, r.id, 0, 5)).toBe(1);
+    const claims = await Promise.all(['x', 'y', 'z'].map((agent) => claimJob(store.db, jobId!, agent, 1000)));
+    expect(claims.filter((c) => c !== undefined)).toHaveLength(1);
+    expect((await getJob(store.db, jobId!))?.state).toBe('offered');
+  });
+
+  it('stores a verdict once per job', async () => {
+    const v = makeVerdict(
+      {
+        jobId: 'job-v',
+        rolloutId: 'r',
+        site: 's1',
+        attempt: 1,
+        migration: Migration.parse(migrationDoc()),
+        issuedAt: new Date().toISOString(),
+      },
+      'passed',
+    );
+    expect(await insertVerdict(store.db, v, { rolloutId: 'r', agentId: 'a' })).toBe(true);
+    expect(await insertVerdict(store.db, v, { rolloutId: 'r', agentId: 'a' })).toBe(false);
+  });
+
+  it('grants a rollout driver lease to one replica, and to another once it lapses', async () => {
+    const r = await insertRollout(store.db, {
+      name: 'd',
+      migrationId: 'm',
+      revision: 1,
+      plan,
+      createdBy: 'a',
+    });
+    expect(await claimDriver(store.db, r.id, 'A', 60_000)).toBe(true);
+    expect(await claimDriver(store.db, r.id, 'B', 60_000)).toBe(false);
+    expect(await claimDriver(store.db, r.id, 'A', -1)).toBe(true); // A renews with a lease already lapsed
+    expect(await claimDriver(store.db, r.id, 'B', 60_000)).toBe(true);
+  });
+
+  it('chains audit rows and finds the first edited one', async () => {
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        transaction(store.db, (trx) =>
+          appendAudit(trx, { actor: 'a', action: 'x', subjectType: 't', subjectId: String(i) }),
+        ),
+      ),
+    );
+    const ok = await verifyAudit(store.db);
+    expect(ok).toMatchObject({ ok: true, firstBroken: null });
+    const rows = await store.db.selectFrom('audit_log').select('seq').orderBy('seq').execute();
+    const victim = Number(rows[3]!.seq);
+    await sql`update audit_log set actor = 'mallory' where seq = ${victim}`.execute(store.db);
+    const bad = await verifyAudit(store.db);
+    expect(bad.ok).toBe(false);
+    expect(bad.firstBroken?.seq).toBe(victim);
+  });
+});
