@@ -1,17 +1,18 @@
 /**
  * `plcfleet`: the admin CLI for fleet admins, safety engineers and rollout controllers.
+ * The one place that touches the process: arguments, environment, signals, exit code.
  */
-import { Command, CommanderError } from 'commander';
+import { runCli } from './cli/program';
 
-const program = new Command('plcfleet')
-  .description('plcfleet admin CLI: sites, agents, migrations, rollouts, change review, deploys, audit')
-  .version('0.1.0')
-  .exitOverride()
-  .configureOutput({ outputError: (str, write) => write(str.split('\n')[0] + '\n') });
+const controller = new AbortController();
+process.on('SIGINT', () => {
+  // First Ctrl-C ends a watch cleanly; a second one leaves at once.
+  if (controller.signal.aborted) process.exit(130);
+  controller.abort();
+});
 
-try {
-  await program.parseAsync(process.argv);
-} catch (err) {
-  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);
-  throw err;
-}
+process.exitCode = await runCli(process.argv.slice(2), {
+  env: process.env,
+  streams: { stdout: process.stdout, stderr: process.stderr },
+  signal: controller.signal,
+});

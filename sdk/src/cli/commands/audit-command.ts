@@ -1,0 +1,50 @@
+import { Command } from 'commander';
+import { action, type CliDeps } from '../command-context';
+import { EXIT } from '../exit-codes';
+import { shortTime } from '../output';
+import { positiveInt } from './migrations-command';
+
+/** `plcfleet audit verify|list`. */
+export function auditCommand(deps: CliDeps): Command {
+  const audit = new Command('audit').description('the hash-chained audit log');
+
+  action(
+    audit.command('verify').description('recompute the chain on the server (exit 1 when a link is broken)'),
+    deps,
+    async ({ client, out }) => {
+      const v = await client.audit.verify();
+      out.result(v, () =>
+        out.line(
+          v.ok
+            ? `audit chain intact: ${v.checked} entries`
+            : `audit chain BROKEN at entry ${v.firstBroken?.seq}: ${v.firstBroken?.problem} (${v.checked} checked)`,
+        ),
+      );
+      return v.ok ? EXIT.OK : EXIT.FAILED;
+    },
+  );
+
+  action(
+    audit
+      .command('list')
+      .description('audit entries in chain order')
+      .option('--after <seq>', 'entries after this sequence number', (v) => positiveInt(v))
+      .option('--limit <n>', 'at most this many', positiveInt, 100)
+      .option('--subject <id>', 'only about this object'),
+    deps,
+    async ({ client, out }, opts: { after?: number; limit: number; subject?: string }) => {
+      const list = await client.audit.list(opts);
+      out.result(list, () =>
+        out.table(list, [
+          ['seq', (e) => String(e.seq)],
+          ['at', (e) => shortTime(e.at)],
+          ['actor', (e) => e.actor],
+          ['action', (e) => e.action],
+          ['subject', (e) => `${e.subjectType}:${e.subjectId}`],
+          ['hash', (e) => e.hash.slice(0, 12)],
+        ]),
+      );
+    },
+  );
+  return audit;
+}

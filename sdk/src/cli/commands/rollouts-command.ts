@@ -1,0 +1,150 @@
+import { type JobView, type RolloutDetail, RolloutPlan, type RolloutView } from '@plcfleet/protocols';
+import { Command } from 'commander';
+import type { RolloutCommand } from '../../client/api/rollouts-api';
+import { action, type CliDeps, type CommandContext } from '../command-context';
+import { EXIT } from '../exit-codes';
+import { shortTime } from '../output';
+import { readDocument } from '../read-document';
+import { renderRolloutView } from '../rollout-view';
+import { positiveInt } from './migrations-command';
+
+const COMMANDS: readonly { name: RolloutCommand; what: string; reason: 'required' | 'optional' | 'none' }[] =
+  [
+    { name: 'start', what: 'start a pending rollout', reason: 'none' },
+    { name: 'pause', what: 'pause a running rollout (no new jobs are offered)', reason: 'required' },
+    { name: 'resume', what: 'resume a paused rollout', reason: 'none' },
+    { name: 'promote', what: 'move to the next phase now', reason: 'none' },
+    { name: 'abort', what: 'abort: cancel jobs not yet started; running ones finish', reason: 'required' },
+    { name: 'retry', what: 'retry the failed sites (the way on from a halted rollout)', reason: 'none' },
+  ];
+
+/** `plcfleet rollouts create|list|show|watch|start|pause|resume|promote|abort|retry`. */
+export function rolloutsCommand(deps: CliDeps): Command {
+  const rollouts = new Command('rollouts').description('staged rollouts: create, steer and watch them');
+
+  action(
+    rollouts
+      .command('create')
+      .description('create a rollout of a migration along a plan')
+      .requiredOption('--migration <id>', 'migration id')
+      .requiredOption('--plan <file>', 'rollout plan (YAML or JSON)')
+      .option('--revision <n>', 'migration revision (default: the latest)', positiveInt)
+      .option('--name <name>', 'a name for people')
+      .option('--start', 'start it at once'),
+    deps,
+    async (
+      { client, out },
+      opts: { migration: string; plan: string; revision?: number; name?: string; start?: boolean },
+    ) => {
+      const { raw } = await readDocument(opts.plan, RolloutPlan);
+      const r = await client.rollouts.create({
+        migrationId: opts.migration,
+        plan: raw as RolloutPlan,
+        ...(opts.revision ? { revision: opts.revision } : {}),
+        ...(opts.name ? { name: opts.name } : {}),
+        start: !!opts.start,
+      });
+      out.result(r, () => {
+        out.line(r.id);
+        out.note(
+          `rollout ${r.id} of ${r.migrationId}@${r.revision}: ${r.plan.phases.length} phases, ${r.state}`,
+        );
+      });
+    },
+  );
+
+  action(rollouts.command('list').description('every rollout'), deps, async ({ client, out }) => {
+    const list = await client.rollouts.list();
+    out.result(list, () => out.table(list, rolloutColumns));
+  });
+
+  action(
+    rollouts
+      .command('show')
+      .description('a rollout: state, jobs by state, decisions')
+      .argument('<id>', 'rollout id'),
+    deps,
+    async (ctx, id: string) => {
+      const [detail, jobs] = await Promise.all([
+        ctx.client.rollouts.get(id),
+        ctx.client.jobs.list({ rollout: id }),
+      ]);
+      ctx.out.result({ ...detail, jobList: jobs }, () => {
+        for (const l of renderRolloutView(detail, jobs, ctx.out)) ctx.out.line(l);
+      });
+    },
+  );
+
+  for (const c of COMMANDS) {
+    const cmd = rollouts.command(c.name).description(c.what).argument('<id>', 'rollout id');
+    if (c.reason === 'required') cmd.requiredOption('--reason <text>', 'why (recorded in the audit log)');
+    action(cmd, deps, async ({ client, out }, id: string, opts: { reason?: string }) => {
+      const r = await client.rollouts.command(id, c.name, opts.reason);
+      out.result(r, () =>
+        out.line(`rollout ${r.id}: ${r.state}${r.stateReason ? ` — ${r.stateReason}` : ''}`),
+      );
+    });
+  }
+
+  action(
+    rollouts
+      .command('watch')
+      .description('follow a rollout live until it ends (exit 0 completed, 1 halted or aborted)')
+      .argument('<id>', 'rollout id'),
+    deps,
+    (ctx, id: string) => watch(ctx, id),
+  );
+  return rollouts;
+}
+
+const rolloutColumns: readonly (readonly [string, (r: RolloutView) => string])[] = [
+  ['rollout', (r) => r.id],
+  ['name', (r) => r.name || '-'],
+  ['migration', (r) => `${r.migrationId}@${r.revision}`],
+  ['state', (r) => r.state],
+  ['phase', (r) => `${r.phaseIndex + 1}/${r.plan.phases.length} ${r.phaseState}`],
+  ['created', (r) => shortTime(r.createdAt)],
+];
+
+/**
+ * `rollouts watch`: with `--json`, every watch event as a JSON line; otherwise a
+ * view redrawn in place on a terminal, or appended when stdout is a file or pipe.
+ */
+async function watch({ client, out, signal }: CommandContext, id: string): Promise<number> {
+  const tty = !!out.streams.stdout.isTTY && !out.json;
+  let drawn = 0;
+  let lastText = '';
+  let last: RolloutDetail | undefined;
+  for await (const e of client.watchRollout(id, { signal })) {
+    if (out.json) {
+      out.line(
+        JSON.stringify(
+          e.type === 'reconnecting' ? { ...e, error: { code: e.error.code, message: e.error.message } } : e,
+        ),
+      );
+      if (e.type === 'snapshot') last = e.detail;
+      continue;
+    }
+    if (e.type === 'reconnecting') {
+      out.note(`event stream dropped (${e.error.message}); reconnecting, attempt ${e.attempt}`);
+      continue;
+    }
+    if (e.type !== 'snapshot') continue;
+    last = e.detail;
+    const jobs: JobView[] = await client.jobs.list({ rollout: id }, { signal });
+    const lines = renderRolloutView(e.detail, jobs, out);
+    const text = lines.join('\n');
+    if (text === lastText) continue;
+    lastText = text;
+    // Redraw: move up over the previous view and clear to the end of the screen.
+    if (tty && drawn) out.streams.stdout.write(`\x1b[${drawn}A\x1b[J`);
+    else if (drawn) out.line();
+    for (const l of lines) out.line(l);
+    drawn = lines.length;
+  }
+  if (!last) return EXIT.OK;
+  const state = last.rollout.state;
+  if (state === 'completed' || signal.aborted) return EXIT.OK;
+  if (!out.json) out.note(`rollout ${id} ${state}: ${last.rollout.stateReason}`);
+  return EXIT.FAILED;
+}

@@ -1,0 +1,92 @@
+import type { JobView, RolloutDetail } from '@plcfleet/protocols';
+import { formatDuration, type Output } from './output';
+
+/** Job states that are over (a `retried` job was replaced by a new attempt and is not counted). */
+const DONE = new Set(['passed', 'failed', 'skipped', 'error', 'cancelled']);
+const FAILED = new Set(['failed', 'error']);
+const STATE_COLOUR: Record<string, Parameters<Output['paint']>[0]> = {
+  running: 'blue',
+  completed: 'green',
+  paused: 'yellow',
+  halted: 'red',
+  aborted: 'red',
+  passed: 'green',
+  failed: 'red',
+  error: 'red',
+  skipped: 'yellow',
+};
+
+/** How many decisions the view shows. */
+const LAST_DECISIONS = 5;
+
+/**
+ * The live view of `rollouts watch`: a progress bar per phase, job counts by
+ * state, the gates of the current phase with where they stand, and the last
+ * decisions. Pure: the same input gives the same lines.
+ */
+export function renderRolloutView(
+  detail: RolloutDetail,
+  jobs: readonly JobView[],
+  out: Pick<Output, 'paint'>,
+  width = 24,
+): string[] {
+  const r = detail.rollout;
+  const paint = (s: string) => out.paint(STATE_COLOUR[s] ?? 'grey', s);
+  const phases = r.plan.phases;
+  const lines: string[] = [];
+  lines.push(
+    `${out.paint('bold', `rollout ${r.id}`)} ${r.name ? `"${r.name}" ` : ''}· ${r.migrationId}@${r.revision} · ${paint(r.state)}`,
+  );
+  if (r.stateReason) lines.push(`  ${r.stateReason}`);
+  const nameWidth = Math.max(...phases.map((p) => p.name.length));
+  phases.forEach((phase, i) => {
+    const mine = jobs.filter((j) => j.phaseIndex === i && j.state !== 'retried');
+    const done = mine.filter((j) => DONE.has(j.state)).length;
+    const label = `${i === r.phaseIndex ? '▶' : ' '} ${i + 1}. ${phase.name.padEnd(nameWidth)}`;
+    if (mine.length === 0) {
+      lines.push(`${label}  ${'·'.repeat(width)}  ${i < r.phaseIndex ? 'no sites' : 'not started'}`);
+      return;
+    }
+    const filled = Math.round((done / mine.length) * width);
+    const failed = mine.filter((j) => FAILED.has(j.state)).length;
+    const bar = out.paint(failed ? 'red' : 'green', '█'.repeat(filled)) + '░'.repeat(width - filled);
+    const status = i === r.phaseIndex ? ` · ${r.phaseState}` : '';
+    lines.push(`${label}  ${bar}  ${done}/${mine.length} done${failed ? `, ${failed} failed` : ''}${status}`);
+  });
+  const counts = Object.entries(detail.jobs)
+    .filter(([, n]) => n > 0)
+    .map(([s, n]) => `${paint(s)} ${n}`);
+  lines.push(`jobs: ${counts.join(' · ') || 'none yet'}`);
+  const phase = phases[r.phaseIndex];
+  if (phase) {
+    const g = phase.gates;
+    const mine = jobs.filter((j) => j.phaseIndex === r.phaseIndex && j.state !== 'retried');
+    const done = mine.filter((j) => DONE.has(j.state) && j.state !== 'cancelled');
+    const failed = done.filter((j) => FAILED.has(j.state)).length;
+    const safety = mine.filter((j) => j.safetyFailure).length;
+    const pct = done.length ? (failed / done.length) * 100 : 0;
+    const mark = (ok: boolean) => (ok ? out.paint('green', '✓') : out.paint('red', '✗'));
+    lines.push(
+      `gates (phase ${r.phaseIndex + 1}): ` +
+        [
+          `sample ${done.length}/${g.minSample} ${mark(done.length >= g.minSample)}`,
+          `failures ${round(pct)}% ≤ ${g.maxFailurePercent}% ${mark(pct <= g.maxFailurePercent)}`,
+          `safety ${safety} ≤ ${g.maxSafetyFailures} ${mark(safety <= g.maxSafetyFailures)}`,
+          `soak ${formatDuration(g.soak)}`,
+          g.requireApproval ? 'promotion by a person' : 'auto-promote',
+        ].join(' · '),
+    );
+  }
+  const decisions = [...detail.decisions]
+    .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))
+    .slice(-LAST_DECISIONS);
+  if (decisions.length) {
+    lines.push('last decisions:');
+    for (const d of decisions) lines.push(`  ${d.at.slice(11, 19)} ${d.summary}`);
+  }
+  return lines;
+}
+
+function round(n: number): string {
+  return Number.isInteger(n) ? String(n) : n.toFixed(1);
+}

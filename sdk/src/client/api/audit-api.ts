@@ -1,0 +1,29 @@
+import type { AuditEntryView } from '@plcfleet/protocols';
+import { AuditList, AuditVerification } from '@plcfleet/protocols';
+import type { HttpClient } from '../http';
+import type { RequestOptions } from './request-options';
+
+/** Filter of {@link AuditApi.list}. */
+export interface AuditQuery {
+  /** Entries with a sequence number above this. */
+  after?: number;
+  /** At most this many entries. */
+  limit?: number;
+  /** Entries about this subject id (a rollout, change request, deploy, …). */
+  subject?: string;
+}
+
+/** The hash-chained audit log (`/v1/audit`). */
+export class AuditApi {
+  constructor(private readonly http: HttpClient) {}
+
+  /** Entries in chain order (`GET /v1/audit?after=&limit=&subject=`). */
+  async list(query: AuditQuery = {}, opts: RequestOptions = {}): Promise<AuditEntryView[]> {
+    return (await this.http.request('GET', '/v1/audit', AuditList, { ...opts, query: { ...query } })).entries;
+  }
+
+  /** Recomputes the chain on the server and reports the first broken link (`GET /v1/audit/verify`). */
+  verify(opts: RequestOptions = {}): Promise<AuditVerification> {
+    return this.http.request('GET', '/v1/audit/verify', AuditVerification, opts);
+  }
+}

@@ -1,0 +1,85 @@
+import type { CreateRolloutRequest, RolloutState } from '@plcfleet/protocols';
+import { RollbackResponse, RolloutDetail, RolloutList, type RolloutView } from '@plcfleet/protocols';
+import type { z } from 'zod';
+import type { HttpClient } from '../http';
+import { RolloutResponse } from './local-schemas';
+import { type RequestOptions, seg } from './request-options';
+
+/** A command of a person on a rollout (`POST /v1/rollouts/:id/<command>`). */
+export type RolloutCommand = 'start' | 'pause' | 'resume' | 'promote' | 'abort' | 'retry';
+
+/** Staged rollouts and their commands (`/v1/rollouts`). */
+export class RolloutsApi {
+  constructor(private readonly http: HttpClient) {}
+
+  /**
+   * Creates a rollout of a migration revision (the latest when `revision` is absent)
+   * along a plan (`POST /v1/rollouts`). With `start: true` it starts at once.
+   */
+  create(req: CreateRolloutRequest, opts: RequestOptions = {}): Promise<RolloutView> {
+    return this.http.request('POST', '/v1/rollouts', RolloutResponse, { ...opts, body: req });
+  }
+
+  /** Every rollout (`GET /v1/rollouts`), optionally in one state. */
+  async list(query: { state?: RolloutState } = {}, opts: RequestOptions = {}): Promise<RolloutView[]> {
+    return (await this.http.request('GET', '/v1/rollouts', RolloutList, { ...opts, query })).rollouts;
+  }
+
+  /** A rollout with its jobs counted by state and its decisions (`GET /v1/rollouts/:id`). */
+  get(id: string, opts: RequestOptions = {}): Promise<RolloutDetail> {
+    return this.http.request('GET', `/v1/rollouts/${seg(id)}`, RolloutDetail, opts);
+  }
+
+  /**
+   * Sends a command. `CONFLICT` when the rollout's state does not allow it
+   * (e.g. `resume` of a halted rollout); `pause` and `abort` need a reason.
+   */
+  command(
+    id: string,
+    command: RolloutCommand,
+    reason?: string,
+    opts: RequestOptions = {},
+  ): Promise<RolloutView> {
+    return this.http.request('POST', `/v1/rollouts/${seg(id)}/${command}`, RolloutResponse, {
+      ...opts,
+      body: reason === undefined ? {} : { reason },
+    });
+  }
+
+  /** Starts a pending rollout. */
+  start(id: string, opts: RequestOptions = {}): Promise<RolloutView> {
+    return this.command(id, 'start', undefined, opts);
+  }
+  /** Pauses a running rollout: no new jobs are offered. */
+  pause(id: string, reason: string, opts: RequestOptions = {}): Promise<RolloutView> {
+    return this.command(id, 'pause', reason, opts);
+  }
+  /** Resumes a paused rollout. */
+  resume(id: string, opts: RequestOptions = {}): Promise<RolloutView> {
+    return this.command(id, 'resume', undefined, opts);
+  }
+  /** Moves to the next phase now (a phase that requires approval waits for this). */
+  promote(id: string, opts: RequestOptions = {}): Promise<RolloutView> {
+    return this.command(id, 'promote', undefined, opts);
+  }
+  /** Aborts: jobs not yet started are cancelled, running ones finish and are recorded. */
+  abort(id: string, reason: string, opts: RequestOptions = {}): Promise<RolloutView> {
+    return this.command(id, 'abort', reason, opts);
+  }
+  /** Retries the failed sites (also the way on from a halted rollout). */
+  retry(id: string, opts: RequestOptions = {}): Promise<RolloutView> {
+    return this.command(id, 'retry', undefined, opts);
+  }
+
+  /** Orders a rollback of every deploy of the rollout (`POST /v1/rollouts/:id/rollback`). */
+  rollback(
+    id: string,
+    reason: string,
+    opts: RequestOptions = {},
+  ): Promise<z.output<typeof RollbackResponse>> {
+    return this.http.request('POST', `/v1/rollouts/${seg(id)}/rollback`, RollbackResponse, {
+      ...opts,
+      body: { reason },
+    });
+  }
+}

@@ -1,0 +1,32 @@
+import type { PutSiteRequest } from '@plcfleet/protocols';
+import { PutSiteResponse, SiteList, SiteView } from '@plcfleet/protocols';
+import type { z } from 'zod';
+import type { HttpClient } from '../http';
+import { type RequestOptions, seg } from './request-options';
+
+/** The fleet registry: sites (`/v1/sites`). */
+export class SitesApi {
+  constructor(private readonly http: HttpClient) {}
+
+  /** Every registered site (`GET /v1/sites`). */
+  async list(opts: RequestOptions = {}): Promise<SiteView[]> {
+    return (await this.http.request('GET', '/v1/sites', SiteList, opts)).sites;
+  }
+
+  /** One site (`GET /v1/sites/:name`); `NOT_FOUND` when unknown. */
+  get(name: string, opts: RequestOptions = {}): Promise<SiteView> {
+    return this.http.request('GET', `/v1/sites/${seg(name)}`, SiteView, opts);
+  }
+
+  /**
+   * Creates or replaces a site (`PUT /v1/sites/:name`, admin).
+   * @example await client.sites.put('press-line-2', { tags: ['press'], timeZone: 'Europe/Berlin' })
+   */
+  put(
+    name: string,
+    site: PutSiteRequest,
+    opts: RequestOptions = {},
+  ): Promise<z.output<typeof PutSiteResponse>> {
+    return this.http.request('PUT', `/v1/sites/${seg(name)}`, PutSiteResponse, { ...opts, body: site });
+  }
+}

@@ -1,0 +1,97 @@
+import { ControlPlaneEvent } from '@plcfleet/protocols';
+import { PlcfleetError } from '../errors';
+import { type HttpClient, sleep } from './http';
+import { parseSse } from './sse';
+
+/** Options of the event stream (`GET /v1/events`). */
+export interface EventStreamOptions {
+  /** Only events of this rollout (sent as `?rollout=` and checked on every event). */
+  rollout?: string | undefined;
+  /** Stops the stream; the iterator then ends without an error. */
+  signal?: AbortSignal | undefined;
+  /** Resume after this event id (sent as `Last-Event-ID`). */
+  lastEventId?: string | undefined;
+  /** Failed (re)connections in a row before the stream gives up with the last error. @default 10 */
+  maxReconnects?: number;
+  /** First delay before reconnecting, doubled each failure up to 10 s, with jitter. @default 250 */
+  reconnectDelayMs?: number;
+}
+
+/** One item of {@link eventStream}. */
+export type EventStreamItem =
+  /** The stream is (again) open; events from here on will arrive. */
+  | { kind: 'open'; reconnected: boolean }
+  /** An event of the control plane, with its SSE id. */
+  | { kind: 'event'; id: string | undefined; event: ControlPlaneEvent }
+  /** The stream dropped or could not be opened; it is opened again after a delay. */
+  | { kind: 'reconnecting'; attempt: number; error: PlcfleetError };
+
+/** Codes after which reconnecting cannot help. */
+const FATAL = new Set(['UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'VALIDATION', 'RATE_LIMITED']);
+
+/**
+ * Follows `GET /v1/events` (server-sent events), reconnecting with `Last-Event-ID`
+ * when the stream drops, until `signal` aborts. Events whose data is not a
+ * {@link ControlPlaneEvent} (and SSE comments, used as keep-alives) are skipped.
+ */
+export async function* eventStream(
+  http: HttpClient,
+  opts: EventStreamOptions = {},
+): AsyncGenerator<EventStreamItem> {
+  const maxReconnects = opts.maxReconnects ?? 10;
+  const baseDelay = opts.reconnectDelayMs ?? 250;
+  let lastEventId = opts.lastEventId;
+  let failures = 0;
+  let opened = false;
+  while (!opts.signal?.aborted) {
+    let body: ReadableStream<Uint8Array> | null = null;
+    let error: PlcfleetError | undefined;
+    try {
+      const res = await http.raw('GET', '/v1/events', {
+        query: { rollout: opts.rollout },
+        accept: 'text/event-stream',
+        headers: lastEventId === undefined ? {} : { 'last-event-id': lastEventId },
+        stream: true,
+        retries: 1,
+        signal: opts.signal,
+      });
+      body = res.body;
+      if (!body) throw new PlcfleetError('BAD_RESPONSE', 'GET /v1/events: response has no body');
+      yield { kind: 'open', reconnected: opened };
+      opened = true;
+      failures = 0;
+      for await (const sse of parseSse(body)) {
+        if (sse.id !== undefined) lastEventId = sse.id;
+        const event = decode(sse.data);
+        if (!event) continue;
+        if (opts.rollout !== undefined && event.rolloutId !== opts.rollout) continue;
+        yield { kind: 'event', id: sse.id, event };
+      }
+      error = new PlcfleetError('UNREACHABLE', 'the event stream ended');
+    } catch (err) {
+      if (opts.signal?.aborted) return;
+      error =
+        err instanceof PlcfleetError
+          ? err
+          : new PlcfleetError('UNREACHABLE', `the event stream dropped: ${(err as Error).message}`, {
+              cause: err,
+            });
+      if (FATAL.has(error.code)) throw error;
+    }
+    failures++;
+    if (failures > maxReconnects) throw error;
+    yield { kind: 'reconnecting', attempt: failures, error };
+    await sleep(Math.min(10_000, baseDelay * 2 ** (failures - 1)) * (0.5 + Math.random()), opts.signal);
+  }
+}
+
+function decode(data: string): ControlPlaneEvent | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(data);
+  } catch {
+    return undefined;
+  }
+  const r = ControlPlaneEvent.safeParse(json);
+  return r.success ? r.data : undefined;
+}

@@ -1,0 +1,77 @@
+import type { ControlPlaneEvent, RolloutDetail, RolloutState } from '@plcfleet/protocols';
+import type { PlcfleetError } from '../errors';
+import type { RolloutsApi } from './api/rollouts-api';
+import { type EventStreamOptions, eventStream } from './event-stream';
+import type { HttpClient } from './http';
+
+/** States in which a rollout needs nothing more from the engine (a halted one waits for a person). */
+export const FINAL_ROLLOUT_STATES: readonly RolloutState[] = ['completed', 'aborted', 'halted'];
+
+/** Options of {@link watchRollout}. */
+export interface WatchRolloutOptions
+  extends Pick<EventStreamOptions, 'signal' | 'maxReconnects' | 'reconnectDelayMs'> {
+  /** States that end the watch. @default FINAL_ROLLOUT_STATES */
+  until?: readonly RolloutState[];
+}
+
+/** One item of {@link watchRollout}. */
+export type RolloutWatchEvent =
+  /**
+   * The rollout as the server has it now: on (re)connecting and after each event
+   * that changes it. `final` is true on the last item, when the rollout reached a
+   * state in `until`.
+   */
+  | { type: 'snapshot'; detail: RolloutDetail; final: boolean }
+  /** An event of the rollout (job, verdict, decision, change request, deploy, …). */
+  | { type: 'event'; id: string | undefined; event: ControlPlaneEvent }
+  /** The stream dropped; it reconnects with `Last-Event-ID` after a delay. */
+  | { type: 'reconnecting'; attempt: number; error: PlcfleetError };
+
+/** Events after which the counts or the state may differ: the watcher fetches a fresh snapshot. */
+const CHANGES_ROLLOUT = /^(rollout\.|job\.updated|verdict\.|change-request\.|deploy\.)/;
+
+/**
+ * Follows a rollout live until it reaches a final state, or `signal` aborts.
+ * The stream is opened before each snapshot is read, so no change falls between.
+ *
+ * @example
+ * for await (const e of client.watchRollout(id, { signal })) {
+ *   if (e.type === 'snapshot') console.log(e.detail.rollout.state, e.detail.jobs);
+ * }
+ */
+export async function* watchRollout(
+  http: HttpClient,
+  rollouts: RolloutsApi,
+  id: string,
+  opts: WatchRolloutOptions = {},
+): AsyncGenerator<RolloutWatchEvent> {
+  const until = opts.until ?? FINAL_ROLLOUT_STATES;
+  const snapshot = async (): Promise<RolloutWatchEvent & { type: 'snapshot' }> => {
+    const detail = await rollouts.get(id, { signal: opts.signal });
+    return { type: 'snapshot', detail, final: until.includes(detail.rollout.state) };
+  };
+  try {
+    // Fails early with NOT_FOUND (and auth errors) before any stream is opened; the
+    // snapshot that follows the stream's opening is the first one yielded.
+    const first = await snapshot();
+    if (first.final) {
+      yield first;
+      return;
+    }
+    for await (const item of eventStream(http, { ...opts, rollout: id })) {
+      if (item.kind === 'reconnecting') {
+        yield { type: 'reconnecting', attempt: item.attempt, error: item.error };
+        continue;
+      }
+      if (item.kind === 'event') yield { type: 'event', id: item.id, event: item.event };
+      if (item.kind === 'open' || CHANGES_ROLLOUT.test(item.event.type)) {
+        const last = await snapshot();
+        yield last;
+        if (last.final) return;
+      }
+    }
+  } catch (err) {
+    if (opts.signal?.aborted && (err as PlcfleetError).code === 'ABORTED') return;
+    throw err;
+  }
+}
