@@ -7,7 +7,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import {
+  checkEquivalence,
   compileProgram,
+  type EquivalenceResult,
   jsonValue,
   loadSimProject,
   parseInputTimeline,
@@ -207,6 +209,68 @@ export function testCommand(paths: string[], opts: TestOptions, io: CommandIo = 
   return failed === 0 ? SIM_EXIT.OK : SIM_EXIT.FAILED;
 }
 
+/** Options of `equiv`. */
+export interface EquivOptions {
+  before?: string;
+  after?: string;
+  program?: string;
+  seed?: string;
+  runs?: string;
+  scans?: string;
+  assume?: string[];
+  ignore?: string;
+  relation?: string[];
+  scenarios?: string;
+  cycleMs?: string;
+  json?: boolean;
+}
+
+/** `equiv`: differential equivalence of two versions. Exit 0 equivalent, 1 counterexample, 2 bad input. */
+export function equivCommand(opts: EquivOptions, io: CommandIo = processIo): number {
+  let result: EquivalenceResult;
+  try {
+    if (!opts.before || !opts.after)
+      throw new SimError(SIM_ERROR_CODES.BAD_INPUT, '--before and --after are required');
+    const seed = opts.seed === undefined ? 1 : /^-?\d+$/.test(opts.seed) ? Number(opts.seed) : opts.seed;
+    const scenarios = opts.scenarios
+      ? scenarioPaths(opts.scenarios).map((f) => parseScenarioFile(readFileSync(f, 'utf8'), f))
+      : [];
+    result = checkEquivalence({
+      before: loadSimProject([opts.before]),
+      after: loadSimProject([opts.after]),
+      ...(opts.program ? { program: opts.program } : {}),
+      seed,
+      runs: positiveInt(opts.runs, '--runs', 100),
+      scans: positiveInt(opts.scans, '--scans', 200),
+      assume: opts.assume ?? [],
+      ignore: (opts.ignore ?? '')
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+      relations: opts.relation ?? [],
+      scenarios,
+      ...(opts.cycleMs ? { cycleMs: Number(opts.cycleMs) } : {}),
+    });
+  } catch (err) {
+    // A program that does not compile cannot be compared: bad input here (exit 2), per the contract.
+    const code = failExit(err, io);
+    return code === SIM_EXIT.FAILED ? SIM_EXIT.BAD_INPUT : code;
+  }
+  if (opts.json) io.out(JSON.stringify(result));
+  else if (result.equivalent) {
+    io.out(`equivalent: ${result.runs} run(s) x ${result.scans} scans, seed ${result.seed}`);
+  } else {
+    const c = result.counterexample;
+    io.out(
+      `NOT equivalent (seed ${result.seed}, run ${result.runs}): ${c?.variable} differs at scan ${c?.scan}: before ${JSON.stringify(c?.before)}, after ${JSON.stringify(c?.after)}`,
+    );
+    io.out(`inputs (simulate --inputs form): ${JSON.stringify(c?.inputs)}`);
+  }
+  return result.equivalent ? SIM_EXIT.OK : SIM_EXIT.FAILED;
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
 /** Registers `simulate`, `test` and `equiv` on the agent's command line. */
 export function registerSimCommands(program: Command): void {
   program
@@ -232,5 +296,28 @@ export function registerSimCommands(program: Command): void {
     .option('--json', 'print the results as one JSON object')
     .action((paths: string[], opts: TestOptions) => {
       process.exitCode = testCommand(paths, opts);
+    });
+  program
+    .command('equiv')
+    .description('compare the old and new program on the same seeded inputs, scan by scan')
+    .requiredOption('--before <path>', 'the program as it is (file or directory)')
+    .requiredOption('--after <path>', 'the program as migrated')
+    .option('--program <name>', 'PROGRAM to compare')
+    .option('--seed <s>', 'random seed', '1')
+    .option('--runs <n>', 'random runs', '100')
+    .option('--scans <n>', 'scans per run', '200')
+    .option('--assume <expr>', "assumption on inputs, e.g. 'B = A' (repeatable)", collect, [])
+    .option('--ignore <list>', 'outputs allowed to differ (comma-separated)')
+    .option(
+      '--relation <rel>',
+      "relation instead of equality, e.g. 'Out: new -> old' (repeatable)",
+      collect,
+      [],
+    )
+    .option('--scenarios <path>', 'scenario file or directory whose timelines also run')
+    .option('--cycle-ms <ms>', 'virtual time per scan')
+    .option('--json', 'print the result as one JSON object')
+    .action((opts: EquivOptions) => {
+      process.exitCode = equivCommand(opts);
     });
 }

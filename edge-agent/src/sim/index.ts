@@ -5,9 +5,17 @@
  * equivalence of an old and a new program.
  */
 
+export { type CondExpr, evalCondition, parseCondition } from './condition-expr';
+export {
+  type Counterexample,
+  checkEquivalence,
+  type EquivalenceOptions,
+  type EquivalenceResult,
+} from './equivalence';
 export { formatDuration, parseDuration } from './iec-time';
 export { type InputTimeline, jsonValue, parseInputTimeline } from './input-timeline';
 export { type LoadedProject, loadSimProject } from './load-project';
+export { Prng } from './prng';
 export {
   type ExpectationResult,
   parseScenarioFile,

@@ -54,6 +54,8 @@ export interface VarInfo {
   span: Span;
   /** File of the declaration. */
   file: string;
+  /** Area of a located variable (`AT %IX0.0` → 'I'), §6.5.5. */
+  area?: 'I' | 'Q' | 'M';
 }
 
 /** A method (or property accessor) with the key under which the class table holds it. */
@@ -189,6 +191,7 @@ export class ProjectModel {
           ...(d.init ? { init: d.init } : {}),
           span: n.span,
           file,
+          ...(d.location ? { area: d.location.area } : {}),
         });
       }
     }

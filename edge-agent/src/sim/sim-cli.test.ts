@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SIM_EXIT, simulateCommand, testCommand } from '../cli/sim-commands';
+import { equivCommand, SIM_EXIT, simulateCommand, testCommand } from '../cli/sim-commands';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures/sim');
 
@@ -87,5 +87,43 @@ describe('test', () => {
     const bad = io();
     expect(testCommand([src], { scenarios: wrong, json: true }, bad.io)).toBe(SIM_EXIT.FAILED);
     expect(JSON.parse(bad.out[0] as string)).toMatchObject({ passed: false });
+  });
+});
+
+describe('equiv', () => {
+  const v1 = join(dir, 'v1.st');
+  const v2 = join(dir, 'v2.st');
+  const prog = (run: string) =>
+    `PROGRAM P\nVAR_INPUT A : BOOL; B : BOOL; END_VAR\nVAR_OUTPUT Run : BOOL; END_VAR\nRun := ${run};\nEND_PROGRAM\n`;
+  writeFileSync(v1, prog('A'));
+  writeFileSync(v2, prog('A AND B'));
+
+  it('exit 0 when equivalent under an assumption, 1 with a counterexample, same JSON for the same seed', () => {
+    const ok = io();
+    expect(
+      equivCommand({ before: v1, after: v2, assume: ['B = A'], json: true, runs: '10', scans: '50' }, ok.io),
+    ).toBe(SIM_EXIT.OK);
+    expect(JSON.parse(ok.out[0] as string)).toEqual({
+      equivalent: true,
+      runs: 10,
+      scans: 50,
+      seed: 1,
+      counterexample: null,
+    });
+    const a = io();
+    const b = io();
+    expect(equivCommand({ before: v1, after: v2, json: true, seed: '9' }, a.io)).toBe(SIM_EXIT.FAILED);
+    equivCommand({ before: v1, after: v2, json: true, seed: '9' }, b.io);
+    expect(a.out).toEqual(b.out);
+    const r = JSON.parse(a.out[0] as string);
+    expect(Object.keys(r)).toEqual(['equivalent', 'runs', 'scans', 'seed', 'counterexample']);
+    expect(Object.keys(r.counterexample)).toEqual(['scan', 'variable', 'before', 'after', 'inputs']);
+    expect(r.counterexample).toMatchObject({ variable: 'Run', before: true, after: false });
+  });
+
+  it('exit 2 on bad input', () => {
+    expect(equivCommand({ before: v1, after: join(dir, 'missing.st') }, io().io)).toBe(SIM_EXIT.BAD_INPUT);
+    expect(equivCommand({ before: v1, after: v2, relation: ['nonsense'] }, io().io)).toBe(SIM_EXIT.BAD_INPUT);
+    expect(equivCommand({ before: v1, after: v2, ignore: 'Nope' }, io().io)).toBe(SIM_EXIT.BAD_INPUT);
   });
 });

@@ -572,23 +572,41 @@ export class VirtualPlc {
     return out;
   }
 
-  /** The names of the VAR_OUTPUT variables of the program instance(s) — what `simulate` prints by default. */
-  outputNames(): string[] {
-    return this.listVariables()
-      .filter((v) => v.section === 'VAR_OUTPUT')
-      .map((v) => v.name);
-  }
-
-  /** The names of the VAR_INPUT variables (and located %I variables) of the program instance(s). */
-  inputNames(): string[] {
+  private namesWhere(pred: (v: VarInfo) => boolean): string[] {
     const multi = this.slots.length > 1;
     const out: string[] = [];
     for (const s of this.slots) {
-      for (const v of s.layout.vars) {
-        if (v.section === 'VAR_INPUT') out.push(multi ? `${s.name}.${v.name}` : v.name);
-      }
+      for (const v of s.layout.vars) if (pred(v)) out.push(multi ? `${s.name}.${v.name}` : v.name);
     }
+    for (const v of this.model.globals.values()) if (pred(v)) out.push(v.name);
     return out;
+  }
+
+  /** VAR_OUTPUT of the program instance(s) and %Q-located variables — what `simulate` prints by default. */
+  outputNames(): string[] {
+    return this.namesWhere((v) => (v.section === 'VAR_OUTPUT' && !v.area) || v.area === 'Q');
+  }
+
+  /** VAR_INPUT of the program instance(s) and %I-located variables: what the plant writes. */
+  inputNames(): string[] {
+    return this.namesWhere((v) => (v.section === 'VAR_INPUT' && !v.area) || v.area === 'I');
+  }
+
+  /**
+   * Low-level access to one variable in the internal representation (bigint for 64-bit types,
+   * TIME in ms, enums as numbers), without conversion. For hot loops (equivalence, plant I/O);
+   * valid until the next restore, restart or online change — resolve again after those.
+   */
+  accessor(path: string): { type: SimType; get(): unknown; set(v: unknown): void } {
+    const r = this.resolve(path);
+    const { obj, key } = r;
+    return {
+      type: r.type,
+      get: () => obj[key],
+      set: (v: unknown) => {
+        obj[key] = v;
+      },
+    };
   }
 
   // ------------------------------------------------------------ state

@@ -1,0 +1,655 @@
+/**
+ * Differential equivalence: the old and the new program run side by side on
+ * the same inputs, scan by scan, and their outputs are compared. Inputs are
+ * seeded random sequences (booleans toggling, numbers in ranges, holds long
+ * enough for the programs' timers to elapse) plus scenario timelines.
+ * Assumptions restrict the inputs, ignored outputs are not compared, and a
+ * relation may replace equality for an output (`new -> old`). A difference is
+ * shrunk to a minimal input trace. The same seed gives the same result, byte
+ * for byte: nothing here reads a clock or Math.random.
+ */
+import type { CompilationUnit } from '../iec';
+import { type CondExpr, conditionNames, evalCondition, parseCondition } from './condition-expr';
+import { jsonValue } from './input-timeline';
+import { Prng } from './prng';
+import { type ScenarioFile, scenarioActions } from './scenario';
+import { SIM_ERROR_CODES, SimError, type SimFault } from './sim-errors';
+import type { SimProfileOptions } from './sim-profile';
+import { INTEGER_TYPES, isIntegerName, type SimType } from './sim-types';
+import { compileProgram, type SimProjectInput, type SimValue, type VirtualPlc } from './virtual-plc';
+
+/** Options of {@link checkEquivalence}. */
+export interface EquivalenceOptions {
+  /** The program as it is (the checker's result or units). */
+  before: SimProjectInput;
+  /** The program as migrated. */
+  after: SimProjectInput;
+  /** PROGRAM (or CONFIGURATION) to compare; the same name in both. @default the only one */
+  program?: string;
+  /** Seed of the random inputs. @default 1 */
+  seed?: number | string;
+  /** Random runs. @default 100 */
+  runs?: number;
+  /** Scans per run. @default 200 */
+  scans?: number;
+  /** Assumptions over inputs: `A = B` makes A follow B; any other condition is required to hold. */
+  assume?: string[];
+  /** Outputs not compared (allowed differences). */
+  ignore?: string[];
+  /** Relations replacing equality, `Out: new -> old` (names `new`, `old`). */
+  relations?: string[];
+  /** Scenario files whose timelines also run on both programs. */
+  scenarios?: ScenarioFile[];
+  /** Outputs to compare. @default VAR_OUTPUT and %Q variables of the old program */
+  compare?: string[];
+  /** Value ranges of numeric inputs, e.g. `{ Level: [0, 100] }`. */
+  ranges?: Record<string, [number, number]>;
+  /** Virtual time per scan. @default 10 */
+  cycleMs?: number;
+  /** Dialect profile (the same for both). */
+  profile?: SimProfileOptions;
+  /** Largest number of replays spent shrinking a counterexample. @default 2000 */
+  shrinkBudget?: number;
+}
+
+/** A difference, with the (shrunk) inputs that produce it. */
+export interface Counterexample {
+  /** First scan (from 0) at which the outputs differ. */
+  scan: number;
+  /** The output that differs (`<fault>` when only one program stops on a runtime fault). */
+  variable: string;
+  before: unknown;
+  after: unknown;
+  /** Inputs as a `simulate --inputs` array: `{ "scan": k, name: value, ... }` for each scan with changes. */
+  inputs: Record<string, unknown>[];
+}
+
+/** The result; its JSON form is part of the CLI contract. */
+export interface EquivalenceResult {
+  equivalent: boolean;
+  /** Runs executed (random runs, then scenario timelines); stops at the first counterexample. */
+  runs: number;
+  /** Scans per random run. */
+  scans: number;
+  seed: number | string;
+  counterexample: Counterexample | null;
+}
+
+type Raw = unknown;
+type Vec = Raw[];
+
+interface InputGen {
+  name: string;
+  type: SimType;
+  gen(r: Prng): Raw;
+}
+
+interface Diff {
+  scan: number;
+  variable: string;
+  before: unknown;
+  after: unknown;
+}
+
+function lower(s: string) {
+  return s.toLowerCase();
+}
+
+/**
+ * Literals of a project: the largest duration (to size input holds so timers can elapse) and
+ * the numbers the code compares against (thresholds are where old and new tend to differ).
+ */
+function literals(input: SimProjectInput): { maxTime: number; numbers: number[] } {
+  const units = (
+    Array.isArray(input) ? input : (input as { units: readonly CompilationUnit[] }).units
+  ) as unknown[];
+  let maxTime = 0;
+  const numbers = new Set<number>();
+  const seen = new Set<unknown>();
+  const walk = (n: unknown) => {
+    if (typeof n !== 'object' || n === null || seen.has(n)) return;
+    seen.add(n);
+    const o = n as Record<string, unknown>;
+    if (o.kind === 'TimeLiteral' && typeof o.ms === 'number') maxTime = Math.max(maxTime, o.ms);
+    if (
+      (o.kind === 'IntegerLiteral' || o.kind === 'RealLiteral') &&
+      typeof o.value === 'number' &&
+      numbers.size < 256
+    ) {
+      numbers.add(o.value);
+    }
+    for (const [k, v] of Object.entries(o)) if (k !== 'span' && k !== 'comments') walk(v);
+  };
+  units.forEach(walk);
+  return { maxTime, numbers: [...numbers].sort((a, b) => a - b) };
+}
+
+function generatorFor(
+  name: string,
+  t: SimType,
+  range: [number, number] | undefined,
+  maxTime: number,
+  numbers: number[],
+): InputGen | undefined {
+  // Values next to the program's own literals (x > 90: 89, 90, 91) catch changed comparisons.
+  const near = numbers.flatMap((x) => [x - 1, x, x + 1]);
+  if (t.kind === 'enum') {
+    const vals = t.members.map((m) => m.value);
+    return { name, type: t, gen: (r) => r.pick(vals) };
+  }
+  if (t.kind !== 'elem') return undefined;
+  const n = t.name;
+  if (n === 'BOOL') return { name, type: t, gen: (r) => r.chance(0.5) };
+  if (isIntegerName(n)) {
+    const { bits, signed } = INTEGER_TYPES[n];
+    if (bits === 64) {
+      const edges = signed
+        ? [0n, 1n, -1n, 9223372036854775807n, -9223372036854775808n]
+        : [0n, 1n, 18446744073709551615n];
+      return {
+        name,
+        type: t,
+        gen: (r) =>
+          range
+            ? BigInt(r.int(range[0], range[1]))
+            : r.chance(0.2)
+              ? r.pick(edges)
+              : BigInt(r.int(signed ? -1000 : 0, 1000)),
+      };
+    }
+    const min = signed ? -(2 ** (bits - 1)) : 0;
+    const max = signed ? 2 ** (bits - 1) - 1 : 2 ** bits - 1;
+    const edges = signed ? [0, 1, -1, min, max] : [0, 1, max];
+    return {
+      name,
+      type: t,
+      gen: (r) => {
+        if (range) return r.int(Math.max(min, range[0]), Math.min(max, range[1]));
+        const p = r.next();
+        if (p < 0.3) return r.int(signed ? -10 : 0, 10);
+        if (p < 0.45) return r.pick(edges);
+        if (p < 0.7 && near.length > 0) {
+          const x = Math.trunc(r.pick(near));
+          if (x >= min && x <= max) return x;
+        }
+        return r.int(min, max);
+      },
+    };
+  }
+  if (n === 'REAL' || n === 'LREAL') {
+    const f = n === 'REAL' ? Math.fround : (x: number) => x;
+    return {
+      name,
+      type: t,
+      gen: (r) => {
+        if (range) return f(range[0] + r.next() * (range[1] - range[0]));
+        const p = r.next();
+        if (p < 0.2 && near.length > 0) return f(r.pick(near));
+        if (p < 0.4) return f(r.int(0, 100));
+        if (p < 0.4) return f(r.pick([0, 1, -1, 1e6]));
+        return f(r.next() * 2000 - 1000);
+      },
+    };
+  }
+  if (n === 'TIME')
+    return { name, type: t, gen: (r) => r.int(range?.[0] ?? 0, range?.[1] ?? Math.max(1000, 2 * maxTime)) };
+  if (n === 'STRING' || n === 'WSTRING')
+    return { name, type: t, gen: (r) => r.pick(['', 'A', 'ABC', 'hello']) };
+  return undefined;
+}
+
+/** A compiled pair of programs with fast accessors. */
+class Pair {
+  readonly a: VirtualPlc;
+  readonly b: VirtualPlc;
+  private readonly startA;
+  private readonly startB;
+  private setA: ((v: Raw) => void)[] = [];
+  private setB: ((v: Raw) => void)[] = [];
+  private getA: (() => Raw)[] = [];
+  private getB: (() => Raw)[] = [];
+
+  constructor(
+    opts: EquivalenceOptions,
+    readonly inputs: string[],
+    readonly outputs: string[],
+    readonly relations: (CondExpr | undefined)[],
+  ) {
+    const co = {
+      ...(opts.program ? { program: opts.program } : {}),
+      ...(opts.cycleMs ? { cycleMs: opts.cycleMs } : {}),
+      ...(opts.profile ? { profile: opts.profile } : {}),
+    };
+    this.a = compileProgram(opts.before, co);
+    this.b = compileProgram(opts.after, co);
+    this.startA = this.a.snapshot();
+    this.startB = this.b.snapshot();
+  }
+
+  /** Resets both programs and binds accessors. */
+  reset(): void {
+    this.a.restore(this.startA);
+    this.b.restore(this.startB);
+    this.setA = this.inputs.map((n) => this.a.accessor(n).set);
+    this.setB = this.inputs.map((n) => this.b.accessor(n).set);
+    this.getA = this.outputs.map((n) => this.a.accessor(n).get);
+    this.getB = this.outputs.map((n) => this.b.accessor(n).get);
+  }
+
+  /** The initial raw values of the inputs. */
+  initialInputs(): Vec {
+    this.reset();
+    return this.inputs.map((n) => this.a.accessor(n).get());
+  }
+
+  private compare(scan: number): Diff | null {
+    for (let i = 0; i < this.outputs.length; i++) {
+      const va = (this.getA[i] as () => Raw)();
+      const vb = (this.getB[i] as () => Raw)();
+      const rel = this.relations[i];
+      if (rel) {
+        const ok = evalCondition(rel, (n) => {
+          const l = lower(n);
+          return (l === 'new' ? vb : l === 'old' ? va : Number.NaN) as boolean;
+        });
+        if (ok) continue;
+      } else if (
+        va === vb ||
+        (typeof va === 'object' &&
+          JSON.stringify(jsonValue(va as SimValue)) === JSON.stringify(jsonValue(vb as SimValue)))
+      ) {
+        continue;
+      }
+      const name = this.outputs[i] as string;
+      return {
+        scan,
+        variable: name,
+        before: jsonValue(this.a.get(name)),
+        after: jsonValue(this.b.get(name)),
+      };
+    }
+    return null;
+  }
+
+  private faultDiff(scan: number, fa: SimFault | null, fb: SimFault | null): Diff | 'both' | null {
+    if (!fa && !fb) return null;
+    if (fa && fb && fa.code === fb.code) return 'both';
+    return { scan, variable: '<fault>', before: fa ? fa.code : null, after: fb ? fb.code : null };
+  }
+
+  /** Replays a trace of raw input vectors; the first difference, or null. */
+  replay(trace: Vec[]): Diff | null {
+    this.reset();
+    const sa = this.setA;
+    const sb = this.setB;
+    for (let k = 0; k < trace.length; k++) {
+      const v = trace[k] as Vec;
+      for (let i = 0; i < v.length; i++) {
+        (sa[i] as (x: Raw) => void)(v[i]);
+        (sb[i] as (x: Raw) => void)(v[i]);
+      }
+      const f = this.faultDiff(k, this.a.scan(), this.b.scan());
+      if (f === 'both') return null;
+      if (f) return f;
+      const d = this.compare(k);
+      if (d) return d;
+    }
+    return null;
+  }
+
+  /** Runs a scenario's timeline (sets and forces) on both. */
+  replayScenario(acts: ReturnType<typeof scenarioActions>): {
+    diff: Diff | null;
+    sets: Record<string, unknown>[];
+  } {
+    this.reset();
+    const sets: Record<string, unknown>[] = [];
+    for (const [n, v] of Object.entries(acts.initial)) {
+      this.a.set(n, v);
+      this.b.set(n, v);
+    }
+    if (Object.keys(acts.initial).length > 0) sets.push({ scan: 0, ...acts.initial });
+    for (let k = 0; k < acts.scans; k++) {
+      const a = acts.perScan.get(k);
+      if (a) {
+        const changes = { ...a.set, ...a.force };
+        for (const [n, v] of Object.entries(a.set)) {
+          this.a.set(n, v);
+          this.b.set(n, v);
+        }
+        for (const [n, v] of Object.entries(a.force)) {
+          this.a.force(n, v);
+          this.b.force(n, v);
+        }
+        for (const n of a.release) {
+          this.a.unforce(n);
+          this.b.unforce(n);
+        }
+        if (Object.keys(changes).length > 0) sets.push({ scan: k, ...changes });
+      }
+      const f = this.faultDiff(k, this.a.scan(), this.b.scan());
+      if (f === 'both') return { diff: null, sets };
+      if (f) return { diff: f, sets };
+      const d = this.compare(k);
+      if (d) return { diff: d, sets: sets.filter((s) => (s.scan as number) <= k) };
+    }
+    return { diff: null, sets };
+  }
+}
+
+interface Assumptions {
+  derived: { index: number; expr: CondExpr }[];
+  predicates: CondExpr[];
+}
+
+function parseAssumptions(list: string[], inputs: string[]): Assumptions {
+  const index = new Map(inputs.map((n, i) => [lower(n), i]));
+  const out: Assumptions = { derived: [], predicates: [] };
+  for (const text of list) {
+    const e = parseCondition(text);
+    for (const n of conditionNames(e)) {
+      if (!index.has(lower(n))) {
+        throw new SimError(
+          SIM_ERROR_CODES.BAD_INPUT,
+          `assumption '${text}': ${n} is not an input of the program`,
+        );
+      }
+    }
+    // `A = expr` with A an input not used on the right: A follows expr (a redundant sensor, a derived signal).
+    if (
+      e.k === 'bin' &&
+      e.op === '=' &&
+      e.a.k === 'name' &&
+      !conditionNames(e.b).some((n) => lower(n) === lower((e.a as { name: string }).name))
+    ) {
+      out.derived.push({ index: index.get(lower(e.a.name)) as number, expr: e.b });
+    } else out.predicates.push(e);
+  }
+  return out;
+}
+
+/** Applies derived assumptions in place and reports whether the predicates hold. */
+function satisfy(v: Vec, inputs: string[], types: SimType[], as: Assumptions): boolean {
+  const index = new Map(inputs.map((n, i) => [lower(n), i]));
+  const lookup = (n: string) => {
+    const x = v[index.get(lower(n)) as number];
+    return (typeof x === 'bigint' ? Number(x) : x) as boolean;
+  };
+  for (const d of as.derived) {
+    const val = evalCondition(d.expr, lookup);
+    const t = types[d.index] as SimType;
+    v[d.index] = coerceRaw(val, t);
+  }
+  return as.predicates.every((p) => Boolean(evalCondition(p, lookup)));
+}
+
+function coerceRaw(val: unknown, t: SimType): Raw {
+  if (t.kind === 'elem') {
+    if (t.name === 'BOOL') return Boolean(val);
+    if (isIntegerName(t.name)) {
+      const { bits, signed } = INTEGER_TYPES[t.name];
+      const b = BigInt(Math.trunc(Number(val) || 0));
+      const w = signed ? BigInt.asIntN(bits, b) : BigInt.asUintN(bits, b);
+      return bits === 64 ? w : Number(w);
+    }
+    if (t.name === 'REAL') return Math.fround(Number(val));
+    if (t.name === 'STRING' || t.name === 'WSTRING') return String(val);
+    return Number(val);
+  }
+  return Number(val);
+}
+
+/**
+ * Runs the old and new program on the same seeded inputs and scenario timelines and compares
+ * outputs scan by scan. Throws {@link SimError} (BAD_INPUT) for unusable options.
+ *
+ * @example
+ * const r = checkEquivalence({ before, after, program: 'Main', seed: 7, ignore: ['Debug'],
+ *   relations: ['Alarm: new -> old'], assume: ['Guard_B = Guard_A'] });
+ * if (!r.equivalent) console.log(r.counterexample);
+ */
+export function checkEquivalence(opts: EquivalenceOptions): EquivalenceResult {
+  const seed = opts.seed ?? 1;
+  const runs = opts.runs ?? 100;
+  const scans = opts.scans ?? 200;
+  if (!Number.isInteger(runs) || runs < 0 || !Number.isInteger(scans) || scans < 1) {
+    throw new SimError(SIM_ERROR_CODES.BAD_INPUT, 'runs must be >= 0 and scans >= 1');
+  }
+  const probeA = compileProgram(opts.before, {
+    ...(opts.program ? { program: opts.program } : {}),
+    ...(opts.cycleMs ? { cycleMs: opts.cycleMs } : {}),
+  });
+  const probeB = compileProgram(opts.after, {
+    ...(opts.program ? { program: opts.program } : {}),
+    ...(opts.cycleMs ? { cycleMs: opts.cycleMs } : {}),
+  });
+  const bInputs = new Set(probeB.inputNames().map(lower));
+  const ignored = new Set((opts.ignore ?? []).map(lower));
+  const relMap = new Map<string, CondExpr>();
+  for (const r of opts.relations ?? []) {
+    const m = /^\s*([^:]+?)\s*:(.*)$/.exec(r);
+    if (!m)
+      throw new SimError(
+        SIM_ERROR_CODES.BAD_INPUT,
+        `relation '${r}' must read 'Output: condition over new and old'`,
+      );
+    const e = parseCondition(m[2] as string);
+    for (const n of conditionNames(e)) {
+      if (lower(n) !== 'new' && lower(n) !== 'old') {
+        throw new SimError(SIM_ERROR_CODES.BAD_INPUT, `relation '${r}': only 'new' and 'old' may be named`);
+      }
+    }
+    relMap.set(lower(m[1] as string), e);
+  }
+  const outputs = (opts.compare ?? probeA.outputNames()).filter((o) => !ignored.has(lower(o)));
+  for (const o of [...outputs, ...relMap.keys()]) {
+    for (const [which, plc] of [
+      ['before', probeA],
+      ['after', probeB],
+    ] as const) {
+      try {
+        plc.typeOf(o);
+      } catch {
+        throw new SimError(
+          SIM_ERROR_CODES.BAD_INPUT,
+          `output ${o} does not exist in the ${which} program (use --ignore to allow it)`,
+        );
+      }
+    }
+  }
+  for (const i of ignored) probeA.typeOf(i);
+  const inputs = probeA.inputNames().filter((n) => bInputs.has(lower(n)));
+  const types = inputs.map((n) => probeA.simTypeOf(n));
+  const litA = literals(opts.before);
+  const litB = literals(opts.after);
+  const maxTime = Math.max(litA.maxTime, litB.maxTime);
+  const numbers = [...new Set([...litA.numbers, ...litB.numbers])].sort((a, b) => a - b);
+  const gens = inputs.map((n, i) => generatorFor(n, types[i] as SimType, opts.ranges?.[n], maxTime, numbers));
+  const assumptions = parseAssumptions(opts.assume ?? [], inputs);
+  const pair = new Pair(
+    opts,
+    inputs,
+    outputs,
+    outputs.map((o) => relMap.get(lower(o))),
+  );
+  const base = pair.initialInputs();
+  const cycle = probeA.cycleMs;
+  // Holds long enough for the longest timer of either program to elapse, and short toggles.
+  const holdMax = Math.max(5, Math.ceil((1.5 * maxTime) / cycle) + 2);
+  const prng = new Prng(seed);
+
+  const randomTrace = (): Vec[] => {
+    const trace: Vec[] = [];
+    let cur = [...base];
+    const hold = inputs.map(() => 0);
+    for (let k = 0; k < scans; k++) {
+      const next = [...cur];
+      for (let i = 0; i < inputs.length; i++) {
+        const g = gens[i];
+        if (!g) continue;
+        if ((hold[i] as number) <= 0) {
+          next[i] = g.gen(prng);
+          hold[i] = prng.chance(0.5) ? prng.int(1, 3) : prng.int(1, holdMax);
+        }
+        hold[i] = (hold[i] as number) - 1;
+      }
+      let ok = satisfy(next, inputs, types, assumptions);
+      for (let tries = 0; !ok && tries < 20; tries++) {
+        for (let i = 0; i < inputs.length; i++) {
+          const g = gens[i];
+          if (g) next[i] = g.gen(prng);
+        }
+        ok = satisfy(next, inputs, types, assumptions);
+      }
+      if (!ok) {
+        if (k === 0 && !satisfy([...cur], inputs, types, assumptions)) {
+          throw new SimError(
+            SIM_ERROR_CODES.BAD_INPUT,
+            'the assumptions cannot be satisfied by any input tried',
+          );
+        }
+        trace.push([...cur]);
+        continue;
+      }
+      trace.push(next);
+      cur = next;
+    }
+    return trace;
+  };
+
+  const result = (runCount: number, cx: Counterexample | null): EquivalenceResult => ({
+    equivalent: cx === null,
+    runs: runCount,
+    scans,
+    seed,
+    counterexample: cx,
+  });
+
+  for (let r = 0; r < runs; r++) {
+    const trace = randomTrace();
+    const diff = pair.replay(trace);
+    if (diff) {
+      const shrunk = shrink(
+        pair,
+        trace.slice(0, diff.scan + 1),
+        base,
+        inputs,
+        types,
+        assumptions,
+        opts.shrinkBudget ?? 2000,
+      );
+      return result(r + 1, toCounterexample(pair, shrunk, base, inputs));
+    }
+  }
+  let count = runs;
+  for (const f of opts.scenarios ?? []) {
+    for (const s of f.scenarios) {
+      count++;
+      const { diff, sets } = pair.replayScenario(scenarioActions(s, cycle));
+      if (diff) return result(count, { ...diff, inputs: sets });
+    }
+  }
+  return result(count, null);
+}
+
+/** Change events of a trace relative to the base vector. */
+function toEvents(trace: Vec[], base: Vec): { scan: number; i: number; v: Raw }[] {
+  const ev: { scan: number; i: number; v: Raw }[] = [];
+  let prev = base;
+  trace.forEach((vec, k) => {
+    vec.forEach((x, i) => {
+      if (x !== prev[i]) ev.push({ scan: k, i, v: x });
+    });
+    prev = vec;
+  });
+  return ev;
+}
+
+function fromEvents(ev: { scan: number; i: number; v: Raw }[], base: Vec, len: number): Vec[] {
+  const trace: Vec[] = [];
+  let cur = [...base];
+  let j = 0;
+  for (let k = 0; k < len; k++) {
+    cur = [...cur];
+    while (j < ev.length && (ev[j] as { scan: number }).scan === k) {
+      const e = ev[j] as { i: number; v: Raw };
+      cur[e.i] = e.v;
+      j++;
+    }
+    trace.push(cur);
+  }
+  return trace;
+}
+
+/**
+ * Delta debugging (Zeller's ddmin) over the input changes: removes chunks of changes while the
+ * programs still differ, keeping the trace valid under the assumptions; then cuts the trace
+ * at the first difference.
+ */
+function shrink(
+  pair: Pair,
+  trace: Vec[],
+  base: Vec,
+  inputs: string[],
+  types: SimType[],
+  as: Assumptions,
+  budget: number,
+): Vec[] {
+  let ev = toEvents(trace, base);
+  let len = trace.length;
+  let best = trace;
+  let spent = 0;
+  const attempt = (cand: { scan: number; i: number; v: Raw }[]): Vec[] | null => {
+    if (spent++ >= budget) return null;
+    const t = fromEvents(cand, base, len);
+    for (const v of t) if (!satisfy(v, inputs, types, as)) return null;
+    const d = pair.replay(t);
+    return d ? t.slice(0, d.scan + 1) : null;
+  };
+  let chunk = Math.max(1, Math.ceil(ev.length / 2));
+  while (ev.length > 0 && spent < budget) {
+    let removed = false;
+    for (let start = 0; start < ev.length && spent < budget; start += chunk) {
+      const cand = [...ev.slice(0, start), ...ev.slice(start + chunk)];
+      const t = attempt(cand);
+      if (t) {
+        best = t;
+        len = t.length;
+        ev = toEvents(t, base);
+        removed = true;
+        break;
+      }
+    }
+    if (!removed) {
+      if (chunk === 1) break;
+      chunk = Math.max(1, Math.floor(chunk / 2));
+    } else chunk = Math.min(chunk, Math.max(1, Math.ceil(ev.length / 2)));
+  }
+  return best;
+}
+
+function toCounterexample(pair: Pair, trace: Vec[], base: Vec, inputs: string[]): Counterexample {
+  const d = pair.replay(trace) as Diff;
+  const ext = (i: number, v: Raw) => {
+    const name = inputs[i] as string;
+    const acc = pair.a.accessor(name);
+    const old = acc.get();
+    acc.set(v);
+    const out = jsonValue(pair.a.get(name));
+    acc.set(old);
+    return out;
+  };
+  const byScan = new Map<number, Record<string, unknown>>();
+  for (const e of toEvents(trace, base)) {
+    const o = byScan.get(e.scan) ?? { scan: e.scan };
+    o[inputs[e.i] as string] = ext(e.i, e.v);
+    byScan.set(e.scan, o);
+  }
+  return {
+    scan: d.scan,
+    variable: d.variable,
+    before: d.before,
+    after: d.after,
+    inputs: [...byScan.values()],
+  };
+}
