@@ -14,4 +14,6 @@ export interface Principal {
 /** Role sets used by the routes. */
 export const ANY_ROLE: readonly Role[] = ROLES;
 export const WRITERS: readonly Role[] = ['admin', 'operator'];
+/** Who creates and steers rollouts: safety engineers too, which is why four-eyes matters. */
+export const ROLLOUT_WRITERS: readonly Role[] = ['admin', 'operator', 'safety-engineer'];
 export const ADMIN: readonly Role[] = ['admin'];

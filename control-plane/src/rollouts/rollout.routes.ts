@@ -9,7 +9,7 @@ import {
 } from '@plcfleet/protocols';
 import { z } from 'zod';
 import { appendAudit } from '../audit/audit.repository';
-import { ANY_ROLE, WRITERS } from '../auth/roles';
+import { ANY_ROLE, ROLLOUT_WRITERS } from '../auth/roles';
 import { orderRollback } from '../deploys/deploy.service';
 import { fail } from '../errors';
 import { defineRoute } from '../http/route';
@@ -27,7 +27,7 @@ export const rolloutRoutes = [
     method: 'post',
     path: '/v1/rollouts',
     summary: 'Create a rollout of a migration revision along a plan (pending; `start: true` starts it)',
-    roles: WRITERS,
+    roles: ROLLOUT_WRITERS,
     body: CreateRolloutRequest,
     yaml: true,
     response: RolloutDetail,
@@ -84,7 +84,7 @@ export const rolloutRoutes = [
       method: 'post',
       path: `/v1/rollouts/:id/${command}`,
       summary: `Rollout command: ${command}${NEEDS_REASON.includes(command) ? ' (with a reason)' : ''}`,
-      roles: WRITERS,
+      roles: ROLLOUT_WRITERS,
       body: RolloutCommandRequest,
       response: RolloutDetail,
       handler: async ({ ctx, engine, principal, params, body }) => {
