@@ -202,6 +202,6 @@ function statusCode(status: number): string {
   if (status === 409) return 'CONFLICT';
   if (status === 429) return 'RATE_LIMITED';
   if (status === 400 || status === 422) return 'VALIDATION';
-  if (status >= 500) return 'UNAVAILABLE';
+  if (status === 502 || status === 503 || status === 504) return 'UNAVAILABLE';
   return 'INTERNAL';
 }

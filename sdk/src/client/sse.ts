@@ -22,7 +22,7 @@ export async function* parseSse(body: ReadableStream<Uint8Array>): AsyncGenerato
       const { value, done } = await reader.read();
       if (done) return;
       buffer += decoder.decode(value, { stream: true });
-      let nl = buffer.search(/\r\n|\n|\r/);
+      let nl = lineEnd(buffer);
       while (nl >= 0) {
         const line = buffer.slice(0, nl);
         buffer = buffer.slice(buffer[nl] === '\r' && buffer[nl + 1] === '\n' ? nl + 2 : nl + 1);
@@ -38,11 +38,20 @@ export async function* parseSse(body: ReadableStream<Uint8Array>): AsyncGenerato
           else if (field === 'data') data.push(val);
           else if (field === 'id') id = val;
         }
-        nl = buffer.search(/\r\n|\n|\r/);
+        nl = lineEnd(buffer);
       }
     }
   } finally {
     reader.releaseLock();
     await body.cancel().catch(() => {});
   }
+}
+
+/**
+ * Where the first line of `buffer` ends, or -1. A `\r` as the last character may
+ * be the first half of a `\r\n` split across chunks: wait for the next chunk.
+ */
+function lineEnd(buffer: string): number {
+  const i = buffer.search(/\r\n|\n|\r/);
+  return i >= 0 && buffer[i] === '\r' && i === buffer.length - 1 ? -1 : i;
 }

@@ -1,0 +1,199 @@
+import type { ServerResponse } from 'node:http';
+import type { RolloutDetail } from '@plcfleet/protocols';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type LocalServer, sendJson, startLocalServer } from '../testing/local-server';
+import { PlcfleetClient } from './plcfleet-client';
+import type { RolloutWatchEvent } from './watch-rollout';
+
+/** A rollout detail as the API sends it (raw input to the schema). */
+export function rolloutDetail(state: string, decisions: string[] = []): RolloutDetail {
+  const at = '2026-11-26T10:00:00.000Z';
+  return {
+    rollout: {
+      id: 'r1',
+      name: 'guard',
+      migrationId: 'safety-guard-monitor',
+      revision: 1,
+      plan: {
+        apiVersion: 'plcfleet/v1',
+        kind: 'RolloutPlan',
+        phases: [
+          {
+            name: 'canary',
+            select: { count: 1 },
+            concurrency: 1,
+            gates: {
+              minSample: 1,
+              maxFailurePercent: 0,
+              maxSafetyFailures: 0,
+              soak: 0,
+              requireApproval: false,
+            },
+            respectMaintenanceWindows: false,
+          },
+        ],
+        jobTimeout: 900_000,
+        retries: 2,
+        lease: 60_000,
+      },
+      state: state as RolloutDetail['rollout']['state'],
+      stateReason: `it is ${state}`,
+      phaseIndex: 0,
+      phaseState: 'dispatching',
+      phaseStartedAt: at,
+      createdBy: 'admin',
+      startedBy: 'admin',
+      createdAt: at,
+      updatedAt: at,
+    },
+    jobs: { passed: decisions.length },
+    decisions: decisions.map((d, i) => ({
+      id: `d${i}`,
+      rolloutId: 'r1',
+      phaseIndex: 0,
+      decision: d,
+      summary: `phase 1: ${d}`,
+      figures: {},
+      at,
+    })),
+  };
+}
+
+function sse(res: ServerResponse, id: number, type: string): void {
+  res.write(
+    `id: ${id}\nevent: ${type}\ndata: ${JSON.stringify({ type, rolloutId: 'r1', at: new Date().toISOString() })}\n\n`,
+  );
+}
+
+let server: LocalServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+describe('watchRollout', () => {
+  it('follows the stream, reconnects with Last-Event-ID when it ends, and stops at the final state', async () => {
+    let state = 'running';
+    let streams = 0;
+    const open: ServerResponse[] = [];
+    server = await startLocalServer((req, res) => {
+      const url = new URL(req.url!, 'http://x');
+      if (url.pathname === '/v1/rollouts/r1') {
+        sendJson(res, 200, rolloutDetail(state));
+        // The client reads the stream once it has its snapshot: now the stream may go on.
+        const stream = open.shift();
+        if (stream && streams === 1) {
+          // An event of another rollout (filtered out), one of ours, then the server ends the stream.
+          stream.write(
+            `id: 1\ndata: ${JSON.stringify({ type: 'job.updated', rolloutId: 'other', at: 'x' })}\n\n`,
+          );
+          sse(stream, 2, 'job.progress');
+          stream.end();
+        } else if (stream) {
+          state = 'completed';
+          sse(stream, 3, 'rollout.updated');
+        }
+        return;
+      }
+      if (url.pathname !== '/v1/events')
+        return sendJson(res, 404, { error: { code: 'NOT_FOUND', message: 'no' } });
+      streams++;
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(': open\n\n');
+      open.push(res);
+    });
+    const client = new PlcfleetClient({ server: server.url, token: 't' });
+    const seen: RolloutWatchEvent[] = [];
+    for await (const e of client.watchRollout('r1', { reconnectDelayMs: 1 })) seen.push(e);
+
+    const label = (e: RolloutWatchEvent) =>
+      e.type === 'snapshot'
+        ? `snapshot:${e.detail.rollout.state}`
+        : e.type === 'event'
+          ? e.event.type
+          : e.type;
+    expect(seen.map(label)).toEqual([
+      'snapshot:running',
+      'job.progress',
+      'reconnecting',
+      'snapshot:running',
+      'rollout.updated',
+      'snapshot:completed',
+    ]);
+    expect(seen.at(-1)).toMatchObject({ type: 'snapshot', final: true });
+    const eventRequests = server.requests.filter((r) => r.url.startsWith('/v1/events'));
+    expect(eventRequests).toHaveLength(2);
+    expect(eventRequests[0]!.url).toBe('/v1/events?rollout=r1');
+    expect(eventRequests[0]!.headers['last-event-id']).toBeUndefined();
+    expect(eventRequests[1]!.headers['last-event-id']).toBe('2');
+    expect(eventRequests[1]!.headers.accept).toBe('text/event-stream');
+  });
+
+  it('reconnects when the connection drops abruptly', async () => {
+    let streams = 0;
+    server = await startLocalServer((req, res) => {
+      if (req.url?.startsWith('/v1/events')) {
+        streams++;
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write(': open\n\n');
+        if (streams === 1) setTimeout(() => res.socket?.destroy(), 10);
+        return;
+      }
+      sendJson(res, 200, rolloutDetail(streams >= 2 ? 'halted' : 'running'));
+    });
+    const client = new PlcfleetClient({ server: server.url });
+    const seen: string[] = [];
+    for await (const e of client.watchRollout('r1', { reconnectDelayMs: 1 }))
+      seen.push(e.type === 'snapshot' ? `snapshot:${e.detail.rollout.state}` : e.type);
+    expect(seen).toEqual(['snapshot:running', 'reconnecting', 'snapshot:halted']);
+  });
+
+  it('ends at once for a rollout already over, without opening the stream', async () => {
+    server = await startLocalServer((_req, res) => sendJson(res, 200, rolloutDetail('aborted')));
+    const client = new PlcfleetClient({ server: server.url });
+    const seen: RolloutWatchEvent[] = [];
+    for await (const e of client.watchRollout('r1')) seen.push(e);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ type: 'snapshot', final: true });
+    expect(server.requests.map((r) => r.url)).toEqual(['/v1/rollouts/r1']);
+  });
+
+  it('fails with NOT_FOUND for an unknown rollout and with the last error when the stream stays away', async () => {
+    server = await startLocalServer((req, res) =>
+      req.url === '/v1/rollouts/nope'
+        ? sendJson(res, 404, { error: { code: 'NOT_FOUND', message: 'no rollout nope' } })
+        : req.url?.startsWith('/v1/events')
+          ? sendJson(res, 503, { error: { code: 'UNAVAILABLE', message: 'draining' } })
+          : sendJson(res, 200, rolloutDetail('running')),
+    );
+    const client = new PlcfleetClient({ server: server.url });
+    await expect(client.watchRollout('nope').next()).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    const it = client.watchRollout('r1', { maxReconnects: 2, reconnectDelayMs: 1 });
+    const kinds: string[] = [];
+    await expect(
+      (async () => {
+        for await (const e of it) kinds.push(e.type);
+      })(),
+    ).rejects.toMatchObject({ code: 'UNAVAILABLE', status: 503 });
+    expect(kinds).toEqual(['reconnecting', 'reconnecting']);
+  });
+
+  it('stops cleanly when the signal aborts', async () => {
+    server = await startLocalServer((req, res) => {
+      if (req.url?.startsWith('/v1/events')) {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write(': open\n\n');
+        return;
+      }
+      sendJson(res, 200, rolloutDetail('running'));
+    });
+    const ac = new AbortController();
+    const client = new PlcfleetClient({ server: server.url });
+    const kinds: string[] = [];
+    for await (const e of client.watchRollout('r1', { signal: ac.signal })) {
+      kinds.push(e.type);
+      ac.abort();
+    }
+    expect(kinds).toEqual(['snapshot']);
+  });
+});
