@@ -5,6 +5,7 @@ import type { DeployOrder, RollbackOrder } from '@plcfleet/protocols';
 import { generateSigningKeyPair } from '@plcfleet/protocols/signing';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import YAML from 'yaml';
 import { createDirectorySource, hashProgram, type ProgramSource } from '../sources';
 import { type AgentOptions, resolveAgentConfig } from './agent-config';
 import { type AgentHandle, startAgent } from './agent-daemon';
@@ -40,6 +41,8 @@ async function setup(
     cp?: ScriptedControlPlaneOptions;
     config?: (cp: ScriptedControlPlane) => Partial<AgentOptions>;
     source?: ProgramSource;
+    /** Run jobs with the real migration executor instead of the scripted runner. */
+    executor?: boolean;
   } = {},
 ): Promise<Setup> {
   const cp = await startScriptedControlPlane(opts.cp);
@@ -72,7 +75,7 @@ async function setup(
   const s = { cp, dir, plant, source, logs } as Setup;
   const start = async () => {
     s.runner = new ScriptedRunner(source);
-    s.agent = await startAgent(config, { runner: s.runner, source, logger });
+    s.agent = await startAgent(config, { ...(opts.executor ? {} : { runner: s.runner }), source, logger });
     return s.agent;
   };
   await start();
@@ -439,3 +442,39 @@ async function expectEventually(check: () => Promise<boolean> | boolean, timeout
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+describe('agent daemon with the migration executor', () => {
+  it('runs a signed migration to a passed verdict, deploys exactly the verified program, and rolls back', async () => {
+    const s = await setup({ executor: true });
+    await s.agent.connected();
+    const original = readPlant(s);
+    // The migration as the control plane stores it: the file's YAML, without zod defaults.
+    const migration = YAML.parse(readFileSync(join(FIXTURES, 'guard-assign.migration.yaml'), 'utf8'));
+    s.cp.offer(s.cp.sign({ ...testBundle('job-e', SITE), migration }));
+    const verdict = await s.cp.waitFor('verdict', () => s.cp.committed.get('job-e'));
+    expect(verdict).toMatchObject({ outcome: 'passed', migrationId: 'guard-assign' });
+    expect(verdict.evidence.diff).toMatch(/^\+\s*Safety_OK := Guard_Sensor;/m);
+    expect(verdict.evidence.sha256Before).toBe(hashProgram(await s.source.read()));
+    expect(s.cp.ofType('job.progress').map((p) => p.phase)).toContain('transform');
+    expect(readPlant(s)).toBe(original);
+
+    s.cp.deploy(s.cp.sign(order(s, 'job-e')));
+    const [deployed] = await s.cp.waitFor('deploy', () => s.cp.deployResults.get('dep-job-e'));
+    expect(deployed).toMatchObject({ outcome: 'deployed', sha256Running: verdict.evidence.sha256After });
+    expect(readPlant(s)).toContain('Safety_OK := Guard_Sensor;');
+    expect(readPlant(s)).not.toContain('IF Guard_Sensor = TRUE THEN');
+
+    s.cp.rollback(
+      s.cp.sign({
+        rollbackId: 'rb-e',
+        site: SITE,
+        deployId: 'dep-job-e',
+        reason: 'drill',
+        issuedAt: new Date().toISOString(),
+      }),
+    );
+    await s.cp.waitFor('rollback', () => (s.cp.deployResults.get('dep-job-e')?.length ?? 0) >= 2);
+    expect(s.cp.deployResults.get('dep-job-e')?.[1]?.outcome).toBe('rolled-back');
+    expect(readPlant(s)).toBe(original);
+  });
+});

@@ -18,6 +18,7 @@ import { AgentError } from './agent-error';
 import { createAgentLogger } from './agent-logger';
 import { Deployer, type DeployResult, windowProblem } from './deployer';
 import { type EnrollFn, resolveCredentials } from './enroll';
+import { createExecutorRunner } from './executor-runner';
 import type { JobRunner } from './job-runner';
 import { readJson, removeFile, writeJsonAtomic } from './state-files';
 
@@ -93,23 +94,6 @@ interface RunningJob {
   done: Promise<void>;
 }
 
-/** A runner for builds without the executor: every job ends in an `error` verdict. */
-const missingRunner: JobRunner = {
-  async run(bundle) {
-    return {
-      verdict: Verdict.parse({
-        jobId: bundle.jobId,
-        site: bundle.site,
-        migrationId: bundle.migration.id,
-        revision: bundle.migration.revision,
-        outcome: 'error',
-        reason: 'this agent has no migration executor',
-        evidence: {},
-      }),
-    };
-  },
-};
-
 const STAGE_BUFFER = 100;
 
 /**
@@ -128,8 +112,16 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     deps.logger?.child({ agentId: creds.agentId }) ??
     createAgentLogger({ level: config.logLevel, agentId: creds.agentId, site: config.site });
   const now = deps.now ?? (() => new Date());
-  const runner = deps.runner ?? missingRunner;
   const source = deps.source ?? defaultSource(config);
+  const runner =
+    deps.runner ??
+    createExecutorRunner({
+      site: config.site,
+      source,
+      policy: config.policy,
+      siteFacts: config.siteFacts,
+      transformer: config.transformer,
+    });
   const outbox = await Outbox.open(config.dataDir);
   const deployer = new Deployer({ dataDir: config.dataDir, site: config.site, source, logger, now });
   const events = new EventEmitter<AgentEvents>();

@@ -1,0 +1,87 @@
+import type { Migration, SiteFacts, SitePolicy } from '@plcfleet/protocols';
+import {
+  hashProgram,
+  loadScenarioRefs,
+  type ProgramFile,
+  type ProgramSource,
+  runMigration,
+} from '../migrate';
+import { createClaudeTransformer, createRecipeTransformer, type Transformer } from '../transform';
+import type { ResolvedTransformer } from './agent-config';
+import type { JobRunner } from './job-runner';
+
+/** Settings of {@link createExecutorRunner}. */
+export interface ExecutorRunnerOptions {
+  site: string;
+  source: ProgramSource;
+  policy: SitePolicy;
+  siteFacts: SiteFacts;
+  transformer: ResolvedTransformer;
+}
+
+function makeTransformer(t: ResolvedTransformer): Transformer {
+  if (t.kind === 'recipe') return createRecipeTransformer();
+  return createClaudeTransformer({
+    apiKey: t.apiKey,
+    model: t.model,
+    ...(t.baseUrl ? { baseURL: t.baseUrl } : {}),
+  });
+}
+
+/**
+ * The production {@link JobRunner}: the migration executor (`runMigration`)
+ * with the site's policy, facts and configured transformer. It also keeps
+ * the whole program the transformer produced, so that an approved deploy
+ * writes exactly what was verified (checked against `sha256After`).
+ */
+export function createExecutorRunner(options: ExecutorRunnerOptions): JobRunner {
+  return {
+    async run(bundle, ctx) {
+      const migration: Migration = bundle.migration;
+      // The transformer returns every file of the changed program; keep them.
+      let produced: ProgramFile[] | undefined;
+      const inner = makeTransformer(options.transformer);
+      const transformer: Transformer = {
+        name: inner.name,
+        async transform(req) {
+          const result = await inner.transform(req);
+          produced = result.files;
+          return result;
+        },
+      };
+      // Scenario files named by path cannot travel in a bundle; inline ones can.
+      const scenarios = await loadScenarioRefs(migration).catch((err: unknown) => {
+        ctx.logger.warn({ err: (err as Error).message }, 'scenarios could not be loaded');
+        return [];
+      });
+      const verdict = await runMigration({
+        migration,
+        source: options.source,
+        policy: options.policy,
+        siteFacts: options.siteFacts,
+        transformer,
+        outDir: ctx.outDir,
+        signal: ctx.signal,
+        onProgress: (e) => ctx.onProgress(e),
+        jobId: bundle.jobId,
+        site: options.site,
+        scenarios,
+        llmJudge:
+          options.transformer.kind === 'claude'
+            ? {
+                apiKey: options.transformer.apiKey,
+                model: options.transformer.model,
+                ...(options.transformer.baseUrl ? { baseURL: options.transformer.baseUrl } : {}),
+              }
+            : null,
+      });
+      const program =
+        verdict.outcome === 'passed' && produced && hashProgram(produced) === verdict.evidence.sha256After
+          ? produced
+          : undefined;
+      if (verdict.outcome === 'passed' && !program)
+        ctx.logger.error('the passed program could not be kept; a deploy order for it will be refused');
+      return { verdict, ...(program ? { program } : {}) };
+    },
+  };
+}
