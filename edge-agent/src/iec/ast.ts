@@ -530,7 +530,10 @@ export interface CaseRange extends NodeBase {
 /** `FOR i := from TO to [BY step] DO ... END_FOR` */
 export interface ForStatement extends NodeBase {
   kind: 'For';
+  /** The control variable. When it is not a plain name (CODESYS accepts `FOR a[1] := ...`), `name` is '' and `target` holds it. */
   variable: Identifier;
+  /** The control variable when it is an array element or member; takes precedence over `variable`. */
+  target?: Expression;
   from: Expression;
   to: Expression;
   by?: Expression;

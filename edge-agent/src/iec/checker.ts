@@ -914,14 +914,15 @@ class Checker {
         return;
       }
       case 'For': {
-        if (s.variable.name !== '') {
-          const vt = this.expr(s.variable, scope);
-          if (!isInteger(vt) && vt.kind !== 'error')
-            this.report('ST2019', s.variable.span, s.variable.name, typeName(vt));
-          this.writable(s.variable, scope);
-          this.assignable(this.expr(s.from, scope), vt, s.from.span, s.variable.name);
-          this.assignable(this.expr(s.to, scope), vt, s.to.span, s.variable.name);
-          if (s.by) this.assignable(this.expr(s.by, scope), vt, s.by.span, s.variable.name);
+        const control = s.target ?? (s.variable.name !== '' ? s.variable : undefined);
+        if (control) {
+          const name = exprText(control);
+          const vt = this.expr(control, scope);
+          if (!isInteger(vt) && vt.kind !== 'error') this.report('ST2019', control.span, name, typeName(vt));
+          this.writable(control, scope);
+          this.assignable(this.expr(s.from, scope), vt, s.from.span, name);
+          this.assignable(this.expr(s.to, scope), vt, s.to.span, name);
+          if (s.by) this.assignable(this.expr(s.by, scope), vt, s.by.span, name);
         }
         scope.loops++;
         this.statements(s.body, scope);

@@ -583,6 +583,77 @@ export class Parser {
     }
   }
 
+  // ------------------------------------------------------------ entry points for XML readers
+
+  /**
+   * A TwinCAT `<Declaration>` range: a POU or interface header with its VAR
+   * blocks (the END keyword is optional there), or TYPE / VAR_GLOBAL text.
+   */
+  declarationPart(): TopLevelDeclaration[] {
+    const out: TopLevelDeclaration[] = [];
+    while (this.k() !== T.EOF) {
+      const before = this.i;
+      try {
+        const k = this.k();
+        if (k === K.PROGRAM || k === K.FUNCTION_BLOCK) out.push(this.pou(k, true));
+        else if (k === K.FUNCTION) out.push(this.functionDecl(true));
+        else if (k === K.INTERFACE) out.push(this.interfaceDecl(true));
+        else {
+          const d = this.topLevel(out);
+          if (d) out.push(d);
+        }
+      } catch (e) {
+        if (e !== SYNC) throw e;
+        this.syncTopLevel();
+      }
+      if (this.i === before) this.i++;
+    }
+    return out;
+  }
+
+  /** A TwinCAT `<Method>` or `<Property>` declaration range; undefined (with a diagnostic) when it is something else. */
+  memberDeclaration(): MethodDecl | PropertyDecl | undefined {
+    try {
+      const k = this.k();
+      if (k === K.METHOD) return this.method(true);
+      if (k === K.PROPERTY) return this.property(true);
+      this.fail('METHOD or PROPERTY');
+    } catch (e) {
+      if (e !== SYNC) throw e;
+      return undefined;
+    }
+  }
+
+  /** A TwinCAT `<Get>`/`<Set>` declaration range (VAR blocks only). */
+  accessorDeclaration(which: 'GET' | 'SET'): PropertyAccessor {
+    try {
+      return this.accessor(which, true);
+    } catch (e) {
+      if (e !== SYNC) throw e;
+      return { kind: 'PropertyAccessor', accessor: which, varBlocks: [], body: [], span: this.span(0, 0) };
+    }
+  }
+
+  /** Ends a range: attaches leftover comments to `last` (own lines) and returns every comment of the range. */
+  finishRange(last: NodeBase | undefined): Comment[] {
+    for (; this.triviaAt < this.trivia.length; this.triviaAt++) {
+      const tr = this.trivia[this.triviaAt]!;
+      if (tr.pragma || !last) continue;
+      (last.trailingComments ??= []).push(this.toComment(this.triviaAt, true));
+    }
+    const all: Comment[] = [];
+    for (let j = 0; j < this.trivia.length; j++) {
+      const tr = this.trivia[j]!;
+      if (!tr.pragma) all.push(this.toComment(j, tr.ownLine));
+    }
+    return all;
+  }
+
+  /** The span of the whole scanned range (for nodes built by readers). */
+  rangeSpan(): Span {
+    return this.span(0, Math.max(0, this.tk.count - 1));
+  }
+
   private syncTopLevel(): void {
     while (this.k() !== T.EOF && !TOP_LEVEL.has(this.k()) && !VAR_SECTIONS.has(this.k())) this.i++;
   }
@@ -1767,9 +1838,15 @@ export class Parser {
     let from: Expression;
     let to: Expression;
     let by: Expression | undefined;
+    let target: Expression | undefined;
     try {
-      const v = this.ident('a loop variable');
-      variable = { kind: 'Identifier', name: v.name, span: v.span };
+      if (this.k() !== T.Ident) this.fail('a loop variable');
+      const v = this.postfix();
+      if (v.kind === 'Identifier') variable = v;
+      else {
+        variable = { kind: 'Identifier', name: '', span: v.span };
+        target = v;
+      }
       this.expect(T.Assign);
       from = this.expression();
       this.expect(K.TO);
@@ -1787,6 +1864,7 @@ export class Parser {
     this.expect(K.DO);
     const node: ForStatement = { kind: 'For', variable, from, to, body: [], span: this.span(s) };
     if (by) node.by = by;
+    if (target) node.target = target;
     this.leading(node, s);
     this.trailingHeader(node);
     this.open.push(K.END_FOR);

@@ -568,7 +568,7 @@ class Printer {
         this.line('END_CASE;');
         break;
       case 'For': {
-        let h = `FOR ${s.variable.name} := ${this.expr(s.from)} TO ${this.expr(s.to)}`;
+        let h = `FOR ${s.target ? this.expr(s.target) : s.variable.name} := ${this.expr(s.from)} TO ${this.expr(s.to)}`;
         if (s.by) h += ` BY ${this.expr(s.by)}`;
         this.line(`${h} DO`, s);
         this.nested(s.body);

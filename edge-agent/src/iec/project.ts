@@ -1,0 +1,179 @@
+/**
+ * Project-level entry points: read source files of any supported format,
+ * parse them, check them together.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import type { CompilationUnit } from './ast';
+import { type CheckedProject, type CheckOptions, checkProject } from './checker';
+import { type Diagnostic, diagnostic, sortDiagnostics } from './diagnostics';
+import { type ParseResult, parseSource } from './parser';
+import { readPlcopen } from './plcopen-reader';
+import { readTwinCat } from './twincat-reader';
+
+/** File extensions read as sources (case-insensitive). `.xml` files are read when they are PLCopen projects. */
+export const SOURCE_EXTENSIONS = ['.st', '.tcpou', '.tcdut', '.tcgvl', '.tcio', '.xml'] as const;
+
+/** Largest source file read (bytes); bigger files are rejected with ST1012. @default 32 MiB */
+export const MAX_SOURCE_BYTES = 32 * 1024 * 1024;
+
+/** Options of {@link loadProject}. */
+export interface LoadOptions extends CheckOptions {
+  /** Stop after parsing (no checker). @default false */
+  syntaxOnly?: boolean;
+  /** Files with externals: `.st` stubs (declarations) or a list of names, one per line (`#` comments). */
+  externalsFiles?: string[];
+}
+
+/** What {@link loadProject} returns. */
+export interface LoadedProject {
+  /** Source files read, in sorted order. */
+  files: string[];
+  units: CompilationUnit[];
+  /** Total source lines. */
+  lines: number;
+  /** Absent with `syntaxOnly`. */
+  checked?: CheckedProject;
+}
+
+/**
+ * Parses one source text, choosing the reader by file name: TwinCAT
+ * (`.TcPOU`/`.TcDUT`/`.TcGVL`/`.TcIO`), PLCopen XML (`.xml`), else plain ST.
+ * Never throws.
+ */
+export function readSource(text: string, fileName: string): ParseResult {
+  const ext = extname(fileName).toLowerCase();
+  try {
+    if (ext === '.tcpou' || ext === '.tcdut' || ext === '.tcgvl' || ext === '.tcio')
+      return readTwinCat(text, fileName);
+    if (ext === '.xml') return readPlcopen(text, fileName);
+    return parseSource(text, fileName);
+  } catch (err) {
+    // a reader bug must not crash the agent: report it on the file
+    const unit: CompilationUnit = {
+      kind: 'CompilationUnit',
+      file: fileName,
+      format: 'st',
+      declarations: [],
+      comments: [],
+      span: { file: fileName, line: 1, column: 1, endLine: 1, endColumn: 1, offset: 0, endOffset: 0 },
+    };
+    return {
+      unit,
+      diagnostics: [diagnostic('ST1012', unit.span, fileName, `internal reader error: ${String(err)}`)],
+    };
+  }
+}
+
+/** Is this path a source file by its extension? */
+export function isSourceFile(path: string): boolean {
+  return (SOURCE_EXTENSIONS as readonly string[]).includes(extname(path).toLowerCase());
+}
+
+/** Expands files and directories (recursively) into sorted source file paths. */
+export async function collectSourceFiles(paths: string[]): Promise<string[]> {
+  const out = new Set<string>();
+  const visit = async (p: string, explicit: boolean): Promise<void> => {
+    const st = await stat(p);
+    if (st.isDirectory()) {
+      const entries = await readdir(p, { withFileTypes: true });
+      for (const e of entries) {
+        if (e.name.startsWith('.') || e.name === 'node_modules') continue;
+        const full = join(p, e.name);
+        if (e.isDirectory()) await visit(full, false);
+        else if (isSourceFile(full)) out.add(full);
+      }
+    } else if (explicit || isSourceFile(p)) out.add(p);
+  };
+  for (const p of paths) await visit(p, true);
+  return [...out].sort();
+}
+
+/**
+ * Reads files/directories, parses every source and (unless `syntaxOnly`)
+ * checks them together. Unreadable files become ST1012 diagnostics; a path
+ * that does not exist rejects (bad usage). `.xml` files that are not PLCopen
+ * projects are skipped when found in a directory.
+ */
+export async function loadProject(
+  paths: string[],
+  options: LoadOptions = {},
+): Promise<{ project: LoadedProject; diagnostics: Diagnostic[] }> {
+  const files = await collectSourceFiles(paths);
+  const explicit = new Set(paths);
+  const units: CompilationUnit[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const used: string[] = [];
+  let lines = 0;
+  for (const f of files) {
+    const text = await readText(f, diagnostics);
+    if (text === undefined) continue;
+    if (
+      extname(f).toLowerCase() === '.xml' &&
+      !explicit.has(f) &&
+      !/plcopen\.org\/xml\/tc6/i.test(text.slice(0, 4096))
+    )
+      continue;
+    used.push(f);
+    lines += countLines(text);
+    const r = readSource(text, f);
+    units.push(r.unit);
+    diagnostics.push(...r.diagnostics);
+  }
+  const project: LoadedProject = { files: used, units, lines };
+  if (!options.syntaxOnly) {
+    const externals: CompilationUnit[] = [...(options.externals ?? [])];
+    const externalNames: string[] = [...(options.externalNames ?? [])];
+    for (const f of options.externalsFiles ?? []) {
+      const text = await readText(f, diagnostics);
+      if (text === undefined) continue;
+      const ext = extname(f).toLowerCase();
+      if (isSourceFile(f) && ext !== '.xml') {
+        const r = readSource(text, f);
+        externals.push(r.unit);
+        diagnostics.push(...r.diagnostics);
+      } else {
+        for (const line of text.split(/\r?\n/)) {
+          const name = line.replace(/#.*$/, '').trim();
+          if (name) externalNames.push(name.split(/[\s:]/)[0]!);
+        }
+      }
+    }
+    const { checked, diagnostics: checkDiags } = checkProject(units, {
+      ...options,
+      externals,
+      externalNames,
+    });
+    project.checked = checked;
+    diagnostics.push(...checkDiags);
+  }
+  return { project, diagnostics: sortDiagnostics(diagnostics) };
+}
+
+async function readText(f: string, diagnostics: Diagnostic[]): Promise<string | undefined> {
+  const span = { file: f, line: 1, column: 1, endLine: 1, endColumn: 1, offset: 0, endOffset: 0 };
+  try {
+    const st = await stat(f);
+    if (st.size > MAX_SOURCE_BYTES) {
+      diagnostics.push(diagnostic('ST1012', span, f, `file is larger than ${MAX_SOURCE_BYTES} bytes`));
+      return undefined;
+    }
+    const buf = await readFile(f);
+    // TwinCAT and CODESYS write UTF-8 with a BOM; older exports are Latin-1
+    let text = new TextDecoder('utf-8', { fatal: false }).decode(buf);
+    if (text.includes('\uFFFD')) text = new TextDecoder('latin1').decode(buf);
+    return text;
+  } catch (err) {
+    diagnostics.push(diagnostic('ST1012', span, f, (err as Error).message));
+    return undefined;
+  }
+}
+
+function countLines(text: string): number {
+  if (text.length === 0) return 0;
+  let n = 1;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  return text.endsWith('\n') ? n - 1 : n;
+}
+
+export { countLines };

@@ -1,0 +1,223 @@
+/**
+ * Reads TwinCAT 3 PLC objects (`.TcPOU`, `.TcDUT`, `.TcGVL`, `.TcIO`): the
+ * ST inside `<Declaration>` and `<Implementation><ST>` CDATA is parsed in
+ * place, so every position is a position in the XML file. Methods,
+ * properties (Get/Set) and actions are child elements of the POU.
+ */
+import type {
+  ActionDecl,
+  Comment,
+  CompilationUnit,
+  FunctionBlockDecl,
+  InterfaceDecl,
+  MethodDecl,
+  NodeBase,
+  ProgramDecl,
+  PropertyAccessor,
+  PropertyDecl,
+  Statement,
+  TopLevelDeclaration,
+} from './ast';
+import { type Diagnostic, diagnostic } from './diagnostics';
+import { createParser, type ParseResult, type Parser } from './parser';
+import {
+  attr,
+  child,
+  childrenNamed,
+  LineMap,
+  localName,
+  parseXml,
+  sameLengthDecoded,
+  type XmlElement,
+  XmlError,
+} from './xml';
+
+interface Ctx {
+  text: string;
+  file: string;
+  lines: LineMap;
+  diagnostics: Diagnostic[];
+  comments: Comment[];
+}
+
+/** Parses one TwinCAT XML object file. Never throws. */
+export function readTwinCat(text: string, file: string): ParseResult {
+  const lines = new LineMap(text);
+  const ctx: Ctx = { text, file, lines, diagnostics: [], comments: [] };
+  const declarations: TopLevelDeclaration[] = [];
+  const unit: CompilationUnit = {
+    kind: 'CompilationUnit',
+    file,
+    format: 'twincat',
+    declarations,
+    comments: ctx.comments,
+    span: spanOf(ctx, 0, text.length),
+  };
+  let root: XmlElement;
+  try {
+    root = parseXml(text);
+  } catch (err) {
+    const off = err instanceof XmlError ? err.offset : 0;
+    ctx.diagnostics.push(diagnostic('ST1012', spanOf(ctx, off, off), file, (err as Error).message));
+    return { unit, diagnostics: ctx.diagnostics };
+  }
+  const plc = child(root, 'TcPlcObject');
+  if (!plc) {
+    ctx.diagnostics.push(diagnostic('ST1012', spanOf(ctx, 0, 0), file, 'no <TcPlcObject> element'));
+    return { unit, diagnostics: ctx.diagnostics };
+  }
+  for (const obj of plc.children) {
+    const kind = localName(obj);
+    if (kind === 'POU' || kind === 'Itf') readPou(ctx, obj, declarations);
+    else if (kind === 'DUT' || kind === 'GVL') {
+      const decls = declarationOf(ctx, obj, (p) => p.declarationPart(), []);
+      for (const d of decls) {
+        if (d.kind === 'GlobalVarList' && !d.name) {
+          const n = attr(obj, 'Name');
+          if (n) d.name = n;
+        }
+        declarations.push(d);
+      }
+    }
+  }
+  return { unit, diagnostics: ctx.diagnostics };
+}
+
+function spanOf(ctx: Ctx, start: number, end: number): import('./ast').Span {
+  const a = ctx.lines.position(start);
+  const b = ctx.lines.position(end);
+  return {
+    file: ctx.file,
+    line: a.line,
+    column: a.column,
+    endLine: b.line,
+    endColumn: b.column,
+    offset: start,
+    endOffset: end,
+  };
+}
+
+/** The ST text range of an element: its CDATA (or escaped text) content. */
+function contentRange(
+  ctx: Ctx,
+  el: XmlElement | undefined,
+): { text: string; start: number; end: number } | undefined {
+  if (!el) return undefined;
+  const runs = el.texts.filter((t) => t.cdata || ctx.text.slice(t.start, t.end).trim() !== '');
+  if (runs.length === 0) return { text: ctx.text, start: el.end, end: el.end };
+  const first = runs[0]!;
+  const last = runs[runs.length - 1]!;
+  if (first.cdata) return { text: ctx.text, start: first.start, end: first.end };
+  return { text: sameLengthDecoded(ctx.text, first.start, last.end), start: first.start, end: last.end };
+}
+
+function parserFor(ctx: Ctx, el: XmlElement | undefined): Parser | undefined {
+  const r = contentRange(ctx, el);
+  if (!r) return undefined;
+  const pos = ctx.lines.position(r.start);
+  return createParser(r.text, ctx.file, r.start, r.end, pos.line, pos.column, 'twincat');
+}
+
+function declarationOf<T>(ctx: Ctx, obj: XmlElement, read: (p: Parser) => T, empty: T): T {
+  const p = parserFor(ctx, child(obj, 'Declaration'));
+  if (!p) return empty;
+  const out = read(p);
+  const last = Array.isArray(out)
+    ? (out[out.length - 1] as NodeBase | undefined)
+    : (out as NodeBase | undefined);
+  finish(ctx, p, last);
+  return out;
+}
+
+function finish(ctx: Ctx, p: Parser, last: NodeBase | undefined): void {
+  ctx.comments.push(...p.finishRange(last));
+  ctx.diagnostics.push(...p.diagnostics);
+}
+
+function bodyOf(
+  ctx: Ctx,
+  obj: XmlElement,
+): { body: Statement[]; language?: 'ST' | 'FBD' | 'IL' | 'SFC' | 'LD' } {
+  const impl = child(obj, 'Implementation');
+  if (!impl) return { body: [] };
+  const st = child(impl, 'ST');
+  if (!st) {
+    const other = impl.children[0];
+    if (other) {
+      const lang = localName(other) as 'FBD' | 'IL' | 'SFC' | 'LD';
+      ctx.diagnostics.push(
+        diagnostic('ST1013', spanOf(ctx, other.start, other.end), lang, attr(obj, 'Name') ?? '?'),
+      );
+      return { body: [], language: lang };
+    }
+    return { body: [] };
+  }
+  const p = parserFor(ctx, st)!;
+  const body = p.body();
+  finish(ctx, p, body[body.length - 1]);
+  return { body, language: 'ST' };
+}
+
+function readPou(ctx: Ctx, obj: XmlElement, out: TopLevelDeclaration[]): void {
+  const decls = declarationOf(ctx, obj, (p) => p.declarationPart(), [] as TopLevelDeclaration[]);
+  const pou = decls[0];
+  if (!pou) return;
+  out.push(...decls);
+  if (pou.kind === 'Program' || pou.kind === 'FunctionBlock' || pou.kind === 'Function') {
+    const { body, language } = bodyOf(ctx, obj);
+    pou.body = body;
+    if (language && language !== 'ST') pou.bodyLanguage = language;
+  }
+  for (const m of childrenNamed(obj, 'Method')) {
+    const decl = declarationOf(ctx, m, (p) => p.memberDeclaration(), undefined);
+    if (decl?.kind !== 'Method') continue;
+    const { body } = bodyOf(ctx, m);
+    decl.body = body;
+    addMember(pou, decl);
+  }
+  for (const pr of childrenNamed(obj, 'Property')) {
+    const decl = declarationOf(ctx, pr, (p) => p.memberDeclaration(), undefined);
+    if (decl?.kind !== 'Property') continue;
+    for (const which of ['Get', 'Set'] as const) {
+      const accEl = child(pr, which);
+      if (!accEl) continue;
+      const up = which === 'Get' ? 'GET' : 'SET';
+      const p = parserFor(ctx, child(accEl, 'Declaration'));
+      const acc: PropertyAccessor = p
+        ? p.accessorDeclaration(up)
+        : {
+            kind: 'PropertyAccessor' as const,
+            accessor: up,
+            varBlocks: [],
+            body: [],
+            span: spanOf(ctx, accEl.start, accEl.end),
+          };
+      if (p) finish(ctx, p, acc);
+      acc.body = bodyOf(ctx, accEl).body;
+      acc.span = spanOf(ctx, accEl.start, accEl.end);
+      if (up === 'GET') decl.get = acc;
+      else decl.set = acc;
+    }
+    addMember(pou, decl);
+  }
+  for (const a of childrenNamed(obj, 'Action')) {
+    if (pou.kind !== 'Program' && pou.kind !== 'FunctionBlock') continue;
+    const span = spanOf(ctx, a.start, a.end);
+    const action: ActionDecl = {
+      kind: 'Action',
+      name: attr(a, 'Name') ?? '',
+      nameSpan: span,
+      body: [],
+      span,
+    };
+    action.body = bodyOf(ctx, a).body;
+    pou.actions.push(action);
+  }
+}
+
+function addMember(pou: TopLevelDeclaration, m: MethodDecl | PropertyDecl): void {
+  const owner = pou as ProgramDecl | FunctionBlockDecl | InterfaceDecl;
+  if (owner.kind !== 'Program' && owner.kind !== 'FunctionBlock' && owner.kind !== 'Interface') return;
+  if (m.kind === 'Method') owner.methods.push(m);
+  else owner.properties.push(m);
+}

@@ -1,0 +1,212 @@
+/**
+ * A small, tolerant XML reader for TwinCAT and PLCopen files. It keeps the
+ * offsets of every element and text run so ST found inside XML is parsed in
+ * place and diagnostics point into the original file. No DTDs, no
+ * namespaces beyond keeping prefixes in names (vendor files need neither).
+ */
+
+/** An XML element with the file offsets of its tags and content. */
+export interface XmlElement {
+  name: string;
+  attrs: Map<string, XmlAttr>;
+  children: XmlElement[];
+  /** Text and CDATA runs directly inside this element, in order. */
+  texts: XmlText[];
+  /** Offset of `<` of the start tag. */
+  start: number;
+  /** Offset just after the end tag (or the self-closing start tag). */
+  end: number;
+}
+
+/** An attribute; `valueStart`/`valueEnd` delimit the raw (still escaped) value in the file. */
+export interface XmlAttr {
+  value: string;
+  valueStart: number;
+  valueEnd: number;
+}
+
+/** A text run; for CDATA the range is the raw content between `<![CDATA[` and `]]>`. */
+export interface XmlText {
+  cdata: boolean;
+  start: number;
+  end: number;
+}
+
+/** Thrown for malformed XML; `offset` is where reading stopped. */
+export class XmlError extends Error {
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
+    super(message);
+  }
+}
+
+const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+
+/** Decodes `&lt;`, `&#10;`, `&#x41;` entities. */
+export function decodeEntities(s: string): string {
+  if (s.indexOf('&') < 0) return s;
+  return s.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[a-zA-Z]+);/g, (m, e: string) => {
+    if (e[0] === '#') {
+      const code = e[1] === 'x' ? Number.parseInt(e.slice(2), 16) : Number.parseInt(e.slice(1), 10);
+      return Number.isFinite(code) ? String.fromCodePoint(code) : m;
+    }
+    return ENTITIES[e] ?? m;
+  });
+}
+
+/**
+ * Returns a copy of `text` where each entity inside [start, end) is replaced by
+ * its character padded with spaces BEFORE it, so the copy has the same length
+ * and every offset still matches the original file (`a &lt;= b` → `a    <= b`).
+ */
+export function sameLengthDecoded(text: string, start: number, end: number): string {
+  const seg = text.slice(start, end);
+  if (seg.indexOf('&') < 0) return text;
+  const decoded = seg.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[a-zA-Z]+);/g, (m) => {
+    const ch = decodeEntities(m);
+    return ch === m ? m : ' '.repeat(m.length - ch.length) + ch;
+  });
+  return text.slice(0, start) + decoded + text.slice(end);
+}
+
+/** Parses a whole document; returns the root element. */
+export function parseXml(text: string): XmlElement {
+  let pos = 0;
+  const n = text.length;
+  const root: XmlElement = { name: '#document', attrs: new Map(), children: [], texts: [], start: 0, end: n };
+  const stack: XmlElement[] = [root];
+  while (pos < n) {
+    const lt = text.indexOf('<', pos);
+    const top = stack[stack.length - 1]!;
+    if (lt < 0) {
+      if (text.slice(pos).trim()) top.texts.push({ cdata: false, start: pos, end: n });
+      break;
+    }
+    if (lt > pos) top.texts.push({ cdata: false, start: pos, end: lt });
+    if (text.startsWith('<!--', lt)) {
+      const e = text.indexOf('-->', lt + 4);
+      if (e < 0) throw new XmlError('comment is never closed', lt);
+      pos = e + 3;
+      continue;
+    }
+    if (text.startsWith('<![CDATA[', lt)) {
+      const e = text.indexOf(']]>', lt + 9);
+      if (e < 0) throw new XmlError('CDATA section is never closed', lt);
+      top.texts.push({ cdata: true, start: lt + 9, end: e });
+      pos = e + 3;
+      continue;
+    }
+    if (text.startsWith('<?', lt)) {
+      const e = text.indexOf('?>', lt + 2);
+      if (e < 0) throw new XmlError('processing instruction is never closed', lt);
+      pos = e + 2;
+      continue;
+    }
+    if (text.startsWith('<!', lt)) {
+      const e = text.indexOf('>', lt + 2);
+      if (e < 0) throw new XmlError('declaration is never closed', lt);
+      pos = e + 1;
+      continue;
+    }
+    if (text[lt + 1] === '/') {
+      const e = text.indexOf('>', lt + 2);
+      if (e < 0) throw new XmlError('end tag is never closed', lt);
+      const name = text.slice(lt + 2, e).trim();
+      if (top.name !== name) throw new XmlError(`</${name}> does not close <${top.name}>`, lt);
+      top.end = e + 1;
+      stack.pop();
+      pos = e + 1;
+      continue;
+    }
+    // start tag
+    let p = lt + 1;
+    while (p < n && !/[\s/>]/.test(text[p]!)) p++;
+    const name = text.slice(lt + 1, p);
+    if (!name) throw new XmlError("'<' does not start a tag", lt);
+    const el: XmlElement = { name, attrs: new Map(), children: [], texts: [], start: lt, end: lt };
+    while (true) {
+      while (p < n && /\s/.test(text[p]!)) p++;
+      if (p >= n) throw new XmlError(`tag <${name}> is never closed`, lt);
+      if (text[p] === '>') {
+        p++;
+        top.children.push(el);
+        stack.push(el);
+        break;
+      }
+      if (text[p] === '/' && text[p + 1] === '>') {
+        p += 2;
+        el.end = p;
+        top.children.push(el);
+        break;
+      }
+      const a = p;
+      while (p < n && !/[\s=/>]/.test(text[p]!)) p++;
+      const attrName = text.slice(a, p);
+      while (p < n && /\s/.test(text[p]!)) p++;
+      if (text[p] !== '=') throw new XmlError(`attribute ${attrName} of <${name}> has no value`, p);
+      p++;
+      while (p < n && /\s/.test(text[p]!)) p++;
+      const q = text[p];
+      if (q !== '"' && q !== "'") throw new XmlError(`attribute ${attrName} of <${name}> is not quoted`, p);
+      const close = text.indexOf(q, p + 1);
+      if (close < 0) throw new XmlError(`attribute ${attrName} of <${name}> is never closed`, p);
+      el.attrs.set(attrName, {
+        value: decodeEntities(text.slice(p + 1, close)),
+        valueStart: p + 1,
+        valueEnd: close,
+      });
+      p = close + 1;
+    }
+    pos = p;
+  }
+  if (stack.length > 1) throw new XmlError(`<${stack[stack.length - 1]!.name}> is never closed`, n);
+  return root;
+}
+
+/** Local name without namespace prefix. */
+export function localName(el: XmlElement): string {
+  const i = el.name.indexOf(':');
+  return i >= 0 ? el.name.slice(i + 1) : el.name;
+}
+
+/** First child with the given local name. */
+export function child(el: XmlElement | undefined, name: string): XmlElement | undefined {
+  return el?.children.find((c) => localName(c) === name);
+}
+
+/** All children with the given local name. */
+export function childrenNamed(el: XmlElement | undefined, name: string): XmlElement[] {
+  return el ? el.children.filter((c) => localName(c) === name) : [];
+}
+
+/** The decoded text content of an element (its own text runs only). */
+export function textOf(text: string, el: XmlElement): string {
+  return el.texts
+    .map((t) => (t.cdata ? text.slice(t.start, t.end) : decodeEntities(text.slice(t.start, t.end))))
+    .join('');
+}
+
+/** The attribute value, or undefined. */
+export function attr(el: XmlElement | undefined, name: string): string | undefined {
+  return el?.attrs.get(name)?.value;
+}
+
+/** Maps offsets of a text to 1-based line/column (binary search over line starts). */
+export class LineMap {
+  private readonly starts: number[] = [0];
+  constructor(text: string) {
+    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.starts.push(i + 1);
+  }
+  position(offset: number): { line: number; column: number } {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: offset - this.starts[lo]! + 1 };
+  }
+}
