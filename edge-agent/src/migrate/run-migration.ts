@@ -13,6 +13,7 @@ import { type JudgeResult, type LlmJudgeOptions, runLlmJudge, runScopeJudge } fr
 import type { ScenarioFile } from '../sim';
 import { hashProgram, type ProgramFile, type ProgramSource } from '../sources';
 import {
+  findRuleApplications,
   ModelServiceError,
   type ProgressEvent,
   type TraceEvent,
@@ -208,7 +209,10 @@ export async function runMigration(options: RunMigrationOptions): Promise<Verdic
     lap('scenarios');
 
     progress('equivalence', 'differential simulation');
-    const eq = await verifiers.equivalence(before, after);
+    const applications = result.applications.length
+      ? result.applications
+      : findRuleApplications(migration, before.parsed);
+    const eq = await verifiers.equivalence(before, after, applications, (e) => trace.push(e));
     if (eq) {
       evidence.equivalence = eq;
       if (!eq.equivalent)

@@ -17,16 +17,23 @@ import {
 } from '@plcfleet/protocols';
 import { stringify as toYaml } from 'yaml';
 import type { z } from 'zod';
+import type { CompilationUnit, VarBlock } from '../iec';
 import { verifySafety } from '../safety';
-import { parseScenarioFile, runScenarios, type ScenarioFile } from '../sim';
+import { parseScenarioFile, runScenarios, type ScenarioFile, VirtualPlc } from '../sim';
+// The virtual PLC's index does not export the equivalence check yet; this adapter is its only importer here.
+import { checkEquivalence } from '../sim/equivalence';
 import type { ProgramFile } from '../sources';
 import {
   checkParsedFiles,
   type InnerReport,
   type InnerVerify,
+  outlineUnit,
   type ParsedFile,
   parseProgramFile,
+  type RuleApplication,
+  type TraceEvent,
 } from '../transform';
+import { instantiateCriteria } from './equivalence-criteria';
 
 /** A scenario outcome as the evidence records it. */
 export type ScenarioOutcome = z.infer<typeof ScenarioResultSchema>;
@@ -53,8 +60,16 @@ export interface Verifiers {
   compile(files: readonly ProgramFile[]): CompileReport;
   safety(before: CompileReport, after: CompileReport, mode: 'quick' | 'full'): Promise<SafetyReport>;
   scenarios(after: CompileReport, files: readonly ScenarioFile[]): ScenarioOutcome[];
-  /** `null` when the migration asks for no equivalence. */
-  equivalence(before: CompileReport, after: CompileReport): Promise<EquivalenceOutcome | null>;
+  /**
+   * Differential equivalence per the migration's criteria, for each PROGRAM the change
+   * touches (or the one named); `null` when the migration asks for none.
+   */
+  equivalence(
+    before: CompileReport,
+    after: CompileReport,
+    applications: readonly RuleApplication[],
+    trace?: (e: TraceEvent) => void,
+  ): Promise<EquivalenceOutcome | null>;
   /** The inner loop's check (compile + quick safety against `original`). */
   inner(original: readonly ProgramFile[]): InnerVerify;
 }
@@ -170,10 +185,11 @@ export function createVerifiers(options: VerifierOptions = {}): Verifiers {
       }
       return out;
     },
-    async equivalence(before, after) {
-      const criteria = options.migration?.successCriteria.equivalence;
-      if (!criteria) return null;
-      return runEquivalence(before, after, criteria, seed);
+    async equivalence(before, after, applications, trace) {
+      const migration = options.migration;
+      const criteria = migration?.successCriteria.equivalence;
+      if (!migration || !criteria) return null;
+      return runEquivalence(before, after, migration, criteria, applications, seed, trace ?? (() => {}));
     },
     inner(original) {
       const base = v.compile(original);
@@ -201,14 +217,151 @@ function stripOffsets(d: Diagnostic): Diagnostic {
   };
 }
 
-/** Differential equivalence (placeholder until the virtual PLC exports it): cannot decide, so it refutes nothing and proves nothing. */
+type Criteria = NonNullable<Migration['successCriteria']['equivalence']>;
+
+/** JSON-safe copy (bigints as strings) so the evidence can be hashed. */
+function jsonSafe(v: unknown): unknown {
+  if (typeof v === 'bigint') return v.toString();
+  if (Array.isArray(v)) return v.map(jsonSafe);
+  if (v && typeof v === 'object')
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, jsonSafe(x)]));
+  return v;
+}
+
+/** PROGRAMs whose text changed; every PROGRAM when only FBs, functions or globals changed. */
+function touchedPrograms(before: CompileReport, after: CompileReport): string[] {
+  const text = (r: CompileReport) => {
+    const m = new Map<string, string>();
+    for (const p of r.parsed)
+      for (const o of outlineUnit(p.unit))
+        m.set(`${o.kind}:${o.name.toLowerCase()}`, p.file.text.slice(o.span.offset, o.span.endOffset));
+    return m;
+  };
+  const a = text(before);
+  const b = text(after);
+  const changed = [...new Set([...a.keys(), ...b.keys()])].filter((k) => a.get(k) !== b.get(k));
+  const programs = [...b.keys()].filter((k) => k.startsWith('Program:') && a.has(k));
+  const direct = changed.filter((k) => k.startsWith('Program:') && a.has(k) && b.has(k));
+  const pick = changed.some((k) => !k.startsWith('Program:')) ? programs : direct;
+  const names = new Map<string, string>();
+  for (const p of after.parsed)
+    for (const o of outlineUnit(p.unit)) if (o.kind === 'Program') names.set(o.name.toLowerCase(), o.name);
+  return pick.map((k) => names.get(k.slice('Program:'.length)) ?? k.slice('Program:'.length)).sort();
+}
+
+/**
+ * Inputs that only the new program declares (a redundant sensor) must be driven
+ * too: freely, or as an assumption says. The simulator drives the inputs both
+ * programs share, so the old program gets the new inputs declared — unused, so
+ * its behaviour is unchanged.
+ */
+function withNewInputs(
+  beforeUnits: CompilationUnit[],
+  afterUnits: CompilationUnit[],
+  program: string,
+  oldPlc: VirtualPlc,
+  newPlc: VirtualPlc,
+): CompilationUnit[] {
+  const oldInputs = new Set(oldPlc.inputNames().map((n) => n.toLowerCase()));
+  const extra = newPlc.inputNames().filter((n) => !oldInputs.has(n.toLowerCase()));
+  if (extra.length === 0) return beforeUnits;
+  const want = new Set(extra.map((n) => n.toLowerCase()));
+  const find = (units: CompilationUnit[]) => {
+    for (const u of units)
+      for (const d of u.declarations)
+        if (d.kind === 'Program' && d.name.toLowerCase() === program.toLowerCase()) return { u, d };
+    return null;
+  };
+  const a = find(afterUnits);
+  const b = find(beforeUnits);
+  if (!a || !b) return beforeUnits;
+  const decls = a.d.varBlocks
+    .filter((vb) => vb.section === 'VAR_INPUT')
+    .flatMap((vb) => vb.decls)
+    .filter((d) => d.names.some((n) => want.has(n.name.toLowerCase())));
+  if (decls.length === 0) return beforeUnits;
+  const block: VarBlock = { ...a.d.varBlocks.find((vb) => vb.section === 'VAR_INPUT')!, decls };
+  const prog = { ...b.d, varBlocks: [...b.d.varBlocks, block] };
+  const unit = { ...b.u, declarations: b.u.declarations.map((d) => (d === b.d ? prog : d)) };
+  return beforeUnits.map((u) => (u === b.u ? unit : u));
+}
+
+/** Runs the virtual PLC's differential equivalence for each touched PROGRAM; the first difference decides. */
 async function runEquivalence(
-  _before: CompileReport,
-  _after: CompileReport,
-  criteria: NonNullable<Migration['successCriteria']['equivalence']>,
+  before: CompileReport,
+  after: CompileReport,
+  migration: Migration,
+  criteria: Criteria,
+  applications: readonly RuleApplication[],
   seed: number,
+  trace: (e: TraceEvent) => void,
 ): Promise<EquivalenceOutcome> {
-  return { equivalent: false, runs: 0, scans: criteria.scans, seed, counterexample: null };
+  const programs = criteria.program ? [criteria.program] : touchedPrograms(before, after);
+  const beforeUnits = before.parsed.map((p) => p.unit);
+  const afterUnits = after.parsed.map((p) => p.unit);
+  let runs = 0;
+  for (const program of programs) {
+    let oldPlc: VirtualPlc;
+    let newPlc: VirtualPlc;
+    try {
+      oldPlc = new VirtualPlc({ units: beforeUnits }, { program });
+      newPlc = new VirtualPlc({ units: afterUnits }, { program });
+    } catch (err) {
+      trace({ type: 'equivalence', program, error: (err as Error).message });
+      return { equivalent: false, runs, scans: criteria.scans, seed, counterexample: null };
+    }
+    const oldUnits = withNewInputs(beforeUnits, afterUnits, program, oldPlc, newPlc);
+    if (oldUnits !== beforeUnits) oldPlc = new VirtualPlc({ units: oldUnits }, { program });
+    const declared = (plc: VirtualPlc) => (name: string) => {
+      try {
+        plc.typeOf(name);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const inNew = declared(newPlc);
+    const inBoth = (n: string) => inNew(n) && declared(oldPlc)(n);
+    const assume = instantiateCriteria(criteria.assumptions, migration, applications, inNew);
+    const relations = instantiateCriteria(criteria.relations, migration, applications, inBoth).filter((r) =>
+      inBoth(r.split(':')[0]!.trim()),
+    );
+    const ignore = criteria.allowedDifferences.filter(inBoth);
+    trace({ type: 'equivalence.criteria', program, assume, relations, ignore });
+    try {
+      const r = checkEquivalence({
+        before: { units: oldUnits },
+        after: { units: afterUnits },
+        program,
+        seed,
+        runs: criteria.runs,
+        scans: criteria.scans,
+        assume,
+        relations,
+        ignore,
+      });
+      runs += r.runs;
+      trace({ type: 'equivalence', program, equivalent: r.equivalent, runs: r.runs });
+      if (!r.equivalent)
+        return {
+          equivalent: false,
+          runs,
+          scans: criteria.scans,
+          seed,
+          counterexample: r.counterexample
+            ? (jsonSafe({
+                ...r.counterexample,
+                variable: `${program}.${r.counterexample.variable}`,
+              }) as EquivalenceOutcome['counterexample'])
+            : null,
+        };
+    } catch (err) {
+      // Criteria the simulator cannot use (an assumption over a name that is not an input): fail closed.
+      trace({ type: 'equivalence', program, error: (err as Error).message });
+      return { equivalent: false, runs, scans: criteria.scans, seed, counterexample: null };
+    }
+  }
+  return { equivalent: true, runs, scans: criteria.scans, seed, counterexample: null };
 }
 
 /**

@@ -14,7 +14,13 @@ export {
   resolveClaudeOptions,
 } from './claude-transformer';
 export { globToRegExp, matchesAnyGlob } from './glob';
-export { applyRecipe, createRecipeTransformer, type RecipeOutcome } from './recipe-transformer';
+export {
+  applyRecipe,
+  createRecipeTransformer,
+  exampleBindings,
+  findRuleApplications,
+  type RecipeOutcome,
+} from './recipe-transformer';
 export { childrenOf, outlineUnit, type PouOutline, sameTree, walk } from './st-ast';
 export { checkParsedFiles, type ParsedFile, parseProgramFile, parseStatements } from './st-front-end';
 export {

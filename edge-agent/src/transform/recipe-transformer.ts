@@ -373,3 +373,70 @@ export function createRecipeTransformer(): Transformer {
     },
   };
 }
+
+/**
+ * Where the migration's rules match in a program (in scope), without changing
+ * anything: what the scope judge and the equivalence criteria use when the
+ * change was not made by the recipe engine.
+ */
+export function findRuleApplications(migration: Migration, parsed: readonly ParsedFile[]): RuleApplication[] {
+  const out: RuleApplication[] = [];
+  for (const rule of migration.recipe?.rules ?? []) {
+    let pattern: StPattern;
+    try {
+      pattern = compilePattern(rule.match);
+    } catch {
+      continue;
+    }
+    for (const pf of parsed) {
+      if (!matchesAnyGlob(pf.file.path, migration.scope.files)) continue;
+      for (const pou of outlineUnit(pf.unit)) {
+        if (pou.kind === 'GlobalVarList' || !matchesAnyGlob(pou.name, migration.scope.pous, true)) continue;
+        for (const m of findInPou(pattern, pou)) {
+          const first = m.statements[0]!;
+          const last = m.statements[m.statements.length - 1]!;
+          out.push({
+            rule: rule.name,
+            file: pf.file.path,
+            pou: pou.name,
+            line: first.span.line,
+            endLine: last.span.endLine,
+            bindings: Object.fromEntries([...m.bindings].map(([k, e]) => [k, bindingText(e, pf.file.text)])),
+          });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The names the migration's examples use for each rule's metavariables: the
+ * rule's pattern matched on each example's `before` (e.g. `sensor` → `Guard_Sensor`).
+ */
+export function exampleBindings(
+  migration: Migration,
+): Array<{ rule: string; bindings: Record<string, string> }> {
+  const out: Array<{ rule: string; bindings: Record<string, string> }> = [];
+  for (const rule of migration.recipe?.rules ?? []) {
+    let pattern: StPattern;
+    try {
+      pattern = compilePattern(rule.match);
+    } catch {
+      continue;
+    }
+    for (const ex of migration.examples) {
+      const pf = parseStatements(ex.before, 'example');
+      const decl = pf.unit.declarations[0];
+      if (decl?.kind !== 'Program') continue;
+      const prefix = pf.file.text;
+      const m = findInPou(pattern, outlineUnit(pf.unit)[0]!)[0];
+      if (m)
+        out.push({
+          rule: rule.name,
+          bindings: Object.fromEntries([...m.bindings].map(([k, e]) => [k, bindingText(e, prefix)])),
+        });
+    }
+  }
+  return out;
+}
