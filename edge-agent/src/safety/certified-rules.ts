@@ -61,6 +61,15 @@ export function pouDependencies(ix: ProjectIndex, id: string): Set<string> {
   return seen;
 }
 
+/** Call statements that run a POU, per calling POU. */
+function callSites(ix: ProjectIndex, id: string): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const a of ix.atoms)
+    if (a.stmt.kind === 'CallStatement' && a.calls.includes(id))
+      m.set(a.body.pou.id, (m.get(a.body.pou.id) ?? 0) + 1);
+  return m;
+}
+
 /** certified findings. */
 export function certifiedFindings(ctx: VerifyContext): SafetyFinding[] {
   const out: SafetyFinding[] = [];
@@ -127,6 +136,22 @@ export function certifiedFindings(ctx: VerifyContext): SafetyFinding[] {
           ),
         );
       }
+    const oldCalls = callSites(ctx.oldIx, id);
+    const newCalls = callSites(ctx.newIx, id);
+    for (const [caller, n] of oldCalls) {
+      const now = newCalls.get(caller) ?? 0;
+      if (now >= n) continue;
+      const pou = ctx.newIx.pous.get(caller) ?? ctx.oldIx.pous.get(caller)!;
+      out.push(
+        finding(
+          'certified/call-removed',
+          'error',
+          pou.decl.span,
+          `${pou.name} calls certified ${c.name} ${now} time(s), before ${n}: certified code no longer runs`,
+          { pou: c.name, caller: pou.name, before: n, after: now },
+        ),
+      );
+    }
     if (c.sha256 && c.sha256.toLowerCase() !== after)
       out.push(
         finding(

@@ -2,7 +2,8 @@
  * Backward data-flow slices: everything that can influence a variable's
  * value — the statements that write it and the conditions around them, the
  * variables and constants they read, FB instances with their parameters and
- * the whole code of the function blocks and functions they run — closed
+ * the code of the function blocks (sliced from their outputs) and functions
+ * (whole) they run — closed
  * transitively across POUs through globals and `PROGRAM.var` accesses.
  *
  * Precision is statement-level and flow-insensitive (a variable written
@@ -41,9 +42,20 @@ export function backwardSlice(index: ProjectIndex, criteria: Iterable<string>): 
     const pou = index.pous.get(id);
     if (!pou) return;
     slice.pous.add(id);
-    for (const a of index.atomsOfPou(id)) addAtom(a);
-    for (const v of index.vars.values())
-      if ((v.scope === id || v.scope.startsWith(`${id}.`)) && !slice.vars.has(v.key)) work.push(v.key);
+    if (pou.kind === 'FunctionBlock') {
+      // Inside a function block, slice from what the caller can see: its outputs. Methods,
+      // properties and actions run on demand and are taken whole.
+      for (const v of pou.vars.values())
+        if ((v.section === 'VAR_OUTPUT' || v.section === 'VAR_IN_OUT') && !slice.vars.has(v.key))
+          work.push(v.key);
+      for (const a of index.atomsOfPou(id)) if (a.body.label !== pou.decl.name) addAtom(a);
+      for (const v of index.vars.values())
+        if (v.scope.startsWith(`${id}.`) && !slice.vars.has(v.key)) work.push(v.key);
+    } else {
+      for (const a of index.atomsOfPou(id)) addAtom(a);
+      for (const v of index.vars.values())
+        if ((v.scope === id || v.scope.startsWith(`${id}.`)) && !slice.vars.has(v.key)) work.push(v.key);
+    }
     if (pou.decl.kind === 'FunctionBlock' && pou.decl.extends) addPou(pou.decl.extends.toLowerCase());
   };
   while (work.length > 0) {

@@ -82,8 +82,21 @@ export function prng(seed: number): () => number {
 const SIGNED = new Set(['sint', 'int', 'dint', 'lint']);
 const UNSIGNED = new Set(['usint', 'uint', 'udint', 'ulint', 'byte', 'word', 'dword', 'lword']);
 
-function randomValue(type: string, rnd: () => number, maxPresetMs: number): SimValue {
-  if (type === 'bool') return rnd() < 0.5;
+/**
+ * Probability of TRUE for a boolean input over one run. Safety logic is mostly an AND of
+ * healthy signals behind latches, so fair coins rarely reach the permitting states: each run
+ * gives each input its own bias, from fair to almost always TRUE (or FALSE).
+ */
+function boolBias(rnd: () => number): number {
+  const r = rnd();
+  if (r < 0.3) return 0.5;
+  if (r < 0.6) return 0.9;
+  if (r < 0.9) return 0.995;
+  return 0.1;
+}
+
+function randomValue(type: string, rnd: () => number, maxPresetMs: number, bias = 0.5): SimValue {
+  if (type === 'bool') return rnd() < bias;
   if (SIGNED.has(type) || UNSIGNED.has(type)) {
     const r = rnd();
     const signed = SIGNED.has(type);
@@ -255,12 +268,13 @@ export function runDifferential(
     restart(pair);
     const current = new Map<string, SimValue>();
     const left = new Map<string, number>();
+    const bias = new Map(opts.inputs.map((i) => [i.path, boolBias(rnd)]));
     const trace: Trace = [];
     for (let s = 0; s < scans; s++) {
       for (const i of opts.inputs) {
         const n = left.get(i.path) ?? 0;
         if (n <= 0) {
-          current.set(i.path, randomValue(i.type, rnd, maxPresetMs));
+          current.set(i.path, randomValue(i.type, rnd, maxPresetMs, bias.get(i.path)));
           const long = rnd() < 0.4;
           left.set(i.path, long ? 1 + Math.floor(rnd() * holdScans * 1.5) : 1 + Math.floor(rnd() * 3));
         } else left.set(i.path, n - 1);

@@ -202,7 +202,8 @@ export function forcingFindings(ctx: VerifyContext): SafetyFinding[] {
       const v = oldIx.vars.get(key);
       if (!v) continue;
       const scopePou = oldIx.pous.get(v.scope);
-      if (v.scope !== 'global' && scopePou?.kind !== 'Program') continue;
+      const fbInput = scopePou?.kind === 'FunctionBlock' && v.section === 'VAR_INPUT';
+      if (v.scope !== 'global' && scopePou?.kind !== 'Program' && !fbInput) continue;
       if (v.constant) continue;
       const renamed = diff.renames.get(v.scope)?.get(v.name.toLowerCase());
       const newKey = renamed ? `${v.scope}::${renamed}` : key;
@@ -212,7 +213,7 @@ export function forcingFindings(ctx: VerifyContext): SafetyFinding[] {
           'forcing/interlock-removed',
           'error',
           sig.newVars[0]?.decl.span,
-          `${v.name} no longer influences ${sig.name} (an interlock removed, bypassed or commented out)`,
+          `${fbInput ? `input ${v.name} of ${scopePou?.name}` : v.name} no longer influences ${sig.name} (an interlock removed, bypassed or commented out)`,
           { signal: sig.name, variable: v.name, ...commentedOut(ctx, v.name) },
         ),
       );

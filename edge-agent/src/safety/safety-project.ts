@@ -7,6 +7,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import type { CompilationUnit } from '../iec';
+import { checkProject } from '../iec/checker';
 import { parseSource } from '../iec/parser';
 
 /** A front-end diagnostic, reduced to what the verifier reports. */
@@ -64,6 +65,16 @@ export function projectFromSources(
         message: d.message,
       });
   }
+  // Check only what parsed: the checker's view of a broken unit adds nothing but noise.
+  if (!diagnostics.some((d) => d.severity === 'error'))
+    for (const d of checkProject(units).diagnostics)
+      diagnostics.push({
+        file: d.file,
+        line: d.line,
+        severity: d.severity,
+        code: d.code,
+        message: d.message,
+      });
   return { units, sources: map, root, diagnostics };
 }
 

@@ -30,6 +30,7 @@ export const SAFETY_RULES = {
   // --- certified
   'certified/changed': 'a certified POU changed semantically',
   'certified/hash-mismatch': 'a certified POU does not match its pinned semantic hash',
+  'certified/call-removed': 'a call of a certified POU (or of an instance of it) was removed',
   // --- forcing
   'forcing/input-write': 'a new write to an input or %I location',
   'forcing/constant-assignment': 'a new assignment of a constant (other than FALSE) to a protected signal',

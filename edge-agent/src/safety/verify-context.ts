@@ -35,6 +35,11 @@ export interface VerifyContext {
   newRes: PolicyResolution;
   signals: ProtectedSignal[];
   diff: ProgramDiff;
+  /**
+   * Changed statements proven equivalent by simulation that write nothing but the compared
+   * E-stop signals: invisible downstream, so no other slice counts them.
+   */
+  proven: Set<Statement>;
 }
 
 /** One change that falls into a slice, with where to point at. */
@@ -86,6 +91,7 @@ export function sourceText(project: SafetyProject, span: Span): string {
 export function sliceHits(ctx: VerifyContext, oldSlice: Slice, newSlice: Slice): SliceHit[] {
   const hits: SliceHit[] = [];
   for (const c of ctx.diff.statements) {
+    if ((!c.old || ctx.proven.has(c.old)) && (!c.new || ctx.proven.has(c.new))) continue;
     const inOld = c.old !== undefined && oldSlice.statements.has(c.old);
     const inNew = c.new !== undefined && newSlice.statements.has(c.new);
     if (!inOld && !inNew) continue;

@@ -7,7 +7,9 @@
  * finding, never a silent pass. Nothing in here can be overridden.
  */
 import type { Migration, SafetyFinding, SitePolicy } from '@plcfleet/protocols';
+import type { Statement } from '../iec';
 import type { VirtualPlc } from '../sim';
+import { walkStatements } from './ast-walk';
 import { certifiedFindings } from './certified-rules';
 import { forcingFindings } from './forcing-rules';
 import { diffPrograms } from './program-diff';
@@ -27,6 +29,16 @@ import {
 } from './slice-rules';
 import { timingFindings } from './timing-rules';
 import { protectedSignals, sliceHits, type VerifyContext } from './verify-context';
+
+/** True when every statement inside `stmt` writes only the given keys (or control pseudo-keys). */
+function writesOnly(ix: ProjectIndex, stmt: Statement, keys: ReadonlySet<string>): boolean {
+  let ok = true;
+  walkStatements([stmt], (s) => {
+    const a = ix.atomOf.get(s);
+    if (a) for (const w of a.writes) if (!keys.has(w) && !w.startsWith('ctl::')) ok = false;
+  });
+  return ok;
+}
 
 /** What {@link verifySafety} checks. */
 export interface VerifySafetyOptions {
@@ -152,6 +164,7 @@ export async function verifySafety(options: VerifySafetyOptions): Promise<Safety
     newRes,
     signals,
     diff: diffPrograms(oldIx, newIx),
+    proven: new Set(),
   };
   const seed = options.seed ?? migration?.successCriteria.equivalence?.seed ?? 1;
   const proofOptions = {
@@ -168,15 +181,39 @@ export async function verifySafety(options: VerifySafetyOptions): Promise<Safety
   const eHits = estopHits(ctx);
   if (eHits.length > 0) {
     const estops = signals.filter((s) => s.role === 'estop' && s.newVars.length > 0);
-    if (mode === 'quick' || estops.length === 0)
+    // A changed TIME value is never an equivalent change, whatever a finite simulation shows.
+    const retimed =
+      ctx.policy.protectedTiming && timingFindings(ctx, eHits).some((f) => f.severity === 'error');
+    if (mode === 'quick' || estops.length === 0 || retimed)
       findings.push(
-        ...estopFindings(eHits, mode === 'quick' ? 'quick mode: not proven equivalent' : 'signal removed'),
+        ...estopFindings(
+          eHits,
+          retimed
+            ? 'a TIME value changed'
+            : mode === 'quick'
+              ? 'quick mode: not proven equivalent'
+              : 'signal removed',
+        ),
       );
     else {
-      const outcomes = proveSignal(ctx, estops, 'equal', 'estop', proofOptions);
+      // E-stop proofs are rare and decisive: four times the random runs of a permissive check.
+      const outcomes = proveSignal(ctx, estops, 'equal', 'estop', {
+        ...proofOptions,
+        runs: (options.runs ?? 32) * 4,
+      });
       proofs.push(...outcomes.map((o) => o.proof));
       const proven = outcomes.every((o) => o.proof.result === 'proven');
-      if (proven)
+      if (proven) {
+        const compared = new Set(estops.flatMap((s) => [...s.oldVars, ...s.newVars].map((v) => v.key)));
+        for (const { hit } of eHits)
+          if (
+            hit.what === 'statement' &&
+            (!hit.old || writesOnly(oldIx, hit.old, compared)) &&
+            (!hit.new || writesOnly(newIx, hit.new, compared))
+          ) {
+            if (hit.old) ctx.proven.add(hit.old);
+            if (hit.new) ctx.proven.add(hit.new);
+          }
         findings.push(
           finding(
             'estop/proven-equivalent',
@@ -188,7 +225,7 @@ export async function verifySafety(options: VerifySafetyOptions): Promise<Safety
             { changes: eHits.map((h) => h.hit.description) },
           ),
         );
-      else {
+      } else {
         const bad = outcomes.find((o) => o.proof.result !== 'proven')!;
         const why =
           bad.proof.result === 'refuted'
