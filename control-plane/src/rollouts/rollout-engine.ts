@@ -301,11 +301,12 @@ export class RolloutEngine {
   ): Promise<void> {
     const next = r.phaseIndex + 1;
     const last = next >= r.plan.phases.length;
+    const summary = last ? text.replace(/promoted$/, 'completed') : text;
     await insertDecision(trx, {
       rolloutId: r.id,
       phaseIndex: r.phaseIndex,
       decision: last ? 'completed' : 'promoted',
-      summary: last ? text.replace(/promoted$/, 'completed') : text,
+      summary,
       figures,
     });
     await appendAudit(trx, {
@@ -313,10 +314,10 @@ export class RolloutEngine {
       action: last ? 'rollout.completed' : 'rollout.promoted',
       subjectType: 'rollout',
       subjectId: r.id,
-      details: { summary: text, fromPhase: r.phaseIndex },
+      details: { summary, fromPhase: r.phaseIndex },
     });
     if (last) {
-      await updateRollout(trx, r.id, { state: 'completed', phaseState: 'done', stateReason: text });
+      await updateRollout(trx, r.id, { state: 'completed', phaseState: 'done', stateReason: summary });
       events.push({ type: 'rollout.updated', rolloutId: r.id, data: { state: 'completed' } });
     } else {
       await this.startPhase(trx, r, next, events);
@@ -325,7 +326,7 @@ export class RolloutEngine {
     events.push({
       type: 'rollout.decision',
       rolloutId: r.id,
-      data: { decision: last ? 'completed' : 'promoted', summary: text },
+      data: { decision: last ? 'completed' : 'promoted', summary },
     });
   }
 

@@ -1,0 +1,87 @@
+/**
+ * What `plcfleet-server` does, as functions that return exit codes (the CLI
+ * entry only parses arguments), so tests can run them in-process.
+ */
+import { appendAudit, verifyAudit } from '../audit/audit.repository';
+import type { Role } from '../auth/roles';
+import { createUserWithToken } from '../auth/user.repository';
+import { type ControlPlaneOptions, resolveConfig } from '../config';
+import { ControlPlaneError } from '../errors';
+import { type ControlPlaneHandle, startControlPlane } from '../server';
+import { openStore, transaction } from '../store/database';
+
+/** Where output goes (stdout and stderr by default). */
+export interface Output {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+const stdio: Output = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+/** `plcfleet-server audit verify`: 0 when the chain holds, 1 with the first broken link. */
+export async function auditVerifyCommand(
+  options: ControlPlaneOptions,
+  json: boolean,
+  io: Output = stdio,
+): Promise<number> {
+  const store = await openStore(resolveConfig(options));
+  try {
+    const result = await verifyAudit(store.db);
+    if (json) io.out(JSON.stringify(result));
+    else if (result.ok) io.out(`audit chain ok: ${result.checked} row(s) verified`);
+    else
+      io.out(
+        `audit chain broken at row ${result.firstBroken!.seq}: ${result.firstBroken!.problem} (${result.checked} row(s) before it verified)`,
+      );
+    return result.ok ? 0 : 1;
+  } finally {
+    await store.close();
+  }
+}
+
+/** `plcfleet-server tokens create --role R --name N`: prints a new API token once. */
+export async function createTokenCommand(
+  options: ControlPlaneOptions,
+  input: { name: string; role: Role },
+  io: Output = stdio,
+): Promise<number> {
+  const store = await openStore(resolveConfig(options));
+  try {
+    const created = await transaction(store.db, async (trx) => {
+      const r = await createUserWithToken(trx, { name: input.name, role: input.role, createdBy: 'cli' });
+      if (r.user.role !== input.role)
+        throw new ControlPlaneError('CONFLICT', `user ${input.name} exists with role ${r.user.role}`);
+      await appendAudit(trx, {
+        actor: 'cli',
+        action: 'token.created',
+        subjectType: 'user',
+        subjectId: r.user.id,
+        details: { name: input.name, role: input.role, tokenId: r.tokenId },
+      });
+      return r;
+    });
+    io.out(created.token);
+    io.err(`token for ${input.name} (${input.role}); it is not shown again`);
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+/** `plcfleet-server serve`: runs until SIGINT/SIGTERM. */
+export async function serveCommand(
+  options: ControlPlaneOptions,
+  io: Output = stdio,
+): Promise<ControlPlaneHandle> {
+  const cp = await startControlPlane(options);
+  io.err(`plcfleet control plane on ${cp.url} (agents: ${cp.url.replace(/^http/, 'ws')}/v1/agents)`);
+  if (cp.bootstrapToken) io.err(`bootstrap admin token (shown once, store it now): ${cp.bootstrapToken}`);
+  const stop = () => {
+    void cp.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return cp;
+}
