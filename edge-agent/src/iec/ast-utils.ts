@@ -83,3 +83,8 @@ export function astEqual(a: unknown, b: unknown): boolean {
 function stableJson(v: unknown): string {
   return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? `${x}n` : x));
 }
+
+/** JSON of a tree (bigints as decimal strings), for `plcfleet-agent ast` and tools. */
+export function astToJson(node: unknown, indent = 2): string {
+  return JSON.stringify(node, (_k, x) => (typeof x === 'bigint' ? x.toString() : x), indent);
+}

@@ -144,12 +144,14 @@ class Checker {
   private readonly firstDecl = new Map<string, Span>();
   private readonly bodies: PouSymbol[] = [];
   private readonly reportedUnknown = new Set<string>();
+  private readonly twincatFiles = new Set<string>();
 
   constructor(
     private readonly units: CompilationUnit[],
     private readonly options: CheckOptions,
   ) {
     for (const n of options.externalNames ?? []) this.externalNames.add(n.toLowerCase());
+    for (const u of units) if (u.format === 'twincat') this.twincatFiles.add(u.file);
   }
 
   project(): CheckedProject {
@@ -393,8 +395,11 @@ class Checker {
   }
 
   private unknownType(name: string, span: Span): Type {
-    const lib = VENDOR_SYMBOLS.get(name.toUpperCase());
+    const dot = name.indexOf('.');
+    // `Lib.Type`: a library-qualified name of a library the project does not contain
+    const lib = VENDOR_SYMBOLS.get(name.toUpperCase()) ?? (dot > 0 ? name.slice(0, dot) : undefined);
     if (this.externalNames.has(name.toLowerCase())) return T_ERROR;
+    if (dot > 0 && this.externalNames.has(name.slice(dot + 1).toLowerCase())) return T_ERROR;
     if (lib) this.report('ST2017', span, name, lib);
     else this.report('ST2002', span, name);
     return T_ERROR;
@@ -642,7 +647,9 @@ class Checker {
     this.declareVars(p, d.varBlocks);
     if (d.kind === 'Function') {
       if (d.returnType) p.returnType = this.resolveType(d.returnType);
-      else if (!p.external) this.report('ST2013', d.nameSpan, d.name);
+      // TwinCAT 3 accepts functions without a result (VOID); plain ST and PLCopen need one (§6.6.2.2)
+      else if (!p.external && !this.twincatFiles.has(d.nameSpan.file))
+        this.report('ST2013', d.nameSpan, d.name);
     }
     if (d.kind === 'FunctionBlock') {
       if (d.extends) {

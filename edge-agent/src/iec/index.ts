@@ -97,3 +97,40 @@ export type {
   WhileStatement,
 } from './ast';
 export { sameName } from './ast';
+export { astEqual, astToJson, childrenOf, walk, withoutPositions } from './ast-utils';
+export { type CheckedProject, type CheckOptions, checkProject } from './checker';
+export {
+  DIAGNOSTICS,
+  type Diagnostic,
+  type DiagnosticCode,
+  diagnostic,
+  formatDiagnostic,
+  type Severity,
+  sortDiagnostics,
+} from './diagnostics';
+export { applyEdits, type NodeEdit, replaceNode } from './edits';
+export { type ParseOptions, type ParseResult, parseSource } from './parser';
+export { formatDurationNs, type PrintOptions, printNode, printUnit, quoteString } from './printer';
+export {
+  collectSourceFiles,
+  isSourceFile,
+  type LoadedProject,
+  type LoadOptions,
+  loadProject,
+  readSource,
+  SOURCE_EXTENSIONS,
+} from './project';
+export { STANDARD_FB_SOURCE, STD_FUNCTIONS } from './stdlib';
+export {
+  type ConfigurationSymbol,
+  type Conversion,
+  convert,
+  type ElementaryName,
+  intInfo,
+  type PouKind,
+  type PouSymbol,
+  type Type,
+  typeName,
+  underlying,
+  type VarSymbol,
+} from './types';
