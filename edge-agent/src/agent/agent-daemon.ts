@@ -95,6 +95,8 @@ interface RunningJob {
 }
 
 const STAGE_BUFFER = 100;
+/** Error codes after which a message is worth sending again. */
+const RETRYABLE = new Set(['INTERNAL', 'UNAVAILABLE', 'BACKPRESSURE']);
 
 /**
  * Starts an edge agent in this process: resolves its credentials (enrolling
@@ -128,6 +130,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   const running = new Map<string, RunningJob>();
   const stageBuffer: Outgoing[] = [];
   const scheduled = new Map<string, NodeJS.Timeout>();
+  /** Error codes the control plane answered our messages with, by message id. */
+  const errorReplies = new Map<string, string>();
   let orders: Promise<unknown> = Promise.resolve();
   let stopping = false;
   let resendTimer: NodeJS.Timeout | undefined;
@@ -177,7 +181,31 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   };
 
   async function sendItem(item: OutboxItem): Promise<void> {
-    if (link.send(item.message as Envelope)) await outbox.markSent(item.key);
+    if (!link.send(item.message as Envelope)) return;
+    await outbox.markSent(item.key);
+    if (item.kind !== 'verdict') void confirmDelivery(item);
+  }
+
+  /**
+   * The protocol has no ack for `deploy.result`: it counts as delivered once a
+   * heartbeat round trip after it (the gateway handles frames in order)
+   * brings no retryable error about it. See docs/decisions/0001-outbox.md.
+   */
+  async function confirmDelivery(item: OutboxItem): Promise<void> {
+    try {
+      await link.barrier();
+    } catch {
+      return; // the link dropped: it is sent again after reconnecting
+    }
+    const code = errorReplies.get(item.messageId);
+    errorReplies.delete(item.messageId);
+    if (code && RETRYABLE.has(code)) {
+      logger.warn({ key: item.key, code }, 'control plane could not take the message yet; it will be resent');
+      return;
+    }
+    if (code) logger.error({ key: item.key, code }, 'control plane refused the message; not resending it');
+    const keys = await outbox.ack({ replyTo: item.messageId });
+    if (keys.length) events.emit('acked', keys);
   }
 
   async function flushOutbox(onlyStale: boolean): Promise<void> {
@@ -245,6 +273,10 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       case 'rollback.order':
         return onRollbackOrder(msg.id, raw.order);
       case 'error':
+        if (msg.replyTo) {
+          errorReplies.set(msg.replyTo, msg.code);
+          if (errorReplies.size > 1000) errorReplies.delete(errorReplies.keys().next().value!);
+        }
         logger.warn(
           { code: msg.code, error: msg.message, replyTo: msg.replyTo },
           'error from the control plane',

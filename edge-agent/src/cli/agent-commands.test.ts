@@ -39,7 +39,7 @@ describe('plcfleet-agent run', () => {
     expect(out.stderr.trim().split('\n')).toEqual([
       expect.stringContaining('heartbeat: expected a duration like "250ms"'),
     ]);
-  });
+  }, 120_000);
 
   it('serves the control plane and exits 0 on SIGTERM; logs are JSON lines with job ids and no token', async () => {
     const cp = await startScriptedControlPlane({ tokens: ['cli-secret-token'] });
@@ -65,10 +65,11 @@ describe('plcfleet-agent run', () => {
     const { child, out, exit } = run(['run', '--config', join(dir, 'agent.yaml')], {
       AGENT_TOKEN: 'cli-secret-token',
     });
-    await cp.waitConnected();
+    // a cold start compiles the whole agent with tsx: slow on a busy machine
+    await cp.waitFor('a connected agent', () => cp.connections() > 0 || undefined, 100_000);
     cp.offer(cp.sign(testBundle('job-cli', 'press-line-9')));
     // This build's daemon has whatever runner the CLI wires; any verdict proves the loop.
-    await cp.waitFor('verdict', () => cp.committed.get('job-cli'), 20_000);
+    await cp.waitFor('verdict', () => cp.committed.get('job-cli'), 60_000);
     child.kill('SIGTERM');
     expect(await exit).toBe(0);
     const lines = out.stdout
@@ -79,5 +80,5 @@ describe('plcfleet-agent run', () => {
     expect(lines.filter((l) => l.msg === 'verdict committed').map((l) => l.jobId)).toEqual(['job-cli']);
     expect(lines.at(-1)?.msg).toBe('stopped');
     expect(out.stdout + out.stderr).not.toContain('cli-secret-token');
-  });
+  }, 150_000);
 });

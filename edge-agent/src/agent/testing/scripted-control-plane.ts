@@ -24,8 +24,16 @@ export interface ScriptedControlPlaneOptions {
   heartbeatMs?: number;
   /** Keys announced in welcome. @default the server's own public key */
   welcomeKeys?: string[];
-  /** Ack verdicts and deploy results after "committing" them. @default true */
+  /** Ack verdicts after "committing" them. @default true */
   ack?: boolean;
+  /**
+   * Also ack deploy results (`verdict.ack` naming the message in `replyTo`);
+   * the real gateway does not, so by default neither does this one.
+   * @default false
+   */
+  ackDeployResults?: boolean;
+  /** Answer deploy results with this error code instead (e.g. `INTERNAL`). */
+  deployResultError?: string;
 }
 
 /**
@@ -44,6 +52,7 @@ export async function startScriptedControlPlane(options: ScriptedControlPlaneOpt
   const sockets = new Set<WebSocket>();
   const state = {
     ack: options.ack ?? true,
+    deployResultError: options.deployResultError,
     down: false,
     upgrades: 0,
     rejectedUpgrades: 0,
@@ -106,7 +115,10 @@ export async function startScriptedControlPlane(options: ScriptedControlPlaneOpt
         const list = deployResults.get(msg.deployId) ?? [];
         list.push(msg);
         deployResults.set(msg.deployId, list);
-        if (state.ack) send(ws, { type: 'verdict.ack', jobId: msg.deployId, replyTo: msg.id });
+        if (state.deployResultError)
+          send(ws, { type: 'error', code: state.deployResultError, message: 'scripted', replyTo: msg.id });
+        else if (options.ackDeployResults)
+          send(ws, { type: 'verdict.ack', jobId: msg.deployId, replyTo: msg.id });
       }
       notify();
     });
