@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerAgentCommands } from './cli/agent-commands';
 import { registerIecCommands } from './cli/iec-commands';
+import { registerSafetyCommands } from './cli/safety-commands';
 import { registerSimCommands } from './cli/sim-commands';
 
 const program = new Command('plcfleet-agent')
@@ -16,6 +17,7 @@ const program = new Command('plcfleet-agent')
 registerIecCommands(program);
 registerAgentCommands(program);
 registerSimCommands(program);
+registerSafetyCommands(program);
 
 try {
   await program.parseAsync(process.argv);

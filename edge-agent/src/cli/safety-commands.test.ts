@@ -1,0 +1,91 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { runHash, runSafety, SAFETY_EXIT, type SafetyIo } from './safety-commands';
+
+const corpus = fileURLToPath(new URL('../../fixtures/safety-corpus', import.meta.url));
+
+function io(): SafetyIo & { lines: string[]; errors: string[] } {
+  const lines: string[] = [];
+  const errors: string[] = [];
+  return { lines, errors, out: (l) => lines.push(l), err: (l) => errors.push(l) };
+}
+
+function caseArgs(name: string, withMigration = false) {
+  const dir = join(corpus, name);
+  return {
+    before: join(dir, 'before'),
+    after: join(dir, 'after'),
+    policy: join(dir, 'policy.yaml'),
+    ...(withMigration ? { migration: join(dir, 'migration.yaml') } : {}),
+  };
+}
+
+describe('plcfleet-agent safety', () => {
+  it('exits 1 with the JSON contract on an unsafe change', async () => {
+    const o = io();
+    const code = await runSafety({ ...caseArgs('press-maintenance-bypass'), json: true, seed: '3' }, o);
+    expect(code).toBe(SAFETY_EXIT.FAIL);
+    const r = JSON.parse(o.lines[0]!);
+    expect(Object.keys(r).sort()).toEqual(['findings', 'ms', 'proofs', 'verdict']);
+    expect(r.verdict).toBe('fail');
+    const bypass = r.findings.find((f: { rule: string }) => f.rule === 'forcing/bypass-or');
+    expect(bypass).toMatchObject({ category: 'forcing', severity: 'error', file: 'PressControl.st' });
+    expect(bypass.line).toBeGreaterThan(0);
+    const proof = r.proofs.find(
+      (p: { kind: string; result: string }) => p.kind === 'permissive' && p.result === 'refuted',
+    );
+    expect(proof.counterexample.inputs.length).toBeGreaterThan(0);
+  });
+
+  it('exits 0 on the guard migration with its migration file', async () => {
+    const o = io();
+    const code = await runSafety(caseArgs('press-safe-guard-migration', true), o);
+    expect(code).toBe(SAFETY_EXIT.PASS);
+    expect(o.lines[0]).toMatch(/^safety: PASS/);
+    expect(o.lines.some((l) => l.startsWith('proof permissive Safety_OK: proven'))).toBe(true);
+  });
+
+  it('exits 2 on unreadable or invalid input', async () => {
+    const o = io();
+    expect(
+      await runSafety({ ...caseArgs('press-maintenance-bypass'), before: join(corpus, 'nope') }, o),
+    ).toBe(SAFETY_EXIT.BAD_INPUT);
+    expect(
+      await runSafety(
+        {
+          ...caseArgs('press-maintenance-bypass'),
+          policy: join(corpus, 'press-maintenance-bypass', 'expect.json'),
+        },
+        o,
+      ),
+    ).toBe(SAFETY_EXIT.BAD_INPUT);
+    expect(await runSafety({ ...caseArgs('press-maintenance-bypass'), seed: 'x' }, o)).toBe(
+      SAFETY_EXIT.BAD_INPUT,
+    );
+    expect(o.errors).toHaveLength(3);
+    expect(o.errors[1]).toMatch(/apiVersion|kind/);
+  });
+});
+
+describe('plcfleet-agent hash', () => {
+  it('prints a semantic hash that survives comments and layout but not edits', async () => {
+    const hashes: string[] = [];
+    for (const side of ['before', 'after']) {
+      const o = io();
+      expect(await runHash(join(corpus, 'press-safe-certified-recommented', side), 'safetycore', o)).toBe(0);
+      hashes.push(o.lines[0]!);
+    }
+    expect(hashes[0]).toMatch(/^[0-9a-f]{64}$/);
+    expect(hashes[1]).toBe(hashes[0]);
+    const o = io();
+    await runHash(join(corpus, 'press-certified-safetycore-edited', 'after'), 'SafetyCore', o);
+    expect(o.lines[0]).not.toBe(hashes[0]);
+  });
+
+  it('exits 2 for an unknown POU', async () => {
+    const o = io();
+    expect(await runHash(join(corpus, 'press-safe-certified-recommented', 'before'), 'NoSuchPou', o)).toBe(2);
+    expect(o.errors[0]).toMatch(/no POU named NoSuchPou/);
+  });
+});
