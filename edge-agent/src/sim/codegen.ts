@@ -234,6 +234,15 @@ export class CodeGenerator {
       'const $bshl=$rt.bshl,$bshr=$rt.bshr,$brol=$rt.brol,$bror=$rt.bror,$m=$rt.math,$s=$rt.str,$toStr=$rt.toStr;',
       'const $parseNum=$rt.parseNum,$parseBig=$rt.parseBig,$clone=$rt.clone,$ref=$rt.ref,$deref=$rt.deref;',
       'const $fbs=$rt.fbs,$newFb=$rt.newFb,$Number=$rt.Number;',
+      // Standard FB bodies bound to constants, so V8 can inline them at each call site.
+      `const ${Object.keys(STD_FB_MEMBERS)
+        .map((n) => `$SF_${n}=$fbs.${n}`)
+        .join(',')};`,
+      // MIN/MAX/LIMIT of two numbers of one type (bigints compare with the same operators).
+      'function $max2(a,b){return a>=b?a:b;}function $min2(a,b){return a<=b?a:b;}',
+      'function $limit(mn,x,mx){return x<mn?mn:x>mx?mx:x;}',
+      // Method and property calls dispatch through the instance's class table (§6.6.5 overriding).
+      'function $mcall(o,k,...a){return o.$c[k](o,...a);}function $pget(o,k){return o.$c[k](o);}',
       `const $WDL=${this.profile.watchdogIterations};`,
       'let $now=0,$wd=0,$scan=0,$G=null,$P=null;',
       'function $wdt(l){if(++$wd>$WDL)$fail("WATCHDOG",l,"scan watchdog: loop did not finish");}',
@@ -358,9 +367,8 @@ export class CodeGenerator {
     this.out.push(`function N${l.index}(){const s={${fields}};${inits}return s;}`);
     // Body
     const temps = l.decl.varBlocks.filter((b) => b.section === 'VAR_TEMP');
-    this.out.push(
-      `function B${l.index}(s){${this.frameCode(temps, scope, l.file)}${this.stmts(l.decl.body, scope)}}`,
-    );
+    const frame = this.frameCode(temps, scope, l.file);
+    this.out.push(`function B${l.index}(s){${frame}${this.body(l.decl.body, scope, `B${l.index}`)}}`);
     // Methods, properties, actions: class table `C<i>` keyed by mangled method key.
     const table: string[] = [];
     for (const m of l.methods.values()) {
@@ -459,7 +467,7 @@ export class CodeGenerator {
       file,
       ps.map((p) => p.name),
     );
-    const body = this.stmts(decl.body, scope);
+    const body = this.body(decl.body, scope, fnName);
     const head = self ? ['s', ...args] : args;
     this.out.push(`function ${fnName}(${head.join(',')}){${frame}${body}${scope.returnCode}}`);
   }
@@ -1078,8 +1086,7 @@ export class CodeGenerator {
     const prop = this.findProperty(layoutName, e.member);
     if (!prop) return undefined;
     const obj = this.objectCode(e.object, scope, e.span);
-    const t = this.tmp();
-    return { c: `((${t})=>${t}.$c.g${prop.key}(${t}))(${obj})`, t: prop.type };
+    return { c: `$pget(${obj},${q(`g${prop.key}`)})`, t: prop.type };
   }
 
   private findProperty(typeId: string, member: string): { key: string; type: SimType } | undefined {
@@ -1192,7 +1199,7 @@ export class CodeGenerator {
       }
       pre.push(this.assignCode(m, this.expr(a.value, scope, m.t), a.span));
     });
-    const body = std ? `$fbs.${t.name}(${i},$now);` : `B${layout?.index}(${i});`;
+    const body = std ? `$SF_${t.name}(${i},$now);` : `B${layout?.index}(${i});`;
     return `{const ${i}=${this.read(inst)};${pre.join('')}${body}${post.join('')}}`;
   }
 
@@ -1250,8 +1257,7 @@ export class CodeGenerator {
     const a = this.argsFor(ps, args, scope, span);
     const rt = decl.returnType ? this.model.resolveTypeSpec(decl.returnType) : BOOL;
     if (direct) return { c: `${keyOrFn}(${[obj, ...a].join(',')})`, t: rt };
-    const t = this.tmp();
-    return { c: `((${t})=>${t}.$c.${keyOrFn}(${[t, ...a].join(',')}))(${obj})`, t: rt };
+    return { c: `$mcall(${[obj, q(keyOrFn), ...a].join(',')})`, t: rt };
   }
 
   /** Positional argument values of a standard function call. */
@@ -1367,12 +1373,8 @@ export class CodeGenerator {
         let t = (a0 as Val).t;
         for (const v of args.slice(1)) t = this.common({ c: '', t }, v);
         const cs = args.map((v) => this.operand(v, t, e.span));
-        const cmp = N === 'MAX' ? '>' : '<';
-        const acc = cs.slice(1).reduce((x, y) => {
-          const tx = this.tmp();
-          const ty = this.tmp();
-          return `((${tx},${ty})=>${tx}${cmp}=${ty}?${tx}:${ty})(${x},${y})`;
-        }, cs[0] as string);
+        const f = N === 'MAX' ? '$max2' : '$min2';
+        const acc = cs.slice(1).reduce((x, y) => `${f}(${x},${y})`, cs[0] as string);
         return { c: acc, t };
       }
       case 'LIMIT': {
@@ -1380,10 +1382,7 @@ export class CodeGenerator {
         let t = this.common(a0 as Val, args[1] as Val);
         t = this.common({ c: '', t }, args[2] as Val);
         const [mn, x, mx] = args.map((v) => this.operand(v, t, e.span)) as [string, string, string];
-        const a = this.tmp();
-        const b = this.tmp();
-        const c = this.tmp();
-        return { c: `((${a},${b},${c})=>${b}<${a}?${a}:${b}>${c}?${c}:${b})(${mn},${x},${mx})`, t };
+        return { c: `$limit(${mn},${x},${mx})`, t };
       }
       case 'SEL': {
         need(3);
@@ -1522,6 +1521,27 @@ export class CodeGenerator {
   }
 
   // ---------------------------------------------------------------- statements
+
+  /**
+   * A POU body. Long bodies are split into chunk functions: V8 does not optimise very large
+   * functions, and a plant's main program is a long list of FB calls.
+   */
+  private body(list: Statement[], scope: Scope, name: string): string {
+    const CHUNK = 24;
+    if (
+      list.length <= CHUNK ||
+      JSON.stringify(list, (k, v) => (k === 'span' ? undefined : v)).includes('"Return"')
+    ) {
+      return this.stmts(list, scope);
+    }
+    const calls: string[] = [];
+    for (let i = 0, n = 0; i < list.length; i += CHUNK, n++) {
+      const fn = `${name}$${n}`;
+      this.out.push(`function ${fn}(s,$l){${this.stmts(list.slice(i, i + CHUNK), scope)}}`);
+      calls.push(`${fn}(s,${scope.frame.size > 0 || scope.result ? '$l' : 'undefined'});`);
+    }
+    return calls.join('');
+  }
 
   stmts(list: Statement[], scope: Scope): string {
     return list.map((s) => this.stmt(s, scope)).join('');

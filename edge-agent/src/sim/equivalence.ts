@@ -282,11 +282,16 @@ class Pair {
     this.reset();
     const sa = this.setA;
     const sb = this.setB;
+    let prev: Vec | undefined;
     for (let k = 0; k < trace.length; k++) {
       const v = trace[k] as Vec;
-      for (let i = 0; i < v.length; i++) {
-        (sa[i] as (x: Raw) => void)(v[i]);
-        (sb[i] as (x: Raw) => void)(v[i]);
+      // Scans without input changes share the previous vector: nothing to write.
+      if (v !== prev) {
+        for (let i = 0; i < v.length; i++) {
+          (sa[i] as (x: Raw) => void)(v[i]);
+          (sb[i] as (x: Raw) => void)(v[i]);
+        }
+        prev = v;
       }
       const f = this.faultDiff(k, this.a.scan(), this.b.scan());
       if (f === 'both') return null;
@@ -340,11 +345,13 @@ class Pair {
 interface Assumptions {
   derived: { index: number; expr: CondExpr }[];
   predicates: CondExpr[];
+  /** Input name (lower case) → position in the input vector. */
+  index: Map<string, number>;
 }
 
 function parseAssumptions(list: string[], inputs: string[]): Assumptions {
   const index = new Map(inputs.map((n, i) => [lower(n), i]));
-  const out: Assumptions = { derived: [], predicates: [] };
+  const out: Assumptions = { derived: [], predicates: [], index };
   for (const text of list) {
     const e = parseCondition(text);
     for (const n of conditionNames(e)) {
@@ -369,8 +376,9 @@ function parseAssumptions(list: string[], inputs: string[]): Assumptions {
 }
 
 /** Applies derived assumptions in place and reports whether the predicates hold. */
-function satisfy(v: Vec, inputs: string[], types: SimType[], as: Assumptions): boolean {
-  const index = new Map(inputs.map((n, i) => [lower(n), i]));
+function satisfy(v: Vec, _inputs: string[], types: SimType[], as: Assumptions): boolean {
+  if (as.derived.length === 0 && as.predicates.length === 0) return true;
+  const index = as.index;
   const lookup = (n: string) => {
     const x = v[index.get(lower(n)) as number];
     return (typeof x === 'bigint' ? Number(x) : x) as boolean;
@@ -482,16 +490,27 @@ export function checkEquivalence(opts: EquivalenceOptions): EquivalenceResult {
     const trace: Vec[] = [];
     let cur = [...base];
     const hold = inputs.map(() => 0);
+    const plain = assumptions.derived.length === 0 && assumptions.predicates.length === 0;
     for (let k = 0; k < scans; k++) {
-      const next = [...cur];
+      let next: Vec | undefined;
       for (let i = 0; i < inputs.length; i++) {
         const g = gens[i];
         if (!g) continue;
         if ((hold[i] as number) <= 0) {
+          next ??= [...cur];
           next[i] = g.gen(prng);
           hold[i] = prng.chance(0.5) ? prng.int(1, 3) : prng.int(1, holdMax);
         }
         hold[i] = (hold[i] as number) - 1;
+      }
+      if (!next) {
+        trace.push(cur);
+        continue;
+      }
+      if (plain) {
+        trace.push(next);
+        cur = next;
+        continue;
       }
       let ok = satisfy(next, inputs, types, assumptions);
       for (let tries = 0; !ok && tries < 20; tries++) {
@@ -508,7 +527,7 @@ export function checkEquivalence(opts: EquivalenceOptions): EquivalenceResult {
             'the assumptions cannot be satisfied by any input tried',
           );
         }
-        trace.push([...cur]);
+        trace.push(cur);
         continue;
       }
       trace.push(next);

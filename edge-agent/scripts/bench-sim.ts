@@ -1,0 +1,163 @@
+/**
+ * Virtual PLC benchmark (a script, not a test): scans per second on a small
+ * program and on a generated plant-sized project, paired scans per second of
+ * the equivalence checker, and compile time. Run:
+ *
+ *   npx tsx edge-agent/scripts/bench-sim.ts
+ *
+ * Figures go to docs/virtual-plc.md by hand, with the machine they came from.
+ */
+import { parseSource } from '../src/iec/parser';
+import { checkEquivalence, compileProgram } from '../src/sim';
+
+const SMALL = `
+PROGRAM Small
+VAR_INPUT Start : BOOL; END_VAR
+VAR_OUTPUT Out : REAL; State : INT; Cycles : DINT; END_VAR
+VAR T1 : TON; x : REAL; END_VAR
+T1(IN := Start AND State = 1, PT := T#100ms);
+CASE State OF
+  0: IF Start THEN State := 1; END_IF
+  1: IF T1.Q THEN State := 2; END_IF
+  2: State := 0; Cycles := Cycles + 1;
+END_CASE
+x := x * 0.5 + 1.25;
+Out := x * 2.0 - 0.5;
+END_PROGRAM
+`;
+
+/** A plant-sized project: `types` FB types, each instantiated `per` times, ~`stmts` statements per body. */
+function plantSource(types: number, per: number): string {
+  const parts: string[] = [];
+  for (let t = 0; t < types; t++) {
+    parts.push(`FUNCTION_BLOCK FB_Unit${t}
+VAR_INPUT Enable : BOOL; Setpoint : REAL; Feedback : REAL; END_VAR
+VAR_OUTPUT Run : BOOL; Out : REAL; Alarm : BOOL; Count : INT; END_VAR
+VAR Delay : TON; Edge : R_TRIG; Step : INT; Err : REAL; Integral : REAL; Hist : ARRAY[0..7] OF REAL; i : INT; END_VAR
+Delay(IN := Enable, PT := T#${50 + t}ms);
+Edge(CLK := Delay.Q);
+IF Edge.Q THEN Count := Count + 1; END_IF
+Err := Setpoint - Feedback;
+Integral := LIMIT(-100.0, Integral + Err * 0.01, 100.0);
+Out := Err * 0.8 + Integral;
+CASE Step OF
+  0: IF Delay.Q THEN Step := 1; END_IF
+  1: Run := TRUE; IF NOT Enable THEN Step := 2; END_IF
+  2: Run := FALSE; Step := 0;
+ELSE Step := 0;
+END_CASE
+Hist[Count MOD 8] := Out;
+IF ABS(Err) > 50.0 THEN Alarm := TRUE; ELSIF ABS(Err) < 10.0 THEN Alarm := FALSE; END_IF
+IF Out > 100.0 THEN Out := 100.0; END_IF
+IF Out < 0.0 THEN Out := 0.0; END_IF
+Err := Err * 0.5;
+Integral := Integral * 0.999;
+IF Run AND Alarm THEN Count := Count + 0; END_IF
+Run := Run AND NOT Alarm OR Run;
+END_FUNCTION_BLOCK
+`);
+  }
+  const vars: string[] = [];
+  const body: string[] = [];
+  for (let t = 0; t < types; t++) {
+    for (let k = 0; k < per; k++) {
+      vars.push(`U${t}_${k} : FB_Unit${t};`);
+      body.push(`U${t}_${k}(Enable := Enable, Setpoint := Sp + ${k}.0, Feedback := Fb);`);
+      body.push(`IF U${t}_${k}.Alarm THEN Alarms := Alarms + 1; END_IF`);
+    }
+  }
+  parts.push(`PROGRAM Plant
+VAR_INPUT Enable : BOOL; Sp : REAL := 50.0; Fb : REAL := 20.0; END_VAR
+VAR_OUTPUT Alarms : DINT; END_VAR
+VAR ${vars.join('\n')} END_VAR
+Alarms := 0;
+${body.join('\n')}
+END_PROGRAM
+`);
+  return parts.join('\n');
+}
+
+function countStatements(n: unknown, seen = new Set<unknown>()): number {
+  if (typeof n !== 'object' || n === null || seen.has(n)) return 0;
+  seen.add(n);
+  const o = n as Record<string, unknown>;
+  const kinds = [
+    'Assignment',
+    'CallStatement',
+    'If',
+    'Case',
+    'For',
+    'While',
+    'Repeat',
+    'Exit',
+    'Continue',
+    'Return',
+  ];
+  let c = typeof o.kind === 'string' && kinds.includes(o.kind) ? 1 : 0;
+  for (const [k, v] of Object.entries(o)) if (k !== 'span') c += countStatements(v, seen);
+  return c;
+}
+
+/**
+ * CPU time (user + system) of this process in ms: the machine is shared, so wall time
+ * overstates the cost; both are printed where it matters.
+ */
+function time<T>(f: () => T): [T, number, number] {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const r = f();
+  const wall = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  return [r, (c.user + c.system) / 1000, wall];
+}
+
+function fmt(n: number): string {
+  return n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : `${(n / 1e3).toFixed(1)} k`;
+}
+
+// (a) small program
+{
+  const unit = parseSource(SMALL, 'small.st').unit;
+  const [plc, ms] = time(() => compileProgram([unit], { program: 'Small' }));
+  plc.set('Start', true);
+  plc.scan(1_000_000); // warm-up: let V8 optimise the generated code
+  const N = 20_000_000;
+  const [, t, w] = time(() => plc.scan(N));
+  console.log(
+    `(a) small program: compile ${ms.toFixed(1)} ms; ${fmt((N / t) * 1000)} scans/s per CPU second (${N} scans: ${t.toFixed(0)} ms CPU, ${w.toFixed(0)} ms wall)`,
+  );
+}
+
+// (b) plant-sized project
+{
+  const src = plantSource(60, 4);
+  const [parsed, parseMs] = time(() => parseSource(src, 'plant.st'));
+  const statements = countStatements(parsed.unit);
+  const pous = parsed.unit.declarations.length;
+  const [plc, ms] = time(() => compileProgram([parsed.unit], { program: 'Plant' }));
+  plc.set('Enable', true);
+  plc.scan(2000);
+  const N = 50_000;
+  const [, t, w] = time(() => plc.scan(N));
+  console.log(
+    `(b) plant: ${pous} POUs, ${60 * 4} FB instances (+${60 * 4 * 2} standard FB instances), ${statements} statements, ${src.split('\n').length} lines`,
+  );
+  console.log(`    parse ${parseMs.toFixed(0)} ms CPU; compile ${ms.toFixed(1)} ms CPU (first, cold JIT)`);
+  const [, warm] = time(() => compileProgram([parsed.unit], { program: 'Plant' }));
+  console.log(
+    `    compile again (warm JIT) ${warm.toFixed(1)} ms CPU; ${fmt((N / t) * 1000)} scans/s per CPU second (${N} scans: ${t.toFixed(0)} ms CPU, ${w.toFixed(0)} ms wall)`,
+  );
+}
+
+// equivalence on (a)
+{
+  const before = [parseSource(SMALL, 'a.st').unit];
+  const after = [parseSource(SMALL.replace('x * 0.5 + 1.25', '1.25 + x * 0.5'), 'b.st').unit];
+  checkEquivalence({ before, after, runs: 20, scans: 1000 }); // warm-up
+  const runs = 200;
+  const scans = 10_000;
+  const [r, t, w] = time(() => checkEquivalence({ before, after, runs, scans, seed: 1 }));
+  console.log(
+    `equivalence on (a): ${fmt(((runs * scans) / t) * 1000)} paired scans/s per CPU second (${runs}x${scans}: ${t.toFixed(0)} ms CPU, ${w.toFixed(0)} ms wall, equivalent=${r.equivalent})`,
+  );
+}
