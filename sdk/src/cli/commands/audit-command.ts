@@ -1,8 +1,8 @@
 import { Command } from 'commander';
+import { nonNegativeInt, positiveInt } from '../arg-parsers';
 import { action, type CliDeps } from '../command-context';
 import { EXIT } from '../exit-codes';
 import { shortTime } from '../output';
-import { positiveInt } from './migrations-command';
 
 /** `plcfleet audit verify|list`. */
 export function auditCommand(deps: CliDeps): Command {
@@ -28,7 +28,7 @@ export function auditCommand(deps: CliDeps): Command {
     audit
       .command('list')
       .description('audit entries in chain order')
-      .option('--after <seq>', 'entries after this sequence number', (v) => positiveInt(v))
+      .option('--after <seq>', 'entries after this sequence number', nonNegativeInt)
       .option('--limit <n>', 'at most this many', positiveInt, 100)
       .option('--subject <id>', 'only about this object'),
     deps,

@@ -1,15 +1,9 @@
 import { Migration } from '@plcfleet/protocols';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { positiveInt } from '../arg-parsers';
 import { action, type CliDeps } from '../command-context';
 import { shortTime } from '../output';
 import { readDocument } from '../read-document';
-
-/** Parses a positive integer flag value. */
-export function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number ≥ 1');
-  return n;
-}
 
 /** `plcfleet migrations apply|show|list`. */
 export function migrationsCommand(deps: CliDeps): Command {

@@ -1,12 +1,12 @@
 import { type JobView, type RolloutDetail, RolloutPlan, type RolloutView } from '@plcfleet/protocols';
 import { Command } from 'commander';
 import type { RolloutCommand } from '../../client/api/rollouts-api';
+import { positiveInt } from '../arg-parsers';
 import { action, type CliDeps, type CommandContext } from '../command-context';
 import { EXIT } from '../exit-codes';
 import { shortTime } from '../output';
 import { readDocument } from '../read-document';
 import { renderRolloutView } from '../rollout-view';
-import { positiveInt } from './migrations-command';
 
 const COMMANDS: readonly { name: RolloutCommand; what: string; reason: 'required' | 'optional' | 'none' }[] =
   [
@@ -37,14 +37,15 @@ export function rolloutsCommand(deps: CliDeps): Command {
       opts: { migration: string; plan: string; revision?: number; name?: string; start?: boolean },
     ) => {
       const { raw } = await readDocument(opts.plan, RolloutPlan);
-      const r = await client.rollouts.create({
+      const d = await client.rollouts.create({
         migrationId: opts.migration,
         plan: raw as RolloutPlan,
         ...(opts.revision ? { revision: opts.revision } : {}),
         ...(opts.name ? { name: opts.name } : {}),
         start: !!opts.start,
       });
-      out.result(r, () => {
+      const r = d.rollout;
+      out.result(d, () => {
         out.line(r.id);
         out.note(
           `rollout ${r.id} of ${r.migrationId}@${r.revision}: ${r.plan.phases.length} phases, ${r.state}`,
@@ -79,8 +80,9 @@ export function rolloutsCommand(deps: CliDeps): Command {
     const cmd = rollouts.command(c.name).description(c.what).argument('<id>', 'rollout id');
     if (c.reason === 'required') cmd.requiredOption('--reason <text>', 'why (recorded in the audit log)');
     action(cmd, deps, async ({ client, out }, id: string, opts: { reason?: string }) => {
-      const r = await client.rollouts.command(id, c.name, opts.reason);
-      out.result(r, () =>
+      const d = await client.rollouts.command(id, c.name, opts.reason);
+      const r = d.rollout;
+      out.result(d, () =>
         out.line(`rollout ${r.id}: ${r.state}${r.stateReason ? ` — ${r.stateReason}` : ''}`),
       );
     });

@@ -1,5 +1,5 @@
 import type { JobState, JobView, VerdictView } from '@plcfleet/protocols';
-import { JobDetail, JobList, VerdictList } from '@plcfleet/protocols';
+import { JobDetail, JobList, VerdictList, VerdictView as VerdictViewSchema } from '@plcfleet/protocols';
 import type { z } from 'zod';
 import type { HttpClient } from '../http';
 import { type RequestOptions, seg } from './request-options';
@@ -9,6 +9,8 @@ export interface JobQuery {
   rollout?: string;
   site?: string;
   state?: z.infer<typeof JobState>;
+  /** At most this many (the server's default is 1000). */
+  limit?: number;
 }
 
 /** Jobs: one per site per rollout (`/v1/jobs`). */
@@ -37,6 +39,11 @@ export class VerdictsApi {
   ): Promise<VerdictView[]> {
     return (await this.http.request('GET', '/v1/verdicts', VerdictList, { ...opts, query: { ...query } }))
       .verdicts;
+  }
+
+  /** The verdict of a job (`GET /v1/verdicts/:jobId`); `NOT_FOUND` while it has none. */
+  get(jobId: string, opts: RequestOptions = {}): Promise<VerdictView> {
+    return this.http.request('GET', `/v1/verdicts/${seg(jobId)}`, VerdictViewSchema, opts);
   }
 
   /** The verdict of one job, or null while the job has none (`GET /v1/jobs/:id`). */

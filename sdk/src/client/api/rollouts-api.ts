@@ -2,7 +2,6 @@ import type { CreateRolloutRequest, RolloutState } from '@plcfleet/protocols';
 import { RollbackResponse, RolloutDetail, RolloutList, type RolloutView } from '@plcfleet/protocols';
 import type { z } from 'zod';
 import type { HttpClient } from '../http';
-import { RolloutResponse } from './local-schemas';
 import { type RequestOptions, seg } from './request-options';
 
 /** A command of a person on a rollout (`POST /v1/rollouts/:id/<command>`). */
@@ -15,9 +14,10 @@ export class RolloutsApi {
   /**
    * Creates a rollout of a migration revision (the latest when `revision` is absent)
    * along a plan (`POST /v1/rollouts`). With `start: true` it starts at once.
+   * Answers with the rollout, its jobs by state and its decisions.
    */
-  create(req: CreateRolloutRequest, opts: RequestOptions = {}): Promise<RolloutView> {
-    return this.http.request('POST', '/v1/rollouts', RolloutResponse, { ...opts, body: req });
+  create(req: CreateRolloutRequest, opts: RequestOptions = {}): Promise<RolloutDetail> {
+    return this.http.request('POST', '/v1/rollouts', RolloutDetail, { ...opts, body: req });
   }
 
   /** Every rollout (`GET /v1/rollouts`), optionally in one state. */
@@ -33,41 +33,42 @@ export class RolloutsApi {
   /**
    * Sends a command. `CONFLICT` when the rollout's state does not allow it
    * (e.g. `resume` of a halted rollout); `pause` and `abort` need a reason.
+   * Answers with the rollout as the command left it.
    */
   command(
     id: string,
     command: RolloutCommand,
     reason?: string,
     opts: RequestOptions = {},
-  ): Promise<RolloutView> {
-    return this.http.request('POST', `/v1/rollouts/${seg(id)}/${command}`, RolloutResponse, {
+  ): Promise<RolloutDetail> {
+    return this.http.request('POST', `/v1/rollouts/${seg(id)}/${command}`, RolloutDetail, {
       ...opts,
       body: reason === undefined ? {} : { reason },
     });
   }
 
   /** Starts a pending rollout. */
-  start(id: string, opts: RequestOptions = {}): Promise<RolloutView> {
+  start(id: string, opts: RequestOptions = {}): Promise<RolloutDetail> {
     return this.command(id, 'start', undefined, opts);
   }
   /** Pauses a running rollout: no new jobs are offered. */
-  pause(id: string, reason: string, opts: RequestOptions = {}): Promise<RolloutView> {
+  pause(id: string, reason: string, opts: RequestOptions = {}): Promise<RolloutDetail> {
     return this.command(id, 'pause', reason, opts);
   }
   /** Resumes a paused rollout. */
-  resume(id: string, opts: RequestOptions = {}): Promise<RolloutView> {
+  resume(id: string, opts: RequestOptions = {}): Promise<RolloutDetail> {
     return this.command(id, 'resume', undefined, opts);
   }
   /** Moves to the next phase now (a phase that requires approval waits for this). */
-  promote(id: string, opts: RequestOptions = {}): Promise<RolloutView> {
+  promote(id: string, opts: RequestOptions = {}): Promise<RolloutDetail> {
     return this.command(id, 'promote', undefined, opts);
   }
   /** Aborts: jobs not yet started are cancelled, running ones finish and are recorded. */
-  abort(id: string, reason: string, opts: RequestOptions = {}): Promise<RolloutView> {
+  abort(id: string, reason: string, opts: RequestOptions = {}): Promise<RolloutDetail> {
     return this.command(id, 'abort', reason, opts);
   }
   /** Retries the failed sites (also the way on from a halted rollout). */
-  retry(id: string, opts: RequestOptions = {}): Promise<RolloutView> {
+  retry(id: string, opts: RequestOptions = {}): Promise<RolloutDetail> {
     return this.command(id, 'retry', undefined, opts);
   }
 
