@@ -3,6 +3,7 @@
  * to — a directory on disk or a live PLC over OPC UA (FileType objects).
  */
 export { createDirectorySource, type DirectorySourceOptions } from './directory-source';
+export { createOpcuaSource, type OpcuaSourceOptions } from './opcua-source';
 export {
   hashProgram,
   isProgramFile,

@@ -86,6 +86,7 @@ export const SOURCE_ERROR_CODES = {
   'not-found': 'the project path does not exist or holds no program files',
   'changed-since-read': 'the program changed since it was verified; nothing written',
   io: 'reading or writing failed',
+  refused: 'the PLC refused the online change; nothing applied',
   unsupported: 'the source cannot do this',
 } as const;
 export type SourceErrorCode = keyof typeof SOURCE_ERROR_CODES;

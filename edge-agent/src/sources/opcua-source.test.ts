@@ -1,0 +1,74 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TagMap } from '@plcfleet/protocols';
+import { afterAll, describe, expect, it } from 'vitest';
+import { MemoryRuntime } from '../plant-io/memory-runtime';
+import { startPlcServer } from '../plant-io/plc-server';
+import { createOpcuaSource } from './opcua-source';
+import { runSourceContract } from './source-contract';
+
+const tags = TagMap.parse({
+  apiVersion: 'plcfleet/v1',
+  kind: 'TagMap',
+  tags: [
+    {
+      name: 'Run',
+      modbus: { table: 'coil', address: 0, type: 'BOOL' },
+      opcua: { nodeId: 'ns=1;s=Main.Run', browseName: 'Run' },
+    },
+  ],
+});
+
+// One PKI folder for every server and client here: certificates are made once (slow on a busy machine).
+let pki: string | undefined;
+afterAll(async () => {
+  if (pki) await rm(pki, { recursive: true, force: true });
+});
+
+async function virtualPlc() {
+  pki ??= await mkdtemp(join(tmpdir(), 'plcfleet-opcua-src-'));
+  const dir = pki;
+  const runtime = new MemoryRuntime({ Run: ['BOOL', false] }, () => {}, [
+    { name: 'Main.st', text: 'PROGRAM Main\nVAR Run : BOOL; END_VAR\nEND_PROGRAM\n' },
+    {
+      name: 'Lib.st',
+      text: '(* library *)\nFUNCTION_BLOCK Lib\nEND_FUNCTION_BLOCK\nPROGRAM Unused\nEND_PROGRAM\n',
+    },
+  ]);
+  const plc = await startPlcServer({
+    runtime,
+    tags,
+    modbus: false,
+    opcua: { dataDir: dir, port: 0, security: 'none', allowAnonymous: true },
+  });
+  return {
+    plc,
+    runtime,
+    source: createOpcuaSource(plc.opcua!.endpointUrl, { dataDir: join(dir, 'client'), timeoutMs: 10_000 }),
+    cleanup: async () => {
+      await plc.close();
+    },
+  };
+}
+
+runSourceContract('opcua', async () => {
+  const { source, cleanup } = await virtualPlc();
+  return { source, cleanup };
+});
+
+describe('OPC UA source', () => {
+  it('reports a change the PLC refuses', async () => {
+    const { source, cleanup } = await virtualPlc();
+    try {
+      await expect(
+        source.write([
+          { path: 'Main.st', text: 'no program here' },
+          { path: 'Lib.st', text: 'nor here' },
+        ]),
+      ).rejects.toMatchObject({ code: 'refused' });
+    } finally {
+      await cleanup();
+    }
+  });
+});
