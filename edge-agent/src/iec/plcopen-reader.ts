@@ -470,9 +470,15 @@ function convertLadder(ctx: Ctx, ld: XmlElement, pouName: string): BodyResult {
         out = input === 'TRUE' ? term : `${input} AND ${term}`;
         break;
       }
-      case 'coil':
-        out = inputFlow(n);
+      case 'coil': {
+        // right of a plain coil the power flow equals the coil variable, which was just
+        // assigned: reading it avoids evaluating the rung twice (a second evaluation
+        // would see the updated seal-in contact)
+        const v = varText(n.el);
+        const plain = attr(n.el, 'negated') !== 'true' && (attr(n.el, 'storage') ?? 'none') === 'none';
+        out = plain && v ? v : inputFlow(n);
         break;
+      }
       case 'inVariable':
       case 'inOutVariable':
         out = varText(n.el);
@@ -494,7 +500,7 @@ function convertLadder(ctx: Ctx, ld: XmlElement, pouName: string): BodyResult {
     if (n.inputs.length === 0) return fail(n.el, 'element is not connected');
     const parts = n.inputs.map((c) => flow(c, n.el));
     if (parts.length === 1) return parts[0]!;
-    return parts.map((p) => (/\s(AND|OR)\s/.test(p) ? `(${p})` : p)).join(' OR ');
+    return `(${parts.join(' OR ')})`;
   };
 
   const blockInputs = (n: LdNode): { args: string[]; en?: string } => {

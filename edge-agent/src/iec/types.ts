@@ -328,7 +328,7 @@ export function convert(from: Type, to: Type): Conversion {
       // BOOL into a bit string is a widening (§6.4.2: BOOL is ANY_BIT); the reverse loses data
       const ti = INT_INFO[t.name];
       if (f.name === 'BOOL' && ti?.bit) return 'ok';
-      if (f.name === 'BOOL' && ti) return 'lossy';
+      if (f.name === 'BOOL' && ti) return 'error';
       return 'error';
     }
     const fi = INT_INFO[f.name];
