@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { type EnrollRequest, EnrollResponse, parseWith } from '@plcfleet/protocols';
 import { z } from 'zod';
 import { AgentError } from './agent-error';
 import { readJson, writeJsonAtomic } from './state-files';
@@ -35,47 +36,43 @@ export type EnrollFn = (input: {
 }) => Promise<AgentCredentials>;
 
 /**
- * Exchanges a one-time enrollment token for the agent's own token:
- * `POST {httpBase}/v1/agents/enroll` with `Authorization: Bearer <enrollment token>`
- * and body `{ site, agentId? }`, answered with `{ agentId, site, token }`.
- *
- * ASSUMPTION: the control plane's route had not landed when this was written;
- * this is the shape issue 5 describes. Keep it in step with
- * `control-plane/src/agents` (one function to change).
+ * Exchanges a one-time enrollment token for the agent's own token with the
+ * control plane's `POST /v1/agents/enroll` (`EnrollRequest` → `EnrollResponse`
+ * in protocols). The enrollment token names the site; an agent configured for
+ * another site refuses the result.
  */
 export const enrollOverHttp: EnrollFn = async ({ httpBase, enrollmentToken, site, agentId }) => {
+  const request: EnrollRequest = { enrollmentToken, ...(agentId ? { agentId } : {}) };
   let res: Response;
   try {
     res = await fetch(`${httpBase}/v1/agents/enroll`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${enrollmentToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ site, ...(agentId ? { agentId } : {}) }),
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(request),
     });
   } catch (err) {
     throw new AgentError('UNAVAILABLE', `enrollment: cannot reach ${httpBase} (${(err as Error).message})`);
   }
   const body = (await res.json().catch(() => null)) as unknown;
   if (!res.ok) {
-    const msg =
-      (body as { error?: { message?: string }; message?: string } | null)?.error?.message ??
-      (body as { message?: string } | null)?.message;
+    const e = body as { error?: { code?: string; message?: string } } | null;
     throw new AgentError(
-      res.status === 401 || res.status === 403 ? 'UNAUTHORIZED' : 'UNAVAILABLE',
-      `enrollment refused: HTTP ${res.status}${msg ? ` ${msg}` : ''}`,
+      res.status === 401 || res.status === 403
+        ? 'UNAUTHORIZED'
+        : res.status === 409
+          ? 'CONFLICT'
+          : 'UNAVAILABLE',
+      `enrollment refused: HTTP ${res.status}${e?.error?.message ? ` ${e.error.message}` : ''}`,
     );
   }
-  const r = AgentCredentials.safeParse(body);
-  if (!r.success)
-    throw new AgentError(
-      'VALIDATION',
-      'enrollment: the control plane answered without agentId, site and token',
-    );
-  if (r.data.site !== site)
+  const r = parseWith(EnrollResponse, body, 'enrollment response');
+  if (!r.ok) throw new AgentError('VALIDATION', r.error);
+  if (r.value.site !== site)
     throw new AgentError(
       'WRONG_SITE',
-      `enrollment: the token enrolls site "${r.data.site}", this agent serves "${site}"`,
+      `enrollment: the token enrolls site "${r.value.site}", this agent serves "${site}"`,
     );
-  return r.data;
+  return { agentId: r.value.agentId, site: r.value.site, token: r.value.token };
 };
 
 /**
