@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerAgentCommands } from './cli/agent-commands';
 import { registerIecCommands } from './cli/iec-commands';
+import { registerPlantIoCommands } from './cli/plant-io-commands';
 import { registerSafetyCommands } from './cli/safety-commands';
 import { registerSimCommands } from './cli/sim-commands';
 
@@ -17,6 +18,7 @@ const program = new Command('plcfleet-agent')
 registerIecCommands(program);
 registerAgentCommands(program);
 registerSimCommands(program);
+registerPlantIoCommands(program);
 registerSafetyCommands(program);
 
 try {

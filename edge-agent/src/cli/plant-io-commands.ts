@@ -1,0 +1,257 @@
+/**
+ * `serve-plc` (the virtual PLC on Modbus TCP and OPC UA) and `stage` (the
+ * Modbus → OPC UA staging bridge). Both log JSON lines (pino) to stdout; the
+ * first line with `"msg":"ready"` carries the ports. `stage` reads commands
+ * from stdin, one per line: `rollback <reason>`, `stage <shadow|parallel|cutover>`,
+ * `report`.
+ */
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Command } from 'commander';
+import { pino } from 'pino';
+import { parseSecurityChoice } from '../plant-io/opcua-security';
+import { loadUsersFile, userChecker } from '../plant-io/opcua-users';
+import { PlantIoError } from '../plant-io/plant-io-error';
+import { startPlcServer } from '../plant-io/plc-server';
+import { loadTagMap } from '../plant-io/tag-map-file';
+import { VirtualPlcRuntime } from '../plant-io/virtual-plc-runtime';
+import { type Stage, StagingBridge } from '../staging/staging-bridge';
+
+/** Exit codes: 0 stopped cleanly, 1 failed while running, 2 bad usage or input. */
+export const PLANT_IO_EXIT = { OK: 0, FAILED: 1, BAD_INPUT: 2 } as const;
+
+function port(v: string, name: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new PlantIoError('BAD_CONFIG', `${name} must be a port (0-65535)`);
+  return n;
+}
+
+function fail(err: unknown): never {
+  const code = err instanceof PlantIoError ? err.code : 'ERROR';
+  process.stderr.write(`error ${code}: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(
+    err instanceof PlantIoError && err.code !== 'COMM_FAILURE'
+      ? PLANT_IO_EXIT.BAD_INPUT
+      : PLANT_IO_EXIT.FAILED,
+  );
+}
+
+function onStop(close: () => Promise<void>): void {
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    close().then(
+      () => process.exit(PLANT_IO_EXIT.OK),
+      () => process.exit(PLANT_IO_EXIT.FAILED),
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+/** Options of `serve-plc` as commander parses them. */
+interface ServePlcOptions {
+  program: string;
+  tags: string;
+  modbusPort: string;
+  opcuaPort: string;
+  cycleMs: string;
+  security: string;
+  users?: string;
+  host: string;
+  dataDir: string;
+  allowAnonymous?: boolean;
+  trustUnknownClients?: boolean;
+  run?: string;
+}
+
+/** Options of `stage` as commander parses them. */
+interface StageOptions {
+  tags: string;
+  modbus: string;
+  unitId?: string;
+  opcuaPort: string;
+  mode: string;
+  security: string;
+  insecure?: boolean;
+  users?: string;
+  host: string;
+  dataDir: string;
+  allowAnonymous?: boolean;
+  trustUnknownClients?: boolean;
+  plcOpcua?: string;
+  plcSecurity: string;
+  maxDivergences: string;
+  site: string;
+  migrationId?: string;
+  timeoutMs: string;
+}
+
+/** Registers `serve-plc` and `stage`. */
+export function registerPlantIoCommands(program: Command): void {
+  program
+    .command('serve-plc')
+    .description('run an ST program on the virtual PLC and serve it over Modbus TCP and OPC UA')
+    .requiredOption('--program <path>', 'ST file or directory')
+    .requiredOption('--tags <tagmap>', 'tag map (YAML/JSON)')
+    .option('--modbus-port <n>', 'Modbus TCP port (0: a free one)', '5020')
+    .option('--opcua-port <n>', 'OPC UA port (0: a free one)', '4840')
+    .option('--cycle-ms <n>', 'scan cycle in ms', '10')
+    .option('--security <mode>', 'none | sign | sign-and-encrypt', 'none')
+    .option('--users <file>', 'OPC UA users file (scrypt hashes); without it sessions are anonymous')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--data-dir <dir>', 'folder for the OPC UA PKI', path.join('.plcfleet', 'serve-plc'))
+    .option('--allow-anonymous', 'allow anonymous sessions even with --users')
+    .option('--trust-unknown-clients', 'trust OPC UA client certificates on first use')
+    .option('--run <program>', 'PROGRAM or CONFIGURATION to run (default: the only one)')
+    .action(async (opts: ServePlcOptions) => {
+      const log = pino({ base: { cmd: 'serve-plc' } });
+      try {
+        const cycleMs = Number(opts.cycleMs);
+        if (!(cycleMs >= 1)) throw new PlantIoError('BAD_CONFIG', '--cycle-ms must be at least 1');
+        const security = parseSecurityChoice(opts.security, true);
+        const tags = await loadTagMap(opts.tags);
+        const users = opts.users ? await loadUsersFile(opts.users) : undefined;
+        const runtime = VirtualPlcRuntime.fromPaths([opts.program], {
+          cycleMs,
+          ...(opts.run ? { program: opts.run } : {}),
+        });
+        const plc = await startPlcServer({
+          runtime,
+          tags,
+          cycleMs,
+          programName: runtime.plc.programs[0]?.name ?? 'Main',
+          modbus: { port: port(opts.modbusPort, '--modbus-port'), host: opts.host },
+          opcua: {
+            dataDir: opts.dataDir,
+            port: port(opts.opcuaPort, '--opcua-port'),
+            host: opts.host,
+            security,
+            ...(users ? { checkUser: userChecker(users) } : {}),
+            // a simulator without a users file has no other way in
+            allowAnonymous: !users || opts.allowAnonymous === true,
+            trustUnknownClients: opts.trustUnknownClients === true,
+          },
+        });
+        log.info(
+          {
+            modbusPort: plc.modbus?.port,
+            opcuaEndpoint: plc.opcua?.endpointUrl,
+            security,
+            tags: tags.tags.length,
+          },
+          'ready',
+        );
+        let lastError: string | undefined;
+        plc.loop.onScan(() => {
+          if (plc.loop.error && plc.loop.error !== lastError) {
+            lastError = plc.loop.error;
+            log.warn({ error: lastError }, 'PLC error');
+          }
+        });
+        onStop(() => plc.close());
+      } catch (err) {
+        fail(err);
+      }
+    });
+
+  program
+    .command('stage')
+    .description('stage a Modbus TCP → OPC UA cutover: poll over Modbus, serve over OPC UA, compare')
+    .requiredOption('--tags <tagmap>', 'tag map (YAML/JSON)')
+    .requiredOption('--modbus <host:port>', "the PLC's Modbus TCP server")
+    .option('--unit-id <n>', "Modbus unit id (default: the tag map's)")
+    .requiredOption('--opcua-port <n>', "the bridge's OPC UA port")
+    .requiredOption('--mode <mode>', 'shadow | parallel | cutover')
+    .option('--security <mode>', 'none | sign | sign-and-encrypt', 'sign-and-encrypt')
+    .option('--insecure', 'accept --security none')
+    .option('--users <file>', 'OPC UA users file (scrypt hashes)')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--data-dir <dir>', 'folder for the OPC UA PKI', path.join('.plcfleet', 'stage'))
+    .option('--allow-anonymous', 'allow anonymous OPC UA sessions')
+    .option('--trust-unknown-clients', 'trust OPC UA client certificates on first use')
+    .option('--plc-opcua <url>', "the PLC's own OPC UA endpoint, compared in parallel mode")
+    .option('--plc-security <mode>', "security towards the PLC's OPC UA server", 'none')
+    .option('--max-divergences <n>', 'divergences tolerated before rolling back', '0')
+    .option('--site <name>', 'site name in stage reports', 'local')
+    .option('--migration-id <id>', 'migration id in stage reports')
+    .option('--timeout-ms <n>', 'Modbus request timeout', '1000')
+    .action(async (opts: StageOptions) => {
+      const log = pino({ base: { cmd: 'stage' } });
+      try {
+        const mode = opts.mode;
+        if (mode !== 'shadow' && mode !== 'parallel' && mode !== 'cutover')
+          throw new PlantIoError('BAD_CONFIG', '--mode must be shadow, parallel or cutover');
+        const security = parseSecurityChoice(opts.security, opts.insecure === true);
+        const m = /^(.+):(\d+)$/.exec(opts.modbus);
+        if (!m) throw new PlantIoError('BAD_CONFIG', '--modbus must be HOST:PORT');
+        const tags = await loadTagMap(opts.tags);
+        const users = opts.users ? await loadUsersFile(opts.users) : undefined;
+        if (!users && !opts.allowAnonymous)
+          throw new PlantIoError('BAD_CONFIG', 'no way to log in: give --users FILE (or --allow-anonymous)');
+        const unitId = opts.unitId === undefined ? undefined : Number(opts.unitId);
+        if (unitId !== undefined && !(Number.isInteger(unitId) && unitId >= 0 && unitId <= 255))
+          throw new PlantIoError('BAD_CONFIG', '--unit-id must be 0-255');
+        const bridge = await StagingBridge.start({
+          tags,
+          modbus: {
+            host: m[1]!,
+            port: port(m[2]!, '--modbus'),
+            ...(unitId !== undefined ? { unitId } : {}),
+            timeoutMs: Number(opts.timeoutMs),
+          },
+          opcua: {
+            dataDir: opts.dataDir,
+            port: port(opts.opcuaPort, '--opcua-port'),
+            host: opts.host,
+            security,
+            ...(users ? { checkUser: userChecker(users) } : {}),
+            allowAnonymous: opts.allowAnonymous === true,
+            trustUnknownClients: opts.trustUnknownClients === true,
+          },
+          mode,
+          ...(opts.plcOpcua
+            ? {
+                plcOpcua: {
+                  endpointUrl: opts.plcOpcua,
+                  client: {
+                    security: parseSecurityChoice(opts.plcSecurity, true),
+                    dataDir: path.join(opts.dataDir, 'client-pki'),
+                  },
+                },
+              }
+            : {}),
+          maxDivergences: Number(opts.maxDivergences),
+          site: opts.site,
+          ...(opts.migrationId ? { migrationId: opts.migrationId } : {}),
+          log,
+          onReport: (r) => log.info({ report: r }, 'stage.report'),
+        });
+        log.info({ opcuaEndpoint: bridge.server.endpointUrl, security, mode }, 'ready');
+        const rl = createInterface({ input: process.stdin });
+        rl.on('line', (line) => {
+          const [cmd, ...rest] = line.trim().split(/\s+/);
+          try {
+            if (cmd === 'rollback') bridge.rollback(rest.join(' ') || 'on command');
+            else if (cmd === 'stage') {
+              const next = rest[0] as Stage;
+              if (!['shadow', 'parallel', 'cutover', 'rolled-back'].includes(next))
+                throw new Error(`unknown stage ${String(next)}`);
+              bridge.setStage(next, 'on command');
+            } else if (cmd === 'report') log.info({ report: bridge.report('on request') }, 'stage.report');
+            else if (cmd) log.warn({ line }, 'unknown command');
+          } catch (err) {
+            log.warn({ err: (err as Error).message }, 'command refused');
+          }
+        });
+        onStop(async () => {
+          rl.close();
+          await bridge.close();
+        });
+      } catch (err) {
+        fail(err);
+      }
+    });
+}

@@ -1,0 +1,158 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { StageReportMessage, type TagMap } from '@plcfleet/protocols';
+import { AttributeIds, StatusCodes } from 'node-opcua';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withOpcuaSession } from '../plant-io/opcua-client';
+import { loadTagMap } from '../plant-io/tag-map-file';
+import { type StageReport, StagingBridge } from './staging-bridge';
+
+const fixtures = fileURLToPath(new URL('../../fixtures/plant-io/', import.meta.url));
+// the plant-io commands alone (src/cli.ts registers the same function with every other concern's)
+const cli = `${fixtures}plant-io-cli.ts`;
+
+/** `plcfleet-agent serve-plc` on the real virtual PLC running demo.st, as its own process. */
+async function servePlc(
+  dataDir: string,
+): Promise<{ child: ChildProcess; modbusPort: number; opcua: string }> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      cli,
+      'serve-plc',
+      '--program',
+      `${fixtures}demo.st`,
+      '--tags',
+      `${fixtures}demo-tags.yaml`,
+      '--modbus-port',
+      '0',
+      '--opcua-port',
+      '0',
+      '--data-dir',
+      dataDir,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    child.stderr!.on('data', (d) => {
+      err += d;
+    });
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const line = out.split('\n').find((l) => l.includes('"msg":"ready"'));
+      if (line) {
+        const j = JSON.parse(line);
+        resolve({ child, modbusPort: j.modbusPort, opcua: j.opcuaEndpoint });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`serve-plc exited ${code}: ${err}`)));
+  });
+}
+
+async function until(cond: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('staged cutover against serve-plc running demo.st', () => {
+  let dir: string;
+  let plc: Awaited<ReturnType<typeof servePlc>>;
+  let map: TagMap;
+  const bridges: StagingBridge[] = [];
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'staging-'));
+    map = await loadTagMap(`${fixtures}demo-tags.yaml`);
+    plc = await servePlc(path.join(dir, 'plc'));
+  }, 90_000);
+  afterAll(async () => {
+    plc?.child.kill('SIGKILL');
+    for (const b of bridges) await b.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const start = async (tags: TagMap, name: string, reports: StageReport[]) => {
+    const b = await StagingBridge.start({
+      tags,
+      modbus: { host: '127.0.0.1', port: plc.modbusPort, timeoutMs: 500 },
+      opcua: { dataDir: path.join(dir, name), port: 0, security: 'none', allowAnonymous: true },
+      mode: 'parallel',
+      plcOpcua: { endpointUrl: plc.opcua, client: { dataDir: path.join(dir, `${name}-client`) } },
+      site: 'test-site',
+      // this machine is shared and loaded: allow OPC UA notifications to lag by up to 1.5 s
+      compare: { delayMs: 1500 },
+      migrationId: 'cutover-1',
+      onReport: (r) => reports.push(r),
+    });
+    bridges.push(b);
+    return b;
+  };
+
+  it('parallel soak on values that change every scan: zero divergences', async () => {
+    const reports: StageReport[] = [];
+    const bridge = await start(map, 'bridge-a', reports);
+    await until(() => bridge.pollCycles >= 40 && bridge.comparisons >= 200, 'a soak of 40 poll cycles').catch(
+      (e) => {
+        throw new Error(
+          `${e.message}: ${JSON.stringify({ cycles: bridge.pollCycles, comparisons: bridge.comparisons, stage: bridge.stage, f: bridge.figures() })}`,
+        );
+      },
+    );
+    const f = bridge.figures();
+    expect(f.divergences).toBe(0);
+    expect(f.commErrors).toBe(0);
+    expect(f.polls).toBeGreaterThan(0);
+    expect(f.tags).toBe(map.tags.length);
+    expect(bridge.stage).toBe('parallel');
+    expect(reports[0]!.stage).toBe('parallel');
+    expect(StageReportMessage.safeParse(reports[0]).success).toBe(true);
+    // the counter really moved during the soak, and the bridge serves it Good
+    const counter = map.tags.find((t) => t.name === 'Counter')!;
+    expect(bridge.space.status(counter)).toBe(StatusCodes.Good);
+    const last = bridges.indexOf(bridge);
+    await bridge.close();
+    bridges.splice(last, 1);
+  }, 90_000);
+
+  it('a mis-mapped tag (wrong word order) is caught as a divergence and rolls back; then comm loss shows Bad', async () => {
+    const wrong: TagMap = {
+      ...map,
+      tags: map.tags.map((t) =>
+        t.name === 'Counter' ? { ...t, modbus: { ...t.modbus, wordOrder: 'little' as const } } : t,
+      ),
+    };
+    const reports: StageReport[] = [];
+    const bridge = await start(wrong, 'bridge-b', reports);
+    await until(() => bridge.stage === 'rolled-back', 'the roll-back');
+    const rb = reports.at(-1)!;
+    expect(StageReportMessage.parse(rb).stage).toBe('rolled-back');
+    expect(rb.figures.divergences).toBeGreaterThan(0);
+    expect(rb.figures.worst[0]!.tag).toBe('Counter');
+    expect(rb.reason).toMatch(/divergence/);
+    expect(reports.map((r) => r.stage)).toEqual(['parallel', 'rolled-back']);
+
+    // kill the Modbus side: the bridge must show Bad within two poll periods, never a stale Good
+    const counter = wrong.tags.find((t) => t.name === 'Counter')!;
+    await until(() => bridge.space.status(counter) === StatusCodes.Good, 'a Good value first');
+    const cyclesAtKill = bridge.cyclesOf(counter);
+    plc.child.kill('SIGKILL');
+    await until(() => bridge.space.status(counter) !== StatusCodes.Good, 'a Bad status');
+    expect(bridge.space.status(counter)).toBe(StatusCodes.BadCommunicationError);
+    expect(bridge.cyclesOf(counter) - cyclesAtKill).toBeLessThanOrEqual(2);
+    const dv = await withOpcuaSession(bridge.server.endpointUrl, { dataDir: path.join(dir, 'reader') }, (s) =>
+      s.read({ nodeId: counter.opcua.nodeId, attributeId: AttributeIds.Value }),
+    );
+    expect(dv.statusCode.name).toBe('BadCommunicationError');
+    expect(typeof dv.value.value).toBe('number');
+    expect(bridge.figures().commErrors).toBeGreaterThan(0);
+  }, 120_000);
+});
