@@ -52,8 +52,10 @@ function isNode(v: unknown): v is Node {
 }
 
 /**
- * A deep copy without positions (`span`, `nameSpan`, `memberSpan`) and with
- * comments reduced to their text — the form in which parse(print(ast)) must equal ast.
+ * A deep copy without positions (`span`, `nameSpan`, `memberSpan`), with
+ * comments reduced to their text and without source metadata that ST cannot
+ * spell (`bodyLanguage`, a TwinCAT GVL's object name) — the form in which
+ * parse(print(ast)) must equal ast.
  */
 export function withoutPositions(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutPositions);
@@ -66,6 +68,8 @@ export function withoutPositions(value: unknown): unknown {
     // the unit's flat comment list and the source file/format are not part of the tree's meaning
     if (obj.kind === 'CompilationUnit' && (key === 'comments' || key === 'file' || key === 'format'))
       continue;
+    // origin metadata of XML sources (GVL object name, LD body) has no ST spelling
+    if (key === 'bodyLanguage' || (obj.kind === 'GlobalVarList' && key === 'name')) continue;
     if (key === 'names' && Array.isArray(obj[key])) {
       out[key] = (obj[key] as { name: string }[]).map((n) => n.name);
       continue;

@@ -1213,7 +1213,7 @@ export class Parser {
     this.expect(T.RParen);
     const node: EnumType = { kind: 'EnumType', values, span: this.span(s) };
     if (prefixBase) node.baseType = prefixBase;
-    else if (this.k() === T.Ident && this.peek() !== T.Assign) {
+    else if (this.k() === T.Ident) {
       // CODESYS: (A, B) INT — the base type follows the list
       const n = this.qualifiedName('a type');
       node.baseType = { kind: 'NamedType', name: n.name, span: n.span };

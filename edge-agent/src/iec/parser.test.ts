@@ -1,0 +1,286 @@
+import { describe, expect, it } from 'vitest';
+import type { AssignmentStatement, Expression, FunctionBlockDecl, IfStatement, ProgramDecl } from './ast';
+import { parseSource } from './parser';
+
+const prog = (body: string, vars = ''): string => `PROGRAM P\nVAR\n${vars}\nEND_VAR\n${body}\nEND_PROGRAM\n`;
+const firstProgram = (src: string): ProgramDecl => {
+  const { unit } = parseSource(src, 't.st');
+  const d = unit.declarations[0];
+  if (d?.kind !== 'Program') throw new Error('no program');
+  return d;
+};
+const valueOf = (text: string): Expression => {
+  const p = firstProgram(prog(`x := ${text};`));
+  return (p.body[0] as AssignmentStatement).value;
+};
+
+describe('literals', () => {
+  it('decodes durations into ms and exact ns', () => {
+    const t = valueOf('T#1h2m3s4ms');
+    expect(t).toMatchObject({ kind: 'TimeLiteral', type: 'TIME', ms: 3_723_004, ns: 3_723_004_000_000n });
+    expect(valueOf('LTIME#5us')).toMatchObject({ kind: 'TimeLiteral', type: 'LTIME', ns: 5000n, ms: 0.005 });
+    expect(valueOf('TIME#-1.5s')).toMatchObject({ ms: -1500 });
+  });
+  it('decodes integers in every base, typed literals and bigints', () => {
+    expect(valueOf('16#FF')).toMatchObject({ kind: 'IntegerLiteral', value: 255, base: 16 });
+    expect(valueOf('2#1010_1010')).toMatchObject({ value: 170, base: 2 });
+    expect(valueOf('INT#-5')).toMatchObject({ value: -5, typeName: 'INT' });
+    expect(valueOf('UINT#16#FFFF')).toMatchObject({ value: 65535, typeName: 'UINT' });
+    expect(valueOf('LWORD#16#FFFFFFFFFFFFFFFF')).toMatchObject({ value: 18446744073709551615n });
+    expect(valueOf('1_000')).toMatchObject({ value: 1000 });
+  });
+  it('decodes reals, booleans, strings with $ escapes, dates and enum literals', () => {
+    expect(valueOf('1.5E-3')).toMatchObject({ kind: 'RealLiteral', value: 0.0015 });
+    expect(valueOf('BOOL#1')).toMatchObject({ kind: 'BoolLiteral', value: true });
+    expect(valueOf("'It$'s $N$$'")).toMatchObject({ kind: 'StringLiteral', value: "It's \n$", wide: false });
+    expect(valueOf('"$0041"')).toMatchObject({ kind: 'StringLiteral', value: 'A', wide: true });
+    expect(valueOf('D#1970-01-02')).toMatchObject({ kind: 'DateTimeLiteral', type: 'DATE', ms: 86_400_000 });
+    expect(valueOf('TOD#00:00:01.5')).toMatchObject({ type: 'TOD', ms: 1500 });
+    expect(valueOf('DT#1970-01-01-00:01:00')).toMatchObject({ type: 'DT', ms: 60_000 });
+    expect(valueOf('E_State#Idle')).toMatchObject({
+      kind: 'EnumLiteral',
+      typeName: 'E_State',
+      value: 'Idle',
+    });
+  });
+  it('reports a malformed literal once', () => {
+    const { diagnostics } = parseSource(prog('x := T#5q;'), 't.st');
+    expect(diagnostics.map((d) => d.code)).toEqual(['ST1006']);
+  });
+});
+
+describe('statements and expressions', () => {
+  it('follows IEC precedence: unary minus binds tighter than **, AND tighter than OR', () => {
+    const e = valueOf('-a ** 2 + b * c OR d AND e');
+    expect(e).toMatchObject({
+      kind: 'Binary',
+      operator: 'OR',
+      left: { operator: '+', left: { operator: '**', left: { kind: 'Unary', operator: '-' } } },
+      right: { operator: 'AND' },
+    });
+  });
+  it('parses calls with inputs, outputs, negated outputs and method calls on THIS^', () => {
+    const p = firstProgram(
+      prog('fb(IN := a, PT := T#1s, Q => q, NOT ET => e); THIS^.M(1, 2); p^.x := ADR(y);'),
+    );
+    expect(p.body[0]).toMatchObject({
+      kind: 'CallStatement',
+      call: {
+        args: [
+          { name: 'IN', direction: 'input' },
+          { name: 'PT' },
+          { name: 'Q', direction: 'output', negated: false },
+          { name: 'ET', direction: 'output', negated: true },
+        ],
+      },
+    });
+    expect(p.body[1]).toMatchObject({
+      call: { callee: { kind: 'Member', object: { kind: 'Deref', operand: { kind: 'This' } } } },
+    });
+    expect(p.body[2]).toMatchObject({ target: { kind: 'Member', object: { kind: 'Deref' } } });
+  });
+  it('parses CASE with lists, ranges and enum labels, and REF=, S=, R=', () => {
+    const p = firstProgram(
+      prog(
+        'CASE s OF\n1, 3..5: a := 1;\nE.Run: a := 2; b := 3;\nELSE a := 0;\nEND_CASE\nr REF= a; q S= a; q R= b;',
+      ),
+    );
+    const c = p.body[0]!;
+    expect(c).toMatchObject({
+      kind: 'Case',
+      branches: [
+        { labels: [{ kind: 'CaseValue' }, { kind: 'CaseRange' }] },
+        { labels: [{ value: { kind: 'Member', member: 'Run' } }], body: [{}, {}] },
+      ],
+      else: [{ kind: 'Assignment' }],
+    });
+    expect(p.body.slice(1).map((s) => (s as AssignmentStatement).operator)).toEqual(['REF=', 'S=', 'R=']);
+  });
+  it('treats keywords and names case-insensitively and keeps names as written', () => {
+    const p = firstProgram('program P\nvar X : int; end_var\nif x > 0 then X := 1; end_if\nend_program');
+    expect(p.body[0]).toMatchObject({ kind: 'If', then: [{ target: { name: 'X' } }] });
+  });
+  it('skips nested (* *), /* */ and // comments and keeps them for the printer', () => {
+    const { unit, diagnostics } = parseSource(
+      prog('(* outer (* inner *) still *)\nx := 1; // tail\n/* c */ y := 2;'),
+      't.st',
+    );
+    expect(diagnostics).toEqual([]);
+    expect(unit.comments.map((c) => c.style)).toEqual(['block', 'line', 'c-block']);
+    const p = unit.declarations[0] as ProgramDecl;
+    expect(p.body[0]!.leadingComments?.[0]?.text).toBe('(* outer (* inner *) still *)');
+    expect(p.body[0]!.trailingComments?.[0]?.text).toBe('// tail');
+  });
+  it('gives every node a span into the file', () => {
+    const p = firstProgram(prog('  x := 1;'));
+    expect(p.body[0]!.span).toMatchObject({ line: 5, column: 3, endLine: 5, endColumn: 10 });
+  });
+});
+
+describe('declarations', () => {
+  it('reads OO function blocks: EXTENDS, IMPLEMENTS, ABSTRACT, methods and properties', () => {
+    const src = `FUNCTION_BLOCK ABSTRACT FB_B EXTENDS FB_A IMPLEMENTS I_X, I_Y
+VAR_INPUT CONSTANT k : INT := 1; END_VAR
+METHOD PROTECTED M : BOOL
+VAR_INPUT a : INT; END_VAR
+M := a > k;
+END_METHOD
+PROPERTY PUBLIC P : INT
+GET
+P := k;
+END_GET
+SET
+END_SET
+END_PROPERTY
+END_FUNCTION_BLOCK`;
+    const { unit, diagnostics } = parseSource(src, 'fb.st');
+    expect(diagnostics).toEqual([]);
+    const fb = unit.declarations[0] as FunctionBlockDecl;
+    expect(fb).toMatchObject({ abstract: true, extends: 'FB_A', implements: ['I_X', 'I_Y'] });
+    expect(fb.varBlocks[0]).toMatchObject({ section: 'VAR_INPUT', constant: true });
+    expect(fb.methods[0]).toMatchObject({ name: 'M', access: 'PROTECTED', returnType: { name: 'BOOL' } });
+    expect(fb.properties[0]).toMatchObject({ name: 'P', get: { body: [{}] }, set: { body: [] } });
+  });
+  it('reads every kind of TYPE and variable declaration', () => {
+    const src = `TYPE
+  E : (A := 1, B, C := 10) UINT := B;
+  E2 : DWORD (X := 16#1, Y := 16#2);
+  S EXTENDS Base : STRUCT a, b : INT := 5; END_STRUCT
+  U : UNION w : WORD; b : ARRAY[0..1] OF BYTE; END_UNION;
+  R : INT (0..100);
+  Al : LREAL;
+END_TYPE
+VAR_GLOBAL RETAIN PERSISTENT
+  m AT %MD10 : ARRAY[1..2, 0..3] OF STRING(20) := [2(''), 6('x')];
+  q AT %Q* : BOOL;
+  p : POINTER TO REF_TO INT;
+  r : REFERENCE TO ST_X;
+  fb : TON := (PT := T#5s);
+  ws : WSTRING[40];
+END_VAR`;
+    const { unit, diagnostics } = parseSource(src, 't.st');
+    expect(diagnostics).toEqual([]);
+    expect(unit.declarations[0]).toMatchObject({
+      kind: 'TypeBlock',
+      types: [
+        {
+          type: {
+            kind: 'EnumType',
+            baseType: { name: 'UINT' },
+            values: [{ name: 'A' }, { name: 'B' }, { name: 'C' }],
+          },
+          init: { name: 'B' },
+        },
+        { type: { kind: 'EnumType', baseType: { name: 'DWORD' } } },
+        {
+          type: { kind: 'StructType', extends: 'Base', members: [{ names: [{ name: 'a' }, { name: 'b' }] }] },
+        },
+        { type: { kind: 'UnionType' } },
+        { type: { kind: 'SubrangeType', base: { name: 'INT' } } },
+        { type: { kind: 'NamedType', name: 'LREAL' } },
+      ],
+    });
+    expect(unit.declarations[1]).toMatchObject({
+      kind: 'GlobalVarList',
+      varBlocks: [
+        {
+          retain: true,
+          persistent: true,
+          decls: [
+            {
+              location: { area: 'M', size: 'D', address: [10] },
+              type: { kind: 'ArrayType', dimensions: [{}, {}] },
+              init: { kind: 'ArrayInitializer', elements: [{ repeat: {} }, {}] },
+            },
+            { location: { unspecified: true, area: 'Q' } },
+            {
+              type: {
+                kind: 'PointerType',
+                syntax: 'POINTER TO',
+                target: { kind: 'PointerType', syntax: 'REF_TO' },
+              },
+            },
+            { type: { kind: 'ReferenceType' } },
+            { init: { kind: 'StructInitializer', fields: [{ name: 'PT' }] } },
+            { type: { kind: 'StringType', wide: true } },
+          ],
+        },
+      ],
+    });
+  });
+  it('reads configurations with task intervals, priorities and program bindings', () => {
+    const src = `CONFIGURATION C
+RESOURCE R ON PLC
+  TASK Fast(INTERVAL := T#10ms, PRIORITY := 1);
+  PROGRAM Main WITH Fast : PRG_Main;
+END_RESOURCE
+END_CONFIGURATION`;
+    const { unit, diagnostics } = parseSource(src, 'c.st');
+    expect(diagnostics).toEqual([]);
+    expect(unit.declarations[0]).toMatchObject({
+      kind: 'Configuration',
+      resources: [
+        {
+          name: 'R',
+          on: 'PLC',
+          tasks: [{ name: 'Fast', intervalMs: 10, priorityValue: 1 }],
+          programs: [{ name: 'Main', task: 'Fast', program: 'PRG_Main' }],
+        },
+      ],
+    });
+  });
+  it('attaches pragmas and attributes to the following node', () => {
+    const { unit } = parseSource("{attribute 'hide'}\n@EXTERNAL FUNCTION F : INT\nEND_FUNCTION", 'p.st');
+    expect(unit.declarations[0]?.pragmas?.map((p) => p.attribute?.name ?? p.text)).toEqual([
+      'hide',
+      '@EXTERNAL',
+    ]);
+  });
+});
+
+describe('error recovery', () => {
+  it('reports one missing END_IF once, naming the IF line, and keeps parsing', () => {
+    const src = prog('IF a THEN\n  x := 1;\ny := 2;', 'a : BOOL; x, y : INT;');
+    const { unit, diagnostics } = parseSource(src, 't.st');
+    expect(diagnostics).toHaveLength(1);
+    expect(diagnostics[0]).toMatchObject({
+      code: 'ST1002',
+      message: 'expected END_IF to close IF at line 5',
+    });
+    expect((unit.declarations[0] as ProgramDecl).body[0]).toMatchObject({ kind: 'If' });
+  });
+  it('gives one diagnostic per broken statement, no cascade', () => {
+    const src = prog('x := ;\ny := 2;\nz := (1 + ;\nw := 3;');
+    const { unit, diagnostics } = parseSource(src, 't.st');
+    expect(diagnostics.map((d) => [d.code, d.line])).toEqual([
+      ['ST1008', 5],
+      ['ST1008', 7],
+    ]);
+    const names = (unit.declarations[0] as ProgramDecl).body.map(
+      (s) => ((s as AssignmentStatement).target as { name: string }).name,
+    );
+    expect(names).toEqual(['y', 'w']);
+  });
+  it('reports a missing semicolon once and keeps both statements', () => {
+    const { unit, diagnostics } = parseSource(prog('x := 1\ny := 2;'), 't.st');
+    expect(diagnostics.map((d) => d.code)).toEqual(['ST1011']);
+    expect((unit.declarations[0] as ProgramDecl).body).toHaveLength(2);
+  });
+  it('recovers inside an IF condition without losing the block', () => {
+    const { unit, diagnostics } = parseSource(prog('IF a + THEN x := 1; END_IF;\ny := 1;'), 't.st');
+    expect(diagnostics).toHaveLength(1);
+    const body = (unit.declarations[0] as ProgramDecl).body;
+    expect((body[0] as IfStatement).then).toHaveLength(1);
+    expect(body).toHaveLength(2);
+  });
+  it('skips a stray END_WHILE with one diagnostic', () => {
+    const { diagnostics } = parseSource(prog('x := 1;\nEND_WHILE;\ny := 2;'), 't.st');
+    expect(diagnostics.map((d) => d.code)).toEqual(['ST1001']);
+  });
+  it('reports unterminated comments and strings without throwing', () => {
+    expect(parseSource(prog("s := 'abc"), 't.st').diagnostics.some((d) => d.code === 'ST1004')).toBe(true);
+    expect(
+      parseSource('PROGRAM P (* never closed', 't.st').diagnostics.some((d) => d.code === 'ST1003'),
+    ).toBe(true);
+  });
+});

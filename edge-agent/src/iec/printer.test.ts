@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { AssignmentStatement, Expression, ProgramDecl } from './ast';
+import { astEqual } from './ast-utils';
+import { applyEdits, replaceNode } from './edits';
+import { parseSource } from './parser';
+import { printNode, printUnit } from './printer';
+import { readSource } from './project';
+import { fixtureFiles } from './test-fixtures';
+
+describe('printer round trip', () => {
+  for (const file of fixtureFiles()) {
+    it(`parse(print(ast)) == ast and print is idempotent: ${file.split('/fixtures/')[1]}`, () => {
+      const first = readSource(readFileSync(file, 'utf8'), file);
+      expect(first.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+      const printed = printUnit(first.unit);
+      const second = parseSource(printed, 'printed.st');
+      expect(second.diagnostics).toEqual([]);
+      expect(astEqual(first.unit, second.unit)).toBe(true);
+      expect(printUnit(second.unit)).toBe(printed);
+    });
+  }
+
+  it('keeps comments where they stand', () => {
+    const src = `PROGRAM P
+VAR
+    x : INT; // counter
+END_VAR
+(* step 1 *)
+x := x + 1; // increment
+IF x > 10 THEN // wrap
+    x := 0;
+    (* end of branch *)
+END_IF;
+END_PROGRAM
+`;
+    const { unit } = parseSource(src, 'c.st');
+    expect(printUnit(unit)).toBe(src);
+  });
+
+  it('adds parentheses only where a synthesized tree needs them', () => {
+    const span = parseSource('', 'x.st').unit.span;
+    const id = (name: string): Expression => ({ kind: 'Identifier', name, span });
+    const sum: Expression = { kind: 'Binary', operator: '+', left: id('a'), right: id('b'), span };
+    const product: Expression = { kind: 'Binary', operator: '*', left: sum, right: id('c'), span };
+    expect(printNode(product)).toBe('(a + b) * c');
+    const right: Expression = { kind: 'Binary', operator: '-', left: id('a'), right: sum, span };
+    expect(printNode(right)).toBe('a - (a + b)');
+    expect(printNode({ kind: 'Unary', operator: 'NOT', operand: sum, span })).toBe('NOT (a + b)');
+  });
+});
+
+describe('minimal-diff edits', () => {
+  const src = `PROGRAM P
+VAR
+    a, b : INT;
+END_VAR
+(* keep me *)
+a := 1;
+IF a > 0 THEN
+    b := a * 2;   // doubled
+END_IF;
+END_PROGRAM
+`;
+  it('replaces only the edited statement, keeping every other byte', () => {
+    const { unit } = parseSource(src, 'e.st');
+    const p = unit.declarations[0] as ProgramDecl;
+    const inner = (p.body[1] as { then: AssignmentStatement[] }).then[0]!;
+    const changed: AssignmentStatement = {
+      ...inner,
+      value: { kind: 'IntegerLiteral', value: 3, base: 10, raw: '3', span: inner.span },
+    };
+    const out = replaceNode(src, inner, changed);
+    expect(out).toBe(src.replace('b := a * 2;', 'b := 3;'));
+  });
+  it('indents multi-line replacements like the original line and applies several edits', () => {
+    const { unit } = parseSource(src, 'e.st');
+    const p = unit.declarations[0] as ProgramDecl;
+    const out = applyEdits(src, [
+      { node: p.body[0]!, replacement: 'a := 2;' },
+      {
+        node: (p.body[1] as { then: AssignmentStatement[] }).then[0]!,
+        replacement: 'IF b THEN\n    b := 0;\nEND_IF;',
+      },
+    ]);
+    expect(out).toContain('a := 2;\nIF a > 0 THEN\n    IF b THEN\n        b := 0;\n    END_IF;   // doubled');
+    expect(() =>
+      applyEdits(src, [
+        { node: p.body[1]!, replacement: null },
+        { node: p.body[1]!, replacement: null },
+      ]),
+    ).toThrow(RangeError);
+  });
+});
