@@ -301,7 +301,7 @@ export class CodeGenerator {
         if (e.kind === 'elem' || e.kind === 'enum' || e.kind === 'ref' || e.kind === 'iface') {
           return `new Array(${n}).fill(${this.defaultCode(e)})`;
         }
-        return `Array.from({length:${n}},()=>${this.defaultCode(e)})`;
+        return `Array.from({length:${n}},()=>(${this.defaultCode(e)}))`;
       }
       case 'struct': {
         const fields = t.fields.map((f, i) => `f${i}:${this.defaultCode(f.type)}`).join(',');
@@ -405,6 +405,7 @@ export class CodeGenerator {
     const fields: string[] = [];
     const inits: string[] = [];
     for (const b of blocks) {
+      if (b.section === 'VAR_EXTERNAL') continue;
       for (const v of this.model.varInfos(b, file, () => `l${n++}`)) {
         scope.frame.set(lower(v.name), v);
         const pi = params.indexOf(lower(v.name));
@@ -666,7 +667,8 @@ export class CodeGenerator {
       to.kind === 'struct' ||
       to.kind === 'array'
     ) {
-      if (v.c === 'null' || from.kind === to.kind) return v.c;
+      // An FB instance assigned to an interface variable is held by reference (§6.6.6).
+      if (v.c === 'null' || from.kind === to.kind || (to.kind === 'iface' && from.kind === 'fb')) return v.c;
       return this.fail('UNSUPPORTED', `cannot convert ${typeName(from)} to ${typeName(to)}`, span);
     }
     const fn = ename(from);

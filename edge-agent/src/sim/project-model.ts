@@ -260,7 +260,8 @@ export class ProjectModel {
     this.layouts.set(id, layout);
     let n = vars.length;
     for (const b of decl.varBlocks) {
-      if (b.section === 'VAR_TEMP') continue;
+      // VAR_TEMP lives in the call frame; VAR_EXTERNAL names a global (§6.5.1), not a member.
+      if (b.section === 'VAR_TEMP' || b.section === 'VAR_EXTERNAL') continue;
       for (const v of this.varInfos(b, file, () => `f${n++}`)) {
         vars.push(v);
         layout.byName.set(lower(v.name), v);
