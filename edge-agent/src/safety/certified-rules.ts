@@ -46,9 +46,7 @@ export function pouDependencies(ix: ProjectIndex, id: string): Set<string> {
     const cur = work.pop()!;
     const next = new Set<string>();
     for (const a of ix.atomsOfPou(cur)) for (const c of a.calls) next.add(c);
-    for (const v of ix.vars.values())
-      if ((v.scope === cur || v.scope.startsWith(`${cur}.`)) && v.typeName && ix.pous.has(v.typeName))
-        next.add(v.typeName);
+    for (const v of ix.varsOfPou(cur)) if (v.typeName && ix.pous.has(v.typeName)) next.add(v.typeName);
     const pou = ix.pous.get(cur);
     if (pou?.decl.kind === 'FunctionBlock' && pou.decl.extends) next.add(pou.decl.extends.toLowerCase());
     for (const n of next)

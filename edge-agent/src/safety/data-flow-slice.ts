@@ -49,12 +49,10 @@ export function backwardSlice(index: ProjectIndex, criteria: Iterable<string>): 
         if ((v.section === 'VAR_OUTPUT' || v.section === 'VAR_IN_OUT') && !slice.vars.has(v.key))
           work.push(v.key);
       for (const a of index.atomsOfPou(id)) if (a.body.label !== pou.decl.name) addAtom(a);
-      for (const v of index.vars.values())
-        if (v.scope.startsWith(`${id}.`) && !slice.vars.has(v.key)) work.push(v.key);
+      for (const v of index.varsOfPou(id)) if (v.scope !== id && !slice.vars.has(v.key)) work.push(v.key);
     } else {
       for (const a of index.atomsOfPou(id)) addAtom(a);
-      for (const v of index.vars.values())
-        if ((v.scope === id || v.scope.startsWith(`${id}.`)) && !slice.vars.has(v.key)) work.push(v.key);
+      for (const v of index.varsOfPou(id)) if (!slice.vars.has(v.key)) work.push(v.key);
     }
     if (pou.decl.kind === 'FunctionBlock' && pou.decl.extends) addPou(pou.decl.extends.toLowerCase());
   };

@@ -104,10 +104,14 @@ export function forcingFindings(ctx: VerifyContext): SafetyFinding[] {
     for (const a of atomsIn(oldIx, h.removed)) for (const w of a.writes) replaced.add(w);
     for (const a of atomsIn(newIx, h.added)) changedNew.push({ atom: a, replaced });
   }
+  const changedAtoms = new Set(changedNew.map((x) => x.atom));
   for (const c of diff.statements)
     if (c.kind === 'modified' && c.headerOnly && c.new)
       for (const a of atomsIn(newIx, [c.new]))
-        if (!changedNew.some((x) => x.atom === a)) changedNew.push({ atom: a, replaced: new Set() });
+        if (!changedAtoms.has(a)) {
+          changedAtoms.add(a);
+          changedNew.push({ atom: a, replaced: new Set() });
+        }
 
   const oldWritersSame = (a: Atom, key: string): Atom[] =>
     (oldIx.writers.get(key) ?? []).filter((o) => o.body.label.toLowerCase() === a.body.label.toLowerCase());
@@ -178,7 +182,7 @@ export function forcingFindings(ctx: VerifyContext): SafetyFinding[] {
       // 4. a new write that overrides the signal later in the scan
       if (!replaced.has(key)) {
         const earlier = (newIx.writers.get(key) ?? []).some(
-          (w) => w !== a && !changedNew.some((x) => x.atom === w) && (w.body !== a.body || w.order < a.order),
+          (w) => w !== a && !changedAtoms.has(w) && (w.body !== a.body || w.order < a.order),
         );
         if (earlier)
           out.push(

@@ -206,7 +206,7 @@ function pouHeader(p: PouEntry): string {
 /** Every variable declared in a POU and its methods/accessors, keyed by `scope::name`. */
 function scopeVars(ix: ProjectIndex, id: string): Map<string, VarEntry> {
   const m = new Map<string, VarEntry>();
-  for (const v of ix.vars.values()) if (v.scope === id || v.scope.startsWith(`${id}.`)) m.set(v.key, v);
+  for (const v of ix.varsOfPou(id)) m.set(v.key, v);
   return m;
 }
 

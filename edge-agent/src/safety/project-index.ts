@@ -104,6 +104,9 @@ export class ProjectIndex {
   readonly bodyOf = new Map<Statement, BodyEntry>();
   /** Names of GVLs (for `GVL.x`). */
   readonly gvlNames = new Set<string>();
+  private readonly atomsByPou = new Map<string, Atom[]>();
+  private readonly varsByPou = new Map<string, VarEntry[]>();
+  private readonly bodyByScope = new Map<string, BodyEntry>();
 
   constructor(units: readonly CompilationUnit[]) {
     this.units = units;
@@ -138,6 +141,8 @@ export class ProjectIndex {
           statements: b.body,
         };
         this.bodies.push(body);
+        if (!this.bodyByScope.has(body.localScope)) this.bodyByScope.set(body.localScope, body);
+        if (!this.bodyByScope.has(pou.id)) this.bodyByScope.set(pou.id, body);
         this.indexBody(body);
       }
   }
@@ -166,6 +171,12 @@ export class ProjectIndex {
           };
           this.vars.set(entry.key, entry);
           into?.set(lname, entry);
+          if (scope !== 'global') {
+            const pou = scope.split('.')[0]!;
+            const list = this.varsByPou.get(pou);
+            if (list) list.push(entry);
+            else this.varsByPou.set(pou, [entry]);
+          }
         }
   }
 
@@ -250,7 +261,12 @@ export class ProjectIndex {
 
   /** A body whose scope resolves the names of a variable's initialiser. */
   bodyForScope(scope: string): BodyEntry | undefined {
-    return this.bodies.find((b) => b.localScope === scope || b.pou.id === scope);
+    return this.bodyByScope.get(scope);
+  }
+
+  /** Every variable declared in a POU or its methods and accessors. */
+  varsOfPou(id: string): readonly VarEntry[] {
+    return this.varsByPou.get(id) ?? [];
   }
 
   private indexBody(body: BodyEntry): void {
@@ -355,8 +371,14 @@ export class ProjectIndex {
   }
 
   /** Every atom of a POU (all its bodies). */
-  atomsOfPou(id: string): Atom[] {
-    return this.atoms.filter((a) => a.body.pou.id === id);
+  atomsOfPou(id: string): readonly Atom[] {
+    if (this.atomsByPou.size === 0)
+      for (const a of this.atoms) {
+        const list = this.atomsByPou.get(a.body.pou.id);
+        if (list) list.push(a);
+        else this.atomsByPou.set(a.body.pou.id, [a]);
+      }
+    return this.atomsByPou.get(id) ?? [];
   }
 }
 
