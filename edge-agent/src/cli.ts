@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerAgentCommands } from './cli/agent-commands';
 import { registerIecCommands } from './cli/iec-commands';
+import { registerMigrateCommands } from './cli/migrate-commands';
 import { registerPlantIoCommands } from './cli/plant-io-commands';
 import { registerSafetyCommands } from './cli/safety-commands';
 import { registerSimCommands } from './cli/sim-commands';
@@ -20,6 +21,7 @@ registerAgentCommands(program);
 registerSimCommands(program);
 registerPlantIoCommands(program);
 registerSafetyCommands(program);
+registerMigrateCommands(program);
 
 try {
   await program.parseAsync(process.argv);

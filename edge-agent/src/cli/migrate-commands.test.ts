@@ -1,0 +1,95 @@
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FIXTURES, REPO } from '../migrate/test-helpers';
+import { MIGRATE_EXIT, type MigrateArgs, runMigrate } from './migrate-commands';
+
+let work: string;
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'plcfleet-cli-migrate-'));
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+function io() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
+}
+
+const guard = join(REPO, 'examples/migrations/safety-guard-monitor.yaml');
+const facts = join(FIXTURES, 'site.facts.yaml');
+const plant = (name: string) => join(FIXTURES, name);
+const run = (args: MigrateArgs, env: Record<string, string> = {}) => {
+  const o = io();
+  return runMigrate(args, o.io, env).then((code) => ({ code, ...o }));
+};
+
+describe('plcfleet-agent migrate', () => {
+  it('exits 0 on a passed verdict, prints the verdict with --json and writes the job folder', async () => {
+    const out = join(work, 'job');
+    const r = await run({
+      migration: guard,
+      project: plant('multi-guard'),
+      policy: join(plant('multi-guard'), 'policy.yaml'),
+      siteFacts: facts,
+      out,
+      json: true,
+    });
+    expect(r.code).toBe(MIGRATE_EXIT.PASSED);
+    expect(r.err).toEqual([]);
+    const verdict = JSON.parse(r.out.join('\n'));
+    expect(verdict.outcome).toBe('passed');
+    expect(JSON.parse(await readFile(join(out, 'verdict.json'), 'utf8'))).toEqual(verdict);
+  });
+
+  it('exits 4 when skipped and shows progress on stderr without --json', async () => {
+    const r = await run({ migration: guard, project: plant('already-monitored'), siteFacts: facts });
+    expect(r.code).toBe(MIGRATE_EXIT.SKIPPED);
+    expect(r.out[0]).toMatch(/^SKIPPED: skipIf matched/);
+    expect(r.err.some((l) => l.startsWith('[preconditions]'))).toBe(true);
+  });
+
+  it('exits 1 when the change fails (certified POU)', async () => {
+    const r = await run({
+      migration: guard,
+      project: plant('certified-only'),
+      policy: join(plant('certified-only'), 'policy.yaml'),
+      siteFacts: facts,
+      json: true,
+    });
+    expect(r.code).toBe(MIGRATE_EXIT.FAILED);
+    expect(JSON.parse(r.out[0]!).safetyFailure).toBe(true);
+  });
+
+  it('exits 2 on bad input, with one readable line', async () => {
+    const bad = join(work, 'bad.yaml');
+    await writeFile(bad, 'apiVersion: plcfleet/v1\nkind: Migration\nid: x\n');
+    const cases: MigrateArgs[] = [
+      { migration: join(work, 'missing.yaml'), project: plant('multi-guard') },
+      { migration: bad, project: plant('multi-guard') },
+      { migration: guard, project: plant('multi-guard') }, // needs --site-facts
+      { migration: guard, project: plant('multi-guard'), siteFacts: facts, transformer: 'claude' }, // no key
+      { migration: guard, project: plant('multi-guard'), siteFacts: facts, transformer: 'gpt' },
+      { migration: guard, project: join(work, 'no-such-project'), siteFacts: facts },
+    ];
+    for (const args of cases) {
+      const r = await run(args);
+      expect(r.code, JSON.stringify(args)).toBe(MIGRATE_EXIT.BAD_INPUT);
+      expect(r.err.at(-1)).toMatch(/^plcfleet-agent migrate: /);
+    }
+  });
+
+  it('exits 3 on an error verdict (model service down)', async () => {
+    const copy = join(work, 'copy');
+    await cp(plant('multi-guard'), copy, { recursive: true });
+    const r = await run(
+      { migration: guard, project: copy, siteFacts: facts, transformer: 'claude', json: true },
+      { ANTHROPIC_API_KEY: 'k', ANTHROPIC_BASE_URL: 'http://127.0.0.1:9' },
+    );
+    expect(r.code).toBe(MIGRATE_EXIT.ERROR);
+    expect(JSON.parse(r.out[0]!).outcome).toBe('error');
+  });
+});

@@ -1,0 +1,225 @@
+/**
+ * `plcfleet-agent migrate` (run one migration on one program, verdict and job
+ * folder) and `plcfleet-agent mcp` (the verifiers as an MCP server over stdio).
+ */
+import { readFile } from 'node:fs/promises';
+import { Migration, parseWith, SiteFacts, SitePolicy, type Verdict } from '@plcfleet/protocols';
+import type { Command } from 'commander';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import type { LlmJudgeOptions } from '../judge';
+import { serveMcpOverStdio } from '../mcp';
+import { loadScenarioRefs, runMigration } from '../migrate';
+import { createDirectorySource, createOpcuaSource, type ProgramSource } from '../sources';
+import {
+  createClaudeTransformer,
+  createRecipeTransformer,
+  resolveClaudeOptions,
+  type Transformer,
+} from '../transform';
+
+/** Exit codes of `migrate`. */
+export const MIGRATE_EXIT = { PASSED: 0, FAILED: 1, BAD_INPUT: 2, ERROR: 3, SKIPPED: 4 } as const;
+
+/** Where a command writes (injected by tests). */
+export interface MigrateIo {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+/** Arguments of `migrate`. */
+export interface MigrateArgs {
+  migration: string;
+  project: string;
+  policy?: string;
+  siteFacts?: string;
+  transformer?: string;
+  out?: string;
+  json?: boolean;
+}
+
+class BadInput extends Error {}
+
+async function readDoc<S extends z.ZodType>(schema: S, path: string): Promise<z.output<S>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new BadInput(
+      `${path}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
+  }
+  let data: unknown;
+  try {
+    data = parseYaml(text);
+  } catch (err) {
+    throw new BadInput(`${path}: not valid YAML or JSON: ${(err as Error).message.split('\n')[0]}`);
+  }
+  const r = parseWith(schema, data, path);
+  if (!r.ok) throw new BadInput(r.error);
+  return r.value;
+}
+
+function needsFacts(m: Migration): boolean {
+  return [...m.preconditions.onlyIf, ...m.preconditions.skipIf].some(
+    (c) => 'firmware' in c || 'siteTag' in c || 'certifiedSafetyPlc' in c,
+  );
+}
+
+const OUTCOME_EXIT: Record<Verdict['outcome'], number> = {
+  passed: MIGRATE_EXIT.PASSED,
+  failed: MIGRATE_EXIT.FAILED,
+  skipped: MIGRATE_EXIT.SKIPPED,
+  error: MIGRATE_EXIT.ERROR,
+};
+
+/**
+ * Runs `migrate`; returns the exit code (0 passed, 1 failed, 4 skipped, 2 bad
+ * input, 3 error). `env` supplies `ANTHROPIC_API_KEY` / `ANTHROPIC_BASE_URL` /
+ * `PLCFLEET_CLAUDE_MODEL`.
+ */
+export async function runMigrate(
+  args: MigrateArgs,
+  io: MigrateIo,
+  env: Record<string, string | undefined>,
+  signal?: AbortSignal,
+): Promise<number> {
+  let migration: Migration;
+  let policy: SitePolicy | null = null;
+  let facts: SiteFacts | null = null;
+  let transformer: Transformer;
+  let source: ProgramSource;
+  let llmJudge: LlmJudgeOptions | null = null;
+  let scenarios: Awaited<ReturnType<typeof loadScenarioRefs>>;
+  try {
+    migration = await readDoc(Migration, args.migration);
+    if (args.policy) policy = await readDoc(SitePolicy, args.policy);
+    if (args.siteFacts) facts = await readDoc(SiteFacts, args.siteFacts);
+    if (!facts && needsFacts(migration))
+      throw new BadInput(
+        `${args.migration}: its preconditions test site facts (firmware, tags); give --site-facts FILE`,
+      );
+    const claude = resolveClaudeOptions({}, env);
+    if (claude)
+      llmJudge = {
+        apiKey: claude.apiKey,
+        ...(claude.baseURL ? { baseURL: claude.baseURL } : {}),
+        ...(claude.model ? { model: claude.model } : {}),
+      };
+    const choice = args.transformer ?? (migration.recipe || !claude ? 'recipe' : 'claude');
+    if (choice === 'recipe') {
+      if (!migration.recipe)
+        throw new BadInput(`${args.migration}: the migration has no recipe; use --transformer claude`);
+      transformer = createRecipeTransformer();
+    } else if (choice === 'claude') {
+      if (!claude) throw new BadInput('--transformer claude needs ANTHROPIC_API_KEY in the environment');
+      transformer = createClaudeTransformer(claude);
+    } else throw new BadInput(`--transformer must be recipe or claude, not "${choice}"`);
+    try {
+      scenarios = await loadScenarioRefs(migration, args.migration);
+    } catch (err) {
+      throw new BadInput(`${args.migration}: scenarios: ${(err as Error).message}`);
+    }
+    source = /^opc\.tcp:\/\//i.test(args.project)
+      ? createOpcuaSource(args.project)
+      : createDirectorySource(args.project);
+  } catch (err) {
+    if (err instanceof BadInput) {
+      io.err(`plcfleet-agent migrate: ${err.message}`);
+      return MIGRATE_EXIT.BAD_INPUT;
+    }
+    throw err;
+  }
+  const verdict = await runMigration({
+    migration,
+    source,
+    policy,
+    siteFacts: facts,
+    transformer,
+    scenarios,
+    llmJudge,
+    ...(args.out ? { outDir: args.out } : {}),
+    ...(signal ? { signal } : {}),
+    ...(args.json
+      ? {}
+      : {
+          onProgress: (e) => io.err(`[${e.phase}${e.turn !== undefined ? ` ${e.turn}` : ''}] ${e.message}`),
+        }),
+  });
+  await source.close();
+  if (verdict.outcome === 'error' && /^cannot read the program/.test(verdict.reason)) {
+    if (args.json) io.out(JSON.stringify(verdict));
+    else io.err(`plcfleet-agent migrate: ${verdict.reason}`);
+    return MIGRATE_EXIT.BAD_INPUT;
+  }
+  if (args.json) io.out(JSON.stringify(verdict));
+  else {
+    const e = verdict.evidence;
+    io.out(`${verdict.outcome.toUpperCase()}: ${verdict.reason}`);
+    if (e.diff) {
+      const lines = e.diff.split('\n');
+      const added = lines.filter((l) => l.startsWith('+') && !l.startsWith('+++')).length;
+      const removed = lines.filter((l) => l.startsWith('-') && !l.startsWith('---')).length;
+      io.out(
+        `change: +${added} -${removed} lines; sha256 ${e.sha256Before?.slice(0, 12)}… → ${e.sha256After?.slice(0, 12)}…`,
+      );
+    }
+    io.out(
+      `safety: ${e.safety.verdict}; judges: ${e.judges.map((j) => `${j.judge} ${j.verdict}`).join(', ') || 'not run'}`,
+    );
+    if (args.out) io.out(`job folder: ${args.out}`);
+  }
+  return OUTCOME_EXIT[verdict.outcome];
+}
+
+/** Registers `migrate` and `mcp`. */
+export function registerMigrateCommands(program: Command): void {
+  program
+    .command('migrate')
+    .description('run one migration on a program: preconditions, transform, verify, judge → verdict')
+    .requiredOption('--migration <file>', 'migration definition (YAML or JSON)')
+    .requiredOption('--project <path>', 'project directory or file, or opc.tcp://host:port of a PLC')
+    .option('--policy <file>', 'site safety policy (YAML)')
+    .option('--site-facts <file>', 'site facts for preconditions (YAML)')
+    .option(
+      '--transformer <name>',
+      'recipe | claude (default: recipe when the migration has one or no model is configured)',
+    )
+    .option('--out <dir>', 'job folder: verdict.json, diff.patch, trace.jsonl, changed files')
+    .option('--json', 'print the verdict as JSON; no progress')
+    .action(async (opts: MigrateArgs) => {
+      const ac = new AbortController();
+      const stop = () => ac.abort();
+      process.once('SIGINT', stop);
+      try {
+        process.exitCode = await runMigrate(
+          opts,
+          { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) },
+          process.env,
+          ac.signal,
+        );
+      } finally {
+        process.off('SIGINT', stop);
+      }
+    });
+
+  program
+    .command('mcp')
+    .description(
+      "serve plcfleet's verifiers (compile, safety, simulate, equivalence, search, diff) over MCP on stdio",
+    )
+    .requiredOption('--project <path>', 'project directory')
+    .option('--policy <file>', 'site safety policy (YAML)')
+    .option('--allow-edit', 'offer the edit tool (writes to the project)')
+    .action(async (opts: { project: string; policy?: string; allowEdit?: boolean }) => {
+      let policy: SitePolicy | null = null;
+      try {
+        if (opts.policy) policy = await readDoc(SitePolicy, opts.policy);
+      } catch (err) {
+        process.stderr.write(`plcfleet-agent mcp: ${(err as Error).message}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      await serveMcpOverStdio({ project: opts.project, policy, allowEdit: opts.allowEdit === true });
+    });
+}

@@ -1,0 +1,139 @@
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FIXTURES, policyAt, REPO } from '../migrate/test-helpers';
+import { createPlcfleetMcpServer } from './mcp-server';
+
+let work: string;
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'plcfleet-mcp-'));
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+async function connect(allowEdit: boolean) {
+  const dir = join(work, Math.random().toString(36).slice(2, 8));
+  await cp(join(FIXTURES, 'multi-guard'), dir, { recursive: true });
+  const server = await createPlcfleetMcpServer({
+    project: dir,
+    policy: policyAt(join(dir, 'policy.yaml')),
+    allowEdit,
+  });
+  const [a, b] = InMemoryTransport.createLinkedPair();
+  await server.connect(a);
+  const client = new Client({ name: 'test', version: '1.0.0' });
+  await client.connect(b);
+  const call = async (name: string, args: Record<string, unknown> = {}) => {
+    const r = (await client.callTool({ name, arguments: args })) as {
+      content: Array<{ text: string }>;
+      isError?: boolean;
+    };
+    return { text: r.content[0]!.text, isError: r.isError === true };
+  };
+  return { dir, client, call, close: () => client.close() };
+}
+
+describe('MCP server (SDK client, in-memory transport)', () => {
+  it('is read-only by default and lists its tools', async () => {
+    const { client, close } = await connect(false);
+    const tools = (await client.listTools()).tools.map((t) => t.name).sort();
+    expect(tools).toEqual([
+      'compile',
+      'diff',
+      'equivalence',
+      'list_files',
+      'read_file',
+      'safety',
+      'scenarios',
+      'search',
+      'simulate',
+    ]);
+    await close();
+  });
+
+  it('verifies an engineer’s edit: compile, quick and full safety, equivalence, diff', async () => {
+    const { call, close } = await connect(true);
+    expect((await call('compile')).text).toMatch(/^OK/);
+    expect((await call('search', { pattern: 'IF \\w+ = TRUE' })).text).toContain('FillerCell.st:');
+    // A bypass of the E-stop: quick safety names it, full safety refutes the permissive.
+    const e = await call('edit', {
+      path: 'FillerCell.st',
+      old_text: 'Filler_Enable := E_Stop_OK AND ',
+      new_text: 'Filler_Enable := ',
+    });
+    expect(e).toEqual({ text: 'edited FillerCell.st', isError: false });
+    expect((await call('diff')).text).toContain(
+      '-Filler_Enable := E_Stop_OK AND Door_OK AND Hatch_OK AND Start;',
+    );
+    const quick = await call('safety', { mode: 'quick' });
+    expect(quick.text).toMatch(/^FAILED/);
+    expect(quick.text).toContain('forcing');
+    const full = JSON.parse((await call('safety', { mode: 'full' })).text);
+    expect(full.verdict).toBe('fail');
+    const eq = JSON.parse((await call('equivalence', { program: 'FillerCell', seed: 3, runs: 20 })).text);
+    expect(eq.equivalent).toBe(false);
+    expect(eq.counterexample.variable).toBe('FillerCell.Filler_Enable');
+    await close();
+  });
+
+  it('simulates a program and refuses bad arguments without crashing', async () => {
+    const { call, close } = await connect(false);
+    const sim = JSON.parse(
+      (
+        await call('simulate', {
+          program: 'FillerCell',
+          scans: 3,
+          inputs: { E_Stop_OK: true, Door_Closed: true, Hatch_Closed: true, Start: true },
+        })
+      ).text,
+    );
+    expect(sim.values.Filler_Enable).toBe(true);
+    expect(sim.scans).toBe(3);
+    expect((await call('read_file', { path: '../etc/passwd' })).isError).toBe(true);
+    expect((await call('simulate', { program: 'NoSuchProgram', scans: 1 })).isError).toBe(true);
+    await close();
+  });
+});
+
+describe('plcfleet-agent mcp over stdio', () => {
+  it('serves the verifiers to the SDK client through a child process', async () => {
+    const dir = join(work, 'stdio');
+    await cp(join(FIXTURES, 'multi-guard'), dir, { recursive: true });
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [
+        '--import',
+        'tsx',
+        '--conditions=source',
+        join(REPO, 'edge-agent/src/cli.ts'),
+        'mcp',
+        '--project',
+        dir,
+        '--policy',
+        join(dir, 'policy.yaml'),
+      ],
+      cwd: REPO,
+      stderr: 'pipe',
+    });
+    const client = new Client({ name: 'test', version: '1.0.0' });
+    await client.connect(transport);
+    try {
+      const tools = (await client.listTools()).tools.map((t) => t.name);
+      expect(tools).not.toContain('edit');
+      const r = (await client.callTool({ name: 'compile', arguments: {} })) as {
+        content: Array<{ text: string }>;
+      };
+      expect(r.content[0]?.text).toMatch(/^OK/);
+    } finally {
+      await client.close();
+    }
+    expect(await readFile(join(dir, 'FillerCell.st'), 'utf8')).toBe(
+      await readFile(join(FIXTURES, 'multi-guard/FillerCell.st'), 'utf8'),
+    );
+  });
+});
