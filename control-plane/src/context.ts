@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { ControlPlaneConfig } from './config';
 import type { ControlPlaneEvent, EventBus } from './events/event-bus';
 import type { Metrics } from './metrics/metrics';
+import type { Signer } from './signing/signer';
 import type { SigningKey } from './signing/signing-key.repository';
 import type { Db, Store } from './store/database';
 
@@ -13,6 +14,8 @@ export interface Context {
   log: Logger;
   bus: EventBus;
   key: SigningKey;
+  /** Signs bundles and orders with `key`. */
+  signer: Signer;
   metrics: Metrics;
   /** Open event streams; each entry ends one (called on close). */
   streams: Set<() => void>;

@@ -15,6 +15,7 @@ import { graceLeases } from './jobs/job.repository';
 import { createMetrics } from './metrics/metrics';
 import { listRollouts } from './rollouts/rollout.repository';
 import { RolloutEngine } from './rollouts/rollout-engine';
+import { Signer } from './signing/signer';
 import { claimSetting, loadOrCreateSigningKey } from './signing/signing-key.repository';
 import { type Db, openStore, transaction } from './store/database';
 import { nowIso } from './util';
@@ -89,7 +90,17 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
 
     const bus = await EventBus.open(store, log);
     const metrics = createMetrics(() => store.db);
-    const ctx: Context = { config, store, db: store.db, log, bus, key, metrics, streams: new Set() };
+    const ctx: Context = {
+      config,
+      store,
+      db: store.db,
+      log,
+      bus,
+      key,
+      signer: new Signer(key),
+      metrics,
+      streams: new Set(),
+    };
     const engine = new RolloutEngine(ctx);
     const limiter = new AuthFailureLimiter(config.authFailuresPerMinute);
     const gateway = new AgentGateway(ctx, engine, limiter);

@@ -11,7 +11,6 @@ import {
   PROTOCOL_VERSION,
   SUPPORTED_PROTOCOL_VERSIONS,
 } from '@plcfleet/protocols';
-import { signPayload } from '@plcfleet/protocols/signing';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { AuthFailureLimiter } from '../auth/rate-limiter';
 import { bearerToken } from '../auth/token';
@@ -459,7 +458,7 @@ export class AgentGateway {
       v: PROTOCOL_VERSION,
       id: newId('m'),
       type: 'job.offer',
-      bundle: signPayload(bundle, this.ctx.key.privateKeyPem),
+      bundle: this.ctx.signer.sign(bundle),
       leaseMs: offer.leaseMs,
     });
     this.ctx.metrics.offersSent.inc();

@@ -1,5 +1,4 @@
 import type { MessageOf, RollbackOrder } from '@plcfleet/protocols';
-import { signPayload } from '@plcfleet/protocols/signing';
 import { appendAudit } from '../audit/audit.repository';
 import { type Context, type PendingEvents, publishAll } from '../context';
 import { fail } from '../errors';
@@ -68,7 +67,7 @@ export async function orderRollback(
         reason,
         issuedAt: nowIso(),
       };
-      const rb = await insertRollback(trx, signPayload(order, ctx.key.privateKeyPem), actor);
+      const rb = await insertRollback(trx, ctx.signer.sign(order), actor);
       rollbacks.push(rb);
       await appendAudit(trx, {
         actor,
@@ -87,7 +86,7 @@ export async function orderRollback(
     if ('site' in target && deploys.length === 0) {
       // No deploy on record: still order the site to restore its previous program.
       const order: RollbackOrder = { rollbackId: newId('rb'), site: target.site, reason, issuedAt: nowIso() };
-      const rb = await insertRollback(trx, signPayload(order, ctx.key.privateKeyPem), actor);
+      const rb = await insertRollback(trx, ctx.signer.sign(order), actor);
       rollbacks.push(rb);
       await appendAudit(trx, {
         actor,

@@ -72,3 +72,18 @@ export async function listMigrations(db: Db): Promise<MigrationRecord[]> {
   const rows = await db.selectFrom('migrations').selectAll().orderBy('id').orderBy('revision').execute();
   return rows.map(toRecord);
 }
+
+/** The safety class of a revision, without parsing its document (hot path). */
+export async function getSafetyClass(
+  db: Db,
+  id: string,
+  revision: number,
+): Promise<Migration['safetyClass'] | undefined> {
+  const r = await db
+    .selectFrom('migrations')
+    .select('safety_class')
+    .where('id', '=', id)
+    .where('revision', '=', revision)
+    .executeTakeFirst();
+  return r?.safety_class as Migration['safetyClass'] | undefined;
+}

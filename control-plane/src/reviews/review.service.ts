@@ -1,5 +1,4 @@
 import type { DeployOrder } from '@plcfleet/protocols';
-import { signPayload } from '@plcfleet/protocols/signing';
 import { appendAudit } from '../audit/audit.repository';
 import type { Principal, Role } from '../auth/roles';
 import { type Context, type PendingEvents, publishAll } from '../context';
@@ -84,7 +83,7 @@ export async function approveChangeRequest(
       approvedBy: [who.name],
       issuedAt: nowIso(),
     };
-    const signedOrder = signPayload(order, ctx.key.privateKeyPem);
+    const signedOrder = ctx.signer.sign(order);
     await insertDeploy(trx, id, signedOrder);
     await appendAudit(trx, {
       actor: who.name,

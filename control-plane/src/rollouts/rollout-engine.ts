@@ -48,6 +48,7 @@ export class RolloutEngine {
   private running: Promise<void> | null = null;
   private wanted = false;
   private stopped = false;
+  private nudgeTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly ctx: Context) {}
 
@@ -65,15 +66,20 @@ export class RolloutEngine {
 
   /** Asks for a tick soon (after a verdict or a command). */
   nudge(): void {
-    if (this.stopped) return;
-    this.wanted = true;
-    if (!this.running) setImmediate(() => void this.tick());
+    if (this.stopped || this.nudgeTimer) return;
+    // Coalesce bursts (a verdict storm) into one tick every few milliseconds.
+    this.nudgeTimer = setTimeout(() => {
+      this.nudgeTimer = null;
+      void this.tick();
+    }, 10);
   }
 
   /** Stops ticking, waits for a tick in progress, and gives up this replica's driver leases. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.nudgeTimer) clearTimeout(this.nudgeTimer);
+    this.nudgeTimer = null;
     this.timer = null;
     await this.running?.catch(() => {});
     await releaseDrivers(this.ctx.db, this.ctx.config.replicaId).catch(() => {});

@@ -189,3 +189,25 @@ export async function listDecisions(db: Db, rolloutId: string): Promise<Decision
     at: r.at,
   }));
 }
+
+/** The few fields of a rollout a verdict needs, without parsing its plan (hot path). */
+export async function getRolloutHeader(
+  db: Db,
+  id: string,
+): Promise<
+  { migrationId: string; revision: number; startedBy: string | null; createdBy: string } | undefined
+> {
+  const r = await db
+    .selectFrom('rollouts')
+    .select(['migration_id', 'revision', 'started_by', 'created_by'])
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return r
+    ? {
+        migrationId: r.migration_id,
+        revision: Number(r.revision),
+        startedBy: r.started_by,
+        createdBy: r.created_by,
+      }
+    : undefined;
+}

@@ -32,7 +32,7 @@ export async function openStore(config: Pick<ControlPlaneConfig, 'db'>): Promise
     database.pragma('journal_mode = WAL');
     database.pragma('synchronous = NORMAL');
     database.pragma('busy_timeout = 5000');
-    const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database }) });
+    const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
     store = { db, dialect: 'sqlite', schema: 'main', close: () => db.destroy() };
   } else {
     const options = `-c search_path=${spec.schema}`;
@@ -62,6 +62,31 @@ export async function openStore(config: Pick<ControlPlaneConfig, 'db'>): Promise
   }
   await migrateToLatest(store);
   return store;
+}
+
+/**
+ * kysely prepares every statement anew; with better-sqlite3 preparing costs more
+ * than running. Queries are built from a fixed set of shapes, so a bounded
+ * cache of prepared statements by SQL text removes most of that cost. (The
+ * single connection runs one statement at a time, so sharing one is safe.)
+ */
+function withStatementCache(database: SQLite.Database, limit = 1000) {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => {
+      cache.clear();
+      database.close();
+    },
+    prepare: (text: string) => {
+      let stmt = cache.get(text);
+      if (!stmt) {
+        stmt = database.prepare(text);
+        if (cache.size >= limit) cache.delete(cache.keys().next().value!);
+        cache.set(text, stmt);
+      }
+      return stmt;
+    },
+  };
 }
 
 /** Applies every pending schema migration; on PostgreSQL serialized by an advisory lock across replicas. */

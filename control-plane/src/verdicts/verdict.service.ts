@@ -3,9 +3,9 @@ import { appendAudit } from '../audit/audit.repository';
 import { type Context, type PendingEvents, publishAll } from '../context';
 import { fail } from '../errors';
 import { FINAL_STATES, getJob, setJobState } from '../jobs/job.repository';
-import { getMigration } from '../migrations/migration.repository';
+import { getSafetyClass } from '../migrations/migration.repository';
 import { insertChangeRequest } from '../reviews/change-request.repository';
-import { getRollout } from '../rollouts/rollout.repository';
+import { getRolloutHeader } from '../rollouts/rollout.repository';
 import type { RolloutEngine } from '../rollouts/rollout-engine';
 import { transaction } from '../store/database';
 import { insertVerdict } from './verdict.repository';
@@ -32,7 +32,7 @@ export async function commitVerdict(
     if (!job) fail('NOT_FOUND', `no job ${verdict.jobId}`);
     if (job.site !== agent.site || verdict.site !== agent.site)
       fail('WRONG_SITE', `job ${job.id} is for site ${job.site}; this agent serves ${agent.site}`);
-    const rollout = await getRollout(trx, job.rolloutId);
+    const rollout = await getRolloutHeader(trx, job.rolloutId);
     if (!rollout) fail('NOT_FOUND', `rollout ${job.rolloutId} is gone`);
     if (verdict.migrationId !== rollout.migrationId || verdict.revision !== rollout.revision)
       fail(
@@ -79,14 +79,15 @@ export async function commitVerdict(
       data: { outcome: verdict.outcome, safetyFailure: verdict.safetyFailure, reason: verdict.reason },
     });
     if (verdict.outcome === 'passed' && verdict.evidence.diff !== '') {
-      const migration = await getMigration(trx, rollout.migrationId, rollout.revision);
+      const safetyClass = await getSafetyClass(trx, rollout.migrationId, rollout.revision);
       const cr = await insertChangeRequest(trx, {
         jobId: job.id,
         rolloutId: job.rolloutId,
         site: job.site,
         migrationId: rollout.migrationId,
         revision: rollout.revision,
-        safetyClass: migration?.safetyClass ?? 'safety-related',
+        // Unknown means the stricter review.
+        safetyClass: safetyClass ?? 'safety-related',
         requestedBy: rollout.startedBy ?? rollout.createdBy,
         sha256Before: verdict.evidence.sha256Before,
         sha256After: verdict.evidence.sha256After,
