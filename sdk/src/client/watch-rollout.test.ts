@@ -1,63 +1,9 @@
 import type { ServerResponse } from 'node:http';
-import type { RolloutDetail } from '@plcfleet/protocols';
 import { afterEach, describe, expect, it } from 'vitest';
+import { rolloutDetail } from '../testing/fixtures';
 import { type LocalServer, sendJson, startLocalServer } from '../testing/local-server';
 import { PlcfleetClient } from './plcfleet-client';
 import type { RolloutWatchEvent } from './watch-rollout';
-
-/** A rollout detail as the API sends it (raw input to the schema). */
-export function rolloutDetail(state: string, decisions: string[] = []): RolloutDetail {
-  const at = '2026-11-26T10:00:00.000Z';
-  return {
-    rollout: {
-      id: 'r1',
-      name: 'guard',
-      migrationId: 'safety-guard-monitor',
-      revision: 1,
-      plan: {
-        apiVersion: 'plcfleet/v1',
-        kind: 'RolloutPlan',
-        phases: [
-          {
-            name: 'canary',
-            select: { count: 1 },
-            concurrency: 1,
-            gates: {
-              minSample: 1,
-              maxFailurePercent: 0,
-              maxSafetyFailures: 0,
-              soak: 0,
-              requireApproval: false,
-            },
-            respectMaintenanceWindows: false,
-          },
-        ],
-        jobTimeout: 900_000,
-        retries: 2,
-        lease: 60_000,
-      },
-      state: state as RolloutDetail['rollout']['state'],
-      stateReason: `it is ${state}`,
-      phaseIndex: 0,
-      phaseState: 'dispatching',
-      phaseStartedAt: at,
-      createdBy: 'admin',
-      startedBy: 'admin',
-      createdAt: at,
-      updatedAt: at,
-    },
-    jobs: { passed: decisions.length },
-    decisions: decisions.map((d, i) => ({
-      id: `d${i}`,
-      rolloutId: 'r1',
-      phaseIndex: 0,
-      decision: d,
-      summary: `phase 1: ${d}`,
-      figures: {},
-      at,
-    })),
-  };
-}
 
 function sse(res: ServerResponse, id: number, type: string): void {
   res.write(

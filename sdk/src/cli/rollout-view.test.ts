@@ -1,0 +1,83 @@
+import type { JobView } from '@plcfleet/protocols';
+import { RolloutDetail } from '@plcfleet/protocols';
+import { describe, expect, it } from 'vitest';
+import { rolloutDetail } from '../testing/fixtures';
+import { Output } from './output';
+import { renderRolloutView } from './rollout-view';
+
+const plain = new Output({ stdout: { write: () => true }, stderr: { write: () => true } }, false, false);
+
+function job(site: string, phaseIndex: number, state: JobView['state'], safetyFailure = false): JobView {
+  const at = '2026-11-26T10:00:00.000Z';
+  return {
+    id: `j-${site}`,
+    rolloutId: 'r1',
+    site,
+    phaseIndex,
+    state,
+    attempt: 1,
+    agentId: null,
+    offeredAt: null,
+    startedAt: null,
+    leaseExpiresAt: null,
+    finishedAt: null,
+    reason: '',
+    safetyFailure,
+    createdAt: at,
+    updatedAt: at,
+  };
+}
+
+function twoPhases() {
+  const raw = rolloutDetail('running', ['phase-started', 'promoted', 'phase-started']);
+  raw.rollout.plan.phases.push({
+    ...raw.rollout.plan.phases[0]!,
+    name: 'fleet',
+    select: { rest: true },
+    gates: {
+      ...raw.rollout.plan.phases[0]!.gates,
+      minSample: 3,
+      maxFailurePercent: 10,
+      requireApproval: true,
+    },
+  });
+  raw.rollout.phaseIndex = 1;
+  raw.jobs = { passed: 3, failed: 1, running: 1 };
+  return RolloutDetail.parse(raw);
+}
+
+describe('renderRolloutView', () => {
+  it('draws a bar per phase, counts by state, the gates where they stand and the decisions', () => {
+    const jobs = [
+      job('a', 0, 'passed'),
+      job('b', 1, 'passed'),
+      job('c', 1, 'passed'),
+      job('d', 1, 'failed', true),
+      job('e', 1, 'running'),
+      job('d-old', 1, 'retried'),
+    ];
+    const lines = renderRolloutView(twoPhases(), jobs, plain, 8);
+    expect(lines).toContain('  1. canary  ████████  1/1 done');
+    expect(lines).toContain('▶ 2. fleet   ██████░░  3/4 done, 1 failed · dispatching');
+    expect(lines).toContain('jobs: passed 3 · failed 1 · running 1');
+    expect(lines).toContain(
+      'gates (phase 2): sample 3/3 ✓ · failures 33.3% ≤ 10% ✗ · safety 1 ≤ 0 ✗ · soak 0s · promotion by a person',
+    );
+    expect(lines.at(-1)).toBe('  10:00:00 phase 1: phase-started');
+    expect(lines).toContain('last decisions:');
+  });
+
+  it('shows phases not started yet without a bar', () => {
+    const detail = twoPhases();
+    detail.rollout.phaseIndex = 0;
+    const lines = renderRolloutView(detail, [job('a', 0, 'running')], plain, 4);
+    expect(lines).toContain('▶ 1. canary  ░░░░  0/1 done · dispatching');
+    expect(lines).toContain('  2. fleet   ····  not started');
+  });
+
+  it('colours states when colours are on', () => {
+    const colour = new Output(plain.streams, false, true);
+    const lines = renderRolloutView(twoPhases(), [], colour);
+    expect(lines[0]).toContain('\x1b[34mrunning\x1b[0m');
+  });
+});
