@@ -123,4 +123,31 @@ describe('rollout engine', () => {
     await h.admin.post(`/v1/rollouts/${id}/resume`);
     expect((await waitForState(id, ['completed'])).jobs).toMatchObject({ passed: 1 });
   });
+
+  it('offers work only inside maintenance windows when the phase says so', async () => {
+    h = await startHarness();
+    await seedFleet(h, [{ name: 'open' }]);
+    const later = String((new Date().getUTCHours() + 12) % 24).padStart(2, '0');
+    const closed = await h.admin.put('/v1/sites/closed', {
+      tags: [],
+      timeZone: 'UTC',
+      maintenanceWindows: [{ start: `${later}:00`, durationMinutes: 60 }],
+    });
+    expect(closed.status).toBe(200);
+    agents = await connectAgents(h.cp, ['open', 'closed']);
+    const created = await h.admin.post('/v1/rollouts', {
+      migrationId: 'guard-upgrade',
+      start: true,
+      plan: planDoc([{ name: 'windowed', select: { rest: true }, respectMaintenanceWindows: true }]),
+    });
+    const id = created.body.rollout.id;
+    await eventually(async () =>
+      (await h.admin.get(`/v1/rollouts/${id}`)).body.jobs.passed === 1 ? true : undefined,
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    const jobs = (await h.admin.get(`/v1/jobs?rollout=${id}`)).body.jobs as { site: string; state: string }[];
+    expect(jobs.find((j) => j.site === 'closed')?.state).toBe('queued');
+    expect(agents.get('closed')!.offers).toHaveLength(0);
+    expect((await h.admin.get(`/v1/rollouts/${id}`)).body.rollout.state).toBe('running');
+  });
 });
