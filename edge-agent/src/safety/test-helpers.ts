@@ -1,0 +1,23 @@
+/** Test helpers: small projects from inline ST, and a policy with defaults. */
+import { SitePolicy } from '@plcfleet/protocols';
+import { ProjectIndex } from './project-index';
+import { projectFromSources, type SafetyProject } from './safety-project';
+
+/** A project from inline sources; throws on front-end errors so tests fail at the right place. */
+export function stProject(files: Record<string, string>): SafetyProject {
+  const p = projectFromSources(files);
+  const errors = p.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length > 0)
+    throw new Error(errors.map((d) => `${d.file}:${d.line} ${d.code} ${d.message}`).join('\n'));
+  return p;
+}
+
+/** Index of inline sources. */
+export function stIndex(files: Record<string, string>): ProjectIndex {
+  return new ProjectIndex(stProject(files).units);
+}
+
+/** A site policy with only the given lists. */
+export function testPolicy(fields: Partial<Omit<SitePolicy, 'apiVersion' | 'kind' | 'site'>>): SitePolicy {
+  return SitePolicy.parse({ apiVersion: 'plcfleet/v1', kind: 'SitePolicy', site: 'test-site', ...fields });
+}

@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import { runDifferential } from './differential-sim';
+import { projectFromSources } from './safety-project';
+import { stProject, testPolicy } from './test-helpers';
+import { verifySafety } from './verify-safety';
+
+const OLD = `PROGRAM Main
+VAR_INPUT
+    Guard : BOOL;
+    Estop : BOOL;
+END_VAR
+VAR_OUTPUT
+    Permit : BOOL;
+    Lamp : BOOL;
+END_VAR
+Permit := Guard AND Estop;
+Lamp := NOT Permit;
+END_PROGRAM
+`;
+
+const policy = testPolicy({ safetySignals: ['Permit'], permissives: ['Permit'] });
+
+describe('differential driver', () => {
+  it('finds a new input that permits where the old program does not, exhaustively when inputs are few', () => {
+    const before = stProject({ 'main.st': OLD }).units;
+    const after = stProject({
+      'main.st': OLD.replace('    Estop : BOOL;', '    Estop : BOOL;\n    Bypass : BOOL;').replace(
+        'Permit := Guard AND Estop;',
+        'Permit := (Guard AND Estop) OR Bypass;',
+      ),
+    }).units;
+    const r = runDifferential(before, after, {
+      program: 'Main',
+      inputs: [
+        { path: 'guard', type: 'bool', side: 'both' },
+        { path: 'estop', type: 'bool', side: 'both' },
+        { path: 'bypass', type: 'bool', side: 'new' },
+      ],
+      outputs: ['Permit'],
+      relation: 'implies',
+      seed: 1,
+    });
+    expect(r.result).toBe('refuted');
+    expect(r.method).toBe('exhaustive');
+    expect(r.counterexample).toMatchObject({ variable: 'Permit', before: false, after: true });
+    expect(r.counterexample?.inputs.at(-1)).toMatchObject({ bypass: true });
+  });
+
+  it('proves a tightened permissive', () => {
+    const before = stProject({ 'main.st': OLD }).units;
+    const after = stProject({
+      'main.st': OLD.replace('Permit := Guard AND Estop;', 'Permit := Guard AND Estop AND NOT Lamp;'),
+    }).units;
+    const r = runDifferential(before, after, {
+      program: 'Main',
+      inputs: [
+        { path: 'guard', type: 'bool', side: 'both' },
+        { path: 'estop', type: 'bool', side: 'both' },
+      ],
+      outputs: ['Permit'],
+      relation: 'implies',
+      seed: 1,
+    });
+    expect(r.result).toBe('proven');
+    expect(r.scans).toBeGreaterThan(0);
+  });
+});
+
+describe('verifySafety', () => {
+  it('fails closed when the new program does not parse', async () => {
+    const r = await verifySafety({
+      before: stProject({ 'main.st': OLD }),
+      after: projectFromSources({ 'main.st': OLD.replace('Lamp := NOT Permit;', 'Lamp := NOT ;') }),
+      policy,
+    });
+    expect(r.verdict).toBe('fail');
+    expect(r.findings[0]).toMatchObject({
+      rule: 'safety-logic/unparseable',
+      severity: 'error',
+      file: 'main.st',
+    });
+  });
+
+  it('fails closed on a policy name that resolves to nothing, even without any change', async () => {
+    const p = stProject({ 'main.st': OLD });
+    const r = await verifySafety({
+      before: p,
+      after: p,
+      policy: testPolicy({ emergencyStops: ['E_Stop_OK'] }),
+    });
+    expect(r.verdict).toBe('fail');
+    expect(r.findings.map((f) => f.rule)).toEqual(['estop/unresolved-signal']);
+  });
+
+  it('passes an unchanged program and a change outside every slice', async () => {
+    const p = stProject({ 'main.st': OLD });
+    expect((await verifySafety({ before: p, after: p, policy })).verdict).toBe('pass');
+    const lamp = stProject({ 'main.st': OLD.replace('Lamp := NOT Permit;', 'Lamp := Permit;') });
+    const r = await verifySafety({ before: p, after: lamp, policy });
+    expect(r.verdict).toBe('pass');
+    expect(r.proofs).toEqual([]);
+  });
+
+  it('gives the same findings and proofs for the same seed', async () => {
+    const before = stProject({ 'main.st': OLD });
+    const after = stProject({
+      'main.st': OLD.replace('Permit := Guard AND Estop;', 'Permit := Guard OR Estop;'),
+    });
+    const a = await verifySafety({ before, after, policy, seed: 5 });
+    const b = await verifySafety({ before, after, policy, seed: 5 });
+    expect(a.verdict).toBe('fail');
+    expect(JSON.stringify({ ...a, ms: 0 })).toBe(JSON.stringify({ ...b, ms: 0 }));
+    expect(a.findings.some((f) => f.rule === 'permissive/loosened')).toBe(true);
+  });
+
+  it('quick mode runs no simulation', async () => {
+    const before = stProject({ 'main.st': OLD });
+    const after = stProject({
+      'main.st': OLD.replace('Permit := Guard AND Estop;', 'Permit := Guard OR Estop;'),
+    });
+    const r = await verifySafety({ before, after, policy, mode: 'quick' });
+    expect(r.proofs).toEqual([]);
+    expect(r.verdict).toBe('fail');
+    expect(r.findings.some((f) => f.rule === 'safety-logic/slice-changed' && f.severity === 'error')).toBe(
+      true,
+    );
+  });
+});
