@@ -7,7 +7,7 @@
  *
  * Figures go to docs/virtual-plc.md by hand, with the machine they came from.
  */
-import { parseSource } from '../src/iec/parser';
+import { parseSource } from '../src/iec';
 import { checkEquivalence, compileProgram } from '../src/sim';
 
 const SMALL = `

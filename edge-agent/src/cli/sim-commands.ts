@@ -80,7 +80,11 @@ export interface SimulateOptions {
 }
 
 /** `simulate`: runs N scans and prints one JSON line per scan. Returns the exit code. */
-export function simulateCommand(paths: string[], opts: SimulateOptions, io: CommandIo = processIo): number {
+export async function simulateCommand(
+  paths: string[],
+  opts: SimulateOptions,
+  io: CommandIo = processIo,
+): Promise<number> {
   let plc: VirtualPlc;
   let scans: number;
   let every: number;
@@ -91,7 +95,7 @@ export function simulateCommand(paths: string[], opts: SimulateOptions, io: Comm
     every = Math.max(1, positiveInt(opts.every, '--every', 1));
     const cycleMs = Number(opts.cycleMs ?? 10);
     if (!(cycleMs > 0)) throw new SimError(SIM_ERROR_CODES.BAD_INPUT, '--cycle-ms must be positive');
-    const project = loadSimProject(paths);
+    const project = await loadSimProject(paths);
     plc = compileProgram(project, { ...(opts.program ? { program: opts.program } : {}), cycleMs });
     if (opts.inputs !== undefined) {
       const text = opts.inputs === '-' ? io.readStdin() : readFileSync(opts.inputs, 'utf8');
@@ -164,7 +168,11 @@ export interface TestOptions {
 }
 
 /** `test`: runs scenario files against a project. Exit 0 all pass, 1 a failure or fault, 2 bad input. */
-export function testCommand(paths: string[], opts: TestOptions, io: CommandIo = processIo): number {
+export async function testCommand(
+  paths: string[],
+  opts: TestOptions,
+  io: CommandIo = processIo,
+): Promise<number> {
   let result: ReturnType<typeof runScenarios>;
   try {
     if (!opts.scenarios) throw new SimError(SIM_ERROR_CODES.BAD_INPUT, '--scenarios is required');
@@ -173,7 +181,7 @@ export function testCommand(paths: string[], opts: TestOptions, io: CommandIo = 
     );
     if (files.length === 0)
       throw new SimError(SIM_ERROR_CODES.BAD_INPUT, `no scenario files in ${opts.scenarios}`);
-    const project = loadSimProject(paths);
+    const project = await loadSimProject(paths);
     result = runScenarios(project, files, opts.program ? { program: opts.program } : {});
   } catch (err) {
     return failExit(err, io);
@@ -226,7 +234,7 @@ export interface EquivOptions {
 }
 
 /** `equiv`: differential equivalence of two versions. Exit 0 equivalent, 1 counterexample, 2 bad input. */
-export function equivCommand(opts: EquivOptions, io: CommandIo = processIo): number {
+export async function equivCommand(opts: EquivOptions, io: CommandIo = processIo): Promise<number> {
   let result: EquivalenceResult;
   try {
     if (!opts.before || !opts.after)
@@ -236,8 +244,8 @@ export function equivCommand(opts: EquivOptions, io: CommandIo = processIo): num
       ? scenarioPaths(opts.scenarios).map((f) => parseScenarioFile(readFileSync(f, 'utf8'), f))
       : [];
     result = checkEquivalence({
-      before: loadSimProject([opts.before]),
-      after: loadSimProject([opts.after]),
+      before: await loadSimProject([opts.before]),
+      after: await loadSimProject([opts.after]),
       ...(opts.program ? { program: opts.program } : {}),
       seed,
       runs: positiveInt(opts.runs, '--runs', 100),
@@ -284,8 +292,8 @@ export function registerSimCommands(program: Command): void {
     .option('--vars <list>', 'comma-separated variables to print (default: VAR_OUTPUT)')
     .option('--final', 'print only the last scan')
     .option('--every <k>', 'print every k-th scan')
-    .action((paths: string[], opts: SimulateOptions) => {
-      process.exitCode = simulateCommand(paths, opts);
+    .action(async (paths: string[], opts: SimulateOptions) => {
+      process.exitCode = await simulateCommand(paths, opts);
     });
   program
     .command('test')
@@ -294,8 +302,8 @@ export function registerSimCommands(program: Command): void {
     .requiredOption('--scenarios <path>', 'scenario file or directory')
     .option('--program <name>', "PROGRAM to test (overrides the scenario file's)")
     .option('--json', 'print the results as one JSON object')
-    .action((paths: string[], opts: TestOptions) => {
-      process.exitCode = testCommand(paths, opts);
+    .action(async (paths: string[], opts: TestOptions) => {
+      process.exitCode = await testCommand(paths, opts);
     });
   program
     .command('equiv')
@@ -317,7 +325,7 @@ export function registerSimCommands(program: Command): void {
     .option('--scenarios <path>', 'scenario file or directory whose timelines also run')
     .option('--cycle-ms <ms>', 'virtual time per scan')
     .option('--json', 'print the result as one JSON object')
-    .action((opts: EquivOptions) => {
-      process.exitCode = equivCommand(opts);
+    .action(async (opts: EquivOptions) => {
+      process.exitCode = await equivCommand(opts);
     });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSource } from '../iec/parser';
+import { parseSource } from '../iec';
 import { evalCondition, parseCondition } from './condition-expr';
 import { checkEquivalence } from './equivalence';
 import { Prng } from './prng';

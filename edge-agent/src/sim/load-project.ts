@@ -1,57 +1,34 @@
 /**
- * Reads ST sources for the simulator's command line: files or directories
- * (recursive over `.st`), parsed with the front end's parser. Diagnostics are
- * returned so callers refuse a project that does not parse (fail closed).
+ * Reads a project for the simulator's command line through the front end
+ * (`.st`, TwinCAT and PLCopen XML; parsed and checked). The diagnostics travel
+ * with the units so {@link compileProgram} refuses a project with errors.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import type { CompilationUnit } from '../iec';
-import { parseSource } from '../iec/parser';
+import { type CompilationUnit, type Diagnostic, loadProject } from '../iec';
 import { SIM_ERROR_CODES, SimError } from './sim-errors';
 
-/** A loaded project: units and the front end's diagnostics. */
-export interface LoadedProject {
+/** A loaded project: units and the front end's diagnostics (parse and check). */
+export interface LoadedSimProject {
   units: CompilationUnit[];
-  diagnostics: {
-    severity: string;
-    code: string;
-    message: string;
-    file: string;
-    line: number;
-    column: number;
-  }[];
+  diagnostics: Diagnostic[];
 }
 
-const EXTENSIONS = ['.st'];
-
-function collect(path: string, out: string[], named: boolean): void {
-  let st: ReturnType<typeof statSync>;
+/** Loads, parses and checks every source file under the given paths. Rejects with SimError(BAD_INPUT) for a missing path. */
+export async function loadSimProject(paths: string[]): Promise<LoadedSimProject> {
+  let loaded: Awaited<ReturnType<typeof loadProject>>;
   try {
-    st = statSync(path);
-  } catch {
-    throw new SimError(SIM_ERROR_CODES.BAD_INPUT, `no such file or directory: ${path}`);
+    loaded = await loadProject(paths);
+  } catch (err) {
+    throw new SimError(
+      SIM_ERROR_CODES.BAD_INPUT,
+      err instanceof Error ? err.message : String(err),
+      undefined,
+      {
+        cause: err,
+      },
+    );
   }
-  if (st.isDirectory()) {
-    for (const name of readdirSync(path).sort()) collect(join(path, name), out, false);
-  } else if (named || EXTENSIONS.some((e) => path.toLowerCase().endsWith(e))) {
-    out.push(path);
+  if (loaded.project.units.length === 0) {
+    throw new SimError(SIM_ERROR_CODES.BAD_INPUT, `no PLC sources in ${paths.join(', ')}`);
   }
-}
-
-/** Loads and parses every `.st` file under the given paths (a file named directly is read whatever its extension). */
-export function loadSimProject(paths: string[]): LoadedProject {
-  const files: string[] = [];
-  for (const p of paths) {
-    const before = files.length;
-    collect(p, files, true);
-    if (files.length === before) throw new SimError(SIM_ERROR_CODES.BAD_INPUT, `no ST sources in ${p}`);
-  }
-  const units: CompilationUnit[] = [];
-  const diagnostics: LoadedProject['diagnostics'] = [];
-  for (const f of files) {
-    const r = parseSource(readFileSync(f, 'utf8'), f);
-    units.push(r.unit);
-    diagnostics.push(...r.diagnostics);
-  }
-  return { units, diagnostics };
+  return { units: loaded.project.units, diagnostics: loaded.diagnostics };
 }

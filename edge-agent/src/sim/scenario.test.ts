@@ -9,8 +9,8 @@ const FIXTURES = join(import.meta.dirname, '../../fixtures/sim');
 
 describe('plant fixtures pass their scenarios', () => {
   for (const name of ['conveyor', 'press', 'mixing-tank']) {
-    it(name, () => {
-      const project = loadSimProject([join(FIXTURES, `${name}.st`)]);
+    it(name, async () => {
+      const project = await loadSimProject([join(FIXTURES, `${name}.st`)]);
       const file = join(FIXTURES, `${name}.scenarios.yaml`);
       const r = runScenarioFile(project, parseScenarioFile(readFileSync(file, 'utf8'), file));
       const failures = r.scenarios.flatMap((s) =>
@@ -26,7 +26,7 @@ describe('plant fixtures pass their scenarios', () => {
 const project = () => loadSimProject([join(FIXTURES, 'conveyor.st')]);
 
 describe('scenario runner reports', () => {
-  it('the first failing scan and the values around it', () => {
+  it('the first failing scan and the values around it', async () => {
     const yaml = `
 program: Conveyor
 scenarios:
@@ -35,7 +35,7 @@ scenarios:
       - { at: 0ms, set: { Start_PB: true } }
       - { from: 0ms, to: 100ms, always: { Motor_Run: false } }
 `;
-    const r = runScenarioFile(project(), parseScenarioFile(yaml, 'w.yaml'));
+    const r = runScenarioFile(await project(), parseScenarioFile(yaml, 'w.yaml'));
     expect(r.passed).toBe(false);
     const e = r.scenarios[0]?.expectations[0];
     expect(e).toMatchObject({
@@ -49,18 +49,18 @@ scenarios:
     expect(e?.around?.map((a) => a.value)).toEqual([true, true, true, true]);
   });
 
-  it('within: fails at the end of the window when the value never comes', () => {
+  it('within: fails at the end of the window when the value never comes', async () => {
     const yaml = `
 scenarios:
   - name: never starts
     steps:
       - { at: 100ms, within: 50ms, expect: { Motor_Run: true } }
 `;
-    const r = runScenarioFile(project(), parseScenarioFile(yaml, 'w.yaml'));
+    const r = runScenarioFile(await project(), parseScenarioFile(yaml, 'w.yaml'));
     expect(r.scenarios[0]?.expectations[0]).toMatchObject({ passed: false, scan: 15, kind: 'within' });
   });
 
-  it('TIME values are compared in ms or as durations', () => {
+  it('TIME values are compared in ms or as durations', async () => {
     const yaml = `
 scenarios:
   - name: jam timer runs
@@ -70,11 +70,11 @@ scenarios:
       - { at: 1010ms, expect: { JamTimer.ET: 1000 } }
       - { at: 1010ms, expect: { JamTimer.ET: { between: [999, 1001] } } }
 `;
-    const r = runScenarioFile(project(), parseScenarioFile(yaml, 'w.yaml'));
+    const r = runScenarioFile(await project(), parseScenarioFile(yaml, 'w.yaml'));
     expect(r.scenarios[0]?.expectations.map((e) => e.passed)).toEqual([true, true, true]);
   });
 
-  it('rejects malformed files and unknown variables as bad input', () => {
+  it('rejects malformed files and unknown variables as bad input', async () => {
     expect(() =>
       parseScenarioFile('scenarios: [{ name: x, steps: [{ at: soon, set: {} }] }]', 'b.yaml'),
     ).toThrow(/b\.yaml/);
@@ -82,7 +82,8 @@ scenarios:
       'scenarios: [{ name: x, steps: [{ at: 0, set: { Nope: true } }] }]',
       'b.yaml',
     );
-    expect(() => runScenarioFile(project(), bad)).toThrow(
+    const p = await project();
+    expect(() => runScenarioFile(p, bad)).toThrow(
       expect.objectContaining({ code: SIM_ERROR_CODES.BAD_INPUT }),
     );
   });

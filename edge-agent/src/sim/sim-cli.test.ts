@@ -33,9 +33,9 @@ END_PROGRAM
 );
 
 describe('simulate', () => {
-  it('prints one JSON line per scan with the inputs timeline applied before each scan', () => {
+  it('prints one JSON line per scan with the inputs timeline applied before each scan', async () => {
     const t = io('[{}, {"Start": true}]');
-    const code = simulateCommand(
+    const code = await simulateCommand(
       [src],
       { program: 'Main', scans: '4', inputs: '-', vars: 'Run,T1.ET,N' },
       t.io,
@@ -49,15 +49,15 @@ describe('simulate', () => {
     ]);
   });
 
-  it('defaults to VAR_OUTPUT, honours --final and --every, and exits 3 on a fault', () => {
+  it('defaults to VAR_OUTPUT, honours --final and --every, and exits 3 on a fault', async () => {
     const a = io('{"0": {"Start": true}}');
-    expect(simulateCommand([src], { scans: '3', inputs: '-', final: true }, a.io)).toBe(SIM_EXIT.OK);
+    expect(await simulateCommand([src], { scans: '3', inputs: '-', final: true }, a.io)).toBe(SIM_EXIT.OK);
     expect(a.out).toEqual(['{"scan":2,"t_ms":20,"Run":true,"N":1}']);
     const b = io('[{"Start": true}]');
-    expect(simulateCommand([src], { scans: '4', inputs: '-', every: '2' }, b.io)).toBe(SIM_EXIT.OK);
+    expect(await simulateCommand([src], { scans: '4', inputs: '-', every: '2' }, b.io)).toBe(SIM_EXIT.OK);
     expect(b.out.map((l) => JSON.parse(l).scan)).toEqual([0, 2]);
     const c = io('[{"Start": true}]');
-    expect(simulateCommand([src], { scans: '10', inputs: '-' }, c.io)).toBe(SIM_EXIT.FAULT);
+    expect(await simulateCommand([src], { scans: '10', inputs: '-' }, c.io)).toBe(SIM_EXIT.FAULT);
     expect(JSON.parse(c.out.at(-1) as string)).toMatchObject({
       scan: 4,
       t_ms: 40,
@@ -65,17 +65,27 @@ describe('simulate', () => {
     });
   });
 
-  it('exits 2 on bad input', () => {
-    expect(simulateCommand([src], { scans: '3', program: 'Nope' }, io().io)).toBe(SIM_EXIT.BAD_INPUT);
-    expect(simulateCommand([src], { scans: '3', vars: 'Missing' }, io().io)).toBe(SIM_EXIT.BAD_INPUT);
-    expect(simulateCommand([src], { scans: '3', inputs: '-' }, io('not json').io)).toBe(SIM_EXIT.BAD_INPUT);
+  it('exits 1 when the program does not compile (fail closed)', async () => {
+    const broken = join(dir, 'broken.st');
+    writeFileSync(broken, 'PROGRAM B\nVAR_OUTPUT x : INT; END_VAR\nx := no_such_variable;\nEND_PROGRAM\n');
+    const t = io();
+    expect(await simulateCommand([broken], { scans: '1' }, t.io)).toBe(SIM_EXIT.FAILED);
+    expect(t.err[0]).toMatch(/SIM_CHECK_FAILED/);
+  });
+
+  it('exits 2 on bad input', async () => {
+    expect(await simulateCommand([src], { scans: '3', program: 'Nope' }, io().io)).toBe(SIM_EXIT.BAD_INPUT);
+    expect(await simulateCommand([src], { scans: '3', vars: 'Missing' }, io().io)).toBe(SIM_EXIT.BAD_INPUT);
+    expect(await simulateCommand([src], { scans: '3', inputs: '-' }, io('not json').io)).toBe(
+      SIM_EXIT.BAD_INPUT,
+    );
   });
 });
 
 describe('test', () => {
-  it('passes the fixtures and fails a wrong scenario with exit 1', () => {
+  it('passes the fixtures and fails a wrong scenario with exit 1', async () => {
     const ok = io();
-    const code = testCommand(
+    const code = await testCommand(
       [join(FIXTURES, 'press.st')],
       { scenarios: join(FIXTURES, 'press.scenarios.yaml') },
       ok.io,
@@ -85,7 +95,7 @@ describe('test', () => {
     const wrong = join(dir, 'wrong.yaml');
     writeFileSync(wrong, 'scenarios:\n  - name: w\n    steps:\n      - { at: 0ms, expect: { Run: true } }\n');
     const bad = io();
-    expect(testCommand([src], { scenarios: wrong, json: true }, bad.io)).toBe(SIM_EXIT.FAILED);
+    expect(await testCommand([src], { scenarios: wrong, json: true }, bad.io)).toBe(SIM_EXIT.FAILED);
     expect(JSON.parse(bad.out[0] as string)).toMatchObject({ passed: false });
   });
 });
@@ -98,10 +108,13 @@ describe('equiv', () => {
   writeFileSync(v1, prog('A'));
   writeFileSync(v2, prog('A AND B'));
 
-  it('exit 0 when equivalent under an assumption, 1 with a counterexample, same JSON for the same seed', () => {
+  it('exit 0 when equivalent under an assumption, 1 with a counterexample, same JSON for the same seed', async () => {
     const ok = io();
     expect(
-      equivCommand({ before: v1, after: v2, assume: ['B = A'], json: true, runs: '10', scans: '50' }, ok.io),
+      await equivCommand(
+        { before: v1, after: v2, assume: ['B = A'], json: true, runs: '10', scans: '50' },
+        ok.io,
+      ),
     ).toBe(SIM_EXIT.OK);
     expect(JSON.parse(ok.out[0] as string)).toEqual({
       equivalent: true,
@@ -112,8 +125,8 @@ describe('equiv', () => {
     });
     const a = io();
     const b = io();
-    expect(equivCommand({ before: v1, after: v2, json: true, seed: '9' }, a.io)).toBe(SIM_EXIT.FAILED);
-    equivCommand({ before: v1, after: v2, json: true, seed: '9' }, b.io);
+    expect(await equivCommand({ before: v1, after: v2, json: true, seed: '9' }, a.io)).toBe(SIM_EXIT.FAILED);
+    await equivCommand({ before: v1, after: v2, json: true, seed: '9' }, b.io);
     expect(a.out).toEqual(b.out);
     const r = JSON.parse(a.out[0] as string);
     expect(Object.keys(r)).toEqual(['equivalent', 'runs', 'scans', 'seed', 'counterexample']);
@@ -121,9 +134,13 @@ describe('equiv', () => {
     expect(r.counterexample).toMatchObject({ variable: 'Run', before: true, after: false });
   });
 
-  it('exit 2 on bad input', () => {
-    expect(equivCommand({ before: v1, after: join(dir, 'missing.st') }, io().io)).toBe(SIM_EXIT.BAD_INPUT);
-    expect(equivCommand({ before: v1, after: v2, relation: ['nonsense'] }, io().io)).toBe(SIM_EXIT.BAD_INPUT);
-    expect(equivCommand({ before: v1, after: v2, ignore: 'Nope' }, io().io)).toBe(SIM_EXIT.BAD_INPUT);
+  it('exit 2 on bad input', async () => {
+    expect(await equivCommand({ before: v1, after: join(dir, 'missing.st') }, io().io)).toBe(
+      SIM_EXIT.BAD_INPUT,
+    );
+    expect(await equivCommand({ before: v1, after: v2, relation: ['nonsense'] }, io().io)).toBe(
+      SIM_EXIT.BAD_INPUT,
+    );
+    expect(await equivCommand({ before: v1, after: v2, ignore: 'Nope' }, io().io)).toBe(SIM_EXIT.BAD_INPUT);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSource } from '../iec/parser';
+import { parseSource } from '../iec';
 import { SIM_FAULT_CODES } from './sim-errors';
 import type { SimProfileOptions } from './sim-profile';
 import { type CompileOptions, compileProgram } from './virtual-plc';
