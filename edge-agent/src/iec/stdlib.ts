@@ -90,17 +90,13 @@ export interface StdFunction {
   lvalueArgs?: number[];
 }
 
-const first = (args: Type[]): Type => {
-  const a = args[0] ?? T_ERROR;
-  if (a.kind === 'int-literal') return T_DINT;
-  if (a.kind === 'real-literal') return T_REAL;
-  return a;
-};
+// untyped literals stay untyped so `i := ABS(-5)` fits an INT
+const first = (args: Type[]): Type => args[0] ?? T_ERROR;
 const common = (args: Type[]): Type => {
   if (args.length === 0) return T_ERROR;
   let t = args[0]!;
   for (let i = 1; i < args.length; i++) t = commonType(t, args[i]!);
-  return t.kind === 'int-literal' ? T_DINT : t.kind === 'real-literal' ? T_REAL : t;
+  return t;
 };
 const realOf = (args: Type[]): Type => {
   const a = underlying(args[0] ?? T_ERROR);

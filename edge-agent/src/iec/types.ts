@@ -408,8 +408,12 @@ export function commonType(a: Type, b: Type): Type {
   const ua = underlying(a);
   const ub = underlying(b);
   if (ua.kind === 'error' || ub.kind === 'error') return T_ERROR;
-  if (ua.kind === 'int-literal')
-    return ub.kind === 'int-literal' ? T_DINT : ub.kind === 'real-literal' ? T_REAL : ub;
+  if (ua.kind === 'int-literal' && ub.kind === 'int-literal') {
+    // typing needs no constant folding: keep the literal of larger magnitude
+    const abs = (v: number | bigint): bigint => (BigInt(v) < 0n ? -BigInt(v) : BigInt(v));
+    return abs(ua.value) >= abs(ub.value) ? ua : ub;
+  }
+  if (ua.kind === 'int-literal') return ub.kind === 'real-literal' ? T_REAL : ub;
   if (ub.kind === 'int-literal') return ua.kind === 'real-literal' ? T_REAL : ua;
   if (ua.kind === 'real-literal') return isReal(ub) ? ub : T_REAL;
   if (ub.kind === 'real-literal') return isReal(ua) ? ua : T_REAL;

@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import type { AssignmentStatement, ProgramDecl } from './ast';
+import { checkProject } from './checker';
+import type { Diagnostic } from './diagnostics';
+import { parseSource } from './parser';
+import { loadProject } from './project';
+import { FIXTURES } from './test-fixtures';
+import { typeName } from './types';
+
+const check = (...sources: string[]): Diagnostic[] => {
+  const units = sources.map((s, i) => {
+    const r = parseSource(s, `f${i}.st`);
+    expect(r.diagnostics).toEqual([]);
+    return r.unit;
+  });
+  return checkProject(units).diagnostics;
+};
+const codes = (...sources: string[]): string[] => check(...sources).map((d) => d.code);
+const prog = (vars: string, body: string): string =>
+  `PROGRAM P\nVAR\n${vars}\nEND_VAR\n${body}\nEND_PROGRAM\n`;
+
+describe('checker on the plant fixtures', () => {
+  it('checks every fixture (ST, TwinCAT, PLCopen) together with no diagnostics', async () => {
+    const { project, diagnostics } = await loadProject([FIXTURES]);
+    expect(diagnostics).toEqual([]);
+    expect(project.files.length).toBeGreaterThanOrEqual(13);
+    const checked = project.checked!;
+    // symbol tables the virtual PLC and the safety verifier read
+    expect(checked.lookupPou('prg_press')?.kind).toBe('program');
+    expect(checked.lookupPou('TON')?.builtin).toBe(true);
+    expect(checked.globals.get('bestopok')).toMatchObject({
+      section: 'VAR_GLOBAL',
+      decl: { location: { area: 'I' } },
+    });
+    expect(checked.globals.get('max_alarms')?.constant).toBe(true);
+    const mix = checked.lookupType('E_MixState');
+    expect(mix?.kind === 'enum' && mix.values.get('mixing')?.value).toBe(30);
+    const valve = checked.lookupPou('FB_Valve')!;
+    expect([...valve.methods.keys()]).toEqual(['reset']);
+    expect(valve.interfaces.map((i) => i.name)).toEqual(['I_Actuator']);
+    const plant = checked.configurations.find((c) => c.name === 'Plant');
+    expect(plant?.resources[0]?.tasks.map((t) => t.intervalMs)).toEqual([10, 100]);
+  });
+});
+
+describe('types of expressions', () => {
+  it('records the resolved type of every expression', () => {
+    const { unit } = parseSource(
+      prog('a : INT; r : REAL; t : TIME; fb : TON;', 'r := a * 2.5;\nt := fb.ET + T#1s;'),
+      'p.st',
+    );
+    const { checked, diagnostics } = checkProject([unit]);
+    expect(diagnostics).toEqual([]);
+    const body = (unit.declarations[0] as ProgramDecl).body as AssignmentStatement[];
+    expect(typeName(checked.typeOf(body[0]!.value)!)).toBe('REAL');
+    expect(typeName(checked.typeOf(body[1]!.value)!)).toBe('TIME');
+    expect(checked.references.get(body[0]!.target)).toMatchObject({ name: 'r', section: 'VAR' });
+  });
+});
+
+describe('semantic errors', () => {
+  it('unknown names and types, once per POU', () => {
+    expect(codes(prog('x : INT; y : T_Nope;', 'x := z + z;'))).toEqual(['ST2002', 'ST2001']);
+  });
+  it('duplicate declarations across files', () => {
+    expect(codes(prog('', ''), prog('', ''))).toEqual(['ST2003']);
+    expect(codes(prog('a : INT; a : BOOL;', ''))).toEqual(['ST2003']);
+  });
+  it('assignment compatibility and implicit conversions', () => {
+    expect(codes(prog('i : INT; b : BOOL;', 'i := b;'))).toEqual(['ST2004']);
+    expect(codes(prog('i : INT; d : DINT;', 'i := d;'))).toEqual(['ST3001']);
+    expect(codes(prog('i : INT; d : DINT;', 'd := i;'))).toEqual([]);
+    expect(codes(prog('s : STRING; i : INT;', 's := i;'))).toEqual(['ST2004']);
+    expect(codes(prog('t : TIME;', 't := T#1s * 2;'))).toEqual([]);
+  });
+  it('writes to constants, FB outputs from outside and physical inputs', () => {
+    expect(codes(`PROGRAM P\nVAR CONSTANT k : INT := 1; END_VAR\nk := 2;\nEND_PROGRAM`)).toEqual(['ST2006']);
+    expect(codes(prog('t : TON;', 't.Q := TRUE;'))).toEqual(['ST2007']);
+    expect(codes(prog('x AT %IX0.0 : BOOL;', 'x := TRUE;'))).toEqual(['ST2007']);
+  });
+  it('call arguments: names, directions, counts and FB type calls', () => {
+    expect(codes(prog('t : TON;', 't(IN := TRUE, XX := 1);'))).toEqual(['ST2008']);
+    expect(codes(prog('t : TON; q : BOOL;', 't(IN := TRUE, Q := q);'))).toEqual(['ST2009']);
+    expect(codes(prog('t : TON;', 't(IN := 5);'))).toEqual(['ST2004']);
+    expect(codes(prog('x : INT;', 'x := LIMIT(1, 2);'))).toEqual(['ST2010']);
+    expect(codes(prog('', 'TON(IN := TRUE);'))).toEqual(['ST2012']);
+    expect(
+      codes(
+        'FUNCTION F : INT\nVAR_INPUT a : INT; END_VAR\nVAR_IN_OUT b : INT; END_VAR\nF := a + b;\nEND_FUNCTION\n',
+        prog('x : INT;', 'x := F(1, 2);'),
+      ),
+    ).toEqual(['ST2021']);
+  });
+  it('control flow rules: BOOL conditions, CASE selectors, FOR variables, EXIT, labels', () => {
+    expect(codes(prog('i : INT;', 'IF i THEN i := 0; END_IF;'))).toEqual(['ST2018']);
+    expect(codes(prog('r : REAL; i : INT;', 'CASE r OF 1: i := 0; END_CASE;'))).toEqual(['ST2014']);
+    expect(codes(prog('r : REAL;', 'FOR r := 1 TO 3 DO END_FOR;'))).toEqual(['ST2019']);
+    expect(codes(prog('', 'EXIT;'))).toEqual(['ST2020']);
+    expect(codes(prog('', 'JMP nowhere;'))).toEqual(['ST2023']);
+    expect(codes(prog('i : INT;', 'CASE i OF 1: i := 0; 1: i := 2; END_CASE;'))).toEqual(['ST3005']);
+  });
+  it('functions need a return type (plain ST)', () => {
+    expect(codes('FUNCTION F\nVAR_INPUT a : INT; END_VAR\nEND_FUNCTION\n')).toEqual(['ST2013']);
+  });
+  it('names a missing vendor library, and accepts declared externals', () => {
+    const src = prog('s : T_MaxString;', 'ADSLOGSTR(1, s, s);');
+    const diags = check(src);
+    expect(diags.map((d) => d.code)).toEqual(['ST2017', 'ST2017']);
+    expect(diags[0]!.message).toContain('Tc2_System');
+    const unit = parseSource(src, 'p.st').unit;
+    expect(checkProject([unit], { externalNames: ['T_MaxString', 'ADSLOGSTR'] }).diagnostics).toEqual([]);
+    const stub = parseSource(
+      '@EXTERNAL FUNCTION ADSLOGSTR : DINT\nVAR_INPUT a : DWORD; b : STRING; c : STRING; END_VAR\nEND_FUNCTION\nTYPE T_MaxString : STRING(255); END_TYPE',
+      's.st',
+    ).unit;
+    expect(checkProject([unit], { externals: [stub] }).diagnostics.map((d) => d.code)).toEqual([]);
+  });
+  it('resolves inherited members, methods, properties and interfaces', () => {
+    const src = `FUNCTION_BLOCK FB_A
+VAR_OUTPUT q : BOOL; END_VAR
+METHOD M : INT
+M := 1;
+END_METHOD
+END_FUNCTION_BLOCK
+FUNCTION_BLOCK FB_B EXTENDS FB_A
+VAR x : INT; END_VAR
+x := M() + SUPER^.M();
+q := TRUE;
+END_FUNCTION_BLOCK
+${prog('b : FB_B; v : INT;', 'b(); v := b.M(); IF b.q THEN v := 0; END_IF;')}`;
+    expect(codes(src)).toEqual([]);
+  });
+});
