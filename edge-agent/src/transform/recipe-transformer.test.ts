@@ -1,0 +1,218 @@
+import { Migration } from '@plcfleet/protocols';
+import { describe, expect, it } from 'vitest';
+import { applyRecipe, createRecipeTransformer, exampleBindings } from './recipe-transformer';
+import { outlineUnit } from './st-ast';
+import { parseProgramFile } from './st-front-end';
+import { compilePattern, findInPou, PatternError } from './st-pattern';
+import type { InnerVerify } from './transformer';
+
+const base = {
+  apiVersion: 'plcfleet/v1',
+  kind: 'Migration',
+  id: 'm',
+  title: 't',
+  type: 'code',
+  safetyClass: 'non-safety',
+  goal: 'g',
+  scope: {},
+};
+const mig = (rules: unknown[], extra: Record<string, unknown> = {}) =>
+  Migration.parse({ ...base, recipe: { rules }, ...extra });
+
+const guardRule = {
+  name: 'guard',
+  match: 'IF $sensor = TRUE THEN\n    $out := TRUE;\nEND_IF;',
+  replace: '${sensor}_Monitor(\n    Guard_Sensor_1 := $sensor,\n    Safety_OK => $out\n);',
+  declare: [{ name: '${sensor}_Monitor', type: 'SAFETY_GUARD_MONITOR' }],
+};
+
+const matches = (pattern: string, body: string) => {
+  const pf = parseProgramFile({ path: 'p.st', text: `PROGRAM P\n${body}\nEND_PROGRAM\n` });
+  return findInPou(compilePattern(pattern), outlineUnit(pf.unit)[0]!).map((m) =>
+    Object.fromEntries(
+      [...m.bindings].map(([k, e]) => [k, pf.file.text.slice(e.span.offset, e.span.endOffset)]),
+    ),
+  );
+};
+
+describe('ST patterns with metavariables', () => {
+  it('matches on the tree: layout, comments and case do not matter', () => {
+    expect(
+      matches('IF $s = TRUE THEN $o := TRUE; END_IF;', 'if  Door (* c *) = true then\n  ok:=TRUE;\nend_if;'),
+    ).toEqual([{ s: 'Door', o: 'ok' }]);
+  });
+
+  it('does not match a different shape', () => {
+    expect(matches('IF $s = TRUE THEN $o := TRUE; END_IF;', 'IF Door THEN ok := TRUE; END_IF;')).toEqual([]);
+    expect(
+      matches(
+        'IF $s = TRUE THEN $o := TRUE; END_IF;',
+        'IF Door = TRUE THEN ok := TRUE; ELSE ok := FALSE; END_IF;',
+      ),
+    ).toEqual([]);
+    expect(
+      matches('IF $s = TRUE THEN $o := TRUE; END_IF;', 'IF Door = TRUE THEN ok := TRUE; x := 1; END_IF;'),
+    ).toEqual([]);
+  });
+
+  it('binds any expression and requires a repeated metavariable to bind the same one', () => {
+    expect(matches('$a := $a + 1;', 'n := n + 1; m := n + 1; GVL.c[2] := GVL.c[2] + 1;')).toEqual([
+      { a: 'n' },
+      { a: 'GVL.c[2]' },
+    ]);
+  });
+
+  it('finds matches nested in IF, CASE and loops, and sequences of statements', () => {
+    const body =
+      'CASE s OF 1: IF a = TRUE THEN b := TRUE; END_IF; END_CASE;\nFOR i := 1 TO 3 DO x := 0; y := 1; END_FOR;';
+    expect(matches('IF $s = TRUE THEN $o := TRUE; END_IF;', body)).toEqual([{ s: 'a', o: 'b' }]);
+    expect(matches('$p := 0; $q := 1;', body)).toEqual([{ p: 'x', q: 'y' }]);
+  });
+
+  it('matches named call arguments in any order, but all of them', () => {
+    const p = '$i(Execute := $e, Host := $h);';
+    expect(matches(p, "R(Host := 'a', Execute := TRUE);")).toEqual([{ i: 'R', e: 'TRUE', h: "'a'" }]);
+    expect(matches(p, "R(Host := 'a', Execute := TRUE, Port := 5);")).toEqual([]);
+    expect(matches('$i(Q => $q);', 'T(Q => done);')).toEqual([{ i: 'T', q: 'done' }]);
+    expect(matches('$i(Q => $q);', 'T(Q := done);')).toEqual([]);
+  });
+
+  it('refuses a pattern that is not ST', () => {
+    expect(() => compilePattern('IF $x THEN')).toThrow(PatternError);
+  });
+});
+
+describe('applyRecipe', () => {
+  const text = [
+    'PROGRAM Cell',
+    'VAR_INPUT',
+    '    Door : BOOL;',
+    'END_VAR',
+    'VAR',
+    '    n : INT;',
+    'END_VAR',
+    '    (* guard *)',
+    '    IF Door = TRUE THEN',
+    '        Ok := TRUE;',
+    '    END_IF; // keep me',
+    '    n := n + 1;',
+    'END_PROGRAM',
+    '',
+  ].join('\r\n');
+
+  it('splices the template at the statement, indented like it, and adds declarations; CRLF kept, nothing else touched', () => {
+    const r = applyRecipe(mig([guardRule]), [parseProgramFile({ path: 'Cell.st', text })]);
+    expect(r.problems).toEqual([]);
+    expect(r.files[0]!.text).toBe(
+      [
+        'PROGRAM Cell',
+        'VAR_INPUT',
+        '    Door : BOOL;',
+        'END_VAR',
+        'VAR',
+        '    n : INT;',
+        '    Door_Monitor : SAFETY_GUARD_MONITOR;',
+        'END_VAR',
+        '    (* guard *)',
+        '    Door_Monitor(',
+        '        Guard_Sensor_1 := Door,',
+        '        Safety_OK => Ok',
+        '    ); // keep me',
+        '    n := n + 1;',
+        'END_PROGRAM',
+        '',
+      ].join('\r\n'),
+    );
+    expect(r.applications).toEqual([
+      {
+        rule: 'guard',
+        file: 'Cell.st',
+        pou: 'Cell',
+        line: 9,
+        endLine: 11,
+        bindings: { sensor: 'Door', out: 'Ok' },
+      },
+    ]);
+  });
+
+  it('creates a var block when the section is missing, and retypes instances', () => {
+    const src = 'PROGRAM P\nVAR\n    R : MB_Read;\nEND_VAR\nR(Host := h);\nEND_PROGRAM\n';
+    const r = applyRecipe(
+      mig([
+        {
+          name: 'r',
+          match: '$i(Host := $h);',
+          replace: '$i(Endpoint := $h);',
+          retype: [{ name: '$i', type: 'UA_Read' }],
+          declare: [{ name: '${i}_Seen', type: 'BOOL', section: 'VAR_OUTPUT' }],
+        },
+      ]),
+      [parseProgramFile({ path: 'p.st', text: src })],
+    );
+    expect(r.problems).toEqual([]);
+    expect(r.files[0]!.text).toBe(
+      'PROGRAM P\nVAR\n    R : UA_Read;\nEND_VAR\nVAR_OUTPUT\n    R_Seen : BOOL;\nEND_VAR\nR(Endpoint := h);\nEND_PROGRAM\n',
+    );
+  });
+
+  it('stays inside the scope', () => {
+    const files = [parseProgramFile({ path: 'Cell.st', text })];
+    expect(applyRecipe(mig([guardRule], { scope: { pous: ['Other*'] } }), files).applications).toEqual([]);
+    expect(applyRecipe(mig([guardRule], { scope: { files: ['lib/**'] } }), files).applications).toEqual([]);
+  });
+
+  it('reports rule problems instead of writing a broken change', () => {
+    const files = [parseProgramFile({ path: 'Cell.st', text })];
+    expect(applyRecipe(mig([{ ...guardRule, replace: '$sensor(' }]), files).problems[0]).toMatch(
+      /replacement does not parse/,
+    );
+    expect(applyRecipe(mig([{ ...guardRule, replace: '$nope := 1;' }]), files).problems[0]).toMatch(
+      /does not bind/,
+    );
+    expect(
+      applyRecipe(mig([{ ...guardRule, declare: [{ name: 'n', type: 'BOOL' }] }]), files).problems[0],
+    ).toMatch(/already declared as INT/);
+  });
+
+  it("reads the examples' names for each metavariable", () => {
+    const m = mig([guardRule], {
+      examples: [{ before: 'IF Guard_Sensor = TRUE THEN\n  Safety_OK := TRUE;\nEND_IF;', after: '' }],
+    });
+    expect(exampleBindings(m)).toEqual([
+      { rule: 'guard', bindings: { sensor: 'Guard_Sensor', out: 'Safety_OK' } },
+    ]);
+  });
+});
+
+describe('recipe transformer', () => {
+  const ok: InnerVerify = async () => ({ ok: true, diagnostics: [], findings: [] });
+  const files = [{ path: 'a.st', text: 'PROGRAM A\nIF S = TRUE THEN\n  O := TRUE;\nEND_IF;\nEND_PROGRAM\n' }];
+
+  it('changes, reports no-change, or fails on the inner verifier', async () => {
+    const t = createRecipeTransformer();
+    const req = { migration: mig([guardRule]), files, verify: ok, trace: () => {} };
+    expect((await t.transform(req)).outcome).toBe('changed');
+    expect(
+      (await t.transform({ ...req, files: [{ path: 'a.st', text: 'PROGRAM A\nEND_PROGRAM\n' }] })).outcome,
+    ).toBe('no-change');
+    const bad: InnerVerify = async () => ({
+      ok: false,
+      diagnostics: [
+        {
+          file: 'a.st',
+          line: 2,
+          column: 1,
+          endLine: 2,
+          endColumn: 2,
+          severity: 'error',
+          code: 'ST2002',
+          message: "unknown type 'SAFETY_GUARD_MONITOR'",
+        },
+      ],
+      findings: [],
+    });
+    const r = await t.transform({ ...req, verify: bad });
+    expect(r.outcome).toBe('failed');
+    expect(r.reason).toContain("unknown type 'SAFETY_GUARD_MONITOR'");
+  });
+});
