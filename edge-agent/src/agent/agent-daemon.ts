@@ -12,7 +12,7 @@ import {
 import type { Logger } from 'pino';
 import { AgentLink, envelope, type LinkSession, type Outgoing, openSigned } from '../link';
 import { Outbox, type OutboxItem } from '../outbox';
-import { createDirectorySource, type ProgramSource } from '../sources';
+import { createDirectorySource, createOpcuaSource, type ProgramSource } from '../sources';
 import type { AgentConfig } from './agent-config';
 import { AgentError } from './agent-error';
 import { createAgentLogger } from './agent-logger';
@@ -22,7 +22,10 @@ import { createExecutorRunner } from './executor-runner';
 import type { JobRunner } from './job-runner';
 import { readJson, removeFile, writeJsonAtomic } from './state-files';
 
-/** A cutover stage report from the staging bridge (`site` defaults to the agent's). */
+/**
+ * A cutover stage report from the staging bridge: its whole `stage.report`
+ * message, or just the fields (`site` defaults to the agent's).
+ */
 export type StageReportInput = Omit<MessageOf<'stage.report'>, 'v' | 'id' | 'ts' | 'type' | 'site'> & {
   site?: string;
 };
@@ -73,7 +76,11 @@ export interface AgentHandle {
   readonly events: EventEmitter<AgentEvents>;
   /** Resolves with the session once connected (at once when already connected). */
   connected(): Promise<LinkSession>;
-  /** Forwards a cutover stage report (buffered while the link is down). */
+  /**
+   * Forwards a cutover stage report (buffered while the link is down, the
+   * last 100 kept). Wire the staging bridge with
+   * `onReport: (r) => agent.reportStage(r)`.
+   */
   reportStage(report: StageReportInput): void;
   /** Unacked outbox items (verdicts and deploy results not yet confirmed). */
   pending(): Promise<OutboxItem[]>;
@@ -552,7 +559,14 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       return new Promise((resolve) => events.once('connected', resolve));
     },
     reportStage(report) {
-      const body: Outgoing = { type: 'stage.report', ...report, site: report.site ?? config.site };
+      const body: Outgoing = {
+        type: 'stage.report',
+        site: report.site ?? config.site,
+        ...(report.migrationId !== undefined ? { migrationId: report.migrationId } : {}),
+        stage: report.stage,
+        figures: report.figures,
+        reason: report.reason,
+      };
       if (link.send(body)) return;
       stageBuffer.push(body);
       if (stageBuffer.length > STAGE_BUFFER) stageBuffer.shift();
@@ -600,8 +614,5 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
 
 function defaultSource(config: AgentConfig): ProgramSource {
   if (config.program.kind === 'directory') return createDirectorySource(config.program.path);
-  throw new AgentError(
-    'UNAVAILABLE',
-    `program: ${config.program.endpoint}: no OPC UA program source in this build; pass one to startAgent`,
-  );
+  return createOpcuaSource(config.program.endpoint);
 }
