@@ -276,6 +276,49 @@ describe('plcfleet CLI on a real control plane', () => {
     expect(away.stderr).toMatch(/cannot reach http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED \(UNREACHABLE\)/);
   }, 90_000);
 
+  it('watches a rollout that halts on a safety failure: the view, the reason and exit 1', async () => {
+    const client = new PlcfleetClient({ server: cp.url, token: admin });
+    await client.sites.put('press-3', {
+      tags: ['press'],
+      maintenanceWindows: [{ start: '00:00', durationMinutes: 1440 }],
+    });
+    agents.push(
+      await FakeAgent.connect(
+        cp.url,
+        (await cp.createAgentToken({ site: 'press-3' })).token,
+        'press-3',
+        () => 'safety',
+      ),
+    );
+    const planFile = join(dir, 'press-3.yaml');
+    writeFileSync(planFile, JSON.stringify(plan([{ name: 'only', select: { sites: ['press-3'] } }])));
+    const created = await cli([
+      'rollouts',
+      'create',
+      '--migration',
+      'safety-guard-monitor',
+      '--plan',
+      planFile,
+      '--start',
+    ]);
+    expect(created.code).toBe(0);
+    const id = created.stdout.trim();
+
+    const watch = await cli(['rollouts', 'watch', id]);
+    expect(watch.code).toBe(1);
+    expect(watch.stdout).toContain(`rollout ${id}`);
+    expect(watch.stdout).toMatch(/1\. only\s+█+\s+1\/1 done, 1 failed/);
+    expect(watch.stdout).toMatch(/safety 1 ≤ 0 ✗/);
+    // The rejection's reason reaches the person: the engine's decision line and the halt.
+    expect(watch.stderr).toMatch(new RegExp(`rollout ${id} halted: .*safety`));
+
+    const retryWithoutReason = await cli(['rollouts', 'abort', id]);
+    expect(retryWithoutReason.code).toBe(2);
+    const abort = await cli(['rollouts', 'abort', id, '--reason', 'E-stop logic must not change']);
+    expect(abort.code).toBe(0);
+    expect(abort.stdout).toContain(`rollout ${id}: aborted`);
+  });
+
   it('verifies the audit chain', async () => {
     const r = await cli(['audit', 'verify']);
     expect(r.code).toBe(0);
@@ -290,7 +333,7 @@ describe('PlcfleetClient on a real control plane', () => {
       migrationId: 'safety-guard-monitor',
       plan: plan([
         { name: 'canary', select: { sites: ['press-1'] }, gates: { requireApproval: true } },
-        { name: 'rest', select: { rest: true } },
+        { name: 'rest', select: { sites: ['press-2'] } },
       ]) as never,
       start: true,
     });
