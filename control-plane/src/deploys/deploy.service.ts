@@ -44,6 +44,24 @@ export async function orderRollback(
     }
     const rollbacks: RollbackRecord[] = [];
     const cancelled: string[] = [];
+    const issue = async (what: { site: string; deployId?: string; rolloutId?: string }) => {
+      const order: RollbackOrder = { rollbackId: newId('rb'), ...what, reason, issuedAt: nowIso() };
+      const rb = await insertRollback(trx, ctx.signer.sign(order), actor);
+      await appendAudit(trx, {
+        actor,
+        action: 'rollback.ordered',
+        subjectType: 'rollback',
+        subjectId: rb.id,
+        details: { ...what, reason },
+      });
+      events.push({
+        type: 'rollback.ordered',
+        rolloutId: what.rolloutId,
+        site: what.site,
+        data: { rollbackId: rb.id },
+      });
+      return rb;
+    };
     for (const d of deploys) {
       if (
         d.state === 'ordered' &&
@@ -59,43 +77,11 @@ export async function orderRollback(
         });
         continue;
       }
-      const order: RollbackOrder = {
-        rollbackId: newId('rb'),
-        site: d.site,
-        deployId: d.id,
-        rolloutId: d.rolloutId,
-        reason,
-        issuedAt: nowIso(),
-      };
-      const rb = await insertRollback(trx, ctx.signer.sign(order), actor);
-      rollbacks.push(rb);
-      await appendAudit(trx, {
-        actor,
-        action: 'rollback.ordered',
-        subjectType: 'rollback',
-        subjectId: rb.id,
-        details: { site: d.site, deployId: d.id, reason },
-      });
-      events.push({
-        type: 'rollback.ordered',
-        rolloutId: d.rolloutId,
-        site: d.site,
-        data: { rollbackId: rb.id },
-      });
+      rollbacks.push(await issue({ site: d.site, deployId: d.id, rolloutId: d.rolloutId }));
     }
     if ('site' in target && deploys.length === 0) {
       // No deploy on record: still order the site to restore its previous program.
-      const order: RollbackOrder = { rollbackId: newId('rb'), site: target.site, reason, issuedAt: nowIso() };
-      const rb = await insertRollback(trx, ctx.signer.sign(order), actor);
-      rollbacks.push(rb);
-      await appendAudit(trx, {
-        actor,
-        action: 'rollback.ordered',
-        subjectType: 'rollback',
-        subjectId: rb.id,
-        details: { site: target.site, reason },
-      });
-      events.push({ type: 'rollback.ordered', site: target.site, data: { rollbackId: rb.id } });
+      rollbacks.push(await issue({ site: target.site }));
     }
     return { rollbacks, cancelledDeploys: cancelled };
   });

@@ -7,7 +7,7 @@ import { fail } from '../errors';
 import { getJob } from '../jobs/job.repository';
 import { nextMaintenanceWindow } from '../sites/maintenance-window';
 import { getSite } from '../sites/site.repository';
-import { transaction } from '../store/database';
+import { type Db, transaction } from '../store/database';
 import { newId, nowIso } from '../util';
 import {
   type ApprovalRecord,
@@ -36,6 +36,24 @@ export function assertMayDecide(cr: ChangeRequestRecord, who: Principal): void {
   if (cr.state !== 'open') fail('CONFLICT', `change request ${cr.id} is already ${cr.state}`);
 }
 
+/** Records who decided a change request and how. */
+function recordDecision(
+  trx: Db,
+  who: Principal,
+  id: string,
+  decision: 'approve' | 'reject',
+  comment: string,
+) {
+  return insertApproval(trx, {
+    changeRequestId: id,
+    userId: who.userId,
+    userName: who.name,
+    role: who.role,
+    decision,
+    comment,
+  });
+}
+
 /**
  * Approves a change request and issues its deploy order: signed by the control
  * plane, bound to the site, the job and the SHA-256 of the approved program,
@@ -62,14 +80,7 @@ export async function approveChangeRequest(
     if (!job) fail('NOT_FOUND', `job ${cr.jobId} is gone`);
     if (!(await decideChangeRequest(trx, id, 'approved', comment)))
       fail('CONFLICT', `change request ${id} was decided meanwhile`);
-    const approval = await insertApproval(trx, {
-      changeRequestId: id,
-      userId: who.userId,
-      userName: who.name,
-      role: who.role,
-      decision: 'approve',
-      comment,
-    });
+    const approval = await recordDecision(trx, who, id, 'approve', comment);
     const order: DeployOrder = {
       deployId: newId('dep'),
       jobId: cr.jobId,
@@ -138,14 +149,7 @@ export async function rejectChangeRequest(
     if (cr.state !== 'open') fail('CONFLICT', `change request ${id} is already ${cr.state}`);
     if (!(await decideChangeRequest(trx, id, 'rejected', reason)))
       fail('CONFLICT', `change request ${id} was decided meanwhile`);
-    const approval = await insertApproval(trx, {
-      changeRequestId: id,
-      userId: who.userId,
-      userName: who.name,
-      role: who.role,
-      decision: 'reject',
-      comment: reason,
-    });
+    const approval = await recordDecision(trx, who, id, 'reject', reason);
     await appendAudit(trx, {
       actor: who.name,
       action: 'change-request.rejected',
