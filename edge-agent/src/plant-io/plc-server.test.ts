@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -151,4 +151,54 @@ describe('serve-plc over OPC UA (security none, users file, anonymous off)', () 
       /no program file/,
     );
   });
+});
+
+describe('serve-plc over OPC UA with sign-and-encrypt', () => {
+  let dir: string;
+  let plc: PlcServer;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'plc-secure-'));
+    peerPki = path.join(dir, 'peer-pki');
+    const users = { users: [{ name: 'eng', password: hashPassword('s3cret') }] };
+    plc = await startPlcServer({
+      runtime: demoMemoryRuntime(),
+      tags: await loadTagMap(`${fixtures}demo-tags.yaml`),
+      modbus: false,
+      opcua: {
+        dataDir: dir,
+        port: 0,
+        security: 'sign-and-encrypt',
+        checkUser: userChecker(users),
+        trustUnknownClients: true,
+      },
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await plc?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('accepts Basic256Sha256, Aes128 and Aes256 with encryption; refuses None and sign-only', async () => {
+    const r = (await peer(plc.opcua!.endpointUrl, 'modes', {
+      mode: 'SignAndEncrypt',
+      policy: 'Basic256Sha256',
+      user: 'eng',
+      password: 's3cret',
+      combos: [
+        ['SignAndEncrypt', 'Basic256Sha256'],
+        ['SignAndEncrypt', 'Aes128_Sha256_RsaOaep'],
+        ['SignAndEncrypt', 'Aes256_Sha256_RsaPss'],
+        ['None', 'None'],
+        ['Sign', 'Basic256Sha256'],
+      ],
+    })) as Record<string, Record<string, string>>;
+    const m = r.modes!;
+    expect(m['SignAndEncrypt/Basic256Sha256']).toBe(`Good ${0x12345678}`);
+    expect(m['SignAndEncrypt/Aes128_Sha256_RsaOaep']).toBe(`Good ${0x12345678}`);
+    expect(m['SignAndEncrypt/Aes256_Sha256_RsaPss']).toBe(`Good ${0x12345678}`);
+    expect(m['None/None']).toMatch(/^error/);
+    expect(m['Sign/Basic256Sha256']).toMatch(/^error/);
+    // certificates were made on first start in the data folder, by node-opcua's own PKI
+    expect(await readdir(path.join(dir, 'pki', 'own', 'certs'))).toContain('server_certificate.pem');
+  }, 60_000);
 });

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StageReportMessage, type TagMap } from '@plcfleet/protocols';
-import { AttributeIds, StatusCodes } from 'node-opcua';
+import { AttributeIds, DataType, StatusCodes } from 'node-opcua';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withOpcuaSession } from '../plant-io/opcua-client';
 import { loadTagMap } from '../plant-io/tag-map-file';
@@ -64,6 +64,38 @@ async function until(cond: () => boolean, what: string, ms = 20_000): Promise<vo
   }
 }
 
+describe('stage command line', () => {
+  it('refuses security none without --insecure (exit 2, before anything starts)', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        cli,
+        'stage',
+        '--tags',
+        `${fixtures}demo-tags.yaml`,
+        '--modbus',
+        '127.0.0.1:1',
+        '--opcua-port',
+        '0',
+        '--mode',
+        'shadow',
+        '--security',
+        'none',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let err = '';
+    child.stderr!.on('data', (d) => {
+      err += d;
+    });
+    const code = await new Promise<number | null>((r) => child.once('exit', r));
+    expect(code).toBe(2);
+    expect(err).toMatch(/INSECURE.*--insecure/);
+  }, 60_000);
+});
+
 describe('staged cutover against serve-plc running demo.st', () => {
   let dir: string;
   let plc: Awaited<ReturnType<typeof servePlc>>;
@@ -118,6 +150,28 @@ describe('staged cutover against serve-plc running demo.st', () => {
     // the counter really moved during the soak, and the bridge serves it Good
     const counter = map.tags.find((t) => t.name === 'Counter')!;
     expect(bridge.space.status(counter)).toBe(StatusCodes.Good);
+
+    // parallel: consumers still on Modbus, OPC UA writes refused; cutover: they go to the PLC
+    const trim = map.tags.find((t) => t.name === 'Trim')!;
+    const write = (value: number) =>
+      withOpcuaSession(bridge.server.endpointUrl, { dataDir: path.join(dir, 'writer') }, (s) =>
+        s.write({
+          nodeId: trim.opcua.nodeId,
+          attributeId: AttributeIds.Value,
+          value: { value: { dataType: DataType.Int16, value } },
+        }),
+      );
+    expect((await write(3)).name).toBe('BadNotWritable');
+    bridge.setStage('cutover', 'soak passed');
+    expect((await write(4)).name).toBe('Good');
+    // the PLC has it: the next Modbus poll brings 4 back, and Ramp follows Trim in demo.st
+    await until(() => {
+      const v = bridge.space.variable(trim)!.readValue().value.value;
+      return v === 4;
+    }, 'the written value read back over Modbus');
+    expect(reports.map((r) => r.stage)).toEqual(['parallel', 'cutover']);
+    expect(reports[1]!.reason).toBe('soak passed');
+
     const last = bridges.indexOf(bridge);
     await bridge.close();
     bridges.splice(last, 1);
