@@ -18,7 +18,12 @@ describe('literals', () => {
   it('decodes durations into ms and exact ns', () => {
     const t = literalOf('T#1h2m3s4ms');
     expect(t).toMatchObject({ kind: 'TimeLiteral', type: 'TIME', ms: 3_723_004, ns: 3_723_004_000_000n });
-    expect(literalOf('LTIME#5us')).toMatchObject({ kind: 'TimeLiteral', type: 'LTIME', ns: 5000n, ms: 0.005 });
+    expect(literalOf('LTIME#5us')).toMatchObject({
+      kind: 'TimeLiteral',
+      type: 'LTIME',
+      ns: 5000n,
+      ms: 0.005,
+    });
     expect(literalOf('TIME#-1.5s')).toMatchObject({ ms: -1500 });
   });
   it('decodes integers in every base, typed literals and bigints', () => {
@@ -32,9 +37,17 @@ describe('literals', () => {
   it('decodes reals, booleans, strings with $ escapes, dates and enum literals', () => {
     expect(literalOf('1.5E-3')).toMatchObject({ kind: 'RealLiteral', value: 0.0015 });
     expect(literalOf('BOOL#1')).toMatchObject({ kind: 'BoolLiteral', value: true });
-    expect(literalOf("'It$'s $N$$'")).toMatchObject({ kind: 'StringLiteral', value: "It's \n$", wide: false });
+    expect(literalOf("'It$'s $N$$'")).toMatchObject({
+      kind: 'StringLiteral',
+      value: "It's \n$",
+      wide: false,
+    });
     expect(literalOf('"$0041"')).toMatchObject({ kind: 'StringLiteral', value: 'A', wide: true });
-    expect(literalOf('D#1970-01-02')).toMatchObject({ kind: 'DateTimeLiteral', type: 'DATE', ms: 86_400_000 });
+    expect(literalOf('D#1970-01-02')).toMatchObject({
+      kind: 'DateTimeLiteral',
+      type: 'DATE',
+      ms: 86_400_000,
+    });
     expect(literalOf('TOD#00:00:01.5')).toMatchObject({ type: 'TOD', ms: 1500 });
     expect(literalOf('DT#1970-01-01-00:01:00')).toMatchObject({ type: 'DT', ms: 60_000 });
     expect(literalOf('E_State#Idle')).toMatchObject({
