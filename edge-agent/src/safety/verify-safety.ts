@@ -30,6 +30,18 @@ import {
 import { timingFindings } from './timing-rules';
 import { protectedSignals, sliceHits, type VerifyContext } from './verify-context';
 
+const indexes = new WeakMap<readonly unknown[], ProjectIndex>();
+
+/** The index of a project's units, built once per units array (the inner loop verifies against the same `before`). */
+function indexOf(p: SafetyProject): ProjectIndex {
+  let ix = indexes.get(p.units);
+  if (!ix) {
+    ix = new ProjectIndex(p.units);
+    indexes.set(p.units, ix);
+  }
+  return ix;
+}
+
 /** True when every statement inside `stmt` writes only the given keys (or control pseudo-keys). */
 function writesOnly(ix: ProjectIndex, stmt: Statement, keys: ReadonlySet<string>): boolean {
   let ok = true;
@@ -139,8 +151,8 @@ export async function verifySafety(options: VerifySafetyOptions): Promise<Safety
   }
   if (findings.length > 0) return result(findings, proofs, t0);
 
-  const oldIx = new ProjectIndex(before.units);
-  const newIx = new ProjectIndex(after.units);
+  const oldIx = indexOf(before);
+  const newIx = indexOf(after);
   const { oldRes, newRes, signals } = protectedSignals(oldIx, newIx, policy);
   for (const u of oldRes.unresolved)
     findings.push(
