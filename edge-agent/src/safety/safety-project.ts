@@ -6,9 +6,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import type { CompilationUnit } from '../iec';
-import { checkProject } from '../iec/checker';
-import { parseSource } from '../iec/parser';
+import { type CompilationUnit, checkProject, isSourceFile, readSource } from '../iec';
 
 /** A front-end diagnostic, reduced to what the verifier reports. */
 export interface SafetyDiagnostic {
@@ -29,8 +27,6 @@ export interface SafetyProject {
   diagnostics: SafetyDiagnostic[];
 }
 
-const SOURCE_EXT = /\.st$/i;
-
 async function listSources(path: string): Promise<string[]> {
   const s = await stat(path);
   if (s.isFile()) return [path];
@@ -40,7 +36,7 @@ async function listSources(path: string): Promise<string[]> {
   for (const e of entries) {
     const p = join(path, e.name);
     if (e.isDirectory()) out.push(...(await listSources(p)));
-    else if (SOURCE_EXT.test(e.name)) out.push(p);
+    else if (isSourceFile(e.name)) out.push(p);
   }
   return out;
 }
@@ -54,7 +50,9 @@ export function projectFromSources(
   const units: CompilationUnit[] = [];
   const diagnostics: SafetyDiagnostic[] = [];
   for (const [file, text] of [...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    const r = parseSource(text, file);
+    // `.xml` that is not a PLCopen project (a tag map, an IDE file) is not a source.
+    if (/\.xml$/i.test(file) && !/plcopen\.org\/xml\/tc6/i.test(text.slice(0, 4096))) continue;
+    const r = readSource(text, file);
     units.push(r.unit);
     for (const d of r.diagnostics)
       diagnostics.push({
@@ -79,7 +77,8 @@ export function projectFromSources(
 }
 
 /**
- * Reads every `.st` file under a directory (or one file) into a project.
+ * Reads every source file (`.st`, TwinCAT `.TcPOU`/`.TcGVL`/`.TcDUT`, PLCopen
+ * XML) under a directory (or one file) into a project.
  * File names are recorded relative to the root, so evidence and scope globs
  * do not depend on where the project lies on disk.
  */
@@ -88,7 +87,7 @@ export async function loadSafetyProject(path: string): Promise<SafetyProject> {
   const s = await stat(root);
   const base = s.isFile() ? resolve(root, '..') : root;
   const files = await listSources(root);
-  if (files.length === 0) throw new Error(`${path}: no .st source files`);
+  if (files.length === 0) throw new Error(`${path}: no ST, TwinCAT or PLCopen XML source files`);
   const texts = new Map<string, string>();
   for (const f of files) texts.set(relative(base, f), await readFile(f, 'utf8'));
   return projectFromSources(texts, base);
