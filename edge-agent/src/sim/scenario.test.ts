@@ -23,6 +23,16 @@ describe('plant fixtures pass their scenarios', () => {
   }
 });
 
+it("the front end's demo plant (CONFIGURATION with two tasks) passes its scenarios", async () => {
+  const project = await loadSimProject([join(FIXTURES, '../iec/st')]);
+  const file = join(FIXTURES, 'iec-plant.scenarios.yaml');
+  const r = runScenarioFile(project, parseScenarioFile(readFileSync(file, 'utf8'), file));
+  expect(r.scenarios.flatMap((s) => s.expectations.filter((e) => !e.passed).map((e) => e.message))).toEqual(
+    [],
+  );
+  expect(r.passed).toBe(true);
+});
+
 const project = () => loadSimProject([join(FIXTURES, 'conveyor.st')]);
 
 describe('scenario runner reports', () => {
