@@ -164,7 +164,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     {
       onUp: (session) => {
         events.emit('connected', session);
-        void afterConnect();
+        void afterConnect().catch((err: unknown) => logger.error({ err }, 'after-connect work failed'));
       },
       onDown: (reason) => {
         clearInterval(resendTimer);
@@ -211,8 +211,13 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       return;
     }
     if (code) logger.error({ key: item.key, code }, 'control plane refused the message; not resending it');
-    const keys = await outbox.ack({ replyTo: item.messageId });
-    if (keys.length) events.emit('acked', keys);
+    try {
+      const keys = await outbox.ack({ replyTo: item.messageId });
+      if (keys.length) events.emit('acked', keys);
+    } catch (err) {
+      // stopping: the item stays in the outbox and is confirmed after the next start
+      logger.warn({ key: item.key, err: (err as Error).message }, 'could not record the delivery');
+    }
   }
 
   async function flushOutbox(onlyStale: boolean): Promise<void> {
@@ -453,7 +458,6 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       return;
     }
     if (order.site !== config.site) {
-      events.emit('refused', { type: 'deploy.order', code: 'WRONG_SITE', reason: order.site });
       return finishDeploy(order.deployId, {
         type: 'deploy.result',
         deployId: order.deployId,
