@@ -44,7 +44,9 @@ export function renderRolloutView(
     const done = mine.filter((j) => DONE.has(j.state)).length;
     const label = `${i === r.phaseIndex ? '▶' : ' '} ${i + 1}. ${phase.name.padEnd(nameWidth)}`;
     if (mine.length === 0) {
-      lines.push(`${label}  ${'·'.repeat(width)}  ${i < r.phaseIndex ? 'no sites' : 'not started'}`);
+      lines.push(
+        `${label}  ${'·'.repeat(width)}  ${i < r.phaseIndex ? 'no sites' : i === r.phaseIndex ? r.phaseState : 'not started'}`,
+      );
       return;
     }
     const filled = Math.round((done / mine.length) * width);
