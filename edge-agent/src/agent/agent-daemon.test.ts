@@ -267,6 +267,24 @@ describe('agent daemon: durable outbox', () => {
     expect(new Set(s.cp.ofType('verdict').map((v) => v.id)).size).toBe(3);
   });
 
+  it('resends a verdict whose ack was lost with the link, and an unacked one on a live link', async () => {
+    const s = await setup({ cp: { ack: false } });
+    await s.agent.connected();
+    s.cp.offer(signedBundle(s.cp, 'job-f'));
+    await s.cp.waitFor('verdict in flight', () => s.cp.ofType('verdict').length >= 1);
+    // no ack on a live link: sent again after `resendAfter`
+    await s.cp.waitFor('a resend on the live link', () => s.cp.ofType('verdict').length >= 2);
+    expect((await s.agent.pending()).map((i) => i.key)).toEqual(['verdict:job-f']);
+    const upgrades = s.cp.state.upgrades;
+    s.agent.dropLink('the ack is lost with the link');
+    s.cp.state.ack = true;
+    await expectEventually(async () => (await s.agent.pending()).length === 0);
+    expect(s.cp.state.upgrades).toBeGreaterThan(upgrades);
+    expect(new Set(s.cp.ofType('verdict').map((v) => v.id)).size).toBe(1);
+    expect([...s.cp.committed.keys()]).toEqual(['job-f']);
+    expect(s.runner.started).toEqual(['job-f']);
+  });
+
   it('resends an unacked verdict after a process restart; the server commits it once', async () => {
     const s = await setup({ cp: { ack: false } });
     await s.agent.connected();
