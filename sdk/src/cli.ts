@@ -6,9 +6,11 @@ import { runCli } from './cli/program';
 
 const controller = new AbortController();
 process.on('SIGINT', () => {
-  // First Ctrl-C ends a watch cleanly; a second one leaves at once.
+  // The first Ctrl-C ends a watch cleanly; a command that does not end within a
+  // second of it, or a second Ctrl-C, leaves at once.
   if (controller.signal.aborted) process.exit(130);
   controller.abort();
+  setTimeout(() => process.exit(130), 1000).unref();
 });
 
 process.exitCode = await runCli(process.argv.slice(2), {

@@ -133,7 +133,13 @@ async function watch({ client, out, signal }: CommandContext, id: string): Promi
     }
     if (e.type !== 'snapshot') continue;
     last = e.detail;
-    const jobs: JobView[] = await client.jobs.list({ rollout: id }, { signal });
+    let jobs: JobView[];
+    try {
+      jobs = await client.jobs.list({ rollout: id }, { signal });
+    } catch (err) {
+      if (signal.aborted) break;
+      throw err;
+    }
     const lines = renderRolloutView(e.detail, jobs, out);
     const text = lines.join('\n');
     if (text === lastText) continue;
