@@ -6,7 +6,9 @@ import { runScopeJudge } from './scope-judge';
 const rule = {
   name: 'guard',
   match: 'IF $s = TRUE THEN\n    $o := TRUE;\nEND_IF;',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: recipe templates write metavariables as ${name}
   replace: '${s}_Mon(Guard_Sensor_1 := $s, Safety_OK => $o);',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: recipe templates write metavariables as ${name}
   declare: [{ name: '${s}_Mon', type: 'SAFETY_GUARD_MONITOR' }],
 };
 const mig = (scope: Record<string, unknown> = {}) =>

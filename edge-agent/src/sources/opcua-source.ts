@@ -2,13 +2,11 @@
  * A live PLC's program over OPC UA: the program files are FileType objects
  * under `Program` (read with Open/Read/Close, written with
  * Open-for-write/Write/Close and applied as one online change). Reading never
- * changes the PLC. A thin adapter over the plant I/O client.
+ * changes the PLC. A thin adapter over the plant I/O client, loaded on first
+ * use so that working on a directory never loads node-opcua.
  */
-import {
-  type OpcuaClientOptions,
-  readProgramOverOpcua,
-  writeProgramOverOpcua,
-} from '../plant-io/opcua-client';
+
+import type { OpcuaClientOptions } from '../plant-io/opcua-client';
 import {
   hashProgram,
   type ProgramFile,
@@ -19,6 +17,8 @@ import {
   type WriteOptions,
 } from './program-source';
 
+const client = () => import('../plant-io/opcua-client');
+
 /** Options of {@link createOpcuaSource}: the OPC UA session (security, user, PKI folder, timeout). */
 export type OpcuaSourceOptions = OpcuaClientOptions;
 
@@ -27,7 +27,7 @@ export function createOpcuaSource(endpointUrl: string, options: OpcuaSourceOptio
   const read = async (): Promise<ProgramFile[]> => {
     let files: Array<{ name: string; text: string }>;
     try {
-      files = await readProgramOverOpcua(endpointUrl, options);
+      files = await (await client()).readProgramOverOpcua(endpointUrl, options);
     } catch (err) {
       throw new SourceError(
         'io',
@@ -55,9 +55,9 @@ export function createOpcuaSource(endpointUrl: string, options: OpcuaSourceOptio
             `the program on ${endpointUrl} changed since it was read`,
           );
       }
-      let r: Awaited<ReturnType<typeof writeProgramOverOpcua>>;
+      let r: { ok: true; detail: string } | { ok: false; reason: string };
       try {
-        r = await writeProgramOverOpcua(
+        r = await (await client()).writeProgramOverOpcua(
           endpointUrl,
           files.map((f) => ({ name: f.path, text: f.text })),
           options,

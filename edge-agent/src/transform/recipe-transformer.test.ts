@@ -22,7 +22,9 @@ const mig = (rules: unknown[], extra: Record<string, unknown> = {}) =>
 const guardRule = {
   name: 'guard',
   match: 'IF $sensor = TRUE THEN\n    $out := TRUE;\nEND_IF;',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: recipe templates write metavariables as ${name}
   replace: '${sensor}_Monitor(\n    Guard_Sensor_1 := $sensor,\n    Safety_OK => $out\n);',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: recipe templates write metavariables as ${name}
   declare: [{ name: '${sensor}_Monitor', type: 'SAFETY_GUARD_MONITOR' }],
 };
 
@@ -144,6 +146,7 @@ describe('applyRecipe', () => {
           match: '$i(Host := $h);',
           replace: '$i(Endpoint := $h);',
           retype: [{ name: '$i', type: 'UA_Read' }],
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: recipe templates write metavariables as ${name}
           declare: [{ name: '${i}_Seen', type: 'BOOL', section: 'VAR_OUTPUT' }],
         },
       ]),
