@@ -10,7 +10,6 @@ import type {
   CallArgument,
   CallExpression,
   Expression,
-  FunctionBlockDecl,
   FunctionDecl,
   Initializer,
   MethodDecl,
@@ -18,7 +17,7 @@ import type {
   Statement,
   VarBlock,
 } from '../iec';
-import { isExpression, type PouLayout, type ProjectModel, type VarInfo } from './project-model';
+import type { PouLayout, ProjectModel, VarInfo } from './project-model';
 import { SIM_ERROR_CODES, SimError, type SourceLocation } from './sim-errors';
 import type { SimProfile } from './sim-profile';
 import {
@@ -252,7 +251,7 @@ export class CodeGenerator {
       `function $run(n){for(let i=0;i<n;i++){$now=$scan*${num(cycleMs)};$wd=0;${scan.join('')}$scan++;}}`,
       'return {init:$init,run:$run,',
       'getState(){return {G:$G,P:$P};},setState(st){$G=st.G;$P=st.P;},',
-      'getScan(){return $scan;},setScan(n){$scan=n;},newGlobals(){const g=$G,p=$P;$init();const r={G:$G,P:$P};$G=g;$P=p;return r;}};',
+      'getScan(){return $scan;},setScan(n){$scan=n;}};',
     ];
     return {
       source: [...prelude, ...this.out, ...epilogue].join('\n'),
@@ -1706,11 +1705,4 @@ export class CodeGenerator {
     }
     return this.fail('UNSUPPORTED', 'CASE label must be a constant', e.span);
   }
-
-  /** Records the decl of an FB for the given method (for callers that need it). */
-  static isFunctionBlock(d: unknown): d is FunctionBlockDecl {
-    return typeof d === 'object' && d !== null && (d as { kind?: string }).kind === 'FunctionBlock';
-  }
 }
-
-export { isExpression };

@@ -5,11 +5,11 @@
  */
 import type { CompilationUnit } from '../iec';
 import { CodeGenerator, type ProgramSlot } from './codegen';
-import { type PouLayout, ProjectModel, type VarInfo } from './project-model';
+import { ProjectModel, type VarInfo } from './project-model';
 import { FaultSignal, makeRuntime, Ref } from './runtime';
 import { SIM_ERROR_CODES, SIM_FAULT_CODES, SimError, type SimFault, type SourceLocation } from './sim-errors';
 import { resolveProfile, type SimProfile, type SimProfileOptions } from './sim-profile';
-import { coerceElementary, elem, isBigName, type SimType, typeName } from './sim-types';
+import { coerceElementary, elem, type SimType, typeName } from './sim-types';
 import { isStdFb, STD_FB_MEMBERS } from './std-fbs';
 
 /** The part of a front-end diagnostic the simulator reads. */
@@ -79,7 +79,6 @@ interface GeneratedApi {
   setState(s: { G: Record<string, unknown>; P: Record<string, unknown> }): void;
   getScan(): number;
   setScan(n: number): void;
-  newGlobals(): { G: Record<string, unknown>; P: Record<string, unknown> };
 }
 
 interface Resolved {
@@ -755,10 +754,3 @@ export class VirtualPlc {
 export function compileProgram(checked: SimProjectInput, options: CompileOptions = {}): VirtualPlc {
   return new VirtualPlc(checked, options);
 }
-
-/** Layout helpers other sim modules share. */
-export function isBigValueType(t: SimType): boolean {
-  return t.kind === 'elem' && isBigName(t.name);
-}
-
-export type { PouLayout };
