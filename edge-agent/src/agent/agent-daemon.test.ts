@@ -423,23 +423,26 @@ describe('agent daemon: deploy and rollback', () => {
     expect(readPlant(s)).toBe(original);
   });
 
-  it('keeps a deploy result the control plane could not take, and resends it after reconnecting', async () => {
-    const s = await setup({ cp: { deployResultError: 'INTERNAL' } });
-    await s.agent.connected();
-    await runPassedJob(s, 'job-k');
-    s.cp.deploy(s.cp.sign(order(s, 'job-k')));
-    await s.cp.waitFor('first result', () => s.cp.deployResults.get('dep-job-k'));
-    await s.cp.waitFor('a heartbeat round trip after it', () => s.cp.ofType('heartbeat').length >= 3);
-    await expectEventually(() => s.logs.some((l) => l.includes('could not take the message yet')));
-    expect((await s.agent.pending()).map((i) => i.key)).toEqual(['deploy:dep-job-k']);
-    s.cp.state.deployResultError = undefined;
-    s.agent.dropLink('test');
-    await expectEventually(async () => (await s.agent.pending()).length === 0);
-    const results = s.cp.deployResults.get('dep-job-k') ?? [];
-    expect(results.length).toBeGreaterThanOrEqual(2);
-    expect(new Set(results.map((r) => r.id)).size).toBe(1);
-    expect(results[0]?.outcome).toBe('deployed');
-  });
+  it.each(['INTERNAL', 'BACKPRESSURE'])(
+    'keeps a deploy result the control plane could not take (%s), and resends it after reconnecting',
+    async (code) => {
+      const s = await setup({ cp: { deployResultError: code } });
+      await s.agent.connected();
+      await runPassedJob(s, 'job-k');
+      s.cp.deploy(s.cp.sign(order(s, 'job-k')));
+      await s.cp.waitFor('first result', () => s.cp.deployResults.get('dep-job-k'));
+      await s.cp.waitFor('a heartbeat round trip after it', () => s.cp.ofType('heartbeat').length >= 3);
+      await expectEventually(() => s.logs.some((l) => l.includes('could not take the message yet')));
+      expect((await s.agent.pending()).map((i) => i.key)).toEqual(['deploy:dep-job-k']);
+      s.cp.state.deployResultError = undefined;
+      s.agent.dropLink('test');
+      await expectEventually(async () => (await s.agent.pending()).length === 0);
+      const results = s.cp.deployResults.get('dep-job-k') ?? [];
+      expect(results.length).toBeGreaterThanOrEqual(2);
+      expect(new Set(results.map((r) => r.id)).size).toBe(1);
+      expect(results[0]?.outcome).toBe('deployed');
+    },
+  );
 
   it('waits for a window that has not opened yet, then deploys', async () => {
     const s = await setup();

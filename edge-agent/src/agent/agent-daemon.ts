@@ -139,6 +139,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   const scheduled = new Map<string, NodeJS.Timeout>();
   /** Error codes the control plane answered our messages with, by message id. */
   const errorReplies = new Map<string, string>();
+  let backpressureDrops = 0;
   let orders: Promise<unknown> = Promise.resolve();
   let stopping = false;
   let resendTimer: NodeJS.Timeout | undefined;
@@ -199,12 +200,15 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
    * brings no retryable error about it. See docs/decisions/0001-outbox.md.
    */
   async function confirmDelivery(item: OutboxItem): Promise<void> {
+    const dropsBefore = backpressureDrops;
     try {
       await link.barrier();
     } catch {
       return; // the link dropped: it is sent again after reconnecting
     }
-    const code = errorReplies.get(item.messageId);
+    // The gateway drops frames under backpressure with an error that names none.
+    const code =
+      errorReplies.get(item.messageId) ?? (backpressureDrops !== dropsBefore ? 'BACKPRESSURE' : undefined);
     errorReplies.delete(item.messageId);
     if (code && RETRYABLE.has(code)) {
       logger.warn({ key: item.key, code }, 'control plane could not take the message yet; it will be resent');
@@ -285,6 +289,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       case 'rollback.order':
         return onRollbackOrder(msg.id, raw.order);
       case 'error':
+        if (msg.code === 'BACKPRESSURE' && !msg.replyTo) backpressureDrops++;
         if (msg.replyTo) {
           errorReplies.set(msg.replyTo, msg.code);
           if (errorReplies.size > 1000) errorReplies.delete(errorReplies.keys().next().value!);

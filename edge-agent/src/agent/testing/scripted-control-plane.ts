@@ -115,8 +115,14 @@ export async function startScriptedControlPlane(options: ScriptedControlPlaneOpt
         const list = deployResults.get(msg.deployId) ?? [];
         list.push(msg);
         deployResults.set(msg.deployId, list);
+        // like the real gateway, a frame dropped under backpressure gets an error naming no message
         if (state.deployResultError)
-          send(ws, { type: 'error', code: state.deployResultError, message: 'scripted', replyTo: msg.id });
+          send(ws, {
+            type: 'error',
+            code: state.deployResultError,
+            message: 'scripted',
+            ...(state.deployResultError === 'BACKPRESSURE' ? {} : { replyTo: msg.id }),
+          });
         else if (options.ackDeployResults)
           send(ws, { type: 'verdict.ack', jobId: msg.deployId, replyTo: msg.id });
       }
