@@ -76,6 +76,7 @@ export class AgentGateway {
   private readonly wss: WebSocketServer;
   private readonly conns = new Set<Connection>();
   private readonly byAgent = new Map<string, Connection>();
+  private readonly bySite = new Map<string, Set<Connection>>();
   private readonly seen = new Set<string>();
   private readonly rolloutCache = new Map<string, RolloutOffer>();
   private timers: NodeJS.Timeout[] = [];
@@ -198,6 +199,9 @@ export class AgentGateway {
     ws.on('close', () => {
       clearTimeout(helloTimer);
       this.conns.delete(conn);
+      const siblings = this.bySite.get(conn.site);
+      siblings?.delete(conn);
+      if (siblings?.size === 0) this.bySite.delete(conn.site);
       if (this.byAgent.get(conn.agentId) === conn) {
         this.byAgent.delete(conn.agentId);
         if (conn.welcomed) this.ctx.metrics.agentsConnected.dec();
@@ -385,6 +389,9 @@ export class AgentGateway {
     });
     conn.welcomed = true;
     this.byAgent.set(conn.agentId, conn);
+    const siblings = this.bySite.get(conn.site) ?? new Set();
+    siblings.add(conn);
+    this.bySite.set(conn.site, siblings);
     this.ctx.metrics.agentsConnected.inc();
     this.send(conn, {
       v: PROTOCOL_VERSION,
@@ -507,45 +514,54 @@ export class AgentGateway {
   }
 
   private async dispatchOnce(): Promise<void> {
-    const idle = new Map<string, Connection[]>();
-    for (const conn of this.byAgent.values()) {
-      if (!conn.welcomed || conn.jobId !== null || conn.ws.bufferedAmount > SEND_HIGH_WATER) continue;
-      const list = idle.get(conn.site) ?? [];
-      list.push(conn);
-      idle.set(conn.site, list);
-    }
-    if (idle.size > 0) {
-      const ready = await listReadyJobs(this.ctx.db, 10_000);
-      for (const job of ready) {
-        if (this.closed) return;
-        const conn = idle.get(job.site)?.pop();
-        if (!conn) continue;
-        const offer = await this.rolloutOffer(job.rolloutId);
-        if (!offer) continue;
-        const claimed = await claimJob(this.ctx.db, job.id, conn.agentId, offer.leaseMs);
-        if (!claimed || conn.ws.readyState !== WebSocket.OPEN) {
-          if (claimed) await unclaimJobs(this.ctx.db, conn.agentId);
-          else idle.get(job.site)?.push(conn);
-          continue;
-        }
-        conn.jobId = job.id;
-        conn.leaseMs = offer.leaseMs;
-        this.sendOffer(conn, job.id, job.rolloutId, claimed.attempt, offer);
+    // Ask the store first: with thousands of agents connected and nothing ready,
+    // a pass costs one query, not a walk over every connection.
+    const ready = this.byAgent.size > 0 ? await listReadyJobs(this.ctx.db, 10_000) : [];
+    const taken = new Set<Connection>();
+    for (const job of ready) {
+      if (this.closed) return;
+      const conn = this.idleConnectionOf(job.site, taken);
+      if (!conn) continue;
+      const offer = await this.rolloutOffer(job.rolloutId);
+      if (!offer) continue;
+      const claimed = await claimJob(this.ctx.db, job.id, conn.agentId, offer.leaseMs);
+      if (!claimed) continue;
+      taken.add(conn);
+      if (conn.ws.readyState !== WebSocket.OPEN) {
+        await unclaimJobs(this.ctx.db, conn.agentId);
+        continue;
       }
+      conn.jobId = job.id;
+      conn.leaseMs = offer.leaseMs;
+      this.sendOffer(conn, job.id, job.rolloutId, claimed.attempt, offer);
     }
     await this.deliverOrders();
   }
 
+  /** A welcomed connection of `site` without a job and without a send backlog. */
+  private idleConnectionOf(site: string, taken: Set<Connection>): Connection | undefined {
+    for (const conn of this.bySite.get(site) ?? [])
+      if (
+        conn.welcomed &&
+        conn.jobId === null &&
+        !taken.has(conn) &&
+        conn.ws.bufferedAmount <= SEND_HIGH_WATER
+      )
+        return conn;
+    return undefined;
+  }
+
   /** Sends signed deploy and rollback orders to connected agents of their site; `resend` includes delivered ones. */
   private async deliverOrders(onlySite?: string, resend = false): Promise<void> {
-    const sites = new Map<string, Connection>();
-    for (const c of this.byAgent.values())
-      if (c.welcomed && (!onlySite || c.site === onlySite)) sites.set(c.site, c);
-    if (sites.size === 0) return;
+    if (this.bySite.size === 0) return;
+    const connOf = (site: string) => {
+      for (const c of this.bySite.get(site) ?? []) if (c.welcomed) return c;
+      return undefined;
+    };
     const states = resend ? (['ordered', 'delivered'] as const) : (['ordered'] as const);
-    const deploys = await listDeploys(this.ctx.db, { states, ...(onlySite ? { site: onlySite } : {}) });
-    for (const d of deploys) {
-      const conn = sites.get(d.site);
+    const where = { states, ...(onlySite ? { site: onlySite } : {}) };
+    for (const d of await listDeploys(this.ctx.db, where)) {
+      const conn = connOf(d.site);
       if (!conn) continue;
       if (
         d.state === 'ordered' &&
@@ -554,9 +570,8 @@ export class AgentGateway {
         continue;
       this.send(conn, { v: PROTOCOL_VERSION, id: newId('m'), type: 'deploy.order', order: d.order });
     }
-    const rollbacks = await listRollbacks(this.ctx.db, { states, ...(onlySite ? { site: onlySite } : {}) });
-    for (const rb of rollbacks) {
-      const conn = sites.get(rb.site);
+    for (const rb of await listRollbacks(this.ctx.db, where)) {
+      const conn = connOf(rb.site);
       if (!conn) continue;
       if (
         rb.state === 'ordered' &&

@@ -268,9 +268,9 @@ export async function claimJob(
     .where('id', '=', jobId)
     .where('state', '=', 'ready')
     .where('rollout_id', 'in', (eb) => eb.selectFrom('rollouts').select('id').where('state', '=', 'running'))
+    .returningAll()
     .executeTakeFirst();
-  if (Number(r.numUpdatedRows) !== 1) return undefined;
-  return getJob(db, jobId);
+  return r ? toJob(r) : undefined;
 }
 
 /** Puts an offered job that was never accepted back to ready (its agent disconnected); no attempt is used. */

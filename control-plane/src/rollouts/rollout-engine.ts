@@ -68,10 +68,13 @@ export class RolloutEngine {
   nudge(): void {
     if (this.stopped || this.nudgeTimer) return;
     // Coalesce bursts (a verdict storm) into one tick every few milliseconds.
-    this.nudgeTimer = setTimeout(() => {
-      this.nudgeTimer = null;
-      void this.tick();
-    }, 10);
+    this.nudgeTimer = setTimeout(
+      () => {
+        this.nudgeTimer = null;
+        void this.tick();
+      },
+      Math.min(50, this.ctx.config.engineTickMs),
+    );
   }
 
   /** Stops ticking, waits for a tick in progress, and gives up this replica's driver leases. */

@@ -42,6 +42,7 @@ describe.each(STORE_KINDS)('store contract on %s', (kind) => {
 
   it('migrates down and up again', async () => {
     await migrateDown(store);
+    await migrateDown(store);
     await expect(store.db.selectFrom('jobs').select('id').execute()).rejects.toThrow();
     await migrateToLatest(store);
     expect(await store.db.selectFrom('jobs').select('id').execute()).toEqual([]);

@@ -4,8 +4,10 @@
  */
 import type { Migration } from 'kysely';
 import * as initial from './20261126120000_initial';
+import * as jobIndexes from './20261126130000_job-indexes';
 
 /** Schema migrations in the order they apply. */
 export const SCHEMA_MIGRATIONS: Record<string, Migration> = {
   '20261126120000_initial': initial,
+  '20261126130000_job-indexes': jobIndexes,
 };
