@@ -246,6 +246,10 @@ describe('agent daemon: durable outbox', () => {
     const ids = ['job-1', 'job-2', 'job-3'];
     for (const id of ids) s.cp.offer(signedBundle(s.cp, id));
     await s.cp.waitFor('accepts', () => s.cp.ofType('job.accept').length === 3);
+    // every running job's lease is renewed by heartbeats
+    await s.cp.waitFor('heartbeats for all three jobs', () =>
+      ids.every((id) => s.cp.ofType('heartbeat').some((h) => h.jobId === id)),
+    );
     const down = new Promise((r) => s.agent.events.once('disconnected', r));
     s.cp.down();
     await down;

@@ -159,7 +159,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       heartbeatMs: config.heartbeatMs,
       reconnect: config.reconnect,
       logger,
-      currentJobId: () => running.keys().next().value,
+      runningJobIds: () => [...running.keys()],
       ...(deps.random ? { random: deps.random } : {}),
     },
     {

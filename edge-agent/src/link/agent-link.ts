@@ -60,8 +60,8 @@ export interface AgentLinkOptions {
   logger: Logger;
   /** How long to wait for `welcome` after connecting. @default 10000 */
   helloTimeoutMs?: number;
-  /** The job whose lease heartbeats renew. */
-  currentJobId?: () => string | undefined;
+  /** The jobs whose leases heartbeats renew (one heartbeat per job; one without a job when none run). */
+  runningJobIds?: () => readonly string[];
   /** For tests: the jitter source. @default Math.random */
   random?: () => number;
 }
@@ -133,8 +133,9 @@ export class AgentLink {
   }
 
   private sendHeartbeat(): void {
-    const jobId = this.options.currentJobId?.();
-    if (this.send({ type: 'heartbeat', ...(jobId ? { jobId } : {}) })) this.heartbeatsSent++;
+    const jobIds = this.options.runningJobIds?.() ?? [];
+    for (const jobId of jobIds.length ? jobIds : [undefined])
+      if (this.send({ type: 'heartbeat', ...(jobId ? { jobId } : {}) })) this.heartbeatsSent++;
   }
 
   /** Drops the current connection (it will reconnect); for a dead link and for tests. */
