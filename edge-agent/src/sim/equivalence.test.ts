@@ -84,6 +84,24 @@ describe('checkEquivalence', () => {
     expect(r.counterexample).toMatchObject({ variable: 'Alarm', inputs: [{ Level: 90 }] });
   });
 
+  it('a very long timer preset (T#24h) does not stretch input holds beyond the run', () => {
+    const mk = (op: string) =>
+      units(`PROGRAM P
+VAR_INPUT L : INT; END_VAR
+VAR_OUTPUT Hi : BOOL; END_VAR
+VAR Day : TON; END_VAR
+Day(IN := TRUE, PT := T#24h);
+Hi := L ${op} 8000;
+END_PROGRAM`);
+    const r = checkEquivalence({ before: mk('>='), after: mk('>'), runs: 50 });
+    expect(r.counterexample).toMatchObject({
+      variable: 'Hi',
+      before: true,
+      after: false,
+      inputs: [{ L: 8000 }],
+    });
+  });
+
   it('a fault in only one program is a difference', () => {
     const faulty = guard('T1.Q AND Guard_Sensor', 1, '(Level > 90) OR (Level / (Level - 7) > 1000)');
     const r = checkEquivalence({ before, after: faulty, ranges: { Level: [0, 10] }, runs: 50 });

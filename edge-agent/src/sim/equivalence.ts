@@ -99,18 +99,22 @@ function lower(s: string) {
  * Literals of a project: the largest duration (to size input holds so timers can elapse) and
  * the numbers the code compares against (thresholds are where old and new tend to differ).
  */
-function literals(input: SimProjectInput): { maxTime: number; numbers: number[] } {
+function literals(input: SimProjectInput): { maxTime: number; numbers: number[]; times: number[] } {
   const units = (
     Array.isArray(input) ? input : (input as { units: readonly CompilationUnit[] }).units
   ) as unknown[];
   let maxTime = 0;
   const numbers = new Set<number>();
+  const times = new Set<number>();
   const seen = new Set<unknown>();
   const walk = (n: unknown) => {
     if (typeof n !== 'object' || n === null || seen.has(n)) return;
     seen.add(n);
     const o = n as Record<string, unknown>;
-    if (o.kind === 'TimeLiteral' && typeof o.ms === 'number') maxTime = Math.max(maxTime, o.ms);
+    if (o.kind === 'TimeLiteral' && typeof o.ms === 'number') {
+      maxTime = Math.max(maxTime, o.ms);
+      if (times.size < 64) times.add(o.ms);
+    }
     if (
       (o.kind === 'IntegerLiteral' || o.kind === 'RealLiteral') &&
       typeof o.value === 'number' &&
@@ -121,7 +125,7 @@ function literals(input: SimProjectInput): { maxTime: number; numbers: number[] 
     for (const [k, v] of Object.entries(o)) if (k !== 'span' && k !== 'comments') walk(v);
   };
   units.forEach(walk);
-  return { maxTime, numbers: [...numbers].sort((a, b) => a - b) };
+  return { maxTime, numbers: [...numbers].sort((a, b) => a - b), times: [...times].sort((a, b) => a - b) };
 }
 
 function generatorFor(
@@ -482,8 +486,13 @@ export function checkEquivalence(opts: EquivalenceOptions): EquivalenceResult {
   );
   const base = pair.initialInputs();
   const cycle = probeA.cycleMs;
-  // Holds long enough for the longest timer of either program to elapse, and short toggles.
-  const holdMax = Math.max(5, Math.ceil((1.5 * maxTime) / cycle) + 2);
+  // Holds: short toggles, uniform holds up to half a run, and holds just past each timer
+  // preset of either program (so TON/TOF/TP elapse) — presets longer than a run are useless.
+  const holdCap = Math.max(5, Math.floor(scans / 2));
+  const holdMax = Math.min(holdCap, Math.max(5, Math.ceil((1.5 * maxTime) / cycle) + 2));
+  const timerHolds = [...new Set([...litA.times, ...litB.times])]
+    .map((ms) => Math.ceil(ms / cycle) + 1)
+    .filter((h) => h > 0 && h <= scans);
   const prng = new Prng(seed);
 
   const randomTrace = (): Vec[] => {
@@ -499,7 +508,13 @@ export function checkEquivalence(opts: EquivalenceOptions): EquivalenceResult {
         if ((hold[i] as number) <= 0) {
           next ??= [...cur];
           next[i] = g.gen(prng);
-          hold[i] = prng.chance(0.5) ? prng.int(1, 3) : prng.int(1, holdMax);
+          const p = prng.next();
+          hold[i] =
+            p < 0.5
+              ? prng.int(1, 3)
+              : p < 0.75 || timerHolds.length === 0
+                ? prng.int(1, holdMax)
+                : prng.pick(timerHolds) + prng.int(0, 2);
         }
         hold[i] = (hold[i] as number) - 1;
       }
