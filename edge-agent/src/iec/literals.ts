@@ -9,6 +9,18 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** `123`, `1_000`, `16#FF`, `2#1010`, `8#17`; returns number when safe, bigint beyond. */
 export function decodeInteger(raw: string): { value: number | bigint; base: 2 | 8 | 10 | 16 } | undefined {
+  // fast path: plain decimal digits, the common case
+  if (raw.length > 0 && raw.length < 16) {
+    let plain = true;
+    for (let i = 0; i < raw.length; i++) {
+      const c = raw.charCodeAt(i);
+      if (c < 48 || c > 57) {
+        plain = false;
+        break;
+      }
+    }
+    if (plain) return { value: Number(raw), base: 10 };
+  }
   const hash = raw.indexOf('#');
   let base: 2 | 8 | 10 | 16 = 10;
   let digits = raw;

@@ -264,6 +264,22 @@ const BINARY_LEVELS: ReadonlyArray<ReadonlyMap<number, BinaryOperator>> = [
   new Map<number, BinaryOperator>([[T.Power, '**']]),
 ];
 
+/** Placeholder span of a node whose real span is set once its last token is read (saves an allocation). */
+const PENDING: Span = { file: '', line: 0, column: 0, endLine: 0, endColumn: 0, offset: 0, endOffset: 0 };
+
+/** Binary operator precedence by token kind (0 = not an operator), from BINARY_LEVELS: OR lowest. */
+const BIN_PREC = new Uint8Array(KEYWORD_BASE + 128);
+const BIN_OP: (BinaryOperator | undefined)[] = [];
+BINARY_LEVELS.forEach((ops, level) => {
+  for (const [kind, op] of ops) {
+    BIN_PREC[kind] = level + 1;
+    BIN_OP[kind] = op;
+  }
+});
+
+/** Token kinds that end a statement list (closing keywords, declarations). */
+const STOPS = new Uint8Array(KEYWORD_BASE + 128);
+
 const INTEGER_TYPES = new Set([
   'SINT',
   'INT',
@@ -278,6 +294,8 @@ const INTEGER_TYPES = new Set([
   'DWORD',
   'LWORD',
 ]);
+
+for (const k of [...END_KEYWORDS, ...TOP_LEVEL, ...VAR_SECTIONS.keys(), ...MEMBER_START, T.EOF]) STOPS[k] = 1;
 
 /** Parses one ST source text into a compilation unit. Never throws. */
 export function parseSource(text: string, fileName: string, options: ParseOptions = {}): ParseResult {
@@ -1295,7 +1313,7 @@ export class Parser {
     }
     this.expect(T.Colon);
     const type = this.typeSpec();
-    const node: VarDecl = { kind: 'VarDecl', names, type, span: this.span(s) };
+    const node: VarDecl = { kind: 'VarDecl', names, type, span: PENDING };
     if (location) node.location = location;
     if (type.kind === 'NamedType' && this.k() === T.LParen) node.constructorArgs = this.callArgs();
     if (this.accept(T.Assign)) node.init = this.initializer();
@@ -1520,14 +1538,7 @@ export class Parser {
   statements(out: Statement[]): void {
     while (true) {
       const k = this.k();
-      if (
-        k === T.EOF ||
-        END_KEYWORDS.has(k) ||
-        TOP_LEVEL.has(k) ||
-        VAR_SECTIONS.has(k) ||
-        MEMBER_START.has(k)
-      )
-        return;
+      if (STOPS[k] === 1) return;
       if (this.open.length > 0 && this.open[this.open.length - 1] === K.END_CASE && this.looksLikeCaseLabel())
         return;
       if (k === T.Semi) {
@@ -1587,13 +1598,13 @@ export class Parser {
     else if (k === K.REPEAT) st = this.repeatStatement();
     else if (k === K.EXIT || k === K.CONTINUE || k === K.RETURN) {
       this.i++;
-      st = { kind: k === K.EXIT ? 'Exit' : k === K.CONTINUE ? 'Continue' : 'Return', span: this.span(s) };
+      st = { kind: k === K.EXIT ? 'Exit' : k === K.CONTINUE ? 'Continue' : 'Return', span: PENDING };
       this.endSimple(st, s, k === K.EXIT ? 'EXIT' : k === K.CONTINUE ? 'CONTINUE' : 'RETURN');
       return st;
     } else if (k === K.JMP) {
       this.i++;
       const label = this.ident('a label');
-      st = { kind: 'Jump', label: label.name, span: this.span(s) };
+      st = { kind: 'Jump', label: label.name, span: PENDING };
       this.endSimple(st, s, 'JMP');
       return st;
     } else if (k === T.Ident && this.peek() === T.Colon) {
@@ -1647,7 +1658,7 @@ export class Parser {
     let st: Statement;
     if (k === T.Assign) {
       this.i++;
-      st = { kind: 'Assignment', operator: ':=', target, value: this.expression(), span: this.span(s) };
+      st = { kind: 'Assignment', operator: ':=', target, value: this.expression(), span: PENDING };
     } else if (
       k === T.Ident &&
       this.peek() === T.Eq &&
@@ -1664,7 +1675,7 @@ export class Parser {
         span: this.span(s),
       };
     } else if (target.kind === 'Call') {
-      st = { kind: 'CallStatement', call: target, span: this.span(s) };
+      st = { kind: 'CallStatement', call: target, span: PENDING };
     } else this.fail("':='");
     this.endSimple(st, s, 'statement');
     return st;
@@ -1704,7 +1715,7 @@ export class Parser {
     const condition = this.headerExpression(K.THEN);
     this.expect(K.THEN);
     // biome-ignore lint/suspicious/noThenProperty: `then` is an array, never callable, so not a thenable
-    const node: IfStatement = { kind: 'If', condition, then: [], elsifs: [], span: this.span(s) };
+    const node: IfStatement = { kind: 'If', condition, then: [], elsifs: [], span: PENDING };
     this.leading(node, s);
     this.trailingHeader(node);
     this.open.push(K.END_IF);
@@ -1755,7 +1766,7 @@ export class Parser {
     const s = this.i++;
     const selector = this.headerExpression(K.OF);
     this.expect(K.OF);
-    const node: CaseStatement = { kind: 'Case', selector, branches: [], span: this.span(s) };
+    const node: CaseStatement = { kind: 'Case', selector, branches: [], span: PENDING };
     this.leading(node, s);
     this.trailingHeader(node);
     this.open.push(K.END_CASE);
@@ -1862,7 +1873,7 @@ export class Parser {
       to = err;
     }
     this.expect(K.DO);
-    const node: ForStatement = { kind: 'For', variable, from, to, body: [], span: this.span(s) };
+    const node: ForStatement = { kind: 'For', variable, from, to, body: [], span: PENDING };
     if (by) node.by = by;
     if (target) node.target = target;
     this.leading(node, s);
@@ -1880,7 +1891,7 @@ export class Parser {
     const s = this.i++;
     const condition = this.headerExpression(K.DO);
     this.expect(K.DO);
-    const node: WhileStatement = { kind: 'While', condition, body: [], span: this.span(s) };
+    const node: WhileStatement = { kind: 'While', condition, body: [], span: PENDING };
     this.leading(node, s);
     this.trailingHeader(node);
     this.open.push(K.END_WHILE);
@@ -1929,20 +1940,20 @@ export class Parser {
 
   /** A full expression (IEC 61131-3 Table 71 precedence). */
   expression(): Expression {
-    return this.binary(0);
+    return this.binary(1);
   }
 
-  private binary(level: number): Expression {
-    if (level === BINARY_LEVELS.length) return this.unary();
+  /** Precedence climbing over BIN_PREC; all binary operators are left-associative (§7.3.2). */
+  private binary(minPrec: number): Expression {
     const s = this.i;
-    let left = this.binary(level + 1);
-    const ops = BINARY_LEVELS[level]!;
+    let left = this.unary();
     while (true) {
-      const op = ops.get(this.k());
-      if (op === undefined) return left;
+      const k = this.kinds[this.i]!;
+      const prec = BIN_PREC[k]!;
+      if (prec === 0 || prec < minPrec) return left;
       this.i++;
-      const right = this.binary(level + 1);
-      left = { kind: 'Binary', operator: op, left, right, span: this.span(s) };
+      const right = this.binary(prec + 1);
+      left = { kind: 'Binary', operator: BIN_OP[k]!, left, right, span: this.span(s) };
     }
   }
 

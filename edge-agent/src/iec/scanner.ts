@@ -133,6 +133,8 @@ export const KEYWORD_BASE = 100;
 export type Keyword = (typeof KEYWORDS)[number];
 const keywordMap = new Map<string, number>(KEYWORDS.map((k, i) => [k, KEYWORD_BASE + i]));
 
+const spellingKinds = new Map<string, number>();
+
 /** Token kind of a keyword. */
 export function kw(word: Keyword): number {
   return keywordMap.get(word)!;
@@ -241,7 +243,8 @@ export function scan(
   line = 1,
   column = 1,
 ): ScanResult {
-  const tokens = new Tokens(Math.max(64, ((end - start) >> 2) + 16));
+  // about one token per 6 characters in real code; grow() doubles when denser
+  const tokens = new Tokens(Math.max(64, Math.ceil((end - start) / 6)));
   const trivia: Trivia[] = [];
   const diagnostics: Diagnostic[] = [];
   let pos = start;
@@ -304,7 +307,17 @@ export function scan(
       }
       const len = pos - s;
       let k: number = T.Ident;
-      if (len >= 2 && len <= 18) k = keywordMap.get(text.slice(s, pos).toUpperCase()) ?? T.Ident;
+      if (len >= 2 && len <= 18) {
+        // spellings repeat: remember each one's kind instead of upper-casing every identifier
+        const spelling = text.slice(s, pos);
+        let cached = spellingKinds.get(spelling);
+        if (cached === undefined) {
+          cached = keywordMap.get(spelling.toUpperCase()) ?? T.Ident;
+          if (spellingKinds.size > 100_000) spellingKinds.clear();
+          spellingKinds.set(spelling, cached);
+        }
+        k = cached;
+      }
       push(k, s, sl, sc);
       continue;
     }
