@@ -96,6 +96,17 @@ describe('agent config', () => {
     expect(String(err)).not.toContain('super-secret');
   });
 
+  it('takes the site facts and policy inline too', async () => {
+    const facts = { apiVersion: 'plcfleet/v1', kind: 'SiteFacts', site: 'press-line-9', firmware: '3.1' };
+    const policy = { apiVersion: 'plcfleet/v1', kind: 'SitePolicy', site: 'press-line-9' };
+    const c = await resolveWith({ siteFacts: facts, policy });
+    expect(c.siteFacts).toMatchObject({ firmware: '3.1', certifiedSafetyPlc: false });
+    expect(c.policy.permissives).toEqual([]);
+    await expect(resolveWith({ siteFacts: { ...facts, firmware: 'three' } })).rejects.toThrow(
+      'agent.yaml: siteFacts',
+    );
+  });
+
   it('reads pinned keys from a PEM file', async () => {
     dir = mkdtempSync(join(tmpdir(), 'agent-config-'));
     const a = generateSigningKeyPair();

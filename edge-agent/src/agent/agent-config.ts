@@ -70,10 +70,10 @@ export const AgentOptions = z
       /** A PEM file with pinned signing keys (one or more public keys). */
       signingKeysFile: z.string().min(1).optional(),
     }),
-    /** Site facts file (`kind: SiteFacts`) for preconditions. */
-    siteFacts: z.string().min(1),
-    /** Site safety policy file (`kind: SitePolicy`). */
-    policy: z.string().min(1),
+    /** Site facts file (`kind: SiteFacts`) for preconditions, or the document inline. */
+    siteFacts: z.union([z.string().min(1), SiteFacts]),
+    /** Site safety policy file (`kind: SitePolicy`), or the document inline. */
+    policy: z.union([z.string().min(1), SitePolicy]),
     /** Where the PLC program lives: a directory path or an `opc.tcp://` endpoint. */
     program: z.string().min(1),
     /** @default { kind: recipe } */
@@ -288,8 +288,12 @@ export async function resolveAgentConfig(
     };
   }
 
-  const siteFacts = await readDocument(SiteFacts, at(o.siteFacts), `${prefix}siteFacts`);
-  const policy = await readDocument(SitePolicy, at(o.policy), `${prefix}policy`);
+  const siteFacts =
+    typeof o.siteFacts === 'string'
+      ? await readDocument(SiteFacts, at(o.siteFacts), `${prefix}siteFacts`)
+      : o.siteFacts;
+  const policy =
+    typeof o.policy === 'string' ? await readDocument(SitePolicy, at(o.policy), `${prefix}policy`) : o.policy;
   if (siteFacts.site !== o.site)
     throw new AgentError(
       'VALIDATION',
