@@ -52,6 +52,8 @@ export {
   RollbackRequest,
   RollbackResponse,
   RollbackView,
+  StageReportList,
+  StageReportView,
 } from './api/reviews';
 export {
   CreateRolloutRequest,

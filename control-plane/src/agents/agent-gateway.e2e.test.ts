@@ -172,4 +172,36 @@ describe('agent gateway', () => {
     agent.hello('v1', [7, 8]);
     expect(await reject).toMatchObject({ code: 'PROTOCOL_VERSION' });
   });
+
+  it('answers a flood with BACKPRESSURE, keeps the connection, and records stage reports', async () => {
+    h = await startHarness('sqlite', { maxInflightPerAgent: 1 });
+    await seedFleet(h, [{ name: 'b1' }]);
+    const agent = (await connectAgents(h.cp, ['b1'])).get('b1')!;
+    open.push(agent);
+    const report = {
+      v: PROTOCOL_VERSION,
+      type: 'stage.report' as const,
+      site: 'b1',
+      stage: 'parallel' as const,
+      figures: {
+        tags: 4,
+        polls: 100,
+        divergences: 0,
+        commErrors: 0,
+        latencyMs: { p50: 2, p99: 9 },
+        worst: [],
+      },
+      reason: '',
+    };
+    const pushedBack = agent.waitFor((m) => m.type === 'error' && m.code === 'BACKPRESSURE');
+    for (let i = 0; i < 50; i++) agent.send({ ...report, id: `s${i}` });
+    await pushedBack;
+    const hb = agent.waitFor((m) => m.type === 'heartbeat');
+    agent.send({ v: PROTOCOL_VERSION, id: 'hb', type: 'heartbeat' });
+    await hb;
+    const stored = (await h.admin.get('/v1/stage-reports?site=b1&limit=1000')).body.stageReports as unknown[];
+    expect(stored.length).toBeGreaterThan(0);
+    expect(stored.length).toBeLessThan(50);
+    expect(stored[0]).toMatchObject({ site: 'b1', stage: 'parallel', figures: { divergences: 0 } });
+  });
 });

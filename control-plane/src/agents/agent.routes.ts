@@ -5,6 +5,7 @@ import {
   EnrollRequest,
   EnrollResponse,
   RevokeAgentResponse,
+  StageReportList,
 } from '@plcfleet/protocols';
 import { z } from 'zod';
 import { appendAudit } from '../audit/audit.repository';
@@ -22,6 +23,7 @@ import {
   revokeAgent,
 } from './agent.repository';
 import { AGENT_GATEWAY_PATH } from './agent-gateway';
+import { listStageReports } from './stage-report.repository';
 
 /** Agents and their enrollment. */
 export const agentRoutes = [
@@ -114,5 +116,24 @@ export const agentRoutes = [
         });
         return { revoked: true };
       }),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/v1/stage-reports',
+    summary: 'Protocol cutover stage reports of the agents, newest first',
+    roles: ANY_ROLE,
+    query: z.object({
+      site: z.string().optional(),
+      migration: z.string().optional(),
+      limit: z.coerce.number().int().min(1).max(1000).default(100),
+    }),
+    response: StageReportList,
+    handler: async ({ ctx, query }) => ({
+      stageReports: await listStageReports(ctx.db, {
+        ...(query.site ? { site: query.site } : {}),
+        ...(query.migration ? { migrationId: query.migration } : {}),
+        limit: query.limit,
+      }),
+    }),
   }),
 ];

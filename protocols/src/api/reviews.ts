@@ -113,3 +113,19 @@ export const RollbackResponse = z.object({
 
 /** `GET /v1/rollbacks`. */
 export const RollbackList = z.object({ rollbacks: z.array(RollbackView) });
+
+/** A cutover stage report of an agent. */
+export const StageReportView = z.object({
+  id: z.string(),
+  site: z.string(),
+  agentId: z.string(),
+  migrationId: z.string().nullable(),
+  stage: z.enum(['shadow', 'parallel', 'cutover', 'rolled-back']),
+  figures: z.record(z.string(), z.unknown()),
+  reason: z.string(),
+  at: ApiTime,
+});
+export type StageReportView = z.infer<typeof StageReportView>;
+
+/** `GET /v1/stage-reports?site=&migration=`. */
+export const StageReportList = z.object({ stageReports: z.array(StageReportView) });
