@@ -303,6 +303,27 @@ END_PROGRAM`;
     expect(plc.get('kept')).toBe(0);
   });
 
+  it('warm restart keeps RETAIN members declared inside FB types, in every instance', () => {
+    const plc = plcOf(`
+FUNCTION_BLOCK FB_Meter
+VAR RETAIN hours : DINT; END_VAR
+VAR starts : INT; END_VAR
+hours := hours + 1; starts := starts + 1;
+END_FUNCTION_BLOCK
+PROGRAM Main
+VAR m1 : FB_Meter; meters : ARRAY[1..2] OF FB_Meter; END_VAR
+m1(); meters[2]();
+END_PROGRAM`);
+    plc.scan(3);
+    plc.warmRestart();
+    expect([
+      plc.get('m1.hours'),
+      plc.get('m1.starts'),
+      plc.get('meters[2].hours'),
+      plc.get('meters[2].starts'),
+    ]).toEqual([3, 0, 3, 0]);
+  });
+
   it('online change keeps unchanged declarations, re-initialises changed ones', () => {
     const plc = plcOf(counter);
     plc.scan(3);

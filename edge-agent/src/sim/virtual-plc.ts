@@ -629,34 +629,60 @@ export class VirtualPlc {
     for (const [p, v] of s.forces) this.forces.set(p, v);
   }
 
-  private retainedVars(): { obj: 'G' | string; v: VarInfo; all: boolean }[] {
-    const out: { obj: 'G' | string; v: VarInfo; all: boolean }[] = [];
-    for (const s of this.slots)
-      for (const v of s.layout.vars) if (v.retain || s.retain) out.push({ obj: s.key, v, all: s.retain });
-    for (const v of this.model.globals.values()) if (v.retain) out.push({ obj: 'G', v, all: false });
-    return out;
-  }
-
   /**
-   * Warm restart (IEC 61131-3 §6.5.6): RETAIN (and PERSISTENT) variables keep their values,
-   * every other variable returns to its initial value; the fault is cleared, the clock runs on.
+   * Warm restart (IEC 61131-3 §6.5.6): RETAIN (and PERSISTENT) variables keep their values —
+   * also RETAIN members declared inside FB types, in every instance — every other variable
+   * returns to its initial value; the fault is cleared, the clock runs on.
    */
   warmRestart(): void {
     const old = this.api.getState();
-    const keep = this.retainedVars().map(({ obj, v }) => ({
-      obj,
-      v,
-      value: cloneGraph(obj === 'G' ? old.G[v.key] : (old.P[obj] as Record<string, unknown>)[v.key]),
-    }));
     const scan = this.api.getScan();
     this.api.init();
     this.api.setScan(scan);
     const now = this.api.getState();
-    for (const k of keep) {
-      if (k.obj === 'G') now.G[k.v.key] = k.value;
-      else (now.P[k.obj] as Record<string, unknown>)[k.v.key] = k.value;
+    for (const s of this.slots) {
+      this.carryRetain(
+        old.P[s.key] as Record<string, unknown>,
+        now.P[s.key] as Record<string, unknown>,
+        s.layout.vars,
+        s.retain,
+        0,
+      );
     }
+    this.carryRetain(old.G, now.G, [...this.model.globals.values()], false, 0);
     this.currentFault = null;
+  }
+
+  private carryRetain(
+    from: Record<string, unknown>,
+    to: Record<string, unknown>,
+    vars: VarInfo[],
+    all: boolean,
+    depth: number,
+  ): void {
+    if (depth > 32) return;
+    const descend = (t: SimType, a: unknown, b: unknown) => {
+      if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) return;
+      if (t.kind === 'fb' && !isStdFb(t.name)) {
+        const l = this.model.layout(t.name);
+        if (l)
+          this.carryRetain(
+            a as Record<string, unknown>,
+            b as Record<string, unknown>,
+            l.vars,
+            false,
+            depth + 1,
+          );
+      } else if (t.kind === 'array' && (t.elem.kind === 'fb' || t.elem.kind === 'array')) {
+        (a as unknown[]).forEach((x, i) => {
+          descend(t.elem, x, (b as unknown[])[i]);
+        });
+      }
+    };
+    for (const v of vars) {
+      if (all || v.retain) to[v.key] = cloneGraph(from[v.key]);
+      else descend(v.type, from[v.key], to[v.key]);
+    }
   }
 
   /** Cold restart: every variable, RETAIN included, returns to its initial value; the clock restarts at 0. */
