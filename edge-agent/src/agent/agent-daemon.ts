@@ -623,5 +623,5 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
 
 function defaultSource(config: AgentConfig): ProgramSource {
   if (config.program.kind === 'directory') return createDirectorySource(config.program.path);
-  return createOpcuaSource(config.program.endpoint);
+  return createOpcuaSource(config.program.endpoint, { dataDir: join(config.dataDir, 'opcua-pki') });
 }
