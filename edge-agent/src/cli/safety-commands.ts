@@ -4,10 +4,12 @@
  * 1 fail, 2 bad usage or unreadable input.
  */
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { Migration, parseWith, SitePolicy } from '@plcfleet/protocols';
 import type { Command } from 'commander';
 import YAML from 'yaml';
 import { loadSafetyProject, semanticHash, verifySafety } from '../safety';
+import { parseScenarioFile, type ScenarioFile } from '../sim';
 
 /** Exit codes of `safety` and `hash`. */
 export const SAFETY_EXIT = {
@@ -61,6 +63,30 @@ async function load(path: string) {
   }
 }
 
+/** The migration's scenarios: files relative to the migration file, or inline documents. */
+async function migrationScenarios(migration: Migration, path: string): Promise<ScenarioFile[]> {
+  const out: ScenarioFile[] = [];
+  for (const [i, ref] of migration.successCriteria.scenarios.entries()) {
+    const where = typeof ref.file === 'string' ? resolve(dirname(path), ref.file) : `${path}#scenarios[${i}]`;
+    let text: string;
+    if (typeof ref.file === 'string') {
+      try {
+        text = await readFile(where, 'utf8');
+      } catch (err) {
+        throw new BadInput(
+          `cannot read scenario ${where}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+        );
+      }
+    } else text = YAML.stringify(ref);
+    try {
+      out.push(parseScenarioFile(text, where));
+    } catch (err) {
+      throw new BadInput((err as Error).message);
+    }
+  }
+  return out;
+}
+
 /** Options of {@link runSafety}, as the command line gives them. */
 export interface SafetyCommandOptions {
   before?: string;
@@ -85,6 +111,7 @@ export async function runSafety(opts: SafetyCommandOptions, io: SafetyIo = proce
     }
     const policy = await readDocument<SitePolicy>(SitePolicy, opts.policy!);
     const migration = opts.migration ? await readDocument<Migration>(Migration, opts.migration) : undefined;
+    const scenarios = migration && opts.migration ? await migrationScenarios(migration, opts.migration) : [];
     const before = await load(opts.before!);
     const after = await load(opts.after!);
     const r = await verifySafety({
@@ -94,6 +121,7 @@ export async function runSafety(opts: SafetyCommandOptions, io: SafetyIo = proce
       ...(migration ? { migration } : {}),
       ...(opts.program ? { program: opts.program } : {}),
       ...(seed !== undefined ? { seed } : {}),
+      ...(scenarios.length > 0 ? { scenarios } : {}),
       mode: opts.quick ? 'quick' : 'full',
     });
     if (opts.json) io.out(JSON.stringify(r));

@@ -5,7 +5,7 @@
  */
 
 import type { Statement } from '../iec';
-import type { VirtualPlc } from '../sim';
+import { type ScenarioFile, scenarioActions, type VirtualPlc } from '../sim';
 import { ownExpressions, timeLiterals, walkStatements } from './ast-walk';
 import type { Slice } from './data-flow-slice';
 import { type DriveInput, type Relation, runDifferential } from './differential-sim';
@@ -46,6 +46,8 @@ export interface ProofOptions {
   scans?: number;
   /** Compiled PLCs shared between the proofs of one verification. */
   cache?: Map<string, VirtualPlc>;
+  /** Scenarios replayed on both versions (those naming another PROGRAM are skipped). */
+  scenarios?: readonly ScenarioFile[];
 }
 
 /** Programs whose bodies compute the signal (the signal's own program for a program variable). */
@@ -166,7 +168,11 @@ export function proveSignal(
         vars.filter((v) => v.scope === 'global' || v.scope === program.toLowerCase()).map((v) => v.name),
       ),
     ];
+    const scenarios = (options.scenarios ?? [])
+      .filter((f) => !f.program || f.program.toLowerCase() === program.toLowerCase())
+      .flatMap((f) => f.scenarios.map((sc) => ({ name: sc.name, actions: scenarioActions(sc, 10) })));
     const r = runDifferential(ctx.before.units, ctx.after.units, {
+      scenarios,
       program,
       inputs,
       outputs,

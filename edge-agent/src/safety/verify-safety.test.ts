@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseScenarioFile } from '../sim';
 import { runDifferential } from './differential-sim';
 import { projectFromSources } from './safety-project';
 import { stProject, testPolicy } from './test-helpers';
@@ -124,5 +125,26 @@ describe('verifySafety', () => {
     expect(r.findings.some((f) => f.rule === 'safety-logic/slice-changed' && f.severity === 'error')).toBe(
       true,
     );
+  });
+
+  it('replays the migration scenarios on both versions', async () => {
+    const before = stProject({
+      'main.st': OLD.replace('    Estop : BOOL;', '    Estop : BOOL;\n    Code : DINT;'),
+    });
+    const after = stProject({
+      'main.st': OLD.replace('    Estop : BOOL;', '    Estop : BOOL;\n    Code : DINT;').replace(
+        'Permit := Guard AND Estop;',
+        'Permit := (Guard AND Estop) OR Code = 4711;',
+      ),
+    });
+    const scenario = parseScenarioFile(
+      'program: Main\nscenarios:\n  - name: service code\n    steps:\n      - { at: 0, set: { Code: 4711 } }\n      - { at: 50ms, expect: { Lamp: true } }\n',
+      'service.yaml',
+    );
+    const r = await verifySafety({ before, after, policy, scenarios: [scenario], seed: 1 });
+    expect(r.verdict).toBe('fail');
+    const proof = r.proofs.find((p) => p.kind === 'permissive');
+    expect(proof).toMatchObject({ result: 'refuted', method: 'scenario' });
+    expect(proof?.counterexample?.inputs[0]).toMatchObject({ Code: 4711 });
   });
 });

@@ -8,7 +8,7 @@
  */
 import type { Migration, SafetyFinding, SitePolicy } from '@plcfleet/protocols';
 import type { Statement } from '../iec';
-import type { VirtualPlc } from '../sim';
+import type { ScenarioFile, VirtualPlc } from '../sim';
 import { walkStatements } from './ast-walk';
 import { certifiedFindings } from './certified-rules';
 import { forcingFindings } from './forcing-rules';
@@ -75,6 +75,8 @@ export interface VerifySafetyOptions {
   runs?: number;
   /** Scans per run. @default from the longest timer preset in the slice (200..1500) */
   scans?: number;
+  /** The migration's scenarios, replayed on both versions in every permissive and E-stop proof. @default none */
+  scenarios?: readonly ScenarioFile[];
 }
 
 /** The verifier's answer. `findings` and `proofs` fit the verdict's evidence as they are. */
@@ -185,6 +187,7 @@ export async function verifySafety(options: VerifySafetyOptions): Promise<Safety
     ...(options.program ? { program: options.program } : {}),
     ...(options.runs ? { runs: options.runs } : {}),
     ...(options.scans ? { scans: options.scans } : {}),
+    ...(options.scenarios ? { scenarios: options.scenarios } : {}),
   };
 
   findings.push(...removedSignalFindings(ctx));
