@@ -52,7 +52,7 @@ const TEST_PATH =
   /(^|\/)(tests?|scenarios?|__tests__)(\/|$)|\.(test|spec|scenario)s?\.|(^|\/)test_|scenarios?\.ya?ml$/i;
 
 function pouAt(outlines: readonly PouOutline[], line: number): PouOutline | undefined {
-  return outlines.find((o) => o.span.line <= line && line <= o.span.endLine);
+  return outlines.find((o) => o.regions.some((r) => r.line <= line && line <= r.endLine));
 }
 
 function identifierCounts(pou: PouOutline): Map<string, number> {

@@ -217,3 +217,28 @@ describe('runMigration with the recipe transformer', () => {
     expect(v.reason).toContain('needs site facts');
   });
 });
+
+describe('runMigration on TwinCAT XML', () => {
+  it('migrates a .TcPOU in place: only the ST inside the CDATA changes, the XML around it is kept byte for byte', async () => {
+    const dir = await copyPlant('twincat-guard');
+    const out = join(work, 'job-twincat');
+    const v = await runMigration({
+      migration: guard,
+      source: createDirectorySource(dir),
+      policy: policyAt(join(dir, 'policy.yaml')),
+      siteFacts: facts,
+      transformer: createRecipeTransformer(),
+      outDir: out,
+    });
+    expect(v.reason).toContain('1 application(s)');
+    expect(v.outcome).toBe('passed');
+    const before = await readFile(join(dir, 'PRG_Door.TcPOU'), 'utf8');
+    const after = await readFile(join(out, 'after', 'PRG_Door.TcPOU'), 'utf8');
+    expect(after.startsWith('\uFEFF<?xml version="1.0" encoding="utf-8"?>')).toBe(true);
+    expect(after).toContain('    Door_Closed_Redundant : BOOL;\nEND_VAR\nVAR_OUTPUT');
+    expect(after).toContain('<ST><![CDATA[Door_OK := FALSE;\nDoor_Closed_Monitor(\n');
+    // outside the CDATA sections nothing moved
+    const xmlOnly = (t: string) => t.replace(/<!\[CDATA\[[\s\S]*?\]\]>/g, '<![CDATA[]]>');
+    expect(xmlOnly(after)).toBe(xmlOnly(before));
+  });
+});

@@ -19,9 +19,7 @@ import { stringify as toYaml } from 'yaml';
 import type { z } from 'zod';
 import type { CompilationUnit, VarBlock } from '../iec';
 import { verifySafety } from '../safety';
-import { parseScenarioFile, runScenarios, type ScenarioFile, VirtualPlc } from '../sim';
-// The virtual PLC's index does not export the equivalence check yet; this adapter is its only importer here.
-import { checkEquivalence } from '../sim/equivalence';
+import { checkEquivalence, parseScenarioFile, runScenarios, type ScenarioFile, VirtualPlc } from '../sim';
 import type { ProgramFile } from '../sources';
 import {
   checkParsedFiles,
@@ -228,13 +226,20 @@ function jsonSafe(v: unknown): unknown {
   return v;
 }
 
-/** PROGRAMs whose text changed; every PROGRAM when only FBs, functions or globals changed. */
+/**
+ * PROGRAMs whose text changed; every PROGRAM when anything else changed (a
+ * function block, a function, a global list) or when no PROGRAM can be told
+ * apart — never none for a real change (fail closed).
+ */
 function touchedPrograms(before: CompileReport, after: CompileReport): string[] {
   const text = (r: CompileReport) => {
     const m = new Map<string, string>();
     for (const p of r.parsed)
       for (const o of outlineUnit(p.unit))
-        m.set(`${o.kind}:${o.name.toLowerCase()}`, p.file.text.slice(o.span.offset, o.span.endOffset));
+        m.set(
+          `${o.kind}:${o.name.toLowerCase()}`,
+          o.regions.map((g) => p.file.text.slice(g.offset, g.endOffset)).join('\n'),
+        );
     return m;
   };
   const a = text(before);
@@ -242,7 +247,7 @@ function touchedPrograms(before: CompileReport, after: CompileReport): string[] 
   const changed = [...new Set([...a.keys(), ...b.keys()])].filter((k) => a.get(k) !== b.get(k));
   const programs = [...b.keys()].filter((k) => k.startsWith('Program:') && a.has(k));
   const direct = changed.filter((k) => k.startsWith('Program:') && a.has(k) && b.has(k));
-  const pick = changed.some((k) => !k.startsWith('Program:')) ? programs : direct;
+  const pick = changed.some((k) => !k.startsWith('Program:')) || direct.length === 0 ? programs : direct;
   const names = new Map<string, string>();
   for (const p of after.parsed)
     for (const o of outlineUnit(p.unit)) if (o.kind === 'Program') names.set(o.name.toLowerCase(), o.name);

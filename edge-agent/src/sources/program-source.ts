@@ -13,7 +13,7 @@ export interface ProgramFile {
 }
 
 /** Extensions a source reads (case-insensitive): plain ST, TwinCAT 3 XML and PLCopen XML. */
-export const PROGRAM_FILE_EXTENSIONS = ['.st', '.tcpou', '.tcdut', '.tcgvl', '.xml'] as const;
+export const PROGRAM_FILE_EXTENSIONS = ['.st', '.tcpou', '.tcdut', '.tcgvl', '.tcio', '.xml'] as const;
 
 /** Options of {@link ProgramSource.write}. */
 export interface WriteOptions {

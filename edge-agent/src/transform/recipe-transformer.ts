@@ -119,6 +119,9 @@ export function applyRecipe(migration: Migration, parsed: readonly ParsedFile[])
     const eol = eolOf(text);
     for (const pou of outlines) {
       if (pou.kind === 'GlobalVarList' || !matchesAnyGlob(pou.name, migration.scope.pous, true)) continue;
+      // A body converted from ladder (PLCopen LD) has no ST text to splice into: leave it to a person.
+      const language = (pou.node as { bodyLanguage?: string }).bodyLanguage;
+      if (language !== undefined && language !== 'ST') continue;
       for (const { rule, pattern } of compiled) {
         for (const match of findInPou(pattern, pou)) {
           const first = match.statements[0] as Statement;

@@ -52,6 +52,29 @@ export interface PouOutline {
   /** Every statement list of the POU (body, methods, actions, property accessors). */
   bodies: Statement[][];
   varBlocks: VarBlock[];
+  /**
+   * The parts of the file the POU occupies: its own span and each body's
+   * statements (in TwinCAT and PLCopen XML the declaration and the body are
+   * separate sections of the file).
+   */
+  regions: Span[];
+}
+
+function regionsOf(span: Span, bodies: Statement[][]): Span[] {
+  const out = [span];
+  for (const b of bodies) {
+    const first = b[0];
+    const last = b[b.length - 1];
+    if (!first || !last) continue;
+    if (first.span.offset >= span.offset && last.span.endOffset <= span.endOffset) continue;
+    out.push({
+      ...first.span,
+      endLine: last.span.endLine,
+      endColumn: last.span.endColumn,
+      endOffset: last.span.endOffset,
+    });
+  }
+  return out;
 }
 
 /** The POUs and global variable lists of a compilation unit, in source order. */
@@ -68,7 +91,15 @@ export function outlineUnit(unit: CompilationUnit): PouOutline[] {
         if (p.get) bodies.push(p.get.body);
         if (p.set) bodies.push(p.set.body);
       }
-      out.push({ name: d.name, kind: d.kind, span: d.span, node: d, bodies, varBlocks: d.varBlocks });
+      out.push({
+        name: d.name,
+        kind: d.kind,
+        span: d.span,
+        node: d,
+        bodies,
+        varBlocks: d.varBlocks,
+        regions: regionsOf(d.span, bodies),
+      });
     } else if (d.kind === 'Function') {
       out.push({
         name: d.name,
@@ -77,6 +108,7 @@ export function outlineUnit(unit: CompilationUnit): PouOutline[] {
         node: d,
         bodies: [d.body],
         varBlocks: d.varBlocks,
+        regions: regionsOf(d.span, [d.body]),
       });
     } else if (d.kind === 'GlobalVarList') {
       const base = unit.file
@@ -90,6 +122,7 @@ export function outlineUnit(unit: CompilationUnit): PouOutline[] {
         node: d,
         bodies: [],
         varBlocks: d.varBlocks,
+        regions: [d.span],
       });
     }
   }

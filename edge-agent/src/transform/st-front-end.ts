@@ -1,15 +1,12 @@
 /**
  * The one place the executor reaches the IEC front end for parsing. A thin
- * adapter: it parses a {@link ProgramFile} by its format (plain ST here; the
- * TwinCAT/PLCopen readers when the front end exports them) so that spans always
- * point into the file as stored, which is what lets the recipe engine splice
- * edits into the original text and leave everything else byte for byte.
+ * adapter: it parses a {@link ProgramFile} by its format (plain ST, TwinCAT
+ * XML, PLCopen XML) so that spans always point into the file as stored, which
+ * is what lets the recipe engine splice edits into the original text and leave
+ * everything else byte for byte.
  */
 import type { Diagnostic } from '@plcfleet/protocols';
-import type { CompilationUnit } from '../iec';
-// The front end's index does not export the parser and checker yet; this adapter is their only importer here.
-import { checkProject } from '../iec/checker';
-import { parseSource } from '../iec/parser';
+import { type CompilationUnit, checkProject, readSource } from '../iec';
 import type { ProgramFile } from '../sources';
 
 /** A parsed program file. */
@@ -19,37 +16,10 @@ export interface ParsedFile {
   diagnostics: Diagnostic[];
 }
 
-/** Parses one program file (never throws). */
+/** Parses one program file with the reader its name calls for (never throws). */
 export function parseProgramFile(file: ProgramFile): ParsedFile {
-  const lower = file.path.toLowerCase();
-  if (lower.endsWith('.st')) {
-    const r = parseSource(file.text, file.path);
-    return { file, unit: r.unit, diagnostics: r.diagnostics };
-  }
-  const unit: CompilationUnit = {
-    kind: 'CompilationUnit',
-    file: file.path,
-    format: lower.endsWith('.xml') ? 'plcopen' : 'twincat',
-    declarations: [],
-    comments: [],
-    span: { file: file.path, line: 1, column: 1, endLine: 1, endColumn: 1, offset: 0, endOffset: 0 },
-  };
-  return {
-    file,
-    unit,
-    diagnostics: [
-      {
-        file: file.path,
-        line: 1,
-        column: 1,
-        endLine: 1,
-        endColumn: 1,
-        severity: 'error',
-        code: 'ST1012',
-        message: `cannot read ${file.path}: no reader for this format in this build`,
-      },
-    ],
-  };
+  const r = readSource(file.text, file.path);
+  return { file, unit: r.unit, diagnostics: r.diagnostics };
 }
 
 /** Parses ST statements written on their own (a recipe pattern or template) by wrapping them in a program. */
