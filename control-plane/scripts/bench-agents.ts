@@ -86,6 +86,7 @@ async function main() {
   const ackAt: number[] = [];
   let rolloutStart = 0;
   const sockets: WebSocket[] = [];
+  const closes = new Map<number, number>();
   const connect = (site: string, token: string) =>
     new Promise<void>((resolve, reject) => {
       const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/v1/agents`, {
@@ -94,6 +95,7 @@ async function main() {
       });
       sockets.push(ws);
       ws.once('error', reject);
+      ws.on('close', (code) => closes.set(code, (closes.get(code) ?? 0) + 1));
       ws.on('open', () =>
         ws.send(
           JSON.stringify({
@@ -178,6 +180,7 @@ async function main() {
       ),
     },
     verdictsCommitted: ackAt.length,
+    socketsClosedByServer: Object.fromEntries(closes),
     allCommittedMs: Math.max(...ackAt) - rolloutStart,
   };
   console.log(JSON.stringify(result, null, 2));
