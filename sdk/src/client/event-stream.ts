@@ -19,7 +19,7 @@ export interface EventStreamOptions {
 
 /** One item of {@link eventStream}. */
 export type EventStreamItem =
-  /** The stream is (again) open; events from here on will arrive. */
+  /** The stream is (again) open: the server's first event arrived; changes from here on will be sent. */
   | { kind: 'open'; reconnected: boolean }
   /** An event of the control plane, with its SSE id. */
   | { kind: 'event'; id: string | undefined; event: ControlPlaneEvent }
@@ -57,11 +57,19 @@ export async function* eventStream(
       });
       body = res.body;
       if (!body) throw new PlcfleetError('BAD_RESPONSE', 'GET /v1/events: response has no body');
-      yield { kind: 'open', reconnected: opened };
-      opened = true;
-      failures = 0;
+      let announced = false;
       for await (const sse of parseSse(body)) {
+        // The response headers can arrive before the server has subscribed to its
+        // bus; its first event (`ready`, or any other) says it has. Only then is
+        // the stream "open": what changes after this moment will be sent.
+        if (!announced) {
+          announced = true;
+          yield { kind: 'open', reconnected: opened };
+          opened = true;
+          failures = 0;
+        }
         if (sse.id !== undefined) lastEventId = sse.id;
+        if (sse.event === 'ready') continue;
         const event = decode(sse.data);
         if (!event) continue;
         if (opts.rollout !== undefined && event.rolloutId !== opts.rollout) continue;

@@ -45,7 +45,7 @@ describe('watchRollout', () => {
         return sendJson(res, 404, { error: { code: 'NOT_FOUND', message: 'no' } });
       streams++;
       res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.write(': open\n\n');
+      res.write('event: ready\ndata: {}\n\n');
       open.push(res);
     });
     const client = new PlcfleetClient({ server: server.url, token: 't' });
@@ -59,6 +59,7 @@ describe('watchRollout', () => {
           ? e.event.type
           : e.type;
     expect(seen.map(label)).toEqual([
+      'snapshot:running',
       'snapshot:running',
       'job.progress',
       'reconnecting',
@@ -77,21 +78,24 @@ describe('watchRollout', () => {
 
   it('reconnects when the connection drops abruptly', async () => {
     let streams = 0;
+    let stream: ServerResponse | undefined;
     server = await startLocalServer((req, res) => {
       if (req.url?.startsWith('/v1/events')) {
         streams++;
         res.writeHead(200, { 'content-type': 'text/event-stream' });
-        res.write(': open\n\n');
-        if (streams === 1) setTimeout(() => res.socket?.destroy(), 10);
+        res.write('event: ready\ndata: {}\n\n');
+        stream = res;
         return;
       }
       sendJson(res, 200, rolloutDetail(streams >= 2 ? 'halted' : 'running'));
+      // Once the client has read the first stream's snapshot, that connection breaks.
+      if (streams === 1) stream?.socket?.destroy();
     });
     const client = new PlcfleetClient({ server: server.url });
     const seen: string[] = [];
     for await (const e of client.watchRollout('r1', { reconnectDelayMs: 1 }))
       seen.push(e.type === 'snapshot' ? `snapshot:${e.detail.rollout.state}` : e.type);
-    expect(seen).toEqual(['snapshot:running', 'reconnecting', 'snapshot:halted']);
+    expect(seen).toEqual(['snapshot:running', 'snapshot:running', 'reconnecting', 'snapshot:halted']);
   });
 
   it('ends at once for a rollout already over, without opening the stream', async () => {
@@ -121,14 +125,14 @@ describe('watchRollout', () => {
         for await (const e of it) kinds.push(e.type);
       })(),
     ).rejects.toMatchObject({ code: 'UNAVAILABLE', status: 503 });
-    expect(kinds).toEqual(['reconnecting', 'reconnecting']);
+    expect(kinds).toEqual(['snapshot', 'reconnecting', 'reconnecting']);
   });
 
   it('stops cleanly when the signal aborts', async () => {
     server = await startLocalServer((req, res) => {
       if (req.url?.startsWith('/v1/events')) {
         res.writeHead(200, { 'content-type': 'text/event-stream' });
-        res.write(': open\n\n');
+        res.write('event: ready\ndata: {}\n\n');
         return;
       }
       sendJson(res, 200, rolloutDetail('running'));

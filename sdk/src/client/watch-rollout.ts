@@ -17,7 +17,7 @@ export interface WatchRolloutOptions
 /** One item of {@link watchRollout}. */
 export type RolloutWatchEvent =
   /**
-   * The rollout as the server has it now: on (re)connecting and after each event
+   * The rollout as the server has it now: at the start, on (re)connecting and after each event
    * that changes it. `final` is true on the last item, when the rollout reached a
    * state in `until`.
    */
@@ -51,13 +51,12 @@ export async function* watchRollout(
     return { type: 'snapshot', detail, final: until.includes(detail.rollout.state) };
   };
   try {
-    // Fails early with NOT_FOUND (and auth errors) before any stream is opened; the
-    // snapshot that follows the stream's opening is the first one yielded.
+    // Fails early with NOT_FOUND (and auth errors) before any stream is opened, and
+    // gives the watcher a view at once; the snapshot after the stream opens closes
+    // the gap between the two.
     const first = await snapshot();
-    if (first.final) {
-      yield first;
-      return;
-    }
+    yield first;
+    if (first.final) return;
     for await (const item of eventStream(http, { ...opts, rollout: id })) {
       if (item.kind === 'reconnecting') {
         yield { type: 'reconnecting', attempt: item.attempt, error: item.error };
