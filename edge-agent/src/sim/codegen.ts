@@ -75,6 +75,9 @@ export interface ProgramSlot {
   intervalMs: number;
   priority: number;
   retain: boolean;
+  /** Arguments of `PROGRAM inst WITH task : Prog (IN := x, OUT => y)` in a CONFIGURATION. */
+  args?: CallArgument[];
+  span?: Span;
 }
 
 /** The result of code generation. */
@@ -216,7 +219,19 @@ export class CodeGenerator {
     for (const list of tasks.values()) {
       const first = list[0];
       if (!first) continue;
-      const calls = list.map((p) => `B${p.layout.index}($P[${q(p.key)}]);`).join('');
+      // Program instance arguments bind configuration variables on each call (§6.8.2).
+      const calls = list
+        .map((p) =>
+          p.args && p.args.length > 0 && p.span
+            ? this.fbCall(
+                { obj: '$P', key: q(p.key), t: { kind: 'fb', name: p.layout.id } },
+                p.args,
+                this.scope(p.span.file, p.name),
+                p.span,
+              )
+            : `B${p.layout.index}($P[${q(p.key)}]);`,
+        )
+        .join('');
       const iv = first.intervalMs;
       // §6.8.2: a cyclic task runs when its interval has elapsed on the virtual clock.
       if (iv <= cycleMs) scan.push(calls);

@@ -358,4 +358,18 @@ END_CONFIGURATION`);
     expect(plc.get('F.n')).toBe(100);
     expect(plc.get('S.n')).toBe(20);
   });
+
+  it('binds program instance arguments of a CONFIGURATION to its variables', () => {
+    const plc = plcOf(`
+PROGRAM Doubler VAR_INPUT x : INT; END_VAR VAR_OUTPUT y : INT; END_VAR y := x * 2; END_PROGRAM
+CONFIGURATION Cfg
+  VAR_GLOBAL gIn : INT := 21; gOut : INT; END_VAR
+  RESOURCE R1 ON PLC
+    TASK T (INTERVAL := T#10ms, PRIORITY := 1);
+    PROGRAM D WITH T : Doubler (x := gIn, y => gOut);
+  END_RESOURCE
+END_CONFIGURATION`);
+    plc.scan();
+    expect(plc.get('gOut')).toBe(42);
+  });
 });

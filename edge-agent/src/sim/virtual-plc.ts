@@ -157,6 +157,8 @@ function selectPrograms(model: ProjectModel, program: string | undefined, cycleM
           intervalMs: task?.interval ?? cycleMs,
           priority: task?.priority ?? 0,
           retain: p.retain === 'RETAIN',
+          args: p.args,
+          span: p.span,
         });
       }
     }
