@@ -87,6 +87,7 @@ interface StageOptions {
   site: string;
   migrationId?: string;
   timeoutMs: string;
+  modbusConnections: string;
 }
 
 /** Registers `serve-plc` and `stage`. */
@@ -178,6 +179,7 @@ export function registerPlantIoCommands(program: Command): void {
     .option('--site <name>', 'site name in stage reports', 'local')
     .option('--migration-id <id>', 'migration id in stage reports')
     .option('--timeout-ms <n>', 'Modbus request timeout', '1000')
+    .option('--modbus-connections <n>', 'parallel Modbus connections (one request in flight each)', '1')
     .action(async (opts: StageOptions) => {
       const log = pino({ base: { cmd: 'stage' } });
       try {
@@ -201,6 +203,7 @@ export function registerPlantIoCommands(program: Command): void {
             port: port(m[2]!, '--modbus'),
             ...(unitId !== undefined ? { unitId } : {}),
             timeoutMs: Number(opts.timeoutMs),
+            connections: Number(opts.modbusConnections),
           },
           opcua: {
             dataDir: opts.dataDir,

@@ -40,6 +40,12 @@ export interface PlantOpcuaServerOptions {
   trustUnknownClients?: boolean;
   /** Product name shown in the server's build info. @default 'plcfleet' */
   productName?: string;
+  /**
+   * MinSupportedSampleRate advertised, ms. 0 makes node-opcua send every change of an
+   * exception-based item instead of coalescing changes within a window; our values change at
+   * most once per scan or poll, so every change is worth sending. @default 0
+   */
+  minSupportedSampleRate?: number;
 }
 
 /** A running OPC UA server. */
@@ -85,6 +91,7 @@ export async function startOpcuaServer(options: PlantOpcuaServerOptions): Promis
     certificateFile: path.join(pkiRoot, 'own', 'certs', 'server_certificate.pem'),
     privateKeyFile: path.join(pkiRoot, 'own', 'private', 'private_key.pem'),
     registerServerMethod: RegisterServerMethod.HIDDEN,
+    serverCapabilities: { minSupportedSampleRate: options.minSupportedSampleRate ?? 0 },
     buildInfo: { productName: options.productName ?? 'plcfleet', manufacturerName: 'plcfleet' },
     userManager: {
       isValidUser: (name: string, password: string) => (checkUser ? checkUser(name, password) : false),

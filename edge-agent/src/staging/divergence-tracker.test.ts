@@ -43,10 +43,12 @@ describe('DivergenceTracker', () => {
     d.evaluate(1200);
     expect(d.compared).toBe(1);
     expect(d.divergences).toBe(0);
+    // a sample from before the first notification cannot be judged
+    d.modbusValue(t, 50, 900, 905);
     d.opcuaValue(t, undefined, 1300);
     d.modbusValue(t, 99, 1310, 1320);
     d.evaluate(1500);
-    expect(d.unjudged).toBe(1);
+    expect(d.unjudged).toBe(2);
     expect(d.divergences).toBe(0);
   });
 });

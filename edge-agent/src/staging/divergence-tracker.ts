@@ -125,7 +125,8 @@ export class DivergenceTracker {
   /** Values current at some moment of [from, to]; undefined when unknown or Bad then. */
   private around(tag: Tag, from: number, to: number): unknown[] | undefined {
     const h = this.history.get(tag);
-    if (!h || h.length === 0) return undefined;
+    // what OPC UA showed before its first notification arrived is unknown
+    if (!h || h.length === 0 || h[0]!.at > from) return undefined;
     const out: unknown[] = [];
     for (let i = 0; i < h.length; i++) {
       const start = h[i]!.at;

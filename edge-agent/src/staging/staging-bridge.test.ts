@@ -115,7 +115,7 @@ describe('staged cutover against serve-plc running demo.st', () => {
   const start = async (tags: TagMap, name: string, reports: StageReport[]) => {
     const b = await StagingBridge.start({
       tags,
-      modbus: { host: '127.0.0.1', port: plc.modbusPort, timeoutMs: 500 },
+      modbus: { host: '127.0.0.1', port: plc.modbusPort, timeoutMs: 3000 },
       opcua: { dataDir: path.join(dir, name), port: 0, security: 'none', allowAnonymous: true },
       mode: 'parallel',
       plcOpcua: { endpointUrl: plc.opcua, client: { dataDir: path.join(dir, `${name}-client`) } },

@@ -49,8 +49,11 @@ export type Stage = z.infer<typeof CutoverStage>;
 /** Options of {@link StagingBridge.start}. */
 export interface StagingBridgeOptions {
   tags: TagMap;
-  /** The PLC's Modbus TCP server. Unit id defaults to the tag map's. Timeout @default 1000 ms */
-  modbus: { host: string; port: number; unitId?: number; timeoutMs?: number };
+  /**
+   * The PLC's Modbus TCP server. Unit id defaults to the tag map's; timeout @default 1000 ms;
+   * `connections`: parallel connections, each with one request in flight @default 1
+   */
+  modbus: { host: string; port: number; unitId?: number; timeoutMs?: number; connections?: number };
   /** The bridge's own OPC UA server (security, users, PKI folder). */
   opcua: PlantOpcuaServerOptions;
   /** The stage to start in. */
@@ -90,7 +93,7 @@ export class StagingBridge extends EventEmitter<{ report: [StageReport]; diverge
 
   private constructor(
     private readonly options: StagingBridgeOptions,
-    private readonly link: ModbusLink,
+    private readonly links: ModbusLink[],
     readonly server: PlantOpcuaServer,
     readonly space: OpcuaTagSpace,
   ) {
@@ -102,19 +105,23 @@ export class StagingBridge extends EventEmitter<{ report: [StageReport]; diverge
 
   /** Starts the OPC UA server, the polling, and (in parallel) the link to the PLC's OPC UA server. */
   static async start(options: StagingBridgeOptions): Promise<StagingBridge> {
-    const link = new ModbusLink({
-      host: options.modbus.host,
-      port: options.modbus.port,
-      unitId: options.modbus.unitId ?? options.tags.unitId,
-      timeoutMs: options.modbus.timeoutMs,
-    });
+    const links = Array.from(
+      { length: Math.max(1, options.modbus.connections ?? 1) },
+      () =>
+        new ModbusLink({
+          host: options.modbus.host,
+          port: options.modbus.port,
+          unitId: options.modbus.unitId ?? options.tags.unitId,
+          timeoutMs: options.modbus.timeoutMs,
+        }),
+    );
     const server = await startOpcuaServer({ productName: 'plcfleet staging bridge', ...options.opcua });
     let bridge: StagingBridge | undefined;
     const space = OpcuaTagSpace.create(server, options.tags.tags, {
       defaultFolder: 'Bridge',
       write: (tag, raw) => bridge!.write(tag, raw),
     });
-    bridge = new StagingBridge(options, link, server, space);
+    bridge = new StagingBridge(options, links, server, space);
     try {
       if (options.plcOpcua) await bridge.watchPlcOpcua(options.plcOpcua);
     } catch (err) {
@@ -203,7 +210,7 @@ export class StagingBridge extends EventEmitter<{ report: [StageReport]; diverge
   /** Stops polling and both OPC UA ends. */
   async close(): Promise<void> {
     this.running = false;
-    this.link.close();
+    for (const l of this.links) l.close();
     await Promise.allSettled(this.loops);
     await this.plcSession?.close().catch(() => {});
     await this.server.close();
@@ -212,10 +219,17 @@ export class StagingBridge extends EventEmitter<{ report: [StageReport]; diverge
   private async pollLoop(plan: PollGroupPlan): Promise<void> {
     while (this.running) {
       const t0 = performance.now();
-      for (const block of plan.blocks) {
-        if (!this.running) return;
-        await this.poll(block);
-      }
+      // blocks spread over the connections; each connection has one request in flight
+      const n = this.links.length;
+      await Promise.all(
+        this.links.map(async (link, i) => {
+          for (let b = i; b < plan.blocks.length; b += n) {
+            if (!this.running) return;
+            await this.poll(link, plan.blocks[b]!);
+          }
+        }),
+      );
+      if (!this.running) return;
       this.cycles++;
       this.groupCycles.set(plan.name, (this.groupCycles.get(plan.name) ?? 0) + 1);
       if (this.stageNow === 'parallel') this.judge();
@@ -224,11 +238,11 @@ export class StagingBridge extends EventEmitter<{ report: [StageReport]; diverge
     }
   }
 
-  private async poll(block: PollBlock): Promise<void> {
+  private async poll(link: ModbusLink, block: PollBlock): Promise<void> {
     const tReq = Date.now();
     const t0 = performance.now();
     try {
-      const values = await this.link.request(async (c) => {
+      const values = await link.request(async (c) => {
         switch (block.table) {
           case 'coil':
             return (await c.readCoils(block.address, block.count)).data;
@@ -297,7 +311,7 @@ export class StagingBridge extends EventEmitter<{ report: [StageReport]; diverge
   private async write(tag: Tag, raw: RawValue): Promise<StatusCode> {
     if (this.stageNow !== 'cutover') return StatusCodes.BadNotWritable;
     try {
-      await this.link.request(async (c) => {
+      await this.links[0]!.request(async (c) => {
         if (tag.modbus.table === 'coil') await c.writeCoil(tag.modbus.address, raw === true);
         else
           await c.writeRegisters(
