@@ -264,6 +264,12 @@ const BINARY_LEVELS: ReadonlyArray<ReadonlyMap<number, BinaryOperator>> = [
   new Map<number, BinaryOperator>([[T.Power, '**']]),
 ];
 
+/** Moves leading comments/pragmas collected early onto the finished node. */
+function copyLeading(from: NodeBase, to: NodeBase): void {
+  if (from.pragmas) to.pragmas = from.pragmas;
+  if (from.leadingComments) to.leadingComments = from.leadingComments;
+}
+
 /** Placeholder span of a node whose real span is set once its last token is read (saves an allocation). */
 const PENDING: Span = { file: '', line: 0, column: 0, endLine: 0, endColumn: 0, offset: 0, endOffset: 0 };
 
@@ -478,6 +484,26 @@ export class Parser {
       if (tr.pragma) continue;
       (lastNode.trailingComments ??= []).push(this.toComment(this.triviaAt, true));
     }
+  }
+
+  /**
+   * Like {@link dangling} for the body of a compound statement; comments in an
+   * empty body ride on an empty statement so they stay inside the block.
+   */
+  private danglingInBlock(list: Statement[]): void {
+    if (list.length > 0) {
+      this.dangling(list);
+      return;
+    }
+    const upto = this.tk.trivia[this.i]!;
+    if (this.triviaAt >= upto) return;
+    let first: number | undefined;
+    for (let j = this.triviaAt; j < upto; j++) if (!this.trivia[j]!.pragma) first ??= j;
+    if (first === undefined) return;
+    const c = this.toComment(first, true);
+    const empty: Statement = { kind: 'Empty', span: c.span };
+    this.leading(empty, this.i);
+    list.push(empty);
   }
 
   // ------------------------------------------------------------ recovery
@@ -1060,6 +1086,8 @@ export class Parser {
 
   private typeDecl(): TypeDecl {
     const s = this.i;
+    const lead: NodeBase = { span: PENDING };
+    this.leading(lead, s);
     const name = this.ident('a type name');
     let ext: string | undefined;
     if (this.isWord('EXTENDS')) {
@@ -1071,7 +1099,7 @@ export class Parser {
     if (ext !== undefined && type.kind === 'StructType') type.extends = ext;
     const node: TypeDecl = { kind: 'TypeDecl', name: name.name, nameSpan: name.span, type, span: name.span };
     if (this.accept(T.Assign)) node.init = this.initializer();
-    this.leading(node, s);
+    copyLeading(lead, node);
     this.semicolon('type declaration');
     node.span = this.span(s);
     this.trailing(node);
@@ -1102,7 +1130,7 @@ export class Parser {
   }
 
   /** A type as written after `:` in a declaration. */
-  typeSpec(): TypeSpec {
+  typeSpec(inVarDecl = false): TypeSpec {
     const s = this.i;
     const k = this.k();
     if (k === K.ARRAY) {
@@ -1176,7 +1204,8 @@ export class Parser {
         // INT (0..100) is a subrange; INT (A := 1, B) an enum with a base type
         const a = this.peek();
         const b = this.peek(2);
-        if (a === T.Ident && (b === T.Assign || b === T.Comma || b === T.RParen))
+        // in a VAR declaration `FB_X(a)` passes FB_init arguments; in TYPE it is an enum with a base type
+        if (!inVarDecl && a === T.Ident && (b === T.Assign || b === T.Comma || b === T.RParen))
           return this.enumType(s, named);
         if (a === T.RParen) return named; // FB_init with no arguments, handled by caller
         if (this.looksLikeRange()) {
@@ -1303,6 +1332,9 @@ export class Parser {
 
   private varDecl(): VarDecl {
     const s = this.i;
+    // claim comments before the declaration now, before nested nodes (enum values, struct members) do
+    const lead: NodeBase = { span: PENDING };
+    this.leading(lead, s);
     const names: DeclaredName[] = [];
     do names.push(this.qualifiedName());
     while (this.accept(T.Comma));
@@ -1312,12 +1344,12 @@ export class Parser {
       location = this.address(this.i++);
     }
     this.expect(T.Colon);
-    const type = this.typeSpec();
+    const type = this.typeSpec(true);
     const node: VarDecl = { kind: 'VarDecl', names, type, span: PENDING };
     if (location) node.location = location;
     if (type.kind === 'NamedType' && this.k() === T.LParen) node.constructorArgs = this.callArgs();
     if (this.accept(T.Assign)) node.init = this.initializer();
-    this.leading(node, s);
+    copyLeading(lead, node);
     this.semicolon('declaration');
     node.span = this.span(s);
     this.trailing(node);
@@ -1545,9 +1577,8 @@ export class Parser {
         // a lone ';' is an empty statement; keep it only when pragmas ride on it
         const s = this.i++;
         const upto = this.tk.trivia[s]!;
-        let hasPragma = false;
-        for (let j = this.triviaAt; j < upto; j++) if (this.trivia[j]!.pragma) hasPragma = true;
-        if (hasPragma) {
+        // keep it when pragmas or comments ride on it (the printer's form of a commented empty block)
+        if (this.triviaAt < upto) {
           const empty: Statement = { kind: 'Empty', span: this.span(s) };
           this.leading(empty, s);
           out.push(empty);
@@ -1705,7 +1736,7 @@ export class Parser {
       this.statements(out);
       const k = this.k();
       if (stopAt.includes(k)) return false;
-      this.dangling(out);
+      this.danglingInBlock(out);
       if (this.closeBlock(endKind, openTok)) return true;
     }
   }
@@ -1781,13 +1812,13 @@ export class Parser {
           this.accept(T.Colon);
           node.else = [];
           this.statements(node.else);
-          this.dangling(node.else);
+          this.danglingInBlock(node.else);
           if (this.closeBlock(K.END_CASE, s)) break;
           continue;
         }
         if (k === K.END_CASE || this.expectedByOpen(k) || k === T.EOF) {
           const last = node.branches[node.branches.length - 1];
-          if (last) this.dangling(last.body);
+          if (last) this.danglingInBlock(last.body);
           if (this.closeBlock(K.END_CASE, s)) break;
           continue;
         }
@@ -1918,7 +1949,7 @@ export class Parser {
       while (true) {
         this.statements(node.body);
         if (this.k() === K.UNTIL) break;
-        this.dangling(node.body);
+        this.danglingInBlock(node.body);
         if (this.expectedByOpen(this.k()) || this.k() === T.EOF) {
           this.report('ST1002', this.span(this.i, this.i), 'UNTIL', 'REPEAT', this.tk.line[s]!);
           return node;
@@ -1926,7 +1957,7 @@ export class Parser {
         this.report('ST1001', this.span(this.i, this.i), 'UNTIL', this.describe());
         this.i++;
       }
-      this.dangling(node.body);
+      this.danglingInBlock(node.body);
       this.i++;
       node.until = this.headerExpression(K.END_REPEAT);
       this.closeBlock(K.END_REPEAT, s);
