@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseSource } from '../iec';
-import { SIM_FAULT_CODES } from './sim-errors';
+import { SIM_ERROR_CODES, SIM_FAULT_CODES } from './sim-errors';
 import { compileProgram, VirtualPlc } from './virtual-plc';
 
 function units(src: string) {
@@ -231,5 +231,28 @@ r := F(0);
 END_PROGRAM`),
     );
     expect(plc.scan()?.code).toBe(SIM_FAULT_CODES.RECURSION);
+  });
+});
+
+describe('fail closed on what is not simulated', () => {
+  it.each([
+    ['JMP', 'x := 1;\nJMP done;\nx := 2;\ndone:\nx := 3;'],
+    ['SIZEOF of a structure', 'n := SIZEOF(pt);'],
+  ])('%s is refused with SIM_UNSUPPORTED', (_what, body) => {
+    const src = `TYPE ST_P : STRUCT a : INT; b : BOOL; END_STRUCT; END_TYPE
+PROGRAM P
+VAR x : INT; n : DINT; pt : ST_P; END_VAR
+${body}
+END_PROGRAM`;
+    expect(() => compileProgram(units(src))).toThrow(
+      expect.objectContaining({ code: SIM_ERROR_CODES.UNSUPPORTED }),
+    );
+  });
+
+  it('SIZEOF of elementary types', () => {
+    const plc = run(
+      'PROGRAM P\nVAR_OUTPUT a : DINT; b : DINT; END_VAR\nVAR x : INT; y : LREAL; END_VAR\na := SIZEOF(x); b := SIZEOF(y);\nEND_PROGRAM',
+    );
+    expect([plc.get('a'), plc.get('b')]).toEqual([2, 8]);
   });
 });

@@ -1529,8 +1529,24 @@ export class CodeGenerator {
       case '__ISVALIDREF':
         need(1);
         return { c: `(${(a0 as Val).c}!==null)`, t: BOOL };
-      case 'SIZEOF':
-        return { c: '0', t: DINT };
+      case 'SIZEOF': {
+        // Only elementary sizes are certain; structure padding is target-specific, so refuse those.
+        const t = (a0 as Val).t;
+        const n = ename(t);
+        const sizes: Record<string, number> = {
+          BOOL: 1,
+          REAL: 4,
+          LREAL: 8,
+          TIME: 4,
+          LTIME: 8,
+          DATE: 4,
+          TOD: 4,
+          DT: 4,
+        };
+        const size = n && isIntegerName(n) ? INTEGER_TYPES[n].bits / 8 : n ? sizes[n] : undefined;
+        if (size === undefined) return this.fail('UNSUPPORTED', `SIZEOF of ${typeName(t)}`, e.span);
+        return { c: String(size), t: DINT };
+      }
       default:
         return this.fail('UNKNOWN_NAME', `unknown function ${name}`, e.span);
     }
