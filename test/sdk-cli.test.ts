@@ -246,6 +246,21 @@ describe('plcfleet CLI on a real control plane', () => {
     ).toEqual([changeId]);
   }, 90_000);
 
+  it('enrolls an agent: the one-time token the admin gets works once', async () => {
+    const r = await cli(['agents', 'enroll', '--site', 'press-2', '--ttl', '10m', '--json']);
+    expect(r.code).toBe(0);
+    const { enrollmentToken, site } = JSON.parse(r.stdout) as { enrollmentToken: string; site: string };
+    expect(site).toBe('press-2');
+    const anonymous = new PlcfleetClient({ server: cp.url });
+    const enrolled = await anonymous.agents.enroll({ enrollmentToken, agentId: 'press-2-gw' });
+    expect(enrolled).toMatchObject({ agentId: 'press-2-gw', site: 'press-2', gatewayPath: '/v1/agents' });
+    await expect(anonymous.agents.enroll({ enrollmentToken })).rejects.toMatchObject({
+      code: 'UNAUTHORIZED',
+    });
+    const bad = await cli(['agents', 'enroll', '--site', 'press-2', '--ttl', 'soon']);
+    expect(bad.code).toBe(2);
+  });
+
   it('writes the change record with migration, diff, approvals and the audit chain', async () => {
     const md = await cli(['changes', 'report', changeId]);
     expect(md.code).toBe(0);
@@ -317,6 +332,26 @@ describe('plcfleet CLI on a real control plane', () => {
     const abort = await cli(['rollouts', 'abort', id, '--reason', 'E-stop logic must not change']);
     expect(abort.code).toBe(0);
     expect(abort.stdout).toContain(`rollout ${id}: aborted`);
+  });
+
+  it('orders a rollback of a site’s deploy of a rollout, and exits 4 when there is none', async () => {
+    const none = await cli(['rollback', '--site', 'press-1', '--rollout', 'ro_nope', '--reason', 'test']);
+    expect(none.code).toBe(4);
+    expect(none.stderr).toContain('no deploy of rollout ro_nope at site press-1');
+    const r = await cli([
+      'rollback',
+      '--site',
+      'press-1',
+      '--rollout',
+      rolloutId,
+      '--reason',
+      'operator saw a stuck press',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /^(rollback \S+ ordered for press-1 \(deploy \S+\)|deploy \S+ cancelled before delivery)$/m,
+    );
   });
 
   it('verifies the audit chain', async () => {

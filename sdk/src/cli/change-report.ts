@@ -138,7 +138,11 @@ function blocks(r: ChangeRecord): Block[] {
   else {
     const errors = ev.diagnostics.filter((d) => d.severity === 'error').length;
     const rows: string[][] = [
-      ['Verdict', r.verdict.outcome, r.verdict.reason || '—'],
+      [
+        'Verdict',
+        r.verdict.outcome,
+        r.verdict.reason && r.verdict.reason !== r.verdict.outcome ? r.verdict.reason : '—',
+      ],
       [
         'Compile',
         errors ? 'fail' : 'pass',

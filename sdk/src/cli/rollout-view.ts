@@ -34,8 +34,10 @@ export function renderRolloutView(
   const paint = (s: string) => out.paint(STATE_COLOUR[s] ?? 'grey', s);
   const phases = r.plan.phases;
   const lines: string[] = [];
+  // The server names an unnamed rollout after its migration: do not say it twice.
+  const named = r.name && r.name !== `${r.migrationId}@${r.revision}`;
   lines.push(
-    `${out.paint('bold', `rollout ${r.id}`)} ${r.name ? `"${r.name}" ` : ''}· ${r.migrationId}@${r.revision} · ${paint(r.state)}`,
+    `${out.paint('bold', `rollout ${r.id}`)} ${named ? `"${r.name}" ` : ''}· ${r.migrationId}@${r.revision} · ${paint(r.state)}`,
   );
   if (r.stateReason) lines.push(`  ${r.stateReason}`);
   const nameWidth = Math.max(...phases.map((p) => p.name.length));
@@ -52,7 +54,8 @@ export function renderRolloutView(
     const filled = Math.round((done / mine.length) * width);
     const failed = mine.filter((j) => FAILED.has(j.state)).length;
     const bar = out.paint(failed ? 'red' : 'green', '█'.repeat(filled)) + '░'.repeat(width - filled);
-    const status = i === r.phaseIndex ? ` · ${r.phaseState}` : '';
+    const live = r.state === 'running' || r.state === 'paused';
+    const status = i === r.phaseIndex && live ? ` · ${r.phaseState}` : '';
     lines.push(`${label}  ${bar}  ${done}/${mine.length} done${failed ? `, ${failed} failed` : ''}${status}`);
   });
   const counts = Object.entries(detail.jobs)

@@ -66,7 +66,9 @@ export function changesCommand(deps: CliDeps): Command {
           out.line(
             `evidence (${verdict.agentId}, ${shortTime(verdict.receivedAt)}, hash ${(ev.evidenceHash ?? '-').slice(0, 12)}):`,
           );
-          out.line(`  verdict      ${ok(verdict.outcome)}${verdict.reason ? ` — ${verdict.reason}` : ''}`);
+          out.line(
+            `  verdict      ${ok(verdict.outcome)}${verdict.reason && verdict.reason !== verdict.outcome ? ` — ${verdict.reason}` : ''}`,
+          );
           out.line(`  compile      ${ok(errors ? 'fail' : 'pass')} (${ev.diagnostics.length} diagnostics)`);
           out.line(`  safety       ${ok(ev.safety.verdict)} (${ev.safety.findings.length} findings)`);
           for (const f of ev.safety.findings)
