@@ -178,11 +178,21 @@ describe('staged cutover against serve-plc running demo.st', () => {
   }, 90_000);
 
   it('a mis-mapped tag (wrong word order) is caught as a divergence and rolls back; then comm loss shows Bad', async () => {
+    const ghost = {
+      name: 'Ghost',
+      modbus: { table: 'holding' as const, address: 900, type: 'INT' as const, wordOrder: 'big' as const },
+      opcua: { nodeId: 'ns=1;s=Main.Ghost', browseName: 'Ghost' },
+      access: 'read' as const,
+    };
     const wrong: TagMap = {
       ...map,
-      tags: map.tags.map((t) =>
-        t.name === 'Counter' ? { ...t, modbus: { ...t.modbus, wordOrder: 'little' as const } } : t,
-      ),
+      tags: [
+        ...map.tags.map((t) =>
+          t.name === 'Counter' ? { ...t, modbus: { ...t.modbus, wordOrder: 'little' as const } } : t,
+        ),
+        // not mapped on the PLC: exception 02 on every poll, so it never has a value
+        ghost,
+      ],
     };
     const reports: StageReport[] = [];
     const bridge = await start(wrong, 'bridge-b', reports);
@@ -193,6 +203,12 @@ describe('staged cutover against serve-plc running demo.st', () => {
     expect(rb.figures.worst[0]!.tag).toBe('Counter');
     expect(rb.reason).toMatch(/divergence/);
     expect(reports.map((r) => r.stage)).toEqual(['parallel', 'rolled-back']);
+    const ghostTag = wrong.tags.find((t) => t.name === 'Ghost')!;
+    await until(
+      () => bridge.space.status(ghostTag) !== StatusCodes.BadWaitingForInitialData,
+      'a first poll of Ghost',
+    );
+    expect(bridge.space.status(ghostTag)).toBe(StatusCodes.BadNoCommunication);
 
     // kill the Modbus side: the bridge must show Bad within two poll periods, never a stale Good
     const counter = wrong.tags.find((t) => t.name === 'Counter')!;
