@@ -143,6 +143,22 @@ export function newStdFb(fb: string): StdFbInstance {
   return o;
 }
 
+/**
+ * The timed phase of TOF and TP: ET follows the clock from the start time `$s`; at PT it
+ * stops there, the phase ends, and the caller drops Q. Returns true when PT is reached.
+ */
+function timeUp(s: StdFbInstance, now: number): boolean {
+  const pt = s.PT as number;
+  const et = now - (s.$s as number);
+  if (et < pt) {
+    s.ET = et;
+    return false;
+  }
+  s.ET = Math.max(0, pt);
+  s.$run = false;
+  return true;
+}
+
 const INT_MAX = 32767;
 const INT_MIN = -32768;
 
@@ -241,15 +257,7 @@ export function makeStdFbs(options: StdFbOptions) {
         s.$run = true;
         s.$s = now;
       }
-      if (s.$run) {
-        const pt = s.PT as number;
-        const et = now - (s.$s as number);
-        if (et >= pt) {
-          s.ET = Math.max(0, pt);
-          s.Q = false;
-          s.$run = false;
-        } else s.ET = et;
-      }
+      if (s.$run && timeUp(s, now)) s.Q = false;
       s.$m = s.IN as boolean;
     },
     /**
@@ -264,13 +272,7 @@ export function makeStdFbs(options: StdFbOptions) {
         s.Q = true;
       }
       if (s.$run) {
-        const pt = s.PT as number;
-        const et = now - (s.$s as number);
-        if (et >= pt) {
-          s.ET = Math.max(0, pt);
-          s.Q = false;
-          s.$run = false;
-        } else s.ET = et;
+        if (timeUp(s, now)) s.Q = false;
       } else if (!s.IN) {
         // ET shows PT for the call in which the pulse ends, then returns to 0 once IN is FALSE
         s.ET = 0;
