@@ -179,29 +179,36 @@ export function controlPlaneUrls(url: string): { url: string; httpBase: string }
   };
 }
 
-async function readDocument<S extends z.ZodType>(
-  schema: S,
-  file: string,
-  field: string,
-): Promise<z.output<S>> {
-  let text: string;
+/** Reads a file named by config field `field`, or says which field names a file it cannot read. */
+async function readText(file: string, field: string): Promise<string> {
   try {
-    text = await readFile(file, 'utf8');
+    return await readFile(file, 'utf8');
   } catch (err) {
     throw new AgentError(
       'VALIDATION',
       `${field}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? err})`,
     );
   }
-  let data: unknown;
+}
+
+/** Parses YAML, or says which field names a file that is not YAML. */
+function parseYaml(text: string, file: string, field: string): unknown {
   try {
-    data = YAML.parse(text);
+    return YAML.parse(text);
   } catch (err) {
     throw new AgentError(
       'VALIDATION',
       `${field}: ${file} is not YAML (${(err as Error).message.split('\n')[0]})`,
     );
   }
+}
+
+async function readDocument<S extends z.ZodType>(
+  schema: S,
+  file: string,
+  field: string,
+): Promise<z.output<S>> {
+  const data = parseYaml(await readText(file, field), file, field);
   const r = parseWith(schema, data, `${field} (${file})`);
   if (!r.ok) throw new AgentError('VALIDATION', r.error);
   return r.value;
@@ -249,15 +256,7 @@ export async function resolveAgentConfig(
   const signingKeys = [...(o.controlPlane.signingKeys ?? [])];
   if (o.controlPlane.signingKeysFile !== undefined) {
     const file = at(o.controlPlane.signingKeysFile);
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (err) {
-      throw new AgentError(
-        'VALIDATION',
-        `${prefix}controlPlane.signingKeysFile: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? err})`,
-      );
-    }
+    const text = await readText(file, `${prefix}controlPlane.signingKeysFile`);
     const keys = pemBlocks(text);
     if (keys.length === 0)
       throw new AgentError('VALIDATION', `${prefix}controlPlane.signingKeysFile: no public key in ${file}`);
@@ -339,20 +338,7 @@ export async function loadAgentConfig(
   file: string,
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<AgentConfig> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new AgentError(
-      'VALIDATION',
-      `${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? err})`,
-    );
-  }
-  let data: unknown;
-  try {
-    data = YAML.parse(text);
-  } catch (err) {
-    throw new AgentError('VALIDATION', `${file}: not YAML (${(err as Error).message.split('\n')[0]})`);
-  }
+  const text = await readText(file, 'config');
+  const data = parseYaml(text, file, 'config');
   return resolveAgentConfig(data, { baseDir: dirname(resolve(file)), env, where: file });
 }

@@ -37,6 +37,24 @@ export function windowProblem(window: WindowInterval, now: Date): string | null 
   return null;
 }
 
+/** Builds (and logs) the results of one deploy or rollback. */
+function reporter(
+  log: Logger,
+  what: string,
+  success: DeployResult['outcome'],
+  deployId: string,
+  site: string,
+) {
+  return (
+    outcome: DeployResult['outcome'],
+    reason: string,
+    sha256Running: string | null = null,
+  ): DeployResult => {
+    log[outcome === success ? 'info' : 'warn']({ deployId, outcome, reason, sha256Running }, what);
+    return { type: 'deploy.result', deployId, site, outcome, reason, sha256Running };
+  };
+}
+
 /** Files of `next` whose text differs from (or is missing in) `current`. */
 function changedFiles(current: readonly ProgramFile[], next: readonly ProgramFile[]): ProgramFile[] {
   const byPath = new Map(current.map((f) => [f.path, f.text]));
@@ -99,21 +117,7 @@ export class Deployer {
   /** Applies a verified deploy order; never throws (a failure is a `failed` result). */
   async deploy(order: DeployOrder): Promise<DeployResult> {
     const log = this.options.logger.child({ deployId: order.deployId, jobId: order.jobId });
-    const result = (
-      outcome: DeployResult['outcome'],
-      reason: string,
-      sha256Running: string | null = null,
-    ) => {
-      log[outcome === 'deployed' ? 'info' : 'warn']({ outcome, reason, sha256Running }, 'deploy result');
-      return {
-        type: 'deploy.result',
-        deployId: order.deployId,
-        site: order.site,
-        outcome,
-        reason,
-        sha256Running,
-      } as const;
-    };
+    const result = reporter(log, 'deploy result', 'deployed', order.deployId, order.site);
     if (order.site !== this.options.site)
       return result(
         'refused',
@@ -189,6 +193,17 @@ export class Deployer {
   }
 
   /** Automatic rollback after a failed deploy: back to `previous`, and say what happened. */
+  /**
+   * Writes `previous` back (only the files that differ from what is running)
+   * and reads the program back; returns the hash the PLC now holds.
+   */
+  private async writeBack(previous: readonly ProgramFile[]): Promise<string> {
+    const now = await this.options.source.read().catch(() => [] as ProgramFile[]);
+    await this.options.source.write(changedFiles(now, previous));
+    return hashProgram(await this.options.source.read());
+  }
+
+  /** Automatic rollback after a failed deploy: back to `previous`, and say what happened. */
   private async restore(
     order: DeployOrder,
     previous: ProgramFile[],
@@ -197,30 +212,17 @@ export class Deployer {
     log: Logger,
   ): Promise<DeployResult> {
     log.error({ reason: why }, 'deploy failed; rolling back');
-    const base = { type: 'deploy.result', deployId: order.deployId, site: order.site } as const;
+    const result = reporter(log, 'deploy result', 'rolled-back', order.deployId, order.site);
     try {
-      const now = await this.options.source.read().catch(() => [] as ProgramFile[]);
-      await this.options.source.write(changedFiles(now, previous));
-      const back = hashProgram(await this.options.source.read());
-      if (back === previousSha) {
-        await this.record(order, 'rolled-back');
-        return { ...base, outcome: 'rolled-back', reason: `${why}; rolled back`, sha256Running: back };
-      }
-      await this.record(order, 'failed');
-      return {
-        ...base,
-        outcome: 'failed',
-        reason: `${why}; rollback read back sha256 ${back}, not ${previousSha}`,
-        sha256Running: back,
-      };
+      const back = await this.writeBack(previous);
+      const ok = back === previousSha;
+      await this.record(order, ok ? 'rolled-back' : 'failed');
+      return ok
+        ? result('rolled-back', `${why}; rolled back`, back)
+        : result('failed', `${why}; rollback read back sha256 ${back}, not ${previousSha}`, back);
     } catch (err) {
       await this.record(order, 'failed');
-      return {
-        ...base,
-        outcome: 'failed',
-        reason: `${why}; rollback failed: ${(err as Error).message}`,
-        sha256Running: null,
-      };
+      return result('failed', `${why}; rollback failed: ${(err as Error).message}`);
     }
   }
 
@@ -246,21 +248,7 @@ export class Deployer {
     const log = this.options.logger.child({ rollbackId: order.rollbackId });
     const last = (await readJson(this.lastFile)) as { deployId?: string } | undefined;
     const deployId = order.deployId ?? last?.deployId;
-    const result = (
-      outcome: DeployResult['outcome'],
-      reason: string,
-      sha256Running: string | null = null,
-    ) => {
-      log[outcome === 'rolled-back' ? 'info' : 'warn']({ deployId, outcome, reason }, 'rollback result');
-      return {
-        type: 'deploy.result',
-        deployId: deployId ?? order.rollbackId,
-        site: order.site,
-        outcome,
-        reason,
-        sha256Running,
-      } as const;
-    };
+    const result = reporter(log, 'rollback result', 'rolled-back', deployId ?? order.rollbackId, order.site);
     if (order.site !== this.options.site)
       return result(
         'refused',
@@ -270,15 +258,13 @@ export class Deployer {
     const previous = await this.kept(this.backupFile(deployId));
     if (!previous) return result('refused', `no program kept from before deploy ${deployId}`);
     try {
-      const current = await this.options.source.read();
-      if (hashProgram(current) === previous.sha256)
+      if (hashProgram(await this.options.source.read()) === previous.sha256)
         return result(
           'rolled-back',
           `${order.reason} (the previous program was already running)`,
           previous.sha256,
         );
-      await this.options.source.write(changedFiles(current, previous.files));
-      const back = hashProgram(await this.options.source.read());
+      const back = await this.writeBack(previous.files);
       if (back !== previous.sha256)
         return result('failed', `rollback read back sha256 ${back}, not ${previous.sha256}`, back);
       const rec = (await readJson(this.recordFile(deployId))) as DeployRecord | undefined;
