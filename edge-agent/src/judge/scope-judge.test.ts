@@ -69,7 +69,7 @@ describe('scope judge', () => {
     const after = edit(before, 'A.st', 'Run := Ok AND E_Stop_OK;', 'Run := Ok;');
     const r = runScopeJudge({ migration: mig(), before, after, applications: [] });
     expect(codes(r)).toEqual(expect.arrayContaining(['removed-reference', 'unrelated-change']));
-    expect(r.findings.find((f) => f.code === 'removed-reference')?.message).toContain('e_stop_ok');
+    expect(r.findings.find((f) => f.code === 'removed-reference')?.message).toContain('E_Stop_OK');
   });
 
   it('vetoes edits to tests and scenarios, and files outside the scope', () => {

@@ -55,13 +55,17 @@ function pouAt(outlines: readonly PouOutline[], line: number): PouOutline | unde
   return outlines.find((o) => o.regions.some((r) => r.line <= line && line <= r.endLine));
 }
 
-function identifierCounts(pou: PouOutline): Map<string, number> {
-  const counts = new Map<string, number>();
+function identifierCounts(pou: PouOutline): Map<string, { name: string; count: number }> {
+  const counts = new Map<string, { name: string; count: number }>();
   for (const body of pou.bodies)
     for (const s of body)
       walk(s, (n: Node) => {
-        if (n.kind === 'Identifier')
-          counts.set(n.name.toLowerCase(), (counts.get(n.name.toLowerCase()) ?? 0) + 1);
+        if (n.kind === 'Identifier') {
+          const key = n.name.toLowerCase();
+          const c = counts.get(key) ?? { name: n.name, count: 0 };
+          c.count++;
+          counts.set(key, c);
+        }
         return undefined;
       });
   return counts;
@@ -204,7 +208,7 @@ export function runScopeJudge(input: ScopeJudgeInput): JudgeResult {
       if (!n || !changedPous.has(o.name)) continue;
       const cb = identifierCounts(o);
       const ca = identifierCounts(n);
-      const lost = [...cb].filter(([k, v]) => (ca.get(k) ?? 0) < v).map(([k]) => k);
+      const lost = [...cb].filter(([k, v]) => (ca.get(k)?.count ?? 0) < v.count).map(([, v]) => v.name);
       if (lost.length)
         findings.push({
           code: 'removed-reference',

@@ -1,8 +1,8 @@
 /**
  * The migration executor: given a migration and a plant program, a verified
  * change or a clear reason why not. The agent daemon calls {@link runMigration};
- * a deploy reads the program from the same {@link ProgramSource} and checks
- * {@link hashProgram} against the verdict's `sha256After` before writing.
+ * a deploy writes a passed change back with {@link writeVerifiedChange}, which
+ * checks {@link hashProgram} against the verdict's `sha256Before`/`sha256After`.
  */
 export { hashProgram, type ProgramFile, type ProgramSource, type WriteOptions } from '../sources';
 export { type JobFolderContents, writeJobFolder } from './job-folder';
@@ -25,3 +25,4 @@ export {
   type VerifierOptions,
   type Verifiers,
 } from './verifiers';
+export { writeVerifiedChange } from './write-change';

@@ -7,6 +7,7 @@ import { createDirectorySource, hashProgram } from '../sources';
 import { createRecipeTransformer } from '../transform';
 import { runMigration } from './run-migration';
 import { exampleMigration, FIXTURES, factsAt, policyAt, REPO } from './test-helpers';
+import { writeVerifiedChange } from './write-change';
 
 let work: string;
 beforeAll(async () => {
@@ -240,5 +241,37 @@ describe('runMigration on TwinCAT XML', () => {
     // outside the CDATA sections nothing moved
     const xmlOnly = (t: string) => t.replace(/<!\[CDATA\[[\s\S]*?\]\]>/g, '<![CDATA[]]>');
     expect(xmlOnly(after)).toBe(xmlOnly(before));
+  });
+});
+
+describe('writeVerifiedChange', () => {
+  it('writes a passed change back, and refuses a stale program or files that do not match', async () => {
+    const dir = await copyPlant('multi-guard');
+    const source = createDirectorySource(dir);
+    const out = join(work, 'job-deploy');
+    const v = await runMigration({
+      migration: guard,
+      source,
+      siteFacts: facts,
+      transformer: createRecipeTransformer(),
+      outDir: out,
+    });
+    expect(v.outcome).toBe('passed');
+    const changed = await Promise.all(
+      (await readdir(join(out, 'after'))).map(async (p) => ({
+        path: p,
+        text: await readFile(join(out, 'after', p), 'utf8'),
+      })),
+    );
+    await expect(writeVerifiedChange(source, v, changed.slice(0, 1))).rejects.toThrow(/sha256After differs/);
+    await expect(writeVerifiedChange(source, { ...v, outcome: 'failed' }, changed)).rejects.toThrow(
+      /only a passed change/,
+    );
+    expect(await writeVerifiedChange(source, v, changed)).toEqual({ sha256: v.evidence.sha256After });
+    expect(hashProgram(await source.read())).toBe(v.evidence.sha256After);
+    // a second write finds the program already changed
+    await expect(writeVerifiedChange(source, v, changed)).rejects.toMatchObject({
+      code: 'changed-since-read',
+    });
   });
 });
