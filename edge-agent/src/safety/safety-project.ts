@@ -41,6 +41,10 @@ async function listSources(path: string): Promise<string[]> {
   return out;
 }
 
+function reduce(d: SafetyDiagnostic): SafetyDiagnostic {
+  return { file: d.file, line: d.line, severity: d.severity, code: d.code, message: d.message };
+}
+
 /** Builds a project from source texts already in memory (file name → text). */
 export function projectFromSources(
   files: ReadonlyMap<string, string> | Record<string, string>,
@@ -54,25 +58,11 @@ export function projectFromSources(
     if (/\.xml$/i.test(file) && !/plcopen\.org\/xml\/tc6/i.test(text.slice(0, 4096))) continue;
     const r = readSource(text, file);
     units.push(r.unit);
-    for (const d of r.diagnostics)
-      diagnostics.push({
-        file: d.file,
-        line: d.line,
-        severity: d.severity,
-        code: d.code,
-        message: d.message,
-      });
+    diagnostics.push(...r.diagnostics.map(reduce));
   }
   // Check only what parsed: the checker's view of a broken unit adds nothing but noise.
   if (!diagnostics.some((d) => d.severity === 'error'))
-    for (const d of checkProject(units).diagnostics)
-      diagnostics.push({
-        file: d.file,
-        line: d.line,
-        severity: d.severity,
-        code: d.code,
-        message: d.message,
-      });
+    diagnostics.push(...checkProject(units).diagnostics.map(reduce));
   return { units, sources: map, root, diagnostics };
 }
 
