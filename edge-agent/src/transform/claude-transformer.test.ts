@@ -184,6 +184,55 @@ describe('claude transformer against a local Messages API server', () => {
     expect(trace.filter((e) => e.type === 'session.end').map((e) => e.result)).toEqual(['limit', 'limit']);
   });
 
+  it('retries a whole session from the original program when the first one ends unverified', async () => {
+    const { result, trace } = await run(
+      (_b, i) => {
+        // session 1: a broken edit, then stop; session 2: a good edit, then stop
+        if (i === 0)
+          return {
+            content: [
+              toolUse('a', 'edit', {
+                path: 'src/press.st',
+                old_text: 'Ok := TRUE;',
+                new_text: 'Ok := BROKEN;',
+              }),
+            ],
+          };
+        if (i === 2)
+          return {
+            content: [
+              toolUse('b', 'edit', {
+                path: 'src/press.st',
+                old_text: 'Ok := TRUE;',
+                new_text: 'Ok := Door;',
+              }),
+            ],
+          };
+        return { content: [text('done')] };
+      },
+      { sessions: 2 },
+    );
+    expect(result.outcome).toBe('changed');
+    expect(result.turns).toBe(4);
+    const press = result.files.find((f) => f.path === 'src/press.st')!.text;
+    expect(press).toContain('Ok := Door;');
+    expect(press).not.toContain('BROKEN');
+    expect(trace.filter((e) => e.type === 'session.end').map((e) => e.result)).toEqual([
+      'rejected',
+      'verified',
+    ]);
+  });
+
+  it('stops at the wall-clock limit', async () => {
+    server = await startMessagesApiTestServer(() => ({ content: [toolUse('t', 'list_files')] }));
+    const t = createClaudeTransformer({ apiKey: 'k', baseURL: server.url, wallClockMs: 1, sessions: 3 });
+    const r = await t.transform({ migration, files, verify, trace: () => {} });
+    // the first turn may start within the first millisecond; no session outlives the limit by more than one turn
+    expect(r.outcome).toBe('failed');
+    expect(r.reason).toContain('wall-clock limit of 1 ms');
+    expect(server.requests.length).toBeLessThanOrEqual(1);
+  });
+
   it('stops at the token budget', async () => {
     const { result, server: s } = await run(() => ({
       content: [toolUse('t', 'list_files')],
