@@ -801,7 +801,8 @@ class Checker {
     }
     if (d.kind === 'Function') {
       for (const b of d.varBlocks) {
-        if (b.section === 'VAR_STAT' || b.section === 'VAR_INST') this.report('ST2030', b.span, b.section);
+        // VAR_STAT is allowed in CODESYS/TwinCAT functions; VAR_INST only in methods
+        if (b.section === 'VAR_INST') this.report('ST2030', b.span, b.section);
       }
     }
     for (const b of varBlocks) for (const v of b.decls) this.checkInit(v, scope);
@@ -1169,6 +1170,14 @@ class Checker {
     }
     const up = e.name.toUpperCase();
     if (STD_FUNCTIONS.has(up) || conversionResult(up)) return { kind: 'callable', pou: this.stdPou(up) };
+    // an elementary type name used as a value: SIZEOF(INT), TypeClass checks
+    const el =
+      ELEMENTARY.get(TYPE_ALIASES.get(up) ?? up) ??
+      (up === 'STRING' ? T_STRING : up === 'WSTRING' ? T_WSTRING : undefined);
+    if (el) {
+      this.typeNames.add(e);
+      return el;
+    }
     if (this.externalNames.has(lower)) return T_ERROR;
     // one report per unknown name and POU: later uses are the same mistake
     const key = `${scope?.pou.name ?? ''}\u0000${lower}`;

@@ -171,6 +171,10 @@ export const STD_FUNCTIONS: ReadonlyMap<string, StdFunction> = new Map<string, S
   ['CONCAT_TOD', { min: 4, max: 4, result: fixed({ kind: 'elementary', name: 'TOD' }) }],
   // CODESYS: TIME() reads the system clock
   ['TIME', { min: 0, max: 0, result: fixed({ kind: 'elementary', name: 'TIME' }) }],
+  // CODESYS operators on variable-length arrays (ARRAY[*]) and WSTRING length
+  ['LOWER_BOUND', { min: 2, max: 2, result: fixed(T_DINT) }],
+  ['UPPER_BOUND', { min: 2, max: 2, result: fixed(T_DINT) }],
+  ['WLEN', { min: 1, max: 1, result: fixed(T_INT) }],
   // truncation (§6.6.2.5.2)
   ['TRUNC', { min: 1, max: 1, result: fixed(T_DINT) }],
   // CODESYS/TwinCAT operators used as functions
@@ -252,6 +256,14 @@ export const VENDOR_SYMBOLS: ReadonlyMap<string, string> = new Map([
     'DRAND',
     'GETSYSTEMTIME',
     'F_GETVERSIONTCSYSTEM',
+    'GETCPUCOUNTER',
+    'ST_LIBVERSION',
+    'ADSLOG_MSGTYPE_ERROR',
+    'ADSLOG_MSGTYPE_WARN',
+    'ADSLOG_MSGTYPE_HINT',
+    'ADSLOG_MSGTYPE_LOG',
+    'ADSLOG_MSGTYPE_STRING',
+    'TWINCAT_SYSTEMINFOVARLIST',
   ].map((n) => [n, 'Tc2_System'] as const),
   ...[
     'FB_FORMATSTRING',
@@ -277,7 +289,16 @@ export const VENDOR_SYMBOLS: ReadonlyMap<string, string> = new Map([
     'FB_BASICPID',
     'FB_CSVMEMBUFFERREADER',
     'FB_CSVMEMBUFFERWRITER',
+    'F_LTRIM',
+    'F_RTRIM',
+    'BYTE_TO_HEXSTR',
+    'WORD_TO_HEXSTR',
+    'DWORD_TO_HEXSTR',
+    'LWORD_TO_HEXSTR',
   ].map((n) => [n, 'Tc2_Utilities'] as const),
+  ...['IBASELIBRARY'].map((n) => [n, 'CODESYS Base Interfaces'] as const),
+  ...['SYSFILE'].map((n) => [n, 'CODESYS SysFile'] as const),
+  ...['SYSDIR'].map((n) => [n, 'CODESYS SysDir'] as const),
   ...[
     'MC_POWER',
     'MC_RESET',
