@@ -161,6 +161,9 @@ describe('agent gateway', () => {
     expect(agent.signingKeys).toEqual([h.cp.publicKeyPem]);
     const listed = await h.admin.get('/v1/agents?site=e1');
     expect(listed.body.agents).toMatchObject([{ id: 'gw-e1', connected: true, protocolVersion: 1 }]);
+    // Guessing enrollment tokens counts as failed authentication (20 a minute by default).
+    for (let i = 0; i < 19; i++) await anon.post('/v1/agents/enroll', { enrollmentToken: `enr_guess${i}` });
+    expect((await anon.post('/v1/agents/enroll', { enrollmentToken: 'enr_guess' })).status).toBe(429);
   });
 
   it('rejects an agent that speaks no common protocol version', async () => {

@@ -10,6 +10,7 @@ import { bearerToken } from '../auth/token';
 import { tokenRoutes } from '../auth/token.routes';
 import { findPrincipalByToken } from '../auth/user.repository';
 import type { Context } from '../context';
+import { mountDashboard } from '../dashboard/dashboard.routes';
 import { deployRoutes } from '../deploys/deploy.routes';
 import { ControlPlaneError, fail } from '../errors';
 import { eventRoutes } from '../events/event.routes';
@@ -91,8 +92,19 @@ export function createApp(deps: {
     const text = await ctx.metrics.registry.metrics();
     return c.text(text, 200, { 'content-type': ctx.metrics.registry.contentType });
   });
+  // The enrollment exchange authenticates with the enrollment token: count its failures too.
+  app.use('/v1/agents/enroll', async (c, next) => {
+    const remote = remoteOf(c);
+    if (limiter.blocked(remote)) fail('RATE_LIMITED', 'too many failed authentications; wait a minute');
+    await next();
+    if (c.res.status === 401) {
+      limiter.fail(remote);
+      ctx.metrics.authFailures.inc({ surface: 'enroll' });
+    }
+  });
   const doc = openApiDocument(ROUTES, ApiErrorBody);
   app.get('/v1/openapi.json', (c) => c.json(doc));
   mountRoutes(app, ROUTES, { ...deps, authenticate });
+  mountDashboard(app);
   return app;
 }

@@ -1,0 +1,170 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { JobBundle } from '@plcfleet/protocols';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeAgent, makeVerdict } from '../testing/fake-agent';
+import { eventually } from '../testing/fixtures';
+import { connectAgents, type Harness, planDoc, seedFleet, startHarness } from '../testing/harness';
+
+// Debian's chromium (installed by .ci/run); playwright-core never downloads a browser.
+const CHROMIUM = '/usr/bin/chromium';
+const shots = resolve(dirname(fileURLToPath(import.meta.url)), '../../../docs/screenshots');
+const SITES = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot'];
+
+describe.runIf(existsSync(CHROMIUM))('dashboard in a real browser', () => {
+  let h: Harness;
+  let browser: Browser;
+  let agents: Map<string, FakeAgent>;
+  const offers = new Map<string, JobBundle>();
+  let rolloutId = '';
+  const tokens: Record<string, string> = {};
+
+  beforeAll(async () => {
+    h = await startHarness('sqlite');
+    await seedFleet(h, SITES.map((name) => ({ name, tags: ['press'] })));
+    tokens.admin = h.cp.bootstrapToken!;
+    tokens.safety = (await h.cp.createApiToken({ name: 'sam.safety', role: 'safety-engineer' })).token;
+    tokens.viewer = (await h.cp.createApiToken({ name: 'vic.viewer', role: 'viewer' })).token;
+    // Agents accept offers and stay silent: the test decides when each reports.
+    agents = await connectAgents(h.cp, SITES, (b) => {
+      offers.set(b.site, b);
+      return 'silent';
+    });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    for (const a of agents?.values() ?? []) await a.close();
+    await h?.close();
+  });
+
+  async function login(token: string): Promise<Page> {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const external: string[] = [];
+    page.on('request', (r) => {
+      if (!r.url().startsWith(h.cp.url) && !r.url().startsWith('data:')) external.push(r.url());
+    });
+    await page.goto(h.cp.url);
+    await page.getByLabel('API token').fill(token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: /Fleet —/ }).waitFor();
+    expect(page.url()).not.toContain(token);
+    expect(external).toEqual([]);
+    return page;
+  }
+
+  function report(site: string, findings = false): void {
+    const bundle = offers.get(site)!;
+    const verdict = makeVerdict(bundle, 'passed');
+    if (findings)
+      verdict.evidence.safety.findings = [
+        {
+          rule: 'SAFETY-LOGIC-CHANGE',
+          category: 'safety-logic',
+          severity: 'warning',
+          file: 'main.st',
+          line: 1,
+          message: 'changes the backward slice of Safety_OK (listed for the safety engineer)',
+        },
+      ];
+    agents.get(site)!.sendVerdict(verdict);
+  }
+
+  it('refuses a wrong token with a clear message', async () => {
+    const page = await browser.newPage();
+    await page.goto(h.cp.url);
+    await page.getByLabel('API token').fill('not-a-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toMatch(/not valid/);
+    await page.close();
+  });
+
+  it('shows a rollout progressing live while agents report', async () => {
+    const page = await login(tokens.admin!);
+    await page.screenshot({ path: join(shots, 'fleet.png') });
+    const created = await h.admin.post('/v1/rollouts', {
+      migrationId: 'guard-upgrade',
+      name: 'guards, three then the rest',
+      start: true,
+      plan: planDoc([
+        { name: 'first', select: { count: 3 }, concurrency: 3, gates: { minSample: 3 } },
+        { name: 'rest', select: { rest: true }, concurrency: 3, gates: { minSample: 3 } },
+      ]),
+    });
+    expect(created.status).toBe(200);
+    rolloutId = created.body.rollout.id;
+    await page.goto(`${h.cp.url}/#/rollouts/${rolloutId}`);
+    await page.getByRole('heading', { name: /guards, three then the rest/ }).waitFor();
+    await eventually(async () => (offers.size >= 3 ? true : undefined));
+    const first = [...offers.keys()];
+    // No reload from here on: every change arrives over the event stream.
+    report(first[0]!, true);
+    await page.getByText('1/3', { exact: true }).waitFor({ timeout: 10_000 });
+    report(first[1]!);
+    report(first[2]!);
+    await page.getByText('3/3', { exact: true }).waitFor({ timeout: 10_000 });
+    await page.getByText(/promoted/).first().waitFor({ timeout: 10_000 });
+    await expect(page.getByRole('button', { name: 'pause' }).isVisible()).resolves.toBe(true);
+    await page.screenshot({ path: join(shots, 'rollout.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('a viewer sees the change but may not approve, nor steer the rollout', async () => {
+    const page = await login(tokens.viewer!);
+    await page.goto(`${h.cp.url}/#/rollouts/${rolloutId}`);
+    await page.getByRole('heading', { name: /guards/ }).waitFor();
+    await expect(page.getByRole('button', { name: 'pause' }).count()).resolves.toBe(0);
+    await page.goto(`${h.cp.url}/#/changes`);
+    await page.getByRole('heading', { name: /Change requests — 3 open/ }).waitFor();
+    await page.getByRole('link', { name: /^cr_/ }).first().click();
+    await page.getByRole('heading', { name: 'Diff' }).waitFor();
+    await expect(page.getByRole('button', { name: 'Approve' }).count()).resolves.toBe(0);
+    await expect(page.getByRole('note').textContent()).resolves.toMatch(/role \(viewer\) may not decide/);
+    await page.close();
+  });
+
+  it('the safety engineer sees the finding highlighted in the diff and approves with a reason', async () => {
+    const page = await login(tokens.safety!);
+    const list = await h.admin.get(`/v1/change-requests?rollout=${rolloutId}`);
+    const withFinding = list.body.changeRequests.find((c: { site: string }) => c.site === [...offers.keys()][0]);
+    await page.goto(`${h.cp.url}/#/changes/${withFinding.id}`);
+    const marked = page.locator('.diff .finding');
+    await marked.first().waitFor();
+    await expect(marked.first().getAttribute('title')).resolves.toMatch(/SAFETY-LOGIC-CHANGE/);
+    await expect(page.getByText(/Four-eyes/).isVisible()).resolves.toBe(true);
+    await page.screenshot({ path: join(shots, 'change-review.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toMatch(/reason is required/);
+    await page.getByLabel('reason').fill('reviewed: permissive tightened');
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    await page.getByText('approved', { exact: true }).first().waitFor();
+    const after = await h.admin.get(`/v1/change-requests/${withFinding.id}`);
+    expect(after.body.changeRequest.state).toBe('approved');
+    expect(after.body.approvals[0].userName).toBe('sam.safety');
+    await page.close();
+  });
+
+  it('the requester may not approve their own safety change (shown, not only enforced)', async () => {
+    const page = await login(tokens.admin!);
+    const list = await h.admin.get(`/v1/change-requests?rollout=${rolloutId}&state=open`);
+    await page.goto(`${h.cp.url}/#/changes/${list.body.changeRequests[0].id}`);
+    await page.getByRole('heading', { name: 'Diff' }).waitFor();
+    await expect(page.getByRole('button', { name: 'Approve' }).isDisabled()).resolves.toBe(true);
+    await page.close();
+  });
+
+  it('shows the audit log with its chain verified', async () => {
+    const page = await login(tokens.viewer!);
+    await page.goto(`${h.cp.url}/#/audit`);
+    await expect(page.locator('#audit-verify').textContent()).resolves.toMatch(/chain verified: \d+ entries/);
+    await page.screenshot({ path: join(shots, 'audit.png') });
+    await page.close();
+  });
+});
