@@ -219,3 +219,48 @@ describe('recipe transformer', () => {
     expect(r.reason).toContain("unknown type 'SAFETY_GUARD_MONITOR'");
   });
 });
+
+describe('applyRecipe on PLCopen XML', () => {
+  const xml = `<?xml version="1.0" encoding="utf-8"?>
+<project xmlns="http://www.plcopen.org/xml/tc6_0201">
+  <fileHeader companyName="c" productName="p" productVersion="1" creationDateTime="2026-01-01T00:00:00" />
+  <contentHeader name="Guards"><coordinateInfo><fbd><scaling x="1" y="1" /></fbd><ld><scaling x="1" y="1" /></ld><sfc><scaling x="1" y="1" /></sfc></coordinateInfo></contentHeader>
+  <types>
+    <dataTypes />
+    <pous>
+      <pou name="Cell" pouType="program">
+        <interface>
+          <inputVars><variable name="Door"><type><BOOL /></type></variable></inputVars>
+          <outputVars><variable name="Ok"><type><BOOL /></type></variable></outputVars>
+        </interface>
+        <body>
+          <ST><xhtml xmlns="http://www.w3.org/1999/xhtml"><![CDATA[Ok := FALSE;
+IF Door = TRUE THEN
+    Ok := TRUE;
+END_IF;]]></xhtml></ST>
+        </body>
+      </pou>
+    </pous>
+  </types>
+  <instances><configurations /></instances>
+</project>
+`;
+  const file = { path: 'guards.xml', text: xml };
+
+  it('rewrites statements inside the ST body and keeps the XML around them', () => {
+    const r = applyRecipe(
+      mig([{ name: 'r', match: 'IF $s = TRUE THEN $o := TRUE; END_IF;', replace: '$o := $s;' }]),
+      [parseProgramFile(file)],
+    );
+    expect(r.problems).toEqual([]);
+    expect(r.files[0]!.text).toBe(
+      xml.replace('IF Door = TRUE THEN\n    Ok := TRUE;\nEND_IF;', 'Ok := Door;'),
+    );
+    expect(parseProgramFile(r.files[0]!).diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  });
+
+  it('refuses to splice declarations into PLCopen XML (a problem, the file unchanged)', () => {
+    const r = applyRecipe(mig([guardRule]), [parseProgramFile(file)]);
+    expect(r.problems[0]).toMatch(/declarations in PLCopen XML are not written by recipes/);
+  });
+});

@@ -205,6 +205,13 @@ export function applyRecipe(migration: Migration, parsed: readonly ParsedFile[])
       }
       const text = target.pf.file.text;
       const existing = findDecl(target.pou.varBlocks, d.name);
+      if (!existing && target.pf.unit.format === 'plcopen') {
+        // PLCopen XML declares variables as XML elements, not ST text: no splice can add one safely.
+        problems.push(
+          `rule ${d.rule}: cannot declare ${d.name} in ${target.pf.file.path}: declarations in PLCopen XML are not written by recipes`,
+        );
+        continue;
+      }
       if (existing) {
         const t = typeName(existing.decl, text);
         if (t.toLowerCase() !== d.type.toLowerCase())
@@ -230,6 +237,12 @@ export function applyRecipe(migration: Migration, parsed: readonly ParsedFile[])
         }
       if (!found) {
         problems.push(`rule ${rule}: cannot retype ${name}: not declared in ${pou.name} or a global list`);
+        continue;
+      }
+      if (pf.unit.format === 'plcopen') {
+        problems.push(
+          `rule ${rule}: cannot retype ${name} in ${pf.file.path}: declarations in PLCopen XML are not written by recipes`,
+        );
         continue;
       }
       if (found.decl.names.length > 1) {
