@@ -241,9 +241,10 @@ describe('plcfleet CLI on a real control plane', () => {
     expect(ok.stdout).toMatch(new RegExp(`approved ${changeId} \\(press-1\\); deploy \\S+ ordered`));
 
     const deploys = await cli(['deploys', 'list', '--site', 'press-1', '--json']);
-    expect(
-      (JSON.parse(deploys.stdout) as { changeRequestId: string }[]).map((d) => d.changeRequestId),
-    ).toEqual([changeId]);
+    const listed = JSON.parse(deploys.stdout) as { id: string; changeRequestId: string }[];
+    expect(listed.map((d) => d.changeRequestId)).toEqual([changeId]);
+    const one = await new PlcfleetClient({ server: cp.url, token: viewer }).deploys.get(listed[0]!.id);
+    expect(one.order.payload).toMatchObject({ site: 'press-1', approvedBy: ['sam'] });
   }, 90_000);
 
   it('enrolls an agent: the one-time token the admin gets works once', async () => {
@@ -396,5 +397,57 @@ describe('PlcfleetClient on a real control plane', () => {
     const types = seen.flatMap((e) => (e.type === 'event' ? [e.event.type] : []));
     expect(types.length).toBeGreaterThan(0);
     expect(seen.every((e) => e.type !== 'event' || e.event.rolloutId === rollout.id)).toBe(true);
+  });
+});
+
+/** Every route the SDK calls, as `METHOD /path` with OpenAPI `{param}`s (kept by hand beside the client). */
+const SDK_ROUTES = [
+  'GET /v1/sites',
+  'GET /v1/sites/{name}',
+  'PUT /v1/sites/{name}',
+  'POST /v1/sites/{name}/rollback',
+  'GET /v1/agents',
+  'POST /v1/agents/enrollments',
+  'POST /v1/agents/enroll',
+  'DELETE /v1/agents/{id}',
+  'GET /v1/stage-reports',
+  'POST /v1/migrations',
+  'GET /v1/migrations',
+  'GET /v1/migrations/{id}',
+  'POST /v1/rollouts',
+  'GET /v1/rollouts',
+  'GET /v1/rollouts/{id}',
+  ...['start', 'pause', 'resume', 'promote', 'abort', 'retry', 'rollback'].map(
+    (c) => `POST /v1/rollouts/{id}/${c}`,
+  ),
+  'GET /v1/jobs',
+  'GET /v1/jobs/{id}',
+  'GET /v1/verdicts',
+  'GET /v1/verdicts/{jobId}',
+  'GET /v1/change-requests',
+  'GET /v1/change-requests/{id}',
+  'POST /v1/change-requests/{id}/approve',
+  'POST /v1/change-requests/{id}/reject',
+  'GET /v1/deploys',
+  'GET /v1/deploys/{id}',
+  'GET /v1/rollbacks',
+  'GET /v1/audit',
+  'GET /v1/audit/verify',
+  'GET /v1/events',
+  'GET /v1/whoami',
+  'POST /v1/tokens',
+  'GET /v1/tokens',
+  'DELETE /v1/tokens/{id}',
+];
+
+describe('the SDK covers the API', () => {
+  it('has a method for every route of the control plane’s OpenAPI document', async () => {
+    const res = await fetch(`${cp.url}/v1/openapi.json`, { headers: { authorization: `Bearer ${admin}` } });
+    const doc = (await res.json()) as { paths: Record<string, Record<string, unknown>> };
+    const routes = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+    );
+    expect(routes.length).toBeGreaterThan(20);
+    expect(routes.filter((r) => !SDK_ROUTES.includes(r))).toEqual([]);
   });
 });

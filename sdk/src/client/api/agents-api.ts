@@ -1,5 +1,11 @@
-import type { AgentView, CreateEnrollmentRequest, EnrollRequest } from '@plcfleet/protocols';
-import { AgentList, EnrollmentResponse, EnrollResponse, RevokeAgentResponse } from '@plcfleet/protocols';
+import type { AgentView, CreateEnrollmentRequest, EnrollRequest, StageReportView } from '@plcfleet/protocols';
+import {
+  AgentList,
+  EnrollmentResponse,
+  EnrollResponse,
+  RevokeAgentResponse,
+  StageReportList,
+} from '@plcfleet/protocols';
 import type { HttpClient } from '../http';
 import { type RequestOptions, seg } from './request-options';
 
@@ -28,5 +34,15 @@ export class AgentsApi {
   /** Revokes an agent's token (`DELETE /v1/agents/:id`, admin). */
   async revoke(id: string, opts: RequestOptions = {}): Promise<boolean> {
     return (await this.http.request('DELETE', `/v1/agents/${seg(id)}`, RevokeAgentResponse, opts)).revoked;
+  }
+
+  /** Protocol cutover stage reports of the agents, newest first (`GET /v1/stage-reports?site=&migration=&limit=`). */
+  async stageReports(
+    query: { site?: string; migration?: string; limit?: number } = {},
+    opts: RequestOptions = {},
+  ): Promise<StageReportView[]> {
+    return (
+      await this.http.request('GET', '/v1/stage-reports', StageReportList, { ...opts, query: { ...query } })
+    ).stageReports;
   }
 }

@@ -1,5 +1,10 @@
 import type { DeployView, RollbackView } from '@plcfleet/protocols';
-import { DeployList, RollbackList, RollbackResponse } from '@plcfleet/protocols';
+import {
+  DeployList,
+  DeployView as DeployViewSchema,
+  RollbackList,
+  RollbackResponse,
+} from '@plcfleet/protocols';
 import type { z } from 'zod';
 import type { HttpClient } from '../http';
 import { type RequestOptions, seg } from './request-options';
@@ -18,6 +23,11 @@ export class DeploysApi {
   async list(query: DeployQuery = {}, opts: RequestOptions = {}): Promise<DeployView[]> {
     return (await this.http.request('GET', '/v1/deploys', DeployList, { ...opts, query: { ...query } }))
       .deploys;
+  }
+
+  /** One deploy with its signed order and what the agent reported (`GET /v1/deploys/:id`). */
+  get(id: string, opts: RequestOptions = {}): Promise<DeployView> {
+    return this.http.request('GET', `/v1/deploys/${seg(id)}`, DeployViewSchema, opts);
   }
 
   /** Rollback orders matching a filter (`GET /v1/rollbacks?site=&rollout=`). */
