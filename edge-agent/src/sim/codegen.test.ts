@@ -219,6 +219,22 @@ END_PROGRAM`;
     ]).toEqual([1, 2, '"); throw 1; ("', true, 3]);
   });
 
+  it('the generated code names no global: everything comes from its $rt parameter', () => {
+    const js = VirtualPlc.generatedSource(
+      units(`TYPE ST_X : STRUCT a : INT; END_STRUCT; END_TYPE
+PROGRAM P
+VAR a : ARRAY[1..3] OF ST_X; b : ARRAY[0..2] OF REAL; t : TON; r : REAL; END_VAR
+t(IN := TRUE, PT := T#1s); r := SQRT(b[1]) + MAX(r, 1.0);
+END_PROGRAM`),
+    );
+    // strip string literals, then every identifier must be generated ($…, mangled keys) or syntax
+    const code = js.replace(/"(?:[^"\\]|\\.)*"/g, '""');
+    const words = new Set(code.match(/(?<![\w$.])[A-Za-z_][\w]*/g));
+    const allowed =
+      /^(const|let|function|return|if|else|for|do|while|break|continue|true|false|null|undefined|new|use|strict|s|o|i|n|l|k|a\d*|f\d+|g\d+|l\d+|p\d+|m\d+|r|B\d+\w*|N\d+|C\d+|F\d+|M\d+_\w+|PG\d+_\w+|PS\d+_\w+|A\d+_\w+|L\d+|init|run|getState|setState|getScan|setScan|st|G|P|IN|PT|Q|ET|B|__proto__|Infinity|NaN|e|mn|mx|x|b)$/;
+    expect([...words].filter((w) => !allowed.test(w))).toEqual([]);
+  });
+
   it('recursion stops the PLC instead of crashing the host', () => {
     const plc = compileProgram(
       units(`FUNCTION F : INT

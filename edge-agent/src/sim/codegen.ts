@@ -237,7 +237,7 @@ export class CodeGenerator {
       if (iv <= cycleMs) scan.push(calls);
       else
         scan.push(
-          `if(Math.floor($now/${num(iv)})!==Math.floor(($now-${num(cycleMs)})/${num(iv)})||$now===0){${calls}}`,
+          `if($floor($now/${num(iv)})!==$floor(($now-${num(cycleMs)})/${num(iv)})||$now===0){${calls}}`,
         );
     }
     const prelude = [
@@ -247,7 +247,7 @@ export class CodeGenerator {
       'const $rnd=$rt.rnd,$trunc=$rt.trunc,$shl=$rt.shl,$shr=$rt.shr,$rol=$rt.rol,$ror=$rt.ror;',
       'const $bshl=$rt.bshl,$bshr=$rt.bshr,$brol=$rt.brol,$bror=$rt.bror,$m=$rt.math,$s=$rt.str,$toStr=$rt.toStr;',
       'const $parseNum=$rt.parseNum,$parseBig=$rt.parseBig,$clone=$rt.clone,$ref=$rt.ref,$deref=$rt.deref;',
-      'const $fbs=$rt.fbs,$newFb=$rt.newFb,$Number=$rt.Number;',
+      'const $fbs=$rt.fbs,$newFb=$rt.newFb,$Number=$rt.Number,$floor=$rt.floor,$freeze=$rt.freeze,$fill=$rt.fill,$arr=$rt.arr;',
       // Standard FB bodies bound to constants, so V8 can inline them at each call site.
       `const ${Object.keys(STD_FB_MEMBERS)
         .map((n) => `$SF_${n}=$fbs.${n}`)
@@ -313,9 +313,9 @@ export class CodeGenerator {
         if (n < 0 || n > 1_000_000) this.fail('UNSUPPORTED', `array of ${n} elements`);
         const e = t.elem;
         if (e.kind === 'elem' || e.kind === 'enum' || e.kind === 'ref' || e.kind === 'iface') {
-          return `new Array(${n}).fill(${this.defaultCode(e)})`;
+          return `$fill(${n},${this.defaultCode(e)})`;
         }
-        return `Array.from({length:${n}},()=>(${this.defaultCode(e)}))`;
+        return `$arr(${n},()=>(${this.defaultCode(e)}))`;
       }
       case 'struct': {
         const fields = t.fields.map((f, i) => `f${i}:${this.defaultCode(f.type)}`).join(',');
@@ -410,7 +410,7 @@ export class CodeGenerator {
       }
       table.push(`a${a.key}:${fn}`);
     }
-    this.out.push(`const C${l.index}=Object.freeze({__proto__:null,B:B${l.index},${table.join(',')}});`);
+    this.out.push(`const C${l.index}=$freeze({__proto__:null,B:B${l.index},${table.join(',')}});`);
   }
 
   /** `const $l={...}` for the frame variables of a body; registers them in the scope. */

@@ -65,6 +65,11 @@ export function makeRuntime(options: RuntimeOptions) {
     fbs,
     newFb: newStdFb,
     Number,
+    // Everything generated code uses comes from here, so it names no global of its own.
+    floor: Math.floor,
+    freeze: Object.freeze,
+    fill: (n: number, v: unknown): unknown[] => new Array(n).fill(v),
+    arr: (n: number, make: () => unknown): unknown[] => Array.from({ length: n }, make),
     fail,
     clone: cloneValue,
     ref: (o: Record<string | number, unknown>, k: string | number) => new Ref(o, k),
