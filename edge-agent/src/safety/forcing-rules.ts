@@ -118,6 +118,28 @@ export function forcingFindings(ctx: VerifyContext): SafetyFinding[] {
 
   for (const { atom: a, replaced } of changedNew) {
     const s = a.stmt;
+    // A direct write to an input address (`%IX0.3 := TRUE;`, `Q => %IX0.3`) names no variable.
+    const targets =
+      s.kind === 'Assignment'
+        ? [s.target]
+        : s.kind === 'CallStatement'
+          ? s.call.args.flatMap((x) => (x.direction === 'output' && x.value ? [x.value] : []))
+          : [];
+    for (const t of targets) {
+      const x = unparen(t);
+      if (x.kind === 'DirectAddress' && x.area === 'I')
+        out.push(
+          finding(
+            'forcing/input-write',
+            'error',
+            s.span,
+            `new write to input address ${x.text}: \`${sourceText(ctx.after, s.span)}\``,
+            {
+              address: x.text,
+            },
+          ),
+        );
+    }
     for (const key of a.writes) {
       const v = newIx.vars.get(key);
       // 1. writes to inputs or %I locations

@@ -147,4 +147,18 @@ describe('verifySafety', () => {
     expect(proof).toMatchObject({ result: 'refuted', method: 'scenario' });
     expect(proof?.counterexample?.inputs[0]).toMatchObject({ Code: 4711 });
   });
+
+  it('rejects a new write to an input address', async () => {
+    const before = stProject({ 'main.st': OLD });
+    const forced = projectFromSources({
+      'main.st': OLD.replace('Lamp := NOT Permit;', 'Lamp := NOT Permit;\n%IX0.3 := TRUE;'),
+    });
+    // the checker refuses it (ST2007), so the verifier fails closed
+    const checked = await verifySafety({ before, after: forced, policy, mode: 'quick' });
+    expect(checked.findings.map((f) => f.rule)).toEqual(['safety-logic/unparseable']);
+    // and the forcing rule names it when a front end lets it through
+    const r = await verifySafety({ before, after: { ...forced, diagnostics: [] }, policy, mode: 'quick' });
+    expect(r.verdict).toBe('fail');
+    expect(r.findings.find((f) => f.rule === 'forcing/input-write')?.message).toContain('%IX0.3');
+  });
 });
