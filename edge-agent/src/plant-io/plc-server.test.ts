@@ -22,7 +22,7 @@ async function peer(endpoint: string, step: string, args: Record<string, unknown
     process.execPath,
     [`${fixtures}opcua-peer.mjs`, endpoint, step, JSON.stringify(all)],
     {
-      timeout: 25_000,
+      timeout: 100_000,
     },
   );
   return JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>;
@@ -48,7 +48,7 @@ describe('serve-plc over OPC UA (security none, users file, anonymous off)', () 
       opcua: { dataDir: dir, port: 0, security: 'none', checkUser: userChecker(users) },
     });
     endpoint = plc.opcua!.endpointUrl;
-  });
+  }, 90_000);
   afterAll(async () => {
     await plc?.close();
     await rm(dir, { recursive: true, force: true });
@@ -67,7 +67,7 @@ describe('serve-plc over OPC UA (security none, users file, anonymous off)', () 
       'file-write-ok': v2,
     })) as R;
     scansAfterPeer = plc.loop.scanCount;
-  }, 60_000);
+  }, 120_000);
 
   it('refuses anonymous sessions, a bad password and an unknown user', () => {
     expect(r.session).toBe(true);
@@ -107,7 +107,7 @@ describe('serve-plc over OPC UA (security none, users file, anonymous off)', () 
 
   it('a subscription sees the counter change every notification, status Good', () => {
     const values = r.subscribe!.values as { value: number; status: string }[];
-    expect(values.length).toBe(5);
+    expect(values.length).toBeGreaterThanOrEqual(5);
     for (let i = 1; i < values.length; i++) expect(values[i]!.value).toBeGreaterThan(values[i - 1]!.value);
     expect(values.every((v) => v.status === 'Good')).toBe(true);
   });
@@ -150,7 +150,7 @@ describe('serve-plc over OPC UA (security none, users file, anonymous off)', () 
     await expect(writeProgramOverOpcua(endpoint, [{ name: 'Other.st', text }], opts)).rejects.toThrow(
       /no program file/,
     );
-  });
+  }, 120_000);
 });
 
 describe('serve-plc over OPC UA with sign-and-encrypt', () => {
@@ -172,7 +172,7 @@ describe('serve-plc over OPC UA with sign-and-encrypt', () => {
         trustUnknownClients: true,
       },
     });
-  }, 60_000);
+  }, 90_000);
   afterAll(async () => {
     await plc?.close();
     await rm(dir, { recursive: true, force: true });
@@ -200,5 +200,5 @@ describe('serve-plc over OPC UA with sign-and-encrypt', () => {
     expect(m['Sign/Basic256Sha256']).toMatch(/^error/);
     // certificates were made on first start in the data folder, by node-opcua's own PKI
     expect(await readdir(path.join(dir, 'pki', 'own', 'certs'))).toContain('server_certificate.pem');
-  }, 60_000);
+  }, 120_000);
 });
