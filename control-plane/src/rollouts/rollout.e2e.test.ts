@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeAgent } from '../testing/fake-agent';
 import { eventually } from '../testing/fixtures';
 import { connectAgents, type Harness, planDoc, seedFleet, startHarness } from '../testing/harness';
+import { STORE_KINDS } from '../testing/test-stores';
 
 let h: Harness;
 let agents: Map<string, FakeAgent> = new Map();
@@ -20,9 +21,9 @@ const waitForState = (id: string, states: string[]) =>
     return states.includes(d.body.rollout?.state) ? d.body : undefined;
   });
 
-describe('rollout engine', () => {
+describe.each(STORE_KINDS)('rollout engine on %s', (kind) => {
   it('halts a 3-phase rollout over 30 sites at the first safety failure in phase 2, with the reason', async () => {
-    h = await startHarness();
+    h = await startHarness(kind);
     const sites = Array.from({ length: 30 }, (_, i) => `site-${String(i).padStart(2, '0')}`);
     await seedFleet(
       h,
@@ -70,7 +71,9 @@ describe('rollout engine', () => {
     expect((await h.admin.post(`/v1/rollouts/${id}/resume`)).status).toBe(409);
     expect((await h.admin.post(`/v1/rollouts/${id}/promote`)).status).toBe(409);
   });
+});
 
+describe('rollout engine', () => {
   it('holds a phase for manual promotion, then completes; abort cancels what has not started', async () => {
     h = await startHarness();
     const sites = ['a1', 'a2', 'a3', 'a4'];
