@@ -8,7 +8,8 @@ const FINAL_ROLLOUT = new Set(['completed', 'halted', 'aborted']);
 const STEER_ROLES = new Set(['admin', 'operator', 'safety-engineer']);
 const REVIEW_ROLES = new Set(['admin', 'operator', 'safety-engineer']);
 
-const state = { me: null, stream: null, refreshTimer: null };
+// gen counts navigations: a page whose data arrives after the user moved on must not draw.
+const state = { me: null, stream: null, refreshTimer: null, gen: 0 };
 const main = document.getElementById('main');
 
 // ---------------------------------------------------------------- DOM helpers
@@ -38,10 +39,30 @@ const time = (iso) => (iso ? new Date(iso).toLocaleString() : '—');
 const ago = (iso) => {
   if (!iso) return 'never';
   const sec = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
-  return sec < 60 ? `${sec}s ago` : sec < 3600 ? `${Math.round(sec / 60)}m ago` : `${Math.round(sec / 3600)}h ago`;
+  return sec < 60
+    ? `${sec}s ago`
+    : sec < 3600
+      ? `${Math.round(sec / 60)}m ago`
+      : `${Math.round(sec / 3600)}h ago`;
 };
 const outcomeKind = (o) =>
-  ({ passed: 'ok', completed: 'ok', deployed: 'ok', approved: 'ok', failed: 'bad', halted: 'bad', error: 'bad', rejected: 'bad', refused: 'bad', 'rolled-back': 'warn', paused: 'warn', skipped: '', running: 'info', offered: 'info', open: 'info' })[o] ?? '';
+  ({
+    passed: 'ok',
+    completed: 'ok',
+    deployed: 'ok',
+    approved: 'ok',
+    failed: 'bad',
+    halted: 'bad',
+    error: 'bad',
+    rejected: 'bad',
+    refused: 'bad',
+    'rolled-back': 'warn',
+    paused: 'warn',
+    skipped: '',
+    running: 'info',
+    offered: 'info',
+    open: 'info',
+  })[o] ?? '';
 
 function render(...nodes) {
   main.replaceChildren(...nodes);
@@ -70,7 +91,12 @@ async function api(path, opts = {}) {
     body: opts.body ? JSON.stringify(opts.body) : undefined,
   });
   const data = await res.json().catch(() => null);
-  if (!res.ok) throw new ApiError(res.status, data?.error?.code ?? 'INTERNAL', data?.error?.message ?? `HTTP ${res.status}`);
+  if (!res.ok)
+    throw new ApiError(
+      res.status,
+      data?.error?.code ?? 'INTERNAL',
+      data?.error?.message ?? `HTTP ${res.status}`,
+    );
   return data;
 }
 
@@ -85,7 +111,10 @@ function follow(query, onEvent) {
     while (!ctrl.signal.aborted) {
       try {
         const res = await fetch(`/v1/events${query}`, {
-          headers: { authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY)}`, accept: 'text/event-stream' },
+          headers: {
+            authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY)}`,
+            accept: 'text/event-stream',
+          },
           signal: ctrl.signal,
         });
         if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
@@ -130,6 +159,7 @@ function stopFollowing() {
   state.stream?.abort();
   state.stream = null;
   clearTimeout(state.refreshTimer);
+  state.refreshTimer = null;
   const live = document.getElementById('live');
   if (live) live.textContent = '';
 }
@@ -147,7 +177,14 @@ function scheduleRefresh(fn) {
 function loginPage(message) {
   stopFollowing();
   document.getElementById('who').replaceChildren();
-  const input = h('input', { type: 'password', id: 'token', autocomplete: 'off', 'aria-label': 'API token', size: 48, required: true });
+  const input = h('input', {
+    type: 'password',
+    id: 'token',
+    autocomplete: 'off',
+    'aria-label': 'API token',
+    size: 48,
+    required: true,
+  });
   const form = h(
     'form',
     {
@@ -167,7 +204,11 @@ function loginPage(message) {
       },
     },
     h('h1', {}, 'Sign in'),
-    h('p', { class: 'muted' }, 'Paste your plcfleet API token. It stays in this tab only (session storage) and is never put in a URL.'),
+    h(
+      'p',
+      { class: 'muted' },
+      'Paste your plcfleet API token. It stays in this tab only (session storage) and is never put in a URL.',
+    ),
     message ? h('p', { role: 'alert', class: 'badge bad' }, message) : null,
     h('div', { class: 'toolbar' }, input, h('button', { class: 'primary', type: 'submit' }, 'Sign in')),
   );
@@ -182,8 +223,20 @@ function errorPage(err) {
     h(
       'div',
       { class: 'card error-page', role: 'alert' },
-      h('h1', {}, forbidden ? '403 — not allowed' : err instanceof ApiError && err.status === 404 ? '404 — not found' : 'Something went wrong'),
-      h('p', {}, forbidden ? `Your role (${state.me?.role}) may not see or do this. ${err.message}` : err.message),
+      h(
+        'h1',
+        {},
+        forbidden
+          ? '403 — not allowed'
+          : err instanceof ApiError && err.status === 404
+            ? '404 — not found'
+            : 'Something went wrong',
+      ),
+      h(
+        'p',
+        {},
+        forbidden ? `Your role (${state.me?.role}) may not see or do this. ${err.message}` : err.message,
+      ),
       h('p', {}, h('a', { href: '#/fleet' }, 'Back to the fleet')),
     ),
   );
@@ -209,32 +262,69 @@ function showWho() {
 }
 
 async function fleetPage() {
+  const gen = state.gen;
   const [{ sites }, { agents }, { stageReports }] = await Promise.all([
     api('/v1/sites'),
     api('/v1/agents'),
     api('/v1/stage-reports?limit=1000'),
   ]);
-  const filter = h('input', { type: 'search', placeholder: 'Filter by name, tag or firmware', 'aria-label': 'filter sites', size: 36 });
+  const filter = h('input', {
+    type: 'search',
+    placeholder: 'Filter by name, tag or firmware',
+    'aria-label': 'filter sites',
+    size: 36,
+  });
   const tbody = h('tbody');
   const draw = () => {
     const q = filter.value.trim().toLowerCase();
     tbody.replaceChildren(
       ...sites
-        .filter((site) => !q || [site.name, site.firmware ?? '', ...site.tags].some((x) => x.toLowerCase().includes(q)))
+        .filter(
+          (site) =>
+            !q || [site.name, site.firmware ?? '', ...site.tags].some((x) => x.toLowerCase().includes(q)),
+        )
         .map((site) => {
           const mine = agents.filter((a) => a.site === site.name && !a.revoked);
           const online = mine.some((a) => a.connected);
-          const last = mine.map((a) => a.lastSeenAt).filter(Boolean).sort().at(-1);
-          const stage = stageReports.filter((r) => r.site === site.name).sort((a, b) => a.at.localeCompare(b.at)).at(-1);
+          const last = mine
+            .map((a) => a.lastSeenAt)
+            .filter(Boolean)
+            .sort()
+            .at(-1);
+          const stage = stageReports
+            .filter((r) => r.site === site.name)
+            .sort((a, b) => a.at.localeCompare(b.at))
+            .at(-1);
           return h(
             'tr',
             {},
             h('td', {}, h('strong', {}, site.name)),
-            h('td', {}, mine.length ? badge(online ? 'online' : 'offline', online ? 'ok' : 'bad') : badge('no agent'), ' ', h('span', { class: 'muted' }, last ? ago(last) : '')),
+            h(
+              'td',
+              {},
+              mine.length ? badge(online ? 'online' : 'offline', online ? 'ok' : 'bad') : badge('no agent'),
+              ' ',
+              h('span', { class: 'muted' }, last ? ago(last) : ''),
+            ),
             h('td', {}, mine.map((a) => `${a.id} ${a.agentVersion ?? ''}`).join(', ') || '—'),
             h('td', {}, site.firmware ?? '—'),
-            h('td', {}, site.tags.map((t) => badge(t)), ''),
-            h('td', {}, site.maintenanceWindows.map((w) => `${w.days.length === 7 ? 'daily' : w.days.join(',')} ${w.start} +${w.durationMinutes}m`).join('; ') || 'none', h('span', { class: 'muted' }, ` ${site.timeZone}`)),
+            h(
+              'td',
+              {},
+              site.tags.map((t) => badge(t)),
+              '',
+            ),
+            h(
+              'td',
+              {},
+              site.maintenanceWindows
+                .map(
+                  (w) =>
+                    `${w.days.length === 7 ? 'daily' : w.days.join(',')} ${w.start} +${w.durationMinutes}m`,
+                )
+                .join('; ') || 'none',
+              h('span', { class: 'muted' }, ` ${site.timeZone}`),
+            ),
             h('td', {}, stage ? badge(stage.stage, stage.stage === 'rolled-back' ? 'bad' : 'info') : '—'),
           );
         }),
@@ -242,16 +332,34 @@ async function fleetPage() {
   };
   filter.addEventListener('input', draw);
   draw();
+  if (gen !== state.gen) return;
   render(
     h('h1', {}, `Fleet — ${sites.length} sites, ${agents.filter((a) => a.connected).length} agents online`),
     h('div', { class: 'toolbar' }, filter),
-    h('table', {}, h('thead', {}, h('tr', {}, ['Site', 'Agent', 'Versions', 'Firmware', 'Tags', 'Maintenance windows', 'Cutover'].map((c) => h('th', { scope: 'col' }, c)))), tbody),
+    h(
+      'table',
+      {},
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ['Site', 'Agent', 'Versions', 'Firmware', 'Tags', 'Maintenance windows', 'Cutover'].map((c) =>
+            h('th', { scope: 'col' }, c),
+          ),
+        ),
+      ),
+      tbody,
+    ),
   );
   follow('', () => scheduleRefresh(() => fleetPage().catch(errorPage)));
 }
 
 async function rolloutsPage() {
+  const gen = state.gen;
   const { rollouts } = await api('/v1/rollouts');
+  if (gen !== state.gen) return;
   render(
     h('h1', {}, 'Rollouts'),
     rollouts.length === 0
@@ -259,7 +367,15 @@ async function rolloutsPage() {
       : h(
           'table',
           {},
-          h('thead', {}, h('tr', {}, ['Rollout', 'Migration', 'State', 'Phase', 'Updated'].map((c) => h('th', { scope: 'col' }, c)))),
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              ['Rollout', 'Migration', 'State', 'Phase', 'Updated'].map((c) => h('th', { scope: 'col' }, c)),
+            ),
+          ),
           h(
             'tbody',
             {},
@@ -269,8 +385,18 @@ async function rolloutsPage() {
                 { class: 'clickable', onclick: () => (location.hash = `#/rollouts/${r.id}`) },
                 h('td', {}, h('a', { href: `#/rollouts/${r.id}` }, r.name || r.id)),
                 h('td', {}, `${r.migrationId}@${r.revision}`),
-                h('td', {}, badge(r.state, outcomeKind(r.state)), ' ', h('span', { class: 'muted' }, r.stateReason)),
-                h('td', {}, `${r.phaseIndex + 1}/${r.plan.phases.length} ${r.plan.phases[r.phaseIndex]?.name ?? ''}`),
+                h(
+                  'td',
+                  {},
+                  badge(r.state, outcomeKind(r.state)),
+                  ' ',
+                  h('span', { class: 'muted' }, r.stateReason),
+                ),
+                h(
+                  'td',
+                  {},
+                  `${r.phaseIndex + 1}/${r.plan.phases.length} ${r.plan.phases[r.phaseIndex]?.name ?? ''}`,
+                ),
                 h('td', {}, ago(r.updatedAt)),
               ),
             ),
@@ -283,7 +409,11 @@ async function rolloutsPage() {
 const DONE_STATES = new Set(['passed', 'failed', 'skipped', 'error', 'cancelled']);
 
 async function rolloutPage(id) {
-  const [detail, { jobs }] = await Promise.all([api(`/v1/rollouts/${encodeURIComponent(id)}`), api(`/v1/jobs?rollout=${encodeURIComponent(id)}&limit=10000`)]);
+  const gen = state.gen;
+  const [detail, { jobs }] = await Promise.all([
+    api(`/v1/rollouts/${encodeURIComponent(id)}`),
+    api(`/v1/jobs?rollout=${encodeURIComponent(id)}&limit=10000`),
+  ]);
   const r = detail.rollout;
   const phases = r.plan.phases.map((p, i) => {
     const mine = jobs.filter((j) => j.phaseIndex === i && j.state !== 'retried');
@@ -303,7 +433,11 @@ async function rolloutPage(id) {
     const pct = (n) => (p.total ? `${(100 * n) / p.total}%` : '0');
     return h(
       'div',
-      { class: 'progress', role: 'img', 'aria-label': `${p.passed} passed, ${p.failed} failed, ${p.skipped} skipped, ${p.running} running of ${p.total}` },
+      {
+        class: 'progress',
+        role: 'img',
+        'aria-label': `${p.passed} passed, ${p.failed} failed, ${p.skipped} skipped, ${p.running} running of ${p.total}`,
+      },
       h('span', { class: 'p-done', style: `width:${pct(p.passed)}` }),
       h('span', { class: 'p-fail', style: `width:${pct(p.failed)}` }),
       h('span', { class: 'p-skip', style: `width:${pct(p.skipped)}` }),
@@ -316,8 +450,16 @@ async function rolloutPage(id) {
   const gateRows = current
     ? [
         ['minimum sample', `${done} / ${current.gates.minSample}`, done >= current.gates.minSample],
-        ['failures', `${failPct}% ≤ ${current.gates.maxFailurePercent}%`, failPct <= current.gates.maxFailurePercent],
-        ['safety failures', `${current.safety} ≤ ${current.gates.maxSafetyFailures}`, current.safety <= current.gates.maxSafetyFailures],
+        [
+          'failures',
+          `${failPct}% ≤ ${current.gates.maxFailurePercent}%`,
+          failPct <= current.gates.maxFailurePercent,
+        ],
+        [
+          'safety failures',
+          `${current.safety} ≤ ${current.gates.maxSafetyFailures}`,
+          current.safety <= current.gates.maxSafetyFailures,
+        ],
         ['soak', `${Math.round(current.gates.soak / 1000)} s`, true],
         ['approval', current.gates.requireApproval ? 'a person promotes' : 'automatic', true],
       ]
@@ -332,7 +474,10 @@ async function rolloutPage(id) {
         class: name === 'abort' ? 'danger' : '',
         onclick: () =>
           confirmDialog(`${name} rollout ${r.name || r.id}?`, needsReason, async (reason) => {
-            await api(`/v1/rollouts/${encodeURIComponent(r.id)}/${name}`, { method: 'POST', body: reason ? { reason } : {} });
+            await api(`/v1/rollouts/${encodeURIComponent(r.id)}/${name}`, {
+              method: 'POST',
+              body: reason ? { reason } : {},
+            });
             await rolloutPage(id);
           }),
       },
@@ -347,9 +492,14 @@ async function rolloutPage(id) {
     controls.push(command('abort', true));
   }
 
+  if (gen !== state.gen) return;
   render(
     h('h1', {}, r.name || r.id, ' ', badge(r.state, outcomeKind(r.state))),
-    h('p', { class: 'muted' }, `${r.migrationId}@${r.revision} · created by ${r.createdBy} ${time(r.createdAt)} · ${r.stateReason}`),
+    h(
+      'p',
+      { class: 'muted' },
+      `${r.migrationId}@${r.revision} · created by ${r.createdBy} ${time(r.createdAt)} · ${r.stateReason}`,
+    ),
     controls.length ? h('div', { class: 'toolbar', 'aria-label': 'rollout controls' }, controls) : null,
     h(
       'div',
@@ -361,7 +511,17 @@ async function rolloutPage(id) {
         h(
           'table',
           {},
-          h('thead', {}, h('tr', {}, ['#', 'Phase', 'Progress', 'Done', 'Failed', 'Skipped', 'Running'].map((c) => h('th', { scope: 'col' }, c)))),
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              ['#', 'Phase', 'Progress', 'Done', 'Failed', 'Skipped', 'Running'].map((c) =>
+                h('th', { scope: 'col' }, c),
+              ),
+            ),
+          ),
           h(
             'tbody',
             {},
@@ -381,7 +541,13 @@ async function rolloutPage(id) {
           ),
         ),
         h('h2', {}, `Gates of phase ${r.phaseIndex + 1}`),
-        h('ul', { class: 'gates' }, gateRows.map(([name, figure, ok]) => h('li', {}, badge(ok ? 'pass' : 'hold', ok ? 'ok' : 'bad'), ` ${name}: ${figure}`))),
+        h(
+          'ul',
+          { class: 'gates' },
+          gateRows.map(([name, figure, ok]) =>
+            h('li', {}, badge(ok ? 'pass' : 'hold', ok ? 'ok' : 'bad'), ` ${name}: ${figure}`),
+          ),
+        ),
       ),
       h('section', { class: 'card' }, h('h2', {}, 'Sites left over time'), burndown(jobs)),
     ),
@@ -389,7 +555,23 @@ async function rolloutPage(id) {
       'section',
       { class: 'card' },
       h('h2', {}, 'Decisions'),
-      h('ol', { reversed: true }, [...detail.decisions].reverse().map((d) => h('li', {}, h('span', { class: 'muted' }, time(d.at)), ' ', badge(d.decision, outcomeKind(d.decision)), ' ', d.summary))),
+      h(
+        'ol',
+        { reversed: true },
+        [...detail.decisions]
+          .reverse()
+          .map((d) =>
+            h(
+              'li',
+              {},
+              h('span', { class: 'muted' }, time(d.at)),
+              ' ',
+              badge(d.decision, outcomeKind(d.decision)),
+              ' ',
+              d.summary,
+            ),
+          ),
+      ),
     ),
     h(
       'section',
@@ -398,20 +580,54 @@ async function rolloutPage(id) {
       h(
         'table',
         {},
-        h('thead', {}, h('tr', {}, ['Site', 'Phase', 'State', 'Attempt', 'Reason'].map((c) => h('th', { scope: 'col' }, c)))),
-        h('tbody', {}, jobs.slice(0, 500).map((j) => h('tr', {}, h('td', {}, j.site), h('td', {}, j.phaseIndex + 1), h('td', {}, badge(j.state, outcomeKind(j.state)), j.safetyFailure ? badge('safety', 'bad') : ''), h('td', {}, j.attempt), h('td', {}, j.reason)))),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ['Site', 'Phase', 'State', 'Attempt', 'Reason'].map((c) => h('th', { scope: 'col' }, c)),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          jobs
+            .slice(0, 500)
+            .map((j) =>
+              h(
+                'tr',
+                {},
+                h('td', {}, j.site),
+                h('td', {}, j.phaseIndex + 1),
+                h(
+                  'td',
+                  {},
+                  badge(j.state, outcomeKind(j.state)),
+                  j.safetyFailure ? badge('safety', 'bad') : '',
+                ),
+                h('td', {}, j.attempt),
+                h('td', {}, j.reason),
+              ),
+            ),
+        ),
       ),
       jobs.length > 500 ? h('p', { class: 'muted' }, `and ${jobs.length - 500} more`) : null,
     ),
   );
   if (!FINAL_ROLLOUT.has(r.state) || state.stream === null)
-    follow(`?rollout=${encodeURIComponent(id)}`, () => scheduleRefresh(() => rolloutPage(id).catch(errorPage)));
+    follow(`?rollout=${encodeURIComponent(id)}`, () =>
+      scheduleRefresh(() => rolloutPage(id).catch(errorPage)),
+    );
 }
 
 /** Sites left over time: one step down per finished job (an SVG step chart). */
 function burndown(jobs) {
   const total = jobs.filter((j) => j.state !== 'retried').length;
-  const finished = jobs.filter((j) => j.finishedAt && j.state !== 'retried').map((j) => Date.parse(j.finishedAt)).sort((a, b) => a - b);
+  const finished = jobs
+    .filter((j) => j.finishedAt && j.state !== 'retried')
+    .map((j) => Date.parse(j.finishedAt))
+    .sort((a, b) => a - b);
   const start = Math.min(...jobs.map((j) => Date.parse(j.createdAt)), Date.now());
   const end = Math.max(Date.now(), ...finished);
   const W = 420;
@@ -436,7 +652,12 @@ function burndown(jobs) {
 }
 
 function confirmDialog(question, needsReason, action) {
-  const reason = h('textarea', { rows: 3, cols: 40, 'aria-label': 'reason', required: needsReason, placeholder: needsReason ? 'Reason (required)' : 'Comment (optional)' });
+  const reason = h('textarea', {
+    rows: 3,
+    cols: 40,
+    'aria-label': 'reason',
+    placeholder: needsReason ? 'Reason (required)' : 'Comment (optional)',
+  });
   const error = h('p', { role: 'alert', class: 'muted' });
   const dialog = h(
     'dialog',
@@ -463,7 +684,22 @@ function confirmDialog(question, needsReason, action) {
       h('h2', {}, question),
       reason,
       error,
-      h('div', { class: 'toolbar' }, h('button', { type: 'submit', class: 'primary' }, 'Confirm'), h('button', { type: 'button', onclick: () => (dialog.close(), dialog.remove()) }, 'Cancel')),
+      h(
+        'div',
+        { class: 'toolbar' },
+        h('button', { type: 'submit', class: 'primary' }, 'Confirm'),
+        h(
+          'button',
+          {
+            type: 'button',
+            onclick: () => {
+              dialog.close();
+              dialog.remove();
+            },
+          },
+          'Cancel',
+        ),
+      ),
     ),
   );
   document.body.append(dialog);
@@ -472,13 +708,24 @@ function confirmDialog(question, needsReason, action) {
 }
 
 async function changesPage() {
+  const gen = state.gen;
   const { changeRequests } = await api('/v1/change-requests');
   const open = changeRequests.filter((c) => c.state === 'open');
   const rows = (list) =>
     h(
       'table',
       {},
-      h('thead', {}, h('tr', {}, ['Change', 'Site', 'Migration', 'Class', 'State', 'Requested by', 'Created'].map((c) => h('th', { scope: 'col' }, c)))),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ['Change', 'Site', 'Migration', 'Class', 'State', 'Requested by', 'Created'].map((c) =>
+            h('th', { scope: 'col' }, c),
+          ),
+        ),
+      ),
       h(
         'tbody',
         {},
@@ -497,6 +744,7 @@ async function changesPage() {
         ),
       ),
     );
+  if (gen !== state.gen) return;
   render(
     h('h1', {}, `Change requests — ${open.length} open`),
     open.length ? rows(open) : h('p', { class: 'muted' }, 'Nothing waits for review.'),
@@ -507,14 +755,24 @@ async function changesPage() {
 }
 
 // ST syntax highlighting for diff lines: keywords, types, strings, numbers, comments.
-const ST_KEYWORDS = /^(IF|THEN|ELSIF|ELSE|END_IF|CASE|OF|END_CASE|FOR|TO|BY|DO|END_FOR|WHILE|END_WHILE|REPEAT|UNTIL|END_REPEAT|RETURN|EXIT|CONTINUE|AND|OR|XOR|NOT|MOD|VAR|VAR_INPUT|VAR_OUTPUT|VAR_IN_OUT|VAR_GLOBAL|VAR_TEMP|VAR_EXTERNAL|CONSTANT|RETAIN|END_VAR|PROGRAM|END_PROGRAM|FUNCTION|END_FUNCTION|FUNCTION_BLOCK|END_FUNCTION_BLOCK|METHOD|END_METHOD|TRUE|FALSE|AT)$/i;
-const ST_TYPES = /^(BOOL|BYTE|WORD|DWORD|LWORD|SINT|INT|DINT|LINT|USINT|UINT|UDINT|ULINT|REAL|LREAL|TIME|LTIME|DATE|TOD|DT|STRING|WSTRING|TON|TOF|TP|CTU|CTD|CTUD|R_TRIG|F_TRIG|SR|RS)$/i;
+const ST_KEYWORDS =
+  /^(IF|THEN|ELSIF|ELSE|END_IF|CASE|OF|END_CASE|FOR|TO|BY|DO|END_FOR|WHILE|END_WHILE|REPEAT|UNTIL|END_REPEAT|RETURN|EXIT|CONTINUE|AND|OR|XOR|NOT|MOD|VAR|VAR_INPUT|VAR_OUTPUT|VAR_IN_OUT|VAR_GLOBAL|VAR_TEMP|VAR_EXTERNAL|CONSTANT|RETAIN|END_VAR|PROGRAM|END_PROGRAM|FUNCTION|END_FUNCTION|FUNCTION_BLOCK|END_FUNCTION_BLOCK|METHOD|END_METHOD|TRUE|FALSE|AT)$/i;
+const ST_TYPES =
+  /^(BOOL|BYTE|WORD|DWORD|LWORD|SINT|INT|DINT|LINT|USINT|UINT|UDINT|ULINT|REAL|LREAL|TIME|LTIME|DATE|TOD|DT|STRING|WSTRING|TON|TOF|TP|CTU|CTD|CTUD|R_TRIG|F_TRIG|SR|RS)$/i;
 function highlight(text) {
   const out = [];
-  const re = /(\(\*.*?\*\)|\/\/.*$|'(?:\$.|[^'])*')|([A-Za-z_][A-Za-z0-9_]*)|(\b\d[\d_.#A-Fa-f]*|T#[\w.]+)|([^A-Za-z_'(/\d]+|.)/g;
+  const re =
+    /(\(\*.*?\*\)|\/\/.*$|'(?:\$.|[^'])*')|([A-Za-z_][A-Za-z0-9_]*)|(\b\d[\d_.#A-Fa-f]*|T#[\w.]+)|([^A-Za-z_'(/\d]+|.)/g;
   for (const m of text.matchAll(re)) {
     if (m[1]) out.push(h('span', { class: m[1].startsWith("'") ? 'str' : 'cmt' }, m[1]));
-    else if (m[2]) out.push(ST_KEYWORDS.test(m[2]) ? h('span', { class: 'kw' }, m[2]) : ST_TYPES.test(m[2]) ? h('span', { class: 'ty' }, m[2]) : m[2]);
+    else if (m[2])
+      out.push(
+        ST_KEYWORDS.test(m[2])
+          ? h('span', { class: 'kw' }, m[2])
+          : ST_TYPES.test(m[2])
+            ? h('span', { class: 'ty' }, m[2])
+            : m[2],
+      );
     else if (m[3]) out.push(h('span', { class: 'num' }, m[3]));
     else out.push(m[4] ?? m[0]);
   }
@@ -567,7 +825,11 @@ function diffView(diff, findings) {
     const finding = side === 'right' ? marked.get(`${row.file}:${c.n}`) : undefined;
     return h(
       'div',
-      { class: `${c.kind ?? ''} ${finding ? 'finding' : ''}`, title: finding ? `${finding.rule}: ${finding.message}` : undefined, 'data-line': c.n },
+      {
+        class: `${c.kind ?? ''} ${finding ? 'finding' : ''}`,
+        title: finding ? `${finding.rule}: ${finding.message}` : undefined,
+        'data-line': c.n,
+      },
       h('span', { class: 'ln' }, c.n),
       highlight(c.text),
     );
@@ -576,7 +838,11 @@ function diffView(diff, findings) {
     'div',
     { class: 'diff', role: 'table', 'aria-label': 'diff, before left and after right' },
     sideBySide(diff).map((row) =>
-      row.fileHeader ? h('div', { class: 'file' }, row.fileHeader) : row.hunk ? h('div', { class: 'file muted' }, row.hunk) : [cell('left', row), cell('right', row)],
+      row.fileHeader
+        ? h('div', { class: 'file' }, row.fileHeader)
+        : row.hunk
+          ? h('div', { class: 'file muted' }, row.hunk)
+          : [cell('left', row), cell('right', row)],
     ),
   );
 }
@@ -598,18 +864,31 @@ function timingChart(ce) {
       const yy = 10 + li * lane + (value ? 4 : 18);
       d += `${k === 0 ? 'M' : 'L'}${x(k)},${yy} L${x(k + 1)},${yy} `;
     }
-    return [s('text', { x: 4, y: 24 + li * lane }, name), s('path', { d, fill: 'none', stroke: '#0969da', 'stroke-width': 1.5 })];
+    return [
+      s('text', { x: 4, y: 24 + li * lane }, name),
+      s('path', { d, fill: 'none', stroke: '#0969da', 'stroke-width': 1.5 }),
+    ];
   });
   return s(
     'svg',
-    { viewBox: `0 0 ${W} ${H}`, class: 'chart', role: 'img', 'aria-label': `counterexample: ${ce.variable} differs at scan ${ce.scan}` },
+    {
+      viewBox: `0 0 ${W} ${H}`,
+      class: 'chart',
+      role: 'img',
+      'aria-label': `counterexample: ${ce.variable} differs at scan ${ce.scan}`,
+    },
     lanes,
     s('line', { x1: x(ce.scan), x2: x(ce.scan), y1: 0, y2: H, stroke: '#cf222e', 'stroke-dasharray': '3 2' }),
-    s('text', { x: 4, y: H - 6 }, `${ce.variable}: before ${JSON.stringify(ce.before)}, after ${JSON.stringify(ce.after)} at scan ${ce.scan}`),
+    s(
+      'text',
+      { x: 4, y: H - 6 },
+      `${ce.variable}: before ${JSON.stringify(ce.before)}, after ${JSON.stringify(ce.after)} at scan ${ce.scan}`,
+    ),
   );
 }
 
 async function changePage(id) {
+  const gen = state.gen;
   const { changeRequest: cr, approvals } = await api(`/v1/change-requests/${encodeURIComponent(id)}`);
   const [verdictView, migration] = await Promise.all([
     api(`/v1/verdicts/${encodeURIComponent(cr.jobId)}`).catch(() => null),
@@ -621,14 +900,25 @@ async function changePage(id) {
   for (const f of findings) byCategory.set(f.category, [...(byCategory.get(f.category) ?? []), f]);
   const me = state.me;
   const isRequester = cr.requestedBy === me.name || cr.requestedBy === me.userId;
-  const roleOk = cr.safetyClass === 'safety-related' ? me.role === 'safety-engineer' : me.role === 'admin' || me.role === 'operator';
+  const roleOk =
+    cr.safetyClass === 'safety-related'
+      ? me.role === 'safety-engineer'
+      : me.role === 'admin' || me.role === 'operator';
   const canDecide = cr.state === 'open' && roleOk && !isRequester;
   const rule =
     cr.safetyClass === 'safety-related'
       ? 'Four-eyes: a safety engineer who is not the requester must approve this safety-related change.'
       : 'An admin or operator (not the requester) approves this change.';
-  const why = cr.state !== 'open' ? `This change is ${cr.state}.` : isRequester ? `You requested this change (${cr.requestedBy}), so you may not approve it.` : !roleOk ? `Your role (${me.role}) may not decide this change.` : '';
+  const why =
+    cr.state !== 'open'
+      ? `This change is ${cr.state}.`
+      : isRequester
+        ? `You requested this change (${cr.requestedBy}), so you may not approve it.`
+        : !roleOk
+          ? `Your role (${me.role}) may not decide this change.`
+          : '';
 
+  if (gen !== state.gen) return;
   render(
     h('h1', {}, `Change ${cr.id} `, badge(cr.state, outcomeKind(cr.state))),
     h(
@@ -638,9 +928,24 @@ async function changePage(id) {
         'section',
         { class: 'card' },
         h('h2', {}, 'What and where'),
-        h('p', {}, h('strong', {}, 'Site: '), cr.site, ' · ', h('strong', {}, 'Migration: '), `${cr.migrationId}@${cr.revision} `, badge(cr.safetyClass, cr.safetyClass === 'safety-related' ? 'warn' : '')),
-        migration ? h('p', {}, h('strong', {}, 'Goal: '), migration.migration?.goal ?? migration.goal ?? '') : null,
-        h('p', { class: 'muted' }, `Program sha256 ${cr.sha256Before?.slice(0, 12) ?? '—'} → ${cr.sha256After?.slice(0, 12) ?? '—'} · evidence ${cr.evidenceHash?.slice(0, 12) ?? '—'}`),
+        h(
+          'p',
+          {},
+          h('strong', {}, 'Site: '),
+          cr.site,
+          ' · ',
+          h('strong', {}, 'Migration: '),
+          `${cr.migrationId}@${cr.revision} `,
+          badge(cr.safetyClass, cr.safetyClass === 'safety-related' ? 'warn' : ''),
+        ),
+        migration
+          ? h('p', {}, h('strong', {}, 'Goal: '), migration.document?.goal ?? '')
+          : null,
+        h(
+          'p',
+          { class: 'muted' },
+          `Program sha256 ${cr.sha256Before?.slice(0, 12) ?? '—'} → ${cr.sha256After?.slice(0, 12) ?? '—'} · evidence ${cr.evidenceHash?.slice(0, 12) ?? '—'}`,
+        ),
       ),
       h(
         'section',
@@ -648,7 +953,15 @@ async function changePage(id) {
         h('h2', {}, 'Review'),
         h('p', {}, rule),
         h('p', {}, h('strong', {}, 'Requested by: '), cr.requestedBy),
-        approvals.length ? h('ul', {}, approvals.map((a) => h('li', {}, `${a.decision} by ${a.userName} (${a.role}) ${time(a.at)}: ${a.comment}`))) : null,
+        approvals.length
+          ? h(
+              'ul',
+              {},
+              approvals.map((a) =>
+                h('li', {}, `${a.decision} by ${a.userName} (${a.role}) ${time(a.at)}: ${a.comment}`),
+              ),
+            )
+          : null,
         why ? h('p', { class: 'badge warn', role: 'note' }, why) : null,
         cr.state === 'open' && REVIEW_ROLES.has(me.role)
           ? h(
@@ -662,7 +975,10 @@ async function changePage(id) {
                   disabled: !canDecide,
                   onclick: () =>
                     confirmDialog(`Approve ${cr.id} for ${cr.site}?`, true, async (reason) => {
-                      await api(`/v1/change-requests/${encodeURIComponent(cr.id)}/approve`, { method: 'POST', body: { comment: reason } });
+                      await api(`/v1/change-requests/${encodeURIComponent(cr.id)}/approve`, {
+                        method: 'POST',
+                        body: { comment: reason },
+                      });
                       await changePage(id);
                     }),
                 },
@@ -676,7 +992,10 @@ async function changePage(id) {
                   disabled: !canDecide,
                   onclick: () =>
                     confirmDialog(`Reject ${cr.id}?`, true, async (reason) => {
-                      await api(`/v1/change-requests/${encodeURIComponent(cr.id)}/reject`, { method: 'POST', body: { reason } });
+                      await api(`/v1/change-requests/${encodeURIComponent(cr.id)}/reject`, {
+                        method: 'POST',
+                        body: { reason },
+                      });
                       await changePage(id);
                     }),
                 },
@@ -686,7 +1005,12 @@ async function changePage(id) {
           : null,
       ),
     ),
-    h('section', { class: 'card' }, h('h2', {}, 'Diff'), cr.diff ? diffView(cr.diff, findings) : h('p', { class: 'muted' }, 'No change.')),
+    h(
+      'section',
+      { class: 'card' },
+      h('h2', {}, 'Diff'),
+      cr.diff ? diffView(cr.diff, findings) : h('p', { class: 'muted' }, 'No change.'),
+    ),
     ev
       ? h(
           'div',
@@ -701,40 +1025,126 @@ async function changePage(id) {
                 'div',
                 {},
                 h('h3', {}, category),
-                h('ul', { class: 'findings' }, list.map((f) => h('li', {}, badge(f.severity, f.severity === 'error' ? 'bad' : f.severity === 'warning' ? 'warn' : 'info'), ` ${f.rule} `, h('a', { href: `#/changes/${cr.id}`, onclick: (e) => (e.preventDefault(), focusLine(f)) }, `${f.file}:${f.line}`), ` — ${f.message}`))),
+                h(
+                  'ul',
+                  { class: 'findings' },
+                  list.map((f) =>
+                    h(
+                      'li',
+                      {},
+                      badge(
+                        f.severity,
+                        f.severity === 'error' ? 'bad' : f.severity === 'warning' ? 'warn' : 'info',
+                      ),
+                      ` ${f.rule} `,
+                      h(
+                        'a',
+                        {
+                          href: `#/changes/${cr.id}`,
+                          onclick: (e) => {
+                            e.preventDefault();
+                            focusLine(f);
+                          },
+                        },
+                        `${f.file}:${f.line}`,
+                      ),
+                      ` — ${f.message}`,
+                    ),
+                  ),
+                ),
               ),
             ),
             h('h3', {}, 'Proofs'),
             ev.safety.proofs.length
-              ? h('ul', {}, ev.safety.proofs.map((p) => h('li', {}, badge(p.result, p.result === 'proven' ? 'ok' : p.result === 'refuted' ? 'bad' : 'warn'), ` ${p.kind} of ${p.subject} by ${p.method} (${p.runs} runs × ${p.scans} scans)`, p.counterexample ? timingChart(p.counterexample) : null)))
+              ? h(
+                  'ul',
+                  {},
+                  ev.safety.proofs.map((p) =>
+                    h(
+                      'li',
+                      {},
+                      badge(p.result, p.result === 'proven' ? 'ok' : p.result === 'refuted' ? 'bad' : 'warn'),
+                      ` ${p.kind} of ${p.subject} by ${p.method} (${p.runs} runs × ${p.scans} scans)`,
+                      p.counterexample ? timingChart(p.counterexample) : null,
+                    ),
+                  ),
+                )
               : h('p', { class: 'muted' }, 'none'),
           ),
           h(
             'section',
             { class: 'card' },
             h('h2', {}, 'Compile'),
-            ev.diagnostics.length ? h('ul', {}, ev.diagnostics.map((d) => h('li', {}, `${d.file}:${d.line}:${d.column} ${d.severity} ${d.code} ${d.message}`))) : h('p', { class: 'muted' }, 'No diagnostics.'),
+            ev.diagnostics.length
+              ? h(
+                  'ul',
+                  {},
+                  ev.diagnostics.map((d) =>
+                    h('li', {}, `${d.file}:${d.line}:${d.column} ${d.severity} ${d.code} ${d.message}`),
+                  ),
+                )
+              : h('p', { class: 'muted' }, 'No diagnostics.'),
             h('h2', {}, 'Simulation'),
-            ev.equivalence ? h('p', {}, badge(ev.equivalence.equivalent ? 'equivalent' : 'differs', ev.equivalence.equivalent ? 'ok' : 'bad'), ` ${ev.equivalence.runs} runs × ${ev.equivalence.scans} scans, seed ${ev.equivalence.seed}`) : null,
+            ev.equivalence
+              ? h(
+                  'p',
+                  {},
+                  badge(
+                    ev.equivalence.equivalent ? 'equivalent' : 'differs',
+                    ev.equivalence.equivalent ? 'ok' : 'bad',
+                  ),
+                  ` ${ev.equivalence.runs} runs × ${ev.equivalence.scans} scans, seed ${ev.equivalence.seed}`,
+                )
+              : null,
             ev.equivalence?.counterexample ? timingChart(ev.equivalence.counterexample) : null,
-            ev.scenarios.length ? h('ul', {}, ev.scenarios.map((sc) => h('li', {}, badge(sc.passed ? 'pass' : 'fail', sc.passed ? 'ok' : 'bad'), ` ${sc.name}`))) : h('p', { class: 'muted' }, 'No scenarios.'),
+            ev.scenarios.length
+              ? h(
+                  'ul',
+                  {},
+                  ev.scenarios.map((sc) =>
+                    h('li', {}, badge(sc.passed ? 'pass' : 'fail', sc.passed ? 'ok' : 'bad'), ` ${sc.name}`),
+                  ),
+                )
+              : h('p', { class: 'muted' }, 'No scenarios.'),
             h('h2', {}, 'Judges'),
-            h('ul', {}, ev.judges.map((j) => h('li', {}, badge(j.verdict, j.verdict === 'pass' ? 'ok' : 'bad'), ` ${j.judge} judge`, j.findings.length ? h('ul', {}, j.findings.map((f) => h('li', {}, `${f.code}: ${f.message}`))) : null))),
+            h(
+              'ul',
+              {},
+              ev.judges.map((j) =>
+                h(
+                  'li',
+                  {},
+                  badge(j.verdict, j.verdict === 'pass' ? 'ok' : 'bad'),
+                  ` ${j.judge} judge`,
+                  j.findings.length
+                    ? h(
+                        'ul',
+                        {},
+                        j.findings.map((f) => h('li', {}, `${f.code}: ${f.message}`)),
+                      )
+                    : null,
+                ),
+              ),
+            ),
           ),
         )
       : h('p', { class: 'muted' }, 'No evidence recorded for this change.'),
   );
   follow(`?rollout=${encodeURIComponent(cr.rolloutId)}`, (e) => {
-    if (e.type?.startsWith('change') || e.type?.startsWith('deploy')) scheduleRefresh(() => changePage(id).catch(errorPage));
+    if (e.type?.startsWith('change') || e.type?.startsWith('deploy'))
+      scheduleRefresh(() => changePage(id).catch(errorPage));
   });
 }
 
 function focusLine(f) {
-  const el = [...document.querySelectorAll('.diff .finding')].find((d) => d.getAttribute('data-line') === String(f.line));
+  const el = [...document.querySelectorAll('.diff .finding')].find(
+    (d) => d.getAttribute('data-line') === String(f.line),
+  );
   el?.scrollIntoView({ block: 'center' });
 }
 
 async function cutoverPage() {
+  const gen = state.gen;
   const { stageReports } = await api('/v1/stage-reports?limit=1000');
   const sites = [...new Set(stageReports.map((r) => r.site))].sort();
   const chart = (reports, key, label) => {
@@ -744,9 +1154,25 @@ async function cutoverPage() {
     const t0 = Math.min(...pts.map((p) => p.t));
     const t1 = Math.max(...pts.map((p) => p.t), t0 + 1);
     const vmax = Math.max(1, ...pts.map((p) => p.v));
-    const d = pts.map((p, i) => `${i ? 'L' : 'M'}${30 + ((p.t - t0) / (t1 - t0)) * (W - 40)},${H - 18 - (p.v / vmax) * (H - 34)}`).join(' ');
-    return s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart', role: 'img', 'aria-label': `${label}: latest ${pts.at(-1)?.v ?? 0}` }, s('text', { x: 4, y: 12 }, `${label} (max ${vmax})`), s('path', { d, fill: 'none', stroke: '#0969da', 'stroke-width': 2 }));
+    const d = pts
+      .map(
+        (p, i) =>
+          `${i ? 'L' : 'M'}${30 + ((p.t - t0) / (t1 - t0)) * (W - 40)},${H - 18 - (p.v / vmax) * (H - 34)}`,
+      )
+      .join(' ');
+    return s(
+      'svg',
+      {
+        viewBox: `0 0 ${W} ${H}`,
+        class: 'chart',
+        role: 'img',
+        'aria-label': `${label}: latest ${pts.at(-1)?.v ?? 0}`,
+      },
+      s('text', { x: 4, y: 12 }, `${label} (max ${vmax})`),
+      s('path', { d, fill: 'none', stroke: '#0969da', 'stroke-width': 2 }),
+    );
   };
+  if (gen !== state.gen) return;
   render(
     h('h1', {}, 'Protocol cutover'),
     sites.length === 0 ? h('p', { class: 'muted' }, 'No site has reported a cutover stage yet.') : null,
@@ -757,7 +1183,11 @@ async function cutoverPage() {
         'section',
         { class: 'card' },
         h('h2', {}, site, ' ', badge(last.stage, last.stage === 'rolled-back' ? 'bad' : 'info')),
-        h('p', { class: 'muted' }, `${last.figures.tags ?? '?'} tags · ${last.figures.polls ?? '?'} polls · ${last.reason}`),
+        h(
+          'p',
+          { class: 'muted' },
+          `${last.figures.tags ?? '?'} tags · ${last.figures.polls ?? '?'} polls · ${last.reason}`,
+        ),
         h(
           'div',
           { class: 'row' },
@@ -773,38 +1203,82 @@ async function cutoverPage() {
 }
 
 async function auditPage() {
-  const [{ entries }, verification] = await Promise.all([api('/v1/audit?limit=1000'), api('/v1/audit/verify')]);
-  const filter = h('input', { type: 'search', placeholder: 'Filter by actor, action or subject', 'aria-label': 'filter audit log', size: 36 });
+  const gen = state.gen;
+  const [{ entries }, verification] = await Promise.all([
+    api('/v1/audit?limit=1000'),
+    api('/v1/audit/verify'),
+  ]);
+  const filter = h('input', {
+    type: 'search',
+    placeholder: 'Filter by actor, action or subject',
+    'aria-label': 'filter audit log',
+    size: 36,
+  });
   const tbody = h('tbody');
   const draw = () => {
     const q = filter.value.trim().toLowerCase();
     tbody.replaceChildren(
       ...[...entries]
         .reverse()
-        .filter((e) => !q || [e.actor, e.action, e.subjectType, e.subjectId].some((x) => x.toLowerCase().includes(q)))
-        .map((e) => h('tr', {}, h('td', {}, e.seq), h('td', {}, time(e.at)), h('td', {}, e.actor), h('td', {}, e.action), h('td', {}, `${e.subjectType} ${e.subjectId}`), h('td', { class: 'muted' }, e.hash.slice(0, 12)))),
+        .filter(
+          (e) =>
+            !q || [e.actor, e.action, e.subjectType, e.subjectId].some((x) => x.toLowerCase().includes(q)),
+        )
+        .map((e) =>
+          h(
+            'tr',
+            {},
+            h('td', {}, e.seq),
+            h('td', {}, time(e.at)),
+            h('td', {}, e.actor),
+            h('td', {}, e.action),
+            h('td', {}, `${e.subjectType} ${e.subjectId}`),
+            h('td', { class: 'muted' }, e.hash.slice(0, 12)),
+          ),
+        ),
     );
   };
   filter.addEventListener('input', draw);
   draw();
+  if (gen !== state.gen) return;
   render(
     h('h1', {}, 'Audit log'),
     h(
       'p',
       { role: 'status', id: 'audit-verify' },
-      verification.ok ? badge(`chain verified: ${verification.checked} entries`, 'ok') : badge(`chain broken at #${verification.firstBroken?.seq}: ${verification.firstBroken?.problem}`, 'bad'),
+      verification.ok
+        ? badge(`chain verified: ${verification.checked} entries`, 'ok')
+        : badge(
+            `chain broken at #${verification.firstBroken?.seq}: ${verification.firstBroken?.problem}`,
+            'bad',
+          ),
     ),
     h('div', { class: 'toolbar' }, filter),
-    h('table', {}, h('thead', {}, h('tr', {}, ['#', 'When', 'Who', 'Action', 'Subject', 'Hash'].map((c) => h('th', { scope: 'col' }, c)))), tbody),
+    h(
+      'table',
+      {},
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ['#', 'When', 'Who', 'Action', 'Subject', 'Hash'].map((c) => h('th', { scope: 'col' }, c)),
+        ),
+      ),
+      tbody,
+    ),
   );
 }
 
 // ---------------------------------------------------------------- router
 
 async function route() {
+  state.gen++;
   stopFollowing();
   const hash = location.hash || '#/fleet';
-  for (const a of document.querySelectorAll('#nav a')) a.setAttribute('aria-current', hash.startsWith(a.getAttribute('href')) ? 'page' : 'false');
+  for (const a of document.querySelectorAll('#nav a'))
+    a.setAttribute('aria-current', hash.startsWith(a.getAttribute('href')) ? 'page' : 'false');
   if (!sessionStorage.getItem(TOKEN_KEY)) return loginPage();
   try {
     if (!state.me) {
