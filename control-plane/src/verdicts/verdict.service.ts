@@ -71,6 +71,14 @@ export async function commitVerdict(
         evidenceHash: verdict.evidence.evidenceHash,
       },
     });
+    if (job.agentId && job.agentId !== agent.id)
+      // Another agent holds a re-offer of this job (the first lease had lapsed): stop it, the work is done.
+      events.push({
+        type: 'job.cancel',
+        jobId: job.id,
+        site: job.site,
+        data: { reason: 'a verdict for this job was committed' },
+      });
     events.push({
       type: 'verdict.committed',
       rolloutId: job.rolloutId,
