@@ -384,6 +384,30 @@ certifiedPous:
     categories: ['safety-logic'],
   },
   {
+    name: 'press-safety-related-uncovered',
+    plant: 'press',
+    description:
+      'a safety-related migration that weakens the jam alarm reset, a safety signal no permissive check covers',
+    edits: [
+      {
+        file: 'Conveyor.st',
+        find: 'IF Reset_PB AND NOT Infeed_Photo_Eye THEN',
+        replace: 'IF Reset_PB THEN',
+      },
+    ],
+    policy: `apiVersion: plcfleet/v1
+kind: SitePolicy
+site: press-line-2
+emergencyStops: [E_Stop_OK]
+safetySignals: [Safety_OK, Conveyor.Jam_Alarm]
+permissives: [Press_Enable]
+`,
+    migration: codeMigration('jam-reset', {}, 'safety-related'),
+    verdict: 'fail',
+    categories: ['safety-logic'],
+    rules: ['safety-logic/slice-changed'],
+  },
+  {
     name: 'press-policy-name-unresolved',
     plant: 'press',
     description: 'a policy naming a signal the program does not declare (fail closed)',

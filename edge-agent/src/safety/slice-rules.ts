@@ -12,12 +12,16 @@ export interface MergedHit {
   signals: string[];
 }
 
+function hitKey(h: SliceHit): string {
+  return `${h.what}|${h.at.file}|${h.at.line}|${h.description}`;
+}
+
 /** The changes in the slices of the given signals, each listed once with every signal it reaches. */
 export function mergedHits(ctx: VerifyContext, signals: readonly ProtectedSignal[]): MergedHit[] {
   const byKey = new Map<string, MergedHit>();
   for (const s of signals)
     for (const h of sliceHits(ctx, s.oldSlice, s.newSlice)) {
-      const key = `${h.what}|${h.at.file}|${h.at.line}|${h.description}`;
+      const key = hitKey(h);
       const m = byKey.get(key);
       if (m) {
         if (!m.signals.includes(s.name)) m.signals.push(s.name);
@@ -54,17 +58,38 @@ export function safetyLogicFindings(ctx: VerifyContext): SafetyFinding[] {
     ctx,
     ctx.signals.filter((s) => s.role !== 'estop'),
   );
-  return hits.map(({ hit, signals }) =>
-    finding(
-      'safety-logic/slice-changed',
-      ctx.safetyRelated ? 'warning' : 'error',
-      hit.at,
-      ctx.safetyRelated
-        ? `safety logic of ${signals.join(', ')} changed (safety-related migration; for the safety engineer): ${hit.description}`
-        : `change in the safety logic of ${signals.join(', ')} in a non-safety migration: ${hit.description}`,
-      { signals, change: hit.description },
-    ),
+  // In a safety-related migration a change is allowed only where a permissive check covers it.
+  const covered = new Set(
+    mergedHits(
+      ctx,
+      ctx.signals.filter((s) => s.role === 'permissive'),
+    ).map((m) => hitKey(m.hit)),
   );
+  return hits.map(({ hit, signals }) => {
+    if (!ctx.safetyRelated)
+      return finding(
+        'safety-logic/slice-changed',
+        'error',
+        hit.at,
+        `change in the safety logic of ${signals.join(', ')} in a non-safety migration: ${hit.description}`,
+        { signals, change: hit.description },
+      );
+    if (!covered.has(hitKey(hit)))
+      return finding(
+        'safety-logic/slice-changed',
+        'error',
+        hit.at,
+        `safety logic of ${signals.join(', ')} changed where no permissive check covers it (cannot be shown to tighten): ${hit.description}`,
+        { signals, change: hit.description, coveredByPermissive: false },
+      );
+    return finding(
+      'safety-logic/slice-changed',
+      'warning',
+      hit.at,
+      `safety logic of ${signals.join(', ')} changed (safety-related migration; for the safety engineer): ${hit.description}`,
+      { signals, change: hit.description, coveredByPermissive: true },
+    );
+  });
 }
 
 /** estop findings for unproven slice changes. */
