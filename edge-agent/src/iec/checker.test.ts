@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AssignmentStatement, ProgramDecl } from './ast';
 import { checkProject } from './checker';
@@ -40,6 +43,15 @@ describe('checker on the plant fixtures', () => {
     expect(valve.interfaces.map((i) => i.name)).toEqual(['I_Actuator']);
     const plant = checked.configurations.find((c) => c.name === 'Plant');
     expect(plant?.resources[0]?.tasks.map((t) => t.intervalMs)).toEqual([10, 100]);
+  });
+});
+
+describe('no cascade after syntax errors', () => {
+  it('shows only the syntax error when a broken declaration leaves names unresolved', async () => {
+    const f = join(mkdtempSync(join(tmpdir(), 'iec-chk-')), 'broken.st');
+    writeFileSync(f, 'PROGRAM P\nVAR\n  y : ;\nEND_VAR\ny := 2;\nEND_PROGRAM\n');
+    const { diagnostics } = await loadProject([f]);
+    expect(diagnostics.map((d) => d.code)).toEqual(['ST1015']);
   });
 });
 

@@ -291,6 +291,12 @@ describe('error recovery', () => {
     const { diagnostics } = parseSource(prog('x := 1;\nEND_WHILE;\ny := 2;'), 't.st');
     expect(diagnostics.map((d) => d.code)).toEqual(['ST1001']);
   });
+  it('refuses hostile nesting with one diagnostic instead of overflowing the stack', () => {
+    const deep = prog(`x := ${'('.repeat(50_000)}1${')'.repeat(50_000)};\n${'IF x THEN '.repeat(20_000)}`);
+    const { diagnostics } = parseSource(deep, 'deep.st');
+    expect(diagnostics[0]).toMatchObject({ code: 'ST1017' });
+    expect(diagnostics.length).toBeLessThanOrEqual(2);
+  });
   it('reports unterminated comments and strings without throwing', () => {
     expect(parseSource(prog("s := 'abc"), 't.st').diagnostics.some((d) => d.code === 'ST1004')).toBe(true);
     expect(

@@ -264,6 +264,9 @@ const BINARY_LEVELS: ReadonlyArray<ReadonlyMap<number, BinaryOperator>> = [
   new Map<number, BinaryOperator>([[T.Power, '**']]),
 ];
 
+/** Deepest nesting of expressions and statements the parser follows (each level is a few stack frames). */
+const MAX_DEPTH = 400;
+
 /** Moves leading comments/pragmas collected early onto the finished node. */
 function copyLeading(from: NodeBase, to: NodeBase): void {
   if (from.pragmas) to.pragmas = from.pragmas;
@@ -334,6 +337,7 @@ export class Parser {
   private triviaAt = 0;
   private i = 0;
   private readonly open: number[] = [];
+  private depth = 0;
   private readonly format: SourceFormat;
 
   constructor(scanned: ScanResult, format: SourceFormat) {
@@ -1619,6 +1623,15 @@ export class Parser {
   }
 
   private statement(): Statement | undefined {
+    if (++this.depth > MAX_DEPTH) this.tooDeep();
+    try {
+      return this.statementInner();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private statementInner(): Statement | undefined {
     const s = this.i;
     const k = this.k();
     let st: Statement;
@@ -1971,7 +1984,21 @@ export class Parser {
 
   /** A full expression (IEC 61131-3 Table 71 precedence). */
   expression(): Expression {
-    return this.binary(1);
+    // recursion depth guard: hostile input must not overflow the stack
+    if (++this.depth > MAX_DEPTH) this.tooDeep();
+    try {
+      return this.binary(1);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private tooDeep(): never {
+    this.depth = 0;
+    this.report('ST1017', this.span(this.i, this.i), MAX_DEPTH);
+    // skip the rest of the input: nothing sensible can follow
+    this.i = this.tk.count - 1;
+    throw SYNC;
   }
 
   /** Precedence climbing over BIN_PREC; all binary operators are left-associative (§7.3.2). */

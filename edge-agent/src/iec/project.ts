@@ -145,7 +145,13 @@ export async function loadProject(
       externalNames,
     });
     project.checked = checked;
-    diagnostics.push(...checkDiags);
+    // no cascade: in a file with syntax errors, names that fail to resolve are most
+    // likely declarations the parser had to skip, so only the syntax errors are shown
+    const broken = new Set(diagnostics.filter((d) => d.severity === 'error').map((d) => d.file));
+    for (const d of checkDiags) {
+      if (broken.has(d.file) && (d.code === 'ST2001' || d.code === 'ST2002' || d.code === 'ST2015')) continue;
+      diagnostics.push(d);
+    }
   }
   return { project, diagnostics: sortDiagnostics(diagnostics) };
 }
