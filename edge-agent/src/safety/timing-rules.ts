@@ -82,11 +82,8 @@ export function timingFindings(ctx: VerifyContext, hits: readonly MergedHit[]): 
     for (const l of lits) list.push({ ns: l.ns, raw: l.raw, span: l.span, pou, signals });
   };
   for (const { hit, signals } of hits) {
-    const headerOnly =
-      hit.old !== undefined &&
-      hit.new !== undefined &&
-      hit.old.kind !== 'Assignment' &&
-      hit.old.kind !== 'CallStatement';
+    // A header-only change: the nested statements are reported as changes of their own.
+    const headerOnly = hit.headerOnly === true;
     if (hit.old)
       push(
         removed,

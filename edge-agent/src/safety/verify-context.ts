@@ -48,6 +48,8 @@ export interface SliceHit {
   at: Span | { file: string; line: number };
   old?: Statement;
   new?: Statement;
+  /** A modified compound statement whose condition changed (its body is diffed on its own). */
+  headerOnly?: boolean;
   oldDecl?: VarEntry;
   newDecl?: VarEntry;
   description: string;
@@ -107,6 +109,7 @@ export function sliceHits(ctx: VerifyContext, oldSlice: Slice, newSlice: Slice):
       at: node.span,
       ...(c.old ? { old: c.old } : {}),
       ...(c.new ? { new: c.new } : {}),
+      ...(c.headerOnly ? { headerOnly: true } : {}),
       description: desc,
     });
   }

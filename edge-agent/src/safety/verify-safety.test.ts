@@ -161,4 +161,24 @@ describe('verifySafety', () => {
     expect(r.verdict).toBe('fail');
     expect(r.findings.find((f) => f.rule === 'forcing/input-write')?.message).toContain('%IX0.3');
   });
+
+  it('finds a changed preset inside an IF whose shape changed', async () => {
+    const timed = OLD.replace('END_VAR\nPermit', 'END_VAR\nVAR\n    T1 : TON;\nEND_VAR\nPermit').replace(
+      'Permit := Guard AND Estop;',
+      'IF Guard THEN\n    T1(IN := Estop, PT := T#1S);\nEND_IF;\nPermit := T1.Q;',
+    );
+    const changed = timed.replace(
+      '    T1(IN := Estop, PT := T#1S);\nEND_IF;',
+      '    T1(IN := Estop, PT := T#3S);\nELSE\n    Lamp := TRUE;\nEND_IF;',
+    );
+    expect(changed).not.toBe(timed);
+    const r = await verifySafety({
+      before: stProject({ 'main.st': timed }),
+      after: stProject({ 'main.st': changed }),
+      policy,
+      mode: 'quick',
+    });
+    const t = r.findings.find((f) => f.rule === 'timing/value-changed');
+    expect(t?.message).toContain('lengthened: T#1S became T#3S');
+  });
 });
