@@ -92,6 +92,15 @@ function parsePort(value: string): number {
   return n;
 }
 
+// `serve` is the default command, so commander would hand an unknown word to it
+// ("too many arguments for 'serve'"); name the real mistake instead.
+const first = process.argv[2];
+const known = ['help', ...program.commands.flatMap((c) => [c.name(), ...c.aliases()])];
+if (first !== undefined && !first.startsWith('-') && !known.includes(first)) {
+  process.stderr.write(`error: unknown command '${first}'\n`);
+  process.exit(2);
+}
+
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
