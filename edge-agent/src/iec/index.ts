@@ -110,6 +110,7 @@ export {
 } from './diagnostics';
 export { applyEdits, type NodeEdit, replaceNode } from './edits';
 export { type ParseOptions, type ParseResult, parseSource } from './parser';
+export { readPlcopen } from './plcopen-reader';
 export { formatDurationNs, type PrintOptions, printNode, printUnit, quoteString } from './printer';
 export {
   collectSourceFiles,
@@ -121,6 +122,7 @@ export {
   SOURCE_EXTENSIONS,
 } from './project';
 export { STANDARD_FB_SOURCE, STD_FUNCTIONS } from './stdlib';
+export { readTwinCat } from './twincat-reader';
 export {
   type ConfigurationSymbol,
   type Conversion,
