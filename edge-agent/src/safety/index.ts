@@ -10,7 +10,12 @@ export { backwardSlice, type Slice } from './data-flow-slice';
 export { type PolicyResolution, resolvePolicy, resolveSignalName } from './policy-resolution';
 export { diffPrograms, type ProgramDiff } from './program-diff';
 export { ProjectIndex } from './project-index';
-export { loadSafetyProject, projectFromSources, type SafetyProject } from './safety-project';
+export {
+  loadSafetyProject,
+  projectFromSources,
+  type SafetyDiagnostic,
+  type SafetyProject,
+} from './safety-project';
 export { SAFETY_RULES, type SafetyRuleId } from './safety-rules';
 export type { Counterexample, SafetyProof } from './safety-types';
 export { type SafetyResult, type VerifySafetyOptions, verifySafety } from './verify-safety';
