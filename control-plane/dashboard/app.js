@@ -938,9 +938,7 @@ async function changePage(id) {
           `${cr.migrationId}@${cr.revision} `,
           badge(cr.safetyClass, cr.safetyClass === 'safety-related' ? 'warn' : ''),
         ),
-        migration
-          ? h('p', {}, h('strong', {}, 'Goal: '), migration.document?.goal ?? '')
-          : null,
+        migration ? h('p', {}, h('strong', {}, 'Goal: '), migration.document?.goal ?? '') : null,
         h(
           'p',
           { class: 'muted' },
