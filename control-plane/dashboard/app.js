@@ -9,7 +9,7 @@ const STEER_ROLES = new Set(['admin', 'operator', 'safety-engineer']);
 const REVIEW_ROLES = new Set(['admin', 'operator', 'safety-engineer']);
 
 // gen counts navigations: a page whose data arrives after the user moved on must not draw.
-const state = { me: null, stream: null, refreshTimer: null, gen: 0 };
+const state = { me: null, stream: null, refreshTimer: null, gen: 0, page: null };
 const main = document.getElementById('main');
 
 // ---------------------------------------------------------------- DOM helpers
@@ -493,14 +493,15 @@ async function rolloutPage(id) {
   }
 
   if (gen !== state.gen) return;
-  render(
+  const header = [
     h('h1', {}, r.name || r.id, ' ', badge(r.state, outcomeKind(r.state))),
     h(
       'p',
       { class: 'muted' },
       `${r.migrationId}@${r.revision} · created by ${r.createdBy} ${time(r.createdAt)} · ${r.stateReason}`,
     ),
-    controls.length ? h('div', { class: 'toolbar', 'aria-label': 'rollout controls' }, controls) : null,
+  ];
+  const body = [
     h(
       'div',
       { class: 'row' },
@@ -614,11 +615,31 @@ async function rolloutPage(id) {
       ),
       jobs.length > 500 ? h('p', { class: 'muted' }, `and ${jobs.length - 500} more`) : null,
     ),
-  );
-  if (!FINAL_ROLLOUT.has(r.state) || state.stream === null)
-    follow(`?rollout=${encodeURIComponent(id)}`, () =>
-      scheduleRefresh(() => rolloutPage(id).catch(errorPage)),
-    );
+  ];
+  // Events redraw the figures in place; the controls stay the same nodes while
+  // the same ones apply, so focus and a pending click survive a stream of updates.
+  const toolbarKey = controls.map((b) => b.textContent).join(',');
+  const frame = state.page;
+  if (frame && frame.gen === gen && frame.id === id) {
+    frame.header.replaceChildren(...header);
+    if (frame.toolbarKey !== toolbarKey) {
+      frame.toolbar.replaceChildren(...controls);
+      frame.toolbarKey = toolbarKey;
+    }
+    frame.body.replaceChildren(...body.filter(Boolean));
+    return;
+  }
+  const next = {
+    gen,
+    id,
+    toolbarKey,
+    header: h('div', {}, header),
+    toolbar: h('div', { class: 'toolbar', 'aria-label': 'rollout controls' }, controls),
+    body: h('div', {}, body),
+  };
+  state.page = next;
+  render(next.header, next.toolbar, next.body);
+  follow(`?rollout=${encodeURIComponent(id)}`, () => scheduleRefresh(() => rolloutPage(id).catch(errorPage)));
 }
 
 /** Sites left over time: one step down per finished job (an SVG step chart). */
