@@ -259,7 +259,7 @@ export async function runFleetDemo(options: FleetDemoOptions = {}): Promise<Flee
           policy: join(dir, 'policy.yaml'),
           program: plc.opcua!.endpointUrl,
           transformer:
-            transformer === 'claude' ? { kind: 'claude', model: 'claude-sonnet-4-5' } : { kind: 'recipe' },
+            transformer === 'claude' ? { kind: 'claude', model: 'claude-sonnet-5' } : { kind: 'recipe' },
           dataDir: join(dir, 'agent'),
           heartbeat: '2s',
           logLevel: 'silent',

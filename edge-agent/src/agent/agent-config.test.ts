@@ -56,7 +56,7 @@ describe('agent config', () => {
     });
     expect(c.controlPlane.token).toBeUndefined();
     expect(c.program).toEqual({ kind: 'opcua', endpoint: 'opc.tcp://10.0.0.5:4840' });
-    expect(c.transformer).toEqual({ kind: 'claude', model: 'claude-sonnet-4-5', apiKey: 'sk-test' });
+    expect(c.transformer).toEqual({ kind: 'claude', model: 'claude-sonnet-5', apiKey: 'sk-test' });
   });
 
   it.each([

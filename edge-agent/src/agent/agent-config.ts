@@ -28,7 +28,7 @@ const TransformerOptions = z.discriminatedUnion(
     z.strictObject({ kind: z.literal('recipe') }),
     z.strictObject({
       kind: z.literal('claude'),
-      /** Model name, e.g. `claude-sonnet-4-5`. */
+      /** Model name, e.g. `claude-sonnet-5`. */
       model: z.string().min(1),
       /** Environment variable holding the API key. @default "ANTHROPIC_API_KEY" */
       apiKeyEnv: EnvName.default('ANTHROPIC_API_KEY'),

@@ -42,7 +42,7 @@ export interface LlmJudgeOptions {
   apiKey: string;
   /** @default the SDK's */
   baseURL?: string;
-  /** @default 'claude-sonnet-4-5' */
+  /** @default 'claude-sonnet-5' */
   model?: string;
   /** @default 1024 */
   maxTokens?: number;

@@ -10,7 +10,7 @@ export interface ClaudeTransformerOptions {
   apiKey: string;
   /** Messages API base URL. @default the SDK's (https://api.anthropic.com), or `ANTHROPIC_BASE_URL` via {@link resolveClaudeOptions} */
   baseURL?: string;
-  /** @default 'claude-sonnet-4-5' */
+  /** @default 'claude-sonnet-5' */
   model?: string;
   /** `max_tokens` per model turn. @default 4096 */
   maxTokensPerTurn?: number;
@@ -27,7 +27,7 @@ export interface ClaudeTransformerOptions {
 }
 
 /** The default model. */
-export const DEFAULT_CLAUDE_MODEL = 'claude-sonnet-4-5';
+export const DEFAULT_CLAUDE_MODEL = 'claude-sonnet-5';
 
 /**
  * Resolves Claude options from explicit values and an environment
