@@ -1,3 +1,5 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JobBundle } from '@plcfleet/protocols';
@@ -9,7 +11,11 @@ import { connectAgents, type Harness, planDoc, seedFleet, startHarness } from '.
 
 // Debian's chromium (installed by .ci/run); playwright-core never downloads a browser.
 const CHROMIUM = '/usr/bin/chromium';
-const shots = resolve(dirname(fileURLToPath(import.meta.url)), '../../../docs/screenshots');
+// Screenshots land in docs/screenshots only when asked for (PLCFLEET_SCREENSHOTS=1 npx vitest run
+// control-plane/src/dashboard), so a plain test run leaves the work tree clean.
+const shots = process.env.PLCFLEET_SCREENSHOTS
+  ? resolve(dirname(fileURLToPath(import.meta.url)), '../../../docs/screenshots')
+  : mkdtempSync(join(tmpdir(), 'dashboard-shots-'));
 const SITES = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot'];
 
 describe('dashboard in a real browser', () => {
