@@ -65,7 +65,7 @@ const outcomeKind = (o) =>
   })[o] ?? '';
 
 function render(...nodes) {
-  main.replaceChildren(...nodes);
+  main.replaceChildren(...nodes.flat(Infinity).filter((n) => n !== null && n !== undefined && n !== false));
   main.focus({ preventScroll: true });
 }
 

@@ -189,4 +189,53 @@ describe('dashboard in a real browser', () => {
     await page.screenshot({ path: join(shots, 'audit.png') });
     await page.close();
   });
+
+  it('shows the cutover stage and its figures as charts, per site', async () => {
+    const agent = agents.get('echo')!;
+    const figures = (divergences: number, p99: number) => ({
+      tags: 27,
+      polls: 1200,
+      divergences,
+      commErrors: 0,
+      latencyMs: { p50: 12, p99 },
+      worst: [],
+    });
+    for (const [i, stage] of (['shadow', 'parallel', 'parallel'] as const).entries())
+      agent.send({
+        v: 1,
+        id: `stage-${i}`,
+        type: 'stage.report',
+        site: 'echo',
+        stage,
+        figures: figures(i, 40 + i * 10),
+        reason: i === 2 ? 'soak: 0 divergences' : '',
+      });
+    const page = await login(tokens.viewer!);
+    await page.goto(`${h.cp.url}/#/cutover`);
+    await page.getByRole('heading', { name: /echo/ }).waitFor({ timeout: 10_000 });
+    await expect(page.getByRole('img', { name: /^divergences: latest 2$/ }).count()).resolves.toBe(1);
+    await expect(page.getByRole('img', { name: /^latency p99 ms: latest 60$/ }).count()).resolves.toBe(1);
+    await page.screenshot({ path: join(shots, 'cutover.png') });
+    await page.close();
+  });
+
+  it('works from the keyboard and on a tablet', async () => {
+    const page = await login(tokens.admin!);
+    // Tab from the page start reaches the navigation; Enter follows a link.
+    let reached = '';
+    for (let i = 0; i < 8 && reached !== 'Rollouts'; i++) {
+      await page.keyboard.press('Tab');
+      reached = await page.evaluate(() => document.activeElement?.textContent ?? '');
+    }
+    expect(reached).toBe('Rollouts');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Rollouts' }).waitFor();
+    await page.setViewportSize({ width: 768, height: 1024 });
+    await page.goto(`${h.cp.url}/#/rollouts/${rolloutId}`);
+    await page.getByRole('heading', { name: /guards/ }).waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: join(shots, 'rollout-tablet.png'), fullPage: true });
+    await page.close();
+  });
 });
