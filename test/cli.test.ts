@@ -41,3 +41,13 @@ describe.each(Object.entries(clis))('%s', { timeout: 120_000 }, (name, entry) =>
     expect(r.stderr).toMatch(/unknown option '--no-such-flag'/);
   });
 });
+
+describe('plcfleet-agent --json', () => {
+  it('prints exactly one JSON object on stdout (library logs go to stderr)', () => {
+    const r = run(clis['plcfleet-agent'], ['compile', 'examples/plants/press-line', '--json']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ errors: 0, pous: 9 });
+  }, 120_000);
+});
