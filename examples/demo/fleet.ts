@@ -301,8 +301,11 @@ export async function runFleetDemo(options: FleetDemoOptions = {}): Promise<Flee
     const approved = new Set<string>();
     const deadline = Date.now() + (options.timeoutMs ?? 120_000);
     let final = false;
+    // A halt stops new work, but jobs already running finish and are recorded: keep
+    // reviewing until the rollout is final, no job is in flight and nothing is open.
+    const DONE = new Set(['passed', 'failed', 'skipped', 'error', 'cancelled', 'retried']);
     while (!final && Date.now() < deadline) {
-      const open = await engineer.changes.list({ state: 'open' });
+      const open = await engineer.changes.list({ state: 'open', rollout: rollout.id });
       for (const change of open) {
         if (approved.has(change.id)) continue;
         await engineer.changes.approve(
@@ -312,8 +315,12 @@ export async function runFleetDemo(options: FleetDemoOptions = {}): Promise<Flee
         approved.add(change.id);
       }
       const detail = await admin.rollouts.get(rollout.id);
-      final = ['completed', 'halted', 'aborted'].includes(detail.rollout.state);
-      await new Promise((r) => setTimeout(r, 300));
+      const jobs = await admin.jobs.list({ rollout: rollout.id });
+      final =
+        ['completed', 'halted', 'aborted'].includes(detail.rollout.state) &&
+        jobs.every((j) => DONE.has(j.state)) &&
+        open.length === 0;
+      if (!final) await new Promise((r) => setTimeout(r, 300));
     }
     // Let the last deploys land.
     const deployDeadline = Date.now() + 30_000;
