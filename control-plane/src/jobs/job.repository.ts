@@ -1,4 +1,4 @@
-import type { JobView, VerdictOutcome } from '@plcfleet/protocols';
+import type { JobState as JobStateSchema, JobView, VerdictOutcome } from '@plcfleet/protocols';
 import type { PhaseFigures } from '../rollouts/gates';
 import { type Db, num } from '../store/database';
 import type { JobsTable } from '../store/tables';
@@ -10,19 +10,7 @@ import { isoIn, newId, nowIso } from '../util';
  * running; `running`: accepted; then one final state. `retried`: replaced by a
  * new job of the same site (the `retry` command) and no longer counted.
  */
-export const JOB_STATES = [
-  'queued',
-  'ready',
-  'offered',
-  'running',
-  'passed',
-  'failed',
-  'skipped',
-  'error',
-  'cancelled',
-  'retried',
-] as const;
-export type JobState = (typeof JOB_STATES)[number];
+export type JobState = (typeof JobStateSchema.options)[number];
 /** States that count as finished. */
 export const FINAL_STATES: readonly JobState[] = [
   'passed',

@@ -1,15 +1,17 @@
 import type { DecisionView, RolloutView } from '@plcfleet/protocols';
-import { RolloutPlan } from '@plcfleet/protocols';
+import {
+  type PhaseState as PhaseStateSchema,
+  RolloutPlan,
+  type RolloutState as RolloutStateSchema,
+} from '@plcfleet/protocols';
 import { type Db, isPostgres } from '../store/database';
 import type { RolloutsTable } from '../store/tables';
 import { fromJson, newId, nowIso, sortableId } from '../util';
 
-/** Rollout states (ADR 0003). */
-export const ROLLOUT_STATES = ['pending', 'running', 'paused', 'halted', 'completed', 'aborted'] as const;
-export type RolloutState = (typeof ROLLOUT_STATES)[number];
+/** Rollout states (ADR 0003); the API schema in protocols is their one definition. */
+export type RolloutState = (typeof RolloutStateSchema.options)[number];
 /** Where the current phase stands. */
-export const PHASE_STATES = ['not-started', 'dispatching', 'soaking', 'awaiting-approval', 'done'] as const;
-export type PhaseState = (typeof PHASE_STATES)[number];
+export type PhaseState = (typeof PhaseStateSchema.options)[number];
 
 /** A rollout as stored and shown. */
 export type RolloutRecord = RolloutView;
