@@ -18,7 +18,7 @@ import type {
   Statement,
   TopLevelDeclaration,
 } from './ast';
-import { type Diagnostic, diagnostic } from './diagnostics';
+import { diagnostic } from './diagnostics';
 import { createParser, type ParseResult, parseSource } from './parser';
 import {
   attr,
@@ -26,19 +26,13 @@ import {
   childrenNamed,
   LineMap,
   localName,
-  parseXml,
   sameLengthDecoded,
   textOf,
   type XmlElement,
-  XmlError,
 } from './xml';
+import { openXmlRoot, type XmlSourceContext, xmlSpan } from './xml-source';
 
-interface Ctx {
-  text: string;
-  file: string;
-  lines: LineMap;
-  diagnostics: Diagnostic[];
-}
+type Ctx = XmlSourceContext;
 
 /** Generated ST text with, per line, the XML range it came from. */
 class Gen {
@@ -103,25 +97,14 @@ export function readPlcopen(text: string, file: string): ParseResult {
     format: 'plcopen',
     declarations,
     comments: [],
-    span: spanOf(ctx, 0, text.length),
+    span: xmlSpan(ctx, 0, text.length),
   };
-  let root: XmlElement;
-  try {
-    root = parseXml(text);
-  } catch (err) {
-    const off = err instanceof XmlError ? err.offset : 0;
-    ctx.diagnostics.push(diagnostic('ST1012', spanOf(ctx, off, off), file, (err as Error).message));
-    return { unit, diagnostics: ctx.diagnostics };
-  }
-  const project = child(root, 'project');
-  if (!project) {
-    ctx.diagnostics.push(diagnostic('ST1012', spanOf(ctx, 0, 0), file, 'no PLCopen <project> element'));
-    return { unit, diagnostics: ctx.diagnostics };
-  }
+  const project = openXmlRoot(ctx, 'project', 'no PLCopen <project> element');
+  if (!project) return { unit, diagnostics: ctx.diagnostics };
   const types = child(project, 'types');
   for (const dt of childrenNamed(child(types, 'dataTypes'), 'dataType')) {
     const g = new Gen();
-    const origin = spanOf(ctx, dt.start, dt.end);
+    const origin = xmlSpan(ctx, dt.start, dt.end);
     g.push('TYPE', origin);
     const base = child(dt, 'baseType');
     const init = child(dt, 'initialValue');
@@ -139,20 +122,6 @@ export function readPlcopen(text: string, file: string): ParseResult {
     if (d) declarations.push(d);
   }
   return { unit, diagnostics: ctx.diagnostics };
-}
-
-function spanOf(ctx: Ctx, start: number, end: number): Span {
-  const a = ctx.lines.position(start);
-  const b = ctx.lines.position(end);
-  return {
-    file: ctx.file,
-    line: a.line,
-    column: a.column,
-    endLine: b.line,
-    endColumn: b.column,
-    offset: start,
-    endOffset: end,
-  };
 }
 
 /** Parses generated ST and maps every position to the XML element of its line. */
@@ -238,7 +207,7 @@ function typeText(ctx: Ctx, typeEl: XmlElement | undefined, g: Gen): string {
     }
     default:
       ctx.diagnostics.push(
-        diagnostic('ST1012', spanOf(ctx, t.start, t.end), ctx.file, `unsupported type <${name}>`),
+        diagnostic('ST1012', xmlSpan(ctx, t.start, t.end), ctx.file, `unsupported type <${name}>`),
       );
       return 'BOOL';
   }
@@ -282,7 +251,7 @@ function varBlocksText(ctx: Ctx, iface: XmlElement | undefined, g: Gen): void {
   for (const sec of iface.children) {
     const section = VAR_SECTION_TAGS[localName(sec)];
     if (!section) continue;
-    const origin = spanOf(ctx, sec.start, sec.end);
+    const origin = xmlSpan(ctx, sec.start, sec.end);
     let head = section;
     if (attr(sec, 'constant') === 'true') head += ' CONSTANT';
     if (attr(sec, 'retain') === 'true') head += ' RETAIN';
@@ -290,7 +259,7 @@ function varBlocksText(ctx: Ctx, iface: XmlElement | undefined, g: Gen): void {
     if (attr(sec, 'persistent') === 'true') head += ' PERSISTENT';
     g.push(head, origin);
     for (const v of childrenNamed(sec, 'variable')) {
-      g.push(variableText(ctx, v, g), spanOf(ctx, v.start, v.end));
+      g.push(variableText(ctx, v, g), xmlSpan(ctx, v.start, v.end));
     }
     g.push('END_VAR', origin);
   }
@@ -304,7 +273,7 @@ function returnTypeText(ctx: Ctx, iface: XmlElement | undefined, g: Gen): string
 function readPou(ctx: Ctx, pou: XmlElement, out: TopLevelDeclaration[]): void {
   const name = attr(pou, 'name') ?? '_';
   const kind = attr(pou, 'pouType') ?? 'program';
-  const origin = spanOf(ctx, pou.start, pou.end);
+  const origin = xmlSpan(ctx, pou.start, pou.end);
   const g = new Gen();
   const iface = child(pou, 'interface');
   const header =
@@ -315,7 +284,7 @@ function readPou(ctx: Ctx, pou: XmlElement, out: TopLevelDeclaration[]): void {
         : `PROGRAM ${name}`;
   const end =
     kind === 'function' ? 'END_FUNCTION' : kind === 'functionBlock' ? 'END_FUNCTION_BLOCK' : 'END_PROGRAM';
-  g.push(header, spanOf(ctx, pou.start, pou.start + 1));
+  g.push(header, xmlSpan(ctx, pou.start, pou.start + 1));
   varBlocksText(ctx, iface, g);
   // the body: ST in place, LD converted (its generated instances join the declarations)
   const bodyEl = child(pou, 'body');
@@ -332,11 +301,11 @@ function readPou(ctx: Ctx, pou: XmlElement, out: TopLevelDeclaration[]): void {
   }
   for (const m of methods) {
     const mi = child(m.el, 'interface');
-    g.push(`METHOD ${m.name}${returnTypeText(ctx, mi, g)}`, spanOf(ctx, m.el.start, m.el.start + 1));
+    g.push(`METHOD ${m.name}${returnTypeText(ctx, mi, g)}`, xmlSpan(ctx, m.el.start, m.el.start + 1));
     varBlocksText(ctx, mi, g);
-    g.push('END_METHOD', spanOf(ctx, m.el.start, m.el.end));
+    g.push('END_METHOD', xmlSpan(ctx, m.el.start, m.el.end));
   }
-  g.push(end, spanOf(ctx, pou.end, pou.end));
+  g.push(end, xmlSpan(ctx, pou.end, pou.end));
   const decls = parseGenerated(ctx, g);
   const d = decls[0];
   if (!d || (d.kind !== 'Program' && d.kind !== 'Function' && d.kind !== 'FunctionBlock')) return;
@@ -349,7 +318,7 @@ function readPou(ctx: Ctx, pou: XmlElement, out: TopLevelDeclaration[]): void {
       if (md) md.body = readBody(ctx, child(m.el, 'body'), m.name).statements;
     });
     for (const a of childrenNamed(child(pou, 'actions'), 'action')) {
-      const span = spanOf(ctx, a.start, a.end);
+      const span = xmlSpan(ctx, a.start, a.end);
       d.actions.push({
         kind: 'Action',
         name: attr(a, 'name') ?? '_',
@@ -387,7 +356,7 @@ function readBody(ctx: Ctx, bodyEl: XmlElement | undefined, pouName: string): Bo
     return { statements, language: 'ST', extraVars: [] };
   }
   if (name === 'LD') return convertLadder(ctx, lang, pouName);
-  ctx.diagnostics.push(diagnostic('ST1013', spanOf(ctx, lang.start, lang.end), name, pouName));
+  ctx.diagnostics.push(diagnostic('ST1013', xmlSpan(ctx, lang.start, lang.end), name, pouName));
   return { statements: [], language: name as BodyResult['language'], extraVars: [] };
 }
 
@@ -428,12 +397,12 @@ function convertLadder(ctx: Ctx, ld: XmlElement, pouName: string): BodyResult {
   let failed = false;
   const fail = (el: XmlElement, why: string): string => {
     ctx.diagnostics.push(
-      diagnostic('ST1014', spanOf(ctx, el.start, el.end), attr(el, 'localId') ?? '?', pouName, why),
+      diagnostic('ST1014', xmlSpan(ctx, el.start, el.end), attr(el, 'localId') ?? '?', pouName, why),
     );
     failed = true;
     return 'FALSE';
   };
-  const origin = (el: XmlElement): Span => spanOf(ctx, el.start, el.end);
+  const origin = (el: XmlElement): Span => xmlSpan(ctx, el.start, el.end);
   const varText = (el: XmlElement): string =>
     textOf(ctx.text, child(el, 'variable') ?? child(el, 'expression') ?? el).trim();
 
@@ -572,7 +541,7 @@ function convertLadder(ctx: Ctx, ld: XmlElement, pouName: string): BodyResult {
   const text = g.text();
   const p = createParser(text, ctx.file, 0, text.length, 1, 1, 'plcopen');
   const statements = p.body();
-  const map = (s: Span): Span => g.origins[s.line - 1] ?? spanOf(ctx, ld.start, ld.end);
+  const map = (s: Span): Span => g.origins[s.line - 1] ?? xmlSpan(ctx, ld.start, ld.end);
   remapSpans(statements, map);
   for (const d of p.diagnostics) {
     const o = map({ ...d });
@@ -611,7 +580,7 @@ function durationAttr(v: string): string {
 
 function readConfiguration(ctx: Ctx, cfg: XmlElement): ConfigurationDecl | undefined {
   const g = new Gen();
-  const origin = spanOf(ctx, cfg.start, cfg.end);
+  const origin = xmlSpan(ctx, cfg.start, cfg.end);
   g.push(`CONFIGURATION ${attr(cfg, 'name') ?? '_'}`, origin);
   const globalsOf = (el: XmlElement): void => {
     for (const gv of childrenNamed(el, 'globalVars')) {
@@ -621,11 +590,11 @@ function readConfiguration(ctx: Ctx, cfg: XmlElement): ConfigurationDecl | undef
   };
   globalsOf(cfg);
   for (const res of childrenNamed(cfg, 'resource')) {
-    const ro = spanOf(ctx, res.start, res.end);
+    const ro = xmlSpan(ctx, res.start, res.end);
     g.push(`RESOURCE ${attr(res, 'name') ?? '_'} ON PLC`, ro);
     globalsOf(res);
     for (const t of childrenNamed(res, 'task')) {
-      const to = spanOf(ctx, t.start, t.end);
+      const to = xmlSpan(ctx, t.start, t.end);
       const parts: string[] = [];
       const single = attr(t, 'single');
       const interval = attr(t, 'interval');
@@ -636,11 +605,11 @@ function readConfiguration(ctx: Ctx, cfg: XmlElement): ConfigurationDecl | undef
       for (const pi of childrenNamed(t, 'pouInstance'))
         g.push(
           `PROGRAM ${attr(pi, 'name')} WITH ${attr(t, 'name')} : ${attr(pi, 'typeName')};`,
-          spanOf(ctx, pi.start, pi.end),
+          xmlSpan(ctx, pi.start, pi.end),
         );
     }
     for (const pi of childrenNamed(res, 'pouInstance'))
-      g.push(`PROGRAM ${attr(pi, 'name')} : ${attr(pi, 'typeName')};`, spanOf(ctx, pi.start, pi.end));
+      g.push(`PROGRAM ${attr(pi, 'name')} : ${attr(pi, 'typeName')};`, xmlSpan(ctx, pi.start, pi.end));
     g.push('END_RESOURCE', ro);
   }
   g.push('END_CONFIGURATION', origin);

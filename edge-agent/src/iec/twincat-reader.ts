@@ -18,25 +18,12 @@ import type {
   Statement,
   TopLevelDeclaration,
 } from './ast';
-import { type Diagnostic, diagnostic } from './diagnostics';
+import { diagnostic } from './diagnostics';
 import { createParser, type ParseResult, type Parser } from './parser';
-import {
-  attr,
-  child,
-  childrenNamed,
-  LineMap,
-  localName,
-  parseXml,
-  sameLengthDecoded,
-  type XmlElement,
-  XmlError,
-} from './xml';
+import { attr, child, childrenNamed, LineMap, localName, sameLengthDecoded, type XmlElement } from './xml';
+import { openXmlRoot, type XmlSourceContext, xmlSpan } from './xml-source';
 
-interface Ctx {
-  text: string;
-  file: string;
-  lines: LineMap;
-  diagnostics: Diagnostic[];
+interface Ctx extends XmlSourceContext {
   comments: Comment[];
 }
 
@@ -51,21 +38,10 @@ export function readTwinCat(text: string, file: string): ParseResult {
     format: 'twincat',
     declarations,
     comments: ctx.comments,
-    span: spanOf(ctx, 0, text.length),
+    span: xmlSpan(ctx, 0, text.length),
   };
-  let root: XmlElement;
-  try {
-    root = parseXml(text);
-  } catch (err) {
-    const off = err instanceof XmlError ? err.offset : 0;
-    ctx.diagnostics.push(diagnostic('ST1012', spanOf(ctx, off, off), file, (err as Error).message));
-    return { unit, diagnostics: ctx.diagnostics };
-  }
-  const plc = child(root, 'TcPlcObject');
-  if (!plc) {
-    ctx.diagnostics.push(diagnostic('ST1012', spanOf(ctx, 0, 0), file, 'no <TcPlcObject> element'));
-    return { unit, diagnostics: ctx.diagnostics };
-  }
+  const plc = openXmlRoot(ctx, 'TcPlcObject', 'no <TcPlcObject> element');
+  if (!plc) return { unit, diagnostics: ctx.diagnostics };
   for (const obj of plc.children) {
     const kind = localName(obj);
     if (kind === 'POU' || kind === 'Itf') readPou(ctx, obj, declarations);
@@ -81,20 +57,6 @@ export function readTwinCat(text: string, file: string): ParseResult {
     }
   }
   return { unit, diagnostics: ctx.diagnostics };
-}
-
-function spanOf(ctx: Ctx, start: number, end: number): import('./ast').Span {
-  const a = ctx.lines.position(start);
-  const b = ctx.lines.position(end);
-  return {
-    file: ctx.file,
-    line: a.line,
-    column: a.column,
-    endLine: b.line,
-    endColumn: b.column,
-    offset: start,
-    endOffset: end,
-  };
 }
 
 /** The ST text range of an element: its CDATA (or escaped text) content. */
@@ -146,7 +108,7 @@ function bodyOf(
     if (other) {
       const lang = localName(other) as 'FBD' | 'IL' | 'SFC' | 'LD';
       ctx.diagnostics.push(
-        diagnostic('ST1013', spanOf(ctx, other.start, other.end), lang, attr(obj, 'Name') ?? '?'),
+        diagnostic('ST1013', xmlSpan(ctx, other.start, other.end), lang, attr(obj, 'Name') ?? '?'),
       );
       return { body: [], language: lang };
     }
@@ -190,11 +152,11 @@ function readPou(ctx: Ctx, obj: XmlElement, out: TopLevelDeclaration[]): void {
             accessor: up,
             varBlocks: [],
             body: [],
-            span: spanOf(ctx, accEl.start, accEl.end),
+            span: xmlSpan(ctx, accEl.start, accEl.end),
           };
       if (p) finish(ctx, p, acc);
       acc.body = bodyOf(ctx, accEl).body;
-      acc.span = spanOf(ctx, accEl.start, accEl.end);
+      acc.span = xmlSpan(ctx, accEl.start, accEl.end);
       if (up === 'GET') decl.get = acc;
       else decl.set = acc;
     }
@@ -202,7 +164,7 @@ function readPou(ctx: Ctx, obj: XmlElement, out: TopLevelDeclaration[]): void {
   }
   for (const a of childrenNamed(obj, 'Action')) {
     if (pou.kind !== 'Program' && pou.kind !== 'FunctionBlock') continue;
-    const span = spanOf(ctx, a.start, a.end);
+    const span = xmlSpan(ctx, a.start, a.end);
     const action: ActionDecl = {
       kind: 'Action',
       name: attr(a, 'Name') ?? '',
