@@ -5,6 +5,7 @@ import type { Metrics } from './metrics/metrics';
 import type { Signer } from './signing/signer';
 import type { SigningKey } from './signing/signing-key.repository';
 import type { Db, Store } from './store/database';
+import type { GroupCommit } from './store/group-commit';
 
 /** What the parts of a running control plane share. */
 export interface Context {
@@ -17,6 +18,8 @@ export interface Context {
   /** Signs bundles and orders with `key`. */
   signer: Signer;
   metrics: Metrics;
+  /** Shared transactions for the gateway's small, frequent writes (verdicts, claims, accepts). */
+  writes: GroupCommit;
   /** Open event streams; each entry ends one (called on close). */
   streams: Set<() => void>;
 }

@@ -18,6 +18,7 @@ import { RolloutEngine } from './rollouts/rollout-engine';
 import { Signer } from './signing/signer';
 import { claimSetting, loadOrCreateSigningKey } from './signing/signing-key.repository';
 import { type Db, openStore, transaction } from './store/database';
+import { GroupCommit } from './store/group-commit';
 import { nowIso } from './util';
 
 /** A running control plane (see {@link startControlPlane}). */
@@ -99,6 +100,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       key,
       signer: new Signer(key),
       metrics,
+      writes: new GroupCommit(store.db),
       streams: new Set(),
     };
     const engine = new RolloutEngine(ctx);
@@ -169,6 +171,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
           await gateway.close();
           for (const end of ctx.streams) end();
           await engine.stop();
+          await ctx.writes.idle();
           // Let the event streams finish their last write, then drop idle keep-alive sockets.
           await new Promise((r) => setImmediate(r));
           if ('closeAllConnections' in server) server.closeAllConnections();

@@ -43,6 +43,8 @@ export const AGENT_GATEWAY_PATH = '/v1/agents';
 const SEND_HIGH_WATER = 1024 * 1024;
 /** Time an agent has to say hello after connecting. */
 const HELLO_TIMEOUT_MS = 10_000;
+/** Dispatch requests this close together share one pass. */
+const DISPATCH_COALESCE_MS = 5;
 
 interface Connection {
   ws: WebSocket;
@@ -81,6 +83,7 @@ export class AgentGateway {
   private readonly rolloutCache = new Map<string, RolloutOffer>();
   private timers: NodeJS.Timeout[] = [];
   private dispatching: Promise<void> | null = null;
+  private dispatchTimer: NodeJS.Timeout | null = null;
   private dispatchAgain = false;
   private closed = false;
   private unsubscribe: () => void = () => {};
@@ -260,13 +263,15 @@ export class AgentGateway {
         });
         return;
       case 'job.accept': {
-        if (await acceptJob(db, msg.jobId, conn.agentId, conn.leaseMs)) {
+        const accepted = await this.ctx.writes.run((trx) =>
+          acceptJob(trx, msg.jobId, conn.agentId, conn.leaseMs),
+        );
+        if (accepted) {
           conn.jobId = msg.jobId;
-          const job = await getJob(db, msg.jobId);
           this.ctx.bus.publish({
             type: 'job.updated',
             jobId: msg.jobId,
-            rolloutId: job?.rolloutId,
+            rolloutId: accepted.rolloutId,
             site: conn.site,
             data: { state: 'running' },
           });
@@ -497,19 +502,31 @@ export class AgentGateway {
     }
   }
 
-  /** Offers ready jobs to idle agents and delivers pending orders (coalesced; one pass at a time). */
+  /**
+   * Offers ready jobs to idle agents and delivers pending orders. Calls within a
+   * few milliseconds share one pass (a burst of verdicts frees many agents at
+   * once), and one pass runs at a time.
+   */
   dispatch(): void {
     if (this.closed) return;
     if (this.dispatching) {
       this.dispatchAgain = true;
       return;
     }
+    this.dispatchTimer ??= setTimeout(() => {
+      this.dispatchTimer = null;
+      this.dispatchNow();
+    }, DISPATCH_COALESCE_MS);
+  }
+
+  private dispatchNow(): void {
+    if (this.closed) return;
     this.dispatchAgain = false;
     this.dispatching = this.dispatchOnce()
       .catch((err) => this.ctx.log.error({ err }, 'dispatch failed'))
       .finally(() => {
         this.dispatching = null;
-        if (this.dispatchAgain && !this.closed) setImmediate(() => this.dispatch());
+        if (this.dispatchAgain) this.dispatch();
       });
   }
 
@@ -518,23 +535,32 @@ export class AgentGateway {
     // a pass costs one query, not a walk over every connection.
     const ready = this.byAgent.size > 0 ? await listReadyJobs(this.ctx.db, 10_000) : [];
     const taken = new Set<Connection>();
+    const claims: Promise<void>[] = [];
     for (const job of ready) {
-      if (this.closed) return;
+      if (this.closed) break;
       const conn = this.idleConnectionOf(job.site, taken);
       if (!conn) continue;
       const offer = await this.rolloutOffer(job.rolloutId);
       if (!offer) continue;
-      const claimed = await claimJob(this.ctx.db, job.id, conn.agentId, offer.leaseMs);
-      if (!claimed) continue;
       taken.add(conn);
-      if (conn.ws.readyState !== WebSocket.OPEN) {
-        await unclaimJobs(this.ctx.db, conn.agentId);
-        continue;
-      }
-      conn.jobId = job.id;
-      conn.leaseMs = offer.leaseMs;
-      this.sendOffer(conn, job.id, job.rolloutId, claimed.attempt, offer);
+      // Claims share transactions (group commit); each offer goes out once its claim is committed.
+      claims.push(
+        this.ctx.writes
+          .run((trx) => claimJob(trx, job.id, conn.agentId, offer.leaseMs))
+          .then(async (claimed) => {
+            if (!claimed) return;
+            if (conn.ws.readyState !== WebSocket.OPEN) {
+              await unclaimJobs(this.ctx.db, conn.agentId);
+              return;
+            }
+            conn.jobId = job.id;
+            conn.leaseMs = offer.leaseMs;
+            this.sendOffer(conn, job.id, job.rolloutId, claimed.attempt, offer);
+          }),
+      );
     }
+    const failed = (await Promise.allSettled(claims)).find((c) => c.status === 'rejected');
+    if (failed) this.ctx.log.warn({ err: failed.reason }, 'claiming jobs failed; they stay ready');
     await this.deliverOrders();
   }
 
@@ -605,6 +631,8 @@ export class AgentGateway {
     this.unsubscribe();
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    if (this.dispatchTimer) clearTimeout(this.dispatchTimer);
+    this.dispatchTimer = null;
     for (const conn of this.conns) conn.ws.terminate();
     await this.dispatching?.catch(() => {});
     await Promise.allSettled([...this.conns].map((c) => c.queue));

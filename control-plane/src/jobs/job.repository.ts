@@ -272,8 +272,13 @@ export async function unclaimJobs(db: Db, agentId: string): Promise<number> {
   return Number(r.numUpdatedRows);
 }
 
-/** The agent takes an offered job: running, lease renewed. False when it is not offered to this agent. */
-export async function acceptJob(db: Db, jobId: string, agentId: string, leaseMs: number): Promise<boolean> {
+/** The agent takes an offered job: running, lease renewed. Returns its rollout id, or undefined when it is not offered to this agent. */
+export async function acceptJob(
+  db: Db,
+  jobId: string,
+  agentId: string,
+  leaseMs: number,
+): Promise<{ rolloutId: string } | undefined> {
   const at = nowIso();
   const r = await db
     .updateTable('jobs')
@@ -281,8 +286,9 @@ export async function acceptJob(db: Db, jobId: string, agentId: string, leaseMs:
     .where('id', '=', jobId)
     .where('agent_id', '=', agentId)
     .where('state', '=', 'offered')
+    .returning('rollout_id')
     .executeTakeFirst();
-  return Number(r.numUpdatedRows) === 1;
+  return r ? { rolloutId: r.rollout_id } : undefined;
 }
 
 /** Renews the lease of a job the agent holds. False when it holds no such job. */

@@ -22,6 +22,7 @@ import { migrationDoc } from '../testing/fixtures';
 import { STORE_KINDS, testStore } from '../testing/test-stores';
 import { insertVerdict } from '../verdicts/verdict.repository';
 import { migrateDown, migrateToLatest, openStore, type Store, sql, transaction } from './database';
+import { GroupCommit } from './group-commit';
 
 const plan = RolloutPlan.parse({
   apiVersion: 'plcfleet/v1',
@@ -97,6 +98,28 @@ describe.each(STORE_KINDS)('store contract on %s', (kind) => {
     const claims = await Promise.all(['x', 'y', 'z'].map((agent) => claimJob(store.db, jobId!, agent, 1000)));
     expect(claims.filter((c) => c !== undefined)).toHaveLength(1);
     expect((await getJob(store.db, jobId!))?.state).toBe('offered');
+  });
+
+  it('group commit: units share a transaction, a failing unit is rolled back alone', async () => {
+    const writes = new GroupCommit(store.db);
+    const put = (key: string, fail = false) =>
+      writes.run(async (trx) => {
+        await trx.insertInto('settings').values({ key, value: 'v' }).execute();
+        if (fail) throw new Error(`unit ${key} failed`);
+        return key;
+      });
+    const results = await Promise.allSettled([put('gc-1'), put('gc-2', true), put('gc-3'), put('gc-1')]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected']);
+    expect((results[1] as PromiseRejectedResult).reason.message).toBe('unit gc-2 failed');
+    // The duplicate key violated the primary key: that unit alone is rolled back.
+    const keys = await store.db.selectFrom('settings').select('key').where('key', 'like', 'gc-%').execute();
+    expect(keys.map((k) => k.key).sort()).toEqual(['gc-1', 'gc-3']);
+    // A unit on its own (no savepoint) that fails leaves nothing behind either.
+    await expect(put('gc-4', true)).rejects.toThrow('unit gc-4 failed');
+    expect(await store.db.selectFrom('settings').select('key').where('key', '=', 'gc-4').execute()).toEqual(
+      [],
+    );
+    await writes.idle();
   });
 
   it('stores a verdict once per job', async () => {

@@ -7,14 +7,14 @@ import { getSafetyClass } from '../migrations/migration.repository';
 import { insertChangeRequest } from '../reviews/change-request.repository';
 import { getRolloutHeader } from '../rollouts/rollout.repository';
 import type { RolloutEngine } from '../rollouts/rollout-engine';
-import { transaction } from '../store/database';
 import { insertVerdict } from './verdict.repository';
 
 /** What became of a verdict: applied now, already applied (a resend), or recorded after its job was settled. */
 export type VerdictStatus = 'applied' | 'duplicate' | 'late';
 
 /**
- * Commits a verdict an agent reported, in one transaction: the verdict row
+ * Commits a verdict an agent reported, as one unit of a group commit (its own
+ * savepoint in a transaction shared with verdicts arriving at the same time): the verdict row
  * (once per job id), the job's final state, the change request for a passed
  * change, the audit entries, and, for a failure, the gate evaluation, so a
  * safety failure halts the rollout in the same commit. Only after this returns
@@ -27,7 +27,7 @@ export async function commitVerdict(
   verdict: Verdict,
 ): Promise<{ status: VerdictStatus; offeredAt: string | null }> {
   const events: PendingEvents = [];
-  const result = await transaction(ctx.db, async (trx) => {
+  const result = await ctx.writes.run(async (trx) => {
     const job = await getJob(trx, verdict.jobId);
     if (!job) fail('NOT_FOUND', `no job ${verdict.jobId}`);
     if (job.site !== agent.site || verdict.site !== agent.site)
