@@ -1,26 +1,31 @@
 /**
- * Benchmark of the staging bridge: N tags polled over Modbus TCP from a PLC
- * process, served over OPC UA, M of them subscribed by a client process.
- * Measures the bridge's CPU (% of one core) and memory (RSS), and the
- * change-to-notification latency (PLC changes a value → client notified).
+ * Benchmark of the staging bridge as it ships: `plcfleet-agent stage` (the
+ * built CLI, its own process) polls N tags over Modbus TCP from a PLC process
+ * and serves them over OPC UA; a client process subscribes to M of them.
+ * Measures the bridge process's CPU (% of one core, from /proc), memory (RSS,
+ * peak) and poll rate, and the change-to-notification latency (PLC changes a
+ * value → client notified).
  *
  * The PLC process writes the wall-clock time (ms mod 1e9) into the M watched
  * UDINT tags at every change, so the client (same host, same clock) computes
  * latency = arrival − value. The other tags are INT counters that also change.
  *
+ * Build first (`npm run build -w @plcfleet/edge-agent`; `npm ci` does it), then
  *   node --import tsx edge-agent/scripts/bench-plant-io.ts [--tags 10000] [--watched 1000]
- *     [--poll-ms 100] [--change-ms 100] [--seconds 30] [--connections 1]
+ *     [--poll-ms 100] [--change-ms 100] [--seconds 30] [--connections 1] [--publishing-ms 10]
  */
-import { type ChildProcess, fork } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { TagMap } from '@plcfleet/protocols';
+import { freePort } from '../src/plant-io/free-port';
 import type { ModbusDataModel } from '../src/plant-io/modbus-data-model';
 import { MODBUS_EXCEPTION, ModbusException } from '../src/plant-io/modbus-exception';
 import { startModbusServer } from '../src/plant-io/modbus-tcp-server';
-import { StagingBridge } from '../src/staging/staging-bridge';
 
 const { values: a } = parseArgs({
   options: {
@@ -32,6 +37,7 @@ const { values: a } = parseArgs({
     seconds: { type: 'string', default: '30' },
     connections: { type: 'string', default: '1' },
     endpoint: { type: 'string' },
+    'publishing-ms': { type: 'string', default: '10' },
   },
 });
 const TAGS = Number(a.tags);
@@ -76,7 +82,7 @@ async function client(): Promise<void> {
   await c.connect(a.endpoint!);
   const session = await c.createSession();
   const sub = ClientSubscription.create(session, {
-    requestedPublishingInterval: 50,
+    requestedPublishingInterval: Number(a['publishing-ms']),
     requestedMaxKeepAliveCount: 20,
     requestedLifetimeCount: 600,
     maxNotificationsPerPublish: 0,
@@ -130,6 +136,56 @@ function child(args: string[]): { proc: ChildProcess; next: () => Promise<Record
   };
 }
 
+const CLK_TCK = 100;
+/** CPU seconds (user + system) a process has used, from /proc. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+function rssBytes(pid: number): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+}
+
+/** The bridge: `plcfleet-agent stage`, answering `report` on stdin with a stage.report line. */
+function startBridge(args: string[]) {
+  const cli = path.join(import.meta.dirname, '..', 'bin', 'plcfleet-agent.js');
+  if (!existsSync(path.join(import.meta.dirname, '..', 'dist', 'cli.js')))
+    throw new Error('build the edge agent first: npm run build -w @plcfleet/edge-agent');
+  const nodeArgs = process.env.BENCH_BRIDGE_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const proc = spawn(process.execPath, [...nodeArgs, cli, 'stage', ...args], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const waiters: ((line: Record<string, unknown>) => void)[] = [];
+  createInterface({ input: proc.stdout! }).on('line', (line) => {
+    let msg: Record<string, unknown>;
+    try {
+      msg = JSON.parse(line);
+    } catch {
+      process.stderr.write(`bridge: ${line}\n`);
+      return;
+    }
+    if (
+      msg.msg === 'ready' ||
+      (msg.msg === 'stage.report' && (msg.report as { reason?: string }).reason === 'on request')
+    )
+      waiters.shift()?.(msg);
+    else if (Number(msg.level) >= 40) process.stderr.write(`${line}\n`);
+  });
+  const next = () =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      waiters.push(resolve);
+      proc.once('exit', (code) => reject(new Error(`bridge exited with ${code}`)));
+    });
+  const figures = async () => {
+    const r = next();
+    proc.stdin!.write('report\n');
+    return ((await r).report as { figures: { polls: number; commErrors: number; latencyMs: unknown } })
+      .figures;
+  };
+  return { proc, next, figures };
+}
+
 async function main(): Promise<void> {
   const common = ['--tags', String(TAGS), '--watched', String(WATCHED), '--change-ms', a['change-ms']!];
   const p = child(['--role', 'plc', ...common]);
@@ -138,52 +194,75 @@ async function main(): Promise<void> {
   for (let i = 0; i < WATCHED; i++)
     tags.push({
       name: `W${i}`,
+      pollGroup: 'bench',
       modbus: { table: 'holding', address: i * 2, type: 'UDINT' },
       opcua: { nodeId: `ns=1;s=W${i}`, browseName: `W${i}` },
     });
   for (let i = WATCHED; i < TAGS; i++)
     tags.push({
       name: `T${i}`,
+      pollGroup: 'bench',
       modbus: { table: 'holding', address: WATCHED + i, type: 'INT' },
       opcua: { nodeId: `ns=1;s=T${i}`, browseName: `T${i}` },
     });
-  const map = TagMap.parse({ apiVersion: 'plcfleet/v1', kind: 'TagMap', tags });
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-plant-io-'));
-  const bridge = await StagingBridge.start({
-    tags: map,
-    modbus: { host: '127.0.0.1', port, connections: Number(a.connections) },
-    opcua: { dataDir: dir, port: 0, security: 'none', allowAnonymous: true },
-    mode: 'shadow',
-    plan: { defaultIntervalMs: Number(a['poll-ms']) },
+  const map = TagMap.parse({
+    apiVersion: 'plcfleet/v1',
+    kind: 'TagMap',
+    pollGroups: [{ name: 'bench', interval: Number(a['poll-ms']) }],
+    tags,
   });
-  const cl = child(['--role', 'client', '--endpoint', bridge.server.endpointUrl, ...common]);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-plant-io-'));
+  const mapFile = path.join(dir, 'tags.json');
+  await writeFile(mapFile, JSON.stringify(map));
+  const bridge = startBridge([
+    '--tags',
+    mapFile,
+    '--modbus',
+    `127.0.0.1:${port}`,
+    '--opcua-port',
+    String(await freePort()),
+    '--mode',
+    'shadow',
+    '--security',
+    'none',
+    '--insecure',
+    '--allow-anonymous',
+    '--data-dir',
+    dir,
+    '--modbus-connections',
+    a.connections!,
+  ]);
+  const ready = await bridge.next();
+  const pid = bridge.proc.pid!;
+  const cl = child(['--role', 'client', '--endpoint', String(ready.opcuaEndpoint), ...common]);
   const hello = await cl.next();
-  // measure the bridge (this process) after a warm-up
+  // measure the bridge after a warm-up
   await new Promise((r) => setTimeout(r, 3000));
-  const cpu0 = process.cpuUsage();
+  const polls0 = (await bridge.figures()).polls;
+  const cpu0 = cpuSeconds(pid);
   const t0 = performance.now();
-  const cycles0 = bridge.pollCycles;
   let rssMax = 0;
   const sampler = setInterval(() => {
-    rssMax = Math.max(rssMax, process.memoryUsage().rss);
-  }, 500);
+    rssMax = Math.max(rssMax, rssBytes(pid));
+  }, 250);
   await new Promise((r) => setTimeout(r, Number(a.seconds) * 1000));
-  const cpu = process.cpuUsage(cpu0);
-  const wall = performance.now() - t0;
+  const cpu = cpuSeconds(pid) - cpu0;
+  const wall = (performance.now() - t0) / 1000;
   clearInterval(sampler);
+  const f = await bridge.figures();
   cl.proc.send('stop');
   const latency = await cl.next();
-  const f = bridge.figures();
+  const requestsPerCycle = Math.ceil(REGISTERS / 125);
   const result = {
     tags: TAGS,
     watched: WATCHED,
     pollMs: Number(a['poll-ms']),
     changeMs: Number(a['change-ms']),
     connections: Number(a.connections),
-    requestsPerCycle: Math.ceil(REGISTERS / 125),
+    requestsPerCycle,
     seconds: Number(a.seconds),
-    pollCyclesPerSecond: Math.round(((bridge.pollCycles - cycles0) / wall) * 1000 * 10) / 10,
-    bridgeCpuPercentOfOneCore: Math.round(((cpu.user + cpu.system) / 1000 / wall) * 1000) / 10,
+    pollCyclesPerSecond: Math.round(((f.polls - polls0) / requestsPerCycle / wall) * 10) / 10,
+    bridgeCpuPercentOfOneCore: Math.round((cpu / wall) * 1000) / 10,
     bridgeRssMB: Math.round(rssMax / 1024 / 1024),
     modbusRequestMs: f.latencyMs,
     commErrors: f.commErrors,
@@ -193,7 +272,8 @@ async function main(): Promise<void> {
     loadavg: os.loadavg().map((x) => Math.round(x * 10) / 10),
   };
   console.log(JSON.stringify(result, null, 2));
-  await bridge.close();
+  bridge.proc.kill('SIGINT');
+  await new Promise((r) => bridge.proc.once('exit', r));
   p.proc.kill();
   await rm(dir, { recursive: true, force: true });
   process.exit(0);

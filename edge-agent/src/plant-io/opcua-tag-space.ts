@@ -4,6 +4,11 @@
  * values pushed in by the owner (exception-based: monitored items hear of a
  * change at once, no sampling timer), writes handed to the owner.
  *
+ * Only variables someone monitors are updated in node-opcua at once; the others
+ * keep the fresh value here and build their DataValue when read. With 10,000
+ * tags polled every 100 ms and 1,000 of them subscribed, updating every node
+ * (DataValue, Variant checks, a change event) was most of the bridge's CPU.
+ *
  * A value that cannot be had shows as a Bad status — `BadCommunicationError`
  * with the last value kept, or `BadNoCommunication` when there never was one —
  * never as a stale Good.
@@ -12,7 +17,7 @@ import type { Tag, TagType } from '@plcfleet/protocols';
 import {
   AccessLevelFlag,
   DataType,
-  type DataValue,
+  DataValue,
   makeEUInformation,
   type StatusCode,
   StatusCodes,
@@ -86,8 +91,11 @@ interface TagState {
   lastRaw: RawValue | undefined;
   last: Variant | undefined;
   status: StatusCode;
+  /** When the value or status last changed (the source timestamp), epoch ms. */
+  changedAt: number;
+  /** The value or status changed and node-opcua's DataValue does not show it yet. */
+  stale: boolean;
 }
-
 /** The variables of a tag map in an OPC UA server. */
 export class OpcuaTagSpace {
   private readonly states = new Map<Tag, TagState>();
@@ -143,11 +151,25 @@ export class OpcuaTagSpace {
         lastRaw: undefined,
         last: undefined,
         status: StatusCodes.BadWaitingForInitialData,
+        changedAt: Date.now(),
+        stale: false,
       };
       space.states.set(tag, state);
-      // node-opcua keeps the current DataValue in `$dataValue`; the getter hands it out as is,
-      // so values pushed with setValueFromSource are what clients read
-      const current = () => (variable as unknown as { $dataValue: DataValue }).$dataValue;
+      // node-opcua keeps the current DataValue in `$dataValue`. The getter hands it out, after
+      // bringing in a change that was kept here while nobody monitored the node (see publish).
+      const current = () => {
+        const node = variable as unknown as { $dataValue: DataValue };
+        if (state.stale) {
+          state.stale = false;
+          node.$dataValue = new DataValue({
+            value: variantOf(tag, state),
+            statusCode: state.status,
+            sourceTimestamp: new Date(state.changedAt),
+            serverTimestamp: new Date(),
+          });
+        }
+        return node.$dataValue;
+      };
       variable.bindVariable(
         {
           timestamped_get: current,
@@ -157,6 +179,7 @@ export class OpcuaTagSpace {
               state.last = dataValue.value;
               state.lastRaw = undefined;
               state.status = StatusCodes.Good;
+              state.stale = false;
             } else {
               // node-opcua stores the written DataValue whatever status the setter answers;
               // make it the current one so a refused value never shows
@@ -206,12 +229,18 @@ export class OpcuaTagSpace {
     const s = this.states.get(tag);
     if (!s) return;
     if (s.status === StatusCodes.Good && s.lastRaw === raw) return;
-    const v = tagVariant(tag, raw);
-    s.lastRaw = raw;
-    if (s.status === StatusCodes.Good && s.last && sameValue(s.last, v)) return;
-    s.last = v;
+    if (monitored(s)) {
+      const v = tagVariant(tag, raw);
+      s.lastRaw = raw;
+      if (s.status === StatusCodes.Good && s.last && sameValue(s.last, v)) return;
+      s.last = v;
+    } else {
+      // Nobody listens: the Variant is built when the node is read.
+      s.lastRaw = raw;
+      s.last = undefined;
+    }
     s.status = StatusCodes.Good;
-    s.variable.setValueFromSource(v, StatusCodes.Good);
+    this.show(tag, s);
   }
 
   /**
@@ -221,16 +250,40 @@ export class OpcuaTagSpace {
   fail(tag: Tag): void {
     const s = this.states.get(tag);
     if (!s) return;
-    const status = s.last ? StatusCodes.BadCommunicationError : StatusCodes.BadNoCommunication;
+    const hadValue = s.last !== undefined || s.lastRaw !== undefined;
+    const status = hadValue ? StatusCodes.BadCommunicationError : StatusCodes.BadNoCommunication;
     if (s.status === status) return;
     s.status = status;
-    s.variable.setValueFromSource(s.last ?? zeroVariant(tag), status);
+    this.show(tag, s);
+  }
+
+  /**
+   * Hands a change to node-opcua: at once when a monitored item listens for changes of the
+   * node (exception-based items subscribe to `value_changed`), else at the next read.
+   */
+  private show(tag: Tag, s: TagState): void {
+    s.changedAt = Date.now();
+    if (monitored(s)) {
+      s.stale = false;
+      s.variable.setValueFromSource(variantOf(tag, s), s.status, new Date(s.changedAt));
+    } else s.stale = true;
   }
 
   /** The status a tag shows now. */
   status(tag: Tag): StatusCode {
     return this.states.get(tag)?.status ?? StatusCodes.BadNodeIdUnknown;
   }
+}
+
+/** True when a monitored item listens for changes of the node (exception-based items do). */
+function monitored(s: TagState): boolean {
+  return s.variable.listenerCount('value_changed') > 0;
+}
+
+/** The Variant a tag shows: the last value (built from the raw one on first need), or a zero. */
+function variantOf(tag: Tag, s: TagState): Variant {
+  if (s.last === undefined && s.lastRaw !== undefined) s.last = tagVariant(tag, s.lastRaw);
+  return s.last ?? zeroVariant(tag);
 }
 
 function sameValue(a: Variant, b: Variant): boolean {

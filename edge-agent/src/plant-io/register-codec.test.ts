@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   decodeRegisters,
+  decodeRegistersAt,
   encodeRegisters,
   fromEngineering,
   toEngineering,
@@ -64,5 +65,27 @@ describe('register codec', () => {
     expect(valuesAgree(1.0, 1.2, 0.1)).toBe(false);
     expect(valuesAgree(true, false)).toBe(false);
     expect(valuesAgree(5n, 5n)).toBe(true);
+  });
+
+  it('decodes a value in place, at any offset of a poll response', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 0xffff }), { maxLength: 6 }),
+        fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }),
+        fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }),
+        fc.constantFrom('big' as const, 'little' as const),
+        (pad, dint, lint, order) => {
+          const regs = [
+            ...pad,
+            ...encodeRegisters('DINT', order, dint),
+            ...encodeRegisters('LINT', order, lint),
+            7,
+          ];
+          expect(decodeRegistersAt('DINT', order, regs, pad.length)).toBe(dint);
+          expect(decodeRegistersAt('LINT', order, regs, pad.length + 2)).toBe(lint);
+          expect(decodeRegistersAt('INT', order, regs, regs.length - 1)).toBe(7);
+        },
+      ),
+    );
   });
 });

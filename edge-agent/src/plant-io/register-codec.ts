@@ -104,26 +104,42 @@ export function decodeRegisters(type: TagType, wordOrder: WordOrder, registers: 
   const count = REGISTER_COUNT[type];
   if (registers.length !== count)
     throw new PlantIoError('BAD_VALUE', `${type} needs ${count} registers, got ${registers.length}`);
-  const words = wordOrder === 'little' ? [...registers].reverse() : registers;
-  const buf = Buffer.alloc(count * 2);
-  words.forEach((w, i) => {
-    buf.writeUInt16BE(w & 0xffff, i * 2);
-  });
+  return decodeRegistersAt(type, wordOrder, registers, 0);
+}
+
+/** One scratch word buffer: decoding allocates nothing (a poll decodes ~100,000 values a second). */
+const scratch = new DataView(new ArrayBuffer(8));
+
+/**
+ * Decodes the value at `registers[offset…]` (as many registers as `type` takes, which the
+ * caller has checked are there) without copying them out.
+ */
+export function decodeRegistersAt(
+  type: TagType,
+  wordOrder: WordOrder,
+  registers: readonly number[],
+  offset: number,
+): RawValue {
+  const count = REGISTER_COUNT[type];
+  for (let i = 0; i < count; i++) {
+    const w = registers[offset + (wordOrder === 'little' ? count - 1 - i : i)]!;
+    scratch.setUint16(i * 2, w & 0xffff);
+  }
   switch (type) {
     case 'INT':
-      return buf.readInt16BE();
+      return scratch.getInt16(0);
     case 'UINT':
-      return buf.readUInt16BE();
+      return scratch.getUint16(0);
     case 'DINT':
-      return buf.readInt32BE();
+      return scratch.getInt32(0);
     case 'UDINT':
-      return buf.readUInt32BE();
+      return scratch.getUint32(0);
     case 'REAL':
-      return buf.readFloatBE();
+      return scratch.getFloat32(0);
     case 'LREAL':
-      return buf.readDoubleBE();
+      return scratch.getFloat64(0);
     case 'LINT':
-      return buf.readBigInt64BE();
+      return scratch.getBigInt64(0);
     case 'BOOL':
       throw new PlantIoError('BAD_CONFIG', 'BOOL lives in a bit table, not in registers');
   }

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModbusDataModel } from '../plant-io/modbus-data-model';
 import { MODBUS_EXCEPTION, ModbusException } from '../plant-io/modbus-exception';
 import { type ModbusServer, startModbusServer } from '../plant-io/modbus-tcp-server';
-import { ModbusLink } from './modbus-link';
+import { ModbusLink, msg } from './modbus-link';
 
 /** 1000 holding registers whose value is their address ^ 0x5a5a. */
 const model: ModbusDataModel = {
@@ -130,5 +130,16 @@ describe('ModbusLink', () => {
       link.close();
       rude.close();
     }
+  });
+});
+
+describe('msg', () => {
+  it('reads what modbus-serial rejects with, Error or plain object', () => {
+    expect(msg(new Error('socket hang up'))).toBe('socket hang up');
+    expect(msg({ name: 'TransactionTimedOutError', message: 'Timed out', errno: 'ETIMEDOUT' })).toBe(
+      'TransactionTimedOutError: Timed out',
+    );
+    expect(msg({ errno: 'ECONNREFUSED' })).toBe('{"errno":"ECONNREFUSED"}');
+    expect(msg('closed')).toBe('closed');
   });
 });

@@ -114,8 +114,20 @@ export class ModbusLink {
   }
 }
 
-function msg(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+/** A readable text of what a request failed with (modbus-serial also rejects with plain objects). */
+export function msg(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  if (err && typeof err === 'object') {
+    const o = err as { name?: unknown; message?: unknown; errno?: unknown };
+    if (typeof o.message === 'string')
+      return typeof o.name === 'string' ? `${o.name}: ${o.message}` : o.message;
+    try {
+      return JSON.stringify(err);
+    } catch {
+      return Object.prototype.toString.call(err);
+    }
+  }
+  return String(err);
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, onTimeout?: () => void): Promise<T> {

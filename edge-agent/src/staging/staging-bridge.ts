@@ -14,7 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { CutoverStage, StageFigures, Tag, TagMap } from '@plcfleet/protocols';
-import { PROTOCOL_VERSION, REGISTER_COUNT, StageReportMessage } from '@plcfleet/protocols';
+import { PROTOCOL_VERSION, StageReportMessage } from '@plcfleet/protocols';
 import {
   AttributeIds,
   ClientMonitoredItem,
@@ -35,7 +35,7 @@ import {
 } from '../plant-io/opcua-server';
 import { OpcuaTagSpace, variantValue } from '../plant-io/opcua-tag-space';
 import { PlantIoError } from '../plant-io/plant-io-error';
-import { decodeRegisters, encodeRegisters, type RawValue, toEngineering } from '../plant-io/register-codec';
+import { decodeRegistersAt, encodeRegisters, type RawValue, toEngineering } from '../plant-io/register-codec';
 import { type DivergenceOptions, DivergenceTracker } from './divergence-tracker';
 import { LatencyWindow } from './latency-window';
 import { ModbusLink } from './modbus-link';
@@ -254,6 +254,11 @@ export class StagingBridge extends EventEmitter<{ report: [StageReport]; diverge
             return (await c.readInputRegisters(block.address, block.count)).data;
         }
       });
+      if (values.length < block.count)
+        throw new PlantIoError(
+          'COMM_FAILURE',
+          `${block.table} ${block.address}..${block.address + block.count - 1}: the PLC answered ${values.length} of ${block.count} values`,
+        );
       this.polls++;
       this.latency.add(performance.now() - t0);
       const tResp = Date.now();
@@ -262,11 +267,7 @@ export class StagingBridge extends EventEmitter<{ report: [StageReport]; diverge
         const raw: RawValue =
           tag.modbus.type === 'BOOL'
             ? Boolean(values[at])
-            : decodeRegisters(
-                tag.modbus.type,
-                tag.modbus.wordOrder,
-                (values as number[]).slice(at, at + REGISTER_COUNT[tag.modbus.type]),
-              );
+            : decodeRegistersAt(tag.modbus.type, tag.modbus.wordOrder, values as number[], at);
         this.lastRaw.set(tag, raw);
         this.space.publish(tag, raw);
         if (this.stageNow === 'parallel') {
