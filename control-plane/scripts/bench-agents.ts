@@ -111,8 +111,22 @@ async function main() {
       );
       ws.on('message', (data) => {
         const msg = JSON.parse(data.toString()) as Envelope;
-        if (msg.type === 'welcome') resolve();
-        else if (msg.type === 'job.offer') {
+        if (msg.type === 'welcome') {
+          // Heartbeats as a real agent sends them: the server drops an agent silent for 3 of them.
+          const beat = setInterval(() => {
+            if (ws.readyState === WebSocket.OPEN)
+              ws.send(
+                JSON.stringify({
+                  v: PROTOCOL_VERSION,
+                  id: 'hb',
+                  type: 'heartbeat',
+                  ts: new Date().toISOString(),
+                }),
+              );
+          }, msg.heartbeatMs);
+          ws.once('close', () => clearInterval(beat));
+          resolve();
+        } else if (msg.type === 'job.offer') {
           const now = Date.now();
           const bundle = msg.bundle.payload as JobBundle;
           offersAt.set(bundle.jobId, now);

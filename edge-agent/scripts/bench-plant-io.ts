@@ -234,7 +234,15 @@ async function main(): Promise<void> {
   ]);
   const ready = await bridge.next();
   const pid = bridge.proc.pid!;
-  const cl = child(['--role', 'client', '--endpoint', String(ready.opcuaEndpoint), ...common]);
+  const cl = child([
+    '--role',
+    'client',
+    '--endpoint',
+    String(ready.opcuaEndpoint),
+    '--publishing-ms',
+    a['publishing-ms']!,
+    ...common,
+  ]);
   const hello = await cl.next();
   // measure the bridge after a warm-up
   await new Promise((r) => setTimeout(r, 3000));

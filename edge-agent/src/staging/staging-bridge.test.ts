@@ -164,6 +164,8 @@ describe('staged cutover against serve-plc running demo.st', () => {
     expect((await write(3)).name).toBe('BadNotWritable');
     bridge.setStage('cutover', 'soak passed');
     expect((await write(4)).name).toBe('Good');
+    // the PLC has its own OPC UA server: the write took that path, not Modbus
+    expect(bridge.writesVia).toEqual({ opcua: 1, modbus: 0 });
     // the PLC has it: the next Modbus poll brings 4 back, and Ramp follows Trim in demo.st
     await until(() => {
       const v = bridge.space.variable(trim)!.readValue().value.value;

@@ -8,7 +8,8 @@
  * - `shadow`: OPC UA mirrors; Modbus remains the control path (OPC UA writes refused).
  * - `parallel`: as shadow, and every polled value is compared; divergences over
  *   `maxDivergences` roll back.
- * - `cutover`: OPC UA is the path: its writes go to the PLC; Modbus stays readable.
+ * - `cutover`: OPC UA is the path: its writes go to the PLC (through the PLC's own OPC UA
+ *   server when it has one, else over Modbus); Modbus stays readable.
  * - `rolled-back`: on command or on divergence; OPC UA writes refused, consumers back on Modbus.
  */
 import { randomUUID } from 'node:crypto';
@@ -33,7 +34,7 @@ import {
   type PlantOpcuaServerOptions,
   startOpcuaServer,
 } from '../plant-io/opcua-server';
-import { OpcuaTagSpace, variantValue } from '../plant-io/opcua-tag-space';
+import { OpcuaTagSpace, tagVariant, variantValue } from '../plant-io/opcua-tag-space';
 import { PlantIoError } from '../plant-io/plant-io-error';
 import { decodeRegistersAt, encodeRegisters, type RawValue, toEngineering } from '../plant-io/register-codec';
 import { type DivergenceOptions, DivergenceTracker } from './divergence-tracker';
@@ -89,6 +90,9 @@ export class StagingBridge extends EventEmitter<{ report: [StageReport]; diverge
   private cycles = 0;
   private readonly groupCycles = new Map<string, number>();
   private plcSession: { close(): Promise<void> } | undefined;
+  private plcWrite: ((tag: Tag, raw: RawValue) => Promise<StatusCode>) | undefined;
+  /** Client writes passed on to the PLC in `cutover`, by the path they took. */
+  readonly writesVia = { opcua: 0, modbus: 0 };
   private readonly lastRaw = new Map<Tag, RawValue>();
 
   private constructor(
@@ -309,8 +313,21 @@ export class StagingBridge extends EventEmitter<{ report: [StageReport]; diverge
     }
   }
 
+  /**
+   * A client's write through the bridge, in `cutover` only. With the PLC's own OPC UA server
+   * the write goes there (OPC UA is the path); without one, Modbus is the only way into the PLC.
+   */
   private async write(tag: Tag, raw: RawValue): Promise<StatusCode> {
     if (this.stageNow !== 'cutover') return StatusCodes.BadNotWritable;
+    if (this.plcWrite) {
+      this.writesVia.opcua++;
+      try {
+        return await this.plcWrite(tag, raw);
+      } catch {
+        return StatusCodes.BadCommunicationError;
+      }
+    }
+    this.writesVia.modbus++;
     try {
       await this.links[0]!.request(async (c) => {
         if (tag.modbus.table === 'coil') await c.writeCoil(tag.modbus.address, raw === true);
@@ -365,8 +382,15 @@ export class StagingBridge extends EventEmitter<{ report: [StageReport]; diverge
           );
         });
       }
+      this.plcWrite = (tag, raw) =>
+        session.write({
+          nodeId: tag.opcua.nodeId,
+          attributeId: AttributeIds.Value,
+          value: { value: tagVariant(tag, raw) },
+        });
       ready();
       await stopped;
+      this.plcWrite = undefined;
       await sub.terminate().catch(() => {});
     });
     done.catch((e) => failed(e));
