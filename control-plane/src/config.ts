@@ -20,6 +20,12 @@ export interface ControlPlaneOptions {
   pgSchema?: string;
   /** Admin token created on first start with an empty store. @default PLCFLEET_BOOTSTRAP_TOKEN, else random */
   bootstrapToken?: string;
+  /**
+   * Passphrase that encrypts the signing key in the store (every replica needs the same one).
+   * Without it the key is stored in the clear and the server warns at start.
+   * @default PLCFLEET_KEY_PASSPHRASE
+   */
+  keyPassphrase?: string;
   /** Interval the agents are asked to heartbeat at (ms); silent for 3× this → disconnected. @default 15000 */
   heartbeatMs?: number;
   /** How often the rollout engine evaluates the rollouts it drives (ms). @default 1000 */
@@ -57,6 +63,7 @@ const Resolved = z.object({
     }),
   ]),
   bootstrapToken: z.string().min(16, 'bootstrap token: use at least 16 characters').optional(),
+  keyPassphrase: z.string().optional(),
   heartbeatMs: z.number().int().min(100),
   engineTickMs: z.number().int().min(10),
   driverLeaseMs: z.number().int().min(100),
@@ -86,6 +93,7 @@ export function resolveConfig(options: ControlPlaneOptions = {}): ControlPlaneCo
       ? { kind: 'postgres', url: dbSpec, schema: options.pgSchema ?? env.PLCFLEET_PG_SCHEMA ?? 'public' }
       : { kind: 'sqlite', path: resolve(dbSpec) },
     bootstrapToken: options.bootstrapToken ?? env.PLCFLEET_BOOTSTRAP_TOKEN ?? undefined,
+    keyPassphrase: options.keyPassphrase ?? env.PLCFLEET_KEY_PASSPHRASE ?? undefined,
     heartbeatMs: options.heartbeatMs ?? 15_000,
     engineTickMs: options.engineTickMs ?? 1000,
     driverLeaseMs: options.driverLeaseMs ?? 10_000,
@@ -97,6 +105,12 @@ export function resolveConfig(options: ControlPlaneOptions = {}): ControlPlaneCo
     logLevel: options.logLevel ?? env.PLCFLEET_LOG_LEVEL ?? 'info',
     replicaId: options.replicaId ?? `replica-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
   };
+  // Checked here, not by the schema: a schema error would quote the value.
+  if (raw.keyPassphrase !== undefined && raw.keyPassphrase.length < 12)
+    throw new ControlPlaneError(
+      'VALIDATION',
+      'control plane options: signing key passphrase: use at least 12 characters',
+    );
   const parsed = Resolved.safeParse(raw, { reportInput: true });
   if (!parsed.success)
     throw new ControlPlaneError('VALIDATION', `control plane options: ${formatZodError(parsed.error)}`);

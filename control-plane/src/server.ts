@@ -67,7 +67,14 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   const log = pino({ level: config.logLevel, base: { replica: config.replicaId } });
   const store = await openStore(config);
   try {
-    const key = await loadOrCreateSigningKey(store.db);
+    const key = await loadOrCreateSigningKey(store.db, config.keyPassphrase);
+    if (key.encryptedNow)
+      log.info({ keyId: key.keyId }, 'signing key encrypted in the store with the passphrase');
+    if (!key.encryptedAtRest)
+      log.warn(
+        { keyId: key.keyId },
+        'signing key stored unencrypted: anyone with a copy of the database can sign deploy orders; set PLCFLEET_KEY_PASSPHRASE',
+      );
     const bootstrapToken = await transaction(store.db, async (trx) => {
       if (!(await claimSetting(trx, 'bootstrap', nowIso()))) return null;
       const created = await createUserWithToken(trx, {
