@@ -3,7 +3,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ROLES, type Role } from './auth/roles';
-import { auditVerifyCommand, createTokenCommand, serveCommand } from './cli/commands';
+import { auditHeadCommand, auditVerifyCommand, createTokenCommand, serveCommand } from './cli/commands';
 import type { ControlPlaneOptions } from './config';
 import { ControlPlaneError } from './errors';
 
@@ -69,8 +69,23 @@ audit
   .addOption(dbOption())
   .addOption(dataOption())
   .option('--json', 'print the result as JSON')
+  .option(
+    '--anchor <seq:hash>',
+    'a row whose hash was kept elsewhere (audit head); it must still be there (repeatable)',
+    (v: string, all: string[]) => [...all, v],
+    [] as string[],
+  )
+  .action(async (flags: StoreFlags & { json?: boolean; anchor: string[] }) => {
+    process.exitCode = await auditVerifyCommand(storeOptions(flags), !!flags.json, undefined, flags.anchor);
+  });
+audit
+  .command('head')
+  .description('print the last row of the chain as SEQ:HASH, an anchor to keep outside the store')
+  .addOption(dbOption())
+  .addOption(dataOption())
+  .option('--json', 'print {seq, hash, at} as JSON')
   .action(async (flags: StoreFlags & { json?: boolean }) => {
-    process.exitCode = await auditVerifyCommand(storeOptions(flags), !!flags.json);
+    process.exitCode = await auditHeadCommand(storeOptions(flags), !!flags.json);
   });
 
 const tokens = program.command('tokens').description('API tokens');

@@ -3,7 +3,7 @@ import { createAdaptorServer } from '@hono/node-server';
 import pino from 'pino';
 import { createAgent, createEnrollment } from './agents/agent.repository';
 import { AgentGateway } from './agents/agent-gateway';
-import { appendAudit } from './audit/audit.repository';
+import { appendAudit, auditHead } from './audit/audit.repository';
 import { AuthFailureLimiter } from './auth/rate-limiter';
 import type { Role } from './auth/roles';
 import { createUserWithToken } from './auth/user.repository';
@@ -20,6 +20,9 @@ import { claimSetting, loadOrCreateSigningKey } from './signing/signing-key.repo
 import { type Db, openStore, transaction } from './store/database';
 import { GroupCommit } from './store/group-commit';
 import { nowIso } from './util';
+
+/** How often the audit head is written to the log when it moved. */
+const AUDIT_HEAD_LOG_MS = 5 * 60_000;
 
 /** A running control plane (see {@link startControlPlane}). */
 export interface ControlPlaneHandle {
@@ -126,6 +129,17 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     engine.nudge();
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     log.info({ port, store: store.dialect, keyId: key.keyId }, 'control plane listening');
+    // The audit head goes into the log (shipped off the machine, it anchors the chain: see docs).
+    let loggedHead = -1;
+    const logAuditHead = async () => {
+      const head = await auditHead(store.db).catch(() => null);
+      if (!head || head.seq === loggedHead) return;
+      loggedHead = head.seq;
+      log.info({ auditHead: `${head.seq}:${head.hash}` }, 'audit head');
+    };
+    await logAuditHead();
+    const headTimer = setInterval(() => void logAuditHead(), AUDIT_HEAD_LOG_MS);
+    headTimer.unref();
 
     let closing: Promise<void> | null = null;
     return {
@@ -174,6 +188,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         }),
       close: () => {
         closing ??= (async () => {
+          clearInterval(headTimer);
           const closed = new Promise<void>((resolve) => server.close(() => resolve()));
           await gateway.close();
           for (const end of ctx.streams) end();

@@ -7,7 +7,7 @@
  */
 
 // HTTP API of the control plane: request and response schemas (the SDK validates responses with them).
-export { AuditEntryView, AuditList, AuditVerification, ControlPlaneEvent } from './api/audit';
+export { AuditEntryView, AuditHead, AuditList, AuditVerification, ControlPlaneEvent } from './api/audit';
 export {
   CreateTokenRequest,
   CreateTokenResponse,

@@ -1,6 +1,7 @@
 import type { AuditEntryView, AuditVerification } from '@plcfleet/protocols';
 import { canonicalJson } from '@plcfleet/protocols';
 import { sha256Hex } from '@plcfleet/protocols/signing';
+import { ControlPlaneError } from '../errors';
 import { type Db, isPostgres, sql } from '../store/database';
 import type { AuditLogTable } from '../store/tables';
 import { fromJson, nowIso } from '../util';
@@ -94,12 +95,54 @@ function toEntry(r: AuditLogTable): AuditEntry {
 
 export type { AuditVerification };
 
-/** Recomputes the chain from the first row and reports the first row whose link or content does not hold. */
-export async function verifyAudit(db: Db): Promise<AuditVerification> {
+/** A row whose hash was kept outside the store (a log line, a ticket, a SIEM). */
+export interface AuditAnchor {
+  seq: number;
+  hash: string;
+}
+
+/** Parses `SEQ:HASH` (as `audit head` prints it); a readable VALIDATION error otherwise. */
+export function parseAnchor(text: string): AuditAnchor {
+  const m = /^(\d+):([0-9a-f]{64})$/.exec(text.trim());
+  if (!m || Number(m[1]) < 1)
+    throw new ControlPlaneError(
+      'VALIDATION',
+      `anchor "${text}": expected SEQ:HASH, a row number and its 64 hex digit hash (see audit head)`,
+    );
+  return { seq: Number(m[1]), hash: m[2]! };
+}
+
+/** The last row of the chain, or null for an empty log. */
+export async function auditHead(db: Db): Promise<{ seq: number; hash: string; at: string } | null> {
+  const r = await db
+    .selectFrom('audit_log')
+    .select(['seq', 'hash', 'at'])
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return r ? { seq: Number(r.seq), hash: r.hash, at: r.at } : null;
+}
+
+/**
+ * Recomputes the chain from the first row and reports the first row whose link
+ * or content does not hold. The chain alone cannot see its tail cut off, or the
+ * whole table rebuilt by someone who can write it; `anchors` — rows whose hash
+ * was kept elsewhere — must each still be there, with that hash.
+ */
+export async function verifyAudit(db: Db, anchors: readonly AuditAnchor[] = []): Promise<AuditVerification> {
+  const wanted = new Map<number, string>(anchors.map((a) => [a.seq, a.hash]));
   let prev = GENESIS_HASH;
   let expectedSeq = 1;
   let checked = 0;
   let after = 0;
+  let anchorsChecked = 0;
+  const broken = (seq: number, problem: string): AuditVerification => ({
+    ok: false,
+    checked,
+    firstBroken: { seq, problem },
+    head: checked > 0 ? { seq: after, hash: prev } : null,
+    anchorsChecked,
+  });
   for (;;) {
     const rows = await db
       .selectFrom('audit_log')
@@ -111,20 +154,34 @@ export async function verifyAudit(db: Db): Promise<AuditVerification> {
     if (rows.length === 0) break;
     for (const r of rows) {
       const seq = Number(r.seq);
-      const broken = (problem: string): AuditVerification => ({
-        ok: false,
-        checked,
-        firstBroken: { seq, problem },
-      });
-      if (seq !== expectedSeq) return broken(`expected row ${expectedSeq}, found ${seq} (a row is missing)`);
-      if (r.prev_hash !== prev) return broken('prev_hash does not match the hash of the row before');
+      if (seq !== expectedSeq)
+        return broken(seq, `expected row ${expectedSeq}, found ${seq} (a row is missing)`);
+      if (r.prev_hash !== prev) return broken(seq, 'prev_hash does not match the hash of the row before');
       const { hash, ...rest } = r;
-      if (hashAuditRow({ ...rest, seq }) !== hash) return broken('row content does not match its hash');
+      if (hashAuditRow({ ...rest, seq }) !== hash) return broken(seq, 'row content does not match its hash');
+      const anchored = wanted.get(seq);
+      if (anchored !== undefined) {
+        if (anchored !== hash)
+          return broken(seq, 'row does not match its anchor: the log was rewritten from here or earlier');
+        anchorsChecked++;
+      }
       prev = hash;
       expectedSeq++;
       checked++;
       after = seq;
     }
   }
-  return { ok: true, checked, firstBroken: null };
+  const beyond = [...wanted.keys()].filter((seq) => seq > after).sort((x, y) => x - y)[0];
+  if (beyond !== undefined)
+    return broken(
+      beyond,
+      `anchored row ${beyond} is missing: the log ends at row ${after} (it was cut back)`,
+    );
+  return {
+    ok: true,
+    checked,
+    firstBroken: null,
+    head: checked > 0 ? { seq: after, hash: prev } : null,
+    anchorsChecked,
+  };
 }

@@ -1,8 +1,8 @@
-import { AuditList, AuditVerification } from '@plcfleet/protocols';
+import { AuditHead, AuditList, AuditVerification } from '@plcfleet/protocols';
 import { z } from 'zod';
 import { ANY_ROLE } from '../auth/roles';
 import { defineRoute } from '../http/route';
-import { listAudit, verifyAudit } from './audit.repository';
+import { auditHead, listAudit, parseAnchor, verifyAudit } from './audit.repository';
 
 /** The audit log. */
 export const auditRoutes = [
@@ -28,9 +28,27 @@ export const auditRoutes = [
   defineRoute({
     method: 'get',
     path: '/v1/audit/verify',
-    summary: 'Recompute the hash chain; report the first broken link',
+    summary:
+      'Recompute the hash chain; report the first broken link. `anchor=SEQ:HASH[,SEQ:HASH…]`: rows whose hash was kept elsewhere (see /v1/audit/head) must still be there, unchanged',
     roles: ANY_ROLE,
+    query: z.object({ anchor: z.string().max(10_000).optional() }),
     response: AuditVerification,
-    handler: async ({ ctx }) => verifyAudit(ctx.db),
+    handler: async ({ ctx, query }) =>
+      verifyAudit(
+        ctx.db,
+        (query.anchor ?? '')
+          .split(',')
+          .filter((a) => a.trim() !== '')
+          .map(parseAnchor),
+      ),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/v1/audit/head',
+    summary:
+      'The last row of the chain (seq, hash): keep it outside the store, and a later verify with it as an anchor sees a cut-back or rebuilt log',
+    roles: ANY_ROLE,
+    response: AuditHead,
+    handler: async ({ ctx }) => auditHead(ctx.db),
   }),
 ];

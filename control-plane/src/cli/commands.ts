@@ -2,7 +2,7 @@
  * What `plcfleet-server` does, as functions that return exit codes (the CLI
  * entry only parses arguments), so tests can run them in-process.
  */
-import { appendAudit, verifyAudit } from '../audit/audit.repository';
+import { appendAudit, auditHead, parseAnchor, verifyAudit } from '../audit/audit.repository';
 import type { Role } from '../auth/roles';
 import { createUserWithToken } from '../auth/user.repository';
 import { type ControlPlaneOptions, resolveConfig } from '../config';
@@ -20,22 +20,50 @@ const stdio: Output = {
   err: (line) => process.stderr.write(`${line}\n`),
 };
 
-/** `plcfleet-server audit verify`: 0 when the chain holds, 1 with the first broken link. */
+/**
+ * `plcfleet-server audit verify [--anchor SEQ:HASH ...]`: 0 when the chain holds (and every
+ * anchor is in place), 1 with the first broken link.
+ */
 export async function auditVerifyCommand(
+  options: ControlPlaneOptions,
+  json: boolean,
+  io: Output = stdio,
+  anchors: readonly string[] = [],
+): Promise<number> {
+  const parsed = anchors.map(parseAnchor);
+  const store = await openStore(resolveConfig(options));
+  try {
+    const result = await verifyAudit(store.db, parsed);
+    if (json) io.out(JSON.stringify(result));
+    else if (result.ok)
+      io.out(
+        `audit chain ok: ${result.checked} row(s) verified` +
+          (parsed.length ? `, ${result.anchorsChecked} anchor(s) in place` : '') +
+          (result.head ? `; head ${result.head.seq}:${result.head.hash}` : ''),
+      );
+    else
+      io.out(
+        `audit chain broken at row ${result.firstBroken!.seq}: ${result.firstBroken!.problem} (${result.checked} row(s) before it verified)`,
+      );
+    return result.ok ? 0 : 1;
+  } finally {
+    await store.close();
+  }
+}
+
+/** `plcfleet-server audit head`: the last row as `SEQ:HASH` (an anchor to keep elsewhere). */
+export async function auditHeadCommand(
   options: ControlPlaneOptions,
   json: boolean,
   io: Output = stdio,
 ): Promise<number> {
   const store = await openStore(resolveConfig(options));
   try {
-    const result = await verifyAudit(store.db);
-    if (json) io.out(JSON.stringify(result));
-    else if (result.ok) io.out(`audit chain ok: ${result.checked} row(s) verified`);
-    else
-      io.out(
-        `audit chain broken at row ${result.firstBroken!.seq}: ${result.firstBroken!.problem} (${result.checked} row(s) before it verified)`,
-      );
-    return result.ok ? 0 : 1;
+    const head = await auditHead(store.db);
+    if (json) io.out(JSON.stringify(head));
+    else if (head) io.out(`${head.seq}:${head.hash}`);
+    else io.err('the audit log is empty');
+    return 0;
   } finally {
     await store.close();
   }

@@ -24,7 +24,13 @@ export const AuditVerification = z.object({
   ok: z.boolean(),
   checked: z.number().int(),
   firstBroken: z.object({ seq: z.number().int(), problem: z.string() }).nullable(),
+  /** The last row of the chain as it stands (an anchor to keep elsewhere). */
+  head: z.object({ seq: z.number().int(), hash: z.string() }).nullable().optional(),
+  /** Anchors (rows whose hash was kept elsewhere) found in place. */
+  anchorsChecked: z.number().int().optional(),
 });
+/** The last row of the audit chain: kept outside the store, it lets a later verification see a cut-back or rebuilt log. */
+export const AuditHead = z.object({ seq: z.number().int(), hash: z.string(), at: ApiTime }).nullable();
 export type AuditVerification = z.infer<typeof AuditVerification>;
 
 /** One event of `GET /v1/events` (SSE `data:`; the SSE `event:` field repeats `type`). */
