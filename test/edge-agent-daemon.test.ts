@@ -2,7 +2,8 @@
  * The edge agent daemon against the real control plane, in-process, on real
  * sockets: enrollment, a rollout's job run by the migration executor, the
  * verdict committed, a safety engineer's approval, the signed deploy order
- * applied to the plant folder, and a rollback ordered through the API.
+ * applied to the plant folder (its result acked, and recorded once although the
+ * link drops as it is sent), and a rollback ordered through the API.
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -123,7 +124,17 @@ describe('edge agent daemon with the real control plane', () => {
     });
     expect(approved.status, JSON.stringify(approved.body)).toBe(200);
 
-    const deployResult = new Promise((r) => agent.events.once('deploy.result', r));
+    const acked: string[] = [];
+    agent.events.on('acked', (keys) => acked.push(...keys));
+    // The link drops as the deploy result goes out: it is sent again after reconnecting
+    // (and answers the order the control plane delivers again), until deploy.result.ack.
+    const deployResult = new Promise<{ deployId: string }>((r) =>
+      agent.events.once('deploy.result', (result) => {
+        agent.dropLink('test: link lost with the deploy result in flight');
+        r(result);
+      }),
+    );
+    const { deployId } = await deployResult;
     expect(await deployResult).toMatchObject({ outcome: 'deployed' });
     expect(readFileSync(join(plant, 'Main.st'), 'utf8')).toMatch(/Safety_OK := Guard_Sensor;/);
     const deploy = await eventually('the deploy recorded as deployed', async () => {
@@ -134,15 +145,30 @@ describe('edge agent daemon with the real control plane', () => {
       return d?.state === 'deployed' ? d : undefined;
     });
     expect(deploy).toBeDefined();
+    await eventually('the deploy result acked', async () =>
+      acked.includes(`deploy:${deployId}`) ? true : undefined,
+    );
+    expect(await agent.pending()).toEqual([]);
 
     const rolledBack = new Promise((r) => agent.events.once('deploy.result', r));
     const rb = await admin('POST', `/v1/sites/${SITE}/rollback`, { reason: 'drill' });
     expect(rb.status, JSON.stringify(rb.body)).toBeLessThan(300);
-    expect(await rolledBack).toMatchObject({ outcome: 'rolled-back' });
+    const rollbackId = rb.body.rollbacks[0].id as string;
+    expect(await rolledBack).toMatchObject({ deployId: rollbackId, outcome: 'rolled-back' });
     expect(readFileSync(join(plant, 'Main.st'), 'utf8')).toBe(original);
-    // deploy results have no ack message: the heartbeat round trip confirms them
-    await eventually('deploy results confirmed', async () =>
-      (await agent.pending()).length === 0 ? true : undefined,
+    await eventually('the rollback result acked', async () =>
+      acked.includes(`rollback:${rollbackId}`) ? true : undefined,
     );
+    expect(await agent.pending()).toEqual([]);
+    // The rollback is settled (not left delivered, to be sent again on every reconnect), and so is the deploy.
+    const rollbacks = await admin('GET', `/v1/rollbacks?site=${SITE}`);
+    expect(rollbacks.body.rollbacks).toMatchObject([{ id: rollbackId, state: 'rolled-back' }]);
+    expect((await admin('GET', `/v1/deploys/${deployId}`)).body.state).toBe('rolled-back');
+    const audit = async (subject: string) =>
+      (
+        (await admin('GET', `/v1/audit?subject=${subject}&limit=1000`)).body.entries as { action: string }[]
+      ).map((e) => e.action);
+    expect((await audit(deployId)).filter((a) => a === 'deploy.deployed')).toHaveLength(1);
+    expect((await audit(rollbackId)).filter((a) => a === 'rollback.rolled-back')).toHaveLength(1);
   }, 120_000);
 });

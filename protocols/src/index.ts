@@ -122,6 +122,7 @@ export {
   CutoverStage,
   DeployOrder,
   DeployOrderMessage,
+  DeployResultAckMessage,
   DeployResultMessage,
   Envelope,
   ErrorMessage,

@@ -6,6 +6,7 @@ import { RolloutPlan } from './rollout-plan';
 import { SitePolicy } from './site-policy';
 import { TagMap } from './tag-map';
 import { PROTOCOL_VERSION } from './version';
+import { MESSAGE_TYPES } from './wire';
 
 const migration = {
   apiVersion: 'plcfleet/v1',
@@ -201,6 +202,31 @@ describe('decodeFrame', () => {
       ok: false,
       code: 'VALIDATION',
       error: 'job.accept: jobId: expected string, got nothing',
+    });
+  });
+  it('decodes a deploy.result.ack, which names the deploy and the result it acks', () => {
+    const ack = {
+      v: PROTOCOL_VERSION,
+      id: 'a1',
+      type: 'deploy.result.ack',
+      deployId: 'dep-1',
+      replyTo: 'r1',
+    };
+    const r = decodeFrame(JSON.stringify(ack));
+    expect(r).toMatchObject({ ok: true, message: ack });
+    expect(MESSAGE_TYPES).toContain('deploy.result.ack');
+    expect(decodeFrame(JSON.stringify({ ...ack, replyTo: undefined }))).toMatchObject({
+      ok: false,
+      code: 'VALIDATION',
+      error: 'deploy.result.ack: replyTo: expected string, got nothing',
+    });
+    expect(decodeFrame(JSON.stringify({ ...ack, deployId: '' }))).toMatchObject({
+      ok: false,
+      code: 'VALIDATION',
+    });
+    expect(decodeFrame(JSON.stringify({ ...ack, jobId: 'j1' }))).toMatchObject({
+      ok: false,
+      code: 'VALIDATION',
     });
   });
   it('rejects oversized frames', () => {

@@ -109,13 +109,19 @@ export const VerdictMessage = msg('verdict', { verdict: Verdict });
 export const VerdictAckMessage = msg('verdict.ack', { jobId: z.string().min(1), replyTo: z.string() });
 /** control plane → agent: deploy an approved change. */
 export const DeployOrderMessage = msg('deploy.order', { order: signed(DeployOrder) });
-/** agent → control plane: what became of a deploy or rollback. */
+/** agent → control plane: what became of a deploy or rollback (resent until acked; idempotent by `deployId`). */
 export const DeployResultMessage = msg('deploy.result', {
+  /** The deploy's `deployId`, or for a rollback order its `rollbackId`. */
   deployId: z.string().min(1),
   site: z.string().min(1),
   outcome: z.enum(['deployed', 'refused', 'failed', 'rolled-back']),
   reason: z.string().default(''),
   sha256Running: Sha256.nullable().default(null),
+});
+/** control plane → agent: the deploy or rollback result is committed (`replyTo` is the result's message id). */
+export const DeployResultAckMessage = msg('deploy.result.ack', {
+  deployId: z.string().min(1),
+  replyTo: z.string(),
 });
 /** control plane → agent: restore the previous program. */
 export const RollbackOrderMessage = msg('rollback.order', { order: signed(RollbackOrder) });
@@ -149,6 +155,7 @@ export const Envelope = z.discriminatedUnion('type', [
   VerdictAckMessage,
   DeployOrderMessage,
   DeployResultMessage,
+  DeployResultAckMessage,
   RollbackOrderMessage,
   StageReportMessage,
   CancelMessage,

@@ -1,11 +1,19 @@
 /**
  * The agent gateway over real sockets with real ws clients.
  */
-import { PROTOCOL_VERSION } from '@plcfleet/protocols';
+import {
+  DeployOrder,
+  type Envelope,
+  type MessageOf,
+  PROTOCOL_VERSION,
+  RollbackOrder,
+} from '@plcfleet/protocols';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeAgent, makeVerdict } from '../testing/fake-agent';
 import { client, eventually } from '../testing/fixtures';
 import { connectAgents, type Harness, planDoc, seedFleet, startHarness } from '../testing/harness';
+import { TEST_PG_URL } from '../testing/test-stores';
 
 let h: Harness;
 const open: FakeAgent[] = [];
@@ -22,6 +30,136 @@ async function startRollout(plan: unknown = onePhase()): Promise<string> {
   if (r.status !== 201) throw new Error(JSON.stringify(r.body));
   return r.body.rollout.id;
 }
+
+/** Runs a one-site rollout of a non-safety change, approves it, and returns the deploy order the agent got. */
+async function deployOrderFor(agent: FakeAgent): Promise<DeployOrder> {
+  const orderMsg = agent.waitFor((m) => m.type === 'deploy.order', 30_000);
+  const id = await startRollout(planDoc([{ name: 'one', select: { sites: [agent.site] } }]));
+  const cr = await eventually(async () => {
+    const list = (await h.admin.get(`/v1/change-requests?rollout=${id}`)).body.changeRequests;
+    return list.length ? list[0] : undefined;
+  });
+  const op = await h.admin.post('/v1/tokens', { name: 'olga', role: 'operator' });
+  const approved = await client(h.cp.url, op.body.token).post(`/v1/change-requests/${cr.id}/approve`, {});
+  expect(approved.status, JSON.stringify(approved.body)).toBe(200);
+  return DeployOrder.parse(((await orderMsg) as MessageOf<'deploy.order'>).order.payload);
+}
+
+const ackOf = (replyTo: string) => (m: Envelope) => m.type === 'deploy.result.ack' && m.replyTo === replyTo;
+
+async function auditActions(subject: string): Promise<string[]> {
+  const r = await h.admin.get(`/v1/audit?subject=${subject}&limit=1000`);
+  return (r.body.entries as { action: string }[]).map((e) => e.action);
+}
+
+/** Resolves once the gateway has handled every frame the agent sent before (it answers heartbeats in turn). */
+async function roundTrip(agent: FakeAgent, id: string): Promise<void> {
+  const hb = agent.waitFor((m) => m.type === 'heartbeat');
+  agent.send({ v: PROTOCOL_VERSION, id, type: 'heartbeat' });
+  await hb;
+}
+
+describe('agent gateway: deploy results', () => {
+  it('records a deploy or rollback result sent twice once and acks both; an unknown id gets NOT_FOUND and no ack', async () => {
+    h = await startHarness();
+    await seedFleet(h, [{ name: 'p1' }], 'non-safety');
+    const agent = (await connectAgents(h.cp, ['p1'])).get('p1')!;
+    open.push(agent);
+    const order = await deployOrderFor(agent);
+    const result = {
+      deployId: order.deployId,
+      outcome: 'deployed' as const,
+      reason: '',
+      sha256Running: order.sha256After,
+    };
+    const acks = Promise.all([agent.waitFor(ackOf('d1')), agent.waitFor(ackOf('d2'))]);
+    agent.sendDeployResult(result, 'd1');
+    agent.sendDeployResult(result, 'd1'); // a resend of the same message
+    agent.sendDeployResult(result, 'd2'); // the same result in a new message
+    expect((await acks).map((a) => (a as MessageOf<'deploy.result.ack'>).deployId)).toEqual([
+      order.deployId,
+      order.deployId,
+    ]);
+    await roundTrip(agent, 'hb1');
+    expect(agent.received.filter(ackOf('d1'))).toHaveLength(2);
+    expect((await h.admin.get(`/v1/deploys/${order.deployId}`)).body.state).toBe('deployed');
+    expect((await auditActions(order.deployId)).filter((a) => a === 'deploy.deployed')).toHaveLength(1);
+
+    // A rollback result names the rollback; sent twice, it too is recorded once and acked twice.
+    const rbMsg = agent.waitFor((m) => m.type === 'rollback.order');
+    expect((await h.admin.post('/v1/sites/p1/rollback', { reason: 'drill' })).status).toBe(200);
+    const rb = RollbackOrder.parse(((await rbMsg) as MessageOf<'rollback.order'>).order.payload);
+    const rbResult = {
+      deployId: rb.rollbackId,
+      outcome: 'rolled-back' as const,
+      reason: 'drill',
+      sha256Running: order.sha256Before,
+    };
+    const rbAcks = Promise.all([agent.waitFor(ackOf('r1')), agent.waitFor(ackOf('r2'))]);
+    agent.sendDeployResult(rbResult, 'r1');
+    agent.sendDeployResult(rbResult, 'r2');
+    await rbAcks;
+    const rollbacks = (await h.admin.get('/v1/rollbacks?site=p1')).body.rollbacks;
+    expect(rollbacks).toMatchObject([{ id: rb.rollbackId, state: 'rolled-back' }]);
+    expect((await auditActions(rb.rollbackId)).filter((a) => a === 'rollback.rolled-back')).toHaveLength(1);
+    // A late resend of the deploy result is acked and does not undo the rollback.
+    const late = agent.waitFor(ackOf('d1'));
+    agent.sendDeployResult(result, 'd1');
+    await late;
+    expect((await h.admin.get(`/v1/deploys/${order.deployId}`)).body.state).toBe('rolled-back');
+    expect((await auditActions(order.deployId)).filter((a) => a.startsWith('deploy.'))).toEqual([
+      'deploy.ordered',
+      'deploy.deployed',
+    ]);
+
+    const notFound = agent.waitFor((m) => m.type === 'error' && m.replyTo === 'x1');
+    agent.sendDeployResult({ ...result, deployId: 'dep_nope' }, 'x1');
+    expect(await notFound).toMatchObject({ code: 'NOT_FOUND' });
+    await roundTrip(agent, 'hb2');
+    expect(agent.received.filter(ackOf('x1'))).toEqual([]);
+  });
+
+  it('acks a deploy result only after it is committed (PostgreSQL, the deploy row held locked)', async () => {
+    h = await startHarness('postgres');
+    await seedFleet(h, [{ name: 'c1' }], 'non-safety');
+    const agent = (await connectAgents(h.cp, ['c1'])).get('c1')!;
+    open.push(agent);
+    const order = await deployOrderFor(agent);
+    const locker = new pg.Client({ connectionString: TEST_PG_URL });
+    await locker.connect();
+    try {
+      const { rows } = await locker.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      await locker.query('BEGIN');
+      await locker.query(`SELECT id FROM "${h.store.options.pgSchema}".deploys WHERE id = $1 FOR UPDATE`, [
+        order.deployId,
+      ]);
+      agent.sendDeployResult(
+        { deployId: order.deployId, outcome: 'deployed', reason: '', sha256Running: order.sha256After },
+        'd1',
+      );
+      // The gateway's transaction now waits on our lock: nothing is committed, so nothing may be acked.
+      await eventually(async () => {
+        const blocked = await locker.query(
+          'SELECT pid FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))',
+          [rows[0]!.pid],
+        );
+        return blocked.rowCount ? true : undefined;
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(agent.received.filter((m) => m.type === 'deploy.result.ack' || m.type === 'error')).toEqual([]);
+      expect((await h.admin.get(`/v1/deploys/${order.deployId}`)).body.state).toBe('delivered');
+      const ack = agent.waitFor(ackOf('d1'));
+      await locker.query('COMMIT');
+      await ack;
+      // The ack came after the commit: the result and its audit entry are there for any reader.
+      expect((await h.admin.get(`/v1/deploys/${order.deployId}`)).body.state).toBe('deployed');
+      expect(await auditActions(order.deployId)).toContain('deploy.deployed');
+    } finally {
+      await locker.query('ROLLBACK').catch(() => undefined);
+      await locker.end();
+    }
+  });
+});
 
 describe('agent gateway', () => {
   it('applies a verdict sent twice once, and acks both', async () => {

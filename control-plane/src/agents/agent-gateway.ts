@@ -70,8 +70,8 @@ interface RolloutOffer {
 /**
  * The websocket gateway agents connect to (`/v1/agents`, same port as the API).
  * Authenticates each agent by its own token at the upgrade, negotiates the
- * protocol in `hello`, offers ready jobs under leases, commits verdicts before
- * acking them, and delivers signed deploy and rollback orders. All job state is
+ * protocol in `hello`, offers ready jobs under leases, commits verdicts and
+ * deploy results before acking them, and delivers signed deploy and rollback orders. All job state is
  * in the store; this class only knows who is connected here.
  */
 export class AgentGateway {
@@ -333,8 +333,22 @@ export class AgentGateway {
         return;
       }
       case 'deploy.result': {
-        const known = await recordDeployResult(this.ctx, { id: conn.agentId, site: conn.site }, msg);
-        if (!known) this.sendError(conn, 'NOT_FOUND', `no deploy or rollback ${msg.deployId}`, msg.id);
+        const status = await recordDeployResult(this.ctx, { id: conn.agentId, site: conn.site }, msg);
+        if (status === 'unknown')
+          return this.sendError(conn, 'NOT_FOUND', `no deploy or rollback ${msg.deployId}`, msg.id);
+        if (status === 'stale')
+          this.ctx.log.warn(
+            { agent: conn.agentId, deployId: msg.deployId, outcome: msg.outcome },
+            'deploy result for a deploy or rollback settled otherwise before; kept as it was',
+          );
+        // Acked only now, after the commit: the agent's outbox may drop it.
+        this.send(conn, {
+          v: PROTOCOL_VERSION,
+          id: newId('m'),
+          type: 'deploy.result.ack',
+          deployId: msg.deployId,
+          replyTo: msg.id,
+        });
         return;
       }
       case 'stage.report': {

@@ -6,6 +6,7 @@ import { transaction } from '../store/database';
 import { newId, nowIso } from '../util';
 import {
   type DeployRecord,
+  type DeployState,
   getDeploy,
   getRollback,
   insertRollback,
@@ -90,68 +91,90 @@ export async function orderRollback(
 }
 
 /**
- * Records what an agent reports of a deploy or rollback (`deployId` names either).
- * Returns false when the id names nothing of this site.
+ * What became of a deploy result: applied now; already applied (a resend);
+ * `stale` when its deploy or rollback was settled with another outcome before
+ * (kept as it was); `unknown` when the id names nothing.
+ */
+export type DeployResultStatus = 'applied' | 'duplicate' | 'stale' | 'unknown';
+
+/**
+ * Deploy states a result of `outcome` may move a deploy from. A deploy is
+ * settled by its first result, so a resend changes nothing; a `deployed` one
+ * may still become `rolled-back` or `failed` through a rollback result that
+ * names the deploy instead of the rollback, as agents before the
+ * `deploy.result.ack` change reported rollbacks.
+ */
+function deploySettledBy(outcome: DeployState): readonly DeployState[] {
+  return outcome === 'rolled-back' || outcome === 'failed'
+    ? ['ordered', 'delivered', 'deployed']
+    : ['ordered', 'delivered'];
+}
+
+/**
+ * Records what an agent reports of a deploy or rollback (`deployId` names
+ * either), in one transaction with its audit entry. Idempotent: a deploy or
+ * rollback is settled by its first result, so a resent result (the agent's
+ * outbox resends until `deploy.result.ack`) changes nothing and is audited
+ * once. Only after this returns does the gateway ack the result.
  */
 export async function recordDeployResult(
   ctx: Context,
   agent: { id: string; site: string },
   msg: MessageOf<'deploy.result'>,
-): Promise<boolean> {
+): Promise<DeployResultStatus> {
   const events: PendingEvents = [];
-  const ok = await transaction(ctx.db, async (trx) => {
+  const status = await transaction(ctx.db, async (trx): Promise<DeployResultStatus> => {
     if (msg.site !== agent.site) fail('WRONG_SITE', `agent of ${agent.site} reported for ${msg.site}`);
     const deploy = await getDeploy(trx, msg.deployId);
     if (deploy) {
       if (deploy.site !== agent.site) fail('WRONG_SITE', `deploy ${deploy.id} is for ${deploy.site}`);
-      const changed = await setDeployState(trx, deploy.id, ['ordered', 'delivered', 'deployed'], {
+      const changed = await setDeployState(trx, deploy.id, deploySettledBy(msg.outcome), {
         state: msg.outcome,
         reason: msg.reason,
         sha256Running: msg.sha256Running,
       });
-      if (changed) {
-        await appendAudit(trx, {
-          actor: `agent:${agent.id}`,
-          action: `deploy.${msg.outcome}`,
-          subjectType: 'deploy',
-          subjectId: deploy.id,
-          details: { site: agent.site, reason: msg.reason, sha256Running: msg.sha256Running },
-        });
-        events.push({
-          type: 'deploy.updated',
-          rolloutId: deploy.rolloutId,
-          site: deploy.site,
-          data: { deployId: deploy.id, state: msg.outcome },
-        });
-      }
-      return true;
-    }
-    const rb = await getRollback(trx, msg.deployId);
-    if (!rb) return false;
-    if (rb.site !== agent.site) fail('WRONG_SITE', `rollback ${rb.id} is for ${rb.site}`);
-    const state = msg.outcome === 'rolled-back' || msg.outcome === 'deployed' ? 'rolled-back' : msg.outcome;
-    if (await setRollbackState(trx, rb.id, ['ordered', 'delivered'], state)) {
-      if (rb.deployId && state === 'rolled-back')
-        await setDeployState(trx, rb.deployId, ['ordered', 'delivered', 'deployed'], {
-          state: 'rolled-back',
-          reason: rb.reason,
-        });
+      if (!changed) return deploy.state === msg.outcome ? 'duplicate' : 'stale';
       await appendAudit(trx, {
         actor: `agent:${agent.id}`,
-        action: `rollback.${state}`,
-        subjectType: 'rollback',
-        subjectId: rb.id,
-        details: { site: agent.site, reason: msg.reason },
+        action: `deploy.${msg.outcome}`,
+        subjectType: 'deploy',
+        subjectId: deploy.id,
+        details: { site: agent.site, reason: msg.reason, sha256Running: msg.sha256Running },
       });
       events.push({
         type: 'deploy.updated',
-        rolloutId: rb.rolloutId ?? undefined,
-        site: rb.site,
-        data: { rollbackId: rb.id, state },
+        rolloutId: deploy.rolloutId,
+        site: deploy.site,
+        data: { deployId: deploy.id, state: msg.outcome },
       });
+      return 'applied';
     }
-    return true;
+    const rb = await getRollback(trx, msg.deployId);
+    if (!rb) return 'unknown';
+    if (rb.site !== agent.site) fail('WRONG_SITE', `rollback ${rb.id} is for ${rb.site}`);
+    const state = msg.outcome === 'rolled-back' || msg.outcome === 'deployed' ? 'rolled-back' : msg.outcome;
+    if (!(await setRollbackState(trx, rb.id, ['ordered', 'delivered'], state)))
+      return rb.state === state ? 'duplicate' : 'stale';
+    if (rb.deployId && state === 'rolled-back')
+      await setDeployState(trx, rb.deployId, ['ordered', 'delivered', 'deployed'], {
+        state: 'rolled-back',
+        reason: rb.reason,
+      });
+    await appendAudit(trx, {
+      actor: `agent:${agent.id}`,
+      action: `rollback.${state}`,
+      subjectType: 'rollback',
+      subjectId: rb.id,
+      details: { site: agent.site, reason: msg.reason },
+    });
+    events.push({
+      type: 'deploy.updated',
+      rolloutId: rb.rolloutId ?? undefined,
+      site: rb.site,
+      data: { rollbackId: rb.id, state },
+    });
+    return 'applied';
   });
   publishAll(ctx, events);
-  return ok;
+  return status;
 }

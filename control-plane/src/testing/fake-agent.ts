@@ -4,7 +4,13 @@
  * as its `behave` function says.
  */
 
-import { type Envelope, type JobBundle, PROTOCOL_VERSION, type Verdict } from '@plcfleet/protocols';
+import {
+  type Envelope,
+  type JobBundle,
+  type MessageOf,
+  PROTOCOL_VERSION,
+  type Verdict,
+} from '@plcfleet/protocols';
 import { checkSignature, sha256Hex } from '@plcfleet/protocols/signing';
 import WebSocket from 'ws';
 
@@ -133,6 +139,18 @@ export class FakeAgent {
   sendVerdict(verdict: Verdict): string {
     const id = nextId();
     this.send({ v: PROTOCOL_VERSION, id, type: 'verdict', verdict });
+    return id;
+  }
+
+  /**
+   * Sends a deploy or rollback result and returns its message id; pass the id
+   * of an earlier one to resend it, as the agent's outbox does.
+   */
+  sendDeployResult(
+    result: Omit<MessageOf<'deploy.result'>, 'v' | 'id' | 'ts' | 'type' | 'site'>,
+    id: string = nextId(),
+  ): string {
+    this.send({ v: PROTOCOL_VERSION, id, type: 'deploy.result', site: this.site, ...result });
     return id;
   }
 

@@ -90,7 +90,7 @@ export const AgentOptions = z
         maxDelay: DurationField.default(60_000),
       })
       .default({ initialDelay: 500, maxDelay: 60_000 }),
-    /** How long an unacked verdict waits before it is sent again on a live link. @default "30s" */
+    /** How long an unacked verdict or deploy result waits before it is sent again on a live link. @default "30s" */
     resendAfter: DurationField.default(30_000),
     /** Jobs run at once. @default 1 */
     concurrency: z.number().int().min(1).max(16).default(1),

@@ -373,7 +373,7 @@ describe('agent daemon: deploy and rollback', () => {
       sha256Running: s.cp.committed.get('job-d')?.evidence.sha256After,
     });
     expect(readPlant(s)).toContain('changed by guard-monitor');
-    // no ack exists for deploy.result: a heartbeat round trip after it confirms it
+    // the control plane's deploy.result.ack clears it from the outbox
     await expectEventually(async () => (await s.agent.pending()).length === 0);
     expect(hashProgram(await s.source.read())).toBe(s.cp.committed.get('job-d')?.evidence.sha256After);
 
@@ -384,15 +384,15 @@ describe('agent daemon: deploy and rollback', () => {
       issuedAt: new Date().toISOString(),
     };
     s.cp.rollback(s.cp.sign(rb));
-    const results = await s.cp.waitFor('rollback result', () => {
-      const r = s.cp.deployResults.get('dep-job-d');
-      return r && r.length >= 2 ? r : undefined;
-    });
-    expect(results[1]).toMatchObject({
+    // a rollback's result names the rollback, not the deploy it undid
+    const [rolledBack] = await s.cp.waitFor('rollback result', () => s.cp.deployResults.get('rb-1'));
+    expect(rolledBack).toMatchObject({
       outcome: 'rolled-back',
       sha256Running: s.cp.committed.get('job-d')?.evidence.sha256Before,
     });
+    expect(s.cp.deployResults.get('dep-job-d')).toHaveLength(1);
     expect(readPlant(s)).toBe(original);
+    await expectEventually(async () => (await s.agent.pending()).length === 0);
   });
 
   it('refuses orders outside the window, for another site, with another program or a bad signature', async () => {
@@ -427,26 +427,73 @@ describe('agent daemon: deploy and rollback', () => {
     expect(readPlant(s)).toBe(original);
   });
 
+  it('keeps an unacked deploy result: resent on the live link and after reconnecting, dropped on its ack', async () => {
+    const s = await setup({ cp: { ackDeployResults: false } });
+    await s.agent.connected();
+    await runPassedJob(s, 'job-u');
+    s.cp.deploy(s.cp.sign(order(s, 'job-u')));
+    await s.cp.waitFor('the result', () => s.cp.deployResults.get('dep-job-u'));
+    // heartbeat round trips after it prove nothing: only the ack does
+    const beats = s.cp.ofType('heartbeat').length;
+    await s.cp.waitFor('heartbeats after the result', () => s.cp.ofType('heartbeat').length >= beats + 3);
+    expect((await s.agent.pending()).map((i) => i.key)).toEqual(['deploy:dep-job-u']);
+    // unacked for `resendAfter` on a live link: sent again
+    await s.cp.waitFor(
+      'a resend on the live link',
+      () => (s.cp.deployResults.get('dep-job-u')?.length ?? 0) >= 2,
+    );
+    const acked = new Promise<string[]>((r) => s.agent.events.once('acked', r));
+    const upgrades = s.cp.state.upgrades;
+    const sentBefore = s.cp.deployResults.get('dep-job-u')!.length;
+    s.agent.dropLink('the ack is lost with the link');
+    s.cp.state.ackDeployResults = true;
+    expect(await acked).toEqual(['deploy:dep-job-u']);
+    expect(s.cp.state.upgrades).toBeGreaterThan(upgrades);
+    expect(s.cp.deployResults.get('dep-job-u')!.length).toBeGreaterThan(sentBefore);
+    expect(await s.agent.pending()).toEqual([]);
+    // every send is the one stored message: deployed once, reported as often as needed
+    const results = s.cp.deployResults.get('dep-job-u')!;
+    expect(new Set(results.map((r) => r.id)).size).toBe(1);
+    expect(results.every((r) => r.outcome === 'deployed')).toBe(true);
+  });
+
   it.each(['INTERNAL', 'BACKPRESSURE'])(
-    'keeps a deploy result the control plane could not take (%s), and resends it after reconnecting',
+    'keeps a deploy result the control plane could not take (%s), and resends it until acked',
     async (code) => {
       const s = await setup({ cp: { deployResultError: code } });
       await s.agent.connected();
       await runPassedJob(s, 'job-k');
       s.cp.deploy(s.cp.sign(order(s, 'job-k')));
-      await s.cp.waitFor('first result', () => s.cp.deployResults.get('dep-job-k'));
-      await s.cp.waitFor('a heartbeat round trip after it', () => s.cp.ofType('heartbeat').length >= 3);
-      await expectEventually(() => s.logs.some((l) => l.includes('could not take the message yet')));
+      await s.cp.waitFor(
+        'a resend after the error',
+        () => (s.cp.deployResults.get('dep-job-k')?.length ?? 0) >= 2,
+      );
       expect((await s.agent.pending()).map((i) => i.key)).toEqual(['deploy:dep-job-k']);
       s.cp.state.deployResultError = undefined;
       s.agent.dropLink('test');
       await expectEventually(async () => (await s.agent.pending()).length === 0);
       const results = s.cp.deployResults.get('dep-job-k') ?? [];
-      expect(results.length).toBeGreaterThanOrEqual(2);
+      expect(results.length).toBeGreaterThanOrEqual(3);
       expect(new Set(results.map((r) => r.id)).size).toBe(1);
       expect(results[0]?.outcome).toBe('deployed');
     },
   );
+
+  it('stops resending a deploy result the control plane refuses for good (NOT_FOUND)', async () => {
+    const s = await setup({ cp: { deployResultError: 'NOT_FOUND', ackDeployResults: false } });
+    await s.agent.connected();
+    await runPassedJob(s, 'job-n');
+    s.cp.deploy(s.cp.sign(order(s, 'job-n')));
+    await s.cp.waitFor('the result', () => s.cp.deployResults.get('dep-job-n'));
+    await expectEventually(async () => (await s.agent.pending()).length === 0);
+    expect(s.logs.some((l) => l.includes('refused the deploy result; not resending it'))).toBe(true);
+    s.agent.dropLink('test');
+    await s.cp.waitFor('reconnected', () => s.cp.ofType('hello').length >= 2);
+    // the outbox is flushed right after the welcome; heartbeats after that show nothing came
+    const beats = s.cp.ofType('heartbeat').length;
+    await s.cp.waitFor('heartbeats after reconnecting', () => s.cp.ofType('heartbeat').length >= beats + 2);
+    expect(s.cp.deployResults.get('dep-job-n')).toHaveLength(1);
+  });
 
   it('waits for a window that has not opened yet, then deploys', async () => {
     const s = await setup();
@@ -534,8 +581,8 @@ describe('agent daemon with the migration executor', () => {
         issuedAt: new Date().toISOString(),
       }),
     );
-    await s.cp.waitFor('rollback', () => (s.cp.deployResults.get('dep-job-e')?.length ?? 0) >= 2);
-    expect(s.cp.deployResults.get('dep-job-e')?.[1]?.outcome).toBe('rolled-back');
+    const [rolledBack] = await s.cp.waitFor('rollback', () => s.cp.deployResults.get('rb-e'));
+    expect(rolledBack?.outcome).toBe('rolled-back');
     expect(readPlant(s)).toBe(original);
   });
 });

@@ -82,7 +82,7 @@ export interface AgentHandle {
    * `onReport: (r) => agent.reportStage(r)`.
    */
   reportStage(report: StageReportInput): void;
-  /** Unacked outbox items (verdicts and deploy results not yet confirmed). */
+  /** Unacked outbox items (verdicts and deploy results the control plane has not acked). */
   pending(): Promise<OutboxItem[]>;
   status(): AgentStatus;
   /** Drops the current connection (it reconnects); for fault drills and tests. */
@@ -102,7 +102,7 @@ interface RunningJob {
 }
 
 const STAGE_BUFFER = 100;
-/** Error codes after which a message is worth sending again. */
+/** Error codes after which a deploy result is worth sending again. */
 const RETRYABLE = new Set(['INTERNAL', 'UNAVAILABLE', 'BACKPRESSURE']);
 
 /**
@@ -137,9 +137,6 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   const running = new Map<string, RunningJob>();
   const stageBuffer: Outgoing[] = [];
   const scheduled = new Map<string, NodeJS.Timeout>();
-  /** Error codes the control plane answered our messages with, by message id. */
-  const errorReplies = new Map<string, string>();
-  let backpressureDrops = 0;
   let orders: Promise<unknown> = Promise.resolve();
   let stopping = false;
   let resendTimer: NodeJS.Timeout | undefined;
@@ -191,48 +188,34 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   async function sendItem(item: OutboxItem): Promise<void> {
     if (!link.send(item.message as Envelope)) return;
     await outbox.markSent(item.key);
-    if (item.kind !== 'verdict') void confirmDelivery(item);
   }
 
   /**
-   * The protocol has no ack for `deploy.result`: it counts as delivered once a
-   * heartbeat round trip after it (the gateway handles frames in order)
-   * brings no retryable error about it. See docs/decisions/0001-outbox.md.
+   * Sends what the outbox holds unacked (oldest first): everything after a
+   * (re)connect, only what was last sent `resendAfter` ago on a live link. Every
+   * kind has its ack (`verdict.ack`, `deploy.result.ack`); a lost message or a
+   * lost ack just means one more send, which the control plane applies once.
    */
-  async function confirmDelivery(item: OutboxItem): Promise<void> {
-    const dropsBefore = backpressureDrops;
-    try {
-      await link.barrier();
-    } catch {
-      return; // the link dropped: it is sent again after reconnecting
-    }
-    // The gateway drops frames under backpressure with an error that names none.
-    const code =
-      errorReplies.get(item.messageId) ?? (backpressureDrops !== dropsBefore ? 'BACKPRESSURE' : undefined);
-    errorReplies.delete(item.messageId);
-    if (code && RETRYABLE.has(code)) {
-      logger.warn({ key: item.key, code }, 'control plane could not take the message yet; it will be resent');
-      return;
-    }
-    if (code) logger.error({ key: item.key, code }, 'control plane refused the message; not resending it');
-    try {
-      const keys = await outbox.ack({ replyTo: item.messageId });
-      if (keys.length) events.emit('acked', keys);
-    } catch (err) {
-      // stopping: the item stays in the outbox and is confirmed after the next start
-      logger.warn({ key: item.key, err: (err as Error).message }, 'could not record the delivery');
-    }
-  }
-
   async function flushOutbox(onlyStale: boolean): Promise<void> {
     const cutoff = Date.now() - config.resendAfterMs;
     for (const item of await outbox.pending()) {
       if (!link.connected) return;
-      // Only verdicts are resent on a live link: the control plane acks them by job id.
-      if (onlyStale && (item.kind !== 'verdict' || (item.lastSentAt && Date.parse(item.lastSentAt) > cutoff)))
-        continue;
+      if (onlyStale && item.lastSentAt && Date.parse(item.lastSentAt) > cutoff) continue;
       await sendItem(item);
     }
+  }
+
+  /**
+   * A deploy result the control plane answered with an error that resending
+   * cannot fix (`NOT_FOUND`, `WRONG_SITE`, `VALIDATION`) is taken out of the
+   * resend loop and logged; after a retryable one (`INTERNAL`, `UNAVAILABLE`,
+   * `BACKPRESSURE`) it stays unacked and is sent again.
+   */
+  async function onErrorReply(code: string, replyTo: string): Promise<void> {
+    if (RETRYABLE.has(code)) return;
+    const keys = await outbox.ack({ replyTo, kind: 'deploy.result' });
+    if (keys.length)
+      logger.error({ keys, code }, 'control plane refused the deploy result; not resending it');
   }
 
   async function afterConnect(): Promise<void> {
@@ -284,20 +267,24 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
         }
         return;
       }
+      case 'deploy.result.ack': {
+        const keys = await outbox.ack({ deployId: msg.deployId, replyTo: msg.replyTo });
+        if (keys.length) {
+          logger.info({ deployId: msg.deployId, keys }, 'acked');
+          events.emit('acked', keys);
+        }
+        return;
+      }
       case 'deploy.order':
         return onDeployOrder(msg.id, raw.order);
       case 'rollback.order':
         return onRollbackOrder(msg.id, raw.order);
       case 'error':
-        if (msg.code === 'BACKPRESSURE' && !msg.replyTo) backpressureDrops++;
-        if (msg.replyTo) {
-          errorReplies.set(msg.replyTo, msg.code);
-          if (errorReplies.size > 1000) errorReplies.delete(errorReplies.keys().next().value!);
-        }
         logger.warn(
           { code: msg.code, error: msg.message, replyTo: msg.replyTo },
           'error from the control plane',
         );
+        if (msg.replyTo) await onErrorReply(msg.code, msg.replyTo);
         return;
       default:
         logger.debug({ type: msg.type }, 'message ignored');

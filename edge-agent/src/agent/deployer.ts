@@ -37,7 +37,7 @@ export function windowProblem(window: WindowInterval, now: Date): string | null 
   return null;
 }
 
-/** Builds (and logs) the results of one deploy or rollback. */
+/** Builds (and logs, on `log`, which names the deploy or rollback) the results of one deploy or rollback. */
 function reporter(
   log: Logger,
   what: string,
@@ -50,7 +50,7 @@ function reporter(
     reason: string,
     sha256Running: string | null = null,
   ): DeployResult => {
-    log[outcome === success ? 'info' : 'warn']({ deployId, outcome, reason, sha256Running }, what);
+    log[outcome === success ? 'info' : 'warn']({ outcome, reason, sha256Running }, what);
     return { type: 'deploy.result', deployId, site, outcome, reason, sha256Running };
   };
 }
@@ -245,10 +245,14 @@ export class Deployer {
    * and checks its hash. Never throws.
    */
   async rollback(order: RollbackOrder): Promise<DeployResult> {
-    const log = this.options.logger.child({ rollbackId: order.rollbackId });
     const last = (await readJson(this.lastFile)) as { deployId?: string } | undefined;
     const deployId = order.deployId ?? last?.deployId;
-    const result = reporter(log, 'rollback result', 'rolled-back', deployId ?? order.rollbackId, order.site);
+    const log = this.options.logger.child({
+      rollbackId: order.rollbackId,
+      ...(deployId ? { deployId } : {}),
+    });
+    // The result names the rollback (the control plane settles the rollback and, through it, the deploy).
+    const result = reporter(log, 'rollback result', 'rolled-back', order.rollbackId, order.site);
     if (order.site !== this.options.site)
       return result(
         'refused',

@@ -82,10 +82,6 @@ export class AgentLink {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private helloTimer: NodeJS.Timeout | undefined;
   private lastHeard = 0;
-  /** Heartbeats sent and heartbeat replies heard on the current connection (for {@link barrier}). */
-  private heartbeatsSent = 0;
-  private heartbeatsHeard = 0;
-  private barriers: { target: number; resolve: () => void; reject: (err: Error) => void }[] = [];
 
   constructor(
     private readonly options: AgentLinkOptions,
@@ -117,25 +113,10 @@ export class AgentLink {
     return true;
   }
 
-  /**
-   * Resolves once the control plane has handled every frame sent before this
-   * call: it sends a heartbeat and waits for the reply to it. The gateway
-   * handles an agent's frames one after another and answers each heartbeat in
-   * turn, so the reply proves the frames before it were processed. Rejects
-   * when the link drops first.
-   */
-  barrier(): Promise<void> {
-    if (!this.connected) return Promise.reject(new Error('link is down'));
-    return new Promise((resolve, reject) => {
-      this.sendHeartbeat();
-      this.barriers.push({ target: this.heartbeatsSent, resolve, reject });
-    });
-  }
-
   private sendHeartbeat(): void {
     const jobIds = this.options.runningJobIds?.() ?? [];
     for (const jobId of jobIds.length ? jobIds : [undefined])
-      if (this.send({ type: 'heartbeat', ...(jobId ? { jobId } : {}) })) this.heartbeatsSent++;
+      this.send({ type: 'heartbeat', ...(jobId ? { jobId } : {}) });
   }
 
   /** Drops the current connection (it will reconnect); for a dead link and for tests. */
@@ -235,7 +216,6 @@ export class AgentLink {
       if (ws !== this.ws) return;
       this.stopTimers();
       const wasUp = this.session !== undefined;
-      for (const b of this.barriers.splice(0)) b.reject(new Error(`link dropped: ${downReason}`));
       this.session = undefined;
       this.ws = undefined;
       const reason = code === 1000 || code === 1005 ? downReason : `${downReason} (close code ${code})`;
@@ -269,13 +249,7 @@ export class AgentLink {
       logger.warn({ type: msg.type }, 'message before welcome ignored');
       return;
     }
-    if (msg.type === 'heartbeat') {
-      this.heartbeatsHeard++;
-      const due = this.barriers.filter((b) => b.target <= this.heartbeatsHeard);
-      this.barriers = this.barriers.filter((b) => b.target > this.heartbeatsHeard);
-      for (const b of due) b.resolve();
-      return;
-    }
+    if (msg.type === 'heartbeat') return; // liveness only: any frame updated lastHeard
     this.handlers.onMessage(msg, raw);
   }
 
@@ -305,8 +279,6 @@ export class AgentLink {
       serverTime: msg.serverTime,
     };
     this.attempt = 0;
-    this.heartbeatsSent = 0;
-    this.heartbeatsHeard = 0;
     this.heartbeatTimer = setInterval(() => {
       if (Date.now() - this.lastHeard > 3 * heartbeatMs) {
         setReason(`no word from the control plane for ${3 * heartbeatMs} ms`);

@@ -47,6 +47,26 @@ describe('Outbox', () => {
     await o.close();
   });
 
+  it('acks the deploy result a deploy.result.ack names by deployId, and by replyTo only of a kind when asked', async () => {
+    const o = await Outbox.open(dir);
+    const result = (key: string, deployId: string, messageId: string) => ({
+      key,
+      kind: 'deploy.result',
+      messageId,
+      message: { type: 'deploy.result', id: messageId, deployId, outcome: 'deployed' },
+    });
+    await o.put(result('deploy:d1', 'd1', 'm-d1'));
+    await o.put(result('rollback:rb1', 'rb1', 'm-rb1'));
+    await o.put(verdict('d1'));
+    expect(await o.ack({ deployId: 'd1', replyTo: 'unrelated' })).toEqual(['deploy:d1']);
+    expect(await o.ack({ deployId: 'd1' })).toEqual([]);
+    // a rollback's result names the rollback
+    expect(await o.ack({ deployId: 'rb1' })).toEqual(['rollback:rb1']);
+    expect(await o.ack({ replyTo: 'm-d1-1', kind: 'deploy.result' })).toEqual([]);
+    expect((await o.pending()).map((i) => i.key)).toEqual(['verdict:d1']);
+    await o.close();
+  });
+
   it('acks only once and counts attempts', async () => {
     const o = await Outbox.open(dir);
     await o.put(verdict('j1'));

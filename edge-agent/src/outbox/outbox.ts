@@ -9,7 +9,7 @@ interface OutboxTable {
   seq: Generated<number>;
   /** Idempotency key, e.g. `verdict:<jobId>`; a second put of the same key is a no-op. */
   key: string;
-  /** What kind of message this is (`verdict`, `deploy.result`). */
+  /** What kind of message this is (`verdict`, `deploy.result` — also for rollback results). */
   kind: string;
   /** The message id; an ack naming it in `replyTo` acks the item. */
   message_id: string;
@@ -145,12 +145,14 @@ export class Outbox {
   }
 
   /**
-   * Acks what a `verdict.ack` names: the verdict of `jobId`, and any item whose
-   * message id is `replyTo`. Returns the keys newly acked (none for a repeat).
+   * Acks what an ack names: the verdict of `jobId` (`verdict.ack`), the deploy
+   * result naming `deployId` (`deploy.result.ack`), and any item whose message
+   * id is `replyTo` — only items of `kind` when it is given. Returns the keys
+   * newly acked (none for a repeat).
    */
-  async ack(by: { jobId?: string; replyTo?: string }): Promise<string[]> {
-    if (by.jobId === undefined && by.replyTo === undefined) return [];
-    const rows = await this.db
+  async ack(by: { jobId?: string; deployId?: string; replyTo?: string; kind?: string }): Promise<string[]> {
+    if (by.jobId === undefined && by.deployId === undefined && by.replyTo === undefined) return [];
+    let q = this.db
       .updateTable('outbox')
       .set({ acked_at: new Date().toISOString() })
       .where('acked_at', 'is', null)
@@ -158,11 +160,18 @@ export class Outbox {
         const ors = [];
         if (by.jobId !== undefined)
           ors.push(eb.and([eb('kind', '=', 'verdict'), eb('job_id', '=', by.jobId)]));
+        if (by.deployId !== undefined)
+          ors.push(
+            eb.and([
+              eb('kind', '=', 'deploy.result'),
+              eb(sql<string>`json_extract(message, '$.deployId')`, '=', by.deployId),
+            ]),
+          );
         if (by.replyTo !== undefined) ors.push(eb('message_id', '=', by.replyTo));
         return eb.or(ors);
-      })
-      .returning('key')
-      .execute();
+      });
+    if (by.kind !== undefined) q = q.where('kind', '=', by.kind);
+    const rows = await q.returning('key').execute();
     return rows.map((r) => r.key);
   }
 

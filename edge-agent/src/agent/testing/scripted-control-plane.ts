@@ -26,13 +26,9 @@ export interface ScriptedControlPlaneOptions {
   welcomeKeys?: string[];
   /** Ack verdicts after "committing" them. @default true */
   ack?: boolean;
-  /**
-   * Also ack deploy results (`verdict.ack` naming the message in `replyTo`);
-   * the real gateway does not, so by default neither does this one.
-   * @default false
-   */
+  /** Ack deploy and rollback results (`deploy.result.ack`), as the real gateway does after committing them. @default true */
   ackDeployResults?: boolean;
-  /** Answer deploy results with this error code instead (e.g. `INTERNAL`). */
+  /** Answer deploy results with this error code instead of an ack (e.g. `INTERNAL`). */
   deployResultError?: string;
 }
 
@@ -40,7 +36,8 @@ export interface ScriptedControlPlaneOptions {
  * A control plane for tests, on a real socket: authenticates bearer tokens,
  * answers `hello` with `welcome`, signs bundles and orders with its own key,
  * records every message, and commits verdicts idempotently by job id (as the
- * real one must), so a test can tell "received" from "committed".
+ * real one must), so a test can tell "received" from "committed". Deploy
+ * results are recorded as received, every send (`deployResults`).
  */
 export async function startScriptedControlPlane(options: ScriptedControlPlaneOptions = {}) {
   const keys = generateSigningKeyPair();
@@ -52,6 +49,7 @@ export async function startScriptedControlPlane(options: ScriptedControlPlaneOpt
   const sockets = new Set<WebSocket>();
   const state = {
     ack: options.ack ?? true,
+    ackDeployResults: options.ackDeployResults ?? true,
     deployResultError: options.deployResultError,
     down: false,
     upgrades: 0,
@@ -123,8 +121,8 @@ export async function startScriptedControlPlane(options: ScriptedControlPlaneOpt
             message: 'scripted',
             ...(state.deployResultError === 'BACKPRESSURE' ? {} : { replyTo: msg.id }),
           });
-        else if (options.ackDeployResults)
-          send(ws, { type: 'verdict.ack', jobId: msg.deployId, replyTo: msg.id });
+        else if (state.ackDeployResults)
+          send(ws, { type: 'deploy.result.ack', deployId: msg.deployId, replyTo: msg.id });
       }
       notify();
     });
