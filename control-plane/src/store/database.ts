@@ -89,12 +89,23 @@ function withStatementCache(database: SQLite.Database, limit = 1000) {
   };
 }
 
-/** Applies every pending schema migration; on PostgreSQL serialized by an advisory lock across replicas. */
-export async function migrateToLatest(store: Store): Promise<void> {
-  const migrator = new Migrator({
+/**
+ * kysely's migrator looks for its tables in every schema unless told which: with
+ * several stores on one PostgreSQL (replicas of other fleets, parallel test
+ * runs) it would find another schema's lock table, skip creating its own, and
+ * fail. Naming the schema keeps each store to its own.
+ */
+function schemaMigrator(store: Store): Migrator {
+  return new Migrator({
     db: store.db,
     provider: { getMigrations: async () => SCHEMA_MIGRATIONS },
+    ...(store.dialect === 'postgres' ? { migrationTableSchema: store.schema } : {}),
   });
+}
+
+/** Applies every pending schema migration; on PostgreSQL serialized by an advisory lock across replicas. */
+export async function migrateToLatest(store: Store): Promise<void> {
+  const migrator = schemaMigrator(store);
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');
@@ -109,7 +120,7 @@ export async function migrateToLatest(store: Store): Promise<void> {
 
 /** Rolls the schema back one migration (for `down` tests and operators). */
 export async function migrateDown(store: Store): Promise<void> {
-  const migrator = new Migrator({ db: store.db, provider: { getMigrations: async () => SCHEMA_MIGRATIONS } });
+  const migrator = schemaMigrator(store);
   const { error } = await migrator.migrateDown();
   if (error) throw error;
 }

@@ -170,3 +170,21 @@ describe.each(STORE_KINDS)('store contract on %s', (kind) => {
     expect(bad.firstBroken?.seq).toBe(victim);
   });
 });
+
+describe('schema migrations on a PostgreSQL shared with other stores', () => {
+  it("are not fooled by another schema's migration tables", async () => {
+    // Another store (a replica of another fleet, a parallel test run) already migrated its schema.
+    const other = testStore('postgres');
+    const first = await openStore(resolveConfig({ ...other.options, env: {} }));
+    const mine = testStore('postgres');
+    try {
+      const store = await openStore(resolveConfig({ ...mine.options, env: {} }));
+      expect(await store.db.selectFrom('jobs').select('id').execute()).toEqual([]);
+      await store.close();
+    } finally {
+      await first.close();
+      await other.cleanup();
+      await mine.cleanup();
+    }
+  });
+});
