@@ -355,10 +355,21 @@ describe('plcfleet CLI on a real control plane', () => {
     );
   });
 
-  it('verifies the audit chain', async () => {
+  it('verifies the audit chain, with an anchor from audit head', async () => {
     const r = await cli(['audit', 'verify']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^audit chain intact: \d+ entries/);
+    const head = await cli(['audit', 'head']);
+    expect(head.code).toBe(0);
+    const anchor = head.stdout.trim();
+    expect(anchor).toMatch(/^\d+:[0-9a-f]{64}$/);
+    const anchored = await cli(['audit', 'verify', '--anchor', anchor]);
+    expect(anchored.code).toBe(0);
+    expect(anchored.stdout).toMatch(/, 1 anchor\(s\) in place/);
+    // An anchor the chain does not hold (a hash that was never there) fails the verification.
+    const forged = await cli(['audit', 'verify', '--anchor', `1:${'0'.repeat(64)}`]);
+    expect(forged.code).toBe(1);
+    expect(forged.stdout).toMatch(/BROKEN at entry 1: row does not match its anchor/);
   });
 });
 
@@ -433,6 +444,7 @@ const SDK_ROUTES = [
   'GET /v1/rollbacks',
   'GET /v1/audit',
   'GET /v1/audit/verify',
+  'GET /v1/audit/head',
   'GET /v1/events',
   'GET /v1/whoami',
   'POST /v1/tokens',

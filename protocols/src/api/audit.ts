@@ -31,6 +31,7 @@ export const AuditVerification = z.object({
 });
 /** The last row of the audit chain: kept outside the store, it lets a later verification see a cut-back or rebuilt log. */
 export const AuditHead = z.object({ seq: z.number().int(), hash: z.string(), at: ApiTime }).nullable();
+export type AuditHead = z.infer<typeof AuditHead>;
 export type AuditVerification = z.infer<typeof AuditVerification>;
 
 /** One event of `GET /v1/events` (SSE `data:`; the SSE `event:` field repeats `type`). */

@@ -4,23 +4,43 @@ import { action, type CliDeps } from '../command-context';
 import { EXIT } from '../exit-codes';
 import { shortTime } from '../output';
 
-/** `plcfleet audit verify|list`. */
+/** `plcfleet audit verify|head|list`. */
 export function auditCommand(deps: CliDeps): Command {
   const audit = new Command('audit').description('the hash-chained audit log');
 
   action(
-    audit.command('verify').description('recompute the chain on the server (exit 1 when a link is broken)'),
+    audit
+      .command('verify')
+      .description('recompute the chain on the server (exit 1 when a link is broken)')
+      .option(
+        '--anchor <seq:hash>',
+        'a row whose hash you kept (audit head); it must still be in the chain (repeatable)',
+        (v: string, all: string[]) => [...all, v],
+        [] as string[],
+      ),
     deps,
-    async ({ client, out }) => {
-      const v = await client.audit.verify();
+    async ({ client, out }, opts: { anchor: string[] }) => {
+      const v = await client.audit.verify(opts.anchor);
       out.result(v, () =>
         out.line(
           v.ok
-            ? `audit chain intact: ${v.checked} entries`
+            ? `audit chain intact: ${v.checked} entries` +
+                (opts.anchor.length ? `, ${v.anchorsChecked ?? 0} anchor(s) in place` : '')
             : `audit chain BROKEN at entry ${v.firstBroken?.seq}: ${v.firstBroken?.problem} (${v.checked} checked)`,
         ),
       );
       return v.ok ? EXIT.OK : EXIT.FAILED;
+    },
+  );
+
+  action(
+    audit
+      .command('head')
+      .description('the last row of the chain as SEQ:HASH: keep it elsewhere, verify with --anchor'),
+    deps,
+    async ({ client, out }) => {
+      const head = await client.audit.head();
+      out.result(head, () => out.line(head ? `${head.seq}:${head.hash}` : 'the audit log is empty'));
     },
   );
 

@@ -1,5 +1,5 @@
 import type { AuditEntryView } from '@plcfleet/protocols';
-import { AuditList, AuditVerification } from '@plcfleet/protocols';
+import { AuditHead, AuditList, AuditVerification } from '@plcfleet/protocols';
 import type { HttpClient } from '../http';
 import type { RequestOptions } from './request-options';
 
@@ -22,8 +22,19 @@ export class AuditApi {
     return (await this.http.request('GET', '/v1/audit', AuditList, { ...opts, query: { ...query } })).entries;
   }
 
-  /** Recomputes the chain on the server and reports the first broken link (`GET /v1/audit/verify`). */
-  verify(opts: RequestOptions = {}): Promise<AuditVerification> {
-    return this.http.request('GET', '/v1/audit/verify', AuditVerification, opts);
+  /**
+   * Recomputes the chain on the server and reports the first broken link (`GET /v1/audit/verify`).
+   * `anchors` (`SEQ:HASH`, from {@link head} kept elsewhere) must each still be in the chain.
+   */
+  verify(anchors: readonly string[] = [], opts: RequestOptions = {}): Promise<AuditVerification> {
+    return this.http.request('GET', '/v1/audit/verify', AuditVerification, {
+      ...opts,
+      ...(anchors.length ? { query: { anchor: anchors.join(',') } } : {}),
+    });
+  }
+
+  /** The last row of the chain, an anchor to keep outside the control plane (`GET /v1/audit/head`). */
+  head(opts: RequestOptions = {}): Promise<AuditHead> {
+    return this.http.request('GET', '/v1/audit/head', AuditHead, opts);
   }
 }
