@@ -42,6 +42,16 @@ export interface ControlPlaneOptions {
   maxInflightPerAgent?: number;
   /** Largest HTTP request body (bytes). @default 4 MiB */
   maxBodyBytes?: number;
+  /**
+   * Events kept for event streams that reconnect with `Last-Event-ID`; a reader further
+   * behind gets `event: reset` and reads a fresh snapshot. @default 5000
+   */
+  eventReplayBuffer?: number;
+  /**
+   * Events waiting to be sent on one event stream before it is reset (`event: reset`,
+   * reason `overflow`): a slow reader cannot make the server hold events without bound. @default 10000
+   */
+  eventStreamMaxQueue?: number;
   /** Log level (pino). @default 'info' (or PLCFLEET_LOG_LEVEL) */
   logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Name of this replica in leases and logs. @default host name + random suffix */
@@ -72,6 +82,8 @@ const Resolved = z.object({
   maxBadFrames: z.number().int().min(1),
   maxInflightPerAgent: z.number().int().min(1),
   maxBodyBytes: z.number().int().min(1024),
+  eventReplayBuffer: z.number().int().min(1),
+  eventStreamMaxQueue: z.number().int().min(1),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   replicaId: z.string().min(1),
 });
@@ -102,6 +114,8 @@ export function resolveConfig(options: ControlPlaneOptions = {}): ControlPlaneCo
     maxBadFrames: options.maxBadFrames ?? 5,
     maxInflightPerAgent: options.maxInflightPerAgent ?? 32,
     maxBodyBytes: options.maxBodyBytes ?? 4 * 1024 * 1024,
+    eventReplayBuffer: options.eventReplayBuffer ?? 5000,
+    eventStreamMaxQueue: options.eventStreamMaxQueue ?? 10_000,
     logLevel: options.logLevel ?? env.PLCFLEET_LOG_LEVEL ?? 'info',
     replicaId: options.replicaId ?? `replica-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
   };

@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Store } from '../store/database';
+import { EventReplayLog, eventId } from './event-replay-log';
 
 /** Something that changed, for watchers (SSE) and for the dispatchers of every replica. */
 export interface ControlPlaneEvent {
@@ -20,11 +22,20 @@ export interface ControlPlaneEvent {
  * in-process emitter; on PostgreSQL every event goes through NOTIFY on a channel
  * per schema, and every replica (this one too) hears it through LISTEN, so an
  * agent on replica A learns of a job that replica B made ready.
+ *
+ * Every event the bus delivers gets an id `<epoch>-<seq>`: `epoch` is random per
+ * bus (per process start), `seq` counts the events this bus delivered, those
+ * heard from other replicas included. Ids are local to a replica: another
+ * replica numbers the same events its own way.
  */
 export class EventBus {
+  /** Random per bus: an id of another bus (a restarted server, another replica) is recognised as foreign. */
+  readonly epoch = randomBytes(8).toString('hex');
   private readonly emitter = new EventEmitter();
   private listener: pg.Client | null = null;
   private readonly channel: string;
+  private seq = 0;
+  private replay: EventReplayLog | null = null;
 
   private constructor(
     private readonly store: Store,
@@ -42,11 +53,14 @@ export class EventBus {
       await client.connect();
       client.on('notification', (n) => {
         if (n.channel !== bus.channel || !n.payload) return;
+        let event: ControlPlaneEvent;
         try {
-          bus.emitter.emit('event', JSON.parse(n.payload) as ControlPlaneEvent);
+          event = JSON.parse(n.payload) as ControlPlaneEvent;
         } catch (err) {
           bus.log.warn({ err }, 'unreadable notification');
+          return;
         }
+        bus.deliver(event);
       });
       client.on('error', (err) => bus.log.error({ err }, 'LISTEN connection failed'));
       await client.query(`LISTEN "${bus.channel}"`);
@@ -59,7 +73,7 @@ export class EventBus {
   publish(event: Omit<ControlPlaneEvent, 'at'>): void {
     const full: ControlPlaneEvent = { ...event, at: new Date().toISOString() };
     if (!this.listener) {
-      this.emitter.emit('event', full);
+      this.deliver(full);
       return;
     }
     this.store.db
@@ -67,14 +81,38 @@ export class EventBus {
       .execute()
       .catch((err) => {
         this.log.warn({ err }, 'NOTIFY failed; delivering locally');
-        this.emitter.emit('event', full);
+        this.deliver(full);
       });
   }
 
-  /** Calls `fn` for every event; returns the unsubscribe function. */
-  subscribe(fn: (event: ControlPlaneEvent) => void): () => void {
+  /** Calls `fn` for every event, with its id on this bus; returns the unsubscribe function. */
+  subscribe(fn: (event: ControlPlaneEvent, id: string) => void): () => void {
     this.emitter.on('event', fn);
     return () => this.emitter.off('event', fn);
+  }
+
+  /** The id of the last event this bus delivered (`<epoch>-0` before the first). */
+  get lastId(): string {
+    return eventId(this.epoch, this.seq);
+  }
+
+  /**
+   * The log of the last events, for streams that resume. It begins at the first
+   * call, which the first event stream makes with the configured
+   * `eventReplayBuffer`: ids reach clients only on streams, so no client can ask
+   * for an event from before.
+   */
+  replayLog(capacity: number): EventReplayLog {
+    this.replay ??= new EventReplayLog(this.epoch, capacity, this.seq);
+    return this.replay;
+  }
+
+  /** Numbers the event, keeps it in the replay log and hands it to the subscribers, all at once. */
+  private deliver(event: ControlPlaneEvent): void {
+    const seq = ++this.seq;
+    const id = eventId(this.epoch, seq);
+    this.replay?.add({ id, seq, event });
+    this.emitter.emit('event', event, id);
   }
 
   /** Stops listening. */
