@@ -258,6 +258,8 @@ export async function runFleetDemo(options: FleetDemoOptions = {}): Promise<Flee
           siteFacts: join(dir, 'site-facts.yaml'),
           policy: join(dir, 'policy.yaml'),
           program: plc.opcua!.endpointUrl,
+          // The virtual PLCs of the demo are simulators on loopback; a plant's agent keeps the default sign-and-encrypt.
+          plcOpcua: { security: 'none', insecure: true },
           transformer:
             transformer === 'claude' ? { kind: 'claude', model: 'claude-sonnet-5' } : { kind: 'recipe' },
           dataDir: join(dir, 'agent'),

@@ -49,13 +49,20 @@ describe('agent config', () => {
     const c = await loadAgentConfig(join(FIXTURES, 'agent-enroll.yaml'), {
       PLCFLEET_ENROLLMENT_TOKEN: 'enr_x',
       ANTHROPIC_API_KEY: 'sk-test',
+      PLC_OPCUA_PASSWORD: 'plc-pass-1',
     });
     expect(c.controlPlane).toMatchObject({
       url: 'wss://fleet.example.com/v1/agents',
       enrollmentToken: 'enr_x',
     });
     expect(c.controlPlane.token).toBeUndefined();
-    expect(c.program).toEqual({ kind: 'opcua', endpoint: 'opc.tcp://10.0.0.5:4840' });
+    expect(c.program).toEqual({
+      kind: 'opcua',
+      endpoint: 'opc.tcp://10.0.0.5:4840',
+      security: 'sign-and-encrypt',
+      user: { name: 'plcfleet', password: 'plc-pass-1' },
+      trustUnknownServer: false,
+    });
     expect(c.transformer).toEqual({ kind: 'claude', model: 'claude-sonnet-5', apiKey: 'sk-test' });
   });
 
@@ -84,6 +91,15 @@ describe('agent config', () => {
       { controlPlane: { url: 'ws://x', token: 't', signingKeys: ['not a key'] } },
       'agent.yaml: controlPlane.signingKeys[0]: not a PEM public key',
     ],
+    [
+      { program: 'opc.tcp://plc:4840', plcOpcua: { security: 'none' } },
+      'agent.yaml: plcOpcua.security: none sends PLC programs and credentials in the clear',
+    ],
+    [
+      { program: 'opc.tcp://plc:4840', plcOpcua: { user: { name: 'u', passwordEnv: 'PLC_PW' } } },
+      'agent.yaml: plcOpcua.user.passwordEnv: environment variable PLC_PW is not set',
+    ],
+    [{ plcOpcua: { security: 'tls' } }, 'agent.yaml: plcOpcua.security:'],
   ])('says which field is wrong: %j', async (over, message) => {
     await expect(resolveWith(over)).rejects.toThrow(message);
   });
@@ -94,6 +110,19 @@ describe('agent config', () => {
     }).catch((e: Error) => e);
     expect(String(err)).toContain('give token or tokenEnv');
     expect(String(err)).not.toContain('super-secret');
+  });
+
+  it('takes security none for the PLC only when told it is insecure (a simulator)', async () => {
+    const c = await resolveWith({
+      program: 'opc.tcp://127.0.0.1:4840',
+      plcOpcua: { security: 'none', insecure: true },
+    });
+    expect(c.program).toEqual({
+      kind: 'opcua',
+      endpoint: 'opc.tcp://127.0.0.1:4840',
+      security: 'none',
+      trustUnknownServer: false,
+    });
   });
 
   it('takes the site facts and policy inline too', async () => {

@@ -76,6 +76,26 @@ export const AgentOptions = z
     policy: z.union([z.string().min(1), SitePolicy]),
     /** Where the PLC program lives: a directory path or an `opc.tcp://` endpoint. */
     program: z.string().min(1),
+    /**
+     * The connection to the PLC's OPC UA server when `program` is an `opc.tcp://` endpoint.
+     * The agent reads and writes PLC programs over it, so it defaults to sign-and-encrypt and
+     * takes `none` only with `insecure: true` (a simulator, a lab bench).
+     */
+    plcOpcua: z
+      .strictObject({
+        /** Message security (Basic256Sha256). @default "sign-and-encrypt" */
+        security: z.enum(['none', 'sign', 'sign-and-encrypt']).default('sign-and-encrypt'),
+        /** Accept `security: none`. @default false */
+        insecure: z.boolean().default(false),
+        /** User name, and the environment variable holding its password; anonymous when absent. */
+        user: z.strictObject({ name: z.string().min(1), passwordEnv: EnvName }).optional(),
+        /**
+         * Trust a PLC certificate not yet in `<dataDir>/opcua-pki/trusted` (trust on first use).
+         * When false, an unknown certificate lands in `opcua-pki/rejected` for an admin to move. @default false
+         */
+        trustUnknownServer: z.boolean().default(false),
+      })
+      .default({ security: 'sign-and-encrypt', insecure: false, trustUnknownServer: false }),
     /** @default { kind: recipe } */
     transformer: TransformerOptions.default({ kind: 'recipe' }),
     /** Folder for the outbox, job folders and kept programs. @default ".plcfleet-agent" */
@@ -116,6 +136,13 @@ export const AgentOptions = z
         path: ['controlPlane', 'token'],
         message: 'give token or tokenEnv, not both',
       });
+    if (o.program.startsWith('opc.tcp://') && o.plcOpcua.security === 'none' && !o.plcOpcua.insecure)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['plcOpcua', 'security'],
+        message:
+          'none sends PLC programs and credentials in the clear; use sign-and-encrypt, or set insecure: true for a simulator',
+      });
     if (o.reconnect.maxDelay < o.reconnect.initialDelay)
       ctx.addIssue({
         code: 'custom',
@@ -127,7 +154,16 @@ export const AgentOptions = z
 export type AgentOptions = z.input<typeof AgentOptions>;
 
 /** Where the program is read from and deployed to. */
-export type ProgramLocation = { kind: 'directory'; path: string } | { kind: 'opcua'; endpoint: string };
+export type ProgramLocation =
+  | { kind: 'directory'; path: string }
+  | {
+      kind: 'opcua';
+      endpoint: string;
+      /** Session security and user (the password read from the environment). */
+      security: 'none' | 'sign' | 'sign-and-encrypt';
+      user?: { name: string; password: string };
+      trustUnknownServer: boolean;
+    };
 
 /** The transformer, resolved (the key read from the environment). */
 export type ResolvedTransformer =
@@ -304,9 +340,26 @@ export async function resolveAgentConfig(
       `${prefix}policy: is the policy of site "${policy.site}", not "${o.site}"`,
     );
 
-  const program: ProgramLocation = o.program.startsWith('opc.tcp://')
-    ? { kind: 'opcua', endpoint: o.program }
-    : { kind: 'directory', path: at(o.program) };
+  let program: ProgramLocation = { kind: 'directory', path: at(o.program) };
+  if (o.program.startsWith('opc.tcp://')) {
+    const user = o.plcOpcua.user;
+    let password: string | undefined;
+    if (user) {
+      password = ctx.env[user.passwordEnv];
+      if (!password)
+        throw new AgentError(
+          'VALIDATION',
+          `${prefix}plcOpcua.user.passwordEnv: environment variable ${user.passwordEnv} is not set`,
+        );
+    }
+    program = {
+      kind: 'opcua',
+      endpoint: o.program,
+      security: o.plcOpcua.security,
+      ...(user && password ? { user: { name: user.name, password } } : {}),
+      trustUnknownServer: o.plcOpcua.trustUnknownServer,
+    };
+  }
 
   return {
     ...(o.agentId !== undefined ? { agentId: o.agentId } : {}),

@@ -610,5 +610,11 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
 
 function defaultSource(config: AgentConfig): ProgramSource {
   if (config.program.kind === 'directory') return createDirectorySource(config.program.path);
-  return createOpcuaSource(config.program.endpoint, { dataDir: join(config.dataDir, 'opcua-pki') });
+  const { endpoint, security, user, trustUnknownServer } = config.program;
+  return createOpcuaSource(endpoint, {
+    dataDir: join(config.dataDir, 'opcua-pki'),
+    security,
+    ...(user ? { user } : {}),
+    trustUnknownServer,
+  });
 }

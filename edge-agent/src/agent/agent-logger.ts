@@ -12,6 +12,9 @@ export const REDACTED_PATHS = [
   '*.authorization',
   'headers.authorization',
   'headers.Authorization',
+  'password',
+  '*.password',
+  '*.*.password',
 ];
 
 /**

@@ -1,6 +1,7 @@
 /**
- * The daemon on a live (virtual) PLC: the program is read over OPC UA, the
- * approved change written back over OPC UA and read back from the PLC.
+ * The daemon on a live (virtual) PLC: the program is read over OPC UA (signed
+ * and encrypted, as a user), the approved change written back over OPC UA and
+ * read back from the PLC.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,7 +46,15 @@ describe('agent daemon on a PLC over OPC UA', () => {
       runtime,
       tags,
       modbus: false,
-      opcua: { dataDir: join(dir, 'plc-pki'), port: 0, security: 'none', allowAnonymous: true },
+      // As at a plant: signed and encrypted, a user with a password, no anonymous sessions.
+      opcua: {
+        dataDir: join(dir, 'plc-pki'),
+        port: 0,
+        security: 'sign-and-encrypt',
+        allowAnonymous: false,
+        checkUser: (name, password) => name === 'plcfleet' && password === 'plc-pass-1',
+        trustUnknownClients: true,
+      },
     });
     cleanups.push(() => plc.close());
     const cp = await startScriptedControlPlane();
@@ -60,12 +69,13 @@ describe('agent daemon on a PLC over OPC UA', () => {
         siteFacts: 'site.facts.yaml',
         policy: 'policy.yaml',
         program: plc.opcua!.endpointUrl,
+        plcOpcua: { user: { name: 'plcfleet', passwordEnv: 'PLC_PW' }, trustUnknownServer: true },
         dataDir: join(dir, 'agent'),
         reconnect: { initialDelay: 50, maxDelay: 500 },
       },
-      { baseDir: FIXTURES, env: {} },
+      { baseDir: FIXTURES, env: { PLC_PW: 'plc-pass-1' } },
     );
-    expect(config.program.kind).toBe('opcua');
+    expect(config.program).toMatchObject({ kind: 'opcua', security: 'sign-and-encrypt' });
     const agent = await startAgent(config, { logger: pino({ level: 'silent' }) });
     cleanups.push(() => agent.stop({ graceMs: 0 }));
     await agent.connected();
