@@ -19,10 +19,20 @@ export interface EventStreamOptions {
 
 /** One item of {@link eventStream}. */
 export type EventStreamItem =
-  /** The stream is (again) open: the server's first event arrived; changes from here on will be sent. */
-  | { kind: 'open'; reconnected: boolean }
+  /**
+   * The stream is (again) open: the server's first event arrived; changes from here on will be sent.
+   * `lastEventId` is the id it was opened after (sent as `Last-Event-ID`): the server replays the
+   * events since, or answers `reset`. Without one nothing missed is replayed: read a snapshot.
+   */
+  | { kind: 'open'; reconnected: boolean; lastEventId: string | undefined }
   /** An event of the control plane, with its SSE id. */
   | { kind: 'event'; id: string | undefined; event: ControlPlaneEvent }
+  /**
+   * The server could not send every event since the last id (`unknown-epoch`: it restarted or is
+   * another replica; `too-old`: beyond its replay buffer; `overflow`: this reader fell too far
+   * behind). Events were lost: read a fresh snapshot. The stream goes on.
+   */
+  | { kind: 'reset'; reason: string }
   /** The stream dropped or could not be opened; it is opened again after a delay. */
   | { kind: 'reconnecting'; attempt: number; error: PlcfleetError };
 
@@ -31,8 +41,9 @@ const FATAL = new Set(['UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'VALIDATION', '
 
 /**
  * Follows `GET /v1/events` (server-sent events), reconnecting with `Last-Event-ID`
- * when the stream drops, until `signal` aborts. Events whose data is not a
- * {@link ControlPlaneEvent} (and SSE comments, used as keep-alives) are skipped.
+ * when the stream drops, until `signal` aborts: the server then replays what was
+ * missed, or says `reset`. Events whose data is not a {@link ControlPlaneEvent}
+ * (and SSE comments, used as keep-alives) are skipped.
  */
 export async function* eventStream(
   http: HttpClient,
@@ -46,11 +57,12 @@ export async function* eventStream(
   while (!opts.signal?.aborted) {
     let body: ReadableStream<Uint8Array> | null = null;
     let error: PlcfleetError | undefined;
+    const resumeAfter = lastEventId;
     try {
       const res = await http.raw('GET', '/v1/events', {
         query: { rollout: opts.rollout },
         accept: 'text/event-stream',
-        headers: lastEventId === undefined ? {} : { 'last-event-id': lastEventId },
+        headers: resumeAfter === undefined ? {} : { 'last-event-id': resumeAfter },
         stream: true,
         retries: 1,
         signal: opts.signal,
@@ -64,12 +76,16 @@ export async function* eventStream(
         // the stream "open": what changes after this moment will be sent.
         if (!announced) {
           announced = true;
-          yield { kind: 'open', reconnected: opened };
+          yield { kind: 'open', reconnected: opened, lastEventId: resumeAfter };
           opened = true;
           failures = 0;
         }
         if (sse.id !== undefined) lastEventId = sse.id;
         if (sse.event === 'ready') continue;
+        if (sse.event === 'reset') {
+          yield { kind: 'reset', reason: resetReason(sse.data) };
+          continue;
+        }
         const event = decode(sse.data);
         if (!event) continue;
         if (opts.rollout !== undefined && event.rolloutId !== opts.rollout) continue;
@@ -91,6 +107,17 @@ export async function* eventStream(
     yield { kind: 'reconnecting', attempt: failures, error };
     await sleep(Math.min(10_000, baseDelay * 2 ** (failures - 1)) * (0.5 + Math.random()), opts.signal);
   }
+}
+
+/** The `reason` of a `reset` event; a reset is a reset whatever its data says. */
+function resetReason(data: string): string {
+  try {
+    const reason = (JSON.parse(data) as { reason?: unknown }).reason;
+    if (typeof reason === 'string') return reason;
+  } catch {
+    // not JSON: still a reset
+  }
+  return 'unknown';
 }
 
 function decode(data: string): ControlPlaneEvent | undefined {

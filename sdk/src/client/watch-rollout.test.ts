@@ -5,11 +5,14 @@ import { type LocalServer, sendJson, startLocalServer } from '../testing/local-s
 import { PlcfleetClient } from './plcfleet-client';
 import type { RolloutWatchEvent } from './watch-rollout';
 
-function sse(res: ServerResponse, id: number, type: string): void {
+function sse(res: ServerResponse, id: string, type: string): void {
   res.write(
     `id: ${id}\nevent: ${type}\ndata: ${JSON.stringify({ type, rolloutId: 'r1', at: new Date().toISOString() })}\n\n`,
   );
 }
+
+const label = (e: RolloutWatchEvent) =>
+  e.type === 'snapshot' ? `snapshot:${e.detail.rollout.state}` : e.type === 'event' ? e.event.type : e.type;
 
 let server: LocalServer | undefined;
 afterEach(async () => {
@@ -18,62 +21,125 @@ afterEach(async () => {
 });
 
 describe('watchRollout', () => {
-  it('follows the stream, reconnects with Last-Event-ID when it ends, and stops at the final state', async () => {
+  it('resumes with Last-Event-ID after the stream ends: the missed events come, no new snapshot', async () => {
     let state = 'running';
     let streams = 0;
-    const open: ServerResponse[] = [];
     server = await startLocalServer((req, res) => {
       const url = new URL(req.url!, 'http://x');
-      if (url.pathname === '/v1/rollouts/r1') {
-        sendJson(res, 200, rolloutDetail(state));
-        // The client reads the stream once it has its snapshot: now the stream may go on.
-        const stream = open.shift();
-        if (stream && streams === 1) {
-          // An event of another rollout (filtered out), one of ours, then the server ends the stream.
-          stream.write(
-            `id: 1\ndata: ${JSON.stringify({ type: 'job.updated', rolloutId: 'other', at: 'x' })}\n\n`,
-          );
-          sse(stream, 2, 'job.progress');
-          stream.end();
-        } else if (stream) {
-          state = 'completed';
-          sse(stream, 3, 'rollout.updated');
-        }
-        return;
-      }
+      if (url.pathname === '/v1/rollouts/r1') return sendJson(res, 200, rolloutDetail(state));
       if (url.pathname !== '/v1/events')
         return sendJson(res, 404, { error: { code: 'NOT_FOUND', message: 'no' } });
       streams++;
       res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.write('event: ready\ndata: {}\n\n');
-      open.push(res);
+      if (streams === 1) {
+        // A fresh stream: `ready` carries where it starts. An event of another rollout
+        // (filtered out), one of ours, then the server ends the stream.
+        res.write('event: ready\nid: e-0\ndata: {}\n\n');
+        res.write(
+          `id: e-1\ndata: ${JSON.stringify({ type: 'job.updated', rolloutId: 'other', at: 'x' })}\n\n`,
+        );
+        sse(res, 'e-2', 'job.progress');
+        res.end();
+      } else {
+        // The resumed stream: `ready` without an id, the missed event, then live ones.
+        res.write('event: ready\ndata: {}\n\n');
+        sse(res, 'e-3', 'job.progress');
+        state = 'completed';
+        sse(res, 'e-4', 'rollout.updated');
+      }
     });
     const client = new PlcfleetClient({ server: server.url, token: 't' });
     const seen: RolloutWatchEvent[] = [];
     for await (const e of client.watchRollout('r1', { reconnectDelayMs: 1 })) seen.push(e);
 
-    const label = (e: RolloutWatchEvent) =>
-      e.type === 'snapshot'
-        ? `snapshot:${e.detail.rollout.state}`
-        : e.type === 'event'
-          ? e.event.type
-          : e.type;
     expect(seen.map(label)).toEqual([
       'snapshot:running',
       'snapshot:running',
       'job.progress',
       'reconnecting',
-      'snapshot:running',
+      'job.progress',
       'rollout.updated',
       'snapshot:completed',
     ]);
     expect(seen.at(-1)).toMatchObject({ type: 'snapshot', final: true });
+    expect(seen.filter((e) => e.type === 'event').map((e) => e.type === 'event' && e.id)).toEqual([
+      'e-2',
+      'e-3',
+      'e-4',
+    ]);
     const eventRequests = server.requests.filter((r) => r.url.startsWith('/v1/events'));
     expect(eventRequests).toHaveLength(2);
     expect(eventRequests[0]!.url).toBe('/v1/events?rollout=r1');
     expect(eventRequests[0]!.headers['last-event-id']).toBeUndefined();
-    expect(eventRequests[1]!.headers['last-event-id']).toBe('2');
+    expect(eventRequests[1]!.headers['last-event-id']).toBe('e-2');
     expect(eventRequests[1]!.headers.accept).toBe('text/event-stream');
+    expect(server.requests.filter((r) => r.url === '/v1/rollouts/r1')).toHaveLength(3);
+  });
+
+  it('reads a fresh snapshot when the server answers reset, and resumes from the reset’s id', async () => {
+    let state = 'running';
+    let streams = 0;
+    server = await startLocalServer((req, res) => {
+      if (req.url === '/v1/rollouts/r1') return sendJson(res, 200, rolloutDetail(state));
+      streams++;
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      if (streams === 1) {
+        res.write('event: ready\nid: e-0\ndata: {}\n\n');
+        sse(res, 'e-1', 'job.progress');
+        res.end();
+      } else if (streams === 2) {
+        // Another replica (or a restarted server) cannot replay after e-1.
+        res.write('event: ready\ndata: {}\n\n');
+        res.write('event: reset\nid: f-7\ndata: {"reason":"unknown-epoch"}\n\n');
+        sse(res, 'f-8', 'job.progress');
+        res.end();
+      } else {
+        res.write('event: ready\ndata: {}\n\n');
+        state = 'halted';
+        sse(res, 'f-9', 'rollout.updated');
+      }
+    });
+    const client = new PlcfleetClient({ server: server.url });
+    const seen: RolloutWatchEvent[] = [];
+    for await (const e of client.watchRollout('r1', { reconnectDelayMs: 1 })) seen.push(e);
+    expect(seen.map(label)).toEqual([
+      'snapshot:running',
+      'snapshot:running',
+      'job.progress',
+      'reconnecting',
+      'snapshot:running', // after the reset
+      'job.progress',
+      'reconnecting',
+      'rollout.updated',
+      'snapshot:halted',
+    ]);
+    const sent = server.requests
+      .filter((r) => r.url.startsWith('/v1/events'))
+      .map((r) => r.headers['last-event-id']);
+    expect(sent).toEqual([undefined, 'e-1', 'f-8']);
+  });
+
+  it('reads a fresh snapshot when a live stream is reset (the watcher fell behind)', async () => {
+    let snapshots = 0;
+    let stream: ServerResponse | undefined;
+    server = await startLocalServer((req, res) => {
+      if (req.url?.startsWith('/v1/events')) {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write('event: ready\nid: e-0\ndata: {}\n\n');
+        stream = res;
+        return;
+      }
+      snapshots++;
+      sendJson(res, 200, rolloutDetail(snapshots < 3 ? 'running' : 'completed'));
+      // After the snapshot that follows the stream's opening, the server drops this
+      // watcher's queue; the one after the reset already sees the rollout completed.
+      if (snapshots === 2) stream!.write('event: reset\nid: e-40\ndata: {"reason":"overflow"}\n\n');
+    });
+    const client = new PlcfleetClient({ server: server.url });
+    const seen: string[] = [];
+    for await (const e of client.watchRollout('r1', { reconnectDelayMs: 1 })) seen.push(label(e));
+    expect(seen).toEqual(['snapshot:running', 'snapshot:running', 'snapshot:completed']);
+    expect(server.requests.filter((r) => r.url.startsWith('/v1/events'))).toHaveLength(1);
   });
 
   it('reconnects when the connection drops abruptly', async () => {

@@ -17,14 +17,14 @@ export interface WatchRolloutOptions
 /** One item of {@link watchRollout}. */
 export type RolloutWatchEvent =
   /**
-   * The rollout as the server has it now: at the start, on (re)connecting and after each event
-   * that changes it. `final` is true on the last item, when the rollout reached a
-   * state in `until`.
+   * The rollout as the server has it now: at the start, when the stream opens, when it reopens
+   * and the server could not replay what was missed, and after each event that changes it.
+   * `final` is true on the last item, when the rollout reached a state in `until`.
    */
   | { type: 'snapshot'; detail: RolloutDetail; final: boolean }
   /** An event of the rollout (job, verdict, decision, change request, deploy, …). */
   | { type: 'event'; id: string | undefined; event: ControlPlaneEvent }
-  /** The stream dropped; it reconnects with `Last-Event-ID` after a delay. */
+  /** The stream dropped; it reconnects with `Last-Event-ID` after a delay (the server replays what was missed). */
   | { type: 'reconnecting'; attempt: number; error: PlcfleetError };
 
 /** Events after which the counts or the state may differ: the watcher fetches a fresh snapshot. */
@@ -33,6 +33,10 @@ const CHANGES_ROLLOUT = /^(rollout\.|job\.updated|verdict\.|change-request\.|dep
 /**
  * Follows a rollout live until it reaches a final state, or `signal` aborts.
  * The stream is opened before each snapshot is read, so no change falls between.
+ * A stream that reopens with `Last-Event-ID` gets the missed events replayed and
+ * needs no new snapshot; only when the server answers `reset` (it restarted,
+ * another replica answers, the id is too old, the watcher fell behind) or gave
+ * no id is a fresh snapshot read.
  *
  * @example
  * for await (const e of client.watchRollout(id, { signal })) {
@@ -63,7 +67,11 @@ export async function* watchRollout(
         continue;
       }
       if (item.kind === 'event') yield { type: 'event', id: item.id, event: item.event };
-      if (item.kind === 'open' || CHANGES_ROLLOUT.test(item.event.type)) {
+      const stale =
+        item.kind === 'open'
+          ? item.lastEventId === undefined
+          : item.kind === 'reset' || CHANGES_ROLLOUT.test(item.event.type);
+      if (stale) {
         const last = await snapshot();
         yield last;
         if (last.final) return;
