@@ -9,7 +9,16 @@ const STEER_ROLES = new Set(['admin', 'operator', 'safety-engineer']);
 const REVIEW_ROLES = new Set(['admin', 'operator', 'safety-engineer']);
 
 // gen counts navigations: a page whose data arrives after the user moved on must not draw.
-const state = { me: null, stream: null, refreshTimer: null, gen: 0, page: null };
+const state = {
+  me: null,
+  stream: null,
+  eventQuery: null,
+  lastEventId: null,
+  refreshTimer: null,
+  gen: 0,
+  focusedGen: -1,
+  page: null,
+};
 const main = document.getElementById('main');
 
 // ---------------------------------------------------------------- DOM helpers
@@ -66,7 +75,12 @@ const outcomeKind = (o) =>
 
 function render(...nodes) {
   main.replaceChildren(...nodes.flat(Infinity).filter((n) => n !== null && n !== undefined && n !== false));
-  main.focus({ preventScroll: true });
+  // Focus the page once per navigation (screen readers announce it); a redraw after
+  // events leaves the focus where the user put it (e.g. on the navigation).
+  if (state.focusedGen !== state.gen) {
+    state.focusedGen = state.gen;
+    main.focus({ preventScroll: true });
+  }
 }
 
 // ---------------------------------------------------------------- API
@@ -100,20 +114,34 @@ async function api(path, opts = {}) {
   return data;
 }
 
-/** Follows the event stream (fetch, since EventSource cannot send the bearer token) and calls onEvent. */
-function follow(query, onEvent) {
-  stopFollowing();
+/**
+ * Follows the event stream (fetch, since EventSource cannot send the bearer token) and
+ * redraws the page with `reload` (coalesced) after each event `wants`. A reconnect sends
+ * the last event id, so the server replays what was missed; when it cannot (`reset`: it
+ * restarted, another replica answered, or the page fell behind) the page is reloaded, as
+ * it is when a stream opens without an id (something may have changed since the page read
+ * its data). The id outlives the page's own redraws, which follow again; navigation drops it.
+ */
+function follow(query, reload, wants = () => true) {
+  // Not stopFollowing(): a page follows again after each redraw, and a refresh that events
+  // scheduled while it drew must stay, or their change would not be shown.
+  state.stream?.abort();
+  if (state.eventQuery !== query) state.lastEventId = null;
+  state.eventQuery = query;
   const ctrl = new AbortController();
   state.stream = ctrl;
   const live = document.getElementById('live');
+  const refresh = () => scheduleRefresh(reload);
   (async () => {
     let delay = 500;
     while (!ctrl.signal.aborted) {
       try {
+        const resumeAfter = state.lastEventId;
         const res = await fetch(`/v1/events${query}`, {
           headers: {
             authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY)}`,
             accept: 'text/event-stream',
+            ...(resumeAfter ? { 'last-event-id': resumeAfter } : {}),
           },
           signal: ctrl.signal,
         });
@@ -125,22 +153,21 @@ function follow(query, onEvent) {
         let buf = '';
         for (;;) {
           const { value, done } = await reader.read();
-          if (done) break;
+          if (done || ctrl.signal.aborted) break;
           buf += dec.decode(value, { stream: true });
           let i = buf.indexOf('\n\n');
           while (i >= 0) {
-            const block = buf.slice(0, i);
+            const m = sseMessage(buf.slice(0, i));
             buf = buf.slice(i + 2);
-            const data = block
-              .split('\n')
-              .filter((l) => l.startsWith('data:'))
-              .map((l) => l.slice(5).trim())
-              .join('\n');
-            if (data) {
+            if (m.id !== null) state.lastEventId = m.id;
+            if (m.event === 'ready') {
+              if (!resumeAfter) refresh();
+            } else if (m.event === 'reset') refresh();
+            else if (m.data !== null) {
               try {
-                onEvent(JSON.parse(data));
+                if (wants(JSON.parse(m.data))) refresh();
               } catch {
-                /* a keep-alive or malformed event: ignore */
+                /* a malformed event: ignore */
               }
             }
             i = buf.indexOf('\n\n');
@@ -154,6 +181,20 @@ function follow(query, onEvent) {
       delay = Math.min(delay * 2, 10_000);
     }
   })();
+}
+/** One server-sent message: its event type, id and data (null when it has no data line); comments skipped. */
+function sseMessage(block) {
+  const m = { event: 'message', id: null, data: null };
+  for (const line of block.split('\n')) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue; // a comment (keep-alive), or a field this page does not use
+    const value = line.slice(colon + 1).replace(/^ /, '');
+    const field = line.slice(0, colon);
+    if (field === 'event') m.event = value;
+    else if (field === 'id') m.id = value;
+    else if (field === 'data') m.data = m.data === null ? value : `${m.data}\n${value}`;
+  }
+  return m;
 }
 function stopFollowing() {
   state.stream?.abort();
@@ -353,7 +394,7 @@ async function fleetPage() {
       tbody,
     ),
   );
-  follow('', () => scheduleRefresh(() => fleetPage().catch(errorPage)));
+  follow('', () => fleetPage().catch(errorPage));
 }
 
 async function rolloutsPage() {
@@ -403,7 +444,7 @@ async function rolloutsPage() {
           ),
         ),
   );
-  follow('', () => scheduleRefresh(() => rolloutsPage().catch(errorPage)));
+  follow('', () => rolloutsPage().catch(errorPage));
 }
 
 const DONE_STATES = new Set(['passed', 'failed', 'skipped', 'error', 'cancelled']);
@@ -639,7 +680,7 @@ async function rolloutPage(id) {
   };
   state.page = next;
   render(next.header, next.toolbar, next.body);
-  follow(`?rollout=${encodeURIComponent(id)}`, () => scheduleRefresh(() => rolloutPage(id).catch(errorPage)));
+  follow(`?rollout=${encodeURIComponent(id)}`, () => rolloutPage(id).catch(errorPage));
 }
 
 /** Sites left over time: one step down per finished job (an SVG step chart). */
@@ -772,7 +813,7 @@ async function changesPage() {
     h('h2', {}, 'Decided'),
     rows(changeRequests.filter((c) => c.state !== 'open')),
   );
-  follow('', () => scheduleRefresh(() => changesPage().catch(errorPage)));
+  follow('', () => changesPage().catch(errorPage));
 }
 
 // ST syntax highlighting for diff lines: keywords, types, strings, numbers, comments.
@@ -1149,10 +1190,11 @@ async function changePage(id) {
         )
       : h('p', { class: 'muted' }, 'No evidence recorded for this change.'),
   );
-  follow(`?rollout=${encodeURIComponent(cr.rolloutId)}`, (e) => {
-    if (e.type?.startsWith('change') || e.type?.startsWith('deploy'))
-      scheduleRefresh(() => changePage(id).catch(errorPage));
-  });
+  follow(
+    `?rollout=${encodeURIComponent(cr.rolloutId)}`,
+    () => changePage(id).catch(errorPage),
+    (e) => e.type?.startsWith('change') || e.type?.startsWith('deploy'),
+  );
 }
 
 function focusLine(f) {
@@ -1218,7 +1260,11 @@ async function cutoverPage() {
       );
     }),
   );
-  follow('', (e) => e.type?.startsWith('stage') && scheduleRefresh(() => cutoverPage().catch(errorPage)));
+  follow(
+    '',
+    () => cutoverPage().catch(errorPage),
+    (e) => e.type?.startsWith('stage'),
+  );
 }
 
 async function auditPage() {
@@ -1295,6 +1341,7 @@ async function auditPage() {
 async function route() {
   state.gen++;
   stopFollowing();
+  state.lastEventId = null;
   const hash = location.hash || '#/fleet';
   for (const a of document.querySelectorAll('#nav a'))
     a.setAttribute('aria-current', hash.startsWith(a.getAttribute('href')) ? 'page' : 'false');

@@ -6,7 +6,7 @@ import type { JobBundle } from '@plcfleet/protocols';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeAgent, makeVerdict } from '../testing/fake-agent';
-import { eventually } from '../testing/fixtures';
+import { eventually, siteDoc } from '../testing/fixtures';
 import { connectAgents, type Harness, planDoc, seedFleet, startHarness } from '../testing/harness';
 
 // Debian's chromium (installed by .ci/run); playwright-core never downloads a browser.
@@ -60,8 +60,9 @@ describe('dashboard in a real browser', () => {
     await h?.close();
   });
 
-  async function login(token: string): Promise<Page> {
+  async function login(token: string, prepare?: (page: Page) => Promise<unknown>): Promise<Page> {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await prepare?.(page);
     const external: string[] = [];
     page.on('request', (r) => {
       if (!r.url().startsWith(h.cp.url) && !r.url().startsWith('data:')) external.push(r.url());
@@ -236,6 +237,46 @@ describe('dashboard in a real browser', () => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     await page.screenshot({ path: join(shots, 'rollout-tablet.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('resumes its event stream with Last-Event-ID and reloads the page when the server answers reset', async () => {
+    const resetId = 'fedcba9876543210-7';
+    const sent: (string | undefined)[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    let holding = false;
+    const sse = (body: string) => ({ status: 200, headers: { 'content-type': 'text/event-stream' }, body });
+    const page = await login(tokens.admin!, (p) =>
+      p.route('**/v1/events*', async (route) => {
+        const id = route.request().headers()['last-event-id'];
+        sent.push(id);
+        // Streams without an id go to the server. The first resume is held, then answered
+        // with a reset (as another replica would); after it, streams only open.
+        if (id === resetId) return route.fulfill(sse('event: ready\ndata: {}\n\n')).catch(() => {});
+        if (id === undefined || holding) return route.continue().catch(() => {});
+        holding = true;
+        await held;
+        await route
+          .fulfill(
+            sse(`event: ready\ndata: {}\n\nevent: reset\nid: ${resetId}\ndata: {"reason":"too-old"}\n\n`),
+          )
+          .catch(() => {});
+      }),
+    );
+    // The fleet page opened its stream without an id, redrew once (its data may have been
+    // older than the stream) and followed again, resuming after the server's id.
+    await eventually(async () => (holding ? true : undefined));
+    expect(sent[0]).toBeUndefined();
+    expect(sent.find((id) => id !== undefined)).toMatch(/^[0-9a-f]{16}-\d+$/);
+    // A change the page can learn of only by reloading: no stream is open to tell it.
+    expect((await h.admin.put('/v1/sites/golf', siteDoc('golf'))).status).toBe(200);
+    release();
+    await page.getByRole('cell', { name: 'golf', exact: true }).waitFor({ timeout: 10_000 });
+    // The reload followed again from the reset's id.
+    await eventually(async () => (sent.includes(resetId) ? true : undefined));
     await page.close();
   });
 });
