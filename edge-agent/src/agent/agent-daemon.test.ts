@@ -495,6 +495,28 @@ describe('agent daemon: deploy and rollback', () => {
     expect(s.cp.deployResults.get('dep-job-n')).toHaveLength(1);
   });
 
+  it('stops resending a verdict the control plane refuses for good (CONFLICT), and keeps retrying after INTERNAL', async () => {
+    const s = await setup({ cp: { verdictError: 'CONFLICT' } });
+    await s.agent.connected();
+    s.cp.offer(signedBundle(s.cp, 'job-c'));
+    await s.cp.waitFor('the verdict', () => s.cp.ofType('verdict').length >= 1);
+    await expectEventually(async () => (await s.agent.pending()).length === 0);
+    expect(s.logs.some((l) => l.includes('refused the verdict; not resending it'))).toBe(true);
+    s.agent.dropLink('test');
+    await s.cp.waitFor('reconnected', () => s.cp.ofType('hello').length >= 2);
+    const beats = s.cp.ofType('heartbeat').length;
+    await s.cp.waitFor('heartbeats after reconnecting', () => s.cp.ofType('heartbeat').length >= beats + 2);
+    expect(s.cp.ofType('verdict')).toHaveLength(1);
+
+    const r = await setup({ cp: { verdictError: 'INTERNAL' } });
+    await r.agent.connected();
+    r.cp.offer(signedBundle(r.cp, 'job-i'));
+    await r.cp.waitFor('the verdict', () => r.cp.ofType('verdict').length >= 1);
+    r.agent.dropLink('test');
+    await r.cp.waitFor('the verdict again after reconnecting', () => r.cp.ofType('verdict').length >= 2);
+    expect((await r.agent.pending()).length).toBe(1);
+  });
+
   it('waits for a window that has not opened yet, then deploys', async () => {
     const s = await setup();
     await s.agent.connected();

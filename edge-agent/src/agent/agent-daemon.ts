@@ -206,16 +206,22 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   }
 
   /**
-   * A deploy result the control plane answered with an error that resending
-   * cannot fix (`NOT_FOUND`, `WRONG_SITE`, `VALIDATION`) is taken out of the
-   * resend loop and logged; after a retryable one (`INTERNAL`, `UNAVAILABLE`,
-   * `BACKPRESSURE`) it stays unacked and is sent again.
+   * A verdict or deploy result the control plane answered with an error that
+   * resending cannot fix (`NOT_FOUND`, `WRONG_SITE`, `CONFLICT`, `VALIDATION`)
+   * is taken out of the resend loop and logged (the job folder keeps the
+   * verdict and its evidence); after a retryable one (`INTERNAL`,
+   * `UNAVAILABLE`, `BACKPRESSURE`) it stays unacked and is sent again.
    */
   async function onErrorReply(code: string, replyTo: string): Promise<void> {
     if (RETRYABLE.has(code)) return;
-    const keys = await outbox.ack({ replyTo, kind: 'deploy.result' });
-    if (keys.length)
-      logger.error({ keys, code }, 'control plane refused the deploy result; not resending it');
+    for (const kind of ['deploy.result', 'verdict'] as const) {
+      const keys = await outbox.ack({ replyTo, kind });
+      if (keys.length)
+        logger.error(
+          { keys, code },
+          `control plane refused the ${kind === 'verdict' ? 'verdict' : 'deploy result'}; not resending it`,
+        );
+    }
   }
 
   async function afterConnect(): Promise<void> {

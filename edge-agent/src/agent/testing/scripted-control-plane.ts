@@ -30,6 +30,8 @@ export interface ScriptedControlPlaneOptions {
   ackDeployResults?: boolean;
   /** Answer deploy results with this error code instead of an ack (e.g. `INTERNAL`). */
   deployResultError?: string;
+  /** Answer verdicts with this error code instead of committing and acking them (e.g. `CONFLICT`). */
+  verdictError?: string;
 }
 
 /**
@@ -105,7 +107,9 @@ export async function startScriptedControlPlane(options: ScriptedControlPlaneOpt
           serverTime: new Date().toISOString(),
         });
       if (msg.type === 'heartbeat') send(ws, { type: 'heartbeat' });
-      if (msg.type === 'verdict') {
+      if (msg.type === 'verdict' && options.verdictError)
+        send(ws, { type: 'error', code: options.verdictError, message: 'scripted', replyTo: msg.id });
+      else if (msg.type === 'verdict') {
         if (!committed.has(msg.verdict.jobId)) committed.set(msg.verdict.jobId, msg.verdict);
         if (state.ack) send(ws, { type: 'verdict.ack', jobId: msg.verdict.jobId, replyTo: msg.id });
       }
