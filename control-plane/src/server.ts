@@ -100,6 +100,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       await graceLeases(store.db, r.id, r.plan.lease);
 
     const bus = await EventBus.open(store, log);
+    // Keep events for resuming streams from the start, not from the first stream opened.
+    bus.replayLog(config.eventReplayBuffer);
     const metrics = createMetrics(() => store.db);
     const ctx: Context = {
       config,
