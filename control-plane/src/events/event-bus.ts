@@ -1,21 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import type { ControlPlaneEvent as ControlPlaneEventView } from '@plcfleet/protocols';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Store } from '../store/database';
 import { EventReplayLog, eventId } from './event-replay-log';
 
-/** Something that changed, for watchers (SSE) and for the dispatchers of every replica. */
-export interface ControlPlaneEvent {
-  /** e.g. `rollout.updated`, `rollout.decision`, `job.updated`, `verdict.committed`, `change-request.updated`, `deploy.updated`, `work.available`. */
-  type: string;
-  rolloutId?: string;
-  jobId?: string;
-  site?: string;
-  /** Small payload (kept under PostgreSQL's 8000-byte NOTIFY limit). */
-  data?: Record<string, unknown>;
-  at: string;
-}
+/**
+ * Something that changed, for watchers (SSE) and for the dispatchers of every
+ * replica: the `ControlPlaneEvent` of protocols (`type` e.g. `rollout.updated`,
+ * `job.updated`, `verdict.committed`, `work.available`; `data` kept small, under
+ * PostgreSQL's 8000-byte NOTIFY limit).
+ */
+export type ControlPlaneEvent = ControlPlaneEventView;
 
 /**
  * Publishes events after their changes commit. On SQLite (one process) it is an
