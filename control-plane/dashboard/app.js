@@ -309,74 +309,35 @@ async function fleetPage() {
     api('/v1/agents'),
     api('/v1/stage-reports?limit=1000'),
   ]);
-  const filter = h('input', {
+  if (gen !== state.gen) return;
+  // Events redraw the heading and the rows in place; the filter stays the same node, so
+  // what the user typed, its caret and the focus survive a live update. (Drawn afresh when
+  // an error page took its place.)
+  const fresh = !(state.page?.gen === gen && state.page.kind === 'fleet' && state.page.heading.isConnected);
+  const frame = fresh ? fleetFrame(gen) : state.page;
+  frame.data = { sites, agents, stageReports };
+  frame.heading.textContent = `Fleet — ${sites.length} sites, ${agents.filter((a) => a.connected).length} agents online`;
+  drawFleetRows(frame);
+  if (fresh) {
+    state.page = frame;
+    render(frame.nodes);
+  }
+  follow('', () => fleetPage().catch(errorPage));
+}
+
+/** The fleet page's nodes that outlive its redraws: heading, filter and table body. */
+function fleetFrame(gen) {
+  const frame = { gen, kind: 'fleet', data: null, heading: h('h1'), tbody: h('tbody') };
+  frame.filter = h('input', {
     type: 'search',
     placeholder: 'Filter by name, tag or firmware',
     'aria-label': 'filter sites',
     size: 36,
+    oninput: () => drawFleetRows(frame),
   });
-  const tbody = h('tbody');
-  const draw = () => {
-    const q = filter.value.trim().toLowerCase();
-    tbody.replaceChildren(
-      ...sites
-        .filter(
-          (site) =>
-            !q || [site.name, site.firmware ?? '', ...site.tags].some((x) => x.toLowerCase().includes(q)),
-        )
-        .map((site) => {
-          const mine = agents.filter((a) => a.site === site.name && !a.revoked);
-          const online = mine.some((a) => a.connected);
-          const last = mine
-            .map((a) => a.lastSeenAt)
-            .filter(Boolean)
-            .sort()
-            .at(-1);
-          const stage = stageReports
-            .filter((r) => r.site === site.name)
-            .sort((a, b) => a.at.localeCompare(b.at))
-            .at(-1);
-          return h(
-            'tr',
-            {},
-            h('td', {}, h('strong', {}, site.name)),
-            h(
-              'td',
-              {},
-              mine.length ? badge(online ? 'online' : 'offline', online ? 'ok' : 'bad') : badge('no agent'),
-              ' ',
-              h('span', { class: 'muted' }, last ? ago(last) : ''),
-            ),
-            h('td', {}, mine.map((a) => `${a.id} ${a.agentVersion ?? ''}`).join(', ') || '—'),
-            h('td', {}, site.firmware ?? '—'),
-            h(
-              'td',
-              {},
-              site.tags.map((t) => badge(t)),
-              '',
-            ),
-            h(
-              'td',
-              {},
-              site.maintenanceWindows
-                .map(
-                  (w) =>
-                    `${w.days.length === 7 ? 'daily' : w.days.join(',')} ${w.start} +${w.durationMinutes}m`,
-                )
-                .join('; ') || 'none',
-              h('span', { class: 'muted' }, ` ${site.timeZone}`),
-            ),
-            h('td', {}, stage ? badge(stage.stage, stage.stage === 'rolled-back' ? 'bad' : 'info') : '—'),
-          );
-        }),
-    );
-  };
-  filter.addEventListener('input', draw);
-  draw();
-  if (gen !== state.gen) return;
-  render(
-    h('h1', {}, `Fleet — ${sites.length} sites, ${agents.filter((a) => a.connected).length} agents online`),
-    h('div', { class: 'toolbar' }, filter),
+  frame.nodes = [
+    frame.heading,
+    h('div', { class: 'toolbar' }, frame.filter),
     h(
       'table',
       {},
@@ -391,10 +352,68 @@ async function fleetPage() {
           ),
         ),
       ),
-      tbody,
+      frame.tbody,
     ),
+  ];
+  return frame;
+}
+
+/** The fleet table's rows for the frame's data, as its filter says. */
+function drawFleetRows({ data, filter, tbody }) {
+  const { sites, agents, stageReports } = data;
+  const q = filter.value.trim().toLowerCase();
+  tbody.replaceChildren(
+    ...sites
+      .filter(
+        (site) =>
+          !q || [site.name, site.firmware ?? '', ...site.tags].some((x) => x.toLowerCase().includes(q)),
+      )
+      .map((site) => {
+        const mine = agents.filter((a) => a.site === site.name && !a.revoked);
+        const online = mine.some((a) => a.connected);
+        const last = mine
+          .map((a) => a.lastSeenAt)
+          .filter(Boolean)
+          .sort()
+          .at(-1);
+        const stage = stageReports
+          .filter((r) => r.site === site.name)
+          .sort((a, b) => a.at.localeCompare(b.at))
+          .at(-1);
+        return h(
+          'tr',
+          {},
+          h('td', {}, h('strong', {}, site.name)),
+          h(
+            'td',
+            {},
+            mine.length ? badge(online ? 'online' : 'offline', online ? 'ok' : 'bad') : badge('no agent'),
+            ' ',
+            h('span', { class: 'muted' }, last ? ago(last) : ''),
+          ),
+          h('td', {}, mine.map((a) => `${a.id} ${a.agentVersion ?? ''}`).join(', ') || '—'),
+          h('td', {}, site.firmware ?? '—'),
+          h(
+            'td',
+            {},
+            site.tags.map((t) => badge(t)),
+            '',
+          ),
+          h(
+            'td',
+            {},
+            site.maintenanceWindows
+              .map(
+                (w) =>
+                  `${w.days.length === 7 ? 'daily' : w.days.join(',')} ${w.start} +${w.durationMinutes}m`,
+              )
+              .join('; ') || 'none',
+            h('span', { class: 'muted' }, ` ${site.timeZone}`),
+          ),
+          h('td', {}, stage ? badge(stage.stage, stage.stage === 'rolled-back' ? 'bad' : 'info') : '—'),
+        );
+      }),
   );
-  follow('', () => fleetPage().catch(errorPage));
 }
 
 async function rolloutsPage() {
@@ -661,7 +680,7 @@ async function rolloutPage(id) {
   // the same ones apply, so focus and a pending click survive a stream of updates.
   const toolbarKey = controls.map((b) => b.textContent).join(',');
   const frame = state.page;
-  if (frame && frame.gen === gen && frame.id === id) {
+  if (frame && frame.gen === gen && frame.kind === 'rollout' && frame.id === id) {
     frame.header.replaceChildren(...header);
     if (frame.toolbarKey !== toolbarKey) {
       frame.toolbar.replaceChildren(...controls);
@@ -672,6 +691,7 @@ async function rolloutPage(id) {
   }
   const next = {
     gen,
+    kind: 'rollout',
     id,
     toolbarKey,
     header: h('div', {}, header),

@@ -279,4 +279,43 @@ describe('dashboard in a real browser', () => {
     await eventually(async () => (sent.includes(resetId) ? true : undefined));
     await page.close();
   });
+
+  it('keeps what is typed into the fleet filter, its caret and the focus across a live update', async () => {
+    const page = await login(tokens.admin!);
+    const filter = page.getByRole('searchbox', { name: 'filter sites' });
+    await filter.click();
+    await page.keyboard.type('echo');
+    await page.keyboard.press('ArrowLeft');
+    const rows = page.locator('tbody tr');
+    await expect(rows.count()).resolves.toBe(1);
+    // Sites publish no event: the new one is drawn by the redraw that echo's stage report causes.
+    expect((await h.admin.put('/v1/sites/echo-annex', siteDoc('echo-annex', ['press']))).status).toBe(200);
+    agents.get('echo')!.send({
+      v: 1,
+      id: 'stage-cutover',
+      type: 'stage.report',
+      site: 'echo',
+      stage: 'cutover',
+      figures: {
+        tags: 27,
+        polls: 2400,
+        divergences: 0,
+        commErrors: 0,
+        latencyMs: { p50: 11, p99: 38 },
+        worst: [],
+      },
+      reason: 'soak passed',
+    });
+    await page.getByRole('cell', { name: 'echo-annex', exact: true }).waitFor({ timeout: 10_000 });
+    await page.getByRole('row', { name: /^echo .*cutover/ }).waitFor({ timeout: 10_000 });
+    await expect(filter.inputValue()).resolves.toBe('echo');
+    await expect(
+      page.evaluate(() => {
+        const el = document.activeElement as HTMLInputElement | null;
+        return { focused: el?.getAttribute('aria-label'), caret: el?.selectionStart };
+      }),
+    ).resolves.toEqual({ focused: 'filter sites', caret: 3 });
+    await expect(rows.locator('td:first-child').allTextContents()).resolves.toEqual(['echo', 'echo-annex']);
+    await page.close();
+  });
 });
