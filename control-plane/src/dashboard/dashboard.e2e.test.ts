@@ -35,6 +35,7 @@ describe('dashboard in a real browser', () => {
     tokens.admin = h.cp.bootstrapToken!;
     tokens.safety = (await h.cp.createApiToken({ name: 'sam.safety', role: 'safety-engineer' })).token;
     tokens.viewer = (await h.cp.createApiToken({ name: 'vic.viewer', role: 'viewer' })).token;
+    tokens.operator = (await h.cp.createApiToken({ name: 'otto.operator', role: 'operator' })).token;
     // Agents accept offers and stay silent: the test decides when each reports.
     agents = await connectAgents(h.cp, SITES, (b) => {
       offers.set(b.site, b);
@@ -149,6 +150,46 @@ describe('dashboard in a real browser', () => {
     await page.close();
   });
 
+  it("an operator asking to approve a safety change gets the server's 403 in the dialog; nothing is approved", async () => {
+    const page = await login(tokens.operator!);
+    const decisions: number[] = [];
+    page.on('response', (r) => {
+      if (r.request().method() === 'POST') decisions.push(r.status());
+    });
+    const open = (await h.admin.get(`/v1/change-requests?rollout=${rolloutId}&state=open`)).body
+      .changeRequests[0];
+    await page.goto(`${h.cp.url}/#/changes/${open.id}`);
+    await page.getByRole('heading', { name: 'Diff' }).waitFor();
+    const approve = page.getByRole('button', { name: 'Approve' });
+    await expect(approve.isDisabled()).resolves.toBe(true);
+    await expect(page.getByRole('note').textContent()).resolves.toMatch(/role \(operator\) may not decide/);
+    // The page's role check is a courtesy; the server decides. Enable the button as a page
+    // drawn from stale or altered rules would have it, and ask.
+    await approve.evaluate((b) => b.removeAttribute('disabled'));
+    await approve.click();
+    await page.getByLabel('reason').fill('looks fine to me');
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    const refusal = page.getByRole('dialog').getByRole('alert');
+    await refusal.filter({ hasText: /\S/ }).waitFor();
+    await expect(refusal.textContent()).resolves.toBe(
+      'FORBIDDEN a safety-related change needs a decision by safety-engineer, not operator',
+    );
+    // The dialog stays open with the answer; the one request made was refused.
+    await expect(page.getByRole('dialog').isVisible()).resolves.toBe(true);
+    expect(decisions).toEqual([403]);
+    const after = await h.admin.get(`/v1/change-requests/${open.id}`);
+    expect(after.body.changeRequest.state).toBe('open');
+    expect(after.body.approvals).toEqual([]);
+    const audit = await h.admin.get('/v1/audit?limit=1000');
+    expect(
+      audit.body.entries.filter(
+        (e: { action: string; subjectId: string }) =>
+          e.subjectId === open.id && e.action !== 'change-request.opened',
+      ),
+    ).toEqual([]);
+    await page.close();
+  });
+
   it('the safety engineer sees the finding highlighted in the diff and approves with a reason', async () => {
     const page = await login(tokens.safety!);
     const list = await h.admin.get(`/v1/change-requests?rollout=${rolloutId}`);
@@ -180,6 +221,99 @@ describe('dashboard in a real browser', () => {
     await page.goto(`${h.cp.url}/#/changes/${list.body.changeRequests[0].id}`);
     await page.getByRole('heading', { name: 'Diff' }).waitFor();
     await expect(page.getByRole('button', { name: 'Approve' }).isDisabled()).resolves.toBe(true);
+    await page.close();
+  });
+
+  it('draws a counterexample as a timing chart: which variable differs at which scan', async () => {
+    // The second phase's offers: a site whose job is still open takes a verdict with traces.
+    await eventually(async () => (offers.size === SITES.length ? true : undefined));
+    const reviewed = new Set(
+      (await h.admin.get(`/v1/change-requests?rollout=${rolloutId}`)).body.changeRequests.map(
+        (c: { site: string }) => c.site,
+      ),
+    );
+    const site = SITES.find((s) => !reviewed.has(s))!;
+    const verdict = makeVerdict(offers.get(site)!, 'passed');
+    // Guard_Closed T T F T and Reset F T T F: a scan that does not name an input keeps its last value.
+    const inputs = [
+      { Guard_Closed: true, Reset: false },
+      { Reset: true },
+      { Guard_Closed: false },
+      { Guard_Closed: true, Reset: false },
+    ];
+    verdict.evidence.safety.proofs = [
+      {
+        kind: 'permissive',
+        subject: 'Permit',
+        result: 'refuted',
+        method: 'exhaustive',
+        runs: 1,
+        scans: 4,
+        counterexample: { scan: 3, variable: 'Permit', before: false, after: true, inputs },
+      },
+    ];
+    verdict.evidence.equivalence = {
+      equivalent: false,
+      runs: 20,
+      scans: 400,
+      seed: 7,
+      counterexample: {
+        scan: 1,
+        variable: 'Motor_On',
+        before: true,
+        after: false,
+        inputs: [{ Start: true }, { Start: false }],
+      },
+    };
+    agents.get(site)!.sendVerdict(verdict);
+    const cr = await eventually(
+      async () => (await h.admin.get(`/v1/change-requests?site=${site}`)).body.changeRequests[0],
+    );
+    const page = await login(tokens.viewer!);
+    await page.goto(`${h.cp.url}/#/changes/${cr.id}`);
+    const proof = page.getByRole('img', { name: 'counterexample: Permit differs at scan 3', exact: true });
+    await proof.waitFor();
+    await expect(
+      page
+        .getByRole('listitem')
+        .filter({ hasText: 'permissive of Permit by exhaustive (1 runs × 4 scans)' })
+        .count(),
+    ).resolves.toBe(1);
+    // Read the drawing back: a lane per input with its level at each scan, and the scan the red marker stands at.
+    const drawn = await proof.evaluate((svg) => {
+      const lanes = Array.from(svg.querySelectorAll('path')).map((p) => {
+        const points = [...(p.getAttribute('d') ?? '').matchAll(/(-?[\d.]+),(-?[\d.]+)/g)].map((m) => ({
+          x: Number(m[1]),
+          y: Number(m[2]),
+        }));
+        // Each scan is a pair of points: where it starts, then where it ends, at one level.
+        const starts = points.filter((_, i) => i % 2 === 0);
+        const high = Math.min(...starts.map((q) => q.y));
+        return { xs: starts.map((q) => q.x), levels: starts.map((q) => q.y === high) };
+      });
+      const marker = Number(svg.querySelector('line')?.getAttribute('x1'));
+      return {
+        texts: Array.from(svg.querySelectorAll('text')).map((t) => t.textContent),
+        lanes: lanes.map((l) => l.levels),
+        markerScan: lanes[0]?.xs.findIndex((x) => Math.abs(x - marker) < 0.01),
+      };
+    });
+    expect(drawn).toEqual({
+      texts: ['Guard_Closed', 'Reset', 'Permit: before false, after true at scan 3'],
+      lanes: [
+        [true, true, false, true],
+        [false, true, true, false],
+      ],
+      markerScan: 3,
+    });
+    const equivalence = page.getByRole('img', {
+      name: 'counterexample: Motor_On differs at scan 1',
+      exact: true,
+    });
+    await expect(equivalence.locator('text').allTextContents()).resolves.toEqual([
+      'Start',
+      'Motor_On: before true, after false at scan 1',
+    ]);
     await page.close();
   });
 
@@ -237,6 +371,25 @@ describe('dashboard in a real browser', () => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     await page.screenshot({ path: join(shots, 'rollout-tablet.png'), fullPage: true });
+    await page.close();
+  });
+
+  it("shows the 403 page, still signed in, when the server refuses a page's read", async () => {
+    // No page reads a route its viewer may not: the test stands one in by sending the change
+    // page's read to the admin-only token list, so the server's own 403 answer reaches the page.
+    const page = await login(tokens.viewer!, (p) =>
+      p.route('**/v1/change-requests/cr_forbidden', (route) =>
+        route.continue({ url: `${h.cp.url}/v1/tokens` }),
+      ),
+    );
+    await page.goto(`${h.cp.url}/#/changes/cr_forbidden`);
+    const view = page.getByRole('alert');
+    await view.getByRole('heading', { name: '403 — not allowed' }).waitFor();
+    await expect(view.getByRole('paragraph').first().textContent()).resolves.toBe(
+      'Your role (viewer) may not see or do this. GET /v1/tokens needs role admin; you are viewer',
+    );
+    await view.getByRole('link', { name: 'Back to the fleet' }).click();
+    await page.getByRole('heading', { name: /Fleet —/ }).waitFor();
     await page.close();
   });
 
