@@ -207,7 +207,15 @@ export class AgentGateway {
       if (siblings?.size === 0) this.bySite.delete(conn.site);
       if (this.byAgent.get(conn.agentId) === conn) {
         this.byAgent.delete(conn.agentId);
-        if (conn.welcomed) this.ctx.metrics.agentsConnected.dec();
+        if (conn.welcomed) {
+          this.ctx.metrics.agentsConnected.dec();
+          if (!this.closed)
+            this.ctx.bus.publish({
+              type: 'agent.updated',
+              site: conn.site,
+              data: { agentId: conn.agentId, connected: false },
+            });
+        }
         // An offer never accepted goes back to the pool without using an attempt.
         if (!this.closed)
           void unclaimJobs(this.ctx.db, conn.agentId)
@@ -412,6 +420,11 @@ export class AgentGateway {
     siblings.add(conn);
     this.bySite.set(conn.site, siblings);
     this.ctx.metrics.agentsConnected.inc();
+    this.ctx.bus.publish({
+      type: 'agent.updated',
+      site: conn.site,
+      data: { agentId: conn.agentId, connected: true },
+    });
     this.send(conn, {
       v: PROTOCOL_VERSION,
       id: newId('m'),

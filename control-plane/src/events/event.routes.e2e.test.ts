@@ -309,3 +309,29 @@ describe.each(STORE_KINDS)('GET /v1/events on a real control plane (%s)', (kind)
     expect(seqOf(live.id)).toBeGreaterThan(seqOf(reset.id));
   });
 });
+
+describe('fleet events for watchers', () => {
+  it('tells of a site created or changed, and of an agent connecting and going away', async () => {
+    const h = await startHarness('sqlite');
+    closers.push(() => h.close());
+    const stream = await openStream(`${h.cp.url}/v1/events`, h.cp.bootstrapToken!);
+    closers.push(() => stream.close());
+    await stream.next(); // ready
+    const put = await h.admin.put('/v1/sites/north-1', {
+      tags: ['north'],
+      timeZone: 'UTC',
+      maintenanceWindows: [],
+    });
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    const [site] = (await stream.until((m) => m.event === 'site.updated')).slice(-1);
+    expect(site!.data).toMatchObject({ type: 'site.updated', site: 'north-1', data: { created: true } });
+
+    const agents = await connectAgents(h.cp, ['north-1']);
+    const [up] = (await stream.until((m) => m.event === 'agent.updated')).slice(-1);
+    expect(up!.data).toMatchObject({ site: 'north-1', data: { connected: true } });
+    await agents.get('north-1')!.close();
+    const [down] = (await stream.until((m) => m.event === 'agent.updated')).slice(-1);
+    expect(down!.data).toMatchObject({ site: 'north-1', data: { connected: false } });
+    expect(down!.data.data.agentId).toBe(up!.data.data.agentId);
+  });
+});

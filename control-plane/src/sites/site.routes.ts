@@ -39,7 +39,7 @@ export const siteRoutes = [
         fail('VALIDATION', `body: name "${body.name}" does not match the path's "${name}"`);
       if (body.policy && body.policy.site !== name)
         fail('VALIDATION', `body: policy.site "${body.policy.site}" does not match the site "${name}"`);
-      return transaction(ctx.db, async (trx) => {
+      const result = await transaction(ctx.db, async (trx) => {
         const created = await upsertSite(trx, { ...body, name });
         await appendAudit(trx, {
           actor: principal.name,
@@ -50,6 +50,9 @@ export const siteRoutes = [
         });
         return { site: (await getSite(trx, name))!, created };
       });
+      // After the commit: watchers (the dashboard's fleet page) see the site at once.
+      ctx.bus.publish({ type: 'site.updated', site: name, data: { created: result.created } });
+      return result;
     },
   }),
 ];
