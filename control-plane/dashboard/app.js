@@ -680,7 +680,8 @@ async function rolloutPage(id) {
   // the same ones apply, so focus and a pending click survive a stream of updates.
   const toolbarKey = controls.map((b) => b.textContent).join(',');
   const frame = state.page;
-  if (frame && frame.gen === gen && frame.kind === 'rollout' && frame.id === id) {
+  // Drawn afresh when an error page took the frame's place (a failed update).
+  if (frame && frame.gen === gen && frame.kind === 'rollout' && frame.id === id && frame.header.isConnected) {
     frame.header.replaceChildren(...header);
     if (frame.toolbarKey !== toolbarKey) {
       frame.toolbar.replaceChildren(...controls);

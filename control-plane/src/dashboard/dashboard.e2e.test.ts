@@ -471,4 +471,32 @@ describe('dashboard in a real browser', () => {
     await expect(rows.locator('td:first-child').allTextContents()).resolves.toEqual(['echo', 'echo-annex']);
     await page.close();
   });
+
+  it('the rollout page comes back by itself after one of its live updates failed', async () => {
+    // The rollout's read fails once, on the first live update after the page was drawn.
+    let reads = 0;
+    const page = await login(tokens.admin!, (p) =>
+      p.route(`**/v1/rollouts/${rolloutId}`, (route) =>
+        ++reads === 2
+          ? route.fulfill({
+              status: 500,
+              contentType: 'application/json',
+              body: JSON.stringify({ error: { code: 'INTERNAL', message: 'store unavailable (test)' } }),
+            })
+          : route.continue(),
+      ),
+    );
+    await page.goto(`${h.cp.url}/#/rollouts/${rolloutId}`);
+    await page.getByRole('heading', { name: /guards, three then the rest/ }).waitFor();
+    expect(
+      (await h.admin.post(`/v1/rollouts/${rolloutId}/pause`, { reason: 'test: a failed update' })).status,
+    ).toBe(200);
+    await page.getByRole('alert').getByText('store unavailable (test)').waitFor({ timeout: 10_000 });
+    // The next update draws the whole page again, not into the frame the error page replaced.
+    expect((await h.admin.post(`/v1/rollouts/${rolloutId}/resume`, {})).status).toBe(200);
+    await page.getByRole('heading', { name: /guards, three then the rest/ }).waitFor({ timeout: 10_000 });
+    await expect(page.getByRole('alert').count()).resolves.toBe(0);
+    await page.getByRole('button', { name: 'pause' }).waitFor({ timeout: 10_000 });
+    await page.close();
+  });
 });
