@@ -988,6 +988,8 @@ async function changePage(id) {
       ? me.role === 'safety-engineer'
       : me.role === 'admin' || me.role === 'operator';
   const canDecide = cr.state === 'open' && roleOk && !isRequester;
+  // Rejecting is safe: the server lets an admin reject any change, and the requester withdraw their own.
+  const canReject = cr.state === 'open' && (roleOk || me.role === 'admin');
   const rule =
     cr.safetyClass === 'safety-related'
       ? 'Four-eyes: a safety engineer who is not the requester must approve this safety-related change.'
@@ -1070,7 +1072,7 @@ async function changePage(id) {
                 {
                   type: 'button',
                   class: 'danger',
-                  disabled: !canDecide,
+                  disabled: !canReject,
                   onclick: () =>
                     confirmDialog(`Reject ${cr.id}?`, true, async (reason) => {
                       await api(`/v1/change-requests/${encodeURIComponent(cr.id)}/reject`, {

@@ -215,12 +215,14 @@ describe('dashboard in a real browser', () => {
     await page.close();
   });
 
-  it('the requester may not approve their own safety change (shown, not only enforced)', async () => {
+  it('the requester may not approve their own safety change (shown, not only enforced), but may reject it', async () => {
     const page = await login(tokens.admin!);
     const list = await h.admin.get(`/v1/change-requests?rollout=${rolloutId}&state=open`);
     await page.goto(`${h.cp.url}/#/changes/${list.body.changeRequests[0].id}`);
     await page.getByRole('heading', { name: 'Diff' }).waitFor();
     await expect(page.getByRole('button', { name: 'Approve' }).isDisabled()).resolves.toBe(true);
+    // Rejecting stays open to them, as on the server: an admin may reject any change.
+    await expect(page.getByRole('button', { name: 'Reject' }).isDisabled()).resolves.toBe(false);
     await page.close();
   });
 
