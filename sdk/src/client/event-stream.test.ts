@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type LocalServer, startLocalServer } from '../testing/local-server';
 import { type EventStreamItem, eventStream } from './event-stream';
 import { HttpClient } from './http';
+import { PlcfleetClient } from './plcfleet-client';
 
 let server: LocalServer | undefined;
 afterEach(async () => {
@@ -51,4 +52,39 @@ describe('eventStream', () => {
       'reset:unknown',
     ]);
   });
+});
+
+describe('PlcfleetClient.eventStream and events', () => {
+  it('shows a reset in its place among the events, where events() shows only the events', async () => {
+    server = await startLocalServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(
+        `event: ready\nid: a-0\ndata: {}\n\n${event('a-1')}` +
+          `event: reset\nid: a-9\ndata: {"reason":"overflow"}\n\n${event('a-10')}`,
+      );
+    });
+    const client = new PlcfleetClient({ server: server.url });
+
+    let ac = new AbortController();
+    const items: string[] = [];
+    for await (const item of client.eventStream({ signal: ac.signal })) {
+      items.push(
+        item.kind === 'event'
+          ? `event:${item.id}:${item.event.type}`
+          : item.kind === 'reset'
+            ? `reset:${item.reason}`
+            : item.kind,
+      );
+      if (items.length === 4) ac.abort();
+    }
+    expect(items).toEqual(['open', 'event:a-1:job.updated', 'reset:overflow', 'event:a-10:job.updated']);
+
+    ac = new AbortController();
+    const events: string[] = [];
+    for await (const e of client.events({ signal: ac.signal })) {
+      events.push(e.type);
+      if (events.length === 2) ac.abort();
+    }
+    expect(events).toEqual(['job.updated', 'job.updated']);
+  }, 5_000);
 });

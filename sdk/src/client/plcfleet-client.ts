@@ -10,7 +10,7 @@ import { MigrationsApi } from './api/migrations-api';
 import type { RequestOptions } from './api/request-options';
 import { RolloutsApi } from './api/rollouts-api';
 import { SitesApi } from './api/sites-api';
-import { type EventStreamOptions, eventStream } from './event-stream';
+import { type EventStreamItem, type EventStreamOptions, eventStream } from './event-stream';
 import { HttpClient, type HttpClientOptions } from './http';
 import { type RolloutWatchEvent, type WatchRolloutOptions, watchRollout } from './watch-rollout';
 
@@ -73,8 +73,27 @@ export class PlcfleetClient {
     return watchRollout(this.http, this.rollouts, id, opts);
   }
 
-  /** Every event of the control plane (or of one rollout), reconnecting when the stream drops, until `signal` aborts. */
+  /**
+   * Every event of the control plane (or of one rollout), reconnecting when the stream drops, until `signal` aborts.
+   * Only the events: when the server answers `reset`, events were lost and nothing here says so; a
+   * consumer that keeps a view up to date from events follows {@link PlcfleetClient.eventStream} instead.
+   */
   async *events(opts: EventStreamOptions = {}): AsyncGenerator<ControlPlaneEvent> {
-    for await (const item of eventStream(this.http, opts)) if (item.kind === 'event') yield item.event;
+    for await (const item of this.eventStream(opts)) if (item.kind === 'event') yield item.event;
+  }
+
+  /**
+   * The event stream item by item ({@link EventStreamItem}), in the order the server sent them: `open`
+   * when the server listens (read a snapshot then if `lastEventId` is undefined: nothing missed is
+   * replayed), `event`, `reset` (events were lost: read a fresh snapshot), `reconnecting`.
+   *
+   * @example
+   * for await (const item of client.eventStream({ rollout: id, signal })) {
+   *   if (item.kind === 'reset' || (item.kind === 'open' && !item.lastEventId)) view = await client.rollouts.get(id);
+   *   if (item.kind === 'event') apply(view, item.event);
+   * }
+   */
+  eventStream(opts: EventStreamOptions = {}): AsyncGenerator<EventStreamItem> {
+    return eventStream(this.http, opts);
   }
 }
