@@ -5,10 +5,12 @@ import { type LocalServer, sendJson, startLocalServer } from '../testing/local-s
 import { PlcfleetClient } from './plcfleet-client';
 import type { RolloutWatchEvent } from './watch-rollout';
 
+/** One event of rollout r1 as the server frames it. */
+const frame = (id: string, type: string) =>
+  `id: ${id}\nevent: ${type}\ndata: ${JSON.stringify({ type, rolloutId: 'r1', at: new Date().toISOString() })}\n\n`;
+
 function sse(res: ServerResponse, id: string, type: string): void {
-  res.write(
-    `id: ${id}\nevent: ${type}\ndata: ${JSON.stringify({ type, rolloutId: 'r1', at: new Date().toISOString() })}\n\n`,
-  );
+  res.write(frame(id, type));
 }
 
 const label = (e: RolloutWatchEvent) =>
@@ -79,8 +81,14 @@ describe('watchRollout', () => {
   it('reads a fresh snapshot when the server answers reset, and resumes from the reset’s id', async () => {
     let state = 'running';
     let streams = 0;
+    let stream: ServerResponse | undefined;
     server = await startLocalServer((req, res) => {
-      if (req.url === '/v1/rollouts/r1') return sendJson(res, 200, rolloutDetail(state));
+      if (req.url === '/v1/rollouts/r1') {
+        sendJson(res, 200, rolloutDetail(state));
+        // The snapshot after the reset is in: this stream ends too.
+        if (streams === 2) stream!.end();
+        return;
+      }
       streams++;
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       if (streams === 1) {
@@ -89,10 +97,12 @@ describe('watchRollout', () => {
         res.end();
       } else if (streams === 2) {
         // Another replica (or a restarted server) cannot replay after e-1.
-        res.write('event: ready\ndata: {}\n\n');
-        res.write('event: reset\nid: f-7\ndata: {"reason":"unknown-epoch"}\n\n');
-        sse(res, 'f-8', 'job.progress');
-        res.end();
+        res.write(
+          'event: ready\ndata: {}\n\n' +
+            'event: reset\nid: f-7\ndata: {"reason":"unknown-epoch"}\n\n' +
+            frame('f-8', 'job.progress'),
+        );
+        stream = res;
       } else {
         res.write('event: ready\ndata: {}\n\n');
         state = 'halted';
@@ -107,8 +117,8 @@ describe('watchRollout', () => {
       'snapshot:running',
       'job.progress',
       'reconnecting',
-      'snapshot:running', // after the reset
       'job.progress',
+      'snapshot:running', // after the reset (and the event that came with it)
       'reconnecting',
       'rollout.updated',
       'snapshot:halted',
@@ -117,6 +127,96 @@ describe('watchRollout', () => {
       .filter((r) => r.url.startsWith('/v1/events'))
       .map((r) => r.headers['last-event-id']);
     expect(sent).toEqual([undefined, 'e-1', 'f-8']);
+  });
+
+  it('reads one snapshot after a replay of rollout-changing events, and it shows the last one', async () => {
+    // Each event adds a decision to the rollout; the last one completes it.
+    const N = 8;
+    const decisions: string[] = [];
+    let state = 'running';
+    let streams = 0;
+    server = await startLocalServer((req, res) => {
+      if (req.url === '/v1/rollouts/r1') return sendJson(res, 200, rolloutDetail(state, [...decisions]));
+      streams++;
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      if (streams === 1) {
+        res.end(`event: ready\nid: e-0\ndata: {}\n\n${frame('e-1', 'job.progress')}`);
+        return;
+      }
+      // The resumed stream: the N events missed since e-1, replayed together.
+      const types = ['job.updated', 'verdict.committed', 'change-request.updated', 'rollout.decision'];
+      let replay = 'event: ready\ndata: {}\n\n';
+      for (let i = 0; i < N; i++) {
+        const last = i === N - 1;
+        decisions.push(last ? 'completed' : `step-${i}`);
+        if (last) state = 'completed';
+        replay += frame(`e-${i + 2}`, last ? 'rollout.updated' : types[i % types.length]!);
+      }
+      res.write(replay);
+    });
+    const client = new PlcfleetClient({ server: server.url });
+    const seen: RolloutWatchEvent[] = [];
+    for await (const e of client.watchRollout('r1', { reconnectDelayMs: 1 })) seen.push(e);
+
+    const replayed = seen.filter((e) => e.type === 'event' && e.id !== 'e-1');
+    expect(replayed.map((e) => e.type === 'event' && e.id)).toEqual(
+      Array.from({ length: N }, (_, i) => `e-${i + 2}`),
+    );
+    const resumedAt = server.requests.findIndex((r) => r.headers['last-event-id'] === 'e-1');
+    const snapshotsAfter = server.requests.slice(resumedAt).filter((r) => r.url === '/v1/rollouts/r1');
+    expect(snapshotsAfter.length).toBeGreaterThan(0);
+    expect(snapshotsAfter.length).toBeLessThan(N);
+    // On loopback a replay written at once arrives at once: one snapshot covers it.
+    expect(snapshotsAfter).toHaveLength(1);
+    const last = seen.at(-1)!;
+    expect(last).toMatchObject({
+      type: 'snapshot',
+      final: true,
+      detail: { rollout: { state: 'completed' } },
+    });
+    expect(last.type === 'snapshot' && last.detail.decisions.at(-1)?.decision).toBe('completed');
+    // Every snapshot comes after the events it covers: none between the replayed ones.
+    expect(seen.slice(seen.indexOf(replayed[0]!)).map((e) => e.type)).toEqual([
+      ...Array(N).fill('event'),
+      'snapshot',
+    ]);
+  });
+
+  it('reads one more snapshot for the changes that arrive while it reads one, and ends on the final state', async () => {
+    let state = 'running';
+    let snapshots = 0;
+    let stream: ServerResponse | undefined;
+    server = await startLocalServer(async (req, res) => {
+      if (req.url?.startsWith('/v1/events')) {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write('event: ready\nid: e-0\ndata: {}\n\n');
+        stream = res;
+        return;
+      }
+      const asRead = state;
+      if (++snapshots === 2) {
+        // While the snapshot after the opening is read, the rollout moves on and completes;
+        // the snapshot answered is the one read before.
+        state = 'completed';
+        stream!.write(
+          frame('e-1', 'job.updated') + frame('e-2', 'verdict.committed') + frame('e-3', 'rollout.updated'),
+        );
+        await new Promise((r) => setTimeout(r, 30));
+      }
+      sendJson(res, 200, rolloutDetail(asRead));
+    });
+    const client = new PlcfleetClient({ server: server.url });
+    const seen: string[] = [];
+    for await (const e of client.watchRollout('r1', { reconnectDelayMs: 1 })) seen.push(label(e));
+    expect(seen).toEqual([
+      'snapshot:running',
+      'snapshot:running',
+      'job.updated',
+      'verdict.committed',
+      'rollout.updated',
+      'snapshot:completed',
+    ]);
+    expect(snapshots).toBe(3);
   });
 
   it('reads a fresh snapshot when a live stream is reset (the watcher fell behind)', async () => {
@@ -193,6 +293,27 @@ describe('watchRollout', () => {
     ).rejects.toMatchObject({ code: 'UNAVAILABLE', status: 503 });
     expect(kinds).toEqual(['snapshot', 'reconnecting', 'reconnecting']);
   });
+
+  it('closes its stream at once when the consumer leaves after a snapshot', async () => {
+    let closed: Promise<void> | undefined;
+    server = await startLocalServer((req, res) => {
+      if (req.url?.startsWith('/v1/events')) {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write(`event: ready\nid: e-0\ndata: {}\n\n${frame('e-1', 'job.updated')}`);
+        closed = new Promise((r) => res.once('close', () => r()));
+        return;
+      }
+      sendJson(res, 200, rolloutDetail('running'));
+    });
+    const client = new PlcfleetClient({ server: server.url });
+    let snapshots = 0;
+    // The watcher reads the snapshot after the event once the stream is quiet, with a read
+    // of the stream pending; leaving must not wait for the server's next event (or
+    // keep-alive, 15 s away).
+    for await (const e of client.watchRollout('r1')) if (e.type === 'snapshot' && ++snapshots === 3) break;
+    expect(snapshots).toBe(3);
+    await closed;
+  }, 2_000);
 
   it('stops cleanly when the signal aborts', async () => {
     server = await startLocalServer((req, res) => {
