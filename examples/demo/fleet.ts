@@ -21,7 +21,7 @@ import {
   VirtualPlcRuntime,
 } from '@plcfleet/edge-agent';
 import { parseWith, TagMap } from '@plcfleet/protocols';
-import { PlcfleetClient } from '@plcfleet/sdk';
+import { FINAL_ROLLOUT_STATES, PlcfleetClient } from '@plcfleet/sdk';
 import YAML from 'yaml';
 
 const examples = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -131,7 +131,7 @@ export interface FleetDemoOptions {
   onRollout?: (info: { rolloutId: string; url: string; token: string }) => void | Promise<void>;
   /** Folder for everything the demo writes. @default a new temporary folder */
   workDir?: string;
-  /** How long to wait for the rollout to end. @default 120000 */
+  /** How long to wait for the rollout to end and its deploys to land. @default 120000 */
   timeoutMs?: number;
 }
 
@@ -299,14 +299,16 @@ export async function runFleetDemo(options: FleetDemoOptions = {}): Promise<Flee
 
     await options.onRollout?.({ rolloutId: rollout.id, url: cp.url, token: adminToken });
 
-    // The safety engineer reviews every change that passed, as it arrives.
+    // The safety engineer reviews every change that passed, as it arrives. A halt stops new
+    // work, but jobs already running finish and are recorded, and approved changes deploy:
+    // follow the rollout (a snapshot after each burst of its events; `until: []`, as it goes
+    // on past its final state) until it is final, no job is in flight, nothing is open and
+    // every approved change has landed.
     const approved = new Set<string>();
-    const deadline = Date.now() + (options.timeoutMs ?? 120_000);
-    let final = false;
-    // A halt stops new work, but jobs already running finish and are recorded: keep
-    // reviewing until the rollout is final, no job is in flight and nothing is open.
     const DONE = new Set(['passed', 'failed', 'skipped', 'error', 'cancelled', 'retried']);
-    while (!final && Date.now() < deadline) {
+    const timeout = AbortSignal.timeout(options.timeoutMs ?? 120_000);
+    for await (const e of admin.watchRollout(rollout.id, { signal: timeout, until: [] })) {
+      if (e.type !== 'snapshot') continue;
       const open = await engineer.changes.list({ state: 'open', rollout: rollout.id });
       for (const change of open) {
         if (approved.has(change.id)) continue;
@@ -316,21 +318,14 @@ export async function runFleetDemo(options: FleetDemoOptions = {}): Promise<Flee
         );
         approved.add(change.id);
       }
-      const detail = await admin.rollouts.get(rollout.id);
-      const jobs = await admin.jobs.list({ rollout: rollout.id });
-      final =
-        ['completed', 'halted', 'aborted'].includes(detail.rollout.state) &&
-        jobs.every((j) => DONE.has(j.state)) &&
+      const over =
+        FINAL_ROLLOUT_STATES.includes(e.detail.rollout.state) &&
+        Object.entries(e.detail.jobs).every(([state, n]) => n === 0 || DONE.has(state)) &&
         open.length === 0;
-      if (!final) await new Promise((r) => setTimeout(r, 300));
-    }
-    // Let the last deploys land.
-    const deployDeadline = Date.now() + 30_000;
-    while (Date.now() < deployDeadline) {
+      if (!over) continue;
       const deploys = await admin.deploys.list({ rollout: rollout.id });
       const settled = deploys.filter((d) => !['ordered', 'delivered'].includes(d.state));
       if (deploys.length >= approved.size && settled.length === deploys.length) break;
-      await new Promise((r) => setTimeout(r, 300));
     }
     const detail = await admin.rollouts.get(rollout.id);
     const verdicts = await admin.verdicts.list({ rollout: rollout.id });
