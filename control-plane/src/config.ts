@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { formatZodError } from '@plcfleet/protocols';
 import { z } from 'zod';
@@ -23,7 +24,8 @@ export interface ControlPlaneOptions {
   /**
    * Passphrase that encrypts the signing key in the store (every replica needs the same one).
    * Without it the key is stored in the clear and the server warns at start.
-   * @default PLCFLEET_KEY_PASSPHRASE
+   * @default PLCFLEET_KEY_PASSPHRASE, else the first line of the file PLCFLEET_KEY_PASSPHRASE_FILE names
+   * (a systemd credential, a container secret)
    */
   keyPassphrase?: string;
   /** Interval the agents are asked to heartbeat at (ms); silent for 3× this → disconnected. @default 15000 */
@@ -105,7 +107,7 @@ export function resolveConfig(options: ControlPlaneOptions = {}): ControlPlaneCo
       ? { kind: 'postgres', url: dbSpec, schema: options.pgSchema ?? env.PLCFLEET_PG_SCHEMA ?? 'public' }
       : { kind: 'sqlite', path: resolve(dbSpec) },
     bootstrapToken: options.bootstrapToken ?? env.PLCFLEET_BOOTSTRAP_TOKEN ?? undefined,
-    keyPassphrase: options.keyPassphrase ?? env.PLCFLEET_KEY_PASSPHRASE ?? undefined,
+    keyPassphrase: options.keyPassphrase ?? env.PLCFLEET_KEY_PASSPHRASE ?? passphraseFile(env),
     heartbeatMs: options.heartbeatMs ?? 15_000,
     engineTickMs: options.engineTickMs ?? 1000,
     driverLeaseMs: options.driverLeaseMs ?? 10_000,
@@ -129,4 +131,20 @@ export function resolveConfig(options: ControlPlaneOptions = {}): ControlPlaneCo
   if (!parsed.success)
     throw new ControlPlaneError('VALIDATION', `control plane options: ${formatZodError(parsed.error)}`);
   return parsed.data;
+}
+
+/** The passphrase from the file `PLCFLEET_KEY_PASSPHRASE_FILE` names (its first line), if it names one. */
+function passphraseFile(env: Record<string, string | undefined>): string | undefined {
+  const file = env.PLCFLEET_KEY_PASSPHRASE_FILE;
+  if (!file) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ControlPlaneError(
+      'VALIDATION',
+      `control plane options: PLCFLEET_KEY_PASSPHRASE_FILE: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
+  }
+  return text.split(/\r?\n/)[0] ?? '';
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { checkSignature, generateSigningKeyPair } from '@plcfleet/protocols/signing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../config';
@@ -74,6 +77,24 @@ describe('signing key passphrase option', () => {
     expect(message).toMatch(/at least 12 characters/);
     expect(message).not.toContain('hunter2');
     expect(resolveConfig({ env: { PLCFLEET_KEY_PASSPHRASE: PASS } }).keyPassphrase).toBe(PASS);
+  });
+
+  it('reads the passphrase from the file PLCFLEET_KEY_PASSPHRASE_FILE names, and says when it cannot', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'passphrase-'));
+    try {
+      const file = join(dir, 'key-passphrase');
+      writeFileSync(file, `${PASS}\n`);
+      expect(resolveConfig({ env: { PLCFLEET_KEY_PASSPHRASE_FILE: file } }).keyPassphrase).toBe(PASS);
+      expect(() => resolveConfig({ env: { PLCFLEET_KEY_PASSPHRASE_FILE: join(dir, 'missing') } })).toThrow(
+        /PLCFLEET_KEY_PASSPHRASE_FILE: cannot read .*missing: ENOENT/,
+      );
+      writeFileSync(file, 'short\n');
+      expect(() => resolveConfig({ env: { PLCFLEET_KEY_PASSPHRASE_FILE: file } })).toThrow(
+        /at least 12 characters/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
