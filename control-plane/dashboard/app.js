@@ -257,6 +257,19 @@ function loginPage(message) {
   input.focus();
 }
 
+/** A table head: one column header per name. */
+function thead(columns) {
+  return h(
+    'thead',
+    {},
+    h(
+      'tr',
+      {},
+      columns.map((c) => h('th', { scope: 'col' }, c)),
+    ),
+  );
+}
+
 function errorPage(err) {
   if (err instanceof ApiError && err.status === 401) return loginPage('Your session ended: sign in again.');
   const forbidden = err instanceof ApiError && err.status === 403;
@@ -341,17 +354,7 @@ function fleetFrame(gen) {
     h(
       'table',
       {},
-      h(
-        'thead',
-        {},
-        h(
-          'tr',
-          {},
-          ['Site', 'Agent', 'Versions', 'Firmware', 'Tags', 'Maintenance windows', 'Cutover'].map((c) =>
-            h('th', { scope: 'col' }, c),
-          ),
-        ),
-      ),
+      thead(['Site', 'Agent', 'Versions', 'Firmware', 'Tags', 'Maintenance windows', 'Cutover']),
       frame.tbody,
     ),
   ];
@@ -427,15 +430,7 @@ async function rolloutsPage() {
       : h(
           'table',
           {},
-          h(
-            'thead',
-            {},
-            h(
-              'tr',
-              {},
-              ['Rollout', 'Migration', 'State', 'Phase', 'Updated'].map((c) => h('th', { scope: 'col' }, c)),
-            ),
-          ),
+          thead(['Rollout', 'Migration', 'State', 'Phase', 'Updated']),
           h(
             'tbody',
             {},
@@ -572,17 +567,7 @@ async function rolloutPage(id) {
         h(
           'table',
           {},
-          h(
-            'thead',
-            {},
-            h(
-              'tr',
-              {},
-              ['#', 'Phase', 'Progress', 'Done', 'Failed', 'Skipped', 'Running'].map((c) =>
-                h('th', { scope: 'col' }, c),
-              ),
-            ),
-          ),
+          thead(['#', 'Phase', 'Progress', 'Done', 'Failed', 'Skipped', 'Running']),
           h(
             'tbody',
             {},
@@ -641,15 +626,7 @@ async function rolloutPage(id) {
       h(
         'table',
         {},
-        h(
-          'thead',
-          {},
-          h(
-            'tr',
-            {},
-            ['Site', 'Phase', 'State', 'Attempt', 'Reason'].map((c) => h('th', { scope: 'col' }, c)),
-          ),
-        ),
+        thead(['Site', 'Phase', 'State', 'Attempt', 'Reason']),
         h(
           'tbody',
           {},
@@ -798,17 +775,7 @@ async function changesPage() {
     h(
       'table',
       {},
-      h(
-        'thead',
-        {},
-        h(
-          'tr',
-          {},
-          ['Change', 'Site', 'Migration', 'Class', 'State', 'Requested by', 'Created'].map((c) =>
-            h('th', { scope: 'col' }, c),
-          ),
-        ),
-      ),
+      thead(['Change', 'Site', 'Migration', 'Class', 'State', 'Requested by', 'Created']),
       h(
         'tbody',
         {},
@@ -1342,20 +1309,7 @@ async function auditPage() {
           ),
     ),
     h('div', { class: 'toolbar' }, filter),
-    h(
-      'table',
-      {},
-      h(
-        'thead',
-        {},
-        h(
-          'tr',
-          {},
-          ['#', 'When', 'Who', 'Action', 'Subject', 'Hash'].map((c) => h('th', { scope: 'col' }, c)),
-        ),
-      ),
-      tbody,
-    ),
+    h('table', {}, thead(['#', 'When', 'Who', 'Action', 'Subject', 'Hash']), tbody),
   );
 }
 
