@@ -8,7 +8,7 @@
  * then, while fake agents report a verdict every few ms, the longest main-thread
  * task and the delay of a click's response (both from the page itself).
  */
-import { chromium } from 'playwright-core';
+import { launchChromium, signIn } from '../src/testing/browser';
 import { connectAgents, planDoc, seedFleet, startHarness } from '../src/testing/harness';
 
 const N = Number(process.argv[2] ?? 1000);
@@ -39,23 +39,9 @@ async function main() {
   for (const a of agents.values())
     offers.push({ site: a.site, send: () => a.sendVerdict(makeVerdict(a.offers[0]!, 'passed')) });
 
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  const browser = await launchChromium();
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  await page.goto(h.cp.url);
-  await page.getByLabel('API token').fill(h.cp.bootstrapToken!);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: /Fleet —/ }).waitFor();
+  await signIn(page, h.cp.url, h.cp.bootstrapToken!);
 
   const t0 = Date.now();
   await page.goto(`${h.cp.url}/#/rollouts/${rolloutId}`);

@@ -3,14 +3,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JobBundle } from '@plcfleet/protocols';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, signIn } from '../testing/browser';
 import { type FakeAgent, makeVerdict } from '../testing/fake-agent';
 import { eventually, siteDoc } from '../testing/fixtures';
 import { connectAgents, type Harness, planDoc, seedFleet, startHarness } from '../testing/harness';
 
-// Debian's chromium (installed by .ci/run); playwright-core never downloads a browser.
-const CHROMIUM = '/usr/bin/chromium';
 // Screenshots land in docs/screenshots only when asked for (PLCFLEET_SCREENSHOTS=1 npx vitest run
 // control-plane/src/dashboard), so a plain test run leaves the work tree clean.
 const shots = process.env.PLCFLEET_SCREENSHOTS
@@ -41,18 +40,7 @@ describe('dashboard in a real browser', () => {
       offers.set(b.site, b);
       return 'silent';
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
@@ -68,10 +56,7 @@ describe('dashboard in a real browser', () => {
     page.on('request', (r) => {
       if (!r.url().startsWith(h.cp.url) && !r.url().startsWith('data:')) external.push(r.url());
     });
-    await page.goto(h.cp.url);
-    await page.getByLabel('API token').fill(token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: /Fleet —/ }).waitFor();
+    await signIn(page, h.cp.url, token);
     expect(page.url()).not.toContain(token);
     expect(external).toEqual([]);
     return page;
