@@ -46,23 +46,25 @@ function encryptPem(privateKeyPem: string, passphrase: string): string {
  * key that does not match its public key, stops the start with a reason.
  */
 export async function loadOrCreateSigningKey(db: Db, passphrase?: string): Promise<LoadedSigningKey> {
-  const fresh = generateSigningKeyPair();
-  await db
-    .insertInto('settings')
-    .values({
-      key: SETTING,
-      value: JSON.stringify({
-        publicKeyPem: fresh.publicKeyPem,
-        privateKeyPem: passphrase ? encryptPem(fresh.privateKeyPem, passphrase) : fresh.privateKeyPem,
-      } satisfies StoredKey),
-    })
-    .onConflict((oc) => oc.column('key').doNothing())
-    .execute();
-  const row = await db
-    .selectFrom('settings')
-    .select('value')
-    .where('key', '=', SETTING)
-    .executeTakeFirstOrThrow();
+  const read = () => db.selectFrom('settings').select('value').where('key', '=', SETTING).executeTakeFirst();
+  let row = await read();
+  if (!row) {
+    // First start: the first replica to insert wins; the others read its key.
+    const fresh = generateSigningKeyPair();
+    await db
+      .insertInto('settings')
+      .values({
+        key: SETTING,
+        value: JSON.stringify({
+          publicKeyPem: fresh.publicKeyPem,
+          privateKeyPem: passphrase ? encryptPem(fresh.privateKeyPem, passphrase) : fresh.privateKeyPem,
+        } satisfies StoredKey),
+      })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .execute();
+    row = await read();
+    if (!row) throw new ControlPlaneError('UNAVAILABLE', 'the signing key could not be stored');
+  }
   const stored = JSON.parse(row.value) as StoredKey;
   const encrypted = stored.privateKeyPem.startsWith(ENCRYPTED_PEM);
   if (encrypted && !passphrase)
