@@ -4,23 +4,20 @@ import { join } from 'node:path';
 import { checkSignature, generateSigningKeyPair } from '@plcfleet/protocols/signing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../config';
-import { openStore, type Store } from '../store/database';
-import { STORE_KINDS, testStore } from '../testing/test-stores';
+import type { Store } from '../store/database';
+import { openTestStore, STORE_KINDS } from '../testing/test-stores';
 import { Signer } from './signer';
 import { loadOrCreateSigningKey } from './signing-key.repository';
 
 const PASS = 'correct horse battery staple';
 
 describe.each(STORE_KINDS)('signing key at rest on %s', (kind) => {
-  const location = testStore(kind);
   let store: Store;
+  let close: () => Promise<void>;
   beforeAll(async () => {
-    store = await openStore(resolveConfig({ ...location.options, env: {} }));
+    ({ store, close } = await openTestStore(kind));
   });
-  afterAll(async () => {
-    await store.close();
-    await location.cleanup();
-  });
+  afterAll(() => close());
   const stored = async () =>
     JSON.parse(
       (
@@ -100,8 +97,7 @@ describe('signing key passphrase option', () => {
 
 describe('a new store with a passphrase', () => {
   it('never writes the private key in the clear', async () => {
-    const location = testStore('sqlite');
-    const store = await openStore(resolveConfig({ ...location.options, env: {} }));
+    const { store, close } = await openTestStore('sqlite');
     try {
       const key = await loadOrCreateSigningKey(store.db, PASS);
       expect(key.encryptedAtRest).toBe(true);
@@ -114,8 +110,7 @@ describe('a new store with a passphrase', () => {
       expect(row.value).toContain('ENCRYPTED PRIVATE KEY');
       expect(row.value).not.toContain('-----BEGIN PRIVATE KEY-----');
     } finally {
-      await store.close();
-      await location.cleanup();
+      await close();
     }
   });
 });

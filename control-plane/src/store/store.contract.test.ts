@@ -13,15 +13,14 @@ import {
 } from '../agents/agent.repository';
 import { appendAudit, verifyAudit } from '../audit/audit.repository';
 import { createUserWithToken, findPrincipalByToken, revokeToken } from '../auth/user.repository';
-import { resolveConfig } from '../config';
 import { claimJob, getJob, insertJobs, releaseQueued } from '../jobs/job.repository';
 import { insertMigration } from '../migrations/migration.repository';
 import { claimDriver, insertRollout } from '../rollouts/rollout.repository';
 import { makeVerdict } from '../testing/fake-agent';
 import { migrationDoc } from '../testing/fixtures';
-import { STORE_KINDS, testStore } from '../testing/test-stores';
+import { openTestStore, STORE_KINDS } from '../testing/test-stores';
 import { insertVerdict } from '../verdicts/verdict.repository';
-import { migrateDown, migrateToLatest, openStore, type Store, sql, transaction } from './database';
+import { migrateDown, migrateToLatest, type Store, sql, transaction } from './database';
 import { GroupCommit } from './group-commit';
 
 const plan = RolloutPlan.parse({
@@ -31,15 +30,12 @@ const plan = RolloutPlan.parse({
 });
 
 describe.each(STORE_KINDS)('store contract on %s', (kind) => {
-  const location = testStore(kind);
   let store: Store;
+  let close: () => Promise<void>;
   beforeAll(async () => {
-    store = await openStore(resolveConfig({ ...location.options, env: {} }));
+    ({ store, close } = await openTestStore(kind));
   });
-  afterAll(async () => {
-    await store.close();
-    await location.cleanup();
-  });
+  afterAll(() => close());
 
   it('migrates down and up again', async () => {
     await migrateDown(store);
@@ -174,17 +170,13 @@ describe.each(STORE_KINDS)('store contract on %s', (kind) => {
 describe('schema migrations on a PostgreSQL shared with other stores', () => {
   it("are not fooled by another schema's migration tables", async () => {
     // Another store (a replica of another fleet, a parallel test run) already migrated its schema.
-    const other = testStore('postgres');
-    const first = await openStore(resolveConfig({ ...other.options, env: {} }));
-    const mine = testStore('postgres');
+    const other = await openTestStore('postgres');
     try {
-      const store = await openStore(resolveConfig({ ...mine.options, env: {} }));
-      expect(await store.db.selectFrom('jobs').select('id').execute()).toEqual([]);
-      await store.close();
+      const mine = await openTestStore('postgres');
+      expect(await mine.store.db.selectFrom('jobs').select('id').execute()).toEqual([]);
+      await mine.close();
     } finally {
-      await first.close();
-      await other.cleanup();
-      await mine.cleanup();
+      await other.close();
     }
   });
 });

@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import type { ControlPlaneOptions } from '../config';
+import { type ControlPlaneOptions, resolveConfig } from '../config';
+import { openStore, type Store } from '../store/database';
 
 /** The PostgreSQL the tests use (trust auth on this machine and in CI). */
 export const TEST_PG_URL = process.env.PLCFLEET_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -39,6 +40,19 @@ export function testStore(kind: StoreKind): TestStore {
         await client.end();
       }
       rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A fresh store of `kind`, open with its schema migrated; `close` closes and removes it. */
+export async function openTestStore(kind: StoreKind): Promise<{ store: Store; close(): Promise<void> }> {
+  const location = testStore(kind);
+  const store = await openStore(resolveConfig({ ...location.options, env: {} }));
+  return {
+    store,
+    close: async () => {
+      await store.close();
+      await location.cleanup();
     },
   };
 }
