@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { auditHeadCommand, auditVerifyCommand } from '../cli/commands';
 import { sql } from '../store/database';
+import type { AuditLogTable } from '../store/tables';
 import { type Harness, seedFleet, startHarness } from '../testing/harness';
 import type { StoreKind } from '../testing/test-stores';
 import { GENESIS_HASH, hashAuditRow } from './audit.repository';
@@ -91,15 +92,9 @@ describe.each<StoreKind>(['sqlite', 'postgres'])('audit chain on %s', (kind) => 
     expect(await auditVerifyCommand(options, false, io, [anchor])).toBe(1);
 
     // ...or rewrites row 2 and recomputes every hash after it.
-    const rows = await sql<{
-      seq: number;
-      at: string;
-      actor: string;
-      action: string;
-      subject_type: string;
-      subject_id: string;
-      details: string;
-    }>`select seq, at, actor, action, subject_type, subject_id, details from audit_log order by seq`.execute(
+    const rows = await sql<
+      Omit<AuditLogTable, 'prev_hash' | 'hash'>
+    >`select seq, at, actor, action, subject_type, subject_id, details from audit_log order by seq`.execute(
       h.cp.db,
     );
     const early = `2:${(await h.admin.get('/v1/audit?limit=2')).body.entries[1].hash}`;
