@@ -99,9 +99,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     for (const r of await listRollouts(store.db, ['running', 'paused', 'halted', 'aborted']))
       await graceLeases(store.db, r.id, r.plan.lease);
 
-    const bus = await EventBus.open(store, log);
-    // Keep events for resuming streams from the start, not from the first stream opened.
-    bus.replayLog(config.eventReplayBuffer);
+    const bus = await EventBus.open(store, log, config.eventReplayBuffer);
     const metrics = createMetrics(() => store.db);
     const ctx: Context = {
       config,

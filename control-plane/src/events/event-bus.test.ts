@@ -18,7 +18,7 @@ async function twoReplicas(): Promise<[EventBus, EventBus]> {
   const config = resolveConfig({ ...location.options, env: {} });
   const open = async () => {
     const store: Store = await openStore(config);
-    const bus = await EventBus.open(store, pino({ level: 'silent' }));
+    const bus = await EventBus.open(store, pino({ level: 'silent' }), 10);
     closers.push(async () => {
       await bus.close();
       await store.close();
@@ -37,7 +37,6 @@ describe('EventBus ids', () => {
       [b, []],
     ]);
     for (const bus of [a, b]) {
-      bus.replayLog(10);
       bus.subscribe((e, id) => heard.get(bus)!.push([e.type, id]));
     }
     a.publish({ type: 'from-a' });
@@ -52,7 +51,7 @@ describe('EventBus ids', () => {
       expect(got.map(([type]) => type).sort()).toEqual(['from-a', 'from-a', 'from-b']);
       expect(bus.lastId).toBe(`${bus.epoch}-3`);
       // The replay log holds the same, in the same order.
-      const replay = bus.replayLog(10).after(`${bus.epoch}-0`);
+      const replay = bus.replayLog.after(`${bus.epoch}-0`);
       expect('events' in replay && replay.events.map((e) => [e.event.type, e.id])).toEqual(got);
     }
   });

@@ -32,19 +32,25 @@ export class EventBus {
   private listener: pg.Client | null = null;
   private readonly channel: string;
   private seq = 0;
-  private replay: EventReplayLog | null = null;
+  /** The last events, for streams that resume after `Last-Event-ID`. */
+  readonly replayLog: EventReplayLog;
 
   private constructor(
     private readonly store: Store,
     private readonly log: Logger,
+    replayBuffer: number,
   ) {
     this.emitter.setMaxListeners(0);
     this.channel = `plcfleet_${store.schema}`.slice(0, 63);
+    this.replayLog = new EventReplayLog(this.epoch, replayBuffer, this.seq);
   }
 
-  /** Opens the bus (and, on PostgreSQL, its LISTEN connection). */
-  static async open(store: Store, log: Logger): Promise<EventBus> {
-    const bus = new EventBus(store, log);
+  /**
+   * Opens the bus (and, on PostgreSQL, its LISTEN connection), keeping the last
+   * `replayBuffer` events for streams that resume (`eventReplayBuffer`).
+   */
+  static async open(store: Store, log: Logger, replayBuffer = 5000): Promise<EventBus> {
+    const bus = new EventBus(store, log, replayBuffer);
     if (store.pgClient) {
       const client = store.pgClient();
       await client.connect();
@@ -93,22 +99,11 @@ export class EventBus {
     return eventId(this.epoch, this.seq);
   }
 
-  /**
-   * The log of the last events, for streams that resume. It begins at the first
-   * call, which the first event stream makes with the configured
-   * `eventReplayBuffer`: ids reach clients only on streams, so no client can ask
-   * for an event from before.
-   */
-  replayLog(capacity: number): EventReplayLog {
-    this.replay ??= new EventReplayLog(this.epoch, capacity, this.seq);
-    return this.replay;
-  }
-
   /** Numbers the event, keeps it in the replay log and hands it to the subscribers, all at once. */
   private deliver(event: ControlPlaneEvent): void {
     const seq = ++this.seq;
     const id = eventId(this.epoch, seq);
-    this.replay?.add({ id, seq, event });
+    this.replayLog.add({ id, seq, event });
     this.emitter.emit('event', event, id);
   }
 

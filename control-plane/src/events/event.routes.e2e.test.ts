@@ -92,7 +92,7 @@ async function startEventServer(options: ControlPlaneOptions = {}) {
   const config = resolveConfig({ ...store.options, logLevel: 'silent', env: {}, ...options });
   const db = await openStore(config);
   const log = pino({ level: 'silent' });
-  const bus = await EventBus.open(db, log);
+  const bus = await EventBus.open(db, log, config.eventReplayBuffer);
   const streams = new Set<() => void>();
   // Only what the event route reads of the context.
   const ctx = { config, store: db, db: db.db, log, bus, streams } as unknown as Context;

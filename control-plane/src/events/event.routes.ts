@@ -41,7 +41,7 @@ export const eventRoutes = [
         const end = () => queue.close();
         ctx.streams.add(end);
         stream.onAbort(end);
-        const log = ctx.bus.replayLog(ctx.config.eventReplayBuffer);
+        const log = ctx.bus.replayLog;
         // Subscribe and read the log in one synchronous step: every event is then
         // either in the replay or live, none in both and none in neither.
         const unsubscribe = ctx.bus.subscribe((event, id) => {
