@@ -45,14 +45,9 @@ export function hashAuditRow(row: Omit<AuditLogTable, 'hash'>): string {
  */
 export async function appendAudit(trx: Db, entry: AuditEntryInput): Promise<void> {
   if (isPostgres(trx)) await sql`select pg_advisory_xact_lock(7041977)`.execute(trx);
-  const last = await trx
-    .selectFrom('audit_log')
-    .select(['seq', 'hash'])
-    .orderBy('seq', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+  const last = await auditHead(trx);
   const row = {
-    seq: (last ? Number(last.seq) : 0) + 1,
+    seq: (last?.seq ?? 0) + 1,
     at: nowIso(),
     actor: entry.actor,
     action: entry.action,
