@@ -112,6 +112,16 @@ describe('agent config', () => {
     expect(String(err)).not.toContain('super-secret');
   });
 
+  it('talks to the PLC signed and encrypted unless told otherwise', async () => {
+    const c = await resolveWith({ program: 'opc.tcp://10.0.0.5:4840' });
+    expect(c.program).toEqual({
+      kind: 'opcua',
+      endpoint: 'opc.tcp://10.0.0.5:4840',
+      security: 'sign-and-encrypt',
+      trustUnknownServer: false,
+    });
+  });
+
   it('takes security none for the PLC only when told it is insecure (a simulator)', async () => {
     const c = await resolveWith({
       program: 'opc.tcp://127.0.0.1:4840',

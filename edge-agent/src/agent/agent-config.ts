@@ -95,7 +95,8 @@ export const AgentOptions = z
          */
         trustUnknownServer: z.boolean().default(false),
       })
-      .default({ security: 'sign-and-encrypt', insecure: false, trustUnknownServer: false }),
+      // Parsed through the fields above, so their defaults are the only ones.
+      .prefault({}),
     /** @default { kind: recipe } */
     transformer: TransformerOptions.default({ kind: 'recipe' }),
     /** Folder for the outbox, job folders and kept programs. @default ".plcfleet-agent" */
