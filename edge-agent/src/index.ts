@@ -7,15 +7,6 @@
  * CLI is built on the same entry points.
  */
 
-// Agent daemon
-export {
-  type AgentConfig,
-  type AgentHandle,
-  AgentOptions,
-  loadAgentConfig,
-  resolveAgentConfig,
-  startAgent,
-} from './agent';
 // IEC 61131-3 front end
 export {
   type CheckedProject,
@@ -28,7 +19,33 @@ export {
   parseSource,
   printNode,
   printUnit,
-} from './iec';
+} from '@plcfleet/toolchain/iec';
+// Safety verifier
+export {
+  type SafetyResult,
+  semanticHash,
+  type VerifySafetyOptions,
+  verifySafety,
+} from '@plcfleet/toolchain/safety';
+// Virtual PLC
+export {
+  checkEquivalence,
+  compileProgram,
+  type EquivalenceOptions,
+  runScenarios,
+  SimError,
+  type SimFault,
+  VirtualPlc,
+} from '@plcfleet/toolchain/sim';
+// Agent daemon
+export {
+  type AgentConfig,
+  type AgentHandle,
+  AgentOptions,
+  loadAgentConfig,
+  resolveAgentConfig,
+  startAgent,
+} from './agent';
 export { runLlmJudge, runScopeJudge } from './judge';
 // Migration executor, transformers, judges, program sources
 export { evaluatePreconditions, type RunMigrationOptions, runMigration } from './migrate';
@@ -46,17 +63,5 @@ export {
   VirtualPlcRuntime,
   writeProgramOverOpcua,
 } from './plant-io';
-// Safety verifier
-export { type SafetyResult, semanticHash, type VerifySafetyOptions, verifySafety } from './safety';
-// Virtual PLC
-export {
-  checkEquivalence,
-  compileProgram,
-  type EquivalenceOptions,
-  runScenarios,
-  SimError,
-  type SimFault,
-  VirtualPlc,
-} from './sim';
 export { createDirectorySource, hashProgram, type ProgramFile, type ProgramSource } from './sources';
 export { createClaudeTransformer, createRecipeTransformer, type Transformer } from './transform';

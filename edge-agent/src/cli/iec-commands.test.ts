@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FIXTURES } from '../iec/test-fixtures';
+
+const FIXTURES = join(import.meta.dirname, '../../toolchain/fixtures/iec');
+
 import { registerIecCommands } from './iec-commands';
 
 async function run(...args: string[]): Promise<{ out: string; err: string; code: number | undefined }> {

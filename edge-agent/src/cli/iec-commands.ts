@@ -4,8 +4,8 @@
  */
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
+import { astToJson, formatDiagnostic, loadProject, printUnit, readSource } from '@plcfleet/toolchain/iec';
 import type { Command } from 'commander';
-import { astToJson, formatDiagnostic, loadProject, printUnit, readSource } from '../iec/index';
 
 function usage(message: string): void {
   process.stderr.write(`${message}\n`);

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runHash, runSafety, SAFETY_EXIT, type SafetyIo } from './safety-commands';
 
-const corpus = fileURLToPath(new URL('../../fixtures/safety-corpus', import.meta.url));
+const corpus = fileURLToPath(new URL('../../toolchain/fixtures/safety-corpus', import.meta.url));
 
 function io(): SafetyIo & { lines: string[]; errors: string[] } {
   const lines: string[] = [];

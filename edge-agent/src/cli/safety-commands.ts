@@ -6,10 +6,10 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Migration, parseWith, SitePolicy } from '@plcfleet/protocols';
+import { loadSafetyProject, semanticHash, verifySafety } from '@plcfleet/toolchain/safety';
+import { parseScenarioFile, type ScenarioFile } from '@plcfleet/toolchain/sim';
 import type { Command } from 'commander';
 import YAML from 'yaml';
-import { loadSafetyProject, semanticHash, verifySafety } from '../safety';
-import { parseScenarioFile, type ScenarioFile } from '../sim';
 
 /** Exit codes of `safety` and `hash`. */
 export const SAFETY_EXIT = {

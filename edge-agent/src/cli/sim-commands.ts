@@ -5,7 +5,6 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { Command } from 'commander';
 import {
   checkEquivalence,
   compileProgram,
@@ -20,7 +19,8 @@ import {
   SimError,
   type SimValue,
   type VirtualPlc,
-} from '../sim';
+} from '@plcfleet/toolchain/sim';
+import type { Command } from 'commander';
 
 /** Exit codes of the simulator commands. */
 export const SIM_EXIT = {

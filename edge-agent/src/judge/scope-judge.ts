@@ -7,7 +7,7 @@
  * functions the migration never mentions (combined migrations).
  */
 import type { Migration } from '@plcfleet/protocols';
-import type { Node } from '../iec';
+import type { Node } from '@plcfleet/toolchain/iec';
 import {
   compilePattern,
   diffLines,

@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { Migration, type SitePolicy } from '@plcfleet/protocols';
+import { parseScenarioFile, VirtualPlc } from '@plcfleet/toolchain/sim';
 import { z } from 'zod';
 import { createVerifiers } from '../migrate';
-import { parseScenarioFile, VirtualPlc } from '../sim';
 import { createDirectorySource, type ProgramFile, safeRelativePath } from '../sources';
 import { formatInnerReport, runTool, unifiedDiff, Workspace } from '../transform';
 

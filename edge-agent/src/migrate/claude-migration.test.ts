@@ -7,8 +7,8 @@ import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Migration } from '@plcfleet/protocols';
+import { parseScenarioFile } from '@plcfleet/toolchain/sim';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parseScenarioFile } from '../sim';
 import { createDirectorySource } from '../sources';
 import { createClaudeTransformer } from '../transform';
 import {

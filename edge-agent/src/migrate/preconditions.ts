@@ -6,7 +6,7 @@
  * until something instantiates or calls it.
  */
 import { type Condition, type Migration, type SiteFacts, satisfiesRange } from '@plcfleet/protocols';
-import type { Node, TypeSpec } from '../iec';
+import type { Node, TypeSpec } from '@plcfleet/toolchain/iec';
 import { compilePattern, findInPou, outlineUnit, type ParsedFile, walk } from '../transform';
 
 /** The outcome of the preconditions. */

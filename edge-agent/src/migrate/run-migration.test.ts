@@ -1,8 +1,8 @@
 import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseScenarioFile } from '@plcfleet/toolchain/sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseScenarioFile } from '../sim';
 import { createDirectorySource, hashProgram } from '../sources';
 import { createRecipeTransformer } from '../transform';
 import { runMigration } from './run-migration';

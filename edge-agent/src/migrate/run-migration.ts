@@ -9,8 +9,8 @@
  */
 import { type Evidence, type Migration, type SiteFacts, type SitePolicy, Verdict } from '@plcfleet/protocols';
 import { computeEvidenceHash } from '@plcfleet/protocols/signing';
+import type { ScenarioFile } from '@plcfleet/toolchain/sim';
 import { type JudgeResult, type LlmJudgeOptions, runLlmJudge, runScopeJudge } from '../judge';
-import type { ScenarioFile } from '../sim';
 import { hashProgram, type ProgramFile, type ProgramSource } from '../sources';
 import {
   findRuleApplications,

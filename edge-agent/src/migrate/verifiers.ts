@@ -15,11 +15,17 @@ import {
   type ScenarioResult as ScenarioResultSchema,
   SitePolicy,
 } from '@plcfleet/protocols';
+import type { CompilationUnit, VarBlock } from '@plcfleet/toolchain/iec';
+import { verifySafety } from '@plcfleet/toolchain/safety';
+import {
+  checkEquivalence,
+  parseScenarioFile,
+  runScenarios,
+  type ScenarioFile,
+  VirtualPlc,
+} from '@plcfleet/toolchain/sim';
 import { stringify as toYaml } from 'yaml';
 import type { z } from 'zod';
-import type { CompilationUnit, VarBlock } from '../iec';
-import { verifySafety } from '../safety';
-import { checkEquivalence, parseScenarioFile, runScenarios, type ScenarioFile, VirtualPlc } from '../sim';
 import type { ProgramFile } from '../sources';
 import {
   checkParsedFiles,

@@ -6,9 +6,8 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { checkProject } from '../iec/checker';
-import { parseSource } from '../iec/parser';
-import { compileProgram, type SimValue, type VirtualPlc } from '../sim';
+import { checkProject, parseSource } from '@plcfleet/toolchain/iec';
+import { compileProgram, type SimValue, type VirtualPlc } from '@plcfleet/toolchain/sim';
 import { PlantIoError } from './plant-io-error';
 import type { OnlineChangeResult, PlcRuntime, PlcValue, PlcVariable, ProgramFile } from './plc-runtime';
 

@@ -8,7 +8,7 @@
  * is also why TwinCAT and PLCopen files come back in their own format.
  */
 import type { Migration } from '@plcfleet/protocols';
-import type { Statement, VarBlock, VarDecl } from '../iec';
+import type { Statement, VarBlock, VarDecl } from '@plcfleet/toolchain/iec';
 import { type ProgramFile, sortFiles } from '../sources';
 import { matchesAnyGlob } from './glob';
 import { outlineUnit, type PouOutline } from './st-ast';

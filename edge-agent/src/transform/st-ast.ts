@@ -4,7 +4,7 @@
  * kinds added later), POU outlines, and structural equality that ignores
  * positions, comments and name case.
  */
-import type { CompilationUnit, Node, Pou, Span, Statement, VarBlock } from '../iec';
+import type { CompilationUnit, Node, Pou, Span, Statement, VarBlock } from '@plcfleet/toolchain/iec';
 
 /** Fields that are never children: positions and trivia. */
 const NON_CHILD = new Set([

@@ -6,7 +6,7 @@
  * everything else byte for byte.
  */
 import type { Diagnostic } from '@plcfleet/protocols';
-import { type CompilationUnit, checkProject, readSource } from '../iec';
+import { type CompilationUnit, checkProject, readSource } from '@plcfleet/toolchain/iec';
 import type { ProgramFile } from '../sources';
 
 /** A parsed program file. */

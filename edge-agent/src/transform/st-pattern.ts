@@ -7,7 +7,7 @@
  * the same expression. Named call arguments match in any order (ST allows any
  * order); layout, comments and name case never matter.
  */
-import type { CallArgument, Expression, Node, Statement } from '../iec';
+import type { CallArgument, Expression, Node, Statement } from '@plcfleet/toolchain/iec';
 import { childrenOf, type PouOutline, sameTree } from './st-ast';
 import { parseStatements } from './st-front-end';
 

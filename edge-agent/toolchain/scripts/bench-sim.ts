@@ -3,7 +3,7 @@
  * program and on a generated plant-sized project, paired scans per second of
  * the equivalence checker, and compile time. Run:
  *
- *   npx tsx edge-agent/scripts/bench-sim.ts
+ *   npx tsx edge-agent/toolchain/scripts/bench-sim.ts
  *
  * Figures go to docs/virtual-plc.md by hand, with the machine they came from.
  */

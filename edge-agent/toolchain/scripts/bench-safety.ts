@@ -6,7 +6,7 @@
  * line and every station's zone permissive. Full mode includes the permissive
  * simulations.
  *
- *   node --conditions=source --import tsx edge-agent/scripts/bench-safety.ts [stations] [repeats]
+ *   node --conditions=source --import tsx edge-agent/toolchain/scripts/bench-safety.ts [stations] [repeats]
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,10 +1,10 @@
 /**
- * Writes the safety-verifier corpus (edge-agent/fixtures/safety-corpus/) from
+ * Writes the safety-verifier corpus (edge-agent/toolchain/fixtures/safety-corpus/) from
  * two base plants and a table of edits: each case is a base plant, the edits
  * that make its `after/`, a policy, an optional migration and the expected
  * verdict with the categories it must be rejected for.
  *
- *   node --conditions=source --import tsx edge-agent/scripts/make-safety-corpus.ts
+ *   node --conditions=source --import tsx edge-agent/toolchain/scripts/make-safety-corpus.ts
  *
  * The written folders are committed; this script only saves typing them. Each
  * edit must match exactly once, so a drifting base plant fails loudly here.

@@ -1,5 +1,5 @@
 /**
- * Runs the whole safety corpus (edge-agent/fixtures/safety-corpus): every
+ * Runs the whole safety corpus (edge-agent/toolchain/fixtures/safety-corpus): every
  * unsafe case must be rejected for the categories its expect.json names, and
  * no safe case may be rejected.
  */

@@ -3,10 +3,10 @@
  * how many files parse without errors, and how many round-trip
  * (print → parse gives the same tree, printing is idempotent).
  *
- *   npx tsx edge-agent/scripts/iec-corpus.ts /tmp/oscat /tmp/tcunit
+ *   npx tsx edge-agent/toolchain/scripts/iec-corpus.ts /tmp/oscat /tmp/tcunit
  */
 import { readFileSync } from 'node:fs';
-import { astEqual, collectSourceFiles, parseSource, printUnit, readSource } from '../src/iec/index';
+import { astEqual, collectSourceFiles, parseSource, printUnit, readSource } from '../src/iec';
 
 for (const root of process.argv.slice(2)) {
   const files = (await collectSourceFiles([root])).filter((f) => !f.toLowerCase().endsWith('.xml'));

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { equivCommand, SIM_EXIT, simulateCommand, testCommand } from '../cli/sim-commands';
 
-const FIXTURES = join(import.meta.dirname, '../../fixtures/sim');
+const FIXTURES = join(import.meta.dirname, '../../toolchain/fixtures/sim');
 
 function io(stdin = '') {
   const out: string[] = [];

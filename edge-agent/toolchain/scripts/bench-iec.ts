@@ -3,7 +3,7 @@
  * (lines/s, one core) and retained heap per source line, on a generated
  * project of >= 200k lines and, when given, on real corpora (e.g. OSCAT).
  *
- *   npx tsx edge-agent/scripts/bench-iec.ts [--lines 200000] [--oscat /tmp/oscat]
+ *   npx tsx edge-agent/toolchain/scripts/bench-iec.ts [--lines 200000] [--oscat /tmp/oscat]
  *
  * Prints figures only; it asserts nothing (see docs/iec-frontend.md).
  */
@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { type CompilationUnit, checkProject, parseSource } from '../src/iec/index';
+import { type CompilationUnit, checkProject, parseSource } from '../src/iec';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;

@@ -1,0 +1,10 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig({
+  entry: ['src/index.ts', 'src/iec/index.ts', 'src/sim/index.ts', 'src/safety/index.ts'],
+  format: ['esm'],
+  dts: true,
+  clean: true,
+  tsconfig: 'tsconfig.build.json',
+  target: 'node20',
+});
