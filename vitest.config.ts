@@ -16,7 +16,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     projects: [
       project('protocols', ['protocols/src/**/*.test.ts']),
-      project('toolchain', ['edge-agent/toolchain/src/**/*.test.ts']),
+      project('toolchain', ['edge-agent/toolchain/{src,conformance}/**/*.test.ts']),
       project('edge-agent', ['edge-agent/src/**/*.test.ts']),
       project('control-plane', ['control-plane/src/**/*.test.ts']),
       project('sdk', ['sdk/src/**/*.test.ts']),
