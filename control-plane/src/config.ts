@@ -42,8 +42,17 @@ export interface ControlPlaneOptions {
   maxBadFrames?: number;
   /** Messages from one agent being processed at once before `BACKPRESSURE`. @default 32 */
   maxInflightPerAgent?: number;
-  /** Largest HTTP request body (bytes). @default 4 MiB */
+  /**
+   * Largest HTTP request body (bytes), counted as it arrives: a larger body (chunked
+   * or not) is answered 413 without being buffered. @default 4 MiB
+   */
   maxBodyBytes?: number;
+  /** Largest YAML request body (bytes); YAML costs far more to parse than JSON. @default 1 MiB */
+  maxYamlBytes?: number;
+  /** Deepest nesting of a request body (JSON arrays/objects, YAML collections), checked before parsing. @default 64 */
+  maxBodyDepth?: number;
+  /** Most YAML aliases (`*name`) in one request body. @default 100 */
+  maxYamlAliases?: number;
   /**
    * Events kept for event streams that reconnect with `Last-Event-ID`; a reader further
    * behind gets `event: reset` and reads a fresh snapshot. @default 5000
@@ -84,6 +93,9 @@ const Resolved = z.object({
   maxBadFrames: z.number().int().min(1),
   maxInflightPerAgent: z.number().int().min(1),
   maxBodyBytes: z.number().int().min(1024),
+  maxYamlBytes: z.number().int().min(1024),
+  maxBodyDepth: z.number().int().min(8).max(1000),
+  maxYamlAliases: z.number().int().min(0),
   eventReplayBuffer: z.number().int().min(1),
   eventStreamMaxQueue: z.number().int().min(1),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
@@ -116,6 +128,9 @@ export function resolveConfig(options: ControlPlaneOptions = {}): ControlPlaneCo
     maxBadFrames: options.maxBadFrames ?? 5,
     maxInflightPerAgent: options.maxInflightPerAgent ?? 32,
     maxBodyBytes: options.maxBodyBytes ?? 4 * 1024 * 1024,
+    maxYamlBytes: options.maxYamlBytes ?? 1024 * 1024,
+    maxBodyDepth: options.maxBodyDepth ?? 64,
+    maxYamlAliases: options.maxYamlAliases ?? 100,
     eventReplayBuffer: options.eventReplayBuffer ?? 5000,
     eventStreamMaxQueue: options.eventStreamMaxQueue ?? 10_000,
     logLevel: options.logLevel ?? env.PLCFLEET_LOG_LEVEL ?? 'info',

@@ -1,12 +1,12 @@
 import { formatZodError, parseWith } from '@plcfleet/protocols';
 import type { Hono, Context as HonoContext } from 'hono';
-import YAML from 'yaml';
 import { z } from 'zod';
 import type { AgentGateway } from '../agents/agent-gateway';
 import type { Principal, Role } from '../auth/roles';
 import type { Context } from '../context';
 import { ControlPlaneError, fail } from '../errors';
 import type { RolloutEngine } from '../rollouts/rollout-engine';
+import { readRequestBody } from './request-body';
 
 /** What a route handler gets. */
 export interface RouteInput<B, Q> {
@@ -72,7 +72,7 @@ export function mountRoutes(app: Hono, routes: readonly RouteSpec[], deps: Mount
         );
       const query = route.query ? validate(route.query, c.req.query(), 'query') : {};
       const body = route.body
-        ? validate(route.body, await readBody(c, deps.ctx.config.maxBodyBytes, !!route.yaml), 'body')
+        ? validate(route.body, await readRequestBody(c, deps.ctx.config, !!route.yaml), 'body')
         : undefined;
       const result = await route.handler({
         ctx: deps.ctx,
@@ -102,30 +102,6 @@ function validate<S extends z.ZodType>(schema: S, data: unknown, where: string):
   const r = parseWith(schema, data, where);
   if (!r.ok) throw new ControlPlaneError('VALIDATION', r.error, { issues: r.issues });
   return r.value;
-}
-
-async function readBody(c: HonoContext, limit: number, yaml: boolean): Promise<unknown> {
-  const declared = Number(c.req.header('content-length') ?? 0);
-  if (declared > limit) fail('TOO_LARGE', `request body of ${declared} bytes exceeds ${limit}`);
-  const text = await c.req.text();
-  if (Buffer.byteLength(text) > limit) fail('TOO_LARGE', `request body exceeds ${limit} bytes`);
-  if (text.trim() === '') return {};
-  const type = c.req.header('content-type') ?? '';
-  if (yaml && /yaml/i.test(type)) {
-    try {
-      return YAML.parse(text, { maxAliasCount: 100 });
-    } catch (err) {
-      fail('VALIDATION', `body: not YAML: ${(err as Error).message.split('\n')[0]}`);
-    }
-  }
-  try {
-    return JSON.parse(text);
-  } catch {
-    fail(
-      'VALIDATION',
-      yaml ? 'body: not JSON (send YAML with Content-Type: application/yaml)' : 'body: not JSON',
-    );
-  }
 }
 
 /** The OpenAPI 3.1 document of the routes, generated from their zod schemas. */
