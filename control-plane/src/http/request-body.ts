@@ -172,11 +172,7 @@ export function yamlNestingDepth(text: string): number {
 
 function parseYaml(text: string, maxAliases: number): unknown {
   // logLevel 'silent': yaml's warnings go to process.emitWarning with the offending text in them.
-  const doc = YAML.parseDocument(text, {
-    maxAliasCount: maxAliases,
-    logLevel: 'silent',
-    prettyErrors: false,
-  });
+  const doc = YAML.parseDocument(text, { logLevel: 'silent', prettyErrors: false });
   const [first] = doc.errors;
   if (first) fail('VALIDATION', `body: not YAML: ${first.message.split('\n')[0]!.slice(0, 200)}`);
   try {
