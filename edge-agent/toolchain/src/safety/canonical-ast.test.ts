@@ -23,6 +23,15 @@ function hash(text: string): string | undefined {
 }
 
 describe('semantic hash', () => {
+  it('ignores pragmas and attributes (a POU, a declaration, a statement)', () => {
+    const annotated = FB.replace('FUNCTION_BLOCK Guard', "{attribute 'reflection'}\nFUNCTION_BLOCK Guard")
+      .replace('    A : BOOL;', "    {attribute 'hide'}\n    A : BOOL;")
+      .replace('OK := T1.Q AND (A);', "{warning 'review the guard timing'}\nOK := T1.Q AND (A);");
+    expect(annotated).not.toBe(FB);
+    expect(hash(annotated)).toBe(hash(FB));
+    expect(hash(FB.replace('T#1S', 'T#2S'))).not.toBe(hash(FB));
+  });
+
   it('ignores comments, layout, letter case, parentheses and literal spelling', () => {
     const same = `(* certified *)
 function_block guard

@@ -2,8 +2,11 @@
  * A canonical, printing-independent text of any syntax-tree node: positions,
  * comments, the raw spelling of literals and redundant parentheses are
  * dropped, and names are case-folded (IEC 61131-3 §6.1.2). Two nodes with the
- * same canonical text mean the same program text; layout, comments and the
- * spelling `T#1s` / `T#1000MS` / `16#FF` / `255` do not count.
+ * same canonical text mean the same program text; layout, comments, pragmas
+ * and attributes (`{attribute 'hide'}`, `{warning '...'}`) and the spelling
+ * `T#1s` / `T#1000MS` / `16#FF` / `255` do not count. Pragmas that force
+ * values or switch checks off are judged by their own rule (`forcing/pragma`),
+ * not as a change of the statement they stand before.
  *
  * The diff compares statements by this text and the certified-POU hash is the
  * SHA-256 of it.
@@ -19,6 +22,7 @@ const DROPPED = new Set([
   'leadingComments',
   'trailingComments',
   'comments',
+  'pragmas',
   'raw',
   'file',
   'format',
@@ -85,8 +89,6 @@ function emit(value: unknown, rename: ReadonlyMap<string, string> | undefined): 
       text = JSON.stringify(v.map((x: string) => x.toLowerCase()));
     else if (obj.kind === 'EnumLiteral' && k === 'value' && typeof v === 'string')
       text = JSON.stringify(v.toLowerCase());
-    else if (k === 'pragmas' && Array.isArray(v))
-      text = JSON.stringify(v.map((p: { text: string }) => p.text.replace(/\s+/g, ' ')));
     else text = emit(v, rename);
     parts.push(`${k}:${text}`);
   }

@@ -22,11 +22,26 @@ END_IF;
 END_PROGRAM
 `;
 
+function isEmptyDiffBack(before: string): boolean {
+  return isEmptyDiff(diffPrograms(stIndex({ 'main.st': before }), stIndex({ 'main.st': BASE })));
+}
+
 function diff(after: string) {
   return diffPrograms(stIndex({ 'main.st': BASE }), stIndex({ 'main.st': after }));
 }
 
 describe('program diff', () => {
+  it('sees no change in pragmas and attributes added or removed', () => {
+    const annotated = BASE.replace(
+      '    Out1 := TRUE;',
+      "    {warning 'check lamp wiring'}\n    Out1 := TRUE;",
+    )
+      .replace('    Tmp : BOOL;', "    {attribute 'hide'}\n    Tmp : BOOL;")
+      .replace('PROGRAM Main', "{attribute 'call_after_init'}\nPROGRAM Main");
+    expect(isEmptyDiff(diff(annotated))).toBe(true);
+    expect(isEmptyDiffBack(annotated)).toBe(true);
+  });
+
   it('sees no change in comments and layout', () => {
     const d = diff(BASE.replace('Tmp := In1 AND In2;', '(* both *)\nTmp :=\n    In1 AND In2; // and'));
     expect(isEmptyDiff(d)).toBe(true);

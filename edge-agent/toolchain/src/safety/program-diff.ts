@@ -1,8 +1,8 @@
 /**
  * The difference between two program versions on the syntax tree, at POU,
  * declaration and statement granularity. Statements are compared by their
- * canonical text, so layout, comments, letter case and the spelling of
- * literals never show as changes; a local variable renamed consistently (the
+ * canonical text, so layout, comments, pragmas and attributes, letter case
+ * and the spelling of literals never show as changes; a local variable renamed consistently (the
  * same declaration under a new name) is not a change either.
  *
  * Bodies are aligned with a longest common subsequence; each gap becomes a
@@ -50,7 +50,7 @@ export interface PouChange {
   id: string;
   name: string;
   kind: 'added' | 'removed' | 'modified';
-  /** For `modified`: the POU's own header (kind, EXTENDS, return type, bodies present, pragmas) changed. */
+  /** For `modified`: the POU's own header (kind, EXTENDS, return type, bodies present) changed; pragmas do not count. */
   headerChanged?: boolean;
   oldFile?: string;
   newFile?: string;
@@ -91,7 +91,6 @@ function declSignature(v: VarEntry, rename?: ReadonlyMap<string, string>): strin
     d.init ? canonical(d.init as never, opts) : '',
     d.location ? canonical(d.location) : '',
     d.constructorArgs ? canonical(d.constructorArgs, opts) : '',
-    d.pragmas ? d.pragmas.map((p) => p.text).join('|') : '',
   ].join('#');
 }
 
@@ -199,7 +198,6 @@ function pouHeader(p: PouEntry): string {
   if (d.kind === 'Function') parts.push(d.returnType ? canonical(d.returnType) : '');
   if (d.kind === 'FunctionBlock')
     parts.push(d.extends?.toLowerCase() ?? '', d.implements.join(',').toLowerCase());
-  if (d.pragmas) parts.push(d.pragmas.map((p) => p.text).join('|'));
   return parts.join('#');
 }
 

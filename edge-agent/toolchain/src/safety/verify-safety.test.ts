@@ -68,6 +68,38 @@ describe('differential driver', () => {
 });
 
 describe('verifySafety', () => {
+  it('does not count a pragma added or removed before a statement as a change', async () => {
+    const lamp = `PROGRAM Main
+VAR_OUTPUT
+    Lamp : BOOL;
+END_VAR
+Lamp := TRUE;
+END_PROGRAM
+`;
+    const annotated = lamp.replace('Lamp := TRUE;', "{warning 'lamp test'}\nLamp := TRUE;");
+    const lampPolicy = testPolicy({ safetySignals: ['Lamp'] });
+    for (const [a, b] of [
+      [lamp, annotated],
+      [annotated, lamp],
+    ] as const) {
+      const r = await verifySafety({
+        before: stProject({ 'main.st': a }),
+        after: stProject({ 'main.st': b }),
+        policy: lampPolicy,
+      });
+      expect(r.findings.map((f) => `${f.rule}: ${f.message}`)).toEqual([]);
+      expect(r.verdict).toBe('pass');
+    }
+    // A pragma that switches checks off is still judged, by its own rule.
+    const forced = lamp.replace('Lamp := TRUE;', "{attribute 'no_check'}\nLamp := TRUE;");
+    const r = await verifySafety({
+      before: stProject({ 'main.st': lamp }),
+      after: stProject({ 'main.st': forced }),
+      policy: lampPolicy,
+    });
+    expect(r.findings.map((f) => f.rule)).toEqual(['forcing/pragma']);
+  });
+
   it('fails closed when the new program does not parse', async () => {
     const r = await verifySafety({
       before: stProject({ 'main.st': OLD }),
