@@ -1,55 +1,10 @@
 /**
- * Generic helpers over the syntax tree: walking every node and comparing
- * trees without positions (the round-trip property of the printer).
+ * Generic helpers over the syntax tree: comparing trees without positions (the
+ * round-trip property of the printer) and their JSON form. Walking the tree is
+ * `visitor.ts`'s job.
  */
-import type { Node } from './ast';
 
 const POSITION_KEYS = new Set(['span', 'nameSpan', 'memberSpan']);
-const SKIP_KEYS = new Set([
-  'span',
-  'nameSpan',
-  'memberSpan',
-  'leadingComments',
-  'trailingComments',
-  'pragmas',
-  'comments',
-]);
-
-/**
- * Calls `visit` for every node under `root` (pre-order, root included).
- * Return `false` from `visit` to skip a node's children. Comments and pragmas are not visited.
- */
-export function walk(root: Node, visit: (node: Node, parent: Node | undefined) => boolean | undefined): void {
-  const stack: [Node, Node | undefined][] = [[root, undefined]];
-  while (stack.length > 0) {
-    const [node, parent] = stack.pop()!;
-    if (visit(node, parent) === false) continue;
-    const children: Node[] = [];
-    collectChildren(node, children);
-    for (let i = children.length - 1; i >= 0; i--) stack.push([children[i]!, node]);
-  }
-}
-
-/** The direct child nodes of `node`, in source order. */
-export function childrenOf(node: Node): Node[] {
-  const out: Node[] = [];
-  collectChildren(node, out);
-  return out;
-}
-
-function collectChildren(node: Node, out: Node[]): void {
-  for (const key in node) {
-    if (SKIP_KEYS.has(key)) continue;
-    const v = (node as unknown as Record<string, unknown>)[key];
-    if (Array.isArray(v)) {
-      for (const item of v) if (isNode(item)) out.push(item);
-    } else if (isNode(v)) out.push(v);
-  }
-}
-
-function isNode(v: unknown): v is Node {
-  return typeof v === 'object' && v !== null && typeof (v as { kind?: unknown }).kind === 'string';
-}
 
 /**
  * A deep copy without positions (`span`, `nameSpan`, `memberSpan`), with

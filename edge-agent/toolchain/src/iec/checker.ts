@@ -53,6 +53,7 @@ import {
   underlying,
   type VarSymbol,
 } from './types';
+import { walkStatements } from './visitor';
 
 /** Options of {@link checkProject}. */
 export interface CheckOptions {
@@ -806,7 +807,9 @@ class Checker {
       }
     }
     for (const b of varBlocks) for (const v of b.decls) this.checkInit(v, scope);
-    collectLabels(body, scope.labels);
+    walkStatements(body, (s) => {
+      if (s.kind === 'Label') scope.labels.add(s.name.toLowerCase());
+    });
     this.statements(body, scope);
     if (
       scope.resultName &&
@@ -1624,20 +1627,6 @@ function isLvalue(e: Expression): boolean {
       return isLvalue(e.expression);
     default:
       return false;
-  }
-}
-
-function collectLabels(list: Statement[], out: Set<string>): void {
-  for (const s of list) {
-    if (s.kind === 'Label') out.add(s.name.toLowerCase());
-    else if (s.kind === 'If') {
-      collectLabels(s.then, out);
-      for (const e of s.elsifs) collectLabels(e.body, out);
-      if (s.else) collectLabels(s.else, out);
-    } else if (s.kind === 'Case') {
-      for (const b of s.branches) collectLabels(b.body, out);
-      if (s.else) collectLabels(s.else, out);
-    } else if (s.kind === 'For' || s.kind === 'While' || s.kind === 'Repeat') collectLabels(s.body, out);
   }
 }
 

@@ -97,7 +97,7 @@ export type {
   WhileStatement,
 } from './ast';
 export { sameName } from './ast';
-export { astEqual, astToJson, childrenOf, walk, withoutPositions } from './ast-utils';
+export { astEqual, astToJson, withoutPositions } from './ast-utils';
 export { type CheckedProject, type CheckOptions, checkProject } from './checker';
 export {
   DIAGNOSTICS,
@@ -136,3 +136,24 @@ export {
   underlying,
   type VarSymbol,
 } from './types';
+export {
+  callsIn,
+  childBodies,
+  childrenOf,
+  collectChildren,
+  controlExpressions,
+  flatten,
+  type NodeOfKind,
+  ownExpressions,
+  pouBodies,
+  rootIdentifier,
+  someNode,
+  subExpressions,
+  timeLiterals,
+  unparen,
+  type Visitor,
+  visit,
+  walk,
+  walkExpression,
+  walkStatements,
+} from './visitor';

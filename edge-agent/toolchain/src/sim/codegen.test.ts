@@ -272,3 +272,21 @@ END_PROGRAM`;
     expect([plc.get('a'), plc.get('b')]).toEqual([2, 8]);
   });
 });
+
+describe('long bodies (plant programs)', () => {
+  it('a body of more than 24 statements with TIME and LTIME literals simulates (no BigInt serialisation)', () => {
+    const steps = Array.from({ length: 30 }, (_, i) => `Count := Count + ${i};`).join('\n');
+    const plc = run(
+      `PROGRAM Line
+VAR_OUTPUT Count : DINT; Done : BOOL; END_VAR
+VAR T_Start : TON; Hold : LTIME := LTIME#5ms; END_VAR
+T_Start(IN := TRUE, PT := T#20ms);
+${steps}
+Done := T_Start.Q AND Hold > LTIME#1ms;
+END_PROGRAM`,
+      3,
+    );
+    expect(plc.get('Count')).toBe(3 * 435);
+    expect(plc.get('Done')).toBe(true);
+  });
+});

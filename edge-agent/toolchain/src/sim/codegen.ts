@@ -17,6 +17,7 @@ import type {
   Statement,
   VarBlock,
 } from '../iec';
+import { someNode } from '../iec';
 import type { PouLayout, ProjectModel, VarInfo } from './project-model';
 import { SIM_ERROR_CODES, SimError, type SourceLocation } from './sim-errors';
 import type { SimProfile } from './sim-profile';
@@ -1560,10 +1561,8 @@ export class CodeGenerator {
    */
   private body(list: Statement[], scope: Scope, name: string): string {
     const CHUNK = 24;
-    if (
-      list.length <= CHUNK ||
-      JSON.stringify(list, (k, v) => (k === 'span' ? undefined : v)).includes('"Return"')
-    ) {
+    // a RETURN inside a chunk would only leave the chunk
+    if (list.length <= CHUNK || someNode(list, (n) => n.kind === 'Return')) {
       return this.stmts(list, scope);
     }
     const calls: string[] = [];

@@ -8,7 +8,7 @@
  * shrunk to a minimal input trace. The same seed gives the same result, byte
  * for byte: nothing here reads a clock or Math.random.
  */
-import type { CompilationUnit } from '../iec';
+import { type CompilationUnit, visit } from '../iec';
 import { type CondExpr, conditionNames, evalCondition, parseCondition } from './condition-expr';
 import { jsonValue } from './input-timeline';
 import { Prng } from './prng';
@@ -100,31 +100,22 @@ function lower(s: string) {
  * the numbers the code compares against (thresholds are where old and new tend to differ).
  */
 function literals(input: SimProjectInput): { maxTime: number; numbers: number[]; times: number[] } {
-  const units = (
-    Array.isArray(input) ? input : (input as { units: readonly CompilationUnit[] }).units
-  ) as unknown[];
+  const units = Array.isArray(input) ? input : (input as { units: readonly CompilationUnit[] }).units;
   let maxTime = 0;
   const numbers = new Set<number>();
   const times = new Set<number>();
-  const seen = new Set<unknown>();
-  const walk = (n: unknown) => {
-    if (typeof n !== 'object' || n === null || seen.has(n)) return;
-    seen.add(n);
-    const o = n as Record<string, unknown>;
-    if (o.kind === 'TimeLiteral' && typeof o.ms === 'number') {
-      maxTime = Math.max(maxTime, o.ms);
-      if (times.size < 64) times.add(o.ms);
-    }
-    if (
-      (o.kind === 'IntegerLiteral' || o.kind === 'RealLiteral') &&
-      typeof o.value === 'number' &&
-      numbers.size < 256
-    ) {
-      numbers.add(o.value);
-    }
-    for (const [k, v] of Object.entries(o)) if (k !== 'span' && k !== 'comments') walk(v);
-  };
-  units.forEach(walk);
+  visit(units as CompilationUnit[], {
+    TimeLiteral: (t) => {
+      maxTime = Math.max(maxTime, t.ms);
+      if (times.size < 64) times.add(t.ms);
+    },
+    IntegerLiteral: (l) => {
+      if (typeof l.value === 'number' && numbers.size < 256) numbers.add(l.value);
+    },
+    RealLiteral: (l) => {
+      if (numbers.size < 256) numbers.add(l.value);
+    },
+  });
   return { maxTime, numbers: [...numbers].sort((a, b) => a - b), times: [...times].sort((a, b) => a - b) };
 }
 
