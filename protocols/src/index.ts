@@ -104,10 +104,13 @@ export { CertifiedPou, SiteFacts, SitePolicy } from './site-policy';
 export { ModbusTable, REGISTER_COUNT, Tag, TagMap, TagType } from './tag-map';
 export {
   Counterexample,
+  claimText,
   Diagnostic,
   EquivalenceResult,
   Evidence,
   JudgeResult,
+  ProofClaim,
+  proofClaim,
   SafetyCategory,
   SafetyFinding,
   SafetyProof,
@@ -118,6 +121,7 @@ export {
 export { API_VERSION, PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from './version';
 export { compareVersions, satisfiesRange } from './version-range';
 export {
+  CAPABILITIES,
   CancelMessage,
   CutoverStage,
   DeployOrder,
@@ -145,4 +149,5 @@ export {
   VerdictAckMessage,
   VerdictMessage,
   WelcomeMessage,
+  WIRE_LIMITS,
 } from './wire';

@@ -48,16 +48,33 @@ export const Counterexample = z.object({
   inputs: z.array(z.record(z.string(), z.unknown())),
 });
 
+/**
+ * What a claim rests on. `proved`: the search was exhaustive over the inputs
+ * and states that matter; `not-refuted`: a finite (random) search found no
+ * counterexample, which is evidence, not proof; `refuted`: a counterexample
+ * exists; `undecided`: the check could not be run to an answer.
+ */
+export const ProofClaim = z.enum(['proved', 'not-refuted', 'refuted', 'undecided']);
+export type ProofClaim = z.infer<typeof ProofClaim>;
+
 /** A property the verifier proved or refuted by simulation. */
 export const SafetyProof = z.object({
   kind: z.enum(['permissive', 'equivalence', 'estop']),
   subject: z.string(),
+  /** Kept for older readers: `proven` only means no counterexample was found; read `claim`. */
   result: z.enum(['proven', 'refuted', 'inconclusive']),
   method: z.enum(['exhaustive', 'random', 'scenario', 'static']),
   runs: z.number().int(),
   scans: z.number().int(),
   counterexample: Counterexample.nullable().default(null),
+  /** What the result rests on; absent in verdicts of older agents ({@link proofClaim} derives it). */
+  claim: ProofClaim.optional(),
+  /** Seed of the simulated inputs (absent in older verdicts). */
+  seed: z.number().int().optional(),
+  /** One line: the ground of the claim, e.g. `exhaustive over every sequence of Guard, Estop: 12 joint states`. */
+  basis: z.string().optional(),
 });
+export type SafetyProof = z.infer<typeof SafetyProof>;
 
 /** Scenario outcome. */
 export const ScenarioResult = z.object({
@@ -75,7 +92,65 @@ export const EquivalenceResult = z.object({
   scans: z.number().int(),
   seed: z.number().int(),
   counterexample: Counterexample.nullable(),
+  /** What `equivalent` rests on: seeded random runs give `not-refuted`, never `proved` (absent in older verdicts). */
+  claim: ProofClaim.optional(),
 });
+
+/**
+ * The claim of a proof or an equivalence result, for verdicts that carry
+ * `claim` and for older ones that do not: only an exhaustive search proves.
+ *
+ * @example proofClaim({ result: 'proven', method: 'random' }) // 'not-refuted'
+ */
+export function proofClaim(p: {
+  claim?: ProofClaim | undefined;
+  result?: 'proven' | 'refuted' | 'inconclusive';
+  method?: string;
+  equivalent?: boolean;
+  counterexample?: unknown;
+}): ProofClaim {
+  if (p.claim) return p.claim;
+  if (p.equivalent !== undefined) return p.equivalent ? 'not-refuted' : p.counterexample ? 'refuted' : 'undecided';
+  if (p.result === 'refuted') return 'refuted';
+  if (p.result === 'inconclusive') return 'undecided';
+  return p.method === 'exhaustive' ? 'proved' : 'not-refuted';
+}
+
+/**
+ * One line saying what a proof's claim rests on, the same in the CLI, the
+ * change review and the compliance report.
+ *
+ * @example claimText({ claim: 'not-refuted', runs: 32, scans: 6400, seed: 42, ... })
+ * // 'not refuted in 32 runs × 200 scans (seed 42)'
+ */
+export function claimText(p: {
+  claim?: ProofClaim | undefined;
+  result?: 'proven' | 'refuted' | 'inconclusive';
+  method?: string;
+  runs: number;
+  scans: number;
+  seed?: number | undefined;
+  basis?: string | undefined;
+  equivalent?: boolean;
+  counterexample?: { scan: number; variable: string } | null | undefined;
+}): string {
+  const claim = proofClaim(p);
+  const seed = p.seed !== undefined ? ` (seed ${p.seed})` : '';
+  // A proof counts all scans of all runs; an equivalence result counts scans per run.
+  const perRun =
+    p.equivalent !== undefined ? p.scans : p.runs > 0 ? Math.round(p.scans / p.runs) : p.scans;
+  const search = `${p.runs} run${p.runs === 1 ? '' : 's'} × ${perRun} scans${seed}`;
+  switch (claim) {
+    case 'proved':
+      return `proved: ${p.basis ?? `exhaustive, ${p.runs} steps`}`;
+    case 'not-refuted':
+      return `not refuted in ${search}`;
+    case 'refuted':
+      return `refuted${p.counterexample ? ` at scan ${p.counterexample.scan} (${p.counterexample.variable})` : ''} after ${search}`;
+    default:
+      return `undecided${p.basis ? `: ${p.basis}` : ''}`;
+  }
+}
 
 /** A judge's decision. */
 export const JudgeResult = z.object({
@@ -124,9 +199,9 @@ export type VerdictOutcome = z.infer<typeof VerdictOutcome>;
 
 /** The verdict an agent reports for a job. */
 export const Verdict = z.object({
-  jobId: z.string().min(1),
-  site: z.string().min(1),
-  migrationId: z.string().min(1),
+  jobId: z.string().min(1).max(200),
+  site: z.string().min(1).max(200),
+  migrationId: z.string().min(1).max(200),
   revision: z.number().int().min(1),
   outcome: VerdictOutcome,
   /** One line: why (the first failing check, the skip reason, the error). */

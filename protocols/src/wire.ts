@@ -9,15 +9,43 @@ import { PROTOCOL_VERSION } from './version';
 /** Largest frame either side accepts (bytes). Evidence with a large diff fits well within it. */
 export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
 
+/**
+ * Caps of the strings and lists in wire messages. A frame is at most
+ * {@link MAX_FRAME_BYTES}, but what a message leaves behind (a stored stage
+ * report, an event kept for replay) must be small: an id is not a megabyte.
+ */
+export const WIRE_LIMITS = {
+  /** Ids and names: job, rollout, site, migration, deploy, agent, key, message. */
+  id: 200,
+  /** One-line texts: reasons, progress messages, error messages. */
+  text: 2000,
+  /** Short labels: phases, capabilities, versions, tags. */
+  label: 200,
+  /** Items of a short list (capabilities, protocol versions, signing keys, worst divergences). */
+  items: 64,
+  /** One value shown in a stage report's worst divergences, as JSON. */
+  valueJson: 1000,
+} as const;
+
+const WireId = z.string().min(1).max(WIRE_LIMITS.id);
+const WireText = z.string().max(WIRE_LIMITS.text);
+const WireLabel = z.string().max(WIRE_LIMITS.label);
+const WireValue = z
+  .unknown()
+  .refine(
+    (v) => (JSON.stringify(v) ?? '').length <= WIRE_LIMITS.valueJson,
+    `a value of at most ${WIRE_LIMITS.valueJson} characters as JSON`,
+  );
+
 /** A payload with its detached ed25519 signature; verify the raw payload before parsing it. */
 export const signed = <T extends z.ZodType>(payload: T) =>
-  z.strictObject({ payload, signature: z.string().min(1), keyId: z.string().min(1) });
+  z.strictObject({ payload, signature: z.string().min(1).max(WIRE_LIMITS.text), keyId: WireId });
 
 /** What a job offer carries, signed by the control plane. */
 export const JobBundle = z.object({
-  jobId: z.string().min(1),
-  rolloutId: z.string().min(1),
-  site: z.string().min(1),
+  jobId: WireId,
+  rolloutId: WireId,
+  site: WireId,
   attempt: z.number().int().min(1),
   migration: Migration,
   issuedAt: Timestamp,
@@ -26,28 +54,28 @@ export type JobBundle = z.infer<typeof JobBundle>;
 
 /** An approved change, signed by the control plane: bound to site, job and the approved program's hash. */
 export const DeployOrder = z.object({
-  deployId: z.string().min(1),
-  jobId: z.string().min(1),
-  rolloutId: z.string().min(1),
-  site: z.string().min(1),
-  migrationId: z.string().min(1),
+  deployId: WireId,
+  jobId: WireId,
+  rolloutId: WireId,
+  site: WireId,
+  migrationId: WireId,
   revision: z.number().int().min(1),
   sha256Before: Sha256,
   sha256After: Sha256,
   /** The maintenance window the order is valid in. */
   window: WindowInterval,
-  approvedBy: z.array(z.string()).min(1),
+  approvedBy: z.array(WireLabel).min(1).max(WIRE_LIMITS.items),
   issuedAt: Timestamp,
 });
 export type DeployOrder = z.infer<typeof DeployOrder>;
 
 /** A rollback, signed by the control plane. */
 export const RollbackOrder = z.object({
-  rollbackId: z.string().min(1),
-  site: z.string().min(1),
-  deployId: z.string().optional(),
-  rolloutId: z.string().optional(),
-  reason: z.string().min(1),
+  rollbackId: WireId,
+  site: WireId,
+  deployId: WireId.optional(),
+  rolloutId: WireId.optional(),
+  reason: WireText.min(1),
   issuedAt: Timestamp,
 });
 export type RollbackOrder = z.infer<typeof RollbackOrder>;
@@ -63,7 +91,8 @@ export const StageFigures = z.object({
   commErrors: z.number().int(),
   latencyMs: z.object({ p50: z.number(), p99: z.number() }),
   worst: z
-    .array(z.object({ tag: z.string(), modbus: z.unknown(), opcua: z.unknown(), at: Timestamp }))
+    .array(z.object({ tag: WireLabel, modbus: WireValue, opcua: WireValue, at: Timestamp }))
+    .max(WIRE_LIMITS.items)
     .default([]),
 });
 
@@ -73,73 +102,104 @@ const msg = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
 
 /** agent → control plane: first message after connecting. */
 export const HelloMessage = msg('hello', {
-  agentId: z.string().min(1),
-  site: z.string().min(1),
-  versions: z.object({ agent: z.string(), protocols: z.array(z.number().int()).min(1) }),
-  capabilities: z.array(z.string()).default([]),
+  agentId: WireId,
+  site: WireId,
+  versions: z.object({
+    agent: WireLabel,
+    protocols: z.array(z.number().int()).min(1).max(WIRE_LIMITS.items),
+  }),
+  capabilities: z.array(WireLabel).max(WIRE_LIMITS.items).default([]),
 });
+/**
+ * Capabilities named in `hello` (by the agent) and `welcome` (by the control
+ * plane). Within one protocol version they say which optional behaviour a peer
+ * has, so a newer and an older side work together during a rolling upgrade:
+ * each side uses a behaviour only when the other named it.
+ */
+export const CAPABILITIES = {
+  /** control plane: acks `deploy.result` with `deploy.result.ack` (older control planes never do, so a newer agent must not wait for it). */
+  deployResultAck: 'deploy-result-ack',
+  /** agent: accepts `welcome.versions` and `welcome.capabilities` (older agents refuse unknown welcome fields, so they are sent only to agents naming this). */
+  welcomeVersions: 'welcome-versions',
+} as const;
+
 /** control plane → agent: accepted, with the negotiated version and the keys to trust. */
 export const WelcomeMessage = msg('welcome', {
   protocolVersion: z.number().int(),
   heartbeatMs: z.number().int().min(100),
-  signingKeys: z.array(z.string()).min(1),
+  signingKeys: z
+    .array(z.string().max(WIRE_LIMITS.text * 4))
+    .min(1)
+    .max(WIRE_LIMITS.items),
   serverTime: Timestamp,
+  /**
+   * What the control plane runs. Sent only to agents naming `welcome-versions`;
+   * absent from control planes older than this field.
+   */
+  versions: z
+    .object({
+      controlPlane: WireLabel,
+      protocols: z.array(z.number().int()).min(1).max(WIRE_LIMITS.items),
+    })
+    .optional(),
+  /** The control plane's capabilities ({@link CAPABILITIES}); absent means an older control plane that has none of them. */
+  capabilities: z.array(WireLabel).max(WIRE_LIMITS.items).optional(),
 });
 /** control plane → agent: refused (closes the connection). */
-export const RejectMessage = msg('reject', { code: z.enum(ERROR_CODE_LIST), reason: z.string() });
+export const RejectMessage = msg('reject', { code: z.enum(ERROR_CODE_LIST), reason: WireText });
 /** both ways: liveness; the agent also renews its job lease with it. */
-export const HeartbeatMessage = msg('heartbeat', { jobId: z.string().optional() });
+export const HeartbeatMessage = msg('heartbeat', { jobId: WireId.optional() });
 /** control plane → agent: a job offer. */
 export const JobOfferMessage = msg('job.offer', {
   bundle: signed(JobBundle),
   leaseMs: z.number().int().min(1),
 });
 /** agent → control plane: the agent takes the job. */
-export const JobAcceptMessage = msg('job.accept', { jobId: z.string().min(1) });
+export const JobAcceptMessage = msg('job.accept', { jobId: WireId });
 /** agent → control plane: progress for people. */
 export const JobProgressMessage = msg('job.progress', {
-  jobId: z.string().min(1),
-  phase: z.string(),
-  message: z.string().max(2000),
+  jobId: WireId,
+  phase: WireLabel,
+  message: WireText,
   turn: z.number().int().optional(),
 });
 /** agent → control plane: the verdict (resent until acked; idempotent by job id). */
 export const VerdictMessage = msg('verdict', { verdict: Verdict });
 /** control plane → agent: the verdict is committed. */
-export const VerdictAckMessage = msg('verdict.ack', { jobId: z.string().min(1), replyTo: z.string() });
+export const VerdictAckMessage = msg('verdict.ack', { jobId: WireId, replyTo: z.string().max(100) });
 /** control plane → agent: deploy an approved change. */
 export const DeployOrderMessage = msg('deploy.order', { order: signed(DeployOrder) });
 /** agent → control plane: what became of a deploy or rollback (resent until acked; idempotent by `deployId`). */
 export const DeployResultMessage = msg('deploy.result', {
   /** The deploy's `deployId`, or for a rollback order its `rollbackId`. */
-  deployId: z.string().min(1),
-  site: z.string().min(1),
+  deployId: WireId,
+  site: WireId,
   outcome: z.enum(['deployed', 'refused', 'failed', 'rolled-back']),
-  reason: z.string().default(''),
+  reason: WireText.default(''),
   sha256Running: Sha256.nullable().default(null),
 });
 /** control plane → agent: the deploy or rollback result is committed (`replyTo` is the result's message id). */
 export const DeployResultAckMessage = msg('deploy.result.ack', {
-  deployId: z.string().min(1),
-  replyTo: z.string(),
+  deployId: WireId,
+  replyTo: z.string().max(100),
 });
 /** control plane → agent: restore the previous program. */
 export const RollbackOrderMessage = msg('rollback.order', { order: signed(RollbackOrder) });
 /** agent → control plane: cutover stage and its figures. */
 export const StageReportMessage = msg('stage.report', {
-  site: z.string().min(1),
-  migrationId: z.string().optional(),
+  site: WireId,
+  migrationId: WireId.optional(),
   stage: CutoverStage,
   figures: StageFigures,
-  reason: z.string().default(''),
+  reason: WireText.default(''),
 });
 /** control plane → agent: stop a job. */
-export const CancelMessage = msg('cancel', { jobId: z.string().min(1), reason: z.string() });
+export const CancelMessage = msg('cancel', { jobId: WireId, reason: WireText });
 /** both ways: something was wrong with a message. */
 export const ErrorMessage = msg('error', {
   code: z.enum(ERROR_CODE_LIST),
-  message: z.string(),
-  replyTo: z.string().optional(),
+  message: WireText,
+  replyTo: z.string().max(100).optional(),
 });
 
 /** Every wire message, discriminated by `type`. */
