@@ -59,6 +59,13 @@ export interface ControlPlaneOptions {
    */
   eventReplayBuffer?: number;
   /**
+   * Most bytes (events as JSON) the replay log keeps, whatever their count: the
+   * oldest leave first, so events from agents cannot hold memory without bound. @default 16 MiB
+   */
+  eventReplayBytes?: number;
+  /** Stage reports kept per site (older ones are deleted as new ones come). @default 1000 */
+  stageReportsPerSite?: number;
+  /**
    * Events waiting to be sent on one event stream before it is reset (`event: reset`,
    * reason `overflow`): a slow reader cannot make the server hold events without bound. @default 10000
    */
@@ -97,6 +104,8 @@ const Resolved = z.object({
   maxBodyDepth: z.number().int().min(8).max(1000),
   maxYamlAliases: z.number().int().min(0),
   eventReplayBuffer: z.number().int().min(1),
+  eventReplayBytes: z.number().int().min(1024),
+  stageReportsPerSite: z.number().int().min(1),
   eventStreamMaxQueue: z.number().int().min(1),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   replicaId: z.string().min(1),
@@ -132,6 +141,8 @@ export function resolveConfig(options: ControlPlaneOptions = {}): ControlPlaneCo
     maxBodyDepth: options.maxBodyDepth ?? 64,
     maxYamlAliases: options.maxYamlAliases ?? 100,
     eventReplayBuffer: options.eventReplayBuffer ?? 5000,
+    eventReplayBytes: options.eventReplayBytes ?? 16 * 1024 * 1024,
+    stageReportsPerSite: options.stageReportsPerSite ?? 1000,
     eventStreamMaxQueue: options.eventStreamMaxQueue ?? 10_000,
     logLevel: options.logLevel ?? env.PLCFLEET_LOG_LEVEL ?? 'info',
     replicaId: options.replicaId ?? `replica-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,

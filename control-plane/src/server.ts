@@ -99,7 +99,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     for (const r of await listRollouts(store.db, ['running', 'paused', 'halted', 'aborted']))
       await graceLeases(store.db, r.id, r.plan.lease);
 
-    const bus = await EventBus.open(store, log, config.eventReplayBuffer);
+    const bus = await EventBus.open(store, log, config.eventReplayBuffer, config.eventReplayBytes);
     const metrics = createMetrics(() => store.db);
     const ctx: Context = {
       config,

@@ -2,11 +2,15 @@ import type { MessageOf, StageReportView } from '@plcfleet/protocols';
 import type { Db } from '../store/database';
 import { fromJson, newId, nowIso } from '../util';
 
-/** Records a cutover stage report of an agent. */
+/**
+ * Records a cutover stage report of an agent, keeping the site's newest
+ * `keepPerSite`: an agent reporting without pause must not fill the disk.
+ */
 export async function insertStageReport(
   db: Db,
   agentId: string,
   msg: MessageOf<'stage.report'>,
+  keepPerSite = Number.POSITIVE_INFINITY,
 ): Promise<void> {
   await db
     .insertInto('stage_reports')
@@ -21,6 +25,19 @@ export async function insertStageReport(
       at: nowIso(),
     })
     .execute();
+  if (!Number.isFinite(keepPerSite)) return;
+  // The oldest kept row; everything of the site older than it goes.
+  const edge = await db
+    .selectFrom('stage_reports')
+    .select(['at', 'id'])
+    .where('site', '=', msg.site)
+    .orderBy('at', 'desc')
+    .orderBy('id', 'desc')
+    .offset(keepPerSite - 1)
+    .limit(1)
+    .executeTakeFirst();
+  if (edge)
+    await db.deleteFrom('stage_reports').where('site', '=', msg.site).where('at', '<', edge.at).execute();
 }
 
 /** Stage reports, newest first. */

@@ -39,18 +39,25 @@ export class EventBus {
     private readonly store: Store,
     private readonly log: Logger,
     replayBuffer: number,
+    replayBytes: number,
   ) {
     this.emitter.setMaxListeners(0);
     this.channel = `plcfleet_${store.schema}`.slice(0, 63);
-    this.replayLog = new EventReplayLog(this.epoch, replayBuffer, this.seq);
+    this.replayLog = new EventReplayLog(this.epoch, replayBuffer, this.seq, replayBytes);
   }
 
   /**
    * Opens the bus (and, on PostgreSQL, its LISTEN connection), keeping the last
-   * `replayBuffer` events for streams that resume (`eventReplayBuffer`).
+   * `replayBuffer` events, and at most `replayBytes` of them, for streams that
+   * resume (`eventReplayBuffer`, `eventReplayBytes`).
    */
-  static async open(store: Store, log: Logger, replayBuffer = 5000): Promise<EventBus> {
-    const bus = new EventBus(store, log, replayBuffer);
+  static async open(
+    store: Store,
+    log: Logger,
+    replayBuffer = 5000,
+    replayBytes = 16 * 1024 * 1024,
+  ): Promise<EventBus> {
+    const bus = new EventBus(store, log, replayBuffer, replayBytes);
     if (store.pgClient) {
       const client = store.pgClient();
       await client.connect();

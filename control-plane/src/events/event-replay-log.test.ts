@@ -50,3 +50,25 @@ describe('EventReplayLog', () => {
       expect(log.after(bad)).toEqual({ reset: 'unknown-epoch' });
   });
 });
+
+describe('EventReplayLog bounded by bytes', () => {
+  it('keeps no more than maxBytes of events: big events push the oldest out whatever the count', () => {
+    const log = new EventReplayLog(EPOCH, 5000, 0, 10_000);
+    const big = 'x'.repeat(3000);
+    for (let seq = 1; seq <= 700; seq++)
+      log.add({
+        id: eventId(EPOCH, seq),
+        seq,
+        event: { type: 'stage.report', at: '2026-01-01T00:00:00.000Z', data: { migrationId: big } },
+      });
+    expect(log.size).toBeLessThanOrEqual(10_000);
+    expect(ids(log.after('abc123-697'))).toEqual(['abc123-698', 'abc123-699', 'abc123-700']);
+    expect(log.after('abc123-690')).toEqual({ reset: 'too-old' });
+  });
+
+  it('counts the bytes of events that leave by count, too', () => {
+    const log = logWith(3, [1, 2, 3, 4, 5, 6, 7]);
+    const one = JSON.stringify({ type: 'e1', at: '2026-01-01T00:00:00.000Z' }).length;
+    expect(log.size).toBe(3 * one);
+  });
+});
