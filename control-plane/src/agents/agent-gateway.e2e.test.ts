@@ -269,14 +269,33 @@ describe('agent gateway', () => {
     expect((await agent.closed).code).toBe(1008);
   });
 
-  it('refuses unknown tokens at the upgrade and rate-limits repeated failures', async () => {
+  it('refuses unknown tokens at the upgrade and rate-limits repeated failures, never a valid credential', async () => {
     h = await startHarness('sqlite', { authFailuresPerMinute: 3 });
+    await seedFleet(h, [{ name: 'x' }]);
     await expect(FakeAgent.open(h.cp.url, null, 'x')).rejects.toThrow('HTTP 401');
     await expect(FakeAgent.open(h.cp.url, 'agt_wrong', 'x')).rejects.toThrow('HTTP 401');
     await expect(FakeAgent.open(h.cp.url, 'agt_wrong', 'x')).rejects.toThrow('HTTP 401');
     await expect(FakeAgent.open(h.cp.url, 'agt_wrong', 'x')).rejects.toThrow('HTTP 429');
-    // The HTTP API shares the limit per address.
-    expect((await client(h.cp.url, h.cp.bootstrapToken!).get('/v1/sites')).status).toBe(429);
+    // The HTTP API shares the limit per address, for bad credentials only (issue #17 point 5:
+    // 25 bad tokens used to lock the admin's good token out, and behind NAT everyone).
+    expect((await client(h.cp.url, 'plc_wrong').get('/v1/sites')).status).toBe(429);
+    expect((await client(h.cp.url, h.cp.bootstrapToken!).get('/v1/sites')).status).toBe(200);
+    const { token } = await h.cp.createAgentToken({ site: 'x' });
+    open.push(await FakeAgent.connect(h.cp.url, token, 'x'));
+  });
+
+  it('does not let a bad-token flood from one address lock out good tokens from it', async () => {
+    h = await startHarness();
+    const flood = await Promise.all(
+      Array.from({ length: 25 }, (_, i) => client(h.cp.url, `plc_bad${i}`).get('/v1/sites')),
+    );
+    expect(flood.filter((r) => r.status === 429).length).toBeGreaterThan(0);
+    expect((await h.admin.get('/v1/sites')).status).toBe(200);
+    const viewer = await h.cp.createApiToken({ name: 'vera', role: 'viewer' });
+    expect((await client(h.cp.url, viewer.token).get('/v1/whoami')).status).toBe(200);
+    // The same bad token from anywhere is limited by itself too.
+    for (let i = 0; i < 25; i++) await client(h.cp.url, 'plc_replayed').get('/v1/sites');
+    expect((await client(h.cp.url, 'plc_replayed').get('/v1/sites')).status).toBe(429);
   });
 
   it('enrolls an agent once with an enrollment token', async () => {
@@ -344,5 +363,83 @@ describe('agent gateway', () => {
     expect(stored.length).toBeGreaterThan(0);
     expect(stored.length).toBeLessThan(50);
     expect(stored[0]).toMatchObject({ site: 'b1', stage: 'parallel', figures: { divergences: 0 } });
+  });
+
+  it('caps the fields of agent messages: a megabyte migrationId is refused and nothing is stored', async () => {
+    h = await startHarness('sqlite', { stageReportsPerSite: 5 });
+    await seedFleet(h, [{ name: 'c1' }]);
+    const agent = (await connectAgents(h.cp, ['c1'])).get('c1')!;
+    open.push(agent);
+    const figures = {
+      tags: 1,
+      polls: 1,
+      divergences: 0,
+      commErrors: 0,
+      latencyMs: { p50: 1, p99: 1 },
+      worst: [],
+    };
+    const refused = agent.waitFor((m) => m.type === 'error' && m.replyTo === 'big');
+    agent.send({
+      v: PROTOCOL_VERSION,
+      id: 'big',
+      type: 'stage.report',
+      site: 'c1',
+      migrationId: 'm'.repeat(1024 * 1024),
+      stage: 'shadow',
+      figures,
+      reason: '',
+    });
+    expect(await refused).toMatchObject({ code: 'VALIDATION' });
+    expect(((await refused) as MessageOf<'error'>).message).toMatch(/migrationId/);
+    // Within the caps, a site keeps only its newest reports.
+    for (let i = 0; i < 12; i++)
+      agent.send({
+        v: PROTOCOL_VERSION,
+        id: `r${i}`,
+        type: 'stage.report',
+        site: 'c1',
+        stage: 'shadow',
+        figures,
+        reason: `n${i}`,
+      });
+    await roundTrip(agent, 'hb');
+    const stored = (await h.admin.get('/v1/stage-reports?site=c1&limit=1000')).body.stageReports as {
+      reason: string;
+    }[];
+    expect(stored.length).toBeGreaterThanOrEqual(5);
+    expect(stored.length).toBeLessThan(12);
+    expect(stored[0]!.reason).toBe('n11');
+  });
+});
+
+describe('agent gateway: mixed versions', () => {
+  it('tells versions and capabilities only to agents that can read them', async () => {
+    h = await startHarness();
+    await seedFleet(h, [{ name: 'u1' }]);
+    // An older agent: its strict schema refuses unknown welcome fields, so it gets none.
+    const older = await FakeAgent.open(h.cp.url, (await h.cp.createAgentToken({ site: 'u1' })).token, 'u1');
+    open.push(older);
+    const plain = older.waitFor((m) => m.type === 'welcome');
+    older.hello();
+    expect(Object.keys(await plain).sort()).toEqual(
+      ['heartbeatMs', 'id', 'protocolVersion', 'serverTime', 'signingKeys', 'type', 'v'].sort(),
+    );
+    // A newer agent names `welcome-versions` and learns that deploy results are acked.
+    const newer = await FakeAgent.open(h.cp.url, (await h.cp.createAgentToken({ site: 'u1' })).token, 'u1');
+    open.push(newer);
+    const full = newer.waitFor((m) => m.type === 'welcome');
+    newer.send({
+      v: PROTOCOL_VERSION,
+      id: 'hello-2',
+      type: 'hello',
+      agentId: 'newer',
+      site: 'u1',
+      versions: { agent: '0.2.0', protocols: [PROTOCOL_VERSION] },
+      capabilities: ['welcome-versions', 'some-future-thing'],
+    });
+    expect(await full).toMatchObject({
+      versions: { controlPlane: expect.any(String), protocols: [PROTOCOL_VERSION] },
+      capabilities: expect.arrayContaining(['deploy-result-ack']),
+    });
   });
 });

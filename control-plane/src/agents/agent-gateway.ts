@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import {
+  CAPABILITIES,
   decodeFrame,
   type Envelope,
   type ErrorCode,
@@ -45,6 +46,10 @@ const SEND_HIGH_WATER = 1024 * 1024;
 const HELLO_TIMEOUT_MS = 10_000;
 /** Dispatch requests this close together share one pass. */
 const DISPATCH_COALESCE_MS = 5;
+/** Version of this control plane, told to agents that can read it (`welcome.versions`). */
+export const CONTROL_PLANE_VERSION = '0.1.0';
+/** What this control plane does beyond the protocol's base (see `CAPABILITIES`). */
+export const CONTROL_PLANE_CAPABILITIES: readonly string[] = [CAPABILITIES.deployResultAck];
 
 interface Connection {
   ws: WebSocket;
@@ -127,37 +132,28 @@ export class AgentGateway {
       return;
     }
     const remote = req.socket.remoteAddress ?? 'unknown';
-    if (this.limiter.blocked(remote)) {
-      refuse(socket, 429, 'RATE_LIMITED', 'too many failed attempts; slow down');
-      return;
-    }
     const token = bearerToken(req.headers.authorization);
-    const deny = () => {
-      this.limiter.fail(remote);
-      this.ctx.metrics.authFailures.inc({ surface: 'agent' });
-      refuse(socket, 401, 'UNAUTHORIZED', 'missing or invalid agent token');
-    };
-    if (!token) {
-      deny();
-      return;
-    }
-    findAgentByToken(this.ctx.db, token).then(
-      (agent) => {
-        if (!agent) {
-          deny();
-          return;
-        }
-        if (this.closed) {
-          refuse(socket, 503, 'UNAVAILABLE', 'shutting down');
-          return;
-        }
-        this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, agent, remote));
-      },
-      (err) => {
-        this.ctx.log.error({ err }, 'agent authentication failed');
-        refuse(socket, 503, 'UNAVAILABLE', 'store unavailable');
-      },
-    );
+    this.limiter
+      .attempt(remote, token, (t) => findAgentByToken(this.ctx.db, t))
+      .then(
+        (r) => {
+          if (!r.ok) {
+            this.ctx.metrics.authFailures.inc({ surface: 'agent' });
+            if (r.limited) refuse(socket, 429, 'RATE_LIMITED', 'too many failed attempts; slow down');
+            else refuse(socket, 401, 'UNAUTHORIZED', 'missing or invalid agent token');
+            return;
+          }
+          if (this.closed) {
+            refuse(socket, 503, 'UNAVAILABLE', 'shutting down');
+            return;
+          }
+          this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, r.principal, remote));
+        },
+        (err) => {
+          this.ctx.log.error({ err }, 'agent authentication failed');
+          refuse(socket, 503, 'UNAVAILABLE', 'store unavailable');
+        },
+      );
   }
 
   private onConnection(ws: WebSocket, agent: { id: string; site: string }, remote: string): void {
@@ -367,7 +363,7 @@ export class AgentGateway {
             `this agent serves ${conn.site}, not ${msg.site}`,
             msg.id,
           );
-        await insertStageReport(db, conn.agentId, msg);
+        await insertStageReport(db, conn.agentId, msg, this.ctx.config.stageReportsPerSite);
         this.ctx.bus.publish({
           type: 'stage.report',
           site: conn.site,
@@ -433,6 +429,13 @@ export class AgentGateway {
       heartbeatMs: this.ctx.config.heartbeatMs,
       signingKeys: [this.ctx.key.publicKeyPem],
       serverTime: nowIso(),
+      // An agent older than these fields refuses a welcome that has them (strict schema): only to those that read them.
+      ...(msg.capabilities.includes(CAPABILITIES.welcomeVersions)
+        ? {
+            versions: { controlPlane: CONTROL_PLANE_VERSION, protocols: [...SUPPORTED_PROTOCOL_VERSIONS] },
+            capabilities: [...CONTROL_PLANE_CAPABILITIES],
+          }
+        : {}),
     });
     // Work this agent held before (a restart of either side): offers are sent again; running jobs go on.
     const held = await listJobs(this.ctx.db, { site: conn.site, states: ['offered', 'running'] });

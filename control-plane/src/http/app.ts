@@ -54,16 +54,17 @@ export function createApp(deps: {
     }
   };
   const authenticate = async (c: HonoContext): Promise<Principal> => {
-    const remote = remoteOf(c);
-    if (limiter.blocked(remote)) fail('RATE_LIMITED', 'too many failed authentications; wait a minute');
     const token = bearerToken(c.req.header('authorization'));
-    const principal = token ? await findPrincipalByToken(ctx.db, token) : null;
-    if (!principal) {
-      limiter.fail(remote);
-      ctx.metrics.authFailures.inc({ surface: 'api' });
-      fail('UNAUTHORIZED', token ? 'unknown or revoked token' : 'send Authorization: Bearer <token>');
-    }
-    return principal;
+    const r = await limiter.attempt(remoteOf(c), token, (t) => findPrincipalByToken(ctx.db, t));
+    if (r.ok) return r.principal;
+    ctx.metrics.authFailures.inc({ surface: 'api' });
+    if (r.limited) fail('RATE_LIMITED', 'too many failed authentications; wait a minute');
+    fail(
+      'UNAUTHORIZED',
+      token
+        ? 'unknown or revoked token'
+        : 'no API token: set PLCFLEET_TOKEN or pass --token (HTTP: Authorization: Bearer <token>)',
+    );
   };
 
   app.onError((err, c) => {
@@ -92,15 +93,14 @@ export function createApp(deps: {
     const text = await ctx.metrics.registry.metrics();
     return c.text(text, 200, { 'content-type': ctx.metrics.registry.contentType });
   });
-  // The enrollment exchange authenticates with the enrollment token: count its failures too.
+  // The enrollment exchange authenticates with the enrollment token in its body: count its failures
+  // too. The handler still checks every attempt, so a valid token is not refused for others' failures.
   app.use('/v1/agents/enroll', async (c, next) => {
-    const remote = remoteOf(c);
-    if (limiter.blocked(remote)) fail('RATE_LIMITED', 'too many failed authentications; wait a minute');
     await next();
-    if (c.res.status === 401) {
-      limiter.fail(remote);
-      ctx.metrics.authFailures.inc({ surface: 'enroll' });
-    }
+    if (c.res.status !== 401) return;
+    ctx.metrics.authFailures.inc({ surface: 'enroll' });
+    if (limiter.failed(remoteOf(c)))
+      c.res = c.json(errorBody('RATE_LIMITED', 'too many failed authentications; wait a minute'), 429);
   });
   const doc = openApiDocument(ROUTES, ApiErrorBody);
   app.get('/v1/openapi.json', (c) => c.json(doc));
