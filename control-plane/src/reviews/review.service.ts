@@ -5,6 +5,8 @@ import { type Context, type PendingEvents, publishAll } from '../context';
 import { insertDeploy } from '../deploys/deploy.repository';
 import { fail } from '../errors';
 import { getJob } from '../jobs/job.repository';
+import { getMigration } from '../migrations/migration.repository';
+import { getRolloutHeader } from '../rollouts/rollout.repository';
 import { nextMaintenanceWindow } from '../sites/maintenance-window';
 import { getSite } from '../sites/site.repository';
 import { type Db, transaction } from '../store/database';
@@ -23,17 +25,52 @@ export const APPROVER_ROLES: Record<ChangeRequestRecord['safetyClass'], readonly
   'non-safety': ['admin', 'operator'],
 };
 
-/** Checks who may decide: the role the safety class needs, and never the requester (four-eyes). */
-export function assertMayDecide(cr: ChangeRequestRecord, who: Principal): void {
+/** Someone who brought a change about, and how: they may not approve it (four-eyes). */
+export interface Involvement {
+  name: string;
+  /** What they did, e.g. `wrote migration guard-upgrade`. */
+  did: string;
+}
+
+/**
+ * Checks who may decide: the role the safety class needs, and for a
+ * safety-related change nobody who brought it about (four-eyes): the
+ * requester, and everyone in `involved` (the migration's author, the rollout's
+ * creator and starter), since "requester" alone is whoever pressed start.
+ */
+export function assertMayDecide(
+  cr: ChangeRequestRecord,
+  who: Principal,
+  involved: readonly Involvement[] = [],
+): void {
   const roles = APPROVER_ROLES[cr.safetyClass];
   if (!roles.includes(who.role))
     fail(
       'FORBIDDEN',
       `a ${cr.safetyClass} change needs a decision by ${roles.join(' or ')}, not ${who.role}`,
     );
-  if (cr.safetyClass === 'safety-related' && cr.requestedBy === who.name)
-    fail('FOUR_EYES', `${who.name} requested this change and may not approve it`);
+  if (cr.safetyClass === 'safety-related') {
+    if (cr.requestedBy === who.name)
+      fail('FOUR_EYES', `${who.name} requested this change and may not approve it`);
+    const own = involved.find((i) => i.name === who.name);
+    if (own) fail('FOUR_EYES', `${who.name} ${own.did} and may not approve this change`);
+  }
   if (cr.state !== 'open') fail('CONFLICT', `change request ${cr.id} is already ${cr.state}`);
+}
+
+/** Who brought a change request about besides its requester: the migration's author, the rollout's creator and starter. */
+async function involvementIn(trx: Db, cr: ChangeRequestRecord): Promise<Involvement[]> {
+  const involved: Involvement[] = [];
+  const migration = await getMigration(trx, cr.migrationId, cr.revision);
+  if (migration)
+    involved.push({
+      name: migration.createdBy,
+      did: `wrote migration ${cr.migrationId} (revision ${cr.revision})`,
+    });
+  const rollout = await getRolloutHeader(trx, cr.rolloutId);
+  if (rollout?.startedBy) involved.push({ name: rollout.startedBy, did: `started rollout ${cr.rolloutId}` });
+  if (rollout) involved.push({ name: rollout.createdBy, did: `created rollout ${cr.rolloutId}` });
+  return involved;
 }
 
 /** Records who decided a change request and how. */
@@ -69,7 +106,7 @@ export async function approveChangeRequest(
   const result = await transaction(ctx.db, async (trx) => {
     const cr = await getChangeRequest(trx, id);
     if (!cr) fail('NOT_FOUND', `no change request ${id}`);
-    assertMayDecide(cr, who);
+    assertMayDecide(cr, who, await involvementIn(trx, cr));
     if (!cr.sha256Before || !cr.sha256After)
       fail('CONFLICT', 'the verdict carries no program hashes; a deploy order cannot be bound to a program');
     const site = await getSite(trx, cr.site);
@@ -143,10 +180,7 @@ export async function rejectChangeRequest(
   const result = await transaction(ctx.db, async (trx) => {
     const cr = await getChangeRequest(trx, id);
     if (!cr) fail('NOT_FOUND', `no change request ${id}`);
-    const roles = APPROVER_ROLES[cr.safetyClass];
-    if (!roles.includes(who.role) && who.role !== 'admin')
-      fail('FORBIDDEN', `a ${cr.safetyClass} change is rejected by ${roles.join(' or ')} or an admin`);
-    if (cr.state !== 'open') fail('CONFLICT', `change request ${id} is already ${cr.state}`);
+    assertMayReject(cr, who);
     if (!(await decideChangeRequest(trx, id, 'rejected', reason)))
       fail('CONFLICT', `change request ${id} was decided meanwhile`);
     const approval = await recordDecision(trx, who, id, 'reject', reason);

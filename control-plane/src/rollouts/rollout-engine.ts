@@ -33,6 +33,37 @@ import { selectSites } from './site-selector';
 export const ROLLOUT_COMMANDS = ['start', 'pause', 'resume', 'promote', 'abort', 'retry'] as const;
 export type RolloutCommand = (typeof ROLLOUT_COMMANDS)[number];
 
+/** The rollout states each command is accepted in. */
+const COMMAND_STATES: Record<RolloutCommand, readonly RolloutRecord['state'][]> = {
+  start: ['pending'],
+  pause: ['running'],
+  resume: ['paused'],
+  promote: ['running', 'paused'],
+  abort: ['pending', 'running', 'paused', 'halted'],
+  retry: ['running', 'paused', 'halted'],
+};
+
+/**
+ * Why `command` is refused for a rollout in `state` (`CONFLICT`), or null when the state
+ * accepts it. The engine's commands and the allowed actions a page is told both ask this.
+ */
+export function commandRefusal(command: RolloutCommand, state: RolloutRecord['state']): string | null {
+  if (COMMAND_STATES[command].includes(state)) return null;
+  return (
+    `cannot ${command} a rollout that is ${state}` +
+    (state === 'halted' && (command === 'resume' || command === 'promote')
+      ? ' (a halted rollout goes on only through retry of the failed sites, or is aborted)'
+      : '')
+  );
+}
+
+/** Why a phase may not be promoted by a person (`SAFETY_REJECTED`), or null: nothing overrides safety. */
+export function promoteRefusal(phase: Phase, figures: PhaseFigures): string | null {
+  return figures.safety > phase.gates.maxSafetyFailures
+    ? 'the phase has safety failures over its limit; nothing overrides that'
+    : null;
+}
+
 const ENGINE = 'engine';
 
 /**
@@ -388,23 +419,8 @@ export class RolloutEngine {
     await transaction(this.ctx.db, async (trx) => {
       const r = await lockRollout(trx, rolloutId);
       if (!r) fail('NOT_FOUND', `no rollout ${rolloutId}`);
-      const allowed: Record<RolloutCommand, readonly string[]> = {
-        start: ['pending'],
-        pause: ['running'],
-        resume: ['paused'],
-        promote: ['running', 'paused'],
-        abort: ['pending', 'running', 'paused', 'halted'],
-        retry: ['running', 'paused', 'halted'],
-      };
-      if (!allowed[command].includes(r.state))
-        fail(
-          'CONFLICT',
-          `cannot ${command} a rollout that is ${r.state}` +
-            (r.state === 'halted' && (command === 'resume' || command === 'promote')
-              ? ' (a halted rollout goes on only through retry of the failed sites, or is aborted)'
-              : ''),
-          { state: r.state },
-        );
+      const refusal = commandRefusal(command, r.state);
+      if (refusal) fail('CONFLICT', refusal, { state: r.state });
       const audit = (action: string, details: Record<string, unknown> = {}) =>
         appendAudit(trx, {
           actor,
@@ -442,8 +458,8 @@ export class RolloutEngine {
         case 'promote': {
           const figures = await phaseFigures(trx, r.id, r.phaseIndex);
           const phase = r.plan.phases[r.phaseIndex]!;
-          if (figures.safety > phase.gates.maxSafetyFailures)
-            fail('SAFETY_REJECTED', 'the phase has safety failures over its limit; nothing overrides that');
+          const unsafe = promoteRefusal(phase, figures);
+          if (unsafe) fail('SAFETY_REJECTED', unsafe);
           const text = `${describeFigures(r.phaseIndex, phase.name, figures)} → promoted by ${actor}`;
           await this.advance(trx, { ...r, state: 'running' }, text, actor, events, { ...figures });
           break;
