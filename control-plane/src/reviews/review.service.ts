@@ -73,6 +73,17 @@ async function involvementIn(trx: Db, cr: ChangeRequestRecord): Promise<Involvem
   return involved;
 }
 
+/**
+ * Checks who may reject: the role that decides the safety class, or an admin (who may
+ * reject any change); only while the change is open.
+ */
+export function assertMayReject(cr: ChangeRequestRecord, who: Principal): void {
+  const roles = APPROVER_ROLES[cr.safetyClass];
+  if (!roles.includes(who.role) && who.role !== 'admin')
+    fail('FORBIDDEN', `a ${cr.safetyClass} change is rejected by ${roles.join(' or ')} or an admin`);
+  if (cr.state !== 'open') fail('CONFLICT', `change request ${cr.id} is already ${cr.state}`);
+}
+
 /** Records who decided a change request and how. */
 function recordDecision(
   trx: Db,
