@@ -7,6 +7,14 @@
  */
 
 // HTTP API of the control plane: request and response schemas (the SDK validates responses with them).
+export {
+  ActionAllowance,
+  ChangeRequestAllowedActions,
+  GateDecisionView,
+  PhaseFiguresView,
+  PhaseProgressView,
+  RolloutAllowedActions,
+} from './api/allowed-actions';
 export { AuditEntryView, AuditHead, AuditList, AuditVerification, ControlPlaneEvent } from './api/audit';
 export {
   CreateTokenRequest,
