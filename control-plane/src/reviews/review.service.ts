@@ -59,7 +59,7 @@ export function assertMayDecide(
 }
 
 /** Who brought a change request about besides its requester: the migration's author, the rollout's creator and starter. */
-async function involvementIn(trx: Db, cr: ChangeRequestRecord): Promise<Involvement[]> {
+export async function involvementIn(trx: Db, cr: ChangeRequestRecord): Promise<Involvement[]> {
   const involved: Involvement[] = [];
   const migration = await getMigration(trx, cr.migrationId, cr.revision);
   if (migration)
