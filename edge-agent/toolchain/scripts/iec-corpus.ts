@@ -1,36 +1,124 @@
 /**
- * Measures the IEC front end against a corpus of real code (never committed):
- * how many files parse without errors, and how many round-trip
- * (print → parse gives the same tree, printing is idempotent).
+ * Measures the IEC front end against corpora of real code (never committed):
+ * per project (each argument is one project directory), the TwinCAT / ST
+ * files read without an error, the PLCopen XML files read with every body
+ * converted, the files whose `fmt` round trip holds (print → parse gives the
+ * same tree, printing again gives the same text), and the top failure causes.
  *
- *   npx tsx edge-agent/toolchain/scripts/iec-corpus.ts /tmp/oscat /tmp/tcunit
+ *   npx tsx edge-agent/toolchain/scripts/iec-corpus.ts /tmp/corpus/* [--show 10]
  */
-import { readFileSync } from 'node:fs';
-import { astEqual, collectSourceFiles, parseSource, printUnit, readSource } from '../src/iec';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import { astEqual, type Diagnostic, parseSource, printUnit, readSource } from '../src/iec';
 
-for (const root of process.argv.slice(2)) {
-  const files = (await collectSourceFiles([root])).filter((f) => !f.toLowerCase().endsWith('.xml'));
-  let parsed = 0;
-  let roundTrip = 0;
-  let lines = 0;
-  const failures: string[] = [];
-  for (const f of files) {
+const TWINCAT = new Set(['.tcpou', '.tcdut', '.tcgvl', '.tcio']);
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+const show = arg('--show', 8);
+const roots = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && all[i - 1] !== '--show');
+
+function walk(dir: string, out: string[]): void {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.name.startsWith('.') || e.name === 'node_modules') continue;
+    const full = join(dir, e.name);
+    if (e.isDirectory()) walk(full, out);
+    else out.push(full);
+  }
+}
+
+/** One failure cause: the diagnostic message with names and positions blurred, so equal causes group. */
+function cause(d: Diagnostic): string {
+  return `${d.code} ${d.message.replace(/'[^']*'/g, "'…'").replace(/\d+/g, 'N')}`;
+}
+
+interface Figures {
+  files: number;
+  read: number;
+  roundTrip: number;
+  lines: number;
+}
+const total = {
+  tc: { files: 0, read: 0, roundTrip: 0, lines: 0 },
+  xml: { files: 0, read: 0, roundTrip: 0, lines: 0 },
+};
+const allCauses = new Map<string, number>();
+
+for (const root of roots) {
+  if (!statSync(root).isDirectory()) continue;
+  const files: string[] = [];
+  walk(root, files);
+  const figs: Record<'tc' | 'xml', Figures> = {
+    tc: { files: 0, read: 0, roundTrip: 0, lines: 0 },
+    xml: { files: 0, read: 0, roundTrip: 0, lines: 0 },
+  };
+  const causes = new Map<string, { n: number; example: string }>();
+  const notes: string[] = [];
+  for (const f of files.sort()) {
+    const ext = extname(f).toLowerCase();
+    let kind: 'tc' | 'xml';
+    if (TWINCAT.has(ext) || ext === '.st') kind = 'tc';
+    else if (ext === '.xml') kind = 'xml';
+    else continue;
     const text = readFileSync(f, 'utf8');
-    lines += text.split('\n').length;
+    if (kind === 'xml' && !/plcopen\.org\/xml\/tc6/i.test(text.slice(0, 4096))) continue;
+    const fig = figs[kind];
+    fig.files++;
+    fig.lines += text.split('\n').length;
     const r = readSource(text, f);
-    if (r.diagnostics.some((d) => d.severity === 'error')) {
-      failures.push(`parse: ${f}: ${r.diagnostics[0]?.message}`);
+    const errors = r.diagnostics.filter((d) => d.severity === 'error');
+    if (errors.length > 0) {
+      const seen = new Set<string>();
+      for (const d of errors) {
+        const c = cause(d);
+        if (seen.has(c)) continue;
+        seen.add(c);
+        const entry = causes.get(c) ?? { n: 0, example: `${d.file}:${d.line}:${d.column} ${d.message}` };
+        entry.n++;
+        causes.set(c, entry);
+        allCauses.set(c, (allCauses.get(c) ?? 0) + 1);
+      }
       continue;
     }
-    parsed++;
+    fig.read++;
     const printed = printUnit(r.unit);
     const again = parseSource(printed, f);
-    if (again.diagnostics.length === 0 && astEqual(r.unit, again.unit) && printUnit(again.unit) === printed)
-      roundTrip++;
-    else failures.push(`round trip: ${f}`);
+    const reprinted = printUnit(again.unit);
+    if (
+      again.diagnostics.every((d) => d.severity !== 'error') &&
+      astEqual(r.unit, again.unit) &&
+      reprinted === printed
+    )
+      fig.roundTrip++;
+    else notes.push(`round trip: ${f}${again.diagnostics[0] ? ` (${again.diagnostics[0].message})` : ''}`);
   }
-  console.log(
-    `${root}: ${files.length} files, ${lines} lines; parse ${parsed}/${files.length}; round trip ${roundTrip}/${parsed}`,
-  );
-  for (const f of failures.slice(0, 10)) console.log(`  ${f}`);
+  for (const k of ['tc', 'xml'] as const) {
+    const t = total[k];
+    t.files += figs[k].files;
+    t.read += figs[k].read;
+    t.roundTrip += figs[k].roundTrip;
+    t.lines += figs[k].lines;
+  }
+  const parts: string[] = [];
+  if (figs.tc.files > 0)
+    parts.push(
+      `TwinCAT/ST ${figs.tc.read}/${figs.tc.files} read, ${figs.tc.roundTrip}/${figs.tc.read} round trip (${figs.tc.lines} lines)`,
+    );
+  if (figs.xml.files > 0)
+    parts.push(
+      `PLCopen ${figs.xml.read}/${figs.xml.files} read with all bodies, ${figs.xml.roundTrip}/${figs.xml.read} round trip (${figs.xml.lines} lines)`,
+    );
+  console.log(`${root}: ${parts.join('; ') || 'no sources'}`);
+  const top = [...causes.entries()].sort((a, b) => b[1].n - a[1].n).slice(0, show);
+  for (const [c, e] of top) console.log(`  ${e.n}× ${c}\n      e.g. ${e.example}`);
+  for (const n of notes.slice(0, show)) console.log(`  ${n}`);
 }
+
+const pct = (a: number, b: number): string => (b === 0 ? '-' : `${((100 * a) / b).toFixed(1)}%`);
+console.log(
+  `\nTOTAL TwinCAT/ST ${total.tc.read}/${total.tc.files} read (${pct(total.tc.read, total.tc.files)}), round trip ${total.tc.roundTrip}/${total.tc.read}; PLCopen ${total.xml.read}/${total.xml.files} (${pct(total.xml.read, total.xml.files)}), round trip ${total.xml.roundTrip}/${total.xml.read}`,
+);
+for (const [c, n] of [...allCauses.entries()].sort((a, b) => b[1] - a[1]).slice(0, show))
+  console.log(`  ${n}× ${c}`);

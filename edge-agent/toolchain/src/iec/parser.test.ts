@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { AssignmentStatement, Expression, FunctionBlockDecl, IfStatement, ProgramDecl } from './ast';
-import { parseSource } from './parser';
+import type {
+  AssignmentStatement,
+  CallStatement,
+  CaseStatement,
+  Expression,
+  FunctionBlockDecl,
+  IfStatement,
+  ProgramDecl,
+} from './ast';
+import { MAX_NESTING_DEPTH, parseSource } from './parser';
 
 const prog = (body: string, vars = ''): string => `PROGRAM P\nVAR\n${vars}\nEND_VAR\n${body}\nEND_PROGRAM\n`;
 const firstProgram = (src: string): ProgramDecl => {
@@ -296,6 +304,79 @@ describe('error recovery', () => {
     const { diagnostics } = parseSource(deep, 'deep.st');
     expect(diagnostics[0]).toMatchObject({ code: 'ST1017' });
     expect(diagnostics.length).toBeLessThanOrEqual(2);
+  });
+  it('reads 9,400 nested NOTs and a 20,000-term OR chain without throwing (issue 14)', () => {
+    const nots = parseSource(prog(`bTrip := ${'NOT '.repeat(9400)}bSensor;`), 'nots.st');
+    expect(nots.diagnostics).toEqual([]);
+    let e = ((nots.unit.declarations[0] as ProgramDecl).body[0] as AssignmentStatement).value;
+    let depth = 0;
+    while (e.kind === 'Unary') {
+      depth++;
+      e = e.operand;
+    }
+    expect(depth).toBe(9400);
+    const terms = Array.from({ length: 20_000 }, (_, i) => `aAlarm[${i}]`).join(' OR ');
+    const ors = parseSource(prog(`bAnyAlarm := ${terms};`), 'or.st');
+    expect(ors.diagnostics).toEqual([]);
+    let b = ((ors.unit.declarations[0] as ProgramDecl).body[0] as AssignmentStatement).value;
+    let n = 1;
+    while (b.kind === 'Binary') {
+      n++;
+      b = b.left;
+    }
+    expect(n).toBe(20_000);
+  });
+  it('follows 1,000-deep nesting of IF and parentheses; beyond the limit one ST1017 and nothing else', () => {
+    const ifs = `${'IF bEnable THEN\n'.repeat(1000)}nLevel := ${'('.repeat(10)}1${')'.repeat(10)};\n${'END_IF;\n'.repeat(1000)}`;
+    expect(parseSource(prog(ifs), 'ifs.st').diagnostics).toEqual([]);
+    const parens = `rOut := ${'('.repeat(1000)}rIn${')'.repeat(1000)};`;
+    expect(parseSource(prog(parens), 'parens.st').diagnostics).toEqual([]);
+    const tooDeep = `${'IF bEnable THEN\n'.repeat(MAX_NESTING_DEPTH + 1)}x := 1;`;
+    expect(parseSource(prog(tooDeep), 'deep.st').diagnostics.map((d) => d.code)).toEqual(['ST1017']);
+    const types = parseSource(`TYPE T : ${'POINTER TO '.repeat(5000)}INT; END_TYPE`, 't.st');
+    expect(types.diagnostics.map((d) => d.code)).toEqual(['ST1017']);
+  });
+  it('parses a call with several positional arguments inside a CASE arm and its ELSE (issue 14)', () => {
+    const src = prog(
+      `CASE nStep OF
+    10: LIMIT_Check(rValue, 0.0, 100.0);
+        nStep := 20;
+    20, 30: fbLog.Write(nStep, 'done', TRUE);
+    ELSE
+        fbLog.Write(nStep, 'unknown', FALSE);
+        MEMSET(ADR(aBuf), 0, SIZEOF(aBuf));
+    END_CASE;`,
+    );
+    const { unit, diagnostics } = parseSource(src, 't.st');
+    expect(diagnostics).toEqual([]);
+    const c = (unit.declarations[0] as ProgramDecl).body[0] as CaseStatement;
+    expect(c.branches.map((b) => b.body.map((s) => s.kind))).toEqual([
+      ['CallStatement', 'Assignment'],
+      ['CallStatement'],
+    ]);
+    expect(c.else?.map((s) => s.kind)).toEqual(['CallStatement', 'CallStatement']);
+    expect((c.else![0] as CallStatement).call.args).toHaveLength(3);
+  });
+  it('parses the function forms AND(..), OR(..), XOR(..), NOT(IN := x) as calls (issue 14)', () => {
+    const p = firstProgram(
+      prog(
+        'bRun := AND(bAuto, bReady, NOT(IN := bFault)); bAny := OR(b1, b2) XOR XOR(b3, b4); bInv := NOT(bRun);',
+      ),
+    );
+    const [a, b, c] = p.body as AssignmentStatement[];
+    expect(a!.value).toMatchObject({
+      kind: 'Call',
+      callee: { kind: 'Identifier', name: 'AND' },
+      args: [{}, {}, { value: { kind: 'Call', callee: { name: 'NOT' }, args: [{ name: 'IN' }] } }],
+    });
+    expect(b!.value).toMatchObject({
+      kind: 'Binary',
+      operator: 'XOR',
+      left: { kind: 'Call', callee: { name: 'OR' } },
+      right: { kind: 'Call', callee: { name: 'XOR' } },
+    });
+    // NOT with a plain parenthesised operand stays the operator
+    expect(c!.value).toMatchObject({ kind: 'Unary', operator: 'NOT', operand: { kind: 'Paren' } });
   });
   it('reports unterminated comments and strings without throwing', () => {
     expect(parseSource(prog("s := 'abc"), 't.st').diagnostics.some((d) => d.code === 'ST1004')).toBe(true);

@@ -264,8 +264,15 @@ const BINARY_LEVELS: ReadonlyArray<ReadonlyMap<number, BinaryOperator>> = [
   new Map<number, BinaryOperator>([[T.Power, '**']]),
 ];
 
-/** Deepest nesting of expressions and statements the parser follows (each level is a few stack frames). */
-const MAX_DEPTH = 400;
+/**
+ * Deepest nesting of expressions and statements the parser follows (each level
+ * is a few stack frames). Real code nests a few levels; the limit covers generated
+ * code (1,024 levels), and beyond it the parser reports ST1017 once instead of overflowing.
+ * Flat shapes never count against it: a 20,000-term `a OR b OR ...` chain and
+ * a run of prefix operators (`NOT NOT ... x`) are read iteratively.
+ */
+export const MAX_NESTING_DEPTH = 1024;
+const MAX_DEPTH = MAX_NESTING_DEPTH;
 
 /** Moves leading comments/pragmas collected early onto the finished node. */
 function copyLeading(from: NodeBase, to: NodeBase): void {
@@ -308,8 +315,35 @@ for (const k of [...END_KEYWORDS, ...TOP_LEVEL, ...VAR_SECTIONS.keys(), ...MEMBE
 
 /** Parses one ST source text into a compilation unit. Never throws. */
 export function parseSource(text: string, fileName: string, options: ParseOptions = {}): ParseResult {
-  const p = new Parser(scan(text, fileName), options.format ?? 'st');
-  return p.parseUnit();
+  const format = options.format ?? 'st';
+  try {
+    const p = new Parser(scan(text, fileName), format);
+    return p.parseUnit();
+  } catch (err) {
+    // last line of defence: the depth guard should make this unreachable
+    const span: Span = {
+      file: fileName,
+      line: 1,
+      column: 1,
+      endLine: 1,
+      endColumn: 1,
+      offset: 0,
+      endOffset: 0,
+    };
+    const unit: CompilationUnit = {
+      kind: 'CompilationUnit',
+      file: fileName,
+      format,
+      declarations: [],
+      comments: [],
+      span,
+    };
+    const why =
+      err instanceof RangeError
+        ? `nesting deeper than ${MAX_DEPTH} levels`
+        : `internal parser error: ${String(err)}`;
+    return { unit, diagnostics: [diagnostic('ST1012', span, fileName, why)] };
+  }
 }
 
 /** Internal entry for readers: a parser over `text[start, end)` with real file positions. */
@@ -337,7 +371,12 @@ export class Parser {
   private triviaAt = 0;
   private i = 0;
   private readonly open: number[] = [];
+  /** Nesting of expressions (parentheses, calls, indices), types and initialisers being read. */
   private depth = 0;
+  /** Nesting of statements being read. */
+  private stmtDepth = 0;
+  /** Set by ST1017: the input was too deep and the rest is skipped. */
+  private gaveUp = false;
   private readonly format: SourceFormat;
 
   constructor(scanned: ScanResult, format: SourceFormat) {
@@ -390,6 +429,8 @@ export class Parser {
     return `'${txt.length > 24 ? `${txt.slice(0, 24)}...` : txt}'`;
   }
   private report(code: DiagnosticCode, span: Span, ...args: (string | number)[]): void {
+    // after ST1017 the rest of the input is skipped: the blocks it leaves open are not news
+    if (this.gaveUp) return;
     this.diagnostics.push(diagnostic(code, span, ...args));
   }
   private fail(expected: string): never {
@@ -1135,6 +1176,15 @@ export class Parser {
 
   /** A type as written after `:` in a declaration. */
   typeSpec(inVarDecl = false): TypeSpec {
+    if (++this.depth + this.stmtDepth > MAX_DEPTH) this.tooDeep();
+    try {
+      return this.typeSpecInner(inVarDecl);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private typeSpecInner(inVarDecl: boolean): TypeSpec {
     const s = this.i;
     const k = this.k();
     if (k === K.ARRAY) {
@@ -1382,6 +1432,15 @@ export class Parser {
 
   /** `expr`, `[a, b, 3(0)]` or `(field := v, ...)`. */
   initializer(): Initializer {
+    if (++this.depth + this.stmtDepth > MAX_DEPTH) this.tooDeep();
+    try {
+      return this.initializerInner();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private initializerInner(): Initializer {
     const s = this.i;
     const k = this.k();
     if (k === T.LBracket) {
@@ -1623,11 +1682,11 @@ export class Parser {
   }
 
   private statement(): Statement | undefined {
-    if (++this.depth > MAX_DEPTH) this.tooDeep();
+    if (++this.stmtDepth + this.depth > MAX_DEPTH) this.tooDeep();
     try {
       return this.statementInner();
     } finally {
-      this.depth--;
+      this.stmtDepth--;
     }
   }
 
@@ -1874,15 +1933,22 @@ export class Parser {
   private looksLikeCaseLabel(): boolean {
     const first = this.k();
     if (first === T.Int || first === T.Typed || first === T.Minus || first === T.Plus) return true;
-    if (first !== T.Ident) return false;
-    for (let j = this.i + 1; j < this.tk.count && j < this.i + 48; j++) {
+    if (first !== T.Ident && first !== T.LParen) return false;
+    // a label list ends in ':' at bracket depth 0; a comma or '..' there can only be a label list too.
+    // Inside brackets (a call's arguments `F(a, b);`) commas say nothing.
+    let depth = 0;
+    for (let j = this.i; j < this.tk.count && j < this.i + 256; j++) {
       const k = this.kinds[j]!;
-      if (k === T.Colon) return true;
-      if (k === T.Comma || k === T.DotDot) return true;
-      if (k === T.Ident || k === T.Dot || k === T.Int || k === T.Typed || k === T.Minus || k === T.Plus)
-        continue;
-      if (k === T.LParen || k === T.RParen || k === T.Star || k === T.Slash) continue;
-      return false;
+      if (k === T.LParen || k === T.LBracket) depth++;
+      else if (k === T.RParen || k === T.RBracket) {
+        if (--depth < 0) return false;
+      } else if (depth === 0) {
+        if (k === T.Colon || k === T.Comma || k === T.DotDot) return true;
+        if (k === T.Ident || k === T.Dot || k === T.Int || k === T.Typed || k === T.Minus || k === T.Plus)
+          continue;
+        if (k === T.Star || k === T.Slash) continue;
+        return false;
+      } else if (k === T.Semi || k === T.EOF || k === T.Assign) return false;
     }
     return false;
   }
@@ -1985,7 +2051,7 @@ export class Parser {
   /** A full expression (IEC 61131-3 Table 71 precedence). */
   expression(): Expression {
     // recursion depth guard: hostile input must not overflow the stack
-    if (++this.depth > MAX_DEPTH) this.tooDeep();
+    if (++this.depth + this.stmtDepth > MAX_DEPTH) this.tooDeep();
     try {
       return this.binary(1);
     } finally {
@@ -1994,8 +2060,8 @@ export class Parser {
   }
 
   private tooDeep(): never {
-    this.depth = 0;
     this.report('ST1017', this.span(this.i, this.i), MAX_DEPTH);
+    this.gaveUp = true;
     // skip the rest of the input: nothing sensible can follow
     this.i = this.tk.count - 1;
     throw SYNC;
@@ -2016,18 +2082,37 @@ export class Parser {
   }
 
   private unary(): Expression {
-    const k = this.k();
-    if (k === T.Minus || k === T.Plus || k === K.NOT) {
-      const s = this.i++;
-      const operand = this.unary();
-      return {
+    let k = this.k();
+    if (k !== T.Minus && k !== T.Plus && k !== K.NOT) return this.postfix();
+    if (k === K.NOT && this.peek() === T.LParen && this.isFormalCall(this.i + 1)) return this.postfix();
+    // a run of prefix operators is read in a loop, not by recursion (hostile `NOT NOT ... x`)
+    const starts: number[] = [];
+    while (
+      (k === T.Minus || k === T.Plus || k === K.NOT) &&
+      !(k === K.NOT && this.peek() === T.LParen && this.isFormalCall(this.i + 1))
+    ) {
+      starts.push(this.i++);
+      k = this.k();
+    }
+    let e = this.postfix();
+    for (let j = starts.length - 1; j >= 0; j--) {
+      const s = starts[j]!;
+      const op = this.kinds[s]!;
+      e = {
         kind: 'Unary',
-        operator: k === K.NOT ? 'NOT' : k === T.Minus ? '-' : '+',
-        operand,
+        operator: op === K.NOT ? 'NOT' : op === T.Minus ? '-' : '+',
+        operand: e,
         span: this.span(s),
       };
     }
-    return this.postfix();
+    return e;
+  }
+
+  /** Does the `(` at token j open a formal argument list (`NOT(IN := x)`), i.e. `name :=` or `name =>` follows? */
+  private isFormalCall(j: number): boolean {
+    const a = this.kinds[j + 1];
+    const b = this.kinds[j + 2];
+    return a === T.Ident && (b === T.Assign || b === T.Output);
   }
 
   private postfix(): Expression {
@@ -2135,6 +2220,18 @@ export class Parser {
     const k = this.k();
     switch (k) {
       case T.Ident:
+        this.i++;
+        return { kind: 'Identifier', name: this.tokText(s), span: this.span(s, s) };
+      case K.AND:
+      case K.OR:
+      case K.XOR:
+      case K.NOT:
+      case K.MOD:
+        // the standard functions' call forms `AND(a, b)`, `NOT(IN := x)` (IEC 61131-3 Table 28)
+        if (this.peek() !== T.LParen) {
+          this.report('ST1008', this.span(s, s), this.describe());
+          throw SYNC;
+        }
         this.i++;
         return { kind: 'Identifier', name: this.tokText(s), span: this.span(s, s) };
       case T.LParen: {

@@ -38,6 +38,24 @@ END_PROGRAM
     expect(printUnit(unit)).toBe(src);
   });
 
+  it('prints a 20,000-term expression and 9,400 nested NOTs without overflowing, idempotently', () => {
+    const terms = Array.from({ length: 20_000 }, (_, i) => `aIn[${i}]`);
+    const src = `PROGRAM P
+bAny := ${terms.join(' OR ')};
+nSum := ${terms.slice(0, 5000).join(' + ')} * 2 - 1;
+bTrip := ${'NOT '.repeat(9400)}bSensor;
+x := ${'- '.repeat(3000)}y;
+END_PROGRAM
+`;
+    const first = parseSource(src, 'big.st');
+    expect(first.diagnostics).toEqual([]);
+    const printed = printUnit(first.unit);
+    expect(printed).toContain(`bAny := ${terms.join(' OR ')};`);
+    const second = parseSource(printed, 'printed.st');
+    expect(second.diagnostics).toEqual([]);
+    expect(printUnit(second.unit)).toBe(printed);
+  });
+
   it('adds parentheses only where a synthesized tree needs them', () => {
     const span = parseSource('', 'x.st').unit.span;
     const id = (name: string): Expression => ({ kind: 'Identifier', name, span });

@@ -9,6 +9,7 @@
  */
 import type {
   ArrayInitElement,
+  BinaryExpression,
   CallArgument,
   CaseLabel,
   Comment,
@@ -33,6 +34,7 @@ import type {
   TopLevelDeclaration,
   TypeDecl,
   TypeSpec,
+  UnaryExpression,
   VarBlock,
   VarDecl,
 } from './ast';
@@ -643,19 +645,10 @@ class Printer {
         return `${this.operand(e.operand)}^`;
       case 'Call':
         return `${this.operand(e.callee)}(${e.args.map((a) => this.arg(a)).join(', ')})`;
-      case 'Unary': {
-        const inner = precedence(e.operand) < UNARY_PREC ? `(${this.expr(e.operand)})` : this.expr(e.operand);
-        if (e.operator === 'NOT') return `NOT ${inner}`;
-        return inner.startsWith('-') || inner.startsWith('+')
-          ? `${e.operator} ${inner}`
-          : `${e.operator}${inner}`;
-      }
-      case 'Binary': {
-        const p = PREC[e.operator] ?? 0;
-        const l = precedence(e.left) < p ? `(${this.expr(e.left)})` : this.expr(e.left);
-        const r = precedence(e.right) <= p ? `(${this.expr(e.right)})` : this.expr(e.right);
-        return `${l} ${e.operator} ${r}`;
-      }
+      case 'Unary':
+        return this.unary(e);
+      case 'Binary':
+        return this.binary(e);
       case 'Paren':
         return `(${this.expr(e.expression)})`;
       case 'This':
@@ -683,6 +676,50 @@ class Printer {
       case 'EnumLiteral':
         return `${e.typeName}#${e.value}`;
     }
+  }
+
+  /** A run of prefix operators, printed in a loop (a parsed `NOT NOT ... x` may be thousands deep). */
+  private unary(e: UnaryExpression): string {
+    const ops: UnaryExpression['operator'][] = [];
+    let cur: Expression = e;
+    while (cur.kind === 'Unary') {
+      ops.push(cur.operator);
+      cur = cur.operand;
+    }
+    let text = precedence(cur) < UNARY_PREC ? `(${this.expr(cur)})` : this.expr(cur);
+    // the first character, tracked so a long run is not re-scanned at every step
+    let first = text[0];
+    for (let j = ops.length - 1; j >= 0; j--) {
+      const op = ops[j]!;
+      if (op === 'NOT') text = `NOT ${text}`;
+      else text = first === '-' || first === '+' ? `${op} ${text}` : `${op}${text}`;
+      first = op === 'NOT' ? 'N' : op;
+    }
+    return text;
+  }
+
+  /**
+   * A binary expression. Left operands are followed in a loop, not by
+   * recursion: all operators are left-associative (§7.3.2), so a long
+   * `a OR b OR c ...` is a left-deep chain as deep as it has terms.
+   */
+  private binary(e: BinaryExpression): string {
+    const rights: string[] = [];
+    let cur: Expression = e;
+    let head: string | undefined;
+    while (cur.kind === 'Binary') {
+      const p = PREC[cur.operator] ?? 0;
+      const r = precedence(cur.right) <= p ? `(${this.expr(cur.right)})` : this.expr(cur.right);
+      rights.push(` ${cur.operator} ${r}`);
+      if (precedence(cur.left) < p) {
+        head = `(${this.expr(cur.left)})`;
+        break;
+      }
+      cur = cur.left;
+    }
+    let out = head ?? this.expr(cur);
+    for (let j = rights.length - 1; j >= 0; j--) out += rights[j];
+    return out;
   }
 
   /** Operand of a postfix operator: anything below postfix precedence needs parentheses. */
