@@ -5,7 +5,7 @@ import { DeployOrder, type Envelope, PROTOCOL_VERSION } from '@plcfleet/protocol
 import { checkSignature } from '@plcfleet/protocols/signing';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeAgent } from '../testing/fake-agent';
-import { client, eventually } from '../testing/fixtures';
+import { client, eventually, migrationDoc } from '../testing/fixtures';
 import { connectAgents, type Harness, planDoc, seedFleet, startHarness } from '../testing/harness';
 
 let h: Harness;
@@ -94,6 +94,44 @@ describe('review workflow', () => {
     });
     expect((await h.admin.get(`/v1/change-requests/${cr.id}`)).body.changeRequest.state).toBe('open');
     expect((await sue.post(`/v1/change-requests/${cr.id}/approve`, {})).status).toBe(200);
+  });
+
+  it('refuses a safety engineer who wrote the migration, or created the rollout someone else started (four-eyes)', async () => {
+    h = await startHarness();
+    await h.admin.put('/v1/sites/r1', {
+      tags: [],
+      timeZone: 'UTC',
+      maintenanceWindows: [{ start: '00:00', durationMinutes: 1440 }],
+    });
+    agents = await connectAgents(h.cp, ['r1']);
+    const sam = await userClient('sam', 'safety-engineer');
+    const sue = await userClient('sue', 'safety-engineer');
+    const tom = await userClient('tom', 'safety-engineer');
+    const olga = await userClient('olga', 'operator');
+    // Sue writes the safety-related migration, Sam creates the rollout, Olga presses start.
+    expect((await sue.post('/v1/migrations', migrationDoc('safety-related'))).status).toBe(200);
+    const created = await sam.post('/v1/rollouts', {
+      migrationId: 'guard-upgrade',
+      plan: planDoc([{ name: 'one', select: { sites: ['r1'] } }]),
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const id = created.body.rollout.id;
+    expect((await olga.post(`/v1/rollouts/${id}/start`, {})).status).toBe(200);
+    const cr = await eventually(async () => {
+      const list = (await h.admin.get(`/v1/change-requests?rollout=${id}`)).body.changeRequests;
+      return list.length ? list[0] : undefined;
+    });
+    expect(cr.requestedBy).toBe('olga');
+    const byAuthor = await sue.post(`/v1/change-requests/${cr.id}/approve`, {});
+    expect(byAuthor.status).toBe(403);
+    expect(byAuthor.body.error).toMatchObject({ code: 'FOUR_EYES' });
+    expect(byAuthor.body.error.message).toMatch(/^sue wrote migration guard-upgrade/);
+    const byCreator = await sam.post(`/v1/change-requests/${cr.id}/approve`, {});
+    expect(byCreator.status).toBe(403);
+    expect(byCreator.body.error.message).toMatch(/^sam created rollout /);
+    expect((await h.admin.get(`/v1/change-requests/${cr.id}`)).body.changeRequest.state).toBe('open');
+    // Someone uninvolved may.
+    expect((await tom.post(`/v1/change-requests/${cr.id}/approve`, {})).status).toBe(200);
   });
 
   it('delivers a signed deploy order that fails verification once tampered, records the result, and rolls back', async () => {
