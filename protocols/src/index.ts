@@ -30,6 +30,7 @@ export {
   AgentList,
   AgentView,
   CreateEnrollmentRequest,
+  DeleteSiteResponse,
   EnrollmentResponse,
   EnrollRequest,
   EnrollResponse,
@@ -107,10 +108,11 @@ export {
 } from './migration';
 export { formatIssue, formatPath, formatZodError, type ParseResult, parseWith } from './parse';
 export { Gates, Phase, RolloutPlan, SiteSelector } from './rollout-plan';
-export { MaintenanceWindow, Site, type SiteInput, WindowInterval } from './site';
+export { MaintenanceWindow, Site, type SiteInput, TimeZone, WindowInterval } from './site';
 export { CertifiedPou, SiteFacts, SitePolicy } from './site-policy';
 export { ModbusTable, REGISTER_COUNT, Tag, TagMap, TagType } from './tag-map';
 export {
+  CLAIM_LABELS,
   Counterexample,
   claimText,
   Diagnostic,

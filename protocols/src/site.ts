@@ -20,12 +20,29 @@ export type MaintenanceWindow = z.infer<typeof MaintenanceWindow>;
 export const WindowInterval = z.strictObject({ notBefore: Timestamp, notAfter: Timestamp });
 export type WindowInterval = z.infer<typeof WindowInterval>;
 
+/** True when `tz` is a time zone this runtime's Intl knows (IANA names such as `Europe/Berlin`, and `UTC`). */
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** An IANA time zone, e.g. `Europe/Berlin`; `Mars/Olympus` is refused. */
+export const TimeZone = z
+  .string()
+  .min(1)
+  .max(100)
+  .refine(isTimeZone, 'not an IANA time zone (e.g. "Europe/Berlin", "America/Chicago", "UTC")');
+
 /** A plant site in the fleet registry. */
 export const Site = z.strictObject({
   name: Slug,
-  tags: z.array(z.string().min(1)).default([]),
-  firmware: z.string().optional(),
-  timeZone: z.string().default('UTC'),
+  tags: z.array(z.string().min(1).max(100)).max(100).default([]),
+  firmware: z.string().max(100).optional(),
+  timeZone: TimeZone.default('UTC'),
   maintenanceWindows: z.array(MaintenanceWindow).default([]),
   policy: SitePolicy.optional(),
 });

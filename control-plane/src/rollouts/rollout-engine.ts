@@ -319,7 +319,7 @@ export class RolloutEngine {
     if (slots <= 0) return;
     let allowed: ((site: string) => boolean) | undefined;
     if (phase.respectMaintenanceWindows) {
-      const sites = new Map((await listSites(trx)).map((s) => [s.name, s]));
+      const sites = new Map((await listSites(trx)).sites.map((s) => [s.name, s]));
       allowed = (name) => {
         const s = sites.get(name);
         return !!s && inMaintenanceWindow(s.maintenanceWindows, s.timeZone);
@@ -374,7 +374,7 @@ export class RolloutEngine {
   private async startPhase(trx: Db, r: RolloutRecord, index: number, events: PendingEvents): Promise<void> {
     const phase = r.plan.phases[index]!;
     const taken = await sitesInRollout(trx, r.id);
-    const remaining = (await listSites(trx)).filter((s) => !taken.has(s.name));
+    const remaining = (await listSites(trx)).sites.filter((s) => !taken.has(s.name));
     const sites = selectSites(phase.select, remaining);
     await insertJobs(trx, r.id, index, sites);
     await updateRollout(trx, r.id, {

@@ -1,5 +1,4 @@
-import type { SiteView } from '@plcfleet/protocols';
-import { type Site, SitePolicy } from '@plcfleet/protocols';
+import { parseWith, type Site, SitePolicy, SiteView } from '@plcfleet/protocols';
 import type { Db } from '../store/database';
 import type { SitesTable } from '../store/tables';
 import { fromJson, nowIso } from '../util';
@@ -46,10 +45,40 @@ export async function getSite(db: Db, name: string): Promise<SiteRecord | undefi
   return r ? toSite(r) : undefined;
 }
 
-/** Every site, by name. */
-export async function listSites(db: Db): Promise<SiteRecord[]> {
+/**
+ * Every site, by name, checked against the site schema. A row that does not
+ * pass (stored before names and time zones were checked, or edited by hand) is
+ * listed apart in `unreadable`, so one bad row cannot break the whole list.
+ */
+export async function listSites(
+  db: Db,
+): Promise<{ sites: SiteRecord[]; unreadable: { name: string; error: string }[] }> {
   const rows = await db.selectFrom('sites').selectAll().orderBy('name').execute();
-  return rows.map(toSite);
+  const sites: SiteRecord[] = [];
+  const unreadable: { name: string; error: string }[] = [];
+  for (const row of rows) {
+    const r = readSite(row);
+    if (r.ok) sites.push(r.site);
+    else unreadable.push({ name: row.name, error: r.error });
+  }
+  return { sites, unreadable };
+}
+
+/** A stored row as a site, or why it is not one. */
+export function readSite(row: SitesTable): { ok: true; site: SiteRecord } | { ok: false; error: string } {
+  let site: SiteRecord;
+  try {
+    site = toSite(row);
+  } catch (err) {
+    return { ok: false, error: (err as Error).message.split('\n')[0]! };
+  }
+  const checked = parseWith(SiteView, site);
+  return checked.ok ? { ok: true, site: checked.value } : { ok: false, error: checked.error };
+}
+
+/** The stored row of a site, valid or not (for deleting a bad one). */
+export async function getSiteRow(db: Db, name: string): Promise<SitesTable | undefined> {
+  return db.selectFrom('sites').selectAll().where('name', '=', name).executeTakeFirst();
 }
 
 /** Deletes a site; false when it did not exist. */

@@ -1,20 +1,35 @@
-import { PutSiteRequest, PutSiteResponse, SiteList, SiteView } from '@plcfleet/protocols';
+import {
+  DeleteSiteResponse,
+  PutSiteRequest,
+  PutSiteResponse,
+  SiteList,
+  SiteView,
+  Slug,
+} from '@plcfleet/protocols';
 import { appendAudit } from '../audit/audit.repository';
 import { ADMIN, ANY_ROLE } from '../auth/roles';
 import { fail } from '../errors';
 import { defineRoute } from '../http/route';
 import { transaction } from '../store/database';
-import { getSite, listSites, upsertSite } from './site.repository';
+import { deleteSite, getSiteRow, listSites, readSite, upsertSite } from './site.repository';
 
 /** The fleet registry: sites. */
 export const siteRoutes = [
   defineRoute({
     method: 'get',
     path: '/v1/sites',
-    summary: 'List sites',
+    summary: 'List sites (rows that no longer validate are named in `unreadable`)',
     roles: ANY_ROLE,
     response: SiteList,
-    handler: async ({ ctx }) => ({ sites: await listSites(ctx.db) }),
+    handler: async ({ ctx }) => {
+      const { sites, unreadable } = await listSites(ctx.db);
+      if (unreadable.length)
+        ctx.log.warn(
+          { sites: unreadable.map((u) => u.name) },
+          'sites stored with invalid data; delete them with DELETE /v1/sites/:name',
+        );
+      return unreadable.length ? { sites, unreadable } : { sites };
+    },
   }),
   defineRoute({
     method: 'get',
@@ -22,8 +37,17 @@ export const siteRoutes = [
     summary: 'One site',
     roles: ANY_ROLE,
     response: SiteView,
-    handler: async ({ ctx, params }) =>
-      (await getSite(ctx.db, params.name!)) ?? fail('NOT_FOUND', `no site ${params.name}`),
+    handler: async ({ ctx, params }) => {
+      const row = await getSiteRow(ctx.db, params.name!);
+      if (!row) fail('NOT_FOUND', `no site ${params.name}`);
+      const r = readSite(row);
+      if (!r.ok)
+        fail(
+          'CONFLICT',
+          `site ${JSON.stringify(row.name)} is stored with invalid data (${r.error}); delete it and add it again`,
+        );
+      return r.site;
+    },
   }),
   defineRoute({
     method: 'put',
@@ -35,6 +59,13 @@ export const siteRoutes = [
     response: PutSiteResponse,
     handler: async ({ ctx, principal, params, body }) => {
       const name = params.name!;
+      // The path names the site: checked like the body's name, before anything is stored.
+      const named = Slug.safeParse(name);
+      if (!named.success)
+        fail(
+          'VALIDATION',
+          `site name ${JSON.stringify(name.slice(0, 100))}: ${named.error.issues[0]?.message ?? 'not a site name'}`,
+        );
       if (body.name !== undefined && body.name !== name)
         fail('VALIDATION', `body: name "${body.name}" does not match the path's "${name}"`);
       if (body.policy && body.policy.site !== name)
@@ -48,11 +79,48 @@ export const siteRoutes = [
           subjectId: name,
           details: { tags: body.tags, maintenanceWindows: body.maintenanceWindows, timeZone: body.timeZone },
         });
-        return { site: (await getSite(trx, name))!, created };
+        const stored = readSite((await getSiteRow(trx, name))!);
+        if (!stored.ok) fail('INTERNAL', `site ${name} does not read back: ${stored.error}`);
+        return { site: stored.site, created };
       });
       // After the commit: watchers (the dashboard's fleet page) see the site at once.
       ctx.bus.publish({ type: 'site.updated', site: name, data: { created: result.created } });
       return result;
+    },
+  }),
+  defineRoute({
+    method: 'delete',
+    path: '/v1/sites/:name',
+    summary:
+      'Delete a site from the registry (also one stored with invalid data); its agents must be revoked first',
+    roles: ADMIN,
+    response: DeleteSiteResponse,
+    handler: async ({ ctx, principal, params }) => {
+      const name = params.name!;
+      await transaction(ctx.db, async (trx) => {
+        if (!(await getSiteRow(trx, name))) fail('NOT_FOUND', `no site ${name}`);
+        const agents = await trx
+          .selectFrom('agents')
+          .select('id')
+          .where('site', '=', name)
+          .where('revoked_at', 'is', null)
+          .execute();
+        if (agents.length)
+          fail(
+            'CONFLICT',
+            `site ${name} has agents (${agents.map((a) => a.id).join(', ')}); revoke them first`,
+          );
+        await deleteSite(trx, name);
+        await appendAudit(trx, {
+          actor: principal.name,
+          action: 'site.deleted',
+          subjectType: 'site',
+          subjectId: name,
+          details: {},
+        });
+      });
+      ctx.bus.publish({ type: 'site.updated', site: name, data: { deleted: true } });
+      return { name, deleted: true as const };
     },
   }),
 ];

@@ -15,7 +15,17 @@ export type PutSiteRequest = z.input<typeof PutSiteRequest>;
 export const PutSiteResponse = z.object({ site: SiteView, created: z.boolean() });
 
 /** `GET /v1/sites`. */
-export const SiteList = z.object({ sites: z.array(SiteView) });
+export const SiteList = z.object({
+  sites: z.array(SiteView),
+  /**
+   * Sites stored with data that no longer validates (e.g. a name stored before
+   * names were checked): listed by name so they can be deleted, never a 500.
+   */
+  unreadable: z.array(z.object({ name: z.string(), error: z.string() })).optional(),
+});
+
+/** `DELETE /v1/sites/:name` response. */
+export const DeleteSiteResponse = z.object({ name: z.string(), deleted: z.literal(true) });
 
 /** An enrolled agent (never its token). */
 export const AgentView = z.object({

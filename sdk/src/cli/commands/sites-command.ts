@@ -1,16 +1,20 @@
-import { MaintenanceWindow, PutSiteRequest, parseWith } from '@plcfleet/protocols';
+import { MaintenanceWindow, PutSiteRequest, parseWith, SiteFacts, Slug } from '@plcfleet/protocols';
 import { Command, Option } from 'commander';
 import { action, type CliDeps } from '../command-context';
 import { UsageError } from '../exit-codes';
 import { formatTable, shortTime } from '../output';
-import { readDocument } from '../read-document';
+import { readYamlFile } from '../read-document';
 
-/** `plcfleet sites list|add|show`. */
+/** `plcfleet sites list|add|show|delete`. */
 export function sitesCommand(deps: CliDeps): Command {
   const sites = new Command('sites').description('the fleet registry: plant sites');
 
   action(sites.command('list').description('list the sites'), deps, async ({ client, out }) => {
-    const list = await client.sites.list();
+    const { sites: list, unreadable = [] } = await client.sites.listAll();
+    for (const u of unreadable)
+      out.note(
+        `site ${JSON.stringify(u.name)} is stored with invalid data (${u.error}); remove it with: plcfleet sites delete ${JSON.stringify(u.name)}`,
+      );
     out.result(list, () =>
       out.table(list, [
         ['site', (s) => s.name],
@@ -31,7 +35,7 @@ export function sitesCommand(deps: CliDeps): Command {
       .argument('<name>', 'site name (lower-case letters, digits, . _ -)')
       .option(
         '-f, --file <file>',
-        'site document (YAML or JSON): tags, firmware, timeZone, maintenanceWindows, policy',
+        'site document (YAML or JSON): tags, firmware, timeZone, maintenanceWindows, policy; or a SiteFacts file (its firmware and tags)',
       )
       .option('--tag <tag...>', 'a tag (repeat or list)')
       .option('--firmware <version>', 'firmware version, e.g. 3.1.4')
@@ -45,15 +49,18 @@ export function sitesCommand(deps: CliDeps): Command {
       name: string,
       opts: { file?: string; tag?: string[]; firmware?: string; timeZone?: string; window?: string[] },
     ) => {
-      const base = opts.file
-        ? ((await readDocument(opts.file, PutSiteRequest)).raw as Record<string, unknown>)
-        : {};
+      const named = Slug.safeParse(name);
+      if (!named.success)
+        throw new UsageError(
+          `site name ${JSON.stringify(name)}: ${named.error.issues[0]?.message ?? 'not a site name'}`,
+        );
+      const base = opts.file ? siteDocumentFrom(await readYamlFile(opts.file), name, opts.file) : {};
       const doc: Record<string, unknown> = { ...base };
       if (opts.tag) doc.tags = opts.tag.flatMap((t) => t.split(',')).filter(Boolean);
       if (opts.firmware) doc.firmware = opts.firmware;
       if (opts.timeZone) doc.timeZone = opts.timeZone;
       if (opts.window) doc.maintenanceWindows = opts.window.map(parseWindow);
-      const checked = parseWith(PutSiteRequest, doc, `site ${name}`);
+      const checked = parseWith(PutSiteRequest, doc, opts.file ?? `site ${name}`);
       if (!checked.ok) throw new UsageError(checked.error);
       const r = await client.sites.put(name, doc as PutSiteRequest);
       out.result(r, () => out.line(`${r.created ? 'registered' : 'updated'} site ${r.site.name}`));
@@ -92,7 +99,41 @@ export function sitesCommand(deps: CliDeps): Command {
       });
     },
   );
+  action(
+    sites
+      .command('delete')
+      .description('remove a site from the registry, also one stored with invalid data (admin)')
+      .argument('<name>', 'site name, as `sites list` shows it'),
+    deps,
+    async ({ client, out }, name: string) => {
+      const r = await client.sites.delete(name);
+      out.result(r, () => out.line(`deleted site ${r.name}`));
+    },
+  );
   return sites;
+}
+
+/**
+ * The registry fields of a site file: a site document (`kind: Site`, or no
+ * kind), or the agent's `kind: SiteFacts` file, whose firmware and tags the
+ * registry keeps too (the examples' `examples/sites/*.facts.yaml`).
+ */
+export function siteDocumentFrom(raw: unknown, name: string, file: string): Record<string, unknown> {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+    throw new UsageError(`${file}: expected a site document`);
+  const { apiVersion: _v, kind, ...rest } = raw as Record<string, unknown>;
+  if (kind === 'SiteFacts') {
+    const facts = parseWith(SiteFacts, raw, file);
+    if (!facts.ok) throw new UsageError(facts.error);
+    if (facts.value.site !== name)
+      throw new UsageError(`${file}: site "${facts.value.site}" does not match the site "${name}"`);
+    return { tags: facts.value.tags, firmware: facts.value.firmware };
+  }
+  if (kind !== undefined && kind !== 'Site')
+    throw new UsageError(`${file}: kind ${JSON.stringify(kind)} is not a site (expected Site or SiteFacts)`);
+  const doc = parseWith(PutSiteRequest, rest, file);
+  if (!doc.ok) throw new UsageError(doc.error);
+  return rest;
 }
 
 /** `"sat,sun 02:00 240"` or `"02:00 60"` (every day) → a maintenance window. */

@@ -1,5 +1,5 @@
 import type { PutSiteRequest } from '@plcfleet/protocols';
-import { PutSiteResponse, SiteList, SiteView } from '@plcfleet/protocols';
+import { DeleteSiteResponse, PutSiteResponse, SiteList, SiteView } from '@plcfleet/protocols';
 import type { z } from 'zod';
 import type { HttpClient } from '../http';
 import { type RequestOptions, seg } from './request-options';
@@ -11,6 +11,19 @@ export class SitesApi {
   /** Every registered site (`GET /v1/sites`). */
   async list(opts: RequestOptions = {}): Promise<SiteView[]> {
     return (await this.http.request('GET', '/v1/sites', SiteList, opts)).sites;
+  }
+
+  /**
+   * Every registered site and, apart, the names of rows stored with data that no
+   * longer validates (`GET /v1/sites`); delete those with {@link SitesApi.delete}.
+   */
+  listAll(opts: RequestOptions = {}): Promise<z.output<typeof SiteList>> {
+    return this.http.request('GET', '/v1/sites', SiteList, opts);
+  }
+
+  /** Deletes a site (`DELETE /v1/sites/:name`, admin); `CONFLICT` while it has agents. */
+  delete(name: string, opts: RequestOptions = {}): Promise<z.output<typeof DeleteSiteResponse>> {
+    return this.http.request('DELETE', `/v1/sites/${seg(name)}`, DeleteSiteResponse, opts);
   }
 
   /** One site (`GET /v1/sites/:name`); `NOT_FOUND` when unknown. */
