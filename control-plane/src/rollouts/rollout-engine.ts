@@ -419,6 +419,12 @@ export class RolloutEngine {
     await transaction(this.ctx.db, async (trx) => {
       const r = await lockRollout(trx, rolloutId);
       if (!r) fail('NOT_FOUND', `no rollout ${rolloutId}`);
+      if (command === 'resume' && r.state === 'running' && r.phaseState === 'awaiting-approval')
+        fail(
+          'CONFLICT',
+          `rollout ${r.id} is running; phase ${r.phaseIndex + 1} waits for a person to promote it: plcfleet rollouts promote ${r.id}`,
+          { state: r.state },
+        );
       const refusal = commandRefusal(command, r.state);
       if (refusal) fail('CONFLICT', refusal, { state: r.state });
       const audit = (action: string, details: Record<string, unknown> = {}) =>
@@ -450,11 +456,21 @@ export class RolloutEngine {
           await audit('rollout.paused');
           await decide('paused', `paused by ${actor}: ${reason}`);
           break;
-        case 'resume':
+        case 'resume': {
+          // A finished phase short of its sample pauses again on the next tick: say what goes on from there.
+          const phase = r.plan.phases[r.phaseIndex];
+          const f = phase ? await phaseFigures(trx, r.id, r.phaseIndex) : null;
+          if (phase && f && f.total > 0 && f.done >= f.total && f.done < phase.gates.minSample)
+            fail(
+              'CONFLICT',
+              `phase ${r.phaseIndex + 1} (${phase.name}) is finished with ${f.done} result(s) and its gate needs ${phase.gates.minSample}: resuming would pause it again at once; to go on, promote it: plcfleet rollouts promote ${r.id}`,
+              { state: r.state },
+            );
           await updateRollout(trx, r.id, { state: 'running', stateReason: '' });
           await audit('rollout.resumed');
           await decide('resumed', `resumed by ${actor}`);
           break;
+        }
         case 'promote': {
           const figures = await phaseFigures(trx, r.id, r.phaseIndex);
           const phase = r.plan.phases[r.phaseIndex]!;

@@ -154,3 +154,31 @@ describe('rollout engine', () => {
     expect((await h.admin.get(`/v1/rollouts/${id}`)).body.rollout.state).toBe('running');
   });
 });
+
+describe('rollout commands for people', () => {
+  it('says that promote, not resume, carries on a phase short of its sample (issue #17 point 12)', async () => {
+    h = await startHarness();
+    await seedFleet(h, [{ name: 'only' }], 'non-safety');
+    agents = await connectAgents(h.cp, ['only']);
+    const created = await h.admin.post('/v1/rollouts', {
+      migrationId: 'guard-upgrade',
+      start: true,
+      plan: planDoc([
+        { name: 'early', select: { rest: true }, gates: { minSample: 3 } },
+        { name: 'after', select: { rest: true } },
+      ]),
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const id = created.body.rollout.id;
+    const paused = await waitForState(id, ['paused']);
+    expect(paused.rollout.stateReason).toMatch(/inconclusive: 1 result\(s\), 3 needed/);
+    const resumed = await h.admin.post(`/v1/rollouts/${id}/resume`, {});
+    expect(resumed.status).toBe(409);
+    expect(resumed.body.error.message).toMatch(
+      /^phase 1 \(early\) is finished with 1 result\(s\) and its gate needs 3: .* promote it: plcfleet rollouts promote /,
+    );
+    expect((await h.admin.get(`/v1/rollouts/${id}`)).body.rollout.state).toBe('paused');
+    expect((await h.admin.post(`/v1/rollouts/${id}/promote`, {})).status).toBe(200);
+    expect((await waitForState(id, ['completed'])).rollout.state).toBe('completed');
+  });
+});
