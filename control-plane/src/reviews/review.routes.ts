@@ -1,6 +1,7 @@
 import {
   ApproveRequest,
   ApproveResponse,
+  ChangeRequestAllowedActions,
   ChangeRequestDetail,
   ChangeRequestList,
   RejectRequest,
@@ -10,12 +11,13 @@ import { z } from 'zod';
 import { ANY_ROLE } from '../auth/roles';
 import { getDeploy } from '../deploys/deploy.repository';
 import { fail } from '../errors';
-import { defineRoute } from '../http/route';
+import { defineRoute, type RouteSpec } from '../http/route';
+import { changeRequestActions } from '../permissions/allowed-actions';
 import { getChangeRequest, listApprovals, listChangeRequests } from './change-request.repository';
 import { approveChangeRequest, rejectChangeRequest } from './review.service';
 
 /** Change requests and their review. */
-export const reviewRoutes = [
+export const reviewRoutes: RouteSpec[] = [
   defineRoute({
     method: 'get',
     path: '/v1/change-requests',
@@ -46,6 +48,15 @@ export const reviewRoutes = [
         (await getChangeRequest(ctx.db, params.id!)) ?? fail('NOT_FOUND', `no change request ${params.id}`);
       return { changeRequest: cr, approvals: await listApprovals(ctx.db, cr.id) };
     },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/v1/change-requests/:id/allowed-actions',
+    summary: 'What the caller may do with a change request (approve, reject), by the checks those routes run',
+    roles: ANY_ROLE,
+    response: ChangeRequestAllowedActions,
+    handler: ({ ctx, principal, params }) =>
+      changeRequestActions(ctx.db, principal, params.id!, reviewRoutes),
   }),
   defineRoute({
     method: 'post',

@@ -2,6 +2,7 @@ import {
   CreateRolloutRequest,
   RollbackRequest,
   RollbackResponse,
+  RolloutAllowedActions,
   RolloutCommandRequest,
   RolloutDetail,
   RolloutList,
@@ -12,9 +13,10 @@ import { appendAudit } from '../audit/audit.repository';
 import { ANY_ROLE, ROLLOUT_WRITERS } from '../auth/roles';
 import { orderRollback } from '../deploys/deploy.service';
 import { fail } from '../errors';
-import { defineRoute } from '../http/route';
+import { defineRoute, type RouteSpec } from '../http/route';
 import { countJobsByState } from '../jobs/job.repository';
 import { getMigration } from '../migrations/migration.repository';
+import { rolloutActions } from '../permissions/allowed-actions';
 import { transaction } from '../store/database';
 import { getRollout, insertRollout, listDecisions, listRollouts } from './rollout.repository';
 import { ROLLOUT_COMMANDS, type RolloutCommand } from './rollout-engine';
@@ -22,7 +24,7 @@ import { ROLLOUT_COMMANDS, type RolloutCommand } from './rollout-engine';
 const NEEDS_REASON: readonly RolloutCommand[] = ['pause', 'abort'];
 
 /** Rollouts and their commands. */
-export const rolloutRoutes = [
+export const rolloutRoutes: RouteSpec[] = [
   defineRoute({
     method: 'post',
     path: '/v1/rollouts',
@@ -78,6 +80,15 @@ export const rolloutRoutes = [
     roles: ANY_ROLE,
     response: RolloutDetail,
     handler: async ({ ctx, params }) => detail(ctx, params.id!),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/v1/rollouts/:id/allowed-actions',
+    summary:
+      'What the caller may do with a rollout (commands, rollback) by the checks those routes run, and the figures its gates judge',
+    roles: ANY_ROLE,
+    response: RolloutAllowedActions,
+    handler: ({ ctx, principal, params }) => rolloutActions(ctx.db, principal, params.id!, rolloutRoutes),
   }),
   ...ROLLOUT_COMMANDS.map((command) =>
     defineRoute({

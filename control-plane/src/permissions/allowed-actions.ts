@@ -1,0 +1,147 @@
+import type {
+  ActionAllowance,
+  ChangeRequestAllowedActions,
+  GateDecisionView,
+  PhaseProgressView,
+  RolloutAllowedActions,
+} from '@plcfleet/protocols';
+import type { Principal } from '../auth/roles';
+import { ControlPlaneError, fail } from '../errors';
+import type { RouteSpec } from '../http/route';
+import { phaseFigures } from '../jobs/job.repository';
+import { getChangeRequest } from '../reviews/change-request.repository';
+import { assertMayDecide, assertMayReject, involvementIn } from '../reviews/review.service';
+import { evaluateGates, type PhaseDecision } from '../rollouts/gates';
+import { getRollout } from '../rollouts/rollout.repository';
+import { commandRefusal, promoteRefusal, ROLLOUT_COMMANDS } from '../rollouts/rollout-engine';
+import type { Db } from '../store/database';
+
+/*
+ * What the signed-in user may do, answered by the checks the actions' routes run
+ * themselves: the route's roles (read from the route table, not copied), then the
+ * rule the route's service applies (four-eyes, reject, command states, safety
+ * before promote). A page draws its controls from this and never restates a rule.
+ */
+
+const ALLOWED: ActionAllowance = { allowed: true, reason: '' };
+
+/** A refusal with the code and message the action's route would answer. */
+function refused(code: string, reason: string): ActionAllowance {
+  return { allowed: false, code, reason };
+}
+
+/** Runs a rule that throws on refusal; its `ControlPlaneError` becomes the answer. */
+function ask(rule: () => void): ActionAllowance {
+  try {
+    rule();
+    return ALLOWED;
+  } catch (err) {
+    if (err instanceof ControlPlaneError) return refused(err.code, err.message);
+    throw err;
+  }
+}
+
+/** The role check of the route `method path` in `routes`, as `mountRoutes` applies it. */
+function roleAllowance(
+  routes: readonly RouteSpec[],
+  method: RouteSpec['method'],
+  path: string,
+  who: Principal,
+): ActionAllowance {
+  const route = routes.find((r) => r.method === method && r.path === path);
+  if (!route) throw new Error(`allowed actions: no route ${method} ${path}`);
+  if (route.roles === 'public' || route.roles.includes(who.role)) return ALLOWED;
+  return refused(
+    'FORBIDDEN',
+    `${method.toUpperCase()} ${path} needs role ${route.roles.join(' or ')}; you are ${who.role}`,
+  );
+}
+
+/** The first refusal, or allowed. */
+function both(first: ActionAllowance, then: () => ActionAllowance): ActionAllowance {
+  return first.allowed ? then() : first;
+}
+
+/**
+ * What `who` may do with change request `id`: approve (the approve route's roles, then
+ * `assertMayDecide` with the same involvement the approve route passes) and reject
+ * (the reject route's roles, then `assertMayReject`). `reviewRoutes` is the reviews router.
+ */
+export async function changeRequestActions(
+  db: Db,
+  who: Principal,
+  id: string,
+  reviewRoutes: readonly RouteSpec[],
+): Promise<ChangeRequestAllowedActions> {
+  const cr = (await getChangeRequest(db, id)) ?? fail('NOT_FOUND', `no change request ${id}`);
+  const involved = await involvementIn(db, cr);
+  return {
+    changeRequestId: cr.id,
+    actions: {
+      approve: both(roleAllowance(reviewRoutes, 'post', '/v1/change-requests/:id/approve', who), () =>
+        ask(() => assertMayDecide(cr, who, involved)),
+      ),
+      reject: both(roleAllowance(reviewRoutes, 'post', '/v1/change-requests/:id/reject', who), () =>
+        ask(() => assertMayReject(cr, who)),
+      ),
+    },
+  };
+}
+
+/** A gate decision as the API shows it. */
+function decisionView(d: PhaseDecision): GateDecisionView {
+  if (d.kind === 'halt' || d.kind === 'pause') return { kind: d.kind, why: d.why };
+  if (d.kind === 'soak') return { kind: d.kind, until: new Date(d.until).toISOString() };
+  return { kind: d.kind };
+}
+
+/**
+ * What `who` may do with rollout `id` (each command: the command route's roles, then
+ * `commandRefusal`, and for promote `promoteRefusal`; rollback: its route's roles),
+ * and each phase's figures as the engine counts them (`phaseFigures`), the current
+ * phase with what `evaluateGates` says of them now. `rolloutRoutes` is the rollouts router.
+ */
+export async function rolloutActions(
+  db: Db,
+  who: Principal,
+  id: string,
+  rolloutRoutes: readonly RouteSpec[],
+  now = Date.now(),
+): Promise<RolloutAllowedActions> {
+  const r = (await getRollout(db, id)) ?? fail('NOT_FOUND', `no rollout ${id}`);
+  const phases: PhaseProgressView[] = [];
+  for (const [index, phase] of r.plan.phases.entries()) {
+    const { lastFinishedAt, ...figures } = await phaseFigures(db, r.id, index);
+    const view: PhaseProgressView = { index, name: phase.name, figures };
+    if (index === r.phaseIndex)
+      view.decision = decisionView(
+        evaluateGates(phase, figures, {
+          now,
+          phaseStartedAt: r.phaseStartedAt ? Date.parse(r.phaseStartedAt) : now,
+          lastFinishedAt: lastFinishedAt ? Date.parse(lastFinishedAt) : null,
+        }),
+      );
+    phases.push(view);
+  }
+  const current = phases[r.phaseIndex];
+  const phase = r.plan.phases[r.phaseIndex];
+  const command = (name: (typeof ROLLOUT_COMMANDS)[number]): ActionAllowance =>
+    both(roleAllowance(rolloutRoutes, 'post', `/v1/rollouts/:id/${name}`, who), () => {
+      const refusal = commandRefusal(name, r.state);
+      if (refusal) return refused('CONFLICT', refusal);
+      const unsafe = name === 'promote' && phase && current ? promoteRefusal(phase, current.figures) : null;
+      return unsafe ? refused('SAFETY_REJECTED', unsafe) : ALLOWED;
+    });
+  const commands = Object.fromEntries(ROLLOUT_COMMANDS.map((c) => [c, command(c)])) as Record<
+    (typeof ROLLOUT_COMMANDS)[number],
+    ActionAllowance
+  >;
+  return {
+    rolloutId: r.id,
+    actions: {
+      ...commands,
+      rollback: roleAllowance(rolloutRoutes, 'post', '/v1/rollouts/:id/rollback', who),
+    },
+    phases,
+  };
+}
