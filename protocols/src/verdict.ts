@@ -71,10 +71,9 @@ export const SafetyProof = z.object({
   claim: ProofClaim.optional(),
   /** Seed of the simulated inputs (absent in older verdicts). */
   seed: z.number().int().optional(),
-  /** One line: the ground of the claim, e.g. `exhaustive over every sequence of Guard, Estop: 12 joint states`. */
+  /** One line: the ground of the claim, read after the claim (`not refuted` + ` in 32 runs × 200 scans (seed 42)`). */
   basis: z.string().optional(),
 });
-export type SafetyProof = z.infer<typeof SafetyProof>;
 
 /** Scenario outcome. */
 export const ScenarioResult = z.object({
@@ -110,17 +109,27 @@ export function proofClaim(p: {
   counterexample?: unknown;
 }): ProofClaim {
   if (p.claim) return p.claim;
-  if (p.equivalent !== undefined) return p.equivalent ? 'not-refuted' : p.counterexample ? 'refuted' : 'undecided';
+  if (p.equivalent !== undefined)
+    return p.equivalent ? 'not-refuted' : p.counterexample ? 'refuted' : 'undecided';
   if (p.result === 'refuted') return 'refuted';
   if (p.result === 'inconclusive') return 'undecided';
   return p.method === 'exhaustive' ? 'proved' : 'not-refuted';
 }
 
+/** How each claim reads in the CLI, the change review and the compliance report. */
+export const CLAIM_LABELS = {
+  proved: 'proved',
+  'not-refuted': 'not refuted',
+  refuted: 'refuted',
+  undecided: 'undecided',
+} as const satisfies Record<ProofClaim, string>;
+
 /**
- * One line saying what a proof's claim rests on, the same in the CLI, the
- * change review and the compliance report.
+ * One line saying what a claim rests on, the same in the CLI, the change
+ * review and the compliance report: the claim, then its basis (the verifier's
+ * own line when the proof carries one, else the runs, scans and seed).
  *
- * @example claimText({ claim: 'not-refuted', runs: 32, scans: 6400, seed: 42, ... })
+ * @example claimText({ claim: 'not-refuted', runs: 32, scans: 200, seed: 42 })
  * // 'not refuted in 32 runs × 200 scans (seed 42)'
  */
 export function claimText(p: {
@@ -135,21 +144,18 @@ export function claimText(p: {
   counterexample?: { scan: number; variable: string } | null | undefined;
 }): string {
   const claim = proofClaim(p);
+  if (p.basis) return `${CLAIM_LABELS[claim]} ${p.basis}`;
   const seed = p.seed !== undefined ? ` (seed ${p.seed})` : '';
-  // A proof counts all scans of all runs; an equivalence result counts scans per run.
-  const perRun =
-    p.equivalent !== undefined ? p.scans : p.runs > 0 ? Math.round(p.scans / p.runs) : p.scans;
-  const search = `${p.runs} run${p.runs === 1 ? '' : 's'} × ${perRun} scans${seed}`;
-  switch (claim) {
-    case 'proved':
-      return `proved: ${p.basis ?? `exhaustive, ${p.runs} steps`}`;
-    case 'not-refuted':
-      return `not refuted in ${search}`;
-    case 'refuted':
-      return `refuted${p.counterexample ? ` at scan ${p.counterexample.scan} (${p.counterexample.variable})` : ''} after ${search}`;
-    default:
-      return `undecided${p.basis ? `: ${p.basis}` : ''}`;
-  }
+  const runs = `${p.runs} run${p.runs === 1 ? '' : 's'}`;
+  // An equivalence result counts scans per run; a proof counts every scan of every run.
+  const search =
+    p.equivalent !== undefined
+      ? `in ${runs} × ${p.scans} scans${seed}`
+      : `in ${runs}, ${p.scans} scans in all${seed}`;
+  if (claim === 'refuted' && p.counterexample)
+    return `refuted at scan ${p.counterexample.scan} (${p.counterexample.variable}) ${search}`;
+  if (claim === 'proved') return `proved by ${p.method ?? 'exhaustive'} search (${p.runs} steps)`;
+  return `${CLAIM_LABELS[claim]} ${search}`;
 }
 
 /** A judge's decision. */

@@ -43,7 +43,28 @@ describe('plcfleet-agent safety', () => {
     const code = await runSafety(caseArgs('press-safe-guard-migration', true), o);
     expect(code).toBe(SAFETY_EXIT.PASS);
     expect(o.lines[0]).toMatch(/^safety: PASS/);
-    expect(o.lines.some((l) => l.startsWith('proof permissive Safety_OK: proven'))).toBe(true);
+    // A random search that found nothing is evidence, not proof: the line says what it rests on.
+    expect(o.lines).toContain(
+      'proof permissive Safety_OK: not refuted in 32 random runs × 200 scans (seed 42)',
+    );
+    expect(o.lines.some((l) => /proven|proved/.test(l))).toBe(false);
+  });
+
+  it('says in the JSON what each claim rests on: proved only by an exhaustive search', async () => {
+    const o = io();
+    await runSafety({ ...caseArgs('press-safe-guard-migration', true), json: true }, o);
+    const r = JSON.parse(o.lines[0]!);
+    expect(r.proofs.length).toBeGreaterThan(0);
+    for (const p of r.proofs) {
+      expect(p).toMatchObject({ method: 'random', claim: 'not-refuted', seed: 42 });
+      expect(p.basis).toBe('in 32 random runs × 200 scans (seed 42)');
+    }
+    const bypass = io();
+    await runSafety({ ...caseArgs('press-maintenance-bypass'), json: true, seed: '3' }, bypass);
+    const refuted = JSON.parse(bypass.lines[0]!).proofs.find((p: { claim: string }) => p.claim === 'refuted');
+    expect(refuted.basis).toMatch(
+      /^at scan \d+ \(\w+\) by (random|exhaustive) search in \d+ runs? \(seed 3\)$/,
+    );
   });
 
   it('exits 2 on unreadable or invalid input', async () => {

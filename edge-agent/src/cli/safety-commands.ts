@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { Migration, parseWith, SitePolicy } from '@plcfleet/protocols';
+import { claimText, Migration, parseWith, SitePolicy } from '@plcfleet/protocols';
 import { loadSafetyProject, semanticHash, verifySafety } from '@plcfleet/toolchain/safety';
 import { parseScenarioFile, type ScenarioFile } from '@plcfleet/toolchain/sim';
 import type { Command } from 'commander';
@@ -133,9 +133,9 @@ export async function runSafety(opts: SafetyCommandOptions, io: SafetyIo = proce
       for (const f of r.findings) io.out(`${f.severity} ${f.rule} ${f.file || '-'}:${f.line} ${f.message}`);
       for (const p of r.proofs)
         io.out(
-          `proof ${p.kind} ${p.subject}: ${p.result} (${p.method}, ${p.runs} run(s), ${p.scans} scan(s))${
+          `proof ${p.kind} ${p.subject}: ${claimText(p)}${
             p.counterexample
-              ? ` counterexample at scan ${p.counterexample.scan}: ${p.counterexample.variable}`
+              ? `; counterexample at scan ${p.counterexample.scan}: ${p.counterexample.variable}`
               : ''
           }`,
         );

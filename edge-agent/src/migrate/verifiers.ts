@@ -319,7 +319,14 @@ async function runEquivalence(
       newPlc = new VirtualPlc({ units: afterUnits }, { program });
     } catch (err) {
       trace({ type: 'equivalence', program, error: (err as Error).message });
-      return { equivalent: false, runs, scans: criteria.scans, seed, counterexample: null };
+      return {
+        equivalent: false,
+        runs,
+        scans: criteria.scans,
+        seed,
+        counterexample: null,
+        claim: 'undecided',
+      };
     }
     const oldUnits = withNewInputs(beforeUnits, afterUnits, program, oldPlc, newPlc);
     if (oldUnits !== beforeUnits) oldPlc = new VirtualPlc({ units: oldUnits }, { program });
@@ -359,6 +366,7 @@ async function runEquivalence(
           runs,
           scans: criteria.scans,
           seed,
+          claim: r.counterexample ? 'refuted' : 'undecided',
           counterexample: r.counterexample
             ? (jsonSafe({
                 ...r.counterexample,
@@ -369,10 +377,18 @@ async function runEquivalence(
     } catch (err) {
       // Criteria the simulator cannot use (an assumption over a name that is not an input): fail closed.
       trace({ type: 'equivalence', program, error: (err as Error).message });
-      return { equivalent: false, runs, scans: criteria.scans, seed, counterexample: null };
+      return {
+        equivalent: false,
+        runs,
+        scans: criteria.scans,
+        seed,
+        counterexample: null,
+        claim: 'undecided',
+      };
     }
   }
-  return { equivalent: true, runs, scans: criteria.scans, seed, counterexample: null };
+  // Seeded random runs that found no difference: evidence, not proof (#14 point 5).
+  return { equivalent: true, runs, scans: criteria.scans, seed, counterexample: null, claim: 'not-refuted' };
 }
 
 /**

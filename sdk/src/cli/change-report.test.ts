@@ -52,6 +52,17 @@ function record(over: Partial<ChangeRecord> = {}): ChangeRecord {
             runs: 16,
             scans: 10,
           },
+          {
+            kind: 'estop',
+            subject: 'E_Stop_OK',
+            result: 'proven',
+            method: 'random',
+            runs: 128,
+            scans: 25600,
+            claim: 'not-refuted',
+            seed: 42,
+            basis: 'in 128 random runs × 200 scans (seed 42)',
+          },
         ],
       },
       equivalence: { equivalent: true, runs: 200, scans: 400, seed: 42, counterexample: null },
@@ -135,9 +146,17 @@ describe('change report', () => {
     expect(md).toContain('| Migration | guard revision 2 |');
     expect(md).toContain('press-1 (no longer in the registry)');
     expect(md).toContain('```diff\n--- a/main.st');
-    expect(md).toContain('| Safety verifier | pass | 1 findings, 1 proofs |');
-    expect(md).toContain('| Proof: permissive Press_Enable | proven | exhaustive, 16 runs × 10 scans |');
-    expect(md).toContain('| Equivalence | pass | seed 42, 200 runs × 400 scans |');
+    expect(md).toContain('| Safety verifier | pass | 1 findings, 2 proofs |');
+    // Each claim says what it rests on: only an exhaustive search proves (an older verdict without
+    // `claim` is read the same way); a random search that found nothing is "not refuted".
+    expect(md).toContain(
+      '| Proof: permissive Press_Enable | proved | proved by exhaustive search (16 steps) |',
+    );
+    expect(md).toContain(
+      '| Proof: estop E_Stop_OK | not refuted | not refuted in 128 random runs × 200 scans (seed 42) |',
+    );
+    expect(md).toContain('| Equivalence | pass | not refuted in 200 runs × 400 scans (seed 42) |');
+    expect(md).not.toMatch(/\| proven \|/);
     expect(md).toContain('| Judge: scope | pass | — |');
     // A table cell with a pipe is escaped, so the table keeps its columns.
     expect(md).toContain('| SAFE-007 | warning | main.st:3 | T#5s \\| kept |');

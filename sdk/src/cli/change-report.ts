@@ -1,13 +1,16 @@
-import type {
-  ApprovalView,
-  AuditEntryView,
-  AuditVerification,
-  ChangeRequestView,
-  DeployView,
-  MigrationView,
-  RollbackView,
-  SiteView,
-  VerdictView,
+import {
+  type ApprovalView,
+  type AuditEntryView,
+  type AuditVerification,
+  type ChangeRequestView,
+  CLAIM_LABELS,
+  claimText,
+  type DeployView,
+  type MigrationView,
+  proofClaim,
+  type RollbackView,
+  type SiteView,
+  type VerdictView,
 } from '@plcfleet/protocols';
 import type { PlcfleetClient } from '../client/plcfleet-client';
 import { PlcfleetError } from '../errors';
@@ -153,10 +156,11 @@ function blocks(r: ChangeRecord): Block[] {
         ev.safety.verdict,
         `${ev.safety.findings.length} findings, ${ev.safety.proofs.length} proofs`,
       ],
+      // The claim, not the raw result: a random search that found nothing is "not refuted", not proof.
       ...ev.safety.proofs.map((p) => [
         `Proof: ${p.kind} ${p.subject}`,
-        p.result,
-        `${p.method}, ${p.runs} runs × ${p.scans} scans`,
+        CLAIM_LABELS[proofClaim(p)],
+        claimText(p),
       ]),
       ...ev.scenarios.map((s) => [
         `Scenario: ${s.name}`,
@@ -164,14 +168,7 @@ function blocks(r: ChangeRecord): Block[] {
         s.failures.map((f) => f.message).join('; ') || '—',
       ]),
       ev.equivalence
-        ? [
-            'Equivalence',
-            ev.equivalence.equivalent ? 'pass' : 'fail',
-            `seed ${ev.equivalence.seed}, ${ev.equivalence.runs} runs × ${ev.equivalence.scans} scans` +
-              (ev.equivalence.counterexample
-                ? `; counterexample at scan ${ev.equivalence.counterexample.scan}`
-                : ''),
-          ]
+        ? ['Equivalence', ev.equivalence.equivalent ? 'pass' : 'fail', claimText(ev.equivalence)]
         : ['Equivalence', 'not run', '—'],
       ...ev.judges.map((j) => [
         `Judge: ${j.judge}`,

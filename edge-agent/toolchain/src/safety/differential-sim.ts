@@ -70,6 +70,8 @@ export interface DifferentialResult {
   counterexample: Counterexample | null;
   /** Why the check is inconclusive. */
   reason?: string;
+  /** For an exhaustive exploration: the joint (old, new) states reached, every one explored. */
+  states?: number;
 }
 
 /** mulberry32: a small, fast, seeded PRNG (deterministic verdicts need seeded inputs). */
@@ -439,5 +441,5 @@ function explore(
       }
     }
   }
-  return { result: 'proven', method: 'exhaustive', runs, scans, counterexample: null };
+  return { result: 'proven', method: 'exhaustive', runs, scans, counterexample: null, states: seen.size };
 }

@@ -14,7 +14,8 @@ export const SAFETY_RULES = {
   'certified/unresolved-pou': 'a certified POU named by the policy does not exist',
   // --- estop
   'estop/slice-changed': 'a change in the backward slice of an E-stop signal (not proven equivalent)',
-  'estop/proven-equivalent': 'an E-stop slice change proven equivalent by differential simulation',
+  'estop/proven-equivalent':
+    'an E-stop slice change found equivalent by differential simulation (the proof says whether proved or only not refuted)',
   'estop/needs-proof': 'quick mode: an E-stop slice change awaits the simulation proof of full mode',
   // --- safety-logic
   'safety-logic/slice-changed': 'a change in the backward slice of a safety signal or permissive',

@@ -8,7 +8,7 @@ import type { Statement } from '../iec';
 import { type ScenarioFile, scenarioActions, type VirtualPlc } from '../sim';
 import { ownExpressions, timeLiterals, walkStatements } from './ast-walk';
 import type { Slice } from './data-flow-slice';
-import { type DriveInput, type Relation, runDifferential } from './differential-sim';
+import { type DifferentialResult, type DriveInput, type Relation, runDifferential } from './differential-sim';
 import type { ProjectIndex, VarEntry } from './project-index';
 import type { SafetyProof } from './safety-types';
 import type { ProtectedSignal, VerifyContext } from './verify-context';
@@ -144,6 +144,9 @@ export function proveSignal(
           runs: 0,
           scans: 0,
           counterexample: null,
+          claim: 'undecided',
+          seed: options.seed,
+          basis: '(no PROGRAM computes it)',
         },
         reason: 'no PROGRAM computes it',
       },
@@ -171,6 +174,7 @@ export function proveSignal(
     const scenarios = (options.scenarios ?? [])
       .filter((f) => !f.program || f.program.toLowerCase() === program.toLowerCase())
       .flatMap((f) => f.scenarios.map((sc) => ({ name: sc.name, actions: scenarioActions(sc, 10) })));
+    const perRun = options.scans ?? Math.min(1500, Math.max(200, Math.ceil((3 * preset) / 10)));
     const r = runDifferential(ctx.before.units, ctx.after.units, {
       scenarios,
       program,
@@ -181,7 +185,7 @@ export function proveSignal(
       maxPresetMs: preset,
       ...(options.cache ? { cache: options.cache } : {}),
       ...(options.runs ? { runs: options.runs } : {}),
-      scans: options.scans ?? Math.min(1500, Math.max(200, Math.ceil((3 * preset) / 10))),
+      scans: perRun,
     });
     proofs.push({
       proof: {
@@ -192,12 +196,49 @@ export function proveSignal(
         runs: r.runs,
         scans: r.scans,
         counterexample: r.counterexample,
+        ...claimOf(r, inputs, perRun, options.seed, scenarios.length),
       },
       program,
       ...(r.reason ? { reason: r.reason } : {}),
     });
   }
   return proofs;
+}
+
+/**
+ * What a differential result rests on (#14: a random search that found nothing is not a proof).
+ * `proved` only when the breadth-first exploration visited every joint state reachable by any
+ * sequence of the (boolean) free inputs; a random search that found nothing is `not-refuted`.
+ */
+export function claimOf(
+  r: DifferentialResult,
+  inputs: readonly DriveInput[],
+  scansPerRun: number,
+  seed: number,
+  scenarios = 0,
+): Pick<SafetyProof, 'claim' | 'seed' | 'basis'> {
+  const scen = scenarios > 0 ? `, after ${scenarios} scenario${scenarios === 1 ? '' : 's'}` : '';
+  if (r.result === 'refuted')
+    return {
+      claim: 'refuted',
+      seed,
+      basis: `at scan ${r.counterexample?.scan ?? '?'} (${r.counterexample?.variable ?? '?'}) by ${r.method} search in ${r.runs} run${r.runs === 1 ? '' : 's'} (seed ${seed})`,
+    };
+  if (r.result === 'inconclusive')
+    return { claim: 'undecided', seed, basis: `(${r.reason ?? 'inconclusive'})` };
+  if (r.method === 'exhaustive') {
+    const names = inputs.map((i) => i.path).join(', ');
+    return {
+      claim: 'proved',
+      seed,
+      basis: `by exhaustive search: every sequence of ${names ? `the boolean inputs ${names}` : 'scans (no free input)'} from a cold start, ${r.states ?? '?'} joint states of old and new, all explored${scen}`,
+    };
+  }
+  return {
+    claim: 'not-refuted',
+    seed,
+    basis: `in ${r.runs} random run${r.runs === 1 ? '' : 's'} × ${scansPerRun} scans (seed ${seed})${scen}`,
+  };
 }
 
 function mergeSlices(slices: readonly Slice[]): Slice {

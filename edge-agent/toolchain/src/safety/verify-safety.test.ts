@@ -68,6 +68,41 @@ describe('differential driver', () => {
 });
 
 describe('verifySafety', () => {
+  it('calls a permissive check proved only when the search was exhaustive, else not refuted with its seed', async () => {
+    const tightened = OLD.replace('Permit := Guard AND Estop;', 'Permit := Guard AND Estop AND NOT Lamp;');
+    const few = await verifySafety({
+      before: stProject({ 'main.st': OLD }),
+      after: stProject({ 'main.st': tightened }),
+      policy,
+      seed: 5,
+    });
+    expect(few.proofs).toHaveLength(1);
+    expect(few.proofs[0]).toMatchObject({ method: 'exhaustive', result: 'proven', claim: 'proved', seed: 5 });
+    expect(few.proofs[0]!.basis).toMatch(
+      /^by exhaustive search: every sequence of the boolean inputs estop, guard from a cold start, \d+ joint states/,
+    );
+    // An INT input makes the input space too large to explore: random runs, which refute nothing.
+    const withSpeed = (src: string) =>
+      src
+        .replace('    Estop : BOOL;', '    Estop : BOOL;\n    Speed : INT;')
+        .replace('Guard AND Estop', 'Guard AND Estop AND Speed < 100');
+    const many = await verifySafety({
+      before: stProject({ 'main.st': withSpeed(OLD) }),
+      after: stProject({ 'main.st': withSpeed(tightened) }),
+      policy,
+      seed: 5,
+      runs: 8,
+      scans: 50,
+    });
+    expect(many.proofs[0]).toMatchObject({
+      method: 'random',
+      result: 'proven',
+      claim: 'not-refuted',
+      seed: 5,
+    });
+    expect(many.proofs[0]!.basis).toBe('in 8 random runs × 50 scans (seed 5)');
+  });
+
   it('does not count a pragma added or removed before a statement as a change', async () => {
     const lamp = `PROGRAM Main
 VAR_OUTPUT

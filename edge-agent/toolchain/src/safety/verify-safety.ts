@@ -6,7 +6,7 @@
  * resolves to nothing, a proof that cannot be run — each is a failing
  * finding, never a silent pass. Nothing in here can be overridden.
  */
-import type { Migration, SafetyFinding, SitePolicy } from '@plcfleet/protocols';
+import { claimText, type Migration, type SafetyFinding, type SitePolicy } from '@plcfleet/protocols';
 import type { Statement } from '../iec';
 import type { ScenarioFile, VirtualPlc } from '../sim';
 import { walkStatements } from './ast-walk';
@@ -234,9 +234,7 @@ export async function verifySafety(options: VerifySafetyOptions): Promise<Safety
             'estop/proven-equivalent',
             'info',
             eHits[0]!.hit.at,
-            `E-stop logic changed but proven equivalent by differential simulation (${outcomes
-              .map((o) => `${o.proof.method}, ${o.proof.scans} scans`)
-              .join('; ')})`,
+            `E-stop logic changed; equivalence ${outcomes.map((o) => claimText(o.proof)).join('; ')}`,
             { changes: eHits.map((h) => h.hit.description) },
           ),
         );
