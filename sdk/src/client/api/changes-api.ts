@@ -1,5 +1,11 @@
 import type { ChangeRequestView } from '@plcfleet/protocols';
-import { ApproveResponse, ChangeRequestDetail, ChangeRequestList, RejectResponse } from '@plcfleet/protocols';
+import {
+  ApproveResponse,
+  ChangeRequestAllowedActions,
+  ChangeRequestDetail,
+  ChangeRequestList,
+  RejectResponse,
+} from '@plcfleet/protocols';
 import type { z } from 'zod';
 import type { HttpClient } from '../http';
 import { type RequestOptions, seg } from './request-options';
@@ -28,6 +34,19 @@ export class ChangesApi {
   /** One change request with its diff and approvals (`GET /v1/change-requests/:id`). */
   get(id: string, opts: RequestOptions = {}): Promise<z.output<typeof ChangeRequestDetail>> {
     return this.http.request('GET', `/v1/change-requests/${seg(id)}`, ChangeRequestDetail, opts);
+  }
+
+  /**
+   * What the caller may do with a change request now (`GET /v1/change-requests/:id/allowed-actions`):
+   * approve and reject, each allowed or refused with the code and message the action would get.
+   */
+  allowedActions(id: string, opts: RequestOptions = {}): Promise<ChangeRequestAllowedActions> {
+    return this.http.request(
+      'GET',
+      `/v1/change-requests/${seg(id)}/allowed-actions`,
+      ChangeRequestAllowedActions,
+      opts,
+    );
   }
 
   /**

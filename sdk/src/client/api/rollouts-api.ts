@@ -1,5 +1,11 @@
 import type { CreateRolloutRequest, RolloutState } from '@plcfleet/protocols';
-import { RollbackResponse, RolloutDetail, RolloutList, type RolloutView } from '@plcfleet/protocols';
+import {
+  RollbackResponse,
+  RolloutAllowedActions,
+  RolloutDetail,
+  RolloutList,
+  type RolloutView,
+} from '@plcfleet/protocols';
 import type { z } from 'zod';
 import type { HttpClient } from '../http';
 import { type RequestOptions, seg } from './request-options';
@@ -28,6 +34,16 @@ export class RolloutsApi {
   /** A rollout with its jobs counted by state and its decisions (`GET /v1/rollouts/:id`). */
   get(id: string, opts: RequestOptions = {}): Promise<RolloutDetail> {
     return this.http.request('GET', `/v1/rollouts/${seg(id)}`, RolloutDetail, opts);
+  }
+
+  /**
+   * What the caller may do with a rollout now and the figures its gates judge
+   * (`GET /v1/rollouts/:id/allowed-actions`): each command and rollback, allowed or refused
+   * with the code and message the command would get; per phase the engine's counts, and
+   * what the gates say of the current phase.
+   */
+  allowedActions(id: string, opts: RequestOptions = {}): Promise<RolloutAllowedActions> {
+    return this.http.request('GET', `/v1/rollouts/${seg(id)}/allowed-actions`, RolloutAllowedActions, opts);
   }
 
   /**
