@@ -24,7 +24,13 @@ export type EventStreamItem =
    * `lastEventId` is the id it was opened after (sent as `Last-Event-ID`): the server replays the
    * events since, or answers `reset`. Without one nothing missed is replayed: read a snapshot.
    */
-  | { kind: 'open'; reconnected: boolean; lastEventId: string | undefined }
+  | {
+      kind: 'open';
+      reconnected: boolean;
+      lastEventId: string | undefined;
+      /** Where the stream stands now: the id to send as `lastEventId` to a later stream to resume here. */
+      at: string | undefined;
+    }
   /** An event of the control plane, with its SSE id. */
   | { kind: 'event'; id: string | undefined; event: ControlPlaneEvent }
   /**
@@ -32,7 +38,12 @@ export type EventStreamItem =
    * another replica; `too-old`: beyond its replay buffer; `overflow`: this reader fell too far
    * behind). Events were lost: read a fresh snapshot. The stream goes on.
    */
-  | { kind: 'reset'; reason: string }
+  | {
+      kind: 'reset';
+      reason: string;
+      /** Where the stream stands after the reset: the id to resume a later stream after. */
+      at: string | undefined;
+    }
   /** The stream dropped or could not be opened; it is opened again after a delay. */
   | { kind: 'reconnecting'; attempt: number; error: PlcfleetError };
 
@@ -74,16 +85,16 @@ export async function* eventStream(
         // The response headers can arrive before the server has subscribed to its
         // bus; its first event (`ready`, or any other) says it has. Only then is
         // the stream "open": what changes after this moment will be sent.
+        if (sse.id !== undefined) lastEventId = sse.id;
         if (!announced) {
           announced = true;
-          yield { kind: 'open', reconnected: opened, lastEventId: resumeAfter };
+          yield { kind: 'open', reconnected: opened, lastEventId: resumeAfter, at: lastEventId };
           opened = true;
           failures = 0;
         }
-        if (sse.id !== undefined) lastEventId = sse.id;
         if (sse.event === 'ready') continue;
         if (sse.event === 'reset') {
-          yield { kind: 'reset', reason: resetReason(sse.data) };
+          yield { kind: 'reset', reason: resetReason(sse.data), at: lastEventId };
           continue;
         }
         const event = decode(sse.data);
