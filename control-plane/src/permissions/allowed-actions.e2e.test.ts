@@ -71,11 +71,16 @@ describe('allowed actions of a change request', () => {
     const byViewer = await decideAsAnswered(vic, cr.id, 'approve');
     expect(byViewer).toEqual({
       allowed: false,
+      offered: false,
       code: 'FORBIDDEN',
       reason:
         'POST /v1/change-requests/:id/approve needs role admin or safety-engineer or operator; you are viewer',
     });
-    expect(await decideAsAnswered(otto, cr.id, 'approve')).toEqual({ allowed: true, reason: '' });
+    expect(await decideAsAnswered(otto, cr.id, 'approve')).toEqual({
+      allowed: true,
+      offered: true,
+      reason: '',
+    });
     // Decided: nobody may approve or reject it any more, with the route's CONFLICT.
     const after = (await h.admin.get(`/v1/change-requests/${cr.id}/allowed-actions`)).body.actions;
     expect(after.approve).toMatchObject({ allowed: false, code: 'CONFLICT' });
@@ -93,15 +98,20 @@ describe('allowed actions of a change request', () => {
     const { cr } = await openChange(sam, ['s1']);
 
     const own = await decideAsAnswered(sam, cr.id, 'approve');
-    expect(own).toMatchObject({ allowed: false, code: 'FOUR_EYES' });
+    expect(own).toMatchObject({ allowed: false, offered: true, code: 'FOUR_EYES' });
     const byOperator = await decideAsAnswered(olga, cr.id, 'approve');
     expect(byOperator).toMatchObject({ allowed: false, code: 'FORBIDDEN' });
     expect((await olga.get(`/v1/change-requests/${cr.id}/allowed-actions`)).body.actions.reject).toEqual({
       allowed: false,
+      offered: true,
       code: 'FORBIDDEN',
       reason: 'a safety-related change is rejected by safety-engineer or an admin',
     });
-    expect(await decideAsAnswered(sue, cr.id, 'approve')).toEqual({ allowed: true, reason: '' });
+    expect(await decideAsAnswered(sue, cr.id, 'approve')).toEqual({
+      allowed: true,
+      offered: true,
+      reason: '',
+    });
   });
 
   it('answers 404 for a change request that does not exist', async () => {
@@ -138,9 +148,10 @@ describe('allowed actions and phase figures of a rollout', () => {
         decision: { kind: 'continue' },
       },
     ]);
-    expect(answer.actions.pause).toEqual({ allowed: true, reason: '' });
+    expect(answer.actions.pause).toEqual({ allowed: true, offered: true, reason: '' });
     expect(answer.actions.resume).toEqual({
       allowed: false,
+      offered: true,
       code: 'CONFLICT',
       reason: 'cannot resume a rollout that is running',
     });
@@ -153,7 +164,7 @@ describe('allowed actions and phase figures of a rollout', () => {
 
     const asViewer = (await vic.get(`/v1/rollouts/${rolloutId}/allowed-actions`)).body;
     for (const action of ['start', 'pause', 'resume', 'promote', 'abort', 'retry', 'rollback'])
-      expect(asViewer.actions[action]).toMatchObject({ allowed: false, code: 'FORBIDDEN' });
+      expect(asViewer.actions[action]).toMatchObject({ allowed: false, offered: false, code: 'FORBIDDEN' });
     expect(asViewer.phases).toEqual(answer.phases);
     expect((await vic.post(`/v1/rollouts/${rolloutId}/pause`, { reason: 'x' })).body.error.message).toBe(
       asViewer.actions.pause.reason,
@@ -161,7 +172,7 @@ describe('allowed actions and phase figures of a rollout', () => {
 
     expect((await h.admin.post(`/v1/rollouts/${rolloutId}/pause`, { reason: 'look' })).status).toBe(200);
     const paused = (await h.admin.get(`/v1/rollouts/${rolloutId}/allowed-actions`)).body.actions;
-    expect(paused.resume).toEqual({ allowed: true, reason: '' });
+    expect(paused.resume).toEqual({ allowed: true, offered: true, reason: '' });
     expect(paused.pause).toMatchObject({ allowed: false, code: 'CONFLICT' });
   });
 });

@@ -23,11 +23,11 @@ import type { Db } from '../store/database';
  * before promote). A page draws its controls from this and never restates a rule.
  */
 
-const ALLOWED: ActionAllowance = { allowed: true, reason: '' };
+const ALLOWED: ActionAllowance = { allowed: true, offered: true, reason: '' };
 
 /** A refusal with the code and message the action's route would answer. */
-function refused(code: string, reason: string): ActionAllowance {
-  return { allowed: false, code, reason };
+function refused(code: string, reason: string, offered = true): ActionAllowance {
+  return { allowed: false, offered, code, reason };
 }
 
 /** Runs a rule that throws on refusal; its `ControlPlaneError` becomes the answer. */
@@ -54,6 +54,7 @@ function roleAllowance(
   return refused(
     'FORBIDDEN',
     `${method.toUpperCase()} ${path} needs role ${route.roles.join(' or ')}; you are ${who.role}`,
+    false,
   );
 }
 

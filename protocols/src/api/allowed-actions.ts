@@ -7,6 +7,11 @@ import { z } from 'zod';
  */
 export const ActionAllowance = z.object({
   allowed: z.boolean(),
+  /**
+   * Whether the action's route takes the caller's role at all: a page hides an action
+   * never offered to the role, and shows one refused for now (four-eyes, state) disabled.
+   */
+  offered: z.boolean(),
   /** The refusal's error code; absent when allowed. */
   code: z.string().optional(),
   /** The refusal's message; empty when allowed. */
