@@ -143,3 +143,52 @@ ${prog('b : FB_B; v : INT;', 'b(); v := b.M(); IF b.q THEN v := 0; END_IF;')}`;
     expect(codes(src)).toEqual([]);
   });
 });
+
+describe('calls as vendors write them (issue 14)', () => {
+  it('maps positional arguments in declaration order, VAR_IN_OUT before VAR_INPUT', () => {
+    const fn = `FUNCTION F_Fill : BOOL
+VAR_IN_OUT Buffer : ARRAY[1..4] OF INT; END_VAR
+VAR_INPUT Value : INT; END_VAR
+Buffer[1] := Value;
+F_Fill := TRUE;
+END_FUNCTION
+`;
+    expect(codes(fn + prog('b : ARRAY[1..4] OF INT; ok : BOOL;', 'ok := F_Fill(b, 7);'))).toEqual([]);
+    // swapped, the array goes to the INT input and the literal to the in-out
+    expect(codes(fn + prog('b : ARRAY[1..4] OF INT; ok : BOOL;', 'ok := F_Fill(7, b);'))).toEqual([
+      'ST2021',
+      'ST2004',
+    ]);
+  });
+
+  it("knows SR's SET1/RESET and RS's SET/RESET1 (3rd edition long pin names)", () => {
+    expect(
+      codes(
+        prog(
+          's : SR; r : RS; a : BOOL;',
+          's(SET1 := a, RESET := a); r(SET := a, RESET1 := a); s(S1 := a, R := a);',
+        ),
+      ),
+    ).toEqual([]);
+    expect(codes(prog('s : SR; a : BOOL;', 's(SET := a);'))).toEqual(['ST2008']);
+  });
+
+  it('accepts the function forms AND, OR, XOR and NOT(IN := x), and names a wrong formal parameter', () => {
+    expect(
+      codes(
+        prog(
+          'a : BOOL; b : BOOL; c : BOOL; w : WORD;',
+          'c := AND(a, b, c); c := OR(IN1 := a, IN2 := b); c := XOR(a, b); c := NOT(IN := a); w := AND(w, WORD#16#FF);',
+        ),
+      ),
+    ).toEqual([]);
+    expect(codes(prog('a : BOOL;', 'a := NOT(X := a);'))).toEqual(['ST2008']);
+    expect(codes(prog('a : BOOL;', 'a := AND(a);'))).toEqual(['ST2010']);
+  });
+
+  it('reads [N(7)] as seven repeated N times when N is a constant', () => {
+    expect(
+      codes(prog('a : ARRAY[1..5] OF INT := [N(7), 2(1)];\nEND_VAR\nVAR CONSTANT N : INT := 3;', '')),
+    ).toEqual([]);
+  });
+});

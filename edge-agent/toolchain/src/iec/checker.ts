@@ -25,7 +25,9 @@ import type {
   VarDecl,
 } from './ast';
 import { type Diagnostic, type DiagnosticCode, diagnostic } from './diagnostics';
+import { repeatedByName } from './initializers';
 import { parseSource } from './parser';
+import { STANDARD_FUNCTIONS, stdArgumentOrder, stdFbPin } from './standard-library';
 import { conversionResult, STANDARD_FB_SOURCE, STD_FUNCTIONS, VENDOR_SYMBOLS } from './stdlib';
 import {
   commonType,
@@ -770,10 +772,10 @@ class Checker {
         }
       }
     }
-    // positional order (§6.6.1.7): inputs, in-outs, then outputs
-    const rank = (s: VarSymbol): number =>
-      s.section === 'VAR_INPUT' ? 0 : s.section === 'VAR_IN_OUT' ? 1 : 2;
-    p.params.sort((a, b) => rank(a) - rank(b));
+    // positional order (§6.6.1.4.2: a non-formal call lists the parameters in the order of
+    // their declaration): inputs and in-outs as declared — a callee may declare VAR_IN_OUT
+    // before VAR_INPUT — then the outputs
+    p.params.sort((a, b) => Number(a.section === 'VAR_OUTPUT') - Number(b.section === 'VAR_OUTPUT'));
   }
 
   // ------------------------------------------------------------ bodies
@@ -843,6 +845,11 @@ class Checker {
       if (t.kind !== 'array' && t.kind !== 'error')
         this.report('ST2004', init.span, 'an array initialiser', typeName(target), '');
       for (const e of init.elements) {
+        const rep = e.repeat ? undefined : this.namedRepeat(e, scope);
+        if (rep) {
+          if (rep.value) this.checkInitializer(rep.value, el, scope);
+          continue;
+        }
         if (e.repeat) this.expr(e.repeat, scope);
         if (e.value) this.checkInitializer(e.value, el, scope);
       }
@@ -867,6 +874,19 @@ class Checker {
     }
     const vt = this.expr(init, scope);
     this.assignable(vt, target, init.span, 'initial value');
+  }
+
+  /** `[N(7)]`: a repetition counted by a named constant, which the parser reads as a call of `N`. */
+  private namedRepeat(
+    e: import('./ast').ArrayInitElement,
+    scope: Scope | undefined,
+  ): { count: number; value?: Expression } | undefined {
+    const r = repeatedByName(e);
+    if (!r) return undefined;
+    const n = this.constValue(r.repeat, scope);
+    if (n === undefined) return undefined;
+    this.expr(r.repeat, scope);
+    return { count: Number(n), ...(r.value ? { value: r.value } : {}) };
   }
 
   private assignable(from: Type, to: Type, span: Span, what: string): void {
@@ -1494,11 +1514,16 @@ class Checker {
 
   private stdCall(e: CallExpression, up: string, scope: Scope | undefined): Type {
     const types = e.args.map((a) => (a.value ? this.expr(a.value, scope) : T_ERROR));
-    const fn = STD_FUNCTIONS.get(up);
+    const fn = STANDARD_FUNCTIONS.get(up);
     if (fn) {
       const n = e.args.filter((a) => a.direction === 'input' && !/^EN$/i.test(a.name ?? '')).length;
       if (n < fn.min || n > fn.max)
         this.report('ST2010', e.span, up, fn.max === fn.min ? fn.min : `${fn.min}+`, n);
+      else if (!stdArgumentOrder(fn, e.args)) {
+        // a formal argument that is not a parameter of the function, or one given twice
+        const bad = e.args.find((a) => a.name !== undefined && !/^(EN|ENO)$/i.test(a.name)) ?? e.args[0]!;
+        this.report('ST2008', bad.nameSpan ?? bad.span, up, bad.name ?? '(positional)');
+      }
       return fn.result(types.map((t) => (t.kind === 'reference' ? t.target : t)));
     }
     const conv = conversionResult(up)!;
@@ -1523,7 +1548,9 @@ class Checker {
           if (a.value) this.expr(a.value, scope);
           continue;
         }
-        param = pou.vars.get(lower);
+        param =
+          pou.vars.get(lower) ??
+          (pou.builtin ? pou.vars.get(stdFbPin(pou.name, lower).toLowerCase()) : undefined);
         if (!param && pou.kind === 'functionBlock') {
           const m = this.fbMember(pou, lower);
           if (m && 'section' in m) param = m;

@@ -109,6 +109,7 @@ export {
   sortDiagnostics,
 } from './diagnostics';
 export { applyEdits, type NodeEdit, replaceNode } from './edits';
+export { repeatedByName } from './initializers';
 export { type ParseOptions, type ParseResult, parseSource } from './parser';
 export { readPlcopen } from './plcopen-reader';
 export { formatDurationNs, type PrintOptions, printNode, printUnit, quoteString } from './printer';
@@ -121,6 +122,15 @@ export {
   readSource,
   SOURCE_EXTENSIONS,
 } from './project';
+export {
+  STANDARD_FUNCTIONS,
+  STD_FB_PIN_ALIASES,
+  type StdFunctionDef,
+  type StdSemantics,
+  stdArgumentOrder,
+  stdFbPin,
+  stdParamName,
+} from './standard-library';
 export { STANDARD_FB_SOURCE, STD_FUNCTIONS } from './stdlib';
 export { readTwinCat } from './twincat-reader';
 export {

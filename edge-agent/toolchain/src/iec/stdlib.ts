@@ -1,23 +1,16 @@
 /**
  * The standard library the checker knows without a declaration:
  * the standard function blocks (IEC 61131-3 §6.6.3.5) declared in ST and
- * parsed once, the generic standard functions (§6.6.2.5) with their typing
- * rules, the `*_TO_*` conversions (§6.6.2.5.2), and a table of well-known
+ * parsed once, the generic standard functions (§6.6.2.5, the table of
+ * `standard-library.ts`), the `*_TO_*` conversions (§6.6.2.5.2), and a table of well-known
  * vendor library symbols so a missing library is named in the diagnostic.
  */
+import { STANDARD_FUNCTIONS, type StdFunctionDef } from './standard-library';
 import {
-  commonType,
   ELEMENTARY,
   intInfo,
   isReal,
-  T_BOOL,
-  T_DINT,
-  T_ERROR,
-  T_INT,
-  T_LREAL,
-  T_REAL,
   T_STRING,
-  T_UDINT,
   T_WSTRING,
   TYPE_ALIASES,
   type Type,
@@ -81,115 +74,10 @@ END_FUNCTION_BLOCK
 `;
 
 /** A generic standard function: arity and a result rule over the argument types. */
-export interface StdFunction {
-  min: number;
-  /** Maximum argument count; Infinity for extensible functions (ADD, MAX, CONCAT...). */
-  max: number;
-  result: (args: Type[]) => Type;
-  /** Argument positions that must be variables (ADR, SIZEOF accept any lvalue). */
-  lvalueArgs?: number[];
-}
+export type StdFunction = Pick<StdFunctionDef, 'min' | 'max' | 'result' | 'lvalueArgs'>;
 
-// untyped literals stay untyped so `i := ABS(-5)` fits an INT
-const first = (args: Type[]): Type => args[0] ?? T_ERROR;
-const common = (args: Type[]): Type => {
-  if (args.length === 0) return T_ERROR;
-  let t = args[0]!;
-  for (let i = 1; i < args.length; i++) t = commonType(t, args[i]!);
-  return t;
-};
-const realOf = (args: Type[]): Type => {
-  const a = underlying(args[0] ?? T_ERROR);
-  if (a.kind === 'error') return T_ERROR;
-  return a.kind === 'elementary' && a.name === 'LREAL' ? T_LREAL : T_REAL;
-};
-const fixed = (t: Type) => (): Type => t;
-const strOf = (args: Type[]): Type => {
-  const a = args[0];
-  return a?.kind === 'string' && a.wide ? T_WSTRING : T_STRING;
-};
-
-/** Standard functions by upper-case name. */
-export const STD_FUNCTIONS: ReadonlyMap<string, StdFunction> = new Map<string, StdFunction>([
-  // numeric (§6.6.2.5.3)
-  ['ABS', { min: 1, max: 1, result: first }],
-  ['SQRT', { min: 1, max: 1, result: realOf }],
-  ['LN', { min: 1, max: 1, result: realOf }],
-  ['LOG', { min: 1, max: 1, result: realOf }],
-  ['EXP', { min: 1, max: 1, result: realOf }],
-  ['SIN', { min: 1, max: 1, result: realOf }],
-  ['COS', { min: 1, max: 1, result: realOf }],
-  ['TAN', { min: 1, max: 1, result: realOf }],
-  ['ASIN', { min: 1, max: 1, result: realOf }],
-  ['ACOS', { min: 1, max: 1, result: realOf }],
-  ['ATAN', { min: 1, max: 1, result: realOf }],
-  ['ATAN2', { min: 2, max: 2, result: realOf }],
-  ['EXPT', { min: 2, max: 2, result: realOf }],
-  // arithmetic (§6.6.2.5.4)
-  ['ADD', { min: 2, max: Number.POSITIVE_INFINITY, result: common }],
-  ['MUL', { min: 2, max: Number.POSITIVE_INFINITY, result: common }],
-  ['SUB', { min: 2, max: 2, result: common }],
-  ['DIV', { min: 2, max: 2, result: common }],
-  ['MOD', { min: 2, max: 2, result: common }],
-  ['MOVE', { min: 1, max: 1, result: first }],
-  // bit shift (§6.6.2.5.5)
-  ['SHL', { min: 2, max: 2, result: first }],
-  ['SHR', { min: 2, max: 2, result: first }],
-  ['ROL', { min: 2, max: 2, result: first }],
-  ['ROR', { min: 2, max: 2, result: first }],
-  // selection and comparison (§6.6.2.5.8, §6.6.2.5.9)
-  ['SEL', { min: 3, max: 3, result: (a) => common(a.slice(1)) }],
-  ['MAX', { min: 2, max: Number.POSITIVE_INFINITY, result: common }],
-  ['MIN', { min: 2, max: Number.POSITIVE_INFINITY, result: common }],
-  ['LIMIT', { min: 3, max: 3, result: common }],
-  ['MUX', { min: 2, max: Number.POSITIVE_INFINITY, result: (a) => common(a.slice(1)) }],
-  ['GT', { min: 2, max: Number.POSITIVE_INFINITY, result: fixed(T_BOOL) }],
-  ['GE', { min: 2, max: Number.POSITIVE_INFINITY, result: fixed(T_BOOL) }],
-  ['EQ', { min: 2, max: Number.POSITIVE_INFINITY, result: fixed(T_BOOL) }],
-  ['LE', { min: 2, max: Number.POSITIVE_INFINITY, result: fixed(T_BOOL) }],
-  ['LT', { min: 2, max: Number.POSITIVE_INFINITY, result: fixed(T_BOOL) }],
-  ['NE', { min: 2, max: 2, result: fixed(T_BOOL) }],
-  // strings (§6.6.2.5.11)
-  ['LEN', { min: 1, max: 1, result: fixed(T_INT) }],
-  ['LEFT', { min: 2, max: 2, result: strOf }],
-  ['RIGHT', { min: 2, max: 2, result: strOf }],
-  ['MID', { min: 3, max: 3, result: strOf }],
-  ['CONCAT', { min: 2, max: Number.POSITIVE_INFINITY, result: strOf }],
-  ['INSERT', { min: 3, max: 3, result: strOf }],
-  ['DELETE', { min: 3, max: 3, result: strOf }],
-  ['REPLACE', { min: 4, max: 4, result: strOf }],
-  ['FIND', { min: 2, max: 2, result: fixed(T_INT) }],
-  // time and date (§6.6.2.5.7, 3rd edition Table 36)
-  ['DAY_OF_WEEK', { min: 1, max: 1, result: fixed({ kind: 'elementary', name: 'USINT' }) }],
-  ['ADD_TOD_TIME', { min: 2, max: 2, result: fixed({ kind: 'elementary', name: 'TOD' }) }],
-  ['ADD_DT_TIME', { min: 2, max: 2, result: fixed({ kind: 'elementary', name: 'DT' }) }],
-  ['SUB_DT_DT', { min: 2, max: 2, result: fixed({ kind: 'elementary', name: 'TIME' }) }],
-  ['SUB_TOD_TOD', { min: 2, max: 2, result: fixed({ kind: 'elementary', name: 'TIME' }) }],
-  ['SUB_DATE_DATE', { min: 2, max: 2, result: fixed({ kind: 'elementary', name: 'TIME' }) }],
-  ['CONCAT_DATE_TOD', { min: 2, max: 2, result: fixed({ kind: 'elementary', name: 'DT' }) }],
-  ['CONCAT_DATE', { min: 3, max: 3, result: fixed({ kind: 'elementary', name: 'DATE' }) }],
-  ['CONCAT_TOD', { min: 4, max: 4, result: fixed({ kind: 'elementary', name: 'TOD' }) }],
-  // CODESYS: TIME() reads the system clock
-  ['TIME', { min: 0, max: 0, result: fixed({ kind: 'elementary', name: 'TIME' }) }],
-  // CODESYS operators on variable-length arrays (ARRAY[*]) and WSTRING length
-  ['LOWER_BOUND', { min: 2, max: 2, result: fixed(T_DINT) }],
-  ['UPPER_BOUND', { min: 2, max: 2, result: fixed(T_DINT) }],
-  ['WLEN', { min: 1, max: 1, result: fixed(T_INT) }],
-  // truncation (§6.6.2.5.2)
-  ['TRUNC', { min: 1, max: 1, result: fixed(T_DINT) }],
-  // CODESYS/TwinCAT operators used as functions
-  ['SIZEOF', { min: 1, max: 1, result: fixed(T_UDINT), lvalueArgs: [] }],
-  ['ADR', { min: 1, max: 1, result: (a) => ({ kind: 'pointer', target: a[0] ?? T_ERROR }), lvalueArgs: [0] }],
-  ['ADRINST', { min: 0, max: 1, result: (a) => ({ kind: 'pointer', target: a[0] ?? T_ERROR }) }],
-  ['REF', { min: 1, max: 1, result: (a) => ({ kind: 'pointer', target: a[0] ?? T_ERROR }), lvalueArgs: [0] }],
-  ['BITADR', { min: 1, max: 1, result: fixed(T_UDINT), lvalueArgs: [0] }],
-  ['__NEW', { min: 1, max: 2, result: fixed({ kind: 'pointer', target: T_ERROR }) }],
-  ['__DELETE', { min: 1, max: 1, result: fixed(T_BOOL) }],
-  ['__QUERYINTERFACE', { min: 2, max: 2, result: fixed(T_BOOL) }],
-  ['__QUERYPOINTER', { min: 2, max: 2, result: fixed(T_BOOL) }],
-  ['__ISVALIDREF', { min: 1, max: 1, result: fixed(T_BOOL) }],
-  ['TEST_AND_SET', { min: 1, max: 1, result: fixed(T_BOOL) }],
-]);
+/** Standard functions by upper-case name (the table of `standard-library.ts`). */
+export const STD_FUNCTIONS: ReadonlyMap<string, StdFunction> = STANDARD_FUNCTIONS;
 
 /** The conversion `A_TO_B` / `TO_B` / `TRUNC_B`: its result type, or undefined if `name` is not one. */
 export function conversionResult(upperName: string): { from?: Type; to: Type } | undefined {

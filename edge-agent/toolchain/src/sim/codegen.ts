@@ -7,6 +7,7 @@
  * library) and its own state, so a program cannot reach the host.
  */
 import type {
+  BinaryOperator,
   CallArgument,
   CallExpression,
   Expression,
@@ -17,7 +18,7 @@ import type {
   Statement,
   VarBlock,
 } from '../iec';
-import { someNode } from '../iec';
+import { repeatedByName, STANDARD_FUNCTIONS, someNode, stdArgumentOrder, stdFbPin } from '../iec';
 import type { PouLayout, ProjectModel, VarInfo } from './project-model';
 import { SIM_ERROR_CODES, SimError, type SourceLocation } from './sim-errors';
 import type { SimProfile } from './sim-profile';
@@ -64,6 +65,8 @@ interface Scope {
   /** Labels of enclosing loops (for EXIT/CONTINUE). */
   loops: string[];
   returnCode: string;
+  /** The POU's own names for constant evaluation (its VAR CONSTANT entries). */
+  constants: (name: string) => VarInfo | undefined;
 }
 
 /** One scheduled program instance. */
@@ -293,7 +296,9 @@ export class CodeGenerator {
   }
 
   private scope(file: string, pou: string, self?: PouLayout): Scope {
-    return { file, pou, ...(self ? { self } : {}), frame: new Map(), loops: [], returnCode: 'return;' };
+    const frame = new Map<string, VarInfo>();
+    const constants = (l: string) => frame.get(l) ?? self?.byName.get(l);
+    return { file, pou, ...(self ? { self } : {}), frame, loops: [], returnCode: 'return;', constants };
   }
 
   /** Default value code of a type: IEC 61131-3 §6.4.2 Table 10 initial values. */
@@ -348,9 +353,17 @@ export class CodeGenerator {
       const n = at.dims.reduce((a, d) => a * (d.hi - d.lo + 1), 1);
       const arr = `${p.obj}[${p.key}]`;
       for (const el of init.elements) {
-        const reps = el.repeat ? this.model.constInt(el.repeat) : 1;
+        // `[N(7)]` repeats by a named constant; the parser reads it as a call of N
+        const named = el.repeat ? undefined : repeatedByName(el);
+        const namedCount = named ? this.model.constValue(named.repeat, scope.constants) : undefined;
+        const value = typeof namedCount === 'number' ? named?.value : el.value;
+        const reps = el.repeat
+          ? this.model.constInt(el.repeat, scope.constants)
+          : typeof namedCount === 'number'
+            ? namedCount
+            : 1;
         for (let r = 0; r < reps && i < n; r++, i++) {
-          if (el.value) parts.push(this.initCode({ obj: arr, key: String(i), t: at.elem }, el.value, scope));
+          if (value) parts.push(this.initCode({ obj: arr, key: String(i), t: at.elem }, value, scope));
         }
       }
       return parts.join('');
@@ -421,7 +434,10 @@ export class CodeGenerator {
     const inits: string[] = [];
     for (const b of blocks) {
       if (b.section === 'VAR_EXTERNAL') continue;
-      for (const v of this.model.varInfos(b, file, () => `l${n++}`)) {
+      const infos = this.model.withLocalConstants(blocks, () =>
+        this.model.varInfos(b, file, () => `l${n++}`),
+      );
+      for (const v of infos) {
         scope.frame.set(lower(v.name), v);
         const pi = params.indexOf(lower(v.name));
         if (pi >= 0) {
@@ -1196,7 +1212,8 @@ export class CodeGenerator {
           .filter((v) => v.section === 'VAR_INPUT' || v.section === 'VAR_IN_OUT')
           .map((v) => v.name);
     args.forEach((a, ai) => {
-      const name = a.name ?? inputs[ai];
+      // SR/RS also answer to their long pin names (SET1/RESET, SET/RESET1)
+      const name = a.name !== undefined ? (std ? stdFbPin(t.name, a.name) : a.name) : inputs[ai];
       if (!name) this.fail('UNSUPPORTED', 'too many positional arguments', a.span);
       const m = this.memberPlace(i, t, name, a.nameSpan ?? a.span);
       if (!m) this.fail('UNKNOWN_NAME', `no parameter ${name} in ${typeName(t)}`, a.nameSpan ?? a.span);
@@ -1227,8 +1244,17 @@ export class CodeGenerator {
     span: Span,
   ): string[] {
     const out: string[] = params.map((p) => (p.section === 'VAR_INPUT' ? this.defaultCode(p.type) : 'null'));
+    // positional order (§6.6.1.4.2): inputs and in-outs as declared (a callee may declare
+    // VAR_IN_OUT before VAR_INPUT), then outputs — the checker's `PouSymbol.params` order
+    const positional = params
+      .map((_, i) => i)
+      .sort(
+        (x, y) => Number(params[x]!.section === 'VAR_OUTPUT') - Number(params[y]!.section === 'VAR_OUTPUT'),
+      );
     args.forEach((a, ai) => {
-      const idx = a.name ? params.findIndex((p) => p.name === lower(a.name as string)) : ai;
+      const idx = a.name
+        ? params.findIndex((p) => p.name === lower(a.name as string))
+        : (positional[ai] ?? -1);
       const p = params[idx];
       if (!p) this.fail('UNKNOWN_NAME', `no parameter ${a.name ?? ai + 1}`, a.span);
       if (!a.value) return;
@@ -1242,12 +1268,13 @@ export class CodeGenerator {
     return out;
   }
 
+  /** Parameters in declaration order (the order of the generated function's arguments). */
   private paramTypes(blocks: VarBlock[]): { name: string; section: string; type: SimType }[] {
     const ps: { name: string; section: string; type: SimType }[] = [];
     for (const b of blocks) {
       if (b.section !== 'VAR_INPUT' && b.section !== 'VAR_IN_OUT' && b.section !== 'VAR_OUTPUT') continue;
       for (const d of b.decls) {
-        const type = this.model.resolveTypeSpec(d.type);
+        const type = this.model.withLocalConstants(blocks, () => this.model.resolveTypeSpec(d.type));
         for (const n of d.names) ps.push({ name: lower(n.name), section: b.section, type });
       }
     }
@@ -1277,30 +1304,42 @@ export class CodeGenerator {
     return { c: `$mcall(${[obj, q(keyOrFn), ...a].join(',')})`, t: rt };
   }
 
-  /** Positional argument values of a standard function call. */
-  private stdArgs(e: CallExpression, scope: Scope, want?: SimType): Val[] {
-    const vals = e.args.map((a) => {
+  /** Positional argument values of a standard function call (named arguments already in their place). */
+  private stdArgs(args: readonly CallArgument[], scope: Scope, want?: SimType): Val[] {
+    const vals = args.map((a) => {
       if (!a.value) return this.fail('UNSUPPORTED', 'empty argument', a.span);
       return this.expr(a.value, scope, want);
     });
     // Untyped literals take the type of a typed sibling (e.g. LIMIT(0, x, 100) with x: INT).
     const typed = vals.find((v) => !v.untyped && (intName(v.t) || isReal(v.t)));
     if (!typed) return vals;
-    return e.args.map((a, i) => {
+    return args.map((a, i) => {
       const v = vals[i] as Val;
       return v.untyped && a.value ? this.expr(a.value, scope, typed.t) : v;
     });
   }
 
-  /** Standard functions of IEC 61131-3 §6.6.2.5 and the type conversions (§6.6.2.5.6). */
+  /** Joins argument expressions with a binary operator, left to right (`ADD(a, b, c)` → `a + b + c`). */
+  private foldArgs(args: readonly CallArgument[], operator: BinaryOperator, span: Span): Expression {
+    let acc = args[0]?.value as Expression;
+    for (const a of args.slice(1))
+      acc = { kind: 'Binary', operator, left: acc, right: a.value as Expression, span };
+    return acc;
+  }
+
+  /**
+   * Standard functions of IEC 61131-3 §6.6.2.5 (the table of `iec/standard-library.ts`,
+   * emitted by their `semantics`) and the type conversions (§6.6.2.5.6).
+   */
   private stdFunction(name: string, e: CallExpression, scope: Scope, want?: SimType): Val {
     const N = name.toUpperCase();
     const L = this.loc(e.span);
+    const def = STANDARD_FUNCTIONS.get(N);
     // Conversions: X_TO_Y, TO_Y, X_TRUNC_Y / TRUNC, BCD left out.
     const conv = /^(?:([A-Z_]+?)_)?TO_([A-Z_]+)$/.exec(N);
-    if (conv?.[2] && elementaryName(conv[2])) {
+    if (!def && conv?.[2] && elementaryName(conv[2])) {
       const to = this.model.namedType(conv[2], e.span);
-      const [v] = this.stdArgs(e, scope);
+      const [v] = this.stdArgs(e.args, scope);
       if (!v) return this.fail('UNSUPPORTED', `${N} needs one argument`, e.span);
       const from = conv[1] ? elementaryName(conv[1]) : undefined;
       const src = from && v.untyped ? { ...v, t: this.model.namedType(from) } : v;
@@ -1309,110 +1348,119 @@ export class CodeGenerator {
     const trunc = /^(?:[A-Z]+_)?TRUNC(?:_([A-Z]+))?$/.exec(N);
     if (trunc) {
       const to = this.model.namedType(trunc[1] ?? 'DINT', e.span);
-      const [v] = this.stdArgs(e, scope);
+      const [v] = this.stdArgs(e.args, scope);
       if (!v) return this.fail('UNSUPPORTED', 'TRUNC needs one argument', e.span);
       const n = intName(to) as IntegerTypeName;
       const x = `$trunc(${this.conv(v, LREAL)})`;
       return { c: isBigName(n) ? `$asI64($toBig(${x}))` : wrapIntegerCode(n, x), t: to };
     }
-    const args = this.stdArgs(e, scope, want);
-    const a0 = args[0];
-    const a1 = args[1];
-    const need = (n: number) => {
-      if (args.length < n) this.fail('UNSUPPORTED', `${N} needs ${n} arguments`, e.span);
-    };
-    const realOf = (v: Val) => (isReal(v.t) && !v.untyped ? v.t : LREAL);
-    const realFn = (f: string) => {
-      need(1);
-      const v = a0 as Val;
-      const t = realOf(v);
-      const c = `$m.${f}(${this.conv(v, t)})`;
-      return { c: t.kind === 'elem' && t.name === 'REAL' ? `$fr(${c})` : c, t };
-    };
-    switch (N) {
-      case 'ABS': {
-        need(1);
-        const v = a0 as Val;
-        const n = intName(v.t);
-        if (n && isBigName(n)) return { c: `(${v.c}<0n?${wrapIntegerCode(n, `-${v.c}`)}:${v.c})`, t: v.t };
-        if (n) return { c: wrapIntegerCode(n, `$m.abs(${v.c})`), t: v.t };
-        return { c: `$m.abs(${v.c})`, t: v.t };
-      }
-      case 'SQRT':
-        return realFn('sqrt');
-      case 'LN':
-        return realFn('ln');
-      case 'LOG':
-        return realFn('log');
-      case 'EXP':
-        return realFn('exp');
-      case 'SIN':
-        return realFn('sin');
-      case 'COS':
-        return realFn('cos');
-      case 'TAN':
-        return realFn('tan');
-      case 'ASIN':
-        return realFn('asin');
-      case 'ACOS':
-        return realFn('acos');
-      case 'ATAN':
-        return realFn('atan');
-      case 'ATAN2': {
-        need(2);
-        const t = realOf(a0 as Val);
-        const c = `$m.atan2(${this.conv(a0 as Val, t)},${this.conv(a1 as Val, t)})`;
-        return { c: t.kind === 'elem' && t.name === 'REAL' ? `$fr(${c})` : c, t };
-      }
-      case 'EXPT': {
-        need(2);
-        const t = realOf(a0 as Val);
-        const c = `$m.pow(${this.conv(a0 as Val, t)},${this.conv(a1 as Val, LREAL)})`;
-        return { c: t.kind === 'elem' && t.name === 'REAL' ? `$fr(${c})` : c, t };
-      }
-      case 'ADD':
-      case 'MUL':
-      case 'SUB':
-      case 'DIV':
-      case 'MOD': {
-        need(2);
-        const op = { ADD: '+', MUL: '*', SUB: '-', DIV: '/', MOD: 'MOD' }[N] as '+';
-        // Reuse the operator code path on synthetic nodes built from the argument expressions.
-        let acc = e.args[0]?.value as Expression;
-        for (const a of e.args.slice(1)) {
-          acc = { kind: 'Binary', operator: op, left: acc, right: a.value as Expression, span: e.span };
+    if (!def)
+      return this.fail(
+        'UNSUPPORTED',
+        `function ${name} (not a standard function the simulator knows)`,
+        e.span,
+      );
+    const ordered = stdArgumentOrder(def, e.args);
+    if (!ordered) return this.fail('UNSUPPORTED', `arguments of ${N}`, e.span);
+    if (ordered.length < def.min) this.fail('UNSUPPORTED', `${N} needs ${def.min} arguments`, e.span);
+    const sem = def.semantics;
+    // operators on the argument expressions: typed exactly like the written operator
+    switch (sem.kind) {
+      case 'fold':
+        return this.expr(
+          this.foldArgs(ordered, sem.operator, e.span),
+          scope,
+          sem.operator.length > 1 && sem.operator !== 'MOD' ? undefined : want,
+        );
+      case 'compare': {
+        // §6.6.2.5.9: GT(a, b, c) is (a > b) AND (b > c)
+        let acc: Expression | undefined;
+        for (let i = 0; i + 1 < ordered.length; i++) {
+          const cmp: Expression = {
+            kind: 'Binary',
+            operator: sem.operator,
+            left: ordered[i]!.value as Expression,
+            right: ordered[i + 1]!.value as Expression,
+            span: e.span,
+          };
+          acc = acc ? { kind: 'Binary', operator: 'AND', left: acc, right: cmp, span: e.span } : cmp;
         }
-        return this.expr(acc, scope, want);
+        return this.expr(acc as Expression, scope);
       }
-      case 'MAX':
-      case 'MIN': {
-        need(2);
-        let t = (a0 as Val).t;
+      case 'not':
+        return this.expr(
+          { kind: 'Unary', operator: 'NOT', operand: ordered[0]?.value as Expression, span: e.span },
+          scope,
+        );
+      case 'address': {
+        const target = this.lvalue(ordered[0]?.value as Expression, scope);
+        return {
+          c: `$ref(${target.obj},${target.key})`,
+          t: { kind: 'ref', target: target.t, implicit: false },
+        };
+      }
+      case 'bound': {
+        const arr = this.lvalue(ordered[0]?.value as Expression, scope);
+        const at = arr.t.kind === 'ref' ? arr.t.target : arr.t;
+        const dim = this.model.constValue(ordered[1]?.value as Expression, scope.constants);
+        if (at.kind !== 'array' || typeof dim !== 'number' || !at.dims[dim - 1])
+          return this.fail('UNSUPPORTED', `${N} of anything but a fixed dimension of a fixed array`, e.span);
+        const d = at.dims[dim - 1]!;
+        return { c: String(sem.upper ? d.hi : d.lo), t: DINT, k: sem.upper ? d.hi : d.lo };
+      }
+      case 'clock':
+        return { c: '$now', t: elem('TIME') };
+      case 'target-service':
+        return this.fail('UNSUPPORTED', `${N} (a target service the virtual PLC does not give)`, e.span);
+      case 'trunc':
+        break; // handled above
+      default:
+        break;
+    }
+    const args = this.stdArgs(ordered, scope, want);
+    const a0 = args[0] as Val;
+    const a1 = args[1] as Val;
+    const realOf = (v: Val) => (isReal(v.t) && !v.untyped ? v.t : LREAL);
+    const rounded = (c: string, t: SimType) => (t.kind === 'elem' && t.name === 'REAL' ? `$fr(${c})` : c);
+    const str = (c: string): Val => ({ c, t: elem('STRING', DEFAULT_STRING_LENGTH) });
+    const ms = (v: Val, t: 'DATE' | 'TOD' | 'DT' | 'TIME') => this.conv(v, elem(t));
+    switch (sem.kind) {
+      case 'abs': {
+        const n = intName(a0.t);
+        if (n && isBigName(n))
+          return { c: `(${a0.c}<0n?${wrapIntegerCode(n, `-${a0.c}`)}:${a0.c})`, t: a0.t };
+        if (n) return { c: wrapIntegerCode(n, `$m.abs(${a0.c})`), t: a0.t };
+        return { c: `$m.abs(${a0.c})`, t: a0.t };
+      }
+      case 'real-math': {
+        const t = realOf(a0);
+        return { c: rounded(`$m.${sem.fn}(${this.conv(a0, t)})`, t), t };
+      }
+      case 'real-math2': {
+        const t = realOf(a0);
+        const b = this.conv(a1, sem.fn === 'pow' ? LREAL : t);
+        return { c: rounded(`$m.${sem.fn}(${this.conv(a0, t)},${b})`, t), t };
+      }
+      case 'min-max': {
+        let t = a0.t;
         for (const v of args.slice(1)) t = this.common({ c: '', t }, v);
         const cs = args.map((v) => this.operand(v, t, e.span));
-        const f = N === 'MAX' ? '$max2' : '$min2';
-        const acc = cs.slice(1).reduce((x, y) => `${f}(${x},${y})`, cs[0] as string);
-        return { c: acc, t };
+        const f = sem.max ? '$max2' : '$min2';
+        return { c: cs.slice(1).reduce((x, y) => `${f}(${x},${y})`, cs[0] as string), t };
       }
-      case 'LIMIT': {
-        need(3);
-        let t = this.common(a0 as Val, args[1] as Val);
+      case 'limit': {
+        let t = this.common(a0, a1);
         t = this.common({ c: '', t }, args[2] as Val);
         const [mn, x, mx] = args.map((v) => this.operand(v, t, e.span)) as [string, string, string];
         return { c: `$limit(${mn},${x},${mx})`, t };
       }
-      case 'SEL': {
-        need(3);
-        const t = this.common(a1 as Val, args[2] as Val);
-        const g = this.conv(a0 as Val, BOOL);
-        return {
-          c: `(${g}?${this.operand(args[2] as Val, t, e.span)}:${this.operand(a1 as Val, t, e.span)})`,
-          t,
-        };
+      case 'sel': {
+        const t = this.common(a1, args[2] as Val);
+        const g = this.conv(a0, BOOL);
+        return { c: `(${g}?${this.operand(args[2] as Val, t, e.span)}:${this.operand(a1, t, e.span)})`, t };
       }
-      case 'MUX': {
-        need(2);
-        const k = this.conv(a0 as Val, DINT);
+      case 'mux': {
+        const k = this.conv(a0, DINT);
         const rest = args.slice(1);
         let t = (rest[0] as Val).t;
         for (const v of rest.slice(1)) t = this.common({ c: '', t }, v);
@@ -1424,116 +1472,77 @@ export class CodeGenerator {
           t,
         };
       }
-      case 'MOVE':
-        need(1);
-        return a0 as Val;
-      case 'SHL':
-      case 'SHR':
-      case 'ROL':
-      case 'ROR': {
-        need(2);
-        const v = a0 as Val;
-        const n = intName(v.t) ?? 'DWORD';
-        const sh = this.conv(a1 as Val, DINT);
-        const f = N.toLowerCase();
-        if (isBigName(n)) return { c: wrapIntegerCode(n, `$b${f}(${v.c},${sh})`), t: v.t };
-        const { bits, signed } = INTEGER_TYPES[n];
-        return { c: wrapIntegerCode(n, `$${f}(${v.c},${sh},${bits})`), t: signed ? v.t : v.t };
+      case 'move':
+        return a0;
+      case 'shift': {
+        const n = intName(a0.t) ?? 'DWORD';
+        const sh = this.conv(a1, DINT);
+        if (isBigName(n)) return { c: wrapIntegerCode(n, `$b${sem.fn}(${a0.c},${sh})`), t: a0.t };
+        return { c: wrapIntegerCode(n, `$${sem.fn}(${a0.c},${sh},${INTEGER_TYPES[n].bits})`), t: a0.t };
       }
-      case 'LEN':
-        need(1);
-        return { c: `$s.len(${this.conv(a0 as Val, elem('STRING'))})`, t: elem('INT') };
-      case 'LEFT':
-      case 'RIGHT': {
-        need(2);
-        const f = N.toLowerCase();
-        return {
-          c: `$s.${f}(${(a0 as Val).c},${this.conv(a1 as Val, DINT)})`,
-          t: elem('STRING', DEFAULT_STRING_LENGTH),
-        };
+      case 'string':
+        switch (sem.fn) {
+          case 'len':
+            return { c: `$s.len(${a0.c})`, t: elem('INT') };
+          case 'left':
+          case 'right':
+            return str(`$s.${sem.fn}(${a0.c},${this.conv(a1, DINT)})`);
+          case 'mid':
+            return str(`$s.mid(${a0.c},${this.conv(a1, DINT)},${this.conv(args[2] as Val, DINT)})`);
+          case 'concat':
+            return str(`$s.concat(${args.map((v) => v.c).join(',')})`);
+          case 'insert':
+            return str(`$s.insert(${a0.c},${a1.c},${this.conv(args[2] as Val, DINT)})`);
+          case 'del':
+            return str(`$s.del(${a0.c},${this.conv(a1, DINT)},${this.conv(args[2] as Val, DINT)})`);
+          case 'replace':
+            return str(
+              `$s.replace(${a0.c},${a1.c},${this.conv(args[2] as Val, DINT)},${this.conv(args[3] as Val, DINT)})`,
+            );
+          case 'find':
+            return { c: `$s.find(${a0.c},${a1.c})`, t: elem('INT') };
+        }
+        break;
+      case 'date-time': {
+        // DATE, TOD and DT are milliseconds (DATE/DT since 1970-01-01, TOD since midnight); TIME is ms
+        const DAY = 86_400_000;
+        switch (sem.fn) {
+          case 'day-of-week':
+            // 3rd edition Table 37: 0 = Sunday … 6 = Saturday; 1970-01-01 was a Thursday (4)
+            return { c: `(((($floor(${ms(a0, 'DATE')}/${DAY})+4)%7)+7)%7)`, t: elem('USINT') };
+          case 'concat-date-tod':
+            return { c: `(${ms(a0, 'DATE')}+${ms(a1, 'TOD')})`, t: elem('DT') };
+          case 'add-tod-time':
+            return { c: `((((${ms(a0, 'TOD')}+${ms(a1, 'TIME')})%${DAY})+${DAY})%${DAY})`, t: elem('TOD') };
+          case 'add-dt-time':
+            return { c: `(${ms(a0, 'DT')}+${ms(a1, 'TIME')})`, t: elem('DT') };
+          case 'sub-dt-dt':
+            return { c: `(${ms(a0, 'DT')}-${ms(a1, 'DT')})`, t: elem('TIME') };
+          case 'sub-tod-tod':
+            return { c: `(${ms(a0, 'TOD')}-${ms(a1, 'TOD')})`, t: elem('TIME') };
+          case 'sub-date-date':
+            return { c: `(${ms(a0, 'DATE')}-${ms(a1, 'DATE')})`, t: elem('TIME') };
+          case 'concat-date': {
+            const [y, m, d] = args.map((v) => this.conv(v, DINT)) as [string, string, string];
+            return { c: `$rt.date(${y},${m},${d})`, t: elem('DATE') };
+          }
+          case 'concat-tod': {
+            const [h, mi, sec, msec] = args.map((v) => this.conv(v, DINT)) as [
+              string,
+              string,
+              string,
+              string,
+            ];
+            return { c: `(((${h}*60+${mi})*60+${sec})*1000+${msec})`, t: elem('TOD') };
+          }
+        }
+        break;
       }
-      case 'MID':
-        need(3);
-        return {
-          c: `$s.mid(${(a0 as Val).c},${this.conv(a1 as Val, DINT)},${this.conv(args[2] as Val, DINT)})`,
-          t: elem('STRING', DEFAULT_STRING_LENGTH),
-        };
-      case 'CONCAT':
-        return {
-          c: `$s.concat(${args.map((v) => v.c).join(',')})`,
-          t: elem('STRING', DEFAULT_STRING_LENGTH),
-        };
-      case 'INSERT':
-        need(3);
-        return {
-          c: `$s.insert(${(a0 as Val).c},${(a1 as Val).c},${this.conv(args[2] as Val, DINT)})`,
-          t: elem('STRING', DEFAULT_STRING_LENGTH),
-        };
-      case 'DELETE':
-        need(3);
-        return {
-          c: `$s.del(${(a0 as Val).c},${this.conv(a1 as Val, DINT)},${this.conv(args[2] as Val, DINT)})`,
-          t: elem('STRING', DEFAULT_STRING_LENGTH),
-        };
-      case 'REPLACE':
-        need(4);
-        return {
-          c: `$s.replace(${(a0 as Val).c},${(a1 as Val).c},${this.conv(args[2] as Val, DINT)},${this.conv(args[3] as Val, DINT)})`,
-          t: elem('STRING', DEFAULT_STRING_LENGTH),
-        };
-      case 'FIND':
-        need(2);
-        return { c: `$s.find(${(a0 as Val).c},${(a1 as Val).c})`, t: elem('INT') };
-      case 'GT':
-      case 'GE':
-      case 'EQ':
-      case 'LE':
-      case 'LT':
-      case 'NE': {
-        need(2);
-        const op = { GT: '>', GE: '>=', EQ: '=', LE: '<=', LT: '<', NE: '<>' }[N] as '>';
-        return this.expr(
-          {
-            kind: 'Binary',
-            operator: op,
-            left: e.args[0]?.value as Expression,
-            right: e.args[1]?.value as Expression,
-            span: e.span,
-          },
-          scope,
-        );
-      }
-      case 'AND':
-      case 'OR':
-      case 'XOR': {
-        need(2);
-        let acc = e.args[0]?.value as Expression;
-        for (const a of e.args.slice(1))
-          acc = { kind: 'Binary', operator: N, left: acc, right: a.value as Expression, span: e.span };
-        return this.expr(acc, scope);
-      }
-      case 'NOT':
-        need(1);
-        return this.expr(
-          { kind: 'Unary', operator: 'NOT', operand: e.args[0]?.value as Expression, span: e.span },
-          scope,
-        );
-      case 'ADR':
-      case 'REF': {
-        need(1);
-        const target = this.lvalue(e.args[0]?.value as Expression, scope);
-        return {
-          c: `$ref(${target.obj},${target.key})`,
-          t: { kind: 'ref', target: target.t, implicit: false },
-        };
-      }
-      case '__ISVALIDREF':
-        need(1);
-        return { c: `(${(a0 as Val).c}!==null)`, t: BOOL };
-      case 'SIZEOF': {
+      case 'is-valid-ref':
+        return { c: `(${a0.c}!==null)`, t: BOOL };
+      case 'sizeof': {
         // Only elementary sizes are certain; structure padding is target-specific, so refuse those.
-        const t = (a0 as Val).t;
-        const n = ename(t);
+        const n = ename(a0.t);
         const sizes: Record<string, number> = {
           BOOL: 1,
           REAL: 4,
@@ -1545,12 +1554,11 @@ export class CodeGenerator {
           DT: 4,
         };
         const size = n && isIntegerName(n) ? INTEGER_TYPES[n].bits / 8 : n ? sizes[n] : undefined;
-        if (size === undefined) return this.fail('UNSUPPORTED', `SIZEOF of ${typeName(t)}`, e.span);
+        if (size === undefined) return this.fail('UNSUPPORTED', `SIZEOF of ${typeName(a0.t)}`, e.span);
         return { c: String(size), t: DINT };
       }
-      default:
-        return this.fail('UNKNOWN_NAME', `unknown function ${name}`, e.span);
     }
+    return this.fail('UNSUPPORTED', `function ${N}`, e.span);
   }
 
   // ---------------------------------------------------------------- statements
@@ -1624,8 +1632,8 @@ export class CodeGenerator {
         const selCode = isBigT(sel.t) ? `$big2num(${sel.c})` : sel.c;
         const branches = s.branches.map((b) => {
           const conds = b.labels.map((l) => {
-            if (l.kind === 'CaseValue') return `${t}===${num(this.caseConst(l.value, sel.t))}`;
-            return `(${t}>=${num(this.caseConst(l.low, sel.t))}&&${t}<=${num(this.caseConst(l.high, sel.t))})`;
+            if (l.kind === 'CaseValue') return `${t}===${num(this.caseConst(l.value, sel.t, scope))}`;
+            return `(${t}>=${num(this.caseConst(l.low, sel.t, scope))}&&${t}<=${num(this.caseConst(l.high, sel.t, scope))})`;
           });
           return `if(${conds.join('||')}){${this.stmts(b.body, scope)}}`;
         });
@@ -1725,8 +1733,8 @@ export class CodeGenerator {
     return isBool(v.t) ? v.c : this.conv(v, BOOL, e.span);
   }
 
-  private caseConst(e: Expression, selT: SimType): number {
-    const k = this.model.constValue(e);
+  private caseConst(e: Expression, selT: SimType, scope: Scope): number {
+    const k = this.model.constValue(e, scope.constants);
     if (typeof k === 'number') return k;
     if (typeof k === 'bigint') return Number(k);
     if (e.kind === 'Identifier' && selT.kind === 'enum') {

@@ -259,14 +259,16 @@ export class ProjectModel {
     // Registered before member types resolve, so an FB may hold a pointer to its own type.
     this.layouts.set(id, layout);
     let n = vars.length;
-    for (const b of decl.varBlocks) {
-      // VAR_TEMP lives in the call frame; VAR_EXTERNAL names a global (§6.5.1), not a member.
-      if (b.section === 'VAR_TEMP' || b.section === 'VAR_EXTERNAL') continue;
-      for (const v of this.varInfos(b, file, () => `f${n++}`)) {
-        vars.push(v);
-        layout.byName.set(lower(v.name), v);
+    this.withLocalConstants(decl.varBlocks, () => {
+      for (const b of decl.varBlocks) {
+        // VAR_TEMP lives in the call frame; VAR_EXTERNAL names a global (§6.5.1), not a member.
+        if (b.section === 'VAR_TEMP' || b.section === 'VAR_EXTERNAL') continue;
+        for (const v of this.varInfos(b, file, () => `f${n++}`)) {
+          vars.push(v);
+          layout.byName.set(lower(v.name), v);
+        }
       }
-    }
+    });
     for (const m of decl.methods) {
       layout.methods.set(lower(m.name), {
         name: m.name,
@@ -405,9 +407,32 @@ export class ProjectModel {
     return { kind: 'struct', name, fields };
   }
 
+  /** VAR CONSTANT blocks of the POU being laid out: its array bounds may name them (§6.5.1, in any block order). */
+  private constBlocks: readonly VarBlock[] = [];
+
+  /** Runs `fn` with the VAR CONSTANT entries of `blocks` visible to constant evaluation. */
+  withLocalConstants<T>(blocks: readonly VarBlock[], fn: () => T): T {
+    const prev = this.constBlocks;
+    this.constBlocks = blocks;
+    try {
+      return fn();
+    } finally {
+      this.constBlocks = prev;
+    }
+  }
+
+  private localConstant(l: string): Expression | undefined {
+    for (const b of this.constBlocks) {
+      if (!b.constant) continue;
+      for (const d of b.decls)
+        if (d.init && isExpression(d.init) && d.names.some((n) => lower(n.name) === l)) return d.init;
+    }
+    return undefined;
+  }
+
   /** Evaluates an integer constant expression (array bounds, string lengths, enum values). */
-  constInt(e: Expression): number {
-    const v = this.constValue(e);
+  constInt(e: Expression, locals?: (name: string) => VarInfo | undefined): number {
+    const v = this.constValue(e, locals);
     if (typeof v === 'number' && Number.isInteger(v)) return v;
     if (typeof v === 'bigint') return Number(v);
     throw new SimError(SIM_ERROR_CODES.UNSUPPORTED, 'expected an integer constant', spanLoc(e.span));
@@ -468,7 +493,10 @@ export class ProjectModel {
       }
       case 'Identifier': {
         const l = lower(e.name);
-        const v = locals?.(l) ?? this.globals.get(l);
+        const own = locals?.(l);
+        const local = own ? undefined : this.localConstant(l);
+        if (local) return this.constEval(local, locals, depth + 1);
+        const v = own ?? this.globals.get(l);
         if (v) {
           if (!v.constant || !v.init || !isExpression(v.init)) return NOT_CONST;
           return this.constEval(v.init, locals, depth + 1);

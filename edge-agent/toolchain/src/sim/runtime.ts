@@ -67,6 +67,8 @@ export function makeRuntime(options: RuntimeOptions) {
     Number,
     // Everything generated code uses comes from here, so it names no global of its own.
     floor: Math.floor,
+    /** CONCAT_DATE (3rd edition Table 37): ms since 1970-01-01 of a calendar date (proleptic Gregorian, UTC). */
+    date: (y: number, m: number, d: number): number => Date.UTC(y, m - 1, d),
     freeze: Object.freeze,
     fill: (n: number, v: unknown): unknown[] => new Array(n).fill(v),
     arr: (n: number, make: () => unknown): unknown[] => Array.from({ length: n }, make),

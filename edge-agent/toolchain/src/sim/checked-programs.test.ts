@@ -1,0 +1,192 @@
+/**
+ * What the checker accepts, the simulator runs with the same meaning — or
+ * refuses with SIM_UNSUPPORTED naming the construct, file and line. Snippets in
+ * the shape plant programs have (issue 14).
+ */
+import { describe, expect, it } from 'vitest';
+import { checkProject, parseSource } from '../iec';
+import { SIM_ERROR_CODES } from './sim-errors';
+import { compileProgram } from './virtual-plc';
+
+/** Parses and checks `src`, expects no check error, compiles and runs `scans` scans. */
+function simulate(src: string, scans = 1, file = 'plant.st') {
+  const { unit, diagnostics: parse } = parseSource(src, file);
+  expect(parse.filter((d) => d.severity === 'error')).toEqual([]);
+  const { checked, diagnostics } = checkProject([unit]);
+  expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  const plc = compileProgram({ units: checked.units, diagnostics });
+  expect(plc.scan(scans)).toBeNull();
+  return plc;
+}
+
+describe('standard functions the checker knows are simulated', () => {
+  it('WLEN, DAY_OF_WEEK, CONCAT_DATE_TOD and the other date and time functions', () => {
+    const plc = simulate(`PROGRAM Shift_Calendar
+VAR_OUTPUT
+  NameLen : INT; Weekday : USINT; Sunday : USINT; Stamp : DT; Later : TOD; Span : TIME;
+  Day : DATE; Clock : TOD; Wrapped : TOD;
+END_VAR
+VAR Operator : WSTRING := "Müller"; END_VAR
+NameLen := WLEN(Operator);
+Weekday := DAY_OF_WEEK(D#2024-01-01);
+Sunday := DAY_OF_WEEK(IN := D#2024-01-07);
+Stamp := CONCAT_DATE_TOD(D#2024-01-01, TOD#06:30:00);
+Later := ADD_TOD_TIME(TOD#06:30:00, T#90m);
+Span := SUB_DT_DT(DT#2024-01-02-00:00:00, DT#2024-01-01-23:00:00);
+Day := CONCAT_DATE(2024, 3, 1);
+Clock := CONCAT_TOD(6, 30, 15, 250);
+Wrapped := ADD_TOD_TIME(TOD#23:00:00, T#2h);
+END_PROGRAM`);
+    expect(plc.get('NameLen')).toBe(6);
+    expect(plc.get('Weekday')).toBe(1); // Monday; 0 = Sunday (3rd edition Table 37)
+    expect(plc.get('Sunday')).toBe(0);
+    expect(plc.get('Stamp')).toBe(Date.UTC(2024, 0, 1, 6, 30));
+    expect(plc.get('Later')).toBe(8 * 60 * 60_000);
+    expect(plc.get('Span')).toBe(3_600_000);
+    expect(plc.get('Day')).toBe(Date.UTC(2024, 2, 1));
+    expect(plc.get('Clock')).toBe(((6 * 60 + 30) * 60 + 15) * 1000 + 250);
+    expect(plc.get('Wrapped')).toBe(3_600_000);
+  });
+
+  it('LOWER_BOUND and UPPER_BOUND of a fixed array', () => {
+    const plc = simulate(`PROGRAM Recipe
+VAR_OUTPUT Lo : DINT; Hi : DINT; Sum : INT; END_VAR
+VAR Steps : ARRAY[2..6] OF INT := [1, 2, 3, 4, 5]; i : DINT; END_VAR
+Lo := LOWER_BOUND(Steps, 1); Hi := UPPER_BOUND(Steps, 1); Sum := 0;
+FOR i := LOWER_BOUND(Steps, 1) TO UPPER_BOUND(Steps, 1) DO Sum := Sum + Steps[i]; END_FOR
+END_PROGRAM`);
+    expect([plc.get('Lo'), plc.get('Hi'), plc.get('Sum')]).toEqual([2, 6, 15]);
+  });
+
+  it('a target service the virtual PLC cannot give is refused naming it, the file and the line', () => {
+    const src = `PROGRAM Buffers
+VAR p : POINTER TO INT; ok : BOOL; END_VAR
+ok := TRUE;
+ok := __DELETE(p);
+END_PROGRAM`;
+    const { unit } = parseSource(src, 'buffers.st');
+    const { diagnostics } = checkProject([unit]);
+    expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    let err: unknown;
+    try {
+      compileProgram([unit]);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ code: SIM_ERROR_CODES.UNSUPPORTED });
+    expect(String((err as Error).message)).toMatch(/__DELETE/);
+    expect((err as { location?: { file: string; line: number } }).location).toMatchObject({
+      file: 'buffers.st',
+      line: 4,
+    });
+  });
+});
+
+describe('the meaning of calls and declarations vendors compile', () => {
+  it('array bounds and a CASE label from a local VAR CONSTANT', () => {
+    const plc = simulate(`FUNCTION_BLOCK FB_Buffer
+VAR CONSTANT SIZE : INT := 4; LAST : INT := SIZE - 1; END_VAR
+VAR_OUTPUT Total : INT; END_VAR
+VAR Slots : ARRAY[0..LAST] OF INT; i : INT; END_VAR
+FOR i := 0 TO LAST DO Slots[i] := i * 10; END_FOR
+Total := 0;
+FOR i := 0 TO SIZE - 1 DO
+  CASE i OF LAST: Total := Total + 1000; ELSE Total := Total + Slots[i]; END_CASE
+END_FOR
+END_FUNCTION_BLOCK
+PROGRAM Main
+VAR_OUTPUT Result : INT; END_VAR
+VAR Buf : FB_Buffer; END_VAR
+Buf(); Result := Buf.Total;
+END_PROGRAM`);
+    expect(plc.get('Result')).toBe(0 + 10 + 20 + 1000);
+  });
+
+  it('positional arguments go in declaration order when VAR_IN_OUT is declared before VAR_INPUT', () => {
+    const src = `FUNCTION F_Accumulate : INT
+VAR_IN_OUT Counter : INT; END_VAR
+VAR_INPUT Step : INT; END_VAR
+Counter := Counter + Step;
+F_Accumulate := Counter;
+END_FUNCTION
+FUNCTION_BLOCK FB_Scale
+VAR_IN_OUT Raw : INT; END_VAR
+VAR_INPUT Gain : INT; END_VAR
+Raw := Raw * Gain;
+END_FUNCTION_BLOCK
+PROGRAM Main
+VAR_OUTPUT Parts : INT := 5; Last : INT; Value : INT := 3; END_VAR
+VAR Scale : FB_Scale; END_VAR
+Last := F_Accumulate(Parts, 10);
+Scale(Value, 7);
+END_PROGRAM`;
+    const plc = simulate(src);
+    expect([plc.get('Parts'), plc.get('Last'), plc.get('Value')]).toEqual([15, 15, 21]);
+  });
+
+  it("SR and RS answer to the 3rd edition's long pin names", () => {
+    const plc = compileProgramChecked(`PROGRAM Latches
+VAR_INPUT Start : BOOL; Stop : BOOL; END_VAR
+VAR_OUTPUT Run : BOOL; Alarm : BOOL; END_VAR
+VAR Motor : SR; Horn : RS; END_VAR
+Motor(SET1 := Start, RESET := Stop);
+Horn(SET := Start, RESET1 := Stop);
+Run := Motor.Q1; Alarm := Horn.Q1;
+END_PROGRAM`);
+    plc.set('Start', true);
+    plc.set('Stop', true);
+    plc.scan();
+    // SR: set dominant; RS: reset dominant (§6.6.3.5.1)
+    expect([plc.get('Run'), plc.get('Alarm')]).toEqual([true, false]);
+  });
+
+  it('an array initialiser repeated by a named constant', () => {
+    const plc = simulate(`PROGRAM Zones
+VAR CONSTANT ZONES : INT := 3; END_VAR
+VAR Setpoint : ARRAY[1..5] OF INT := [ZONES(70), 2(55)]; END_VAR
+VAR_OUTPUT S1 : INT; S3 : INT; S4 : INT; END_VAR
+S1 := Setpoint[1]; S3 := Setpoint[3]; S4 := Setpoint[4];
+END_PROGRAM`);
+    expect([plc.get('S1'), plc.get('S3'), plc.get('S4')]).toEqual([70, 70, 55]);
+  });
+
+  it('the function forms AND(...), OR(...), XOR(...), NOT(IN := ...) as the LD → ST conversion writes them', () => {
+    const plc = compileProgramChecked(`PROGRAM Rung
+VAR_INPUT A : BOOL; B : BOOL; C : BOOL; END_VAR
+VAR_OUTPUT All3 : BOOL; Any3 : BOOL; Odd : BOOL; NotC : BOOL; Mask : WORD; Chain : BOOL; END_VAR
+All3 := AND(A, B, C);
+Any3 := OR(IN1 := A, IN2 := B, IN3 := C);
+Odd := XOR(A, B, C);
+NotC := NOT(IN := C);
+Mask := AND(WORD#16#FF0F, WORD#16#0FF0);
+Chain := GT(3, 2, 1) AND NOT GT(3, 1, 2);
+END_PROGRAM`);
+    plc.set('A', true);
+    plc.set('B', true);
+    plc.set('C', true);
+    plc.scan();
+    expect([plc.get('All3'), plc.get('Any3'), plc.get('Odd'), plc.get('NotC')]).toEqual([
+      true,
+      true,
+      true,
+      false,
+    ]);
+    expect(plc.get('Mask')).toBe(0x0f00);
+    expect(plc.get('Chain')).toBe(true);
+    plc.set('C', false);
+    plc.scan();
+    expect([plc.get('All3'), plc.get('Any3'), plc.get('Odd'), plc.get('NotC')]).toEqual([
+      false,
+      true,
+      false,
+      true,
+    ]);
+  });
+});
+
+function compileProgramChecked(src: string) {
+  const { unit } = parseSource(src, 'plant.st');
+  const { checked, diagnostics } = checkProject([unit]);
+  expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  return compileProgram({ units: checked.units, diagnostics });
+}
