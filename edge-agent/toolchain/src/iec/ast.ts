@@ -63,6 +63,8 @@ export interface NodeBase {
   pragmas?: Pragma[];
   leadingComments?: Comment[];
   trailingComments?: Comment[];
+  /** Pragmas left at the end of a block after this node (`{END_IF}` of conditional compilation). */
+  trailingPragmas?: Pragma[];
 }
 
 /** A declared name with its own position. */
@@ -110,12 +112,16 @@ export interface ProgramDecl extends NodeBase {
   kind: 'Program';
   name: string;
   nameSpan: Span;
+  /** `PROGRAM INTERNAL P` (CODESYS/TwinCAT library visibility). */
+  access?: AccessModifier;
   varBlocks: VarBlock[];
   body: Statement[];
   bodyLanguage?: BodyLanguage;
   methods: MethodDecl[];
   properties: PropertyDecl[];
   actions: ActionDecl[];
+  /** Textual SFC (§6.7.1) written as the body instead of statements; see `sfc-to-st.ts`. */
+  sfc?: SfcNetwork;
 }
 
 /** `FUNCTION name : T ... END_FUNCTION` (§6.6.2). `returnType` is absent when not written (an error the checker reports). */
@@ -123,17 +129,24 @@ export interface FunctionDecl extends NodeBase {
   kind: 'Function';
   name: string;
   nameSpan: Span;
+  /** `FUNCTION INTERNAL F : T` (CODESYS/TwinCAT library visibility). */
+  access?: AccessModifier;
   returnType?: TypeSpec;
   varBlocks: VarBlock[];
   body: Statement[];
   bodyLanguage?: BodyLanguage;
 }
 
-/** `FUNCTION_BLOCK [ABSTRACT|FINAL] name [EXTENDS b] [IMPLEMENTS i, j]` (§6.6.3, §6.6.5). */
+/**
+ * `FUNCTION_BLOCK [ABSTRACT|FINAL] name [EXTENDS b] [IMPLEMENTS i, j]` (§6.6.3, §6.6.5).
+ * A `CLASS ... END_CLASS` (§6.6.5) is read as a function block without a body, `isClass` set.
+ */
 export interface FunctionBlockDecl extends NodeBase {
   kind: 'FunctionBlock';
   name: string;
   nameSpan: Span;
+  /** Written as `CLASS` (IEC 61131-3 §6.6.5): no body, methods only. */
+  isClass?: boolean;
   access?: AccessModifier;
   abstract: boolean;
   final: boolean;
@@ -145,6 +158,56 @@ export interface FunctionBlockDecl extends NodeBase {
   methods: MethodDecl[];
   properties: PropertyDecl[];
   actions: ActionDecl[];
+  /** Textual SFC (§6.7.1) written as the body instead of statements; see `sfc-to-st.ts`. */
+  sfc?: SfcNetwork;
+}
+
+// ---------------------------------------------------------------------------
+// Sequential function charts (§6.7), textual or read from graphical SFC
+
+/**
+ * The steps and transitions of a POU written in SFC. Its actions are the
+ * POU's `actions` (ACTION name: ... END_ACTION); an association may also
+ * name a BOOL variable, which the step then drives.
+ */
+export interface SfcNetwork extends NodeBase {
+  kind: 'SfcNetwork';
+  steps: SfcStep[];
+  transitions: SfcTransition[];
+}
+
+/** `[INITIAL_]STEP name: action(qualifier[, time]); ... END_STEP`. */
+export interface SfcStep extends NodeBase {
+  kind: 'SfcStep';
+  name: string;
+  nameSpan: Span;
+  initial: boolean;
+  actions: SfcActionAssociation[];
+}
+
+/** Action qualifiers (§6.7.4.4, Table 74). */
+export type SfcQualifier = 'N' | 'R' | 'S' | 'P' | 'P0' | 'P1' | 'L' | 'D' | 'SD' | 'DS' | 'SL';
+
+/** `Fill(N)`, `Heat(L, T#10s)`, `Alarm(S, , Lamp)` — an action (or BOOL variable) with its qualifier. */
+export interface SfcActionAssociation extends NodeBase {
+  kind: 'SfcActionAssociation';
+  action: string;
+  /** Absent means N. */
+  qualifier?: SfcQualifier;
+  /** The duration of L, D, SD, DS, SL. */
+  time?: Expression;
+  /** Indicator variables written after the qualifier. */
+  indicators: string[];
+}
+
+/** `TRANSITION [name] [(PRIORITY := n)] FROM a TO (b, c) := condition; END_TRANSITION`. */
+export interface SfcTransition extends NodeBase {
+  kind: 'SfcTransition';
+  name?: string;
+  priority?: Expression;
+  from: string[];
+  to: string[];
+  condition: Expression;
 }
 
 /** `METHOD [access] [ABSTRACT|FINAL] name [: T] ... END_METHOD` (§6.6.5.4). Interface/abstract methods have an empty body. */
@@ -288,7 +351,8 @@ export type VarSection =
   | 'VAR_INST'
   | 'VAR_STAT'
   | 'VAR_CONFIG'
-  | 'VAR_ACCESS';
+  | 'VAR_ACCESS'
+  | 'VAR_GENERIC';
 
 /** `VAR_xxx [CONSTANT] [RETAIN|NON_RETAIN] [PERSISTENT] ... END_VAR` (§6.5.1). */
 export interface VarBlock extends NodeBase {
@@ -349,6 +413,8 @@ export type TypeDefinition = TypeSpec;
 export interface NamedType extends NodeBase {
   kind: 'NamedType';
   name: string;
+  /** Arguments of a generic FB's VAR_GENERIC constants: `FB_Buffer<64>` (CODESYS 3.5.18+). */
+  genericArgs?: Expression[];
 }
 
 /** `STRING`, `STRING(80)`, `STRING[80]`, `WSTRING(n)`. */
@@ -412,6 +478,8 @@ export interface EnumValue extends NodeBase {
 export interface StructType extends NodeBase {
   kind: 'StructType';
   extends?: string;
+  /** `STRUCT OVERLAP` (§6.4.4.6.2): members share storage. */
+  overlap?: boolean;
   members: VarDecl[];
 }
 
@@ -468,6 +536,7 @@ export type Statement =
   | ReturnStatement
   | JumpStatement
   | LabelStatement
+  | TryStatement
   | EmptyStatement;
 
 /** `:=` assign, `REF=` bind a reference, `S=`/`R=` set/reset when the right side is TRUE (CODESYS). */
@@ -576,6 +645,16 @@ export interface LabelStatement extends NodeBase {
   name: string;
 }
 
+/** `__TRY ... __CATCH(exc) ... __FINALLY ... __ENDTRY` (CODESYS/TwinCAT exception handling). */
+export interface TryStatement extends NodeBase {
+  kind: 'Try';
+  body: Statement[];
+  /** Present when a `__CATCH` part is written; `catchVariable` is its `(exc)` name when given. */
+  catchBody?: Statement[];
+  catchVariable?: string;
+  finallyBody?: Statement[];
+}
+
 /** A lone `;`. The parser drops these; the type exists for tools that build bodies. */
 export interface EmptyStatement extends NodeBase {
   kind: 'Empty';
@@ -597,6 +676,8 @@ export type Expression =
   | ThisExpression
   | SuperExpression
   | DirectAddress
+  | AssignmentExpression
+  | TypeArgument
   | Literal;
 
 export type Literal =
@@ -702,6 +783,23 @@ export interface ParenExpression extends NodeBase {
   expression: Expression;
 }
 
+/**
+ * An assignment used as a value (CODESYS/TwinCAT): the right side of a
+ * chained assignment `a := b := 0;` (stored as `a := (b := 0)`), or
+ * `IF (n := n + 1) > 10 THEN`. Its value is the value assigned.
+ */
+export interface AssignmentExpression extends NodeBase {
+  kind: 'AssignmentExpression';
+  target: Expression;
+  value: Expression;
+}
+
+/** A type written where an argument goes: `__NEW(POINTER TO ST_Node, n)`, `SIZEOF(REFERENCE TO INT)`. */
+export interface TypeArgument extends NodeBase {
+  kind: 'TypeArgument';
+  type: TypeSpec;
+}
+
 /** `THIS` (a pointer; `THIS^` is a DerefExpression of it). */
 export interface ThisExpression extends NodeBase {
   kind: 'This';
@@ -804,6 +902,10 @@ export type Node =
   | CaseBranch
   | CaseLabel
   | CallArgument
+  | SfcNetwork
+  | SfcStep
+  | SfcActionAssociation
+  | SfcTransition
   | Expression;
 
 /** IEC 61131-3 names are case-insensitive (§6.1.2). */

@@ -7,8 +7,13 @@ import type {
   FunctionBlockDecl,
   IfStatement,
   ProgramDecl,
+  Statement,
+  TopLevelDeclaration,
+  TypeBlock,
 } from './ast';
+import { astEqual } from './ast-utils';
 import { MAX_NESTING_DEPTH, parseSource } from './parser';
+import { printUnit } from './printer';
 
 const prog = (body: string, vars = ''): string => `PROGRAM P\nVAR\n${vars}\nEND_VAR\n${body}\nEND_PROGRAM\n`;
 const firstProgram = (src: string): ProgramDecl => {
@@ -385,3 +390,304 @@ describe('error recovery', () => {
     ).toBe(true);
   });
 });
+
+/** Parses, checks the shape, then prints and re-parses: same tree, and printing is idempotent. */
+function roundTrips(src: string): ProgramDecl | FunctionBlockDecl | TopLevelDeclaration[] {
+  const first = parseSource(src, 'dialect.st');
+  expect(first.diagnostics).toEqual([]);
+  const printed = printUnit(first.unit);
+  const second = parseSource(printed, 'printed.st');
+  expect(second.diagnostics).toEqual([]);
+  expect(astEqual(first.unit, second.unit)).toBe(true);
+  expect(printUnit(second.unit)).toBe(printed);
+  const d = first.unit.declarations;
+  return d.length === 1 && (d[0]!.kind === 'Program' || d[0]!.kind === 'FunctionBlock') ? d[0]! : d;
+}
+const fb = (body: string, vars = ''): string =>
+  `FUNCTION_BLOCK FB_Axis\nVAR\n${vars}\nEND_VAR\n${body}\nEND_FUNCTION_BLOCK\n`;
+const bodyOf = (src: string): Statement[] => (roundTrips(src) as FunctionBlockDecl).body;
+
+describe('TwinCAT 3 / CODESYS 3.5 dialect (issue 15), each printed back and re-read', () => {
+  it('trailing commas in argument lists, initialisers, enums and EXTENDS/IMPLEMENTS lists', () => {
+    const d = roundTrips(
+      `TYPE E_Mode : (Idle := 0, Auto, Manual, ) UDINT; END_TYPE
+FUNCTION_BLOCK FB_Axis IMPLEMENTS I_Axis, I_Reset,
+VAR
+    aLimits : ARRAY[0..1] OF LREAL := [-100.0, 100.0, ];
+    stPos : ST_Pos := (rX := 1.0, rY := 2.0, );
+END_VAR
+fbMcPower(Axis := stAxisRef, Enable := TRUE, Enable_Positive := TRUE,);
+END_FUNCTION_BLOCK`,
+    ) as TopLevelDeclaration[];
+    const f = d[1] as FunctionBlockDecl;
+    expect(f.implements).toEqual(['I_Axis', 'I_Reset']);
+    expect((f.body[0] as CallStatement).call.args.map((a) => a.name)).toEqual([
+      'Axis',
+      'Enable',
+      'Enable_Positive',
+    ]);
+  });
+  it('an empty declaration after an initialiser (`;;`) and stray semicolons between POUs', () => {
+    const f = roundTrips(
+      `${fb('fbHome(Execute := bHome);', 'fbHome : FB_HomeNC(AxisRef := stAxis);;\n    bHome : BOOL;')};`,
+    ) as FunctionBlockDecl;
+    expect(f.varBlocks[0]!.decls.map((v) => v.names[0]!.name)).toEqual(['fbHome', 'bHome']);
+  });
+  it('attributes and pragmas are kept on their node and printed back', () => {
+    const d = roundTrips(`{attribute 'qualified_only'}
+{attribute 'strict'}
+TYPE E_State : (Idle, Run); END_TYPE
+${fb("{warning 'check the homing mode'}\nnMode := 1;", "{attribute 'hide'}\n    nMode : INT;")}`) as TopLevelDeclaration[];
+    expect(d[0]!.pragmas?.map((p) => p.attribute?.name)).toEqual(['qualified_only', 'strict']);
+    const f = d[1] as FunctionBlockDecl;
+    expect(f.varBlocks[0]!.decls[0]!.pragmas?.[0]?.attribute).toEqual({ name: 'hide' });
+    expect(f.body[0]!.pragmas?.[0]?.text).toBe("warning 'check the homing mode'");
+  });
+  it('{IF defined(...)} conditional compilation keeps both branches and the closing {END_IF}', () => {
+    const body = bodyOf(
+      fb(`{IF defined (pou:MC_Power)}
+fbPower(Axis := stAxis, Enable := bEnable);
+{ELSE}
+bSimulated := TRUE;
+{END_IF}`),
+    );
+    expect(body.map((s) => s.kind)).toEqual(['CallStatement', 'Assignment']);
+    expect(body[0]!.pragmas?.[0]?.text).toBe('IF defined (pou:MC_Power)');
+    expect(body[1]!.pragmas?.[0]?.text).toBe('ELSE');
+    expect(body[1]!.trailingPragmas?.[0]?.text).toBe('END_IF');
+  });
+  it('FUNCTION/PROGRAM with INTERNAL access, CLASS, interfaces extending several', () => {
+    const d = roundTrips(`FUNCTION INTERNAL F_Scramble : DWORD
+VAR_INPUT k : DWORD; END_VAR
+F_Scramble := ROL(k * 16#CC9E2D51, 15);
+END_FUNCTION
+PROGRAM INTERNAL MAIN
+END_PROGRAM
+CLASS CL_Counter EXTENDS CL_Base IMPLEMENTS I_Count
+VAR n : DINT; END_VAR
+METHOD PUBLIC Inc : DINT
+Inc := n := n + 1;
+END_METHOD
+END_CLASS
+INTERFACE I_MotionAxis EXTENDS __SYSTEM.IQueryInterface, I_Base,
+PROPERTY Enabled : BOOL
+END_PROPERTY
+END_INTERFACE`) as TopLevelDeclaration[];
+    expect(d[0]).toMatchObject({ kind: 'Function', access: 'INTERNAL' });
+    expect(d[1]).toMatchObject({ kind: 'Program', access: 'INTERNAL' });
+    expect(d[2]).toMatchObject({
+      kind: 'FunctionBlock',
+      isClass: true,
+      extends: 'CL_Base',
+      methods: [{ name: 'Inc' }],
+    });
+    expect(d[3]).toMatchObject({ kind: 'Interface', extends: ['__SYSTEM.IQueryInterface', 'I_Base'] });
+  });
+  it('properties, methods and actions inside a function block', () => {
+    const f = roundTrips(`FUNCTION_BLOCK FB_Valve
+VAR bOpen : BOOL; END_VAR
+METHOD PRIVATE Open : BOOL
+VAR_INPUT bForce : BOOL; END_VAR
+bOpen := TRUE;
+Open := bOpen;
+END_METHOD
+PROPERTY PUBLIC IsOpen : BOOL
+GET
+IsOpen := bOpen;
+END_GET
+END_PROPERTY
+ACTION Close:
+bOpen := FALSE;
+END_ACTION
+END_FUNCTION_BLOCK`) as FunctionBlockDecl;
+    expect([f.methods[0]!.access, f.properties[0]!.get?.body.length, f.actions[0]!.name]).toEqual([
+      'PRIVATE',
+      1,
+      'Close',
+    ]);
+  });
+  it('REFERENCE TO, POINTER TO, __NEW with a type, __DELETE, __ISVALIDREF, REF=', () => {
+    const body = bodyOf(
+      fb(
+        `pBuckets := __NEW(POINTER TO ST_Bucket, TO_UDINT(nCount));
+pNode := __NEW(ST_Node);
+IF __ISVALIDREF(refAxis) THEN
+    refAxis REF= stAxis;
+    __DELETE(pNode);
+END_IF`,
+        'refAxis : REFERENCE TO AXIS_REF;\n    pNode : POINTER TO ST_Node;\n    pBuckets : POINTER TO ST_Bucket;',
+      ),
+    );
+    expect((body[0] as AssignmentStatement).value).toMatchObject({
+      kind: 'Call',
+      args: [
+        { value: { kind: 'TypeArgument', type: { kind: 'PointerType', target: { name: 'ST_Bucket' } } } },
+        {},
+      ],
+    });
+    expect(((body[2] as IfStatement).then[0] as AssignmentStatement).operator).toBe('REF=');
+  });
+  it('S= and R= set/reset assignments, bit access .0 and .%X0, JMP and labels', () => {
+    const body = bodyOf(
+      fb(`bLatch S= bStart;
+bLatch R= bStop;
+wStatus.0 := bReady;
+wStatus.%X15 := bError;
+IF bSkip THEN JMP lblEnd; END_IF
+nCount := nCount + 1;
+lblEnd:
+bDone := TRUE;`),
+    );
+    expect(body.map((s) => (s.kind === 'Assignment' ? s.operator : s.kind))).toEqual([
+      'S=',
+      'R=',
+      ':=',
+      ':=',
+      'If',
+      ':=',
+      'Label',
+      ':=',
+    ]);
+    expect((body[3] as AssignmentStatement).target).toMatchObject({ kind: 'BitAccess', explicit: true });
+  });
+  it('UNION, STRUCT OVERLAP, enum base types, namespaces Lib.FB', () => {
+    const d = roundTrips(`TYPE U_Word :
+UNION
+    nWord : WORD;
+    aBytes : ARRAY[0..1] OF BYTE;
+END_UNION
+END_TYPE
+TYPE ST_Com : STRUCT OVERLAP nRaw : DWORD; rVal : REAL; END_STRUCT END_TYPE
+TYPE E_Dir : (Fwd := 1, Bwd := -1) INT; END_TYPE
+PROGRAM MAIN
+VAR fbDelay : Tc2_Standard.TON; END_VAR
+fbDelay(IN := TRUE, PT := T#1S);
+nLen := Tc2_Standard.LEN('abc');
+END_PROGRAM`) as TopLevelDeclaration[];
+    expect((d[0] as TypeBlock).types[0]!.type.kind).toBe('UnionType');
+    expect((d[1] as TypeBlock).types[0]!.type).toMatchObject({ kind: 'StructType', overlap: true });
+    expect((d[2] as TypeBlock).types[0]!.type).toMatchObject({ kind: 'EnumType', baseType: { name: 'INT' } });
+    expect((d[3] as ProgramDecl).varBlocks[0]!.decls[0]!.type).toMatchObject({ name: 'Tc2_Standard.TON' });
+  });
+  it('VAR_INST, VAR_STAT, VAR CONSTANT PERSISTENT and VAR_GENERIC with FB_X<6>', () => {
+    const d = roundTrips(`FUNCTION_BLOCK FB_Ring
+VAR_GENERIC CONSTANT
+    N : UDINT := 16;
+END_VAR
+VAR CONSTANT PERSISTENT
+    cMax : INT := 10;
+END_VAR
+VAR
+    aBuf : ARRAY[0..N - 1] OF INT;
+    fbSub : FB_Ring<6>;
+    fbPair : Lib.FB_Pair<4, 2 * N>;
+END_VAR
+METHOD Push
+VAR_INST nCalls : UDINT; END_VAR
+VAR_STAT nTotal : UDINT; END_VAR
+nCalls := nCalls + 1;
+END_METHOD
+END_FUNCTION_BLOCK`) as FunctionBlockDecl;
+    expect(f_sections(d)).toEqual(['VAR_GENERIC', 'VAR', 'VAR']);
+    expect(d.varBlocks[1]).toMatchObject({ constant: true, persistent: true });
+    expect(d.varBlocks[2]!.decls[1]!.type).toMatchObject({ name: 'FB_Ring', genericArgs: [{ value: 6 }] });
+    expect(d.methods[0]!.varBlocks.map((b) => b.section)).toEqual(['VAR_INST', 'VAR_STAT']);
+  });
+  it('typed literals, wide strings, LTIME', () => {
+    const body = bodyOf(
+      fb(`nRaw := UINT#16#FFFF; sMsg := "Temp $00B0C"; tCycle := LTIME#1ms500us; eMode := E_Mode#Auto;`),
+    );
+    expect(body.map((s) => (s as AssignmentStatement).value.kind)).toEqual([
+      'IntegerLiteral',
+      'StringLiteral',
+      'TimeLiteral',
+      'EnumLiteral',
+    ]);
+    expect((body[2] as AssignmentStatement).value).toMatchObject({ type: 'LTIME', ns: 1_500_000n });
+  });
+  it('__TRY/__CATCH/__FINALLY/__ENDTRY with the exception variable', () => {
+    const body = bodyOf(
+      fb(`__TRY
+    rRatio := rA / rB;
+__CATCH(exc)
+    rRatio := 0;
+    eLastError := exc;
+__FINALLY
+    bDone := TRUE;
+__ENDTRY`),
+    );
+    expect(body[0]).toMatchObject({
+      kind: 'Try',
+      catchVariable: 'exc',
+      body: [{}],
+      catchBody: [{}, {}],
+      finallyBody: [{}],
+    });
+  });
+  it('chained assignment and an assignment inside a condition', () => {
+    const body = bodyOf(
+      fb(`THIS^.pHead := THIS^.pTail := 0;
+IF (nIdx := nIdx + 1) >= nMax THEN
+    nIdx := 0;
+END_IF`),
+    );
+    expect((body[0] as AssignmentStatement).value).toMatchObject({
+      kind: 'AssignmentExpression',
+      target: { kind: 'Member', member: 'pTail' },
+      value: { kind: 'IntegerLiteral', value: 0 },
+    });
+    expect((body[1] as IfStatement).condition).toMatchObject({
+      left: { kind: 'Paren', expression: { kind: 'AssignmentExpression' } },
+    });
+  });
+  it('__POUNAME, __POSITION and XSIZEOF are ordinary calls', () => {
+    const body = bodyOf(fb('sSource := __POUNAME(); sPos := __POSITION(); nBytes := XSIZEOF(aBuf);'));
+    expect(
+      body.map((s) => ((s as AssignmentStatement).value as { callee: { name: string } }).callee.name),
+    ).toEqual(['__POUNAME', '__POSITION', 'XSIZEOF']);
+  });
+  it('textual SFC: INITIAL_STEP, STEP with qualified actions, TRANSITION with priority and step lists', () => {
+    const p = roundTrips(`PROGRAM SFC_Mixer
+VAR bStart, bFull, bStop, bValve : BOOL; tDelay : TIME := T#2s; END_VAR
+INITIAL_STEP Idle:
+END_STEP
+STEP Fill:
+    Valve(N);
+    Heater(L, T#10s);
+    Alarm(S, lampAlarm);
+END_STEP
+STEP Mix:
+    Stir(P1);
+    Motor(D, tDelay);
+END_STEP
+TRANSITION FROM Idle TO Fill := bStart;
+END_TRANSITION
+TRANSITION T_Full (PRIORITY := 1) FROM Fill TO Mix := bFull AND NOT bStop;
+END_TRANSITION
+TRANSITION FROM Mix TO Idle := Mix.T > T#5s;
+END_TRANSITION
+ACTION Valve:
+    bValve := TRUE;
+END_ACTION
+END_PROGRAM`) as ProgramDecl;
+    expect(p.sfc?.steps.map((s) => [s.name, s.initial, s.actions.map((a) => a.qualifier ?? 'N')])).toEqual([
+      ['Idle', true, []],
+      ['Fill', false, ['N', 'L', 'S']],
+      ['Mix', false, ['P1', 'D']],
+    ]);
+    expect(p.sfc?.steps[1]!.actions[2]!.indicators).toEqual(['lampAlarm']);
+    expect(p.sfc?.transitions[1]).toMatchObject({
+      name: 'T_Full',
+      priority: { value: 1 },
+      from: ['Fill'],
+      to: ['Mix'],
+    });
+    expect(p.actions.map((a) => a.name)).toEqual(['Valve']);
+    // a variable named Step is still a variable
+    expect(bodyOf(fb('Step := Step + 1;', 'Step : INT;'))[0]!.kind).toBe('Assignment');
+  });
+});
+
+function f_sections(d: FunctionBlockDecl): string[] {
+  return d.varBlocks.map((b) => b.section);
+}

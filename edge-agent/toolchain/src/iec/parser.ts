@@ -45,11 +45,16 @@ import type {
   PropertyDecl,
   RepeatStatement,
   ResourceDecl,
+  SfcActionAssociation,
+  SfcQualifier,
+  SfcStep,
+  SfcTransition,
   SourceFormat,
   Span,
   Statement,
   TaskDecl,
   TopLevelDeclaration,
+  TryStatement,
   TypeBlock,
   TypeDecl,
   TypeSpec,
@@ -158,6 +163,14 @@ const K = {
   END_RESOURCE: kw('END_RESOURCE'),
   END_GET: kw('END_GET'),
   END_SET: kw('END_SET'),
+  END_CLASS: kw('END_CLASS'),
+  INITIAL_STEP: kw('INITIAL_STEP'),
+  END_STEP: kw('END_STEP'),
+  END_TRANSITION: kw('END_TRANSITION'),
+  TRY: kw('__TRY'),
+  CATCH: kw('__CATCH'),
+  FINALLY: kw('__FINALLY'),
+  ENDTRY: kw('__ENDTRY'),
 };
 
 const VAR_SECTIONS: ReadonlyMap<number, VarSection> = new Map(
@@ -174,6 +187,7 @@ const VAR_SECTIONS: ReadonlyMap<number, VarSection> = new Map(
       'VAR_STAT',
       'VAR_CONFIG',
       'VAR_ACCESS',
+      'VAR_GENERIC',
     ] as const
   ).map((s) => [kw(s), s]),
 );
@@ -201,6 +215,13 @@ const END_KEYWORDS = new Set([
   K.END_RESOURCE,
   K.END_GET,
   K.END_SET,
+  K.END_CLASS,
+  K.END_STEP,
+  K.END_TRANSITION,
+  K.CATCH,
+  K.FINALLY,
+  K.ENDTRY,
+  K.INITIAL_STEP,
   K.ELSE,
   K.ELSIF,
   K.UNTIL,
@@ -229,6 +250,10 @@ const OPEN_NAME = new Map<number, string>([
   [K.END_GET, 'GET'],
   [K.END_SET, 'SET'],
   [K.END_VAR, 'VAR'],
+  [K.END_CLASS, 'CLASS'],
+  [K.END_STEP, 'STEP'],
+  [K.END_TRANSITION, 'TRANSITION'],
+  [K.ENDTRY, '__TRY'],
 ]);
 
 const BINARY_LEVELS: ReadonlyArray<ReadonlyMap<number, BinaryOperator>> = [
@@ -292,6 +317,9 @@ BINARY_LEVELS.forEach((ops, level) => {
     BIN_OP[kind] = op;
   }
 });
+
+const SFC_QUALIFIERS = new Set(['N', 'R', 'S', 'P', 'P0', 'P1', 'L', 'D', 'SD', 'DS', 'SL']);
+const TIMED_QUALIFIERS = new Set(['L', 'D', 'SD', 'DS', 'SL']);
 
 /** Token kinds that end a statement list (closing keywords, declarations). */
 const STOPS = new Uint8Array(KEYWORD_BASE + 128);
@@ -436,6 +464,7 @@ export class Parser {
   private fail(expected: string): never {
     // the scanner already reported a bad character
     if (this.kinds[this.i] === T.Bad) throw SYNC;
+    if (this.gaveUp) throw SYNC;
     this.report('ST1001', this.span(this.i, this.i), expected, this.describe());
     throw SYNC;
   }
@@ -526,8 +555,8 @@ export class Parser {
     const upto = this.tk.trivia[this.i]!;
     for (; this.triviaAt < upto; this.triviaAt++) {
       const tr = this.trivia[this.triviaAt]!;
-      if (tr.pragma) continue;
-      (lastNode.trailingComments ??= []).push(this.toComment(this.triviaAt, true));
+      if (tr.pragma) (lastNode.trailingPragmas ??= []).push(this.toPragma(this.triviaAt));
+      else (lastNode.trailingComments ??= []).push(this.toComment(this.triviaAt, true));
     }
   }
 
@@ -542,10 +571,7 @@ export class Parser {
     }
     const upto = this.tk.trivia[this.i]!;
     if (this.triviaAt >= upto) return;
-    let first: number | undefined;
-    for (let j = this.triviaAt; j < upto; j++) if (!this.trivia[j]!.pragma) first ??= j;
-    if (first === undefined) return;
-    const c = this.toComment(first, true);
+    const c = this.toComment(this.triviaAt, true);
     const empty: Statement = { kind: 'Empty', span: c.span };
     this.leading(empty, this.i);
     list.push(empty);
@@ -562,9 +588,14 @@ export class Parser {
       if (e === k) return true;
       if ((k === K.ELSE || k === K.ELSIF) && (e === K.END_IF || e === K.END_CASE)) return true;
       if (k === K.UNTIL && e === K.END_REPEAT) return true;
+      if ((k === K.CATCH || k === K.FINALLY) && e === K.ENDTRY) return true;
       if (
         (VAR_SECTIONS.has(k) || MEMBER_START.has(k)) &&
-        (e === K.END_FUNCTION_BLOCK || e === K.END_PROGRAM || e === K.END_FUNCTION || e === K.END_METHOD)
+        (e === K.END_FUNCTION_BLOCK ||
+          e === K.END_PROGRAM ||
+          e === K.END_FUNCTION ||
+          e === K.END_METHOD ||
+          e === K.END_CLASS)
       ) {
         return true;
       }
@@ -601,7 +632,8 @@ export class Parser {
       k === K.RETURN ||
       k === K.EXIT ||
       k === K.CONTINUE ||
-      k === K.JMP
+      k === K.JMP ||
+      k === K.TRY
     );
   }
   /**
@@ -749,7 +781,13 @@ export class Parser {
 
   private topLevel(decls: TopLevelDeclaration[]): TopLevelDeclaration | undefined {
     const k = this.k();
+    if (k === T.Semi) {
+      // a stray ';' after END_x (CODESYS and TwinCAT accept it)
+      this.i++;
+      return undefined;
+    }
     if (k === K.PROGRAM || k === K.FUNCTION_BLOCK) return this.pou(k, false);
+    if (k === T.Ident && this.peek() === T.Ident && this.isWord('CLASS')) return this.pou(k, false);
     if (k === K.FUNCTION) return this.functionDecl(false);
     if (k === K.INTERFACE) return this.interfaceDecl();
     if (k === K.TYPE) return this.typeBlock();
@@ -808,10 +846,12 @@ export class Parser {
   pou(k: number, declarationOnly: boolean): ProgramDecl | FunctionBlockDecl {
     const s = this.i;
     const isProgram = k === K.PROGRAM;
+    // CLASS (§6.6.5) is the contextual word at a declaration's start
+    const isClass = k === T.Ident;
     this.i++;
-    const mods = isProgram ? { abstract: false, final: false } : this.modifiers();
+    const mods = this.modifiers();
     const name = this.ident();
-    const endKind = isProgram ? K.END_PROGRAM : K.END_FUNCTION_BLOCK;
+    const endKind = isProgram ? K.END_PROGRAM : isClass ? K.END_CLASS : K.END_FUNCTION_BLOCK;
     let node: ProgramDecl | FunctionBlockDecl;
     if (isProgram) {
       node = {
@@ -825,6 +865,7 @@ export class Parser {
         actions: [],
         span: name.span,
       };
+      if (mods.access) node.access = mods.access;
     } else {
       const fb: FunctionBlockDecl = {
         kind: 'FunctionBlock',
@@ -841,14 +882,14 @@ export class Parser {
         span: name.span,
       };
       if (mods.access) fb.access = mods.access;
+      if (isClass) fb.isClass = true;
       while (this.k() === T.Ident) {
         if (this.isWord('EXTENDS')) {
           this.i++;
           fb.extends = this.qualifiedName().name;
         } else if (this.isWord('IMPLEMENTS')) {
           this.i++;
-          do fb.implements.push(this.qualifiedName().name);
-          while (this.accept(T.Comma));
+          this.nameList(fb.implements);
         } else break;
       }
       node = fb;
@@ -888,6 +929,10 @@ export class Parser {
           this.member(node, k);
           continue;
         }
+        if ((node.kind === 'Program' || node.kind === 'FunctionBlock') && this.atSfcElement()) {
+          this.sfcElement(node);
+          continue;
+        }
         if (k === endKind || this.expectedByOpen(k)) {
           this.dangling(node.body);
           if (this.closeBlock(endKind, openTok)) return;
@@ -904,6 +949,14 @@ export class Parser {
     }
   }
 
+  /** `a, b.c, d` — a list of (qualified) names; a trailing comma is accepted (TwinCAT writes one). */
+  private nameList(out: string[]): void {
+    do {
+      if (out.length > 0 && this.k() !== T.Ident) return;
+      out.push(this.qualifiedName().name);
+    } while (this.accept(T.Comma));
+  }
+
   private member(node: ProgramDecl | FunctionBlockDecl, k: number): void {
     if (k === K.METHOD) node.methods.push(this.method(false));
     else if (k === K.PROPERTY) node.properties.push(this.property(false));
@@ -913,6 +966,7 @@ export class Parser {
   /** FUNCTION name [: type]; `declarationOnly` as for {@link pou}. */
   functionDecl(declarationOnly: boolean): FunctionDecl {
     const s = this.i++;
+    const mods = this.modifiers();
     const name = this.ident();
     const node: FunctionDecl = {
       kind: 'Function',
@@ -922,6 +976,7 @@ export class Parser {
       body: [],
       span: name.span,
     };
+    if (mods.access) node.access = mods.access;
     if (this.accept(T.Colon)) node.returnType = this.typeSpec();
     this.leading(node, s);
     this.accept(T.Semi);
@@ -1071,8 +1126,7 @@ export class Parser {
     };
     if (this.isWord('EXTENDS')) {
       this.i++;
-      do node.extends.push(this.qualifiedName().name);
-      while (this.accept(T.Comma));
+      this.nameList(node.extends);
     }
     this.leading(node, s);
     this.accept(T.Semi);
@@ -1102,7 +1156,8 @@ export class Parser {
     this.leading(node, s);
     this.open.push(K.END_TYPE);
     try {
-      while (this.k() === T.Ident) {
+      while (this.k() === T.Ident || this.k() === T.Semi) {
+        if (this.accept(T.Semi)) continue;
         try {
           node.types.push(this.typeDecl());
         } catch (e) {
@@ -1214,6 +1269,11 @@ export class Parser {
     }
     if (k === K.STRUCT || k === K.UNION) {
       this.i++;
+      let overlap = false;
+      if (k === K.STRUCT && this.isWord('OVERLAP')) {
+        this.i++;
+        overlap = true;
+      }
       const end = k === K.STRUCT ? K.END_STRUCT : K.END_UNION;
       const members: VarDecl[] = [];
       this.open.push(end);
@@ -1226,9 +1286,10 @@ export class Parser {
       } finally {
         this.open.pop();
       }
-      return k === K.STRUCT
-        ? { kind: 'StructType', members, span: this.span(s) }
-        : { kind: 'UnionType', members, span: this.span(s) };
+      if (k === K.UNION) return { kind: 'UnionType', members, span: this.span(s) };
+      return overlap
+        ? { kind: 'StructType', overlap, members, span: this.span(s) }
+        : { kind: 'StructType', members, span: this.span(s) };
     }
     if (k === T.LParen) return this.enumType(s, undefined);
     if (k === T.Ident) {
@@ -1254,6 +1315,17 @@ export class Parser {
       }
       const name = this.qualifiedName('a type');
       const named: NamedType = { kind: 'NamedType', name: name.name, span: name.span };
+      if (this.k() === T.Lt) {
+        // FB_Buffer<64, 2>: arguments of the FB's VAR_GENERIC constants; read below
+        // the comparison operators so the closing '>' ends the list
+        this.i++;
+        const args: Expression[] = [];
+        do args.push(this.binary(6));
+        while (this.accept(T.Comma));
+        this.expect(T.Gt, "'>'");
+        named.genericArgs = args;
+        named.span = this.span(s);
+      }
       if (this.k() === T.LParen) {
         // INT (0..100) is a subrange; INT (A := 1, B) an enum with a base type
         const a = this.peek();
@@ -1303,6 +1375,7 @@ export class Parser {
     this.expect(T.LParen);
     const values: EnumValue[] = [];
     do {
+      if (values.length > 0 && this.k() === T.RParen) break;
       const vs = this.i;
       const name = this.ident('an enumeration value');
       const v: EnumValue = { kind: 'EnumValue', name: name.name, span: name.span };
@@ -1374,7 +1447,12 @@ export class Parser {
   }
 
   private varDecls(out: VarDecl[], endKind: number): void {
-    while (this.k() === T.Ident) {
+    while (this.k() === T.Ident || this.k() === T.Semi) {
+      if (this.k() === T.Semi) {
+        // an empty declaration `x : T;;` (TwinCAT accepts it)
+        this.i++;
+        continue;
+      }
       try {
         out.push(this.varDecl());
       } catch (e) {
@@ -1448,6 +1526,7 @@ export class Parser {
       const elements: ArrayInitElement[] = [];
       if (this.k() !== T.RBracket) {
         do {
+          if (elements.length > 0 && this.k() === T.RBracket) break;
           const es = this.i;
           if (this.k() === T.Int && this.peek() === T.LParen) {
             const repeat = this.primary();
@@ -1466,10 +1545,16 @@ export class Parser {
       this.expect(T.RBracket);
       return { kind: 'ArrayInitializer', elements, span: this.span(s) };
     }
+    if (k === T.LParen && this.peek() === T.RParen) {
+      // `fb : FB_List := ();` — every member at its default (TwinCAT)
+      this.i += 2;
+      return { kind: 'StructInitializer', fields: [], span: this.span(s) };
+    }
     if (k === T.LParen && this.peek() === T.Ident && this.peek(2) === T.Assign) {
       this.i++;
       const fields: FieldInitializer[] = [];
       do {
+        if (fields.length > 0 && this.k() === T.RParen) break;
         const fs = this.i;
         const name = this.ident('a field name');
         this.expect(T.Assign);
@@ -1636,6 +1721,7 @@ export class Parser {
       if (STOPS[k] === 1) return;
       if (this.open.length > 0 && this.open[this.open.length - 1] === K.END_CASE && this.looksLikeCaseLabel())
         return;
+      if (k === T.Ident && this.atSfcElement()) return;
       if (k === T.Semi) {
         // a lone ';' is an empty statement; keep it only when pragmas ride on it
         const s = this.i++;
@@ -1699,6 +1785,7 @@ export class Parser {
     else if (k === K.FOR) st = this.forStatement();
     else if (k === K.WHILE) st = this.whileStatement();
     else if (k === K.REPEAT) st = this.repeatStatement();
+    else if (k === K.TRY) st = this.tryStatement();
     else if (k === K.EXIT || k === K.CONTINUE || k === K.RETURN) {
       this.i++;
       st = { kind: k === K.EXIT ? 'Exit' : k === K.CONTINUE ? 'Continue' : 'Return', span: PENDING };
@@ -1761,7 +1848,7 @@ export class Parser {
     let st: Statement;
     if (k === T.Assign) {
       this.i++;
-      st = { kind: 'Assignment', operator: ':=', target, value: this.expression(), span: PENDING };
+      st = { kind: 'Assignment', operator: ':=', target, value: this.assignedValue(), span: PENDING };
     } else if (
       k === T.Ident &&
       this.peek() === T.Eq &&
@@ -1782,6 +1869,190 @@ export class Parser {
     } else this.fail("':='");
     this.endSimple(st, s, 'statement');
     return st;
+  }
+
+  /**
+   * The right side of `:=`; a further `:=` makes a chained assignment
+   * `a := b := 0` (CODESYS/TwinCAT), read right to left: `a := (b := 0)`.
+   */
+  private assignedValue(): Expression {
+    const s = this.i;
+    const value = this.expression();
+    if (this.k() !== T.Assign) return value;
+    this.i++;
+    const rest = this.assignedValue();
+    return { kind: 'AssignmentExpression', target: value, value: rest, span: this.span(s) };
+  }
+
+  /** `__TRY body [__CATCH[(exc)] body] [__FINALLY body] __ENDTRY` (CODESYS/TwinCAT). */
+  private tryStatement(): Statement {
+    const s = this.i++;
+    const node: TryStatement = { kind: 'Try', body: [], span: PENDING };
+    this.leading(node, s);
+    this.trailingHeader(node);
+    this.open.push(K.ENDTRY);
+    try {
+      let current = node.body;
+      while (true) {
+        if (this.block(current, K.ENDTRY, s, [K.CATCH, K.FINALLY])) break;
+        if (this.k() === K.CATCH) {
+          this.i++;
+          if (this.accept(T.LParen)) {
+            node.catchVariable = this.ident('an exception variable').name;
+            this.expect(T.RParen);
+          }
+          node.catchBody = [];
+          current = node.catchBody;
+        } else {
+          this.i++;
+          node.finallyBody = [];
+          current = node.finallyBody;
+        }
+      }
+    } finally {
+      this.open.pop();
+    }
+    return node;
+  }
+
+  // ------------------------------------------------------------ textual SFC (§6.7.1)
+
+  /** Does an SFC element start here: `[INITIAL_]STEP name:` or `TRANSITION ... FROM`? */
+  private atSfcElement(): boolean {
+    const k = this.k();
+    if (k === K.INITIAL_STEP) return true;
+    if (k !== T.Ident) return false;
+    const len = this.tk.end[this.i]! - this.tk.start[this.i]!;
+    if (len === 4) return this.isWord('STEP') && this.peek() === T.Ident && this.peek(2) === T.Colon;
+    if (len === 10 && this.isWord('TRANSITION')) {
+      const n = this.peek();
+      return (
+        n === T.LParen ||
+        (n === T.Ident &&
+          (this.isWord('FROM', this.i + 1) || this.peek(2) === T.LParen || this.isWord('FROM', this.i + 2)))
+      );
+    }
+    return false;
+  }
+
+  private sfcElement(node: ProgramDecl | FunctionBlockDecl): void {
+    const sfc = (node.sfc ??= {
+      kind: 'SfcNetwork',
+      steps: [],
+      transitions: [],
+      span: this.span(this.i, this.i),
+    });
+    try {
+      if (this.k() === K.INITIAL_STEP || this.isWord('STEP')) sfc.steps.push(this.sfcStep());
+      else sfc.transitions.push(this.sfcTransition());
+    } catch (e) {
+      if (e !== SYNC) throw e;
+      this.syncStatement();
+    }
+    sfc.span = {
+      ...sfc.span,
+      endLine: this.tk.endLine[this.i - 1]!,
+      endColumn: this.tk.endCol[this.i - 1]!,
+      endOffset: this.tk.end[this.i - 1]!,
+    };
+  }
+
+  private sfcStep(): SfcStep {
+    const s = this.i;
+    const initial = this.k() === K.INITIAL_STEP;
+    this.i++;
+    const name = this.ident('a step name');
+    this.expect(T.Colon);
+    const step: SfcStep = {
+      kind: 'SfcStep',
+      name: name.name,
+      nameSpan: name.span,
+      initial,
+      actions: [],
+      span: PENDING,
+    };
+    this.leading(step, s);
+    this.trailing(step);
+    this.open.push(K.END_STEP);
+    try {
+      while (this.k() === T.Ident) {
+        const as = this.i;
+        const action = this.qualifiedName('an action name').name;
+        const assoc: SfcActionAssociation = {
+          kind: 'SfcActionAssociation',
+          action,
+          indicators: [],
+          span: PENDING,
+        };
+        if (this.accept(T.LParen)) {
+          if (this.k() === T.Ident && SFC_QUALIFIERS.has(this.tokText().toUpperCase())) {
+            assoc.qualifier = this.tokText(this.i++).toUpperCase() as SfcQualifier;
+            if (TIMED_QUALIFIERS.has(assoc.qualifier)) {
+              this.expect(T.Comma);
+              assoc.time = this.expression();
+            }
+          }
+          while (this.accept(T.Comma))
+            assoc.indicators.push(this.qualifiedName('an indicator variable').name);
+          this.expect(T.RParen);
+        }
+        this.semicolon('action association');
+        assoc.span = this.span(as);
+        step.actions.push(assoc);
+      }
+      this.closeBlock(K.END_STEP, s);
+    } finally {
+      this.open.pop();
+    }
+    step.span = this.span(s);
+    return step;
+  }
+
+  private sfcTransition(): SfcTransition {
+    const s = this.i++;
+    const t: SfcTransition = {
+      kind: 'SfcTransition',
+      from: [],
+      to: [],
+      condition: { kind: 'BoolLiteral', value: false, raw: 'FALSE', span: this.span(s, s) },
+      span: PENDING,
+    };
+    this.leading(t, s);
+    if (this.k() === T.Ident && !this.isWord('FROM')) t.name = this.ident().name;
+    if (this.accept(T.LParen)) {
+      const p = this.ident('PRIORITY');
+      if (p.name.toUpperCase() !== 'PRIORITY') this.report('ST1001', p.span, 'PRIORITY', `'${p.name}'`);
+      this.expect(T.Assign);
+      t.priority = this.expression();
+      this.expect(T.RParen);
+    }
+    if (!this.isWord('FROM')) this.fail('FROM');
+    this.i++;
+    this.stepList(t.from);
+    if (this.k() !== K.TO) this.fail('TO');
+    this.i++;
+    this.stepList(t.to);
+    if (this.accept(T.Colon)) this.expect(T.Assign);
+    else this.expect(T.Assign, "':='");
+    this.open.push(K.END_TRANSITION);
+    try {
+      t.condition = this.expression();
+      this.semicolon('transition condition');
+      this.closeBlock(K.END_TRANSITION, s);
+    } finally {
+      this.open.pop();
+    }
+    t.span = this.span(s);
+    this.trailing(t);
+    return t;
+  }
+
+  private stepList(out: string[]): void {
+    if (this.accept(T.LParen)) {
+      do out.push(this.ident('a step name').name);
+      while (this.accept(T.Comma));
+      this.expect(T.RParen);
+    } else out.push(this.ident('a step name').name);
   }
 
   /** A header expression (IF cond THEN): on error skip to `terminator` so the block still parses. */
@@ -2172,6 +2443,8 @@ export class Parser {
     const args: CallArgument[] = [];
     if (this.accept(T.RParen)) return args;
     do {
+      // `fbPower(Axis := stAxis,);` — TwinCAT accepts a trailing comma
+      if (args.length > 0 && this.k() === T.RParen) break;
       const s = this.i;
       const k = this.k();
       if (k === T.Ident && (this.peek() === T.Assign || this.peek() === T.Output)) {
@@ -2206,6 +2479,10 @@ export class Parser {
         if (this.k() !== T.Comma && this.k() !== T.RParen) arg.value = this.expression();
         arg.span = this.span(s);
         args.push(arg);
+      } else if (this.startsTypeArgument(k)) {
+        const type = this.typeSpec();
+        const value: Expression = { kind: 'TypeArgument', type, span: this.span(s) };
+        args.push({ kind: 'CallArgument', direction: 'input', negated: false, value, span: this.span(s) });
       } else {
         const value = this.expression();
         args.push({ kind: 'CallArgument', direction: 'input', negated: false, value, span: this.span(s) });
@@ -2213,6 +2490,12 @@ export class Parser {
     } while (this.accept(T.Comma));
     this.expect(T.RParen);
     return args;
+  }
+
+  /** `POINTER TO T`, `REFERENCE TO T`, `REF_TO T`, `ARRAY [..] OF T` as an argument (`__NEW`, `SIZEOF`). */
+  private startsTypeArgument(k: number): boolean {
+    if (k === K.REF_TO || k === K.ARRAY) return true;
+    return k === T.Ident && this.peek() === K.TO && (this.isWord('POINTER') || this.isWord('REFERENCE'));
   }
 
   private primary(): Expression {
@@ -2236,7 +2519,13 @@ export class Parser {
         return { kind: 'Identifier', name: this.tokText(s), span: this.span(s, s) };
       case T.LParen: {
         this.i++;
-        const expression = this.expression();
+        let expression = this.expression();
+        if (this.k() === T.Assign) {
+          // `IF (n := n + 1) > 10 THEN` — an assignment as a value (CODESYS/TwinCAT)
+          this.i++;
+          const value = this.assignedValue();
+          expression = { kind: 'AssignmentExpression', target: expression, value, span: this.span(s + 1) };
+        }
         this.expect(T.RParen);
         return { kind: 'Paren', expression, span: this.span(s) };
       }

@@ -24,11 +24,16 @@ import type {
   MethodDecl,
   Node,
   NodeBase,
+  Pragma,
   ProgramDecl,
   ProgramInstance,
   PropertyAccessor,
   PropertyDecl,
   ResourceDecl,
+  SfcActionAssociation,
+  SfcNetwork,
+  SfcStep,
+  SfcTransition,
   Statement,
   TaskDecl,
   TopLevelDeclaration,
@@ -70,6 +75,7 @@ const UNARY_PREC = 9;
 
 function precedence(e: Expression): number {
   if (e.kind === 'Binary') return PREC[e.operator] ?? 0;
+  if (e.kind === 'AssignmentExpression') return 0;
   if (e.kind === 'Unary') return UNARY_PREC;
   return 10;
 }
@@ -147,9 +153,21 @@ export function printNode(node: Node, options: PrintOptions = {}): string {
     case 'Return':
     case 'Jump':
     case 'Label':
+    case 'Try':
     case 'Empty':
       p.statement(node);
       return p.result();
+    case 'SfcNetwork':
+      p.sfc(node);
+      return p.result();
+    case 'SfcStep':
+      p.sfcStep(node);
+      return p.result();
+    case 'SfcTransition':
+      p.sfcTransition(node);
+      return p.result();
+    case 'SfcActionAssociation':
+      return p.sfcAssociation(node);
     case 'Elsif':
       return `ELSIF ${p.expr(node.condition)} THEN`;
     case 'CaseBranch':
@@ -217,14 +235,16 @@ class Printer {
   lead(node: NodeBase): void {
     if (!this.withComments) return;
     if (node.leadingComments) for (const c of node.leadingComments) this.comment(c);
-    if (node.pragmas)
-      for (const p of node.pragmas)
-        this.lines.push(this.pad() + (p.text.startsWith('@') ? p.text : `{${p.text}}`));
+    if (node.pragmas) for (const p of node.pragmas) this.pragma(p);
   }
-  /** Comments that stood on their own lines after the node (end of a block). */
+  /** Comments and pragmas that stood on their own lines after the node (end of a block). */
   after(node: NodeBase): void {
-    if (!this.withComments || !node.trailingComments) return;
-    for (const c of node.trailingComments) if (c.ownLine) this.comment(c);
+    if (!this.withComments) return;
+    if (node.trailingComments) for (const c of node.trailingComments) if (c.ownLine) this.comment(c);
+    if (node.trailingPragmas) for (const p of node.trailingPragmas) this.pragma(p);
+  }
+  private pragma(p: Pragma): void {
+    this.lines.push(this.pad() + (p.text.startsWith('@') ? p.text : `{${p.text}}`));
   }
   private comment(c: Comment): void {
     this.lines.push(this.pad() + c.text);
@@ -269,24 +289,25 @@ class Printer {
     let head: string;
     let end: string;
     if (d.kind === 'Program') {
-      head = `PROGRAM ${d.name}`;
+      head = `PROGRAM ${d.access ? `${d.access} ` : ''}${d.name}`;
       end = 'END_PROGRAM';
     } else if (d.kind === 'Function') {
-      head = `FUNCTION ${d.name}${d.returnType ? ` : ${this.typeInline(d.returnType)}` : ''}`;
+      head = `FUNCTION ${d.access ? `${d.access} ` : ''}${d.name}${d.returnType ? ` : ${this.typeInline(d.returnType)}` : ''}`;
       end = 'END_FUNCTION';
     } else {
-      head = 'FUNCTION_BLOCK ';
+      head = d.isClass ? 'CLASS ' : 'FUNCTION_BLOCK ';
       if (d.access) head += `${d.access} `;
       if (d.abstract) head += 'ABSTRACT ';
       if (d.final) head += 'FINAL ';
       head += d.name;
       if (d.extends) head += ` EXTENDS ${d.extends}`;
       if (d.implements.length > 0) head += ` IMPLEMENTS ${d.implements.join(', ')}`;
-      end = 'END_FUNCTION_BLOCK';
+      end = d.isClass ? 'END_CLASS' : 'END_FUNCTION_BLOCK';
     }
     this.lines.push(head);
     for (const b of d.varBlocks) this.varBlock(b);
     this.body(d.body);
+    if (d.kind !== 'Function' && d.sfc) this.sfc(d.sfc);
     if (d.kind !== 'Function') {
       for (const m of d.methods) this.method(m);
       for (const pr of d.properties) this.property(pr);
@@ -304,6 +325,45 @@ class Printer {
 
   body(stmts: Statement[]): void {
     for (const s of stmts) this.statement(s);
+  }
+
+  /** Textual SFC (§6.7.1): steps, then transitions, at body level. */
+  sfc(n: SfcNetwork): void {
+    this.lead(n);
+    for (const s of n.steps) this.sfcStep(s);
+    for (const t of n.transitions) this.sfcTransition(t);
+    this.after(n);
+  }
+
+  sfcStep(s: SfcStep): void {
+    this.lead(s);
+    this.line(`${s.initial ? 'INITIAL_STEP' : 'STEP'} ${s.name}:`, s);
+    this.depth++;
+    for (const a of s.actions) this.line(`${this.sfcAssociation(a)};`);
+    this.depth--;
+    this.line('END_STEP');
+    this.after(s);
+  }
+
+  sfcAssociation(a: SfcActionAssociation): string {
+    const parts: string[] = [];
+    if (a.qualifier) parts.push(a.qualifier);
+    if (a.time) parts.push(this.expr(a.time));
+    if (parts.length === 0 && a.indicators.length > 0) parts.push('N');
+    parts.push(...a.indicators);
+    return parts.length > 0 ? `${a.action}(${parts.join(', ')})` : a.action;
+  }
+
+  sfcTransition(t: SfcTransition): void {
+    this.lead(t);
+    let head = 'TRANSITION';
+    if (t.name) head += ` ${t.name}`;
+    if (t.priority) head += ` (PRIORITY := ${this.expr(t.priority)})`;
+    const steps = (l: string[]): string => (l.length === 1 ? l[0]! : `(${l.join(', ')})`);
+    head += ` FROM ${steps(t.from)} TO ${steps(t.to)}`;
+    this.line(`${head} := ${this.expr(t.condition)};`);
+    this.line('END_TRANSITION', t);
+    this.after(t);
   }
 
   method(m: MethodDecl): void {
@@ -377,7 +437,7 @@ class Printer {
     if (type.kind === 'StructType' || type.kind === 'UnionType') {
       this.line(`${t} :`);
       this.structBody(
-        type.kind === 'StructType' ? 'STRUCT' : 'UNION',
+        type.kind === 'StructType' ? (type.overlap ? 'STRUCT OVERLAP' : 'STRUCT') : 'UNION',
         type.members,
         type.kind === 'StructType' ? type.extends : undefined,
       );
@@ -405,7 +465,11 @@ class Printer {
     const name = type.kind === 'StructType' && type.extends ? `${t.name} EXTENDS ${type.extends}` : t.name;
     if (type.kind === 'StructType' || type.kind === 'UnionType') {
       this.line(`${name} :`);
-      this.structBody(type.kind === 'StructType' ? 'STRUCT' : 'UNION', type.members, undefined);
+      this.structBody(
+        type.kind === 'StructType' ? (type.overlap ? 'STRUCT OVERLAP' : 'STRUCT') : 'UNION',
+        type.members,
+        undefined,
+      );
       const end = type.kind === 'StructType' ? 'END_STRUCT' : 'END_UNION';
       this.line(t.init ? `${end} := ${this.init(t.init)};` : `${end};`, t);
       this.after(t);
@@ -438,7 +502,7 @@ class Printer {
   typeInline(t: TypeSpec): string {
     switch (t.kind) {
       case 'NamedType':
-        return t.name;
+        return t.genericArgs ? `${t.name}<${t.genericArgs.map((a) => this.expr(a)).join(', ')}>` : t.name;
       case 'StringType': {
         const w = t.wide ? 'WSTRING' : 'STRING';
         return t.length ? `${w}(${this.expr(t.length)})` : w;
@@ -461,7 +525,8 @@ class Printer {
           sub.varDecl(m);
           return sub.result().trim();
         });
-        return `${w} ${members.join(' ')} END_${w}`;
+        const open = t.kind === 'StructType' && t.overlap ? 'STRUCT OVERLAP' : w;
+        return `${open} ${members.join(' ')} END_${w}`;
       }
     }
   }
@@ -603,6 +668,19 @@ class Printer {
       case 'Label':
         this.line(`${s.name}:`, s);
         break;
+      case 'Try':
+        this.line('__TRY', s);
+        this.nested(s.body);
+        if (s.catchBody) {
+          this.line(s.catchVariable !== undefined ? `__CATCH(${s.catchVariable})` : '__CATCH');
+          this.nested(s.catchBody);
+        }
+        if (s.finallyBody) {
+          this.line('__FINALLY');
+          this.nested(s.finallyBody);
+        }
+        this.line('__ENDTRY');
+        break;
       case 'Empty':
         this.line(';', s);
         break;
@@ -675,6 +753,10 @@ class Printer {
         return e.raw;
       case 'EnumLiteral':
         return `${e.typeName}#${e.value}`;
+      case 'AssignmentExpression':
+        return `${this.expr(e.target)} := ${this.expr(e.value)}`;
+      case 'TypeArgument':
+        return this.typeInline(e.type);
     }
   }
 

@@ -47,7 +47,11 @@ export const T = {
   Bad: 34,
 } as const;
 
-/** Hard keywords (reserved). Contextual words such as GET, SET, ON, ABSTRACT stay identifiers. */
+/**
+ * Hard keywords (reserved). Contextual words such as GET, SET, ON, ABSTRACT,
+ * CLASS, STEP, TRANSITION, FROM stay identifiers (plant code names variables
+ * `Step` or `Class`); the parser recognises them by what follows.
+ */
 export const KEYWORDS = [
   'IF',
   'THEN',
@@ -127,6 +131,16 @@ export const KEYWORDS = [
   'END_RESOURCE',
   'END_GET',
   'END_SET',
+  // appended, so the kinds above keep their numbers
+  'VAR_GENERIC',
+  'END_CLASS',
+  'INITIAL_STEP',
+  'END_STEP',
+  'END_TRANSITION',
+  '__TRY',
+  '__CATCH',
+  '__FINALLY',
+  '__ENDTRY',
 ] as const;
 
 export const KEYWORD_BASE = 100;
