@@ -416,6 +416,7 @@ const SDK_ROUTES = [
   'GET /v1/sites',
   'GET /v1/sites/{name}',
   'PUT /v1/sites/{name}',
+  'DELETE /v1/sites/{name}',
   'POST /v1/sites/{name}/rollback',
   'GET /v1/agents',
   'POST /v1/agents/enrollments',

@@ -65,12 +65,17 @@ export async function appendAudit(trx: Db, entry: AuditEntryInput): Promise<void
 /** Entries in order, after `afterSeq`. */
 export async function listAudit(
   db: Db,
-  filter: { afterSeq?: number; limit?: number; subjectId?: string } = {},
+  filter: { afterSeq?: number; limit?: number; subjectId?: string; newest?: boolean } = {},
 ): Promise<AuditEntry[]> {
-  let q = db.selectFrom('audit_log').selectAll().orderBy('seq', 'asc');
+  let q = db
+    .selectFrom('audit_log')
+    .selectAll()
+    .orderBy('seq', filter.newest ? 'desc' : 'asc');
   if (filter.afterSeq !== undefined) q = q.where('seq', '>', filter.afterSeq);
   if (filter.subjectId !== undefined) q = q.where('subject_id', '=', filter.subjectId);
   const rows = await q.limit(filter.limit ?? 100).execute();
+  // The newest entries are still given in chain order.
+  if (filter.newest) rows.reverse();
   return rows.map(toEntry);
 }
 

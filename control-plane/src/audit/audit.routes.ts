@@ -9,12 +9,17 @@ export const auditRoutes = [
   defineRoute({
     method: 'get',
     path: '/v1/audit',
-    summary: 'Audit entries in order (page with `after`)',
+    summary: 'Audit entries in chain order (page with `after`); `newest=true`: the last `limit` entries',
     roles: ANY_ROLE,
     query: z.object({
       after: z.coerce.number().int().min(0).optional(),
       limit: z.coerce.number().int().min(1).max(1000).default(100),
       subject: z.string().optional(),
+      /** The newest `limit` entries (still in chain order) instead of the oldest. */
+      newest: z
+        .enum(['true', 'false'])
+        .default('false')
+        .transform((v) => v === 'true'),
     }),
     response: AuditList,
     handler: async ({ ctx, query }) => ({
@@ -22,6 +27,7 @@ export const auditRoutes = [
         ...(query.after !== undefined ? { afterSeq: query.after } : {}),
         ...(query.subject ? { subjectId: query.subject } : {}),
         limit: query.limit,
+        newest: query.newest,
       }),
     }),
   }),

@@ -63,7 +63,7 @@ export function createApp(deps: {
       'UNAUTHORIZED',
       token
         ? 'unknown or revoked token'
-        : 'no API token: set PLCFLEET_TOKEN or pass --token (HTTP: Authorization: Bearer <token>)',
+        : 'no token: send Authorization: Bearer <token> (plcfleet and the SDK read PLCFLEET_TOKEN)',
     );
   };
 

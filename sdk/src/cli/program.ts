@@ -5,16 +5,20 @@ import { agentsCommand } from './commands/agents-command';
 import { auditCommand } from './commands/audit-command';
 import { changesCommand } from './commands/changes-command';
 import { deploysCommand, rollbackCommand } from './commands/deploys-command';
+import { jobsCommand } from './commands/jobs-command';
 import { migrationsCommand } from './commands/migrations-command';
 import { rolloutsCommand } from './commands/rollouts-command';
 import { sitesCommand } from './commands/sites-command';
+import { tokensCommand } from './commands/tokens-command';
 import { EXIT, exitCodeOf } from './exit-codes';
 
 /** The `plcfleet` program with every command. */
 export function buildProgram(deps: CliDeps): Command {
   const { stdout, stderr } = deps.streams;
   const program = new Command('plcfleet')
-    .description('plcfleet admin CLI: sites, agents, migrations, rollouts, change review, deploys, audit')
+    .description(
+      'plcfleet admin CLI: sites, agents, migrations, rollouts, jobs, change review, deploys, audit, tokens',
+    )
     .version('0.1.0')
     .option('--server <url>', 'control plane URL (or PLCFLEET_SERVER)')
     .option('--token <token>', 'API token (or PLCFLEET_TOKEN, which keeps it out of the process list)')
@@ -33,10 +37,12 @@ export function buildProgram(deps: CliDeps): Command {
   program.addCommand(agentsCommand(deps));
   program.addCommand(migrationsCommand(deps));
   program.addCommand(rolloutsCommand(deps));
+  program.addCommand(jobsCommand(deps));
   program.addCommand(changesCommand(deps));
   program.addCommand(deploysCommand(deps));
   program.addCommand(rollbackCommand(deps));
   program.addCommand(auditCommand(deps));
+  program.addCommand(tokensCommand(deps));
   action(
     program.command('whoami').description('who the token belongs to, and its role'),
     deps,
@@ -68,7 +74,16 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
     if (err instanceof ExitWith) return err.code;
     const code = exitCodeOf(err);
-    const message = err instanceof Error ? err.message : String(err);
+    let message = err instanceof Error ? err.message : String(err);
+    // Without a token the server can only say HTTP; say where the CLI reads one.
+    if (
+      err instanceof PlcfleetError &&
+      err.code === 'UNAUTHORIZED' &&
+      !program.opts().token &&
+      !deps.env.PLCFLEET_TOKEN
+    )
+      message =
+        'no API token: set PLCFLEET_TOKEN (or pass --token <token>); an admin creates one with `plcfleet tokens create`';
     const apiCode = err instanceof PlcfleetError ? err.code : undefined;
     deps.streams.stderr.write(`plcfleet: ${message.split('\n')[0]}${apiCode ? ` (${apiCode})` : ''}\n`);
     if (program.opts().json) {

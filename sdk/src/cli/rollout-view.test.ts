@@ -80,4 +80,32 @@ describe('renderRolloutView', () => {
     const lines = renderRolloutView(twoPhases(), [], colour);
     expect(lines[0]).toContain('\x1b[34mrunning\x1b[0m');
   });
+
+  it('names the sites of each phase and the sites whose jobs wait for a missing agent (issue #17 point 11)', () => {
+    const detail = twoPhases();
+    const agent = (site: string, connected: boolean) => ({
+      id: `agt-${site}`,
+      site,
+      createdAt: '2026-11-26T10:00:00.000Z',
+      lastSeenAt: null,
+      agentVersion: null,
+      protocolVersion: null,
+      capabilities: [],
+      revoked: false,
+      connected,
+    });
+    const jobs = [
+      job('a', 0, 'passed'),
+      job('b', 1, 'running'),
+      job('c', 1, 'queued'),
+      job('d', 1, 'ready'),
+      ...Array.from({ length: 9 }, (_, i) => job(`x${i}`, 1, 'passed')),
+    ];
+    const lines = renderRolloutView(detail, jobs, plain, 4, [agent('b', true), agent('c', false)]);
+    expect(lines).toContain('             sites: a');
+    expect(lines).toContain('             sites: b, c, d, x0, x1, x2, x3, x4 +4 more');
+    expect(lines).toContain('waiting for an agent: c (agent not connected), d (no agent enrolled)');
+    // Without the agents the view says nothing about them.
+    expect(renderRolloutView(detail, jobs, plain, 4).some((l) => l.startsWith('waiting'))).toBe(false);
+  });
 });

@@ -1,4 +1,4 @@
-import type { JobView, RolloutDetail } from '@plcfleet/protocols';
+import type { AgentView, JobView, RolloutDetail } from '@plcfleet/protocols';
 import { formatDuration, type Output } from './output';
 
 /** Job states that are over (a `retried` job was replaced by a new attempt and is not counted). */
@@ -18,17 +18,29 @@ const STATE_COLOUR: Record<string, Parameters<Output['paint']>[0]> = {
 
 /** How many decisions the view shows. */
 const LAST_DECISIONS = 5;
+/** How many site names a phase line shows before `+N more`. */
+const SITES_SHOWN = 8;
+/** Job states that wait for an agent of their site to take them. */
+const WAITING = new Set(['queued', 'ready']);
+
+/** `a, b, c +5 more`. */
+function siteList(sites: readonly string[]): string {
+  const shown = sites.slice(0, SITES_SHOWN).join(', ');
+  return sites.length > SITES_SHOWN ? `${shown} +${sites.length - SITES_SHOWN} more` : shown;
+}
 
 /**
- * The live view of `rollouts watch`: a progress bar per phase, job counts by
- * state, the gates of the current phase with where they stand, and the last
- * decisions. Pure: the same input gives the same lines.
+ * The live view of `rollouts watch`: a progress bar per phase with its sites,
+ * job counts by state, the gates of the current phase with where they stand,
+ * the sites whose jobs wait for an agent that is not there (when `agents` is
+ * given), and the last decisions. Pure: the same input gives the same lines.
  */
 export function renderRolloutView(
   detail: RolloutDetail,
   jobs: readonly JobView[],
   out: Pick<Output, 'paint'>,
   width = 24,
+  agents?: readonly AgentView[],
 ): string[] {
   const r = detail.rollout;
   const paint = (s: string) => out.paint(STATE_COLOUR[s] ?? 'grey', s);
@@ -45,10 +57,14 @@ export function renderRolloutView(
     const mine = jobs.filter((j) => j.phaseIndex === i && j.state !== 'retried');
     const done = mine.filter((j) => DONE.has(j.state)).length;
     const label = `${i === r.phaseIndex ? '▶' : ' '} ${i + 1}. ${phase.name.padEnd(nameWidth)}`;
+    const indent = ' '.repeat(label.length + 2);
     if (mine.length === 0) {
       lines.push(
         `${label}  ${'·'.repeat(width)}  ${i < r.phaseIndex ? 'no sites' : i === r.phaseIndex ? r.phaseState : 'not started'}`,
       );
+      // Sites named in the plan are known before the phase starts.
+      if (i >= r.phaseIndex && phase.select.sites?.length)
+        lines.push(`${indent}sites: ${siteList(phase.select.sites)}`);
       return;
     }
     const filled = Math.round((done / mine.length) * width);
@@ -57,6 +73,7 @@ export function renderRolloutView(
     const live = r.state === 'running' || r.state === 'paused';
     const status = i === r.phaseIndex && live ? ` · ${r.phaseState}` : '';
     lines.push(`${label}  ${bar}  ${done}/${mine.length} done${failed ? `, ${failed} failed` : ''}${status}`);
+    lines.push(`${indent}sites: ${siteList(mine.map((j) => j.site))}`);
   });
   const counts = Object.entries(detail.jobs)
     .filter(([, n]) => n > 0)
@@ -81,6 +98,15 @@ export function renderRolloutView(
           g.requireApproval ? 'promotion by a person' : 'auto-promote',
         ].join(' · '),
     );
+  }
+  if (agents && (r.state === 'running' || r.state === 'paused')) {
+    const waiting = jobs.filter((j) => j.phaseIndex === r.phaseIndex && WAITING.has(j.state));
+    const missing = [...new Set(waiting.map((j) => j.site))].flatMap((site) => {
+      const own = agents.filter((a) => a.site === site && !a.revoked);
+      if (own.some((a) => a.connected)) return [];
+      return [`${site} (${own.length ? 'agent not connected' : 'no agent enrolled'})`];
+    });
+    if (missing.length) lines.push(out.paint('yellow', `waiting for an agent: ${siteList(missing)}`));
   }
   const decisions = [...detail.decisions]
     .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))

@@ -47,13 +47,17 @@ export function auditCommand(deps: CliDeps): Command {
   action(
     audit
       .command('list')
-      .description('audit entries in chain order')
-      .option('--after <seq>', 'entries after this sequence number', nonNegativeInt)
+      .description('the newest audit entries, in chain order (--after: the ones after a sequence number)')
+      .option('--after <seq>', 'entries after this sequence number (oldest first)', nonNegativeInt)
       .option('--limit <n>', 'at most this many', positiveInt, 100)
       .option('--subject <id>', 'only about this object'),
     deps,
     async ({ client, out }, opts: { after?: number; limit: number; subject?: string }) => {
-      const list = await client.audit.list(opts);
+      // Without --after people want what just happened, not the first entries ever written.
+      const list = await client.audit.list({
+        ...opts,
+        ...(opts.after === undefined ? { newest: true } : {}),
+      });
       out.result(list, () =>
         out.table(list, [
           ['seq', (e) => String(e.seq)],

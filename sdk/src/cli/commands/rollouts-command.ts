@@ -1,4 +1,10 @@
-import { type JobView, type RolloutDetail, RolloutPlan, type RolloutView } from '@plcfleet/protocols';
+import {
+  type AgentView,
+  type JobView,
+  type RolloutDetail,
+  RolloutPlan,
+  type RolloutView,
+} from '@plcfleet/protocols';
 import { Command } from 'commander';
 import type { RolloutCommand } from '../../client/api/rollouts-api';
 import { positiveInt } from '../arg-parsers';
@@ -70,8 +76,9 @@ export function rolloutsCommand(deps: CliDeps): Command {
         ctx.client.rollouts.get(id),
         ctx.client.jobs.list({ rollout: id }),
       ]);
+      const agents = await agentsIfWaiting(ctx, detail, jobs);
       ctx.out.result({ ...detail, jobList: jobs }, () => {
-        for (const l of renderRolloutView(detail, jobs, ctx.out)) ctx.out.line(l);
+        for (const l of renderRolloutView(detail, jobs, ctx.out, undefined, agents)) ctx.out.line(l);
       });
     },
   );
@@ -109,6 +116,24 @@ const rolloutColumns: readonly (readonly [string, (r: RolloutView) => string])[]
 ];
 
 /**
+ * The agents, when jobs of the current phase wait to be offered (the view then
+ * names the sites without a connected agent); undefined otherwise, or when they
+ * cannot be read (the view is still worth showing).
+ */
+async function agentsIfWaiting(
+  { client, signal }: Pick<CommandContext, 'client' | 'signal'>,
+  detail: RolloutDetail,
+  jobs: readonly JobView[],
+): Promise<AgentView[] | undefined> {
+  const r = detail.rollout;
+  const waiting = jobs.some(
+    (j) => j.phaseIndex === r.phaseIndex && (j.state === 'queued' || j.state === 'ready'),
+  );
+  if (!waiting) return undefined;
+  return client.agents.list({}, { signal }).catch(() => undefined);
+}
+
+/**
  * `rollouts watch`: with `--json`, every watch event as a JSON line; otherwise a
  * view redrawn in place on a terminal, or appended when stdout is a file or pipe.
  */
@@ -134,13 +159,15 @@ async function watch({ client, out, signal }: CommandContext, id: string): Promi
     if (e.type !== 'snapshot') continue;
     last = e.detail;
     let jobs: JobView[];
+    let agents: AgentView[] | undefined;
     try {
       jobs = await client.jobs.list({ rollout: id }, { signal });
+      agents = await agentsIfWaiting({ client, signal }, e.detail, jobs);
     } catch (err) {
       if (signal.aborted) break;
       throw err;
     }
-    const lines = renderRolloutView(e.detail, jobs, out);
+    const lines = renderRolloutView(e.detail, jobs, out, undefined, agents);
     const text = lines.join('\n');
     if (text === lastText) continue;
     lastText = text;

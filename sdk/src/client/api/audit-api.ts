@@ -11,13 +11,15 @@ export interface AuditQuery {
   limit?: number;
   /** Entries about this subject id (a rollout, change request, deploy, …). */
   subject?: string;
+  /** The newest `limit` entries (still in chain order) instead of the oldest. */
+  newest?: boolean;
 }
 
 /** The hash-chained audit log (`/v1/audit`). */
 export class AuditApi {
   constructor(private readonly http: HttpClient) {}
 
-  /** Entries in chain order (`GET /v1/audit?after=&limit=&subject=`). */
+  /** Entries in chain order (`GET /v1/audit?after=&limit=&subject=&newest=`). */
   async list(query: AuditQuery = {}, opts: RequestOptions = {}): Promise<AuditEntryView[]> {
     return (await this.http.request('GET', '/v1/audit', AuditList, { ...opts, query: { ...query } })).entries;
   }
