@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/iec/index.ts', 'src/sim/index.ts', 'src/safety/index.ts'],
+  entry: ['src/index.ts', 'src/iec/index.ts', 'src/sim/index.ts', 'src/safety/index.ts', 'src/l5x/index.ts'],
   format: ['esm'],
   dts: true,
   clean: true,

@@ -1,0 +1,28 @@
+/**
+ * Rockwell Logix (L5X) support: a reader and an in-place writer for Studio
+ * 5000 exports, ladder (RLL) semantics on the virtual PLC, and the ladder →
+ * Structured Text conversion proven equivalent by differential simulation.
+ */
+export type {
+  L5xAoi,
+  L5xDataType,
+  L5xMember,
+  L5xProgram,
+  L5xProject,
+  L5xRoutine,
+  L5xRung,
+  L5xTag,
+  L5xTask,
+  L5xValue,
+  L5xWarning,
+} from './l5x-model';
+export { byteOffset, L5xError, parseLogixNumber, readL5x } from './l5x-reader';
+export { insertTagsEdit, type L5xEdit, type NewTag, routineToStEdits, writeL5x } from './l5x-writer';
+export {
+  instructionsOf,
+  parseRung,
+  type RllBranch,
+  type RllElement,
+  type RllInstruction,
+  RllSyntaxError,
+} from './rll-parser';
