@@ -105,7 +105,11 @@ export async function serveCommand(
 ): Promise<ControlPlaneHandle> {
   const cp = await startControlPlane(options);
   io.err(`plcfleet control plane on ${cp.url} (agents: ${cp.url.replace(/^http/, 'ws')}/v1/agents)`);
-  if (cp.bootstrapToken) io.err(`bootstrap admin token (shown once, store it now): ${cp.bootstrapToken}`);
+  // A token the operator set (PLCFLEET_BOOTSTRAP_TOKEN) is theirs already; echoing it would copy it into logs.
+  if (cp.bootstrapToken && resolveConfig(options).bootstrapToken !== undefined)
+    io.err('bootstrap admin token created from PLCFLEET_BOOTSTRAP_TOKEN (not shown)');
+  else if (cp.bootstrapToken)
+    io.err(`bootstrap admin token (shown once, store it now): ${cp.bootstrapToken}`);
   const stop = () => {
     void cp.close().then(() => process.exit(0));
   };
