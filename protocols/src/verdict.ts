@@ -46,6 +46,8 @@ export const Counterexample = z.object({
   before: z.unknown(),
   after: z.unknown(),
   inputs: z.array(z.record(z.string(), z.unknown())),
+  /** The relation that judged `variable` when it inherits one from a signal it is computed from (`Safety_OK: new -> old`). */
+  relatedSignal: z.string().optional(),
 });
 
 /**

@@ -8,7 +8,15 @@
  * shrunk to a minimal input trace. The same seed gives the same result, byte
  * for byte: nothing here reads a clock or Math.random.
  */
-import { type CompilationUnit, visit } from '../iec';
+import {
+  type CompilationUnit,
+  childrenOf,
+  type Expression,
+  type Node,
+  type ProgramDecl,
+  type Statement,
+  visit,
+} from '../iec';
 import { type CondExpr, conditionNames, evalCondition, parseCondition } from './condition-expr';
 import { jsonValue } from './input-timeline';
 import { Prng } from './prng';
@@ -62,6 +70,12 @@ export interface Counterexample {
   after: unknown;
   /** Inputs as a `simulate --inputs` array: `{ "scan": k, name: value, ... }` for each scan with changes. */
   inputs: Record<string, unknown>[];
+  /**
+   * When the output was judged by a relation it inherits from a signal it is computed from
+   * (`Press_Enable := Run_Latch.Q1 AND Safety_OK` with `Safety_OK: new -> old`): that
+   * signal's relation, e.g. `Safety_OK: new -> old`.
+   */
+  relatedSignal?: string;
 }
 
 /** The result; its JSON form is part of the CLI contract. */
@@ -89,6 +103,7 @@ interface Diff {
   variable: string;
   before: unknown;
   after: unknown;
+  relatedSignal?: string;
 }
 
 function lower(s: string) {
@@ -209,6 +224,8 @@ class Pair {
     readonly inputs: string[],
     readonly outputs: string[],
     readonly relations: (CondExpr | undefined)[],
+    /** Per output: the relation it inherits from a signal it depends on, as text (for counterexamples). */
+    readonly via: (string | undefined)[] = [],
   ) {
     const co = {
       ...(opts.program ? { program: opts.program } : {}),
@@ -256,11 +273,13 @@ class Pair {
         continue;
       }
       const name = this.outputs[i] as string;
+      const via = this.via[i];
       return {
         scan,
         variable: name,
         before: jsonValue(this.a.get(name)),
         after: jsonValue(this.b.get(name)),
+        ...(via ? { relatedSignal: via } : {}),
       };
     }
     return null;
@@ -429,6 +448,7 @@ export function checkEquivalence(opts: EquivalenceOptions): EquivalenceResult {
   const bInputs = new Set(probeB.inputNames().map(lower));
   const ignored = new Set((opts.ignore ?? []).map(lower));
   const relMap = new Map<string, CondExpr>();
+  const relText = new Map<string, string>();
   for (const r of opts.relations ?? []) {
     const m = /^\s*([^:]+?)\s*:(.*)$/.exec(r);
     if (!m)
@@ -443,6 +463,7 @@ export function checkEquivalence(opts: EquivalenceOptions): EquivalenceResult {
       }
     }
     relMap.set(lower(m[1] as string), e);
+    relText.set(lower(m[1] as string), `${(m[1] as string).trim()}: ${(m[2] as string).trim()}`);
   }
   const outputs = (opts.compare ?? probeA.outputNames()).filter((o) => !ignored.has(lower(o)));
   for (const o of [...outputs, ...relMap.keys()]) {
@@ -469,11 +490,14 @@ export function checkEquivalence(opts: EquivalenceOptions): EquivalenceResult {
   const numbers = [...new Set([...litA.numbers, ...litB.numbers])].sort((a, b) => a - b);
   const gens = inputs.map((n, i) => generatorFor(n, types[i] as SimType, opts.ranges?.[n], maxTime, numbers));
   const assumptions = parseAssumptions(opts.assume ?? [], inputs);
+  // #14 point 4: an output computed monotonically from a related signal inherits its relation.
+  const carried = carriedRelations(opts, relMap, relText, outputs);
   const pair = new Pair(
     opts,
     inputs,
     outputs,
-    outputs.map((o) => relMap.get(lower(o))),
+    outputs.map((o) => relMap.get(lower(o)) ?? carried.get(lower(o))?.expr),
+    outputs.map((o) => carried.get(lower(o))?.via),
   );
   const base = pair.initialInputs();
   const cycle = probeA.cycleMs;
@@ -676,5 +700,266 @@ function toCounterexample(pair: Pair, trace: Vec[], base: Vec, inputs: string[])
     before: d.before,
     after: d.after,
     inputs: [...byScan.values()],
+    ...(d.relatedSignal ? { relatedSignal: d.relatedSignal } : {}),
   };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Relations carried through dependent logic (issue #14 point 4).
+//
+// A relation `S: new -> old` says the new S is never TRUE where the old one is FALSE. An output
+// O computed from S by logic that is monotone in S (AND, OR, a TON's IN, an SR's set input, NOT
+// twice, ...) then obeys the same relation: with S smaller, O can only be smaller. Such an output
+// is judged by the relation; one that falls as S rises (NOT S, a reset input) by the reversed
+// relation; every other output, including those that depend on S in any other way (through a
+// comparison, an IF, an edge, a counter, a user block), must still be equal. The analysis must
+// find the same monotone dependence in both versions; it reads the PROGRAM's own body.
+// ---------------------------------------------------------------------------------------------
+
+/** Dependence on the related signal: none, rising with it, falling with it, or any other way. */
+const NONE = 0;
+const UP = 1;
+const DOWN = 2;
+const ANY = 3;
+
+function flip(p: number): number {
+  return p === UP ? DOWN : p === DOWN ? UP : p;
+}
+
+/** Pins of the standard blocks by which their boolean outputs (Q, Q1) rise (+1) or fall (-1). */
+const MONOTONE_PINS: Record<string, Record<string, 1 | -1>> = {
+  // IEC 61131-3 §6.6.3.5.3: Q of TON/TOF is TRUE only while (or shortly after) IN has been TRUE.
+  ton: { in: 1 },
+  tof: { in: 1 },
+  // §6.6.3.5.1: SR is set-dominant, RS reset-dominant; the 3rd edition's long pin names too.
+  sr: { s1: 1, set1: 1, r: -1, reset: -1 },
+  rs: { s: 1, set: 1, r1: -1, reset1: -1 },
+};
+const MONOTONE_OUTPUTS = new Set(['q', 'q1']);
+
+/** A relation the condition language states as plain implication between `new` and `old`. */
+function implicationOf(e: CondExpr): 'new->old' | 'old->new' | undefined {
+  if (e.k !== 'bin' || e.op !== '->' || e.a.k !== 'name' || e.b.k !== 'name') return undefined;
+  const a = lower(e.a.name);
+  const b = lower(e.b.name);
+  return a === 'new' && b === 'old' ? 'new->old' : a === 'old' && b === 'new' ? 'old->new' : undefined;
+}
+
+function findProgram(input: SimProjectInput, name: string | undefined): ProgramDecl | undefined {
+  const units = (
+    Array.isArray(input) ? input : (input as { units: readonly CompilationUnit[] }).units
+  ) as readonly CompilationUnit[];
+  const programs = units.flatMap((u) => u.declarations.filter((d): d is ProgramDecl => d.kind === 'Program'));
+  if (name) return programs.find((p) => lower(p.name) === lower(name));
+  return programs.length === 1 ? programs[0] : undefined;
+}
+
+/** Case-folded variable name → FB type name, for the PROGRAM's own and global instances. */
+function instanceTypes(input: SimProjectInput, program: ProgramDecl): Map<string, string> {
+  const units = (
+    Array.isArray(input) ? input : (input as { units: readonly CompilationUnit[] }).units
+  ) as readonly CompilationUnit[];
+  const out = new Map<string, string>();
+  const blocks = [
+    ...units.flatMap((u) => u.declarations.flatMap((d) => (d.kind === 'GlobalVarList' ? d.varBlocks : []))),
+    ...program.varBlocks,
+  ];
+  for (const vb of blocks)
+    for (const d of vb.decls)
+      if (d.type.kind === 'NamedType') for (const n of d.names) out.set(lower(n.name), lower(d.type.name));
+  return out;
+}
+
+/** The variable an lvalue or a read names at its root: `a` for `a`, `a.b`, `a[i]`. */
+function rootName(e: Expression): string | undefined {
+  switch (e.kind) {
+    case 'Identifier':
+      return lower(e.name);
+    case 'Member':
+    case 'Index':
+    case 'BitAccess':
+      return rootName(e.object);
+    case 'Paren':
+      return rootName(e.expression);
+    default:
+      return undefined;
+  }
+}
+
+/** How every variable the PROGRAM writes depends on `signal` (a fixpoint over its body). */
+function dependence(input: SimProjectInput, program: ProgramDecl, signal: string): Map<string, number> {
+  const types = instanceTypes(input, program);
+  const dep = new Map<string, number>();
+  const of = (name: string): number => (name === signal ? UP : (dep.get(name) ?? NONE));
+  let changed = true;
+  const raise = (name: string | undefined, p: number): void => {
+    if (!name || name === signal || p === NONE) return;
+    const cur = dep.get(name) ?? NONE;
+    const next = cur | p;
+    if (next !== cur) {
+      dep.set(name, next);
+      changed = true;
+    }
+  };
+  /** One node's dependence from its children's (post-order, so deep expressions cost no stack). */
+  const nodeDep = (n: Node, dep: ReadonlyMap<Node, number>): number => {
+    const d = (x: Node) => dep.get(x) ?? NONE;
+    switch (n.kind) {
+      case 'Identifier':
+        return of(lower(n.name));
+      case 'Paren':
+        return d(n.expression);
+      case 'Member': {
+        const root = rootName(n.object);
+        const p = d(n.object);
+        // An instance's Q/Q1 follows its monotone pins; any other member of a dependent instance: ANY.
+        if (p !== NONE && root && types.has(root) && !MONOTONE_OUTPUTS.has(lower(n.member))) return ANY;
+        return p;
+      }
+      case 'Unary':
+        return n.operator === 'NOT' ? flip(d(n.operand)) : d(n.operand) === NONE ? NONE : ANY;
+      case 'Binary': {
+        const a = d(n.left);
+        const b = d(n.right);
+        if (
+          n.operator === 'AND' ||
+          n.operator === 'OR' ||
+          n.operator === 'AND_THEN' ||
+          n.operator === 'OR_ELSE'
+        )
+          return a | b;
+        // `X = TRUE`, the guard pattern's way of reading a BOOL.
+        if (n.operator === '=' && n.right.kind === 'BoolLiteral' && n.right.value) return a;
+        return (a | b) === NONE ? NONE : ANY;
+      }
+      default:
+        // Calls, indexing, comparisons of other kinds: any dependence inside is not monotone.
+        return childrenOf(n).some((c) => d(c) !== NONE) ? ANY : NONE;
+    }
+  };
+  const expr = (e: Expression): number => {
+    const dep = new Map<Node, number>();
+    visit(e, { leave: (n) => void dep.set(n, nodeDep(n, dep)) });
+    return dep.get(e) ?? NONE;
+  };
+  const block = (list: readonly Statement[], control: number): void => {
+    for (const s of list) stmt(s, control);
+  };
+  const stmt = (s: Statement, control: number): void => {
+    // Writes under a condition that depends on the signal depend on it in no monotone way.
+    const ctl = control === NONE ? NONE : ANY;
+    switch (s.kind) {
+      case 'Assignment': {
+        const p = expr(s.value);
+        raise(rootName(s.target), (s.operator === 'R=' ? flip(p) : p) | ctl);
+        return;
+      }
+      case 'CallStatement': {
+        const callee = s.call.callee.kind === 'Identifier' ? lower(s.call.callee.name) : undefined;
+        const pins = callee ? MONOTONE_PINS[types.get(callee) ?? ''] : undefined;
+        let inst = NONE;
+        for (const a of s.call.args) {
+          if (a.direction !== 'input' || !a.value) continue;
+          const p = expr(a.value);
+          const pin = a.name ? pins?.[lower(a.name)] : undefined;
+          inst |= p === NONE ? NONE : pin === 1 ? p : pin === -1 ? flip(p) : ANY;
+        }
+        if (callee && types.has(callee)) raise(callee, inst | ctl);
+        else if (inst !== NONE || ctl !== NONE)
+          for (const a of s.call.args) if (a.value) raise(rootName(a.value), ANY);
+        const out = callee && types.has(callee) ? of(callee) : inst;
+        for (const a of s.call.args)
+          if (a.direction === 'output' && a.value) {
+            const pin = a.name ? lower(a.name) : '';
+            const p = out === NONE ? NONE : MONOTONE_OUTPUTS.has(pin) || !pins ? out : ANY;
+            raise(rootName(a.value), (a.negated ? flip(p) : p) | ctl);
+          }
+        return;
+      }
+      case 'If': {
+        let c = expr(s.condition);
+        block(s.then, control | c);
+        for (const e of s.elsifs) {
+          c |= expr(e.condition);
+          block(e.body, control | c);
+        }
+        if (s.else) block(s.else, control | c);
+        return;
+      }
+      case 'Case': {
+        const c = expr(s.selector);
+        for (const b of s.branches) block(b.body, control | c);
+        if (s.else) block(s.else, control | c);
+        return;
+      }
+      case 'For':
+        block(s.body, control | expr(s.from) | expr(s.to) | (s.by ? expr(s.by) : NONE));
+        return;
+      case 'While':
+        block(s.body, control | expr(s.condition));
+        return;
+      case 'Repeat':
+        block(s.body, control | expr(s.until));
+        return;
+      default:
+        return;
+    }
+  };
+  // Each round can only raise a variable's dependence, at most twice: the loop ends.
+  for (let round = 0; changed && round < 64; round++) {
+    changed = false;
+    block(program.body, NONE);
+  }
+  return dep;
+}
+
+/**
+ * The relations outputs inherit from the related signals they are computed from, monotonically
+ * and in the same direction in both versions. An output with its own relation keeps it.
+ */
+function carriedRelations(
+  opts: EquivalenceOptions,
+  relMap: ReadonlyMap<string, CondExpr>,
+  relText: ReadonlyMap<string, string>,
+  outputs: readonly string[],
+): Map<string, { expr: CondExpr; via: string }> {
+  const out = new Map<string, { expr: CondExpr; via: string }>();
+  if (relMap.size === 0) return out;
+  const oldProgram = findProgram(opts.before, opts.program);
+  const newProgram = findProgram(opts.after, opts.program);
+  if (!oldProgram || !newProgram) return out;
+  const own = (name: string) => lower(name).replace(`${lower(oldProgram.name)}.`, '');
+  for (const [signal, e] of relMap) {
+    const form = implicationOf(e);
+    if (!form) continue;
+    const s = own(signal);
+    const before = dependence(opts.before, oldProgram, s);
+    const after = dependence(opts.after, newProgram, s);
+    for (const o of outputs) {
+      const key = lower(o);
+      if (relMap.has(key) || out.has(key)) continue;
+      const a = before.get(own(o)) ?? NONE;
+      const b = after.get(own(o)) ?? NONE;
+      if (a !== b || (a !== UP && a !== DOWN)) continue;
+      const rising = (form === 'new->old') === (a === UP);
+      out.set(key, {
+        expr: rising ? RELATION_NEW_OLD : RELATION_OLD_NEW,
+        via: relText.get(signal) ?? signal,
+      });
+    }
+  }
+  return out;
+}
+
+const RELATION_NEW_OLD: CondExpr = {
+  k: 'bin',
+  op: '->',
+  a: { k: 'name', name: 'new' },
+  b: { k: 'name', name: 'old' },
+};
+const RELATION_OLD_NEW: CondExpr = {
+  k: 'bin',
+  op: '->',
+  a: { k: 'name', name: 'old' },
+  b: { k: 'name', name: 'new' },
+};
