@@ -94,6 +94,7 @@ export {
 export { AnyDocument, DOCUMENT_SCHEMAS, type DocumentKind } from './documents';
 export { type DecodeResult, decodeFrame, encodeFrame } from './envelope';
 export { ERROR_CODE_LIST, ERROR_CODES, type ErrorCode } from './error-codes';
+export { EXIT, type ExitCode } from './exit-codes';
 export {
   CodePattern,
   Condition,
