@@ -5,6 +5,9 @@ export default defineConfig({
   format: ['esm'],
   dts: { entry: 'src/index.ts' },
   clean: true,
+  // Code reached by `import()` goes to chunks of its own, so the CLI entry does not load
+  // node-opcua, modbus-serial or the SDKs before a command needs them (docs/cli-startup.md).
+  splitting: true,
   tsconfig: 'tsconfig.build.json',
   target: 'node20',
 });

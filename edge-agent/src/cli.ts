@@ -1,45 +1,28 @@
 /**
  * `plcfleet-agent`: the edge agent's command line. Each concern registers its
  * own subcommands from `src/cli/<concern>-commands.ts`.
+ *
+ * Start-up time is part of the interface (docs/cli-startup.md): this entry and the
+ * `register*` functions import only commander and light modules. node-opcua,
+ * modbus-serial, pino, the Anthropic and MCP SDKs, SQLite and kysely are loaded with
+ * `import()` inside the action of a command that uses them, and tsup keeps them in
+ * chunks of their own (`splitting`), so `compile` and `--help` never load them.
  */
-import { format } from 'node:util';
-import { Command, CommanderError } from 'commander';
-import { setDebugLogger, setErrorLogger, setWarningLogger } from 'node-opcua';
-import { registerAgentCommands } from './cli/agent-commands';
-import { registerIecCommands } from './cli/iec-commands';
-import { registerMigrateCommands } from './cli/migrate-commands';
-import { registerPlantIoCommands } from './cli/plant-io-commands';
-import { registerSafetyCommands } from './cli/safety-commands';
-import { registerSimCommands } from './cli/sim-commands';
+import { CommanderError } from 'commander';
+import { createProgram } from './cli/program';
 
-// node-opcua logs with console.log; stdout carries results (--json objects, JSON lines
-// per scan, the daemon's JSON log), so its messages go to stderr.
-const toStderr = (_context: unknown, ...args: unknown[]) => {
-  process.stderr.write(`${format(...args)}\n`);
-};
-setWarningLogger(toStderr);
-setErrorLogger(toStderr);
-setDebugLogger(toStderr);
-
-const program = new Command('plcfleet-agent')
-  .description('plcfleet edge agent: read, transform, verify and deploy PLC programs at a plant')
-  .version('0.1.0')
-  .exitOverride()
-  .configureOutput({ outputError: (str, write) => write(str.split('\n')[0] + '\n') });
-
-registerIecCommands(program);
-registerAgentCommands(program);
-registerSimCommands(program);
-registerPlantIoCommands(program);
-registerSafetyCommands(program);
-registerMigrateCommands(program);
+const program = await createProgram(process.argv.slice(2));
 
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
+  // The table is read only on this path: loading protocols (zod) costs `compile` ~60 ms.
+  const { EXIT } = await import('@plcfleet/protocols');
   if (err instanceof CommanderError) {
     // help and version exit 0; every usage error exits 2 (one line already printed)
-    process.exit(err.exitCode === 0 ? 0 : 2);
+    process.exit(err.exitCode === 0 ? EXIT.OK : EXIT.USAGE);
   }
-  throw err;
+  // An error no command turned into its own message: one line, not a stack trace.
+  process.stderr.write(`plcfleet-agent: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(EXIT.FAILED);
 }

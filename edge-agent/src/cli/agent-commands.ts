@@ -1,5 +1,7 @@
+import { EXIT } from '@plcfleet/protocols';
 import type { Command } from 'commander';
-import { AgentError, loadAgentConfig, startAgent } from '../agent';
+import type { AgentConfig, AgentHandle } from '../agent';
+import { routeNodeOpcuaLogsToStderr } from './node-opcua-logs';
 
 /**
  * Registers `run --config FILE`: the long-lived agent daemon. Exit codes: 0
@@ -12,20 +14,23 @@ export function registerAgentCommands(program: Command): void {
     .description('run the edge agent daemon: serve the control plane’s jobs and deploy orders')
     .requiredOption('--config <file>', 'agent config (YAML, kind: AgentConfig)')
     .action(async (opts: { config: string }) => {
-      let config: Awaited<ReturnType<typeof loadAgentConfig>>;
+      // The daemon (SQLite, kysely, ws, pino, the SDKs) loads only for this command.
+      const { AgentError, loadAgentConfig, startAgent } = await import('../agent');
+      let config: AgentConfig;
       try {
         // The one place the agent reads the environment: the config names the variables.
         config = await loadAgentConfig(opts.config, process.env);
       } catch (err) {
         process.stderr.write(`plcfleet-agent: ${(err as Error).message}\n`);
-        process.exit(err instanceof AgentError && err.code === 'VALIDATION' ? 2 : 1);
+        process.exit(err instanceof AgentError && err.code === 'VALIDATION' ? EXIT.USAGE : EXIT.FAILED);
       }
-      let agent: Awaited<ReturnType<typeof startAgent>>;
+      let agent: AgentHandle;
       try {
+        if (config.program.kind === 'opcua') await routeNodeOpcuaLogsToStderr();
         agent = await startAgent(config);
       } catch (err) {
         process.stderr.write(`plcfleet-agent: cannot start: ${(err as Error).message}\n`);
-        process.exit(err instanceof AgentError && err.code === 'VALIDATION' ? 2 : 1);
+        process.exit(err instanceof AgentError && err.code === 'VALIDATION' ? EXIT.USAGE : EXIT.FAILED);
       }
       await new Promise<void>((resolve) => {
         let stopping = false;
@@ -35,12 +40,12 @@ export function registerAgentCommands(program: Command): void {
           process.stderr.write(`plcfleet-agent: ${signal}: finishing or parking the current job\n`);
           agent.stop().then(resolve, (err: unknown) => {
             process.stderr.write(`plcfleet-agent: stop failed: ${(err as Error).message}\n`);
-            process.exit(1);
+            process.exit(EXIT.FAILED);
           });
         };
         process.once('SIGTERM', () => stop('SIGTERM'));
         process.once('SIGINT', () => stop('SIGINT'));
       });
-      process.exit(0);
+      process.exit(EXIT.OK);
     });
 }

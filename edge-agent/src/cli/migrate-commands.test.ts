@@ -82,7 +82,7 @@ describe('plcfleet-agent migrate', () => {
     }
   });
 
-  it('exits 3 on an error verdict (model service down)', async () => {
+  it('exits 7 (EXIT.ERROR) on an error verdict (model service down)', async () => {
     const copy = join(work, 'copy');
     await cp(plant('multi-guard'), copy, { recursive: true });
     const r = await run(

@@ -3,23 +3,24 @@
  * folder) and `plcfleet-agent mcp` (the verifiers as an MCP server over stdio).
  */
 import { readFile } from 'node:fs/promises';
-import { Migration, parseWith, SiteFacts, SitePolicy, type Verdict } from '@plcfleet/protocols';
+import { EXIT, Migration, parseWith, SiteFacts, SitePolicy, type Verdict } from '@plcfleet/protocols';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import type { LlmJudgeOptions } from '../judge';
-import { serveMcpOverStdio } from '../mcp';
-import { loadScenarioRefs, runMigration } from '../migrate';
-import { createDirectorySource, createOpcuaSource, type ProgramSource } from '../sources';
-import {
-  createClaudeTransformer,
-  createRecipeTransformer,
-  resolveClaudeOptions,
-  type Transformer,
-} from '../transform';
+import type { loadScenarioRefs } from '../migrate';
+import type { ProgramSource } from '../sources';
+import type { Transformer } from '../transform';
+import { routeNodeOpcuaLogsToStderr } from './node-opcua-logs';
 
-/** Exit codes of `migrate`. */
-export const MIGRATE_EXIT = { PASSED: 0, FAILED: 1, BAD_INPUT: 2, ERROR: 3, SKIPPED: 4 } as const;
+/** Exit codes of `migrate`, from the tools' one table ({@link EXIT}). */
+export const MIGRATE_EXIT = {
+  PASSED: EXIT.OK,
+  FAILED: EXIT.FAILED,
+  BAD_INPUT: EXIT.USAGE,
+  ERROR: EXIT.ERROR,
+  SKIPPED: EXIT.SKIPPED,
+} as const;
 
 /** Where a command writes (injected by tests). */
 export interface MigrateIo {
@@ -74,8 +75,8 @@ const OUTCOME_EXIT: Record<Verdict['outcome'], number> = {
 };
 
 /**
- * Runs `migrate`; returns the exit code (0 passed, 1 failed, 4 skipped, 2 bad
- * input, 3 error). `env` supplies `ANTHROPIC_API_KEY` / `ANTHROPIC_BASE_URL` /
+ * Runs `migrate`; returns the exit code (0 passed, 1 failed, 6 skipped, 2 bad
+ * input, 7 error: {@link MIGRATE_EXIT}). `env` supplies `ANTHROPIC_API_KEY` / `ANTHROPIC_BASE_URL` /
  * `PLCFLEET_CLAUDE_MODEL`.
  */
 export async function runMigrate(
@@ -84,6 +85,13 @@ export async function runMigrate(
   env: Record<string, string | undefined>,
   signal?: AbortSignal,
 ): Promise<number> {
+  // The executor, its transformers (the Anthropic SDK) and judges load only for this command.
+  const [{ loadScenarioRefs, runMigration }, sources, transform] = await Promise.all([
+    import('../migrate'),
+    import('../sources'),
+    import('../transform'),
+  ]);
+  const { createClaudeTransformer, createRecipeTransformer, resolveClaudeOptions } = transform;
   let migration: Migration;
   let policy: SitePolicy | null = null;
   let facts: SiteFacts | null = null;
@@ -120,9 +128,10 @@ export async function runMigrate(
     } catch (err) {
       throw new BadInput(`${args.migration}: scenarios: ${(err as Error).message}`);
     }
-    source = /^opc\.tcp:\/\//i.test(args.project)
-      ? createOpcuaSource(args.project)
-      : createDirectorySource(args.project);
+    if (/^opc\.tcp:\/\//i.test(args.project)) {
+      await routeNodeOpcuaLogsToStderr();
+      source = sources.createOpcuaSource(args.project);
+    } else source = sources.createDirectorySource(args.project);
   } catch (err) {
     if (err instanceof BadInput) {
       io.err(`plcfleet-agent migrate: ${err.message}`);
@@ -212,14 +221,35 @@ export function registerMigrateCommands(program: Command): void {
     .option('--policy <file>', 'site safety policy (YAML)')
     .option('--allow-edit', 'offer the edit tool (writes to the project)')
     .action(async (opts: { project: string; policy?: string; allowEdit?: boolean }) => {
+      const say = (line: string) => process.stderr.write(`plcfleet-agent mcp: ${line}\n`);
       let policy: SitePolicy | null = null;
       try {
         if (opts.policy) policy = await readDoc(SitePolicy, opts.policy);
       } catch (err) {
-        process.stderr.write(`plcfleet-agent mcp: ${(err as Error).message}\n`);
-        process.exitCode = 2;
+        say((err as Error).message);
+        process.exitCode = EXIT.USAGE;
         return;
       }
-      await serveMcpOverStdio({ project: opts.project, policy, allowEdit: opts.allowEdit === true });
+      const { serveMcpOverStdio } = await import('../mcp');
+      const { SourceError } = await import('../sources');
+      const ac = new AbortController();
+      const stop = () => ac.abort();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      try {
+        await serveMcpOverStdio(
+          { project: opts.project, policy, allowEdit: opts.allowEdit === true },
+          ac.signal,
+        );
+        process.exitCode = EXIT.OK;
+      } catch (err) {
+        // An unreadable project is bad input, answered in one line (it was a stack trace).
+        if (!(err instanceof SourceError)) throw err;
+        say(`--project: ${err.message}`);
+        process.exitCode = EXIT.USAGE;
+      } finally {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+      }
     });
 }

@@ -8,18 +8,16 @@
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import v8 from 'node:v8';
+import { EXIT } from '@plcfleet/protocols';
 import type { Command } from 'commander';
-import { pino } from 'pino';
-import { parseSecurityChoice } from '../plant-io/opcua-security';
-import { loadUsersFile, userChecker } from '../plant-io/opcua-users';
+// plant-io-error has no imports of its own; the rest of plant I/O (node-opcua,
+// modbus-serial) and pino load in the actions below (docs/cli-startup.md).
 import { PlantIoError } from '../plant-io/plant-io-error';
-import { startPlcServer } from '../plant-io/plc-server';
-import { loadTagMap } from '../plant-io/tag-map-file';
-import { VirtualPlcRuntime } from '../plant-io/virtual-plc-runtime';
-import { type Stage, StagingBridge } from '../staging/staging-bridge';
+import type { Stage } from '../staging';
+import { routeNodeOpcuaLogsToStderr } from './node-opcua-logs';
 
-/** Exit codes: 0 stopped cleanly, 1 failed while running, 2 bad usage or input. */
-export const PLANT_IO_EXIT = { OK: 0, FAILED: 1, BAD_INPUT: 2 } as const;
+/** Exit codes, from the tools' one table: 0 stopped cleanly, 1 failed while running, 2 bad usage or input. */
+export const PLANT_IO_EXIT = { OK: EXIT.OK, FAILED: EXIT.FAILED, BAD_INPUT: EXIT.USAGE } as const;
 
 function port(v: string, name: string): number {
   const n = Number(v);
@@ -36,6 +34,17 @@ function fail(err: unknown): never {
       ? PLANT_IO_EXIT.BAD_INPUT
       : PLANT_IO_EXIT.FAILED,
   );
+}
+
+/** Plant I/O, staging and pino, loaded by `serve-plc` and `stage` only. */
+async function loadPlantIo() {
+  await routeNodeOpcuaLogsToStderr();
+  const [plantIo, staging, { pino }] = await Promise.all([
+    import('../plant-io'),
+    import('../staging'),
+    import('pino'),
+  ]);
+  return { ...plantIo, ...staging, pino };
 }
 
 function onStop(close: () => Promise<void>): void {
@@ -123,6 +132,15 @@ export function registerPlantIoCommands(program: Command): void {
     .option('--run <program>', 'PROGRAM or CONFIGURATION to run (default: the only one)')
     .action(async (opts: ServePlcOptions) => {
       leanHeap();
+      const {
+        pino,
+        parseSecurityChoice,
+        loadTagMap,
+        loadUsersFile,
+        userChecker,
+        VirtualPlcRuntime,
+        startPlcServer,
+      } = await loadPlantIo();
       const log = pino({ base: { cmd: 'serve-plc' } });
       try {
         const cycleMs = Number(opts.cycleMs);
@@ -198,6 +216,8 @@ export function registerPlantIoCommands(program: Command): void {
     .option('--min-publishing-ms <n>', 'fastest OPC UA publishing interval granted to a subscription', '10')
     .action(async (opts: StageOptions) => {
       leanHeap();
+      const { pino, parseSecurityChoice, loadTagMap, loadUsersFile, userChecker, StagingBridge } =
+        await loadPlantIo();
       const log = pino({ base: { cmd: 'stage' } });
       try {
         const mode = opts.mode;

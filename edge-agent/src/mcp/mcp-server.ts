@@ -233,13 +233,21 @@ export async function createPlcfleetMcpServer(options: PlcfleetMcpOptions): Prom
   return server;
 }
 
-/** Serves the verifiers over stdio until the client disconnects. */
-export async function serveMcpOverStdio(options: PlcfleetMcpOptions): Promise<void> {
+/**
+ * Serves the verifiers over stdio until the client disconnects (closes our
+ * stdin) or `signal` aborts; then closes the server and returns.
+ */
+export async function serveMcpOverStdio(options: PlcfleetMcpOptions, signal?: AbortSignal): Promise<void> {
   const server = await createPlcfleetMcpServer(options);
   const transport = new StdioServerTransport();
   const closed = new Promise<void>((resolve) => {
     transport.onclose = () => resolve();
+    // The SDK's stdio transport does not watch for the end of stdin; without this the
+    // process ran out of work with this promise pending and Node exited 13.
+    process.stdin.once('end', () => resolve());
+    signal?.addEventListener('abort', () => resolve(), { once: true });
   });
   await server.connect(transport);
   await closed;
+  await server.close();
 }
