@@ -41,9 +41,16 @@ export function formatIssue(issue: z.core.$ZodIssue): string {
   }
 }
 
-/** Formats a zod error as one line (the first issue, and how many more there are). */
+/**
+ * Formats a zod error as one line (the first issue, and how many more there are).
+ * An unknown field comes first: a misspelled key (`gaol:`) also makes the real one
+ * missing, and "goal: expected string, got nothing" alone hides the typo.
+ */
 export function formatZodError(error: z.ZodError): string {
-  const [first, ...rest] = error.issues;
+  const unknownFirst = [...error.issues].sort(
+    (a, b) => Number(b.code === 'unrecognized_keys') - Number(a.code === 'unrecognized_keys'),
+  );
+  const [first, ...rest] = unknownFirst;
   if (!first) return 'invalid input';
   const line = formatIssue(first);
   return rest.length ? `${line} (and ${rest.length} more)` : line;

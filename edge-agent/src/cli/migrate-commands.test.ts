@@ -1,6 +1,7 @@
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EXIT } from '@plcfleet/protocols';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, REPO } from '../migrate/test-helpers';
 import { MIGRATE_EXIT, type MigrateArgs, runMigrate } from './migrate-commands';
@@ -80,6 +81,25 @@ describe('plcfleet-agent migrate', () => {
       expect(r.code, JSON.stringify(args)).toBe(MIGRATE_EXIT.BAD_INPUT);
       expect(r.err.at(-1)).toMatch(/^plcfleet-agent migrate: /);
     }
+  });
+
+  it('names a misspelled key as unknown instead of the required key it hides (issue 17 point 10)', async () => {
+    // Before: "goal: expected string, got nothing (and 1 more)" — the typo went unnamed.
+    const typo = join(work, 'typo.yaml');
+    await writeFile(typo, (await readFile(guard, 'utf8')).replace(/^goal:/m, 'gaol:'));
+    const r = await run({ migration: typo, project: plant('multi-guard'), siteFacts: facts });
+    expect(r.code).toBe(MIGRATE_EXIT.BAD_INPUT);
+    expect(r.err).toEqual([`plcfleet-agent migrate: ${typo}: (root): unknown field "gaol" (and 1 more)`]);
+  });
+
+  it("uses the exit codes of the tools' one table", () => {
+    expect(MIGRATE_EXIT).toEqual({
+      PASSED: EXIT.OK,
+      FAILED: EXIT.FAILED,
+      BAD_INPUT: EXIT.USAGE,
+      ERROR: EXIT.ERROR,
+      SKIPPED: EXIT.SKIPPED,
+    });
   });
 
   it('exits 7 (EXIT.ERROR) on an error verdict (model service down)', async () => {
