@@ -63,6 +63,12 @@ export interface ControlPlaneOptions {
    * oldest leave first, so events from agents cannot hold memory without bound. @default 16 MiB
    */
   eventReplayBytes?: number;
+  /**
+   * How long a rollback order stays valid (its signed `notAfter`): one not carried
+   * out by then is `expired` and no longer delivered, so an agent that comes back
+   * after days does not restore an old program nobody asked for any more. @default 1 h
+   */
+  rollbackOrderTtlMs?: number;
   /** Stage reports kept per site (older ones are deleted as new ones come). @default 1000 */
   stageReportsPerSite?: number;
   /**
@@ -106,6 +112,7 @@ const Resolved = z.object({
   eventReplayBuffer: z.number().int().min(1),
   eventReplayBytes: z.number().int().min(1024),
   stageReportsPerSite: z.number().int().min(1),
+  rollbackOrderTtlMs: z.number().int().min(1000),
   eventStreamMaxQueue: z.number().int().min(1),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   replicaId: z.string().min(1),
@@ -143,6 +150,7 @@ export function resolveConfig(options: ControlPlaneOptions = {}): ControlPlaneCo
     eventReplayBuffer: options.eventReplayBuffer ?? 5000,
     eventReplayBytes: options.eventReplayBytes ?? 16 * 1024 * 1024,
     stageReportsPerSite: options.stageReportsPerSite ?? 1000,
+    rollbackOrderTtlMs: options.rollbackOrderTtlMs ?? 3_600_000,
     eventStreamMaxQueue: options.eventStreamMaxQueue ?? 10_000,
     logLevel: options.logLevel ?? env.PLCFLEET_LOG_LEVEL ?? 'info',
     replicaId: options.replicaId ?? `replica-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,

@@ -77,6 +77,11 @@ export const RollbackOrder = z.object({
   rolloutId: WireId.optional(),
   reason: WireText.min(1),
   issuedAt: Timestamp,
+  /**
+   * After this the order is void: the control plane no longer delivers it, and an
+   * agent that knows the field refuses it. Absent from orders of older control planes.
+   */
+  notAfter: Timestamp.optional(),
 });
 export type RollbackOrder = z.infer<typeof RollbackOrder>;
 

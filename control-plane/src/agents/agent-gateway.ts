@@ -13,11 +13,12 @@ import {
   SUPPORTED_PROTOCOL_VERSIONS,
 } from '@plcfleet/protocols';
 import { WebSocket, WebSocketServer } from 'ws';
+import { appendAudit } from '../audit/audit.repository';
 import type { AuthFailureLimiter } from '../auth/rate-limiter';
 import { bearerToken } from '../auth/token';
 import type { Context } from '../context';
 import { listDeploys, listRollbacks, setDeployState, setRollbackState } from '../deploys/deploy.repository';
-import { recordDeployResult } from '../deploys/deploy.service';
+import { recordDeployResult, rollbackExpired } from '../deploys/deploy.service';
 import { ControlPlaneError } from '../errors';
 import type { ControlPlaneEvent } from '../events/event-bus';
 import {
@@ -32,6 +33,7 @@ import {
 import { getMigration } from '../migrations/migration.repository';
 import { getRollout } from '../rollouts/rollout.repository';
 import type { RolloutEngine } from '../rollouts/rollout-engine';
+import { transaction } from '../store/database';
 import { newId, nowIso } from '../util';
 import { commitVerdict } from '../verdicts/verdict.service';
 import { findAgentByToken, recordHello, touchAgents } from './agent.repository';
@@ -627,6 +629,10 @@ export class AgentGateway {
       this.send(conn, { v: PROTOCOL_VERSION, id: newId('m'), type: 'deploy.order', order: d.order });
     }
     for (const rb of await listRollbacks(this.ctx.db, where)) {
+      if (rollbackExpired(rb)) {
+        await this.expireRollback(rb.id, rb.site);
+        continue;
+      }
       const conn = connOf(rb.site);
       if (!conn) continue;
       if (
@@ -636,6 +642,21 @@ export class AgentGateway {
         continue;
       this.send(conn, { v: PROTOCOL_VERSION, id: newId('m'), type: 'rollback.order', order: rb.order });
     }
+  }
+
+  /** Marks a rollback whose order passed its `notAfter` as expired (it is never delivered again). */
+  private async expireRollback(id: string, site: string): Promise<void> {
+    await transaction(this.ctx.db, async (trx) => {
+      if (!(await setRollbackState(trx, id, ['ordered', 'delivered'], 'expired'))) return;
+      await appendAudit(trx, {
+        actor: 'system',
+        action: 'rollback.expired',
+        subjectType: 'rollback',
+        subjectId: id,
+        details: { site },
+      });
+    });
+    this.ctx.bus.publish({ type: 'deploy.updated', site, data: { rollbackId: id, state: 'expired' } });
   }
 
   private checkLiveness(): void {

@@ -105,7 +105,7 @@ export async function setDeployState(
 }
 
 /** Rollback states. */
-export type RollbackState = 'ordered' | 'delivered' | 'rolled-back' | 'failed' | 'refused';
+export type RollbackState = 'ordered' | 'delivered' | 'rolled-back' | 'failed' | 'refused' | 'expired';
 
 /** A rollback as the API shows it. */
 export type RollbackRecord = RollbackView;

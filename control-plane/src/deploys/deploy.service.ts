@@ -3,7 +3,7 @@ import { appendAudit } from '../audit/audit.repository';
 import { type Context, type PendingEvents, publishAll } from '../context';
 import { fail } from '../errors';
 import { transaction } from '../store/database';
-import { newId, nowIso } from '../util';
+import { newId } from '../util';
 import {
   type DeployRecord,
   type DeployState,
@@ -11,10 +11,17 @@ import {
   getRollback,
   insertRollback,
   listDeploys,
+  listRollbacks,
   type RollbackRecord,
   setDeployState,
   setRollbackState,
 } from './deploy.repository';
+
+/** True when a rollback order's `notAfter` has passed. */
+export function rollbackExpired(rb: RollbackRecord, now = Date.now()): boolean {
+  const notAfter = rb.order.payload.notAfter;
+  return notAfter !== undefined && Date.parse(notAfter) <= now;
+}
 
 /**
  * Orders rollbacks: of one site (its latest deploy, or `deployId`) or of every
@@ -45,8 +52,24 @@ export async function orderRollback(
     }
     const rollbacks: RollbackRecord[] = [];
     const cancelled: string[] = [];
+    const pending = await listRollbacks(trx, {
+      ...('site' in target ? { site: target.site } : { rolloutId: target.rolloutId }),
+      states: ['ordered', 'delivered'],
+    });
     const issue = async (what: { site: string; deployId?: string; rolloutId?: string }) => {
-      const order: RollbackOrder = { rollbackId: newId('rb'), ...what, reason, issuedAt: nowIso() };
+      // A rollback of the same thing still on its way is the answer: asking twice does not sign and queue twice.
+      const same = pending.find(
+        (rb) => rb.site === what.site && rb.deployId === (what.deployId ?? null) && !rollbackExpired(rb),
+      );
+      if (same) return same;
+      const issuedAt = new Date();
+      const order: RollbackOrder = {
+        rollbackId: newId('rb'),
+        ...what,
+        reason,
+        issuedAt: issuedAt.toISOString(),
+        notAfter: new Date(issuedAt.getTime() + ctx.config.rollbackOrderTtlMs).toISOString(),
+      };
       const rb = await insertRollback(trx, ctx.signer.sign(order), actor);
       await appendAudit(trx, {
         actor,

@@ -89,7 +89,8 @@ export const RollbackView = z.object({
   site: z.string(),
   deployId: z.string().nullable(),
   rolloutId: z.string().nullable(),
-  state: z.enum(['ordered', 'delivered', 'rolled-back', 'failed', 'refused']),
+  /** `expired`: not carried out before its order's `notAfter`, and no longer delivered. */
+  state: z.enum(['ordered', 'delivered', 'rolled-back', 'failed', 'refused', 'expired']),
   order: signed(RollbackOrder),
   reason: z.string(),
   createdBy: z.string(),
