@@ -26,6 +26,13 @@ function port(v: string, name: string): number {
   return n;
 }
 
+function whole(v: string, name: string, min: number): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min)
+    throw new PlantIoError('BAD_CONFIG', `${name} must be a whole number >= ${min}`);
+  return n;
+}
+
 function fail(err: unknown): never {
   const code = err instanceof PlantIoError ? err.code : 'ERROR';
   process.stderr.write(`error ${code}: ${err instanceof Error ? err.message : String(err)}\n`);
@@ -75,6 +82,8 @@ interface ServePlcOptions {
   allowAnonymous?: boolean;
   trustUnknownClients?: boolean;
   run?: string;
+  modbusMaxConnections: string;
+  modbusIdleTimeoutMs: string;
 }
 
 /**
@@ -130,6 +139,16 @@ export function registerPlantIoCommands(program: Command): void {
     .option('--allow-anonymous', 'allow anonymous sessions even with --users')
     .option('--trust-unknown-clients', 'trust OPC UA client certificates on first use')
     .option('--run <program>', 'PROGRAM or CONFIGURATION to run (default: the only one)')
+    .option(
+      '--modbus-max-connections <n>',
+      'simultaneous Modbus TCP connections; more are closed at once',
+      '32',
+    )
+    .option(
+      '--modbus-idle-timeout-ms <n>',
+      'close a Modbus TCP connection after this long without traffic (0: never)',
+      '60000',
+    )
     .action(async (opts: ServePlcOptions) => {
       leanHeap();
       const {
@@ -157,7 +176,12 @@ export function registerPlantIoCommands(program: Command): void {
           tags,
           cycleMs,
           programName: runtime.plc.programs[0]?.name ?? 'Main',
-          modbus: { port: port(opts.modbusPort, '--modbus-port'), host: opts.host },
+          modbus: {
+            port: port(opts.modbusPort, '--modbus-port'),
+            host: opts.host,
+            maxConnections: whole(opts.modbusMaxConnections, '--modbus-max-connections', 1),
+            idleTimeoutMs: whole(opts.modbusIdleTimeoutMs, '--modbus-idle-timeout-ms', 0),
+          },
           opcua: {
             dataDir: opts.dataDir,
             port: port(opts.opcuaPort, '--opcua-port'),

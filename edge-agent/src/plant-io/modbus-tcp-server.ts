@@ -20,9 +20,23 @@ export interface ModbusServerOptions {
   port?: number;
   /** The unit id this server answers as; 0 and 255 are always accepted too (Modbus TCP §4.4.1.3). @default 1 */
   unitId?: number;
-  /** Largest number of simultaneous connections. @default 32 */
+  /**
+   * Largest number of simultaneous connections; a connection over the limit is
+   * closed as soon as it is accepted. @default 32
+   */
   maxConnections?: number;
+  /**
+   * A connection with no traffic either way for this long is closed, so idle or
+   * abandoned connections cannot hold every slot of `maxConnections`. A client that
+   * sends but does not read its answers also stops all traffic (its requests are no
+   * longer read once its unread answers reach the socket's buffer) and is closed the
+   * same way. 0 disables the timeout. @default 60000
+   */
+  idleTimeoutMs?: number;
 }
+
+/** Defaults of {@link ModbusServerOptions}. */
+export const MODBUS_SERVER_DEFAULTS = { maxConnections: 32, idleTimeoutMs: 60_000 } as const;
 
 /** A running Modbus TCP server. */
 export interface ModbusServer {
@@ -30,6 +44,8 @@ export interface ModbusServer {
   readonly port: number;
   /** Requests answered so far (including exception responses). */
   readonly requests: () => number;
+  /** Connections open now. */
+  readonly connections: () => number;
   /** Stops listening and closes every connection. */
   close(): Promise<void>;
 }
@@ -42,12 +58,25 @@ export async function startModbusServer(options: ModbusServerOptions): Promise<M
   const unitId = options.unitId ?? 1;
   const sockets = new Set<net.Socket>();
   let requests = 0;
+  const maxConnections = options.maxConnections ?? MODBUS_SERVER_DEFAULTS.maxConnections;
+  const idleTimeoutMs = options.idleTimeoutMs ?? MODBUS_SERVER_DEFAULTS.idleTimeoutMs;
+  if (!(Number.isInteger(maxConnections) && maxConnections >= 1))
+    throw new RangeError(`maxConnections must be a whole number >= 1, not ${maxConnections}`);
+  if (!(Number.isFinite(idleTimeoutMs) && idleTimeoutMs >= 0))
+    throw new RangeError(`idleTimeoutMs must be >= 0, not ${idleTimeoutMs}`);
   const server = net.createServer((socket) => {
     sockets.add(socket);
     socket.setNoDelay(true);
+    if (idleTimeoutMs > 0) {
+      socket.setTimeout(idleTimeoutMs);
+      socket.on('timeout', () => socket.destroy());
+    }
     let pending = Buffer.alloc(0);
-    socket.on('data', (chunk) => {
-      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    let blocked = false;
+    // Answers the complete frames in `pending`. When the peer does not read its answers,
+    // write() reports a full buffer: stop reading its requests until it drains, so one
+    // connection holds at most a socket buffer of answers (it grew without bound before).
+    const serve = () => {
       while (pending.length >= MBAP_LENGTH) {
         const protocolId = pending.readUInt16BE(2);
         const length = pending.readUInt16BE(4);
@@ -72,13 +101,26 @@ export async function startModbusServer(options: ModbusServerOptions): Promise<M
         header.writeUInt16BE(0, 2);
         header.writeUInt16BE(reply.length + 1, 4);
         header.writeUInt8(unit, 6);
-        socket.write(Buffer.concat([header, reply]));
+        if (!socket.write(Buffer.concat([header, reply]))) {
+          blocked = true;
+          socket.pause();
+          socket.once('drain', () => {
+            blocked = false;
+            socket.resume();
+            serve();
+          });
+          return;
+        }
       }
+    };
+    socket.on('data', (chunk) => {
+      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+      if (!blocked) serve();
     });
     socket.on('error', () => socket.destroy());
     socket.on('close', () => sockets.delete(socket));
   });
-  server.maxConnections = options.maxConnections ?? 32;
+  server.maxConnections = maxConnections;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 502, options.host ?? '127.0.0.1', () => {
@@ -91,6 +133,7 @@ export async function startModbusServer(options: ModbusServerOptions): Promise<M
   return {
     port,
     requests: () => requests,
+    connections: () => sockets.size,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

@@ -5,7 +5,7 @@
  */
 import type { TagMap } from '@plcfleet/protocols';
 import { StatusCodes, UserNameIdentityToken } from 'node-opcua';
-import { type ModbusServer, startModbusServer } from './modbus-tcp-server';
+import { type ModbusServer, type ModbusServerOptions, startModbusServer } from './modbus-tcp-server';
 import { exposeProgramFiles } from './opcua-program-files';
 import { type PlantOpcuaServer, type PlantOpcuaServerOptions, startOpcuaServer } from './opcua-server';
 import { OpcuaTagSpace } from './opcua-tag-space';
@@ -23,8 +23,11 @@ export interface PlcServerOptions {
   tags: TagMap;
   /** Scan cycle, ms. @default 10 */
   cycleMs?: number;
-  /** Modbus TCP server; `false` for none. @default { port: 5020 } */
-  modbus?: { port?: number; host?: string } | false;
+  /**
+   * Modbus TCP server; `false` for none. `maxConnections` and `idleTimeoutMs` are
+   * {@link ModbusServerOptions}'. @default { port: 5020 }
+   */
+  modbus?: Pick<ModbusServerOptions, 'port' | 'host' | 'maxConnections' | 'idleTimeoutMs'> | false;
   /** OPC UA server; `false` for none. Security defaults to `none` (a simulator). */
   opcua?: PlantOpcuaServerOptions | false;
   /** Folder name for tags without a `PROGRAM.` prefix. @default 'Main' */
@@ -62,6 +65,12 @@ export async function startPlcServer(options: PlcServerOptions): Promise<PlcServ
         port: options.modbus?.port ?? 5020,
         host: options.modbus?.host,
         unitId: tags.unitId,
+        ...(options.modbus?.maxConnections !== undefined
+          ? { maxConnections: options.modbus.maxConnections }
+          : {}),
+        ...(options.modbus?.idleTimeoutMs !== undefined
+          ? { idleTimeoutMs: options.modbus.idleTimeoutMs }
+          : {}),
       });
     }
     if (options.opcua !== false && options.opcua) {
