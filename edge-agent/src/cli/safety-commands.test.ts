@@ -67,6 +67,22 @@ describe('plcfleet-agent safety', () => {
     );
   });
 
+  it('flags the redundant-sensor inputs the guard change adds and nothing drives, not once the tag map wires them', async () => {
+    const o = io();
+    expect(await runSafety(caseArgs('press-safe-guard-migration', true), o)).toBe(SAFETY_EXIT.PASS);
+    const undriven = o.lines.filter((l) => l.startsWith('warning safety-logic/undriven-input'));
+    expect(undriven).toHaveLength(2);
+    expect(undriven[0]).toMatch(
+      /^warning safety-logic\/undriven-input PressControl\.st:\d+ input PressControl\.Front_Guard_Closed_Redundant is added by the change and nothing drives it/,
+    );
+    const wired = io();
+    const tagMap = join(corpus, 'press-safe-guard-migration', 'tagmap.yaml');
+    expect(
+      await runSafety({ ...caseArgs('press-safe-guard-migration', true), tagMap: [tagMap] }, wired),
+    ).toBe(SAFETY_EXIT.PASS);
+    expect(wired.lines.filter((l) => l.includes('undriven-input'))).toEqual([]);
+  });
+
   it('exits 2 on unreadable or invalid input', async () => {
     const o = io();
     expect(
@@ -85,7 +101,8 @@ describe('plcfleet-agent safety', () => {
       SAFETY_EXIT.BAD_INPUT,
     );
     expect(o.errors).toHaveLength(3);
-    expect(o.errors[1]).toMatch(/apiVersion|kind/);
+    // An expect.json given as the policy: its fields are named as unknown (parse errors lead with them).
+    expect(o.errors[1]).toMatch(/expect\.json: \(root\): unknown fields "description", "verdict"/);
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { claimText, Migration, parseWith, SitePolicy } from '@plcfleet/protocols';
+import { claimText, Migration, parseWith, SitePolicy, TagMap } from '@plcfleet/protocols';
 import { loadSafetyProject, semanticHash, verifySafety } from '@plcfleet/toolchain/safety';
 import { parseScenarioFile, type ScenarioFile } from '@plcfleet/toolchain/sim';
 import type { Command } from 'commander';
@@ -97,6 +97,8 @@ export interface SafetyCommandOptions {
   seed?: string;
   json?: boolean;
   quick?: boolean;
+  /** Tag maps of the site: their entries count as I/O that drives a variable. */
+  tagMap?: string[];
 }
 
 /** Runs `safety`; returns the exit code. */
@@ -112,6 +114,9 @@ export async function runSafety(opts: SafetyCommandOptions, io: SafetyIo = proce
     const policy = await readDocument<SitePolicy>(SitePolicy, opts.policy!);
     const migration = opts.migration ? await readDocument<Migration>(Migration, opts.migration) : undefined;
     const scenarios = migration && opts.migration ? await migrationScenarios(migration, opts.migration) : [];
+    const ioBindings: string[] = [];
+    for (const file of opts.tagMap ?? [])
+      for (const t of (await readDocument<TagMap>(TagMap, file)).tags) ioBindings.push(t.name);
     const before = await load(opts.before!);
     const after = await load(opts.after!);
     const r = await verifySafety({
@@ -122,6 +127,7 @@ export async function runSafety(opts: SafetyCommandOptions, io: SafetyIo = proce
       ...(opts.program ? { program: opts.program } : {}),
       ...(seed !== undefined ? { seed } : {}),
       ...(scenarios.length > 0 ? { scenarios } : {}),
+      ...(ioBindings.length > 0 ? { ioBindings } : {}),
       mode: opts.quick ? 'quick' : 'full',
     });
     if (opts.json) io.out(JSON.stringify(r));
@@ -191,6 +197,11 @@ export function registerSafetyCommands(program: Command): void {
     .option('--program <name>', 'PROGRAM to simulate (default: every PROGRAM computing a signal)')
     .option('--seed <n>', 'seed of the simulation inputs')
     .option('--quick', 'static rules only (no simulation proofs)')
+    .option(
+      '--tag-map <file>',
+      "the site's tag map (YAML); its entries count as I/O that drives a variable (repeatable)",
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .option('--json', 'print the result as JSON')
     .action(async (opts: SafetyCommandOptions) => {
       process.exitCode = await runSafety(opts);

@@ -19,6 +19,8 @@ export const SAFETY_RULES = {
   'estop/needs-proof': 'quick mode: an E-stop slice change awaits the simulation proof of full mode',
   // --- safety-logic
   'safety-logic/slice-changed': 'a change in the backward slice of a safety signal or permissive',
+  'safety-logic/undriven-input':
+    'an input the change adds, read by a protected signal, that nothing drives (no writer, address, binding or tag)',
   // --- permissive
   'permissive/loosened': 'the new program permits (TRUE) where the old one did not, on the same inputs',
   'permissive/unproven': 'the permissive check could not be run or decided',
@@ -57,6 +59,8 @@ export const SAFETY_RULES = {
   'quality/case-without-else': 'CASE without ELSE over a selector its labels do not cover',
   'quality/timer-in-temp': 'a timer instance in VAR_TEMP loses its state every call',
   'quality/division-by-zero': 'a division by a value that may be zero',
+  'quality/undriven-input':
+    'an input the change adds that nothing drives (no writer, address, binding or tag)',
 } as const;
 
 /** A rule id of {@link SAFETY_RULES}. */

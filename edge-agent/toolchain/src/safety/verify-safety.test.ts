@@ -68,6 +68,45 @@ describe('differential driver', () => {
 });
 
 describe('verifySafety', () => {
+  it('flags an input the change adds that nothing drives, unless written, addressed, bound or mapped', async () => {
+    // The guard change: a redundant sensor input, read by the permissive.
+    const redundant = (src: string) =>
+      src
+        .replace('    Estop : BOOL;', '    Estop : BOOL;\n    Guard_B : BOOL;')
+        .replace('Permit := Guard AND Estop;', 'Permit := Guard AND Guard_B AND Estop;');
+    const run = async (after: Record<string, string>, ioBindings?: string[]) =>
+      verifySafety({
+        before: stProject({ 'main.st': OLD }),
+        after: stProject(after),
+        policy,
+        ...(ioBindings ? { ioBindings } : {}),
+        mode: 'quick',
+      });
+    const r = await run({ 'main.st': redundant(OLD) });
+    const f = r.findings.find((x) => x.rule === 'safety-logic/undriven-input');
+    expect(f).toMatchObject({ category: 'safety-logic', severity: 'warning', file: 'main.st', line: 5 });
+    expect(f?.message).toMatch(
+      /^input Main\.Guard_B is added by the change and nothing drives it .*reaches Permit$/,
+    );
+    // Bound in the tag map, or by the CONFIGURATION's program instance: driven.
+    expect(
+      (await run({ 'main.st': redundant(OLD) }, ['Main.Guard_B'])).findings.map((x) => x.rule),
+    ).not.toContain('safety-logic/undriven-input');
+    const config = `VAR_GLOBAL\n    Guard_B_In AT %IX0.7 : BOOL;\nEND_VAR\nCONFIGURATION Cell\n    RESOURCE Cpu ON PLC\n        TASK Main_Task (INTERVAL := T#10MS, PRIORITY := 1);\n        PROGRAM Main WITH Main_Task : Main(Guard_B := Guard_B_In);\n    END_RESOURCE\nEND_CONFIGURATION\n`;
+    const bound = await run({ 'main.st': redundant(OLD), 'config.st': config });
+    expect(bound.findings.map((x) => x.rule)).not.toContain('safety-logic/undriven-input');
+    // An added input that only a lamp reads: a quality warning, never a rejection.
+    const lampOnly = OLD.replace('    Estop : BOOL;', '    Estop : BOOL;\n    Lamp_Test : BOOL;').replace(
+      'Lamp := NOT Permit;',
+      'Lamp := NOT Permit OR Lamp_Test;',
+    );
+    const q = await run({ 'main.st': lampOnly });
+    expect(q.findings.find((x) => x.rule === 'quality/undriven-input')).toMatchObject({
+      severity: 'warning',
+    });
+    expect(q.verdict).toBe('pass');
+  });
+
   it('calls a permissive check proved only when the search was exhaustive, else not refuted with its seed', async () => {
     const tightened = OLD.replace('Permit := Guard AND Estop;', 'Permit := Guard AND Estop AND NOT Lamp;');
     const few = await verifySafety({

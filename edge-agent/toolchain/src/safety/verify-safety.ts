@@ -28,6 +28,7 @@ import {
   safetyLogicFindings,
 } from './slice-rules';
 import { timingFindings } from './timing-rules';
+import { undrivenInputFindings } from './undriven-input-rules';
 import { protectedSignals, sliceHits, type VerifyContext } from './verify-context';
 
 const indexes = new WeakMap<readonly unknown[], ProjectIndex>();
@@ -77,6 +78,12 @@ export interface VerifySafetyOptions {
   scans?: number;
   /** The migration's scenarios, replayed on both versions in every permissive and E-stop proof. @default none */
   scenarios?: readonly ScenarioFile[];
+  /**
+   * Names the plant's I/O drives besides the program itself (tag map entries: `PROGRAM.var` or a
+   * global's name); an input the change adds that is in none of them, nor written, addressed or
+   * bound in the program, is reported as undriven. @default none
+   */
+  ioBindings?: readonly string[];
 }
 
 /** The verifier's answer. `findings` and `proofs` fit the verdict's evidence as they are. */
@@ -310,5 +317,6 @@ export async function verifySafety(options: VerifySafetyOptions): Promise<Safety
   findings.push(...forcingFindings(ctx));
   findings.push(...scopeFindings(ctx));
   findings.push(...qualityFindings(ctx));
+  findings.push(...undrivenInputFindings(ctx, options.ioBindings));
   return result(findings, proofs, t0);
 }
