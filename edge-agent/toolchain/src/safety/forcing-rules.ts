@@ -6,7 +6,7 @@
  */
 import type { SafetyFinding } from '@plcfleet/protocols';
 import type { Expression, Pragma, Statement } from '../iec';
-import { controlExpressions, unparen, walkStatements } from './ast-walk';
+import { controlExpressions, unparen, visit, walkStatements } from '../iec';
 import { canonical } from './canonical-ast';
 import type { Atom, ProjectIndex } from './project-index';
 import { finding } from './safety-rules';
@@ -317,24 +317,16 @@ const CHECK_FUNCTION =
 
 function pragmaCounts(ix: ProjectIndex): Map<string, Pragma[]> {
   const m = new Map<string, Pragma[]>();
-  const visit = (node: unknown): void => {
-    if (!node || typeof node !== 'object') return;
-    if (Array.isArray(node)) {
-      for (const x of node) visit(x);
-      return;
-    }
-    const o = node as Record<string, unknown>;
-    if (Array.isArray(o.pragmas))
-      for (const p of o.pragmas as Pragma[]) {
+  visit(ix.units, {
+    enter: (node) => {
+      for (const p of node.pragmas ?? []) {
         const key = p.text.replace(/\s+/g, ' ').toLowerCase();
         const list = m.get(key);
         if (list) list.push(p);
         else m.set(key, [p]);
       }
-    for (const [k, v] of Object.entries(o))
-      if (k !== 'span' && k !== 'pragmas' && typeof v === 'object') visit(v);
-  };
-  visit(ix.units);
+    },
+  });
   return m;
 }
 

@@ -11,7 +11,7 @@
  * edit deep inside an IF is reported at the statement it touches.
  */
 import type { Statement, VarDecl } from '../iec';
-import { childBodies, controlExpressions } from './ast-walk';
+import { childBodies, controlExpressions } from '../iec';
 import { canonical } from './canonical-ast';
 import type { BodyEntry, PouEntry, ProjectIndex, VarEntry } from './project-index';
 

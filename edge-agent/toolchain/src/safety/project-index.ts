@@ -24,7 +24,7 @@ import {
   unparen,
   walkExpression,
   walkStatements,
-} from './ast-walk';
+} from '../iec';
 
 /** One declared variable. */
 export interface VarEntry {

@@ -12,7 +12,7 @@ import {
   unparen,
   walkExpression,
   walkStatements,
-} from './ast-walk';
+} from '../iec';
 import type { BodyEntry, ProjectIndex, VarEntry } from './project-index';
 import { finding } from './safety-rules';
 import type { VerifyContext } from './verify-context';

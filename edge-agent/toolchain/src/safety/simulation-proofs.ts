@@ -5,8 +5,8 @@
  */
 
 import type { Statement } from '../iec';
+import { ownExpressions, timeLiterals, walkStatements } from '../iec';
 import { type ScenarioFile, scenarioActions, type VirtualPlc } from '../sim';
-import { ownExpressions, timeLiterals, walkStatements } from './ast-walk';
 import type { Slice } from './data-flow-slice';
 import { type DifferentialResult, type DriveInput, type Relation, runDifferential } from './differential-sim';
 import type { ProjectIndex, VarEntry } from './project-index';

@@ -5,7 +5,7 @@
  */
 import type { SafetyFinding } from '@plcfleet/protocols';
 import type { Expression, Initializer, Span, Statement, TimeLiteral, VarDecl } from '../iec';
-import { controlExpressions, ownExpressions, timeLiterals, walkStatements } from './ast-walk';
+import { controlExpressions, ownExpressions, timeLiterals, walkStatements } from '../iec';
 import type { ProjectIndex } from './project-index';
 import { finding } from './safety-rules';
 import type { MergedHit } from './slice-rules';

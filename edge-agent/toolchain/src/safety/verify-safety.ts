@@ -8,8 +8,8 @@
  */
 import { claimText, type Migration, type SafetyFinding, type SitePolicy } from '@plcfleet/protocols';
 import type { Statement } from '../iec';
+import { walkStatements } from '../iec';
 import type { ScenarioFile, VirtualPlc } from '../sim';
-import { walkStatements } from './ast-walk';
 import { certifiedFindings } from './certified-rules';
 import { forcingFindings } from './forcing-rules';
 import { diffPrograms } from './program-diff';
