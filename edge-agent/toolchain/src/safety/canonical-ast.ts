@@ -59,42 +59,81 @@ export function canonical(node: Node | readonly Node[], options: CanonicalOption
   return emit(node, rename);
 }
 
-function emit(value: unknown, rename: ReadonlyMap<string, string> | undefined): string {
-  if (value === null || value === undefined) return 'null';
-  if (typeof value === 'bigint') return `${value}n`;
-  if (typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) {
-    const parts: string[] = [];
-    for (const v of value) {
-      if ((v as { kind?: string }).kind === 'Empty') continue;
-      parts.push(emit(v, rename));
+/** One step of {@link emit}: a value to print, fixed text, or the end of an object (cached). */
+type Task = { v: unknown } | { text: string } | { close: object; start: number };
+
+/**
+ * Prints a value with an explicit stack, not recursion: a 20,000-term expression is a
+ * 20,000-deep tree (#14 point 2), and pieces are joined with `+` (V8 keeps them as ropes).
+ */
+function emit(root: unknown, rename: ReadonlyMap<string, string> | undefined): string {
+  const out: string[] = [];
+  const stack: Task[] = [{ v: root }];
+  const later: Task[] = [];
+  while (stack.length > 0) {
+    const t = stack.pop()!;
+    if ('text' in t) {
+      out.push(t.text);
+      continue;
     }
-    return `[${parts.join(',')}]`;
+    if ('close' in t) {
+      let joined = '';
+      for (let i = t.start; i < out.length; i++) joined += out[i];
+      out.length = t.start;
+      joined += '}';
+      if (!rename) cache.set(t.close, joined);
+      out.push(joined);
+      continue;
+    }
+    const value = t.v;
+    if (value === null || value === undefined) out.push('null');
+    else if (typeof value === 'bigint') out.push(`${value}n`);
+    else if (typeof value !== 'object') out.push(JSON.stringify(value));
+    else if (Array.isArray(value)) {
+      later.length = 0;
+      later.push({ text: '[' });
+      let first = true;
+      for (const v of value) {
+        if ((v as { kind?: string } | null)?.kind === 'Empty') continue;
+        if (!first) later.push({ text: ',' });
+        first = false;
+        later.push({ v });
+      }
+      later.push({ text: ']' });
+      for (let i = later.length - 1; i >= 0; i--) stack.push(later[i]!);
+    } else {
+      const obj = value as Record<string, unknown>;
+      if (obj.kind === 'Paren') {
+        stack.push({ v: obj.expression });
+        continue;
+      }
+      if (!rename) {
+        const hit = cache.get(obj);
+        if (hit !== undefined) {
+          out.push(hit);
+          continue;
+        }
+      }
+      const keys = Object.keys(obj)
+        .filter((k) => !DROPPED.has(k) && obj[k] !== undefined)
+        .sort();
+      const tasks: Task[] = [{ text: '{' }];
+      for (const [i, k] of keys.entries()) {
+        const v = obj[k];
+        tasks.push({ text: `${i > 0 ? ',' : ''}${k}:` });
+        if (NAME_KEYS.has(k) && typeof v === 'string')
+          tasks.push({ text: JSON.stringify(name(v, obj.kind, k, rename)) });
+        else if (NAME_KEYS.has(k) && Array.isArray(v) && v.every((x) => typeof x === 'string'))
+          tasks.push({ text: JSON.stringify(v.map((x: string) => x.toLowerCase())) });
+        else if (obj.kind === 'EnumLiteral' && k === 'value' && typeof v === 'string')
+          tasks.push({ text: JSON.stringify(v.toLowerCase()) });
+        else tasks.push({ v });
+      }
+      stack.push({ close: obj, start: out.length });
+      for (let i = tasks.length - 1; i >= 0; i--) stack.push(tasks[i]!);
+    }
   }
-  const obj = value as Record<string, unknown>;
-  if (obj.kind === 'Paren') return emit(obj.expression, rename);
-  if (!rename) {
-    const hit = cache.get(obj);
-    if (hit !== undefined) return hit;
-  }
-  const keys = Object.keys(obj)
-    .filter((k) => !DROPPED.has(k) && obj[k] !== undefined)
-    .sort();
-  const parts: string[] = [];
-  for (const k of keys) {
-    const v = obj[k];
-    let text: string;
-    if (NAME_KEYS.has(k) && typeof v === 'string') text = JSON.stringify(name(v, obj.kind, k, rename));
-    else if (NAME_KEYS.has(k) && Array.isArray(v) && v.every((x) => typeof x === 'string'))
-      text = JSON.stringify(v.map((x: string) => x.toLowerCase()));
-    else if (obj.kind === 'EnumLiteral' && k === 'value' && typeof v === 'string')
-      text = JSON.stringify(v.toLowerCase());
-    else text = emit(v, rename);
-    parts.push(`${k}:${text}`);
-  }
-  const out = `{${parts.join(',')}}`;
-  if (!rename) cache.set(obj, out);
-  return out;
+  return out.join('');
 }
 
 function name(

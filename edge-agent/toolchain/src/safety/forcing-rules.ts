@@ -55,14 +55,20 @@ function guardText(a: Atom): string {
   return canonical(a.parents.flatMap((p) => controlExpressions(p)));
 }
 
-/** Disjunct terms in positive position: operands of OR, and of AND under an odd number of NOTs. */
-function disjuncts(e: Expression, positive: boolean, out: Set<string>): void {
-  const x = unparen(e);
-  if (x.kind === 'Unary' && x.operator === 'NOT') {
-    disjuncts(x.operand, !positive, out);
-    return;
-  }
-  if (x.kind === 'Binary') {
+/**
+ * Disjunct terms in positive position: operands of OR, and of AND under an odd number of NOTs.
+ * An explicit stack, not recursion: a permissive may be a 20,000-term OR (#14 point 2).
+ */
+function disjuncts(root: Expression, rootPositive: boolean, out: Set<string>): void {
+  const stack: [Expression, boolean][] = [[root, rootPositive]];
+  while (stack.length > 0) {
+    const [e, positive] = stack.pop()!;
+    const x = unparen(e);
+    if (x.kind === 'Unary' && x.operator === 'NOT') {
+      stack.push([x.operand, !positive]);
+      continue;
+    }
+    if (x.kind !== 'Binary') continue;
     const isOr = x.operator === 'OR' || x.operator === 'OR_ELSE' || x.operator === 'XOR';
     const isAnd = x.operator === 'AND' || x.operator === 'AND_THEN';
     if ((isOr && positive) || (isAnd && !positive)) {
@@ -70,14 +76,10 @@ function disjuncts(e: Expression, positive: boolean, out: Set<string>): void {
         const s = unparen(side);
         const sameOp = s.kind === 'Binary' && s.operator === x.operator;
         if (!sameOp) out.add(`${positive ? '+' : '-'}${canonical(s)}`);
-        disjuncts(side, positive, out);
       }
-      return;
     }
-    if (isOr || isAnd) {
-      disjuncts(x.left, positive, out);
-      disjuncts(x.right, positive, out);
-    }
+    // Visit the right side first off the stack, then the left: the same order as before.
+    if (isOr || isAnd) stack.push([x.right, positive], [x.left, positive]);
   }
 }
 

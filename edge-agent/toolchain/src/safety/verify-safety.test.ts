@@ -68,6 +68,29 @@ describe('differential driver', () => {
 });
 
 describe('verifySafety', () => {
+  it('judges a bypass OR-ed into a 20,000-term permissive without running out of stack', async () => {
+    const inputs = Array.from({ length: 50 }, (_, i) => `    Door_${i} : BOOL;`).join('\n');
+    const terms = Array.from({ length: 20_000 }, (_, i) => `Door_${i % 50}`).join(' OR ');
+    const src = (permit: string, extra = '') =>
+      `PROGRAM Main\nVAR_INPUT\n${inputs}\n${extra}END_VAR\nVAR_OUTPUT\n    Permit : BOOL;\nEND_VAR\nPermit := ${permit};\nEND_PROGRAM\n`;
+    const before = stProject({ 'main.st': src(terms) });
+    const same = await verifySafety({
+      before,
+      after: stProject({ 'main.st': src(terms) }),
+      policy,
+      mode: 'quick',
+    });
+    expect(same.findings).toEqual([]);
+    const r = await verifySafety({
+      before,
+      after: stProject({ 'main.st': src(`Bypass OR ${terms}`, '    Bypass : BOOL;\n') }),
+      policy,
+      mode: 'quick',
+    });
+    expect(r.verdict).toBe('fail');
+    expect(r.findings.map((f) => f.rule)).toContain('forcing/bypass-or');
+  }, 60_000);
+
   it('flags an input the change adds that nothing drives, unless written, addressed, bound or mapped', async () => {
     // The guard change: a redundant sensor input, read by the permissive.
     const redundant = (src: string) =>
