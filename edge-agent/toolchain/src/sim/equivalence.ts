@@ -15,6 +15,7 @@ import {
   type Node,
   type ProgramDecl,
   type Statement,
+  stdFbPin,
   visit,
 } from '../iec';
 import { type CondExpr, conditionNames, evalCondition, parseCondition } from './condition-expr';
@@ -731,9 +732,9 @@ const MONOTONE_PINS: Record<string, Record<string, 1 | -1>> = {
   // IEC 61131-3 §6.6.3.5.3: Q of TON/TOF is TRUE only while (or shortly after) IN has been TRUE.
   ton: { in: 1 },
   tof: { in: 1 },
-  // §6.6.3.5.1: SR is set-dominant, RS reset-dominant; the 3rd edition's long pin names too.
-  sr: { s1: 1, set1: 1, r: -1, reset: -1 },
-  rs: { s: 1, set: 1, r1: -1, reset1: -1 },
+  // §6.6.3.5.1: SR is set-dominant, RS reset-dominant (long pin names map through stdFbPin).
+  sr: { s1: 1, r: -1 },
+  rs: { s: 1, r1: -1 },
 };
 const MONOTONE_OUTPUTS = new Set(['q', 'q1']);
 
@@ -861,7 +862,7 @@ function dependence(input: SimProjectInput, program: ProgramDecl, signal: string
         for (const a of s.call.args) {
           if (a.direction !== 'input' || !a.value) continue;
           const p = expr(a.value);
-          const pin = a.name ? pins?.[lower(a.name)] : undefined;
+          const pin = a.name ? pins?.[lower(stdFbPin(types.get(callee!) ?? '', a.name))] : undefined;
           inst |= p === NONE ? NONE : pin === 1 ? p : pin === -1 ? flip(p) : ANY;
         }
         if (callee && types.has(callee)) raise(callee, inst | ctl);
