@@ -62,13 +62,14 @@ describe('TOF (timing diagram)', () => {
 });
 
 describe('TP (timing diagram)', () => {
-  it('emits a pulse of PT that IN cannot shorten or retrigger', () => {
+  it('emits a pulse of PT that IN cannot shorten or retrigger; ET is 0 at its end when IN is FALSE', () => {
+    // decision 0010: the timing diagram (and MATIEC) drop ET at t0+PT when IN is already FALSE
     const out = drive('TP', 30, [T, F, T, F, F, F, F]);
     expect(out).toEqual([
       [T, 0],
       [T, 10],
       [T, 20],
-      [F, 30],
+      [F, 0],
       [F, 0],
       [F, 0],
       [F, 0],
@@ -84,6 +85,48 @@ describe('TP (timing diagram)', () => {
       [F, 0],
       [T, 0],
     ]);
+  });
+});
+
+describe('TP called twice in a scan (found against MATIEC)', () => {
+  it('a pulse that ends with IN FALSE lets a later call in the same scan start the next one', () => {
+    const s = newStdFb('TP');
+    s.PT = 30;
+    const out: [boolean, number][] = [];
+    for (let k = 0; k < 6; k++) {
+      // a valve pulse: first call with the stop condition (IN FALSE), then with the request (IN TRUE from scan 3)
+      s.IN = false;
+      fbs.TP(s, k * 10);
+      s.IN = k >= 3;
+      fbs.TP(s, k * 10);
+      out.push([s.Q as boolean, s.ET as number]);
+    }
+    // scan 0 has no request: nothing starts until scan 3, and the pulse restarts at once when it ends
+    expect(out).toEqual([
+      [F, 0],
+      [F, 0],
+      [F, 0],
+      [T, 0],
+      [T, 10],
+      [T, 20],
+    ]);
+  });
+  it('restarts in the scan the previous pulse ended when the request is still there', () => {
+    const s = newStdFb('TP');
+    s.PT = 20;
+    const q: boolean[] = [];
+    const et: number[] = [];
+    for (let k = 0; k < 5; k++) {
+      s.IN = false;
+      fbs.TP(s, k * 10);
+      s.IN = true;
+      fbs.TP(s, k * 10);
+      q.push(s.Q as boolean);
+      et.push(s.ET as number);
+    }
+    // pulse 0–20 ms ends at 20 ms on the IN FALSE call (ET back to 0), the IN TRUE call starts the next
+    expect(q).toEqual([T, T, T, T, T]);
+    expect(et).toEqual([0, 10, 0, 10, 0]);
   });
 });
 

@@ -140,6 +140,8 @@ export function newStdFb(fb: string): StdFbInstance {
   o.$m2 = false;
   o.$s = 0;
   o.$run = false;
+  // TP: the pulse has ended and ET holds PT until IN is FALSE
+  o.$done = false;
   return o;
 }
 
@@ -262,20 +264,24 @@ export function makeStdFbs(options: StdFbOptions) {
     },
     /**
      * §6.6.3.5.4 Table 46, TP timing diagram: a rising IN while no pulse runs starts a pulse of
-     * length PT that IN cannot stop or retrigger; ET holds PT at the end while IN is TRUE and
-     * returns to 0 when IN is FALSE.
+     * length PT that IN cannot stop or retrigger. At the end of the pulse ET holds PT while IN is
+     * still TRUE and returns to 0 when IN is FALSE — in the same call when IN is already FALSE, as
+     * the diagram draws it and MATIEC does (docs/decisions/0010-tp-elapsed-time-at-pulse-end.md).
+     * Until ET is back at 0 no new pulse starts; a later call in the same scan may start one.
      */
     TP(s: StdFbInstance, now: number): void {
-      if (!s.$run && s.IN && !s.$m && s.ET === 0) {
+      if (!s.$run && !s.$done && s.IN && !s.$m) {
         s.$run = true;
         s.$s = now;
         s.Q = true;
       }
-      if (s.$run) {
-        if (timeUp(s, now)) s.Q = false;
-      } else if (!s.IN) {
-        // ET shows PT for the call in which the pulse ends, then returns to 0 once IN is FALSE
+      if (s.$run && timeUp(s, now)) {
+        s.Q = false;
+        s.$done = true;
+      }
+      if (s.$done && !s.IN) {
         s.ET = 0;
+        s.$done = false;
       }
       s.$m = s.IN as boolean;
     },
