@@ -1,0 +1,45 @@
+/**
+ * Records conformance fixtures: generates cases, runs them under the live
+ * reference (MATIEC at $MATIEC_HOME) and our VirtualPlc, and writes every case
+ * on which both agree scan by scan, with the reference's trace, to
+ * fixtures/<name>.json.gz. Cases that diverge are listed on stdout for triage;
+ * they are never written to the fixtures.
+ *
+ *   MATIEC_HOME=/tmp/matiec node --import tsx --conditions=source \
+ *     edge-agent/toolchain/conformance/record.ts --seed 1 --count 500 --name generated-s1
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { encodeFixture } from './fixture-file';
+import { runLive, tally } from './live-run';
+import { generateCases } from './program-generator';
+
+const { values } = parseArgs({
+  options: {
+    seed: { type: 'string', default: '1' },
+    count: { type: 'string', default: '100' },
+    name: { type: 'string' },
+    batch: { type: 'string', default: '25' },
+  },
+});
+const seed = Number(values.seed);
+const count = Number(values.count);
+const cases = generateCases(seed, count);
+const outcomes = await runLive(cases, {
+  batch: Number(values.batch),
+  onProgress: (d, n) => process.stderr.write(`\r${d}/${n}`),
+});
+process.stderr.write('\n');
+const agreed = outcomes.flatMap((o) => (o.kind === 'agree' ? [{ ...o.case, trace: o.trace }] : []));
+const file = join(import.meta.dirname, 'fixtures', `${values.name ?? `generated-s${seed}`}.json.gz`);
+writeFileSync(
+  file,
+  encodeFixture({ source: `program-generator seed ${seed}, ${count} cases`, cases: agreed }),
+);
+console.log(JSON.stringify({ seed, count, ...tally(outcomes), file }));
+for (const o of outcomes) {
+  if (o.kind === 'agree') continue;
+  const detail = o.kind === 'diverge' ? `scan ${o.scan} ${JSON.stringify(o.diffs)}` : o.message.slice(0, 300);
+  console.log(`${o.case.id} ${o.kind} ${detail}`);
+}
