@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repo = join(here, '..', '..');
+const repo = join(here, '..', '..', '..');
 const out = join(here, '..', 'fixtures', 'safety-corpus');
 
 const PLANTS = {
@@ -58,6 +58,8 @@ interface Case {
   rules?: string[];
   policy?: string;
   migration?: string;
+  /** Further files of the case folder (name → text), e.g. a tag map for the CLI test. */
+  files?: Record<string, string>;
 }
 
 /** A non-safety code migration with a given scope. */
@@ -110,6 +112,20 @@ function guardEdits(opts: { redundantOr?: boolean } = {}): Edit[] {
 }
 
 const SAFETY_OK_LINE = 'Safety_OK := E_Stop_OK AND Front_Guard_OK AND Rear_Guard_OK AND Light_Curtain_Clear;';
+/** The press line's tag map once the guard migration's redundant sensors are wired. */
+const GUARD_TAG_MAP = `# The site's tag map once the redundant guard sensors are wired (used by the CLI test).
+apiVersion: plcfleet/v1
+kind: TagMap
+tags:
+  - name: PressControl.Front_Guard_Closed_Redundant
+    modbus: { table: discrete, address: 20, type: BOOL }
+    opcua: { nodeId: "ns=1;s=Line2.Inputs.Front_Guard_Closed_Redundant", browseName: Front_Guard_Closed_Redundant }
+    access: read
+  - name: PressControl.Rear_Guard_Closed_Redundant
+    modbus: { table: discrete, address: 21, type: BOOL }
+    opcua: { nodeId: "ns=1;s=Line2.Inputs.Rear_Guard_Closed_Redundant", browseName: Rear_Guard_Closed_Redundant }
+    access: read
+`;
 const MODBUS_CALL =
   "Read_Speed(Execute := TRUE, Host := 'drive-1.line2', UnitId := 1, Address := 200, Quantity := 1, Data => Drive_Speed_Raw);";
 const CELL_MODBUS_CALL =
@@ -438,11 +454,49 @@ permissives: [Press_Enable]
   {
     name: 'press-safe-guard-migration',
     plant: 'press',
-    description: 'the guard migration (SAFETY_GUARD_MONITOR with redundant sensors) tightens the permissives',
+    description:
+      'the guard migration (SAFETY_GUARD_MONITOR with redundant sensors) tightens the permissives; its redundant-sensor inputs are driven by nothing in the plant (a warning for the safety engineer)',
     edits: guardEdits(),
     migration: GUARD_MIGRATION,
     verdict: 'pass',
     categories: ['safety-logic', 'timing'],
+    rules: ['safety-logic/undriven-input'],
+    files: { 'tagmap.yaml': GUARD_TAG_MAP },
+  },
+  {
+    name: 'press-safe-pragmas-and-attributes',
+    plant: 'press',
+    description:
+      'pragmas and attributes added before the Safety_OK assignment, a declaration, the PROGRAM and inside the certified SafetyCore: no change',
+    edits: [
+      {
+        file: 'PressControl.st',
+        find: SAFETY_OK_LINE,
+        replace: `{warning 'guard logic reviewed 2026-11'}\n${SAFETY_OK_LINE}`,
+      },
+      {
+        file: 'PressControl.st',
+        find: 'E_Stop_OK := Core.E_Stop_OK;',
+        replace: "{region 'E-stop'}\nE_Stop_OK := Core.E_Stop_OK;",
+      },
+      {
+        file: 'PressControl.st',
+        find: 'PROGRAM PressControl',
+        replace: "{attribute 'reflection'}\nPROGRAM PressControl",
+      },
+      {
+        file: 'PressControl.st',
+        find: '    Front_Guard_OK : BOOL;',
+        replace: "    {attribute 'hide'}\n    Front_Guard_OK : BOOL;",
+      },
+      {
+        file: 'SafetyCore.st',
+        find: 'Discrepancy(IN := Chain_A XOR Chain_B, PT := T#50MS);',
+        replace: "{info 'channel discrepancy, 50 ms'}\nDiscrepancy(IN := Chain_A XOR Chain_B, PT := T#50MS);",
+      },
+    ],
+    verdict: 'pass',
+    categories: [],
   },
   {
     name: 'press-safe-modbus-to-opcua',
@@ -940,6 +994,7 @@ for (const c of CASES) {
   applyEdits(join(dir, 'after'), c.edits, c.name);
   writeFileSync(join(dir, 'policy.yaml'), c.policy ?? POLICIES[c.plant]);
   if (c.migration) writeFileSync(join(dir, 'migration.yaml'), c.migration);
+  for (const [file, text] of Object.entries(c.files ?? {})) writeFileSync(join(dir, file), text);
   const expect = {
     description: c.description,
     verdict: c.verdict,
