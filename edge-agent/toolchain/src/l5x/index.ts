@@ -18,6 +18,10 @@ export type {
 } from './l5x-model';
 export { byteOffset, L5xError, parseLogixNumber, readL5x } from './l5x-reader';
 export { insertTagsEdit, type L5xEdit, type NewTag, routineToStEdits, writeL5x } from './l5x-writer';
+export { compileModel, findRoutine, type LadderModel, ladderModel, modelUnits } from './ladder-model';
+export { iecName, LogixScope, type TagSymbol, Unsupported } from './logix-operands';
+export { LOGIX_LIBRARY_SOURCE, type LogixType, PREDEFINED_STRUCTS } from './logix-types';
+export { type LoweredCode, LoweringError, MODELLED_INSTRUCTIONS, RllLowering } from './rll-lowering';
 export {
   instructionsOf,
   parseRung,
@@ -26,3 +30,4 @@ export {
   type RllInstruction,
   RllSyntaxError,
 } from './rll-parser';
+export { MODEL_PROGRAM, modelSource } from './sim-model';

@@ -1,0 +1,597 @@
+/**
+ * Ladder (RLL) semantics on the virtual PLC: each rung becomes ST that
+ * follows the Logix execution model literally. A rung-condition variable
+ * flows left to right; input instructions AND into it, output instructions
+ * act on it; a branch starts every leg from the condition at its left rail
+ * and ORs the legs. Prescan (before the first scan) runs each instruction's
+ * prescan action. Instructions that are not modelled are refused by name.
+ * Facts: Rockwell Logix 5000 General Instructions reference (1756-RM003).
+ */
+import type { L5xAoi, L5xProgram, L5xRoutine } from './l5x-model';
+import {
+  convert,
+  isNumeric,
+  isReal,
+  type LogixScope,
+  mathType,
+  type Operand,
+  reference,
+  source,
+  type TagSymbol,
+  Unsupported,
+} from './logix-operands';
+import { INT_BITS, type LogixType } from './logix-types';
+import { parseRung, type RllElement, type RllInstruction, RllSyntaxError } from './rll-parser';
+
+const BOOL: LogixType = { kind: 'elem', name: 'BOOL' };
+const DINT: LogixType = { kind: 'elem', name: 'DINT' };
+
+/** The instructions this module models (AOI calls aside). */
+export const MODELLED_INSTRUCTIONS = [
+  'XIC',
+  'XIO',
+  'OTE',
+  'OTL',
+  'OTU',
+  'ONS',
+  'OSR',
+  'OSF',
+  'TON',
+  'TOF',
+  'RTO',
+  'CTU',
+  'CTD',
+  'RES',
+  'EQU',
+  'NEQ',
+  'LES',
+  'LEQ',
+  'GRT',
+  'GEQ',
+  'LIM',
+  'MEQ',
+  'CMP',
+  'ADD',
+  'SUB',
+  'MUL',
+  'DIV',
+  'MOD',
+  'NEG',
+  'CPT',
+  'MOV',
+  'MVM',
+  'CLR',
+  'COP',
+  'FLL',
+  'JSR',
+  'SBR',
+  'RET',
+  'AFI',
+  'NOP',
+] as const;
+
+/** What lowering one routine (and what it calls) produced. */
+export interface LoweredCode {
+  body: string[];
+  prescan: string[];
+  /** Temporaries to declare (BOOL unless given). */
+  temps: Map<string, string>;
+  reads: Set<TagSymbol>;
+  writes: Set<TagSymbol>;
+  /** Timer presets seen (ms): the equivalence check holds inputs long enough for them. */
+  presets: Set<number>;
+  /** AOIs called (their FUNCTION_BLOCKs must be declared). */
+  aois: Set<L5xAoi>;
+}
+
+/** Refusal with the place it happened. */
+export class LoweringError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly where: string,
+  ) {
+    super(`${where}: ${reason}`);
+    this.name = 'LoweringError';
+  }
+}
+
+/** Emits ST for ladder rungs over one scope. */
+export class RllLowering {
+  readonly code: LoweredCode = {
+    body: [],
+    prescan: [],
+    temps: new Map(),
+    reads: new Set(),
+    writes: new Set(),
+    presets: new Set(),
+    aois: new Set(),
+  };
+  private tempCount = 0;
+  private readonly callStack: string[] = [];
+  private readonly prescanned = new Set<string>();
+
+  constructor(
+    readonly scope: LogixScope,
+    readonly program?: L5xProgram,
+  ) {}
+
+  private temp(type = 'BOOL'): string {
+    const n = `LX_T${this.tempCount++}`;
+    this.code.temps.set(n, type);
+    return n;
+  }
+
+  private read(o: Operand): Operand {
+    if (o.root) this.code.reads.add(o.root);
+    return o;
+  }
+
+  private src(text: string, want?: LogixType): Operand {
+    const o = source(this.scope, text, want);
+    // expressions: every reference inside counts as read
+    if (!o.root) for (const s of this.refsIn(text)) this.code.reads.add(s);
+    return this.read(o);
+  }
+
+  private refsIn(text: string): TagSymbol[] {
+    const out: TagSymbol[] = [];
+    for (const m of text.matchAll(/[A-Za-z_][A-Za-z0-9_]*(?::[A-Za-z0-9_]+)*/g)) {
+      const s = this.scope.lookup(m[0]);
+      if (s) out.push(s);
+    }
+    return out;
+  }
+
+  private dest(text: string, want?: LogixType): Operand {
+    const t = text.trim();
+    if (t === '?' || t === '') throw new Unsupported('an operand left unset (?)');
+    const o = reference(this.scope, t, want);
+    if (o.root) {
+      this.code.writes.add(o.root);
+      // a destination inside an array or a bit is read-modify-write
+      this.code.reads.add(o.root);
+    }
+    for (const s of this.refsIn(t.slice(t.indexOf('[') >= 0 ? t.indexOf('[') : t.length)))
+      this.code.reads.add(s);
+    return o;
+  }
+
+  /** `dest := value` with the conversion Logix applies and bits written by masking the word. */
+  assign(d: Operand, value: string, valueType: LogixType, out: string[] = this.code.body): void {
+    if (d.bit) {
+      const bits = INT_BITS[d.bit.wordType] ?? 32;
+      const signed = !d.bit.wordType.startsWith('U');
+      const big = BigInt(1) << BigInt(d.bit.n);
+      const mask = signed && d.bit.n === bits - 1 ? -big : big;
+      const inv = -mask - BigInt(1);
+      const v = valueType.kind === 'elem' && valueType.name === 'BOOL' ? value : `(${value}) <> 0`;
+      out.push(
+        `IF ${v} THEN ${d.bit.word} := ${d.bit.word} OR ${mask}; ELSE ${d.bit.word} := ${d.bit.word} AND ${inv}; END_IF;`,
+      );
+      return;
+    }
+    out.push(`${d.iec} := ${convert({ iec: value, type: valueType }, d.type)};`);
+  }
+
+  /** Lowers a routine's rungs (for JSR: inline, once per call site). */
+  routine(r: L5xRoutine, where: string): void {
+    if (r.type !== 'RLL') throw new LoweringError(`routine ${r.name} is ${r.type}, not ladder`, where);
+    const key = r.name.toLowerCase();
+    if (this.callStack.includes(key)) throw new LoweringError(`JSR recursion into ${r.name}`, where);
+    this.callStack.push(key);
+    const hasRet = r.rungs.some((g) => /\bRET\s*\(/i.test(g.text));
+    const body = this.code.body;
+    if (hasRet) body.push('REPEAT');
+    const firstPrescan = !this.prescanned.has(key);
+    this.prescanned.add(key);
+    for (const rung of r.rungs) {
+      const at = `${where}/${r.name} rung ${rung.number}`;
+      let elements: RllElement[];
+      try {
+        elements = parseRung(rung.text);
+      } catch (e) {
+        if (e instanceof RllSyntaxError) throw new LoweringError(`rung text: ${e.message}`, at);
+        throw e;
+      }
+      try {
+        body.push('rc := TRUE;');
+        this.sequence(elements, 'rc', firstPrescan, where);
+      } catch (e) {
+        if (e instanceof Unsupported) throw new LoweringError(e.reason, at);
+        throw e;
+      }
+    }
+    if (hasRet) body.push('UNTIL TRUE END_REPEAT;');
+    this.callStack.pop();
+  }
+
+  private sequence(es: readonly RllElement[], rc: string, prescan: boolean, where: string): void {
+    for (const e of es) {
+      if (e.kind === 'ins') this.instruction(e, rc, prescan, where);
+      else {
+        const entry = this.temp();
+        const acc = this.temp();
+        this.code.body.push(`${entry} := ${rc};`, `${acc} := FALSE;`);
+        for (const leg of e.legs) {
+          this.code.body.push(`${rc} := ${entry};`);
+          this.sequence(leg, rc, prescan, where);
+          this.code.body.push(`${acc} := ${acc} OR ${rc};`);
+        }
+        this.code.body.push(`${rc} := ${acc};`);
+      }
+    }
+  }
+
+  private compare(op: string, a: Operand, b: Operand): string {
+    const ty = mathType(a.type, b.type);
+    return `${convert(a, ty)} ${op} ${convert(b, ty)}`;
+  }
+
+  private timer(text: string): Operand {
+    const t = this.dest(text);
+    if (t.type.kind !== 'struct' || t.type.name.toUpperCase() !== 'TIMER')
+      throw new Unsupported(`${text} is not a TIMER`);
+    this.scope.use(t.type);
+    const v = t.root?.tag?.value;
+    if (v && typeof v === 'object' && !Array.isArray(v) && typeof v.PRE === 'number')
+      this.code.presets.add(v.PRE);
+    return t;
+  }
+
+  private counter(text: string): Operand {
+    const c = this.dest(text);
+    if (c.type.kind !== 'struct' || c.type.name.toUpperCase() !== 'COUNTER')
+      throw new Unsupported(`${text} is not a COUNTER`);
+    this.scope.use(c.type);
+    return c;
+  }
+
+  private need(ins: RllInstruction, n: number): string[] {
+    if (ins.operands.length < n) throw new Unsupported(`${ins.name} needs ${n} operands`);
+    return ins.operands;
+  }
+
+  /** Lowers one instruction with `rc` as its rung-condition variable. */
+  instruction(ins: RllInstruction, rc: string, prescan: boolean, where: string): void {
+    const b = this.code.body;
+    const pre = prescan ? this.code.prescan : [];
+    const bool = (t: string) => {
+      const o = this.src(t, BOOL);
+      if (!(o.type.kind === 'elem' && o.type.name === 'BOOL')) throw new Unsupported(`${t} is not a BOOL`);
+      return o.iec;
+    };
+    const cmp = (op: string) => {
+      const [x, y] = this.need(ins, 2);
+      b.push(`${rc} := ${rc} AND (${this.compare(op, this.src(x as string), this.src(y as string))});`);
+    };
+    switch (ins.name) {
+      case 'XIC':
+        b.push(`${rc} := ${rc} AND ${bool(this.need(ins, 1)[0] as string)};`);
+        return;
+      case 'XIO':
+        b.push(`${rc} := ${rc} AND NOT ${bool(this.need(ins, 1)[0] as string)};`);
+        return;
+      case 'OTE': {
+        const d = this.dest(this.need(ins, 1)[0] as string, BOOL);
+        this.assign(d, rc, BOOL);
+        this.assign(d, 'FALSE', BOOL, pre);
+        return;
+      }
+      case 'OTL':
+      case 'OTU': {
+        const d = this.dest(this.need(ins, 1)[0] as string, BOOL);
+        const inner: string[] = [];
+        this.assign(d, ins.name === 'OTL' ? 'TRUE' : 'FALSE', BOOL, inner);
+        b.push(`IF ${rc} THEN ${inner.join(' ')} END_IF;`);
+        return;
+      }
+      case 'ONS': {
+        // Storage bit holds rung-condition-in of the last execution; out is true on its rise.
+        const s = this.dest(this.need(ins, 1)[0] as string, BOOL);
+        const old = this.temp();
+        b.push(`${old} := ${s.iec};`);
+        this.assign(s, rc, BOOL);
+        b.push(`${rc} := ${rc} AND NOT ${old};`);
+        this.assign(s, 'TRUE', BOOL, pre);
+        return;
+      }
+      case 'OSR':
+      case 'OSF': {
+        const [st, ot] = this.need(ins, 2);
+        const s = this.dest(st as string, BOOL);
+        const o = this.dest(ot as string, BOOL);
+        const old = this.temp();
+        b.push(`${old} := ${s.iec};`);
+        this.assign(o, ins.name === 'OSR' ? `${rc} AND NOT ${old}` : `NOT ${rc} AND ${old}`, BOOL);
+        this.assign(s, rc, BOOL);
+        this.assign(s, ins.name === 'OSR' ? 'TRUE' : 'FALSE', BOOL, pre);
+        this.assign(o, 'FALSE', BOOL, pre);
+        return;
+      }
+      case 'TON':
+      case 'TOF':
+      case 'RTO': {
+        const t = this.timer(this.need(ins, 1)[0] as string);
+        b.push(`LX_${ins.name}(T := ${t.iec}, RIN := ${rc}, NOW := LX_NOW);`);
+        if (ins.name === 'TON')
+          pre.push(`${t.iec}.EN := FALSE; ${t.iec}.TT := FALSE; ${t.iec}.DN := FALSE; ${t.iec}.ACC := 0;`);
+        if (ins.name === 'TOF')
+          pre.push(
+            `${t.iec}.EN := FALSE; ${t.iec}.TT := FALSE; ${t.iec}.DN := FALSE; ${t.iec}.ACC := ${t.iec}.PRE;`,
+          );
+        if (ins.name === 'RTO') pre.push(`${t.iec}.EN := FALSE; ${t.iec}.TT := FALSE;`);
+        return;
+      }
+      case 'CTU':
+      case 'CTD': {
+        const c = this.counter(this.need(ins, 1)[0] as string);
+        b.push(`LX_${ins.name}(C := ${c.iec}, RIN := ${rc});`);
+        pre.push(`${c.iec}.${ins.name === 'CTU' ? 'CU' : 'CD'} := TRUE;`);
+        return;
+      }
+      case 'RES': {
+        const x = this.dest(this.need(ins, 1)[0] as string);
+        const n = x.type.kind === 'struct' ? x.type.name.toUpperCase() : '';
+        this.scope.use(x.type);
+        if (n === 'TIMER')
+          b.push(
+            `IF ${rc} THEN ${x.iec}.ACC := 0; ${x.iec}.EN := FALSE; ${x.iec}.TT := FALSE; ${x.iec}.DN := FALSE; END_IF;`,
+          );
+        else if (n === 'COUNTER')
+          b.push(
+            `IF ${rc} THEN ${x.iec}.ACC := 0; ${x.iec}.CU := FALSE; ${x.iec}.CD := FALSE; ${x.iec}.DN := FALSE; ${x.iec}.OV := FALSE; ${x.iec}.UN := FALSE; END_IF;`,
+          );
+        else if (n === 'CONTROL')
+          b.push(
+            `IF ${rc} THEN ${x.iec}.POS := 0; ${['EN', 'EU', 'DN', 'EM', 'ER', 'UL', 'IN', 'FD'].map((m) => `${x.iec}.${m} := FALSE;`).join(' ')} END_IF;`,
+          );
+        else throw new Unsupported(`RES of ${ins.operands[0]}, which is not a TIMER, COUNTER or CONTROL`);
+        return;
+      }
+      case 'EQU':
+        cmp('=');
+        return;
+      case 'NEQ':
+        cmp('<>');
+        return;
+      case 'LES':
+        cmp('<');
+        return;
+      case 'LEQ':
+        cmp('<=');
+        return;
+      case 'GRT':
+        cmp('>');
+        return;
+      case 'GEQ':
+        cmp('>=');
+        return;
+      case 'CMP': {
+        const e = this.src(this.need(ins, 1)[0] as string);
+        if (!(e.type.kind === 'elem' && e.type.name === 'BOOL'))
+          throw new Unsupported('CMP expression is not a comparison');
+        b.push(`${rc} := ${rc} AND (${e.iec});`);
+        return;
+      }
+      case 'LIM': {
+        // Low <= High: true inside [Low, High]; Low > High: true outside (High, Low).
+        const [lo, te, hi] = this.need(ins, 3).map((x) => this.src(x)) as [Operand, Operand, Operand];
+        const ty = mathType(lo.type, te.type, hi.type);
+        const [l, t, h] = [convert(lo, ty), convert(te, ty), convert(hi, ty)];
+        b.push(
+          `IF ${l} <= ${h} THEN ${rc} := ${rc} AND (${l} <= ${t} AND ${t} <= ${h}); ELSE ${rc} := ${rc} AND (${t} >= ${l} OR ${t} <= ${h}); END_IF;`,
+        );
+        return;
+      }
+      case 'MEQ': {
+        const [s, m, c] = this.need(ins, 3).map((x) => this.src(x)) as [Operand, Operand, Operand];
+        if ([s, m, c].some((o) => !isNumeric(o.type) || isReal(o.type)))
+          throw new Unsupported('MEQ on non-integer operands');
+        const ty = mathType(s.type, m.type, c.type);
+        b.push(
+          `${rc} := ${rc} AND ((${convert(s, ty)} AND ${convert(m, ty)}) = (${convert(c, ty)} AND ${convert(m, ty)}));`,
+        );
+        return;
+      }
+      case 'ADD':
+      case 'SUB':
+      case 'MUL':
+      case 'DIV':
+      case 'MOD': {
+        const [x, y, dt] = this.need(ins, 3);
+        const a = this.src(x as string);
+        const c = this.src(y as string);
+        const d = this.dest(dt as string);
+        if (!isNumeric(a.type) || !isNumeric(c.type) || !isNumeric(d.type))
+          throw new Unsupported(`${ins.name} on non-numeric operands`);
+        const ty = mathType(a.type, c.type);
+        const op = { ADD: '+', SUB: '-', MUL: '*', DIV: '/', MOD: 'MOD' }[ins.name] as string;
+        if (ins.name === 'MOD' && isReal(ty)) throw new Unsupported('MOD on REAL operands');
+        const inner: string[] = [];
+        this.assign(d, `${convert(a, ty)} ${op} ${convert(c, ty)}`, ty, inner);
+        b.push(`IF ${rc} THEN ${inner.join(' ')} END_IF;`);
+        return;
+      }
+      case 'NEG':
+      case 'MOV': {
+        const [x, dt] = this.need(ins, 2);
+        const a = this.src(x as string);
+        const d = this.dest(dt as string);
+        if (!isNumeric(a.type) || !isNumeric(d.type))
+          throw new Unsupported(`${ins.name} on non-numeric operands`);
+        const inner: string[] = [];
+        const ty = ins.name === 'NEG' ? mathType(a.type) : a.type;
+        this.assign(d, ins.name === 'NEG' ? `-(${convert(a, ty)})` : a.iec, ty, inner);
+        b.push(`IF ${rc} THEN ${inner.join(' ')} END_IF;`);
+        return;
+      }
+      case 'CPT': {
+        const [dt, ex] = this.need(ins, 2);
+        const d = this.dest(dt as string);
+        const e = this.src(ex as string);
+        if (!isNumeric(d.type)) throw new Unsupported('CPT destination is not numeric');
+        const inner: string[] = [];
+        this.assign(d, e.iec, e.type, inner);
+        b.push(`IF ${rc} THEN ${inner.join(' ')} END_IF;`);
+        return;
+      }
+      case 'MVM': {
+        const [x, m, dt] = this.need(ins, 3);
+        const a = this.src(x as string);
+        const mk = this.src(m as string);
+        const d = this.dest(dt as string);
+        if ([a, mk, d].some((o) => !isNumeric(o.type) || isReal(o.type)))
+          throw new Unsupported('MVM on non-integer operands');
+        const ty = mathType(a.type, mk.type, d.type);
+        const inner: string[] = [];
+        this.assign(
+          d,
+          `(${convert(a, ty)} AND ${convert(mk, ty)}) OR (${convert(d, ty)} AND NOT ${convert(mk, ty)})`,
+          ty,
+          inner,
+        );
+        b.push(`IF ${rc} THEN ${inner.join(' ')} END_IF;`);
+        return;
+      }
+      case 'CLR': {
+        const d = this.dest(this.need(ins, 1)[0] as string);
+        if (!isNumeric(d.type)) throw new Unsupported('CLR of a non-numeric tag');
+        const inner: string[] = [];
+        this.assign(d, isReal(d.type) ? '0.0' : '0', d.type, inner);
+        b.push(`IF ${rc} THEN ${inner.join(' ')} END_IF;`);
+        return;
+      }
+      case 'COP':
+      case 'FLL':
+        this.copy(ins, rc);
+        return;
+      case 'JSR': {
+        const [name, n] = this.need(ins, 1);
+        if (ins.operands.length > 2 || (n !== undefined && n.trim() !== '0'))
+          throw new Unsupported('JSR with parameters');
+        const r = this.program?.routines.find(
+          (x) => x.name.toLowerCase() === (name as string).trim().toLowerCase(),
+        );
+        if (!r) throw new Unsupported(`JSR to ${name}, which is not a routine of the program`);
+        const inner = this.code.body.length;
+        this.routine(r, where);
+        const lines = this.code.body.splice(inner);
+        b.push(`IF ${rc} THEN`, ...lines, 'END_IF;');
+        return;
+      }
+      case 'SBR':
+        if (ins.operands.length > 0) throw new Unsupported('SBR with parameters');
+        return;
+      case 'RET':
+        if (ins.operands.length > 0) throw new Unsupported('RET with parameters');
+        b.push(`IF ${rc} THEN EXIT; END_IF;`);
+        return;
+      case 'AFI':
+        b.push(`${rc} := FALSE;`);
+        return;
+      case 'NOP':
+        return;
+      default: {
+        const aoi = this.scope.aoiNames.get(ins.name.toLowerCase());
+        if (aoi) {
+          this.aoiCall(aoi, ins, rc, prescan);
+          return;
+        }
+        throw new Unsupported(`instruction ${ins.name} is not modelled`);
+      }
+    }
+  }
+
+  private copy(ins: RllInstruction, rc: string): void {
+    const [x, dt, ln] = this.need(ins, 3);
+    const s = this.src(x as string);
+    const d = this.dest(dt as string);
+    const len = this.src(ln as string);
+    if (!isNumeric(s.type) || !isNumeric(d.type)) throw new Unsupported(`${ins.name} of structures`);
+    const dm = /^(.*)\[([^\]]*)\]$/.exec(d.iec);
+    const dArr = dm ? (dm[1] as string) : d.iec;
+    const dIdx = dm ? (dm[2] as string) : '0';
+    const dSym = d.root?.type;
+    if (!dm || dSym?.kind !== 'array' || dSym.dims.length !== 1) {
+      if (len.literal === 1) {
+        const inner: string[] = [];
+        this.assign(d, s.iec, s.type, inner);
+        b0(this.code.body, rc, inner);
+        return;
+      }
+      throw new Unsupported(`${ins.name} into ${dt}, which is not an element of a one-dimension array`);
+    }
+    const i = this.temp('DINT');
+    const n = this.temp('DINT');
+    const size = dSym.dims[0] as number;
+    const body: string[] = [];
+    body.push(
+      `${n} := ${convert(len, DINT)};`,
+      `IF ${n} > ${size} - (${dIdx}) THEN ${n} := ${size} - (${dIdx}); END_IF;`,
+    );
+    if (ins.name === 'FLL') {
+      body.push(
+        `FOR ${i} := 0 TO ${n} - 1 DO ${dArr}[${dIdx} + ${i}] := ${convert(s, (dSym as { of: LogixType }).of)}; END_FOR;`,
+      );
+    } else {
+      const sm = /^(.*)\[([^\]]*)\]$/.exec(s.iec);
+      if (
+        !sm ||
+        s.root?.type.kind !== 'array' ||
+        s.type.kind !== 'elem' ||
+        d.type.kind !== 'elem' ||
+        s.type.name !== d.type.name
+      ) {
+        throw new Unsupported('COP between arrays of different types');
+      }
+      const ssize = (s.root.type as { dims: number[] }).dims[0] as number;
+      body.push(`IF ${n} > ${ssize} - (${sm[2]}) THEN ${n} := ${ssize} - (${sm[2]}); END_IF;`);
+      body.push(
+        `FOR ${i} := 0 TO ${n} - 1 DO ${dArr}[${dIdx} + ${i}] := ${sm[1]}[${sm[2]} + ${i}]; END_FOR;`,
+      );
+    }
+    b0(this.code.body, rc, body);
+  }
+
+  private aoiCall(aoi: L5xAoi, ins: RllInstruction, rc: string, prescan: boolean): void {
+    const [instText, ...args] = ins.operands;
+    const inst = this.dest(instText ?? '');
+    if (inst.type.kind !== 'struct' || inst.type.name.toLowerCase() !== aoi.name.toLowerCase()) {
+      throw new Unsupported(`${instText} is not an instance of ${aoi.name}`);
+    }
+    this.code.aois.add(aoi);
+    const required = aoi.parameters.filter((p) => p.required && !/^Enable(In|Out)$/i.test(p.name));
+    if (args.length !== required.length)
+      throw new Unsupported(`${aoi.name} call with ${args.length} operands, ${required.length} required`);
+    const inputs: string[] = [`EnableIn := ${rc}`, 'LX_NOW := LX_NOW', 'LX_PRESCAN := FALSE'];
+    const outputs: string[] = [];
+    required.forEach((p, k) => {
+      const a = args[k] as string;
+      const pt = p.dataType ? { kind: 'elem' as const, name: p.dataType.toUpperCase() } : DINT;
+      if (p.usage === 'Input') inputs.push(`${p.name} := ${convert(this.src(a, pt), pt)}`);
+      else if (p.usage === 'InOut') {
+        const d = this.dest(a);
+        if (d.bit) throw new Unsupported(`bit ${a} passed to InOut ${p.name}`);
+        inputs.push(`${p.name} := ${d.iec}`);
+      } else {
+        const d = this.dest(a, pt);
+        const tmp: string[] = [];
+        this.assign(d, `${inst.iec}.${p.name}`, pt, tmp);
+        outputs.push(...tmp);
+      }
+    });
+    this.code.body.push(`${inst.iec}(${inputs.join(', ')});`, ...outputs, `${rc} := ${inst.iec}.EnableOut;`);
+    if (prescan) {
+      const inOut = required
+        .filter((p) => p.usage === 'InOut')
+        .map((p) => `${p.name} := ${this.dest(args[required.indexOf(p)] as string).iec}`);
+      this.code.prescan.push(
+        `${inst.iec}(${['EnableIn := FALSE', 'LX_NOW := LX_NOW', 'LX_PRESCAN := TRUE', ...inOut].join(', ')});`,
+      );
+    }
+  }
+}
+
+function b0(body: string[], rc: string, inner: string[]): void {
+  body.push(`IF ${rc} THEN`, ...inner, 'END_IF;');
+}

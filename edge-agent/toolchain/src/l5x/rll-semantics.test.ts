@@ -1,0 +1,313 @@
+import { describe, expect, it } from 'vitest';
+import { readL5x } from './l5x-reader';
+import { compileModel, findRoutine, ladderModel } from './ladder-model';
+import { LoweringError } from './rll-lowering';
+import { type TestTag, testL5x } from './test-l5x';
+
+function plcOf(tags: TestTag[], routines: Record<string, string[]>, extra = '') {
+  const p = readL5x(testL5x(tags, routines, extra));
+  const f = findRoutine(p, `P/${Object.keys(routines)[0]}`);
+  if (!f) throw new Error('no routine');
+  const m = ladderModel(p, f.program, f.routine);
+  return compileModel(m.source, { cycleMs: 10 });
+}
+
+const B = (...names: string[]): TestTag[] => names.map((n) => [n, 'BOOL']);
+
+describe('RLL bit instructions', () => {
+  it('XIC/XIO/OTE with a branch: seal-in holds and stop breaks it', () => {
+    const plc = plcOf(B('Start', 'Stop', 'Run'), { Main: ['[XIC(Start),XIC(Run)]XIO(Stop)OTE(Run);'] });
+    plc.scan();
+    expect(plc.get('Run')).toBe(false);
+    plc.set('Start', true);
+    plc.scan();
+    expect(plc.get('Run')).toBe(true);
+    plc.set('Start', false);
+    plc.scan();
+    expect(plc.get('Run')).toBe(true);
+    plc.set('Stop', true);
+    plc.scan();
+    expect(plc.get('Run')).toBe(false);
+  });
+
+  it('outputs inside a branch leg see the leg condition; instructions after an output see the rung', () => {
+    const plc = plcOf(B('A', 'B', 'X', 'Y', 'Z'), { Main: ['XIC(A)[XIC(B)OTE(X),OTE(Y)]OTE(Z);'] });
+    plc.set('A', true);
+    plc.scan();
+    expect([plc.get('X'), plc.get('Y'), plc.get('Z')]).toEqual([false, true, true]);
+  });
+
+  it('OTL/OTU latch and unlatch only on a true rung', () => {
+    const plc = plcOf(B('S', 'R', 'L'), { Main: ['XIC(S)OTL(L);', 'XIC(R)OTU(L);'] });
+    plc.set('S', true);
+    plc.scan();
+    plc.set('S', false);
+    plc.scan();
+    expect(plc.get('L')).toBe(true);
+    plc.set('R', true);
+    plc.scan();
+    expect(plc.get('L')).toBe(false);
+  });
+
+  it('prescan clears OTE outputs before the first scan, so a seal-in does not survive a restart', () => {
+    const xml = testL5x(B('Start', 'Stop'), { Main: ['[XIC(Start),XIC(Run)]XIO(Stop)OTE(Run);'] }).replace(
+      '</Tags>',
+      '<Tag Name="Run" TagType="Base" DataType="BOOL"><Data Format="Decorated"><DataValue DataType="BOOL" Value="1"/></Data></Tag></Tags>',
+    );
+    const p = readL5x(xml);
+    const f = findRoutine(p, 'P/Main');
+    if (!f) throw new Error('no routine');
+    const plc = compileModel(ladderModel(p, f.program, f.routine).source);
+    expect(plc.get('Run')).toBe(true);
+    plc.scan();
+    expect(plc.get('Run')).toBe(false);
+  });
+
+  it('ONS: one true scan per rising rung; prescan sets the storage bit so a held input does not fire', () => {
+    const plc = plcOf([...B('In', 'S'), ['N', 'DINT']], { Main: ['XIC(In)ONS(S)ADD(N,1,N);'] });
+    plc.set('In', true);
+    plc.scan();
+    expect(plc.get('N')).toBe(0); // held through the restart: no pulse
+    plc.set('In', false);
+    plc.scan();
+    plc.set('In', true);
+    plc.scan();
+    plc.scan();
+    plc.scan();
+    expect(plc.get('N')).toBe(1);
+  });
+
+  it('OSR pulses its output bit on the rise, OSF on the fall', () => {
+    const plc = plcOf(B('In', 'S1', 'O1', 'S2', 'O2'), {
+      Main: ['XIC(In)OSR(S1,O1);', 'XIC(In)OSF(S2,O2);'],
+    });
+    const trace: string[] = [];
+    for (const v of [false, true, true, false, false]) {
+      plc.set('In', v);
+      plc.scan();
+      trace.push(`${Number(plc.get('O1'))}${Number(plc.get('O2'))}`);
+    }
+    expect(trace).toEqual(['00', '10', '00', '01', '00']);
+  });
+});
+
+describe('RLL timers (ms, .PRE/.ACC/.EN/.TT/.DN)', () => {
+  it('TON accumulates across scans, is done at .PRE and resets on a false rung', () => {
+    const plc = plcOf([...B('In'), ['T', 'TIMER', { PRE: 50 }]], { Main: ['XIC(In)TON(T,?,?);'] });
+    plc.set('In', true);
+    const acc: number[] = [];
+    const dn: boolean[] = [];
+    for (let k = 0; k < 8; k++) {
+      plc.scan();
+      acc.push(plc.get('T.ACC') as number);
+      dn.push(plc.get('T.DN') as boolean);
+    }
+    // the first enabled scan starts the count; each later scan adds the 10 ms between scans
+    expect(acc).toEqual([0, 10, 20, 30, 40, 50, 50, 50]);
+    expect(dn).toEqual([false, false, false, false, false, true, true, true]);
+    expect([plc.get('T.EN'), plc.get('T.TT')]).toEqual([true, false]);
+    plc.set('In', false);
+    plc.scan();
+    expect([plc.get('T.ACC'), plc.get('T.DN'), plc.get('T.EN')]).toEqual([0, false, false]);
+  });
+
+  it('TOF: .DN while the rung is true and for .PRE ms after it goes false', () => {
+    const plc = plcOf([...B('In'), ['T', 'TIMER', { PRE: 30 }]], { Main: ['XIC(In)TOF(T,?,?);'] });
+    plc.scan();
+    expect(plc.get('T.DN')).toBe(false); // prescan: not done, nothing to time
+    plc.set('In', true);
+    plc.scan();
+    expect(plc.get('T.DN')).toBe(true);
+    plc.set('In', false);
+    const dn: boolean[] = [];
+    for (let k = 0; k < 6; k++) {
+      plc.scan();
+      dn.push(plc.get('T.DN') as boolean);
+    }
+    expect(dn).toEqual([true, true, true, false, false, false]);
+  });
+
+  it('RTO keeps .ACC while the rung is false; RES clears it', () => {
+    const plc = plcOf([...B('In', 'R'), ['T', 'TIMER', { PRE: 1000 }]], {
+      Main: ['XIC(In)RTO(T,?,?);', 'XIC(R)RES(T);'],
+    });
+    plc.set('In', true);
+    for (let k = 0; k < 4; k++) plc.scan();
+    plc.set('In', false);
+    plc.scan();
+    plc.scan();
+    expect(plc.get('T.ACC')).toBe(30);
+    plc.set('In', true);
+    plc.scan();
+    plc.scan();
+    expect(plc.get('T.ACC')).toBe(40);
+    plc.set('R', true);
+    plc.scan();
+    expect([plc.get('T.ACC'), plc.get('T.TT'), plc.get('T.EN')]).toEqual([0, false, false]);
+  });
+});
+
+describe('RLL counters', () => {
+  it('CTU counts false-to-true transitions, .DN at .PRE; prescan sets .CU; RES clears', () => {
+    const plc = plcOf([...B('In', 'R'), ['C', 'COUNTER', { PRE: 2 }]], {
+      Main: ['XIC(In)CTU(C,?,?);', 'XIC(R)RES(C);'],
+    });
+    plc.set('In', true);
+    plc.scan();
+    expect(plc.get('C.ACC')).toBe(0); // .CU set by prescan: a held input is no transition
+    for (const v of [false, true, true, false, true]) {
+      plc.set('In', v);
+      plc.scan();
+    }
+    expect([plc.get('C.ACC'), plc.get('C.DN')]).toEqual([2, true]);
+    plc.set('R', true);
+    plc.scan();
+    expect([plc.get('C.ACC'), plc.get('C.DN'), plc.get('C.CU')]).toEqual([0, false, false]);
+  });
+
+  it('CTD counts down and underflow sets .UN; CTU overflow sets .OV', () => {
+    const plc = plcOf(
+      [
+        ...B('Up', 'Dn'),
+        ['C', 'COUNTER', { PRE: 0, ACC: 2147483647 }],
+        ['D', 'COUNTER', { ACC: -2147483648 }],
+      ],
+      { Main: ['XIC(Up)CTU(C,?,?);', 'XIC(Dn)CTD(D,?,?);'] },
+    );
+    plc.scan();
+    plc.set('Up', true);
+    plc.set('Dn', true);
+    plc.scan();
+    expect([plc.get('C.ACC'), plc.get('C.OV')]).toEqual([-2147483648, true]);
+    expect([plc.get('D.ACC'), plc.get('D.UN')]).toEqual([2147483647, true]);
+  });
+});
+
+describe('RLL compare, math and move', () => {
+  it('comparisons, LIM inside and outside, MEQ', () => {
+    const plc = plcOf([['A', 'DINT'], ['R', 'REAL'], ...B('E', 'L1', 'L2', 'M', 'G')], {
+      Main: [
+        'EQU(A,5)OTE(E);',
+        'LIM(0,A,10)OTE(L1);',
+        'LIM(10,A,0)OTE(L2);',
+        'MEQ(A,3,1)OTE(M);',
+        'GRT(R,A)OTE(G);',
+      ],
+    });
+    const at = (a: number) => {
+      plc.set('A', a);
+      plc.set('R', 5.5);
+      plc.scan();
+      return ['E', 'L1', 'L2', 'M', 'G'].map((n) => Number(plc.get(n))).join('');
+    };
+    expect(at(5)).toBe('11011');
+    expect(at(12)).toBe('00100');
+    expect(at(-1)).toBe('00101');
+  });
+
+  it('math converts the Logix way (REAL result rounded into a DINT) and runs only on a true rung', () => {
+    const plc = plcOf(
+      [
+        ...B('Go'),
+        ['A', 'DINT'],
+        ['B', 'INT'],
+        ['R', 'REAL'],
+        ['S', 'DINT'],
+        ['Q', 'DINT'],
+        ['M', 'DINT'],
+        ['N', 'DINT'],
+        ['C', 'DINT'],
+        ['V', 'DINT'],
+      ],
+      {
+        Main: [
+          'XIC(Go)ADD(A,B,S)DIV(A,4,Q)MOD(A,4,M)NEG(A,N)CPT(C,(A+B)*2)MUL(R,2,V);',
+          'XIC(Go)MVM(16#FF,16#0F,A);',
+        ],
+      },
+    );
+    plc.set('A', 10);
+    plc.set('B', 3);
+    plc.set('R', 1.25);
+    plc.scan();
+    expect(plc.get('S')).toBe(0);
+    plc.set('Go', true);
+    plc.scan();
+    expect([plc.get('S'), plc.get('Q'), plc.get('M'), plc.get('N'), plc.get('C'), plc.get('V')]).toEqual([
+      13, 2, 2, -10, 26, 2,
+    ]);
+    expect(plc.get('A')).toBe((10 & ~0x0f) | 0x0f);
+  });
+
+  it('MOV, CLR, COP and FLL on arrays, bits of a DINT', () => {
+    const plc = plcOf([...B('Go', 'B3'), ['A', 'DINT[4]'], ['Z', 'DINT[4]'], ['W', 'DINT'], ['X', 'DINT']], {
+      Main: [
+        'XIC(Go)MOV(7,X)FLL(X,A[0],4)MOV(9,A[1]);',
+        'XIC(Go)COP(A[1],Z[0],2)CLR(X);',
+        'XIC(Go)OTE(W.3)XIC(W.3)OTE(B3);',
+      ],
+    });
+    plc.set('Go', true);
+    plc.scan();
+    expect(plc.get('A')).toEqual([7, 9, 7, 7]);
+    expect(plc.get('Z')).toEqual([9, 7, 0, 0]);
+    expect([plc.get('X'), plc.get('W'), plc.get('B3')]).toEqual([0, 8, true]);
+  });
+});
+
+describe('RLL program control and AOIs', () => {
+  it('JSR runs a subroutine only on a true rung; RET returns early; AFI never passes', () => {
+    const plc = plcOf(B('Go', 'Stop', 'A', 'B', 'C'), {
+      Main: ['XIC(Go)JSR(Sub,0);', 'AFI()OTE(C);', 'NOP();'],
+      Sub: ['SBR();', 'OTE(A);', 'XIC(Stop)RET();', 'OTE(B);'],
+    });
+    plc.scan();
+    expect([plc.get('A'), plc.get('B')]).toEqual([false, false]);
+    plc.set('Go', true);
+    plc.scan();
+    expect([plc.get('A'), plc.get('B'), plc.get('C')]).toEqual([true, true, false]);
+    plc.set('Go', false);
+    plc.scan();
+    expect(plc.get('A')).toBe(true); // not scanned: keeps its value
+    plc.set('Go', true);
+    plc.set('Stop', true);
+    plc.set('A', false);
+    plc.set('B', false);
+    plc.scan();
+    expect([plc.get('A'), plc.get('B')]).toEqual([true, false]);
+  });
+
+  it('an AOI runs its Logic with EnableIn from the rung; EnableOut drives the rest of the rung', () => {
+    const aoi = `<AddOnInstructionDefinitions><AddOnInstructionDefinition Name="Pulse">
+<Parameters>
+<Parameter Name="EnableIn" DataType="BOOL" Usage="Input" Required="false"/>
+<Parameter Name="EnableOut" DataType="BOOL" Usage="Output" Required="false"/>
+<Parameter Name="In" DataType="BOOL" Usage="Input" Required="true"/>
+<Parameter Name="Out" DataType="BOOL" Usage="Output" Required="true"/>
+</Parameters>
+<LocalTags><LocalTag Name="T" DataType="TIMER"><DefaultData Format="Decorated"><Structure DataType="TIMER"><DataValueMember Name="PRE" DataType="DINT" Value="20"/></Structure></DefaultData></LocalTag></LocalTags>
+<Routines><Routine Name="Logic" Type="RLL"><RLLContent><Rung Number="0" Type="N"><Text><![CDATA[XIC(In)TON(T,?,?)XIC(T.DN)OTE(Out);]]></Text></Rung></RLLContent></Routine></Routines>
+</AddOnInstructionDefinition></AddOnInstructionDefinitions>`;
+    const plc = plcOf(
+      [...B('Go', 'I', 'O', 'After'), ['P1', 'Pulse']],
+      { Main: ['XIC(Go)Pulse(P1,I,O)OTE(After);'] },
+      aoi,
+    );
+    plc.set('I', true);
+    plc.scan();
+    expect(plc.get('After')).toBe(false);
+    plc.set('Go', true);
+    for (let k = 0; k < 4; k++) plc.scan();
+    expect([plc.get('O'), plc.get('After')]).toEqual([true, true]);
+  });
+
+  it('refuses an instruction it does not model, by name and rung', () => {
+    const p = readL5x(testL5x(B('A'), { Main: ['XIC(A)OTE(A);', 'BTD(A,0,A,0,1);'] }));
+    const f = findRoutine(p, 'P/Main');
+    if (!f) throw new Error('no routine');
+    expect(() => ladderModel(p, f.program, f.routine)).toThrow(LoweringError);
+    expect(() => ladderModel(p, f.program, f.routine)).toThrow(
+      'P/Main rung 1: instruction BTD is not modelled',
+    );
+  });
+});

@@ -1,0 +1,205 @@
+/**
+ * Builds the virtual PLC's program for one Logix routine: the tags it uses
+ * as variables (those it only reads become VAR_INPUT, the inputs of a
+ * differential run), the Logix structures and the Add-On Instructions it
+ * calls as ST types and function blocks, the controller's millisecond clock,
+ * prescan before the first scan, and the routine's lowered body.
+ */
+import type { L5xAoi, L5xProject, L5xValue } from './l5x-model';
+import { iecName, iecType, LogixScope, type TagSymbol, tagType } from './logix-operands';
+import {
+  LOGIX_LIBRARY_SOURCE,
+  type LogixType,
+  PREDEFINED_STRUCTS,
+  predefinedTypesSource,
+} from './logix-types';
+import { type LoweredCode, LoweringError, RllLowering } from './rll-lowering';
+
+/** The name of the PROGRAM every model defines. */
+export const MODEL_PROGRAM = 'LX_Model';
+
+function initValue(scope: LogixScope, v: L5xValue | undefined, t: LogixType): string | undefined {
+  if (v === undefined) return undefined;
+  if (t.kind === 'elem') {
+    if (t.name === 'BOOL') return v === true || v === 1 ? 'TRUE' : undefined;
+    if (typeof v !== 'number' || v === 0 || !Number.isFinite(v)) return undefined;
+    if (t.name === 'REAL' || t.name === 'LREAL') return Number.isInteger(v) ? `${v}.0` : String(v);
+    return String(Math.trunc(v));
+  }
+  if (t.kind === 'array') {
+    if (!Array.isArray(v)) return undefined;
+    const parts = v.map((x) => initValue(scope, x, t.of));
+    if (parts.every((p) => p === undefined)) return undefined;
+    if (t.of.kind !== 'elem') return undefined;
+    const zero = t.of.name === 'BOOL' ? 'FALSE' : t.of.name === 'REAL' || t.of.name === 'LREAL' ? '0.0' : '0';
+    return `[${parts.map((p) => p ?? zero).join(', ')}]`;
+  }
+  if (typeof v !== 'object' || Array.isArray(v) || scope.aoiNames.has(t.name.toLowerCase())) return undefined;
+  const members = scope.structs.get(t.name.toLowerCase());
+  if (!members) return undefined;
+  const parts: string[] = [];
+  for (const [k, x] of Object.entries(v)) {
+    const m = members.get(k.toLowerCase());
+    if (!m || m.type.kind === 'array') continue;
+    const s = initValue(scope, x, m.type);
+    if (s !== undefined) parts.push(`${m.name} := ${s}`);
+  }
+  return parts.length > 0 ? `(${parts.join(', ')})` : undefined;
+}
+
+/** ST declarations of the structures used, each after the ones it contains. */
+function typeDecls(scope: LogixScope, used: Iterable<string>): string {
+  const out: string[] = [];
+  const done = new Set<string>();
+  const visit = (name: string) => {
+    const key = name.toLowerCase();
+    if (done.has(key) || scope.aoiNames.has(key)) return;
+    done.add(key);
+    const predefined = Object.keys(PREDEFINED_STRUCTS).find((p) => p.toLowerCase() === key);
+    if (predefined) {
+      out.push(predefinedTypesSource([predefined]));
+      return;
+    }
+    const members = scope.structs.get(key);
+    if (!members) return;
+    for (const m of members.values()) {
+      const inner = m.type.kind === 'array' ? m.type.of : m.type;
+      if (inner.kind === 'struct') visit(inner.name);
+    }
+    out.push(
+      `TYPE ${iecName(name)} : STRUCT\n${[...members.values()].map((m) => `  ${iecName(m.name)} : ${iecType(m.type)};`).join('\n')}\nEND_STRUCT;\nEND_TYPE`,
+    );
+  };
+  for (const n of ['TIMER', 'COUNTER', 'FBD_TIMER']) visit(n);
+  for (const n of used) visit(n);
+  return out.join('\n');
+}
+
+/** An Add-On Instruction as a FUNCTION_BLOCK, its Logic routine lowered like any ladder. */
+export function aoiSource(
+  project: L5xProject,
+  aoi: L5xAoi,
+  seen = new Set<string>(),
+): { source: string; used: Set<string>; nested: L5xAoi[] } {
+  const scope = new LogixScope(project, undefined, aoi);
+  const logic = aoi.routines.find((r) => r.name === 'Logic');
+  if (!logic) throw new LoweringError(`AOI ${aoi.name} has no Logic routine`, `AOI ${aoi.name}`);
+  const low = new RllLowering(scope);
+  low.routine(logic, `AOI ${aoi.name}`);
+  const decl = (p: { name: string; dataType?: string; dimensions: number[] }) => {
+    const t = tagType(p.dataType ?? 'DINT', p.dimensions);
+    scope.use(t);
+    return `${iecName(p.name)} : ${iecType(t)};`;
+  };
+  const params = aoi.parameters.filter((p) => !/^Enable(In|Out)$/i.test(p.name));
+  const lines = [
+    `FUNCTION_BLOCK ${iecName(aoi.name)}`,
+    'VAR_INPUT',
+    'EnableIn : BOOL; LX_NOW : DINT; LX_PRESCAN : BOOL;',
+    ...params.filter((p) => p.usage === 'Input').map(decl),
+    'END_VAR',
+    'VAR_OUTPUT',
+    'EnableOut : BOOL;',
+    ...params.filter((p) => p.usage === 'Output').map(decl),
+    'END_VAR',
+  ];
+  const inOut = params.filter((p) => p.usage === 'InOut');
+  if (inOut.length > 0) lines.push('VAR_IN_OUT', ...inOut.map(decl), 'END_VAR');
+  lines.push(
+    'VAR',
+    'rc : BOOL; LX_FS : BOOL;',
+    ...aoi.localTags.map((t) => {
+      const ty = tagType(t.dataType ?? 'DINT', t.dimensions);
+      scope.use(ty);
+      const init = initValue(scope, t.value, ty);
+      return `${iecName(t.name)} : ${iecType(ty)}${init ? ` := ${init}` : ''};`;
+    }),
+    ...[...low.code.temps].map(([n, t]) => `${n} : ${t};`),
+    'END_VAR',
+    'IF LX_PRESCAN THEN',
+    ...low.code.prescan,
+    'EnableOut := FALSE;',
+    'RETURN;',
+    'END_IF;',
+    'EnableOut := EnableIn;',
+    'IF NOT EnableIn THEN RETURN; END_IF;',
+    ...low.code.body,
+    'END_FUNCTION_BLOCK',
+  );
+  seen.add(aoi.name.toLowerCase());
+  return {
+    source: lines.join('\n'),
+    used: new Set(scope.usedStructs),
+    nested: [...low.code.aois].filter((a) => !seen.has(a.name.toLowerCase())),
+  };
+}
+
+/** What a model program needs beyond the lowered body. */
+export interface ModelParts {
+  scope: LogixScope;
+  code: LoweredCode;
+  /** Body statements (the routine as the simulator runs it). */
+  body: string[];
+  /** Prescan statements (run once before the first scan). */
+  prescan: string[];
+  /** Names (lower case) declared as VAR_INPUT. */
+  inputs: Set<string>;
+  /** Extra symbols only this side declares (new tags of a conversion). */
+  extra?: TagSymbol[];
+  /** Extra temporaries. */
+  temps?: Map<string, string>;
+}
+
+/** The model program's ST source. */
+export function modelSource(project: L5xProject, parts: ModelParts): string {
+  const { scope, code } = parts;
+  const fbs: string[] = [];
+  const used = new Set(scope.usedStructs);
+  const pending = [...code.aois];
+  const seen = new Set<string>();
+  while (pending.length > 0) {
+    const a = pending.shift() as L5xAoi;
+    if (seen.has(a.name.toLowerCase())) continue;
+    const r = aoiSource(project, a, seen);
+    fbs.push(r.source);
+    for (const u of r.used) used.add(u);
+    pending.push(...r.nested);
+  }
+  const syms = new Map<string, TagSymbol>();
+  for (const s of [...code.reads, ...code.writes, ...(parts.extra ?? [])]) syms.set(s.iec.toLowerCase(), s);
+  const inputs: string[] = [];
+  const vars: string[] = [];
+  for (const s of [...syms.values()].sort((a, b) => a.iec.localeCompare(b.iec))) {
+    scope.use(s.type);
+    if (s.type.kind === 'struct') used.add(s.type.name);
+    const init = initValue(scope, s.tag?.value, s.type);
+    const line = `${s.iec} : ${iecType(s.type)}${init ? ` := ${init}` : ''};`;
+    if (parts.inputs.has(s.iec.toLowerCase())) inputs.push(line);
+    else vars.push(line);
+  }
+  for (const u of scope.usedStructs) used.add(u);
+  const presets = [...code.presets].map((ms, i) => `LX_PT${i} : TIME := T#${Math.max(0, Math.trunc(ms))}ms;`);
+  const temps = new Map([...code.temps, ...(parts.temps ?? [])]);
+  return [
+    typeDecls(scope, used),
+    LOGIX_LIBRARY_SOURCE,
+    ...fbs,
+    `PROGRAM ${MODEL_PROGRAM}`,
+    ...(inputs.length > 0 ? ['VAR_INPUT', ...inputs, 'END_VAR'] : []),
+    'VAR',
+    ...vars,
+    'LX_CLK : TON; LX_NOW : DINT; LX_FIRST : BOOL := TRUE; LX_FS : BOOL; rc : BOOL;',
+    ...presets,
+    ...[...temps].map(([n, t]) => `${n} : ${t};`),
+    'END_VAR',
+    // The controller's free-running millisecond clock.
+    'LX_CLK(IN := TRUE, PT := T#24d); LX_NOW := TIME_TO_DINT(LX_CLK.ET);',
+    'LX_FS := LX_FIRST;',
+    'IF LX_FIRST THEN',
+    ...parts.prescan,
+    'END_IF;',
+    'LX_FIRST := FALSE;',
+    ...parts.body,
+    'END_PROGRAM',
+  ].join('\n');
+}
