@@ -11,12 +11,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SitePolicy } from '@plcfleet/protocols';
+import { claimText, SitePolicy } from '@plcfleet/protocols';
 import { projectFromSources, verifySafety } from '../src/safety';
 
 const stations = Number(process.argv[2] ?? 25);
 const repeats = Number(process.argv[3] ?? 5);
-const repo = fileURLToPath(new URL('../..', import.meta.url));
+const repo = fileURLToPath(new URL('../../..', import.meta.url));
 const plantDir = join(repo, 'examples', 'plants', 'press-line');
 
 function station(k: number): Record<string, string> {
@@ -172,7 +172,7 @@ for (const mode of ['quick', 'full'] as const) {
   const median = times[Math.floor(times.length / 2)]!;
   console.log(
     `${mode}: ${pous} POUs, ${lines} lines — verdict ${last!.verdict}, median ${median.toFixed(0)} ms, max ${times[times.length - 1]!.toFixed(0)} ms over ${repeats} runs; proofs: ${last!.proofs
-      .map((p) => `${p.kind} ${p.subject} ${p.result} (${p.method}, ${p.scans} scans)`)
+      .map((p) => `${p.kind} ${p.subject} ${claimText(p)}`)
       .join('; ')}`,
   );
 }
