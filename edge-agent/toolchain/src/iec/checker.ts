@@ -57,6 +57,9 @@ import {
 } from './types';
 import { walkStatements } from './visitor';
 
+/** Expression depth past which the checker types a subtree bottom-up (see `settle`). */
+const SETTLE_DEPTH = 48;
+
 /** Options of {@link checkProject}. */
 export interface CheckOptions {
   /** Units whose declarations are known but whose bodies are not checked (vendor stubs, e.g. OSCAT's stubs.st). */
@@ -927,7 +930,9 @@ class Checker {
             const parts = l.kind === 'CaseRange' ? [l.low, l.high] : [l.value];
             for (const part of parts) {
               const lt = this.expr(part, scope);
-              if (ok && convert(lt, st) === 'error' && !(u.kind === 'enum' && isInteger(lt)))
+              // a literal selector (`CASE 0 OF`) takes any integer label
+              const sel: Type = u.kind === 'int-literal' ? { kind: 'elementary', name: 'LINT' } : st;
+              if (ok && convert(lt, sel) === 'error' && !(u.kind === 'enum' && isInteger(lt)))
                 this.report('ST2028', part.span, typeName(lt), typeName(st));
             }
             if (l.kind === 'CaseValue') {
@@ -982,6 +987,12 @@ class Checker {
       case 'Return':
       case 'Label':
       case 'Empty':
+        return;
+      case 'Try':
+        // CODESYS/TwinCAT __TRY/__CATCH/__FINALLY: each part is an ordinary statement list
+        this.statements(s.body, scope);
+        if (s.catchBody) this.statements(s.catchBody, scope);
+        if (s.finallyBody) this.statements(s.finallyBody, scope);
         return;
     }
   }
@@ -1226,9 +1237,68 @@ class Checker {
 
   /** Types an expression, records it in exprTypes, and reports what is wrong inside it. */
   expr(e: Expression, scope: Scope | undefined): Type {
-    const t = this.exprInner(e, scope);
-    this.exprTypes.set(e, t);
-    return t;
+    const settled = this.settled?.get(e);
+    if (settled) return settled;
+    if (++this.exprDepth > SETTLE_DEPTH && !this.settling) this.settle(e, scope);
+    try {
+      const t = this.exprInner(e, scope);
+      this.exprTypes.set(e, t);
+      return t;
+    } finally {
+      this.exprDepth--;
+    }
+  }
+
+  /** Recursion depth of {@link expr}; past SETTLE_DEPTH the subtree is typed bottom-up first. */
+  private exprDepth = 0;
+  private settling = false;
+  /** Types of nodes typed ahead by {@link settle}: `expr` returns them without typing again. */
+  private settled: Map<Expression, Type> | undefined;
+
+  /**
+   * Types the operator nodes under a deep expression bottom-up, without
+   * recursion, so that typing `e` afterwards finds every operand typed and
+   * recurses one level at a time: a 20,000-term chain or 1,000 nested calls
+   * cost heap, not stack. Only nodes typed the same wherever they stand are
+   * settled (operators, parentheses, calls as values — never a bare name,
+   * whose meaning may depend on the operator above it).
+   */
+  private settle(root: Expression, scope: Scope | undefined): void {
+    this.settling = true;
+    this.settled ??= new Map();
+    const post: Expression[] = [];
+    const stack: Expression[] = [];
+    const push = (x: Expression | undefined) => {
+      if (!x) return;
+      if (x.kind === 'Binary' || x.kind === 'Unary' || x.kind === 'Paren' || x.kind === 'Call') stack.push(x);
+    };
+    // children of `root` only: `root` itself is typed by the caller
+    const children = (x: Expression) => {
+      if (x.kind === 'Binary') {
+        push(x.left);
+        push(x.right);
+      } else if (x.kind === 'Unary') push(x.operand);
+      else if (x.kind === 'Paren') push(x.expression);
+      else if (x.kind === 'Call') for (const a of x.args) push(a.value);
+      else if (x.kind === 'Index') for (const i of x.indices) push(i);
+    };
+    children(root);
+    while (stack.length > 0) {
+      const x = stack.pop()!;
+      post.push(x);
+      children(x);
+    }
+    try {
+      for (let i = post.length - 1; i >= 0; i--) {
+        const x = post[i]!;
+        if (this.settled.has(x)) continue;
+        const t = this.exprInner(x, scope);
+        this.exprTypes.set(x, t);
+        this.settled.set(x, t);
+      }
+    } finally {
+      this.settling = false;
+    }
   }
 
   private exprInner(e: Expression, scope: Scope | undefined): Type {
@@ -1264,6 +1334,19 @@ class Checker {
         return scope?.owner?.base
           ? { kind: 'pointer', target: { kind: 'fb', pou: scope.owner.base } }
           : T_ERROR;
+      case 'AssignmentExpression': {
+        // `a := b := 0`, `IF (n := n + 1) > 10`: an assignment whose value is the value assigned
+        const tt = this.expr(e.target, scope);
+        const vt = this.expr(e.value, scope);
+        if (scope) this.writable(e.target, scope);
+        if (vt.kind === 'void')
+          this.report('ST2004', e.value.span, 'no value', typeName(tt), exprText(e.target));
+        else this.assignable(vt, tt, e.value.span, exprText(e.target));
+        return tt;
+      }
+      case 'TypeArgument':
+        // a type where an argument goes (`SIZEOF(INT)`, `__NEW(POINTER TO T)`): the type itself
+        return this.resolveType(e.type);
       case 'DirectAddress':
         return {
           kind: 'elementary',

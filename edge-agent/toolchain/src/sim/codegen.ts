@@ -45,6 +45,15 @@ interface Val {
   k?: number | bigint | boolean | string;
 }
 
+/** A nested statement list waiting for its code (see `CodeGenerator.nested`). */
+interface NestedList {
+  list: Statement[];
+  /** Labels of the loops around it, for EXIT and CONTINUE. */
+  loops: string[];
+  depth: number;
+  code: string;
+}
+
 /** An assignable place: `obj[key]`. */
 interface Place {
   obj: string;
@@ -153,6 +162,18 @@ function sameType(a: SimType, b: SimType): boolean {
   if (a.kind === 'elem' && b.kind === 'elem') return a.name === b.name;
   return typeName(a) === typeName(b);
 }
+
+/**
+ * Size limits of the generated code (docs/virtual-plc.md, decision 0007). V8 parses nested
+ * brackets recursively and fails near 1,400 levels, so operator chains longer than
+ * CHAIN_MIN are emitted flat (Boolean chains as one n-ary operation, others through a
+ * temporary), statement lists nested deeper than SPLIT_DEPTH go into functions of their own,
+ * and a statement whose code still nests deeper than MAX_CODE_DEPTH is refused with
+ * SIM_UNSUPPORTED instead of failing inside V8.
+ */
+export const CHAIN_MIN = 32;
+const SPLIT_DEPTH = 48;
+export const MAX_CODE_DEPTH = 1000;
 
 const BOOL = elem('BOOL');
 const DINT = elem('DINT');
@@ -272,6 +293,8 @@ export class CodeGenerator {
       'getState(){return {G:$G,P:$P};},setState(st){$G=st.G;$P=st.P;},',
       'getScan(){return $scan;},setScan(n){$scan=n;}};',
     ];
+    if (this.chainTemps > 0)
+      prelude.push(`let ${Array.from({ length: this.chainTemps }, (_, i) => `$c${i}`).join(',')};`);
     return {
       source: [...prelude, ...this.out, ...epilogue].join('\n'),
       locations: this.locations,
@@ -384,6 +407,13 @@ export class CodeGenerator {
   // ---------------------------------------------------------------- layouts
 
   private emitLayout(l: PouLayout): void {
+    const sfc = (l.decl as { sfc?: { span: Span } }).sfc;
+    if (sfc && l.decl.body.length === 0)
+      this.fail(
+        'UNSUPPORTED',
+        `the SFC body of ${l.decl.name} (steps and transitions are not simulated)`,
+        sfc.span,
+      );
     if (l.parent) this.requireLayout(l.parent);
     const scope = this.scope(l.file, l.name, l);
     // Constructor: every member's default, then the initialisers (§6.5.2) in declaration order.
@@ -853,8 +883,16 @@ export class CodeGenerator {
     return t.kind === 'enum' ? elem(t.base) : t;
   }
 
+  /** Values of chain nodes generated ahead (see {@link chain}): `expr` returns them as they are. */
+  private readonly pre = new Map<Expression, Val>();
+  /** Module-level temporaries of long chains (`let $c0,$c1;`). */
+  private chainTemps = 0;
+  private splitCount = 0;
+
   /** Generates an expression. `want` types untyped literals. */
   expr(e: Expression, scope: Scope, want?: SimType): Val {
+    const ahead = this.pre.get(e);
+    if (ahead) return ahead;
     switch (e.kind) {
       case 'IntegerLiteral': {
         if (e.typeName) {
@@ -955,10 +993,53 @@ export class CodeGenerator {
         return this.fail('UNSUPPORTED', 'SUPER as a value', e.span);
       case 'DirectAddress':
         return this.fail('UNSUPPORTED', `direct address ${e.text} (declare a located variable)`, e.span);
+      case 'AssignmentExpression': {
+        // `a := b := 0`: the value is the value assigned (elementary types; a JS assignment's value)
+        const p = this.lvalue(e.target, scope);
+        if (p.t.kind !== 'elem' || isStringT(p.t))
+          return this.fail('UNSUPPORTED', `an assignment used as a value of type ${typeName(p.t)}`, e.span);
+        const v = this.conv(this.expr(e.value, scope, p.t), p.t, e.span);
+        return { c: `(${this.read(p)}=${v})`, t: p.t };
+      }
+      case 'TypeArgument':
+        return this.fail('UNSUPPORTED', 'a type as an argument', e.span);
+    }
+  }
+
+  /**
+   * A long run of nested nodes (`spine[0]` the outermost; each one's `next` child the
+   * following entry), generated innermost first: every partial value goes into a
+   * temporary, so the code is a flat comma sequence `($c=v1,$c=f($c,x2),…,f($c,xn))`
+   * instead of n nested brackets. The temporary is read before the next operand is
+   * evaluated, so the order of evaluation is the source's.
+   */
+  private chain(spine: Expression[], gen: (node: Expression, i: number) => Val): Val {
+    const tmp = `$c${this.chainTemps++}`;
+    const seq: string[] = [];
+    try {
+      for (let i = spine.length - 1; i >= 1; i--) {
+        const node = spine[i]!;
+        const v = gen(node, i);
+        if (v.k !== undefined || v.untyped || v.c.length < 24) this.pre.set(node, v);
+        else {
+          seq.push(`${tmp}=${v.c}`);
+          this.pre.set(node, { c: tmp, t: v.t });
+        }
+      }
+      const top = gen(spine[0]!, 0);
+      return seq.length === 0 ? top : { c: `(${seq.join(',')},${top.c})`, t: top.t };
+    } finally {
+      for (const n of spine) this.pre.delete(n);
     }
   }
 
   private unary(e: Expression & { kind: 'Unary' }, scope: Scope, want?: SimType): Val {
+    if (!this.pre.has(e.operand) && e.operand.kind === 'Unary') {
+      const spine: Expression[] = [e];
+      for (let x: Expression = e.operand; x.kind === 'Unary'; x = x.operand) spine.push(x);
+      if (spine.length >= CHAIN_MIN)
+        return this.chain(spine, (n) => this.unary(n as Expression & { kind: 'Unary' }, scope, want));
+    }
     const v = this.expr(e.operand, scope, want);
     if (e.operator === '+') return v;
     if (e.operator === 'NOT') {
@@ -983,10 +1064,71 @@ export class CodeGenerator {
     return this.fail('UNSUPPORTED', `negation of ${typeName(v.t)}`, e.span);
   }
 
+  /** The operands of a run of one logical operator, left to right, through parentheses (either side). */
+  private logicalTerms(e: Expression & { kind: 'Binary' }): Expression[] {
+    const out: Expression[] = [];
+    const stack: Expression[] = [e.right, e.left];
+    while (stack.length > 0) {
+      let x = stack.pop()!;
+      while (x.kind === 'Paren') x = x.expression;
+      if (x.kind === 'Binary' && x.operator === e.operator && !this.pre.has(x)) stack.push(x.right, x.left);
+      else out.push(x);
+    }
+    return out;
+  }
+
+  /** A long run of one Boolean operator as one flat n-ary operation (same order, same value). */
+  private logicalRun(e: Expression & { kind: 'Binary' }, scope: Scope): Val | undefined {
+    const terms = this.logicalTerms(e);
+    if (terms.length < CHAIN_MIN) return undefined;
+    const vals = terms.map((x) => this.expr(x, scope));
+    if (!vals.every((v) => isBool(v.t))) return undefined;
+    const cs = vals.map((v) => `(${v.c})`);
+    const sc = this.profile.shortCircuit;
+    switch (e.operator) {
+      case 'AND_THEN':
+        return { c: `(${cs.join('&&')})`, t: BOOL };
+      case 'OR_ELSE':
+        return { c: `(${cs.join('||')})`, t: BOOL };
+      case 'AND':
+        return { c: sc ? `(${cs.join('&&')})` : `(${cs.join('&')})!==0`, t: BOOL };
+      case 'OR':
+        return { c: sc ? `(${cs.join('||')})` : `(${cs.join('|')})!==0`, t: BOOL };
+      default:
+        // XOR of n Booleans: odd parity
+        return { c: `(${cs.join('^')})!==0`, t: BOOL };
+    }
+  }
+
   private binary(e: Expression & { kind: 'Binary' }, scope: Scope, want?: SimType): Val {
     const op = e.operator;
     const logical = op === 'AND' || op === 'OR' || op === 'XOR' || op === 'AND_THEN' || op === 'OR_ELSE';
     const cmp = op === '=' || op === '<>' || op === '<' || op === '>' || op === '<=' || op === '>=';
+    if (!this.pre.has(e.left)) {
+      let n = 1;
+      for (let x = e.left; x.kind === 'Binary' && n < CHAIN_MIN; x = x.left) n++;
+      if (logical && (n >= CHAIN_MIN || e.right.kind === 'Paren')) {
+        const run = this.logicalRun(e, scope);
+        if (run) return run;
+      }
+      if (n >= CHAIN_MIN) {
+        const spine: Expression[] = [];
+        const wants: (SimType | undefined)[] = [];
+        let w = want;
+        for (let x: Expression = e; x.kind === 'Binary'; x = x.left) {
+          spine.push(x);
+          wants.push(w);
+          const o = x.operator;
+          const passes =
+            !(o === 'AND' || o === 'OR' || o === 'XOR' || o === 'AND_THEN' || o === 'OR_ELSE') &&
+            !(o === '=' || o === '<>' || o === '<' || o === '>' || o === '<=' || o === '>=');
+          w = passes ? w : undefined;
+        }
+        return this.chain(spine, (node, i) =>
+          this.binary(node as Expression & { kind: 'Binary' }, scope, wants[i]),
+        );
+      }
+    }
     let a = this.expr(e.left, scope, logical || cmp ? undefined : want);
     const b = this.expr(e.right, scope, a.untyped ? undefined : a.t);
     if (a.untyped && !b.untyped) a = this.expr(e.left, scope, b.t);
@@ -1582,8 +1724,119 @@ export class CodeGenerator {
     return calls.join('');
   }
 
+  /**
+   * Code of a statement list. Nested lists (IF, CASE, loop bodies) are generated by a
+   * work list rather than by recursion (see {@link nested}), so 1,000 nested statements
+   * cost heap, not stack; a list nested SPLIT_DEPTH deep goes into a function of its own
+   * (V8 parses nesting recursively). A top-level statement whose code still nests deeper
+   * than MAX_CODE_DEPTH is refused with SIM_UNSUPPORTED.
+   */
   stmts(list: Statement[], scope: Scope): string {
-    return list.map((s) => this.stmt(s, scope)).join('');
+    const work: NestedList[] = [];
+    this.worklists.push(work);
+    const savedLoops = scope.loops;
+    const savedDepth = this.currentDepth;
+    this.currentDepth = 0;
+    try {
+      const parts = list.map((s) => {
+        const first = work.length;
+        let c: string;
+        try {
+          c = this.stmt(s, scope);
+        } catch (err) {
+          if (err instanceof RangeError) this.tooDeep(s.span);
+          throw err;
+        }
+        c = this.drain(work, first, c, scope);
+        const depth = codeDepth(c);
+        if (depth > MAX_CODE_DEPTH)
+          this.fail(
+            'UNSUPPORTED',
+            `statement nested too deeply to simulate (${depth} levels of generated code; the limit is ${MAX_CODE_DEPTH})`,
+            s.span,
+          );
+        return c;
+      });
+      return parts.join('');
+    } finally {
+      scope.loops = savedLoops;
+      this.currentDepth = savedDepth;
+      this.worklists.pop();
+    }
+  }
+
+  private tooDeep(span: Span): never {
+    return this.fail(
+      'UNSUPPORTED',
+      `statement nested too deeply to simulate (the limit is ${MAX_CODE_DEPTH} levels of generated code)`,
+      span,
+    );
+  }
+
+  /** Open work lists of {@link stmts} (one per POU body being generated; bodies may start others). */
+  private readonly worklists: NestedList[][] = [];
+
+  /** A placeholder for the code of a nested statement list, generated later by {@link drain}. */
+  private nested(list: Statement[], scope: Scope): string {
+    const work = this.worklists[this.worklists.length - 1]!;
+    const parentDepth = this.currentDepth;
+    const id = work.length;
+    work.push({ list, loops: [...scope.loops], depth: parentDepth + 1, code: '' });
+    return `\u0000${id}\u0000`;
+  }
+
+  /** Nesting depth of the list being generated by {@link drain} (0 at the top). */
+  private currentDepth = 0;
+
+  /** Generates the nested lists from `first` on (each may add more), then puts their code in place. */
+  private drain(work: NestedList[], first: number, top: string, scope: Scope): string {
+    if (work.length === first) return top;
+    const saved = this.currentDepth;
+    try {
+      for (let i = first; i < work.length; i++) {
+        const item = work[i]!;
+        scope.loops = item.loops;
+        this.currentDepth = item.depth;
+        let code = '';
+        for (const st of item.list) {
+          try {
+            code += this.stmt(st, scope);
+          } catch (err) {
+            if (err instanceof RangeError) this.tooDeep(st.span);
+            throw err;
+          }
+        }
+        item.code = code;
+      }
+    } finally {
+      this.currentDepth = saved;
+    }
+    // children are created after their parents: fill in from the last one back
+    const fill = (c: string) => c.replace(/\u0000(\d+)\u0000/g, (_m, k: string) => work[Number(k)]!.code);
+    for (let i = work.length - 1; i >= first; i--) {
+      const item = work[i]!;
+      let code = fill(item.code);
+      if (
+        item.depth % SPLIT_DEPTH === 0 &&
+        !someNode(
+          item.list,
+          (n) =>
+            n.kind === 'Exit' ||
+            n.kind === 'Continue' ||
+            n.kind === 'Return' ||
+            n.kind === 'Jump' ||
+            n.kind === 'Label',
+        )
+      ) {
+        const fn = `S${this.splitCount++}`;
+        this.out.push(`function ${fn}(s,$l){${code}}`);
+        code = `${fn}(s,${scope.frame.size > 0 || scope.result ? '$l' : 'undefined'});`;
+      }
+      item.code = code;
+    }
+    const out = fill(top);
+    work.length = first;
+    return out;
   }
 
   private stmt(s: Statement, scope: Scope): string {
@@ -1620,10 +1873,10 @@ export class CodeGenerator {
         return v.k === 'stmt' ? v.c : `${v.c};`;
       }
       case 'If': {
-        let c = `if(${this.cond(s.condition, scope)}){${this.stmts(s.then, scope)}}`;
+        let c = `if(${this.cond(s.condition, scope)}){${this.nested(s.then, scope)}}`;
         for (const ei of s.elsifs)
-          c += `else if(${this.cond(ei.condition, scope)}){${this.stmts(ei.body, scope)}}`;
-        if (s.else) c += `else{${this.stmts(s.else, scope)}}`;
+          c += `else if(${this.cond(ei.condition, scope)}){${this.nested(ei.body, scope)}}`;
+        if (s.else) c += `else{${this.nested(s.else, scope)}}`;
         return c;
       }
       case 'Case': {
@@ -1635,9 +1888,9 @@ export class CodeGenerator {
             if (l.kind === 'CaseValue') return `${t}===${num(this.caseConst(l.value, sel.t, scope))}`;
             return `(${t}>=${num(this.caseConst(l.low, sel.t, scope))}&&${t}<=${num(this.caseConst(l.high, sel.t, scope))})`;
           });
-          return `if(${conds.join('||')}){${this.stmts(b.body, scope)}}`;
+          return `if(${conds.join('||')}){${this.nested(b.body, scope)}}`;
         });
-        const els = s.else ? `{${this.stmts(s.else, scope)}}` : '';
+        const els = s.else ? `{${this.nested(s.else, scope)}}` : '';
         const chain = branches.length ? branches.join('else ') + (els ? `else${els}` : '') : els;
         return `{const ${t}=${selCode};${chain}}`;
       }
@@ -1663,7 +1916,7 @@ export class CodeGenerator {
               : `${lv}>=${e}`
             : `(${b}>=0?${lv}<=${e}:${lv}>=${e})`;
         scope.loops.push(label);
-        const body = this.stmts(s.body, scope);
+        const body = this.nested(s.body, scope);
         scope.loops.pop();
         const L = this.loc(s.span);
         // §7.3.3.4.2: bounds and step are evaluated once; the control variable wraps in its type,
@@ -1673,14 +1926,14 @@ export class CodeGenerator {
       case 'While': {
         const label = `L${this.labelCount++}`;
         scope.loops.push(label);
-        const body = this.stmts(s.body, scope);
+        const body = this.nested(s.body, scope);
         scope.loops.pop();
         return `${label}:while(${this.cond(s.condition, scope)}){$wdt(${this.loc(s.span)});${body}}`;
       }
       case 'Repeat': {
         const label = `L${this.labelCount++}`;
         scope.loops.push(label);
-        const body = this.stmts(s.body, scope);
+        const body = this.nested(s.body, scope);
         scope.loops.pop();
         return `${label}:do{$wdt(${this.loc(s.span)});${body}}while(!(${this.cond(s.until, scope)}));`;
       }
@@ -1699,6 +1952,9 @@ export class CodeGenerator {
       case 'Jump':
       case 'Label':
         return this.fail('UNSUPPORTED', 'JMP and labels are not simulated', s.span);
+      case 'Try':
+        // which faults a target turns into exceptions is the runtime's, not the standard's
+        return this.fail('UNSUPPORTED', '__TRY/__CATCH/__FINALLY is not simulated', s.span);
     }
   }
 
@@ -1743,4 +1999,21 @@ export class CodeGenerator {
     }
     return this.fail('UNSUPPORTED', 'CASE label must be a constant', e.span);
   }
+}
+
+/** The deepest bracket nesting of generated code (string literals skipped). */
+export function codeDepth(code: string): number {
+  let depth = 0;
+  let max = 0;
+  for (let i = 0; i < code.length; i++) {
+    const ch = code.charCodeAt(i);
+    if (ch === 40 || ch === 91 || ch === 123) {
+      if (++depth > max) max = depth;
+    } else if (ch === 41 || ch === 93 || ch === 125) depth--;
+    else if (ch === 34) {
+      // "…" with backslash escapes (q() writes JSON strings)
+      for (i++; i < code.length && code.charCodeAt(i) !== 34; i++) if (code.charCodeAt(i) === 92) i++;
+    }
+  }
+  return max;
 }
