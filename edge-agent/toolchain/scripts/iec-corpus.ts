@@ -54,26 +54,22 @@ interface Figures {
   roundTrip: number;
   lines: number;
 }
-const total = {
-  tc: { files: 0, read: 0, roundTrip: 0, lines: 0 },
-  xml: { files: 0, read: 0, roundTrip: 0, lines: 0 },
-};
+const zero = (): Figures => ({ files: 0, read: 0, roundTrip: 0, lines: 0 });
+const total = { tc: zero(), st: zero(), xml: zero() };
 const allCauses = new Map<string, number>();
 
 for (const root of roots) {
   if (!statSync(root).isDirectory()) continue;
   const files: string[] = [];
   walk(root, files);
-  const figs: Record<'tc' | 'xml', Figures> = {
-    tc: { files: 0, read: 0, roundTrip: 0, lines: 0 },
-    xml: { files: 0, read: 0, roundTrip: 0, lines: 0 },
-  };
+  const figs: Record<'tc' | 'st' | 'xml', Figures> = { tc: zero(), st: zero(), xml: zero() };
   const causes = new Map<string, { n: number; example: string }>();
   const notes: string[] = [];
   for (const f of files.sort()) {
     const ext = extname(f).toLowerCase();
-    let kind: 'tc' | 'xml';
-    if (TWINCAT.has(ext) || ext === '.st') kind = 'tc';
+    let kind: 'tc' | 'st' | 'xml';
+    if (TWINCAT.has(ext)) kind = 'tc';
+    else if (ext === '.st') kind = 'st';
     else if (ext === '.xml') kind = 'xml';
     else continue;
     const text = readFileSync(f, 'utf8');
@@ -108,7 +104,7 @@ for (const root of roots) {
       fig.roundTrip++;
     else notes.push(`round trip: ${f}${again.diagnostics[0] ? ` (${again.diagnostics[0].message})` : ''}`);
   }
-  for (const k of ['tc', 'xml'] as const) {
+  for (const k of ['tc', 'st', 'xml'] as const) {
     const t = total[k];
     t.files += figs[k].files;
     t.read += figs[k].read;
@@ -118,7 +114,11 @@ for (const root of roots) {
   const parts: string[] = [];
   if (figs.tc.files > 0)
     parts.push(
-      `TwinCAT/ST ${figs.tc.read}/${figs.tc.files} read, ${figs.tc.roundTrip}/${figs.tc.read} round trip (${figs.tc.lines} lines)`,
+      `TwinCAT ${figs.tc.read}/${figs.tc.files} read, ${figs.tc.roundTrip}/${figs.tc.read} round trip (${figs.tc.lines} lines)`,
+    );
+  if (figs.st.files > 0)
+    parts.push(
+      `ST ${figs.st.read}/${figs.st.files} read, ${figs.st.roundTrip}/${figs.st.read} round trip (${figs.st.lines} lines)`,
     );
   if (figs.xml.files > 0)
     parts.push(
@@ -132,7 +132,7 @@ for (const root of roots) {
 
 const pct = (a: number, b: number): string => (b === 0 ? '-' : `${((100 * a) / b).toFixed(1)}%`);
 console.log(
-  `\nTOTAL TwinCAT/ST ${total.tc.read}/${total.tc.files} read (${pct(total.tc.read, total.tc.files)}), round trip ${total.tc.roundTrip}/${total.tc.read}; PLCopen ${total.xml.read}/${total.xml.files} (${pct(total.xml.read, total.xml.files)}), round trip ${total.xml.roundTrip}/${total.xml.read}`,
+  `\nTOTAL TwinCAT ${total.tc.read}/${total.tc.files} read (${pct(total.tc.read, total.tc.files)}), round trip ${total.tc.roundTrip}/${total.tc.read}; ST ${total.st.read}/${total.st.files} (${pct(total.st.read, total.st.files)}), round trip ${total.st.roundTrip}/${total.st.read}; PLCopen ${total.xml.read}/${total.xml.files} (${pct(total.xml.read, total.xml.files)}), round trip ${total.xml.roundTrip}/${total.xml.read}`,
 );
 for (const [c, n] of [...allCauses.entries()].sort((a, b) => b[1] - a[1]).slice(0, show))
   console.log(`  ${n}× ${c}`);

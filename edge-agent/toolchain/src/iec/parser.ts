@@ -406,6 +406,11 @@ export class Parser {
   /** Set by ST1017: the input was too deep and the rest is skipped. */
   private gaveUp = false;
   private readonly format: SourceFormat;
+  /**
+   * Set by a reader that parsed decoded text: maps an offset of that text to
+   * its position in the original file (the reader remaps spans with it).
+   */
+  offsetMap?: (offset: number) => Span;
 
   constructor(scanned: ScanResult, format: SourceFormat) {
     this.text = scanned.text;
@@ -645,7 +650,9 @@ export class Parser {
     const k = this.k();
     if (k === endKind) {
       this.i++;
-      this.accept(T.Semi);
+      // `END_IF;` — a ';' on a later line is an empty statement of its own (the printer's
+      // form of a body holding only a comment)
+      if (!this.tk.nl[this.i]) this.accept(T.Semi);
       return true;
     }
     if (this.expectedByOpen(k) || k === T.EOF) {

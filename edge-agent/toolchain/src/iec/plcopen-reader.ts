@@ -13,20 +13,23 @@
 import type {
   CompilationUnit,
   ConfigurationDecl,
-  FunctionBlockDecl,
+  SfcQualifier,
   Span,
   Statement,
   TopLevelDeclaration,
 } from './ast';
 import { diagnostic } from './diagnostics';
-import { createParser, type ParseResult, parseSource } from './parser';
+import { ilToSt } from './il-to-st';
+import { createParser, type ParseResult, type Parser, parseSource } from './parser';
+import { printNode } from './printer';
+import { type SfcModel, sfcSupportSource, sfcToStText } from './sfc-to-st';
 import {
   attr,
   child,
   childrenNamed,
+  decodeEntities,
   LineMap,
   localName,
-  sameLengthDecoded,
   textOf,
   type XmlElement,
 } from './xml';
@@ -115,13 +118,34 @@ export function readPlcopen(text: string, file: string): ParseResult {
     g.push('END_TYPE', origin);
     declarations.push(...parseGenerated(ctx, g));
   }
-  for (const pou of childrenNamed(child(types, 'pous'), 'pou')) readPou(ctx, pou, declarations);
+  const support: SfcSupport = { needed: false };
+  for (const pou of childrenNamed(child(types, 'pous'), 'pou')) readPou(ctx, pou, declarations, support);
+  // CODESYS keeps an application's POUs, interfaces and folders in <addData> of the project,
+  // configurations and resources
+  const visitAddData = (el: XmlElement): void => {
+    for (const c of el.children) {
+      const n = localName(c);
+      if (n === 'pou') readPou(ctx, c, declarations, support);
+      else if (n === 'Interface') readInterface(ctx, c, declarations);
+      else if (n !== 'types' && n !== 'Method' && n !== 'Property') visitAddData(c);
+    }
+  };
+  for (const c of project.children) if (localName(c) !== 'types') visitAddData(c);
   const instances = child(project, 'instances');
   for (const cfg of childrenNamed(child(instances, 'configurations'), 'configuration')) {
     const d = readConfiguration(ctx, cfg);
     if (d) declarations.push(d);
   }
+  if (support.needed)
+    declarations.push(...sfcSupportDeclarations(ctx, xmlSpan(ctx, project.start, project.start)));
   return { unit, diagnostics: ctx.diagnostics };
+}
+
+/** The SFC support declarations (step type, action control), parsed once per unit, spans at `origin`. */
+function sfcSupportDeclarations(ctx: Ctx, origin: Span): TopLevelDeclaration[] {
+  const g = new Gen();
+  g.push(sfcSupportSource(), origin);
+  return parseGenerated(ctx, g);
 }
 
 /** Parses generated ST and maps every position to the XML element of its line. */
@@ -148,18 +172,22 @@ function isSpan(v: unknown): v is Span {
   return typeof v === 'object' && v !== null && 'endOffset' in v && 'file' in v && 'line' in v;
 }
 
-/** Replaces every span under `node` through `map`. */
+/** Replaces every span under `node` through `map` (with an explicit stack: converted bodies can be deep). */
 function remapSpans(node: unknown, map: (s: Span) => Span): void {
-  if (Array.isArray(node)) {
-    for (const x of node) remapSpans(x, map);
-    return;
-  }
-  if (typeof node !== 'object' || node === null) return;
-  const obj = node as Record<string, unknown>;
-  for (const key of Object.keys(obj)) {
-    const v = obj[key];
-    if (isSpan(v)) obj[key] = map(v);
-    else if (typeof v === 'object' && v !== null) remapSpans(v, map);
+  const stack: unknown[] = [node];
+  while (stack.length > 0) {
+    const cur = stack.pop();
+    if (Array.isArray(cur)) {
+      for (const x of cur) stack.push(x);
+      continue;
+    }
+    if (typeof cur !== 'object' || cur === null) continue;
+    const obj = cur as Record<string, unknown>;
+    for (const key of Object.keys(obj)) {
+      const v = obj[key];
+      if (isSpan(v)) obj[key] = map(v);
+      else if (typeof v === 'object' && v !== null) stack.push(v);
+    }
   }
 }
 
@@ -270,65 +298,221 @@ function returnTypeText(ctx: Ctx, iface: XmlElement | undefined, g: Gen): string
   return rt ? ` : ${typeText(ctx, rt, g)}` : '';
 }
 
-function readPou(ctx: Ctx, pou: XmlElement, out: TopLevelDeclaration[]): void {
+/** The `<data>` payloads of an element's `<addData>` with the given local name (CODESYS keeps its extensions there). */
+function addData(el: XmlElement | undefined, name: string): XmlElement[] {
+  const out: XmlElement[] = [];
+  for (const data of childrenNamed(child(el, 'addData'), 'data')) out.push(...childrenNamed(data, name));
+  return out;
+}
+
+/** `{attribute 'x'}` pragma lines from CODESYS's attributes extension. */
+function attributeLines(el: XmlElement | undefined): string[] {
+  const out: string[] = [];
+  for (const a of addData(el, 'Attributes').flatMap((x) => childrenNamed(x, 'Attribute'))) {
+    const name = attr(a, 'Name');
+    if (!name || name.includes("'")) continue;
+    const value = attr(a, 'Value');
+    out.push(value ? `{attribute '${name}' := '${value.replace(/'/g, '')}'}` : `{attribute '${name}'}`);
+  }
+  return out;
+}
+
+/** EXTENDS / IMPLEMENTS of a POU or data type, from CODESYS's inheritance extensions. */
+function inheritance(el: XmlElement): { extends?: string; implements: string[] } {
+  const out: { extends?: string; implements: string[] } = { implements: [] };
+  for (const inh of [...addData(el, 'Inheritance')]) {
+    const ext = child(inh, 'Extends');
+    if (ext) out.extends = textOf('', ext) || undefined;
+    for (const i of childrenNamed(inh, 'Implements')) out.implements.push(...textOf('', i).split(','));
+  }
+  out.implements = out.implements.map((x) => x.trim()).filter(Boolean);
+  return out;
+}
+
+/** Access modifier of a CODESYS method/property: `<AccessModifiers Private="true"/>`. */
+function accessOf(el: XmlElement): string {
+  for (const m of addData(child(el, 'interface'), 'AccessModifiers').concat(addData(el, 'AccessModifiers'))) {
+    for (const a of ['Private', 'Protected', 'Internal', 'Public'])
+      if (attr(m, a) === 'true') return `${a.toUpperCase()} `;
+  }
+  return '';
+}
+
+interface Member {
+  kind: 'method' | 'property' | 'action' | 'transition';
+  el: XmlElement;
+  name: string;
+}
+
+function readPou(ctx: Ctx, pou: XmlElement, out: TopLevelDeclaration[], support: SfcSupport): void {
   const name = attr(pou, 'name') ?? '_';
   const kind = attr(pou, 'pouType') ?? 'program';
   const origin = xmlSpan(ctx, pou.start, pou.end);
   const g = new Gen();
   const iface = child(pou, 'interface');
+  for (const line of attributeLines(pou)) g.push(line, origin);
+  const inh = inheritance(pou);
   const header =
     kind === 'function'
       ? `FUNCTION ${name}${returnTypeText(ctx, iface, g)}`
       : kind === 'functionBlock'
-        ? `FUNCTION_BLOCK ${name}`
+        ? `FUNCTION_BLOCK ${name}${inh.extends ? ` EXTENDS ${inh.extends}` : ''}${inh.implements.length > 0 ? ` IMPLEMENTS ${inh.implements.join(', ')}` : ''}`
         : `PROGRAM ${name}`;
   const end =
     kind === 'function' ? 'END_FUNCTION' : kind === 'functionBlock' ? 'END_FUNCTION_BLOCK' : 'END_PROGRAM';
   g.push(header, xmlSpan(ctx, pou.start, pou.start + 1));
   varBlocksText(ctx, iface, g);
-  // the body: ST in place, LD converted (its generated instances join the declarations)
+  // transitions and actions first: an SFC body refers to them
+  const members: Member[] = [];
+  for (const a of childrenNamed(child(pou, 'actions'), 'action'))
+    members.push({ kind: 'action', el: a, name: attr(a, 'name') ?? '_' });
+  for (const t of childrenNamed(child(pou, 'transitions'), 'transition'))
+    members.push({ kind: 'transition', el: t, name: attr(t, 'name') ?? '_' });
   const bodyEl = child(pou, 'body');
-  const body = readBody(ctx, bodyEl, name);
+  const body = readBody(ctx, bodyEl, name, { pou, members, support });
   if (body.extraVars.length > 0) {
     g.push('VAR', origin);
     for (const [v, o] of body.extraVars) g.push(v, o);
     g.push('END_VAR', origin);
   }
-  // CODESYS keeps methods in <addData>
-  const methods: { el: XmlElement; name: string }[] = [];
-  for (const data of childrenNamed(child(pou, 'addData'), 'data')) {
-    for (const m of childrenNamed(data, 'Method')) methods.push({ el: m, name: attr(m, 'name') ?? '_' });
-  }
-  for (const m of methods) {
-    const mi = child(m.el, 'interface');
-    g.push(`METHOD ${m.name}${returnTypeText(ctx, mi, g)}`, xmlSpan(ctx, m.el.start, m.el.start + 1));
-    varBlocksText(ctx, mi, g);
-    g.push('END_METHOD', xmlSpan(ctx, m.el.start, m.el.end));
+  // CODESYS keeps methods and properties in <addData>
+  for (const m of addData(pou, 'Method'))
+    members.push({ kind: 'method', el: m, name: attr(m, 'name') ?? '_' });
+  for (const p of addData(pou, 'Property'))
+    members.push({ kind: 'property', el: p, name: attr(p, 'name') ?? '_' });
+  const methods = members.filter((m) => m.kind === 'method');
+  const properties = members.filter((m) => m.kind === 'property');
+  if (kind !== 'function') {
+    for (const m of methods) {
+      const mi = child(m.el, 'interface');
+      g.push(
+        `METHOD ${accessOf(m.el)}${m.name}${returnTypeText(ctx, mi, g)}`,
+        xmlSpan(ctx, m.el.start, m.el.start + 1),
+      );
+      varBlocksText(ctx, mi, g);
+      g.push('END_METHOD', xmlSpan(ctx, m.el.start, m.el.end));
+    }
+    for (const p of properties) {
+      const pi = child(p.el, 'interface');
+      g.push(
+        `PROPERTY ${accessOf(p.el)}${p.name}${returnTypeText(ctx, pi, g) || ' : BOOL'}`,
+        xmlSpan(ctx, p.el.start, p.el.start + 1),
+      );
+      for (const [tag, word] of [
+        ['Get', 'GET'],
+        ['Set', 'SET'],
+      ] as const) {
+        const acc = child(p.el, `${tag}Accessor`) ?? child(p.el, tag);
+        if (!acc) continue;
+        g.push(word, xmlSpan(ctx, acc.start, acc.start + 1));
+        varBlocksText(ctx, child(acc, 'interface'), g);
+        g.push(`END_${word}`, xmlSpan(ctx, acc.start, acc.end));
+      }
+      g.push('END_PROPERTY', xmlSpan(ctx, p.el.start, p.el.end));
+    }
+  } else if (methods.length + properties.length > 0) {
+    reportUnread(ctx, pou, `methods or properties of FUNCTION ${name}`);
   }
   g.push(end, xmlSpan(ctx, pou.end, pou.end));
   const decls = parseGenerated(ctx, g);
   const d = decls[0];
-  if (!d || (d.kind !== 'Program' && d.kind !== 'Function' && d.kind !== 'FunctionBlock')) return;
+  if (!d || (d.kind !== 'Program' && d.kind !== 'Function' && d.kind !== 'FunctionBlock')) {
+    reportUnread(ctx, pou, `POU ${name}`);
+    return;
+  }
   d.body = body.statements;
   if (body.language !== 'ST') d.bodyLanguage = body.language;
   d.span = origin;
   if (d.kind !== 'Function') {
     methods.forEach((m, i) => {
-      const md = (d as FunctionBlockDecl).methods[i];
-      if (md) md.body = readBody(ctx, child(m.el, 'body'), m.name).statements;
+      const md = d.methods[i];
+      if (md)
+        md.body = readBody(ctx, child(m.el, 'body'), `method ${m.name} of ${name}`, {
+          pou: m.el,
+          members: [],
+          support,
+        }).statements;
     });
-    for (const a of childrenNamed(child(pou, 'actions'), 'action')) {
-      const span = xmlSpan(ctx, a.start, a.end);
+    properties.forEach((p, i) => {
+      const pd = d.properties[i];
+      if (!pd) return;
+      if (pd.get)
+        pd.get.body = readBody(
+          ctx,
+          child(child(p.el, 'GetAccessor') ?? child(p.el, 'Get'), 'body'),
+          `GET of property ${p.name} of ${name}`,
+        ).statements;
+      if (pd.set)
+        pd.set.body = readBody(
+          ctx,
+          child(child(p.el, 'SetAccessor') ?? child(p.el, 'Set'), 'body'),
+          `SET of property ${p.name} of ${name}`,
+        ).statements;
+    });
+    for (const a of members.filter((m) => m.kind === 'action')) {
+      const span = xmlSpan(ctx, a.el.start, a.el.end);
       d.actions.push({
         kind: 'Action',
-        name: attr(a, 'name') ?? '_',
+        name: a.name,
         nameSpan: span,
-        body: readBody(ctx, child(a, 'body'), attr(a, 'name') ?? '_').statements,
+        body: readBody(ctx, child(a.el, 'body'), `action ${a.name} of ${name}`, { pou, members: [], support })
+          .statements,
         span,
       });
     }
+  } else {
+    const actions = members.filter((m) => m.kind === 'action');
+    if (actions.length > 0) reportUnread(ctx, pou, `actions of FUNCTION ${name}`);
   }
   out.push(d);
+}
+
+/** Something that exists in the file but cannot be read: one diagnostic naming it, never silence. */
+function reportUnread(ctx: Ctx, el: XmlElement, what: string, why = 'cannot be read'): void {
+  ctx.diagnostics.push(diagnostic('ST1012', xmlSpan(ctx, el.start, el.end), ctx.file, `${what} ${why}`));
+}
+
+/** An interface from CODESYS's interface extension: methods and properties with their signatures. */
+function readInterface(ctx: Ctx, itf: XmlElement, out: TopLevelDeclaration[]): void {
+  const name = attr(itf, 'name') ?? '_';
+  const g = new Gen();
+  const origin = xmlSpan(ctx, itf.start, itf.end);
+  for (const line of attributeLines(itf)) g.push(line, origin);
+  const inh = inheritance(itf);
+  const ext = [...(inh.extends ? inh.extends.split(',') : []), ...inh.implements]
+    .map((x) => x.trim())
+    .filter(Boolean);
+  g.push(`INTERFACE ${name}${ext.length > 0 ? ` EXTENDS ${ext.join(', ')}` : ''}`, origin);
+  const methods = [
+    ...childrenNamed(child(itf, 'Methods'), 'Method'),
+    ...childrenNamed(itf, 'Method'),
+    ...addData(itf, 'Method'),
+  ];
+  for (const m of methods) {
+    const mi = child(m, 'interface');
+    g.push(
+      `METHOD ${attr(m, 'name') ?? '_'}${returnTypeText(ctx, mi, g)}`,
+      xmlSpan(ctx, m.start, m.start + 1),
+    );
+    varBlocksText(ctx, mi, g);
+    g.push('END_METHOD', xmlSpan(ctx, m.start, m.end));
+  }
+  const props = [
+    ...childrenNamed(child(itf, 'Properties'), 'Property'),
+    ...childrenNamed(itf, 'Property'),
+    ...addData(itf, 'Property'),
+  ];
+  for (const p of props) {
+    g.push(
+      `PROPERTY ${attr(p, 'name') ?? '_'}${returnTypeText(ctx, child(p, 'interface'), g) || ' : BOOL'}`,
+      xmlSpan(ctx, p.start, p.start + 1),
+    );
+    g.push('END_PROPERTY', xmlSpan(ctx, p.start, p.end));
+  }
+  g.push('END_INTERFACE', origin);
+  const d = parseGenerated(ctx, g)[0];
+  if (d?.kind === 'Interface') out.push(d);
+  else reportUnread(ctx, itf, `interface ${name}`);
 }
 
 interface BodyResult {
@@ -337,27 +521,401 @@ interface BodyResult {
   extraVars: [string, Span][];
 }
 
-function readBody(ctx: Ctx, bodyEl: XmlElement | undefined, pouName: string): BodyResult {
-  const lang = bodyEl?.children[0];
+/** What an SFC body needs from its POU: the POU's actions and transitions by name. */
+interface SfcContext {
+  pou: XmlElement;
+  /** The `<SFC>` element, whose LD/FBD elements feed wired transition conditions. */
+  chart?: XmlElement;
+  members: Member[];
+  support: SfcSupport;
+}
+
+/** Whether the unit needs the SFC support declarations (step type, action control FB). */
+interface SfcSupport {
+  needed: boolean;
+}
+
+/**
+ * The element that holds a body's text, and its range: Beremiz/OpenPLC wrap
+ * it in `<xhtml:p>`, CODESYS in `<xhtml xmlns=...>`, some tools write it
+ * directly, as text or CDATA.
+ */
+function textHolder(ctx: Ctx, el: XmlElement): XmlElement | undefined {
+  let cur: XmlElement | undefined = el;
+  for (let guard = 0; cur && guard < 8; guard++) {
+    if (cur.texts.some((t) => t.cdata || ctx.text.slice(t.start, t.end).trim() !== '')) return cur;
+    cur = cur.children.find((c) => localName(c) !== 'documentation');
+  }
+  return undefined;
+}
+
+/**
+ * Parses the ST text held by `el` with every position in the XML file. A
+ * CDATA section is parsed in place; text with entities is decoded, parsed,
+ * and its positions mapped back through the decoded-to-original offset map
+ * (padding would split `&lt;&gt;` into `< >`).
+ */
+function parseStText(ctx: Ctx, el: XmlElement): Parser | undefined {
+  const holder = textHolder(ctx, el);
+  if (!holder) return undefined;
+  const runs = holder.texts.filter((t) => t.cdata || ctx.text.slice(t.start, t.end).trim() !== '');
+  const first = runs[0]!;
+  const last = runs[runs.length - 1]!;
+  if (
+    runs.length === 1 &&
+    (first.cdata || ctx.text.indexOf('&', first.start) < 0 || ctx.text.indexOf('&', first.start) >= first.end)
+  ) {
+    const pos = ctx.lines.position(first.start);
+    return createParser(ctx.text, ctx.file, first.start, first.end, pos.line, pos.column, 'plcopen');
+  }
+  const { text, map } = decodeRuns(
+    ctx.text,
+    holder.texts.filter((t) => t.start >= first.start && t.end <= last.end),
+  );
+  const p = createParser(text, ctx.file, 0, text.length, 1, 1, 'plcopen');
+  p.offsetMap = (off: number): Span => {
+    const o = map[Math.max(0, Math.min(off, map.length - 1))]!;
+    return xmlSpan(ctx, o, o);
+  };
+  return p;
+}
+
+/** Decodes text and CDATA runs into one string with, for each decoded index, its offset in the file. */
+function decodeRuns(
+  text: string,
+  runs: { cdata: boolean; start: number; end: number }[],
+): { text: string; map: Int32Array } {
+  let out = '';
+  const offs: number[] = [];
+  for (const r of runs) {
+    if (r.cdata) {
+      for (let i = r.start; i < r.end; i++) offs.push(i);
+      out += text.slice(r.start, r.end);
+      continue;
+    }
+    let i = r.start;
+    while (i < r.end) {
+      if (text.charCodeAt(i) === 38 /* & */) {
+        const semi = text.indexOf(';', i);
+        if (semi > i && semi < r.end && semi - i < 12) {
+          const ch = decodeEntities(text.slice(i, semi + 1));
+          if (ch.length <= 2 && ch !== text.slice(i, semi + 1)) {
+            for (let k = 0; k < ch.length; k++) offs.push(i);
+            out += ch;
+            i = semi + 1;
+            continue;
+          }
+        }
+      }
+      offs.push(i);
+      out += text[i];
+      i++;
+    }
+  }
+  offs.push(runs.length > 0 ? runs[runs.length - 1]!.end : 0);
+  return { text: out, map: Int32Array.from(offs) };
+}
+
+/** Finishes a parser over body text: diagnostics and spans into the XML file. */
+function finishText(ctx: Ctx, p: Parser, nodes: unknown, last: Statement | undefined): void {
+  p.finishRange(last);
+  const toXml = p.offsetMap;
+  if (toXml) {
+    const fix = (s: Span): Span => {
+      const a = toXml(s.offset);
+      const b = toXml(s.endOffset);
+      return {
+        file: ctx.file,
+        line: a.line,
+        column: a.column,
+        endLine: b.line,
+        endColumn: b.column,
+        offset: a.offset,
+        endOffset: b.offset,
+      };
+    };
+    remapSpans(nodes, fix);
+    for (const d of p.diagnostics) ctx.diagnostics.push({ ...d, ...fix(d) });
+  } else ctx.diagnostics.push(...p.diagnostics);
+}
+
+function readBody(ctx: Ctx, bodyEl: XmlElement | undefined, owner: string, sfc?: SfcContext): BodyResult {
+  const lang = bodyEl?.children.find((c) => localName(c) !== 'documentation' && localName(c) !== 'addData');
   if (!lang) return { statements: [], language: 'ST', extraVars: [] };
   const name = localName(lang);
   if (name === 'ST') {
-    const xhtml = child(lang, 'xhtml') ?? lang;
-    const runs = xhtml.texts;
-    if (runs.length === 0) return { statements: [], language: 'ST', extraVars: [] };
-    const start = runs[0]!.start;
-    const end = runs[runs.length - 1]!.end;
-    const text = runs.some((r) => r.cdata) ? ctx.text : sameLengthDecoded(ctx.text, start, end);
-    const pos = ctx.lines.position(start);
-    const p = createParser(text, ctx.file, start, end, pos.line, pos.column, 'plcopen');
+    const p = parseStText(ctx, lang);
+    if (!p) return { statements: [], language: 'ST', extraVars: [] };
     const statements = p.body();
-    p.finishRange(statements[statements.length - 1]);
-    ctx.diagnostics.push(...p.diagnostics);
+    finishText(ctx, p, statements, statements[statements.length - 1]);
     return { statements, language: 'ST', extraVars: [] };
   }
-  if (name === 'LD') return convertLadder(ctx, lang, pouName);
-  ctx.diagnostics.push(diagnostic('ST1013', xmlSpan(ctx, lang.start, lang.end), name, pouName));
+  if (name === 'LD' || name === 'FBD') return convertLadder(ctx, lang, owner, name);
+  if (name === 'IL') {
+    const holder = textHolder(ctx, lang);
+    if (!holder) return { statements: [], language: 'IL', extraVars: [] };
+    const origin = xmlSpan(ctx, holder.start, holder.end);
+    const r = ilToSt(textOf(ctx.text, holder), (n) => variableType(ctx, sfc?.pou, n));
+    const e = r.errors[0];
+    if (e) {
+      const more = r.errors.length > 1 ? ` (and ${r.errors.length - 1} more lines)` : '';
+      reportUnread(
+        ctx,
+        holder,
+        `IL body of ${owner}`,
+        `cannot be converted: line ${e.line}: ${e.message}${more}`,
+      );
+    }
+    const g = new Gen();
+    for (const l of r.lines) g.push(l, origin);
+    return {
+      statements: parseConverted(ctx, g, lang),
+      language: 'IL',
+      extraVars: r.vars.map((v) => [v, origin] as [string, Span]),
+    };
+  }
+  if (name === 'SFC' && sfc) return convertSfc(ctx, lang, owner, sfc);
+  ctx.diagnostics.push(diagnostic('ST1013', xmlSpan(ctx, lang.start, lang.end), name, owner));
   return { statements: [], language: name as BodyResult['language'], extraVars: [] };
+}
+
+/** The ST type of a variable declared in a POU's interface, for converters that must declare a temporary. */
+function variableType(ctx: Ctx, pou: XmlElement | undefined, name: string): string | undefined {
+  for (const sec of child(pou, 'interface')?.children ?? []) {
+    for (const v of childrenNamed(sec, 'variable')) {
+      if ((attr(v, 'name') ?? '').toUpperCase() === name.toUpperCase())
+        return typeText(ctx, child(v, 'type'), new Gen());
+    }
+  }
+  return undefined;
+}
+
+/** Parses converted ST text whose lines carry their XML origins. */
+function parseConverted(ctx: Ctx, g: Gen, el: XmlElement): Statement[] {
+  const text = g.text();
+  const p = createParser(text, ctx.file, 0, text.length, 1, 1, 'plcopen');
+  const statements = p.body();
+  const map = (s: Span): Span => g.origins[s.line - 1] ?? xmlSpan(ctx, el.start, el.end);
+  remapSpans(statements, map);
+  for (const d of p.diagnostics) {
+    const o = map({ ...d });
+    ctx.diagnostics.push({
+      ...d,
+      line: o.line,
+      column: o.column,
+      endLine: o.endLine,
+      endColumn: o.endColumn,
+      offset: o.offset,
+      endOffset: o.endOffset,
+    });
+  }
+  return statements;
+}
+
+// ---------------------------------------------------------------------------
+// SFC → ST
+
+/** Reads a graphical SFC body into the converter's model (§6.7: steps, transitions, action blocks). */
+function convertSfc(ctx: Ctx, sfcEl: XmlElement, owner: string, sc: SfcContext): BodyResult {
+  const byId = new Map<string, XmlElement>();
+  const consumers = new Map<string, XmlElement[]>();
+  for (const el of sfcEl.children) {
+    const id = attr(el, 'localId');
+    if (id !== undefined) byId.set(id, el);
+    for (const c of connections(child(el, 'connectionPointIn'))) {
+      const list = consumers.get(c.ref) ?? [];
+      list.push(el);
+      consumers.set(c.ref, list);
+    }
+    // convergences keep one connectionPointIn per branch
+    for (const cpi of childrenNamed(el, 'connectionPointIn').slice(1)) {
+      for (const c of connections(cpi)) {
+        const list = consumers.get(c.ref) ?? [];
+        list.push(el);
+        consumers.set(c.ref, list);
+      }
+    }
+  }
+  const origin = (el: XmlElement): Span => xmlSpan(ctx, el.start, el.end);
+  const model: SfcModel = { steps: [], transitions: [], associations: [], actions: new Set() };
+  const problems: string[] = [];
+  for (const m of sc.members) if (m.kind === 'action') model.actions.add(m.name.toUpperCase());
+  const inputsOf = (el: XmlElement): string[] =>
+    childrenNamed(el, 'connectionPointIn').flatMap((cpi) => connections(cpi).map((c) => c.ref));
+  /** Steps that feed `el` (walking back through divergences and convergences). */
+  const stepsBefore = (el: XmlElement, seen = new Set<XmlElement>()): string[] => {
+    const out: string[] = [];
+    for (const ref of inputsOf(el)) {
+      const src = byId.get(ref);
+      if (!src || seen.has(src)) continue;
+      seen.add(src);
+      const k = localName(src);
+      if (k === 'step') out.push(attr(src, 'name') ?? '_');
+      else if (k === 'transition') continue;
+      else out.push(...stepsBefore(src, seen));
+    }
+    return out;
+  };
+  /** Steps that `el`'s output reaches (walking forward through divergences, convergences and jumps). */
+  const stepsAfter = (id: string, seen = new Set<string>()): string[] => {
+    const out: string[] = [];
+    for (const dst of consumers.get(id) ?? []) {
+      const did = attr(dst, 'localId') ?? '';
+      if (seen.has(did)) continue;
+      seen.add(did);
+      const k = localName(dst);
+      if (k === 'step') out.push(attr(dst, 'name') ?? '_');
+      else if (k === 'jumpStep') out.push(attr(dst, 'targetName') ?? '_');
+      else if (k === 'transition' || k === 'actionBlock') continue;
+      else out.push(...stepsAfter(did, seen));
+    }
+    return out;
+  };
+  let inlineCount = 0;
+  const prelude: string[] = [];
+  const preludeVars: [string, Span][] = [];
+  for (const el of sfcEl.children) {
+    const k = localName(el);
+    if (k === 'step') {
+      model.steps.push({
+        name: attr(el, 'name') ?? '_',
+        initial: attr(el, 'initialStep') === 'true',
+        origin: origin(el),
+      });
+    } else if (k === 'transition') {
+      const from = stepsBefore(el);
+      const to = stepsAfter(attr(el, 'localId') ?? '');
+      const cond = transitionCondition(ctx, el, { ...sc, chart: sfcEl }, byId, prelude, preludeVars);
+      if (cond === undefined)
+        problems.push(`transition ${attr(el, 'localId')}: no condition that can be read`);
+      const pr = attr(el, 'priority');
+      model.transitions.push({
+        from,
+        to,
+        condition: cond ?? 'FALSE',
+        origin: origin(el),
+        ...(pr ? { priority: Number(pr) } : {}),
+      });
+    } else if (k === 'actionBlock') {
+      const steps = stepsBefore(el);
+      const step = steps[0];
+      if (!step) {
+        problems.push(`action block ${attr(el, 'localId')} is not connected to a step`);
+        continue;
+      }
+      for (const a of childrenNamed(el, 'action')) {
+        const q = (attr(a, 'qualifier') ?? 'N').toUpperCase() as SfcQualifier;
+        const dur = attr(a, 'duration');
+        const time = dur ? (/^[a-z]+#/i.test(dur) ? dur : durationAttr(dur)) : undefined;
+        const ref = child(a, 'reference');
+        const inline = child(a, 'inline');
+        const assoc: SfcModel['associations'][number] = { step, action: '', qualifier: q, origin: origin(a) };
+        if (time) assoc.time = time;
+        if (ref) assoc.action = attr(ref, 'name') ?? '_';
+        else if (inline) {
+          const holder = textHolder(ctx, child(inline, 'ST') ?? inline);
+          assoc.action = `_SFC_INLINE_${++inlineCount}`;
+          assoc.inline = holder ? textOf(ctx.text, holder) : '';
+          if (!child(inline, 'ST'))
+            problems.push(`inline action of action block ${attr(el, 'localId')} is not ST`);
+        } else {
+          problems.push(`action of action block ${attr(el, 'localId')} names nothing`);
+          continue;
+        }
+        model.associations.push(assoc);
+      }
+    } else if (
+      ![
+        'selectionDivergence',
+        'selectionConvergence',
+        'simultaneousDivergence',
+        'simultaneousConvergence',
+        'jumpStep',
+        'comment',
+        'macroStep',
+      ].includes(k)
+    ) {
+      // FBD/LD elements feeding a transition condition are read by transitionCondition
+      if (
+        ![
+          'inVariable',
+          'outVariable',
+          'block',
+          'contact',
+          'coil',
+          'leftPowerRail',
+          'rightPowerRail',
+          'connector',
+          'continuation',
+        ].includes(k)
+      )
+        problems.push(`<${k}> is not supported`);
+    }
+  }
+  for (const why of problems) reportUnread(ctx, sfcEl, `SFC of ${owner}:`, why);
+  sc.support.needed = true;
+  const r = sfcToStText(model);
+  const g = new Gen();
+  for (const line of prelude) g.push(line, origin(sfcEl));
+  for (const [line, o] of r.lines) g.push(line, o ?? origin(sfcEl));
+  const statements = parseConverted(ctx, g, sfcEl);
+  return {
+    statements,
+    language: 'SFC',
+    extraVars: [...preludeVars, ...r.vars.map(([v, o]) => [v, o ?? origin(sfcEl)] as [string, Span])],
+  };
+}
+
+/** The ST condition of a graphical transition: inline ST, a named transition of the POU, or a wired variable. */
+function transitionCondition(
+  ctx: Ctx,
+  el: XmlElement,
+  sc: SfcContext,
+  byId: Map<string, XmlElement>,
+  prelude: string[],
+  extraVars: [string, Span][],
+): string | undefined {
+  const cond = child(el, 'condition');
+  if (!cond) return undefined;
+  const inline = child(cond, 'inline');
+  if (inline) {
+    const st = child(inline, 'ST');
+    const holder = st ? textHolder(ctx, st) : undefined;
+    return holder ? `(${textOf(ctx.text, holder).trim().replace(/;\s*$/, '')})` : undefined;
+  }
+  const ref = child(cond, 'reference');
+  if (ref) {
+    const name = attr(ref, 'name') ?? '';
+    const t = sc.members.find((m) => m.kind === 'transition' && m.name.toUpperCase() === name.toUpperCase());
+    const st = child(child(t?.el, 'body'), 'ST');
+    if (t && !st) {
+      // an FBD/LD/IL transition body assigns the transition's name: run it first, read the name
+      if (extraVars.some(([v]) => v === `${name} : BOOL;`)) return name;
+      const body = readBody(ctx, child(t.el, 'body'), `transition ${name}`, { ...sc, members: [] });
+      if (body.statements.length === 0) return undefined;
+      prelude.push(...body.statements.map((s) => printNode(s).trimEnd()));
+      extraVars.push([`${name} : BOOL;`, xmlSpan(ctx, t.el.start, t.el.end)], ...body.extraVars);
+      return name;
+    }
+    const holder = st ? textHolder(ctx, st) : undefined;
+    if (!holder) return undefined;
+    // a named transition body is `name := expression;` or a bare expression
+    const text = textOf(ctx.text, holder).trim().replace(/;\s*$/, '');
+    const m = new RegExp(`^${name}\\s*:=\\s*`, 'i').exec(text);
+    return `(${m ? text.slice(m[0].length) : text})`;
+  }
+  const cpi = child(cond, 'connectionPointIn');
+  if (cpi) {
+    // a condition wired from an LD or FBD network drawn in the chart (Beremiz, CODESYS)
+    const srcs = connections(cpi);
+    if (srcs.length === 0 || !srcs.every((c) => byId.has(c.ref))) return undefined;
+    const r = graphToSt(ctx, sc.chart ?? el, `transition ${attr(el, 'localId') ?? ''}`, 'LD', srcs);
+    if (r.lines) prelude.push(...r.lines.lines);
+    extraVars.push(...r.extraVars);
+    const values = r.values ?? [];
+    return values.length === 1 ? `(${values[0]})` : `(${values.map((v) => `(${v})`).join(' OR ')})`;
+  }
+  return undefined;
 }
 
 // ---------------------------------------------------------------------------
@@ -381,13 +939,66 @@ function connections(el: XmlElement | undefined): { ref: string; formal?: string
   return out;
 }
 
-/** Converts an LD body to ST statements. */
-function convertLadder(ctx: Ctx, ld: XmlElement, pouName: string): BodyResult {
+/**
+ * Standard functions drawn as FBD boxes that have an ST operator (IEC 61131-3
+ * Table 29/30/31): written infix, so the converted body reads like hand-written ST.
+ */
+const INFIX_BOXES: Record<string, string> = {
+  AND: 'AND',
+  OR: 'OR',
+  XOR: 'XOR',
+  ADD: '+',
+  SUB: '-',
+  MUL: '*',
+  DIV: '/',
+  MOD: 'MOD',
+  EXPT: '**',
+  GT: '>',
+  GE: '>=',
+  EQ: '=',
+  NE: '<>',
+  LE: '<=',
+  LT: '<',
+};
+
+/**
+ * Converts an LD or FBD body to ST statements (§8.2, §8.3: a network is
+ * evaluated from its inputs to its outputs; FBD connectors/continuations are
+ * named wires; jumps, labels and returns become JMP, labels and RETURN).
+ */
+function convertLadder(ctx: Ctx, ld: XmlElement, pouName: string, language: 'LD' | 'FBD' = 'LD'): BodyResult {
+  const r = graphToSt(ctx, ld, pouName, language);
+  return r.result!;
+}
+
+/** What {@link graphToSt} returns: the converted body, or the values of the wanted connections. */
+interface GraphResult {
+  result?: BodyResult;
+  values?: string[];
+  lines?: Gen;
+  extraVars: [string, Span][];
+}
+
+/**
+ * The LD/FBD network converter. With `wanted`, only the values flowing out of
+ * those connections are computed (an SFC transition condition wired from an
+ * LD or FBD network); `lines` then holds the FB calls they need.
+ */
+function graphToSt(
+  ctx: Ctx,
+  ld: XmlElement,
+  pouName: string,
+  language: 'LD' | 'FBD',
+  wanted?: { ref: string; formal?: string }[],
+): GraphResult {
   const nodes = new Map<string, LdNode>();
+  const connectors = new Map<string, LdNode>();
   for (const el of ld.children) {
     const id = attr(el, 'localId');
     if (id === undefined) continue;
-    nodes.set(id, { el, kind: localName(el), id, inputs: connections(child(el, 'connectionPointIn')) });
+    const node: LdNode = { el, kind: localName(el), id, inputs: connections(child(el, 'connectionPointIn')) };
+    nodes.set(id, node);
+    if (node.kind === 'connector') connectors.set((attr(el, 'name') ?? '').toUpperCase(), node);
   }
   const g = new Gen();
   const extraVars: [string, Span][] = [];
@@ -452,10 +1063,19 @@ function convertLadder(ctx: Ctx, ld: XmlElement, pouName: string): BodyResult {
       case 'inOutVariable':
         out = varText(n.el);
         if (!out) out = fail(n.el, 'variable without an expression');
+        else if (attr(n.el, 'negated') === 'true') out = `NOT (${out})`;
         break;
       case 'block':
         out = blockOutput(n, ref.formal);
         break;
+      case 'connector':
+        out = inputFlow(n);
+        break;
+      case 'continuation': {
+        const c = connectors.get((attr(n.el, 'name') ?? '').toUpperCase());
+        out = c ? inputFlow(c) : fail(n.el, `no connector named ${attr(n.el, 'name') ?? ''}`);
+        break;
+      }
       default:
         out = fail(n.el, `<${n.kind}> is not supported`);
     }
@@ -508,18 +1128,41 @@ function convertLadder(ctx: Ctx, ld: XmlElement, pouName: string): BodyResult {
     // a function box: the call is the value
     if (formal && formal.toUpperCase() === 'ENO') return 'TRUE';
     const { args } = blockInputs(n);
+    const op = INFIX_BOXES[type.toUpperCase()];
+    const values = args.map((a) => a.slice(a.indexOf(':=') + 3));
+    if (op && values.length >= 2) return `(${values.map((v) => `(${v})`).join(` ${op} `)})`;
+    const up = type.toUpperCase();
+    if ((up === 'NOT' || up === 'MOVE') && values.length === 1)
+      return up === 'NOT' ? `(NOT (${values[0]}))` : `(${values[0]})`;
     return `${type}(${args.join(', ')})`;
   };
 
+  if (wanted) return { values: wanted.map((w) => flow(w, ld)), lines: g, extraVars };
   const order = [...nodes.values()]
     .filter(
       (n) =>
-        n.kind === 'coil' || n.kind === 'outVariable' || n.kind === 'block' || n.kind === 'inOutVariable',
+        n.kind === 'coil' ||
+        n.kind === 'outVariable' ||
+        n.kind === 'block' ||
+        n.kind === 'inOutVariable' ||
+        n.kind === 'jump' ||
+        n.kind === 'label' ||
+        n.kind === 'return',
     )
     .sort((a, b) => sortKey(a) - sortKey(b) || Number(a.id) - Number(b.id));
   for (const n of order) {
     if (n.kind === 'block') {
       if (attr(n.el, 'instanceName')) blockOutput(n, undefined);
+      continue;
+    }
+    if (n.kind === 'label') {
+      g.push(`${attr(n.el, 'label') ?? '_'}:`, origin(n.el));
+      continue;
+    }
+    if (n.kind === 'jump' || n.kind === 'return') {
+      const what = n.kind === 'jump' ? `JMP ${attr(n.el, 'label') ?? '_'};` : 'RETURN;';
+      const cond = n.inputs.length > 0 ? inputFlow(n) : 'TRUE';
+      g.push(cond === 'TRUE' ? what : `IF ${cond} THEN ${what} END_IF;`, origin(n.el));
       continue;
     }
     if (n.kind === 'inOutVariable' && n.inputs.length === 0) continue;
@@ -535,7 +1178,8 @@ function convertLadder(ctx: Ctx, ld: XmlElement, pouName: string): BodyResult {
       else if (storage === 'reset') g.push(`IF ${value} THEN ${target} := FALSE; END_IF;`, origin(n.el));
       else if (attr(n.el, 'negated') === 'true') g.push(`${target} := NOT (${value});`, origin(n.el));
       else g.push(`${target} := ${value};`, origin(n.el));
-    } else g.push(`${target} := ${value};`, origin(n.el));
+    } else if (attr(n.el, 'negated') === 'true') g.push(`${target} := NOT (${value});`, origin(n.el));
+    else g.push(`${target} := ${value};`, origin(n.el));
   }
   void failed;
   const text = g.text();
@@ -555,11 +1199,12 @@ function convertLadder(ctx: Ctx, ld: XmlElement, pouName: string): BodyResult {
       endOffset: o.endOffset,
     });
   }
-  return { statements, language: 'LD', extraVars };
+  return { result: { statements, language, extraVars }, extraVars };
 
   function sortKey(n: LdNode): number {
+    // Beremiz writes executionOrderId="0" everywhere: only a positive order counts
     const exec = attr(n.el, 'executionOrderId');
-    if (exec !== undefined) return Number(exec);
+    if (exec !== undefined && Number(exec) > 0) return Number(exec);
     const pos = child(n.el, 'position');
     const y = Number(attr(pos, 'y') ?? 0);
     const x = Number(attr(pos, 'x') ?? 0);
@@ -604,12 +1249,15 @@ function readConfiguration(ctx: Ctx, cfg: XmlElement): ConfigurationDecl | undef
       g.push(`TASK ${attr(t, 'name') ?? '_'}(${parts.join(', ')});`, to);
       for (const pi of childrenNamed(t, 'pouInstance'))
         g.push(
-          `PROGRAM ${attr(pi, 'name')} WITH ${attr(t, 'name')} : ${attr(pi, 'typeName')};`,
+          `PROGRAM ${attr(pi, 'name')} WITH ${attr(t, 'name')} : ${attr(pi, 'typeName') || attr(pi, 'name')};`,
           xmlSpan(ctx, pi.start, pi.end),
         );
     }
     for (const pi of childrenNamed(res, 'pouInstance'))
-      g.push(`PROGRAM ${attr(pi, 'name')} : ${attr(pi, 'typeName')};`, xmlSpan(ctx, pi.start, pi.end));
+      g.push(
+        `PROGRAM ${attr(pi, 'name')} : ${attr(pi, 'typeName') || attr(pi, 'name')};`,
+        xmlSpan(ctx, pi.start, pi.end),
+      );
     g.push('END_RESOURCE', ro);
   }
   g.push('END_CONFIGURATION', origin);

@@ -366,7 +366,10 @@ export function scan(
         continue;
       case 123 /* { */:
         {
-          const close = text.indexOf('}', pos + 1);
+          // MATIEC/Beremiz `{{ C code }}` blocks end at `}}`, pragmas at the first `}`
+          const cBlock = n === 123;
+          const cEnd = cBlock ? text.indexOf('}}', pos + 2) : -1;
+          const close = cBlock ? (cEnd < 0 ? -1 : cEnd + 1) : text.indexOf('}', pos + 1);
           if (close < 0 || close >= end) {
             pos = end;
             diagnostics.push(diagnostic('ST1009', span(s, sl, sc, s + 1)));
