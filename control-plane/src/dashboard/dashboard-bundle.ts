@@ -2,7 +2,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The dashboard's entry point, from this folder. */
-export const DASHBOARD_ENTRY = 'app/main.ts';
+const DASHBOARD_ENTRY = 'app/main.ts';
 
 /**
  * Bundles the dashboard from source with esbuild, as the build does (tsup.config.ts):

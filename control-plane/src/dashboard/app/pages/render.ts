@@ -2,7 +2,7 @@ import type { Child } from '../dom';
 import { state } from '../session';
 
 /** The page's main region. */
-export const main = (): HTMLElement => document.getElementById('main')!;
+const main = (): HTMLElement => document.getElementById('main')!;
 
 /** Replaces the page's content. */
 export function render(...nodes: Child[]): void {
