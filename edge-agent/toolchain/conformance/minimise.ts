@@ -55,7 +55,10 @@ function statements(lines: string[]): [number, number][] {
   return out;
 }
 
-/** Removes statements while `keep` still holds, largest first, until nothing more can go. */
+/**
+ * Removes statements, bottom-up, while the same output still diverges; passes repeat until a
+ * whole pass removes nothing.
+ */
 export async function minimise(
   c: ConformanceCase,
   log: (s: string) => void = () => {},
@@ -63,21 +66,27 @@ export async function minimise(
   const target = await divergingOutput(c);
   if (!target) throw new Error(`${c.id} does not diverge`);
   let cur = c;
-  for (let changed = true; changed; ) {
-    changed = false;
-    const lines = cur.source.split('\n');
-    const stmts = statements(lines).sort((a, b) => b[1] - b[0] - (a[1] - a[0]));
-    for (const [from, to] of stmts) {
-      const next = { ...cur, source: [...lines.slice(0, from), ...lines.slice(to)].join('\n') };
-      if ((await divergingOutput(next)) === target) {
-        cur = next;
-        changed = true;
-        log(`removed lines ${from + 1}-${to} (${cur.source.split('\n').length} lines left)`);
-        break;
+  for (let removedInPass = true; removedInPass; ) {
+    removedInPass = false;
+    let below = Number.POSITIVE_INFINITY;
+    for (let progress = true; progress; ) {
+      progress = false;
+      const lines = cur.source.split('\n');
+      const candidates = statements(lines)
+        .filter(([from]) => from < below)
+        .sort((a, b) => b[0] - a[0]);
+      for (const [from, to] of candidates) {
+        below = from;
+        const next = { ...cur, source: [...lines.slice(0, from), ...lines.slice(to)].join('\n') };
+        if ((await divergingOutput(next)) === target) {
+          cur = next;
+          progress = removedInPass = true;
+          log(`removed lines ${from + 1}-${to} (${cur.source.split('\n').length} lines left)`);
+          break;
+        }
       }
     }
   }
-  // the first scan that differs bounds the scans needed
   return cur;
 }
 

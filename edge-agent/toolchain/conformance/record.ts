@@ -7,10 +7,13 @@
  *
  *   MATIEC_HOME=/tmp/matiec node --import tsx --conditions=source \
  *     edge-agent/toolchain/conformance/record.ts --seed 1 --count 500 --name generated-s1
+ *
+ * `--examples` records plcfleet's own example programs (example-cases.ts) instead.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { exampleCases } from './example-cases';
 import { encodeFixture } from './fixture-file';
 import { runLive, tally } from './live-run';
 import { generateCases } from './program-generator';
@@ -21,23 +24,26 @@ const { values } = parseArgs({
     count: { type: 'string', default: '100' },
     name: { type: 'string' },
     batch: { type: 'string', default: '25' },
+    examples: { type: 'boolean', default: false },
   },
 });
 const seed = Number(values.seed);
 const count = Number(values.count);
-const cases = generateCases(seed, count);
+const cases = values.examples ? exampleCases(join(import.meta.dirname, '..')) : generateCases(seed, count);
 const outcomes = await runLive(cases, {
-  batch: Number(values.batch),
+  // examples repeat their POUs across runs, so each needs its own translation
+  batch: values.examples ? 1 : Number(values.batch),
   onProgress: (d, n) => process.stderr.write(`\r${d}/${n}`),
 });
 process.stderr.write('\n');
 const agreed = outcomes.flatMap((o) => (o.kind === 'agree' ? [{ ...o.case, trace: o.trace }] : []));
-const file = join(import.meta.dirname, 'fixtures', `${values.name ?? `generated-s${seed}`}.json.gz`);
-writeFileSync(
-  file,
-  encodeFixture({ source: `program-generator seed ${seed}, ${count} cases`, cases: agreed }),
-);
-console.log(JSON.stringify({ seed, count, ...tally(outcomes), file }));
+const name = values.name ?? (values.examples ? 'examples' : `generated-s${seed}`);
+const file = join(import.meta.dirname, 'fixtures', `${name}.json.gz`);
+const source = values.examples
+  ? 'plcfleet example programs'
+  : `program-generator seed ${seed}, ${count} cases`;
+writeFileSync(file, encodeFixture({ source, cases: agreed }));
+console.log(JSON.stringify({ seed, count: cases.length, ...tally(outcomes), file }));
 for (const o of outcomes) {
   if (o.kind === 'agree') continue;
   const detail = o.kind === 'diverge' ? `scan ${o.scan} ${JSON.stringify(o.diffs)}` : o.message.slice(0, 300);
