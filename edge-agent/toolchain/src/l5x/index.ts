@@ -19,6 +19,12 @@ export type {
 export { byteOffset, L5xError, parseLogixNumber, readL5x } from './l5x-reader';
 export { insertTagsEdit, type L5xEdit, type NewTag, routineToStEdits, writeL5x } from './l5x-writer';
 export { compileModel, findRoutine, type LadderModel, ladderModel, modelUnits } from './ladder-model';
+export {
+  type LadderToStOptions,
+  type LadderToStResult,
+  ladderToSt,
+  type RoutineConversion,
+} from './ladder-to-st';
 export { iecName, LogixScope, type TagSymbol, Unsupported } from './logix-operands';
 export { LOGIX_LIBRARY_SOURCE, type LogixType, PREDEFINED_STRUCTS } from './logix-types';
 export { type LoweredCode, LoweringError, MODELLED_INSTRUCTIONS, RllLowering } from './rll-lowering';
@@ -30,4 +36,5 @@ export {
   type RllInstruction,
   RllSyntaxError,
 } from './rll-parser';
+export { type ConversionPlan, planConversion, type RenderedRoutine, RungWriter } from './rung-to-st';
 export { MODEL_PROGRAM, modelSource } from './sim-model';

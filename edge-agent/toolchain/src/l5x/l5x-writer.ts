@@ -95,7 +95,7 @@ export function insertTagsEdit(
     .map((t) => {
       const attrs = `Name="${escapeXml(t.name)}" TagType="Base" DataType="${escapeXml(t.dataType)}" Constant="false" ExternalAccess="Read/Write"`;
       if (!t.description) return `${nl}${ind}<Tag ${attrs}/>`;
-      return `${nl}${ind}<Tag ${attrs}>${nl}${ind} <Description>${nl}${ind} ${cdata(t.description)}${nl}${ind} </Description>${nl}${ind}</Tag>`;
+      return `${nl}${ind}<Tag ${attrs}>${nl}${ind}<Description>${nl}${ind}${cdata(t.description)}${nl}${ind}</Description>${nl}${ind}</Tag>`;
     })
     .join('');
   return { start: el.end, end: el.end, text };

@@ -176,6 +176,13 @@ export class LogixScope {
     return this.names.get(name.toLowerCase());
   }
 
+  /** Declares a new tag (a conversion's FBD_TIMER or temporary) in this scope. */
+  declareNew(name: string, dataType: string): TagSymbol {
+    const sym: TagSymbol = { name, iec: iecName(name), type: tagType(dataType, []) };
+    this.names.set(name.toLowerCase(), sym);
+    return sym;
+  }
+
   /** A name typed from its use (module I/O, which the export does not declare as tags). */
   implicit(name: string, type: LogixType): TagSymbol {
     const key = name.toLowerCase();

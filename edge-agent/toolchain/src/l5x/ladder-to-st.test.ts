@@ -1,0 +1,202 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Prng } from '../sim/index';
+import { readL5x } from './l5x-reader';
+import { ladderToSt } from './ladder-to-st';
+import { type TestTag, testL5x } from './test-l5x';
+
+const example = join(__dirname, '../../../../examples/plants/ladder-line/ladder-line.L5X');
+
+describe('ladderToSt on the ladder-line plant', () => {
+  const bytes = new Uint8Array(readFileSync(example));
+  const project = readL5x(bytes);
+  const r = ladderToSt(project, { runs: 40, seed: 3 });
+
+  it('converts every ladder routine and proves each equivalent', () => {
+    expect(r.routines.map((x) => [x.name, x.converted, x.equivalent, x.reason])).toEqual(
+      ['MainRoutine', 'Conveyor', 'Timers', 'Counters', 'Sequencer', 'Pumps'].map((n) => [
+        `MainProgram/${n}`,
+        true,
+        true,
+        null,
+      ]),
+    );
+    expect(r.routines.every((x) => x.runs === 40 && x.scans === 300)).toBe(true);
+  });
+
+  it('writes a seal-in as an IF/ELSIF latch and carries rung comments over', () => {
+    expect(r.st.get('MainProgram/Conveyor')).toEqual([
+      '// First scan: what the ladder did in prescan.',
+      'IF S:FS THEN',
+      '    Conveyor_Run := FALSE;',
+      'END_IF;',
+      '// Conveyor seal-in: start, stop and E-stop.',
+      'IF Stop_PB OR EStop THEN',
+      '    Conveyor_Run := FALSE;',
+      'ELSIF Start_PB THEN',
+      '    Conveyor_Run := TRUE;',
+      'END_IF;',
+      '// Motor runs unless the belt is jammed.',
+      'Motor_Out := Conveyor_Run AND NOT Jam_Sensor;',
+      '// A jam latches the alarm.',
+      'IF Jam_Sensor THEN',
+      '    Jam_Alarm := TRUE;',
+      'END_IF;',
+      '// Reset clears the alarm once the jam is gone.',
+      'IF Reset_PB AND NOT Jam_Sensor THEN',
+      '    Jam_Alarm := FALSE;',
+      'END_IF;',
+    ]);
+    expect(r.st.get('MainProgram/Timers')?.slice(0, 4)).toEqual([
+      '// Warning horn sounds for 3 s before the belt moves.',
+      'Start_Delay_FBD.PRE := Start_Delay.PRE;',
+      'Start_Delay_FBD.TimerEnable := Conveyor_Run;',
+      'TONR(Start_Delay_FBD);',
+    ]);
+  });
+
+  it('writes the routines back as ST with FBD_TIMER tags beside the timers, the rest byte for byte', () => {
+    const out = Buffer.from(r.output);
+    const q = readL5x(out);
+    const main = q.programs[0];
+    expect(main?.routines.map((x) => `${x.name}:${x.type}`)).toEqual([
+      'MainRoutine:ST',
+      'Conveyor:ST',
+      'Timers:ST',
+      'Counters:ST',
+      'Sequencer:ST',
+      'Pumps:ST',
+      'Legacy_FBD:FBD',
+    ]);
+    expect(main?.routines.find((x) => x.name === 'Conveyor')?.lines).toEqual(
+      r.st.get('MainProgram/Conveyor'),
+    );
+    const names = main?.tags.map((t) => t.name) ?? [];
+    expect(names.slice(0, 3)).toEqual(['Start_Delay', 'Start_Delay_FBD', 'Run_On']);
+    expect(main?.tags.find((t) => t.name === 'Mix_Timer_FBD')?.dataType).toBe('FBD_TIMER');
+    const src = Buffer.from(bytes);
+    const head = src.subarray(0, src.indexOf('<Tag Name="Start_Delay"'));
+    expect(out.subarray(0, head.length).equals(head)).toBe(true);
+    const tail = src.subarray(src.indexOf('<Routine Name="Legacy_FBD"'));
+    expect(out.subarray(out.length - tail.length).equals(tail)).toBe(true);
+    expect(out.toString('utf8')).toContain('\t<Line Number="0"><![CDATA[// Call the line');
+  });
+
+  it('converts only the selected routines', () => {
+    const one = ladderToSt(project, { routines: ['mainprogram/conveyor'], runs: 5 });
+    expect(one.routines.map((x) => x.name)).toEqual(['MainProgram/Conveyor']);
+    expect(readL5x(one.output).programs[0]?.routines.map((x) => x.type)).toEqual([
+      'RLL',
+      'ST',
+      'RLL',
+      'RLL',
+      'RLL',
+      'RLL',
+      'FBD',
+    ]);
+  });
+});
+
+const B = (...names: string[]): TestTag[] => names.map((n) => [n, 'BOOL']);
+
+describe('ladderToSt refusals and proofs', () => {
+  it('refuses an instruction it does not model by name; the routine stays ladder', () => {
+    const p = readL5x(testL5x(B('A', 'B'), { Main: ['XIC(A)OTE(B);', 'XIC(A)BTD(A,0,B,0,1);'] }));
+    const r = ladderToSt(p, { runs: 5 });
+    expect(r.routines[0]).toMatchObject({
+      converted: false,
+      equivalent: false,
+      reason: 'P/Main rung 1: instruction BTD is not modelled',
+    });
+    expect(Buffer.from(r.output).equals(Buffer.from(p.bytes))).toBe(true);
+  });
+
+  it('reports a difference naming the tag and keeps that routine ladder', () => {
+    // A TOF timer read by another routine is mirrored back; its prescan (.ACC = .PRE) has no ST twin.
+    const p = readL5x(
+      testL5x([...B('In', 'Out'), ['T', 'TIMER', { PRE: 100 }]], {
+        Main: ['XIC(In)TOF(T,?,?);'],
+        Other: ['XIC(T.DN)OTE(Out);'],
+      }),
+    );
+    const r = ladderToSt(p, { routines: ['P/Main'], runs: 10 });
+    expect(r.routines[0]).toMatchObject({ converted: true, equivalent: false });
+    expect(r.routines[0]?.reason).toMatch(/^T differs at scan 0/);
+    expect(r.routines[0]?.counterexample?.variable).toBe('T');
+    expect(readL5x(r.output).programs[0]?.routines[0]?.type).toBe('RLL');
+  });
+
+  it('keeps a rung condition in a BOOL tag when the rung overwrites what it still reads', () => {
+    const p = readL5x(testL5x(B('A', 'B', 'C'), { Main: ['XIC(A)OTU(A)OTE(B)XIC(C)OTL(A);'] }));
+    const r = ladderToSt(p, { runs: 30 });
+    expect(r.routines[0]).toMatchObject({ converted: true, equivalent: true });
+    expect(r.st.get('P/Main')).toEqual([
+      'Main_R0_C0 := A;',
+      'IF Main_R0_C0 THEN',
+      '    A := FALSE;',
+      'END_IF;',
+      'B := Main_R0_C0;',
+      'IF Main_R0_C0 AND C THEN',
+      '    A := TRUE;',
+      'END_IF;',
+    ]);
+    expect(readL5x(r.output).tags.map((t) => `${t.name}:${t.dataType}`)).toContain('Main_R0_C0:BOOL');
+  });
+
+  it('proves random rungs of modelled instructions equivalent to their ST', () => {
+    const rng = new Prng(11);
+    const bools = ['A', 'B', 'C', 'D', 'X', 'Y'];
+    const cond = (): string => {
+      const p = rng.next();
+      if (p < 0.4) return `XIC(${rng.pick(bools)})`;
+      if (p < 0.65) return `XIO(${rng.pick(bools)})`;
+      if (p < 0.75) return `GRT(N,${rng.int(0, 5)})`;
+      if (p < 0.85) return `ONS(S${rng.int(0, 2)})`;
+      return `[${cond()},${cond()}${cond()}]`;
+    };
+    const out = (): string => {
+      const p = rng.next();
+      if (p < 0.35) return `OTE(${rng.pick(['X', 'Y', 'A'])})`;
+      if (p < 0.5) return `OTL(${rng.pick(['X', 'Y', 'B'])})`;
+      if (p < 0.6) return `OTU(${rng.pick(['X', 'Y', 'C'])})`;
+      if (p < 0.7) return 'ADD(N,1,N)';
+      if (p < 0.78) return `TON(T${rng.int(0, 1)},?,?)`;
+      if (p < 0.86) return 'CTU(K,?,?)';
+      if (p < 0.92) return `OSR(S${rng.int(3, 4)},Y)`;
+      return 'CLR(N)';
+    };
+    const tags: TestTag[] = [
+      ...B('A', 'B', 'C', 'D', 'X', 'Y', 'S0', 'S1', 'S2', 'S3', 'S4'),
+      ['N', 'DINT'],
+      ['T0', 'TIMER', { PRE: 40 }],
+      ['T1', 'TIMER', { PRE: 90 }],
+      ['K', 'COUNTER', { PRE: 3 }],
+    ];
+    const failures: string[] = [];
+    for (let k = 0; k < 25; k++) {
+      const rungs = Array.from({ length: rng.int(1, 4) }, () => {
+        const parts = Array.from({ length: rng.int(1, 3) }, cond);
+        const outs = Array.from({ length: rng.int(1, 2) }, out);
+        const tail = rng.chance(0.3) ? `[${outs.join(',')}]` : outs.join('');
+        return `${parts.join('')}${tail}${rng.chance(0.2) ? `XIC(${rng.pick(bools)})OTE(D)` : ''};`;
+      });
+      // one TON per timer per routine (each timer becomes one FBD_TIMER call)
+      const seen = new Set<string>();
+      const fixed = rungs.map((g) =>
+        g
+          .replace(/TON\((T\d)/g, (m, t: string) => {
+            if (seen.has(t)) return 'CLR(N';
+            seen.add(t);
+            return m;
+          })
+          .replace(/CLR\(N,\?,\?\)/g, 'CLR(N)'),
+      );
+      const p = readL5x(testL5x(tags, { Main: fixed }));
+      const r = ladderToSt(p, { runs: 20, scans: 200, seed: k });
+      const x = r.routines[0];
+      if (!x?.equivalent) failures.push(`${fixed.join(' ')} => ${x?.reason}`);
+    }
+    expect(failures).toEqual([]);
+  });
+});
