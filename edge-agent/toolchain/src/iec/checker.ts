@@ -14,6 +14,7 @@ import type {
   ConfigurationDecl,
   EnumType as EnumTypeNode,
   Expression,
+  Identifier,
   InterfaceDecl,
   MethodDecl,
   PropertyDecl,
@@ -24,6 +25,7 @@ import type {
   VarBlock,
   VarDecl,
 } from './ast';
+import { type ConstantValue, evaluateConstant, integerConstant } from './constant-evaluator';
 import { type Diagnostic, type DiagnosticCode, diagnostic } from './diagnostics';
 import { repeatedByName } from './initializers';
 import { parseSource } from './parser';
@@ -503,90 +505,51 @@ class Checker {
     return undefined;
   }
 
-  /** Evaluates a constant integer expression (array bounds, enum values, string lengths). */
+  /** Evaluates a constant integer expression (array bounds, enum values, string lengths) with the one evaluator. */
   private constValue(
     e: Expression,
     scope: Scope | undefined,
     enumSoFar?: Map<string, { value: number | bigint }>,
-    depth = 0,
   ): number | bigint | undefined {
-    if (depth > 32) return undefined;
-    switch (e.kind) {
-      case 'IntegerLiteral':
-        return e.value;
-      case 'Paren':
-        return this.constValue(e.expression, scope, enumSoFar, depth + 1);
-      case 'Unary': {
-        const v = this.constValue(e.operand, scope, enumSoFar, depth + 1);
-        if (v === undefined) return undefined;
-        if (e.operator === '-') return typeof v === 'bigint' ? -v : -v;
-        if (e.operator === '+') return v;
-        return undefined;
-      }
-      case 'Binary': {
-        const a = this.constValue(e.left, scope, enumSoFar, depth + 1);
-        const b = this.constValue(e.right, scope, enumSoFar, depth + 1);
-        if (a === undefined || b === undefined) return undefined;
-        const x = Number(a);
-        const y = Number(b);
-        switch (e.operator) {
-          case '+':
-            return x + y;
-          case '-':
-            return x - y;
-          case '*':
-            return x * y;
-          case '/':
-            return y === 0 ? undefined : Math.trunc(x / y);
-          case 'MOD':
-            return y === 0 ? undefined : x % y;
-          default:
-            return undefined;
-        }
-      }
-      case 'Identifier': {
-        const lower = e.name.toLowerCase();
-        const ev = enumSoFar?.get(lower);
-        if (ev) return ev.value;
-        const sym =
-          (scope && this.lookupVar(scope, lower)) ??
+    return integerConstant(evaluateConstant(e, (n) => this.constantName(n, scope, enumSoFar)));
+  }
+
+  /** What a name in a constant expression is: an enum value, or the initialiser of a constant. */
+  private constantName(
+    e: Identifier | import('./ast').MemberExpression | import('./ast').EnumLiteral,
+    scope: Scope | undefined,
+    enumSoFar?: Map<string, { value: number | bigint }>,
+  ): ConstantValue | { init: Expression } | undefined {
+    const initOf = (sym: VarSymbol | undefined) =>
+      sym?.constant &&
+      sym.decl.init &&
+      sym.decl.init.kind !== 'ArrayInitializer' &&
+      sym.decl.init.kind !== 'StructInitializer'
+        ? { init: sym.decl.init }
+        : undefined;
+    if (e.kind === 'Identifier') {
+      const lower = e.name.toLowerCase();
+      const ev = enumSoFar?.get(lower);
+      if (ev) return ev.value;
+      return initOf(
+        (scope && this.lookupVar(scope, lower)) ??
           this.localConstant(lower) ??
           this.globals.get(lower) ??
-          this.pendingGlobalConstant(lower);
-        if (
-          sym?.constant &&
-          sym.decl.init &&
-          sym.decl.init.kind !== 'ArrayInitializer' &&
-          sym.decl.init.kind !== 'StructInitializer'
-        )
-          return this.constValue(sym.decl.init, scope, undefined, depth + 1);
-        return undefined;
-      }
-      case 'Member': {
-        // GVL.CONST or Enum.Value
-        if (e.object.kind === 'Identifier') {
-          const owner = e.object.name.toLowerCase();
-          const t = this.types.get(owner) ?? this.resolveNamedType(owner, e.span);
-          if (t?.kind === 'enum') return t.values.get(e.member.toLowerCase())?.value;
-          const sym =
-            this.globals.get(e.member.toLowerCase()) ?? this.pendingGlobalConstant(e.member.toLowerCase());
-          if (
-            sym?.constant &&
-            sym.decl.init &&
-            sym.decl.init.kind !== 'ArrayInitializer' &&
-            sym.decl.init.kind !== 'StructInitializer'
-          )
-            return this.constValue(sym.decl.init, scope, undefined, depth + 1);
-        }
-        return undefined;
-      }
-      case 'EnumLiteral': {
-        const t = this.resolveNamedType(e.typeName.toLowerCase(), e.span);
-        return t?.kind === 'enum' ? t.values.get(e.value.toLowerCase())?.value : undefined;
-      }
-      default:
-        return undefined;
+          this.pendingGlobalConstant(lower),
+      );
     }
+    if (e.kind === 'Member') {
+      // GVL.CONST or Enum.Value
+      if (e.object.kind !== 'Identifier') return undefined;
+      const owner = e.object.name.toLowerCase();
+      const t = this.types.get(owner) ?? this.resolveNamedType(owner, e.span);
+      if (t?.kind === 'enum') return t.values.get(e.member.toLowerCase())?.value;
+      return initOf(
+        this.globals.get(e.member.toLowerCase()) ?? this.pendingGlobalConstant(e.member.toLowerCase()),
+      );
+    }
+    const t = this.resolveNamedType(e.typeName.toLowerCase(), e.span);
+    return t?.kind === 'enum' ? t.values.get(e.value.toLowerCase())?.value : undefined;
   }
 
   /** While a POU's variables are declared, its own VAR CONSTANT entries can size its arrays (in any block order). */

@@ -9,6 +9,7 @@ export type {
   ArrayInitElement,
   ArrayInitializer,
   ArrayType,
+  AssignmentExpression,
   AssignmentOperator,
   AssignmentStatement,
   BinaryExpression,
@@ -71,6 +72,11 @@ export type {
   RepeatStatement,
   ResourceDecl,
   ReturnStatement,
+  SfcActionAssociation,
+  SfcNetwork,
+  SfcQualifier,
+  SfcStep,
+  SfcTransition,
   SourceFormat,
   Span,
   Statement,
@@ -84,6 +90,8 @@ export type {
   ThisExpression,
   TimeLiteral,
   TopLevelDeclaration,
+  TryStatement,
+  TypeArgument,
   TypeBlock,
   TypeDecl,
   TypeDefinition,
@@ -100,6 +108,13 @@ export { sameName } from './ast';
 export { astEqual, astToJson, withoutPositions } from './ast-utils';
 export { type CheckedProject, type CheckOptions, checkProject } from './checker';
 export {
+  type ConstantResolver,
+  type ConstantValue,
+  evaluateConstant,
+  integerConstant,
+  MAX_CONSTANT_DEPTH,
+} from './constant-evaluator';
+export {
   DIAGNOSTICS,
   type Diagnostic,
   type DiagnosticCode,
@@ -109,9 +124,11 @@ export {
   sortDiagnostics,
 } from './diagnostics';
 export { applyEdits, type NodeEdit, replaceNode } from './edits';
+export { type IlConversion, ilToSt } from './il-to-st';
 export { repeatedByName } from './initializers';
-export { type ParseOptions, type ParseResult, parseSource } from './parser';
+export { MAX_NESTING_DEPTH, type ParseOptions, type ParseResult, parseSource } from './parser';
 export { readPlcopen } from './plcopen-reader';
+export { type LibraryReference, type PlcProject, parseLibraryResolution, readPlcProj } from './plcproj-reader';
 export { formatDurationNs, type PrintOptions, printNode, printUnit, quoteString } from './printer';
 export {
   collectSourceFiles,
@@ -122,6 +139,7 @@ export {
   readSource,
   SOURCE_EXTENSIONS,
 } from './project';
+export { type SfcConversion, type SfcModel, sfcSupportSource, sfcToSt, sfcToStText } from './sfc-to-st';
 export {
   STANDARD_FUNCTIONS,
   STD_FB_PIN_ALIASES,
@@ -146,6 +164,15 @@ export {
   underlying,
   type VarSymbol,
 } from './types';
+export {
+  classifyPaths,
+  type FormatVerdict,
+  isPlcopenXml,
+  type PathClassification,
+  type ReadableFormat,
+  sourceFormat,
+  UNSUPPORTED_FORMATS,
+} from './vendor-format';
 export {
   callsIn,
   childBodies,

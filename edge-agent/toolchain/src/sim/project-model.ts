@@ -5,26 +5,31 @@
  * with mangled keys (`f0`, `g3`, ...) — the generated code never sees a user's
  * identifier.
  */
-import type {
-  ActionDecl,
-  CompilationUnit,
-  ConfigurationDecl,
-  EnumType,
-  Expression,
-  FunctionBlockDecl,
-  FunctionDecl,
-  Initializer,
-  InterfaceDecl,
-  MethodDecl,
-  ProgramDecl,
-  PropertyDecl,
-  Span,
-  StructType,
-  TypeDecl,
-  TypeSpec,
-  UnionType,
-  VarBlock,
-  VarSection,
+import {
+  type ActionDecl,
+  type CompilationUnit,
+  type ConfigurationDecl,
+  type ConstantValue,
+  type EnumLiteral,
+  type EnumType,
+  type Expression,
+  evaluateConstant,
+  type FunctionBlockDecl,
+  type FunctionDecl,
+  type Identifier,
+  type Initializer,
+  type InterfaceDecl,
+  type MemberExpression,
+  type MethodDecl,
+  type ProgramDecl,
+  type PropertyDecl,
+  type Span,
+  type StructType,
+  type TypeDecl,
+  type TypeSpec,
+  type UnionType,
+  type VarBlock,
+  type VarSection,
 } from '../iec';
 import { SIM_ERROR_CODES, SimError } from './sim-errors';
 import {
@@ -447,90 +452,41 @@ export class ProjectModel {
   private constEval(
     e: Expression,
     locals: ((name: string) => VarInfo | undefined) | undefined,
-    depth: number,
+    _depth: number,
   ): ConstValue | typeof NOT_CONST {
-    if (depth > 32) return NOT_CONST;
-    switch (e.kind) {
-      case 'IntegerLiteral':
-      case 'RealLiteral':
-      case 'BoolLiteral':
-      case 'StringLiteral':
-        return e.value;
-      case 'TimeLiteral':
-      case 'DateTimeLiteral':
-        return e.ms;
-      case 'Paren':
-        return this.constEval(e.expression, locals, depth + 1);
-      case 'Unary': {
-        const v = this.constEval(e.operand, locals, depth + 1);
-        if (v === NOT_CONST) return v;
-        if (e.operator === 'NOT') return typeof v === 'boolean' ? !v : NOT_CONST;
-        if (e.operator === '-') return typeof v === 'bigint' ? -v : typeof v === 'number' ? -v : NOT_CONST;
-        return v;
-      }
-      case 'Binary': {
-        const a = this.constEval(e.left, locals, depth + 1);
-        const b = this.constEval(e.right, locals, depth + 1);
-        if (typeof a !== 'number' || typeof b !== 'number') return NOT_CONST;
-        switch (e.operator) {
-          case '+':
-            return a + b;
-          case '-':
-            return a - b;
-          case '*':
-            return a * b;
-          case '/':
-            return b === 0
-              ? NOT_CONST
-              : Number.isInteger(a) && Number.isInteger(b)
-                ? Math.trunc(a / b)
-                : a / b;
-          case 'MOD':
-            return b === 0 ? NOT_CONST : a % b;
-          default:
-            return NOT_CONST;
-        }
-      }
-      case 'Identifier': {
-        const l = lower(e.name);
-        const own = locals?.(l);
-        const local = own ? undefined : this.localConstant(l);
-        if (local) return this.constEval(local, locals, depth + 1);
-        const v = own ?? this.globals.get(l);
-        if (v) {
-          if (!v.constant || !v.init || !isExpression(v.init)) return NOT_CONST;
-          return this.constEval(v.init, locals, depth + 1);
-        }
-        const em = this.enumMembers.get(l);
-        if (em && em.length >= 1 && em.every((x) => x.value === em[0]?.value))
-          return em[0]?.value ?? NOT_CONST;
-        return NOT_CONST;
-      }
-      case 'Member': {
-        if (e.object.kind === 'Identifier') {
-          const t = this.typeDecls.get(lower(e.object.name));
-          if (t) {
-            const et = this.namedType(e.object.name);
-            if (et.kind === 'enum') {
-              const m = et.members.find((x) => lower(x.name) === lower(e.member));
-              return m ? m.value : NOT_CONST;
-            }
-          }
-          const gvl = this.gvls.get(lower(e.object.name));
-          const v = gvl?.get(lower(e.member));
-          if (v?.constant && v.init && isExpression(v.init)) return this.constEval(v.init, locals, depth + 1);
-        }
-        return NOT_CONST;
-      }
-      case 'EnumLiteral': {
-        const et = this.typeDecls.has(lower(e.typeName)) ? this.namedType(e.typeName) : undefined;
-        if (et?.kind !== 'enum') return NOT_CONST;
-        const m = et.members.find((x) => lower(x.name) === lower(e.value));
-        return m ? m.value : NOT_CONST;
-      }
-      default:
-        return NOT_CONST;
+    const v = evaluateConstant(e, (n) => this.constantName(n, locals));
+    return v === undefined ? NOT_CONST : v;
+  }
+
+  /** What a name in a constant expression is (for the one evaluator, `iec/constant-evaluator.ts`). */
+  private constantName(
+    e: Identifier | MemberExpression | EnumLiteral,
+    locals: ((name: string) => VarInfo | undefined) | undefined,
+  ): ConstantValue | { init: Expression } | undefined {
+    const initOf = (v: VarInfo | undefined) =>
+      v?.constant && v.init && isExpression(v.init) ? { init: v.init } : undefined;
+    if (e.kind === 'Identifier') {
+      const l = lower(e.name);
+      const own = locals?.(l);
+      const local = own ? undefined : this.localConstant(l);
+      if (local) return { init: local };
+      const v = own ?? this.globals.get(l);
+      if (v) return initOf(v);
+      const em = this.enumMembers.get(l);
+      if (em && em.length >= 1 && em.every((x) => x.value === em[0]?.value)) return em[0]?.value;
+      return undefined;
     }
+    if (e.kind === 'Member') {
+      if (e.object.kind !== 'Identifier') return undefined;
+      if (this.typeDecls.get(lower(e.object.name))) {
+        const et = this.namedType(e.object.name);
+        if (et.kind === 'enum') return et.members.find((x) => lower(x.name) === lower(e.member))?.value;
+      }
+      return initOf(this.gvls.get(lower(e.object.name))?.get(lower(e.member)));
+    }
+    const et = this.typeDecls.has(lower(e.typeName)) ? this.namedType(e.typeName) : undefined;
+    if (et?.kind !== 'enum') return undefined;
+    return et.members.find((x) => lower(x.name) === lower(e.value))?.value;
   }
 }
 
