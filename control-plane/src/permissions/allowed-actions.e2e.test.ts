@@ -9,19 +9,17 @@ import { connectAgents, type Harness, planDoc, seedFleet, startHarness } from '.
 
 let h: Harness;
 let agents = new Map<string, FakeAgent>();
+/** Closes what a test opened: its agents first, then the control plane. */
 afterEach(async () => {
-  await Promise.all([...agents.values()].map((a) => a.close()));
+  for (const closable of [...agents.values(), h]) await closable?.close();
   agents = new Map();
-  await h?.close();
 });
 
 type Client = ReturnType<typeof client>;
 
-async function userClient(name: string, role: string): Promise<Client> {
-  const r = await h.admin.post('/v1/tokens', { name, role });
-  expect(r.status).toBe(201);
-  return client(h.cp.url, r.body.token);
-}
+/** A client signed in as a new user with `role`. */
+const userClient = async (name: string, role: 'operator' | 'safety-engineer' | 'viewer'): Promise<Client> =>
+  client(h.cp.url, (await h.cp.createApiToken({ name, role })).token);
 
 /** Starts a rollout over `sites` as `starter` and returns it with its first open change request. */
 async function openChange(starter: Client, sites: string[]) {

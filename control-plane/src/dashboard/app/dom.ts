@@ -79,6 +79,21 @@ const OUTCOME_KIND: Record<string, string> = {
 /** The badge colour of a state or outcome. */
 export const outcomeKind = (o: string): string => OUTCOME_KIND[o] ?? '';
 
+/** A table row that opens `href` (a `#/…` page) when clicked anywhere; its first cell holds the link. */
+export function linkRow(href: string, label: string, ...cells: Child[]): HTMLTableRowElement {
+  return h(
+    'tr',
+    {
+      class: 'clickable',
+      onclick: () => {
+        location.hash = href;
+      },
+    },
+    h('td', {}, h('a', { href }, label)),
+    cells,
+  );
+}
+
 /** A table head: one column header per name. */
 export function thead(columns: readonly string[]): HTMLTableSectionElement {
   return h(

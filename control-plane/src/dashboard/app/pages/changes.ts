@@ -1,5 +1,5 @@
 import type { ChangeRequestView } from '@plcfleet/protocols';
-import { ago, badge, h, outcomeKind, thead } from '../dom';
+import { ago, badge, h, linkRow, outcomeKind, thead } from '../dom';
 import { follow } from '../live';
 import { api, state } from '../session';
 import { errorPage } from './error-page';
@@ -19,15 +19,9 @@ export async function changesPage(): Promise<void> {
         'tbody',
         {},
         list.map((c) =>
-          h(
-            'tr',
-            {
-              class: 'clickable',
-              onclick: () => {
-                location.hash = `#/changes/${c.id}`;
-              },
-            },
-            h('td', {}, h('a', { href: `#/changes/${c.id}` }, c.id)),
+          linkRow(
+            `#/changes/${c.id}`,
+            c.id,
             h('td', {}, c.site),
             h('td', {}, `${c.migrationId}@${c.revision}`),
             h('td', {}, badge(c.safetyClass, c.safetyClass === 'safety-related' ? 'warn' : '')),

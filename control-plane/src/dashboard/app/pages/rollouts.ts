@@ -1,4 +1,4 @@
-import { ago, badge, h, outcomeKind, thead } from '../dom';
+import { ago, badge, h, linkRow, outcomeKind, thead } from '../dom';
 import { follow } from '../live';
 import { api, state } from '../session';
 import { errorPage } from './error-page';
@@ -21,15 +21,9 @@ export async function rolloutsPage(): Promise<void> {
             'tbody',
             {},
             rollouts.map((r) =>
-              h(
-                'tr',
-                {
-                  class: 'clickable',
-                  onclick: () => {
-                    location.hash = `#/rollouts/${r.id}`;
-                  },
-                },
-                h('td', {}, h('a', { href: `#/rollouts/${r.id}` }, r.name || r.id)),
+              linkRow(
+                `#/rollouts/${r.id}`,
+                r.name || r.id,
                 h('td', {}, `${r.migrationId}@${r.revision}`),
                 h(
                   'td',
