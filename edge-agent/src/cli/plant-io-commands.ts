@@ -69,7 +69,7 @@ function onStop(close: () => Promise<void>): void {
 }
 
 /** Options of `serve-plc` as commander parses them. */
-interface ServePlcOptions {
+interface ServePlcOptions extends IdentityOptions {
   program: string;
   tags: string;
   modbusPort: string;
@@ -86,6 +86,35 @@ interface ServePlcOptions {
   modbusIdleTimeoutMs: string;
 }
 
+/** OPC UA identity flags, shared by `serve-plc` and `stage`. */
+interface IdentityOptions {
+  applicationUri?: string;
+  productUri?: string;
+  productName?: string;
+  manufacturer?: string;
+  certificateSubject?: string;
+}
+
+/** Adds the OPC UA identity flags (docs/plant-io.md, "Server identity"). */
+function identityFlags(command: Command): Command {
+  return command
+    .option('--application-uri <uri>', 'OPC UA ApplicationUri (also in the certificate)')
+    .option('--product-uri <uri>', 'OPC UA ProductUri', 'urn:plcfleet:edge-agent')
+    .option('--product-name <name>', 'OPC UA ApplicationName and BuildInfo.ProductName')
+    .option('--manufacturer <name>', 'BuildInfo.ManufacturerName (and the certificate O)', 'plcfleet')
+    .option('--certificate-subject <dn>', 'subject of the server certificate made on first start, /CN=…/O=…');
+}
+
+function identity(opts: IdentityOptions) {
+  return {
+    ...(opts.applicationUri ? { applicationUri: opts.applicationUri } : {}),
+    ...(opts.productUri ? { productUri: opts.productUri } : {}),
+    ...(opts.productName ? { productName: opts.productName } : {}),
+    ...(opts.manufacturer ? { manufacturerName: opts.manufacturer } : {}),
+    ...(opts.certificateSubject ? { certificateSubject: opts.certificateSubject } : {}),
+  };
+}
+
 /**
  * For the long-running servers on edge hardware: after a full collection V8 lets the heap
  * grow by 30 % over what is live, instead of its default factor (up to 4× while collecting
@@ -99,7 +128,7 @@ function leanHeap(): void {
 }
 
 /** Options of `stage` as commander parses them. */
-interface StageOptions {
+interface StageOptions extends IdentityOptions {
   tags: string;
   modbus: string;
   unitId?: string;
@@ -124,8 +153,7 @@ interface StageOptions {
 
 /** Registers `serve-plc` and `stage`. */
 export function registerPlantIoCommands(program: Command): void {
-  program
-    .command('serve-plc')
+  identityFlags(program.command('serve-plc'))
     .description('run an ST program on the virtual PLC and serve it over Modbus TCP and OPC UA')
     .requiredOption('--program <path>', 'ST file or directory')
     .requiredOption('--tags <tagmap>', 'tag map (YAML/JSON)')
@@ -191,6 +219,7 @@ export function registerPlantIoCommands(program: Command): void {
             // a simulator without a users file has no other way in
             allowAnonymous: !users || opts.allowAnonymous === true,
             trustUnknownClients: opts.trustUnknownClients === true,
+            ...identity(opts),
           },
         });
         log.info(
@@ -215,8 +244,7 @@ export function registerPlantIoCommands(program: Command): void {
       }
     });
 
-  program
-    .command('stage')
+  identityFlags(program.command('stage'))
     .description('stage a Modbus TCP → OPC UA cutover: poll over Modbus, serve over OPC UA, compare')
     .requiredOption('--tags <tagmap>', 'tag map (YAML/JSON)')
     .requiredOption('--modbus <host:port>', "the PLC's Modbus TCP server")
@@ -275,6 +303,7 @@ export function registerPlantIoCommands(program: Command): void {
             allowAnonymous: opts.allowAnonymous === true,
             trustUnknownClients: opts.trustUnknownClients === true,
             minPublishingIntervalMs: Number(opts.minPublishingMs),
+            ...identity(opts),
           },
           mode,
           ...(opts.plcOpcua

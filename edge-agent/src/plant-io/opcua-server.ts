@@ -5,18 +5,26 @@
  * own PKI (no openssl binary), users from a file of scrypt hashes, anonymous
  * off unless asked for.
  */
-import { mkdir } from 'node:fs/promises';
+import { X509Certificate } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import {
   type AddressSpace,
+  DataType,
   type Namespace,
   OPCUACertificateManager,
   OPCUAServer,
   RegisterServerMethod,
   Subscription,
   type UAObject,
+  type UAVariable,
+  VariableIds,
+  Variant,
 } from 'node-opcua';
 import { freePort } from './free-port';
+import { installOpcuaRefusalWorkaround } from './opcua-refusal-workaround';
 import { endpointSecurity, type SecurityChoice } from './opcua-security';
 import { PlantIoError } from './plant-io-error';
 
@@ -39,8 +47,34 @@ export interface PlantOpcuaServerOptions {
    * When false, an unknown client certificate lands in `pki/rejected` for an admin to move. @default false
    */
   trustUnknownClients?: boolean;
-  /** Product name shown in the server's build info. @default 'plcfleet' */
+  /**
+   * The server's ApplicationName and BuildInfo.ProductName; also the certificate's CN.
+   * @default 'plcfleet'
+   */
   productName?: string;
+  /**
+   * ApplicationUri (ServerInfo, the endpoints' ApplicationDescription) and the URI in the
+   * certificate's subjectAltName, which clients check against each other.
+   * @default `urn:plcfleet:` + productName in kebab case, e.g. 'urn:plcfleet:plcfleet-virtual-plc'
+   */
+  applicationUri?: string;
+  /** ProductUri of ServerInfo and BuildInfo. @default 'urn:plcfleet:edge-agent' */
+  productUri?: string;
+  /** BuildInfo.ManufacturerName; also the certificate's O. @default 'plcfleet' */
+  manufacturerName?: string;
+  /** BuildInfo.SoftwareVersion. @default the edge agent's version */
+  softwareVersion?: string;
+  /** BuildInfo.BuildNumber. @default the edge agent's version */
+  buildNumber?: string;
+  /** BuildInfo.BuildDate. @default when the edge agent was built (when the server started, run from source) */
+  buildDate?: Date;
+  /**
+   * Subject of the self-signed certificate made on first start, as `/CN=…/O=…/C=…`.
+   * A certificate whose subject or application URI differs from the options is made
+   * again (same key) at start: clients that trusted the old one must trust the new one.
+   * @default `/CN=${productName}/O=${manufacturerName}`
+   */
+  certificateSubject?: string;
   /**
    * MinSupportedSampleRate advertised, ms. 0 makes node-opcua send every change of an
    * exception-based item instead of coalescing changes within a window; our values change at
@@ -54,6 +88,83 @@ export interface PlantOpcuaServerOptions {
    * server started sets it. @default 10
    */
   minPublishingIntervalMs?: number;
+}
+
+/** The edge agent's version, shown in BuildInfo unless configured. */
+const EDGE_AGENT_VERSION = '0.1.0';
+
+// Set by tsup at build time (tsup.config.ts `define`); absent when run from source.
+declare const __PLCFLEET_BUILD_DATE__: string | undefined;
+const BUILD_DATE =
+  typeof __PLCFLEET_BUILD_DATE__ === 'string' ? new Date(__PLCFLEET_BUILD_DATE__) : new Date();
+
+/** The identity a server shows with these options: ServerInfo, BuildInfo and its certificate. */
+export function serverIdentity(options: Omit<PlantOpcuaServerOptions, 'dataDir'>) {
+  const productName = options.productName ?? 'plcfleet';
+  const manufacturerName = options.manufacturerName ?? 'plcfleet';
+  const slug = productName
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
+  const softwareVersion = options.softwareVersion ?? EDGE_AGENT_VERSION;
+  return {
+    productName,
+    manufacturerName,
+    applicationUri: options.applicationUri ?? `urn:plcfleet:${slug || 'server'}`,
+    productUri: options.productUri ?? 'urn:plcfleet:edge-agent',
+    softwareVersion,
+    buildNumber: options.buildNumber ?? softwareVersion,
+    buildDate: options.buildDate ?? BUILD_DATE,
+    certificateSubject: options.certificateSubject ?? `/CN=${productName}/O=${manufacturerName}`,
+  };
+}
+
+/** A subject as a sorted list of `K=V` parts: `/CN=a/O=b` or node:crypto's `CN=a\nO=b` (the PKI reorders them). */
+export function subjectParts(subject: string): string[] {
+  return subject
+    .split(/[/\n]/)
+    .filter((part) => part.length > 0)
+    .sort();
+}
+
+/**
+ * Makes the server's self-signed certificate with our identity, unless the one on disk
+ * already has it. node-opcua would make one named after itself (`O=Sterfive`, the
+ * application URI `urn:<host>:NodeOPCUA-Server`).
+ */
+async function ensureCertificate(
+  cm: OPCUACertificateManager,
+  certificateFile: string,
+  host: string,
+  identity: ReturnType<typeof serverIdentity>,
+): Promise<void> {
+  const current = await readFile(certificateFile, 'utf8').then(
+    (pem) => new X509Certificate(pem),
+    () => undefined,
+  );
+  if (
+    current &&
+    subjectParts(current.subject).join('\n') === subjectParts(identity.certificateSubject).join('\n') &&
+    (current.subjectAltName ?? '').split(', ').includes(`URI:${identity.applicationUri}`)
+  )
+    return;
+  const addresses = Object.values(os.networkInterfaces()).flatMap((list) =>
+    (list ?? []).map((a) => a.address),
+  );
+  const wildcard = host === '0.0.0.0' || host === '::';
+  const ip = [
+    ...new Set(isIP(host) && !wildcard ? [host, '127.0.0.1'] : ['127.0.0.1', ...(wildcard ? addresses : [])]),
+  ];
+  const dns = [...new Set(['localhost', os.hostname(), ...(isIP(host) ? [] : [host])])];
+  await cm.createSelfSignedCertificate({
+    applicationUri: identity.applicationUri,
+    subject: identity.certificateSubject,
+    dns,
+    ip,
+    outputFile: certificateFile,
+    startDate: new Date(),
+    validity: 365 * 10,
+  });
 }
 
 /** A running OPC UA server. */
@@ -94,6 +205,11 @@ export async function startOpcuaServer(options: PlantOpcuaServerOptions): Promis
       `minimum publishing interval must be 1-60000 ms, got ${minPublishing}`,
     );
   Subscription.minimumPublishingInterval = minPublishing;
+  installOpcuaRefusalWorkaround();
+  const sampleRate = options.minSupportedSampleRate ?? 0;
+  const identity = serverIdentity(options);
+  const certificateFile = path.join(pkiRoot, 'own', 'certs', 'server_certificate.pem');
+  await ensureCertificate(serverCertificateManager, certificateFile, host, identity);
   const server = new OPCUAServer({
     port,
     hostname: host,
@@ -103,11 +219,23 @@ export async function startOpcuaServer(options: PlantOpcuaServerOptions): Promis
     allowAnonymous: options.allowAnonymous ?? false,
     serverCertificateManager,
     userCertificateManager,
-    certificateFile: path.join(pkiRoot, 'own', 'certs', 'server_certificate.pem'),
+    certificateFile,
     privateKeyFile: path.join(pkiRoot, 'own', 'private', 'private_key.pem'),
     registerServerMethod: RegisterServerMethod.HIDDEN,
-    serverCapabilities: { minSupportedSampleRate: options.minSupportedSampleRate ?? 0 },
-    buildInfo: { productName: options.productName ?? 'plcfleet', manufacturerName: 'plcfleet' },
+    serverCapabilities: { minSupportedSampleRate: sampleRate },
+    serverInfo: {
+      applicationUri: identity.applicationUri,
+      productUri: identity.productUri,
+      applicationName: { text: identity.productName, locale: 'en' },
+    },
+    buildInfo: {
+      productName: identity.productName,
+      productUri: identity.productUri,
+      manufacturerName: identity.manufacturerName,
+      softwareVersion: identity.softwareVersion,
+      buildNumber: identity.buildNumber,
+      buildDate: identity.buildDate,
+    },
     userManager: {
       isValidUser: (name: string, password: string) => (checkUser ? checkUser(name, password) : false),
     },
@@ -128,6 +256,13 @@ export async function startOpcuaServer(options: PlantOpcuaServerOptions): Promis
   }
   const addressSpace = server.engine.addressSpace;
   if (!addressSpace) throw new PlantIoError('BAD_CONFIG', 'OPC UA server has no address space');
+  // node-opcua serves the configured rate but shows max(rate, 100) in ServerCapabilities:
+  // show what is served.
+  (
+    addressSpace.findNode(
+      `i=${VariableIds.Server_ServerCapabilities_MinSupportedSampleRate}`,
+    ) as UAVariable | null
+  )?.bindVariable({ get: () => new Variant({ dataType: DataType.Double, value: sampleRate }) }, true);
   const endpointUrl = `opc.tcp://${host}:${port}/plcfleet`;
   return {
     server,

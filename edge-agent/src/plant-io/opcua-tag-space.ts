@@ -21,6 +21,7 @@ import {
   makeEUInformation,
   type StatusCode,
   StatusCodes,
+  standardUnits,
   type UAObject,
   type UAVariable,
   Variant,
@@ -61,6 +62,75 @@ export function opcuaDataType(tag: Tag): DataType {
   return map[tag.modbus.type];
 }
 
+type EUInformation = ReturnType<typeof makeEUInformation>;
+
+/**
+ * Unit texts written in tag maps that are not the UNECE symbol node-opcua lists
+ * (`standardUnits`), with the UNECE Rec. 20 common code they mean.
+ */
+const UNIT_ALIASES: Record<string, string> = {
+  rpm: 'RPM',
+  degC: 'CEL',
+  'deg C': 'CEL',
+  degF: 'FAH',
+  'm3/h': 'MQH',
+  'l/min': 'L2',
+  l: 'LTR',
+  L: 'LTR',
+  kWh: 'KWH',
+  mA: '4K',
+  h: 'HUR',
+  psi: 'PS',
+};
+
+/** OPC UA Part 8 §5.6.3: a UNECE common code as a UnitId, one byte per character. */
+function unitIdOf(commonCode: string): number {
+  let id = 0;
+  for (const ch of commonCode) id = id * 256 + ch.charCodeAt(0);
+  return id;
+}
+
+/**
+ * The EngineeringUnits of a tag's `units` text: the UNECE common code's UnitId (Part 8
+ * §5.6.3) when the text is a known symbol, else UnitId -1 ("no unit id"). The display
+ * name stays the text the tag map gives. Before, the UnitId was computed from the text
+ * itself ("rpm" → 0x72706d), which no client can look up.
+ */
+export function engineeringUnits(units: string): EUInformation {
+  const known = Object.values(standardUnits).find((u) => u.displayName.text === units);
+  const code = UNIT_ALIASES[units];
+  const eu = known
+    ? makeEUInformation('', units, known.description.text ?? units)
+    : makeEUInformation('', units, units);
+  eu.unitId = known ? known.unitId : code ? unitIdOf(code) : -1;
+  return eu;
+}
+
+const RAW_RANGE: Record<Exclude<TagType, 'BOOL'>, { low: number; high: number }> = {
+  INT: { low: -32768, high: 32767 },
+  UINT: { low: 0, high: 65535 },
+  DINT: { low: -2147483648, high: 2147483647 },
+  UDINT: { low: 0, high: 4294967295 },
+  LINT: { low: -(2 ** 63), high: 2 ** 63 - 1 },
+  REAL: { low: -3.4028234663852886e38, high: 3.4028234663852886e38 },
+  LREAL: { low: -Number.MAX_VALUE, high: Number.MAX_VALUE },
+};
+
+/**
+ * EURange of a tag: what its Modbus type can carry, scaled (`raw × factor + offset`).
+ * An INT scaled by 0.1 is -3276.8..3276.7, not ±DBL_MAX as before.
+ */
+export function engineeringRange(tag: Tag): { low: number; high: number } {
+  if (tag.modbus.type === 'BOOL') return { low: 0, high: 1 };
+  const raw = RAW_RANGE[tag.modbus.type];
+  if (!tag.scale) return raw;
+  const a = raw.low * tag.scale.factor + tag.scale.offset;
+  const b = raw.high * tag.scale.factor + tag.scale.offset;
+  // round away binary noise of the scaling (0.1 × 32767 = 3276.7000000000003)
+  const tidy = (v: number) => (Number.isFinite(v) ? Number(v.toPrecision(15)) : v);
+  return { low: tidy(Math.min(a, b)), high: tidy(Math.max(a, b)) };
+}
+
 /** The OPC UA variant of a tag's raw value (engineering-scaled). */
 export function tagVariant(tag: Tag, raw: RawValue): Variant {
   const dataType = opcuaDataType(tag);
@@ -99,6 +169,7 @@ interface TagState {
 /** The variables of a tag map in an OPC UA server. */
 export class OpcuaTagSpace {
   private readonly states = new Map<Tag, TagState>();
+  private readonly writableTags = new Set<Tag>();
   private readonly byName = new Map<string, Tag>();
 
   private constructor(readonly tags: readonly Tag[]) {
@@ -142,8 +213,8 @@ export class OpcuaTagSpace {
       const variable: UAVariable = tag.units
         ? ns.addAnalogDataItem({
             ...common,
-            engineeringUnits: makeEUInformation(tag.units, tag.units, tag.units),
-            engineeringUnitsRange: { low: -Number.MAX_VALUE, high: Number.MAX_VALUE },
+            engineeringUnits: engineeringUnits(tag.units),
+            engineeringUnitsRange: engineeringRange(tag),
           })
         : ns.addVariable(common);
       const state: TagState = {
@@ -155,6 +226,7 @@ export class OpcuaTagSpace {
         stale: false,
       };
       space.states.set(tag, state);
+      if (writable) space.writableTags.add(tag);
       // node-opcua keeps the current DataValue in `$dataValue`. The getter hands it out, after
       // bringing in a change that was kept here while nobody monitored the node (see publish).
       const current = () => {
@@ -197,6 +269,22 @@ export class OpcuaTagSpace {
       variable.setValueFromSource(zeroVariant(tag), StatusCodes.BadWaitingForInitialData);
     }
     return space;
+  }
+
+  /**
+   * Advertises the `readwrite` tags as writable or not (AccessLevel and UserAccessLevel),
+   * for an owner that accepts writes only at times: the staging bridge takes them in
+   * `cutover` only, and advertised Setpoint writable in `shadow` and `parallel` before.
+   */
+  setWritable(writable: boolean): void {
+    const level = writable
+      ? AccessLevelFlag.CurrentRead | AccessLevelFlag.CurrentWrite
+      : AccessLevelFlag.CurrentRead;
+    for (const tag of this.writableTags) {
+      const variable = this.states.get(tag)!.variable;
+      variable.accessLevel = level;
+      variable.userAccessLevel = level;
+    }
   }
 
   private async handleWrite(

@@ -126,6 +126,7 @@ export class StagingBridge extends EventEmitter<{ report: [StageReport]; diverge
       write: (tag, raw) => bridge!.write(tag, raw),
     });
     bridge = new StagingBridge(options, links, server, space);
+    space.setWritable(options.mode === 'cutover');
     try {
       if (options.plcOpcua) await bridge.watchPlcOpcua(options.plcOpcua);
     } catch (err) {
@@ -165,6 +166,8 @@ export class StagingBridge extends EventEmitter<{ report: [StageReport]; diverge
         'a rolled-back cutover is restarted with a new bridge, not resumed',
       );
     this.stageNow = stage;
+    // Writes are taken in cutover only (see write()); say so in AccessLevel too.
+    this.space.setWritable(stage === 'cutover');
     return this.emitReport(reason);
   }
 
