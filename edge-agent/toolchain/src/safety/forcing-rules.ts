@@ -6,9 +6,16 @@
  */
 import type { SafetyFinding } from '@plcfleet/protocols';
 import type { Expression, Pragma, Statement } from '../iec';
-import { controlExpressions, unparen, visit, walkStatements } from '../iec';
+import {
+  type ConstantValue,
+  controlExpressions,
+  evaluateConstant,
+  unparen,
+  visit,
+  walkStatements,
+} from '../iec';
 import { canonical } from './canonical-ast';
-import type { Atom, ProjectIndex } from './project-index';
+import type { Atom, BodyEntry, ProjectIndex } from './project-index';
 import { finding } from './safety-rules';
 import { sourceText, type VerifyContext } from './verify-context';
 
@@ -22,21 +29,29 @@ function atomsIn(ix: ProjectIndex, stmts: readonly Statement[]): Atom[] {
   return out;
 }
 
-function isFalseConstant(e: Expression): boolean {
-  const x = unparen(e);
-  return (x.kind === 'BoolLiteral' && !x.value) || (x.kind === 'IntegerLiteral' && x.value === 0);
+/**
+ * The value of a constant expression written in `body`, through the one constant evaluator:
+ * literals, and expressions of literals and VAR CONSTANTs (`NOT FALSE`, `1 = 1`, `ALWAYS_ON`)
+ * — a constant forced onto a signal is one whatever its spelling.
+ */
+function constantValue(ix: ProjectIndex, body: BodyEntry, e: Expression): ConstantValue | undefined {
+  return evaluateConstant(e, (n) => {
+    if (n.kind !== 'Identifier') return undefined;
+    const v = ix.resolveName(n.name, body);
+    const init = v?.constant ? v.decl.init : undefined;
+    return init && init.kind !== 'ArrayInitializer' && init.kind !== 'StructInitializer'
+      ? { init }
+      : undefined;
+  });
 }
 
-function isConstant(e: Expression): boolean {
-  const x = unparen(e);
-  return (
-    x.kind === 'BoolLiteral' ||
-    x.kind === 'IntegerLiteral' ||
-    x.kind === 'RealLiteral' ||
-    x.kind === 'TimeLiteral' ||
-    x.kind === 'StringLiteral' ||
-    x.kind === 'EnumLiteral'
-  );
+function isFalseConstant(ix: ProjectIndex, body: BodyEntry, e: Expression): boolean {
+  const v = constantValue(ix, body, e);
+  return v === false || v === 0 || v === 0n;
+}
+
+function isConstant(ix: ProjectIndex, body: BodyEntry, e: Expression): boolean {
+  return unparen(e).kind === 'EnumLiteral' || constantValue(ix, body, e) !== undefined;
 }
 
 /** Does this atom write `key` with a value that may be TRUE (not a FALSE constant, not a reset)? */
@@ -46,7 +61,7 @@ function permissiveWrite(ix: ProjectIndex, a: Atom, key: string): boolean {
   if (s.kind === 'Assignment') {
     if (s.operator === 'R=') return false;
     const t = ix.resolveRoot(s.target, a.body);
-    if (t?.key === key) return !isFalseConstant(s.value);
+    if (t?.key === key) return !isFalseConstant(ix, a.body, s.value);
   }
   return s.kind === 'CallStatement';
 }
@@ -170,8 +185,8 @@ export function forcingFindings(ctx: VerifyContext): SafetyFinding[] {
       if (
         s.kind === 'Assignment' &&
         (s.operator === ':=' || s.operator === 'S=') &&
-        isConstant(s.value) &&
-        !isFalseConstant(s.value)
+        isConstant(newIx, a.body, s.value) &&
+        !isFalseConstant(newIx, a.body, s.value)
       ) {
         const t = newIx.resolveRoot(s.target, a.body);
         const same = oldWritersSame(a, key).some(
@@ -257,7 +272,10 @@ export function forcingFindings(ctx: VerifyContext): SafetyFinding[] {
         const s = a.stmt;
         if (s.kind !== 'Assignment') return false;
         const t = ix.resolveRoot(s.target, a.body);
-        return t?.key === k && (s.operator === 'R=' || (s.operator === ':=' && isFalseConstant(s.value)));
+        return (
+          t?.key === k &&
+          (s.operator === 'R=' || (s.operator === ':=' && isFalseConstant(ix, a.body, s.value)))
+        );
       });
     const o = resets(oldIx, key);
     if (o.length === 0) continue;

@@ -68,6 +68,42 @@ describe('differential driver', () => {
 });
 
 describe('verifySafety', () => {
+  it('sees a constant forced onto a permissive whatever its spelling (NOT FALSE, a VAR CONSTANT)', async () => {
+    const spelled = [
+      ['Permit := NOT FALSE;', ''],
+      ['Permit := 1 = 1;', ''],
+      ['Permit := ALWAYS_ON;', 'VAR CONSTANT\n    ALWAYS_ON : BOOL := NOT FALSE;\nEND_VAR\n'],
+    ] as const;
+    for (const [stmt, decl] of spelled) {
+      const after = OLD.replace('Permit := Guard AND Estop;', `Permit := Guard AND Estop;\n${stmt}`).replace(
+        'END_VAR\nPermit',
+        `END_VAR\n${decl}Permit`,
+      );
+      const r = await verifySafety({
+        before: stProject({ 'main.st': OLD }),
+        after: stProject({ 'main.st': after }),
+        policy,
+        mode: 'quick',
+      });
+      expect(
+        r.findings.map((f) => f.rule),
+        stmt,
+      ).toContain('forcing/constant-assignment');
+    }
+    // A FALSE constant, however spelled, is a reset, not a forcing.
+    const reset = OLD.replace(
+      'Permit := Guard AND Estop;',
+      'Permit := Guard AND Estop;\nIF NOT Guard THEN\n    Permit := NOT TRUE;\nEND_IF;',
+    );
+    const r = await verifySafety({
+      before: stProject({ 'main.st': OLD }),
+      after: stProject({ 'main.st': reset }),
+      policy,
+      mode: 'quick',
+    });
+    expect(r.findings.map((f) => f.rule)).not.toContain('forcing/constant-assignment');
+  });
+
   it('judges a bypass OR-ed into a 20,000-term permissive without running out of stack', async () => {
     const inputs = Array.from({ length: 50 }, (_, i) => `    Door_${i} : BOOL;`).join('\n');
     const terms = Array.from({ length: 20_000 }, (_, i) => `Door_${i % 50}`).join(' OR ');
