@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -82,6 +82,99 @@ describe('plcfleet-agent compile', () => {
     const missing = await run('compile', join(dir, 'nope.st'));
     expect(missing.code).toBe(2);
     expect(missing.err).toMatch(/^no such file or directory: .*nope\.st\n$/);
+  });
+});
+
+describe('plcfleet-agent compile: formats and projects (issue 15)', () => {
+  it('refuses a Siemens SCL or Rockwell L5X file with one line naming the format, exit 2, never parsed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iec-cli-'));
+    const scl = join(dir, 'FB_Conveyor.scl');
+    writeFileSync(
+      scl,
+      'FUNCTION_BLOCK "FB_Conveyor"\nVAR_INPUT start : Bool; END_VAR\nBEGIN\nEND_FUNCTION_BLOCK\n',
+    );
+    const one = await run('compile', scl);
+    expect(one.code).toBe(2);
+    expect(one.out).toBe('');
+    expect(one.err).toBe(
+      `cannot read ${scl}: Siemens SCL source is not supported (plcfleet reads Structured Text, TwinCAT 3 and PLCopen XML)\n`,
+    );
+    const l5x = join(dir, 'Line1.L5X');
+    writeFileSync(l5x, '<?xml version="1.0"?><RSLogix5000Content SchemaRevision="1.0"/>');
+    const inDir = await run('compile', dir);
+    expect(inDir.code).toBe(2);
+    expect(inDir.err.trim().split('\n')).toHaveLength(2);
+    expect(inDir.err).toContain('Rockwell Logix L5X export is not supported');
+    const fmt = await run('fmt', scl);
+    expect(fmt.code).toBe(2);
+    expect(fmt.err).toContain('Siemens SCL source');
+  });
+  it('says a directory without a readable source is an error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iec-cli-'));
+    writeFileSync(join(dir, 'README.md'), '# plant notes\n');
+    const r = await run('compile', dir);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^no readable source .* in /);
+  });
+  it('reads a .plcproj: only files in the build, and the library references with versions', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iec-cli-'));
+    mkdirSync(join(dir, 'POUs'));
+    writeFileSync(
+      join(dir, 'POUs', 'MAIN.st'),
+      'PROGRAM MAIN\nVAR n : INT; END_VAR\nn := n + 1;\nEND_PROGRAM\n',
+    );
+    writeFileSync(join(dir, 'POUs', 'OLD.st'), 'PROGRAM OLD\nn := ;\nEND_PROGRAM\n');
+    writeFileSync(
+      join(dir, 'Plant.plcproj'),
+      `<?xml version="1.0" encoding="utf-8"?>
+<Project DefaultTargets="Build" xmlns="http://schemas.microsoft.com/developer/msbuild/2003">
+  <ItemGroup>
+    <Compile Include="POUs\\MAIN.st"><SubType>Code</SubType></Compile>
+    <Compile Include="POUs\\OLD.st"><ExcludeFromBuild>true</ExcludeFromBuild></Compile>
+    <Folder Include="POUs" />
+  </ItemGroup>
+  <ItemGroup>
+    <PlaceholderReference Include="Tc2_Standard">
+      <DefaultResolution>Tc2_Standard, * (Beckhoff Automation GmbH)</DefaultResolution>
+      <Namespace>Tc2_Standard</Namespace>
+    </PlaceholderReference>
+    <PlaceholderResolution Include="Tc2_Standard"><Resolution>Tc2_Standard, 3.3.3.0 (Beckhoff Automation GmbH)</Resolution></PlaceholderResolution>
+    <LibraryReference Include="Tc2_MC2, 3.3.26.0 (Beckhoff Automation GmbH)"><Namespace>Tc2_MC2</Namespace></LibraryReference>
+  </ItemGroup>
+</Project>`,
+    );
+    const r = await run('compile', dir, '--json');
+    const j = JSON.parse(r.out);
+    expect(j).toMatchObject({ files: 1, errors: 0 });
+    expect(j.libraries).toEqual([
+      {
+        name: 'Tc2_Standard',
+        version: '3.3.3.0',
+        vendor: 'Beckhoff Automation GmbH',
+        namespace: 'Tc2_Standard',
+      },
+      { name: 'Tc2_MC2', version: '3.3.26.0', vendor: 'Beckhoff Automation GmbH', namespace: 'Tc2_MC2' },
+    ]);
+    expect(r.code).toBe(0);
+  });
+  it('checks calls into a vendor library against the interface files given with --libraries', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iec-cli-'));
+    const libs = join(dir, 'libs');
+    mkdirSync(libs);
+    const f = join(dir, 'main.st');
+    writeFileSync(
+      f,
+      'PROGRAM P\nVAR fbDelay : TON_EXT; q : BOOL; END_VAR\nfbDelay(IN := TRUE, PT := T#1s);\nq := fbDelay.Q;\nEND_PROGRAM\n',
+    );
+    expect((await run('compile', f)).code).toBe(1);
+    writeFileSync(
+      join(libs, 'Vendor_Timers.st'),
+      'FUNCTION_BLOCK TON_EXT\nVAR_INPUT IN : BOOL; PT : TIME; END_VAR\nVAR_OUTPUT Q : BOOL; ET : TIME; END_VAR\nEND_FUNCTION_BLOCK\n',
+    );
+    const r = await run('compile', f, '--libraries', libs);
+    expect(r.out).toContain('0 errors');
+    expect(r.code).toBe(0);
+    expect((await run('compile', f, '--libraries', join(dir, 'none'))).code).toBe(2);
   });
 });
 

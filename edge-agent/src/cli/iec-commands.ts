@@ -1,10 +1,22 @@
 /**
  * `plcfleet-agent compile | fmt | ast`: the IEC 61131-3 front end on the
- * command line (issue 3). Exit codes: 0 no errors, 1 errors, 2 bad usage.
+ * command line (issue 3). Exit codes: 0 no errors, 1 errors, 2 bad usage —
+ * including a file in a format plcfleet does not read (issue 15), which is
+ * refused with one line naming the format, never parsed as ST.
  */
-import { readFile, stat, writeFile } from 'node:fs/promises';
-import { extname } from 'node:path';
-import { astToJson, formatDiagnostic, loadProject, printUnit, readSource } from '@plcfleet/toolchain/iec';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname, extname, join, relative } from 'node:path';
+import {
+  astToJson,
+  classifyPaths,
+  formatDiagnostic,
+  type LibraryReference,
+  loadProject,
+  printUnit,
+  readPlcProj,
+  readSource,
+  sourceFormat,
+} from '@plcfleet/toolchain/iec';
 import type { Command } from 'commander';
 
 function usage(message: string): void {
@@ -31,7 +43,67 @@ async function readOne(file: string): Promise<string | undefined> {
     usage(`not a file: ${file}`);
     return undefined;
   }
-  return readFile(file, 'utf8');
+  const text = await readFile(file, 'utf8');
+  const v = sourceFormat(file, text.slice(0, 4096), true);
+  if (!('readable' in v) || v.readable === 'plcproj') {
+    usage(
+      refusal(file, 'unsupported' in v ? v.unsupported : 'a TwinCAT/CODESYS project file (compile reads it)'),
+    );
+    return undefined;
+  }
+  return text;
+}
+
+/** The one line that refuses a file plcfleet does not read. */
+function refusal(file: string, format: string): string {
+  return `cannot read ${file}: ${format} is not supported (plcfleet reads Structured Text, TwinCAT 3 and PLCopen XML)`;
+}
+
+/** `.st` declaration files under a library interface directory (`--libraries DIR`). */
+async function libraryFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const full = join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await libraryFiles(full)));
+    else if (extname(e.name).toLowerCase() === '.st') out.push(full);
+  }
+  return out.sort();
+}
+
+/**
+ * The source files to compile: what the paths hold, except that under a
+ * `.plcproj` only the files in its build count. Undefined after a usage
+ * error (a refused format, no readable source).
+ */
+async function sourcesOf(
+  paths: string[],
+): Promise<{ files: string[]; libraries: LibraryReference[] } | undefined> {
+  const found = await classifyPaths(paths);
+  if (found.refused.length > 0) {
+    for (const r of found.refused) process.stderr.write(`${refusal(r.file, r.format)}\n`);
+    process.exitCode = 2;
+    return undefined;
+  }
+  let files = found.sources;
+  const libraries: LibraryReference[] = [];
+  for (const projFile of found.projects) {
+    const proj = readPlcProj(await readFile(projFile, 'utf8'), projFile);
+    for (const d of proj.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+    const dir = dirname(projFile);
+    const inBuild = new Set(proj.sources);
+    files = files.filter((f) => relative(dir, f).startsWith('..') || inBuild.has(f));
+    for (const f of proj.sources) {
+      const v = sourceFormat(f, '', true);
+      if ('readable' in v && !files.includes(f) && (await exists(f))) files.push(f);
+    }
+    for (const lib of proj.libraries)
+      if (!libraries.some((l) => l.name.toUpperCase() === lib.name.toUpperCase())) libraries.push(lib);
+  }
+  if (files.length === 0) {
+    usage(`no readable source (Structured Text, TwinCAT 3 or PLCopen XML) in ${paths.join(', ')}`);
+    return undefined;
+  }
+  return { files: files.sort(), libraries };
 }
 
 /** Registers `compile`, `fmt` and `ast`. */
@@ -46,52 +118,70 @@ export function registerIecCommands(program: Command): void {
       '--externals <file>',
       'declarations of vendor library symbols: an .st stub file or a list of names',
     )
-    .action(async (paths: string[], opts: { syntaxOnly?: boolean; json?: boolean; externals?: string }) => {
-      for (const p of paths) {
-        if (!(await exists(p))) return usage(`no such file or directory: ${p}`);
-      }
-      if (opts.externals !== undefined && !(await exists(opts.externals)))
-        return usage(`no such externals file: ${opts.externals}`);
-      const t0 = performance.now();
-      const { project, diagnostics } = await loadProject(paths, {
-        syntaxOnly: opts.syntaxOnly === true,
-        externalsFiles: opts.externals === undefined ? [] : [opts.externals],
-      });
-      const ms = Math.round(performance.now() - t0);
-      const errors = diagnostics.filter((d) => d.severity === 'error').length;
-      const warnings = diagnostics.length - errors;
-      let pous = 0;
-      for (const u of project.units)
-        for (const d of u.declarations)
-          if (d.kind === 'Program' || d.kind === 'Function' || d.kind === 'FunctionBlock') pous++;
-      if (opts.json) {
-        const out = {
-          files: project.files.length,
-          lines: project.lines,
-          pous,
-          errors,
-          warnings,
-          diagnostics: diagnostics.map((d) => ({
-            file: d.file,
-            line: d.line,
-            column: d.column,
-            endLine: d.endLine,
-            endColumn: d.endColumn,
-            severity: d.severity,
-            code: d.code,
-            message: d.message,
-          })),
-          ms,
-        };
-        process.stdout.write(`${JSON.stringify(out)}\n`);
-      } else {
-        for (const d of diagnostics) process.stdout.write(`${formatDiagnostic(d)}\n`);
-        process.stdout.write(
-          `${project.files.length} files, ${project.lines} lines, ${pous} POUs: ${errors} errors, ${warnings} warnings (${ms} ms)\n`,
-        );
-      }
-      process.exitCode = errors > 0 ? 1 : 0;
-    });
+    .option('--libraries <dir>', 'a directory of library interface files (.st declarations, no bodies)')
+    .action(
+      async (
+        paths: string[],
+        opts: { syntaxOnly?: boolean; json?: boolean; externals?: string; libraries?: string },
+      ) => {
+        for (const p of paths) {
+          if (!(await exists(p))) return usage(`no such file or directory: ${p}`);
+        }
+        if (opts.externals !== undefined && !(await exists(opts.externals)))
+          return usage(`no such externals file: ${opts.externals}`);
+        if (opts.libraries !== undefined && !(await exists(opts.libraries)))
+          return usage(`no such library directory: ${opts.libraries}`);
+        const sources = await sourcesOf(paths);
+        if (!sources) return;
+        const externalsFiles = opts.externals === undefined ? [] : [opts.externals];
+        if (opts.libraries !== undefined) externalsFiles.push(...(await libraryFiles(opts.libraries)));
+        const t0 = performance.now();
+        const { project, diagnostics } = await loadProject(sources.files, {
+          syntaxOnly: opts.syntaxOnly === true,
+          externalsFiles,
+        });
+        const ms = Math.round(performance.now() - t0);
+        const errors = diagnostics.filter((d) => d.severity === 'error').length;
+        const warnings = diagnostics.length - errors;
+        let pous = 0;
+        for (const u of project.units)
+          for (const d of u.declarations)
+            if (d.kind === 'Program' || d.kind === 'Function' || d.kind === 'FunctionBlock') pous++;
+        if (opts.json) {
+          const out = {
+            files: project.files.length,
+            lines: project.lines,
+            pous,
+            errors,
+            warnings,
+            diagnostics: diagnostics.map((d) => ({
+              file: d.file,
+              line: d.line,
+              column: d.column,
+              endLine: d.endLine,
+              endColumn: d.endColumn,
+              severity: d.severity,
+              code: d.code,
+              message: d.message,
+            })),
+            ms,
+            // only when a .plcproj was read: the libraries it references, with versions
+            ...(sources.libraries.length > 0 ? { libraries: sources.libraries } : {}),
+          };
+          process.stdout.write(`${JSON.stringify(out)}\n`);
+        } else {
+          for (const d of diagnostics) process.stdout.write(`${formatDiagnostic(d)}\n`);
+          if (sources.libraries.length > 0)
+            process.stdout.write(
+              `libraries: ${sources.libraries.map((l) => `${l.name} ${l.version ?? '?'}`).join(', ')}\n`,
+            );
+          process.stdout.write(
+            `${project.files.length} files, ${project.lines} lines, ${pous} POUs: ${errors} errors, ${warnings} warnings (${ms} ms)\n`,
+          );
+        }
+        process.exitCode = errors > 0 ? 1 : 0;
+      },
+    );
 
   program
     .command('fmt')

@@ -128,7 +128,12 @@ export { type IlConversion, ilToSt } from './il-to-st';
 export { repeatedByName } from './initializers';
 export { MAX_NESTING_DEPTH, type ParseOptions, type ParseResult, parseSource } from './parser';
 export { readPlcopen } from './plcopen-reader';
-export { type LibraryReference, type PlcProject, parseLibraryResolution, readPlcProj } from './plcproj-reader';
+export {
+  type LibraryReference,
+  type PlcProject,
+  parseLibraryResolution,
+  readPlcProj,
+} from './plcproj-reader';
 export { formatDurationNs, type PrintOptions, printNode, printUnit, quoteString } from './printer';
 export {
   collectSourceFiles,

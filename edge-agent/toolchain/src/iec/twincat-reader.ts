@@ -45,7 +45,8 @@ export function readTwinCat(text: string, file: string): ParseResult {
   for (const obj of plc.children) {
     const kind = localName(obj);
     if (kind === 'POU' || kind === 'Itf') readPou(ctx, obj, declarations);
-    else if (kind === 'DUT' || kind === 'GVL') {
+    // an enumeration with a text list (.TcTLEO) declares its enum like a DUT
+    else if (kind === 'DUT' || kind === 'GVL' || kind === 'EnumerationTextList') {
       const decls = declarationOf(ctx, obj, (p) => p.declarationPart(), []);
       for (const d of decls) {
         if (d.kind === 'GlobalVarList' && !d.name) {

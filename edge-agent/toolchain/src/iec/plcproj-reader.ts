@@ -1,0 +1,125 @@
+/**
+ * Reads a TwinCAT 3 / CODESYS `.plcproj` (MSBuild XML): which source files
+ * are in the build (`<Compile Include>` without `<ExcludeFromBuild>true`),
+ * the folders, and the library references with their versions
+ * (`PlaceholderReference` / `PlaceholderResolution` / `LibraryReference`).
+ */
+import { dirname, join } from 'node:path';
+import type { Diagnostic } from './diagnostics';
+import { attr, child, LineMap, localName, textOf, type XmlElement } from './xml';
+import { openXmlRoot, type XmlSourceContext } from './xml-source';
+
+/** A library the project references. */
+export interface LibraryReference {
+  /** The placeholder or library name, e.g. `Tc2_Standard`. */
+  name: string;
+  /** The resolved version, `*` for "newest installed", absent when not written. */
+  version?: string;
+  /** The vendor as written, e.g. `Beckhoff Automation GmbH`. */
+  vendor?: string;
+  /** The namespace code uses to qualify the library's names (`Tc2_Standard.TON`). */
+  namespace?: string;
+}
+
+/** What {@link readPlcProj} returns. */
+export interface PlcProject {
+  file: string;
+  /** Source files in the build, as paths joined to the project's folder, in project order. */
+  sources: string[];
+  /** Files listed but excluded from the build. */
+  excluded: string[];
+  /** Folders of the project tree. */
+  folders: string[];
+  libraries: LibraryReference[];
+  diagnostics: Diagnostic[];
+}
+
+/** `Tc2_Standard, 3.3.3.0 (Beckhoff Automation GmbH)` → name, version, vendor. */
+export function parseLibraryResolution(text: string): Omit<LibraryReference, 'namespace'> {
+  const m = /^\s*([^,(]+?)\s*(?:,\s*([^\s(]+))?\s*(?:\(([^)]*)\))?\s*$/.exec(text);
+  if (!m) return { name: text.trim() };
+  const out: LibraryReference = { name: m[1]! };
+  if (m[2]) out.version = m[2];
+  if (m[3]) out.vendor = m[3];
+  return out;
+}
+
+/** Reads one `.plcproj`. Never throws; broken XML is an ST1012 diagnostic. */
+export function readPlcProj(text: string, file: string): PlcProject {
+  const ctx: XmlSourceContext = { text, file, lines: new LineMap(text), diagnostics: [] };
+  const out: PlcProject = {
+    file,
+    sources: [],
+    excluded: [],
+    folders: [],
+    libraries: [],
+    diagnostics: ctx.diagnostics,
+  };
+  const root = openXmlRoot(ctx, 'Project', 'no MSBuild <Project> element');
+  if (!root) return out;
+  const dir = dirname(file);
+  const path = (include: string): string => join(dir, ...include.split(/[\\/]/));
+  const byName = new Map<string, LibraryReference>();
+  const library = (name: string): LibraryReference => {
+    const key = name.toUpperCase();
+    let lib = byName.get(key);
+    if (!lib) {
+      lib = { name };
+      byName.set(key, lib);
+      out.libraries.push(lib);
+    }
+    return lib;
+  };
+  const value = (el: XmlElement, name: string): string | undefined => {
+    const c = child(el, name);
+    return c ? textOf(text, c).trim() : undefined;
+  };
+  for (const group of root.children) {
+    if (localName(group) !== 'ItemGroup') continue;
+    for (const item of group.children) {
+      const include = attr(item, 'Include');
+      if (include === undefined) continue;
+      switch (localName(item)) {
+        case 'Compile':
+          if (value(item, 'ExcludeFromBuild')?.toLowerCase() === 'true') out.excluded.push(path(include));
+          else out.sources.push(path(include));
+          break;
+        case 'Folder':
+          out.folders.push(include.replace(/\\/g, '/'));
+          break;
+        case 'PlaceholderReference': {
+          const lib = library(include);
+          const ns = value(item, 'Namespace');
+          if (ns) lib.namespace = ns;
+          const def = value(item, 'DefaultResolution');
+          if (def) {
+            const r = parseLibraryResolution(def);
+            lib.version ??= r.version;
+            lib.vendor ??= r.vendor;
+          }
+          break;
+        }
+        case 'PlaceholderResolution': {
+          const res = value(item, 'Resolution');
+          if (!res) break;
+          const r = parseLibraryResolution(res);
+          const lib = library(include);
+          // an explicit resolution pins the version the default left open
+          if (r.version) lib.version = r.version;
+          if (r.vendor) lib.vendor = r.vendor;
+          break;
+        }
+        case 'LibraryReference': {
+          const r = parseLibraryResolution(include);
+          const lib = library(r.name);
+          if (r.version) lib.version = r.version;
+          if (r.vendor) lib.vendor = r.vendor;
+          const ns = value(item, 'Namespace');
+          if (ns) lib.namespace = ns;
+          break;
+        }
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,118 @@
+/**
+ * Which source format a file is in, by name (and, for XML, by its first
+ * bytes): the formats plcfleet reads, and the PLC code formats it knows but
+ * does not read, so such a file is refused with a line naming its format
+ * instead of being parsed as ST or skipped in silence.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+
+/** A format plcfleet reads. */
+export type ReadableFormat = 'st' | 'twincat' | 'plcopen' | 'plcproj';
+
+/** What {@link sourceFormat} says of one file. */
+export type FormatVerdict =
+  | { readable: ReadableFormat }
+  /** PLC code in a format plcfleet does not read; `format` names it. */
+  | { unsupported: string }
+  /** Not PLC source at all (documentation, IDE settings, other XML). */
+  | { unrelated: true };
+
+/** PLC code formats plcfleet recognises but does not read, by extension (lower case). */
+export const UNSUPPORTED_FORMATS: Readonly<Record<string, string>> = {
+  '.scl': 'Siemens SCL source',
+  '.db': 'Siemens data block source',
+  '.awl': 'Siemens STL (AWL) source',
+  '.stl': 'Siemens STL source',
+  '.udt': 'Siemens UDT source',
+  '.s7p': 'Siemens STEP 7 project',
+  '.ap15': 'Siemens TIA Portal project',
+  '.ap16': 'Siemens TIA Portal project',
+  '.ap17': 'Siemens TIA Portal project',
+  '.ap18': 'Siemens TIA Portal project',
+  '.ap19': 'Siemens TIA Portal project',
+  '.zap16': 'Siemens TIA Portal archive',
+  '.zap17': 'Siemens TIA Portal archive',
+  '.l5x': 'Rockwell Logix L5X export',
+  '.l5k': 'Rockwell Logix L5K export',
+  '.acd': 'Rockwell Studio 5000 project',
+  '.rss': 'Rockwell RSLogix 500 project',
+  '.cfc': 'CODESYS CFC export',
+  '.exp': 'CODESYS V2 export',
+  '.pro': 'CODESYS V2 project',
+  '.project': 'CODESYS project archive',
+  '.projectarchive': 'CODESYS project archive',
+  '.library': 'CODESYS library',
+  '.compiled-library': 'CODESYS compiled library',
+  '.tnzip': 'TwinCAT project archive',
+  '.gxw': 'Mitsubishi GX Works project',
+  '.smc2': 'Omron Sysmac Studio project',
+};
+
+const TWINCAT = new Set(['.tcpou', '.tcdut', '.tcgvl', '.tcio']);
+
+/** Does the start of an XML file say it is a PLCopen TC6 project? */
+export function isPlcopenXml(head: string): boolean {
+  return /plcopen\.org\/xml\/tc6/i.test(head.slice(0, 4096));
+}
+
+/**
+ * The format of a file. `head` is the beginning of the file (only needed
+ * for `.xml`). With `explicit` (named on the command line) a file that is
+ * neither readable nor a known PLC format is unsupported rather than
+ * unrelated: the user asked for it.
+ */
+export function sourceFormat(path: string, head = '', explicit = false): FormatVerdict {
+  const ext = extname(path).toLowerCase();
+  if (ext === '.st') return { readable: 'st' };
+  if (TWINCAT.has(ext)) return { readable: 'twincat' };
+  if (ext === '.plcproj') return { readable: 'plcproj' };
+  if (ext === '.xml') {
+    if (isPlcopenXml(head)) return { readable: 'plcopen' };
+    if (/<RSLogix5000Content/i.test(head.slice(0, 4096))) return { unsupported: 'Rockwell Logix L5X export' };
+    return explicit ? { unsupported: 'XML that is not a PLCopen TC6 project' } : { unrelated: true };
+  }
+  const known = UNSUPPORTED_FORMATS[ext];
+  if (known) return { unsupported: known };
+  return explicit
+    ? { unsupported: ext ? `an unknown format (${ext})` : 'a file without an extension' }
+    : { unrelated: true };
+}
+
+/** What {@link classifyPaths} found under the given files and directories. */
+export interface PathClassification {
+  /** Readable sources (ST, TwinCAT, PLCopen XML), sorted. */
+  sources: string[];
+  /** TwinCAT/CODESYS project files found. */
+  projects: string[];
+  /** Files in formats plcfleet does not read, with the format's name. */
+  refused: { file: string; format: string }[];
+}
+
+/**
+ * Walks files and directories (recursively, skipping dot folders and
+ * node_modules) and sorts every file into readable sources, project files
+ * and refusals. Never parses anything.
+ */
+export async function classifyPaths(paths: string[]): Promise<PathClassification> {
+  const out: PathClassification = { sources: [], projects: [], refused: [] };
+  const visit = async (p: string, explicit: boolean): Promise<void> => {
+    const st = await stat(p);
+    if (st.isDirectory()) {
+      const entries = await readdir(p, { withFileTypes: true });
+      for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+        if (e.name.startsWith('.') || e.name === 'node_modules') continue;
+        await visit(join(p, e.name), false);
+      }
+      return;
+    }
+    const ext = extname(p).toLowerCase();
+    const head = ext === '.xml' ? (await readFile(p, 'utf8')).slice(0, 4096) : '';
+    const v = sourceFormat(p, head, explicit);
+    if ('readable' in v) (v.readable === 'plcproj' ? out.projects : out.sources).push(p);
+    else if ('unsupported' in v) out.refused.push({ file: p, format: v.unsupported });
+  };
+  for (const p of paths) await visit(p, true);
+  out.sources.sort();
+  return out;
+}
