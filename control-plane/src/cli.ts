@@ -1,6 +1,7 @@
 /**
  * `plcfleet-server`: runs the control plane and its maintenance commands.
  */
+import { EXIT } from '@plcfleet/protocols';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ROLES, type Role } from './auth/roles';
 import { auditHeadCommand, auditVerifyCommand, createTokenCommand, serveCommand } from './cli/commands';
@@ -113,16 +114,17 @@ const first = process.argv[2];
 const known = ['help', ...program.commands.flatMap((c) => [c.name(), ...c.aliases()])];
 if (first !== undefined && !first.startsWith('-') && !known.includes(first)) {
   process.stderr.write(`error: unknown command '${first}'\n`);
-  process.exit(2);
+  process.exit(EXIT.USAGE);
 }
 
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);
+  // exit codes: the tools' one table (@plcfleet/protocols EXIT)
+  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? EXIT.OK : EXIT.USAGE);
   if (err instanceof ControlPlaneError) {
     process.stderr.write(`error: ${err.message}\n`);
-    process.exit(err.code === 'VALIDATION' ? 2 : 1);
+    process.exit(err.code === 'VALIDATION' ? EXIT.USAGE : EXIT.FAILED);
   }
   throw err;
 }

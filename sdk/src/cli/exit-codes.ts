@@ -1,20 +1,12 @@
+import { EXIT } from '@plcfleet/protocols';
 import { PlcfleetError } from '../errors';
 
-/** The exit codes of `plcfleet`; scripts may rely on them. */
-export const EXIT = {
-  /** Done. */
-  OK: 0,
-  /** The operation itself failed (a conflict, a broken audit chain, a halted rollout, …). */
-  FAILED: 1,
-  /** Wrong invocation: unknown command or flag, a missing or invalid file or argument. */
-  USAGE: 2,
-  /** No or a wrong token, or a role that may not do this. */
-  AUTH: 3,
-  /** The named object does not exist. */
-  NOT_FOUND: 4,
-  /** The control plane could not be reached. */
-  UNREACHABLE: 5,
-} as const;
+/**
+ * The exit codes of `plcfleet`; scripts may rely on them. The one table shared by
+ * plcfleet's command-line tools (`@plcfleet/protocols`' `EXIT`): 0 ok, 1 failed, 2 usage,
+ * 3 auth, 4 not found, 5 unreachable.
+ */
+export { EXIT };
 
 /** A wrong invocation found by the CLI itself (bad file, missing flag): exit 2 with one line. */
 export class UsageError extends Error {
