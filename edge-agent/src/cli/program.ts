@@ -31,6 +31,10 @@ export const COMMAND_GROUPS: readonly { commands: readonly string[]; load: () =>
     commands: ['migrate', 'mcp'],
     load: async () => (await import('./migrate-commands')).registerMigrateCommands,
   },
+  {
+    commands: ['ladder-to-st'],
+    load: async () => (await import('./ladder-commands')).registerLadderCommands,
+  },
 ];
 
 /** The first argument that is not an option: the command's name, if any. */

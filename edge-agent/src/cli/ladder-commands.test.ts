@@ -1,0 +1,104 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readL5x } from '@plcfleet/toolchain/l5x';
+import { describe, expect, it } from 'vitest';
+import { LADDER_EXIT, ladderToStCommand } from './ladder-commands';
+
+const EXAMPLE = join(import.meta.dirname, '../../../examples/plants/ladder-line/ladder-line.L5X');
+const dir = mkdtempSync(join(tmpdir(), 'ladder-cli-'));
+
+function io() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
+}
+
+const refused = `<?xml version="1.0" encoding="UTF-8"?>
+<RSLogix5000Content TargetType="Controller"><Controller Name="C">
+<Tags><Tag Name="A" TagType="Base" DataType="BOOL"/><Tag Name="B" TagType="Base" DataType="BOOL"/></Tags>
+<Programs><Program Name="P"><Tags/><Routines>
+<Routine Name="Ok" Type="RLL"><RLLContent><Rung Number="0" Type="N"><Text><![CDATA[XIC(A)OTE(B);]]></Text></Rung></RLLContent></Routine>
+<Routine Name="Shift" Type="RLL"><RLLContent><Rung Number="0" Type="N"><Text><![CDATA[XIC(A)BSL(A,B,A,B);]]></Text></Rung></RLLContent></Routine>
+</Routines></Program></Programs></Controller></RSLogix5000Content>
+`;
+
+describe('ladder-to-st', () => {
+  it('converts the plant, proves every routine and prints the JSON contract', async () => {
+    const t = io();
+    const out = join(dir, 'line-st.L5X');
+    const code = await ladderToStCommand(EXAMPLE, { out, json: true, runs: '10', seed: '7' }, t.io);
+    expect(t.err).toEqual([]);
+    expect(code).toBe(LADDER_EXIT.OK);
+    const json = JSON.parse(t.out[0] as string) as { routines: Record<string, unknown>[] };
+    expect(json.routines).toHaveLength(6);
+    expect(json.routines[1]).toEqual({
+      name: 'MainProgram/Conveyor',
+      converted: true,
+      equivalent: true,
+      runs: 10,
+      scans: 300,
+      counterexample: null,
+      reason: null,
+    });
+    const written = readL5x(readFileSync(out));
+    expect(written.programs[0]?.routines.filter((r) => r.type === 'ST')).toHaveLength(6);
+  });
+
+  it('converts only the routines named with --routine', async () => {
+    const t = io();
+    const out = join(dir, 'conveyor.L5X');
+    const code = await ladderToStCommand(
+      EXAMPLE,
+      { out, routine: ['MainProgram/Conveyor'], runs: '5' },
+      t.io,
+    );
+    expect(code).toBe(LADDER_EXIT.OK);
+    expect(t.out).toEqual([
+      'MainProgram/Conveyor: ST, proven equivalent (5 runs x 300 scans)',
+      `1 of 1 ladder routine(s) converted and proven; wrote ${out}`,
+    ]);
+  });
+
+  it('exits 1 naming the refused instruction; the proven routine is written, the other stays ladder', async () => {
+    const t = io();
+    const input = join(dir, 'refused.L5X');
+    writeFileSync(input, refused);
+    const out = join(dir, 'refused-out.L5X');
+    const code = await ladderToStCommand(input, { out, json: true, runs: '5' }, t.io);
+    expect(code).toBe(LADDER_EXIT.FAILED);
+    const json = JSON.parse(t.out[0] as string) as {
+      routines: { name: string; converted: boolean; reason: string | null }[];
+    };
+    expect(json.routines.map((r) => [r.name, r.converted, r.reason])).toEqual([
+      ['P/Ok', true, null],
+      ['P/Shift', false, 'P/Shift rung 0: instruction BSL is not modelled'],
+    ]);
+    expect(readL5x(readFileSync(out)).programs[0]?.routines.map((r) => r.type)).toEqual(['ST', 'RLL']);
+  });
+
+  it('exits 2 for a missing, a non-L5X or a PLCopen input, and for an unknown routine', async () => {
+    const out = join(dir, 'never.L5X');
+    const st = join(dir, 'p.st');
+    writeFileSync(st, 'PROGRAM P END_PROGRAM');
+    const plcopen = join(dir, 'p.xml');
+    writeFileSync(
+      plcopen,
+      '<?xml version="1.0"?><project xmlns="http://www.plcopen.org/xml/tc6_0201"></project>',
+    );
+    const cases: [string, RegExp, string[]][] = [
+      [join(dir, 'missing.L5X'), /cannot read .*ENOENT/, []],
+      [st, /not well-formed XML|not an L5X/, []],
+      [plcopen, /PLCopen XML; ladder-to-st reads Rockwell L5X files only/, []],
+      [EXAMPLE, /no routine MainProgram\/Nope/, ['MainProgram/Nope']],
+    ];
+    for (const [input, msg, routine] of cases) {
+      const t = io();
+      expect(await ladderToStCommand(input, { out, routine }, t.io)).toBe(LADDER_EXIT.USAGE);
+      expect(t.err.join('\n')).toMatch(msg);
+    }
+    const t = io();
+    expect(await ladderToStCommand(EXAMPLE, {}, t.io)).toBe(LADDER_EXIT.USAGE);
+    expect(() => readFileSync(out)).toThrow();
+  });
+});
