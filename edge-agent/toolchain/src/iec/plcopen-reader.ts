@@ -108,11 +108,13 @@ export function readPlcopen(text: string, file: string): ParseResult {
   for (const dt of childrenNamed(child(types, 'dataTypes'), 'dataType')) {
     const g = new Gen();
     const origin = xmlSpan(ctx, dt.start, dt.end);
+    for (const line of attributeLines(dt)) g.push(line, origin);
     g.push('TYPE', origin);
     const base = child(dt, 'baseType');
     const init = child(dt, 'initialValue');
+    const ext = inheritance(ctx, dt).extends;
     g.push(
-      `${attr(dt, 'name') ?? '_'} : ${typeText(ctx, base, g)}${init ? ` := ${initText(init)}` : ''};`,
+      `${attr(dt, 'name') ?? '_'}${ext ? ` EXTENDS ${ext}` : ''} : ${typeText(ctx, base, g)}${init ? ` := ${initText(init)}` : ''};`,
       origin,
     );
     g.push('END_TYPE', origin);
@@ -318,12 +320,13 @@ function attributeLines(el: XmlElement | undefined): string[] {
 }
 
 /** EXTENDS / IMPLEMENTS of a POU or data type, from CODESYS's inheritance extensions. */
-function inheritance(el: XmlElement): { extends?: string; implements: string[] } {
+function inheritance(ctx: Ctx, el: XmlElement): { extends?: string; implements: string[] } {
   const out: { extends?: string; implements: string[] } = { implements: [] };
   for (const inh of [...addData(el, 'Inheritance')]) {
     const ext = child(inh, 'Extends');
-    if (ext) out.extends = textOf('', ext) || undefined;
-    for (const i of childrenNamed(inh, 'Implements')) out.implements.push(...textOf('', i).split(','));
+    const base = ext ? textOf(ctx.text, ext).trim() : '';
+    if (base) out.extends = base;
+    for (const i of childrenNamed(inh, 'Implements')) out.implements.push(...textOf(ctx.text, i).split(','));
   }
   out.implements = out.implements.map((x) => x.trim()).filter(Boolean);
   return out;
@@ -351,7 +354,7 @@ function readPou(ctx: Ctx, pou: XmlElement, out: TopLevelDeclaration[], support:
   const g = new Gen();
   const iface = child(pou, 'interface');
   for (const line of attributeLines(pou)) g.push(line, origin);
-  const inh = inheritance(pou);
+  const inh = inheritance(ctx, pou);
   const header =
     kind === 'function'
       ? `FUNCTION ${name}${returnTypeText(ctx, iface, g)}`
@@ -478,7 +481,7 @@ function readInterface(ctx: Ctx, itf: XmlElement, out: TopLevelDeclaration[]): v
   const g = new Gen();
   const origin = xmlSpan(ctx, itf.start, itf.end);
   for (const line of attributeLines(itf)) g.push(line, origin);
-  const inh = inheritance(itf);
+  const inh = inheritance(ctx, itf);
   const ext = [...(inh.extends ? inh.extends.split(',') : []), ...inh.implements]
     .map((x) => x.trim())
     .filter(Boolean);

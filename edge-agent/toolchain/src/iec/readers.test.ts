@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { FunctionBlockDecl, ProgramDecl } from './ast';
+import { compileProgram } from '../sim';
+import type { FunctionBlockDecl, IfStatement, ProgramDecl, TypeBlock } from './ast';
+import { parseSource } from './parser';
 import { readPlcopen } from './plcopen-reader';
 import { printNode } from './printer';
+import { sfcToSt } from './sfc-to-st';
 import { FIXTURES } from './test-fixtures';
 import { readTwinCat } from './twincat-reader';
 
@@ -89,5 +92,145 @@ describe('PLCopen reader', () => {
     const broken = text.replace('<connection refLocalId="5" />', '<connection refLocalId="99" />');
     const { diagnostics } = readPlcopen(broken, file);
     expect(diagnostics.map((d) => d.code)).toContain('ST1014');
+  });
+});
+
+describe('PLCopen XML as CODESYS 3.5 writes it (issue 15)', () => {
+  const file = join(FIXTURES, 'plcopen/codesys-dosing.xml');
+  const text = readFileSync(file, 'utf8');
+  const { unit, diagnostics } = readPlcopen(text, file);
+  const byName = (n: string) => unit.declarations.find((d) => 'name' in d && d.name === n);
+
+  it('decodes xhtml bodies whole, so &lt;&gt; stays <> and positions point into the XML', () => {
+    expect(diagnostics).toEqual([]);
+    const fb = byName('FB_Doser') as FunctionBlockDecl;
+    const cond = (fb.body[0] as IfStatement).condition;
+    expect(printNode(cond)).toBe('bEnable AND nState <> 2');
+    // the node's span is the escaped text in the file
+    expect(text.slice(cond.span.offset, cond.span.endOffset)).toBe('bEnable AND nState &lt;&gt; 2');
+    expect(text.split('\n')[cond.span.line - 1]).toContain('IF bEnable AND nState &lt;&gt; 2 THEN');
+  });
+  it('reads methods, properties, inheritance, attributes and interfaces kept in <addData>', () => {
+    const fb = byName('FB_Doser') as FunctionBlockDecl;
+    expect(fb.implements).toEqual(['I_Doser']);
+    expect(fb.pragmas?.[0]?.attribute).toEqual({ name: 'reflection' });
+    expect(fb.methods[0]).toMatchObject({ name: 'Reset', access: 'PRIVATE', body: [{}, {}, {}] });
+    expect(fb.properties[0]).toMatchObject({ name: 'Total', get: { body: [{ kind: 'Assignment' }] } });
+    expect(byName('I_Doser')).toMatchObject({ kind: 'Interface', methods: [{ name: 'Reset' }] });
+    const recipe = (unit.declarations[0] as TypeBlock).types[0]!;
+    expect(recipe).toMatchObject({
+      name: 'ST_Recipe',
+      type: { kind: 'StructType', extends: 'ST_RecipeBase' },
+    });
+  });
+  it('reads an application POU from a resource <addData> and converts its FBD body', () => {
+    const prg = byName('PLC_PRG') as ProgramDecl;
+    expect(prg.bodyLanguage).toBe('FBD');
+    expect(prg.body.map((s) => printNode(s).trim())).toEqual([
+      'fbDoser(bEnable := bDoseEnable, rFlow := rFlowMeter);',
+      'bValveOpen := ((bDoseEnable) AND (NOT (fbDoser.bDone)));',
+    ]);
+    const cfg = unit.declarations.find((d) => d.kind === 'Configuration');
+    expect(cfg).toMatchObject({
+      resources: [{ programs: [{ name: 'PLC_PRG', program: 'PLC_PRG', task: 'MainTask' }] }],
+    });
+  });
+  it('reports a body it cannot read by name instead of dropping it', () => {
+    const cfc = text.replace(
+      /<body>\s*<ST>\s*<xhtml xmlns="http:\/\/www.w3.org\/1999\/xhtml">rTotal := 0\.0;[\s\S]*?<\/ST>\s*<\/body>/,
+      '<body><CFC /></body>',
+    );
+    const r = readPlcopen(cfc, file);
+    expect(r.diagnostics.map((d) => [d.code, d.message])).toEqual([
+      ['ST1013', 'CFC bodies are not supported (POU method Reset of FB_Doser); only ST and LD are read'],
+    ]);
+  });
+});
+
+describe('PLCopen XML as Beremiz/OpenPLC write it: SFC, IL and FBD bodies become ST (issue 15)', () => {
+  const file = join(FIXTURES, 'plcopen/beremiz-mixer.xml');
+  const { unit, diagnostics } = readPlcopen(readFileSync(file, 'utf8'), file);
+
+  it('reads every body without a diagnostic', () => {
+    expect(diagnostics).toEqual([]);
+    const langs = unit.declarations.flatMap((d) => ('bodyLanguage' in d ? [[d.name, d.bodyLanguage]] : []));
+    expect(langs).toEqual([
+      ['FB_Count', 'IL'],
+      ['Mixer', 'SFC'],
+    ]);
+  });
+  it('converts IL with the current result carried across jumps to a label', () => {
+    const fb = unit.declarations[0] as FunctionBlockDecl;
+    expect(fb.body.map((s) => printNode(s).replace(/\s+/g, ' ').trim())).toEqual([
+      'IF Reset THEN JMP ResetCount; END_IF;',
+      '_IL_CR := (Count) + (1);',
+      'JMP Store;',
+      'ResetCount:',
+      '_IL_CR := Preset;',
+      'Store:',
+      'Count := _IL_CR;',
+    ]);
+  });
+  it('runs the converted chart with the standard step, transition and action semantics', () => {
+    const plc = compileProgram([unit], { program: 'Mixer' });
+    const state = () => ['Idle', 'Fill', 'Mix', 'Drain'].filter((s) => plc.get(`${s}.X`) === true);
+    const outs = () => ['InletValve', 'Horn', 'Agitator', 'DrainValve'].filter((o) => plc.get(o) === true);
+    expect(state()).toEqual(['Idle']);
+    plc.set('StartPB', true);
+    plc.scan(1);
+    plc.set('StartPB', false);
+    // N and L (2 min) while filling; nothing fired on the first scan
+    expect([state(), outs(), plc.get('Batches')]).toEqual([['Fill'], ['InletValve', 'Horn'], 0]);
+    plc.set('LevelHigh', true);
+    plc.scan(1);
+    // P1 counts the batch once; D (1 s) holds the agitator off at first
+    expect([state(), outs(), plc.get('Batches')]).toEqual([['Mix'], [], 1]);
+    plc.scan(150);
+    expect([outs(), plc.get('Batches')]).toEqual([['Agitator'], 1]);
+    plc.scan(3000);
+    // the named transition MixDone (Mix.T >= T#30s) moved on; the inline action drains
+    expect([state(), outs()]).toEqual([['Drain'], ['DrainValve']]);
+    plc.set('LevelHigh', false);
+    plc.scan(1100);
+    expect(state()).toEqual(['Idle']);
+    // the FBD transition Stopped wins over nothing: from Fill, StopPB jumps back to Idle
+    plc.set('StartPB', true);
+    plc.scan(1);
+    plc.set('StopPB', true);
+    plc.scan(1);
+    expect(state()).toEqual(['Idle']);
+  });
+  it('converts textual SFC like graphical SFC (sfcToSt)', () => {
+    const src = `PROGRAM Lamp
+VAR_INPUT bGo : BOOL; END_VAR
+VAR_OUTPUT bLamp : BOOL; END_VAR
+INITIAL_STEP Off:
+END_STEP
+STEP On:
+    bLamp(N);
+END_STEP
+TRANSITION FROM Off TO On := bGo;
+END_TRANSITION
+TRANSITION FROM On TO Off := On.T >= T#50ms;
+END_TRANSITION
+END_PROGRAM
+`;
+    const { unit: u, diagnostics: d } = parseSource(src, 'lamp.st');
+    expect(d).toEqual([]);
+    const prg = u.declarations[0] as ProgramDecl;
+    const conv = sfcToSt(prg)!;
+    prg.body = conv.body;
+    prg.varBlocks.push({ ...prg.varBlocks[0]!, section: 'VAR', decls: conv.vars });
+    delete prg.sfc;
+    u.declarations.push(...conv.support);
+    const plc = compileProgram([u], { program: 'Lamp' });
+    plc.set('bGo', true);
+    plc.scan(1);
+    plc.set('bGo', false);
+    expect(plc.get('bLamp')).toBe(true);
+    plc.scan(6);
+    expect([plc.get('bLamp'), plc.get('Off.X')]).toEqual([false, true]);
+    // the first statement evaluates the first TRANSITION and points at it
+    expect(conv.body[0]!.span.line).toBe(9);
   });
 });

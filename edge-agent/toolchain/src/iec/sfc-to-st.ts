@@ -73,21 +73,23 @@ VAR
     S_FF, SD_FF, DS_FF, SL_FF : RS;
     L_TMR, D_TMR, SD_TMR, DS_TMR, SL_TMR : TON;
     P_TRIG, P1_TRIG : R_TRIG;
-    P0_TRIG : F_TRIG;
+    P0_OLD, P0_Q : BOOL;
 END_VAR
 S_FF(S := S, R1 := R);
 L_TMR(IN := L, PT := T);
 D_TMR(IN := D, PT := T);
 P_TRIG(CLK := P);
 P1_TRIG(CLK := P1);
-P0_TRIG(CLK := P0);
+(* P0: one scan when the step is left; not an F_TRIG, which would also fire on the first scan *)
+P0_Q := P0_OLD AND NOT P0;
+P0_OLD := P0;
 SD_FF(S := SD, R1 := R);
 SD_TMR(IN := SD_FF.Q1, PT := T);
 DS_TMR(IN := DS, PT := T);
 DS_FF(S := DS_TMR.Q, R1 := R);
 SL_FF(S := SL, R1 := R);
 SL_TMR(IN := SL_FF.Q1, PT := T);
-Q := N OR S_FF.Q1 OR (L AND NOT L_TMR.Q) OR D_TMR.Q OR P_TRIG.Q OR P1_TRIG.Q OR P0_TRIG.Q OR SD_TMR.Q
+Q := N OR S_FF.Q1 OR (L AND NOT L_TMR.Q) OR D_TMR.Q OR P_TRIG.Q OR P1_TRIG.Q OR P0_Q OR SD_TMR.Q
     OR DS_FF.Q1 OR (SL_FF.Q1 AND NOT SL_TMR.Q);
 END_FUNCTION_BLOCK
 `;
@@ -156,8 +158,7 @@ export function sfcToStText(m: SfcModel): {
     const inputs = new Map<string, string[]>();
     let time: string | undefined;
     for (const a of list) {
-      const q =
-        a.qualifier === 'P1' || a.qualifier === 'P0' || a.qualifier === 'P' ? a.qualifier : a.qualifier;
+      const q = a.qualifier;
       inputs.set(q, [...(inputs.get(q) ?? []), `${a.step}.X`]);
       if (a.time !== undefined) time ??= a.time;
     }
