@@ -1,0 +1,751 @@
+/**
+ * The binder: the first half of "compile". It declares every POU, type,
+ * global and enumeration of a project (the standard FBs included), resolves
+ * declared types, folds constants with the one evaluator and lays down the
+ * symbol tables — the bound model (`CheckedProject`) that the checks then
+ * fill with resolved references and expression types, and that the
+ * simulator, the safety verifier and the recipe engine read.
+ */
+import type {
+  CompilationUnit,
+  ConfigurationDecl,
+  EnumType as EnumTypeNode,
+  Expression,
+  Identifier,
+  InterfaceDecl,
+  MethodDecl,
+  PropertyDecl,
+  Span,
+  TypeDecl,
+  TypeSpec,
+  VarBlock,
+  VarDecl,
+} from './ast';
+import { type ConstantValue, evaluateConstant, integerConstant } from './constant-evaluator';
+import { type Diagnostic, type DiagnosticCode, diagnostic } from './diagnostics';
+import { parseSource } from './parser';
+import { STANDARD_FB_SOURCE, VENDOR_SYMBOLS } from './stdlib';
+import {
+  ELEMENTARY,
+  type PouSymbol,
+  T_BYTE,
+  T_ERROR,
+  T_STRING,
+  T_WSTRING,
+  TYPE_ALIASES,
+  type Type,
+  type VarSymbol,
+} from './types';
+
+/** Options of {@link checkProject}. */
+export interface CheckOptions {
+  /** Units whose declarations are known but whose bodies are not checked (vendor stubs, e.g. OSCAT's stubs.st). */
+  externals?: CompilationUnit[];
+  /** Names declared to exist outside the project (a vendor library list); used freely, typed loosely. */
+  externalNames?: string[];
+}
+
+/** The checked project: symbol tables plus the resolved type of every checked expression. */
+export interface CheckedProject {
+  units: CompilationUnit[];
+  /** Programs, functions, function blocks and interfaces by lower-case name (standard FBs included, `builtin`). */
+  pous: Map<string, PouSymbol>;
+  /** Global variables by lower-case name (VAR_GLOBAL of GVLs and configurations). */
+  globals: Map<string, VarSymbol>;
+  /** User-defined types (TYPE ... END_TYPE) by lower-case name. */
+  types: Map<string, Type>;
+  configurations: ConfigurationDecl[];
+  /** Resolved type of each expression node the checker visited. */
+  exprTypes: Map<Expression, Type>;
+  /** What an Identifier/Member expression refers to, when it is a variable or a POU. */
+  references: Map<Expression, VarSymbol | PouSymbol>;
+  /** Type of an expression (undefined when not visited, e.g. in a unit with syntax errors skipped). */
+  typeOf(expr: Expression): Type | undefined;
+  /** A POU by name (case-insensitive). */
+  lookupPou(name: string): PouSymbol | undefined;
+  /** A user or elementary type by name (case-insensitive). */
+  lookupType(name: string): Type | undefined;
+}
+
+let builtinUnit: CompilationUnit | undefined;
+function standardUnit(): CompilationUnit {
+  builtinUnit ??= parseSource(STANDARD_FB_SOURCE, '<standard library>').unit;
+  return builtinUnit;
+}
+
+/** What names mean at a point of a body: the POU, its owner, loops, labels and result. */
+export interface Scope {
+  pou: PouSymbol;
+  /** The FB/program whose members are visible (self for FBs, parent for methods/actions). */
+  owner?: PouSymbol;
+  loops: number;
+  labels: Set<string>;
+  /** Name (lower) that holds the function/method/property result. */
+  resultName?: string;
+  resultAssigned: boolean;
+}
+
+export const EMPTY_SPAN: Span = {
+  file: '',
+  line: 1,
+  column: 1,
+  endLine: 1,
+  endColumn: 1,
+  offset: 0,
+  endOffset: 0,
+};
+
+/** Symbols, scopes, declared types and constants of a project; `Checker` adds the checks. */
+export abstract class Binder {
+  readonly diagnostics: Diagnostic[] = [];
+  protected readonly pous = new Map<string, PouSymbol>();
+  protected readonly typeDecls = new Map<string, TypeDecl>();
+  protected readonly types = new Map<string, Type>();
+  protected readonly resolving = new Set<string>();
+  protected readonly globals = new Map<string, VarSymbol>();
+  protected readonly gvls = new Map<string, Type>();
+  protected readonly enumValues = new Map<string, Type>();
+  protected readonly exprTypes = new Map<Expression, Type>();
+  protected readonly references = new Map<Expression, VarSymbol | PouSymbol>();
+  protected readonly typeNames = new WeakSet<Expression>();
+  protected readonly externalNames = new Set<string>();
+  protected readonly configurations: ConfigurationDecl[] = [];
+  protected readonly firstDecl = new Map<string, Span>();
+  protected readonly bodies: PouSymbol[] = [];
+  protected readonly reportedUnknown = new Set<string>();
+  protected readonly twincatFiles = new Set<string>();
+
+  constructor(
+    protected readonly units: CompilationUnit[],
+    protected readonly options: CheckOptions,
+  ) {
+    for (const n of options.externalNames ?? []) this.externalNames.add(n.toLowerCase());
+    for (const u of units) if (u.format === 'twincat') this.twincatFiles.add(u.file);
+  }
+
+  project(): CheckedProject {
+    const exprTypes = this.exprTypes;
+    const pous = this.pous;
+    const types = this.types;
+    return {
+      units: this.units,
+      pous,
+      globals: this.globals,
+      types,
+      configurations: this.configurations,
+      exprTypes,
+      references: this.references,
+      typeOf: (e) => exprTypes.get(e),
+      lookupPou: (n) => pous.get(n.toLowerCase()),
+      lookupType: (n) => {
+        const up = n.toUpperCase();
+        return ELEMENTARY.get(TYPE_ALIASES.get(up) ?? up) ?? types.get(n.toLowerCase());
+      },
+    };
+  }
+
+  protected report(code: DiagnosticCode, span: Span, ...args: (string | number)[]): void {
+    if (span.file === '<standard library>') return;
+    this.diagnostics.push(diagnostic(code, span, ...args));
+  }
+
+  /** Declares and resolves everything the bodies refer to (the binding phases). */
+  protected bind(): void {
+    this.declareUnit(standardUnit(), true, false);
+    for (const u of this.options.externals ?? []) this.declareUnit(u, false, true);
+    for (const u of this.units) this.declareUnit(u, false, false);
+    for (const name of this.typeDecls.keys()) this.resolveNamedType(name, EMPTY_SPAN);
+    for (const p of new Set(this.pous.values())) this.resolvePou(p);
+    for (const u of [...(this.options.externals ?? []), ...this.units]) this.declareGlobals(u);
+  }
+
+  // ------------------------------------------------------------ declare
+
+  protected duplicate(lower: string, name: string, span: Span): boolean {
+    const first = this.firstDecl.get(lower);
+    if (first) {
+      this.report('ST2003', span, name, `${first.file}:${first.line}`);
+      return true;
+    }
+    this.firstDecl.set(lower, span);
+    return false;
+  }
+
+  protected declareUnit(unit: CompilationUnit, builtin: boolean, external: boolean): void {
+    for (const d of unit.declarations) {
+      switch (d.kind) {
+        case 'Program':
+        case 'Function':
+        case 'FunctionBlock':
+        case 'Interface': {
+          const lower = d.name.toLowerCase();
+          if (this.duplicate(lower, d.name, d.nameSpan)) break;
+          const isExternal = external || !!d.pragmas?.some((p) => /^@EXTERNAL$/i.test(p.text));
+          const kind =
+            d.kind === 'Program'
+              ? 'program'
+              : d.kind === 'Function'
+                ? 'function'
+                : d.kind === 'FunctionBlock'
+                  ? 'functionBlock'
+                  : 'interface';
+          const sym = this.newPou(kind, d.name, d, builtin, isExternal, unit.file);
+          this.pous.set(lower, sym);
+          break;
+        }
+        case 'TypeBlock':
+          for (const t of d.types) {
+            const lower = t.name.toLowerCase();
+            if (this.duplicate(lower, t.name, t.nameSpan)) continue;
+            this.typeDecls.set(lower, t);
+          }
+          break;
+        case 'Configuration':
+          if (!external) this.configurations.push(d);
+          break;
+        case 'GlobalVarList':
+          break;
+      }
+    }
+  }
+
+  protected newPou(
+    kind: PouSymbol['kind'],
+    name: string,
+    decl: PouSymbol['decl'],
+    builtin: boolean,
+    external: boolean,
+    file: string | undefined,
+  ): PouSymbol {
+    const sym: PouSymbol = {
+      kind,
+      name,
+      decl,
+      vars: new Map(),
+      params: [],
+      interfaces: [],
+      methods: new Map(),
+      properties: new Map(),
+      actions: new Map(),
+      builtin,
+      external,
+    };
+    if (file !== undefined) sym.file = file;
+    return sym;
+  }
+
+  protected declareGlobals(unit: CompilationUnit): void {
+    const add = (blocks: VarBlock[], gvlName: string | undefined): void => {
+      let ns: Map<string, VarSymbol> | undefined;
+      if (gvlName) {
+        const lower = gvlName.toLowerCase();
+        let t = this.gvls.get(lower);
+        if (!t) {
+          t = { kind: 'namespace', name: gvlName, members: new Map() };
+          this.gvls.set(lower, t);
+        }
+        ns = (t as { members: Map<string, VarSymbol> }).members;
+      }
+      for (const b of blocks) {
+        if (b.section !== 'VAR_GLOBAL') continue;
+        for (const d of b.decls) {
+          const type = this.resolveType(d.type);
+          for (const n of d.names) {
+            const lower = n.name.toLowerCase();
+            const sym: VarSymbol = {
+              name: n.name,
+              section: 'VAR_GLOBAL',
+              type,
+              constant: b.constant,
+              retain: b.retain,
+              persistent: b.persistent,
+              decl: d,
+            };
+            if (gvlName) sym.gvl = gvlName;
+            if (this.globals.has(lower)) {
+              const first = this.globals.get(lower)!;
+              this.report('ST2003', n.span, n.name, `${first.decl.span.file}:${first.decl.span.line}`);
+              continue;
+            }
+            this.globals.set(lower, sym);
+            ns?.set(lower, sym);
+          }
+        }
+      }
+    };
+    for (const d of unit.declarations) {
+      if (d.kind === 'GlobalVarList') add(d.varBlocks, d.name);
+      else if (d.kind === 'Configuration') {
+        add(d.varBlocks, undefined);
+        for (const r of d.resources) add(r.varBlocks, undefined);
+      }
+    }
+    // initialisers of globals are checked once all globals exist
+    for (const d of unit.declarations) {
+      if (d.kind !== 'GlobalVarList') continue;
+      for (const b of d.varBlocks) for (const v of b.decls) this.checkInit(v, undefined);
+    }
+  }
+
+  // ------------------------------------------------------------ types
+
+  protected resolveNamedType(lowerName: string, span: Span): Type | undefined {
+    const done = this.types.get(lowerName);
+    if (done) return done;
+    const decl = this.typeDecls.get(lowerName);
+    if (!decl) return undefined;
+    if (this.resolving.has(lowerName)) {
+      this.report('ST2002', span, `${decl.name} (defined in terms of itself)`);
+      return T_ERROR;
+    }
+    this.resolving.add(lowerName);
+    let t: Type;
+    const spec = decl.type;
+    if (spec.kind === 'EnumType') t = this.enumType(decl.name, spec);
+    else if (spec.kind === 'StructType' || spec.kind === 'UnionType') {
+      const members = new Map<string, VarSymbol>();
+      const st: Type = { kind: 'struct', name: decl.name, members, union: spec.kind === 'UnionType' };
+      if (spec.kind === 'StructType') st.decl = spec;
+      else st.unionDecl = spec;
+      this.types.set(lowerName, st);
+      if (spec.kind === 'StructType' && spec.extends) {
+        const base = this.resolveNamedType(spec.extends.toLowerCase(), decl.nameSpan);
+        if (base?.kind === 'struct') for (const [k, v] of base.members) members.set(k, v);
+        else if (!base) this.unknownType(spec.extends, decl.nameSpan);
+      }
+      for (const m of spec.members) {
+        const mt = this.resolveType(m.type);
+        for (const n of m.names) {
+          const lower = n.name.toLowerCase();
+          if (members.has(lower) && members.get(lower)!.decl !== m) {
+            this.report('ST2003', n.span, n.name, `${decl.name}`);
+            continue;
+          }
+          members.set(lower, {
+            name: n.name,
+            section: 'VAR',
+            type: mt,
+            constant: false,
+            retain: false,
+            persistent: false,
+            decl: m,
+          });
+        }
+      }
+      t = st;
+    } else t = this.resolveType(spec);
+    this.types.set(lowerName, t);
+    this.resolving.delete(lowerName);
+    return t;
+  }
+
+  protected enumType(name: string, spec: EnumTypeNode): Type {
+    const values = new Map<string, { name: string; value: number | bigint }>();
+    const base = spec.baseType
+      ? this.resolveType(spec.baseType)
+      : { kind: 'elementary' as const, name: 'INT' as const };
+    const t: Type = { kind: 'enum', name, base, values, decl: spec };
+    let next: number | bigint = 0;
+    for (const v of spec.values) {
+      let value: number | bigint = next;
+      if (v.value) {
+        const cv = this.constValue(v.value, undefined, values);
+        if (cv === undefined) this.report('ST2022', v.value.span, `the value of ${v.name}`);
+        else value = cv;
+      }
+      const lower = v.name.toLowerCase();
+      if (values.has(lower)) this.report('ST2003', v.span, v.name, name);
+      values.set(lower, { name: v.name, value });
+      if (!this.enumValues.has(lower)) this.enumValues.set(lower, t);
+      next = typeof value === 'bigint' ? value + 1n : value + 1;
+    }
+    return t;
+  }
+
+  protected unknownType(name: string, span: Span): Type {
+    const dot = name.indexOf('.');
+    // `Lib.Type`: a library-qualified name of a library the project does not contain
+    const lib = VENDOR_SYMBOLS.get(name.toUpperCase()) ?? (dot > 0 ? name.slice(0, dot) : undefined);
+    if (this.externalNames.has(name.toLowerCase())) return T_ERROR;
+    if (dot > 0 && this.externalNames.has(name.slice(dot + 1).toLowerCase())) return T_ERROR;
+    if (lib) this.report('ST2017', span, name, lib);
+    else this.report('ST2002', span, name);
+    return T_ERROR;
+  }
+
+  /** Resolves a written type to a checker type (reports unknown names once per use). */
+  resolveType(spec: TypeSpec): Type {
+    switch (spec.kind) {
+      case 'NamedType': {
+        const raw = spec.name;
+        const up = raw.toUpperCase();
+        const el = ELEMENTARY.get(TYPE_ALIASES.get(up) ?? up);
+        if (el) return el;
+        if (up === 'STRING') return T_STRING;
+        if (up === 'WSTRING') return T_WSTRING;
+        if (up === 'PVOID' || up === 'POINTER') return { kind: 'pointer', target: T_BYTE };
+        if (up.startsWith('ANY')) return T_ERROR; // generic parameters of library stubs
+        const lower = raw.toLowerCase();
+        const found = this.lookupTypeName(lower, spec.span);
+        if (found) return found;
+        const dot = lower.lastIndexOf('.');
+        if (dot >= 0) {
+          const tail = this.lookupTypeName(lower.slice(dot + 1), spec.span);
+          if (tail) return tail;
+          const tailEl = ELEMENTARY.get(up.slice(dot + 1));
+          if (tailEl) return tailEl;
+        }
+        return this.unknownType(raw, spec.span);
+      }
+      case 'StringType': {
+        let length = 80;
+        if (spec.length) {
+          const v = this.constValue(spec.length, undefined);
+          if (v === undefined) this.report('ST2022', spec.length.span, 'a string length');
+          else length = Number(v);
+        }
+        return { kind: 'string', wide: spec.wide, length };
+      }
+      case 'ArrayType': {
+        const element = this.resolveType(spec.elementType);
+        if (spec.dimensions.some((d) => d.star)) return { kind: 'array', dims: 'star', element };
+        const dims = spec.dimensions.map((d) => {
+          const low = this.constValue(d.low!, undefined);
+          const high = this.constValue(d.high!, undefined);
+          if (low === undefined) this.report('ST2022', d.low!.span, 'an array bound');
+          if (high === undefined) this.report('ST2022', d.high!.span, 'an array bound');
+          return { low: Number(low ?? 0), high: Number(high ?? 0) };
+        });
+        return { kind: 'array', dims, element };
+      }
+      case 'PointerType':
+        return { kind: 'pointer', target: this.resolveType(spec.target) };
+      case 'ReferenceType':
+        return { kind: 'reference', target: this.resolveType(spec.target) };
+      case 'SubrangeType': {
+        const base = this.resolveType(spec.base);
+        const low = this.constValue(spec.low, undefined);
+        const high = this.constValue(spec.high, undefined);
+        if (low === undefined) this.report('ST2022', spec.low.span, 'a subrange bound');
+        if (high === undefined) this.report('ST2022', spec.high.span, 'a subrange bound');
+        return { kind: 'subrange', base, low: Number(low ?? 0), high: Number(high ?? 0) };
+      }
+      case 'EnumType':
+        return this.enumType('(anonymous enum)', spec);
+      case 'StructType':
+      case 'UnionType': {
+        const members = new Map<string, VarSymbol>();
+        for (const m of spec.members) {
+          const mt = this.resolveType(m.type);
+          for (const n of m.names)
+            members.set(n.name.toLowerCase(), {
+              name: n.name,
+              section: 'VAR',
+              type: mt,
+              constant: false,
+              retain: false,
+              persistent: false,
+              decl: m,
+            });
+        }
+        return { kind: 'struct', name: '(anonymous struct)', members, union: spec.kind === 'UnionType' };
+      }
+    }
+  }
+
+  protected lookupTypeName(lower: string, span: Span): Type | undefined {
+    const t = this.resolveNamedType(lower, span);
+    if (t) return t;
+    const pou = this.pous.get(lower);
+    if (pou) {
+      if (pou.kind === 'functionBlock') return { kind: 'fb', pou };
+      if (pou.kind === 'interface') return { kind: 'interface', pou };
+      if (pou.kind === 'program') return { kind: 'program', pou };
+    }
+    return undefined;
+  }
+
+  /** Evaluates a constant integer expression (array bounds, enum values, string lengths) with the one evaluator. */
+  protected constValue(
+    e: Expression,
+    scope: Scope | undefined,
+    enumSoFar?: Map<string, { value: number | bigint }>,
+  ): number | bigint | undefined {
+    return integerConstant(evaluateConstant(e, (n) => this.constantName(n, scope, enumSoFar)));
+  }
+
+  /** What a name in a constant expression is: an enum value, or the initialiser of a constant. */
+  protected constantName(
+    e: Identifier | import('./ast').MemberExpression | import('./ast').EnumLiteral,
+    scope: Scope | undefined,
+    enumSoFar?: Map<string, { value: number | bigint }>,
+  ): ConstantValue | { init: Expression } | undefined {
+    const initOf = (sym: VarSymbol | undefined) =>
+      sym?.constant &&
+      sym.decl.init &&
+      sym.decl.init.kind !== 'ArrayInitializer' &&
+      sym.decl.init.kind !== 'StructInitializer'
+        ? { init: sym.decl.init }
+        : undefined;
+    if (e.kind === 'Identifier') {
+      const lower = e.name.toLowerCase();
+      const ev = enumSoFar?.get(lower);
+      if (ev) return ev.value;
+      return initOf(
+        (scope && this.lookupVar(scope, lower)) ??
+          this.localConstant(lower) ??
+          this.globals.get(lower) ??
+          this.pendingGlobalConstant(lower),
+      );
+    }
+    if (e.kind === 'Member') {
+      // GVL.CONST or Enum.Value
+      if (e.object.kind !== 'Identifier') return undefined;
+      const owner = e.object.name.toLowerCase();
+      const t = this.types.get(owner) ?? this.resolveNamedType(owner, e.span);
+      if (t?.kind === 'enum') return t.values.get(e.member.toLowerCase())?.value;
+      return initOf(
+        this.globals.get(e.member.toLowerCase()) ?? this.pendingGlobalConstant(e.member.toLowerCase()),
+      );
+    }
+    const t = this.resolveNamedType(e.typeName.toLowerCase(), e.span);
+    return t?.kind === 'enum' ? t.values.get(e.value.toLowerCase())?.value : undefined;
+  }
+
+  /** While a POU's variables are declared, its own VAR CONSTANT entries can size its arrays (in any block order). */
+  protected constPou: PouSymbol | undefined;
+  protected localConstant(lower: string): VarSymbol | undefined {
+    for (let p = this.constPou, n = 0; p && n < 8; p = p.parent, n++) {
+      const d = p.decl;
+      const blocks = d && 'varBlocks' in d ? d.varBlocks : [];
+      for (const b of blocks) {
+        if (!b.constant) continue;
+        for (const v of b.decls) {
+          if (v.names.some((x) => x.name.toLowerCase() === lower))
+            return {
+              name: lower,
+              section: b.section,
+              type: T_ERROR,
+              constant: true,
+              retain: false,
+              persistent: false,
+              decl: v,
+            };
+        }
+      }
+    }
+    return undefined;
+  }
+
+  /** Global constants are needed for array bounds before globals are declared: find one by scanning the units. */
+  protected pendingGlobalConstant(lower: string): VarSymbol | undefined {
+    for (const u of [...(this.options.externals ?? []), ...this.units]) {
+      for (const d of u.declarations) {
+        const blocks = d.kind === 'GlobalVarList' || d.kind === 'Configuration' ? d.varBlocks : undefined;
+        if (!blocks) continue;
+        for (const b of blocks) {
+          if (!b.constant) continue;
+          for (const v of b.decls) {
+            if (v.names.some((n) => n.name.toLowerCase() === lower))
+              return {
+                name: lower,
+                section: 'VAR_GLOBAL',
+                type: T_ERROR,
+                constant: true,
+                retain: false,
+                persistent: false,
+                decl: v,
+              };
+          }
+        }
+      }
+    }
+    return undefined;
+  }
+
+  // ------------------------------------------------------------ POU declarations
+
+  protected resolvePou(p: PouSymbol): void {
+    const d = p.decl;
+    if (!d) return;
+    if (d.kind === 'Interface') {
+      this.resolveInterface(p, d);
+      return;
+    }
+    if (d.kind !== 'Program' && d.kind !== 'Function' && d.kind !== 'FunctionBlock') return;
+    this.declareVars(p, d.varBlocks);
+    if (d.kind === 'Function') {
+      if (d.returnType) p.returnType = this.resolveType(d.returnType);
+      // TwinCAT 3 accepts functions without a result (VOID); plain ST and PLCopen need one (§6.6.2.2)
+      else if (!p.external && !this.twincatFiles.has(d.nameSpan.file))
+        this.report('ST2013', d.nameSpan, d.name);
+    }
+    if (d.kind === 'FunctionBlock') {
+      if (d.extends) {
+        const base = this.pous.get(d.extends.toLowerCase()) ?? this.pous.get(tail(d.extends));
+        if (!base) this.unknownType(d.extends, d.nameSpan);
+        else if (base.kind !== 'functionBlock')
+          this.report('ST2024', d.nameSpan, d.extends, 'a function block');
+        else if (base === p) this.report('ST2024', d.nameSpan, d.extends, 'another function block');
+        else p.base = base;
+      }
+      for (const i of d.implements) {
+        const itf = this.pous.get(i.toLowerCase()) ?? this.pous.get(tail(i));
+        if (!itf) this.unknownType(i, d.nameSpan);
+        else if (itf.kind !== 'interface') this.report('ST2024', d.nameSpan, i, 'an interface');
+        else p.interfaces.push(itf);
+      }
+    }
+    if (d.kind === 'FunctionBlock' || d.kind === 'Program') {
+      for (const m of d.methods) this.declareMethod(p, m);
+      for (const pr of d.properties) this.declareProperty(p, pr);
+      for (const a of d.actions) {
+        const lower = a.name.toLowerCase();
+        if (p.actions.has(lower)) {
+          this.report('ST2003', a.nameSpan, a.name, p.name);
+          continue;
+        }
+        const sym = this.newPou('action', a.name, a, p.builtin, p.external, p.file);
+        sym.parent = p;
+        p.actions.set(lower, sym);
+        if (!p.external && !p.builtin) this.bodies.push(sym);
+      }
+    }
+    if (!p.external && !p.builtin) this.bodies.push(p);
+  }
+
+  protected resolveInterface(p: PouSymbol, d: InterfaceDecl): void {
+    for (const e of d.extends) {
+      const base = this.pous.get(e.toLowerCase()) ?? this.pous.get(tail(e));
+      if (!base) this.unknownType(e, d.nameSpan);
+      else if (base.kind !== 'interface') this.report('ST2024', d.nameSpan, e, 'an interface');
+      else p.interfaces.push(base);
+    }
+    for (const m of d.methods) this.declareMethod(p, m, true);
+    for (const pr of d.properties) this.declareProperty(p, pr, true);
+  }
+
+  protected declareMethod(owner: PouSymbol, m: MethodDecl, signatureOnly = false): void {
+    const lower = m.name.toLowerCase();
+    if (owner.methods.has(lower)) {
+      this.report('ST2003', m.nameSpan, m.name, owner.name);
+      return;
+    }
+    const sym = this.newPou('method', m.name, m, owner.builtin, owner.external, owner.file);
+    sym.parent = owner;
+    this.declareVars(sym, m.varBlocks);
+    if (m.returnType) sym.returnType = this.resolveType(m.returnType);
+    owner.methods.set(lower, sym);
+    if (!signatureOnly && !owner.external && !owner.builtin && !m.abstract) this.bodies.push(sym);
+  }
+
+  protected declareProperty(owner: PouSymbol, pr: PropertyDecl, signatureOnly = false): void {
+    const lower = pr.name.toLowerCase();
+    if (owner.properties.has(lower)) {
+      this.report('ST2003', pr.nameSpan, pr.name, owner.name);
+      return;
+    }
+    const sym = this.newPou('property', pr.name, pr, owner.builtin, owner.external, owner.file);
+    sym.parent = owner;
+    sym.returnType = this.resolveType(pr.type);
+    owner.properties.set(lower, sym);
+    if (signatureOnly || owner.external || owner.builtin) return;
+    for (const acc of [pr.get, pr.set]) {
+      if (!acc) continue;
+      const a = this.newPou('property', pr.name, pr, false, false, owner.file);
+      a.parent = owner;
+      a.returnType = sym.returnType;
+      this.declareVars(a, acc.varBlocks);
+      (a as PouSymbol & { accessor?: typeof acc }).accessor = acc;
+      this.bodies.push(a);
+    }
+  }
+
+  protected declareVars(p: PouSymbol, blocks: VarBlock[]): void {
+    const saved = this.constPou;
+    this.constPou = p;
+    try {
+      this.declareVarBlocks(p, blocks);
+    } finally {
+      this.constPou = saved;
+    }
+  }
+
+  protected declareVarBlocks(p: PouSymbol, blocks: VarBlock[]): void {
+    for (const b of blocks) {
+      for (const d of b.decls) {
+        const type = this.resolveType(d.type);
+        for (const n of d.names) {
+          const lower = n.name.toLowerCase();
+          if (p.vars.has(lower)) {
+            const first = p.vars.get(lower)!;
+            this.report('ST2003', n.span, n.name, `${first.decl.span.file}:${first.decl.span.line}`);
+            continue;
+          }
+          const sym: VarSymbol = {
+            name: n.name,
+            section: b.section,
+            type,
+            constant: b.constant,
+            retain: b.retain,
+            persistent: b.persistent,
+            decl: d,
+            owner: p,
+          };
+          p.vars.set(lower, sym);
+          if (b.section === 'VAR_INPUT' || b.section === 'VAR_OUTPUT' || b.section === 'VAR_IN_OUT')
+            p.params.push(sym);
+        }
+      }
+    }
+    // positional order (§6.6.1.4.2: a non-formal call lists the parameters in the order of
+    // their declaration): inputs and in-outs as declared — a callee may declare VAR_IN_OUT
+    // before VAR_INPUT — then the outputs
+    p.params.sort((a, b) => Number(a.section === 'VAR_OUTPUT') - Number(b.section === 'VAR_OUTPUT'));
+  }
+
+  protected lookupVar(scope: Scope, lower: string): VarSymbol | undefined {
+    const own = scope.pou.vars.get(lower);
+    if (own) return own;
+    for (let p = scope.owner, n = 0; p && n < 64; p = p.base, n++) {
+      const v = p.vars.get(lower);
+      if (v) return v;
+    }
+    return undefined;
+  }
+
+  protected fbMember(fb: PouSymbol, lower: string): VarSymbol | PouSymbol | undefined {
+    const seen = new Set<PouSymbol>();
+    const stack = [fb];
+    while (stack.length > 0) {
+      const p = stack.pop()!;
+      if (seen.has(p)) continue;
+      seen.add(p);
+      const v = p.vars.get(lower) ?? p.methods.get(lower) ?? p.properties.get(lower) ?? p.actions.get(lower);
+      if (v) return v;
+      if (p.base) stack.push(p.base);
+      stack.push(...p.interfaces);
+    }
+    return undefined;
+  }
+
+  protected readonly stdPous = new Map<string, PouSymbol>();
+  protected stdPou(up: string): PouSymbol {
+    let p = this.stdPous.get(up);
+    if (!p) {
+      p = this.newPou('function', up, undefined, true, false, undefined);
+      this.stdPous.set(up, p);
+    }
+    return p;
+  }
+
+  /** Checks a declaration's initial value (the checks' part; called while globals are declared). */
+  protected abstract checkInit(v: VarDecl, scope: Scope | undefined): void;
+}
+
+/** The last segment of a dotted name, lower case (`Lib.FB_X` → `fb_x`). */
+export function tail(name: string): string {
+  const lower = name.toLowerCase();
+  const dot = lower.lastIndexOf('.');
+  return dot >= 0 ? lower.slice(dot + 1) : lower;
+}
