@@ -231,7 +231,7 @@ export function claimOf(
     return {
       claim: 'proved',
       seed,
-      basis: `by exhaustive search: every sequence of ${names ? `the boolean inputs ${names}` : 'scans (no free input)'} from a cold start, ${r.states ?? '?'} joint states of old and new, all explored${scen}`,
+      basis: `by exhaustive search: every sequence of ${names ? `the boolean inputs ${names}` : 'scans (no free input)'} from a cold start at 10 ms per scan, ${r.states ?? '?'} joint states of old and new, all explored${scen}`,
     };
   }
   return {

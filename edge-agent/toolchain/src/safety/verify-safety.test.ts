@@ -177,7 +177,7 @@ describe('verifySafety', () => {
     expect(few.proofs).toHaveLength(1);
     expect(few.proofs[0]).toMatchObject({ method: 'exhaustive', result: 'proven', claim: 'proved', seed: 5 });
     expect(few.proofs[0]!.basis).toMatch(
-      /^by exhaustive search: every sequence of the boolean inputs estop, guard from a cold start, \d+ joint states/,
+      /^by exhaustive search: every sequence of the boolean inputs estop, guard from a cold start at 10 ms per scan, \d+ joint states of old and new, all explored$/,
     );
     // An INT input makes the input space too large to explore: random runs, which refute nothing.
     const withSpeed = (src: string) =>
