@@ -54,7 +54,7 @@ export async function listStageReports(
     site: r.site,
     agentId: r.agent_id,
     migrationId: r.migration_id,
-    stage: r.stage as StageReportView['stage'],
+    stage: r.stage,
     figures: fromJson(r.figures),
     reason: r.reason,
     at: r.at,

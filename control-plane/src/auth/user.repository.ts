@@ -23,7 +23,7 @@ export async function createUserWithToken(
     .where('name', '=', input.name)
     .executeTakeFirst();
   const user: User = existing
-    ? { id: existing.id, name: existing.name, role: existing.role as Role, createdAt: existing.created_at }
+    ? { id: existing.id, name: existing.name, role: existing.role, createdAt: existing.created_at }
     : { id: newId('usr'), name: input.name, role: input.role, createdAt: at };
   if (!existing)
     await trx
@@ -58,7 +58,7 @@ export async function findPrincipalByToken(db: Db, token: string): Promise<Princ
     .where('api_tokens.revoked_at', 'is', null)
     .executeTakeFirst();
   if (!row || !hashesEqual(row.token_hash, hash)) return null;
-  return { userId: row.userId, name: row.name, role: row.role as Role, tokenId: row.tokenId };
+  return { userId: row.userId, name: row.name, role: row.role, tokenId: row.tokenId };
 }
 
 /** Users and their live tokens (no hashes). */
@@ -84,7 +84,7 @@ export async function listTokens(
     id: r.id,
     name: r.name,
     userId: r.userId,
-    role: r.role as Role,
+    role: r.role,
     createdAt: r.created_at,
     revokedAt: r.revoked_at,
   }));

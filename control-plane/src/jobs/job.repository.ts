@@ -32,7 +32,7 @@ export function toJob(r: JobsTable): JobRecord {
     rolloutId: r.rollout_id,
     site: r.site,
     phaseIndex: Number(r.phase_index),
-    state: r.state as JobState,
+    state: r.state,
     attempt: Number(r.attempt),
     agentId: r.agent_id,
     offeredAt: r.offered_at,
@@ -144,7 +144,7 @@ export async function phaseFigures(
     f.total += n;
     f.safety += num(r.safety);
     if (r.last && (!last || r.last > last)) last = r.last;
-    switch (r.state as JobState) {
+    switch (r.state) {
       case 'passed':
         f.passed += n;
         f.done += n;

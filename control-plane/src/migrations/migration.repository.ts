@@ -13,8 +13,8 @@ function toRecord(r: MigrationsTable): MigrationRecord {
     id: r.id,
     revision: Number(r.revision),
     title: r.title,
-    type: r.type as Migration['type'],
-    safetyClass: r.safety_class as Migration['safetyClass'],
+    type: r.type,
+    safetyClass: r.safety_class,
     sha256: r.sha256,
     createdAt: r.created_at,
     createdBy: r.created_by,
@@ -85,5 +85,5 @@ export async function getSafetyClass(
     .where('id', '=', id)
     .where('revision', '=', revision)
     .executeTakeFirst();
-  return r?.safety_class as Migration['safetyClass'] | undefined;
+  return r?.safety_class;
 }

@@ -3,6 +3,24 @@
  * columns are text in both SQLite and PostgreSQL, so one set of repository
  * functions serves both (see docs/control-plane.md, "Store").
  */
+import type {
+  ApiRole,
+  ChangeRequestView,
+  DeployView,
+  JobView,
+  Migration,
+  RollbackView,
+  RolloutView,
+  StageReportView,
+  VerdictOutcome,
+} from '@plcfleet/protocols';
+
+/*
+ * Columns that hold one of a fixed set of values are typed with that set (from the
+ * protocols' schemas), so a row reads as the API's type without a cast and kysely
+ * refuses a write of any other value.
+ */
+
 export interface SettingsTable {
   key: string;
   value: string;
@@ -10,7 +28,7 @@ export interface SettingsTable {
 export interface UsersTable {
   id: string;
   name: string;
-  role: string;
+  role: ApiRole;
   created_at: string;
   created_by: string | null;
 }
@@ -58,8 +76,8 @@ export interface MigrationsTable {
   id: string;
   revision: number;
   title: string;
-  type: string;
-  safety_class: string;
+  type: Migration['type'];
+  safety_class: Migration['safetyClass'];
   document: string;
   sha256: string;
   created_at: string;
@@ -71,10 +89,10 @@ export interface RolloutsTable {
   migration_id: string;
   revision: number;
   plan: string;
-  state: string;
+  state: RolloutView['state'];
   state_reason: string;
   phase_index: number;
-  phase_state: string;
+  phase_state: RolloutView['phaseState'];
   phase_started_at: string | null;
   created_by: string;
   started_by: string | null;
@@ -88,7 +106,7 @@ export interface JobsTable {
   rollout_id: string;
   site: string;
   phase_index: number;
-  state: string;
+  state: JobView['state'];
   attempt: number;
   agent_id: string | null;
   offered_at: string | null;
@@ -105,7 +123,7 @@ export interface VerdictsTable {
   rollout_id: string;
   site: string;
   agent_id: string;
-  outcome: string;
+  outcome: VerdictOutcome;
   safety_failure: number;
   reason: string;
   evidence_hash: string | null;
@@ -128,8 +146,8 @@ export interface ChangeRequestsTable {
   site: string;
   migration_id: string;
   revision: number;
-  safety_class: string;
-  state: string;
+  safety_class: ChangeRequestView['safetyClass'];
+  state: ChangeRequestView['state'];
   requested_by: string;
   sha256_before: string | null;
   sha256_after: string | null;
@@ -155,7 +173,7 @@ export interface DeploysTable {
   job_id: string;
   rollout_id: string;
   site: string;
-  state: string;
+  state: DeployView['state'];
   order: string;
   not_before: string;
   not_after: string;
@@ -170,7 +188,7 @@ export interface RollbacksTable {
   site: string;
   deploy_id: string | null;
   rollout_id: string | null;
-  state: string;
+  state: RollbackView['state'];
   order: string;
   reason: string;
   created_by: string;
@@ -183,7 +201,7 @@ export interface StageReportsTable {
   site: string;
   agent_id: string;
   migration_id: string | null;
-  stage: string;
+  stage: StageReportView['stage'];
   figures: string;
   reason: string;
   at: string;

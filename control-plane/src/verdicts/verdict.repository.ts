@@ -13,7 +13,7 @@ function toRecord(r: VerdictsTable): VerdictRecord {
     rolloutId: r.rollout_id,
     site: r.site,
     agentId: r.agent_id,
-    outcome: r.outcome as Verdict['outcome'],
+    outcome: r.outcome,
     safetyFailure: Number(r.safety_failure) === 1,
     reason: r.reason,
     evidenceHash: r.evidence_hash,
