@@ -136,4 +136,46 @@ describe('relations carried through dependent logic', () => {
     expect(r.counterexample).toMatchObject({ variable: 'Press_Enable' });
     expect(r.counterexample?.relatedSignal).toBeUndefined();
   });
+
+  it('carries the relation through a user function block that computes the enable', () => {
+    const fb = `FUNCTION_BLOCK Enable_Logic
+VAR_INPUT
+    Permit : BOOL;
+    Start : BOOL;
+    Stop : BOOL;
+END_VAR
+VAR_OUTPUT
+    Enable : BOOL;
+    Permit_Lost : BOOL;
+END_VAR
+VAR
+    Latch : SR;
+END_VAR
+Latch(SET1 := Start AND Permit, RESET := Stop OR NOT Permit);
+Enable := Latch.Q1 AND Permit;
+Permit_Lost := NOT Permit;
+END_FUNCTION_BLOCK
+`;
+    const viaBlock = (src: string, block = fb) =>
+      block +
+      src
+        .replace('    Run_Latch : RS;', '    Run_Latch : RS;\n    Logic : Enable_Logic;')
+        .replace(
+          'Press_Enable := Run_Latch.Q1 AND Safety_OK;\nGuard_Open_Lamp := NOT Safety_OK;',
+          'Logic(Permit := Safety_OK, Start := Start_PB, Stop := Stop_PB);\nPress_Enable := Logic.Enable;\nGuard_Open_Lamp := Logic.Permit_Lost;',
+        );
+    expect(viaBlock(OLD)).toContain('Press_Enable := Logic.Enable;');
+    expect(check(viaBlock(OLD), viaBlock(NEW)).equivalent).toBe(true);
+    const looser = viaBlock(
+      NEW,
+      fb.replace('Enable := Latch.Q1 AND Permit;', 'Enable := Latch.Q1 OR Permit;'),
+    );
+    const r = check(viaBlock(OLD), looser);
+    expect(r.counterexample).toMatchObject({
+      variable: 'Press_Enable',
+      before: false,
+      after: true,
+      relatedSignal: 'Safety_OK: new -> old',
+    });
+  });
 });

@@ -9,13 +9,16 @@
  * for byte: nothing here reads a clock or Math.random.
  */
 import {
+  type CallArgument,
   type CompilationUnit,
   childrenOf,
   type Expression,
+  type FunctionBlockDecl,
   type Node,
   type ProgramDecl,
   type Statement,
   stdFbPin,
+  type VarBlock,
   visit,
 } from '../iec';
 import { type CondExpr, conditionNames, evalCondition, parseCondition } from './condition-expr';
@@ -727,6 +730,27 @@ function flip(p: number): number {
   return p === UP ? DOWN : p === DOWN ? UP : p;
 }
 
+/** `f(g(x))` where g depends on x by `p` and f on g by `d`: rising twice or falling twice rises. */
+function compose(p: number, d: number): number {
+  if (p === NONE || d === NONE) return NONE;
+  if (p === ANY || d === ANY) return ANY;
+  return p === d ? UP : DOWN;
+}
+
+/** User blocks nested deeper than this are read as depending in no monotone way. */
+const MAX_BLOCK_DEPTH = 8;
+
+/** The project's user function blocks by case-folded name (those with a body). */
+function userBlocks(input: SimProjectInput): Map<string, FunctionBlockDecl> {
+  const units = (
+    Array.isArray(input) ? input : (input as { units: readonly CompilationUnit[] }).units
+  ) as readonly CompilationUnit[];
+  const out = new Map<string, FunctionBlockDecl>();
+  for (const u of units)
+    for (const d of u.declarations) if (d.kind === 'FunctionBlock' && !d.isClass) out.set(lower(d.name), d);
+  return out;
+}
+
 /** Pins of the standard blocks by which their boolean outputs (Q, Q1) rise (+1) or fall (-1). */
 const MONOTONE_PINS: Record<string, Record<string, 1 | -1>> = {
   // IEC 61131-3 §6.6.3.5.3: Q of TON/TOF is TRUE only while (or shortly after) IN has been TRUE.
@@ -756,7 +780,10 @@ function findProgram(input: SimProjectInput, name: string | undefined): ProgramD
 }
 
 /** Case-folded variable name → FB type name, for the PROGRAM's own and global instances. */
-function instanceTypes(input: SimProjectInput, program: ProgramDecl): Map<string, string> {
+function instanceTypes(
+  input: SimProjectInput,
+  program: { varBlocks: readonly VarBlock[] },
+): Map<string, string> {
   const units = (
     Array.isArray(input) ? input : (input as { units: readonly CompilationUnit[] }).units
   ) as readonly CompilationUnit[];
@@ -788,8 +815,26 @@ function rootName(e: Expression): string | undefined {
 }
 
 /** How every variable the PROGRAM writes depends on `signal` (a fixpoint over its body). */
-function dependence(input: SimProjectInput, program: ProgramDecl, signal: string): Map<string, number> {
+function dependence(
+  input: SimProjectInput,
+  program: ProgramDecl | FunctionBlockDecl,
+  signal: string,
+  depth = 0,
+  fbCache: Map<string, Map<string, number>> = new Map(),
+): Map<string, number> {
   const types = instanceTypes(input, program);
+  const fbs = userBlocks(input);
+  /** How the outputs of user block `fb` depend on its input `pin` (its body analysed once). */
+  const fbDep = (fb: FunctionBlockDecl, pin: string): Map<string, number> | undefined => {
+    if (depth >= MAX_BLOCK_DEPTH) return undefined;
+    const key = `${lower(fb.name)}|${pin}`;
+    let hit = fbCache.get(key);
+    if (!hit) {
+      hit = dependence(input, fb, pin, depth + 1, fbCache);
+      fbCache.set(key, hit);
+    }
+    return hit;
+  };
   const dep = new Map<string, number>();
   const of = (name: string): number => (name === signal ? UP : (dep.get(name) ?? NONE));
   let changed = true;
@@ -812,6 +857,9 @@ function dependence(input: SimProjectInput, program: ProgramDecl, signal: string
         return d(n.expression);
       case 'Member': {
         const root = rootName(n.object);
+        // A user block's output: as its body makes it depend on the inputs it was called with.
+        if (n.object.kind === 'Identifier' && root && fbs.has(types.get(root) ?? ''))
+          return of(`${root}.${lower(n.member)}`);
         const p = d(n.object);
         // An instance's Q/Q1 follows its monotone pins; any other member of a dependent instance: ANY.
         if (p !== NONE && root && types.has(root) && !MONOTONE_OUTPUTS.has(lower(n.member))) return ANY;
@@ -843,6 +891,39 @@ function dependence(input: SimProjectInput, program: ProgramDecl, signal: string
     visit(e, { leave: (n) => void dep.set(n, nodeDep(n, dep)) });
     return dep.get(e) ?? NONE;
   };
+  /** An instance of a user block: each output depends on each argument through the block's body. */
+  const userBlockCall = (
+    instance: string,
+    fb: FunctionBlockDecl,
+    args: readonly CallArgument[],
+    ctl: number,
+  ): void => {
+    const outputs = fb.varBlocks
+      .filter((vb) => vb.section === 'VAR_OUTPUT')
+      .flatMap((vb) => vb.decls.flatMap((dcl) => dcl.names.map((n) => lower(n.name))));
+    const inOuts = new Set(
+      fb.varBlocks
+        .filter((vb) => vb.section === 'VAR_IN_OUT')
+        .flatMap((vb) => vb.decls.flatMap((dcl) => dcl.names.map((n) => lower(n.name)))),
+    );
+    const dep = new Map<string, number>();
+    for (const a of args) {
+      if (a.direction !== 'input' || !a.value) continue;
+      const p = expr(a.value);
+      if (p === NONE) continue;
+      const through = a.name ? fbDep(fb, lower(a.name)) : undefined;
+      for (const o of outputs)
+        dep.set(o, (dep.get(o) ?? NONE) | (through ? compose(p, through.get(o) ?? NONE) : ANY));
+      // An argument bound to a VAR_IN_OUT may be written by the block: no monotone reading.
+      if (a.name && inOuts.has(lower(a.name))) raise(rootName(a.value), ANY);
+    }
+    for (const o of outputs) raise(`${instance}.${o}`, (dep.get(o) ?? NONE) | ctl);
+    for (const a of args)
+      if (a.direction === 'output' && a.value) {
+        const p = a.name ? of(`${instance}.${lower(a.name)}`) : ANY;
+        raise(rootName(a.value), (a.negated ? flip(p) : p) | ctl);
+      }
+  };
   const block = (list: readonly Statement[], control: number): void => {
     for (const s of list) stmt(s, control);
   };
@@ -857,6 +938,11 @@ function dependence(input: SimProjectInput, program: ProgramDecl, signal: string
       }
       case 'CallStatement': {
         const callee = s.call.callee.kind === 'Identifier' ? lower(s.call.callee.name) : undefined;
+        const fb = callee ? fbs.get(types.get(callee) ?? '') : undefined;
+        if (callee && fb) {
+          userBlockCall(callee, fb, s.call.args, ctl);
+          return;
+        }
         const pins = callee ? MONOTONE_PINS[types.get(callee) ?? ''] : undefined;
         let inst = NONE;
         for (const a of s.call.args) {
