@@ -411,9 +411,7 @@ class Builder {
     }
     if (r < 76) {
       const selT = this.pick(['INT', 'DINT', 'USINT'] as const);
-      // a literal selector is valid ST but our checker refuses it (divergences/case-literal-selector.st)
-      const sel = this.varOf(s, selT);
-      if (!sel) return this.assignment(s, ind);
+      const sel = this.varOf(s, selT) ?? String(this.int(0, 12));
       let o = `${ind}CASE ${sel} OF\n`;
       const used = new Set<number>();
       const arms = this.int(1, 4);
