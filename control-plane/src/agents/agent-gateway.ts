@@ -9,7 +9,6 @@ import {
   type JobBundle,
   MAX_FRAME_BYTES,
   type MessageOf,
-  PROTOCOL_VERSION,
   SUPPORTED_PROTOCOL_VERSIONS,
 } from '@plcfleet/protocols';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -34,9 +33,10 @@ import { getMigration } from '../migrations/migration.repository';
 import { getRollout } from '../rollouts/rollout.repository';
 import type { RolloutEngine } from '../rollouts/rollout-engine';
 import { transaction } from '../store/database';
-import { newId, nowIso } from '../util';
+import { nowIso } from '../util';
 import { commitVerdict } from '../verdicts/verdict.service';
 import { findAgentByToken, recordHello, touchAgents } from './agent.repository';
+import { agentMessage } from './agent-message';
 import { insertStageReport } from './stage-report.repository';
 
 /** Path of the agent gateway. */
@@ -179,13 +179,13 @@ export class AgentGateway {
     ws.on('message', (data, isBinary) => {
       conn.lastHeard = Date.now();
       if (conn.inflight >= this.ctx.config.maxInflightPerAgent) {
-        this.send(conn, {
-          v: PROTOCOL_VERSION,
-          id: newId('m'),
-          type: 'error',
-          code: 'BACKPRESSURE',
-          message: `more than ${this.ctx.config.maxInflightPerAgent} messages in flight; this one was dropped, send it again later`,
-        });
+        this.send(
+          conn,
+          agentMessage('error', {
+            code: 'BACKPRESSURE',
+            message: `more than ${this.ctx.config.maxInflightPerAgent} messages in flight; this one was dropped, send it again later`,
+          }),
+        );
         return;
       }
       const frame = isBinary ? new Uint8Array(data as Buffer) : (data as Buffer).toString('utf8');
@@ -260,13 +260,13 @@ export class AgentGateway {
       case 'heartbeat':
         this.seen.add(conn.agentId);
         if (msg.jobId) await renewLease(db, msg.jobId, conn.agentId, conn.leaseMs);
-        this.send(conn, {
-          v: PROTOCOL_VERSION,
-          id: newId('m'),
-          type: 'heartbeat',
-          ts: nowIso(),
-          ...(msg.jobId ? { jobId: msg.jobId } : {}),
-        });
+        this.send(
+          conn,
+          agentMessage('heartbeat', {
+            ts: nowIso(),
+            ...(msg.jobId ? { jobId: msg.jobId } : {}),
+          }),
+        );
         return;
       case 'job.accept': {
         const accepted = await this.ctx.writes.run((trx) =>
@@ -325,13 +325,13 @@ export class AgentGateway {
           msg.verdict,
         );
         // Acked only now, after the commit: the agent's outbox may drop it.
-        this.send(conn, {
-          v: PROTOCOL_VERSION,
-          id: newId('m'),
-          type: 'verdict.ack',
-          jobId: msg.verdict.jobId,
-          replyTo: msg.id,
-        });
+        this.send(
+          conn,
+          agentMessage('verdict.ack', {
+            jobId: msg.verdict.jobId,
+            replyTo: msg.id,
+          }),
+        );
         if (status !== 'duplicate' || conn.jobId === msg.verdict.jobId) {
           if (conn.jobId === msg.verdict.jobId) conn.jobId = null;
           this.dispatch();
@@ -348,13 +348,13 @@ export class AgentGateway {
             'deploy result for a deploy or rollback settled otherwise before; kept as it was',
           );
         // Acked only now, after the commit: the agent's outbox may drop it.
-        this.send(conn, {
-          v: PROTOCOL_VERSION,
-          id: newId('m'),
-          type: 'deploy.result.ack',
-          deployId: msg.deployId,
-          replyTo: msg.id,
-        });
+        this.send(
+          conn,
+          agentMessage('deploy.result.ack', {
+            deployId: msg.deployId,
+            replyTo: msg.id,
+          }),
+        );
         return;
       }
       case 'stage.report': {
@@ -423,22 +423,22 @@ export class AgentGateway {
       site: conn.site,
       data: { agentId: conn.agentId, connected: true },
     });
-    this.send(conn, {
-      v: PROTOCOL_VERSION,
-      id: newId('m'),
-      type: 'welcome',
-      protocolVersion: version,
-      heartbeatMs: this.ctx.config.heartbeatMs,
-      signingKeys: [this.ctx.key.publicKeyPem],
-      serverTime: nowIso(),
-      // An agent older than these fields refuses a welcome that has them (strict schema): only to those that read them.
-      ...(msg.capabilities.includes(CAPABILITIES.welcomeVersions)
-        ? {
-            versions: { controlPlane: CONTROL_PLANE_VERSION, protocols: [...SUPPORTED_PROTOCOL_VERSIONS] },
-            capabilities: [...CONTROL_PLANE_CAPABILITIES],
-          }
-        : {}),
-    });
+    this.send(
+      conn,
+      agentMessage('welcome', {
+        protocolVersion: version,
+        heartbeatMs: this.ctx.config.heartbeatMs,
+        signingKeys: [this.ctx.key.publicKeyPem],
+        serverTime: nowIso(),
+        // An agent older than these fields refuses a welcome that has them (strict schema): only to those that read them.
+        ...(msg.capabilities.includes(CAPABILITIES.welcomeVersions)
+          ? {
+              versions: { controlPlane: CONTROL_PLANE_VERSION, protocols: [...SUPPORTED_PROTOCOL_VERSIONS] },
+              capabilities: [...CONTROL_PLANE_CAPABILITIES],
+            }
+          : {}),
+      }),
+    );
     // Work this agent held before (a restart of either side): offers are sent again; running jobs go on.
     const held = await listJobs(this.ctx.db, { site: conn.site, states: ['offered', 'running'] });
     for (const job of held.filter((j) => j.agentId === conn.agentId)) {
@@ -452,19 +452,19 @@ export class AgentGateway {
   }
 
   private reject(conn: Connection, code: ErrorCode, reason: string): void {
-    this.send(conn, { v: PROTOCOL_VERSION, id: newId('m'), type: 'reject', code, reason });
+    this.send(conn, agentMessage('reject', { code, reason }));
     conn.ws.close(1008, code);
   }
 
   private sendError(conn: Connection, code: ErrorCode, message: string, replyTo?: string): void {
-    this.send(conn, {
-      v: PROTOCOL_VERSION,
-      id: newId('m'),
-      type: 'error',
-      code,
-      message,
-      ...(replyTo ? { replyTo } : {}),
-    });
+    this.send(
+      conn,
+      agentMessage('error', {
+        code,
+        message,
+        ...(replyTo ? { replyTo } : {}),
+      }),
+    );
   }
 
   private send(conn: Connection, msg: Envelope): void {
@@ -498,13 +498,13 @@ export class AgentGateway {
       migration: offer.migration,
       issuedAt: nowIso(),
     };
-    this.send(conn, {
-      v: PROTOCOL_VERSION,
-      id: newId('m'),
-      type: 'job.offer',
-      bundle: this.ctx.signer.sign(bundle),
-      leaseMs: offer.leaseMs,
-    });
+    this.send(
+      conn,
+      agentMessage('job.offer', {
+        bundle: this.ctx.signer.sign(bundle),
+        leaseMs: offer.leaseMs,
+      }),
+    );
     this.ctx.metrics.offersSent.inc();
   }
 
@@ -519,13 +519,13 @@ export class AgentGateway {
       case 'job.cancel': {
         for (const conn of this.conns)
           if (conn.jobId === e.jobId) {
-            this.send(conn, {
-              v: PROTOCOL_VERSION,
-              id: newId('m'),
-              type: 'cancel',
-              jobId: e.jobId!,
-              reason: String(e.data?.reason ?? ''),
-            });
+            this.send(
+              conn,
+              agentMessage('cancel', {
+                jobId: e.jobId!,
+                reason: String(e.data?.reason ?? ''),
+              }),
+            );
             conn.jobId = null;
           }
         this.dispatch();
@@ -626,7 +626,7 @@ export class AgentGateway {
         !(await setDeployState(this.ctx.db, d.id, ['ordered'], { state: 'delivered', delivered: true }))
       )
         continue;
-      this.send(conn, { v: PROTOCOL_VERSION, id: newId('m'), type: 'deploy.order', order: d.order });
+      this.send(conn, agentMessage('deploy.order', { order: d.order }));
     }
     for (const rb of await listRollbacks(this.ctx.db, where)) {
       if (rollbackExpired(rb)) {
@@ -640,7 +640,7 @@ export class AgentGateway {
         !(await setRollbackState(this.ctx.db, rb.id, ['ordered'], 'delivered', true))
       )
         continue;
-      this.send(conn, { v: PROTOCOL_VERSION, id: newId('m'), type: 'rollback.order', order: rb.order });
+      this.send(conn, agentMessage('rollback.order', { order: rb.order }));
     }
   }
 
