@@ -276,6 +276,8 @@ export interface TypeDecl extends NodeBase {
   kind: 'TypeDecl';
   name: string;
   nameSpan: Span;
+  /** `TYPE INTERNAL T :` (TwinCAT library visibility). */
+  access?: AccessModifier;
   type: TypeDefinition;
   init?: Initializer;
 }
@@ -375,6 +377,8 @@ export interface VarDecl extends NodeBase {
   init?: Initializer;
   /** CODESYS FB_init arguments: `fb : FB_X(a := 1);` */
   constructorArgs?: CallArgument[];
+  /** FB_init arguments per element of an array of FBs: `afb : ARRAY[1..2] OF FB_X[(a := 1), (a := 2)];` */
+  elementConstructorArgs?: CallArgument[][];
 }
 
 /** A located variable address `%IX0.1`, `%QW4`, `%MD10`, or the TwinCAT placeholder `%I*` (§6.5.5). */
@@ -631,6 +635,8 @@ export interface ContinueStatement extends NodeBase {
 
 export interface ReturnStatement extends NodeBase {
   kind: 'Return';
+  /** TwinCAT `RETURN(condition);`: returns only when the condition is TRUE (it is evaluated either way). */
+  condition?: Expression;
 }
 
 /** `JMP label;` */

@@ -646,6 +646,35 @@ END_IF`),
       body.map((s) => ((s as AssignmentStatement).value as { callee: { name: string } }).callee.name),
     ).toEqual(['__POUNAME', '__POSITION', 'XSIZEOF']);
   });
+  it('RETURN(condition), unconnected inputs `IN := ,`, arrays of FBs with per-element FB_init, TYPE INTERNAL', () => {
+    const d = roundTrips(`TYPE INTERNAL ST_Block :
+STRUCT
+    fMin : LREAL;
+END_STRUCT
+END_TYPE
+FUNCTION_BLOCK FB_Stage
+VAR
+    afbState : ARRAY[1..2] OF FB_StateConfig[
+        (sName := 'OUT', fPosition := 0),
+        (sName := 'IN', fPosition := 10)];
+END_VAR
+RETURN(bInit := fT <= 0);
+tRecover(IN := , PT := tRecoverDelay);
+fbValve(i_xOverride := , iq_stValve => );
+END_FUNCTION_BLOCK`) as TopLevelDeclaration[];
+    expect((d[0] as TypeBlock).types[0]).toMatchObject({ access: 'INTERNAL', name: 'ST_Block' });
+    const f = d[1] as FunctionBlockDecl;
+    expect(f.varBlocks[0]!.decls[0]!.elementConstructorArgs?.map((a) => a.map((x) => x.name))).toEqual([
+      ['sName', 'fPosition'],
+      ['sName', 'fPosition'],
+    ]);
+    expect(f.body[0]).toMatchObject({
+      kind: 'Return',
+      condition: { kind: 'Paren', expression: { kind: 'AssignmentExpression' } },
+    });
+    expect((f.body[1] as CallStatement).call.args[0]).toMatchObject({ name: 'IN', direction: 'input' });
+    expect((f.body[1] as CallStatement).call.args[0]!.value).toBeUndefined();
+  });
   it('textual SFC: INITIAL_STEP, STEP with qualified actions, TRANSITION with priority and step lists', () => {
     const p = roundTrips(`PROGRAM SFC_Mixer
 VAR bStart, bFull, bStop, bValve : BOOL; tDelay : TIME := T#2s; END_VAR

@@ -543,12 +543,14 @@ export class Parser {
   /** Attaches comments inside the node and those after it on its last line as trailing. */
   private trailing(node: NodeBase): void {
     const last = this.i - 1;
-    const endLine = this.tk.endLine[last]!;
+    // a comment that starts on the line where the node (or the comment before it) ends trails it
+    let endLine = this.tk.endLine[last]!;
     const endOff = this.tk.end[last]!;
     const upto = this.tk.trivia[this.i]!;
     for (; this.triviaAt < upto; this.triviaAt++) {
       const tr = this.trivia[this.triviaAt]!;
       if (tr.start >= endOff && (tr.line !== endLine || tr.ownLine)) break;
+      if (tr.start >= endOff) endLine = tr.endLine;
       if (tr.pragma) (node.pragmas ??= []).push(this.toPragma(this.triviaAt));
       else (node.trailingComments ??= []).push(this.toComment(this.triviaAt, false));
     }
@@ -1195,6 +1197,7 @@ export class Parser {
     const s = this.i;
     const lead: NodeBase = { span: PENDING };
     this.leading(lead, s);
+    const mods = this.modifiers();
     const name = this.ident('a type name');
     let ext: string | undefined;
     if (this.isWord('EXTENDS')) {
@@ -1205,6 +1208,7 @@ export class Parser {
     const type = this.typeSpec();
     if (ext !== undefined && type.kind === 'StructType') type.extends = ext;
     const node: TypeDecl = { kind: 'TypeDecl', name: name.name, nameSpan: name.span, type, span: name.span };
+    if (mods.access) node.access = mods.access;
     if (this.accept(T.Assign)) node.init = this.initializer();
     copyLeading(lead, node);
     this.semicolon('type declaration');
@@ -1487,6 +1491,17 @@ export class Parser {
     const node: VarDecl = { kind: 'VarDecl', names, type, span: PENDING };
     if (location) node.location = location;
     if (type.kind === 'NamedType' && this.k() === T.LParen) node.constructorArgs = this.callArgs();
+    else if (type.kind === 'ArrayType' && this.k() === T.LBracket && this.peek() === T.LParen) {
+      // an array of FBs with FB_init arguments per element (TwinCAT)
+      this.i++;
+      const each: CallArgument[][] = [];
+      do {
+        if (each.length > 0 && this.k() === T.RBracket) break;
+        each.push(this.callArgs());
+      } while (this.accept(T.Comma));
+      this.expect(T.RBracket);
+      node.elementConstructorArgs = each;
+    }
     if (this.accept(T.Assign)) node.init = this.initializer();
     copyLeading(lead, node);
     this.semicolon('declaration');
@@ -1793,7 +1808,13 @@ export class Parser {
     else if (k === K.WHILE) st = this.whileStatement();
     else if (k === K.REPEAT) st = this.repeatStatement();
     else if (k === K.TRY) st = this.tryStatement();
-    else if (k === K.EXIT || k === K.CONTINUE || k === K.RETURN) {
+    else if (k === K.RETURN && this.peek() === T.LParen) {
+      // TwinCAT `RETURN(condition);`
+      this.i++;
+      st = { kind: 'Return', condition: this.primary(), span: PENDING };
+      this.endSimple(st, s, 'RETURN');
+      return st;
+    } else if (k === K.EXIT || k === K.CONTINUE || k === K.RETURN) {
       this.i++;
       st = { kind: k === K.EXIT ? 'Exit' : k === K.CONTINUE ? 'Continue' : 'Return', span: PENDING };
       this.endSimple(st, s, k === K.EXIT ? 'EXIT' : k === K.CONTINUE ? 'CONTINUE' : 'RETURN');
@@ -2467,7 +2488,8 @@ export class Parser {
           negated: false,
           span: nameSpan,
         };
-        if (!(output && (this.k() === T.Comma || this.k() === T.RParen))) arg.value = this.expression();
+        // `IN := ,` leaves an input unconnected (TwinCAT writes it); `Q =>` an output unbound
+        if (this.k() !== T.Comma && this.k() !== T.RParen) arg.value = this.expression();
         arg.span = this.span(s);
         args.push(arg);
       } else if (k === K.NOT && this.peek() === T.Ident && this.peek(2) === T.Output) {

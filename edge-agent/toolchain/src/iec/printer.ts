@@ -447,6 +447,8 @@ class Printer {
     }
     t += ` : ${this.typeInline(type)}`;
     if (d.constructorArgs) t += `(${d.constructorArgs.map((a) => this.arg(a)).join(', ')})`;
+    if (d.elementConstructorArgs)
+      t += `[${d.elementConstructorArgs.map((args) => `(${args.map((a) => this.arg(a)).join(', ')})`).join(', ')}]`;
     if (d.init) t += ` := ${this.init(d.init)}`;
     this.line(`${t};`, d);
     this.after(d);
@@ -462,7 +464,8 @@ class Printer {
   typeDecl(t: TypeDecl): void {
     this.lead(t);
     const type = t.type;
-    const name = type.kind === 'StructType' && type.extends ? `${t.name} EXTENDS ${type.extends}` : t.name;
+    const base = type.kind === 'StructType' && type.extends ? `${t.name} EXTENDS ${type.extends}` : t.name;
+    const name = t.access ? `${t.access} ${base}` : base;
     if (type.kind === 'StructType' || type.kind === 'UnionType') {
       this.line(`${name} :`);
       this.structBody(
@@ -660,7 +663,9 @@ class Printer {
         this.line('CONTINUE;', s);
         break;
       case 'Return':
-        this.line('RETURN;', s);
+        if (!s.condition) this.line('RETURN;', s);
+        else if (s.condition.kind === 'Paren') this.line(`RETURN${this.expr(s.condition)};`, s);
+        else this.line(`RETURN(${this.expr(s.condition)});`, s);
         break;
       case 'Jump':
         this.line(`JMP ${s.label};`, s);
@@ -704,7 +709,7 @@ class Printer {
       const head = `${a.negated ? 'NOT ' : ''}${a.name} =>`;
       return a.value ? `${head} ${this.expr(a.value)}` : head;
     }
-    return `${a.name} := ${a.value ? this.expr(a.value) : ''}`;
+    return a.value ? `${a.name} := ${this.expr(a.value)}` : `${a.name} :=`;
   }
 
   // ------------------------------------------------------------ expressions
