@@ -3,7 +3,7 @@
  * with the reference's. Used by the replay test (CI) and the live benchmark.
  */
 import { checkProject, parseSource } from '../src/iec';
-import { compileProgram, jsonValue, type SimProfileOptions, type SimValue } from '../src/sim';
+import { compileProgram, jsonValue, SimError, type SimProfileOptions, type SimValue } from '../src/sim';
 import {
   type CaseType,
   type CaseVar,
@@ -44,6 +44,7 @@ export function runOnSim(c: ConformanceCase, profile: SimProfileOptions = {}): S
     }
     return { ok: true, trace };
   } catch (err) {
+    if (err instanceof SimError) return { ok: false, message: `refused: ${err.code} ${err.message}` };
     return { ok: false, message: `internal: ${err instanceof Error ? err.message : String(err)}` };
   }
 }
