@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { startScriptedControlPlane, testBundle } from '../agent/testing/scripted-control-plane';
 
-const MAIN = resolve(import.meta.dirname, '../agent/testing/agent-cli-main.ts');
+const MAIN = resolve(import.meta.dirname, '../testing/agent-cli-main.ts');
 const FIXTURES = resolve(import.meta.dirname, '../../fixtures/agent');
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT } from '@plcfleet/protocols';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURES, REPO } from '../migrate/test-helpers';
+import { FIXTURES, REPO } from '../testing/migration-fixtures';
 import { MIGRATE_EXIT, type MigrateArgs, runMigrate } from './migrate-commands';
 
 let work: string;

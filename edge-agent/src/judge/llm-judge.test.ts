@@ -1,11 +1,11 @@
 import { Migration } from '@plcfleet/protocols';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { TraceEvent } from '../transform';
 import {
   type MessagesApiTestServer,
   startMessagesApiTestServer,
   text,
-} from '../transform/testing/messages-api-test-server';
+} from '../testing/messages-api-test-server';
+import type { TraceEvent } from '../transform';
 import { judgeFromAnswer, parseJudgeAnswer, runLlmJudge } from './llm-judge';
 
 const migration = Migration.parse({

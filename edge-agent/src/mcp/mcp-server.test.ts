@@ -5,7 +5,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURES, policyAt, REPO } from '../migrate/test-helpers';
+import { FIXTURES, policyAt, REPO } from '../testing/migration-fixtures';
 import { createPlcfleetMcpServer } from './mcp-server';
 
 let work: string;

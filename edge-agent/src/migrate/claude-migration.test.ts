@@ -10,7 +10,6 @@ import { Migration } from '@plcfleet/protocols';
 import { parseScenarioFile } from '@plcfleet/toolchain/sim';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDirectorySource } from '../sources';
-import { createClaudeTransformer } from '../transform';
 import {
   type MessagesApiTestServer,
   type MessagesRequestBody,
@@ -19,9 +18,10 @@ import {
   startMessagesApiTestServer,
   text,
   toolUse,
-} from '../transform/testing/messages-api-test-server';
+} from '../testing/messages-api-test-server';
+import { exampleMigration, FIXTURES, factsAt, policyAt } from '../testing/migration-fixtures';
+import { createClaudeTransformer } from '../transform';
 import { runMigration } from './run-migration';
-import { exampleMigration, FIXTURES, factsAt, policyAt } from './test-helpers';
 
 let work: string;
 let server: MessagesApiTestServer | undefined;

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { parseScenarioFile } from '@plcfleet/toolchain/sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDirectorySource, hashProgram } from '../sources';
+import { exampleMigration, FIXTURES, factsAt, policyAt, REPO } from '../testing/migration-fixtures';
 import { createRecipeTransformer } from '../transform';
 import { runMigration } from './run-migration';
-import { exampleMigration, FIXTURES, factsAt, policyAt, REPO } from './test-helpers';
 import { writeVerifiedChange } from './write-change';
 
 let work: string;

@@ -3,7 +3,7 @@
  * daemon as a real process (signals, exit codes) without the rest of the CLI.
  */
 import { Command } from 'commander';
-import { registerAgentCommands } from '../../cli/agent-commands';
+import { registerAgentCommands } from '../cli/agent-commands';
 
 const program = new Command('plcfleet-agent');
 registerAgentCommands(program);

@@ -1,7 +1,6 @@
 import { Migration } from '@plcfleet/protocols';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProgramFile } from '../sources';
-import { createClaudeTransformer, resolveClaudeOptions } from './claude-transformer';
 import {
   lastToolResults,
   type MessagesApiTestServer,
@@ -9,7 +8,8 @@ import {
   startMessagesApiTestServer,
   text,
   toolUse,
-} from './testing/messages-api-test-server';
+} from '../testing/messages-api-test-server';
+import { createClaudeTransformer, resolveClaudeOptions } from './claude-transformer';
 import type { InnerVerify, TraceEvent } from './transformer';
 
 const migration = Migration.parse({
