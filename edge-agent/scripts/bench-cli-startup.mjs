@@ -1,50 +1,55 @@
 #!/usr/bin/env node
 /**
  * Cold-start figures of the built `plcfleet-agent` (issue 16 point 3): spawns the
- * bin N times per command and prints min / median / max wall time, and whether
- * anything appeared on stderr. Run after `npm run build`:
+ * bin N times per command and prints min / median / max wall time, the exit code,
+ * and whether anything appeared on stderr. Run after `npm run build`:
  *
- *   node edge-agent/scripts/bench-cli-startup.mjs [runs]
+ *   node edge-agent/scripts/bench-cli-startup.mjs [runs] [other-bin.js ...]
  *
- * Plain JavaScript on purpose: a TypeScript loader would add its own start-up time
- * to nothing measured here, but it would to the process that spawns.
+ * Extra bins (e.g. an older build) are measured in the same loop, run by run in
+ * turn, so a machine whose load changes treats them alike. The first line is an
+ * empty `node` process: the floor no command can go under on this machine now.
+ *
+ * Plain JavaScript on purpose: nothing to compile before measuring.
  */
 import { spawnSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
+import { loadavg } from 'node:os';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
-const bin = join(root, 'edge-agent', 'bin', 'plcfleet-agent.js');
 const smallProject = join(root, 'edge-agent', 'scripts', 'fixtures', 'small-project');
 const runs = Number(process.argv[2] ?? 15);
+const bins = [join(root, 'edge-agent', 'bin', 'plcfleet-agent.js'), ...process.argv.slice(3)];
 
 const commands = [
-  { name: 'node (empty process, the floor)', args: null },
-  { name: 'plcfleet-agent --help', args: ['--help'] },
-  { name: 'plcfleet-agent compile <small project>', args: ['compile', smallProject] },
+  { name: '--help', args: ['--help'] },
+  { name: 'compile <small project>', args: ['compile', smallProject] },
 ];
 
-function ms(t) {
-  return `${(t * 1000).toFixed(0).padStart(5)} ms`;
-}
-
-console.log(`runs per command: ${runs}; node ${process.version}; ${bin}`);
-for (const c of commands) {
-  const times = [];
-  let stderr = '';
-  let status = 0;
-  for (let i = 0; i < runs; i++) {
-    const args = c.args === null ? ['-e', '0'] : [bin, ...c.args];
-    const t0 = process.hrtime.bigint();
-    const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
-    times.push(Number(process.hrtime.bigint() - t0) / 1e9);
-    stderr = r.stderr;
-    status = r.status ?? -1;
-  }
-  times.sort((a, b) => a - b);
-  const median = times[Math.floor(times.length / 2)];
+const ms = (t) => `${(t * 1000).toFixed(0).padStart(5)} ms`;
+const time = (args) => {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
+  return { t: Number(process.hrtime.bigint() - t0) / 1e9, stderr: r.stderr, status: r.status ?? -1 };
+};
+const summary = (label, samples) => {
+  const times = samples.map((s) => s.t).sort((a, b) => a - b);
+  const last = samples.at(-1);
+  const stderr = last.stderr.length === 0 ? 'empty' : JSON.stringify(last.stderr.slice(0, 50));
   console.log(
-    `${c.name.padEnd(42)} min ${ms(times[0])}  median ${ms(median)}  max ${ms(times.at(-1))}  exit ${status}  stderr ${stderr.length === 0 ? 'empty' : JSON.stringify(stderr.slice(0, 60))}`,
+    `${label.padEnd(58)} min ${ms(times[0])}  median ${ms(times[Math.floor(times.length / 2)])}  max ${ms(times.at(-1))}  exit ${last.status}  stderr ${stderr}`,
   );
+};
+
+console.log(`node ${process.version}; ${runs} runs each; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+const floor = [];
+for (let i = 0; i < runs; i++) floor.push(time(['-e', '0']));
+summary('node -e 0 (the floor)', floor);
+for (const c of commands) {
+  const samples = bins.map(() => []);
+  for (let i = 0; i < runs; i++) bins.forEach((bin, b) => samples[b].push(time([bin, ...c.args])));
+  bins.forEach((bin, b) => summary(`${relative(root, bin) || bin} ${c.name}`, samples[b]));
 }
+console.log(`load average after: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
