@@ -65,6 +65,13 @@ export interface CheckedProject {
   lookupPou(name: string): PouSymbol | undefined;
   /** A user or elementary type by name (case-insensitive). */
   lookupType(name: string): Type | undefined;
+  /** The resolved type of a written type (a declaration's `TypeSpec`): array bounds and string lengths folded. */
+  typeOfSpec(spec: TypeSpec): Type | undefined;
+  /**
+   * The value of a constant expression, names resolved as in `pou` (its VAR CONSTANT
+   * entries, then globals and enumerations) — the one constant evaluator over the model.
+   */
+  constantOf(e: Expression, pou?: string): ConstantValue | undefined;
 }
 
 let builtinUnit: CompilationUnit | undefined;
@@ -140,6 +147,15 @@ export abstract class Binder {
       lookupType: (n) => {
         const up = n.toUpperCase();
         return ELEMENTARY.get(TYPE_ALIASES.get(up) ?? up) ?? types.get(n.toLowerCase());
+      },
+      typeOfSpec: (spec) => this.specTypes.get(spec),
+      constantOf: (e, pouName) => {
+        const p = pouName === undefined ? undefined : pous.get(pouName.toLowerCase());
+        const owner = p && (p.kind === 'functionBlock' || p.kind === 'program') ? p : p?.parent;
+        const scope: Scope | undefined = p
+          ? { pou: p, ...(owner ? { owner } : {}), loops: 0, labels: new Set(), resultAssigned: false }
+          : undefined;
+        return evaluateConstant(e, (n) => this.constantName(n, scope));
       },
     };
   }
@@ -374,7 +390,16 @@ export abstract class Binder {
   }
 
   /** Resolves a written type to a checker type (reports unknown names once per use). */
+  /** Resolved written types, for consumers of the model (`typeOfSpec`). */
+  protected readonly specTypes = new Map<TypeSpec, Type>();
+
   resolveType(spec: TypeSpec): Type {
+    const t = this.resolveTypeNow(spec);
+    this.specTypes.set(spec, t);
+    return t;
+  }
+
+  private resolveTypeNow(spec: TypeSpec): Type {
     switch (spec.kind) {
       case 'NamedType': {
         const raw = spec.name;

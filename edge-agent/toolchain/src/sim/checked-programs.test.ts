@@ -190,3 +190,42 @@ function compileProgramChecked(src: string) {
   expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   return compileProgram({ units: checked.units, diagnostics });
 }
+
+describe('the bound model drives the simulator', () => {
+  it("given a CheckedProject, array bounds, string lengths and CASE labels are the model's", () => {
+    const src = `PROGRAM Recipe
+VAR CONSTANT STEPS : INT := 3; NAME_LEN : INT := 4; END_VAR
+VAR_INPUT Sel : INT; END_VAR
+VAR_OUTPUT Count : DINT; Picked : INT; Name : STRING(NAME_LEN); END_VAR
+VAR Table : ARRAY[1..STEPS] OF INT := [10, 20, 30]; END_VAR
+Count := UPPER_BOUND(Table, 1);
+Name := 'Mixer-1';
+CASE Sel OF STEPS: Picked := Table[STEPS]; ELSE Picked := 0; END_CASE
+END_PROGRAM`;
+    const { unit } = parseSource(src, 'recipe.st');
+    const { checked, diagnostics } = checkProject([unit]);
+    expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const asked = { types: 0, constants: 0 };
+    const model = {
+      ...checked,
+      diagnostics,
+      typeOfSpec: (s: Parameters<typeof checked.typeOfSpec>[0]) => {
+        asked.types++;
+        return checked.typeOfSpec(s);
+      },
+      constantOf: (e: Parameters<typeof checked.constantOf>[0], p?: string) => {
+        asked.constants++;
+        return checked.constantOf(e, p);
+      },
+    };
+    const plc = compileProgram(model);
+    plc.set('Sel', 3);
+    expect(plc.scan()).toBeNull();
+    expect([plc.get('Count'), plc.get('Picked'), plc.get('Name')]).toEqual([3, 30, 'Mixe']);
+    expect(asked.types).toBeGreaterThan(0);
+    expect(asked.constants).toBeGreaterThan(0);
+    const steps = { kind: 'Identifier', name: 'steps', span: unit.span } as const;
+    expect(checked.constantOf(steps, 'Recipe')).toBe(3);
+    expect(checked.constantOf(steps)).toBeUndefined();
+  });
+});

@@ -1990,7 +1990,7 @@ export class CodeGenerator {
   }
 
   private caseConst(e: Expression, selT: SimType, scope: Scope): number {
-    const k = this.model.constValue(e, scope.constants);
+    const k = this.model.bound?.constantOf(e, scope.pou) ?? this.model.constValue(e, scope.constants);
     if (typeof k === 'number') return k;
     if (typeof k === 'bigint') return Number(k);
     if (e.kind === 'Identifier' && selT.kind === 'enum') {

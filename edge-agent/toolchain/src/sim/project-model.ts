@@ -7,6 +7,7 @@
  */
 import {
   type ActionDecl,
+  type CheckedProject,
   type CompilationUnit,
   type ConfigurationDecl,
   type ConstantValue,
@@ -120,7 +121,14 @@ export class ProjectModel {
   private readonly methodKeys = new Map<string, string>();
   private layoutCount = 0;
 
-  constructor(units: CompilationUnit[]) {
+  /**
+   * @param bound the checker's bound model of these units, when the caller has it: declared
+   *   types (array bounds, string lengths) and constants are then read from it, not folded again.
+   */
+  constructor(
+    units: CompilationUnit[],
+    readonly bound?: CheckedProject,
+  ) {
     this.units = units;
     let fnIndex = 0;
     for (const u of units) {
@@ -345,15 +353,23 @@ export class ProjectModel {
       case 'NamedType':
         return this.namedType(spec.name, spec.span);
       case 'StringType': {
-        const len = spec.length ? this.constInt(spec.length) : DEFAULT_STRING_LENGTH;
+        const known = this.bound?.typeOfSpec(spec);
+        const len =
+          known?.kind === 'string' && spec.length
+            ? known.length
+            : spec.length
+              ? this.constInt(spec.length)
+              : DEFAULT_STRING_LENGTH;
         return elem(spec.wide ? 'WSTRING' : 'STRING', len);
       }
       case 'ArrayType': {
-        const dims = spec.dimensions.map((d) => {
+        const known = this.bound?.typeOfSpec(spec);
+        const dims = spec.dimensions.map((d, i) => {
           if (d.star || !d.low || !d.high) {
             throw new SimError(SIM_ERROR_CODES.UNSUPPORTED, 'ARRAY[*] is not simulated', spanLoc(d.span));
           }
-          return { lo: this.constInt(d.low), hi: this.constInt(d.high) };
+          const b = known?.kind === 'array' && known.dims !== 'star' ? known.dims[i] : undefined;
+          return b ? { lo: b.low, hi: b.high } : { lo: this.constInt(d.low), hi: this.constInt(d.high) };
         });
         return { kind: 'array', elem: this.resolveTypeSpec(spec.elementType), dims };
       }

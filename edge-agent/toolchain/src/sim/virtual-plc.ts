@@ -3,7 +3,7 @@
  * virtual clock. Nothing here reads the wall clock; the same inputs give the
  * same outputs, scan for scan.
  */
-import type { CompilationUnit } from '../iec';
+import type { CheckedProject, CompilationUnit } from '../iec';
 import { CodeGenerator, type ProgramSlot } from './codegen';
 import { ProjectModel, type VarInfo } from './project-model';
 import { FaultSignal, makeRuntime, Ref } from './runtime';
@@ -103,6 +103,14 @@ function unitsOf(input: SimProjectInput): CompilationUnit[] {
     );
   }
   return [...units];
+}
+
+/** The checker's bound model when the input is a CheckedProject (the sim then reads types and constants from it). */
+function boundOf(input: SimProjectInput): CheckedProject | undefined {
+  const x = input as Partial<CheckedProject>;
+  return !Array.isArray(input) && typeof x.typeOfSpec === 'function' && typeof x.constantOf === 'function'
+    ? (input as CheckedProject)
+    : undefined;
 }
 
 function lower(s: string) {
@@ -256,7 +264,7 @@ export class VirtualPlc {
 
   private build(input: SimProjectInput) {
     const t0 = performance.now();
-    const model = new ProjectModel(unitsOf(input));
+    const model = new ProjectModel(unitsOf(input), boundOf(input));
     const slots = selectPrograms(model, this.options.program, this.cycleMs);
     const gen = new CodeGenerator(model, this.profile);
     const mod = gen.generate(slots, this.cycleMs);
@@ -280,7 +288,7 @@ export class VirtualPlc {
 
   /** Generated JavaScript (for debugging and the benchmark). */
   static generatedSource(input: SimProjectInput, options: CompileOptions = {}): string {
-    const model = new ProjectModel(unitsOf(input));
+    const model = new ProjectModel(unitsOf(input), boundOf(input));
     const profile = resolveProfile(options.profile);
     const slots = selectPrograms(model, options.program, options.cycleMs ?? 10);
     return new CodeGenerator(model, profile).generate(slots, options.cycleMs ?? 10).source;
