@@ -164,7 +164,7 @@ function sameType(a: SimType, b: SimType): boolean {
 }
 
 /**
- * Size limits of the generated code (docs/virtual-plc.md, decision 0007). V8 parses nested
+ * Size limits of the generated code (docs/virtual-plc.md, decision 0012). V8 parses nested
  * brackets recursively and fails near 1,400 levels, so operator chains longer than
  * CHAIN_MIN are emitted flat (Boolean chains as one n-ary operation, others through a
  * temporary), statement lists nested deeper than SPLIT_DEPTH go into functions of their own,

@@ -2,7 +2,7 @@
  * Issue 14, point 2: programs of any realistic size go through checker, code
  * generator and simulation, and whatever the checker accepts either simulates
  * or is refused with SIM_UNSUPPORTED naming file and line. Documented limits:
- * docs/virtual-plc.md ("Size limits") and decision 0007.
+ * docs/virtual-plc.md ("Size limits") and decision 0012.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
