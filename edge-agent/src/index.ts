@@ -46,6 +46,8 @@ export {
   resolveAgentConfig,
   startAgent,
 } from './agent';
+// The one error class and its code table
+export { EDGE_AGENT_ERROR_CODES, EdgeAgentError, type EdgeAgentErrorCode } from './edge-agent-error';
 export { runLlmJudge, runScopeJudge } from './judge';
 // Migration executor, transformers, judges, program sources
 export { evaluatePreconditions, type RunMigrationOptions, runMigration } from './migrate';

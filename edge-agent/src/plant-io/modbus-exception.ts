@@ -1,3 +1,5 @@
+import { EdgeAgentError } from '../edge-agent-error';
+
 /** Modbus exception codes (Modbus Application Protocol v1.1b3 §7). */
 export const MODBUS_EXCEPTION = {
   /** The function code is not supported. */
@@ -12,14 +14,15 @@ export const MODBUS_EXCEPTION = {
   GATEWAY_TARGET_FAILED: 0x0b,
 } as const;
 
-/** Thrown by a data model to make the server answer with an exception response. */
-export class ModbusException extends Error {
+/** Thrown by a data model to make the server answer with an exception response (code `MODBUS_EXCEPTION`). */
+export class ModbusException extends EdgeAgentError<'MODBUS_EXCEPTION'> {
   override readonly name = 'ModbusException';
   constructor(
+    /** The Modbus exception code to answer with ({@link MODBUS_EXCEPTION}). */
     readonly exceptionCode: number,
     message: string,
   ) {
-    super(message);
+    super('MODBUS_EXCEPTION', message, { exceptionCode });
   }
 }
 

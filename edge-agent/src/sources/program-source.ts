@@ -5,6 +5,7 @@
  */
 import { canonicalJson } from '@plcfleet/protocols';
 import { sha256Hex } from '@plcfleet/protocols/signing';
+import { EdgeAgentError, SOURCE_ERROR_CODES } from '../edge-agent-error';
 
 /** One source file of a PLC project: a POSIX path relative to the project root and its full text. */
 export interface ProgramFile {
@@ -80,25 +81,14 @@ export function safeRelativePath(path: string): string {
   return p;
 }
 
-/** Why a source failed. */
-export const SOURCE_ERROR_CODES = {
-  'bad-path': 'a path leaves the project or is malformed',
-  'not-found': 'the project path does not exist or holds no program files',
-  'changed-since-read': 'the program changed since it was verified; nothing written',
-  io: 'reading or writing failed',
-  refused: 'the PLC refused the online change; nothing applied',
-  unsupported: 'the source cannot do this',
-} as const;
+/** Why a source failed (the sources' part of the edge agent's one code table). */
+export { SOURCE_ERROR_CODES };
 export type SourceErrorCode = keyof typeof SOURCE_ERROR_CODES;
 
-/** The one error class of program sources. */
-export class SourceError extends Error {
+/** The edge agent's error as program sources throw it: a code from {@link SOURCE_ERROR_CODES}. */
+export class SourceError extends EdgeAgentError<SourceErrorCode> {
   override readonly name = 'SourceError';
-  constructor(
-    readonly code: SourceErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
+  constructor(code: SourceErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, {}, options);
   }
 }

@@ -1,4 +1,5 @@
 import Anthropic from '@anthropic-ai/sdk';
+import { EdgeAgentError } from '../edge-agent-error';
 import { buildFirstMessage, buildSystemPrompt } from './claude-prompt';
 import { CLAUDE_TOOLS, runTool } from './claude-tools';
 import type { InnerReport, Transformer, TransformRequest, TransformResult } from './transformer';
@@ -45,9 +46,12 @@ export function resolveClaudeOptions(
   return { ...explicit, apiKey, ...(baseURL ? { baseURL } : {}), ...(model ? { model } : {}) };
 }
 
-/** A failure of the model service itself (network, HTTP error): the verdict is `error`, not `failed`. */
-export class ModelServiceError extends Error {
+/** A failure of the model service itself (network, HTTP error): the verdict is `error`, not `failed` (code `MODEL_SERVICE`). */
+export class ModelServiceError extends EdgeAgentError<'MODEL_SERVICE'> {
   override readonly name = 'ModelServiceError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('MODEL_SERVICE', message, {}, options);
+  }
 }
 
 type SessionEnd =

@@ -8,6 +8,7 @@
  * order); layout, comments and name case never matter.
  */
 import type { CallArgument, Expression, Node, Statement } from '@plcfleet/toolchain/iec';
+import { EdgeAgentError } from '../edge-agent-error';
 import { childrenOf, type PouOutline, sameTree } from './st-ast';
 import { parseStatements } from './st-front-end';
 
@@ -21,9 +22,12 @@ export interface StPattern {
   metavariables: string[];
 }
 
-/** A pattern that does not parse as ST statements. */
-export class PatternError extends Error {
+/** A pattern that does not parse as ST statements (code `BAD_PATTERN`). */
+export class PatternError extends EdgeAgentError<'BAD_PATTERN'> {
   override readonly name = 'PatternError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('BAD_PATTERN', message, {}, options);
+  }
 }
 
 /** Compiles a pattern; throws {@link PatternError} with the parser's message when it is not valid ST. */

@@ -1,10 +1,14 @@
+import { EdgeAgentError } from '../edge-agent-error';
 import { type ProgramFile, safeRelativePath, sortFiles } from '../sources';
 import { matchesAnyGlob } from './glob';
 import { unifiedDiff } from './unified-diff';
 
-/** Why a workspace edit was refused (shown to the model or the MCP client as the tool's answer). */
-export class EditRefused extends Error {
+/** Why a workspace edit was refused (shown to the model or the MCP client as the tool's answer; code `EDIT_REFUSED`). */
+export class EditRefused extends EdgeAgentError<'EDIT_REFUSED'> {
   override readonly name = 'EditRefused';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('EDIT_REFUSED', message, {}, options);
+  }
 }
 
 /**
