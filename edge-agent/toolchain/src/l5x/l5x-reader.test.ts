@@ -117,6 +117,18 @@ describe('writeL5x', () => {
   });
 });
 
+describe('routineToStEdits', () => {
+  it('fills an empty self-closing routine', () => {
+    const xml =
+      '<RSLogix5000Content><Controller Name="C"><Programs><Program Name="P"><Routines>\n  <Routine Name="Fault" Type="RLL"/>\n</Routines></Program></Programs></Controller></RSLogix5000Content>';
+    const p = readL5x(xml);
+    const r = p.programs[0]?.routines[0];
+    if (!r) throw new Error('no routine');
+    const q = readL5x(writeL5x(p, routineToStEdits(p, r, ['NOP := 1;'])));
+    expect(q.programs[0]?.routines[0]).toMatchObject({ name: 'Fault', type: 'ST', lines: ['NOP := 1;'] });
+  });
+});
+
 describe('parseRung', () => {
   it('reads instructions, operands with expressions and nested branches', () => {
     expect(parseRung('XIC(Start)[XIO(Stop),OTE(Run)];')).toEqual([

@@ -67,11 +67,10 @@ export function routineToStEdits(
   const st = `<STContent>${nl}${body}${nl}${inner}</STContent>`;
   const edits: L5xEdit[] = [{ start: type.valueStart, end: type.valueEnd, text: 'ST' }];
   if (content) edits.push({ start: content.start, end: content.end, text: st });
-  else if (el.contentEnd > el.contentStart || el.end !== el.contentStart) {
-    edits.push({ start: el.contentEnd, end: el.contentEnd, text: `${inner}${st}${nl}${ind}` });
-  } else {
-    throw new Error(`routine ${routine.name} is self-closing; cannot add content`);
-  }
+  else if (el.contentStart === el.end) {
+    // `<Routine .../>`: open it, put the content in, close it.
+    edits.push({ start: el.end - 2, end: el.end, text: `>${nl}${inner}${st}${nl}${ind}</Routine>` });
+  } else edits.push({ start: el.contentEnd, end: el.contentEnd, text: `${inner}${st}${nl}${ind}` });
   return edits;
 }
 

@@ -69,7 +69,11 @@ export function iecName(name: string): string {
 /** ST spelling of a Logix type. */
 export function iecType(t: LogixType): string {
   if (t.kind === 'elem') return LOGIX_ELEMENTARY[t.name] ?? t.name;
-  if (t.kind === 'struct') return t.name;
+  if (t.kind === 'struct') {
+    const up = t.name.toUpperCase();
+    if (up === 'STRING') return 'LX_STRING';
+    return PREDEFINED_STRUCTS[up] ? up : iecName(t.name);
+  }
   return `ARRAY[${t.dims.map((d) => `0..${d - 1}`).join(', ')}] OF ${iecType(t.of)}`;
 }
 
@@ -280,7 +284,9 @@ export function reference(scope: LogixScope, text: string, want?: LogixType): Op
         throw new Unsupported(
           `member ${name} of ${iec} (${type.kind === 'struct' ? type.name : 'not a structure'})`,
         );
-      iec = `${iec}.${mem.name}`;
+      // Predefined structures keep their member names; user types' members may need an ST spelling.
+      const predefined = type.kind === 'struct' && PREDEFINED_STRUCTS[type.name.toUpperCase()];
+      iec = `${iec}.${scope.logix || predefined ? mem.name : iecName(mem.name)}`;
       type = mem.type;
     } else if (c === '[') {
       let depth = 0;

@@ -72,6 +72,10 @@ export const PREDEFINED_STRUCTS: Record<string, [string, string][]> = {
     ['IN', 'BOOL'],
     ['FD', 'BOOL'],
   ],
+  CONNECTION_STATUS: [
+    ['RunMode', 'BOOL'],
+    ['ConnectionFaulted', 'BOOL'],
+  ],
   // Only the length: string data is not modelled (no modelled instruction computes with it).
   STRING: [['LEN', 'DINT']],
   FBD_TIMER: [
@@ -98,7 +102,7 @@ export function predefinedTypesSource(names: Iterable<string>): string {
     const members = PREDEFINED_STRUCTS[n];
     if (!members) continue;
     out.push(
-      `TYPE ${n} : STRUCT\n${members.map(([m, t]) => `  ${m} : ${t};`).join('\n')}\nEND_STRUCT;\nEND_TYPE`,
+      `TYPE ${n === 'STRING' ? 'LX_STRING' : n} : STRUCT\n${members.map(([m, t]) => `  ${m} : ${t};`).join('\n')}\nEND_STRUCT;\nEND_TYPE`,
     );
   }
   return out.join('\n');

@@ -10,6 +10,7 @@
 import type { L5xAoi, L5xProgram, L5xRoutine } from './l5x-model';
 import {
   convert,
+  iecName,
   isNumeric,
   isReal,
   type LogixScope,
@@ -18,6 +19,7 @@ import {
   reference,
   source,
   type TagSymbol,
+  tagType,
   Unsupported,
 } from './logix-operands';
 import { INT_BITS, type LogixType } from './logix-types';
@@ -507,7 +509,15 @@ export class RllLowering {
     const s = this.src(x as string);
     const d = this.dest(dt as string);
     const len = this.src(ln as string);
-    if (!isNumeric(s.type) || !isNumeric(d.type)) throw new Unsupported(`${ins.name} of structures`);
+    const sameStruct =
+      s.type.kind === 'struct' &&
+      d.type.kind === 'struct' &&
+      s.type.name.toLowerCase() === d.type.name.toLowerCase();
+    if (!sameStruct && (!isNumeric(s.type) || !isNumeric(d.type))) {
+      throw new Unsupported(`${ins.name} between ${s.iec} and ${d.iec} (structures of different types)`);
+    }
+    if (sameStruct && ins.name === 'FLL') throw new Unsupported('FLL of structures');
+    if (sameStruct) this.scope.use(s.type);
     const dm = /^(.*)\[([^\]]*)\]$/.exec(d.iec);
     const dArr = dm ? (dm[1] as string) : d.iec;
     const dIdx = dm ? (dm[2] as string) : '0';
@@ -515,7 +525,8 @@ export class RllLowering {
     if (!dm || dSym?.kind !== 'array' || dSym.dims.length !== 1) {
       if (len.literal === 1) {
         const inner: string[] = [];
-        this.assign(d, s.iec, s.type, inner);
+        if (sameStruct) inner.push(`${d.iec} := ${s.iec};`);
+        else this.assign(d, s.iec, s.type, inner);
         b0(this.code.body, rc, inner);
         return;
       }
@@ -535,13 +546,9 @@ export class RllLowering {
       );
     } else {
       const sm = /^(.*)\[([^\]]*)\]$/.exec(s.iec);
-      if (
-        !sm ||
-        s.root?.type.kind !== 'array' ||
-        s.type.kind !== 'elem' ||
-        d.type.kind !== 'elem' ||
-        s.type.name !== d.type.name
-      ) {
+      const sameElem =
+        sameStruct || (s.type.kind === 'elem' && d.type.kind === 'elem' && s.type.name === d.type.name);
+      if (!sm || s.root?.type.kind !== 'array' || !sameElem) {
         throw new Unsupported('COP between arrays of different types');
       }
       const ssize = (s.root.type as { dims: number[] }).dims[0] as number;
@@ -567,16 +574,16 @@ export class RllLowering {
     const outputs: string[] = [];
     required.forEach((p, k) => {
       const a = args[k] as string;
-      const pt = p.dataType ? { kind: 'elem' as const, name: p.dataType.toUpperCase() } : DINT;
-      if (p.usage === 'Input') inputs.push(`${p.name} := ${convert(this.src(a, pt), pt)}`);
+      const pt = tagType(p.dataType ?? 'DINT', p.dimensions);
+      if (p.usage === 'Input') inputs.push(`${iecName(p.name)} := ${convert(this.src(a, pt), pt)}`);
       else if (p.usage === 'InOut') {
         const d = this.dest(a);
         if (d.bit) throw new Unsupported(`bit ${a} passed to InOut ${p.name}`);
-        inputs.push(`${p.name} := ${d.iec}`);
+        inputs.push(`${iecName(p.name)} := ${d.iec}`);
       } else {
         const d = this.dest(a, pt);
         const tmp: string[] = [];
-        this.assign(d, `${inst.iec}.${p.name}`, pt, tmp);
+        this.assign(d, `${inst.iec}.${iecName(p.name)}`, pt, tmp);
         outputs.push(...tmp);
       }
     });
@@ -584,7 +591,7 @@ export class RllLowering {
     if (prescan) {
       const inOut = required
         .filter((p) => p.usage === 'InOut')
-        .map((p) => `${p.name} := ${this.dest(args[required.indexOf(p)] as string).iec}`);
+        .map((p) => `${iecName(p.name)} := ${this.dest(args[required.indexOf(p)] as string).iec}`);
       this.code.prescan.push(
         `${inst.iec}(${['EnableIn := FALSE', 'LX_NOW := LX_NOW', 'LX_PRESCAN := TRUE', ...inOut].join(', ')});`,
       );

@@ -177,11 +177,30 @@ export function modelSource(project: L5xProject, parts: ModelParts): string {
     if (parts.inputs.has(s.iec.toLowerCase())) inputs.push(line);
     else vars.push(line);
   }
+  // AOI instances read but not called here are plain structures of their parameters.
+  const called = new Set(seen);
+  const aoiStructs: string[] = [];
+  for (const s of syms.values()) {
+    const t = s.type.kind === 'array' ? s.type.of : s.type;
+    if (t.kind !== 'struct') continue;
+    const aoi = scope.aoiNames.get(t.name.toLowerCase());
+    if (!aoi || called.has(aoi.name.toLowerCase())) continue;
+    called.add(aoi.name.toLowerCase());
+    const members = aoi.parameters
+      .filter((p) => p.usage !== 'InOut')
+      .map((p) => {
+        const pt = tagType(p.dataType ?? 'DINT', p.dimensions);
+        scope.use(pt);
+        return `  ${iecName(p.name)} : ${iecType(pt)};`;
+      });
+    aoiStructs.push(`TYPE ${iecName(aoi.name)} : STRUCT\n${members.join('\n')}\nEND_STRUCT;\nEND_TYPE`);
+  }
   for (const u of scope.usedStructs) used.add(u);
   const presets = [...code.presets].map((ms, i) => `LX_PT${i} : TIME := T#${Math.max(0, Math.trunc(ms))}ms;`);
   const temps = new Map([...code.temps, ...(parts.temps ?? [])]);
   return [
     typeDecls(scope, used),
+    ...aoiStructs,
     LOGIX_LIBRARY_SOURCE,
     ...fbs,
     `PROGRAM ${MODEL_PROGRAM}`,
