@@ -7,6 +7,7 @@
 import type { SafetyFinding } from '@plcfleet/protocols';
 import type { Expression, Pragma, Statement } from '../iec';
 import {
+  type CheckedProject,
   type ConstantValue,
   controlExpressions,
   evaluateConstant,
@@ -29,39 +30,35 @@ function atomsIn(ix: ProjectIndex, stmts: readonly Statement[]): Atom[] {
   return out;
 }
 
+/** Constant values as the bound model folds them (its scopes, the one constant evaluator). */
+type Constants = CheckedProject | undefined;
+
 /**
- * The value of a constant expression written in `body`, through the one constant evaluator:
- * literals, and expressions of literals and VAR CONSTANTs (`NOT FALSE`, `1 = 1`, `ALWAYS_ON`)
- * — a constant forced onto a signal is one whatever its spelling.
+ * The value of a constant expression written in `body`: literals, and expressions of literals
+ * and VAR CONSTANTs (`NOT FALSE`, `1 = 1`, `ALWAYS_ON`) — a constant forced onto a signal is
+ * one whatever its spelling. Without a bound model (a version that did not check), literals only.
  */
-function constantValue(ix: ProjectIndex, body: BodyEntry, e: Expression): ConstantValue | undefined {
-  return evaluateConstant(e, (n) => {
-    if (n.kind !== 'Identifier') return undefined;
-    const v = ix.resolveName(n.name, body);
-    const init = v?.constant ? v.decl.init : undefined;
-    return init && init.kind !== 'ArrayInitializer' && init.kind !== 'StructInitializer'
-      ? { init }
-      : undefined;
-  });
+function constantValue(model: Constants, body: BodyEntry, e: Expression): ConstantValue | undefined {
+  return model ? model.constantOf(e, body.pou.name) : evaluateConstant(e, () => undefined);
 }
 
-function isFalseConstant(ix: ProjectIndex, body: BodyEntry, e: Expression): boolean {
-  const v = constantValue(ix, body, e);
+function isFalseConstant(model: Constants, body: BodyEntry, e: Expression): boolean {
+  const v = constantValue(model, body, e);
   return v === false || v === 0 || v === 0n;
 }
 
-function isConstant(ix: ProjectIndex, body: BodyEntry, e: Expression): boolean {
-  return unparen(e).kind === 'EnumLiteral' || constantValue(ix, body, e) !== undefined;
+function isConstant(model: Constants, body: BodyEntry, e: Expression): boolean {
+  return unparen(e).kind === 'EnumLiteral' || constantValue(model, body, e) !== undefined;
 }
 
 /** Does this atom write `key` with a value that may be TRUE (not a FALSE constant, not a reset)? */
-function permissiveWrite(ix: ProjectIndex, a: Atom, key: string): boolean {
+function permissiveWrite(ix: ProjectIndex, model: Constants, a: Atom, key: string): boolean {
   if (!a.writes.includes(key)) return false;
   const s = a.stmt;
   if (s.kind === 'Assignment') {
     if (s.operator === 'R=') return false;
     const t = ix.resolveRoot(s.target, a.body);
-    if (t?.key === key) return !isFalseConstant(ix, a.body, s.value);
+    if (t?.key === key) return !isFalseConstant(model, a.body, s.value);
   }
   return s.kind === 'CallStatement';
 }
@@ -185,8 +182,8 @@ export function forcingFindings(ctx: VerifyContext): SafetyFinding[] {
       if (
         s.kind === 'Assignment' &&
         (s.operator === ':=' || s.operator === 'S=') &&
-        isConstant(newIx, a.body, s.value) &&
-        !isFalseConstant(newIx, a.body, s.value)
+        isConstant(ctx.after.checked, a.body, s.value) &&
+        !isFalseConstant(ctx.after.checked, a.body, s.value)
       ) {
         const t = newIx.resolveRoot(s.target, a.body);
         const same = oldWritersSame(a, key).some(
@@ -203,7 +200,7 @@ export function forcingFindings(ctx: VerifyContext): SafetyFinding[] {
             ),
           );
       }
-      if (!permissiveWrite(newIx, a, key)) continue;
+      if (!permissiveWrite(newIx, ctx.after.checked, a, key)) continue;
       // 3. bypass terms: a disjunct the old writes of this signal did not have
       const oldTerms = new Set<string>();
       for (const o of oldWritersSame(a, key)) for (const t of atomDisjuncts(o)) oldTerms.add(t);
@@ -267,21 +264,21 @@ export function forcingFindings(ctx: VerifyContext): SafetyFinding[] {
   const sliceVars = new Set<string>();
   for (const s of ctx.signals) for (const k of s.oldSlice.vars) if (!k.startsWith('ctl::')) sliceVars.add(k);
   for (const key of sliceVars) {
-    const resets = (ix: ProjectIndex, k: string): Atom[] =>
+    const resets = (ix: ProjectIndex, model: Constants, k: string): Atom[] =>
       (ix.writers.get(k) ?? []).filter((a) => {
         const s = a.stmt;
         if (s.kind !== 'Assignment') return false;
         const t = ix.resolveRoot(s.target, a.body);
         return (
           t?.key === k &&
-          (s.operator === 'R=' || (s.operator === ':=' && isFalseConstant(ix, a.body, s.value)))
+          (s.operator === 'R=' || (s.operator === ':=' && isFalseConstant(model, a.body, s.value)))
         );
       });
-    const o = resets(oldIx, key);
+    const o = resets(oldIx, ctx.before.checked, key);
     if (o.length === 0) continue;
     const v = oldIx.vars.get(key);
     const renamed = v ? diff.renames.get(v.scope)?.get(v.name.toLowerCase()) : undefined;
-    const n = resets(newIx, renamed && v ? `${v.scope}::${renamed}` : key);
+    const n = resets(newIx, ctx.after.checked, renamed && v ? `${v.scope}::${renamed}` : key);
     if (n.length >= o.length) continue;
     const gone = o.find((x) => !n.some((y) => canonical(y.stmt) === canonical(x.stmt))) ?? o[0]!;
     out.push(

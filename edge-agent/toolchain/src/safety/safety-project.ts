@@ -6,7 +6,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { type CompilationUnit, checkProject, isSourceFile, readSource } from '../iec';
+import { type CheckedProject, type CompilationUnit, checkProject, isSourceFile, readSource } from '../iec';
 
 /** A front-end diagnostic, reduced to what the verifier reports. */
 export interface SafetyDiagnostic {
@@ -25,6 +25,8 @@ export interface SafetyProject {
   /** Directory that scope file globs are relative to. */
   root: string;
   diagnostics: SafetyDiagnostic[];
+  /** The checker's bound model (names, types, constants), when every unit parsed. */
+  checked?: CheckedProject;
 }
 
 async function listSources(path: string): Promise<string[]> {
@@ -61,9 +63,10 @@ export function projectFromSources(
     diagnostics.push(...r.diagnostics.map(reduce));
   }
   // Check only what parsed: the checker's view of a broken unit adds nothing but noise.
-  if (!diagnostics.some((d) => d.severity === 'error'))
-    diagnostics.push(...checkProject(units).diagnostics.map(reduce));
-  return { units, sources: map, root, diagnostics };
+  if (diagnostics.some((d) => d.severity === 'error')) return { units, sources: map, root, diagnostics };
+  const r = checkProject(units);
+  diagnostics.push(...r.diagnostics.map(reduce));
+  return { units, sources: map, root, diagnostics, checked: r.checked };
 }
 
 /**
