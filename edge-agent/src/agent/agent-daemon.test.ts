@@ -457,6 +457,31 @@ describe('agent daemon: deploy and rollback', () => {
     expect(results.every((r) => r.outcome === 'deployed')).toBe(true);
   });
 
+  it('sends a deploy result once to an older control plane that never acks them, instead of for ever', async () => {
+    const s = await setup({ cp: { older: true } });
+    const session = await s.agent.connected();
+    expect(session.controlPlaneCapabilities).toEqual([]);
+    expect(s.cp.ofType('hello')[0]).toMatchObject({
+      capabilities: expect.arrayContaining(['welcome-versions']),
+    });
+    await runPassedJob(s, 'job-o');
+    s.cp.deploy(s.cp.sign(order(s, 'job-o')));
+    await s.cp.waitFor('the result', () => s.cp.deployResults.get('dep-job-o'));
+    await expectEventually(async () => (await s.agent.pending()).length === 0);
+    // resendAfter is 1 s: well past it, still the one send
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(s.cp.deployResults.get('dep-job-o')).toHaveLength(1);
+  });
+
+  it('learns the control plane’s version and capabilities from a current welcome', async () => {
+    const s = await setup();
+    const session = await s.agent.connected();
+    expect(session).toMatchObject({
+      controlPlaneVersion: 'scripted',
+      controlPlaneCapabilities: ['deploy-result-ack'],
+    });
+  });
+
   it.each(['INTERNAL', 'BACKPRESSURE'])(
     'keeps a deploy result the control plane could not take (%s), and resends it until acked',
     async (code) => {

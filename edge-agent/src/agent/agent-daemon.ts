@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  CAPABILITIES,
   DeployOrder,
   type Envelope,
   JobBundle,
@@ -188,6 +189,16 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   async function sendItem(item: OutboxItem): Promise<void> {
     if (!link.send(item.message as Envelope)) return;
     await outbox.markSent(item.key);
+    // A control plane that does not name deploy-result-ack (older than it) never acks a deploy
+    // result: sent once on a live link is all it gets, else the outbox would resend it for ever.
+    const caps = link.currentSession?.controlPlaneCapabilities;
+    if (item.kind === 'deploy.result' && caps && !caps.includes(CAPABILITIES.deployResultAck)) {
+      const keys = await outbox.ack({ replyTo: item.messageId, kind: 'deploy.result' });
+      if (keys.length) {
+        logger.info({ keys }, 'deploy result sent to a control plane that does not ack them; done');
+        events.emit('acked', keys);
+      }
+    }
   }
 
   /**

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  CAPABILITIES,
   decodeFrame,
   type Envelope,
   encodeFrame,
@@ -29,6 +30,13 @@ export interface LinkSession {
   /** Keys to verify bundles and orders with (PEM). */
   trustedKeys: string[];
   serverTime: string;
+  /** The control plane's version, when it told it (`welcome.versions`). */
+  controlPlaneVersion: string | null;
+  /**
+   * The control plane's capabilities (`welcome.capabilities`, see `CAPABILITIES`);
+   * empty from an older control plane that names none: use none of them then.
+   */
+  controlPlaneCapabilities: readonly string[];
 }
 
 /** Callbacks of {@link AgentLink}. */
@@ -175,7 +183,8 @@ export class AgentLink {
             agentId: this.options.agentId,
             site: this.options.site,
             versions: { agent: this.options.agentVersion, protocols: [...this.options.protocolVersions] },
-            capabilities: [...(this.options.capabilities ?? [])],
+            // welcome-versions: this link reads welcome.versions and welcome.capabilities.
+            capabilities: [...new Set([...(this.options.capabilities ?? []), CAPABILITIES.welcomeVersions])],
           }),
         ),
       );
@@ -277,6 +286,8 @@ export class AgentLink {
       heartbeatMs,
       trustedKeys: trust.keys,
       serverTime: msg.serverTime,
+      controlPlaneVersion: msg.versions?.controlPlane ?? null,
+      controlPlaneCapabilities: msg.capabilities ?? [],
     };
     this.attempt = 0;
     this.heartbeatTimer = setInterval(() => {
@@ -288,7 +299,12 @@ export class AgentLink {
       this.sendHeartbeat();
     }, heartbeatMs);
     logger.info(
-      { protocolVersion: msg.protocolVersion, heartbeatMs, keys: trust.keys.length },
+      {
+        protocolVersion: msg.protocolVersion,
+        heartbeatMs,
+        keys: trust.keys.length,
+        controlPlane: msg.versions?.controlPlane ?? 'older (no versions in welcome)',
+      },
       'connected to the control plane',
     );
     this.handlers.onUp(this.session);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  CAPABILITIES,
   type DeployOrder,
   decodeFrame,
   type Envelope,
@@ -26,6 +27,11 @@ export interface ScriptedControlPlaneOptions {
   welcomeKeys?: string[];
   /** Ack verdicts after "committing" them. @default true */
   ack?: boolean;
+  /**
+   * Speak like a control plane from before `welcome.capabilities`: a plain welcome
+   * and never a `deploy.result.ack`. @default false
+   */
+  older?: boolean;
   /** Ack deploy and rollback results (`deploy.result.ack`), as the real gateway does after committing them. @default true */
   ackDeployResults?: boolean;
   /** Answer deploy results with this error code instead of an ack (e.g. `INTERNAL`). */
@@ -51,7 +57,7 @@ export async function startScriptedControlPlane(options: ScriptedControlPlaneOpt
   const sockets = new Set<WebSocket>();
   const state = {
     ack: options.ack ?? true,
-    ackDeployResults: options.ackDeployResults ?? true,
+    ackDeployResults: options.older ? false : (options.ackDeployResults ?? true),
     deployResultError: options.deployResultError,
     down: false,
     upgrades: 0,
@@ -105,6 +111,13 @@ export async function startScriptedControlPlane(options: ScriptedControlPlaneOpt
           heartbeatMs: options.heartbeatMs ?? 1000,
           signingKeys: options.welcomeKeys ?? [keys.publicKeyPem],
           serverTime: new Date().toISOString(),
+          // As the real gateway: versions and capabilities only to an agent that reads them.
+          ...(!options.older && msg.capabilities.includes(CAPABILITIES.welcomeVersions)
+            ? {
+                versions: { controlPlane: 'scripted', protocols: [PROTOCOL_VERSION] },
+                capabilities: [CAPABILITIES.deployResultAck],
+              }
+            : {}),
         });
       if (msg.type === 'heartbeat') send(ws, { type: 'heartbeat' });
       if (msg.type === 'verdict' && options.verdictError)
