@@ -1,5 +1,7 @@
 import { MaintenanceWindow, PutSiteRequest, parseWith, SiteFacts, Slug } from '@plcfleet/protocols';
 import { Command, Option } from 'commander';
+import type { PlcfleetClient } from '../../client/plcfleet-client';
+import { PlcfleetError } from '../../errors';
 import { action, type CliDeps } from '../command-context';
 import { UsageError } from '../exit-codes';
 import { formatTable, shortTime } from '../output';
@@ -54,8 +56,11 @@ export function sitesCommand(deps: CliDeps): Command {
         throw new UsageError(
           `site name ${JSON.stringify(name)}: ${named.error.issues[0]?.message ?? 'not a site name'}`,
         );
-      const base = opts.file ? siteDocumentFrom(await readYamlFile(opts.file), name, opts.file) : {};
-      const doc: Record<string, unknown> = { ...base };
+      const raw = opts.file ? await readYamlFile(opts.file) : undefined;
+      const base = opts.file ? siteDocumentFrom(raw, name, opts.file) : {};
+      // Facts carry firmware and tags only: on a registered site they update those and keep the rest.
+      const kept = isFacts(raw) ? await registryFieldsOf(client, name) : {};
+      const doc: Record<string, unknown> = { ...kept, ...base };
       if (opts.tag) doc.tags = opts.tag.flatMap((t) => t.split(',')).filter(Boolean);
       if (opts.firmware) doc.firmware = opts.firmware;
       if (opts.timeZone) doc.timeZone = opts.timeZone;
@@ -111,6 +116,25 @@ export function sitesCommand(deps: CliDeps): Command {
     },
   );
   return sites;
+}
+
+function isFacts(raw: unknown): boolean {
+  return !!raw && typeof raw === 'object' && (raw as { kind?: unknown }).kind === 'SiteFacts';
+}
+
+/** What a registered site holds besides firmware and tags (nothing when it is not registered). */
+async function registryFieldsOf(client: PlcfleetClient, name: string): Promise<Record<string, unknown>> {
+  try {
+    const s = await client.sites.get(name);
+    return {
+      timeZone: s.timeZone,
+      maintenanceWindows: s.maintenanceWindows,
+      ...(s.policy ? { policy: s.policy } : {}),
+    };
+  } catch (err) {
+    if (err instanceof PlcfleetError && err.code === 'NOT_FOUND') return {};
+    throw err;
+  }
 }
 
 /**
