@@ -144,6 +144,26 @@ describe('ladderToSt refusals and proofs', () => {
     expect(readL5x(r.output).tags.map((t) => `${t.name}:${t.dataType}`)).toContain('Main_R0_C0:BOOL');
   });
 
+  it('gives a timer inside an array its own FBD_TIMER and copies its state back', () => {
+    const p = readL5x(
+      testL5x([...B('A', 'B'), ['Tmr', 'TIMER[3]']], {
+        Main: ['MOV(50,Tmr[1].PRE);', 'XIC(A)TON(Tmr[1],?,?);', 'XIC(Tmr[1].DN)OTE(B);'],
+      }),
+    );
+    const r = ladderToSt(p, { runs: 30 });
+    expect(r.routines[0]).toMatchObject({ converted: true, equivalent: true });
+    expect(r.st.get('P/Main')?.slice(1, 9)).toEqual([
+      'Tmr_1_FBD.PRE := Tmr[1].PRE;',
+      'Tmr_1_FBD.TimerEnable := A;',
+      'TONR(Tmr_1_FBD);',
+      'Tmr[1].ACC := Tmr_1_FBD.ACC;',
+      'Tmr[1].EN := Tmr_1_FBD.EN;',
+      'Tmr[1].TT := Tmr_1_FBD.TT;',
+      'Tmr[1].DN := Tmr_1_FBD.DN;',
+      'B := Tmr_1_FBD.DN;',
+    ]);
+  });
+
   it('proves random rungs of modelled instructions equivalent to their ST', () => {
     const rng = new Prng(11);
     const bools = ['A', 'B', 'C', 'D', 'X', 'Y'];

@@ -9,7 +9,7 @@
  * meant. The same walk renders the simulator's ST (`logix = false`), so the
  * text that is proven is the text that is written.
  */
-import type { L5xProgram, L5xProject, L5xRoutine } from './l5x-model';
+import type { L5xProgram, L5xProject, L5xRoutine, L5xTag } from './l5x-model';
 import {
   convert,
   isNumeric,
@@ -94,7 +94,8 @@ interface Stmt {
 
 /** A timer the conversion moves to an FBD_TIMER. */
 interface TimerPlan {
-  timer: TagSymbol;
+  /** The TIMER operand: Logix path, ST path, root tag (lower case) and its declaration. */
+  timer: { name: string; iec: string; root: string; tag?: L5xTag };
   fbd: TagSymbol;
   kind: 'TON' | 'TOF' | 'RTO';
   /** The TIMER is read elsewhere: copy the FBD_TIMER's state back to it after each call. */
@@ -125,21 +126,26 @@ export function planConversion(
           continue;
         }
         if (e.name !== 'TON' && e.name !== 'TOF' && e.name !== 'RTO') continue;
-        const name = (e.operands[0] ?? '').trim();
-        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-          throw new Unsupported(`timer ${name} inside an array or structure (not converted to an FBD_TIMER)`);
+        const name = (e.operands[0] ?? '').replace(/\s+/g, '');
+        // A timer in a structure or at a constant index of an array (`Unit.Tmr[2]`) gets an
+        // FBD_TIMER of its own; an index that varies at run time cannot.
+        if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*|\[\d+(,\d+)*\])*$/.test(name)) {
+          throw new Unsupported(`timer ${name} at a computed index (not converted to an FBD_TIMER)`);
         }
-        const sym = scope.lookup(name);
-        if (!sym || sym.type.kind !== 'struct' || sym.type.name.toUpperCase() !== 'TIMER')
+        const o = reference(scope, name);
+        const sym = o.root;
+        if (!sym || o.type.kind !== 'struct' || o.type.name.toUpperCase() !== 'TIMER')
           throw new Unsupported(`${name} is not a TIMER`);
         const have = timers.get(name.toLowerCase());
         if (have && have.kind !== e.name)
           throw new Unsupported(`timer ${name} used by both ${have.kind} and ${e.name}`);
         if (have) throw new Unsupported(`timer ${name} used by two ${e.name} instructions`);
-        let fbdName = `${name.slice(0, 34)}_FBD`;
-        for (let k = 2; taken.has(fbdName.toLowerCase()); k++) fbdName = `${name.slice(0, 32)}_FBD${k}`;
+        const base = name.replace(/[[\],.]+/g, '_').replace(/_+$/, '');
+        let fbdName = `${base.slice(0, 36)}_FBD`;
+        for (let k = 2; taken.has(fbdName.toLowerCase()); k++) fbdName = `${base.slice(0, 34)}_FBD${k}`;
         taken.add(fbdName.toLowerCase());
-        const re = new RegExp(`(^|[^A-Za-z0-9_.])${name}(?![A-Za-z0-9_])`, 'i');
+        const path = name !== sym.name;
+        const re = new RegExp(`(^|[^A-Za-z0-9_.])${sym.name}(?![A-Za-z0-9_])`, 'i');
         // A controller-scope timer may be read by any program; a program-scope one by its program.
         const isController = sym.tag !== undefined && project.tags.includes(sym.tag);
         const scanned = isController ? project.programs.flatMap((p) => p.routines) : program.routines;
@@ -147,10 +153,11 @@ export function planConversion(
           (r) => r !== routine && (r.rungs.some((g) => re.test(g.text)) || r.lines.some((l) => re.test(l))),
         );
         timers.set(name.toLowerCase(), {
-          timer: sym,
+          timer: { name, iec: o.iec, root: sym.name.toLowerCase(), ...(sym.tag ? { tag: sym.tag } : {}) },
           fbd: scope.declareNew(fbdName, 'FBD_TIMER'),
           kind: e.name,
-          mirror: elsewhere,
+          // a timer inside a structure is compared with the structure: its state is copied back
+          mirror: elsewhere || path,
         });
       }
     };
@@ -347,7 +354,8 @@ export class RungWriter {
   private mapTimers(text: string, write: boolean): string {
     let t = text;
     for (const [, p] of this.plan.timers) {
-      const re = new RegExp(`(^|[^A-Za-z0-9_.])${p.timer.name}\\.(DN|ACC|TT|EN)(?![A-Za-z0-9_])`, 'gi');
+      const path = p.timer.name.replace(/[.[\]]/g, (c) => `\\${c}`);
+      const re = new RegExp(`(^|[^A-Za-z0-9_.])${path}\\.(DN|ACC|TT|EN)(?![A-Za-z0-9_])`, 'gi');
       if (!re.test(t)) continue;
       if (write) throw new Unsupported(`write to ${p.timer.name} members (the timer becomes ${p.fbd.name})`);
       t = t.replace(re, (_m, pre: string, mem: string) => `${pre}${p.fbd.name}.${mem.toUpperCase()}`);
@@ -629,12 +637,12 @@ export class RungWriter {
     const t = this.logix ? p.timer.name : p.timer.iec;
     const fr = p.fbd.name.toLowerCase();
     this.hazard(fr, cell, true);
-    if (p.mirror) this.hazard(p.timer.name.toLowerCase(), cell, true);
+    if (p.mirror) this.hazard(p.timer.root, cell, true);
     const call = this.logix ? `${p.kind}R(${f});` : `LX_${p.kind}R(F := ${f}, NOW := LX_NOW);`;
     this.emit(
       null,
       [`${f}.PRE := ${t}.PRE;`, `${f}.TimerEnable := ${render(cell.c)};`, call, ...this.mirror(p)],
-      [fr, ...(p.mirror ? [p.timer.name.toLowerCase()] : [])],
+      [fr, ...(p.mirror ? [p.timer.root] : [])],
     );
   }
 
@@ -642,7 +650,10 @@ export class RungWriter {
     if (!p.mirror) return [];
     const f = this.logix ? p.fbd.name : p.fbd.iec;
     const t = this.logix ? p.timer.name : p.timer.iec;
-    return ['ACC', 'EN', 'TT', 'DN'].map((m) => `${t}.${m} := ${f}.${m};`);
+    // The simulator's hidden timestamp travels too: after the copy the TIMER is the FBD_TIMER.
+    return [...['ACC', 'EN', 'TT', 'DN'], ...(this.logix ? [] : ['LX_TS'])].map(
+      (m) => `${t}.${m} := ${f}.${m};`,
+    );
   }
 
   private counter(ins: RllInstruction, cell: Cell): void {
