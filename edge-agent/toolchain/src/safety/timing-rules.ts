@@ -4,12 +4,13 @@
  * alike. Values a safety-related change introduces are listed, not rejected.
  */
 import type { SafetyFinding } from '@plcfleet/protocols';
-import type { Expression, Initializer, Span, Statement, TimeLiteral, VarDecl } from '../iec';
-import { controlExpressions, ownExpressions, timeLiterals, walkStatements } from '../iec';
+import type { Expression, Initializer, Span, Statement, Type, VarDecl } from '../iec';
+import { controlExpressions, ownExpressions, subExpressions, walkStatements } from '../iec';
 import type { ProjectIndex } from './project-index';
+import type { SafetyProject } from './safety-project';
 import { finding } from './safety-rules';
 import type { MergedHit } from './slice-rules';
-import type { VerifyContext } from './verify-context';
+import { sourceText, type VerifyContext } from './verify-context';
 
 /** Standard timers (IEC 61131-3 §6.6.3.5.3) and the common vendor variants. */
 const TIMER_TYPES = new Set([
@@ -33,42 +34,87 @@ interface TimeValue {
   signals: string[];
 }
 
-function initTimes(init: Initializer | undefined, out: TimeLiteral[]): void {
-  if (!init) return;
-  if (init.kind === 'ArrayInitializer') {
-    for (const e of init.elements) if (e.value) initTimes(e.value, out);
-  } else if (init.kind === 'StructInitializer') {
-    for (const f of init.fields) initTimes(f.value, out);
-  } else out.push(...timeLiterals(init as Expression));
+/** A TIME value as written: a literal, or a constant expression the bound model folds. */
+interface TimeRef {
+  ns: bigint;
+  raw: string;
+  span: Span;
 }
 
-function declTimes(d: VarDecl): TimeLiteral[] {
-  const out: TimeLiteral[] = [];
-  initTimes(d.init, out);
-  for (const a of d.constructorArgs ?? []) if (a.value) out.push(...timeLiterals(a.value));
+/** Where the values of one program version come from: its bound model and source text. */
+interface TimeSource {
+  project: SafetyProject;
+  /** The POU whose scope resolves names (undefined: globals only). */
+  pou: string | undefined;
+}
+
+function isTimeType(t: Type | undefined): boolean {
+  return t?.kind === 'elementary' && (t.name === 'TIME' || t.name === 'LTIME');
+}
+
+/**
+ * The TIME values of an expression: each largest TIME-typed constant subexpression, folded by
+ * the bound model (`T#1S * 2`, `BASE_T + T#200MS`, a TIME constant's name), else the TIME
+ * literals inside. So `T#1S * 2` becoming `T#1S * 3` is a changed value, and `DWELL_T`
+ * becoming `T#300MS` with DWELL_T = T#300MS is none.
+ */
+function exprTimes(e: Expression, src: TimeSource, out: TimeRef[]): void {
+  const model = src.project.checked;
+  const stack: Expression[] = [e];
+  while (stack.length > 0) {
+    const x = stack.pop()!;
+    if (x.kind === 'TimeLiteral') {
+      out.push({ ns: x.ns, raw: x.raw, span: x.span });
+      continue;
+    }
+    if (model && isTimeType(model.typeOf(x))) {
+      const v = model.constantOf(x, src.pou);
+      if (typeof v === 'number') {
+        out.push({ ns: BigInt(Math.round(v * 1e6)), raw: sourceText(src.project, x.span), span: x.span });
+        continue;
+      }
+    }
+    stack.push(...subExpressions(x));
+  }
+}
+
+function initTimes(init: Initializer | undefined, src: TimeSource, out: TimeRef[]): void {
+  if (!init) return;
+  if (init.kind === 'ArrayInitializer') {
+    for (const e of init.elements) if (e.value) initTimes(e.value, src, out);
+  } else if (init.kind === 'StructInitializer') {
+    for (const f of init.fields) initTimes(f.value, src, out);
+  } else exprTimes(init as Expression, src, out);
+}
+
+function declTimes(d: VarDecl, src: TimeSource): TimeRef[] {
+  const out: TimeRef[] = [];
+  initTimes(d.init, src, out);
+  for (const a of d.constructorArgs ?? []) if (a.value) exprTimes(a.value, src, out);
   return out;
 }
 
-function statementTimes(s: Statement, headerOnly: boolean): TimeLiteral[] {
-  const out: TimeLiteral[] = [];
+function statementTimes(s: Statement, headerOnly: boolean, src: TimeSource): TimeRef[] {
+  const out: TimeRef[] = [];
   if (headerOnly) {
-    for (const e of controlExpressions(s)) out.push(...timeLiterals(e));
+    for (const e of controlExpressions(s)) exprTimes(e, src, out);
     return out;
   }
   walkStatements([s], (st) => {
-    for (const e of ownExpressions(st)) out.push(...timeLiterals(e));
+    for (const e of ownExpressions(st)) exprTimes(e, src, out);
   });
   return out;
 }
 
 /** TIME defaults of the inputs of a user FB type (what a new instance brings with it). */
-function fbDefaults(ix: ProjectIndex, typeName: string | undefined): TimeLiteral[] {
+function fbDefaults(ix: ProjectIndex, project: SafetyProject, typeName: string | undefined): TimeRef[] {
   if (!typeName) return [];
   const pou = ix.pous.get(typeName);
   if (pou?.kind !== 'FunctionBlock') return [];
-  const out: TimeLiteral[] = [];
+  const out: TimeRef[] = [];
   for (const b of pou.decl.varBlocks)
-    if (b.section === 'VAR_INPUT') for (const d of b.decls) out.push(...declTimes(d));
+    if (b.section === 'VAR_INPUT')
+      for (const d of b.decls) out.push(...declTimes(d, { project, pou: pou.name }));
   return out;
 }
 
@@ -78,26 +124,48 @@ export function timingFindings(ctx: VerifyContext, hits: readonly MergedHit[]): 
   const out: SafetyFinding[] = [];
   const removed: TimeValue[] = [];
   const added: TimeValue[] = [];
-  const push = (list: TimeValue[], lits: TimeLiteral[], pou: string, signals: string[]): void => {
+  const push = (list: TimeValue[], lits: TimeRef[], pou: string, signals: string[]): void => {
     for (const l of lits) list.push({ ns: l.ns, raw: l.raw, span: l.span, pou, signals });
   };
   for (const { hit, signals } of hits) {
     // A header-only change: the nested statements are reported as changes of their own.
     const headerOnly = hit.headerOnly === true;
-    if (hit.old)
+    if (hit.old) {
+      const pou = ctx.oldIx.bodyOf.get(hit.old)?.pou;
       push(
         removed,
-        statementTimes(hit.old, headerOnly),
-        ctx.oldIx.bodyOf.get(hit.old)?.pou.id ?? '',
+        statementTimes(hit.old, headerOnly, { project: ctx.before, pou: pou?.name }),
+        pou?.id ?? '',
         signals,
       );
-    if (hit.new)
-      push(added, statementTimes(hit.new, headerOnly), ctx.newIx.bodyOf.get(hit.new)?.pou.id ?? '', signals);
+    }
+    if (hit.new) {
+      const pou = ctx.newIx.bodyOf.get(hit.new)?.pou;
+      push(
+        added,
+        statementTimes(hit.new, headerOnly, { project: ctx.after, pou: pou?.name }),
+        pou?.id ?? '',
+        signals,
+      );
+    }
     const o = hit.oldDecl;
     const n = hit.newDecl;
-    if (o) push(removed, declTimes(o.decl), o.scope, signals);
-    if (n) push(added, declTimes(n.decl), n.scope, signals);
-    if (n && !o) push(added, fbDefaults(ctx.newIx, n.typeName), n.scope, signals);
+    const scopeOf = (ix: ProjectIndex, scope: string) => ix.pous.get(scope)?.name;
+    if (o)
+      push(
+        removed,
+        declTimes(o.decl, { project: ctx.before, pou: scopeOf(ctx.oldIx, o.scope) }),
+        o.scope,
+        signals,
+      );
+    if (n)
+      push(
+        added,
+        declTimes(n.decl, { project: ctx.after, pou: scopeOf(ctx.newIx, n.scope) }),
+        n.scope,
+        signals,
+      );
+    if (n && !o) push(added, fbDefaults(ctx.newIx, ctx.after, n.typeName), n.scope, signals);
     if (
       o &&
       n &&

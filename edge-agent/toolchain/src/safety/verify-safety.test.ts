@@ -68,6 +68,46 @@ describe('differential driver', () => {
 });
 
 describe('verifySafety', () => {
+  it('compares TIME values as the bound model folds them, not only their literals', async () => {
+    const src = (preset: string) => `PROGRAM Main
+VAR_INPUT
+    Guard : BOOL;
+END_VAR
+VAR_OUTPUT
+    Permit : BOOL;
+END_VAR
+VAR
+    Settle : TON;
+END_VAR
+VAR CONSTANT
+    BASE_T : TIME := T#500MS;
+    SETTLE_T : TIME := T#1S;
+END_VAR
+Settle(IN := Guard, PT := ${preset});
+Permit := Settle.Q;
+END_PROGRAM
+`;
+    const timing = async (before: string, after: string) =>
+      (
+        await verifySafety({
+          before: stProject({ 'main.st': src(before) }),
+          after: stProject({ 'main.st': src(after) }),
+          policy,
+          mode: 'quick',
+        })
+      ).findings.filter((f) => f.category === 'timing');
+    // No literal changes, the preset doubles: lengthened.
+    expect(await timing('BASE_T * 2', 'BASE_T * 4')).toEqual([
+      expect.objectContaining({
+        rule: 'timing/value-changed',
+        message: 'TIME value reaching Permit lengthened: BASE_T * 2 became BASE_T * 4',
+      }),
+    ]);
+    // The same value spelled another way: no timing change.
+    expect(await timing('SETTLE_T', 'BASE_T * 2')).toEqual([]);
+    expect(await timing('SETTLE_T', 'T#1000MS')).toEqual([]);
+  });
+
   it('sees a constant forced onto a permissive whatever its spelling (NOT FALSE, a VAR CONSTANT)', async () => {
     const spelled = [
       ['Permit := NOT FALSE;', ''],
