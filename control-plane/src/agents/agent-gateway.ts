@@ -5,93 +5,53 @@ import {
   decodeFrame,
   type Envelope,
   type ErrorCode,
-  encodeFrame,
-  type JobBundle,
   MAX_FRAME_BYTES,
   type MessageOf,
   SUPPORTED_PROTOCOL_VERSIONS,
 } from '@plcfleet/protocols';
-import { WebSocket, WebSocketServer } from 'ws';
-import { appendAudit } from '../audit/audit.repository';
+import { type WebSocket, WebSocketServer } from 'ws';
 import type { AuthFailureLimiter } from '../auth/rate-limiter';
 import { bearerToken } from '../auth/token';
 import type { Context } from '../context';
-import { listDeploys, listRollbacks, setDeployState, setRollbackState } from '../deploys/deploy.repository';
-import { recordDeployResult, rollbackExpired } from '../deploys/deploy.service';
+import { recordDeployResult } from '../deploys/deploy.service';
 import { ControlPlaneError } from '../errors';
 import type { ControlPlaneEvent } from '../events/event-bus';
-import {
-  acceptJob,
-  claimJob,
-  getJob,
-  listJobs,
-  listReadyJobs,
-  renewLease,
-  unclaimJobs,
-} from '../jobs/job.repository';
-import { getMigration } from '../migrations/migration.repository';
-import { getRollout } from '../rollouts/rollout.repository';
+import { acceptJob, getJob, renewLease, unclaimJobs } from '../jobs/job.repository';
 import type { RolloutEngine } from '../rollouts/rollout-engine';
-import { transaction } from '../store/database';
 import { nowIso } from '../util';
 import { commitVerdict } from '../verdicts/verdict.service';
 import { findAgentByToken, recordHello, touchAgents } from './agent.repository';
 import { agentMessage } from './agent-message';
+import { type AgentSession, AgentSessions, newSession, reject, send, sendError } from './agent-session';
+import { JobDispatcher } from './job-dispatcher';
+import { OrderDelivery } from './order-delivery';
 import { insertStageReport } from './stage-report.repository';
 
 /** Path of the agent gateway. */
 export const AGENT_GATEWAY_PATH = '/v1/agents';
 
-/** Stop offering to an agent whose socket has this much unsent data. */
-const SEND_HIGH_WATER = 1024 * 1024;
 /** Time an agent has to say hello after connecting. */
 const HELLO_TIMEOUT_MS = 10_000;
-/** Dispatch requests this close together share one pass. */
-const DISPATCH_COALESCE_MS = 5;
 /** Version of this control plane, told to agents that can read it (`welcome.versions`). */
 export const CONTROL_PLANE_VERSION = '0.1.0';
 /** What this control plane does beyond the protocol's base (see `CAPABILITIES`). */
 export const CONTROL_PLANE_CAPABILITIES: readonly string[] = [CAPABILITIES.deployResultAck];
-
-interface Connection {
-  ws: WebSocket;
-  agentId: string;
-  site: string;
-  remote: string;
-  welcomed: boolean;
-  /** The job this connection holds an offer or run for. */
-  jobId: string | null;
-  leaseMs: number;
-  lastHeard: number;
-  badFrames: number;
-  inflight: number;
-  queue: Promise<void>;
-}
-
-interface RolloutOffer {
-  leaseMs: number;
-  migration: JobBundle['migration'];
-  migrationId: string;
-}
 
 /**
  * The websocket gateway agents connect to (`/v1/agents`, same port as the API).
  * Authenticates each agent by its own token at the upgrade, negotiates the
  * protocol in `hello`, offers ready jobs under leases, commits verdicts and
  * deploy results before acking them, and delivers signed deploy and rollback orders. All job state is
- * in the store; this class only knows who is connected here.
+ * in the store. This class is the session's protocol (hello, messages, liveness); who is
+ * connected is `AgentSessions`, offers are `JobDispatcher`, orders are `OrderDelivery`.
  */
 export class AgentGateway {
   private readonly wss: WebSocketServer;
-  private readonly conns = new Set<Connection>();
-  private readonly byAgent = new Map<string, Connection>();
-  private readonly bySite = new Map<string, Set<Connection>>();
+  private readonly sessions = new AgentSessions();
+  private readonly orders: OrderDelivery;
+  private readonly dispatcher: JobDispatcher;
   private readonly seen = new Set<string>();
-  private readonly rolloutCache = new Map<string, RolloutOffer>();
   private timers: NodeJS.Timeout[] = [];
-  private dispatching: Promise<void> | null = null;
-  private dispatchTimer: NodeJS.Timeout | null = null;
-  private dispatchAgain = false;
   private closed = false;
   private unsubscribe: () => void = () => {};
 
@@ -101,6 +61,8 @@ export class AgentGateway {
     private readonly limiter: AuthFailureLimiter,
   ) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
+    this.orders = new OrderDelivery(ctx, this.sessions);
+    this.dispatcher = new JobDispatcher(ctx, this.sessions, this.orders);
   }
 
   /** Starts the timers (dispatch fallback poll, liveness, last-seen) and listens to events. */
@@ -116,14 +78,12 @@ export class AgentGateway {
 
   /** Agents connected to this replica. */
   get connectedCount(): number {
-    let n = 0;
-    for (const c of this.conns) if (c.welcomed) n++;
-    return n;
+    return this.sessions.connectedCount;
   }
 
   /** True when the agent is connected here. */
   isConnected(agentId: string): boolean {
-    return this.byAgent.get(agentId)?.welcomed === true;
+    return this.sessions.isConnected(agentId);
   }
 
   /** Handles an HTTP upgrade request for the gateway path; other paths get 404. */
@@ -159,27 +119,15 @@ export class AgentGateway {
   }
 
   private onConnection(ws: WebSocket, agent: { id: string; site: string }, remote: string): void {
-    const conn: Connection = {
-      ws,
-      agentId: agent.id,
-      site: agent.site,
-      remote,
-      welcomed: false,
-      jobId: null,
-      leaseMs: 60_000,
-      lastHeard: Date.now(),
-      badFrames: 0,
-      inflight: 0,
-      queue: Promise.resolve(),
-    };
-    this.conns.add(conn);
+    const conn = newSession(ws, agent, remote);
+    this.sessions.add(conn);
     const helloTimer = setTimeout(() => {
-      if (!conn.welcomed) this.reject(conn, 'VALIDATION', 'no hello within 10 s');
+      if (!conn.welcomed) reject(conn, 'VALIDATION', 'no hello within 10 s');
     }, HELLO_TIMEOUT_MS);
     ws.on('message', (data, isBinary) => {
       conn.lastHeard = Date.now();
       if (conn.inflight >= this.ctx.config.maxInflightPerAgent) {
-        this.send(
+        send(
           conn,
           agentMessage('error', {
             code: 'BACKPRESSURE',
@@ -199,12 +147,7 @@ export class AgentGateway {
     });
     ws.on('close', () => {
       clearTimeout(helloTimer);
-      this.conns.delete(conn);
-      const siblings = this.bySite.get(conn.site);
-      siblings?.delete(conn);
-      if (siblings?.size === 0) this.bySite.delete(conn.site);
-      if (this.byAgent.get(conn.agentId) === conn) {
-        this.byAgent.delete(conn.agentId);
+      if (this.sessions.remove(conn)) {
         if (conn.welcomed) {
           this.ctx.metrics.agentsConnected.dec();
           if (!this.closed)
@@ -224,11 +167,11 @@ export class AgentGateway {
     ws.on('error', (err) => this.ctx.log.debug({ err, agent: conn.agentId }, 'agent socket error'));
   }
 
-  private async onFrame(conn: Connection, frame: string | Uint8Array): Promise<void> {
+  private async onFrame(conn: AgentSession, frame: string | Uint8Array): Promise<void> {
     const decoded = decodeFrame(frame);
     if (!decoded.ok) {
       conn.badFrames++;
-      this.sendError(conn, decoded.code, decoded.error, decoded.id);
+      sendError(conn, decoded.code, decoded.error, decoded.id);
       if (conn.badFrames >= this.ctx.config.maxBadFrames) {
         this.ctx.log.warn({ agent: conn.agentId }, 'agent keeps sending garbage; disconnecting');
         conn.ws.close(1008, 'too many malformed frames');
@@ -238,21 +181,21 @@ export class AgentGateway {
     conn.badFrames = 0;
     const msg = decoded.message;
     if (!conn.welcomed && msg.type !== 'hello') {
-      this.sendError(conn, 'VALIDATION', `say hello first (got ${msg.type})`, msg.id);
+      sendError(conn, 'VALIDATION', `say hello first (got ${msg.type})`, msg.id);
       return;
     }
     try {
       await this.handle(conn, msg);
     } catch (err) {
-      if (err instanceof ControlPlaneError) this.sendError(conn, err.code, err.message, msg.id);
+      if (err instanceof ControlPlaneError) sendError(conn, err.code, err.message, msg.id);
       else {
         this.ctx.log.error({ err, agent: conn.agentId, type: msg.type }, 'agent message failed');
-        this.sendError(conn, 'INTERNAL', 'internal error; see the control plane log', msg.id);
+        sendError(conn, 'INTERNAL', 'internal error; see the control plane log', msg.id);
       }
     }
   }
 
-  private async handle(conn: Connection, msg: Envelope): Promise<void> {
+  private async handle(conn: AgentSession, msg: Envelope): Promise<void> {
     const { db } = this.ctx;
     switch (msg.type) {
       case 'hello':
@@ -260,7 +203,7 @@ export class AgentGateway {
       case 'heartbeat':
         this.seen.add(conn.agentId);
         if (msg.jobId) await renewLease(db, msg.jobId, conn.agentId, conn.leaseMs);
-        this.send(
+        send(
           conn,
           agentMessage('heartbeat', {
             ts: nowIso(),
@@ -284,16 +227,16 @@ export class AgentGateway {
           return;
         }
         const job = await getJob(db, msg.jobId);
-        if (!job) return this.sendError(conn, 'NOT_FOUND', `no job ${msg.jobId}`, msg.id);
+        if (!job) return sendError(conn, 'NOT_FOUND', `no job ${msg.jobId}`, msg.id);
         if (job.site !== conn.site)
-          return this.sendError(
+          return sendError(
             conn,
             'WRONG_SITE',
             `job ${job.id} is for site ${job.site}, not ${conn.site}`,
             msg.id,
           );
         if (job.agentId === conn.agentId && job.state === 'running') return; // accepted twice
-        return this.sendError(
+        return sendError(
           conn,
           'LEASE_EXPIRED',
           `job ${job.id} is not offered to this agent (it is ${job.state})`,
@@ -303,12 +246,7 @@ export class AgentGateway {
       case 'job.progress': {
         const held = await renewLease(db, msg.jobId, conn.agentId, conn.leaseMs);
         if (!held)
-          return this.sendError(
-            conn,
-            'LEASE_EXPIRED',
-            `this agent holds no lease on job ${msg.jobId}`,
-            msg.id,
-          );
+          return sendError(conn, 'LEASE_EXPIRED', `this agent holds no lease on job ${msg.jobId}`, msg.id);
         this.ctx.bus.publish({
           type: 'job.progress',
           jobId: msg.jobId,
@@ -325,7 +263,7 @@ export class AgentGateway {
           msg.verdict,
         );
         // Acked only now, after the commit: the agent's outbox may drop it.
-        this.send(
+        send(
           conn,
           agentMessage('verdict.ack', {
             jobId: msg.verdict.jobId,
@@ -341,14 +279,14 @@ export class AgentGateway {
       case 'deploy.result': {
         const status = await recordDeployResult(this.ctx, { id: conn.agentId, site: conn.site }, msg);
         if (status === 'unknown')
-          return this.sendError(conn, 'NOT_FOUND', `no deploy or rollback ${msg.deployId}`, msg.id);
+          return sendError(conn, 'NOT_FOUND', `no deploy or rollback ${msg.deployId}`, msg.id);
         if (status === 'stale')
           this.ctx.log.warn(
             { agent: conn.agentId, deployId: msg.deployId, outcome: msg.outcome },
             'deploy result for a deploy or rollback settled otherwise before; kept as it was',
           );
         // Acked only now, after the commit: the agent's outbox may drop it.
-        this.send(
+        send(
           conn,
           agentMessage('deploy.result.ack', {
             deployId: msg.deployId,
@@ -359,12 +297,7 @@ export class AgentGateway {
       }
       case 'stage.report': {
         if (msg.site !== conn.site)
-          return this.sendError(
-            conn,
-            'WRONG_SITE',
-            `this agent serves ${conn.site}, not ${msg.site}`,
-            msg.id,
-          );
+          return sendError(conn, 'WRONG_SITE', `this agent serves ${conn.site}, not ${msg.site}`, msg.id);
         await insertStageReport(db, conn.agentId, msg, this.ctx.config.stageReportsPerSite);
         this.ctx.bus.publish({
           type: 'stage.report',
@@ -380,30 +313,26 @@ export class AgentGateway {
         );
         return;
       default:
-        return this.sendError(conn, 'UNKNOWN_TYPE', `${msg.type} is not sent by agents`, msg.id);
+        return sendError(conn, 'UNKNOWN_TYPE', `${msg.type} is not sent by agents`, msg.id);
     }
   }
 
-  private async onHello(conn: Connection, msg: MessageOf<'hello'>): Promise<void> {
-    if (conn.welcomed) return this.sendError(conn, 'CONFLICT', 'hello was already said', msg.id);
+  private async onHello(conn: AgentSession, msg: MessageOf<'hello'>): Promise<void> {
+    if (conn.welcomed) return sendError(conn, 'CONFLICT', 'hello was already said', msg.id);
     if (msg.site !== conn.site)
-      return this.reject(
-        conn,
-        'WRONG_SITE',
-        `this token belongs to an agent of ${conn.site}, not ${msg.site}`,
-      );
+      return reject(conn, 'WRONG_SITE', `this token belongs to an agent of ${conn.site}, not ${msg.site}`);
     const common = msg.versions.protocols.filter((v) => SUPPORTED_PROTOCOL_VERSIONS.includes(v));
     if (common.length === 0)
-      return this.reject(
+      return reject(
         conn,
         'PROTOCOL_VERSION',
         `no common protocol version: agent speaks ${msg.versions.protocols.join(', ')}, we speak ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')}`,
       );
     const version = Math.max(...common);
-    const previous = this.byAgent.get(conn.agentId);
+    const previous = this.sessions.ofAgent(conn.agentId);
     if (previous && previous !== conn) {
       // The agent reconnected before its old socket died: the new one wins.
-      this.byAgent.delete(conn.agentId);
+      this.sessions.forgetAgent(conn.agentId);
       if (previous.welcomed) this.ctx.metrics.agentsConnected.dec();
       previous.ws.close(4000, 'replaced by a newer connection');
     }
@@ -412,18 +341,14 @@ export class AgentGateway {
       protocolVersion: version,
       capabilities: msg.capabilities,
     });
-    conn.welcomed = true;
-    this.byAgent.set(conn.agentId, conn);
-    const siblings = this.bySite.get(conn.site) ?? new Set();
-    siblings.add(conn);
-    this.bySite.set(conn.site, siblings);
+    this.sessions.welcome(conn);
     this.ctx.metrics.agentsConnected.inc();
     this.ctx.bus.publish({
       type: 'agent.updated',
       site: conn.site,
       data: { agentId: conn.agentId, connected: true },
     });
-    this.send(
+    send(
       conn,
       agentMessage('welcome', {
         protocolVersion: version,
@@ -440,72 +365,9 @@ export class AgentGateway {
       }),
     );
     // Work this agent held before (a restart of either side): offers are sent again; running jobs go on.
-    const held = await listJobs(this.ctx.db, { site: conn.site, states: ['offered', 'running'] });
-    for (const job of held.filter((j) => j.agentId === conn.agentId)) {
-      const offer = await this.rolloutOffer(job.rolloutId);
-      conn.leaseMs = offer?.leaseMs ?? conn.leaseMs;
-      conn.jobId = job.id;
-      if (job.state === 'offered' && offer) this.sendOffer(conn, job.id, job.rolloutId, job.attempt, offer);
-    }
-    await this.deliverOrders(conn.site, true);
+    await this.dispatcher.offerHeld(conn);
+    await this.orders.deliver(conn.site, true);
     this.dispatch();
-  }
-
-  private reject(conn: Connection, code: ErrorCode, reason: string): void {
-    this.send(conn, agentMessage('reject', { code, reason }));
-    conn.ws.close(1008, code);
-  }
-
-  private sendError(conn: Connection, code: ErrorCode, message: string, replyTo?: string): void {
-    this.send(
-      conn,
-      agentMessage('error', {
-        code,
-        message,
-        ...(replyTo ? { replyTo } : {}),
-      }),
-    );
-  }
-
-  private send(conn: Connection, msg: Envelope): void {
-    if (conn.ws.readyState === WebSocket.OPEN) conn.ws.send(encodeFrame(msg));
-  }
-
-  private async rolloutOffer(rolloutId: string): Promise<RolloutOffer | undefined> {
-    const cached = this.rolloutCache.get(rolloutId);
-    if (cached) return cached;
-    const r = await getRollout(this.ctx.db, rolloutId);
-    if (!r) return undefined;
-    const m = await getMigration(this.ctx.db, r.migrationId, r.revision);
-    if (!m) return undefined;
-    const offer = { leaseMs: r.plan.lease, migration: m.document, migrationId: m.id };
-    this.rolloutCache.set(rolloutId, offer);
-    return offer;
-  }
-
-  private sendOffer(
-    conn: Connection,
-    jobId: string,
-    rolloutId: string,
-    attempt: number,
-    offer: RolloutOffer,
-  ): void {
-    const bundle: JobBundle = {
-      jobId,
-      rolloutId,
-      site: conn.site,
-      attempt,
-      migration: offer.migration,
-      issuedAt: nowIso(),
-    };
-    this.send(
-      conn,
-      agentMessage('job.offer', {
-        bundle: this.ctx.signer.sign(bundle),
-        leaseMs: offer.leaseMs,
-      }),
-    );
-    this.ctx.metrics.offersSent.inc();
   }
 
   private onEvent(e: ControlPlaneEvent): void {
@@ -517,9 +379,9 @@ export class AgentGateway {
         this.dispatch();
         return;
       case 'job.cancel': {
-        for (const conn of this.conns)
+        for (const conn of this.sessions.all)
           if (conn.jobId === e.jobId) {
-            this.send(
+            send(
               conn,
               agentMessage('cancel', {
                 jobId: e.jobId!,
@@ -540,128 +402,12 @@ export class AgentGateway {
    * once), and one pass runs at a time.
    */
   dispatch(): void {
-    if (this.closed) return;
-    if (this.dispatching) {
-      this.dispatchAgain = true;
-      return;
-    }
-    this.dispatchTimer ??= setTimeout(() => {
-      this.dispatchTimer = null;
-      this.dispatchNow();
-    }, DISPATCH_COALESCE_MS);
-  }
-
-  private dispatchNow(): void {
-    if (this.closed) return;
-    this.dispatchAgain = false;
-    this.dispatching = this.dispatchOnce()
-      .catch((err) => this.ctx.log.error({ err }, 'dispatch failed'))
-      .finally(() => {
-        this.dispatching = null;
-        if (this.dispatchAgain) this.dispatch();
-      });
-  }
-
-  private async dispatchOnce(): Promise<void> {
-    // Ask the store first: with thousands of agents connected and nothing ready,
-    // a pass costs one query, not a walk over every connection.
-    const ready = this.byAgent.size > 0 ? await listReadyJobs(this.ctx.db, 10_000) : [];
-    const taken = new Set<Connection>();
-    const claims: Promise<void>[] = [];
-    for (const job of ready) {
-      if (this.closed) break;
-      const conn = this.idleConnectionOf(job.site, taken);
-      if (!conn) continue;
-      const offer = await this.rolloutOffer(job.rolloutId);
-      if (!offer) continue;
-      taken.add(conn);
-      // Claims share transactions (group commit); each offer goes out once its claim is committed.
-      claims.push(
-        this.ctx.writes
-          .run((trx) => claimJob(trx, job.id, conn.agentId, offer.leaseMs))
-          .then(async (claimed) => {
-            if (!claimed) return;
-            if (conn.ws.readyState !== WebSocket.OPEN) {
-              await unclaimJobs(this.ctx.db, conn.agentId);
-              return;
-            }
-            conn.jobId = job.id;
-            conn.leaseMs = offer.leaseMs;
-            this.sendOffer(conn, job.id, job.rolloutId, claimed.attempt, offer);
-          }),
-      );
-    }
-    const failed = (await Promise.allSettled(claims)).find((c) => c.status === 'rejected');
-    if (failed) this.ctx.log.warn({ err: failed.reason }, 'claiming jobs failed; they stay ready');
-    await this.deliverOrders();
-  }
-
-  /** A welcomed connection of `site` without a job and without a send backlog. */
-  private idleConnectionOf(site: string, taken: Set<Connection>): Connection | undefined {
-    for (const conn of this.bySite.get(site) ?? [])
-      if (
-        conn.welcomed &&
-        conn.jobId === null &&
-        !taken.has(conn) &&
-        conn.ws.bufferedAmount <= SEND_HIGH_WATER
-      )
-        return conn;
-    return undefined;
-  }
-
-  /** Sends signed deploy and rollback orders to connected agents of their site; `resend` includes delivered ones. */
-  private async deliverOrders(onlySite?: string, resend = false): Promise<void> {
-    if (this.bySite.size === 0) return;
-    const connOf = (site: string) => {
-      for (const c of this.bySite.get(site) ?? []) if (c.welcomed) return c;
-      return undefined;
-    };
-    const states = resend ? (['ordered', 'delivered'] as const) : (['ordered'] as const);
-    const where = { states, ...(onlySite ? { site: onlySite } : {}) };
-    for (const d of await listDeploys(this.ctx.db, where)) {
-      const conn = connOf(d.site);
-      if (!conn) continue;
-      if (
-        d.state === 'ordered' &&
-        !(await setDeployState(this.ctx.db, d.id, ['ordered'], { state: 'delivered', delivered: true }))
-      )
-        continue;
-      this.send(conn, agentMessage('deploy.order', { order: d.order }));
-    }
-    for (const rb of await listRollbacks(this.ctx.db, where)) {
-      if (rollbackExpired(rb)) {
-        await this.expireRollback(rb.id, rb.site);
-        continue;
-      }
-      const conn = connOf(rb.site);
-      if (!conn) continue;
-      if (
-        rb.state === 'ordered' &&
-        !(await setRollbackState(this.ctx.db, rb.id, ['ordered'], 'delivered', true))
-      )
-        continue;
-      this.send(conn, agentMessage('rollback.order', { order: rb.order }));
-    }
-  }
-
-  /** Marks a rollback whose order passed its `notAfter` as expired (it is never delivered again). */
-  private async expireRollback(id: string, site: string): Promise<void> {
-    await transaction(this.ctx.db, async (trx) => {
-      if (!(await setRollbackState(trx, id, ['ordered', 'delivered'], 'expired'))) return;
-      await appendAudit(trx, {
-        actor: 'system',
-        action: 'rollback.expired',
-        subjectType: 'rollback',
-        subjectId: id,
-        details: { site },
-      });
-    });
-    this.ctx.bus.publish({ type: 'deploy.updated', site, data: { rollbackId: id, state: 'expired' } });
+    this.dispatcher.dispatch();
   }
 
   private checkLiveness(): void {
     const limit = Date.now() - 3 * this.ctx.config.heartbeatMs;
-    for (const conn of this.conns)
+    for (const conn of this.sessions.all)
       if (conn.lastHeard < limit) {
         this.ctx.log.info({ agent: conn.agentId }, 'agent silent for 3 heartbeats; disconnecting');
         conn.ws.terminate();
@@ -682,11 +428,10 @@ export class AgentGateway {
     this.unsubscribe();
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
-    if (this.dispatchTimer) clearTimeout(this.dispatchTimer);
-    this.dispatchTimer = null;
-    for (const conn of this.conns) conn.ws.terminate();
-    await this.dispatching?.catch(() => {});
-    await Promise.allSettled([...this.conns].map((c) => c.queue));
+    const dispatching = this.dispatcher.close();
+    for (const conn of this.sessions.all) conn.ws.terminate();
+    await dispatching;
+    await Promise.allSettled([...this.sessions.all].map((c) => c.queue));
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 }

@@ -1,0 +1,154 @@
+import type { JobBundle } from '@plcfleet/protocols';
+import { WebSocket } from 'ws';
+import type { Context } from '../context';
+import { claimJob, listJobs, listReadyJobs, unclaimJobs } from '../jobs/job.repository';
+import { getMigration } from '../migrations/migration.repository';
+import { getRollout } from '../rollouts/rollout.repository';
+import { nowIso } from '../util';
+import { agentMessage } from './agent-message';
+import { type AgentSession, type AgentSessions, send } from './agent-session';
+import type { OrderDelivery } from './order-delivery';
+
+/** Dispatch requests this close together share one pass. */
+const DISPATCH_COALESCE_MS = 5;
+
+/** What an offer of a rollout's job carries, read once per rollout. */
+interface RolloutOffer {
+  leaseMs: number;
+  migration: JobBundle['migration'];
+  migrationId: string;
+}
+
+/**
+ * Offers ready jobs to idle agents of their site: each claim is committed (under a
+ * lease) before its signed bundle is sent; then the orders waiting for delivery go out.
+ */
+export class JobDispatcher {
+  private readonly rolloutCache = new Map<string, RolloutOffer>();
+  private dispatching: Promise<void> | null = null;
+  private dispatchTimer: NodeJS.Timeout | null = null;
+  private dispatchAgain = false;
+  private closed = false;
+
+  constructor(
+    private readonly ctx: Context,
+    private readonly sessions: AgentSessions,
+    private readonly orders: OrderDelivery,
+  ) {}
+
+  /**
+   * Asks for a dispatch pass: requests close together share one (the first waits a few
+   * milliseconds, those after it join, a request during a pass asks for one more after it
+   * once), and one pass runs at a time.
+   */
+  dispatch(): void {
+    if (this.closed) return;
+    if (this.dispatching) {
+      this.dispatchAgain = true;
+      return;
+    }
+    this.dispatchTimer ??= setTimeout(() => {
+      this.dispatchTimer = null;
+      this.dispatchNow();
+    }, DISPATCH_COALESCE_MS);
+  }
+
+  /** Sends again the offers of jobs a newly welcomed agent held before (a restart of either side). */
+  async offerHeld(session: AgentSession): Promise<void> {
+    const held = await listJobs(this.ctx.db, { site: session.site, states: ['offered', 'running'] });
+    for (const job of held.filter((j) => j.agentId === session.agentId)) {
+      const offer = await this.rolloutOffer(job.rolloutId);
+      session.leaseMs = offer?.leaseMs ?? session.leaseMs;
+      session.jobId = job.id;
+      if (job.state === 'offered' && offer)
+        this.sendOffer(session, job.id, job.rolloutId, job.attempt, offer);
+    }
+  }
+
+  /** Stops dispatching and waits for a pass in progress. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.dispatchTimer) clearTimeout(this.dispatchTimer);
+    this.dispatchTimer = null;
+    await this.dispatching?.catch(() => {});
+  }
+
+  private dispatchNow(): void {
+    if (this.closed) return;
+    this.dispatchAgain = false;
+    this.dispatching = this.dispatchOnce()
+      .catch((err) => this.ctx.log.error({ err }, 'dispatch failed'))
+      .finally(() => {
+        this.dispatching = null;
+        if (this.dispatchAgain) this.dispatch();
+      });
+  }
+
+  private async dispatchOnce(): Promise<void> {
+    // Ask the store first: with thousands of agents connected and nothing ready,
+    // a pass costs one query, not a walk over every connection.
+    const ready = this.sessions.anyAgent ? await listReadyJobs(this.ctx.db, 10_000) : [];
+    const taken = new Set<AgentSession>();
+    const claims: Promise<void>[] = [];
+    for (const job of ready) {
+      if (this.closed) break;
+      const session = this.sessions.idleOf(job.site, taken);
+      if (!session) continue;
+      const offer = await this.rolloutOffer(job.rolloutId);
+      if (!offer) continue;
+      taken.add(session);
+      // Claims share transactions (group commit); each offer goes out once its claim is committed.
+      claims.push(
+        this.ctx.writes
+          .run((trx) => claimJob(trx, job.id, session.agentId, offer.leaseMs))
+          .then(async (claimed) => {
+            if (!claimed) return;
+            if (session.ws.readyState !== WebSocket.OPEN) {
+              await unclaimJobs(this.ctx.db, session.agentId);
+              return;
+            }
+            session.jobId = job.id;
+            session.leaseMs = offer.leaseMs;
+            this.sendOffer(session, job.id, job.rolloutId, claimed.attempt, offer);
+          }),
+      );
+    }
+    const failed = (await Promise.allSettled(claims)).find((c) => c.status === 'rejected');
+    if (failed) this.ctx.log.warn({ err: failed.reason }, 'claiming jobs failed; they stay ready');
+    await this.orders.deliver();
+  }
+
+  private async rolloutOffer(rolloutId: string): Promise<RolloutOffer | undefined> {
+    const cached = this.rolloutCache.get(rolloutId);
+    if (cached) return cached;
+    const r = await getRollout(this.ctx.db, rolloutId);
+    if (!r) return undefined;
+    const m = await getMigration(this.ctx.db, r.migrationId, r.revision);
+    if (!m) return undefined;
+    const offer = { leaseMs: r.plan.lease, migration: m.document, migrationId: m.id };
+    this.rolloutCache.set(rolloutId, offer);
+    return offer;
+  }
+
+  private sendOffer(
+    session: AgentSession,
+    jobId: string,
+    rolloutId: string,
+    attempt: number,
+    offer: RolloutOffer,
+  ): void {
+    const bundle: JobBundle = {
+      jobId,
+      rolloutId,
+      site: session.site,
+      attempt,
+      migration: offer.migration,
+      issuedAt: nowIso(),
+    };
+    send(
+      session,
+      agentMessage('job.offer', { bundle: this.ctx.signer.sign(bundle), leaseMs: offer.leaseMs }),
+    );
+    this.ctx.metrics.offersSent.inc();
+  }
+}
