@@ -81,16 +81,8 @@ const NOT_IN_TOOLCHAIN = [
 const KNOWN: Record<string, string> = {
   'edge-agent/src/cli/agent-commands.test.ts -> ../agent/testing/scripted-control-plane':
     'a test helper inside a folder with an index.ts; #16 point 5 moves test helpers to src/testing/ (edge-agent)',
-  'edge-agent/src/cli/migrate-commands.test.ts -> ../migrate/test-helpers':
-    'a test helper inside a folder with an index.ts; #16 point 5 moves test helpers to src/testing/ (edge-agent)',
   'edge-agent/src/cli/plant-io-commands.ts -> ../plant-io/plant-io-error':
     'plant-io/index.ts does not export what plant-io-error holds yet (edge-agent)',
-  'edge-agent/src/judge/llm-judge.test.ts -> ../transform/testing/messages-api-test-server':
-    'a test helper inside a folder with an index.ts; #16 point 5 moves test helpers to src/testing/ (edge-agent)',
-  'edge-agent/src/mcp/mcp-server.test.ts -> ../migrate/test-helpers':
-    'a test helper inside a folder with an index.ts; #16 point 5 moves test helpers to src/testing/ (edge-agent)',
-  'edge-agent/src/migrate/claude-migration.test.ts -> ../transform/testing/messages-api-test-server':
-    'a test helper inside a folder with an index.ts; #16 point 5 moves test helpers to src/testing/ (edge-agent)',
   'edge-agent/src/sources/opcua-source.test.ts -> ../plant-io/memory-runtime':
     'plant-io/index.ts does not export what memory-runtime holds yet (edge-agent)',
   'edge-agent/src/sources/opcua-source.test.ts -> ../plant-io/plc-server':
