@@ -12,6 +12,7 @@ import { createDirectorySource } from '../sources';
 import { createRecipeTransformer } from '../transform';
 import { runMigration } from './run-migration';
 import { exampleMigration, FIXTURES, factsAt, policyAt, REPO } from './test-helpers';
+import { createVerifiers } from './verifiers';
 
 const PLANTS = join(REPO, 'edge-agent/toolchain/fixtures/safety-plants');
 const guard = exampleMigration('safety-guard-monitor');
@@ -85,6 +86,33 @@ describe('the guard migration on a plant whose permissive is computed from the g
       before: false,
       after: true,
       relatedSignal: 'Safety_OK: new -> old',
+    });
+  });
+});
+
+describe("the job's safety verifier reads the bound model", () => {
+  it('sees a constant forced onto the permissive through a VAR CONSTANT', async () => {
+    const text = await readFile(join(PLANTS, 'guarded-press', 'PressCell.st'), 'utf8');
+    const forced = text
+      .replace(
+        'VAR\n    Run_Latch : RS;',
+        'VAR CONSTANT\n    GUARD_OK_ALWAYS : BOOL := NOT FALSE;\nEND_VAR\nVAR\n    Run_Latch : RS;',
+      )
+      .replace('(* Run latch', 'Safety_OK := GUARD_OK_ALWAYS;\n\n(* Run latch');
+    expect(forced).toContain('Safety_OK := GUARD_OK_ALWAYS;');
+    const lib = {
+      path: 'SafetyLib.st',
+      text: await readFile(join(PLANTS, 'guarded-press', 'SafetyLib.st'), 'utf8'),
+    };
+    const v = createVerifiers({ policy });
+    const before = v.compile([{ path: 'PressCell.st', text }, lib]);
+    const after = v.compile([{ path: 'PressCell.st', text: forced }, lib]);
+    expect(after.ok).toBe(true);
+    const r = await v.safety(before, after, 'quick');
+    expect(r.verdict).toBe('fail');
+    expect(r.findings.find((f) => f.rule === 'forcing/constant-assignment')).toMatchObject({
+      file: 'PressCell.st',
+      message: 'new assignment of a constant to Safety_OK: `Safety_OK := GUARD_OK_ALWAYS;`',
     });
   });
 });

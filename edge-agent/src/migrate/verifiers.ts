@@ -15,7 +15,12 @@ import {
   type ScenarioResult as ScenarioResultSchema,
   SitePolicy,
 } from '@plcfleet/protocols';
-import type { CompilationUnit, VarBlock } from '@plcfleet/toolchain/iec';
+import {
+  type CheckedProject,
+  type CompilationUnit,
+  checkProject,
+  type VarBlock,
+} from '@plcfleet/toolchain/iec';
 import { verifySafety } from '@plcfleet/toolchain/safety';
 import {
   checkEquivalence,
@@ -124,18 +129,29 @@ export function createVerifiers(options: VerifierOptions = {}): Verifiers {
   const cache = new ParseCache();
   const policy = options.policy ?? emptyPolicy();
   const seed = options.seed ?? options.migration?.successCriteria.equivalence?.seed ?? 1;
-  const project = (r: CompileReport) => ({
-    units: r.parsed.map((p) => p.unit),
-    sources: new Map(r.parsed.map((p) => [p.file.path, p.file.text])),
-    root: '',
-    diagnostics: r.diagnostics.map((d) => ({
-      file: d.file,
-      line: d.line,
-      severity: d.severity,
-      code: d.code,
-      message: d.message,
-    })),
-  });
+  // The bound model of a version, built once per compile report (the inner loop verifies
+  // against the same `before`): safety folds constants and TIME values with it.
+  const models = new WeakMap<CompileReport, CheckedProject | undefined>();
+  const modelOf = (r: CompileReport): CheckedProject | undefined => {
+    if (!models.has(r)) models.set(r, r.ok ? checkProject(r.parsed.map((p) => p.unit)).checked : undefined);
+    return models.get(r);
+  };
+  const project = (r: CompileReport) => {
+    const checked = modelOf(r);
+    return {
+      units: r.parsed.map((p) => p.unit),
+      sources: new Map(r.parsed.map((p) => [p.file.path, p.file.text])),
+      root: '',
+      diagnostics: r.diagnostics.map((d) => ({
+        file: d.file,
+        line: d.line,
+        severity: d.severity,
+        code: d.code,
+        message: d.message,
+      })),
+      ...(checked ? { checked } : {}),
+    };
+  };
 
   const v: Verifiers = {
     compile(files) {
