@@ -43,13 +43,23 @@ const summary = (label, samples) => {
   );
 };
 
-console.log(`node ${process.version}; ${runs} runs each; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(
+  `node ${process.version}; ${runs} runs each; load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
 const floor = [];
 for (let i = 0; i < runs; i++) floor.push(time(['-e', '0']));
 summary('node -e 0 (the floor)', floor);
 for (const c of commands) {
   const samples = bins.map(() => []);
-  for (let i = 0; i < runs; i++) bins.forEach((bin, b) => samples[b].push(time([bin, ...c.args])));
-  bins.forEach((bin, b) => summary(`${relative(root, bin) || bin} ${c.name}`, samples[b]));
+  for (let i = 0; i < runs; i++) {
+    for (const [b, bin] of bins.entries()) samples[b].push(time([bin, ...c.args]));
+  }
+  for (const [b, bin] of bins.entries()) summary(`${relative(root, bin) || bin} ${c.name}`, samples[b]);
 }
-console.log(`load average after: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(
+  `load average after: ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
