@@ -383,6 +383,16 @@ describe('error recovery', () => {
     // NOT with a plain parenthesised operand stays the operator
     expect(c!.value).toMatchObject({ kind: 'Unary', operator: 'NOT', operand: { kind: 'Paren' } });
   });
+  it('reads comments written for non-nesting compilers (MATIEC, CODESYS V2) when nesting leaves them open', () => {
+    // `(* old: (* x *)` closes at the first `*)` there; with nesting it would swallow the file
+    const src = prog('(* old code: (* disabled x := 2; *)\nx := 1;', 'x : INT;');
+    const { unit, diagnostics } = parseSource(src, 'oscat.st');
+    expect(diagnostics).toEqual([]);
+    expect((unit.declarations[0] as ProgramDecl).body).toMatchObject([{ kind: 'Assignment' }]);
+    // balanced nested comments still nest (3rd edition, CODESYS 3, TwinCAT)
+    const nested = parseSource(prog('(* a (* b *) still comment x := 2; *)\nx := 1;', 'x : INT;'), 'n.st');
+    expect((nested.unit.declarations[0] as ProgramDecl).body).toHaveLength(1);
+  });
   it('reports unterminated comments and strings without throwing', () => {
     expect(parseSource(prog("s := 'abc"), 't.st').diagnostics.some((d) => d.code === 'ST1004')).toBe(true);
     expect(

@@ -1027,7 +1027,12 @@ function graphToSt(
     const key = `${ref.ref}/${ref.formal ?? ''}`;
     const memo = flows.get(key);
     if (memo !== undefined) return memo;
-    if (visiting.has(key)) return fail(n.el, 'feedback loop without a variable');
+    if (visiting.has(key)) {
+      // a loop through an FB instance reads the output it kept from its last call (§8.2.3 feedback)
+      const inst = n.kind === 'block' ? attr(n.el, 'instanceName') : undefined;
+      if (inst && ref.formal) return `${inst}.${ref.formal}`;
+      return fail(n.el, 'feedback loop without a variable');
+    }
     visiting.add(key);
     let out: string;
     switch (n.kind) {

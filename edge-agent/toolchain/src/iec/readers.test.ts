@@ -234,3 +234,28 @@ END_PROGRAM
     expect(conv.body[0]!.span.line).toBe(9);
   });
 });
+
+describe('FBD feedback through an FB instance', () => {
+  it('reads the output the instance kept from its last call instead of refusing the loop', () => {
+    const xml = `<?xml version="1.0"?>
+<project xmlns="http://www.plcopen.org/xml/tc6_0201"><types><dataTypes/><pous>
+<pou name="Blink" pouType="program"><interface><localVars>
+<variable name="T1"><type><derived name="TON"/></type></variable>
+<variable name="Lamp"><type><BOOL/></type></variable>
+</localVars></interface><body><FBD>
+<block localId="1" typeName="TON" instanceName="T1"><position x="10" y="10"/>
+<inputVariables>
+<variable formalParameter="IN" negated="true"><connectionPointIn><connection refLocalId="1" formalParameter="Q"/></connectionPointIn></variable>
+<variable formalParameter="PT"><connectionPointIn><connection refLocalId="2"/></connectionPointIn></variable>
+</inputVariables><inOutVariables/><outputVariables><variable formalParameter="Q"><connectionPointOut/></variable></outputVariables></block>
+<inVariable localId="2"><position x="0" y="40"/><connectionPointOut/><expression>T#500ms</expression></inVariable>
+<outVariable localId="3"><position x="90" y="10"/><connectionPointIn><connection refLocalId="1" formalParameter="Q"/></connectionPointIn><expression>Lamp</expression></outVariable>
+</FBD></body></pou></pous></types></project>`;
+    const { unit, diagnostics } = readPlcopen(xml, 'blink.xml');
+    expect(diagnostics).toEqual([]);
+    expect((unit.declarations[0] as ProgramDecl).body.map((s) => printNode(s).trim())).toEqual([
+      'T1(IN := NOT (T1.Q), PT := T#500ms);',
+      'Lamp := T1.Q;',
+    ]);
+  });
+});

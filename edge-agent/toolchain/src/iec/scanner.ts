@@ -540,6 +540,10 @@ export function scan(
     const close = nested ? 41 : 47;
     pos += 2;
     let depth = 1;
+    // where the comment ends if comments do not nest (IEC 61131-3 2nd edition, MATIEC, CODESYS V2)
+    let firstClose = -1;
+    let firstCloseLn = 0;
+    let firstCloseLineStart = 0;
     while (pos < end) {
       const d = text.charCodeAt(pos);
       if (d === 10) {
@@ -550,6 +554,11 @@ export function scan(
       }
       if (d === 42 && pos + 1 < end && text.charCodeAt(pos + 1) === close) {
         pos += 2;
+        if (firstClose < 0) {
+          firstClose = pos;
+          firstCloseLn = ln;
+          firstCloseLineStart = lineStart;
+        }
         if (--depth === 0) break;
         continue;
       }
@@ -559,6 +568,13 @@ export function scan(
         continue;
       }
       pos++;
+    }
+    if (depth > 0 && firstClose >= 0) {
+      // unbalanced when nested: the source was written for non-nesting comments
+      pos = firstClose;
+      ln = firstCloseLn;
+      lineStart = firstCloseLineStart;
+      depth = 0;
     }
     if (depth > 0) {
       diagnostics.push(
