@@ -439,9 +439,12 @@ function tokens(text: string): Tok[] {
       p = r;
       continue;
     }
-    const op = /^(\*\*|<=|>=|<>|[+\-*/=<>&|])/.exec(rest);
+    const op = /^(\*\*|<=|>=|<>|\|\||&&|[+\-*/=<>&|])/.exec(rest);
     if (op) {
-      out.push({ k: 'op', s: op[0] === '&' ? 'AND' : op[0] === '|' ? 'OR' : op[0] });
+      out.push({
+        k: 'op',
+        s: op[0] === '&' || op[0] === '&&' ? 'AND' : op[0] === '|' || op[0] === '||' ? 'OR' : op[0],
+      });
       p += op[0].length;
       continue;
     }

@@ -239,6 +239,19 @@ describe('RLL compare, math and move', () => {
     expect(plc.get('A')).toBe((10 & ~0x0f) | 0x0f);
   });
 
+  it('CMP reads Logix expressions, || and && included', () => {
+    const plc = plcOf([['A', 'DINT'], ['R', 'REAL'], ...B('Y')], {
+      Main: ['CMP(A > 2 && R < 1.5 || A = -1)OTE(Y);'],
+    });
+    const at = (a: number, r: number) => {
+      plc.set('A', a);
+      plc.set('R', r);
+      plc.scan();
+      return plc.get('Y');
+    };
+    expect([at(3, 1), at(3, 2), at(-1, 9), at(0, 0)]).toEqual([true, false, true, false]);
+  });
+
   it('MOV, CLR, COP and FLL on arrays, bits of a DINT', () => {
     const plc = plcOf([...B('Go', 'B3'), ['A', 'DINT[4]'], ['Z', 'DINT[4]'], ['W', 'DINT'], ['X', 'DINT']], {
       Main: [
