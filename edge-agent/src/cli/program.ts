@@ -8,7 +8,7 @@ import { Command } from 'commander';
 
 type Register = (program: Command) => void;
 
-/** Which module registers which commands. `program.test.ts` checks the names against the modules. */
+/** Which module registers which commands; `cli-startup.test.ts` checks the names against the modules. */
 export const COMMAND_GROUPS: readonly { commands: readonly string[]; load: () => Promise<Register> }[] = [
   {
     commands: ['compile', 'fmt', 'ast'],
