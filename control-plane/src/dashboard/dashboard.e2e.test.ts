@@ -2,55 +2,75 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { JobBundle } from '@plcfleet/protocols';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, signIn } from '../testing/browser';
-import { type FakeAgent, makeVerdict } from '../testing/fake-agent';
-import { eventually, siteDoc } from '../testing/fixtures';
-import { connectAgents, type Harness, planDoc, seedFleet, startHarness } from '../testing/harness';
+import { makeVerdict } from '../testing/fake-agent';
+import { eventually, migrationDoc, siteDoc } from '../testing/fixtures';
+import { type Harness, startHarness } from '../testing/harness';
+import { changeRequestsOf, PATIENCE_MS, type TestFleet, testFleet } from '../testing/test-fleet';
 
 // Screenshots land in docs/screenshots only when asked for (PLCFLEET_SCREENSHOTS=1 npx vitest run
 // control-plane/src/dashboard), so a plain test run leaves the work tree clean.
 const shots = process.env.PLCFLEET_SCREENSHOTS
   ? resolve(dirname(fileURLToPath(import.meta.url)), '../../../docs/screenshots')
   : mkdtempSync(join(tmpdir(), 'dashboard-shots-'));
-const SITES = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot'];
 
-describe('dashboard in a real browser', () => {
+// Every test makes its own sites, agents and rollout on the shared server (testing/test-fleet.ts),
+// so each runs alone or in any order; waits are for what the page shows, with a generous limit
+// (PATIENCE_MS), never for a fixed time, so a loaded machine makes them slower, not red.
+describe('dashboard in a real browser', { timeout: 4 * PATIENCE_MS }, () => {
   let h: Harness;
   let browser: Browser;
-  let agents: Map<string, FakeAgent>;
-  const offers = new Map<string, JobBundle>();
-  let rolloutId = '';
+  const fleets: TestFleet[] = [];
   const tokens: Record<string, string> = {};
+
+  /** A fleet of this test's own (closed after the test). */
+  async function fleet(size: number): Promise<TestFleet> {
+    const f = await testFleet(h, size);
+    fleets.push(f);
+    return f;
+  }
+
+  /** A rollout over a fleet of `size` whose every site reported (the first with a safety finding): `size` open changes. */
+  async function reviewedRollout(size = 3) {
+    const f = await fleet(size);
+    const name = `guards ${f.tag}`;
+    const rolloutId = await f.startRollout(name, [{ name: 'all', minSample: size }]);
+    const sites = await f.offered(size);
+    for (const [i, site] of sites.entries()) f.report(site, i === 0);
+    const changes = await changeRequestsOf(h, rolloutId, size);
+    // Settled before a page is drawn: no live update of this rollout redraws it under the test.
+    await eventually(async () => {
+      const state = (await h.admin.get(`/v1/rollouts/${rolloutId}`)).body.rollout?.state;
+      return state === 'completed' ? true : undefined;
+    }, PATIENCE_MS);
+    return { fleet: f, name, rolloutId, changes, withFinding: changes.find((c) => c.site === sites[0])! };
+  }
 
   beforeAll(async () => {
     h = await startHarness('sqlite');
-    await seedFleet(
-      h,
-      SITES.map((name) => ({ name, tags: ['press'] })),
-    );
+    const m = await h.admin.post('/v1/migrations', migrationDoc('safety-related'));
+    if (m.status !== 200) throw new Error(`migration: ${JSON.stringify(m.body)}`);
     tokens.admin = h.cp.bootstrapToken!;
     tokens.safety = (await h.cp.createApiToken({ name: 'sam.safety', role: 'safety-engineer' })).token;
     tokens.viewer = (await h.cp.createApiToken({ name: 'vic.viewer', role: 'viewer' })).token;
     tokens.operator = (await h.cp.createApiToken({ name: 'otto.operator', role: 'operator' })).token;
-    // Agents accept offers and stay silent: the test decides when each reports.
-    agents = await connectAgents(h.cp, SITES, (b) => {
-      offers.set(b.site, b);
-      return 'silent';
-    });
     browser = await launchChromium();
-  }, 60_000);
+  }, PATIENCE_MS);
+
+  afterEach(async () => {
+    for (const f of fleets.splice(0)) await f.close();
+  });
 
   afterAll(async () => {
     await browser?.close();
-    for (const a of agents?.values() ?? []) await a.close();
     await h?.close();
   });
 
   async function login(token: string, prepare?: (page: Page) => Promise<unknown>): Promise<Page> {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.setDefaultTimeout(PATIENCE_MS);
     await prepare?.(page);
     const external: string[] = [];
     page.on('request', (r) => {
@@ -62,25 +82,9 @@ describe('dashboard in a real browser', () => {
     return page;
   }
 
-  function report(site: string, findings = false): void {
-    const bundle = offers.get(site)!;
-    const verdict = makeVerdict(bundle, 'passed');
-    if (findings)
-      verdict.evidence.safety.findings = [
-        {
-          rule: 'SAFETY-LOGIC-CHANGE',
-          category: 'safety-logic',
-          severity: 'warning',
-          file: 'main.st',
-          line: 1,
-          message: 'changes the backward slice of Safety_OK (listed for the safety engineer)',
-        },
-      ];
-    agents.get(site)!.sendVerdict(verdict);
-  }
-
   it('refuses a wrong token with a clear message', async () => {
     const page = await browser.newPage();
+    page.setDefaultTimeout(PATIENCE_MS);
     await page.goto(h.cp.url);
     await page.getByLabel('API token').fill('not-a-token');
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -89,46 +93,42 @@ describe('dashboard in a real browser', () => {
   });
 
   it('shows a rollout progressing live while agents report', async () => {
+    const f = await fleet(6);
     const page = await login(tokens.admin!);
     await page.screenshot({ path: join(shots, 'fleet.png') });
-    const created = await h.admin.post('/v1/rollouts', {
-      migrationId: 'guard-upgrade',
-      name: 'guards, three then the rest',
-      start: true,
-      plan: planDoc([
-        { name: 'first', select: { count: 3 }, concurrency: 3, gates: { minSample: 3 } },
-        { name: 'rest', select: { rest: true }, concurrency: 3, gates: { minSample: 3 } },
-      ]),
-    });
-    expect(created.status).toBe(201);
-    rolloutId = created.body.rollout.id;
+    const rolloutId = await f.startRollout('guards, three then the rest', [
+      { name: 'first', count: 3, minSample: 3 },
+      { name: 'rest', minSample: 3 },
+    ]);
     await page.goto(`${h.cp.url}/#/rollouts/${rolloutId}`);
     await page.getByRole('heading', { name: /guards, three then the rest/ }).waitFor();
-    await eventually(async () => (offers.size >= 3 ? true : undefined));
-    const first = [...offers.keys()];
+    const first = await f.offered(3);
     // No reload from here on: every change arrives over the event stream.
-    report(first[0]!, true);
-    await page.getByText('1/3', { exact: true }).waitFor({ timeout: 10_000 });
-    report(first[1]!);
-    report(first[2]!);
-    await page.getByText('3/3', { exact: true }).waitFor({ timeout: 10_000 });
+    f.report(first[0]!, true);
+    await page.getByText('1/3', { exact: true }).waitFor();
+    f.report(first[1]!);
+    f.report(first[2]!);
+    await page.getByText('3/3', { exact: true }).waitFor();
     await page
       .getByText(/promoted/)
       .first()
-      .waitFor({ timeout: 10_000 });
+      .waitFor();
     await expect(page.getByRole('button', { name: 'pause' }).isVisible()).resolves.toBe(true);
     await page.screenshot({ path: join(shots, 'rollout.png'), fullPage: true });
     await page.close();
   });
 
   it('a viewer sees the change but may not approve, nor steer the rollout', async () => {
+    const r = await reviewedRollout();
     const page = await login(tokens.viewer!);
-    await page.goto(`${h.cp.url}/#/rollouts/${rolloutId}`);
-    await page.getByRole('heading', { name: /guards/ }).waitFor();
+    await page.goto(`${h.cp.url}/#/rollouts/${r.rolloutId}`);
+    await page.getByRole('heading', { name: r.name }).waitFor();
     await expect(page.getByRole('button', { name: 'pause' }).count()).resolves.toBe(0);
     await page.goto(`${h.cp.url}/#/changes`);
-    await page.getByRole('heading', { name: /Change requests — 3 open/ }).waitFor();
-    await page.getByRole('link', { name: /^cr_/ }).first().click();
+    // Other tests' changes may be open too: this rollout's three are among them.
+    await page.getByRole('heading', { name: /Change requests — \d+ open/ }).waitFor();
+    for (const c of r.changes) await page.getByRole('link', { name: new RegExp(`^${c.id}`) }).waitFor();
+    await page.getByRole('link', { name: new RegExp(`^${r.changes[0]!.id}`) }).click();
     await page.getByRole('heading', { name: 'Diff' }).waitFor();
     await expect(page.getByRole('button', { name: 'Approve' }).count()).resolves.toBe(0);
     await expect(page.getByRole('note').textContent()).resolves.toMatch(/role \(viewer\) may not decide/);
@@ -141,8 +141,7 @@ describe('dashboard in a real browser', () => {
     page.on('response', (r) => {
       if (r.request().method() === 'POST') decisions.push(r.status());
     });
-    const open = (await h.admin.get(`/v1/change-requests?rollout=${rolloutId}&state=open`)).body
-      .changeRequests[0];
+    const open = (await reviewedRollout()).changes[0]!;
     await page.goto(`${h.cp.url}/#/changes/${open.id}`);
     await page.getByRole('heading', { name: 'Diff' }).waitFor();
     const approve = page.getByRole('button', { name: 'Approve' });
@@ -150,8 +149,11 @@ describe('dashboard in a real browser', () => {
     await expect(page.getByRole('note').textContent()).resolves.toMatch(/role \(operator\) may not decide/);
     // The page's role check is a courtesy; the server decides. Enable the button as a page
     // drawn from stale or altered rules would have it, and ask.
-    await approve.evaluate((b) => b.removeAttribute('disabled'));
-    await approve.click();
+    // In one step in the page: a live redraw between the two would draw the button disabled again.
+    await approve.evaluate((b) => {
+      b.removeAttribute('disabled');
+      (b as HTMLButtonElement).click();
+    });
     await page.getByLabel('reason').fill('looks fine to me');
     await page.getByRole('button', { name: 'Confirm' }).click();
     const refusal = page.getByRole('dialog').getByRole('alert');
@@ -176,11 +178,8 @@ describe('dashboard in a real browser', () => {
   });
 
   it('the safety engineer sees the finding highlighted in the diff and approves with a reason', async () => {
+    const { withFinding } = await reviewedRollout();
     const page = await login(tokens.safety!);
-    const list = await h.admin.get(`/v1/change-requests?rollout=${rolloutId}`);
-    const withFinding = list.body.changeRequests.find(
-      (c: { site: string }) => c.site === [...offers.keys()][0],
-    );
     await page.goto(`${h.cp.url}/#/changes/${withFinding.id}`);
     const marked = page.locator('.diff .finding');
     await marked.first().waitFor();
@@ -201,9 +200,9 @@ describe('dashboard in a real browser', () => {
   });
 
   it('the requester may not approve their own safety change (shown, not only enforced), but may reject it', async () => {
+    const { changes } = await reviewedRollout(1);
     const page = await login(tokens.admin!);
-    const list = await h.admin.get(`/v1/change-requests?rollout=${rolloutId}&state=open`);
-    await page.goto(`${h.cp.url}/#/changes/${list.body.changeRequests[0].id}`);
+    await page.goto(`${h.cp.url}/#/changes/${changes[0]!.id}`);
     await page.getByRole('heading', { name: 'Diff' }).waitFor();
     await expect(page.getByRole('button', { name: 'Approve' }).isDisabled()).resolves.toBe(true);
     // Rejecting stays open to them, as on the server: an admin may reject any change.
@@ -212,15 +211,11 @@ describe('dashboard in a real browser', () => {
   });
 
   it('draws a counterexample as a timing chart: which variable differs at which scan', async () => {
-    // The second phase's offers: a site whose job is still open takes a verdict with traces.
-    await eventually(async () => (offers.size === SITES.length ? true : undefined));
-    const reviewed = new Set(
-      (await h.admin.get(`/v1/change-requests?rollout=${rolloutId}`)).body.changeRequests.map(
-        (c: { site: string }) => c.site,
-      ),
-    );
-    const site = SITES.find((s) => !reviewed.has(s))!;
-    const verdict = makeVerdict(offers.get(site)!, 'passed');
+    // A site of this test's own takes a verdict with traces.
+    const f = await fleet(1);
+    await f.startRollout(`traces ${f.tag}`, [{ name: 'all' }]);
+    const [site] = await f.offered(1);
+    const verdict = makeVerdict(f.offers.get(site!)!, 'passed');
     // Guard_Closed T T F T and Reset F T T F: a scan that does not name an input keeps its last value.
     const inputs = [
       { Guard_Closed: true, Reset: false },
@@ -252,9 +247,10 @@ describe('dashboard in a real browser', () => {
         inputs: [{ Start: true }, { Start: false }],
       },
     };
-    agents.get(site)!.sendVerdict(verdict);
+    f.agents.get(site!)!.sendVerdict(verdict);
     const cr = await eventually(
       async () => (await h.admin.get(`/v1/change-requests?site=${site}`)).body.changeRequests[0],
+      PATIENCE_MS,
     );
     const page = await login(tokens.viewer!);
     await page.goto(`${h.cp.url}/#/changes/${cr.id}`);
@@ -313,7 +309,9 @@ describe('dashboard in a real browser', () => {
   });
 
   it('shows the cutover stage and its figures as charts, per site', async () => {
-    const agent = agents.get('echo')!;
+    const f = await fleet(1);
+    const site = f.sites[0]!;
+    const agent = f.agents.get(site)!;
     const figures = (divergences: number, p99: number) => ({
       tags: 27,
       polls: 1200,
@@ -327,14 +325,14 @@ describe('dashboard in a real browser', () => {
         v: 1,
         id: `stage-${i}`,
         type: 'stage.report',
-        site: 'echo',
+        site,
         stage,
         figures: figures(i, 40 + i * 10),
         reason: i === 2 ? 'soak: 0 divergences' : '',
       });
     const page = await login(tokens.viewer!);
     await page.goto(`${h.cp.url}/#/cutover`);
-    await page.getByRole('heading', { name: /echo/ }).waitFor({ timeout: 10_000 });
+    await page.getByRole('heading', { name: new RegExp(site) }).waitFor();
     await expect(page.getByRole('img', { name: /^divergences: latest 2$/ }).count()).resolves.toBe(1);
     await expect(page.getByRole('img', { name: /^latency p99 ms: latest 60$/ }).count()).resolves.toBe(1);
     await page.screenshot({ path: join(shots, 'cutover.png') });
@@ -342,6 +340,8 @@ describe('dashboard in a real browser', () => {
   });
 
   it('works from the keyboard and on a tablet', async () => {
+    const f = await fleet(1);
+    const rolloutId = await f.startRollout(`guards ${f.tag}`, [{ name: 'all' }]);
     const page = await login(tokens.admin!);
     // Tab from the page start reaches the navigation; Enter follows a link.
     let reached = '';
@@ -354,7 +354,7 @@ describe('dashboard in a real browser', () => {
     await page.getByRole('heading', { name: 'Rollouts' }).waitFor();
     await page.setViewportSize({ width: 768, height: 1024 });
     await page.goto(`${h.cp.url}/#/rollouts/${rolloutId}`);
-    await page.getByRole('heading', { name: /guards/ }).waitFor();
+    await page.getByRole('heading', { name: `guards ${f.tag}` }).waitFor();
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     await page.screenshot({ path: join(shots, 'rollout-tablet.png'), fullPage: true });
@@ -408,33 +408,38 @@ describe('dashboard in a real browser', () => {
     );
     // The fleet page opened its stream without an id, redrew once (its data may have been
     // older than the stream) and followed again, resuming after the server's id.
-    await eventually(async () => (holding ? true : undefined));
+    await eventually(async () => (holding ? true : undefined), PATIENCE_MS);
     expect(sent[0]).toBeUndefined();
     expect(sent.find((id) => id !== undefined)).toMatch(/^[0-9a-f]{16}-\d+$/);
     // A change the page can learn of only by reloading: no stream is open to tell it.
-    expect((await h.admin.put('/v1/sites/golf', siteDoc('golf'))).status).toBe(200);
+    const golf = `golf-${Date.now().toString(36)}`;
+    expect((await h.admin.put(`/v1/sites/${golf}`, siteDoc(golf))).status).toBe(200);
     release();
-    await page.getByRole('cell', { name: 'golf', exact: true }).waitFor({ timeout: 10_000 });
+    await page.getByRole('cell', { name: golf, exact: true }).waitFor();
     // The reload followed again from the reset's id.
-    await eventually(async () => (sent.includes(resetId) ? true : undefined));
+    await eventually(async () => (sent.includes(resetId) ? true : undefined), PATIENCE_MS);
     await page.close();
   });
 
   it('keeps what is typed into the fleet filter, its caret and the focus across a live update', async () => {
+    const f = await fleet(1);
+    const echo = f.sites[0]!;
     const page = await login(tokens.admin!);
     const filter = page.getByRole('searchbox', { name: 'filter sites' });
     await filter.click();
-    await page.keyboard.type('echo');
+    await page.keyboard.type(echo);
     await page.keyboard.press('ArrowLeft');
     const rows = page.locator('tbody tr');
-    await expect(rows.count()).resolves.toBe(1);
-    // Sites publish no event: the new one is drawn by the redraw that echo's stage report causes.
-    expect((await h.admin.put('/v1/sites/echo-annex', siteDoc('echo-annex', ['press']))).status).toBe(200);
-    agents.get('echo')!.send({
+    await expect.poll(() => rows.count(), { timeout: PATIENCE_MS }).toBe(1);
+    // The new site is drawn by a live redraw (the site's own event, or the stage report's).
+    expect((await h.admin.put(`/v1/sites/${echo}-annex`, siteDoc(`${echo}-annex`, ['press']))).status).toBe(
+      200,
+    );
+    f.agents.get(echo)!.send({
       v: 1,
       id: 'stage-cutover',
       type: 'stage.report',
-      site: 'echo',
+      site: echo,
       stage: 'cutover',
       figures: {
         tags: 27,
@@ -446,20 +451,27 @@ describe('dashboard in a real browser', () => {
       },
       reason: 'soak passed',
     });
-    await page.getByRole('cell', { name: 'echo-annex', exact: true }).waitFor({ timeout: 10_000 });
-    await page.getByRole('row', { name: /^echo .*cutover/ }).waitFor({ timeout: 10_000 });
-    await expect(filter.inputValue()).resolves.toBe('echo');
+    await page.getByRole('cell', { name: `${echo}-annex`, exact: true }).waitFor();
+    await page.getByRole('row', { name: new RegExp(`^${echo} .*cutover`) }).waitFor();
+    await expect(filter.inputValue()).resolves.toBe(echo);
     await expect(
       page.evaluate(() => {
         const el = document.activeElement as HTMLInputElement | null;
         return { focused: el?.getAttribute('aria-label'), caret: el?.selectionStart };
       }),
-    ).resolves.toEqual({ focused: 'filter sites', caret: 3 });
-    await expect(rows.locator('td:first-child').allTextContents()).resolves.toEqual(['echo', 'echo-annex']);
+    ).resolves.toEqual({ focused: 'filter sites', caret: echo.length - 1 });
+    await expect(rows.locator('td:first-child').allTextContents()).resolves.toEqual([echo, `${echo}-annex`]);
     await page.close();
   });
 
   it('the rollout page comes back by itself after one of its live updates failed', async () => {
+    const f = await fleet(1);
+    const rolloutId = await f.startRollout('guards, three then the rest', [{ name: 'all' }]);
+    // Settled before the page is drawn: the only live updates then are the ones this test makes.
+    await eventually(async () => {
+      const jobs = (await h.admin.get(`/v1/jobs?rollout=${rolloutId}`)).body.jobs as { state: string }[];
+      return jobs.length === 1 && jobs[0]!.state === 'running' ? true : undefined;
+    }, PATIENCE_MS);
     // The rollout's read fails once, on the first live update after the page was drawn.
     let reads = 0;
     const page = await login(tokens.admin!, (p) =>
@@ -478,12 +490,12 @@ describe('dashboard in a real browser', () => {
     expect(
       (await h.admin.post(`/v1/rollouts/${rolloutId}/pause`, { reason: 'test: a failed update' })).status,
     ).toBe(200);
-    await page.getByRole('alert').getByText('store unavailable (test)').waitFor({ timeout: 10_000 });
+    await page.getByRole('alert').getByText('store unavailable (test)').waitFor();
     // The next update draws the whole page again, not into the frame the error page replaced.
     expect((await h.admin.post(`/v1/rollouts/${rolloutId}/resume`, {})).status).toBe(200);
-    await page.getByRole('heading', { name: /guards, three then the rest/ }).waitFor({ timeout: 10_000 });
+    await page.getByRole('heading', { name: /guards, three then the rest/ }).waitFor();
     await expect(page.getByRole('alert').count()).resolves.toBe(0);
-    await page.getByRole('button', { name: 'pause' }).waitFor({ timeout: 10_000 });
+    await page.getByRole('button', { name: 'pause' }).waitFor();
     await page.close();
   });
 });
