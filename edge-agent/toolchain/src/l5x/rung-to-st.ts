@@ -92,6 +92,13 @@ interface Stmt {
   comment?: string;
 }
 
+const CONDITIONS = new Set(['XIC', 'XIO', 'EQU', 'NEQ', 'LES', 'LEQ', 'GRT', 'GEQ', 'LIM', 'MEQ', 'CMP']);
+
+/** A branch leg of conditions only (no outputs, no one-shots). */
+function pureLeg(leg: readonly RllElement[]): boolean {
+  return leg.every((e) => (e.kind === 'ins' ? CONDITIONS.has(e.name) : e.legs.every(pureLeg)));
+}
+
 /** A timer the conversion moves to an FBD_TIMER. */
 interface TimerPlan {
   /** The TIMER operand: Logix path, ST path, root tag (lower case) and its declaration. */
@@ -332,6 +339,19 @@ export class RungWriter {
       const liveAfter = i < es.length - 1 || contLive;
       if (e.kind === 'ins') {
         this.instruction(e, cell, liveAfter);
+        return;
+      }
+      if (e.legs.every(pureLeg)) {
+        // Only conditions in the legs: `entry AND (leg OR leg)`, as an engineer writes it.
+        const legs = e.legs.map((leg) => {
+          const legCell: Cell = { c: TRUE };
+          this.seq(leg, legCell, true);
+          return legCell.c;
+        });
+        cell.c = and(
+          cell.c,
+          legs.reduce((a, b) => or(a, b), FALSE),
+        );
         return;
       }
       const entry: Cell = { c: cell.c };
