@@ -327,6 +327,15 @@ async function runEquivalence(
   const beforeUnits = before.parsed.map((p) => p.unit);
   const afterUnits = after.parsed.map((p) => p.unit);
   let runs = 0;
+  // Not decided (a program that does not simulate, criteria it cannot use): fail closed.
+  const undecided = (runs: number): EquivalenceOutcome => ({
+    equivalent: false,
+    runs,
+    scans: criteria.scans,
+    seed,
+    counterexample: null,
+    claim: 'undecided',
+  });
   for (const program of programs) {
     let oldPlc: VirtualPlc;
     let newPlc: VirtualPlc;
@@ -335,14 +344,7 @@ async function runEquivalence(
       newPlc = new VirtualPlc({ units: afterUnits }, { program });
     } catch (err) {
       trace({ type: 'equivalence', program, error: (err as Error).message });
-      return {
-        equivalent: false,
-        runs,
-        scans: criteria.scans,
-        seed,
-        counterexample: null,
-        claim: 'undecided',
-      };
+      return undecided(runs);
     }
     const oldUnits = withNewInputs(beforeUnits, afterUnits, program, oldPlc, newPlc);
     if (oldUnits !== beforeUnits) oldPlc = new VirtualPlc({ units: oldUnits }, { program });
@@ -393,14 +395,7 @@ async function runEquivalence(
     } catch (err) {
       // Criteria the simulator cannot use (an assumption over a name that is not an input): fail closed.
       trace({ type: 'equivalence', program, error: (err as Error).message });
-      return {
-        equivalent: false,
-        runs,
-        scans: criteria.scans,
-        seed,
-        counterexample: null,
-        claim: 'undecided',
-      };
+      return undecided(runs);
     }
   }
   // Seeded random runs that found no difference: evidence, not proof (#14 point 5).

@@ -130,24 +130,12 @@ export function timingFindings(ctx: VerifyContext, hits: readonly MergedHit[]): 
   for (const { hit, signals } of hits) {
     // A header-only change: the nested statements are reported as changes of their own.
     const headerOnly = hit.headerOnly === true;
-    if (hit.old) {
-      const pou = ctx.oldIx.bodyOf.get(hit.old)?.pou;
-      push(
-        removed,
-        statementTimes(hit.old, headerOnly, { project: ctx.before, pou: pou?.name }),
-        pou?.id ?? '',
-        signals,
-      );
-    }
-    if (hit.new) {
-      const pou = ctx.newIx.bodyOf.get(hit.new)?.pou;
-      push(
-        added,
-        statementTimes(hit.new, headerOnly, { project: ctx.after, pou: pou?.name }),
-        pou?.id ?? '',
-        signals,
-      );
-    }
+    const fromStatement = (list: TimeValue[], s: Statement, ix: ProjectIndex, project: SafetyProject) => {
+      const pou = ix.bodyOf.get(s)?.pou;
+      push(list, statementTimes(s, headerOnly, { project, pou: pou?.name }), pou?.id ?? '', signals);
+    };
+    if (hit.old) fromStatement(removed, hit.old, ctx.oldIx, ctx.before);
+    if (hit.new) fromStatement(added, hit.new, ctx.newIx, ctx.after);
     const o = hit.oldDecl;
     const n = hit.newDecl;
     const scopeOf = (ix: ProjectIndex, scope: string) => ix.pous.get(scope)?.name;
