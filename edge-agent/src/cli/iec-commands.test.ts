@@ -178,6 +178,45 @@ describe('plcfleet-agent compile: formats and projects (issue 15)', () => {
   });
 });
 
+describe('shipped vendor library interfaces (edge-agent/toolchain/libraries)', () => {
+  it('check a motion program that uses Tc2_MC2, Tc2_System and Tc2_Utilities without errors', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iec-cli-'));
+    const f = join(dir, 'MAIN.st');
+    writeFileSync(
+      f,
+      `PROGRAM MAIN
+VAR
+    stAxis : AXIS_REF;
+    fbPower : MC_Power;
+    fbMove : MC_MoveAbsolute;
+    fbFormat : FB_FormatString;
+    bEnable, bGo : BOOL;
+    sMsg : T_MaxString;
+END_VAR
+stAxis.ReadStatus();
+fbPower(Axis := stAxis, Enable := bEnable, Enable_Positive := TRUE, Enable_Negative := TRUE);
+fbMove(Axis := stAxis, Execute := bGo AND fbPower.Status, Position := 100.0, Velocity := 50.0,
+       BufferMode := MC_BufferMode.MC_Aborting);
+IF fbMove.Error THEN
+    fbFormat(sFormat := 'move failed: %d', arg1 := F_UDINT(fbMove.ErrorID));
+    sMsg := fbFormat.sOut;
+    ADSLOGSTR(msgCtrlMask := ADSLOG_MSGTYPE_ERROR, msgFmtStr := '%s', strArg := sMsg);
+END_IF
+END_PROGRAM
+`,
+    );
+    const without = JSON.parse((await run('compile', f, '--json')).out);
+    expect(without.errors).toBeGreaterThanOrEqual(9);
+    const libraries = join(import.meta.dirname, '../../toolchain/libraries');
+    const r = await run('compile', f, '--libraries', libraries, '--json');
+    expect(JSON.parse(r.out)).toMatchObject({ errors: 0, warnings: 0 });
+    // a real error is still found among library calls
+    writeFileSync(f, readFileSync(f, 'utf8').replace('Position := 100.0', 'Positon := 100.0'));
+    const broken = JSON.parse((await run('compile', f, '--libraries', libraries, '--json')).out);
+    expect(broken.errors).toBe(1);
+  });
+});
+
 describe('plcfleet-agent fmt and ast', () => {
   it('prints canonical ST, rewrites with --write, and refuses broken input', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'iec-cli-'));
