@@ -229,3 +229,15 @@ END_PROGRAM`;
     expect(checked.constantOf(steps)).toBeUndefined();
   });
 });
+
+describe('BCD conversions the checker accepts', () => {
+  it('WORD_BCD_TO_INT reads the nibbles as decimal digits (a thumbwheel switch)', () => {
+    const plc = simulate(`PROGRAM Thumbwheel
+VAR_INPUT Raw : WORD := WORD#16#0420; Bad : BYTE := BYTE#16#1F; END_VAR
+VAR_OUTPUT Setpoint : INT; Invalid : INT; END_VAR
+Setpoint := WORD_BCD_TO_INT(Raw);
+Invalid := BYTE_BCD_TO_INT(Bad);
+END_PROGRAM`);
+    expect([plc.get('Setpoint'), plc.get('Invalid')]).toEqual([420, -1]);
+  });
+});

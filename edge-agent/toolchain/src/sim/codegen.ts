@@ -1483,6 +1483,13 @@ export class CodeGenerator {
       const to = this.model.namedType(conv[2], e.span);
       const [v] = this.stdArgs(e.args, scope);
       if (!v) return this.fail('UNSUPPORTED', `${N} needs one argument`, e.span);
+      if (conv[1]?.endsWith('_BCD')) {
+        // WORD_BCD_TO_INT (§6.6.2.5.6 Table 22): the source's nibbles are decimal digits
+        const bits = conv[1].slice(0, -4);
+        const raw = this.conv(v, isBigName(bits as IntegerTypeName) ? LINT : DINT);
+        const dec = isBigName(bits as IntegerTypeName) ? `$Number(${raw})` : raw;
+        return { c: this.conv({ c: `$rt.bcd(${dec})`, t: DINT }, to, e.span), t: to };
+      }
       const from = conv[1] ? elementaryName(conv[1]) : undefined;
       const src = from && v.untyped ? { ...v, t: this.model.namedType(from) } : v;
       return { c: this.conv({ ...src, untyped: false }, to, e.span), t: to };

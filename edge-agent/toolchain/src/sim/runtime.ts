@@ -67,6 +67,16 @@ export function makeRuntime(options: RuntimeOptions) {
     Number,
     // Everything generated code uses comes from here, so it names no global of its own.
     floor: Math.floor,
+    /** *_BCD_TO_* (Table 22): decimal digits in nibbles; not BCD (a nibble above 9) gives -1, as CODESYS does. */
+    bcd: (x: number): number => {
+      let out = 0;
+      for (let scale = 1, v = x >>> 0; v > 0; v = Math.floor(v / 16), scale *= 10) {
+        const d = v % 16;
+        if (d > 9) return -1;
+        out += d * scale;
+      }
+      return out;
+    },
     /** CONCAT_DATE (3rd edition Table 37): ms since 1970-01-01 of a calendar date (proleptic Gregorian, UTC). */
     date: (y: number, m: number, d: number): number => Date.UTC(y, m - 1, d),
     freeze: Object.freeze,
