@@ -737,14 +737,19 @@ function compose(p: number, d: number): number {
   return p === d ? UP : DOWN;
 }
 
+/** The units of a project input (the checker's result or bare units). */
+function unitsOf(input: SimProjectInput): readonly CompilationUnit[] {
+  return (
+    Array.isArray(input) ? input : (input as { units: readonly CompilationUnit[] }).units
+  ) as readonly CompilationUnit[];
+}
+
 /** User blocks nested deeper than this are read as depending in no monotone way. */
 const MAX_BLOCK_DEPTH = 8;
 
 /** The project's user function blocks by case-folded name (those with a body). */
 function userBlocks(input: SimProjectInput): Map<string, FunctionBlockDecl> {
-  const units = (
-    Array.isArray(input) ? input : (input as { units: readonly CompilationUnit[] }).units
-  ) as readonly CompilationUnit[];
+  const units = unitsOf(input);
   const out = new Map<string, FunctionBlockDecl>();
   for (const u of units)
     for (const d of u.declarations) if (d.kind === 'FunctionBlock' && !d.isClass) out.set(lower(d.name), d);
@@ -771,9 +776,7 @@ function implicationOf(e: CondExpr): 'new->old' | 'old->new' | undefined {
 }
 
 function findProgram(input: SimProjectInput, name: string | undefined): ProgramDecl | undefined {
-  const units = (
-    Array.isArray(input) ? input : (input as { units: readonly CompilationUnit[] }).units
-  ) as readonly CompilationUnit[];
+  const units = unitsOf(input);
   const programs = units.flatMap((u) => u.declarations.filter((d): d is ProgramDecl => d.kind === 'Program'));
   if (name) return programs.find((p) => lower(p.name) === lower(name));
   return programs.length === 1 ? programs[0] : undefined;
@@ -784,9 +787,7 @@ function instanceTypes(
   input: SimProjectInput,
   program: { varBlocks: readonly VarBlock[] },
 ): Map<string, string> {
-  const units = (
-    Array.isArray(input) ? input : (input as { units: readonly CompilationUnit[] }).units
-  ) as readonly CompilationUnit[];
+  const units = unitsOf(input);
   const out = new Map<string, string>();
   const blocks = [
     ...units.flatMap((u) => u.declarations.flatMap((d) => (d.kind === 'GlobalVarList' ? d.varBlocks : []))),
