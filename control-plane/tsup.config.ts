@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup';
+import { zodEnglishOnly } from './src/dashboard/dashboard-bundle';
 
 export default defineConfig([
   {
@@ -27,6 +28,7 @@ export default defineConfig([
     dts: false,
     clean: false,
     tsconfig: 'tsconfig.build.json',
+    esbuildPlugins: [zodEnglishOnly],
     esbuildOptions(options) {
       options.conditions = ['source'];
       options.legalComments = 'none';
