@@ -22,6 +22,7 @@ import { openTestStore, STORE_KINDS } from '../testing/test-stores';
 import { insertVerdict } from '../verdicts/verdict.repository';
 import { migrateDown, migrateToLatest, type Store, sql, transaction } from './database';
 import { GroupCommit } from './group-commit';
+import { SCHEMA_MIGRATIONS } from './schema';
 
 const plan = RolloutPlan.parse({
   apiVersion: 'plcfleet/v1',
@@ -38,8 +39,8 @@ describe.each(STORE_KINDS)('store contract on %s', (kind) => {
   afterAll(() => close());
 
   it('migrates down and up again', async () => {
-    await migrateDown(store);
-    await migrateDown(store);
+    // Every schema migration down, newest first, then all of them up.
+    for (const _ of Object.keys(SCHEMA_MIGRATIONS)) await migrateDown(store);
     await expect(store.db.selectFrom('jobs').select('id').execute()).rejects.toThrow();
     await migrateToLatest(store);
     expect(await store.db.selectFrom('jobs').select('id').execute()).toEqual([]);
