@@ -95,6 +95,13 @@ export function isReal(t: LogixType): boolean {
   return t.kind === 'elem' && (t.name === 'REAL' || t.name === 'LREAL');
 }
 
+/**
+ * Structures the export does not define (module-defined I/O types such as
+ * `AB:E300:O:1`, UDTs left out of a partial export): their members are typed
+ * from their use, once per project, so every scope and both renderings agree.
+ */
+const typedFromUse = new WeakMap<L5xProject, Map<string, Map<string, { name: string; type: LogixType }>>>();
+
 /** Resolves names of one scope and the members of its structures. */
 export class LogixScope {
   private readonly names = new Map<string, TagSymbol>();
@@ -202,6 +209,45 @@ export class LogixScope {
     return this.structs.get(t.name.toLowerCase())?.get(name.toLowerCase());
   }
 
+  /** Is this a structure the file does not define (typed from use)? */
+  undefinedStruct(t: LogixType): boolean {
+    if (t.kind !== 'struct') return false;
+    const key = t.name.toLowerCase();
+    const have = this.structs.get(key);
+    return !have || typedFromUse.get(this.project)?.get(key) === have;
+  }
+
+  /**
+   * A member of an undefined structure, typed from its use: `want` where the instruction
+   * says (BOOL for bit instructions), DINT otherwise. A member used as two types is refused.
+   */
+  memberFromUse(t: { name: string }, name: string, want: LogixType): { name: string; type: LogixType } {
+    const key = t.name.toLowerCase();
+    let all = typedFromUse.get(this.project);
+    if (!all) {
+      all = new Map();
+      typedFromUse.set(this.project, all);
+    }
+    let members = all.get(key);
+    if (!members) {
+      members = new Map();
+      all.set(key, members);
+    }
+    this.structs.set(key, members);
+    const have = members.get(name.toLowerCase());
+    if (have) {
+      if (iecType(have.type) !== iecType(want)) {
+        throw new Unsupported(
+          `member ${name} of ${t.name} used as ${iecType(have.type)} and ${iecType(want)}`,
+        );
+      }
+      return have;
+    }
+    const m = { name, type: want };
+    members.set(name.toLowerCase(), m);
+    return m;
+  }
+
   /** Marks a structure (and the structures inside it) as used. */
   use(t: LogixType): void {
     if (t.kind === 'array') {
@@ -210,7 +256,13 @@ export class LogixScope {
     }
     if (t.kind !== 'struct' || this.usedStructs.has(t.name)) return;
     const key = t.name.toLowerCase();
-    if (!this.structs.has(key)) throw new Unsupported(`data type ${t.name} is not defined in the file`);
+    if (!this.structs.has(key)) {
+      const shared = typedFromUse.get(this.project)?.get(key);
+      if (!shared) {
+        // declared but never reached through a member: an empty structure of its own
+        this.memberFromUse(t, 'LX_UNUSED', ELEM('BOOL'));
+      } else this.structs.set(key, shared);
+    }
     this.usedStructs.add(t.name);
     for (const m of this.structs.get(key)?.values() ?? []) this.use(m.type);
   }
@@ -279,7 +331,12 @@ export function reference(scope: LogixScope, text: string, want?: LogixType): Op
         type = ELEM('BOOL');
         continue;
       }
-      const mem = scope.member(type, name);
+      let mem = scope.member(type, name);
+      if (!mem && type.kind === 'struct' && scope.undefinedStruct(type)) {
+        const last = p >= rest.length;
+        const nextIsBit = /^\.\d+/.test(rest.slice(p));
+        mem = scope.memberFromUse(type, name, last && want ? want : nextIsBit ? ELEM('DINT') : ELEM('DINT'));
+      }
       if (!mem)
         throw new Unsupported(
           `member ${name} of ${iec} (${type.kind === 'struct' ? type.name : 'not a structure'})`,

@@ -324,3 +324,32 @@ describe('RLL program control and AOIs', () => {
     );
   });
 });
+
+describe('structures the export does not define', () => {
+  it('types module I/O members from their use and refuses a member used as another type', () => {
+    const xml = testL5x(B('Go', 'Out'), {
+      Main: ['XIC(Go)XIC(Drive_In.Ready)OTE(Out);', 'XIC(Go)MOV(5,Drive_Out.Speed);'],
+    }).replace(
+      '</Tags>',
+      '<Tag Name="Drive_In" TagType="Base" DataType="AB:Drive:I:0"/><Tag Name="Drive_Out" TagType="Base" DataType="AB:Drive:O:0"/></Tags>',
+    );
+    const p = readL5x(xml);
+    const f = findRoutine(p, 'P/Main');
+    if (!f) throw new Error('no routine');
+    const plc = compileModel(ladderModel(p, f.program, f.routine).source);
+    plc.set('Go', true);
+    plc.set('Drive_In.Ready', true);
+    plc.scan();
+    expect([plc.get('Out'), plc.get('Drive_Out.Speed')]).toEqual([true, 5]);
+    const bad = readL5x(
+      xml
+        .replace('XIC(Go)XIC(Drive_In.Ready)OTE(Out);', 'XIC(Go)MOV(Drive_In.Level,Drive_Out.Speed);')
+        .replace('XIC(Go)MOV(5,Drive_Out.Speed);', 'XIC(Drive_In.Level)OTE(Out);'),
+    );
+    const g = findRoutine(bad, 'P/Main');
+    if (!g) throw new Error('no routine');
+    expect(() => ladderModel(bad, g.program, g.routine)).toThrow(
+      /P\/Main rung 1: Drive_In.Level is not a BOOL/,
+    );
+  });
+});

@@ -60,6 +60,8 @@ function typeDecls(scope: LogixScope, used: Iterable<string>): string {
       out.push(predefinedTypesSource([predefined]));
       return;
     }
+    // a structure typed from use may have been met in another scope (an AOI's)
+    scope.use({ kind: 'struct', name });
     const members = scope.structs.get(key);
     if (!members) return;
     for (const m of members.values()) {
