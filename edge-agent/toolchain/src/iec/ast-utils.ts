@@ -5,6 +5,7 @@
  */
 
 const POSITION_KEYS = new Set(['span', 'nameSpan', 'memberSpan']);
+const MAX_INDENTED_DEPTH = 256;
 
 /**
  * A deep copy without positions (`span`, `nameSpan`, `memberSpan`), with
@@ -13,25 +14,46 @@ const POSITION_KEYS = new Set(['span', 'nameSpan', 'memberSpan']);
  * parse(print(ast)) must equal ast.
  */
 export function withoutPositions(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withoutPositions);
-  if (typeof value !== 'object' || value === null) return value;
-  const obj = value as Record<string, unknown>;
-  if (obj.kind === 'Comment') return obj.text;
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(obj).sort()) {
-    if (POSITION_KEYS.has(key)) continue;
-    // the unit's flat comment list and the source file/format are not part of the tree's meaning
-    if (obj.kind === 'CompilationUnit' && (key === 'comments' || key === 'file' || key === 'format'))
-      continue;
-    // origin metadata of XML sources (GVL object name, LD body) has no ST spelling
-    if (key === 'bodyLanguage' || (obj.kind === 'GlobalVarList' && key === 'name')) continue;
-    if (key === 'names' && Array.isArray(obj[key])) {
-      out[key] = (obj[key] as { name: string }[]).map((n) => n.name);
+  // iterative: a 20,000-term chain is 20,000 levels deep
+  const root: { v: unknown } = { v: undefined };
+  const stack: [unknown, Record<string | number, unknown>, string | number][] = [[value, root, 'v']];
+  while (stack.length > 0) {
+    const [val, into, at] = stack.pop()!;
+    if (Array.isArray(val)) {
+      const arr: unknown[] = new Array(val.length);
+      into[at] = arr;
+      for (let i = val.length - 1; i >= 0; i--)
+        stack.push([val[i], arr as unknown as Record<number, unknown>, i]);
       continue;
     }
-    out[key] = withoutPositions(obj[key]);
+    if (typeof val !== 'object' || val === null) {
+      into[at] = val;
+      continue;
+    }
+    const obj = val as Record<string, unknown>;
+    if (obj.kind === 'Comment') {
+      into[at] = obj.text;
+      continue;
+    }
+    const out: Record<string, unknown> = {};
+    into[at] = out;
+    // keys are created in sorted order here; children fill their slot later
+    for (const key of Object.keys(obj).sort()) {
+      if (POSITION_KEYS.has(key)) continue;
+      // the unit's flat comment list and the source file/format are not part of the tree's meaning
+      if (obj.kind === 'CompilationUnit' && (key === 'comments' || key === 'file' || key === 'format'))
+        continue;
+      // origin metadata of XML sources (GVL object name, LD body) has no ST spelling
+      if (key === 'bodyLanguage' || (obj.kind === 'GlobalVarList' && key === 'name')) continue;
+      if (key === 'names' && Array.isArray(obj[key])) {
+        out[key] = (obj[key] as { name: string }[]).map((n) => n.name);
+        continue;
+      }
+      out[key] = undefined;
+      stack.push([obj[key], out, key]);
+    }
   }
-  return out;
+  return root.v;
 }
 
 /** Structural equality ignoring positions (see {@link withoutPositions}). */
@@ -40,10 +62,73 @@ export function astEqual(a: unknown, b: unknown): boolean {
 }
 
 function stableJson(v: unknown): string {
-  return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? `${x}n` : x));
+  return toJson(v, (x) => (typeof x === 'bigint' ? `${x}n` : x), '');
 }
 
 /** JSON of a tree (bigints as decimal strings), for `plcfleet-agent ast` and tools. */
 export function astToJson(node: unknown, indent = 2): string {
-  return JSON.stringify(node, (_k, x) => (typeof x === 'bigint' ? x.toString() : x), indent);
+  return toJson(node, (x) => (typeof x === 'bigint' ? x.toString() : x), ' '.repeat(indent));
+}
+
+/**
+ * `JSON.stringify(value, replacer, indent)` without recursion (V8's own
+ * recurses and overflows on a 20,000-term chain); the same text for the values
+ * a syntax tree holds (objects, arrays, strings, numbers, Booleans, null, bigints
+ * through `map`) up to 256 levels deep, compact below that.
+ */
+function toJson(value: unknown, map: (x: unknown) => unknown, indent: string): string {
+  const out: string[] = [];
+  type Frame = { text: string } | { v: unknown; depth: number; inArray: boolean };
+  const stack: Frame[] = [{ v: value, depth: 0, inArray: false }];
+  // past 256 levels lines are not indented: the indentation of a 20,000-deep chain alone
+  // would outgrow the longest string V8 can build
+  const nl = (depth: number) => (indent && depth <= MAX_INDENTED_DEPTH ? `\n${indent.repeat(depth)}` : '');
+  while (stack.length > 0) {
+    const f = stack.pop()!;
+    if ('text' in f) {
+      out.push(f.text);
+      continue;
+    }
+    const v = map(f.v);
+    if (v === null || (typeof v === 'number' && !Number.isFinite(v))) out.push('null');
+    else if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')
+      out.push(JSON.stringify(v));
+    else if (v === undefined || typeof v === 'function' || typeof v === 'symbol')
+      out.push(f.inArray ? 'null' : '');
+    else if (Array.isArray(v)) {
+      if (v.length === 0) {
+        out.push('[]');
+        continue;
+      }
+      const parts: Frame[] = [{ text: '[' }];
+      v.forEach((x, i) => {
+        parts.push(
+          { text: `${i > 0 ? ',' : ''}${nl(f.depth + 1)}` },
+          { v: x, depth: f.depth + 1, inArray: true },
+        );
+      });
+      parts.push({ text: `${nl(f.depth)}]` });
+      for (let i = parts.length - 1; i >= 0; i--) stack.push(parts[i]!);
+    } else {
+      const obj = v as Record<string, unknown>;
+      const keys = Object.keys(obj).filter((k) => {
+        const x = map(obj[k]);
+        return x !== undefined && typeof x !== 'function' && typeof x !== 'symbol';
+      });
+      if (keys.length === 0) {
+        out.push('{}');
+        continue;
+      }
+      const parts: Frame[] = [{ text: '{' }];
+      keys.forEach((k, i) => {
+        parts.push(
+          { text: `${i > 0 ? ',' : ''}${nl(f.depth + 1)}${JSON.stringify(k)}:${indent ? ' ' : ''}` },
+          { v: obj[k], depth: f.depth + 1, inArray: false },
+        );
+      });
+      parts.push({ text: `${nl(f.depth)}}` });
+      for (let i = parts.length - 1; i >= 0; i--) stack.push(parts[i]!);
+    }
+  }
+  return out.join('');
 }
