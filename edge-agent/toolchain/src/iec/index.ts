@@ -107,6 +107,7 @@ export type {
 export { sameName } from './ast';
 export { astEqual, astToJson, withoutPositions } from './ast-utils';
 export { type CheckedProject, type CheckOptions, checkProject } from './checker';
+export { activeNodes, type DefineSet, evaluateCondition } from './conditional-compilation';
 export {
   type ConstantResolver,
   type ConstantValue,

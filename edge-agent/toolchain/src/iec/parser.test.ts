@@ -12,8 +12,9 @@ import type {
   TypeBlock,
 } from './ast';
 import { astEqual } from './ast-utils';
+import { activeNodes, evaluateCondition } from './conditional-compilation';
 import { MAX_NESTING_DEPTH, parseSource } from './parser';
-import { printUnit } from './printer';
+import { printNode, printUnit } from './printer';
 
 const prog = (body: string, vars = ''): string => `PROGRAM P\nVAR\n${vars}\nEND_VAR\n${body}\nEND_PROGRAM\n`;
 const firstProgram = (src: string): ProgramDecl => {
@@ -714,7 +715,7 @@ END_PROGRAM`) as ProgramDecl;
       ['Fill', false, ['N', 'L', 'S']],
       ['Mix', false, ['P1', 'D']],
     ]);
-    expect(p.sfc?.steps[1]!.actions[2]!.indicators).toEqual(['lampAlarm']);
+    expect(p.sfc!.steps[1]!.actions[2]!.indicators).toEqual(['lampAlarm']);
     expect(p.sfc?.transitions[1]).toMatchObject({
       name: 'T_Full',
       priority: { value: 1 },
@@ -730,3 +731,48 @@ END_PROGRAM`) as ProgramDecl;
 function f_sections(d: FunctionBlockDecl): string[] {
   return d.varBlocks.map((b) => b.section);
 }
+
+describe('conditional compilation with a define set (activeNodes)', () => {
+  const src = `FUNCTION_BLOCK FB_Axis
+VAR
+{IF defined (pou:MC_Power)}
+    fbPower : MC_Power;
+{ELSE}
+    bSimulatedPower : BOOL;
+{END_IF}
+END_VAR
+{IF defined (pou:MC_Power)}
+fbPower(Axis := stAxis, Enable := bEnable);
+{ELSIF defined(SIMULATION) AND NOT defined(FAST)}
+bSimulatedPower := bEnable;
+{ELSE}
+bSimulatedPower := TRUE;
+{END_IF}
+nCycles := nCycles + 1;
+END_FUNCTION_BLOCK
+`;
+  const fb = parseSource(src, 'cc.st').unit.declarations[0] as FunctionBlockDecl;
+  const names = (defines: string[]): string[] => [
+    ...activeNodes(fb.varBlocks[0]!.decls, new Set(defines)).map((d) => d.names[0]!.name),
+    ...activeNodes(fb.body, new Set(defines)).map((s) => printNode(s, { comments: false }).trim()),
+  ];
+  it('keeps every branch in the tree and picks one per configuration', () => {
+    expect(fb.body).toHaveLength(4);
+    expect(names(['MC_Power'])).toEqual([
+      'fbPower',
+      'fbPower(Axis := stAxis, Enable := bEnable);',
+      'nCycles := nCycles + 1;',
+    ]);
+    expect(names(['SIMULATION'])).toEqual([
+      'bSimulatedPower',
+      'bSimulatedPower := bEnable;',
+      'nCycles := nCycles + 1;',
+    ]);
+    expect(names(['SIMULATION', 'FAST'])).toEqual([
+      'bSimulatedPower',
+      'bSimulatedPower := TRUE;',
+      'nCycles := nCycles + 1;',
+    ]);
+    expect(evaluateCondition('defined(variable: x) OR (NOT defined(y))', new Set(['Y']))).toBe(false);
+  });
+});

@@ -50,6 +50,12 @@ export const UNSUPPORTED_FORMATS: Readonly<Record<string, string>> = {
 };
 
 const TWINCAT = new Set(['.tcpou', '.tcdut', '.tcgvl', '.tcio']);
+/**
+ * TwinCAT objects that hold no code of their own: tasks, text lists,
+ * visualisations, and enums with text lists (`.TcTLEO`, which
+ * `readTwinCat` reads but `readSource` does not yet route to it).
+ */
+const TWINCAT_NON_CODE = new Set(['.tctto', '.tctlo', '.tcgtlo', '.tcvis', '.tcvmo', '.tcipo', '.tctleo']);
 
 /** Does the start of an XML file say it is a PLCopen TC6 project? */
 export function isPlcopenXml(head: string): boolean {
@@ -66,6 +72,7 @@ export function sourceFormat(path: string, head = '', explicit = false): FormatV
   const ext = extname(path).toLowerCase();
   if (ext === '.st') return { readable: 'st' };
   if (TWINCAT.has(ext)) return { readable: 'twincat' };
+  if (TWINCAT_NON_CODE.has(ext)) return { unrelated: true };
   if (ext === '.plcproj') return { readable: 'plcproj' };
   if (ext === '.xml') {
     if (isPlcopenXml(head)) return { readable: 'plcopen' };
