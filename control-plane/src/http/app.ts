@@ -94,10 +94,12 @@ export function createApp(deps: {
     return c.text(text, 200, { 'content-type': ctx.metrics.registry.contentType });
   });
   // The enrollment exchange authenticates with the enrollment token in its body: count its failures
-  // too. The handler still checks every attempt, so a valid token is not refused for others' failures.
+  // too, and bodies refused before the token could be read (too large, too deep, not JSON), since
+  // anyone may send those. The handler still checks every attempt, so a valid token is not refused
+  // for others' failures.
   app.use('/v1/agents/enroll', async (c, next) => {
     await next();
-    if (c.res.status !== 401) return;
+    if (c.res.status !== 401 && c.res.status !== 413 && c.res.status !== 400) return;
     ctx.metrics.authFailures.inc({ surface: 'enroll' });
     if (limiter.failed(remoteOf(c)))
       c.res = c.json(errorBody('RATE_LIMITED', 'too many failed authentications; wait a minute'), 429);

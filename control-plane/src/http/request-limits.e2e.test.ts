@@ -119,6 +119,19 @@ describe('request body limits', () => {
     expect((await h.admin.get('/v1/sites')).status).toBe(200);
   });
 
+  it('counts hostile bodies to the public enrollment exchange as failed attempts of their address', async () => {
+    h = await startHarness('sqlite', { authFailuresPerMinute: 3 });
+    const deep = `{"a":${'['.repeat(10_000)}`;
+    const codes: number[] = [];
+    for (let i = 0; i < 5; i++)
+      codes.push(
+        (await timed(h.cp.url, '/v1/agents/enroll', deep, { 'content-type': 'application/json' })).status,
+      );
+    expect(codes).toEqual([400, 400, 400, 429, 429]);
+    // The admin's valid token from the same address is not refused.
+    expect((await h.admin.get('/v1/sites')).status).toBe(200);
+  });
+
   it('refuses JSON sent as text/plain (a cross-site form can send that) and keeps YAML warnings out of the log', async () => {
     h = await startHarness();
     const asText = await h.admin.put('/v1/sites/s1', '{"tags":[]}', { 'content-type': 'text/plain' });
