@@ -47,7 +47,7 @@ export const AgentList = z.object({ agents: z.array(AgentView) });
 
 /** `POST /v1/agents/enrollments` (admin): a one-time token an agent exchanges for its own. */
 export const CreateEnrollmentRequest = z.strictObject({
-  site: z.string().min(1),
+  site: z.string().min(1).max(200),
   /** How long the enrollment token is valid. @default 24h */
   ttl: Duration.default(86_400_000),
 });
@@ -64,7 +64,7 @@ export type EnrollmentResponse = z.infer<typeof EnrollmentResponse>;
 
 /** `POST /v1/agents/enroll` (no bearer; the enrollment token is the credential). */
 export const EnrollRequest = z.strictObject({
-  enrollmentToken: z.string().min(1),
+  enrollmentToken: z.string().min(1).max(200),
   /** A stable id the agent wants; generated when absent. */
   agentId: z
     .string()

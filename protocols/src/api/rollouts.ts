@@ -45,7 +45,7 @@ export type DecisionView = z.infer<typeof DecisionView>;
 
 /** `POST /v1/rollouts`: a rollout of a migration revision (latest when absent) along a plan. */
 export const CreateRolloutRequest = z.strictObject({
-  migrationId: z.string().min(1),
+  migrationId: z.string().min(1).max(200),
   revision: z.number().int().min(1).optional(),
   name: z.string().min(1).max(200).optional(),
   plan: RolloutPlan,
