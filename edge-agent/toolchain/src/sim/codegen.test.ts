@@ -290,3 +290,22 @@ END_PROGRAM`,
     expect(plc.get('Done')).toBe(true);
   });
 });
+
+describe('Boolean results as operands (conformance divergence bool-and-or-as-operand)', () => {
+  it('a XOR (b OR c), a <> (b AND c), NOT of a bit and a 40-term run compare the whole value', () => {
+    const terms = Array(40).fill('b').join(' OR ');
+    const plc = run(`PROGRAM Main
+VAR_OUTPUT q1 : BOOL; q2 : BOOL; q3 : BOOL; q4 : BOOL; q5 : BOOL; q6 : BOOL; END_VAR
+VAR a : BOOL; b : BOOL; c : BOOL; w : WORD := 16#0008; END_VAR
+q1 := a XOR (b OR c);
+q2 := a <> (b AND c);
+q3 := a = (b OR c);
+q4 := NOT w.3;
+q5 := a XOR w.3;
+q6 := a = (${terms});
+END_PROGRAM`);
+    // all Booleans FALSE, bit 3 of w set: as the reference (MATIEC) and the standard give
+    expect([plc.get('q1'), plc.get('q2'), plc.get('q3')]).toEqual([false, false, true]);
+    expect([plc.get('q4'), plc.get('q5'), plc.get('q6')]).toEqual([false, true, true]);
+  });
+});

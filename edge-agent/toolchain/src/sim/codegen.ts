@@ -978,8 +978,8 @@ export class CodeGenerator {
       case 'BitAccess': {
         const base = this.expr(e.object, scope);
         const bit = this.model.constInt(e.bit);
-        if (isBigT(base.t)) return { c: `((${base.c}>>${bit}n)&1n)===1n`, t: BOOL };
-        return { c: `(((${base.c})>>>${bit})&1)===1`, t: BOOL };
+        if (isBigT(base.t)) return { c: `(((${base.c}>>${bit}n)&1n)===1n)`, t: BOOL };
+        return { c: `((((${base.c})>>>${bit})&1)===1)`, t: BOOL };
       }
       case 'Call':
         return this.call(e, scope, want);
@@ -1091,12 +1091,12 @@ export class CodeGenerator {
       case 'OR_ELSE':
         return { c: `(${cs.join('||')})`, t: BOOL };
       case 'AND':
-        return { c: sc ? `(${cs.join('&&')})` : `(${cs.join('&')})!==0`, t: BOOL };
+        return { c: sc ? `(${cs.join('&&')})` : `((${cs.join('&')})!==0)`, t: BOOL };
       case 'OR':
-        return { c: sc ? `(${cs.join('||')})` : `(${cs.join('|')})!==0`, t: BOOL };
+        return { c: sc ? `(${cs.join('||')})` : `((${cs.join('|')})!==0)`, t: BOOL };
       default:
         // XOR of n Booleans: odd parity
-        return { c: `(${cs.join('^')})!==0`, t: BOOL };
+        return { c: `((${cs.join('^')})!==0)`, t: BOOL };
     }
   }
 
@@ -1142,9 +1142,10 @@ export class CodeGenerator {
             return { c: `(${a.c}||${b.c})`, t: BOOL };
           // Both operands are evaluated (no short circuit) unless the profile says otherwise.
           case 'AND':
-            return { c: sc ? `(${a.c}&&${b.c})` : `((${a.c})&(${b.c}))!==0`, t: BOOL };
+            // parenthesised whole: the result is an operand of XOR, = and <> too
+            return { c: sc ? `(${a.c}&&${b.c})` : `(((${a.c})&(${b.c}))!==0)`, t: BOOL };
           case 'OR':
-            return { c: sc ? `(${a.c}||${b.c})` : `((${a.c})|(${b.c}))!==0`, t: BOOL };
+            return { c: sc ? `(${a.c}||${b.c})` : `(((${a.c})|(${b.c}))!==0)`, t: BOOL };
           default:
             return { c: `(${a.c}!==${b.c})`, t: BOOL };
         }
