@@ -277,10 +277,11 @@ C.CD := RIN;
 LX_CTD := RIN;
 END_FUNCTION
 
-(* Logix ST TONR on FBD_TIMER: Reset clears; TimerEnable times like TON. *)
-FUNCTION LX_TONR : BOOL
+(* Logix ST TONR/TOFR/RTOR on FBD_TIMER (KIND 0/1/2): Reset clears, TimerEnable times
+   like the ladder TON/TOF/RTO on the same state. *)
+FUNCTION LX_FBDT : BOOL
 VAR_IN_OUT F : FBD_TIMER; END_VAR
-VAR_INPUT NOW : DINT; END_VAR
+VAR_INPUT NOW : DINT; KIND : INT; END_VAR
 VAR T : TIMER; END_VAR
 F.EnableOut := TRUE;
 IF F.Reset THEN
@@ -288,38 +289,31 @@ IF F.Reset THEN
   RETURN;
 END_IF;
 T.PRE := F.PRE; T.ACC := F.ACC; T.EN := F.EN; T.TT := F.TT; T.DN := F.DN; T.LX_TS := F.LX_TS;
-LX_TON(T := T, RIN := F.TimerEnable, NOW := NOW);
+CASE KIND OF
+  0: LX_TON(T := T, RIN := F.TimerEnable, NOW := NOW);
+  1: LX_TOF(T := T, RIN := F.TimerEnable, NOW := NOW);
+ELSE
+  LX_RTO(T := T, RIN := F.TimerEnable, NOW := NOW);
+END_CASE;
 F.ACC := T.ACC; F.EN := T.EN; F.TT := T.TT; F.DN := T.DN; F.LX_TS := T.LX_TS;
-LX_TONR := TRUE;
+LX_FBDT := TRUE;
+END_FUNCTION
+
+FUNCTION LX_TONR : BOOL
+VAR_IN_OUT F : FBD_TIMER; END_VAR
+VAR_INPUT NOW : DINT; END_VAR
+LX_TONR := LX_FBDT(F := F, NOW := NOW, KIND := 0);
 END_FUNCTION
 
 FUNCTION LX_TOFR : BOOL
 VAR_IN_OUT F : FBD_TIMER; END_VAR
 VAR_INPUT NOW : DINT; END_VAR
-VAR T : TIMER; END_VAR
-F.EnableOut := TRUE;
-IF F.Reset THEN
-  F.ACC := 0; F.EN := FALSE; F.TT := FALSE; F.DN := FALSE;
-  RETURN;
-END_IF;
-T.PRE := F.PRE; T.ACC := F.ACC; T.EN := F.EN; T.TT := F.TT; T.DN := F.DN; T.LX_TS := F.LX_TS;
-LX_TOF(T := T, RIN := F.TimerEnable, NOW := NOW);
-F.ACC := T.ACC; F.EN := T.EN; F.TT := T.TT; F.DN := T.DN; F.LX_TS := T.LX_TS;
-LX_TOFR := TRUE;
+LX_TOFR := LX_FBDT(F := F, NOW := NOW, KIND := 1);
 END_FUNCTION
 
 FUNCTION LX_RTOR : BOOL
 VAR_IN_OUT F : FBD_TIMER; END_VAR
 VAR_INPUT NOW : DINT; END_VAR
-VAR T : TIMER; END_VAR
-F.EnableOut := TRUE;
-IF F.Reset THEN
-  F.ACC := 0; F.EN := FALSE; F.TT := FALSE; F.DN := FALSE;
-  RETURN;
-END_IF;
-T.PRE := F.PRE; T.ACC := F.ACC; T.EN := F.EN; T.TT := F.TT; T.DN := F.DN; T.LX_TS := F.LX_TS;
-LX_RTO(T := T, RIN := F.TimerEnable, NOW := NOW);
-F.ACC := T.ACC; F.EN := T.EN; F.TT := T.TT; F.DN := T.DN; F.LX_TS := T.LX_TS;
-LX_RTOR := TRUE;
+LX_RTOR := LX_FBDT(F := F, NOW := NOW, KIND := 2);
 END_FUNCTION
 `;
