@@ -66,6 +66,28 @@ export async function minimise(
   const target = await divergingOutput(c);
   if (!target) throw new Error(`${c.id} does not diverge`);
   let cur = c;
+  // coarse first: runs of outermost statements, halving the run length (ddmin), so a long
+  // body shrinks in a few dozen reference runs instead of one run per line
+  for (let size = 64; size >= 2; size = Math.floor(size / 2)) {
+    for (let removed = true; removed; ) {
+      removed = false;
+      const lines = cur.source.split('\n');
+      const outer = statements(lines).filter(([from]) => indent(lines[from] as string) <= 2);
+      for (let i = outer.length - size; i >= 0; i -= size) {
+        const from = (outer[i] as [number, number])[0];
+        const to = (outer[i + size - 1] as [number, number])[1];
+        const next = { ...cur, source: [...lines.slice(0, from), ...lines.slice(to)].join('\n') };
+        if ((await divergingOutput(next)) === target) {
+          cur = next;
+          removed = true;
+          log(
+            `removed ${size} statements, lines ${from + 1}-${to} (${cur.source.split('\n').length} lines left)`,
+          );
+          break;
+        }
+      }
+    }
+  }
   for (let removedInPass = true; removedInPass; ) {
     removedInPass = false;
     let below = Number.POSITIVE_INFINITY;

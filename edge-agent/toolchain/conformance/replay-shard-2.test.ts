@@ -1,0 +1,3 @@
+import { describeReplayShard } from './replay';
+
+describeReplayShard(1, 2);
