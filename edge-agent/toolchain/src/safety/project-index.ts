@@ -8,8 +8,10 @@
  * locals: `<pou>.<method>::name`), all case-folded (IEC 61131-3 §6.1.2).
  */
 import type {
+  CheckedProject,
   CompilationUnit,
   Expression,
+  Identifier,
   Initializer,
   Pou,
   Statement,
@@ -17,14 +19,7 @@ import type {
   VarDecl,
   VarSection,
 } from '../iec';
-import {
-  controlExpressions,
-  pouBodies,
-  rootIdentifier,
-  unparen,
-  walkExpression,
-  walkStatements,
-} from '../iec';
+import { controlExpressions, pouBodies, unparen, walkExpression, walkStatements } from '../iec';
 
 /** One declared variable. */
 export interface VarEntry {
@@ -87,6 +82,17 @@ const STATEMENT_ATOMS = new Set([
   'Label',
 ]);
 
+/** The identifier at the root of an lvalue: `a` of `a`, `a.b[i].c`, `a^` (undefined for `THIS^.x` and the like). */
+function rootNode(e: Expression): Identifier | undefined {
+  let x = unparen(e);
+  for (;;) {
+    if (x.kind === 'Identifier') return x;
+    if (x.kind === 'Member' || x.kind === 'Index' || x.kind === 'BitAccess') x = unparen(x.object);
+    else if (x.kind === 'Deref') x = unparen(x.operand);
+    else return undefined;
+  }
+}
+
 /** Index of one program version. */
 export class ProjectIndex {
   readonly units: readonly CompilationUnit[];
@@ -107,8 +113,17 @@ export class ProjectIndex {
   private readonly atomsByPou = new Map<string, Atom[]>();
   private readonly varsByPou = new Map<string, VarEntry[]>();
   private readonly bodyByScope = new Map<string, BodyEntry>();
+  /** Entries by declaration and case-folded name: where the bound model's references land. */
+  private readonly byDecl = new Map<VarDecl, Map<string, VarEntry>>();
 
-  constructor(units: readonly CompilationUnit[]) {
+  /**
+   * @param model the checker's bound model of the same units: a name it resolved is read from
+   *   it (the one meaning of a program); the index's own scopes answer only what it did not bind.
+   */
+  constructor(
+    units: readonly CompilationUnit[],
+    private readonly model?: CheckedProject,
+  ) {
     this.units = units;
     for (const u of units)
       for (const d of u.declarations) {
@@ -171,6 +186,9 @@ export class ProjectIndex {
           };
           this.vars.set(entry.key, entry);
           into?.set(lname, entry);
+          let names = this.byDecl.get(decl);
+          if (!names) this.byDecl.set(decl, (names = new Map()));
+          names.set(lname, entry);
           if (scope !== 'global') {
             const pou = scope.split('.')[0]!;
             const list = this.varsByPou.get(pou);
@@ -178,6 +196,13 @@ export class ProjectIndex {
             else this.varsByPou.set(pou, [entry]);
           }
         }
+  }
+
+  /** The variable the bound model resolved an identifier to, when it did and the index holds it. */
+  private boundVar(x: Expression): VarEntry | undefined {
+    const ref = this.model?.references.get(x);
+    if (!ref || !('section' in ref)) return undefined;
+    return this.byDecl.get(ref.decl)?.get(ref.name.toLowerCase());
   }
 
   /** The variable a plain name denotes inside a body (locals shadow POU variables, which shadow globals). */
@@ -209,15 +234,16 @@ export class ProjectIndex {
         if (this.gvlNames.has(owner)) return this.globals.get(x.member.toLowerCase());
       }
     }
-    const root = rootIdentifier(x);
-    return root === undefined ? undefined : this.resolveName(root, body);
+    const root = rootNode(x);
+    if (!root) return undefined;
+    return this.boundVar(root) ?? this.resolveName(root.name, body);
   }
 
   /** Keys of every variable an expression reads, and the POUs it calls. */
   readsOf(e: Expression, body: BodyEntry | undefined, reads: Set<string>, calls: Set<string>): void {
     walkExpression(e, (x) => {
       if (x.kind === 'Identifier') {
-        const v = this.resolveName(x.name, body);
+        const v = this.boundVar(x) ?? this.resolveName(x.name, body);
         if (v) reads.add(v.key);
       } else if (x.kind === 'Member') {
         const v = this.resolveRoot(x, body);

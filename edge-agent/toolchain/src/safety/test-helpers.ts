@@ -14,7 +14,8 @@ export function stProject(files: Record<string, string>): SafetyProject {
 
 /** Index of inline sources. */
 export function stIndex(files: Record<string, string>): ProjectIndex {
-  return new ProjectIndex(stProject(files).units);
+  const p = stProject(files);
+  return new ProjectIndex(p.units, p.checked);
 }
 
 /** A site policy with only the given lists. */

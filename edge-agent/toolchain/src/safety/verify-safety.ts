@@ -37,7 +37,7 @@ const indexes = new WeakMap<readonly unknown[], ProjectIndex>();
 function indexOf(p: SafetyProject): ProjectIndex {
   let ix = indexes.get(p.units);
   if (!ix) {
-    ix = new ProjectIndex(p.units);
+    ix = new ProjectIndex(p.units, p.checked);
     indexes.set(p.units, ix);
   }
   return ix;
