@@ -105,6 +105,11 @@ describe('dashboard: allowed actions and phase figures come from the server', ()
     // Abort from the page: the two queued jobs are cancelled and leave the phase (the old page
     // counted them as skipped sites of 3); the running one finishes and is recorded.
     await page.getByRole('button', { name: 'abort' }).click();
+    // The server says abort needs a reason (needsReason): the dialog asks for one first.
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    await expect(page.getByRole('dialog').getByRole('alert').textContent()).resolves.toBe(
+      'A reason is required.',
+    );
     await page.getByLabel('reason').fill('test: stop before the queue runs');
     await page.getByRole('button', { name: 'Confirm' }).click();
     await page.getByText('aborted', { exact: true }).first().waitFor();

@@ -146,7 +146,8 @@ describe('allowed actions and phase figures of a rollout', () => {
         decision: { kind: 'continue' },
       },
     ]);
-    expect(answer.actions.pause).toEqual({ allowed: true, offered: true, reason: '' });
+    expect(answer.actions.pause).toEqual({ allowed: true, offered: true, needsReason: true, reason: '' });
+    expect(answer.actions.promote).toEqual({ allowed: true, offered: true, reason: '' });
     expect(answer.actions.resume).toEqual({
       allowed: false,
       offered: true,

@@ -13,7 +13,12 @@ import { getChangeRequest } from '../reviews/change-request.repository';
 import { assertMayDecide, assertMayReject, involvementIn } from '../reviews/review.service';
 import { evaluateGates, type PhaseDecision } from '../rollouts/gates';
 import { getRollout } from '../rollouts/rollout.repository';
-import { commandRefusal, promoteRefusal, ROLLOUT_COMMANDS } from '../rollouts/rollout-engine';
+import {
+  commandRefusal,
+  promoteRefusal,
+  ROLLOUT_COMMANDS,
+  type RolloutCommand,
+} from '../rollouts/rollout-engine';
 import type { Db } from '../store/database';
 
 /*
@@ -98,7 +103,8 @@ function decisionView(d: PhaseDecision): GateDecisionView {
 
 /**
  * What `who` may do with rollout `id` (each command: the command route's roles, then
- * `commandRefusal`, and for promote `promoteRefusal`; rollback: its route's roles),
+ * `commandRefusal`, and for promote `promoteRefusal`; those in `needsReason`, the
+ * route's list, say so; rollback: its route's roles),
  * and each phase's figures as the engine counts them (`phaseFigures`), the current
  * phase with what `evaluateGates` says of them now. `rolloutRoutes` is the rollouts router.
  */
@@ -107,6 +113,7 @@ export async function rolloutActions(
   who: Principal,
   id: string,
   rolloutRoutes: readonly RouteSpec[],
+  needsReason: readonly RolloutCommand[],
   now = Date.now(),
 ): Promise<RolloutAllowedActions> {
   const r = (await getRollout(db, id)) ?? fail('NOT_FOUND', `no rollout ${id}`);
@@ -126,15 +133,17 @@ export async function rolloutActions(
   }
   const current = phases[r.phaseIndex];
   const phase = r.plan.phases[r.phaseIndex];
-  const command = (name: (typeof ROLLOUT_COMMANDS)[number]): ActionAllowance =>
-    both(roleAllowance(rolloutRoutes, 'post', `/v1/rollouts/:id/${name}`, who), () => {
+  const command = (name: RolloutCommand): ActionAllowance => {
+    const answer = both(roleAllowance(rolloutRoutes, 'post', `/v1/rollouts/:id/${name}`, who), () => {
       const refusal = commandRefusal(name, r.state);
       if (refusal) return refused('CONFLICT', refusal);
       const unsafe = name === 'promote' && phase && current ? promoteRefusal(phase, current.figures) : null;
       return unsafe ? refused('SAFETY_REJECTED', unsafe) : ALLOWED;
     });
+    return needsReason.includes(name) ? { ...answer, needsReason: true } : answer;
+  };
   const commands = Object.fromEntries(ROLLOUT_COMMANDS.map((c) => [c, command(c)])) as Record<
-    (typeof ROLLOUT_COMMANDS)[number],
+    RolloutCommand,
     ActionAllowance
   >;
   return {

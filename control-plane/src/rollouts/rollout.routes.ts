@@ -88,7 +88,8 @@ export const rolloutRoutes: RouteSpec[] = [
       'What the caller may do with a rollout (commands, rollback) by the checks those routes run, and the figures its gates judge',
     roles: ANY_ROLE,
     response: RolloutAllowedActions,
-    handler: ({ ctx, principal, params }) => rolloutActions(ctx.db, principal, params.id!, rolloutRoutes),
+    handler: ({ ctx, principal, params }) =>
+      rolloutActions(ctx.db, principal, params.id!, rolloutRoutes, NEEDS_REASON),
   }),
   ...ROLLOUT_COMMANDS.map((command) =>
     defineRoute({

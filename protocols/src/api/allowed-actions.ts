@@ -12,6 +12,8 @@ export const ActionAllowance = z.object({
    * never offered to the role, and shows one refused for now (four-eyes, state) disabled.
    */
   offered: z.boolean(),
+  /** The action's route refuses it without a reason (rollout `pause` and `abort`); absent otherwise. */
+  needsReason: z.boolean().optional(),
   /** The refusal's error code; absent when allowed. */
   code: z.string().optional(),
   /** The refusal's message; empty when allowed. */

@@ -26,8 +26,6 @@ interface RolloutFrame extends PageFrame {
 
 /** The commands in the order the toolbar shows them; which are shown is the server's answer. */
 const COMMANDS: readonly RolloutCommand[] = ['start', 'pause', 'resume', 'promote', 'retry', 'abort'];
-/** Commands that ask for a reason (the server refuses them without one). */
-const NEEDS_REASON: ReadonlySet<RolloutCommand> = new Set(['pause', 'abort']);
 
 /** A phase's progress bar over its sites: passed, failed, skipped, in flight. */
 function bar(f: PhaseFiguresView): HTMLElement {
@@ -91,6 +89,7 @@ export async function rolloutPage(id: string): Promise<void> {
   const current = allowed.phases[r.phaseIndex];
   const currentPhase = r.plan.phases[r.phaseIndex];
 
+  const actions: RolloutAllowedActions['actions'] = allowed.actions;
   const command = (name: RolloutCommand) =>
     h(
       'button',
@@ -98,14 +97,17 @@ export async function rolloutPage(id: string): Promise<void> {
         type: 'button',
         class: name === 'abort' ? 'danger' : '',
         onclick: () =>
-          confirmDialog(`${name} rollout ${r.name || r.id}?`, NEEDS_REASON.has(name), async (reason) => {
-            await client.rollouts.command(r.id, name, reason || undefined);
-            await rolloutPage(id);
-          }),
+          confirmDialog(
+            `${name} rollout ${r.name || r.id}?`,
+            actions[name].needsReason === true,
+            async (reason) => {
+              await client.rollouts.command(r.id, name, reason || undefined);
+              await rolloutPage(id);
+            },
+          ),
       },
       name,
     );
-  const actions: RolloutAllowedActions['actions'] = allowed.actions;
   const controls = COMMANDS.filter((c) => (actions[c] as ActionAllowance).allowed).map(command);
 
   if (gen !== state.gen) return;
