@@ -19,7 +19,7 @@ const RULE: Record<ChangeRequestView['safetyClass'], string> = {
 function whyNot(approve: ActionAllowance, cr: ChangeRequestView): string {
   if (approve.allowed) return '';
   if (approve.code === 'CONFLICT') return `This change is ${cr.state}.`;
-  if (approve.code === 'FOUR_EYES') return `You may not approve this change: ${approve.reason}.`;
+  if (approve.code === 'FOUR_EYES') return `Four-eyes: ${approve.reason}.`;
   if (approve.code === 'FORBIDDEN') return `Your role (${me().role}) may not decide this change.`;
   return approve.reason;
 }
