@@ -200,3 +200,4 @@ export {
   walkExpression,
   walkStatements,
 } from './visitor';
+export { applyXmlEdits, escapeXmlText } from './xml-edits';

@@ -9,6 +9,7 @@ import { printNode } from './printer';
 import { sfcToSt } from './sfc-to-st';
 import { FIXTURES } from './test-fixtures';
 import { readTwinCat } from './twincat-reader';
+import { applyXmlEdits } from './xml-edits';
 
 describe('TwinCAT reader', () => {
   const file = join(FIXTURES, 'twincat/FB_Valve.TcPOU');
@@ -257,5 +258,41 @@ describe('FBD feedback through an FB instance', () => {
       'T1(IN := NOT (T1.Q), PT := T#500ms);',
       'Lamp := T1.Q;',
     ]);
+  });
+});
+
+describe('edits written back into the XML (applyXmlEdits)', () => {
+  it('escapes a replacement in a CODESYS xhtml body and keeps every other byte', () => {
+    const file = join(FIXTURES, 'plcopen/codesys-dosing.xml');
+    const text = readFileSync(file, 'utf8');
+    const fb = readPlcopen(text, file).unit.declarations.find(
+      (d) => d.kind === 'FunctionBlock' && d.name === 'FB_Doser',
+    ) as FunctionBlockDecl;
+    const last = fb.body[fb.body.length - 1]!;
+    const out = applyXmlEdits(text, [{ node: last, replacement: 'bDone := nState = 2 AND rTotal >= 1.0;' }]);
+    const at = last.span.offset;
+    expect(out.slice(0, at)).toBe(text.slice(0, at));
+    expect(out.slice(at)).toContain('bDone := nState = 2 AND rTotal &gt;= 1.0;</xhtml>');
+    expect(out.length - text.length).toBe(
+      'bDone := nState = 2 AND rTotal &gt;= 1.0;'.length - (last.span.endOffset - last.span.offset),
+    );
+    // and it reads back with the new statement
+    const again = readPlcopen(out, file);
+    expect(again.diagnostics).toEqual([]);
+    const fb2 = again.unit.declarations.find((d) => d.kind === 'FunctionBlock') as FunctionBlockDecl;
+    expect(printNode(fb2.body[fb2.body.length - 1]!).trim()).toBe('bDone := nState = 2 AND rTotal >= 1.0;');
+  });
+  it('writes CDATA bodies as they are and refuses an edit that is not inside text', () => {
+    const file = join(FIXTURES, 'twincat/FB_Valve.TcPOU');
+    const text = readFileSync(file, 'utf8');
+    const fb = readTwinCat(text, file).unit.declarations[0] as FunctionBlockDecl;
+    const out = applyXmlEdits(text, [
+      { node: fb.body[0]!, replacement: 'bDriveOpen := bOpenCmd AND NOT bFault;' },
+    ]);
+    expect(out).toContain('bDriveOpen := bOpenCmd AND NOT bFault;');
+    expect(readTwinCat(out, file).diagnostics).toEqual([]);
+    const pl = readPlcopen(readFileSync(join(FIXTURES, 'plcopen/codesys-dosing.xml'), 'utf8'), 'x.xml');
+    const decl = (pl.unit.declarations[0] as TypeBlock).types[0]!;
+    expect(() => applyXmlEdits('<a x="1"/>', [{ node: decl, replacement: 'X : INT;' }])).toThrow(RangeError);
   });
 });
