@@ -82,6 +82,23 @@ END_PROGRAM`;
   });
 });
 
+describe('standard FBs the checker knows', () => {
+  it.each(['LTON', 'LTOF', 'LTP'])(
+    '%s is refused with SIM_UNSUPPORTED naming file and line (no implementation yet)',
+    (fb) => {
+      const src = `PROGRAM Dosing\nVAR Run : BOOL; Hold : ${fb}; END_VAR\nHold(IN := Run, PT := LTIME#5s);\nEND_PROGRAM`;
+      const { unit } = parseSource(src, 'dosing.st');
+      expect(checkProject([unit]).diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+      expect(() => compileProgram([unit])).toThrow(
+        expect.objectContaining({
+          code: SIM_ERROR_CODES.UNSUPPORTED,
+          location: expect.objectContaining({ file: 'dosing.st', line: 2 }),
+        }),
+      );
+    },
+  );
+});
+
 describe('the meaning of calls and declarations vendors compile', () => {
   it('array bounds and a CASE label from a local VAR CONSTANT', () => {
     const plc = simulate(`FUNCTION_BLOCK FB_Buffer

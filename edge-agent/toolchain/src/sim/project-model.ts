@@ -25,6 +25,7 @@ import {
   type ProgramDecl,
   type PropertyDecl,
   type Span,
+  STANDARD_FB_SOURCE,
   type StructType,
   type TypeDecl,
   type TypeSpec,
@@ -42,6 +43,11 @@ import {
   type SimType,
 } from './sim-types';
 import { isStdFb } from './std-fbs';
+
+/** Names of the standard FBs the checker declares (`STANDARD_FB_SOURCE`). */
+const STANDARD_FB_NAMES = new Set(
+  [...STANDARD_FB_SOURCE.matchAll(/^FUNCTION_BLOCK[ \t]+(\w+)/gm)].map((m) => m[1]!.toUpperCase()),
+);
 
 /** A compile-time constant. */
 export type ConstValue = number | bigint | boolean | string;
@@ -327,6 +333,14 @@ export class ProjectModel {
     const cached = this.resolvedTypes.get(id);
     if (cached) return cached;
     const td = this.typeDecls.get(id);
+    if (!td && STANDARD_FB_NAMES.has(upper)) {
+      // a standard FB the checker knows (LTON, LTOF, LTP) without an implementation in std-fbs.ts
+      throw new SimError(
+        SIM_ERROR_CODES.UNSUPPORTED,
+        `standard function block ${upper} is not simulated`,
+        span ? spanLoc(span) : undefined,
+      );
+    }
     if (!td) {
       throw new SimError(
         SIM_ERROR_CODES.UNKNOWN_NAME,
