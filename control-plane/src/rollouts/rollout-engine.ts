@@ -64,6 +64,23 @@ export function promoteRefusal(phase: Phase, figures: PhaseFigures): string | nu
     : null;
 }
 
+/**
+ * Why resuming a paused rollout would not carry it on (`CONFLICT`), or null: a
+ * finished phase short of its `minSample` is inconclusive and pauses again on
+ * the next tick, and only promote carries it on. The engine's resume and the
+ * allowed actions a page is told both ask this.
+ */
+export function resumeRefusal(
+  rolloutId: string,
+  phaseIndex: number,
+  phase: Phase,
+  figures: PhaseFigures,
+): string | null {
+  const f = figures;
+  if (f.total === 0 || f.done < f.total || f.done >= phase.gates.minSample) return null;
+  return `phase ${phaseIndex + 1} (${phase.name}) is finished with ${f.done} result(s) and its gate needs ${phase.gates.minSample}: resuming would pause it again at once; to go on, promote it: plcfleet rollouts promote ${rolloutId}`;
+}
+
 const ENGINE = 'engine';
 
 /**
@@ -459,13 +476,10 @@ export class RolloutEngine {
         case 'resume': {
           // A finished phase short of its sample pauses again on the next tick: say what goes on from there.
           const phase = r.plan.phases[r.phaseIndex];
-          const f = phase ? await phaseFigures(trx, r.id, r.phaseIndex) : null;
-          if (phase && f && f.total > 0 && f.done >= f.total && f.done < phase.gates.minSample)
-            fail(
-              'CONFLICT',
-              `phase ${r.phaseIndex + 1} (${phase.name}) is finished with ${f.done} result(s) and its gate needs ${phase.gates.minSample}: resuming would pause it again at once; to go on, promote it: plcfleet rollouts promote ${r.id}`,
-              { state: r.state },
-            );
+          const held = phase
+            ? resumeRefusal(r.id, r.phaseIndex, phase, await phaseFigures(trx, r.id, r.phaseIndex))
+            : null;
+          if (held) fail('CONFLICT', held, { state: r.state });
           await updateRollout(trx, r.id, { state: 'running', stateReason: '' });
           await audit('rollout.resumed');
           await decide('resumed', `resumed by ${actor}`);
