@@ -36,9 +36,9 @@ export const EXAMPLE_FILES = [
 ];
 
 /** `runs` cases per example PROGRAM, each with its own seeded timeline of `scans` scans. */
-export function exampleCases(root: string, runs = 20, scans = 600): ConformanceCase[] {
+export function exampleCases(root: string, runs = 20, scans = 600, files = EXAMPLE_FILES): ConformanceCase[] {
   const cases: ConformanceCase[] = [];
-  for (const rel of EXAMPLE_FILES) {
+  for (const rel of files) {
     // the front end's examples share their data types
     const types = rel.startsWith('fixtures/iec/st/')
       ? readFileSync(join(root, 'fixtures/iec/st/types.st'), 'utf8')

@@ -8,7 +8,8 @@
  *   MATIEC_HOME=/tmp/matiec node --import tsx --conditions=source \
  *     edge-agent/toolchain/conformance/record.ts --seed 1 --count 500 --name generated-s1
  *
- * `--examples` records plcfleet's own example programs (example-cases.ts) instead.
+ * `--examples` records plcfleet's own example programs (example-cases.ts) instead;
+ * `--files a.st,b.st --name regressions` records given programs (e.g. fixed divergences).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,19 +26,26 @@ const { values } = parseArgs({
     name: { type: 'string' },
     batch: { type: 'string', default: '25' },
     examples: { type: 'boolean', default: false },
+    /** Comma-separated ST files (relative to the toolchain package) recorded like the examples. */
+    files: { type: 'string' },
   },
 });
 const seed = Number(values.seed);
 const count = Number(values.count);
-const cases = values.examples ? exampleCases(join(import.meta.dirname, '..')) : generateCases(seed, count);
+const root = join(import.meta.dirname, '..');
+const cases = values.files
+  ? exampleCases(root, 3, 50, values.files.split(','))
+  : values.examples
+    ? exampleCases(root)
+    : generateCases(seed, count);
 const outcomes = await runLive(cases, {
   // examples repeat their POUs across runs, so each needs its own translation
-  batch: values.examples ? 1 : Number(values.batch),
+  batch: values.examples || values.files ? 1 : Number(values.batch),
   onProgress: (d, n) => process.stderr.write(`\r${d}/${n}`),
 });
 process.stderr.write('\n');
 const agreed = outcomes.flatMap((o) => (o.kind === 'agree' ? [{ ...o.case, trace: o.trace }] : []));
-const name = values.name ?? (values.examples ? 'examples' : `generated-s${seed}`);
+const name = values.name ?? (values.examples ? 'examples' : values.files ? 'files' : `generated-s${seed}`);
 const file = join(import.meta.dirname, 'fixtures', `${name}.json.gz`);
 const source = values.examples
   ? 'plcfleet example programs'
