@@ -164,7 +164,7 @@ describe('ladderToSt refusals and proofs', () => {
     ]);
   });
 
-  it('proves random rungs of modelled instructions equivalent to their ST', () => {
+  it('proves random rungs of modelled instructions equivalent to their ST', { timeout: 120_000 }, () => {
     const rng = new Prng(11);
     const bools = ['A', 'B', 'C', 'D', 'X', 'Y'];
     const cond = (): string => {

@@ -24,7 +24,7 @@ import {
 } from './logix-operands';
 import type { LogixType } from './logix-types';
 import { LoweringError, type RllLowering } from './rll-lowering';
-import { parseRung, type RllElement, type RllInstruction } from './rll-parser';
+import { instructionsOf, parseRung, type RllElement, type RllInstruction } from './rll-parser';
 
 const BOOL: LogixType = { kind: 'elem', name: 'BOOL' };
 
@@ -93,6 +93,9 @@ interface Stmt {
 }
 
 const CONDITIONS = new Set(['XIC', 'XIO', 'EQU', 'NEQ', 'LES', 'LEQ', 'GRT', 'GEQ', 'LIM', 'MEQ', 'CMP']);
+
+/** Instructions that write their first operand. */
+const WRITES_FIRST = new Set(['OTE', 'OTL', 'OTU', 'ONS', 'MOV', 'CLR', 'COP', 'FLL']);
 
 /** A branch leg of conditions only (no outputs, no one-shots). */
 function pureLeg(leg: readonly RllElement[]): boolean {
@@ -355,6 +358,16 @@ export class RungWriter {
         return;
       }
       const entry: Cell = { c: cell.c };
+      // A leg that overwrites what the branch's condition reads would force that condition into
+      // a tag midway, after the first leg already spelled it out: keep it in the tag up front.
+      const legWrites = e.legs.flatMap((l) => instructionsOf(l)).filter((i) => WRITES_FIRST.has(i.name));
+      const entryReads = readsOf(entry.c);
+      if (
+        e.legs.length > 1 &&
+        legWrites.some((i) => this.rootsIn(i.operands[0] ?? '').some((r) => entryReads.has(r)))
+      ) {
+        this.materialize(entry);
+      }
       const acc: Cell = { c: FALSE };
       if (liveAfter) this.live.push(acc);
       e.legs.forEach((leg, j) => {
