@@ -7,7 +7,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import type { ConformanceCase, ScanValues } from './conformance-case';
 
 /** A case with the reference's outputs, scan by scan. */
-export interface RecordedCase extends ConformanceCase {
+interface RecordedCase extends ConformanceCase {
   trace: ScanValues[];
 }
 

@@ -28,7 +28,7 @@ export function caseCount(file: string): number {
 }
 
 /** Replays one fixture file; returns one line per case that does not reproduce the reference. */
-export function replayFixture(file: string): { cases: number; failures: string[] } {
+function replayFixture(file: string): { cases: number; failures: string[] } {
   const { cases } = decodeFixture(readFileSync(join(dir, file)));
   const failures: string[] = [];
   for (const c of cases) {
