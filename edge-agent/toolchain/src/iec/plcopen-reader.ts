@@ -92,6 +92,24 @@ const VAR_SECTION_TAGS: Record<string, string> = {
 
 /** Parses one PLCopen XML file. Never throws. */
 export function readPlcopen(text: string, file: string): ParseResult {
+  try {
+    return readPlcopenUnchecked(text, file);
+  } catch (err) {
+    // a converter bug must not take the caller down: the file is reported unreadable
+    const span = { file, line: 1, column: 1, endLine: 1, endColumn: 1, offset: 0, endOffset: 0 };
+    const unit: CompilationUnit = {
+      kind: 'CompilationUnit',
+      file,
+      format: 'plcopen',
+      declarations: [],
+      comments: [],
+      span,
+    };
+    return { unit, diagnostics: [diagnostic('ST1012', span, file, `internal reader error: ${String(err)}`)] };
+  }
+}
+
+function readPlcopenUnchecked(text: string, file: string): ParseResult {
   const ctx: Ctx = { text, file, lines: new LineMap(text), diagnostics: [] };
   const declarations: TopLevelDeclaration[] = [];
   const unit: CompilationUnit = {
@@ -904,7 +922,9 @@ function transitionCondition(
     if (!holder) return undefined;
     // a named transition body is `name := expression;` or a bare expression
     const text = textOf(ctx.text, holder).trim().replace(/;\s*$/, '');
-    const m = new RegExp(`^${name}\\s*:=\\s*`, 'i').exec(text);
+    // the name comes from an attribute: escape it before it becomes a pattern
+    const quoted = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const m = new RegExp(`^${quoted}\\s*:=\\s*`, 'i').exec(text);
     return `(${m ? text.slice(m[0].length) : text})`;
   }
   const cpi = child(cond, 'connectionPointIn');
