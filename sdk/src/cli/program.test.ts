@@ -80,6 +80,19 @@ describe('runCli', () => {
     expect(r.stdout).toContain('completed');
   });
 
+  it('says after resume that a phase held by its manual gate needs promote', async () => {
+    server = await startLocalServer((_req, res) => {
+      const d = rolloutDetail('running');
+      d.rollout.phaseState = 'awaiting-approval';
+      sendJson(res, 200, d);
+    });
+    const r = await run(['rollouts', 'resume', 'r1']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(
+      'phase 1 (canary) waits for a person to promote it: plcfleet rollouts promote r1\n',
+    );
+  });
+
   it('exits 1 when the audit chain is broken', async () => {
     server = await startLocalServer((_req, res) =>
       sendJson(res, 200, {

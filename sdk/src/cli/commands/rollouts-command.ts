@@ -92,6 +92,11 @@ export function rolloutsCommand(deps: CliDeps): Command {
       out.result(d, () =>
         out.line(`rollout ${r.id}: ${r.state}${r.stateReason ? ` — ${r.stateReason}` : ''}`),
       );
+      // Resumed, but the phase's manual gate still holds it: say what carries it on.
+      if (c.name === 'resume' && r.phaseState === 'awaiting-approval')
+        out.note(
+          `phase ${r.phaseIndex + 1} (${r.plan.phases[r.phaseIndex]?.name ?? '?'}) waits for a person to promote it: plcfleet rollouts promote ${r.id}`,
+        );
     });
   }
 
