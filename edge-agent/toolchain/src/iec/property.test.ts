@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { astEqual } from './ast-utils';
 import { checkProject } from './checker';
 import type { Diagnostic } from './diagnostics';
+import { ilToSt } from './il-to-st';
 import { parseSource } from './parser';
 import { printUnit } from './printer';
 import { readSource } from './project';
@@ -203,6 +204,53 @@ const stmt: fc.Arbitrary<string> = fc.letrec<{ s: string }>((tie) => ({
     fc.constantFrom('EXIT;', 'RETURN;', 'CONTINUE;', '(* note *)\nx := 1; // tail'),
   ),
 })).s;
+
+describe('IL conversion property', () => {
+  it('never throws on IL-like text and every ST line it writes parses inside a POU', () => {
+    const ops = [
+      'LD',
+      'LDN',
+      'ST',
+      'STN',
+      'S',
+      'R',
+      'AND',
+      'ANDN',
+      'OR',
+      'XOR',
+      'ADD',
+      'SUB',
+      'GT',
+      'JMPC',
+      'JMP',
+      'CAL',
+      'RET',
+      'NOT',
+      ')',
+    ];
+    const instr = fc.tuple(
+      fc.constantFrom(...ops),
+      fc.constantFrom('a', 'b', 'c', '1', 'L1', 'fb1'),
+      fc.boolean(),
+    );
+    fc.assert(
+      fc.property(fc.array(instr, { maxLength: 30 }), (list) => {
+        const operand = (op: string, arg: string): string =>
+          op.startsWith('JMP') ? 'L1' : op === 'CAL' ? 'fb1' : arg === 'L1' || arg === 'fb1' ? 'a' : arg;
+        const text = list
+          .map(([op, arg, label]) => `${label ? 'L1: ' : ''}${op} ${operand(op, arg)}`)
+          .join('\n');
+        const r = ilToSt(text, () => 'INT');
+        expect(Array.isArray(r.errors)).toBe(true);
+        const src = `FUNCTION_BLOCK F\nVAR a, b, c : INT; fb1 : TON; _IL_CR : INT; END_VAR\n${r.lines.join('\n')}\nEND_FUNCTION_BLOCK\n`;
+        const parsed = parseSource(src, 'il.st');
+        // what it writes for the instructions it converted is valid ST
+        expect(parsed.diagnostics).toEqual([]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
 
 describe('round-trip property', () => {
   it('print(parse(program)) re-parses to the same tree and printing is idempotent', () => {
