@@ -33,7 +33,8 @@ export const UNSUPPORTED_FORMATS: Readonly<Record<string, string>> = {
   '.ap19': 'Siemens TIA Portal project',
   '.zap16': 'Siemens TIA Portal archive',
   '.zap17': 'Siemens TIA Portal archive',
-  '.l5x': 'Rockwell Logix L5X export',
+  // `plcfleet-agent ladder-to-st` reads L5X (toolchain/l5x); compile reads IEC sources only
+  '.l5x': 'Rockwell Logix L5X export (read by ladder-to-st)',
   '.l5k': 'Rockwell Logix L5K export',
   '.acd': 'Rockwell Studio 5000 project',
   '.rss': 'Rockwell RSLogix 500 project',
@@ -76,7 +77,8 @@ export function sourceFormat(path: string, head = '', explicit = false): FormatV
   if (ext === '.plcproj') return { readable: 'plcproj' };
   if (ext === '.xml') {
     if (isPlcopenXml(head)) return { readable: 'plcopen' };
-    if (/<RSLogix5000Content/i.test(head.slice(0, 4096))) return { unsupported: 'Rockwell Logix L5X export' };
+    if (/<RSLogix5000Content/i.test(head.slice(0, 4096)))
+      return { unsupported: 'Rockwell Logix L5X export (read by ladder-to-st)' };
     return explicit ? { unsupported: 'XML that is not a PLCopen TC6 project' } : { unrelated: true };
   }
   const known = UNSUPPORTED_FORMATS[ext];
