@@ -104,7 +104,7 @@ describe('plcfleet-agent compile: formats and projects (issue 15)', () => {
     const inDir = await run('compile', dir);
     expect(inDir.code).toBe(2);
     expect(inDir.err.trim().split('\n')).toHaveLength(2);
-    expect(inDir.err).toContain('Rockwell Logix L5X export is not supported');
+    expect(inDir.err).toContain('Rockwell Logix L5X export (read by ladder-to-st) is not supported');
     const fmt = await run('fmt', scl);
     expect(fmt.code).toBe(2);
     expect(fmt.err).toContain('Siemens SCL source');
