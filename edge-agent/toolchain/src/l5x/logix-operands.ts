@@ -334,8 +334,13 @@ export function reference(scope: LogixScope, text: string, want?: LogixType): Op
       let mem = scope.member(type, name);
       if (!mem && type.kind === 'struct' && scope.undefinedStruct(type)) {
         const last = p >= rest.length;
-        const nextIsBit = /^\.\d+/.test(rest.slice(p));
-        mem = scope.memberFromUse(type, name, last && want ? want : nextIsBit ? ELEM('DINT') : ELEM('DINT'));
+        // `Module:O.Pt02.Data`: a member with members of its own is an undefined structure too
+        const nested: LogixType = { kind: 'struct', name: `${type.name}.${name}` };
+        mem = scope.memberFromUse(
+          type,
+          name,
+          last && want ? want : /^\.[A-Za-z_]/.test(rest.slice(p)) ? nested : ELEM('DINT'),
+        );
       }
       if (!mem)
         throw new Unsupported(

@@ -328,7 +328,11 @@ describe('RLL program control and AOIs', () => {
 describe('structures the export does not define', () => {
   it('types module I/O members from their use and refuses a member used as another type', () => {
     const xml = testL5x(B('Go', 'Out'), {
-      Main: ['XIC(Go)XIC(Drive_In.Ready)OTE(Out);', 'XIC(Go)MOV(5,Drive_Out.Speed);'],
+      Main: [
+        'XIC(Go)XIC(Drive_In.Ready)OTE(Out);',
+        'XIC(Go)MOV(5,Drive_Out.Speed);',
+        'XIC(Drive_In.Pt02.Data)OTE(Drive_Out.Pt00.Data);',
+      ],
     }).replace(
       '</Tags>',
       '<Tag Name="Drive_In" TagType="Base" DataType="AB:Drive:I:0"/><Tag Name="Drive_Out" TagType="Base" DataType="AB:Drive:O:0"/></Tags>',
@@ -341,6 +345,9 @@ describe('structures the export does not define', () => {
     plc.set('Drive_In.Ready', true);
     plc.scan();
     expect([plc.get('Out'), plc.get('Drive_Out.Speed')]).toEqual([true, 5]);
+    plc.set('Drive_In.Pt02.Data', true);
+    plc.scan();
+    expect(plc.get('Drive_Out.Pt00.Data')).toBe(true);
     const bad = readL5x(
       xml
         .replace('XIC(Go)XIC(Drive_In.Ready)OTE(Out);', 'XIC(Go)MOV(Drive_In.Level,Drive_Out.Speed);')
