@@ -429,6 +429,7 @@ const SDK_ROUTES = [
   'POST /v1/rollouts',
   'GET /v1/rollouts',
   'GET /v1/rollouts/{id}',
+  'GET /v1/rollouts/{id}/allowed-actions',
   ...['start', 'pause', 'resume', 'promote', 'abort', 'retry', 'rollback'].map(
     (c) => `POST /v1/rollouts/{id}/${c}`,
   ),
@@ -438,6 +439,7 @@ const SDK_ROUTES = [
   'GET /v1/verdicts/{jobId}',
   'GET /v1/change-requests',
   'GET /v1/change-requests/{id}',
+  'GET /v1/change-requests/{id}/allowed-actions',
   'POST /v1/change-requests/{id}/approve',
   'POST /v1/change-requests/{id}/reject',
   'GET /v1/deploys',
