@@ -18,7 +18,8 @@ describe('fleet demo', () => {
     expect(bySite['press-line-2']).toMatchObject({ verdict: 'passed', safety: 'none', deploy: 'deployed' });
     expect(bySite['press-line-3']?.verdict).toBe('failed');
     expect(bySite['press-line-3']?.safety).toMatch(/certified/);
-    expect(bySite['press-line-1']?.proofs).toBe('permissive proven');
+    // The demo's permissive search is random: it is not refuted, never "proven" (issue 14, point 5).
+    expect(bySite['press-line-1']?.proofs).toBe('permissive not refuted');
     expect(result.rolloutState).toBe('halted');
     expect(result.rolloutReason).toMatch(/safety/);
     expect(result.asExpected).toBe(true);

@@ -20,7 +20,7 @@ import {
   startPlcServer,
   VirtualPlcRuntime,
 } from '@plcfleet/edge-agent';
-import { parseWith, TagMap } from '@plcfleet/protocols';
+import { CLAIM_LABELS, parseWith, proofClaim, TagMap } from '@plcfleet/protocols';
 import { FINAL_ROLLOUT_STATES, PlcfleetClient } from '@plcfleet/sdk';
 import YAML from 'yaml';
 
@@ -345,7 +345,7 @@ export async function runFleetDemo(options: FleetDemoOptions = {}): Promise<Flee
             : 'none'
           : '—',
         proofs: perm
-          ? `permissive ${perm.result}`
+          ? `permissive ${CLAIM_LABELS[proofClaim(perm)]}`
           : ev?.equivalence
             ? `equivalent ${ev.equivalence.equivalent}`
             : '—',

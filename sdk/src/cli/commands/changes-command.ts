@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { CLAIM_LABELS, claimText, proofClaim } from '@plcfleet/protocols';
 import { Command, Option } from 'commander';
 import { changeReportHtml, changeReportMarkdown, gatherChangeRecord } from '../change-report';
 import { action, type CliDeps } from '../command-context';
@@ -61,7 +62,11 @@ export function changesCommand(deps: CliDeps): Command {
         const ev = verdict?.verdict.evidence;
         if (!verdict || !ev) out.line('evidence: none recorded');
         else {
-          const ok = (s: string) => out.paint(/^(pass|passed|proven|true)$/.test(s) ? 'green' : 'red', s);
+          const ok = (s: string) =>
+            out.paint(
+              /^(pass|passed|proved|true)$/.test(s) ? 'green' : /^not refuted$/.test(s) ? 'yellow' : 'red',
+              s,
+            );
           const errors = ev.diagnostics.filter((d) => d.severity === 'error').length;
           out.line(
             `evidence (${verdict.agentId}, ${shortTime(verdict.receivedAt)}, hash ${(ev.evidenceHash ?? '-').slice(0, 12)}):`,
@@ -74,12 +79,14 @@ export function changesCommand(deps: CliDeps): Command {
           for (const f of ev.safety.findings)
             out.line(`    ${f.severity} ${f.rule} ${f.file}:${f.line} ${f.message}`);
           for (const p of ev.safety.proofs)
-            out.line(`  ${p.kind.padEnd(12)} ${ok(p.result)} ${p.subject} (${p.method}, ${p.runs} runs)`);
+            out.line(
+              `  ${p.kind.padEnd(12)} ${ok(CLAIM_LABELS[proofClaim(p)])} ${p.subject}: ${claimText(p)}`,
+            );
           for (const s of ev.scenarios)
             out.line(`  scenario     ${ok(s.passed ? 'pass' : 'fail')} ${s.name}`);
           if (ev.equivalence)
             out.line(
-              `  equivalence  ${ok(ev.equivalence.equivalent ? 'pass' : 'fail')} (seed ${ev.equivalence.seed}, ${ev.equivalence.runs} runs)`,
+              `  equivalence  ${ok(ev.equivalence.equivalent ? 'pass' : 'fail')} (${claimText(ev.equivalence)})`,
             );
           for (const j of ev.judges)
             out.line(`  judge ${j.judge.padEnd(6)} ${ok(j.verdict === 'pass' ? 'pass' : 'veto')}`);

@@ -1,4 +1,12 @@
-import type { ActionAllowance, ChangeRequestView, SafetyFinding } from '@plcfleet/protocols';
+import {
+  type ActionAllowance,
+  type ChangeRequestView,
+  CLAIM_LABELS,
+  claimText,
+  type ProofClaim,
+  proofClaim,
+  type SafetyFinding,
+} from '@plcfleet/protocols';
 import { timingChart } from '../charts';
 import { confirmDialog } from '../dialog';
 import { diffView, focusLine } from '../diff-view';
@@ -173,8 +181,11 @@ export async function changePage(id: string): Promise<void> {
                     h(
                       'li',
                       {},
-                      badge(p.result, p.result === 'proven' ? 'ok' : p.result === 'refuted' ? 'bad' : 'warn'),
-                      ` ${p.kind} of ${p.subject} by ${p.method} (${p.runs} runs × ${p.scans} scans)`,
+                      badge(CLAIM_LABELS[proofClaim(p)], claimKind(proofClaim(p))),
+                      ` ${p.kind} of ${p.subject} by ${p.method} (${p.runs} runs × ${p.scans} scans): ${claimText(p)}`,
+                      p.counterexample?.relatedSignal
+                        ? ` — judged by ${p.counterexample.relatedSignal}`
+                        : null,
                       p.counterexample ? timingChart(p.counterexample) : null,
                     ),
                   ),
@@ -203,7 +214,10 @@ export async function changePage(id: string): Promise<void> {
                     ev.equivalence.equivalent ? 'equivalent' : 'differs',
                     ev.equivalence.equivalent ? 'ok' : 'bad',
                   ),
-                  ` ${ev.equivalence.runs} runs × ${ev.equivalence.scans} scans, seed ${ev.equivalence.seed}`,
+                  ` ${ev.equivalence.runs} runs × ${ev.equivalence.scans} scans, seed ${ev.equivalence.seed}: ${claimText(ev.equivalence)}`,
+                  ev.equivalence.counterexample?.relatedSignal
+                    ? ` — judged by ${ev.equivalence.counterexample.relatedSignal}`
+                    : null,
                 )
               : null,
             ev.equivalence?.counterexample ? timingChart(ev.equivalence.counterexample) : null,
@@ -245,4 +259,9 @@ export async function changePage(id: string): Promise<void> {
     () => changePage(id).catch(errorPage),
     (e) => e.type.startsWith('change') || e.type.startsWith('deploy'),
   );
+}
+
+/** Only an exhaustive proof is shown as settled; a search that found nothing is a warning. */
+function claimKind(claim: ProofClaim): 'ok' | 'warn' | 'bad' {
+  return claim === 'proved' ? 'ok' : claim === 'not-refuted' ? 'warn' : 'bad';
 }
