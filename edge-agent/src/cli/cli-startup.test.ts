@@ -3,9 +3,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { EXIT } from '@plcfleet/protocols';
 import { CommanderError } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
-import { COMMAND_GROUPS, createProgram } from './program';
+import { COMMAND_GROUPS, COMMANDER_EXIT, createProgram } from './program';
 
 // Issue 16 point 3: a command loads only the libraries it uses. Before, every command
 // imported node-opcua (≈3 s) and printed its PKCS#1 warning on stderr. Timings are a
@@ -68,12 +69,13 @@ describe('plcfleet-agent start-up', { timeout: 120_000 }, () => {
     expect(heavyIn(r.modules)).toEqual([]);
   });
 
-  it('--help lists every command and loads no I/O library', () => {
+  it('--help lists every command without loading any command module', () => {
     const r = runCli(['--help']);
     expect(r.code).toBe(0);
-    for (const name of COMMAND_GROUPS.flatMap((g) => g.commands)) expect(r.stdout).toContain(`  ${name} `);
+    for (const c of COMMAND_GROUPS.flatMap((g) => g.commands)) expect(r.stdout).toContain(`  ${c.name} `);
     expect(r.stderr).toBe('');
     expect(heavyIn(r.modules)).toEqual([]);
+    expect(r.modules.filter((url) => /\/cli\/[\w-]+-commands/.test(url))).toEqual([]);
   });
 
   it('the recorder does see a library a command loads (serve-plc loads node-opcua)', () => {
@@ -92,13 +94,25 @@ describe('plcfleet-agent start-up', { timeout: 120_000 }, () => {
 describe('command groups', () => {
   it('name exactly the commands their modules register', async () => {
     for (const group of COMMAND_GROUPS) {
-      const program = await createProgram([group.commands[0]!]);
-      expect(program.commands.map((c) => c.name()).sort()).toEqual([...group.commands].sort());
+      const program = await createProgram([group.commands[0]!.name]);
+      expect(program.commands.map((c) => c.name()).sort()).toEqual(group.commands.map((c) => c.name).sort());
     }
-    const all = await createProgram([]);
-    expect(all.commands.map((c) => c.name()).sort()).toEqual(
-      COMMAND_GROUPS.flatMap((g) => g.commands).sort(),
-    );
+  });
+
+  it('give the same top-level help as the modules (update COMMAND_GROUPS when a command changes)', async () => {
+    const fromSummaries = await createProgram(['--help']);
+    const fromModules = await createProgram(['--help'], { loadAll: true });
+    expect(fromSummaries.helpInformation()).toBe(fromModules.helpInformation());
+  });
+
+  it("answer help and usage errors with the codes of the tools' one table", () => {
+    expect(COMMANDER_EXIT).toEqual({ OK: EXIT.OK, USAGE: EXIT.USAGE });
+  });
+
+  it('help <command> shows the real command', async () => {
+    const program = await createProgram(['help', 'compile']);
+    expect(program.commands.map((c) => c.name()).sort()).toEqual(['ast', 'compile', 'fmt']);
+    expect(program.commands.find((c) => c.name() === 'compile')!.helpInformation()).toMatch(/--syntax-only/);
   });
 });
 

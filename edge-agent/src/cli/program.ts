@@ -1,41 +1,136 @@
 /**
  * The `plcfleet-agent` command tree, registered lazily: a command's module is
- * imported only when that command runs (or when all are needed, for help and
- * for a name nobody registers). Each module's static imports are what
- * registering its commands costs; see docs/cli-startup.md.
+ * imported only when that command runs. Help, the version and a name nobody
+ * registers are answered from {@link COMMAND_GROUPS}' summaries without
+ * importing any command module. See docs/cli-startup.md.
  */
 import { Command } from 'commander';
 
 type Register = (program: Command) => void;
 
-/** Which module registers which commands; `cli-startup.test.ts` checks the names against the modules. */
-export const COMMAND_GROUPS: readonly { commands: readonly string[]; load: () => Promise<Register> }[] = [
+/**
+ * `EXIT.OK` and `EXIT.USAGE` of `@plcfleet/protocols`, for help, the version and usage
+ * errors without loading protocols (and zod) at start-up; `cli-startup.test.ts` checks
+ * that they equal the table.
+ */
+export const COMMANDER_EXIT = { OK: 0, USAGE: 2 } as const;
+
+/** What the top-level help shows of a command: its name, its arguments, its description. */
+export interface CommandSummary {
+  name: string;
+  /** Arguments as commander prints them, e.g. `<path...>`. */
+  args?: string;
+  description: string;
+}
+
+/**
+ * Which module registers which commands, with the summary the top-level help shows.
+ * `cli-startup.test.ts` checks both against what the modules register: a command added,
+ * renamed or re-described in its module is added or changed here too.
+ */
+export const COMMAND_GROUPS: readonly {
+  commands: readonly CommandSummary[];
+  load: () => Promise<Register>;
+}[] = [
   {
-    commands: ['compile', 'fmt', 'ast'],
+    commands: [
+      {
+        name: 'compile',
+        args: '<path...>',
+        description: 'parse and check Structured Text (.st, TwinCAT .TcPOU/.TcDUT/.TcGVL, PLCopen .xml)',
+      },
+      { name: 'fmt', args: '<file>', description: 'print the canonical Structured Text of one file' },
+      { name: 'ast', args: '<file>', description: 'dump the syntax tree of one file as JSON' },
+    ],
     load: async () => (await import('./iec-commands')).registerIecCommands,
   },
-  { commands: ['run'], load: async () => (await import('./agent-commands')).registerAgentCommands },
   {
-    commands: ['simulate', 'test', 'equiv'],
+    commands: [
+      {
+        name: 'run',
+        description: 'run the edge agent daemon: serve the control plane’s jobs and deploy orders',
+      },
+    ],
+    load: async () => (await import('./agent-commands')).registerAgentCommands,
+  },
+  {
+    commands: [
+      {
+        name: 'simulate',
+        args: '<path...>',
+        description: 'run a program on the virtual PLC and print one JSON line per scan',
+      },
+      {
+        name: 'test',
+        args: '<path...>',
+        description: 'run scenario files (YAML) against a program on the virtual PLC',
+      },
+      {
+        name: 'equiv',
+        description: 'compare the old and new program on the same seeded inputs, scan by scan',
+      },
+    ],
     load: async () => (await import('./sim-commands')).registerSimCommands,
   },
   {
-    commands: ['serve-plc', 'stage'],
+    commands: [
+      {
+        name: 'serve-plc',
+        description: 'run an ST program on the virtual PLC and serve it over Modbus TCP and OPC UA',
+      },
+      {
+        name: 'stage',
+        description: 'stage a Modbus TCP → OPC UA cutover: poll over Modbus, serve over OPC UA, compare',
+      },
+    ],
     load: async () => (await import('./plant-io-commands')).registerPlantIoCommands,
   },
   {
-    commands: ['safety', 'hash'],
+    commands: [
+      {
+        name: 'safety',
+        description:
+          'verify that a change is safe under the site safety policy (exit 0 pass, 1 fail, 2 bad input)',
+      },
+      {
+        name: 'hash',
+        args: '<path>',
+        description: 'print the semantic hash of a POU (for certifiedPous[].sha256)',
+      },
+    ],
     load: async () => (await import('./safety-commands')).registerSafetyCommands,
   },
   {
-    commands: ['migrate', 'mcp'],
+    commands: [
+      {
+        name: 'migrate',
+        description: 'run one migration on a program: preconditions, transform, verify, judge → verdict',
+      },
+      {
+        name: 'mcp',
+        description:
+          "serve plcfleet's verifiers (compile, safety, simulate, equivalence, search, diff) over MCP on stdio",
+      },
+    ],
     load: async () => (await import('./migrate-commands')).registerMigrateCommands,
   },
   {
-    commands: ['ladder-to-st'],
+    commands: [
+      {
+        name: 'ladder-to-st',
+        args: '<in>',
+        description:
+          'convert ladder routines of an L5X file to Logix ST, each proven equivalent by simulation',
+      },
+    ],
     load: async () => (await import('./ladder-commands')).registerLadderCommands,
   },
 ];
+
+/** The group that registers `name`. */
+function groupOf(name: string | undefined) {
+  return name === undefined ? undefined : COMMAND_GROUPS.find((g) => g.commands.some((c) => c.name === name));
+}
 
 /** The first argument that is not an option: the command's name, if any. */
 function commandName(args: readonly string[]): string | undefined {
@@ -43,11 +138,15 @@ function commandName(args: readonly string[]): string | undefined {
 }
 
 /**
- * Builds the program for `args` (argv without node and the script): the named
- * command's group only, or every group when no known command is named (help,
- * version, a typo that commander answers with a suggestion).
+ * Builds the program for `args` (argv without node and the script). A named command
+ * (also `help <command>`) gets its group's module; anything else — help, the version,
+ * a typo that commander answers with a suggestion — gets the summaries alone, unless
+ * `loadAll` asks for every module (tests compare the two).
  */
-export async function createProgram(args: readonly string[]): Promise<Command> {
+export async function createProgram(
+  args: readonly string[],
+  options: { loadAll?: boolean } = {},
+): Promise<Command> {
   const program = new Command('plcfleet-agent')
     .description('plcfleet edge agent: read, transform, verify and deploy PLC programs at a plant')
     .version('0.1.0')
@@ -55,9 +154,20 @@ export async function createProgram(args: readonly string[]): Promise<Command> {
     // One line per usage error, with commander's "(did you mean --json?)" on it.
     .configureOutput({ outputError: (str, write) => write(`${oneLine(str)}\n`) });
   const name = commandName(args);
-  const group = COMMAND_GROUPS.find((g) => name !== undefined && g.commands.includes(name));
-  const registers = await Promise.all((group ? [group] : COMMAND_GROUPS).map((g) => g.load()));
-  for (const register of registers) register(program);
+  const group = groupOf(name === 'help' ? commandName(args.slice(args.indexOf('help') + 1)) : name);
+  if (group || options.loadAll) {
+    const registers = await Promise.all((group ? [group] : COMMAND_GROUPS).map((g) => g.load()));
+    for (const register of registers) register(program);
+  } else {
+    for (const c of COMMAND_GROUPS.flatMap((g) => g.commands)) {
+      const summary = program.command(c.name).description(c.description);
+      if (c.args) summary.arguments(c.args);
+      // every command has options; the help line says "[options]" as for the real one
+      summary.option('--help-placeholder').action(() => {
+        throw new Error(`internal: command ${c.name} ran without its module`);
+      });
+    }
+  }
   // A misspelled flag is named as unknown (with a suggestion) before commander reports a
   // required option as missing: `--migraton` is a typo, not a missing `--migration`.
   program.hook('preSubcommand', (parent, sub) => rejectUnknownOptions(sub, parent.args.slice(1)));
