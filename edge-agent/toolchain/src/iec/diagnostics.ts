@@ -27,6 +27,7 @@ export const DIAGNOSTICS = {
   ST1015: { severity: 'error', message: 'expected a type but found {0}' },
   ST1016: { severity: 'error', message: 'invalid address {0}' }, // bad %I/%Q/%M location
   ST1017: { severity: 'error', message: 'nesting deeper than {0} levels is not supported' }, // guards the stack
+  ST1018: { severity: 'error', message: '{0} literal {1} is out of range: {2}' }, // no IEC type can hold it
   // --- semantic errors (checker)
   ST2001: { severity: 'error', message: "unknown name '{0}'" },
   ST2002: { severity: 'error', message: "unknown type '{0}'" },

@@ -776,3 +776,33 @@ END_FUNCTION_BLOCK
     expect(evaluateCondition('defined(variable: x) OR (NOT defined(y))', new Set(['Y']))).toBe(false);
   });
 });
+
+describe('literals no type can hold and CR-only line endings', () => {
+  const errors = (text: string) =>
+    parseSource(text, 'plant.st').diagnostics.map((d) => `${d.code} ${d.line}:${d.column} ${d.message}`);
+
+  it('reports an integer beyond 64 bits and a duration beyond LTIME by name and place', () => {
+    const src = [
+      'PROGRAM Mixer',
+      'VAR total : LINT; dwell : LTIME; END_VAR',
+      'total := 99999999999999999999999;',
+      'dwell := LT#999999999999d;',
+      'total := 18446744073709551615;',
+      'dwell := LT#106751d;',
+      'END_PROGRAM',
+    ].join('\n');
+    expect(errors(src)).toEqual([
+      'ST1018 3:10 integer literal 99999999999999999999999 is out of range: no integer type holds it (LINT/ULINT are 64 bits)',
+      'ST1018 4:10 duration literal LT#999999999999d is out of range: beyond LTIME (about ±106,751 days)',
+    ]);
+  });
+
+  it('reads a file saved with CR alone as line ends: comments stay on their lines', () => {
+    const src =
+      'PROGRAM Main\rVAR\r  x : INT; // set point\r  y : INT;\rEND_VAR\rx := 1; // start\ry := 2;\rEND_PROGRAM\r';
+    const r = parseSource(src, 'mac.st');
+    expect(r.diagnostics).toEqual([]);
+    const body = (r.unit.declarations[0] as ProgramDecl).body;
+    expect(body.map((s) => s.span.line)).toEqual([6, 7]);
+  });
+});

@@ -90,6 +90,11 @@ export interface ParseOptions {
   format?: SourceFormat;
 }
 
+/** The largest ULINT, the smallest LINT and the largest LTIME in nanoseconds. */
+const MAX_ULINT = 2n ** 64n - 1n;
+const MIN_LINT = -(2n ** 63n);
+const MAX_LTIME_NS = 2n ** 63n - 1n;
+
 // thrown to unwind to the nearest recovery point; the diagnostic is already recorded
 const SYNC = { sync: true };
 
@@ -2600,6 +2605,9 @@ export class Parser {
     if (dur) {
       const ns = decodeDuration(body);
       if (ns === undefined) this.report('ST1006', span, 'duration', raw);
+      // LTIME is a signed 64-bit count of nanoseconds (IEC 61131-3 §6.4.2, Table 10); nothing holds more
+      else if (ns > MAX_LTIME_NS || ns < -MAX_LTIME_NS - 1n)
+        this.report('ST1018', span, 'duration', raw, 'beyond LTIME (about ±106,751 days)');
       const v = ns ?? 0n;
       return { kind: 'TimeLiteral', type: dur, ms: nsToMs(v), ns: v, raw, span };
     }
@@ -2648,6 +2656,9 @@ export class Parser {
     if (!d) this.report('ST1006', span, 'integer', raw);
     let value: number | bigint = d?.value ?? 0;
     if (negative) value = typeof value === 'bigint' ? -value : -value;
+    // ULINT and LINT are the widest integer types (IEC 61131-3 §6.4.2, Table 10)
+    if (typeof value === 'bigint' && (value > MAX_ULINT || value < MIN_LINT))
+      this.report('ST1018', span, 'integer', raw, 'no integer type holds it (LINT/ULINT are 64 bits)');
     const lit: Expression = { kind: 'IntegerLiteral', value, base: d?.base ?? 10, raw, span };
     if (typeName !== undefined) lit.typeName = typeName;
     if (typeName !== undefined && !INTEGER_TYPES.has(typeName.toUpperCase())) {

@@ -179,6 +179,8 @@ function countLines(text: string): number {
   if (text.length === 0) return 0;
   let n = 1;
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  // a file with classic Mac line endings (CR alone) counts its lines as the scanner reads them
+  if (n === 1 && text.indexOf('\r') >= 0) return countLines(text.replace(/\r/g, '\n'));
   return text.endsWith('\n') ? n - 1 : n;
 }
 

@@ -257,6 +257,9 @@ export function scan(
   line = 1,
   column = 1,
 ): ScanResult {
+  // Files saved with classic Mac line endings (CR alone): each lone CR is read as a
+  // line break. The replacement keeps every offset, so positions stay those of the file.
+  if (text.indexOf('\r') >= 0) text = text.replace(/\r(?!\n)/g, '\n');
   // about one token per 6 characters in real code; grow() doubles when denser
   const tokens = new Tokens(Math.max(64, Math.ceil((end - start) / 6)));
   const trivia: Trivia[] = [];
