@@ -49,7 +49,7 @@ describe('simulate', () => {
     ]);
   });
 
-  it('defaults to VAR_OUTPUT, honours --final and --every, and exits 3 on a fault', async () => {
+  it('defaults to VAR_OUTPUT, honours --final and --every, and exits 8 (FAULT of the shared table) on a fault', async () => {
     const a = io('{"0": {"Start": true}}');
     expect(await simulateCommand([src], { scans: '3', inputs: '-', final: true }, a.io)).toBe(SIM_EXIT.OK);
     expect(a.out).toEqual(['{"scan":2,"t_ms":20,"Run":true,"N":1}']);

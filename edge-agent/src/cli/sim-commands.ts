@@ -5,6 +5,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { EXIT } from '@plcfleet/protocols';
 import {
   checkEquivalence,
   compileProgram,
@@ -30,8 +31,8 @@ export const SIM_EXIT = {
   FAILED: 1,
   /** Bad usage or bad input (unreadable file, unknown program, malformed scenario). */
   BAD_INPUT: 2,
-  /** simulate: the program stopped on a runtime fault. */
-  FAULT: 3,
+  /** simulate: the program stopped on a runtime fault (3 until the tools shared one table, where 3 means auth). */
+  FAULT: EXIT.FAULT,
 } as const;
 
 /** Where command output goes (stdout lines, stderr lines); tests pass their own. */
