@@ -47,7 +47,12 @@ describe('plcfleet-agent migrate', () => {
   });
 
   it('exits 4 when skipped and shows progress on stderr without --json', async () => {
-    const r = await run({ migration: guard, project: plant('already-monitored'), siteFacts: facts });
+    const r = await run({
+      migration: guard,
+      project: plant('already-monitored'),
+      policy: join(plant('already-monitored'), 'policy.yaml'),
+      siteFacts: facts,
+    });
     expect(r.code).toBe(MIGRATE_EXIT.SKIPPED);
     expect(r.out[0]).toMatch(/^SKIPPED: skipIf matched/);
     expect(r.err.some((l) => l.startsWith('[preconditions]'))).toBe(true);
@@ -68,19 +73,36 @@ describe('plcfleet-agent migrate', () => {
   it('exits 2 on bad input, with one readable line', async () => {
     const bad = join(work, 'bad.yaml');
     await writeFile(bad, 'apiVersion: plcfleet/v1\nkind: Migration\nid: x\n');
+    const pol = join(plant('multi-guard'), 'policy.yaml');
     const cases: MigrateArgs[] = [
       { migration: join(work, 'missing.yaml'), project: plant('multi-guard') },
       { migration: bad, project: plant('multi-guard') },
-      { migration: guard, project: plant('multi-guard') }, // needs --site-facts
-      { migration: guard, project: plant('multi-guard'), siteFacts: facts, transformer: 'claude' }, // no key
-      { migration: guard, project: plant('multi-guard'), siteFacts: facts, transformer: 'gpt' },
-      { migration: guard, project: join(work, 'no-such-project'), siteFacts: facts },
+      { migration: guard, project: plant('multi-guard'), policy: pol }, // needs --site-facts
+      {
+        migration: guard,
+        project: plant('multi-guard'),
+        policy: pol,
+        siteFacts: facts,
+        transformer: 'claude',
+      }, // no key
+      { migration: guard, project: plant('multi-guard'), policy: pol, siteFacts: facts, transformer: 'gpt' },
+      { migration: guard, project: join(work, 'no-such-project'), policy: pol, siteFacts: facts },
     ];
     for (const args of cases) {
       const r = await run(args);
       expect(r.code, JSON.stringify(args)).toBe(MIGRATE_EXIT.BAD_INPUT);
       expect(r.err.at(-1)).toMatch(/^plcfleet-agent migrate: /);
     }
+  });
+
+  it('refuses a safety-related migration without --policy instead of printing "safety: pass" (issue 17 point 8)', async () => {
+    // Before: exit 0 and "safety: pass" with no findings and no proofs, because nothing was protected.
+    const r = await run({ migration: guard, project: plant('multi-guard'), siteFacts: facts });
+    expect(r.code).toBe(MIGRATE_EXIT.BAD_INPUT);
+    expect(r.out).toEqual([]);
+    expect(r.err).toEqual([
+      `plcfleet-agent migrate: ${guard}: the migration is safety-related and its safety check needs the site's policy; give --policy FILE`,
+    ]);
   });
 
   it('names a misspelled key as unknown instead of the required key it hides (issue 17 point 10)', async () => {
@@ -106,7 +128,14 @@ describe('plcfleet-agent migrate', () => {
     const copy = join(work, 'copy');
     await cp(plant('multi-guard'), copy, { recursive: true });
     const r = await run(
-      { migration: guard, project: copy, siteFacts: facts, transformer: 'claude', json: true },
+      {
+        migration: guard,
+        project: copy,
+        policy: join(copy, 'policy.yaml'),
+        siteFacts: facts,
+        transformer: 'claude',
+        json: true,
+      },
       { ANTHROPIC_API_KEY: 'k', ANTHROPIC_BASE_URL: 'http://127.0.0.1:9' },
     );
     expect(r.code).toBe(MIGRATE_EXIT.ERROR);

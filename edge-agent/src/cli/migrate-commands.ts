@@ -108,6 +108,12 @@ export async function runMigrate(
   try {
     migration = await readDoc(Migration, args.migration);
     if (args.policy) policy = await readDoc(SitePolicy, args.policy);
+    // Fail closed: without the site's policy nothing is protected, so the safety
+    // verifier would pass a safety-related change with no findings and no proofs.
+    else if (migration.safetyClass === 'safety-related')
+      throw new BadInput(
+        `${args.migration}: the migration is safety-related and its safety check needs the site's policy; give --policy FILE`,
+      );
     if (args.siteFacts) facts = await readDoc(SiteFacts, args.siteFacts);
     if (!facts && needsFacts(migration))
       throw new BadInput(
