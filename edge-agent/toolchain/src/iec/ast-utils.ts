@@ -4,6 +4,8 @@
  * `visitor.ts`'s job.
  */
 
+import type { Span } from './ast';
+
 const POSITION_KEYS = new Set(['span', 'nameSpan', 'memberSpan']);
 const MAX_INDENTED_DEPTH = 256;
 
@@ -131,4 +133,31 @@ function toJson(value: unknown, map: (x: unknown) => unknown, indent: string): s
     }
   }
   return out.join('');
+}
+
+function isSpan(v: unknown): v is Span {
+  return typeof v === 'object' && v !== null && 'endOffset' in v && 'file' in v && 'line' in v;
+}
+
+/**
+ * Replaces every span under `node` through `map`, in place: converted bodies
+ * (IL, FBD, SFC, xhtml-wrapped ST) point their diagnostics back at the source
+ * element they came from. An explicit stack, since converted bodies can be deep.
+ */
+export function remapSpans(node: unknown, map: (s: Span) => Span): void {
+  const stack: unknown[] = [node];
+  while (stack.length > 0) {
+    const cur = stack.pop();
+    if (Array.isArray(cur)) {
+      for (const x of cur) stack.push(x);
+      continue;
+    }
+    if (typeof cur !== 'object' || cur === null) continue;
+    const obj = cur as Record<string, unknown>;
+    for (const key of Object.keys(obj)) {
+      const v = obj[key];
+      if (isSpan(v)) obj[key] = map(v);
+      else if (typeof v === 'object' && v !== null) stack.push(v);
+    }
+  }
 }

@@ -991,13 +991,7 @@ export class Parser {
       span: name.span,
     };
     if (mods.access) node.access = mods.access;
-    if (this.accept(T.Colon)) node.returnType = this.typeSpec();
-    this.leading(node, s);
-    this.accept(T.Semi);
-    this.pouContents(node, K.END_FUNCTION, s, declarationOnly);
-    node.span = this.span(s);
-    this.trailing(node);
-    return node;
+    return this.callableRest(node, K.END_FUNCTION, s, declarationOnly);
   }
 
   /** METHOD [mods] name [: type]; in interfaces and `declarationOnly` the body is absent. */
@@ -1016,10 +1010,20 @@ export class Parser {
       span: name.span,
     };
     if (mods.access) node.access = mods.access;
+    return this.callableRest(node, K.END_METHOD, s, declarationOnly);
+  }
+
+  /** What FUNCTION and METHOD share after the name: `[: type]`, `;`, declarations, body, END_x. */
+  private callableRest<N extends FunctionDecl | MethodDecl>(
+    node: N,
+    endKind: number,
+    s: number,
+    declarationOnly: boolean,
+  ): N {
     if (this.accept(T.Colon)) node.returnType = this.typeSpec();
     this.leading(node, s);
     this.accept(T.Semi);
-    this.pouContents(node, K.END_METHOD, s, declarationOnly);
+    this.pouContents(node, endKind, s, declarationOnly);
     node.span = this.span(s);
     this.trailing(node);
     return node;

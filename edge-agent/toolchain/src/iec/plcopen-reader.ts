@@ -18,6 +18,7 @@ import type {
   Statement,
   TopLevelDeclaration,
 } from './ast';
+import { remapSpans } from './ast-utils';
 import { diagnostic } from './diagnostics';
 import { ilToSt } from './il-to-st';
 import { createParser, type ParseResult, type Parser, parseSource } from './parser';
@@ -186,29 +187,6 @@ function parseGenerated(ctx: Ctx, g: Gen): TopLevelDeclaration[] {
     });
   }
   return r.unit.declarations;
-}
-
-function isSpan(v: unknown): v is Span {
-  return typeof v === 'object' && v !== null && 'endOffset' in v && 'file' in v && 'line' in v;
-}
-
-/** Replaces every span under `node` through `map` (with an explicit stack: converted bodies can be deep). */
-function remapSpans(node: unknown, map: (s: Span) => Span): void {
-  const stack: unknown[] = [node];
-  while (stack.length > 0) {
-    const cur = stack.pop();
-    if (Array.isArray(cur)) {
-      for (const x of cur) stack.push(x);
-      continue;
-    }
-    if (typeof cur !== 'object' || cur === null) continue;
-    const obj = cur as Record<string, unknown>;
-    for (const key of Object.keys(obj)) {
-      const v = obj[key];
-      if (isSpan(v)) obj[key] = map(v);
-      else if (typeof v === 'object' && v !== null) stack.push(v);
-    }
-  }
 }
 
 /** ST text of a `<type>`/`<baseType>` element's content. */

@@ -29,6 +29,7 @@ import type {
   TopLevelDeclaration,
   VarDecl,
 } from './ast';
+import { remapSpans } from './ast-utils';
 import { parseSource } from './parser';
 import { printNode } from './printer';
 
@@ -239,30 +240,7 @@ export function sfcToSt(pou: ProgramDecl | FunctionBlockDecl): SfcConversion | u
   const fb = parsed.unit.declarations[0] as FunctionBlockDecl | undefined;
   if (!fb) return { body: [], vars: [], support };
   const at = (s: Span): Span => origins[s.line - 1] ?? sfc.span;
-  relocate(fb, at);
-  for (const d of support) relocate(d, () => sfc.span);
+  remapSpans(fb, at);
+  for (const d of support) remapSpans(d, () => sfc.span);
   return { body: fb.body, vars: fb.varBlocks.flatMap((b) => b.decls), support };
-}
-
-function isSpan(v: unknown): v is Span {
-  return typeof v === 'object' && v !== null && 'endOffset' in v && 'file' in v && 'line' in v;
-}
-
-/** Points every span under `node` at the SFC element it was generated from. */
-function relocate(node: unknown, at: (s: Span) => Span): void {
-  const stack: unknown[] = [node];
-  while (stack.length > 0) {
-    const cur = stack.pop();
-    if (Array.isArray(cur)) {
-      for (const x of cur) stack.push(x);
-      continue;
-    }
-    if (typeof cur !== 'object' || cur === null) continue;
-    const obj = cur as Record<string, unknown>;
-    for (const key of Object.keys(obj)) {
-      const v = obj[key];
-      if (isSpan(v)) obj[key] = at(v);
-      else if (typeof v === 'object' && v !== null) stack.push(v);
-    }
-  }
 }
