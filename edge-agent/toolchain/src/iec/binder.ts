@@ -543,21 +543,8 @@ export abstract class Binder {
     for (let p = this.constPou, n = 0; p && n < 8; p = p.parent, n++) {
       const d = p.decl;
       const blocks = d && 'varBlocks' in d ? d.varBlocks : [];
-      for (const b of blocks) {
-        if (!b.constant) continue;
-        for (const v of b.decls) {
-          if (v.names.some((x) => x.name.toLowerCase() === lower))
-            return {
-              name: lower,
-              section: b.section,
-              type: T_ERROR,
-              constant: true,
-              retain: false,
-              persistent: false,
-              decl: v,
-            };
-        }
-      }
+      const found = constantIn(blocks, lower);
+      if (found) return found;
     }
     return undefined;
   }
@@ -567,22 +554,8 @@ export abstract class Binder {
     for (const u of [...(this.options.externals ?? []), ...this.units]) {
       for (const d of u.declarations) {
         const blocks = d.kind === 'GlobalVarList' || d.kind === 'Configuration' ? d.varBlocks : undefined;
-        if (!blocks) continue;
-        for (const b of blocks) {
-          if (!b.constant) continue;
-          for (const v of b.decls) {
-            if (v.names.some((n) => n.name.toLowerCase() === lower))
-              return {
-                name: lower,
-                section: 'VAR_GLOBAL',
-                type: T_ERROR,
-                constant: true,
-                retain: false,
-                persistent: false,
-                decl: v,
-              };
-          }
-        }
+        const found = blocks && constantIn(blocks, lower, 'VAR_GLOBAL');
+        if (found) return found;
       }
     }
     return undefined;
@@ -773,4 +746,28 @@ export function tail(name: string): string {
   const lower = name.toLowerCase();
   const dot = lower.lastIndexOf('.');
   return dot >= 0 ? lower.slice(dot + 1) : lower;
+}
+
+/**
+ * The provisional symbol of a constant named `lower` in `blocks`' VAR CONSTANT
+ * blocks (its type is resolved later), for sizing arrays before every
+ * declaration is bound. `section` overrides the block's own section.
+ */
+function constantIn(blocks: VarBlock[], lower: string, section?: VarBlock['section']): VarSymbol | undefined {
+  for (const b of blocks) {
+    if (!b.constant) continue;
+    for (const v of b.decls) {
+      if (v.names.some((x) => x.name.toLowerCase() === lower))
+        return {
+          name: lower,
+          section: section ?? b.section,
+          type: T_ERROR,
+          constant: true,
+          retain: false,
+          persistent: false,
+          decl: v,
+        };
+    }
+  }
+  return undefined;
 }
