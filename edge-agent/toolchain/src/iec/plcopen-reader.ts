@@ -19,7 +19,7 @@ import type {
   TopLevelDeclaration,
 } from './ast';
 import { remapSpans } from './ast-utils';
-import { diagnostic } from './diagnostics';
+import { type Diagnostic, diagnostic } from './diagnostics';
 import { ilToSt } from './il-to-st';
 import { createParser, type ParseResult, type Parser, parseSource } from './parser';
 import { printNode } from './printer';
@@ -169,13 +169,10 @@ function sfcSupportDeclarations(ctx: Ctx, origin: Span): TopLevelDeclaration[] {
   return parseGenerated(ctx, g);
 }
 
-/** Parses generated ST and maps every position to the XML element of its line. */
-function parseGenerated(ctx: Ctx, g: Gen): TopLevelDeclaration[] {
-  const r = parseSource(g.text(), ctx.file, { format: 'plcopen' });
-  const map = (s: Span): Span => g.origins[s.line - 1] ?? g.origins[g.origins.length - 1]!;
-  remapSpans(r.unit, map);
-  for (const d of r.diagnostics) {
-    const o = map({ ...d, endOffset: d.endOffset });
+/** Reports diagnostics of generated ST at the XML positions `map` gives their lines. */
+function pushMapped(ctx: Ctx, diagnostics: readonly Diagnostic[], map: (s: Span) => Span): void {
+  for (const d of diagnostics) {
+    const o = map({ ...d });
     ctx.diagnostics.push({
       ...d,
       line: o.line,
@@ -186,6 +183,14 @@ function parseGenerated(ctx: Ctx, g: Gen): TopLevelDeclaration[] {
       endOffset: o.endOffset,
     });
   }
+}
+
+/** Parses generated ST and maps every position to the XML element of its line. */
+function parseGenerated(ctx: Ctx, g: Gen): TopLevelDeclaration[] {
+  const r = parseSource(g.text(), ctx.file, { format: 'plcopen' });
+  const map = (s: Span): Span => g.origins[s.line - 1] ?? g.origins[g.origins.length - 1]!;
+  remapSpans(r.unit, map);
+  pushMapped(ctx, r.diagnostics, map);
   return r.unit.declarations;
 }
 
@@ -696,18 +701,7 @@ function parseConverted(ctx: Ctx, g: Gen, el: XmlElement): Statement[] {
   const statements = p.body();
   const map = (s: Span): Span => g.origins[s.line - 1] ?? xmlSpan(ctx, el.start, el.end);
   remapSpans(statements, map);
-  for (const d of p.diagnostics) {
-    const o = map({ ...d });
-    ctx.diagnostics.push({
-      ...d,
-      line: o.line,
-      column: o.column,
-      endLine: o.endLine,
-      endColumn: o.endColumn,
-      offset: o.offset,
-      endOffset: o.endOffset,
-    });
-  }
+  pushMapped(ctx, p.diagnostics, map);
   return statements;
 }
 
@@ -1006,12 +1000,10 @@ function graphToSt(
   const flows = new Map<string, string>();
   const called = new Set<string>();
   const visiting = new Set<string>();
-  let failed = false;
   const fail = (el: XmlElement, why: string): string => {
     ctx.diagnostics.push(
       diagnostic('ST1014', xmlSpan(ctx, el.start, el.end), attr(el, 'localId') ?? '?', pouName, why),
     );
-    failed = true;
     return 'FALSE';
   };
   const origin = (el: XmlElement): Span => xmlSpan(ctx, el.start, el.end);
@@ -1187,24 +1179,7 @@ function graphToSt(
     } else if (attr(n.el, 'negated') === 'true') g.push(`${target} := NOT (${value});`, origin(n.el));
     else g.push(`${target} := ${value};`, origin(n.el));
   }
-  void failed;
-  const text = g.text();
-  const p = createParser(text, ctx.file, 0, text.length, 1, 1, 'plcopen');
-  const statements = p.body();
-  const map = (s: Span): Span => g.origins[s.line - 1] ?? xmlSpan(ctx, ld.start, ld.end);
-  remapSpans(statements, map);
-  for (const d of p.diagnostics) {
-    const o = map({ ...d });
-    ctx.diagnostics.push({
-      ...d,
-      line: o.line,
-      column: o.column,
-      endLine: o.endLine,
-      endColumn: o.endColumn,
-      offset: o.offset,
-      endOffset: o.endOffset,
-    });
-  }
+  const statements = parseConverted(ctx, g, ld);
   return { result: { statements, language, extraVars }, extraVars };
 
   function sortKey(n: LdNode): number {
