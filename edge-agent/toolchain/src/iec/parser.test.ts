@@ -788,12 +788,12 @@ describe('literals no type can hold and CR-only line endings', () => {
       'total := 99999999999999999999999;',
       'dwell := LT#999999999999d;',
       'total := 18446744073709551615;',
-      'dwell := LT#106751d;',
+      'dwell := LTIME#213503D23H34M33S709MS551US615NS;', // TwinCAT's largest LTIME
       'END_PROGRAM',
     ].join('\n');
     expect(errors(src)).toEqual([
       'ST1018 3:10 integer literal 99999999999999999999999 is out of range: no integer type holds it (LINT/ULINT are 64 bits)',
-      'ST1018 4:10 duration literal LT#999999999999d is out of range: beyond LTIME (about ±106,751 days)',
+      'ST1018 4:10 duration literal LT#999999999999d is out of range: beyond 64 bits of nanoseconds (LTIME, about 213,503 days)',
     ]);
   });
 

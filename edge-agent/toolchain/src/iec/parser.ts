@@ -90,10 +90,9 @@ export interface ParseOptions {
   format?: SourceFormat;
 }
 
-/** The largest ULINT, the smallest LINT and the largest LTIME in nanoseconds. */
+/** The largest ULINT and the smallest LINT: the bounds of every integer and of LTIME's nanoseconds. */
 const MAX_ULINT = 2n ** 64n - 1n;
 const MIN_LINT = -(2n ** 63n);
-const MAX_LTIME_NS = 2n ** 63n - 1n;
 
 // thrown to unwind to the nearest recovery point; the diagnostic is already recorded
 const SYNC = { sync: true };
@@ -2609,9 +2608,16 @@ export class Parser {
     if (dur) {
       const ns = decodeDuration(body);
       if (ns === undefined) this.report('ST1006', span, 'duration', raw);
-      // LTIME is a signed 64-bit count of nanoseconds (IEC 61131-3 §6.4.2, Table 10); nothing holds more
-      else if (ns > MAX_LTIME_NS || ns < -MAX_LTIME_NS - 1n)
-        this.report('ST1018', span, 'duration', raw, 'beyond LTIME (about ±106,751 days)');
+      // LTIME counts nanoseconds in 64 bits (IEC 61131-3 §6.4.2, Table 10); TwinCAT's is unsigned, so its
+      // largest value LTIME#213503d23h34m33s709ms551us615ns is 2^64-1 ns. Nothing holds more.
+      else if (ns > MAX_ULINT || ns < MIN_LINT)
+        this.report(
+          'ST1018',
+          span,
+          'duration',
+          raw,
+          'beyond 64 bits of nanoseconds (LTIME, about 213,503 days)',
+        );
       const v = ns ?? 0n;
       return { kind: 'TimeLiteral', type: dur, ms: nsToMs(v), ns: v, raw, span };
     }
