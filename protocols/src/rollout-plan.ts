@@ -62,6 +62,8 @@ export const RolloutPlan = z.strictObject({
   retries: z.number().int().min(0).max(10).default(2),
   /** Lease an agent holds between heartbeats. */
   lease: Duration.default(60_000),
+  /** Migrate sites whose live program drifted from the released one (default: skip them, reason `drift`). */
+  allowDrift: z.boolean().default(false),
 });
 export type RolloutPlan = z.infer<typeof RolloutPlan>;
 export type Phase = z.infer<typeof Phase>;
