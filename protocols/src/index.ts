@@ -108,7 +108,18 @@ export {
   SuccessCriteria,
 } from './migration';
 export { formatIssue, formatPath, formatZodError, type ParseResult, parseWith } from './parse';
-export { Gates, Phase, RolloutPlan, SiteSelector } from './rollout-plan';
+export {
+  Gates,
+  Phase,
+  PhaseOutcomeCounts,
+  PhaseOutcomeView,
+  PhaseStatus,
+  PhaseWait,
+  RolloutPlan,
+  RolloutProgress,
+  ShadowGate,
+  SiteSelector,
+} from './rollout-plan';
 export { MaintenanceWindow, Site, type SiteInput, TimeZone, WindowInterval } from './site';
 export { CertifiedPou, SiteFacts, SitePolicy } from './site-policy';
 export { ModbusTable, REGISTER_COUNT, Tag, TagMap, TagType } from './tag-map';

@@ -31,7 +31,25 @@ export const Gates = z.strictObject({
   requireApproval: z.boolean().default(false),
   /** The phase pauses when not complete by then (duration from its start). */
   deadline: Duration.optional(),
+  /**
+   * The phase promotes only once every site that passed is deployed and watched
+   * (the last phase always waits for that, unless the plan's `until` is `verified`).
+   */
+  requireDeployed: z.boolean().default(false),
+  /** Deploys rolled back (by a person or by a post-deploy watch) allowed: 0 halts at the first. */
+  maxRollbacks: z.number().int().min(0).default(0),
 });
+
+/** The shadow time a phase requires of its candidates (`shadow: { minDuration: 2h, maxDivergences: 0 }`). */
+export const ShadowGate = z.strictObject({
+  /** Live shadow time needed before the report counts. */
+  minDuration: Duration,
+  /** Divergences the report may show; more fails the site. */
+  maxDivergences: z.number().int().min(0).default(0),
+  /** Run the shadow before a person approves the change, or after. @default 'after-approval' */
+  when: z.enum(['before-approval', 'after-approval']).default('after-approval'),
+});
+export type ShadowGate = z.infer<typeof ShadowGate>;
 
 /** One phase of a rollout. */
 export const Phase = z.strictObject({
@@ -45,9 +63,19 @@ export const Phase = z.strictObject({
     maxSafetyFailures: 0,
     soak: 0,
     requireApproval: false,
+    requireDeployed: false,
+    maxRollbacks: 0,
   }),
   /** Offer jobs only inside the site's maintenance windows. */
   respectMaintenanceWindows: z.boolean().default(false),
+  /**
+   * Post-deploy watch: a deploy counts as `watched` once it has stayed deployed this long
+   * (the agent shadows the new live program with the old one meanwhile and rolls back on
+   * an unexplained divergence, a comm loss or a PLC fault). 0: deployed is watched.
+   */
+  watch: Duration.default(0),
+  /** Shadow time the candidate must run against the site's live PLC before it may be deployed. */
+  shadow: ShadowGate.optional(),
 });
 
 /** A rollout plan: ordered phases, timeouts and retries (YAML or JSON). */
@@ -64,6 +92,97 @@ export const RolloutPlan = z.strictObject({
   lease: Duration.default(60_000),
   /** Migrate sites whose live program drifted from the released one (default: skip them, reason `drift`). */
   allowDrift: z.boolean().default(false),
+  /**
+   * When the rollout is `completed`: `watched` (default) once every selected site is
+   * deployed and watched (skipped sites need nothing), or closed by a person; `verified`
+   * once the verdicts are in, for a rollout that only verifies and deploys nothing.
+   */
+  until: z.enum(['watched', 'verified']).default('watched'),
 });
 export type RolloutPlan = z.infer<typeof RolloutPlan>;
 export type Phase = z.infer<typeof Phase>;
+
+/*
+ * Deploy outcomes of a rollout's phases (`GET /v1/rollouts/:id/progress`). Kept here beside
+ * the plan they judge; the figures the verdict gates read are in `api/allowed-actions`.
+ */
+
+/** Sites of a phase by how far their change went. */
+export const PhaseOutcomeCounts = z.object({
+  /** Sites in the phase (cancelled and retried jobs are not). */
+  sites: z.number().int(),
+  /** Passed verification (verdict `passed`). */
+  verified: z.number().int(),
+  /** Change request approved. */
+  approved: z.number().int(),
+  /** Running the change (deploy `deployed`, watched or not yet). */
+  deployed: z.number().int(),
+  /** Deployed and through the phase's watch period. */
+  watched: z.number().int(),
+  /** Deploy rolled back. */
+  rolledBack: z.number().int(),
+  /** Deploy refused or failed at the site. */
+  deployFailed: z.number().int(),
+  /** Skipped (preconditions not met): nothing to deploy. */
+  skipped: z.number().int(),
+});
+export type PhaseOutcomeCounts = z.infer<typeof PhaseOutcomeCounts>;
+
+/** What a phase waits for now. */
+export const PhaseWait = z.enum([
+  /** Verdicts of sites still queued or running. */
+  'verdicts',
+  /** A maintenance window before jobs are offered or a deploy runs. */
+  'window',
+  /** Shadow time of candidates at their sites. */
+  'shadow',
+  /** A person to approve change requests, or to promote the phase. */
+  'approval',
+  /** Approved changes to be deployed by their agents. */
+  'deploy',
+  /** Deployed changes to finish their watch period. */
+  'watch',
+  /** The soak time after the last result. */
+  'soak',
+  /** Failed, rejected or rolled-back sites: retry them or close the rollout. */
+  'retry-or-close',
+  /** A person to resume the paused rollout. */
+  'resume',
+]);
+export type PhaseWait = z.infer<typeof PhaseWait>;
+
+/** Where a phase stands, for people: the rollout state where it overrides (paused, halted). */
+export const PhaseStatus = z.enum([
+  'not-started',
+  'dispatching',
+  'soaking',
+  'awaiting-approval',
+  'awaiting-deploy',
+  'watching',
+  'paused',
+  'halted',
+  'aborted',
+  'done',
+]);
+export type PhaseStatus = z.infer<typeof PhaseStatus>;
+
+/** One phase's deploy outcomes and what it waits for. */
+export const PhaseOutcomeView = z.object({
+  index: z.number().int(),
+  name: z.string(),
+  status: PhaseStatus,
+  waitsFor: z.array(PhaseWait),
+  /** One line: `2 verified, 1 approved, 1 deployed, 0 watched, 0 rolled back; waits for approval, watch`. */
+  summary: z.string(),
+  counts: PhaseOutcomeCounts,
+});
+export type PhaseOutcomeView = z.infer<typeof PhaseOutcomeView>;
+
+/** `GET /v1/rollouts/:id/progress`: every phase with its deploy outcomes and what it waits for. */
+export const RolloutProgress = z.object({
+  rolloutId: z.string(),
+  /** Every selected site is deployed and watched (or skipped). */
+  settled: z.boolean(),
+  phases: z.array(PhaseOutcomeView),
+});
+export type RolloutProgress = z.infer<typeof RolloutProgress>;
