@@ -16,13 +16,13 @@ export {
 } from './agent-config';
 export {
   type AgentDeps,
-  type AgentEvents,
   type AgentHandle,
   type AgentStatus,
   type StageReportInput,
   startAgent,
 } from './agent-daemon';
 export { AgentError } from './agent-error';
+export type { AgentEvents } from './agent-events';
 export { createAgentLogger, REDACTED_PATHS } from './agent-logger';
 export { Deployer, type DeployerOptions, type DeployResult, windowProblem } from './deployer';
 export { AgentCredentials, type EnrollFn, enrollOverHttp, resolveCredentials } from './enroll';

@@ -1,0 +1,169 @@
+import type { EventEmitter } from 'node:events';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DeployOrder, RollbackOrder } from '@plcfleet/protocols';
+import type { Logger } from 'pino';
+import { type AgentLink, openSigned } from '../link';
+import type { AgentEvents, Refuse } from './agent-events';
+import { type Deployer, type DeployResult, windowProblem } from './deployer';
+import type { OutboxSender } from './outbox-sender';
+import { readJson, removeFile, writeJsonAtomic } from './state-files';
+
+/** What an {@link OrderQueue} deploys with and reports to. */
+export interface OrderQueueOptions {
+  site: string;
+  /** Where orders waiting for their window are kept (`<dir>/<deployId>.json`). */
+  pendingDir: string;
+  deployer: Deployer;
+  link: AgentLink;
+  sender: OutboxSender;
+  logger: Logger;
+  events: EventEmitter<AgentEvents>;
+  refuse: Refuse;
+  /** The clock deploy windows are checked against. */
+  now: () => Date;
+  /** Whether the agent is stopping: an order before its window is no longer scheduled. */
+  stopping: () => boolean;
+}
+
+function deployKey(deployId: string): string {
+  return `deploy:${deployId}`;
+}
+
+/**
+ * Deploy and rollback orders, one at a time in arrival order: an order before
+ * its maintenance window waits for it (kept on disk, so a restart waits too),
+ * a rollback cancels a deploy still waiting, and every result is committed to
+ * the outbox once (an order seen again gets its stored result).
+ */
+export class OrderQueue {
+  private tail: Promise<unknown> = Promise.resolve();
+  private readonly scheduled = new Map<string, NodeJS.Timeout>();
+
+  constructor(private readonly o: OrderQueueOptions) {}
+
+  /** Answers a `deploy.order` (its signed payload is `rawSigned`). */
+  async deploy(replyTo: string, rawSigned: unknown): Promise<void> {
+    const { link, sender, refuse, site, logger, now } = this.o;
+    const opened = openSigned(rawSigned, DeployOrder, link.currentSession?.trustedKeys ?? []);
+    if (!opened.ok) return refuse('deploy.order', opened.code, opened.reason, replyTo);
+    const order = opened.payload;
+    const done = await sender.get(deployKey(order.deployId));
+    if (done) {
+      logger.info({ deployId: order.deployId }, 'deploy already handled; sending its result again');
+      await sender.send(done);
+      return;
+    }
+    if (order.site !== site) {
+      return this.finish(order.deployId, {
+        type: 'deploy.result',
+        deployId: order.deployId,
+        site: order.site,
+        outcome: 'refused',
+        reason: `the order is for site "${order.site}", this agent serves "${site}"`,
+        sha256Running: null,
+      });
+    }
+    const problem = windowProblem(order.window, now());
+    const opensAt = Date.parse(order.window.notBefore);
+    if (problem && opensAt > now().getTime() && !this.o.stopping()) {
+      // Before its window: wait for it (kept on disk, so a restart waits too).
+      await writeJsonAtomic(this.pendingFile(order.deployId), rawSigned);
+      this.schedule(order, opensAt - now().getTime());
+      return;
+    }
+    await this.enqueueDeploy(order);
+  }
+
+  /** Answers a `rollback.order` (its signed payload is `rawSigned`). */
+  async rollback(replyTo: string, rawSigned: unknown): Promise<void> {
+    const { link, sender, refuse, deployer, events, logger } = this.o;
+    const opened = openSigned(rawSigned, RollbackOrder, link.currentSession?.trustedKeys ?? []);
+    if (!opened.ok) return refuse('rollback.order', opened.code, opened.reason, replyTo);
+    const order = opened.payload;
+    const key = `rollback:${order.rollbackId}`;
+    const done = await sender.get(key);
+    if (done) return sender.send(done);
+    const next = this.tail.then(async () => {
+      if (await sender.get(key)) return;
+      // A rollback also cancels a deploy still waiting for its window.
+      if (order.deployId && this.scheduled.has(order.deployId)) {
+        clearTimeout(this.scheduled.get(order.deployId));
+        this.scheduled.delete(order.deployId);
+        await removeFile(this.pendingFile(order.deployId));
+      }
+      const result = await deployer.rollback(order);
+      await sender.commit(key, 'deploy.result', result);
+      events.emit('deploy.result', result);
+    });
+    this.tail = next.catch((err: unknown) => logger.error({ err }, 'rollback bookkeeping failed'));
+    await next.catch(() => undefined);
+  }
+
+  /** Schedules again the orders kept on disk waiting for their window (after a (re)connect). */
+  async reschedule(): Promise<void> {
+    const { pendingDir, link, now } = this.o;
+    let names: string[] = [];
+    try {
+      names = await readdir(pendingDir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const rawSigned = await readJson(join(pendingDir, name));
+      const opened = openSigned(rawSigned, DeployOrder, link.currentSession?.trustedKeys ?? []);
+      if (!opened.ok) continue;
+      if (this.scheduled.has(opened.payload.deployId)) continue;
+      this.schedule(opened.payload, Date.parse(opened.payload.window.notBefore) - now().getTime());
+    }
+  }
+
+  /** Forgets the scheduled orders (they stay on disk for the next start). */
+  unschedule(): void {
+    for (const t of this.scheduled.values()) clearTimeout(t);
+    this.scheduled.clear();
+  }
+
+  /** Resolves when the order being carried out (and those queued behind it) are done. */
+  idle(): Promise<unknown> {
+    return this.tail;
+  }
+
+  private pendingFile(deployId: string): string {
+    return join(this.o.pendingDir, `${encodeURIComponent(deployId)}.json`);
+  }
+
+  private schedule(order: DeployOrder, delayMs: number): void {
+    if (this.scheduled.has(order.deployId)) return;
+    this.o.logger.info(
+      { deployId: order.deployId, notBefore: order.window.notBefore },
+      'deploy waits for its window',
+    );
+    const t = setTimeout(
+      () => {
+        this.scheduled.delete(order.deployId);
+        void this.enqueueDeploy(order);
+      },
+      Math.min(Math.max(0, delayMs), 2 ** 31 - 1),
+    );
+    this.scheduled.set(order.deployId, t);
+  }
+
+  private enqueueDeploy(order: DeployOrder): Promise<void> {
+    const next = this.tail.then(async () => {
+      if (await this.o.sender.get(deployKey(order.deployId))) return;
+      const result = await this.o.deployer.deploy(order);
+      await this.finish(order.deployId, result);
+    });
+    this.tail = next.catch((err: unknown) => this.o.logger.error({ err }, 'deploy bookkeeping failed'));
+    return next.catch(() => undefined);
+  }
+
+  private async finish(deployId: string, result: DeployResult): Promise<void> {
+    await this.o.sender.commit(deployKey(deployId), 'deploy.result', result);
+    await removeFile(this.pendingFile(deployId));
+    if (result.outcome === 'refused')
+      this.o.events.emit('refused', { type: 'deploy.order', code: 'CONFLICT', reason: result.reason });
+    this.o.events.emit('deploy.result', result);
+  }
+}
