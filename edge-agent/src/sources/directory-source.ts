@@ -6,14 +6,12 @@ import {
   isProgramFile,
   type ProgramFile,
   type ProgramSource,
+  SKIPPED_DIRS,
   SourceError,
   safeRelativePath,
   sortFiles,
   type WriteOptions,
 } from './program-source';
-
-/** Folders never read: version control, dependencies, build output, plcfleet's own job folders. */
-const SKIPPED_DIRS = new Set(['.git', 'node_modules', '.plcfleet', '_Boot', '_CompileInfo']);
 
 /** Options of {@link createDirectorySource}. */
 export interface DirectorySourceOptions {

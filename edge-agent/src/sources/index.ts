@@ -1,9 +1,20 @@
 /**
  * Program sources: where a plant's PLC program is read from and written back
- * to — a directory on disk or a live PLC over OPC UA (FileType objects).
+ * to — a directory on disk, a live PLC over OPC UA (FileType objects), or the
+ * plant's Git repository (which is also the sink of verified changes).
  */
 export { createDirectorySource, type DirectorySourceOptions } from './directory-source';
+export {
+  createGitSource,
+  type GitChange,
+  type GitProgramSource,
+  type GitSourceOptions,
+  gitCacheDir,
+  type PushedCommit,
+} from './git-source';
+export { type GitUrl, isGitUrl, parseGitUrl, redactUrl } from './git-url';
 export { createOpcuaSource, type OpcuaSourceOptions } from './opcua-source';
+export { isOpcuaEndpoint, type OpenSourceOptions, openProgramSource, projectFolder } from './open-source';
 export {
   hashProgram,
   isProgramFile,

@@ -1,7 +1,7 @@
 /**
  * A program source: where a plant's PLC program is read from and, on an
- * approved deploy, written back. Implementations: a directory on disk and a
- * live PLC over OPC UA (FileType objects).
+ * approved deploy, written back. Implementations: a directory on disk, a
+ * live PLC over OPC UA (FileType objects) and a Git repository.
  */
 import { canonicalJson } from '@plcfleet/protocols';
 import { sha256Hex } from '@plcfleet/protocols/signing';
@@ -24,6 +24,8 @@ export interface WriteOptions {
    * deploy never overwrites a program that changed since it was verified.
    */
   expectSha256Before?: string;
+  /** The commit message, for a source that keeps history (Git). @default one naming the files */
+  message?: string;
 }
 
 /**
@@ -32,9 +34,9 @@ export interface WriteOptions {
  * other file untouched.
  */
 export interface ProgramSource {
-  /** `directory` or `opcua`. */
-  readonly kind: 'directory' | 'opcua';
-  /** A path or an `opc.tcp://` URL, for people and logs. */
+  /** `directory`, `opcua` or `git`. */
+  readonly kind: 'directory' | 'opcua' | 'git';
+  /** A path, an `opc.tcp://` URL or a Git URL (credentials hidden), for people and logs. */
   readonly location: string;
   /** All program files, sorted by path. */
   read(): Promise<ProgramFile[]>;
@@ -59,6 +61,21 @@ export function sortFiles(files: readonly ProgramFile[]): ProgramFile[] {
  */
 export function hashProgram(files: readonly ProgramFile[]): string {
   return sha256Hex(canonicalJson(sortFiles(files).map((f) => ({ path: f.path, sha256: sha256Hex(f.text) }))));
+}
+
+/** Folders never read: version control, dependencies, build output, plcfleet's own folders (evidence, jobs). */
+export const SKIPPED_DIRS: ReadonlySet<string> = new Set([
+  '.git',
+  'node_modules',
+  '.plcfleet',
+  '_Boot',
+  '_CompileInfo',
+]);
+
+/** True when a relative path lies in a folder no source reads: a hidden one or one of {@link SKIPPED_DIRS}. */
+export function isSkippedPath(path: string): boolean {
+  const dirs = path.split('/').slice(0, -1);
+  return dirs.some((d) => d.startsWith('.') || SKIPPED_DIRS.has(d));
 }
 
 /** True when `path` has one of the {@link PROGRAM_FILE_EXTENSIONS}. */

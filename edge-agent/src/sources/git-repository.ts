@@ -1,0 +1,305 @@
+/**
+ * A local bare repository that caches one remote, driven through the real
+ * `git` binary without a work tree: fetch, resolve a ref, list and read the
+ * blobs of a commit, build a commit from changed files (a private index file),
+ * push a branch or a tag. Blobs are read and written as bytes (no filters, no
+ * line-ending conversion), so a file comes back exactly as it was committed.
+ *
+ * Credentials come from the environment (credential helpers, `GIT_ASKPASS`,
+ * `GIT_SSH_COMMAND`, an SSH agent via `SSH_AUTH_SOCK`); git never prompts
+ * (`GIT_TERMINAL_PROMPT=0`) and every message has URLs redacted.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { access, mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { redactUrl } from './git-url';
+import { SourceError } from './program-source';
+
+/** The result of one git command. */
+interface GitRun {
+  code: number;
+  stdout: Buffer;
+  stderr: string;
+}
+
+/** One file of a commit's tree. */
+export interface TreeEntry {
+  /** Path from the repository root. */
+  path: string;
+  mode: string;
+  oid: string;
+  size: number;
+}
+
+/** A file to put into a commit (`text: null` removes it). */
+export interface TreeChange {
+  path: string;
+  text: string | null;
+}
+
+/** Who commits: from `GIT_AUTHOR_*`/`GIT_COMMITTER_*` when the environment sets them, else this. */
+export interface GitIdentity {
+  name: string;
+  email: string;
+}
+
+const DEFAULT_IDENTITY: GitIdentity = { name: 'plcfleet-agent', email: 'plcfleet-agent@localhost' };
+
+/** Namespace of the remote's branches and tags inside the cache. */
+const HEADS = 'refs/plcfleet-remote/heads/';
+const TAGS = 'refs/plcfleet-remote/tags/';
+
+/** How a ref was found: a branch (which a write may advance), a tag, or a commit id. */
+export type RefKind = 'branch' | 'tag' | 'commit';
+
+/**
+ * The cache of one remote. Operations are serialised (one git command sequence
+ * at a time), so concurrent reads and pushes do not race on the cache's refs.
+ */
+export class GitRepository {
+  private queue: Promise<unknown> = Promise.resolve();
+  private initialised = false;
+
+  constructor(
+    /** The bare cache repository's folder. */
+    readonly gitDir: string,
+    /** What git fetches from and pushes to. */
+    readonly remote: string,
+    /** The remote as people see it (credentials hidden). */
+    readonly display: string,
+    private readonly env: Record<string, string | undefined> = process.env,
+    private readonly identity: GitIdentity = DEFAULT_IDENTITY,
+  ) {}
+
+  /** Runs `fn` after every earlier operation finished. */
+  serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private run(args: readonly string[], opts: { input?: string; env?: Record<string, string> } = {}) {
+    return new Promise<GitRun>((resolvePromise, reject) => {
+      const child = spawn('git', ['--git-dir', this.gitDir, ...args], {
+        env: {
+          ...this.env,
+          GIT_TERMINAL_PROMPT: '0',
+          // ssh checks the host key as configured but never asks (a daemon has no terminal).
+          GIT_SSH_COMMAND: this.env.GIT_SSH_COMMAND ?? 'ssh -o BatchMode=yes',
+          ...opts.env,
+        } as NodeJS.ProcessEnv,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      const out: Buffer[] = [];
+      let err = '';
+      child.stdout.on('data', (d: Buffer) => out.push(d));
+      child.stderr.on('data', (d: Buffer) => {
+        if (err.length < 16_384) err += d.toString('utf8');
+      });
+      child.on('error', (e) =>
+        reject(
+          new SourceError('io', `cannot run git (is it installed?): ${(e as Error).message}`, { cause: e }),
+        ),
+      );
+      child.on('close', (code) =>
+        resolvePromise({ code: code ?? 1, stdout: Buffer.concat(out), stderr: err }),
+      );
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(opts.input ?? '');
+    });
+  }
+
+  /** Runs git and returns stdout; a non-zero exit is an `io` error naming the step and git's reason. */
+  private async ok(
+    what: string,
+    args: readonly string[],
+    opts: { input?: string; env?: Record<string, string> } = {},
+  ) {
+    const r = await this.run(args, opts);
+    if (r.code !== 0) throw new SourceError('io', `${this.display}: ${what} failed: ${gitReason(r.stderr)}`);
+    return r.stdout;
+  }
+
+  private async init(): Promise<void> {
+    if (this.initialised) return;
+    await mkdir(this.gitDir, { recursive: true });
+    try {
+      await access(join(this.gitDir, 'HEAD'));
+    } catch {
+      const r = await new Promise<number>((res) => {
+        const c = spawn('git', ['init', '--bare', '--quiet', this.gitDir], { stdio: 'ignore' });
+        c.on('error', () => res(127));
+        c.on('close', (code) => res(code ?? 1));
+      });
+      if (r !== 0)
+        throw new SourceError('io', `cannot create the Git cache ${this.gitDir} (is git installed?)`);
+    }
+    this.initialised = true;
+  }
+
+  /**
+   * Fetches every branch and tag of the remote. An unreachable remote (no
+   * answer, refused, no such repository, no access) is an `io` error.
+   */
+  async fetch(): Promise<void> {
+    await this.init();
+    const r = await this.run([
+      'fetch',
+      '--quiet',
+      '--no-tags',
+      '--prune',
+      '--force',
+      this.remote,
+      `+refs/heads/*:${HEADS}*`,
+      `+refs/tags/*:${TAGS}*`,
+    ]);
+    if (r.code !== 0)
+      throw new SourceError('io', `${this.display} cannot be reached: ${gitReason(r.stderr)}`);
+  }
+
+  /** The commit `ref` names (branch first, then tag, then a commit id), or a `not-found` error. */
+  async resolve(ref: string): Promise<{ commit: string; kind: RefKind }> {
+    const name = ref.replace(/^refs\/(heads|tags)\//, '');
+    const tries: Array<[string, RefKind]> = [];
+    if (!ref.startsWith('refs/tags/')) tries.push([`${HEADS}${name}`, 'branch']);
+    if (!ref.startsWith('refs/heads/')) tries.push([`${TAGS}${name}`, 'tag']);
+    if (/^[0-9a-f]{4,40}$/i.test(ref)) tries.push([ref, 'commit']);
+    for (const [candidate, kind] of tries) {
+      const r = await this.run(['rev-parse', '--verify', '--quiet', `${candidate}^{commit}`]);
+      if (r.code === 0) return { commit: r.stdout.toString('utf8').trim(), kind };
+    }
+    throw new SourceError('not-found', `${this.display}: no branch, tag or commit "${ref}"`);
+  }
+
+  /** The blobs of `commit` under `subdir` (every file when ''), with their modes. */
+  async list(commit: string, subdir: string): Promise<TreeEntry[]> {
+    const args = ['ls-tree', '-r', '-l', '-z', '--full-tree', commit];
+    if (subdir) args.push('--', `${subdir}/`);
+    const out = await this.ok('listing the tree', args);
+    const entries: TreeEntry[] = [];
+    for (const rec of out.toString('utf8').split('\0')) {
+      if (!rec) continue;
+      const tab = rec.indexOf('\t');
+      const [mode, type, oid, size] = rec.slice(0, tab).split(/ +/);
+      // Only regular files: a symlink (120000) or a submodule (commit) is not program text.
+      if (type !== 'blob' || mode === '120000') continue;
+      entries.push({ path: rec.slice(tab + 1), mode: mode!, oid: oid!, size: Number(size) });
+    }
+    return entries;
+  }
+
+  /** The texts (UTF-8) of the given blobs, in order, read in one `cat-file --batch`. */
+  async readBlobs(oids: readonly string[]): Promise<string[]> {
+    if (oids.length === 0) return [];
+    const out = await this.ok('reading files', ['cat-file', '--batch'], { input: `${oids.join('\n')}\n` });
+    const texts: string[] = [];
+    let at = 0;
+    for (const oid of oids) {
+      const nl = out.indexOf(0x0a, at);
+      const header = out.subarray(at, nl).toString('utf8').split(' ');
+      if (header[1] !== 'blob') throw new SourceError('io', `${this.display}: object ${oid} is not a file`);
+      const size = Number(header[2]);
+      texts.push(out.subarray(nl + 1, nl + 1 + size).toString('utf8'));
+      at = nl + 1 + size + 1;
+    }
+    return texts;
+  }
+
+  /**
+   * Makes a commit on `parent` whose tree is the parent's with `changes`
+   * applied (nothing else touched), and returns its id. The cache's refs are
+   * not moved; the commit is pushed by {@link push}.
+   */
+  async commit(parent: string, changes: readonly TreeChange[], message: string): Promise<string> {
+    const scratch = join(this.gitDir, `plcfleet-${randomBytes(6).toString('hex')}`);
+    await mkdir(scratch, { recursive: true });
+    try {
+      const index = join(scratch, 'index');
+      const env = { GIT_INDEX_FILE: index };
+      await this.ok('reading the tree', ['read-tree', parent], { env });
+      const modes = new Map(
+        (await this.list(parent, '')).map((e) => [e.path, e.mode === '100755' ? '100755' : '100644']),
+      );
+      const written = changes.filter((c) => c.text !== null);
+      const paths: string[] = [];
+      for (const [i, c] of written.entries()) {
+        const p = join(scratch, `f${i}`);
+        await writeFile(p, c.text!, 'utf8');
+        paths.push(p);
+      }
+      const oids = written.length
+        ? (
+            await this.ok('storing files', ['hash-object', '-w', '--no-filters', '--stdin-paths'], {
+              input: `${paths.join('\n')}\n`,
+            })
+          )
+            .toString('utf8')
+            .trim()
+            .split('\n')
+        : [];
+      const lines = changes.map((c) => {
+        if (c.text === null) return `0 ${'0'.repeat(40)}\t${c.path}`;
+        return `${modes.get(c.path) ?? '100644'} ${oids[written.indexOf(c)]}\t${c.path}`;
+      });
+      await this.ok('staging the change', ['update-index', '--add', '--remove', '--index-info'], {
+        env,
+        input: `${lines.join('\n')}\n`,
+      });
+      const tree = (await this.ok('writing the tree', ['write-tree'], { env })).toString('utf8').trim();
+      const who = this.identityEnv();
+      const commit = await this.ok('committing', ['commit-tree', tree, '-p', parent, '-F', '-'], {
+        env: who,
+        input: message.endsWith('\n') ? message : `${message}\n`,
+      });
+      return commit.toString('utf8').trim();
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  }
+
+  /** Author and committer: the environment's when it sets them, else the configured identity. */
+  private identityEnv(): Record<string, string> {
+    const e = this.env;
+    return {
+      GIT_AUTHOR_NAME: e.GIT_AUTHOR_NAME ?? this.identity.name,
+      GIT_AUTHOR_EMAIL: e.GIT_AUTHOR_EMAIL ?? this.identity.email,
+      GIT_COMMITTER_NAME: e.GIT_COMMITTER_NAME ?? e.GIT_AUTHOR_NAME ?? this.identity.name,
+      GIT_COMMITTER_EMAIL: e.GIT_COMMITTER_EMAIL ?? e.GIT_AUTHOR_EMAIL ?? this.identity.email,
+    };
+  }
+
+  /**
+   * Pushes `commit` to `ref` on the remote (never forced). A refusal (non-fast-forward,
+   * an existing tag, a hook or permission) is a `refused` error with git's reason.
+   */
+  async push(commit: string, ref: string): Promise<void> {
+    const r = await this.run(['push', '--porcelain', '--quiet', this.remote, `${commit}:${ref}`]);
+    if (r.code === 0) return;
+    const out = r.stdout.toString('utf8');
+    const rejected = /^!\t[^\t]*\t\[(?:remote )?rejected\] ?\(?([^)\n]*)\)?/m.exec(out);
+    if (rejected)
+      throw new SourceError(
+        'refused',
+        `${this.display}: push to ${ref} refused: ${rejected[1]!.trim() || 'rejected'}${hint(rejected[1] ?? '')}`,
+      );
+    throw new SourceError('io', `${this.display}: push to ${ref} failed: ${gitReason(r.stderr || out)}`);
+  }
+}
+
+function hint(reason: string): string {
+  if (/non-fast-forward|fetch first/.test(reason))
+    return ' (the branch already exists with other commits; choose another name or delete it)';
+  if (/already exists/.test(reason)) return ' (the name is taken)';
+  return '';
+}
+
+/** git's message reduced to its meaningful lines, URLs redacted. */
+function gitReason(stderr: string): string {
+  const lines = redactUrl(stderr)
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/^hint:/.test(l));
+  const fatal = lines.filter((l) => /^(fatal|error):/.test(l));
+  return (fatal.length ? fatal : lines).join('; ').replace(/^(fatal|error): /, '') || 'no reason given';
+}

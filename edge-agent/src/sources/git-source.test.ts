@@ -1,0 +1,201 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPlantRepo, type PlantRepo, serveGitDaemon } from './git-fixture';
+import { createGitSource } from './git-source';
+import { parseGitUrl, redactUrl } from './git-url';
+import { projectFolder } from './open-source';
+import { hashProgram } from './program-source';
+import { runSourceContract } from './source-contract';
+
+const MAIN_V1 = 'PROGRAM Main\nVAR x : INT; END_VAR\nx := 1;\nEND_PROGRAM\r\n';
+const MAIN_V2 = 'PROGRAM Main\nVAR x : INT; END_VAR\nx := 2;\nEND_PROGRAM\r\n';
+const GVL = '\uFEFF<?xml version="1.0"?>\n<TcPlcObject/>\n';
+
+runSourceContract('git', async () => {
+  const repo = await createPlantRepo();
+  await repo.commit({ 'plc/POUs/Main.st': MAIN_V1, 'plc/GVL.TcGVL': GVL, 'README.md': 'x' }, 'initial');
+  return { source: createGitSource(`${repo.fileUrl}#main:plc`), cleanup: repo.cleanup };
+});
+
+describe('Git URLs', () => {
+  it('splits remote, ref and subdir', () => {
+    expect(parseGitUrl('git+ssh://git@host/plant.git#release/2026:lines/press/')).toMatchObject({
+      remote: 'ssh://git@host/plant.git',
+      ref: 'release/2026',
+      subdir: 'lines/press',
+    });
+    expect(parseGitUrl('git+file:///srv/p.git#v1.0')).toMatchObject({ ref: 'v1.0', subdir: '' });
+  });
+
+  it('refuses a URL without a ref, a bad ref and a subdir that leaves the repository', () => {
+    expect(() => parseGitUrl('git+file:///srv/p.git')).toThrow(/names the branch, tag or commit/);
+    expect(() => parseGitUrl('git+file:///srv/p.git#a..b')).toThrow(/not a branch, tag or commit name/);
+    expect(() => parseGitUrl('git+file:///srv/p.git#main:../x')).toThrow(/not a path inside/);
+    expect(() => parseGitUrl('git+ftp://h/p.git#main')).toThrow(/not a Git source/);
+  });
+
+  it('hides credentials in every message', () => {
+    expect(redactUrl('fatal: git+https://bob:s3cret@git.plant/p.git#main')).toBe(
+      'fatal: git+https://***@git.plant/p.git#main',
+    );
+    expect(redactUrl('https://TOKEN123@host/p')).toBe('https://***@host/p');
+    expect(redactUrl('ssh://git:pw@host/p and ssh://git@host/q')).toBe(
+      'ssh://git@host/p and ssh://git@host/q',
+    );
+    let message = '';
+    try {
+      parseGitUrl('git+https://bob:s3cret@git.plant/p.git');
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/names the branch/);
+    expect(message).not.toContain('s3cret');
+  });
+});
+
+describe('Git source', () => {
+  let repo: PlantRepo;
+  let c1: string;
+  let c2: string;
+  beforeAll(async () => {
+    repo = await createPlantRepo();
+    c1 = await repo.commit({ 'plc/Main.st': MAIN_V1, 'plc/GVL.TcGVL': GVL, 'docs/notes.txt': 'n' }, 'v1');
+    await repo.tag('v1', c1);
+    await repo.git('tag', '-a', '-m', 'annotated release', 'rel-1', c1);
+    c2 = await repo.commit({ 'plc/Main.st': MAIN_V2 }, 'v2');
+  });
+  afterAll(async () => {
+    await repo.cleanup();
+  });
+
+  const mainText = async (ref: string) => {
+    const src = createGitSource(`${repo.fileUrl}#${ref}:plc`);
+    try {
+      const files = await src.read();
+      expect(files.map((f) => f.path)).toEqual(['GVL.TcGVL', 'Main.st']);
+      return files.find((f) => f.path === 'Main.st')!.text;
+    } finally {
+      await src.close();
+    }
+  };
+
+  it('reads by branch, tag (light and annotated), full and short commit, byte for byte', async () => {
+    expect(await mainText('main')).toBe(MAIN_V2);
+    expect(await mainText('v1')).toBe(MAIN_V1);
+    expect(await mainText('rel-1')).toBe(MAIN_V1);
+    expect(await mainText(c1)).toBe(MAIN_V1);
+    expect(await mainText(c2.slice(0, 10))).toBe(MAIN_V2);
+    expect(await mainText('refs/tags/v1')).toBe(MAIN_V1);
+  });
+
+  it('says which ref is missing and which remote cannot be reached', async () => {
+    const missing = createGitSource(`${repo.fileUrl}#no-such-branch`);
+    await expect(missing.read()).rejects.toMatchObject({
+      code: 'not-found',
+      message: expect.stringContaining('no branch, tag or commit "no-such-branch"'),
+    });
+    const gone = createGitSource(`git+file://${repo.bare}-gone#main`);
+    await expect(gone.read()).rejects.toMatchObject({
+      code: 'io',
+      message: expect.stringContaining('cannot be reached'),
+    });
+    const empty = createGitSource(`${repo.fileUrl}#main:docs`);
+    await expect(empty.read()).rejects.toMatchObject({ code: 'not-found' });
+    await Promise.all([missing.close(), gone.close(), empty.close()]);
+  });
+
+  it('checks a Git project out into a folder for folder-reading tools', async () => {
+    const { path, cleanup } = await projectFolder(`${repo.fileUrl}#v1:plc`);
+    try {
+      const { readFile } = await import('node:fs/promises');
+      expect(await readFile(`${path}/Main.st`, 'utf8')).toBe(MAIN_V1);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('pushes a change and its evidence on a new branch, and nothing else', async () => {
+    const src = createGitSource(`${repo.fileUrl}#v1:plc`);
+    const before = await src.read();
+    const pushed = await src.pushChange({
+      branch: 'plcfleet/m-1',
+      files: [{ path: 'Main.st', text: MAIN_V2.replace('2', '3') }],
+      evidence: { jobId: 'job-7', json: '{"evidenceHash":"abc"}\n' },
+      message: 'm-1@1: set x\n\nverdict: passed',
+      expectSha256Before: hashProgram(before),
+    });
+    expect(pushed.ref).toBe('refs/heads/plcfleet/m-1');
+    expect(await repo.git('rev-parse', 'plcfleet/m-1')).toBe(pushed.commit);
+    expect(await repo.git('rev-parse', `${pushed.commit}^`)).toBe(c1);
+    expect((await repo.git('diff', '--name-only', c1, pushed.commit)).split('\n')).toEqual([
+      'plc/.plcfleet/evidence/job-7.json',
+      'plc/Main.st',
+    ]);
+    expect(await repo.git('show', `${pushed.commit}:plc/.plcfleet/evidence/job-7.json`)).toBe(
+      '{"evidenceHash":"abc"}',
+    );
+    expect(await repo.git('log', '-1', '--format=%s%n%b', pushed.commit)).toBe(
+      'm-1@1: set x\nverdict: passed',
+    );
+    // The evidence folder is never read back as program.
+    const onBranch = createGitSource(`${repo.fileUrl}#plcfleet/m-1:plc`);
+    expect((await onBranch.read()).map((f) => f.path)).toEqual(['GVL.TcGVL', 'Main.st']);
+    await Promise.all([src.close(), onBranch.close()]);
+  });
+
+  it('reports a refused push (non-fast-forward) and leaves the branch as it was', async () => {
+    const taken = await repo.commit({ 'plc/Other.st': 'PROGRAM O END_PROGRAM' }, 'someone else', 'taken');
+    const src = createGitSource(`${repo.fileUrl}#v1:plc`);
+    await src.read();
+    await expect(
+      src.pushChange({ branch: 'taken', files: [{ path: 'Main.st', text: 'x' }], message: 'm' }),
+    ).rejects.toMatchObject({
+      code: 'refused',
+      message: expect.stringMatching(/push to refs\/heads\/taken refused: non-fast-forward/),
+    });
+    expect(await repo.git('rev-parse', 'taken')).toBe(taken);
+    await src.close();
+  });
+
+  it('refuses a push when the base is not the verified program', async () => {
+    const src = createGitSource(`${repo.fileUrl}#main:plc`);
+    await src.read();
+    await expect(
+      src.pushChange({ branch: 'x-1', files: [], message: 'm', expectSha256Before: 'f'.repeat(64) }),
+    ).rejects.toMatchObject({ code: 'changed-since-read' });
+    await src.close();
+  });
+
+  it('tags a deployed commit once', async () => {
+    const src = createGitSource(`${repo.fileUrl}#main`);
+    await src.tag(c2, 'plcfleet/press-1/dep-1');
+    expect(await repo.git('rev-parse', 'plcfleet/press-1/dep-1')).toBe(c2);
+    await expect(src.tag(c1, 'plcfleet/press-1/dep-1')).rejects.toMatchObject({ code: 'refused' });
+    await src.close();
+  });
+
+  it('writes only to a branch', async () => {
+    const src = createGitSource(`${repo.fileUrl}#v1:plc`);
+    await expect(src.write([{ path: 'Main.st', text: 'x' }])).rejects.toMatchObject({ code: 'unsupported' });
+    await src.close();
+  });
+
+  it('reads and pushes over git daemon on loopback', async () => {
+    const daemon = await serveGitDaemon(repo.bare);
+    const src = createGitSource(`${daemon.url}#v1:plc`);
+    try {
+      expect((await src.read()).find((f) => f.path === 'Main.st')!.text).toBe(MAIN_V1);
+      const pushed = await src.pushChange({
+        branch: 'over-daemon',
+        files: [{ path: 'Main.st', text: MAIN_V2 }],
+        message: 'via daemon',
+      });
+      expect(await repo.git('rev-parse', 'over-daemon')).toBe(pushed.commit);
+      await expect(
+        src.pushChange({ branch: 'taken', files: [{ path: 'Main.st', text: 'y' }], message: 'm' }),
+      ).rejects.toMatchObject({ code: 'refused' });
+    } finally {
+      await src.close();
+      await daemon.close();
+    }
+  });
+});
