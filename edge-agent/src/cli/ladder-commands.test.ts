@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { LADDER_EXIT, ladderToStCommand } from './ladder-commands';
 
 const EXAMPLE = join(import.meta.dirname, '../../../examples/plants/ladder-line/ladder-line.L5X');
+const PLCOPEN_LD = join(import.meta.dirname, '../../toolchain/fixtures/iec/plcopen/pump-ladder.xml');
 const dir = mkdtempSync(join(tmpdir(), 'ladder-cli-'));
 
 function io() {
@@ -77,7 +78,38 @@ describe('ladder-to-st', () => {
     expect(readL5x(readFileSync(out)).programs[0]?.routines.map((r) => r.type)).toEqual(['ST', 'RLL']);
   });
 
-  it('exits 2 for a missing, a non-L5X or a PLCopen input, and for an unknown routine', async () => {
+  it('puts an ST body in place of a PLCopen LD body, proven, every other byte kept', async () => {
+    const t = io();
+    const out = join(dir, 'pump-st.xml');
+    const code = await ladderToStCommand(PLCOPEN_LD, { out, json: true, runs: '10' }, t.io);
+    expect(t.err).toEqual([]);
+    expect(code).toBe(LADDER_EXIT.OK);
+    expect(JSON.parse(t.out[0] as string)).toEqual({
+      routines: [
+        {
+          name: 'PRG_PumpLadder',
+          converted: true,
+          equivalent: true,
+          runs: 10,
+          scans: 300,
+          counterexample: null,
+          reason: null,
+        },
+      ],
+    });
+    const before = readFileSync(PLCOPEN_LD, 'utf8');
+    const after = readFileSync(out, 'utf8');
+    expect(after).toContain('IF _LD_RTRIG_11.Q THEN');
+    expect(after).not.toContain('<LD>');
+    // outside the body and the one declaration the ST needs, the file is as it was
+    const ld = /<LD>[\s\S]*<\/LD>/;
+    const st = /<ST>[\s\S]*?<\/ST>/;
+    const decl =
+      '            <variable name="_LD_RTRIG_11"><type><derived name="R_TRIG" /></type></variable>\n';
+    expect(after.replace(decl, '').replace(st, '<BODY/>')).toBe(before.replace(ld, '<BODY/>'));
+  });
+
+  it('exits 2 for a missing or a non-XML input, and for an unknown routine', async () => {
     const out = join(dir, 'never.L5X');
     const st = join(dir, 'p.st');
     writeFileSync(st, 'PROGRAM P END_PROGRAM');
@@ -89,7 +121,7 @@ describe('ladder-to-st', () => {
     const cases: [string, RegExp, string[]][] = [
       [join(dir, 'missing.L5X'), /cannot read .*ENOENT/, []],
       [st, /not well-formed XML|not an L5X/, []],
-      [plcopen, /PLCopen XML; ladder-to-st reads Rockwell L5X files only/, []],
+      [plcopen, /no POU Pump with an LD body/, ['Pump']],
       [EXAMPLE, /no routine MainProgram\/Nope/, ['MainProgram/Nope']],
     ];
     for (const [input, msg, routine] of cases) {

@@ -1,6 +1,6 @@
 /**
  * `ladder-to-st`: the ladder → Structured Text migration of one Rockwell L5X
- * file. Each selected ladder routine becomes Logix ST, is proven equivalent
+ * or PLCopen XML file. Each selected ladder routine becomes Logix ST, is proven equivalent
  * to its ladder by differential simulation, and only proven routines are
  * written to `--out`. The JSON form is a contract (issue 18). The toolchain
  * is imported inside the action, so registering the command costs nothing.
@@ -15,7 +15,7 @@ export const LADDER_EXIT = {
   OK: 0,
   /** Some routine refused (instruction named) or not equivalent (tag named); it stays ladder. */
   FAILED: 1,
-  /** Bad usage, or the input is unreadable or not an L5X. */
+  /** Bad usage, or the input is unreadable or neither an L5X nor PLCopen XML. */
   USAGE: 2,
 } as const;
 
@@ -66,16 +66,15 @@ export async function ladderToStCommand(
     io.err(`error: cannot read ${input}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     return LADDER_EXIT.USAGE;
   }
-  const { L5xError, Unsupported, ladderToSt, readL5x } = await import('@plcfleet/toolchain/l5x');
+  const { isPlcopenLadderInput, L5xError, Unsupported, ladderToSt, plcopenLadderToSt, readL5x } =
+    await import('@plcfleet/toolchain/l5x');
   const head = Buffer.from(bytes.subarray(0, 4096)).toString('utf8');
-  if (!head.includes('RSLogix5000Content') && /<project\b[^>]*plcopen/i.test(head)) {
-    io.err(`error: ${input} is PLCopen XML; ladder-to-st reads Rockwell L5X files only for now`);
-    return LADDER_EXIT.USAGE;
-  }
-  let result: ReturnType<typeof ladderToSt>;
+  const options = { ...(opts.routine?.length ? { routines: opts.routine } : {}), seed, runs };
+  let result: { routines: ReturnType<typeof ladderToSt>['routines']; output: Uint8Array };
   try {
-    const project = readL5x(bytes);
-    result = ladderToSt(project, { ...(opts.routine?.length ? { routines: opts.routine } : {}), seed, runs });
+    result = isPlcopenLadderInput(head)
+      ? plcopenLadderToSt(bytes, input, options)
+      : ladderToSt(readL5x(bytes), options);
   } catch (e) {
     if (e instanceof L5xError || e instanceof Unsupported) {
       io.err(`error: ${input}: ${e.message}`);
@@ -127,12 +126,14 @@ export async function ladderToStCommand(
 export function registerLadderCommands(program: Command): void {
   program
     .command('ladder-to-st')
-    .description('convert ladder routines of an L5X file to Logix ST, each proven equivalent by simulation')
-    .argument('<in>', 'Rockwell L5X file')
-    .requiredOption('--out <file>', 'the L5X to write (proven routines as ST, the rest unchanged)')
+    .description(
+      'convert ladder routines of an L5X or PLCopen XML file to ST, each proven equivalent by simulation',
+    )
+    .argument('<in>', 'Rockwell L5X or PLCopen XML file')
+    .requiredOption('--out <file>', 'the file to write (proven routines as ST, the rest unchanged)')
     .option(
       '--routine <program/routine>',
-      'routine to convert (repeatable; default: every ladder routine)',
+      'routine to convert: PROGRAM/ROUTINE in an L5X, the POU name in PLCopen (repeatable; default: every ladder routine)',
       collect,
       [],
     )

@@ -27,6 +27,7 @@ export {
 } from './ladder-to-st';
 export { iecName, LogixScope, type TagSymbol, Unsupported } from './logix-operands';
 export { LOGIX_LIBRARY_SOURCE, type LogixType, PREDEFINED_STRUCTS } from './logix-types';
+export { isPlcopenLadderInput, type PlcopenLadderResult, plcopenLadderToSt } from './plcopen-ladder';
 export { type LoweredCode, LoweringError, MODELLED_INSTRUCTIONS, RllLowering } from './rll-lowering';
 export {
   instructionsOf,

@@ -1,0 +1,97 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readPlcopen } from '../iec/index';
+import { isPlcopenLadderInput, plcopenLadderToSt } from './plcopen-ladder';
+
+const PUMP = readFileSync(join(import.meta.dirname, '../../fixtures/iec/plcopen/pump-ladder.xml'));
+
+/** A PLCopen project with one LD function block and one LD program (a seal-in), no xhtml prefix. */
+function project(): string {
+  const contact = (id: number, ref: number, v: string, negated = false) =>
+    `<contact localId="${id}" negated="${negated}"><connectionPointIn><connection refLocalId="${ref}"/></connectionPointIn><connectionPointOut/><variable>${v}</variable></contact>`;
+  const ld = (out: string) =>
+    `<LD>
+            <leftPowerRail localId="1"><connectionPointOut formalParameter=""/></leftPowerRail>
+            ${contact(2, 1, 'A')}
+            ${contact(3, 2, 'B', true)}
+            <coil localId="4" negated="false"><connectionPointIn><connection refLocalId="3"/></connectionPointIn><connectionPointOut/><variable>${out}</variable></coil>
+          </LD>`;
+  return `<?xml version="1.0" encoding="utf-8"?>
+<project xmlns="http://www.plcopen.org/xml/tc6_0201">
+  <types>
+    <dataTypes/>
+    <pous>
+      <pou name="Block" pouType="functionBlock">
+        <interface>
+          <inputVars><variable name="A"><type><BOOL/></type></variable><variable name="B"><type><BOOL/></type></variable></inputVars>
+          <outputVars><variable name="Y"><type><BOOL/></type></variable></outputVars>
+        </interface>
+        <body>
+          ${ld('Y')}
+        </body>
+      </pou>
+      <pou name="Main" pouType="program">
+        <interface>
+          <inputVars><variable name="A"><type><BOOL/></type></variable><variable name="B"><type><BOOL/></type></variable></inputVars>
+          <outputVars><variable name="Y"><type><BOOL/></type></variable></outputVars>
+        </interface>
+        <body>
+          ${ld('Y')}
+        </body>
+      </pou>
+    </pous>
+  </types>
+  <instances><configurations/></instances>
+</project>
+`;
+}
+
+describe('PLCopen LD → ST', () => {
+  it('recognises PLCopen XML and not an L5X', () => {
+    expect(isPlcopenLadderInput(PUMP.toString('utf8'))).toBe(true);
+    expect(isPlcopenLadderInput('<RSLogix5000Content SchemaRevision="1.0">')).toBe(false);
+  });
+
+  it('writes the ST body where the LD was and declares the edge instances it needs', () => {
+    const r = plcopenLadderToSt(new Uint8Array(PUMP), 'pump-ladder.xml', { runs: 5 });
+    expect(r.routines.map((x) => [x.name, x.converted, x.equivalent, x.reason])).toEqual([
+      ['PRG_PumpLadder', true, true, null],
+    ]);
+    const out = Buffer.from(r.output).toString('utf8');
+    const again = readPlcopen(out, 'out.xml');
+    expect(again.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const prg = again.unit.declarations.find((d) => d.kind === 'Program');
+    expect(prg && 'bodyLanguage' in prg ? prg.bodyLanguage : undefined).not.toBe('LD');
+    expect(out).toContain(
+      '<xhtml xmlns="http://www.w3.org/1999/xhtml"><![CDATA[PumpMotor := (StartPB OR PumpMotor)',
+    );
+    expect(out).toContain('<variable name="_LD_RTRIG_11"><type><derived name="R_TRIG" /></type></variable>');
+  });
+
+  it('refuses a function block by name and converts the program beside it', () => {
+    const text = project();
+    const r = plcopenLadderToSt(new Uint8Array(Buffer.from(text)), 'p.xml', { runs: 5 });
+    expect(r.routines.map((x) => [x.name, x.equivalent, x.reason])).toEqual([
+      [
+        'Block',
+        false,
+        "Block is a functionBlock: only PROGRAM bodies are proven (their variables are the plant's)",
+      ],
+      ['Main', true, null],
+    ]);
+    const out = Buffer.from(r.output).toString('utf8');
+    expect(out.match(/<LD>/g)).toHaveLength(1);
+    expect(out).toContain(
+      '<ST>\n            <xhtml xmlns="http://www.w3.org/1999/xhtml"><![CDATA[Y := A AND NOT B;]]></xhtml>\n          </ST>',
+    );
+  });
+
+  it('keeps the input bytes when a named POU is not proven and names an unknown one', () => {
+    const bytes = new Uint8Array(Buffer.from(project()));
+    expect(plcopenLadderToSt(bytes, 'p.xml', { routines: ['Block'], runs: 5 }).output).toBe(bytes);
+    expect(() => plcopenLadderToSt(bytes, 'p.xml', { routines: ['Nope'] })).toThrow(
+      'no POU Nope with an LD body in the file',
+    );
+  });
+});

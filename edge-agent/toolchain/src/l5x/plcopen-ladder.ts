@@ -1,0 +1,270 @@
+/**
+ * The ladder → Structured Text migration for a PLCopen TC6 XML file: each
+ * selected POU whose body is LD gets an ST body in its place (the ST the
+ * PLCopen reader converts the ladder to, IEC 61131-3 §8.2), with the
+ * edge-detection instances the ST needs declared in the POU's local
+ * variables. Every other byte of the file stays as it was. The written file
+ * is read back and run against the ladder on the virtual PLC; only POUs
+ * proven equivalent are kept as ST.
+ */
+import { type CompilationUnit, printNode, readPlcopen, type Statement, type VarDecl } from '../iec/index';
+import { checkEquivalence, SimError } from '../sim/index';
+import type { LadderToStOptions, RoutineConversion } from './ladder-to-st';
+import { Unsupported } from './logix-operands';
+import { attrOf, childEl, childEls, scanXml, type XElement } from './xml-scanner';
+
+/** The result for a PLCopen file: per-POU outcomes, their ST, and the new file. */
+export interface PlcopenLadderResult {
+  routines: RoutineConversion[];
+  /** ST lines by POU name, for every POU converted (proven or not). */
+  st: Map<string, string[]>;
+  /** The file with the proven POUs' LD bodies replaced (the input's bytes when none is). */
+  output: Uint8Array;
+}
+
+/** Types the PLCopen schema writes as their own element (`<BOOL/>`), not `<derived name="..."/>`. */
+const ELEMENTARY = new Set(
+  'BOOL BYTE WORD DWORD LWORD SINT INT DINT LINT USINT UINT UDINT ULINT REAL LREAL TIME LTIME DATE DT TOD LDATE LDT LTOD CHAR WCHAR'.split(
+    ' ',
+  ),
+);
+
+/** Does this file look like PLCopen XML (and not an L5X)? */
+export function isPlcopenLadderInput(head: string): boolean {
+  return !head.includes('RSLogix5000Content') && /<project\b[^>]*plcopen\.org/i.test(head);
+}
+
+interface LdPou {
+  name: string;
+  pouType: string;
+  pou: XElement;
+  ld: XElement;
+}
+
+function ldPous(doc: XElement): LdPou[] {
+  const project = childEl(doc, 'project');
+  const out: LdPou[] = [];
+  for (const pou of childEls(childEl(childEl(project, 'types'), 'pous'), 'pou')) {
+    const body = childEl(pou, 'body');
+    const ld = childEl(body, 'LD');
+    if (ld) out.push({ name: attrOf(pou, 'name') ?? '', pouType: attrOf(pou, 'pouType') ?? '', pou, ld });
+  }
+  return out;
+}
+
+/** The whitespace that starts the line `offset` is on. */
+function indentAt(text: string, offset: number): string {
+  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+  return /^[ \t]*/.exec(text.slice(lineStart, offset))![0];
+}
+
+function lineEnd(text: string): string {
+  return text.includes('\r\n') ? '\r\n' : '\n';
+}
+
+/** `<xhtml:p>` where the root declares the prefix (Beremiz, OpenPLC), CODESYS's `<xhtml xmlns=...>` otherwise. */
+function textWrapper(text: string): [string, string] {
+  return /xmlns:xhtml=/.test(text.slice(0, 2000))
+    ? ['<xhtml:p>', '</xhtml:p>']
+    : ['<xhtml xmlns="http://www.w3.org/1999/xhtml">', '</xhtml>'];
+}
+
+function declaredNames(pou: XElement): Set<string> {
+  const names = new Set<string>();
+  for (const section of childEl(pou, 'interface')?.children ?? []) {
+    for (const v of childEls(section, 'variable')) names.add((attrOf(v, 'name') ?? '').toUpperCase());
+  }
+  return names;
+}
+
+/** Variables the POU writes that the proof compares: non-input variables of elementary type. */
+function comparedNames(pou: XElement): string[] {
+  const out: string[] = [];
+  for (const section of childEl(pou, 'interface')?.children ?? []) {
+    if (section.name === 'inputVars' || section.name === 'externalVars') continue;
+    for (const v of childEls(section, 'variable')) {
+      const type = childEl(v, 'type')?.children[0];
+      if (type && ELEMENTARY.has(type.name)) out.push(attrOf(v, 'name') ?? '');
+    }
+  }
+  return out;
+}
+
+type BodyOwner = { kind: string; name: string; body: Statement[]; varBlocks: { decls: VarDecl[] }[] };
+
+function ownerIn(unit: CompilationUnit, name: string): BodyOwner | undefined {
+  return unit.declarations.find(
+    (d) => 'name' in d && d.name.toUpperCase() === name.toUpperCase() && 'body' in d,
+  ) as BodyOwner | undefined;
+}
+
+/** The edits for one POU: its LD element replaced by ST, the converter's instances declared. */
+function pouEdits(
+  text: string,
+  p: LdPou,
+  st: string[],
+  extras: { name: string; type: string }[],
+): { start: number; end: number; text: string }[] {
+  const nl = lineEnd(text);
+  const ind = indentAt(text, p.ld.start);
+  const step = ind.includes('\t') ? '\t' : '  ';
+  const [open, close] = textWrapper(text);
+  const body = st.join(nl);
+  if (body.includes(']]>')) throw new Unsupported(`POU ${p.name}: its ST holds ']]>'`);
+  const edits = [
+    {
+      start: p.ld.start,
+      end: p.ld.end,
+      text: `<ST>${nl}${ind}${step}${open}<![CDATA[${body}]]>${close}${nl}${ind}</ST>`,
+    },
+  ];
+  if (extras.length === 0) return edits;
+  const itf = childEl(p.pou, 'interface');
+  if (!itf || itf.contentStart === itf.end)
+    throw new Unsupported(`POU ${p.name} has no <interface> to declare in`);
+  const vars = (vi: string) =>
+    extras
+      .map((x) => {
+        const type = ELEMENTARY.has(x.type.toUpperCase())
+          ? `<${x.type.toUpperCase()} />`
+          : `<derived name="${x.type}" />`;
+        return `${vi}<variable name="${x.name}"><type>${type}</type></variable>${nl}`;
+      })
+      .join('');
+  const local = childEls(itf, 'localVars').find((l) => l.attrs.size === 0 && l.contentStart !== l.end);
+  if (local) {
+    const last = local.children[local.children.length - 1];
+    const vi = last ? indentAt(text, last.start) : indentAt(text, local.start) + step;
+    const at = last ? text.indexOf('\n', last.end) + 1 || last.end : local.contentStart;
+    edits.push({ start: at, end: at, text: last ? vars(vi) : nl + vars(vi) });
+  } else {
+    const li = itf.children[0] ? indentAt(text, itf.children[0].start) : indentAt(text, itf.start) + step;
+    const at = text.lastIndexOf('\n', itf.contentEnd - 1) + 1;
+    edits.push({ start: at, end: at, text: `${li}<localVars>${nl}${vars(li + step)}${li}</localVars>${nl}` });
+  }
+  return edits;
+}
+
+function splice(text: string, edits: { start: number; end: number; text: string }[]): string {
+  let out = text;
+  for (const e of [...edits].sort((a, b) => b.start - a.start))
+    out = out.slice(0, e.start) + e.text + out.slice(e.end);
+  return out;
+}
+
+function errorsOf(r: ReturnType<typeof readPlcopen>): string[] {
+  return r.diagnostics
+    .filter((d) => d.severity === 'error')
+    .map((d) => `${d.line}:${d.column}: ${d.message}`);
+}
+
+/**
+ * Converts the LD bodies of a PLCopen XML project to ST, proves each POU equivalent to its
+ * ladder on the virtual PLC and keeps the proven ones. Routines are named by POU.
+ */
+export function plcopenLadderToSt(
+  bytes: Uint8Array,
+  file: string,
+  options: LadderToStOptions = {},
+): PlcopenLadderResult {
+  const text = Buffer.from(bytes).toString('utf8');
+  const before = readPlcopen(text, file);
+  const errs = errorsOf(before);
+  if (errs.length > 0) throw new Unsupported(`${file}: ${errs[0]}`);
+  const all = ldPous(scanXml(text));
+  let selected = all;
+  if (options.routines && options.routines.length > 0) {
+    selected = options.routines.map((name) => {
+      const p = all.find((x) => x.name.toUpperCase() === name.toUpperCase());
+      if (!p) throw new Unsupported(`no POU ${name} with an LD body in the file`);
+      return p;
+    });
+  }
+  const routines: RoutineConversion[] = [];
+  const st = new Map<string, string[]>();
+  const proven: { start: number; end: number; text: string }[] = [];
+  for (const p of selected) {
+    const r = convertPou(text, file, before.unit, p, options);
+    routines.push(r.result);
+    if (r.result.converted) st.set(p.name, r.lines);
+    if (r.result.equivalent) proven.push(...r.edits);
+  }
+  const output = proven.length > 0 ? new Uint8Array(Buffer.from(splice(text, proven), 'utf8')) : bytes;
+  return { routines, st, output };
+}
+
+function convertPou(
+  text: string,
+  file: string,
+  unit: CompilationUnit,
+  p: LdPou,
+  options: LadderToStOptions,
+): { result: RoutineConversion; lines: string[]; edits: { start: number; end: number; text: string }[] } {
+  const fail = (reason: string, converted = false, lines: string[] = []) => ({
+    result: {
+      name: p.name,
+      converted,
+      equivalent: false,
+      runs: 0,
+      scans: 0,
+      counterexample: null,
+      reason,
+    },
+    lines,
+    edits: [],
+  });
+  if (p.pouType !== 'program') {
+    return fail(
+      `${p.name} is a ${p.pouType}: only PROGRAM bodies are proven (their variables are the plant's)`,
+    );
+  }
+  const owner = ownerIn(unit, p.name);
+  if (!owner) return fail(`${p.name}: the reader did not produce the POU`);
+  const lines = owner.body.flatMap((s) => printNode(s).replace(/\n+$/, '').split('\n'));
+  const known = declaredNames(p.pou);
+  const extras = owner.varBlocks
+    .flatMap((b) => b.decls)
+    .flatMap((d) => d.names.map((n) => ({ name: n.name, type: printNode(d.type) })))
+    .filter((x) => !known.has(x.name.toUpperCase()));
+  let edits: ReturnType<typeof pouEdits>;
+  let after: ReturnType<typeof readPlcopen>;
+  try {
+    edits = pouEdits(text, p, lines, extras);
+    after = readPlcopen(splice(text, edits), file);
+  } catch (e) {
+    if (e instanceof Unsupported) return fail(e.reason);
+    throw e;
+  }
+  const errs = errorsOf(after);
+  if (errs.length > 0) return fail(`${p.name}: the ST form does not read back: ${errs[0]}`, true, lines);
+  try {
+    const r = checkEquivalence({
+      before: [unit],
+      after: [after.unit],
+      program: p.name,
+      seed: options.seed ?? 1,
+      runs: options.runs ?? 100,
+      scans: options.scans ?? 300,
+      compare: comparedNames(p.pou),
+    });
+    const c = r.counterexample;
+    return {
+      result: {
+        name: p.name,
+        converted: true,
+        equivalent: r.equivalent,
+        runs: r.runs,
+        scans: r.scans,
+        counterexample: c,
+        reason: c
+          ? `${c.variable} differs at scan ${c.scan} (ladder ${JSON.stringify(c.before)}, ST ${JSON.stringify(c.after)})`
+          : null,
+      },
+      lines,
+      edits,
+    };
+  } catch (e) {
+    if (e instanceof SimError) return fail(`${p.name}: simulation failed: ${e.message}`, true, lines);
+    throw e;
+  }
+}
