@@ -92,6 +92,18 @@ export {
   VersionString,
 } from './common';
 export { AnyDocument, DOCUMENT_SCHEMAS, type DocumentKind } from './documents';
+export {
+  DRIFT_LIMITS,
+  DriftComparison,
+  DriftPou,
+  DriftReport,
+  DriftStatus,
+  DriftTrigger,
+  LiveRead,
+  SiteDriftDetail,
+  SiteDriftList,
+  SiteDriftView,
+} from './drift';
 export { type DecodeResult, decodeFrame, encodeFrame } from './envelope';
 export { ERROR_CODE_LIST, ERROR_CODES, type ErrorCode } from './error-codes';
 export { EXIT, type ExitCode } from './exit-codes';
@@ -100,12 +112,15 @@ export {
   Condition,
   CutoverSpec,
   EquivalenceCriteria,
+  LibraryUpdate,
   Migration,
   type MigrationInput,
+  MigrationType,
   RecipeDeclaration,
   RecipeRule,
   ScenarioRef,
   SuccessCriteria,
+  TagChange,
 } from './migration';
 export { formatIssue, formatPath, formatZodError, type ParseResult, parseWith } from './parse';
 export {
@@ -120,7 +135,7 @@ export {
   ShadowGate,
   SiteSelector,
 } from './rollout-plan';
-export { MaintenanceWindow, Site, type SiteInput, TimeZone, WindowInterval } from './site';
+export { MaintenanceWindow, Site, type SiteInput, SiteLibrary, TimeZone, WindowInterval } from './site';
 export { CertifiedPou, SiteFacts, SitePolicy } from './site-policy';
 export { ModbusTable, REGISTER_COUNT, Tag, TagMap, TagType } from './tag-map';
 export {
