@@ -1,10 +1,15 @@
-/** A unified diff shown side by side, with ST highlighting and the safety findings marked on their lines. */
+/**
+ * A unified diff shown side by side, with ST highlighting and the safety findings marked on their lines.
+ * A Rockwell L5X file is shown as what an engineer reads in Studio 5000: ladder rungs (number,
+ * comment, neutral text) on the left, ST lines on the right, declared tags as `TAG name : type`;
+ * the XML around them is left out (diff.patch in the job's evidence keeps every byte).
+ */
 import type { SafetyFinding } from '@plcfleet/protocols';
 import { type Child, h } from './dom';
 
 // ST syntax highlighting for diff lines: keywords, types, strings, numbers, comments.
 const ST_KEYWORDS =
-  /^(IF|THEN|ELSIF|ELSE|END_IF|CASE|OF|END_CASE|FOR|TO|BY|DO|END_FOR|WHILE|END_WHILE|REPEAT|UNTIL|END_REPEAT|RETURN|EXIT|CONTINUE|AND|OR|XOR|NOT|MOD|VAR|VAR_INPUT|VAR_OUTPUT|VAR_IN_OUT|VAR_GLOBAL|VAR_TEMP|VAR_EXTERNAL|CONSTANT|RETAIN|END_VAR|PROGRAM|END_PROGRAM|FUNCTION|END_FUNCTION|FUNCTION_BLOCK|END_FUNCTION_BLOCK|METHOD|END_METHOD|TRUE|FALSE|AT)$/i;
+  /^(IF|THEN|ELSIF|ELSE|END_IF|CASE|OF|END_CASE|FOR|TO|BY|DO|END_FOR|WHILE|END_WHILE|REPEAT|UNTIL|END_REPEAT|RETURN|EXIT|CONTINUE|ROUTINE|TAG|XIC|XIO|OTE|OTL|OTU|ONS|OSR|OSF|JSR|AND|OR|XOR|NOT|MOD|VAR|VAR_INPUT|VAR_OUTPUT|VAR_IN_OUT|VAR_GLOBAL|VAR_TEMP|VAR_EXTERNAL|CONSTANT|RETAIN|END_VAR|PROGRAM|END_PROGRAM|FUNCTION|END_FUNCTION|FUNCTION_BLOCK|END_FUNCTION_BLOCK|METHOD|END_METHOD|TRUE|FALSE|AT)$/i;
 const ST_TYPES =
   /^(BOOL|BYTE|WORD|DWORD|LWORD|SINT|INT|DINT|LINT|USINT|UINT|UDINT|ULINT|REAL|LREAL|TIME|LTIME|DATE|TOD|DT|STRING|WSTRING|TON|TOF|TP|CTU|CTD|CTUD|R_TRIG|F_TRIG|SR|RS)$/i;
 
@@ -28,34 +33,102 @@ function highlight(text: string): Child[] {
   return out;
 }
 
-interface Line {
+/** One side of a row: its line number in the file, its text, added or deleted. */
+export interface Line {
   n: number;
   text: string;
   kind?: 'del' | 'add';
 }
-type Row =
+/** A row of the side-by-side view. */
+export type Row =
   | { fileHeader: string }
   | { hunk: string }
   | { file: string; left: Line | null; right: Line | null };
 
-/** Parses a unified diff into side-by-side rows, with line numbers. */
-function sideBySide(diff: string): Row[] {
+/** Where an L5X side is: inside a rung's comment, its text, or neither. */
+interface L5xSide {
+  in: 'comment' | 'text' | 'description' | 'line' | null;
+  rung: string;
+}
+
+const CDATA = /<!\[CDATA\[([\s\S]*?)\]\]>/;
+
+/**
+ * One line of an L5X file as a reader wants it, or null for XML to leave out:
+ * `ROUTINE Conveyor (RLL)`, `// rung comment`, `rung 2: XIC(A)OTE(B);`, an ST line, `TAG T_FBD : FBD_TIMER`.
+ */
+function l5xLine(line: string, side: L5xSide): string | null {
+  const t = line.trim();
+  const routine = /^<Routine\s[^>]*Name="([^"]*)"[^>]*Type="([^"]*)"/.exec(t);
+  if (routine) return `ROUTINE ${routine[1]} (${routine[2]})`;
+  const rung = /^<Rung\s[^>]*Number="(\d+)"/.exec(t);
+  if (rung) {
+    side.rung = rung[1]!;
+    return null;
+  }
+  const stLine = /^<Line\s[^>]*>(?:<!\[CDATA\[([\s\S]*?)\]\]>)?<\/Line>$/.exec(t);
+  if (stLine) return stLine[1] ?? '';
+  const tag = /^<(Tag|Parameter|LocalTag)\s[^>]*Name="([^"]*)"(?:[^>]*DataType="([^"]*)")?/.exec(t);
+  if (tag) return `TAG ${tag[2]}${tag[3] ? ` : ${tag[3]}` : ''}`;
+  if (/^<Comment>/.test(t)) side.in = 'comment';
+  else if (/^<Text>/.test(t)) side.in = 'text';
+  else if (/^<Description>/.test(t)) side.in = 'description';
+  else if (/^<Line\s[^>]*>/.test(t)) side.in = 'line';
+  const data = CDATA.exec(t)?.[1];
+  const where = side.in;
+  if (/<\/(Comment|Text|Description|Line)>$/.test(t)) side.in = null;
+  if (data === undefined || where === null) return null;
+  if (where === 'text') return `rung ${side.rung}: ${data}`;
+  if (where === 'line') return data;
+  return data
+    .split('\n')
+    .map((l) => `// ${l}`)
+    .join(' ');
+}
+
+/** Lines split where an L5X routine starts (one group for any other file). */
+function groups(lines: Line[]): Line[][] {
+  const out: Line[][] = [];
+  for (const line of lines) {
+    if (out.length === 0 || line.text.startsWith('ROUTINE ')) out.push([]);
+    out[out.length - 1]!.push(line);
+  }
+  return out;
+}
+
+/** Parses a unified diff into side-by-side rows, with line numbers (an L5X file shown readable). */
+export function sideBySide(diff: string): Row[] {
   const rows: Row[] = [];
   let file = '';
+  let l5x = false;
+  let left: L5xSide = { in: null, rung: '' };
+  let right: L5xSide = { in: null, rung: '' };
   let l = 0;
   let r = 0;
   let dels: Line[] = [];
   let adds: Line[] = [];
   const flush = () => {
-    const n = Math.max(dels.length, adds.length);
-    for (let i = 0; i < n; i++) rows.push({ file, left: dels[i] ?? null, right: adds[i] ?? null });
+    // An L5X routine's rungs and its ST start side by side: the two sides are paired routine by routine.
+    const left = groups(dels);
+    const right = groups(adds);
+    for (let g = 0; g < Math.max(left.length, right.length); g++) {
+      const a = left[g] ?? [];
+      const b = right[g] ?? [];
+      for (let i = 0; i < Math.max(a.length, b.length); i++)
+        rows.push({ file, left: a[i] ?? null, right: b[i] ?? null });
+    }
     dels = [];
     adds = [];
   };
+  /** The text shown for a line of one side, or null to leave it out. */
+  const shown = (text: string, side: L5xSide): string | null => (l5x ? l5xLine(text, side) : text);
   for (const line of diff.split('\n')) {
     if (line.startsWith('+++ ')) {
-      file = line.slice(4).replace(/^b\//, '');
-      rows.push({ fileHeader: file });
+      file = line.slice(4).replace(/^b\//, '').replace(/\t.*$/, '');
+      l5x = /\.l5x$/i.test(file);
+      left = { in: null, rung: '' };
+      right = { in: null, rung: '' };
+      rows.push({ fileHeader: l5x ? `${file} (ladder rungs left, ST right; XML left out)` : file });
     } else if (line.startsWith('--- ')) {
       flush();
     } else if (line.startsWith('@@')) {
@@ -64,11 +137,26 @@ function sideBySide(diff: string): Row[] {
       l = Number(m?.[1] ?? 1);
       r = Number(m?.[2] ?? 1);
       rows.push({ hunk: line });
-    } else if (line.startsWith('-')) dels.push({ n: l++, text: line.slice(1), kind: 'del' });
-    else if (line.startsWith('+')) adds.push({ n: r++, text: line.slice(1), kind: 'add' });
-    else if (line.startsWith(' ')) {
+    } else if (line.startsWith('-')) {
+      const text = shown(line.slice(1), left);
+      const n = l++;
+      if (text !== null) dels.push({ n, text, kind: 'del' });
+    } else if (line.startsWith('+')) {
+      const text = shown(line.slice(1), right);
+      const n = r++;
+      if (text !== null) adds.push({ n, text, kind: 'add' });
+    } else if (line.startsWith(' ')) {
+      const a = shown(line.slice(1), left);
+      const b = shown(line.slice(1), right);
+      const ln = l++;
+      const rn = r++;
+      if (a === null && b === null) continue;
       flush();
-      rows.push({ file, left: { n: l++, text: line.slice(1) }, right: { n: r++, text: line.slice(1) } });
+      rows.push({
+        file,
+        left: a === null ? null : { n: ln, text: a },
+        right: b === null ? null : { n: rn, text: b },
+      });
     }
   }
   flush();
