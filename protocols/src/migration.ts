@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ApiVersion, Duration, PlcName, Slug, VersionRange } from './common';
-import { TagMap } from './tag-map';
+import { ApiVersion, Duration, PlcName, Slug, VersionRange, VersionString } from './common';
+import { ModbusTable, TagMap } from './tag-map';
 
 /** A code pattern matched on the AST: a POU/FB type that is instantiated or called, or an ST pattern with `$metavariables`. */
 export const CodePattern = z.union([
@@ -18,6 +18,8 @@ export const Condition = z.union([
   z.strictObject({ notUses: CodePattern, ...note }),
   z.strictObject({ siteTag: z.string().min(1), ...note }),
   z.strictObject({ certifiedSafetyPlc: z.boolean(), ...note }),
+  /** The site's installed version of a library (site facts `libraries`) is in the range. */
+  z.strictObject({ library: z.strictObject({ name: z.string().min(1), version: VersionRange }), ...note }),
 ]);
 export type Condition = z.infer<typeof Condition>;
 
@@ -87,6 +89,56 @@ export const CutoverSpec = z.strictObject({
   maxDivergences: z.number().int().min(0).default(0),
 });
 
+/** The kinds of migration; the executor refuses a type it has no module for. */
+export const MigrationType = z.enum([
+  'code',
+  'protocol-cutover',
+  'ladder-to-st',
+  'tag-change',
+  'library-update',
+]);
+export type MigrationType = z.infer<typeof MigrationType>;
+
+/**
+ * One tag change of a `tag-change` migration: a rename (`from` → `to`), optionally
+ * a retype and a new address in the tag map. `from` may be qualified
+ * (`GVL_IO.Press_Enable`, `Main.Counter`); `to` is the new name, bare or with the same qualifier.
+ */
+export const TagChange = z
+  .strictObject({
+    from: PlcName,
+    to: PlcName,
+    /** New declared type (an IEC elementary type name, e.g. `BOOL`, `DINT`). */
+    type: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a type name such as BOOL or DINT')
+      .optional(),
+    /** New Modbus address in the tag maps (the type stays the tag map's, or `type`). */
+    modbus: z.strictObject({ table: ModbusTable, address: z.number().int().min(0).max(65535) }).optional(),
+    /** New OPC UA node in the tag maps. */
+    opcua: z.strictObject({ nodeId: z.string().min(1), browseName: z.string().min(1).optional() }).optional(),
+  })
+  .superRefine((c, ctx) => {
+    const qualifier = (n: string) => n.split('.').slice(0, -1).join('.').toLowerCase();
+    if (c.to.includes('.') && qualifier(c.to) !== qualifier(c.from))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['to'],
+        message: `"${c.to}" moves the tag to another scope; a rename keeps the qualifier of "${c.from}" (write the new name bare)`,
+      });
+  });
+export type TagChange = z.infer<typeof TagChange>;
+
+/** The library a `library-update` migration moves from one version to another. */
+export const LibraryUpdate = z.strictObject({
+  name: z.string().min(1).max(200),
+  /** Versions the site may have now (e.g. `>=3.3 <3.4`). */
+  from: VersionRange,
+  /** The version it gets. */
+  to: VersionString,
+});
+export type LibraryUpdate = z.infer<typeof LibraryUpdate>;
+
 /** A migration definition: the immutable unit the control plane distributes (a new version is a new revision). */
 export const Migration = z
   .strictObject({
@@ -95,7 +147,7 @@ export const Migration = z
     id: Slug,
     revision: z.number().int().min(1).default(1),
     title: z.string().min(1).max(300),
-    type: z.enum(['code', 'protocol-cutover']),
+    type: MigrationType,
     safetyClass: z.enum(['non-safety', 'safety-related']),
     /** The natural-language end state. */
     goal: z.string().min(1).max(20_000),
@@ -118,6 +170,10 @@ export const Migration = z
       /** File globs relative to the project root. */
       files: z.array(z.string().min(1)).default(['**']),
       maxChangedLines: z.number().int().min(1).default(200),
+      /** `ladder-to-st` only: the ladder routines to convert, as `PROGRAM/ROUTINE` globs (`MainProgram/*`). */
+      routines: z
+        .array(z.string().regex(/^[^/]+\/[^/]+$/, 'expected "PROGRAM/ROUTINE" (globs allowed)'))
+        .optional(),
     }),
     limits: z
       .strictObject({
@@ -128,6 +184,10 @@ export const Migration = z
       })
       .default({ maxTurns: 10, tokenBudget: 200_000, wallClock: 600_000, sessions: 3 }),
     cutover: CutoverSpec.optional(),
+    /** `tag-change` only: the renames, retypes and re-addresses, applied in order. */
+    tagChanges: z.array(TagChange).min(1).optional(),
+    /** `library-update` only: the library and its versions. */
+    library: LibraryUpdate.optional(),
   })
   .superRefine((m, ctx) => {
     if (m.type === 'protocol-cutover' && !m.cutover)
@@ -136,12 +196,49 @@ export const Migration = z
         path: ['cutover'],
         message: 'a protocol-cutover migration needs a cutover section with its tag map',
       });
-    if (m.type === 'code' && m.cutover)
+    if (m.type !== 'protocol-cutover' && m.cutover)
       ctx.addIssue({
         code: 'custom',
         path: ['cutover'],
         message: 'only protocol-cutover migrations carry a cutover section',
       });
+    const only = (field: 'tagChanges' | 'library' | 'routines', type: MigrationType, what: string) => {
+      const present = field === 'routines' ? m.scope.routines !== undefined : m[field] !== undefined;
+      const path = field === 'routines' ? ['scope', 'routines'] : [field];
+      if (m.type === type && !present)
+        ctx.addIssue({ code: 'custom', path, message: `a ${type} migration needs ${what}` });
+      if (m.type !== type && present)
+        ctx.addIssue({ code: 'custom', path, message: `only ${type} migrations carry ${field}` });
+    };
+    only('tagChanges', 'tag-change', 'tagChanges (at least one { from, to })');
+    only('library', 'library-update', 'a library section { name, from, to }');
+    only('routines', 'ladder-to-st', 'scope.routines (PROGRAM/ROUTINE globs)');
+    // Two changes of one name, or two names onto one, cannot both be applied.
+    const seen = new Map<string, number>();
+    m.tagChanges?.forEach((c, i) => {
+      for (const [key, field] of [
+        [`from:${c.from.toLowerCase()}`, 'from'],
+        [`to:${c.to.toLowerCase()}`, 'to'],
+      ] as const) {
+        const j = seen.get(key);
+        if (j !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['tagChanges', i, field],
+            message: `"${c[field]}" is also tagChanges[${j}].${field}`,
+          });
+        seen.set(key, i);
+      }
+    });
+    m.tagChanges?.forEach((c, i) => {
+      const j = m.tagChanges!.findIndex((o) => o.from.toLowerCase() === c.to.toLowerCase());
+      if (j >= 0)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tagChanges', i, 'to'],
+          message: `"${c.to}" is renamed itself by tagChanges[${j}]; chained renames are written as one change`,
+        });
+    });
   });
 export type Migration = z.infer<typeof Migration>;
 /** A migration as written in a file, before defaults are applied. */

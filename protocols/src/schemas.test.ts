@@ -46,7 +46,74 @@ describe('Migration', () => {
       /^scope\.maxChangedLines: expected number, got "ten"$/,
     ],
     ['missing field', { goal: undefined }, /^goal: expected string, got nothing$/],
-    ['bad enum', { type: 'rewrite' }, /^type: expected one of "code" \| "protocol-cutover", got "rewrite"$/],
+    [
+      'bad enum',
+      { type: 'rewrite' },
+      /^type: expected one of "code" \| "protocol-cutover" \| "ladder-to-st" \| "tag-change" \| "library-update", got "rewrite"$/,
+    ],
+    ['tag-change without changes', { type: 'tag-change' }, /^tagChanges: a tag-change migration needs/],
+    [
+      'tag changes on a code migration',
+      { tagChanges: [{ from: 'A', to: 'B' }] },
+      /^tagChanges: only tag-change migrations carry tagChanges$/,
+    ],
+    [
+      'a rename into another scope',
+      { type: 'tag-change', tagChanges: [{ from: 'GVL_IO.A', to: 'GVL_Other.A' }] },
+      /^tagChanges\[0\]\.to: "GVL_Other\.A" moves the tag to another scope/,
+    ],
+    [
+      'two renames onto one name',
+      {
+        type: 'tag-change',
+        tagChanges: [
+          { from: 'A', to: 'C' },
+          { from: 'B', to: 'c' },
+        ],
+      },
+      /^tagChanges\[1\]\.to: "c" is also tagChanges\[0\]\.to$/,
+    ],
+    [
+      'a chained rename',
+      {
+        type: 'tag-change',
+        tagChanges: [
+          { from: 'A', to: 'B' },
+          { from: 'B', to: 'C' },
+        ],
+      },
+      /^tagChanges\[0\]\.to: "B" is renamed itself by tagChanges\[1\]/,
+    ],
+    [
+      'a tag change to a bad address',
+      { type: 'tag-change', tagChanges: [{ from: 'A', to: 'B', modbus: { table: 'coil', address: 70000 } }] },
+      /^tagChanges\[0\]\.modbus\.address: /,
+    ],
+    [
+      'library-update without library',
+      { type: 'library-update' },
+      /^library: a library-update migration needs/,
+    ],
+    [
+      'a library target that is a range',
+      { type: 'library-update', library: { name: 'Tc2_MC2', from: '>=3.3 <3.4', to: '>=3.4' } },
+      /^library\.to: expected a version like "3\.1\.4"/,
+    ],
+    [
+      'ladder-to-st without routines',
+      { type: 'ladder-to-st' },
+      /^scope\.routines: a ladder-to-st migration needs/,
+    ],
+    [
+      'a routine glob without its program',
+      { type: 'ladder-to-st', scope: { maxChangedLines: 10, routines: ['MainRoutine'] } },
+      /^scope\.routines\[0\]: expected "PROGRAM\/ROUTINE"/,
+    ],
+    [
+      'a library precondition with a bad range',
+      { preconditions: { onlyIf: [{ library: { name: 'Tc2_MC2', version: 'new' } }] } },
+      /^preconditions\.onlyIf\[0\]/,
+    ],
     ['unknown field (typo)', { sefetyClass: 'x' }, /^\(root\): unknown field "sefetyClass"$/],
     [
       'wrong apiVersion',
@@ -76,6 +143,37 @@ describe('Migration', () => {
       if (!r.ok) expect(r.error.replace(/^m\.yaml: /, '').replace(/ \(and \d+ more\)$/, '')).toMatch(message);
     });
   }
+
+  it('accepts the tag-change, library-update and ladder-to-st fields of issue 20', () => {
+    const tc = parseWith(Migration, {
+      ...migration,
+      type: 'tag-change',
+      tagChanges: [
+        { from: 'GVL_IO.Press_Enable', to: 'PressEnable' },
+        {
+          from: 'Hyd_Pressure_OK',
+          to: 'HydPressureOk',
+          type: 'BOOL',
+          modbus: { table: 'coil', address: 12 },
+          opcua: { nodeId: 'ns=1;s=Press.HydPressureOk' },
+        },
+      ],
+    });
+    expect(tc.ok && tc.value.tagChanges?.[1]?.modbus).toEqual({ table: 'coil', address: 12 });
+    const lu = parseWith(Migration, {
+      ...migration,
+      type: 'library-update',
+      library: { name: 'Tc2_MC2', from: '>=3.3 <3.4', to: '3.4.2' },
+      preconditions: { onlyIf: [{ library: { name: 'Tc2_MC2', version: '>=3.3 <3.4' } }] },
+    });
+    expect(lu.ok && lu.value.library?.to).toBe('3.4.2');
+    const ld = parseWith(Migration, {
+      ...migration,
+      type: 'ladder-to-st',
+      scope: { maxChangedLines: 10, routines: ['MainProgram/*'] },
+    });
+    expect(ld.ok && ld.value.scope.routines).toEqual(['MainProgram/*']);
+  });
 
   it('parses durations', () => {
     const r = parseWith(Migration, { ...migration, limits: { wallClock: '1h30m' } });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Slug, Timestamp } from './common';
+import { Slug, Timestamp, VersionString } from './common';
 import { SitePolicy } from './site-policy';
 
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
@@ -37,11 +37,20 @@ export const TimeZone = z
   .max(100)
   .refine(isTimeZone, 'not an IANA time zone (e.g. "Europe/Berlin", "America/Chicago", "UTC")');
 
+/**
+ * A library installed on a site's controller and its version (`{ name: Tc2_MC2, version: 3.3.1 }`);
+ * `library` preconditions test it, and a `library-update` changes it only after deploy.
+ */
+export const SiteLibrary = z.strictObject({ name: z.string().min(1).max(200), version: VersionString });
+export type SiteLibrary = z.infer<typeof SiteLibrary>;
+
 /** A plant site in the fleet registry. */
 export const Site = z.strictObject({
   name: Slug,
   tags: z.array(z.string().min(1).max(100)).max(100).default([]),
   firmware: z.string().max(100).optional(),
+  /** Libraries on the site's controller with their versions. */
+  libraries: z.array(SiteLibrary).max(500).optional(),
   timeZone: TimeZone.default('UTC'),
   maintenanceWindows: z.array(MaintenanceWindow).default([]),
   policy: SitePolicy.optional(),

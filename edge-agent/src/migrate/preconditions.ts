@@ -5,7 +5,13 @@
  * the syntax tree: a function block that a library only declares is not "used"
  * until something instantiates or calls it.
  */
-import { type Condition, type Migration, type SiteFacts, satisfiesRange } from '@plcfleet/protocols';
+import {
+  type Condition,
+  type Migration,
+  type SiteFacts,
+  type SiteLibrary,
+  satisfiesRange,
+} from '@plcfleet/protocols';
 import type { Node, TypeSpec } from '@plcfleet/toolchain/iec';
 import { compilePattern, findInPou, outlineUnit, type ParsedFile, walk } from '../transform';
 
@@ -55,7 +61,17 @@ function describe(c: Condition): string {
   if ('notUses' in c)
     return 'pou' in c.notUses ? `does not use ${c.notUses.pou}` : 'does not use the pattern';
   if ('siteTag' in c) return `site tag ${c.siteTag}`;
+  if ('library' in c) return `library ${c.library.name} ${c.library.version}`;
   return `certifiedSafetyPlc: ${c.certifiedSafetyPlc}`;
+}
+
+/**
+ * The libraries the site facts list, or `undefined` when the facts say nothing
+ * about libraries (then a library condition needs facts: never a guess).
+ */
+export function siteLibraries(facts: SiteFacts): readonly SiteLibrary[] | undefined {
+  // `libraries` is read structurally: facts files written before it existed say nothing.
+  return (facts as SiteFacts & { libraries?: SiteLibrary[] }).libraries;
 }
 
 /** Decides one condition; `null` when it needs site facts that are missing. */
@@ -68,9 +84,20 @@ export function conditionHolds(
   if ('notUses' in c)
     return !('pou' in c.notUses ? usesPou(c.notUses.pou, parsed) : usesPattern(c.notUses.st, parsed));
   if (!facts) return null;
+  if ('library' in c) {
+    const libraries = siteLibraries(facts);
+    if (!libraries) return null;
+    const lib = libraries.find((l) => l.name.toLowerCase() === c.library.name.toLowerCase());
+    return lib !== undefined && satisfiesRange(lib.version, c.library.version);
+  }
   if ('firmware' in c) return satisfiesRange(facts.firmware, c.firmware);
   if ('siteTag' in c) return facts.tags.some((t) => t.toLowerCase() === c.siteTag.toLowerCase());
   return facts.certifiedSafetyPlc === c.certifiedSafetyPlc;
+}
+
+function needsFacts(c: Condition): string {
+  const what = 'library' in c ? 'site facts that list libraries' : 'site facts';
+  return `precondition "${describe(c)}" needs ${what}`;
 }
 
 /** Evaluates `onlyIf` (all must hold) then `skipIf` (none may hold), in the order written. */
@@ -81,19 +108,23 @@ export function evaluatePreconditions(
 ): PreconditionOutcome {
   const checked: string[] = [];
   const note = (c: Condition) => (c.note ? ` (${c.note})` : '');
-  const factsLine = (c: Condition) =>
-    facts && 'firmware' in c ? ` — site firmware is ${facts.firmware}` : '';
+  const factsLine = (c: Condition) => {
+    if (facts && 'firmware' in c) return ` — site firmware is ${facts.firmware}`;
+    if (facts && 'library' in c) {
+      const lib = siteLibraries(facts)?.find((l) => l.name.toLowerCase() === c.library.name.toLowerCase());
+      return ` — site has ${lib ? `${lib.name} ${lib.version}` : `no ${c.library.name}`}`;
+    }
+    return '';
+  };
   for (const c of migration.preconditions.onlyIf) {
     const holds = conditionHolds(c, parsed, facts);
-    if (holds === null)
-      return { proceed: false, needsFacts: true, reason: `precondition "${describe(c)}" needs site facts` };
+    if (holds === null) return { proceed: false, needsFacts: true, reason: needsFacts(c) };
     if (!holds) return { proceed: false, reason: `onlyIf not met: ${describe(c)}${factsLine(c)}${note(c)}` };
     checked.push(`onlyIf ${describe(c)}: holds`);
   }
   for (const c of migration.preconditions.skipIf) {
     const holds = conditionHolds(c, parsed, facts);
-    if (holds === null)
-      return { proceed: false, needsFacts: true, reason: `precondition "${describe(c)}" needs site facts` };
+    if (holds === null) return { proceed: false, needsFacts: true, reason: needsFacts(c) };
     if (holds) return { proceed: false, reason: `skipIf matched: ${describe(c)}${note(c)}` };
     checked.push(`skipIf ${describe(c)}: does not hold`);
   }

@@ -10,10 +10,9 @@
 import { type Evidence, type Migration, type SiteFacts, type SitePolicy, Verdict } from '@plcfleet/protocols';
 import { computeEvidenceHash } from '@plcfleet/protocols/signing';
 import type { ScenarioFile } from '@plcfleet/toolchain/sim';
-import { type JudgeResult, type LlmJudgeOptions, runLlmJudge, runScopeJudge } from '../judge';
+import { type JudgeResult, type LlmJudgeOptions, runLlmJudge } from '../judge';
 import { hashProgram, type ProgramFile, type ProgramSource } from '../sources';
 import {
-  findRuleApplications,
   ModelServiceError,
   type ProgressEvent,
   type TraceEvent,
@@ -22,6 +21,7 @@ import {
   unifiedDiff,
 } from '../transform';
 import { writeJobFolder } from './job-folder';
+import { type KindJob, migrationKind } from './kinds';
 import { evaluatePreconditions } from './preconditions';
 import { type CompileReport, createVerifiers, type Verifiers } from './verifiers';
 
@@ -105,7 +105,11 @@ export async function runMigration(options: RunMigrationOptions): Promise<Verdic
     timings[name] = Math.round((now - mark) * 10) / 10;
     mark = now;
   };
-  const evidence: Partial<Evidence> = { transformer: options.transformer.name, timings };
+  const kind = migrationKind(migration.type);
+  const evidence: Partial<Evidence> = {
+    transformer: 'refused' in kind ? 'none' : kind.transformerName(options),
+    timings,
+  };
   let changed: ProgramFile[] = [];
 
   const done = async (
@@ -121,6 +125,8 @@ export async function runMigration(options: RunMigrationOptions): Promise<Verdic
     return verdict;
   };
 
+  // A kind this agent does not know is never run as another kind.
+  if ('refused' in kind) return await done('failed', kind.refused);
   try {
     const verifiers =
       options.verifiers ??
@@ -150,17 +156,27 @@ export async function runMigration(options: RunMigrationOptions): Promise<Verdic
       return await done('failed', `the program as read does not compile: ${firstError(before)}`);
     }
 
-    progress('transform', `transformer ${options.transformer.name}`);
+    const job: KindJob = {
+      migration,
+      files,
+      before,
+      verifiers,
+      transformer: options.transformer,
+      policy: options.policy ?? null,
+      siteFacts: options.siteFacts ?? null,
+      trace: (e) => trace.push(e),
+      progress: (e) => options.onProgress?.(e),
+      ...(options.signal ? { signal: options.signal } : {}),
+    };
+    progress(
+      'transform',
+      evidence.transformer === 'none'
+        ? `${migration.type} (deterministic)`
+        : `transformer ${options.transformer.name}`,
+    );
     let result: TransformResult;
     try {
-      result = await options.transformer.transform({
-        migration,
-        files,
-        verify: verifiers.inner(files),
-        trace: (e) => trace.push(e),
-        progress: (e) => options.onProgress?.(e),
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
+      result = await kind.change(job);
     } catch (err) {
       if (err instanceof ModelServiceError) return await done('error', err.message);
       throw err;
@@ -209,10 +225,7 @@ export async function runMigration(options: RunMigrationOptions): Promise<Verdic
     lap('scenarios');
 
     progress('equivalence', 'differential simulation');
-    const applications = result.applications.length
-      ? result.applications
-      : findRuleApplications(migration, before.parsed);
-    const eq = await verifiers.equivalence(before, after, applications, (e) => trace.push(e));
+    const eq = await kind.equivalence(job, after, result);
     if (eq) {
       evidence.equivalence = eq;
       if (!eq.equivalent)
@@ -225,14 +238,7 @@ export async function runMigration(options: RunMigrationOptions): Promise<Verdic
     lap('equivalence');
 
     progress('judge', 'scope judge');
-    const judges: JudgeResult[] = [
-      runScopeJudge({
-        migration,
-        before: before.parsed,
-        after: after.parsed,
-        applications: result.applications,
-      }),
-    ];
+    const judges: JudgeResult[] = [kind.scopeJudge(job, after, result)];
     const wantLlm = migration.successCriteria.judge.llm || options.transformer.name === 'claude';
     if (wantLlm && options.llmJudge) {
       progress('judge', 'LLM judge');

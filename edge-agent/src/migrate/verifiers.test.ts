@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDirectorySource } from '../sources';
+import { exampleMigration, FIXTURES, factsAt, policyAt, REPO } from '../testing/migration-fixtures';
 import { createRecipeTransformer } from '../transform';
 import { runMigration } from './run-migration';
-import { exampleMigration, FIXTURES, factsAt, policyAt, REPO } from './test-helpers';
 import { createVerifiers } from './verifiers';
 
 const PLANTS = join(REPO, 'edge-agent/toolchain/fixtures/safety-plants');

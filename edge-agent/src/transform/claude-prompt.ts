@@ -7,6 +7,7 @@ function describeCondition(c: Condition): string {
   if ('notUses' in c)
     return `does not use ${'pou' in c.notUses ? c.notUses.pou : `the pattern:\n${c.notUses.st.trim()}`}${note}`;
   if ('siteTag' in c) return `site tag ${c.siteTag}${note}`;
+  if ('library' in c) return `library ${c.library.name} ${c.library.version}${note}`;
   return `certified safety PLC: ${c.certifiedSafetyPlc}${note}`;
 }
 

@@ -1,0 +1,35 @@
+/**
+ * `code` migrations: the configured transformer (recipe or Claude) makes the
+ * change; equivalence uses the migration's own criteria instantiated for each
+ * rule application; the scope judge checks every change against them.
+ */
+import { runScopeJudge } from '../../judge';
+import { findRuleApplications } from '../../transform';
+import type { MigrationKind } from './migration-kind';
+
+/** The `code` kind. */
+export const codeKind: MigrationKind = {
+  transformerName: (job) => job.transformer.name,
+  change: (job) =>
+    job.transformer.transform({
+      migration: job.migration,
+      files: job.files,
+      verify: job.verifiers.inner(job.files),
+      trace: job.trace,
+      progress: job.progress,
+      ...(job.signal ? { signal: job.signal } : {}),
+    }),
+  equivalence(job, after, result) {
+    const applications = result.applications.length
+      ? result.applications
+      : findRuleApplications(job.migration, job.before.parsed);
+    return job.verifiers.equivalence(job.before, after, applications, job.trace);
+  },
+  scopeJudge: (job, after, result) =>
+    runScopeJudge({
+      migration: job.migration,
+      before: job.before.parsed,
+      after: after.parsed,
+      applications: result.applications,
+    }),
+};

@@ -1,0 +1,23 @@
+/**
+ * The kinds of migration this agent runs, one module per kind, and the table
+ * the executor dispatches on. A type without a module here is refused — the
+ * executor never runs a migration kind it does not know as another kind.
+ */
+import type { MigrationType } from '@plcfleet/protocols';
+import { codeKind } from './code';
+import type { MigrationKind } from './migration-kind';
+import { protocolCutoverKind } from './protocol-cutover';
+
+export type { KindJob, MigrationKind } from './migration-kind';
+
+/** The kinds this agent runs, by migration `type`. */
+const KINDS: Partial<Record<MigrationType, MigrationKind>> = {
+  code: codeKind,
+  'protocol-cutover': protocolCutoverKind,
+};
+
+/** The module of a migration type, or the reason it cannot be run here (a type from a newer schema, or one this agent has no module for). */
+export function migrationKind(type: string): MigrationKind | { refused: string } {
+  const kind = Object.hasOwn(KINDS, type) ? KINDS[type as MigrationType] : undefined;
+  return kind ?? { refused: `migration type "${type}" is not supported by this agent` };
+}
