@@ -120,7 +120,7 @@ export const COMMAND_GROUPS: readonly {
         name: 'ladder-to-st',
         args: '<in>',
         description:
-          'convert ladder routines of an L5X file to Logix ST, each proven equivalent by simulation',
+          'convert ladder routines of an L5X or PLCopen XML file to ST, each proven equivalent by simulation',
       },
     ],
     load: async () => (await import('./ladder-commands')).registerLadderCommands,
