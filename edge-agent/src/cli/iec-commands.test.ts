@@ -178,6 +178,39 @@ describe('plcfleet-agent compile: formats and projects (issue 15)', () => {
   });
 });
 
+describe('compile --define', () => {
+  it('checks the {IF defined(...)} branches of the define set given', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iec-cli-'));
+    const f = join(dir, 'io.st');
+    writeFileSync(
+      f,
+      `PROGRAM PRG_Io
+VAR
+{IF defined(SIMULATION)}
+    nLevel : INT;
+{ELSE}
+    nLevel AT %IW64 : INT;
+{END_IF}
+END_VAR
+{IF defined(SIMULATION)}
+nLevel := nLevel + 1;
+{END_IF}
+END_PROGRAM
+`,
+    );
+    // every branch at once: nLevel is declared twice
+    const all = JSON.parse((await run('compile', f, '--json')).out);
+    expect(all.diagnostics.map((d: { code: string; line: number }) => `${d.code} ${d.line}`)).toEqual([
+      'ST2003 6',
+    ]);
+    const sim = await run('compile', f, '--define', 'SIMULATION,TRACE', '--json');
+    expect(JSON.parse(sim.out)).toMatchObject({ errors: 0, warnings: 0 });
+    const plant = await run('compile', f, '--define', 'PLANT', '--json');
+    expect(JSON.parse(plant.out)).toMatchObject({ errors: 0, warnings: 0 });
+    expect(plant.code).toBe(0);
+  });
+});
+
 describe('shipped vendor library interfaces (edge-agent/toolchain/libraries)', () => {
   it('check a motion program that uses Tc2_MC2, Tc2_System and Tc2_Utilities without errors', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'iec-cli-'));

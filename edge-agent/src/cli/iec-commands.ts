@@ -119,10 +119,21 @@ export function registerIecCommands(program: Command): void {
       'declarations of vendor library symbols: an .st stub file or a list of names',
     )
     .option('--libraries <dir>', 'a directory of library interface files (.st declarations, no bodies)')
+    .option(
+      '--define <names>',
+      'compile the {IF defined(...)} branches of this define set (comma-separated; repeatable)',
+      (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((d) => d.trim())],
+    )
     .action(
       async (
         paths: string[],
-        opts: { syntaxOnly?: boolean; json?: boolean; externals?: string; libraries?: string },
+        opts: {
+          syntaxOnly?: boolean;
+          json?: boolean;
+          externals?: string;
+          libraries?: string;
+          define?: string[];
+        },
       ) => {
         for (const p of paths) {
           if (!(await exists(p))) return usage(`no such file or directory: ${p}`);
@@ -139,6 +150,7 @@ export function registerIecCommands(program: Command): void {
         const { project, diagnostics } = await loadProject(sources.files, {
           syntaxOnly: opts.syntaxOnly === true,
           externalsFiles,
+          ...(opts.define ? { defines: opts.define.filter((d) => d !== '') } : {}),
         });
         const ms = Math.round(performance.now() - t0);
         const errors = diagnostics.filter((d) => d.severity === 'error').length;

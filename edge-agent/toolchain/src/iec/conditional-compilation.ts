@@ -137,3 +137,46 @@ export function activeNodes<T extends NodeBase>(list: readonly T[], defines: Def
   }
   return out;
 }
+
+/** Fields that hold trivia, never compiled nodes. */
+const TRIVIA = new Set([
+  'span',
+  'nameSpan',
+  'pragmas',
+  'trailingPragmas',
+  'leadingComments',
+  'trailingComments',
+  'comments',
+]);
+
+function isNode(v: unknown): v is NodeBase & { kind: string } {
+  return typeof v === 'object' && v !== null && typeof (v as { kind?: unknown }).kind === 'string';
+}
+
+/**
+ * The tree a configuration with `defines` compiles: every list of nodes
+ * (top-level declarations, VAR blocks and declarations, statements, branches,
+ * members) keeps only its {@link activeNodes}. Copy on write: a subtree
+ * without conditional compilation is returned as is (the same objects), so
+ * the full tree — every branch — stays intact for printing and edits.
+ */
+export function configureTree<T extends NodeBase>(root: T, defines: DefineSet): T {
+  let copy: Record<string, unknown> | undefined;
+  for (const key of Object.keys(root)) {
+    if (TRIVIA.has(key)) continue;
+    const value = (root as unknown as Record<string, unknown>)[key];
+    let next: unknown = value;
+    if (Array.isArray(value)) {
+      if (value.length > 0 && isNode(value[0])) {
+        const kept = activeNodes(value as NodeBase[], defines);
+        const mapped = kept.map((n) => configureTree(n, defines));
+        if (mapped.length !== value.length || mapped.some((n, i) => n !== value[i])) next = mapped;
+      }
+    } else if (isNode(value)) next = configureTree(value, defines);
+    if (next !== value) {
+      copy ??= { ...(root as unknown as Record<string, unknown>) };
+      copy[key] = next;
+    }
+  }
+  return (copy ?? root) as T;
+}

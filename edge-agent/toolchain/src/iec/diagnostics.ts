@@ -22,7 +22,7 @@ export const DIAGNOSTICS = {
   },
   ST1011: { severity: 'error', message: "expected ';' after {0}" }, // missing semicolon
   ST1012: { severity: 'error', message: 'cannot read {0}: {1}' }, // unreadable file or broken XML
-  ST1013: { severity: 'error', message: '{0} bodies are not supported (POU {1}); only ST and LD are read' },
+  ST1013: { severity: 'error', message: '{0} bodies are not read (POU {1}); {2} bodies are' },
   ST1014: { severity: 'error', message: 'ladder network {0} of {1} cannot be converted: {2}' },
   ST1015: { severity: 'error', message: 'expected a type but found {0}' },
   ST1016: { severity: 'error', message: 'invalid address {0}' }, // bad %I/%Q/%M location

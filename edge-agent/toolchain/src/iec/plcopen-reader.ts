@@ -679,7 +679,9 @@ function readBody(ctx: Ctx, bodyEl: XmlElement | undefined, owner: string, sfc?:
     };
   }
   if (name === 'SFC' && sfc) return convertSfc(ctx, lang, owner, sfc);
-  ctx.diagnostics.push(diagnostic('ST1013', xmlSpan(ctx, lang.start, lang.end), name, owner));
+  ctx.diagnostics.push(
+    diagnostic('ST1013', xmlSpan(ctx, lang.start, lang.end), name, owner, 'PLCopen ST, LD, FBD, SFC and IL'),
+  );
   return { statements: [], language: name as BodyResult['language'], extraVars: [] };
 }
 

@@ -6,13 +6,15 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { CompilationUnit } from './ast';
 import { type CheckedProject, type CheckOptions, checkProject } from './checker';
+import { configureTree } from './conditional-compilation';
 import { type Diagnostic, diagnostic, sortDiagnostics } from './diagnostics';
 import { type ParseResult, parseSource } from './parser';
 import { readPlcopen } from './plcopen-reader';
 import { readTwinCat } from './twincat-reader';
+import { TWINCAT_EXTENSIONS } from './vendor-format';
 
 /** File extensions read as sources (case-insensitive). `.xml` files are read when they are PLCopen projects. */
-export const SOURCE_EXTENSIONS = ['.st', '.tcpou', '.tcdut', '.tcgvl', '.tcio', '.xml'] as const;
+export const SOURCE_EXTENSIONS = ['.st', '.tcpou', '.tcdut', '.tcgvl', '.tcio', '.tctleo', '.xml'] as const;
 
 /** Largest source file read (bytes); bigger files are rejected with ST1012. @default 32 MiB */
 export const MAX_SOURCE_BYTES = 32 * 1024 * 1024;
@@ -23,13 +25,22 @@ export interface LoadOptions extends CheckOptions {
   syntaxOnly?: boolean;
   /** Files with externals: `.st` stubs (declarations) or a list of names, one per line (`#` comments). */
   externalsFiles?: string[];
+  /**
+   * The define set of the configuration to compile (`{IF defined(X)}`;
+   * `pou:`/`variable:`/`type:` tests look their name up here too). Given, the
+   * checker and `units` see only the branches it selects; absent, every branch.
+   */
+  defines?: readonly string[];
 }
 
 /** What {@link loadProject} returns. */
 export interface LoadedProject {
   /** Source files read, in sorted order. */
   files: string[];
+  /** What is compiled: with `defines`, only the selected `{IF}` branches. */
   units: CompilationUnit[];
+  /** The trees as read, every `{IF}` branch kept (what printing and edits use). */
+  sourceUnits: CompilationUnit[];
   /** Total source lines. */
   lines: number;
   /** Absent with `syntaxOnly`. */
@@ -38,14 +49,13 @@ export interface LoadedProject {
 
 /**
  * Parses one source text, choosing the reader by file name: TwinCAT
- * (`.TcPOU`/`.TcDUT`/`.TcGVL`/`.TcIO`), PLCopen XML (`.xml`), else plain ST.
+ * (`.TcPOU`/`.TcDUT`/`.TcGVL`/`.TcIO`/`.TcTLEO`), PLCopen XML (`.xml`), else plain ST.
  * Never throws.
  */
 export function readSource(text: string, fileName: string): ParseResult {
   const ext = extname(fileName).toLowerCase();
   try {
-    if (ext === '.tcpou' || ext === '.tcdut' || ext === '.tcgvl' || ext === '.tcio')
-      return readTwinCat(text, fileName);
+    if (TWINCAT_EXTENSIONS.has(ext)) return readTwinCat(text, fileName);
     if (ext === '.xml') return readPlcopen(text, fileName);
     return parseSource(text, fileName);
   } catch (err) {
@@ -120,7 +130,9 @@ export async function loadProject(
     units.push(r.unit);
     diagnostics.push(...r.diagnostics);
   }
-  const project: LoadedProject = { files: used, units, lines };
+  const defines = options.defines === undefined ? undefined : new Set(options.defines);
+  const compiled = defines ? units.map((u) => configureTree(u, defines)) : units;
+  const project: LoadedProject = { files: used, units: compiled, sourceUnits: units, lines };
   if (!options.syntaxOnly) {
     const externals: CompilationUnit[] = [...(options.externals ?? [])];
     const externalNames: string[] = [...(options.externalNames ?? [])];
@@ -139,7 +151,7 @@ export async function loadProject(
         }
       }
     }
-    const { checked, diagnostics: checkDiags } = checkProject(units, {
+    const { checked, diagnostics: checkDiags } = checkProject(compiled, {
       ...options,
       externals,
       externalNames,

@@ -143,7 +143,10 @@ describe('PLCopen XML as CODESYS 3.5 writes it (issue 15)', () => {
     );
     const r = readPlcopen(cfc, file);
     expect(r.diagnostics.map((d) => [d.code, d.message])).toEqual([
-      ['ST1013', 'CFC bodies are not supported (POU method Reset of FB_Doser); only ST and LD are read'],
+      [
+        'ST1013',
+        'CFC bodies are not read (POU method Reset of FB_Doser); PLCopen ST, LD, FBD, SFC and IL bodies are',
+      ],
     ]);
   });
 });

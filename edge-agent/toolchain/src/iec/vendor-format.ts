@@ -50,13 +50,16 @@ export const UNSUPPORTED_FORMATS: Readonly<Record<string, string>> = {
   '.smc2': 'Omron Sysmac Studio project',
 };
 
-const TWINCAT = new Set(['.tcpou', '.tcdut', '.tcgvl', '.tcio']);
-/**
- * TwinCAT objects that hold no code of their own: tasks, text lists,
- * visualisations, and enums with text lists (`.TcTLEO`, which
- * `readTwinCat` reads but `readSource` does not yet route to it).
- */
-const TWINCAT_NON_CODE = new Set(['.tctto', '.tctlo', '.tcgtlo', '.tcvis', '.tcvmo', '.tcipo', '.tctleo']);
+/** TwinCAT 3 objects read as code (`.TcTLEO`: an enumeration with a text list declares its enum like a DUT). */
+export const TWINCAT_EXTENSIONS: ReadonlySet<string> = new Set([
+  '.tcpou',
+  '.tcdut',
+  '.tcgvl',
+  '.tcio',
+  '.tctleo',
+]);
+/** TwinCAT objects that hold no code of their own: tasks, text lists, visualisations. */
+const TWINCAT_NON_CODE = new Set(['.tctto', '.tctlo', '.tcgtlo', '.tcvis', '.tcvmo', '.tcipo']);
 
 /** Does the start of an XML file say it is a PLCopen TC6 project? */
 export function isPlcopenXml(head: string): boolean {
@@ -72,7 +75,7 @@ export function isPlcopenXml(head: string): boolean {
 export function sourceFormat(path: string, head = '', explicit = false): FormatVerdict {
   const ext = extname(path).toLowerCase();
   if (ext === '.st') return { readable: 'st' };
-  if (TWINCAT.has(ext)) return { readable: 'twincat' };
+  if (TWINCAT_EXTENSIONS.has(ext)) return { readable: 'twincat' };
   if (TWINCAT_NON_CODE.has(ext)) return { unrelated: true };
   if (ext === '.plcproj') return { readable: 'plcproj' };
   if (ext === '.xml') {

@@ -1,0 +1,120 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { type CompilationUnit, loadProject, printUnit } from './index';
+
+/** A TwinCAT program whose I/O differs between a simulation build and the plant build. */
+const MAIN = `<?xml version="1.0" encoding="utf-8"?>
+<TcPlcObject Version="1.1.0.1" ProductVersion="3.1.4024.12">
+  <POU Name="MAIN" Id="{5d3c2a8e-0f4e-4d38-9a8b-3c1c9f1d2a77}" SpecialFunc="None">
+    <Declaration><![CDATA[PROGRAM MAIN
+VAR
+    eMode : E_TankMode;
+{IF defined(SIMULATION)}
+    fLevel : LREAL;
+{ELSE}
+    fLevel AT %I* : INT;
+{END_IF}
+    bPumpOn : BOOL;
+END_VAR
+]]></Declaration>
+    <Implementation>
+      <ST><![CDATA[{IF defined(SIMULATION)}
+fLevel := fLevel + SEL(bPumpOn, -0.1, 0.5);
+{END_IF}
+bPumpOn := eMode = E_TankMode.Fill AND fLevel < 80;]]></ST>
+    </Implementation>
+  </POU>
+</TcPlcObject>
+`;
+
+/** An enumeration with a text list, as TwinCAT 3 saves it (`.TcTLEO`). */
+const TANK_MODE_TCTLEO = `<?xml version="1.0" encoding="utf-8"?>
+<TcPlcObject Version="1.1.0.1" ProductVersion="3.1.4024.12">
+  <EnumerationTextList Name="E_TankMode" Id="{0b6f5e2c-2d1a-4b4e-8f57-6a1d8c0e9b31}">
+    <Declaration><![CDATA[{attribute 'qualified_only'}
+{attribute 'to_string'}
+TYPE E_TankMode :
+(
+	Idle := 0,
+	Fill,
+	Drain
+)INT;
+END_TYPE
+]]></Declaration>
+    <XmlArchive>
+      <Data>
+        <o xml:space="preserve" t="TextListEnumerationTextListObject">
+          <l n="TextList" t="ArrayList" cet="TextListRow">
+            <o>
+              <v n="TextID">"Idle"</v>
+              <v n="TextDefault">"0"</v>
+              <l n="LanguageTexts" t="ArrayList" />
+            </o>
+          </l>
+          <l n="Languages" t="ArrayList" />
+        </o>
+      </Data>
+      <TypeList>
+        <Type n="ArrayList">System.Collections.ArrayList</Type>
+      </TypeList>
+    </XmlArchive>
+  </EnumerationTextList>
+</TcPlcObject>
+`;
+
+/** Writes the tank project into a fresh directory. */
+function tankProject(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'iec-defines-'));
+  writeFileSync(join(dir, 'MAIN.TcPOU'), MAIN);
+  writeFileSync(join(dir, 'E_TankMode.TcTLEO'), TANK_MODE_TCTLEO);
+  return dir;
+}
+
+const vars = (u: CompilationUnit): string[] =>
+  u.declarations.flatMap((d) =>
+    d.kind === 'Program'
+      ? d.varBlocks.flatMap((b) => b.decls.flatMap((v) => v.names.map((n) => n.name)))
+      : [],
+  );
+
+describe('TwinCAT conditional compilation with a define set (issue 15)', () => {
+  it('reads a .TcTLEO enumeration and checks only the branches the define set selects', async () => {
+    const dir = tankProject();
+    // every branch at once declares fLevel twice
+    const all = await loadProject([dir]);
+    expect(all.project.files.map((f) => f.slice(dir.length + 1))).toEqual([
+      'E_TankMode.TcTLEO',
+      'MAIN.TcPOU',
+    ]);
+    expect(all.diagnostics.map((d) => `${d.code} ${d.line}`)).toEqual(['ST2003 10']);
+
+    const sim = await loadProject([dir], { defines: ['SIMULATION'] });
+    expect(sim.diagnostics).toEqual([]);
+    const simMain = sim.project.checked!.lookupPou('MAIN')!;
+    expect(simMain.vars.get('flevel')?.type).toMatchObject({ kind: 'elementary', name: 'LREAL' });
+
+    const plant = await loadProject([dir], { defines: [] });
+    expect(plant.diagnostics).toEqual([]);
+    const plantMain = plant.project.checked!.lookupPou('MAIN')!;
+    expect(plantMain.vars.get('flevel')?.type).toMatchObject({ kind: 'elementary', name: 'INT' });
+    const main = plant.project.units.find((u) => u.file.endsWith('MAIN.TcPOU'))!;
+    expect(vars(main)).toEqual(['eMode', 'fLevel', 'bPumpOn']);
+    const body = main.declarations[0]!.kind === 'Program' ? main.declarations[0]!.body : [];
+    expect(body).toHaveLength(1);
+
+    // both branches stay in the tree as read, for printing
+    const source = plant.project.sourceUnits.find((u) => u.file.endsWith('MAIN.TcPOU'))!;
+    expect(vars(source)).toEqual(['eMode', 'fLevel', 'fLevel', 'bPumpOn']);
+    const printed = printUnit(source);
+    expect(printed).toContain('{IF defined(SIMULATION)}');
+    expect(printed).toContain('fLevel := fLevel + SEL(bPumpOn, -0.1, 0.5);');
+    expect(printed).toContain('fLevel AT %I* : INT;');
+  });
+  it('leaves a tree without conditional compilation as the same objects', async () => {
+    const dir = tankProject();
+    const r = await loadProject([join(dir, 'E_TankMode.TcTLEO')], { defines: ['X'] });
+    expect(r.project.units[0]).toBe(r.project.sourceUnits[0]);
+  });
+});
