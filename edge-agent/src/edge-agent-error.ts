@@ -82,3 +82,14 @@ export class EdgeAgentError<C extends EdgeAgentErrorCode = EdgeAgentErrorCode> e
     super(message, options);
   }
 }
+
+/**
+ * Bad input a command found itself (a missing flag, an unreadable or invalid
+ * file): printed as one line, exit `EXIT.USAGE`.
+ */
+export class BadInput extends EdgeAgentError<'VALIDATION'> {
+  override readonly name = 'BadInput';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('VALIDATION', message, {}, options);
+  }
+}

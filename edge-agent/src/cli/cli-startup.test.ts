@@ -78,6 +78,24 @@ describe('plcfleet-agent start-up', { timeout: 120_000 }, () => {
     expect(r.modules.filter((url) => /\/cli\/[\w-]+-commands/.test(url))).toEqual([]);
   });
 
+  it("a command's own --help does not load the toolchain (simulate, safety); running it does", () => {
+    const toolchain = (modules: string[]) => modules.filter((url) => /\/toolchain\/(src|dist)\//.test(url));
+    for (const [name, module] of [
+      ['simulate', 'sim-commands'],
+      ['safety', 'safety-commands'],
+    ] as const) {
+      const r = runCli([name, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(`Usage: plcfleet-agent ${name}`);
+      expect(r.stderr).toBe('');
+      expect(r.modules.some((url) => url.includes(`/cli/${module}`))).toBe(true);
+      expect(toolchain(r.modules)).toEqual([]);
+    }
+    const run = runCli(['simulate', smallProject, '--scans', '1', '--final']);
+    expect(run.code).toBe(EXIT.OK);
+    expect(toolchain(run.modules).some((url) => url.includes('/sim/'))).toBe(true);
+  });
+
   it('the recorder does see a library a command loads (serve-plc loads node-opcua)', () => {
     const r = runCli([
       'serve-plc',

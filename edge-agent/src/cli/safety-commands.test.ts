@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { EXIT } from '@plcfleet/protocols';
 import { describe, expect, it } from 'vitest';
-import { runHash, runSafety, SAFETY_EXIT, type SafetyIo } from './safety-commands';
+import { runHash, runSafety, type SafetyIo } from './safety-commands';
 
 const corpus = fileURLToPath(new URL('../../toolchain/fixtures/safety-corpus', import.meta.url));
 
@@ -25,7 +26,7 @@ describe('plcfleet-agent safety', () => {
   it('exits 1 with the JSON contract on an unsafe change', async () => {
     const o = io();
     const code = await runSafety({ ...caseArgs('press-maintenance-bypass'), json: true, seed: '3' }, o);
-    expect(code).toBe(SAFETY_EXIT.FAIL);
+    expect(code).toBe(EXIT.FAILED);
     const r = JSON.parse(o.lines[0]!);
     expect(Object.keys(r).sort()).toEqual(['findings', 'ms', 'proofs', 'verdict']);
     expect(r.verdict).toBe('fail');
@@ -41,7 +42,7 @@ describe('plcfleet-agent safety', () => {
   it('exits 0 on the guard migration with its migration file', async () => {
     const o = io();
     const code = await runSafety(caseArgs('press-safe-guard-migration', true), o);
-    expect(code).toBe(SAFETY_EXIT.PASS);
+    expect(code).toBe(EXIT.OK);
     expect(o.lines[0]).toMatch(/^safety: PASS/);
     // A random search that found nothing is evidence, not proof: the line says what it rests on.
     expect(o.lines).toContain(
@@ -69,7 +70,7 @@ describe('plcfleet-agent safety', () => {
 
   it('flags the redundant-sensor inputs the guard change adds and nothing drives, not once the tag map wires them', async () => {
     const o = io();
-    expect(await runSafety(caseArgs('press-safe-guard-migration', true), o)).toBe(SAFETY_EXIT.PASS);
+    expect(await runSafety(caseArgs('press-safe-guard-migration', true), o)).toBe(EXIT.OK);
     const undriven = o.lines.filter((l) => l.startsWith('warning safety-logic/undriven-input'));
     expect(undriven).toHaveLength(2);
     expect(undriven[0]).toMatch(
@@ -79,7 +80,7 @@ describe('plcfleet-agent safety', () => {
     const tagMap = join(corpus, 'press-safe-guard-migration', 'tagmap.yaml');
     expect(
       await runSafety({ ...caseArgs('press-safe-guard-migration', true), tagMap: [tagMap] }, wired),
-    ).toBe(SAFETY_EXIT.PASS);
+    ).toBe(EXIT.OK);
     expect(wired.lines.filter((l) => l.includes('undriven-input'))).toEqual([]);
   });
 
@@ -87,7 +88,7 @@ describe('plcfleet-agent safety', () => {
     const o = io();
     expect(
       await runSafety({ ...caseArgs('press-maintenance-bypass'), before: join(corpus, 'nope') }, o),
-    ).toBe(SAFETY_EXIT.BAD_INPUT);
+    ).toBe(EXIT.USAGE);
     expect(
       await runSafety(
         {
@@ -96,10 +97,8 @@ describe('plcfleet-agent safety', () => {
         },
         o,
       ),
-    ).toBe(SAFETY_EXIT.BAD_INPUT);
-    expect(await runSafety({ ...caseArgs('press-maintenance-bypass'), seed: 'x' }, o)).toBe(
-      SAFETY_EXIT.BAD_INPUT,
-    );
+    ).toBe(EXIT.USAGE);
+    expect(await runSafety({ ...caseArgs('press-maintenance-bypass'), seed: 'x' }, o)).toBe(EXIT.USAGE);
     expect(o.errors).toHaveLength(3);
     // An expect.json given as the policy: its fields are named as unknown (parse errors lead with them).
     expect(o.errors[1]).toMatch(/expect\.json: \(root\): unknown fields "description", "verdict"/);

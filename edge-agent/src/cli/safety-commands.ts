@@ -5,21 +5,18 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { claimText, Migration, parseWith, SitePolicy, TagMap } from '@plcfleet/protocols';
-import { loadSafetyProject, semanticHash, verifySafety } from '@plcfleet/toolchain/safety';
-import { parseScenarioFile, type ScenarioFile } from '@plcfleet/toolchain/sim';
+import { claimText, EXIT, Migration, parseWith, SitePolicy, TagMap } from '@plcfleet/protocols';
+import type { ScenarioFile } from '@plcfleet/toolchain/sim';
 import type { Command } from 'commander';
 import YAML from 'yaml';
+import { BadInput } from '../edge-agent-error';
 
-/** Exit codes of `safety` and `hash`. */
-export const SAFETY_EXIT = {
-  /** safety: the change passed; hash: printed. */
-  PASS: 0,
-  /** safety: the change was rejected (or the program does not parse/check: fail closed). */
-  FAIL: 1,
-  /** Bad usage or unreadable input (missing file, invalid policy or migration, unknown POU). */
-  BAD_INPUT: 2,
-} as const;
+// Exit codes are the shared table's (`EXIT` of protocols): OK the change passed (hash:
+// printed); FAILED the change was rejected, or the program does not parse or check (fail
+// closed); USAGE bad usage or unreadable input (missing file, invalid policy, unknown POU).
+
+/** The safety verifier, loaded when a command runs: registering the commands (and `--help`) does not load it. */
+const loadSafety = () => import('@plcfleet/toolchain/safety');
 
 /** Where output goes; tests pass their own. */
 export interface SafetyIo {
@@ -31,8 +28,6 @@ const processIo: SafetyIo = {
   out: (l) => process.stdout.write(`${l}\n`),
   err: (l) => process.stderr.write(`${l}\n`),
 };
-
-class BadInput extends Error {}
 
 async function readDocument<T>(schema: Parameters<typeof parseWith>[0], path: string): Promise<T> {
   let text: string;
@@ -55,6 +50,7 @@ async function readDocument<T>(schema: Parameters<typeof parseWith>[0], path: st
 }
 
 async function load(path: string) {
+  const { loadSafetyProject } = await loadSafety();
   try {
     return await loadSafetyProject(path);
   } catch (err) {
@@ -66,6 +62,7 @@ async function load(path: string) {
 /** The migration's scenarios: files relative to the migration file, or inline documents. */
 async function migrationScenarios(migration: Migration, path: string): Promise<ScenarioFile[]> {
   const out: ScenarioFile[] = [];
+  const { parseScenarioFile } = await import('@plcfleet/toolchain/sim');
   for (const [i, ref] of migration.successCriteria.scenarios.entries()) {
     const where = typeof ref.file === 'string' ? resolve(dirname(path), ref.file) : `${path}#scenarios[${i}]`;
     let text: string;
@@ -119,6 +116,7 @@ export async function runSafety(opts: SafetyCommandOptions, io: SafetyIo = proce
       for (const t of (await readDocument<TagMap>(TagMap, file)).tags) ioBindings.push(t.name);
     const before = await load(opts.before!);
     const after = await load(opts.after!);
+    const { verifySafety } = await loadSafety();
     const r = await verifySafety({
       before,
       after,
@@ -146,11 +144,11 @@ export async function runSafety(opts: SafetyCommandOptions, io: SafetyIo = proce
           }`,
         );
     }
-    return r.verdict === 'pass' ? SAFETY_EXIT.PASS : SAFETY_EXIT.FAIL;
+    return r.verdict === 'pass' ? EXIT.OK : EXIT.FAILED;
   } catch (err) {
     if (err instanceof BadInput) {
       io.err(`safety: ${err.message}`);
-      return SAFETY_EXIT.BAD_INPUT;
+      return EXIT.USAGE;
     }
     throw err;
   }
@@ -170,14 +168,14 @@ export async function runHash(
       const d = errors[0]!;
       throw new BadInput(`${d.file}:${d.line}: ${d.code} ${d.message}`);
     }
-    const hash = semanticHash(project, pou);
+    const hash = (await loadSafety()).semanticHash(project, pou);
     if (!hash) throw new BadInput(`no POU named ${pou} in ${path}`);
     io.out(hash);
-    return SAFETY_EXIT.PASS;
+    return EXIT.OK;
   } catch (err) {
     if (err instanceof BadInput) {
       io.err(`hash: ${err.message}`);
-      return SAFETY_EXIT.BAD_INPUT;
+      return EXIT.USAGE;
     }
     throw err;
   }

@@ -1,8 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EXIT } from '@plcfleet/protocols';
 import { describe, expect, it } from 'vitest';
-import { equivCommand, SIM_EXIT, simulateCommand, testCommand } from '../cli/sim-commands';
+import { equivCommand, simulateCommand, testCommand } from './sim-commands';
 
 const FIXTURES = join(import.meta.dirname, '../../toolchain/fixtures/sim');
 
@@ -40,7 +41,7 @@ describe('simulate', () => {
       { program: 'Main', scans: '4', inputs: '-', vars: 'Run,T1.ET,N' },
       t.io,
     );
-    expect(code).toBe(SIM_EXIT.OK);
+    expect(code).toBe(EXIT.OK);
     expect(t.out).toEqual([
       '{"scan":0,"t_ms":0,"Run":false,"T1.ET":0,"N":0}',
       '{"scan":1,"t_ms":10,"Run":true,"T1.ET":0,"N":0}',
@@ -51,13 +52,13 @@ describe('simulate', () => {
 
   it('defaults to VAR_OUTPUT, honours --final and --every, and exits 8 (FAULT of the shared table) on a fault', async () => {
     const a = io('{"0": {"Start": true}}');
-    expect(await simulateCommand([src], { scans: '3', inputs: '-', final: true }, a.io)).toBe(SIM_EXIT.OK);
+    expect(await simulateCommand([src], { scans: '3', inputs: '-', final: true }, a.io)).toBe(EXIT.OK);
     expect(a.out).toEqual(['{"scan":2,"t_ms":20,"Run":true,"N":1}']);
     const b = io('[{"Start": true}]');
-    expect(await simulateCommand([src], { scans: '4', inputs: '-', every: '2' }, b.io)).toBe(SIM_EXIT.OK);
+    expect(await simulateCommand([src], { scans: '4', inputs: '-', every: '2' }, b.io)).toBe(EXIT.OK);
     expect(b.out.map((l) => JSON.parse(l).scan)).toEqual([0, 2]);
     const c = io('[{"Start": true}]');
-    expect(await simulateCommand([src], { scans: '10', inputs: '-' }, c.io)).toBe(SIM_EXIT.FAULT);
+    expect(await simulateCommand([src], { scans: '10', inputs: '-' }, c.io)).toBe(EXIT.FAULT);
     expect(JSON.parse(c.out.at(-1) as string)).toMatchObject({
       scan: 4,
       t_ms: 40,
@@ -69,16 +70,14 @@ describe('simulate', () => {
     const broken = join(dir, 'broken.st');
     writeFileSync(broken, 'PROGRAM B\nVAR_OUTPUT x : INT; END_VAR\nx := no_such_variable;\nEND_PROGRAM\n');
     const t = io();
-    expect(await simulateCommand([broken], { scans: '1' }, t.io)).toBe(SIM_EXIT.FAILED);
+    expect(await simulateCommand([broken], { scans: '1' }, t.io)).toBe(EXIT.FAILED);
     expect(t.err[0]).toMatch(/SIM_CHECK_FAILED/);
   });
 
   it('exits 2 on bad input', async () => {
-    expect(await simulateCommand([src], { scans: '3', program: 'Nope' }, io().io)).toBe(SIM_EXIT.BAD_INPUT);
-    expect(await simulateCommand([src], { scans: '3', vars: 'Missing' }, io().io)).toBe(SIM_EXIT.BAD_INPUT);
-    expect(await simulateCommand([src], { scans: '3', inputs: '-' }, io('not json').io)).toBe(
-      SIM_EXIT.BAD_INPUT,
-    );
+    expect(await simulateCommand([src], { scans: '3', program: 'Nope' }, io().io)).toBe(EXIT.USAGE);
+    expect(await simulateCommand([src], { scans: '3', vars: 'Missing' }, io().io)).toBe(EXIT.USAGE);
+    expect(await simulateCommand([src], { scans: '3', inputs: '-' }, io('not json').io)).toBe(EXIT.USAGE);
   });
 });
 
@@ -90,12 +89,12 @@ describe('test', () => {
       { scenarios: join(FIXTURES, 'press.scenarios.yaml') },
       ok.io,
     );
-    expect(code).toBe(SIM_EXIT.OK);
+    expect(code).toBe(EXIT.OK);
     expect(ok.out.at(-1)).toMatch(/5 scenario\(s\), 5 passed, 0 failed/);
     const wrong = join(dir, 'wrong.yaml');
     writeFileSync(wrong, 'scenarios:\n  - name: w\n    steps:\n      - { at: 0ms, expect: { Run: true } }\n');
     const bad = io();
-    expect(await testCommand([src], { scenarios: wrong, json: true }, bad.io)).toBe(SIM_EXIT.FAILED);
+    expect(await testCommand([src], { scenarios: wrong, json: true }, bad.io)).toBe(EXIT.FAILED);
     expect(JSON.parse(bad.out[0] as string)).toMatchObject({ passed: false });
   });
 });
@@ -115,7 +114,7 @@ describe('equiv', () => {
         { before: v1, after: v2, assume: ['B = A'], json: true, runs: '10', scans: '50' },
         ok.io,
       ),
-    ).toBe(SIM_EXIT.OK);
+    ).toBe(EXIT.OK);
     expect(JSON.parse(ok.out[0] as string)).toEqual({
       equivalent: true,
       runs: 10,
@@ -125,7 +124,7 @@ describe('equiv', () => {
     });
     const a = io();
     const b = io();
-    expect(await equivCommand({ before: v1, after: v2, json: true, seed: '9' }, a.io)).toBe(SIM_EXIT.FAILED);
+    expect(await equivCommand({ before: v1, after: v2, json: true, seed: '9' }, a.io)).toBe(EXIT.FAILED);
     await equivCommand({ before: v1, after: v2, json: true, seed: '9' }, b.io);
     expect(a.out).toEqual(b.out);
     const r = JSON.parse(a.out[0] as string);
@@ -135,12 +134,8 @@ describe('equiv', () => {
   });
 
   it('exit 2 on bad input', async () => {
-    expect(await equivCommand({ before: v1, after: join(dir, 'missing.st') }, io().io)).toBe(
-      SIM_EXIT.BAD_INPUT,
-    );
-    expect(await equivCommand({ before: v1, after: v2, relation: ['nonsense'] }, io().io)).toBe(
-      SIM_EXIT.BAD_INPUT,
-    );
-    expect(await equivCommand({ before: v1, after: v2, ignore: 'Nope' }, io().io)).toBe(SIM_EXIT.BAD_INPUT);
+    expect(await equivCommand({ before: v1, after: join(dir, 'missing.st') }, io().io)).toBe(EXIT.USAGE);
+    expect(await equivCommand({ before: v1, after: v2, relation: ['nonsense'] }, io().io)).toBe(EXIT.USAGE);
+    expect(await equivCommand({ before: v1, after: v2, ignore: 'Nope' }, io().io)).toBe(EXIT.USAGE);
   });
 });

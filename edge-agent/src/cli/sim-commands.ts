@@ -6,34 +6,23 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { EXIT } from '@plcfleet/protocols';
-import {
-  checkEquivalence,
-  compileProgram,
-  type EquivalenceResult,
-  jsonValue,
-  loadSimProject,
+import type {
+  EquivalenceResult,
   parseInputTimeline,
-  parseScenarioFile,
   runScenarios,
-  type ScenarioFile,
-  SIM_ERROR_CODES,
-  SimError,
-  type SimValue,
-  type VirtualPlc,
+  ScenarioFile,
+  SimValue,
+  VirtualPlc,
 } from '@plcfleet/toolchain/sim';
 import type { Command } from 'commander';
 
-/** Exit codes of the simulator commands. */
-export const SIM_EXIT = {
-  /** simulate/test: ran and passed; equiv: equivalent. */
-  OK: 0,
-  /** test: a scenario failed; equiv: a counterexample was found; simulate: the program does not compile. */
-  FAILED: 1,
-  /** Bad usage or bad input (unreadable file, unknown program, malformed scenario). */
-  BAD_INPUT: 2,
-  /** simulate: the program stopped on a runtime fault (3 until the tools shared one table, where 3 means auth). */
-  FAULT: EXIT.FAULT,
-} as const;
+// Exit codes are the shared table's (`EXIT` of protocols): OK ran and passed (equiv:
+// equivalent); FAILED a scenario failed, a counterexample was found, or `simulate`'s program
+// does not compile; USAGE bad usage or input; FAULT `simulate` stopped on a runtime fault.
+
+/** The simulator, loaded when a command runs: registering the commands (and `--help`) does not load it. */
+type Sim = typeof import('@plcfleet/toolchain/sim');
+const loadSim = (): Promise<Sim> => import('@plcfleet/toolchain/sim');
 
 /** Where command output goes (stdout lines, stderr lines); tests pass their own. */
 export interface CommandIo {
@@ -48,7 +37,8 @@ const processIo: CommandIo = {
   readStdin: () => readFileSync(0, 'utf8'),
 };
 
-function positiveInt(v: string | undefined, name: string, dflt?: number): number {
+function positiveInt(sim: Sim, v: string | undefined, name: string, dflt?: number): number {
+  const { SimError, SIM_ERROR_CODES } = sim;
   if (v === undefined) {
     if (dflt !== undefined) return dflt;
     throw new SimError(SIM_ERROR_CODES.BAD_INPUT, `${name} is required`);
@@ -60,13 +50,13 @@ function positiveInt(v: string | undefined, name: string, dflt?: number): number
 }
 
 /** Errors before anything runs: exit 1 when the program does not compile, else 2. */
-function failExit(err: unknown, io: CommandIo): number {
-  if (err instanceof SimError) {
+function failExit(sim: Sim, err: unknown, io: CommandIo): number {
+  if (err instanceof sim.SimError) {
     io.err(`error ${err.code}: ${err.message}`);
-    return err.code === SIM_ERROR_CODES.CHECK_FAILED ? SIM_EXIT.FAILED : SIM_EXIT.BAD_INPUT;
+    return err.code === sim.SIM_ERROR_CODES.CHECK_FAILED ? EXIT.FAILED : EXIT.USAGE;
   }
   io.err(`error: ${err instanceof Error ? err.message : String(err)}`);
-  return SIM_EXIT.BAD_INPUT;
+  return EXIT.USAGE;
 }
 
 /** Options of `simulate`. */
@@ -86,18 +76,20 @@ export async function simulateCommand(
   opts: SimulateOptions,
   io: CommandIo = processIo,
 ): Promise<number> {
+  const sim = await loadSim();
+  const { SimError, SIM_ERROR_CODES } = sim;
   let plc: VirtualPlc;
   let scans: number;
   let every: number;
   let vars: string[];
   let timeline: ReturnType<typeof parseInputTimeline> | undefined;
   try {
-    scans = positiveInt(opts.scans, '--scans');
-    every = Math.max(1, positiveInt(opts.every, '--every', 1));
+    scans = positiveInt(sim, opts.scans, '--scans');
+    every = Math.max(1, positiveInt(sim, opts.every, '--every', 1));
     const cycleMs = Number(opts.cycleMs ?? 10);
     if (!(cycleMs > 0)) throw new SimError(SIM_ERROR_CODES.BAD_INPUT, '--cycle-ms must be positive');
-    const project = await loadSimProject(paths);
-    plc = compileProgram(project, { ...(opts.program ? { program: opts.program } : {}), cycleMs });
+    const project = await sim.loadSimProject(paths);
+    plc = sim.compileProgram(project, { ...(opts.program ? { program: opts.program } : {}), cycleMs });
     if (opts.inputs !== undefined) {
       const text = opts.inputs === '-' ? io.readStdin() : readFileSync(opts.inputs, 'utf8');
       let doc: unknown;
@@ -106,7 +98,7 @@ export async function simulateCommand(
       } catch (err) {
         throw new SimError(SIM_ERROR_CODES.BAD_INPUT, `inputs are not valid JSON: ${(err as Error).message}`);
       }
-      timeline = parseInputTimeline(doc);
+      timeline = sim.parseInputTimeline(doc);
     }
     vars = opts.vars
       ? opts.vars
@@ -117,11 +109,11 @@ export async function simulateCommand(
     for (const v of vars) plc.get(v); // unknown names fail before the first scan
     for (const [, a] of timeline ?? []) for (const k of Object.keys(a)) plc.typeOf(k);
   } catch (err) {
-    return failExit(err, io);
+    return failExit(sim, err, io);
   }
   const line = (k: number) => {
     const o: Record<string, unknown> = { scan: k, t_ms: k * plc.cycleMs };
-    for (const v of vars) o[v] = jsonValue(plc.get(v));
+    for (const v of vars) o[v] = sim.jsonValue(plc.get(v));
     return JSON.stringify(o);
   };
   for (let k = 0; k < scans; k++) {
@@ -130,7 +122,7 @@ export async function simulateCommand(
       try {
         for (const [name, value] of Object.entries(a)) plc.set(name, value as SimValue);
       } catch (err) {
-        return failExit(err, io);
+        return failExit(sim, err, io);
       }
     }
     const fault = plc.scan();
@@ -139,20 +131,20 @@ export async function simulateCommand(
       io.out(
         JSON.stringify({ scan: k, t_ms: k * plc.cycleMs, fault: { code, message, file, line: ln, column } }),
       );
-      return SIM_EXIT.FAULT;
+      return EXIT.FAULT;
     }
     const last = k === scans - 1;
     if (opts.final ? last : k % every === 0) io.out(line(k));
   }
-  return SIM_EXIT.OK;
+  return EXIT.OK;
 }
 
-function scenarioPaths(path: string): string[] {
+function scenarioPaths(sim: Sim, path: string): string[] {
   let st: ReturnType<typeof statSync>;
   try {
     st = statSync(path);
   } catch {
-    throw new SimError(SIM_ERROR_CODES.BAD_INPUT, `no such file or directory: ${path}`);
+    throw new sim.SimError(sim.SIM_ERROR_CODES.BAD_INPUT, `no such file or directory: ${path}`);
   }
   if (!st.isDirectory()) return [path];
   return readdirSync(path)
@@ -174,22 +166,24 @@ export async function testCommand(
   opts: TestOptions,
   io: CommandIo = processIo,
 ): Promise<number> {
+  const sim = await loadSim();
+  const { SimError, SIM_ERROR_CODES } = sim;
   let result: ReturnType<typeof runScenarios>;
   try {
     if (!opts.scenarios) throw new SimError(SIM_ERROR_CODES.BAD_INPUT, '--scenarios is required');
-    const files: ScenarioFile[] = scenarioPaths(opts.scenarios).map((f) =>
-      parseScenarioFile(readFileSync(f, 'utf8'), f),
+    const files: ScenarioFile[] = scenarioPaths(sim, opts.scenarios).map((f) =>
+      sim.parseScenarioFile(readFileSync(f, 'utf8'), f),
     );
     if (files.length === 0)
       throw new SimError(SIM_ERROR_CODES.BAD_INPUT, `no scenario files in ${opts.scenarios}`);
-    const project = await loadSimProject(paths);
-    result = runScenarios(project, files, opts.program ? { program: opts.program } : {});
+    const project = await sim.loadSimProject(paths);
+    result = sim.runScenarios(project, files, opts.program ? { program: opts.program } : {});
   } catch (err) {
-    return failExit(err, io);
+    return failExit(sim, err, io);
   }
   if (opts.json) {
     io.out(JSON.stringify(result));
-    return result.passed ? SIM_EXIT.OK : SIM_EXIT.FAILED;
+    return result.passed ? EXIT.OK : EXIT.FAILED;
   }
   let total = 0;
   let failed = 0;
@@ -215,7 +209,7 @@ export async function testCommand(
     }
   }
   io.out(`${total} scenario(s), ${total - failed} passed, ${failed} failed`);
-  return failed === 0 ? SIM_EXIT.OK : SIM_EXIT.FAILED;
+  return failed === 0 ? EXIT.OK : EXIT.FAILED;
 }
 
 /** Options of `equiv`. */
@@ -236,21 +230,22 @@ export interface EquivOptions {
 
 /** `equiv`: differential equivalence of two versions. Exit 0 equivalent, 1 counterexample, 2 bad input. */
 export async function equivCommand(opts: EquivOptions, io: CommandIo = processIo): Promise<number> {
+  const sim = await loadSim();
   let result: EquivalenceResult;
   try {
     if (!opts.before || !opts.after)
-      throw new SimError(SIM_ERROR_CODES.BAD_INPUT, '--before and --after are required');
+      throw new sim.SimError(sim.SIM_ERROR_CODES.BAD_INPUT, '--before and --after are required');
     const seed = opts.seed === undefined ? 1 : /^-?\d+$/.test(opts.seed) ? Number(opts.seed) : opts.seed;
     const scenarios = opts.scenarios
-      ? scenarioPaths(opts.scenarios).map((f) => parseScenarioFile(readFileSync(f, 'utf8'), f))
+      ? scenarioPaths(sim, opts.scenarios).map((f) => sim.parseScenarioFile(readFileSync(f, 'utf8'), f))
       : [];
-    result = checkEquivalence({
-      before: await loadSimProject([opts.before]),
-      after: await loadSimProject([opts.after]),
+    result = sim.checkEquivalence({
+      before: await sim.loadSimProject([opts.before]),
+      after: await sim.loadSimProject([opts.after]),
       ...(opts.program ? { program: opts.program } : {}),
       seed,
-      runs: positiveInt(opts.runs, '--runs', 100),
-      scans: positiveInt(opts.scans, '--scans', 200),
+      runs: positiveInt(sim, opts.runs, '--runs', 100),
+      scans: positiveInt(sim, opts.scans, '--scans', 200),
       assume: opts.assume ?? [],
       ignore: (opts.ignore ?? '')
         .split(',')
@@ -262,8 +257,8 @@ export async function equivCommand(opts: EquivOptions, io: CommandIo = processIo
     });
   } catch (err) {
     // A program that does not compile cannot be compared: bad input here (exit 2), per the contract.
-    const code = failExit(err, io);
-    return code === SIM_EXIT.FAILED ? SIM_EXIT.BAD_INPUT : code;
+    const code = failExit(sim, err, io);
+    return code === EXIT.FAILED ? EXIT.USAGE : code;
   }
   if (opts.json) io.out(JSON.stringify(result));
   else if (result.equivalent) {
@@ -275,7 +270,7 @@ export async function equivCommand(opts: EquivOptions, io: CommandIo = processIo
     );
     io.out(`inputs (simulate --inputs form): ${JSON.stringify(c?.inputs)}`);
   }
-  return result.equivalent ? SIM_EXIT.OK : SIM_EXIT.FAILED;
+  return result.equivalent ? EXIT.OK : EXIT.FAILED;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
