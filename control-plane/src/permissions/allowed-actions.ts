@@ -8,10 +8,10 @@ import type {
 import type { Principal } from '../auth/roles';
 import { ControlPlaneError, fail } from '../errors';
 import type { RouteSpec } from '../http/route';
-import { phaseFigures } from '../jobs/job.repository';
 import { getChangeRequest } from '../reviews/change-request.repository';
 import { assertMayDecide, assertMayReject, involvementIn } from '../reviews/review.service';
-import { evaluateGates, type PhaseDecision } from '../rollouts/gates';
+import type { PhaseDecision } from '../rollouts/gates';
+import { judgePhase } from '../rollouts/phase-judgement';
 import { getRollout } from '../rollouts/rollout.repository';
 import {
   commandRefusal,
@@ -119,16 +119,10 @@ export async function rolloutActions(
   const r = (await getRollout(db, id)) ?? fail('NOT_FOUND', `no rollout ${id}`);
   const phases: PhaseProgressView[] = [];
   for (const [index, phase] of r.plan.phases.entries()) {
-    const { lastFinishedAt, ...figures } = await phaseFigures(db, r.id, index);
-    const view: PhaseProgressView = { index, name: phase.name, figures };
-    if (index === r.phaseIndex)
-      view.decision = decisionView(
-        evaluateGates(phase, figures, {
-          now,
-          phaseStartedAt: r.phaseStartedAt ? Date.parse(r.phaseStartedAt) : now,
-          lastFinishedAt: lastFinishedAt ? Date.parse(lastFinishedAt) : null,
-        }),
-      );
+    const { figures, decision } = await judgePhase(db, r, index, now);
+    const { lastFinishedAt: _, ...counted } = figures;
+    const view: PhaseProgressView = { index, name: phase.name, figures: counted };
+    if (index === r.phaseIndex) view.decision = decisionView(decision);
     phases.push(view);
   }
   const current = phases[r.phaseIndex];

@@ -29,10 +29,13 @@ describe('two replicas on PostgreSQL', () => {
 
     const created = await adminB.post('/v1/rollouts', {
       migrationId: 'guard-upgrade',
-      plan: planDoc([
-        { name: 'first', select: { sites: ['s1'] } },
-        { name: 'second', select: { sites: ['s2'] } },
-      ]),
+      plan: planDoc(
+        [
+          { name: 'first', select: { sites: ['s1'] } },
+          { name: 'second', select: { sites: ['s2'] } },
+        ],
+        { until: 'verified' },
+      ),
     });
     expect(created.status).toBe(201);
     const id = created.body.rollout.id;

@@ -34,7 +34,7 @@ describe('restart mid-phase', () => {
     const created = await h.admin.post('/v1/rollouts', {
       migrationId: 'guard-upgrade',
       start: true,
-      plan: planDoc([{ name: 'all', select: { rest: true }, concurrency: 3 }]),
+      plan: planDoc([{ name: 'all', select: { rest: true }, concurrency: 3 }], { until: 'verified' }),
     });
     const id = created.body.rollout.id;
     await eventually(async () => {

@@ -17,7 +17,9 @@ import { inMaintenanceWindow } from '../sites/maintenance-window';
 import { listSites } from '../sites/site.repository';
 import { type Db, transaction } from '../store/database';
 import { nowIso } from '../util';
-import { describeFigures, evaluateGates, type PhaseFigures } from './gates';
+import { describeFigures, type PhaseFigures } from './gates';
+import { judgePhase } from './phase-judgement';
+import { deployWaits, describeOutcomes, phaseOutcomes, waitsForDeploys } from './phase-outcomes';
 import {
   claimDriver,
   getRollout,
@@ -30,7 +32,7 @@ import {
 import { selectSites } from './site-selector';
 
 /** Commands people and automation give a rollout. */
-export const ROLLOUT_COMMANDS = ['start', 'pause', 'resume', 'promote', 'abort', 'retry'] as const;
+export const ROLLOUT_COMMANDS = ['start', 'pause', 'resume', 'promote', 'abort', 'retry', 'close'] as const;
 export type RolloutCommand = (typeof ROLLOUT_COMMANDS)[number];
 
 /** The rollout states each command is accepted in. */
@@ -41,6 +43,8 @@ const COMMAND_STATES: Record<RolloutCommand, readonly RolloutRecord['state'][]> 
   promote: ['running', 'paused'],
   abort: ['pending', 'running', 'paused', 'halted'],
   retry: ['running', 'paused', 'halted'],
+  // A person ends a rollout whose sites will not all run the change; a halted one is aborted instead.
+  close: ['running', 'paused'],
 };
 
 /**
@@ -200,13 +204,7 @@ export class RolloutEngine {
     if (r.state !== 'running') return;
     const phase = r.plan.phases[r.phaseIndex];
     if (!phase) return;
-    const figures = await phaseFigures(trx, r.id, r.phaseIndex);
-    const now = Date.now();
-    const decision = evaluateGates(phase, figures, {
-      now,
-      phaseStartedAt: r.phaseStartedAt ? Date.parse(r.phaseStartedAt) : now,
-      lastFinishedAt: figures.lastFinishedAt ? Date.parse(figures.lastFinishedAt) : null,
-    });
+    const { figures, decision } = await judgePhase(trx, r, r.phaseIndex);
     const summary = describeFigures(r.phaseIndex, phase.name, figures);
     const record = async (decisionName: string, text: string) => {
       const d = await insertDecision(trx, {
@@ -258,13 +256,43 @@ export class RolloutEngine {
           await record('awaiting-approval', `${summary} → gates passed, waiting for a person to promote`);
         }
         return;
-      case 'promote':
+      case 'promote': {
+        const waits = await this.deploysOutstanding(trx, r);
+        if (waits) {
+          // The gates passed but the change does not run everywhere yet: say what the phase waits for, once per change.
+          const text = `${summary} → waiting for deploys: ${waits}`;
+          if (r.stateReason !== text) {
+            await updateRollout(trx, r.id, { phaseState: 'done', stateReason: text });
+            await record('awaiting-deploy', text);
+          }
+          return;
+        }
         await this.advance(trx, r, `${summary} → promoted`, ENGINE, events, { ...figures });
         return;
+      }
       case 'continue':
         await this.release(trx, r, phase, figures, events);
         return;
     }
+  }
+
+  /**
+   * What keeps the current phase from promoting (or the rollout from completing) on the
+   * deploy side, as one line, or null: a phase with `requireDeployed` waits for its own
+   * sites; the last phase of a rollout `until: watched` for every site of every phase.
+   */
+  private async deploysOutstanding(trx: Db, r: RolloutRecord): Promise<string | null> {
+    const phase = r.plan.phases[r.phaseIndex]!;
+    const last = r.phaseIndex === r.plan.phases.length - 1;
+    if (!waitsForDeploys(phase, last, r.plan.until)) return null;
+    const phases = last && r.plan.until === 'watched' ? r.plan.phases.map((_, i) => i) : [r.phaseIndex];
+    const parts: string[] = [];
+    for (const i of phases) {
+      const o = await phaseOutcomes(trx, r.id, i, r.plan.phases[i]!);
+      if (o.settled) continue;
+      parts.push(`phase ${i + 1} ${describeOutcomes(o.counts)} (${deployWaits(o).join(', ')})`);
+    }
+    return parts.length ? parts.join('; ') : null;
   }
 
   /** Expires lapsed leases and timed-out jobs: re-queued while attempts remain, else failed. */
@@ -490,6 +518,15 @@ export class RolloutEngine {
           const phase = r.plan.phases[r.phaseIndex]!;
           const unsafe = promoteRefusal(phase, figures);
           if (unsafe) fail('SAFETY_REJECTED', unsafe);
+          if (r.phaseIndex === r.plan.phases.length - 1) {
+            const waits = await this.deploysOutstanding(trx, r);
+            if (waits)
+              fail(
+                'CONFLICT',
+                `phase ${r.phaseIndex + 1} (${phase.name}) is the last: the rollout completes when every site is deployed and watched; waiting for ${waits}. To end it now: plcfleet rollouts close ${r.id} --reason TEXT`,
+                { state: r.state },
+              );
+          }
           const text = `${describeFigures(r.phaseIndex, phase.name, figures)} → promoted by ${actor}`;
           await this.advance(trx, { ...r, state: 'running' }, text, actor, events, { ...figures });
           break;
@@ -510,6 +547,26 @@ export class RolloutEngine {
           );
           for (const jobId of cancelled)
             events.push({ type: 'job.cancel', jobId, data: { reason: 'rollout aborted' } });
+          break;
+        }
+        case 'close': {
+          const cancelled = await moveJobs(
+            trx,
+            r.id,
+            ['queued', 'ready', 'offered'],
+            'cancelled',
+            `rollout closed: ${reason}`,
+          );
+          const lines: string[] = [];
+          for (const [i, p] of r.plan.phases.entries())
+            if (i <= r.phaseIndex)
+              lines.push(`phase ${i + 1} ${describeOutcomes((await phaseOutcomes(trx, r.id, i, p)).counts)}`);
+          const text = `closed by ${actor}: ${reason}; ${lines.join('; ')}`;
+          await updateRollout(trx, r.id, { state: 'completed', phaseState: 'done', stateReason: text });
+          await audit('rollout.closed', { cancelledJobs: cancelled.length });
+          await decide('closed', text);
+          for (const jobId of cancelled)
+            events.push({ type: 'job.cancel', jobId, data: { reason: 'rollout closed' } });
           break;
         }
         case 'retry': {

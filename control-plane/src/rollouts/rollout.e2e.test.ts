@@ -15,6 +15,9 @@ afterEach(async () => {
   await h?.close();
 });
 
+/** These tests judge verdicts only: the rollout deploys nothing and completes when the verdicts are in. */
+const VERIFY_ONLY = { until: 'verified' };
+
 const waitForState = (id: string, states: string[]) =>
   eventually(async () => {
     const d = await h.admin.get(`/v1/rollouts/${id}`);
@@ -112,7 +115,7 @@ describe('rollout engine', () => {
     const created = await h.admin.post('/v1/rollouts', {
       migrationId: 'guard-upgrade',
       start: true,
-      plan: planDoc([{ name: 'only', select: { rest: true } }]),
+      plan: planDoc([{ name: 'only', select: { rest: true } }], VERIFY_ONLY),
     });
     const id = created.body.rollout.id;
     const paused = await h.admin.post(`/v1/rollouts/${id}/pause`, { reason: 'shift change' });
@@ -163,10 +166,13 @@ describe('rollout commands for people', () => {
     const created = await h.admin.post('/v1/rollouts', {
       migrationId: 'guard-upgrade',
       start: true,
-      plan: planDoc([
-        { name: 'early', select: { rest: true }, gates: { minSample: 3 } },
-        { name: 'after', select: { rest: true } },
-      ]),
+      plan: planDoc(
+        [
+          { name: 'early', select: { rest: true }, gates: { minSample: 3 } },
+          { name: 'after', select: { rest: true } },
+        ],
+        VERIFY_ONLY,
+      ),
     });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const id = created.body.rollout.id;

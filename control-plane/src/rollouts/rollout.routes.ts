@@ -6,6 +6,7 @@ import {
   RolloutCommandRequest,
   RolloutDetail,
   RolloutList,
+  RolloutProgress,
   RolloutState,
 } from '@plcfleet/protocols';
 import { z } from 'zod';
@@ -20,8 +21,9 @@ import { rolloutActions } from '../permissions/allowed-actions';
 import { transaction } from '../store/database';
 import { getRollout, insertRollout, listDecisions, listRollouts } from './rollout.repository';
 import { ROLLOUT_COMMANDS, type RolloutCommand } from './rollout-engine';
+import { rolloutProgress } from './rollout-progress';
 
-const NEEDS_REASON: readonly RolloutCommand[] = ['pause', 'abort'];
+const NEEDS_REASON: readonly RolloutCommand[] = ['pause', 'abort', 'close'];
 
 /** Rollouts and their commands. */
 export const rolloutRoutes: RouteSpec[] = [
@@ -90,6 +92,18 @@ export const rolloutRoutes: RouteSpec[] = [
     response: RolloutAllowedActions,
     handler: ({ ctx, principal, params }) =>
       rolloutActions(ctx.db, principal, params.id!, rolloutRoutes, NEEDS_REASON),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/v1/rollouts/:id/progress',
+    summary:
+      'Each phase of a rollout with its sites verified, approved, deployed, watched and rolled back, and what it waits for',
+    roles: ANY_ROLE,
+    response: RolloutProgress,
+    handler: async ({ ctx, params }) => {
+      const r = (await getRollout(ctx.db, params.id!)) ?? fail('NOT_FOUND', `no rollout ${params.id}`);
+      return rolloutProgress(ctx.db, r);
+    },
   }),
   ...ROLLOUT_COMMANDS.map((command) =>
     defineRoute({
