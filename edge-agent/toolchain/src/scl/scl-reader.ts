@@ -1,0 +1,405 @@
+/**
+ * Reads a TIA Portal external source (`.scl`, `.db`, `.udt`) into the one IEC
+ * syntax tree: the text is lowered to Structured Text by `scl-source.ts`,
+ * parsed by the IEC parser, and every span is mapped back into the SCL file.
+ *
+ * How SCL meets the IEC model (the checker, the virtual PLC, the safety
+ * verifier and the diff read the result unchanged):
+ * - `ORGANIZATION_BLOCK` is a PROGRAM (OB1 the cyclic one), `FUNCTION_BLOCK`
+ *   and `FUNCTION` are themselves; `TYPE "udt" STRUCT` is a TYPE.
+ * - A global `DATA_BLOCK` with `STRUCT`/`VAR` members is a global variable of
+ *   a structure type named `"<DB name>"` (with the quotes, so it never meets
+ *   a name of the program); an instance DB or a DB of a UDT is a global of
+ *   that type. The assignments after `BEGIN` become initial values.
+ * - Quoted names keep their text (`"Motor 1"` is the name `Motor 1`); `#x`
+ *   is the local `x`; spans include the quotes and the `#`.
+ * - `REGION`/`END_REGION` lower to their statements; `GOTO` is a jump.
+ * - Siemens instruction types map to the IEC ones: `TON_TIME` → TON,
+ *   `IEC_TIMER` → the timer its `.TON(...)`/`.TOF(...)`/`.TP(...)` call names,
+ *   `CTU_INT` → CTU, `S5Time` → TIME (see decision 0022).
+ */
+import {
+  type CallExpression,
+  type CompilationUnit,
+  type Diagnostic,
+  type Expression,
+  type FieldInitializer,
+  type GlobalVarList,
+  type Initializer,
+  type NamedType,
+  type ParseResult,
+  parseSource,
+  type Span,
+  type Statement,
+  type StructInitializer,
+  type StructType,
+  type TopLevelDeclaration,
+  type TypeBlock,
+  type TypeSpec,
+  type VarDecl,
+} from '../iec';
+import { lowerSclText, type SclSource } from './scl-source';
+
+/** Siemens instruction and data types and the IEC types that model them (upper case). */
+export const SIEMENS_TYPE_MAP: Readonly<Record<string, string>> = {
+  TON_TIME: 'TON',
+  TOF_TIME: 'TOF',
+  TP_TIME: 'TP',
+  TON_LTIME: 'LTON',
+  TOF_LTIME: 'LTOF',
+  TP_LTIME: 'LTP',
+  IEC_TIMER: 'TON',
+  IEC_LTIMER: 'LTON',
+  CTU_INT: 'CTU',
+  CTD_INT: 'CTD',
+  CTUD_INT: 'CTUD',
+  CTU_DINT: 'CTU',
+  CTD_DINT: 'CTD',
+  CTUD_DINT: 'CTUD',
+  CTU_SINT: 'CTU',
+  CTU_UINT: 'CTU',
+  CTU_UDINT: 'CTU',
+  IEC_COUNTER: 'CTU',
+  IEC_SCOUNTER: 'CTU',
+  IEC_DCOUNTER: 'CTU',
+  IEC_UCOUNTER: 'CTU',
+  IEC_UDCOUNTER: 'CTU',
+  S5TIME: 'TIME',
+};
+
+/** Instructions called on a multi-instance of IEC_TIMER / IEC_COUNTER (`#t.TON(IN := ..., PT := ...)`). */
+const INSTANCE_CALLS = new Set(['TON', 'TOF', 'TP', 'CTU', 'CTD', 'CTUD']);
+
+/** Where each line of a text starts (line breaks as the IEC scanner reads them: LF, CRLF, lone CR). */
+export class LineStarts {
+  private readonly starts: number[] = [0];
+  constructor(text: string) {
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) this.starts.push(i + 1);
+    }
+  }
+  /** 1-based line and column of an offset. */
+  position(offset: number): { line: number; column: number } {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: offset - this.starts[lo]! + 1 };
+  }
+}
+
+/** Extra facts about a unit read from SCL, for the printer (by unit). */
+export interface SclUnitInfo {
+  /** The original text. */
+  text: string;
+  /** Offsets of quoted names (opening quote) and their names. */
+  quoted: ReadonlyMap<number, string>;
+  /** Offsets of `#` that mark locals. */
+  hashed: ReadonlySet<number>;
+}
+
+const INFO = new WeakMap<CompilationUnit, SclUnitInfo>();
+
+/** The SCL facts of a unit read by {@link readScl}; undefined for other units. */
+export function sclInfo(unit: CompilationUnit): SclUnitInfo | undefined {
+  return INFO.get(unit);
+}
+
+/** Is this a file name of a TIA Portal external source? */
+export function isSclFile(fileName: string): boolean {
+  return /\.(scl|db|udt)$/i.test(fileName);
+}
+
+/**
+ * Parses one SCL source (`.scl`, `.db`, `.udt`) into an IEC compilation unit
+ * whose spans point into `text`. Never throws.
+ */
+export function readScl(text: string, fileName: string): ParseResult {
+  const src = lowerSclText(text);
+  const parsed = parseSource(src.st, fileName, { format: 'twincat' });
+  const lines = new LineStarts(text);
+  const unit = parsed.unit;
+  remapSpans(unit, src, lines, fileName);
+  const diagnostics = parsed.diagnostics.map((d) => remapDiagnostic(d, src, lines));
+  rename(unit, src);
+  lowerInstanceCalls(unit);
+  finishDataBlocks(unit, src, diagnostics);
+  unit.span = spanOf(0, text.length, lines, fileName);
+  INFO.set(unit, {
+    text,
+    quoted: new Map([...src.quoted].map(([o, q]) => [o, q.name])),
+    hashed: src.hashed,
+  });
+  return { unit, diagnostics };
+}
+
+function spanOf(offset: number, endOffset: number, lines: LineStarts, file: string): Span {
+  const a = lines.position(offset);
+  const b = lines.position(endOffset);
+  return { file, line: a.line, column: a.column, endLine: b.line, endColumn: b.column, offset, endOffset };
+}
+
+function fileRange(src: SclSource, offset: number, endOffset: number): [number, number] {
+  let s = src.toFile(offset);
+  let e = endOffset <= offset ? s : src.toFile(endOffset);
+  s = src.startFix.get(s) ?? s;
+  if (src.endFix.has(e)) e++;
+  if (e < s) e = s;
+  return [s, e];
+}
+
+/** Every span of the tree (nodes, names, members, comments) mapped into the SCL file. */
+function remapSpans(unit: CompilationUnit, src: SclSource, lines: LineStarts, file: string): void {
+  const done = new Map<Span, Span>();
+  const map = (sp: Span): Span => {
+    let m = done.get(sp);
+    if (!m) {
+      const [s, e] = fileRange(src, sp.offset, sp.endOffset);
+      m = spanOf(s, e, lines, file);
+      done.set(sp, m);
+    }
+    return m;
+  };
+  const seen = new Set<object>();
+  const stack: object[] = [unit];
+  while (stack.length > 0) {
+    const o = stack.pop()! as Record<string, unknown>;
+    if (seen.has(o)) continue;
+    seen.add(o);
+    for (const key of Object.keys(o)) {
+      const v = o[key];
+      if (v === null || typeof v !== 'object') continue;
+      if (key === 'span' || key === 'nameSpan' || key === 'memberSpan') o[key] = map(v as Span);
+      else stack.push(v);
+    }
+  }
+}
+
+function remapDiagnostic(d: Diagnostic, src: SclSource, lines: LineStarts): Diagnostic {
+  const [s, e] = fileRange(src, d.offset ?? 0, d.endOffset ?? d.offset ?? 0);
+  const a = lines.position(s);
+  const b = lines.position(e);
+  return {
+    ...d,
+    line: a.line,
+    column: a.column,
+    endLine: b.line,
+    endColumn: b.column,
+    offset: s,
+    endOffset: e,
+  };
+}
+
+/** Quoted names get their text back; generated names their SCL meaning; Siemens types their IEC model. */
+function rename(unit: CompilationUnit, src: SclSource): void {
+  const quotedAt = (offset: number): string | undefined =>
+    src.quoted.get(offset)?.name ?? (src.hashed.has(offset) ? src.quoted.get(offset + 1)?.name : undefined);
+  const generated = new Map<string, string>();
+  for (const db of src.dataBlocks)
+    if (db.structType) generated.set(db.structType.toLowerCase(), `"${db.name}"`);
+  const seen = new Set<object>();
+  const stack: object[] = [unit];
+  while (stack.length > 0) {
+    const o = stack.pop()! as Record<string, unknown>;
+    if (seen.has(o)) continue;
+    seen.add(o);
+    if (typeof o.name === 'string') {
+      const at = (o.nameSpan ?? o.span) as Span | undefined;
+      const q = at ? quotedAt(at.offset) : undefined;
+      if (q !== undefined) o.name = q;
+      else {
+        const g = generated.get((o.name as string).toLowerCase());
+        if (g) o.name = g;
+      }
+      if (o.kind === 'NamedType') {
+        const model = SIEMENS_TYPE_MAP[(o.name as string).toUpperCase()];
+        if (model) {
+          (o as unknown as NamedType & { sclName?: string }).sclName = o.name as string;
+          o.name = model;
+        }
+      }
+    }
+    if (o.kind === 'Member' && o.memberSpan) {
+      const q = quotedAt((o.memberSpan as Span).offset);
+      if (q !== undefined) o.member = q;
+    }
+    for (const key of Object.keys(o)) {
+      if (key === 'span' || key === 'nameSpan' || key === 'memberSpan') continue;
+      const v = o[key];
+      if (v !== null && typeof v === 'object') stack.push(v);
+    }
+  }
+}
+
+/**
+ * `#t.TON(IN := x, PT := T#1s)` on an IEC_TIMER multi-instance calls the
+ * timer itself: the callee becomes `#t`, and a `t : IEC_TIMER` declared in
+ * the same unit becomes the timer type the call names.
+ */
+function lowerInstanceCalls(unit: CompilationUnit): void {
+  const kindOf = new Map<string, string>();
+  const seen = new Set<object>();
+  const stack: object[] = [unit];
+  while (stack.length > 0) {
+    const o = stack.pop()! as Record<string, unknown>;
+    if (seen.has(o)) continue;
+    seen.add(o);
+    if (o.kind === 'Call') {
+      const call = o as unknown as CallExpression;
+      const callee = call.callee;
+      if (callee.kind === 'Member' && INSTANCE_CALLS.has(callee.member.toUpperCase())) {
+        const root = rootName(callee.object);
+        if (root) kindOf.set(root.toLowerCase(), callee.member.toUpperCase());
+        call.callee = callee.object;
+      }
+    }
+    for (const key of Object.keys(o)) {
+      if (key === 'span' || key === 'nameSpan' || key === 'memberSpan') continue;
+      const v = o[key];
+      if (v !== null && typeof v === 'object') stack.push(v);
+    }
+  }
+  if (kindOf.size === 0) return;
+  forEachVarDecl(unit, (d) => {
+    for (const nm of d.names) {
+      const k = kindOf.get(nm.name.toLowerCase());
+      if (k) retypeTimer(d.type, k);
+    }
+  });
+}
+
+function retypeTimer(t: TypeSpec, instruction: string): void {
+  if (t.kind === 'ArrayType') retypeTimer(t.elementType, instruction);
+  else if (t.kind === 'NamedType') {
+    const scl = ((t as NamedType & { sclName?: string }).sclName ?? '').toUpperCase();
+    if (scl === 'IEC_TIMER' || scl.startsWith('IEC_') || scl === 'IEC_COUNTER') t.name = instruction;
+    if (scl === 'IEC_LTIMER') t.name = `L${instruction}`;
+  }
+}
+
+function rootName(e: Expression): string | undefined {
+  let x = e;
+  while (x.kind === 'Index' || x.kind === 'Member') x = x.object;
+  return x.kind === 'Identifier' ? x.name : undefined;
+}
+
+function forEachVarDecl(unit: CompilationUnit, visit: (d: VarDecl) => void): void {
+  const seen = new Set<object>();
+  const stack: object[] = [unit];
+  while (stack.length > 0) {
+    const o = stack.pop()! as Record<string, unknown>;
+    if (seen.has(o)) continue;
+    seen.add(o);
+    if (o.kind === 'VarDecl') visit(o as unknown as VarDecl);
+    for (const key of Object.keys(o)) {
+      if (key === 'span' || key === 'nameSpan' || key === 'memberSpan') continue;
+      const v = o[key];
+      if (v !== null && typeof v === 'object') stack.push(v);
+    }
+  }
+}
+
+/**
+ * Data blocks: the program holding a DB's BEGIN assignments is removed and
+ * each `member := value;` becomes the member's initial value (on the
+ * structure's member, or as a field of the instance's initialiser).
+ */
+function finishDataBlocks(unit: CompilationUnit, src: SclSource, diagnostics: Diagnostic[]): void {
+  if (src.dataBlocks.length === 0) return;
+  const inits = new Map<string, Statement[]>();
+  const kept: TopLevelDeclaration[] = [];
+  for (const d of unit.declarations) {
+    if (d.kind === 'Program' && d.name.startsWith('__SCL_DBINIT_')) inits.set(d.name, d.body);
+    else kept.push(d);
+  }
+  unit.declarations = kept;
+  const structs = new Map<string, StructType>();
+  const globals = new Map<string, VarDecl>();
+  for (const d of kept) {
+    if (d.kind === 'TypeBlock')
+      for (const t of (d as TypeBlock).types) if (t.type.kind === 'StructType') structs.set(t.name, t.type);
+    if (d.kind === 'GlobalVarList')
+      for (const b of (d as GlobalVarList).varBlocks)
+        for (const v of b.decls) for (const nm of v.names) globals.set(nm.name, v);
+  }
+  for (const db of src.dataBlocks) {
+    const body = db.initProgram ? inits.get(db.initProgram) : undefined;
+    if (!body || body.length === 0) continue;
+    const st = db.structType ? structs.get(`"${db.name}"`) : undefined;
+    const inst = globals.get(db.name);
+    for (const s of body) {
+      if (s.kind !== 'Assignment' || s.operator !== ':=') {
+        diagnostics.push(
+          dbDiagnostic(s.span, db.name, 'only `member := value;` assignments are read after BEGIN'),
+        );
+        continue;
+      }
+      const path = memberPath(s.target);
+      if (!path) {
+        // array elements and other targets: kept as the DB's actual values, not modelled
+        continue;
+      }
+      if (st) {
+        const [first, ...rest] = path;
+        const decl = st.members.find((m) =>
+          m.names.some((nm) => nm.name.toLowerCase() === first!.toLowerCase()),
+        );
+        if (!decl) continue;
+        decl.init = rest.length === 0 ? s.value : withField(decl.init, rest, s.value, s.span);
+      } else if (inst) {
+        inst.init = withField(inst.init, path, s.value, s.span);
+      }
+    }
+  }
+}
+
+function dbDiagnostic(span: Span, db: string, why: string): Diagnostic {
+  return {
+    file: span.file,
+    line: span.line,
+    column: span.column,
+    endLine: span.endLine,
+    endColumn: span.endColumn,
+    offset: span.offset,
+    endOffset: span.endOffset,
+    severity: 'error',
+    code: 'ST1001',
+    message: `expected a start value of data block "${db}" but found another statement (${why})`,
+  } as Diagnostic;
+}
+
+/** `a.b.c` as names; undefined for anything else (indexes, calls). */
+function memberPath(e: Expression): string[] | undefined {
+  if (e.kind === 'Identifier') return [e.name];
+  if (e.kind === 'Member') {
+    const p = memberPath(e.object);
+    return p ? [...p, e.member] : undefined;
+  }
+  return undefined;
+}
+
+/** Sets `path` inside a structure initialiser, creating the levels it needs. */
+function withField(
+  init: Initializer | undefined,
+  path: string[],
+  value: Expression,
+  span: Span,
+): Initializer {
+  const target: StructInitializer =
+    init && init.kind === 'StructInitializer' ? init : { kind: 'StructInitializer', fields: [], span };
+  const [first, ...rest] = path;
+  let f: FieldInitializer | undefined = target.fields.find(
+    (x) => x.name.toLowerCase() === first!.toLowerCase(),
+  );
+  const v = rest.length === 0 ? value : withField(f?.value, rest, value, span);
+  if (f) f.value = v;
+  else {
+    f = { kind: 'FieldInitializer', name: first!, nameSpan: span, value: v, span };
+    target.fields.push(f);
+  }
+  return target;
+}

@@ -1,0 +1,442 @@
+/**
+ * The SCL scanner and the first half of lowering: a TIA Portal external
+ * source (`.scl`, `.db`, `.udt`) becomes Structured Text the IEC parser
+ * reads, with a map back to the file so every node's span points into the
+ * `.scl` text.
+ *
+ * The generated text keeps every line of the file on its line: SCL-only
+ * tokens are blanked in place (attributes `{ ... }`, `VERSION : 0.1`,
+ * `TITLE = ...`, `BEGIN`, `REGION`, the `#` of locals), quoted names become
+ * plain names of the same length, and what ST needs in addition (the
+ * `VAR_GLOBAL` of a data block, the `:` after a UDT name) is inserted
+ * without a line break. {@link SclSource.toFile} maps an offset of the
+ * generated text back to the file.
+ */
+
+/** A quoted name of the file: `"Motor 1"` at `offset` (the opening quote), `name` without quotes. */
+export interface QuotedName {
+  offset: number;
+  end: number;
+  name: string;
+}
+
+/** A data block found in the file, for the reader to finish (initial values, kind). */
+export interface DataBlockInfo {
+  /** The DB name without quotes. */
+  name: string;
+  /** Offset of `DATA_BLOCK`. */
+  offset: number;
+  /** Generated name of its structure type (global DBs), renamed by the reader. */
+  structType?: string;
+  /** Generated name of the program holding its BEGIN assignments, removed by the reader. */
+  initProgram?: string;
+  /** The declared type of an instance DB or a DB of a UDT, as written (without quotes). */
+  typeName?: string;
+}
+
+/** What {@link lowerSclText} returns. */
+export interface SclSource {
+  /** Structured Text for the IEC parser. */
+  st: string;
+  /** Quoted names by the offset of their opening quote. */
+  quoted: Map<number, QuotedName>;
+  /** Offsets of identifiers written with a leading `#` (the offset of the `#`). */
+  hashed: Set<number>;
+  /** Offsets in the file of identifiers that start one character after a quote or `#`, mapped to the quote or `#`. */
+  startFix: Map<number, number>;
+  /** Offsets in the file of closing quotes, for spans that end just before them. */
+  endFix: Set<number>;
+  dataBlocks: DataBlockInfo[];
+  /** Maps an offset of `st` to an offset of the file (inserted text maps to where it was inserted). */
+  toFile(offset: number): number;
+}
+
+type TokKind = 'word' | 'quoted' | 'number' | 'punct';
+
+interface Tok {
+  k: TokKind;
+  s: number;
+  e: number;
+  /** Upper-case text of words. */
+  up: string;
+}
+
+const isIdentStart = (c: number): boolean =>
+  (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || (c > 127 && c !== 0xfeff && c !== 0xa0);
+const isIdentPart = (c: number): boolean => isIdentStart(c) || (c >= 48 && c <= 57);
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+
+/** Words that begin a block of an external source, with the word that ends it. */
+const BLOCKS: Record<string, string> = {
+  FUNCTION_BLOCK: 'END_FUNCTION_BLOCK',
+  FUNCTION: 'END_FUNCTION',
+  ORGANIZATION_BLOCK: 'END_ORGANIZATION_BLOCK',
+  DATA_BLOCK: 'END_DATA_BLOCK',
+  TYPE: 'END_TYPE',
+};
+
+/** Block properties written between the name and the declarations (TIA Portal "block properties"). */
+const HEADER_WITH_VALUE = new Set(['VERSION', 'AUTHOR', 'FAMILY', 'NAME']);
+const HEADER_FLAGS = new Set([
+  'KNOW_HOW_PROTECT',
+  'NON_RETAIN',
+  'RETAIN',
+  'UNLINKED',
+  'READ_ONLY',
+  'DB_SPECIFIC',
+]);
+
+/**
+ * Siemens literal prefixes the IEC scanner does not know, and how many of
+ * their leading characters are blanked: `W#16#FF` → `  16#FF`, `S5T#2s` → `  T#2s`.
+ */
+const PREFIX_BLANK: Record<string, number> = {
+  B: 2,
+  W: 2,
+  DW: 3,
+  LW: 3,
+  L: 2,
+  S5T: 2,
+  S5TIME: 2,
+  C: 2,
+};
+
+/** Lowers one SCL source text to Structured Text with a position map. Never throws. */
+export function lowerSclText(text: string): SclSource {
+  const out = text.split('');
+  const quoted = new Map<number, QuotedName>();
+  const hashed = new Set<number>();
+  const startFix = new Map<number, number>();
+  const endFix = new Set<number>();
+  const toks: Tok[] = [];
+  const blank = (s: number, e: number): void => {
+    for (let i = s; i < e; i++) {
+      const c = out[i]!;
+      if (c !== '\n' && c !== '\r') out[i] = ' ';
+    }
+  };
+  const lineEnd = (from: number): number => {
+    let i = from;
+    while (i < text.length && text.charCodeAt(i) !== 10 && text.charCodeAt(i) !== 13) i++;
+    return i;
+  };
+
+  // ---- scan: comments and strings are copied, SCL-only tokens blanked
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 13 || c === 32 || c === 9 || c === 0xfeff || c === 0xa0 || c === 12 || c === 11) {
+      i++;
+      continue;
+    }
+    const nx = i + 1 < n ? text.charCodeAt(i + 1) : 0;
+    if (c === 47 && nx === 47) {
+      i = lineEnd(i);
+      continue;
+    }
+    if (c === 40 && nx === 42) {
+      const close = text.indexOf('*)', i + 2);
+      i = close < 0 ? n : close + 2;
+      continue;
+    }
+    if (c === 47 && nx === 42) {
+      const close = text.indexOf('*/', i + 2);
+      i = close < 0 ? n : close + 2;
+      continue;
+    }
+    if (c === 39) {
+      // 'text' with $-escapes ($' is a quote inside the string)
+      let j = i + 1;
+      while (j < n && text.charCodeAt(j) !== 39 && text.charCodeAt(j) !== 10)
+        j += text.charCodeAt(j) === 36 ? 2 : 1;
+      i = Math.min(n, j + 1);
+      continue;
+    }
+    if (c === 34) {
+      const close = text.indexOf('"', i + 1);
+      const nl = text.indexOf('\n', i + 1);
+      if (close < 0 || (nl >= 0 && nl < close)) {
+        // an unclosed quote: leave it for the parser to report
+        toks.push({ k: 'punct', s: i, e: i + 1, up: '"' });
+        i++;
+        continue;
+      }
+      const name = text.slice(i + 1, close);
+      quoted.set(i, { offset: i, end: close + 1, name });
+      // `"Motor 1"` → ` Motor_1 `; a name that cannot start an identifier takes the quote's place
+      const first = name.length > 0 ? name.charCodeAt(0) : 48;
+      let j = i + 1;
+      for (const ch of name) {
+        const code = ch.charCodeAt(0);
+        const ok = ch.length === 1 && isIdentPart(code);
+        for (let u = 0; u < ch.length; u++) out[j + u] = ok ? ch : '_';
+        j += ch.length;
+      }
+      if (isIdentStart(first) && name.length > 0) {
+        out[i] = ' ';
+        // `#"x"`: the identifier already starts at the `#`
+        if (!startFix.has(i + 1)) startFix.set(i + 1, i);
+      } else out[i] = '_';
+      out[close] = ' ';
+      endFix.add(close);
+      toks.push({ k: 'quoted', s: i, e: close + 1, up: name.toUpperCase() });
+      i = close + 1;
+      continue;
+    }
+    if (c === 123) {
+      // attributes `{ S7_Optimized_Access := 'TRUE' }`, also between a name and its `:`
+      let j = i + 1;
+      while (j < n && text.charCodeAt(j) !== 125) {
+        if (text.charCodeAt(j) === 39) {
+          j++;
+          while (j < n && text.charCodeAt(j) !== 39) j++;
+        }
+        j++;
+      }
+      blank(i, Math.min(n, j + 1));
+      i = Math.min(n, j + 1);
+      continue;
+    }
+    if (c === 35) {
+      // `#local` / `#"quoted local"`; a `#` inside a literal follows a digit or letter and is not seen here
+      if (isIdentStart(nx) || nx === 34) {
+        out[i] = ' ';
+        hashed.add(i);
+        if (isIdentStart(nx)) startFix.set(i + 1, i);
+        else startFix.set(i + 2, i);
+        i++;
+        continue;
+      }
+      toks.push({ k: 'punct', s: i, e: i + 1, up: '#' });
+      i++;
+      continue;
+    }
+    if (isIdentStart(c)) {
+      let j = i + 1;
+      while (j < n && isIdentPart(text.charCodeAt(j))) j++;
+      const up = text.slice(i, j).toUpperCase();
+      if (j < n && text.charCodeAt(j) === 35) {
+        // a typed literal: fix Siemens prefixes, then skip the literal's text
+        const cut = PREFIX_BLANK[up];
+        if (cut !== undefined) blank(i, i + cut);
+        let k = j + 1;
+        while (k < n && (isIdentPart(text.charCodeAt(k)) || '#.:-+'.includes(text[k]!))) k++;
+        toks.push({ k: 'number', s: i, e: k, up });
+        i = k;
+        continue;
+      }
+      toks.push({ k: 'word', s: i, e: j, up });
+      i = j;
+      continue;
+    }
+    if (isDigit(c)) {
+      let j = i + 1;
+      while (j < n && (isIdentPart(text.charCodeAt(j)) || text.charCodeAt(j) === 35)) j++;
+      // a real: 1.5, 1.0E-3 (but not a range 1..5)
+      if (text.charCodeAt(j) === 46 && isDigit(text.charCodeAt(j + 1))) {
+        j++;
+        while (j < n && (isIdentPart(text.charCodeAt(j)) || '+-'.includes(text[j]!))) {
+          const ch = text[j]!;
+          if ((ch === '+' || ch === '-') && !/[eE]/.test(text[j - 1]!)) break;
+          j++;
+        }
+      }
+      toks.push({ k: 'number', s: i, e: j, up: '' });
+      i = j;
+      continue;
+    }
+    toks.push({ k: 'punct', s: i, e: i + 1, up: text[i]! });
+    i++;
+  }
+
+  // ---- statement-level words: REGION, END_REGION, GOTO
+  for (let t = 0; t < toks.length; t++) {
+    const tok = toks[t]!;
+    if (tok.k !== 'word' || hashed.has(tok.s - 1)) continue;
+    const prev = toks[t - 1];
+    if (prev && prev.k === 'punct' && prev.up === '.') continue;
+    if (tok.up === 'REGION') {
+      const e = lineEnd(tok.s);
+      blank(tok.s, e);
+      while (toks[t + 1] && toks[t + 1]!.s < e) t++;
+    } else if (tok.up === 'END_REGION') {
+      blank(tok.s, tok.e);
+      const semi = toks[t + 1];
+      if (semi && semi.up === ';') blank(semi.s, semi.e);
+    } else if (tok.up === 'GOTO') {
+      out[tok.s] = 'J';
+      out[tok.s + 1] = 'M';
+      out[tok.s + 2] = 'P';
+      out[tok.s + 3] = ' ';
+    }
+  }
+
+  // ---- blocks
+  const inserts: { at: number; text: string }[] = [];
+  const dataBlocks: DataBlockInfo[] = [];
+  const word = (t: number): string => (toks[t]?.k === 'word' ? toks[t]!.up : '');
+  const findWord = (from: number, w: string): number => {
+    for (let t = from; t < toks.length; t++) if (word(t) === w) return t;
+    return -1;
+  };
+  const nameOf = (tok: Tok | undefined): string =>
+    !tok ? '' : tok.k === 'quoted' ? quoted.get(tok.s)!.name : text.slice(tok.s, tok.e);
+  /** Blanks block properties after the name; returns the first token that is not one. */
+  const skipHeader = (from: number): number => {
+    let t = from;
+    while (t < toks.length) {
+      const w = word(t);
+      const next = toks[t + 1];
+      if (w === 'TITLE' && next?.up === '=') {
+        const e = lineEnd(toks[t]!.s);
+        blank(toks[t]!.s, e);
+        while (toks[t] && toks[t]!.s < e) t++;
+      } else if (HEADER_WITH_VALUE.has(w) && next?.up === ':') {
+        const e = lineEnd(toks[t]!.s);
+        blank(toks[t]!.s, e);
+        while (toks[t] && toks[t]!.s < e) t++;
+      } else if (HEADER_FLAGS.has(w)) {
+        blank(toks[t]!.s, toks[t]!.e);
+        t++;
+      } else return t;
+    }
+    return t;
+  };
+
+  let t = 0;
+  let dbCount = 0;
+  while (t < toks.length) {
+    const w = word(t);
+    const endWord = BLOCKS[w];
+    if (!endWord) {
+      t++;
+      continue;
+    }
+    const start = toks[t]!;
+    const endT = findWord(t + 1, endWord);
+    const nameTok = toks[t + 1];
+    if (w === 'ORGANIZATION_BLOCK') {
+      out.splice(start.s, 7, ...'PROGRAM');
+      blank(start.s + 7, start.e);
+      if (endT >= 0) {
+        const e = toks[endT]!;
+        out.splice(e.s, 11, ...'END_PROGRAM');
+        blank(e.s + 11, e.e);
+      }
+    }
+    if (w === 'FUNCTION_BLOCK' || w === 'FUNCTION' || w === 'ORGANIZATION_BLOCK') {
+      let h = t + 2;
+      if (w === 'FUNCTION' && toks[h]?.up === ':') h += 2;
+      h = skipHeader(h);
+      const begin = findWord(h, 'BEGIN');
+      if (begin >= 0 && (endT < 0 || begin < endT)) blank(toks[begin]!.s, toks[begin]!.e);
+      t = endT >= 0 ? endT + 1 : toks.length;
+      continue;
+    }
+    if (w === 'TYPE') {
+      // `TYPE "udt" STRUCT ... END_STRUCT; END_TYPE` → `TYPE udt : STRUCT ...`
+      if (nameTok && (nameTok.k === 'quoted' || nameTok.k === 'word')) {
+        inserts.push({ at: nameTok.e, text: ' :' });
+        skipHeader(t + 2);
+      }
+      t = endT >= 0 ? endT + 1 : toks.length;
+      continue;
+    }
+    // DATA_BLOCK
+    const k = dbCount++;
+    const info: DataBlockInfo = { name: nameOf(nameTok), offset: start.s };
+    dataBlocks.push(info);
+    out.splice(start.s, 10, ...'VAR_GLOBAL');
+    let h = skipHeader(t + 2);
+    const begin = findWord(h, 'BEGIN');
+    const stop = begin >= 0 && (endT < 0 || begin < endT) ? begin : endT >= 0 ? endT : toks.length;
+    const afterName = nameTok ? nameTok.e : start.e;
+    const first = toks[h];
+    if (first && (word(h) === 'STRUCT' || word(h) === 'VAR')) {
+      info.structType = `__SCL_DB_${k}`;
+      inserts.push({ at: afterName, text: ` : ${info.structType}; END_VAR TYPE ${info.structType} :` });
+      if (word(h) === 'VAR') {
+        // one or more VAR sections become the members of one structure
+        let firstVar = true;
+        while (h < stop) {
+          if (word(h) === 'VAR') {
+            blank(toks[h]!.s, toks[h]!.e);
+            if (firstVar) inserts.push({ at: toks[h]!.s, text: 'STRUCT' });
+            firstVar = false;
+            h++;
+            while (h < stop && (word(h) === 'RETAIN' || word(h) === 'NON_RETAIN' || word(h) === 'CONSTANT')) {
+              blank(toks[h]!.s, toks[h]!.e);
+              h++;
+            }
+          } else if (word(h) === 'END_VAR') {
+            blank(toks[h]!.s, toks[h]!.e);
+            if (toks[h + 1]?.up === ';') blank(toks[h + 1]!.s, toks[h + 1]!.e);
+            h++;
+          } else h++;
+        }
+        inserts.push({ at: toks[stop]?.s ?? n, text: 'END_STRUCT; ' });
+      }
+      inserts.push({ at: toks[stop]?.s ?? n, text: 'END_TYPE ' });
+    } else if (first && h < stop) {
+      // an instance DB (`"FB_Motor"`) or a DB of a UDT: a global of that type
+      info.typeName = nameOf(first);
+      inserts.push({ at: afterName, text: ' :' });
+      inserts.push({ at: first.e, text: '; END_VAR' });
+    } else inserts.push({ at: afterName, text: ' : __SCL_EMPTY_DB; END_VAR' });
+    if (begin >= 0 && begin === stop) {
+      blank(toks[begin]!.s, toks[begin]!.e);
+      info.initProgram = `__SCL_DBINIT_${k}`;
+      inserts.push({ at: toks[begin]!.s, text: `PROGRAM ${info.initProgram} ` });
+    }
+    if (endT >= 0) {
+      blank(toks[endT]!.s, toks[endT]!.e);
+      if (info.initProgram) inserts.push({ at: toks[endT]!.s, text: 'END_PROGRAM' });
+    }
+    t = endT >= 0 ? endT + 1 : toks.length;
+  }
+
+  // ---- assemble: inserted text at its place, in order
+  inserts.sort((a, b) => a.at - b.at);
+  const pieces: string[] = [];
+  /** Starts of generated runs: generated offset, file offset, length of copied text (0 for inserted text). */
+  const genStart: number[] = [];
+  const fileStart: number[] = [];
+  const copied: number[] = [];
+  let from = 0;
+  let gen = 0;
+  const copy = (to: number): void => {
+    if (to <= from) return;
+    pieces.push(out.slice(from, to).join(''));
+    genStart.push(gen);
+    fileStart.push(from);
+    copied.push(to - from);
+    gen += to - from;
+    from = to;
+  };
+  for (const ins of inserts) {
+    copy(ins.at);
+    pieces.push(ins.text);
+    genStart.push(gen);
+    fileStart.push(ins.at);
+    copied.push(0);
+    gen += ins.text.length;
+  }
+  copy(n);
+  const st = pieces.join('');
+  const toFile = (offset: number): number => {
+    let lo = 0;
+    let hi = genStart.length - 1;
+    if (hi < 0) return offset;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (genStart[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    const d = offset - genStart[lo]!;
+    const len = copied[lo]!;
+    if (len === 0) return fileStart[lo]!;
+    return fileStart[lo]! + Math.min(d, len);
+  };
+  return { st, quoted, hashed, startFix, endFix, dataBlocks, toFile };
+}
