@@ -1,4 +1,4 @@
-import type { JobView } from '@plcfleet/protocols';
+import type { JobView, RolloutProgress } from '@plcfleet/protocols';
 import { RolloutDetail } from '@plcfleet/protocols';
 import { describe, expect, it } from 'vitest';
 import { rolloutDetail } from '../testing/fixtures';
@@ -107,5 +107,58 @@ describe('renderRolloutView', () => {
     expect(lines).toContain('waiting for an agent: c (agent not connected), d (no agent enrolled)');
     // Without the agents the view says nothing about them.
     expect(renderRolloutView(detail, jobs, plain, 4).some((l) => l.startsWith('waiting'))).toBe(false);
+  });
+
+  it('shows a paused rollout as paused, not dispatching (issue #21)', () => {
+    const detail = twoPhases();
+    detail.rollout.state = 'paused';
+    const lines = renderRolloutView(detail, [job('b', 1, 'running')], plain, 4);
+    expect(lines).toContain('▶ 2. fleet   ░░░░  0/1 done · paused');
+  });
+
+  it('counts verified, approved, deployed, watched and rolled back per phase and says what it waits for', () => {
+    const counts = (c: Partial<RolloutProgress['phases'][number]['counts']>) => ({
+      sites: 0,
+      verified: 0,
+      approved: 0,
+      deployed: 0,
+      watched: 0,
+      rolledBack: 0,
+      deployFailed: 0,
+      skipped: 0,
+      ...c,
+    });
+    const progress: RolloutProgress = {
+      rolloutId: 'r1',
+      settled: false,
+      phases: [
+        {
+          index: 0,
+          name: 'canary',
+          status: 'watching',
+          waitsFor: ['watch'],
+          summary: '',
+          counts: counts({ sites: 1, verified: 1, approved: 1, deployed: 1 }),
+        },
+        {
+          index: 1,
+          name: 'fleet',
+          status: 'awaiting-deploy',
+          waitsFor: ['approval', 'retry-or-close'],
+          summary: '',
+          counts: counts({ sites: 2, verified: 1, rolledBack: 1 }),
+        },
+      ],
+    };
+    const jobs = [job('a', 0, 'passed'), job('b', 1, 'passed'), job('c', 1, 'passed')];
+    const lines = renderRolloutView(twoPhases(), jobs, plain, 4, undefined, progress);
+    expect(lines).toContain('  1. canary  ████  1/1 done · watching');
+    expect(lines).toContain(
+      '             verified 1 · approved 1 · deployed 1 · watched 0 · rolled back 0 · waits for watch',
+    );
+    expect(lines).toContain('▶ 2. fleet   ████  2/2 done · awaiting-deploy');
+    expect(lines).toContain(
+      '             verified 1 · approved 0 · deployed 0 · watched 0 · rolled back 1 · waits for approval, retry-or-close',
+    );
   });
 });

@@ -1,4 +1,4 @@
-import type { AgentView, JobView, RolloutDetail } from '@plcfleet/protocols';
+import type { AgentView, JobView, RolloutDetail, RolloutProgress } from '@plcfleet/protocols';
 import { formatDuration, type Output } from './output';
 
 /** Job states that are over (a `retried` job was replaced by a new attempt and is not counted). */
@@ -14,6 +14,10 @@ const STATE_COLOUR: Record<string, Parameters<Output['paint']>[0]> = {
   failed: 'red',
   error: 'red',
   skipped: 'yellow',
+  watching: 'blue',
+  'awaiting-deploy': 'yellow',
+  'awaiting-approval': 'yellow',
+  done: 'green',
 };
 
 /** How many decisions the view shows. */
@@ -33,7 +37,9 @@ function siteList(sites: readonly string[]): string {
  * The live view of `rollouts watch`: a progress bar per phase with its sites,
  * job counts by state, the gates of the current phase with where they stand,
  * the sites whose jobs wait for an agent that is not there (when `agents` is
- * given), and the last decisions. Pure: the same input gives the same lines.
+ * given), per phase the sites verified / approved / deployed / watched / rolled back
+ * and what the phase waits for (when `progress` is given), and the last decisions.
+ * Pure: the same input gives the same lines.
  */
 export function renderRolloutView(
   detail: RolloutDetail,
@@ -41,6 +47,7 @@ export function renderRolloutView(
   out: Pick<Output, 'paint'>,
   width = 24,
   agents?: readonly AgentView[],
+  progress?: RolloutProgress,
 ): string[] {
   const r = detail.rollout;
   const paint = (s: string) => out.paint(STATE_COLOUR[s] ?? 'grey', s);
@@ -58,9 +65,21 @@ export function renderRolloutView(
     const done = mine.filter((j) => DONE.has(j.state)).length;
     const label = `${i === r.phaseIndex ? '▶' : ' '} ${i + 1}. ${phase.name.padEnd(nameWidth)}`;
     const indent = ' '.repeat(label.length + 2);
+    const outcome = progress?.phases[i];
+    // A paused or halted rollout's phase is paused or halted, whatever it was doing.
+    const phaseStatus =
+      outcome?.status ?? (r.state === 'paused' || r.state === 'halted' ? r.state : r.phaseState);
+    const outcomeLine = () => {
+      if (!outcome || outcome.counts.sites === 0) return;
+      const c = outcome.counts;
+      lines.push(
+        `${indent}verified ${c.verified} · approved ${c.approved} · deployed ${c.deployed} · watched ${c.watched} · rolled back ${c.rolledBack}` +
+          (outcome.waitsFor.length ? ` · waits for ${outcome.waitsFor.join(', ')}` : ''),
+      );
+    };
     if (mine.length === 0) {
       lines.push(
-        `${label}  ${'·'.repeat(width)}  ${i < r.phaseIndex ? 'no sites' : i === r.phaseIndex ? r.phaseState : 'not started'}`,
+        `${label}  ${'·'.repeat(width)}  ${i < r.phaseIndex ? 'no sites' : i === r.phaseIndex ? phaseStatus : 'not started'}`,
       );
       // Sites named in the plan are known before the phase starts.
       if (i >= r.phaseIndex && phase.select.sites?.length)
@@ -71,9 +90,11 @@ export function renderRolloutView(
     const failed = mine.filter((j) => FAILED.has(j.state)).length;
     const bar = out.paint(failed ? 'red' : 'green', '█'.repeat(filled)) + '░'.repeat(width - filled);
     const live = r.state === 'running' || r.state === 'paused';
-    const status = i === r.phaseIndex && live ? ` · ${r.phaseState}` : '';
+    const shown = outcome ? outcome.status !== 'done' || i === r.phaseIndex : i === r.phaseIndex && live;
+    const status = shown ? ` · ${paint(phaseStatus)}` : '';
     lines.push(`${label}  ${bar}  ${done}/${mine.length} done${failed ? `, ${failed} failed` : ''}${status}`);
     lines.push(`${indent}sites: ${siteList(mine.map((j) => j.site))}`);
+    outcomeLine();
   });
   const counts = Object.entries(detail.jobs)
     .filter(([, n]) => n > 0)

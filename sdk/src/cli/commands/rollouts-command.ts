@@ -3,6 +3,7 @@ import {
   type JobView,
   type RolloutDetail,
   RolloutPlan,
+  type RolloutProgress,
   type RolloutView,
 } from '@plcfleet/protocols';
 import { Command } from 'commander';
@@ -22,9 +23,14 @@ const COMMANDS: readonly { name: RolloutCommand; what: string; reason: 'required
     { name: 'promote', what: 'move to the next phase now', reason: 'none' },
     { name: 'abort', what: 'abort: cancel jobs not yet started; running ones finish', reason: 'required' },
     { name: 'retry', what: 'retry the failed sites (the way on from a halted rollout)', reason: 'none' },
+    {
+      name: 'close',
+      what: 'end a rollout whose sites will not all run the change (completed, with the reason)',
+      reason: 'required',
+    },
   ];
 
-/** `plcfleet rollouts create|list|show|watch|start|pause|resume|promote|abort|retry`. */
+/** `plcfleet rollouts create|list|show|watch|start|pause|resume|promote|abort|retry|close`. */
 export function rolloutsCommand(deps: CliDeps): Command {
   const rollouts = new Command('rollouts').description('staged rollouts: create, steer and watch them');
 
@@ -72,13 +78,15 @@ export function rolloutsCommand(deps: CliDeps): Command {
       .argument('<id>', 'rollout id'),
     deps,
     async (ctx, id: string) => {
-      const [detail, jobs] = await Promise.all([
+      const [detail, jobs, progress] = await Promise.all([
         ctx.client.rollouts.get(id),
         ctx.client.jobs.list({ rollout: id }),
+        progressOf(ctx, id),
       ]);
       const agents = await agentsIfWaiting(ctx, detail, jobs);
-      ctx.out.result({ ...detail, jobList: jobs }, () => {
-        for (const l of renderRolloutView(detail, jobs, ctx.out, undefined, agents)) ctx.out.line(l);
+      ctx.out.result({ ...detail, jobList: jobs, ...(progress ? { progress } : {}) }, () => {
+        for (const l of renderRolloutView(detail, jobs, ctx.out, undefined, agents, progress))
+          ctx.out.line(l);
       });
     },
   );
@@ -139,6 +147,17 @@ async function agentsIfWaiting(
 }
 
 /**
+ * The deploy outcomes per phase, or undefined when they cannot be read (a control plane
+ * older than the progress route): the view is still worth showing without them.
+ */
+function progressOf(
+  { client, signal }: Pick<CommandContext, 'client' | 'signal'>,
+  id: string,
+): Promise<RolloutProgress | undefined> {
+  return client.rollouts.progress(id, { signal }).catch(() => undefined);
+}
+
+/**
  * `rollouts watch`: with `--json`, every watch event as a JSON line; otherwise a
  * view redrawn in place on a terminal, or appended when stdout is a file or pipe.
  */
@@ -165,14 +184,16 @@ async function watch({ client, out, signal }: CommandContext, id: string): Promi
     last = e.detail;
     let jobs: JobView[];
     let agents: AgentView[] | undefined;
+    let progress: RolloutProgress | undefined;
     try {
       jobs = await client.jobs.list({ rollout: id }, { signal });
       agents = await agentsIfWaiting({ client, signal }, e.detail, jobs);
+      progress = await progressOf({ client, signal }, id);
     } catch (err) {
       if (signal.aborted) break;
       throw err;
     }
-    const lines = renderRolloutView(e.detail, jobs, out, undefined, agents);
+    const lines = renderRolloutView(e.detail, jobs, out, undefined, agents, progress);
     const text = lines.join('\n');
     if (text === lastText) continue;
     lastText = text;

@@ -4,6 +4,7 @@ import {
   RolloutAllowedActions,
   RolloutDetail,
   RolloutList,
+  RolloutProgress,
   type RolloutView,
 } from '@plcfleet/protocols';
 import type { z } from 'zod';
@@ -11,7 +12,7 @@ import type { HttpClient } from '../http';
 import { type RequestOptions, seg } from './request-options';
 
 /** A command of a person on a rollout (`POST /v1/rollouts/:id/<command>`). */
-export type RolloutCommand = 'start' | 'pause' | 'resume' | 'promote' | 'abort' | 'retry';
+export type RolloutCommand = 'start' | 'pause' | 'resume' | 'promote' | 'abort' | 'retry' | 'close';
 
 /** Staged rollouts and their commands (`/v1/rollouts`). */
 export class RolloutsApi {
@@ -47,8 +48,18 @@ export class RolloutsApi {
   }
 
   /**
+   * Each phase's deploy outcomes (`GET /v1/rollouts/:id/progress`): sites verified, approved,
+   * deployed, watched and rolled back, the phase's status and what it waits for (approval,
+   * window, shadow, deploy, watch, ...). A rollout completes once every site is deployed
+   * and watched (`settled`), unless its plan says `until: verified`, or a person closes it.
+   */
+  progress(id: string, opts: RequestOptions = {}): Promise<RolloutProgress> {
+    return this.http.request('GET', `/v1/rollouts/${seg(id)}/progress`, RolloutProgress, opts);
+  }
+
+  /**
    * Sends a command. `CONFLICT` when the rollout's state does not allow it
-   * (e.g. `resume` of a halted rollout); `pause` and `abort` need a reason.
+   * (e.g. `resume` of a halted rollout); `pause`, `abort` and `close` need a reason.
    * Answers with the rollout as the command left it.
    */
   command(
@@ -86,6 +97,14 @@ export class RolloutsApi {
   /** Retries the failed sites (also the way on from a halted rollout). */
   retry(id: string, opts: RequestOptions = {}): Promise<RolloutDetail> {
     return this.command(id, 'retry', undefined, opts);
+  }
+
+  /**
+   * Ends a running or paused rollout whose sites will not all run the change (a person's
+   * decision, audited): it becomes `completed` with the reason and the counts per phase.
+   */
+  close(id: string, reason: string, opts: RequestOptions = {}): Promise<RolloutDetail> {
+    return this.command(id, 'close', reason, opts);
   }
 
   /** Orders a rollback of every deploy of the rollout (`POST /v1/rollouts/:id/rollback`). */
