@@ -8,24 +8,34 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { L5xProgram, L5xProject, L5xRoutine } from './l5x-model';
 import { readL5x } from './l5x-reader';
 import { writeL5x } from './l5x-writer';
 import { ladderToSt } from './ladder-to-st';
 import { MODELLED_INSTRUCTIONS } from './rll-lowering';
 import { instructionsOf, parseRung } from './rll-parser';
 
-/** The figures; `refusedBy` counts the instructions that kept routines ladder. */
+/**
+ * The figures. A routine "uses modelled instructions" when every instruction it runs does:
+ * its own rungs, the routines it calls with JSR and the Logic of the AOIs it calls, followed
+ * to the end; a JSR into an FBD or SFC routine is an instruction not modelled. `refusedBy`
+ * counts, per instruction not modelled, the ladder routines it keeps out of that set.
+ */
 export interface CorpusReport {
   files: number;
   read: number;
   unreadable: { file: string; error: string }[];
   roundTripIdentical: number;
   ladderRoutines: number;
-  /** Ladder routines using only modelled instructions (and AOIs defined in the file). */
+  /** Of all ladder routines, converted and proven equivalent. */
+  provenOfAll: number;
+  /** Ladder routines that use modelled instructions only (see above). */
   modelledRoutines: number;
-  /** Of those, converted and proven equivalent. */
+  /** Of those, ones Logix itself would not verify (an XIC on a DINT, an undeclared tag): `notProven` names them. */
+  invalid: number;
+  /** Of the modelled routines, converted and proven equivalent. */
   proven: number;
-  notProven: { routine: string; reason: string | null }[];
+  notProven: { routine: string; reason: string | null; invalid: boolean }[];
   refusedBy: Record<string, number>;
 }
 
@@ -41,6 +51,54 @@ function l5xFiles(dir: string): string[] {
 
 const MODELLED = new Set<string>(MODELLED_INSTRUCTIONS);
 
+/**
+ * Reasons that say the program is not one Logix verifies (operand of the wrong type, a tag
+ * or routine that does not exist, a wrong operand count): errors in the file, not limits of
+ * the model.
+ */
+const INVALID =
+  /is not a (BOOL|TIMER|COUNTER|CONTROL)\b|tag \S+ is not declared|needs \d+ operands|which is not a routine of the program|member (?!CTL of)\S+ of \S+ \(|is not an instance of/;
+
+/** Instructions not modelled that a routine runs, following JSR and AOI calls. */
+function unmodelledIn(project: L5xProject, program: L5xProgram, routine: L5xRoutine): Set<string> {
+  const aois = new Map(project.aois.map((a) => [a.name.toUpperCase(), a]));
+  const missing = new Set<string>();
+  const seen = new Set<L5xRoutine>();
+  const visit = (owner: L5xRoutine[], rt: L5xRoutine) => {
+    if (seen.has(rt)) return;
+    seen.add(rt);
+    if (rt.type !== 'RLL') {
+      // ST routines are read, not simulated (yet); FBD and SFC are not read.
+      missing.add(`JSR into ${rt.type}`);
+      return;
+    }
+    for (const rung of rt.rungs) {
+      let instrs: ReturnType<typeof instructionsOf>;
+      try {
+        instrs = instructionsOf(parseRung(rung.text));
+      } catch {
+        missing.add('<rung syntax>');
+        continue;
+      }
+      for (const i of instrs) {
+        const aoi = aois.get(i.name.toUpperCase());
+        if (aoi) {
+          const logic = aoi.routines.find((r) => r.name.toUpperCase() === 'LOGIC');
+          if (logic) visit(aoi.routines, logic);
+        } else if (!MODELLED.has(i.name)) missing.add(i.name);
+        if (i.name === 'JSR') {
+          const target = owner.find(
+            (r) => r.name.toUpperCase() === String(i.operands[0] ?? '').toUpperCase(),
+          );
+          if (target) visit(owner, target);
+        }
+      }
+    }
+  };
+  visit(program.routines, routine);
+  return missing;
+}
+
 /** Measures every `.L5X` under `dir`. */
 export function corpusReport(dir: string, runs = 20): CorpusReport {
   const r: CorpusReport = {
@@ -49,7 +107,9 @@ export function corpusReport(dir: string, runs = 20): CorpusReport {
     unreadable: [],
     roundTripIdentical: 0,
     ladderRoutines: 0,
+    provenOfAll: 0,
     modelledRoutines: 0,
+    invalid: 0,
     proven: 0,
     notProven: [],
     refusedBy: {},
@@ -68,30 +128,27 @@ export function corpusReport(dir: string, runs = 20): CorpusReport {
     }
     r.read++;
     if (Buffer.from(writeL5x(project)).equals(Buffer.from(bytes))) r.roundTripIdentical++;
-    const aois = new Set(project.aois.map((a) => a.name.toUpperCase()));
-    const selected: string[] = [];
+    const modelled = new Set<string>();
     for (const p of project.programs) {
       for (const rt of p.routines) {
         if (rt.type !== 'RLL') continue;
         r.ladderRoutines++;
-        let names: string[];
-        try {
-          names = rt.rungs.flatMap((g) => instructionsOf(parseRung(g.text)).map((i) => i.name));
-        } catch {
-          r.refusedBy['<rung syntax>'] = (r.refusedBy['<rung syntax>'] ?? 0) + 1;
-          continue;
-        }
-        const missing = [...new Set(names.filter((n) => !MODELLED.has(n) && !aois.has(n)))];
+        const missing = unmodelledIn(project, p, rt);
         for (const m of missing) r.refusedBy[m] = (r.refusedBy[m] ?? 0) + 1;
-        if (missing.length === 0) selected.push(`${p.name}/${rt.name}`);
+        if (missing.size === 0) modelled.add(`${p.name}/${rt.name}`);
       }
     }
-    r.modelledRoutines += selected.length;
-    if (selected.length === 0) continue;
-    const res = ladderToSt(project, { routines: selected, runs, seed: 1 });
+    r.modelledRoutines += modelled.size;
+    const res = ladderToSt(project, { runs, seed: 1 });
     for (const x of res.routines) {
+      if (x.equivalent) r.provenOfAll++;
+      if (!modelled.has(x.name)) continue;
       if (x.equivalent) r.proven++;
-      else r.notProven.push({ routine: `${file.slice(dir.length + 1)}:${x.name}`, reason: x.reason });
+      else {
+        const invalid = INVALID.test(x.reason ?? '');
+        if (invalid) r.invalid++;
+        r.notProven.push({ routine: `${file.slice(dir.length + 1)}:${x.name}`, reason: x.reason, invalid });
+      }
     }
   }
   return r;
@@ -105,5 +162,21 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   }
   const i = process.argv.indexOf('--runs');
   const rep = corpusReport(dir, i > 0 ? Number(process.argv[i + 1]) : 20);
+  const pc = (a: number, b: number) => `${a} / ${b} (${b ? Math.round((1000 * a) / b) / 10 : 0} %)`;
+  const valid = rep.modelledRoutines - rep.invalid;
+  process.stderr.write(
+    [
+      `files read ${rep.read} / ${rep.files}, byte-identical round trip ${rep.roundTripIdentical}`,
+      `ladder routines ${rep.ladderRoutines}, proven ${pc(rep.provenOfAll, rep.ladderRoutines)}`,
+      `using modelled instructions only ${rep.modelledRoutines}, proven ${pc(rep.proven, rep.modelledRoutines)}`,
+      `  of them valid Logix (${rep.invalid} invalid left out), proven ${pc(rep.proven, valid)}`,
+      `top instructions not modelled: ${Object.entries(rep.refusedBy)
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 12)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+      '',
+    ].join('\n'),
+  );
   process.stdout.write(`${JSON.stringify(rep, null, 2)}\n`);
 }

@@ -164,6 +164,35 @@ describe('ladderToSt refusals and proofs', () => {
     ]);
   });
 
+  it('moves a whole string with MOV, written as COP of one element in ST', () => {
+    const p = readL5x(
+      testL5x([...B('A'), ['Name', 'STRING'], ['Shown', 'STRING'], ['Count', 'DINT']], {
+        Main: ['XIC(A)MOV(Name,Shown);', 'MOV(Shown.LEN,Count);'],
+      }),
+    );
+    const r = ladderToSt(p, { runs: 20 });
+    expect(r.routines[0]).toMatchObject({ converted: true, equivalent: true, reason: null });
+    expect(r.st.get('P/Main')).toEqual([
+      'IF A THEN',
+      '    COP(Name, Shown, 1);',
+      'END_IF;',
+      'Count := Shown.LEN;',
+    ]);
+  });
+
+  it('refuses MOV between a string and a number', () => {
+    const p = readL5x(
+      testL5x(
+        [
+          ['Name', 'STRING'],
+          ['N', 'DINT'],
+        ],
+        { Main: ['MOV(Name,N);'] },
+      ),
+    );
+    expect(ladderToSt(p, { runs: 5 }).routines[0]?.reason).toBe('P/Main rung 0: MOV on non-numeric operands');
+  });
+
   it('proves random rungs of modelled instructions equivalent to their ST', { timeout: 120_000 }, () => {
     const rng = new Prng(11);
     const bools = ['A', 'B', 'C', 'D', 'X', 'Y'];

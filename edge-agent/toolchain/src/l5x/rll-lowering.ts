@@ -97,6 +97,31 @@ export class LoweringError extends Error {
   }
 }
 
+/**
+ * MOV between two strings of the same string type copies the whole string, its LEN and its
+ * characters (Logix controllers that accept string operands in MOV): the same as COP of one
+ * element, which is how both sides model it and how the ST writes it (`COP(Src, Dest, 1);`).
+ */
+export function stringMoveAsCopy(scope: LogixScope, ins: RllInstruction): RllInstruction {
+  if (ins.name !== 'MOV' || ins.operands.length !== 2) return ins;
+  const isString = (t: LogixType) =>
+    t.kind === 'struct' &&
+    (t.name.toUpperCase() === 'STRING' ||
+      scope.project.dataTypes.some(
+        (d) => d.name.toLowerCase() === t.name.toLowerCase() && d.family === 'StringFamily',
+      ));
+  let s: LogixType;
+  let d: LogixType;
+  try {
+    s = source(scope, ins.operands[0] as string).type;
+    d = reference(scope, ins.operands[1] as string).type;
+  } catch {
+    return ins;
+  }
+  if (!isString(s) || !isString(d)) return ins;
+  return { ...ins, name: 'COP', operands: [ins.operands[0] as string, ins.operands[1] as string, '1'] };
+}
+
 /** Emits ST for ladder rungs over one scope. */
 export class RllLowering {
   readonly code: LoweredCode = {
@@ -254,7 +279,8 @@ export class RllLowering {
   }
 
   /** Lowers one instruction with `rc` as its rung-condition variable. */
-  instruction(ins: RllInstruction, rc: string, prescan: boolean, where: string): void {
+  instruction(written: RllInstruction, rc: string, prescan: boolean, where: string): void {
+    const ins = stringMoveAsCopy(this.scope, written);
     const b = this.code.body;
     const pre = prescan ? this.code.prescan : [];
     const bool = (t: string) => {

@@ -23,7 +23,7 @@ import {
   Unsupported,
 } from './logix-operands';
 import type { LogixType } from './logix-types';
-import { LoweringError, type RllLowering } from './rll-lowering';
+import { LoweringError, type RllLowering, stringMoveAsCopy } from './rll-lowering';
 import { instructionsOf, parseRung, type RllElement, type RllInstruction } from './rll-parser';
 
 const BOOL: LogixType = { kind: 'elem', name: 'BOOL' };
@@ -443,7 +443,8 @@ export class RungWriter {
     this.firstScan.push(line);
   }
 
-  private instruction(ins: RllInstruction, cell: Cell, liveAfter: boolean): void {
+  private instruction(written: RllInstruction, cell: Cell, liveAfter: boolean): void {
+    const ins = stringMoveAsCopy(this.scope, written);
     this.cur = cell;
     const ops = ins.operands;
     const need = (n: number) => {
