@@ -3,4 +3,5 @@
  * comparison, the `drift` command's check of two sources, and the agent's
  * content-addressed store of live reads.
  */
+export { checkDrift, type DriftCheck, DriftReadError } from './check-drift';
 export { comparePrograms } from './compare-programs';
