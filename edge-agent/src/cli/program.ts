@@ -117,6 +117,15 @@ export const COMMAND_GROUPS: readonly {
   {
     commands: [
       {
+        name: 'drift',
+        description: 'compare the live program with the released one, semantically (exit 0 same, 1 drifted)',
+      },
+    ],
+    load: async () => (await import('./drift-commands')).registerDriftCommands,
+  },
+  {
+    commands: [
+      {
         name: 'ladder-to-st',
         args: '<in>',
         description:
