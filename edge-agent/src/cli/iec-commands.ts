@@ -59,8 +59,9 @@ function refusal(file: string, format: string): string {
   return `cannot read ${file}: ${format} is not supported (plcfleet reads Structured Text, TwinCAT 3 and PLCopen XML)`;
 }
 
-/** `.st` declaration files under a library interface directory (`--libraries DIR`). */
+/** `.st` files under a library interface or behaviour model directory (`--libraries`, `--models`); a file is itself. */
 async function libraryFiles(dir: string): Promise<string[]> {
+  if ((await stat(dir)).isFile()) return [dir];
   const out: string[] = [];
   for (const e of await readdir(dir, { withFileTypes: true })) {
     const full = join(dir, e.name);
@@ -120,6 +121,10 @@ export function registerIecCommands(program: Command): void {
     )
     .option('--libraries <dir>', 'a directory of library interface files (.st declarations, no bodies)')
     .option(
+      '--models <dir>',
+      'behaviour models in ST of library POUs (.st files): each replaces the library declaration of its name',
+    )
+    .option(
       '--define <names>',
       'compile the {IF defined(...)} branches of this define set (comma-separated; repeatable)',
       (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((d) => d.trim())],
@@ -132,6 +137,7 @@ export function registerIecCommands(program: Command): void {
           json?: boolean;
           externals?: string;
           libraries?: string;
+          models?: string;
           define?: string[];
         },
       ) => {
@@ -142,6 +148,8 @@ export function registerIecCommands(program: Command): void {
           return usage(`no such externals file: ${opts.externals}`);
         if (opts.libraries !== undefined && !(await exists(opts.libraries)))
           return usage(`no such library directory: ${opts.libraries}`);
+        if (opts.models !== undefined && !(await exists(opts.models)))
+          return usage(`no such behaviour model directory: ${opts.models}`);
         const sources = await sourcesOf(paths);
         if (!sources) return;
         const externalsFiles = opts.externals === undefined ? [] : [opts.externals];
@@ -151,6 +159,7 @@ export function registerIecCommands(program: Command): void {
           syntaxOnly: opts.syntaxOnly === true,
           externalsFiles,
           ...(opts.define ? { defines: opts.define.filter((d) => d !== '') } : {}),
+          ...(opts.models ? { behaviourModels: await libraryFiles(opts.models) } : {}),
         });
         const ms = Math.round(performance.now() - t0);
         const errors = diagnostics.filter((d) => d.severity === 'error').length;

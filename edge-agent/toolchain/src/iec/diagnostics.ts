@@ -67,6 +67,7 @@ export const DIAGNOSTICS = {
   ST2029: { severity: 'error', message: "the program instance '{0}' refers to unknown {1} '{2}'" },
   ST2030: { severity: 'error', message: 'a function cannot use {0}' }, // functions have no FB instances/VAR_STAT state
   // --- warnings
+  ST2031: { severity: 'error', message: "behaviour model '{0}' does not keep the library interface: {1}" },
   ST3001: { severity: 'warning', message: 'implicit conversion from {0} to {1} may lose data' },
   ST3002: { severity: 'warning', message: "'{0}' is declared but never used" },
   ST3003: { severity: 'warning', message: "input '{0}' is written inside its own POU" },

@@ -8,6 +8,7 @@ import type { CompilationUnit } from './ast';
 import { type CheckedProject, type CheckOptions, checkProject } from './checker';
 import { configureTree } from './conditional-compilation';
 import { type Diagnostic, diagnostic, sortDiagnostics } from './diagnostics';
+import { applyBehaviourModels } from './library-models';
 import { type ParseResult, parseSource } from './parser';
 import { readPlcopen } from './plcopen-reader';
 import { readTwinCat } from './twincat-reader';
@@ -31,6 +32,12 @@ export interface LoadOptions extends CheckOptions {
    * checker and `units` see only the branches it selects; absent, every branch.
    */
   defines?: readonly string[];
+  /**
+   * ST or TwinCAT files whose POUs (with bodies) give library POUs of the
+   * same name their behaviour: each replaces the library declaration, must
+   * keep its interface (ST2031), and is checked and compiled with the program.
+   */
+  behaviourModels?: string[];
 }
 
 /** What {@link loadProject} returns. */
@@ -41,6 +48,12 @@ export interface LoadedProject {
   units: CompilationUnit[];
   /** The trees as read, every `{IF}` branch kept (what printing and edits use). */
   sourceUnits: CompilationUnit[];
+  /**
+   * The library interface units the check used (`externals`, `externalsFiles`),
+   * minus the POUs a behaviour model replaced: declarations only. A simulator
+   * declares their types and refuses a call of one of their body-less POUs by name.
+   */
+  libraryUnits: CompilationUnit[];
   /** Total source lines. */
   lines: number;
   /** Absent with `syntaxOnly`. */
@@ -132,7 +145,13 @@ export async function loadProject(
   }
   const defines = options.defines === undefined ? undefined : new Set(options.defines);
   const compiled = defines ? units.map((u) => configureTree(u, defines)) : units;
-  const project: LoadedProject = { files: used, units: compiled, sourceUnits: units, lines };
+  const project: LoadedProject = {
+    files: used,
+    units: compiled,
+    sourceUnits: units,
+    libraryUnits: [],
+    lines,
+  };
   if (!options.syntaxOnly) {
     const externals: CompilationUnit[] = [...(options.externals ?? [])];
     const externalNames: string[] = [...(options.externalNames ?? [])];
@@ -151,9 +170,23 @@ export async function loadProject(
         }
       }
     }
-    const { checked, diagnostics: checkDiags } = checkProject(compiled, {
+    const models: CompilationUnit[] = [];
+    for (const f of options.behaviourModels ?? []) {
+      const text = await readText(f, diagnostics);
+      if (text === undefined) continue;
+      const r = readSource(text, f);
+      models.push(r.unit);
+      diagnostics.push(...r.diagnostics);
+      project.files.push(f);
+      project.lines += countLines(text);
+    }
+    const replaced = applyBehaviourModels(externals, models);
+    diagnostics.push(...replaced.diagnostics);
+    project.libraryUnits = replaced.libraries;
+    project.units = [...compiled, ...models];
+    const { checked, diagnostics: checkDiags } = checkProject(project.units, {
       ...options,
-      externals,
+      externals: replaced.libraries,
       externalNames,
     });
     project.checked = checked;
