@@ -236,10 +236,16 @@ END_PROGRAM`),
   });
 
   it('recursion stops the PLC instead of crashing the host', () => {
+    // F calls G calls F (a function's own name inside it is its result, so the checker
+    // refuses direct self-calls with ST2011)
     const plc = compileProgram(
       units(`FUNCTION F : INT
 VAR_INPUT n : INT; END_VAR
-F := F(n + 1);
+F := G(n + 1);
+END_FUNCTION
+FUNCTION G : INT
+VAR_INPUT n : INT; END_VAR
+G := F(n + 1);
 END_FUNCTION
 PROGRAM P
 VAR_OUTPUT r : INT; END_VAR

@@ -12,6 +12,7 @@ import type {
   CallExpression,
   Expression,
   FunctionDecl,
+  Identifier,
   Initializer,
   MethodDecl,
   Span,
@@ -465,7 +466,7 @@ export class CodeGenerator {
     for (const b of blocks) {
       if (b.section === 'VAR_EXTERNAL') continue;
       const infos = this.model.withLocalConstants(blocks, () =>
-        this.model.varInfos(b, file, () => `l${n++}`),
+        this.model.varInfos(b, file, () => `l${n++}`, 'frame'),
       );
       for (const v of infos) {
         scope.frame.set(lower(v.name), v);
@@ -581,23 +582,32 @@ export class CodeGenerator {
     return this.place(obj, q(v.key), v.type, span, v.constant || v.section === 'VAR_INPUT');
   }
 
-  /** Resolves an identifier to a place, or undefined. */
-  private identPlace(name: string, scope: Scope, span: Span): Place | undefined {
-    const l = lower(name);
-    if (scope.result && l === scope.result.name) return { obj: '$l', key: '"r"', t: scope.result.type };
-    const f = scope.frame.get(l);
-    if (f) return this.place('$l', q(f.key), f.type, span, f.constant);
-    const sv = scope.self?.byName.get(l);
-    if (sv) {
-      const p = this.varPlace('s', sv, span);
-      // Inputs are written by the FB itself freely; only callers may not write them.
-      return { ...p, readonly: sv.constant };
+  /**
+   * The place of a name in a body, from what the checker resolved it to
+   * (`CheckedProject.references`); undefined when it is not a variable (an enumeration value,
+   * a function, a type).
+   */
+  private identPlace(e: Identifier, scope: Scope): Place | undefined {
+    const ref = this.model.bound.references.get(e);
+    if (!ref) return undefined;
+    if (!('section' in ref)) {
+      if (ref.kind === 'program') {
+        const prog = this.programs.find((p) => p.layout.decl === ref.decl);
+        return prog
+          ? { obj: '$P', key: q(prog.key), t: { kind: 'fb', name: prog.layout.id }, readonly: true }
+          : undefined;
+      }
+      // the function's, method's or property's own name: its result (§6.6.2.2)
+      if (scope.result && lower(ref.name) === scope.result.name)
+        return { obj: '$l', key: '"r"', t: scope.result.type };
+      return undefined;
     }
-    const g = this.model.globals.get(l);
-    if (g) return this.varPlace('$G', g, span);
-    const prog = this.programs.find((p) => lower(p.name) === l);
-    if (prog) return { obj: '$P', key: q(prog.key), t: { kind: 'fb', name: prog.layout.id }, readonly: true };
-    return undefined;
+    const v = this.model.slotOf(ref);
+    if (!v) return this.fail('UNSUPPORTED', `internal: no memory slot for ${e.name}`, e.span);
+    if (v.store === 'frame') return this.place('$l', q(v.key), v.type, e.span, v.constant);
+    if (v.store === 'global') return this.varPlace('$G', v, e.span);
+    // Inputs are written by the FB itself freely; only callers may not write them.
+    return { ...this.varPlace('s', v, e.span), readonly: v.constant };
   }
 
   /** The place of `member` inside a value of type `t` stored at `target`. */
@@ -625,7 +635,7 @@ export class CodeGenerator {
   private lvalue(e: Expression, scope: Scope): Place {
     switch (e.kind) {
       case 'Identifier': {
-        const p = this.identPlace(e.name, scope, e.span);
+        const p = this.identPlace(e, scope);
         if (!p) return this.fail('UNKNOWN_NAME', `unknown variable ${e.name}`, e.span);
         return p;
       }
@@ -692,17 +702,15 @@ export class CodeGenerator {
     }
   }
 
-  /** `GVL.x`, `Enum.Member` handled as names rather than member accesses; `THIS^.x`. */
+  /** `GVL.x` and `THIS^.x`: a member the checker resolved to a variable of a list or of this instance. */
   private namespaceMember(e: Expression & { kind: 'Member' }, scope: Scope): Place | undefined {
-    if (e.object.kind === 'Identifier' && !this.identPlace(e.object.name, scope, e.span)) {
-      const gvl = this.model.gvls.get(lower(e.object.name));
-      const v = gvl?.get(lower(e.member));
-      if (v) return this.varPlace('$G', v, e.memberSpan);
-    }
-    if (e.object.kind === 'Deref' && e.object.operand.kind === 'This' && scope.self) {
-      const v = scope.self.byName.get(lower(e.member));
-      if (v) return this.varPlace('s', v, e.memberSpan);
-    }
+    const ns = e.object.kind === 'Identifier' && !this.model.bound.references.has(e.object);
+    const self = e.object.kind === 'Deref' && e.object.operand.kind === 'This' && scope.self;
+    if (!ns && !self) return undefined;
+    const ref = this.model.bound.references.get(e);
+    const v = ref && 'section' in ref ? this.model.slotOf(ref) : undefined;
+    if (v?.store === 'global') return this.varPlace('$G', v, e.memberSpan);
+    if (v?.store === 'member' && self) return this.varPlace('s', v, e.memberSpan);
     return undefined;
   }
 
@@ -943,7 +951,7 @@ export class CodeGenerator {
       case 'Paren':
         return this.expr(e.expression, scope, want);
       case 'Identifier': {
-        const p = this.identPlace(e.name, scope, e.span);
+        const p = this.identPlace(e, scope);
         if (p) return { c: this.read(p), t: p.t };
         const em = this.model.enumMembers.get(lower(e.name));
         if (em && em.length > 0) {
@@ -954,7 +962,7 @@ export class CodeGenerator {
       }
       case 'Member': {
         // Enum.Member
-        if (e.object.kind === 'Identifier' && !this.identPlace(e.object.name, scope, e.span)) {
+        if (e.object.kind === 'Identifier' && !this.identPlace(e.object, scope)) {
           if (this.model.typeDecls.has(lower(e.object.name))) {
             const t = this.model.namedType(e.object.name, e.span);
             if (t.kind === 'enum') {
@@ -1276,7 +1284,7 @@ export class CodeGenerator {
   /** The static type of an expression without generating code twice (best effort). */
   private staticType(e: Expression, scope: Scope): SimType | undefined {
     try {
-      if (e.kind === 'Identifier') return this.identPlace(e.name, scope, e.span)?.t;
+      if (e.kind === 'Identifier') return this.identPlace(e, scope)?.t;
       if (e.kind === 'Deref' && e.operand.kind === 'This' && scope.self)
         return { kind: 'fb', name: scope.self.id };
       return this.lvalue(e, scope).t;
@@ -1301,7 +1309,7 @@ export class CodeGenerator {
       const name = callee.name;
       const l = lower(name);
       // A local FB instance or action of this POU
-      const inst = this.identPlace(name, scope, callee.span);
+      const inst = this.identPlace(callee, scope);
       if (inst && inst.t.kind === 'fb')
         return { c: this.fbCall(inst, e.args, scope, e.span), t: BOOL, k: 'stmt' };
       const act = scope.self?.actions.get(l);
@@ -1851,7 +1859,7 @@ export class CodeGenerator {
     switch (s.kind) {
       case 'Assignment': {
         if (s.operator === 'REF=') {
-          const target = this.refSlot(s.target, scope);
+          const target = this.refSlot(s.target);
           const src = this.lvalue(s.value, scope);
           return `${target}=$ref(${src.obj},${src.key});`;
         }
@@ -1966,15 +1974,12 @@ export class CodeGenerator {
     }
   }
 
-  private refSlot(e: Expression, scope: Scope): string {
+  private refSlot(e: Expression): string {
     if (e.kind === 'Identifier') {
-      const l = lower(e.name);
-      const f = scope.frame.get(l);
-      if (f) return `$l.${f.key}`;
-      const sv = scope.self?.byName.get(l);
-      if (sv) return `s.${sv.key}`;
-      const g = this.model.globals.get(l);
-      if (g) return `$G.${g.key}`;
+      // the slot itself, not the referenced variable: REF= rebinds the reference
+      const ref = this.model.bound.references.get(e);
+      const v = ref && 'section' in ref ? this.model.slotOf(ref) : undefined;
+      if (v) return `${v.store === 'frame' ? '$l' : v.store === 'global' ? '$G' : 's'}.${v.key}`;
     }
     return this.fail('UNSUPPORTED', 'REF= target must be a reference variable', e.span);
   }
@@ -1998,7 +2003,7 @@ export class CodeGenerator {
   }
 
   private caseConst(e: Expression, selT: SimType, scope: Scope): number {
-    const k = this.model.bound?.constantOf(e, scope.pou) ?? this.model.constValue(e, scope.constants);
+    const k = this.model.bound.constantOf(e, scope.pou) ?? this.model.constValue(e, scope.constants);
     if (typeof k === 'number') return k;
     if (typeof k === 'bigint') return Number(k);
     if (e.kind === 'Identifier' && selT.kind === 'enum') {

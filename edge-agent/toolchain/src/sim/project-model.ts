@@ -11,6 +11,7 @@ import {
   type CompilationUnit,
   type ConfigurationDecl,
   type ConstantValue,
+  type DeclaredName,
   type EnumLiteral,
   type EnumType,
   type Expression,
@@ -32,6 +33,7 @@ import {
   type UnionType,
   type VarBlock,
   type VarSection,
+  type VarSymbol,
 } from '../iec';
 import { SIM_ERROR_CODES, SimError } from './sim-errors';
 import {
@@ -68,7 +70,12 @@ export interface VarInfo {
   file: string;
   /** Area of a located variable (`AT %IX0.0` → 'I'), §6.5.5. */
   area?: 'I' | 'Q' | 'M';
+  /** Where it lives: the globals object, an instance object, or a call frame. */
+  store: VarStore;
 }
+
+/** Where a variable lives in the generated code. */
+export type VarStore = 'global' | 'member' | 'frame';
 
 /** A method (or property accessor) with the key under which the class table holds it. */
 export interface MethodInfo {
@@ -128,12 +135,13 @@ export class ProjectModel {
   private layoutCount = 0;
 
   /**
-   * @param bound the checker's bound model of these units, when the caller has it: declared
-   *   types (array bounds, string lengths) and constants are then read from it, not folded again.
+   * @param bound the checker's bound model of these units: what names in bodies refer to
+   *   (`references`), declared types (array bounds, string lengths) and constants are read
+   *   from it, not resolved or folded again.
    */
   constructor(
     units: CompilationUnit[],
-    readonly bound?: CheckedProject,
+    readonly bound: CheckedProject,
   ) {
     this.units = units;
     let fnIndex = 0;
@@ -175,7 +183,7 @@ export class ProjectModel {
         for (const { blocks: bs, gvl } of blocks) {
           for (const b of bs) {
             if (b.section !== 'VAR_GLOBAL') continue;
-            for (const v of this.varInfos(b, u.file, () => `g${g++}`)) {
+            for (const v of this.varInfos(b, u.file, () => `g${g++}`, 'global')) {
               this.globals.set(lower(v.name), v);
               if (gvl) {
                 const m = this.gvls.get(lower(gvl)) ?? new Map<string, VarInfo>();
@@ -191,8 +199,11 @@ export class ProjectModel {
     for (const [name, { decl }] of this.typeDecls) if (decl.type.kind === 'EnumType') this.namedType(name);
   }
 
-  /** The VarInfos of a block, keys from `nextKey`. */
-  varInfos(b: VarBlock, file: string, nextKey: () => string): VarInfo[] {
+  /**
+   * The VarInfos of a block, keys from `nextKey`. Each is registered under its declared
+   * name node, which is how {@link slotOf} finds it from the checker's resolved reference.
+   */
+  varInfos(b: VarBlock, file: string, nextKey: () => string, store: VarStore): VarInfo[] {
     const out: VarInfo[] = [];
     for (const d of b.decls) {
       const declared = this.resolveTypeSpec(d.type);
@@ -211,10 +222,27 @@ export class ProjectModel {
           span: n.span,
           file,
           ...(d.location ? { area: d.location.area } : {}),
+          store,
         });
+        this.slots.set(n, out[out.length - 1] as VarInfo);
       }
     }
     return out;
+  }
+
+  /** Declared name node → its slot (a frame's slots are those of the body generated last). */
+  private readonly slots = new Map<DeclaredName, VarInfo>();
+
+  /**
+   * The memory slot of a variable the checker resolved a name to (`CheckedProject.references`):
+   * found through the declaration's name node, so no name is looked up again. A VAR_EXTERNAL
+   * names a global (§6.5.1), which is its slot.
+   */
+  slotOf(sym: VarSymbol): VarInfo | undefined {
+    if (sym.section === 'VAR_EXTERNAL') return this.globals.get(lower(sym.name));
+    const l = lower(sym.name);
+    const node = sym.decl.names.find((n) => lower(n.name) === l);
+    return node ? this.slots.get(node) : undefined;
   }
 
   /** The mangled key of a method or property name (one table for the project, so overrides share it). */
@@ -282,7 +310,7 @@ export class ProjectModel {
       for (const b of decl.varBlocks) {
         // VAR_TEMP lives in the call frame; VAR_EXTERNAL names a global (§6.5.1), not a member.
         if (b.section === 'VAR_TEMP' || b.section === 'VAR_EXTERNAL') continue;
-        for (const v of this.varInfos(b, file, () => `f${n++}`)) {
+        for (const v of this.varInfos(b, file, () => `f${n++}`, 'member')) {
           vars.push(v);
           layout.byName.set(lower(v.name), v);
         }
@@ -367,7 +395,7 @@ export class ProjectModel {
       case 'NamedType':
         return this.namedType(spec.name, spec.span);
       case 'StringType': {
-        const known = this.bound?.typeOfSpec(spec);
+        const known = this.bound.typeOfSpec(spec);
         const len =
           known?.kind === 'string' && spec.length
             ? known.length
@@ -377,7 +405,7 @@ export class ProjectModel {
         return elem(spec.wide ? 'WSTRING' : 'STRING', len);
       }
       case 'ArrayType': {
-        const known = this.bound?.typeOfSpec(spec);
+        const known = this.bound.typeOfSpec(spec);
         const dims = spec.dimensions.map((d, i) => {
           if (d.star || !d.low || !d.high) {
             throw new SimError(SIM_ERROR_CODES.UNSUPPORTED, 'ARRAY[*] is not simulated', spanLoc(d.span));

@@ -3,7 +3,7 @@
  * virtual clock. Nothing here reads the wall clock; the same inputs give the
  * same outputs, scan for scan.
  */
-import type { CheckedProject, CompilationUnit } from '../iec';
+import { type CheckedProject, type CompilationUnit, checkProject } from '../iec';
 import { CodeGenerator, type ProgramSlot } from './codegen';
 import { ProjectModel, type VarInfo } from './project-model';
 import { FaultSignal, makeRuntime, Ref } from './runtime';
@@ -105,12 +105,28 @@ function unitsOf(input: SimProjectInput): CompilationUnit[] {
   return [...units];
 }
 
-/** The checker's bound model when the input is a CheckedProject (the sim then reads types and constants from it). */
-function boundOf(input: SimProjectInput): CheckedProject | undefined {
+/** Bound models of inputs given without one (bare units, or units with their diagnostics), by units array. */
+const boundCache = new WeakMap<readonly CompilationUnit[], CheckedProject>();
+
+/**
+ * The project model of an input, built on the checker's bound model: the input's own when it
+ * is a CheckedProject, else one checked here (and cached per units array), refused when it has
+ * errors — nothing is simulated from a program that does not compile.
+ */
+function modelOf(input: SimProjectInput): ProjectModel {
+  const units = unitsOf(input);
   const x = input as Partial<CheckedProject>;
-  return !Array.isArray(input) && typeof x.typeOfSpec === 'function' && typeof x.constantOf === 'function'
-    ? (input as CheckedProject)
-    : undefined;
+  if (!Array.isArray(input) && x.references instanceof Map && typeof x.constantOf === 'function')
+    return new ProjectModel(units, input as CheckedProject);
+  const key = Array.isArray(input) ? input : (input as { units: readonly CompilationUnit[] }).units;
+  let bound = boundCache.get(key);
+  if (!bound) {
+    const checked = checkProject(units);
+    unitsOf({ units, diagnostics: checked.diagnostics });
+    bound = checked.checked;
+    boundCache.set(key, bound);
+  }
+  return new ProjectModel(units, bound);
 }
 
 function lower(s: string) {
@@ -264,7 +280,7 @@ export class VirtualPlc {
 
   private build(input: SimProjectInput) {
     const t0 = performance.now();
-    const model = new ProjectModel(unitsOf(input), boundOf(input));
+    const model = modelOf(input);
     const slots = selectPrograms(model, this.options.program, this.cycleMs);
     const gen = new CodeGenerator(model, this.profile);
     const mod = gen.generate(slots, this.cycleMs);
@@ -288,7 +304,7 @@ export class VirtualPlc {
 
   /** Generated JavaScript (for debugging and the benchmark). */
   static generatedSource(input: SimProjectInput, options: CompileOptions = {}): string {
-    const model = new ProjectModel(unitsOf(input), boundOf(input));
+    const model = modelOf(input);
     const profile = resolveProfile(options.profile);
     const slots = selectPrograms(model, options.program, options.cycleMs ?? 10);
     return new CodeGenerator(model, profile).generate(slots, options.cycleMs ?? 10).source;
