@@ -24,8 +24,14 @@ interface RolloutFrame extends PageFrame {
   body: HTMLElement;
 }
 
+/**
+ * Commands the toolbar can show: those the allowed-actions answer covers (`close` is not in
+ * its schema yet, so the page offers it only once the server answers for it).
+ */
+type ToolbarCommand = Exclude<RolloutCommand, 'close'>;
+
 /** The commands in the order the toolbar shows them; which are shown is the server's answer. */
-const COMMANDS: readonly RolloutCommand[] = ['start', 'pause', 'resume', 'promote', 'retry', 'abort'];
+const COMMANDS: readonly ToolbarCommand[] = ['start', 'pause', 'resume', 'promote', 'retry', 'abort'];
 
 /** A phase's progress bar over its sites: passed, failed, skipped, in flight. */
 function bar(f: PhaseFiguresView): HTMLElement {
@@ -80,17 +86,18 @@ function gates(phase: Phase, f: PhaseFiguresView, decision: GateDecisionView | u
 export async function rolloutPage(id: string): Promise<void> {
   const gen = state.gen;
   const client = api();
-  const [detail, jobs, allowed] = await Promise.all([
+  const [detail, jobs, allowed, progress] = await Promise.all([
     client.rollouts.get(id),
     client.jobs.list({ rollout: id, limit: 10000 }),
     client.rollouts.allowedActions(id),
+    client.rollouts.progress(id),
   ]);
   const r = detail.rollout;
   const current = allowed.phases[r.phaseIndex];
   const currentPhase = r.plan.phases[r.phaseIndex];
 
   const actions: RolloutAllowedActions['actions'] = allowed.actions;
-  const command = (name: RolloutCommand) =>
+  const command = (name: ToolbarCommand) =>
     h(
       'button',
       {
@@ -130,24 +137,49 @@ export async function rolloutPage(id: string): Promise<void> {
         h(
           'table',
           {},
-          thead(['#', 'Phase', 'Progress', 'Done', 'Failed', 'Skipped', 'Running', 'Waiting']),
+          thead([
+            '#',
+            'Phase',
+            'Status',
+            'Progress',
+            'Done',
+            'Failed',
+            'Skipped',
+            'Running',
+            'Waiting',
+            'Verified',
+            'Approved',
+            'Deployed',
+            'Watched',
+            'Rolled back',
+            'Waits for',
+          ]),
           h(
             'tbody',
             {},
-            allowed.phases.map((p) =>
-              h(
+            allowed.phases.map((p) => {
+              // Deploy outcomes and what the phase waits for, as the server counts them.
+              const o = progress.phases[p.index];
+              return h(
                 'tr',
                 { 'aria-current': p.index === r.phaseIndex ? 'step' : undefined },
                 h('td', {}, p.index === r.phaseIndex ? '▶ ' : '', p.index + 1),
                 h('td', {}, p.name),
+                h('td', {}, o ? badge(o.status, outcomeKind(o.status)) : ''),
                 h('td', {}, bar(p.figures)),
                 h('td', {}, `${p.figures.passed}/${p.figures.total}`),
                 h('td', {}, p.figures.failed),
                 h('td', {}, p.figures.skipped),
                 h('td', {}, p.figures.inFlight),
                 h('td', {}, p.figures.total - p.figures.done - p.figures.inFlight),
-              ),
-            ),
+                h('td', {}, o?.counts.verified ?? ''),
+                h('td', {}, o?.counts.approved ?? ''),
+                h('td', {}, o?.counts.deployed ?? ''),
+                h('td', {}, o?.counts.watched ?? ''),
+                h('td', {}, o?.counts.rolledBack ?? ''),
+                h('td', { 'aria-label': 'waits for' }, o?.waitsFor.join(', ') ?? ''),
+              );
+            }),
           ),
         ),
         h('h2', {}, `Gates of phase ${r.phaseIndex + 1}`),
