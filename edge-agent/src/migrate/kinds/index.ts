@@ -5,8 +5,10 @@
  */
 import type { MigrationType } from '@plcfleet/protocols';
 import { codeKind } from './code';
+import { ladderToStKind } from './ladder-to-st';
 import type { MigrationKind } from './migration-kind';
 import { protocolCutoverKind } from './protocol-cutover';
+import { tagChangeKind } from './tag-change';
 
 export type { KindJob, MigrationKind } from './migration-kind';
 
@@ -14,6 +16,7 @@ export type { KindJob, MigrationKind } from './migration-kind';
 const KINDS: Partial<Record<MigrationType, MigrationKind>> = {
   code: codeKind,
   'protocol-cutover': protocolCutoverKind,
+  'ladder-to-st': ladderToStKind,
 };
 
 /** The module of a migration type, or the reason it cannot be run here (a type from a newer schema, or one this agent has no module for). */
