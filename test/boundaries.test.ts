@@ -81,38 +81,12 @@ const NOT_IN_TOOLCHAIN = [
 const KNOWN: Record<string, string> = {
   'edge-agent/src/cli/agent-commands.test.ts -> ../agent/testing/scripted-control-plane':
     'a test helper inside a folder with an index.ts; #16 point 5 moves test helpers to src/testing/ (edge-agent)',
-  'edge-agent/src/cli/plant-io-commands.ts -> ../plant-io/plant-io-error':
-    'plant-io/index.ts does not export what plant-io-error holds yet (edge-agent)',
   'edge-agent/src/sources/opcua-source.test.ts -> ../plant-io/memory-runtime':
-    'plant-io/index.ts does not export what memory-runtime holds yet (edge-agent)',
+    "sources/ is another engineer's folder: it is to import through plant-io/index.ts, which exports this (edge-agent)",
   'edge-agent/src/sources/opcua-source.test.ts -> ../plant-io/plc-server':
-    'plant-io/index.ts does not export what plc-server holds yet (edge-agent)',
+    "sources/ is another engineer's folder: it is to import through plant-io/index.ts, which exports this (edge-agent)",
   'edge-agent/src/sources/opcua-source.ts -> ../plant-io/opcua-client':
-    'plant-io/index.ts does not export what opcua-client holds yet (edge-agent)',
-  'edge-agent/src/staging/modbus-link.test.ts -> ../plant-io/modbus-data-model':
-    'plant-io/index.ts does not export what modbus-data-model holds yet (edge-agent)',
-  'edge-agent/src/staging/modbus-link.test.ts -> ../plant-io/modbus-exception':
-    'plant-io/index.ts does not export what modbus-exception holds yet (edge-agent)',
-  'edge-agent/src/staging/modbus-link.test.ts -> ../plant-io/modbus-tcp-server':
-    'plant-io/index.ts does not export what modbus-tcp-server holds yet (edge-agent)',
-  'edge-agent/src/staging/modbus-link.ts -> ../plant-io/plant-io-error':
-    'plant-io/index.ts does not export what plant-io-error holds yet (edge-agent)',
-  'edge-agent/src/staging/poll-plan.ts -> ../plant-io/modbus-exception':
-    'plant-io/index.ts does not export what modbus-exception holds yet (edge-agent)',
-  'edge-agent/src/staging/staging-bridge.test.ts -> ../plant-io/opcua-client':
-    'plant-io/index.ts does not export what opcua-client holds yet (edge-agent)',
-  'edge-agent/src/staging/staging-bridge.test.ts -> ../plant-io/tag-map-file':
-    'plant-io/index.ts does not export what tag-map-file holds yet (edge-agent)',
-  'edge-agent/src/staging/staging-bridge.ts -> ../plant-io/opcua-client':
-    'plant-io/index.ts does not export what opcua-client holds yet (edge-agent)',
-  'edge-agent/src/staging/staging-bridge.ts -> ../plant-io/opcua-server':
-    'plant-io/index.ts does not export what opcua-server holds yet (edge-agent)',
-  'edge-agent/src/staging/staging-bridge.ts -> ../plant-io/opcua-tag-space':
-    'plant-io/index.ts does not export what opcua-tag-space holds yet (edge-agent)',
-  'edge-agent/src/staging/staging-bridge.ts -> ../plant-io/plant-io-error':
-    'plant-io/index.ts does not export what plant-io-error holds yet (edge-agent)',
-  'edge-agent/src/staging/staging-bridge.ts -> ../plant-io/register-codec':
-    'plant-io/index.ts does not export what register-codec holds yet (edge-agent)',
+    "sources/ is another engineer's folder: it is to import through plant-io/index.ts, which exports this (edge-agent)",
 };
 
 /** The package a root-relative path belongs to (the innermost package folder). */

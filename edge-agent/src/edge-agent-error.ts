@@ -83,6 +83,14 @@ export class EdgeAgentError<C extends EdgeAgentErrorCode = EdgeAgentErrorCode> e
   }
 }
 
+/** A code of plant I/O. */
+export type PlantIoErrorCode = keyof typeof PLANT_IO_ERROR_CODES;
+
+/** The edge agent's error as plant I/O (Modbus TCP, OPC UA, staging) throws it. */
+export class PlantIoError extends EdgeAgentError<PlantIoErrorCode> {
+  override readonly name = 'PlantIoError';
+}
+
 /**
  * Bad input a command found itself (a missing flag, an unreadable or invalid
  * file): printed as one line, exit `EXIT.USAGE`.

@@ -10,14 +10,14 @@ import { createInterface } from 'node:readline';
 import v8 from 'node:v8';
 import { EXIT } from '@plcfleet/protocols';
 import type { Command } from 'commander';
-// plant-io-error has no imports of its own; the rest of plant I/O (node-opcua,
-// modbus-serial) and pino load in the actions below (docs/cli-startup.md).
-import { PlantIoError } from '../plant-io/plant-io-error';
+// The error class comes from the package's one error module, which imports no library;
+// plant I/O (node-opcua, modbus-serial) and pino load in the actions below (docs/cli-startup.md).
+import { PlantIoError } from '../edge-agent-error';
 import type { Stage } from '../staging';
 import { routeNodeOpcuaLogsToStderr } from './node-opcua-logs';
 
-/** Exit codes, from the tools' one table: 0 stopped cleanly, 1 failed while running, 2 bad usage or input. */
-export const PLANT_IO_EXIT = { OK: EXIT.OK, FAILED: EXIT.FAILED, BAD_INPUT: EXIT.USAGE } as const;
+// Exit codes are the tools' one table: OK stopped cleanly, FAILED failed while running,
+// USAGE bad usage or input.
 
 function port(v: string, name: string): number {
   const n = Number(v);
@@ -36,11 +36,7 @@ function whole(v: string, name: string, min: number): number {
 function fail(err: unknown): never {
   const code = err instanceof PlantIoError ? err.code : 'ERROR';
   process.stderr.write(`error ${code}: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(
-    err instanceof PlantIoError && err.code !== 'COMM_FAILURE'
-      ? PLANT_IO_EXIT.BAD_INPUT
-      : PLANT_IO_EXIT.FAILED,
-  );
+  process.exit(err instanceof PlantIoError && err.code !== 'COMM_FAILURE' ? EXIT.USAGE : EXIT.FAILED);
 }
 
 /** Plant I/O, staging and pino, loaded by `serve-plc` and `stage` only. */
@@ -60,8 +56,8 @@ function onStop(close: () => Promise<void>): void {
     if (stopping) return;
     stopping = true;
     close().then(
-      () => process.exit(PLANT_IO_EXIT.OK),
-      () => process.exit(PLANT_IO_EXIT.FAILED),
+      () => process.exit(EXIT.OK),
+      () => process.exit(EXIT.FAILED),
     );
   };
   process.once('SIGINT', stop);

@@ -4,6 +4,8 @@
  * read and write a live program over OPC UA (`readProgramOverOpcua`,
  * `writeProgramOverOpcua`).
  */
+
+export { PLANT_IO_ERROR_CODES, PlantIoError, type PlantIoErrorCode } from '../edge-agent-error';
 export { MemoryRuntime, type MemoryScan } from './memory-runtime';
 export type { ModbusDataModel } from './modbus-data-model';
 export { MODBUS_EXCEPTION, MODBUS_LIMITS, ModbusException } from './modbus-exception';
@@ -22,14 +24,20 @@ export {
   type SecurityChoice,
 } from './opcua-security';
 export { type PlantOpcuaServer, type PlantOpcuaServerOptions, startOpcuaServer } from './opcua-server';
-export { OpcuaTagSpace, type OpcuaTagSpaceOptions, type OpcuaTagWriter } from './opcua-tag-space';
+export {
+  OpcuaTagSpace,
+  type OpcuaTagSpaceOptions,
+  type OpcuaTagWriter,
+  tagVariant,
+  variantValue,
+} from './opcua-tag-space';
 export { hashPassword, loadUsersFile, UsersFile, userChecker, verifyPassword } from './opcua-users';
-export { PLANT_IO_ERROR_CODES, PlantIoError, type PlantIoErrorCode } from './plant-io-error';
 export type { OnlineChangeResult, PlcRuntime, PlcValue, PlcVariable, ProgramFile } from './plc-runtime';
 export { PlcScanLoop } from './plc-scan-loop';
 export { type PlcServer, type PlcServerOptions, startPlcServer } from './plc-server';
 export {
   decodeRegisters,
+  decodeRegistersAt,
   encodeRegisters,
   fromEngineering,
   type RawValue,

@@ -16,9 +16,9 @@ import {
   UserTokenType,
   Variant,
 } from 'node-opcua';
+import { PlantIoError } from '../edge-agent-error';
 import { FILE_MODE, MAX_READ_CHUNK } from './opcua-program-files';
 import type { SecurityChoice } from './opcua-security';
-import { PlantIoError } from './plant-io-error';
 import type { OnlineChangeResult, ProgramFile } from './plc-runtime';
 
 /** Options of an OPC UA client session. */

@@ -1,6 +1,6 @@
 /** OPC UA security settings: message security modes and policies, and the rule that `none` needs consent. */
 import { MessageSecurityMode, SecurityPolicy } from 'node-opcua';
-import { PlantIoError } from './plant-io-error';
+import { PlantIoError } from '../edge-agent-error';
 
 /** The security a server offers (one mode per server: no weaker fallback endpoint). */
 export type SecurityChoice = 'none' | 'sign' | 'sign-and-encrypt';

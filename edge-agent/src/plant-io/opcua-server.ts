@@ -23,10 +23,10 @@ import {
   VariableIds,
   Variant,
 } from 'node-opcua';
+import { PlantIoError } from '../edge-agent-error';
 import { freePort } from './free-port';
 import { installOpcuaRefusalWorkaround } from './opcua-refusal-workaround';
 import { endpointSecurity, type SecurityChoice } from './opcua-security';
-import { PlantIoError } from './plant-io-error';
 
 /** Options of {@link startOpcuaServer}. */
 export interface PlantOpcuaServerOptions {

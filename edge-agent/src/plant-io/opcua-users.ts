@@ -13,7 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { parseWith } from '@plcfleet/protocols';
 import YAML from 'yaml';
 import { z } from 'zod';
-import { PlantIoError } from './plant-io-error';
+import { PlantIoError } from '../edge-agent-error';
 
 const HASH_RE = /^scrypt\$(\d+)\$(\d+)\$(\d+)\$([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+)$/;
 

@@ -5,11 +5,11 @@
  */
 import type { TagMap } from '@plcfleet/protocols';
 import { StatusCodes, UserNameIdentityToken } from 'node-opcua';
+import { PlantIoError } from '../edge-agent-error';
 import { type ModbusServer, type ModbusServerOptions, startModbusServer } from './modbus-tcp-server';
 import { exposeProgramFiles } from './opcua-program-files';
 import { type PlantOpcuaServer, type PlantOpcuaServerOptions, startOpcuaServer } from './opcua-server';
 import { OpcuaTagSpace } from './opcua-tag-space';
-import { PlantIoError } from './plant-io-error';
 import type { PlcRuntime } from './plc-runtime';
 import { PlcScanLoop } from './plc-scan-loop';
 import { plcTagStore } from './plc-tag-store';

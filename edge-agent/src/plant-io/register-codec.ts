@@ -9,7 +9,7 @@
  */
 import type { Tag, TagType } from '@plcfleet/protocols';
 import { REGISTER_COUNT } from '@plcfleet/protocols';
-import { PlantIoError } from './plant-io-error';
+import { PlantIoError } from '../edge-agent-error';
 
 /** A raw tag value as the PLC holds it: BOOL → boolean, LINT → bigint, others → number. */
 export type RawValue = boolean | number | bigint;

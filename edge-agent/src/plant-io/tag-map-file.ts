@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseWith, TagMap } from '@plcfleet/protocols';
 import YAML from 'yaml';
-import { PlantIoError } from './plant-io-error';
+import { PlantIoError } from '../edge-agent-error';
 
 /** Reads and validates a tag map file (YAML or JSON). */
 export async function loadTagMap(path: string): Promise<TagMap> {

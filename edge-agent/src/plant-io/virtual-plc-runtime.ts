@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { checkProject, parseSource } from '@plcfleet/toolchain/iec';
 import { compileProgram, type SimValue, type VirtualPlc } from '@plcfleet/toolchain/sim';
-import { PlantIoError } from './plant-io-error';
+import { PlantIoError } from '../edge-agent-error';
 import type { OnlineChangeResult, PlcRuntime, PlcValue, PlcVariable, ProgramFile } from './plc-runtime';
 
 /** Options of {@link VirtualPlcRuntime}. */

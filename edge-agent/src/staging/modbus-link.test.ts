@@ -1,8 +1,12 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ModbusDataModel } from '../plant-io/modbus-data-model';
-import { MODBUS_EXCEPTION, ModbusException } from '../plant-io/modbus-exception';
-import { type ModbusServer, startModbusServer } from '../plant-io/modbus-tcp-server';
+import {
+  MODBUS_EXCEPTION,
+  type ModbusDataModel,
+  ModbusException,
+  type ModbusServer,
+  startModbusServer,
+} from '../plant-io';
 import { ModbusLink, msg } from './modbus-link';
 
 /** 1000 holding registers whose value is their address ^ 0x5a5a. */

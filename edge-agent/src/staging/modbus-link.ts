@@ -11,7 +11,7 @@
  * timeout, so a dead peer shows within one poll.
  */
 import ModbusRTU from 'modbus-serial';
-import { PlantIoError } from '../plant-io/plant-io-error';
+import { PlantIoError } from '../plant-io';
 
 /** Options of {@link ModbusLink}. */
 export interface ModbusLinkOptions {

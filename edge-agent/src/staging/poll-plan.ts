@@ -5,7 +5,7 @@
  */
 import type { Tag, TagMap } from '@plcfleet/protocols';
 import { REGISTER_COUNT } from '@plcfleet/protocols';
-import { MODBUS_LIMITS } from '../plant-io/modbus-exception';
+import { MODBUS_LIMITS } from '../plant-io';
 
 /** One read request and the tags it carries. */
 export interface PollBlock {

@@ -6,8 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { StageReportMessage, type TagMap } from '@plcfleet/protocols';
 import { AttributeIds, DataType, StatusCodes } from 'node-opcua';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withOpcuaSession } from '../plant-io/opcua-client';
-import { loadTagMap } from '../plant-io/tag-map-file';
+import { loadTagMap, withOpcuaSession } from '../plant-io';
 import { type StageReport, StagingBridge } from './staging-bridge';
 
 const fixtures = fileURLToPath(new URL('../../fixtures/plant-io/', import.meta.url));

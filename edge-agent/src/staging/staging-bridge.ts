@@ -28,15 +28,21 @@ import {
 } from 'node-opcua';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { type OpcuaClientOptions, withOpcuaSession } from '../plant-io/opcua-client';
 import {
+  decodeRegistersAt,
+  encodeRegisters,
+  type OpcuaClientOptions,
+  OpcuaTagSpace,
+  PlantIoError,
   type PlantOpcuaServer,
   type PlantOpcuaServerOptions,
+  type RawValue,
   startOpcuaServer,
-} from '../plant-io/opcua-server';
-import { OpcuaTagSpace, tagVariant, variantValue } from '../plant-io/opcua-tag-space';
-import { PlantIoError } from '../plant-io/plant-io-error';
-import { decodeRegistersAt, encodeRegisters, type RawValue, toEngineering } from '../plant-io/register-codec';
+  tagVariant,
+  toEngineering,
+  variantValue,
+  withOpcuaSession,
+} from '../plant-io';
 import { type DivergenceOptions, DivergenceTracker } from './divergence-tracker';
 import { LatencyWindow } from './latency-window';
 import { ModbusLink } from './modbus-link';
