@@ -1,8 +1,11 @@
+import { execFile } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EXIT } from '@plcfleet/protocols';
+import { promisify } from 'node:util';
+import { EXIT, Migration } from '@plcfleet/protocols';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { FIXTURES, REPO } from '../testing/migration-fixtures';
 import { MIGRATE_EXIT, type MigrateArgs, runMigrate } from './migrate-commands';
 
@@ -140,5 +143,113 @@ describe('plcfleet-agent migrate', () => {
     );
     expect(r.code).toBe(MIGRATE_EXIT.ERROR);
     expect(JSON.parse(r.out[0]!).outcome).toBe('error');
+  });
+});
+
+describe('plcfleet-agent migrate --push-branch (a Git project)', () => {
+  let bare: string;
+  let url: string;
+  const sh = promisify(execFile);
+  const env = {
+    ...process.env,
+    GIT_AUTHOR_NAME: 'p',
+    GIT_AUTHOR_EMAIL: 'p@p',
+    GIT_COMMITTER_NAME: 'p',
+    GIT_COMMITTER_EMAIL: 'p@p',
+  };
+  const inBare = async (...args: string[]) => (await sh('git', ['-C', bare, ...args], { env })).stdout.trim();
+  beforeAll(async () => {
+    // A plant repository: two plants under their folders and a file no migration touches.
+    bare = join(work, 'plant.git');
+    const clone = join(work, 'plant-clone');
+    await sh('git', ['init', '--quiet', '--bare', bare]);
+    await cp(plant('multi-guard'), join(clone, 'lines/guard'), { recursive: true });
+    await cp(plant('certified-only'), join(clone, 'lines/certified'), { recursive: true });
+    await writeFile(join(clone, 'README.md'), 'plant\n');
+    for (const args of [
+      ['init', '--quiet'],
+      ['add', '--all'],
+      ['commit', '--quiet', '-m', 'plant'],
+      ['push', '--quiet', bare, 'HEAD:refs/heads/main'],
+    ])
+      await sh('git', ['-C', clone, ...args], { env });
+    url = `git+file://${bare}`;
+  });
+
+  const guardRun = (pushBranch: string, sub = 'guard') =>
+    run({
+      migration: guard,
+      project: `${url}#main:lines/${sub}`,
+      policy: join(plant(sub === 'guard' ? 'multi-guard' : 'certified-only'), 'policy.yaml'),
+      siteFacts: facts,
+      json: true,
+      pushBranch,
+    });
+
+  it('pushes a passed change with its evidence on a new branch, and nothing else', async () => {
+    const r = await guardRun('plcfleet/guard-1');
+    expect(r.err).toEqual([]);
+    expect(r.code).toBe(MIGRATE_EXIT.PASSED);
+    const out = JSON.parse(r.out[0]!);
+    expect(out.outcome).toBe('passed');
+    expect(out.push).toEqual({ branch: 'plcfleet/guard-1', commit: expect.stringMatching(/^[0-9a-f]{40}$/) });
+    expect(await inBare('rev-parse', 'plcfleet/guard-1')).toBe(out.push.commit);
+    const changed = (await inBare('diff', '--name-only', 'main', out.push.commit)).split('\n');
+    expect(changed).toContain(`lines/guard/.plcfleet/evidence/${out.jobId}.json`);
+    expect(changed.every((p) => p.startsWith('lines/guard/'))).toBe(true);
+    const changedSt = changed.filter((p) => p.endsWith('.st')).map((p) => p.slice('lines/guard/'.length));
+    expect(changedSt.length).toBeGreaterThan(0);
+    expect(out.evidence.diff).toContain(`+++ b/${changedSt[0]}`);
+    const message = await inBare('log', '-1', '--format=%B', out.push.commit);
+    const m = Migration.parse(parseYaml(await readFile(guard, 'utf8')));
+    expect(message.split('\n')[0]).toBe(`${m.id}@${m.revision}: ${m.title}`);
+    expect(message).toContain('Verdict: passed');
+    expect(message).toContain(`sha256 ${out.evidence.evidenceHash}`);
+    const kept = JSON.parse(
+      await inBare('show', `${out.push.commit}:lines/guard/.plcfleet/evidence/${out.jobId}.json`),
+    );
+    expect(kept.evidence.evidenceHash).toBe(out.evidence.evidenceHash);
+  });
+
+  it('pushes nothing for a failed verdict', async () => {
+    const r = await guardRun('plcfleet/never', 'certified');
+    expect(r.code).toBe(MIGRATE_EXIT.FAILED);
+    expect(JSON.parse(r.out[0]!).push).toBeUndefined();
+    await expect(inBare('rev-parse', '--verify', '--quiet', 'refs/heads/plcfleet/never')).rejects.toThrow();
+  });
+
+  it('reports a refused push (non-fast-forward); the passed verdict stands', async () => {
+    // Someone else's branch of the same name, with a commit the change does not descend from.
+    const other = await inBare('commit-tree', 'main^{tree}', '-p', 'main', '-m', 'someone else');
+    await inBare('update-ref', 'refs/heads/taken', other);
+    const r = await guardRun('taken');
+    expect(r.code).toBe(MIGRATE_EXIT.FAILED);
+    const out = JSON.parse(r.out[0]!);
+    expect(out.outcome).toBe('passed');
+    expect(out.push.error).toMatch(/refused: non-fast-forward/);
+    expect(r.err[0]).toMatch(/the verdict stands, but pushing taken failed: .*non-fast-forward/);
+    expect(await inBare('rev-parse', 'taken')).toBe(other);
+  });
+
+  it('never fast-forwards an existing branch (main stays the release)', async () => {
+    const main = await inBare('rev-parse', 'main');
+    const r = await guardRun('main');
+    expect(r.code).toBe(MIGRATE_EXIT.FAILED);
+    expect(JSON.parse(r.out[0]!).push.error).toMatch(
+      /the branch already exists; a change goes on a new branch/,
+    );
+    expect(await inBare('rev-parse', 'main')).toBe(main);
+  });
+
+  it('refuses --push-branch without a Git project', async () => {
+    const r = await run({
+      migration: guard,
+      project: plant('multi-guard'),
+      policy: join(plant('multi-guard'), 'policy.yaml'),
+      siteFacts: facts,
+      pushBranch: 'x',
+    });
+    expect(r.code).toBe(MIGRATE_EXIT.BAD_INPUT);
+    expect(r.err[0]).toMatch(/--push-branch needs a Git project/);
   });
 });

@@ -10,7 +10,7 @@ import type { z } from 'zod';
 import { EdgeAgentError } from '../edge-agent-error';
 import type { LlmJudgeOptions } from '../judge';
 import type { loadScenarioRefs } from '../migrate';
-import type { ProgramSource } from '../sources';
+import type { GitProgramSource, ProgramFile, ProgramSource } from '../sources';
 import type { Transformer } from '../transform';
 import { routeNodeOpcuaLogsToStderr } from './node-opcua-logs';
 
@@ -38,6 +38,8 @@ export interface MigrateArgs {
   transformer?: string;
   out?: string;
   json?: boolean;
+  /** For a passed verdict on a Git project: push the change and its evidence on this new branch. */
+  pushBranch?: string;
 }
 
 /** Bad input found by the command itself: one line, exit 2. */
@@ -82,7 +84,8 @@ const OUTCOME_EXIT: Record<Verdict['outcome'], number> = {
 
 /**
  * Runs `migrate`; returns the exit code (0 passed, 1 failed, 6 skipped, 2 bad
- * input, 7 error: {@link MIGRATE_EXIT}). `env` supplies `ANTHROPIC_API_KEY` / `ANTHROPIC_BASE_URL` /
+ * input, 7 error: {@link MIGRATE_EXIT}; with `--push-branch`, 1 when the push of a
+ * passed change failed — the verdict stands and the reason is printed). `env` supplies `ANTHROPIC_API_KEY` / `ANTHROPIC_BASE_URL` /
  * `PLCFLEET_CLAUDE_MODEL`.
  */
 export async function runMigrate(
@@ -102,6 +105,8 @@ export async function runMigrate(
   let policy: SitePolicy | null = null;
   let facts: SiteFacts | null = null;
   let transformer: Transformer;
+  // The program as read and the whole program the transformer produced: what --push-branch commits.
+  let program: { before: readonly ProgramFile[]; after: ProgramFile[] } | undefined;
   let source: ProgramSource;
   let llmJudge: LlmJudgeOptions | null = null;
   let scenarios: Awaited<ReturnType<typeof loadScenarioRefs>>;
@@ -140,10 +145,23 @@ export async function runMigrate(
     } catch (err) {
       throw new BadInput(`${args.migration}: scenarios: ${(err as Error).message}`);
     }
-    if (/^opc\.tcp:\/\//i.test(args.project)) {
-      await routeNodeOpcuaLogsToStderr();
-      source = sources.createOpcuaSource(args.project);
-    } else source = sources.createDirectorySource(args.project);
+    if (args.pushBranch !== undefined && !sources.isGitUrl(args.project))
+      throw new BadInput('--push-branch needs a Git project: --project git+…://repo#REF[:SUBDIR]');
+    if (sources.isOpcuaEndpoint(args.project)) await routeNodeOpcuaLogsToStderr();
+    try {
+      source = sources.openProgramSource(args.project, { git: { env } });
+    } catch (err) {
+      throw new BadInput(`--project: ${(err as Error).message}`);
+    }
+    const inner = transformer;
+    transformer = {
+      name: inner.name,
+      async transform(req) {
+        const result = await inner.transform(req);
+        program = { before: req.files, after: result.files };
+        return result;
+      },
+    };
   } catch (err) {
     if (err instanceof BadInput) {
       io.err(`plcfleet-agent migrate: ${err.message}`);
@@ -167,13 +185,19 @@ export async function runMigrate(
           onProgress: (e) => io.err(`[${e.phase}${e.turn !== undefined ? ` ${e.turn}` : ''}] ${e.message}`),
         }),
   });
-  await source.close();
   if (verdict.outcome === 'error' && /^cannot read the program/.test(verdict.reason)) {
+    await source.close();
     if (args.json) io.out(JSON.stringify(verdict));
     else io.err(`plcfleet-agent migrate: ${verdict.reason}`);
     return MIGRATE_EXIT.BAD_INPUT;
   }
-  if (args.json) io.out(JSON.stringify(verdict));
+  // Only a passed verdict pushes; a failed push leaves the verdict standing and says why.
+  const push =
+    args.pushBranch !== undefined && verdict.outcome === 'passed'
+      ? await pushVerdict(source as GitProgramSource, migration, verdict, program, args.pushBranch)
+      : undefined;
+  await source.close();
+  if (args.json) io.out(JSON.stringify(push ? { ...verdict, push } : verdict));
   else {
     const e = verdict.evidence;
     io.out(`${verdict.outcome.toUpperCase()}: ${verdict.reason}`);
@@ -189,8 +213,40 @@ export async function runMigrate(
       `safety: ${e.safety.verdict}; judges: ${e.judges.map((j) => `${j.judge} ${j.verdict}`).join(', ') || 'not run'}`,
     );
     if (args.out) io.out(`job folder: ${args.out}`);
+    if (push?.commit) io.out(`pushed ${push.branch}: ${push.commit}`);
+  }
+  if (push?.error) {
+    io.err(`plcfleet-agent migrate: the verdict stands, but pushing ${push.branch} failed: ${push.error}`);
+    return MIGRATE_EXIT.FAILED;
   }
   return OUTCOME_EXIT[verdict.outcome];
+}
+
+/** What `--push-branch` did: the commit, or why there is none. */
+interface PushOutcome {
+  branch: string;
+  commit?: string;
+  error?: string;
+}
+
+async function pushVerdict(
+  source: GitProgramSource,
+  migration: Migration,
+  verdict: Verdict,
+  program: { before: readonly ProgramFile[]; after: ProgramFile[] } | undefined,
+  branch: string,
+): Promise<PushOutcome> {
+  const { changeFromVerdict } = await import('../sources');
+  try {
+    if (!program) throw new Error('the transformer kept no program to push');
+    // From the commit the verdict was reached on (the source's last read), whatever REF points at now.
+    const base = source.lastRead()?.commit;
+    const change = changeFromVerdict({ migration, verdict, ...program, branch });
+    const pushed = await source.pushChange({ ...change, ...(base ? { base } : {}) });
+    return { branch, commit: pushed.commit };
+  } catch (err) {
+    return { branch, error: (err as Error).message };
+  }
 }
 
 /** Registers `migrate` and `mcp`. */
@@ -199,7 +255,10 @@ export function registerMigrateCommands(program: Command): void {
     .command('migrate')
     .description('run one migration on a program: preconditions, transform, verify, judge → verdict')
     .requiredOption('--migration <file>', 'migration definition (YAML or JSON)')
-    .requiredOption('--project <path>', 'project directory or file, or opc.tcp://host:port of a PLC')
+    .requiredOption(
+      '--project <path>',
+      'project directory or file, git+file|https|ssh://repo#REF[:SUBDIR], or opc.tcp://host:port of a PLC',
+    )
     .option('--policy <file>', 'site safety policy (YAML)')
     .option('--site-facts <file>', 'site facts for preconditions (YAML)')
     .option(
@@ -208,6 +267,10 @@ export function registerMigrateCommands(program: Command): void {
     )
     .option('--out <dir>', 'job folder: verdict.json, diff.patch, trace.jsonl, changed files')
     .option('--json', 'print the verdict as JSON; no progress')
+    .option(
+      '--push-branch <name>',
+      'Git project, passed verdict: commit the change and its evidence on this new branch and push it',
+    )
     .action(async (opts: MigrateArgs) => {
       const ac = new AbortController();
       const stop = () => ac.abort();

@@ -269,12 +269,26 @@ export class GitRepository {
     };
   }
 
+  /** The commit a branch of the remote pointed at when last fetched, if it exists. */
+  async remoteBranch(branch: string): Promise<string | undefined> {
+    const r = await this.run(['rev-parse', '--verify', '--quiet', `${HEADS}${branch}^{commit}`]);
+    return r.code === 0 ? r.stdout.toString('utf8').trim() : undefined;
+  }
+
+  /** True when `ancestor` is `commit` or one of its ancestors. */
+  async isAncestor(ancestor: string, commit: string): Promise<boolean> {
+    return (await this.run(['merge-base', '--is-ancestor', ancestor, commit])).code === 0;
+  }
+
   /**
-   * Pushes `commit` to `ref` on the remote (never forced). A refusal (non-fast-forward,
+   * Pushes `commit` to `ref` on the remote (never forced; `mustBeNew`: refused
+   * if the ref appeared on the remote meanwhile). A refusal (non-fast-forward,
    * an existing tag, a hook or permission) is a `refused` error with git's reason.
    */
-  async push(commit: string, ref: string): Promise<void> {
-    const r = await this.run(['push', '--porcelain', '--quiet', this.remote, `${commit}:${ref}`]);
+  async push(commit: string, ref: string, mustBeNew = false): Promise<void> {
+    // An empty lease means "only if the ref does not exist"; it never forces anything.
+    const lease = mustBeNew ? [`--force-with-lease=${ref}:`] : [];
+    const r = await this.run(['push', '--porcelain', '--quiet', ...lease, this.remote, `${commit}:${ref}`]);
     if (r.code === 0) return;
     const out = r.stdout.toString('utf8');
     const rejected = /^!\t[^\t]*\t\[(?:remote )?rejected\] ?\(?([^)\n]*)\)?/m.exec(out);
@@ -290,7 +304,7 @@ export class GitRepository {
 function hint(reason: string): string {
   if (/non-fast-forward|fetch first/.test(reason))
     return ' (the branch already exists with other commits; choose another name or delete it)';
-  if (/already exists/.test(reason)) return ' (the name is taken)';
+  if (/already exists|stale info/.test(reason)) return ' (the name is taken)';
   return '';
 }
 

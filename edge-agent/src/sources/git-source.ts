@@ -191,8 +191,8 @@ export function createGitSource(location: string, options: GitSourceOptions = {}
         throw new SourceError('bad-path', `job id "${change.evidence.jobId}" cannot name an evidence file`);
       const r = await repository();
       return r.serial(async () => {
-        let base = change.base ?? last?.commit;
-        if (!base) base = (await fetchAndResolve(r)).commit;
+        const resolved = await fetchAndResolve(r);
+        const base = change.base ?? last?.commit ?? resolved.commit;
         if (change.expectSha256Before !== undefined) {
           const was = hashProgram(await readAt(r, base));
           if (was !== change.expectSha256Before)
@@ -209,7 +209,16 @@ export function createGitSource(location: string, options: GitSourceOptions = {}
           });
         const commit = await r.commit(base, tree, change.message);
         const ref = `refs/heads/${change.branch}`;
-        await r.push(commit, ref);
+        // A change goes on a new branch. An existing one that the push would merely
+        // fast-forward (a release branch, the base itself) is refused here; one with
+        // other commits is refused by the remote (non-fast-forward).
+        const existing = await r.remoteBranch(change.branch);
+        if (existing && (await r.isAncestor(existing, commit)))
+          throw new SourceError(
+            'refused',
+            `${url.display}: push to ${ref} refused: the branch already exists; a change goes on a new branch`,
+          );
+        await r.push(commit, ref, existing === undefined);
         return { commit, ref };
       });
     },

@@ -28,3 +28,4 @@ export {
   sortFiles,
   type WriteOptions,
 } from './program-source';
+export { changeFromVerdict } from './verdict-change';
