@@ -79,8 +79,6 @@ const NOT_IN_TOOLCHAIN = [
  * Key: `importer -> specifier`.
  */
 const KNOWN: Record<string, string> = {
-  'edge-agent/src/cli/agent-commands.test.ts -> ../agent/testing/scripted-control-plane':
-    'a test helper inside a folder with an index.ts; #16 point 5 moves test helpers to src/testing/ (edge-agent)',
   'edge-agent/src/sources/opcua-source.test.ts -> ../plant-io/memory-runtime':
     "sources/ is another engineer's folder: it is to import through plant-io/index.ts, which exports this (edge-agent)",
   'edge-agent/src/sources/opcua-source.test.ts -> ../plant-io/plc-server':

@@ -7,15 +7,15 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { createDirectorySource, hashProgram, type ProgramSource } from '../sources';
-import { type AgentOptions, resolveAgentConfig } from './agent-config';
-import { type AgentHandle, startAgent } from './agent-daemon';
 import {
   type ScriptedControlPlane,
   type ScriptedControlPlaneOptions,
   startScriptedControlPlane,
   testBundle,
-} from './testing/scripted-control-plane';
-import { ScriptedRunner } from './testing/scripted-runner';
+} from '../testing/scripted-control-plane';
+import { ScriptedRunner } from '../testing/scripted-runner';
+import { type AgentOptions, resolveAgentConfig } from './agent-config';
+import { type AgentHandle, startAgent } from './agent-daemon';
 
 const FIXTURES = resolve(import.meta.dirname, '../../fixtures/agent');
 const SITE = 'press-line-9';

@@ -11,9 +11,9 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { MemoryRuntime, startPlcServer } from '../plant-io';
+import { startScriptedControlPlane, testBundle } from '../testing/scripted-control-plane';
 import { resolveAgentConfig } from './agent-config';
 import { startAgent } from './agent-daemon';
-import { startScriptedControlPlane, testBundle } from './testing/scripted-control-plane';
 
 const FIXTURES = resolve(import.meta.dirname, '../../fixtures/agent');
 const SITE = 'press-line-9';

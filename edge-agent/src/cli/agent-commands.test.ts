@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import { startScriptedControlPlane, testBundle } from '../agent/testing/scripted-control-plane';
+import { startScriptedControlPlane, testBundle } from '../testing/scripted-control-plane';
 
 const MAIN = resolve(import.meta.dirname, '../testing/agent-cli-main.ts');
 const FIXTURES = resolve(import.meta.dirname, '../../fixtures/agent');

@@ -1,6 +1,6 @@
 import { type JobBundle, Verdict } from '@plcfleet/protocols';
-import { hashProgram, type ProgramSource } from '../../sources';
-import type { JobRunContext, JobRunner, JobRunResult } from '../job-runner';
+import type { JobRunContext, JobRunner, JobRunResult } from '../agent';
+import { hashProgram, type ProgramSource } from '../sources';
 
 /**
  * A job runner for tests: reads the program from a source, appends a marker
