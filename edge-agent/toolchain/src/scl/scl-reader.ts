@@ -65,6 +65,42 @@ export const SIEMENS_TYPE_MAP: Readonly<Record<string, string>> = {
   IEC_UCOUNTER: 'CTU',
   IEC_UDCOUNTER: 'CTU',
   S5TIME: 'TIME',
+  // hardware and system identifiers are numbers in the CPU
+  HW_ANY: 'UINT',
+  HW_IO: 'UINT',
+  HW_DEVICE: 'UINT',
+  HW_DPMASTER: 'UINT',
+  HW_DPSLAVE: 'UINT',
+  HW_IOSYSTEM: 'UINT',
+  HW_SUBMODULE: 'UINT',
+  HW_MODULE: 'UINT',
+  HW_INTERFACE: 'UINT',
+  HW_IEPORT: 'UINT',
+  HW_HSC: 'UINT',
+  HW_PWM: 'UINT',
+  HW_PTO: 'UINT',
+  CONN_ANY: 'UINT',
+  CONN_OUC: 'UINT',
+  CONN_PRG: 'UINT',
+  CONN_R_ID: 'DWORD',
+  PORT: 'UINT',
+  PIP: 'UINT',
+  RTM: 'UINT',
+  DB_WWW: 'UINT',
+  DB_DYN: 'UINT',
+  OB_ANY: 'INT',
+  OB_DELAY: 'INT',
+  OB_TOD: 'INT',
+  OB_CYCLIC: 'INT',
+  OB_ATT: 'INT',
+  OB_PCYCLE: 'INT',
+  OB_HWINT: 'INT',
+  OB_DIAG: 'INT',
+  OB_TIMEERROR: 'INT',
+  OB_STARTUP: 'INT',
+  EVENT_ANY: 'DWORD',
+  EVENT_ATT: 'DWORD',
+  EVENT_HWINT: 'DWORD',
 };
 
 /** Instructions called on a multi-instance of IEC_TIMER / IEC_COUNTER (`#t.TON(IN := ..., PT := ...)`). */
@@ -128,6 +164,7 @@ export function readScl(text: string, fileName: string): ParseResult {
   rename(unit, src);
   lowerInstanceCalls(unit);
   finishDataBlocks(unit, src, diagnostics);
+  lowerBlocks(unit);
   unit.span = spanOf(0, text.length, lines, fileName);
   INFO.set(unit, {
     text,
@@ -299,6 +336,111 @@ function forEachVarDecl(unit: CompilationUnit, visit: (d: VarDecl) => void): voi
       if (key === 'span' || key === 'nameSpan' || key === 'memberSpan') continue;
       const v = o[key];
       if (v !== null && typeof v === 'object') stack.push(v);
+    }
+  }
+}
+
+/** The parameters NORM_X and SCALE_X take, by name. */
+function namedArgs(call: CallExpression): Map<string, Expression> | undefined {
+  const m = new Map<string, Expression>();
+  for (const a of call.args) {
+    if (!a.name || !a.value || a.direction !== 'input') return undefined;
+    m.set(a.name.toUpperCase(), a.value);
+  }
+  return m.has('MIN') && m.has('VALUE') && m.has('MAX') && m.size === 3 ? m : undefined;
+}
+
+function paren(e: Expression, span: Span): Expression {
+  return { kind: 'Paren', expression: e, span };
+}
+
+function bin(op: '+' | '-' | '*' | '/', left: Expression, right: Expression, span: Span): Expression {
+  return { kind: 'Binary', operator: op, left, right, span };
+}
+
+/**
+ * NORM_X and SCALE_X become the arithmetic the TIA Portal help gives them,
+ * in REAL: `NORM_X = (VALUE - MIN) / (MAX - MIN)`, `SCALE_X = VALUE * (MAX - MIN) + MIN`.
+ * The call's span is kept on the expression, so an edit replaces the call.
+ */
+function lowerScaling(call: CallExpression): Expression | undefined {
+  if (call.callee.kind !== 'Identifier') return undefined;
+  const which = call.callee.name.toUpperCase();
+  if (which !== 'NORM_X' && which !== 'SCALE_X') return undefined;
+  const a = namedArgs(call);
+  if (!a) return undefined;
+  const sp = call.span;
+  const min = paren(a.get('MIN')!, sp);
+  const max = paren(a.get('MAX')!, sp);
+  const value = paren(a.get('VALUE')!, sp);
+  const range = paren(bin('-', max, min, sp), sp);
+  // `* 1.0` makes integer operands REAL (NORM_X's result is REAL or LREAL)
+  const one: Expression = { kind: 'RealLiteral', value: 1, raw: '1.0', span: sp };
+  const e =
+    which === 'NORM_X'
+      ? bin('/', bin('*', paren(bin('-', value, min, sp), sp), one, sp), range, sp)
+      : bin('+', bin('*', value, range, sp), min, sp);
+  return paren(e, sp);
+}
+
+/**
+ * Per block: `FUNCTION "f" : Void` has no result; a block that writes or
+ * reads `ENO` gets the implicit BOOL output; NORM_X/SCALE_X become arithmetic.
+ */
+function lowerBlocks(unit: CompilationUnit): void {
+  for (const d of unit.declarations) {
+    if (d.kind !== 'Function' && d.kind !== 'FunctionBlock' && d.kind !== 'Program') continue;
+    if (
+      d.kind === 'Function' &&
+      d.returnType?.kind === 'NamedType' &&
+      d.returnType.name.toUpperCase() === 'VOID'
+    )
+      d.returnType = undefined;
+    let usesEno = false;
+    const seen = new Set<object>();
+    const stack: object[] = [d.body];
+    while (stack.length > 0) {
+      const o = stack.pop()! as Record<string, unknown>;
+      if (seen.has(o)) continue;
+      seen.add(o);
+      if (o.kind === 'Identifier' && (o.name as string).toUpperCase() === 'ENO') usesEno = true;
+      for (const key of Object.keys(o)) {
+        if (key === 'span' || key === 'nameSpan' || key === 'memberSpan') continue;
+        const v = o[key] as Record<string, unknown> | null;
+        if (v === null || typeof v !== 'object') continue;
+        if (v.kind === 'Call') {
+          const lowered = lowerScaling(v as unknown as CallExpression);
+          if (lowered) {
+            o[key] = lowered;
+            stack.push(lowered);
+            continue;
+          }
+        }
+        stack.push(v);
+      }
+    }
+    const declared = d.varBlocks.some((b) =>
+      b.decls.some((v) => v.names.some((nm) => nm.name.toUpperCase() === 'ENO')),
+    );
+    if (usesEno && !declared && d.kind !== 'Program') {
+      const span = d.nameSpan;
+      d.varBlocks.push({
+        kind: 'VarBlock',
+        section: 'VAR_OUTPUT',
+        constant: false,
+        retain: false,
+        nonRetain: false,
+        persistent: false,
+        decls: [
+          {
+            kind: 'VarDecl',
+            names: [{ name: 'ENO', span }],
+            type: { kind: 'NamedType', name: 'BOOL', span },
+            span,
+          },
+        ],
+        span,
+      });
     }
   }
 }

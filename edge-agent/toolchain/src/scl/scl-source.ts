@@ -320,9 +320,10 @@ export function lowerSclText(text: string): SclSource {
       out.splice(start.s, 7, ...'PROGRAM');
       blank(start.s + 7, start.e);
       if (endT >= 0) {
+        // right-aligned, so the PROGRAM's span ends where END_ORGANIZATION_BLOCK does
         const e = toks[endT]!;
-        out.splice(e.s, 11, ...'END_PROGRAM');
-        blank(e.s + 11, e.e);
+        blank(e.s, e.e - 11);
+        out.splice(e.e - 11, 11, ...'END_PROGRAM');
       }
     }
     if (w === 'FUNCTION_BLOCK' || w === 'FUNCTION' || w === 'ORGANIZATION_BLOCK') {
