@@ -5,12 +5,14 @@
  *   npm start                          run it; exit 0 when it ended as designed
  *   npm start -- --keep                keep everything running; prints the URL and a token
  *   npm start -- --transformer claude  use the model (needs ANTHROPIC_API_KEY)
+ *   npm start -- --migration ladder-to-st   the ladder → ST rollout over two ladder-line plants
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type FleetDemoRow, runFleetDemo } from './fleet';
+import { runLadderFleetDemo } from './ladder-fleet';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -20,13 +22,14 @@ function usage(message: string): never {
   process.exit(2);
 }
 
-let args: { keep: boolean; transformer: string; quiet: boolean };
+let args: { keep: boolean; transformer: string; quiet: boolean; migration: string };
 try {
   ({ values: args } = parseArgs({
     options: {
       keep: { type: 'boolean', default: false },
       transformer: { type: 'string', default: 'recipe' },
       quiet: { type: 'boolean', default: false },
+      migration: { type: 'string', default: 'safety-guard-monitor' },
     },
   }) as { values: typeof args });
 } catch (err) {
@@ -34,6 +37,8 @@ try {
 }
 if (args.transformer !== 'recipe' && args.transformer !== 'claude')
   usage(`--transformer: expected recipe or claude, got "${args.transformer}"`);
+if (args.migration !== 'safety-guard-monitor' && args.migration !== 'ladder-to-st')
+  usage(`--migration: expected safety-guard-monitor or ladder-to-st, got "${args.migration}"`);
 if (args.transformer === 'claude' && !process.env.ANTHROPIC_API_KEY)
   usage('--transformer claude needs ANTHROPIC_API_KEY in the environment');
 
@@ -52,7 +57,8 @@ function printTable(rows: FleetDemoRow[]): void {
 async function main(): Promise<number> {
   const t0 = Date.now();
   let watch: ChildProcess | undefined;
-  const result = await runFleetDemo({
+  const run = args.migration === 'ladder-to-st' ? runLadderFleetDemo : runFleetDemo;
+  const result = await run({
     transformer: args.transformer as 'recipe' | 'claude',
     say: args.quiet ? () => {} : say,
     onRollout: ({ rolloutId, url, token }) => {
