@@ -19,7 +19,8 @@ import type {
   TopLevelDeclaration,
 } from './ast';
 import { remapSpans } from './ast-utils';
-import { type Diagnostic, diagnostic } from './diagnostics';
+import { Gen, INFIX_BOXES, parseGeneratedBody, pushMapped } from './converted-text';
+import { diagnostic } from './diagnostics';
 import { ilToSt } from './il-to-st';
 import { createParser, type ParseResult, type Parser, parseSource } from './parser';
 import { printNode } from './printer';
@@ -37,21 +38,6 @@ import {
 import { openXmlRoot, type XmlSourceContext, xmlSpan } from './xml-source';
 
 type Ctx = XmlSourceContext;
-
-/** Generated ST text with, per line, the XML range it came from. */
-class Gen {
-  readonly lines: string[] = [];
-  readonly origins: Span[] = [];
-  push(line: string, origin: Span): void {
-    for (const l of line.split('\n')) {
-      this.lines.push(l);
-      this.origins.push(origin);
-    }
-  }
-  text(): string {
-    return `${this.lines.join('\n')}\n`;
-  }
-}
 
 const ELEMENTARY_TAGS = new Set([
   'BOOL',
@@ -169,28 +155,12 @@ function sfcSupportDeclarations(ctx: Ctx, origin: Span): TopLevelDeclaration[] {
   return parseGenerated(ctx, g);
 }
 
-/** Reports diagnostics of generated ST at the XML positions `map` gives their lines. */
-function pushMapped(ctx: Ctx, diagnostics: readonly Diagnostic[], map: (s: Span) => Span): void {
-  for (const d of diagnostics) {
-    const o = map({ ...d });
-    ctx.diagnostics.push({
-      ...d,
-      line: o.line,
-      column: o.column,
-      endLine: o.endLine,
-      endColumn: o.endColumn,
-      offset: o.offset,
-      endOffset: o.endOffset,
-    });
-  }
-}
-
 /** Parses generated ST and maps every position to the XML element of its line. */
 function parseGenerated(ctx: Ctx, g: Gen): TopLevelDeclaration[] {
   const r = parseSource(g.text(), ctx.file, { format: 'plcopen' });
   const map = (s: Span): Span => g.origins[s.line - 1] ?? g.origins[g.origins.length - 1]!;
   remapSpans(r.unit, map);
-  pushMapped(ctx, r.diagnostics, map);
+  pushMapped(ctx.diagnostics, r.diagnostics, map);
   return r.unit.declarations;
 }
 
@@ -698,13 +668,7 @@ function variableType(ctx: Ctx, pou: XmlElement | undefined, name: string): stri
 
 /** Parses converted ST text whose lines carry their XML origins. */
 function parseConverted(ctx: Ctx, g: Gen, el: XmlElement): Statement[] {
-  const text = g.text();
-  const p = createParser(text, ctx.file, 0, text.length, 1, 1, 'plcopen');
-  const statements = p.body();
-  const map = (s: Span): Span => g.origins[s.line - 1] ?? xmlSpan(ctx, el.start, el.end);
-  remapSpans(statements, map);
-  pushMapped(ctx, p.diagnostics, map);
-  return statements;
+  return parseGeneratedBody(g, ctx.file, 'plcopen', xmlSpan(ctx, el.start, el.end), ctx.diagnostics);
 }
 
 // ---------------------------------------------------------------------------
@@ -935,28 +899,6 @@ function connections(el: XmlElement | undefined): { ref: string; formal?: string
   }
   return out;
 }
-
-/**
- * Standard functions drawn as FBD boxes that have an ST operator (IEC 61131-3
- * Table 29/30/31): written infix, so the converted body reads like hand-written ST.
- */
-const INFIX_BOXES: Record<string, string> = {
-  AND: 'AND',
-  OR: 'OR',
-  XOR: 'XOR',
-  ADD: '+',
-  SUB: '-',
-  MUL: '*',
-  DIV: '/',
-  MOD: 'MOD',
-  EXPT: '**',
-  GT: '>',
-  GE: '>=',
-  EQ: '=',
-  NE: '<>',
-  LE: '<=',
-  LT: '<',
-};
 
 /**
  * Converts an LD or FBD body to ST statements (§8.2, §8.3: a network is

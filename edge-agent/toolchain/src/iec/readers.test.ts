@@ -46,6 +46,70 @@ describe('TwinCAT reader', () => {
   });
 });
 
+describe('TwinCAT LD/FBD network lists (<NWL>) become ST (issue 15)', () => {
+  const file = join(FIXTURES, 'twincat/FB_VentInterlock.TcPOU');
+  const text = readFileSync(file, 'utf8');
+
+  it('converts FB calls, operators, negated contacts and EN boxes; a commented-out network is not compiled', () => {
+    const { unit, diagnostics } = readTwinCat(text, file);
+    expect(diagnostics).toEqual([]);
+    const fb = unit.declarations[0] as FunctionBlockDecl;
+    expect(fb.bodyLanguage).toBe('LD');
+    expect(fb.body.map((s) => printNode(s).trim())).toEqual([
+      'tofSpinDown(IN := (bTurboRunning OR bTurboStarting), PT := T#2M);',
+      'bVentAllowed := ((NOT tofSpinDown.Q) AND bOpenRequest);',
+      'IF bGaugeOk THEN\n    _NWL_EN_128 := (rPressure < rSetpoint);\nEND_IF;',
+      'bPressureOk := _NWL_EN_128;',
+    ]);
+    // every statement points at the network item it came from, in the XML file
+    for (const s of fb.body) expect(text.slice(s.span.offset, s.span.offset + 5)).toBe('<o t=');
+    expect(text.slice(fb.body[0]!.span.offset, fb.body[0]!.span.endOffset)).toContain('"TOF"');
+  });
+
+  it('runs in the virtual PLC as the ladder reads', () => {
+    const { unit } = readTwinCat(text, file);
+    const main = parseSource(
+      'PROGRAM Main\nVAR\n    fb : FB_VentInterlock;\n    bRun, bOpen, bGauge : BOOL;\n    rP : REAL := 5.0;\n    bVent, bPOk : BOOL;\nEND_VAR\nfb(bTurboRunning := bRun, bOpenRequest := bOpen, bGaugeOk := bGauge, rPressure := rP, rSetpoint := 10.0);\nbVent := fb.bVentAllowed;\nbPOk := fb.bPressureOk;\nEND_PROGRAM\n',
+      'main.st',
+    ).unit;
+    const plc = compileProgram([unit, main], { program: 'Main', cycleMs: 1000 });
+    plc.set('bOpen', true);
+    plc.scan(1);
+    expect([plc.get('bVent'), plc.get('bPOk')]).toEqual([true, false]);
+    plc.set('bRun', true);
+    plc.set('bGauge', true);
+    plc.scan(1);
+    expect([plc.get('bVent'), plc.get('bPOk')]).toEqual([false, true]);
+    // the gauge goes invalid: the LT box no longer runs and keeps its last result
+    plc.set('bGauge', false);
+    plc.set('rP', 50.0);
+    plc.set('bRun', false);
+    plc.scan(60);
+    expect([plc.get('bVent'), plc.get('bPOk')]).toEqual([false, true]);
+    // two minutes after the turbo stopped, venting is allowed again
+    plc.scan(61);
+    expect(plc.get('bVent')).toBe(true);
+  });
+
+  it('refuses what it does not read by name, on the element, and keeps the rest', () => {
+    const flagged = text.replace(/(<v n="Operand">"tofSpinDown\.Q"<\/v>[\s\S]*?<v n="Flags">)1</, '$14<');
+    const { unit, diagnostics } = readTwinCat(flagged, file);
+    expect(diagnostics.map((d) => [d.code, d.message])).toEqual([
+      [
+        'ST1014',
+        'ladder network 2 of FB_VentInterlock cannot be converted: operand tofSpinDown.Q with flags 4 (only negation, 1, is read)',
+      ],
+    ]);
+    const at = diagnostics[0]!;
+    expect(flagged.slice(at.offset, at.offset + 40)).toContain('<o n="Operand" t="Operand">');
+    expect((unit.declarations[0] as FunctionBlockDecl).body).toHaveLength(3);
+    const jump = text.replace('<o t="BoxTreeAssign">', '<o t="BoxTreeJump">');
+    expect(readTwinCat(jump, file).diagnostics[0]?.message).toBe(
+      'ladder network 2 of FB_VentInterlock cannot be converted: a BoxTreeJump network item',
+    );
+  });
+});
+
 describe('PLCopen reader', () => {
   const file = join(FIXTURES, 'plcopen/pump-ladder.xml');
   const text = readFileSync(file, 'utf8');

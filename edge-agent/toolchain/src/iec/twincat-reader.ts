@@ -15,11 +15,16 @@ import type {
   ProgramDecl,
   PropertyAccessor,
   PropertyDecl,
+  Span,
   Statement,
   TopLevelDeclaration,
+  VarBlock,
 } from './ast';
+import { remapSpans } from './ast-utils';
+import { Gen, parseGeneratedBody, pushMapped } from './converted-text';
 import { diagnostic } from './diagnostics';
-import { createParser, type ParseResult, type Parser } from './parser';
+import { nwlToSt } from './nwl-to-st';
+import { createParser, type ParseResult, type Parser, parseSource } from './parser';
 import { attr, child, childrenNamed, LineMap, localName, sameLengthDecoded, type XmlElement } from './xml';
 import { openXmlRoot, type XmlSourceContext, xmlSpan } from './xml-source';
 
@@ -97,19 +102,30 @@ function finish(ctx: Ctx, p: Parser, last: NodeBase | undefined): void {
   ctx.diagnostics.push(...p.diagnostics);
 }
 
-function bodyOf(
-  ctx: Ctx,
-  obj: XmlElement,
-): { body: Statement[]; language?: 'ST' | 'FBD' | 'IL' | 'SFC' | 'LD' } {
+interface Body {
+  body: Statement[];
+  language?: 'ST' | 'FBD' | 'IL' | 'SFC' | 'LD';
+  /** Variables a converted body needs, to add to the POU. */
+  vars?: VarBlock;
+}
+
+function bodyOf(ctx: Ctx, obj: XmlElement, owner = attr(obj, 'Name') ?? '?'): Body {
   const impl = child(obj, 'Implementation');
   if (!impl) return { body: [] };
   const st = child(impl, 'ST');
   if (!st) {
     const other = impl.children[0];
+    if (other && localName(other) === 'NWL') return networkList(ctx, other, owner);
     if (other) {
       const lang = localName(other) as 'FBD' | 'IL' | 'SFC' | 'LD';
       ctx.diagnostics.push(
-        diagnostic('ST1013', xmlSpan(ctx, other.start, other.end), lang, attr(obj, 'Name') ?? '?'),
+        diagnostic(
+          'ST1013',
+          xmlSpan(ctx, other.start, other.end),
+          lang,
+          owner,
+          'TwinCAT ST and LD/FBD (NWL)',
+        ),
       );
       return { body: [], language: lang };
     }
@@ -121,21 +137,56 @@ function bodyOf(
   return { body, language: 'ST' };
 }
 
+/** A TwinCAT LD/FBD network list converted to ST (`nwl-to-st.ts`); what cannot be converted is ST1014 on its element. */
+function networkList(ctx: Ctx, nwl: XmlElement, owner: string): Body {
+  const spanOf = (el: XmlElement): Span => xmlSpan(ctx, el.start, el.end);
+  const r = nwlToSt(ctx.text, nwl, spanOf);
+  for (const e of r.errors) ctx.diagnostics.push(diagnostic('ST1014', e.span, e.network, owner, e.message));
+  const whole = spanOf(nwl);
+  const body = parseGeneratedBody(r.lines, ctx.file, 'twincat', whole, ctx.diagnostics);
+  const language = /"Fbd"/i.test(ctx.text.slice(nwl.start, Math.min(nwl.end, nwl.start + 600)))
+    ? 'FBD'
+    : 'LD';
+  if (r.vars.length === 0) return { body, language };
+  const g = new Gen();
+  g.push('FUNCTION_BLOCK _NWL\nVAR', whole);
+  for (const [v, o] of r.vars) g.push(v, o);
+  g.push('END_VAR\nEND_FUNCTION_BLOCK', whole);
+  const decl = parseSource(g.text(), ctx.file, { format: 'twincat' });
+  const map = (s: Span): Span => g.origins[s.line - 1] ?? whole;
+  remapSpans(decl.unit, map);
+  pushMapped(ctx.diagnostics, decl.diagnostics, map);
+  const fb = decl.unit.declarations[0];
+  return {
+    body,
+    language,
+    ...(fb?.kind === 'FunctionBlock' && fb.varBlocks[0] ? { vars: fb.varBlocks[0] } : {}),
+  };
+}
+
+/** Adds the variables a converted body needs to the POU that owns it. */
+function addVars(pou: TopLevelDeclaration, body: Body): void {
+  if (body.vars && (pou.kind === 'Program' || pou.kind === 'FunctionBlock' || pou.kind === 'Function'))
+    pou.varBlocks.push(body.vars);
+}
+
 function readPou(ctx: Ctx, obj: XmlElement, out: TopLevelDeclaration[]): void {
   const decls = declarationOf(ctx, obj, (p) => p.declarationPart(), [] as TopLevelDeclaration[]);
   const pou = decls[0];
   if (!pou) return;
   out.push(...decls);
   if (pou.kind === 'Program' || pou.kind === 'FunctionBlock' || pou.kind === 'Function') {
-    const { body, language } = bodyOf(ctx, obj);
-    pou.body = body;
-    if (language && language !== 'ST') pou.bodyLanguage = language;
+    const b = bodyOf(ctx, obj);
+    pou.body = b.body;
+    if (b.language && b.language !== 'ST') pou.bodyLanguage = b.language;
+    addVars(pou, b);
   }
   for (const m of childrenNamed(obj, 'Method')) {
     const decl = declarationOf(ctx, m, (p) => p.memberDeclaration(), undefined);
     if (decl?.kind !== 'Method') continue;
-    const { body } = bodyOf(ctx, m);
-    decl.body = body;
+    const b = bodyOf(ctx, m, `method ${decl.name} of ${pou.name}`);
+    decl.body = b.body;
+    if (b.vars) decl.varBlocks.push(b.vars);
     addMember(pou, decl);
   }
   for (const pr of childrenNamed(obj, 'Property')) {
@@ -173,7 +224,9 @@ function readPou(ctx: Ctx, obj: XmlElement, out: TopLevelDeclaration[]): void {
       body: [],
       span,
     };
-    action.body = bodyOf(ctx, a).body;
+    const b = bodyOf(ctx, a, `action ${action.name} of ${pou.name}`);
+    action.body = b.body;
+    addVars(pou, b);
     pou.actions.push(action);
   }
 }

@@ -1,0 +1,83 @@
+/**
+ * What the converters of graphical bodies (PLCopen LD/FBD/SFC/IL, TwinCAT
+ * network lists) share: generated ST whose every line remembers the XML
+ * element it came from, parsed and pointed back at those elements.
+ */
+import type { Span, Statement } from './ast';
+import { remapSpans } from './ast-utils';
+import type { Diagnostic } from './diagnostics';
+import { createParser } from './parser';
+
+/** Generated ST, one origin per line. */
+export class Gen {
+  readonly lines: string[] = [];
+  readonly origins: Span[] = [];
+  push(line: string, origin: Span): void {
+    for (const l of line.split('\n')) {
+      this.lines.push(l);
+      this.origins.push(origin);
+    }
+  }
+  text(): string {
+    return `${this.lines.join('\n')}\n`;
+  }
+}
+
+/** Pushes diagnostics into `into` with their positions sent through `map`. */
+export function pushMapped(
+  into: Diagnostic[],
+  diagnostics: readonly Diagnostic[],
+  map: (s: Span) => Span,
+): void {
+  for (const d of diagnostics) {
+    const o = map({ ...d });
+    into.push({
+      ...d,
+      line: o.line,
+      column: o.column,
+      endLine: o.endLine,
+      endColumn: o.endColumn,
+      offset: o.offset,
+      endOffset: o.endOffset,
+    });
+  }
+}
+
+/** Parses generated statements; every span and diagnostic points at its line's origin (else `fallback`). */
+export function parseGeneratedBody(
+  g: Gen,
+  file: string,
+  format: 'plcopen' | 'twincat',
+  fallback: Span,
+  diagnostics: Diagnostic[],
+): Statement[] {
+  const text = g.text();
+  const p = createParser(text, file, 0, text.length, 1, 1, format);
+  const statements = p.body();
+  const map = (s: Span): Span => g.origins[s.line - 1] ?? fallback;
+  remapSpans(statements, map);
+  pushMapped(diagnostics, p.diagnostics, map);
+  return statements;
+}
+
+/**
+ * Standard functions drawn as FBD boxes that have an ST operator (IEC 61131-3
+ * Table 29/30/31): written infix, so the converted body reads like hand-written ST.
+ */
+export const INFIX_BOXES: Readonly<Record<string, string>> = {
+  AND: 'AND',
+  OR: 'OR',
+  XOR: 'XOR',
+  ADD: '+',
+  SUB: '-',
+  MUL: '*',
+  DIV: '/',
+  MOD: 'MOD',
+  EXPT: '**',
+  GT: '>',
+  GE: '>=',
+  EQ: '=',
+  NE: '<>',
+  LE: '<=',
+  LT: '<',
+};
