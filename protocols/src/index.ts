@@ -165,6 +165,7 @@ export {
   DeployOrderMessage,
   DeployResultAckMessage,
   DeployResultMessage,
+  DriftReportMessage,
   Envelope,
   ErrorMessage,
   HeartbeatMessage,

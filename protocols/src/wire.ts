@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Sha256, Timestamp } from './common';
+import { DriftReport } from './drift';
 import { ERROR_CODE_LIST } from './error-codes';
 import { Migration } from './migration';
 import { WindowInterval } from './site';
@@ -198,6 +199,8 @@ export const StageReportMessage = msg('stage.report', {
   figures: StageFigures,
   reason: WireText.default(''),
 });
+/** agent → control plane: a drift check of the live program against the released one (scheduled or after a deploy). */
+export const DriftReportMessage = msg('drift.report', { report: DriftReport });
 /** control plane → agent: stop a job. */
 export const CancelMessage = msg('cancel', { jobId: WireId, reason: WireText });
 /** both ways: something was wrong with a message. */
@@ -223,6 +226,7 @@ export const Envelope = z.discriminatedUnion('type', [
   DeployResultAckMessage,
   RollbackOrderMessage,
   StageReportMessage,
+  DriftReportMessage,
   CancelMessage,
   ErrorMessage,
 ]);
