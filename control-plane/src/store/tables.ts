@@ -206,6 +206,27 @@ export interface StageReportsTable {
   reason: string;
   at: string;
 }
+/** The latest drift report of a site (issue #22). */
+export interface SiteDriftTable {
+  site: string;
+  agent_id: string;
+  status: 'same' | 'drifted';
+  checked_at: string;
+  live_sha256: string;
+  /** POUs that differ. */
+  pous: number;
+  /** The whole `DriftReport`, JSON. */
+  report: string;
+}
+/** The live hashes a site reported, newest kept. */
+export interface SiteDriftHistoryTable {
+  id: string;
+  site: string;
+  status: 'same' | 'drifted';
+  live_sha256: string;
+  trigger: 'schedule' | 'deploy' | 'manual';
+  checked_at: string;
+}
 export interface AuditLogTable {
   seq: number;
   at: string;
@@ -236,5 +257,7 @@ export interface Tables {
   deploys: DeploysTable;
   rollbacks: RollbacksTable;
   stage_reports: StageReportsTable;
+  site_drift: SiteDriftTable;
+  site_drift_history: SiteDriftHistoryTable;
   audit_log: AuditLogTable;
 }
