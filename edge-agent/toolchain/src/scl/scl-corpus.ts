@@ -1,0 +1,94 @@
+/**
+ * The SCL corpus figures of docs/siemens-scl.md: every `.scl`, `.db` and
+ * `.udt` file under the given folders is read ("read" = no error from the
+ * reader), formatted twice (`fmt` idempotent) and the formatted text read
+ * again to the same tree (positions aside).
+ *
+ *   npx tsx edge-agent/toolchain/src/scl/scl-corpus.ts /tmp/scl-corpus/*
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { astEqual } from '../iec';
+import { formatScl } from './scl-printer';
+import { isSclFile, readScl } from './scl-reader';
+
+function filesUnder(dir: string, out: string[] = []): string[] {
+  for (const e of readdirSync(dir).sort()) {
+    if (e.startsWith('.') || e === 'node_modules') continue;
+    const p = join(dir, e);
+    if (statSync(p).isDirectory()) filesUnder(p, out);
+    else if (isSclFile(p)) out.push(p);
+  }
+  return out;
+}
+
+function decode(buf: Buffer): string {
+  const text = new TextDecoder('utf-8').decode(buf);
+  return text.includes('\uFFFD') ? new TextDecoder('latin1').decode(buf) : text;
+}
+
+/** Figures of one folder (a project). */
+export interface SclCorpusRow {
+  project: string;
+  files: number;
+  read: number;
+  idempotent: number;
+  roundTrip: number;
+  lines: number;
+  failures: string[];
+}
+
+/** Reads, formats and re-reads every SCL source under `dir`. */
+export function sclCorpusRow(dir: string): SclCorpusRow {
+  const row: SclCorpusRow = {
+    project: dir,
+    files: 0,
+    read: 0,
+    idempotent: 0,
+    roundTrip: 0,
+    lines: 0,
+    failures: [],
+  };
+  for (const f of filesUnder(dir)) {
+    row.files++;
+    const text = decode(readFileSync(f));
+    row.lines += text.split('\n').length;
+    const r = readScl(text, f);
+    const errors = r.diagnostics.filter((d) => d.severity === 'error');
+    if (errors.length > 0) {
+      const d = errors[0]!;
+      row.failures.push(`${f}:${d.line}:${d.column} ${d.message}`);
+      continue;
+    }
+    row.read++;
+    const once = formatScl(text);
+    if (formatScl(once) === once) row.idempotent++;
+    else row.failures.push(`${f}: fmt is not idempotent`);
+    const again = readScl(once, f);
+    if (again.diagnostics.length === 0 && astEqual(again.unit, r.unit)) row.roundTrip++;
+    else row.failures.push(`${f}: formatted text reads back differently`);
+  }
+  return row;
+}
+
+if (process.argv[1]?.endsWith('scl-corpus.ts')) {
+  const rows = process.argv.slice(2).map(sclCorpusRow);
+  for (const r of rows) {
+    console.log(
+      `| ${r.project} | ${r.read}/${r.files} | ${r.idempotent}/${r.read} | ${r.roundTrip}/${r.read} | ${r.lines} |`,
+    );
+    for (const f of r.failures) console.log(`    ${f}`);
+  }
+  const t = rows.reduce(
+    (a, r) => ({
+      files: a.files + r.files,
+      read: a.read + r.read,
+      idem: a.idem + r.idempotent,
+      rt: a.rt + r.roundTrip,
+    }),
+    { files: 0, read: 0, idem: 0, rt: 0 },
+  );
+  console.log(
+    `total: read ${t.read}/${t.files}, fmt idempotent ${t.idem}/${t.read}, round trip ${t.rt}/${t.read}`,
+  );
+}
