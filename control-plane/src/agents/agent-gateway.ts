@@ -14,6 +14,7 @@ import type { AuthFailureLimiter } from '../auth/rate-limiter';
 import { bearerToken } from '../auth/token';
 import type { Context } from '../context';
 import { recordDeployResult } from '../deploys/deploy.service';
+import { handleDriftReport } from '../drift/drift-report-handler';
 import { ControlPlaneError } from '../errors';
 import type { ControlPlaneEvent } from '../events/event-bus';
 import { acceptJob, getJob, renewLease, unclaimJobs } from '../jobs/job.repository';
@@ -304,6 +305,11 @@ export class AgentGateway {
           site: conn.site,
           data: { stage: msg.stage, divergences: msg.figures.divergences, migrationId: msg.migrationId },
         });
+        return;
+      }
+      case 'drift.report': {
+        const refused = await handleDriftReport(this.ctx, conn, msg);
+        if (refused) return sendError(conn, refused.refused, refused.reason, msg.id);
         return;
       }
       case 'error':
