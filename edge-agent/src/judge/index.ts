@@ -18,3 +18,9 @@ export {
   type ScopeFindingCode,
   type ScopeJudgeInput,
 } from './scope-judge';
+export {
+  type RecordedEdit,
+  runTagChangeJudge,
+  TAG_CHANGE_FINDING_CODES,
+  type TagChangeJudgeInput,
+} from './tag-change-judge';

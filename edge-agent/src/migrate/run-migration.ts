@@ -22,13 +22,18 @@ import {
 } from '../transform';
 import { writeJobFolder } from './job-folder';
 import { type KindJob, migrationKind } from './kinds';
+import { withPlantFiles } from './plant-files-source';
 import { evaluatePreconditions } from './preconditions';
 import { type CompileReport, createVerifiers, type Verifiers } from './verifiers';
 
 /** Options of {@link runMigration}. */
 export interface RunMigrationOptions {
   migration: Migration;
-  /** Where the program is read from (never written by this function). */
+  /**
+   * Where the program is read from (never written by this function). For a kind
+   * that edits plant files (tag-change) a directory source is read with
+   * `withPlantFiles(source, migration.scope.files)`; deploy through the same wrapper.
+   */
   source: ProgramSource;
   /** The site's safety policy; nothing is protected without one. */
   policy?: SitePolicy | null;
@@ -134,7 +139,10 @@ export async function runMigration(options: RunMigrationOptions): Promise<Verdic
     progress('read', `reading ${options.source.location}`);
     let files: ProgramFile[];
     try {
-      files = await options.source.read();
+      const source = kind.plantFiles
+        ? await withPlantFiles(options.source, migration.scope.files)
+        : options.source;
+      files = await source.read();
     } catch (err) {
       return await done('error', `cannot read the program: ${(err as Error).message}`);
     }

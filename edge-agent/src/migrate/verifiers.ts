@@ -19,6 +19,7 @@ import {
   type CheckedProject,
   type CompilationUnit,
   checkProject,
+  sourceFormat,
   type VarBlock,
 } from '@plcfleet/toolchain/iec';
 import { verifySafety } from '@plcfleet/toolchain/safety';
@@ -110,6 +111,16 @@ export function emptyPolicy(site = 'unknown'): SitePolicy {
   return SitePolicy.parse({ apiVersion: 'plcfleet/v1', kind: 'SitePolicy', site });
 }
 
+/**
+ * True for the files the compiler reads (ST, TwinCAT XML, PLCopen XML); a
+ * plant's tag maps, HMI files and other XML travel with the program but are
+ * not compiled.
+ */
+export function isCompiledSource(file: ProgramFile): boolean {
+  const f = sourceFormat(file.path, file.text.slice(0, 4096));
+  return 'readable' in f && f.readable !== 'plcproj';
+}
+
 /** A parse cache keyed by path and text, so that unchanged files are parsed once per job. */
 class ParseCache {
   private readonly map = new Map<string, ParsedFile>();
@@ -155,7 +166,7 @@ export function createVerifiers(options: VerifierOptions = {}): Verifiers {
 
   const v: Verifiers = {
     compile(files) {
-      const parsed = files.map((f) => cache.get(f));
+      const parsed = files.filter(isCompiledSource).map((f) => cache.get(f));
       const diagnostics = parsed.flatMap((p) => p.diagnostics.map(stripOffsets));
       if (!diagnostics.some((d) => d.severity === 'error')) diagnostics.push(...checkParsedFiles(parsed));
       const sorted = sortDiagnostics(diagnostics);

@@ -17,6 +17,7 @@ const KINDS: Partial<Record<MigrationType, MigrationKind>> = {
   code: codeKind,
   'protocol-cutover': protocolCutoverKind,
   'ladder-to-st': ladderToStKind,
+  'tag-change': tagChangeKind,
 };
 
 /** The module of a migration type, or the reason it cannot be run here (a type from a newer schema, or one this agent has no module for). */

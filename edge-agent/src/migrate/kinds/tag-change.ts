@@ -1,0 +1,223 @@
+/**
+ * `tag-change` migrations (issue 20): renames, retypes and re-addresses of PLC
+ * tags across the program sources, the tag maps and the HMI/SCADA files in
+ * scope — deterministic, no transformer. The change is refused (verdict
+ * failed, nothing written) when a rename lands on an existing name, a
+ * reference cannot be rewritten safely (a name built from strings, an
+ * ambiguous match, a format not handled), a retype no longer fits its
+ * register, or a tag map is left with overlapping addresses. Equivalence takes
+ * each rename as a relation (old.from = new.to): the new program, with the
+ * renames undone through its own bound model, must behave as the old one, a
+ * retyped input driven over the old type's range.
+ */
+import type { Migration } from '@plcfleet/protocols';
+import { type CheckedProject, checkProject, intInfo, sourceFormat } from '@plcfleet/toolchain/iec';
+import { checkEquivalence } from '@plcfleet/toolchain/sim';
+import { runTagChangeJudge } from '../../judge';
+import type { ProgramFile } from '../../sources';
+import { matchesAnyGlob, type TransformResult } from '../../transform';
+import type { CompileReport, EquivalenceOutcome } from '../verifiers';
+import { danglingHmiReferences, HMI_TEXT_FORMATS, hmiEdits, scopeNames, tokenOccurrences } from './hmi-edits';
+import type { KindJob, MigrationKind } from './migration-kind';
+import { readTagMapFile, tagMapEdits } from './tag-map-edits';
+import { programEdits } from './tag-program-edits';
+import { refuseCollisions, resolveTagTargets, type TagTarget } from './tag-targets';
+import { applyTextEdits, TagChangeRefused, type TextEdit } from './text-edits';
+
+/** Equivalence settings when the migration gives none: a rename is cheap to compare. */
+const DEFAULT_EQUIVALENCE = { runs: 50, scans: 100 } as const;
+
+/** What the change made, kept for the judge (by result). */
+const made = new WeakMap<TransformResult, { edits: TextEdit[]; dangling: string[] }>();
+
+function modelOf(report: CompileReport): CheckedProject {
+  return checkProject(report.parsed.map((p) => p.unit)).checked;
+}
+
+/** The whole change: every edit of every target, in program sources, tag maps and HMI files. */
+function planEdits(
+  migration: Migration,
+  changes: NonNullable<Migration['tagChanges']>,
+  files: readonly ProgramFile[],
+  compiled: CompileReport,
+  inScopeOnly: boolean,
+): { edits: TextEdit[]; targets: TagTarget[] } {
+  const checked = modelOf(compiled);
+  const targets = resolveTagTargets(changes, checked);
+  const program = programEdits(targets, compiled.parsed, checked);
+  refuseCollisions(targets, checked, (t) => program.usedIn.get(t) ?? new Set());
+  const edits = [...program.edits];
+  const inScope = (path: string) => matchesAnyGlob(path, migration.scope.files);
+  if (inScopeOnly)
+    for (const e of edits)
+      if (!inScope(e.file))
+        throw new TagChangeRefused(
+          `${e.what}: ${e.file}:${e.line} is outside scope.files; the rename would be partial`,
+        );
+  const compiledPaths = new Set(compiled.parsed.map((p) => p.file.path));
+  const scopes = scopeNames(checked);
+  for (const f of files) {
+    if (compiledPaths.has(f.path) || !inScope(f.path) || !inScopeOnly) continue;
+    const map = readTagMapFile(f);
+    if (map) {
+      edits.push(...tagMapEdits(f, map, targets));
+      continue;
+    }
+    const format = sourceFormat(f.path, f.text.slice(0, 4096));
+    if (HMI_TEXT_FORMATS.test(f.path) && !('unsupported' in format)) {
+      edits.push(...hmiEdits(f, targets, scopes));
+      continue;
+    }
+    // A format whose references this kind does not rewrite: refuse by name rather than guess.
+    for (const t of targets) {
+      const o = tokenOccurrences(f.text, t.name)[0];
+      if (o)
+        throw new TagChangeRefused(
+          `tagChanges[${t.index}] ${t.change.from}: ${f.path}: ${'unsupported' in format ? format.unsupported : 'this file format'} is not rewritten by tag-change, and it names ${t.name}`,
+        );
+    }
+  }
+  return { edits, targets };
+}
+
+/** The `tag-change` kind. */
+export const tagChangeKind: MigrationKind = {
+  plantFiles: true,
+  transformerName: () => 'none',
+
+  async change(job: KindJob): Promise<TransformResult> {
+    const unchanged = (reason: string): TransformResult => ({
+      outcome: 'failed',
+      files: [...job.files],
+      reason,
+      turns: 0,
+      tokens: { input: 0, output: 0 },
+      applications: [],
+    });
+    const changes = job.migration.tagChanges ?? [];
+    let files: ProgramFile[];
+    let edits: TextEdit[];
+    try {
+      ({ edits } = planEdits(job.migration, changes, job.files, job.before, true));
+      files = applyTextEdits(job.files, edits);
+    } catch (err) {
+      if (err instanceof TagChangeRefused) return unchanged(`tag-change refused: ${err.message}`);
+      throw err;
+    }
+    const after = job.verifiers.compile(files);
+    const dangling = after.ok
+      ? danglingHmiReferences(
+          files.filter((f) => HMI_TEXT_FORMATS.test(f.path)),
+          modelOf(job.before),
+          modelOf(after),
+        )
+      : [];
+    job.trace({
+      type: 'tag-change',
+      edits: edits.map((e) => ({ file: e.file, line: e.line, what: e.what })),
+    });
+    const changedFiles = new Set(edits.map((e) => e.file));
+    const result: TransformResult = {
+      outcome: 'changed',
+      files,
+      reason: `tag-change: ${changes.length} change(s), ${edits.length} edit(s) in ${changedFiles.size} file(s)`,
+      turns: 0,
+      tokens: { input: 0, output: 0 },
+      applications: [],
+    };
+    made.set(result, { edits, dangling });
+    return result;
+  },
+
+  async equivalence(job, after): Promise<EquivalenceOutcome | null> {
+    const criteria = job.migration.successCriteria.equivalence;
+    const seed = criteria?.seed ?? 1;
+    const runs = criteria?.runs ?? DEFAULT_EQUIVALENCE.runs;
+    const scans = criteria?.scans ?? DEFAULT_EQUIVALENCE.scans;
+    const undecided: EquivalenceOutcome = {
+      equivalent: false,
+      runs: 0,
+      scans,
+      seed,
+      counterexample: null,
+      claim: 'undecided',
+    };
+    // Undo the renames through the new program's own model (to → from), then compare with the old program.
+    const inverse = (job.migration.tagChanges ?? []).map((c) => {
+      const q = c.from.split('.').slice(0, -1);
+      return { from: [...q, c.to.split('.').at(-1)!].join('.'), to: c.from.split('.').at(-1)! };
+    });
+    let back: CompileReport;
+    try {
+      const compiledFiles = after.parsed.map((p) => p.file);
+      const { edits } = planEdits(job.migration, inverse, compiledFiles, after, false);
+      back = job.verifiers.compile(applyTextEdits(compiledFiles, edits));
+    } catch (err) {
+      job.trace({ type: 'equivalence', error: (err as Error).message });
+      return undecided;
+    }
+    if (!back.ok) return undecided;
+    const beforeModel = modelOf(job.before);
+    // A retyped input is driven over the old type's range: the values the old program could see.
+    const ranges: Record<string, [number, number]> = {};
+    for (const c of job.migration.tagChanges ?? []) {
+      if (!c.type) continue;
+      const name = c.from.split('.').at(-1)!;
+      const v = beforeModel.globals.get(name.toLowerCase());
+      const info = v ? intInfo(v.type) : undefined;
+      if (info && !info.bit && info.bits <= 32)
+        ranges[name] = info.signed
+          ? [-(2 ** (info.bits - 1)), 2 ** (info.bits - 1) - 1]
+          : [0, 2 ** info.bits - 1];
+    }
+    const programs = [...beforeModel.pous.values()]
+      .filter((p) => p.kind === 'program' && !p.builtin)
+      .map((p) => p.name);
+    let total = 0;
+    for (const program of programs.sort()) {
+      try {
+        const r = checkEquivalence({
+          before: { units: job.before.parsed.map((p) => p.unit) },
+          after: { units: back.parsed.map((p) => p.unit) },
+          program,
+          seed,
+          runs,
+          scans,
+          ranges,
+        });
+        total += r.runs;
+        if (!r.equivalent)
+          return {
+            equivalent: false,
+            runs: total,
+            scans,
+            seed,
+            claim: r.counterexample ? 'refuted' : 'undecided',
+            counterexample: r.counterexample
+              ? (JSON.parse(
+                  JSON.stringify(
+                    { ...r.counterexample, variable: `${program}.${r.counterexample.variable}` },
+                    (_k, x) => (typeof x === 'bigint' ? x.toString() : x),
+                  ),
+                ) as EquivalenceOutcome['counterexample'])
+              : null,
+          };
+      } catch (err) {
+        job.trace({ type: 'equivalence', program, error: (err as Error).message });
+        return { ...undecided, runs: total };
+      }
+    }
+    return { equivalent: true, runs: total, scans, seed, counterexample: null, claim: 'not-refuted' };
+  },
+
+  scopeJudge(job, _after, result) {
+    const m = made.get(result) ?? { edits: [], dangling: [] };
+    return runTagChangeJudge({
+      migration: job.migration,
+      before: job.files,
+      after: result.files,
+      edits: m.edits,
+      dangling: m.dangling,
+    });
+  },
+};
