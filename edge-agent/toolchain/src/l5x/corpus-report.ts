@@ -50,6 +50,34 @@ function l5xFiles(dir: string): string[] {
 }
 
 const MODELLED = new Set<string>(MODELLED_INSTRUCTIONS);
+/** Calls a Logix ST routine may make that logix-st.ts models (instructions and functions). */
+const ST_CALLS = new Set([
+  'TONR',
+  'TOFR',
+  'RTOR',
+  'JSR',
+  'ABS',
+  'SQRT',
+  'SQR',
+  'SIN',
+  'COS',
+  'TAN',
+  'ASN',
+  'ACS',
+  'ATN',
+  'LN',
+  'LOG',
+  'TRN',
+  'IF',
+  'ELSIF',
+  'WHILE',
+  'UNTIL',
+  'AND',
+  'OR',
+  'XOR',
+  'NOT',
+  'MOD',
+]);
 
 /**
  * Reasons that say the program is not one Logix verifies (operand of the wrong type, a tag
@@ -67,8 +95,16 @@ function unmodelledIn(project: L5xProject, program: L5xProgram, routine: L5xRout
   const visit = (owner: L5xRoutine[], rt: L5xRoutine) => {
     if (seen.has(rt)) return;
     seen.add(rt);
+    if (rt.type === 'ST') {
+      // Logix ST runs through logix-st.ts: its instruction calls are the timers and JSR.
+      for (const m of rt.lines.join('\n').matchAll(/\b([A-Za-z_][A-Za-z0-9_]*)\s*\(/g)) {
+        const n = (m[1] as string).toUpperCase();
+        if (!ST_CALLS.has(n)) missing.add(`ST ${n}`);
+      }
+      return;
+    }
     if (rt.type !== 'RLL') {
-      // ST routines are read, not simulated (yet); FBD and SFC are not read.
+      // FBD and SFC routines are not read.
       missing.add(`JSR into ${rt.type}`);
       return;
     }

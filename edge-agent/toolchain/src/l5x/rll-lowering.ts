@@ -22,6 +22,7 @@ import {
   tagType,
   Unsupported,
 } from './logix-operands';
+import { lowerLogixSt, type StLoweringHost } from './logix-st';
 import { INT_BITS, type LogixType } from './logix-types';
 import { parseRung, type RllElement, type RllInstruction, RllSyntaxError } from './rll-parser';
 
@@ -200,11 +201,23 @@ export class RllLowering {
     out.push(`${d.iec} := ${convert({ iec: value, type: valueType }, d.type)};`);
   }
 
-  /** Lowers a routine's rungs (for JSR: inline, once per call site). */
+  /** Lowers a routine (for JSR: inline, once per call site): its rungs, or its Logix ST statements. */
   routine(r: L5xRoutine, where: string): void {
-    if (r.type !== 'RLL') throw new LoweringError(`routine ${r.name} is ${r.type}, not ladder`, where);
+    if (r.type !== 'RLL' && r.type !== 'ST')
+      throw new LoweringError(`routine ${r.name} is ${r.type}, not ladder or ST`, where);
     const key = r.name.toLowerCase();
     if (this.callStack.includes(key)) throw new LoweringError(`JSR recursion into ${r.name}`, where);
+    if (r.type === 'ST') {
+      this.callStack.push(key);
+      try {
+        lowerLogixSt(this.stHost(where), r, where);
+      } catch (e) {
+        if (e instanceof Unsupported) throw new LoweringError(e.reason, `${where}/${r.name}`);
+        throw e;
+      }
+      this.callStack.pop();
+      return;
+    }
     this.callStack.push(key);
     const hasRet = r.rungs.some((g) => /\bRET\s*\(/i.test(g.text));
     const body = this.code.body;
@@ -230,6 +243,25 @@ export class RllLowering {
     }
     if (hasRet) body.push('UNTIL TRUE END_REPEAT;');
     this.callStack.pop();
+  }
+
+  /** What the Logix ST translation writes through. */
+  private stHost(where: string): StLoweringHost {
+    return {
+      scope: this.scope,
+      body: this.code.body,
+      read: (o) => this.read(o),
+      write: (o) => {
+        if (o.root) this.code.writes.add(o.root);
+      },
+      preset: (ms) => this.code.presets.add(ms),
+      assign: (d, value, type, out) => this.assign(d, value, type, out),
+      jsr: (name) => {
+        const r = this.program?.routines.find((x) => x.name.toLowerCase() === name.toLowerCase());
+        if (!r) throw new Unsupported(`JSR to ${name}, which is not a routine of the program`);
+        this.routine(r, where);
+      },
+    };
   }
 
   private sequence(es: readonly RllElement[], rc: string, prescan: boolean, where: string): void {

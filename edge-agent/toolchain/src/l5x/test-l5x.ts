@@ -7,8 +7,13 @@ function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-/** An L5X with controller tags and one program `P` whose routines hold these rungs. */
-export function testL5x(tags: TestTag[], routines: Record<string, string[]>, extra = ''): string {
+/** An L5X with controller tags and one program `P` whose routines hold these rungs (and these ST lines). */
+export function testL5x(
+  tags: TestTag[],
+  routines: Record<string, string[]>,
+  extra = '',
+  st: Record<string, string[]> = {},
+): string {
   const tagXml = tags
     .map(([n, t, v]) => {
       const dims = /\[(\d+)\]$/.exec(t);
@@ -29,6 +34,14 @@ export function testL5x(tags: TestTag[], routines: Record<string, string[]>, ext
           .join('\n')}</RLLContent></Routine>`,
     )
     .join('\n');
+  const sx = Object.entries(st)
+    .map(
+      ([name, lines]) =>
+        `<Routine Name="${name}" Type="ST"><STContent>${lines
+          .map((l, i) => `<Line Number="${i}"><![CDATA[${l}]]></Line>`)
+          .join('\n')}</STContent></Routine>`,
+    )
+    .join('\n');
   return `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <RSLogix5000Content SchemaRevision="1.0" TargetType="Controller">
 <Controller Use="Target" Name="T">
@@ -37,10 +50,11 @@ ${extra}
 ${tagXml}
 </Tags>
 <Programs>
-<Program Name="P" MainRoutineName="${esc(Object.keys(routines)[0] ?? 'Main')}">
+<Program Name="P" MainRoutineName="${esc(Object.keys(routines)[0] ?? Object.keys(st)[0] ?? 'Main')}">
 <Tags/>
 <Routines>
 ${rx}
+${sx}
 </Routines>
 </Program>
 </Programs>
