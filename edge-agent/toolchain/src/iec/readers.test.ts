@@ -268,6 +268,45 @@ describe('PLCopen XML as Beremiz/OpenPLC write it: SFC, IL and FBD bodies become
     plc.scan(1);
     expect(state()).toEqual(['Idle']);
   });
+  it('gives an action one final scan after its step is left; a P action runs twice', () => {
+    const { plc } = runTextualSfc(
+      `PROGRAM Dosing
+VAR_INPUT bStart : BOOL; END_VAR
+VAR nFillScans, nPulses, nLastFill : INT; bFilling : BOOL; END_VAR
+INITIAL_STEP Idle:
+END_STEP
+STEP Fill:
+    CountFill(N);
+    Announce(P);
+END_STEP
+TRANSITION FROM Idle TO Fill := bStart;
+END_TRANSITION
+TRANSITION FROM Fill TO Idle := Fill.T >= T#30ms;
+END_TRANSITION
+ACTION CountFill:
+    nFillScans := nFillScans + 1;
+    bFilling := Fill.X;
+END_ACTION
+ACTION Announce:
+    nPulses := nPulses + 1;
+END_ACTION
+END_PROGRAM
+`,
+      'Dosing',
+    );
+    plc.set('bStart', true);
+    plc.scan(1);
+    plc.set('bStart', false);
+    // Fill is active for 4 scans (T = 0, 10, 20, 30 ms), then Idle
+    plc.scan(5);
+    expect(plc.get('Fill.X')).toBe(false);
+    // 4 scans while Fill was active + the final scan, in which the step is already inactive
+    expect([plc.get('nFillScans'), plc.get('bFilling')]).toEqual([5, false]);
+    // the pulse action ran on entry and once more in the next scan
+    expect(plc.get('nPulses')).toBe(2);
+    plc.scan(3);
+    expect([plc.get('nFillScans'), plc.get('nPulses')]).toEqual([5, 2]);
+  });
   it('converts textual SFC like graphical SFC (sfcToSt)', () => {
     const src = `PROGRAM Lamp
 VAR_INPUT bGo : BOOL; END_VAR
@@ -283,15 +322,7 @@ TRANSITION FROM On TO Off := On.T >= T#50ms;
 END_TRANSITION
 END_PROGRAM
 `;
-    const { unit: u, diagnostics: d } = parseSource(src, 'lamp.st');
-    expect(d).toEqual([]);
-    const prg = u.declarations[0] as ProgramDecl;
-    const conv = sfcToSt(prg)!;
-    prg.body = conv.body;
-    prg.varBlocks.push({ ...prg.varBlocks[0]!, section: 'VAR', decls: conv.vars });
-    delete prg.sfc;
-    u.declarations.push(...conv.support);
-    const plc = compileProgram([u], { program: 'Lamp' });
+    const { plc, conv } = runTextualSfc(src, 'Lamp');
     plc.set('bGo', true);
     plc.scan(1);
     plc.set('bGo', false);
@@ -302,6 +333,19 @@ END_PROGRAM
     expect(conv.body[0]!.span.line).toBe(9);
   });
 });
+
+/** Parses a PROGRAM with textual SFC, converts it with sfcToSt and compiles it for the virtual PLC. */
+function runTextualSfc(src: string, program: string) {
+  const { unit: u, diagnostics: d } = parseSource(src, `${program}.st`);
+  expect(d).toEqual([]);
+  const prg = u.declarations[0] as ProgramDecl;
+  const conv = sfcToSt(prg)!;
+  prg.body = conv.body;
+  prg.varBlocks.push({ ...prg.varBlocks[0]!, section: 'VAR', decls: conv.vars });
+  delete prg.sfc;
+  u.declarations.push(...conv.support);
+  return { plc: compileProgram([u], { program }), conv };
+}
 
 describe('FBD feedback through an FB instance', () => {
   it('reads the output the instance kept from its last call instead of refusing the loop', () => {

@@ -17,8 +17,12 @@
  *   2nd edition): N, S, R, L, D, P, P1, P0, SD, DS, SL with their durations.
  *   An action named by an association that is not an ACTION of the POU is a
  *   BOOL variable, set to the control's output. R dominates the stored
- *   qualifiers. Not modelled: the final scan an action gets after its
- *   control output falls (the standard's "A" output).
+ *   qualifiers.
+ * - An ACTION (or inline action) runs while its control's `A` is TRUE: while
+ *   `Q` is TRUE, and for one final scan after `Q` falls (the standard's
+ *   activity output; CODESYS and TwinCAT run an IEC action "once more when
+ *   the step is deactivated, in the next cycle" — so a P action runs twice).
+ *   P1 and P0, which CODESYS does not have, fire once: no final scan.
  */
 import type {
   FunctionBlockDecl,
@@ -69,12 +73,14 @@ VAR_INPUT
 END_VAR
 VAR_OUTPUT
     Q : BOOL;
+    (* Q, or the one final scan after Q fell *)
+    A : BOOL;
 END_VAR
 VAR
     S_FF, SD_FF, DS_FF, SL_FF : RS;
     L_TMR, D_TMR, SD_TMR, DS_TMR, SL_TMR : TON;
     P_TRIG, P1_TRIG : R_TRIG;
-    P0_OLD, P0_Q : BOOL;
+    P0_OLD, P0_Q, Q_LEVEL, Q_LEVEL_OLD : BOOL;
 END_VAR
 S_FF(S := S, R1 := R);
 L_TMR(IN := L, PT := T);
@@ -90,8 +96,12 @@ DS_TMR(IN := DS, PT := T);
 DS_FF(S := DS_TMR.Q, R1 := R);
 SL_FF(S := SL, R1 := R);
 SL_TMR(IN := SL_FF.Q1, PT := T);
-Q := N OR S_FF.Q1 OR (L AND NOT L_TMR.Q) OR D_TMR.Q OR P_TRIG.Q OR P1_TRIG.Q OR P0_Q OR SD_TMR.Q
+Q_LEVEL := N OR S_FF.Q1 OR (L AND NOT L_TMR.Q) OR D_TMR.Q OR P_TRIG.Q OR SD_TMR.Q
     OR DS_FF.Q1 OR (SL_FF.Q1 AND NOT SL_TMR.Q);
+Q := Q_LEVEL OR P1_TRIG.Q OR P0_Q;
+(* the final scan follows every qualifier but the single-shot P1 and P0 *)
+A := Q OR Q_LEVEL_OLD;
+Q_LEVEL_OLD := Q_LEVEL;
 END_FUNCTION_BLOCK
 `;
 }
@@ -167,11 +177,11 @@ export function sfcToStText(m: SfcModel): {
     if (time !== undefined) args.push(`T := ${time}`);
     lines.push([`${ctl}(${args.join(', ')});`, first.origin]);
     if (first.inline !== undefined) {
-      lines.push([`IF ${ctl}.Q THEN`, first.origin]);
+      lines.push([`IF ${ctl}.A THEN`, first.origin]);
       lines.push([first.inline, first.origin]);
       lines.push(['END_IF;', first.origin]);
     } else if (m.actions.has(first.action.toUpperCase())) {
-      lines.push([`IF ${ctl}.Q THEN ${first.action}(); END_IF;`, first.origin]);
+      lines.push([`IF ${ctl}.A THEN ${first.action}(); END_IF;`, first.origin]);
     } else {
       lines.push([`${first.action} := ${ctl}.Q;`, first.origin]);
     }
