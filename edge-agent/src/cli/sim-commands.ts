@@ -5,7 +5,6 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { EXIT } from '@plcfleet/protocols';
 import type {
   EquivalenceResult,
   parseInputTimeline,
@@ -16,13 +15,23 @@ import type {
 } from '@plcfleet/toolchain/sim';
 import type { Command } from 'commander';
 
-// Exit codes are the shared table's (`EXIT` of protocols): OK ran and passed (equiv:
-// equivalent); FAILED a scenario failed, a counterexample was found, or `simulate`'s program
-// does not compile; USAGE bad usage or input; FAULT `simulate` stopped on a runtime fault.
-
-/** The simulator, loaded when a command runs: registering the commands (and `--help`) does not load it. */
-type Sim = typeof import('@plcfleet/toolchain/sim');
-const loadSim = (): Promise<Sim> => import('@plcfleet/toolchain/sim');
+/**
+ * The simulator and the exit-code table, loaded when a command runs: registering the
+ * commands (and their `--help`) loads neither the toolchain nor protocols' zod.
+ *
+ * Exit codes are the shared table's (`EXIT` of protocols): OK ran and passed (equiv:
+ * equivalent); FAILED a scenario failed, a counterexample was found, or `simulate`'s
+ * program does not compile; USAGE bad usage or input; FAULT `simulate` stopped on a
+ * runtime fault.
+ */
+async function loadSim() {
+  const [sim, { EXIT }] = await Promise.all([
+    import('@plcfleet/toolchain/sim'),
+    import('@plcfleet/protocols'),
+  ]);
+  return { ...sim, EXIT };
+}
+type Sim = Awaited<ReturnType<typeof loadSim>>;
 
 /** Where command output goes (stdout lines, stderr lines); tests pass their own. */
 export interface CommandIo {
@@ -53,10 +62,10 @@ function positiveInt(sim: Sim, v: string | undefined, name: string, dflt?: numbe
 function failExit(sim: Sim, err: unknown, io: CommandIo): number {
   if (err instanceof sim.SimError) {
     io.err(`error ${err.code}: ${err.message}`);
-    return err.code === sim.SIM_ERROR_CODES.CHECK_FAILED ? EXIT.FAILED : EXIT.USAGE;
+    return err.code === sim.SIM_ERROR_CODES.CHECK_FAILED ? sim.EXIT.FAILED : sim.EXIT.USAGE;
   }
   io.err(`error: ${err instanceof Error ? err.message : String(err)}`);
-  return EXIT.USAGE;
+  return sim.EXIT.USAGE;
 }
 
 /** Options of `simulate`. */
@@ -77,7 +86,7 @@ export async function simulateCommand(
   io: CommandIo = processIo,
 ): Promise<number> {
   const sim = await loadSim();
-  const { SimError, SIM_ERROR_CODES } = sim;
+  const { SimError, SIM_ERROR_CODES, EXIT } = sim;
   let plc: VirtualPlc;
   let scans: number;
   let every: number;
@@ -167,7 +176,7 @@ export async function testCommand(
   io: CommandIo = processIo,
 ): Promise<number> {
   const sim = await loadSim();
-  const { SimError, SIM_ERROR_CODES } = sim;
+  const { SimError, SIM_ERROR_CODES, EXIT } = sim;
   let result: ReturnType<typeof runScenarios>;
   try {
     if (!opts.scenarios) throw new SimError(SIM_ERROR_CODES.BAD_INPUT, '--scenarios is required');
@@ -231,6 +240,7 @@ export interface EquivOptions {
 /** `equiv`: differential equivalence of two versions. Exit 0 equivalent, 1 counterexample, 2 bad input. */
 export async function equivCommand(opts: EquivOptions, io: CommandIo = processIo): Promise<number> {
   const sim = await loadSim();
+  const { EXIT } = sim;
   let result: EquivalenceResult;
   try {
     if (!opts.before || !opts.after)
