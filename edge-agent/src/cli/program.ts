@@ -134,6 +134,16 @@ export const COMMAND_GROUPS: readonly {
     ],
     load: async () => (await import('./ladder-commands')).registerLadderCommands,
   },
+  {
+    commands: [
+      {
+        name: 'shadow',
+        description:
+          "run a candidate program on the running PLC's live inputs and compare its outputs (exit 0 same, 1 divergent, 5 PLC unreachable)",
+      },
+    ],
+    load: async () => (await import('./shadow-commands')).registerShadowCommands,
+  },
 ];
 
 /** The group that registers `name`. */

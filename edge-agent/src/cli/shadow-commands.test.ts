@@ -1,0 +1,210 @@
+/**
+ * `plcfleet-agent shadow` against a served virtual PLC on real sockets (Modbus TCP and
+ * OPC UA), its inputs driven by a field script: an equivalent candidate (no divergence),
+ * a divergent one (caught, the tag named), comm loss mid-run and an unreachable PLC.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EXIT, TagMap } from '@plcfleet/protocols';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type PlcServer, startPlcServer, VirtualPlcRuntime } from '../plant-io';
+import type { ShadowReport } from '../shadow';
+import { runShadowCommand, type ShadowArgs } from './shadow-commands';
+
+/** The program running on the "live" PLC: a latched motor, a level alarm, a speed. */
+const LIVE = `
+PROGRAM Main
+VAR_INPUT
+  StartPb : BOOL;
+  StopPb : BOOL;
+  Level : INT;
+END_VAR
+VAR_OUTPUT
+  Motor : BOOL;
+  Alarm : BOOL;
+  Speed : INT;
+END_VAR
+VAR
+  T1 : TON;
+  Warm : BOOL;
+END_VAR
+Motor := (StartPb OR Motor) AND NOT StopPb;
+T1(IN := Motor, PT := T#300ms);
+Warm := T1.Q;
+Alarm := Level > 800;
+IF Motor THEN
+  Speed := Level / 2;
+ELSE
+  Speed := 0;
+END_IF;
+END_PROGRAM
+`;
+
+/** The same behaviour written differently. */
+const EQUIVALENT = LIVE.replace('Alarm := Level > 800;', 'Alarm := NOT (Level <= 800);').replace(
+  'Motor := (StartPb OR Motor) AND NOT StopPb;',
+  'IF StopPb THEN Motor := FALSE; ELSIF StartPb THEN Motor := TRUE; END_IF;',
+);
+
+/** A changed alarm limit: diverges for levels 801..900. */
+const DIVERGENT = LIVE.replace('Alarm := Level > 800;', 'Alarm := Level > 900;');
+
+const TAGS = TagMap.parse({
+  apiVersion: 'plcfleet/v1',
+  kind: 'TagMap',
+  tags: [
+    ['StartPb', 'coil', 0, 'BOOL', 'readwrite'],
+    ['StopPb', 'coil', 1, 'BOOL', 'readwrite'],
+    ['Motor', 'discrete', 0, 'BOOL', 'read'],
+    ['Alarm', 'discrete', 1, 'BOOL', 'read'],
+    ['Level', 'holding', 0, 'INT', 'readwrite'],
+    ['Speed', 'input', 0, 'INT', 'read'],
+  ].map(([name, table, address, type, access]) => ({
+    name,
+    modbus: { table, address, type },
+    opcua: { nodeId: `ns=1;s=Main.${name}`, browseName: name },
+    access,
+  })),
+});
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'shadow-'));
+  writeFileSync(join(dir, 'live.st'), LIVE);
+  writeFileSync(join(dir, 'equivalent.st'), EQUIVALENT);
+  writeFileSync(join(dir, 'divergent.st'), DIVERGENT);
+  writeFileSync(join(dir, 'tags.json'), JSON.stringify(TAGS));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/**
+ * Serves the live program and drives its inputs like a field: the start button pressed
+ * at 200 ms, the stop button at 1400 ms, the level rising 50 every 100 ms (0..950).
+ */
+async function servedPlc(opcua = false): Promise<PlcServer> {
+  const plc = await startPlcServer({
+    runtime: new VirtualPlcRuntime([{ name: 'live.st', text: LIVE }]),
+    tags: TAGS,
+    modbus: { port: 0, host: '127.0.0.1' },
+    opcua: opcua ? { dataDir: join(dir, 'plc-pki'), port: 0, security: 'none', allowAnonymous: true } : false,
+  });
+  let t = 0;
+  const field = setInterval(() => {
+    t += 100;
+    plc.loop.write('Level', (t / 2) % 1000);
+    if (t === 200) plc.loop.write('StartPb', true);
+    if (t === 400) plc.loop.write('StartPb', false);
+    if (t === 1400) plc.loop.write('StopPb', true);
+    if (t === 1600) plc.loop.write('StopPb', false);
+    if (t === 1800) plc.loop.write('StartPb', true);
+  }, 100);
+  cleanups.push(async () => {
+    clearInterval(field);
+    await plc.close().catch(() => {});
+  });
+  return plc;
+}
+
+async function shadow(args: Partial<ShadowArgs>, signal?: AbortSignal) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runShadowCommand(
+    {
+      program: join(dir, 'equivalent.st'),
+      tags: join(dir, 'tags.json'),
+      json: true,
+      seconds: '2.5',
+      ...args,
+    },
+    { out: (l) => out.push(l), err: (l) => err.push(l) },
+    {},
+    signal,
+  );
+  const report = args.json !== false && out.length ? (JSON.parse(out[0]!) as ShadowReport) : undefined;
+  return { code, out, err, report };
+}
+
+const modbusOf = (plc: PlcServer) => `127.0.0.1:${plc.modbus!.port}`;
+
+describe('plcfleet-agent shadow', () => {
+  it('finds no divergence for an equivalent candidate, and says what the live inputs exercised', async () => {
+    const plc = await servedPlc();
+    const r = await shadow({ plcModbus: modbusOf(plc), pollMs: '20' });
+    expect(r.code, r.err.join('\n')).toBe(EXIT.OK);
+    expect(r.report!.divergences).toEqual([]);
+    expect(r.report!.samples).toBeGreaterThan(20);
+    expect(r.report!.compared).toBeGreaterThan(20);
+    expect(r.report!.commLoss).toBeNull();
+    expect(r.report!.tags).toMatchObject({ inputs: 3, outputs: 3, unbound: [] });
+    // The start button, the stop button and the level all moved; the motor ran long enough for T1.
+    expect(r.report!.coverage.inputs).toMatchObject({ total: 3, varied: 3 });
+    expect(r.report!.coverage.timers).toMatchObject({ total: 1, completed: 1 });
+    expect(r.report!.coverage.boolOutputs).toMatchObject({ total: 2, toggled: 2 });
+    expect(r.report!.coverage.branches).toBeNull();
+  });
+
+  it('catches a divergent candidate and names the tag, with the live and shadow values', async () => {
+    const plc = await servedPlc();
+    const r = await shadow({ plcModbus: modbusOf(plc), program: join(dir, 'divergent.st'), pollMs: '20' });
+    expect(r.code).toBe(EXIT.FAILED);
+    expect(r.report!.divergences.map((d) => d.tag)).toEqual(['Alarm']);
+    const d = r.report!.divergences[0]!;
+    expect(d).toMatchObject({ live: true, shadow: false });
+    expect(d.count).toBeGreaterThan(0);
+    expect(Date.parse(d.first)).not.toBeNaN();
+    // Ignoring the tag is a choice the report shows.
+    const ignored = await shadow({
+      plcModbus: modbusOf(plc),
+      program: join(dir, 'divergent.st'),
+      ignore: 'Alarm',
+      seconds: '1',
+    });
+    expect(ignored.code).toBe(EXIT.OK);
+    expect(ignored.report!.tags.ignored).toEqual(['Alarm']);
+  });
+
+  it('reports a comm loss mid-run (exit 5) and never compares the lost samples', async () => {
+    const plc = await servedPlc();
+    setTimeout(() => void plc.close(), 800);
+    const r = await shadow({ plcModbus: modbusOf(plc), pollMs: '20', timeoutMs: '200', json: false });
+    expect(r.code).toBe(EXIT.UNREACHABLE);
+    expect(r.out.join('\n')).toMatch(/COMM LOSS: \d+ failed poll\(s\) from /);
+    expect(r.out.join('\n')).toMatch(/no divergence/);
+    expect(r.err.some((l) => /comm loss with modbus 127\.0\.0\.1:\d+/.test(l))).toBe(true);
+  });
+
+  it('exits 5 when the PLC does not answer at all, and 2 on bad usage', async () => {
+    const down = await shadow({ plcModbus: '127.0.0.1:1', timeoutMs: '200' });
+    expect(down.code).toBe(EXIT.UNREACHABLE);
+    expect(down.err.join('\n')).toMatch(/PLC unreachable: modbus 127\.0\.0\.1:1/);
+    expect((await shadow({})).code).toBe(EXIT.USAGE);
+    expect((await shadow({ plcModbus: '127.0.0.1:1', plcOpcua: 'opc.tcp://x:1' })).code).toBe(EXIT.USAGE);
+    const typo = await shadow({ plcModbus: '127.0.0.1:1', ignore: 'Alrm' });
+    expect(typo.code).toBe(EXIT.USAGE);
+    expect(typo.err[0]).toMatch(/no tag Alrm in the tag map/);
+    expect((await shadow({ plcModbus: '127.0.0.1:1', tolerance: 'Speed=x' })).code).toBe(EXIT.USAGE);
+    expect((await shadow({ plcOpcua: 'opc.tcp://127.0.0.1:1', security: 'none' })).err[0]).toMatch(
+      /--insecure/,
+    );
+  });
+
+  it('shadows over the PLC’s own OPC UA server too', async () => {
+    const plc = await servedPlc(true);
+    const r = await shadow({
+      plcOpcua: plc.opcua!.endpointUrl,
+      security: 'none',
+      insecure: true,
+      dataDir: join(dir, 'client-pki'),
+      program: join(dir, 'divergent.st'),
+      pollMs: '20',
+    });
+    expect(r.code, r.err.join('\n')).toBe(EXIT.FAILED);
+    expect(r.report!.divergences.map((d) => d.tag)).toEqual(['Alarm']);
+  }, 30_000);
+});

@@ -1,0 +1,247 @@
+/**
+ * `plcfleet-agent shadow --program PATH --tags TAGMAP (--plc-opcua ENDPOINT | --plc-modbus HOST:PORT)
+ * [--program-name NAME] [--seconds N] [--ignore TAG,...] [--tolerance TAG=VALUE,...] [--json]`:
+ * runs a candidate program in shadow of the running PLC (docs/shadow.md). Exit 0 no
+ * divergence, 1 divergences, 2 usage, 5 the PLC unreachable or lost during the run.
+ */
+import { join } from 'node:path';
+import { EXIT } from '@plcfleet/protocols';
+import type { Command } from 'commander';
+import type { OpcuaClientOptions } from '../plant-io';
+import type { ShadowReport } from '../shadow';
+import { routeNodeOpcuaLogsToStderr } from './node-opcua-logs';
+
+/** Arguments of `shadow`. */
+export interface ShadowArgs {
+  program: string;
+  tags: string;
+  plcOpcua?: string;
+  plcModbus?: string;
+  /** PROGRAM or CONFIGURATION to run (default: the only one). */
+  programName?: string;
+  /** How long to shadow. @default 60 */
+  seconds?: string;
+  /** Tags not compared, comma-separated. */
+  ignore?: string;
+  /** `TAG=VALUE,...`: allowed |live − shadow| per tag. */
+  tolerance?: string;
+  json?: boolean;
+  /** The PLC's scan cycle, ms. @default 10 */
+  cycleMs?: string;
+  /** Time between polls, ms. @default the cycle */
+  pollMs?: string;
+  /** Modbus or OPC UA request timeout, ms. @default 1000 */
+  timeoutMs?: string;
+  /** OPC UA message security. @default 'sign-and-encrypt' */
+  security?: string;
+  insecure?: boolean;
+  user?: string;
+  /** @default PLC_OPCUA_PASSWORD */
+  passwordEnv?: string;
+  dataDir?: string;
+  trustUnknownServer?: boolean;
+}
+
+/** Where the command writes (injected by tests). */
+export interface ShadowIo {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+const SECURITY = ['none', 'sign', 'sign-and-encrypt'] as const;
+
+function positive(text: string | undefined, fallback: number, flag: string): number | string {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  return Number.isFinite(n) && n > 0 ? n : `${flag} must be a positive number, not "${text}"`;
+}
+
+function opcuaOptions(
+  args: ShadowArgs,
+  env: Record<string, string | undefined>,
+  timeoutMs: number,
+): OpcuaClientOptions | string {
+  const security = (args.security ?? 'sign-and-encrypt') as (typeof SECURITY)[number];
+  if (!SECURITY.includes(security))
+    return `--security must be none, sign or sign-and-encrypt, not "${security}"`;
+  if (security === 'none' && !args.insecure)
+    return '--security none sends the live values in the clear; add --insecure for a simulator';
+  let user: { name: string; password: string } | undefined;
+  if (args.user) {
+    const name = args.passwordEnv ?? 'PLC_OPCUA_PASSWORD';
+    const password = env[name];
+    if (password === undefined) return `--user ${args.user} needs the password in $${name}`;
+    user = { name: args.user, password };
+  }
+  return {
+    security,
+    dataDir: args.dataDir ?? join('.plcfleet', 'shadow', 'opcua-pki'),
+    trustUnknownServer: args.trustUnknownServer === true,
+    timeoutMs,
+    ...(user ? { user } : {}),
+  };
+}
+
+/** The report in a few lines for people. */
+function describe(r: ShadowReport): string[] {
+  const lines = [
+    `shadow: ${r.seconds} s, ${r.samples} samples (${r.compared} compared, a comparison every poll: poll ${r.pollMs.mean} ms mean, PLC cycle ${r.cycleMs} ms), ${r.tags.inputs} inputs, ${r.tags.outputs} outputs`,
+  ];
+  if (r.divergences.length === 0) lines.push('no divergence');
+  for (const d of r.divergences)
+    lines.push(
+      `DIVERGES ${d.tag}: ${d.count} sample(s), first at ${d.first}: live ${JSON.stringify(d.live)}, shadow ${JSON.stringify(d.shadow)}`,
+    );
+  if (r.commLoss)
+    lines.push(
+      `COMM LOSS: ${r.commLoss.count} failed poll(s) from ${r.commLoss.first} to ${r.commLoss.last}: ${r.commLoss.error}`,
+    );
+  if (r.fault) lines.push(`candidate stopped on a fault: ${r.fault}`);
+  const c = r.coverage;
+  lines.push(
+    `coverage: inputs ${c.inputs.varied}/${c.inputs.total} varied, BOOL outputs ${c.boolOutputs.toggled}/${c.boolOutputs.total} toggled, timers ${c.timers.completed}/${c.timers.total} completed; branches and CASE arms not measured`,
+  );
+  if (r.tags.unbound.length) lines.push(`tags the candidate does not have: ${r.tags.unbound.join(', ')}`);
+  return lines;
+}
+
+/** Runs `shadow`; returns the exit code. */
+export async function runShadowCommand(
+  args: ShadowArgs,
+  io: ShadowIo,
+  env: Record<string, string | undefined>,
+  signal?: AbortSignal,
+): Promise<number> {
+  const say = (line: string) => io.err(`plcfleet-agent shadow: ${line}`);
+  const usage = (line: string) => {
+    say(line);
+    return EXIT.USAGE;
+  };
+  if (!args.plcOpcua === !args.plcModbus)
+    return usage('give one of --plc-opcua ENDPOINT or --plc-modbus HOST:PORT');
+  const seconds = positive(args.seconds, 60, '--seconds');
+  const cycleMs = positive(args.cycleMs, 10, '--cycle-ms');
+  const timeoutMs = positive(args.timeoutMs, 1000, '--timeout-ms');
+  for (const v of [seconds, cycleMs, timeoutMs]) if (typeof v === 'string') return usage(v);
+  const pollMs = positive(args.pollMs, cycleMs as number, '--poll-ms');
+  if (typeof pollMs === 'string') return usage(pollMs);
+  let modbus: { host: string; port: number } | undefined;
+  if (args.plcModbus) {
+    const m = /^(.+):(\d{1,5})$/.exec(args.plcModbus);
+    if (!m || Number(m[2]) > 65535) return usage(`--plc-modbus must be HOST:PORT, not "${args.plcModbus}"`);
+    modbus = { host: m[1]!, port: Number(m[2]) };
+  }
+  const opcua = args.plcOpcua ? opcuaOptions(args, env, timeoutMs as number) : undefined;
+  if (typeof opcua === 'string') return usage(opcua);
+
+  const [plantIo, shadow] = await Promise.all([import('../plant-io'), import('../shadow')]);
+  let map: Awaited<ReturnType<typeof plantIo.loadTagMap>>;
+  let runtime: InstanceType<typeof plantIo.VirtualPlcRuntime>;
+  let binding: ReturnType<typeof shadow.bindTags>;
+  try {
+    map = await plantIo.loadTagMap(args.tags);
+    runtime = plantIo.VirtualPlcRuntime.fromPaths([args.program], {
+      cycleMs: cycleMs as number,
+      ...(args.programName ? { program: args.programName } : {}),
+    });
+    binding = shadow.bindTags(map, runtime.plc, {
+      ignore: args.ignore
+        ? args.ignore
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : [],
+      tolerance: shadow.parseTolerances(args.tolerance),
+    });
+  } catch (err) {
+    return usage((err as Error).message);
+  }
+  if (!binding.tags.some((b) => b.role === 'output' && !b.ignored))
+    return usage(
+      'no tag of the map is an output of the candidate (VAR_OUTPUT, %Q or a global): nothing to compare',
+    );
+  if (opcua) await routeNodeOpcuaLogsToStderr();
+  const bound = binding.tags.map((b) => b.tag);
+  const live = modbus
+    ? new shadow.ModbusLivePlc(map, bound, modbus.host, modbus.port, timeoutMs as number)
+    : new shadow.OpcuaLivePlc(args.plcOpcua!, bound, opcua!);
+  let report: ShadowReport;
+  try {
+    report = await shadow.runShadow({
+      plc: runtime.plc,
+      live,
+      tags: binding.tags,
+      unbound: binding.unbound,
+      durationMs: (seconds as number) * 1000,
+      cycleMs: cycleMs as number,
+      pollMs: pollMs as number,
+      ...(signal ? { signal } : {}),
+      onProgress: (line) => io.err(line),
+      onCommChange: (lost, error) =>
+        say(
+          lost
+            ? `comm loss with ${live.where}: ${error}`
+            : `${live.where} answers again; state set again from it`,
+        ),
+    });
+  } catch (err) {
+    if (err instanceof shadow.ShadowUnreachable) {
+      say(`PLC unreachable: ${err.message}`);
+      return EXIT.UNREACHABLE;
+    }
+    throw err;
+  } finally {
+    await live.close();
+  }
+  if (args.json) io.out(JSON.stringify(report));
+  else for (const l of describe(report)) io.out(l);
+  if (report.divergences.length > 0) return EXIT.FAILED;
+  if (report.commLoss) return EXIT.UNREACHABLE;
+  if (report.fault) return EXIT.FAULT;
+  return EXIT.OK;
+}
+
+/** Registers `shadow`. */
+export function registerShadowCommands(program: Command): void {
+  program
+    .command('shadow')
+    .description(
+      "run a candidate program on the running PLC's live inputs and compare its outputs (exit 0 same, 1 divergent, 5 PLC unreachable)",
+    )
+    .requiredOption('--program <path>', 'candidate program: .st file or folder')
+    .requiredOption('--tags <file>', 'tag map of the running PLC (YAML or JSON)')
+    .option('--plc-opcua <endpoint>', "the PLC's OPC UA endpoint (opc.tcp://host:port)")
+    .option('--plc-modbus <host:port>', "the PLC's Modbus TCP address")
+    .option(
+      '--program-name <name>',
+      'PROGRAM or CONFIGURATION of the candidate to run (default: the only one)',
+    )
+    .option('--seconds <n>', 'how long to shadow', '60')
+    .option('--ignore <tags>', 'tags not compared, comma-separated')
+    .option('--tolerance <list>', 'allowed |live - shadow| per tag: TAG=VALUE,...')
+    .option('--json', 'print the summary as JSON')
+    .option('--cycle-ms <n>', "the PLC's scan cycle in ms (virtual time per candidate scan)", '10')
+    .option('--poll-ms <n>', 'time between polls in ms (default: the cycle)')
+    .option('--timeout-ms <n>', 'Modbus or OPC UA request timeout', '1000')
+    .option('--security <mode>', 'OPC UA: none | sign | sign-and-encrypt', 'sign-and-encrypt')
+    .option('--insecure', 'OPC UA: accept --security none')
+    .option('--user <name>', 'OPC UA user (password from --password-env)')
+    .option('--password-env <var>', 'environment variable holding the OPC UA password', 'PLC_OPCUA_PASSWORD')
+    .option('--data-dir <dir>', 'OPC UA client PKI folder', join('.plcfleet', 'shadow', 'opcua-pki'))
+    .option('--trust-unknown-server', 'OPC UA: trust an unknown PLC certificate on first use')
+    .action(async (opts: ShadowArgs) => {
+      const stop = new AbortController();
+      const onSigint = () => stop.abort();
+      process.once('SIGINT', onSigint);
+      try {
+        process.exitCode = await runShadowCommand(
+          opts,
+          { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) },
+          process.env,
+          stop.signal,
+        );
+      } finally {
+        process.off('SIGINT', onSigint);
+      }
+    });
+}

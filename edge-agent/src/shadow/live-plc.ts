@@ -1,0 +1,159 @@
+/**
+ * Reading a running PLC's tags for shadow execution: one sample of every bound tag
+ * per poll, over Modbus TCP (the tag map's registers, raw values) or the PLC's own
+ * OPC UA server (engineering values, turned back into raw ones). A sample is whole
+ * or it is a comm loss: a tag that could not be read is never filled in with an
+ * older value, so nothing stale is compared as live.
+ */
+import type { Tag, TagMap } from '@plcfleet/protocols';
+import type { ClientSession } from 'node-opcua';
+import {
+  decodeRegistersAt,
+  fromEngineering,
+  type OpcuaClientOptions,
+  PlantIoError,
+  type RawValue,
+  withOpcuaSession,
+} from '../plant-io';
+import { ModbusLink, type PollBlock, planPolls } from '../staging';
+
+/** One read of the live PLC: every tag asked for, or why not. */
+export type LiveSample =
+  | { ok: true; values: Map<Tag, RawValue>; tReq: number; tResp: number }
+  | { ok: false; error: string; tReq: number; tResp: number };
+
+/** A running PLC the shadow reads. */
+export interface LivePlc {
+  /** Where, for people (`modbus 127.0.0.1:5020`, `opc.tcp://…`). */
+  readonly where: string;
+  /** Reads every tag given at construction; never throws for comm trouble. */
+  read(): Promise<LiveSample>;
+  close(): Promise<void>;
+}
+
+/** Modbus TCP: the tags' blocks, merged as the staging bridge polls them, one request each. */
+export class ModbusLivePlc implements LivePlc {
+  readonly where: string;
+  private readonly link: ModbusLink;
+  private readonly blocks: PollBlock[];
+
+  constructor(map: TagMap, tags: readonly Tag[], host: string, port: number, timeoutMs: number) {
+    this.where = `modbus ${host}:${port}`;
+    this.link = new ModbusLink({ host, port, unitId: map.unitId, timeoutMs });
+    // One group: the shadow polls everything at its own rate.
+    const sub: TagMap = { ...map, pollGroups: [], tags: tags.map(({ pollGroup: _, ...t }) => t) };
+    this.blocks = planPolls(sub).flatMap((g) => g.blocks);
+    // The blocks carry copies: map back to the caller's tag objects.
+    const byName = new Map(tags.map((t) => [t.name, t]));
+    for (const b of this.blocks) b.tags = b.tags.map((t) => byName.get(t.name)!);
+  }
+
+  async read(): Promise<LiveSample> {
+    const tReq = Date.now();
+    const values = new Map<Tag, RawValue>();
+    try {
+      for (const block of this.blocks) {
+        const words = await this.link.request(async (c) => {
+          switch (block.table) {
+            case 'coil':
+              return (await c.readCoils(block.address, block.count)).data;
+            case 'discrete':
+              return (await c.readDiscreteInputs(block.address, block.count)).data;
+            case 'holding':
+              return (await c.readHoldingRegisters(block.address, block.count)).data;
+            case 'input':
+              return (await c.readInputRegisters(block.address, block.count)).data;
+          }
+        });
+        if (words.length < block.count)
+          throw new PlantIoError(
+            'COMM_FAILURE',
+            `${block.table} ${block.address}: the PLC answered ${words.length} of ${block.count} values`,
+          );
+        for (const tag of block.tags) {
+          const at = tag.modbus.address - block.address;
+          values.set(
+            tag,
+            tag.modbus.type === 'BOOL'
+              ? Boolean(words[at])
+              : decodeRegistersAt(tag.modbus.type, tag.modbus.wordOrder, words as number[], at),
+          );
+        }
+      }
+    } catch (err) {
+      return { ok: false, error: (err as Error).message, tReq, tResp: Date.now() };
+    }
+    return { ok: true, values, tReq, tResp: Date.now() };
+  }
+
+  async close(): Promise<void> {
+    this.link.close();
+  }
+}
+
+/**
+ * The PLC's own OPC UA server: one Read of every tag's Value per poll, on a session held
+ * open between polls and opened again after a failure. A Bad status on any tag makes the
+ * sample a comm loss (a server shows lost I/O as Bad, never as a stale Good).
+ */
+export class OpcuaLivePlc implements LivePlc {
+  readonly where: string;
+  private session: ClientSession | undefined;
+  private release: (() => void) | undefined;
+  private ended: Promise<unknown> | undefined;
+
+  constructor(
+    private readonly endpoint: string,
+    private readonly tags: readonly Tag[],
+    private readonly options: OpcuaClientOptions,
+  ) {
+    this.where = endpoint;
+  }
+
+  private open(): Promise<ClientSession> {
+    return new Promise((ready, fail) => {
+      this.ended = withOpcuaSession(this.endpoint, this.options, (s) => {
+        this.session = s;
+        ready(s);
+        return new Promise<void>((r) => {
+          this.release = r;
+        });
+      }).catch((err) => {
+        this.session = undefined;
+        fail(err);
+      });
+    });
+  }
+
+  private async drop(): Promise<void> {
+    this.session = undefined;
+    this.release?.();
+    this.release = undefined;
+    await this.ended?.catch(() => {});
+  }
+
+  async read(): Promise<LiveSample> {
+    const tReq = Date.now();
+    try {
+      const session = this.session ?? (await this.open());
+      const results = await session.read(this.tags.map((t) => ({ nodeId: t.opcua.nodeId, attributeId: 13 })));
+      const values = new Map<Tag, RawValue>();
+      for (const [i, dv] of results.entries()) {
+        const tag = this.tags[i]!;
+        if (!dv.statusCode.isGood())
+          return { ok: false, error: `${tag.name}: ${dv.statusCode.name}`, tReq, tResp: Date.now() };
+        const raw = fromEngineering(tag, dv.value.value);
+        if (!raw.ok) return { ok: false, error: `${tag.name}: ${raw.reason}`, tReq, tResp: Date.now() };
+        values.set(tag, raw.value);
+      }
+      return { ok: true, values, tReq, tResp: Date.now() };
+    } catch (err) {
+      await this.drop();
+      return { ok: false, error: (err as Error).message, tReq, tResp: Date.now() };
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.drop();
+  }
+}

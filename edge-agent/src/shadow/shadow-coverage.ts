@@ -1,0 +1,77 @@
+import type { VirtualPlc } from '@plcfleet/toolchain/sim';
+import type { BoundTag } from './shadow-binding';
+
+/** How much of the candidate the live inputs exercised. */
+export interface ShadowCoverage {
+  /** Inputs that took more than one value (a BOOL both values). */
+  inputs: { total: number; varied: number; unvaried: string[] };
+  /** BOOL outputs that took both values. */
+  boolOutputs: { total: number; toggled: number; untoggled: string[] };
+  /** TON/TOF/TP instances that completed at least once (TON: Q rose; TOF, TP: Q fell). */
+  timers: { total: number; completed: number; notCompleted: string[] };
+  /**
+   * IF/ELSIF branches and CASE arms taken: not measured — the virtual PLC has no branch
+   * counters yet (toolchain/src/sim); null rather than a guess.
+   */
+  branches: null;
+  caseArms: null;
+}
+
+const TIMER_TYPES = new Set(['TON', 'TOF', 'TP']);
+
+/** Watches the candidate's inputs, outputs and timers scan by scan. */
+export class CoverageTracker {
+  private readonly inputSeen = new Map<string, Set<string>>();
+  private readonly boolSeen = new Map<string, Set<boolean>>();
+  private readonly timers: { name: string; type: string; q: () => unknown; last: boolean; done: boolean }[];
+
+  constructor(
+    private readonly plc: VirtualPlc,
+    tags: readonly BoundTag[],
+  ) {
+    for (const b of tags) {
+      if (b.role === 'input') this.inputSeen.set(b.path, new Set());
+      if (b.role === 'output' && b.tag.modbus.type === 'BOOL') this.boolSeen.set(b.path, new Set());
+    }
+    this.timers = plc
+      .listVariables()
+      .filter((v) => TIMER_TYPES.has(v.type.toUpperCase()))
+      .map((v) => {
+        const q = plc.accessor(`${v.name}.Q`);
+        return { name: v.name, type: v.type.toUpperCase(), q: q.get, last: Boolean(q.get()), done: false };
+      });
+  }
+
+  /** After a scan of the candidate. */
+  scanned(): void {
+    for (const t of this.timers) {
+      const q = Boolean(t.q());
+      if (q !== t.last && (t.type === 'TON' ? q : !q)) t.done = true;
+      t.last = q;
+    }
+    for (const [path, seen] of this.boolSeen) if (seen.size < 2) seen.add(Boolean(this.plc.get(path)));
+  }
+
+  /** An input value fed from the live PLC. */
+  input(path: string, value: unknown): void {
+    const seen = this.inputSeen.get(path);
+    if (seen && seen.size < 2) seen.add(String(value));
+  }
+
+  report(): ShadowCoverage {
+    const unvaried = [...this.inputSeen].filter(([, s]) => s.size < 2).map(([p]) => p);
+    const untoggled = [...this.boolSeen].filter(([, s]) => s.size < 2).map(([p]) => p);
+    const notCompleted = this.timers.filter((t) => !t.done).map((t) => t.name);
+    return {
+      inputs: { total: this.inputSeen.size, varied: this.inputSeen.size - unvaried.length, unvaried },
+      boolOutputs: { total: this.boolSeen.size, toggled: this.boolSeen.size - untoggled.length, untoggled },
+      timers: {
+        total: this.timers.length,
+        completed: this.timers.length - notCompleted.length,
+        notCompleted,
+      },
+      branches: null,
+      caseArms: null,
+    };
+  }
+}

@@ -1,0 +1,293 @@
+/**
+ * Live shadow execution (issue #21, docs/shadow.md): the candidate program runs on the
+ * virtual PLC fed with the running PLC's live inputs, and its outputs are compared with
+ * the live outputs every poll.
+ *
+ * Timing. A poll reads every bound tag at once (one sample). The candidate is then fed
+ * the sample's inputs and scanned as many cycles as real time has passed since the last
+ * poll (`cycleMs` per scan), so its timers run on the same clock as the plant. The live
+ * PLC's outputs in sample n were computed from inputs read somewhat before or after the
+ * sample's inputs, so the live value of sample n is judged when sample n + 1 is in: it
+ * agrees when it equals the candidate's output after sample n − 1, n or n + 1 (the
+ * latency allowance of one poll). A divergence is therefore reported one poll after the
+ * sample that shows it. A failed poll is a comm loss: counted and reported at once; the
+ * samples around it are not judged, and the candidate's bound state is set again from
+ * the first good sample after it (its own timers and internal state go on).
+ */
+import type { TagType } from '@plcfleet/protocols';
+import type { VirtualPlc } from '@plcfleet/toolchain/sim';
+import type { RawValue } from '../plant-io';
+import type { LivePlc, LiveSample } from './live-plc';
+import type { BoundTag } from './shadow-binding';
+import { CoverageTracker, type ShadowCoverage } from './shadow-coverage';
+
+/** One output tag on which the candidate and the live PLC disagreed. */
+export interface ShadowDivergence {
+  tag: string;
+  /** When the first diverging sample was read (ISO time). */
+  first: string;
+  /** Diverging samples. */
+  count: number;
+  /** Live and candidate values at the first divergence. */
+  live: unknown;
+  shadow: unknown;
+}
+
+/** The summary of a shadow run (`shadow --json`). */
+export interface ShadowReport {
+  seconds: number;
+  /** Good samples (polls that read every tag). */
+  samples: number;
+  /** Samples judged (both neighbours good). */
+  compared: number;
+  divergences: ShadowDivergence[];
+  coverage: ShadowCoverage;
+  /** Polls that failed; `first`/`last` ISO times, `error` the first failure. */
+  commLoss: { count: number; first: string; last: string; error: string } | null;
+  /** A comparison every poll: the PLC's cycle and how often it was polled. */
+  cycleMs: number;
+  pollMs: { target: number; mean: number; max: number };
+  /** Scans of the candidate. */
+  scans: number;
+  tags: { inputs: number; outputs: number; state: number; ignored: string[]; unbound: string[] };
+  /** The candidate stopped on a runtime fault (the run ends there). */
+  fault: string | null;
+  /** CPU time of this process over the run, as a share of one core. */
+  cpuShare: number;
+}
+
+/** Options of {@link runShadow}. */
+export interface ShadowRunOptions {
+  plc: VirtualPlc;
+  live: LivePlc;
+  tags: BoundTag[];
+  unbound: string[];
+  /** How long to run, ms. */
+  durationMs: number;
+  /** The PLC's scan cycle, ms (virtual time per candidate scan). @default 10 */
+  cycleMs?: number;
+  /** Time between polls, ms. @default cycleMs */
+  pollMs?: number;
+  /** Stop early (SIGINT). */
+  signal?: AbortSignal;
+  /** Called about once a second with a line for people. */
+  onProgress?: (line: string) => void;
+  /** Called at the first failed poll of a comm loss and when the PLC answers again. */
+  onCommChange?: (lost: boolean, error: string) => void;
+}
+
+/** A value as compared: REAL in single precision, integers exactly (LINT as bigint). */
+function comparable(type: TagType, v: unknown): number | bigint | boolean {
+  if (typeof v === 'boolean') return v;
+  if (type === 'LINT') return typeof v === 'bigint' ? v : BigInt(Math.trunc(Number(v)));
+  const n = typeof v === 'bigint' ? Number(v) : Number(v);
+  return type === 'REAL' ? Math.fround(n) : n;
+}
+
+function agrees(b: BoundTag, live: unknown, shadow: unknown): boolean {
+  const t = b.tag.modbus.type;
+  const a = comparable(t, live);
+  const s = comparable(t, shadow);
+  if (typeof a === 'number' && typeof s === 'number') {
+    if (Number.isNaN(a) && Number.isNaN(s)) return true;
+    return a === s || Math.abs(a - s) <= b.tolerance;
+  }
+  return a === s;
+}
+
+/** JSON-safe (bigint as a string). */
+function shown(v: unknown): unknown {
+  return typeof v === 'bigint' ? v.toString() : v;
+}
+
+/** What the candidate wants written for a raw live value: LINT as bigint, the rest as is. */
+function simValue(b: BoundTag, raw: RawValue): boolean | number | bigint {
+  if (b.tag.modbus.type === 'LINT') return typeof raw === 'bigint' ? raw : BigInt(Math.trunc(Number(raw)));
+  return typeof raw === 'bigint' ? Number(raw) : raw;
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (ms <= 0 || signal?.aborted) return resolve();
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+
+/** A sample waiting to be judged: its live outputs and the candidate's before and after it. */
+interface Pending {
+  at: number;
+  live: Map<BoundTag, RawValue>;
+  before: Map<BoundTag, unknown>;
+  after: Map<BoundTag, unknown>;
+}
+
+/**
+ * Runs the candidate in shadow of the live PLC for `durationMs` (or until `signal`).
+ * Throws a `PlantIoError`-like error only when the first poll fails (unreachable PLC);
+ * a comm loss later is counted in the report.
+ */
+export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
+  const cycleMs = o.cycleMs ?? 10;
+  const pollMs = o.pollMs ?? cycleMs;
+  const { plc, live, tags } = o;
+  const inputs = tags.filter((b) => b.role === 'input');
+  const compared = tags.filter((b) => b.role === 'output' && !b.ignored);
+  const access = new Map(tags.map((b) => [b, plc.accessor(b.path)]));
+  const coverage = new CoverageTracker(plc, tags);
+  const divergences = new Map<BoundTag, ShadowDivergence>();
+  let commLoss: ShadowReport['commLoss'] = null;
+  let samples = 0;
+  let judged = 0;
+  let fault: string | null = null;
+
+  const first = await live.read();
+  if (!first.ok) throw new ShadowUnreachable(`${live.where}: ${first.error}`);
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+
+  // Start from the live state: every bound variable the candidate has takes the live value.
+  const seed = (s: Extract<LiveSample, { ok: true }>) => {
+    for (const b of tags) {
+      const v = s.values.get(b.tag);
+      if (v !== undefined) plc.set(b.path, simValue(b, v));
+    }
+  };
+  seed(first);
+  samples++;
+  const readers = compared.map((b) => [b, access.get(b)!.get] as const);
+  const outputsNow = () => new Map<BoundTag, unknown>(readers.map(([b, get]) => [b, get()]));
+  let lastOutputs = outputsNow();
+  let pending: Pending | null = null;
+  let virtualMs = 0;
+  let lost = false;
+  let pollCount = 0;
+  let pollSum = 0;
+  let pollMax = 0;
+  let lastPoll = performance.now();
+  let lastProgress = t0;
+
+  const judge = (p: Pending, next: Map<BoundTag, unknown> | null) => {
+    judged++;
+    for (const b of compared) {
+      const v = p.live.get(b);
+      if (v === undefined) continue;
+      if (agrees(b, v, p.before.get(b)) || agrees(b, v, p.after.get(b))) continue;
+      if (next && agrees(b, v, next.get(b))) continue;
+      const d = divergences.get(b);
+      if (d) d.count++;
+      else
+        divergences.set(b, {
+          tag: b.tag.name,
+          first: new Date(p.at).toISOString(),
+          count: 1,
+          live: shown(v),
+          shadow: shown(p.after.get(b)),
+        });
+    }
+  };
+
+  /** Scans the candidate up to real time. */
+  const catchUp = () => {
+    const target = performance.now() - t0;
+    while (virtualMs + cycleMs <= target && !fault) {
+      const f = plc.scan();
+      virtualMs += cycleMs;
+      coverage.scanned();
+      if (f) fault = `${f.code}: ${f.message}`;
+    }
+  };
+
+  while (!o.signal?.aborted && performance.now() - t0 < o.durationMs && !fault) {
+    await sleep(pollMs - (performance.now() - lastPoll), o.signal);
+    if (o.signal?.aborted) break;
+    const now = performance.now();
+    const gap = now - lastPoll;
+    lastPoll = now;
+    pollCount++;
+    pollSum += gap;
+    pollMax = Math.max(pollMax, gap);
+    const s = await live.read();
+    if (!s.ok) {
+      // Comm loss: report it now, judge nothing around it, keep the candidate's clock.
+      const at = new Date(s.tReq).toISOString();
+      if (commLoss) {
+        commLoss.count++;
+        commLoss.last = at;
+      } else commLoss = { count: 1, first: at, last: at, error: s.error };
+      if (!lost) o.onCommChange?.(true, s.error);
+      lost = true;
+      pending = null;
+      catchUp();
+      continue;
+    }
+    samples++;
+    if (lost) {
+      o.onCommChange?.(false, '');
+      lost = false;
+      seed(s);
+      catchUp();
+      lastOutputs = outputsNow();
+      continue;
+    }
+    for (const b of inputs) {
+      const v = s.values.get(b.tag);
+      if (v === undefined) continue;
+      // The accessor writes the internal representation (what simValue gives): no per-tag conversion on the hot path.
+      access.get(b)!.set(simValue(b, v));
+      coverage.input(b.path, v);
+    }
+    catchUp();
+    const after = outputsNow();
+    if (pending) judge(pending, after);
+    pending = {
+      at: s.tReq,
+      live: new Map(compared.map((b) => [b, s.values.get(b.tag)!])),
+      before: lastOutputs,
+      after,
+    };
+    lastOutputs = after;
+    if (o.onProgress && now - lastProgress >= 1000) {
+      lastProgress = now;
+      const n = [...divergences.values()].reduce((a, d) => a + d.count, 0);
+      o.onProgress(
+        `shadow: ${((now - t0) / 1000).toFixed(1)} s, ${samples} samples, ${n} divergence(s)` +
+          (commLoss ? `, ${commLoss.count} failed poll(s)` : ''),
+      );
+    }
+  }
+  if (pending) judge(pending, null);
+  const cpu = process.cpuUsage(cpu0);
+  const elapsed = performance.now() - t0;
+  return {
+    seconds: Math.round(elapsed) / 1000,
+    samples,
+    compared: judged,
+    divergences: [...divergences.values()],
+    coverage: coverage.report(),
+    commLoss,
+    cycleMs,
+    pollMs: {
+      target: pollMs,
+      mean: pollCount ? Math.round((pollSum / pollCount) * 10) / 10 : 0,
+      max: Math.round(pollMax * 10) / 10,
+    },
+    scans: Math.round(virtualMs / cycleMs),
+    tags: {
+      inputs: inputs.length,
+      outputs: compared.length,
+      state: tags.filter((b) => b.role === 'state').length,
+      ignored: tags.filter((b) => b.ignored).map((b) => b.tag.name),
+      unbound: o.unbound,
+    },
+    fault,
+    cpuShare: elapsed > 0 ? Math.round(((cpu.user + cpu.system) / 1000 / elapsed) * 1000) / 1000 : 0,
+  };
+}
+
+/** The live PLC did not answer the first poll. */
+export class ShadowUnreachable extends Error {
+  override name = 'ShadowUnreachable';
+}
