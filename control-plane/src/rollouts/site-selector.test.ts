@@ -1,7 +1,7 @@
 import { SiteSelector } from '@plcfleet/protocols';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { selectSites } from './site-selector';
+import { selectPhaseSites, selectSites } from './site-selector';
 
 const sites = [
   { name: 'c', tags: ['eu', 'canary'] },
@@ -34,5 +34,39 @@ describe('selectSites', () => {
         },
       ),
     );
+  });
+});
+
+describe('selectPhaseSites (issue #22: drift)', () => {
+  const fleet = [
+    { name: 'a', tags: ['eu'] },
+    { name: 'b', tags: ['eu'], drifted: true },
+    { name: 'c', tags: ['eu'], drifted: false },
+    { name: 'd', tags: ['us'], drifted: true },
+  ];
+
+  it('skips a drifted site of the phase with reason drift, without taking another in its place', () => {
+    expect(selectPhaseSites(sel({ count: 2 }), fleet, { allowDrift: false })).toEqual({
+      sites: ['a'],
+      skipped: [{ site: 'b', reason: 'drift' }],
+    });
+    expect(selectPhaseSites(sel({ tags: ['eu'] }), fleet, { allowDrift: false })).toEqual({
+      sites: ['a', 'c'],
+      skipped: [{ site: 'b', reason: 'drift' }],
+    });
+  });
+
+  it('migrates drifted sites when the plan sets allowDrift', () => {
+    expect(selectPhaseSites(sel({ rest: true }), fleet, { allowDrift: true })).toEqual({
+      sites: ['a', 'b', 'c', 'd'],
+      skipped: [],
+    });
+  });
+
+  it('selects exactly what selectSites selects, split in two', () => {
+    for (const s of [{ count: 3 }, { percent: 50 }, { sites: ['d', 'a'] }, { rest: true }]) {
+      const { sites, skipped } = selectPhaseSites(sel(s), fleet, { allowDrift: false });
+      expect([...sites, ...skipped.map((k) => k.site)].sort()).toEqual(selectSites(sel(s), fleet));
+    }
   });
 });

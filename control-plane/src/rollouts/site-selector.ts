@@ -5,6 +5,15 @@ import type { z } from 'zod';
 export interface SelectableSite {
   name: string;
   tags: readonly string[];
+  /** The site's live program drifted from the released one (its agent's last drift report, issue #22). */
+  drifted?: boolean;
+}
+
+/** A site a phase selected but does not migrate, and why. */
+export interface SkippedSite {
+  site: string;
+  /** `drift`: the live program is not the released one and the plan does not set `allowDrift`. */
+  reason: 'drift';
 }
 
 /**
@@ -31,4 +40,24 @@ export function selectSites(
   if (selector.percent !== undefined)
     take = Math.min(take, Math.ceil((candidates.length * selector.percent) / 100));
   return candidates.slice(0, take).map((s) => s.name);
+}
+
+/**
+ * A phase's selection ({@link selectSites}) split into the sites to migrate and
+ * the drifted ones it skips with reason `drift` — unless the plan sets
+ * `allowDrift: true`. A skipped site keeps its place in the phase (it is not
+ * replaced by another), so what a phase takes does not depend on drift.
+ */
+export function selectPhaseSites(
+  selector: z.output<typeof SiteSelector>,
+  remaining: readonly SelectableSite[],
+  options: { allowDrift: boolean },
+): { sites: string[]; skipped: SkippedSite[] } {
+  const selected = selectSites(selector, remaining);
+  if (options.allowDrift) return { sites: selected, skipped: [] };
+  const drifted = new Set(remaining.filter((s) => s.drifted).map((s) => s.name));
+  return {
+    sites: selected.filter((s) => !drifted.has(s)),
+    skipped: selected.filter((s) => drifted.has(s)).map((site) => ({ site, reason: 'drift' as const })),
+  };
 }

@@ -1,4 +1,5 @@
 import { parseWith, type Site, SitePolicy, SiteView } from '@plcfleet/protocols';
+import { deleteSiteDrift } from '../drift/site-drift.repository';
 import type { Db } from '../store/database';
 import type { SitesTable } from '../store/tables';
 import { fromJson, nowIso } from '../util';
@@ -83,6 +84,7 @@ export async function getSiteRow(db: Db, name: string): Promise<SitesTable | und
 
 /** Deletes a site; false when it did not exist. */
 export async function deleteSite(trx: Db, name: string): Promise<boolean> {
+  await deleteSiteDrift(trx, name);
   const r = await trx.deleteFrom('sites').where('name', '=', name).executeTakeFirst();
   return Number(r.numDeletedRows) === 1;
 }

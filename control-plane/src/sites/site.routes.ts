@@ -2,12 +2,15 @@ import {
   DeleteSiteResponse,
   PutSiteRequest,
   PutSiteResponse,
+  SiteDriftDetail,
+  SiteDriftList,
   SiteList,
   SiteView,
   Slug,
 } from '@plcfleet/protocols';
 import { appendAudit } from '../audit/audit.repository';
 import { ADMIN, ANY_ROLE } from '../auth/roles';
+import { getSiteDrift, listSiteDrift } from '../drift/site-drift.repository';
 import { fail } from '../errors';
 import { defineRoute } from '../http/route';
 import { transaction } from '../store/database';
@@ -121,6 +124,26 @@ export const siteRoutes = [
       });
       ctx.bus.publish({ type: 'site.updated', site: name, data: { deleted: true } });
       return { name, deleted: true as const };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/v1/drift',
+    summary: "Every site's drift: is the live program the released one (`unknown` before the first check)",
+    roles: ANY_ROLE,
+    response: SiteDriftList,
+    handler: async ({ ctx }) => ({ items: await listSiteDrift(ctx.db) }),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/v1/sites/:name/drift',
+    summary: "One site's latest drift report (POUs with a short diff) and its live-hash history",
+    roles: ANY_ROLE,
+    response: SiteDriftDetail,
+    handler: async ({ ctx, params }) => {
+      const name = params.name!;
+      if (!(await getSiteRow(ctx.db, name))) fail('NOT_FOUND', `no site ${name}`);
+      return getSiteDrift(ctx.db, name);
     },
   }),
 ];

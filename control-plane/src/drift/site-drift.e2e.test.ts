@@ -1,0 +1,116 @@
+/**
+ * Drift reports from an agent over a real websocket to the API (issue #22):
+ * recorded, served per site and for the fleet, a site.drift event, the history
+ * pruned, a report for another site refused. Real SQLite and PostgreSQL.
+ */
+import { type DriftReport, PROTOCOL_VERSION } from '@plcfleet/protocols';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeAgent } from '../testing/fake-agent';
+import { type Harness, seedFleet, startHarness } from '../testing/harness';
+import { recordDriftReport } from './site-drift.repository';
+
+let h: Harness;
+afterEach(async () => {
+  await h?.close();
+});
+
+const sha = (c: string) => c.repeat(64);
+
+function report(site: string, over: Partial<DriftReport> = {}): DriftReport {
+  return {
+    site,
+    status: 'drifted',
+    checkedAt: '2026-12-06T10:00:00.000Z',
+    trigger: 'schedule',
+    released: 'git+file:///srv/plant.git#main',
+    live: 'opc.tcp://plc:4840',
+    releasedSha256: sha('a'),
+    liveSha256: sha('b'),
+    pous: [{ pou: 'Conveyor', change: 'modified', file: 'Conveyor.st', diff: '-x := 1;\n+x := 5;\n' }],
+    globals: [],
+    types: [],
+    configuration: false,
+    unparsed: [],
+    history: [],
+    ...over,
+  };
+}
+
+for (const kind of ['sqlite', 'postgres'] as const) {
+  describe(`site drift (${kind})`, () => {
+    it('records an agent report, serves it, and tells watchers', async () => {
+      h = await startHarness(kind);
+      await seedFleet(h, [{ name: 'press-1' }, { name: 'press-2' }]);
+      // Watchers: the event stream, open before the report.
+      const controller = new AbortController();
+      const res = await fetch(`${h.cp.url}/v1/events?site=press-1`, {
+        headers: { authorization: `Bearer ${h.cp.bootstrapToken}` },
+        signal: controller.signal,
+      });
+      const reader = res.body!.getReader();
+      let stream = '';
+      const readUntil = async (needle: string) => {
+        while (!stream.includes(needle)) {
+          const { value, done } = await reader.read();
+          if (done) throw new Error(`stream ended: ${stream}`);
+          stream += new TextDecoder().decode(value);
+        }
+      };
+      await readUntil('event: ready');
+      const { token } = await h.cp.createAgentToken({ site: 'press-1' });
+      const agent = await FakeAgent.connect(h.cp.url, token, 'press-1', () => 'ignore');
+      agent.send({ v: PROTOCOL_VERSION, id: 'd1', type: 'drift.report', report: report('press-1') });
+      const wrong = agent.waitFor((m) => m.type === 'error');
+      agent.send({ v: PROTOCOL_VERSION, id: 'd2', type: 'drift.report', report: report('press-2') });
+      expect(await wrong).toMatchObject({ code: 'WRONG_SITE', replyTo: 'd2' });
+
+      const list = await h.admin.get('/v1/drift');
+      expect(list.status).toBe(200);
+      expect(list.body.items).toEqual([
+        {
+          site: 'press-1',
+          status: 'drifted',
+          checkedAt: '2026-12-06T10:00:00.000Z',
+          liveSha256: sha('b'),
+          pous: 1,
+        },
+        { site: 'press-2', status: 'unknown', checkedAt: null, liveSha256: null, pous: 0 },
+      ]);
+      const one = await h.admin.get('/v1/sites/press-1/drift');
+      expect(one.body.report.pous[0].diff).toContain('+x := 5;');
+      expect(one.body.history).toEqual([
+        { sha256: sha('b'), status: 'drifted', checkedAt: '2026-12-06T10:00:00.000Z', trigger: 'schedule' },
+      ]);
+      expect((await h.admin.get('/v1/sites/nowhere/drift')).status).toBe(404);
+      await readUntil('event: site.drift');
+      await readUntil('\n\n');
+      expect(stream).toMatch(/"status":"drifted","previous":"unknown","pous":\["Conveyor"\]/);
+      controller.abort();
+      await agent.close();
+    });
+  });
+}
+
+describe('site drift history', () => {
+  it('keeps the newest report as the latest, whatever the arrival order, and prunes the history', async () => {
+    h = await startHarness('sqlite');
+    await seedFleet(h, [{ name: 's1' }]);
+    const db = h.cp.db;
+    const at = (m: number) => `2026-12-06T10:${String(m).padStart(2, '0')}:00.000Z`;
+    await recordDriftReport(db, 'agt', report('s1', { checkedAt: at(5), status: 'same', pous: [] }), 3);
+    await recordDriftReport(db, 'agt', report('s1', { checkedAt: at(1) }), 3);
+    for (const m of [6, 7])
+      await recordDriftReport(
+        db,
+        'agt',
+        report('s1', { checkedAt: at(m), status: 'same', pous: [], liveSha256: sha(String(m)) }),
+        3,
+      );
+    const d = (await h.admin.get('/v1/sites/s1/drift')).body;
+    expect(d.status).toBe('same');
+    expect(d.report.checkedAt).toBe(at(7));
+    expect(d.history.map((x: { checkedAt: string }) => x.checkedAt)).toEqual([at(7), at(6), at(5)]);
+    expect((await h.admin.del('/v1/sites/s1')).status).toBe(200);
+    expect(await db.selectFrom('site_drift_history').selectAll().execute()).toEqual([]);
+  });
+});
