@@ -123,6 +123,7 @@ export {
   TagChange,
 } from './migration';
 export { formatIssue, formatPath, formatZodError, type ParseResult, parseWith } from './parse';
+export { PlantBinding, PlantWire } from './plant-binding';
 export {
   Gates,
   Phase,
