@@ -64,7 +64,7 @@ export function backwardSlice(index: ProjectIndex, criteria: Iterable<string>): 
     if (entry) {
       slice.decls.add(entry.decl);
       const reads = new Set<string>();
-      index.initReads(entry.decl.init, index.bodyForScope(entry.scope), reads);
+      index.initReads(entry.decl.init, reads);
       for (const r of reads) if (!slice.vars.has(r)) work.push(r);
       if (entry.typeName) addPou(entry.typeName);
     }

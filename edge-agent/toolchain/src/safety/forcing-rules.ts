@@ -57,7 +57,7 @@ function permissiveWrite(ix: ProjectIndex, model: Constants, a: Atom, key: strin
   const s = a.stmt;
   if (s.kind === 'Assignment') {
     if (s.operator === 'R=') return false;
-    const t = ix.resolveRoot(s.target, a.body);
+    const t = ix.resolveRoot(s.target);
     if (t?.key === key) return !isFalseConstant(model, a.body, s.value);
   }
   return s.kind === 'CallStatement';
@@ -185,7 +185,7 @@ export function forcingFindings(ctx: VerifyContext): SafetyFinding[] {
         isConstant(ctx.after.checked, a.body, s.value) &&
         !isFalseConstant(ctx.after.checked, a.body, s.value)
       ) {
-        const t = newIx.resolveRoot(s.target, a.body);
+        const t = newIx.resolveRoot(s.target);
         const same = oldWritersSame(a, key).some(
           (o) => canonical(o.stmt) === canonical(s) && guardText(o) === guardText(a),
         );
@@ -268,7 +268,7 @@ export function forcingFindings(ctx: VerifyContext): SafetyFinding[] {
       (ix.writers.get(k) ?? []).filter((a) => {
         const s = a.stmt;
         if (s.kind !== 'Assignment') return false;
-        const t = ix.resolveRoot(s.target, a.body);
+        const t = ix.resolveRoot(s.target);
         return (
           t?.key === k &&
           (s.operator === 'R=' || (s.operator === ':=' && isFalseConstant(model, a.body, s.value)))

@@ -19,7 +19,7 @@ import type {
   VarDecl,
   VarSection,
 } from '../iec';
-import { controlExpressions, pouBodies, unparen, walkExpression, walkStatements } from '../iec';
+import { checkProject, controlExpressions, pouBodies, unparen, walkExpression, walkStatements } from '../iec';
 
 /** One declared variable. */
 export interface VarEntry {
@@ -112,19 +112,20 @@ export class ProjectIndex {
   readonly gvlNames = new Set<string>();
   private readonly atomsByPou = new Map<string, Atom[]>();
   private readonly varsByPou = new Map<string, VarEntry[]>();
-  private readonly bodyByScope = new Map<string, BodyEntry>();
   /** Entries by declaration and case-folded name: where the bound model's references land. */
   private readonly byDecl = new Map<VarDecl, Map<string, VarEntry>>();
 
+  /** The checker's bound model of the units: what every name refers to. */
+  private readonly model: CheckedProject;
+
   /**
-   * @param model the checker's bound model of the same units: a name it resolved is read from
-   *   it (the one meaning of a program); the index's own scopes answer only what it did not bind.
+   * @param model the checker's bound model of the same units (checked here when not given):
+   *   every name is what it resolved it to (the one meaning of a program); the index has no
+   *   scopes of its own.
    */
-  constructor(
-    units: readonly CompilationUnit[],
-    private readonly model?: CheckedProject,
-  ) {
+  constructor(units: readonly CompilationUnit[], model?: CheckedProject) {
     this.units = units;
+    this.model = model ?? checkProject([...units]).checked;
     for (const u of units)
       for (const d of u.declarations) {
         if (d.kind === 'Program' || d.kind === 'FunctionBlock' || d.kind === 'Function') {
@@ -156,8 +157,6 @@ export class ProjectIndex {
           statements: b.body,
         };
         this.bodies.push(body);
-        if (!this.bodyByScope.has(body.localScope)) this.bodyByScope.set(body.localScope, body);
-        if (!this.bodyByScope.has(pou.id)) this.bodyByScope.set(pou.id, body);
         this.indexBody(body);
       }
   }
@@ -198,96 +197,77 @@ export class ProjectIndex {
         }
   }
 
-  /** The variable the bound model resolved an identifier to, when it did and the index holds it. */
-  private boundVar(x: Expression): VarEntry | undefined {
-    const ref = this.model?.references.get(x);
+  /**
+   * The variable the bound model resolved a name (`x`, or the `x` of `Prog.x`/`GVL.x`) to, when
+   * it is one the index holds; a VAR_EXTERNAL is the global it names (§6.5.1).
+   */
+  varOf(x: Expression): VarEntry | undefined {
+    const ref = this.model.references.get(x);
     if (!ref || !('section' in ref)) return undefined;
+    if (ref.section === 'VAR_EXTERNAL') return this.globals.get(ref.name.toLowerCase());
     return this.byDecl.get(ref.decl)?.get(ref.name.toLowerCase());
   }
 
-  /** The variable a plain name denotes inside a body (locals shadow POU variables, which shadow globals). */
-  resolveName(name: string, body: BodyEntry | undefined): VarEntry | undefined {
-    const lname = name.toLowerCase();
-    if (body) {
-      const local = this.vars.get(`${body.localScope}::${lname}`);
-      if (local) return local;
-      let pou: PouEntry | undefined = body.pou;
-      for (let depth = 0; pou && depth < 16; depth++) {
-        const v = pou.vars.get(lname);
-        if (v) return v;
-        const ext: string | undefined = pou.decl.kind === 'FunctionBlock' ? pou.decl.extends : undefined;
-        pou = ext ? this.pous.get(ext.toLowerCase()) : undefined;
-      }
-    }
-    return this.globals.get(lname);
-  }
-
   /** The variable an expression reads or writes as a whole (`x`, `Prog.x`, `GVL.x`), or its root (`a` of `a.b[i]`). */
-  resolveRoot(e: Expression, body: BodyEntry | undefined): VarEntry | undefined {
+  resolveRoot(e: Expression): VarEntry | undefined {
     const x = unparen(e);
     if (x.kind === 'Member') {
       const obj = unparen(x.object);
-      if (obj.kind === 'Identifier' && !this.resolveName(obj.name, body)) {
-        const owner = obj.name.toLowerCase();
-        const prog = this.pous.get(owner);
-        if (prog && prog.kind === 'Program') return prog.vars.get(x.member.toLowerCase());
-        if (this.gvlNames.has(owner)) return this.globals.get(x.member.toLowerCase());
+      // `Prog.x`, `GVL.x`: the member is the variable; `inst.x`: the instance is
+      if (obj.kind === 'Identifier' && !this.varOf(obj)) {
+        const v = this.varOf(x);
+        if (v) return v;
       }
     }
     const root = rootNode(x);
-    if (!root) return undefined;
-    return this.boundVar(root) ?? this.resolveName(root.name, body);
+    return root ? this.varOf(root) : undefined;
   }
 
   /** Keys of every variable an expression reads, and the POUs it calls. */
-  readsOf(e: Expression, body: BodyEntry | undefined, reads: Set<string>, calls: Set<string>): void {
+  readsOf(e: Expression, reads: Set<string>, calls: Set<string>): void {
     walkExpression(e, (x) => {
       if (x.kind === 'Identifier') {
-        const v = this.boundVar(x) ?? this.resolveName(x.name, body);
+        const v = this.varOf(x);
         if (v) reads.add(v.key);
       } else if (x.kind === 'Member') {
-        const v = this.resolveRoot(x, body);
+        const v = this.resolveRoot(x);
         if (v) reads.add(v.key);
       } else if (x.kind === 'Call') {
-        const callee = this.calleePou(x.callee, body);
+        const callee = this.calleePou(x.callee);
         if (callee) calls.add(callee);
       }
     });
   }
 
   /** Case-folded name of the user POU a callee runs: a function, or the FB type of an instance / method owner. */
-  calleePou(callee: Expression, body: BodyEntry | undefined): string | undefined {
+  calleePou(callee: Expression): string | undefined {
     const c = unparen(callee);
     if (c.kind === 'Identifier') {
-      const v = this.resolveName(c.name, body);
+      const v = this.varOf(c);
       if (v) return v.typeName && this.pous.has(v.typeName) ? v.typeName : undefined;
-      const id = c.name.toLowerCase();
-      return this.pous.has(id) ? id : undefined;
+      const ref = this.model.references.get(c);
+      const id = ref && !('section' in ref) ? ref.name.toLowerCase() : undefined;
+      return id && this.pous.has(id) ? id : undefined;
     }
-    const v = this.resolveRoot(c, body);
+    const v = this.resolveRoot(c);
     return v?.typeName && this.pous.has(v.typeName) ? v.typeName : undefined;
   }
 
   /** Keys an initialiser reads (constants, other variables). */
-  initReads(init: Initializer | undefined, scope: BodyEntry | undefined, reads: Set<string>): void {
+  initReads(init: Initializer | undefined, reads: Set<string>): void {
     if (!init) return;
     const calls = new Set<string>();
     const visit = (i: Initializer): void => {
       if (i.kind === 'ArrayInitializer') {
         for (const el of i.elements) {
-          if (el.repeat) this.readsOf(el.repeat, scope, reads, calls);
+          if (el.repeat) this.readsOf(el.repeat, reads, calls);
           if (el.value) visit(el.value);
         }
       } else if (i.kind === 'StructInitializer') {
         for (const f of i.fields) visit(f.value);
-      } else this.readsOf(i, scope, reads, calls);
+      } else this.readsOf(i, reads, calls);
     };
     visit(init);
-  }
-
-  /** A body whose scope resolves the names of a variable's initialiser. */
-  bodyForScope(scope: string): BodyEntry | undefined {
-    return this.bodyByScope.get(scope);
   }
 
   /** Every variable declared in a POU or its methods and accessors. */
@@ -306,10 +286,10 @@ export class ProjectIndex {
       const writes = new Set<string>();
       const calls = new Set<string>();
       for (const p of parents) {
-        for (const e of controlExpressions(p)) this.readsOf(e, body, reads, calls);
-        if (p.kind === 'For') this.readsOf(p.variable, body, reads, calls);
+        for (const e of controlExpressions(p)) this.readsOf(e, reads, calls);
+        if (p.kind === 'For') this.readsOf(p.variable, reads, calls);
       }
-      this.atomEffects(s, body, reads, writes, calls);
+      this.atomEffects(s, reads, writes, calls);
       if (s.kind === 'Return' || s.kind === 'Exit' || s.kind === 'Continue' || s.kind === 'Jump')
         writes.add(ctl);
       const atom: Atom = {
@@ -332,11 +312,11 @@ export class ProjectIndex {
     // A FOR loop writes its control variable.
     walkStatements(body.statements, (s) => {
       if (s.kind !== 'For') return;
-      const v = this.resolveName(s.variable.name, body);
+      const v = this.varOf(s.variable);
       if (!v) return;
       const reads = new Set<string>([ctl]);
       const calls = new Set<string>();
-      for (const e of controlExpressions(s)) this.readsOf(e, body, reads, calls);
+      for (const e of controlExpressions(s)) this.readsOf(e, reads, calls);
       const atom: Atom = {
         stmt: s,
         body,
@@ -353,44 +333,37 @@ export class ProjectIndex {
     });
   }
 
-  private atomEffects(
-    s: Statement,
-    body: BodyEntry,
-    reads: Set<string>,
-    writes: Set<string>,
-    calls: Set<string>,
-  ): void {
+  private atomEffects(s: Statement, reads: Set<string>, writes: Set<string>, calls: Set<string>): void {
     if (s.kind === 'Assignment') {
-      this.readsOf(s.value, body, reads, calls);
-      const target = this.resolveRoot(s.target, body);
+      this.readsOf(s.value, reads, calls);
+      const target = this.resolveRoot(s.target);
       const t = unparen(s.target);
       if (target) writes.add(target.key);
       // A partial write (field, element, bit) or a set/reset keeps the rest of the old value.
       if (t.kind !== 'Identifier' || s.operator === 'S=' || s.operator === 'R=') {
         if (target) reads.add(target.key);
-        if (t.kind !== 'Identifier') this.readsOf(t, body, reads, calls);
+        if (t.kind !== 'Identifier') this.readsOf(t, reads, calls);
       }
     } else if (s.kind === 'CallStatement') {
       const call = s.call;
       const callee = unparen(call.callee);
-      const inst =
-        callee.kind === 'Identifier' ? this.resolveName(callee.name, body) : this.resolveRoot(callee, body);
+      const inst = callee.kind === 'Identifier' ? this.varOf(callee) : this.resolveRoot(callee);
       if (inst) {
         // An FB call updates the instance from its inputs and its own state.
         writes.add(inst.key);
         reads.add(inst.key);
       }
-      const pou = this.calleePou(callee, body);
+      const pou = this.calleePou(callee);
       if (pou) calls.add(pou);
-      if (callee.kind !== 'Identifier') this.readsOf(callee, body, reads, calls);
+      if (callee.kind !== 'Identifier') this.readsOf(callee, reads, calls);
       for (const a of call.args) {
         if (!a.value) continue;
-        if (a.direction === 'input') this.readsOf(a.value, body, reads, calls);
+        if (a.direction === 'input') this.readsOf(a.value, reads, calls);
         else {
-          const out = this.resolveRoot(a.value, body);
+          const out = this.resolveRoot(a.value);
           if (out) writes.add(out.key);
           const v = unparen(a.value);
-          if (v.kind !== 'Identifier') this.readsOf(v, body, reads, calls);
+          if (v.kind !== 'Identifier') this.readsOf(v, reads, calls);
         }
       }
     }

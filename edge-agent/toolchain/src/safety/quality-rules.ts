@@ -22,11 +22,11 @@ const REAL_TYPES = new Set(['real', 'lreal']);
 const TIME_TYPES = new Set(['time', 'ltime']);
 const TRANSFER = new Set(['Return', 'Exit', 'Continue', 'Jump']);
 
-function exprType(ix: ProjectIndex, e: Expression, body: BodyEntry): string | undefined {
+function exprType(ix: ProjectIndex, e: Expression): string | undefined {
   const x = unparen(e);
   if (x.kind === 'RealLiteral') return 'real';
   if (x.kind === 'TimeLiteral') return 'time';
-  if (x.kind === 'Identifier') return ix.resolveName(x.name, body)?.typeName;
+  if (x.kind === 'Identifier') return ix.varOf(x)?.typeName;
   return undefined;
 }
 
@@ -43,7 +43,7 @@ export function qualityFindings(ctx: VerifyContext): SafetyFinding[] {
         walkExpression(e, (x) => {
           if (x.kind !== 'Binary') return;
           if (x.operator === '=' || x.operator === '<>') {
-            const types = [exprType(ix, x.left, body), exprType(ix, x.right, body)];
+            const types = [exprType(ix, x.left), exprType(ix, x.right)];
             if (types.some((t) => t && REAL_TYPES.has(t)))
               out.push(
                 finding(
@@ -63,7 +63,7 @@ export function qualityFindings(ctx: VerifyContext): SafetyFinding[] {
                 ),
               );
           }
-          if (x.operator === '/' || x.operator === 'MOD') divisor(ix, body, s, x.right, out);
+          if (x.operator === '/' || x.operator === 'MOD') divisor(ix, s, x.right, out);
         });
       if (s.kind === 'For') {
         const v = s.variable.name.toLowerCase();
@@ -82,7 +82,7 @@ export function qualityFindings(ctx: VerifyContext): SafetyFinding[] {
           }
         });
       }
-      if (s.kind === 'Case' && !s.else && !enumCovered(ix, body, s))
+      if (s.kind === 'Case' && !s.else && !enumCovered(ix, s))
         out.push(
           finding(
             'quality/case-without-else',
@@ -131,7 +131,7 @@ function unreachable(list: readonly Statement[], out: SafetyFinding[]): void {
   }
 }
 
-function divisor(ix: ProjectIndex, body: BodyEntry, s: Statement, e: Expression, out: SafetyFinding[]): void {
+function divisor(ix: ProjectIndex, s: Statement, e: Expression, out: SafetyFinding[]): void {
   const x = unparen(e);
   if (x.kind === 'IntegerLiteral' || x.kind === 'RealLiteral') {
     if (Number(x.value) === 0)
@@ -139,7 +139,7 @@ function divisor(ix: ProjectIndex, body: BodyEntry, s: Statement, e: Expression,
     return;
   }
   if (x.kind !== 'Identifier') return;
-  const v = ix.resolveName(x.name, body);
+  const v = ix.varOf(x);
   if (!v || v.constant) return;
   // Guarded when an enclosing condition mentions the divisor.
   const name = x.name.toLowerCase();
@@ -159,10 +159,10 @@ function divisor(ix: ProjectIndex, body: BodyEntry, s: Statement, e: Expression,
   );
 }
 
-function enumCovered(ix: ProjectIndex, body: BodyEntry, s: Statement & { kind: 'Case' }): boolean {
+function enumCovered(ix: ProjectIndex, s: Statement & { kind: 'Case' }): boolean {
   const sel = unparen(s.selector);
   if (sel.kind !== 'Identifier') return false;
-  const t = ix.resolveName(sel.name, body)?.typeName;
+  const t = ix.varOf(sel)?.typeName;
   if (!t) return false;
   for (const u of ix.units)
     for (const d of u.declarations)
