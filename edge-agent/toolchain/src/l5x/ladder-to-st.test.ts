@@ -180,6 +180,23 @@ describe('ladderToSt refusals and proofs', () => {
     ]);
   });
 
+  it('reads a PID mode bit as the bit of .CTL it is, so the word and the bit agree', () => {
+    const p = readL5x(
+      testL5x([...B('Man', 'Auto'), ['Loop', 'PID'], ['Word', 'DINT']], {
+        Main: ['XIC(Man)OTL(Loop.SWM);', 'XIO(Loop.SWM)OTE(Auto);', 'MOV(Loop.CTL,Word);'],
+      }),
+    );
+    const r = ladderToSt(p, { runs: 20 });
+    expect(r.routines[0]).toMatchObject({ converted: true, equivalent: true, reason: null });
+    expect(r.st.get('P/Main')).toEqual([
+      'IF Man THEN',
+      '    Loop.SWM := TRUE;',
+      'END_IF;',
+      'Auto := NOT Loop.SWM;',
+      'Word := Loop.CTL;',
+    ]);
+  });
+
   it('refuses MOV between a string and a number', () => {
     const p = readL5x(
       testL5x(

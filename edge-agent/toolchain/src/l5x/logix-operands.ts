@@ -5,7 +5,7 @@
  * tags, or an Add-On Instruction's parameters and local tags).
  */
 import type { L5xAoi, L5xProgram, L5xProject, L5xTag } from './l5x-model';
-import { INT_BITS, LOGIX_ELEMENTARY, type LogixType, PREDEFINED_STRUCTS } from './logix-types';
+import { INT_BITS, LOGIX_ELEMENTARY, type LogixType, PID_CTL_BITS, PREDEFINED_STRUCTS } from './logix-types';
 
 /** An operand or instruction the simulator does not model; `reason` names it. */
 export class Unsupported extends Error {
@@ -328,6 +328,17 @@ export function reference(scope: LogixScope, text: string, want?: LogixType): Op
         if (p < rest.length) throw new Unsupported(`operand '${s}'`);
         bit = { word: iec, wordType: (type as { name: string }).name, n };
         iec = `${iec}.${n}`;
+        type = ELEM('BOOL');
+        continue;
+      }
+      const pidBit =
+        type.kind === 'struct' && type.name.toUpperCase() === 'PID'
+          ? PID_CTL_BITS[name.toUpperCase()]
+          : undefined;
+      if (pidBit !== undefined) {
+        if (p < rest.length) throw new Unsupported(`operand '${s}'`);
+        bit = { word: `${iec}.CTL`, wordType: 'DINT', n: pidBit };
+        iec = scope.logix ? `${iec}.${name}` : `${iec}.CTL.${pidBit}`;
         type = ELEM('BOOL');
         continue;
       }

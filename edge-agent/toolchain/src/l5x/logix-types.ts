@@ -72,32 +72,10 @@ export const PREDEFINED_STRUCTS: Record<string, [string, string][]> = {
     ['IN', 'BOOL'],
     ['FD', 'BOOL'],
   ],
-  // PID's status and mode bits live in .CTL; they are separate BOOLs here, and .CTL as a word
-  // is not a member (an operand naming it is refused), so no routine can see the difference.
+  // PID's status and mode bits are bits of .CTL (PID_CTL_BITS): an operand naming `.EN`
+  // reads or writes that bit of the word, so the word and its bits cannot disagree.
   PID: [
-    ...[
-      'EN',
-      'CT',
-      'CL',
-      'PVT',
-      'DOE',
-      'SWM',
-      'CA',
-      'MO',
-      'PE',
-      'NDF',
-      'NOBC',
-      'NOZC',
-      'INI',
-      'SPOR',
-      'OLL',
-      'OLH',
-      'EWD',
-      'DVNA',
-      'DVPA',
-      'PVLA',
-      'PVHA',
-    ].map((b): [string, string] => [b, 'BOOL']),
+    ['CTL', 'DINT'],
     ...[
       'SP',
       'KP',
@@ -150,6 +128,34 @@ export const PREDEFINED_STRUCTS: Record<string, [string, string][]> = {
     ['PresetInv', 'BOOL'],
     ['LX_TS', 'DINT'],
   ],
+};
+
+/**
+ * The bits of a PID structure's `.CTL` word by member name (Logix Designer, PID Structure:
+ * mode and configuration bits 31..20, status bits 15..7).
+ */
+export const PID_CTL_BITS: Readonly<Record<string, number>> = {
+  EN: 31,
+  CT: 30,
+  CL: 29,
+  PVT: 28,
+  DOE: 27,
+  SWM: 26,
+  CA: 25,
+  MO: 24,
+  PE: 23,
+  NDF: 22,
+  NOBC: 21,
+  NOZC: 20,
+  INI: 15,
+  SPOR: 14,
+  OLL: 13,
+  OLH: 12,
+  EWD: 11,
+  DVNA: 10,
+  DVPA: 9,
+  PVLA: 8,
+  PVHA: 7,
 };
 
 /** ST declarations of the predefined structures. */

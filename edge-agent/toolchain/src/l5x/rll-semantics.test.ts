@@ -360,3 +360,18 @@ describe('structures the export does not define', () => {
     );
   });
 });
+
+// Logix Designer, PID Structure: .EN is bit 31 of .CTL, .SWM bit 26, .INI bit 15.
+describe('PID mode and status bits', () => {
+  it('are bits of .CTL: writing one changes the word, writing the word changes the bits', () => {
+    const plc = plcOf([...B('Man', 'Init'), ['Loop', 'PID'], ['Flags', 'DINT']], {
+      Main: ['XIC(Man)OTL(Loop.SWM);', 'XIC(Loop.INI)OTE(Init);', 'MOV(Loop.CTL,Flags);'],
+    });
+    plc.set('Man', true);
+    plc.scan();
+    expect(plc.get('Flags')).toBe(2 ** 26);
+    plc.set('Loop.CTL', -(2 ** 31) + 2 ** 15);
+    plc.scan();
+    expect([plc.get('Init'), plc.get('Flags')]).toEqual([true, -(2 ** 31) + 2 ** 15 + 2 ** 26]);
+  });
+});
