@@ -7,13 +7,25 @@
  * several `//` comments inside one multi-line statement are printed on one
  * line — and printing it again gives the same text), and the top failure causes.
  *
- *   npx tsx edge-agent/toolchain/scripts/iec-corpus.ts /tmp/corpus/* [--show 10]
+ * With `--check`, each project is also checked whole with the shipped
+ * library interfaces (`edge-agent/toolchain/libraries`): the errors are
+ * counted as ST2017 per library not shipped, and the rest by cause.
+ *
+ *   npx tsx edge-agent/toolchain/scripts/iec-corpus.ts /tmp/corpus/* [--show 10] [--check]
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { extname, join } from 'node:path';
-import { astEqual, type Diagnostic, parseSource, printUnit, readSource } from '../src/iec';
+import { dirname, extname, join } from 'node:path';
+import {
+  astEqual,
+  type Diagnostic,
+  loadProject,
+  parseSource,
+  printUnit,
+  readSource,
+  TWINCAT_EXTENSIONS as TWINCAT,
+} from '../src/iec';
 
-const TWINCAT = new Set(['.tcpou', '.tcdut', '.tcgvl', '.tcio']);
+const LIBRARIES = join(import.meta.dirname, '../libraries');
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
@@ -21,6 +33,62 @@ function arg(name: string, fallback: number): number {
 }
 const show = arg('--show', 8);
 const roots = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && all[i - 1] !== '--show');
+const check = process.argv.includes('--check');
+const libraryFiles = readdirSync(LIBRARIES)
+  .filter((f) => f.endsWith('.st'))
+  .map((f) => join(LIBRARIES, f));
+/** Check errors over all projects: ST2017 by library, other errors by cause. */
+const missingLibraries = new Map<string, number>();
+const otherCheckErrors = new Map<string, number>();
+let checkedProjects = 0;
+let projectsWithOnlyLibraryErrors = 0;
+
+/** Library names the ST2017 errors asked for, per library (to choose what to ship next). */
+const missingNames = new Map<string, Map<string, number>>();
+
+/**
+ * The projects in a repository: the sources under each `.plcproj` folder
+ * (TwinCAT), each PLCopen file alone, and the other sources together.
+ */
+function projectsOf(all: string[], sources: string[]): string[][] {
+  const dirs = all.filter((f) => extname(f).toLowerCase() === '.plcproj').map((f) => dirname(f));
+  const out = new Map<string, string[]>();
+  for (const f of sources) {
+    const dir = dirs.filter((d) => f.startsWith(`${d}/`)).sort((a, b) => b.length - a.length)[0];
+    const key = dir ?? (extname(f).toLowerCase() === '.xml' ? f : '');
+    out.set(key, [...(out.get(key) ?? []), f]);
+  }
+  return [...out.values()];
+}
+
+/** Checks one project with the shipped libraries; prints and tallies its errors. */
+async function checkWithLibraries(files: string[]): Promise<void> {
+  const { diagnostics } = await loadProject(files, { externalsFiles: libraryFiles });
+  const errors = diagnostics.filter((d) => d.severity === 'error');
+  const libs = new Map<string, number>();
+  let other = 0;
+  for (const d of errors) {
+    const lib = d.code === 'ST2017' ? /vendor library (.+?), which/.exec(d.message)?.[1] : undefined;
+    if (lib) {
+      const names = missingNames.get(lib) ?? new Map<string, number>();
+      const name = /^'([^']*)'/.exec(d.message)?.[1] ?? '?';
+      names.set(name, (names.get(name) ?? 0) + 1);
+      missingNames.set(lib, names);
+      libs.set(lib, (libs.get(lib) ?? 0) + 1);
+      missingLibraries.set(lib, (missingLibraries.get(lib) ?? 0) + 1);
+    } else {
+      other++;
+      const c = cause(d);
+      otherCheckErrors.set(c, (otherCheckErrors.get(c) ?? 0) + 1);
+    }
+  }
+  checkedProjects++;
+  if (other === 0) projectsWithOnlyLibraryErrors++;
+  const byLib = [...libs.entries()].sort((a, b) => b[1] - a[1]).map(([l, n]) => `${l} ${n}`);
+  console.log(
+    `  check ${files.length} files with shipped libraries: ${errors.length} errors; ST2017 by library: ${byLib.join(', ') || 'none'}; other: ${other}`,
+  );
+}
 
 /** The tree without comments (their grouping may change when a multi-line statement is printed on one line). */
 function withoutComments(v: unknown): unknown {
@@ -65,6 +133,7 @@ for (const root of roots) {
   const figs: Record<'tc' | 'st' | 'xml', Figures> = { tc: zero(), st: zero(), xml: zero() };
   const causes = new Map<string, { n: number; example: string }>();
   const notes: string[] = [];
+  const sources: string[] = [];
   for (const f of files.sort()) {
     const ext = extname(f).toLowerCase();
     let kind: 'tc' | 'st' | 'xml';
@@ -75,6 +144,7 @@ for (const root of roots) {
     const text = readFileSync(f, 'utf8');
     if (kind === 'xml' && !/plcopen\.org\/xml\/tc6/i.test(text.slice(0, 4096))) continue;
     const fig = figs[kind];
+    sources.push(f);
     fig.files++;
     fig.lines += text.split('\n').length;
     const r = readSource(text, f);
@@ -128,6 +198,9 @@ for (const root of roots) {
   const top = [...causes.entries()].sort((a, b) => b[1].n - a[1].n).slice(0, show);
   for (const [c, e] of top) console.log(`  ${e.n}× ${c}\n      e.g. ${e.example}`);
   for (const n of notes.slice(0, show)) console.log(`  ${n}`);
+  if (check) {
+    for (const p of projectsOf(files, sources)) await checkWithLibraries(p);
+  }
 }
 
 const pct = (a: number, b: number): string => (b === 0 ? '-' : `${((100 * a) / b).toFixed(1)}%`);
@@ -136,3 +209,16 @@ console.log(
 );
 for (const [c, n] of [...allCauses.entries()].sort((a, b) => b[1] - a[1]).slice(0, show))
   console.log(`  ${n}× ${c}`);
+if (check) {
+  console.log(
+    `\nCHECK with shipped libraries: ${projectsWithOnlyLibraryErrors}/${checkedProjects} projects with no error but ST2017 for a library not shipped`,
+  );
+  for (const [l, n] of [...missingLibraries.entries()].sort((a, b) => b[1] - a[1]).slice(0, 3 * show)) {
+    const names = [...(missingNames.get(l) ?? new Map<string, number>()).entries()].sort(
+      (a, b) => b[1] - a[1],
+    );
+    console.log(`  ST2017 ${l}: ${n} (${names.map(([x, k]) => `${x} ${k}`).join(', ')})`);
+  }
+  for (const [c, n] of [...otherCheckErrors.entries()].sort((a, b) => b[1] - a[1]).slice(0, 3 * show))
+    console.log(`  ${n}× ${c}`);
+}

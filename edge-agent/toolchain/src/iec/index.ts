@@ -177,6 +177,7 @@ export {
   type PathClassification,
   type ReadableFormat,
   sourceFormat,
+  TWINCAT_EXTENSIONS,
   UNSUPPORTED_FORMATS,
 } from './vendor-format';
 export {
