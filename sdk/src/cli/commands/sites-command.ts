@@ -1,4 +1,11 @@
-import { MaintenanceWindow, PutSiteRequest, parseWith, SiteFacts, Slug } from '@plcfleet/protocols';
+import {
+  MaintenanceWindow,
+  PutSiteRequest,
+  parseWith,
+  type SiteDriftView,
+  SiteFacts,
+  Slug,
+} from '@plcfleet/protocols';
 import { Command, Option } from 'commander';
 import type { PlcfleetClient } from '../../client/plcfleet-client';
 import { PlcfleetError } from '../../errors';
@@ -7,16 +14,23 @@ import { UsageError } from '../exit-codes';
 import { formatTable, shortTime } from '../output';
 import { readYamlFile } from '../read-document';
 
-/** `plcfleet sites list|add|show|delete`. */
+/** `plcfleet sites list|add|show|drift|delete`. */
 export function sitesCommand(deps: CliDeps): Command {
   const sites = new Command('sites').description('the fleet registry: plant sites');
 
   action(sites.command('list').description('list the sites'), deps, async ({ client, out }) => {
-    const { sites: list, unreadable = [] } = await client.sites.listAll();
+    const [{ sites: plain, unreadable = [] }, drift] = await Promise.all([
+      client.sites.listAll(),
+      driftBySite(client),
+    ]);
     for (const u of unreadable)
       out.note(
         `site ${JSON.stringify(u.name)} is stored with invalid data (${u.error}); remove it with: plcfleet sites delete ${JSON.stringify(u.name)}`,
       );
+    const list = plain.map((s) => {
+      const d = drift?.get(s.name);
+      return d ? { ...s, drift: { status: d.status, checkedAt: d.checkedAt, pous: d.pous } } : s;
+    });
     out.result(list, () =>
       out.table(list, [
         ['site', (s) => s.name],
@@ -26,6 +40,7 @@ export function sitesCommand(deps: CliDeps): Command {
         ['windows', (s) => String(s.maintenanceWindows.length)],
         ['policy', (s) => (s.policy ? 'yes' : 'no')],
         ['updated', (s) => shortTime(s.updatedAt)],
+        ['drift', (s) => driftCell('drift' in s ? s.drift : undefined, drift !== undefined)],
       ]),
     );
   });
@@ -106,6 +121,57 @@ export function sitesCommand(deps: CliDeps): Command {
   );
   action(
     sites
+      .command('drift')
+      .description(
+        "is the site's live program the released one: the last check, the POUs that differ with their diffs, the hash history",
+      )
+      .argument('<name>', 'site name')
+      .option('--history <n>', 'live hashes to show', '10'),
+    deps,
+    async ({ client, out }, name: string, opts: { history: string }) => {
+      const d = await client.sites.drift(name);
+      const n = Number(opts.history);
+      if (!Number.isInteger(n) || n < 0)
+        throw new UsageError(`--history must be a whole number, not "${opts.history}"`);
+      out.result(d, () => {
+        const r = d.report;
+        if (!r) {
+          out.line(
+            `site ${d.site}: no drift check reported yet (the agent checks hourly and after every deploy)`,
+          );
+          return;
+        }
+        const state = r.status === 'same' ? out.paint('green', 'same') : out.paint('red', 'DRIFTED');
+        out.line(`site        ${d.site}`);
+        out.line(`drift       ${state} (checked ${shortTime(r.checkedAt)}, ${r.trigger})`);
+        out.line(`released    ${r.released}${r.releasedCommit ? ` @ ${r.releasedCommit.slice(0, 12)}` : ''}`);
+        out.line(`live        ${r.live}, sha256 ${r.liveSha256.slice(0, 12)}…`);
+        if (r.globals.length) out.line(`globals     ${r.globals.join(', ')}`);
+        if (r.types.length) out.line(`types       ${r.types.join(', ')}`);
+        if (r.configuration) out.line('configuration changed');
+        for (const u of r.unparsed) out.line(`does not parse (${u.side}): ${u.file}: ${u.message}`);
+        for (const p of r.pous) {
+          out.line();
+          out.line(out.paint('bold', `${p.change} ${p.pou}${p.file ? ` (${p.file})` : ''}`));
+          for (const l of p.diff.trimEnd().split('\n'))
+            out.line(l.startsWith('+') ? out.paint('green', l) : l.startsWith('-') ? out.paint('red', l) : l);
+        }
+        if (n > 0 && d.history.length) {
+          out.line();
+          out.line('history:');
+          for (const l of formatTable(d.history.slice(0, n), [
+            ['checked', (h) => shortTime(h.checkedAt)],
+            ['drift', (h) => h.status],
+            ['trigger', (h) => h.trigger],
+            ['live sha256', (h) => h.sha256.slice(0, 12)],
+          ]))
+            out.line(`  ${l}`);
+        }
+      });
+    },
+  );
+  action(
+    sites
       .command('delete')
       .description('remove a site from the registry, also one stored with invalid data (admin)')
       .argument('<name>', 'site name, as `sites list` shows it'),
@@ -116,6 +182,22 @@ export function sitesCommand(deps: CliDeps): Command {
     },
   );
   return sites;
+}
+
+/** Every site's drift by name; undefined when the control plane does not serve drift (older than issue #22). */
+async function driftBySite(client: PlcfleetClient): Promise<Map<string, SiteDriftView> | undefined> {
+  try {
+    return new Map((await client.sites.driftAll()).map((d) => [d.site, d]));
+  } catch (err) {
+    if (err instanceof PlcfleetError && err.code === 'NOT_FOUND') return undefined;
+    throw err;
+  }
+}
+
+function driftCell(d: Pick<SiteDriftView, 'status' | 'pous'> | undefined, served: boolean): string {
+  if (!served) return '?';
+  if (!d || d.status === 'unknown') return '-';
+  return d.status === 'same' ? 'same' : `DRIFTED (${d.pous} POU${d.pous === 1 ? '' : 's'})`;
 }
 
 function isFacts(raw: unknown): boolean {

@@ -1,5 +1,13 @@
 import type { PutSiteRequest } from '@plcfleet/protocols';
-import { DeleteSiteResponse, PutSiteResponse, SiteList, SiteView } from '@plcfleet/protocols';
+import {
+  DeleteSiteResponse,
+  PutSiteResponse,
+  SiteDriftDetail,
+  SiteDriftList,
+  type SiteDriftView,
+  SiteList,
+  SiteView,
+} from '@plcfleet/protocols';
 import type { z } from 'zod';
 import type { HttpClient } from '../http';
 import { type RequestOptions, seg } from './request-options';
@@ -29,6 +37,19 @@ export class SitesApi {
   /** One site (`GET /v1/sites/:name`); `NOT_FOUND` when unknown. */
   get(name: string, opts: RequestOptions = {}): Promise<SiteView> {
     return this.http.request('GET', `/v1/sites/${seg(name)}`, SiteView, opts);
+  }
+
+  /**
+   * Every site's drift: is its live program the released one (`GET /v1/drift`);
+   * `unknown` until the site's agent reported a check.
+   */
+  async driftAll(opts: RequestOptions = {}): Promise<SiteDriftView[]> {
+    return (await this.http.request('GET', '/v1/drift', SiteDriftList, opts)).items;
+  }
+
+  /** One site's latest drift report, with the POUs' short diffs, and its live-hash history (`GET /v1/sites/:name/drift`). */
+  drift(name: string, opts: RequestOptions = {}): Promise<SiteDriftDetail> {
+    return this.http.request('GET', `/v1/sites/${seg(name)}/drift`, SiteDriftDetail, opts);
   }
 
   /**
