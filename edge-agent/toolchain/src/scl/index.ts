@@ -4,6 +4,8 @@
  * verifier and the diff work on SCL unchanged), a printer that writes edits
  * back as span splices, and `fmt`. See docs/siemens-scl.md.
  */
+
+export { isAxText, readAx } from './ax-reader';
 export {
   applySclEdits,
   formatScl,

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { checkProject, type FunctionBlockDecl } from '../iec';
+import { isAxText, readAx } from './ax-reader';
+
+const AX = [
+  'USING System.Timer;',
+  '',
+  'NAMESPACE Plant.Cells',
+  '    /// A conveyor as an AX class',
+  '    CLASS Conveyor',
+  '        VAR PUBLIC',
+  '            running : BOOL;',
+  '        END_VAR',
+  '        METHOD PUBLIC Start',
+  '            running := TRUE;',
+  '        END_METHOD',
+  '    END_CLASS',
+  '',
+  '    CLASS FastConveyor EXTENDS Conveyor',
+  '        METHOD PUBLIC OVERRIDE Start',
+  '            running := NOT running;',
+  '        END_METHOD',
+  '    END_CLASS',
+  'END_NAMESPACE',
+  '',
+].join('\n');
+
+describe('SIMATIC AX structured text', () => {
+  it('reads NAMESPACE, USING, CLASS and METHOD OVERRIDE into the IEC tree with spans in the file', () => {
+    expect(isAxText(AX)).toBe(true);
+    expect(isAxText('PROGRAM p\nEND_PROGRAM\n')).toBe(false);
+    const { unit, diagnostics } = readAx(AX, 'cells.st');
+    expect(diagnostics).toEqual([]);
+    const classes = unit.declarations as FunctionBlockDecl[];
+    expect(classes.map((c) => [c.name, c.isClass, c.extends])).toEqual([
+      ['Conveyor', true, undefined],
+      ['FastConveyor', true, 'Conveyor'],
+    ]);
+    const m = classes[1]!.methods[0]!;
+    expect(m.name).toBe('Start');
+    expect(AX.slice(m.nameSpan.offset, m.nameSpan.endOffset)).toBe('Start');
+    expect(m.nameSpan.line).toBe(15);
+    expect(checkProject([unit]).diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  });
+
+  it('leaves USING and NAMESPACE inside comments and strings alone', () => {
+    const text = "// USING x;\nPROGRAM p\nVAR s : STRING := 'NAMESPACE y'; END_VAR\nEND_PROGRAM\n";
+    expect(isAxText(text)).toBe(false);
+    expect(readAx(text, 'p.st').diagnostics).toEqual([]);
+  });
+});

@@ -1,0 +1,100 @@
+/**
+ * SIMATIC AX structured text (`.st` files of an AX project): IEC ST with
+ * `NAMESPACE a.b ... END_NAMESPACE` around declarations and `USING a.b;`
+ * directives. Both are blanked in place (every offset and line stays) and
+ * the text is read by the IEC parser, so classes, methods, interfaces and
+ * configurations are the IEC ones and every span points into the file.
+ * Declarations inside a namespace are declared by their simple name; a
+ * reference qualified with a namespace (`Simatic.Ax.X`) resolves as the
+ * IEC checker resolves a library-qualified name.
+ */
+import { type ParseResult, parseSource } from '../iec';
+
+/** Does this ST text use SIMATIC AX namespaces (`NAMESPACE` or `USING` outside comments)? */
+export function isAxText(text: string): boolean {
+  return directives(text).some(([s]) => /^(USING|NAMESPACE)\b/i.test(text.slice(s, s + 10)));
+}
+
+/** Ranges [start, end) of `USING ...;`, `NAMESPACE name`, `END_NAMESPACE` and `OVERRIDE` outside comments and strings. */
+function directives(text: string): [number, number][] {
+  const out: [number, number][] = [];
+  const n = text.length;
+  let i = 0;
+  let atStatementStart = true;
+  while (i < n) {
+    const c = text[i]!;
+    const two = text.slice(i, i + 2);
+    if (two === '//') {
+      const e = text.indexOf('\n', i);
+      i = e < 0 ? n : e;
+      continue;
+    }
+    if (two === '(*' || two === '/*') {
+      const e = text.indexOf(two === '(*' ? '*)' : '*/', i + 2);
+      i = e < 0 ? n : e + 2;
+      continue;
+    }
+    if (c === "'" || c === '"') {
+      const e = text.indexOf(c, i + 1);
+      i = e < 0 ? n : e + 1;
+      atStatementStart = false;
+      continue;
+    }
+    if (c === '{') {
+      const e = text.indexOf('}', i + 1);
+      i = e < 0 ? n : e + 1;
+      continue;
+    }
+    if (/[A-Za-z_]/.test(c)) {
+      let j = i + 1;
+      while (j < n && /[A-Za-z0-9_]/.test(text[j]!)) j++;
+      const w = text.slice(i, j).toUpperCase();
+      if (atStatementStart && w === 'USING') {
+        const semi = text.indexOf(';', j);
+        const e = semi < 0 ? n : semi + 1;
+        out.push([i, e]);
+        i = e;
+        continue;
+      }
+      if (w === 'NAMESPACE' && atStatementStart) {
+        // the namespace's dotted name follows
+        let k = j;
+        while (k < n && /\s/.test(text[k]!)) k++;
+        while (k < n && /[A-Za-z0-9_.]/.test(text[k]!)) k++;
+        out.push([i, k]);
+        i = k;
+        continue;
+      }
+      if (w === 'OVERRIDE') {
+        // `METHOD PUBLIC OVERRIDE M`: overriding is what a method of the same name does in the IEC model
+        out.push([i, j]);
+        i = j;
+        continue;
+      }
+      if (w === 'END_NAMESPACE') {
+        let e = j;
+        if (text[e] === ';') e++;
+        out.push([i, e]);
+        i = e;
+        continue;
+      }
+      atStatementStart = w.startsWith('END_') || w === 'NAMESPACE';
+      i = j;
+      continue;
+    }
+    if (c === ';') atStatementStart = true;
+    else if (!/\s/.test(c)) atStatementStart = false;
+    i++;
+  }
+  return out;
+}
+
+/** Parses a SIMATIC AX `.st` file into the IEC syntax tree. Never throws. */
+export function readAx(text: string, fileName: string): ParseResult {
+  const ranges = directives(text);
+  if (ranges.length === 0) return parseSource(text, fileName);
+  const chars = text.split('');
+  for (const [s, e] of ranges)
+    for (let i = s; i < e; i++) if (chars[i] !== '\n' && chars[i] !== '\r') chars[i] = ' ';
+  return parseSource(chars.join(''), fileName);
+}
