@@ -197,6 +197,18 @@ describe('ladderToSt refusals and proofs', () => {
     ]);
   });
 
+  it('converts a JSR with parameters as the same instruction in ST, proven through the subroutine', () => {
+    const p = readL5x(
+      testL5x([...B('Go'), ['X', 'DINT'], ['P', 'DINT'], ['Y', 'DINT']], {
+        Main: ['XIC(Go)JSR(Twice,1,X,Y);'],
+        Twice: ['SBR(P);', 'RET(P*2);'],
+      }),
+    );
+    const r = ladderToSt(p, { routines: ['P/Main'], runs: 20 });
+    expect(r.routines[0]).toMatchObject({ converted: true, equivalent: true, reason: null });
+    expect(r.st.get('P/Main')).toEqual(['IF Go THEN', '    JSR(Twice, 1, X, Y);', 'END_IF;']);
+  });
+
   it('refuses MOV between a string and a number', () => {
     const p = readL5x(
       testL5x(

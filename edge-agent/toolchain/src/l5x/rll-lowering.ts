@@ -123,6 +123,20 @@ export function stringMoveAsCopy(scope: LogixScope, ins: RllInstruction): RllIns
   return { ...ins, name: 'COP', operands: [ins.operands[0] as string, ins.operands[1] as string, '1'] };
 }
 
+/** The operands of a routine's SBR (its first instruction), or undefined without one. */
+function sbrOperands(r: L5xRoutine): string[] | undefined {
+  const first = r.rungs[0];
+  if (!first) return undefined;
+  let elements: RllElement[];
+  try {
+    elements = parseRung(first.text);
+  } catch {
+    return undefined;
+  }
+  const head = elements[0];
+  return head?.kind === 'ins' && head.name === 'SBR' ? head.operands.map((o) => o.trim()) : undefined;
+}
+
 /** Emits ST for ladder rungs over one scope. */
 export class RllLowering {
   readonly code: LoweredCode = {
@@ -136,6 +150,8 @@ export class RllLowering {
   };
   private tempCount = 0;
   private readonly callStack: string[] = [];
+  /** The return parameters of the JSRs being inlined, innermost last. */
+  private readonly returns: string[][] = [];
   private readonly prescanned = new Set<string>();
 
   constructor(
@@ -243,6 +259,21 @@ export class RllLowering {
     }
     if (hasRet) body.push('UNTIL TRUE END_REPEAT;');
     this.callStack.pop();
+  }
+
+  /** Copies a parameter value into its target as MOV does (a structure as a whole). */
+  private pass(value: string, target: string, out: string[] = this.code.body): void {
+    const v = this.src(value);
+    const d = this.dest(target);
+    const same =
+      v.type.kind === 'struct' &&
+      d.type.kind === 'struct' &&
+      v.type.name.toLowerCase() === d.type.name.toLowerCase();
+    if (same) {
+      this.scope.use(d.type);
+      out.push(`${d.iec} := ${v.iec};`);
+    } else if (isNumeric(v.type) && isNumeric(d.type)) this.assign(d, v.iec, v.type, out);
+    else throw new Unsupported(`parameter ${value} passed to ${target} (types differ)`);
   }
 
   /** What the Logix ST translation writes through. */
@@ -526,26 +557,46 @@ export class RllLowering {
         this.copy(ins, rc);
         return;
       case 'JSR': {
-        const [name, n] = this.need(ins, 1);
-        if (ins.operands.length > 2 || (n !== undefined && n.trim() !== '0'))
-          throw new Unsupported('JSR with parameters');
+        // JSR(Routine, InputCount, Input..., Return...): the inputs are copied into the SBR's
+        // operands before the routine runs, RET's values into the returns (1756-RM003).
+        const [name, n, ...params] = this.need(ins, 1);
+        const count = n === undefined || n.trim() === '' ? 0 : Number(n.trim());
+        if (!Number.isInteger(count) || count < 0 || count > params.length)
+          throw new Unsupported(`JSR input count ${n}`);
         const r = this.program?.routines.find(
           (x) => x.name.toLowerCase() === (name as string).trim().toLowerCase(),
         );
         if (!r) throw new Unsupported(`JSR to ${name}, which is not a routine of the program`);
         const inner = this.code.body.length;
+        if (count > 0) {
+          const sbr = r.type === 'RLL' ? sbrOperands(r) : undefined;
+          if (!sbr || sbr.length !== count)
+            throw new Unsupported(
+              `JSR passes ${count} input(s) to ${r.name}, whose SBR takes ${sbr?.length ?? 0}`,
+            );
+          sbr.forEach((target, k) => this.pass(params[k] as string, target));
+        }
+        this.returns.push(params.slice(count));
         this.routine(r, where);
+        this.returns.pop();
         const lines = this.code.body.splice(inner);
         b.push(`IF ${rc} THEN`, ...lines, 'END_IF;');
         return;
       }
       case 'SBR':
-        if (ins.operands.length > 0) throw new Unsupported('SBR with parameters');
+        // its operands were filled by the JSR that called the routine
         return;
-      case 'RET':
-        if (ins.operands.length > 0) throw new Unsupported('RET with parameters');
-        b.push(`IF ${rc} THEN EXIT; END_IF;`);
+      case 'RET': {
+        const returns = this.returns[this.returns.length - 1] ?? [];
+        if (ins.operands.length !== returns.length)
+          throw new Unsupported(
+            `RET with ${ins.operands.length} value(s) for ${returns.length} return parameter(s)`,
+          );
+        const inner: string[] = [];
+        ins.operands.forEach((v, k) => this.pass(v, returns[k] as string, inner));
+        b.push(`IF ${rc} THEN`, ...inner, 'EXIT;', 'END_IF;');
         return;
+      }
       case 'AFI':
         b.push(`${rc} := FALSE;`);
         return;

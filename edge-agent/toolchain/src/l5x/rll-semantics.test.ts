@@ -290,6 +290,32 @@ describe('RLL program control and AOIs', () => {
     expect([plc.get('A'), plc.get('B')]).toEqual([true, false]);
   });
 
+  // 1756-RM003 JSR/SBR/RET: input parameters are copied into the SBR's operands before the
+  // routine runs; RET's values are copied into the JSR's return parameters.
+  it('JSR passes inputs to SBR and RET passes values back', () => {
+    const plc = plcOf(
+      [...B('Go'), ['X', 'DINT'], ['R', 'REAL'], ['P', 'DINT'], ['Q', 'DINT'], ['Y', 'DINT'], ['Z', 'DINT']],
+      {
+        Main: ['XIC(Go)JSR(Scale,2,X,R,Y,Z);'],
+        Scale: ['SBR(P,Q);', 'RET(P*2,Q+1);'],
+      },
+    );
+    plc.set('X', 7);
+    plc.set('R', 2.5);
+    plc.scan();
+    expect([plc.get('Y'), plc.get('Z')]).toEqual([0, 0]);
+    plc.set('Go', true);
+    plc.scan();
+    // 2.5 into the DINT Q rounds to the even 2
+    expect([plc.get('P'), plc.get('Q'), plc.get('Y'), plc.get('Z')]).toEqual([7, 2, 14, 3]);
+  });
+
+  it('refuses a JSR whose inputs do not match the SBR', () => {
+    expect(() =>
+      plcOf([...B('Go'), ['X', 'DINT'], ['P', 'DINT']], { Main: ['XIC(Go)JSR(Sub,1,X);'], Sub: ['SBR();'] }),
+    ).toThrow('JSR passes 1 input(s) to Sub, whose SBR takes 0');
+  });
+
   it('an AOI runs its Logic with EnableIn from the rung; EnableOut drives the rest of the rung', () => {
     const aoi = `<AddOnInstructionDefinitions><AddOnInstructionDefinition Name="Pulse">
 <Parameters>

@@ -534,7 +534,9 @@ export class RungWriter {
       case 'NOP':
         return;
       case 'SBR':
-        if (ops.length > 0) throw new Unsupported('SBR with parameters');
+        // The caller's JSR fills its operands; Logix ST takes the same instruction first.
+        if (ops.length > 0 && this.logix)
+          this.emit(null, [`SBR(${ops.map((o) => o.trim()).join(', ')});`], []);
         return;
       case 'OTE':
         this.ote(need(1)[0] as string, cell, liveAfter);
@@ -595,8 +597,6 @@ export class RungWriter {
       case 'COP':
       case 'FLL':
       case 'JSR': {
-        if (ins.name === 'JSR' && (ops.length > 2 || (ops[1] !== undefined && ops[1].trim() !== '0')))
-          throw new Unsupported('JSR with parameters');
         this.hazard(undefined, cell, liveAfter);
         if (this.logix) {
           this.emit(cell.c, [`${ins.name}(${ops.map((o) => o.trim()).join(', ')});`], ['*']);
