@@ -10,7 +10,7 @@
 import type { CheckedProject } from '@plcfleet/toolchain/iec';
 import type { ProgramFile } from '../../sources';
 import type { TagTarget } from './tag-targets';
-import { lineAt, TagChangeRefused, type TextEdit } from './text-edits';
+import { escapeRegExp, lineAt, TagChangeRefused, type TextEdit } from './text-edits';
 
 /** HMI/SCADA text formats whose tag references are rewritten. */
 export const HMI_TEXT_FORMATS = /\.(json|xml|ya?ml|csv)$/i;

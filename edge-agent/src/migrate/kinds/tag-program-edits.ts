@@ -8,7 +8,7 @@
 import type { CheckedProject, Node, PouSymbol, Span, StringLiteral } from '@plcfleet/toolchain/iec';
 import { outlineUnit, type ParsedFile, walk } from '../../transform';
 import type { TagTarget } from './tag-targets';
-import { TagChangeRefused, type TextEdit } from './text-edits';
+import { escapeRegExp, TagChangeRefused, type TextEdit } from './text-edits';
 
 const lower = (s: string) => s.toLowerCase();
 

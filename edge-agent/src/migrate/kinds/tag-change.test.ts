@@ -1,0 +1,283 @@
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Migration, type MigrationInput } from '@plcfleet/protocols';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDirectorySource, hashProgram } from '../../sources';
+import { exampleMigration, FIXTURES, REPO } from '../../testing/migration-fixtures';
+import { createRecipeTransformer } from '../../transform';
+import { withPlantFiles } from '../plant-files-source';
+import { runMigration } from '../run-migration';
+
+let work: string;
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'plcfleet-tag-change-'));
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+const PLANT = join(REPO, 'examples/plants/press-hmi');
+
+async function copy(from = PLANT): Promise<string> {
+  const dir = join(work, Math.random().toString(36).slice(2, 10));
+  await cp(from, dir, { recursive: true });
+  return dir;
+}
+
+function tagChange(tagChanges: MigrationInput['tagChanges'], files?: string[]): Migration {
+  return Migration.parse({
+    apiVersion: 'plcfleet/v1',
+    kind: 'Migration',
+    id: 'tag-change-test',
+    title: 'a tag change',
+    type: 'tag-change',
+    safetyClass: 'non-safety',
+    goal: 'rename',
+    tagChanges,
+    scope: {
+      files: files ?? ['**/*.st', '**/*.TcPOU', '**/*.scl', '**/tags.yaml', 'hmi/**'],
+      maxChangedLines: 400,
+    },
+  });
+}
+
+async function run(migration: Migration, dir: string, outDir?: string) {
+  const source = await withPlantFiles(createDirectorySource(dir), migration.scope.files);
+  const before = hashProgram(await source.read());
+  const verdict = await runMigration({
+    migration,
+    source: createDirectorySource(dir),
+    transformer: createRecipeTransformer(),
+    ...(outDir ? { outDir } : {}),
+  });
+  // The executor never writes to the source: refused or passed, the plant is as it was.
+  expect(hashProgram(await source.read())).toBe(before);
+  return verdict;
+}
+
+describe('tag-change on the press-hmi example plant', () => {
+  it('renames across program, tag map and HMI files; the evidence lists every file and reference', async () => {
+    const dir = await copy();
+    const out = join(work, 'job-rename');
+    const v = await run(exampleMigration('rename-tags'), dir, out);
+    expect(v.reason).toMatch(/^tag-change: 3 change\(s\)/);
+    expect(v.outcome).toBe('passed');
+    expect(v.evidence.transformer).toBe('none');
+    expect(v.evidence.equivalence).toMatchObject({ equivalent: true, claim: 'not-refuted' });
+    const files = [...v.evidence.diff.matchAll(/^\+\+\+ b\/(.+)$/gm)].map((m) => m[1]);
+    expect(files).toEqual([
+      'FB_PressFaceplate.st',
+      'GVL_IO.st',
+      'Main.st',
+      'hmi/alarms.csv',
+      'hmi/press-screen.json',
+      'tags.yaml',
+    ]);
+    const scope = v.evidence.judges.find((j) => j.judge === 'scope')!;
+    expect(scope.verdict).toBe('pass');
+    const refs = scope.findings
+      .filter((f) => f.code === 'changed-reference')
+      .map((f) => `${f.file}:${f.line} ${f.message}`);
+    expect(refs).toEqual(
+      expect.arrayContaining([
+        'GVL_IO.st:3 tagChanges[0] Press_Enable → PressEnable (declaration)',
+        'Main.st:10 tagChanges[0] Press_Enable → PressEnable (reference)',
+        'hmi/press-screen.json:4 tagChanges[0] Press_Enable → PressEnable (HMI reference)',
+        'tags.yaml:6 tagChanges[0] Press_Enable → PressEnable (tag map name)',
+        'tags.yaml:11 tagChanges[1] Hyd_Pressure_OK → HydPressureOk (tag map table)',
+        'tags.yaml:11 tagChanges[1] Hyd_Pressure_OK → HydPressureOk (tag map address)',
+        'tags.yaml:12 tagChanges[1] Hyd_Pressure_OK → HydPressureOk (tag map node id)',
+        'hmi/alarms.csv:3 tagChanges[1] Hyd_Pressure_OK → HydPressureOk (HMI reference)',
+        'FB_PressFaceplate.st:9 tagChanges[2] FB_PressFaceplate.Running → IsRunning (declaration)',
+        'hmi/press-screen.json:13 tagChanges[2] FB_PressFaceplate.Running → IsRunning (HMI reference)',
+      ]),
+    );
+    // the faceplate's other pin, labels and other tags are untouched; the rest is byte for byte
+    const screen = await readFile(join(out, 'after', 'hmi/press-screen.json'), 'utf8');
+    expect(screen).toContain('"running": "Main.Press1.IsRunning", "fault": "Main.Press1.Fault"');
+    expect(screen).toContain('"label": "Enable press", "tag": "[PLC1]PressEnable"');
+    const original = await readFile(join(dir, 'hmi/press-screen.json'), 'utf8');
+    expect(screen.length).toBe(
+      original.length -
+        'Press_Enable'.length +
+        'PressEnable'.length -
+        'Hyd_Pressure_OK'.length +
+        'HydPressureOk'.length +
+        2,
+    );
+    const tags = await readFile(join(out, 'after', 'tags.yaml'), 'utf8');
+    expect(tags).toContain('# Modbus TCP / OPC UA tag map of the press cell (served by serve-plc).');
+    expect(tags).toContain(
+      '  - name: HydPressureOk\n    modbus: { table: coil, address: 12, type: BOOL }\n    opcua: { nodeId: "ns=1;s=Press.HydPressureOk", browseName: Hyd_Pressure_OK }',
+    );
+    expect((await readdir(join(out, 'after'))).sort()).toEqual(
+      ['FB_PressFaceplate.st', 'GVL_IO.st', 'Main.st', 'hmi', 'tags.yaml'].sort(),
+    );
+  });
+
+  it('is deterministic: the same plant and migration give the same evidence hash', async () => {
+    const a = await run(exampleMigration('rename-tags'), await copy());
+    const b = await run(exampleMigration('rename-tags'), await copy());
+    expect(a.evidence.evidenceHash).toBe(b.evidence.evidenceHash);
+  });
+
+  it('retypes a tag over its old range and moves it in the tag map', async () => {
+    const v = await run(
+      tagChange([
+        {
+          from: 'Press_Pressure',
+          to: 'PressPressure',
+          type: 'DINT',
+          modbus: { table: 'holding', address: 4 },
+        },
+      ]),
+      await copy(),
+    );
+    expect(v.outcome).toBe('passed');
+    expect(v.evidence.diff).toContain('+    PressPressure : DINT;');
+    expect(v.evidence.diff).toContain(
+      '+  - name: PressPressure\n+    modbus: { table: holding, address: 4, type: DINT }',
+    );
+  });
+});
+
+describe('tag-change refusals: verdict failed, nothing written, the message names tag, file and line', () => {
+  const refusals: [string, () => Promise<{ migration: Migration; dir: string }>, RegExp][] = [
+    [
+      'a rename onto an existing name',
+      async () => ({
+        migration: tagChange([{ from: 'Press_Enable', to: 'Guard_Closed' }]),
+        dir: await copy(),
+      }),
+      /tagChanges\[0\] Press_Enable → Guard_Closed: Guard_Closed is already a global at GVL_IO\.st:5/,
+    ],
+    [
+      'a rename onto a local of a POU that uses the tag',
+      async () => ({
+        migration: tagChange([{ from: 'Press_Enable', to: 'Last_Running' }]),
+        dir: await copy(),
+      }),
+      /tagChanges\[0\] Press_Enable → Last_Running: Last_Running is already declared in Main at Main\.st:4/,
+    ],
+    [
+      'a name built from strings',
+      async () => {
+        const dir = await copy();
+        await writeFile(
+          join(dir, 'Ads.st'),
+          "PROGRAM Ads\nVAR\n    Symbol : STRING := 'GVL_IO.';\n    Name : STRING;\nEND_VAR\nName := CONCAT(Symbol, 'Press_Enable');\nEND_PROGRAM\n",
+        );
+        return { migration: tagChange([{ from: 'Press_Enable', to: 'PressEnable' }]), dir };
+      },
+      /tagChanges\[0\] Press_Enable → PressEnable: Ads\.st:6: the string 'Press_Enable' names or builds the tag/,
+    ],
+    [
+      'an ambiguous HMI reference',
+      async () => {
+        const dir = await copy();
+        await writeFile(
+          join(dir, 'Aux.st'),
+          'PROGRAM Aux\nVAR\n    Last_Running : BOOL;\nEND_VAR\nEND_PROGRAM\n',
+        );
+        await writeFile(join(dir, 'hmi/debug.json'), '{\n  "watch": ["Last_Running"]\n}\n');
+        return { migration: tagChange([{ from: 'Main.Last_Running', to: 'LastRunning' }]), dir };
+      },
+      /tagChanges\[0\] Main\.Last_Running → LastRunning: hmi\/debug\.json:2: ambiguous reference "Last_Running"/,
+    ],
+    [
+      'an ambiguous bare name',
+      async () => {
+        const dir = await copy();
+        await writeFile(
+          join(dir, 'Aux.st'),
+          'PROGRAM Aux\nVAR\n    Last_Running : BOOL;\nEND_VAR\nEND_PROGRAM\n',
+        );
+        return { migration: tagChange([{ from: 'Last_Running', to: 'LastRunning' }]), dir };
+      },
+      /tagChanges\[0\] Last_Running: ambiguous, declared at (Aux\.st:3 and Main\.st:4|Main\.st:4 and Aux\.st:3); qualify it/,
+    ],
+    [
+      'a retype that no longer fits its register table',
+      async () => ({
+        migration: tagChange([{ from: 'Press_Enable', to: 'PressEnable', type: 'INT' }]),
+        dir: await copy(),
+      }),
+      /tag PressEnable: tags\.yaml:7: the tag map would not validate after the change: tags\.0\.modbus\.type: INT cannot live in the coil table/,
+    ],
+    [
+      'a retype to a type no register holds',
+      async () => ({
+        migration: tagChange([{ from: 'Press_Pressure', to: 'PressPressure', type: 'STRING' }]),
+        dir: await copy(),
+      }),
+      /tagChanges\[0\] Press_Pressure → PressPressure: tags\.yaml:17: STRING does not fit a Modbus register/,
+    ],
+    [
+      'a tag map left with overlapping addresses',
+      async () => ({
+        migration: tagChange([
+          { from: 'Press_Pressure', to: 'PressPressure', modbus: { table: 'holding', address: 2 } },
+        ]),
+        dir: await copy(),
+      }),
+      /tag PressPressure: tags\.yaml:17: the tag map would not validate after the change: tags\.3\.modbus\.address: holding 2\.\.2 overlaps tags\[4\]|tag Stroke_Count: tags\.yaml:\d+: .*overlaps/,
+    ],
+    [
+      'a vendor format the kind does not rewrite',
+      async () => {
+        const dir = await copy();
+        await writeFile(
+          join(dir, 'Legacy.scl'),
+          'FUNCTION_BLOCK "Legacy"\nBEGIN\n  #x := "GVL".Press_Enable;\nEND_FUNCTION_BLOCK\n',
+        );
+        return { migration: tagChange([{ from: 'Press_Enable', to: 'PressEnable' }]), dir };
+      },
+      /tagChanges\[0\] Press_Enable: Legacy\.scl: Siemens SCL source is not rewritten by tag-change, and it names Press_Enable/,
+    ],
+    [
+      'a reference outside scope.files',
+      async () => ({
+        migration: tagChange(
+          [{ from: 'Press_Enable', to: 'PressEnable' }],
+          ['GVL_IO.st', '**/tags.yaml', 'hmi/**'],
+        ),
+        dir: await copy(),
+      }),
+      /tagChanges\[0\] Press_Enable → PressEnable \(reference\): Main\.st:10 is outside scope\.files/,
+    ],
+    [
+      'a name the program does not declare',
+      async () => ({ migration: tagChange([{ from: 'Pres_Enable', to: 'PressEnable' }]), dir: await copy() }),
+      /tagChanges\[0\] Pres_Enable: no global or PROGRAM variable of that name/,
+    ],
+  ];
+  for (const [what, setup, message] of refusals)
+    it(`refuses ${what}`, async () => {
+      const { migration, dir } = await setup();
+      const out = join(work, `job-${Math.random().toString(36).slice(2, 8)}`);
+      const v = await run(migration, dir, out);
+      expect(v.outcome).toBe('failed');
+      expect(v.reason).toMatch(/^tag-change refused: /);
+      expect(v.reason).toMatch(message);
+      expect(v.evidence.diff).toBe('');
+      expect(v.evidence.sha256After).toBeNull();
+      expect(await readdir(out)).not.toContain('after');
+    });
+});
+
+describe('tag-change on TwinCAT XML', () => {
+  it('renames inside the CDATA sections only; the XML around them is kept byte for byte', async () => {
+    const dir = await copy(join(FIXTURES, 'twincat-guard'));
+    const out = join(work, 'job-twincat-rename');
+    const v = await run(tagChange([{ from: 'PRG_Door.Door_Closed', to: 'DoorClosed' }]), dir, out);
+    expect(v.outcome).toBe('passed');
+    const before = await readFile(join(dir, 'PRG_Door.TcPOU'), 'utf8');
+    const after = await readFile(join(out, 'after', 'PRG_Door.TcPOU'), 'utf8');
+    expect(after).toContain('    DoorClosed : BOOL;');
+    expect(after).toContain('IF DoorClosed = TRUE THEN');
+    expect(after).not.toMatch(/Door_Closed/);
+    const xmlOnly = (t: string) => t.replace(/<!\[CDATA\[[\s\S]*?\]\]>/g, '<![CDATA[]]>');
+    expect(xmlOnly(after)).toBe(xmlOnly(before));
+  });
+});
