@@ -2,15 +2,22 @@
  * Robustness benchmark (a script, not a test; issue 14 point 2): takes
  * generated well-typed programs and mutations of the plant fixtures through
  * parse, check, compile and three scans, and counts internal errors, stack
- * overflows and false faults — the goal is 0 over 1,000,000 programs. CI runs
- * a few hundred of the same programs (src/sim/robustness.test.ts). Run:
+ * overflows, hangs and false faults — the goal is 0 over 1,000,000 programs.
+ * CI runs a few hundred of the same programs (src/sim/robustness.test.ts). Run:
  *
- *   npx tsx edge-agent/toolchain/scripts/robustness.ts [--count 1000000] [--seed 14] [--mutated 0.5]
+ *   nice -n 19 npx tsx edge-agent/toolchain/scripts/robustness.ts [--count 1000000] [--seed 14]
+ *     [--mutated 0.5] [--workers N] [--hang-seconds 120]
  *
- * Progress goes to stderr every 1,000 programs; the summary (JSON) to stdout.
+ * Programs come in batches of 100, batch b drawn with seed `seed + b` (the same
+ * programs whatever the number of workers). `--workers` child processes (default:
+ * the available cores) take batches in turn; a worker silent for `--hang-seconds`
+ * on one batch is a hang: it is killed, the batch recorded, and a fresh worker goes on.
+ * Progress goes to stderr every 10 batches; the summary (JSON) to stdout.
  * Failing sources are written to /tmp/plcfleet-robustness/ (first 20).
  */
+import { type ChildProcess, fork } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
@@ -21,54 +28,170 @@ function arg(name: string, fallback: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
-const count = arg('count', 10_000);
-const seed = arg('seed', 14);
-const mutatedShare = arg('mutated', 0.5);
-const fixtures = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/sim');
-const sources = readdirSync(fixtures)
-  .filter((f) => f.endsWith('.st'))
-  .map((f) => readFileSync(join(fixtures, f), 'utf8'));
-const arb = fc.oneof(
-  {
-    weight: Math.round((1 - mutatedShare) * 100),
-    arbitrary: wellTypedProgram.map((s) => ({ s, file: 'gen.st' })),
-  },
-  {
-    weight: Math.round(mutatedShare * 100),
-    arbitrary: mutatedProgram(sources).map((s) => ({ s, file: 'mutated.st' })),
-  },
-);
-
-const kinds: Record<string, number> = {};
-const failures: { stage: string; message: string }[] = [];
+const BATCH = 100;
 const out = '/tmp/plcfleet-robustness';
-const t0 = performance.now();
-const BATCH = 1_000;
-let done = 0;
-for (let b = 0; done < count; b++) {
-  const n = Math.min(BATCH, count - done);
-  for (const { s, file } of fc.sample(arb, { numRuns: n, seed: seed + b })) {
-    const r = runPipeline(s, file);
-    kinds[r.kind] = (kinds[r.kind] ?? 0) + 1;
-    if (r.kind === 'internal') {
+
+/** What a worker reports for one batch. */
+interface BatchReport {
+  batch: number;
+  programs: number;
+  kinds: Record<string, number>;
+  failures: { stage: string; message: string; source: string }[];
+}
+
+let programs: fc.Arbitrary<{ s: string; file: string }> | undefined;
+
+/** The programs of batch `b` (deterministic in `seed + b`). */
+function batchPrograms(b: number, n: number, seed: number, mutatedShare: number) {
+  programs ??= arbitrary(mutatedShare);
+  return fc.sample(programs, { numRuns: n, seed: seed + b });
+}
+
+/** Generated well-typed programs and mutated fixtures, `mutatedShare` of them mutated. */
+function arbitrary(mutatedShare: number): fc.Arbitrary<{ s: string; file: string }> {
+  const fixtures = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/sim');
+  const sources = readdirSync(fixtures)
+    .filter((f) => f.endsWith('.st'))
+    .map((f) => readFileSync(join(fixtures, f), 'utf8'));
+  return fc.oneof(
+    {
+      weight: Math.round((1 - mutatedShare) * 100),
+      arbitrary: wellTypedProgram.map((s) => ({ s, file: 'gen.st' })),
+    },
+    {
+      weight: Math.round(mutatedShare * 100),
+      arbitrary: mutatedProgram(sources).map((s) => ({ s, file: 'mutated.st' })),
+    },
+  );
+}
+
+/** Worker: runs the batches the parent sends, one report each. */
+function worker(): void {
+  process.on('message', (m: { batch: number; n: number; seed: number; mutated: number } | 'stop') => {
+    if (m === 'stop') process.exit(0);
+    const report: BatchReport = { batch: m.batch, programs: 0, kinds: {}, failures: [] };
+    for (const { s, file } of batchPrograms(m.batch, m.n, m.seed, m.mutated)) {
+      const r = runPipeline(s, file);
+      report.kinds[r.kind] = (report.kinds[r.kind] ?? 0) + 1;
+      report.programs++;
+      if (r.kind === 'internal') report.failures.push({ stage: r.stage, message: r.message, source: s });
+    }
+    process.send?.(report);
+  });
+}
+
+/** Parent: hands out batches, watches for hangs, adds up. */
+function main(): void {
+  const count = arg('count', 10_000);
+  const seed = arg('seed', 14);
+  const mutated = arg('mutated', 0.5);
+  const workers = Math.max(1, arg('workers', availableParallelism()));
+  const hangMs = arg('hang-seconds', 120) * 1000;
+  const batches = Math.ceil(count / BATCH);
+  const kinds: Record<string, number> = {};
+  const failures: { stage: string; message: string }[] = [];
+  const hangs: number[] = [];
+  let stackOverflows = 0;
+  let done = 0;
+  let next = 0;
+  let reported = 0;
+  const t0 = performance.now();
+  const busy = new Map<ChildProcess, { batch: number; since: number }>();
+
+  const record = (r: BatchReport) => {
+    done += r.programs;
+    for (const [k, v] of Object.entries(r.kinds)) kinds[k] = (kinds[k] ?? 0) + v;
+    for (const f of r.failures) {
+      if (/Maximum call stack/i.test(f.message)) stackOverflows++;
       if (failures.length < 20) {
         mkdirSync(out, { recursive: true });
         writeFileSync(
           join(out, `failure-${failures.length}.st`),
-          `(* ${r.stage}: ${r.message.split('\n')[0]} *)\n${s}`,
+          `(* ${f.stage}: ${f.message.split('\n')[0]} *)\n${f.source}`,
         );
       }
-      failures.push({ stage: r.stage, message: r.message.split('\n')[0] ?? '' });
+      failures.push({ stage: f.stage, message: f.message.split('\n')[0] ?? '' });
     }
-  }
-  done += n;
-  const s = (performance.now() - t0) / 1000;
-  process.stderr.write(
-    `${done.toLocaleString('en')} / ${count.toLocaleString('en')} programs, ${failures.length} internal, ${(done / s).toFixed(0)} programs/s\n`,
-  );
+    if (++reported % 10 === 0 || done >= count) {
+      const s = (performance.now() - t0) / 1000;
+      process.stderr.write(
+        `${new Date().toISOString()} ${done.toLocaleString('en')} / ${count.toLocaleString('en')} programs, ` +
+          `${failures.length} internal, ${stackOverflows} stack overflows, ${hangs.length} hangs, ` +
+          `${(done / s).toFixed(0)} programs/s, load ${loadavg()
+            .map((x) => x.toFixed(1))
+            .join(' ')}\n`,
+      );
+    }
+  };
+
+  const finish = () => {
+    const seconds = (performance.now() - t0) / 1000;
+    process.stdout.write(
+      `${JSON.stringify(
+        {
+          programs: done,
+          seed,
+          workers,
+          seconds: Math.round(seconds),
+          programsPerSecond: Math.round(done / seconds),
+          outcomes: kinds,
+          internal: failures.length,
+          stackOverflows,
+          hangs: hangs.length,
+          hungBatches: hangs,
+          firstFailures: failures.slice(0, 5),
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    process.exitCode = failures.length > 0 || hangs.length > 0 ? 1 : 0;
+  };
+
+  const give = (c: ChildProcess) => {
+    if (next >= batches) {
+      busy.delete(c);
+      c.send('stop');
+      if (busy.size === 0) finish();
+      return;
+    }
+    const b = next++;
+    busy.set(c, { batch: b, since: Date.now() });
+    c.send({ batch: b, n: Math.min(BATCH, count - b * BATCH), seed, mutated });
+  };
+
+  const spawn = () => {
+    const c = fork(fileURLToPath(import.meta.url), ['--worker'], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    c.on('message', (r: BatchReport) => {
+      record(r);
+      give(c);
+    });
+    c.on('exit', (code) => {
+      const job = busy.get(c);
+      if (!job) return;
+      // a worker that dies mid-batch (a crash the pipeline did not catch) is an internal error
+      busy.delete(c);
+      failures.push({ stage: 'worker', message: `batch ${job.batch}: worker exited with ${code}` });
+      spawn();
+    });
+    give(c);
+  };
+
+  for (let i = 0; i < Math.min(workers, batches); i++) spawn();
+  const watch = setInterval(() => {
+    for (const [c, job] of busy) {
+      if (Date.now() - job.since < hangMs) continue;
+      hangs.push(job.batch);
+      busy.delete(c);
+      c.kill('SIGKILL');
+      spawn();
+    }
+    if (busy.size === 0) clearInterval(watch);
+  }, 1000);
+  watch.unref();
 }
-const seconds = (performance.now() - t0) / 1000;
-process.stdout.write(
-  `${JSON.stringify({ programs: done, seed, seconds: Math.round(seconds), outcomes: kinds, internal: failures.length, firstFailures: failures.slice(0, 5) }, null, 2)}\n`,
-);
-process.exitCode = failures.length > 0 ? 1 : 0;
+
+if (process.argv.includes('--worker')) worker();
+else main();

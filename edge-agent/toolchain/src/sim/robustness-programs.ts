@@ -46,7 +46,8 @@ export function runPipeline(source: string, file = 'gen.st', scans = 3, recursiv
     stage = 'compile';
     let plc: ReturnType<typeof compileProgram>;
     try {
-      plc = compileProgram({ units: checked.units, diagnostics });
+      // the checker's bound model itself: the simulator reads names, types and constants from it
+      plc = compileProgram({ ...checked, diagnostics });
     } catch (err) {
       if (err instanceof SimError && err.code === SIM_ERROR_CODES.NO_PROGRAM) return { kind: 'no-program' };
       if (
