@@ -112,4 +112,32 @@ describe('SCL blocks simulate with the IEC semantics (against the plain-ST twin)
     plc.scan(1);
     expect(plc.get('Plant.Ok')).toBe(false);
   });
+
+  it('compound assignments (+=, -=, *=, /=) act on their target, index expressions included', () => {
+    const text = [
+      'FUNCTION_BLOCK "CA"',
+      'VAR_OUTPUT n : Int; a : Array[0..3] of Struct v : Real; END_STRUCT; END_VAR',
+      'VAR i : Int; END_VAR',
+      'BEGIN',
+      '   #n += 2;',
+      '   #a[#i + 1].v += 1.5;',
+      '   #a[#i + 1].v *= 2.0;',
+      '   #n -= #n / 4;',
+      '   #n *= 3;',
+      'END_FUNCTION_BLOCK',
+      'DATA_BLOCK "CADB" "CA" BEGIN END_DATA_BLOCK',
+      'ORGANIZATION_BLOCK "Main" BEGIN "CADB"(); END_ORGANIZATION_BLOCK',
+    ].join('\n');
+    const r = readScl(text, 'ca.scl');
+    expect(r.diagnostics).toEqual([]);
+    const plc = compileProgram(checkProject([r.unit]).checked, { program: 'Main' });
+    plc.scan();
+    // n: 0 + 2 = 2; 2 - 2/4 = 2; 2 * 3 = 6
+    expect(plc.get('CADB.n')).toBe(6);
+    expect(plc.get('CADB.a[1].v')).toBe(3);
+    plc.scan();
+    // n: 6 + 2 = 8; 8 - 2 = 6; 18 — a[1].v: (3 + 1.5) * 2 = 9
+    expect(plc.get('CADB.n')).toBe(18);
+    expect(plc.get('CADB.a[1].v')).toBe(9);
+  });
 });

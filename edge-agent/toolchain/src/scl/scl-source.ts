@@ -246,6 +246,12 @@ export function lowerSclText(text: string): SclSource {
       i = j;
       continue;
     }
+    // compound assignments `+=`, `-=`, `*=`, `/=` are one token
+    if ('+-*/'.includes(text[i]!) && text[i + 1] === '=') {
+      toks.push({ k: 'punct', s: i, e: i + 2, up: text.slice(i, i + 2) });
+      i += 2;
+      continue;
+    }
     toks.push({ k: 'punct', s: i, e: i + 1, up: text[i]! });
     i++;
   }
@@ -272,8 +278,52 @@ export function lowerSclText(text: string): SclSource {
     }
   }
 
-  // ---- blocks
+  // ---- compound assignments: `#a[#i].n += x;` → `a[i].n := a[i].n + (x);` (inserted text, no line break)
   const inserts: { at: number; text: string }[] = [];
+  for (let t = 0; t < toks.length; t++) {
+    const op = toks[t]!;
+    if (op.k !== 'punct' || op.up.length !== 2 || op.up[1] !== '=' || !'+-*/'.includes(op.up[0]!)) continue;
+    // the target: name ('.' name | '[' ... ']')*, read backwards
+    let b = t - 1;
+    let start = -1;
+    while (b >= 0) {
+      const tok = toks[b]!;
+      if (tok.up === ']') {
+        let depth = 0;
+        while (b >= 0) {
+          if (toks[b]!.up === ']') depth++;
+          else if (toks[b]!.up === '[') depth--;
+          if (depth === 0) break;
+          b--;
+        }
+        b--;
+        continue;
+      }
+      if (tok.k === 'word' || tok.k === 'quoted') {
+        start = b;
+        if (toks[b - 1]?.up === '.') {
+          b -= 2;
+          continue;
+        }
+      }
+      break;
+    }
+    let end = t + 1;
+    let depth = 0;
+    while (end < toks.length && !(depth === 0 && toks[end]!.up === ';')) {
+      const u = toks[end]!.up;
+      if (u === '(' || u === '[') depth++;
+      else if (u === ')' || u === ']') depth--;
+      end++;
+    }
+    if (start < 0 || end >= toks.length) continue;
+    const target = out.slice(toks[start]!.s, op.s).join('').trim();
+    blank(op.s, op.e);
+    inserts.push({ at: op.s, text: `:= ${target} ${op.up[0]} (` });
+    inserts.push({ at: toks[end]!.s, text: ')' });
+  }
+
+  // ---- blocks
   const dataBlocks: DataBlockInfo[] = [];
   const word = (t: number): string => (toks[t]?.k === 'word' ? toks[t]!.up : '');
   const findWord = (from: number, w: string): number => {
