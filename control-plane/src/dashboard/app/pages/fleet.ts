@@ -1,4 +1,4 @@
-import type { AgentView, SiteView, StageReportView } from '@plcfleet/protocols';
+import type { AgentView, SiteDriftView, SiteView, StageReportView } from '@plcfleet/protocols';
 import { ago, badge, h, thead } from '../dom';
 import { follow } from '../live';
 import { api, type PageFrame, state } from '../session';
@@ -9,6 +9,8 @@ interface FleetData {
   sites: SiteView[];
   agents: AgentView[];
   stageReports: StageReportView[];
+  /** Each site's drift: its live program against the released one. */
+  drift: SiteDriftView[];
 }
 
 /** The fleet page's nodes that outlive its redraws: heading, filter and table body. */
@@ -21,14 +23,15 @@ interface FleetFrame extends PageFrame {
   nodes: HTMLElement[];
 }
 
-/** Sites with their agents, versions, firmware, tags, windows and cutover stage; a filter. */
+/** Sites with their agents, versions, firmware, tags, windows, cutover stage and drift; a filter. */
 export async function fleetPage(): Promise<void> {
   const gen = state.gen;
   const client = api();
-  const [sites, agents, stageReports] = await Promise.all([
+  const [sites, agents, stageReports, drift] = await Promise.all([
     client.sites.list(),
     client.agents.list(),
     client.agents.stageReports({ limit: 1000 }),
+    client.sites.driftAll(),
   ]);
   if (gen !== state.gen) return;
   // Events redraw the heading and the rows in place; the filter stays the same node, so
@@ -37,7 +40,7 @@ export async function fleetPage(): Promise<void> {
   const page = state.page as FleetFrame | null;
   const fresh = !(page?.gen === gen && page.kind === 'fleet' && page.heading.isConnected);
   const frame = fresh ? fleetFrame(gen) : page!;
-  frame.data = { sites, agents, stageReports };
+  frame.data = { sites, agents, stageReports, drift };
   frame.heading.textContent = `Fleet — ${sites.length} sites, ${agents.filter((a) => a.connected).length} agents online`;
   drawFleetRows(frame);
   if (fresh) {
@@ -53,7 +56,7 @@ function fleetFrame(gen: number): FleetFrame {
   const frame: FleetFrame = {
     gen,
     kind: 'fleet',
-    data: { sites: [], agents: [], stageReports: [] },
+    data: { sites: [], agents: [], stageReports: [], drift: [] },
     heading,
     tbody,
     filter: h('input', {
@@ -71,7 +74,7 @@ function fleetFrame(gen: number): FleetFrame {
     h(
       'table',
       {},
-      thead(['Site', 'Agent', 'Versions', 'Firmware', 'Tags', 'Maintenance windows', 'Cutover']),
+      thead(['Site', 'Agent', 'Versions', 'Firmware', 'Tags', 'Maintenance windows', 'Cutover', 'Drift']),
       tbody,
     ),
   ];
@@ -81,6 +84,7 @@ function fleetFrame(gen: number): FleetFrame {
 /** The fleet table's rows for the frame's data, as its filter says. */
 function drawFleetRows({ data, filter, tbody }: FleetFrame): void {
   const { sites, agents, stageReports } = data;
+  const drift = new Map(data.drift.map((d) => [d.site, d]));
   const q = filter.value.trim().toLowerCase();
   tbody.replaceChildren(
     ...sites
@@ -131,7 +135,21 @@ function drawFleetRows({ data, filter, tbody }: FleetFrame): void {
             h('span', { class: 'muted' }, ` ${site.timeZone}`),
           ),
           h('td', {}, stage ? badge(stage.stage, stage.stage === 'rolled-back' ? 'bad' : 'info') : '—'),
+          driftCell(drift.get(site.name)),
         );
       }),
+  );
+}
+
+/** The drift cell: the last check's status (a drifted site is skipped by rollouts unless the plan allows drift). */
+function driftCell(d: SiteDriftView | undefined): HTMLTableCellElement {
+  if (!d || d.status === 'unknown') return h('td', { class: 'muted' }, 'not checked');
+  const when = d.checkedAt ? h('span', { class: 'muted' }, ` ${ago(d.checkedAt)}`) : '';
+  if (d.status === 'same') return h('td', {}, badge('same', 'ok'), when);
+  return h(
+    'td',
+    { title: `plcfleet sites drift ${d.site}` },
+    badge(`drifted: ${d.pous} POU${d.pous === 1 ? '' : 's'}`, 'bad'),
+    when,
   );
 }
