@@ -1876,12 +1876,17 @@ export class CodeGenerator {
             }
           }
         }
+        if (s.target.kind === 'BitAccess') {
+          // §6.5.3.2 Table 17: `w.3 := x` writes one bit and keeps the others
+          const v = this.conv(this.expr(s.value, scope, BOOL), BOOL, s.value.span);
+          if (s.operator !== 'S=' && s.operator !== 'R=') return this.bitWrite(s.target, v, scope);
+          return `if(${v}){${this.bitWrite(s.target, s.operator === 'S=' ? 'true' : 'false', scope)}}`;
+        }
         const p = this.lvalue(s.target, scope);
         if (s.operator === 'S=' || s.operator === 'R=') {
           const v = this.conv(this.expr(s.value, scope, BOOL), BOOL, s.span);
           return `if(${v})${this.read(p)}=${s.operator === 'S=' ? 'true' : 'false'};`;
         }
-        if (s.target.kind === 'BitAccess') return this.bitWrite(s.target, s.value, scope);
         return this.assignCode(p, this.expr(s.value, scope, p.t), s.span);
       }
       case 'CallStatement': {
@@ -1984,12 +1989,12 @@ export class CodeGenerator {
     return this.fail('UNSUPPORTED', 'REF= target must be a reference variable', e.span);
   }
 
-  private bitWrite(target: Expression & { kind: 'BitAccess' }, value: Expression, scope: Scope): string {
+  /** Code writing the BOOL code `v` into one bit of an integer variable. */
+  private bitWrite(target: Expression & { kind: 'BitAccess' }, v: string, scope: Scope): string {
     const p = this.lvalue(target.object, scope);
     const n = intName(p.t);
     if (!n) return this.fail('UNSUPPORTED', 'bit access on a non-integer', target.span);
     const bit = this.model.constInt(target.bit);
-    const v = this.conv(this.expr(value, scope, BOOL), BOOL, value.span);
     const lv = this.read(p);
     if (isBigName(n)) {
       return `${lv}=${wrapIntegerCode(n, `(${v}?(${lv}|(1n<<${bit}n)):(${lv}&~(1n<<${bit}n)))`)};`;

@@ -77,6 +77,41 @@ describe('integer widths and wrap-around (IEC 61131-3 §6.4.2 Table 10)', () => 
   });
 });
 
+describe('writing one bit of a word (§6.5.3.2 Table 17)', () => {
+  it('builds a CiA 402 control word bit by bit and keeps the other bits', () => {
+    const plc = prog(
+      `ControlWord : WORD := 16#0100; StatusWord : WORD := 16#0237; Enable, QuickStop : BOOL;
+       FaultReset : BOOL; Halt : BOOL; Mask : DWORD; Flags : LWORD; Level : INT;`,
+      `ControlWord.0 := Enable;          (* switch on *)
+       ControlWord.1 := TRUE;            (* enable voltage *)
+       ControlWord.%X2 := NOT QuickStop; (* quick stop is active low *)
+       ControlWord.3 := Enable AND StatusWord.5;
+       ControlWord.7 S= FaultReset;
+       ControlWord.8 R= NOT Halt;
+       Mask.31 := Enable; Flags.63 := Enable; Level.15 := Enable;`,
+    );
+    plc.set('Enable', true);
+    plc.set('Halt', true);
+    plc.scan();
+    // bits 0, 1, 2, 3 set; bit 8 (halt, initially set) kept since Halt is TRUE
+    expect(plc.get('ControlWord')).toBe(0x010f);
+    expect(plc.get('Mask')).toBe(2147483648);
+    expect(plc.get('Flags')).toBe(9223372036854775808n);
+    expect(plc.get('Level')).toBe(-32768);
+    plc.set('FaultReset', true);
+    plc.set('Halt', false);
+    plc.set('QuickStop', true);
+    plc.scan();
+    // bit 7 set (latched), bit 8 reset, bit 2 cleared
+    expect(plc.get('ControlWord')).toBe(0x008b);
+    plc.set('FaultReset', false);
+    plc.set('Enable', false);
+    plc.scan();
+    expect(plc.get('ControlWord')).toBe(0x0082);
+    expect(plc.get('Level')).toBe(0);
+  });
+});
+
 describe('REAL and conversions', () => {
   it('REAL is float32 (Math.fround at every store), LREAL is float64', () => {
     const plc = prog(
