@@ -179,3 +179,39 @@ END_FUNCTION_BLOCK
     });
   });
 });
+
+describe("the migration schema's reverse arrow, `Out: new <- old`", () => {
+  /** A tank whose overfill alarm the change raises earlier (at 90 % instead of 95 %). */
+  const tank = (threshold: string) => `PROGRAM Tank
+VAR_INPUT Level : INT; Ack : BOOL; END_VAR
+VAR_OUTPUT Overfill_Alarm : BOOL; END_VAR
+IF Level > ${threshold} THEN
+    Overfill_Alarm := TRUE;
+ELSIF Ack THEN
+    Overfill_Alarm := FALSE;
+END_IF;
+END_PROGRAM
+`;
+  const run = (after: string, relation: string) =>
+    checkEquivalence({
+      before: units(tank('95')),
+      after: units(after),
+      program: 'Tank',
+      seed: 3,
+      runs: 60,
+      scans: 60,
+      ranges: { Level: [0, 100] },
+      relations: [relation],
+    });
+
+  it('passes an alarm that is TRUE wherever the old one was (old -> new)', () => {
+    expect(run(tank('90'), 'Overfill_Alarm: new <- old').equivalent).toBe(true);
+    // the same relation with the forward arrow is the opposite claim, and fails
+    expect(run(tank('90'), 'Overfill_Alarm: new -> old').equivalent).toBe(false);
+  });
+
+  it('finds the scan where the new alarm is missing', () => {
+    const r = run(tank('98'), 'Overfill_Alarm: new <- old');
+    expect(r.counterexample).toMatchObject({ variable: 'Overfill_Alarm', before: true, after: false });
+  });
+});

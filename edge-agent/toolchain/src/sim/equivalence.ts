@@ -460,7 +460,7 @@ export function checkEquivalence(opts: EquivalenceOptions): EquivalenceResult {
         SIM_ERROR_CODES.BAD_INPUT,
         `relation '${r}' must read 'Output: condition over new and old'`,
       );
-    const e = parseCondition(m[2] as string);
+    const e = relationCondition(m[2] as string, r);
     for (const n of conditionNames(e)) {
       if (lower(n) !== 'new' && lower(n) !== 'old') {
         throw new SimError(SIM_ERROR_CODES.BAD_INPUT, `relation '${r}': only 'new' and 'old' may be named`);
@@ -766,6 +766,19 @@ const MONOTONE_PINS: Record<string, Record<string, 1 | -1>> = {
   rs: { s: 1, r1: -1 },
 };
 const MONOTONE_OUTPUTS = new Set(['q', 'q1']);
+
+/**
+ * The condition of a relation. `a <- b`, the migration schema's reverse arrow
+ * (`Alarm: new <- old`: the new alarm is TRUE wherever the old one is), is `b -> a`;
+ * the condition language itself reads `x<-5` as ST does, `x < -5`.
+ */
+function relationCondition(text: string, relation: string): CondExpr {
+  const k = text.indexOf('<-');
+  if (k < 0) return parseCondition(text);
+  if (text.includes('<-', k + 2))
+    throw new SimError(SIM_ERROR_CODES.BAD_INPUT, `relation '${relation}': one '<-' at most`);
+  return { k: 'bin', op: '->', a: parseCondition(text.slice(k + 2)), b: parseCondition(text.slice(0, k)) };
+}
 
 /** A relation the condition language states as plain implication between `new` and `old`. */
 function implicationOf(e: CondExpr): 'new->old' | 'old->new' | undefined {
