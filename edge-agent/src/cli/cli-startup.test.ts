@@ -90,9 +90,8 @@ describe('plcfleet-agent start-up', { timeout: 120_000 }, () => {
       expect(r.stderr).toBe('');
       expect(r.modules.some((url) => url.includes(`/cli/${module}`))).toBe(true);
       expect(toolchain(r.modules)).toEqual([]);
-      // simulate loads protocols (zod) in its action too; safety still imports it up front
-      if (name === 'simulate')
-        expect(r.modules.filter((url) => url.includes('/node_modules/zod/'))).toEqual([]);
+      // nor protocols, which pulls zod: both load it in the action with the toolchain
+      expect(r.modules.filter((url) => url.includes('/node_modules/zod/'))).toEqual([]);
     }
     const run = runCli(['simulate', smallProject, '--scans', '1', '--final']);
     expect(run.code).toBe(EXIT.OK);

@@ -5,18 +5,30 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { claimText, EXIT, Migration, parseWith, SitePolicy, TagMap } from '@plcfleet/protocols';
+import type { Migration, parseWith, SitePolicy, TagMap } from '@plcfleet/protocols';
 import type { ScenarioFile } from '@plcfleet/toolchain/sim';
 import type { Command } from 'commander';
-import YAML from 'yaml';
-import { BadInput } from '../edge-agent-error';
 
-// Exit codes are the shared table's (`EXIT` of protocols): OK the change passed (hash:
-// printed); FAILED the change was rejected, or the program does not parse or check (fail
-// closed); USAGE bad usage or unreadable input (missing file, invalid policy, unknown POU).
-
-/** The safety verifier, loaded when a command runs: registering the commands (and `--help`) does not load it. */
-const loadSafety = () => import('@plcfleet/toolchain/safety');
+/**
+ * The safety verifier, protocols' schemas and exit codes, yaml and the error class,
+ * loaded when a command runs: registering the commands (and their `--help`) loads none
+ * of them (protocols pulls zod).
+ *
+ * Exit codes are the shared table's (`EXIT` of protocols): OK the change passed (hash:
+ * printed); FAILED the change was rejected, or the program does not parse or check (fail
+ * closed); USAGE bad usage or unreadable input (missing file, invalid policy, unknown POU).
+ */
+async function loadSafety() {
+  const [protocols, safety, { parseScenarioFile }, { default: YAML }, { BadInput }] = await Promise.all([
+    import('@plcfleet/protocols'),
+    import('@plcfleet/toolchain/safety'),
+    import('@plcfleet/toolchain/sim'),
+    import('yaml'),
+    import('../edge-agent-error'),
+  ]);
+  return { ...protocols, ...safety, parseScenarioFile, YAML, BadInput };
+}
+type Lib = Awaited<ReturnType<typeof loadSafety>>;
 
 /** Where output goes; tests pass their own. */
 export interface SafetyIo {
@@ -29,7 +41,8 @@ const processIo: SafetyIo = {
   err: (l) => process.stderr.write(`${l}\n`),
 };
 
-async function readDocument<T>(schema: Parameters<typeof parseWith>[0], path: string): Promise<T> {
+async function readDocument<T>(lib: Lib, schema: Parameters<typeof parseWith>[0], path: string): Promise<T> {
+  const { BadInput } = lib;
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -40,19 +53,19 @@ async function readDocument<T>(schema: Parameters<typeof parseWith>[0], path: st
   }
   let data: unknown;
   try {
-    data = YAML.parse(text);
+    data = lib.YAML.parse(text);
   } catch (err) {
     throw new BadInput(`${path}: not YAML or JSON: ${(err as Error).message.split('\n')[0]}`);
   }
-  const r = parseWith(schema, data, path);
+  const r = lib.parseWith(schema, data, path);
   if (!r.ok) throw new BadInput(r.error);
   return r.value as T;
 }
 
-async function load(path: string) {
-  const { loadSafetyProject } = await loadSafety();
+async function load(lib: Lib, path: string) {
+  const { BadInput } = lib;
   try {
-    return await loadSafetyProject(path);
+    return await lib.loadSafetyProject(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new BadInput(code ? `cannot read ${path}: ${code}` : (err as Error).message);
@@ -60,9 +73,9 @@ async function load(path: string) {
 }
 
 /** The migration's scenarios: files relative to the migration file, or inline documents. */
-async function migrationScenarios(migration: Migration, path: string): Promise<ScenarioFile[]> {
+async function migrationScenarios(lib: Lib, migration: Migration, path: string): Promise<ScenarioFile[]> {
+  const { BadInput, YAML, parseScenarioFile } = lib;
   const out: ScenarioFile[] = [];
-  const { parseScenarioFile } = await import('@plcfleet/toolchain/sim');
   for (const [i, ref] of migration.successCriteria.scenarios.entries()) {
     const where = typeof ref.file === 'string' ? resolve(dirname(path), ref.file) : `${path}#scenarios[${i}]`;
     let text: string;
@@ -100,6 +113,8 @@ export interface SafetyCommandOptions {
 
 /** Runs `safety`; returns the exit code. */
 export async function runSafety(opts: SafetyCommandOptions, io: SafetyIo = processIo): Promise<number> {
+  const lib = await loadSafety();
+  const { BadInput, EXIT } = lib;
   try {
     for (const k of ['before', 'after', 'policy'] as const)
       if (!opts[k]) throw new BadInput(`--${k} is required`);
@@ -108,16 +123,18 @@ export async function runSafety(opts: SafetyCommandOptions, io: SafetyIo = proce
       seed = Number(opts.seed);
       if (!Number.isInteger(seed)) throw new BadInput('--seed must be an integer');
     }
-    const policy = await readDocument<SitePolicy>(SitePolicy, opts.policy!);
-    const migration = opts.migration ? await readDocument<Migration>(Migration, opts.migration) : undefined;
-    const scenarios = migration && opts.migration ? await migrationScenarios(migration, opts.migration) : [];
+    const policy = await readDocument<SitePolicy>(lib, lib.SitePolicy, opts.policy!);
+    const migration = opts.migration
+      ? await readDocument<Migration>(lib, lib.Migration, opts.migration)
+      : undefined;
+    const scenarios =
+      migration && opts.migration ? await migrationScenarios(lib, migration, opts.migration) : [];
     const ioBindings: string[] = [];
     for (const file of opts.tagMap ?? [])
-      for (const t of (await readDocument<TagMap>(TagMap, file)).tags) ioBindings.push(t.name);
-    const before = await load(opts.before!);
-    const after = await load(opts.after!);
-    const { verifySafety } = await loadSafety();
-    const r = await verifySafety({
+      for (const t of (await readDocument<TagMap>(lib, lib.TagMap, file)).tags) ioBindings.push(t.name);
+    const before = await load(lib, opts.before!);
+    const after = await load(lib, opts.after!);
+    const r = await lib.verifySafety({
       before,
       after,
       policy,
@@ -137,7 +154,7 @@ export async function runSafety(opts: SafetyCommandOptions, io: SafetyIo = proce
       for (const f of r.findings) io.out(`${f.severity} ${f.rule} ${f.file || '-'}:${f.line} ${f.message}`);
       for (const p of r.proofs)
         io.out(
-          `proof ${p.kind} ${p.subject}: ${claimText(p)}${
+          `proof ${p.kind} ${p.subject}: ${lib.claimText(p)}${
             p.counterexample
               ? `; counterexample at scan ${p.counterexample.scan}: ${p.counterexample.variable}`
               : ''
@@ -160,15 +177,17 @@ export async function runHash(
   pou: string | undefined,
   io: SafetyIo = processIo,
 ): Promise<number> {
+  const lib = await loadSafety();
+  const { BadInput, EXIT } = lib;
   try {
     if (!pou) throw new BadInput('--pou is required');
-    const project = await load(path);
+    const project = await load(lib, path);
     const errors = project.diagnostics.filter((d) => d.severity === 'error');
     if (errors.length > 0) {
       const d = errors[0]!;
       throw new BadInput(`${d.file}:${d.line}: ${d.code} ${d.message}`);
     }
-    const hash = (await loadSafety()).semanticHash(project, pou);
+    const hash = lib.semanticHash(project, pou);
     if (!hash) throw new BadInput(`no POU named ${pou} in ${path}`);
     io.out(hash);
     return EXIT.OK;
