@@ -74,8 +74,22 @@ export const AgentOptions = z
     siteFacts: z.union([z.string().min(1), SiteFacts]),
     /** Site safety policy file (`kind: SitePolicy`), or the document inline. */
     policy: z.union([z.string().min(1), SitePolicy]),
-    /** Where the PLC program lives: a directory path or an `opc.tcp://` endpoint. */
+    /** Where the PLC program lives: a directory path, an `opc.tcp://` endpoint or a Git URL (`git+…#REF[:SUBDIR]`). */
     program: z.string().min(1),
+    /**
+     * Drift checks (issue #22): the live program (`program`) compared with the released one on a
+     * schedule and after every deploy, reported to the control plane. None without this.
+     */
+    drift: z
+      .strictObject({
+        /** The released program: a Git URL (`git+…#REF[:SUBDIR]`) or a folder. */
+        released: z.string().min(1),
+        /** Between scheduled checks. @default "1h" */
+        interval: DurationField.default(3_600_000),
+        /** Live reads kept under `<dataDir>/drift` (content-addressed). @default 48 */
+        keep: z.number().int().min(1).max(10_000).default(48),
+      })
+      .optional(),
     /**
      * The connection to the PLC's OPC UA server when `program` is an `opc.tcp://` endpoint.
      * The agent reads and writes PLC programs over it, so it defaults to sign-and-encrypt and
@@ -157,6 +171,7 @@ export type AgentOptions = z.input<typeof AgentOptions>;
 /** Where the program is read from and deployed to. */
 export type ProgramLocation =
   | { kind: 'directory'; path: string }
+  | { kind: 'git'; url: string }
   | {
       kind: 'opcua';
       endpoint: string;
@@ -188,6 +203,8 @@ export interface AgentConfig {
   siteFacts: SiteFacts;
   policy: SitePolicy;
   program: ProgramLocation;
+  /** Drift checks: the released program (a Git URL or an absolute folder), the interval and the reads kept. */
+  drift?: { released: string; intervalMs: number; keep: number };
   transformer: ResolvedTransformer;
   /** Absolute. */
   dataDir: string;
@@ -341,7 +358,9 @@ export async function resolveAgentConfig(
       `${prefix}policy: is the policy of site "${policy.site}", not "${o.site}"`,
     );
 
-  let program: ProgramLocation = { kind: 'directory', path: at(o.program) };
+  let program: ProgramLocation = /^git\+/i.test(o.program)
+    ? { kind: 'git', url: o.program }
+    : { kind: 'directory', path: at(o.program) };
   if (o.program.startsWith('opc.tcp://')) {
     const user = o.plcOpcua.user;
     let password: string | undefined;
@@ -374,6 +393,15 @@ export async function resolveAgentConfig(
     siteFacts,
     policy,
     program,
+    ...(o.drift
+      ? {
+          drift: {
+            released: /^git\+/i.test(o.drift.released) ? o.drift.released : at(o.drift.released),
+            intervalMs: o.drift.interval,
+            keep: o.drift.keep,
+          },
+        }
+      : {}),
     transformer,
     dataDir: at(o.dataDir),
     heartbeatMs: o.heartbeat,

@@ -3,9 +3,17 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Envelope, MessageOf } from '@plcfleet/protocols';
 import type { Logger } from 'pino';
+import { DriftMonitor, LiveStore } from '../drift';
 import { AgentLink, type LinkSession } from '../link';
 import { Outbox, type OutboxItem } from '../outbox';
-import { createDirectorySource, createOpcuaSource, type ProgramSource } from '../sources';
+import {
+  createDirectorySource,
+  createGitSource,
+  createOpcuaSource,
+  gitCacheDir,
+  openProgramSource,
+  type ProgramSource,
+} from '../sources';
 import type { AgentConfig } from './agent-config';
 import type { AgentEvents, Refuse } from './agent-events';
 import { createAgentLogger } from './agent-logger';
@@ -184,6 +192,24 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     stopping: isStopping,
   });
 
+  // Drift (issue #22): the live program against the released one, hourly and after every deploy.
+  const drift = config.drift
+    ? new DriftMonitor({
+        site: config.site,
+        released: openProgramSource(config.drift.released, {
+          git: { cacheDir: gitCacheDir(join(config.dataDir, 'git'), config.drift.released) },
+        }),
+        live: source,
+        store: new LiveStore(join(config.dataDir, 'drift'), { keep: config.drift.keep }),
+        intervalMs: config.drift.intervalMs,
+        report: (report) => sender.sendOrBuffer({ type: 'drift.report', report }),
+        logger,
+      })
+    : undefined;
+  events.on('deploy.result', (r) => {
+    if (r.outcome === 'deployed' || r.outcome === 'rolled-back') void drift?.check('deploy');
+  });
+
   async function afterConnect(): Promise<void> {
     await sender.resume();
     await jobs.resumeParked();
@@ -217,6 +243,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   }
 
   link.start();
+  drift?.start();
   logger.info({ url: config.controlPlane.url, dataDir: config.dataDir }, 'agent started');
 
   return {
@@ -256,6 +283,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       orders.unschedule();
       await jobs.drain(grace);
       await orders.idle();
+      await drift?.stop();
       sender.pause();
       await link.close();
       await outbox.close();
@@ -268,6 +296,10 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
 
 function defaultSource(config: AgentConfig): ProgramSource {
   if (config.program.kind === 'directory') return createDirectorySource(config.program.path);
+  if (config.program.kind === 'git')
+    return createGitSource(config.program.url, {
+      cacheDir: gitCacheDir(join(config.dataDir, 'git'), config.program.url),
+    });
   const { endpoint, security, user, trustUnknownServer } = config.program;
   return createOpcuaSource(endpoint, {
     dataDir: join(config.dataDir, 'opcua-pki'),
