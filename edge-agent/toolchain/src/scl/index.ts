@@ -17,3 +17,4 @@ export {
   sclSpelling,
 } from './scl-printer';
 export { isSclFile, readScl, type SclUnitInfo, SIEMENS_TYPE_MAP, sclInfo } from './scl-reader';
+export { siemensLibrary, siemensLibraryDir } from './siemens-library';

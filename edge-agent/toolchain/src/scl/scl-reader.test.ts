@@ -135,6 +135,17 @@ describe('readScl: TIA Portal sources into the IEC syntax tree', () => {
     expect(checkProject([unit]).diagnostics).toEqual([]);
   });
 
+  it('an S5TIME literal beyond 2h46m30s is an error; Siemens literal spans include their prefix', () => {
+    const text =
+      'FUNCTION_BLOCK "S5"\nVAR t : S5Time; w : Word; END_VAR\nBEGIN\n   #t := S5T#2H46M30S;\n   #t := S5T#3H;\n   #w := W#16#00FF;\nEND_FUNCTION_BLOCK\n';
+    const { unit, diagnostics } = readScl(text, 's5.scl');
+    expect(diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([['ST1018', 5, 10]]);
+    expect(diagnostics[0]!.message).toContain('S5T#3H');
+    const body = (unit.declarations[0] as FunctionBlockDecl).body;
+    const values = body.map((s) => (s.kind === 'Assignment' ? textOf(text, s.value.span) : ''));
+    expect(values).toEqual(['S5T#2H46M30S', 'S5T#3H', 'W#16#00FF']);
+  });
+
   it('reports a syntax error with the .scl file, line and column', () => {
     const text = 'FUNCTION_BLOCK "Bad"\nBEGIN\n   #x := ;\nEND_FUNCTION_BLOCK\n';
     const { diagnostics } = readScl(text, 'bad.scl');

@@ -22,6 +22,7 @@ import {
   type CallExpression,
   type CompilationUnit,
   type Diagnostic,
+  diagnostic,
   type Expression,
   type FieldInitializer,
   type GlobalVarList,
@@ -165,6 +166,7 @@ export function readScl(text: string, fileName: string): ParseResult {
   lowerInstanceCalls(unit);
   finishDataBlocks(unit, src, diagnostics);
   lowerBlocks(unit);
+  checkS5Time(unit, text, diagnostics);
   unit.span = spanOf(0, text.length, lines, fileName);
   INFO.set(unit, {
     text,
@@ -340,6 +342,31 @@ function forEachVarDecl(unit: CompilationUnit, visit: (d: VarDecl) => void): voi
   }
 }
 
+/** S5TIME holds 0 .. 2h46m30s (999 units of the 10 s time base); a longer `S5T#` literal is an error, as in TIA Portal. */
+const S5TIME_MAX_MS = 9_990_000;
+
+function checkS5Time(unit: CompilationUnit, text: string, diagnostics: Diagnostic[]): void {
+  const seen = new Set<object>();
+  const stack: object[] = [unit];
+  while (stack.length > 0) {
+    const o = stack.pop()! as Record<string, unknown>;
+    if (seen.has(o)) continue;
+    seen.add(o);
+    if (o.kind === 'TimeLiteral') {
+      const sp = o.span as Span;
+      const raw = text.slice(sp.offset, sp.endOffset);
+      const ms = o.ms as number;
+      if (/^S5T/i.test(raw) && (ms < 0 || ms > S5TIME_MAX_MS))
+        diagnostics.push(diagnostic('ST1018', sp, 'S5TIME', raw, 'the S5 format holds 0 .. 2h46m30s'));
+    }
+    for (const key of Object.keys(o)) {
+      if (key === 'span' || key === 'nameSpan' || key === 'memberSpan') continue;
+      const v = o[key];
+      if (v !== null && typeof v === 'object') stack.push(v);
+    }
+  }
+}
+
 /** The parameters NORM_X and SCALE_X take, by name. */
 function namedArgs(call: CallExpression): Map<string, Expression> | undefined {
   const m = new Map<string, Expression>();
@@ -497,21 +524,6 @@ function finishDataBlocks(unit: CompilationUnit, src: SclSource, diagnostics: Di
       }
     }
   }
-}
-
-function dbDiagnostic(span: Span, db: string, why: string): Diagnostic {
-  return {
-    file: span.file,
-    line: span.line,
-    column: span.column,
-    endLine: span.endLine,
-    endColumn: span.endColumn,
-    offset: span.offset,
-    endOffset: span.endOffset,
-    severity: 'error',
-    code: 'ST1001',
-    message: `expected a start value of data block "${db}" but found another statement (${why})`,
-  } as Diagnostic;
 }
 
 /** `a.b.c` as names; undefined for anything else (indexes, calls). */

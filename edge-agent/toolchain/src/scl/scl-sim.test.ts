@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { checkProject, parseSource } from '../iec';
 import { compileProgram, type VirtualPlc } from '../sim';
 import { readScl } from './scl-reader';
+import { siemensLibrary } from './siemens-library';
 
 const FIX = join(__dirname, '../../fixtures/scl');
 const read = (name: string) => readFileSync(join(FIX, name), 'utf8');
@@ -139,5 +140,30 @@ describe('SCL blocks simulate with the IEC semantics (against the plain-ST twin)
     // n: 6 + 2 = 8; 8 - 2 = 6; 18 — a[1].v: (3 + 1.5) * 2 = 9
     expect(plc.get('CADB.n')).toBe(18);
     expect(plc.get('CADB.a[1].v')).toBe(9);
+  });
+
+  it('a call into a system instruction without a model checks against its interface and is refused by name in simulation', async () => {
+    const text = [
+      'FUNCTION_BLOCK "Clock"',
+      'VAR_OUTPUT now : DTL; ret : Int; END_VAR',
+      'BEGIN',
+      '   #ret := RD_SYS_T(OUT => #now);',
+      'END_FUNCTION_BLOCK',
+      'DATA_BLOCK "ClockDB" "Clock" BEGIN END_DATA_BLOCK',
+      'ORGANIZATION_BLOCK "Main" BEGIN "ClockDB"(); END_ORGANIZATION_BLOCK',
+    ].join('\n');
+    const { unit } = readScl(text, 'clock.scl');
+    const lib = await siemensLibrary();
+    expect(lib.diagnostics).toEqual([]);
+    // the checker knows the interface: 0 diagnostics; a misspelt pin is still an error
+    expect(checkProject([unit], { externals: lib.units }).diagnostics).toEqual([]);
+    const typo = readScl(text.replace('OUT =>', 'OUTT =>'), 'clock.scl').unit;
+    expect(
+      checkProject([typo], { externals: lib.units }).diagnostics.some((d) => d.severity === 'error'),
+    ).toBe(true);
+    // the simulator checks the program's own units: the block has no model, and it says which
+    expect(() => compileProgram({ units: [unit], diagnostics: [] }, { program: 'Main' })).toThrow(
+      /RD_SYS_T|DTL/,
+    );
   });
 });

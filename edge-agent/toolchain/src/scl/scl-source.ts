@@ -219,7 +219,11 @@ export function lowerSclText(text: string): SclSource {
       if (j < n && text.charCodeAt(j) === 35) {
         // a typed literal: fix Siemens prefixes, then skip the literal's text
         const cut = PREFIX_BLANK[up];
-        if (cut !== undefined) blank(i, i + cut);
+        if (cut !== undefined) {
+          blank(i, i + cut);
+          // the literal's span covers its Siemens prefix
+          startFix.set(i + cut, i);
+        }
         let k = j + 1;
         while (k < n && (isIdentPart(text.charCodeAt(k)) || '#.:-+'.includes(text[k]!))) k++;
         toks.push({ k: 'number', s: i, e: k, up });
