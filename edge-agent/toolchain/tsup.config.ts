@@ -1,7 +1,14 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/iec/index.ts', 'src/sim/index.ts', 'src/safety/index.ts', 'src/l5x/index.ts'],
+  entry: [
+    'src/index.ts',
+    'src/iec/index.ts',
+    'src/sim/index.ts',
+    'src/safety/index.ts',
+    'src/l5x/index.ts',
+    'src/scl/index.ts',
+  ],
   format: ['esm'],
   dts: true,
   clean: true,

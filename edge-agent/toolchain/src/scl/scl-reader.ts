@@ -108,7 +108,7 @@ export const SIEMENS_TYPE_MAP: Readonly<Record<string, string>> = {
 const INSTANCE_CALLS = new Set(['TON', 'TOF', 'TP', 'CTU', 'CTD', 'CTUD']);
 
 /** Where each line of a text starts (line breaks as the IEC scanner reads them: LF, CRLF, lone CR). */
-export class LineStarts {
+class LineStarts {
   private readonly starts: number[] = [0];
   constructor(text: string) {
     for (let i = 0; i < text.length; i++) {

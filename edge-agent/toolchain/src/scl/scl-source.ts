@@ -14,14 +14,14 @@
  */
 
 /** A quoted name of the file: `"Motor 1"` at `offset` (the opening quote), `name` without quotes. */
-export interface QuotedName {
+interface QuotedName {
   offset: number;
   end: number;
   name: string;
 }
 
 /** A data block found in the file, for the reader to finish (initial values, kind). */
-export interface DataBlockInfo {
+interface DataBlockInfo {
   /** The DB name without quotes. */
   name: string;
   /** Offset of `DATA_BLOCK`. */
