@@ -4,6 +4,11 @@
  * project of >= 200k lines and, when given, on real corpora (e.g. OSCAT).
  *
  *   npx tsx edge-agent/toolchain/scripts/bench-iec.ts [--lines 200000] [--oscat /tmp/oscat]
+ *       [--corpus LABEL=PATH ...]
+ *
+ * `--corpus` measures the sources under PATH (ST, TwinCAT or PLCopen XML,
+ * each read by its own reader) the same way, e.g. a TwinCAT project and the
+ * same library as PLCopen XML and as plain ST, to compare cost per line.
  *
  * Prints figures only; it asserts nothing (see docs/iec-frontend.md).
  */
@@ -11,7 +16,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { type CompilationUnit, checkProject, parseSource } from '../src/iec';
+import { type CompilationUnit, checkProject, collectSourceFiles, countLines, readSource } from '../src/iec';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -97,7 +102,7 @@ function generate(targetLines: number): { file: string; text: string; lines: num
 
 function measure(label: string, files: { file: string; text: string; lines: number }[], rounds = 5): void {
   const lines = files.reduce((a, f) => a + f.lines, 0);
-  const parseAll = (): CompilationUnit[] => files.map((f) => parseSource(f.text, f.file).unit);
+  const parseAll = (): CompilationUnit[] => files.map((f) => readSource(f.text, f.file).unit);
   // warm up the JIT, then take the best of several rounds (one core, no workers)
   parseAll();
   // CPU time of this process (user + system) as well as wall time: on a shared
@@ -168,3 +173,16 @@ if (existsSync(join(oscat, 'oscat.st'))) {
     10,
   );
 } else console.log(`(no OSCAT corpus at ${oscat}; fetch PLC-lang/oscat there to measure it)`);
+for (let i = 0; i < process.argv.length; i++) {
+  if (process.argv[i] !== '--corpus') continue;
+  const spec = process.argv[i + 1] ?? '';
+  const eq = spec.indexOf('=');
+  const [label, path] = eq > 0 ? [spec.slice(0, eq), spec.slice(eq + 1)] : [spec, spec];
+  const files = (await collectSourceFiles([path]))
+    .map((file) => ({ file, text: readFileSync(file, 'utf8') }))
+    .filter(
+      (f) => !f.file.toLowerCase().endsWith('.xml') || /plcopen\.org\/xml\/tc6/i.test(f.text.slice(0, 4096)),
+    )
+    .map((f) => ({ ...f, lines: countLines(f.text) }));
+  measure(label, files);
+}

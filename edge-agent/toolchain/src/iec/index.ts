@@ -138,6 +138,7 @@ export {
 export { formatDurationNs, type PrintOptions, printNode, printUnit, quoteString } from './printer';
 export {
   collectSourceFiles,
+  countLines,
   isSourceFile,
   type LoadedProject,
   type LoadOptions,

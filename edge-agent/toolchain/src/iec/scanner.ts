@@ -259,7 +259,14 @@ export function scan(
 ): ScanResult {
   // Files saved with classic Mac line endings (CR alone): each lone CR is read as a
   // line break. The replacement keeps every offset, so positions stay those of the file.
-  if (text.indexOf('\r') >= 0) text = text.replace(/\r(?!\n)/g, '\n');
+  // Only the range is looked at: a reader scans many bodies of one XML file, and
+  // touching the whole file each time made reading it quadratic in its size.
+  const cr = text.indexOf('\r', start);
+  if (cr >= 0 && cr < end) {
+    const range = text.slice(start, end);
+    if (/\r(?!\n)/.test(range))
+      text = text.slice(0, start) + range.replace(/\r(?!\n)/g, '\n') + text.slice(end);
+  }
   // about one token per 6 characters in real code; grow() doubles when denser
   const tokens = new Tokens(Math.max(64, Math.ceil((end - start) / 6)));
   const trivia: Trivia[] = [];
