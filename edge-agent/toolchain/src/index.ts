@@ -23,6 +23,8 @@ export {
 } from './iec';
 // Safety verifier
 export { type SafetyResult, semanticHash, type VerifySafetyOptions, verifySafety } from './safety';
+// Siemens SCL sources (.scl/.db/.udt) into the same tree; `@plcfleet/toolchain/scl` has the rest
+export { applySclEdits, formatScl, printScl, readScl } from './scl';
 // Virtual PLC
 export {
   checkEquivalence,
