@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { type Row, sideBySide } from './diff-view';
+import { sideBySide } from './diff-view';
+
+type Row = ReturnType<typeof sideBySide>[number];
 
 /** The rows as `left | right` text, file headers and hunks left out. */
 function text(rows: Row[]): string[] {

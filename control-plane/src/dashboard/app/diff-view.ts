@@ -34,13 +34,13 @@ function highlight(text: string): Child[] {
 }
 
 /** One side of a row: its line number in the file, its text, added or deleted. */
-export interface Line {
+interface Line {
   n: number;
   text: string;
   kind?: 'del' | 'add';
 }
 /** A row of the side-by-side view. */
-export type Row =
+type Row =
   | { fileHeader: string }
   | { hunk: string }
   | { file: string; left: Line | null; right: Line | null };

@@ -36,7 +36,7 @@ export function writeL5x(project: L5xProject, edits: readonly L5xEdit[] = []): U
 }
 
 /** The whitespace before an element's start tag on its line (its indentation). */
-export function indentOf(project: L5xProject, el: XElement): string {
+function indentOf(project: L5xProject, el: XElement): string {
   let p = el.start;
   while (p > 0 && (project.text[p - 1] === ' ' || project.text[p - 1] === '\t')) p--;
   return project.text.slice(p, el.start);

@@ -94,7 +94,8 @@ type BodyOwner = { kind: string; name: string; body: Statement[]; varBlocks: { d
 
 function ownerIn(unit: CompilationUnit, name: string): BodyOwner | undefined {
   return unit.declarations.find(
-    (d) => 'name' in d && d.name.toUpperCase() === name.toUpperCase() && 'body' in d,
+    (d) =>
+      'body' in d && 'name' in d && typeof d.name === 'string' && d.name.toUpperCase() === name.toUpperCase(),
   ) as BodyOwner | undefined;
 }
 

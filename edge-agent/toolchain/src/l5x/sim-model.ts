@@ -78,7 +78,7 @@ function typeDecls(scope: LogixScope, used: Iterable<string>): string {
 }
 
 /** An Add-On Instruction as a FUNCTION_BLOCK, its Logic routine lowered like any ladder. */
-export function aoiSource(
+function aoiSource(
   project: L5xProject,
   aoi: L5xAoi,
   seen = new Set<string>(),

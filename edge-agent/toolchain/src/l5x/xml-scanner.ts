@@ -23,21 +23,21 @@ export interface XElement {
 }
 
 /** An attribute; `valueStart`/`valueEnd` delimit the raw (still escaped) value. */
-export interface XAttr {
+interface XAttr {
   value: string;
   valueStart: number;
   valueEnd: number;
 }
 
 /** A text run; for CDATA the range is the content between `<![CDATA[` and `]]>`. */
-export interface XText {
+interface XText {
   cdata: boolean;
   start: number;
   end: number;
 }
 
 /** Malformed XML; `offset` is where the scanner stopped. */
-export class XmlScanError extends Error {
+class XmlScanError extends Error {
   constructor(
     message: string,
     readonly offset: number,
@@ -49,7 +49,7 @@ export class XmlScanError extends Error {
 const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
 /** Decodes the five named entities and numeric character references. */
-export function unescapeXml(s: string): string {
+function unescapeXml(s: string): string {
   if (!s.includes('&')) return s;
   return s.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[a-zA-Z]+);/g, (m, e: string) => {
     if (e[0] === '#') {
