@@ -157,6 +157,7 @@ export const PhaseStatus = z.enum([
   'dispatching',
   'soaking',
   'awaiting-approval',
+  'awaiting-shadow',
   'awaiting-deploy',
   'watching',
   'paused',

@@ -123,3 +123,15 @@ export function describeOutcomes(c: PhaseOutcomeCounts): string {
 export function waitsForDeploys(phase: Phase, last: boolean, until: 'watched' | 'verified'): boolean {
   return phase.gates.requireDeployed || (last && until === 'watched');
 }
+
+/**
+ * What a phase's shadow gate still waits for, or null (no gate, or no site to shadow).
+ * Agents do not send shadow reports to the control plane yet (issue #21 point 2 is not
+ * done), so a gated phase with verified sites holds here: the gate fails closed rather
+ * than pass without evidence; a person may promote it (audited).
+ */
+export function shadowWait(phase: Phase, o: PhaseOutcomes): string | null {
+  const g = phase.shadow;
+  if (!g || o.counts.verified === 0) return null;
+  return `shadow: ${o.counts.verified} site(s) need ${Math.round(g.minDuration / 60_000)} min in shadow with at most ${g.maxDivergences} divergence(s); 0 shadow report(s) received`;
+}

@@ -19,7 +19,7 @@ import { type Db, transaction } from '../store/database';
 import { nowIso } from '../util';
 import { describeFigures, type PhaseFigures } from './gates';
 import { judgePhase } from './phase-judgement';
-import { deployWaits, describeOutcomes, phaseOutcomes, waitsForDeploys } from './phase-outcomes';
+import { deployWaits, describeOutcomes, phaseOutcomes, shadowWait, waitsForDeploys } from './phase-outcomes';
 import {
   claimDriver,
   getRollout,
@@ -257,6 +257,15 @@ export class RolloutEngine {
         }
         return;
       case 'promote': {
+        const shadow = shadowWait(phase, await phaseOutcomes(trx, r.id, r.phaseIndex, phase));
+        if (shadow) {
+          const text = `${summary} → waiting for ${shadow}`;
+          if (r.stateReason !== text) {
+            await updateRollout(trx, r.id, { stateReason: text });
+            await record('awaiting-shadow', text);
+          }
+          return;
+        }
         const waits = await this.deploysOutstanding(trx, r);
         if (waits) {
           // The gates passed but the change does not run everywhere yet: say what the phase waits for, once per change.

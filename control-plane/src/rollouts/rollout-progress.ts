@@ -1,7 +1,13 @@
 import type { PhaseOutcomeView, PhaseStatus, PhaseWait, RolloutProgress } from '@plcfleet/protocols';
 import type { Db } from '../store/database';
 import { judgePhase } from './phase-judgement';
-import { deployWaits, describeOutcomes, type PhaseOutcomes, waitsForDeploys } from './phase-outcomes';
+import {
+  deployWaits,
+  describeOutcomes,
+  type PhaseOutcomes,
+  shadowWait,
+  waitsForDeploys,
+} from './phase-outcomes';
 import type { RolloutRecord } from './rollout.repository';
 
 /** The deploy side's status: watching when only watches are left, else awaiting deploy, else done. */
@@ -61,6 +67,11 @@ export async function rolloutProgress(db: Db, r: RolloutRecord, now = Date.now()
           status = decision.kind === 'halt' ? 'halted' : 'paused';
           break;
         case 'promote': {
+          if (shadowWait(phase, outcomes)) {
+            status = 'awaiting-shadow';
+            waitsFor = ['shadow'];
+            break;
+          }
           const last = index === r.plan.phases.length - 1;
           status = waitsForDeploys(phase, last, r.plan.until) ? deployStatus(outcomes) : 'done';
           waitsFor = status === 'done' ? [] : deployWaits(outcomes);
