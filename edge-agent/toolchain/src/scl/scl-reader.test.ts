@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   type CallStatement,
@@ -152,6 +153,78 @@ describe('readScl: TIA Portal sources into the IEC syntax tree', () => {
     expect(diagnostics.length).toBeGreaterThan(0);
     expect(diagnostics[0]).toMatchObject({ file: 'bad.scl', line: 3, severity: 'error' });
     expect(diagnostics[0]!.column).toBeGreaterThanOrEqual(9);
+  });
+
+  it('SCL token soup: never throws, every diagnostic and span inside the file', () => {
+    const TOKENS = [
+      'FUNCTION_BLOCK',
+      'FUNCTION',
+      'ORGANIZATION_BLOCK',
+      'DATA_BLOCK',
+      'TYPE',
+      'END_FUNCTION_BLOCK',
+      'END_DATA_BLOCK',
+      'END_TYPE',
+      'BEGIN',
+      'VAR',
+      'VAR_INPUT',
+      'END_VAR',
+      'STRUCT',
+      'END_STRUCT',
+      'REGION x',
+      'END_REGION',
+      'GOTO',
+      '"Q Name"',
+      '"',
+      '#x',
+      '#"a b"',
+      '#',
+      "{ S7_Optimized_Access := 'TRUE' }",
+      '{',
+      '}',
+      'VERSION : 0.1',
+      'TITLE = t',
+      ':=',
+      '+=',
+      ';',
+      ':',
+      '(',
+      ')',
+      '[',
+      ']',
+      '.',
+      ',',
+      'W#16#FF',
+      'S5T#2S',
+      'T#5S',
+      '16#',
+      '1',
+      '2.5',
+      "'s'",
+      '// c',
+      '(* c',
+      '*)',
+      'IF',
+      'THEN',
+      'END_IF',
+      '\n',
+    ];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...TOKENS), { maxLength: 120 }), (toks) => {
+        const text = toks.join(' ');
+        const r = readScl(text, 'soup.scl');
+        for (const d of r.diagnostics) {
+          expect(d.offset ?? 0).toBeGreaterThanOrEqual(0);
+          expect(d.endOffset ?? 0).toBeLessThanOrEqual(text.length);
+        }
+        walk(r.unit, (n: Node) => {
+          expect(n.span.endOffset).toBeLessThanOrEqual(text.length);
+          expect(n.span.offset).toBeLessThanOrEqual(n.span.endOffset);
+          return undefined;
+        });
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('never throws on truncated or garbled input', () => {
