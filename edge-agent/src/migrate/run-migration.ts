@@ -22,8 +22,9 @@ import {
 } from '../transform';
 import { writeJobFolder } from './job-folder';
 import { type KindJob, migrationKind } from './kinds';
+import { isLibraryFile, prepareLibraries, withLibraries } from './library-files';
 import { withPlantFiles } from './plant-files-source';
-import { evaluatePreconditions } from './preconditions';
+import { evaluatePreconditions, siteLibraries } from './preconditions';
 import { type CompileReport, createVerifiers, type Verifiers } from './verifiers';
 
 /** Options of {@link runMigration}. */
@@ -55,6 +56,11 @@ export interface RunMigrationOptions {
   scenarios?: readonly ScenarioFile[];
   /** The LLM judge's model; required when the migration asks for `judge.llm`, used whenever the transformer is Claude. */
   llmJudge?: LlmJudgeOptions | null;
+  /**
+   * Library interfaces, `<Name>@<version>.st` (`--libraries DIR`): the program compiles with
+   * the versions the site facts list; a `library-update` needs it (the new version's interface).
+   */
+  libraries?: string;
   /** Verifiers (tests inject their own). @default createVerifiers({ migration, policy, seed }) */
   verifiers?: Verifiers;
 }
@@ -133,7 +139,7 @@ export async function runMigration(options: RunMigrationOptions): Promise<Verdic
   // A kind this agent does not know is never run as another kind.
   if ('refused' in kind) return await done('failed', kind.refused);
   try {
-    const verifiers =
+    let verifiers =
       options.verifiers ??
       createVerifiers({ migration, seed, ...(options.policy ? { policy: options.policy } : {}) });
     progress('read', `reading ${options.source.location}`);
@@ -148,11 +154,19 @@ export async function runMigration(options: RunMigrationOptions): Promise<Verdic
     }
     evidence.sha256Before = hashProgram(files);
     trace.push({ type: 'read', files: files.length, sha256: evidence.sha256Before });
+    const libraries = await prepareLibraries(
+      migration,
+      options.siteFacts ? siteLibraries(options.siteFacts) : undefined,
+      options.libraries,
+    );
+    if ('outcome' in libraries) return await done(libraries.outcome, libraries.reason);
+    verifiers = withLibraries(verifiers, files, libraries.before, libraries.after);
     lap('read');
 
     progress('preconditions', 'checking preconditions');
     const before = verifiers.compile(files);
-    const pre = evaluatePreconditions(migration, before.parsed, options.siteFacts ?? null);
+    const programParsed = before.parsed.filter((p) => !isLibraryFile(p.file.path));
+    const pre = evaluatePreconditions(migration, programParsed, options.siteFacts ?? null);
     trace.push({ type: 'preconditions', result: pre });
     lap('preconditions');
     if (!pre.proceed) {

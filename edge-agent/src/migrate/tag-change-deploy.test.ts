@@ -9,9 +9,10 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDirectorySource, hashProgram, type ProgramFile } from '../sources';
-import { exampleMigration, REPO } from '../testing/migration-fixtures';
+import { exampleMigration } from '../testing/migration-fixtures';
 import { createRecipeTransformer } from '../transform';
 import { withPlantFiles } from './plant-files-source';
+import { librariesOf, PRESS_HMI, pressHmiFacts } from './press-hmi-fixture';
 import { runMigration } from './run-migration';
 import { writeVerifiedChange } from './write-change';
 
@@ -36,13 +37,15 @@ async function filesUnder(root: string, dir = root): Promise<ProgramFile[]> {
 describe('a deployed tag change on real sockets', () => {
   it('serves the renamed tags at their new Modbus addresses and OPC UA nodes', async () => {
     const dir = join(work, 'plant');
-    await cp(join(REPO, 'examples/plants/press-hmi'), dir, { recursive: true });
+    await cp(PRESS_HMI, dir, { recursive: true });
     const migration = exampleMigration('rename-tags');
     const out = join(work, 'job');
     const verdict = await runMigration({
       migration,
       source: createDirectorySource(dir),
       transformer: createRecipeTransformer(),
+      siteFacts: pressHmiFacts(),
+      libraries: librariesOf(dir),
       outDir: out,
     });
     expect(verdict.outcome).toBe('passed');
@@ -62,9 +65,17 @@ describe('a deployed tag change on real sockets', () => {
     expect(hashProgram(await source.read())).toBe(verdict.evidence.sha256After);
 
     const io = await import('../plant-io');
-    const program = (await source.read())
-      .filter((f) => f.path.endsWith('.st'))
-      .map((f) => ({ name: f.path, text: f.text }));
+    // The controller runs the program with the library it has installed (PressLib 1.2.0).
+    const library = {
+      name: 'PressLib.st',
+      text: await readFile(join(librariesOf(dir), 'PressLib@1.2.0.st'), 'utf8'),
+    };
+    const program = [
+      ...(await source.read())
+        .filter((f) => f.path.endsWith('.st'))
+        .map((f) => ({ name: f.path, text: f.text })),
+      library,
+    ];
     const runtime = new io.VirtualPlcRuntime(program, { program: 'Main' });
     const plc = await io.startPlcServer({
       runtime,

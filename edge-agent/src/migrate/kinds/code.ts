@@ -5,6 +5,7 @@
  */
 import { runScopeJudge } from '../../judge';
 import { findRuleApplications } from '../../transform';
+import { isLibraryFile } from '../library-files';
 import type { MigrationKind } from './migration-kind';
 
 /** The `code` kind. */
@@ -25,11 +26,12 @@ export const codeKind: MigrationKind = {
       : findRuleApplications(job.migration, job.before.parsed);
     return job.verifiers.equivalence(job.before, after, applications, job.trace);
   },
+  // Library interfaces are compiled with the program but are not part of it.
   scopeJudge: (job, after, result) =>
     runScopeJudge({
       migration: job.migration,
-      before: job.before.parsed,
-      after: after.parsed,
+      before: job.before.parsed.filter((p) => !isLibraryFile(p.file.path)),
+      after: after.parsed.filter((p) => !isLibraryFile(p.file.path)),
       applications: result.applications,
     }),
 };

@@ -6,6 +6,7 @@
 import type { MigrationType } from '@plcfleet/protocols';
 import { codeKind } from './code';
 import { ladderToStKind } from './ladder-to-st';
+import { libraryUpdateKind } from './library-update';
 import type { MigrationKind } from './migration-kind';
 import { protocolCutoverKind } from './protocol-cutover';
 import { tagChangeKind } from './tag-change';
@@ -18,6 +19,7 @@ const KINDS: Partial<Record<MigrationType, MigrationKind>> = {
   'protocol-cutover': protocolCutoverKind,
   'ladder-to-st': ladderToStKind,
   'tag-change': tagChangeKind,
+  'library-update': libraryUpdateKind,
 };
 
 /** The module of a migration type, or the reason it cannot be run here (a type from a newer schema, or one this agent has no module for). */

@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { Migration, type MigrationInput } from '@plcfleet/protocols';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDirectorySource, hashProgram } from '../../sources';
-import { exampleMigration, FIXTURES, REPO } from '../../testing/migration-fixtures';
+import { exampleMigration, FIXTURES } from '../../testing/migration-fixtures';
 import { createRecipeTransformer } from '../../transform';
 import { withPlantFiles } from '../plant-files-source';
+import { librariesOf, PRESS_HMI, pressHmiFacts } from '../press-hmi-fixture';
 import { runMigration } from '../run-migration';
 
 let work: string;
@@ -17,7 +18,7 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-const PLANT = join(REPO, 'examples/plants/press-hmi');
+const PLANT = PRESS_HMI;
 
 async function copy(from = PLANT): Promise<string> {
   const dir = join(work, Math.random().toString(36).slice(2, 10));
@@ -42,13 +43,14 @@ function tagChange(tagChanges: MigrationInput['tagChanges'], files?: string[]): 
   });
 }
 
-async function run(migration: Migration, dir: string, outDir?: string) {
+async function run(migration: Migration, dir: string, outDir?: string, withLibraries = true) {
   const source = await withPlantFiles(createDirectorySource(dir), migration.scope.files);
   const before = hashProgram(await source.read());
   const verdict = await runMigration({
     migration,
     source: createDirectorySource(dir),
     transformer: createRecipeTransformer(),
+    ...(withLibraries ? { siteFacts: pressHmiFacts(), libraries: librariesOf(dir) } : {}),
     ...(outDir ? { outDir } : {}),
   });
   // The executor never writes to the source: refused or passed, the plant is as it was.
@@ -82,7 +84,7 @@ describe('tag-change on the press-hmi example plant', () => {
     expect(refs).toEqual(
       expect.arrayContaining([
         'GVL_IO.st:3 tagChanges[0] Press_Enable → PressEnable (declaration)',
-        'Main.st:10 tagChanges[0] Press_Enable → PressEnable (reference)',
+        'Main.st:11 tagChanges[0] Press_Enable → PressEnable (reference)',
         'hmi/press-screen.json:4 tagChanges[0] Press_Enable → PressEnable (HMI reference)',
         'tags.yaml:6 tagChanges[0] Press_Enable → PressEnable (tag map name)',
         'tags.yaml:11 tagChanges[1] Hyd_Pressure_OK → HydPressureOk (tag map table)',
@@ -158,7 +160,7 @@ describe('tag-change refusals: verdict failed, nothing written, the message name
         migration: tagChange([{ from: 'Press_Enable', to: 'Last_Running' }]),
         dir: await copy(),
       }),
-      /tagChanges\[0\] Press_Enable → Last_Running: Last_Running is already declared in Main at Main\.st:4/,
+      /tagChanges\[0\] Press_Enable → Last_Running: Last_Running is already declared in Main at Main\.st:5/,
     ],
     [
       'a name built from strings',
@@ -195,7 +197,7 @@ describe('tag-change refusals: verdict failed, nothing written, the message name
         );
         return { migration: tagChange([{ from: 'Last_Running', to: 'LastRunning' }]), dir };
       },
-      /tagChanges\[0\] Last_Running: ambiguous, declared at (Aux\.st:3 and Main\.st:4|Main\.st:4 and Aux\.st:3); qualify it/,
+      /tagChanges\[0\] Last_Running: ambiguous, declared at (Aux\.st:3 and Main\.st:5|Main\.st:5 and Aux\.st:3); qualify it/,
     ],
     [
       'a retype that no longer fits its register table',
@@ -244,7 +246,7 @@ describe('tag-change refusals: verdict failed, nothing written, the message name
         ),
         dir: await copy(),
       }),
-      /tagChanges\[0\] Press_Enable → PressEnable \(reference\): Main\.st:10 is outside scope\.files/,
+      /tagChanges\[0\] Press_Enable → PressEnable \(reference\): Main\.st:11 is outside scope\.files/,
     ],
     [
       'a name the program does not declare',
@@ -270,7 +272,7 @@ describe('tag-change on TwinCAT XML', () => {
   it('renames inside the CDATA sections only; the XML around them is kept byte for byte', async () => {
     const dir = await copy(join(FIXTURES, 'twincat-guard'));
     const out = join(work, 'job-twincat-rename');
-    const v = await run(tagChange([{ from: 'PRG_Door.Door_Closed', to: 'DoorClosed' }]), dir, out);
+    const v = await run(tagChange([{ from: 'PRG_Door.Door_Closed', to: 'DoorClosed' }]), dir, out, false);
     expect(v.outcome).toBe('passed');
     const before = await readFile(join(dir, 'PRG_Door.TcPOU'), 'utf8');
     const after = await readFile(join(out, 'after', 'PRG_Door.TcPOU'), 'utf8');

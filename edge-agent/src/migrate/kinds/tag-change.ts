@@ -16,6 +16,7 @@ import { checkEquivalence } from '@plcfleet/toolchain/sim';
 import { runTagChangeJudge } from '../../judge';
 import type { ProgramFile } from '../../sources';
 import { matchesAnyGlob, type TransformResult } from '../../transform';
+import { isLibraryFile, LIBRARY_PATH_PREFIX } from '../library-files';
 import type { CompileReport, EquivalenceOutcome } from '../verifiers';
 import { danglingHmiReferences, HMI_TEXT_FORMATS, hmiEdits, scopeNames, tokenOccurrences } from './hmi-edits';
 import type { KindJob, MigrationKind } from './migration-kind';
@@ -47,6 +48,11 @@ function planEdits(
   const program = programEdits(targets, compiled.parsed, checked);
   refuseCollisions(targets, checked, (t) => program.usedIn.get(t) ?? new Set());
   const edits = [...program.edits];
+  const inLibrary = edits.find((e) => isLibraryFile(e.file));
+  if (inLibrary)
+    throw new TagChangeRefused(
+      `${inLibrary.what}: ${inLibrary.file.slice(LIBRARY_PATH_PREFIX.length)}:${inLibrary.line} is a library's interface; a library's names change with a library-update`,
+    );
   const inScope = (path: string) => matchesAnyGlob(path, migration.scope.files);
   if (inScopeOnly)
     for (const e of edits)
@@ -149,7 +155,7 @@ export const tagChangeKind: MigrationKind = {
     });
     let back: CompileReport;
     try {
-      const compiledFiles = after.parsed.map((p) => p.file);
+      const compiledFiles = after.parsed.map((p) => p.file).filter((f) => !isLibraryFile(f.path));
       const { edits } = planEdits(job.migration, inverse, compiledFiles, after, false);
       back = job.verifiers.compile(applyTextEdits(compiledFiles, edits));
     } catch (err) {
