@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Migration } from '../migration';
+import { Migration, MigrationType } from '../migration';
 import { ApiTime } from './common';
 
 /** A stored, immutable migration revision. */
@@ -7,7 +7,7 @@ export const MigrationView = z.object({
   id: z.string(),
   revision: z.number().int(),
   title: z.string(),
-  type: z.enum(['code', 'protocol-cutover']),
+  type: MigrationType,
   safetyClass: z.enum(['non-safety', 'safety-related']),
   /** SHA-256 of the canonical JSON of the document (defaults applied). */
   sha256: z.string(),

@@ -24,6 +24,8 @@ export function rolloutDetail(state: string, decisions: string[] = []): RolloutD
               maxSafetyFailures: 0,
               soak: 0,
               requireApproval: false,
+              requireDeployed: false,
+              maxRollbacks: 0,
             },
             respectMaintenanceWindows: false,
           },
