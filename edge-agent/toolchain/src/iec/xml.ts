@@ -1,8 +1,10 @@
 /**
- * A small, tolerant XML reader for TwinCAT and PLCopen files. It keeps the
- * offsets of every element and text run so ST found inside XML is parsed in
- * place and diagnostics point into the original file. No DTDs, no
- * namespaces beyond keeping prefixes in names (vendor files need neither).
+ * A small, tolerant XML reader for TwinCAT, PLCopen and Rockwell L5X files.
+ * It keeps the offsets of every element, its content and text runs, so ST
+ * found inside XML is parsed in place, diagnostics point into the original
+ * file, and a writer can replace one element's content and leave every other
+ * character as it was. No DTDs, no namespaces beyond keeping prefixes in
+ * names (vendor files need neither).
  */
 
 /** An XML element with the file offsets of its tags and content. */
@@ -14,6 +16,10 @@ export interface XmlElement {
   texts: XmlText[];
   /** Offset of `<` of the start tag. */
   start: number;
+  /** Offset just after `>` of the start tag. */
+  contentStart: number;
+  /** Offset of `<` of the end tag (equals `end` for a self-closing tag). */
+  contentEnd: number;
   /** Offset just after the end tag (or the self-closing start tag). */
   end: number;
 }
@@ -75,7 +81,16 @@ export function sameLengthDecoded(text: string, start: number, end: number): str
 export function parseXml(text: string): XmlElement {
   let pos = 0;
   const n = text.length;
-  const root: XmlElement = { name: '#document', attrs: new Map(), children: [], texts: [], start: 0, end: n };
+  const root: XmlElement = {
+    name: '#document',
+    attrs: new Map(),
+    children: [],
+    texts: [],
+    start: 0,
+    contentStart: 0,
+    contentEnd: n,
+    end: n,
+  };
   const stack: XmlElement[] = [root];
   while (pos < n) {
     const lt = text.indexOf('<', pos);
@@ -114,7 +129,9 @@ export function parseXml(text: string): XmlElement {
       const e = text.indexOf('>', lt + 2);
       if (e < 0) throw new XmlError('end tag is never closed', lt);
       const name = text.slice(lt + 2, e).trim();
-      if (top.name !== name) throw new XmlError(`</${name}> does not close <${top.name}>`, lt);
+      if (top.name !== name || stack.length === 1)
+        throw new XmlError(`</${name}> does not close <${top.name}>`, lt);
+      top.contentEnd = lt;
       top.end = e + 1;
       stack.pop();
       pos = e + 1;
@@ -125,25 +142,36 @@ export function parseXml(text: string): XmlElement {
     while (p < n && !/[\s/>]/.test(text[p]!)) p++;
     const name = text.slice(lt + 1, p);
     if (!name) throw new XmlError("'<' does not start a tag", lt);
-    const el: XmlElement = { name, attrs: new Map(), children: [], texts: [], start: lt, end: lt };
+    const el: XmlElement = {
+      name,
+      attrs: new Map(),
+      children: [],
+      texts: [],
+      start: lt,
+      contentStart: lt,
+      contentEnd: lt,
+      end: lt,
+    };
     while (true) {
       while (p < n && /\s/.test(text[p]!)) p++;
       if (p >= n) throw new XmlError(`tag <${name}> is never closed`, lt);
       if (text[p] === '>') {
         p++;
+        el.contentStart = p;
         top.children.push(el);
         stack.push(el);
         break;
       }
       if (text[p] === '/' && text[p + 1] === '>') {
         p += 2;
-        el.end = p;
+        el.contentStart = el.contentEnd = el.end = p;
         top.children.push(el);
         break;
       }
       const a = p;
       while (p < n && !/[\s=/>]/.test(text[p]!)) p++;
       const attrName = text.slice(a, p);
+      if (!attrName) throw new XmlError(`unexpected '${text[p]}' in <${name}>`, p);
       while (p < n && /\s/.test(text[p]!)) p++;
       if (text[p] !== '=') throw new XmlError(`attribute ${attrName} of <${name}> has no value`, p);
       p++;
