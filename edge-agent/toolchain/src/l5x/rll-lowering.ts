@@ -569,7 +569,9 @@ export class RllLowering {
         if (!r) throw new Unsupported(`JSR to ${name}, which is not a routine of the program`);
         const inner = this.code.body.length;
         if (count > 0) {
-          const sbr = r.type === 'RLL' ? sbrOperands(r) : undefined;
+          if (r.type !== 'RLL')
+            throw new Unsupported(`JSR with parameters into ${r.name}, which is ${r.type}`);
+          const sbr = sbrOperands(r);
           if (!sbr || sbr.length !== count)
             throw new Unsupported(
               `JSR passes ${count} input(s) to ${r.name}, whose SBR takes ${sbr?.length ?? 0}`,
