@@ -18,6 +18,7 @@ import {
   promoteRefusal,
   ROLLOUT_COMMANDS,
   type RolloutCommand,
+  resumeRefusal,
 } from '../rollouts/rollout-engine';
 import type { Db } from '../store/database';
 
@@ -132,7 +133,13 @@ export async function rolloutActions(
       const refusal = commandRefusal(name, r.state);
       if (refusal) return refused('CONFLICT', refusal);
       const unsafe = name === 'promote' && phase && current ? promoteRefusal(phase, current.figures) : null;
-      return unsafe ? refused('SAFETY_REJECTED', unsafe) : ALLOWED;
+      if (unsafe) return refused('SAFETY_REJECTED', unsafe);
+      // The engine's resume refuses a finished phase short of its sample (it would pause again at once).
+      const held =
+        name === 'resume' && phase && current
+          ? resumeRefusal(r.id, r.phaseIndex, phase, current.figures)
+          : null;
+      return held ? refused('CONFLICT', held) : ALLOWED;
     });
     return needsReason.includes(name) ? { ...answer, needsReason: true } : answer;
   };

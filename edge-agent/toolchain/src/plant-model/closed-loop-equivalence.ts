@@ -15,7 +15,7 @@ export interface ClosedLoopEquivalenceOptions {
 }
 
 /** Where the two closed loops first differed. */
-export interface ClosedLoopDifference {
+interface ClosedLoopDifference {
   /** Cycle (from 0). */
   scan: number;
   output: string;

@@ -5,7 +5,6 @@
  */
 export { ClosedLoop } from './closed-loop';
 export {
-  type ClosedLoopDifference,
   type ClosedLoopEquivalenceOptions,
   type ClosedLoopEquivalenceResult,
   closedLoopEquivalence,
