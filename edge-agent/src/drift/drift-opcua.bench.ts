@@ -1,0 +1,188 @@
+/**
+ * Benchmark of one drift check as `plcfleet-agent drift` and the agent run it
+ * (issue #22 goal: a 60-POU program read over OPC UA in ≤ 2 s): the released
+ * program in a bare Git repository (file://), the live one served by the
+ * virtual PLC over OPC UA on loopback; a check = fetch + read both + semantic
+ * compare. Prints the median and worst wall time of N checks of a drifted
+ * program (each with a fresh OPC UA session, as the CLI makes), the median of
+ * each part (Git read, OPC UA read, compare drifted / compare same) and the
+ * machine's load average (the figures are wall times on a shared machine).
+ *
+ *   node --import tsx --conditions=source edge-agent/src/drift/drift-opcua.bench.ts [--pous 60] [--runs 10]
+ *     [--security none|sign-and-encrypt]
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { join } from 'node:path';
+import { parseArgs, promisify } from 'node:util';
+import { TagMap } from '@plcfleet/protocols';
+import { MemoryRuntime, startPlcServer } from '../plant-io';
+import { createGitSource, createOpcuaSource } from '../sources';
+import { checkDrift } from './check-drift';
+import { comparePrograms } from './compare-programs';
+
+const { values: a } = parseArgs({
+  options: {
+    pous: { type: 'string', default: '60' },
+    runs: { type: 'string', default: '10' },
+    security: { type: 'string', default: 'none' },
+  },
+});
+const POUS = Number(a.pous);
+const RUNS = Number(a.runs);
+const security = a.security as 'none' | 'sign-and-encrypt';
+
+/** A function block of ~30 lines: timers, edges, arithmetic, a CASE. */
+function pou(i: number, variant = 0): { name: string; text: string } {
+  const text = `(* generated block ${i} *)
+FUNCTION_BLOCK FB_Unit${i}
+VAR_INPUT
+    Start : BOOL;
+    Stop : BOOL;
+    Setpoint : REAL := ${i}.5;
+END_VAR
+VAR_OUTPUT
+    Running : BOOL;
+    Count : UDINT;
+    Command : INT;
+END_VAR
+VAR
+    StartEdge : R_TRIG;
+    Delay : TON;
+    Step : INT;
+END_VAR
+StartEdge(CLK := Start);
+IF StartEdge.Q AND NOT Stop THEN
+    Running := TRUE;
+END_IF;
+IF Stop THEN
+    Running := FALSE;
+END_IF;
+Delay(IN := Running, PT := T#${100 + i}ms);
+IF Delay.Q THEN
+    Count := Count + ${1 + variant};
+END_IF;
+CASE Step OF
+    0: IF Running THEN Step := 1; END_IF;
+    1: Command := REAL_TO_INT(Setpoint * 100.0); Step := 2;
+    2: IF NOT Running THEN Step := 0; Command := 0; END_IF;
+END_CASE;
+END_FUNCTION_BLOCK
+`;
+  return { name: `FB_Unit${i}.st`, text };
+}
+
+const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(os.tmpdir(), 'plcfleet-bench-drift-'));
+  const files = Array.from({ length: POUS }, (_, i) => pou(i));
+  // The released program: one commit in a bare repository.
+  const sh = promisify(execFile);
+  const env = {
+    ...process.env,
+    GIT_AUTHOR_NAME: 'b',
+    GIT_AUTHOR_EMAIL: 'b@b',
+    GIT_COMMITTER_NAME: 'b',
+    GIT_COMMITTER_EMAIL: 'b@b',
+  };
+  const clone = join(dir, 'clone');
+  await mkdir(join(clone, 'plc'), { recursive: true });
+  for (const f of files) await writeFile(join(clone, 'plc', f.name), f.text);
+  await sh('git', ['init', '--quiet', '--bare', join(dir, 'plant.git')]);
+  for (const args of [
+    ['init', '--quiet'],
+    ['add', '--all'],
+    ['commit', '--quiet', '-m', 'r'],
+    ['push', '--quiet', join(dir, 'plant.git'), 'HEAD:refs/heads/main'],
+  ])
+    await sh('git', ['-C', clone, ...args], { env });
+  // The live program: the same, one POU changed (a drifted site: the comparison does its whole work).
+  const live = files.map((f, i) => (i === 7 ? pou(i, 1) : f));
+  const runtime = new MemoryRuntime({ Run: ['BOOL', false] }, () => {}, live);
+  const tags = TagMap.parse({
+    apiVersion: 'plcfleet/v1',
+    kind: 'TagMap',
+    tags: [
+      {
+        name: 'Run',
+        modbus: { table: 'coil', address: 0, type: 'BOOL' },
+        opcua: { nodeId: 'ns=1;s=Main.Run', browseName: 'Run' },
+      },
+    ],
+  });
+  const plc = await startPlcServer({
+    runtime,
+    tags,
+    modbus: false,
+    opcua: {
+      dataDir: join(dir, 'server'),
+      port: 0,
+      security,
+      allowAnonymous: true,
+      trustUnknownClients: true,
+    } as never,
+  });
+  const endpoint = plc.opcua!.endpointUrl;
+  const released = createGitSource(`git+file://${join(dir, 'plant.git')}#main:plc`, {
+    cacheDir: join(dir, 'cache'),
+  });
+  const opcua = { dataDir: join(dir, 'client'), security, trustUnknownServer: true };
+  const times: number[] = [];
+  let status = '';
+  try {
+    // One warm-up: certificates, the first Git fetch, module loading.
+    await checkDrift(released, createOpcuaSource(endpoint, opcua));
+    for (let r = 0; r < RUNS; r++) {
+      const t0 = performance.now();
+      const c = await checkDrift(released, createOpcuaSource(endpoint, opcua));
+      times.push(performance.now() - t0);
+      status = `${c.comparison.status} (${c.comparison.pous.map((p) => p.pou).join(', ')})`;
+    }
+    const phase = async (fn: () => Promise<unknown>) => {
+      const xs: number[] = [];
+      for (let r = 0; r < RUNS; r++) {
+        const t0 = performance.now();
+        await fn();
+        xs.push(performance.now() - t0);
+      }
+      return Math.round(median(xs));
+    };
+    const gitReadMs = await phase(() => released.read());
+    const opcuaReadMs = await phase(() => createOpcuaSource(endpoint, opcua).read());
+    const a0 = performance.now();
+    const rel = await released.read();
+    const liveFiles = live.map((f) => ({ path: f.name, text: f.text }));
+    for (let r = 0; r < RUNS; r++) comparePrograms(rel, liveFiles);
+    const compareMs = (performance.now() - a0) / RUNS;
+    // The usual hourly case: nothing changed but the layout (a fast path skips the program diff).
+    const relayout = rel.map((f) => ({ ...f, text: f.text.replace(/\n {4}/g, '\n\t') }));
+    const s0 = performance.now();
+    for (let r = 0; r < RUNS; r++) comparePrograms(rel, relayout);
+    const compareSameMs = (performance.now() - s0) / RUNS;
+    console.log(
+      JSON.stringify({
+        pous: POUS,
+        runs: RUNS,
+        security,
+        status,
+        checkMedianMs: Math.round(median(times)),
+        checkWorstMs: Math.round(Math.max(...times)),
+        gitReadMs,
+        opcuaReadMs,
+        compareDriftedMs: Math.round(compareMs),
+        compareSameMs: Math.round(compareSameMs),
+        loadAverage: os.loadavg()[0],
+        cpus: os.cpus().length,
+        node: process.version,
+      }),
+    );
+  } finally {
+    await released.close();
+    await plc.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
