@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { Tag } from '@plcfleet/protocols';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   MODBUS_EXCEPTION,
@@ -95,6 +96,38 @@ describe('ModbusLink', () => {
       });
       expect((await link.request((c) => c.readHoldingRegisters(0, 1))).data).toEqual([0x5a5a]);
       expect(link.connects).toBe(1);
+    } finally {
+      link.close();
+    }
+  });
+
+  it('reads a poll block and decodes each tag at its offset in it, in its type and word order', async () => {
+    const link = new ModbusLink({ host: '127.0.0.1', port: server.port, timeoutMs: 5000 });
+    const tag = (name: string, address: number, type: string, wordOrder: string) =>
+      Tag.parse({
+        name,
+        modbus: { table: 'holding', address, type, wordOrder },
+        opcua: { nodeId: `ns=1;s=${name}`, browseName: name },
+      });
+    const a = tag('A', 10, 'INT', 'big');
+    const big = tag('B', 11, 'UDINT', 'big');
+    const little = tag('C', 11, 'UDINT', 'little');
+    try {
+      const values = await link.readBlock({
+        table: 'holding',
+        address: 10,
+        count: 3,
+        tags: [a, big, little],
+      });
+      const w = (addr: number) => addr ^ 0x5a5a;
+      expect([...values]).toEqual([
+        [a, w(10)],
+        [big, w(11) * 0x10000 + w(12)],
+        [little, w(12) * 0x10000 + w(11)],
+      ]);
+      await expect(
+        link.readBlock({ table: 'holding', address: 995, count: 10, tags: [] }),
+      ).rejects.toMatchObject({ code: 'MODBUS_EXCEPTION' });
     } finally {
       link.close();
     }

@@ -10,8 +10,10 @@
  * connection fails the request in flight at once instead of waiting for its
  * timeout, so a dead peer shows within one poll.
  */
+import type { Tag } from '@plcfleet/protocols';
 import ModbusRTU from 'modbus-serial';
-import { PlantIoError } from '../plant-io';
+import { decodeRegistersAt, PlantIoError, type RawValue } from '../plant-io';
+import type { PollBlock } from './poll-plan';
 
 /** Options of {@link ModbusLink}. */
 export interface ModbusLinkOptions {
@@ -105,6 +107,42 @@ export class ModbusLink {
     const p = this.queue.then(run, run);
     this.queue = p.catch(() => {});
     return p;
+  }
+
+  /**
+   * Reads one poll block and decodes each of its tags: a bit for a coil or discrete
+   * input, registers in the tag's type and word order. An answer shorter than the block
+   * is a `COMM_FAILURE`.
+   */
+  async readBlock(block: PollBlock): Promise<Map<Tag, RawValue>> {
+    const values = await this.request(async (c) => {
+      switch (block.table) {
+        case 'coil':
+          return (await c.readCoils(block.address, block.count)).data;
+        case 'discrete':
+          return (await c.readDiscreteInputs(block.address, block.count)).data;
+        case 'holding':
+          return (await c.readHoldingRegisters(block.address, block.count)).data;
+        case 'input':
+          return (await c.readInputRegisters(block.address, block.count)).data;
+      }
+    });
+    if (values.length < block.count)
+      throw new PlantIoError(
+        'COMM_FAILURE',
+        `${block.table} ${block.address}..${block.address + block.count - 1}: the PLC answered ${values.length} of ${block.count} values`,
+      );
+    const raw = new Map<Tag, RawValue>();
+    for (const tag of block.tags) {
+      const at = tag.modbus.address - block.address;
+      raw.set(
+        tag,
+        tag.modbus.type === 'BOOL'
+          ? Boolean(values[at])
+          : decodeRegistersAt(tag.modbus.type, tag.modbus.wordOrder, values as number[], at),
+      );
+    }
+    return raw;
   }
 
   /** Closes the link; queued requests fail. */

@@ -29,7 +29,6 @@ import {
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import {
-  decodeRegistersAt,
   encodeRegisters,
   type OpcuaClientOptions,
   OpcuaTagSpace,
@@ -255,32 +254,11 @@ export class StagingBridge extends EventEmitter<{ report: [StageReport]; diverge
     const tReq = Date.now();
     const t0 = performance.now();
     try {
-      const values = await link.request(async (c) => {
-        switch (block.table) {
-          case 'coil':
-            return (await c.readCoils(block.address, block.count)).data;
-          case 'discrete':
-            return (await c.readDiscreteInputs(block.address, block.count)).data;
-          case 'holding':
-            return (await c.readHoldingRegisters(block.address, block.count)).data;
-          case 'input':
-            return (await c.readInputRegisters(block.address, block.count)).data;
-        }
-      });
-      if (values.length < block.count)
-        throw new PlantIoError(
-          'COMM_FAILURE',
-          `${block.table} ${block.address}..${block.address + block.count - 1}: the PLC answered ${values.length} of ${block.count} values`,
-        );
+      const values = await link.readBlock(block);
       this.polls++;
       this.latency.add(performance.now() - t0);
       const tResp = Date.now();
-      for (const tag of block.tags) {
-        const at = tag.modbus.address - block.address;
-        const raw: RawValue =
-          tag.modbus.type === 'BOOL'
-            ? Boolean(values[at])
-            : decodeRegistersAt(tag.modbus.type, tag.modbus.wordOrder, values as number[], at);
+      for (const [tag, raw] of values) {
         this.lastRaw.set(tag, raw);
         this.space.publish(tag, raw);
         if (this.stageNow === 'parallel') {
