@@ -34,9 +34,9 @@ export const AGENT_GATEWAY_PATH = '/v1/agents';
 /** Time an agent has to say hello after connecting. */
 const HELLO_TIMEOUT_MS = 10_000;
 /** Version of this control plane, told to agents that can read it (`welcome.versions`). */
-export const CONTROL_PLANE_VERSION = '0.1.0';
+const CONTROL_PLANE_VERSION = '0.1.0';
 /** What this control plane does beyond the protocol's base (see `CAPABILITIES`). */
-export const CONTROL_PLANE_CAPABILITIES: readonly string[] = [CAPABILITIES.deployResultAck];
+const CONTROL_PLANE_CAPABILITIES: readonly string[] = [CAPABILITIES.deployResultAck];
 
 /**
  * The websocket gateway agents connect to (`/v1/agents`, same port as the API).
