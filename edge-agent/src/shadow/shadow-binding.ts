@@ -19,14 +19,14 @@ export interface BoundTag {
 }
 
 /** The tag map bound to the candidate, and the tags it could not bind. */
-export interface ShadowBinding {
+interface ShadowBinding {
   tags: BoundTag[];
   /** Tags of the map with no variable of that name in the candidate. */
   unbound: string[];
 }
 
 /** Options of {@link bindTags}. */
-export interface BindOptions {
+interface BindOptions {
   /** Tags not compared. */
   ignore?: readonly string[];
   /** Per-tag tolerance (`TAG=VALUE`). */

@@ -22,7 +22,7 @@ import type { BoundTag } from './shadow-binding';
 import { CoverageTracker, type ShadowCoverage } from './shadow-coverage';
 
 /** One output tag on which the candidate and the live PLC disagreed. */
-export interface ShadowDivergence {
+interface ShadowDivergence {
   tag: string;
   /** When the first diverging sample was read (ISO time). */
   first: string;
@@ -57,7 +57,7 @@ export interface ShadowReport {
 }
 
 /** Options of {@link runShadow}. */
-export interface ShadowRunOptions {
+interface ShadowRunOptions {
   plc: VirtualPlc;
   live: LivePlc;
   tags: BoundTag[];
