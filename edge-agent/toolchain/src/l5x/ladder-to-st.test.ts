@@ -209,6 +209,20 @@ describe('ladderToSt refusals and proofs', () => {
     expect(r.st.get('P/Main')).toEqual(['IF Go THEN', '    JSR(Twice, 1, X, Y);', 'END_IF;']);
   });
 
+  it('converts two TONs on one timer to two TONR calls on its FBD_TIMER, proven', () => {
+    const p = readL5x(
+      testL5x([...B('A', 'B', 'Y'), ['T', 'TIMER', { PRE: 40 }]], {
+        Main: ['XIC(A)TON(T,?,?);', 'XIC(T.DN)OTE(Y);', 'XIC(B)TON(T,?,?);'],
+      }),
+    );
+    const r = ladderToSt(p, { runs: 40 });
+    expect(r.routines[0]).toMatchObject({ converted: true, equivalent: true, reason: null });
+    expect(r.st.get('P/Main')?.filter((l) => l.startsWith('TONR('))).toEqual([
+      'TONR(T_FBD);',
+      'TONR(T_FBD);',
+    ]);
+  });
+
   it('refuses MOV between a string and a number', () => {
     const p = readL5x(
       testL5x(

@@ -149,7 +149,9 @@ export function planConversion(
         const have = timers.get(name.toLowerCase());
         if (have && have.kind !== e.name)
           throw new Unsupported(`timer ${name} used by both ${have.kind} and ${e.name}`);
-        if (have) throw new Unsupported(`timer ${name} used by two ${e.name} instructions`);
+        // A second TON on the same timer drives the same FBD_TIMER (each call acts on the state
+        // the one before left, as in the ladder); the proof checks that it means the same.
+        if (have) continue;
         const base = name.replace(/[[\],.]+/g, '_').replace(/_+$/, '');
         let fbdName = `${base.slice(0, 36)}_FBD`;
         for (let k = 2; taken.has(fbdName.toLowerCase()); k++) fbdName = `${base.slice(0, 34)}_FBD${k}`;
