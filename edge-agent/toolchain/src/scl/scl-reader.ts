@@ -156,6 +156,21 @@ export function isSclFile(fileName: string): boolean {
  * whose spans point into `text`. Never throws.
  */
 export function readScl(text: string, fileName: string): ParseResult {
+  try {
+    return readSclUnchecked(text, fileName);
+  } catch (err) {
+    // a reader bug must not crash the agent: it is reported on the file (fail closed)
+    const lines = new LineStarts(text);
+    const unit = parseSource('', fileName, { format: 'twincat' }).unit;
+    unit.span = spanOf(0, text.length, lines, fileName);
+    return {
+      unit,
+      diagnostics: [diagnostic('ST1012', unit.span, fileName, `internal SCL reader error: ${String(err)}`)],
+    };
+  }
+}
+
+function readSclUnchecked(text: string, fileName: string): ParseResult {
   const src = lowerSclText(text);
   const parsed = parseSource(src.st, fileName, { format: 'twincat' });
   const lines = new LineStarts(text);
@@ -191,6 +206,29 @@ function fileRange(src: SclSource, offset: number, endOffset: number): [number, 
   return [s, e];
 }
 
+const SPAN_KEYS = new Set(['span', 'nameSpan', 'memberSpan']);
+
+/**
+ * Every object of the tree once (nodes, declared names, comments), spans
+ * excepted, in an iterative walk; `fn` runs before the object's fields are
+ * followed, so what it puts there is walked too. The IEC visitor walks nodes
+ * only; spans and declared names need this one.
+ */
+function eachObject(root: object, fn: (o: Record<string, unknown>) => void): void {
+  const seen = new Set<object>();
+  const stack: object[] = [root];
+  while (stack.length > 0) {
+    const o = stack.pop()! as Record<string, unknown>;
+    if (seen.has(o)) continue;
+    seen.add(o);
+    fn(o);
+    for (const key of Object.keys(o)) {
+      const v = o[key];
+      if (v !== null && typeof v === 'object' && !SPAN_KEYS.has(key)) stack.push(v);
+    }
+  }
+}
+
 /** Every span of the tree (nodes, names, members, comments) mapped into the SCL file. */
 function remapSpans(unit: CompilationUnit, src: SclSource, lines: LineStarts, file: string): void {
   const done = new Map<Span, Span>();
@@ -203,19 +241,9 @@ function remapSpans(unit: CompilationUnit, src: SclSource, lines: LineStarts, fi
     }
     return m;
   };
-  const seen = new Set<object>();
-  const stack: object[] = [unit];
-  while (stack.length > 0) {
-    const o = stack.pop()! as Record<string, unknown>;
-    if (seen.has(o)) continue;
-    seen.add(o);
-    for (const key of Object.keys(o)) {
-      const v = o[key];
-      if (v === null || typeof v !== 'object') continue;
-      if (key === 'span' || key === 'nameSpan' || key === 'memberSpan') o[key] = map(v as Span);
-      else stack.push(v);
-    }
-  }
+  eachObject(unit, (o) => {
+    for (const key of SPAN_KEYS) if (o[key] && typeof o[key] === 'object') o[key] = map(o[key] as Span);
+  });
 }
 
 function remapDiagnostic(d: Diagnostic, src: SclSource, lines: LineStarts): Diagnostic {
@@ -240,12 +268,7 @@ function rename(unit: CompilationUnit, src: SclSource): void {
   const generated = new Map<string, string>();
   for (const db of src.dataBlocks)
     if (db.structType) generated.set(db.structType.toLowerCase(), `"${db.name}"`);
-  const seen = new Set<object>();
-  const stack: object[] = [unit];
-  while (stack.length > 0) {
-    const o = stack.pop()! as Record<string, unknown>;
-    if (seen.has(o)) continue;
-    seen.add(o);
+  eachObject(unit, (o) => {
     if (typeof o.name === 'string') {
       const at = (o.nameSpan ?? o.span) as Span | undefined;
       const q = at ? quotedAt(at.offset) : undefined;
@@ -266,12 +289,7 @@ function rename(unit: CompilationUnit, src: SclSource): void {
       const q = quotedAt((o.memberSpan as Span).offset);
       if (q !== undefined) o.member = q;
     }
-    for (const key of Object.keys(o)) {
-      if (key === 'span' || key === 'nameSpan' || key === 'memberSpan') continue;
-      const v = o[key];
-      if (v !== null && typeof v === 'object') stack.push(v);
-    }
-  }
+  });
 }
 
 /**
@@ -281,12 +299,7 @@ function rename(unit: CompilationUnit, src: SclSource): void {
  */
 function lowerInstanceCalls(unit: CompilationUnit): void {
   const kindOf = new Map<string, string>();
-  const seen = new Set<object>();
-  const stack: object[] = [unit];
-  while (stack.length > 0) {
-    const o = stack.pop()! as Record<string, unknown>;
-    if (seen.has(o)) continue;
-    seen.add(o);
+  eachObject(unit, (o) => {
     if (o.kind === 'Call') {
       const call = o as unknown as CallExpression;
       const callee = call.callee;
@@ -296,12 +309,7 @@ function lowerInstanceCalls(unit: CompilationUnit): void {
         call.callee = callee.object;
       }
     }
-    for (const key of Object.keys(o)) {
-      if (key === 'span' || key === 'nameSpan' || key === 'memberSpan') continue;
-      const v = o[key];
-      if (v !== null && typeof v === 'object') stack.push(v);
-    }
-  }
+  });
   if (kindOf.size === 0) return;
   forEachVarDecl(unit, (d) => {
     for (const nm of d.names) {
@@ -327,31 +335,16 @@ function rootName(e: Expression): string | undefined {
 }
 
 function forEachVarDecl(unit: CompilationUnit, visit: (d: VarDecl) => void): void {
-  const seen = new Set<object>();
-  const stack: object[] = [unit];
-  while (stack.length > 0) {
-    const o = stack.pop()! as Record<string, unknown>;
-    if (seen.has(o)) continue;
-    seen.add(o);
+  eachObject(unit, (o) => {
     if (o.kind === 'VarDecl') visit(o as unknown as VarDecl);
-    for (const key of Object.keys(o)) {
-      if (key === 'span' || key === 'nameSpan' || key === 'memberSpan') continue;
-      const v = o[key];
-      if (v !== null && typeof v === 'object') stack.push(v);
-    }
-  }
+  });
 }
 
 /** S5TIME holds 0 .. 2h46m30s (999 units of the 10 s time base); a longer `S5T#` literal is an error, as in TIA Portal. */
 const S5TIME_MAX_MS = 9_990_000;
 
 function checkS5Time(unit: CompilationUnit, text: string, diagnostics: Diagnostic[]): void {
-  const seen = new Set<object>();
-  const stack: object[] = [unit];
-  while (stack.length > 0) {
-    const o = stack.pop()! as Record<string, unknown>;
-    if (seen.has(o)) continue;
-    seen.add(o);
+  eachObject(unit, (o) => {
     if (o.kind === 'TimeLiteral') {
       const sp = o.span as Span;
       const raw = text.slice(sp.offset, sp.endOffset);
@@ -359,12 +352,7 @@ function checkS5Time(unit: CompilationUnit, text: string, diagnostics: Diagnosti
       if (/^S5T/i.test(raw) && (ms < 0 || ms > S5TIME_MAX_MS))
         diagnostics.push(diagnostic('ST1018', sp, 'S5TIME', raw, 'the S5 format holds 0 .. 2h46m30s'));
     }
-    for (const key of Object.keys(o)) {
-      if (key === 'span' || key === 'nameSpan' || key === 'memberSpan') continue;
-      const v = o[key];
-      if (v !== null && typeof v === 'object') stack.push(v);
-    }
-  }
+  });
 }
 
 /** The parameters NORM_X and SCALE_X take, by name. */
@@ -424,28 +412,15 @@ function lowerBlocks(unit: CompilationUnit): void {
     )
       d.returnType = undefined;
     let usesEno = false;
-    const seen = new Set<object>();
-    const stack: object[] = [d.body];
-    while (stack.length > 0) {
-      const o = stack.pop()! as Record<string, unknown>;
-      if (seen.has(o)) continue;
-      seen.add(o);
+    eachObject(d.body, (o) => {
       if (o.kind === 'Identifier' && (o.name as string).toUpperCase() === 'ENO') usesEno = true;
       for (const key of Object.keys(o)) {
-        if (key === 'span' || key === 'nameSpan' || key === 'memberSpan') continue;
         const v = o[key] as Record<string, unknown> | null;
-        if (v === null || typeof v !== 'object') continue;
-        if (v.kind === 'Call') {
-          const lowered = lowerScaling(v as unknown as CallExpression);
-          if (lowered) {
-            o[key] = lowered;
-            stack.push(lowered);
-            continue;
-          }
-        }
-        stack.push(v);
+        if (v?.kind !== 'Call' || SPAN_KEYS.has(key)) continue;
+        const lowered = lowerScaling(v as unknown as CallExpression);
+        if (lowered) o[key] = lowered;
       }
-    }
+    });
     const declared = d.varBlocks.some((b) =>
       b.decls.some((v) => v.names.some((nm) => nm.name.toUpperCase() === 'ENO')),
     );
@@ -503,7 +478,12 @@ function finishDataBlocks(unit: CompilationUnit, src: SclSource, diagnostics: Di
     for (const s of body) {
       if (s.kind !== 'Assignment' || s.operator !== ':=') {
         diagnostics.push(
-          dbDiagnostic(s.span, db.name, 'only `member := value;` assignments are read after BEGIN'),
+          diagnostic(
+            'ST1001',
+            s.span,
+            `a start value \`member := value;\` of data block "${db.name}"`,
+            s.kind,
+          ),
         );
         continue;
       }
