@@ -250,6 +250,59 @@ END_PROGRAM
   });
 });
 
+describe('shipped Tc3_EventLogger, Tc2_EtherCAT and Tc2_System interfaces', () => {
+  it('check an alarm, a message and an SDO read as public TwinCAT projects write them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iec-cli-'));
+    const f = join(dir, 'FB_DriveDiag.st');
+    writeFileSync(
+      f,
+      `FUNCTION_BLOCK FB_DriveDiag
+VAR_INPUT
+    bFault : BOOL;
+    sDrive : STRING;
+    stOverTemp : TcEventEntry;
+END_VAR
+VAR
+    fbAlarm : FB_TcAlarm;
+    fbMsg : FB_TcMessage;
+    fbSource : FB_TcSourceInfo;
+    fbSdo : FB_EcCoESdoRead;
+    nTemp : INT;
+    hr : HRESULT;
+    bInit : BOOL := TRUE;
+    bFirstCycle : BOOL;
+END_VAR
+IF bInit THEN
+    fbSource.sName := sDrive;
+    hr := fbAlarm.CreateEx(stEventEntry := stOverTemp, bWithConfirmation := TRUE, ipSourceInfo := fbSource);
+    hr := fbMsg.CreateEx(stOverTemp, fbSource);
+    bInit := FAILED(hr);
+END_IF
+fbSdo(sNetId := '', nSlaveAddr := 1002, nSubIndex := 1, nIndex := 16#6000, pDstBuf := ADR(nTemp),
+      cbBufLen := SIZEOF(nTemp), bExecute := NOT fbSdo.bBusy);
+IF bFault AND NOT fbAlarm.bRaised THEN
+    fbAlarm.ipArguments.Clear().AddString(sDrive).AddDInt(nTemp);
+    fbAlarm.Raise(0);
+    fbMsg.Send(0);
+ELSIF NOT bFault AND fbAlarm.eSeverity >= TcEventSeverity.Warning THEN
+    fbAlarm.Clear(0, FALSE);
+END_IF
+bFirstCycle := TwinCAT_SystemInfoVarList._TaskInfo[GETCURTASKINDEXEX()].FirstCycle;
+END_FUNCTION_BLOCK
+`,
+    );
+    const libraries = join(import.meta.dirname, '../../toolchain/libraries');
+    const r = JSON.parse((await run('compile', f, '--libraries', libraries, '--json')).out);
+    expect(r).toMatchObject({ errors: 0, warnings: 0 });
+    writeFileSync(f, readFileSync(f, 'utf8').replace('fbAlarm.Raise(0)', 'fbAlarm.Rise(0)'));
+    const broken = JSON.parse((await run('compile', f, '--libraries', libraries, '--json')).out);
+    // the one misspelt method call, on its line
+    expect(broken.diagnostics.map((d: { code: string; line: number }) => `${d.code} ${d.line}`)).toEqual([
+      'ST2015 27',
+    ]);
+  });
+});
+
 describe('plcfleet-agent fmt and ast', () => {
   it('prints canonical ST, rewrites with --write, and refuses broken input', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'iec-cli-'));
