@@ -147,7 +147,7 @@ function exception(functionCode: number, code: number): Buffer {
 }
 
 /** Answers one PDU (function code + data) with a response PDU. Exported for unit tests. */
-export function handlePdu(model: ModbusDataModel, pdu: Buffer): Buffer {
+function handlePdu(model: ModbusDataModel, pdu: Buffer): Buffer {
   const fc = pdu.readUInt8(0);
   try {
     switch (fc) {
@@ -244,7 +244,7 @@ function readAddressCount(pdu: Buffer, at: number, max: number): { address: numb
 }
 
 /** Packs bits LSB-first into bytes (§6.1). */
-export function packBits(bits: readonly boolean[]): Buffer {
+function packBits(bits: readonly boolean[]): Buffer {
   const out = Buffer.alloc(Math.ceil(bits.length / 8));
   bits.forEach((b, i) => {
     if (b) out[i >> 3]! |= 1 << (i & 7);
@@ -253,7 +253,7 @@ export function packBits(bits: readonly boolean[]): Buffer {
 }
 
 /** Unpacks `count` bits LSB-first. */
-export function unpackBits(bytes: Buffer, count: number): boolean[] {
+function unpackBits(bytes: Buffer, count: number): boolean[] {
   const out: boolean[] = [];
   for (let i = 0; i < count; i++) out.push(((bytes[i >> 3] ?? 0) & (1 << (i & 7))) !== 0);
   return out;

@@ -32,7 +32,7 @@ export const FILE_MODE = { Read: 1, Write: 2, EraseExisting: 4, Append: 8 } as c
 /** Largest chunk one Read returns (bytes). */
 export const MAX_READ_CHUNK = 65_536;
 /** Largest program file accepted (bytes). */
-export const MAX_PROGRAM_FILE = 4 * 1024 * 1024;
+const MAX_PROGRAM_FILE = 4 * 1024 * 1024;
 
 /** Where {@link exposeProgramFiles} gets the program and sends changes. */
 export interface ProgramFileHost {

@@ -30,7 +30,7 @@ const PATCHED = Symbol.for('plcfleet.opcuaRefusalWorkaround');
 const sockets = new WeakMap<object, Socket>();
 
 /** Part 6 §7.1.2.5: `ERR` `F`, MessageSize, Error (UInt32), Reason (String, ≤ 4096 bytes). */
-export function tcpErrorMessage(statusCode: number, reason: string): Buffer {
+function tcpErrorMessage(statusCode: number, reason: string): Buffer {
   const text = Buffer.from(reason, 'utf8').subarray(0, 4096);
   const out = Buffer.alloc(16 + text.length);
   out.write('ERRF', 0, 'latin1');

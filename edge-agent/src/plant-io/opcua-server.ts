@@ -99,7 +99,7 @@ const BUILD_DATE =
   typeof __PLCFLEET_BUILD_DATE__ === 'string' ? new Date(__PLCFLEET_BUILD_DATE__) : new Date();
 
 /** The identity a server shows with these options: ServerInfo, BuildInfo and its certificate. */
-export function serverIdentity(options: Omit<PlantOpcuaServerOptions, 'dataDir'>) {
+function serverIdentity(options: Omit<PlantOpcuaServerOptions, 'dataDir'>) {
   const productName = options.productName ?? 'plcfleet';
   const manufacturerName = options.manufacturerName ?? 'plcfleet';
   const slug = productName

@@ -47,7 +47,7 @@ export interface OpcuaTagSpaceOptions {
 }
 
 /** The OPC UA data type a tag is served as: Double when scaled, else its own. */
-export function opcuaDataType(tag: Tag): DataType {
+function opcuaDataType(tag: Tag): DataType {
   if (tag.scale && tag.modbus.type !== 'BOOL') return DataType.Double;
   const map: Record<TagType, DataType> = {
     BOOL: DataType.Boolean,
@@ -96,7 +96,7 @@ function unitIdOf(commonCode: string): number {
  * name stays the text the tag map gives. Before, the UnitId was computed from the text
  * itself ("rpm" → 0x72706d), which no client can look up.
  */
-export function engineeringUnits(units: string): EUInformation {
+function engineeringUnits(units: string): EUInformation {
   const known = Object.values(standardUnits).find((u) => u.displayName.text === units);
   const code = UNIT_ALIASES[units];
   const eu = known
@@ -120,7 +120,7 @@ const RAW_RANGE: Record<Exclude<TagType, 'BOOL'>, { low: number; high: number }>
  * EURange of a tag: what its Modbus type can carry, scaled (`raw × factor + offset`).
  * An INT scaled by 0.1 is -3276.8..3276.7, not ±DBL_MAX as before.
  */
-export function engineeringRange(tag: Tag): { low: number; high: number } {
+function engineeringRange(tag: Tag): { low: number; high: number } {
   if (tag.modbus.type === 'BOOL') return { low: 0, high: 1 };
   const raw = RAW_RANGE[tag.modbus.type];
   if (!tag.scale) return raw;
