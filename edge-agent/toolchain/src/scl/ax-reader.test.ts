@@ -44,7 +44,8 @@ describe('SIMATIC AX structured text', () => {
   });
 
   it('leaves USING and NAMESPACE inside comments and strings alone', () => {
-    const text = "// USING x;\nPROGRAM p\nVAR s : STRING := 'NAMESPACE y'; END_VAR\nEND_PROGRAM\n";
+    const text =
+      "// USING x;\nPROGRAM p\nVAR s : STRING := 'NAMESPACE y'; using : INT; END_VAR\nusing := 1;\nEND_PROGRAM\n";
     expect(isAxText(text)).toBe(false);
     expect(readAx(text, 'p.st').diagnostics).toEqual([]);
   });

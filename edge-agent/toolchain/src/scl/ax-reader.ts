@@ -19,6 +19,7 @@ export function isAxText(text: string): boolean {
 function directives(text: string): [number, number][] {
   const out: [number, number][] = [];
   const n = text.length;
+  const hasEnd = /\bEND_NAMESPACE\b/i.test(text);
   let i = 0;
   let atStatementStart = true;
   while (i < n) {
@@ -49,14 +50,20 @@ function directives(text: string): [number, number][] {
       let j = i + 1;
       while (j < n && /[A-Za-z0-9_]/.test(text[j]!)) j++;
       const w = text.slice(i, j).toUpperCase();
-      if (atStatementStart && w === 'USING') {
+      // `USING a.b;` and `NAMESPACE a.b` only: a variable named `using` or `namespace` stays a variable
+      if (atStatementStart && w === 'USING' && /^\s+[A-Za-z_][\w.]*\s*;/.test(text.slice(j, j + 300))) {
         const semi = text.indexOf(';', j);
         const e = semi < 0 ? n : semi + 1;
         out.push([i, e]);
         i = e;
         continue;
       }
-      if (w === 'NAMESPACE' && atStatementStart) {
+      if (
+        w === 'NAMESPACE' &&
+        atStatementStart &&
+        /^\s+[A-Za-z_][\w.]*/.test(text.slice(j, j + 300)) &&
+        hasEnd
+      ) {
         // the namespace's dotted name follows
         let k = j;
         while (k < n && /\s/.test(text[k]!)) k++;
