@@ -69,26 +69,40 @@ describe('PLCopen LD → ST', () => {
     expect(out).toContain('<variable name="_LD_RTRIG_11"><type><derived name="R_TRIG" /></type></variable>');
   });
 
-  it('refuses a function block by name and converts the program beside it', () => {
+  it('proves a function block through a program that calls it, and the program beside it', () => {
     const text = project();
     const r = plcopenLadderToSt(new Uint8Array(Buffer.from(text)), 'p.xml', { runs: 5 });
     expect(r.routines.map((x) => [x.name, x.equivalent, x.reason])).toEqual([
-      [
-        'Block',
-        false,
-        "Block is a functionBlock: only PROGRAM bodies are proven (their variables are the plant's)",
-      ],
+      ['Block', true, null],
       ['Main', true, null],
     ]);
     const out = Buffer.from(r.output).toString('utf8');
-    expect(out.match(/<LD>/g)).toHaveLength(1);
+    expect(out).not.toContain('<LD>');
     expect(out).toContain(
       '<ST>\n            <xhtml xmlns="http://www.w3.org/1999/xhtml"><![CDATA[Y := A AND NOT B;]]></xhtml>\n          </ST>',
     );
   });
 
+  it('refuses a function block with nothing to compare, naming it', () => {
+    const text = project().replace(
+      '<outputVars><variable name="Y"><type><BOOL/></type></variable></outputVars>',
+      '<localVars><variable name="Y"><type><BOOL/></type></variable></localVars>',
+    );
+    const r = plcopenLadderToSt(new Uint8Array(Buffer.from(text)), 'p.xml', { routines: ['Block'], runs: 5 });
+    expect(r.routines[0]?.reason).toBe(
+      'Block: a function block without outputs of elementary type has nothing to compare',
+    );
+  });
+
   it('keeps the input bytes when a named POU is not proven and names an unknown one', () => {
-    const bytes = new Uint8Array(Buffer.from(project()));
+    const bytes = new Uint8Array(
+      Buffer.from(
+        project().replace(
+          '<outputVars><variable name="Y"><type><BOOL/></type></variable></outputVars>',
+          '<localVars><variable name="Y"><type><BOOL/></type></variable></localVars>',
+        ),
+      ),
+    );
     expect(plcopenLadderToSt(bytes, 'p.xml', { routines: ['Block'], runs: 5 }).output).toBe(bytes);
     expect(() => plcopenLadderToSt(bytes, 'p.xml', { routines: ['Nope'] })).toThrow(
       'no POU Nope with an LD body in the file',

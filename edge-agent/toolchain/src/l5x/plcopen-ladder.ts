@@ -7,7 +7,14 @@
  * is read back and run against the ladder on the virtual PLC; only POUs
  * proven equivalent are kept as ST.
  */
-import { type CompilationUnit, printNode, readPlcopen, type Statement, type VarDecl } from '../iec/index';
+import {
+  type CompilationUnit,
+  parseSource,
+  printNode,
+  readPlcopen,
+  type Statement,
+  type VarDecl,
+} from '../iec/index';
 import { checkEquivalence, SimError } from '../sim/index';
 import type { LadderToStOptions, RoutineConversion } from './ladder-to-st';
 import { Unsupported } from './logix-operands';
@@ -88,6 +95,39 @@ function comparedNames(pou: XElement): string[] {
     }
   }
   return out;
+}
+
+const HARNESS = 'LX_LD_PROOF';
+
+/**
+ * A program that calls one instance of a function block every scan with its inputs
+ * as the program's (random) inputs and copies its outputs out: the proof of an FB's body.
+ */
+function fbHarness(p: LdPou): { unit: CompilationUnit; compare: string[] } | undefined {
+  const vars = (section: string) =>
+    childEls(childEl(p.pou, 'interface'), section)
+      .flatMap((sec) => childEls(sec, 'variable'))
+      .map((v) => ({ name: attrOf(v, 'name') ?? '', type: childEl(v, 'type')?.children[0]?.name ?? '' }))
+      .filter((v) => ELEMENTARY.has(v.type));
+  const ins = vars('inputVars');
+  const outs = vars('outputVars');
+  if (outs.length === 0) return undefined;
+  const src = [
+    `PROGRAM ${HARNESS}`,
+    'VAR_INPUT',
+    ...ins.map((v) => `    ${v.name} : ${v.type};`),
+    'END_VAR',
+    'VAR_OUTPUT',
+    ...outs.map((v) => `    LX_${v.name} : ${v.type};`),
+    'END_VAR',
+    'VAR',
+    `    LX_FB : ${p.name};`,
+    'END_VAR',
+    `LX_FB(${ins.map((v) => `${v.name} := ${v.name}`).join(', ')});`,
+    ...outs.map((v) => `LX_${v.name} := LX_FB.${v.name};`),
+    'END_PROGRAM',
+  ].join('\n');
+  return { unit: parseSource(src, 'ld-proof.st').unit, compare: outs.map((v) => `LX_${v.name}`) };
 }
 
 type BodyOwner = { kind: string; name: string; body: Statement[]; varBlocks: { decls: VarDecl[] }[] };
@@ -214,9 +254,12 @@ function convertPou(
     lines,
     edits: [],
   });
-  if (p.pouType !== 'program') {
+  const harness = p.pouType === 'functionBlock' ? fbHarness(p) : undefined;
+  if (p.pouType !== 'program' && !harness) {
     return fail(
-      `${p.name} is a ${p.pouType}: only PROGRAM bodies are proven (their variables are the plant's)`,
+      p.pouType === 'functionBlock'
+        ? `${p.name}: a function block without outputs of elementary type has nothing to compare`
+        : `${p.name} is a ${p.pouType}: only PROGRAM and FUNCTION_BLOCK bodies are proven`,
     );
   }
   const owner = ownerIn(unit, p.name);
@@ -240,13 +283,13 @@ function convertPou(
   if (errs.length > 0) return fail(`${p.name}: the ST form does not read back: ${errs[0]}`, true, lines);
   try {
     const r = checkEquivalence({
-      before: [unit],
-      after: [after.unit],
-      program: p.name,
+      before: harness ? [unit, harness.unit] : [unit],
+      after: harness ? [after.unit, harness.unit] : [after.unit],
+      program: harness ? HARNESS : p.name,
       seed: options.seed ?? 1,
       runs: options.runs ?? 100,
       scans: options.scans ?? 300,
-      compare: comparedNames(p.pou),
+      compare: harness ? harness.compare : comparedNames(p.pou),
     });
     const c = r.counterexample;
     return {
