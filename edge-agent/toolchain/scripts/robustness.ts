@@ -10,9 +10,11 @@
  *
  * Programs come in batches of 100, batch b drawn with seed `seed + b` (the same
  * programs whatever the number of workers). `--workers` child processes (default:
- * the available cores) take batches in turn; a worker silent for `--hang-seconds`
- * on one batch is a hang: it is killed, the batch recorded, and a fresh worker goes on.
- * Progress goes to stderr every 10 batches; the summary (JSON) to stdout.
+ * the available cores) take batches in turn; a worker that spends `--hang-seconds` of
+ * CPU time on one batch is a hang (CPU time, read from /proc, not wall time: at nice 19 on
+ * a loaded machine a worker may wait minutes for a core): it is killed, the batch
+ * recorded, and a fresh worker goes on. Progress goes to stderr every 10 batches; the
+ * summary (JSON) to stdout, also when stopped with SIGINT or SIGTERM.
  * Failing sources are written to /tmp/plcfleet-robustness/ (first 20).
  */
 import { type ChildProcess, fork } from 'node:child_process';
@@ -67,6 +69,8 @@ function arbitrary(mutatedShare: number): fc.Arbitrary<{ s: string; file: string
 
 /** Worker: runs the batches the parent sends, one report each. */
 function worker(): void {
+  // the parent is gone: nothing to report to
+  process.on('disconnect', () => process.exit(0));
   process.on('message', (m: { batch: number; n: number; seed: number; mutated: number } | 'stop') => {
     if (m === 'stop') process.exit(0);
     const report: BatchReport = { batch: m.batch, programs: 0, kinds: {}, failures: [] };
@@ -78,6 +82,18 @@ function worker(): void {
     }
     process.send?.(report);
   });
+}
+
+/** CPU time (user + system) a child process has used, in ms; wall time where /proc is missing. */
+function cpuMs(c: ChildProcess): number {
+  try {
+    // /proc/<pid>/stat: fields 14 and 15 (utime, stime) in clock ticks, after the ")" of the name
+    const f = readFileSync(`/proc/${c.pid}/stat`, 'utf8');
+    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return ((Number(rest[11]) + Number(rest[12])) * 1000) / 100;
+  } catch {
+    return Date.now();
+  }
 }
 
 /** Parent: hands out batches, watches for hangs, adds up. */
@@ -96,7 +112,7 @@ function main(): void {
   let next = 0;
   let reported = 0;
   const t0 = performance.now();
-  const busy = new Map<ChildProcess, { batch: number; since: number }>();
+  const busy = new Map<ChildProcess, { batch: number; cpuAtStart: number }>();
 
   const record = (r: BatchReport) => {
     done += r.programs;
@@ -156,7 +172,7 @@ function main(): void {
       return;
     }
     const b = next++;
-    busy.set(c, { batch: b, since: Date.now() });
+    busy.set(c, { batch: b, cpuAtStart: cpuMs(c) });
     c.send({ batch: b, n: Math.min(BATCH, count - b * BATCH), seed, mutated });
   };
 
@@ -179,10 +195,17 @@ function main(): void {
     give(c);
   };
 
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.on(signal, () => {
+      for (const c of busy.keys()) c.kill();
+      busy.clear();
+      finish();
+      process.exit();
+    });
   for (let i = 0; i < Math.min(workers, batches); i++) spawn();
   const watch = setInterval(() => {
     for (const [c, job] of busy) {
-      if (Date.now() - job.since < hangMs) continue;
+      if (cpuMs(c) - job.cpuAtStart < hangMs) continue;
       hangs.push(job.batch);
       busy.delete(c);
       c.kill('SIGKILL');
