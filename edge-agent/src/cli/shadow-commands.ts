@@ -134,7 +134,17 @@ export async function runShadowCommand(
   const opcua = args.plcOpcua ? opcuaOptions(args, env, timeoutMs as number) : undefined;
   if (typeof opcua === 'string') return usage(opcua);
 
-  const [plantIo, shadow] = await Promise.all([import('../plant-io'), import('../shadow')]);
+  // plant-io loads node-opcua, which warns on console.log while it loads: stdout carries --json.
+  const log = console.log;
+  console.log = console.error;
+  let plantIo: typeof import('../plant-io');
+  let shadow: typeof import('../shadow');
+  try {
+    [plantIo, shadow] = await Promise.all([import('../plant-io'), import('../shadow')]);
+    await routeNodeOpcuaLogsToStderr();
+  } finally {
+    console.log = log;
+  }
   let map: Awaited<ReturnType<typeof plantIo.loadTagMap>>;
   let runtime: InstanceType<typeof plantIo.VirtualPlcRuntime>;
   let binding: ReturnType<typeof shadow.bindTags>;
@@ -160,7 +170,6 @@ export async function runShadowCommand(
     return usage(
       'no tag of the map is an output of the candidate (VAR_OUTPUT, %Q or a global): nothing to compare',
     );
-  if (opcua) await routeNodeOpcuaLogsToStderr();
   const bound = binding.tags.map((b) => b.tag);
   const live = modbus
     ? new shadow.ModbusLivePlc(map, bound, modbus.host, modbus.port, timeoutMs as number)

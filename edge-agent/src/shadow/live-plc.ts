@@ -31,63 +31,88 @@ export interface LivePlc {
   close(): Promise<void>;
 }
 
-/** Modbus TCP: the tags' blocks, merged as the staging bridge polls them, one request each. */
+/**
+ * Modbus TCP: the tags' blocks, merged as the staging bridge polls them, one request each,
+ * spread over up to `connections` connections read at once (one request in flight on each,
+ * so a sample of many blocks takes about one round trip per connection's share).
+ */
 export class ModbusLivePlc implements LivePlc {
   readonly where: string;
-  private readonly link: ModbusLink;
+  private readonly links: ModbusLink[];
   private readonly blocks: PollBlock[];
 
-  constructor(map: TagMap, tags: readonly Tag[], host: string, port: number, timeoutMs: number) {
+  constructor(
+    map: TagMap,
+    tags: readonly Tag[],
+    host: string,
+    port: number,
+    timeoutMs: number,
+    connections = 4,
+  ) {
     this.where = `modbus ${host}:${port}`;
-    this.link = new ModbusLink({ host, port, unitId: map.unitId, timeoutMs });
     // One group: the shadow polls everything at its own rate.
     const sub: TagMap = { ...map, pollGroups: [], tags: tags.map(({ pollGroup: _, ...t }) => t) };
     this.blocks = planPolls(sub).flatMap((g) => g.blocks);
     // The blocks carry copies: map back to the caller's tag objects.
     const byName = new Map(tags.map((t) => [t.name, t]));
     for (const b of this.blocks) b.tags = b.tags.map((t) => byName.get(t.name)!);
+    this.links = Array.from(
+      { length: Math.max(1, Math.min(connections, this.blocks.length)) },
+      () => new ModbusLink({ host, port, unitId: map.unitId, timeoutMs }),
+    );
   }
 
   async read(): Promise<LiveSample> {
     const tReq = Date.now();
     const values = new Map<Tag, RawValue>();
     try {
-      for (const block of this.blocks) {
-        const words = await this.link.request(async (c) => {
-          switch (block.table) {
-            case 'coil':
-              return (await c.readCoils(block.address, block.count)).data;
-            case 'discrete':
-              return (await c.readDiscreteInputs(block.address, block.count)).data;
-            case 'holding':
-              return (await c.readHoldingRegisters(block.address, block.count)).data;
-            case 'input':
-              return (await c.readInputRegisters(block.address, block.count)).data;
-          }
-        });
-        if (words.length < block.count)
-          throw new PlantIoError(
-            'COMM_FAILURE',
-            `${block.table} ${block.address}: the PLC answered ${words.length} of ${block.count} values`,
-          );
-        for (const tag of block.tags) {
-          const at = tag.modbus.address - block.address;
-          values.set(
-            tag,
-            tag.modbus.type === 'BOOL'
-              ? Boolean(words[at])
-              : decodeRegistersAt(tag.modbus.type, tag.modbus.wordOrder, words as number[], at),
-          );
-        }
-      }
+      await Promise.all(
+        this.links.map(async (link, i) => {
+          for (let b = i; b < this.blocks.length; b += this.links.length)
+            this.decode(this.blocks[b]!, await this.readBlock(link, this.blocks[b]!), values);
+        }),
+      );
     } catch (err) {
       return { ok: false, error: (err as Error).message, tReq, tResp: Date.now() };
     }
     return { ok: true, values, tReq, tResp: Date.now() };
   }
 
+  private async readBlock(link: ModbusLink, block: PollBlock): Promise<readonly (number | boolean)[]> {
+    const words = await link.request(async (c) => {
+      switch (block.table) {
+        case 'coil':
+          return (await c.readCoils(block.address, block.count)).data;
+        case 'discrete':
+          return (await c.readDiscreteInputs(block.address, block.count)).data;
+        case 'holding':
+          return (await c.readHoldingRegisters(block.address, block.count)).data;
+        case 'input':
+          return (await c.readInputRegisters(block.address, block.count)).data;
+      }
+    });
+    if (words.length < block.count)
+      throw new PlantIoError(
+        'COMM_FAILURE',
+        `${block.table} ${block.address}: the PLC answered ${words.length} of ${block.count} values`,
+      );
+    return words;
+  }
+
+  private decode(block: PollBlock, words: readonly (number | boolean)[], into: Map<Tag, RawValue>): void {
+    for (const tag of block.tags) {
+      const at = tag.modbus.address - block.address;
+      into.set(
+        tag,
+        tag.modbus.type === 'BOOL'
+          ? Boolean(words[at])
+          : decodeRegistersAt(tag.modbus.type, tag.modbus.wordOrder, words as number[], at),
+      );
+    }
+  }
+
   async close(): Promise<void> {
-    this.link.close();
+    for (const l of this.links) l.close();
   }
 }
 
