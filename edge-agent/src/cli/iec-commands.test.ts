@@ -86,18 +86,19 @@ describe('plcfleet-agent compile', () => {
 });
 
 describe('plcfleet-agent compile: formats and projects (issue 15)', () => {
-  it('refuses a Siemens SCL or Rockwell L5X file with one line naming the format, exit 2, never parsed', async () => {
+  it('refuses a Siemens STL or Rockwell L5X file with one line naming the format, exit 2, never parsed', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'iec-cli-'));
-    const scl = join(dir, 'FB_Conveyor.scl');
+    const awl = join(dir, 'FB_Conveyor.awl');
     writeFileSync(
-      scl,
-      'FUNCTION_BLOCK "FB_Conveyor"\nVAR_INPUT start : Bool; END_VAR\nBEGIN\nEND_FUNCTION_BLOCK\n',
+      awl,
+      'FUNCTION_BLOCK FB_Conveyor\nVAR_INPUT\n  start : BOOL;\nEND_VAR\nBEGIN\nNETWORK\n      A     #start\nEND_FUNCTION_BLOCK\n',
     );
-    const one = await run('compile', scl);
+    const one = await run('compile', awl);
     expect(one.code).toBe(2);
     expect(one.out).toBe('');
-    expect(one.err).toBe(
-      `cannot read ${scl}: Siemens SCL source is not supported (plcfleet reads Structured Text, TwinCAT 3 and PLCopen XML)\n`,
+    expect(one.err.split('\n')).toHaveLength(2);
+    expect(one.err).toMatch(
+      new RegExp(`^cannot read ${awl}: Siemens STL \\(AWL\\) source is not supported \\(plcfleet reads `),
     );
     const l5x = join(dir, 'Line1.L5X');
     writeFileSync(l5x, '<?xml version="1.0"?><RSLogix5000Content SchemaRevision="1.0"/>');
@@ -105,9 +106,9 @@ describe('plcfleet-agent compile: formats and projects (issue 15)', () => {
     expect(inDir.code).toBe(2);
     expect(inDir.err.trim().split('\n')).toHaveLength(2);
     expect(inDir.err).toContain('Rockwell Logix L5X export (read by ladder-to-st) is not supported');
-    const fmt = await run('fmt', scl);
+    const fmt = await run('fmt', awl);
     expect(fmt.code).toBe(2);
-    expect(fmt.err).toContain('Siemens SCL source');
+    expect(fmt.err).toContain('Siemens STL (AWL) source');
   });
   it('says a directory without a readable source is an error', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'iec-cli-'));
@@ -299,6 +300,46 @@ END_FUNCTION_BLOCK
     // the one misspelt method call, on its line
     expect(broken.diagnostics.map((d: { code: string; line: number }) => `${d.code} ${d.line}`)).toEqual([
       'ST2015 27',
+    ]);
+  });
+});
+
+describe('shipped TcUnit interface', () => {
+  it('checks a test suite as TcUnit users write it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iec-cli-'));
+    const f = join(dir, 'FB_ScalingTest.st');
+    writeFileSync(
+      f,
+      `FUNCTION_BLOCK FB_ScalingTest EXTENDS TcUnit.FB_TestSuite
+VAR
+    aRaw : ARRAY[1..3] OF INT := [0, 16383, 32767];
+    aScaled : ARRAY[1..3] OF LREAL;
+    i : INT;
+END_VAR
+TEST('ScalesRawCounts');
+FOR i := 1 TO 3 DO
+    aScaled[i] := INT_TO_LREAL(aRaw[i]) / 32767.0 * 100.0;
+END_FOR
+AssertEquals_LREAL(Expected := 100.0, Actual := aScaled[3], Delta := 0.001, Message := 'full scale');
+AssertTrue(Condition := aScaled[2] > 49.0, Message := 'mid scale');
+TEST_FINISHED();
+IF TEST_ORDERED('Second') THEN
+    AssertEquals(Expected := 0, Actual := aRaw[1], Message := 'zero');
+    TEST_FINISHED_NAMED('Second');
+END_IF
+END_FUNCTION_BLOCK
+`,
+    );
+    const libraries = join(import.meta.dirname, '../../toolchain/libraries');
+    expect(JSON.parse((await run('compile', f, '--json')).out).errors).toBeGreaterThanOrEqual(5);
+    expect(JSON.parse((await run('compile', f, '--libraries', libraries, '--json')).out)).toMatchObject({
+      errors: 0,
+      warnings: 0,
+    });
+    writeFileSync(f, readFileSync(f, 'utf8').replace('Delta := 0.001', 'Tolerance := 0.001'));
+    const broken = JSON.parse((await run('compile', f, '--libraries', libraries, '--json')).out);
+    expect(broken.diagnostics.map((d: { code: string; line: number }) => `${d.code} ${d.line}`)).toEqual([
+      'ST2008 11',
     ]);
   });
 });
