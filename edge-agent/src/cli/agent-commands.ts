@@ -1,4 +1,3 @@
-import { EXIT } from '@plcfleet/protocols';
 import type { Command } from 'commander';
 import type { AgentConfig, AgentHandle } from '../agent';
 import { routeNodeOpcuaLogsToStderr } from './node-opcua-logs';
@@ -14,8 +13,12 @@ export function registerAgentCommands(program: Command): void {
     .description('run the edge agent daemon: serve the control plane’s jobs and deploy orders')
     .requiredOption('--config <file>', 'agent config (YAML, kind: AgentConfig)')
     .action(async (opts: { config: string }) => {
-      // The daemon (SQLite, kysely, ws, pino, the SDKs) loads only for this command.
-      const { AgentError, loadAgentConfig, startAgent } = await import('../agent');
+      // The daemon (SQLite, kysely, ws, pino, the SDKs) and protocols (zod) load only for
+      // this command, not for its --help.
+      const [{ AgentError, loadAgentConfig, startAgent }, { EXIT }] = await Promise.all([
+        import('../agent'),
+        import('@plcfleet/protocols'),
+      ]);
       let config: AgentConfig;
       try {
         // The one place the agent reads the environment: the config names the variables.
