@@ -68,10 +68,11 @@ export interface CheckedProject {
   /** The resolved type of a written type (a declaration's `TypeSpec`): array bounds and string lengths folded. */
   typeOfSpec(spec: TypeSpec): Type | undefined;
   /**
-   * The value of a constant expression, names resolved as in `pou` (its VAR CONSTANT
-   * entries, then globals and enumerations) — the one constant evaluator over the model.
+   * The value of a constant expression, names resolved as in `pou` (a name or a symbol, e.g. a
+   * method's: its VAR CONSTANT entries, its owner's, then globals and enumerations) — the one
+   * constant evaluator over the model.
    */
-  constantOf(e: Expression, pou?: string): ConstantValue | undefined;
+  constantOf(e: Expression, pou?: string | PouSymbol): ConstantValue | undefined;
 }
 
 let builtinUnit: CompilationUnit | undefined;
@@ -150,7 +151,7 @@ export abstract class Binder {
       },
       typeOfSpec: (spec) => this.specTypes.get(spec),
       constantOf: (e, pouName) => {
-        const p = pouName === undefined ? undefined : pous.get(pouName.toLowerCase());
+        const p = typeof pouName === 'string' ? pous.get(pouName.toLowerCase()) : pouName;
         const owner = p && (p.kind === 'functionBlock' || p.kind === 'program') ? p : p?.parent;
         const scope: Scope | undefined = p
           ? { pou: p, ...(owner ? { owner } : {}), loops: 0, labels: new Set(), resultAssigned: false }

@@ -15,12 +15,14 @@ import type {
   Identifier,
   Initializer,
   MethodDecl,
+  PouSymbol,
+  PropertyDecl,
   Span,
   Statement,
   VarBlock,
 } from '../iec';
 import { repeatedByName, STANDARD_FUNCTIONS, someNode, stdArgumentOrder, stdFbPin } from '../iec';
-import type { PouLayout, ProjectModel, VarInfo } from './project-model';
+import type { ConstValue, PouLayout, ProjectModel, VarInfo } from './project-model';
 import { SIM_ERROR_CODES, SimError, type SourceLocation } from './sim-errors';
 import type { SimProfile } from './sim-profile';
 import {
@@ -75,8 +77,8 @@ interface Scope {
   /** Labels of enclosing loops (for EXIT/CONTINUE). */
   loops: string[];
   returnCode: string;
-  /** The POU's own names for constant evaluation (its VAR CONSTANT entries). */
-  constants: (name: string) => VarInfo | undefined;
+  /** The checker's symbol of the body (for constants: its VAR CONSTANT entries, its owner's). */
+  sym: PouSymbol | undefined;
 }
 
 /** One scheduled program instance. */
@@ -319,10 +321,16 @@ export class CodeGenerator {
     return parts.join('');
   }
 
-  private scope(file: string, pou: string, self?: PouLayout): Scope {
+  /** The scope of a body; `decl` is the declaration whose symbol resolves its constants. */
+  private scope(file: string, pou: string, self?: PouLayout, decl?: object): Scope {
     const frame = new Map<string, VarInfo>();
-    const constants = (l: string) => frame.get(l) ?? self?.byName.get(l);
-    return { file, pou, ...(self ? { self } : {}), frame, loops: [], returnCode: 'return;', constants };
+    const sym = decl ? this.model.pouSymbol(decl) : undefined;
+    return { file, pou, ...(self ? { self } : {}), frame, loops: [], returnCode: 'return;', sym };
+  }
+
+  /** The value of a constant expression in a body (the bound model's one evaluator). */
+  private constant(e: Expression, scope: Scope): ConstValue | undefined {
+    return this.model.bound.constantOf(e, scope.sym);
   }
 
   /** Default value code of a type: IEC 61131-3 §6.4.2 Table 10 initial values. */
@@ -379,10 +387,10 @@ export class CodeGenerator {
       for (const el of init.elements) {
         // `[N(7)]` repeats by a named constant; the parser reads it as a call of N
         const named = el.repeat ? undefined : repeatedByName(el);
-        const namedCount = named ? this.model.constValue(named.repeat, scope.constants) : undefined;
+        const namedCount = named ? this.constant(named.repeat, scope) : undefined;
         const value = typeof namedCount === 'number' ? named?.value : el.value;
         const reps = el.repeat
-          ? this.model.constInt(el.repeat, scope.constants)
+          ? this.model.constInt(el.repeat, scope.sym)
           : typeof namedCount === 'number'
             ? namedCount
             : 1;
@@ -416,7 +424,7 @@ export class CodeGenerator {
         sfc.span,
       );
     if (l.parent) this.requireLayout(l.parent);
-    const scope = this.scope(l.file, l.name, l);
+    const scope = this.scope(l.file, l.name, l, l.decl);
     // Constructor: every member's default, then the initialisers (§6.5.2) in declaration order.
     const fields = [`$c:C${l.index}`, ...l.vars.map((v) => `${v.key}:${this.defaultCode(v.type)}`)].join(',');
     const inits = l.vars
@@ -440,9 +448,9 @@ export class CodeGenerator {
       const setFn = `PS${p.owner.index}_${p.key}`;
       if (p.owner === l) {
         if (p.decl.get)
-          this.emitAccessor(getFn, p.decl.get.varBlocks, p.decl.get.body, l, p.name, p.type, 'get');
+          this.emitAccessor(getFn, p.decl.get.varBlocks, p.decl.get.body, l, p.name, p.type, 'get', p.decl);
         if (p.decl.set)
-          this.emitAccessor(setFn, p.decl.set.varBlocks, p.decl.set.body, l, p.name, p.type, 'set');
+          this.emitAccessor(setFn, p.decl.set.varBlocks, p.decl.set.body, l, p.name, p.type, 'set', p.decl);
       }
       if (p.decl.get) table.push(`g${p.key}:${getFn}`);
       if (p.decl.set) table.push(`s${p.key}:${setFn}`);
@@ -450,7 +458,7 @@ export class CodeGenerator {
     for (const a of l.actions.values()) {
       const fn = `A${a.owner.index}_${a.key}`;
       if (a.owner === l) {
-        const sc = this.scope(l.file, `${l.name}.${a.decl.name}`, l);
+        const sc = this.scope(l.file, `${l.name}.${a.decl.name}`, l, a.decl);
         this.out.push(`function ${fn}(s){${this.stmts(a.decl.body, sc)}}`);
       }
       table.push(`a${a.key}:${fn}`);
@@ -465,9 +473,7 @@ export class CodeGenerator {
     const inits: string[] = [];
     for (const b of blocks) {
       if (b.section === 'VAR_EXTERNAL') continue;
-      const infos = this.model.withLocalConstants(blocks, () =>
-        this.model.varInfos(b, file, () => `l${n++}`, 'frame'),
-      );
+      const infos = this.model.varInfos(b, file, () => `l${n++}`, 'frame');
       for (const v of infos) {
         scope.frame.set(lower(v.name), v);
         const pi = params.indexOf(lower(v.name));
@@ -517,7 +523,7 @@ export class CodeGenerator {
     self: PouLayout | undefined,
     resultName: string,
   ): void {
-    const scope = this.scope(file, decl.name, self);
+    const scope = this.scope(file, decl.name, self, decl);
     if (decl.returnType) {
       scope.result = { name: lower(resultName), type: this.model.resolveTypeSpec(decl.returnType) };
       scope.returnCode = 'return $l.r;';
@@ -547,8 +553,9 @@ export class CodeGenerator {
     name: string,
     type: SimType,
     kind: 'get' | 'set',
+    property: PropertyDecl,
   ): void {
-    const scope = this.scope(self.file, name, self);
+    const scope = this.scope(self.file, name, self, property);
     scope.result = { name: lower(name), type };
     scope.returnCode = kind === 'get' ? 'return $l.r;' : 'return;';
     const frame = this.frameCode(blocks, scope, self.file);
@@ -985,7 +992,7 @@ export class CodeGenerator {
       }
       case 'BitAccess': {
         const base = this.expr(e.object, scope);
-        const bit = this.model.constInt(e.bit);
+        const bit = this.model.constInt(e.bit, scope.sym);
         if (isBigT(base.t)) return { c: `(((${base.c}>>${bit}n)&1n)===1n)`, t: BOOL };
         return { c: `((((${base.c})>>>${bit})&1)===1)`, t: BOOL };
       }
@@ -1425,7 +1432,7 @@ export class CodeGenerator {
     for (const b of blocks) {
       if (b.section !== 'VAR_INPUT' && b.section !== 'VAR_IN_OUT' && b.section !== 'VAR_OUTPUT') continue;
       for (const d of b.decls) {
-        const type = this.model.withLocalConstants(blocks, () => this.model.resolveTypeSpec(d.type));
+        const type = this.model.resolveTypeSpec(d.type);
         for (const n of d.names) ps.push({ name: lower(n.name), section: b.section, type });
       }
     }
@@ -1560,7 +1567,7 @@ export class CodeGenerator {
       case 'bound': {
         const arr = this.lvalue(ordered[0]?.value as Expression, scope);
         const at = arr.t.kind === 'ref' ? arr.t.target : arr.t;
-        const dim = this.model.constValue(ordered[1]?.value as Expression, scope.constants);
+        const dim = this.constant(ordered[1]?.value as Expression, scope);
         if (at.kind !== 'array' || typeof dim !== 'number' || !at.dims[dim - 1])
           return this.fail('UNSUPPORTED', `${N} of anything but a fixed dimension of a fixed array`, e.span);
         const d = at.dims[dim - 1]!;
@@ -1994,7 +2001,7 @@ export class CodeGenerator {
     const p = this.lvalue(target.object, scope);
     const n = intName(p.t);
     if (!n) return this.fail('UNSUPPORTED', 'bit access on a non-integer', target.span);
-    const bit = this.model.constInt(target.bit);
+    const bit = this.model.constInt(target.bit, scope.sym);
     const lv = this.read(p);
     if (isBigName(n)) {
       return `${lv}=${wrapIntegerCode(n, `(${v}?(${lv}|(1n<<${bit}n)):(${lv}&~(1n<<${bit}n)))`)};`;
@@ -2008,7 +2015,7 @@ export class CodeGenerator {
   }
 
   private caseConst(e: Expression, selT: SimType, scope: Scope): number {
-    const k = this.model.bound.constantOf(e, scope.pou) ?? this.model.constValue(e, scope.constants);
+    const k = this.constant(e, scope);
     if (typeof k === 'number') return k;
     if (typeof k === 'bigint') return Number(k);
     if (e.kind === 'Identifier' && selT.kind === 'enum') {

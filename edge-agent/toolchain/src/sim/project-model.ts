@@ -10,19 +10,15 @@ import {
   type CheckedProject,
   type CompilationUnit,
   type ConfigurationDecl,
-  type ConstantValue,
   type DeclaredName,
-  type EnumLiteral,
   type EnumType,
   type Expression,
-  evaluateConstant,
   type FunctionBlockDecl,
   type FunctionDecl,
-  type Identifier,
   type Initializer,
   type InterfaceDecl,
-  type MemberExpression,
   type MethodDecl,
+  type PouSymbol,
   type ProgramDecl,
   type PropertyDecl,
   type Span,
@@ -103,9 +99,6 @@ export interface PouLayout {
   actions: Map<string, { decl: ActionDecl; key: string; owner: PouLayout }>;
   interfaces: string[];
 }
-
-/** Result of constant evaluation failure. */
-const NOT_CONST = Symbol('not-const');
 
 function lower(s: string): string {
   return s.toLowerCase();
@@ -306,16 +299,14 @@ export class ProjectModel {
     // Registered before member types resolve, so an FB may hold a pointer to its own type.
     this.layouts.set(id, layout);
     let n = vars.length;
-    this.withLocalConstants(decl.varBlocks, () => {
-      for (const b of decl.varBlocks) {
-        // VAR_TEMP lives in the call frame; VAR_EXTERNAL names a global (§6.5.1), not a member.
-        if (b.section === 'VAR_TEMP' || b.section === 'VAR_EXTERNAL') continue;
-        for (const v of this.varInfos(b, file, () => `f${n++}`, 'member')) {
-          vars.push(v);
-          layout.byName.set(lower(v.name), v);
-        }
+    for (const b of decl.varBlocks) {
+      // VAR_TEMP lives in the call frame; VAR_EXTERNAL names a global (§6.5.1), not a member.
+      if (b.section === 'VAR_TEMP' || b.section === 'VAR_EXTERNAL') continue;
+      for (const v of this.varInfos(b, file, () => `f${n++}`, 'member')) {
+        vars.push(v);
+        layout.byName.set(lower(v.name), v);
       }
-    });
+    }
     for (const m of decl.methods) {
       layout.methods.set(lower(m.name), {
         name: m.name,
@@ -446,8 +437,11 @@ export class ProjectModel {
     const members: { name: string; value: number }[] = [];
     let next = 0;
     const t: SimType & { kind: 'enum' } = { kind: 'enum', name, members, base };
+    // the binder's values (members may name earlier members: `B := A + 1`)
+    const known = this.bound.typeOfSpec(spec) ?? this.bound.lookupType(name);
     for (const v of spec.values) {
-      const value = v.value ? this.constInt(v.value) : next;
+      const bound = known?.kind === 'enum' ? known.values.get(lower(v.name))?.value : undefined;
+      const value = bound !== undefined ? Number(bound) : v.value ? this.constInt(v.value) : next;
       members.push({ name: v.name, value });
       next = value + 1;
       const list = this.enumMembers.get(lower(v.name)) ?? [];
@@ -470,85 +464,29 @@ export class ProjectModel {
     return { kind: 'struct', name, fields };
   }
 
-  /** VAR CONSTANT blocks of the POU being laid out: its array bounds may name them (§6.5.1, in any block order). */
-  private constBlocks: readonly VarBlock[] = [];
+  private symbols: Map<object, PouSymbol> | undefined;
 
-  /** Runs `fn` with the VAR CONSTANT entries of `blocks` visible to constant evaluation. */
-  withLocalConstants<T>(blocks: readonly VarBlock[], fn: () => T): T {
-    const prev = this.constBlocks;
-    this.constBlocks = blocks;
-    try {
-      return fn();
-    } finally {
-      this.constBlocks = prev;
+  /** The checker's symbol of a POU, method, action or property declaration. */
+  pouSymbol(decl: object): PouSymbol | undefined {
+    if (!this.symbols) {
+      this.symbols = new Map();
+      for (const p of this.bound.pous.values()) {
+        if (p.decl) this.symbols.set(p.decl, p);
+        for (const m of [...p.methods.values(), ...p.actions.values(), ...p.properties.values()])
+          if (m.decl && !this.symbols.has(m.decl)) this.symbols.set(m.decl, m);
+      }
     }
+    return this.symbols.get(decl);
   }
 
-  private localConstant(l: string): Expression | undefined {
-    for (const b of this.constBlocks) {
-      if (!b.constant) continue;
-      for (const d of b.decls)
-        if (d.init && isExpression(d.init) && d.names.some((n) => lower(n.name) === l)) return d.init;
-    }
-    return undefined;
-  }
-
-  /** Evaluates an integer constant expression (array bounds, string lengths, enum values). */
-  constInt(e: Expression, locals?: (name: string) => VarInfo | undefined): number {
-    const v = this.constValue(e, locals);
+  /**
+   * An integer constant expression (array bounds, string lengths, bit numbers, repeat counts),
+   * evaluated by the bound model's one evaluator with names as in `pou`.
+   */
+  constInt(e: Expression, pou?: PouSymbol): number {
+    const v = this.bound.constantOf(e, pou);
     if (typeof v === 'number' && Number.isInteger(v)) return v;
     if (typeof v === 'bigint') return Number(v);
     throw new SimError(SIM_ERROR_CODES.UNSUPPORTED, 'expected an integer constant', spanLoc(e.span));
   }
-
-  /** Evaluates a constant expression, or undefined when it is not constant. */
-  constValue(e: Expression, locals?: (name: string) => VarInfo | undefined): ConstValue | undefined {
-    const v = this.constEval(e, locals, 0);
-    return v === NOT_CONST ? undefined : v;
-  }
-
-  private constEval(
-    e: Expression,
-    locals: ((name: string) => VarInfo | undefined) | undefined,
-    _depth: number,
-  ): ConstValue | typeof NOT_CONST {
-    const v = evaluateConstant(e, (n) => this.constantName(n, locals));
-    return v === undefined ? NOT_CONST : v;
-  }
-
-  /** What a name in a constant expression is (for the one evaluator, `iec/constant-evaluator.ts`). */
-  private constantName(
-    e: Identifier | MemberExpression | EnumLiteral,
-    locals: ((name: string) => VarInfo | undefined) | undefined,
-  ): ConstantValue | { init: Expression } | undefined {
-    const initOf = (v: VarInfo | undefined) =>
-      v?.constant && v.init && isExpression(v.init) ? { init: v.init } : undefined;
-    if (e.kind === 'Identifier') {
-      const l = lower(e.name);
-      const own = locals?.(l);
-      const local = own ? undefined : this.localConstant(l);
-      if (local) return { init: local };
-      const v = own ?? this.globals.get(l);
-      if (v) return initOf(v);
-      const em = this.enumMembers.get(l);
-      if (em && em.length >= 1 && em.every((x) => x.value === em[0]?.value)) return em[0]?.value;
-      return undefined;
-    }
-    if (e.kind === 'Member') {
-      if (e.object.kind !== 'Identifier') return undefined;
-      if (this.typeDecls.get(lower(e.object.name))) {
-        const et = this.namedType(e.object.name);
-        if (et.kind === 'enum') return et.members.find((x) => lower(x.name) === lower(e.member))?.value;
-      }
-      return initOf(this.gvls.get(lower(e.object.name))?.get(lower(e.member)));
-    }
-    const et = this.typeDecls.has(lower(e.typeName)) ? this.namedType(e.typeName) : undefined;
-    if (et?.kind !== 'enum') return undefined;
-    return et.members.find((x) => lower(x.name) === lower(e.value))?.value;
-  }
-}
-
-/** True when an initialiser is a plain expression (not an array or structure initialiser). */
-export function isExpression(i: Initializer): i is Expression {
-  return i.kind !== 'ArrayInitializer' && i.kind !== 'StructInitializer';
 }
