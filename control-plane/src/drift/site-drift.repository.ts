@@ -9,7 +9,7 @@ import type { Db } from '../store/database';
 import { fromJson, sortableId } from '../util';
 
 /** History rows kept per site (a check an hour: three weeks). */
-export const DRIFT_HISTORY_PER_SITE = 500;
+const DRIFT_HISTORY_PER_SITE = 500;
 
 /**
  * Records a report: the site's latest (unless a newer one is stored already —

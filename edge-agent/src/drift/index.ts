@@ -3,7 +3,6 @@
  * comparison, the `drift` command's check of two sources, the agent's
  * scheduled checks and its content-addressed store of live reads.
  */
-export { checkDrift, type DriftCheck, DriftReadError } from './check-drift';
-export { comparePrograms } from './compare-programs';
-export { DriftMonitor, type DriftMonitorOptions } from './drift-monitor';
-export { LiveStore, type LiveStoreOptions } from './live-store';
+export { checkDrift, DriftReadError } from './check-drift';
+export { DriftMonitor } from './drift-monitor';
+export { LiveStore } from './live-store';

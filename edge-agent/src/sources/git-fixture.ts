@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 const exec = promisify(execFile);
 
 /** Identity of fixture commits (no global git config needed). */
-export const FIXTURE_GIT_ENV = {
+const FIXTURE_GIT_ENV = {
   GIT_AUTHOR_NAME: 'Plant Engineer',
   GIT_AUTHOR_EMAIL: 'engineer@plant.test',
   GIT_COMMITTER_NAME: 'Plant Engineer',

@@ -10,11 +10,10 @@ export {
   type GitProgramSource,
   type GitSourceOptions,
   gitCacheDir,
-  type PushedCommit,
 } from './git-source';
-export { type GitUrl, isGitUrl, parseGitUrl, redactUrl } from './git-url';
+export { isGitUrl } from './git-url';
 export { createOpcuaSource, type OpcuaSourceOptions } from './opcua-source';
-export { isOpcuaEndpoint, type OpenSourceOptions, openProgramSource, projectFolder } from './open-source';
+export { isOpcuaEndpoint, openProgramSource, projectFolder } from './open-source';
 export {
   hashProgram,
   isProgramFile,
