@@ -4,6 +4,8 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
+// SCL lowers to this tree through the IEC parser (decision 0023); only the reading is routed here
+import { isAxText, isSclFile, readAx, readScl, siemensLibrary } from '../scl';
 import type { CompilationUnit } from './ast';
 import { type CheckedProject, type CheckOptions, checkProject } from './checker';
 import { configureTree } from './conditional-compilation';
@@ -12,10 +14,24 @@ import { applyBehaviourModels } from './library-models';
 import { type ParseResult, parseSource } from './parser';
 import { readPlcopen } from './plcopen-reader';
 import { readTwinCat } from './twincat-reader';
-import { TWINCAT_EXTENSIONS } from './vendor-format';
+import { fileHead, isSiemensDataBlock, TWINCAT_EXTENSIONS } from './vendor-format';
 
-/** File extensions read as sources (case-insensitive). `.xml` files are read when they are PLCopen projects. */
-export const SOURCE_EXTENSIONS = ['.st', '.tcpou', '.tcdut', '.tcgvl', '.tcio', '.tctleo', '.xml'] as const;
+/**
+ * File extensions read as sources (case-insensitive). `.xml` files are read when they are PLCopen
+ * projects, `.db` files found in a directory when they are Siemens data block sources.
+ */
+export const SOURCE_EXTENSIONS = [
+  '.st',
+  '.tcpou',
+  '.tcdut',
+  '.tcgvl',
+  '.tcio',
+  '.tctleo',
+  '.xml',
+  '.scl',
+  '.db',
+  '.udt',
+] as const;
 
 /** Largest source file read (bytes); bigger files are rejected with ST1012. @default 32 MiB */
 export const MAX_SOURCE_BYTES = 32 * 1024 * 1024;
@@ -70,6 +86,9 @@ export function readSource(text: string, fileName: string): ParseResult {
   try {
     if (TWINCAT_EXTENSIONS.has(ext)) return readTwinCat(text, fileName);
     if (ext === '.xml') return readPlcopen(text, fileName);
+    if (isSclFile(fileName)) return readScl(text, fileName);
+    // SIMATIC AX `.st`: NAMESPACE/USING around IEC declarations
+    if (AX_HINT.test(text) && isAxText(text)) return readAx(text, fileName);
     return parseSource(text, fileName);
   } catch (err) {
     // a reader bug must not crash the agent: report it on the file
@@ -88,6 +107,13 @@ export function readSource(text: string, fileName: string): ParseResult {
   }
 }
 
+const AX_HINT = /^[ \t]*(NAMESPACE|USING)\b/im;
+
+/** A `.db` found in a directory is a source only when it is a Siemens data block (not a database file). */
+async function isDataBlockFile(path: string): Promise<boolean> {
+  return isSiemensDataBlock(await fileHead(path));
+}
+
 /** Is this path a source file by its extension? */
 export function isSourceFile(path: string): boolean {
   return (SOURCE_EXTENSIONS as readonly string[]).includes(extname(path).toLowerCase());
@@ -104,7 +130,11 @@ export async function collectSourceFiles(paths: string[]): Promise<string[]> {
         if (e.name.startsWith('.') || e.name === 'node_modules') continue;
         const full = join(p, e.name);
         if (e.isDirectory()) await visit(full, false);
-        else if (isSourceFile(full)) out.add(full);
+        else if (
+          isSourceFile(full) &&
+          (extname(full).toLowerCase() !== '.db' || (await isDataBlockFile(full)))
+        )
+          out.add(full);
       }
     } else if (explicit || isSourceFile(p)) out.add(p);
   };
@@ -155,6 +185,12 @@ export async function loadProject(
   if (!options.syntaxOnly) {
     const externals: CompilationUnit[] = [...(options.externals ?? [])];
     const externalNames: string[] = [...(options.externalNames ?? [])];
+    // a Siemens program checks its calls into system instructions against their interfaces
+    if (used.some((f) => isSclFile(f))) {
+      const lib = await siemensLibrary();
+      externals.push(...lib.units);
+      diagnostics.push(...lib.diagnostics);
+    }
     for (const f of options.externalsFiles ?? []) {
       const text = await readText(f, diagnostics);
       if (text === undefined) continue;

@@ -1,14 +1,14 @@
 /**
- * Which source format a file is in, by name (and, for XML, by its first
+ * Which source format a file is in, by name (and, for XML and `.db`, by its first
  * bytes): the formats plcfleet reads, and the PLC code formats it knows but
  * does not read, so such a file is refused with a line naming its format
  * instead of being parsed as ST or skipped in silence.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 
 /** A format plcfleet reads. */
-export type ReadableFormat = 'st' | 'twincat' | 'plcopen' | 'plcproj';
+export type ReadableFormat = 'st' | 'twincat' | 'plcopen' | 'plcproj' | 'scl';
 
 /** What {@link sourceFormat} says of one file. */
 export type FormatVerdict =
@@ -20,11 +20,8 @@ export type FormatVerdict =
 
 /** PLC code formats plcfleet recognises but does not read, by extension (lower case). */
 export const UNSUPPORTED_FORMATS: Readonly<Record<string, string>> = {
-  '.scl': 'Siemens SCL source',
-  '.db': 'Siemens data block source',
   '.awl': 'Siemens STL (AWL) source',
   '.stl': 'Siemens STL source',
-  '.udt': 'Siemens UDT source',
   '.s7p': 'Siemens STEP 7 project',
   '.ap15': 'Siemens TIA Portal project',
   '.ap16': 'Siemens TIA Portal project',
@@ -61,6 +58,23 @@ export const TWINCAT_EXTENSIONS: ReadonlySet<string> = new Set([
 /** TwinCAT objects that hold no code of their own: tasks, text lists, visualisations. */
 const TWINCAT_NON_CODE = new Set(['.tctto', '.tctlo', '.tcgtlo', '.tcvis', '.tcvmo', '.tcipo']);
 
+/** The first 4 KB of a file as text (a `.db` may be a large database file: never read whole). */
+export async function fileHead(path: string): Promise<string> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(4096);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    return buf.subarray(0, bytesRead).toString('utf8');
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Does the start of a `.db` file read as a Siemens data block source (not a database file)? */
+export function isSiemensDataBlock(head: string): boolean {
+  return !head.includes('\u0000') && /\bDATA_BLOCK\b/i.test(head.slice(0, 4096));
+}
+
 /** Does the start of an XML file say it is a PLCopen TC6 project? */
 export function isPlcopenXml(head: string): boolean {
   return /plcopen\.org\/xml\/tc6/i.test(head.slice(0, 4096));
@@ -78,6 +92,14 @@ export function sourceFormat(path: string, head = '', explicit = false): FormatV
   if (TWINCAT_EXTENSIONS.has(ext)) return { readable: 'twincat' };
   if (TWINCAT_NON_CODE.has(ext)) return { unrelated: true };
   if (ext === '.plcproj') return { readable: 'plcproj' };
+  // TIA Portal external sources (read by src/scl)
+  if (ext === '.scl' || ext === '.udt') return { readable: 'scl' };
+  if (ext === '.db') {
+    if (isSiemensDataBlock(head)) return { readable: 'scl' };
+    return explicit
+      ? { unsupported: 'a .db file that is not a Siemens data block source' }
+      : { unrelated: true };
+  }
   if (ext === '.xml') {
     if (isPlcopenXml(head)) return { readable: 'plcopen' };
     if (/<RSLogix5000Content/i.test(head.slice(0, 4096)))
@@ -93,7 +115,7 @@ export function sourceFormat(path: string, head = '', explicit = false): FormatV
 
 /** What {@link classifyPaths} found under the given files and directories. */
 export interface PathClassification {
-  /** Readable sources (ST, TwinCAT, PLCopen XML), sorted. */
+  /** Readable sources (ST, TwinCAT, PLCopen XML, Siemens SCL), sorted. */
   sources: string[];
   /** TwinCAT/CODESYS project files found. */
   projects: string[];
@@ -119,7 +141,8 @@ export async function classifyPaths(paths: string[]): Promise<PathClassification
       return;
     }
     const ext = extname(p).toLowerCase();
-    const head = ext === '.xml' ? (await readFile(p, 'utf8')).slice(0, 4096) : '';
+    const head =
+      ext === '.xml' ? (await readFile(p, 'utf8')).slice(0, 4096) : ext === '.db' ? await fileHead(p) : '';
     const v = sourceFormat(p, head, explicit);
     if ('readable' in v) (v.readable === 'plcproj' ? out.projects : out.sources).push(p);
     else if ('unsupported' in v) out.refused.push({ file: p, format: v.unsupported });

@@ -1,0 +1,88 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { classifyPaths, loadProject, readSource, sourceFormat } from '../iec';
+import { compileProgram, loadSimProject, parseScenarioFile, runScenarioFile } from '../sim';
+
+const PLANT = join(__dirname, '../../../../examples/plants/siemens-press');
+
+describe('SCL sources in projects (loadProject, formats, the simulator)', () => {
+  it('.scl, .udt and data block .db files are readable formats; a database .db is not a source', async () => {
+    expect(sourceFormat('Main.scl')).toEqual({ readable: 'scl' });
+    expect(sourceFormat('PressTypes.udt')).toEqual({ readable: 'scl' });
+    expect(
+      sourceFormat('IO.db', 'DATA_BLOCK "IO"\nSTRUCT a : Bool; END_STRUCT;\nBEGIN\nEND_DATA_BLOCK\n'),
+    ).toEqual({
+      readable: 'scl',
+    });
+    expect(sourceFormat('state.db', 'SQLite format 3\u0000')).toEqual({ unrelated: true });
+    expect(sourceFormat('state.db', 'SQLite format 3\u0000', true)).toHaveProperty('unsupported');
+    // still refused by name: Siemens STL
+    expect(sourceFormat('OB1.awl')).toEqual({ unsupported: 'Siemens STL (AWL) source' });
+
+    const dir = mkdtempSync(join(tmpdir(), 'scl-project-'));
+    writeFileSync(
+      join(dir, 'Cell.scl'),
+      'FUNCTION_BLOCK "Cell"\nVAR_INPUT a : Bool; END_VAR\nBEGIN\nEND_FUNCTION_BLOCK\n',
+    );
+    writeFileSync(join(dir, 'state.db'), Buffer.from('SQLite format 3\u0000\u0001\u0002binary'));
+    const found = await classifyPaths([dir]);
+    expect(found.sources.map((f) => f.slice(dir.length + 1))).toEqual(['Cell.scl']);
+    expect(found.refused).toEqual([]);
+    const { project, diagnostics } = await loadProject([dir]);
+    expect(project.files.map((f) => f.slice(dir.length + 1))).toEqual(['Cell.scl']);
+    expect(diagnostics).toEqual([]);
+  });
+
+  it('loads and checks the example plant with 0 diagnostics, and a system instruction call against its interface', async () => {
+    const { project, diagnostics } = await loadProject([PLANT]);
+    expect(diagnostics).toEqual([]);
+    expect(project.files).toHaveLength(6);
+    const dir = mkdtempSync(join(tmpdir(), 'scl-project-'));
+    const clock = [
+      'FUNCTION_BLOCK "Clock"',
+      'VAR_OUTPUT now : DTL; ret : Int; END_VAR',
+      'BEGIN',
+      '   #ret := RD_SYS_T(OUT => #now);',
+      'END_FUNCTION_BLOCK',
+    ].join('\n');
+    writeFileSync(join(dir, 'Clock.scl'), clock);
+    expect((await loadProject([dir])).diagnostics).toEqual([]);
+    writeFileSync(join(dir, 'Clock.scl'), clock.replace('RD_SYS_T', 'RD_SYS_TT'));
+    const bad = await loadProject([dir]);
+    expect(bad.diagnostics.map((d) => [d.code, d.line])).toEqual([['ST2001', 4]]);
+  });
+
+  it('simulates the example plant from its folder: OB1 runs, the guard gates the press valve', async () => {
+    const loaded = await loadSimProject([PLANT]);
+    const plc = compileProgram(loaded, { program: 'Main' });
+    plc.set('IO.E-Stop OK', true);
+    plc.set('IO.Two_Hand', true);
+    plc.scan(3);
+    expect(plc.get('IO.Press_Valve')).toBe(false);
+    plc.set('IO.Door_Closed', true);
+    plc.scan(1);
+    expect(plc.get('IO.Press_Valve')).toBe(true);
+    expect(plc.get('IO.Door_Lamp')).toBe(true);
+  });
+
+  it("the plant's scenario file passes (guard, two-hand, stroke watchdog)", async () => {
+    const loaded = await loadSimProject([PLANT]);
+    const file = join(PLANT, 'press.scenarios.yaml');
+    const r = runScenarioFile(loaded, parseScenarioFile(readFileSync(file, 'utf8'), file), {});
+    expect(r.scenarios.map((x) => [x.name, x.passed])).toEqual([
+      ['the press runs only with the door closed, E-stop healthy and two-hand start', true],
+      ['a stroke longer than 3 s stops the press', true],
+    ]);
+  });
+
+  it('reads SIMATIC AX .st files through readSource', () => {
+    const r = readSource(
+      'USING System;\nNAMESPACE Cells\n  CLASS C\n  END_CLASS\nEND_NAMESPACE\n',
+      'cells.st',
+    );
+    expect(r.diagnostics).toEqual([]);
+    expect(r.unit.declarations.map((d) => d.kind)).toEqual(['FunctionBlock']);
+  });
+});
