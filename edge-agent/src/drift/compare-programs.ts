@@ -7,7 +7,7 @@
  * variable renamed consistently counts too: tags and HMIs see the name.
  */
 import { DRIFT_LIMITS, type DriftComparison, type DriftPou } from '@plcfleet/protocols';
-import { printNode } from '@plcfleet/toolchain/iec';
+import { printNode, readSource } from '@plcfleet/toolchain/iec';
 import {
   canonical,
   diffPrograms,
@@ -32,11 +32,34 @@ function parseErrors(project: SafetyProject): Map<string, string> {
 
 /**
  * The program's top-level declarations (POUs, GVLs, types, configurations) in
- * canonical text, in a fixed order: equal for two programs that differ only in
- * layout, comments, case or the file a declaration sits in.
+ * canonical text, in a fixed order — equal for two programs that differ only in
+ * layout, comments, case or the file a declaration sits in — or undefined when a
+ * file does not parse. Parsing only: the checker is not needed to see equality.
  */
-function canonicalDeclarations(project: SafetyProject): string[] {
-  return project.units.flatMap((u) => u.declarations.map((d) => canonical(d))).sort();
+function canonicalDeclarations(files: readonly ProgramFile[]): string[] | undefined {
+  const out: string[] = [];
+  for (const f of files) {
+    // As projectFromSources: `.xml` that is not PLCopen (a tag map, an IDE file) is not a source.
+    if (/\.xml$/i.test(f.path) && !/plcopen\.org\/xml\/tc6/i.test(f.text.slice(0, 4096))) continue;
+    const r = readSource(f.text, f.path);
+    if (r.diagnostics.some((d) => d.severity === 'error')) return undefined;
+    for (const d of r.unit.declarations) out.push(canonical(d));
+  }
+  return out.sort();
+}
+
+/** The comparison of two programs found the same. */
+function sameProgram(released: readonly ProgramFile[], live: readonly ProgramFile[]): DriftComparison {
+  return {
+    status: 'same',
+    releasedSha256: hashProgram(released),
+    liveSha256: hashProgram(live),
+    pous: [],
+    globals: [],
+    types: [],
+    configuration: false,
+    unparsed: [],
+  };
 }
 
 function toMap(files: readonly ProgramFile[], skip: ReadonlySet<string> = new Set()): Map<string, string> {
@@ -58,6 +81,11 @@ export function comparePrograms(
   released: readonly ProgramFile[],
   live: readonly ProgramFile[],
 ): DriftComparison {
+  // The usual hourly answer: nothing changed. Equal canonical declarations mean the
+  // program diff would find nothing, so neither the checker nor the diff runs.
+  const a = canonicalDeclarations(released);
+  const b = a && canonicalDeclarations(live);
+  if (a && b && a.length === b.length && a.every((x, i) => x === b[i])) return sameProgram(released, live);
   let oldProject = projectFromSources(toMap(released));
   let newProject = projectFromSources(toMap(live));
   const unparsed: DriftComparison['unparsed'] = [];
@@ -80,20 +108,6 @@ export function comparePrograms(
     oldProject = projectFromSources(toMap(released, broken));
     newProject = projectFromSources(toMap(live, broken));
   }
-  const same = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
-  // The usual hourly answer: nothing changed. Equal canonical declarations mean the
-  // program diff would find nothing, so it is not run (it aligns every body's statements).
-  if (!unparsedDiffer && same(canonicalDeclarations(oldProject), canonicalDeclarations(newProject)))
-    return {
-      status: 'same',
-      releasedSha256: hashProgram(released),
-      liveSha256: hashProgram(live),
-      pous: [],
-      globals: [],
-      types: [],
-      configuration: false,
-      unparsed: unparsed.slice(0, DRIFT_LIMITS.unparsed),
-    };
   const oldIx = new ProjectIndex(oldProject.units, oldProject.checked);
   const newIx = new ProjectIndex(newProject.units, newProject.checked);
   const diff = diffPrograms(oldIx, newIx);
