@@ -103,6 +103,21 @@ describe('Git source', () => {
     await Promise.all([missing.close(), gone.close(), empty.close()]);
   });
 
+  it('never shows a credential of the URL when the remote cannot be reached', async () => {
+    const src = createGitSource('git+http://plant:s3cret-token@127.0.0.1:1/plant.git#main');
+    let message = '';
+    try {
+      await src.read();
+    } catch (err) {
+      message = (err as Error).message;
+      expect(err).toMatchObject({ code: 'io' });
+    }
+    expect(message).toMatch(/^git\+http:\/\/\*\*\*@127\.0\.0\.1:1\/plant\.git#main cannot be reached/);
+    expect(message).not.toContain('s3cret-token');
+    expect(src.location).not.toContain('s3cret-token');
+    await src.close();
+  });
+
   it('checks a Git project out into a folder for folder-reading tools', async () => {
     const { path, cleanup } = await projectFolder(`${repo.fileUrl}#v1:plc`);
     try {
