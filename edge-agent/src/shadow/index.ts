@@ -3,6 +3,8 @@
  * fed with a running PLC's live inputs, its outputs compared with the live ones every
  * poll; the report names diverging tags, comm losses and what the inputs exercised.
  */
+
+export { type WatchOutcome, watchDeploy } from './deploy-watch';
 export { ModbusLivePlc, OpcuaLivePlc } from './live-plc';
 export { bindTags, parseTolerances } from './shadow-binding';
 export { runShadow, type ShadowReport, ShadowUnreachable } from './shadow-runner';

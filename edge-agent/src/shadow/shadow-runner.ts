@@ -70,6 +70,8 @@ interface ShadowRunOptions {
   pollMs?: number;
   /** Stop early (SIGINT). */
   signal?: AbortSignal;
+  /** Stop at the first divergence or comm loss (a post-deploy watch acts on the first). @default false */
+  stopAtFirst?: boolean;
   /** Called about once a second with a line for people. */
   onProgress?: (line: string) => void;
   /** Called at the first failed poll of a comm loss and when the PLC answers again. */
@@ -201,6 +203,7 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
   };
 
   while (!o.signal?.aborted && performance.now() - t0 < o.durationMs && !fault) {
+    if (o.stopAtFirst && (divergences.size > 0 || commLoss)) break;
     await sleep(pollMs - (performance.now() - lastPoll), o.signal);
     if (o.signal?.aborted) break;
     const now = performance.now();

@@ -1,0 +1,107 @@
+/**
+ * The post-deploy watch against a served virtual PLC on a real Modbus TCP socket: the
+ * approved program in shadow of what the PLC really runs after the deploy.
+ */
+import { TagMap } from '@plcfleet/protocols';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type PlcServer, startPlcServer, VirtualPlcRuntime } from '../plant-io';
+import { watchDeploy } from './deploy-watch';
+import { ModbusLivePlc } from './live-plc';
+
+/** The approved change: the fan runs above 60 °C. */
+const approved = (limit: number) => `
+PROGRAM Main
+VAR_INPUT Temp : INT; END_VAR
+VAR_OUTPUT Fan : BOOL; END_VAR
+Fan := Temp > ${limit};
+END_PROGRAM
+`;
+
+const MAP = TagMap.parse({
+  apiVersion: 'plcfleet/v1',
+  kind: 'TagMap',
+  tags: [
+    {
+      name: 'Temp',
+      modbus: { table: 'holding', address: 0, type: 'INT' },
+      opcua: { nodeId: 'ns=1;s=Main.Temp', browseName: 'Temp' },
+      access: 'readwrite',
+    },
+    {
+      name: 'Fan',
+      modbus: { table: 'discrete', address: 0, type: 'BOOL' },
+      opcua: { nodeId: 'ns=1;s=Main.Fan', browseName: 'Fan' },
+    },
+  ],
+});
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/** A PLC running `program`, its temperature sweeping 40..79 °C, one degree every 20 ms. */
+async function plcRunning(program: string): Promise<PlcServer> {
+  const plc = await startPlcServer({
+    runtime: new VirtualPlcRuntime([{ name: 'main.st', text: program }]),
+    tags: MAP,
+    modbus: { port: 0, host: '127.0.0.1' },
+    opcua: false,
+  });
+  let t = 0;
+  const field = setInterval(() => plc.loop.write('Temp', 40 + (t++ % 40)), 20);
+  cleanups.push(async () => {
+    clearInterval(field);
+    await plc.close().catch(() => {});
+  });
+  return plc;
+}
+
+function watch(plc: PlcServer, durationMs: number) {
+  const live = new ModbusLivePlc(MAP, MAP.tags, '127.0.0.1', plc.modbus!.port, 200);
+  cleanups.push(() => live.close());
+  return watchDeploy({
+    files: [{ path: 'main.st', text: approved(60) }],
+    map: MAP,
+    live,
+    durationMs,
+    pollMs: 20,
+  });
+}
+
+describe('watchDeploy', () => {
+  it('keeps a deploy whose PLC does what the approved program does', async () => {
+    const plc = await plcRunning(approved(60));
+    const r = await watch(plc, 1500);
+    expect(r.ok, r.ok ? '' : r.why).toBe(true);
+    expect(r.report!.compared).toBeGreaterThan(20);
+  });
+
+  it('rolls back at the first unexplained divergence, naming the tag, well before the period ends', async () => {
+    // The PLC misbehaves: it runs another limit than the one approved.
+    const plc = await plcRunning(approved(70));
+    const t0 = Date.now();
+    const r = await watch(plc, 20_000);
+    expect(r.ok).toBe(false);
+    expect(r.ok ? '' : r.why).toMatch(
+      /^post-deploy watch: Fan diverged from the approved program at .* \(live false, expected true\)$/,
+    );
+    expect(Date.now() - t0).toBeLessThan(10_000);
+  });
+
+  it('rolls back on a comm loss during the watch, and when the PLC does not answer', async () => {
+    const plc = await plcRunning(approved(60));
+    setTimeout(() => void plc.close(), 500);
+    const lost = await watch(plc, 20_000);
+    expect(lost.ok ? '' : lost.why).toMatch(/^post-deploy watch: comm loss with modbus 127\.0\.0\.1:\d+ at /);
+    const live = new ModbusLivePlc(MAP, MAP.tags, '127.0.0.1', 1, 200);
+    cleanups.push(() => live.close());
+    const down = await watchDeploy({
+      files: [{ path: 'main.st', text: approved(60) }],
+      map: MAP,
+      live,
+      durationMs: 1000,
+    });
+    expect(down.ok ? '' : down.why).toMatch(/^post-deploy watch: PLC unreachable: modbus 127\.0\.0\.1:1/);
+  });
+});
