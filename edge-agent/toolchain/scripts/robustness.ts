@@ -38,6 +38,8 @@ interface BatchReport {
   batch: number;
   programs: number;
   kinds: Record<string, number>;
+  /** CPU time (user + system) the batch took, ms. */
+  cpuMs: number;
   failures: { stage: string; message: string; source: string }[];
 }
 
@@ -73,13 +75,16 @@ function worker(): void {
   process.on('disconnect', () => process.exit(0));
   process.on('message', (m: { batch: number; n: number; seed: number; mutated: number } | 'stop') => {
     if (m === 'stop') process.exit(0);
-    const report: BatchReport = { batch: m.batch, programs: 0, kinds: {}, failures: [] };
+    const c0 = process.cpuUsage();
+    const report: BatchReport = { batch: m.batch, programs: 0, kinds: {}, cpuMs: 0, failures: [] };
     for (const { s, file } of batchPrograms(m.batch, m.n, m.seed, m.mutated)) {
       const r = runPipeline(s, file);
       report.kinds[r.kind] = (report.kinds[r.kind] ?? 0) + 1;
       report.programs++;
       if (r.kind === 'internal') report.failures.push({ stage: r.stage, message: r.message, source: s });
     }
+    const c = process.cpuUsage(c0);
+    report.cpuMs = (c.user + c.system) / 1000;
     process.send?.(report);
   });
 }
@@ -108,6 +113,7 @@ function main(): void {
   const failures: { stage: string; message: string }[] = [];
   const hangs: number[] = [];
   let stackOverflows = 0;
+  let cpuMsTotal = 0;
   let done = 0;
   let next = 0;
   let reported = 0;
@@ -116,6 +122,7 @@ function main(): void {
 
   const record = (r: BatchReport) => {
     done += r.programs;
+    cpuMsTotal += r.cpuMs;
     for (const [k, v] of Object.entries(r.kinds)) kinds[k] = (kinds[k] ?? 0) + v;
     for (const f of r.failures) {
       if (/Maximum call stack/i.test(f.message)) stackOverflows++;
@@ -133,7 +140,7 @@ function main(): void {
       process.stderr.write(
         `${new Date().toISOString()} ${done.toLocaleString('en')} / ${count.toLocaleString('en')} programs, ` +
           `${failures.length} internal, ${stackOverflows} stack overflows, ${hangs.length} hangs, ` +
-          `${(done / s).toFixed(0)} programs/s, load ${loadavg()
+          `${(done / s).toFixed(1)} programs/s, ${((done * 1000) / cpuMsTotal).toFixed(1)} programs/CPU-s, load ${loadavg()
             .map((x) => x.toFixed(1))
             .join(' ')}\n`,
       );
@@ -150,6 +157,8 @@ function main(): void {
           workers,
           seconds: Math.round(seconds),
           programsPerSecond: Math.round(done / seconds),
+          workerCpuSeconds: Math.round(cpuMsTotal / 1000),
+          programsPerCpuSecond: Math.round((done * 1000) / cpuMsTotal),
           outcomes: kinds,
           internal: failures.length,
           stackOverflows,
