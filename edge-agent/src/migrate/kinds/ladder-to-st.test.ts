@@ -97,6 +97,24 @@ describe('the ladder-to-st kind', () => {
     expect(eq).toMatchObject({ equivalent: true, runs: 50, scans: 300, claim: 'not-refuted' });
   });
 
+  it('leaves files outside scope.files alone', async () => {
+    const text = await readFile(join(PLANT, 'ladder-line.L5X'), 'utf8');
+    const job = {
+      migration: { ...migration, scope: { ...migration.scope, files: ['cells/**'] } },
+      files: [{ path: 'ladder-line.L5X', text }],
+      before: { ok: true, diagnostics: [], parsed: [] },
+      verifiers: createVerifiers(),
+      transformer: createRecipeTransformer(),
+      policy: null,
+      siteFacts: null,
+      trace: () => {},
+      progress: () => {},
+    };
+    const r = await ladderToStKind.change(job);
+    expect(r.outcome).toBe('no-change');
+    expect(r.files[0]!.text).toBe(text);
+  });
+
   it('fails when nothing in scope is ladder', async () => {
     const text = await readFile(join(PLANT, 'ladder-line.L5X'), 'utf8');
     const job = {

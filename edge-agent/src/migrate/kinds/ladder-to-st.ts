@@ -1,6 +1,7 @@
 /**
  * `ladder-to-st` migrations: the ladder routines of the site's Rockwell L5X or
- * PLCopen XML project that match `scope.routines` become ST in the same file,
+ * PLCopen XML files (those `scope.files` selects) that match `scope.routines`
+ * become ST in the same file,
  * each proven equivalent to its ladder by differential simulation; only proven
  * conversions are written (the rest stay ladder, each with its reason). The
  * change is deterministic (no transformer); the routines and their proofs are
@@ -8,7 +9,7 @@
  * sums them up.
  */
 import type { ProgramFile } from '../../sources';
-import { globToRegExp, type TransformResult } from '../../transform';
+import { globToRegExp, matchesAnyGlob, type TransformResult } from '../../transform';
 import type { EquivalenceOutcome } from '../verifiers';
 import type { KindJob, MigrationKind } from './migration-kind';
 
@@ -56,6 +57,10 @@ async function change(job: KindJob): Promise<TransformResult> {
     const bytes = new Uint8Array(Buffer.from(f.text, 'utf8'));
     let r: { routines: RoutineOutcome[]; output: Uint8Array } | undefined;
     let rename = (n: string) => n;
+    if (!matchesAnyGlob(f.path, job.migration.scope.files)) {
+      files.push(f);
+      continue;
+    }
     if (isL5x(f)) {
       const project = readL5x(bytes);
       const names = project.programs.flatMap((p) =>
