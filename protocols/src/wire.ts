@@ -67,6 +67,17 @@ export const DeployOrder = z.object({
   window: WindowInterval,
   approvedBy: z.array(WireLabel).min(1).max(WIRE_LIMITS.items),
   issuedAt: Timestamp,
+  /**
+   * Post-deploy watch, ms (the rollout phase's `watch`): the agent shadows the live PLC for
+   * this long and rolls back by itself on an unexplained divergence, a comm loss or a fault.
+   * Absent: the agent's configured watch, if any.
+   */
+  watchMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 86_400_000)
+    .optional(),
 });
 export type DeployOrder = z.infer<typeof DeployOrder>;
 
