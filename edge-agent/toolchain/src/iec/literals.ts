@@ -42,7 +42,7 @@ export function decodeInteger(raw: string): { value: number | bigint; base: 2 | 
 
 /** `1.5`, `1.0E-3`, `1_000.5`. */
 export function decodeReal(raw: string): number | undefined {
-  const v = Number(raw.replace(/_/g, ''));
+  const v = Number(raw.indexOf('_') < 0 ? raw : raw.replace(/_/g, ''));
   return Number.isFinite(v) ? v : undefined;
 }
 

@@ -184,6 +184,9 @@ export interface Trivia {
   ownLine: boolean;
 }
 
+/** Bytes per token in {@link Tokens}: seven Int32 columns, one Uint16, one Uint8. */
+const BYTES_PER_TOKEN = 31;
+
 /** The scanned token table. Index i describes token i; the last token is EOF. */
 export class Tokens {
   count = 0;
@@ -200,33 +203,42 @@ export class Tokens {
   nl: Uint8Array;
 
   constructor(capacity: number) {
-    this.kind = new Uint16Array(capacity);
-    this.start = new Int32Array(capacity);
-    this.end = new Int32Array(capacity);
-    this.line = new Int32Array(capacity);
-    this.col = new Int32Array(capacity);
-    this.endLine = new Int32Array(capacity);
-    this.endCol = new Int32Array(capacity);
-    this.trivia = new Int32Array(capacity);
-    this.nl = new Uint8Array(capacity);
+    // one buffer for all nine columns: a reader scans many small bodies, and nine
+    // separate typed arrays per scan cost more to allocate than the scanning itself
+    const buf = new ArrayBuffer(capacity * BYTES_PER_TOKEN);
+    const i32 = (k: number): Int32Array => new Int32Array(buf, k * 4 * capacity, capacity);
+    this.start = i32(0);
+    this.end = i32(1);
+    this.line = i32(2);
+    this.col = i32(3);
+    this.endLine = i32(4);
+    this.endCol = i32(5);
+    this.trivia = i32(6);
+    this.kind = new Uint16Array(buf, 28 * capacity, capacity);
+    this.nl = new Uint8Array(buf, 30 * capacity, capacity);
   }
 
   grow(): void {
-    const n = this.kind.length * 2;
-    const g = <A extends Uint16Array | Int32Array | Uint8Array>(a: A, make: (n: number) => A): A => {
-      const b = make(n);
-      b.set(a);
-      return b;
-    };
-    this.kind = g(this.kind, (x) => new Uint16Array(x));
-    this.start = g(this.start, (x) => new Int32Array(x));
-    this.end = g(this.end, (x) => new Int32Array(x));
-    this.line = g(this.line, (x) => new Int32Array(x));
-    this.col = g(this.col, (x) => new Int32Array(x));
-    this.endLine = g(this.endLine, (x) => new Int32Array(x));
-    this.endCol = g(this.endCol, (x) => new Int32Array(x));
-    this.trivia = g(this.trivia, (x) => new Int32Array(x));
-    this.nl = g(this.nl, (x) => new Uint8Array(x));
+    const old = { ...this };
+    const t = new Tokens(this.kind.length * 2);
+    t.start.set(old.start);
+    t.end.set(old.end);
+    t.line.set(old.line);
+    t.col.set(old.col);
+    t.endLine.set(old.endLine);
+    t.endCol.set(old.endCol);
+    t.trivia.set(old.trivia);
+    t.kind.set(old.kind);
+    t.nl.set(old.nl);
+    this.start = t.start;
+    this.end = t.end;
+    this.line = t.line;
+    this.col = t.col;
+    this.endLine = t.endLine;
+    this.endCol = t.endCol;
+    this.trivia = t.trivia;
+    this.kind = t.kind;
+    this.nl = t.nl;
   }
 }
 
