@@ -18,9 +18,4 @@ export {
   type ScopeFindingCode,
   type ScopeJudgeInput,
 } from './scope-judge';
-export {
-  type RecordedEdit,
-  runTagChangeJudge,
-  TAG_CHANGE_FINDING_CODES,
-  type TagChangeJudgeInput,
-} from './tag-change-judge';
+export { runTagChangeJudge } from './tag-change-judge';

@@ -10,7 +10,7 @@ import { matchesAnyGlob, splitLines } from '../transform';
 import type { JudgeFinding, JudgeResult } from './judge-result';
 
 /** Finding codes of the tag-change judge; `changed-reference` and `changed-lines` never veto. */
-export const TAG_CHANGE_FINDING_CODES = {
+const TAG_CHANGE_FINDING_CODES = {
   'file-out-of-scope': 'a changed file lies outside scope.files',
   'too-many-lines': 'more changed lines than scope.maxChangedLines',
   'unrelated-change': 'a changed line no recorded edit made',
@@ -18,27 +18,22 @@ export const TAG_CHANGE_FINDING_CODES = {
   'changed-reference': 'one reference changed: file, line and what (never vetoes)',
   'changed-lines': 'summary: lines and files changed (never vetoes)',
 } as const;
-
-/** One edit the executor made, as the judge and the evidence see it. */
-export interface RecordedEdit {
-  file: string;
-  line: number;
-  what: string;
-}
+type Finding = JudgeFinding & { code: keyof typeof TAG_CHANGE_FINDING_CODES };
 
 /** What the tag-change judge reads. */
 export interface TagChangeJudgeInput {
   migration: Migration;
   before: readonly ProgramFile[];
   after: readonly ProgramFile[];
-  edits: readonly RecordedEdit[];
+  /** The edits the executor made, as the judge and the evidence see them. */
+  edits: readonly { file: string; line: number; what: string }[];
   /** `file:line: text` of HMI references left dangling. */
   dangling: readonly string[];
 }
 
 /** Judges a tag change; vetoes anything the recorded edits do not explain. */
 export function runTagChangeJudge(input: TagChangeJudgeInput): JudgeResult {
-  const findings: JudgeFinding[] = [];
+  const findings: Finding[] = [];
   const old = new Map(input.before.map((f) => [f.path, f.text]));
   const editLines = new Map<string, Set<number>>();
   for (const e of input.edits) editLines.set(e.file, new Set([...(editLines.get(e.file) ?? []), e.line]));

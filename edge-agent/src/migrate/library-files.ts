@@ -25,10 +25,7 @@ export interface LibraryVersion {
 export const isLibraryFile = (path: string): boolean => path.startsWith(LIBRARY_PATH_PREFIX);
 
 /** Reads `<Name>@<version>.st` of each library from `dir`; refuses one that is missing, naming the file. */
-export async function loadLibraryFiles(
-  dir: string,
-  libraries: readonly LibraryVersion[],
-): Promise<ProgramFile[]> {
+async function loadLibraryFiles(dir: string, libraries: readonly LibraryVersion[]): Promise<ProgramFile[]> {
   const out: ProgramFile[] = [];
   for (const l of libraries) {
     const file = `${l.name}@${l.version}.st`;

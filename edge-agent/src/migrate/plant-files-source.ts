@@ -5,15 +5,13 @@
  * program hash, the verdict's `sha256Before`/`sha256After` and a deploy then
  * cover them too, and a write puts program and plant files in place together.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
 import {
   hashProgram,
   type ProgramFile,
   type ProgramSource,
   SourceError,
-  safeRelativePath,
   sortFiles,
   type WriteOptions,
 } from '../sources';
@@ -77,7 +75,6 @@ export async function withPlantFiles(inner: ProgramSource, globs: readonly strin
     location: root,
     read: readAll,
     async write(files: readonly ProgramFile[], opts: WriteOptions = {}): Promise<void> {
-      const rels = files.map((f) => safeRelativePath(f.path));
       if (opts.expectSha256Before !== undefined) {
         const now = hashProgram(await readAll());
         if (now !== opts.expectSha256Before)
@@ -86,21 +83,8 @@ export async function withPlantFiles(inner: ProgramSource, globs: readonly strin
             `${root} changed since it was read (sha256 ${now.slice(0, 12)}…)`,
           );
       }
-      // All or nothing: every file goes to a temporary first, then all are renamed into place.
-      const temps: { tmp: string; dest: string }[] = [];
-      try {
-        for (const [i, f] of files.entries()) {
-          const dest = join(root, rels[i]!);
-          await mkdir(dirname(dest), { recursive: true });
-          const tmp = `${dest}.plcfleet-${randomBytes(6).toString('hex')}.tmp`;
-          temps.push({ tmp, dest });
-          await writeFile(tmp, f.text, 'utf8');
-        }
-      } catch (err) {
-        await Promise.all(temps.map((t) => rm(t.tmp, { force: true })));
-        throw new SourceError('io', `writing ${root} failed; nothing was changed`, { cause: err });
-      }
-      for (const t of temps) await rename(t.tmp, t.dest);
+      // The directory source writes any files under its folder all or nothing (temporaries, then renames).
+      await inner.write(files);
     },
     close: () => inner.close(),
   };

@@ -4,7 +4,7 @@
  * real sockets (loopback) from the plant I/O servers, with the deployed program
  * and tag map. node-opcua and modbus-serial are loaded only here, on first use.
  */
-import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,6 +61,15 @@ describe('a deployed tag change on real sockets', () => {
       'hmi/press-screen.json',
       'tags.yaml',
     ]);
+    // An HMI file edited after the verdict is a changed plant: the deploy is refused, nothing written.
+    const alarms = join(dir, 'hmi/alarms.csv');
+    const original = await readFile(alarms, 'utf8');
+    await writeFile(alarms, `${original}Main.Valve_Down,Valve down,3\n`);
+    await expect(writeVerifiedChange(source, verdict, changed)).rejects.toMatchObject({
+      code: 'changed-since-read',
+    });
+    expect(await readFile(join(dir, 'Main.st'), 'utf8')).toContain('Press_Enable');
+    await writeFile(alarms, original);
     await writeVerifiedChange(source, verdict, changed);
     expect(hashProgram(await source.read())).toBe(verdict.evidence.sha256After);
 

@@ -14,7 +14,7 @@ import { applyTextEdits, lineAt, TagChangeRefused, type TextEdit } from './text-
 const lower = (s: string) => s.toLowerCase();
 
 /** True when a tag map's tag name refers to the target: `Name`, or `Scope.Name` with a scope that qualifies it. */
-export function tagNameRefersTo(tagName: string, t: TagTarget): boolean {
+function tagNameRefersTo(tagName: string, t: TagTarget): boolean {
   const parts = tagName.split('.');
   if (lower(parts.at(-1)!) !== lower(t.name)) return false;
   if (parts.length === 1) return !t.memberOf;

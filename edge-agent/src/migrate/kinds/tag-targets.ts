@@ -34,7 +34,7 @@ const lower = (s: string) => s.toLowerCase();
 const last = (n: string) => n.split('.').at(-1)!;
 
 /** `file:line` of a variable's declaration. */
-export function declaredAt(v: VarSymbol): string {
+function declaredAt(v: VarSymbol): string {
   const n = v.decl.names.find((d) => lower(d.name) === lower(v.name)) ?? v.decl.names[0];
   return n ? `${n.span.file}:${n.span.line}` : '(unknown place)';
 }
