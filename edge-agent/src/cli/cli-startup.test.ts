@@ -78,12 +78,13 @@ describe('plcfleet-agent start-up', { timeout: 120_000 }, () => {
     expect(r.modules.filter((url) => /\/cli\/[\w-]+-commands/.test(url))).toEqual([]);
   });
 
-  it("a command's own --help does not load the toolchain (simulate, safety, run); running it does", () => {
+  it("a command's own --help does not load the toolchain (simulate, safety, run, serve-plc); running it does", () => {
     const toolchain = (modules: string[]) => modules.filter((url) => /\/toolchain\/(src|dist)\//.test(url));
     for (const [name, module] of [
       ['simulate', 'sim-commands'],
       ['safety', 'safety-commands'],
       ['run', 'agent-commands'],
+      ['serve-plc', 'plant-io-commands'],
     ] as const) {
       const r = runCli([name, '--help']);
       expect(r.code).toBe(0);

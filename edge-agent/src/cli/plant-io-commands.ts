@@ -8,49 +8,51 @@
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import v8 from 'node:v8';
-import { EXIT } from '@plcfleet/protocols';
 import type { Command } from 'commander';
-// The error class comes from the package's one error module, which imports no library;
-// plant I/O (node-opcua, modbus-serial) and pino load in the actions below (docs/cli-startup.md).
-import { PlantIoError } from '../edge-agent-error';
 import type { Stage } from '../staging';
 import { routeNodeOpcuaLogsToStderr } from './node-opcua-logs';
 
 // Exit codes are the tools' one table: OK stopped cleanly, FAILED failed while running,
 // USAGE bad usage or input.
 
-function port(v: string, name: string): number {
+/**
+ * Plant I/O (node-opcua, modbus-serial), staging, pino, and protocols' exit codes (zod),
+ * loaded by `serve-plc` and `stage` when they run, not for their `--help`
+ * (docs/cli-startup.md).
+ */
+async function loadPlantIo() {
+  await routeNodeOpcuaLogsToStderr();
+  const [plantIo, staging, { pino }, { EXIT }] = await Promise.all([
+    import('../plant-io'),
+    import('../staging'),
+    import('pino'),
+    import('@plcfleet/protocols'),
+  ]);
+  return { ...plantIo, ...staging, pino, EXIT };
+}
+type PlantIo = Awaited<ReturnType<typeof loadPlantIo>>;
+
+function port({ PlantIoError }: PlantIo, v: string, name: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0 || n > 65535)
     throw new PlantIoError('BAD_CONFIG', `${name} must be a port (0-65535)`);
   return n;
 }
 
-function whole(v: string, name: string, min: number): number {
+function whole({ PlantIoError }: PlantIo, v: string, name: string, min: number): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < min)
     throw new PlantIoError('BAD_CONFIG', `${name} must be a whole number >= ${min}`);
   return n;
 }
 
-function fail(err: unknown): never {
+function fail({ PlantIoError, EXIT }: PlantIo, err: unknown): never {
   const code = err instanceof PlantIoError ? err.code : 'ERROR';
   process.stderr.write(`error ${code}: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(err instanceof PlantIoError && err.code !== 'COMM_FAILURE' ? EXIT.USAGE : EXIT.FAILED);
 }
 
-/** Plant I/O, staging and pino, loaded by `serve-plc` and `stage` only. */
-async function loadPlantIo() {
-  await routeNodeOpcuaLogsToStderr();
-  const [plantIo, staging, { pino }] = await Promise.all([
-    import('../plant-io'),
-    import('../staging'),
-    import('pino'),
-  ]);
-  return { ...plantIo, ...staging, pino };
-}
-
-function onStop(close: () => Promise<void>): void {
+function onStop({ EXIT }: PlantIo, close: () => Promise<void>): void {
   let stopping = false;
   const stop = () => {
     if (stopping) return;
@@ -175,6 +177,7 @@ export function registerPlantIoCommands(program: Command): void {
     )
     .action(async (opts: ServePlcOptions) => {
       leanHeap();
+      const lib = await loadPlantIo();
       const {
         pino,
         parseSecurityChoice,
@@ -183,7 +186,8 @@ export function registerPlantIoCommands(program: Command): void {
         userChecker,
         VirtualPlcRuntime,
         startPlcServer,
-      } = await loadPlantIo();
+        PlantIoError,
+      } = lib;
       const log = pino({ base: { cmd: 'serve-plc' } });
       try {
         const cycleMs = Number(opts.cycleMs);
@@ -201,14 +205,14 @@ export function registerPlantIoCommands(program: Command): void {
           cycleMs,
           programName: runtime.plc.programs[0]?.name ?? 'Main',
           modbus: {
-            port: port(opts.modbusPort, '--modbus-port'),
+            port: port(lib, opts.modbusPort, '--modbus-port'),
             host: opts.host,
-            maxConnections: whole(opts.modbusMaxConnections, '--modbus-max-connections', 1),
-            idleTimeoutMs: whole(opts.modbusIdleTimeoutMs, '--modbus-idle-timeout-ms', 0),
+            maxConnections: whole(lib, opts.modbusMaxConnections, '--modbus-max-connections', 1),
+            idleTimeoutMs: whole(lib, opts.modbusIdleTimeoutMs, '--modbus-idle-timeout-ms', 0),
           },
           opcua: {
             dataDir: opts.dataDir,
-            port: port(opts.opcuaPort, '--opcua-port'),
+            port: port(lib, opts.opcuaPort, '--opcua-port'),
             host: opts.host,
             security,
             ...(users ? { checkUser: userChecker(users) } : {}),
@@ -234,9 +238,9 @@ export function registerPlantIoCommands(program: Command): void {
             log.warn({ error: lastError }, 'PLC error');
           }
         });
-        onStop(() => plc.close());
+        onStop(lib, () => plc.close());
       } catch (err) {
-        fail(err);
+        fail(lib, err);
       }
     });
 
@@ -264,8 +268,16 @@ export function registerPlantIoCommands(program: Command): void {
     .option('--min-publishing-ms <n>', 'fastest OPC UA publishing interval granted to a subscription', '10')
     .action(async (opts: StageOptions) => {
       leanHeap();
-      const { pino, parseSecurityChoice, loadTagMap, loadUsersFile, userChecker, StagingBridge } =
-        await loadPlantIo();
+      const lib = await loadPlantIo();
+      const {
+        pino,
+        parseSecurityChoice,
+        loadTagMap,
+        loadUsersFile,
+        userChecker,
+        StagingBridge,
+        PlantIoError,
+      } = lib;
       const log = pino({ base: { cmd: 'stage' } });
       try {
         const mode = opts.mode;
@@ -285,14 +297,14 @@ export function registerPlantIoCommands(program: Command): void {
           tags,
           modbus: {
             host: m[1]!,
-            port: port(m[2]!, '--modbus'),
+            port: port(lib, m[2]!, '--modbus'),
             ...(unitId !== undefined ? { unitId } : {}),
             timeoutMs: Number(opts.timeoutMs),
             connections: Number(opts.modbusConnections),
           },
           opcua: {
             dataDir: opts.dataDir,
-            port: port(opts.opcuaPort, '--opcua-port'),
+            port: port(lib, opts.opcuaPort, '--opcua-port'),
             host: opts.host,
             security,
             ...(users ? { checkUser: userChecker(users) } : {}),
@@ -336,12 +348,12 @@ export function registerPlantIoCommands(program: Command): void {
             log.warn({ err: (err as Error).message }, 'command refused');
           }
         });
-        onStop(async () => {
+        onStop(lib, async () => {
           rl.close();
           await bridge.close();
         });
       } catch (err) {
-        fail(err);
+        fail(lib, err);
       }
     });
 }
