@@ -5,6 +5,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -132,5 +133,67 @@ export async function serveGitDaemon(bare: string): Promise<{ url: string; close
         child.once('exit', () => done());
         child.kill('SIGTERM');
       }),
+  };
+}
+
+/**
+ * The smart HTTP protocol on loopback: `git http-backend` behind a node HTTP
+ * server that asks for Basic authentication (`user`/`password`); `url` is
+ * `git+http://127.0.0.1:PORT/plant.git` (no credentials in it).
+ */
+export async function serveGitHttp(
+  bare: string,
+  auth: { user: string; password: string },
+): Promise<{ url: string; close: () => Promise<void> }> {
+  const base = dirname(bare);
+  const expected = `Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString('base64')}`;
+  const server = createHttpServer((req, res) => {
+    if (req.headers.authorization !== expected) {
+      res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="plant"' });
+      res.end();
+      return;
+    }
+    const url = new URL(req.url ?? '/', 'http://x');
+    const cgi = spawn('git', ['http-backend'], {
+      env: {
+        ...process.env,
+        GIT_PROJECT_ROOT: base,
+        GIT_HTTP_EXPORT_ALL: '1',
+        PATH_INFO: url.pathname,
+        QUERY_STRING: url.search.slice(1),
+        REQUEST_METHOD: req.method ?? 'GET',
+        CONTENT_TYPE: req.headers['content-type'] ?? '',
+        HTTP_CONTENT_ENCODING: req.headers['content-encoding'] ?? '',
+        REMOTE_USER: auth.user,
+        REMOTE_ADDR: '127.0.0.1',
+      },
+    });
+    req.pipe(cgi.stdin);
+    let head = Buffer.alloc(0);
+    let headersDone = false;
+    cgi.stdout.on('data', (chunk: Buffer) => {
+      if (headersDone) return void res.write(chunk);
+      head = Buffer.concat([head, chunk]);
+      const end = head.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      headersDone = true;
+      let status = 200;
+      for (const line of head.subarray(0, end).toString('utf8').split('\r\n')) {
+        const colon = line.indexOf(':');
+        const name = line.slice(0, colon).trim();
+        const value = line.slice(colon + 1).trim();
+        if (name.toLowerCase() === 'status') status = Number.parseInt(value, 10);
+        else res.setHeader(name, value);
+      }
+      res.writeHead(status);
+      res.write(head.subarray(end + 4));
+    });
+    cgi.on('close', () => res.end());
+  });
+  await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `git+http://127.0.0.1:${port}/plant.git`,
+    close: () => new Promise<void>((done) => server.close(() => done())),
   };
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPlantRepo, type PlantRepo, serveGitDaemon } from './git-fixture';
+import { createPlantRepo, type PlantRepo, serveGitDaemon, serveGitHttp } from './git-fixture';
 import { createGitSource } from './git-source';
 import { parseGitUrl, redactUrl } from './git-url';
 import { projectFolder } from './open-source';
@@ -192,6 +192,35 @@ describe('Git source', () => {
     const src = createGitSource(`${repo.fileUrl}#v1:plc`);
     await expect(src.write([{ path: 'Main.st', text: 'x' }])).rejects.toMatchObject({ code: 'unsupported' });
     await src.close();
+  });
+
+  it('reads and pushes over smart HTTP with the credentials from the environment only', async () => {
+    const http = await serveGitHttp(repo.bare, { user: 'plant', password: 'http-s3cret' });
+    // A credential helper configured through the environment, as a site would (never in the URL).
+    const env = {
+      ...process.env,
+      GIT_CONFIG_COUNT: '1',
+      GIT_CONFIG_KEY_0: 'credential.helper',
+      GIT_CONFIG_VALUE_0: '!f() { echo username=plant; echo password=http-s3cret; }; f',
+    };
+    const src = createGitSource(`${http.url}#v1:plc`, { env });
+    const without = createGitSource(`${http.url}#v1:plc`);
+    try {
+      expect((await src.read()).find((f) => f.path === 'Main.st')!.text).toBe(MAIN_V1);
+      const pushed = await src.pushChange({
+        branch: 'over-http',
+        files: [{ path: 'Main.st', text: MAIN_V2 }],
+        message: 'via http',
+      });
+      expect(await repo.git('rev-parse', 'over-http')).toBe(pushed.commit);
+      // Without the helper git may not ask: it fails at once, naming the remote, never a secret.
+      const refused = await without.read().catch((err: Error) => err);
+      expect(refused).toMatchObject({ code: 'io', message: expect.stringContaining('cannot be reached') });
+      expect((refused as Error).message).not.toContain('http-s3cret');
+    } finally {
+      await Promise.all([src.close(), without.close()]);
+      await http.close();
+    }
   });
 
   it('reads and pushes over git daemon on loopback', async () => {
