@@ -165,9 +165,14 @@ export class GitRepository {
     if (!ref.startsWith('refs/tags/')) tries.push([`${HEADS}${name}`, 'branch']);
     if (!ref.startsWith('refs/heads/')) tries.push([`${TAGS}${name}`, 'tag']);
     if (/^[0-9a-f]{4,40}$/i.test(ref)) tries.push([ref, 'commit']);
-    for (const [candidate, kind] of tries) {
-      const r = await this.run(['rev-parse', '--verify', '--quiet', `${candidate}^{commit}`]);
-      if (r.code === 0) return { commit: r.stdout.toString('utf8').trim(), kind };
+    // Every candidate in one `cat-file --batch-check`: a line per candidate, "<id> commit <size>" or "… missing".
+    const out = await this.ok('resolving the ref', ['cat-file', '--batch-check'], {
+      input: `${tries.map(([candidate]) => `${candidate}^{commit}`).join('\n')}\n`,
+    });
+    const lines = out.toString('utf8').split('\n');
+    for (const [i, [, kind]] of tries.entries()) {
+      const m = /^([0-9a-f]{40,64}) commit /.exec(lines[i] ?? '');
+      if (m) return { commit: m[1]!, kind };
     }
     throw new SourceError('not-found', `${this.display}: no branch, tag or commit "${ref}"`);
   }
