@@ -91,6 +91,32 @@ export const AgentOptions = z
       })
       .optional(),
     /**
+     * Post-deploy watch (issue #21, docs/shadow.md): after a deploy the approved program runs in
+     * shadow of the live PLC for the deploy order's `watchMs` (else `period`), and an unexplained
+     * divergence, a comm loss or a fault rolls the deploy back. None without this.
+     */
+    watch: z
+      .strictObject({
+        /** Tag map of the live PLC (YAML or JSON file). */
+        tags: z.string().min(1),
+        /** The live PLC: `modbus://host:port`, or an `opc.tcp://` endpoint (with `plcOpcua`'s security). */
+        plc: z
+          .string()
+          .regex(
+            /^(modbus:\/\/[^\s:/]+:\d{1,5}|opc\.tcp:\/\/\S+)$/,
+            'expected modbus://host:port or opc.tcp://…',
+          ),
+        /** Watch period when the order names none. @default "30m" */
+        period: DurationField.default(1_800_000),
+        /** The PLC's scan cycle. @default "10ms" */
+        cycle: DurationField.default(10),
+        /** Time between polls. @default the cycle */
+        poll: DurationField.optional(),
+        /** PROGRAM or CONFIGURATION to run (default: the only one). */
+        programName: z.string().min(1).optional(),
+      })
+      .optional(),
+    /**
      * The connection to the PLC's OPC UA server when `program` is an `opc.tcp://` endpoint.
      * The agent reads and writes PLC programs over it, so it defaults to sign-and-encrypt and
      * takes `none` only with `insecure: true` (a simulator, a lab bench).
@@ -205,6 +231,20 @@ export interface AgentConfig {
   program: ProgramLocation;
   /** Drift checks: the released program (a Git URL or an absolute folder), the interval and the reads kept. */
   drift?: { released: string; intervalMs: number; keep: number };
+  /** Post-deploy watch: the tag map file (absolute), the live PLC, the default period and the timing. */
+  watch?: {
+    tags: string;
+    plc:
+      | { kind: 'modbus'; host: string; port: number }
+      | ({ kind: 'opcua'; endpoint: string } & Omit<
+          Extract<ProgramLocation, { kind: 'opcua' }>,
+          'kind' | 'endpoint'
+        >);
+    periodMs: number;
+    cycleMs: number;
+    pollMs?: number;
+    programName?: string;
+  };
   transformer: ResolvedTransformer;
   /** Absolute. */
   dataDir: string;
@@ -393,6 +433,7 @@ export async function resolveAgentConfig(
     siteFacts,
     policy,
     program,
+    ...(o.watch ? { watch: watchConfig(o.watch, at(o.watch.tags), program, o.plcOpcua.security) } : {}),
     ...(o.drift
       ? {
           drift: {
@@ -423,4 +464,27 @@ export async function loadAgentConfig(
   const text = await readText(file, 'config');
   const data = parseYaml(text, file, 'config');
   return resolveAgentConfig(data, { baseDir: dirname(resolve(file)), env, where: file });
+}
+
+/** The resolved post-deploy watch; an OPC UA PLC takes the session settings of `plcOpcua` (resolved into `program` when that is OPC UA too). */
+function watchConfig(
+  w: NonNullable<z.output<typeof AgentOptions>['watch']>,
+  tags: string,
+  program: ProgramLocation,
+  security: 'none' | 'sign' | 'sign-and-encrypt',
+): NonNullable<AgentConfig['watch']> {
+  const m = /^modbus:\/\/([^\s:/]+):(\d+)$/.exec(w.plc);
+  const plc: NonNullable<AgentConfig['watch']>['plc'] = m
+    ? { kind: 'modbus', host: m[1]!, port: Number(m[2]) }
+    : program.kind === 'opcua'
+      ? { ...program, endpoint: w.plc }
+      : { kind: 'opcua', endpoint: w.plc, security, trustUnknownServer: false };
+  return {
+    tags,
+    plc,
+    periodMs: w.period,
+    cycleMs: w.cycle,
+    ...(w.poll !== undefined ? { pollMs: w.poll } : {}),
+    ...(w.programName ? { programName: w.programName } : {}),
+  };
 }

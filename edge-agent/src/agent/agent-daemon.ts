@@ -17,6 +17,7 @@ import {
 import type { AgentConfig } from './agent-config';
 import type { AgentEvents, Refuse } from './agent-events';
 import { createAgentLogger } from './agent-logger';
+import { DeployWatcher } from './deploy-watcher';
 import { Deployer } from './deployer';
 import { type EnrollFn, resolveCredentials } from './enroll';
 import { createExecutorRunner } from './executor-runner';
@@ -179,6 +180,16 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     refuse,
     stopping: isStopping,
   });
+  const watcher = config.watch
+    ? new DeployWatcher({
+        watch: config.watch,
+        pkiDir: join(config.dataDir, 'opcua-pki'),
+        deployer,
+        sender,
+        logger,
+        events,
+      })
+    : undefined;
   const orders = new OrderQueue({
     site: config.site,
     pendingDir: join(config.dataDir, 'pending-deploys'),
@@ -190,6 +201,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     refuse,
     now,
     stopping: isStopping,
+    ...(watcher ? { watcher } : {}),
   });
 
   // Drift (issue #22): the live program against the released one, hourly and after every deploy.
@@ -283,6 +295,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       orders.unschedule();
       await jobs.drain(grace);
       await orders.idle();
+      // A watch cut short by a stop does not roll back: the deploy stays as deployed.
+      await watcher?.cancel();
       await drift?.stop();
       sender.pause();
       await link.close();

@@ -107,6 +107,11 @@ export class Deployer {
     return sha256;
   }
 
+  /** The program a passed job produced (what its deploy order approved), or undefined. */
+  async approvedProgram(jobId: string): Promise<ProgramFile[] | undefined> {
+    return (await this.kept(this.programFile(jobId)))?.files;
+  }
+
   private async kept(file: string): Promise<KeptProgram | undefined> {
     const data = (await readJson(file)) as KeptProgram | undefined;
     if (!data || !Array.isArray(data.files)) return undefined;

@@ -5,6 +5,7 @@ import { DeployOrder, RollbackOrder } from '@plcfleet/protocols';
 import type { Logger } from 'pino';
 import { type AgentLink, openSigned } from '../link';
 import type { AgentEvents, Refuse } from './agent-events';
+import type { DeployWatcher } from './deploy-watcher';
 import { type Deployer, type DeployResult, windowProblem } from './deployer';
 import type { OutboxSender } from './outbox-sender';
 import { readJson, removeFile, writeJsonAtomic } from './state-files';
@@ -24,6 +25,8 @@ export interface OrderQueueOptions {
   now: () => Date;
   /** Whether the agent is stopping: an order before its window is no longer scheduled. */
   stopping: () => boolean;
+  /** Watches each deploy after it reported `deployed` (none without a configured watch). */
+  watcher?: DeployWatcher;
 }
 
 function deployKey(deployId: string): string {
@@ -92,6 +95,8 @@ export class OrderQueue {
         this.scheduled.delete(order.deployId);
         await removeFile(this.pendingFile(order.deployId));
       }
+      // A rollback ends the watch of what it undoes (the last deploy when it names none).
+      await this.o.watcher?.cancel(order.deployId);
       const result = await deployer.rollback(order);
       await sender.commit(key, 'deploy.result', result);
       events.emit('deploy.result', result);
@@ -154,6 +159,7 @@ export class OrderQueue {
       if (await this.o.sender.get(deployKey(order.deployId))) return;
       const result = await this.o.deployer.deploy(order);
       await this.finish(order.deployId, result);
+      if (result.outcome === 'deployed') this.o.watcher?.start(order);
     });
     this.tail = next.catch((err: unknown) => this.o.logger.error({ err }, 'deploy bookkeeping failed'));
     return next.catch(() => undefined);

@@ -1,0 +1,128 @@
+/**
+ * The agent's post-deploy watch, end to end: a scripted control plane (real ws) orders a
+ * deploy, the agent deploys to the plant folder, then shadows the live PLC (a served virtual
+ * PLC on a real Modbus TCP socket) with the approved program. The PLC misbehaves, so the
+ * agent rolls back by itself and reports it.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type DeployOrder, TagMap } from '@plcfleet/protocols';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startPlcServer, VirtualPlcRuntime } from '../plant-io';
+import { createDirectorySource } from '../sources';
+import { startScriptedControlPlane, testBundle } from '../testing/scripted-control-plane';
+import { ScriptedRunner } from '../testing/scripted-runner';
+import { resolveAgentConfig } from './agent-config';
+import { startAgent } from './agent-daemon';
+
+const SITE = 'press-line-9';
+const fan = (limit: number) =>
+  `PROGRAM Main\nVAR_INPUT Temp : INT; END_VAR\nVAR_OUTPUT Fan : BOOL; END_VAR\nFan := Temp > ${limit};\nEND_PROGRAM\n`;
+const TAGS = TagMap.parse({
+  apiVersion: 'plcfleet/v1',
+  kind: 'TagMap',
+  tags: [
+    {
+      name: 'Temp',
+      modbus: { table: 'holding', address: 0, type: 'INT' },
+      opcua: { nodeId: 'ns=1;s=Main.Temp', browseName: 'Temp' },
+      access: 'readwrite',
+    },
+    {
+      name: 'Fan',
+      modbus: { table: 'discrete', address: 0, type: 'BOOL' },
+      opcua: { nodeId: 'ns=1;s=Main.Fan', browseName: 'Fan' },
+    },
+  ],
+});
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+describe('post-deploy watch', () => {
+  it('rolls a deploy back by itself when the live PLC diverges from the approved program', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'watch-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const plant = join(dir, 'plant');
+    mkdirSync(plant);
+    writeFileSync(join(plant, 'Main.st'), fan(60));
+    writeFileSync(join(dir, 'tags.json'), JSON.stringify(TAGS));
+    // The live PLC does not do what was approved: its fan limit is 70, not 60.
+    const plc = await startPlcServer({
+      runtime: new VirtualPlcRuntime([{ name: 'Main.st', text: fan(70) }]),
+      tags: TAGS,
+      modbus: { port: 0, host: '127.0.0.1' },
+      opcua: false,
+    });
+    let t = 0;
+    const field = setInterval(() => plc.loop.write('Temp', 40 + (t++ % 40)), 20);
+    cleanups.push(async () => {
+      clearInterval(field);
+      await plc.close();
+    });
+
+    const cp = await startScriptedControlPlane();
+    cleanups.push(() => cp.close());
+    const config = await resolveAgentConfig(
+      {
+        apiVersion: 'plcfleet/v1',
+        kind: 'AgentConfig',
+        agentId: 'agt-w',
+        site: SITE,
+        controlPlane: { url: cp.url, token: 'agent-token' },
+        siteFacts: join(import.meta.dirname, '../../fixtures/agent/site.facts.yaml'),
+        policy: join(import.meta.dirname, '../../fixtures/agent/policy.yaml'),
+        program: plant,
+        dataDir: join(dir, 'data'),
+        heartbeat: '200ms',
+        reconnect: { initialDelay: 20, maxDelay: 200 },
+        watch: { tags: join(dir, 'tags.json'), plc: `modbus://127.0.0.1:${plc.modbus!.port}`, poll: '20ms' },
+      },
+      { baseDir: dir, env: {} },
+    );
+    expect(config.watch).toMatchObject({ periodMs: 1_800_000, cycleMs: 10, plc: { kind: 'modbus' } });
+    const source = createDirectorySource(plant);
+    const agent = await startAgent(config, {
+      runner: new ScriptedRunner(source),
+      source,
+      logger: pino({ level: 'silent' }),
+    });
+    cleanups.push(() => agent.stop({ graceMs: 0 }));
+    await agent.connected();
+
+    cp.offer(cp.sign(testBundle('job-w', SITE)));
+    const verdict = await cp.waitFor('verdict', () => cp.committed.get('job-w'));
+    const order: DeployOrder = {
+      deployId: 'dep-w',
+      jobId: 'job-w',
+      rolloutId: 'ro-1',
+      site: SITE,
+      migrationId: 'guard-monitor',
+      revision: 1,
+      sha256Before: verdict.evidence.sha256Before!,
+      sha256After: verdict.evidence.sha256After!,
+      window: {
+        notBefore: new Date(Date.now() - 60_000).toISOString(),
+        notAfter: new Date(Date.now() + 3_600_000).toISOString(),
+      },
+      approvedBy: ['safety@example.com'],
+      issuedAt: new Date().toISOString(),
+      watchMs: 60_000,
+    };
+    cp.deploy(cp.sign(order));
+    const results = await cp.waitFor('deployed, then rolled back', () => {
+      const r = cp.deployResults.get('dep-w');
+      return r && r.length >= 2 ? r : undefined;
+    });
+    expect(results[0]).toMatchObject({ outcome: 'deployed', sha256Running: order.sha256After });
+    expect(results[1]).toMatchObject({ outcome: 'rolled-back', sha256Running: order.sha256Before });
+    expect(results[1]!.reason).toMatch(
+      /^post-deploy watch: Fan diverged from the approved program at .* \(live false, expected true\)$/,
+    );
+    expect(readFileSync(join(plant, 'Main.st'), 'utf8')).toBe(fan(60));
+  }, 30_000);
+});

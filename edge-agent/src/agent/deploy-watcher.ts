@@ -1,0 +1,109 @@
+import type { EventEmitter } from 'node:events';
+import type { DeployOrder } from '@plcfleet/protocols';
+import type { Logger } from 'pino';
+import type { AgentConfig } from './agent-config';
+import type { AgentEvents } from './agent-events';
+import type { Deployer } from './deployer';
+import type { OutboxSender } from './outbox-sender';
+
+/** What a {@link DeployWatcher} watches with and reports to. */
+export interface DeployWatcherOptions {
+  watch: NonNullable<AgentConfig['watch']>;
+  /** Folder of the OPC UA client PKI (an OPC UA PLC only). */
+  pkiDir: string;
+  deployer: Deployer;
+  sender: OutboxSender;
+  logger: Logger;
+  events: EventEmitter<AgentEvents>;
+}
+
+/**
+ * Post-deploy watch (issue #21, docs/shadow.md): after a deploy, the approved program runs
+ * in shadow of the live PLC for the order's `watchMs` (else the configured period); on an
+ * unexplained divergence, a comm loss or a fault the deploy is rolled back with the program
+ * kept before it (the deploy order already authorised both), and the `rolled-back` result —
+ * which the control plane audits and the rollout's gates count — is committed to the outbox.
+ * A rollback order for the deploy ends its watch.
+ */
+export class DeployWatcher {
+  private readonly running = new Map<string, { stop: AbortController; done: Promise<void> }>();
+
+  constructor(private readonly o: DeployWatcherOptions) {}
+
+  /** Starts watching a deploy that just reported `deployed`. */
+  start(order: DeployOrder): void {
+    const periodMs = order.watchMs ?? this.o.watch.periodMs;
+    if (periodMs <= 0 || this.running.has(order.deployId)) return;
+    const stop = new AbortController();
+    const done = this.run(order, periodMs, stop.signal)
+      .catch((err: unknown) =>
+        this.o.logger.error({ err, deployId: order.deployId }, 'post-deploy watch failed'),
+      )
+      .finally(() => this.running.delete(order.deployId));
+    this.running.set(order.deployId, { stop, done });
+  }
+
+  /** Ends the watch of `deployId` (every watch when absent), e.g. for a rollback order. */
+  async cancel(deployId?: string): Promise<void> {
+    const which = deployId
+      ? [this.running.get(deployId)].filter((x) => x !== undefined)
+      : [...this.running.values()];
+    for (const w of which) w.stop.abort();
+    await Promise.all(which.map((w) => w.done));
+  }
+
+  private async run(order: DeployOrder, periodMs: number, signal: AbortSignal): Promise<void> {
+    const { watch, deployer, sender, logger, events } = this.o;
+    const log = logger.child({ deployId: order.deployId });
+    const files = await deployer.approvedProgram(order.jobId);
+    const [plantIo, shadow] = await Promise.all([import('../plant-io'), import('../shadow')]);
+    let outcome: Awaited<ReturnType<typeof shadow.watchDeploy>>;
+    if (!files)
+      outcome = {
+        ok: false,
+        why: `post-deploy watch: no approved program kept for job ${order.jobId}`,
+        report: null,
+      };
+    else {
+      const map = await plantIo.loadTagMap(watch.tags);
+      const plc = watch.plc;
+      const live =
+        plc.kind === 'modbus'
+          ? new shadow.ModbusLivePlc(map, map.tags, plc.host, plc.port, 1000)
+          : new shadow.OpcuaLivePlc(plc.endpoint, map.tags, {
+              security: plc.security,
+              trustUnknownServer: plc.trustUnknownServer,
+              dataDir: this.o.pkiDir,
+              ...(plc.user ? { user: plc.user } : {}),
+            });
+      log.info({ periodMs, plc: live.where }, 'post-deploy watch started');
+      try {
+        outcome = await shadow.watchDeploy({
+          files,
+          map,
+          live,
+          durationMs: periodMs,
+          cycleMs: watch.cycleMs,
+          ...(watch.pollMs ? { pollMs: watch.pollMs } : {}),
+          ...(watch.programName ? { programName: watch.programName } : {}),
+          signal,
+        });
+      } finally {
+        await live.close();
+      }
+    }
+    if (signal.aborted) return log.info('post-deploy watch ended by a rollback order');
+    if (outcome.ok) return log.info({ compared: outcome.report.compared }, 'post-deploy watch passed');
+    log.warn({ reason: outcome.why }, 'post-deploy watch failed; rolling back');
+    // The rollback is the deploy's own (the order authorised it); its result names the deploy.
+    const result = await deployer.rollback({
+      rollbackId: order.deployId,
+      deployId: order.deployId,
+      site: order.site,
+      reason: outcome.why,
+      issuedAt: new Date().toISOString(),
+    });
+    await sender.commit(`watch:${order.deployId}`, 'deploy.result', result);
+    events.emit('deploy.result', result);
+  }
+}
