@@ -14,7 +14,7 @@ function simulate(src: string, scans = 1, file = 'plant.st') {
   expect(parse.filter((d) => d.severity === 'error')).toEqual([]);
   const { checked, diagnostics } = checkProject([unit]);
   expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-  const plc = compileProgram({ units: checked.units, diagnostics });
+  const plc = compileProgram({ units: checked.units, diagnostics, checked });
   expect(plc.scan(scans)).toBeNull();
   return plc;
 }
@@ -244,6 +244,49 @@ END_PROGRAM`;
     const steps = { kind: 'Identifier', name: 'steps', span: unit.span } as const;
     expect(checked.constantOf(steps, 'Recipe')).toBe(3);
     expect(checked.constantOf(steps)).toBeUndefined();
+  });
+
+  it("names are the checker's references: shadowing, VAR_EXTERNAL, a method's owner constants", () => {
+    const src = `VAR_GLOBAL Line_Speed : INT := 7; Count : INT := 100; END_VAR
+FUNCTION_BLOCK FB_Axis
+VAR CONSTANT MAX_STEPS : INT := 3; END_VAR
+VAR_OUTPUT Count : INT; Pos : ARRAY[0..MAX_STEPS] OF INT; END_VAR
+VAR_EXTERNAL Line_Speed : INT; END_VAR
+METHOD Advance : INT
+VAR_INPUT Count : INT; END_VAR  (* shadows the member *)
+VAR i : INT; END_VAR
+FOR i := 0 TO MAX_STEPS DO THIS^.Pos[i] := Count * Line_Speed + i; END_FOR
+THIS^.Count := THIS^.Count + Count;
+Advance := Count;
+END_METHOD
+END_FUNCTION_BLOCK
+PROGRAM Main
+VAR_OUTPUT Last : INT; Total : INT; Global_Count : INT; P3 : INT; END_VAR
+VAR Axis : FB_Axis; END_VAR
+Last := Axis.Advance(2);
+Total := Axis.Count;
+Global_Count := Count;
+P3 := Axis.Pos[3];
+END_PROGRAM`;
+    const plc = simulate(src, 2);
+    expect(plc.get('Last')).toBe(2);
+    expect(plc.get('Total')).toBe(4);
+    expect(plc.get('Global_Count')).toBe(100);
+    expect(plc.get('P3')).toBe(2 * 7 + 3);
+  });
+
+  it('checks bare units itself and refuses a program the checker refuses', () => {
+    // an INT assigned a BOOL: the code generator alone would convert it
+    const { unit } = parseSource(
+      'PROGRAM P\nVAR Level : INT; Full : BOOL; END_VAR\nLevel := Full;\nEND_PROGRAM\n',
+      'tank.st',
+    );
+    expect(() => compileProgram([unit])).toThrow(
+      expect.objectContaining({
+        code: SIM_ERROR_CODES.CHECK_FAILED,
+        location: expect.objectContaining({ line: 3 }),
+      }),
+    );
   });
 });
 

@@ -3,13 +3,15 @@
  * (`.st`, TwinCAT and PLCopen XML; parsed and checked). The diagnostics travel
  * with the units so {@link compileProgram} refuses a project with errors.
  */
-import { type CompilationUnit, type Diagnostic, loadProject } from '../iec';
+import { type CheckedProject, type CompilationUnit, type Diagnostic, loadProject } from '../iec';
 import { SIM_ERROR_CODES, SimError } from './sim-errors';
 
-/** A loaded project: units and the front end's diagnostics (parse and check). */
+/** A loaded project: units, the front end's diagnostics (parse and check) and its bound model. */
 export interface LoadedSimProject {
   units: CompilationUnit[];
   diagnostics: Diagnostic[];
+  /** The check's bound model (with the project's libraries), which the simulator reads names from. */
+  checked?: CheckedProject;
 }
 
 /** Loads, parses and checks every source file under the given paths. Rejects with SimError(BAD_INPUT) for a missing path. */
@@ -30,5 +32,6 @@ export async function loadSimProject(paths: string[]): Promise<LoadedSimProject>
   if (loaded.project.units.length === 0) {
     throw new SimError(SIM_ERROR_CODES.BAD_INPUT, `no PLC sources in ${paths.join(', ')}`);
   }
-  return { units: loaded.project.units, diagnostics: loaded.diagnostics };
+  const { checked } = loaded.project;
+  return { units: loaded.project.units, diagnostics: loaded.diagnostics, ...(checked ? { checked } : {}) };
 }

@@ -24,7 +24,12 @@ interface Diagnostic {
 
 /** What the simulator compiles: the checker's result (anything with `units` and `diagnostics`) or bare units. */
 export type SimProjectInput =
-  | { units: readonly CompilationUnit[]; diagnostics?: readonly Diagnostic[] }
+  | {
+      units: readonly CompilationUnit[];
+      diagnostics?: readonly Diagnostic[];
+      /** The checker's bound model of `units` (`loadProject`'s, checked with the project's libraries). */
+      checked?: CheckedProject;
+    }
   | readonly CompilationUnit[];
 
 /** Options of {@link compileProgram}. */
@@ -115,7 +120,8 @@ const boundCache = new WeakMap<readonly CompilationUnit[], CheckedProject>();
  */
 function modelOf(input: SimProjectInput): ProjectModel {
   const units = unitsOf(input);
-  const x = input as Partial<CheckedProject>;
+  const x = input as Partial<CheckedProject> & { checked?: CheckedProject };
+  if (x.checked) return new ProjectModel(units, x.checked);
   if (!Array.isArray(input) && x.references instanceof Map && typeof x.constantOf === 'function')
     return new ProjectModel(units, input as CheckedProject);
   const key = Array.isArray(input) ? input : (input as { units: readonly CompilationUnit[] }).units;
