@@ -116,7 +116,7 @@ export function emptyPolicy(site = 'unknown'): SitePolicy {
  * plant's tag maps, HMI files and other XML travel with the program but are
  * not compiled.
  */
-function isCompiledSource(file: ProgramFile): boolean {
+export function isCompiledSource(file: ProgramFile): boolean {
   const f = sourceFormat(file.path, file.text.slice(0, 4096));
   return 'readable' in f && f.readable !== 'plcproj';
 }

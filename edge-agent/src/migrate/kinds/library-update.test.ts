@@ -84,6 +84,31 @@ describe('library-update on the press-hmi example plant', () => {
     expect(v.reason).toMatch(/^not equivalent: Main\.\w+ differs at scan/);
   });
 
+  it('vetoes an update that leaves an HMI faceplate reference dangling', async () => {
+    const dir = await plant();
+    // PressLib 2.0.0 as a site might get it: the output IsOpen is now Opened.
+    const lib = join(librariesOf(dir), 'PressLib@2.0.0.st');
+    await writeFile(lib, (await readFile(lib, 'utf8')).replaceAll('IsOpen', 'Opened'));
+    const rules = [
+      ...update.recipe!.rules,
+      {
+        name: 'is-open',
+        match: 'Valve_Down := $v.IsOpen;',
+        replace: 'Valve_Down := $v.Opened;',
+        declare: [],
+        retype: [],
+      },
+    ];
+    const v = await run(dir, { migration: { ...update, recipe: { rules } } as Migration });
+    expect(v.outcome).toBe('failed');
+    expect(v.reason).toBe(
+      'scope judge vetoed: hmi/press-screen.json:15: Valve1.IsOpen names a member that no longer exists',
+    );
+    // the program itself compiled against the new interface and behaves the same
+    expect(v.evidence.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(v.evidence.equivalence?.equivalent).toBe(true);
+  });
+
   it('skips a site whose installed version is outside library.from', async () => {
     const v = await run(await plant(), { facts: factsWith('2.0.0') });
     expect(v.outcome).toBe('skipped');

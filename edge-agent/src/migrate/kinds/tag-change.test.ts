@@ -230,12 +230,18 @@ describe('tag-change refusals: verdict failed, nothing written, the message name
       async () => {
         const dir = await copy();
         await writeFile(
-          join(dir, 'Legacy.scl'),
-          'FUNCTION_BLOCK "Legacy"\nBEGIN\n  #x := "GVL".Press_Enable;\nEND_FUNCTION_BLOCK\n',
+          join(dir, 'Line.L5X'),
+          '<?xml version="1.0"?>\n<RSLogix5000Content>\n<Tag Name="Press_Enable" DataType="BOOL"/>\n</RSLogix5000Content>\n',
         );
-        return { migration: tagChange([{ from: 'Press_Enable', to: 'PressEnable' }]), dir };
+        return {
+          migration: tagChange(
+            [{ from: 'Press_Enable', to: 'PressEnable' }],
+            ['**/*.st', '**/*.L5X', 'hmi/**'],
+          ),
+          dir,
+        };
       },
-      /tagChanges\[0\] Press_Enable: Legacy\.scl: Siemens SCL source is not rewritten by tag-change, and it names Press_Enable/,
+      /tagChanges\[0\] Press_Enable: Line\.L5X: Rockwell Logix L5X export \(read by ladder-to-st\) is not rewritten by tag-change, and it names Press_Enable/,
     ],
     [
       'a reference outside scope.files',
@@ -266,6 +272,22 @@ describe('tag-change refusals: verdict failed, nothing written, the message name
       expect(v.evidence.sha256After).toBeNull();
       expect(await readdir(out)).not.toContain('after');
     });
+});
+
+describe('tag-change on Siemens SCL', () => {
+  it('renames a quoted global inside the quotes, leaving the SCL around it', async () => {
+    const dir = await copy();
+    await writeFile(
+      join(dir, 'Legacy.scl'),
+      'FUNCTION_BLOCK "Legacy"\nVAR_OUTPUT\n  Enabled : Bool;\nEND_VAR\nBEGIN\n  #Enabled := "Press_Enable";\nEND_FUNCTION_BLOCK\n',
+    );
+    const out = join(work, 'job-scl');
+    const v = await run(tagChange([{ from: 'Press_Enable', to: 'PressEnable' }]), dir, out);
+    expect(v.outcome).toBe('passed');
+    expect(await readFile(join(out, 'after', 'Legacy.scl'), 'utf8')).toContain(
+      '  #Enabled := "PressEnable";\n',
+    );
+  });
 });
 
 describe('tag-change on TwinCAT XML', () => {

@@ -31,7 +31,8 @@ const DEFAULT_EQUIVALENCE = { runs: 50, scans: 100 } as const;
 /** What the change made, kept for the judge (by result). */
 const made = new WeakMap<TransformResult, { edits: TextEdit[]; dangling: string[] }>();
 
-function modelOf(report: CompileReport): CheckedProject {
+/** The bound model of a compile report. */
+export function modelOf(report: CompileReport): CheckedProject {
   return checkProject(report.parsed.map((p) => p.unit)).checked;
 }
 

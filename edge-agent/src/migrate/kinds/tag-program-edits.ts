@@ -45,10 +45,15 @@ export function programEdits(
   const byFile = new Map(parsed.map((p) => [p.file.path, p]));
   const label = (t: TagTarget) => `tagChanges[${t.index}] ${t.change.from} → ${t.change.to}`;
   const rename = (t: TagTarget, span: Span, kind: string) => {
+    // SCL spans include the quotes of "Global" and the # of #local: the name is inside them.
+    const text = byFile.get(span.file)?.file.text.slice(span.offset, span.endOffset) ?? '';
+    const wrapped =
+      /^(["#]).*\1?$/.test(text) && text.replace(/^["#]|"$/g, '').toLowerCase() === lower(t.name);
+    const start = wrapped ? span.offset + 1 : span.offset;
     edits.push({
       file: span.file,
-      offset: span.offset,
-      end: span.endOffset,
+      offset: start,
+      end: start + t.name.length,
       expect: t.name,
       text: t.newName,
       line: span.line,
