@@ -75,6 +75,10 @@ describe('the edge agent error convention', () => {
       'edge-agent-error.ts': 'the one class itself',
       [join('drift', 'check-drift.ts')]:
         "DriftReadError: another engineer's new file (0168cac), to extend EdgeAgentError",
+      [join('migrate', 'kinds', 'text-edits.ts')]:
+        "TagChangeRefused: another engineer's new file (5512d40), to extend EdgeAgentError",
+      [join('shadow', 'shadow-runner.ts')]:
+        "ShadowUnreachable: another engineer's new file (224dbbb), to extend EdgeAgentError",
     };
     const offenders = files
       .filter((f) => /class \w+ extends Error\b/.test(readFileSync(f, 'utf8')))
