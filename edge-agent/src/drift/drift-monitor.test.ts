@@ -91,6 +91,15 @@ describe('DriftMonitor', () => {
     await m.stop();
   });
 
+  it('checks at start and on its schedule, one check at a time', async () => {
+    const { m, reports } = monitor({ intervalMs: 60_000 });
+    m.start();
+    const first = Date.now();
+    while (reports.length < 1 && Date.now() - first < 10_000) await new Promise((r) => setTimeout(r, 20));
+    expect(reports).toHaveLength(1);
+    await m.stop();
+  });
+
   it('checks on its schedule, one check at a time', async () => {
     const { m, reports } = monitor({ intervalMs: 100 });
     m.start();

@@ -37,8 +37,12 @@ export class DriftMonitor {
 
   constructor(private readonly o: DriftMonitorOptions) {}
 
-  /** Starts the schedule (the first check after one interval; call {@link check} for one now). */
+  /**
+   * Starts the schedule with a first check at once: a site restarted at the plant is not
+   * `unknown` to the fleet for an interval.
+   */
   start(): void {
+    void this.check('schedule');
     const every = this.o.intervalMs ?? 3_600_000;
     this.timer = setInterval(() => void this.check('schedule'), every);
     this.timer.unref?.();
