@@ -184,7 +184,7 @@ function readPou(ctx: Ctx, obj: XmlElement, out: TopLevelDeclaration[]): void {
   for (const m of childrenNamed(obj, 'Method')) {
     const decl = declarationOf(ctx, m, (p) => p.memberDeclaration(), undefined);
     if (decl?.kind !== 'Method') continue;
-    const b = bodyOf(ctx, m, `method ${decl.name} of ${pou.name}`);
+    const b = bodyOf(ctx, m, `method ${decl.name} of ${attr(obj, 'Name') ?? '?'}`);
     decl.body = b.body;
     if (b.vars) decl.varBlocks.push(b.vars);
     addMember(pou, decl);
