@@ -67,8 +67,14 @@ export function runTagChangeJudge(input: TagChangeJudgeInput): JudgeResult {
     });
   for (const d of input.dangling)
     findings.push({ code: 'dangling-reference', message: `${d} names a member that no longer exists` });
+  // file:line in the message too: the change review prints a finding's message.
   for (const e of input.edits)
-    findings.push({ code: 'changed-reference', message: e.what, file: e.file, line: e.line });
+    findings.push({
+      code: 'changed-reference',
+      message: `${e.file}:${e.line}: ${e.what}`,
+      file: e.file,
+      line: e.line,
+    });
   findings.push({
     code: 'changed-lines',
     message: `${changedLines * 2} changed line(s) (+${changedLines} -${changedLines}) in ${changedFiles.length} file(s): ${changedFiles.join(', ') || 'none'}`,
