@@ -1,10 +1,10 @@
-import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Migration, type MigrationInput } from '@plcfleet/protocols';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDirectorySource, hashProgram } from '../../sources';
-import { exampleMigration, FIXTURES } from '../../testing/migration-fixtures';
+import { exampleMigration, FIXTURES, REPO } from '../../testing/migration-fixtures';
 import { createRecipeTransformer } from '../../transform';
 import { withPlantFiles } from '../plant-files-source';
 import { librariesOf, PRESS_HMI, pressHmiFacts } from '../press-hmi-fixture';
@@ -284,6 +284,58 @@ describe('tag-change on Siemens SCL', () => {
     expect(v.outcome).toBe('passed');
     expect(await readFile(join(out, 'after', 'Legacy.scl'), 'utf8')).toContain(
       '  #Enabled := "PressEnable";\n',
+    );
+  });
+});
+
+const PLCOPEN_ST = `<?xml version="1.0" encoding="utf-8"?>
+<project xmlns="http://www.plcopen.org/xml/tc6_0201">
+  <fileHeader companyName="plcfleet" productName="t" productVersion="1" creationDateTime="2026-01-01T00:00:00" />
+  <contentHeader name="T"><coordinateInfo><fbd><scaling x="1" y="1" /></fbd><ld><scaling x="1" y="1" /></ld><sfc><scaling x="1" y="1" /></sfc></coordinateInfo></contentHeader>
+  <types><dataTypes /><pous>
+      <pou name="PRG_Fill" pouType="program">
+        <interface>
+          <inputVars><variable name="Level_Low"><type><BOOL /></type></variable></inputVars>
+          <outputVars><variable name="Fill_Valve"><type><BOOL /></type></variable></outputVars>
+        </interface>
+        <body><ST><xhtml xmlns="http://www.w3.org/1999/xhtml">Fill_Valve := Level_Low;</xhtml></ST></body>
+      </pou>
+  </pous></types>
+  <instances><configurations /></instances>
+</project>
+`;
+
+describe('tag-change on PLCopen XML', () => {
+  it('renames the name attribute of the declaration and the ST body; nothing else in the file moves', async () => {
+    const dir = join(work, 'plcopen');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'fill.xml'), PLCOPEN_ST);
+    const out = join(work, 'job-plcopen');
+    const v = await run(
+      tagChange([{ from: 'PRG_Fill.Level_Low', to: 'LevelLow' }], ['**/*.xml']),
+      dir,
+      out,
+      false,
+    );
+    expect(v.outcome).toBe('passed');
+    expect(await readFile(join(out, 'after', 'fill.xml'), 'utf8')).toBe(
+      PLCOPEN_ST.replaceAll('Level_Low', 'LevelLow'),
+    );
+  });
+
+  it('refuses a reference in a ladder body, naming the file and line', async () => {
+    const dir = join(work, 'plcopen-ld');
+    await mkdir(dir, { recursive: true });
+    await cp(join(REPO, 'examples/plants/ladder-line/pump-cell.xml'), join(dir, 'pump-cell.xml'));
+    const v = await run(
+      tagChange([{ from: 'PRG_PumpLadder.StartPB', to: 'StartButton' }], ['**/*.xml']),
+      dir,
+      undefined,
+      false,
+    );
+    expect(v.outcome).toBe('failed');
+    expect(v.reason).toMatch(
+      /^tag-change refused: tagChanges\[0\] PRG_PumpLadder\.StartPB → StartButton: pump-cell\.xml:\d+: a reference in a graphical \(LD\/FBD\/SFC\) body of PLCopen XML is not rewritten/,
     );
   });
 });

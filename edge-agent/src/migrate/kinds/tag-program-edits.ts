@@ -49,7 +49,17 @@ export function programEdits(
     const text = byFile.get(span.file)?.file.text.slice(span.offset, span.endOffset) ?? '';
     const wrapped =
       /^(["#]).*\1?$/.test(text) && text.replace(/^["#]|"$/g, '').toLowerCase() === lower(t.name);
-    const start = wrapped ? span.offset + 1 : span.offset;
+    // PLCopen XML declares a variable as an element: its name is the `name` attribute.
+    const attr = new RegExp(`^<variable\\s[^>]*?name\\s*=\\s*"${escapeRegExp(t.name)}"`, 'i').exec(text);
+    if (!wrapped && !attr && text.startsWith('<'))
+      throw new TagChangeRefused(
+        `${label(t)}: ${span.file}:${span.line}: a reference in a graphical (LD/FBD/SFC) body of PLCopen XML is not rewritten; convert the body to ST first`,
+      );
+    const start = wrapped
+      ? span.offset + 1
+      : attr
+        ? span.offset + attr[0].length - 1 - t.name.length
+        : span.offset;
     edits.push({
       file: span.file,
       offset: start,

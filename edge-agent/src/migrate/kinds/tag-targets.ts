@@ -76,6 +76,10 @@ export function resolveTagTargets(changes: readonly TagChange[], checked: Checke
         symbol = pou.vars.get(lower(name));
         if (pou.kind === 'functionBlock') memberOf = pou;
       } else if (global && global.gvl !== undefined && lower(global.gvl) === lower(q)) symbol = global;
+      if (!symbol && pou && !pou.builtin && pou.kind !== 'program' && pou.kind !== 'functionBlock')
+        throw new TagChangeRefused(
+          `${tag}: ${pou.name} is a ${pou.kind}; only globals, PROGRAM variables and function block pins are renamed`,
+        );
       if (!symbol) throw new TagChangeRefused(`${tag}: ${q} declares no variable ${name} (nothing renamed)`);
     } else {
       const candidates = [
