@@ -103,6 +103,16 @@ describe('TwinCAT LD/FBD network lists (<NWL>) become ST (issue 15)', () => {
     const at = diagnostics[0]!;
     expect(flagged.slice(at.offset, at.offset + 40)).toContain('<o n="Operand" t="Operand">');
     expect((unit.declarations[0] as FunctionBlockDecl).body).toHaveLength(3);
+    // a CFC body is refused by language, POU and position, never dropped
+    const cfc = text.replace(/<NWL>[\s\S]*<\/NWL>/, '<CFC><XmlArchive /></CFC>');
+    const refused = readTwinCat(cfc, file).diagnostics;
+    expect(refused.map((d) => [d.code, d.line, d.message])).toEqual([
+      [
+        'ST1013',
+        cfc.slice(0, cfc.indexOf('<CFC>')).split('\n').length,
+        'CFC bodies are not read (POU FB_VentInterlock); TwinCAT ST and LD/FBD (NWL) bodies are',
+      ],
+    ]);
     const jump = text.replace('<o t="BoxTreeAssign">', '<o t="BoxTreeJump">');
     expect(readTwinCat(jump, file).diagnostics[0]?.message).toBe(
       'ladder network 2 of FB_VentInterlock cannot be converted: a BoxTreeJump network item',
