@@ -39,7 +39,7 @@ import {
   type TypeSpec,
   type VarDecl,
 } from '../iec';
-import { lowerSclText, type SclSource } from './scl-source';
+import { lastAtOrBefore, lowerSclText, type SclSource } from './scl-source';
 
 /** Siemens instruction and data types and the IEC types that model them (upper case). */
 export const SIEMENS_TYPE_MAP: Readonly<Record<string, string>> = {
@@ -118,14 +118,8 @@ class LineStarts {
   }
   /** 1-based line and column of an offset. */
   position(offset: number): { line: number; column: number } {
-    let lo = 0;
-    let hi = this.starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.starts[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return { line: lo + 1, column: offset - this.starts[lo]! + 1 };
+    const line = lastAtOrBefore(this.starts, offset);
+    return { line: line + 1, column: offset - this.starts[line]! + 1 };
   }
 }
 

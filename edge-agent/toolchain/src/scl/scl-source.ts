@@ -61,10 +61,25 @@ interface Tok {
   up: string;
 }
 
-const isIdentStart = (c: number): boolean =>
-  (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || (c > 127 && c !== 0xfeff && c !== 0xa0);
-const isIdentPart = (c: number): boolean => isIdentStart(c) || (c >= 48 && c <= 57);
+/** Identifier characters as the IEC scanner reads them (letters, `_`, any non-ASCII but BOM and NBSP). */
+const isIdentStart = (c: number): boolean => {
+  const lower = c | 32;
+  return (lower >= 97 && lower <= 122) || c === 95 || (c > 127 && c !== 0xfeff && c !== 0xa0);
+};
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+const isIdentPart = (c: number): boolean => isIdentStart(c) || isDigit(c);
+
+/** Index of the last element of ascending `sorted` that is <= `x` (0 when none is). */
+export function lastAtOrBefore(sorted: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (sorted[mid]! <= x) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
 
 /** Words that begin a block of an external source, with the word that ends it. */
 const BLOCKS: Record<string, string> = {
@@ -480,14 +495,8 @@ export function lowerSclText(text: string): SclSource {
   copy(n);
   const st = pieces.join('');
   const toFile = (offset: number): number => {
-    let lo = 0;
-    let hi = genStart.length - 1;
-    if (hi < 0) return offset;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (genStart[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
-    }
+    if (genStart.length === 0) return offset;
+    const lo = lastAtOrBefore(genStart, offset);
     const d = offset - genStart[lo]!;
     const len = copied[lo]!;
     if (len === 0) return fileStart[lo]!;
