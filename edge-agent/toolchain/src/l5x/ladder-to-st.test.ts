@@ -223,6 +223,24 @@ describe('ladderToSt refusals and proofs', () => {
     ]);
   });
 
+  it('keeps the prescan of every one-shot of a structure, not only the first', () => {
+    // ONS sets its storage bit in prescan (1756-RM003), so neither output fires on the first scan.
+    const p = readL5x(
+      testL5x([...B('A', 'X', 'Y'), ['Ons', 'BOOL[4]']], {
+        Main: ['XIC(A)ONS(Ons[1])OTE(X);', 'XIC(A)ONS(Ons[2])OTE(Y);'],
+      }),
+    );
+    const r = ladderToSt(p, { runs: 30 });
+    expect(r.routines[0]).toMatchObject({ converted: true, equivalent: true, reason: null });
+    expect(r.st.get('P/Main')?.slice(0, 5)).toEqual([
+      '// First scan: what the ladder did in prescan.',
+      'IF S:FS THEN',
+      '    Ons[1] := TRUE;',
+      '    Ons[2] := TRUE;',
+      'END_IF;',
+    ]);
+  });
+
   it('refuses MOV between a string and a number', () => {
     const p = readL5x(
       testL5x(

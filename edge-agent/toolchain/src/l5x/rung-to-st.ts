@@ -439,9 +439,14 @@ export class RungWriter {
     return `${convert(a, ty, this.logix)} ${op} ${convert(b, ty, this.logix)}`;
   }
 
+  /**
+   * A line of the first-scan block, once per operand and action: two members of one tag
+   * (`Unit.ONS[5]`, `Unit.ONS[30]`) are two lines, as the ladder's prescan acts on each.
+   */
   private addFirstScan(key: string, line: string): void {
-    if (this.firstScanKeys.has(key)) return;
-    this.firstScanKeys.add(key);
+    const k = `${key}\u0000${line}`;
+    if (this.firstScanKeys.has(k)) return;
+    this.firstScanKeys.add(k);
     this.firstScan.push(line);
   }
 
