@@ -116,6 +116,9 @@ describe('plcfleet-agent drift', () => {
     const insecure = await run({ released, live: 'opc.tcp://127.0.0.1:1', security: 'none' });
     expect(insecure.code).toBe(DRIFT_EXIT.USAGE);
     expect(insecure.err[0]).toMatch(/--insecure/);
+    const noPassword = await run({ released, live: 'opc.tcp://127.0.0.1:1', user: 'operator' });
+    expect(noPassword.code).toBe(DRIFT_EXIT.USAGE);
+    expect(noPassword.err[0]).toMatch(/--user operator needs the password in \$PLC_OPCUA_PASSWORD/);
     const gone = await run({ released: `git+file://${work}/missing.git#main`, live: released });
     expect(gone.code).toBe(DRIFT_EXIT.UNREACHABLE);
     expect(gone.err[0]).toMatch(/cannot be reached/);

@@ -55,19 +55,15 @@ function opcuaOptions(args: DriftArgs, env: Record<string, string | undefined>):
     return '--security none sends the PLC program in the clear; add --insecure for a simulator';
   const timeoutMs = args.timeoutMs === undefined ? 10_000 : Number(args.timeoutMs);
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1) return `--timeout-ms must be a positive integer`;
-  let user: { name: string; password: string } | undefined;
-  if (args.user) {
-    const name = args.passwordEnv ?? 'PLC_OPCUA_PASSWORD';
-    const password = env[name];
-    if (password === undefined) return `--user ${args.user} needs the password in $${name}`;
-    user = { name: args.user, password };
-  }
+  const passwordEnv = args.passwordEnv ?? 'PLC_OPCUA_PASSWORD';
+  const password = args.user ? env[passwordEnv] : undefined;
+  if (args.user && password === undefined) return `--user ${args.user} needs the password in $${passwordEnv}`;
   return {
     security,
     dataDir: args.dataDir ?? join('.plcfleet', 'drift', 'opcua-pki'),
     trustUnknownServer: args.trustUnknownServer === true,
     timeoutMs,
-    ...(user ? { user } : {}),
+    ...(args.user && password !== undefined ? { user: { name: args.user, password } } : {}),
   };
 }
 
