@@ -184,8 +184,29 @@ export interface Trivia {
   ownLine: boolean;
 }
 
-/** Bytes per token in {@link Tokens}: seven Int32 columns, one Uint16, one Uint8. */
-const BYTES_PER_TOKEN = 31;
+/** Bytes per token in {@link Tokens}: seven Int32 columns, one Uint16, one Uint8 (rounded to 32). */
+const BYTES_PER_TOKEN = 32;
+
+/**
+ * Token tables are carved out of shared 1 MiB slabs (a bump allocator): a
+ * reader scans hundreds of small bodies per file, and an ArrayBuffer per scan
+ * cost more than the scanning. A slab is never reused; it is freed when no
+ * table in it is alive. Tables bigger than a quarter slab get their own buffer.
+ */
+const SLAB_BYTES = 1 << 20;
+let slab = new ArrayBuffer(SLAB_BYTES);
+let slabUsed = 0;
+
+function tokenBuffer(bytes: number): { buf: ArrayBuffer; at: number } {
+  if (bytes > SLAB_BYTES / 4) return { buf: new ArrayBuffer(bytes), at: 0 };
+  if (slabUsed + bytes > SLAB_BYTES) {
+    slab = new ArrayBuffer(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const at = slabUsed;
+  slabUsed += bytes;
+  return { buf: slab, at };
+}
 
 /** The scanned token table. Index i describes token i; the last token is EOF. */
 export class Tokens {
@@ -205,8 +226,8 @@ export class Tokens {
   constructor(capacity: number) {
     // one buffer for all nine columns: a reader scans many small bodies, and nine
     // separate typed arrays per scan cost more to allocate than the scanning itself
-    const buf = new ArrayBuffer(capacity * BYTES_PER_TOKEN);
-    const i32 = (k: number): Int32Array => new Int32Array(buf, k * 4 * capacity, capacity);
+    const { buf, at } = tokenBuffer(capacity * BYTES_PER_TOKEN);
+    const i32 = (k: number): Int32Array => new Int32Array(buf, at + k * 4 * capacity, capacity);
     this.start = i32(0);
     this.end = i32(1);
     this.line = i32(2);
@@ -214,8 +235,8 @@ export class Tokens {
     this.endLine = i32(4);
     this.endCol = i32(5);
     this.trivia = i32(6);
-    this.kind = new Uint16Array(buf, 28 * capacity, capacity);
-    this.nl = new Uint8Array(buf, 30 * capacity, capacity);
+    this.kind = new Uint16Array(buf, at + 28 * capacity, capacity);
+    this.nl = new Uint8Array(buf, at + 30 * capacity, capacity);
   }
 
   grow(): void {
@@ -273,11 +294,11 @@ export function scan(
   // line break. The replacement keeps every offset, so positions stay those of the file.
   // Only the range is looked at: a reader scans many bodies of one XML file, and
   // touching the whole file each time made reading it quadratic in its size.
-  const cr = text.indexOf('\r', start);
-  if (cr >= 0 && cr < end) {
+  for (let cr = text.indexOf('\r', start); cr >= 0 && cr < end; cr = text.indexOf('\r', cr + 1)) {
+    if (text.charCodeAt(cr + 1) === 10) continue;
     const range = text.slice(start, end);
-    if (/\r(?!\n)/.test(range))
-      text = text.slice(0, start) + range.replace(/\r(?!\n)/g, '\n') + text.slice(end);
+    text = text.slice(0, start) + range.replace(/\r(?!\n)/g, '\n') + text.slice(end);
+    break;
   }
   // about one token per 6 characters in real code; grow() doubles when denser
   const tokens = new Tokens(Math.max(64, Math.ceil((end - start) / 6)));
