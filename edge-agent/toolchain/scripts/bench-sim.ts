@@ -158,6 +158,21 @@ function fmt(n: number): string {
   );
 }
 
+// (c) a plant of 2,400 FB instances (issue 23): 2,400 TONs and 2,400 R_TRIGs
+{
+  const src = plantSource(60, 40);
+  const parsed = parseSource(src, 'plant-2400.st');
+  const [project, checkMs] = time(() => checked([parsed.unit]));
+  const [plc, ms] = time(() => compileProgram(project, { program: 'Plant' }));
+  plc.set('Enable', true);
+  plc.scan(500);
+  const N = 5_000;
+  const [, t, w] = time(() => plc.scan(N));
+  console.log(
+    `(c) plant of ${60 * 40} FB instances (${60 * 40} TON, ${60 * 40} R_TRIG), ${src.split('\n').length} lines: check ${checkMs.toFixed(0)} ms, compile ${ms.toFixed(0)} ms CPU; ${fmt((N / t) * 1000)} scans/s per CPU second (${N} scans: ${t.toFixed(0)} ms CPU, ${w.toFixed(0)} ms wall)`,
+  );
+}
+
 // equivalence on (a)
 {
   const before = checked([parseSource(SMALL, 'a.st').unit]);
