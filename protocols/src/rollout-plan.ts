@@ -71,9 +71,9 @@ export const Phase = z.strictObject({
   /**
    * Post-deploy watch: a deploy counts as `watched` once it has stayed deployed this long
    * (the agent shadows the new live program with the old one meanwhile and rolls back on
-   * an unexplained divergence, a comm loss or a PLC fault). 0: deployed is watched.
+   * an unexplained divergence, a comm loss or a PLC fault). Absent or 0: deployed is watched.
    */
-  watch: Duration.default(0),
+  watch: Duration.optional(),
   /** Shadow time the candidate must run against the site's live PLC before it may be deployed. */
   shadow: ShadowGate.optional(),
 });
@@ -93,11 +93,11 @@ export const RolloutPlan = z.strictObject({
   /** Migrate sites whose live program drifted from the released one (default: skip them, reason `drift`). */
   allowDrift: z.boolean().default(false),
   /**
-   * When the rollout is `completed`: `watched` (default) once every selected site is
+   * When the rollout is `completed`: `watched` (when absent) once every selected site is
    * deployed and watched (skipped sites need nothing), or closed by a person; `verified`
    * once the verdicts are in, for a rollout that only verifies and deploys nothing.
    */
-  until: z.enum(['watched', 'verified']).default('watched'),
+  until: z.enum(['watched', 'verified']).optional(),
 });
 export type RolloutPlan = z.infer<typeof RolloutPlan>;
 export type Phase = z.infer<typeof Phase>;

@@ -85,7 +85,7 @@ export async function phaseOutcomes(
     if (s.changeRequest === 'approved') counts.approved++;
     if (s.deploy === 'deployed') {
       counts.deployed++;
-      if (s.deployAt !== null && Date.parse(s.deployAt) + phase.watch <= now) counts.watched++;
+      if (s.deployAt !== null && Date.parse(s.deployAt) + (phase.watch ?? 0) <= now) counts.watched++;
       else watching++;
     } else if (s.deploy === 'rolled-back') counts.rolledBack++;
     else if (s.deploy === 'refused' || s.deploy === 'failed') counts.deployFailed++;
@@ -120,8 +120,12 @@ export function describeOutcomes(c: PhaseOutcomeCounts): string {
 }
 
 /** Whether a phase's promotion waits for its deploys: `requireDeployed`, or the last phase of a rollout `until: watched`. */
-export function waitsForDeploys(phase: Phase, last: boolean, until: 'watched' | 'verified'): boolean {
-  return phase.gates.requireDeployed || (last && until === 'watched');
+export function waitsForDeploys(
+  phase: Phase,
+  last: boolean,
+  until: 'watched' | 'verified' | undefined,
+): boolean {
+  return phase.gates.requireDeployed || (last && until !== 'verified');
 }
 
 /**

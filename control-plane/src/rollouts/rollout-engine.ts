@@ -294,7 +294,7 @@ export class RolloutEngine {
     const phase = r.plan.phases[r.phaseIndex]!;
     const last = r.phaseIndex === r.plan.phases.length - 1;
     if (!waitsForDeploys(phase, last, r.plan.until)) return null;
-    const phases = last && r.plan.until === 'watched' ? r.plan.phases.map((_, i) => i) : [r.phaseIndex];
+    const phases = last && r.plan.until !== 'verified' ? r.plan.phases.map((_, i) => i) : [r.phaseIndex];
     const parts: string[] = [];
     for (const i of phases) {
       const o = await phaseOutcomes(trx, r.id, i, r.plan.phases[i]!);
@@ -468,6 +468,7 @@ export class RolloutEngine {
     command: RolloutCommand,
     actor: string,
     reason = '',
+    options: { phase?: number } = {},
   ): Promise<RolloutRecord> {
     const events: PendingEvents = [];
     await transaction(this.ctx.db, async (trx) => {
@@ -579,15 +580,30 @@ export class RolloutEngine {
           break;
         }
         case 'retry': {
+          // `phase` (0-based here) retries the failed sites of that phase only (hawkBit's per-group retry).
+          const only = options.phase;
+          if (only !== undefined && (only < 0 || only > r.phaseIndex))
+            fail(
+              'VALIDATION',
+              `phase ${only + 1} has not started: phases 1..${r.phaseIndex + 1} have sites to retry`,
+            );
           const failed = await listJobs(trx, { rolloutId: r.id, states: ['failed', 'error'] });
-          const again = failed.filter((j) => j.phaseIndex <= r.phaseIndex);
+          const again = failed.filter((j) =>
+            only === undefined ? j.phaseIndex <= r.phaseIndex : j.phaseIndex === only,
+          );
           for (const j of again) {
             await setJobState(trx, j.id, ['failed', 'error'], { state: 'retried' });
             await insertJobs(trx, r.id, j.phaseIndex, [j.site]);
           }
           await updateRollout(trx, r.id, { state: 'running', stateReason: '' });
-          await audit('rollout.retried', { sites: again.map((j) => j.site) });
-          await decide('retried', `retry of ${again.length} failed site(s) by ${actor}`);
+          await audit('rollout.retried', {
+            sites: again.map((j) => j.site),
+            ...(only !== undefined ? { phase: only } : {}),
+          });
+          await decide(
+            'retried',
+            `retry of ${again.length} failed site(s)${only !== undefined ? ` of phase ${only + 1}` : ''} by ${actor}`,
+          );
           break;
         }
       }

@@ -187,4 +187,31 @@ describe('rollout commands for people', () => {
     expect((await h.admin.post(`/v1/rollouts/${id}/promote`, {})).status).toBe(200);
     expect((await waitForState(id, ['completed'])).rollout.state).toBe('completed');
   });
+
+  it('retries only the failed sites of the phase asked for (hawkBit per-group retry)', async () => {
+    h = await startHarness();
+    await seedFleet(h, [{ name: 'f1' }, { name: 'f2' }], 'non-safety');
+    agents = await connectAgents(h.cp, ['f1', 'f2'], () => 'failed');
+    const created = await h.admin.post('/v1/rollouts', {
+      migrationId: 'guard-upgrade',
+      start: true,
+      plan: planDoc([
+        { name: 'one', select: { sites: ['f1'] }, gates: { maxFailurePercent: 100 } },
+        { name: 'two', select: { rest: true }, gates: { maxFailurePercent: 100 } },
+      ]),
+    });
+    const id = created.body.rollout.id;
+    // Both phases judged; the failed sites keep the rollout open (they run no change).
+    await eventually(async () => {
+      const d = await h.admin.get(`/v1/rollouts/${id}`);
+      return d.body.rollout.phaseIndex === 1 && d.body.jobs.failed === 2 ? true : undefined;
+    });
+    expect((await h.admin.post(`/v1/rollouts/${id}/retry?phase=3`, {})).status).toBe(400);
+    const retried = await h.admin.post(`/v1/rollouts/${id}/retry?phase=1`, {});
+    expect(retried.status, JSON.stringify(retried.body)).toBe(200);
+    expect(retried.body.decisions.at(-1).summary).toBe('retry of 1 failed site(s) of phase 1 by admin');
+    const jobs = (await h.admin.get(`/v1/jobs?rollout=${id}`)).body.jobs as { site: string; state: string }[];
+    expect(jobs.filter((j) => j.site === 'f1').map((j) => j.state)).toContain('retried');
+    expect(jobs.filter((j) => j.site === 'f2').map((j) => j.state)).toEqual(['failed']);
+  });
 });

@@ -25,6 +25,9 @@ import { rolloutProgress } from './rollout-progress';
 
 const NEEDS_REASON: readonly RolloutCommand[] = ['pause', 'abort', 'close'];
 
+/** `POST /v1/rollouts/:id/retry?phase=N`. */
+const RetryQuery = z.object({ phase: z.coerce.number().int().min(1).max(1000).optional() });
+
 /** Rollouts and their commands. */
 export const rolloutRoutes: RouteSpec[] = [
   defineRoute({
@@ -112,12 +115,21 @@ export const rolloutRoutes: RouteSpec[] = [
       summary: `Rollout command: ${command}${NEEDS_REASON.includes(command) ? ' (with a reason)' : ''}`,
       roles: ROLLOUT_WRITERS,
       body: RolloutCommandRequest,
+      // retry?phase=N: only the failed sites of phase N (1-based, as people count phases).
+      ...(command === 'retry' ? { query: RetryQuery } : {}),
       response: RolloutDetail,
-      handler: async ({ ctx, engine, principal, params, body }) => {
+      handler: async ({ ctx, engine, principal, params, body, query }) => {
         const reason = body.reason?.trim() ?? '';
         if (NEEDS_REASON.includes(command) && reason === '')
           fail('VALIDATION', `body.reason: ${command} needs a reason`);
-        await engine.command(params.id!, command, principal.name, reason);
+        const phase = (query as { phase?: number }).phase;
+        await engine.command(
+          params.id!,
+          command,
+          principal.name,
+          reason,
+          phase !== undefined ? { phase: phase - 1 } : {},
+        );
         return detail(ctx, params.id!);
       },
     }),

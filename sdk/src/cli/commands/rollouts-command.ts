@@ -94,8 +94,13 @@ export function rolloutsCommand(deps: CliDeps): Command {
   for (const c of COMMANDS) {
     const cmd = rollouts.command(c.name).description(c.what).argument('<id>', 'rollout id');
     if (c.reason === 'required') cmd.requiredOption('--reason <text>', 'why (recorded in the audit log)');
-    action(cmd, deps, async ({ client, out }, id: string, opts: { reason?: string }) => {
-      const d = await client.rollouts.command(id, c.name, opts.reason);
+    if (c.name === 'retry')
+      cmd.option('--phase <n>', 'only the failed sites of this phase (1-based)', positiveInt);
+    action(cmd, deps, async ({ client, out }, id: string, opts: { reason?: string; phase?: number }) => {
+      const d =
+        c.name === 'retry' && opts.phase !== undefined
+          ? await client.rollouts.retry(id, { phase: opts.phase })
+          : await client.rollouts.command(id, c.name, opts.reason);
       const r = d.rollout;
       out.result(d, () =>
         out.line(`rollout ${r.id}: ${r.state}${r.stateReason ? ` — ${r.stateReason}` : ''}`),

@@ -94,9 +94,17 @@ export class RolloutsApi {
   abort(id: string, reason: string, opts: RequestOptions = {}): Promise<RolloutDetail> {
     return this.command(id, 'abort', reason, opts);
   }
-  /** Retries the failed sites (also the way on from a halted rollout). */
-  retry(id: string, opts: RequestOptions = {}): Promise<RolloutDetail> {
-    return this.command(id, 'retry', undefined, opts);
+  /**
+   * Retries the failed sites (also the way on from a halted rollout); with `phase` (1-based)
+   * only the failed sites of that phase (`POST /v1/rollouts/:id/retry?phase=N`).
+   */
+  retry(id: string, opts: RequestOptions & { phase?: number } = {}): Promise<RolloutDetail> {
+    const { phase, ...rest } = opts;
+    return this.http.request('POST', `/v1/rollouts/${seg(id)}/retry`, RolloutDetail, {
+      ...rest,
+      body: {},
+      ...(phase !== undefined ? { query: { phase } } : {}),
+    });
   }
 
   /**
