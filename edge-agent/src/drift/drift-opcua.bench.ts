@@ -2,7 +2,7 @@
  * Benchmark of one drift check as `plcfleet-agent drift` and the agent run it
  * (issue #22 goal: a 60-POU program read over OPC UA in ≤ 2 s): the released
  * program in a bare Git repository (file://), the live one served by the
- * virtual PLC over OPC UA on loopback; a check = fetch + read both + semantic
+ * virtual PLC over OPC UA on loopback from its own process; a check = fetch + read both + semantic
  * compare. Prints the median and worst wall time of N checks of a drifted
  * program (each with a fresh OPC UA session, as the CLI makes), the median of
  * each part (Git read, OPC UA read, compare drifted / compare same) and the
@@ -11,10 +11,11 @@
  *   node --import tsx --conditions=source edge-agent/src/drift/drift-opcua.bench.ts [--pous 60] [--runs 10]
  *     [--security none|sign-and-encrypt]
  */
-import { execFile } from 'node:child_process';
+import { execFile, fork } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { TagMap } from '@plcfleet/protocols';
 import { MemoryRuntime, startPlcServer } from '../plant-io';
@@ -27,6 +28,8 @@ const { values: a } = parseArgs({
     pous: { type: 'string', default: '60' },
     runs: { type: 'string', default: '10' },
     security: { type: 'string', default: 'none' },
+    role: { type: 'string', default: 'main' },
+    dir: { type: 'string' },
   },
 });
 const POUS = Number(a.pous);
@@ -98,33 +101,17 @@ async function main(): Promise<void> {
     ['push', '--quiet', join(dir, 'plant.git'), 'HEAD:refs/heads/main'],
   ])
     await sh('git', ['-C', clone, ...args], { env });
-  // The live program: the same, one POU changed (a drifted site: the comparison does its whole work).
+  // The PLC in its own process, as a real PLC is: its CPU is not the check's.
+  const child = fork(
+    fileURLToPath(import.meta.url),
+    ['--role', 'plc', '--dir', dir, '--pous', String(POUS), '--security', security],
+    {
+      execArgv: ['--import', 'tsx', '--conditions=source'],
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    },
+  );
+  const endpoint = await new Promise<string>((resolve) => child.once('message', (m) => resolve(m as string)));
   const live = files.map((f, i) => (i === 7 ? pou(i, 1) : f));
-  const runtime = new MemoryRuntime({ Run: ['BOOL', false] }, () => {}, live);
-  const tags = TagMap.parse({
-    apiVersion: 'plcfleet/v1',
-    kind: 'TagMap',
-    tags: [
-      {
-        name: 'Run',
-        modbus: { table: 'coil', address: 0, type: 'BOOL' },
-        opcua: { nodeId: 'ns=1;s=Main.Run', browseName: 'Run' },
-      },
-    ],
-  });
-  const plc = await startPlcServer({
-    runtime,
-    tags,
-    modbus: false,
-    opcua: {
-      dataDir: join(dir, 'server'),
-      port: 0,
-      security,
-      allowAnonymous: true,
-      trustUnknownClients: true,
-    } as never,
-  });
-  const endpoint = plc.opcua!.endpointUrl;
   const released = createGitSource(`git+file://${join(dir, 'plant.git')}#main:plc`, {
     cacheDir: join(dir, 'cache'),
   });
@@ -180,9 +167,43 @@ async function main(): Promise<void> {
     );
   } finally {
     await released.close();
-    await plc.close();
+    child.kill('SIGTERM');
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-await main();
+/** The virtual PLC serving the live program (one POU changed) over OPC UA; sends its endpoint to the parent. */
+async function plcProcess(): Promise<void> {
+  const dir = a.dir!;
+  const files = Array.from({ length: POUS }, (_, i) => pou(i));
+  // The live program: the same, one POU changed (a drifted site: the comparison does its whole work).
+  const live = files.map((f, i) => (i === 7 ? pou(i, 1) : f));
+  const runtime = new MemoryRuntime({ Run: ['BOOL', false] }, () => {}, live);
+  const tags = TagMap.parse({
+    apiVersion: 'plcfleet/v1',
+    kind: 'TagMap',
+    tags: [
+      {
+        name: 'Run',
+        modbus: { table: 'coil', address: 0, type: 'BOOL' },
+        opcua: { nodeId: 'ns=1;s=Main.Run', browseName: 'Run' },
+      },
+    ],
+  });
+  const plc = await startPlcServer({
+    runtime,
+    tags,
+    modbus: false,
+    opcua: {
+      dataDir: join(dir, 'server'),
+      port: 0,
+      security,
+      allowAnonymous: true,
+      trustUnknownClients: true,
+    } as never,
+  });
+  process.send!(plc.opcua!.endpointUrl);
+}
+
+if (a.role === 'plc') await plcProcess();
+else await main();
