@@ -1,5 +1,5 @@
 /** Documents as the API sends them, for the SDK's tests. */
-import type { RolloutDetail } from '@plcfleet/protocols';
+import { type RolloutDetail, RolloutPlan } from '@plcfleet/protocols';
 
 /** A rollout detail as the API sends it (raw input to the schema). */
 export function rolloutDetail(state: string, decisions: string[] = []): RolloutDetail {
@@ -10,30 +10,12 @@ export function rolloutDetail(state: string, decisions: string[] = []): RolloutD
       name: 'guard',
       migrationId: 'safety-guard-monitor',
       revision: 1,
-      plan: {
+      // Parsed, so the defaults the API fills in are the schema's own.
+      plan: RolloutPlan.parse({
         apiVersion: 'plcfleet/v1',
         kind: 'RolloutPlan',
-        phases: [
-          {
-            name: 'canary',
-            select: { count: 1 },
-            concurrency: 1,
-            gates: {
-              minSample: 1,
-              maxFailurePercent: 0,
-              maxSafetyFailures: 0,
-              soak: 0,
-              requireApproval: false,
-              requireDeployed: false,
-              maxRollbacks: 0,
-            },
-            respectMaintenanceWindows: false,
-          },
-        ],
-        jobTimeout: 900_000,
-        retries: 2,
-        lease: 60_000,
-      },
+        phases: [{ name: 'canary', select: { count: 1 }, concurrency: 1 }],
+      }),
       state: state as RolloutDetail['rollout']['state'],
       stateReason: `it is ${state}`,
       phaseIndex: 0,
