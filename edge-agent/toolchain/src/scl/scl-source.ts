@@ -118,7 +118,14 @@ const PREFIX_BLANK: Record<string, number> = {
 
 /** Lowers one SCL source text to Structured Text with a position map. Never throws. */
 export function lowerSclText(text: string): SclSource {
-  const out = text.split('');
+  // the lowered text as UTF-16 code units: edits in place, one decode per piece
+  const out = new Uint16Array(text.length);
+  for (let k = 0; k < text.length; k++) out[k] = text.charCodeAt(k);
+  const put = (at: number, word: string): void => {
+    for (let k = 0; k < word.length; k++) out[at + k] = word.charCodeAt(k);
+  };
+  const decoder = new TextDecoder('utf-16le');
+  const textOf = (from: number, to: number): string => decoder.decode(out.subarray(from, to));
   const quoted = new Map<number, QuotedName>();
   const hashed = new Set<number>();
   const startFix = new Map<number, number>();
@@ -127,7 +134,7 @@ export function lowerSclText(text: string): SclSource {
   const blank = (s: number, e: number): void => {
     for (let i = s; i < e; i++) {
       const c = out[i]!;
-      if (c !== '\n' && c !== '\r') out[i] = ' ';
+      if (c !== 10 && c !== 13) out[i] = 32;
     }
   };
   const lineEnd = (from: number): number => {
@@ -185,15 +192,15 @@ export function lowerSclText(text: string): SclSource {
       for (const ch of name) {
         const code = ch.charCodeAt(0);
         const ok = ch.length === 1 && isIdentPart(code);
-        for (let u = 0; u < ch.length; u++) out[j + u] = ok ? ch : '_';
+        for (let u = 0; u < ch.length; u++) out[j + u] = ok ? code : 95;
         j += ch.length;
       }
       if (isIdentStart(first) && name.length > 0) {
-        out[i] = ' ';
+        out[i] = 32;
         // `#"x"`: the identifier already starts at the `#`
         if (!startFix.has(i + 1)) startFix.set(i + 1, i);
-      } else out[i] = '_';
-      out[close] = ' ';
+      } else out[i] = 95;
+      out[close] = 32;
       endFix.add(close);
       toks.push({ k: 'quoted', s: i, e: close + 1, up: name.toUpperCase() });
       i = close + 1;
@@ -216,7 +223,7 @@ export function lowerSclText(text: string): SclSource {
     if (c === 35) {
       // `#local` / `#"quoted local"`; a `#` inside a literal follows a digit or letter and is not seen here
       if (isIdentStart(nx) || nx === 34) {
-        out[i] = ' ';
+        out[i] = 32;
         hashed.add(i);
         if (isIdentStart(nx)) startFix.set(i + 1, i);
         else startFix.set(i + 2, i);
@@ -290,10 +297,7 @@ export function lowerSclText(text: string): SclSource {
       const semi = toks[t + 1];
       if (semi && semi.up === ';') blank(semi.s, semi.e);
     } else if (tok.up === 'GOTO') {
-      out[tok.s] = 'J';
-      out[tok.s + 1] = 'M';
-      out[tok.s + 2] = 'P';
-      out[tok.s + 3] = ' ';
+      put(tok.s, 'JMP ');
     }
   }
 
@@ -336,7 +340,7 @@ export function lowerSclText(text: string): SclSource {
       end++;
     }
     if (start < 0 || end >= toks.length) continue;
-    const target = out.slice(toks[start]!.s, op.s).join('').trim();
+    const target = textOf(toks[start]!.s, op.s).trim();
     blank(op.s, op.e);
     inserts.push({ at: op.s, text: `:= ${target} ${op.up[0]} (` });
     inserts.push({ at: toks[end]!.s, text: ')' });
@@ -386,13 +390,13 @@ export function lowerSclText(text: string): SclSource {
     const endT = findWord(t + 1, endWord);
     const nameTok = toks[t + 1];
     if (w === 'ORGANIZATION_BLOCK') {
-      out.splice(start.s, 7, ...'PROGRAM');
+      put(start.s, 'PROGRAM');
       blank(start.s + 7, start.e);
       if (endT >= 0) {
         // right-aligned, so the PROGRAM's span ends where END_ORGANIZATION_BLOCK does
         const e = toks[endT]!;
         blank(e.s, e.e - 11);
-        out.splice(e.e - 11, 11, ...'END_PROGRAM');
+        put(e.e - 11, 'END_PROGRAM');
       }
     }
     if (w === 'FUNCTION_BLOCK' || w === 'FUNCTION' || w === 'ORGANIZATION_BLOCK') {
@@ -417,7 +421,7 @@ export function lowerSclText(text: string): SclSource {
     const k = dbCount++;
     const info: DataBlockInfo = { name: nameOf(nameTok), offset: start.s };
     dataBlocks.push(info);
-    out.splice(start.s, 10, ...'VAR_GLOBAL');
+    put(start.s, 'VAR_GLOBAL');
     let h = skipHeader(t + 2);
     const begin = findWord(h, 'BEGIN');
     const stop = begin >= 0 && (endT < 0 || begin < endT) ? begin : endT >= 0 ? endT : toks.length;
@@ -477,7 +481,7 @@ export function lowerSclText(text: string): SclSource {
   let gen = 0;
   const copy = (to: number): void => {
     if (to <= from) return;
-    pieces.push(out.slice(from, to).join(''));
+    pieces.push(textOf(from, to));
     genStart.push(gen);
     fileStart.push(from);
     copied.push(to - from);
