@@ -61,6 +61,12 @@ export interface RunMigrationOptions {
    * the versions the site facts list; a `library-update` needs it (the new version's interface).
    */
   libraries?: string;
+  /**
+   * Receives the whole changed program (every file, plant files included; its hash is
+   * `sha256After`) when the verdict is `passed` — what a deploy writes, for every kind,
+   * including those that use no transformer.
+   */
+  onPassedProgram?: (files: readonly ProgramFile[]) => void;
   /** Verifiers (tests inject their own). @default createVerifiers({ migration, policy, seed }) */
   verifiers?: Verifiers;
 }
@@ -298,6 +304,7 @@ export async function runMigration(options: RunMigrationOptions): Promise<Verdic
     lap('judges');
 
     if (failures.length) return await done('failed', failures[0]!, safetyFailure);
+    options.onPassedProgram?.(result.files);
     return await done(
       'passed',
       `${result.reason}; compile, safety, ${evidence.scenarios?.length ?? 0} scenario(s), ${eq ? 'equivalence, ' : ''}judges passed`,

@@ -116,6 +116,24 @@ describe('tag-change on the press-hmi example plant', () => {
     );
   });
 
+  it('hands the whole passed program, plant files included, to onPassedProgram', async () => {
+    const dir = await copy();
+    let kept: readonly { path: string; text: string }[] = [];
+    const v = await runMigration({
+      migration: exampleMigration('rename-tags'),
+      source: createDirectorySource(dir),
+      transformer: createRecipeTransformer(),
+      siteFacts: pressHmiFacts(),
+      libraries: librariesOf(dir),
+      onPassedProgram: (files) => {
+        kept = files;
+      },
+    });
+    expect(v.outcome).toBe('passed');
+    expect(hashProgram(kept)).toBe(v.evidence.sha256After);
+    expect(kept.map((f) => f.path)).toEqual(expect.arrayContaining(['hmi/press-screen.json', 'tags.yaml']));
+  });
+
   it('is deterministic: the same plant and migration give the same evidence hash', async () => {
     const a = await run(exampleMigration('rename-tags'), await copy());
     const b = await run(exampleMigration('rename-tags'), await copy());
@@ -239,7 +257,7 @@ describe('tag-change refusals: verdict failed, nothing written, the message name
           dir,
         };
       },
-      /tagChanges\[0\] Press_Enable: Line\.L5X: Rockwell Logix L5X export \(read by ladder-to-st\) is not rewritten by tag-change, and it names Press_Enable/,
+      /tagChanges\[0\] Press_Enable: Line\.L5X:3: Rockwell Logix L5X export \(read by ladder-to-st\) is not rewritten by tag-change, and it names Press_Enable/,
     ],
     [
       'a reference outside scope.files',

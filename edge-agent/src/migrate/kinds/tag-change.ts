@@ -23,7 +23,7 @@ import type { KindJob, MigrationKind } from './migration-kind';
 import { readTagMapFile, tagMapEdits } from './tag-map-edits';
 import { programEdits } from './tag-program-edits';
 import { refuseCollisions, resolveTagTargets, type TagTarget } from './tag-targets';
-import { applyTextEdits, TagChangeRefused, type TextEdit } from './text-edits';
+import { applyTextEdits, lineAt, TagChangeRefused, type TextEdit } from './text-edits';
 
 /** Equivalence settings when the migration gives none: a rename is cheap to compare. */
 const DEFAULT_EQUIVALENCE = { runs: 50, scans: 100 } as const;
@@ -80,7 +80,7 @@ function planEdits(
       const o = tokenOccurrences(f.text, t.name)[0];
       if (o)
         throw new TagChangeRefused(
-          `tagChanges[${t.index}] ${t.change.from}: ${f.path}: ${'unsupported' in format ? format.unsupported : 'this file format'} is not rewritten by tag-change, and it names ${t.name}`,
+          `tagChanges[${t.index}] ${t.change.from}: ${f.path}:${lineAt(f.text, o.offset)}: ${'unsupported' in format ? format.unsupported : 'this file format'} is not rewritten by tag-change, and it names ${t.name}`,
         );
     }
   }
