@@ -1,6 +1,7 @@
 /**
  * The migration executor: given a migration and a plant program, a verified
- * change or a clear reason why not. The agent daemon calls {@link runMigration};
+ * change or a clear reason why not, for each migration kind in `kinds/` (a type
+ * it has no module for is refused). The agent daemon calls {@link runMigration};
  * a deploy writes a passed change back with {@link writeVerifiedChange}, which
  * checks {@link hashProgram} against the verdict's `sha256Before`/`sha256After`.
  */
