@@ -166,4 +166,31 @@ describe('SCL blocks simulate with the IEC semantics (against the plain-ST twin)
       /RD_SYS_T|DTL/,
     );
   });
+
+  it('start values after BEGIN reach members of UDTs and of instance DBs, and nothing else changes', () => {
+    const text = [
+      'TYPE "Cmd" STRUCT Velocity : Real; Enable : Bool := TRUE; END_STRUCT; END_TYPE',
+      'FUNCTION_BLOCK "Axis" VAR_INPUT Limit : Int := 3; END_VAR VAR_OUTPUT Out : Int; END_VAR',
+      'BEGIN #Out := #Limit * 2; END_FUNCTION_BLOCK',
+      'DATA_BLOCK "Data" VAR Command : "Cmd"; Count : Int; END_VAR',
+      'BEGIN',
+      '   Command.Velocity := 10.5;',
+      '   Count := 4;',
+      'END_DATA_BLOCK',
+      'DATA_BLOCK "AxisDB" "Axis" BEGIN Limit := 7; END_DATA_BLOCK',
+      'ORGANIZATION_BLOCK "Main" BEGIN "AxisDB"(); END_ORGANIZATION_BLOCK',
+    ].join('\n');
+    const r = readScl(text, 'data.scl');
+    expect(r.diagnostics).toEqual([]);
+    const { checked, diagnostics } = checkProject([r.unit]);
+    expect(diagnostics).toEqual([]);
+    const plc = compileProgram(checked, { program: 'Main' });
+    expect(plc.get('Data.Command.Velocity')).toBe(10.5);
+    // the UDT's own start value stays where the DB does not set one
+    expect(plc.get('Data.Command.Enable')).toBe(true);
+    expect(plc.get('Data.Count')).toBe(4);
+    expect(plc.get('AxisDB.Limit')).toBe(7);
+    plc.scan();
+    expect(plc.get('AxisDB.Out')).toBe(14);
+  });
 });
