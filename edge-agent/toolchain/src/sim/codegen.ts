@@ -722,8 +722,7 @@ export class CodeGenerator {
   }
 
   private read(p: Place): string {
-    const k = p.key;
-    return /^"[A-Za-z_$][\w$]*"$/.test(k) ? `${p.obj}.${k.slice(1, -1)}` : `${p.obj}[${k}]`;
+    return memberCode(p.obj, p.key);
   }
 
   // ---------------------------------------------------------------- conversions
@@ -1386,7 +1385,7 @@ export class CodeGenerator {
       const v = layout?.byName.get(lower(name));
       if (v?.section === 'VAR_IN_OUT') {
         const target = this.lvalue(a.value, scope);
-        pre.push(`${i}.${v.key}=$ref(${target.obj},${target.key});`);
+        pre.push(`${memberCode(i, q(v.key))}=$ref(${target.obj},${target.key});`);
         return;
       }
       pre.push(this.assignCode(m, this.expr(a.value, scope, m.t), a.span));
@@ -1991,7 +1990,7 @@ export class CodeGenerator {
       // the slot itself, not the referenced variable: REF= rebinds the reference
       const ref = this.model.bound.references.get(e);
       const v = ref && 'section' in ref ? this.model.slotOf(ref) : undefined;
-      if (v) return `${v.store === 'frame' ? '$l' : v.store === 'global' ? '$G' : 's'}.${v.key}`;
+      if (v) return memberCode(v.store === 'frame' ? '$l' : v.store === 'global' ? '$G' : 's', q(v.key));
     }
     return this.fail('UNSUPPORTED', 'REF= target must be a reference variable', e.span);
   }
@@ -2024,6 +2023,13 @@ export class CodeGenerator {
     }
     return this.fail('UNSUPPORTED', 'CASE label must be a constant', e.span);
   }
+}
+
+/** Code reading member `key` (code: a quoted name or an index expression) of `obj`: `o.f3`, `o[1203]`, `o[i]`. */
+function memberCode(obj: string, key: string): string {
+  if (/^"[A-Za-z_$][\w$]*"$/.test(key)) return `${obj}.${key.slice(1, -1)}`;
+  if (/^"\d+"$/.test(key)) return `${obj}[${key.slice(1, -1)}]`;
+  return `${obj}[${key}]`;
 }
 
 /** The deepest bracket nesting of generated code (string literals skipped). */

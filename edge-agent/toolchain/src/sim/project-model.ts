@@ -47,6 +47,9 @@ const STANDARD_FB_NAMES = new Set(
   [...STANDARD_FB_SOURCE.matchAll(/^FUNCTION_BLOCK[ \t]+(\w+)/gm)].map((m) => m[1]!.toUpperCase()),
 );
 
+/** Members an instance object holds as named properties; a larger one uses integer keys. */
+const FAST_MEMBERS = 1000;
+
 /** A compile-time constant. */
 export type ConstValue = number | bigint | boolean | string;
 
@@ -299,10 +302,14 @@ export class ProjectModel {
     // Registered before member types resolve, so an FB may hold a pointer to its own type.
     this.layouts.set(id, layout);
     let n = vars.length;
-    for (const b of decl.varBlocks) {
-      // VAR_TEMP lives in the call frame; VAR_EXTERNAL names a global (§6.5.1), not a member.
-      if (b.section === 'VAR_TEMP' || b.section === 'VAR_EXTERNAL') continue;
-      for (const v of this.varInfos(b, file, () => `f${n++}`, 'member')) {
+    // VAR_TEMP lives in the call frame; VAR_EXTERNAL names a global (§6.5.1), not a member.
+    const blocks = decl.varBlocks.filter((b) => b.section !== 'VAR_TEMP' && b.section !== 'VAR_EXTERNAL');
+    const count = n + blocks.reduce((c, b) => c + b.decls.reduce((k, d) => k + d.names.length, 0), 0);
+    // V8 keeps an object with more than about 1,020 named properties as a hash table; integer
+    // keys are elements, fast at any count (a plant program with thousands of FB instances).
+    const key = count > FAST_MEMBERS ? () => String(n++) : () => `f${n++}`;
+    for (const b of blocks) {
+      for (const v of this.varInfos(b, file, key, 'member')) {
         vars.push(v);
         layout.byName.set(lower(v.name), v);
       }

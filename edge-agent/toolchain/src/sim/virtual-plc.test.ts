@@ -112,6 +112,46 @@ describe('writing one bit of a word (§6.5.3.2 Table 17)', () => {
   });
 });
 
+describe('a program instance with more members than V8 keeps as named properties', () => {
+  // 1,050 conveyor sections: past ~1,020 members the instance uses integer keys (elements)
+  const N = 1050;
+  const src = (extra = '') => `FUNCTION_BLOCK FB_Section
+VAR_INPUT Run : BOOL; END_VAR
+VAR_OUTPUT Moving : BOOL; Starts : INT; END_VAR
+VAR_IN_OUT Total : DINT; END_VAR
+VAR Edge : R_TRIG; END_VAR
+Edge(CLK := Run);
+IF Edge.Q THEN Starts := Starts + 1; Total := Total + 1; END_IF
+Moving := Run;
+END_FUNCTION_BLOCK
+PROGRAM Line
+VAR_INPUT Run : BOOL; END_VAR
+VAR_OUTPUT Total : DINT; Moving : INT; END_VAR
+VAR ${Array.from({ length: N }, (_, i) => `S${i} : FB_Section;`).join(' ')} ${extra} END_VAR
+Moving := 0;
+${Array.from({ length: N }, (_, i) => `S${i}(Run := Run, Total := Total); IF S${i}.Moving THEN Moving := Moving + 1; END_IF`).join('\n')}
+END_PROGRAM`;
+
+  it('simulates, reads and writes members, snapshots and changes online', () => {
+    const plc = plcOf(src(), { program: 'Line' });
+    plc.set('Run', true);
+    expect(plc.scan(2)).toBeNull();
+    expect([plc.get('Total'), plc.get('Moving'), plc.get('S1049.Starts')]).toEqual([N, N, 1]);
+    const snap = plc.snapshot();
+    plc.set('Run', false);
+    plc.scan();
+    plc.set('Run', true);
+    plc.scan();
+    expect(plc.get('Total')).toBe(2 * N);
+    plc.restore(snap);
+    expect(plc.get('Total')).toBe(N);
+    plc.set('S7.Starts', 40);
+    const change = plc.replaceProgram(units(src('Spare : INT;')));
+    expect(change.applied).toBe(true);
+    expect([plc.get('S7.Starts'), plc.get('Total')]).toEqual([40, N]);
+  });
+});
+
 describe('REAL and conversions', () => {
   it('REAL is float32 (Math.fround at every store), LREAL is float64', () => {
     const plc = prog(
