@@ -49,4 +49,12 @@ describe('SIMATIC AX structured text', () => {
     expect(isAxText(text)).toBe(false);
     expect(readAx(text, 'p.st').diagnostics).toEqual([]);
   });
+
+  it('reads an enumeration value written with blanks after its #', () => {
+    const text = 'TYPE S : (A, B); END_TYPE\nPROGRAM p\nVAR s : S; END_VAR\ns := S#  B;\nEND_PROGRAM\n';
+    const { unit, diagnostics } = readAx(text, 'e.st');
+    expect(diagnostics).toEqual([]);
+    const body = (unit.declarations[1] as unknown as { body: { value: unknown }[] }).body;
+    expect(body[0]!.value).toMatchObject({ kind: 'EnumLiteral', typeName: 'S', value: 'B' });
+  });
 });

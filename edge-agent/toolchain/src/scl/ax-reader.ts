@@ -15,8 +15,12 @@ export function isAxText(text: string): boolean {
   return directives(text).some(([s]) => /^(USING|NAMESPACE)\b/i.test(text.slice(s, s + 10)));
 }
 
-/** Ranges [start, end) of `USING ...;`, `NAMESPACE name`, `END_NAMESPACE` and `OVERRIDE` outside comments and strings. */
-function directives(text: string): [number, number][] {
+/**
+ * Ranges [start, end) of `USING ...;`, `NAMESPACE name`, `END_NAMESPACE` and
+ * `OVERRIDE` outside comments and strings; `shifts` gets the blanks after the
+ * `#` of a typed enumeration value (offset of the first blank, count).
+ */
+function directives(text: string, shifts: [number, number][] = []): [number, number][] {
   const out: [number, number][] = [];
   const n = text.length;
   const hasEnd = /\bEND_NAMESPACE\b/i.test(text);
@@ -50,6 +54,14 @@ function directives(text: string): [number, number][] {
       let j = i + 1;
       while (j < n && /[A-Za-z0-9_]/.test(text[j]!)) j++;
       const w = text.slice(i, j).toUpperCase();
+      // `Status# DONE`: an enumeration value written with blanks after `#` (AX accepts them)
+      const typed = /^#([ \t]+)[A-Za-z_]/.exec(text.slice(j, j + 64));
+      if (typed) {
+        shifts.push([j + 1, typed[1]!.length]);
+        i = j + 1;
+        atStatementStart = false;
+        continue;
+      }
       // `USING a.b;` and `NAMESPACE a.b` only: a variable named `using` or `namespace` stays a variable
       if (atStatementStart && w === 'USING' && /^\s+[A-Za-z_][\w.]*\s*;/.test(text.slice(j, j + 300))) {
         const semi = text.indexOf(';', j);
@@ -98,10 +110,19 @@ function directives(text: string): [number, number][] {
 
 /** Parses a SIMATIC AX `.st` file into the IEC syntax tree. Never throws. */
 export function readAx(text: string, fileName: string): ParseResult {
-  const ranges = directives(text);
-  if (ranges.length === 0) return parseSource(text, fileName);
+  const shifts: [number, number][] = [];
+  const ranges = directives(text, shifts);
+  if (ranges.length === 0 && shifts.length === 0) return parseSource(text, fileName);
   const chars = text.split('');
   for (const [s, e] of ranges)
     for (let i = s; i < e; i++) if (chars[i] !== '\n' && chars[i] !== '\r') chars[i] = ' ';
+  // `E#  V` → `E#V  `: the value moves next to its `#` (its span starts up to the blanks' width early)
+  for (const [at, blanks] of shifts) {
+    let end = at + blanks;
+    while (end < chars.length && /\w/.test(chars[end]!)) end++;
+    const name = chars.slice(at + blanks, end);
+    for (let k = 0; k < name.length; k++) chars[at + k] = name[k]!;
+    for (let k = at + name.length; k < end; k++) chars[k] = ' ';
+  }
   return parseSource(chars.join(''), fileName);
 }
