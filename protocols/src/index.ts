@@ -133,7 +133,6 @@ export {
   PhaseWait,
   RolloutPlan,
   RolloutProgress,
-  ShadowGate,
   SiteSelector,
 } from './rollout-plan';
 export { MaintenanceWindow, Site, type SiteInput, SiteLibrary, TimeZone, WindowInterval } from './site';

@@ -41,7 +41,7 @@ export const Gates = z.strictObject({
 });
 
 /** The shadow time a phase requires of its candidates (`shadow: { minDuration: 2h, maxDivergences: 0 }`). */
-export const ShadowGate = z.strictObject({
+const ShadowGate = z.strictObject({
   /** Live shadow time needed before the report counts. */
   minDuration: Duration,
   /** Divergences the report may show; more fails the site. */
@@ -49,7 +49,18 @@ export const ShadowGate = z.strictObject({
   /** Run the shadow before a person approves the change, or after. @default 'after-approval' */
   when: z.enum(['before-approval', 'after-approval']).default('after-approval'),
 });
-export type ShadowGate = z.infer<typeof ShadowGate>;
+
+/**
+ * Sites started per minute: constant (`incrementFactor: 1`), or exponential — the rate is
+ * multiplied by `incrementFactor` after every `increaseEvery` sites that passed, so the ramp
+ * is gated on successes (AWS IoT Jobs' exponential rollout).
+ */
+const StartRate = z.strictObject({
+  perMinute: z.number().int().min(1).max(10_000),
+  incrementFactor: z.number().min(1).max(5).default(1),
+  increaseEvery: z.number().int().min(1).default(1),
+  maxPerMinute: z.number().int().min(1).max(100_000).optional(),
+});
 
 /** One phase of a rollout. */
 export const Phase = z.strictObject({
@@ -76,6 +87,8 @@ export const Phase = z.strictObject({
   watch: Duration.optional(),
   /** Shadow time the candidate must run against the site's live PLC before it may be deployed. */
   shadow: ShadowGate.optional(),
+  /** How fast sites start (AWS IoT Jobs' rollout rate); only `concurrency` limits them when absent. */
+  startRate: StartRate.optional(),
 });
 
 /** A rollout plan: ordered phases, timeouts and retries (YAML or JSON). */

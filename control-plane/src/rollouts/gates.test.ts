@@ -1,6 +1,6 @@
 import { Phase } from '@plcfleet/protocols';
 import { describe, expect, it } from 'vitest';
-import { describeFigures, evaluateGates, type PhaseFigures } from './gates';
+import { describeFigures, evaluateGates, type PhaseFigures, startsAllowed } from './gates';
 
 const phase = (gates: Record<string, unknown> = {}) =>
   Phase.parse({ name: 'p', select: { rest: true }, gates });
@@ -65,5 +65,26 @@ describe('evaluateGates', () => {
     expect(describeFigures(0, 'canary', figs({ total: 5, done: 5, passed: 5 }))).toBe(
       'phase 1 (canary): 5/5 done, 0 failed, 0 safety',
     );
+  });
+});
+
+describe('startsAllowed', () => {
+  const rated = (startRate: Record<string, unknown>) =>
+    Phase.parse({ name: 'p', select: { rest: true }, startRate });
+  it('is unlimited without a start rate', () => {
+    expect(startsAllowed(phase(), 0, 1000)).toBe(Number.POSITIVE_INFINITY);
+  });
+  it('keeps a constant rate per minute', () => {
+    expect(startsAllowed(rated({ perMinute: 5 }), 100, 0)).toBe(5);
+    expect(startsAllowed(rated({ perMinute: 5 }), 100, 3)).toBe(2);
+    expect(startsAllowed(rated({ perMinute: 5 }), 100, 9)).toBe(0);
+  });
+  it('raises the rate exponentially only as sites pass, up to the cap', () => {
+    const p = rated({ perMinute: 2, incrementFactor: 2, increaseEvery: 3, maxPerMinute: 10 });
+    expect(startsAllowed(p, 0, 0)).toBe(2);
+    expect(startsAllowed(p, 2, 0)).toBe(2);
+    expect(startsAllowed(p, 3, 0)).toBe(4);
+    expect(startsAllowed(p, 6, 1)).toBe(7);
+    expect(startsAllowed(p, 30, 0)).toBe(10);
   });
 });

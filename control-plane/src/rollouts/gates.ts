@@ -76,3 +76,16 @@ export function evaluateGates(phase: Phase, f: PhaseFigures, ctx: GateContext): 
 function round(x: number): number {
   return Math.round(x * 10) / 10;
 }
+
+/**
+ * How many more sites of a phase may start now under its `startRate` (Infinity without
+ * one): the rate — `perMinute`, times `incrementFactor` for every `increaseEvery` sites
+ * that passed, capped at `maxPerMinute` — less the sites started in the last minute.
+ */
+export function startsAllowed(phase: Phase, passed: number, startedLastMinute: number): number {
+  const r = phase.startRate;
+  if (!r) return Number.POSITIVE_INFINITY;
+  const raised = r.perMinute * r.incrementFactor ** Math.floor(passed / r.increaseEvery);
+  const rate = Math.floor(Math.min(raised, r.maxPerMinute ?? Number.POSITIVE_INFINITY));
+  return Math.max(0, rate - startedLastMinute);
+}

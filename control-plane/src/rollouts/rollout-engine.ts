@@ -17,7 +17,7 @@ import { inMaintenanceWindow } from '../sites/maintenance-window';
 import { listSites } from '../sites/site.repository';
 import { type Db, transaction } from '../store/database';
 import { nowIso } from '../util';
-import { describeFigures, type PhaseFigures } from './gates';
+import { describeFigures, type PhaseFigures, startsAllowed } from './gates';
 import { judgePhase } from './phase-judgement';
 import { deployWaits, describeOutcomes, phaseOutcomes, shadowWait, waitsForDeploys } from './phase-outcomes';
 import {
@@ -369,7 +369,19 @@ export class RolloutEngine {
       .where('rollout_id', '=', r.id)
       .where('state', '=', 'ready')
       .executeTakeFirstOrThrow();
-    const slots = phase.concurrency - figures.inFlight - Number(ready.n);
+    let slots = phase.concurrency - figures.inFlight - Number(ready.n);
+    if (phase.startRate) {
+      // Started in the last minute: offered since then, or released and waiting to be offered.
+      const since = new Date(Date.now() - 60_000).toISOString();
+      const started = await trx
+        .selectFrom('jobs')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('rollout_id', '=', r.id)
+        .where('phase_index', '=', r.phaseIndex)
+        .where((eb) => eb.or([eb('state', '=', 'ready'), eb('offered_at', '>=', since)]))
+        .executeTakeFirstOrThrow();
+      slots = Math.min(slots, startsAllowed(phase, figures.passed, Number(started.n)));
+    }
     if (slots <= 0) return;
     let allowed: ((site: string) => boolean) | undefined;
     if (phase.respectMaintenanceWindows) {

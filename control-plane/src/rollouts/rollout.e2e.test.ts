@@ -214,4 +214,32 @@ describe('rollout commands for people', () => {
     expect(jobs.filter((j) => j.site === 'f1').map((j) => j.state)).toContain('retried');
     expect(jobs.filter((j) => j.site === 'f2').map((j) => j.state)).toEqual(['failed']);
   });
+
+  it('starts sites no faster than the start rate of the phase', async () => {
+    h = await startHarness();
+    const sites = ['r1', 'r2', 'r3'];
+    await seedFleet(
+      h,
+      sites.map((name) => ({ name })),
+      'non-safety',
+    );
+    agents = await connectAgents(h.cp, sites);
+    const created = await h.admin.post('/v1/rollouts', {
+      migrationId: 'guard-upgrade',
+      start: true,
+      plan: planDoc(
+        [{ name: 'slow', select: { rest: true }, concurrency: 3, startRate: { perMinute: 1 } }],
+        VERIFY_ONLY,
+      ),
+    });
+    const id = created.body.rollout.id;
+    await eventually(async () =>
+      (await h.admin.get(`/v1/rollouts/${id}`)).body.jobs.passed === 1 ? true : undefined,
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    // One a minute: the other two wait although three may run at once.
+    const d = (await h.admin.get(`/v1/rollouts/${id}`)).body;
+    expect(d.jobs).toMatchObject({ passed: 1, queued: 2 });
+    expect([...agents.values()].reduce((n, a) => n + a.offers.length, 0)).toBe(1);
+  });
 });

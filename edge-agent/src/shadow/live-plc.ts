@@ -7,14 +7,7 @@
  */
 import type { Tag, TagMap } from '@plcfleet/protocols';
 import type { ClientSession } from 'node-opcua';
-import {
-  decodeRegistersAt,
-  fromEngineering,
-  type OpcuaClientOptions,
-  PlantIoError,
-  type RawValue,
-  withOpcuaSession,
-} from '../plant-io';
+import { fromEngineering, type OpcuaClientOptions, type RawValue, withOpcuaSession } from '../plant-io';
 import { ModbusLink, type PollBlock, planPolls } from '../staging';
 
 /** One read of the live PLC: every tag asked for, or why not. */
@@ -69,46 +62,13 @@ export class ModbusLivePlc implements LivePlc {
       await Promise.all(
         this.links.map(async (link, i) => {
           for (let b = i; b < this.blocks.length; b += this.links.length)
-            this.decode(this.blocks[b]!, await this.readBlock(link, this.blocks[b]!), values);
+            for (const [tag, v] of await link.readBlock(this.blocks[b]!)) values.set(tag, v);
         }),
       );
     } catch (err) {
       return { ok: false, error: (err as Error).message, tReq, tResp: Date.now() };
     }
     return { ok: true, values, tReq, tResp: Date.now() };
-  }
-
-  private async readBlock(link: ModbusLink, block: PollBlock): Promise<readonly (number | boolean)[]> {
-    const words = await link.request(async (c) => {
-      switch (block.table) {
-        case 'coil':
-          return (await c.readCoils(block.address, block.count)).data;
-        case 'discrete':
-          return (await c.readDiscreteInputs(block.address, block.count)).data;
-        case 'holding':
-          return (await c.readHoldingRegisters(block.address, block.count)).data;
-        case 'input':
-          return (await c.readInputRegisters(block.address, block.count)).data;
-      }
-    });
-    if (words.length < block.count)
-      throw new PlantIoError(
-        'COMM_FAILURE',
-        `${block.table} ${block.address}: the PLC answered ${words.length} of ${block.count} values`,
-      );
-    return words;
-  }
-
-  private decode(block: PollBlock, words: readonly (number | boolean)[], into: Map<Tag, RawValue>): void {
-    for (const tag of block.tags) {
-      const at = tag.modbus.address - block.address;
-      into.set(
-        tag,
-        tag.modbus.type === 'BOOL'
-          ? Boolean(words[at])
-          : decodeRegistersAt(tag.modbus.type, tag.modbus.wordOrder, words as number[], at),
-      );
-    }
   }
 
   async close(): Promise<void> {
