@@ -8,7 +8,7 @@
  * each part (Git read, OPC UA read, compare drifted / compare same) and the
  * machine's load average (the figures are wall times on a shared machine).
  *
- *   node --import tsx --conditions=source edge-agent/src/drift/drift-opcua.bench.ts [--pous 60] [--runs 10]
+ *   node --import tsx --conditions=source edge-agent/scripts/bench-drift-opcua.ts [--pous 60] [--runs 10]
  *     [--security none|sign-and-encrypt]
  */
 import { execFile, fork } from 'node:child_process';
@@ -18,10 +18,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { TagMap } from '@plcfleet/protocols';
-import { MemoryRuntime, startPlcServer } from '../plant-io';
-import { createGitSource, createOpcuaSource } from '../sources';
-import { checkDrift } from './check-drift';
-import { comparePrograms } from './compare-programs';
+import { checkDrift } from '../src/drift/check-drift';
+import { comparePrograms } from '../src/drift/compare-programs';
+import { MemoryRuntime, startPlcServer } from '../src/plant-io';
+import { createGitSource, createOpcuaSource } from '../src/sources';
 
 const { values: a } = parseArgs({
   options: {

@@ -7,7 +7,7 @@
  * reports, divided by their number, is the cost of one report; the hourly
  * cost of a fleet is that × sites / 3600 s.
  *
- *   node --import tsx --conditions=source control-plane/src/drift/drift-reports.bench.ts [--agents 50] [--reports 20]
+ *   node --import tsx --conditions=source control-plane/scripts/bench-drift-reports.ts [--agents 50] [--reports 20]
  */
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -16,7 +16,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type DriftReport, PROTOCOL_VERSION } from '@plcfleet/protocols';
-import { FakeAgent } from '../testing/fake-agent';
+import { FakeAgent } from '../src/testing/fake-agent';
 
 const { values: a } = parseArgs({
   options: {
@@ -37,7 +37,7 @@ function cpuSecondsOf(pid: number): number {
 
 /** The control plane, in its own process so its CPU is measured alone. */
 async function server(): Promise<void> {
-  const { startControlPlane } = await import('../server');
+  const { startControlPlane } = await import('../src/server');
   const cp = await startControlPlane({
     port: 0,
     host: '127.0.0.1',
