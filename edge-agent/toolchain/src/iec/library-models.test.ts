@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compileProgram, SimError } from '../sim';
+import { compileProgram, loadSimProject, SimError } from '../sim';
 import { loadProject } from './index';
 
 const LIBRARIES = join(import.meta.dirname, '../../libraries');
@@ -33,22 +33,50 @@ function project(model?: string): { main: string; model: string } {
 }
 
 describe('behaviour models of library POUs (issue 15)', () => {
-  it('checks a call of a body-less library FB against its interface, and a simulator refuses to run it', async () => {
+  it('checks a call of a body-less library FB against its interface; the simulator refuses it by name and line', async () => {
     const { main } = project();
     const r = await loadProject([main], { externalsFiles: [TC2_SYSTEM] });
     expect(r.diagnostics).toEqual([]);
     expect(
       r.project.libraryUnits.flatMap((u) => u.declarations.map((d) => ('name' in d ? d.name : ''))),
     ).toContain('GETCURTASKINDEX');
-    // the library declaration is not program code: simulating without a model is refused
-    let refused: unknown;
-    try {
-      compileProgram({ units: r.project.units, diagnostics: [] });
-    } catch (err) {
-      refused = err;
-    }
-    expect(refused).toBeInstanceOf(SimError);
-    expect((refused as SimError).message).toMatch(/GETCURTASKINDEX/);
+    const refusal = refusalOf(() => compileProgram({ ...r.project, diagnostics: r.diagnostics }));
+    expect(refusal).toEqual({
+      code: 'SIM_UNSUPPORTED',
+      location: { file: main, line: 7, column: 1 },
+      message: `${main}:7:1: library function block 'GETCURTASKINDEX' (declared in ${TC2_SYSTEM}) has no body to simulate; supply a behaviour model in ST for it (--models)`,
+    });
+  });
+  it('refuses a library FB passed as ordinary program code instead of running it as an empty FB', async () => {
+    const { main } = project();
+    const r = await loadProject([main, TC2_SYSTEM]);
+    expect(r.diagnostics).toEqual([]);
+    // without a bound model the simulator checks the units itself: same refusal
+    expect(refusalOf(() => compileProgram(r.project.units))?.code).toBe('SIM_UNSUPPORTED');
+    expect(refusalOf(() => compileProgram(r.project))?.message).toMatch(/GETCURTASKINDEX/);
+  });
+  it('refuses a method of a library FB called from program code, naming its owner', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iec-models-'));
+    const main = join(dir, 'MAIN.st');
+    writeFileSync(
+      main,
+      `PROGRAM MAIN
+VAR
+    fbAlarm : FB_TcAlarm;
+    hr : HRESULT;
+END_VAR
+hr := fbAlarm.Raise(0);
+END_PROGRAM
+`,
+    );
+    const sim = await loadSimProject([main], {
+      libraries: [TC2_SYSTEM, join(LIBRARIES, 'Tc3_EventLogger.st')],
+    });
+    expect(sim.diagnostics).toEqual([]);
+    const refusal = refusalOf(() => compileProgram(sim));
+    expect(refusal?.code).toBe('SIM_UNSUPPORTED');
+    expect(refusal?.location).toEqual({ file: main, line: 6, column: 7 });
+    expect(refusal?.message).toMatch(/library method 'FB_TcAlarm\.Raise'/);
   });
   it('uses a site behaviour model in ST in place of the declaration: checked and simulated', async () => {
     const { main, model } = project(`(* site model: this program runs in task 1 *)
@@ -65,8 +93,13 @@ END_FUNCTION_BLOCK
     expect(
       r.project.libraryUnits.flatMap((u) => u.declarations.map((d) => ('name' in d ? d.name : ''))),
     ).not.toContain('GETCURTASKINDEX');
-    const plc = compileProgram({ units: r.project.units, diagnostics: r.diagnostics });
+    const plc = compileProgram({ ...r.project, diagnostics: r.diagnostics });
     plc.scan(3);
+    expect(plc.get('MAIN.nCalls')).toBe(3);
+    // the same through the simulator's loader
+    const sim = await loadSimProject([main], { libraries: [TC2_SYSTEM], behaviourModels: [model] });
+    const plc2 = compileProgram(sim);
+    plc2.scan(3);
     expect(plc.get('MAIN.bFastTask')).toBe(true);
     expect(plc.get('MAIN.nCalls')).toBe(3);
   });
@@ -89,3 +122,16 @@ END_FUNCTION_BLOCK
     ]);
   });
 });
+
+/** The SimError a compilation throws, as plain fields (undefined when it compiles). */
+function refusalOf(
+  compile: () => unknown,
+): { code: string; location?: unknown; message: string } | undefined {
+  try {
+    compile();
+  } catch (err) {
+    if (!(err instanceof SimError)) throw err;
+    return { code: err.code, location: err.location, message: err.message };
+  }
+  return undefined;
+}

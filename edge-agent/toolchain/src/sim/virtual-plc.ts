@@ -3,7 +3,14 @@
  * virtual clock. Nothing here reads the wall clock; the same inputs give the
  * same outputs, scan for scan.
  */
-import { type CheckedProject, type CompilationUnit, checkProject } from '../iec';
+import {
+  type CheckedProject,
+  type CompilationUnit,
+  checkProject,
+  type Expression,
+  type PouSymbol,
+  walk,
+} from '../iec';
 import { CodeGenerator, type ProgramSlot } from './codegen';
 import { ProjectModel, type VarInfo } from './project-model';
 import { FaultSignal, makeRuntime, Ref } from './runtime';
@@ -29,6 +36,11 @@ export type SimProjectInput =
       diagnostics?: readonly Diagnostic[];
       /** The checker's bound model of `units` (`loadProject`'s, checked with the project's libraries). */
       checked?: CheckedProject;
+      /**
+       * Library interface units (`loadProject`'s `libraryUnits`): their types and globals are laid
+       * out, a call of one of their body-less POUs is refused (SIM_UNSUPPORTED).
+       */
+      libraryUnits?: readonly CompilationUnit[];
     }
   | readonly CompilationUnit[];
 
@@ -120,19 +132,56 @@ const boundCache = new WeakMap<readonly CompilationUnit[], CheckedProject>();
  */
 function modelOf(input: SimProjectInput): ProjectModel {
   const units = unitsOf(input);
+  const libraries = Array.isArray(input)
+    ? []
+    : [...((input as { libraryUnits?: readonly CompilationUnit[] }).libraryUnits ?? [])];
   const x = input as Partial<CheckedProject> & { checked?: CheckedProject };
-  if (x.checked) return new ProjectModel(units, x.checked);
-  if (!Array.isArray(input) && x.references instanceof Map && typeof x.constantOf === 'function')
-    return new ProjectModel(units, input as CheckedProject);
-  const key = Array.isArray(input) ? input : (input as { units: readonly CompilationUnit[] }).units;
-  let bound = boundCache.get(key);
+  let bound: CheckedProject | undefined = x.checked;
+  if (!bound && !Array.isArray(input) && x.references instanceof Map && typeof x.constantOf === 'function')
+    bound = input as CheckedProject;
   if (!bound) {
-    const checked = checkProject(units);
-    unitsOf({ units, diagnostics: checked.diagnostics });
-    bound = checked.checked;
-    boundCache.set(key, bound);
+    const key = Array.isArray(input) ? input : (input as { units: readonly CompilationUnit[] }).units;
+    bound = boundCache.get(key);
+    if (!bound) {
+      const checked = checkProject(units, { externals: libraries });
+      unitsOf({ units, diagnostics: checked.diagnostics });
+      bound = checked.checked;
+      boundCache.set(key, bound);
+    }
   }
-  return new ProjectModel(units, bound);
+  refuseLibraryCalls(units, bound);
+  return new ProjectModel([...libraries, ...units], bound);
+}
+
+/** The POU a call runs, when the bound model knows it: a function, method or action, or an FB instance's type. */
+function calledPou(callee: Expression, bound: CheckedProject): PouSymbol | undefined {
+  const ref = bound.references.get(callee);
+  if (ref && 'params' in ref) return ref;
+  const t = bound.typeOf(callee);
+  return t?.kind === 'fb' ? t.pou : undefined;
+}
+
+/**
+ * Refuses a program that calls a library POU without a body (a declaration from a library
+ * interface file, `@EXTERNAL`): running it as an empty POU would be a silent wrong answer.
+ * Decision 0017: the site supplies a behaviour model in ST, which then replaces it.
+ */
+function refuseLibraryCalls(units: readonly CompilationUnit[], bound: CheckedProject): void {
+  for (const u of units) {
+    walk(u, (node) => {
+      if (node.kind !== 'Call') return undefined;
+      const pou = calledPou(node.callee, bound);
+      if (!pou?.external) return undefined;
+      const owner = pou.parent ? `${pou.parent.name}.` : '';
+      const kind = pou.kind === 'functionBlock' ? 'function block' : pou.kind;
+      const where = pou.file ?? pou.parent?.file;
+      throw new SimError(
+        SIM_ERROR_CODES.UNSUPPORTED,
+        `library ${kind} '${owner}${pou.name}'${where ? ` (declared in ${where})` : ''} has no body to simulate; supply a behaviour model in ST for it (--models)`,
+        { file: node.span.file, line: node.span.line, column: node.span.column },
+      );
+    });
+  }
 }
 
 function lower(s: string) {
