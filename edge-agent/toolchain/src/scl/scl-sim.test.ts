@@ -193,4 +193,32 @@ describe('SCL blocks simulate with the IEC semantics (against the plain-ST twin)
     plc.scan();
     expect(plc.get('AxisDB.Out')).toBe(14);
   });
+
+  it('byte and word slices read as values (.%B, .%W); a written slice is an error naming the line', () => {
+    const text = [
+      'FUNCTION_BLOCK "Slices"',
+      'VAR_INPUT w : DWord; END_VAR',
+      'VAR_OUTPUT lo : Byte; hi : Byte; w1 : Word; bit : Bool; END_VAR',
+      'BEGIN',
+      '   #lo := #w.%B0;',
+      '   #hi := #w.%B3;',
+      '   #w1 := #w.%W1;',
+      '   #bit := #w.%X31;',
+      'END_FUNCTION_BLOCK',
+      'DATA_BLOCK "SDB" "Slices" BEGIN w := 16#A1B2_C3D4; END_DATA_BLOCK',
+      'ORGANIZATION_BLOCK "Main" BEGIN "SDB"(); END_ORGANIZATION_BLOCK',
+    ].join('\n');
+    const r = readScl(text, 'slices.scl');
+    expect(r.diagnostics).toEqual([]);
+    const { checked, diagnostics } = checkProject([r.unit]);
+    expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const plc = compileProgram(checked, { program: 'Main' });
+    plc.scan();
+    expect(plc.get('SDB.lo')).toBe(0xd4);
+    expect(plc.get('SDB.hi')).toBe(0xa1);
+    expect(plc.get('SDB.w1')).toBe(0xa1b2);
+    expect(plc.get('SDB.bit')).toBe(true);
+    const written = readScl(text.replace('#lo := #w.%B0;', '#w.%B0 := #lo;'), 'slices.scl');
+    expect(written.diagnostics.map((d) => d.line)).toContain(5);
+  });
 });

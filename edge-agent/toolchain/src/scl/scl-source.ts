@@ -116,6 +116,39 @@ const PREFIX_BLANK: Record<string, number> = {
   C: 2,
 };
 
+/**
+ * The first token of the operand that ends at token `last`: a name followed by
+ * `.name` and `[...]` parts (`#a[#i].n`, `"DB".x`), read backwards; -1 when
+ * `last` does not end one.
+ */
+function operandStart(toks: readonly Tok[], last: number): number {
+  let b = last;
+  let start = -1;
+  while (b >= 0) {
+    const tok = toks[b]!;
+    if (tok.up === ']') {
+      let depth = 0;
+      while (b >= 0) {
+        if (toks[b]!.up === ']') depth++;
+        else if (toks[b]!.up === '[') depth--;
+        if (depth === 0) break;
+        b--;
+      }
+      b--;
+      continue;
+    }
+    if (tok.k === 'word' || tok.k === 'quoted') {
+      start = b;
+      if (toks[b - 1]?.up === '.') {
+        b -= 2;
+        continue;
+      }
+    }
+    break;
+  }
+  return start;
+}
+
 /** Lowers one SCL source text to Structured Text with a position map. Never throws. */
 export function lowerSclText(text: string): SclSource {
   // the lowered text as UTF-16 code units: edits in place, one decode per piece
@@ -306,31 +339,7 @@ export function lowerSclText(text: string): SclSource {
   for (let t = 0; t < toks.length; t++) {
     const op = toks[t]!;
     if (op.k !== 'punct' || op.up.length !== 2 || op.up[1] !== '=' || !'+-*/'.includes(op.up[0]!)) continue;
-    // the target: name ('.' name | '[' ... ']')*, read backwards
-    let b = t - 1;
-    let start = -1;
-    while (b >= 0) {
-      const tok = toks[b]!;
-      if (tok.up === ']') {
-        let depth = 0;
-        while (b >= 0) {
-          if (toks[b]!.up === ']') depth++;
-          else if (toks[b]!.up === '[') depth--;
-          if (depth === 0) break;
-          b--;
-        }
-        b--;
-        continue;
-      }
-      if (tok.k === 'word' || tok.k === 'quoted') {
-        start = b;
-        if (toks[b - 1]?.up === '.') {
-          b -= 2;
-          continue;
-        }
-      }
-      break;
-    }
+    const start = operandStart(toks, t - 1);
     let end = t + 1;
     let depth = 0;
     while (end < toks.length && !(depth === 0 && toks[end]!.up === ';')) {
@@ -344,6 +353,22 @@ export function lowerSclText(text: string): SclSource {
     blank(op.s, op.e);
     inserts.push({ at: op.s, text: `:= ${target} ${op.up[0]} (` });
     inserts.push({ at: toks[end]!.s, text: ')' });
+  }
+
+  // ---- byte/word/double-word slices read as values: `#w.%B1` → `(SHR(IN := w, N := 8) AND 16#FF)`;
+  // a slice written to (`#w.%B1 := x`) is left for the parser to report (the IEC tree has bit access only)
+  for (let t = 2; t < toks.length; t++) {
+    const part = toks[t]!;
+    const m = part.k === 'word' ? /^([BWD])(\d+)$/.exec(part.up) : null;
+    if (!m || toks[t - 1]!.up !== '%' || toks[t - 2]!.up !== '.') continue;
+    if (toks[t + 1]?.up === ':' && toks[t + 2]?.up === '=') continue;
+    const start = operandStart(toks, t - 3);
+    if (start < 0) continue;
+    const bits = m[1] === 'B' ? 8 : m[1] === 'W' ? 16 : 32;
+    const mask = m[1] === 'B' ? '16#FF' : m[1] === 'W' ? '16#FFFF' : '16#FFFF_FFFF';
+    blank(toks[t - 2]!.s, part.e);
+    inserts.push({ at: toks[start]!.s, text: '(SHR(IN := ' });
+    inserts.push({ at: part.e, text: `, N := ${bits * Number(m[2])}) AND ${mask})` });
   }
 
   // ---- blocks
