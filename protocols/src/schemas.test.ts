@@ -3,7 +3,7 @@ import { decodeFrame } from './envelope';
 import { Migration } from './migration';
 import { parseWith } from './parse';
 import { RolloutPlan } from './rollout-plan';
-import { SitePolicy } from './site-policy';
+import { SiteFacts, SitePolicy } from './site-policy';
 import { TagMap } from './tag-map';
 import { PROTOCOL_VERSION } from './version';
 import { MESSAGE_TYPES } from './wire';
@@ -264,6 +264,21 @@ describe('SitePolicy and RolloutPlan', () => {
       phases: [{ name: 'a', select: {} }],
     });
     expect(!r.ok && r.error).toMatch(/^phases\[0\]\.select: a selector needs/);
+  });
+});
+
+describe('SiteFacts', () => {
+  const facts = { apiVersion: 'plcfleet/v1', kind: 'SiteFacts', site: 's', firmware: '3.4.0' };
+  it('lists no libraries when the facts name none', () => {
+    expect(SiteFacts.parse(facts).libraries).toEqual([]);
+  });
+  it('reads the installed libraries with their versions', () => {
+    const libraries = [{ name: 'PressLib', version: '1.2.0' }];
+    expect(SiteFacts.parse({ ...facts, libraries }).libraries).toEqual(libraries);
+  });
+  it('rejects a library version that is not a version, naming the entry', () => {
+    const r = parseWith(SiteFacts, { ...facts, libraries: [{ name: 'PressLib', version: 'latest' }] });
+    expect(!r.ok && r.error).toMatch(/^libraries\[0\]\.version: expected a version like "3\.1\.4"/);
   });
 });
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { Slug, Timestamp, VersionString } from './common';
-import { SitePolicy } from './site-policy';
+import { Slug, Timestamp } from './common';
+import { SiteLibrary, SitePolicy } from './site-policy';
 
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 
@@ -37,12 +37,8 @@ export const TimeZone = z
   .max(100)
   .refine(isTimeZone, 'not an IANA time zone (e.g. "Europe/Berlin", "America/Chicago", "UTC")');
 
-/**
- * A library installed on a site's controller and its version (`{ name: Tc2_MC2, version: 3.3.1 }`);
- * `library` preconditions test it, and a `library-update` changes it only after deploy.
- */
-export const SiteLibrary = z.strictObject({ name: z.string().min(1).max(200), version: VersionString });
-export type SiteLibrary = z.infer<typeof SiteLibrary>;
+/** Declared beside SiteFacts, which lists the same libraries; re-exported for the registry's users. */
+export { SiteLibrary };
 
 /** A plant site in the fleet registry. */
 export const Site = z.strictObject({

@@ -8,24 +8,18 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Migration, satisfiesRange } from '@plcfleet/protocols';
+import { type Migration, type SiteLibrary, satisfiesRange } from '@plcfleet/protocols';
 import { hashProgram, type ProgramFile } from '../sources';
 import type { Verifiers } from './verifiers';
 
 /** Path prefix of library files in compile reports (never a program file's path). */
 export const LIBRARY_PATH_PREFIX = '@libraries/';
 
-/** A library and version the program is compiled with. */
-export interface LibraryVersion {
-  name: string;
-  version: string;
-}
-
 /** True for a library interface file added for compile. */
 export const isLibraryFile = (path: string): boolean => path.startsWith(LIBRARY_PATH_PREFIX);
 
 /** Reads `<Name>@<version>.st` of each library from `dir`; refuses one that is missing, naming the file. */
-async function loadLibraryFiles(dir: string, libraries: readonly LibraryVersion[]): Promise<ProgramFile[]> {
+async function loadLibraryFiles(dir: string, libraries: readonly SiteLibrary[]): Promise<ProgramFile[]> {
   const out: ProgramFile[] = [];
   for (const l of libraries) {
     const file = `${l.name}@${l.version}.st`;
@@ -75,7 +69,7 @@ export type LibrarySetup =
  */
 export async function prepareLibraries(
   migration: Migration,
-  installed: readonly LibraryVersion[] | undefined,
+  installed: readonly SiteLibrary[] | undefined,
   dir: string | undefined,
 ): Promise<LibrarySetup> {
   const update = migration.type === 'library-update' ? migration.library : undefined;

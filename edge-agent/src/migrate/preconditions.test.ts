@@ -101,4 +101,24 @@ describe('evaluatePreconditions', () => {
       proceed: true,
     });
   });
+
+  it('tests a library against the versions the site facts list, and needs facts for it', () => {
+    const onlyIf = [{ library: { name: 'PressLib', version: '>=1.2 <2' } }];
+    const withLib = SiteFacts.parse({ ...facts, libraries: [{ name: 'presslib', version: '1.2.0' }] });
+    expect(evaluatePreconditions(mig({ onlyIf }), p, withLib)).toMatchObject({ proceed: true });
+    const newer = SiteFacts.parse({ ...facts, libraries: [{ name: 'PressLib', version: '2.0.0' }] });
+    expect(evaluatePreconditions(mig({ onlyIf }), p, newer)).toEqual({
+      proceed: false,
+      reason: 'onlyIf not met: library PressLib >=1.2 <2 — site has PressLib 2.0.0',
+    });
+    expect(evaluatePreconditions(mig({ onlyIf }), p, facts)).toEqual({
+      proceed: false,
+      reason: 'onlyIf not met: library PressLib >=1.2 <2 — site has no PressLib',
+    });
+    expect(evaluatePreconditions(mig({ onlyIf }), p, null)).toEqual({
+      proceed: false,
+      needsFacts: true,
+      reason: 'precondition "library PressLib >=1.2 <2" needs site facts',
+    });
+  });
 });

@@ -5,13 +5,7 @@
  * the syntax tree: a function block that a library only declares is not "used"
  * until something instantiates or calls it.
  */
-import {
-  type Condition,
-  type Migration,
-  type SiteFacts,
-  type SiteLibrary,
-  satisfiesRange,
-} from '@plcfleet/protocols';
+import { type Condition, type Migration, type SiteFacts, satisfiesRange } from '@plcfleet/protocols';
 import type { Node, TypeSpec } from '@plcfleet/toolchain/iec';
 import { compilePattern, findInPou, outlineUnit, type ParsedFile, walk } from '../transform';
 
@@ -65,15 +59,6 @@ function describe(c: Condition): string {
   return `certifiedSafetyPlc: ${c.certifiedSafetyPlc}`;
 }
 
-/**
- * The libraries the site facts list, or `undefined` when the facts say nothing
- * about libraries (then a library condition needs facts: never a guess).
- */
-export function siteLibraries(facts: SiteFacts): readonly SiteLibrary[] | undefined {
-  // `libraries` is read structurally: facts files written before it existed say nothing.
-  return (facts as SiteFacts & { libraries?: SiteLibrary[] }).libraries;
-}
-
 /** Decides one condition; `null` when it needs site facts that are missing. */
 export function conditionHolds(
   c: Condition,
@@ -85,9 +70,8 @@ export function conditionHolds(
     return !('pou' in c.notUses ? usesPou(c.notUses.pou, parsed) : usesPattern(c.notUses.st, parsed));
   if (!facts) return null;
   if ('library' in c) {
-    const libraries = siteLibraries(facts);
-    if (!libraries) return null;
-    const lib = libraries.find((l) => l.name.toLowerCase() === c.library.name.toLowerCase());
+    // Facts that list no libraries say the site has none: the condition does not hold.
+    const lib = facts.libraries.find((l) => l.name.toLowerCase() === c.library.name.toLowerCase());
     return lib !== undefined && satisfiesRange(lib.version, c.library.version);
   }
   if ('firmware' in c) return satisfiesRange(facts.firmware, c.firmware);
@@ -96,8 +80,7 @@ export function conditionHolds(
 }
 
 function needsFacts(c: Condition): string {
-  const what = 'library' in c ? 'site facts that list libraries' : 'site facts';
-  return `precondition "${describe(c)}" needs ${what}`;
+  return `precondition "${describe(c)}" needs site facts`;
 }
 
 /** Evaluates `onlyIf` (all must hold) then `skipIf` (none may hold), in the order written. */
@@ -111,7 +94,7 @@ export function evaluatePreconditions(
   const factsLine = (c: Condition) => {
     if (facts && 'firmware' in c) return ` — site firmware is ${facts.firmware}`;
     if (facts && 'library' in c) {
-      const lib = siteLibraries(facts)?.find((l) => l.name.toLowerCase() === c.library.name.toLowerCase());
+      const lib = facts.libraries.find((l) => l.name.toLowerCase() === c.library.name.toLowerCase());
       return ` — site has ${lib ? `${lib.name} ${lib.version}` : `no ${c.library.name}`}`;
     }
     return '';

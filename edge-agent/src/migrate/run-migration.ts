@@ -24,7 +24,7 @@ import { writeJobFolder } from './job-folder';
 import { type KindJob, migrationKind } from './kinds';
 import { isLibraryFile, prepareLibraries, withLibraries } from './library-files';
 import { withPlantFiles } from './plant-files-source';
-import { evaluatePreconditions, siteLibraries } from './preconditions';
+import { evaluatePreconditions } from './preconditions';
 import { type CompileReport, createVerifiers, type Verifiers } from './verifiers';
 
 /** Options of {@link runMigration}. */
@@ -160,11 +160,7 @@ export async function runMigration(options: RunMigrationOptions): Promise<Verdic
     }
     evidence.sha256Before = hashProgram(files);
     trace.push({ type: 'read', files: files.length, sha256: evidence.sha256Before });
-    const libraries = await prepareLibraries(
-      migration,
-      options.siteFacts ? siteLibraries(options.siteFacts) : undefined,
-      options.libraries,
-    );
+    const libraries = await prepareLibraries(migration, options.siteFacts?.libraries, options.libraries);
     if ('outcome' in libraries) return await done(libraries.outcome, libraries.reason);
     verifiers = withLibraries(verifiers, files, libraries.before, libraries.after);
     lap('read');

@@ -1,7 +1,7 @@
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Migration, SiteFacts } from '@plcfleet/protocols';
+import { type Migration, SiteFacts } from '@plcfleet/protocols';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDirectorySource, hashProgram } from '../../sources';
 import { exampleMigration } from '../../testing/migration-fixtures';
@@ -26,7 +26,7 @@ async function plant(): Promise<string> {
 }
 
 const factsWith = (version: string): SiteFacts =>
-  ({ ...pressHmiFacts(), libraries: [{ name: 'PressLib', version }] }) as SiteFacts;
+  SiteFacts.parse({ ...pressHmiFacts(), libraries: [{ name: 'PressLib', version }] });
 
 async function run(
   dir: string,
@@ -130,9 +130,9 @@ describe('library-update on the press-hmi example plant', () => {
     );
   });
 
-  it('needs site facts that list libraries', async () => {
-    const { libraries: _, ...bare } = pressHmiFacts() as SiteFacts & { libraries: unknown };
-    const v = await run(await plant(), { facts: bare as SiteFacts });
+  it('needs site facts that list the library', async () => {
+    const { libraries: _, ...bare } = pressHmiFacts();
+    const v = await run(await plant(), { facts: SiteFacts.parse(bare) });
     expect(v.outcome).toBe('error');
     expect(v.reason).toBe(
       'the site facts list no library PressLib; a library-update needs its installed version',
