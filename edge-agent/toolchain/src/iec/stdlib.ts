@@ -5,6 +5,7 @@
  * `standard-library.ts`), the `*_TO_*` conversions (§6.6.2.5.2), and a table of well-known
  * vendor library symbols so a missing library is named in the diagnostic.
  */
+import { LIBRARY_SYMBOLS } from './library-symbols';
 import { STANDARD_FUNCTIONS, type StdFunctionDef } from './standard-library';
 import {
   ELEMENTARY,
@@ -111,96 +112,34 @@ export function numericArg(t: Type): boolean {
 /**
  * Well-known symbols of vendor libraries (upper case → library), so a project
  * that uses them without the library gets ST2017 naming the library instead
- * of a bare "unknown name".
+ * of a bare "unknown name": every name a shipped interface file declares, plus
+ * by hand names of libraries (or parts of them) not shipped.
  */
-export const VENDOR_SYMBOLS: ReadonlyMap<string, string> = new Map([
+export const VENDOR_SYMBOLS: ReadonlyMap<string, string> = new Map<string, string>([
   ...[
-    'ADSLOGSTR',
-    'ADSLOGDINT',
-    'ADSLOGLREAL',
     'ADSLOGEVENT',
     'F_GETTASKINDEX',
-    'GETCURTASKINDEX',
-    'FB_FILEOPEN',
-    'FB_FILECLOSE',
-    'FB_FILEWRITE',
-    'FB_FILEREAD',
     'FB_FILEPUTS',
     'FB_FILEGETS',
-    'MEMCPY',
-    'MEMSET',
-    'MEMCMP',
-    'MEMMOVE',
-    'ADSREAD',
-    'ADSWRITE',
     'ADSRDWRT',
-    'T_MAXSTRING',
-    'T_AMSNETID',
-    'T_AMSPORT',
-    '_TASKINFO',
-    'PLCTASKSYSTEMINFO',
     'TASKINFO',
-    'TIMESTRUCT',
-    'DRAND',
     'GETSYSTEMTIME',
     'F_GETVERSIONTCSYSTEM',
-    'GETCPUCOUNTER',
-    'ST_LIBVERSION',
-    'ADSLOG_MSGTYPE_ERROR',
-    'ADSLOG_MSGTYPE_WARN',
-    'ADSLOG_MSGTYPE_HINT',
-    'ADSLOG_MSGTYPE_LOG',
-    'ADSLOG_MSGTYPE_STRING',
-    'TWINCAT_SYSTEMINFOVARLIST',
   ].map((n) => [n, 'Tc2_System'] as const),
   ...[
-    'FB_FORMATSTRING',
-    'F_TOLCASE',
-    'F_TOUCASE',
-    'NT_GETTIME',
-    'FB_LOCALSYSTEMTIME',
-    'SYSTEMTIME_TO_DT',
-    'DT_TO_SYSTEMTIME',
     'FILETIME_TO_DT',
     'F_GETSYSTEMTIME',
     'FB_STRINGRINGBUFFER',
     'FB_MEMRINGBUFFER',
-    'T_ARG',
-    'F_STRING',
-    'F_INT',
-    'F_DINT',
-    'F_LREAL',
-    'F_REAL',
-    'F_BOOL',
-    'LREAL_TO_FMTSTR',
     'FB_GETLOCALAMSNETID',
     'FB_BASICPID',
     'FB_CSVMEMBUFFERREADER',
     'FB_CSVMEMBUFFERWRITER',
-    'F_LTRIM',
-    'F_RTRIM',
-    'BYTE_TO_HEXSTR',
-    'WORD_TO_HEXSTR',
-    'DWORD_TO_HEXSTR',
-    'LWORD_TO_HEXSTR',
   ].map((n) => [n, 'Tc2_Utilities'] as const),
   ...['IBASELIBRARY'].map((n) => [n, 'CODESYS Base Interfaces'] as const),
   ...['SYSFILE'].map((n) => [n, 'CODESYS SysFile'] as const),
   ...['SYSDIR'].map((n) => [n, 'CODESYS SysDir'] as const),
-  ...[
-    'MC_POWER',
-    'MC_RESET',
-    'MC_HOME',
-    'MC_STOP',
-    'MC_HALT',
-    'MC_MOVEABSOLUTE',
-    'MC_MOVERELATIVE',
-    'MC_MOVEVELOCITY',
-    'MC_READACTUALPOSITION',
-    'MC_READSTATUS',
-    'AXIS_REF',
-  ].map((n) => [n, 'Tc2_MC2'] as const),
-  ...['FB_ECCOESDOREAD', 'FB_ECCOESDOWRITE', 'FB_ECGETSLAVECOUNT'].map((n) => [n, 'Tc2_EtherCAT'] as const),
+  ...['FB_ECGETSLAVECOUNT'].map((n) => [n, 'Tc2_EtherCAT'] as const),
   ...['SYSMEMCPY', 'SYSMEMSET', 'SYSTIMEGETMS', 'SYSTIMERTCGET'].map(
     (n) => [n, 'CODESYS SysMem/SysTime'] as const,
   ),
@@ -216,7 +155,7 @@ export const VENDOR_SYMBOLS: ReadonlyMap<string, string> = new Map([
     'RAMP_REAL',
     'VELOCITY',
   ].map((n) => [n, 'CODESYS Util'] as const),
-  ...['TC_EVENTLOGGER', 'FB_TCMESSAGE', 'FB_TCALARM', 'I_TCSOURCEINFO'].map(
-    (n) => [n, 'Tc3_EventLogger'] as const,
-  ),
+  ...['TC_EVENTLOGGER'].map((n) => [n, 'Tc3_EventLogger'] as const),
+  // every name the shipped interface files declare (library-symbols.ts, kept equal to the files by its test)
+  ...Object.entries(LIBRARY_SYMBOLS).flatMap(([lib, names]) => names.map((n) => [n, lib] as const)),
 ]);
