@@ -315,7 +315,7 @@ export class CodeGenerator {
     const parts: string[] = [];
     const scope = this.scope('<globals>', '<globals>');
     for (const v of this.model.globals.values()) {
-      parts.push(`$G.${v.key}=${this.defaultCode(v.type)};`);
+      parts.push(`${memberCode('$G', q(v.key))}=${this.defaultCode(v.type)};`);
       if (v.init) parts.push(this.initCode({ obj: '$G', key: q(v.key), t: v.type }, v.init, scope));
     }
     return parts.join('');

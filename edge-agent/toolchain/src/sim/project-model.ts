@@ -50,6 +50,17 @@ const STANDARD_FB_NAMES = new Set(
 /** Members an instance object holds as named properties; a larger one uses integer keys. */
 const FAST_MEMBERS = 1000;
 
+/**
+ * The key scheme of an object holding `first` members plus those of `blocks`: `f0`, `f1`, …
+ * (`prefix`), or, past FAST_MEMBERS, integer keys — V8 keeps an object with more than about
+ * 1,020 named properties as a hash table, while integer keys are elements, fast at any count
+ * (a plant program with thousands of FB instances, a tag list with thousands of globals).
+ */
+function memberKeys(blocks: readonly VarBlock[], first: number, prefix: string): (n: number) => string {
+  const count = first + blocks.reduce((c, b) => c + b.decls.reduce((k, d) => k + d.names.length, 0), 0);
+  return count > FAST_MEMBERS ? (n) => String(n) : (n) => `${prefix}${n}`;
+}
+
 /** A compile-time constant. */
 export type ConstValue = number | bigint | boolean | string;
 
@@ -166,7 +177,7 @@ export class ProjectModel {
       }
     }
     // Globals after all types are known: their types may name any of them.
-    let g = 0;
+    const globalBlocks: { b: VarBlock; file: string; gvl?: string }[] = [];
     for (const u of units) {
       for (const d of u.declarations) {
         const blocks: { blocks: VarBlock[]; gvl?: string }[] = [];
@@ -176,18 +187,24 @@ export class ProjectModel {
           blocks.push({ blocks: d.varBlocks });
           for (const r of d.resources) blocks.push({ blocks: r.varBlocks });
         }
-        for (const { blocks: bs, gvl } of blocks) {
-          for (const b of bs) {
-            if (b.section !== 'VAR_GLOBAL') continue;
-            for (const v of this.varInfos(b, u.file, () => `g${g++}`, 'global')) {
-              this.globals.set(lower(v.name), v);
-              if (gvl) {
-                const m = this.gvls.get(lower(gvl)) ?? new Map<string, VarInfo>();
-                m.set(lower(v.name), v);
-                this.gvls.set(lower(gvl), m);
-              }
-            }
-          }
+        for (const { blocks: bs, gvl } of blocks)
+          for (const b of bs)
+            if (b.section === 'VAR_GLOBAL') globalBlocks.push({ b, file: u.file, ...(gvl ? { gvl } : {}) });
+      }
+    }
+    let g = 0;
+    const key = memberKeys(
+      globalBlocks.map((x) => x.b),
+      0,
+      'g',
+    );
+    for (const { b, file, gvl } of globalBlocks) {
+      for (const v of this.varInfos(b, file, () => key(g++), 'global')) {
+        this.globals.set(lower(v.name), v);
+        if (gvl) {
+          const m = this.gvls.get(lower(gvl)) ?? new Map<string, VarInfo>();
+          m.set(lower(v.name), v);
+          this.gvls.set(lower(gvl), m);
         }
       }
     }
@@ -304,12 +321,9 @@ export class ProjectModel {
     let n = vars.length;
     // VAR_TEMP lives in the call frame; VAR_EXTERNAL names a global (§6.5.1), not a member.
     const blocks = decl.varBlocks.filter((b) => b.section !== 'VAR_TEMP' && b.section !== 'VAR_EXTERNAL');
-    const count = n + blocks.reduce((c, b) => c + b.decls.reduce((k, d) => k + d.names.length, 0), 0);
-    // V8 keeps an object with more than about 1,020 named properties as a hash table; integer
-    // keys are elements, fast at any count (a plant program with thousands of FB instances).
-    const key = count > FAST_MEMBERS ? () => String(n++) : () => `f${n++}`;
+    const key = memberKeys(blocks, n, 'f');
     for (const b of blocks) {
-      for (const v of this.varInfos(b, file, key, 'member')) {
+      for (const v of this.varInfos(b, file, () => key(n++), 'member')) {
         vars.push(v);
         layout.byName.set(lower(v.name), v);
       }

@@ -115,7 +115,10 @@ describe('writing one bit of a word (§6.5.3.2 Table 17)', () => {
 describe('a program instance with more members than V8 keeps as named properties', () => {
   // 1,050 conveyor sections: past ~1,020 members the instance uses integer keys (elements)
   const N = 1050;
-  const src = (extra = '') => `FUNCTION_BLOCK FB_Section
+  const src = (
+    extra = '',
+  ) => `VAR_GLOBAL ${Array.from({ length: N }, (_, i) => `Tag${i} : INT;`).join(' ')} END_VAR
+FUNCTION_BLOCK FB_Section
 VAR_INPUT Run : BOOL; END_VAR
 VAR_OUTPUT Moving : BOOL; Starts : INT; END_VAR
 VAR_IN_OUT Total : DINT; END_VAR
@@ -128,11 +131,11 @@ PROGRAM Line
 VAR_INPUT Run : BOOL; END_VAR
 VAR_OUTPUT Total : DINT; Moving : INT; END_VAR
 VAR ${Array.from({ length: N }, (_, i) => `S${i} : FB_Section;`).join(' ')} ${extra} END_VAR
-Moving := 0;
+Moving := 0; Tag${N - 1} := Tag${N - 1} + 1;
 ${Array.from({ length: N }, (_, i) => `S${i}(Run := Run, Total := Total); IF S${i}.Moving THEN Moving := Moving + 1; END_IF`).join('\n')}
 END_PROGRAM`;
 
-  it('simulates, reads and writes members, snapshots and changes online', () => {
+  it('simulates, reads and writes members and globals, snapshots and changes online', () => {
     const plc = plcOf(src(), { program: 'Line' });
     plc.set('Run', true);
     expect(plc.scan(2)).toBeNull();
@@ -149,6 +152,8 @@ END_PROGRAM`;
     const change = plc.replaceProgram(units(src('Spare : INT;')));
     expect(change.applied).toBe(true);
     expect([plc.get('S7.Starts'), plc.get('Total')]).toEqual([40, N]);
+    // 1,050 globals as well: the globals object is keyed the same way
+    expect(plc.get('Tag1049')).toBe(2);
   });
 });
 
