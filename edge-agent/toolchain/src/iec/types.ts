@@ -315,6 +315,8 @@ export function convert(from: Type, to: Type): Conversion {
     if (t.kind === 'pointer') return 'ok';
     if (isTimeLike(t)) return 'lossy';
     if (isBool(t)) return f.value === 0 || f.value === 1 ? 'ok' : 'error';
+    // TwinCAT/CODESYS: 0 is the null interface reference (`itf := 0`, `IF itf <> 0`)
+    if (t.kind === 'interface') return f.value === 0 || f.value === 0n ? 'ok' : 'error';
     return 'error';
   }
   if (f.kind === 'real-literal') {

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { type CheckOptions, checkProject } from './checker';
+import type { Diagnostic } from './diagnostics';
+import { parseSource } from './parser';
+
+/** Checks TwinCAT-style plain ST sources together; returns code, line and message of each diagnostic. */
+function check(options: CheckOptions, ...sources: string[]): [string, number, string][] {
+  const units = sources.map((s, i) => {
+    const r = parseSource(s, `f${i}.st`);
+    expect(r.diagnostics).toEqual([]);
+    return r.unit;
+  });
+  return checkProject(units, options).diagnostics.map((d: Diagnostic) => [d.code, d.line, d.message]);
+}
+
+const RUNNABLE = `INTERFACE I_Runnable
+METHOD Run : BOOL
+END_METHOD
+END_INTERFACE
+FUNCTION_BLOCK FB_Job IMPLEMENTS I_Runnable
+METHOD Run : BOOL
+Run := TRUE;
+END_METHOD
+END_FUNCTION_BLOCK
+`;
+
+describe('checking vendor code as TwinCAT compiles it (issue 15)', () => {
+  it('accepts 0 as the null interface reference in initial values, assignments and comparisons', () => {
+    const main = `PROGRAM MAIN
+VAR
+    ipJob : I_Runnable := 0;
+    fbJob : FB_Job;
+    bRan : BOOL;
+END_VAR
+IF ipJob = 0 THEN
+    ipJob := fbJob;
+END_IF
+IF ipJob <> 0 THEN
+    bRan := ipJob.Run();
+END_IF
+ipJob := 0;
+END_PROGRAM
+`;
+    expect(check({}, RUNNABLE, main)).toEqual([]);
+  });
+  it('still refuses any other integer for an interface', () => {
+    const main = `PROGRAM MAIN
+VAR
+    ipJob : I_Runnable;
+END_VAR
+ipJob := 1;
+END_PROGRAM
+`;
+    expect(check({}, RUNNABLE, main)).toEqual([
+      ['ST2004', 5, 'cannot assign integer literal to I_Runnable (ipJob)'],
+    ]);
+  });
+});
