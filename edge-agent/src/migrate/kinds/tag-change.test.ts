@@ -1,7 +1,7 @@
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Migration, type MigrationInput } from '@plcfleet/protocols';
+import { Migration, type MigrationInput, SitePolicy } from '@plcfleet/protocols';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDirectorySource, hashProgram } from '../../sources';
 import { exampleMigration, FIXTURES, REPO } from '../../testing/migration-fixtures';
@@ -288,6 +288,58 @@ describe('tag-change refusals: verdict failed, nothing written, the message name
       expect(v.evidence.sha256After).toBeNull();
       expect(await readdir(out)).not.toContain('after');
     });
+});
+
+describe('tag-change and the site safety policy', () => {
+  const policy = SitePolicy.parse({
+    apiVersion: 'plcfleet/v1',
+    kind: 'SitePolicy',
+    site: 'press-hmi',
+    emergencyStops: ['Hyd_Pressure_OK'],
+    safetySignals: ['Guard_Closed', 'Main.Alarm'],
+  });
+  const runWith = async (tagChanges: MigrationInput['tagChanges']) => {
+    const dir = await copy();
+    const source = await withPlantFiles(createDirectorySource(dir), ['**/*.st', '**/tags.yaml', 'hmi/**']);
+    const before = hashProgram(await source.read());
+    const verdict = await runMigration({
+      migration: tagChange(tagChanges),
+      source: createDirectorySource(dir),
+      transformer: createRecipeTransformer(),
+      policy,
+      siteFacts: pressHmiFacts(),
+      libraries: librariesOf(dir),
+    });
+    expect(hashProgram(await source.read())).toBe(before);
+    return verdict;
+  };
+
+  it('refuses renaming a signal the policy lists qualified, naming the policy entry and the declaration', async () => {
+    const v = await runWith([{ from: 'Alarm', to: 'PressAlarm' }]);
+    expect(v.outcome).toBe('failed');
+    expect(v.reason).toBe(
+      'tag-change refused: tagChanges[0] Alarm (declared at Main.st:9): the site policy press-hmi lists it as safetySignals[1] "Main.Alarm"; renaming a safety signal would leave the policy naming a variable that no longer exists — change the policy and the program together',
+    );
+    expect(v.evidence.diff).toBe('');
+  });
+
+  it('refuses renaming an e-stop the policy lists by its bare name', async () => {
+    const v = await runWith([
+      { from: 'Press_Enable', to: 'PressEnable' },
+      { from: 'Hyd_Pressure_OK', to: 'HydPressureOk' },
+    ]);
+    expect(v.outcome).toBe('failed');
+    expect(v.reason).toMatch(
+      /^tag-change refused: tagChanges\[1\] Hyd_Pressure_OK \(declared at GVL_IO\.st:4\): the site policy press-hmi lists it as emergencyStops\[0\] "Hyd_Pressure_OK"/,
+    );
+  });
+
+  it('renames a tag the policy does not list, and the safety check still passes', async () => {
+    // Outside the logic of every listed signal: a rename there is a safety-logic change to the verifier.
+    const v = await runWith([{ from: 'Stroke_Count', to: 'StrokeCount' }]);
+    expect(v.reason).toMatch(/^tag-change: 1 change\(s\)/);
+    expect(v.outcome).toBe('passed');
+  });
 });
 
 describe('tag-change on Siemens SCL', () => {

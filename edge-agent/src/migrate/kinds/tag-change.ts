@@ -10,8 +10,9 @@
  * renames undone through its own bound model, must behave as the old one, a
  * retyped input driven over the old type's range.
  */
-import type { Migration } from '@plcfleet/protocols';
+import type { Migration, SitePolicy } from '@plcfleet/protocols';
 import { type CheckedProject, checkProject, intInfo, sourceFormat } from '@plcfleet/toolchain/iec';
+import { ProjectIndex } from '@plcfleet/toolchain/safety';
 import { checkEquivalence } from '@plcfleet/toolchain/sim';
 import { runTagChangeJudge } from '../../judge';
 import type { ProgramFile } from '../../sources';
@@ -22,7 +23,12 @@ import { danglingHmiReferences, HMI_TEXT_FORMATS, hmiEdits, scopeNames, tokenOcc
 import type { KindJob, MigrationKind } from './migration-kind';
 import { readTagMapFile, tagMapEdits } from './tag-map-edits';
 import { programEdits } from './tag-program-edits';
-import { refuseCollisions, resolveTagTargets, type TagTarget } from './tag-targets';
+import {
+  refuseCollisions,
+  refusePolicySignalRenames,
+  resolveTagTargets,
+  type TagTarget,
+} from './tag-targets';
 import { applyTextEdits, lineAt, TagChangeRefused, type TextEdit } from './text-edits';
 
 /** Equivalence settings when the migration gives none: a rename is cheap to compare. */
@@ -43,9 +49,19 @@ function planEdits(
   files: readonly ProgramFile[],
   compiled: CompileReport,
   inScopeOnly: boolean,
+  policy: SitePolicy | null = null,
 ): { edits: TextEdit[]; targets: TagTarget[] } {
   const checked = modelOf(compiled);
   const targets = resolveTagTargets(changes, checked);
+  if (policy)
+    refusePolicySignalRenames(
+      targets,
+      policy,
+      new ProjectIndex(
+        compiled.parsed.map((p) => p.unit),
+        checked,
+      ),
+    );
   const program = programEdits(targets, compiled.parsed, checked);
   refuseCollisions(targets, checked, (t) => program.usedIn.get(t) ?? new Set());
   const edits = [...program.edits];
@@ -105,7 +121,7 @@ export const tagChangeKind: MigrationKind = {
     let files: ProgramFile[];
     let edits: TextEdit[];
     try {
-      ({ edits } = planEdits(job.migration, changes, job.files, job.before, true));
+      ({ edits } = planEdits(job.migration, changes, job.files, job.before, true, job.policy));
       files = applyTextEdits(job.files, edits);
     } catch (err) {
       if (err instanceof TagChangeRefused) return unchanged(`tag-change refused: ${err.message}`);

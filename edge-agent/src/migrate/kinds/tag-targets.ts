@@ -5,8 +5,9 @@
  * member of a function block's interface (`FB_Type.Member`, an HMI faceplate's
  * pin). Every reference of a name comes from the model's resolved references.
  */
-import type { TagChange } from '@plcfleet/protocols';
-import type { CheckedProject, PouSymbol, Type, VarSymbol } from '@plcfleet/toolchain/iec';
+import type { SitePolicy, TagChange } from '@plcfleet/protocols';
+import type { CheckedProject, PouSymbol, Type, VarDecl, VarSymbol } from '@plcfleet/toolchain/iec';
+import { type ProjectIndex, resolveSignalName } from '@plcfleet/toolchain/safety';
 import { TagChangeRefused } from './text-edits';
 
 /** One tag change resolved to the variable it renames. */
@@ -158,4 +159,32 @@ export function refuseCollisions(
     if (checked.lookupType(t.newName) && !t.memberOf)
       throw new TagChangeRefused(`${tag}: ${t.newName} is already a type name`);
   }
+}
+
+/** The site policy's signal lists, in the order the safety verifier reads them. */
+const POLICY_SIGNAL_LISTS = ['emergencyStops', 'safetySignals', 'permissives'] as const;
+
+/**
+ * Refuses a rename of a variable the site safety policy names: the policy is a
+ * separate document, so after the rename it would point at a name the program no
+ * longer declares (or, worse, at a new variable of that name). Each policy name
+ * is resolved as the safety verifier resolves it (`resolveSignalName`).
+ */
+export function refusePolicySignalRenames(
+  targets: readonly TagTarget[],
+  policy: SitePolicy,
+  index: ProjectIndex,
+): void {
+  const renamed = new Map<VarDecl, TagTarget>();
+  for (const t of targets) for (const s of [t.symbol, ...t.aliases]) renamed.set(s.decl, t);
+  for (const list of POLICY_SIGNAL_LISTS)
+    policy[list].forEach((name, i) => {
+      for (const v of resolveSignalName(index, name)) {
+        const t = renamed.get(v.decl);
+        if (!t || lower(v.name) !== lower(t.name)) continue;
+        throw new TagChangeRefused(
+          `tagChanges[${t.index}] ${t.change.from} (declared at ${t.where}): the site policy ${policy.site} lists it as ${list}[${i}] "${name}"; renaming a safety signal would leave the policy naming a variable that no longer exists — change the policy and the program together`,
+        );
+      }
+    });
 }
