@@ -43,6 +43,12 @@ export interface CheckOptions {
   externals?: CompilationUnit[];
   /** Names declared to exist outside the project (a vendor library list); used freely, typed loosely. */
   externalNames?: string[];
+  /**
+   * Libraries the project references (a `.plcproj`'s placeholders). A name found nowhere in
+   * a project that references libraries not given in `externals` (matched by file name) is
+   * ST2017 naming those libraries rather than a bare unknown name. @default none
+   */
+  libraryReferences?: readonly { name: string; namespace?: string }[];
 }
 
 /** The checked project: symbol tables plus the resolved type of every checked expression. */
@@ -129,7 +135,21 @@ export abstract class Binder {
   ) {
     for (const n of options.externalNames ?? []) this.externalNames.add(n.toLowerCase());
     for (const u of units) if (u.format === 'twincat') this.twincatFiles.add(u.file);
+    const given = new Set(
+      (options.externals ?? []).map((u) =>
+        (u.file.split(/[\\/]/).pop() ?? '').replace(/\.[^.]*$/, '').toLowerCase(),
+      ),
+    );
+    const missing = (options.libraryReferences ?? []).filter(
+      (l) => !given.has(l.name.toLowerCase()) && !given.has((l.namespace ?? '').toLowerCase()),
+    );
+    if (missing.length > 0)
+      this.unshippedLibraries =
+        missing.length === 1 ? missing[0]!.name : `one of ${missing.map((l) => l.name).join(', ')}`;
   }
+
+  /** The referenced libraries not given, as ST2017 names them; undefined when every reference is given. */
+  protected readonly unshippedLibraries: string | undefined;
 
   project(): CheckedProject {
     const exprTypes = this.exprTypes;
@@ -382,7 +402,8 @@ export abstract class Binder {
   protected unknownType(name: string, span: Span): Type {
     const dot = name.indexOf('.');
     // `Lib.Type`: a library-qualified name of a library the project does not contain
-    const lib = VENDOR_SYMBOLS.get(name.toUpperCase()) ?? (dot > 0 ? name.slice(0, dot) : undefined);
+    const lib =
+      VENDOR_SYMBOLS.get(name.toUpperCase()) ?? (dot > 0 ? name.slice(0, dot) : this.unshippedLibraries);
     if (this.externalNames.has(name.toLowerCase())) return T_ERROR;
     if (dot > 0 && this.externalNames.has(name.slice(dot + 1).toLowerCase())) return T_ERROR;
     if (lib) this.report('ST2017', span, name, lib);

@@ -55,4 +55,45 @@ END_PROGRAM
       ['ST2004', 5, 'cannot assign integer literal to I_Runnable (ipJob)'],
     ]);
   });
+  it('names the referenced libraries not given for a name found nowhere, and only those', () => {
+    const main = `PROGRAM MAIN
+VAR
+    fbArbiter : FB_Arbiter;
+    fbTask : GETCURTASKINDEX;
+END_VAR
+fbTask();
+bFFO := PMPS_GVL.stCurrentBeamParameters.nRate > 0;
+END_PROGRAM
+`;
+    const tc2System = parseSource(
+      '@EXTERNAL FUNCTION_BLOCK GETCURTASKINDEX\nVAR_OUTPUT index : BYTE; END_VAR\nEND_FUNCTION_BLOCK\n',
+      '/libraries/Tc2_System.st',
+    ).unit;
+    const references = [
+      { name: 'Tc2_System' },
+      { name: 'PMPS', namespace: 'PMPS' },
+      { name: 'LCLS_General' },
+    ];
+    expect(check({ externals: [tc2System], libraryReferences: references }, main)).toEqual([
+      [
+        'ST2017',
+        3,
+        "'FB_Arbiter' comes from vendor library one of PMPS, LCLS_General, which this project does not contain (declare it with --externals)",
+      ],
+      [
+        'ST2017',
+        7,
+        "'bFFO' comes from vendor library one of PMPS, LCLS_General, which this project does not contain (declare it with --externals)",
+      ],
+      [
+        'ST2017',
+        7,
+        "'PMPS_GVL' comes from vendor library one of PMPS, LCLS_General, which this project does not contain (declare it with --externals)",
+      ],
+    ]);
+    // every referenced library given: an unknown name is an unknown name
+    expect(
+      check({ externals: [tc2System], libraryReferences: [{ name: 'Tc2_System' }] }, main).map((d) => d[0]),
+    ).toEqual(['ST2002', 'ST2001', 'ST2001']);
+  });
 });

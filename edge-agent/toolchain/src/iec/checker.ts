@@ -495,7 +495,7 @@ class Checker extends Binder {
     const key = `${scope?.pou.name ?? ''}\u0000${lower}`;
     if (this.reportedUnknown.has(key)) return T_ERROR;
     this.reportedUnknown.add(key);
-    const lib = VENDOR_SYMBOLS.get(up);
+    const lib = VENDOR_SYMBOLS.get(up) ?? this.unshippedLibraries;
     if (lib) this.report('ST2017', e.span, e.name, lib);
     else this.report('ST2001', e.span, e.name);
     return T_ERROR;
