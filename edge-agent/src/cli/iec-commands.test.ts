@@ -157,6 +157,30 @@ describe('plcfleet-agent compile: formats and projects (issue 15)', () => {
       { name: 'Tc2_MC2', version: '3.3.26.0', vendor: 'Beckhoff Automation GmbH', namespace: 'Tc2_MC2' },
     ]);
     expect(r.code).toBe(0);
+    // a name found nowhere belongs to a referenced library not given, until all are given
+    writeFileSync(
+      join(dir, 'POUs', 'MAIN.st'),
+      'PROGRAM MAIN\nVAR fbCheck : FB_AxisCheck; END_VAR\nfbCheck();\nEND_PROGRAM\n',
+    );
+    const unshipped = JSON.parse((await run('compile', dir, '--json')).out);
+    expect(unshipped.diagnostics.map((d: { code: string; message: string }) => [d.code, d.message])).toEqual([
+      [
+        'ST2017',
+        "'FB_AxisCheck' comes from vendor library one of Tc2_Standard, Tc2_MC2, which this project does not contain (declare it with --externals)",
+      ],
+    ]);
+    const shipped = JSON.parse(
+      (
+        await run(
+          'compile',
+          dir,
+          '--json',
+          '--libraries',
+          join(import.meta.dirname, '../../toolchain/libraries'),
+        )
+      ).out,
+    );
+    expect(shipped.diagnostics.map((d: { code: string }) => d.code)).toEqual(['ST2002']);
   });
   it('checks calls into a vendor library against the interface files given with --libraries', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'iec-cli-'));

@@ -160,6 +160,8 @@ export function registerIecCommands(program: Command): void {
           externalsFiles,
           ...(opts.define ? { defines: opts.define.filter((d) => d !== '') } : {}),
           ...(opts.models ? { behaviourModels: await libraryFiles(opts.models) } : {}),
+          // a name found nowhere is then attributed to the .plcproj's libraries not given
+          ...(sources.libraries.length > 0 ? { libraryReferences: sources.libraries } : {}),
         });
         const ms = Math.round(performance.now() - t0);
         const errors = diagnostics.filter((d) => d.severity === 'error').length;
