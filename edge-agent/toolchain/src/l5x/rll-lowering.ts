@@ -576,7 +576,9 @@ export class RllLowering {
             throw new Unsupported(
               `JSR passes ${count} input(s) to ${r.name}, whose SBR takes ${sbr?.length ?? 0}`,
             );
-          sbr.forEach((target, k) => this.pass(params[k] as string, target));
+          sbr.forEach((target, k) => {
+            this.pass(params[k] as string, target);
+          });
         }
         this.returns.push(params.slice(count));
         this.routine(r, where);
@@ -595,7 +597,9 @@ export class RllLowering {
             `RET with ${ins.operands.length} value(s) for ${returns.length} return parameter(s)`,
           );
         const inner: string[] = [];
-        ins.operands.forEach((v, k) => this.pass(v, returns[k] as string, inner));
+        ins.operands.forEach((v, k) => {
+          this.pass(v, returns[k] as string, inner);
+        });
         b.push(`IF ${rc} THEN`, ...inner, 'EXIT;', 'END_IF;');
         return;
       }
