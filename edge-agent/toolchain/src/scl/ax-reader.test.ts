@@ -57,4 +57,23 @@ describe('SIMATIC AX structured text', () => {
     const body = (unit.declarations[1] as unknown as { body: { value: unknown }[] }).body;
     expect(body[0]!.value).toMatchObject({ kind: 'EnumLiteral', typeName: 'S', value: 'B' });
   });
+
+  it('AX text gets the slice reads and compound assignments of the SCL lowering, strings stay strings', () => {
+    const text = [
+      'NAMESPACE N',
+      '    FUNCTION f : BYTE',
+      '        VAR_INPUT w : WORD; END_VAR',
+      '        VAR_TEMP n : INT; s : WSTRING; END_VAR',
+      '        n += 2;',
+      '        s := "quoted text";',
+      '        f := w.%B1;',
+      '    END_FUNCTION',
+      'END_NAMESPACE',
+    ].join('\n');
+    const { unit, diagnostics } = readAx(text, 'f.st');
+    expect(diagnostics).toEqual([]);
+    expect(checkProject([unit]).diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const body = (unit.declarations[0] as unknown as { body: { value: { kind: string } }[] }).body;
+    expect(body.map((s) => s.value.kind)).toEqual(['Binary', 'StringLiteral', 'Paren']);
+  });
 });

@@ -9,6 +9,7 @@
  * IEC checker resolves a library-qualified name.
  */
 import { type ParseResult, parseSource } from '../iec';
+import { readLoweredAx } from './scl-reader';
 
 /** Does this ST text use SIMATIC AX namespaces (`NAMESPACE` or `USING` outside comments)? */
 export function isAxText(text: string): boolean {
@@ -124,5 +125,6 @@ export function readAx(text: string, fileName: string): ParseResult {
     for (let k = 0; k < name.length; k++) chars[at + k] = name[k]!;
     for (let k = at + name.length; k < end; k++) chars[k] = ' ';
   }
-  return parseSource(chars.join(''), fileName);
+  // slices and compound assignments: the SCL lowering in AX mode (same offsets, spans into the file)
+  return readLoweredAx(chars.join(''), fileName, text);
 }

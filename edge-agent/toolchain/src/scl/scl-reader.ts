@@ -153,19 +153,36 @@ export function readScl(text: string, fileName: string): ParseResult {
   try {
     return readSclUnchecked(text, fileName);
   } catch (err) {
-    // a reader bug must not crash the agent: it is reported on the file (fail closed)
-    const lines = new LineStarts(text);
-    const unit = parseSource('', fileName, { format: 'twincat' }).unit;
-    unit.span = spanOf(0, text.length, lines, fileName);
-    return {
-      unit,
-      diagnostics: [diagnostic('ST1012', unit.span, fileName, `internal SCL reader error: ${String(err)}`)],
-    };
+    return internalError(text, fileName, err);
   }
 }
 
-function readSclUnchecked(text: string, fileName: string): ParseResult {
-  const src = lowerSclText(text);
+/** A reader bug must not crash the agent: it is reported on the file (fail closed). */
+function internalError(text: string, fileName: string, err: unknown): ParseResult {
+  const lines = new LineStarts(text);
+  const unit = parseSource('', fileName, { format: 'twincat' }).unit;
+  unit.span = spanOf(0, text.length, lines, fileName);
+  return {
+    unit,
+    diagnostics: [diagnostic('ST1012', unit.span, fileName, `internal SCL reader error: ${String(err)}`)],
+  };
+}
+
+/**
+ * Reads SIMATIC AX text (already stripped of its namespace directives, same
+ * length as `original`) through the SCL lowering in AX mode: slices and
+ * compound assignments lowered, spans mapped back. Never throws.
+ */
+export function readLoweredAx(text: string, fileName: string, original: string): ParseResult {
+  try {
+    return readSclUnchecked(text, fileName, true, original);
+  } catch (err) {
+    return internalError(original, fileName, err);
+  }
+}
+
+function readSclUnchecked(text: string, fileName: string, ax = false, original = text): ParseResult {
+  const src = lowerSclText(text, { ax });
   const parsed = parseSource(src.st, fileName, { format: 'twincat' });
   const lines = new LineStarts(text);
   const unit = parsed.unit;
@@ -178,7 +195,7 @@ function readSclUnchecked(text: string, fileName: string): ParseResult {
   checkS5Time(unit, text, diagnostics);
   unit.span = spanOf(0, text.length, lines, fileName);
   INFO.set(unit, {
-    text,
+    text: original,
     quoted: new Map([...src.quoted].map(([o, q]) => [o, q.name])),
     hashed: src.hashed,
   });

@@ -150,7 +150,9 @@ function operandStart(toks: readonly Tok[], last: number): number {
 }
 
 /** Lowers one SCL source text to Structured Text with a position map. Never throws. */
-export function lowerSclText(text: string): SclSource {
+export function lowerSclText(text: string, options: { ax?: boolean } = {}): SclSource {
+  // SIMATIC AX is IEC text: "..." is a WSTRING, {...} a pragma, # no local marker, no TIA blocks
+  const ax = options.ax === true;
   // the lowered text as UTF-16 code units: edits in place, one decode per piece
   const out = new Uint16Array(text.length);
   for (let k = 0; k < text.length; k++) out[k] = text.charCodeAt(k);
@@ -208,6 +210,11 @@ export function lowerSclText(text: string): SclSource {
       i = Math.min(n, j + 1);
       continue;
     }
+    if (c === 34 && ax) {
+      const close = text.indexOf('"', i + 1);
+      i = close < 0 ? n : close + 1;
+      continue;
+    }
     if (c === 34) {
       const close = text.indexOf('"', i + 1);
       const nl = text.indexOf('\n', i + 1);
@@ -239,6 +246,11 @@ export function lowerSclText(text: string): SclSource {
       i = close + 1;
       continue;
     }
+    if (c === 123 && ax) {
+      const close = text.indexOf('}', i + 1);
+      i = close < 0 ? n : close + 1;
+      continue;
+    }
     if (c === 123) {
       // attributes `{ S7_Optimized_Access := 'TRUE' }`, also between a name and its `:`
       let j = i + 1;
@@ -253,7 +265,7 @@ export function lowerSclText(text: string): SclSource {
       i = Math.min(n, j + 1);
       continue;
     }
-    if (c === 35) {
+    if (c === 35 && !ax) {
       // `#local` / `#"quoted local"`; a `#` inside a literal follows a digit or letter and is not seen here
       if (isIdentStart(nx) || nx === 34) {
         out[i] = 32;
@@ -273,7 +285,7 @@ export function lowerSclText(text: string): SclSource {
       const up = text.slice(i, j).toUpperCase();
       if (j < n && text.charCodeAt(j) === 35) {
         // a typed literal: fix Siemens prefixes, then skip the literal's text
-        const cut = PREFIX_BLANK[up];
+        const cut = ax ? undefined : PREFIX_BLANK[up];
         if (cut !== undefined) {
           blank(i, i + cut);
           // the literal's span covers its Siemens prefix
@@ -402,7 +414,7 @@ export function lowerSclText(text: string): SclSource {
     return t;
   };
 
-  let t = 0;
+  let t = ax ? toks.length : 0;
   let dbCount = 0;
   while (t < toks.length) {
     const w = word(t);
