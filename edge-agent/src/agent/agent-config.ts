@@ -114,6 +114,13 @@ export const AgentOptions = z
         poll: DurationField.optional(),
         /** PROGRAM or CONFIGURATION to run (default: the only one). */
         programName: z.string().min(1).optional(),
+        /**
+         * Site-side defer: a deploy waits while this BOOL tag of the map is TRUE (the line is
+         * busy), checked again every `deferRecheck`; unreadable counts as busy (fail closed).
+         */
+        deferWhile: z.string().min(1).optional(),
+        /** @default "30s" */
+        deferRecheck: DurationField.default(30_000),
       })
       .optional(),
     /**
@@ -244,6 +251,9 @@ export interface AgentConfig {
     cycleMs: number;
     pollMs?: number;
     programName?: string;
+    /** Deploys wait while this tag is TRUE, checked every `deferRecheckMs`. */
+    deferWhile?: string;
+    deferRecheckMs: number;
   };
   transformer: ResolvedTransformer;
   /** Absolute. */
@@ -486,5 +496,7 @@ function watchConfig(
     cycleMs: w.cycle,
     ...(w.poll !== undefined ? { pollMs: w.poll } : {}),
     ...(w.programName ? { programName: w.programName } : {}),
+    ...(w.deferWhile ? { deferWhile: w.deferWhile } : {}),
+    deferRecheckMs: w.deferRecheck,
   };
 }

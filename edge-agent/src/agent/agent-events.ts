@@ -13,6 +13,8 @@ export interface AgentEvents {
   /** A verdict or deploy result the control plane acked (outbox keys). */
   acked: [string[]];
   'deploy.result': [DeployResult];
+  /** A deploy put off because the line said it was busy (`watch.deferWhile`); looked at again later. */
+  'deploy.deferred': [{ deployId: string; reason: string }];
   /** Something the agent refused to act on, with the reason it sent back. */
   refused: [{ type: string; code: string; reason: string }];
   'job.cancelled': [{ jobId: string; reason: string }];

@@ -43,76 +43,87 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
+/** A plant folder running `fan(60)`, a served PLC running `live`, an agent watching it, a passed job. */
+async function setup(live: string, tags: TagMap, watch: Record<string, unknown> = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'watch-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const plant = join(dir, 'plant');
+  mkdirSync(plant);
+  writeFileSync(join(plant, 'Main.st'), fan(60));
+  writeFileSync(join(dir, 'tags.json'), JSON.stringify(tags));
+  const plc = await startPlcServer({
+    runtime: new VirtualPlcRuntime([{ name: 'Main.st', text: live }]),
+    tags,
+    modbus: { port: 0, host: '127.0.0.1' },
+    opcua: false,
+  });
+  let t = 0;
+  const field = setInterval(() => plc.loop.write('Temp', 40 + (t++ % 40)), 20);
+  cleanups.push(async () => {
+    clearInterval(field);
+    await plc.close();
+  });
+
+  const cp = await startScriptedControlPlane();
+  cleanups.push(() => cp.close());
+  const config = await resolveAgentConfig(
+    {
+      apiVersion: 'plcfleet/v1',
+      kind: 'AgentConfig',
+      agentId: 'agt-w',
+      site: SITE,
+      controlPlane: { url: cp.url, token: 'agent-token' },
+      siteFacts: join(import.meta.dirname, '../../fixtures/agent/site.facts.yaml'),
+      policy: join(import.meta.dirname, '../../fixtures/agent/policy.yaml'),
+      program: plant,
+      dataDir: join(dir, 'data'),
+      heartbeat: '200ms',
+      reconnect: { initialDelay: 20, maxDelay: 200 },
+      watch: {
+        tags: join(dir, 'tags.json'),
+        plc: `modbus://127.0.0.1:${plc.modbus!.port}`,
+        poll: '20ms',
+        ...watch,
+      },
+    },
+    { baseDir: dir, env: {} },
+  );
+  const source = createDirectorySource(plant);
+  const agent = await startAgent(config, {
+    runner: new ScriptedRunner(source),
+    source,
+    logger: pino({ level: 'silent' }),
+  });
+  cleanups.push(() => agent.stop({ graceMs: 0 }));
+  await agent.connected();
+
+  cp.offer(cp.sign(testBundle('job-w', SITE)));
+  const verdict = await cp.waitFor('verdict', () => cp.committed.get('job-w'));
+  const order: DeployOrder = {
+    deployId: 'dep-w',
+    jobId: 'job-w',
+    rolloutId: 'ro-1',
+    site: SITE,
+    migrationId: 'guard-monitor',
+    revision: 1,
+    sha256Before: verdict.evidence.sha256Before!,
+    sha256After: verdict.evidence.sha256After!,
+    window: {
+      notBefore: new Date(Date.now() - 60_000).toISOString(),
+      notAfter: new Date(Date.now() + 3_600_000).toISOString(),
+    },
+    approvedBy: ['safety@example.com'],
+    issuedAt: new Date().toISOString(),
+    watchMs: 60_000,
+  };
+  return { plc, plant, cp, agent, config, order };
+}
+
 describe('post-deploy watch', () => {
   it('rolls a deploy back by itself when the live PLC diverges from the approved program', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'watch-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const plant = join(dir, 'plant');
-    mkdirSync(plant);
-    writeFileSync(join(plant, 'Main.st'), fan(60));
-    writeFileSync(join(dir, 'tags.json'), JSON.stringify(TAGS));
     // The live PLC does not do what was approved: its fan limit is 70, not 60.
-    const plc = await startPlcServer({
-      runtime: new VirtualPlcRuntime([{ name: 'Main.st', text: fan(70) }]),
-      tags: TAGS,
-      modbus: { port: 0, host: '127.0.0.1' },
-      opcua: false,
-    });
-    let t = 0;
-    const field = setInterval(() => plc.loop.write('Temp', 40 + (t++ % 40)), 20);
-    cleanups.push(async () => {
-      clearInterval(field);
-      await plc.close();
-    });
-
-    const cp = await startScriptedControlPlane();
-    cleanups.push(() => cp.close());
-    const config = await resolveAgentConfig(
-      {
-        apiVersion: 'plcfleet/v1',
-        kind: 'AgentConfig',
-        agentId: 'agt-w',
-        site: SITE,
-        controlPlane: { url: cp.url, token: 'agent-token' },
-        siteFacts: join(import.meta.dirname, '../../fixtures/agent/site.facts.yaml'),
-        policy: join(import.meta.dirname, '../../fixtures/agent/policy.yaml'),
-        program: plant,
-        dataDir: join(dir, 'data'),
-        heartbeat: '200ms',
-        reconnect: { initialDelay: 20, maxDelay: 200 },
-        watch: { tags: join(dir, 'tags.json'), plc: `modbus://127.0.0.1:${plc.modbus!.port}`, poll: '20ms' },
-      },
-      { baseDir: dir, env: {} },
-    );
+    const { plant, cp, config, order } = await setup(fan(70), TAGS);
     expect(config.watch).toMatchObject({ periodMs: 1_800_000, cycleMs: 10, plc: { kind: 'modbus' } });
-    const source = createDirectorySource(plant);
-    const agent = await startAgent(config, {
-      runner: new ScriptedRunner(source),
-      source,
-      logger: pino({ level: 'silent' }),
-    });
-    cleanups.push(() => agent.stop({ graceMs: 0 }));
-    await agent.connected();
-
-    cp.offer(cp.sign(testBundle('job-w', SITE)));
-    const verdict = await cp.waitFor('verdict', () => cp.committed.get('job-w'));
-    const order: DeployOrder = {
-      deployId: 'dep-w',
-      jobId: 'job-w',
-      rolloutId: 'ro-1',
-      site: SITE,
-      migrationId: 'guard-monitor',
-      revision: 1,
-      sha256Before: verdict.evidence.sha256Before!,
-      sha256After: verdict.evidence.sha256After!,
-      window: {
-        notBefore: new Date(Date.now() - 60_000).toISOString(),
-        notAfter: new Date(Date.now() + 3_600_000).toISOString(),
-      },
-      approvedBy: ['safety@example.com'],
-      issuedAt: new Date().toISOString(),
-      watchMs: 60_000,
-    };
     cp.deploy(cp.sign(order));
     const results = await cp.waitFor('deployed, then rolled back', () => {
       const r = cp.deployResults.get('dep-w');
@@ -124,5 +135,35 @@ describe('post-deploy watch', () => {
       /^post-deploy watch: Fan diverged from the approved program at .* \(live false, expected true\)$/,
     );
     expect(readFileSync(join(plant, 'Main.st'), 'utf8')).toBe(fan(60));
+  }, 30_000);
+
+  it('defers a deploy while the line says it is busy, and says so', async () => {
+    const busyTags = TagMap.parse({
+      ...TAGS,
+      tags: [
+        ...TAGS.tags,
+        {
+          name: 'Busy',
+          modbus: { table: 'coil', address: 0, type: 'BOOL' },
+          opcua: { nodeId: 'ns=1;s=Main.Busy', browseName: 'Busy' },
+          access: 'readwrite',
+        },
+      ],
+    });
+    const live = fan(60).replace('VAR_INPUT Temp : INT;', 'VAR_INPUT Temp : INT; Busy : BOOL := TRUE;');
+    const { plc, cp, agent, order } = await setup(live, busyTags, {
+      deferWhile: 'Busy',
+      deferRecheck: '100ms',
+    });
+    const deferred: string[] = [];
+    agent.events.on('deploy.deferred', (d) => deferred.push(d.reason));
+    cp.deploy(cp.sign(order));
+    await new Promise((r) => setTimeout(r, 800));
+    expect(cp.deployResults.get('dep-w')).toBeUndefined();
+    expect(deferred[0]).toBe('Busy is TRUE');
+    expect(deferred.length).toBeGreaterThan(1);
+    plc.loop.write('Busy', false);
+    const [done] = await cp.waitFor('deployed once the line is free', () => cp.deployResults.get('dep-w'));
+    expect(done).toMatchObject({ outcome: 'deployed' });
   }, 30_000);
 });

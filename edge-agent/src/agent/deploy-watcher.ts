@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import type { DeployOrder } from '@plcfleet/protocols';
+import type { DeployOrder, TagMap } from '@plcfleet/protocols';
 import type { Logger } from 'pino';
 import type { AgentConfig } from './agent-config';
 import type { AgentEvents } from './agent-events';
@@ -52,12 +52,54 @@ export class DeployWatcher {
     await Promise.all(which.map((w) => w.done));
   }
 
+  /**
+   * Why a deploy must wait now (the line is busy: the `deferWhile` tag is TRUE, or it cannot
+   * be read — fail closed), or null. Always null without `deferWhile`.
+   */
+  async lineBusy(): Promise<string | null> {
+    const name = this.o.watch.deferWhile;
+    if (!name) return null;
+    const { map, live } = await this.openLive((t) => t.name.toLowerCase() === name.toLowerCase());
+    try {
+      if (map.tags.length === 0) return `the tag map has no tag ${name}`;
+      const s = await live.read();
+      if (!s.ok) return `${name} cannot be read (${s.error})`;
+      return s.values.get(map.tags[0]!) ? `${name} is TRUE` : null;
+    } finally {
+      await live.close();
+    }
+  }
+
+  /** How long a deferred deploy waits before the line is checked again. */
+  get deferRecheckMs(): number {
+    return this.o.watch.deferRecheckMs;
+  }
+
+  /** The tag map (its tags kept by `only`) and a reader of them on the live PLC. */
+  private async openLive(only: (t: TagMap['tags'][number]) => boolean = () => true) {
+    const { watch } = this.o;
+    const [plantIo, shadow] = await Promise.all([import('../plant-io'), import('../shadow')]);
+    const full = await plantIo.loadTagMap(watch.tags);
+    const map = { ...full, tags: full.tags.filter(only) };
+    const plc = watch.plc;
+    const live =
+      plc.kind === 'modbus'
+        ? new shadow.ModbusLivePlc(map, map.tags, plc.host, plc.port, 1000)
+        : new shadow.OpcuaLivePlc(plc.endpoint, map.tags, {
+            security: plc.security,
+            trustUnknownServer: plc.trustUnknownServer,
+            dataDir: this.o.pkiDir,
+            ...(plc.user ? { user: plc.user } : {}),
+          });
+    return { map, live };
+  }
+
   private async run(order: DeployOrder, periodMs: number, signal: AbortSignal): Promise<void> {
     const { watch, deployer, sender, logger, events } = this.o;
     const log = logger.child({ deployId: order.deployId });
     const files = await deployer.approvedProgram(order.jobId);
-    const [plantIo, shadow] = await Promise.all([import('../plant-io'), import('../shadow')]);
-    let outcome: Awaited<ReturnType<typeof shadow.watchDeploy>>;
+    const { watchDeploy } = await import('../shadow');
+    let outcome: Awaited<ReturnType<typeof watchDeploy>>;
     if (!files)
       outcome = {
         ok: false,
@@ -65,20 +107,10 @@ export class DeployWatcher {
         report: null,
       };
     else {
-      const map = await plantIo.loadTagMap(watch.tags);
-      const plc = watch.plc;
-      const live =
-        plc.kind === 'modbus'
-          ? new shadow.ModbusLivePlc(map, map.tags, plc.host, plc.port, 1000)
-          : new shadow.OpcuaLivePlc(plc.endpoint, map.tags, {
-              security: plc.security,
-              trustUnknownServer: plc.trustUnknownServer,
-              dataDir: this.o.pkiDir,
-              ...(plc.user ? { user: plc.user } : {}),
-            });
+      const { map, live } = await this.openLive();
       log.info({ periodMs, plc: live.where }, 'post-deploy watch started');
       try {
-        outcome = await shadow.watchDeploy({
+        outcome = await watchDeploy({
           files,
           map,
           live,

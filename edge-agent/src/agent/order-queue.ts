@@ -157,6 +157,18 @@ export class OrderQueue {
   private enqueueDeploy(order: DeployOrder): Promise<void> {
     const next = this.tail.then(async () => {
       if (await this.o.sender.get(deployKey(order.deployId))) return;
+      // Site-side defer: while the line says it is busy, wait (inside the window) and look again.
+      const busy = await this.o.watcher?.lineBusy();
+      if (busy && !windowProblem(order.window, this.o.now()) && !this.o.stopping()) {
+        const recheck = this.o.watcher!.deferRecheckMs;
+        this.o.logger.warn(
+          { deployId: order.deployId, reason: busy, recheckMs: recheck },
+          'deploy deferred: line busy',
+        );
+        this.o.events.emit('deploy.deferred', { deployId: order.deployId, reason: busy });
+        this.schedule(order, recheck);
+        return;
+      }
       const result = await this.o.deployer.deploy(order);
       await this.finish(order.deployId, result);
       if (result.outcome === 'deployed') this.o.watcher?.start(order);
