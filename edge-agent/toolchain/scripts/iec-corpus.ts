@@ -9,7 +9,9 @@
  *
  * With `--check`, each project is also checked whole with the shipped
  * library interfaces (`edge-agent/toolchain/libraries`): the errors are
- * counted as ST2017 per library not shipped, and the rest by cause.
+ * counted as ST2017 per library not shipped, and the rest by cause. A
+ * `.plcproj` project is checked with its library references, so a name found
+ * nowhere is ST2017 naming the referenced libraries not shipped.
  *
  *   npx tsx edge-agent/toolchain/scripts/iec-corpus.ts /tmp/corpus/* [--show 10] [--check]
  */
@@ -18,9 +20,11 @@ import { dirname, extname, join } from 'node:path';
 import {
   astEqual,
   type Diagnostic,
+  type LibraryReference,
   loadProject,
   parseSource,
   printUnit,
+  readPlcProj,
   readSource,
   TWINCAT_EXTENSIONS as TWINCAT,
 } from '../src/iec';
@@ -48,22 +52,30 @@ const missingNames = new Map<string, Map<string, number>>();
 
 /**
  * The projects in a repository: the sources under each `.plcproj` folder
- * (TwinCAT), each PLCopen file alone, and the other sources together.
+ * (TwinCAT, with the libraries it references), each PLCopen file alone, and
+ * the other sources together.
  */
-function projectsOf(all: string[], sources: string[]): string[][] {
-  const dirs = all.filter((f) => extname(f).toLowerCase() === '.plcproj').map((f) => dirname(f));
+function projectsOf(all: string[], sources: string[]): { files: string[]; references: LibraryReference[] }[] {
+  const projects = all.filter((f) => extname(f).toLowerCase() === '.plcproj');
   const out = new Map<string, string[]>();
   for (const f of sources) {
-    const dir = dirs.filter((d) => f.startsWith(`${d}/`)).sort((a, b) => b.length - a.length)[0];
-    const key = dir ?? (extname(f).toLowerCase() === '.xml' ? f : '');
+    const proj = projects
+      .filter((p) => f.startsWith(`${dirname(p)}/`))
+      .sort((a, b) => b.length - a.length)[0];
+    const key = proj ?? (extname(f).toLowerCase() === '.xml' ? f : '');
     out.set(key, [...(out.get(key) ?? []), f]);
   }
-  return [...out.values()];
+  return [...out.entries()].map(([key, files]) => ({
+    files,
+    references: key.toLowerCase().endsWith('.plcproj')
+      ? readPlcProj(readFileSync(key, 'utf8'), key).libraries
+      : [],
+  }));
 }
 
 /** Checks one project with the shipped libraries; prints and tallies its errors. */
-async function checkWithLibraries(files: string[]): Promise<void> {
-  const { diagnostics } = await loadProject(files, { externalsFiles: libraryFiles });
+async function checkWithLibraries(files: string[], libraryReferences: LibraryReference[]): Promise<void> {
+  const { diagnostics } = await loadProject(files, { externalsFiles: libraryFiles, libraryReferences });
   const errors = diagnostics.filter((d) => d.severity === 'error');
   const libs = new Map<string, number>();
   let other = 0;
@@ -199,7 +211,7 @@ for (const root of roots) {
   for (const [c, e] of top) console.log(`  ${e.n}× ${c}\n      e.g. ${e.example}`);
   for (const n of notes.slice(0, show)) console.log(`  ${n}`);
   if (check) {
-    for (const p of projectsOf(files, sources)) await checkWithLibraries(p);
+    for (const p of projectsOf(files, sources)) await checkWithLibraries(p.files, p.references);
   }
 }
 

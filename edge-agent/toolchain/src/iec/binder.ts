@@ -448,7 +448,7 @@ export abstract class Binder {
         let length = 80;
         if (spec.length) {
           const v = this.constValue(spec.length, undefined);
-          if (v === undefined) this.report('ST2022', spec.length.span, 'a string length');
+          if (v === undefined) this.notConstant(spec.length, 'a string length');
           else length = Number(v);
         }
         return { kind: 'string', wide: spec.wide, length };
@@ -459,8 +459,8 @@ export abstract class Binder {
         const dims = spec.dimensions.map((d) => {
           const low = this.constValue(d.low!, undefined);
           const high = this.constValue(d.high!, undefined);
-          if (low === undefined) this.report('ST2022', d.low!.span, 'an array bound');
-          if (high === undefined) this.report('ST2022', d.high!.span, 'an array bound');
+          if (low === undefined) this.notConstant(d.low!, 'an array bound');
+          if (high === undefined) this.notConstant(d.high!, 'an array bound');
           return { low: Number(low ?? 0), high: Number(high ?? 0) };
         });
         return { kind: 'array', dims, element };
@@ -473,8 +473,8 @@ export abstract class Binder {
         const base = this.resolveType(spec.base);
         const low = this.constValue(spec.low, undefined);
         const high = this.constValue(spec.high, undefined);
-        if (low === undefined) this.report('ST2022', spec.low.span, 'a subrange bound');
-        if (high === undefined) this.report('ST2022', spec.high.span, 'a subrange bound');
+        if (low === undefined) this.notConstant(spec.low, 'a subrange bound');
+        if (high === undefined) this.notConstant(spec.high, 'a subrange bound');
         return { kind: 'subrange', base, low: Number(low ?? 0), high: Number(high ?? 0) };
       }
       case 'EnumType':
@@ -519,6 +519,51 @@ export abstract class Binder {
     enumSoFar?: Map<string, { value: number | bigint }>,
   ): number | bigint | undefined {
     return integerConstant(evaluateConstant(e, (n) => this.constantName(n, scope, enumSoFar)));
+  }
+
+  /**
+   * ST2022, unless the expression uses a name declared nowhere that a library
+   * not given may hold (`GeneralConstants.MAX_STATES` of a referenced library):
+   * then ST2017 naming the library, as for any other name from it.
+   */
+  protected notConstant(e: Expression, what: string): void {
+    const missing = this.undeclaredLibraryName(e);
+    if (missing) this.report('ST2017', e.span, missing.name, missing.lib);
+    else this.report('ST2022', e.span, what);
+  }
+
+  private undeclaredLibraryName(e: Expression): { name: string; lib: string } | undefined {
+    switch (e.kind) {
+      case 'Paren':
+        return this.undeclaredLibraryName(e.expression);
+      case 'Unary':
+        return this.undeclaredLibraryName(e.operand);
+      case 'Binary':
+        return this.undeclaredLibraryName(e.left) ?? this.undeclaredLibraryName(e.right);
+      case 'Identifier': {
+        const lower = e.name.toLowerCase();
+        if (this.declaredConstantName(lower) || this.enumValues.has(lower)) return undefined;
+        const lib = VENDOR_SYMBOLS.get(e.name.toUpperCase()) ?? this.unshippedLibraries;
+        return lib ? { name: e.name, lib } : undefined;
+      }
+      case 'Member': {
+        if (e.object.kind !== 'Identifier') return undefined;
+        const owner = e.object.name;
+        if (this.declaredConstantName(e.member.toLowerCase()) || this.typeDecls.has(owner.toLowerCase()))
+          return undefined;
+        const lib =
+          VENDOR_SYMBOLS.get(owner.toUpperCase()) ??
+          VENDOR_SYMBOLS.get(e.member.toUpperCase()) ??
+          this.unshippedLibraries;
+        return lib ? { name: `${owner}.${e.member}`, lib } : undefined;
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  private declaredConstantName(lower: string): boolean {
+    return !!(this.globals.get(lower) ?? this.localConstant(lower) ?? this.pendingGlobalConstant(lower));
   }
 
   /** What a name in a constant expression is: an enum value, or the initialiser of a constant. */

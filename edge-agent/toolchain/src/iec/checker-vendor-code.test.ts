@@ -96,4 +96,41 @@ END_PROGRAM
       check({ externals: [tc2System], libraryReferences: [{ name: 'Tc2_System' }] }, main).map((d) => d[0]),
     ).toEqual(['ST2002', 'ST2001', 'ST2001']);
   });
+  it('names the library of a constant from an unshipped library in an array bound, not ST2022', () => {
+    const fb = `FUNCTION_BLOCK FB_PositionState
+VAR
+    arrStates : ARRAY[1..GeneralConstants.MAX_STATES] OF BOOL;
+    arrLocal : ARRAY[0..MAX_LOCAL - 1] OF BOOL;
+    sName : STRING(nLength);
+END_VAR
+VAR CONSTANT
+    MAX_LOCAL : INT := 4;
+END_VAR
+END_FUNCTION_BLOCK
+`;
+    expect(check({ libraryReferences: [{ name: 'LCLS_General' }] }, fb)).toEqual([
+      [
+        'ST2017',
+        3,
+        "'GeneralConstants.MAX_STATES' comes from vendor library LCLS_General, which this project does not contain (declare it with --externals)",
+      ],
+      [
+        'ST2017',
+        5,
+        "'nLength' comes from vendor library LCLS_General, which this project does not contain (declare it with --externals)",
+      ],
+    ]);
+    // no library to blame: the bound is not a constant expression
+    expect(check({}, fb).map((d) => d[0])).toEqual(['ST2022', 'ST2022']);
+  });
+  it('knows __POUNAME() as the calling POU name, a STRING', () => {
+    const main = `PROGRAM MAIN
+VAR
+    sWhere : STRING;
+END_VAR
+sWhere := CONCAT('in ', __POUNAME());
+END_PROGRAM
+`;
+    expect(check({}, main)).toEqual([]);
+  });
 });

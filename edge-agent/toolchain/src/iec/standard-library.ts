@@ -220,6 +220,8 @@ def('__QUERYINTERFACE', ['IN', 'OUT'], 2, 2, fixed(T_BOOL), { kind: 'target-serv
 def('__QUERYPOINTER', ['IN', 'OUT'], 2, 2, fixed(T_BOOL), { kind: 'target-service' });
 def('__ISVALIDREF', ['IN'], 1, 1, fixed(T_BOOL), { kind: 'is-valid-ref' });
 def('TEST_AND_SET', ['IN'], 1, 1, fixed(T_BOOL), { kind: 'target-service' });
+// TwinCAT/CODESYS: the name of the calling POU as a STRING, filled in by the compiler
+def('__POUNAME', [], 0, 0, fixed(T_STRING), { kind: 'target-service' });
 
 /** Standard functions by upper-case name. */
 export const STANDARD_FUNCTIONS: ReadonlyMap<string, StdFunctionDef> = new Map(defs.map((d) => [d.name, d]));
