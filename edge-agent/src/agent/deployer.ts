@@ -1,6 +1,7 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { DeployOrder, MessageOf, RollbackOrder, WindowInterval } from '@plcfleet/protocols';
 import type { Logger } from 'pino';
+import { withPlantFiles } from '../migrate';
 import { hashProgram, type ProgramFile, type ProgramSource } from '../sources';
 import { readJson, writeJsonAtomic } from './state-files';
 
@@ -11,7 +12,24 @@ export type DeployResult = Omit<MessageOf<'deploy.result'>, 'v' | 'id' | 'ts'>;
 interface KeptProgram {
   sha256: string;
   files: ProgramFile[];
+  /** Plant file globs it was read with (a tag change's tag maps and HMI files); read and written through them. */
+  plantFiles?: string[];
 }
+
+/** In a job's folder: the plant file globs its change was verified with. */
+const PLANT_SCOPE_FILE = 'plant-files.json';
+
+/**
+ * Records in a job's folder the plant file globs (`plantFileGlobs`) its change was
+ * verified with; the kept program takes them, so its deploy reads and writes the
+ * same files the hashes cover.
+ */
+export async function keepPlantScope(jobDir: string, globs: readonly string[]): Promise<void> {
+  await writeJsonAtomic(join(jobDir, PLANT_SCOPE_FILE), { globs: [...globs] });
+}
+
+const globsIn = (v: unknown): string[] | undefined =>
+  Array.isArray(v) && v.every((g) => typeof g === 'string') ? v : undefined;
 
 /** What the agent remembers of a deploy, for a later rollback. */
 interface DeployRecord {
@@ -103,7 +121,14 @@ export class Deployer {
   /** Keeps the program a passed job produced, for a later deploy order. */
   async keepApprovedProgram(jobId: string, files: readonly ProgramFile[]): Promise<string> {
     const sha256 = hashProgram(files);
-    await writeJsonAtomic(this.programFile(jobId), { sha256, files: [...files] } satisfies KeptProgram);
+    const file = this.programFile(jobId);
+    const scope = (await readJson(join(dirname(file), PLANT_SCOPE_FILE))) as { globs?: unknown } | undefined;
+    const plantFiles = globsIn(scope?.globs);
+    await writeJsonAtomic(file, {
+      sha256,
+      files: [...files],
+      ...(plantFiles ? { plantFiles } : {}),
+    } satisfies KeptProgram);
     return sha256;
   }
 
@@ -116,7 +141,13 @@ export class Deployer {
     const data = (await readJson(file)) as KeptProgram | undefined;
     if (!data || !Array.isArray(data.files)) return undefined;
     // The stored hash is not trusted: recompute it from the files.
-    return { files: data.files, sha256: hashProgram(data.files) };
+    const plantFiles = globsIn(data.plantFiles);
+    return { files: data.files, sha256: hashProgram(data.files), ...(plantFiles ? { plantFiles } : {}) };
+  }
+
+  /** The source a kept program is read and written through: with its plant files, when it has them. */
+  private async sourceOf(kept: KeptProgram): Promise<ProgramSource> {
+    return kept.plantFiles ? withPlantFiles(this.options.source, kept.plantFiles) : this.options.source;
   }
 
   /** Applies a verified deploy order; never throws (a failure is a `failed` result). */
@@ -140,8 +171,9 @@ export class Deployer {
       );
 
     let current: ProgramFile[];
+    const source = await this.sourceOf(approved);
     try {
-      current = await this.options.source.read();
+      current = await source.read();
     } catch (err) {
       return result('failed', `cannot read the program before deploying: ${(err as Error).message}`);
     }
@@ -161,6 +193,7 @@ export class Deployer {
     await writeJsonAtomic(this.backupFile(order.deployId), {
       sha256: running,
       files: current,
+      ...(approved.plantFiles ? { plantFiles: approved.plantFiles } : {}),
     } satisfies KeptProgram);
 
     // The window is checked against the clock once more, right before writing.
@@ -168,14 +201,14 @@ export class Deployer {
     if (late) return result('refused', late, running);
 
     try {
-      await this.options.source.write(changedFiles(current, approved.files), { expectSha256Before: running });
+      await source.write(changedFiles(current, approved.files), { expectSha256Before: running });
     } catch (err) {
       const reason = `writing the program failed: ${(err as Error).message}`;
-      return this.restore(order, current, running, reason, log);
+      return this.restore(order, current, running, reason, log, source);
     }
     let after: string;
     try {
-      after = hashProgram(await this.options.source.read());
+      after = hashProgram(await source.read());
     } catch (err) {
       return this.restore(
         order,
@@ -183,6 +216,7 @@ export class Deployer {
         running,
         `cannot read the program back: ${(err as Error).message}`,
         log,
+        source,
       );
     }
     if (after !== order.sha256After)
@@ -192,6 +226,7 @@ export class Deployer {
         running,
         `post-deploy check: the PLC holds sha256 ${after}, not the approved ${order.sha256After}`,
         log,
+        source,
       );
     await this.record(order, 'deployed');
     return result('deployed', 'written and read back', after);
@@ -202,10 +237,10 @@ export class Deployer {
    * Writes `previous` back (only the files that differ from what is running)
    * and reads the program back; returns the hash the PLC now holds.
    */
-  private async writeBack(previous: readonly ProgramFile[]): Promise<string> {
-    const now = await this.options.source.read().catch(() => [] as ProgramFile[]);
-    await this.options.source.write(changedFiles(now, previous));
-    return hashProgram(await this.options.source.read());
+  private async writeBack(previous: readonly ProgramFile[], source: ProgramSource): Promise<string> {
+    const now = await source.read().catch(() => [] as ProgramFile[]);
+    await source.write(changedFiles(now, previous));
+    return hashProgram(await source.read());
   }
 
   /** Automatic rollback after a failed deploy: back to `previous`, and say what happened. */
@@ -215,11 +250,12 @@ export class Deployer {
     previousSha: string,
     why: string,
     log: Logger,
+    source: ProgramSource,
   ): Promise<DeployResult> {
     log.error({ reason: why }, 'deploy failed; rolling back');
     const result = reporter(log, 'deploy result', 'rolled-back', order.deployId, order.site);
     try {
-      const back = await this.writeBack(previous);
+      const back = await this.writeBack(previous, source);
       const ok = back === previousSha;
       await this.record(order, ok ? 'rolled-back' : 'failed');
       return ok
@@ -266,14 +302,15 @@ export class Deployer {
     if (!deployId) return result('refused', 'no deploy to roll back: this agent has deployed nothing');
     const previous = await this.kept(this.backupFile(deployId));
     if (!previous) return result('refused', `no program kept from before deploy ${deployId}`);
+    const source = await this.sourceOf(previous);
     try {
-      if (hashProgram(await this.options.source.read()) === previous.sha256)
+      if (hashProgram(await source.read()) === previous.sha256)
         return result(
           'rolled-back',
           `${order.reason} (the previous program was already running)`,
           previous.sha256,
         );
-      const back = await this.writeBack(previous.files);
+      const back = await this.writeBack(previous.files, source);
       if (back !== previous.sha256)
         return result('failed', `rollback read back sha256 ${back}, not ${previous.sha256}`, back);
       const rec = (await readJson(this.recordFile(deployId))) as DeployRecord | undefined;

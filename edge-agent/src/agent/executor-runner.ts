@@ -4,10 +4,12 @@ import {
   loadScenarioRefs,
   type ProgramFile,
   type ProgramSource,
+  plantFileGlobs,
   runMigration,
 } from '../migrate';
 import { createClaudeTransformer, createRecipeTransformer, type Transformer } from '../transform';
 import type { ResolvedTransformer } from './agent-config';
+import { keepPlantScope } from './deployer';
 import type { JobRunner } from './job-runner';
 
 /** Settings of {@link createExecutorRunner}. */
@@ -16,6 +18,8 @@ export interface ExecutorRunnerOptions {
   source: ProgramSource;
   policy: SitePolicy;
   siteFacts: SiteFacts;
+  /** Library interfaces `<Name>@<version>.st` (a `library-update` needs them). */
+  libraries?: string;
   transformer: ResolvedTransformer;
 }
 
@@ -66,6 +70,11 @@ export function createExecutorRunner(options: ExecutorRunnerOptions): JobRunner 
         jobId: bundle.jobId,
         site: options.site,
         scenarios,
+        ...(options.libraries ? { libraries: options.libraries } : {}),
+        // Every kind hands over the passed program here; a tag-change never calls the transformer.
+        onPassedProgram: (files) => {
+          produced = [...files];
+        },
         llmJudge:
           options.transformer.kind === 'claude'
             ? {
@@ -79,6 +88,9 @@ export function createExecutorRunner(options: ExecutorRunnerOptions): JobRunner 
         verdict.outcome === 'passed' && produced && hashProgram(produced) === verdict.evidence.sha256After
           ? produced
           : undefined;
+      // A change of plant files (tag maps, HMI) is deployed through the same wrapper it was verified with.
+      const plantFiles = plantFileGlobs(migration);
+      if (program && plantFiles) await keepPlantScope(ctx.outDir, plantFiles);
       if (verdict.outcome === 'passed' && !program)
         ctx.logger.error('the passed program could not be kept; a deploy order for it will be refused');
       return { verdict, ...(program ? { program } : {}) };

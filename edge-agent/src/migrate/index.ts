@@ -7,7 +7,7 @@
  */
 export { hashProgram, type ProgramFile, type ProgramSource, type WriteOptions } from '../sources';
 export { type JobFolderContents, writeJobFolder } from './job-folder';
-export { withPlantFiles } from './plant-files-source';
+export { plantFileGlobs, withPlantFiles } from './plant-files-source';
 export {
   conditionHolds,
   evaluatePreconditions,

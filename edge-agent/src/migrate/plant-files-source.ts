@@ -7,6 +7,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
+import type { Migration } from '@plcfleet/protocols';
 import {
   hashProgram,
   type ProgramFile,
@@ -16,6 +17,7 @@ import {
   type WriteOptions,
 } from '../sources';
 import { matchesAnyGlob } from '../transform';
+import { migrationKind } from './kinds';
 
 /** Largest plant file read, in bytes. */
 const MAX_PLANT_FILE_BYTES = 8 * 1024 * 1024;
@@ -88,4 +90,15 @@ export async function withPlantFiles(inner: ProgramSource, globs: readonly strin
     },
     close: () => inner.close(),
   };
+}
+
+/**
+ * The plant file globs a change of `migration` is read, hashed and deployed with
+ * (its `scope.files`), or `undefined` for a kind that edits only the program. A
+ * deploy must wrap its source with {@link withPlantFiles} and these globs, or the
+ * hashes of the verdict do not match what it reads.
+ */
+export function plantFileGlobs(migration: Migration): readonly string[] | undefined {
+  const kind = migrationKind(migration.type);
+  return 'plantFiles' in kind && kind.plantFiles ? migration.scope.files : undefined;
 }

@@ -23,7 +23,7 @@ import {
 import { writeJobFolder } from './job-folder';
 import { type KindJob, migrationKind } from './kinds';
 import { isLibraryFile, prepareLibraries, withLibraries } from './library-files';
-import { withPlantFiles } from './plant-files-source';
+import { plantFileGlobs, withPlantFiles } from './plant-files-source';
 import { evaluatePreconditions } from './preconditions';
 import { type CompileReport, createVerifiers, type Verifiers } from './verifiers';
 
@@ -151,9 +151,8 @@ export async function runMigration(options: RunMigrationOptions): Promise<Verdic
     progress('read', `reading ${options.source.location}`);
     let files: ProgramFile[];
     try {
-      const source = kind.plantFiles
-        ? await withPlantFiles(options.source, migration.scope.files)
-        : options.source;
+      const plantFiles = plantFileGlobs(migration);
+      const source = plantFiles ? await withPlantFiles(options.source, plantFiles) : options.source;
       files = await source.read();
     } catch (err) {
       return await done('error', `cannot read the program: ${(err as Error).message}`);
