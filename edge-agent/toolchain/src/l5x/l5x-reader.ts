@@ -264,7 +264,7 @@ export function readL5x(input: Uint8Array | string): L5xProject {
     throw new L5xError(`not well-formed XML: ${(e as Error).message}`, off);
   }
   const root = doc.children[0];
-  if (!root || root.name !== 'RSLogix5000Content' || doc.children.length !== 1) {
+  if (root?.name !== 'RSLogix5000Content' || doc.children.length !== 1) {
     throw new L5xError(
       `not an L5X file: the root element is <${root?.name ?? 'none'}>, not <RSLogix5000Content>`,
     );

@@ -596,7 +596,7 @@ export function expression(scope: LogixScope, text: string): Operand {
     let left = unary();
     for (;;) {
       const t = toks[i];
-      if (!t || t.k !== 'op') return left;
+      if (t?.k !== 'op') return left;
       const prec = PREC[t.s];
       if (prec === undefined || prec <= min) return left;
       i++;
