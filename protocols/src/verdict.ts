@@ -205,6 +205,24 @@ export type Evidence = z.infer<typeof Evidence>;
 export const VerdictOutcome = z.enum(['passed', 'failed', 'skipped', 'error']);
 export type VerdictOutcome = z.infer<typeof VerdictOutcome>;
 
+/**
+ * Where an agent put a passed verdict's change in the site's Git repository (issue #22):
+ * the branch it pushed and its commit, or why the push failed. Not part of the evidence
+ * (the evidence file is committed on that branch, so it cannot name the commit).
+ */
+const VerdictChange = z.object({
+  /** The repository as shown to people (credentials replaced by `***`). */
+  repository: z.string().max(2000),
+  branch: z.string().min(1).max(255),
+  /** The pushed commit; absent when the push failed. */
+  commit: z
+    .string()
+    .regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/)
+    .optional(),
+  /** Why the push failed; the verdict stands. */
+  error: z.string().max(2000).optional(),
+});
+
 /** The verdict an agent reports for a job. */
 export const Verdict = z.object({
   jobId: z.string().min(1).max(200),
@@ -217,5 +235,7 @@ export const Verdict = z.object({
   /** True when the safety verifier rejected the change (a safety failure for the rollout gates). */
   safetyFailure: z.boolean().default(false),
   evidence: Evidence,
+  /** The change branch and commit in the site's Git repository (absent for other sources and older agents). */
+  change: VerdictChange.optional(),
 });
 export type Verdict = z.infer<typeof Verdict>;

@@ -2,7 +2,15 @@ import { dirname, join } from 'node:path';
 import type { DeployOrder, MessageOf, RollbackOrder, WindowInterval } from '@plcfleet/protocols';
 import type { Logger } from 'pino';
 import { withPlantFiles } from '../migrate';
-import { hashProgram, type ProgramFile, type ProgramSource } from '../sources';
+import {
+  changeBranchName,
+  deployTagName,
+  type GitProgramSource,
+  hashProgram,
+  isGitSource,
+  type ProgramFile,
+  type ProgramSource,
+} from '../sources';
 import { readJson, writeJsonAtomic } from './state-files';
 
 /** A `deploy.result` without its envelope fields. */
@@ -87,6 +95,12 @@ export interface DeployerOptions {
   logger: Logger;
   /** @default () => new Date() */
   now?: () => Date;
+  /**
+   * The site's Git repository (issue #22): after a deploy, the commit of the job's change
+   * branch is tagged `plcfleet/<site>/<deployId>` when its program is the deployed one.
+   * @default `source` when it is a Git source
+   */
+  release?: GitProgramSource;
 }
 
 /**
@@ -180,7 +194,11 @@ export class Deployer {
     const running = hashProgram(current);
     if (running === order.sha256After) {
       await this.record(order, 'deployed');
-      return result('deployed', 'the approved program was already running', running);
+      return result(
+        'deployed',
+        `the approved program was already running${await this.tagDeployed(order, log)}`,
+        running,
+      );
     }
     if (running !== order.sha256Before)
       return result(
@@ -229,9 +247,33 @@ export class Deployer {
         source,
       );
     await this.record(order, 'deployed');
-    return result('deployed', 'written and read back', after);
+    return result('deployed', `written and read back${await this.tagDeployed(order, log)}`, after);
   }
 
+  /**
+   * Tags the commit of the job's change branch `plcfleet/<site>/<deployId>` in the site's Git
+   * repository, when there is one and the branch holds the deployed program (someone may have
+   * pushed to it since). Returns what to add to the result's reason; a tag that cannot be made
+   * leaves the deploy standing.
+   */
+  private async tagDeployed(order: DeployOrder, log: Logger): Promise<string> {
+    const { source, release = isGitSource(source) ? source : undefined } = this.options;
+    if (!release) return '';
+    const name = deployTagName(order.site, order.deployId);
+    try {
+      const branch = changeBranchName(order.site, order.jobId);
+      const { commit, files } = await release.readRef(`refs/heads/${branch}`);
+      const sha = hashProgram(files);
+      if (sha !== order.sha256After)
+        throw new Error(`${branch} holds sha256 ${sha}, not the deployed ${order.sha256After}`);
+      await release.tag(commit, name);
+      log.info({ tag: name, commit }, 'deployed commit tagged');
+      return `; tagged ${name} at ${commit.slice(0, 12)}`;
+    } catch (err) {
+      log.warn({ tag: name, err: (err as Error).message }, 'deployed commit not tagged');
+      return `; not tagged ${name}: ${(err as Error).message}`;
+    }
+  }
   /** Automatic rollback after a failed deploy: back to `previous`, and say what happened. */
   /**
    * Writes `previous` back (only the files that differ from what is running)

@@ -7,6 +7,7 @@ import {
   plantFileGlobs,
   runMigration,
 } from '../migrate';
+import { changeBranchName, type GitProgramSource, isGitSource, pushVerdict } from '../sources';
 import { createClaudeTransformer, createRecipeTransformer, type Transformer } from '../transform';
 import type { ResolvedTransformer } from './agent-config';
 import { keepPlantScope } from './deployer';
@@ -21,6 +22,12 @@ export interface ExecutorRunnerOptions {
   /** Library interfaces `<Name>@<version>.st` (a `library-update` needs them). */
   libraries?: string;
   transformer: ResolvedTransformer;
+  /**
+   * The site's Git repository (issue #22): a passed verdict's change and its evidence are
+   * pushed on the new branch `plcfleet/<site>/<jobId>` from the commit holding the verified
+   * program, and the verdict names the commit. @default `source` when it is a Git source
+   */
+  release?: GitProgramSource;
 }
 
 function makeTransformer(t: ResolvedTransformer): Transformer {
@@ -42,13 +49,15 @@ export function createExecutorRunner(options: ExecutorRunnerOptions): JobRunner 
   return {
     async run(bundle, ctx) {
       const migration: Migration = bundle.migration;
-      // The transformer returns every file of the changed program; keep them.
+      // The transformer gets the program as read and returns every file of the changed one; keep both.
+      let before: readonly ProgramFile[] | undefined;
       let produced: ProgramFile[] | undefined;
       const inner = makeTransformer(options.transformer);
       const transformer: Transformer = {
         name: inner.name,
         async transform(req) {
           const result = await inner.transform(req);
+          before = req.files;
           produced = result.files;
           return result;
         },
@@ -93,7 +102,23 @@ export function createExecutorRunner(options: ExecutorRunnerOptions): JobRunner 
       if (program && plantFiles) await keepPlantScope(ctx.outDir, plantFiles);
       if (verdict.outcome === 'passed' && !program)
         ctx.logger.error('the passed program could not be kept; a deploy order for it will be refused');
-      return { verdict, ...(program ? { program } : {}) };
+      const release = options.release ?? (isGitSource(options.source) ? options.source : undefined);
+      if (!program || !before || !release) return { verdict, ...(program ? { program } : {}) };
+      const change = await pushVerdict(release, {
+        migration,
+        verdict,
+        before,
+        after: program,
+        branch: changeBranchName(options.site, bundle.jobId),
+        // The commit the verdict was reached on; for a release beside the PLC, the release ref now.
+        base:
+          release === options.source
+            ? release.lastRead()?.commit
+            : (await release.readRef(release.url.ref).catch(() => undefined))?.commit,
+      });
+      if (change.error) ctx.logger.warn({ branch: change.branch, err: change.error }, 'change not pushed');
+      else ctx.logger.info({ branch: change.branch, commit: change.commit }, 'change pushed');
+      return { verdict: { ...verdict, change }, program };
     },
   };
 }

@@ -236,17 +236,11 @@ async function pushVerdict(
   program: { before: readonly ProgramFile[]; after: ProgramFile[] } | undefined,
   branch: string,
 ): Promise<PushOutcome> {
-  const { changeFromVerdict } = await import('../sources');
-  try {
-    if (!program) throw new Error('the transformer kept no program to push');
-    // From the commit the verdict was reached on (the source's last read), whatever REF points at now.
-    const base = source.lastRead()?.commit;
-    const change = changeFromVerdict({ migration, verdict, ...program, branch });
-    const pushed = await source.pushChange({ ...change, ...(base ? { base } : {}) });
-    return { branch, commit: pushed.commit };
-  } catch (err) {
-    return { branch, error: (err as Error).message };
-  }
+  if (!program) return { branch, error: 'the transformer kept no program to push' };
+  const { pushVerdict: push } = await import('../sources');
+  // From the commit the verdict was reached on (the source's last read), whatever REF points at now.
+  const r = await push(source, { migration, verdict, ...program, branch, base: source.lastRead()?.commit });
+  return r.commit ? { branch, commit: r.commit } : { branch, error: r.error ?? 'not pushed' };
 }
 
 /** Registers `migrate` and `mcp`. */

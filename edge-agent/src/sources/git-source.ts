@@ -76,8 +76,15 @@ export interface GitProgramSource extends ProgramSource {
   lastRead(): { commit: string; kind: RefKind } | undefined;
   /** Commits the change (and its evidence) on a new branch from `base` and pushes it. */
   pushChange(change: GitChange): Promise<PushedCommit>;
+  /** Fetches, then the commit `ref` (a branch, tag or commit id) names on the remote and the program at it. */
+  readRef(ref: string): Promise<{ commit: string; files: ProgramFile[] }>;
   /** Tags `commit` on the remote as `name` (lightweight; an existing tag is refused). */
   tag(commit: string, name: string): Promise<PushedCommit>;
+}
+
+/** True when `source` is a Git source (with the change sink and tags). */
+export function isGitSource(source: ProgramSource): source is GitProgramSource {
+  return source.kind === 'git';
 }
 
 /** The folder of a remote's cache under `root`: one per remote URL (credentials included, never shown). */
@@ -132,9 +139,9 @@ export function createGitSource(location: string, options: GitSourceOptions = {}
     return sortFiles(entries.map((e, i) => ({ path: e.rel, text: texts[i]! })));
   }
 
-  async function fetchAndResolve(r: GitRepository) {
+  async function fetchAndResolve(r: GitRepository, ref = url.ref) {
     await r.fetch();
-    return r.resolve(url.ref);
+    return r.resolve(ref);
   }
 
   function toTree(files: readonly ProgramFile[], removed: readonly string[] = []): TreeChange[] {
@@ -220,6 +227,14 @@ export function createGitSource(location: string, options: GitSourceOptions = {}
           );
         await r.push(commit, ref, existing === undefined);
         return { commit, ref };
+      });
+    },
+    async readRef(ref: string): Promise<{ commit: string; files: ProgramFile[] }> {
+      if (!isValidRefName(ref)) throw new SourceError('bad-path', `"${ref}" is not a valid ref name`);
+      const r = await repository();
+      return r.serial(async () => {
+        const at = await fetchAndResolve(r, ref);
+        return { commit: at.commit, files: await readAt(r, at.commit) };
       });
     },
     async tag(commit: string, name: string): Promise<PushedCommit> {

@@ -10,6 +10,7 @@ export {
   type GitProgramSource,
   type GitSourceOptions,
   gitCacheDir,
+  isGitSource,
 } from './git-source';
 export { isGitUrl } from './git-url';
 export { createOpcuaSource, type OpcuaSourceOptions } from './opcua-source';
@@ -27,4 +28,4 @@ export {
   sortFiles,
   type WriteOptions,
 } from './program-source';
-export { changeFromVerdict } from './verdict-change';
+export { changeBranchName, deployTagName, pushVerdict } from './verdict-change';

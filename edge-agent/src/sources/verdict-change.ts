@@ -6,7 +6,7 @@
  * the agent.
  */
 import { claimText, type Migration, type Verdict } from '@plcfleet/protocols';
-import type { GitChange } from './git-source';
+import type { GitChange, GitProgramSource } from './git-source';
 import { hashProgram, type ProgramFile, SourceError } from './program-source';
 
 /**
@@ -55,4 +55,34 @@ export function changeFromVerdict(options: {
     message: `${migration.id}@${migration.revision}: ${migration.title}\n\n${body.join('\n')}\n`,
     expectSha256Before: e.sha256Before!,
   };
+}
+
+/** The branch the agent puts a job's change on: `plcfleet/<site>/<jobId>`. */
+export function changeBranchName(site: string, jobId: string): string {
+  return `plcfleet/${site}/${jobId}`;
+}
+
+/** The tag on the commit a deploy put on the PLC: `plcfleet/<site>/<deployId>`. */
+export function deployTagName(site: string, deployId: string): string {
+  return `plcfleet/${site}/${deployId}`;
+}
+
+/**
+ * Pushes a passed verdict's change on `branch` of `source` and says where it
+ * went: the commit, or why there is none (the verdict stands either way).
+ * `base` is the commit the verdict was reached on; without it, `source`'s last read.
+ */
+export async function pushVerdict(
+  source: GitProgramSource,
+  options: Parameters<typeof changeFromVerdict>[0] & { base?: string | undefined },
+): Promise<NonNullable<Verdict['change']>> {
+  const { base, ...rest } = options;
+  const where = { repository: source.url.display, branch: options.branch };
+  try {
+    const change = changeFromVerdict(rest);
+    const pushed = await source.pushChange({ ...change, ...(base ? { base } : {}) });
+    return { ...where, commit: pushed.commit };
+  } catch (err) {
+    return { ...where, error: (err as Error).message };
+  }
 }
