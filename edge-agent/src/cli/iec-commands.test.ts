@@ -383,6 +383,32 @@ describe('plcfleet-agent fmt and ast', () => {
     expect(broken.out).toBe('');
     expect((await run('fmt', join(FIXTURES, 'twincat/FB_Valve.TcPOU'), '--write')).code).toBe(2);
   });
+  it('prints and rewrites a Siemens SCL file as SCL, never as its lowered ST', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iec-cli-'));
+    const f = join(dir, 'Blink.scl');
+    const src =
+      'FUNCTION_BLOCK "Blink"\nVAR_INPUT\nrun : Bool;\nEND_VAR\nVAR\n"on time" : Int;\nEND_VAR\nBEGIN\nIF #run THEN\n#"on time" := #"on time" + 1;\nEND_IF;\nEND_FUNCTION_BLOCK\n';
+    writeFileSync(f, src);
+    const printed = await run('fmt', f);
+    expect(printed.code).toBe(0);
+    expect(printed.out).toBe(
+      'FUNCTION_BLOCK "Blink"\n   VAR_INPUT\n      run : Bool;\n   END_VAR\n   VAR\n      "on time" : Int;\n   END_VAR\nBEGIN\n   IF #run THEN\n      #"on time" := #"on time" + 1;\n   END_IF;\nEND_FUNCTION_BLOCK\n',
+    );
+    expect((await run('fmt', f, '--write')).code).toBe(0);
+    expect(readFileSync(f, 'utf8')).toBe(printed.out);
+    // a broken SCL file is neither printed nor rewritten
+    writeFileSync(f, 'FUNCTION_BLOCK "Blink"\nBEGIN\n#x := ;\nEND_FUNCTION_BLOCK\n');
+    const broken = await run('fmt', f, '--write');
+    expect(broken.code).toBe(1);
+    expect(readFileSync(f, 'utf8')).toBe('FUNCTION_BLOCK "Blink"\nBEGIN\n#x := ;\nEND_FUNCTION_BLOCK\n');
+  });
+  it('names every readable format when a directory holds none', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iec-cli-'));
+    const r = await run('compile', dir);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('Siemens SCL .scl/.db/.udt');
+    expect(r.err).toContain(dir);
+  });
   it('dumps the AST as JSON', async () => {
     const { out, code } = await run('ast', join(FIXTURES, 'st/conveyor.st'), '--json');
     const ast = JSON.parse(out);

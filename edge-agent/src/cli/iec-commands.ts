@@ -17,6 +17,7 @@ import {
   readSource,
   sourceFormat,
 } from '@plcfleet/toolchain/iec';
+import { formatScl, isSclFile } from '@plcfleet/toolchain/scl';
 import type { Command } from 'commander';
 
 function usage(message: string): void {
@@ -56,7 +57,7 @@ async function readOne(file: string): Promise<string | undefined> {
 
 /** The one line that refuses a file plcfleet does not read. */
 function refusal(file: string, format: string): string {
-  return `cannot read ${file}: ${format} is not supported (plcfleet reads Structured Text, TwinCAT 3 and PLCopen XML)`;
+  return `cannot read ${file}: ${format} is not supported (plcfleet reads Structured Text, TwinCAT 3, PLCopen XML and Siemens SCL)`;
 }
 
 /** `.st` files under a library interface or behaviour model directory (`--libraries`, `--models`); a file is itself. */
@@ -101,7 +102,9 @@ async function sourcesOf(
       if (!libraries.some((l) => l.name.toUpperCase() === lib.name.toUpperCase())) libraries.push(lib);
   }
   if (files.length === 0) {
-    usage(`no readable source (Structured Text, TwinCAT 3 or PLCopen XML) in ${paths.join(', ')}`);
+    usage(
+      `no readable source (Structured Text .st, TwinCAT 3 .TcPOU/.TcDUT/.TcGVL, PLCopen XML .xml or Siemens SCL .scl/.db/.udt) in ${paths.join(', ')}`,
+    );
     return undefined;
   }
   return { files: files.sort(), libraries };
@@ -208,14 +211,15 @@ export function registerIecCommands(program: Command): void {
 
   program
     .command('fmt')
-    .description('print the canonical Structured Text of one file')
+    .description('print the canonical Structured Text of one file (Siemens SCL re-indented, as SCL)')
     .argument('<file>', 'source file')
-    .option('--write', 'rewrite the file in place (plain .st only)')
+    .option('--write', 'rewrite the file in place (plain .st, or Siemens SCL .scl/.db/.udt as SCL)')
     .action(async (file: string, opts: { write?: boolean }) => {
       const text = await readOne(file);
       if (text === undefined) return;
-      if (opts.write && extname(file).toLowerCase() !== '.st')
-        return usage(`fmt --write rewrites plain .st files only, not ${file}`);
+      const scl = isSclFile(file);
+      if (opts.write && !scl && extname(file).toLowerCase() !== '.st')
+        return usage(`fmt --write rewrites plain .st and SCL .scl/.db/.udt files only, not ${file}`);
       const { unit, diagnostics } = readSource(text, file);
       const errors = diagnostics.filter((d) => d.severity === 'error');
       if (errors.length > 0) {
@@ -224,7 +228,8 @@ export function registerIecCommands(program: Command): void {
         process.exitCode = 1;
         return;
       }
-      const printed = printUnit(unit);
+      // SCL is printed as SCL, re-indented (decision 0023); its lowered ST is no source anyone keeps
+      const printed = scl ? formatScl(text) : printUnit(unit);
       if (opts.write) {
         if (printed !== text) await writeFile(file, printed);
       } else process.stdout.write(printed);
