@@ -13,8 +13,18 @@ export interface ProgramFile {
   text: string;
 }
 
-/** Extensions a source reads (case-insensitive): plain ST, TwinCAT 3 XML and PLCopen XML. */
-export const PROGRAM_FILE_EXTENSIONS = ['.st', '.tcpou', '.tcdut', '.tcgvl', '.tcio', '.xml'] as const;
+/** Extensions a source reads (case-insensitive): plain ST, TwinCAT 3 XML, PLCopen XML and Siemens SCL sources. */
+export const PROGRAM_FILE_EXTENSIONS = [
+  '.st',
+  '.tcpou',
+  '.tcdut',
+  '.tcgvl',
+  '.tcio',
+  '.xml',
+  '.scl',
+  '.db',
+  '.udt',
+] as const;
 
 /** Options of {@link ProgramSource.write}. */
 export interface WriteOptions {
