@@ -241,6 +241,25 @@ describe('ladderToSt refusals and proofs', () => {
     ]);
   });
 
+  it('moves a STRING into a user string type as COP does: .LEN goes over', () => {
+    const udt = `<DataTypes><DataType Name="STR_20" Family="StringFamily" Class="User"><Members>
+<Member Name="LEN" DataType="DINT" Dimension="0" Radix="Decimal" Hidden="false" ExternalAccess="Read/Write"/>
+<Member Name="DATA" DataType="SINT" Dimension="20" Radix="ASCII" Hidden="false" ExternalAccess="Read/Write"/>
+</Members></DataType></DataTypes>`;
+    const p = readL5x(
+      testL5x(
+        [...B('A'), ['Name', 'STRING'], ['Short', 'STR_20'], ['N', 'DINT']],
+        {
+          Main: ['XIC(A)MOV(Name,Short);', 'MOV(Short.LEN,N);'],
+        },
+        udt,
+      ),
+    );
+    const r = ladderToSt(p, { runs: 20 });
+    expect(r.routines[0]).toMatchObject({ converted: true, equivalent: true, reason: null });
+    expect(r.st.get('P/Main')?.[1]).toBe('    COP(Name, Short, 1);');
+  });
+
   it('refuses MOV between a string and a number', () => {
     const p = readL5x(
       testL5x(

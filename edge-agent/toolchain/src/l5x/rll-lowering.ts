@@ -103,14 +103,20 @@ export class LoweringError extends Error {
  * characters (Logix controllers that accept string operands in MOV): the same as COP of one
  * element, which is how both sides model it and how the ST writes it (`COP(Src, Dest, 1);`).
  */
-export function stringMoveAsCopy(scope: LogixScope, ins: RllInstruction): RllInstruction {
-  if (ins.name !== 'MOV' || ins.operands.length !== 2) return ins;
-  const isString = (t: LogixType) =>
+/** Is this STRING or a user string type (`Family="StringFamily"`)? */
+function isStringType(scope: LogixScope, t: LogixType): boolean {
+  return (
     t.kind === 'struct' &&
     (t.name.toUpperCase() === 'STRING' ||
       scope.project.dataTypes.some(
         (d) => d.name.toLowerCase() === t.name.toLowerCase() && d.family === 'StringFamily',
-      ));
+      ))
+  );
+}
+
+export function stringMoveAsCopy(scope: LogixScope, ins: RllInstruction): RllInstruction {
+  if (ins.name !== 'MOV' || ins.operands.length !== 2) return ins;
+  const isString = (t: LogixType) => isStringType(scope, t);
   let s: LogixType;
   let d: LogixType;
   try {
@@ -628,6 +634,20 @@ export class RllLowering {
       s.type.kind === 'struct' &&
       d.type.kind === 'struct' &&
       s.type.name.toLowerCase() === d.type.name.toLowerCase();
+    if (
+      !sameStruct &&
+      ins.name === 'COP' &&
+      len.literal === 1 &&
+      isStringType(this.scope, s.type) &&
+      isStringType(this.scope, d.type)
+    ) {
+      // One string into a string of another string type: the bytes go over, .LEN first; the
+      // model has no characters, so what it sees is .LEN.
+      this.scope.use(s.type);
+      this.scope.use(d.type);
+      b0(this.code.body, rc, [`${d.iec}.LEN := ${s.iec}.LEN;`]);
+      return;
+    }
     if (!sameStruct && (!isNumeric(s.type) || !isNumeric(d.type))) {
       throw new Unsupported(`${ins.name} between ${s.iec} and ${d.iec} (structures of different types)`);
     }
