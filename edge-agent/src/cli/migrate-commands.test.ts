@@ -146,6 +146,68 @@ describe('plcfleet-agent migrate', () => {
   });
 });
 
+describe('plcfleet-agent migrate on the press-hmi example plant (--libraries)', () => {
+  const pressHmi = join(REPO, 'examples/plants/press-hmi');
+  const example = (id: string) => join(REPO, 'examples/migrations', `${id}.yaml`);
+  const press = async (id: string, extra: Partial<MigrateArgs> = {}) => {
+    const project = join(work, `press-${id}-${Math.random().toString(36).slice(2, 8)}`);
+    await cp(pressHmi, project, { recursive: true });
+    return {
+      project,
+      r: await run({
+        migration: example(id),
+        project,
+        siteFacts: join(project, 'site.facts.yaml'),
+        libraries: join(project, '.libraries'),
+        json: true,
+        ...extra,
+      }),
+    };
+  };
+
+  it('renames tags across program, tag map and HMI (rename-tags.yaml): passed, nothing written', async () => {
+    const { project, r } = await press('rename-tags');
+    expect(r.err).toEqual([]);
+    const verdict = JSON.parse(r.out[0]!);
+    expect(verdict.outcome, verdict.reason).toBe('passed');
+    expect(r.code).toBe(MIGRATE_EXIT.PASSED);
+    expect(verdict.evidence.transformer).toBe('none');
+    expect(verdict.evidence.diff).toMatch(/^\+\+\+ b\/tags\.yaml$/m);
+    expect(verdict.evidence.diff).toMatch(/^\+\+\+ b\/hmi\/press-screen\.json$/m);
+    expect(await readFile(join(project, 'tags.yaml'), 'utf8')).toMatch(/name: Hyd_Pressure_OK/);
+  });
+
+  it('updates PressLib 1.2 → 2.0.0 (library-update.yaml): passed', async () => {
+    const { r } = await press('library-update');
+    const verdict = JSON.parse(r.out[0]!);
+    expect(verdict.outcome, verdict.reason).toBe('passed');
+    expect(r.code).toBe(MIGRATE_EXIT.PASSED);
+    expect(verdict.evidence.diff).toMatch(/FB_ValveCtrl/);
+  });
+
+  it('exits 2 for a library precondition without site facts, and for a libraries folder that is not there', async () => {
+    const noFacts = await press('library-update', { siteFacts: undefined });
+    expect(noFacts.r.code).toBe(MIGRATE_EXIT.BAD_INPUT);
+    expect(noFacts.r.err).toEqual([
+      `plcfleet-agent migrate: ${example('library-update')}: its preconditions test site facts (firmware, tags, libraries); give --site-facts FILE`,
+    ]);
+    const noDir = await press('library-update', { libraries: join(work, 'no-such-libraries') });
+    expect(noDir.r.code).toBe(MIGRATE_EXIT.BAD_INPUT);
+    expect(noDir.r.err[0]).toMatch(
+      /^plcfleet-agent migrate: --libraries: no such directory: .*no-such-libraries$/,
+    );
+  });
+
+  it('skips a site whose PressLib is already 2.0.0 (exit 6)', async () => {
+    const facts = join(work, `press-facts-${Math.random().toString(36).slice(2, 8)}.yaml`);
+    const text = await readFile(join(pressHmi, 'site.facts.yaml'), 'utf8');
+    await writeFile(facts, text.replace('version: 1.2.0', 'version: 2.0.0'));
+    const { r } = await press('library-update', { siteFacts: facts });
+    expect(r.code).toBe(MIGRATE_EXIT.SKIPPED);
+    expect(JSON.parse(r.out[0]!).outcome).toBe('skipped');
+  });
+});
+
 describe('plcfleet-agent migrate --push-branch (a Git project)', () => {
   let bare: string;
   let url: string;

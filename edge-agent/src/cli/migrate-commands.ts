@@ -2,7 +2,7 @@
  * `plcfleet-agent migrate` (run one migration on one program, verdict and job
  * folder) and `plcfleet-agent mcp` (the verifiers as an MCP server over stdio).
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { EXIT, Migration, parseWith, SiteFacts, SitePolicy, type Verdict } from '@plcfleet/protocols';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
@@ -35,6 +35,8 @@ export interface MigrateArgs {
   project: string;
   policy?: string;
   siteFacts?: string;
+  /** Library interfaces `<Name>@<version>.st` (a `library-update` needs them; a program using a library compiles with them). */
+  libraries?: string;
   transformer?: string;
   out?: string;
   json?: boolean;
@@ -71,7 +73,7 @@ async function readDoc<S extends z.ZodType>(schema: S, path: string): Promise<z.
 
 function needsFacts(m: Migration): boolean {
   return [...m.preconditions.onlyIf, ...m.preconditions.skipIf].some(
-    (c) => 'firmware' in c || 'siteTag' in c || 'certifiedSafetyPlc' in c,
+    (c) => 'firmware' in c || 'siteTag' in c || 'certifiedSafetyPlc' in c || 'library' in c,
   );
 }
 
@@ -95,7 +97,7 @@ export async function runMigrate(
   signal?: AbortSignal,
 ): Promise<number> {
   // The executor, its transformers (the Anthropic SDK) and judges load only for this command.
-  const [{ loadScenarioRefs, runMigration }, sources, transform] = await Promise.all([
+  const [{ loadScenarioRefs, runMigration, usesTransformer }, sources, transform] = await Promise.all([
     import('../migrate'),
     import('../sources'),
     import('../transform'),
@@ -122,8 +124,15 @@ export async function runMigrate(
     if (args.siteFacts) facts = await readDoc(SiteFacts, args.siteFacts);
     if (!facts && needsFacts(migration))
       throw new BadInput(
-        `${args.migration}: its preconditions test site facts (firmware, tags); give --site-facts FILE`,
+        `${args.migration}: its preconditions test site facts (firmware, tags, libraries); give --site-facts FILE`,
       );
+    const isDir = (dir: string) =>
+      stat(dir).then(
+        (s) => s.isDirectory(),
+        () => false,
+      );
+    if (args.libraries !== undefined && !(await isDir(args.libraries)))
+      throw new BadInput(`--libraries: no such directory: ${args.libraries}`);
     const claude = resolveClaudeOptions({}, env);
     if (claude)
       llmJudge = {
@@ -133,7 +142,8 @@ export async function runMigrate(
       };
     const choice = args.transformer ?? (migration.recipe || !claude ? 'recipe' : 'claude');
     if (choice === 'recipe') {
-      if (!migration.recipe)
+      // A tag change makes its change without a transformer: no recipe needed.
+      if (!migration.recipe && usesTransformer(migration.type))
         throw new BadInput(`${args.migration}: the migration has no recipe; use --transformer claude`);
       transformer = createRecipeTransformer();
     } else if (choice === 'claude') {
@@ -176,6 +186,7 @@ export async function runMigrate(
     siteFacts: facts,
     transformer,
     scenarios,
+    ...(args.libraries ? { libraries: args.libraries } : {}),
     llmJudge,
     ...(args.out ? { outDir: args.out } : {}),
     ...(signal ? { signal } : {}),
@@ -255,6 +266,7 @@ export function registerMigrateCommands(program: Command): void {
     )
     .option('--policy <file>', 'site safety policy (YAML)')
     .option('--site-facts <file>', 'site facts for preconditions (YAML)')
+    .option('--libraries <dir>', 'library interfaces <Name>@<version>.st (versions from --site-facts)')
     .option(
       '--transformer <name>',
       'recipe | claude (default: recipe when the migration has one or no model is configured)',

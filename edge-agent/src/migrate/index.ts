@@ -7,6 +7,7 @@
  */
 export { hashProgram, type ProgramFile, type ProgramSource, type WriteOptions } from '../sources';
 export { type JobFolderContents, writeJobFolder } from './job-folder';
+export { usesTransformer } from './kinds';
 export { plantFileGlobs, withPlantFiles } from './plant-files-source';
 export {
   conditionHolds,

@@ -4,6 +4,7 @@
  * executor never runs a migration kind it does not know as another kind.
  */
 import type { MigrationType } from '@plcfleet/protocols';
+import type { Transformer } from '../../transform';
 import { codeKind } from './code';
 import { ladderToStKind } from './ladder-to-st';
 import { libraryUpdateKind } from './library-update';
@@ -26,4 +27,16 @@ const KINDS: Partial<Record<MigrationType, MigrationKind>> = {
 export function migrationKind(type: string): MigrationKind | { refused: string } {
   const kind = Object.hasOwn(KINDS, type) ? KINDS[type as MigrationType] : undefined;
   return kind ?? { refused: `migration type "${type}" is not supported by this agent` };
+}
+
+/**
+ * False for a kind that makes its change without a transformer (a tag change: it
+ * needs no recipe and no model), and for a type this agent refuses (the executor
+ * says why); true otherwise.
+ */
+export function usesTransformer(type: string): boolean {
+  const kind = migrationKind(type);
+  if ('refused' in kind) return false;
+  const probe: Transformer = { name: 'recipe', transform: () => Promise.reject(new Error('not called')) };
+  return kind.transformerName({ transformer: probe }) !== 'none';
 }
