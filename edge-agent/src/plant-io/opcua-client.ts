@@ -129,36 +129,101 @@ function method(methods: Map<string, string>, name: string): string {
   return m;
 }
 
-/** Reads the running program's files from a PLC's OPC UA FileType objects. */
+/**
+ * Most operations in one Browse or Call request: servers cap them
+ * (OPC 10000-5 §6.3.11 OperationLimits, e.g. MaxNodesPerMethodCall); 50 is
+ * under the limits PLC servers are known to set.
+ */
+const OPS_PER_REQUEST = 50;
+
+/** `items` in slices of {@link OPS_PER_REQUEST}, sent at once; the results in order. */
+async function batched<T, R>(items: readonly T[], send: (slice: T[]) => Promise<R[]>): Promise<R[]> {
+  const slices: T[][] = [];
+  for (let i = 0; i < items.length; i += OPS_PER_REQUEST) slices.push(items.slice(i, i + OPS_PER_REQUEST));
+  return (await Promise.all(slices.map(send))).flat();
+}
+
+/** One method call per request, in batches; throws on the first Bad status. */
+async function callEach(
+  session: ClientSession,
+  requests: ReadonlyArray<{ objectId: string; methodId: string; inputArguments: Variant[] }>,
+): Promise<Variant[][]> {
+  const results = await batched(requests, (slice) => session.call(slice));
+  return results.map((r, i) => {
+    if (r.statusCode.isNotGood())
+      throw new PlantIoError('OPCUA_BAD_STATUS', `${requests[i]!.methodId}: ${r.statusCode.name}`, {
+        status: r.statusCode.name,
+      });
+    return r.outputArguments ?? [];
+  });
+}
+
+/**
+ * Reads the running program's files from a PLC's OPC UA FileType objects. The
+ * files are read side by side: one Browse of `Program`, one of every file's
+ * methods, then each of Open, Read (until every file returns an empty chunk)
+ * and Close as one Call request for all files — about six round trips
+ * whatever the number of files, where one file at a time took five per file.
+ */
 export async function readProgramOverOpcua(
   endpointUrl: string,
   options: OpcuaClientOptions = {},
 ): Promise<ProgramFile[]> {
   return withOpcuaSession(endpointUrl, options, async (session) => {
-    const out: ProgramFile[] = [];
-    for (const f of await fileObjects(session)) {
-      const m = await methodsOf(session, f.nodeId);
-      const [h] = await call(session, f.nodeId, method(m, 'Open'), [
-        new Variant({ dataType: DataType.Byte, value: FILE_MODE.Read }),
-      ]);
-      const handle = new Variant({ dataType: DataType.UInt32, value: h?.value });
-      const chunks: Buffer[] = [];
-      try {
-        for (;;) {
-          const [data] = await call(session, f.nodeId, method(m, 'Read'), [
-            handle,
-            new Variant({ dataType: DataType.Int32, value: MAX_READ_CHUNK }),
-          ]);
-          const chunk = data?.value as Buffer | null;
-          if (!chunk || chunk.length === 0) break;
-          chunks.push(chunk);
-        }
-      } finally {
-        await call(session, f.nodeId, method(m, 'Close'), [handle]);
+    const files = await fileObjects(session);
+    const browsed = await batched(files, (slice) =>
+      session.browse(
+        slice.map((f) => ({ nodeId: f.nodeId, resultMask: 63, nodeClassMask: 0, includeSubtypes: true })),
+      ),
+    );
+    const methods = browsed.map((r, i) => {
+      if (r.statusCode.isNotGood())
+        throw new PlantIoError('OPCUA_BAD_STATUS', `browse ${files[i]!.nodeId}: ${r.statusCode.name}`);
+      return new Map(
+        (r.references ?? [])
+          .filter((ref) => ref.nodeClass === NodeClass.Method)
+          .map((ref) => [ref.browseName.name ?? '', ref.nodeId.toString()]),
+      );
+    });
+    const opened = await callEach(
+      session,
+      files.map((f, i) => ({
+        objectId: f.nodeId,
+        methodId: method(methods[i]!, 'Open'),
+        inputArguments: [new Variant({ dataType: DataType.Byte, value: FILE_MODE.Read })],
+      })),
+    );
+    const handles = opened.map(([h]) => new Variant({ dataType: DataType.UInt32, value: h?.value }));
+    const chunks: Buffer[][] = files.map(() => []);
+    try {
+      let pending = files.map((_, i) => i);
+      while (pending.length > 0) {
+        const read = await callEach(
+          session,
+          pending.map((i) => ({
+            objectId: files[i]!.nodeId,
+            methodId: method(methods[i]!, 'Read'),
+            inputArguments: [handles[i]!, new Variant({ dataType: DataType.Int32, value: MAX_READ_CHUNK })],
+          })),
+        );
+        pending = pending.filter((i, k) => {
+          const chunk = read[k]![0]?.value as Buffer | null;
+          if (!chunk || chunk.length === 0) return false;
+          chunks[i]!.push(chunk);
+          return true;
+        });
       }
-      out.push({ name: f.name, text: Buffer.concat(chunks).toString('utf8') });
+    } finally {
+      await callEach(
+        session,
+        files.map((f, i) => ({
+          objectId: f.nodeId,
+          methodId: method(methods[i]!, 'Close'),
+          inputArguments: [handles[i]!],
+        })),
+      );
     }
-    return out;
+    return files.map((f, i) => ({ name: f.name, text: Buffer.concat(chunks[i]!).toString('utf8') }));
   });
 }
 
