@@ -2,10 +2,14 @@
  * Resolves the names of a site safety policy to declared variables of one
  * program version. Matching is case-insensitive like ST (IEC 61131-3 §6.1.2);
  * `PROGRAM.var` names exactly one program variable, a plain name denotes the
- * global of that name, or else every program variable of that name. A name
- * that resolves to nothing is reported: the verifier fails closed on it.
+ * global of that name, or else every program variable of that name.
+ * `Global.member` (`IO.Press_Valve`: a member of a Siemens data block, a global
+ * structure or an FB instance) denotes the global whose member it is, once
+ * every step of the path is a declared member. A name that resolves to nothing
+ * is reported: the verifier fails closed on it.
  */
 import type { SitePolicy } from '@plcfleet/protocols';
+import type { TypeSpec, VarDecl } from '../iec';
 import type { ProjectIndex, VarEntry } from './project-index';
 
 /** What a policy name is protected as. */
@@ -43,7 +47,8 @@ export function resolveSignalName(index: ProjectIndex, name: string): VarEntry[]
       const g = index.globals.get(member);
       return g ? [g] : [];
     }
-    return [];
+    const g = index.globals.get(owner);
+    return g && memberPathExists(index, g.decl.type, member.split('.')) ? [g] : [];
   }
   const lname = name.toLowerCase();
   const g = index.globals.get(lname);
@@ -55,6 +60,43 @@ export function resolveSignalName(index: ProjectIndex, name: string): VarEntry[]
     if (v && v.section !== 'VAR_TEMP') out.push(v);
   }
   return out;
+}
+
+/**
+ * True when `path` names a member, member of a member, ... of a value of type
+ * `type`: a structure (inline, or a TYPE/UDT by name) or a function block
+ * instance (an SCL instance DB). The verifier's variables are whole globals,
+ * so the member is protected as its global: every write to the data block
+ * counts (more is protected, never less).
+ */
+function memberPathExists(index: ProjectIndex, type: TypeSpec, path: readonly string[]): boolean {
+  if (path.length === 0) return true;
+  const [head, ...rest] = path as [string, ...string[]];
+  if (type.kind === 'StructType') {
+    const m = findMember(type.members, head);
+    return m !== undefined && memberPathExists(index, m.type, rest);
+  }
+  if (type.kind !== 'NamedType') return false;
+  // an SCL type name keeps its quotes (`"IO"`); a policy names it without them
+  const tname = type.name.replace(/"/g, '').toLowerCase();
+  const fb = index.pous.get(tname);
+  if (fb) {
+    if (fb.kind !== 'FunctionBlock') return false;
+    const v = fb.vars.get(head.toLowerCase());
+    return v !== undefined && v.section !== 'VAR_TEMP' && memberPathExists(index, v.decl.type, rest);
+  }
+  for (const u of index.units)
+    for (const d of u.declarations) {
+      if (d.kind !== 'TypeBlock') continue;
+      const t = d.types.find((x) => x.name.replace(/"/g, '').toLowerCase() === tname);
+      if (t) return t.type.kind === 'StructType' && memberPathExists(index, t.type, path);
+    }
+  return false;
+}
+
+function findMember(members: readonly VarDecl[], name: string): VarDecl | undefined {
+  const lname = name.toLowerCase();
+  return members.find((m) => m.names.some((n) => n.name.toLowerCase() === lname));
 }
 
 /** Resolves every name of a policy in one program version. */
