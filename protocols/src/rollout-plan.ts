@@ -38,6 +38,12 @@ export const Gates = z.strictObject({
   requireDeployed: z.boolean().default(false),
   /** Deploys rolled back (by a person or by a post-deploy watch) allowed: 0 halts at the first. */
   maxRollbacks: z.number().int().min(0).default(0),
+  /**
+   * Protocol cutover: divergences the sites' stage reports may count (over all sites, each
+   * site's highest since the phase started). The phase also waits until every site has
+   * reported after `soak` from the phase's start. Not judged when absent.
+   */
+  maxStageDivergences: z.number().int().min(0).optional(),
 });
 
 /** The shadow time a phase requires of its candidates (`shadow: { minDuration: 2h, maxDivergences: 0 }`). */

@@ -3,7 +3,13 @@
  * verdicts in is not enough; approved, deployed and watched is, or a person closes it.
  * Real ws clients act as agents; real SQLite.
  */
-import { type DeployOrder, type Envelope, type MessageOf, RolloutProgress } from '@plcfleet/protocols';
+import {
+  type DeployOrder,
+  type Envelope,
+  type MessageOf,
+  PROTOCOL_VERSION,
+  RolloutProgress,
+} from '@plcfleet/protocols';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeAgent } from '../testing/fake-agent';
 import { client, eventually } from '../testing/fixtures';
@@ -216,5 +222,59 @@ describe('deploy outcomes', () => {
     const promoted = await h.admin.post(`/v1/rollouts/${id}/promote`, {});
     expect(promoted.status).toBe(200);
     expect(promoted.body.rollout.phaseIndex).toBe(1);
+  });
+
+  it('gates a cutover phase on the stage reports of its sites over the soak', async () => {
+    h = await startHarness();
+    await seedFleet(h, [{ name: 'm1' }, { name: 'm2' }], 'non-safety');
+    agents = await connectAgents(h.cp, ['m1', 'm2']);
+    const plan = (name: string, site: string) =>
+      planDoc([{ name, select: { sites: [site] }, gates: { maxStageDivergences: 0, soak: '300ms' } }], {
+        until: 'verified',
+      });
+    const report = (site: string, divergences: number) =>
+      agents.get(site)!.send({
+        v: PROTOCOL_VERSION,
+        id: `stg-${site}-${divergences}-${Date.now()}`,
+        type: 'stage.report',
+        site,
+        migrationId: 'guard-upgrade',
+        stage: 'parallel',
+        figures: {
+          tags: 4,
+          polls: 100,
+          divergences,
+          commErrors: 0,
+          latencyMs: { p50: 1, p99: 2 },
+          worst: [],
+        },
+        reason: '',
+      });
+    const clean = await start(plan('clean', 'm1'));
+    const held = await eventually(async () => {
+      const d = await rollout(clean);
+      return /waiting for stage reports: 1 of 1 site\(s\) not reported over the soak yet$/.test(
+        d.rollout.stateReason,
+      )
+        ? d
+        : undefined;
+    });
+    expect(held.rollout.state).toBe('running');
+    await new Promise((r) => setTimeout(r, 350));
+    report('m1', 0);
+    expect(
+      await eventually(async () => ((await rollout(clean)).rollout.state === 'completed' ? true : undefined)),
+    ).toBe(true);
+
+    const noisy = await start(plan('noisy', 'm2'));
+    await eventually(async () => ((await rollout(noisy)).jobs.passed === 1 ? true : undefined));
+    report('m2', 3);
+    const halted = await eventually(async () => {
+      const d = await rollout(noisy);
+      return d.rollout.state === 'halted' ? d : undefined;
+    });
+    expect(halted.rollout.stateReason).toMatch(
+      /→ halted: stage reports count 3 divergence\(s\), at most 0 allowed$/,
+    );
   });
 });

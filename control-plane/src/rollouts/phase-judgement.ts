@@ -1,3 +1,4 @@
+import { listStageReports } from '../agents/stage-report.repository';
 import { phaseFigures } from '../jobs/job.repository';
 import type { Db } from '../store/database';
 import { evaluateGates, type PhaseDecision, type PhaseFigures } from './gates';
@@ -9,6 +10,44 @@ export interface PhaseJudgement {
   figures: PhaseFigures & { lastFinishedAt: string | null };
   outcomes: PhaseOutcomes;
   decision: PhaseDecision;
+  /** What the stage-report gate still waits for (`maxStageDivergences`), or null. */
+  stageWait: string | null;
+}
+
+/**
+ * The stage-report gate of a protocol-cutover phase: each site's highest divergence count
+ * in its stage reports for the rollout's migration since the phase started, summed; and the
+ * sites that have not reported since `soak` after the phase's start.
+ */
+async function stageFigures(
+  db: Db,
+  r: RolloutRecord,
+  index: number,
+  since: number,
+  soak: number,
+): Promise<{ divergences: number; waiting: number; sites: number }> {
+  const sites = await db
+    .selectFrom('jobs')
+    .select('site')
+    .distinct()
+    .where('rollout_id', '=', r.id)
+    .where('phase_index', '=', index)
+    .where('state', 'not in', ['retried', 'cancelled'])
+    .execute();
+  let divergences = 0;
+  let waiting = 0;
+  for (const { site } of sites) {
+    const reports = (await listStageReports(db, { site, migrationId: r.migrationId, limit: 1000 })).filter(
+      (x) => Date.parse(x.at) >= since,
+    );
+    // Figures are as the agent sent them (validated on receipt): a count, or nothing to add.
+    divergences += Math.max(
+      0,
+      ...reports.map((x) => Number((x.figures as { divergences?: unknown }).divergences) || 0),
+    );
+    if (!reports.some((x) => Date.parse(x.at) >= since + soak)) waiting++;
+  }
+  return { divergences, waiting, sites: sites.length };
 }
 
 /**
@@ -39,5 +78,18 @@ export async function judgePhase(
       kind: 'halt',
       why: `${rolledBack} deploy(s) rolled back, at most ${phase.gates.maxRollbacks} allowed`,
     };
-  return { figures, outcomes, decision };
+  let stageWait: string | null = null;
+  const maxStage = phase.gates.maxStageDivergences;
+  if (maxStage !== undefined) {
+    const start = r.phaseStartedAt ? Date.parse(r.phaseStartedAt) : now;
+    const st = await stageFigures(db, r, index, start, phase.gates.soak);
+    if (decision.kind !== 'halt' && st.divergences > maxStage)
+      decision = {
+        kind: 'halt',
+        why: `stage reports count ${st.divergences} divergence(s), at most ${maxStage} allowed`,
+      };
+    else if (st.waiting > 0)
+      stageWait = `stage reports: ${st.waiting} of ${st.sites} site(s) not reported over the soak yet`;
+  }
+  return { figures, outcomes, decision, stageWait };
 }

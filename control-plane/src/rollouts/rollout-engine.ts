@@ -204,7 +204,7 @@ export class RolloutEngine {
     if (r.state !== 'running') return;
     const phase = r.plan.phases[r.phaseIndex];
     if (!phase) return;
-    const { figures, decision } = await judgePhase(trx, r, r.phaseIndex);
+    const { figures, decision, stageWait } = await judgePhase(trx, r, r.phaseIndex);
     const summary = describeFigures(r.phaseIndex, phase.name, figures);
     const record = async (decisionName: string, text: string) => {
       const d = await insertDecision(trx, {
@@ -257,12 +257,12 @@ export class RolloutEngine {
         }
         return;
       case 'promote': {
-        const shadow = shadowWait(phase, await phaseOutcomes(trx, r.id, r.phaseIndex, phase));
+        const shadow = stageWait ?? shadowWait(phase, await phaseOutcomes(trx, r.id, r.phaseIndex, phase));
         if (shadow) {
           const text = `${summary} → waiting for ${shadow}`;
           if (r.stateReason !== text) {
             await updateRollout(trx, r.id, { stateReason: text });
-            await record('awaiting-shadow', text);
+            await record(stageWait ? 'awaiting-stage-reports' : 'awaiting-shadow', text);
           }
           return;
         }

@@ -27,7 +27,7 @@ export async function rolloutProgress(db: Db, r: RolloutRecord, now = Date.now()
   let settled = true;
   for (const [index, phase] of r.plan.phases.entries()) {
     const started = r.state !== 'pending' && index <= r.phaseIndex;
-    const { figures, outcomes, decision } = await judgePhase(db, r, index, now);
+    const { figures, outcomes, decision, stageWait } = await judgePhase(db, r, index, now);
     if (!outcomes.settled || !started) settled = false;
     let status: PhaseStatus;
     let waitsFor: PhaseWait[] = [];
@@ -67,6 +67,11 @@ export async function rolloutProgress(db: Db, r: RolloutRecord, now = Date.now()
           status = decision.kind === 'halt' ? 'halted' : 'paused';
           break;
         case 'promote': {
+          if (stageWait) {
+            status = 'soaking';
+            waitsFor = ['soak'];
+            break;
+          }
           if (shadowWait(phase, outcomes)) {
             status = 'awaiting-shadow';
             waitsFor = ['shadow'];
