@@ -12,6 +12,7 @@ function toSite(r: SitesTable): SiteRecord {
     name: r.name,
     tags: fromJson(r.tags),
     ...(r.firmware !== null ? { firmware: r.firmware } : {}),
+    ...(r.libraries !== null ? { libraries: fromJson(r.libraries) } : {}),
     timeZone: r.time_zone,
     maintenanceWindows: fromJson(r.maintenance_windows),
     ...(r.policy !== null ? { policy: SitePolicy.parse(fromJson(r.policy)) } : {}),
@@ -26,6 +27,7 @@ export async function upsertSite(trx: Db, site: Site): Promise<boolean> {
   const values = {
     tags: JSON.stringify(site.tags),
     firmware: site.firmware ?? null,
+    libraries: site.libraries ? JSON.stringify(site.libraries) : null,
     time_zone: site.timeZone,
     maintenance_windows: JSON.stringify(site.maintenanceWindows),
     policy: site.policy ? JSON.stringify(site.policy) : null,

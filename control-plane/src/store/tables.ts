@@ -44,6 +44,8 @@ export interface SitesTable {
   name: string;
   tags: string;
   firmware: string | null;
+  /** JSON `SiteLibrary[]`; null when the site lists none. */
+  libraries: string | null;
   time_zone: string;
   maintenance_windows: string;
   policy: string | null;
