@@ -143,6 +143,10 @@ export abstract class Binder {
     const missing = (options.libraryReferences ?? []).filter(
       (l) => !given.has(l.name.toLowerCase()) && !given.has((l.namespace ?? '').toLowerCase()),
     );
+    for (const l of options.libraryReferences ?? [])
+      for (const n of [l.name, l.namespace ?? l.name])
+        this.libraryNamespaces.set(n.toLowerCase(), given.has(l.name.toLowerCase()) ? undefined : l.name);
+    for (const n of given) this.libraryNamespaces.set(n, undefined);
     if (missing.length > 0)
       this.unshippedLibraries =
         missing.length === 1 ? missing[0]!.name : `one of ${missing.map((l) => l.name).join(', ')}`;
@@ -150,6 +154,11 @@ export abstract class Binder {
 
   /** The referenced libraries not given, as ST2017 names them; undefined when every reference is given. */
   protected readonly unshippedLibraries: string | undefined;
+  /**
+   * Namespaces of libraries (lower case) that qualify names (`Tc2_System.MEMCPY`): those given
+   * (the externals' file names) map to undefined, those referenced but not given to their name.
+   */
+  protected readonly libraryNamespaces = new Map<string, string | undefined>();
 
   project(): CheckedProject {
     const exprTypes = this.exprTypes;

@@ -133,4 +133,33 @@ END_PROGRAM
 `;
     expect(check({}, main)).toEqual([]);
   });
+  it('reads Lib.Name through the namespace of a referenced library: resolved when given, else ST2017 naming it', () => {
+    const main = `PROGRAM MAIN
+VAR
+    fbTask : GETCURTASKINDEX;
+    nIndex : BYTE;
+    fbArbiter : FB_Arbiter;
+END_VAR
+nIndex := Tc2_System.GETCURTASKINDEXEX();
+fbArbiter.AddRequest(PMPS.K_Stopper);
+END_PROGRAM
+`;
+    const tc2System = parseSource(
+      '@EXTERNAL FUNCTION GETCURTASKINDEXEX : BYTE\nEND_FUNCTION\n@EXTERNAL FUNCTION_BLOCK GETCURTASKINDEX\nVAR_OUTPUT index : BYTE; END_VAR\nEND_FUNCTION_BLOCK\n',
+      '/libraries/Tc2_System.st',
+    ).unit;
+    const references = [{ name: 'Tc2_System' }, { name: 'PMPS', namespace: 'PMPS' }];
+    expect(check({ externals: [tc2System], libraryReferences: references }, main)).toEqual([
+      [
+        'ST2017',
+        5,
+        "'FB_Arbiter' comes from vendor library PMPS, which this project does not contain (declare it with --externals)",
+      ],
+      [
+        'ST2017',
+        8,
+        "'PMPS.K_Stopper' comes from vendor library PMPS, which this project does not contain (declare it with --externals)",
+      ],
+    ]);
+  });
 });

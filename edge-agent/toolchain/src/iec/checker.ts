@@ -775,6 +775,8 @@ class Checker extends Binder {
   }
 
   private member(e: import('./ast').MemberExpression, scope: Scope | undefined): Type {
+    const qualified = this.libraryQualified(e, scope);
+    if (qualified) return qualified;
     const ot = this.expr(e.object, scope);
     let t = underlying(ot);
     if (t.kind === 'reference') t = underlying(t.target);
@@ -819,6 +821,29 @@ class Checker extends Binder {
     if (e.object.kind === 'Identifier' && this.exprTypes.get(e.object)?.kind === 'error') return T_ERROR;
     this.report('ST2015', e.memberSpan, typeName(ot), e.member);
     return T_ERROR;
+  }
+
+  /**
+   * `Lib.Name` where `Lib` is the namespace of a library the project references and no
+   * name of the project: the library's `Name` (given), or ST2017 naming the library.
+   */
+  private libraryQualified(e: import('./ast').MemberExpression, scope: Scope | undefined): Type | undefined {
+    if (e.object.kind !== 'Identifier') return undefined;
+    const ns = e.object.name.toLowerCase();
+    if (!this.libraryNamespaces.has(ns)) return undefined;
+    if ((scope && this.lookupVar(scope, ns)) || this.globals.has(ns) || this.pous.has(ns)) return undefined;
+    if (this.typeDecls.has(ns)) return undefined;
+    const missing = this.libraryNamespaces.get(ns);
+    if (missing) {
+      this.report('ST2017', e.span, `${e.object.name}.${e.member}`, missing);
+      return T_ERROR;
+    }
+    const bare: import('./ast').Identifier = { kind: 'Identifier', name: e.member, span: e.memberSpan };
+    const t = this.identifier(bare, scope);
+    const ref = this.references.get(bare);
+    if (ref) this.references.set(e, ref);
+    if (this.typeNames.has(bare)) this.typeNames.add(e);
+    return t;
   }
 
   /** Function, FB instance, method, action or program call. `statement` is true for call statements. */
