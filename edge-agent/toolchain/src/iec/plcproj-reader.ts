@@ -34,9 +34,12 @@ export interface PlcProject {
   diagnostics: Diagnostic[];
 }
 
-/** `Tc2_Standard, 3.3.3.0 (Beckhoff Automation GmbH)` → name, version, vendor. */
+/** `Tc2_Standard, 3.3.3.0 (Beckhoff Automation GmbH)` or `Tc3_JsonXml,newest,Beckhoff Automation GmbH` → name, version, vendor. */
 export function parseLibraryResolution(text: string): Omit<LibraryReference, 'namespace'> {
-  const m = /^\s*([^,(]+?)\s*(?:,\s*([^\s(]+))?\s*(?:\(([^)]*)\))?\s*$/.exec(text);
+  const m =
+    /^\s*([^,(]+?)\s*(?:,\s*([^\s(]+))?\s*(?:\(([^)]*)\))?\s*$/.exec(text) ??
+    // TwinCAT also writes `Tc3_JsonXml,newest,Beckhoff Automation GmbH`
+    /^\s*([^,(]+?)\s*,\s*([^,\s]+)\s*,\s*([^,]+?)\s*$/.exec(text);
   if (!m) return { name: text.trim() };
   const out: LibraryReference = { name: m[1]! };
   if (m[2]) out.version = m[2];
