@@ -7,45 +7,70 @@
  * variable renamed consistently counts too: tags and HMIs see the name.
  */
 import { DRIFT_LIMITS, type DriftComparison, type DriftPou } from '@plcfleet/protocols';
-import { printNode, readSource } from '@plcfleet/toolchain/iec';
-import {
-  canonical,
-  diffPrograms,
-  ProjectIndex,
-  projectFromSources,
-  type SafetyProject,
-} from '@plcfleet/toolchain/safety';
+import { type CompilationUnit, checkProject, printNode, readSource } from '@plcfleet/toolchain/iec';
+import { canonical, diffPrograms, ProjectIndex } from '@plcfleet/toolchain/safety';
 import { hashProgram, type ProgramFile } from '../sources';
 import { unifiedDiff } from '../transform';
 
 type Side = 'released' | 'live';
 
-/** Files whose text does not parse (the front end's error diagnostics, before any checking). */
-function parseErrors(project: SafetyProject): Map<string, string> {
-  const out = new Map<string, string>();
-  // projectFromSources checks only what parsed: errors without a bound model are parse errors.
-  if (project.checked) return out;
-  for (const d of project.diagnostics)
-    if (d.severity === 'error' && !out.has(d.file)) out.set(d.file, `line ${d.line}: ${d.message}`);
-  return out;
+/** One program file read by the front end: its unit, its first parse error, its declarations in canonical text. */
+interface ParsedFile {
+  path: string;
+  unit?: CompilationUnit;
+  error?: string;
+  canonical?: string[];
+}
+
+/** As projectFromSources: `.xml` that is not PLCopen (a tag map, an IDE file) is not a source. */
+const isSource = (f: ProgramFile) =>
+  !/\.xml$/i.test(f.path) || /plcopen\.org\/xml\/tc6/i.test(f.text.slice(0, 4096));
+
+function parse(f: ProgramFile): ParsedFile {
+  const r = readSource(f.text, f.path);
+  const e = r.diagnostics.find((d) => d.severity === 'error');
+  if (e) return { path: f.path, unit: r.unit, error: `line ${e.line}: ${e.message}` };
+  return { path: f.path, unit: r.unit, canonical: r.unit.declarations.map((d) => canonical(d)) };
 }
 
 /**
- * The program's top-level declarations (POUs, GVLs, types, configurations) in
- * canonical text, in a fixed order — equal for two programs that differ only in
- * layout, comments, case or the file a declaration sits in — or undefined when a
- * file does not parse. Parsing only: the checker is not needed to see equality.
+ * Both programs' files, each parsed once: a live file byte-equal to its released
+ * one takes the released file's canonical text and is parsed only when the
+ * programs differ (its unit is then its own: a unit is checked in one project).
  */
-function canonicalDeclarations(files: readonly ProgramFile[]): string[] | undefined {
-  const out: string[] = [];
-  for (const f of files) {
-    // As projectFromSources: `.xml` that is not PLCopen (a tag map, an IDE file) is not a source.
-    if (/\.xml$/i.test(f.path) && !/plcopen\.org\/xml\/tc6/i.test(f.text.slice(0, 4096))) continue;
-    const r = readSource(f.text, f.path);
-    if (r.diagnostics.some((d) => d.severity === 'error')) return undefined;
-    for (const d of r.unit.declarations) out.push(canonical(d));
-  }
-  return out.sort();
+function parseBoth(released: readonly ProgramFile[], live: readonly ProgramFile[]) {
+  const byPath = (files: readonly ProgramFile[]) =>
+    files.filter(isSource).sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
+  const a = byPath(released).map(parse);
+  const oldText = new Map(released.map((f) => [f.path, f.text]));
+  const oldParsed = new Map(a.map((p) => [p.path, p]));
+  const liveFiles = byPath(live);
+  const b = liveFiles.map((f): ParsedFile => {
+    const twin = oldText.get(f.path) === f.text ? oldParsed.get(f.path) : undefined;
+    return twin?.canonical ? { path: f.path, canonical: twin.canonical } : parse(f);
+  });
+  const units = (): CompilationUnit[] =>
+    b.map((p, i) => {
+      p.unit ??= parse(liveFiles[i]!).unit;
+      return p.unit!;
+    });
+  return { a, b, liveUnits: units };
+}
+
+/** Declarations in canonical text in a fixed order, or undefined when a file does not parse. */
+function canonicalDeclarations(files: readonly ParsedFile[]): string[] | undefined {
+  if (files.some((f) => !f.canonical)) return undefined;
+  return files.flatMap((f) => f.canonical!).sort();
+}
+
+/** The bound model of the files that parsed, for the program diff. */
+function indexOf(
+  files: readonly ParsedFile[],
+  units: readonly CompilationUnit[],
+  broken: ReadonlySet<string>,
+) {
+  const kept = units.filter((_, i) => !broken.has(files[i]!.path));
+  return new ProjectIndex(kept, checkProject(kept).checked);
 }
 
 /** The comparison of two programs found the same. */
@@ -62,8 +87,8 @@ function sameProgram(released: readonly ProgramFile[], live: readonly ProgramFil
   };
 }
 
-function toMap(files: readonly ProgramFile[], skip: ReadonlySet<string> = new Set()): Map<string, string> {
-  return new Map(files.filter((f) => !skip.has(f.path)).map((f) => [f.path, f.text]));
+function toMap(files: readonly ProgramFile[]): Map<string, string> {
+  return new Map(files.map((f) => [f.path, f.text]));
 }
 
 function cut(text: string, max: number): string {
@@ -83,33 +108,33 @@ export function comparePrograms(
 ): DriftComparison {
   // The usual hourly answer: nothing changed. Equal canonical declarations mean the
   // program diff would find nothing, so neither the checker nor the diff runs.
-  const a = canonicalDeclarations(released);
-  const b = a && canonicalDeclarations(live);
+  const parsed = parseBoth(released, live);
+  const a = canonicalDeclarations(parsed.a);
+  const b = a && canonicalDeclarations(parsed.b);
   if (a && b && a.length === b.length && a.every((x, i) => x === b[i])) return sameProgram(released, live);
-  let oldProject = projectFromSources(toMap(released));
-  let newProject = projectFromSources(toMap(live));
+  const liveUnits = parsed.liveUnits();
   const unparsed: DriftComparison['unparsed'] = [];
   const broken = new Set<string>();
-  for (const [side, project] of [
-    ['released', oldProject],
-    ['live', newProject],
+  for (const [side, files] of [
+    ['released', parsed.a],
+    ['live', parsed.b],
   ] as const) {
-    for (const [file, message] of parseErrors(project)) {
-      unparsed.push({ side: side as Side, file, message });
-      broken.add(file);
+    for (const f of files) {
+      if (f.error === undefined) continue;
+      unparsed.push({ side: side as Side, file: f.path, message: f.error });
+      broken.add(f.path);
     }
   }
-  let unparsedDiffer = false;
-  if (broken.size > 0) {
-    // A file that does not parse on either side is compared byte for byte; the rest semantically.
-    const a = toMap(released);
-    const b = toMap(live);
-    unparsedDiffer = [...broken].some((f) => a.get(f) !== b.get(f));
-    oldProject = projectFromSources(toMap(released, broken));
-    newProject = projectFromSources(toMap(live, broken));
-  }
-  const oldIx = new ProjectIndex(oldProject.units, oldProject.checked);
-  const newIx = new ProjectIndex(newProject.units, newProject.checked);
+  // A file that does not parse on either side is compared byte for byte; the rest semantically.
+  const oldText = toMap(released);
+  const newText = toMap(live);
+  const unparsedDiffer = [...broken].some((f) => oldText.get(f) !== newText.get(f));
+  const oldIx = indexOf(
+    parsed.a,
+    parsed.a.map((p) => p.unit!),
+    broken,
+  );
+  const newIx = indexOf(parsed.b, liveUnits, broken);
   const diff = diffPrograms(oldIx, newIx);
 
   const pous: DriftPou[] = [];
