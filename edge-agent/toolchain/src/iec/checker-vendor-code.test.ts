@@ -162,4 +162,43 @@ END_PROGRAM
       ],
     ]);
   });
+  it('reports an FB extending a library FB not given once, at its EXTENDS, not at every inherited pin', () => {
+    const fb = `FUNCTION_BLOCK FB_CC_TempSensor EXTENDS FB_TempSensor_FFO
+VAR_INPUT
+    fOffset : LREAL;
+END_VAR
+END_FUNCTION_BLOCK
+`;
+    const main = `PROGRAM MAIN
+VAR
+    fbSensor : FB_CC_TempSensor;
+    bOk : BOOL;
+END_VAR
+fbSensor(fOffset := 0.5, fFaultThreshold := 80.0, sDevName := 'ATM');
+bOk := fbSensor.bError;
+fbSensor(fOfset := 0.5);
+END_PROGRAM
+`;
+    expect(check({ libraryReferences: [{ name: 'LCLS_General' }] }, fb, main)).toEqual([
+      [
+        'ST2017',
+        1,
+        "'FB_TempSensor_FFO' comes from vendor library LCLS_General, which this project does not contain (declare it with --externals)",
+      ],
+    ]);
+    // with the base known, a misspelt pin is still an error
+    const base = `FUNCTION_BLOCK FB_TempSensor_FFO
+VAR_INPUT
+    fFaultThreshold : LREAL;
+    sDevName : STRING;
+END_VAR
+VAR_OUTPUT
+    bError : BOOL;
+END_VAR
+END_FUNCTION_BLOCK
+`;
+    expect(check({}, base, fb, main).map((d) => [d[0], d[2]])).toEqual([
+      ['ST2008', "'fbSensor' has no parameter 'fOfset'"],
+    ]);
+  });
 });

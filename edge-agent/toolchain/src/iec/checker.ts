@@ -819,6 +819,7 @@ class Checker extends Binder {
     }
     // a library-qualified name such as Tc2_Standard.TON or a namespace we do not know
     if (e.object.kind === 'Identifier' && this.exprTypes.get(e.object)?.kind === 'error') return T_ERROR;
+    if ((t.kind === 'fb' || t.kind === 'interface') && hasUnknownBase(t.pou)) return T_ERROR;
     this.report('ST2015', e.memberSpan, typeName(ot), e.member);
     return T_ERROR;
   }
@@ -935,6 +936,11 @@ class Checker extends Binder {
           !param ||
           (param.section !== 'VAR_INPUT' && param.section !== 'VAR_OUTPUT' && param.section !== 'VAR_IN_OUT')
         ) {
+          // a pin of a base FB the check does not know (its EXTENDS was reported already)
+          if (!param && hasUnknownBase(pou)) {
+            if (a.value) this.expr(a.value, scope);
+            continue;
+          }
           this.report('ST2008', a.nameSpan ?? a.span, calleeName, a.name);
           if (a.value) this.expr(a.value, scope);
           continue;
@@ -1060,4 +1066,17 @@ function exprText(e: Expression): string {
     default:
       return 'expression';
   }
+}
+
+/**
+ * Does the FB extend, directly or through its bases, one the check could not resolve (a
+ * library not given)? Its members and pins are then unknown, not missing: the EXTENDS is
+ * the one error to report.
+ */
+function hasUnknownBase(pou: PouSymbol): boolean {
+  for (let p: PouSymbol | undefined = pou, n = 0; p && n < 64; p = p.base, n++) {
+    const d = p.decl;
+    if (d && d.kind === 'FunctionBlock' && d.extends && !p.base) return true;
+  }
+  return false;
 }
