@@ -201,4 +201,31 @@ END_FUNCTION_BLOCK
       ['ST2008', "'fbSensor' has no parameter 'fOfset'"],
     ]);
   });
+  it('passes a literal to VAR_IN_OUT CONSTANT, and still wants a variable for a plain VAR_IN_OUT', () => {
+    const fb = `FUNCTION_BLOCK FB_Otg
+VAR
+    sLast : STRING;
+END_VAR
+METHOD Abort
+VAR_INPUT
+    nErrorId : INT;
+END_VAR
+VAR_IN_OUT CONSTANT
+    sMessage : STRING;
+END_VAR
+sLast := sMessage;
+END_METHOD
+METHOD Log
+VAR_IN_OUT
+    sMessage : STRING;
+END_VAR
+END_METHOD
+Abort(3, '');
+Log('lost');
+END_FUNCTION_BLOCK
+`;
+    expect(check({}, fb)).toEqual([
+      ['ST2021', 20, "IN_OUT parameter 'sMessage' of 'Log' must be given a variable"],
+    ]);
+  });
 });

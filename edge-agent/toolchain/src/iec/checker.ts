@@ -978,7 +978,9 @@ class Checker extends Binder {
         this.writable(a.value, scope as Scope);
         this.assignable(pt, vt, a.value.span, a.name ?? param.name);
       } else if (param.section === 'VAR_IN_OUT') {
-        if (!isLvalue(a.value)) this.report('ST2021', a.value.span, param.name, calleeName);
+        // VAR_IN_OUT CONSTANT (CODESYS/TwinCAT) takes any value of its type: it is passed read-only
+        if (!isLvalue(a.value) && !param.constant)
+          this.report('ST2021', a.value.span, param.name, calleeName);
         else if (
           vt.kind !== 'error' &&
           convert(vt, pt) !== 'ok' &&
