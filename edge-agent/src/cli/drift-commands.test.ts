@@ -3,10 +3,12 @@ import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { TagMap } from '@plcfleet/protocols';
+import { EXIT, TagMap } from '@plcfleet/protocols';
+import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryRuntime, startPlcServer } from '../plant-io';
 import { DRIFT_EXIT, type DriftArgs, runDrift } from './drift-commands';
+import { registerIecCommands } from './iec-commands';
 
 const PLANT = join(__dirname, '../../../examples/plants/press-line');
 
@@ -176,5 +178,52 @@ describe('plcfleet-agent drift', () => {
     });
     expect(down.code).toBe(DRIFT_EXIT.UNREACHABLE);
     expect(down.err[0]).toMatch(/--live opc\.tcp:\/\/127\.0\.0\.1:1/);
+  });
+});
+
+// `compile` reads a Git URL through a temporary checkout (issue #22); here beside the drift
+// tests, which hold the Git fixture (cli/ has no index for a test elsewhere to import through).
+describe('plcfleet-agent compile on a Git URL', () => {
+  const compile = async (...args: string[]) => {
+    const program = new Command('plcfleet-agent').exitOverride();
+    registerIecCommands(program);
+    let out = '';
+    let err = '';
+    const w = process.stdout.write.bind(process.stdout);
+    const e = process.stderr.write.bind(process.stderr);
+    process.stdout.write = ((s: string) => {
+      out += s;
+      return true;
+    }) as typeof process.stdout.write;
+    process.stderr.write = ((s: string) => {
+      err += s;
+      return true;
+    }) as typeof process.stderr.write;
+    process.exitCode = undefined;
+    try {
+      await program.parseAsync(['node', 'plcfleet-agent', 'compile', ...args]);
+    } finally {
+      process.stdout.write = w;
+      process.stderr.write = e;
+    }
+    const code = process.exitCode;
+    process.exitCode = undefined;
+    return { out, err, code };
+  };
+
+  it('checks the program at a tag, and says which ref is missing or which remote is gone', async () => {
+    const r = await compile(`${repoUrl}#r1:plc`, '--json');
+    // The release holds three of the plant's files: two blocks they use are not among them.
+    expect(JSON.parse(r.out)).toMatchObject({ files: 3, pous: 2, errors: 2 });
+    expect(JSON.parse(r.out).diagnostics.map((d: { message: string }) => d.message)).toEqual([
+      "unknown type 'SafetyCore'",
+      "unknown type 'TwoHandControl'",
+    ]);
+    expect(r.code).toBe(1);
+    const missing = await compile(`${repoUrl}#no-such-tag:plc`);
+    expect(missing.code).toBe(EXIT.USAGE);
+    expect(missing.err).toContain('no branch, tag or commit "no-such-tag"');
+    const gone = await compile(`git+file://${work}/gone.git#main`);
+    expect(gone.code).toBe(EXIT.UNREACHABLE);
   });
 });

@@ -6,6 +6,7 @@
  */
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, extname, join, relative } from 'node:path';
+import { EXIT } from '@plcfleet/protocols';
 import {
   astToJson,
   classifyPaths,
@@ -110,12 +111,46 @@ async function sourcesOf(
   return { files: files.sort(), libraries };
 }
 
+/**
+ * The paths with each Git URL (`git+…://repo#REF[:SUBDIR]`) replaced by a temporary
+ * checkout of its program files (`projectFolder`), or undefined after saying why one
+ * cannot be read (exit 2 for a bad URL or a missing ref, 5 for an unreachable remote).
+ */
+async function gitCheckouts(
+  paths: string[],
+): Promise<{ paths: string[]; cleanup: () => Promise<void> } | undefined> {
+  const cleanups: Array<() => Promise<void>> = [];
+  const cleanup = async () => {
+    for (const c of cleanups) await c();
+  };
+  if (!paths.some((p) => /^git\+/i.test(p))) return { paths, cleanup };
+  const { isGitUrl, projectFolder, SourceError } = await import('../sources');
+  const out: string[] = [];
+  for (const p of paths) {
+    if (!isGitUrl(p)) {
+      out.push(p);
+      continue;
+    }
+    try {
+      const folder = await projectFolder(p);
+      cleanups.push(folder.cleanup);
+      out.push(folder.path);
+    } catch (err) {
+      await cleanup();
+      usage(`${(err as Error).message}`);
+      if (err instanceof SourceError && err.code === 'io') process.exitCode = EXIT.UNREACHABLE;
+      return undefined;
+    }
+  }
+  return { paths: out, cleanup };
+}
+
 /** Registers `compile`, `fmt` and `ast`. */
 export function registerIecCommands(program: Command): void {
   program
     .command('compile')
     .description('parse and check Structured Text (.st, TwinCAT .TcPOU/.TcDUT/.TcGVL, PLCopen .xml)')
-    .argument('<path...>', 'files or directories (searched recursively)')
+    .argument('<path...>', 'files or directories (searched recursively), or git+…://repo#REF[:SUBDIR]')
     .option('--syntax-only', 'stop after parsing')
     .option('--json', 'print one JSON object')
     .option(
@@ -134,7 +169,7 @@ export function registerIecCommands(program: Command): void {
     )
     .action(
       async (
-        paths: string[],
+        given: string[],
         opts: {
           syntaxOnly?: boolean;
           json?: boolean;
@@ -144,70 +179,89 @@ export function registerIecCommands(program: Command): void {
           define?: string[];
         },
       ) => {
-        for (const p of paths) {
-          if (!(await exists(p))) return usage(`no such file or directory: ${p}`);
+        const checkouts = await gitCheckouts(given);
+        if (!checkouts) return;
+        try {
+          await compile(checkouts.paths, opts);
+        } finally {
+          await checkouts.cleanup();
         }
-        if (opts.externals !== undefined && !(await exists(opts.externals)))
-          return usage(`no such externals file: ${opts.externals}`);
-        if (opts.libraries !== undefined && !(await exists(opts.libraries)))
-          return usage(`no such library directory: ${opts.libraries}`);
-        if (opts.models !== undefined && !(await exists(opts.models)))
-          return usage(`no such behaviour model directory: ${opts.models}`);
-        const sources = await sourcesOf(paths);
-        if (!sources) return;
-        const externalsFiles = opts.externals === undefined ? [] : [opts.externals];
-        if (opts.libraries !== undefined) externalsFiles.push(...(await libraryFiles(opts.libraries)));
-        const t0 = performance.now();
-        const { project, diagnostics } = await loadProject(sources.files, {
-          syntaxOnly: opts.syntaxOnly === true,
-          externalsFiles,
-          ...(opts.define ? { defines: opts.define.filter((d) => d !== '') } : {}),
-          ...(opts.models ? { behaviourModels: await libraryFiles(opts.models) } : {}),
-          // a name found nowhere is then attributed to the .plcproj's libraries not given
-          ...(sources.libraries.length > 0 ? { libraryReferences: sources.libraries } : {}),
-        });
-        const ms = Math.round(performance.now() - t0);
-        const errors = diagnostics.filter((d) => d.severity === 'error').length;
-        const warnings = diagnostics.length - errors;
-        let pous = 0;
-        for (const u of project.units)
-          for (const d of u.declarations)
-            if (d.kind === 'Program' || d.kind === 'Function' || d.kind === 'FunctionBlock') pous++;
-        if (opts.json) {
-          const out = {
-            files: project.files.length,
-            lines: project.lines,
-            pous,
-            errors,
-            warnings,
-            diagnostics: diagnostics.map((d) => ({
-              file: d.file,
-              line: d.line,
-              column: d.column,
-              endLine: d.endLine,
-              endColumn: d.endColumn,
-              severity: d.severity,
-              code: d.code,
-              message: d.message,
-            })),
-            ms,
-            // only when a .plcproj was read: the libraries it references, with versions
-            ...(sources.libraries.length > 0 ? { libraries: sources.libraries } : {}),
-          };
-          process.stdout.write(`${JSON.stringify(out)}\n`);
-        } else {
-          for (const d of diagnostics) process.stdout.write(`${formatDiagnostic(d)}\n`);
-          if (sources.libraries.length > 0)
-            process.stdout.write(
-              `libraries: ${sources.libraries.map((l) => `${l.name} ${l.version ?? '?'}`).join(', ')}\n`,
-            );
-          process.stdout.write(
-            `${project.files.length} files, ${project.lines} lines, ${pous} POUs: ${errors} errors, ${warnings} warnings (${ms} ms)\n`,
-          );
-        }
-        process.exitCode = errors > 0 ? 1 : 0;
       },
     );
+  async function compile(
+    paths: string[],
+    opts: {
+      syntaxOnly?: boolean;
+      json?: boolean;
+      externals?: string;
+      libraries?: string;
+      models?: string;
+      define?: string[];
+    },
+  ): Promise<void> {
+    for (const p of paths) {
+      if (!(await exists(p))) return usage(`no such file or directory: ${p}`);
+    }
+    if (opts.externals !== undefined && !(await exists(opts.externals)))
+      return usage(`no such externals file: ${opts.externals}`);
+    if (opts.libraries !== undefined && !(await exists(opts.libraries)))
+      return usage(`no such library directory: ${opts.libraries}`);
+    if (opts.models !== undefined && !(await exists(opts.models)))
+      return usage(`no such behaviour model directory: ${opts.models}`);
+    const sources = await sourcesOf(paths);
+    if (!sources) return;
+    const externalsFiles = opts.externals === undefined ? [] : [opts.externals];
+    if (opts.libraries !== undefined) externalsFiles.push(...(await libraryFiles(opts.libraries)));
+    const t0 = performance.now();
+    const { project, diagnostics } = await loadProject(sources.files, {
+      syntaxOnly: opts.syntaxOnly === true,
+      externalsFiles,
+      ...(opts.define ? { defines: opts.define.filter((d) => d !== '') } : {}),
+      ...(opts.models ? { behaviourModels: await libraryFiles(opts.models) } : {}),
+      // a name found nowhere is then attributed to the .plcproj's libraries not given
+      ...(sources.libraries.length > 0 ? { libraryReferences: sources.libraries } : {}),
+    });
+    const ms = Math.round(performance.now() - t0);
+    const errors = diagnostics.filter((d) => d.severity === 'error').length;
+    const warnings = diagnostics.length - errors;
+    let pous = 0;
+    for (const u of project.units)
+      for (const d of u.declarations)
+        if (d.kind === 'Program' || d.kind === 'Function' || d.kind === 'FunctionBlock') pous++;
+    if (opts.json) {
+      const out = {
+        files: project.files.length,
+        lines: project.lines,
+        pous,
+        errors,
+        warnings,
+        diagnostics: diagnostics.map((d) => ({
+          file: d.file,
+          line: d.line,
+          column: d.column,
+          endLine: d.endLine,
+          endColumn: d.endColumn,
+          severity: d.severity,
+          code: d.code,
+          message: d.message,
+        })),
+        ms,
+        // only when a .plcproj was read: the libraries it references, with versions
+        ...(sources.libraries.length > 0 ? { libraries: sources.libraries } : {}),
+      };
+      process.stdout.write(`${JSON.stringify(out)}\n`);
+    } else {
+      for (const d of diagnostics) process.stdout.write(`${formatDiagnostic(d)}\n`);
+      if (sources.libraries.length > 0)
+        process.stdout.write(
+          `libraries: ${sources.libraries.map((l) => `${l.name} ${l.version ?? '?'}`).join(', ')}\n`,
+        );
+      process.stdout.write(
+        `${project.files.length} files, ${project.lines} lines, ${pous} POUs: ${errors} errors, ${warnings} warnings (${ms} ms)\n`,
+      );
+    }
+    process.exitCode = errors > 0 ? 1 : 0;
+  }
 
   program
     .command('fmt')
