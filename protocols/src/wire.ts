@@ -136,6 +136,8 @@ export const HelloMessage = msg('hello', {
 export const CAPABILITIES = {
   /** control plane: acks `deploy.result` with `deploy.result.ack` (older control planes never do, so a newer agent must not wait for it). */
   deployResultAck: 'deploy-result-ack',
+  /** control plane: stores `drift.report` (an older one answers it with an error, so an agent sends it only to one naming this). */
+  driftReport: 'drift-report',
   /** agent: accepts `welcome.versions` and `welcome.capabilities` (older agents refuse unknown welcome fields, so they are sent only to agents naming this). */
   welcomeVersions: 'welcome-versions',
 } as const;
