@@ -39,7 +39,11 @@ export const COMMAND_GROUPS: readonly {
         args: '<path...>',
         description: 'parse and check Structured Text (.st, TwinCAT .TcPOU/.TcDUT/.TcGVL, PLCopen .xml)',
       },
-      { name: 'fmt', args: '<file>', description: 'print the canonical Structured Text of one file' },
+      {
+        name: 'fmt',
+        args: '<file>',
+        description: 'print the canonical Structured Text of one file (Siemens SCL re-indented, as SCL)',
+      },
       { name: 'ast', args: '<file>', description: 'dump the syntax tree of one file as JSON' },
     ],
     load: async () => (await import('./iec-commands')).registerIecCommands,
