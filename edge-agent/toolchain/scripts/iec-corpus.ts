@@ -10,13 +10,14 @@
  * With `--check`, each project is also checked whole with the shipped
  * library interfaces (`edge-agent/toolchain/libraries`): the errors are
  * counted as ST2017 per library not shipped, and the rest by cause. A
- * `.plcproj` project is checked with its library references, so a name found
- * nowhere is ST2017 naming the referenced libraries not shipped.
+ * `.plcproj` project is checked with the shipped libraries it references and
+ * its library references, so a name found nowhere is ST2017 naming the
+ * referenced libraries not shipped.
  *
  *   npx tsx edge-agent/toolchain/scripts/iec-corpus.ts /tmp/corpus/* [--show 10] [--check]
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, extname, join } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import {
   astEqual,
   type Diagnostic,
@@ -46,6 +47,9 @@ const missingLibraries = new Map<string, number>();
 const otherCheckErrors = new Map<string, number>();
 let checkedProjects = 0;
 let projectsWithOnlyLibraryErrors = 0;
+/** The same for the `.plcproj` (TwinCAT) projects. */
+let plcprojProjects = 0;
+let plcprojWithOnlyLibraryErrors = 0;
 
 /** Library names the ST2017 errors asked for, per library (to choose what to ship next). */
 const missingNames = new Map<string, Map<string, number>>();
@@ -55,7 +59,10 @@ const missingNames = new Map<string, Map<string, number>>();
  * (TwinCAT, with the libraries it references), each PLCopen file alone, and
  * the other sources together.
  */
-function projectsOf(all: string[], sources: string[]): { files: string[]; references: LibraryReference[] }[] {
+function projectsOf(
+  all: string[],
+  sources: string[],
+): { files: string[]; references: LibraryReference[]; plcproj?: string }[] {
   const projects = all.filter((f) => extname(f).toLowerCase() === '.plcproj');
   const out = new Map<string, string[]>();
   for (const f of sources) {
@@ -65,17 +72,29 @@ function projectsOf(all: string[], sources: string[]): { files: string[]; refere
     const key = proj ?? (extname(f).toLowerCase() === '.xml' ? f : '');
     out.set(key, [...(out.get(key) ?? []), f]);
   }
-  return [...out.entries()].map(([key, files]) => ({
-    files,
-    references: key.toLowerCase().endsWith('.plcproj')
-      ? readPlcProj(readFileSync(key, 'utf8'), key).libraries
-      : [],
-  }));
+  return [...out.entries()].map(([key, files]) =>
+    key.toLowerCase().endsWith('.plcproj')
+      ? { files, references: readPlcProj(readFileSync(key, 'utf8'), key).libraries, plcproj: key }
+      : { files, references: [] },
+  );
 }
 
 /** Checks one project with the shipped libraries; prints and tallies its errors. */
-async function checkWithLibraries(files: string[], libraryReferences: LibraryReference[]): Promise<void> {
-  const { diagnostics } = await loadProject(files, { externalsFiles: libraryFiles, libraryReferences });
+async function checkWithLibraries(
+  files: string[],
+  libraryReferences: LibraryReference[],
+  plcproj: string | undefined,
+): Promise<void> {
+  // a .plcproj project gets only the shipped libraries it references: another library's
+  // names (TcUnit's FB_TestSuite in a project using Tc3_UnitTest's) must not stand in
+  const referenced = new Set(
+    libraryReferences.flatMap((l) => [l.name, l.namespace ?? l.name]).map((n) => n.toLowerCase()),
+  );
+  const externalsFiles =
+    libraryReferences.length === 0
+      ? libraryFiles
+      : libraryFiles.filter((f) => referenced.has(basename(f, '.st').toLowerCase()));
+  const { diagnostics } = await loadProject(files, { externalsFiles, libraryReferences });
   const errors = diagnostics.filter((d) => d.severity === 'error');
   const libs = new Map<string, number>();
   let other = 0;
@@ -96,9 +115,13 @@ async function checkWithLibraries(files: string[], libraryReferences: LibraryRef
   }
   checkedProjects++;
   if (other === 0) projectsWithOnlyLibraryErrors++;
+  if (plcproj) {
+    plcprojProjects++;
+    if (other === 0) plcprojWithOnlyLibraryErrors++;
+  }
   const byLib = [...libs.entries()].sort((a, b) => b[1] - a[1]).map(([l, n]) => `${l} ${n}`);
   console.log(
-    `  check ${files.length} files with shipped libraries: ${errors.length} errors; ST2017 by library: ${byLib.join(', ') || 'none'}; other: ${other}`,
+    `  check ${plcproj ? `${basename(plcproj)}, ` : ''}${files.length} files with shipped libraries: ${errors.length} errors; ST2017 by library: ${byLib.join(', ') || 'none'}; other: ${other}`,
   );
 }
 
@@ -211,7 +234,7 @@ for (const root of roots) {
   for (const [c, e] of top) console.log(`  ${e.n}× ${c}\n      e.g. ${e.example}`);
   for (const n of notes.slice(0, show)) console.log(`  ${n}`);
   if (check) {
-    for (const p of projectsOf(files, sources)) await checkWithLibraries(p.files, p.references);
+    for (const p of projectsOf(files, sources)) await checkWithLibraries(p.files, p.references, p.plcproj);
   }
 }
 
@@ -223,7 +246,7 @@ for (const [c, n] of [...allCauses.entries()].sort((a, b) => b[1] - a[1]).slice(
   console.log(`  ${n}× ${c}`);
 if (check) {
   console.log(
-    `\nCHECK with shipped libraries: ${projectsWithOnlyLibraryErrors}/${checkedProjects} projects with no error but ST2017 for a library not shipped`,
+    `\nCHECK with shipped libraries: ${projectsWithOnlyLibraryErrors}/${checkedProjects} projects (${plcprojWithOnlyLibraryErrors}/${plcprojProjects} .plcproj) with no error but ST2017 for a library not shipped`,
   );
   for (const [l, n] of [...missingLibraries.entries()].sort((a, b) => b[1] - a[1]).slice(0, 3 * show)) {
     const names = [...(missingNames.get(l) ?? new Map<string, number>()).entries()].sort(
