@@ -122,6 +122,32 @@ END_PROGRAM`);
     expect(r).toMatchObject({ equivalent: false, runs: 1, counterexample: { variable: 'Run', scan: 20 } });
   });
 
+  it('refuses, naming the program, a run with no inputs to drive when asked to', () => {
+    // I/O in a global (as an SCL OB1 reads its data blocks): nothing the runs can set
+    const noInputs = (expr: string) =>
+      units(`VAR_GLOBAL Door : BOOL; END_VAR
+PROGRAM Cell
+VAR_OUTPUT Enable : BOOL; END_VAR
+Enable := ${expr};
+END_PROGRAM`);
+    const opts = { before: noInputs('Door'), after: noInputs('FALSE'), runs: 3, scans: 10 };
+    expect(() => checkEquivalence({ ...opts, requireInputs: true })).toThrow(
+      expect.objectContaining({
+        code: SIM_ERROR_CODES.BAD_INPUT,
+        message: expect.stringMatching(/program Cell has no inputs/),
+      }),
+    );
+    // the old default still replays only the initial state and calls it equivalent (tag-change relies on it)
+    expect(checkEquivalence(opts).equivalent).toBe(true);
+    // a scenario that sets the global is something to compare: it runs and finds the difference
+    const sc = parseScenarioFile(
+      'scenarios:\n  - name: door\n    steps:\n      - { at: 0ms, set: { Door: true } }\n      - { at: 50ms, expect: { Enable: true } }\n',
+      'door.yaml',
+    );
+    const r = checkEquivalence({ ...opts, requireInputs: true, scenarios: [sc] });
+    expect(r).toMatchObject({ equivalent: false, counterexample: { variable: 'Enable' } });
+  });
+
   it('rejects unknown outputs, bad relations and assumptions on non-inputs', () => {
     const code = { code: SIM_ERROR_CODES.BAD_INPUT };
     expect(() => checkEquivalence({ before, after, compare: ['Nope'] })).toThrow(

@@ -62,6 +62,14 @@ export interface EquivalenceOptions {
   profile?: SimProfileOptions;
   /** Largest number of replays spent shrinking a counterexample. @default 2000 */
   shrinkBudget?: number;
+  /**
+   * Refuse (BAD_INPUT, naming the program) a run with no input both versions share and no
+   * scenario: it only replays the initial state, so "equivalent" would prove nothing (an SCL
+   * OB1 takes its I/O from data blocks, decision 0022). Off by default only because tag-change
+   * compares programs that read unlocated globals and does not drive them yet.
+   * @default false
+   */
+  requireInputs?: boolean;
 }
 
 /** A difference, with the (shrunk) inputs that produce it. */
@@ -487,6 +495,15 @@ export function checkEquivalence(opts: EquivalenceOptions): EquivalenceResult {
   }
   for (const i of ignored) probeA.typeOf(i);
   const inputs = probeA.inputNames().filter((n) => bInputs.has(lower(n)));
+  // With nothing to drive, every run replays the initial state. Scenarios set what they name.
+  const scenarioCount = (opts.scenarios ?? []).reduce((n, f) => n + f.scenarios.length, 0);
+  if (opts.requireInputs === true && inputs.length === 0 && scenarioCount === 0) {
+    const name = opts.program ?? probeA.programs.map((p) => p.program).join(', ');
+    throw new SimError(
+      SIM_ERROR_CODES.BAD_INPUT,
+      `program ${name} has no inputs both versions share (no VAR_INPUT, no %I): an equivalence run would only replay the initial state; give scenarios that set its inputs (e.g. the I/O data block members)`,
+    );
+  }
   const types = inputs.map((n) => probeA.simTypeOf(n));
   const litA = literals(opts.before);
   const litB = literals(opts.after);
