@@ -4,7 +4,7 @@
 import { DeployOrder, type Envelope, PROTOCOL_VERSION } from '@plcfleet/protocols';
 import { checkSignature } from '@plcfleet/protocols/signing';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { FakeAgent } from '../testing/fake-agent';
+import { type FakeAgent, makeVerdict } from '../testing/fake-agent';
 import { client, eventually, migrationDoc } from '../testing/fixtures';
 import { connectAgents, type Harness, planDoc, seedFleet, startHarness } from '../testing/harness';
 
@@ -209,5 +209,34 @@ describe('review workflow', () => {
     });
     expect(r.body.changeRequest).toMatchObject({ state: 'rejected', reason: 'diff touches the wrong POU' });
     expect((await h.admin.get(`/v1/deploys?site=r1`)).body.deploys).toHaveLength(0);
+  });
+});
+
+describe('a change pushed to the site repository', () => {
+  it('keeps the verdict’s branch and commit beside the change request', async () => {
+    h = await startHarness();
+    await seedFleet(h, [{ name: 'r1' }], 'non-safety');
+    agents = await connectAgents(h.cp, ['r1']);
+    const agent = agents.get('r1')!;
+    agent.behave = () => 'silent';
+    const created = await h.admin.post('/v1/rollouts', {
+      migrationId: 'guard-upgrade',
+      start: true,
+      plan: planDoc([{ name: 'one', select: { sites: ['r1'] } }]),
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const bundle = await eventually(async () => agent.offers[0]);
+    const change = {
+      repository: 'git+ssh://git@git.plant/press.git#main:plc',
+      branch: `plcfleet/r1/${bundle.jobId}`,
+      commit: 'c0ffee'.repeat(6).concat('c0ff'),
+    };
+    agent.sendVerdict({ ...makeVerdict(bundle, 'passed'), change });
+    const cr = await eventually(async () => {
+      const list = (await h.admin.get(`/v1/change-requests?rollout=${created.body.rollout.id}`)).body;
+      return list.changeRequests[0];
+    });
+    const job = (await h.admin.get(`/v1/jobs/${cr.jobId}`)).body;
+    expect(job.verdict.verdict.change).toEqual(change);
   });
 });
