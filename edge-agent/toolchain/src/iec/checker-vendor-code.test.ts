@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { compileProgram } from '../sim';
 import { type CheckOptions, checkProject } from './checker';
 import type { Diagnostic } from './diagnostics';
 import { parseSource } from './parser';
@@ -227,5 +228,29 @@ END_FUNCTION_BLOCK
     expect(check({}, fb)).toEqual([
       ['ST2021', 20, "IN_OUT parameter 'sMessage' of 'Log' must be given a variable"],
     ]);
+  });
+  it('knows the CODESYS pin names RESET and LOAD of the counters, in the check and the simulator', () => {
+    const main = `PROGRAM MAIN
+VAR
+    ctuErrors : CTU;
+    ctdLeft : CTD;
+    bPulse : BOOL;
+    bClear : BOOL;
+    nErrors : WORD;
+END_VAR
+bPulse := NOT bPulse;
+ctuErrors(CU := bPulse, RESET := bClear, PV := 100);
+ctdLeft(CD := bPulse, LOAD := bClear, PV := 5);
+nErrors := ctuErrors.CV;
+END_PROGRAM
+`;
+    expect(check({}, main)).toEqual([]);
+    const plc = compileProgram([parseSource(main, 'main.st').unit]);
+    plc.scan(4);
+    expect(plc.get('MAIN.nErrors')).toBe(2);
+    plc.set('MAIN.bClear', true);
+    plc.scan(1);
+    expect(plc.get('MAIN.nErrors')).toBe(0);
+    expect(plc.get('MAIN.ctdLeft.CV')).toBe(5);
   });
 });

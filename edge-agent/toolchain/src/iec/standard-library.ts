@@ -293,6 +293,16 @@ export const STD_FB_PIN_ALIASES: ReadonlyMap<string, ReadonlyMap<string, string>
       ['RESET1', 'R1'],
     ]),
   ],
+  // CODESYS Standard names the counters' reset and load inputs RESET and LOAD (IEC: R, LD)
+  ['CTU', new Map([['RESET', 'R']])],
+  ['CTD', new Map([['LOAD', 'LD']])],
+  [
+    'CTUD',
+    new Map([
+      ['RESET', 'R'],
+      ['LOAD', 'LD'],
+    ]),
+  ],
 ]);
 
 /** The declared pin name behind `pin` of standard FB `fb` (itself when it is not an alias). */
