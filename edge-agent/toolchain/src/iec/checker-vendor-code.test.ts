@@ -253,4 +253,34 @@ END_PROGRAM
     expect(plc.get('MAIN.nErrors')).toBe(0);
     expect(plc.get('MAIN.ctdLeft.CV')).toBe(5);
   });
+  it('reads __NEW(FB_X(a := 1)) as a new FB with its FB_init arguments, and still refuses calling an FB type', () => {
+    const fb = `FUNCTION_BLOCK FB_List
+VAR
+    nCapacity : UDINT;
+END_VAR
+METHOD FB_init : BOOL
+VAR_INPUT
+    bInitRetains : BOOL;
+    bInCopyCode : BOOL;
+    Initial_Capacity : UDINT;
+END_VAR
+nCapacity := Initial_Capacity;
+FB_init := TRUE;
+END_METHOD
+END_FUNCTION_BLOCK
+`;
+    const main = `PROGRAM MAIN
+VAR
+    pList : POINTER TO FB_List;
+END_VAR
+IF pList = 0 THEN
+    pList := __NEW(FB_List(Initial_Capacity := 16));
+END_IF
+FB_List();
+END_PROGRAM
+`;
+    expect(check({}, fb, main)).toEqual([
+      ['ST2012', 8, "'FB_List' is a function block type: declare an instance and call the instance"],
+    ]);
+  });
 });

@@ -890,7 +890,7 @@ class Checker extends Binder {
   }
 
   private stdCall(e: CallExpression, up: string, scope: Scope | undefined): Type {
-    const types = e.args.map((a) => (a.value ? this.expr(a.value, scope) : T_ERROR));
+    const types = e.args.map((a) => (a.value ? this.stdArgument(up, a.value, scope) : T_ERROR));
     const fn = STANDARD_FUNCTIONS.get(up);
     if (fn) {
       const n = e.args.filter((a) => a.direction === 'input' && !/^EN$/i.test(a.name ?? '')).length;
@@ -912,6 +912,19 @@ class Checker extends Binder {
         this.report('ST2004', e.args[0]!.span, typeName(at), typeName(conv.from), `argument of ${up}`);
     }
     return conv.to;
+  }
+
+  /** An argument of a standard function; `__NEW(FB_X(a := 1))` (TwinCAT) is an FB type with its FB_init arguments. */
+  private stdArgument(up: string, value: Expression, scope: Scope | undefined): Type {
+    if (up === '__NEW' && value.kind === 'Call') {
+      const t = this.expr(value.callee, scope);
+      if (t.kind === 'fb' && this.typeNames.has(value.callee)) {
+        // FB_init arguments are not matched to FB_init yet, as in declarations (`fb : FB_X(a := 1)`)
+        this.argsLoose(value.args, scope);
+        return t;
+      }
+    }
+    return this.expr(value, scope);
   }
 
   private checkArgs(pou: PouSymbol, e: CallExpression, scope: Scope | undefined, isFunction: boolean): void {
