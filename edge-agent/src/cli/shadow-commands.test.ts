@@ -47,7 +47,7 @@ const EQUIVALENT = LIVE.replace('Alarm := Level > 800;', 'Alarm := NOT (Level <=
   'IF StopPb THEN Motor := FALSE; ELSIF StartPb THEN Motor := TRUE; END_IF;',
 );
 
-/** A changed alarm limit: diverges for levels 801..900. */
+/** A changed alarm limit: diverges for levels 801..900 (the field's 900). */
 const DIVERGENT = LIVE.replace('Alarm := Level > 800;', 'Alarm := Level > 900;');
 
 const TAGS = TagMap.parse({
@@ -85,7 +85,7 @@ afterEach(async () => {
 
 /**
  * Serves the live program and drives its inputs like a field: the start button pressed
- * at 200 ms, the stop button at 1400 ms, the level rising 50 every 100 ms (0..950).
+ * at 250 ms, the stop button at 1500 ms, the level rising 100 every 250 ms (0..900).
  */
 async function servedPlc(opcua = false): Promise<PlcServer> {
   const plc = await startPlcServer({
@@ -95,15 +95,16 @@ async function servedPlc(opcua = false): Promise<PlcServer> {
     opcua: opcua ? { dataDir: join(dir, 'plc-pki'), port: 0, security: 'none', allowAnonymous: true } : false,
   });
   let t = 0;
+  // Slower than any poll, even on a loaded machine: each sample sees every level it passes.
   const field = setInterval(() => {
-    t += 100;
-    plc.loop.write('Level', (t / 2) % 1000);
-    if (t === 200) plc.loop.write('StartPb', true);
-    if (t === 400) plc.loop.write('StartPb', false);
-    if (t === 1400) plc.loop.write('StopPb', true);
-    if (t === 1600) plc.loop.write('StopPb', false);
-    if (t === 1800) plc.loop.write('StartPb', true);
-  }, 100);
+    t += 250;
+    plc.loop.write('Level', ((t / 250) * 100) % 1000);
+    if (t === 250) plc.loop.write('StartPb', true);
+    if (t === 500) plc.loop.write('StartPb', false);
+    if (t === 1500) plc.loop.write('StopPb', true);
+    if (t === 1750) plc.loop.write('StopPb', false);
+    if (t === 2000) plc.loop.write('StartPb', true);
+  }, 250);
   cleanups.push(async () => {
     clearInterval(field);
     await plc.close().catch(() => {});
@@ -119,7 +120,7 @@ async function shadow(args: Partial<ShadowArgs>, signal?: AbortSignal) {
       program: join(dir, 'equivalent.st'),
       tags: join(dir, 'tags.json'),
       json: true,
-      seconds: '2.5',
+      seconds: '3.5',
       ...args,
     },
     { out: (l) => out.push(l), err: (l) => err.push(l) },
