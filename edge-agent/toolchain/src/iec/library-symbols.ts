@@ -30,6 +30,7 @@ export const LIBRARY_SYMBOLS: Readonly<Record<string, readonly string[]>> = {
     'NCTOPLC_AXIS_REF',
     'PLCTONC_AXIS_REF',
     'ST_AXISSTATUS',
+    'ST_SETPOSITIONOPTIONS',
   ],
   Tc2_System: [
     'ADSLOGDINT',
