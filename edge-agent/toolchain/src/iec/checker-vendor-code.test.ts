@@ -283,4 +283,22 @@ END_PROGRAM
       ['ST2012', 8, "'FB_List' is a function block type: declare an instance and call the instance"],
     ]);
   });
+  it("takes CODESYS's formal names of the string functions, in the check and the simulator", () => {
+    const main = `PROGRAM MAIN
+VAR
+    sPath : STRING := 'MAIN.fbSuite.Test1';
+    sName : STRING;
+    nDot : INT;
+END_VAR
+nDot := FIND(STR1 := sPath, STR2 := '.');
+sName := RIGHT(STR := sPath, SIZE := LEN(STR := sPath) - nDot);
+sName := CONCAT(STR1 := sName, STR2 := '!');
+END_PROGRAM
+`;
+    expect(check({}, main)).toEqual([]);
+    const plc = compileProgram([parseSource(main, 'main.st').unit]);
+    plc.scan(1);
+    expect(plc.get('MAIN.sName')).toBe('fbSuite.Test1!');
+    expect(check({}, main.replace('STR2 :=', 'STR3 :=')).map((d) => d[0])).toEqual(['ST2008']);
+  });
 });

@@ -266,12 +266,29 @@ export function stdArgumentOrder<A extends { name?: string | undefined; directio
         idx = i;
         break;
       }
+    if (idx < 0) idx = CODESYS_STRING_PARAMS.get(fn.name)?.indexOf(up) ?? -1;
     if (idx < 0 || out[idx] !== undefined) return undefined;
     out[idx] = a;
   }
   for (let i = 0; i < out.length; i++) if (out[i] === undefined) return undefined;
   return out;
 }
+
+/**
+ * CODESYS Standard's formal parameter names of the string functions, by position
+ * (`FIND(STR1 := s, STR2 := 'x')`, `LEFT(STR := s, SIZE := 3)`), next to IEC's IN1, L, P.
+ */
+const CODESYS_STRING_PARAMS: ReadonlyMap<string, readonly string[]> = new Map([
+  ['CONCAT', ['STR1', 'STR2']],
+  ['LEN', ['STR']],
+  ['LEFT', ['STR', 'SIZE']],
+  ['RIGHT', ['STR', 'SIZE']],
+  ['MID', ['STR', 'LEN', 'POS']],
+  ['FIND', ['STR1', 'STR2']],
+  ['INSERT', ['STR1', 'STR2', 'POS']],
+  ['DELETE', ['STR', 'LEN', 'POS']],
+  ['REPLACE', ['STR1', 'STR2', 'L', 'P']],
+]);
 
 /**
  * Alternative pin names of the standard FBs: the 3rd edition's long names of
