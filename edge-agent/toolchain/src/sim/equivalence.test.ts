@@ -122,7 +122,7 @@ END_PROGRAM`);
     expect(r).toMatchObject({ equivalent: false, runs: 1, counterexample: { variable: 'Run', scan: 20 } });
   });
 
-  it('refuses, naming the program, a run with no inputs to drive when asked to', () => {
+  it('refuses, naming the program, a run with no inputs to drive', () => {
     // I/O in a global (as an SCL OB1 reads its data blocks): nothing the runs can set
     const noInputs = (expr: string) =>
       units(`VAR_GLOBAL Door : BOOL; END_VAR
@@ -131,20 +131,20 @@ VAR_OUTPUT Enable : BOOL; END_VAR
 Enable := ${expr};
 END_PROGRAM`);
     const opts = { before: noInputs('Door'), after: noInputs('FALSE'), runs: 3, scans: 10 };
-    expect(() => checkEquivalence({ ...opts, requireInputs: true })).toThrow(
+    expect(() => checkEquivalence(opts)).toThrow(
       expect.objectContaining({
         code: SIM_ERROR_CODES.BAD_INPUT,
         message: expect.stringMatching(/program Cell has no inputs/),
       }),
     );
-    // the old default still replays only the initial state and calls it equivalent (tag-change relies on it)
-    expect(checkEquivalence(opts).equivalent).toBe(true);
+    // only an explicit opt-out replays the initial state alone (and then finds no difference)
+    expect(checkEquivalence({ ...opts, requireInputs: false }).equivalent).toBe(true);
     // a scenario that sets the global is something to compare: it runs and finds the difference
     const sc = parseScenarioFile(
       'scenarios:\n  - name: door\n    steps:\n      - { at: 0ms, set: { Door: true } }\n      - { at: 50ms, expect: { Enable: true } }\n',
       'door.yaml',
     );
-    const r = checkEquivalence({ ...opts, requireInputs: true, scenarios: [sc] });
+    const r = checkEquivalence({ ...opts, scenarios: [sc] });
     expect(r).toMatchObject({ equivalent: false, counterexample: { variable: 'Enable' } });
   });
 

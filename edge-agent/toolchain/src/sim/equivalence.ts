@@ -65,9 +65,9 @@ export interface EquivalenceOptions {
   /**
    * Refuse (BAD_INPUT, naming the program) a run with no input both versions share and no
    * scenario: it only replays the initial state, so "equivalent" would prove nothing (an SCL
-   * OB1 takes its I/O from data blocks, decision 0022). Off by default only because tag-change
-   * compares programs that read unlocated globals and does not drive them yet.
-   * @default false
+   * OB1 takes its I/O from data blocks, decision 0022). `false` only for a caller that
+   * compares something other than reactions to inputs and says so in its evidence.
+   * @default true
    */
   requireInputs?: boolean;
 }
@@ -497,7 +497,7 @@ export function checkEquivalence(opts: EquivalenceOptions): EquivalenceResult {
   const inputs = probeA.inputNames().filter((n) => bInputs.has(lower(n)));
   // With nothing to drive, every run replays the initial state. Scenarios set what they name.
   const scenarioCount = (opts.scenarios ?? []).reduce((n, f) => n + f.scenarios.length, 0);
-  if (opts.requireInputs === true && inputs.length === 0 && scenarioCount === 0) {
+  if (opts.requireInputs !== false && inputs.length === 0 && scenarioCount === 0) {
     const name = opts.program ?? probeA.programs.map((p) => p.program).join(', ');
     throw new SimError(
       SIM_ERROR_CODES.BAD_INPUT,
