@@ -402,6 +402,17 @@ describe('plcfleet-agent fmt and ast', () => {
     expect(broken.code).toBe(1);
     expect(readFileSync(f, 'utf8')).toBe('FUNCTION_BLOCK "Blink"\nBEGIN\n#x := ;\nEND_FUNCTION_BLOCK\n');
   });
+  it('refuses to format a SIMATIC AX .st file rather than print its lowered ST', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iec-cli-'));
+    const f = join(dir, 'blink.st');
+    const src =
+      'NAMESPACE Plant\nFUNCTION_BLOCK Blink\nVAR\nn : INT;\nEND_VAR\nn += 1;\nEND_FUNCTION_BLOCK\nEND_NAMESPACE\n';
+    writeFileSync(f, src);
+    const r = await run('fmt', f, '--write');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`SIMATIC AX sources yet, not ${f}`);
+    expect(readFileSync(f, 'utf8')).toBe(src);
+  });
   it('names every readable format when a directory holds none', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'iec-cli-'));
     const r = await run('compile', dir);

@@ -18,7 +18,7 @@ import {
   readSource,
   sourceFormat,
 } from '@plcfleet/toolchain/iec';
-import { formatScl, isSclFile } from '@plcfleet/toolchain/scl';
+import { formatScl, isSclFile, sclInfo } from '@plcfleet/toolchain/scl';
 import type { Command } from 'commander';
 
 function usage(message: string): void {
@@ -275,6 +275,10 @@ export function registerIecCommands(program: Command): void {
       if (opts.write && !scl && extname(file).toLowerCase() !== '.st')
         return usage(`fmt --write rewrites plain .st and SCL .scl/.db/.udt files only, not ${file}`);
       const { unit, diagnostics } = readSource(text, file);
+      // a SIMATIC AX .st is read through the SCL lowering: the ST printer would drop its
+      // NAMESPACE and rewrite its statements, and formatScl does not know AX blocks
+      if (!scl && sclInfo(unit) !== undefined)
+        return usage(`fmt does not format SIMATIC AX sources yet, not ${file}`);
       const errors = diagnostics.filter((d) => d.severity === 'error');
       if (errors.length > 0) {
         // never print or write a program we could not read completely
