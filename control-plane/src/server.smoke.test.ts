@@ -39,6 +39,7 @@ describe('smoke', () => {
         apiVersion: 'plcfleet/v1',
         kind: 'RolloutPlan',
         phases: [{ name: 'all', select: { rest: true } }],
+        until: 'verified',
       },
       start: true,
     });
