@@ -239,7 +239,9 @@ describe.each(STORE_KINDS)('GET /v1/events on a real control plane (%s)', (kind)
       (
         await h!.admin.post('/v1/rollouts', {
           migrationId: 'guard-upgrade',
-          plan: planDoc([{ name: 'only', select: { sites: [site] }, gates: { requireApproval } }]),
+          plan: planDoc([{ name: 'only', select: { sites: [site] }, gates: { requireApproval } }], {
+            until: 'verified',
+          }),
         })
       ).body.rollout.id as string;
     // A waits for a person after its verdict, so all of B happens inside A's missed stretch.
