@@ -101,7 +101,7 @@ describe('HTTP API', () => {
     agents = await connectAgents(h.cp, ['w1']);
     const created = await h.admin.post('/v1/rollouts', {
       migrationId: 'guard-upgrade',
-      plan: planDoc([{ name: 'only', select: { rest: true } }]),
+      plan: planDoc([{ name: 'only', select: { rest: true } }], { until: 'verified' }),
     });
     const id = created.body.rollout.id;
     const controller = new AbortController();
