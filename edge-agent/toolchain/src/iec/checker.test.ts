@@ -192,3 +192,20 @@ END_FUNCTION
     ).toEqual([]);
   });
 });
+
+describe('structure member initial values', () => {
+  it('are checked like variables: an unknown name is ST2001 (a mutation the simulator met)', () => {
+    const src = `VAR_GLOBAL CONSTANT T_MIX : TIME := T#5s; END_VAR
+TYPE E_Step : (Idle, Mix); END_TYPE
+TYPE ST_Recipe :
+STRUCT
+  MixTime : TIME := s;
+  Mixing : TIME := T_MIX;
+  First : E_Step := Mix;
+END_STRUCT;
+END_TYPE
+PROGRAM P VAR r : ST_Recipe; END_VAR r.First := Idle; END_PROGRAM`;
+    const { diagnostics } = checkProject([parseSource(src, 'recipe.st').unit]);
+    expect(diagnostics.map((d) => [d.code, d.line])).toEqual([['ST2001', 5]]);
+  });
+});

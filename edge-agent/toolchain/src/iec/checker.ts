@@ -82,6 +82,22 @@ class Checker extends Binder {
     this.bind();
     for (const p of this.bodies) this.checkPou(p);
     for (const c of this.configurations) this.checkConfiguration(c);
+    this.checkMemberInits();
+  }
+
+  /** A structure member's initial value is checked like a variable's (an unknown name in it is ST2001). */
+  private checkMemberInits(): void {
+    for (const [name, decl] of this.typeDecls) {
+      const spec = decl.type;
+      if (spec.kind !== 'StructType' && spec.kind !== 'UnionType') continue;
+      const t = this.types.get(name);
+      for (const m of spec.members) {
+        const first = m.names[0];
+        if (!m.init || !first) continue;
+        const mt = t?.kind === 'struct' ? t.members.get(first.name.toLowerCase())?.type : undefined;
+        this.checkInitializer(m.init, mt ?? T_ERROR, undefined);
+      }
+    }
   }
 
   // ------------------------------------------------------------ bodies
