@@ -76,7 +76,13 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-const plan = (phases: unknown[]) => ({ apiVersion: 'plcfleet/v1', kind: 'RolloutPlan', phases });
+/** Verdict-only: the fake agents report and nobody deploys, so complete on the verdicts. */
+const plan = (phases: unknown[]) => ({
+  apiVersion: 'plcfleet/v1',
+  kind: 'RolloutPlan',
+  phases,
+  until: 'verified',
+});
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sdk-cli-'));
@@ -418,6 +424,8 @@ const SDK_ROUTES = [
   'PUT /v1/sites/{name}',
   'DELETE /v1/sites/{name}',
   'POST /v1/sites/{name}/rollback',
+  'GET /v1/sites/{name}/drift',
+  'GET /v1/drift',
   'GET /v1/agents',
   'POST /v1/agents/enrollments',
   'POST /v1/agents/enroll',
@@ -430,7 +438,8 @@ const SDK_ROUTES = [
   'GET /v1/rollouts',
   'GET /v1/rollouts/{id}',
   'GET /v1/rollouts/{id}/allowed-actions',
-  ...['start', 'pause', 'resume', 'promote', 'abort', 'retry', 'rollback'].map(
+  'GET /v1/rollouts/{id}/progress',
+  ...['start', 'pause', 'resume', 'promote', 'abort', 'retry', 'close', 'rollback'].map(
     (c) => `POST /v1/rollouts/{id}/${c}`,
   ),
   'GET /v1/jobs',
