@@ -81,6 +81,8 @@ export async function testFleet(h: Harness, size: number): Promise<TestFleet> {
             concurrency: sites.length,
             gates: { minSample: p.minSample ?? 1 },
           })),
+          // Verdict-only: the fleet's fake agents report, nobody deploys.
+          { until: 'verified' },
         ),
       });
       if (created.status !== 201) throw new Error(`rollout: ${JSON.stringify(created.body)}`);
