@@ -79,6 +79,7 @@ export const RolloutAllowedActions = z.object({
     promote: ActionAllowance,
     abort: ActionAllowance,
     retry: ActionAllowance,
+    close: ActionAllowance,
     rollback: ActionAllowance,
   }),
   phases: z.array(PhaseProgressView),
