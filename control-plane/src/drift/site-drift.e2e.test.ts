@@ -6,7 +6,8 @@
 import { type DriftReport, PROTOCOL_VERSION } from '@plcfleet/protocols';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeAgent } from '../testing/fake-agent';
-import { type Harness, seedFleet, startHarness } from '../testing/harness';
+import { eventually } from '../testing/fixtures';
+import { connectAgents, type Harness, planDoc, seedFleet, startHarness } from '../testing/harness';
 import { recordDriftReport } from './site-drift.repository';
 
 let h: Harness;
@@ -112,5 +113,43 @@ describe('site drift history', () => {
     expect(d.history.map((x: { checkedAt: string }) => x.checkedAt)).toEqual([at(7), at(6), at(5)]);
     expect((await h.admin.del('/v1/sites/s1')).status).toBe(200);
     expect(await db.selectFrom('site_drift_history').selectAll().execute()).toEqual([]);
+  });
+});
+
+describe('a rollout and a drifted site', () => {
+  it('skips the drifted site with reason drift, unless the plan sets allowDrift', async () => {
+    h = await startHarness();
+    await seedFleet(h, [{ name: 'press-1' }, { name: 'press-2' }], 'non-safety');
+    const agents = await connectAgents(h.cp, ['press-1', 'press-2'], () => 'silent');
+    agents
+      .get('press-1')!
+      .send({ v: PROTOCOL_VERSION, id: 'd1', type: 'drift.report', report: report('press-1') });
+    await eventually(async () => {
+      const items = (await h.admin.get('/v1/drift')).body.items as { site: string; status: string }[];
+      return items.find((i) => i.site === 'press-1')?.status === 'drifted' || undefined;
+    });
+    const jobsOf = async (allowDrift: boolean) => {
+      const created = await h.admin.post('/v1/rollouts', {
+        migrationId: 'guard-upgrade',
+        start: true,
+        plan: planDoc([{ name: 'all', select: { sites: ['press-1', 'press-2'] } }], { allowDrift }),
+      });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      return eventually(async () => {
+        const jobs = (await h.admin.get(`/v1/jobs?rollout=${created.body.rollout.id}`)).body.jobs as {
+          site: string;
+          state: string;
+          reason: string;
+        }[];
+        return jobs.length === 2 ? jobs.sort((a, b) => (a.site < b.site ? -1 : 1)) : undefined;
+      });
+    };
+    const strict = await jobsOf(false);
+    expect(strict[0]).toMatchObject({ site: 'press-1', state: 'skipped', reason: 'drift' });
+    expect(strict[1]!.site).toBe('press-2');
+    expect(strict[1]!.state).not.toBe('skipped');
+    const allowed = await jobsOf(true);
+    expect(allowed.map((j) => j.state)).not.toContain('skipped');
+    for (const a of agents.values()) await a.close();
   });
 });

@@ -46,32 +46,37 @@ export function toJob(r: JobsTable): JobRecord {
   };
 }
 
-/** Creates one queued job per site of a phase. */
+/**
+ * Creates one queued job per site of a phase, and one job already `skipped`
+ * (with its reason, e.g. `drift`) per site the phase selected but does not migrate.
+ */
 export async function insertJobs(
   trx: Db,
   rolloutId: string,
   phaseIndex: number,
   sites: readonly string[],
   attempt = 1,
+  skipped: readonly { site: string; reason: string }[] = [],
 ): Promise<string[]> {
   const at = nowIso();
-  const rows: JobsTable[] = sites.map((site) => ({
+  const row = (site: string, skip?: string): JobsTable => ({
     id: newId('job'),
     rollout_id: rolloutId,
     site,
     phase_index: phaseIndex,
-    state: 'queued',
+    state: skip === undefined ? 'queued' : 'skipped',
     attempt,
     agent_id: null,
     offered_at: null,
     started_at: null,
     lease_expires_at: null,
-    finished_at: null,
-    reason: '',
+    finished_at: skip === undefined ? null : at,
+    reason: skip ?? '',
     safety_failure: 0,
     created_at: at,
     updated_at: at,
-  }));
+  });
+  const rows: JobsTable[] = [...sites.map((site) => row(site)), ...skipped.map((k) => row(k.site, k.reason))];
   for (let i = 0; i < rows.length; i += 500)
     await trx
       .insertInto('jobs')

@@ -1,6 +1,7 @@
 import type { Phase } from '@plcfleet/protocols';
 import { appendAudit } from '../audit/audit.repository';
 import { type Context, type PendingEvents, publishAll } from '../context';
+import { driftedSites } from '../drift/site-drift.repository';
 import { fail } from '../errors';
 import {
   expiredJobs,
@@ -29,7 +30,7 @@ import {
   releaseDrivers,
   updateRollout,
 } from './rollout.repository';
-import { selectSites } from './site-selector';
+import { selectPhaseSites } from './site-selector';
 
 /** Commands people and automation give a rollout. */
 export const ROLLOUT_COMMANDS = ['start', 'pause', 'resume', 'promote', 'abort', 'retry', 'close'] as const;
@@ -441,28 +442,37 @@ export class RolloutEngine {
     const phase = r.plan.phases[index]!;
     const taken = await sitesInRollout(trx, r.id);
     const remaining = (await listSites(trx)).sites.filter((s) => !taken.has(s.name));
-    const sites = selectSites(phase.select, remaining);
-    await insertJobs(trx, r.id, index, sites);
+    // A drifted site is skipped with reason `drift` unless the plan allows drift (ADR 0027).
+    const drifted = await driftedSites(
+      trx,
+      remaining.map((s) => s.name),
+    );
+    const { sites, skipped } = selectPhaseSites(
+      phase.select,
+      remaining.map((s) => ({ ...s, drifted: drifted.has(s.name) })),
+      { allowDrift: r.plan.allowDrift },
+    );
+    await insertJobs(trx, r.id, index, sites, 1, skipped);
     await updateRollout(trx, r.id, {
       state: 'running',
       phaseIndex: index,
       phaseState: 'dispatching',
       phaseStartedAt: nowIso(),
     });
-    const text = `phase ${index + 1} (${phase.name}): ${sites.length} site(s) selected`;
+    const text = `phase ${index + 1} (${phase.name}): ${sites.length} site(s) selected${skipped.length ? `, ${skipped.length} skipped (drift)` : ''}`;
     await insertDecision(trx, {
       rolloutId: r.id,
       phaseIndex: index,
       decision: 'phase-started',
       summary: text,
-      figures: { sites: sites.length },
+      figures: { sites: sites.length, ...(skipped.length ? { skippedDrift: skipped.length } : {}) },
     });
     await appendAudit(trx, {
       actor: ENGINE,
       action: 'rollout.phase-started',
       subjectType: 'rollout',
       subjectId: r.id,
-      details: { phase: index, name: phase.name, sites },
+      details: { phase: index, name: phase.name, sites, ...(skipped.length ? { skipped } : {}) },
     });
     events.push({
       type: 'rollout.decision',
