@@ -6,7 +6,7 @@ import { insertDeploy } from '../deploys/deploy.repository';
 import { fail } from '../errors';
 import { getJob } from '../jobs/job.repository';
 import { getMigration } from '../migrations/migration.repository';
-import { getRolloutHeader } from '../rollouts/rollout.repository';
+import { getRollout, getRolloutHeader } from '../rollouts/rollout.repository';
 import { nextMaintenanceWindow } from '../sites/maintenance-window';
 import { getSite } from '../sites/site.repository';
 import { type Db, transaction } from '../store/database';
@@ -129,6 +129,8 @@ export async function approveChangeRequest(
     if (!(await decideChangeRequest(trx, id, 'approved', comment)))
       fail('CONFLICT', `change request ${id} was decided meanwhile`);
     const approval = await recordDecision(trx, who, id, 'approve', comment);
+    // The phase's post-deploy watch (ms), for the agent; capped at the wire's 7 days.
+    const watch = (await getRollout(trx, cr.rolloutId))?.plan.phases[job.phaseIndex]?.watch;
     const order: DeployOrder = {
       deployId: newId('dep'),
       jobId: cr.jobId,
@@ -141,6 +143,7 @@ export async function approveChangeRequest(
       window,
       approvedBy: [who.name],
       issuedAt: nowIso(),
+      ...(watch !== undefined ? { watchMs: Math.min(watch, 7 * 86_400_000) } : {}),
     };
     const signedOrder = ctx.signer.sign(order);
     await insertDeploy(trx, id, signedOrder);
