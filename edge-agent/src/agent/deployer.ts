@@ -274,7 +274,7 @@ export class Deployer {
       return `; not tagged ${name}: ${(err as Error).message}`;
     }
   }
-  /** Automatic rollback after a failed deploy: back to `previous`, and say what happened. */
+
   /**
    * Writes `previous` back (only the files that differ from what is running)
    * and reads the program back; returns the hash the PLC now holds.
