@@ -78,14 +78,7 @@ const NOT_IN_TOOLCHAIN = [
  * Violations that exist, each with why it stays for now. The test fails on any other.
  * Key: `importer -> specifier`.
  */
-const KNOWN: Record<string, string> = {
-  'edge-agent/src/sources/opcua-source.test.ts -> ../plant-io/memory-runtime':
-    "sources/ is another engineer's folder: it is to import through plant-io/index.ts, which exports this (edge-agent)",
-  'edge-agent/src/sources/opcua-source.test.ts -> ../plant-io/plc-server':
-    "sources/ is another engineer's folder: it is to import through plant-io/index.ts, which exports this (edge-agent)",
-  'edge-agent/src/sources/opcua-source.ts -> ../plant-io/opcua-client':
-    "sources/ is another engineer's folder: it is to import through plant-io/index.ts, which exports this (edge-agent)",
-};
+const KNOWN: Record<string, string> = {};
 
 /** The package a root-relative path belongs to (the innermost package folder). */
 function packageOf(path: string): Pkg | undefined {

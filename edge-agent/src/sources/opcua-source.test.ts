@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TagMap } from '@plcfleet/protocols';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MemoryRuntime } from '../plant-io/memory-runtime';
-import { startPlcServer } from '../plant-io/plc-server';
+import { MemoryRuntime, startPlcServer } from '../plant-io';
 import { createOpcuaSource } from './opcua-source';
 import { runSourceContract } from './source-contract';
 

@@ -6,7 +6,7 @@
  * use so that working on a directory never loads node-opcua.
  */
 
-import type { OpcuaClientOptions } from '../plant-io/opcua-client';
+import type { OpcuaClientOptions } from '../plant-io';
 import {
   hashProgram,
   type ProgramFile,
@@ -17,7 +17,7 @@ import {
   type WriteOptions,
 } from './program-source';
 
-const client = () => import('../plant-io/opcua-client');
+const client = () => import('../plant-io');
 
 /** Options of {@link createOpcuaSource}: the OPC UA session (security, user, PKI folder, timeout). */
 export type OpcuaSourceOptions = OpcuaClientOptions;
