@@ -3,6 +3,7 @@
  * and compare them semantically.
  */
 import type { DriftComparison } from '@plcfleet/protocols';
+import { EdgeAgentError } from '../edge-agent-error';
 import type { GitProgramSource, ProgramFile, ProgramSource } from '../sources';
 import { comparePrograms } from './compare-programs';
 
@@ -14,14 +15,14 @@ export interface DriftCheck {
 }
 
 /** Which side could not be read, with the source's error as `cause`. */
-export class DriftReadError extends Error {
+export class DriftReadError extends EdgeAgentError<'io'> {
   override readonly name = 'DriftReadError';
   constructor(
     readonly side: 'released' | 'live',
     readonly source: ProgramSource,
     cause: unknown,
   ) {
-    super(`--${side} ${source.location}: ${(cause as Error).message}`, { cause });
+    super('io', `--${side} ${source.location}: ${(cause as Error).message}`, { side }, { cause });
   }
 }
 

@@ -16,6 +16,7 @@
  */
 import type { TagType } from '@plcfleet/protocols';
 import type { VirtualPlc } from '@plcfleet/toolchain/sim';
+import { EdgeAgentError } from '../edge-agent-error';
 import type { RawValue } from '../plant-io';
 import type { LivePlc, LiveSample } from './live-plc';
 import type { BoundTag } from './shadow-binding';
@@ -291,6 +292,9 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
 }
 
 /** The live PLC did not answer the first poll. */
-export class ShadowUnreachable extends Error {
-  override name = 'ShadowUnreachable';
+export class ShadowUnreachable extends EdgeAgentError<'COMM_FAILURE'> {
+  override readonly name = 'ShadowUnreachable';
+  constructor(message: string) {
+    super('COMM_FAILURE', message);
+  }
 }

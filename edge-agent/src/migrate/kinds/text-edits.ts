@@ -4,6 +4,7 @@
  * a file whose text there is not that (or two edits that overlap) is refused
  * rather than spliced — everything outside the edits stays byte for byte.
  */
+import { EdgeAgentError } from '../../edge-agent-error';
 import type { ProgramFile } from '../../sources';
 
 /** One replacement in one file. */
@@ -21,7 +22,12 @@ export interface TextEdit {
 }
 
 /** A change refused before anything is written; the message names the tag, the file and the line. */
-export class TagChangeRefused extends Error {}
+export class TagChangeRefused extends EdgeAgentError<'EDIT_REFUSED'> {
+  override readonly name = 'TagChangeRefused';
+  constructor(message: string) {
+    super('EDIT_REFUSED', message);
+  }
+}
 
 /** `s` as a literal inside a regular expression. */
 export const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
