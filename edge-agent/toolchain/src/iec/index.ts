@@ -202,4 +202,5 @@ export {
   walkExpression,
   walkStatements,
 } from './visitor';
+export { attr, child, childrenNamed, parseXml, textOf, type XmlElement } from './xml';
 export { applyXmlEdits, escapeXmlText } from './xml-edits';
