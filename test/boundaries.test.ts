@@ -53,7 +53,7 @@ const MAY_IMPORT: Record<Pkg['id'], readonly Pkg['id'][]> = {
 /** The one place in the control plane that is a client of the API (browser code). */
 const DASHBOARD_APP = 'control-plane/src/dashboard/app/';
 
-/** Libraries an admin's install of the SDK must not pull (DESIGN.md: parts and folders). */
+/** Libraries an admin's install of the SDK must not pull (the README's parts and folders). */
 const NOT_IN_SDK = [
   'node-opcua',
   'modbus-serial',

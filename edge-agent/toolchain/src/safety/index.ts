@@ -1,8 +1,8 @@
 /**
  * The safety verifier: rules over the syntax tree, the data flow and the diff
  * of an old and a new program, plus differential simulation proofs, driven by
- * the site's safety policy. A failed verdict is final (DESIGN.md: fail closed,
- * nothing overrides a safety rejection).
+ * the site's safety policy. A failed verdict is final (the product's rule: fail
+ * closed, nothing overrides a safety rejection).
  */
 export { canonical, canonicalHash } from './canonical-ast';
 export { semanticHash } from './certified-rules';
