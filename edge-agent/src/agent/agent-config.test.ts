@@ -146,6 +146,13 @@ describe('agent config', () => {
     );
   });
 
+  it('takes a library interfaces folder relative to the file, for library-update jobs', async () => {
+    const c = await resolveWith({ libraries: 'libraries' });
+    expect(c.libraries).toBe(join(FIXTURES, 'libraries'));
+    expect((await resolveWith({})).libraries).toBeUndefined();
+    await expect(resolveWith({ libraries: '' })).rejects.toThrow('agent.yaml: libraries');
+  });
+
   it('reads pinned keys from a PEM file', async () => {
     dir = mkdtempSync(join(tmpdir(), 'agent-config-'));
     const a = generateSigningKeyPair();

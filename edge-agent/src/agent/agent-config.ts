@@ -144,6 +144,11 @@ export const AgentOptions = z
       })
       // Parsed through the fields above, so their defaults are the only ones.
       .prefault({}),
+    /**
+     * Folder of vendor library interfaces, `<Name>@<version>.st` (as `migrate --libraries DIR`):
+     * a library-update job checks the program against the new version's interface.
+     */
+    libraries: z.string().min(1).optional(),
     /** @default { kind: recipe } */
     transformer: TransformerOptions.default({ kind: 'recipe' }),
     /** Folder for the outbox, job folders and kept programs. @default ".plcfleet-agent" */
@@ -256,6 +261,8 @@ export interface AgentConfig {
     deferRecheckMs: number;
   };
   transformer: ResolvedTransformer;
+  /** Library interfaces folder (absolute), for library-update jobs. */
+  libraries?: string;
   /** Absolute. */
   dataDir: string;
   heartbeatMs: number;
@@ -454,6 +461,7 @@ export async function resolveAgentConfig(
         }
       : {}),
     transformer,
+    ...(o.libraries ? { libraries: at(o.libraries) } : {}),
     dataDir: at(o.dataDir),
     heartbeatMs: o.heartbeat,
     reconnect: { initialDelayMs: o.reconnect.initialDelay, maxDelayMs: o.reconnect.maxDelay },

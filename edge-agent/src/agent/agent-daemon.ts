@@ -111,6 +111,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       policy: config.policy,
       siteFacts: config.siteFacts,
       transformer: config.transformer,
+      ...(config.libraries ? { libraries: config.libraries } : {}),
     });
   const outbox = await Outbox.open(config.dataDir);
   const deployer = new Deployer({ dataDir: config.dataDir, site: config.site, source, logger, now });
