@@ -43,35 +43,32 @@ export function createMetrics(db: () => Db): Metrics {
     labelNames: ['surface'],
     registers: [registry],
   });
-  new Gauge({
-    name: 'plcfleet_jobs',
-    help: 'Jobs by state',
-    labelNames: ['state'],
-    registers: [registry],
-    async collect() {
-      const rows = await db()
-        .selectFrom('jobs')
-        .select((eb) => ['state', eb.fn.countAll().as('n')])
-        .groupBy('state')
-        .execute();
-      this.reset();
-      for (const r of rows) this.set({ state: r.state }, num(r.n));
-    },
-  });
-  new Gauge({
-    name: 'plcfleet_rollouts',
-    help: 'Rollouts by state',
-    labelNames: ['state'],
-    registers: [registry],
-    async collect() {
-      const rows = await db()
-        .selectFrom('rollouts')
-        .select((eb) => ['state', eb.fn.countAll().as('n')])
-        .groupBy('state')
-        .execute();
-      this.reset();
-      for (const r of rows) this.set({ state: r.state }, num(r.n));
-    },
-  });
+  stateGauge(registry, db, 'jobs', 'plcfleet_jobs', 'Jobs by state');
+  stateGauge(registry, db, 'rollouts', 'plcfleet_rollouts', 'Rollouts by state');
   return { registry, agentsConnected, verdictLatency, offersSent, verdictsCommitted, authFailures };
+}
+
+/** A gauge of a table's rows by `state`, counted in the store at scrape time. */
+function stateGauge(
+  registry: Registry,
+  db: () => Db,
+  table: 'jobs' | 'rollouts',
+  name: string,
+  help: string,
+): void {
+  new Gauge({
+    name,
+    help,
+    labelNames: ['state'],
+    registers: [registry],
+    async collect() {
+      const rows = await db()
+        .selectFrom(table)
+        .select((eb) => ['state', eb.fn.countAll().as('n')])
+        .groupBy('state')
+        .execute();
+      this.reset();
+      for (const r of rows) this.set({ state: r.state }, num(r.n));
+    },
+  });
 }

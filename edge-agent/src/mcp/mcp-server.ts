@@ -13,7 +13,7 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { Migration, type SitePolicy } from '@plcfleet/protocols';
 import { parseScenarioFile, VirtualPlc } from '@plcfleet/toolchain/sim';
 import { z } from 'zod';
-import { createVerifiers } from '../migrate';
+import { createVerifiers, jsonSafe } from '../migrate';
 import { createDirectorySource, type ProgramFile, safeRelativePath } from '../sources';
 import { formatInnerReport, runTool, unifiedDiff, Workspace } from '../transform';
 
@@ -31,13 +31,6 @@ type ToolResult = { content: Array<{ type: 'text'; text: string }>; isError?: bo
 const ok = (text: string): ToolResult => ({ content: [{ type: 'text', text }] });
 const fail = (text: string): ToolResult => ({ content: [{ type: 'text', text }], isError: true });
 
-function jsonSafe(v: unknown): unknown {
-  if (typeof v === 'bigint') return v.toString();
-  if (Array.isArray(v)) return v.map(jsonSafe);
-  if (v && typeof v === 'object')
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, jsonSafe(x)]));
-  return v;
-}
 const json = (v: unknown) => ok(JSON.stringify(jsonSafe(v), null, 2));
 
 /** The migration-shaped wrapper the verifiers need for an ad-hoc equivalence check. */

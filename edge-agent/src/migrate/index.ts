@@ -22,6 +22,7 @@ export {
   createVerifiers,
   type EquivalenceOutcome,
   emptyPolicy,
+  jsonSafe,
   loadScenarioRefs,
   type SafetyReport,
   type ScenarioOutcome,

@@ -251,7 +251,7 @@ function stripOffsets(d: Diagnostic): Diagnostic {
 type Criteria = NonNullable<Migration['successCriteria']['equivalence']>;
 
 /** JSON-safe copy (bigints as strings) so the evidence can be hashed. */
-function jsonSafe(v: unknown): unknown {
+export function jsonSafe(v: unknown): unknown {
   if (typeof v === 'bigint') return v.toString();
   if (Array.isArray(v)) return v.map(jsonSafe);
   if (v && typeof v === 'object')
