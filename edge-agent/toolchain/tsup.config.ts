@@ -8,6 +8,7 @@ export default defineConfig({
     'src/safety/index.ts',
     'src/l5x/index.ts',
     'src/scl/index.ts',
+    'src/plant-model/index.ts',
   ],
   format: ['esm'],
   dts: true,
