@@ -1,7 +1,9 @@
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXIT } from '@plcfleet/protocols';
 import { describe, expect, it } from 'vitest';
+import { createPlantRepo } from '../sources/git-fixture';
 import { runHash, runSafety, type SafetyIo } from './safety-commands';
 
 const corpus = fileURLToPath(new URL('../../toolchain/fixtures/safety-corpus', import.meta.url));
@@ -102,6 +104,53 @@ describe('plcfleet-agent safety', () => {
     expect(o.errors).toHaveLength(3);
     // An expect.json given as the policy: its fields are named as unknown (parse errors lead with them).
     expect(o.errors[1]).toMatch(/expect\.json: \(root\): unknown fields "description", "verdict"/);
+  });
+});
+
+describe('plcfleet-agent safety on Git URLs', () => {
+  async function filesOf(dir: string, prefix: string): Promise<Record<string, string>> {
+    const out: Record<string, string> = {};
+    for (const f of await readdir(dir)) out[`${prefix}/${f}`] = await readFile(join(dir, f), 'utf8');
+    return out;
+  }
+
+  it('checks out --before and --after from a plant repository (REF:SUBDIR), same verdict as the folders', async () => {
+    const repo = await createPlantRepo();
+    try {
+      const dir = join(corpus, 'press-maintenance-bypass');
+      const v1 = await repo.commit(await filesOf(join(dir, 'before'), 'plc'), 'as it is');
+      await repo.tag('v1', v1);
+      const v2 = await repo.commit(await filesOf(join(dir, 'after'), 'plc'), 'the change');
+      const o = io();
+      const code = await runSafety(
+        {
+          before: `${repo.fileUrl}#v1:plc`,
+          after: `${repo.fileUrl}#${v2}:plc`,
+          policy: join(dir, 'policy.yaml'),
+          json: true,
+          quick: true,
+        },
+        o,
+      );
+      expect(o.errors).toEqual([]);
+      expect(code).toBe(EXIT.FAILED);
+      const r = JSON.parse(o.lines[0]!);
+      expect(r.findings.some((f: { rule: string }) => f.rule === 'forcing/bypass-or')).toBe(true);
+
+      const missing = io();
+      const bad = await runSafety(
+        {
+          before: `${repo.fileUrl}#no-such-ref`,
+          after: join(dir, 'after'),
+          policy: join(dir, 'policy.yaml'),
+        },
+        missing,
+      );
+      expect(bad).toBe(EXIT.USAGE);
+      expect(missing.errors[0]).toMatch(/^safety: /);
+    } finally {
+      await repo.cleanup();
+    }
   });
 });
 

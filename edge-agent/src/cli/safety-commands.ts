@@ -132,8 +132,15 @@ export async function runSafety(opts: SafetyCommandOptions, io: SafetyIo = proce
     const ioBindings: string[] = [];
     for (const file of opts.tagMap ?? [])
       for (const t of (await readDocument<TagMap>(lib, lib.TagMap, file)).tags) ioBindings.push(t.name);
-    const before = await load(lib, opts.before!);
-    const after = await load(lib, opts.after!);
+    const checkouts = await gitCheckouts(lib, [opts.before!, opts.after!]);
+    let before: Awaited<ReturnType<typeof load>>;
+    let after: Awaited<ReturnType<typeof load>>;
+    try {
+      before = await load(lib, checkouts.paths[0]!);
+      after = await load(lib, checkouts.paths[1]!);
+    } finally {
+      await checkouts.cleanup();
+    }
     const r = await lib.verifySafety({
       before,
       after,
@@ -167,8 +174,50 @@ export async function runSafety(opts: SafetyCommandOptions, io: SafetyIo = proce
       io.err(`safety: ${err.message}`);
       return EXIT.USAGE;
     }
+    if (err instanceof Unreachable) {
+      io.err(`safety: ${err.message}`);
+      return EXIT.UNREACHABLE;
+    }
     throw err;
   }
+}
+
+/** A Git remote that could not be reached (exit UNREACHABLE). */
+class Unreachable extends Error {}
+
+/**
+ * The paths with each Git URL (`git+…://repo#REF[:SUBDIR]`) replaced by a temporary
+ * checkout of its program files (`projectFolder`); `../sources` is loaded only when a
+ * Git URL is given. A bad URL or a missing ref is bad input; an unreachable remote is
+ * {@link Unreachable}.
+ */
+async function gitCheckouts(
+  lib: Lib,
+  paths: string[],
+): Promise<{ paths: string[]; cleanup: () => Promise<void> }> {
+  const cleanups: Array<() => Promise<void>> = [];
+  const cleanup = async () => {
+    for (const c of cleanups) await c();
+  };
+  if (!paths.some((p) => /^git\+/i.test(p))) return { paths, cleanup };
+  const { isGitUrl, projectFolder, SourceError } = await import('../sources');
+  const out: string[] = [];
+  for (const p of paths) {
+    if (!isGitUrl(p)) {
+      out.push(p);
+      continue;
+    }
+    try {
+      const folder = await projectFolder(p);
+      cleanups.push(folder.cleanup);
+      out.push(folder.path);
+    } catch (err) {
+      await cleanup();
+      if (err instanceof SourceError && err.code === 'io') throw new Unreachable((err as Error).message);
+      throw new lib.BadInput((err as Error).message);
+    }
+  }
+  return { paths: out, cleanup };
 }
 
 /** Runs `hash PATH --pou NAME`; returns the exit code. */
@@ -207,8 +256,11 @@ export function registerSafetyCommands(program: Command): void {
     .description(
       'verify that a change is safe under the site safety policy (exit 0 pass, 1 fail, 2 bad input)',
     )
-    .requiredOption('--before <path>', 'the program as it is (directory or .st file)')
-    .requiredOption('--after <path>', 'the program as the change leaves it')
+    .requiredOption(
+      '--before <path>',
+      'the program as it is (directory, .st file, or git+…://repo#REF[:SUBDIR])',
+    )
+    .requiredOption('--after <path>', 'the program as the change leaves it (same forms as --before)')
     .requiredOption('--policy <file>', 'site safety policy (YAML)')
     .option('--migration <file>', 'the migration (YAML); without it the change is judged non-safety')
     .option('--program <name>', 'PROGRAM to simulate (default: every PROGRAM computing a signal)')
