@@ -8,10 +8,11 @@
  * is also why TwinCAT and PLCopen files come back in their own format.
  */
 import type { Migration } from '@plcfleet/protocols';
-import type { Statement, VarBlock, VarDecl } from '@plcfleet/toolchain/iec';
+import { printNode, type Statement, type VarBlock, type VarDecl } from '@plcfleet/toolchain/iec';
+import { sclInfo, sclNames, sclSpelling } from '@plcfleet/toolchain/scl';
 import { type ProgramFile, sortFiles } from '../sources';
 import { matchesAnyGlob } from './glob';
-import { outlineUnit, type PouOutline } from './st-ast';
+import { outlineUnit, type PouOutline, walk } from './st-ast';
 import { type ParsedFile, parseProgramFile, parseStatements } from './st-front-end';
 import {
   bindingText,
@@ -126,8 +127,12 @@ export function applyRecipe(migration: Migration, parsed: readonly ParsedFile[])
         for (const match of findInPou(pattern, pou)) {
           const first = match.statements[0] as Statement;
           const last = match.statements[match.statements.length - 1] as Statement;
+          // In SCL a binding is the plain name (`Door_Closed`, not `#Door_Closed`): the
+          // template is ST, and the SCL spelling is given back when the replacement is written.
+          const scl = sclInfo(pf.unit) !== undefined;
           const values = new Map<string, string>();
-          for (const [k, e] of match.bindings) values.set(k, bindingText(e, text));
+          for (const [k, e] of match.bindings)
+            values.set(k, scl ? printNode(e, { comments: false }) : bindingText(e, text));
           const where = `${pf.file.path}:${first.span.line}`;
           let replacement: string;
           try {
@@ -147,6 +152,7 @@ export function applyRecipe(migration: Migration, parsed: readonly ParsedFile[])
               problems.push(`rule ${rule.name} at ${where}: the replacement does not parse: ${bad.message}`);
               continue;
             }
+            if (scl) replacement = sclSpelled(check, replacement, pf, pou, rule.declare, values);
           }
           addEdit(pf.file.path, { start: first.span.offset, end: last.span.endOffset, text: replacement });
           applications.push({
@@ -269,6 +275,41 @@ export function applyRecipe(migration: Migration, parsed: readonly ParsedFile[])
     return { path: pf.file.path, text: r };
   });
   return { files: sortFiles(files), applications, problems };
+}
+
+/**
+ * A replacement for an SCL file: the template's text and layout, with each
+ * name given its SCL spelling in the block (`#local`, `"Global"`), as the SCL
+ * edit writer spells them; names the rule declares count as the block's locals.
+ */
+function sclSpelled(
+  check: ParsedFile,
+  replacement: string,
+  pf: ParsedFile,
+  pou: PouOutline,
+  declare: ReadonlyArray<{ name: string; section: string }>,
+  values: ReadonlyMap<string, string>,
+): string {
+  const names = sclNames(pf.unit, pou.node as Parameters<typeof sclNames>[1]);
+  const locals = new Set(names.locals);
+  for (const d of declare)
+    if (d.section !== 'VAR_GLOBAL') locals.add(expandTemplate(d.name, values).toLowerCase());
+  const offset = check.file.text.indexOf(replacement);
+  const edits: TextEdit[] = [];
+  walk(check.unit as unknown as Parameters<typeof walk>[0], (n) => {
+    if (n.kind !== 'Identifier') return undefined;
+    const name = (n as unknown as { name: string }).name;
+    const start = n.span.offset - offset;
+    if (start < 0 || start >= replacement.length) return undefined;
+    edits.push({
+      start,
+      end: n.span.endOffset - offset,
+      text: sclSpelling(name, { locals, globals: names.globals }),
+    });
+    return undefined;
+  });
+  const r = applyEdits(replacement, edits);
+  return typeof r === 'string' ? r : replacement;
 }
 
 function declarationEdit(pou: PouOutline, d: PendingDecl, text: string): TextEdit {
