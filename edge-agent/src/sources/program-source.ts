@@ -13,7 +13,10 @@ export interface ProgramFile {
   text: string;
 }
 
-/** Extensions a source reads (case-insensitive): plain ST, TwinCAT 3 XML, PLCopen XML and Siemens SCL sources. */
+/**
+ * Extensions a source reads (case-insensitive): plain ST, TwinCAT 3 XML, PLCopen XML, Siemens SCL
+ * sources and Rockwell L5X exports (`.L5X`, converted by the ladder-to-st kind).
+ */
 export const PROGRAM_FILE_EXTENSIONS = [
   '.st',
   '.tcpou',
@@ -24,6 +27,7 @@ export const PROGRAM_FILE_EXTENSIONS = [
   '.scl',
   '.db',
   '.udt',
+  '.l5x',
 ] as const;
 
 /** Options of {@link ProgramSource.write}. */

@@ -32,28 +32,42 @@ describe('the ladder-to-st kind', () => {
       transformer: createRecipeTransformer(),
       outDir: out,
     });
+    // the directory source reads the .L5X (6 ladder routines) and the PLCopen pump cell (1)
     expect(v.reason).toMatch(
-      /^1 of 1 ladder routine\(s\) converted to ST and proven equivalent; compile, safety/,
+      /^7 of 7 ladder routine\(s\) converted to ST and proven equivalent; compile, safety/,
     );
     expect(v.outcome).toBe('passed');
     expect(v.evidence.transformer).toBe('none');
     expect(v.evidence.equivalence).toMatchObject({ equivalent: true, runs: 50, scans: 300, seed: 1 });
     expect(v.evidence.diff).toContain('+          <ST>');
+    expect(v.evidence.diff).toMatch(/^\+.*<Routine Name="Conveyor" Type="ST"/m);
     const trace = (await readFile(join(out, 'trace.jsonl'), 'utf8'))
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as { type: string; routines?: unknown });
-    expect(trace.find((e) => e.type === 'ladder-to-st')?.routines).toEqual([
-      {
-        name: 'PRG_PumpLadder/body',
-        converted: true,
-        equivalent: true,
-        runs: 50,
-        scans: 300,
-        counterexample: null,
-        reason: null,
-      },
-    ]);
+    const proven = (name: string) => ({
+      name,
+      converted: true,
+      equivalent: true,
+      runs: 50,
+      scans: 300,
+      counterexample: null,
+      reason: null,
+    });
+    const listed = trace.find((e) => e.type === 'ladder-to-st')?.routines as { name: string }[];
+    expect([...listed].sort((a, b) => a.name.localeCompare(b.name))).toEqual(
+      [
+        'MainProgram/MainRoutine',
+        'MainProgram/Conveyor',
+        'MainProgram/Timers',
+        'MainProgram/Counters',
+        'MainProgram/Sequencer',
+        'MainProgram/Pumps',
+        'PRG_PumpLadder/body',
+      ]
+        .sort((a, b) => a.localeCompare(b))
+        .map(proven),
+    );
   });
 
   it('converts the L5X routines that scope.routines selects; the others stay ladder', async () => {

@@ -78,7 +78,8 @@ export interface LoadedProject {
 
 /**
  * Parses one source text, choosing the reader by file name: TwinCAT
- * (`.TcPOU`/`.TcDUT`/`.TcGVL`/`.TcIO`/`.TcTLEO`), PLCopen XML (`.xml`), else plain ST.
+ * (`.TcPOU`/`.TcDUT`/`.TcGVL`/`.TcIO`/`.TcTLEO`), PLCopen XML (`.xml`), else plain ST. A
+ * Rockwell `.L5X` gives an empty unit: ladder-to-st reads it (toolchain/l5x).
  * Never throws.
  */
 export function readSource(text: string, fileName: string): ParseResult {
@@ -86,25 +87,32 @@ export function readSource(text: string, fileName: string): ParseResult {
   try {
     if (TWINCAT_EXTENSIONS.has(ext)) return readTwinCat(text, fileName);
     if (ext === '.xml') return readPlcopen(text, fileName);
+    // a Rockwell L5X is read by the ladder-to-st path (toolchain/l5x), which imports this
+    // module: here it is an empty unit, never a flood of ST syntax errors
+    if (ext === '.l5x') return { unit: emptyUnit(fileName), diagnostics: [] };
     if (isSclFile(fileName)) return readScl(text, fileName);
     // SIMATIC AX `.st`: NAMESPACE/USING around IEC declarations
     if (AX_HINT.test(text) && isAxText(text)) return readAx(text, fileName);
     return parseSource(text, fileName);
   } catch (err) {
     // a reader bug must not crash the agent: report it on the file
-    const unit: CompilationUnit = {
-      kind: 'CompilationUnit',
-      file: fileName,
-      format: 'st',
-      declarations: [],
-      comments: [],
-      span: { file: fileName, line: 1, column: 1, endLine: 1, endColumn: 1, offset: 0, endOffset: 0 },
-    };
+    const unit = emptyUnit(fileName);
     return {
       unit,
       diagnostics: [diagnostic('ST1012', unit.span, fileName, `internal reader error: ${String(err)}`)],
     };
   }
+}
+
+function emptyUnit(fileName: string): CompilationUnit {
+  return {
+    kind: 'CompilationUnit',
+    file: fileName,
+    format: 'st',
+    declarations: [],
+    comments: [],
+    span: { file: fileName, line: 1, column: 1, endLine: 1, endColumn: 1, offset: 0, endOffset: 0 },
+  };
 }
 
 const AX_HINT = /^[ \t]*(NAMESPACE|USING)\b/im;
