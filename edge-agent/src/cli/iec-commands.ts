@@ -23,7 +23,7 @@ import type { Command } from 'commander';
 
 function usage(message: string): void {
   process.stderr.write(`${message}\n`);
-  process.exitCode = 2;
+  process.exitCode = EXIT.USAGE;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -84,7 +84,7 @@ async function sourcesOf(
   const found = await classifyPaths(paths);
   if (found.refused.length > 0) {
     for (const r of found.refused) process.stderr.write(`${refusal(r.file, r.format)}\n`);
-    process.exitCode = 2;
+    process.exitCode = EXIT.USAGE;
     return undefined;
   }
   let files = found.sources;
@@ -260,7 +260,7 @@ export function registerIecCommands(program: Command): void {
         `${project.files.length} files, ${project.lines} lines, ${pous} POUs: ${errors} errors, ${warnings} warnings (${ms} ms)\n`,
       );
     }
-    process.exitCode = errors > 0 ? 1 : 0;
+    process.exitCode = errors > 0 ? EXIT.FAILED : EXIT.OK;
   }
 
   program
@@ -283,7 +283,7 @@ export function registerIecCommands(program: Command): void {
       if (errors.length > 0) {
         // never print or write a program we could not read completely
         for (const d of errors) process.stderr.write(`${formatDiagnostic(d)}\n`);
-        process.exitCode = 1;
+        process.exitCode = EXIT.FAILED;
         return;
       }
       // SCL is printed as SCL, re-indented (decision 0023); its lowered ST is no source anyone keeps
@@ -291,7 +291,7 @@ export function registerIecCommands(program: Command): void {
       if (opts.write) {
         if (printed !== text) await writeFile(file, printed);
       } else process.stdout.write(printed);
-      process.exitCode = 0;
+      process.exitCode = EXIT.OK;
     });
 
   program
@@ -305,6 +305,6 @@ export function registerIecCommands(program: Command): void {
       const { unit, diagnostics } = readSource(text, file);
       process.stdout.write(`${astToJson(unit)}\n`);
       for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
-      process.exitCode = diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
+      process.exitCode = diagnostics.some((d) => d.severity === 'error') ? EXIT.FAILED : EXIT.OK;
     });
 }

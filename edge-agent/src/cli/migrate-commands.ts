@@ -7,7 +7,7 @@ import { EXIT, Migration, parseWith, SiteFacts, SitePolicy, type Verdict } from 
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import { EdgeAgentError } from '../edge-agent-error';
+import { BadInput } from '../edge-agent-error';
 import type { LlmJudgeOptions } from '../judge';
 import type { loadScenarioRefs } from '../migrate';
 import type { GitProgramSource, ProgramFile, ProgramSource } from '../sources';
@@ -42,13 +42,6 @@ export interface MigrateArgs {
   json?: boolean;
   /** For a passed verdict on a Git project: push the change and its evidence on this new branch. */
   pushBranch?: string;
-}
-
-/** Bad input found by the command itself: one line, exit 2. */
-class BadInput extends EdgeAgentError<'VALIDATION'> {
-  constructor(message: string) {
-    super('VALIDATION', message);
-  }
 }
 
 async function readDoc<S extends z.ZodType>(schema: S, path: string): Promise<z.output<S>> {
