@@ -439,7 +439,7 @@ describe('agent gateway: mixed versions', () => {
     });
     expect(await full).toMatchObject({
       versions: { controlPlane: expect.any(String), protocols: [PROTOCOL_VERSION] },
-      capabilities: expect.arrayContaining(['deploy-result-ack']),
+      capabilities: expect.arrayContaining(['deploy-result-ack', 'drift-report']),
     });
   });
 });

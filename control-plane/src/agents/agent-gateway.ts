@@ -36,7 +36,10 @@ const HELLO_TIMEOUT_MS = 10_000;
 /** Version of this control plane, told to agents that can read it (`welcome.versions`). */
 const CONTROL_PLANE_VERSION = '0.1.0';
 /** What this control plane does beyond the protocol's base (see `CAPABILITIES`). */
-const CONTROL_PLANE_CAPABILITIES: readonly string[] = [CAPABILITIES.deployResultAck];
+const CONTROL_PLANE_CAPABILITIES: readonly string[] = [
+  CAPABILITIES.deployResultAck,
+  CAPABILITIES.driftReport,
+];
 
 /**
  * The websocket gateway agents connect to (`/v1/agents`, same port as the API).

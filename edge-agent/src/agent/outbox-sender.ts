@@ -70,6 +70,7 @@ export class OutboxSender {
 
   /** Sends a message that is not worth keeping on disk; the last few wait for the link. */
   sendOrBuffer(body: Outgoing): void {
+    if (this.o.link.connected && !this.wanted(body)) return;
     if (this.o.link.send(body)) return;
     this.stageBuffer.push(body);
     if (this.stageBuffer.length > this.o.stageBufferSize) this.stageBuffer.shift();
@@ -82,12 +83,25 @@ export class OutboxSender {
   async resume(): Promise<void> {
     const { link, logger, resendAfterMs } = this.o;
     await this.flush(false);
-    while (this.stageBuffer.length > 0 && link.connected) link.send(this.stageBuffer.shift()!);
+    while (this.stageBuffer.length > 0 && link.connected) {
+      const body = this.stageBuffer.shift()!;
+      if (this.wanted(body)) link.send(body);
+    }
     clearInterval(this.resendTimer);
     this.resendTimer = setInterval(
       () => void this.flush(true).catch((err: unknown) => logger.error({ err }, 'resend failed')),
       Math.max(250, Math.floor(resendAfterMs / 2)),
     );
+  }
+
+  /**
+   * Whether the connected control plane takes this message: `drift.report` only
+   * when it named `drift-report` (an older one answers it with an error).
+   */
+  private wanted(body: Outgoing): boolean {
+    if (body.type !== 'drift.report') return true;
+    const caps = this.o.link.currentSession?.controlPlaneCapabilities ?? [];
+    return caps.includes(CAPABILITIES.driftReport);
   }
 
   /** Stops resending (the link is down or the agent stops). */

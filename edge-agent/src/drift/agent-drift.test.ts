@@ -5,7 +5,7 @@
  * with the POU after someone edits the live program.
  */
 import { execFile } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -36,41 +36,47 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** A live program in a folder, its release in a bare repository, and an agent watching both. */
+async function startDriftAgent(older = false): Promise<{ live: string; bare: string }> {
+  dir = await mkdtemp(join(tmpdir(), 'plcfleet-agent-drift-'));
+  const live = join(dir, 'plant');
+  await cp(join(FIXTURES, 'plant'), live, { recursive: true });
+  // The release: the same program, committed and tagged in a bare repository.
+  const bare = join(dir, 'plant.git');
+  const clone = join(dir, 'clone');
+  await mkdir(clone);
+  await git(dir, 'init', '--quiet', '--bare', bare);
+  await git(clone, 'init', '--quiet');
+  await cp(live, join(clone, 'plc'), { recursive: true });
+  await git(clone, 'add', '--all');
+  await git(clone, 'commit', '--quiet', '-m', 'release');
+  await git(clone, 'push', '--quiet', bare, 'HEAD:refs/heads/main');
+
+  cp0 = await startScriptedControlPlane({ older });
+  const config = await resolveAgentConfig(
+    {
+      apiVersion: 'plcfleet/v1',
+      kind: 'AgentConfig',
+      agentId: 'agt-drift',
+      site: 'press-line-9',
+      controlPlane: { url: cp0.url, token: 'agent-token' },
+      siteFacts: 'site.facts.yaml',
+      policy: 'policy.yaml',
+      program: live,
+      drift: { released: `git+file://${bare}#main:plc`, interval: '300ms', keep: 5 },
+      dataDir: join(dir, 'data'),
+      heartbeat: '200ms',
+      reconnect: { initialDelay: 20, maxDelay: 200 },
+    },
+    { baseDir: FIXTURES, env: {} },
+  );
+  agent = await startAgent(config, { logger: pino({ level: 'silent' }) });
+  return { live, bare };
+}
+
 describe('the agent reports drift', () => {
   it('on its schedule, from a Git release to the control plane', async () => {
-    dir = await mkdtemp(join(tmpdir(), 'plcfleet-agent-drift-'));
-    const live = join(dir, 'plant');
-    await cp(join(FIXTURES, 'plant'), live, { recursive: true });
-    // The release: the same program, committed and tagged in a bare repository.
-    const bare = join(dir, 'plant.git');
-    const clone = join(dir, 'clone');
-    await mkdir(clone);
-    await git(dir, 'init', '--quiet', '--bare', bare);
-    await git(clone, 'init', '--quiet');
-    await cp(live, join(clone, 'plc'), { recursive: true });
-    await git(clone, 'add', '--all');
-    await git(clone, 'commit', '--quiet', '-m', 'release');
-    await git(clone, 'push', '--quiet', bare, 'HEAD:refs/heads/main');
-
-    cp0 = await startScriptedControlPlane();
-    const config = await resolveAgentConfig(
-      {
-        apiVersion: 'plcfleet/v1',
-        kind: 'AgentConfig',
-        agentId: 'agt-drift',
-        site: 'press-line-9',
-        controlPlane: { url: cp0.url, token: 'agent-token' },
-        siteFacts: 'site.facts.yaml',
-        policy: 'policy.yaml',
-        program: live,
-        drift: { released: `git+file://${bare}#main:plc`, interval: '300ms', keep: 5 },
-        dataDir: join(dir, 'data'),
-        heartbeat: '200ms',
-        reconnect: { initialDelay: 20, maxDelay: 200 },
-      },
-      { baseDir: FIXTURES, env: {} },
-    );
-    agent = await startAgent(config, { logger: pino({ level: 'silent' }) });
+    const { live, bare } = await startDriftAgent();
     const reports = () => cp0!.ofType('drift.report').map((m: MessageOf<'drift.report'>) => m.report);
     const same = await cp0.waitFor('a drift report', () => reports()[0]);
     expect(same).toMatchObject({
@@ -93,5 +99,25 @@ describe('the agent reports drift', () => {
     expect(drifted.pous.length).toBeGreaterThan(0);
     expect(drifted.history[0]!.sha256).toBe(drifted.liveSha256);
     expect(drifted.history.some((h) => h.sha256 === same.liveSha256)).toBe(true);
+  });
+
+  it('not to an older control plane, which did not name drift-report in its welcome', async () => {
+    const { live } = await startDriftAgent(true);
+    await cp0!.waitConnected();
+    // The monitor still checks (its store fills), but nothing goes out.
+    await writeFile(
+      join(live, 'Main.st'),
+      (await readFile(join(live, 'Main.st'), 'utf8')).replace(/:=\s*TRUE;/, ':= FALSE;'),
+    );
+    await cp0!.waitFor(
+      'drift checks',
+      () =>
+        readdir(join(dir, 'data', 'drift'))
+          .then((f) => f.length >= 2)
+          .catch(() => false) || undefined,
+    );
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(cp0!.ofType('drift.report')).toEqual([]);
+    expect(cp0!.ofType('hello').length).toBeGreaterThan(0);
   });
 });

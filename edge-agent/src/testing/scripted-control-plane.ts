@@ -115,7 +115,7 @@ export async function startScriptedControlPlane(options: ScriptedControlPlaneOpt
           ...(!options.older && msg.capabilities.includes(CAPABILITIES.welcomeVersions)
             ? {
                 versions: { controlPlane: 'scripted', protocols: [PROTOCOL_VERSION] },
-                capabilities: [CAPABILITIES.deployResultAck],
+                capabilities: [CAPABILITIES.deployResultAck, CAPABILITIES.driftReport],
               }
             : {}),
         });
