@@ -187,6 +187,27 @@ export const Evidence = z.object({
   scenarios: z.array(ScenarioResult).default([]),
   equivalence: EquivalenceResult.nullable().default(null),
   judges: z.array(JudgeResult).default([]),
+  /**
+   * Ladder-to-ST migrations: each routine converted or refused, the shape of
+   * `plcfleet-agent ladder-to-st --json` (issue 18). Absent for other kinds, so
+   * evidence written before it hashes as it did.
+   */
+  routines: z
+    .array(
+      z.object({
+        /** `PROGRAM/ROUTINE` (a PLCopen POU `N` is `N/body`). */
+        name: z.string(),
+        converted: z.boolean(),
+        equivalent: z.boolean(),
+        runs: z.number().int().nonnegative(),
+        scans: z.number().int().nonnegative(),
+        /** Shrunk inputs that tell the ladder and the ST apart, or null. */
+        counterexample: z.unknown().nullable(),
+        /** Why the routine stays ladder, or null. */
+        reason: z.string().nullable(),
+      }),
+    )
+    .optional(),
   /** Unified diff of the change (empty when nothing changed). */
   diff: z.string().default(''),
   sha256Before: Sha256.nullable().default(null),

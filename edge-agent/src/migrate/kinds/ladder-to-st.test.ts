@@ -1,6 +1,8 @@
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Evidence } from '@plcfleet/protocols';
+import { computeEvidenceHash } from '@plcfleet/protocols/signing';
 import { readL5x } from '@plcfleet/toolchain/l5x';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDirectorySource } from '../../sources';
@@ -109,6 +111,32 @@ describe('the ladder-to-st kind', () => {
     });
     const eq = await ladderToStKind.equivalence(job, job.before, r);
     expect(eq).toMatchObject({ equivalent: true, runs: 50, scans: 300, claim: 'not-refuted' });
+    // the evidence's per-routine list: the CLI's JSON, one entry per selected routine
+    const fields = ladderToStKind.evidence?.(r);
+    const conveyor = {
+      name: 'MainProgram/Conveyor',
+      converted: true,
+      equivalent: true,
+      runs: 50,
+      scans: 300,
+      counterexample: null,
+      reason: null,
+    };
+    expect(fields).toEqual({
+      routines: [conveyor, { ...conveyor, name: 'MainProgram/Counters' }],
+    });
+    const withList = Evidence.parse(fields);
+    expect(withList.routines).toEqual(fields?.routines);
+    // the hash covers the list: one routine differing changes it; evidence without the field
+    // (every other kind, every verdict written before it) hashes as it did
+    const other = Evidence.parse({ routines: [conveyor, { ...conveyor, name: 'MainProgram/Timers' }] });
+    expect(computeEvidenceHash(withList)).not.toBe(computeEvidenceHash(other));
+    const without = Evidence.parse({});
+    expect('routines' in without).toBe(false);
+    expect(computeEvidenceHash(without)).not.toBe(computeEvidenceHash(withList));
+    expect(computeEvidenceHash(Evidence.parse(JSON.parse(JSON.stringify(withList))))).toBe(
+      computeEvidenceHash(withList),
+    );
   });
 
   it('leaves files outside scope.files alone', async () => {

@@ -5,8 +5,8 @@
  * each proven equivalent to its ladder by differential simulation; only proven
  * conversions are written (the rest stay ladder, each with its reason). The
  * change is deterministic (no transformer); the routines and their proofs are
- * listed in the trace as the CLI's JSON, and the equivalence of the evidence
- * sums them up.
+ * listed in the trace and in the evidence's `routines` (`evidence`) as the CLI's
+ * JSON, and the equivalence of the evidence sums them up.
  */
 import type { ProgramFile } from '../../sources';
 import { globToRegExp, matchesAnyGlob, type TransformResult } from '../../transform';
@@ -155,5 +155,10 @@ export const ladderToStKind: MigrationKind = {
           findings.push({ code: 'out-of-scope-routine', message: `${n} is not in scope.routines`, file });
     }
     return { judge: 'scope', verdict: findings.length ? 'veto' : 'pass', findings };
+  },
+  evidence(result) {
+    const state = jobs.get(result);
+    if (!state) return {};
+    return { routines: state.routines.map(({ file: _file, ...x }) => ({ ...x })) };
   },
 };

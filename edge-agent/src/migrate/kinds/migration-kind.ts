@@ -4,7 +4,7 @@
  * scenarios, equivalence, judges) the same way for every kind; a kind says how the
  * change is made, how its equivalence is judged and what its scope judge checks.
  */
-import type { Migration, SiteFacts, SitePolicy } from '@plcfleet/protocols';
+import type { Evidence, Migration, SiteFacts, SitePolicy } from '@plcfleet/protocols';
 import type { JudgeResult } from '../../judge';
 import type { ProgramFile } from '../../sources';
 import type { ProgressEvent, TraceEvent, Transformer, TransformResult } from '../../transform';
@@ -43,4 +43,6 @@ export interface MigrationKind {
   ): Promise<EquivalenceOutcome | null>;
   /** The deterministic scope judge of the change. */
   scopeJudge(job: KindJob, after: CompileReport, result: TransformResult): JudgeResult;
+  /** Fields of the verdict's evidence only this kind fills (ladder-to-st: `routines`), for `result` of its `change`. */
+  evidence?(result: TransformResult): Pick<Evidence, 'routines'>;
 }
