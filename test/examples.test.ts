@@ -41,6 +41,16 @@ describe('examples validate against their schemas', () => {
     expect([...realOrders].sort()).toEqual(['big', 'little']);
   });
 
+  it('the ladder → ST migration', () => {
+    const r = parseWith(Migration, load('migrations/ladder-to-st.yaml'));
+    if (!r.ok) throw new Error(r.error);
+    expect(r.value.type).toBe('ladder-to-st');
+    expect(r.value.safetyClass).toBe('non-safety');
+    expect(r.value.scope.routines).toEqual(['*/*']);
+    expect(r.value.scope.files).toEqual(['**/*.L5X', '**/*.xml']);
+    expect(r.value.successCriteria.equivalence).toMatchObject({ seed: 1, runs: 50, scans: 300 });
+  });
+
   it('the site policy, site facts and rollout plan', () => {
     const policy = parseWith(SitePolicy, load('policies/press-line.yaml'));
     if (!policy.ok) throw new Error(policy.error);
