@@ -11,6 +11,7 @@ import {
   createGitSource,
   createOpcuaSource,
   gitCacheDir,
+  isGitSource,
   openProgramSource,
   type ProgramSource,
 } from '../sources';
@@ -103,6 +104,14 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     createAgentLogger({ level: config.logLevel, agentId: creds.agentId, site: config.site });
   const now = deps.now ?? (() => new Date());
   const source = deps.source ?? defaultSource(config);
+  // The release (`drift.released`), opened once: drift compares the live program with it and, when
+  // it is a Git repository beside a PLC, jobs push their change branch to it and deploys tag it.
+  const released = config.drift
+    ? openProgramSource(config.drift.released, {
+        git: { cacheDir: gitCacheDir(join(config.dataDir, 'git'), config.drift.released) },
+      })
+    : undefined;
+  const release = released && isGitSource(released) ? released : undefined;
   const runner =
     deps.runner ??
     createExecutorRunner({
@@ -112,9 +121,17 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       siteFacts: config.siteFacts,
       transformer: config.transformer,
       ...(config.libraries ? { libraries: config.libraries } : {}),
+      ...(release ? { release } : {}),
     });
   const outbox = await Outbox.open(config.dataDir);
-  const deployer = new Deployer({ dataDir: config.dataDir, site: config.site, source, logger, now });
+  const deployer = new Deployer({
+    dataDir: config.dataDir,
+    site: config.site,
+    source,
+    logger,
+    now,
+    ...(release ? { release } : {}),
+  });
   const events = new EventEmitter<AgentEvents>();
   let stopping = false;
   const isStopping = () => stopping;
@@ -206,19 +223,18 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   });
 
   // Drift (issue #22): the live program against the released one, hourly and after every deploy.
-  const drift = config.drift
-    ? new DriftMonitor({
-        site: config.site,
-        released: openProgramSource(config.drift.released, {
-          git: { cacheDir: gitCacheDir(join(config.dataDir, 'git'), config.drift.released) },
-        }),
-        live: source,
-        store: new LiveStore(join(config.dataDir, 'drift'), { keep: config.drift.keep }),
-        intervalMs: config.drift.intervalMs,
-        report: (report) => sender.sendOrBuffer({ type: 'drift.report', report }),
-        logger,
-      })
-    : undefined;
+  const drift =
+    config.drift && released
+      ? new DriftMonitor({
+          site: config.site,
+          released,
+          live: source,
+          store: new LiveStore(join(config.dataDir, 'drift'), { keep: config.drift.keep }),
+          intervalMs: config.drift.intervalMs,
+          report: (report) => sender.sendOrBuffer({ type: 'drift.report', report }),
+          logger,
+        })
+      : undefined;
   events.on('deploy.result', (r) => {
     if (r.outcome === 'deployed' || r.outcome === 'rolled-back') void drift?.check('deploy');
   });

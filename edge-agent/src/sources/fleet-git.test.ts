@@ -115,6 +115,53 @@ describe('fleet Git', () => {
     expect(await repo.git('rev-parse', `refs/tags/plcfleet/${SITE}/dep-g`)).toBe(commit);
   });
 
+  it('with the program in a folder and drift.released in the repository: pushes the change branch and tags the deploy', async () => {
+    const { repo, main } = await plantRepo();
+    const dir = await mkdtemp(join(tmpdir(), 'plcfleet-fleet-git-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const live = join(dir, 'plant');
+    await mkdir(live);
+    await copy(join(FIXTURES, 'plant', 'Main.st'), join(live, 'Main.st'));
+    const cp: ScriptedControlPlane = await startScriptedControlPlane();
+    cleanups.push(() => cp.close());
+    const config = await resolveAgentConfig(
+      {
+        apiVersion: 'plcfleet/v1',
+        kind: 'AgentConfig',
+        agentId: 'agt-beside',
+        site: SITE,
+        controlPlane: { url: cp.url, token: 'agent-token' },
+        siteFacts: 'site.facts.yaml',
+        policy: 'policy.yaml',
+        program: live,
+        drift: { released: `${repo.fileUrl}#main:plc`, interval: '1h', keep: 5 },
+        dataDir: join(dir, 'data'),
+        heartbeat: '200ms',
+        reconnect: { initialDelay: 20, maxDelay: 200 },
+      },
+      { baseDir: FIXTURES, env: {} },
+    );
+    const agent: AgentHandle = await startAgent(config, { logger: pino({ level: 'silent' }) });
+    cleanups.push(() => agent.stop({ graceMs: 0 }));
+    await agent.connected();
+
+    const migration = YAML.parse(await readFile(join(FIXTURES, 'guard-assign.migration.yaml'), 'utf8'));
+    cp.offer(cp.sign({ ...testBundle('job-b', SITE), migration }));
+    const verdict = await cp.waitFor('verdict', () => cp.committed.get('job-b'));
+    expect(verdict.outcome).toBe('passed');
+    const branch = `plcfleet/${SITE}/job-b`;
+    expect(verdict.change).toMatchObject({ repository: `${repo.fileUrl}#main:plc`, branch });
+    const head = await repo.git('rev-parse', `refs/heads/${branch}`);
+    expect(await repo.git('show', `${head}:plc/Main.st`)).toContain('Safety_OK := Guard_Sensor;');
+
+    const { sha256Before, sha256After } = verdict.evidence;
+    cp.deploy(cp.sign(order('job-b', 'dep-b', sha256Before!, sha256After!)));
+    const [deployed] = await cp.waitFor('deploy', () => cp.deployResults.get('dep-b'));
+    expect(deployed).toMatchObject({ outcome: 'deployed', sha256Running: sha256After });
+    expect(await readFile(join(live, 'Main.st'), 'utf8')).not.toBe(main);
+    expect(await repo.git('rev-parse', `refs/tags/plcfleet/${SITE}/dep-b`)).toBe(head);
+  });
+
   it('deploys to a PLC beside the repository and tags only a branch that still holds the deployed program', async () => {
     const { repo, main } = await plantRepo();
     const dir = await mkdtemp(join(tmpdir(), 'plcfleet-fleet-git-'));
