@@ -108,6 +108,9 @@ export function applyRecipe(migration: Migration, parsed: readonly ParsedFile[])
   const retypes = new Map<PouOutline, Map<string, { type: string; rule: string }>>();
   const pouFile = new Map<PouOutline, ParsedFile>();
   const globals: Array<{ pou: PouOutline; pf: ParsedFile }> = [];
+  // SCL writes the project's data blocks, blocks and UDTs as "name", whichever file declares them.
+  const sclGlobals = new Set<string>();
+  for (const pf of parsed) if (sclInfo(pf.unit)) for (const g of sclNames(pf.unit).globals) sclGlobals.add(g);
 
   for (const pf of parsed) {
     const outlines = outlineUnit(pf.unit);
@@ -152,7 +155,7 @@ export function applyRecipe(migration: Migration, parsed: readonly ParsedFile[])
               problems.push(`rule ${rule.name} at ${where}: the replacement does not parse: ${bad.message}`);
               continue;
             }
-            if (scl) replacement = sclSpelled(check, replacement, pf, pou, rule.declare, values);
+            if (scl) replacement = sclSpelled(check, replacement, pf, pou, sclGlobals, rule.declare, values);
           }
           addEdit(pf.file.path, { start: first.span.offset, end: last.span.endOffset, text: replacement });
           applications.push({
@@ -287,11 +290,13 @@ function sclSpelled(
   replacement: string,
   pf: ParsedFile,
   pou: PouOutline,
+  globals: ReadonlySet<string>,
   declare: ReadonlyArray<{ name: string; section: string }>,
   values: ReadonlyMap<string, string>,
 ): string {
   const names = sclNames(pf.unit, pou.node as Parameters<typeof sclNames>[1]);
   const locals = new Set(names.locals);
+  const projectGlobals = new Set([...names.globals, ...globals]);
   for (const d of declare)
     if (d.section !== 'VAR_GLOBAL') locals.add(expandTemplate(d.name, values).toLowerCase());
   const offset = check.file.text.indexOf(replacement);
@@ -304,7 +309,7 @@ function sclSpelled(
     edits.push({
       start,
       end: n.span.endOffset - offset,
-      text: sclSpelling(name, { locals, globals: names.globals }),
+      text: sclSpelling(name, { locals, globals: projectGlobals }),
     });
     return undefined;
   });
