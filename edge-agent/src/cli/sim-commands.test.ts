@@ -139,3 +139,91 @@ describe('equiv', () => {
     expect(await equivCommand({ before: v1, after: v2, ignore: 'Nope' }, io().io)).toBe(EXIT.USAGE);
   });
 });
+
+describe('closed loop: --plant and --binding', () => {
+  /** The controller: pumps until the level reaches the alarm limit, then latches the alarm. */
+  const ctl = (limit: number) =>
+    `PROGRAM Ctl\nVAR_INPUT Level : INT; END_VAR\nVAR_OUTPUT Pump : BOOL; HighAlarm : BOOL; END_VAR\nIF Level >= ${limit} THEN HighAlarm := TRUE; END_IF;\nPump := NOT HighAlarm;\nEND_PROGRAM\n`;
+  const controller = join(dir, 'tank-ctl.st');
+  const ctl95 = join(dir, 'tank-ctl-95.st');
+  const ctl105 = join(dir, 'tank-ctl-105.st');
+  writeFileSync(controller, ctl(100));
+  writeFileSync(ctl95, ctl(95));
+  writeFileSync(ctl105, ctl(105));
+  /** The plant model: the pump raises the level by 10 a cycle. */
+  const plant = join(dir, 'tank-plant.st');
+  writeFileSync(
+    plant,
+    'PROGRAM Tank\nVAR_INPUT PumpOn : BOOL; END_VAR\nVAR_OUTPUT Level : INT; END_VAR\nIF PumpOn THEN Level := Level + 10; END_IF;\nEND_PROGRAM\n',
+  );
+  const binding = join(dir, 'tank-binding.yaml');
+  writeFileSync(
+    binding,
+    'apiVersion: plcfleet/v1\nkind: PlantBinding\nsensors:\n  - { from: Level, to: Level }\nactuators:\n  - { from: Pump, to: PumpOn }\n',
+  );
+
+  it('simulate: the high-level alarm is reached only in closed loop', async () => {
+    const open = io();
+    expect(await simulateCommand([controller], { scans: '30', final: true }, open.io)).toBe(EXIT.OK);
+    expect(JSON.parse(open.out[0] as string)).toMatchObject({ Pump: true, HighAlarm: false });
+    const closed = io();
+    expect(
+      await simulateCommand(
+        [controller],
+        { scans: '30', final: true, plant, binding, vars: 'Level,Pump,HighAlarm' },
+        closed.io,
+      ),
+    ).toBe(EXIT.OK);
+    expect(JSON.parse(closed.out[0] as string)).toMatchObject({ Pump: false, HighAlarm: true });
+    expect(JSON.parse(closed.out[0] as string).Level).toBeGreaterThanOrEqual(100);
+  });
+
+  it('equiv: compares both versions in closed loop', async () => {
+    // The tank passes 90 then 100: limits 95 and 100 alarm in the same cycle, 105 one cycle later.
+    const same = io();
+    expect(
+      await equivCommand(
+        { before: controller, after: ctl95, plant, binding, runs: '2', scans: '50', json: true },
+        same.io,
+      ),
+    ).toBe(EXIT.OK);
+    expect(JSON.parse(same.out[0] as string)).toMatchObject({ equivalent: true, closedLoop: true });
+    const differs = io();
+    expect(
+      await equivCommand(
+        { before: controller, after: ctl105, plant, binding, runs: '2', scans: '50' },
+        differs.io,
+      ),
+    ).toBe(EXIT.FAILED);
+    expect(differs.out[0]).toMatch(/NOT equivalent in closed loop .*: (Pump|HighAlarm) differs/);
+  });
+
+  it('exit 2 naming the missing flag, the bad binding file and its field', async () => {
+    const a = io();
+    expect(await simulateCommand([controller], { scans: '3', plant }, a.io)).toBe(EXIT.USAGE);
+    expect(a.err[0]).toMatch(/--binding is required with --plant/);
+    const b = io();
+    expect(await equivCommand({ before: controller, after: ctl95, binding }, b.io)).toBe(EXIT.USAGE);
+    expect(b.err[0]).toMatch(/--plant is required with --binding/);
+    const bad = join(dir, 'bad-binding.yaml');
+    writeFileSync(bad, 'apiVersion: plcfleet/v1\nkind: PlantBinding\nactuators:\n  - { from: Pump }\n');
+    const c = io();
+    expect(await simulateCommand([controller], { scans: '3', plant, binding: bad }, c.io)).toBe(EXIT.USAGE);
+    expect(c.err[0]).toContain(`binding file ${bad}: actuators.0.to:`);
+    const d = io();
+    expect(await equivCommand({ before: controller, after: ctl95, plant, binding: bad }, d.io)).toBe(
+      EXIT.USAGE,
+    );
+    expect(d.err[0]).toContain(`binding file ${bad}: actuators.0.to:`);
+    const wrongEnd = join(dir, 'wrong-end.yaml');
+    writeFileSync(
+      wrongEnd,
+      'apiVersion: plcfleet/v1\nkind: PlantBinding\nactuators:\n  - { from: Pump, to: Valve }\n',
+    );
+    const e = io();
+    expect(await simulateCommand([controller], { scans: '3', plant, binding: wrongEnd }, e.io)).toBe(
+      EXIT.USAGE,
+    );
+    expect(e.err[0]).toMatch(/the plant has no variable Valve/);
+  });
+});

@@ -68,8 +68,62 @@ function failExit(sim: Sim, err: unknown, io: CommandIo): number {
   return sim.EXIT.USAGE;
 }
 
+/** `--plant FILE --binding FILE`: both or neither. */
+export interface PlantOptions {
+  plant?: string;
+  binding?: string;
+}
+
+/**
+ * The plant model and its binding, when `--plant` and `--binding` are given: the plant
+ * compiled like the controller, the binding file (YAML or JSON) checked against
+ * `PlantBinding`, a bad field named with its file. Throws `SimError` BAD_INPUT (exit 2).
+ */
+async function loadPlant(sim: Sim, opts: PlantOptions, cycleMs: number) {
+  const { SimError, SIM_ERROR_CODES } = sim;
+  if (opts.plant === undefined && opts.binding === undefined) return undefined;
+  if (opts.plant === undefined)
+    throw new SimError(SIM_ERROR_CODES.BAD_INPUT, '--plant is required with --binding');
+  if (opts.binding === undefined)
+    throw new SimError(SIM_ERROR_CODES.BAD_INPUT, '--binding is required with --plant');
+  const [{ PlantBinding }, YAML, plantModel] = await Promise.all([
+    import('@plcfleet/protocols'),
+    import('yaml'),
+    import('@plcfleet/toolchain/plant-model'),
+  ]);
+  let text: string;
+  try {
+    text = readFileSync(opts.binding, 'utf8');
+  } catch (err) {
+    throw new SimError(SIM_ERROR_CODES.BAD_INPUT, `binding file ${opts.binding}: ${(err as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = YAML.parse(text);
+  } catch (err) {
+    throw new SimError(
+      SIM_ERROR_CODES.BAD_INPUT,
+      `binding file ${opts.binding}: not valid YAML or JSON: ${(err as Error).message}`,
+    );
+  }
+  const parsed = PlantBinding.safeParse(doc);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
+    throw new SimError(SIM_ERROR_CODES.BAD_INPUT, `binding file ${opts.binding}: ${field}: ${issue.message}`);
+  }
+  const plantProject = await sim.loadSimProject([opts.plant]);
+  return {
+    binding: parsed.data,
+    plantProject,
+    plant: sim.compileProgram(plantProject, { cycleMs }),
+    ClosedLoop: plantModel.ClosedLoop,
+    closedLoopEquivalence: plantModel.closedLoopEquivalence,
+  };
+}
+
 /** Options of `simulate`. */
-export interface SimulateOptions {
+export interface SimulateOptions extends PlantOptions {
   program?: string;
   scans?: string;
   inputs?: string;
@@ -88,6 +142,7 @@ export async function simulateCommand(
   const sim = await loadSim();
   const { SimError, SIM_ERROR_CODES, EXIT } = sim;
   let plc: VirtualPlc;
+  let loop: InstanceType<NonNullable<Awaited<ReturnType<typeof loadPlant>>>['ClosedLoop']> | undefined;
   let scans: number;
   let every: number;
   let vars: string[];
@@ -99,6 +154,8 @@ export async function simulateCommand(
     if (!(cycleMs > 0)) throw new SimError(SIM_ERROR_CODES.BAD_INPUT, '--cycle-ms must be positive');
     const project = await sim.loadSimProject(paths);
     plc = sim.compileProgram(project, { ...(opts.program ? { program: opts.program } : {}), cycleMs });
+    const plant = await loadPlant(sim, opts, cycleMs);
+    if (plant) loop = new plant.ClosedLoop(plc, plant.plant, plant.binding);
     if (opts.inputs !== undefined) {
       const text = opts.inputs === '-' ? io.readStdin() : readFileSync(opts.inputs, 'utf8');
       let doc: unknown;
@@ -134,11 +191,16 @@ export async function simulateCommand(
         return failExit(sim, err, io);
       }
     }
-    const fault = plc.scan();
+    const fault = loop ? loop.scan() : plc.scan();
     if (fault) {
       const { code, message, file, line: ln, column } = fault;
+      const side = 'side' in fault ? { side: fault.side } : {};
       io.out(
-        JSON.stringify({ scan: k, t_ms: k * plc.cycleMs, fault: { code, message, file, line: ln, column } }),
+        JSON.stringify({
+          scan: k,
+          t_ms: k * plc.cycleMs,
+          fault: { code, message, file, line: ln, column, ...side },
+        }),
       );
       return EXIT.FAULT;
     }
@@ -222,7 +284,7 @@ export async function testCommand(
 }
 
 /** Options of `equiv`. */
-export interface EquivOptions {
+export interface EquivOptions extends PlantOptions {
   before?: string;
   after?: string;
   program?: string;
@@ -246,6 +308,8 @@ export async function equivCommand(opts: EquivOptions, io: CommandIo = processIo
     if (!opts.before || !opts.after)
       throw new sim.SimError(sim.SIM_ERROR_CODES.BAD_INPUT, '--before and --after are required');
     const seed = opts.seed === undefined ? 1 : /^-?\d+$/.test(opts.seed) ? Number(opts.seed) : opts.seed;
+    const plant = await loadPlant(sim, opts, opts.cycleMs ? Number(opts.cycleMs) : 10);
+    if (plant) return await closedLoopEquiv(sim, opts, seed, plant, io);
     const scenarios = opts.scenarios
       ? scenarioPaths(sim, opts.scenarios).map((f) => sim.parseScenarioFile(readFileSync(f, 'utf8'), f))
       : [];
@@ -283,6 +347,60 @@ export async function equivCommand(opts: EquivOptions, io: CommandIo = processIo
   return result.equivalent ? EXIT.OK : EXIT.FAILED;
 }
 
+/**
+ * `equiv --plant --binding`: old and new controller each in closed loop with the plant
+ * model, `--runs` runs of `--scans` cycles, run r seeded `seed` (r = 0) or `seed:r`.
+ */
+async function closedLoopEquiv(
+  sim: Sim,
+  opts: EquivOptions,
+  seed: number | string,
+  plant: NonNullable<Awaited<ReturnType<typeof loadPlant>>>,
+  io: CommandIo,
+): Promise<number> {
+  const { EXIT, SimError, SIM_ERROR_CODES } = sim;
+  const unsupported = (
+    [
+      ['--assume', (opts.assume ?? []).length > 0],
+      ['--relation', (opts.relation ?? []).length > 0],
+      ['--ignore', Boolean(opts.ignore)],
+      ['--scenarios', Boolean(opts.scenarios)],
+      ['--program', Boolean(opts.program)],
+    ] as const
+  ).find(([, given]) => given);
+  if (unsupported)
+    throw new SimError(SIM_ERROR_CODES.BAD_INPUT, `${unsupported[0]} is not supported with --plant`);
+  const runs = Math.max(1, positiveInt(sim, opts.runs, '--runs', 100));
+  const scans = positiveInt(sim, opts.scans, '--scans', 200);
+  const before = await sim.loadSimProject([opts.before!]);
+  const after = await sim.loadSimProject([opts.after!]);
+  let result: ReturnType<typeof plant.closedLoopEquivalence> | undefined;
+  let run = 0;
+  for (; run < runs; run++) {
+    result = plant.closedLoopEquivalence(before, after, plant.plantProject, plant.binding, {
+      scans,
+      seed: run === 0 ? seed : `${seed}:${run}`,
+      ...(opts.cycleMs ? { cycleMs: Number(opts.cycleMs) } : {}),
+    });
+    if (!result.equivalent) break;
+  }
+  const r = result!;
+  if (opts.json)
+    io.out(JSON.stringify({ ...r, closedLoop: true, seed, runs: Math.min(run + 1, runs) }, bigints));
+  else if (r.equivalent) io.out(`equivalent in closed loop: ${runs} run(s) x ${scans} scans, seed ${seed}`);
+  else if (r.fault) io.out(`NOT equivalent in closed loop (seed ${seed}, run ${run}): ${r.fault}`);
+  else {
+    const d = r.difference!;
+    io.out(
+      `NOT equivalent in closed loop (seed ${seed}, run ${run}): ${d.output} differs at scan ${d.scan}: before ${JSON.stringify(d.old, bigints)}, after ${JSON.stringify(d.new, bigints)}`,
+    );
+    io.out(`free inputs then: ${JSON.stringify(d.inputs, bigints)}`);
+  }
+  return r.equivalent ? EXIT.OK : EXIT.FAILED;
+}
+
+const bigints = (_: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
+
 const collect = (v: string, prev: string[]) => [...prev, v];
 
 /** Registers `simulate`, `test` and `equiv` on the agent's command line. */
@@ -298,6 +416,8 @@ export function registerSimCommands(program: Command): void {
     .option('--vars <list>', 'comma-separated variables to print (default: VAR_OUTPUT)')
     .option('--final', 'print only the last scan')
     .option('--every <k>', 'print every k-th scan')
+    .option('--plant <path>', 'plant model (ST) run in closed loop with the program; needs --binding')
+    .option('--binding <file>', 'PlantBinding file (YAML or JSON) wiring the plant to the program')
     .action(async (paths: string[], opts: SimulateOptions) => {
       process.exitCode = await simulateCommand(paths, opts);
     });
@@ -330,6 +450,8 @@ export function registerSimCommands(program: Command): void {
     )
     .option('--scenarios <path>', 'scenario file or directory whose timelines also run')
     .option('--cycle-ms <ms>', 'virtual time per scan')
+    .option('--plant <path>', 'plant model (ST): compare both versions in closed loop; needs --binding')
+    .option('--binding <file>', 'PlantBinding file (YAML or JSON) wiring the plant to the programs')
     .option('--json', 'print the result as one JSON object')
     .action(async (opts: EquivOptions) => {
       process.exitCode = await equivCommand(opts);
