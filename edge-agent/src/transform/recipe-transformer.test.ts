@@ -264,3 +264,63 @@ END_IF;]]></xhtml></ST>
     expect(r.problems[0]).toMatch(/declarations in PLCopen XML are not written by recipes/);
   });
 });
+
+describe('recipes on Siemens SCL (issue #19)', () => {
+  const scl = [
+    'FUNCTION_BLOCK "Cell"',
+    '   VAR_INPUT',
+    '      Door_Closed : Bool;',
+    '   END_VAR',
+    '   VAR_OUTPUT',
+    '      Door_OK : Bool;',
+    '   END_VAR',
+    'BEGIN',
+    '    IF #Door_Closed = TRUE THEN',
+    '        #Door_OK := TRUE;',
+    '    END_IF;',
+    'END_FUNCTION_BLOCK',
+    '',
+  ].join('\n');
+  const io = [
+    'DATA_BLOCK "IO"',
+    'NON_RETAIN',
+    '   STRUCT',
+    '      Door_Closed_Redundant : Bool;',
+    '   END_STRUCT;',
+    'BEGIN',
+    'END_DATA_BLOCK',
+    '',
+  ].join('\n');
+
+  it('binds the plain name and writes the template in SCL spelling, keeping its layout', () => {
+    const rule = {
+      ...guardRule,
+      replace:
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: recipe templates write metavariables as ${name}
+        '${sensor}_Monitor(\n    Guard_Sensor_1 := $sensor,\n    Guard_Sensor_2 := IO.${sensor}_Redundant,\n    Safety_OK => $out\n);',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: recipe templates write metavariables as ${name}
+      declare: [{ name: '${sensor}_Monitor', type: '"SAFETY_GUARD_MONITOR"' }],
+    };
+    const out = applyRecipe(
+      mig([rule]),
+      [
+        { path: 'Cell.scl', text: scl },
+        { path: 'IO.db', text: io },
+      ].map(parseProgramFile),
+    );
+    expect(out.problems).toEqual([]);
+    expect(out.applications[0]!.bindings).toEqual({ sensor: 'Door_Closed', out: 'Door_OK' });
+    const cell = out.files.find((f) => f.path === 'Cell.scl')!.text;
+    expect(cell).toContain(
+      [
+        '    #Door_Closed_Monitor(',
+        '        Guard_Sensor_1 := #Door_Closed,',
+        '        Guard_Sensor_2 := "IO".Door_Closed_Redundant,',
+        '        Safety_OK => #Door_OK',
+        '    );',
+      ].join('\n'),
+    );
+    expect(cell).toContain('Door_Closed_Monitor : "SAFETY_GUARD_MONITOR";');
+    expect(cell).not.toContain('IF #Door_Closed');
+  });
+});
