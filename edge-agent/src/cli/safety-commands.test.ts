@@ -1,9 +1,11 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { EXIT } from '@plcfleet/protocols';
 import { describe, expect, it } from 'vitest';
-import { createPlantRepo } from '../sources/git-fixture';
 import { runHash, runSafety, type SafetyIo } from './safety-commands';
 
 const corpus = fileURLToPath(new URL('../../toolchain/fixtures/safety-corpus', import.meta.url));
@@ -108,24 +110,44 @@ describe('plcfleet-agent safety', () => {
 });
 
 describe('plcfleet-agent safety on Git URLs', () => {
-  async function filesOf(dir: string, prefix: string): Promise<Record<string, string>> {
-    const out: Record<string, string> = {};
-    for (const f of await readdir(dir)) out[`${prefix}/${f}`] = await readFile(join(dir, f), 'utf8');
-    return out;
-  }
+  const git = async (cwd: string, ...args: string[]) =>
+    (
+      await promisify(execFile)('git', ['-C', cwd, ...args], {
+        env: {
+          ...process.env,
+          GIT_AUTHOR_NAME: 'r',
+          GIT_AUTHOR_EMAIL: 'r@r',
+          GIT_COMMITTER_NAME: 'r',
+          GIT_COMMITTER_EMAIL: 'r@r',
+          GIT_CONFIG_NOSYSTEM: '1',
+        },
+      })
+    ).stdout.trim();
 
   it('checks out --before and --after from a plant repository (REF:SUBDIR), same verdict as the folders', async () => {
-    const repo = await createPlantRepo();
+    const root = await mkdtemp(join(tmpdir(), 'plcfleet-safety-git-'));
     try {
       const dir = join(corpus, 'press-maintenance-bypass');
-      const v1 = await repo.commit(await filesOf(join(dir, 'before'), 'plc'), 'as it is');
-      await repo.tag('v1', v1);
-      const v2 = await repo.commit(await filesOf(join(dir, 'after'), 'plc'), 'the change');
+      const bare = join(root, 'plant.git');
+      const work = join(root, 'work');
+      await git(root, 'init', '--quiet', '--bare', bare);
+      await git(root, 'init', '--quiet', work);
+      await cp(join(dir, 'before'), join(work, 'plc'), { recursive: true });
+      await git(work, 'add', '--all');
+      await git(work, 'commit', '--quiet', '-m', 'as it is');
+      await git(work, 'tag', 'v1');
+      await rm(join(work, 'plc'), { recursive: true });
+      await cp(join(dir, 'after'), join(work, 'plc'), { recursive: true });
+      await git(work, 'add', '--all');
+      await git(work, 'commit', '--quiet', '-m', 'the change');
+      const v2 = await git(work, 'rev-parse', 'HEAD');
+      await git(work, 'push', '--quiet', '--tags', bare, 'HEAD:refs/heads/main');
+      const url = `git+file://${bare}`;
       const o = io();
       const code = await runSafety(
         {
-          before: `${repo.fileUrl}#v1:plc`,
-          after: `${repo.fileUrl}#${v2}:plc`,
+          before: `${url}#v1:plc`,
+          after: `${url}#${v2}:plc`,
           policy: join(dir, 'policy.yaml'),
           json: true,
           quick: true,
@@ -139,17 +161,13 @@ describe('plcfleet-agent safety on Git URLs', () => {
 
       const missing = io();
       const bad = await runSafety(
-        {
-          before: `${repo.fileUrl}#no-such-ref`,
-          after: join(dir, 'after'),
-          policy: join(dir, 'policy.yaml'),
-        },
+        { before: `${url}#no-such-ref`, after: join(dir, 'after'), policy: join(dir, 'policy.yaml') },
         missing,
       );
       expect(bad).toBe(EXIT.USAGE);
       expect(missing.errors[0]).toMatch(/^safety: /);
     } finally {
-      await repo.cleanup();
+      await rm(root, { recursive: true, force: true });
     }
   });
 });
