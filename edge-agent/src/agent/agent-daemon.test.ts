@@ -478,7 +478,7 @@ describe('agent daemon: deploy and rollback', () => {
     const session = await s.agent.connected();
     expect(session).toMatchObject({
       controlPlaneVersion: 'scripted',
-      controlPlaneCapabilities: ['deploy-result-ack'],
+      controlPlaneCapabilities: ['deploy-result-ack', 'drift-report'],
     });
   });
 
