@@ -2,6 +2,7 @@ import type { ApprovalView, ChangeRequestView } from '@plcfleet/protocols';
 import type { Db } from '../store/database';
 import type { ChangeRequestsTable } from '../store/tables';
 import { newId, nowIso } from '../util';
+import { getVerdict } from '../verdicts/verdict.repository';
 
 /** Change request states. */
 export type ChangeRequestState = 'open' | 'approved' | 'rejected';
@@ -57,10 +58,16 @@ export async function insertChangeRequest(
   return toRecord(row);
 }
 
+/** The record with the change branch and commit its job's verdict names, if any. */
+async function withChange(db: Db, cr: ChangeRequestRecord): Promise<ChangeRequestRecord> {
+  const change = (await getVerdict(db, cr.jobId))?.verdict.change;
+  return change ? { ...cr, change } : cr;
+}
+
 /** One change request, or undefined. */
 export async function getChangeRequest(db: Db, id: string): Promise<ChangeRequestRecord | undefined> {
   const r = await db.selectFrom('change_requests').selectAll().where('id', '=', id).executeTakeFirst();
-  return r ? toRecord(r) : undefined;
+  return r ? withChange(db, toRecord(r)) : undefined;
 }
 
 /** Change requests by filter, oldest first. */
@@ -72,7 +79,9 @@ export async function listChangeRequests(
   if (filter.state !== undefined) q = q.where('state', '=', filter.state);
   if (filter.rolloutId !== undefined) q = q.where('rollout_id', '=', filter.rolloutId);
   if (filter.site !== undefined) q = q.where('site', '=', filter.site);
-  return (await q.execute()).map(toRecord);
+  const out: ChangeRequestRecord[] = [];
+  for (const r of await q.execute()) out.push(await withChange(db, toRecord(r)));
+  return out;
 }
 
 /** Closes an open change request; false when it was not open any more (someone decided first). */

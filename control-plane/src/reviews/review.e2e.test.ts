@@ -238,5 +238,8 @@ describe('a change pushed to the site repository', () => {
     });
     const job = (await h.admin.get(`/v1/jobs/${cr.jobId}`)).body;
     expect(job.verdict.verdict.change).toEqual(change);
+    expect(cr.change).toEqual(change);
+    const detail = (await h.admin.get(`/v1/change-requests/${cr.id}`)).body;
+    expect(detail.changeRequest.change).toEqual(change);
   });
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Verdict } from '../verdict';
 import { DeployOrder, RollbackOrder, signed } from '../wire';
 import { ApiTime } from './common';
 
@@ -22,6 +23,8 @@ export const ChangeRequestView = z.object({
   reason: z.string(),
   createdAt: ApiTime,
   decidedAt: ApiTime.nullable(),
+  /** The change branch and commit in the site's Git repository, from the job's verdict (absent when it names none). */
+  change: Verdict.shape.change,
 });
 export type ChangeRequestView = z.infer<typeof ChangeRequestView>;
 
