@@ -78,7 +78,7 @@ describe('the agent reports drift', () => {
   it('on its schedule, from a Git release to the control plane', async () => {
     const { live, bare } = await startDriftAgent();
     const reports = () => cp0!.ofType('drift.report').map((m: MessageOf<'drift.report'>) => m.report);
-    const same = await cp0.waitFor('a drift report', () => reports()[0]);
+    const same = await cp0!.waitFor('a drift report', () => reports()[0]);
     expect(same).toMatchObject({
       site: 'press-line-9',
       status: 'same',
@@ -93,7 +93,7 @@ describe('the agent reports drift', () => {
     const text = await readFile(main, 'utf8');
     expect(text).toMatch(/:=\s*TRUE;/);
     await writeFile(main, text.replace(/:=\s*TRUE;/, ':= FALSE;'));
-    const drifted = await cp0.waitFor('a drifted report', () =>
+    const drifted = await cp0!.waitFor('a drifted report', () =>
       reports().find((r) => r.status === 'drifted'),
     );
     expect(drifted.pous.length).toBeGreaterThan(0);
