@@ -206,6 +206,8 @@ export async function runMigration(options: RunMigrationOptions): Promise<Verdic
     }
     evidence.turns = result.turns;
     evidence.tokens = { ...result.tokens };
+    // Fields only this kind fills (ladder-to-st: the per-routine list), covered by the evidence hash.
+    Object.assign(evidence, kind.evidence?.(result) ?? {});
     lap('transform');
     const original = new Map(files.map((f) => [f.path, f.text]));
     changed = result.files.filter((f) => original.get(f.path) !== f.text);

@@ -70,6 +70,8 @@ describe('the ladder-to-st kind', () => {
         .sort((a, b) => a.localeCompare(b))
         .map(proven),
     );
+    // the same list is in the verdict's evidence, under its hash
+    expect(v.evidence.routines).toEqual(listed);
   });
 
   it('converts the L5X routines that scope.routines selects; the others stay ladder', async () => {
