@@ -49,6 +49,29 @@ describe('plcfleet-agent migrate', () => {
     expect(JSON.parse(await readFile(join(out, 'verdict.json'), 'utf8'))).toEqual(verdict);
   });
 
+  it('guards a Siemens SCL plant (safety-guard-monitor-siemens.yaml): passed, written back in SCL', async () => {
+    const project = join(REPO, 'examples/plants/siemens-press');
+    const out = join(work, 'job-siemens');
+    const r = await run({
+      migration: join(REPO, 'examples/migrations/safety-guard-monitor-siemens.yaml'),
+      project,
+      policy: join(project, 'policy.yaml'),
+      siteFacts: join(REPO, 'examples/sites/press-line-2.facts.yaml'),
+      out,
+      json: true,
+    });
+    const verdict = JSON.parse(r.out.join('\n'));
+    expect(verdict.outcome, verdict.reason).toBe('passed');
+    expect(r.code).toBe(MIGRATE_EXIT.PASSED);
+    // OB1 reads its inputs from a data block: the migration's scenarios drive the equivalence
+    expect(verdict.evidence.equivalence).toMatchObject({ equivalent: true, claim: 'not-refuted' });
+    expect(verdict.evidence.equivalence.runs).toBeGreaterThan(200);
+    const after = await readFile(join(out, 'after', 'PressCell.scl'), 'utf8');
+    expect(after).toContain('#Door_Closed_Monitor(');
+    expect(after).toContain('Guard_Sensor_2 := "IO".Door_Closed_Redundant');
+    expect(after).toContain('REGION Guard monitoring');
+  });
+
   it('exits 4 when skipped and shows progress on stderr without --json', async () => {
     const r = await run({
       migration: guard,

@@ -147,7 +147,12 @@ export async function runMigration(options: RunMigrationOptions): Promise<Verdic
   try {
     let verifiers =
       options.verifiers ??
-      createVerifiers({ migration, seed, ...(options.policy ? { policy: options.policy } : {}) });
+      createVerifiers({
+        migration,
+        seed,
+        ...(options.policy ? { policy: options.policy } : {}),
+        ...(options.scenarios?.length ? { scenarios: options.scenarios } : {}),
+      });
     progress('read', `reading ${options.source.location}`);
     let files: ProgramFile[];
     try {

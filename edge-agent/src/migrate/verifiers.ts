@@ -91,6 +91,11 @@ export interface VerifierOptions {
   policy?: SitePolicy | null;
   /** Seed of every simulation. @default the migration's equivalence seed, else 1 */
   seed?: number;
+  /**
+   * The migration's scenarios, replayed on both programs for a program random inputs
+   * cannot drive (an SCL OB1 reads its inputs from a data block).
+   */
+  scenarios?: readonly ScenarioFile[];
 }
 
 const SEV = { error: 0, warning: 1, info: 2 } as const;
@@ -220,7 +225,16 @@ export function createVerifiers(options: VerifierOptions = {}): Verifiers {
       const migration = options.migration;
       const criteria = migration?.successCriteria.equivalence;
       if (!migration || !criteria) return null;
-      return runEquivalence(before, after, migration, criteria, applications, seed, trace ?? (() => {}));
+      return runEquivalence(
+        before,
+        after,
+        migration,
+        criteria,
+        applications,
+        seed,
+        trace ?? (() => {}),
+        options.scenarios ?? [],
+      );
     },
     inner(original) {
       const base = v.compile(original);
@@ -324,6 +338,12 @@ function withNewInputs(
   return beforeUnits.map((u) => (u === b.u ? unit : u));
 }
 
+/** Do the two programs share an input random runs can drive (VAR_INPUT, %I)? */
+function sharesInputs(oldPlc: VirtualPlc, newPlc: VirtualPlc): boolean {
+  const inNew = new Set(newPlc.inputNames().map((n) => n.toLowerCase()));
+  return oldPlc.inputNames().some((n) => inNew.has(n.toLowerCase()));
+}
+
 /** Runs the virtual PLC's differential equivalence for each touched PROGRAM; the first difference decides. */
 async function runEquivalence(
   before: CompileReport,
@@ -333,6 +353,7 @@ async function runEquivalence(
   applications: readonly RuleApplication[],
   seed: number,
   trace: (e: TraceEvent) => void,
+  scenarios: readonly ScenarioFile[],
 ): Promise<EquivalenceOutcome> {
   const programs = criteria.program ? [criteria.program] : touchedPrograms(before, after);
   const beforeUnits = before.parsed.map((p) => p.unit);
@@ -386,6 +407,10 @@ async function runEquivalence(
         assume,
         relations,
         ignore,
+        // Only where random inputs cannot reach the program (an SCL OB1 reads a data block):
+        // elsewhere the scenarios were already judged on the new program, and replaying them
+        // on the old one would compare behaviour the migration changes on purpose.
+        ...(scenarios.length && !sharesInputs(oldPlc, newPlc) ? { scenarios: [...scenarios] } : {}),
       });
       runs += r.runs;
       trace({ type: 'equivalence', program, equivalent: r.equivalent, runs: r.runs });
