@@ -112,37 +112,22 @@ async function sourcesOf(
 }
 
 /**
- * The paths with each Git URL (`git+…://repo#REF[:SUBDIR]`) replaced by a temporary
- * checkout of its program files (`projectFolder`), or undefined after saying why one
- * cannot be read (exit 2 for a bad URL or a missing ref, 5 for an unreachable remote).
+ * The paths with each Git URL replaced by a temporary checkout, or undefined after
+ * saying why one cannot be read (exit 2 for a bad URL or a missing ref, 5 for an
+ * unreachable remote).
  */
-async function gitCheckouts(
+async function checkoutsFor(
   paths: string[],
 ): Promise<{ paths: string[]; cleanup: () => Promise<void> } | undefined> {
-  const cleanups: Array<() => Promise<void>> = [];
-  const cleanup = async () => {
-    for (const c of cleanups) await c();
-  };
-  if (!paths.some((p) => /^git\+/i.test(p))) return { paths, cleanup };
-  const { isGitUrl, projectFolder, SourceError } = await import('../sources');
-  const out: string[] = [];
-  for (const p of paths) {
-    if (!isGitUrl(p)) {
-      out.push(p);
-      continue;
-    }
-    try {
-      const folder = await projectFolder(p);
-      cleanups.push(folder.cleanup);
-      out.push(folder.path);
-    } catch (err) {
-      await cleanup();
-      usage(`${(err as Error).message}`);
-      if (err instanceof SourceError && err.code === 'io') process.exitCode = EXIT.UNREACHABLE;
-      return undefined;
-    }
+  const git = await import('./git-checkouts');
+  if (!git.hasGitUrl(paths)) return { paths, cleanup: async () => {} };
+  try {
+    return await git.gitCheckouts(paths);
+  } catch (err) {
+    usage((err as Error).message);
+    if (git.isUnreachable(err)) process.exitCode = EXIT.UNREACHABLE;
+    return undefined;
   }
-  return { paths: out, cleanup };
 }
 
 /** Registers `compile`, `fmt` and `ast`. */
@@ -179,7 +164,7 @@ export function registerIecCommands(program: Command): void {
           define?: string[];
         },
       ) => {
-        const checkouts = await gitCheckouts(given);
+        const checkouts = await checkoutsFor(given);
         if (!checkouts) return;
         try {
           await compile(checkouts.paths, opts);

@@ -132,7 +132,11 @@ export async function runSafety(opts: SafetyCommandOptions, io: SafetyIo = proce
     const ioBindings: string[] = [];
     for (const file of opts.tagMap ?? [])
       for (const t of (await readDocument<TagMap>(lib, lib.TagMap, file)).tags) ioBindings.push(t.name);
-    const checkouts = await gitCheckouts(lib, [opts.before!, opts.after!]);
+    const given = [opts.before!, opts.after!];
+    const git = await import('./git-checkouts');
+    const checkouts = git.hasGitUrl(given)
+      ? await git.gitCheckouts(given)
+      : { paths: given, cleanup: async () => {} };
     let before: Awaited<ReturnType<typeof load>>;
     let after: Awaited<ReturnType<typeof load>>;
     try {
@@ -174,50 +178,12 @@ export async function runSafety(opts: SafetyCommandOptions, io: SafetyIo = proce
       io.err(`safety: ${err.message}`);
       return EXIT.USAGE;
     }
-    if (err instanceof Unreachable) {
+    if ((await import('./git-checkouts')).isUnreachable(err)) {
       io.err(`safety: ${err.message}`);
       return EXIT.UNREACHABLE;
     }
     throw err;
   }
-}
-
-/** A Git remote that could not be reached (exit UNREACHABLE). */
-class Unreachable extends Error {}
-
-/**
- * The paths with each Git URL (`git+…://repo#REF[:SUBDIR]`) replaced by a temporary
- * checkout of its program files (`projectFolder`); `../sources` is loaded only when a
- * Git URL is given. A bad URL or a missing ref is bad input; an unreachable remote is
- * {@link Unreachable}.
- */
-async function gitCheckouts(
-  lib: Lib,
-  paths: string[],
-): Promise<{ paths: string[]; cleanup: () => Promise<void> }> {
-  const cleanups: Array<() => Promise<void>> = [];
-  const cleanup = async () => {
-    for (const c of cleanups) await c();
-  };
-  if (!paths.some((p) => /^git\+/i.test(p))) return { paths, cleanup };
-  const { isGitUrl, projectFolder, SourceError } = await import('../sources');
-  const out: string[] = [];
-  for (const p of paths) {
-    if (!isGitUrl(p)) {
-      out.push(p);
-      continue;
-    }
-    try {
-      const folder = await projectFolder(p);
-      cleanups.push(folder.cleanup);
-      out.push(folder.path);
-    } catch (err) {
-      await cleanup();
-      if (err instanceof SourceError && err.code === 'io') throw new Unreachable((err as Error).message);
-      throw new lib.BadInput((err as Error).message);
-    }
-  }
-  return { paths: out, cleanup };
 }
 
 /** Runs `hash PATH --pou NAME`; returns the exit code. */
