@@ -12,7 +12,7 @@ export interface Checkouts {
 }
 
 /** A Git remote that could not be reached (the caller exits `EXIT.UNREACHABLE`). */
-export function isUnreachable(err: unknown): boolean {
+export function isUnreachable(err: unknown): err is EdgeAgentError {
   return err instanceof EdgeAgentError && err.code === 'io';
 }
 
