@@ -143,6 +143,7 @@ export {
   Counterexample,
   claimText,
   Diagnostic,
+  diagnosticView,
   EquivalenceResult,
   Evidence,
   JudgeResult,

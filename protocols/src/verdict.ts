@@ -14,6 +14,20 @@ export const Diagnostic = z.object({
 });
 export type Diagnostic = z.infer<typeof Diagnostic>;
 
+/** A front-end diagnostic as verdicts and `compile --json` carry it: these fields only (no file offsets). */
+export function diagnosticView(d: Diagnostic): Diagnostic {
+  return {
+    file: d.file,
+    line: d.line,
+    column: d.column,
+    endLine: d.endLine,
+    endColumn: d.endColumn,
+    severity: d.severity,
+    code: d.code,
+    message: d.message,
+  };
+}
+
 /** The fixed safety finding categories. */
 export const SafetyCategory = z.enum([
   'estop',

@@ -6,7 +6,7 @@
  */
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, extname, join, relative } from 'node:path';
-import { EXIT } from '@plcfleet/protocols';
+import { diagnosticView, EXIT } from '@plcfleet/protocols';
 import {
   astToJson,
   classifyPaths,
@@ -220,16 +220,7 @@ export function registerIecCommands(program: Command): void {
         pous,
         errors,
         warnings,
-        diagnostics: diagnostics.map((d) => ({
-          file: d.file,
-          line: d.line,
-          column: d.column,
-          endLine: d.endLine,
-          endColumn: d.endColumn,
-          severity: d.severity,
-          code: d.code,
-          message: d.message,
-        })),
+        diagnostics: diagnostics.map(diagnosticView),
         ms,
         // only when a .plcproj was read: the libraries it references, with versions
         ...(sources.libraries.length > 0 ? { libraries: sources.libraries } : {}),

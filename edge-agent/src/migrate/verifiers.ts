@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import {
   type Diagnostic,
+  diagnosticView,
   type EquivalenceResult as EquivalenceResultSchema,
   type Migration,
   type SafetyFinding,
@@ -172,7 +173,7 @@ export function createVerifiers(options: VerifierOptions = {}): Verifiers {
   const v: Verifiers = {
     compile(files) {
       const parsed = files.filter(isCompiledSource).map((f) => cache.get(f));
-      const diagnostics = parsed.flatMap((p) => p.diagnostics.map(stripOffsets));
+      const diagnostics = parsed.flatMap((p) => p.diagnostics.map(diagnosticView));
       if (!diagnostics.some((d) => d.severity === 'error')) diagnostics.push(...checkParsedFiles(parsed));
       const sorted = sortDiagnostics(diagnostics);
       return { ok: !sorted.some((d) => d.severity === 'error'), diagnostics: sorted, parsed };
@@ -247,19 +248,6 @@ export function createVerifiers(options: VerifierOptions = {}): Verifiers {
     },
   };
   return v;
-}
-
-function stripOffsets(d: Diagnostic): Diagnostic {
-  return {
-    file: d.file,
-    line: d.line,
-    column: d.column,
-    endLine: d.endLine,
-    endColumn: d.endColumn,
-    severity: d.severity,
-    code: d.code,
-    message: d.message,
-  };
 }
 
 type Criteria = NonNullable<Migration['successCriteria']['equivalence']>;

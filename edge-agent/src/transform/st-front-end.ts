@@ -5,7 +5,7 @@
  * is what lets the recipe engine splice edits into the original text and leave
  * everything else byte for byte.
  */
-import type { Diagnostic } from '@plcfleet/protocols';
+import { type Diagnostic, diagnosticView } from '@plcfleet/protocols';
 import { type CompilationUnit, checkProject, readSource } from '@plcfleet/toolchain/iec';
 import type { ProgramFile } from '../sources';
 
@@ -31,14 +31,5 @@ export function parseStatements(text: string, name: string): ParsedFile {
 /** Checks parsed files together (names, types, calls); the "compile" verifier's second half. Never throws. */
 export function checkParsedFiles(parsed: readonly ParsedFile[]): Diagnostic[] {
   const { diagnostics } = checkProject(parsed.map((p) => p.unit));
-  return diagnostics.map((d) => ({
-    file: d.file,
-    line: d.line,
-    column: d.column,
-    endLine: d.endLine,
-    endColumn: d.endColumn,
-    severity: d.severity,
-    code: d.code,
-    message: d.message,
-  }));
+  return diagnostics.map(diagnosticView);
 }
