@@ -42,6 +42,22 @@ export interface RoutineConversion {
   reason: string | null;
 }
 
+/** A converted routine and what differential simulation found (the reason names the differing tag). */
+export function provenConversion(name: string, r: ReturnType<typeof checkEquivalence>): RoutineConversion {
+  const c = r.counterexample;
+  return {
+    name,
+    converted: true,
+    equivalent: r.equivalent,
+    runs: r.runs,
+    scans: r.scans,
+    counterexample: c,
+    reason: c
+      ? `${c.variable} differs at scan ${c.scan} (ladder ${JSON.stringify(c.before)}, ST ${JSON.stringify(c.after)})`
+      : null,
+  };
+}
+
 /** The result: per-routine outcomes, the ST of each converted routine and the new file. */
 export interface LadderToStResult {
   routines: RoutineConversion[];
@@ -155,22 +171,7 @@ function convertRoutine(
       cycleMs: cycleFor(presets),
       compare,
     });
-    const c = r.counterexample;
-    return {
-      lines,
-      newTags,
-      result: {
-        name,
-        converted: true,
-        equivalent: r.equivalent,
-        runs: r.runs,
-        scans: r.scans,
-        counterexample: c,
-        reason: c
-          ? `${c.variable} differs at scan ${c.scan} (ladder ${JSON.stringify(c.before)}, ST ${JSON.stringify(c.after)})`
-          : null,
-      },
-    };
+    return { lines, newTags, result: provenConversion(name, r) };
   } catch (e) {
     if (e instanceof SimError || e instanceof LoweringError) {
       return { ...fail(`${name}: simulation failed: ${(e as Error).message}`, true), lines };

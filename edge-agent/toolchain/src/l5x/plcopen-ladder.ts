@@ -16,7 +16,7 @@ import {
   type VarDecl,
 } from '../iec/index';
 import { checkEquivalence, SimError } from '../sim/index';
-import type { LadderToStOptions, RoutineConversion } from './ladder-to-st';
+import { type LadderToStOptions, provenConversion, type RoutineConversion } from './ladder-to-st';
 import { Unsupported } from './logix-operands';
 import { attrOf, childEl, childEls, scanXml, type XElement } from './xml-scanner';
 
@@ -291,19 +291,8 @@ function convertPou(
       scans: options.scans ?? 300,
       compare: harness ? harness.compare : comparedNames(p.pou),
     });
-    const c = r.counterexample;
     return {
-      result: {
-        name: p.name,
-        converted: true,
-        equivalent: r.equivalent,
-        runs: r.runs,
-        scans: r.scans,
-        counterexample: c,
-        reason: c
-          ? `${c.variable} differs at scan ${c.scan} (ladder ${JSON.stringify(c.before)}, ST ${JSON.stringify(c.after)})`
-          : null,
-      },
+      result: provenConversion(p.name, r),
       lines,
       edits,
     };
