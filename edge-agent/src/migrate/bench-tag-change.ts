@@ -74,7 +74,8 @@ async function generate(dir: string): Promise<void> {
   await mkdir(join(dir, 'hmi'), { recursive: true });
   const gvl = [
     'VAR_GLOBAL',
-    ...Array.from({ length: TAGS }, (_, i) => `    ${tag(i + 1)} : BOOL;`),
+    // Inputs (%IX), so equivalence has something to drive: a program without inputs is undecided.
+    ...Array.from({ length: TAGS }, (_, i) => `    ${tag(i + 1)} AT %IX${Math.floor(i / 8)}.${i % 8} : BOOL;`),
     'END_VAR',
     '',
   ];
