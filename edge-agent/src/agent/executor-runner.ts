@@ -41,27 +41,20 @@ function makeTransformer(t: ResolvedTransformer): Transformer {
 
 /**
  * The production {@link JobRunner}: the migration executor (`runMigration`)
- * with the site's policy, facts and configured transformer. It also keeps
- * the whole program the transformer produced, so that an approved deploy
- * writes exactly what was verified (checked against `sha256After`).
+ * with the site's policy, facts and configured transformer. It keeps the
+ * whole passed program, so that an approved deploy writes exactly what was
+ * verified (checked against `sha256After`), and pushes the change of every
+ * kind — deterministic ones (tag-change) call no transformer — to the site's
+ * Git repository.
  */
 export function createExecutorRunner(options: ExecutorRunnerOptions): JobRunner {
   return {
     async run(bundle, ctx) {
       const migration: Migration = bundle.migration;
-      // The transformer gets the program as read and returns every file of the changed one; keep both.
+      // The program as read and the whole changed one, from the executor itself: every kind hands them over.
       let before: readonly ProgramFile[] | undefined;
       let produced: ProgramFile[] | undefined;
-      const inner = makeTransformer(options.transformer);
-      const transformer: Transformer = {
-        name: inner.name,
-        async transform(req) {
-          const result = await inner.transform(req);
-          before = req.files;
-          produced = result.files;
-          return result;
-        },
-      };
+      const transformer = makeTransformer(options.transformer);
       // Scenario files named by path cannot travel in a bundle; inline ones can.
       const scenarios = await loadScenarioRefs(migration).catch((err: unknown) => {
         ctx.logger.warn({ err: (err as Error).message }, 'scenarios could not be loaded');
@@ -80,9 +73,9 @@ export function createExecutorRunner(options: ExecutorRunnerOptions): JobRunner 
         site: options.site,
         scenarios,
         ...(options.libraries ? { libraries: options.libraries } : {}),
-        // Every kind hands over the passed program here; a tag-change never calls the transformer.
-        onPassedProgram: (files) => {
+        onPassedProgram: (files, read) => {
           produced = [...files];
+          before = read;
         },
         llmJudge:
           options.transformer.kind === 'claude'

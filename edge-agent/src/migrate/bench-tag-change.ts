@@ -75,7 +75,10 @@ async function generate(dir: string): Promise<void> {
   const gvl = [
     'VAR_GLOBAL',
     // Inputs (%IX), so equivalence has something to drive: a program without inputs is undecided.
-    ...Array.from({ length: TAGS }, (_, i) => `    ${tag(i + 1)} AT %IX${Math.floor(i / 8)}.${i % 8} : BOOL;`),
+    ...Array.from(
+      { length: TAGS },
+      (_, i) => `    ${tag(i + 1)} AT %IX${Math.floor(i / 8)}.${i % 8} : BOOL;`,
+    ),
     'END_VAR',
     '',
   ];

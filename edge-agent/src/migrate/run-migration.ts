@@ -63,10 +63,11 @@ export interface RunMigrationOptions {
   libraries?: string;
   /**
    * Receives the whole changed program (every file, plant files included; its hash is
-   * `sha256After`) when the verdict is `passed` — what a deploy writes, for every kind,
-   * including those that use no transformer.
+   * `sha256After`) and the program as read (`sha256Before`) when the verdict is `passed` —
+   * what a deploy writes and what a Git push compares it with, for every kind, including
+   * those that use no transformer.
    */
-  onPassedProgram?: (files: readonly ProgramFile[]) => void;
+  onPassedProgram?: (files: readonly ProgramFile[], before: readonly ProgramFile[]) => void;
   /** Verifiers (tests inject their own). @default createVerifiers({ migration, policy, seed }) */
   verifiers?: Verifiers;
 }
@@ -306,7 +307,7 @@ export async function runMigration(options: RunMigrationOptions): Promise<Verdic
     lap('judges');
 
     if (failures.length) return await done('failed', failures[0]!, safetyFailure);
-    options.onPassedProgram?.(result.files);
+    options.onPassedProgram?.(result.files, files);
     return await done(
       'passed',
       `${result.reason}; compile, safety, ${evidence.scenarios?.length ?? 0} scenario(s), ${eq ? 'equivalence, ' : ''}judges passed`,
