@@ -41,11 +41,20 @@ END_IF;
 END_PROGRAM
 `;
 
-/** The same behaviour written differently. */
-const EQUIVALENT = LIVE.replace('Alarm := Level > 800;', 'Alarm := NOT (Level <= 800);').replace(
-  'Motor := (StartPb OR Motor) AND NOT StopPb;',
-  'IF StopPb THEN Motor := FALSE; ELSIF StartPb THEN Motor := TRUE; END_IF;',
-);
+/**
+ * The same behaviour written differently, with a CASE on the level (a band no output reads)
+ * whose arm for 2000 the field never reaches, and levels 800 and 900 fall to no label.
+ */
+const EQUIVALENT = LIVE.replace('Alarm := Level > 800;', 'Alarm := NOT (Level <= 800);')
+  .replace(
+    'Motor := (StartPb OR Motor) AND NOT StopPb;',
+    'IF StopPb THEN Motor := FALSE; ELSIF StartPb THEN Motor := TRUE; END_IF;',
+  )
+  .replace('Warm : BOOL;', 'Warm : BOOL;\n  Band : INT;')
+  .replace(
+    'Warm := T1.Q;',
+    'Warm := T1.Q;\nCASE Level OF\n  0..499: Band := 0;\n  500..799: Band := 1;\n  2000: Band := 2;\nEND_CASE;',
+  );
 
 /** A changed alarm limit: diverges for levels 801..900 (the field's 900). */
 const DIVERGENT = LIVE.replace('Alarm := Level > 800;', 'Alarm := Level > 900;');
@@ -147,7 +156,14 @@ describe('plcfleet-agent shadow', () => {
     expect(r.report!.coverage.inputs).toMatchObject({ total: 3, varied: 3 });
     expect(r.report!.coverage.timers).toMatchObject({ total: 1, completed: 1 });
     expect(r.report!.coverage.boolOutputs).toMatchObject({ total: 2, toggled: 2 });
-    expect(r.report!.coverage.branches).toBeNull();
+    // Every IF/ELSIF/ELSE branch ran (the ELSIF without ELSE also fell through); of the
+    // CASE's arms the 2000 one never did, and the levels 800 and 900 matched no label.
+    expect(r.report!.coverage.branches).toEqual({ total: 5, taken: 5, notTaken: [] });
+    expect(r.report!.coverage.caseArms).toEqual({
+      total: 4,
+      taken: 3,
+      notTaken: ['equivalent.st:24 CASE Level OF 2000'],
+    });
   });
 
   it('catches a divergent candidate and names the tag, with the live and shadow values', async () => {

@@ -98,9 +98,12 @@ function describe(r: ShadowReport): string[] {
     );
   if (r.fault) lines.push(`candidate stopped on a fault: ${r.fault}`);
   const c = r.coverage;
+  const of = (x: { total: number; taken: number } | null) => (x ? `${x.taken}/${x.total}` : 'not measured');
   lines.push(
-    `coverage: inputs ${c.inputs.varied}/${c.inputs.total} varied, BOOL outputs ${c.boolOutputs.toggled}/${c.boolOutputs.total} toggled, timers ${c.timers.completed}/${c.timers.total} completed; branches and CASE arms not measured`,
+    `coverage: inputs ${c.inputs.varied}/${c.inputs.total} varied, BOOL outputs ${c.boolOutputs.toggled}/${c.boolOutputs.total} toggled, timers ${c.timers.completed}/${c.timers.total} completed, branches ${of(c.branches)} taken, CASE arms ${of(c.caseArms)} taken`,
   );
+  for (const n of [...(c.branches?.notTaken ?? []), ...(c.caseArms?.notTaken ?? [])])
+    lines.push(`  not taken: ${n}`);
   if (r.tags.unbound.length) lines.push(`tags the candidate does not have: ${r.tags.unbound.join(', ')}`);
   return lines;
 }
@@ -146,15 +149,15 @@ export async function runShadowCommand(
     console.log = log;
   }
   let map: Awaited<ReturnType<typeof plantIo.loadTagMap>>;
-  let runtime: InstanceType<typeof plantIo.VirtualPlcRuntime>;
+  let candidate: ReturnType<typeof shadow.compileInstrumented>;
   let binding: ReturnType<typeof shadow.bindTags>;
   try {
     map = await plantIo.loadTagMap(args.tags);
-    runtime = plantIo.VirtualPlcRuntime.fromPaths([args.program], {
+    candidate = shadow.compileInstrumented(plantIo.readProgramFiles([args.program]), {
       cycleMs: cycleMs as number,
       ...(args.programName ? { program: args.programName } : {}),
     });
-    binding = shadow.bindTags(map, runtime.plc, {
+    binding = shadow.bindTags(map, candidate.plc, {
       ignore: args.ignore
         ? args.ignore
             .split(',')
@@ -177,7 +180,8 @@ export async function runShadowCommand(
   let report: ShadowReport;
   try {
     report = await shadow.runShadow({
-      plc: runtime.plc,
+      plc: candidate.plc,
+      branches: candidate.coverage,
       live,
       tags: binding.tags,
       unbound: binding.unbound,

@@ -1,5 +1,5 @@
 import type { TagMap } from '@plcfleet/protocols';
-import { type ProgramFile, VirtualPlcRuntime } from '../plant-io';
+import { compileInstrumented, type InstrumentedCandidate } from './branch-coverage';
 import type { LivePlc } from './live-plc';
 import { bindTags } from './shadow-binding';
 import { runShadow, type ShadowReport, ShadowUnreachable } from './shadow-runner';
@@ -36,15 +36,14 @@ export type WatchOutcome =
  * PLC that does not answer is a reason too.
  */
 export async function watchDeploy(o: WatchDeployOptions): Promise<WatchOutcome> {
-  let runtime: VirtualPlcRuntime;
+  let candidate: InstrumentedCandidate;
   let binding: ReturnType<typeof bindTags>;
   try {
-    const files: ProgramFile[] = o.files.map((f) => ({ name: f.path, text: f.text }));
-    runtime = new VirtualPlcRuntime(files, {
-      cycleMs: o.cycleMs ?? 10,
-      ...(o.programName ? { program: o.programName } : {}),
-    });
-    binding = bindTags(o.map, runtime.plc);
+    candidate = compileInstrumented(
+      o.files.map((f) => ({ name: f.path, text: f.text })),
+      { cycleMs: o.cycleMs ?? 10, ...(o.programName ? { program: o.programName } : {}) },
+    );
+    binding = bindTags(o.map, candidate.plc);
   } catch (err) {
     return {
       ok: false,
@@ -55,7 +54,8 @@ export async function watchDeploy(o: WatchDeployOptions): Promise<WatchOutcome> 
   let report: ShadowReport;
   try {
     report = await runShadow({
-      plc: runtime.plc,
+      plc: candidate.plc,
+      branches: candidate.coverage,
       live: o.live,
       tags: binding.tags,
       unbound: binding.unbound,

@@ -1,4 +1,5 @@
 import type { VirtualPlc } from '@plcfleet/toolchain/sim';
+import type { BranchCoverage } from './branch-coverage';
 import type { BoundTag } from './shadow-binding';
 
 /** How much of the candidate the live inputs exercised. */
@@ -10,11 +11,12 @@ export interface ShadowCoverage {
   /** TON/TOF/TP instances that completed at least once (TON: Q rose; TOF, TP: Q fell). */
   timers: { total: number; completed: number; notCompleted: string[] };
   /**
-   * IF/ELSIF branches and CASE arms taken: not measured — the virtual PLC has no branch
-   * counters yet (toolchain/src/sim); null rather than a guess.
+   * IF/ELSIF/ELSE branches and CASE arms (ELSE included, also where the source has none)
+   * taken at least once; `notTaken` as `file:line KIND ...`. Null when the candidate was
+   * not compiled with coverage marks (branch-coverage.ts).
    */
-  branches: null;
-  caseArms: null;
+  branches: BranchCoverage['branches'] | null;
+  caseArms: BranchCoverage['caseArms'] | null;
 }
 
 const TIMER_TYPES = new Set(['TON', 'TOF', 'TP']);
@@ -58,7 +60,9 @@ export class CoverageTracker {
     if (seen && seen.size < 2) seen.add(String(value));
   }
 
-  report(): ShadowCoverage {
+  /** `branches`: the marks of an instrumented candidate, read once here. */
+  report(branches?: () => BranchCoverage): ShadowCoverage {
+    const b = branches?.();
     const unvaried = [...this.inputSeen].filter(([, s]) => s.size < 2).map(([p]) => p);
     const untoggled = [...this.boolSeen].filter(([, s]) => s.size < 2).map(([p]) => p);
     const notCompleted = this.timers.filter((t) => !t.done).map((t) => t.name);
@@ -70,8 +74,8 @@ export class CoverageTracker {
         completed: this.timers.length - notCompleted.length,
         notCompleted,
       },
-      branches: null,
-      caseArms: null,
+      branches: b?.branches ?? null,
+      caseArms: b?.caseArms ?? null,
     };
   }
 }

@@ -18,6 +18,7 @@ import type { TagType } from '@plcfleet/protocols';
 import type { VirtualPlc } from '@plcfleet/toolchain/sim';
 import { EdgeAgentError } from '../edge-agent-error';
 import type { RawValue } from '../plant-io';
+import type { BranchCoverage } from './branch-coverage';
 import type { LivePlc, LiveSample } from './live-plc';
 import type { BoundTag } from './shadow-binding';
 import { CoverageTracker, type ShadowCoverage } from './shadow-coverage';
@@ -60,6 +61,8 @@ export interface ShadowReport {
 /** Options of {@link runShadow}. */
 interface ShadowRunOptions {
   plc: VirtualPlc;
+  /** Branch and CASE-arm marks of the candidate (compileInstrumented); without it they are null. */
+  branches?: () => BranchCoverage;
   live: LivePlc;
   tags: BoundTag[];
   unbound: string[];
@@ -270,7 +273,7 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
     samples,
     compared: judged,
     divergences: [...divergences.values()],
-    coverage: coverage.report(),
+    coverage: coverage.report(o.branches),
     commLoss,
     cycleMs,
     pollMs: {
