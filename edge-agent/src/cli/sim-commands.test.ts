@@ -227,3 +227,85 @@ describe('closed loop: --plant and --binding', () => {
     expect(e.err[0]).toMatch(/the plant has no variable Valve/);
   });
 });
+
+describe('--libraries, --models and --define (as compile takes them)', () => {
+  const LIBRARIES = join(import.meta.dirname, '../../toolchain/libraries');
+  /** Counts calls in task 1 (Tc2_System GETCURTASKINDEX); the define set picks the step. */
+  const main = (slowStep: number) => `PROGRAM MAIN
+VAR_INPUT Enable : BOOL := TRUE; END_VAR
+VAR_OUTPUT nCalls : UDINT; END_VAR
+VAR fbTask : GETCURTASKINDEX; END_VAR
+fbTask();
+IF Enable AND fbTask.index = 1 THEN
+{IF defined(FAST)}
+  nCalls := nCalls + 10;
+{ELSE}
+  nCalls := nCalls + ${slowStep};
+{END_IF}
+END_IF
+END_PROGRAM
+`;
+  const lib = join(dir, 'lib-main.st');
+  const lib2 = join(dir, 'lib-main-2.st');
+  writeFileSync(lib, main(1));
+  writeFileSync(lib2, main(2));
+  const models = mkdtempSync(join(tmpdir(), 'sim-cli-models-'));
+  writeFileSync(
+    join(models, 'GETCURTASKINDEX.st'),
+    'FUNCTION_BLOCK GETCURTASKINDEX\nVAR_OUTPUT index : BYTE; END_VAR\nindex := 1;\nEND_FUNCTION_BLOCK\n',
+  );
+  const scenarios = join(dir, 'lib.scenarios.yaml');
+  writeFileSync(
+    scenarios,
+    'scenarios:\n  - name: fast\n    steps:\n      - { at: 20ms, expect: { nCalls: 30 } }\n',
+  );
+
+  it('simulate: a library FB is unknown without --libraries, refused without --models, run with both', async () => {
+    const none = io();
+    expect(await simulateCommand([lib], { scans: '3', final: true }, none.io)).toBe(EXIT.FAILED);
+    expect(none.err[0]).toMatch(/GETCURTASKINDEX/);
+    const noModel = io();
+    expect(await simulateCommand([lib], { scans: '3', final: true, libraries: LIBRARIES }, noModel.io)).toBe(
+      EXIT.USAGE,
+    );
+    expect(noModel.err[0]).toMatch(/library function block 'GETCURTASKINDEX' .* has no body .*--models/);
+    const ok = io();
+    expect(
+      await simulateCommand([lib], { scans: '3', final: true, libraries: LIBRARIES, models }, ok.io),
+    ).toBe(EXIT.OK);
+    // Without a define set every branch is compiled (decision 0017): 10 + 1 a scan.
+    expect(JSON.parse(ok.out[0] as string)).toMatchObject({ nCalls: 33 });
+    const fast = io();
+    expect(
+      await simulateCommand(
+        [lib],
+        { scans: '3', final: true, libraries: LIBRARIES, models, define: ['FAST', ''] },
+        fast.io,
+      ),
+    ).toBe(EXIT.OK);
+    expect(JSON.parse(fast.out[0] as string)).toMatchObject({ nCalls: 30 });
+  });
+
+  it('test and equiv load their programs the same way; a missing directory is exit 2, named', async () => {
+    const t = io();
+    expect(
+      await testCommand([lib], { scenarios, libraries: LIBRARIES, models, define: ['FAST'] }, t.io),
+    ).toBe(EXIT.OK);
+    const slow = io();
+    expect(await testCommand([lib], { scenarios, libraries: LIBRARIES, models }, slow.io)).toBe(EXIT.FAILED);
+    // The two versions differ only outside the FAST build.
+    const opts = { before: lib, after: lib2, libraries: LIBRARIES, models, runs: '2', scans: '20' };
+    const same = io();
+    expect(await equivCommand({ ...opts, define: ['FAST'] }, same.io), same.err.join('\n')).toBe(EXIT.OK);
+    expect(await equivCommand(opts, io().io)).toBe(EXIT.FAILED);
+    const missing = io();
+    expect(
+      await simulateCommand(
+        [lib],
+        { scans: '1', libraries: LIBRARIES, models: join(dir, 'nope') },
+        missing.io,
+      ),
+    ).toBe(EXIT.USAGE);
+    expect(missing.err[0]).toContain(`--models: no such behaviour model directory: ${join(dir, 'nope')}`);
+  });
+});

@@ -4,7 +4,8 @@
  * for `simulate`, a fixed object for `equiv --json`.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { readdir, stat } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
 import type {
   EquivalenceResult,
   parseInputTimeline,
@@ -68,6 +69,51 @@ function failExit(sim: Sim, err: unknown, io: CommandIo): number {
   return sim.EXIT.USAGE;
 }
 
+/** `.st` files under a library interface or behaviour model directory (`--libraries`, `--models`); a file is itself. */
+export async function libraryFiles(dir: string): Promise<string[]> {
+  if ((await stat(dir)).isFile()) return [dir];
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const full = join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await libraryFiles(full)));
+    else if (extname(e.name).toLowerCase() === '.st') out.push(full);
+  }
+  return out.sort();
+}
+
+/** `--libraries DIR --models DIR --define NAME[,NAME]`: what a project is loaded with, as `compile` takes them (decision 0017). */
+export interface ProjectOptions {
+  libraries?: string;
+  models?: string;
+  define?: string[];
+}
+
+/**
+ * A loader of the command's projects with its `--libraries`, `--models` and `--define`
+ * (the plant model too: it may call the same library POUs). A directory that does not
+ * exist is BAD_INPUT (exit 2), named.
+ */
+async function projectLoader(sim: Sim, opts: ProjectOptions) {
+  const dirs = async (flag: string, what: string, dir: string | undefined) => {
+    if (dir === undefined) return undefined;
+    try {
+      return await libraryFiles(dir);
+    } catch {
+      throw new sim.SimError(sim.SIM_ERROR_CODES.BAD_INPUT, `${flag}: no such ${what}: ${dir}`);
+    }
+  };
+  const libraries = await dirs('--libraries', 'library directory', opts.libraries);
+  const behaviourModels = await dirs('--models', 'behaviour model directory', opts.models);
+  const defines = opts.define?.filter((d) => d !== '');
+  return (paths: string[]) =>
+    sim.loadSimProject(paths, {
+      ...(libraries ? { libraries } : {}),
+      ...(behaviourModels ? { behaviourModels } : {}),
+      ...(defines ? { defines } : {}),
+    });
+}
+type LoadProject = Awaited<ReturnType<typeof projectLoader>>;
+
 /** `--plant FILE --binding FILE`: both or neither. */
 export interface PlantOptions {
   plant?: string;
@@ -79,7 +125,7 @@ export interface PlantOptions {
  * compiled like the controller, the binding file (YAML or JSON) checked against
  * `PlantBinding`, a bad field named with its file. Throws `SimError` BAD_INPUT (exit 2).
  */
-async function loadPlant(sim: Sim, opts: PlantOptions, cycleMs: number) {
+async function loadPlant(sim: Sim, opts: PlantOptions, cycleMs: number, load: LoadProject) {
   const { SimError, SIM_ERROR_CODES } = sim;
   if (opts.plant === undefined && opts.binding === undefined) return undefined;
   if (opts.plant === undefined)
@@ -112,7 +158,7 @@ async function loadPlant(sim: Sim, opts: PlantOptions, cycleMs: number) {
     const field = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
     throw new SimError(SIM_ERROR_CODES.BAD_INPUT, `binding file ${opts.binding}: ${field}: ${issue.message}`);
   }
-  const plantProject = await sim.loadSimProject([opts.plant]);
+  const plantProject = await load([opts.plant]);
   return {
     binding: parsed.data,
     plantProject,
@@ -123,7 +169,7 @@ async function loadPlant(sim: Sim, opts: PlantOptions, cycleMs: number) {
 }
 
 /** Options of `simulate`. */
-export interface SimulateOptions extends PlantOptions {
+export interface SimulateOptions extends PlantOptions, ProjectOptions {
   program?: string;
   scans?: string;
   inputs?: string;
@@ -152,9 +198,10 @@ export async function simulateCommand(
     every = Math.max(1, positiveInt(sim, opts.every, '--every', 1));
     const cycleMs = Number(opts.cycleMs ?? 10);
     if (!(cycleMs > 0)) throw new SimError(SIM_ERROR_CODES.BAD_INPUT, '--cycle-ms must be positive');
-    const project = await sim.loadSimProject(paths);
+    const load = await projectLoader(sim, opts);
+    const project = await load(paths);
     plc = sim.compileProgram(project, { ...(opts.program ? { program: opts.program } : {}), cycleMs });
-    const plant = await loadPlant(sim, opts, cycleMs);
+    const plant = await loadPlant(sim, opts, cycleMs, load);
     if (plant) loop = new plant.ClosedLoop(plc, plant.plant, plant.binding);
     if (opts.inputs !== undefined) {
       const text = opts.inputs === '-' ? io.readStdin() : readFileSync(opts.inputs, 'utf8');
@@ -225,7 +272,7 @@ function scenarioPaths(sim: Sim, path: string): string[] {
 }
 
 /** Options of `test`. */
-export interface TestOptions {
+export interface TestOptions extends ProjectOptions {
   scenarios?: string;
   json?: boolean;
   program?: string;
@@ -247,7 +294,7 @@ export async function testCommand(
     );
     if (files.length === 0)
       throw new SimError(SIM_ERROR_CODES.BAD_INPUT, `no scenario files in ${opts.scenarios}`);
-    const project = await sim.loadSimProject(paths);
+    const project = await (await projectLoader(sim, opts))(paths);
     result = sim.runScenarios(project, files, opts.program ? { program: opts.program } : {});
   } catch (err) {
     return failExit(sim, err, io);
@@ -284,7 +331,7 @@ export async function testCommand(
 }
 
 /** Options of `equiv`. */
-export interface EquivOptions extends PlantOptions {
+export interface EquivOptions extends PlantOptions, ProjectOptions {
   before?: string;
   after?: string;
   program?: string;
@@ -308,14 +355,15 @@ export async function equivCommand(opts: EquivOptions, io: CommandIo = processIo
     if (!opts.before || !opts.after)
       throw new sim.SimError(sim.SIM_ERROR_CODES.BAD_INPUT, '--before and --after are required');
     const seed = opts.seed === undefined ? 1 : /^-?\d+$/.test(opts.seed) ? Number(opts.seed) : opts.seed;
-    const plant = await loadPlant(sim, opts, opts.cycleMs ? Number(opts.cycleMs) : 10);
-    if (plant) return await closedLoopEquiv(sim, opts, seed, plant, io);
+    const load = await projectLoader(sim, opts);
+    const plant = await loadPlant(sim, opts, opts.cycleMs ? Number(opts.cycleMs) : 10, load);
+    if (plant) return await closedLoopEquiv(sim, opts, seed, plant, load, io);
     const scenarios = opts.scenarios
       ? scenarioPaths(sim, opts.scenarios).map((f) => sim.parseScenarioFile(readFileSync(f, 'utf8'), f))
       : [];
     result = sim.checkEquivalence({
-      before: await sim.loadSimProject([opts.before]),
-      after: await sim.loadSimProject([opts.after]),
+      before: await load([opts.before]),
+      after: await load([opts.after]),
       ...(opts.program ? { program: opts.program } : {}),
       seed,
       runs: positiveInt(sim, opts.runs, '--runs', 100),
@@ -356,6 +404,7 @@ async function closedLoopEquiv(
   opts: EquivOptions,
   seed: number | string,
   plant: NonNullable<Awaited<ReturnType<typeof loadPlant>>>,
+  load: LoadProject,
   io: CommandIo,
 ): Promise<number> {
   const { EXIT, SimError, SIM_ERROR_CODES } = sim;
@@ -372,8 +421,8 @@ async function closedLoopEquiv(
     throw new SimError(SIM_ERROR_CODES.BAD_INPUT, `${unsupported[0]} is not supported with --plant`);
   const runs = Math.max(1, positiveInt(sim, opts.runs, '--runs', 100));
   const scans = positiveInt(sim, opts.scans, '--scans', 200);
-  const before = await sim.loadSimProject([opts.before!]);
-  const after = await sim.loadSimProject([opts.after!]);
+  const before = await load([opts.before!]);
+  const after = await load([opts.after!]);
   let result: ReturnType<typeof plant.closedLoopEquivalence> | undefined;
   let run = 0;
   for (; run < runs; run++) {
@@ -403,10 +452,24 @@ const bigints = (_: string, v: unknown) => (typeof v === 'bigint' ? v.toString()
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
+/** `--libraries`, `--models`, `--define` as `compile` has them. */
+function projectFlags(c: Command): Command {
+  return c
+    .option('--libraries <dir>', 'a directory of library interface files (.st declarations, no bodies)')
+    .option(
+      '--models <dir>',
+      'behaviour models in ST of library POUs (.st files): each replaces the library declaration of its name',
+    )
+    .option(
+      '--define <names>',
+      'compile the {IF defined(...)} branches of this define set (comma-separated; repeatable)',
+      (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((d) => d.trim())],
+    );
+}
+
 /** Registers `simulate`, `test` and `equiv` on the agent's command line. */
 export function registerSimCommands(program: Command): void {
-  program
-    .command('simulate')
+  projectFlags(program.command('simulate'))
     .description('run a program on the virtual PLC and print one JSON line per scan')
     .argument('<path...>', 'ST files or directories')
     .option('--program <name>', 'PROGRAM (or CONFIGURATION) to run')
@@ -421,8 +484,7 @@ export function registerSimCommands(program: Command): void {
     .action(async (paths: string[], opts: SimulateOptions) => {
       process.exitCode = await simulateCommand(paths, opts);
     });
-  program
-    .command('test')
+  projectFlags(program.command('test'))
     .description('run scenario files (YAML) against a program on the virtual PLC')
     .argument('<path...>', 'ST files or directories')
     .requiredOption('--scenarios <path>', 'scenario file or directory')
@@ -431,8 +493,7 @@ export function registerSimCommands(program: Command): void {
     .action(async (paths: string[], opts: TestOptions) => {
       process.exitCode = await testCommand(paths, opts);
     });
-  program
-    .command('equiv')
+  projectFlags(program.command('equiv'))
     .description('compare the old and new program on the same seeded inputs, scan by scan')
     .requiredOption('--before <path>', 'the program as it is (file or directory)')
     .requiredOption('--after <path>', 'the program as migrated')
