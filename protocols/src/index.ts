@@ -61,6 +61,8 @@ export {
   RollbackRequest,
   RollbackResponse,
   RollbackView,
+  ShadowReportList,
+  ShadowReportView,
   StageReportList,
   StageReportView,
 } from './api/reviews';
@@ -182,6 +184,8 @@ export {
   RejectMessage,
   RollbackOrder,
   RollbackOrderMessage,
+  ShadowRequirement,
+  ShadowRun,
   StageFigures,
   StageReportMessage,
   signed,

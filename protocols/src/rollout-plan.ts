@@ -144,6 +144,8 @@ export const PhaseOutcomeCounts = z.object({
   deployFailed: z.number().int(),
   /** Skipped (preconditions not met): nothing to deploy. */
   skipped: z.number().int(),
+  /** Approved deploys the site's agent put off because the line said it was busy (`watch.deferWhile`). */
+  deferred: z.number().int().default(0),
 });
 export type PhaseOutcomeCounts = z.infer<typeof PhaseOutcomeCounts>;
 
@@ -159,6 +161,8 @@ export const PhaseWait = z.enum([
   'approval',
   /** Approved changes to be deployed by their agents. */
   'deploy',
+  /** Deploys the site put off: the line says it is busy (a batch running). */
+  'line-busy',
   /** Deployed changes to finish their watch period. */
   'watch',
   /** The soak time after the last result. */
@@ -195,6 +199,8 @@ export const PhaseOutcomeView = z.object({
   /** One line: `2 verified, 1 approved, 1 deployed, 0 watched, 0 rolled back; waits for approval, watch`. */
   summary: z.string(),
   counts: PhaseOutcomeCounts,
+  /** What the phase's shadow gate says (`shadow: 1 of 2 site(s) passed, 1 running (40 of 120 s)`); null without one. */
+  shadow: z.string().nullable().default(null),
 });
 export type PhaseOutcomeView = z.infer<typeof PhaseOutcomeView>;
 

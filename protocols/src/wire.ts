@@ -42,6 +42,21 @@ const WireValue = z
 export const signed = <T extends z.ZodType>(payload: T) =>
   z.strictObject({ payload, signature: z.string().min(1).max(WIRE_LIMITS.text), keyId: WireId });
 
+/**
+ * Shadow time a rollout phase requires of a candidate (its plan's `shadow`): the agent runs
+ * the candidate on its virtual PLC against the site's live PLC for `minDurationMs` and
+ * reports it (`shadow.report`). More than `maxDivergences` diverging samples fail it.
+ */
+export const ShadowRequirement = z.object({
+  minDurationMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 86_400_000),
+  maxDivergences: z.number().int().min(0),
+});
+export type ShadowRequirement = z.infer<typeof ShadowRequirement>;
+
 /** What a job offer carries, signed by the control plane. */
 export const JobBundle = z.object({
   jobId: WireId,
@@ -50,6 +65,11 @@ export const JobBundle = z.object({
   attempt: z.number().int().min(1),
   migration: Migration,
   issuedAt: Timestamp,
+  /**
+   * The phase's shadow gate when it runs before approval: after a passed verdict the agent
+   * runs the candidate in shadow of the live PLC and reports it. Absent: no shadow.
+   */
+  shadow: ShadowRequirement.optional(),
 });
 export type JobBundle = z.infer<typeof JobBundle>;
 
@@ -78,6 +98,12 @@ export const DeployOrder = z.object({
     .min(0)
     .max(7 * 86_400_000)
     .optional(),
+  /**
+   * The phase's shadow gate when it runs after approval: the agent first runs the approved
+   * program in shadow of the live PLC for this long, reports it, and deploys only when it
+   * did not diverge more than allowed (else the result is `refused`, naming the tag).
+   */
+  shadow: ShadowRequirement.optional(),
 });
 export type DeployOrder = z.infer<typeof DeployOrder>;
 
@@ -96,6 +122,52 @@ export const RollbackOrder = z.object({
   notAfter: Timestamp.optional(),
 });
 export type RollbackOrder = z.infer<typeof RollbackOrder>;
+
+/** One output on which a shadow run and the live PLC disagreed. */
+const ShadowDivergence = z.object({
+  tag: WireLabel,
+  /** When the first diverging sample was read. */
+  first: Timestamp,
+  /** Diverging samples. */
+  count: z.number().int().min(0),
+  live: WireValue,
+  shadow: WireValue,
+});
+
+/**
+ * A shadow run of an agent (`shadow.report`): a candidate before its deploy (`candidate`,
+ * for a phase's shadow gate) or the approved program watching a deploy (`watch`). Sent
+ * when it starts (`running`), every so often while it runs, and when it ends: `passed`
+ * (ran its time within `maxDivergences`), `diverged` (more), `failed` (could not run or
+ * was cut short: PLC unreachable, comm loss, fault, program not runnable — `reason` says).
+ */
+export const ShadowRun = z.object({
+  /** Names the run; later reports of the same run replace earlier ones. */
+  shadowId: WireId,
+  kind: z.enum(['candidate', 'watch']),
+  site: WireId,
+  jobId: WireId,
+  rolloutId: WireId,
+  deployId: WireId.optional(),
+  state: z.enum(['running', 'passed', 'diverged', 'failed']),
+  startedAt: Timestamp,
+  /** How long it is to run, ms. */
+  durationMs: z.number().int().min(0),
+  /** How long it ran, s. */
+  seconds: z.number().min(0),
+  samples: z.number().int().min(0),
+  compared: z.number().int().min(0),
+  /** Diverging samples allowed (a candidate's gate); absent for a watch (none). */
+  maxDivergences: z.number().int().min(0).optional(),
+  divergences: z.array(ShadowDivergence).max(WIRE_LIMITS.items).default([]),
+  commLoss: z
+    .object({ count: z.number().int(), first: Timestamp, last: Timestamp, error: WireText })
+    .nullable()
+    .default(null),
+  fault: WireText.nullable().default(null),
+  reason: WireText.default(''),
+});
+export type ShadowRun = z.infer<typeof ShadowRun>;
 
 /** Cutover stages. */
 export const CutoverStage = z.enum(['shadow', 'parallel', 'cutover', 'rolled-back']);
@@ -138,6 +210,8 @@ export const CAPABILITIES = {
   deployResultAck: 'deploy-result-ack',
   /** control plane: stores `drift.report` (an older one answers it with an error, so an agent sends it only to one naming this). */
   driftReport: 'drift-report',
+  /** control plane: stores `shadow.report` (acking it) and `deploy.deferred` (an older one answers them with an error, so an agent sends them only to one naming this). */
+  shadowReport: 'shadow-report',
   /** agent: accepts `welcome.versions` and `welcome.capabilities` (older agents refuse unknown welcome fields, so they are sent only to agents naming this). */
   welcomeVersions: 'welcome-versions',
 } as const;
@@ -214,6 +288,21 @@ export const StageReportMessage = msg('stage.report', {
 });
 /** agent → control plane: a drift check of the live program against the released one (scheduled or after a deploy). */
 export const DriftReportMessage = msg('drift.report', { report: DriftReport });
+/** agent → control plane: a shadow run (resent until acked when it ended; idempotent by `shadowId` and state). */
+export const ShadowReportMessage = msg('shadow.report', { report: ShadowRun });
+/** control plane → agent: the shadow report is stored (`replyTo` is the report's message id). */
+export const ShadowReportAckMessage = msg('shadow.report.ack', {
+  shadowId: WireId,
+  replyTo: z.string().max(100),
+});
+/** agent → control plane: a deploy waits because the line says it is busy (`watch.deferWhile`); sent at every look. */
+export const DeployDeferredMessage = msg('deploy.deferred', {
+  deployId: WireId,
+  site: WireId,
+  reason: WireText,
+  /** When the agent looks again, ms. */
+  recheckMs: z.number().int().min(0),
+});
 /** control plane → agent: stop a job. */
 export const CancelMessage = msg('cancel', { jobId: WireId, reason: WireText });
 /** both ways: something was wrong with a message. */
@@ -240,6 +329,9 @@ export const Envelope = z.discriminatedUnion('type', [
   RollbackOrderMessage,
   StageReportMessage,
   DriftReportMessage,
+  ShadowReportMessage,
+  ShadowReportAckMessage,
+  DeployDeferredMessage,
   CancelMessage,
   ErrorMessage,
 ]);

@@ -13,6 +13,7 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import type { AuthFailureLimiter } from '../auth/rate-limiter';
 import { bearerToken } from '../auth/token';
 import type { Context } from '../context';
+import { getDeploy } from '../deploys/deploy.repository';
 import { recordDeployResult } from '../deploys/deploy.service';
 import { handleDriftReport } from '../drift/drift-report-handler';
 import { ControlPlaneError } from '../errors';
@@ -26,6 +27,7 @@ import { agentMessage } from './agent-message';
 import { type AgentSession, AgentSessions, newSession, reject, send, sendError } from './agent-session';
 import { JobDispatcher } from './job-dispatcher';
 import { OrderDelivery } from './order-delivery';
+import { recordDeferral, upsertShadowReport } from './shadow-report.repository';
 import { insertStageReport } from './stage-report.repository';
 
 /** Path of the agent gateway. */
@@ -39,6 +41,7 @@ const CONTROL_PLANE_VERSION = '0.1.0';
 const CONTROL_PLANE_CAPABILITIES: readonly string[] = [
   CAPABILITIES.deployResultAck,
   CAPABILITIES.driftReport,
+  CAPABILITIES.shadowReport,
 ];
 
 /**
@@ -310,6 +313,24 @@ export class AgentGateway {
         });
         return;
       }
+      case 'shadow.report':
+        return this.onShadowReport(conn, msg);
+      case 'deploy.deferred': {
+        if (msg.site !== conn.site)
+          return sendError(conn, 'WRONG_SITE', `this agent serves ${conn.site}, not ${msg.site}`, msg.id);
+        const deploy = await getDeploy(db, msg.deployId);
+        if (!deploy) return sendError(conn, 'NOT_FOUND', `no deploy ${msg.deployId}`, msg.id);
+        if (deploy.site !== conn.site)
+          return sendError(conn, 'WRONG_SITE', `deploy ${deploy.id} is for ${deploy.site}`, msg.id);
+        await recordDeferral(db, conn.agentId, msg);
+        this.ctx.bus.publish({
+          type: 'deploy.deferred',
+          rolloutId: deploy.rolloutId,
+          site: conn.site,
+          data: { deployId: deploy.id, reason: msg.reason },
+        });
+        return;
+      }
       case 'drift.report': {
         const refused = await handleDriftReport(this.ctx, conn, msg);
         if (refused) return sendError(conn, refused.refused, refused.reason, msg.id);
@@ -324,6 +345,32 @@ export class AgentGateway {
       default:
         return sendError(conn, 'UNKNOWN_TYPE', `${msg.type} is not sent by agents`, msg.id);
     }
+  }
+
+  /**
+   * Stores a shadow run's report (its job must be the site's), then acks it; a resend of
+   * a settled run is acked again and changes nothing. The engine looks at the gate at once.
+   */
+  private async onShadowReport(conn: AgentSession, msg: MessageOf<'shadow.report'>): Promise<void> {
+    const r = msg.report;
+    if (r.site !== conn.site)
+      return sendError(conn, 'WRONG_SITE', `this agent serves ${conn.site}, not ${r.site}`, msg.id);
+    const job = await getJob(this.ctx.db, r.jobId);
+    if (!job || job.rolloutId !== r.rolloutId)
+      return sendError(conn, 'NOT_FOUND', `no job ${r.jobId} in rollout ${r.rolloutId}`, msg.id);
+    if (job.site !== conn.site)
+      return sendError(conn, 'WRONG_SITE', `job ${job.id} is for site ${job.site}, not ${conn.site}`, msg.id);
+    const status = await upsertShadowReport(this.ctx.db, conn.agentId, r);
+    send(conn, agentMessage('shadow.report.ack', { shadowId: r.shadowId, replyTo: msg.id }));
+    if (status !== 'stored') return;
+    this.ctx.bus.publish({
+      type: 'shadow.report',
+      rolloutId: r.rolloutId,
+      jobId: r.jobId,
+      site: conn.site,
+      data: { shadowId: r.shadowId, kind: r.kind, state: r.state, divergences: r.divergences.length },
+    });
+    this.engine.nudge();
   }
 
   private async onHello(conn: AgentSession, msg: MessageOf<'hello'>): Promise<void> {

@@ -1,9 +1,10 @@
-import type { JobBundle } from '@plcfleet/protocols';
+import type { JobBundle, RolloutPlan } from '@plcfleet/protocols';
 import { WebSocket } from 'ws';
 import type { Context } from '../context';
 import { claimJob, listJobs, listReadyJobs, unclaimJobs } from '../jobs/job.repository';
 import { getMigration } from '../migrations/migration.repository';
 import { getRollout } from '../rollouts/rollout.repository';
+import { shadowRequirement } from '../rollouts/shadow-gate';
 import { nowIso } from '../util';
 import { agentMessage } from './agent-message';
 import { type AgentSession, type AgentSessions, send } from './agent-session';
@@ -17,6 +18,7 @@ interface RolloutOffer {
   leaseMs: number;
   migration: JobBundle['migration'];
   migrationId: string;
+  plan: RolloutPlan;
 }
 
 /**
@@ -60,8 +62,7 @@ export class JobDispatcher {
       const offer = await this.rolloutOffer(job.rolloutId);
       session.leaseMs = offer?.leaseMs ?? session.leaseMs;
       session.jobId = job.id;
-      if (job.state === 'offered' && offer)
-        this.sendOffer(session, job.id, job.rolloutId, job.attempt, offer);
+      if (job.state === 'offered' && offer) this.sendOffer(session, job, job.attempt, offer);
     }
   }
 
@@ -109,7 +110,7 @@ export class JobDispatcher {
             }
             session.jobId = job.id;
             session.leaseMs = offer.leaseMs;
-            this.sendOffer(session, job.id, job.rolloutId, claimed.attempt, offer);
+            this.sendOffer(session, job, claimed.attempt, offer);
           }),
       );
     }
@@ -125,25 +126,27 @@ export class JobDispatcher {
     if (!r) return undefined;
     const m = await getMigration(this.ctx.db, r.migrationId, r.revision);
     if (!m) return undefined;
-    const offer = { leaseMs: r.plan.lease, migration: m.document, migrationId: m.id };
+    const offer = { leaseMs: r.plan.lease, migration: m.document, migrationId: m.id, plan: r.plan };
     this.rolloutCache.set(rolloutId, offer);
     return offer;
   }
 
   private sendOffer(
     session: AgentSession,
-    jobId: string,
-    rolloutId: string,
+    job: { id: string; rolloutId: string; phaseIndex: number },
     attempt: number,
     offer: RolloutOffer,
   ): void {
+    // A phase whose shadow runs before approval asks the agent for it in the bundle.
+    const shadow = shadowRequirement(offer.plan.phases[job.phaseIndex], 'before-approval');
     const bundle: JobBundle = {
-      jobId,
-      rolloutId,
+      jobId: job.id,
+      rolloutId: job.rolloutId,
       site: session.site,
       attempt,
       migration: offer.migration,
       issuedAt: nowIso(),
+      ...(shadow ? { shadow } : {}),
     };
     send(
       session,

@@ -225,17 +225,22 @@ export async function releaseQueued(
 export async function listReadyJobs(
   db: Db,
   limit: number,
-): Promise<{ id: string; site: string; rolloutId: string }[]> {
+): Promise<{ id: string; site: string; rolloutId: string; phaseIndex: number }[]> {
   const rows = await db
     .selectFrom('jobs')
     .innerJoin('rollouts', 'rollouts.id', 'jobs.rollout_id')
-    .select(['jobs.id', 'jobs.site', 'jobs.rollout_id'])
+    .select(['jobs.id', 'jobs.site', 'jobs.rollout_id', 'jobs.phase_index'])
     .where('jobs.state', '=', 'ready')
     .where('rollouts.state', '=', 'running')
     .orderBy('jobs.created_at')
     .limit(limit)
     .execute();
-  return rows.map((r) => ({ id: r.id, site: r.site, rolloutId: r.rollout_id }));
+  return rows.map((r) => ({
+    id: r.id,
+    site: r.site,
+    rolloutId: r.rollout_id,
+    phaseIndex: Number(r.phase_index),
+  }));
 }
 
 /**

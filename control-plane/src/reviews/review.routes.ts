@@ -8,6 +8,7 @@ import {
   RejectResponse,
 } from '@plcfleet/protocols';
 import { z } from 'zod';
+import { listShadowReports } from '../agents/shadow-report.repository';
 import { ANY_ROLE } from '../auth/roles';
 import { getDeploy } from '../deploys/deploy.repository';
 import { fail } from '../errors';
@@ -40,13 +41,17 @@ export const reviewRoutes: RouteSpec[] = [
   defineRoute({
     method: 'get',
     path: '/v1/change-requests/:id',
-    summary: 'A change request with its diff, evidence hash and decisions',
+    summary: 'A change request with its diff, evidence hash, decisions and shadow runs',
     roles: ANY_ROLE,
     response: ChangeRequestDetail,
     handler: async ({ ctx, params }) => {
       const cr =
         (await getChangeRequest(ctx.db, params.id!)) ?? fail('NOT_FOUND', `no change request ${params.id}`);
-      return { changeRequest: cr, approvals: await listApprovals(ctx.db, cr.id) };
+      return {
+        changeRequest: cr,
+        approvals: await listApprovals(ctx.db, cr.id),
+        shadowReports: await listShadowReports(ctx.db, { jobId: cr.jobId }),
+      };
     },
   }),
   defineRoute({

@@ -1,4 +1,5 @@
 import type { DeployOrder } from '@plcfleet/protocols';
+import { listShadowReports } from '../agents/shadow-report.repository';
 import { appendAudit } from '../audit/audit.repository';
 import type { Principal, Role } from '../auth/roles';
 import { type Context, type PendingEvents, publishAll } from '../context';
@@ -7,6 +8,7 @@ import { fail } from '../errors';
 import { getJob } from '../jobs/job.repository';
 import { getMigration } from '../migrations/migration.repository';
 import { getRollout, getRolloutHeader } from '../rollouts/rollout.repository';
+import { judgeShadowRun, shadowRequirement } from '../rollouts/shadow-gate';
 import { nextMaintenanceWindow } from '../sites/maintenance-window';
 import { getSite } from '../sites/site.repository';
 import { type Db, transaction } from '../store/database';
@@ -126,11 +128,32 @@ export async function approveChangeRequest(
     if (!window) fail('CONFLICT', `site ${cr.site} has no maintenance window; a deploy order needs one`);
     const job = await getJob(trx, cr.jobId);
     if (!job) fail('NOT_FOUND', `job ${cr.jobId} is gone`);
+    const phase = (await getRollout(trx, cr.rolloutId))?.plan.phases[job.phaseIndex];
+    // A shadow gate run before approval: the candidate's shadow run is evidence the approver must have.
+    if (phase?.shadow?.when === 'before-approval') {
+      const [latest] = (await listShadowReports(trx, { jobId: cr.jobId })).filter(
+        (r) => r.kind === 'candidate',
+      );
+      const s = judgeShadowRun(phase.shadow, latest);
+      if (s.kind !== 'passed')
+        fail(
+          'CONFLICT',
+          `the change's shadow run at ${cr.site} ${
+            s.kind === 'missing'
+              ? 'has not been reported yet'
+              : s.kind === 'running'
+                ? `is still running (${s.seconds} of ${phase.shadow.minDuration / 1000} s)`
+                : `failed: ${s.why}`
+          }; its phase approves only after it passed`,
+        );
+    }
     if (!(await decideChangeRequest(trx, id, 'approved', comment)))
       fail('CONFLICT', `change request ${id} was decided meanwhile`);
     const approval = await recordDecision(trx, who, id, 'approve', comment);
     // The phase's post-deploy watch (ms), for the agent; capped at the wire's 7 days.
-    const watch = (await getRollout(trx, cr.rolloutId))?.plan.phases[job.phaseIndex]?.watch;
+    const watch = phase?.watch;
+    // A shadow gate run after approval: the agent shadows the approved program first, then deploys.
+    const shadow = shadowRequirement(phase, 'after-approval');
     const order: DeployOrder = {
       deployId: newId('dep'),
       jobId: cr.jobId,
@@ -144,6 +167,7 @@ export async function approveChangeRequest(
       approvedBy: [who.name],
       issuedAt: nowIso(),
       ...(watch !== undefined ? { watchMs: Math.min(watch, 7 * 86_400_000) } : {}),
+      ...(shadow ? { shadow } : {}),
     };
     const signedOrder = ctx.signer.sign(order);
     await insertDeploy(trx, id, signedOrder);

@@ -4,6 +4,7 @@ import type { Db } from '../store/database';
 import { evaluateGates, type PhaseDecision, type PhaseFigures } from './gates';
 import { type PhaseOutcomes, phaseOutcomes } from './phase-outcomes';
 import type { RolloutRecord } from './rollout.repository';
+import { judgeShadowGate, type ShadowGate } from './shadow-gate';
 
 /** A phase judged now: the figures its gates read, its deploy outcomes and what the gates decide. */
 export interface PhaseJudgement {
@@ -12,6 +13,8 @@ export interface PhaseJudgement {
   decision: PhaseDecision;
   /** What the stage-report gate still waits for (`maxStageDivergences`), or null. */
   stageWait: string | null;
+  /** The phase's shadow gate (its failure is already the decision's halt). */
+  shadow: ShadowGate;
 }
 
 /**
@@ -53,7 +56,7 @@ async function stageFigures(
 /**
  * Judges phase `index` of rollout `r` at `now`: the verdict gates (`evaluateGates`,
  * ADR 0003) over the phase's figures, then its deploys — more rollbacks than
- * `maxRollbacks` halt (ADR 0028). The one place the gate context is built: the
+ * `maxRollbacks` halt (ADR 0028), and so does a shadow gate that failed. The one place the gate context is built: the
  * engine acts on this, the allowed actions and the progress view show it.
  */
 export async function judgePhase(
@@ -91,5 +94,8 @@ export async function judgePhase(
     else if (st.waiting > 0)
       stageWait = `stage reports: ${st.waiting} of ${st.sites} site(s) not reported over the soak yet`;
   }
-  return { figures, outcomes, decision, stageWait };
+  // Shadow gate (issue #21): a candidate that diverged beyond the limit halts, whatever else waits.
+  const shadow = await judgeShadowGate(db, r.id, index, phase);
+  if (decision.kind !== 'halt' && shadow.fail) decision = { kind: 'halt', why: shadow.fail };
+  return { figures, outcomes, decision, stageWait, shadow };
 }

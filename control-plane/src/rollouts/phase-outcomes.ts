@@ -9,6 +9,8 @@ interface SiteOutcome {
   deploy: string | null;
   /** When the deploy last changed state (for `deployed`: when it was deployed). */
   deployAt: string | null;
+  /** Why the agent put the deploy off (the line is busy), when it did. */
+  deferred: string | null;
 }
 
 /** The deploy outcomes of a phase and what of them is still outstanding. */
@@ -18,6 +20,8 @@ export interface PhaseOutcomes {
   awaitingApproval: number;
   /** Approved changes not yet deployed (the agent waits for its window, or is offline). */
   awaitingDeploy: number;
+  /** Of those, deploys the agent put off because the line is busy. */
+  deferred: number;
   /** Deployed changes inside their watch period. */
   watching: number;
   /** Sites that will not run the change without a person: failed, rejected, rolled back, deploy failed. */
@@ -32,6 +36,7 @@ async function siteOutcomes(db: Db, rolloutId: string, phaseIndex: number): Prom
     .selectFrom('jobs')
     .leftJoin('change_requests', 'change_requests.job_id', 'jobs.id')
     .leftJoin('deploys', 'deploys.job_id', 'jobs.id')
+    .leftJoin('deploy_deferrals', 'deploy_deferrals.deploy_id', 'deploys.id')
     .select([
       'jobs.site as site',
       'jobs.state as jobState',
@@ -39,6 +44,7 @@ async function siteOutcomes(db: Db, rolloutId: string, phaseIndex: number): Prom
       'deploys.state as deploy',
       'deploys.updated_at as deployAt',
       'deploys.created_at as deployCreated',
+      'deploy_deferrals.reason as deferred',
     ])
     .where('jobs.rollout_id', '=', rolloutId)
     .where('jobs.phase_index', '=', phaseIndex)
@@ -74,6 +80,7 @@ export async function phaseOutcomes(
     rolledBack: 0,
     deployFailed: 0,
     skipped: 0,
+    deferred: 0,
   };
   let awaitingApproval = 0;
   let awaitingDeploy = 0;
@@ -93,17 +100,21 @@ export async function phaseOutcomes(
     if (s.jobState === 'failed' || s.jobState === 'error' || s.changeRequest === 'rejected') stuck++;
     else if (s.deploy === 'rolled-back' || s.deploy === 'refused' || s.deploy === 'failed') stuck++;
     else if (s.changeRequest === 'open') awaitingApproval++;
-    else if (s.changeRequest === 'approved') awaitingDeploy++;
+    else if (s.changeRequest === 'approved') {
+      awaitingDeploy++;
+      if (s.deferred !== null && (s.deploy === 'ordered' || s.deploy === 'delivered')) counts.deferred++;
+    }
   }
   const settled = counts.watched + counts.skipped === counts.sites;
-  return { counts, awaitingApproval, awaitingDeploy, watching, stuck, settled };
+  return { counts, awaitingApproval, awaitingDeploy, deferred: counts.deferred, watching, stuck, settled };
 }
 
 /** What the deploy side of a phase waits for, in the order a site goes through it. */
 export function deployWaits(o: PhaseOutcomes): PhaseWait[] {
   const waits: PhaseWait[] = [];
   if (o.awaitingApproval > 0) waits.push('approval');
-  if (o.awaitingDeploy > 0) waits.push('deploy');
+  if (o.awaitingDeploy > o.deferred) waits.push('deploy');
+  if (o.deferred > 0) waits.push('line-busy');
   if (o.watching > 0) waits.push('watch');
   if (o.stuck > 0) waits.push('retry-or-close');
   return waits;
@@ -115,6 +126,7 @@ export function describeOutcomes(c: PhaseOutcomeCounts): string {
     `${c.sites} site(s): ${c.verified} verified, ${c.approved} approved, ${c.deployed} deployed, ` +
     `${c.watched} watched, ${c.rolledBack} rolled back` +
     (c.deployFailed ? `, ${c.deployFailed} deploy failed` : '') +
+    (c.deferred ? `, ${c.deferred} deferred (line busy)` : '') +
     (c.skipped ? `, ${c.skipped} skipped` : '')
   );
 }
@@ -126,16 +138,4 @@ export function waitsForDeploys(
   until: 'watched' | 'verified' | undefined,
 ): boolean {
   return phase.gates.requireDeployed || (last && until !== 'verified');
-}
-
-/**
- * What a phase's shadow gate still waits for, or null (no gate, or no site to shadow).
- * Agents do not send shadow reports to the control plane yet (issue #21 point 2 is not
- * done), so a gated phase with verified sites holds here: the gate fails closed rather
- * than pass without evidence; a person may promote it (audited).
- */
-export function shadowWait(phase: Phase, o: PhaseOutcomes): string | null {
-  const g = phase.shadow;
-  if (!g || o.counts.verified === 0) return null;
-  return `shadow: ${o.counts.verified} site(s) need ${Math.round(g.minDuration / 60_000)} min in shadow with at most ${g.maxDivergences} divergence(s); 0 shadow report(s) received`;
 }

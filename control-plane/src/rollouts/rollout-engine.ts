@@ -20,7 +20,7 @@ import { type Db, transaction } from '../store/database';
 import { nowIso } from '../util';
 import { describeFigures, type PhaseFigures, startsAllowed } from './gates';
 import { judgePhase } from './phase-judgement';
-import { deployWaits, describeOutcomes, phaseOutcomes, shadowWait, waitsForDeploys } from './phase-outcomes';
+import { deployWaits, describeOutcomes, phaseOutcomes, waitsForDeploys } from './phase-outcomes';
 import {
   claimDriver,
   getRollout,
@@ -205,7 +205,7 @@ export class RolloutEngine {
     if (r.state !== 'running') return;
     const phase = r.plan.phases[r.phaseIndex];
     if (!phase) return;
-    const { figures, decision, stageWait } = await judgePhase(trx, r, r.phaseIndex);
+    const { figures, decision, stageWait, shadow: shadowGate } = await judgePhase(trx, r, r.phaseIndex);
     const summary = describeFigures(r.phaseIndex, phase.name, figures);
     const record = async (decisionName: string, text: string) => {
       const d = await insertDecision(trx, {
@@ -258,7 +258,7 @@ export class RolloutEngine {
         }
         return;
       case 'promote': {
-        const shadow = stageWait ?? shadowWait(phase, await phaseOutcomes(trx, r.id, r.phaseIndex, phase));
+        const shadow = stageWait ?? shadowGate.wait;
         if (shadow) {
           const text = `${summary} → waiting for ${shadow}`;
           if (r.stateReason !== text) {

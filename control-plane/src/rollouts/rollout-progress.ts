@@ -1,13 +1,7 @@
 import type { PhaseOutcomeView, PhaseStatus, PhaseWait, RolloutProgress } from '@plcfleet/protocols';
 import type { Db } from '../store/database';
 import { judgePhase } from './phase-judgement';
-import {
-  deployWaits,
-  describeOutcomes,
-  type PhaseOutcomes,
-  shadowWait,
-  waitsForDeploys,
-} from './phase-outcomes';
+import { deployWaits, describeOutcomes, type PhaseOutcomes, waitsForDeploys } from './phase-outcomes';
 import type { RolloutRecord } from './rollout.repository';
 
 /** The deploy side's status: watching when only watches are left, else awaiting deploy, else done. */
@@ -27,7 +21,7 @@ export async function rolloutProgress(db: Db, r: RolloutRecord, now = Date.now()
   let settled = true;
   for (const [index, phase] of r.plan.phases.entries()) {
     const started = r.state !== 'pending' && index <= r.phaseIndex;
-    const { figures, outcomes, decision, stageWait } = await judgePhase(db, r, index, now);
+    const { figures, outcomes, decision, stageWait, shadow } = await judgePhase(db, r, index, now);
     if (!outcomes.settled || !started) settled = false;
     let status: PhaseStatus;
     let waitsFor: PhaseWait[] = [];
@@ -72,9 +66,9 @@ export async function rolloutProgress(db: Db, r: RolloutRecord, now = Date.now()
             waitsFor = ['soak'];
             break;
           }
-          if (shadowWait(phase, outcomes)) {
+          if (shadow.wait) {
             status = 'awaiting-shadow';
-            waitsFor = ['shadow'];
+            waitsFor = shadow.awaitingApproval > 0 ? ['approval', 'shadow'] : ['shadow'];
             break;
           }
           const last = index === r.plan.phases.length - 1;
@@ -91,6 +85,7 @@ export async function rolloutProgress(db: Db, r: RolloutRecord, now = Date.now()
       waitsFor,
       summary: describeOutcomes(counts) + (waitsFor.length ? `; waits for ${waitsFor.join(', ')}` : ''),
       counts,
+      shadow: shadow.line,
     });
   }
   return { rolloutId: r.id, settled, phases };

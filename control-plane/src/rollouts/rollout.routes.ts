@@ -8,8 +8,10 @@ import {
   RolloutList,
   RolloutProgress,
   RolloutState,
+  ShadowReportList,
 } from '@plcfleet/protocols';
 import { z } from 'zod';
+import { listShadowReports } from '../agents/shadow-report.repository';
 import { appendAudit } from '../audit/audit.repository';
 import { ANY_ROLE, ROLLOUT_WRITERS } from '../auth/roles';
 import { orderRollback } from '../deploys/deploy.service';
@@ -106,6 +108,18 @@ export const rolloutRoutes: RouteSpec[] = [
     handler: async ({ ctx, params }) => {
       const r = (await getRollout(ctx.db, params.id!)) ?? fail('NOT_FOUND', `no rollout ${params.id}`);
       return rolloutProgress(ctx.db, r);
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/v1/rollouts/:id/shadow-reports',
+    summary:
+      'The shadow runs agents reported for a rollout: candidates for its shadow gates, and post-deploy watches (newest first)',
+    roles: ANY_ROLE,
+    response: ShadowReportList,
+    handler: async ({ ctx, params }) => {
+      const r = (await getRollout(ctx.db, params.id!)) ?? fail('NOT_FOUND', `no rollout ${params.id}`);
+      return { shadowReports: await listShadowReports(ctx.db, { rolloutId: r.id }) };
     },
   }),
   ...ROLLOUT_COMMANDS.map((command) =>

@@ -11,6 +11,7 @@ import type {
   Migration,
   RollbackView,
   RolloutView,
+  ShadowRun,
   StageReportView,
   VerdictOutcome,
 } from '@plcfleet/protocols';
@@ -208,6 +209,33 @@ export interface StageReportsTable {
   reason: string;
   at: string;
 }
+/** The latest report of a shadow run (issue #21); `id` is its `shadowId`. */
+export interface ShadowReportsTable {
+  id: string;
+  kind: ShadowRun['kind'];
+  site: string;
+  agent_id: string;
+  rollout_id: string;
+  job_id: string;
+  deploy_id: string | null;
+  state: ShadowRun['state'];
+  /** Diverging samples, summed over the tags. */
+  divergences: number;
+  /** The whole `ShadowRun`, JSON. */
+  report: string;
+  received_at: string;
+}
+/** A deploy an agent put off because the line was busy (`deploy.deferred`), latest reason. */
+export interface DeployDeferralsTable {
+  deploy_id: string;
+  site: string;
+  agent_id: string;
+  reason: string;
+  /** How many times the agent said so. */
+  times: number;
+  first_at: string;
+  last_at: string;
+}
 /** The latest drift report of a site (issue #22). */
 export interface SiteDriftTable {
   site: string;
@@ -259,6 +287,8 @@ export interface Tables {
   deploys: DeploysTable;
   rollbacks: RollbacksTable;
   stage_reports: StageReportsTable;
+  shadow_reports: ShadowReportsTable;
+  deploy_deferrals: DeployDeferralsTable;
   site_drift: SiteDriftTable;
   site_drift_history: SiteDriftHistoryTable;
   audit_log: AuditLogTable;

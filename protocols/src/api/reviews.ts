@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Verdict } from '../verdict';
-import { DeployOrder, RollbackOrder, signed } from '../wire';
+import { DeployOrder, RollbackOrder, ShadowRun, signed } from '../wire';
 import { ApiTime } from './common';
 
 /** A change waiting for (or past) review. */
@@ -44,10 +44,23 @@ export type ApprovalView = z.infer<typeof ApprovalView>;
 /** `GET /v1/change-requests`. */
 export const ChangeRequestList = z.object({ changeRequests: z.array(ChangeRequestView) });
 
+/** A shadow run an agent reported (`shadow.report`), as stored: its latest report. */
+export const ShadowReportView = ShadowRun.extend({
+  agentId: z.string(),
+  /** When the latest report of the run arrived. */
+  receivedAt: ApiTime,
+});
+export type ShadowReportView = z.infer<typeof ShadowReportView>;
+
+/** `GET /v1/rollouts/:id/shadow-reports`. */
+export const ShadowReportList = z.object({ shadowReports: z.array(ShadowReportView) });
+
 /** `GET /v1/change-requests/:id`. */
 export const ChangeRequestDetail = z.object({
   changeRequest: ChangeRequestView,
   approvals: z.array(ApprovalView),
+  /** The shadow runs of the change's candidate and of its deploy's watch: evidence beside the verdict. */
+  shadowReports: z.array(ShadowReportView).default([]),
 });
 
 /** `POST /v1/change-requests/:id/approve`. */

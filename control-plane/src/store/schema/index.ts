@@ -8,6 +8,7 @@ import * as jobIndexes from './20261126130000_job-indexes';
 import * as stageReportIndex from './20261206020000_stage-report-index';
 import * as siteDrift from './20261206100000_site-drift';
 import * as siteLibraries from './20261206120000_site-libraries';
+import * as shadowReports from './20261206140000_shadow-reports';
 
 /** Schema migrations in the order they apply. */
 export const SCHEMA_MIGRATIONS: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const SCHEMA_MIGRATIONS: Record<string, Migration> = {
   '20261206020000_stage-report-index': stageReportIndex,
   '20261206100000_site-drift': siteDrift,
   '20261206120000_site-libraries': siteLibraries,
+  '20261206140000_shadow-reports': shadowReports,
 };

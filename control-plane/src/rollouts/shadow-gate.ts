@@ -1,0 +1,130 @@
+import type { Phase, ShadowReportView, ShadowRequirement } from '@plcfleet/protocols';
+import { divergenceCount, listShadowReports } from '../agents/shadow-report.repository';
+import type { Db } from '../store/database';
+
+/** The wire's longest shadow or watch (7 days). */
+const MAX_WIRE_MS = 7 * 86_400_000;
+
+/**
+ * What a phase's shadow gate asks of an agent at `when` (the job bundle before approval,
+ * the deploy order after it), or undefined when the phase has no gate or runs it at the
+ * other moment.
+ */
+export function shadowRequirement(
+  phase: Phase | undefined,
+  when: 'before-approval' | 'after-approval',
+): ShadowRequirement | undefined {
+  const g = phase?.shadow;
+  if (!g || g.when !== when) return undefined;
+  return { minDurationMs: Math.min(g.minDuration, MAX_WIRE_MS), maxDivergences: g.maxDivergences };
+}
+
+/** How one site's candidate shadow run stands against its phase's gate. */
+type RunStanding =
+  | { kind: 'missing' }
+  | { kind: 'running'; seconds: number }
+  | { kind: 'passed' }
+  | { kind: 'failed'; why: string };
+
+/** `Alarm diverged in 3 sample(s) from 2026-…Z (live true, shadow false)`. */
+function describeDivergence(d: ShadowReportView['divergences'][number]): string {
+  return `${d.tag} diverged in ${d.count} sample(s) from ${d.first} (live ${JSON.stringify(d.live)}, shadow ${JSON.stringify(d.shadow)})`;
+}
+
+/** Judges a site's latest candidate shadow report against the gate (the control plane's own reading of its figures). */
+export function judgeShadowRun(
+  g: NonNullable<Phase['shadow']>,
+  report: ShadowReportView | undefined,
+): RunStanding {
+  if (!report) return { kind: 'missing' };
+  if (report.state === 'running') {
+    const n = divergenceCount(report);
+    if (n <= g.maxDivergences) return { kind: 'running', seconds: report.seconds };
+  }
+  const n = divergenceCount(report);
+  if (n > g.maxDivergences || report.state === 'diverged') {
+    const first = report.divergences[0];
+    return {
+      kind: 'failed',
+      why: `${first ? describeDivergence(first) : `${n} divergence(s)`}${report.divergences.length > 1 ? ` and ${report.divergences.length - 1} more tag(s)` : ''}, at most ${g.maxDivergences} allowed`,
+    };
+  }
+  if (report.state === 'failed') return { kind: 'failed', why: report.reason || 'the shadow run failed' };
+  if (report.seconds * 1000 + 1 < g.minDuration)
+    return {
+      kind: 'failed',
+      why: `ran ${report.seconds} s of the ${g.minDuration / 1000} s required`,
+    };
+  return { kind: 'passed' };
+}
+
+/** What a phase's shadow gate says: what it waits for, why it fails, and one line for people. */
+export interface ShadowGate {
+  /** `shadow: 1 of 2 site(s) passed, …` while it waits, else null. */
+  wait: string | null;
+  /** Why it failed (halts the rollout), naming the site and the tag, else null. */
+  fail: string | null;
+  /** The gate's state for people (progress view), or null without a gate. */
+  line: string | null;
+  /** Sites whose shadow runs after approval and that wait for it. */
+  awaitingApproval: number;
+}
+
+const NO_GATE: ShadowGate = { wait: null, fail: null, line: null, awaitingApproval: 0 };
+
+/**
+ * The shadow gate of phase `index` (issue #21 point 2): every site that passed
+ * verification needs a candidate shadow run (its latest report) that ran `minDuration`
+ * with at most `maxDivergences` diverging samples. Holds while runs are missing or
+ * running; fails at the first run that diverged beyond the limit or could not run (a run
+ * cut short proves nothing: fail closed). With `when: after-approval` a site's run starts
+ * with its deploy order, so unapproved sites wait for approval first.
+ */
+export async function judgeShadowGate(
+  db: Db,
+  rolloutId: string,
+  index: number,
+  phase: Phase,
+): Promise<ShadowGate> {
+  const g = phase.shadow;
+  if (!g) return NO_GATE;
+  const jobs = await db
+    .selectFrom('jobs')
+    .leftJoin('change_requests', 'change_requests.job_id', 'jobs.id')
+    .select(['jobs.id as jobId', 'jobs.site as site', 'change_requests.state as changeRequest'])
+    .where('jobs.rollout_id', '=', rolloutId)
+    .where('jobs.phase_index', '=', index)
+    .where('jobs.state', '=', 'passed')
+    .execute();
+  if (jobs.length === 0) return NO_GATE;
+  const latest = new Map<string, ShadowReportView>();
+  for (const r of await listShadowReports(db, { jobIds: jobs.map((j) => j.jobId) }))
+    if (r.kind === 'candidate' && !latest.has(r.jobId)) latest.set(r.jobId, r);
+  let passed = 0;
+  let missing = 0;
+  let awaitingApproval = 0;
+  const running: number[] = [];
+  const failed: string[] = [];
+  for (const j of jobs) {
+    const s = judgeShadowRun(g, latest.get(j.jobId));
+    if (s.kind === 'passed') passed++;
+    else if (s.kind === 'running') running.push(s.seconds);
+    else if (s.kind === 'failed') failed.push(`${j.site}: ${s.why}`);
+    else if (g.when === 'after-approval' && j.changeRequest !== 'approved') awaitingApproval++;
+    else missing++;
+  }
+  const need = `${g.minDuration / 1000} s`;
+  const line =
+    `shadow: ${passed} of ${jobs.length} site(s) passed` +
+    (running.length ? `, ${running.length} running (${Math.min(...running)} of ${need})` : '') +
+    (missing ? `, ${missing} not reported` : '') +
+    (awaitingApproval ? `, ${awaitingApproval} wait for approval first` : '') +
+    (failed.length ? `, ${failed.length} failed` : '') +
+    `; at most ${g.maxDivergences} divergence(s)`;
+  return {
+    wait: passed < jobs.length ? line : null,
+    fail: failed.length ? `shadow at ${failed.join('; ')}` : null,
+    line,
+    awaitingApproval,
+  };
+}
