@@ -12,7 +12,7 @@
  *     [--security none|sign-and-encrypt]
  */
 import { execFile, fork } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,6 +78,15 @@ END_FUNCTION_BLOCK
 
 const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
 
+/** CPU milliseconds (user + system) of a process from /proc: its own, and its reaped children's (git). */
+async function procCpuMs(pid: number | 'self'): Promise<{ own: number; children: number }> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces): state is field 3, utime 14 … cstime 17.
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const tick = 1000 / 100;
+  return { own: (Number(f[11]) + Number(f[12])) * tick, children: (Number(f[13]) + Number(f[14])) * tick };
+}
+
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(os.tmpdir(), 'plcfleet-bench-drift-'));
   const files = Array.from({ length: POUS }, (_, i) => pou(i));
@@ -117,14 +126,22 @@ async function main(): Promise<void> {
   });
   const opcua = { dataDir: join(dir, 'client'), security, trustUnknownServer: true };
   const times: number[] = [];
+  const cpu = { agent: [] as number[], git: [] as number[], plc: [] as number[] };
   let status = '';
   try {
     // One warm-up: certificates, the first Git fetch, module loading.
     await checkDrift(released, createOpcuaSource(endpoint, opcua));
     for (let r = 0; r < RUNS; r++) {
+      const [self0, plc0] = [await procCpuMs('self'), await procCpuMs(child.pid!)];
+      const u0 = process.cpuUsage();
       const t0 = performance.now();
       const c = await checkDrift(released, createOpcuaSource(endpoint, opcua));
       times.push(performance.now() - t0);
+      const u = process.cpuUsage(u0);
+      const [self1, plc1] = [await procCpuMs('self'), await procCpuMs(child.pid!)];
+      cpu.agent.push((u.user + u.system) / 1000);
+      cpu.git.push(self1.children - self0.children);
+      cpu.plc.push(plc1.own - plc0.own);
       status = `${c.comparison.status} (${c.comparison.pous.map((p) => p.pou).join(', ')})`;
     }
     const phase = async (fn: () => Promise<unknown>) => {
@@ -156,6 +173,10 @@ async function main(): Promise<void> {
         status,
         checkMedianMs: Math.round(median(times)),
         checkWorstMs: Math.round(Math.max(...times)),
+        // CPU time of one check (median): the agent's process, its git processes, the PLC's process.
+        cpuAgentMs: Math.round(median(cpu.agent)),
+        cpuGitMs: Math.round(median(cpu.git)),
+        cpuPlcMs: Math.round(median(cpu.plc)),
         gitReadMs,
         opcuaReadMs,
         compareDriftedMs: Math.round(compareMs),

@@ -96,4 +96,22 @@ describe('comparePrograms', () => {
     expect(c.status).toBe('drifted');
     expect(c.unparsed.map((u) => u.file)).toEqual(['Broken.st', 'Broken.st']);
   });
+
+  it('answers the same whatever was compared before against the same release (its parse is kept)', () => {
+    const logic = edit(plant, 'Conveyor.st', (t) =>
+      t.replace('Parts_Fed := Parts_Fed + 1;', 'Parts_Fed := Parts_Fed + 2;'),
+    );
+    const brokenLive = [...logic, { path: 'Broken.st', text: 'PROGRAM Broken\nIF THEN\n' }];
+    const first = comparePrograms(plant, logic);
+    // A live file that does not parse leaves it out of both sides' models; then the kept release is used again.
+    const withBroken = comparePrograms(plant, brokenLive);
+    expect(withBroken.unparsed.map((u) => `${u.side} ${u.file}`)).toEqual(['live Broken.st']);
+    expect(comparePrograms(plant, plant).status).toBe('same');
+    expect(comparePrograms(plant, logic)).toEqual(first);
+    expect(comparePrograms(plant, brokenLive)).toEqual(withBroken);
+    // Another release is parsed afresh: against the changed program as release, the plant drifted back.
+    const back = comparePrograms(logic, plant);
+    expect(back.pous[0]!.diff).toMatch(/^-.*Parts_Fed \+ 2;$/m);
+    expect(back.releasedSha256).toBe(first.liveSha256);
+  });
 });

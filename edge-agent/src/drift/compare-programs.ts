@@ -33,16 +33,51 @@ function parse(f: ProgramFile): ParsedFile {
   return { path: f.path, unit: r.unit, canonical: r.unit.declarations.map((d) => canonical(d)) };
 }
 
+const byPath = (files: readonly ProgramFile[]) =>
+  files.filter(isSource).sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
+
 /**
- * Both programs' files, each parsed once: a live file byte-equal to its released
- * one takes the released file's canonical text and is parsed only when the
- * programs differ (its unit is then its own: a unit is checked in one project).
+ * The released side of the last comparison, by its {@link hashProgram}: its
+ * files parsed and, once a comparison needed it, its bound model. A release
+ * changes rarely while the live side is read every check, so the agent's next
+ * check parses only the live program. Only read: the program diff never
+ * changes an index.
  */
-function parseBoth(released: readonly ProgramFile[], live: readonly ProgramFile[]) {
-  const byPath = (files: readonly ProgramFile[]) =>
-    files.filter(isSource).sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
-  const a = byPath(released).map(parse);
-  const oldText = new Map(released.map((f) => [f.path, f.text]));
+let releasedCache:
+  | { sha256: string; parsed: ParsedFile[]; index?: { broken: string; ix: ProjectIndex } }
+  | undefined;
+
+function parseReleased(files: readonly ProgramFile[], sha256: string): ParsedFile[] {
+  if (releasedCache?.sha256 !== sha256) releasedCache = { sha256, parsed: byPath(files).map(parse) };
+  return releasedCache.parsed;
+}
+
+function releasedIndex(parsed: readonly ParsedFile[], broken: ReadonlySet<string>): ProjectIndex {
+  const key = [...broken].sort().join('\0');
+  const kept = releasedCache?.parsed === parsed ? releasedCache : undefined;
+  if (kept?.index?.broken === key) return kept.index.ix;
+  const ix = indexOf(
+    parsed,
+    parsed.map((p) => p.unit!),
+    broken,
+  );
+  if (kept) kept.index = { broken: key, ix };
+  return ix;
+}
+
+/**
+ * Both programs' files, each parsed once (the released ones once per release):
+ * a live file byte-equal to its released one takes the released file's
+ * canonical text and is parsed only when the programs differ (its unit is then
+ * its own: a unit is checked in one project).
+ */
+function parseBoth(
+  releasedFiles: readonly ProgramFile[],
+  releasedSha256: string,
+  live: readonly ProgramFile[],
+) {
+  const a = parseReleased(releasedFiles, releasedSha256);
+  const oldText = new Map(releasedFiles.map((f) => [f.path, f.text]));
   const oldParsed = new Map(a.map((p) => [p.path, p]));
   const liveFiles = byPath(live);
   const b = liveFiles.map((f): ParsedFile => {
@@ -74,10 +109,10 @@ function indexOf(
 }
 
 /** The comparison of two programs found the same. */
-function sameProgram(released: readonly ProgramFile[], live: readonly ProgramFile[]): DriftComparison {
+function sameProgram(releasedSha256: string, live: readonly ProgramFile[]): DriftComparison {
   return {
     status: 'same',
-    releasedSha256: hashProgram(released),
+    releasedSha256,
     liveSha256: hashProgram(live),
     pous: [],
     globals: [],
@@ -108,10 +143,12 @@ export function comparePrograms(
 ): DriftComparison {
   // The usual hourly answer: nothing changed. Equal canonical declarations mean the
   // program diff would find nothing, so neither the checker nor the diff runs.
-  const parsed = parseBoth(released, live);
+  const releasedSha256 = hashProgram(released);
+  const parsed = parseBoth(released, releasedSha256, live);
   const a = canonicalDeclarations(parsed.a);
   const b = a && canonicalDeclarations(parsed.b);
-  if (a && b && a.length === b.length && a.every((x, i) => x === b[i])) return sameProgram(released, live);
+  if (a && b && a.length === b.length && a.every((x, i) => x === b[i]))
+    return sameProgram(releasedSha256, live);
   const liveUnits = parsed.liveUnits();
   const unparsed: DriftComparison['unparsed'] = [];
   const broken = new Set<string>();
@@ -129,11 +166,7 @@ export function comparePrograms(
   const oldText = toMap(released);
   const newText = toMap(live);
   const unparsedDiffer = [...broken].some((f) => oldText.get(f) !== newText.get(f));
-  const oldIx = indexOf(
-    parsed.a,
-    parsed.a.map((p) => p.unit!),
-    broken,
-  );
+  const oldIx = releasedIndex(parsed.a, broken);
   const newIx = indexOf(parsed.b, liveUnits, broken);
   const diff = diffPrograms(oldIx, newIx);
 
@@ -169,7 +202,7 @@ export function comparePrograms(
     pous.length > 0 || globals.length > 0 || diff.types.length > 0 || diff.configuration || unparsedDiffer;
   return {
     status: drifted ? 'drifted' : 'same',
-    releasedSha256: hashProgram(released),
+    releasedSha256,
     liveSha256: hashProgram(live),
     pous: pous.slice(0, DRIFT_LIMITS.pous),
     globals: globals.slice(0, DRIFT_LIMITS.names),

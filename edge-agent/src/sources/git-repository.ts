@@ -13,6 +13,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { access, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type CatFileObject, CatFileProcess } from './git-cat-file';
 import { redactUrl } from './git-url';
 import { SourceError } from './program-source';
 
@@ -60,6 +61,9 @@ export type RefKind = 'branch' | 'tag' | 'commit';
 export class GitRepository {
   private queue: Promise<unknown> = Promise.resolve();
   private initialised = false;
+  /** Long-lived readers of objects (contents) and of their headers (ids, types, sizes). */
+  private objects: CatFileProcess | undefined;
+  private headers: CatFileProcess | undefined;
 
   constructor(
     /** The bare cache repository's folder. */
@@ -79,16 +83,39 @@ export class GitRepository {
     return next;
   }
 
+  private gitEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+    return {
+      ...this.env,
+      GIT_TERMINAL_PROMPT: '0',
+      // ssh checks the host key as configured but never asks (a daemon has no terminal).
+      GIT_SSH_COMMAND: this.env.GIT_SSH_COMMAND ?? 'ssh -o BatchMode=yes',
+      ...extra,
+    } as NodeJS.ProcessEnv;
+  }
+
+  /** Reads objects through the long-lived `cat-file` processes (started on first use). */
+  private cat(
+    mode: 'batch' | 'batch-check',
+    names: readonly string[],
+  ): Promise<Array<CatFileObject | undefined>> {
+    if (mode === 'batch')
+      this.objects ??= new CatFileProcess(this.gitDir, 'batch', this.gitEnv(), this.display);
+    else this.headers ??= new CatFileProcess(this.gitDir, 'batch-check', this.gitEnv(), this.display);
+    return (mode === 'batch' ? this.objects! : this.headers!).query(names);
+  }
+
+  /** Ends the long-lived git processes (a later read starts them again). */
+  close(): void {
+    this.objects?.close();
+    this.headers?.close();
+    this.objects = undefined;
+    this.headers = undefined;
+  }
+
   private run(args: readonly string[], opts: { input?: string; env?: Record<string, string> } = {}) {
     return new Promise<GitRun>((resolvePromise, reject) => {
       const child = spawn('git', ['--git-dir', this.gitDir, ...args], {
-        env: {
-          ...this.env,
-          GIT_TERMINAL_PROMPT: '0',
-          // ssh checks the host key as configured but never asks (a daemon has no terminal).
-          GIT_SSH_COMMAND: this.env.GIT_SSH_COMMAND ?? 'ssh -o BatchMode=yes',
-          ...opts.env,
-        } as NodeJS.ProcessEnv,
+        env: this.gitEnv(opts.env),
         stdio: ['pipe', 'pipe', 'pipe'],
       });
       const out: Buffer[] = [];
@@ -165,50 +192,75 @@ export class GitRepository {
     if (!ref.startsWith('refs/tags/')) tries.push([`${HEADS}${name}`, 'branch']);
     if (!ref.startsWith('refs/heads/')) tries.push([`${TAGS}${name}`, 'tag']);
     if (/^[0-9a-f]{4,40}$/i.test(ref)) tries.push([ref, 'commit']);
-    // Every candidate in one `cat-file --batch-check`: a line per candidate, "<id> commit <size>" or "… missing".
-    const out = await this.ok('resolving the ref', ['cat-file', '--batch-check'], {
-      input: `${tries.map(([candidate]) => `${candidate}^{commit}`).join('\n')}\n`,
-    });
-    const lines = out.toString('utf8').split('\n');
+    // Every candidate in one query of the long-lived `cat-file --batch-check`.
+    await this.init();
+    const found = await this.cat(
+      'batch-check',
+      tries.map(([candidate]) => `${candidate}^{commit}`),
+    );
     for (const [i, [, kind]] of tries.entries()) {
-      const m = /^([0-9a-f]{40,64}) commit /.exec(lines[i] ?? '');
-      if (m) return { commit: m[1]!, kind };
+      const o = found[i];
+      if (o?.type === 'commit') return { commit: o.oid, kind };
     }
     throw new SourceError('not-found', `${this.display}: no branch, tag or commit "${ref}"`);
   }
 
-  /** The blobs of `commit` under `subdir` (every file when ''), with their modes. */
+  /**
+   * The blobs of `commit` under `subdir` (every file when ''), with their modes:
+   * the trees walked level by level through the long-lived `cat-file --batch`,
+   * the sizes in one `--batch-check` query.
+   */
   async list(commit: string, subdir: string): Promise<TreeEntry[]> {
-    const args = ['ls-tree', '-r', '-l', '-z', '--full-tree', commit];
-    if (subdir) args.push('--', `${subdir}/`);
-    const out = await this.ok('listing the tree', args);
-    const entries: TreeEntry[] = [];
-    for (const rec of out.toString('utf8').split('\0')) {
-      if (!rec) continue;
-      const tab = rec.indexOf('\t');
-      const [mode, type, oid, size] = rec.slice(0, tab).split(/ +/);
-      // Only regular files: a symlink (120000) or a submodule (commit) is not program text.
-      if (type !== 'blob' || mode === '120000') continue;
-      entries.push({ path: rec.slice(tab + 1), mode: mode!, oid: oid!, size: Number(size) });
+    await this.init();
+    const [root] = await this.cat('batch', [`${commit}^{tree}`]);
+    if (root?.type !== 'tree')
+      throw new SourceError('io', `${this.display}: listing the tree failed: no commit ${commit}`);
+    // Down to SUBDIR; a folder that is not there lists nothing.
+    let tree: CatFileObject | undefined = root;
+    for (const name of subdir ? subdir.split('/') : []) {
+      const sub = parseTree(tree).find((e) => e.name === name && e.mode === '40000');
+      [tree] = sub ? await this.cat('batch', [sub.oid]) : [undefined];
+      if (tree?.type !== 'tree') return [];
     }
-    return entries;
+    const blobs: Array<{ path: string; mode: string; oid: string }> = [];
+    let level: Array<{ prefix: string; tree: CatFileObject }> = [
+      { prefix: subdir ? `${subdir}/` : '', tree },
+    ];
+    while (level.length > 0) {
+      const subtrees: Array<{ prefix: string; oid: string }> = [];
+      for (const { prefix, tree: t } of level)
+        for (const e of parseTree(t)) {
+          if (e.mode === '40000') subtrees.push({ prefix: `${prefix}${e.name}/`, oid: e.oid });
+          // Only regular files: a symlink (120000) or a submodule (160000) is not program text.
+          else if (e.mode === '100644' || e.mode === '100755')
+            blobs.push({ path: `${prefix}${e.name}`, mode: e.mode, oid: e.oid });
+        }
+      const read = await this.cat(
+        'batch',
+        subtrees.map((t) => t.oid),
+      );
+      level = subtrees.map((t, i) => {
+        const o = read[i];
+        if (o?.type !== 'tree') throw new SourceError('io', `${this.display}: tree ${t.oid} is missing`);
+        return { prefix: t.prefix, tree: o };
+      });
+    }
+    const sizes = await this.cat(
+      'batch-check',
+      blobs.map((b) => b.oid),
+    );
+    return blobs
+      .map((b, i) => ({ ...b, size: sizes[i]?.size ?? 0 }))
+      .sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
   }
 
-  /** The texts (UTF-8) of the given blobs, in order, read in one `cat-file --batch`. */
+  /** The texts (UTF-8) of the given blobs, in order, read through the long-lived `cat-file --batch`. */
   async readBlobs(oids: readonly string[]): Promise<string[]> {
-    if (oids.length === 0) return [];
-    const out = await this.ok('reading files', ['cat-file', '--batch'], { input: `${oids.join('\n')}\n` });
-    const texts: string[] = [];
-    let at = 0;
-    for (const oid of oids) {
-      const nl = out.indexOf(0x0a, at);
-      const header = out.subarray(at, nl).toString('utf8').split(' ');
-      if (header[1] !== 'blob') throw new SourceError('io', `${this.display}: object ${oid} is not a file`);
-      const size = Number(header[2]);
-      texts.push(out.subarray(nl + 1, nl + 1 + size).toString('utf8'));
-      at = nl + 1 + size + 1;
-    }
-    return texts;
+    const read = await this.cat('batch', oids);
+    return read.map((o, i) => {
+      if (o?.type !== 'blob') throw new SourceError('io', `${this.display}: object ${oids[i]} is not a file`);
+      return o.content.toString('utf8');
+    });
   }
 
   /**
@@ -304,6 +356,26 @@ export class GitRepository {
       );
     throw new SourceError('io', `${this.display}: push to ${ref} failed: ${gitReason(r.stderr || out)}`);
   }
+}
+
+/** The entries of a tree object: `<mode> <name>\0<id>` each, the id binary (as long as the tree's own). */
+function parseTree(tree: CatFileObject): Array<{ mode: string; name: string; oid: string }> {
+  const { content } = tree;
+  const idBytes = tree.oid.length / 2;
+  const out: Array<{ mode: string; name: string; oid: string }> = [];
+  let at = 0;
+  while (at < content.length) {
+    const space = content.indexOf(0x20, at);
+    const nul = content.indexOf(0, space);
+    if (space < 0 || nul < 0) break;
+    out.push({
+      mode: content.subarray(at, space).toString('latin1'),
+      name: content.subarray(space + 1, nul).toString('utf8'),
+      oid: content.subarray(nul + 1, nul + 1 + idBytes).toString('hex'),
+    });
+    at = nul + 1 + idBytes;
+  }
+  return out;
 }
 
 function hint(reason: string): string {

@@ -87,6 +87,40 @@ describe('Git source', () => {
     expect(await mainText('refs/tags/v1')).toBe(MAIN_V1);
   });
 
+  it('reads through one long-lived cat-file pair per cache and sees every new push', async () => {
+    const { mkdtemp, readFile, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const dir = await mkdtemp(`${tmpdir()}/plcfleet-git-trace-`);
+    const trace = `${dir}/trace`;
+    const other = await createPlantRepo();
+    const big = `PROGRAM Big\n${'(* padding *)\n'.repeat(12_000)}END_PROGRAM\n`;
+    await other.commit(
+      { 'plc/a/b/c/Deep.st': 'PROGRAM Deep END_PROGRAM\n', 'plc/Big.st': big, 'plc/Main.st': MAIN_V1 },
+      'r1',
+    );
+    const src = createGitSource(`${other.fileUrl}#main:plc`, { env: { ...process.env, GIT_TRACE: trace } });
+    try {
+      const first = await src.read();
+      expect(first.map((f) => f.path)).toEqual(['Big.st', 'Main.st', 'a/b/c/Deep.st']);
+      expect(first[0]!.text).toBe(big);
+      await other.commit({ 'plc/Main.st': MAIN_V2, 'plc/a/b/c/Deep.st': null }, 'r2');
+      const second = await src.read();
+      expect(second.map((f) => f.path)).toEqual(['Big.st', 'Main.st']);
+      expect(second[1]!.text).toBe(MAIN_V2);
+      await src.read();
+      const started = (await readFile(trace, 'utf8'))
+        .split('\n')
+        .filter((l) => /trace: built-in: git (cat-file|ls-tree|rev-parse)/.test(l))
+        .map((l) => l.replace(/^.*built-in: git /, '').replace(/--git-dir \S+ /, ''));
+      // Three reads, three fetches, but one reader of objects and one of headers.
+      expect(started).toEqual(['cat-file --batch-check', 'cat-file --batch']);
+    } finally {
+      await src.close();
+      await other.cleanup();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('says which ref is missing and which remote cannot be reached', async () => {
     const missing = createGitSource(`${repo.fileUrl}#no-such-branch`);
     await expect(missing.read()).rejects.toMatchObject({

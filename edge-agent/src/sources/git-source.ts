@@ -250,7 +250,7 @@ export function createGitSource(location: string, options: GitSourceOptions = {}
       return { commit, ref };
     },
     async close(): Promise<void> {
-      if (repo) await repo.serial(async () => undefined);
+      if (repo) await repo.serial(async () => repo?.close());
       if (tempDir) await rm(tempDir, { recursive: true, force: true });
       tempDir = undefined;
       repo = undefined;
