@@ -16,6 +16,7 @@ import {
   setDeployState,
   setRollbackState,
 } from './deploy.repository';
+import { recordDeployedLibrary, restoreRolledBackLibrary } from './deploy-library-facts';
 
 /** True when a rollback order's `notAfter` has passed. */
 export function rollbackExpired(rb: RollbackRecord, now = Date.now()): boolean {
@@ -170,6 +171,10 @@ export async function recordDeployResult(
         site: deploy.site,
         data: { deployId: deploy.id, state: msg.outcome },
       });
+      // The site's facts follow what runs there: a library-update's version changes now, not before.
+      if (msg.outcome === 'deployed') await recordDeployedLibrary(trx, deploy, `agent:${agent.id}`, events);
+      if (msg.outcome === 'rolled-back')
+        await restoreRolledBackLibrary(trx, deploy.id, `agent:${agent.id}`, events);
       return 'applied';
     }
     const rb = await getRollback(trx, msg.deployId);
@@ -178,11 +183,13 @@ export async function recordDeployResult(
     const state = msg.outcome === 'rolled-back' || msg.outcome === 'deployed' ? 'rolled-back' : msg.outcome;
     if (!(await setRollbackState(trx, rb.id, ['ordered', 'delivered'], state)))
       return rb.state === state ? 'duplicate' : 'stale';
-    if (rb.deployId && state === 'rolled-back')
+    if (rb.deployId && state === 'rolled-back') {
       await setDeployState(trx, rb.deployId, ['ordered', 'delivered', 'deployed'], {
         state: 'rolled-back',
         reason: rb.reason,
       });
+      await restoreRolledBackLibrary(trx, rb.deployId, `agent:${agent.id}`, events);
+    }
     await appendAudit(trx, {
       actor: `agent:${agent.id}`,
       action: `rollback.${state}`,

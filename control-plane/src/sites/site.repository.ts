@@ -1,4 +1,4 @@
-import { parseWith, type Site, SitePolicy, SiteView } from '@plcfleet/protocols';
+import { parseWith, type Site, type SiteLibrary, SitePolicy, SiteView } from '@plcfleet/protocols';
 import { deleteSiteDrift } from '../drift/site-drift.repository';
 import type { Db } from '../store/database';
 import type { SitesTable } from '../store/tables';
@@ -40,6 +40,20 @@ export async function upsertSite(trx: Db, site: Site): Promise<boolean> {
     .values({ name: site.name, created_at: at, ...values })
     .execute();
   return true;
+}
+
+/** Sets the libraries a site's controller runs (a library-update's deploy changes them); false when there is no such site. */
+export async function setSiteLibraries(
+  trx: Db,
+  name: string,
+  libraries: readonly SiteLibrary[],
+): Promise<boolean> {
+  const r = await trx
+    .updateTable('sites')
+    .set({ libraries: JSON.stringify(libraries), updated_at: nowIso() })
+    .where('name', '=', name)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
 }
 
 /** One site, or undefined. */
