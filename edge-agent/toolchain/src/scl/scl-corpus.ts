@@ -2,25 +2,30 @@
  * The SCL corpus figures of docs/siemens-scl.md: every `.scl`, `.db` and
  * `.udt` file under the given folders is read ("read" = no error from the
  * reader), formatted twice (`fmt` idempotent) and the formatted text read
- * again to the same tree (positions aside).
+ * again to the same tree (positions aside). With `--ax`, the SIMATIC AX
+ * `.st` files are read instead (AX has no `fmt`, so only "read" counts).
  *
  *   npx tsx edge-agent/toolchain/src/scl/scl-corpus.ts /tmp/scl-corpus/*
+ *   npx tsx edge-agent/toolchain/src/scl/scl-corpus.ts --ax /tmp/ax-corpus/*
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { astEqual } from '../iec';
+import { readAx } from './ax-reader';
 import { formatScl } from './scl-printer';
 import { isSclFile, readScl } from './scl-reader';
 
-function filesUnder(dir: string, out: string[] = []): string[] {
+function filesUnder(dir: string, want: (file: string) => boolean, out: string[] = []): string[] {
   for (const e of readdirSync(dir).sort()) {
     if (e.startsWith('.') || e === 'node_modules') continue;
     const p = join(dir, e);
-    if (statSync(p).isDirectory()) filesUnder(p, out);
-    else if (isSclFile(p)) out.push(p);
+    if (statSync(p).isDirectory()) filesUnder(p, want, out);
+    else if (want(p)) out.push(p);
   }
   return out;
 }
+
+const isAxFile = (file: string): boolean => /\.st$/i.test(file);
 
 function decode(buf: Buffer): string {
   const text = new TextDecoder('utf-8').decode(buf);
@@ -38,8 +43,8 @@ export interface SclCorpusRow {
   failures: string[];
 }
 
-/** Reads, formats and re-reads every SCL source under `dir`. */
-export function sclCorpusRow(dir: string): SclCorpusRow {
+/** Reads, formats and re-reads every SCL source under `dir` (with `ax`, reads every AX `.st` file). */
+export function sclCorpusRow(dir: string, ax = false): SclCorpusRow {
   const row: SclCorpusRow = {
     project: dir,
     files: 0,
@@ -49,11 +54,11 @@ export function sclCorpusRow(dir: string): SclCorpusRow {
     lines: 0,
     failures: [],
   };
-  for (const f of filesUnder(dir)) {
+  for (const f of filesUnder(dir, ax ? isAxFile : isSclFile)) {
     row.files++;
     const text = decode(readFileSync(f));
     row.lines += text.split('\n').length;
-    const r = readScl(text, f);
+    const r = ax ? readAx(text, f) : readScl(text, f);
     const errors = r.diagnostics.filter((d) => d.severity === 'error');
     if (errors.length > 0) {
       const d = errors[0]!;
@@ -61,6 +66,7 @@ export function sclCorpusRow(dir: string): SclCorpusRow {
       continue;
     }
     row.read++;
+    if (ax) continue;
     const once = formatScl(text);
     if (formatScl(once) === once) row.idempotent++;
     else row.failures.push(`${f}: fmt is not idempotent`);
@@ -72,7 +78,9 @@ export function sclCorpusRow(dir: string): SclCorpusRow {
 }
 
 if (process.argv[1]?.endsWith('scl-corpus.ts')) {
-  const rows = process.argv.slice(2).map(sclCorpusRow);
+  const args = process.argv.slice(2);
+  const ax = args.includes('--ax');
+  const rows = args.filter((a) => a !== '--ax').map((d) => sclCorpusRow(d, ax));
   for (const r of rows) {
     console.log(
       `| ${r.project} | ${r.read}/${r.files} | ${r.idempotent}/${r.read} | ${r.roundTrip}/${r.read} | ${r.lines} |`,

@@ -147,8 +147,14 @@ const VAR_START = /^VAR(_INPUT|_OUTPUT|_IN_OUT|_TEMP|_STAT)?$/;
 /** Block properties: written at the left margin between a block's name and its declarations. */
 const HEADER_END = /^(VAR(_INPUT|_OUTPUT|_IN_OUT|_TEMP|_STAT)?|STRUCT|BEGIN)$/;
 
-/** The code of a line with strings, quoted names and comments blanked, and whether a block comment is still open after it. */
-function codeOf(line: string, inComment: boolean): { code: string; inComment: boolean } {
+/**
+ * The code of a line with strings, quoted names and comments blanked, whether
+ * a block comment is still open after it, and whether it ends in a `//` comment.
+ */
+function codeOf(
+  line: string,
+  inComment: boolean,
+): { code: string; inComment: boolean; lineComment: boolean } {
   let out = '';
   let i = 0;
   let open = inComment;
@@ -157,7 +163,7 @@ function codeOf(line: string, inComment: boolean): { code: string; inComment: bo
       const close = line.indexOf('*)', i);
       const close2 = line.indexOf('*/', i);
       const c = close < 0 ? close2 : close2 < 0 ? close : Math.min(close, close2);
-      if (c < 0) return { code: out, inComment: true };
+      if (c < 0) return { code: out, inComment: true, lineComment: false };
       out += ' '.repeat(c + 2 - i);
       i = c + 2;
       open = false;
@@ -165,7 +171,7 @@ function codeOf(line: string, inComment: boolean): { code: string; inComment: bo
     }
     const ch = line[i]!;
     const two = line.slice(i, i + 2);
-    if (two === '//') break;
+    if (two === '//') return { code: out, inComment: false, lineComment: true };
     if (two === '(*' || two === '/*') {
       open = true;
       out += '  ';
@@ -182,7 +188,7 @@ function codeOf(line: string, inComment: boolean): { code: string; inComment: bo
     out += ch;
     i++;
   }
-  return { code: out, inComment: open };
+  return { code: out, inComment: open, lineComment: false };
 }
 
 /**
@@ -202,7 +208,7 @@ export function formatScl(text: string): string {
   let caseDepth: number[] = [];
   for (const raw of lines) {
     const startsInComment = inComment;
-    const { code, inComment: after } = codeOf(raw, inComment);
+    const { code, inComment: after, lineComment } = codeOf(raw, inComment);
     inComment = after;
     const trimmed = raw.trim();
     let words = code
@@ -214,8 +220,8 @@ export function formatScl(text: string): string {
     if (first === 'REGION') words = ['REGION'];
     if (first === 'TITLE') words = [];
     if (HEADER_END.test(first) || BLOCK_END.has(first)) inHeader = false;
-    // trailing blanks inside a block comment are the comment's text
-    const tail = (l: string): string => (after ? l : l.replace(/[ \t]+$/, ''));
+    // trailing blanks inside a block comment or a `//` comment are the comment's text
+    const tail = (l: string): string => (after || lineComment ? l : l.replace(/[ \t]+$/, ''));
     if (startsInComment || parens > 0 || trimmed === '') {
       out.push(trimmed === '' && !startsInComment ? '' : tail(raw));
     } else {

@@ -189,6 +189,7 @@ function readSclUnchecked(text: string, fileName: string, ax = false, original =
   remapSpans(unit, src, lines, fileName);
   const diagnostics = parsed.diagnostics.map((d) => remapDiagnostic(d, src, lines));
   rename(unit, src);
+  lowerSliceWrites(unit, src);
   lowerInstanceCalls(unit);
   finishDataBlocks(unit, src, diagnostics);
   lowerBlocks(unit);
@@ -275,7 +276,9 @@ function remapDiagnostic(d: Diagnostic, src: SclSource, lines: LineStarts): Diag
 /** Quoted names get their text back; generated names their SCL meaning; Siemens types their IEC model. */
 function rename(unit: CompilationUnit, src: SclSource): void {
   const quotedAt = (offset: number): string | undefined =>
-    src.quoted.get(offset)?.name ?? (src.hashed.has(offset) ? src.quoted.get(offset + 1)?.name : undefined);
+    src.quoted.get(offset)?.name ??
+    (src.hashed.has(offset) ? src.quoted.get(offset + 1)?.name : undefined) ??
+    src.escaped.get(offset);
   const generated = new Map<string, string>();
   for (const db of src.dataBlocks)
     if (db.structType) generated.set(db.structType.toLowerCase(), `"${db.name}"`);
@@ -362,6 +365,67 @@ function checkS5Time(unit: CompilationUnit, text: string, diagnostics: Diagnosti
       const ms = o.ms as number;
       if (/^S5T/i.test(raw) && (ms < 0 || ms > S5TIME_MAX_MS))
         diagnostics.push(diagnostic('ST1018', sp, 'S5TIME', raw, 'the S5 format holds 0 .. 2h46m30s'));
+    }
+  });
+}
+
+/**
+ * `#w.%B1 := x;` (a byte, word or double word of a bit string written to)
+ * becomes one bit assignment per bit of the slice, `w.%X8 := x.%X0; ...
+ * w.%X15 := x.%X7;` (an integer literal gives its bits as TRUE/FALSE): the
+ * IEC tree has bit access only, and the checker and the virtual PLC know it.
+ * `x` is read once per bit (decision 0040).
+ */
+function lowerSliceWrites(unit: CompilationUnit, src: SclSource): void {
+  if (src.sliceWrites.size === 0) return;
+  const expand = (s: Statement): Statement[] | undefined => {
+    if (s.kind !== 'Assignment' || s.operator !== ':=' || s.target.kind !== 'BitAccess') return undefined;
+    const target = s.target;
+    const slice = src.sliceWrites.get(target.bit.span.offset);
+    if (!slice) return undefined;
+    const sp = s.span;
+    const lit = (n: number, at: Span): Expression => ({
+      kind: 'IntegerLiteral',
+      value: n,
+      base: 10,
+      raw: String(n),
+      span: at,
+    });
+    const value = s.value;
+    const constant = value.kind === 'IntegerLiteral' ? BigInt(value.value) : undefined;
+    const out: Statement[] = [];
+    for (let j = 0; j < slice.bits; j++) {
+      const bit: Expression =
+        constant !== undefined
+          ? {
+              kind: 'BoolLiteral',
+              value: ((constant >> BigInt(j)) & 1n) === 1n,
+              raw: ((constant >> BigInt(j)) & 1n) === 1n ? 'TRUE' : 'FALSE',
+              span: value.span,
+            }
+          : { kind: 'BitAccess', object: value, bit: lit(j, value.span), explicit: true, span: value.span };
+      out.push({
+        kind: 'Assignment',
+        operator: ':=',
+        target: {
+          kind: 'BitAccess',
+          object: target.object,
+          bit: lit(slice.index * slice.bits + j, target.bit.span),
+          explicit: true,
+          span: target.span,
+        },
+        value: bit,
+        span: sp,
+      });
+    }
+    return out;
+  };
+  eachObject(unit, (o) => {
+    for (const key of Object.keys(o)) {
+      const v = o[key];
+      if (!Array.isArray(v) || SPAN_KEYS.has(key)) continue;
+      if (!v.some((x) => (x as { kind?: string })?.kind === 'Assignment')) continue;
+      o[key] = (v as Statement[]).flatMap((x) => expand(x) ?? [x]);
     }
   });
 }

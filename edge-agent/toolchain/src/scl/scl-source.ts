@@ -12,6 +12,7 @@
  * without a line break. {@link SclSource.toFile} maps an offset of the
  * generated text back to the file.
  */
+import { KEYWORDS } from '../iec/scanner';
 
 /** A quoted name of the file: `"Motor 1"` at `offset` (the opening quote), `name` without quotes. */
 interface QuotedName {
@@ -46,12 +47,25 @@ export interface SclSource {
   startFix: Map<number, number>;
   /** Offsets in the file of closing quotes, for spans that end just before them. */
   endFix: Set<number>;
+  /** AX names spelled like an IEC keyword (`Action`), read with `_` for their first letter: the name by its offset. */
+  escaped: Map<number, string>;
   dataBlocks: DataBlockInfo[];
+  /**
+   * Byte/word/double-word slices written to (`#w.%B1 := x`), by the file
+   * offset of their `%`: the text reads as the bit access `.%X1`, and the
+   * reader makes the assignment one bit assignment per bit of the slice.
+   */
+  sliceWrites: Map<number, { bits: number; index: number }>;
   /** Maps an offset of `st` to an offset of the file (inserted text maps to where it was inserted). */
   toFile(offset: number): number;
 }
 
 type TokKind = 'word' | 'quoted' | 'number' | 'punct';
+
+/** Reserved words of the IEC parser: a quoted SCL name spelled like one (`"type"`) must not read as it. */
+const RESERVED = new Set<string>(KEYWORDS);
+/** IEC keywords that SIMATIC AX does not reserve, so AX code names methods with them (`METHOD Action`). */
+const AX_NOT_RESERVED = new Set(['ACTION', 'END_ACTION']);
 
 interface Tok {
   k: TokKind;
@@ -165,6 +179,7 @@ export function lowerSclText(text: string, options: { ax?: boolean } = {}): SclS
   const hashed = new Set<number>();
   const startFix = new Map<number, number>();
   const endFix = new Set<number>();
+  const escaped = new Map<number, string>();
   const toks: Tok[] = [];
   const blank = (s: number, e: number): void => {
     for (let i = s; i < e; i++) {
@@ -235,11 +250,15 @@ export function lowerSclText(text: string, options: { ax?: boolean } = {}): SclS
         for (let u = 0; u < ch.length; u++) out[j + u] = ok ? code : 95;
         j += ch.length;
       }
-      if (isIdentStart(first) && name.length > 0) {
+      if (isIdentStart(first) && name.length > 0 && !RESERVED.has(name.toUpperCase())) {
         out[i] = 32;
         // `#"x"`: the identifier already starts at the `#`
         if (!startFix.has(i + 1)) startFix.set(i + 1, i);
-      } else out[i] = 95;
+      } else {
+        // `"1st"`, `"type"`: the identifier starts at the quote, `_1st`, `_type`
+        out[i] = 95;
+        if (hashed.has(i - 1)) startFix.set(i, i - 1);
+      }
       out[close] = 32;
       endFix.add(close);
       toks.push({ k: 'quoted', s: i, e: close + 1, up: name.toUpperCase() });
@@ -297,6 +316,14 @@ export function lowerSclText(text: string, options: { ax?: boolean } = {}): SclS
         i = k;
         continue;
       }
+      if (ax && AX_NOT_RESERVED.has(up)) {
+        out[i] = 95;
+        escaped.set(i, text.slice(i, j));
+      } else if (hashed.has(i - 1) && RESERVED.has(up)) {
+        // `#function`: the local `"function"`, read as `_unction` and renamed back by its `#`
+        out[i] = 95;
+        escaped.set(i - 1, text.slice(i, j));
+      }
       toks.push({ k: 'word', s: i, e: j, up });
       i = j;
       continue;
@@ -338,9 +365,13 @@ export function lowerSclText(text: string, options: { ax?: boolean } = {}): SclS
       blank(tok.s, e);
       while (toks[t + 1] && toks[t + 1]!.s < e) t++;
     } else if (tok.up === 'END_REGION') {
+      // `END_REGION name`: the name is free text up to the line's end
+      const e = lineEnd(tok.s);
       blank(tok.s, tok.e);
-      const semi = toks[t + 1];
-      if (semi && semi.up === ';') blank(semi.s, semi.e);
+      while (toks[t + 1] && toks[t + 1]!.s < e) {
+        t++;
+        blank(toks[t]!.s, toks[t]!.e);
+      }
     } else if (tok.up === 'GOTO') {
       put(tok.s, 'JMP ');
     }
@@ -368,15 +399,20 @@ export function lowerSclText(text: string, options: { ax?: boolean } = {}): SclS
   }
 
   // ---- byte/word/double-word slices read as values: `#w.%B1` → `(SHR(IN := w, N := 8) AND 16#FF)`;
-  // a slice written to (`#w.%B1 := x`) is left for the parser to report (the IEC tree has bit access only)
+  // a slice written to (`#w.%B1 := x`) reads as the bit access `w.%X1` and is recorded for the reader
+  const sliceWrites = new Map<number, { bits: number; index: number }>();
   for (let t = 2; t < toks.length; t++) {
     const part = toks[t]!;
     const m = part.k === 'word' ? /^([BWD])(\d+)$/.exec(part.up) : null;
     if (!m || toks[t - 1]!.up !== '%' || toks[t - 2]!.up !== '.') continue;
-    if (toks[t + 1]?.up === ':' && toks[t + 2]?.up === '=') continue;
+    const bits = m[1] === 'B' ? 8 : m[1] === 'W' ? 16 : 32;
+    if (toks[t + 1]?.up === ':' && toks[t + 2]?.up === '=' && toks[t + 1]!.e === toks[t + 2]!.s) {
+      put(part.s, 'X');
+      sliceWrites.set(toks[t - 1]!.s, { bits, index: Number(m[2]) });
+      continue;
+    }
     const start = operandStart(toks, t - 3);
     if (start < 0) continue;
-    const bits = m[1] === 'B' ? 8 : m[1] === 'W' ? 16 : 32;
     const mask = m[1] === 'B' ? '16#FF' : m[1] === 'W' ? '16#FFFF' : '16#FFFF_FFFF';
     blank(toks[t - 2]!.s, part.e);
     inserts.push({ at: toks[start]!.s, text: '(SHR(IN := ' });
@@ -543,5 +579,5 @@ export function lowerSclText(text: string, options: { ax?: boolean } = {}): SclS
     if (len === 0) return fileStart[lo]!;
     return fileStart[lo]! + Math.min(d, len);
   };
-  return { st, quoted, hashed, startFix, endFix, dataBlocks, toFile };
+  return { st, quoted, hashed, startFix, endFix, escaped, dataBlocks, sliceWrites, toFile };
 }
