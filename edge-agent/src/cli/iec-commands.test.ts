@@ -100,12 +100,12 @@ describe('plcfleet-agent compile: formats and projects (issue 15)', () => {
     expect(one.err).toMatch(
       new RegExp(`^cannot read ${awl}: Siemens STL \\(AWL\\) source is not supported \\(plcfleet reads `),
     );
-    const l5x = join(dir, 'Line1.L5X');
-    writeFileSync(l5x, '<?xml version="1.0"?><RSLogix5000Content SchemaRevision="1.0"/>');
+    // an L5X beside it is read (by the L5X checker); the STL file alone is refused
+    writeFileSync(join(dir, 'Line1.L5X'), '<?xml version="1.0"?><RSLogix5000Content SchemaRevision="1.0"/>');
     const inDir = await run('compile', dir);
     expect(inDir.code).toBe(2);
-    expect(inDir.err.trim().split('\n')).toHaveLength(2);
-    expect(inDir.err).toContain('Rockwell Logix L5X export (read by ladder-to-st) is not supported');
+    expect(inDir.err.trim().split('\n')).toHaveLength(1);
+    expect(inDir.err).toContain('Siemens STL (AWL) source is not supported');
     const fmt = await run('fmt', awl);
     expect(fmt.code).toBe(2);
     expect(fmt.err).toContain('Siemens STL (AWL) source');
@@ -368,6 +368,149 @@ END_FUNCTION_BLOCK
   });
 });
 
+const PLANT_L5X = join(import.meta.dirname, '../../../examples/plants/ladder-line/ladder-line.L5X');
+
+/** The plant's L5X in a fresh directory, with these replacements made in its text. */
+function plantCopy(...edits: [string, string][]): string {
+  const dir = mkdtempSync(join(tmpdir(), 'iec-l5x-'));
+  let text = readFileSync(PLANT_L5X, 'utf8');
+  for (const [from, to] of edits) {
+    expect(text).toContain(from);
+    text = text.replace(from, to);
+  }
+  const f = join(dir, 'Line.L5X');
+  writeFileSync(f, text);
+  return f;
+}
+
+/** 1-based line and column of the first `needle` in a file. */
+function positionOf(file: string, needle: string): { line: number; column: number } {
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const line = lines.findIndex((l) => l.includes(needle));
+  return { line: line + 1, column: (lines[line] ?? '').indexOf(needle) + 1 };
+}
+
+describe('plcfleet-agent compile of a Rockwell L5X (issue 18)', () => {
+  it('reads the plant clean: its programs and AOIs are the POUs, the FBD routine a warning', async () => {
+    const r = await run('compile', PLANT_L5X, '--json');
+    const j = JSON.parse(r.out);
+    expect(Object.keys(j)).toEqual(['files', 'lines', 'pous', 'errors', 'warnings', 'diagnostics', 'ms']);
+    expect(j).toMatchObject({ files: 1, pous: 2, errors: 0, warnings: 1 });
+    expect(j.diagnostics[0]).toMatchObject({ severity: 'warning', code: 'L5X3002' });
+    expect(j.diagnostics[0].message).toBe('routine MainProgram/Legacy_FBD is FBD: not read');
+    expect(r.code).toBe(0);
+  });
+  it('points each error at its program, routine and rung, at the XML line and column of the instruction', async () => {
+    const f = plantCopy(
+      ['XIO(Stop_PB)XIO(EStop)OTE(Conveyor_Run)', 'XIO(Stop_PB)XIO(E_Stop)OTE(Conveyor_Run)'],
+      ['XIC(Jam_Sensor)OTL(Jam_Alarm)', 'XIC(Step)OTL(Jam_Alarm)'],
+      ['XIC(Reset_PB)XIO(Jam_Sensor)OTU(Jam_Alarm)', 'XIC(Reset_PB)XIO(Jam_Sensor)OTX(Jam_Alarm)'],
+      ['XIC(Conveyor_Run)XIO(Jam_Sensor)OTE(Motor_Out);', 'XIC(Conveyor_Run)XIO(Jam_Sensor)OTE(Motor_Out;'],
+    );
+    const r = await run('compile', f, '--json');
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.out);
+    expect(j.errors).toBe(4);
+    const byCode = (code: string) => j.diagnostics.find((d: { code: string }) => d.code === code);
+    expect(byCode('L5X2001')).toMatchObject({
+      file: f,
+      ...positionOf(f, 'XIO(E_Stop)'),
+      severity: 'error',
+      message: 'MainProgram/Conveyor rung 0: tag E_Stop is not declared',
+    });
+    expect(byCode('L5X2003')).toMatchObject({
+      ...positionOf(f, 'XIC(Step)'),
+      message: 'MainProgram/Conveyor rung 2: Step is not a BOOL',
+    });
+    expect(byCode('L5X2002')).toMatchObject({
+      ...positionOf(f, 'OTX(Jam_Alarm)'),
+      message:
+        'MainProgram/Conveyor rung 3: instruction OTX is neither a Logix instruction nor an Add-On Instruction of this file',
+    });
+    expect(byCode('L5X1001').message).toMatch(/^MainProgram\/Conveyor rung 1: rung text: /);
+    const text = await run('compile', f);
+    expect(text.out).toContain(
+      `${f}:${positionOf(f, 'XIO(E_Stop)').line}:${positionOf(f, 'XIO(E_Stop)').column}: error L5X2001: MainProgram/Conveyor rung 0: tag E_Stop is not declared`,
+    );
+    expect(text.out).toMatch(/1 files, \d+ lines, 2 POUs: 4 errors, 1 warnings/);
+  });
+  it('names a Logix instruction the model does not run as a warning: the file is valid', async () => {
+    const f = plantCopy(['XIC(Jam_Sensor)OTL(Jam_Alarm)', 'XIC(Jam_Sensor)JMP(Skip)OTL(Jam_Alarm)']);
+    const j = JSON.parse((await run('compile', f, '--json')).out);
+    expect(j.errors).toBe(0);
+    expect(j.diagnostics.map((d: { code: string; message: string }) => `${d.code} ${d.message}`)).toContain(
+      'L5X3001 MainProgram/Conveyor rung 2: instruction JMP is not modelled',
+    );
+  });
+  it('reads an L5X in a directory beside ST sources, and an unreadable L5X is an error on the file', async () => {
+    const f = plantCopy();
+    const dir = join(f, '..');
+    writeFileSync(join(dir, 'extra.st'), 'PROGRAM Extra\nVAR x : INT; END_VAR\nx := x + 1;\nEND_PROGRAM\n');
+    const ok = JSON.parse((await run('compile', dir, '--json')).out);
+    expect(ok).toMatchObject({ files: 2, pous: 3, errors: 0 });
+    writeFileSync(join(dir, 'Broken.L5X'), '<?xml version="1.0"?><RSLogix5000Content><Controller>');
+    const bad = await run('compile', dir, '--json');
+    expect(bad.code).toBe(1);
+    const d = JSON.parse(bad.out).diagnostics.find((x: { code: string }) => x.code === 'L5X1000');
+    expect(d.file).toBe(join(dir, 'Broken.L5X'));
+    expect(d.message).toMatch(/^cannot read .*Broken\.L5X: not well-formed XML/);
+  });
+});
+
+describe('plcfleet-agent fmt of a Rockwell L5X', () => {
+  it('prints a ladder routine one rung per line after its comment, and an AOI routine by AOI/ROUTINE', async () => {
+    const r = await run(
+      'fmt',
+      PLANT_L5X,
+      '--routine',
+      'MainProgram/Conveyor',
+      '--routine',
+      'Motor_Ctl/Logic',
+    );
+    expect(r.code).toBe(0);
+    const lines = r.out.split('\n');
+    expect(lines.slice(0, 3)).toEqual([
+      'ROUTINE MainProgram/Conveyor (RLL)',
+      '// Conveyor seal-in: start, stop and E-stop.',
+      '[XIC(Start_PB) ,XIC(Conveyor_Run) ]XIO(Stop_PB)XIO(EStop)OTE(Conveyor_Run);',
+    ]);
+    expect(lines).toContain('AOI routine Motor_Ctl/Logic (RLL)');
+    const missing = await run('fmt', PLANT_L5X, '--routine', 'MainProgram/Nope');
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(
+      /^no routine MainProgram\/Nope in the file \(routines: .*MainProgram\/Conveyor/,
+    );
+  });
+  it('re-indents ST routines with --write, leaves a formatted file byte-identical, and --check says which', async () => {
+    const f = plantCopy();
+    const before = readFileSync(f);
+    expect((await run('fmt', f, '--check')).code).toBe(0);
+    expect((await run('fmt', f, '--write')).code).toBe(0);
+    expect(readFileSync(f).equals(before)).toBe(true);
+    const st = plantCopy([
+      '<Routine Name="Legacy_FBD" Type="FBD">',
+      '<Routine Name="Calc" Type="ST">\n<STContent>\n<Line Number="0"><![CDATA[IF Level_High THEN]]></Line>\n<Line Number="1"><![CDATA[Fill_Valve := FALSE;]]></Line>\n<Line Number="2"><![CDATA[      END_IF;   ]]></Line>\n</STContent>\n</Routine>\n<Routine Name="Legacy_FBD" Type="FBD">',
+    ]);
+    const printed = await run('fmt', st, '--routine', 'MainProgram/Calc');
+    expect(printed.out).toBe(
+      'ROUTINE MainProgram/Calc (ST)\nIF Level_High THEN\n    Fill_Valve := FALSE;\nEND_IF;\n',
+    );
+    const check = await run('fmt', st, '--check');
+    expect(check.code).toBe(1);
+    expect(check.out).toBe(`${st}: not formatted (fmt --write would change it)\n`);
+    const raw = readFileSync(st, 'utf8');
+    expect((await run('fmt', st, '--write')).code).toBe(0);
+    const written = readFileSync(st, 'utf8');
+    expect(written).toBe(
+      raw
+        .replace('<![CDATA[Fill_Valve := FALSE;]]>', '<![CDATA[    Fill_Valve := FALSE;]]>')
+        .replace('<![CDATA[      END_IF;   ]]>', '<![CDATA[END_IF;]]>'),
+    );
+    expect((await run('fmt', st, '--check')).code).toBe(0);
+    expect((await run('fmt', st, '--write', '--check')).code).toBe(2);
+  });
+});
+
 describe('plcfleet-agent fmt and ast', () => {
   it('prints canonical ST, rewrites with --write, and refuses broken input', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'iec-cli-'));
@@ -382,6 +525,11 @@ describe('plcfleet-agent fmt and ast', () => {
     expect(broken.code).toBe(1);
     expect(broken.out).toBe('');
     expect((await run('fmt', join(FIXTURES, 'twincat/FB_Valve.TcPOU'), '--write')).code).toBe(2);
+    writeFileSync(f, 'program P\nx:=1;\nend_program\n');
+    const check = await run('fmt', f, '--check');
+    expect(check.code).toBe(1);
+    expect(check.out).toBe(`${f}: not formatted (fmt --write would change it)\n`);
+    expect(readFileSync(f, 'utf8')).toBe('program P\nx:=1;\nend_program\n');
   });
   it('prints and rewrites a Siemens SCL file as SCL, never as its lowered ST', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'iec-cli-'));

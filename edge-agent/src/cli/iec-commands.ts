@@ -6,7 +6,7 @@
  */
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, extname, join, relative } from 'node:path';
-import { diagnosticView, EXIT } from '@plcfleet/protocols';
+import { type Diagnostic, diagnosticView, EXIT } from '@plcfleet/protocols';
 import {
   astToJson,
   classifyPaths,
@@ -80,8 +80,11 @@ async function libraryFiles(dir: string): Promise<string[]> {
  */
 async function sourcesOf(
   paths: string[],
-): Promise<{ files: string[]; libraries: LibraryReference[] } | undefined> {
+): Promise<{ files: string[]; libraries: LibraryReference[]; l5x: string[] } | undefined> {
   const found = await classifyPaths(paths);
+  // a Rockwell L5X is read by the L5X checker (toolchain/l5x), not the ST front end
+  const l5x = found.refused.filter((r) => isL5x(r.file, r.format)).map((r) => r.file);
+  found.refused = found.refused.filter((r) => !isL5x(r.file, r.format));
   if (found.refused.length > 0) {
     for (const r of found.refused) process.stderr.write(`${refusal(r.file, r.format)}\n`);
     process.exitCode = EXIT.USAGE;
@@ -102,13 +105,30 @@ async function sourcesOf(
     for (const lib of proj.libraries)
       if (!libraries.some((l) => l.name.toUpperCase() === lib.name.toUpperCase())) libraries.push(lib);
   }
-  if (files.length === 0) {
+  if (files.length === 0 && l5x.length === 0) {
     usage(
-      `no readable source (Structured Text .st, TwinCAT 3 .TcPOU/.TcDUT/.TcGVL, PLCopen XML .xml or Siemens SCL .scl/.db/.udt) in ${paths.join(', ')}`,
+      `no readable source (Structured Text .st, TwinCAT 3 .TcPOU/.TcDUT/.TcGVL, PLCopen XML .xml, Siemens SCL .scl/.db/.udt or Rockwell .L5X) in ${paths.join(', ')}`,
     );
     return undefined;
   }
-  return { files: files.sort(), libraries };
+  return { files: files.sort(), libraries, l5x: l5x.sort() };
+}
+
+/** Is this `.xml` file a Rockwell L5X export (by its root element)? */
+async function isL5xXml(file: string): Promise<boolean> {
+  if (extname(file).toLowerCase() !== '.xml' || !(await exists(file))) return false;
+  const v = sourceFormat(file, (await readFile(file, 'utf8')).slice(0, 4096), true);
+  return 'unsupported' in v && isL5x(file, v.unsupported);
+}
+
+/** Is this file (refused by the ST front end as `format`) a Rockwell L5X export? */
+function isL5x(file: string, format = ''): boolean {
+  return extname(file).toLowerCase() === '.l5x' || /\bL5X\b/.test(format);
+}
+
+/** One diagnostic line, as `formatDiagnostic` prints the ST front end's. */
+function diagnosticLine(d: Diagnostic): string {
+  return `${d.file}:${d.line}:${d.column}: ${d.severity} ${d.code}: ${d.message}`;
 }
 
 /**
@@ -134,7 +154,9 @@ async function checkoutsFor(
 export function registerIecCommands(program: Command): void {
   program
     .command('compile')
-    .description('parse and check Structured Text (.st, TwinCAT .TcPOU/.TcDUT/.TcGVL, PLCopen .xml)')
+    .description(
+      'parse and check Structured Text (.st, TwinCAT .TcPOU/.TcDUT/.TcGVL, PLCopen .xml, Siemens SCL) and Rockwell .L5X',
+    )
     .argument('<path...>', 'files or directories (searched recursively), or git+…://repo#REF[:SUBDIR]')
     .option('--syntax-only', 'stop after parsing')
     .option('--json', 'print one JSON object')
@@ -198,25 +220,44 @@ export function registerIecCommands(program: Command): void {
     const externalsFiles = opts.externals === undefined ? [] : [opts.externals];
     if (opts.libraries !== undefined) externalsFiles.push(...(await libraryFiles(opts.libraries)));
     const t0 = performance.now();
-    const { project, diagnostics } = await loadProject(sources.files, {
-      syntaxOnly: opts.syntaxOnly === true,
-      externalsFiles,
-      ...(opts.define ? { defines: opts.define.filter((d) => d !== '') } : {}),
-      ...(opts.models ? { behaviourModels: await libraryFiles(opts.models) } : {}),
-      // a name found nowhere is then attributed to the .plcproj's libraries not given
-      ...(sources.libraries.length > 0 ? { libraryReferences: sources.libraries } : {}),
-    });
+    const st =
+      sources.files.length === 0
+        ? undefined
+        : await loadProject(sources.files, {
+            syntaxOnly: opts.syntaxOnly === true,
+            externalsFiles,
+            ...(opts.define ? { defines: opts.define.filter((d) => d !== '') } : {}),
+            ...(opts.models ? { behaviourModels: await libraryFiles(opts.models) } : {}),
+            // a name found nowhere is then attributed to the .plcproj's libraries not given
+            ...(sources.libraries.length > 0 ? { libraryReferences: sources.libraries } : {}),
+          });
+    const diagnostics: Diagnostic[] = (st?.diagnostics ?? []).map(diagnosticView);
+    let files = st?.project.files.length ?? 0;
+    let lines = st?.project.lines ?? 0;
+    let pous = 0;
+    for (const u of st?.project.units ?? [])
+      for (const d of u.declarations)
+        if (d.kind === 'Program' || d.kind === 'Function' || d.kind === 'FunctionBlock') pous++;
+    if (sources.l5x.length > 0) {
+      // an L5X's POUs are its programs and Add-On Instructions
+      const { checkL5x } = await import('@plcfleet/toolchain/l5x');
+      for (const file of sources.l5x) {
+        const r = checkL5x(new Uint8Array(await readFile(file)), file, {
+          syntaxOnly: opts.syntaxOnly === true,
+        });
+        diagnostics.push(...r.diagnostics);
+        files++;
+        lines += r.lines;
+        pous += r.pous;
+      }
+    }
     const ms = Math.round(performance.now() - t0);
     const errors = diagnostics.filter((d) => d.severity === 'error').length;
     const warnings = diagnostics.length - errors;
-    let pous = 0;
-    for (const u of project.units)
-      for (const d of u.declarations)
-        if (d.kind === 'Program' || d.kind === 'Function' || d.kind === 'FunctionBlock') pous++;
     if (opts.json) {
       const out = {
-        files: project.files.length,
-        lines: project.lines,
+        files,
+        lines,
         pous,
         errors,
         warnings,
@@ -227,13 +268,13 @@ export function registerIecCommands(program: Command): void {
       };
       process.stdout.write(`${JSON.stringify(out)}\n`);
     } else {
-      for (const d of diagnostics) process.stdout.write(`${formatDiagnostic(d)}\n`);
+      for (const d of diagnostics) process.stdout.write(`${diagnosticLine(d)}\n`);
       if (sources.libraries.length > 0)
         process.stdout.write(
           `libraries: ${sources.libraries.map((l) => `${l.name} ${l.version ?? '?'}`).join(', ')}\n`,
         );
       process.stdout.write(
-        `${project.files.length} files, ${project.lines} lines, ${pous} POUs: ${errors} errors, ${warnings} warnings (${ms} ms)\n`,
+        `${files} files, ${lines} lines, ${pous} POUs: ${errors} errors, ${warnings} warnings (${ms} ms)\n`,
       );
     }
     process.exitCode = errors > 0 ? EXIT.FAILED : EXIT.OK;
@@ -241,10 +282,24 @@ export function registerIecCommands(program: Command): void {
 
   program
     .command('fmt')
-    .description('print the canonical Structured Text of one file (Siemens SCL re-indented, as SCL)')
+    .description(
+      'print the canonical Structured Text of one file (Siemens SCL re-indented, as SCL; an L5X as its routines)',
+    )
     .argument('<file>', 'source file')
-    .option('--write', 'rewrite the file in place (plain .st, or Siemens SCL .scl/.db/.udt as SCL)')
-    .action(async (file: string, opts: { write?: boolean }) => {
+    .option(
+      '--write',
+      "rewrite the file in place (plain .st, Siemens SCL .scl/.db/.udt as SCL, an L5X's ST routines re-indented)",
+    )
+    .option('--check', 'write nothing; exit 1 when --write would change the file')
+    .option(
+      '--routine <PROGRAM/ROUTINE>',
+      'an L5X routine to print or format (repeatable; all by default)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .action(async (file: string, opts: { write?: boolean; check?: boolean; routine?: string[] }) => {
+      if (opts.write && opts.check) return usage('fmt takes --write or --check, not both');
+      if (isL5x(file) || (await isL5xXml(file))) return fmtL5x(file, opts);
+      if (opts.routine) return usage(`fmt --routine selects routines of an L5X file, not of ${file}`);
       const text = await readOne(file);
       if (text === undefined) return;
       const scl = isSclFile(file);
@@ -264,11 +319,49 @@ export function registerIecCommands(program: Command): void {
       }
       // SCL is printed as SCL, re-indented (decision 0023); its lowered ST is no source anyone keeps
       const printed = scl ? formatScl(text) : printUnit(unit);
+      if (opts.check) return checked(file, printed !== text);
       if (opts.write) {
         if (printed !== text) await writeFile(file, printed);
       } else process.stdout.write(printed);
       process.exitCode = EXIT.OK;
     });
+
+  /** `fmt --check`'s answer: exit 1 naming the file when it is not formatted. */
+  function checked(file: string, differs: boolean): void {
+    if (differs) process.stdout.write(`${file}: not formatted (fmt --write would change it)\n`);
+    process.exitCode = differs ? EXIT.FAILED : EXIT.OK;
+  }
+
+  /**
+   * `fmt` of an L5X: prints the routines (ladder as neutral text, one rung per line after its
+   * comment; ST re-indented); `--write` re-indents the ST routines in the file and leaves every
+   * other byte, so a formatted file stays byte-identical.
+   */
+  async function fmtL5x(file: string, opts: { write?: boolean; check?: boolean; routine?: string[] }) {
+    if (!(await exists(file))) return usage(`no such file: ${file}`);
+    const l5x = await import('@plcfleet/toolchain/l5x');
+    const bytes = new Uint8Array(await readFile(file));
+    let project: ReturnType<typeof l5x.readL5x>;
+    try {
+      project = l5x.readL5x(bytes);
+    } catch (e) {
+      // never print or write a file we could not read completely
+      process.stderr.write(`cannot read ${file}: ${(e as Error).message}\n`);
+      process.exitCode = EXIT.FAILED;
+      return;
+    }
+    try {
+      if (opts.write || opts.check) {
+        const out = l5x.formatL5xFile(project, opts.routine ?? []);
+        const differs = !Buffer.from(out).equals(Buffer.from(bytes));
+        if (opts.check) return checked(file, differs);
+        if (differs) await writeFile(file, out);
+      } else process.stdout.write(l5x.formatL5xRoutines(project, opts.routine ?? []));
+    } catch (e) {
+      return usage((e as Error).message);
+    }
+    process.exitCode = EXIT.OK;
+  }
 
   program
     .command('ast')

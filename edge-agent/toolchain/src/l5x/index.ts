@@ -3,6 +3,9 @@
  * 5000 exports, ladder (RLL) semantics on the virtual PLC, and the ladder →
  * Structured Text conversion proven equivalent by differential simulation.
  */
+
+export { checkL5x, L5X_CODES, type L5xCheck } from './l5x-check';
+export { formatL5xFile, formatL5xRoutines, indentLogixSt } from './l5x-format';
 export type {
   L5xAoi,
   L5xDataType,

@@ -9,7 +9,11 @@ import { INT_BITS, LOGIX_ELEMENTARY, type LogixType, PID_CTL_BITS, PREDEFINED_ST
 
 /** An operand or instruction the simulator does not model; `reason` names it. */
 export class Unsupported extends Error {
-  constructor(readonly reason: string) {
+  /** @param line the 0-based line of a Logix ST routine it happened on, when known */
+  constructor(
+    readonly reason: string,
+    readonly line?: number,
+  ) {
     super(reason);
     this.name = 'Unsupported';
   }

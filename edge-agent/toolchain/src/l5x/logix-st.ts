@@ -53,7 +53,8 @@ function stripComments(text: string, where: string): string {
     } else if (two === '(*' || two === '/*') {
       const e = text.indexOf(two === '(*' ? '*)' : '*/', p + 2);
       if (e < 0) throw new Unsupported(`${where}: a comment is never closed`);
-      out += ' ';
+      // keep the comment's line ends, so lines still count as in the file
+      out += ` ${text.slice(p, e).replace(/[^\n]/g, '')}`;
       p = e + 2;
     } else if (text[p] === "'" || text[p] === '"') {
       throw new Unsupported(`${where}: string literals are not modelled`);
@@ -78,7 +79,8 @@ class StReader {
   }
 
   private fail(what: string): never {
-    throw new Unsupported(`${this.where}: ${what}`);
+    const line = this.text.slice(0, this.p).split('\n').length - 1;
+    throw new Unsupported(`${this.where}: ${what}`, line);
   }
 
   private skipSpace(): void {
@@ -130,7 +132,18 @@ class StReader {
     return m?.[0].toUpperCase();
   }
 
+  /** Reads every statement; a refusal without a line gets the line of the statement being read. */
   run(): void {
+    try {
+      this.statements();
+    } catch (e) {
+      if (e instanceof Unsupported && e.line === undefined)
+        throw new Unsupported(e.reason, this.text.slice(0, this.p).split('\n').length - 1);
+      throw e;
+    }
+  }
+
+  private statements(): void {
     const b = this.host.body;
     for (;;) {
       this.skipSpace();

@@ -87,11 +87,16 @@ export interface LoweredCode {
   aois: Set<L5xAoi>;
 }
 
-/** Refusal with the place it happened. */
+/**
+ * Refusal with the place it happened. `offset` is the failing instruction's offset in the
+ * rung text (for a rung), `line` the 0-based line of a Logix ST routine, when known.
+ */
 export class LoweringError extends Error {
   constructor(
     readonly reason: string,
     readonly where: string,
+    readonly offset?: number,
+    readonly line?: number,
   ) {
     super(`${where}: ${reason}`);
     this.name = 'LoweringError';
@@ -159,6 +164,8 @@ export class RllLowering {
   /** The return parameters of the JSRs being inlined, innermost last. */
   private readonly returns: string[][] = [];
   private readonly prescanned = new Set<string>();
+  /** Offset in its rung of the instruction being lowered (for where a refusal points). */
+  private current = 0;
 
   constructor(
     readonly scope: LogixScope,
@@ -234,7 +241,8 @@ export class RllLowering {
       try {
         lowerLogixSt(this.stHost(where), r, where);
       } catch (e) {
-        if (e instanceof Unsupported) throw new LoweringError(e.reason, `${where}/${r.name}`);
+        if (e instanceof Unsupported)
+          throw new LoweringError(e.reason, `${where}/${r.name}`, undefined, e.line);
         throw e;
       }
       this.callStack.pop();
@@ -252,14 +260,15 @@ export class RllLowering {
       try {
         elements = parseRung(rung.text);
       } catch (e) {
-        if (e instanceof RllSyntaxError) throw new LoweringError(`rung text: ${e.message}`, at);
+        if (e instanceof RllSyntaxError) throw new LoweringError(`rung text: ${e.message}`, at, e.offset);
         throw e;
       }
       try {
         body.push('rc := TRUE;');
+        this.current = 0;
         this.sequence(elements, 'rc', firstPrescan, where);
       } catch (e) {
-        if (e instanceof Unsupported) throw new LoweringError(e.reason, at);
+        if (e instanceof Unsupported) throw new LoweringError(e.reason, at, this.current);
         throw e;
       }
     }
@@ -303,8 +312,10 @@ export class RllLowering {
 
   private sequence(es: readonly RllElement[], rc: string, prescan: boolean, where: string): void {
     for (const e of es) {
-      if (e.kind === 'ins') this.instruction(e, rc, prescan, where);
-      else {
+      if (e.kind === 'ins') {
+        this.current = e.offset;
+        this.instruction(e, rc, prescan, where);
+      } else {
         const entry = this.temp();
         const acc = this.temp();
         this.code.body.push(`${entry} := ${rc};`, `${acc} := FALSE;`);

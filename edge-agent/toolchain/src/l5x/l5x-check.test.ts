@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { checkL5x, L5X_CODES } from './l5x-check';
+import { indentLogixSt } from './l5x-format';
+import { testL5x } from './test-l5x';
+
+const TAGS: [string, string][] = [
+  ['A', 'BOOL'],
+  ['B', 'BOOL'],
+  ['N', 'DINT'],
+  ['T1', 'TIMER'],
+];
+
+function messages(text: string, options: { syntaxOnly?: boolean } = {}): string[] {
+  return checkL5x(text, 'x.L5X', options).diagnostics.map((d) => `${d.severity} ${d.code} ${d.message}`);
+}
+
+describe('checkL5x', () => {
+  it('reports every bad rung of a routine, not only the first, each at its rung', () => {
+    const text = testL5x(TAGS, {
+      Main: ['XIC(A)OTE(B);', 'XIC(N)OTE(B);', 'TON(A,?,?);', 'XIC(Nope)OTE(B);', 'ADD(A);', 'XIC(A)OTE(B'],
+    });
+    expect(messages(text)).toEqual([
+      `error ${L5X_CODES.operandType} P/Main rung 1: N is not a BOOL`,
+      `error ${L5X_CODES.operandType} P/Main rung 2: A is not a TIMER`,
+      `error ${L5X_CODES.undeclared} P/Main rung 3: tag Nope is not declared`,
+      `error ${L5X_CODES.operandCount} P/Main rung 4: ADD needs 3 operands`,
+      `error ${L5X_CODES.rungSyntax} P/Main rung 5: rung text: operand list is never closed`,
+    ]);
+  });
+  it('points at the instruction: the column of XIC(N) in its CDATA', () => {
+    const text = testL5x(TAGS, { Main: ['XIC(A)XIC(N)OTE(B);'] });
+    const d = checkL5x(text, 'x.L5X').diagnostics[0];
+    const line = text.split('\n')[(d?.line ?? 0) - 1] ?? '';
+    expect(line.slice((d?.column ?? 0) - 1, (d?.endColumn ?? 0) - 1)).toBe('XIC(N)');
+  });
+  it('reports a problem inside a called routine once, at that routine, not at the JSR', () => {
+    const text = testL5x(TAGS, { Main: ['JSR(Sub,0);', 'JSR(Gone,0);'], Sub: ['XIC(Nope)OTE(B);'] });
+    expect(messages(text)).toEqual([
+      `error ${L5X_CODES.undeclared} P/Main rung 1: JSR to Gone, which is not a routine of the program`,
+      `error ${L5X_CODES.undeclared} P/Sub rung 0: tag Nope is not declared`,
+    ]);
+  });
+  it('names an unmodelled Logix instruction as a warning and an unknown one as an error', () => {
+    const text = testL5x(TAGS, { Main: ['XIC(A)PID(N,N,N,N,N,N,N);', 'XIC(A)FROB(B);'] });
+    expect(messages(text)).toEqual([
+      `warning ${L5X_CODES.notModelled} P/Main rung 0: instruction PID is not modelled`,
+      `error ${L5X_CODES.unknownInstruction} P/Main rung 1: instruction FROB is neither a Logix instruction nor an Add-On Instruction of this file`,
+    ]);
+  });
+  it('checks a Logix ST routine and names its line', () => {
+    const text = testL5x(TAGS, {}, '', { Calc: ['IF A THEN', '  B := Missing;', 'END_IF;'] });
+    const [d] = checkL5x(text, 'x.L5X').diagnostics;
+    expect(d?.message).toMatch(/^P\/Calc line 2: .*Missing/);
+    expect(text.split('\n')[(d?.line ?? 0) - 1]).toContain('B := Missing;');
+  });
+  it('with syntaxOnly checks rung text only', () => {
+    const text = testL5x(TAGS, { Main: ['XIC(N)OTE(B);', 'XIC(A)]OTE(B);'] });
+    expect(messages(text, { syntaxOnly: true })).toEqual([
+      `error ${L5X_CODES.rungSyntax} P/Main rung 1: rung text: unexpected ']'`,
+    ]);
+  });
+  it('makes a name a Program export does not declare a warning: its controller may', () => {
+    const text = testL5x(TAGS, { Main: ['XIC(Nope)OTE(B);'] }).replace(
+      'TargetType="Controller"',
+      'TargetType="Program"',
+    );
+    expect(messages(text)).toEqual([
+      `warning ${L5X_CODES.undeclared} P/Main rung 0: tag Nope is not declared`,
+    ]);
+  });
+  it('gives an unreadable file one error with the reason', () => {
+    const d = checkL5x('<?xml version="1.0"?><Other/>', 'x.L5X').diagnostics;
+    expect(d).toHaveLength(1);
+    expect(d[0]).toMatchObject({ severity: 'error', code: L5X_CODES.unreadable, line: 1 });
+    expect(d[0]?.message).toContain('not an L5X file');
+  });
+});
+
+describe('indentLogixSt', () => {
+  it('indents blocks four spaces, puts ELSE/END_ at their block, and is idempotent', () => {
+    const src = [
+      'IF A THEN',
+      'CASE N OF',
+      '1: B := TRUE;',
+      'END_CASE;',
+      '  ELSIF B THEN // IF inside a comment',
+      "N := 'END_IF';",
+      'ELSE',
+      '(* a comment',
+      '   IF kept as it is *)',
+      'REPEAT N := N + 1;',
+      'UNTIL N > 3 END_REPEAT;',
+      'END_IF;   ',
+    ];
+    const once = indentLogixSt(src);
+    expect(once).toEqual([
+      'IF A THEN',
+      '    CASE N OF',
+      '        1: B := TRUE;',
+      '    END_CASE;',
+      'ELSIF B THEN // IF inside a comment',
+      "    N := 'END_IF';",
+      'ELSE',
+      '    (* a comment',
+      '   IF kept as it is *)',
+      '    REPEAT N := N + 1;',
+      '    UNTIL N > 3 END_REPEAT;',
+      'END_IF;',
+    ]);
+    expect(indentLogixSt(once)).toEqual(once);
+  });
+});

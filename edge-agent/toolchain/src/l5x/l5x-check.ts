@@ -1,0 +1,266 @@
+/**
+ * `compile` for an L5X: reads the file and checks every rung and ST routine
+ * of every program and Add-On Instruction, one rung at a time, so each
+ * problem is reported where it is — `MainProgram/Conveyor rung 3` at the
+ * line and column of the XML that holds the rung text. The checks are the
+ * ladder model's own (the lowering that simulation and ladder-to-st use):
+ * undeclared tags, operands of the wrong type, wrong operand counts, bad
+ * rung syntax and instructions that are neither Logix instructions nor AOIs
+ * are errors; Logix instructions the model does not run yet are warnings
+ * (the file is valid Logix, only ladder-to-st and the simulator refuse it).
+ */
+import type { Diagnostic } from '@plcfleet/protocols';
+import type { L5xProject, L5xRoutine } from './l5x-model';
+import { L5xError, readL5x } from './l5x-reader';
+import { LOGIX_INSTRUCTIONS } from './logix-instructions';
+import { LogixScope } from './logix-operands';
+import { LoweringError, RllLowering } from './rll-lowering';
+import { parseRung, RllSyntaxError } from './rll-parser';
+import { childEl, childEls, type XElement } from './xml-scanner';
+
+/** What {@link checkL5x} found. */
+export interface L5xCheck {
+  /** The project, unless the file could not be read. */
+  project?: L5xProject;
+  /** By position in the file. */
+  diagnostics: Diagnostic[];
+  /** Lines of the file. */
+  lines: number;
+  /** Programs and Add-On Instructions read. */
+  pous: number;
+}
+
+/** The diagnostic codes of an L5X check (one table, like the ST front end's). */
+export const L5X_CODES = {
+  /** The file is not well-formed XML or not an L5X. */
+  unreadable: 'L5X1000',
+  /** A rung's neutral text does not parse. */
+  rungSyntax: 'L5X1001',
+  /** An operand names a tag (or routine) that is not declared. */
+  undeclared: 'L5X2001',
+  /** An instruction that is neither a Logix instruction nor an AOI of the file. */
+  unknownInstruction: 'L5X2002',
+  /** An operand of the wrong type (an XIC on a DINT, a TON on a BOOL). */
+  operandType: 'L5X2003',
+  /** Too few operands, or an operand left unset (`?`). */
+  operandCount: 'L5X2004',
+  /** A Logix instruction or construct the model does not run (ladder-to-st refuses it). */
+  notModelled: 'L5X3001',
+  /** An FBD or SFC routine: kept as it is, not read. */
+  notRead: 'L5X3002',
+} as const;
+
+type Kind = Exclude<keyof typeof L5X_CODES, 'unreadable' | 'notRead'>;
+
+/**
+ * Sorts a refusal of the lowering into what kind of problem it is. A missing member is an
+ * error for the file's own data types only: a predefined or module-defined structure may
+ * have members the model does not list.
+ */
+function classify(project: L5xProject, reason: string): Kind {
+  if (reason.startsWith('rung text: ')) return 'rungSyntax';
+  const ins = /^instruction (\S+) is not modelled/.exec(reason);
+  if (ins)
+    return LOGIX_INSTRUCTIONS.has((ins[1] as string).toUpperCase()) ? 'notModelled' : 'unknownInstruction';
+  if (/tag \S+ is not declared|which is not a routine of the program/.test(reason)) return 'undeclared';
+  if (/needs \d+ operands|call with \d+ operands|an operand left unset/.test(reason)) return 'operandCount';
+  if (
+    /is not a (BOOL|TIMER|COUNTER|CONTROL)\b|which is not a TIMER, COUNTER or CONTROL|is not an instance of|on non-numeric operands|which is not numeric|CLR of a non-numeric/.test(
+      reason,
+    )
+  )
+    return 'operandType';
+  const member = /^member \S+ of \S+ \((\S+)\)/.exec(reason);
+  if (member && project.dataTypes.some((d) => d.name.toLowerCase() === (member[1] as string).toLowerCase()))
+    return 'operandType';
+  return 'notModelled';
+}
+
+/** 1-based line and column of a character offset. */
+class Positions {
+  private readonly starts: number[] = [0];
+  constructor(text: string) {
+    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.starts.push(i + 1);
+  }
+  get lines(): number {
+    return this.starts.length;
+  }
+  at(offset: number): { line: number; column: number } {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((this.starts[mid] as number) <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: offset - (this.starts[lo] as number) + 1 };
+  }
+}
+
+/** Offset in the file where `inner` (text as read, CDATA verbatim) starts inside an element. */
+function contentOffset(text: string, el: XElement | undefined, inner: string): number | undefined {
+  if (!el) return undefined;
+  const raw = text.slice(el.contentStart, el.contentEnd);
+  const i = inner === '' ? -1 : raw.indexOf(inner);
+  if (i >= 0) return el.contentStart + i;
+  const first = /\S/.exec(raw);
+  return el.contentStart + (first ? first.index : 0);
+}
+
+/**
+ * Checks an L5X file. Never throws: an unreadable file is one error.
+ *
+ * @example
+ * const { diagnostics } = checkL5x(readFileSync('Line.L5X'), 'Line.L5X');
+ * // Line.L5X:412:7: error L5X2001: MainProgram/Conveyor rung 3: tag Start is not declared
+ */
+export function checkL5x(
+  input: Uint8Array | string,
+  file: string,
+  options: { syntaxOnly?: boolean } = {},
+): L5xCheck {
+  let project: L5xProject;
+  try {
+    project = readL5x(input);
+  } catch (e) {
+    if (!(e instanceof L5xError)) throw e;
+    const text = typeof input === 'string' ? input : Buffer.from(input).toString('utf8');
+    const pos = new Positions(text);
+    const at = pos.at(e.offset ?? 0);
+    return {
+      diagnostics: [
+        {
+          file,
+          ...at,
+          endLine: at.line,
+          endColumn: at.column,
+          severity: 'error',
+          code: L5X_CODES.unreadable,
+          message: `cannot read ${file}: ${e.message}`,
+        },
+      ],
+      lines: pos.lines,
+      pous: 0,
+    };
+  }
+  const pos = new Positions(project.text);
+  const diagnostics: Diagnostic[] = [];
+  const report = (
+    offset: number,
+    length: number,
+    severity: Diagnostic['severity'],
+    code: string,
+    message: string,
+  ) => {
+    const a = pos.at(offset);
+    const b = pos.at(offset + Math.max(length, 0));
+    diagnostics.push({
+      file,
+      line: a.line,
+      column: a.column,
+      endLine: b.line,
+      endColumn: b.column,
+      severity,
+      code,
+      message,
+    });
+  };
+  // A Program or Routine export carries only part of its controller's context: a name it
+  // does not declare may be declared by the controller it is imported into.
+  const partial = project.targetType !== 'Controller';
+  const refusal = (offset: number, length: number, where: string, reason: string) => {
+    const kind = classify(project, reason);
+    const severity =
+      kind === 'notModelled' || (partial && (kind === 'undeclared' || kind === 'unknownInstruction'))
+        ? 'warning'
+        : 'error';
+    const text =
+      kind === 'unknownInstruction'
+        ? reason.replace(
+            /is not modelled.*$/,
+            'is neither a Logix instruction nor an Add-On Instruction of this file',
+          )
+        : kind === 'notModelled' && !/is not modelled/.test(reason)
+          ? `not modelled: ${reason}`
+          : reason;
+    report(offset, length, severity, L5X_CODES[kind], `${where}: ${text}`);
+  };
+
+  const checkRoutine = (
+    scope: LogixScope,
+    owner: string,
+    routine: L5xRoutine,
+    program?: L5xProject['programs'][number],
+  ) => {
+    const path = `${owner}/${routine.name}`;
+    if (routine.type === 'ST' && !options.syntaxOnly) {
+      const lower = new RllLowering(scope, program);
+      try {
+        lower.routine(routine, owner);
+      } catch (e) {
+        if (!(e instanceof LoweringError)) return internal(routine.el.start, path, e);
+        if (e.where !== path) return;
+        const lineEls = childEls(childEl(routine.el, 'STContent'), 'Line');
+        const el = lineEls[e.line ?? 0] ?? lineEls[0];
+        const at = contentOffset(project.text, el, routine.lines[e.line ?? 0] ?? '') ?? routine.el.start;
+        const reason = e.reason.startsWith(`${path}: `) ? e.reason.slice(path.length + 2) : e.reason;
+        refusal(at, 0, `${path} line ${(e.line ?? 0) + 1}`, reason);
+      }
+      return;
+    }
+    if (routine.type !== 'RLL') return;
+    for (const rung of routine.rungs) {
+      const where = `${path} rung ${rung.number}`;
+      const lower = new RllLowering(scope, program);
+      try {
+        if (options.syntaxOnly) parseRung(rung.text);
+        else lower.routine({ ...routine, rungs: [rung] }, owner);
+      } catch (caught) {
+        const e =
+          caught instanceof RllSyntaxError
+            ? new LoweringError(`rung text: ${caught.message}`, where, caught.offset)
+            : caught;
+        if (!(e instanceof LoweringError)) {
+          internal(rung.el.start, where, e);
+          continue;
+        }
+        // a problem inside a routine this rung calls is reported at that routine's rung
+        if (e.where !== where) continue;
+        // a subroutine's RET with values is checked where a JSR passes its returns
+        if (/^RET with \d+ value\(s\) for 0 return/.test(e.reason)) continue;
+        const textEl = childEl(rung.el, 'Text');
+        const base = contentOffset(project.text, textEl, rung.text) ?? rung.el.start;
+        const off = e.offset ?? 0;
+        const m = /^[A-Za-z_][A-Za-z0-9_]*(\([^()]*\))?/.exec(rung.text.slice(off));
+        refusal(base + off, m ? m[0].length : 1, where, e.reason);
+      }
+    }
+  };
+  const internal = (offset: number, where: string, e: unknown) =>
+    report(offset, 0, 'warning', L5X_CODES.notModelled, `${where}: not checked (${(e as Error).message})`);
+
+  for (const aoi of project.aois) {
+    const scope = new LogixScope(project, undefined, aoi);
+    for (const r of aoi.routines) checkRoutine(scope, `AOI ${aoi.name}`, r);
+  }
+  for (const program of project.programs) {
+    const scope = new LogixScope(project, program);
+    for (const r of program.routines) checkRoutine(scope, program.name, r, program);
+  }
+  for (const w of project.warnings) {
+    const el = findRoutineEl(project, w.where);
+    report(el?.start ?? 0, 0, 'warning', L5X_CODES.notRead, w.message);
+  }
+  diagnostics.sort((a, b) => a.line - b.line || a.column - b.column);
+  return { project, diagnostics, lines: pos.lines, pous: project.programs.length + project.aois.length };
+}
+
+function findRoutineEl(project: L5xProject, where: string): XElement | undefined {
+  const slash = where.lastIndexOf('/');
+  const owner = where.slice(0, slash);
+  const name = where.slice(slash + 1);
+  const routines = owner.startsWith('AOI ')
+    ? project.aois.find((a) => `AOI ${a.name}` === owner)?.routines
+    : project.programs.find((p) => p.name === owner)?.routines;
+  return routines?.find((r) => r.name === name)?.el;
+}
