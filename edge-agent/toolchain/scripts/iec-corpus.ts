@@ -14,7 +14,12 @@
  * its library references, so a name found nowhere is ST2017 naming the
  * referenced libraries not shipped.
  *
- *   npx tsx edge-agent/toolchain/scripts/iec-corpus.ts /tmp/corpus/* [--show 10] [--check]
+ * An ST2017 naming only libraries that are shipped (a project using a
+ * shipped library it does not reference) counts as any other error.
+ * `--errors N` prints the first N such errors of each project with their
+ * positions (to read the code they point at).
+ *
+ *   npx tsx edge-agent/toolchain/scripts/iec-corpus.ts /tmp/corpus/* [--show 10] [--check] [--errors 20]
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
@@ -37,11 +42,26 @@ function arg(name: string, fallback: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
 const show = arg('--show', 8);
-const roots = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && all[i - 1] !== '--show');
+const printErrors = arg('--errors', 0);
+const roots = process.argv
+  .slice(2)
+  .filter((a, i, all) => !a.startsWith('--') && all[i - 1] !== '--show' && all[i - 1] !== '--errors');
 const check = process.argv.includes('--check');
 const libraryFiles = readdirSync(LIBRARIES)
   .filter((f) => f.endsWith('.st'))
   .map((f) => join(LIBRARIES, f));
+const shipped = new Set(libraryFiles.map((f) => basename(f, '.st').toLowerCase()));
+
+/** The libraries an ST2017 names ('A', or 'one of A, B') when one is not shipped, else undefined. */
+function notShippedLibrary(d: Diagnostic): string | undefined {
+  if (d.code !== 'ST2017') return undefined;
+  const lib = /vendor library (.+?), which/.exec(d.message)?.[1];
+  if (!lib) return undefined;
+  const names = lib.replace(/^one of /, '').split(', ');
+  // `__SYSTEM` is the compiler's own namespace, not a library
+  if (names.some((n) => n.toUpperCase() === '__SYSTEM')) return undefined;
+  return names.some((n) => !shipped.has(n.toLowerCase())) ? lib : undefined;
+}
 /** Check errors over all projects: ST2017 by library, other errors by cause. */
 const missingLibraries = new Map<string, number>();
 const otherCheckErrors = new Map<string, number>();
@@ -72,11 +92,18 @@ function projectsOf(
     const key = proj ?? (extname(f).toLowerCase() === '.xml' ? f : '');
     out.set(key, [...(out.get(key) ?? []), f]);
   }
-  return [...out.entries()].map(([key, files]) =>
-    key.toLowerCase().endsWith('.plcproj')
-      ? { files, references: readPlcProj(readFileSync(key, 'utf8'), key).libraries, plcproj: key }
-      : { files, references: [] },
-  );
+  return [...out.entries()].map(([key, files]) => {
+    if (!key.toLowerCase().endsWith('.plcproj')) return { files, references: [] };
+    // only the files of the build: a copy left in the folder (L2SIVacuum's Serial/ST_TD20Status
+    // beside DUTs/Oerlikon/ST_TD20Status) is not compiled by TwinCAT, so not checked here
+    const proj = readPlcProj(readFileSync(key, 'utf8'), key);
+    const build = new Set(proj.sources.map((f) => f.toLowerCase()));
+    return {
+      files: files.filter((f) => build.has(f.toLowerCase())),
+      references: proj.libraries,
+      plcproj: key,
+    };
+  });
 }
 
 /** Checks one project with the shipped libraries; prints and tallies its errors. */
@@ -85,21 +112,28 @@ async function checkWithLibraries(
   libraryReferences: LibraryReference[],
   plcproj: string | undefined,
 ): Promise<void> {
-  // a .plcproj project gets only the shipped libraries it references: another library's
-  // names (TcUnit's FB_TestSuite in a project using Tc3_UnitTest's) must not stand in
+  // a .plcproj project gets the shipped third-party libraries it references, so another
+  // library's names (TcUnit's FB_TestSuite in a project using Tc3_UnitTest's) do not stand in,
+  // and every shipped Beckhoff library (Tc2_*, Tc3_*): installed with TwinCAT, and visible in a
+  // project through the libraries that reference them (Tc2_Utilities uses Tc2_System's
+  // T_MaxString; LCLS General brings Tc3_EventLogger's TcEventSeverity)
   const referenced = new Set(
     libraryReferences.flatMap((l) => [l.name, l.namespace ?? l.name]).map((n) => n.toLowerCase()),
   );
   const externalsFiles =
     libraryReferences.length === 0
       ? libraryFiles
-      : libraryFiles.filter((f) => referenced.has(basename(f, '.st').toLowerCase()));
+      : libraryFiles.filter((f) => {
+          const lib = basename(f, '.st').toLowerCase();
+          return referenced.has(lib) || /^tc[23]_/.test(lib);
+        });
   const { diagnostics } = await loadProject(files, { externalsFiles, libraryReferences });
   const errors = diagnostics.filter((d) => d.severity === 'error');
   const libs = new Map<string, number>();
   let other = 0;
+  const shown: string[] = [];
   for (const d of errors) {
-    const lib = d.code === 'ST2017' ? /vendor library (.+?), which/.exec(d.message)?.[1] : undefined;
+    const lib = notShippedLibrary(d);
     if (lib) {
       const names = missingNames.get(lib) ?? new Map<string, number>();
       const name = /^'([^']*)'/.exec(d.message)?.[1] ?? '?';
@@ -108,6 +142,7 @@ async function checkWithLibraries(
       libs.set(lib, (libs.get(lib) ?? 0) + 1);
       missingLibraries.set(lib, (missingLibraries.get(lib) ?? 0) + 1);
     } else {
+      if (other < printErrors) shown.push(`    ${d.file}:${d.line}:${d.column} ${d.code} ${d.message}`);
       other++;
       const c = cause(d);
       otherCheckErrors.set(c, (otherCheckErrors.get(c) ?? 0) + 1);
@@ -123,6 +158,7 @@ async function checkWithLibraries(
   console.log(
     `  check ${plcproj ? `${basename(plcproj)}, ` : ''}${files.length} files with shipped libraries: ${errors.length} errors; ST2017 by library: ${byLib.join(', ') || 'none'}; other: ${other}`,
   );
+  for (const line of shown) console.log(line);
 }
 
 /** The tree without comments (their grouping may change when a multi-line statement is printed on one line). */

@@ -24,7 +24,7 @@ import type {
 import { type ConstantValue, evaluateConstant, integerConstant } from './constant-evaluator';
 import { type Diagnostic, type DiagnosticCode, diagnostic } from './diagnostics';
 import { parseSource } from './parser';
-import { STANDARD_FB_SOURCE, VENDOR_SYMBOLS } from './stdlib';
+import { STANDARD_FB_SOURCE, SYSTEM_TYPES_SOURCE, VENDOR_SYMBOLS } from './stdlib';
 import {
   ELEMENTARY,
   type PouSymbol,
@@ -86,6 +86,21 @@ function standardUnit(): CompilationUnit {
   builtinUnit ??= parseSource(STANDARD_FB_SOURCE, '<standard library>').unit;
   return builtinUnit;
 }
+
+let systemTypesUnit: CompilationUnit | undefined;
+/** The compiler's `__SYSTEM` types, each declared under its qualified name (`__SYSTEM.TYPE_CLASS`). */
+function systemUnit(): CompilationUnit {
+  if (!systemTypesUnit) {
+    systemTypesUnit = parseSource(SYSTEM_TYPES_SOURCE, '<standard library>').unit;
+    for (const d of systemTypesUnit.declarations)
+      if (d.kind === 'TypeBlock') for (const t of d.types) t.name = `${SYSTEM_NAMESPACE}.${t.name}`;
+      else if (d.kind === 'Interface') d.name = `${SYSTEM_NAMESPACE}.${d.name}`;
+  }
+  return systemTypesUnit;
+}
+
+/** The namespace of the compiler-defined types (TwinCAT, CODESYS). */
+export const SYSTEM_NAMESPACE = '__SYSTEM';
 
 /** What names mean at a point of a body: the POU, its owner, loops, labels and result. */
 export interface Scope {
@@ -154,6 +169,18 @@ export abstract class Binder {
 
   /** The referenced libraries not given, as ST2017 names them; undefined when every reference is given. */
   protected readonly unshippedLibraries: string | undefined;
+
+  /**
+   * The library ST2017 names for an unknown name (upper case): the library known to declare it —
+   * unless the project references libraries, not that one, and some are not given: then the name
+   * may come through one of those (Tc3_UnitTest's FB_Testsuite is not TcUnit's), so they are named.
+   */
+  protected libraryOf(upper: string): string | undefined {
+    const lib = VENDOR_SYMBOLS.get(upper);
+    if (!lib || (this.unshippedLibraries && !this.libraryNamespaces.has(lib.toLowerCase())))
+      return this.unshippedLibraries ?? lib;
+    return lib;
+  }
   /**
    * Namespaces of libraries (lower case) that qualify names (`Tc2_System.MEMCPY`): those given
    * (the externals' file names) map to undefined, those referenced but not given to their name.
@@ -198,6 +225,7 @@ export abstract class Binder {
   /** Declares and resolves everything the bodies refer to (the binding phases). */
   protected bind(): void {
     this.declareUnit(standardUnit(), true, false);
+    this.declareUnit(systemUnit(), true, false);
     for (const u of this.options.externals ?? []) this.declareUnit(u, false, true);
     for (const u of this.units) this.declareUnit(u, false, false);
     for (const name of this.typeDecls.keys()) this.resolveNamedType(name, EMPTY_SPAN);
@@ -412,7 +440,9 @@ export abstract class Binder {
     const dot = name.indexOf('.');
     // `Lib.Type`: a library-qualified name of a library the project does not contain
     const lib =
-      VENDOR_SYMBOLS.get(name.toUpperCase()) ?? (dot > 0 ? name.slice(0, dot) : this.unshippedLibraries);
+      dot > 0 && !VENDOR_SYMBOLS.has(name.toUpperCase())
+        ? name.slice(0, dot)
+        : this.libraryOf(name.toUpperCase());
     if (this.externalNames.has(name.toLowerCase())) return T_ERROR;
     if (dot > 0 && this.externalNames.has(name.slice(dot + 1).toLowerCase())) return T_ERROR;
     if (lib) this.report('ST2017', span, name, lib);
@@ -552,18 +582,26 @@ export abstract class Binder {
       case 'Identifier': {
         const lower = e.name.toLowerCase();
         if (this.declaredConstantName(lower) || this.enumValues.has(lower)) return undefined;
-        const lib = VENDOR_SYMBOLS.get(e.name.toUpperCase()) ?? this.unshippedLibraries;
+        const lib = this.libraryOf(e.name.toUpperCase());
         return lib ? { name: e.name, lib } : undefined;
       }
       case 'Member': {
-        if (e.object.kind !== 'Identifier') return undefined;
+        if (e.object.kind !== 'Identifier') {
+          // `Lib.GVL.CONST` through the namespace of a referenced library not given
+          let root: Expression = e.object;
+          let path = e.member;
+          for (; root.kind === 'Member'; root = root.object) path = `${root.member}.${path}`;
+          if (root.kind !== 'Identifier') return undefined;
+          const lib = this.libraryNamespaces.get(root.name.toLowerCase());
+          return lib && !this.declaredConstantName(e.member.toLowerCase())
+            ? { name: `${root.name}.${path}`, lib }
+            : undefined;
+        }
         const owner = e.object.name;
         if (this.declaredConstantName(e.member.toLowerCase()) || this.typeDecls.has(owner.toLowerCase()))
           return undefined;
-        const lib =
-          VENDOR_SYMBOLS.get(owner.toUpperCase()) ??
-          VENDOR_SYMBOLS.get(e.member.toUpperCase()) ??
-          this.unshippedLibraries;
+        const known = VENDOR_SYMBOLS.has(owner.toUpperCase()) ? owner : e.member;
+        const lib = this.libraryOf(known.toUpperCase());
         return lib ? { name: `${owner}.${e.member}`, lib } : undefined;
       }
       default:
@@ -600,7 +638,14 @@ export abstract class Binder {
       );
     }
     if (e.kind === 'Member') {
-      // GVL.CONST or Enum.Value
+      // GVL.CONST or Enum.Value; Lib.GVL.CONST through a library's namespace
+      if (e.object.kind === 'Member' && e.object.object.kind === 'Identifier') {
+        const ns = e.object.object.name.toLowerCase();
+        if (this.libraryNamespaces.has(ns) && !this.libraryNamespaces.get(ns))
+          return initOf(
+            this.globals.get(e.member.toLowerCase()) ?? this.pendingGlobalConstant(e.member.toLowerCase()),
+          );
+      }
       if (e.object.kind !== 'Identifier') return undefined;
       const owner = e.object.name.toLowerCase();
       const t = this.types.get(owner) ?? this.resolveNamedType(owner, e.span);

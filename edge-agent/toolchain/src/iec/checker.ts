@@ -15,11 +15,11 @@ import type {
   VarBlock,
   VarDecl,
 } from './ast';
-import { Binder, type CheckedProject, type CheckOptions, type Scope } from './binder';
+import { Binder, type CheckedProject, type CheckOptions, type Scope, SYSTEM_NAMESPACE } from './binder';
 import { type Diagnostic, diagnostic } from './diagnostics';
 import { repeatedByName } from './initializers';
 import { STANDARD_FUNCTIONS, stdArgumentOrder, stdFbPin } from './standard-library';
-import { conversionResult, STD_FUNCTIONS, VENDOR_SYMBOLS } from './stdlib';
+import { conversionResult, STD_FUNCTIONS } from './stdlib';
 import {
   commonType,
   convert,
@@ -511,7 +511,7 @@ class Checker extends Binder {
     const key = `${scope?.pou.name ?? ''}\u0000${lower}`;
     if (this.reportedUnknown.has(key)) return T_ERROR;
     this.reportedUnknown.add(key);
-    const lib = VENDOR_SYMBOLS.get(up) ?? this.unshippedLibraries;
+    const lib = this.libraryOf(up);
     if (lib) this.report('ST2017', e.span, e.name, lib);
     else this.report('ST2001', e.span, e.name);
     return T_ERROR;
@@ -791,6 +791,14 @@ class Checker extends Binder {
   }
 
   private member(e: import('./ast').MemberExpression, scope: Scope | undefined): Type {
+    if (e.object.kind === 'Identifier' && e.object.name.toUpperCase() === SYSTEM_NAMESPACE) {
+      // `__SYSTEM.TYPE_CLASS.TYPE_BOOL`: a compiler-defined type, used like any type name
+      const t = this.lookupTypeName(`${SYSTEM_NAMESPACE}.${e.member}`.toLowerCase(), e.span);
+      if (t) {
+        this.typeNames.add(e);
+        return t;
+      }
+    }
     const qualified = this.libraryQualified(e, scope);
     if (qualified) return qualified;
     const ot = this.expr(e.object, scope);
@@ -896,6 +904,13 @@ class Checker extends Binder {
       this.checkArgs(t.target.pou, e, scope, false);
       return T_VOID;
     }
+    if (t.kind === 'string' && this.typeNames.has(e.callee) && e.args.length === 1 && !e.args[0]!.name) {
+      // `STRING(80)` where a type goes as an argument (`SIZEOF(STRING(80))`, `__NEW(STRING(1), n)`)
+      const n = e.args[0]!.value ? this.constValue(e.args[0]!.value, scope) : undefined;
+      if (n === undefined) this.report('ST2022', e.args[0]!.span, 'a string length');
+      this.typeNames.add(e);
+      return { ...t, length: Number(n ?? t.length) };
+    }
     this.report('ST2011', e.callee.span, calleeName);
     this.argsLoose(e.args, scope);
     return T_ERROR;
@@ -946,6 +961,7 @@ class Checker extends Binder {
   private checkArgs(pou: PouSymbol, e: CallExpression, scope: Scope | undefined, isFunction: boolean): void {
     let positional = 0;
     const calleeName = exprText(e.callee);
+    const named = new Set(e.args.flatMap((a) => (a.name === undefined ? [] : [a.name.toLowerCase()])));
     for (const a of e.args) {
       let param: VarSymbol | undefined;
       if (a.name !== undefined) {
@@ -993,6 +1009,9 @@ class Checker extends Binder {
           continue;
         }
       } else {
+        // after named arguments a positional one takes the next parameter not yet given
+        // (`BubbleSortLreal(data := p, n, indicesSorted := q)`: TwinCAT compiles it)
+        while (pou.params[positional] && named.has(pou.params[positional]!.name.toLowerCase())) positional++;
         param = pou.params[positional++];
         if (!param) {
           this.report('ST2010', e.span, calleeName, pou.params.length, e.args.length);

@@ -255,7 +255,9 @@ export function stdArgumentOrder<A extends { name?: string | undefined; directio
     if (a.name !== undefined && /^(EN|ENO)$/i.test(a.name)) continue;
     if (a.direction !== 'input') return undefined;
     if (a.name === undefined) {
-      if (out[positional] !== undefined) return undefined;
+      // after a named argument a positional one takes the next free place
+      // (`FIND(STR1 := s, '.')`, `RIGHT(STR := s, n)`: TwinCAT compiles both)
+      while (out[positional] !== undefined) positional++;
       out[positional++] = a;
       continue;
     }
@@ -288,6 +290,16 @@ const CODESYS_STRING_PARAMS: ReadonlyMap<string, readonly string[]> = new Map([
   ['INSERT', ['STR1', 'STR2', 'POS']],
   ['DELETE', ['STR', 'LEN', 'POS']],
   ['REPLACE', ['STR1', 'STR2', 'L', 'P']],
+  // the WSTRING forms (Tc2_Standard, CODESYS Standard64) name theirs the same way
+  ['WCONCAT', ['STR1', 'STR2']],
+  ['WLEN', ['STR']],
+  ['WLEFT', ['STR', 'SIZE']],
+  ['WRIGHT', ['STR', 'SIZE']],
+  ['WMID', ['STR', 'LEN', 'POS']],
+  ['WFIND', ['STR1', 'STR2']],
+  ['WINSERT', ['STR1', 'STR2', 'POS']],
+  ['WDELETE', ['STR', 'LEN', 'POS']],
+  ['WREPLACE', ['STR1', 'STR2', 'L', 'P']],
 ]);
 
 /**

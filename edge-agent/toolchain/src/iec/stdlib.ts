@@ -110,6 +110,56 @@ export function numericArg(t: Type): boolean {
 }
 
 /**
+ * The types the TwinCAT / CODESYS compiler itself defines in namespace
+ * `__SYSTEM` (the binder declares each under its qualified name,
+ * `__SYSTEM.TYPE_CLASS`): the type class of an `ANY` argument and the
+ * `AnyType` structure such an argument is passed as, the exception codes
+ * `__TRY`/`__CATCH` hands over, and `IQueryInterface`, the base of an
+ * interface `__QUERYINTERFACE` can cast to. Facts from the CODESYS online
+ * help (ANY data types, __TRY/__CATCH, __QUERYINTERFACE).
+ */
+export const SYSTEM_TYPES_SOURCE = `
+TYPE TYPE_CLASS :
+(
+    TYPE_BOOL, TYPE_BIT, TYPE_BYTE, TYPE_WORD, TYPE_DWORD, TYPE_LWORD, TYPE_SINT, TYPE_INT,
+    TYPE_DINT, TYPE_LINT, TYPE_USINT, TYPE_UINT, TYPE_UDINT, TYPE_ULINT, TYPE_REAL, TYPE_LREAL,
+    TYPE_STRING, TYPE_WSTRING, TYPE_TIME, TYPE_DATE, TYPE_DATEANDTIME, TYPE_TIMEOFDAY, TYPE_POINTER,
+    TYPE_REFERENCE, TYPE_SUBRANGE, TYPE_ENUM, TYPE_ARRAY, TYPE_PARAMS, TYPE_USERDEF, TYPE_NONE,
+    TYPE_ANY, TYPE_ANYBIT, TYPE_ANYDATE, TYPE_ANYINT, TYPE_ANYNUM, TYPE_ANYREAL, TYPE_LAZY, TYPE_LTIME,
+    TYPE_BITCONST
+) DINT;
+END_TYPE
+TYPE AnyType :
+STRUCT
+    typeclass : __SYSTEM.TYPE_CLASS;
+    pValue : POINTER TO BYTE;
+    diSize : DINT;
+END_STRUCT
+END_TYPE
+TYPE ExceptionCode :
+(
+    RTSEXCPT_NOEXCEPTION := 0,
+    RTSEXCPT_WATCHDOG := 16#10,
+    RTSEXCPT_ILLEGAL_INSTRUCTION := 16#50,
+    RTSEXCPT_ACCESS_VIOLATION := 16#51,
+    RTSEXCPT_PRIV_INSTRUCTION := 16#52,
+    RTSEXCPT_STACK_OVERFLOW := 16#54,
+    RTSEXCPT_MISALIGNMENT := 16#100,
+    RTSEXCPT_ARRAYBOUNDS := 16#101,
+    RTSEXCPT_DIVIDEBYZERO := 16#102,
+    RTSEXCPT_OVERFLOW := 16#103,
+    RTSEXCPT_FPU_ERROR := 16#150,
+    RTSEXCPT_FPU_DIVIDEBYZERO := 16#152,
+    RTSEXCPT_FPU_INVALID_OPERATION := 16#154,
+    RTSEXCPT_FPU_OVERFLOW := 16#155,
+    RTSEXCPT_FPU_UNDERFLOW := 16#157
+) UDINT;
+END_TYPE
+INTERFACE IQueryInterface
+END_INTERFACE
+`;
+
+/**
  * Well-known symbols of vendor libraries (upper case → library), so a project
  * that uses them without the library gets ST2017 naming the library instead
  * of a bare "unknown name": every name a shipped interface file declares, plus
