@@ -114,4 +114,25 @@ describe('comparePrograms', () => {
     expect(back.pous[0]!.diff).toMatch(/^-.*Parts_Fed \+ 2;$/m);
     expect(back.releasedSha256).toBe(first.liveSha256);
   });
+
+  it('answers as if no file were shared with the release (every live file parsed afresh)', () => {
+    const cases = [
+      edit(plant, 'Conveyor.st', (t) =>
+        t.replace('Parts_Fed := Parts_Fed + 1;', 'Parts_Fed := Parts_Fed + 2;'),
+      ),
+      edit(plant, 'GVL_IO.st', (t) =>
+        t.replace('Reset_PB            AT %IX0.2 : BOOL;', 'Reset_PB AT %IX0.2 : INT;'),
+      ),
+      edit(plant, 'Conveyor.st', (t) => t.replaceAll('Part_Edge', 'Part_Rise')),
+      plant.filter((f) => f.path !== 'SafetyLib.st'),
+    ];
+    // A trailing blank line makes each file differ byte for byte, so none shares the released unit.
+    const afresh = (files: ProgramFile[]) => files.map((f) => ({ ...f, text: `${f.text}\n` }));
+    for (const live of cases) {
+      const shared = comparePrograms(plant, live);
+      const own = comparePrograms(plant, afresh(live));
+      expect(shared.status).toBe('drifted');
+      expect({ ...own, liveSha256: shared.liveSha256 }).toEqual(shared);
+    }
+  });
 });

@@ -67,9 +67,10 @@ function releasedIndex(parsed: readonly ParsedFile[], broken: ReadonlySet<string
 
 /**
  * Both programs' files, each parsed once (the released ones once per release):
- * a live file byte-equal to its released one takes the released file's
- * canonical text and is parsed only when the programs differ (its unit is then
- * its own: a unit is checked in one project).
+ * a live file byte-equal to its released one is not parsed again but shares
+ * the released file's unit and canonical text. Sharing is safe: the checker and
+ * the index keep what they learn in maps of their own project, never on the
+ * syntax tree, and the canonical text of a node is the same in any project.
  */
 function parseBoth(
   releasedFiles: readonly ProgramFile[],
@@ -82,14 +83,9 @@ function parseBoth(
   const liveFiles = byPath(live);
   const b = liveFiles.map((f): ParsedFile => {
     const twin = oldText.get(f.path) === f.text ? oldParsed.get(f.path) : undefined;
-    return twin?.canonical ? { path: f.path, canonical: twin.canonical } : parse(f);
+    return twin?.canonical ? { ...twin, path: f.path } : parse(f);
   });
-  const units = (): CompilationUnit[] =>
-    b.map((p, i) => {
-      p.unit ??= parse(liveFiles[i]!).unit;
-      return p.unit!;
-    });
-  return { a, b, liveUnits: units };
+  return { a, b, liveUnits: b.map((p) => p.unit!) };
 }
 
 /** Declarations in canonical text in a fixed order, or undefined when a file does not parse. */
@@ -149,7 +145,7 @@ export function comparePrograms(
   const b = a && canonicalDeclarations(parsed.b);
   if (a && b && a.length === b.length && a.every((x, i) => x === b[i]))
     return sameProgram(releasedSha256, live);
-  const liveUnits = parsed.liveUnits();
+  const { liveUnits } = parsed;
   const unparsed: DriftComparison['unparsed'] = [];
   const broken = new Set<string>();
   for (const [side, files] of [
