@@ -25,6 +25,7 @@ export {
   type Scenario,
   type ScenarioFile,
   type ScenarioFileResult,
+  type ScenarioLoop,
   type ScenarioResult,
   scenarioActions,
   scenarioFileSchema,

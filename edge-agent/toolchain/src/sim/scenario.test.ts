@@ -98,3 +98,44 @@ scenarios:
     );
   });
 });
+
+describe('closed loop (RunScenarioOptions.loop)', () => {
+  const yaml = `
+program: Conveyor
+scenarios:
+  - name: the plant model makes the parts
+    steps:
+      - { at: 0ms, set: { Start_PB: true } }
+      - { at: 20ms, set: { Start_PB: false } }
+      - { at: 200ms, expect: { Parts: { between: [4, 5] } } }
+  - name: starts again from the initial state
+    steps:
+      - { at: 0ms, expect: { Parts: 0 } }
+`;
+
+  it('each cycle runs the loop in place of the scan, reset as each scenario starts', async () => {
+    let resets = 0;
+    let scans = 0;
+    const r = runScenarioFile(await project(), parseScenarioFile(yaml, 'loop.yaml'), {
+      // a plant model: while the motor runs, a part passes the photo eye every 4th cycle
+      loop: (plc) => ({
+        reset() {
+          resets++;
+          scans = 0;
+        },
+        scan() {
+          plc.set('Part_Sensor', plc.get('Motor_Run') === true && scans % 4 === 2);
+          scans++;
+          return plc.scan();
+        },
+      }),
+    });
+    expect(resets).toBe(2);
+    expect(r.scenarios.map((s) => s.expectations.map((e) => e.passed))).toEqual([[true], [true]]);
+  });
+
+  it('without the loop nothing moves the photo eye', async () => {
+    const r = runScenarioFile(await project(), parseScenarioFile(yaml, 'loop.yaml'));
+    expect(r.scenarios[0]?.expectations[0]).toMatchObject({ passed: false, actual: 0 });
+  });
+});

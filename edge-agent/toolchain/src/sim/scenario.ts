@@ -234,8 +234,10 @@ function runScenario(
   plc: VirtualPlc,
   start: ReturnType<VirtualPlc['snapshot']>,
   s: Scenario,
+  loop?: ScenarioLoop,
 ): ScenarioResult {
   plc.restore(start);
+  loop?.reset();
   const cycle = plc.cycleMs;
   const acts = scenarioActions(s, cycle);
   const checks: Check[] = [];
@@ -273,7 +275,7 @@ function runScenario(
       for (const [n, v] of Object.entries(a.force)) plc.force(n, v);
       for (const n of a.release) plc.unforce(n);
     }
-    fault = plc.scan();
+    fault = loop ? loop.scan() : plc.scan();
     if (fault) break;
     ran++;
     for (const v of watched) (trace.get(v) as unknown[]).push(jsonValue(plc.get(v)));
@@ -342,6 +344,18 @@ export interface RunScenarioOptions {
   program?: string;
   /** Dialect profile and cycle. */
   compile?: Omit<CompileOptions, 'program'>;
+  /**
+   * Closed loop: given the compiled PLC, returns what runs one cycle in its place (the
+   * controller and a plant model, `test --plant`); `reset` is called as each scenario starts
+   * from the initial state. Without it each cycle is `plc.scan()`.
+   */
+  loop?: (plc: VirtualPlc) => ScenarioLoop;
+}
+
+/** One cycle of a closed loop (the PLC's scan and a plant model's step), see {@link RunScenarioOptions.loop}. */
+export interface ScenarioLoop {
+  scan(): SimFault | null;
+  reset(): void;
 }
 
 /** Runs every scenario of a file against a project; each scenario starts from the initial state. */
@@ -380,8 +394,9 @@ export function runScenarioFile(
       }
     }
   }
+  const loop = options.loop?.(plc);
   const start = plc.snapshot();
-  const scenarios = file.scenarios.map((s) => runScenario(plc, start, s));
+  const scenarios = file.scenarios.map((s) => runScenario(plc, start, s, loop));
   return { file: file.file, passed: scenarios.every((s) => s.passed), scenarios };
 }
 
