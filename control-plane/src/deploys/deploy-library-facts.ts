@@ -48,7 +48,7 @@ export async function recordDeployedLibrary(
 ): Promise<void> {
   const { migrationId, revision } = deploy.order.payload;
   const record = await getMigration(trx, migrationId, revision);
-  if (!record || record.type !== 'library-update') return;
+  if (record?.type !== 'library-update') return;
   const library = record.document.library;
   const site = await getSite(trx, deploy.site);
   if (!library || !site) return;

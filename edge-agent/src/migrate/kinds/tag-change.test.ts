@@ -302,7 +302,7 @@ describe('tag-change and the site safety policy', () => {
     emergencyStops: ['Hyd_Pressure_OK'],
     safetySignals: ['Guard_Closed', 'Main.Alarm'],
   });
-  const runWith = async (tagChanges: MigrationInput['tagChanges']) => {
+  const runWith = async (tagChanges: MigrationInput['tagChanges'], sitePolicy = policy) => {
     const dir = await copy();
     const source = await withPlantFiles(createDirectorySource(dir), ['**/*.st', '**/tags.yaml', 'hmi/**']);
     const before = hashProgram(await source.read());
@@ -310,7 +310,7 @@ describe('tag-change and the site safety policy', () => {
       migration: tagChange(tagChanges),
       source: createDirectorySource(dir),
       transformer: createRecipeTransformer(),
-      policy,
+      policy: sitePolicy,
       siteFacts: pressHmiFacts(),
       libraries: librariesOf(dir),
     });
@@ -322,7 +322,7 @@ describe('tag-change and the site safety policy', () => {
     const v = await runWith([{ from: 'Alarm', to: 'PressAlarm' }]);
     expect(v.outcome).toBe('failed');
     expect(v.reason).toBe(
-      'tag-change refused: tagChanges[0] Alarm (declared at Main.st:9): the site policy press-hmi lists it as safetySignals[1] "Main.Alarm"; renaming a safety signal would leave the policy naming a variable that no longer exists — change the policy and the program together',
+      'tag-change refused: tagChanges[0] Alarm (declared at Main.st:9): the site policy press-hmi lists it as safetySignals[1] "Main.Alarm"; renaming a safety signal would leave the policy naming a variable that no longer exists — list "Main.PressAlarm" in the policy too (the safety check reads the rename both ways), then run the change',
     );
     expect(v.evidence.diff).toBe('');
   });
@@ -336,6 +336,22 @@ describe('tag-change and the site safety policy', () => {
     expect(v.reason).toMatch(
       /^tag-change refused: tagChanges\[1\] Hyd_Pressure_OK \(declared at GVL_IO\.st:4\): the site policy press-hmi lists it as emergencyStops\[0\] "Hyd_Pressure_OK"/,
     );
+  });
+
+  it('renames an e-stop the policy lists under both names, judged through the rename', async () => {
+    const ready = SitePolicy.parse({ ...policy, emergencyStops: ['Hyd_Pressure_OK', 'HydPressureOk'] });
+    const v = await runWith([{ from: 'Hyd_Pressure_OK', to: 'HydPressureOk' }], ready);
+    expect(v.outcome, v.reason).toBe('passed');
+    expect(v.evidence.safety.verdict).toBe('pass');
+    expect(v.evidence.safety.findings.filter((f) => f.severity === 'error')).toEqual([]);
+    expect(v.evidence.diff).toContain('+    HydPressureOk AT %IX0.0 : BOOL;');
+  });
+
+  it("renames a tag inside a safety signal's logic: no safety-logic change through the rename", async () => {
+    // Press_Enable feeds Main's press logic; the renamed program, renames undone, is the old one.
+    const v = await runWith([{ from: 'Press_Enable', to: 'PressEnable' }]);
+    expect(v.outcome, v.reason).toBe('passed');
+    expect(v.evidence.safety.findings.filter((f) => f.severity === 'error')).toEqual([]);
   });
 
   it('renames a tag the policy does not list, and the safety check still passes', async () => {

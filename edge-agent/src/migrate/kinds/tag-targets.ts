@@ -165,10 +165,13 @@ export function refuseCollisions(
 const POLICY_SIGNAL_LISTS = ['emergencyStops', 'safetySignals', 'permissives'] as const;
 
 /**
- * Refuses a rename of a variable the site safety policy names: the policy is a
- * separate document, so after the rename it would point at a name the program no
- * longer declares (or, worse, at a new variable of that name). Each policy name
- * is resolved as the safety verifier resolves it (`resolveSignalName`).
+ * Refuses a rename of a variable the site safety policy names by its old name
+ * only: the policy is a separate document, so after the rename it would point
+ * at a name the program no longer declares (or, worse, at a new variable of
+ * that name). A policy that also lists the new name (`E_Stop` and `EStop`) is
+ * ready for the change: the safety verifier judges it through the rename.
+ * Each policy name is resolved as the safety verifier resolves it
+ * (`resolveSignalName`).
  */
 export function refusePolicySignalRenames(
   targets: readonly TagTarget[],
@@ -177,13 +180,16 @@ export function refusePolicySignalRenames(
 ): void {
   const renamed = new Map<VarDecl, TagTarget>();
   for (const t of targets) for (const s of [t.symbol, ...t.aliases]) renamed.set(s.decl, t);
+  const listed = new Set(POLICY_SIGNAL_LISTS.flatMap((list) => policy[list].map(lower)));
   for (const list of POLICY_SIGNAL_LISTS)
     policy[list].forEach((name, i) => {
       for (const v of resolveSignalName(index, name)) {
         const t = renamed.get(v.decl);
         if (!t || lower(v.name) !== lower(t.name)) continue;
+        const newName = [...name.split('.').slice(0, -1), t.newName].join('.');
+        if (listed.has(lower(newName))) continue;
         throw new TagChangeRefused(
-          `tagChanges[${t.index}] ${t.change.from} (declared at ${t.where}): the site policy ${policy.site} lists it as ${list}[${i}] "${name}"; renaming a safety signal would leave the policy naming a variable that no longer exists — change the policy and the program together`,
+          `tagChanges[${t.index}] ${t.change.from} (declared at ${t.where}): the site policy ${policy.site} lists it as ${list}[${i}] "${name}"; renaming a safety signal would leave the policy naming a variable that no longer exists — list "${newName}" in the policy too (the safety check reads the rename both ways), then run the change`,
         );
       }
     });

@@ -18,4 +18,5 @@ export {
 } from './safety-project';
 export { SAFETY_RULES, type SafetyRuleId } from './safety-rules';
 export type { Counterexample, SafetyProof } from './safety-types';
+export type { SignalRename } from './signal-renames';
 export { type SafetyResult, type VerifySafetyOptions, verifySafety } from './verify-safety';

@@ -19,6 +19,13 @@ import type { SafetyProject } from './safety-project';
 import { finding } from './safety-rules';
 import type { SafetyProof } from './safety-types';
 import { scopeFindings } from './scope-rules';
+import {
+  inOldNames,
+  migrationRenames,
+  policyInOldNames,
+  type SignalRename,
+  undoRenames,
+} from './signal-renames';
 import { proveSignal } from './simulation-proofs';
 import {
   estopFindings,
@@ -84,6 +91,12 @@ export interface VerifySafetyOptions {
    * bound in the program, is reported as undriven. @default none
    */
   ioBindings?: readonly string[];
+  /**
+   * Variables the change renames (old name → new name): the new program is judged with them
+   * undone through its own bound model, and policy names may use either name.
+   * @default a tag-change migration's `tagChanges`, else none
+   */
+  renames?: readonly SignalRename[];
 }
 
 /** The verifier's answer. `findings` and `proofs` fit the verdict's evidence as they are. */
@@ -134,7 +147,12 @@ function result(findings: SafetyFinding[], proofs: SafetyProof[], t0: number): S
  */
 export async function verifySafety(options: VerifySafetyOptions): Promise<SafetyResult> {
   const t0 = performance.now();
-  const { before, after, policy, migration } = options;
+  const { before, migration } = options;
+  // A renamed signal is the same signal: compare with the renames undone (an unrelated change still shows).
+  const renames = options.renames ?? migrationRenames(migration);
+  const after = undoRenames(options.after, renames);
+  const policy = policyInOldNames(options.policy, renames);
+  const ioBindings = options.ioBindings && inOldNames(options.ioBindings, renames);
   const mode = options.mode ?? 'full';
   const findings: SafetyFinding[] = [];
   const proofs: SafetyProof[] = [];
@@ -317,6 +335,6 @@ export async function verifySafety(options: VerifySafetyOptions): Promise<Safety
   findings.push(...forcingFindings(ctx));
   findings.push(...scopeFindings(ctx));
   findings.push(...qualityFindings(ctx));
-  findings.push(...undrivenInputFindings(ctx, options.ioBindings));
+  findings.push(...undrivenInputFindings(ctx, ioBindings));
   return result(findings, proofs, t0);
 }
