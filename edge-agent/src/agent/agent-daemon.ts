@@ -26,6 +26,7 @@ import type { JobRunner } from './job-runner';
 import { JobSupervisor } from './job-supervisor';
 import { OrderQueue } from './order-queue';
 import { OutboxSender } from './outbox-sender';
+import { CandidateShadows } from './shadow-runs';
 
 /**
  * A cutover stage report from the staging bridge: its whole `stage.report`
@@ -144,7 +145,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       site: config.site,
       agentVersion: config.agentVersion,
       protocolVersions: config.protocolVersions,
-      capabilities: ['jobs', 'deploy', 'rollback', 'stage-report'],
+      capabilities: ['jobs', 'deploy', 'rollback', 'stage-report', 'shadow'],
       pinnedKeys: config.controlPlane.signingKeys,
       heartbeatMs: config.heartbeatMs,
       reconnect: config.reconnect,
@@ -185,6 +186,15 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     resendAfterMs: config.resendAfterMs,
     stageBufferSize: STAGE_BUFFER,
   });
+  // Fleet shadow (issue #21): candidates run against the live PLC of `watch` for shadow gates.
+  const shadows = new CandidateShadows({
+    site: config.site,
+    ...(config.watch ? { watch: config.watch } : {}),
+    pkiDir: join(config.dataDir, 'opcua-pki'),
+    deployer,
+    sender,
+    logger,
+  });
   const jobs = new JobSupervisor({
     site: config.site,
     concurrency: config.concurrency,
@@ -197,6 +207,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     events,
     refuse,
     stopping: isStopping,
+    shadows,
   });
   const watcher = config.watch
     ? new DeployWatcher({
@@ -219,6 +230,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     refuse,
     now,
     stopping: isStopping,
+    shadows,
     ...(watcher ? { watcher } : {}),
   });
 
@@ -255,6 +267,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
         return sender.acked({ jobId: msg.jobId, replyTo: msg.replyTo });
       case 'deploy.result.ack':
         return sender.acked({ deployId: msg.deployId, replyTo: msg.replyTo });
+      case 'shadow.report.ack':
+        return sender.acked({ replyTo: msg.replyTo });
       case 'deploy.order':
         return orders.deploy(msg.id, raw.order);
       case 'rollback.order':
@@ -314,6 +328,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       await orders.idle();
       // A watch cut short by a stop does not roll back: the deploy stays as deployed.
       await watcher?.cancel();
+      // A shadow run cut short is reported failed (it proves nothing); a deploy waiting for it stays undone.
+      await shadows.cancel();
       await drift?.stop();
       sender.pause();
       await link.close();

@@ -1,10 +1,11 @@
 import type { EventEmitter } from 'node:events';
-import type { DeployOrder, TagMap } from '@plcfleet/protocols';
+import type { DeployOrder } from '@plcfleet/protocols';
 import type { Logger } from 'pino';
 import type { AgentConfig } from './agent-config';
 import type { AgentEvents } from './agent-events';
 import type { Deployer } from './deployer';
 import type { OutboxSender } from './outbox-sender';
+import { openLivePlc, reportRun } from './shadow-runs';
 
 /** What a {@link DeployWatcher} watches with and reports to. */
 export interface DeployWatcherOptions {
@@ -75,23 +76,8 @@ export class DeployWatcher {
     return this.o.watch.deferRecheckMs;
   }
 
-  /** The tag map (its tags kept by `only`) and a reader of them on the live PLC. */
-  private async openLive(only: (t: TagMap['tags'][number]) => boolean = () => true) {
-    const { watch } = this.o;
-    const [plantIo, shadow] = await Promise.all([import('../plant-io'), import('../shadow')]);
-    const full = await plantIo.loadTagMap(watch.tags);
-    const map = { ...full, tags: full.tags.filter(only) };
-    const plc = watch.plc;
-    const live =
-      plc.kind === 'modbus'
-        ? new shadow.ModbusLivePlc(map, map.tags, plc.host, plc.port, 1000)
-        : new shadow.OpcuaLivePlc(plc.endpoint, map.tags, {
-            security: plc.security,
-            trustUnknownServer: plc.trustUnknownServer,
-            dataDir: this.o.pkiDir,
-            ...(plc.user ? { user: plc.user } : {}),
-          });
-    return { map, live };
+  private openLive(only?: Parameters<typeof openLivePlc>[2]) {
+    return openLivePlc(this.o.watch, this.o.pkiDir, only);
   }
 
   private async run(order: DeployOrder, periodMs: number, signal: AbortSignal): Promise<void> {
@@ -99,6 +85,21 @@ export class DeployWatcher {
     const log = logger.child({ deployId: order.deployId });
     const files = await deployer.approvedProgram(order.jobId);
     const { watchDeploy } = await import('../shadow');
+    // The watch's own shadow run goes to the control plane too, beside the deploy it watches.
+    const reporting = reportRun(
+      sender,
+      {
+        shadowId: `watch-${order.deployId}`,
+        kind: 'watch',
+        site: order.site,
+        jobId: order.jobId,
+        rolloutId: order.rolloutId,
+        deployId: order.deployId,
+        startedAt: new Date().toISOString(),
+        durationMs: periodMs,
+      },
+      log,
+    );
     let outcome: Awaited<ReturnType<typeof watchDeploy>>;
     if (!files)
       outcome = {
@@ -124,8 +125,23 @@ export class DeployWatcher {
         await live.close();
       }
     }
-    if (signal.aborted) return log.info('post-deploy watch ended by a rollback order');
-    if (outcome.ok) return log.info({ compared: outcome.report.compared }, 'post-deploy watch passed');
+    if (signal.aborted) {
+      await reporting.end(
+        'failed',
+        outcome.report,
+        'post-deploy watch ended early (a rollback order, or the agent stops)',
+      );
+      return log.info('post-deploy watch ended by a rollback order');
+    }
+    if (outcome.ok) {
+      await reporting.end('passed', outcome.report);
+      return log.info({ compared: outcome.report.compared }, 'post-deploy watch passed');
+    }
+    await reporting.end(
+      outcome.report?.divergences.length ? 'diverged' : 'failed',
+      outcome.report,
+      outcome.why,
+    );
     log.warn({ reason: outcome.why }, 'post-deploy watch failed; rolling back');
     // The rollback is the deploy's own (the order authorised it); its result names the deploy.
     const result = await deployer.rollback({

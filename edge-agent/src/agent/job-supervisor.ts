@@ -9,6 +9,7 @@ import type { AgentEvents, Refuse } from './agent-events';
 import type { Deployer } from './deployer';
 import type { JobRunner } from './job-runner';
 import type { OutboxSender } from './outbox-sender';
+import type { CandidateShadows } from './shadow-runs';
 import { readJson, removeFile, writeJsonAtomic } from './state-files';
 
 /** What a {@link JobSupervisor} runs jobs with and reports to. */
@@ -28,6 +29,8 @@ export interface JobSupervisorOptions {
   refuse: Refuse;
   /** Whether the agent is stopping: new offers are refused, aborted jobs are parked. */
   stopping: () => boolean;
+  /** Runs a passed candidate in shadow when its bundle asks (a phase's shadow gate before approval). */
+  shadows?: CandidateShadows;
 }
 
 interface RunningJob {
@@ -226,6 +229,11 @@ export class JobSupervisor {
       await removeFile(join(outDir, 'bundle.json'));
       log.info({ outcome: verdict.outcome, reason: verdict.reason }, 'verdict committed');
       events.emit('verdict', verdict);
+      // The phase's shadow gate runs before approval: the kept candidate against the live PLC.
+      if (verdict.outcome === 'passed' && bundle.shadow && this.o.shadows)
+        void this.o.shadows
+          .run({ jobId: bundle.jobId, rolloutId: bundle.rolloutId }, bundle.shadow)
+          .catch((err: unknown) => log.error({ err }, 'candidate shadow failed'));
     })()
       .catch((err: unknown) => log.error({ err }, 'job bookkeeping failed'))
       .finally(() => this.running.delete(bundle.jobId));

@@ -8,6 +8,7 @@ import type { AgentEvents, Refuse } from './agent-events';
 import type { DeployWatcher } from './deploy-watcher';
 import { type Deployer, type DeployResult, windowProblem } from './deployer';
 import type { OutboxSender } from './outbox-sender';
+import type { CandidateShadows } from './shadow-runs';
 import { readJson, removeFile, writeJsonAtomic } from './state-files';
 
 /** What an {@link OrderQueue} deploys with and reports to. */
@@ -27,6 +28,8 @@ export interface OrderQueueOptions {
   stopping: () => boolean;
   /** Watches each deploy after it reported `deployed` (none without a configured watch). */
   watcher?: DeployWatcher;
+  /** Runs an order's program in shadow before deploying it, when the order asks (`shadow`). */
+  shadows?: CandidateShadows;
 }
 
 function deployKey(deployId: string): string {
@@ -42,6 +45,10 @@ function deployKey(deployId: string): string {
 export class OrderQueue {
   private tail: Promise<unknown> = Promise.resolve();
   private readonly scheduled = new Map<string, NodeJS.Timeout>();
+  /** Orders whose shadow run passed (in memory: after a restart the run is repeated). */
+  private readonly shadowed = new Set<string>();
+  /** Deploys a rollback order cancelled before they ran. */
+  private readonly cancelled = new Set<string>();
 
   constructor(private readonly o: OrderQueueOptions) {}
 
@@ -67,6 +74,14 @@ export class OrderQueue {
         sha256Running: null,
       });
     }
+    if (order.shadow && !this.shadowed.has(order.deployId)) {
+      // The phase's shadow gate after approval: the approved program runs against the live PLC
+      // first (outside the queue: a rollback must not wait for it); only a pass deploys.
+      void this.shadowFirst(replyTo, rawSigned, order).catch((err: unknown) =>
+        logger.error({ err, deployId: order.deployId }, 'shadow before deploy failed'),
+      );
+      return;
+    }
     const problem = windowProblem(order.window, now());
     const opensAt = Date.parse(order.window.notBefore);
     if (problem && opensAt > now().getTime() && !this.o.stopping()) {
@@ -76,6 +91,33 @@ export class OrderQueue {
       return;
     }
     await this.enqueueDeploy(order);
+  }
+
+  /** Runs an order's shadow, then deploys it (or refuses it, naming what diverged). */
+  private async shadowFirst(replyTo: string, rawSigned: unknown, order: DeployOrder): Promise<void> {
+    const { shadows, logger } = this.o;
+    const run = shadows
+      ? await shadows.run(
+          { jobId: order.jobId, rolloutId: order.rolloutId, deployId: order.deployId },
+          order.shadow!,
+        )
+      : undefined;
+    if (run?.state === 'passed') {
+      this.shadowed.add(order.deployId);
+      return this.deploy(replyTo, rawSigned);
+    }
+    // A rollback order or a stop ended the run: no deploy, and no result (the control plane settles it).
+    if (this.o.stopping() || this.cancelled.has(order.deployId)) return;
+    const why = run ? `${run.state}: ${run.reason}` : 'this agent cannot run shadows';
+    logger.warn({ deployId: order.deployId, reason: why }, 'deploy refused: its shadow run did not pass');
+    await this.finish(order.deployId, {
+      type: 'deploy.result',
+      deployId: order.deployId,
+      site: order.site,
+      outcome: 'refused',
+      reason: `shadow before deploy ${why}`,
+      sha256Running: null,
+    });
   }
 
   /** Answers a `rollback.order` (its signed payload is `rawSigned`). */
@@ -95,7 +137,12 @@ export class OrderQueue {
         this.scheduled.delete(order.deployId);
         await removeFile(this.pendingFile(order.deployId));
       }
-      // A rollback ends the watch of what it undoes (the last deploy when it names none).
+      // A rollback ends the watch of what it undoes (the last deploy when it names none),
+      // and a shadow run its deploy waits for.
+      if (order.deployId) {
+        this.cancelled.add(order.deployId);
+        await this.o.shadows?.cancel(order.deployId);
+      }
       await this.o.watcher?.cancel(order.deployId);
       const result = await deployer.rollback(order);
       await sender.commit(key, 'deploy.result', result);
@@ -166,6 +213,14 @@ export class OrderQueue {
           'deploy deferred: line busy',
         );
         this.o.events.emit('deploy.deferred', { deployId: order.deployId, reason: busy });
+        // The control plane shows it: the rollout's phase says "deferred (line busy)".
+        this.o.sender.sendOrBuffer({
+          type: 'deploy.deferred',
+          deployId: order.deployId,
+          site: order.site,
+          reason: busy,
+          recheckMs: recheck,
+        });
         this.schedule(order, recheck);
         return;
       }

@@ -54,6 +54,13 @@ export class OutboxSender {
   /** Sends a committed item (when the link is up) and records that it was sent. */
   async send(item: OutboxItem): Promise<void> {
     const { link, outbox, logger, events } = this.o;
+    // A control plane that does not name shadow-report would refuse a shadow report: it is done here.
+    if (item.kind === 'shadow.report' && link.currentSession && !this.takesShadowReports()) {
+      const keys = await outbox.ack({ replyTo: item.messageId, kind: 'shadow.report' });
+      if (keys.length)
+        logger.warn({ keys }, 'the control plane does not take shadow reports; not sending it');
+      return;
+    }
     if (!link.send(item.message as Envelope)) return;
     await outbox.markSent(item.key);
     // A control plane that does not name deploy-result-ack (older than it) never acks a deploy
@@ -96,12 +103,19 @@ export class OutboxSender {
 
   /**
    * Whether the connected control plane takes this message: `drift.report` only
-   * when it named `drift-report` (an older one answers it with an error).
+   * when it named `drift-report`, `shadow.report` and `deploy.deferred` only when it
+   * named `shadow-report` (an older one answers them with an error).
    */
   private wanted(body: Outgoing): boolean {
+    if (body.type === 'shadow.report' || body.type === 'deploy.deferred') return this.takesShadowReports();
     if (body.type !== 'drift.report') return true;
     const caps = this.o.link.currentSession?.controlPlaneCapabilities ?? [];
     return caps.includes(CAPABILITIES.driftReport);
+  }
+
+  private takesShadowReports(): boolean {
+    const caps = this.o.link.currentSession?.controlPlaneCapabilities ?? [];
+    return caps.includes(CAPABILITIES.shadowReport);
   }
 
   /** Stops resending (the link is down or the agent stops). */
@@ -109,7 +123,7 @@ export class OutboxSender {
     clearInterval(this.resendTimer);
   }
 
-  /** Takes acked items out of the resend loop (`verdict.ack`, `deploy.result.ack`). */
+  /** Takes acked items out of the resend loop (`verdict.ack`, `deploy.result.ack`, `shadow.report.ack`). */
   async acked(by: { jobId?: string; deployId?: string; replyTo?: string }): Promise<void> {
     const keys = await this.o.outbox.ack(by);
     if (keys.length) {
@@ -127,12 +141,12 @@ export class OutboxSender {
    */
   async refusedByControlPlane(code: string, replyTo: string): Promise<void> {
     if (RETRYABLE.has(code)) return;
-    for (const kind of ['deploy.result', 'verdict'] as const) {
+    for (const kind of ['deploy.result', 'verdict', 'shadow.report'] as const) {
       const keys = await this.o.outbox.ack({ replyTo, kind });
       if (keys.length)
         this.o.logger.error(
           { keys, code },
-          `control plane refused the ${kind === 'verdict' ? 'verdict' : 'deploy result'}; not resending it`,
+          `control plane refused the ${{ verdict: 'verdict', 'deploy.result': 'deploy result', 'shadow.report': 'shadow report' }[kind]}; not resending it`,
         );
     }
   }
