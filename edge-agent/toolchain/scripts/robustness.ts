@@ -6,11 +6,13 @@
  * CI runs a few hundred of the same programs (src/sim/robustness.test.ts). Run:
  *
  *   nice -n 19 npx tsx edge-agent/toolchain/scripts/robustness.ts [--count 1000000] [--seed 14]
- *     [--mutated 0.5] [--workers N] [--hang-seconds 120]
+ *     [--mutated 0.5] [--workers N] [--hang-seconds 120] [--from-batch B]
  *
  * Programs come in batches of 100, batch b drawn with seed `seed + b` (the same
  * programs whatever the number of workers). `--workers` child processes (default:
- * the available cores) take batches in turn; a worker that spends `--hang-seconds` of
+ * the available cores) take batches in turn; `--from-batch B` resumes a run stopped after its
+ * first B batches (the summary's `batchesDoneBelow`, also written to progress.json every ten
+ * batches, so a run killed outright can be resumed: the same seed and count cover the same programs); a worker that spends `--hang-seconds` of
  * CPU time on one batch is a hang (CPU time, read from /proc, not wall time: at nice 19 on
  * a loaded machine a worker may wait minutes for a core): it is killed, the batch
  * recorded, and a fresh worker goes on. Progress goes to stderr every 10 batches; the
@@ -109,18 +111,27 @@ function main(): void {
   const workers = Math.max(1, arg('workers', availableParallelism()));
   const hangMs = arg('hang-seconds', 120) * 1000;
   const batches = Math.ceil(count / BATCH);
+  const fromBatch = arg('from-batch', 0);
+  const batchesDone = new Set<number>();
+  /** The first batch not yet done: every batch below it is. */
+  const doneBelow = () => {
+    let b = fromBatch;
+    while (batchesDone.has(b)) b++;
+    return b;
+  };
   const kinds: Record<string, number> = {};
   const failures: { stage: string; message: string }[] = [];
   const hangs: number[] = [];
   let stackOverflows = 0;
   let cpuMsTotal = 0;
   let done = 0;
-  let next = 0;
+  let next = fromBatch;
   let reported = 0;
   const t0 = performance.now();
   const busy = new Map<ChildProcess, { batch: number; cpuAtStart: number }>();
 
   const record = (r: BatchReport) => {
+    batchesDone.add(r.batch);
     done += r.programs;
     cpuMsTotal += r.cpuMs;
     for (const [k, v] of Object.entries(r.kinds)) kinds[k] = (kinds[k] ?? 0) + v;
@@ -135,7 +146,12 @@ function main(): void {
       }
       failures.push({ stage: f.stage, message: f.message.split('\n')[0] ?? '' });
     }
-    if (++reported % 10 === 0 || done >= count) {
+    if (++reported % 10 === 0 || done >= count - fromBatch * BATCH) {
+      mkdirSync(out, { recursive: true });
+      writeFileSync(
+        join(out, 'progress.json'),
+        `${JSON.stringify({ seed, count, mutated, batchesDoneBelow: doneBelow(), programs: done })}\n`,
+      );
       const s = (performance.now() - t0) / 1000;
       process.stderr.write(
         `${new Date().toISOString()} ${done.toLocaleString('en')} / ${count.toLocaleString('en')} programs, ` +
@@ -154,6 +170,8 @@ function main(): void {
         {
           programs: done,
           seed,
+          fromBatch,
+          batchesDoneBelow: doneBelow(),
           workers,
           seconds: Math.round(seconds),
           programsPerSecond: Math.round(done / seconds),
