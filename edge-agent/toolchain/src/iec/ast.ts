@@ -76,8 +76,8 @@ export interface DeclaredName {
 // ---------------------------------------------------------------------------
 // Compilation unit and top-level declarations
 
-/** Where the unit was read from; spans always point into `file`. */
-export type SourceFormat = 'st' | 'twincat' | 'plcopen';
+/** Where the unit was read from; spans always point into `file`. `scl`: Siemens SCL, read by `toolchain/src/scl`. */
+export type SourceFormat = 'st' | 'twincat' | 'plcopen' | 'scl';
 
 /** One source file (or one XML file's worth of POUs/DUTs/GVLs). */
 export interface CompilationUnit extends NodeBase {

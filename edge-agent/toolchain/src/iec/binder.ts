@@ -27,6 +27,7 @@ import { parseSource } from './parser';
 import { STANDARD_FB_SOURCE, SYSTEM_TYPES_SOURCE, VENDOR_SYMBOLS } from './stdlib';
 import {
   ELEMENTARY,
+  layoutOf,
   type PouSymbol,
   T_BYTE,
   T_ERROR,
@@ -142,6 +143,9 @@ export abstract class Binder {
   protected readonly firstDecl = new Map<string, Span>();
   protected readonly bodies: PouSymbol[] = [];
   protected readonly reportedUnknown = new Set<string>();
+  /** Files whose dialect has functions without a result: TwinCAT 3 (VOID) and Siemens SCL (`: Void`). */
+  protected readonly voidFunctionFiles = new Set<string>();
+  /** TwinCAT files: their `AT %I*` variables may be written (ST3009, not ST2007). */
   protected readonly twincatFiles = new Set<string>();
 
   constructor(
@@ -149,7 +153,10 @@ export abstract class Binder {
     protected readonly options: CheckOptions,
   ) {
     for (const n of options.externalNames ?? []) this.externalNames.add(n.toLowerCase());
-    for (const u of units) if (u.format === 'twincat') this.twincatFiles.add(u.file);
+    for (const u of units) {
+      if (u.format === 'twincat' || u.format === 'scl') this.voidFunctionFiles.add(u.file);
+      if (u.format === 'twincat') this.twincatFiles.add(u.file);
+    }
     const given = new Set(
       (options.externals ?? []).map((u) =>
         (u.file.split(/[\\/]/).pop() ?? '').replace(/\.[^.]*$/, '').toLowerCase(),
@@ -375,8 +382,11 @@ export abstract class Binder {
     this.resolving.add(lowerName);
     let t: Type;
     const spec = decl.type;
-    if (spec.kind === 'EnumType') t = this.enumType(decl.name, spec);
-    else if (spec.kind === 'StructType' || spec.kind === 'UnionType') {
+    if (spec.kind === 'EnumType') {
+      t = this.enumType(decl.name, spec);
+      if (t.kind === 'enum' && decl.pragmas?.some((p) => p.attribute?.name.toLowerCase() === 'strict'))
+        t.strict = true;
+    } else if (spec.kind === 'StructType' || spec.kind === 'UnionType') {
       const members = new Map<string, VarSymbol>();
       const st: Type = { kind: 'struct', name: decl.name, members, union: spec.kind === 'UnionType' };
       if (spec.kind === 'StructType') st.decl = spec;
@@ -557,7 +567,31 @@ export abstract class Binder {
     scope: Scope | undefined,
     enumSoFar?: Map<string, { value: number | bigint }>,
   ): number | bigint | undefined {
-    return integerConstant(evaluateConstant(e, (n) => this.constantName(n, scope, enumSoFar)));
+    return integerConstant(
+      evaluateConstant(
+        e,
+        (n) => this.constantName(n, scope, enumSoFar),
+        0,
+        (arg) => this.sizeOfArgument(arg),
+      ),
+    );
+  }
+
+  /** SIZEOF of a type name in a constant expression (an array bound), in TwinCAT's 64-bit layout. */
+  private sizeOfArgument(arg: Expression): number | undefined {
+    if (arg.kind === 'TypeArgument') return layoutOf(this.resolveType(arg.type))?.size;
+    if (arg.kind !== 'Identifier') return undefined;
+    const up = arg.name.toUpperCase();
+    const el =
+      ELEMENTARY.get(TYPE_ALIASES.get(up) ?? up) ??
+      (up === 'STRING' ? T_STRING : up === 'WSTRING' ? T_WSTRING : undefined);
+    if (el) return layoutOf(el)?.size;
+    const lower = arg.name.toLowerCase();
+    // {attribute 'pack_mode'} changes the layout: not folded
+    if (this.typeDecls.get(lower)?.pragmas?.some((p) => p.attribute?.name.toLowerCase() === 'pack_mode'))
+      return undefined;
+    const t = this.lookupTypeName(lower, arg.span);
+    return t ? layoutOf(t)?.size : undefined;
   }
 
   /**
@@ -695,8 +729,9 @@ export abstract class Binder {
     this.declareVars(p, d.varBlocks);
     if (d.kind === 'Function') {
       if (d.returnType) p.returnType = this.resolveType(d.returnType);
-      // TwinCAT 3 accepts functions without a result (VOID); plain ST and PLCopen need one (§6.6.2.2)
-      else if (!p.external && !this.twincatFiles.has(d.nameSpan.file))
+      // TwinCAT 3 and Siemens SCL accept functions without a result (VOID); plain ST and PLCopen
+      // need one (§6.6.2.2)
+      else if (!p.external && !this.voidFunctionFiles.has(d.nameSpan.file))
         this.report('ST2013', d.nameSpan, d.name);
     }
     if (d.kind === 'FunctionBlock') {

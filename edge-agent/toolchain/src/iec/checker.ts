@@ -186,7 +186,18 @@ class Checker extends Binder {
           else ft = m.type;
         } else if (t.kind === 'fb') {
           const m = this.fbMember(t.pou, f.name.toLowerCase());
-          if (!m || !('section' in m)) this.report('ST2015', f.nameSpan, t.pou.name, f.name);
+          // a member of a base FB the check does not know: its EXTENDS was reported already
+          if (!m && hasUnknownBase(t.pou)) ft = T_ERROR;
+          // a property with a setter is initialised through it (`fb : FB_Brake := (Mode := ...)`, TwinCAT)
+          else if (
+            m &&
+            !('section' in m) &&
+            m.kind === 'property' &&
+            m.decl?.kind === 'Property' &&
+            m.decl.set
+          )
+            ft = m.returnType ?? T_ERROR;
+          else if (!m || !('section' in m)) this.report('ST2015', f.nameSpan, t.pou.name, f.name);
           else ft = m.type;
         } else if (t.kind !== 'error')
           this.report('ST2004', init.span, 'a structure initialiser', typeName(target), '');
@@ -384,8 +395,11 @@ class Checker extends Binder {
         if (ref.constant) this.report('ST2006', target.span, target.name);
         else if (ref.section === 'VAR_INPUT' && ref.owner === scope.pou && ref.decl.type.kind !== 'ArrayType')
           this.report('ST3003', target.span, target.name);
-        else if (ref.decl.location?.area === 'I')
-          this.report('ST2007', target.span, target.name, 'it is a physical input');
+        else if (ref.decl.location?.area === 'I') {
+          // TwinCAT compiles a write to an input-mapped variable (simulation code does it): a warning there
+          if (this.twincatFiles.has(target.span.file)) this.report('ST3009', target.span, target.name);
+          else this.report('ST2007', target.span, target.name, 'it is a physical input');
+        }
         return;
       }
       case 'Member': {
@@ -667,7 +681,8 @@ class Checker extends Binder {
       case 'BitAccess': {
         const t = this.expr(e.object, scope);
         if (e.bit.kind !== 'IntegerLiteral') this.expr(e.bit, scope);
-        const info = intInfo(t);
+        // an enumeration's bits are those of its base type (`eMode.0`, TwinCAT)
+        const info = intInfo(t.kind === 'enum' ? underlying(t.base) : t);
         if (!info && t.kind !== 'error') this.report('ST2015', e.span, typeName(t), `bit ${exprText(e.bit)}`);
         return T_BOOL;
       }
@@ -841,6 +856,12 @@ class Checker extends Binder {
       default:
         break;
     }
+    // bit access through a named constant (`nWord.cBit`, CODESYS/TwinCAT), the constant a bit of the type
+    const bits = intInfo(t.kind === 'enum' ? underlying(t.base) : t)?.bits;
+    if (bits !== undefined && !this.typeNames.has(e.object)) {
+      const n = this.constValue({ kind: 'Identifier', name: e.member, span: e.memberSpan }, scope);
+      if (n !== undefined && n >= 0 && n < bits) return T_BOOL;
+    }
     // a library-qualified name such as Tc2_Standard.TON or a namespace we do not know
     if (e.object.kind === 'Identifier' && this.exprTypes.get(e.object)?.kind === 'error') return T_ERROR;
     if ((t.kind === 'fb' || t.kind === 'interface') && hasUnknownBase(t.pou)) return T_ERROR;
@@ -882,7 +903,9 @@ class Checker extends Binder {
     }
     if (t.kind === 'callable' && t.pou.builtin && !t.pou.decl) return this.stdCall(e, t.pou.name, scope);
     if (t.kind === 'callable') {
-      this.checkArgs(t.pou, e, scope, true);
+      // an action's call sets its FB's inputs (`fbRing.A_AddTail(pWrite := p, cbWrite := n)`)
+      const target = t.pou.kind === 'action' && t.pou.parent ? t.pou.parent : t.pou;
+      this.checkArgs(target, e, scope, true);
       const rt = t.pou.returnType;
       if (t.pou.kind === 'action') return T_VOID;
       return rt ?? T_VOID;

@@ -18,6 +18,9 @@ export type ConstantResolver = (
   name: Identifier | MemberExpression | EnumLiteral,
 ) => ConstantValue | { init: Expression } | undefined;
 
+/** The size in bytes of the type (or typed name) an argument of SIZEOF names, or undefined when not known. */
+export type SizeOfResolver = (arg: Expression) => number | undefined;
+
 /** Deeper than this (or a constant defined by itself) is "not a constant", never a stack overflow. */
 export const MAX_CONSTANT_DEPTH = 256;
 
@@ -33,8 +36,10 @@ export function evaluateConstant(
   e: Expression,
   resolve: ConstantResolver,
   depth = 0,
+  sizeOf?: SizeOfResolver,
 ): ConstantValue | undefined {
   if (depth > MAX_CONSTANT_DEPTH) return undefined;
+  const sub = (x: Expression): ConstantValue | undefined => evaluateConstant(x, resolve, depth + 1, sizeOf);
   switch (e.kind) {
     case 'IntegerLiteral':
     case 'RealLiteral':
@@ -45,18 +50,18 @@ export function evaluateConstant(
     case 'DateTimeLiteral':
       return e.ms;
     case 'Paren':
-      return evaluateConstant(e.expression, resolve, depth + 1);
+      return sub(e.expression);
     case 'Unary': {
-      const v = evaluateConstant(e.operand, resolve, depth + 1);
+      const v = sub(e.operand);
       if (v === undefined) return undefined;
       if (e.operator === 'NOT') return typeof v === 'boolean' ? !v : undefined;
       if (e.operator === '-') return typeof v === 'bigint' || typeof v === 'number' ? -v : undefined;
       return typeof v === 'bigint' || typeof v === 'number' ? v : undefined;
     }
     case 'Binary': {
-      const a = evaluateConstant(e.left, resolve, depth + 1);
+      const a = sub(e.left);
       if (a === undefined) return undefined;
-      const b = evaluateConstant(e.right, resolve, depth + 1);
+      const b = sub(e.right);
       if (b === undefined) return undefined;
       return binary(e.operator, a, b);
     }
@@ -65,8 +70,15 @@ export function evaluateConstant(
     case 'EnumLiteral': {
       const r = resolve(e);
       if (r === undefined) return undefined;
-      if (typeof r === 'object' && 'init' in r) return evaluateConstant(r.init, resolve, depth + 1);
+      if (typeof r === 'object' && 'init' in r) return sub(r.init);
       return r;
+    }
+    case 'Call': {
+      // SIZEOF(T) / XSIZEOF(T) of a type whose size the caller knows (TwinCAT: `ARRAY[0..SIZEOF(ST_X) - 1]`)
+      const arg = e.args.length === 1 && !e.args[0]!.name ? e.args[0]!.value : undefined;
+      if (!sizeOf || !arg || e.callee.kind !== 'Identifier' || !/^X?SIZEOF$/i.test(e.callee.name))
+        return undefined;
+      return sizeOf(arg);
     }
     default:
       return undefined;

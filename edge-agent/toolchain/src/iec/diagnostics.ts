@@ -76,6 +76,10 @@ export const DIAGNOSTICS = {
   ST3006: { severity: 'warning', message: 'comparing REAL values with {0} is unreliable' },
   ST3007: { severity: 'warning', message: "result of function '{0}' is never assigned" },
   ST3008: { severity: 'warning', message: "unknown attribute or pragma '{0}' is ignored" },
+  ST3009: {
+    severity: 'warning',
+    message: "'{0}' is a physical input: what is written here lasts until the next input update",
+  },
 } as const;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTICS;

@@ -58,6 +58,8 @@ export type Type =
       base: Type;
       values: Map<string, { name: string; value: number | bigint }>;
       decl?: EnumTypeNode;
+      /** `{attribute 'strict'}`: no value of another enumeration is assigned to it, not even with a warning. */
+      strict?: boolean;
     }
   | {
       kind: 'struct';
@@ -351,7 +353,9 @@ export function convert(from: Type, to: Type): Conversion {
   }
   if (f.kind === 'string' && t.kind === 'string') return f.wide === t.wide ? 'ok' : 'error';
   if (f.kind === 'enum') {
-    if (t.kind === 'enum') return f.name.toLowerCase() === t.name.toLowerCase() ? 'ok' : 'error';
+    // another enumeration is an integer to a non-strict one (CODESYS/TwinCAT compile it)
+    if (t.kind === 'enum')
+      return f.name.toLowerCase() === t.name.toLowerCase() ? 'ok' : t.strict ? 'error' : 'lossy';
     if (intInfo(t)) return 'ok';
     return 'error';
   }
@@ -436,4 +440,71 @@ export function commonType(a: Type, b: Type): Type {
     return ia.signed ? ua : ub;
   }
   return ua;
+}
+
+const ELEMENTARY_BYTES: Partial<Record<ElementaryName, number>> = {
+  BOOL: 1,
+  CHAR: 1,
+  WCHAR: 2,
+  REAL: 4,
+  LREAL: 8,
+  TIME: 4,
+  LTIME: 8,
+  DATE: 4,
+  LDATE: 8,
+  TOD: 4,
+  LTOD: 8,
+  DT: 4,
+  LDT: 8,
+};
+
+/**
+ * Size and alignment in bytes of a type as TwinCAT 3 lays data out on a 64-bit
+ * target: every member aligned to its own alignment (at most 8), a structure
+ * padded to a multiple of its largest alignment, pointers, references and
+ * interfaces 8 bytes, `STRING(n)` n+1 bytes. Undefined for what that does not
+ * settle (FBs, `ARRAY[*]`, a structure with `pack_mode`). The checker uses it
+ * to fold `SIZEOF(T)` in array bounds (decision 0030); the simulator does not.
+ */
+export function layoutOf(t: Type): { size: number; align: number } | undefined {
+  switch (t.kind) {
+    case 'elementary': {
+      const info = intInfo(t);
+      const size = info ? info.bits / 8 : ELEMENTARY_BYTES[t.name];
+      return size === undefined ? undefined : { size, align: size };
+    }
+    case 'string':
+      return t.wide ? { size: 2 * (t.length + 1), align: 2 } : { size: t.length + 1, align: 1 };
+    case 'pointer':
+    case 'reference':
+    case 'interface':
+      return { size: 8, align: 8 };
+    case 'enum':
+    case 'subrange':
+      return layoutOf(t.base);
+    case 'array': {
+      if (t.dims === 'star') return undefined;
+      const el = layoutOf(t.element);
+      if (!el) return undefined;
+      const count = t.dims.reduce((n, d) => n * Math.max(0, d.high - d.low + 1), 1);
+      return { size: count * el.size, align: el.align };
+    }
+    case 'struct': {
+      const decl = t.union ? t.unionDecl : t.decl;
+      if (decl?.pragmas?.some((p) => p.attribute?.name.toLowerCase() === 'pack_mode')) return undefined;
+      let size = 0;
+      let align = 1;
+      for (const m of new Set(t.members.values())) {
+        const l = layoutOf(m.type);
+        if (!l) return undefined;
+        const a = Math.min(l.align, 8);
+        align = Math.max(align, a);
+        if (t.union) size = Math.max(size, l.size);
+        else size = Math.ceil(size / a) * a + l.size;
+      }
+      return { size: Math.ceil(size / align) * align, align };
+    }
+    default:
+      return undefined;
+  }
 }
