@@ -14,8 +14,16 @@
  * complete for that step set when the exploration ends under its state cap.
  */
 
+import type { PlantBinding } from '@plcfleet/protocols';
 import type { CompilationUnit } from '../iec';
-import { compileProgram, type SimValue, type scenarioActions, type VirtualPlc } from '../sim';
+import { ClosedLoop } from '../plant-model';
+import {
+  compileProgram,
+  type SimProjectInput,
+  type SimValue,
+  type scenarioActions,
+  type VirtualPlc,
+} from '../sim';
 import type { Counterexample } from './safety-types';
 
 /** Per-scan inputs of a scenario, as the sim derives them from its steps. */
@@ -59,6 +67,18 @@ export interface DifferentialOptions {
   cache?: Map<string, VirtualPlc>;
   /** Scenarios (the migration's) replayed on both versions before the random runs. */
   scenarios?: readonly { name: string; actions: ScenarioActions }[];
+  /**
+   * A plant model: each version runs in closed loop with its own instance of it, and the
+   * inputs the plant drives are not driven here. A binding end that does not exist throws
+   * `SimError` BAD_INPUT (bad input, not an inconclusive proof).
+   */
+  plant?: PlantModel;
+}
+
+/** A plant model (an ST program simulating the machine) and how it is wired to the controller. */
+export interface PlantModel {
+  program: SimProjectInput;
+  binding: PlantBinding;
 }
 
 /** Outcome of {@link runDifferential}. */
@@ -137,6 +157,17 @@ interface Pair {
   new: VirtualPlc;
   /** Last value written per path and side: `set` is costly, so only changes are written. */
   written: Map<string, SimValue>;
+  /** With a plant model: each version in closed loop with its own plant instance. */
+  loops?: { old: ClosedLoop; new: ClosedLoop };
+}
+
+/** One scan of both versions (with their plants); the first fault's message, if any. */
+function scanBoth(pair: Pair): string | undefined {
+  const fo = pair.loops ? pair.loops.old.scan(1) : pair.old.scan(1);
+  const fn = pair.loops ? pair.loops.new.scan(1) : pair.new.scan(1);
+  const f = fo ?? fn;
+  if (!f) return undefined;
+  return 'side' in f && f.side === 'plant' ? `plant model: ${f.message}` : f.message;
 }
 
 /** Applies one scan's inputs to both PLCs, runs the scan, and checks the relation; returns the violating output. */
@@ -153,9 +184,8 @@ function step(
     if (input.side !== 'new') pair.old.set(input.path, v);
     if (input.side !== 'old') pair.new.set(input.path, v);
   }
-  const fo = pair.old.scan(1);
-  const fn = pair.new.scan(1);
-  if (fo || fn) return { fault: (fo ?? fn)!.message };
+  const fault = scanBoth(pair);
+  if (fault) return { fault };
   for (const out of opts.outputs) {
     const o = pair.old.get(out);
     const n = pair.new.get(out);
@@ -170,6 +200,8 @@ type Trace = Map<string, SimValue>[];
 function restart(pair: Pair): void {
   pair.old.coldRestart();
   pair.new.coldRestart();
+  pair.loops?.old.reset();
+  pair.loops?.new.reset();
   pair.written.clear();
 }
 
@@ -263,6 +295,16 @@ export function runDifferential(
       reason: `cannot simulate: ${(err as Error).message}`,
     };
   }
+  if (opts.plant) {
+    // Outside the try: a binding that does not fit the program is bad input, not an open question.
+    const plant = opts.plant;
+    const loop = (plc: VirtualPlc) =>
+      new ClosedLoop(plc, compileProgram(plant.program, { cycleMs }), plant.binding);
+    pair.loops = { old: loop(pair.old), new: loop(pair.new) };
+    const driven = new Set([...pair.loops.old.drivenInputs].map((n) => n.toLowerCase()));
+    opts = { ...opts, inputs: opts.inputs.filter((i) => !driven.has(i.path.toLowerCase())) };
+    restart(pair);
+  }
   let scenarioScans = 0;
   for (const sc of opts.scenarios ?? []) {
     const r = replayScenario(pair, opts, sc.actions);
@@ -287,7 +329,8 @@ export function runDifferential(
   }
   const holdScans = Math.max(1, Math.ceil(maxPresetMs / cycleMs) + 1);
   const bools = opts.inputs.filter((i) => i.type === 'bool');
-  if (bools.length === opts.inputs.length && bools.length <= (opts.exhaustiveMaxInputs ?? 3)) {
+  // The exploration's states are the controllers' snapshots; a plant's state is not in them.
+  if (!pair.loops && bools.length === opts.inputs.length && bools.length <= (opts.exhaustiveMaxInputs ?? 3)) {
     const r = explore(pair, opts, holdScans, opts.maxStates ?? 150);
     if (r) return r;
   }
@@ -365,9 +408,8 @@ function replayScenario(
     const values = { ...(a?.set ?? {}), ...(a?.force ?? {}) };
     apply(values);
     inputs.push(scan === 0 ? { ...acts.initial, ...values } : values);
-    const fo = pair.old.scan(1);
-    const fn = pair.new.scan(1);
-    if (fo || fn) return { scans: scan + 1, fault: (fo ?? fn)!.message };
+    const fault = scanBoth(pair);
+    if (fault) return { scans: scan + 1, fault };
     for (const out of opts.outputs) {
       const o = pair.old.get(out);
       const n = pair.new.get(out);

@@ -7,6 +7,7 @@
 export { canonical, canonicalHash } from './canonical-ast';
 export { semanticHash } from './certified-rules';
 export { backwardSlice, type Slice } from './data-flow-slice';
+export type { PlantModel } from './differential-sim';
 export { type PolicyResolution, resolvePolicy, resolveSignalName } from './policy-resolution';
 export { diffPrograms, type ProgramDiff } from './program-diff';
 export { ProjectIndex } from './project-index';

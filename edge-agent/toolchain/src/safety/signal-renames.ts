@@ -11,7 +11,7 @@
  */
 import type { Migration, SitePolicy } from '@plcfleet/protocols';
 import {
-  type Call,
+  type CallExpression,
   type CheckedProject,
   type CompilationUnit,
   checkProject,
@@ -126,7 +126,7 @@ export function undoRenames(after: SafetyProject, renames: readonly SignalRename
   if (pins.length)
     visit(after.units, {
       Call: (n) => {
-        const call = n as Call;
+        const call = n as CallExpression;
         const type = checked.typeOf(call.callee);
         if (type?.kind !== 'fb') return;
         for (const [symbol, b] of pins) {

@@ -8,7 +8,13 @@ import type { Statement } from '../iec';
 import { ownExpressions, timeLiterals, walkStatements } from '../iec';
 import { type ScenarioFile, scenarioActions, type VirtualPlc } from '../sim';
 import type { Slice } from './data-flow-slice';
-import { type DifferentialResult, type DriveInput, type Relation, runDifferential } from './differential-sim';
+import {
+  type DifferentialResult,
+  type DriveInput,
+  type PlantModel,
+  type Relation,
+  runDifferential,
+} from './differential-sim';
 import type { ProjectIndex, VarEntry } from './project-index';
 import type { SafetyProof } from './safety-types';
 import type { ProtectedSignal, VerifyContext } from './verify-context';
@@ -48,6 +54,8 @@ export interface ProofOptions {
   cache?: Map<string, VirtualPlc>;
   /** Scenarios replayed on both versions (those naming another PROGRAM are skipped). */
   scenarios?: readonly ScenarioFile[];
+  /** A plant model each version runs in closed loop with. */
+  plant?: PlantModel;
 }
 
 /** Programs whose bodies compute the signal (the signal's own program for a program variable). */
@@ -185,6 +193,7 @@ export function proveSignal(
       maxPresetMs: preset,
       ...(options.cache ? { cache: options.cache } : {}),
       ...(options.runs ? { runs: options.runs } : {}),
+      ...(options.plant ? { plant: options.plant } : {}),
       scans: perRun,
     });
     proofs.push({

@@ -11,6 +11,7 @@ import type { Statement } from '../iec';
 import { walkStatements } from '../iec';
 import type { ScenarioFile, VirtualPlc } from '../sim';
 import { certifiedFindings } from './certified-rules';
+import type { PlantModel } from './differential-sim';
 import { forcingFindings } from './forcing-rules';
 import { diffPrograms } from './program-diff';
 import { ProjectIndex } from './project-index';
@@ -97,6 +98,12 @@ export interface VerifySafetyOptions {
    * @default a tag-change migration's `tagChanges`, else none
    */
   renames?: readonly SignalRename[];
+  /**
+   * A plant model (`safety --plant FILE --binding FILE`): each version of every proof runs in
+   * closed loop with its own plant instance, and the inputs the plant drives are not randomised.
+   * A binding end the programs do not declare throws `SimError` BAD_INPUT. @default none
+   */
+  plant?: PlantModel;
 }
 
 /** The verifier's answer. `findings` and `proofs` fit the verdict's evidence as they are. */
@@ -213,6 +220,7 @@ export async function verifySafety(options: VerifySafetyOptions): Promise<Safety
     ...(options.runs ? { runs: options.runs } : {}),
     ...(options.scans ? { scans: options.scans } : {}),
     ...(options.scenarios ? { scenarios: options.scenarios } : {}),
+    ...(options.plant ? { plant: options.plant } : {}),
   };
 
   findings.push(...removedSignalFindings(ctx));
