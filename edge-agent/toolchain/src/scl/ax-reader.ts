@@ -8,7 +8,7 @@
  * reference qualified with a namespace (`Simatic.Ax.X`) resolves as the
  * IEC checker resolves a library-qualified name.
  */
-import { type ParseResult, parseSource } from '../iec';
+import type { ParseResult } from '../iec';
 import { readLoweredAx } from './scl-reader';
 
 /** Does this ST text use SIMATIC AX namespaces (`NAMESPACE` or `USING` outside comments)? */
@@ -63,8 +63,8 @@ function directives(text: string, shifts: [number, number][] = []): [number, num
         atStatementStart = false;
         continue;
       }
-      // `USING a.b;` and `NAMESPACE a.b` only: a variable named `using` or `namespace` stays a variable
-      if (atStatementStart && w === 'USING' && /^\s+[A-Za-z_][\w.]*\s*;/.test(text.slice(j, j + 300))) {
+      // `USING a.b;` (also inside a POU) and `NAMESPACE a.b` only: a variable named `using` or `namespace` stays a variable
+      if (w === 'USING' && /^\s+[A-Za-z_][\w.]*\s*;/.test(text.slice(j, j + 300))) {
         const semi = text.indexOf(';', j);
         const e = semi < 0 ? n : semi + 1;
         out.push([i, e]);
@@ -83,6 +83,21 @@ function directives(text: string, shifts: [number, number][] = []): [number, num
         while (k < n && /[A-Za-z0-9_.]/.test(text[k]!)) k++;
         out.push([i, k]);
         i = k;
+        continue;
+      }
+      // `INTERFACE PUBLIC I`: an interface is public by default in the IEC model
+      if ((w === 'PUBLIC' || w === 'INTERNAL') && /INTERFACE\s+$/i.test(text.slice(Math.max(0, i - 12), i))) {
+        out.push([i, j]);
+        i = j;
+        continue;
+      }
+      // `Motion.Direction#Negative`: a namespace-qualified enumeration value reads by its simple type name
+      const qualified = /^((?:\.[A-Za-z_]\w*)+)#[A-Za-z_]/.exec(text.slice(j, j + 300));
+      if (qualified) {
+        const dot = j + qualified[1]!.lastIndexOf('.');
+        out.push([i, dot + 1]);
+        i = dot + 1;
+        atStatementStart = false;
         continue;
       }
       if (w === 'OVERRIDE') {
@@ -113,7 +128,6 @@ function directives(text: string, shifts: [number, number][] = []): [number, num
 export function readAx(text: string, fileName: string): ParseResult {
   const shifts: [number, number][] = [];
   const ranges = directives(text, shifts);
-  if (ranges.length === 0 && shifts.length === 0) return parseSource(text, fileName);
   const chars = text.split('');
   for (const [s, e] of ranges)
     for (let i = s; i < e; i++) if (chars[i] !== '\n' && chars[i] !== '\r') chars[i] = ' ';

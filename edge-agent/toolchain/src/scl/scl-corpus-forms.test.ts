@@ -140,3 +140,157 @@ describe('names spelled like IEC keywords, END_REGION with a name', () => {
     expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   });
 });
+
+describe('S7-300 SCL declarations', () => {
+  // the shape of a classic PI controller and a Modbus poll block
+  const text = [
+    'FUNCTION_BLOCK "PI_Regler"',
+    'TITLE = PI controller',
+    'AUTHOR : Goosy',
+    'NAME : PI',
+    '   VAR_INPUT',
+    '      Sollwert : Real;',
+    '      Istwert : Real;',
+    '   END_VAR',
+    '   VAR_INPUT DB_SPECIFIC',
+    '      LogicStartAddress : Int;',
+    '   END_VAR',
+    '   VAR_OUTPUT',
+    '      Stellgroesse : Real;',
+    '   END_VAR',
+    '   VAR',
+    '      rem_staddr : ARRAY  [1 .. 6 ] OF BYTE  := B#16#C0, B#16#A8, B#16#0, B#16#1;',
+    '      window : ARRAY[0..3] OF INT := 2(7), 9;',
+    '   END_VAR',
+    '   CONST',
+    '      UnteresLimit := 0.0;   // unteres Limit',
+    '      OberesLimit  := 100.0;',
+    '      S7_SPAN := 27648;',
+    '      S7_BIG := 100000;',
+    '      Wartezeit := T#2S;',
+    '   END_CONST',
+    'BEGIN',
+    '   #Stellgroesse := LIMIT(MN := #UnteresLimit, IN := #Sollwert - #Istwert, MX := #OberesLimit);',
+    'END_FUNCTION_BLOCK',
+    '',
+  ].join('\n');
+
+  it('CONST takes its type from the literal; arrays start without brackets; DB_SPECIFIC is a section flag', () => {
+    const unit = readClean(text);
+    const fb = unit.declarations[0] as FunctionBlockDecl;
+    const constants = fb.varBlocks.find((b) => b.constant)!;
+    const typed = constants.decls.map((d) => [
+      d.names[0]!.name,
+      d.type.kind === 'NamedType' ? d.type.name : '?',
+    ]);
+    expect(typed).toEqual([
+      ['UnteresLimit', 'REAL'],
+      ['OberesLimit', 'REAL'],
+      ['S7_SPAN', 'INT'],
+      ['S7_BIG', 'DINT'],
+      ['Wartezeit', 'TIME'],
+    ]);
+    const staddr = fb.varBlocks.flatMap((b) => b.decls).find((d) => d.names[0]!.name === 'rem_staddr')!;
+    expect(staddr.init?.kind).toBe('ArrayInitializer');
+    const { diagnostics } = checkProject([unit]);
+    expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  });
+
+  it('an AT overlay reads, checks, and the virtual PLC refuses it by name', () => {
+    const over = [
+      'FUNCTION_BLOCK "MB_Poll"',
+      '   VAR_INPUT',
+      '      DATA : DWord;',
+      '      Pointer_S AT DATA : STRUCT',
+      '         SyntaxID : BYTE;',
+      '         DataType : BYTE;',
+      '         Length : WORD;',
+      '      END_STRUCT;',
+      '   END_VAR',
+      '   VAR_OUTPUT n : Word; END_VAR',
+      'BEGIN',
+      '   #n := #Pointer_S.Length;',
+      'END_FUNCTION_BLOCK',
+      'DATA_BLOCK "PollDB" "MB_Poll" BEGIN END_DATA_BLOCK',
+      'ORGANIZATION_BLOCK "Main" BEGIN "PollDB"(DATA := 16#10020004); END_ORGANIZATION_BLOCK',
+      '',
+    ].join('\n');
+    const unit = readClean(over);
+    const fb = unit.declarations[0] as FunctionBlockDecl;
+    const decl = fb.varBlocks[0]!.decls[1]!;
+    expect(decl.type.kind === 'NamedType' && decl.type.name).toBe('AT_OVERLAY');
+    // the program refuses to simulate, naming the overlay's type at the declaration
+    const { checked } = checkProject([unit]);
+    expect(() => compileProgram(checked, { program: 'Main' })).toThrow(/AT_OVERLAY/);
+  });
+
+  it('explicit member offsets: apart they read as members, overlapping ones as an overlay', () => {
+    const ax = [
+      'TYPE',
+      '    Layout : STRUCT',
+      '        Signals_0 AT %B0 : WORD;',
+      '        Signals_1 AT %B2 : WORD;',
+      '        ready AT %X4.0 : BOOL;',
+      '        lowByte AT %B1 : BYTE;',
+      '    END_STRUCT;',
+      'END_TYPE',
+      '',
+    ].join('\n');
+    const r = readAx(ax, 'Layout.st');
+    expect(r.diagnostics).toEqual([]);
+    const decls = (r.unit.declarations[0] as unknown as { types: { type: { members: VarDecl[] } }[] })
+      .types[0]!.type.members;
+    const types = decls.map((d) => (d.type.kind === 'NamedType' ? d.type.name : d.type.kind));
+    expect(types).toEqual(['WORD', 'WORD', 'BOOL', 'AT_OVERLAY']);
+  });
+});
+
+describe('character CASE labels and SIMATIC AX forms', () => {
+  it("'0': labels read as CHAR literals; a string argument in a branch stays a string", () => {
+    const text = [
+      'FUNCTION "HexDigit" : Int',
+      '   VAR_INPUT c : Char; END_VAR',
+      'BEGIN',
+      '   CASE #c OF',
+      "      '0': #HexDigit := 0;",
+      "      '1', '2': #HexDigit := 1;",
+      "      'A'..'F': #HexDigit := LEN(CONCAT(IN1 := 'a', IN2 := 'b'));",
+      '   END_CASE;',
+      'END_FUNCTION',
+      '',
+    ].join('\n');
+    const unit = readClean(text);
+    const fn = unit.declarations[0] as unknown as {
+      body: { branches: { labels: { value?: { typeName?: string } }[]; body: unknown[] }[] }[];
+    };
+    const labels = fn.body[0]!.branches.flatMap((b) => b.labels);
+    expect(labels.map((l) => l.value?.typeName)).toEqual(['CHAR', 'CHAR', 'CHAR', undefined]);
+    const call = JSON.stringify(fn.body[0]!.branches[2]!.body);
+    expect(call).not.toContain('CHAR');
+  });
+
+  it('AX: ?=, a qualified enumeration value, USING inside a POU, INTERFACE PUBLIC', () => {
+    const ax = [
+      'NAMESPACE Simatic.Ax.Demo',
+      '    INTERFACE PUBLIC IItem',
+      '        METHOD Action : BOOL END_METHOD',
+      '    END_INTERFACE',
+      '    TYPE Direction : (Positive, Negative); END_TYPE',
+      '    FUNCTION Pick : BOOL',
+      '        USING Simatic.Ax.Demo;',
+      '        VAR_INPUT item : IItem; d : Direction; END_VAR',
+      '        VAR_TEMP other : IItem; END_VAR',
+      '        other ?= item;',
+      '        Pick := d = Demo.Direction#Negative AND other.Action();',
+      '    END_FUNCTION',
+      'END_NAMESPACE',
+      '',
+    ].join('\n');
+    const r = readAx(ax, 'Pick.st');
+    expect(r.diagnostics).toEqual([]);
+    const iface = r.unit.declarations.find((d) => d.kind === 'Interface') as unknown as {
+      methods: { name: string }[];
+    };
+    expect(iface.methods[0]!.name).toBe('Action');
+  });
+});

@@ -32,9 +32,23 @@ function decode(buf: Buffer): string {
   return text.includes('\uFFFD') ? new TextDecoder('latin1').decode(buf) : text;
 }
 
+/**
+ * Why a file with a source's extension is no TIA source at all: a binary
+ * (`.db` is also SQLite's extension), an HTML page saved under the name, or a
+ * generator's template; undefined for a text to read.
+ */
+function notSource(buf: Buffer, text: string): string | undefined {
+  if (buf.includes(0)) return 'binary';
+  if (/^\s*<(!DOCTYPE|html)/i.test(text)) return 'HTML page';
+  if (/\{\{[^}]*\}\}/.test(text)) return 'template';
+  return undefined;
+}
+
 /** Figures of one folder (a project). */
 export interface SclCorpusRow {
   project: string;
+  /** Files with a source's extension that are not sources (binary, HTML, template), not counted in `files`. */
+  skipped: string[];
   files: number;
   read: number;
   idempotent: number;
@@ -47,6 +61,7 @@ export interface SclCorpusRow {
 export function sclCorpusRow(dir: string, ax = false): SclCorpusRow {
   const row: SclCorpusRow = {
     project: dir,
+    skipped: [],
     files: 0,
     read: 0,
     idempotent: 0,
@@ -55,8 +70,14 @@ export function sclCorpusRow(dir: string, ax = false): SclCorpusRow {
     failures: [],
   };
   for (const f of filesUnder(dir, ax ? isAxFile : isSclFile)) {
+    const buf = readFileSync(f);
+    const text = decode(buf);
+    const why = notSource(buf, text);
+    if (why) {
+      row.skipped.push(`${f}: ${why}`);
+      continue;
+    }
     row.files++;
-    const text = decode(readFileSync(f));
     row.lines += text.split('\n').length;
     const r = ax ? readAx(text, f) : readScl(text, f);
     const errors = r.diagnostics.filter((d) => d.severity === 'error');
@@ -86,17 +107,20 @@ if (process.argv[1]?.endsWith('scl-corpus.ts')) {
       `| ${r.project} | ${r.read}/${r.files} | ${r.idempotent}/${r.read} | ${r.roundTrip}/${r.read} | ${r.lines} |`,
     );
     for (const f of r.failures) console.log(`    ${f}`);
+    for (const f of r.skipped) console.log(`    not a source: ${f}`);
   }
   const t = rows.reduce(
     (a, r) => ({
+      skipped: a.skipped + r.skipped.length,
       files: a.files + r.files,
       read: a.read + r.read,
       idem: a.idem + r.idempotent,
       rt: a.rt + r.roundTrip,
     }),
-    { files: 0, read: 0, idem: 0, rt: 0 },
+    { skipped: 0, files: 0, read: 0, idem: 0, rt: 0 },
   );
   console.log(
-    `total: read ${t.read}/${t.files}, fmt idempotent ${t.idem}/${t.read}, round trip ${t.rt}/${t.read}`,
+    `total: read ${t.read}/${t.files}, fmt idempotent ${t.idem}/${t.read}, round trip ${t.rt}/${t.read}` +
+      ` (${t.skipped} files with a source's extension are not sources)`,
   );
 }

@@ -190,6 +190,7 @@ function readSclUnchecked(text: string, fileName: string, ax = false, original =
   const diagnostics = parsed.diagnostics.map((d) => remapDiagnostic(d, src, lines));
   rename(unit, src);
   lowerSliceWrites(unit, src);
+  markOverlays(unit, src);
   lowerInstanceCalls(unit);
   finishDataBlocks(unit, src, diagnostics);
   lowerBlocks(unit);
@@ -427,6 +428,29 @@ function lowerSliceWrites(unit: CompilationUnit, src: SclSource): void {
       if (!v.some((x) => (x as { kind?: string })?.kind === 'Assignment')) continue;
       o[key] = (v as Statement[]).flatMap((x) => expand(x) ?? [x]);
     }
+  });
+}
+
+/**
+ * A variable declared over another (`b AT w : T`, or a member whose explicit
+ * offset overlaps an earlier one) shares memory the virtual PLC does not
+ * model: its type becomes `AT_OVERLAY`, a generic of the Siemens library, so
+ * the checker accepts its uses and the simulator refuses the program naming
+ * it. The declared type stays on the node as `declared` (decision 0040).
+ */
+function markOverlays(unit: CompilationUnit, src: SclSource): void {
+  if (src.overlays.size === 0) return;
+  forEachVarDecl(unit, (d) => {
+    const over = d.names.find((nm) => src.overlays.has(nm.span.offset));
+    if (!over) return;
+    const type: NamedType & { declared?: TypeSpec; overlays?: string } = {
+      kind: 'NamedType',
+      name: 'AT_OVERLAY',
+      span: d.type.span,
+    };
+    type.declared = d.type;
+    type.overlays = src.overlays.get(over.span.offset)!;
+    d.type = type;
   });
 }
 

@@ -56,11 +56,17 @@ export interface SclSource {
    * reader makes the assignment one bit assignment per bit of the slice.
    */
   sliceWrites: Map<number, { bits: number; index: number }>;
+  /**
+   * Variables declared over others (`b AT w : Array[0..15] of Bool`, or
+   * structure members whose explicit offsets `AT %B0` overlap), by the file
+   * offset of the declared name, with the overlaid name as written (decision 0040).
+   */
+  overlays: Map<number, string>;
   /** Maps an offset of `st` to an offset of the file (inserted text maps to where it was inserted). */
   toFile(offset: number): number;
 }
 
-type TokKind = 'word' | 'quoted' | 'number' | 'punct';
+type TokKind = 'word' | 'quoted' | 'number' | 'string' | 'punct';
 
 /** Reserved words of the IEC parser: a quoted SCL name spelled like one (`"type"`) must not read as it. */
 const RESERVED = new Set<string>(KEYWORDS);
@@ -222,6 +228,7 @@ export function lowerSclText(text: string, options: { ax?: boolean } = {}): SclS
       let j = i + 1;
       while (j < n && text.charCodeAt(j) !== 39 && text.charCodeAt(j) !== 10)
         j += text.charCodeAt(j) === 36 ? 2 : 1;
+      toks.push({ k: 'string', s: i, e: Math.min(n, j + 1), up: '' });
       i = Math.min(n, j + 1);
       continue;
     }
@@ -344,6 +351,13 @@ export function lowerSclText(text: string, options: { ax?: boolean } = {}): SclS
       i = j;
       continue;
     }
+    // AX assignment attempt `ref ?= other` (IEC 61131-3 ed. 3): read as an assignment (decision 0040)
+    if (ax && c === 63 && nx === 61) {
+      out[i] = 58;
+      toks.push({ k: 'punct', s: i, e: i + 2, up: ':=' });
+      i += 2;
+      continue;
+    }
     // compound assignments `+=`, `-=`, `*=`, `/=` are one token
     if ('+-*/'.includes(text[i]!) && text[i + 1] === '=') {
       toks.push({ k: 'punct', s: i, e: i + 2, up: text.slice(i, i + 2) });
@@ -352,6 +366,25 @@ export function lowerSclText(text: string, options: { ax?: boolean } = {}): SclS
     }
     toks.push({ k: 'punct', s: i, e: i + 1, up: text[i]! });
     i++;
+  }
+
+  /** Text inserted into the lowered ST (no line breaks), by file offset. */
+  const inserts: { at: number; text: string }[] = [];
+
+  // ---- CASE labels that are characters: `'0':` → `CHAR#'0':` (the IEC parser reads typed ones)
+  let caseDepth = 0;
+  for (let t = 0; t < toks.length; t++) {
+    const tok = toks[t]!;
+    if (tok.k === 'word' && !hashed.has(tok.s - 1) && toks[t - 1]?.up !== '.') {
+      if (tok.up === 'CASE') caseDepth++;
+      else if (tok.up === 'END_CASE') caseDepth = Math.max(0, caseDepth - 1);
+    }
+    if (caseDepth === 0 || tok.k !== 'string' || toks[t - 1]?.up === '#') continue;
+    // a label list ends in `:` (not `:=`) before anything but labels, commas and `..`
+    if (!/^(OF|;|,|\.)$/.test(toks[t - 1]?.up ?? '')) continue;
+    let f = t + 1;
+    while (f < toks.length && (toks[f]!.up === ',' || toks[f]!.up === '.' || toks[f]!.k !== 'punct')) f++;
+    if (toks[f]?.up === ':' && toks[f + 1]?.up !== '=') inserts.push({ at: tok.s, text: 'CHAR#' });
   }
 
   // ---- statement-level words: REGION, END_REGION, GOTO
@@ -378,7 +411,6 @@ export function lowerSclText(text: string, options: { ax?: boolean } = {}): SclS
   }
 
   // ---- compound assignments: `#a[#i].n += x;` → `a[i].n := a[i].n + (x);` (inserted text, no line break)
-  const inserts: { at: number; text: string }[] = [];
   for (let t = 0; t < toks.length; t++) {
     const op = toks[t]!;
     if (op.k !== 'punct' || op.up.length !== 2 || op.up[1] !== '=' || !'+-*/'.includes(op.up[0]!)) continue;
@@ -418,6 +450,10 @@ export function lowerSclText(text: string, options: { ax?: boolean } = {}): SclS
     inserts.push({ at: toks[start]!.s, text: '(SHR(IN := ' });
     inserts.push({ at: part.e, text: `, N := ${bits * Number(m[2])}) AND ${mask})` });
   }
+
+  // ---- declarations: CONST sections, AT overlays and offsets, array start values without brackets
+  const overlays = new Map<number, string>();
+  lowerDeclarations(toks, text, { blank, inserts, overlays, hashed });
 
   // ---- blocks
   const dataBlocks: DataBlockInfo[] = [];
@@ -579,5 +615,175 @@ export function lowerSclText(text: string, options: { ax?: boolean } = {}): SclS
     if (len === 0) return fileStart[lo]!;
     return fileStart[lo]! + Math.min(d, len);
   };
-  return { st, quoted, hashed, startFix, endFix, escaped, dataBlocks, sliceWrites, toFile };
+  return { st, quoted, hashed, startFix, endFix, escaped, dataBlocks, sliceWrites, overlays, toFile };
+}
+
+/** Bits of an elementary type for overlap of explicit member offsets; undefined for others. */
+const TYPE_BITS: Record<string, number> = {
+  BOOL: 1,
+  BYTE: 8,
+  SINT: 8,
+  USINT: 8,
+  CHAR: 8,
+  WORD: 16,
+  INT: 16,
+  UINT: 16,
+  WCHAR: 16,
+  DWORD: 32,
+  DINT: 32,
+  UDINT: 32,
+  REAL: 32,
+  TIME: 32,
+  LWORD: 64,
+  LINT: 64,
+  ULINT: 64,
+  LREAL: 64,
+  LTIME: 64,
+};
+
+/** The IEC type of a classic SCL constant `name := value;` by the literal it holds. */
+function constantType(valueToks: readonly Tok[], text: string): string {
+  const raw = valueToks.map((t) => text.slice(t.s, t.e)).join('');
+  const up = raw.toUpperCase();
+  if (/^'/.test(raw)) return valueToks.length === 1 && raw.length === 3 ? 'CHAR' : 'STRING';
+  if (/^(TRUE|FALSE)$/.test(up)) return 'BOOL';
+  if (/^(T|TIME|S5T|S5TIME)#/.test(up)) return 'TIME';
+  if (/^(LT|LTIME)#/.test(up)) return 'LTIME';
+  if (/^(D|DATE)#/.test(up)) return 'DATE';
+  if (/^(TOD|TIME_OF_DAY)#/.test(up)) return 'TOD';
+  if (/^(DT|DATE_AND_TIME)#/.test(up)) return 'DT';
+  if (/^[+-]?\d[\d_]*\.\d|^[+-]?\d[\d_]*E/.test(up)) return 'REAL';
+  const m = /^([+-]?)(\d[\d_]*)$/.exec(up);
+  if (m) {
+    const v = Number(m[2]!.replace(/_/g, '')) * (m[1] === '-' ? -1 : 1);
+    return v >= -32768 && v <= 32767 ? 'INT' : 'DINT';
+  }
+  if (/^(B#)?16#[0-9A-F_]{1,2}$/.test(up)) return 'BYTE';
+  if (/^(W#)?16#[0-9A-F_]{1,4}$/.test(up)) return 'WORD';
+  if (/^(DW#)?16#[0-9A-F_]+$/.test(up)) return 'DWORD';
+  return 'DINT';
+}
+
+/**
+ * Declaration forms of SCL the IEC parser does not read, lowered in place:
+ * - `CONST name := value; END_CONST` (S7-300 SCL) → `VAR CONSTANT name : <type> := value; END_VAR`,
+ *   the type taken from the literal (decision 0040);
+ * - `b AT w : T` (a view of `w`) → `b : T`, recorded as an overlay;
+ * - `m AT %B4 : T` / `AT %X4.0` (an explicit member offset, AX and standard-access
+ *   structures) → `m : T`, recorded as an overlay when it overlaps an earlier member;
+ * - `a : Array[1..4] of Byte := 1, 2;` (start values without brackets) → `:= [1, 2];`;
+ * - `VAR_INPUT DB_SPECIFIC` → `VAR_INPUT`.
+ */
+function lowerDeclarations(
+  toks: readonly Tok[],
+  text: string,
+  ctx: {
+    blank: (s: number, e: number) => void;
+    inserts: { at: number; text: string }[];
+    overlays: Map<number, string>;
+    hashed: ReadonlySet<number>;
+  },
+): void {
+  const { blank, inserts, overlays } = ctx;
+  const isWord = (t: number, w: string): boolean => toks[t]?.k === 'word' && toks[t]!.up === w;
+  let inConst = false;
+  let inDecl = false;
+  /** Bit ranges taken by explicit offsets in the current structure. */
+  let taken: [number, number][] = [];
+  for (let t = 0; t < toks.length; t++) {
+    const tok = toks[t]!;
+    const w = tok.k === 'word' && !ctx.hashed.has(tok.s - 1) && toks[t - 1]?.up !== '.' ? tok.up : '';
+    if (w === 'CONST' && !inDecl) {
+      blank(tok.s, tok.e);
+      inserts.push({ at: tok.s, text: 'VAR CONSTANT' });
+      inConst = true;
+      continue;
+    }
+    if (w === 'END_CONST') {
+      blank(tok.s, tok.e);
+      if (toks[t + 1]?.up === ';') blank(toks[t + 1]!.s, toks[t + 1]!.e);
+      inserts.push({ at: tok.s, text: 'END_VAR' });
+      inConst = false;
+      continue;
+    }
+    if (
+      inConst &&
+      (tok.k === 'word' || tok.k === 'quoted') &&
+      toks[t + 1]?.up === ':' &&
+      toks[t + 2]?.up === '='
+    ) {
+      let e = t + 3;
+      while (e < toks.length && toks[e]!.up !== ';' && !isWord(e, 'END_CONST')) e++;
+      inserts.push({ at: tok.e, text: ` : ${constantType(toks.slice(t + 3, e), text)}` });
+      t = e;
+      continue;
+    }
+    if (/^VAR(_INPUT|_OUTPUT|_IN_OUT|_TEMP|_STAT)?$/.test(w) || w === 'STRUCT') {
+      inDecl = true;
+      if (w === 'STRUCT') taken = [];
+      if (isWord(t + 1, 'DB_SPECIFIC')) blank(toks[t + 1]!.s, toks[t + 1]!.e);
+      continue;
+    }
+    if (w === 'END_VAR' || w === 'BEGIN' || w === 'END_TYPE') inDecl = false;
+    if (w === 'END_STRUCT') taken = [];
+    if (!inDecl) continue;
+    if (w === 'AT' && (toks[t - 1]?.k === 'word' || toks[t - 1]?.k === 'quoted')) {
+      const name = toks[t - 1]!;
+      const next = toks[t + 1];
+      if (next?.up === '%') {
+        const addr = toks[t + 2];
+        const m = addr?.k === 'word' ? /^([XBWDL])(\d+)$/.exec(addr.up) : null;
+        if (!m) continue;
+        // `AT %X4.0`: byte 4, bit 0
+        let end = t + 3;
+        let bit = 0;
+        if (m[1] === 'X' && toks[t + 3]?.up === '.' && toks[t + 4]?.k === 'number') {
+          bit = Number(text.slice(toks[t + 4]!.s, toks[t + 4]!.e));
+          end = t + 5;
+        }
+        blank(tok.s, toks[end - 1]!.e);
+        const colon = toks[end]?.up === ':' ? end + 1 : -1;
+        const size = colon > 0 ? TYPE_BITS[toks[colon]?.up ?? ''] : undefined;
+        const start = Number(m[2]) * 8 + bit;
+        const range: [number, number] = [start, start + (size ?? 8)];
+        if (taken.some(([a, b]) => range[0] < b && a < range[1]))
+          overlays.set(name.s, text.slice(toks[t + 1]!.s, toks[end - 1]!.e));
+        taken.push(range);
+        t = end - 1;
+        continue;
+      }
+      if (next && (next.k === 'word' || next.k === 'quoted') && toks[t + 2]?.up === ':') {
+        blank(tok.s, next.e);
+        overlays.set(name.s, text.slice(next.s, next.e));
+        t++;
+        continue;
+      }
+    }
+    // start values of an array without brackets: `:= 1, 2, 3;`
+    if (tok.up === ':' && toks[t + 1]?.up === '=' && toks[t + 1]!.s === tok.e) {
+      let b = t - 1;
+      let isArray = false;
+      while (b >= 0 && toks[b]!.up !== ';' && !/^(VAR.*|STRUCT)$/.test(toks[b]!.up)) {
+        if (toks[b]!.k === 'word' && toks[b]!.up === 'ARRAY') isArray = true;
+        b--;
+      }
+      let e = t + 2;
+      let depth = 0;
+      let comma = false;
+      const first = toks[e];
+      while (e < toks.length && !(depth === 0 && toks[e]!.up === ';')) {
+        const u = toks[e]!.up;
+        if (u === '(' || u === '[') depth++;
+        else if (u === ')' || u === ']') depth--;
+        else if (u === ',' && depth === 0) comma = true;
+        else if (toks[e]!.k === 'word' && /^(END_VAR|END_STRUCT)$/.test(u)) break;
+        e++;
+      }
+      if (isArray && comma && first && first.up !== '[' && toks[e]?.up === ';') {
+        inserts.push({ at: first.s, text: '[' });
+        inserts.push({ at: toks[e]!.s, text: ']' });
+      }
+      t = e - 1;
+    }
+  }
 }
