@@ -130,6 +130,8 @@ export abstract class Binder {
   readonly diagnostics: Diagnostic[] = [];
   protected readonly pous = new Map<string, PouSymbol>();
   protected readonly typeDecls = new Map<string, TypeDecl>();
+  /** Attribute names (lower case) on a type's declaration or its TYPE block, by lower-case type name. */
+  protected readonly typeAttributes = new Map<string, Set<string>>();
   protected readonly types = new Map<string, Type>();
   protected readonly resolving = new Set<string>();
   protected readonly globals = new Map<string, VarSymbol>();
@@ -279,6 +281,11 @@ export abstract class Binder {
             const lower = t.name.toLowerCase();
             if (this.duplicate(lower, t.name, t.nameSpan)) continue;
             this.typeDecls.set(lower, t);
+            // `{attribute 'strict'} TYPE E : (...)`: the attribute is on the TYPE block (one per DUT)
+            const attrs = [...(d.pragmas ?? []), ...(t.pragmas ?? [])].flatMap((p) =>
+              p.attribute ? [p.attribute.name.toLowerCase()] : [],
+            );
+            if (attrs.length > 0) this.typeAttributes.set(lower, new Set(attrs));
           }
           break;
         case 'Configuration':
@@ -384,8 +391,7 @@ export abstract class Binder {
     const spec = decl.type;
     if (spec.kind === 'EnumType') {
       t = this.enumType(decl.name, spec);
-      if (t.kind === 'enum' && decl.pragmas?.some((p) => p.attribute?.name.toLowerCase() === 'strict'))
-        t.strict = true;
+      if (t.kind === 'enum' && this.typeAttributes.get(lowerName)?.has('strict')) t.strict = true;
     } else if (spec.kind === 'StructType' || spec.kind === 'UnionType') {
       const members = new Map<string, VarSymbol>();
       const st: Type = { kind: 'struct', name: decl.name, members, union: spec.kind === 'UnionType' };
@@ -588,8 +594,7 @@ export abstract class Binder {
     if (el) return layoutOf(el)?.size;
     const lower = arg.name.toLowerCase();
     // {attribute 'pack_mode'} changes the layout: not folded
-    if (this.typeDecls.get(lower)?.pragmas?.some((p) => p.attribute?.name.toLowerCase() === 'pack_mode'))
-      return undefined;
+    if (this.typeAttributes.get(lower)?.has('pack_mode')) return undefined;
     const t = this.lookupTypeName(lower, arg.span);
     return t ? layoutOf(t)?.size : undefined;
   }

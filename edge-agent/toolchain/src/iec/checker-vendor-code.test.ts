@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileProgram } from '../sim';
 import { type CheckOptions, checkProject } from './checker';
@@ -300,5 +302,312 @@ END_PROGRAM
     plc.scan(1);
     expect(plc.get('MAIN.sName')).toBe('fbSuite.Test1!');
     expect(check({}, main.replace('STR2 :=', 'STR3 :=')).map((d) => d[0])).toEqual(['ST2008']);
+  });
+});
+
+/** A shipped library interface file, read as the externals of a check. */
+function shipped(name: string) {
+  const file = join(import.meta.dirname, '../../libraries', `${name}.st`);
+  return parseSource(readFileSync(file, 'utf8'), file).unit;
+}
+
+/** Checks one source read as the given format; returns code, line and message of each diagnostic. */
+function checkAs(
+  format: 'st' | 'twincat' | 'scl',
+  source: string,
+  options: CheckOptions = {},
+): [string, number, string][] {
+  const r = parseSource(source, 'MAIN.st', { format });
+  expect(r.diagnostics).toEqual([]);
+  return checkProject([r.unit], options).diagnostics.map((d) => [d.code, d.line, d.message]);
+}
+
+describe('checking the public TwinCAT corpus with the shipped libraries (issue 15)', () => {
+  it('knows the compiler-defined __SYSTEM types: TYPE_CLASS, ExceptionCode, AnyType, IQueryInterface', () => {
+    const src = `INTERFACE I_Object EXTENDS __SYSTEM.IQueryInterface
+END_INTERFACE
+FUNCTION_BLOCK FB_List
+VAR
+    eException : __SYSTEM.ExceptionCode;
+    eClass : __SYSTEM.TYPE_CLASS;
+    stValue : __SYSTEM.AnyType;
+    nSize : DINT;
+END_VAR
+IF eClass = __SYSTEM.TYPE_CLASS.TYPE_WSTRING THEN
+    nSize := stValue.diSize;
+END_IF
+IF eException <> __SYSTEM.ExceptionCode.RTSEXCPT_NOEXCEPTION THEN
+    nSize := 0;
+END_IF
+END_FUNCTION_BLOCK
+`;
+    expect(check({}, src)).toEqual([]);
+    expect(
+      check({}, src.replace('TYPE_CLASS.TYPE_WSTRING', 'TYPE_CLASS.TYPE_TEXT')).map((d) => d[0]),
+    ).toEqual(['ST2015']);
+  });
+  it('reads STRING(n) as a type argument and a positional argument after named ones as the next parameter', () => {
+    const src = `FUNCTION BubbleSort : BOOL
+VAR_INPUT
+    data : POINTER TO LREAL;
+    count : INT;
+    indicesSorted : POINTER TO INT;
+END_VAR
+BubbleSort := TRUE;
+END_FUNCTION
+FUNCTION_BLOCK FB_StringBuilder
+VAR
+    pString : POINTER TO STRING;
+    nLength : UDINT;
+    nBytes : UDINT;
+    sName : STRING;
+    wsName : WSTRING;
+    nPosition : INT;
+    aValues : ARRAY[0..3] OF LREAL;
+    aIndices : ARRAY[0..3] OF INT;
+END_VAR
+pString := __NEW(STRING(1), (nLength + 1));
+nBytes := SIZEOF(STRING(1)) * (nLength + 1);
+nPosition := FIND(STR1 := sName, '.');
+sName := RIGHT(STR := sName, LEN(STR := sName) - nPosition);
+nPosition := WLEN(STR := wsName);
+BubbleSort(data := ADR(aValues), 4, indicesSorted := ADR(aIndices));
+END_FUNCTION_BLOCK
+`;
+    expect(check({}, src)).toEqual([]);
+    // the positional argument is checked against the parameter it lands on
+    expect(check({}, src.replace('ADR(aValues), 4,', "ADR(aValues), 'four',")).map((d) => d[0])).toEqual([
+      'ST2004',
+    ]);
+  });
+  it('sets an FB input through a call of its action (FB_MemRingBuffer of the shipped Tc2_Utilities)', () => {
+    const src = `FUNCTION_BLOCK FB_LogQueue
+VAR
+    aBuffer : ARRAY[0..1023] OF BYTE;
+    fbRing : FB_MemRingBuffer;
+    nEntry : DINT;
+    bError : BOOL;
+END_VAR
+fbRing.A_AddTail(pWrite := ADR(nEntry), cbWrite := SIZEOF(nEntry), pBuffer := ADR(aBuffer), cbBuffer := SIZEOF(aBuffer));
+bError := NOT fbRing.bOk;
+fbRing.A_RemoveHead(pRead := ADR(nEntry), cbRead := SIZEOF(nEntry), pBufer := ADR(aBuffer));
+END_FUNCTION_BLOCK
+`;
+    expect(check({ externals: [shipped('Tc2_System'), shipped('Tc2_Utilities')] }, src)).toEqual([
+      ['ST2008', 10, "'fbRing.A_RemoveHead' has no parameter 'pBufer'"],
+    ]);
+  });
+  it('folds SIZEOF of a type in an array bound with the 64-bit TwinCAT layout', () => {
+    const src = `TYPE ST_LogMessage :
+STRUCT
+    bError : BOOL;
+    nCode : DINT;
+    sText : STRING(255);
+    fValue : LREAL;
+END_STRUCT
+END_TYPE
+FUNCTION_BLOCK FB_LogQueue
+VAR
+    aBuffer : ARRAY[0..((20 * (SIZEOF(ST_LogMessage) + PER_RECORD)) - 1)] OF BYTE;
+    aRaw : ARRAY[0..SIZEOF(LREAL) - 1] OF BYTE;
+END_VAR
+VAR CONSTANT
+    PER_RECORD : USINT := 4;
+END_VAR
+END_FUNCTION_BLOCK
+`;
+    const r = parseSource(src, 'q.st');
+    const { checked, diagnostics } = checkProject([r.unit]);
+    expect(diagnostics).toEqual([]);
+    const dims = (name: string) => {
+      const t = checked.pous.get('fb_logqueue')?.vars.get(name)?.type;
+      return t?.kind === 'array' ? t.dims : undefined;
+    };
+    // BOOL at 0, DINT at 4, STRING(255) at 8..264, LREAL aligned to 264: 272 bytes
+    expect(dims('abuffer')).toEqual([{ low: 0, high: 20 * (272 + 4) - 1 }]);
+    expect(dims('araw')).toEqual([{ low: 0, high: 7 }]);
+    // a structure with its own pack_mode is not folded
+    const packed = src.replace('TYPE ST_LogMessage', "{attribute 'pack_mode' := '1'}\nTYPE ST_LogMessage");
+    expect(check({}, packed).map((d) => d[0])).toEqual(['ST2022']);
+  });
+  it('reads a named constant after the dot as a bit number, and an enumeration by the bits of its base', () => {
+    const src = `TYPE E_AccessMode : (LOCAL := 0, REMOTE := 1) USINT; END_TYPE
+FUNCTION_BLOCK FB_GaugeModbus
+VAR
+    aBits : ARRAY[0..3] OF BYTE;
+    eMode : E_AccessMode;
+    iIndex : INT;
+    bBit : BOOL;
+END_VAR
+VAR CONSTANT
+    nZero : INT := 0;
+    nNine : INT := 9;
+END_VAR
+bBit := aBits[iIndex].nZero;
+aBits[1].nZero := TRUE;
+eMode.0 := bBit;
+bBit := aBits[iIndex].nNine;
+END_FUNCTION_BLOCK
+`;
+    // a BYTE has no bit 9
+    expect(check({}, src)).toEqual([['ST2015', 16, "BYTE has no member 'nNine'"]]);
+  });
+  it("assigns another enumeration to a non-strict one with a warning, and refuses it for {attribute 'strict'}", () => {
+    const src = `TYPE E_Command : (CloseValve := 0, OpenValve := 1); END_TYPE
+TYPE E_Position : (OPEN := 0, CLOSED := 1); END_TYPE
+FUNCTION_BLOCK FB_Valve
+VAR
+    eCommand : E_Command;
+    ePrevious : E_Position;
+END_VAR
+ePrevious := eCommand;
+END_FUNCTION_BLOCK
+`;
+    expect(check({}, src).map((d) => d[0])).toEqual(['ST3001']);
+    const strict = src.replace('TYPE E_Position', "{attribute 'strict'}\nTYPE E_Position");
+    expect(check({}, strict).map((d) => d[0])).toEqual(['ST2004']);
+  });
+  it('warns (ST3009) about a write to an AT %I* variable in TwinCAT code, and keeps ST2007 in plain ST', () => {
+    const src = `FUNCTION_BLOCK FB_PIP_Interface
+VAR
+    i_xPressOk AT %I* : BOOL;
+END_VAR
+i_xPressOk := FALSE;
+END_FUNCTION_BLOCK
+`;
+    expect(checkAs('twincat', src)).toEqual([
+      [
+        'ST3009',
+        5,
+        "'i_xPressOk' is a physical input: what is written here lasts until the next input update",
+      ],
+    ]);
+    expect(checkAs('st', src).map((d) => d[0])).toEqual(['ST2007']);
+  });
+  it('accepts a function without a result in TwinCAT and Siemens SCL units, not in plain ST', () => {
+    const src = 'FUNCTION F_Swap\nVAR_IN_OUT a, b : INT; END_VAR\nEND_FUNCTION\n';
+    expect(checkAs('scl', src)).toEqual([]);
+    expect(checkAs('twincat', src)).toEqual([]);
+    expect(checkAs('st', src).map((d) => d[0])).toEqual(['ST2013']);
+  });
+  it('names the referenced library not given for a name a shipped library it does not reference declares', () => {
+    const src = `PROGRAM MAIN
+VAR
+    fbSuite : FB_Testsuite;
+END_VAR
+END_PROGRAM
+`;
+    // FB_Testsuite is also TcUnit's, but this project references Tc3_UnitTest, not TcUnit
+    expect(check({ libraryReferences: [{ name: 'Tc2_System' }, { name: 'Tc3_UnitTest' }] }, src)).toEqual([
+      [
+        'ST2017',
+        3,
+        "'FB_Testsuite' comes from vendor library one of Tc2_System, Tc3_UnitTest, which this project does not contain (declare it with --externals)",
+      ],
+    ]);
+    expect(check({}, src).map((d) => d[2])).toEqual([
+      "'FB_Testsuite' comes from vendor library TcUnit, which this project does not contain (declare it with --externals)",
+    ]);
+  });
+  it('names the library of Lib.GVL.CONST in an array bound, and folds it when the library is given', () => {
+    const src = `FUNCTION_BLOCK FB_Test
+VAR
+    aValues : ARRAY[0..Struckig.ParameterList.MaxDoFs] OF LREAL;
+    aBuffer : ARRAY[0..TcUnit.GVL_Param_TcUnit.xUnitBufferSize - 1] OF BYTE;
+END_VAR
+END_FUNCTION_BLOCK
+`;
+    const tcUnit = parseSource(
+      "{attribute 'qualified_only'}\nVAR_GLOBAL CONSTANT\n    xUnitBufferSize : UDINT := 65535;\nEND_VAR\n",
+      '/libraries/TcUnit.st',
+    ).unit;
+    const references = [{ name: 'Struckig' }, { name: 'TcUnit' }];
+    expect(check({ externals: [tcUnit], libraryReferences: references }, src)).toEqual([
+      [
+        'ST2017',
+        3,
+        "'Struckig.ParameterList.MaxDoFs' comes from vendor library Struckig, which this project does not contain (declare it with --externals)",
+      ],
+    ]);
+  });
+  it('initialises an FB through a property with a setter, and leaves members of an unknown base to its EXTENDS', () => {
+    const src = `FUNCTION_BLOCK FB_Brake
+VAR
+    eMode : INT;
+END_VAR
+PROPERTY BrakeMode : INT
+SET
+eMode := BrakeMode;
+END_SET
+END_PROPERTY
+PROPERTY Released : BOOL
+GET
+Released := FALSE;
+END_GET
+END_PROPERTY
+END_FUNCTION_BLOCK
+FUNCTION_BLOCK FB_Sensor EXTENDS FB_TempSensor_FFO
+END_FUNCTION_BLOCK
+PROGRAM MAIN
+VAR
+    fbBrake : FB_Brake := (BrakeMode := 2);
+    fbRtd : FB_Sensor := (fResolution := 0.01);
+END_VAR
+END_PROGRAM
+`;
+    expect(check({}, src).map((d) => [d[0], d[1]])).toEqual([['ST2002', 16]]);
+    // a property without a setter cannot be initialised
+    expect(check({}, src.replace('(BrakeMode := 2)', '(Released := TRUE)')).map((d) => [d[0], d[1]])).toEqual(
+      [
+        ['ST2002', 16],
+        ['ST2015', 20],
+      ],
+    );
+  });
+});
+
+describe('shipped library interfaces: names public code uses (issue 15)', () => {
+  it('Tc3_EventLogger: FB_TcAlarm.bActive, EqualsToEventEntry, the I_TcMessage properties', () => {
+    const src = `FUNCTION_BLOCK FB_Event
+VAR
+    fbAlarm : FB_TcAlarm;
+    ipMessage : I_TcMessage;
+    stEntry : TcEventEntry;
+    bSame : BOOL;
+END_VAR
+IF fbAlarm.bActive THEN
+    fbAlarm.Clear(0, FALSE);
+END_IF
+bSame := fbAlarm.EqualsToEventEntry(stEntry.uuidEventClass, stEntry.nEventId, TcEventSeverity.Error);
+IF ipMessage <> 0 THEN
+    stEntry := ipMessage.stEventEntry;
+    bSame := ipMessage.EqualsToEventEntryEx(stEntry);
+    ipMessage.Send(0);
+END_IF
+END_FUNCTION_BLOCK
+`;
+    const libs = [shipped('Tc2_System'), shipped('Tc3_EventLogger')];
+    expect(check({ externals: libs }, src)).toEqual([]);
+    expect(
+      check({ externals: libs }, src.replace('fbAlarm.bActive', 'fbAlarm.bActiv')).map((d) => d[0]),
+    ).toEqual(['ST2015']);
+  });
+  it('Tc2_MC2 and Tc2_Utilities: AXIS_REF.DriveAddress, MC_ReadDriveAddress, T_FILETIME64', () => {
+    const src = `FUNCTION_BLOCK FB_CauseNCError
+VAR_IN_OUT
+    Axis : AXIS_REF;
+END_VAR
+VAR
+    mcReadDriveAddress : MC_ReadDriveAddress;
+    nDrive : DWORD;
+    nStamp : T_FILETIME64;
+END_VAR
+mcReadDriveAddress(Axis := Axis, Execute := TRUE, DriveAddress => Axis.DriveAddress);
+nDrive := Axis.DriveAddress.NcDriveId;
+nStamp := 16#01D9_0000_0000_0000;
+END_FUNCTION_BLOCK
+`;
+    const libs = [shipped('Tc2_System'), shipped('Tc2_MC2'), shipped('Tc2_Utilities')];
+    expect(check({ externals: libs }, src)).toEqual([]);
   });
 });

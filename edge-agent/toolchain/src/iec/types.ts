@@ -463,7 +463,7 @@ const ELEMENTARY_BYTES: Partial<Record<ElementaryName, number>> = {
  * target: every member aligned to its own alignment (at most 8), a structure
  * padded to a multiple of its largest alignment, pointers, references and
  * interfaces 8 bytes, `STRING(n)` n+1 bytes. Undefined for what that does not
- * settle (FBs, `ARRAY[*]`, a structure with `pack_mode`). The checker uses it
+ * settle (FBs, `ARRAY[*]`; the caller leaves out a type with `pack_mode`). The checker uses it
  * to fold `SIZEOF(T)` in array bounds (decision 0030); the simulator does not.
  */
 export function layoutOf(t: Type): { size: number; align: number } | undefined {
@@ -490,8 +490,6 @@ export function layoutOf(t: Type): { size: number; align: number } | undefined {
       return { size: count * el.size, align: el.align };
     }
     case 'struct': {
-      const decl = t.union ? t.unionDecl : t.decl;
-      if (decl?.pragmas?.some((p) => p.attribute?.name.toLowerCase() === 'pack_mode')) return undefined;
       let size = 0;
       let align = 1;
       for (const m of new Set(t.members.values())) {
