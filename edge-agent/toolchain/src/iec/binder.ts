@@ -130,8 +130,8 @@ export abstract class Binder {
   readonly diagnostics: Diagnostic[] = [];
   protected readonly pous = new Map<string, PouSymbol>();
   protected readonly typeDecls = new Map<string, TypeDecl>();
-  /** Attribute names (lower case) on a type's declaration or its TYPE block, by lower-case type name. */
-  protected readonly typeAttributes = new Map<string, Set<string>>();
+  /** Attributes (lower-case name → value) on a type's declaration or its TYPE block, by lower-case type name. */
+  protected readonly typeAttributes = new Map<string, Map<string, string>>();
   protected readonly types = new Map<string, Type>();
   protected readonly resolving = new Set<string>();
   protected readonly globals = new Map<string, VarSymbol>();
@@ -283,9 +283,9 @@ export abstract class Binder {
             this.typeDecls.set(lower, t);
             // `{attribute 'strict'} TYPE E : (...)`: the attribute is on the TYPE block (one per DUT)
             const attrs = [...(d.pragmas ?? []), ...(t.pragmas ?? [])].flatMap((p) =>
-              p.attribute ? [p.attribute.name.toLowerCase()] : [],
+              p.attribute ? [[p.attribute.name.toLowerCase(), p.attribute.value ?? ''] as const] : [],
             );
-            if (attrs.length > 0) this.typeAttributes.set(lower, new Set(attrs));
+            if (attrs.length > 0) this.typeAttributes.set(lower, new Map(attrs));
           }
           break;
         case 'Configuration':
@@ -395,6 +395,8 @@ export abstract class Binder {
     } else if (spec.kind === 'StructType' || spec.kind === 'UnionType') {
       const members = new Map<string, VarSymbol>();
       const st: Type = { kind: 'struct', name: decl.name, members, union: spec.kind === 'UnionType' };
+      const pack = Number(this.typeAttributes.get(lowerName)?.get('pack_mode'));
+      if ([1, 2, 4, 8].includes(pack)) st.packMode = pack;
       if (spec.kind === 'StructType') st.decl = spec;
       else st.unionDecl = spec;
       this.types.set(lowerName, st);
@@ -593,8 +595,6 @@ export abstract class Binder {
       (up === 'STRING' ? T_STRING : up === 'WSTRING' ? T_WSTRING : undefined);
     if (el) return layoutOf(el)?.size;
     const lower = arg.name.toLowerCase();
-    // {attribute 'pack_mode'} changes the layout: not folded
-    if (this.typeAttributes.get(lower)?.has('pack_mode')) return undefined;
     const t = this.lookupTypeName(lower, arg.span);
     return t ? layoutOf(t)?.size : undefined;
   }

@@ -68,6 +68,8 @@ export type Type =
       decl?: StructTypeNode;
       union: boolean;
       unionDecl?: UnionTypeNode;
+      /** `{attribute 'pack_mode' := 'n'}`: members aligned to at most n bytes. */
+      packMode?: number;
     }
   | { kind: 'subrange'; base: Type; low: number; high: number }
   | { kind: 'fb'; pou: PouSymbol }
@@ -462,8 +464,8 @@ const ELEMENTARY_BYTES: Partial<Record<ElementaryName, number>> = {
  * Size and alignment in bytes of a type as TwinCAT 3 lays data out on a 64-bit
  * target: every member aligned to its own alignment (at most 8), a structure
  * padded to a multiple of its largest alignment, pointers, references and
- * interfaces 8 bytes, `STRING(n)` n+1 bytes. Undefined for what that does not
- * settle (FBs, `ARRAY[*]`; the caller leaves out a type with `pack_mode`). The checker uses it
+ * interfaces 8 bytes, `STRING(n)` n+1 bytes; `pack_mode` lowers a structure's
+ * alignment. Undefined for what that does not settle (FBs, `ARRAY[*]`). The checker uses it
  * to fold `SIZEOF(T)` in array bounds (decision 0030); the simulator does not.
  */
 export function layoutOf(t: Type): { size: number; align: number } | undefined {
@@ -495,7 +497,7 @@ export function layoutOf(t: Type): { size: number; align: number } | undefined {
       for (const m of new Set(t.members.values())) {
         const l = layoutOf(m.type);
         if (!l) return undefined;
-        const a = Math.min(l.align, 8);
+        const a = Math.min(l.align, t.packMode ?? 8);
         align = Math.max(align, a);
         if (t.union) size = Math.max(size, l.size);
         else size = Math.ceil(size / a) * a + l.size;
