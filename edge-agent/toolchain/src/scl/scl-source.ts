@@ -72,6 +72,38 @@ type TokKind = 'word' | 'quoted' | 'number' | 'string' | 'punct';
 const RESERVED = new Set<string>(KEYWORDS);
 /** IEC keywords that SIMATIC AX does not reserve, so AX code names methods with them (`METHOD Action`). */
 const AX_NOT_RESERVED = new Set(['ACTION', 'END_ACTION']);
+/** IEC keywords of features SCL does not have, so SCL code names variables with them (`action : Bool`). */
+const SCL_NOT_RESERVED = new Set([
+  ...AX_NOT_RESERVED,
+  'METHOD',
+  'END_METHOD',
+  'PROPERTY',
+  'END_PROPERTY',
+  'INTERFACE',
+  'END_INTERFACE',
+  'UNION',
+  'END_UNION',
+  'RESOURCE',
+  'END_RESOURCE',
+  'CONFIGURATION',
+  'END_CONFIGURATION',
+  'THIS',
+  'SUPER',
+  'JMP',
+  'REF_TO',
+  'AND_THEN',
+  'OR_ELSE',
+  'INITIAL_STEP',
+  'END_STEP',
+  'END_TRANSITION',
+  'END_GET',
+  'END_SET',
+  'END_CLASS',
+  'VAR_INST',
+  'VAR_GENERIC',
+  'VAR_ACCESS',
+  'VAR_CONFIG',
+]);
 
 interface Tok {
   k: TokKind;
@@ -323,7 +355,7 @@ export function lowerSclText(text: string, options: { ax?: boolean } = {}): SclS
         i = k;
         continue;
       }
-      if (ax && AX_NOT_RESERVED.has(up)) {
+      if ((ax ? AX_NOT_RESERVED : SCL_NOT_RESERVED).has(up) && !hashed.has(i - 1)) {
         out[i] = 95;
         escaped.set(i, text.slice(i, j));
       } else if (hashed.has(i - 1) && RESERVED.has(up)) {
@@ -407,6 +439,9 @@ export function lowerSclText(text: string, options: { ax?: boolean } = {}): SclS
       }
     } else if (tok.up === 'GOTO') {
       put(tok.s, 'JMP ');
+    } else if (tok.up === 'DIV' && prev && (prev.k !== 'punct' || prev.up === ')' || prev.up === ']')) {
+      // S7 SCL integer division `a DIV b`: the IEC `/` of two integers (decision 0022)
+      put(tok.s, ' / ');
     }
   }
 
@@ -708,6 +743,7 @@ function lowerDeclarations(
     }
     if (
       inConst &&
+      /^(;|CONST|CONSTANT)$/.test(toks[t - 1]?.up ?? '') &&
       (tok.k === 'word' || tok.k === 'quoted') &&
       toks[t + 1]?.up === ':' &&
       toks[t + 2]?.up === '='
@@ -720,11 +756,16 @@ function lowerDeclarations(
     }
     if (/^VAR(_INPUT|_OUTPUT|_IN_OUT|_TEMP|_STAT)?$/.test(w) || w === 'STRUCT') {
       inDecl = true;
+      // `VAR CONSTANT name := value;` without a type reads as CONST does
+      if (w === 'VAR' && isWord(t + 1, 'CONSTANT')) inConst = true;
       if (w === 'STRUCT') taken = [];
       if (isWord(t + 1, 'DB_SPECIFIC')) blank(toks[t + 1]!.s, toks[t + 1]!.e);
       continue;
     }
-    if (w === 'END_VAR' || w === 'BEGIN' || w === 'END_TYPE') inDecl = false;
+    if (w === 'END_VAR' || w === 'BEGIN' || w === 'END_TYPE') {
+      inDecl = false;
+      inConst = false;
+    }
     if (w === 'END_STRUCT') taken = [];
     if (!inDecl) continue;
     if (w === 'AT' && (toks[t - 1]?.k === 'word' || toks[t - 1]?.k === 'quoted')) {
