@@ -7,6 +7,7 @@
  * query is answered, and is started again after it ended.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import type { Socket } from 'node:net';
 import { SourceError } from './program-source';
 
 /** One object: its id, type and size, and its bytes when the process reads contents. */
@@ -113,7 +114,9 @@ export class CatFileProcess {
   private hold(busy: boolean): void {
     const c = this.child;
     if (!c) return;
-    for (const s of [c, c.stdin, c.stdout, c.stderr]) {
+    // With stdio 'pipe' the streams are sockets, which can stop holding the loop.
+    const streams = [c.stdin, c.stdout, c.stderr] as unknown as Socket[];
+    for (const s of [c, ...streams]) {
       if (busy) s.ref();
       else s.unref();
     }

@@ -218,7 +218,7 @@ export class GitRepository {
     // Down to SUBDIR; a folder that is not there lists nothing.
     let tree: CatFileObject | undefined = root;
     for (const name of subdir ? subdir.split('/') : []) {
-      const sub = parseTree(tree).find((e) => e.name === name && e.mode === '40000');
+      const sub: TreeItem | undefined = parseTree(tree).find((e) => e.name === name && e.mode === '40000');
       [tree] = sub ? await this.cat('batch', [sub.oid]) : [undefined];
       if (tree?.type !== 'tree') return [];
     }
@@ -358,11 +358,18 @@ export class GitRepository {
   }
 }
 
+/** One entry of a tree object. */
+interface TreeItem {
+  mode: string;
+  name: string;
+  oid: string;
+}
+
 /** The entries of a tree object: `<mode> <name>\0<id>` each, the id binary (as long as the tree's own). */
-function parseTree(tree: CatFileObject): Array<{ mode: string; name: string; oid: string }> {
+function parseTree(tree: CatFileObject): TreeItem[] {
   const { content } = tree;
   const idBytes = tree.oid.length / 2;
-  const out: Array<{ mode: string; name: string; oid: string }> = [];
+  const out: TreeItem[] = [];
   let at = 0;
   while (at < content.length) {
     const space = content.indexOf(0x20, at);
