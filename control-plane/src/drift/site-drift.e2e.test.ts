@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FakeAgent } from '../testing/fake-agent';
 import { eventually } from '../testing/fixtures';
 import { connectAgents, type Harness, planDoc, seedFleet, startHarness } from '../testing/harness';
-import { recordDriftReport } from './site-drift.repository';
+import { recordDriftReport, withDrift } from './site-drift.repository';
 
 let h: Harness;
 afterEach(async () => {
@@ -91,6 +91,35 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     });
   });
 }
+
+describe('sites with their drift', () => {
+  it('gives each site its last check, unknown before the first, for a few sites or a whole fleet', async () => {
+    h = await startHarness('sqlite');
+    const names = Array.from({ length: 120 }, (_, i) => `p${String(i).padStart(3, '0')}`);
+    await seedFleet(
+      h,
+      names.slice(0, 3).map((name) => ({ name })),
+    );
+    const db = h.cp.db;
+    await recordDriftReport(db, 'agt', report('p001'), 10);
+    await recordDriftReport(db, 'agt', report('p002', { status: 'same', pous: [] }), 10);
+    const few = await withDrift(db, [{ name: 'p000' }, { name: 'p001' }, { name: 'p002' }]);
+    expect(few.map((s) => [s.name, s.drift])).toEqual([
+      ['p000', { status: 'unknown', checkedAt: null, pous: 0 }],
+      ['p001', { status: 'drifted', checkedAt: '2026-12-06T10:00:00.000Z', pous: 1 }],
+      ['p002', { status: 'same', checkedAt: '2026-12-06T10:00:00.000Z', pous: 0 }],
+    ]);
+    // Past 100 sites the table is read whole: the same answers.
+    const fleet = await withDrift(
+      db,
+      names.map((name) => ({ name, extra: true })),
+    );
+    expect(fleet).toHaveLength(120);
+    expect(fleet.slice(0, 3)).toEqual(few.map((s) => ({ ...s, extra: true })));
+    expect(fleet.filter((s) => s.drift.status !== 'unknown').map((s) => s.name)).toEqual(['p001', 'p002']);
+    expect(await withDrift(db, [])).toEqual([]);
+  });
+});
 
 describe('site drift history', () => {
   it('keeps the newest report as the latest, whatever the arrival order, and prunes the history', async () => {

@@ -4,7 +4,7 @@
  * `drift.report`, read by the routes, the rollout engine (a drifted site is
  * skipped) and the dashboard.
  */
-import type { DriftReport, SiteDriftDetail, SiteDriftView } from '@plcfleet/protocols';
+import type { DriftReport, SiteDriftDetail, SiteDriftView, SiteView } from '@plcfleet/protocols';
 import type { Db } from '../store/database';
 import { fromJson, sortableId } from '../util';
 
@@ -83,6 +83,37 @@ export async function listSiteDrift(db: Db): Promise<SiteDriftView[]> {
     return r
       ? { site: name, status: r.status, checkedAt: r.checked_at, liveSha256: r.live_sha256, pous: r.pous }
       : { site: name, status: 'unknown', checkedAt: null, liveSha256: null, pous: 0 };
+  });
+}
+
+/**
+ * The sites with their last drift check as `SiteView.drift` (`unknown` when
+ * none was reported): what `GET /v1/sites` and `GET /v1/sites/:name` return.
+ */
+export async function withDrift<T extends { name: string }>(
+  db: Db,
+  sites: readonly T[],
+): Promise<Array<T & { drift: NonNullable<SiteView['drift']> }>> {
+  if (sites.length === 0) return [];
+  // A few sites by name; a whole fleet's list reads the table (a row per site) without
+  // one bound parameter per site.
+  let q = db.selectFrom('site_drift').select(['site', 'status', 'checked_at', 'pous']);
+  if (sites.length <= 100)
+    q = q.where(
+      'site',
+      'in',
+      sites.map((s) => s.name),
+    );
+  const rows = await q.execute();
+  const bySite = new Map(rows.map((r) => [r.site, r]));
+  return sites.map((s) => {
+    const r = bySite.get(s.name);
+    return {
+      ...s,
+      drift: r
+        ? { status: r.status, checkedAt: r.checked_at, pous: r.pous }
+        : { status: 'unknown' as const, checkedAt: null, pous: 0 },
+    };
   });
 }
 

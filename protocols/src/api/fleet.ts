@@ -1,10 +1,20 @@
 import { z } from 'zod';
 import { Duration } from '../common';
+import { SiteDriftView } from '../drift';
 import { Site } from '../site';
 import { ApiTime } from './common';
 
-/** A registered site. */
-export const SiteView = Site.extend({ createdAt: ApiTime, updatedAt: ApiTime });
+/**
+ * A registered site. `GET /v1/sites` and `GET /v1/sites/:name` add `drift`, the
+ * site's last drift check (`unknown` until its agent reported one; issue #22),
+ * the shape `plcfleet sites list --json` prints; a control plane older than
+ * drift leaves it out.
+ */
+export const SiteView = Site.extend({
+  createdAt: ApiTime,
+  updatedAt: ApiTime,
+  drift: SiteDriftView.pick({ status: true, checkedAt: true, pous: true }).optional(),
+});
 export type SiteView = z.infer<typeof SiteView>;
 
 /** `PUT /v1/sites/:name`: the site document; `name`, when given, must match the path. */

@@ -19,17 +19,17 @@ export function sitesCommand(deps: CliDeps): Command {
   const sites = new Command('sites').description('the fleet registry: plant sites');
 
   action(sites.command('list').description('list the sites'), deps, async ({ client, out }) => {
-    const [{ sites: plain, unreadable = [] }, drift] = await Promise.all([
-      client.sites.listAll(),
-      driftBySite(client),
-    ]);
+    const { sites: plain, unreadable = [] } = await client.sites.listAll();
+    // Sites come with their drift; from a control plane whose sites lack it, the fleet's drift list.
+    const drift = plain.every((s) => s.drift) ? undefined : await driftBySite(client);
+    const served = drift !== undefined || plain.every((s) => s.drift);
     for (const u of unreadable)
       out.note(
         `site ${JSON.stringify(u.name)} is stored with invalid data (${u.error}); remove it with: plcfleet sites delete ${JSON.stringify(u.name)}`,
       );
     const list = plain.map((s) => {
       const d = drift?.get(s.name);
-      return d ? { ...s, drift: { status: d.status, checkedAt: d.checkedAt, pous: d.pous } } : s;
+      return !s.drift && d ? { ...s, drift: { status: d.status, checkedAt: d.checkedAt, pous: d.pous } } : s;
     });
     out.result(list, () =>
       out.table(list, [
@@ -40,7 +40,7 @@ export function sitesCommand(deps: CliDeps): Command {
         ['windows', (s) => String(s.maintenanceWindows.length)],
         ['policy', (s) => (s.policy ? 'yes' : 'no')],
         ['updated', (s) => shortTime(s.updatedAt)],
-        ['drift', (s) => driftCell('drift' in s ? s.drift : undefined, drift !== undefined)],
+        ['drift', (s) => driftCell(s.drift, served)],
       ]),
     );
   });

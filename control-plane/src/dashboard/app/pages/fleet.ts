@@ -6,11 +6,10 @@ import { errorPage } from './error-page';
 import { render } from './render';
 
 interface FleetData {
+  /** The sites, each with its drift (`SiteView.drift`): its live program against the released one. */
   sites: SiteView[];
   agents: AgentView[];
   stageReports: StageReportView[];
-  /** Each site's drift: its live program against the released one. */
-  drift: SiteDriftView[];
 }
 
 /** The fleet page's nodes that outlive its redraws: heading, filter and table body. */
@@ -27,12 +26,13 @@ interface FleetFrame extends PageFrame {
 export async function fleetPage(): Promise<void> {
   const gen = state.gen;
   const client = api();
-  const [sites, agents, stageReports, drift] = await Promise.all([
+  const [listed, agents, stageReports] = await Promise.all([
     client.sites.list(),
     client.agents.list(),
     client.agents.stageReports({ limit: 1000 }),
-    client.sites.driftAll(),
   ]);
+  // Sites come with their drift; one that does not (a sites route without it) takes the fleet's drift list.
+  const sites = listed.every((s) => s.drift) ? listed : withDrift(listed, await client.sites.driftAll());
   if (gen !== state.gen) return;
   // Events redraw the heading and the rows in place; the filter stays the same node, so
   // what the user typed, its caret and the focus survive a live update. (Drawn afresh when
@@ -40,7 +40,7 @@ export async function fleetPage(): Promise<void> {
   const page = state.page as FleetFrame | null;
   const fresh = !(page?.gen === gen && page.kind === 'fleet' && page.heading.isConnected);
   const frame = fresh ? fleetFrame(gen) : page!;
-  frame.data = { sites, agents, stageReports, drift };
+  frame.data = { sites, agents, stageReports };
   frame.heading.textContent = `Fleet — ${sites.length} sites, ${agents.filter((a) => a.connected).length} agents online`;
   drawFleetRows(frame);
   if (fresh) {
@@ -56,7 +56,7 @@ function fleetFrame(gen: number): FleetFrame {
   const frame: FleetFrame = {
     gen,
     kind: 'fleet',
-    data: { sites: [], agents: [], stageReports: [], drift: [] },
+    data: { sites: [], agents: [], stageReports: [] },
     heading,
     tbody,
     filter: h('input', {
@@ -84,7 +84,6 @@ function fleetFrame(gen: number): FleetFrame {
 /** The fleet table's rows for the frame's data, as its filter says. */
 function drawFleetRows({ data, filter, tbody }: FleetFrame): void {
   const { sites, agents, stageReports } = data;
-  const drift = new Map(data.drift.map((d) => [d.site, d]));
   const q = filter.value.trim().toLowerCase();
   tbody.replaceChildren(
     ...sites
@@ -135,20 +134,30 @@ function drawFleetRows({ data, filter, tbody }: FleetFrame): void {
             h('span', { class: 'muted' }, ` ${site.timeZone}`),
           ),
           h('td', {}, stage ? badge(stage.stage, stage.stage === 'rolled-back' ? 'bad' : 'info') : '—'),
-          driftCell(drift.get(site.name)),
+          driftCell(site),
         );
       }),
   );
 }
 
+/** The sites with their drift from the fleet's drift list. */
+function withDrift(sites: SiteView[], drift: SiteDriftView[]): SiteView[] {
+  const bySite = new Map(drift.map((d) => [d.site, d]));
+  return sites.map((s) => {
+    const d = bySite.get(s.name);
+    return d ? { ...s, drift: { status: d.status, checkedAt: d.checkedAt, pous: d.pous } } : s;
+  });
+}
+
 /** The drift cell: the last check's status (a drifted site is skipped by rollouts unless the plan allows drift). */
-function driftCell(d: SiteDriftView | undefined): HTMLTableCellElement {
+function driftCell(site: SiteView): HTMLTableCellElement {
+  const d = site.drift;
   if (!d || d.status === 'unknown') return h('td', { class: 'muted' }, 'not checked');
   const when = d.checkedAt ? h('span', { class: 'muted' }, ` ${ago(d.checkedAt)}`) : '';
   if (d.status === 'same') return h('td', {}, badge('same', 'ok'), when);
   return h(
     'td',
-    { title: `plcfleet sites drift ${d.site}` },
+    { title: `plcfleet sites drift ${site.name}` },
     badge(`drifted: ${d.pous} POU${d.pous === 1 ? '' : 's'}`, 'bad'),
     when,
   );
