@@ -4,10 +4,13 @@
  * `GVL_IO.Tag`, `[PLC]Tag`, `Line.M1.Running`). Each occurrence that refers
  * to a renamed variable is spliced; occurrences qualified by another scope are
  * left alone; a bare occurrence of a name several scopes declare is ambiguous
- * and refused. After a change, references to members that no longer exist
- * (a faceplate pin renamed or removed) are dangling and fail the verdict.
+ * and refused. When a change gives a faceplate's function block another
+ * interface (a library-update), a pin renamed — the only one of its section
+ * and type removed, and the only one added — is followed in the HMI; after a
+ * change, references to members that no longer exist (a pin removed, or
+ * renamed where the rename is not that clear) are dangling and fail the verdict.
  */
-import type { CheckedProject } from '@plcfleet/toolchain/iec';
+import { type CheckedProject, type PouSymbol, typeName, type VarSymbol } from '@plcfleet/toolchain/iec';
 import type { ProgramFile } from '../../sources';
 import type { TagTarget } from './tag-targets';
 import { escapeRegExp, lineAt, TagChangeRefused, type TextEdit } from './text-edits';
@@ -114,4 +117,76 @@ export function danglingHmiReferences(
             `${f.path}:${lineAt(f.text, o.offset)}: ${o.qualifier}.${f.text.slice(o.offset, o.offset + g.member.length)}`,
           );
   return out;
+}
+
+/** A faceplate pin the change renamed, reached in HMI files as `Instance.Pin`. */
+export interface PinRename {
+  /** The instance (lower case): a PROGRAM variable or a global of function block type. */
+  instance: string;
+  from: string;
+  to: string;
+  /** The blocks before and after, for the evidence (`FB_Valve.IsOpen → FB_ValveCtrl.Opened`). */
+  what: string;
+}
+
+/** Function block instances by lower-case name, with their block. */
+function instances(c: CheckedProject): Map<string, PouSymbol> {
+  const out = new Map<string, PouSymbol>();
+  for (const p of c.pous.values()) {
+    if (p.builtin || p.kind !== 'program') continue;
+    for (const v of p.vars.values()) if (v.type.kind === 'fb') out.set(lower(v.name), v.type.pou);
+  }
+  for (const g of c.globals.values()) if (g.type.kind === 'fb') out.set(lower(g.name), g.type.pou);
+  return out;
+}
+
+const pinKey = (v: VarSymbol) => `${v.section}:${lower(typeName(v.type))}`;
+
+/**
+ * Pins of function block instances that the change renamed: where an
+ * instance's block lost pins and gained others (a new library version, an
+ * edited faceplate), a removed pin pairs with an added one when each is the
+ * only one of its section and type on its side. Anything less clear is not
+ * paired — an HMI reference to it stays dangling and fails the verdict.
+ */
+export function faceplatePinRenames(before: CheckedProject, after: CheckedProject): PinRename[] {
+  const now = instances(after);
+  const out: PinRename[] = [];
+  for (const [instance, oldFb] of instances(before)) {
+    const newFb = now.get(instance);
+    if (!newFb) continue;
+    const removed = [...oldFb.vars.values()].filter((v) => !newFb.vars.has(lower(v.name)));
+    const added = [...newFb.vars.values()].filter((v) => !oldFb.vars.has(lower(v.name)));
+    for (const r of removed) {
+      const key = pinKey(r);
+      const to = added.filter((a) => pinKey(a) === key);
+      if (to.length !== 1 || removed.filter((x) => pinKey(x) === key).length !== 1) continue;
+      out.push({
+        instance,
+        from: r.name,
+        to: to[0]!.name,
+        what: `${oldFb.name}.${r.name} → ${newFb.name}.${to[0]!.name}`,
+      });
+    }
+  }
+  return out;
+}
+
+/** The edits of the renamed pins in one HMI text file: every `Instance.Pin` (whole token) of a renamed pin. */
+export function hmiPinEdits(file: ProgramFile, renames: readonly PinRename[]): TextEdit[] {
+  const edits: TextEdit[] = [];
+  for (const r of renames)
+    for (const o of tokenOccurrences(file.text, r.from)) {
+      if (!o.qualifier || lower(o.qualifier) !== r.instance) continue;
+      edits.push({
+        file: file.path,
+        offset: o.offset,
+        end: o.offset + r.from.length,
+        expect: r.from,
+        text: r.to,
+        line: lineAt(file.text, o.offset),
+        what: `faceplate pin ${r.what} (HMI reference)`,
+      });
+    }
+  return edits;
 }

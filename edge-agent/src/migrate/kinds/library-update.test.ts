@@ -84,11 +84,16 @@ describe('library-update on the press-hmi example plant', () => {
     expect(v.reason).toMatch(/^not equivalent: Main\.\w+ differs at scan/);
   });
 
-  it('vetoes an update that leaves an HMI faceplate reference dangling', async () => {
+  /** PressLib 2.0.0 as a site might get it: the output IsOpen is now Opened (`also` adds more pins). */
+  async function renamedOutput(also = '') {
     const dir = await plant();
-    // PressLib 2.0.0 as a site might get it: the output IsOpen is now Opened.
     const lib = join(librariesOf(dir), 'PressLib@2.0.0.st');
-    await writeFile(lib, (await readFile(lib, 'utf8')).replaceAll('IsOpen', 'Opened'));
+    await writeFile(
+      lib,
+      (await readFile(lib, 'utf8'))
+        .replaceAll('IsOpen', 'Opened')
+        .replace('VAR_OUTPUT\n', `VAR_OUTPUT\n${also}`),
+    );
     const rules = [
       ...update.recipe!.rules,
       {
@@ -99,11 +104,36 @@ describe('library-update on the press-hmi example plant', () => {
         retype: [],
       },
     ];
-    const v = await run(dir, { migration: { ...update, recipe: { rules } } as Migration });
+    return run(dir, { migration: { ...update, recipe: { rules } } as Migration });
+  }
+
+  it('follows a faceplate pin the new library renamed into the HMI files, listing each edit', async () => {
+    const v = await renamedOutput();
+    expect(v.outcome, v.reason).toBe('passed');
+    expect(v.evidence.diff).toContain(
+      '-    { "type": "lamp", "label": "Valve open", "tag": "Main.Valve1.IsOpen" }',
+    );
+    expect(v.evidence.diff).toContain(
+      '+    { "type": "lamp", "label": "Valve open", "tag": "Main.Valve1.Opened" }',
+    );
+    const scope = v.evidence.judges.find((j) => j.judge === 'scope')!;
+    expect(scope.verdict).toBe('pass');
+    expect(scope.findings.filter((f) => f.code === 'changed-reference').map((f) => f.message)).toEqual([
+      'hmi/press-screen.json:15: faceplate pin FB_Valve.IsOpen → FB_ValveCtrl.Opened (HMI reference)',
+    ]);
+    // Only the program and the screen changed; the input Open → OpenCmd is not on the screen.
+    const files = [...v.evidence.diff.matchAll(/^\+\+\+ b\/(.+)$/gm)].map((m) => m[1]);
+    expect(files).toEqual(['Main.st', 'hmi/press-screen.json']);
+  });
+
+  it('vetoes an update whose renamed pin cannot be told apart, naming the tag, file and line', async () => {
+    // Two new BOOL outputs: Opened or Closed could be the old IsOpen, so the screen is not guessed at.
+    const v = await renamedOutput('    Closed : BOOL;\n');
     expect(v.outcome).toBe('failed');
     expect(v.reason).toBe(
       'scope judge vetoed: hmi/press-screen.json:15: Valve1.IsOpen names a member that no longer exists',
     );
+    expect(v.evidence.diff).not.toContain('Main.Valve1.Opened');
     // the program itself compiled against the new interface and behaves the same
     expect(v.evidence.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     expect(v.evidence.equivalence?.equivalent).toBe(true);

@@ -251,7 +251,7 @@ describe('tag-change refusals: verdict failed, nothing written, the message name
         const dir = await copy();
         await writeFile(
           join(dir, 'Line.L5X'),
-          '<?xml version="1.0"?>\n<RSLogix5000Content>\n<Tag Name="Press_Enable" DataType="BOOL"/>\n</RSLogix5000Content>\n',
+          '<?xml version="1.0"?>\n<RSLogix5000Content>\n<Controller Name="Line">\n<Tags><Tag Name="Press_Enable" DataType="BOOL"/></Tags>\n</Controller>\n</RSLogix5000Content>\n',
         );
         return {
           migration: tagChange(
@@ -261,7 +261,7 @@ describe('tag-change refusals: verdict failed, nothing written, the message name
           dir,
         };
       },
-      /tagChanges\[0\] Press_Enable: Line\.L5X:3: Rockwell Logix L5X export \(read by ladder-to-st\) is not rewritten by tag-change, and it names Press_Enable/,
+      /tagChanges\[0\] Press_Enable: Line\.L5X:4: Rockwell Logix L5X export \(read by ladder-to-st\) is not rewritten by tag-change, and it names Press_Enable/,
     ],
     [
       'a reference outside scope.files',
