@@ -11,78 +11,93 @@
 import type { ParseResult } from '../iec';
 import { readLoweredAx } from './scl-reader';
 
-/** Does this ST text use SIMATIC AX namespaces (`NAMESPACE` or `USING` outside comments)? */
+/** Does this ST text use SIMATIC AX namespaces (`NAMESPACE` or `USING` outside comments)? Stops at the first. */
 export function isAxText(text: string): boolean {
-  return directives(text).some(([s]) => /^(USING|NAMESPACE)\b/i.test(text.slice(s, s + 10)));
+  return directives(text, [], true).length > 0;
 }
 
+const isWordStart = (c: number): boolean => ((c | 32) >= 97 && (c | 32) <= 122) || c === 95;
+const isWordPart = (c: number): boolean => isWordStart(c) || (c >= 48 && c <= 57);
+const isBlank = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13;
+
 /**
- * Ranges [start, end) of `USING ...;`, `NAMESPACE name`, `END_NAMESPACE` and
- * `OVERRIDE` outside comments and strings; `shifts` gets the blanks after the
- * `#` of a typed enumeration value (offset of the first blank, count).
+ * Ranges [start, end) of `USING ...;`, `NAMESPACE name`, `END_NAMESPACE`,
+ * `OVERRIDE`, `PUBLIC`/`INTERNAL` of an interface and the namespace of a
+ * qualified enumeration value, outside comments and strings; `shifts` gets
+ * the blanks after the `#` of a typed enumeration value (offset of the first
+ * blank, count). With `firstNamespace`, returns at the first `USING` or
+ * `NAMESPACE` (only those are collected then).
  */
-function directives(text: string, shifts: [number, number][] = []): [number, number][] {
+function directives(text: string, shifts: [number, number][], firstNamespace = false): [number, number][] {
   const out: [number, number][] = [];
   const n = text.length;
-  const hasEnd = /\bEND_NAMESPACE\b/i.test(text);
+  let hasEnd: boolean | undefined;
   let i = 0;
   let atStatementStart = true;
   while (i < n) {
-    const c = text[i]!;
-    const two = text.slice(i, i + 2);
-    if (two === '//') {
+    const c = text.charCodeAt(i);
+    const nx = i + 1 < n ? text.charCodeAt(i + 1) : 0;
+    if (c === 47 && nx === 47) {
       const e = text.indexOf('\n', i);
       i = e < 0 ? n : e;
       continue;
     }
-    if (two === '(*' || two === '/*') {
-      const e = text.indexOf(two === '(*' ? '*)' : '*/', i + 2);
+    if ((c === 40 || c === 47) && nx === 42) {
+      const e = text.indexOf(c === 40 ? '*)' : '*/', i + 2);
       i = e < 0 ? n : e + 2;
       continue;
     }
-    if (c === "'" || c === '"') {
-      const e = text.indexOf(c, i + 1);
+    if (c === 39 || c === 34) {
+      const e = text.indexOf(c === 39 ? "'" : '"', i + 1);
       i = e < 0 ? n : e + 1;
       atStatementStart = false;
       continue;
     }
-    if (c === '{') {
+    if (c === 123) {
       const e = text.indexOf('}', i + 1);
       i = e < 0 ? n : e + 1;
       continue;
     }
-    if (/[A-Za-z_]/.test(c)) {
+    if (isWordStart(c)) {
       let j = i + 1;
-      while (j < n && /[A-Za-z0-9_]/.test(text[j]!)) j++;
-      const w = text.slice(i, j).toUpperCase();
+      while (j < n && isWordPart(text.charCodeAt(j))) j++;
+      const w = j - i <= 20 ? text.slice(i, j).toUpperCase() : '';
+      const after = j < n ? text.charCodeAt(j) : 0;
       // `Status# DONE`: an enumeration value written with blanks after `#` (AX accepts them)
-      const typed = /^#([ \t]+)[A-Za-z_]/.exec(text.slice(j, j + 64));
-      if (typed) {
-        shifts.push([j + 1, typed[1]!.length]);
-        i = j + 1;
-        atStatementStart = false;
-        continue;
+      if (after === 35 && !firstNamespace) {
+        const typed = /^#([ \t]+)[A-Za-z_]/.exec(text.slice(j, j + 64));
+        if (typed) {
+          shifts.push([j + 1, typed[1]!.length]);
+          i = j + 1;
+          atStatementStart = false;
+          continue;
+        }
       }
       // `USING a.b;` (also inside a POU) and `NAMESPACE a.b` only: a variable named `using` or `namespace` stays a variable
       if (w === 'USING' && /^\s+[A-Za-z_][\w.]*\s*;/.test(text.slice(j, j + 300))) {
         const semi = text.indexOf(';', j);
         const e = semi < 0 ? n : semi + 1;
         out.push([i, e]);
+        if (firstNamespace) return out;
         i = e;
         continue;
       }
-      if (
-        w === 'NAMESPACE' &&
-        atStatementStart &&
-        /^\s+[A-Za-z_][\w.]*/.test(text.slice(j, j + 300)) &&
-        hasEnd
-      ) {
-        // the namespace's dotted name follows
-        let k = j;
-        while (k < n && /\s/.test(text[k]!)) k++;
-        while (k < n && /[A-Za-z0-9_.]/.test(text[k]!)) k++;
-        out.push([i, k]);
-        i = k;
+      if (w === 'NAMESPACE' && atStatementStart && /^\s+[A-Za-z_][\w.]*/.test(text.slice(j, j + 300))) {
+        hasEnd ??= /\bEND_NAMESPACE\b/i.test(text);
+        if (hasEnd) {
+          // the namespace's dotted name follows
+          let k = j;
+          while (k < n && isBlank(text.charCodeAt(k))) k++;
+          while (k < n && (isWordPart(text.charCodeAt(k)) || text.charCodeAt(k) === 46)) k++;
+          out.push([i, k]);
+          if (firstNamespace) return out;
+          i = k;
+          continue;
+        }
+      }
+      if (firstNamespace) {
+        atStatementStart = w.startsWith('END_') || w === 'NAMESPACE';
+        i = j;
         continue;
       }
       // `INTERFACE PUBLIC I`: an interface is public by default in the IEC model
@@ -92,13 +107,15 @@ function directives(text: string, shifts: [number, number][] = []): [number, num
         continue;
       }
       // `Motion.Direction#Negative`: a namespace-qualified enumeration value reads by its simple type name
-      const qualified = /^((?:\.[A-Za-z_]\w*)+)#[A-Za-z_]/.exec(text.slice(j, j + 300));
-      if (qualified) {
-        const dot = j + qualified[1]!.lastIndexOf('.');
-        out.push([i, dot + 1]);
-        i = dot + 1;
-        atStatementStart = false;
-        continue;
+      if (after === 46) {
+        const qualified = /^((?:\.[A-Za-z_]\w*)+)#[A-Za-z_]/.exec(text.slice(j, j + 300));
+        if (qualified) {
+          const dot = j + qualified[1]!.lastIndexOf('.');
+          out.push([i, dot + 1]);
+          i = dot + 1;
+          atStatementStart = false;
+          continue;
+        }
       }
       if (w === 'OVERRIDE') {
         // `METHOD PUBLIC OVERRIDE M`: overriding is what a method of the same name does in the IEC model
@@ -108,7 +125,7 @@ function directives(text: string, shifts: [number, number][] = []): [number, num
       }
       if (w === 'END_NAMESPACE') {
         let e = j;
-        if (text[e] === ';') e++;
+        if (text.charCodeAt(e) === 59) e++;
         out.push([i, e]);
         i = e;
         continue;
@@ -117,8 +134,8 @@ function directives(text: string, shifts: [number, number][] = []): [number, num
       i = j;
       continue;
     }
-    if (c === ';') atStatementStart = true;
-    else if (!/\s/.test(c)) atStatementStart = false;
+    if (c === 59) atStatementStart = true;
+    else if (!isBlank(c)) atStatementStart = false;
     i++;
   }
   return out;
