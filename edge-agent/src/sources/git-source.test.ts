@@ -121,6 +121,56 @@ describe('Git source', () => {
     }
   });
 
+  it('reads, hashes and pushes the plant files in scope beside the program (a tag change)', async () => {
+    const plant = await createPlantRepo();
+    await plant.commit(
+      {
+        'plc/Main.st': MAIN_V1,
+        'plc/tags.yaml': 'tags: []\n',
+        'plc/hmi/screen.json': '{"x":1}\n',
+        'plc/hmi/logo.png': 'PNG\u0000\u0001',
+        'plc/hmi/.draft.json': '{}\n',
+        'other/tags.yaml': 'no\n',
+      },
+      'r1',
+    );
+    const src = createGitSource(`${plant.fileUrl}#main:plc`);
+    const view = src.withPlantFiles(['tags.yaml', 'hmi/**']);
+    try {
+      const all = await view.read();
+      expect(all.map((f) => f.path)).toEqual(['Main.st', 'hmi/screen.json', 'tags.yaml']);
+      expect((await src.read()).map((f) => f.path)).toEqual(['Main.st']);
+      expect((await view.readRef('main')).files).toEqual(all);
+      // The verified hash covers the plant files: the program's alone does not match.
+      await expect(
+        view.pushChange({
+          branch: 'tc-1',
+          files: [],
+          message: 'm',
+          expectSha256Before: hashProgram(await src.read()),
+        }),
+      ).rejects.toMatchObject({ code: 'changed-since-read' });
+      const pushed = await view.pushChange({
+        branch: 'tc-1',
+        files: [
+          { path: 'Main.st', text: MAIN_V2 },
+          { path: 'tags.yaml', text: 'tags: [renamed]\n' },
+        ],
+        message: 'rename a tag',
+        expectSha256Before: hashProgram(all),
+      });
+      expect((await plant.git('diff', '--name-only', 'main', pushed.commit)).split('\n')).toEqual([
+        'plc/Main.st',
+        'plc/tags.yaml',
+      ]);
+      // One cache and one lock: the view reads what the source last read.
+      expect(view.lastRead()).toEqual(src.lastRead());
+    } finally {
+      await view.close();
+      await plant.cleanup();
+    }
+  });
+
   it('says which ref is missing and which remote cannot be reached', async () => {
     const missing = createGitSource(`${repo.fileUrl}#no-such-branch`);
     await expect(missing.read()).rejects.toMatchObject({

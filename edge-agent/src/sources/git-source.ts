@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { matchesAnyGlob } from '../transform/glob';
 import { type GitIdentity, GitRepository, type RefKind, type TreeChange } from './git-repository';
 import { type GitUrl, isValidRefName, parseGitUrl } from './git-url';
 import {
@@ -40,6 +41,13 @@ export interface GitSourceOptions {
   maxFileBytes?: number;
   /** Most files read. @default 5000 */
   maxFiles?: number;
+  /**
+   * Plant files read, hashed and written with the program: text files (paths
+   * relative to SUBDIR) matching these globs — a migration's `scope.files` for a
+   * tag change (tag maps, HMI exports). Binary files and dot files are left out.
+   * @default none (program files only)
+   */
+  plantFiles?: readonly string[];
 }
 
 /** A verified change to put on a new branch. */
@@ -80,6 +88,12 @@ export interface GitProgramSource extends ProgramSource {
   readRef(ref: string): Promise<{ commit: string; files: ProgramFile[] }>;
   /** Tags `commit` on the remote as `name` (lightweight; an existing tag is refused). */
   tag(commit: string, name: string): Promise<PushedCommit>;
+  /**
+   * The same repository (one cache, one lock, the same `lastRead`) read, hashed
+   * and written with the plant files matching `globs` (see
+   * {@link GitSourceOptions.plantFiles}); closing it closes this source.
+   */
+  withPlantFiles(globs: readonly string[]): GitProgramSource;
 }
 
 /** True when `source` is a Git source (with the change sink and tags). */
@@ -120,12 +134,19 @@ export function createGitSource(location: string, options: GitSourceOptions = {}
     return repo;
   }
 
-  /** The program at `commit` (fetched already). */
-  async function readAt(r: GitRepository, commit: string): Promise<ProgramFile[]> {
-    const entries = (await r.list(commit, url.subdir))
+  /** The program at `commit` (fetched already), with the plant files matching `plant`. */
+  async function readAt(
+    r: GitRepository,
+    commit: string,
+    plant: readonly string[] | undefined,
+  ): Promise<ProgramFile[]> {
+    const isPlantFile = (rel: string) =>
+      plant !== undefined && !rel.split('/').some((seg) => seg.startsWith('.')) && matchesAnyGlob(rel, plant);
+    const all = (await r.list(commit, url.subdir))
       .map((e) => ({ ...e, rel: e.path.slice(prefix.length) }))
-      .filter((e) => isProgramFile(e.rel) && !isSkippedPath(e.rel));
-    if (entries.length === 0)
+      .filter((e) => !isSkippedPath(e.rel));
+    const entries = all.filter((e) => isProgramFile(e.rel) || isPlantFile(e.rel));
+    if (!entries.some((e) => isProgramFile(e.rel)))
       throw new SourceError(
         'not-found',
         `${url.display}: no program files (.st, .TcPOU, .TcDUT, .TcGVL, .xml) at ${url.ref}${url.subdir ? ` in ${url.subdir}` : ''}`,
@@ -136,7 +157,9 @@ export function createGitSource(location: string, options: GitSourceOptions = {}
     if (big)
       throw new SourceError('io', `${big.rel}: ${big.size} bytes is over the ${maxFileBytes}-byte limit`);
     const texts = await r.readBlobs(entries.map((e) => e.oid));
-    return sortFiles(entries.map((e, i) => ({ path: e.rel, text: texts[i]! })));
+    const files = entries.map((e, i) => ({ path: e.rel, text: texts[i]! }));
+    // A plant file with a NUL byte (an image, an archive) is not a text file to edit.
+    return sortFiles(files.filter((f) => isProgramFile(f.path) || !f.text.includes('\u0000')));
   }
 
   async function fetchAndResolve(r: GitRepository, ref = url.ref) {
@@ -151,7 +174,8 @@ export function createGitSource(location: string, options: GitSourceOptions = {}
     ];
   }
 
-  const source: GitProgramSource = {
+  /** The source reading the plant files matching `plant` beside the program. */
+  const view = (plant: readonly string[] | undefined): GitProgramSource => ({
     kind: 'git',
     location: url.display,
     url,
@@ -160,7 +184,7 @@ export function createGitSource(location: string, options: GitSourceOptions = {}
       const r = await repository();
       return r.serial(async () => {
         const at = await fetchAndResolve(r);
-        const files = await readAt(r, at.commit);
+        const files = await readAt(r, at.commit, plant);
         last = at;
         return files;
       });
@@ -175,7 +199,7 @@ export function createGitSource(location: string, options: GitSourceOptions = {}
             `${url.display}: "${url.ref}" is a ${at.kind}, not a branch; a write needs a branch to advance`,
           );
         if (opts.expectSha256Before !== undefined) {
-          const now = hashProgram(await readAt(r, at.commit));
+          const now = hashProgram(await readAt(r, at.commit, plant));
           if (now !== opts.expectSha256Before)
             throw new SourceError(
               'changed-since-read',
@@ -201,7 +225,7 @@ export function createGitSource(location: string, options: GitSourceOptions = {}
         const resolved = await fetchAndResolve(r);
         const base = change.base ?? last?.commit ?? resolved.commit;
         if (change.expectSha256Before !== undefined) {
-          const was = hashProgram(await readAt(r, base));
+          const was = hashProgram(await readAt(r, base, plant));
           if (was !== change.expectSha256Before)
             throw new SourceError(
               'changed-since-read',
@@ -234,7 +258,7 @@ export function createGitSource(location: string, options: GitSourceOptions = {}
       const r = await repository();
       return r.serial(async () => {
         const at = await fetchAndResolve(r, ref);
-        return { commit: at.commit, files: await readAt(r, at.commit) };
+        return { commit: at.commit, files: await readAt(r, at.commit, plant) };
       });
     },
     async tag(commit: string, name: string): Promise<PushedCommit> {
@@ -249,12 +273,14 @@ export function createGitSource(location: string, options: GitSourceOptions = {}
       });
       return { commit, ref };
     },
+    withPlantFiles: (globs: readonly string[]) => view(globs),
     async close(): Promise<void> {
       if (repo) await repo.serial(async () => repo?.close());
       if (tempDir) await rm(tempDir, { recursive: true, force: true });
       tempDir = undefined;
       repo = undefined;
     },
-  };
-  return source;
+  });
+
+  return view(options.plantFiles);
 }
