@@ -24,6 +24,8 @@ function tagNameRefersTo(tagName: string, t: TagTarget): boolean {
 /** A YAML/JSON file that says it is a tag map; `null` for other files. Refuses a tag map that does not validate. */
 export function readTagMapFile(file: ProgramFile): TagMap | null {
   if (!/\.(ya?ml|json)$/i.test(file.path)) return null;
+  // A tag map says `kind: TagMap`; HMI screens (most files in scope) are not parsed as YAML for nothing.
+  if (!file.text.includes('TagMap')) return null;
   const doc = parseDocument(file.text);
   if (doc.errors.length > 0) return null;
   const value: unknown = doc.toJS();
