@@ -4,9 +4,12 @@
  * `Press_Enable := Run_Latch.Q1 AND Safety_OK`, so the stricter enable passes; an enable made
  * more permissive still fails, and the counterexample names the related signal.
  */
+import { readFileSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SitePolicy } from '@plcfleet/protocols';
+import { ladderToSt, readL5x } from '@plcfleet/toolchain/l5x';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDirectorySource } from '../sources';
 import { exampleMigration, FIXTURES, factsAt, policyAt, REPO } from '../testing/migration-fixtures';
@@ -114,5 +117,77 @@ describe("the job's safety verifier reads the bound model", () => {
       file: 'PressCell.st',
       message: 'new assignment of a constant to Safety_OK: `Safety_OK := GUARD_OK_ALWAYS;`',
     });
+  });
+});
+
+describe('L5X projects: compile, safety and the ladder-to-st change (issue 18)', () => {
+  const path = 'ladder-line.L5X';
+  const text = readFileSync(join(REPO, 'examples/plants/ladder-line/ladder-line.L5X'), 'utf8');
+  const converted = Buffer.from(ladderToSt(readL5x(text), { runs: 10, seed: 1 }).output).toString('utf8');
+  const sealIn = 'IF Stop_PB OR EStop THEN';
+  const policy = SitePolicy.parse({
+    apiVersion: 'plcfleet/v1',
+    kind: 'SitePolicy',
+    site: 'ladder-line',
+    emergencyStops: ['Conveyor_Run', 'Motor_Out'],
+  });
+
+  it('checks an L5X for real: the plant compiles, a candidate with an undeclared tag fails at its rung', () => {
+    const v = createVerifiers();
+    const ok = v.compile([{ path, text }]);
+    expect(ok.ok).toBe(true);
+    expect(ok.models?.map((m) => m.file.path)).toEqual([path]);
+    expect(ok.parsed).toEqual([]);
+    const broken = v.compile([
+      { path, text: text.replace('XIO(EStop)OTE(Conveyor_Run)', 'XIO(E_Stop)OTE(Conveyor_Run)') },
+    ]);
+    expect(broken.ok).toBe(false);
+    expect(broken.diagnostics[0]).toMatchObject({
+      file: path,
+      severity: 'error',
+      code: 'L5X2001',
+      message: 'MainProgram/Conveyor rung 0: tag E_Stop is not declared',
+    });
+  });
+
+  it('proves the E-stop logic of a ladder-to-st change equal and catches a hostile one', async () => {
+    expect(converted).toContain(sealIn);
+    const v = createVerifiers({ policy, seed: 1 });
+    const before = v.compile([{ path, text }]);
+    const after = v.compile([{ path, text: converted }]);
+    expect(after.ok).toBe(true);
+    const legit = await v.safety(before, after, 'full');
+    const rules = (r: typeof legit) =>
+      r.findings.filter((f) => f.rule.startsWith('estop/')).map((f) => f.rule);
+    expect(rules(legit)).toEqual(['estop/proven-equivalent']);
+    expect(legit.proofs.map((p) => [p.kind, p.subject, p.result])).toEqual([
+      ['estop', 'Conveyor_Run, Motor_Out', 'proven'],
+    ]);
+    // the same conversion with the E-stop dropped from the seal-in's reset
+    const hostile = v.compile([{ path, text: converted.replace(sealIn, 'IF Stop_PB THEN') }]);
+    expect(hostile.ok).toBe(true);
+    const caught = await v.safety(before, hostile, 'full');
+    expect(caught.verdict).toBe('fail');
+    expect(rules(caught)).toContain('estop/slice-changed');
+    expect(caught.findings.map((f) => f.message)).toContain(
+      'EStop no longer influences Conveyor_Run (an interlock removed, bypassed or commented out)',
+    );
+    expect(caught.proofs[0]?.result).toBe('refuted');
+  }, 120_000);
+
+  it('fails closed when a program of the L5X cannot be modelled', async () => {
+    const withPid = text.replace(
+      'XIC(Jam_Sensor)OTL(Jam_Alarm)',
+      'XIC(Jam_Sensor)MSG(Jam_Alarm)OTL(Jam_Alarm)',
+    );
+    const v = createVerifiers({ policy });
+    const before = v.compile([{ path, text: withPid }]);
+    // valid Logix: compile passes with a warning naming the instruction
+    expect(before.ok).toBe(true);
+    expect(before.diagnostics.map((d) => d.message)).toContain(
+      'MainProgram/Conveyor rung 2: instruction MSG is not modelled',
+    );
+    const r = await v.safety(before, before, 'quick');
+    expect(r.verdict).toBe('fail');
   });
 });

@@ -20,9 +20,11 @@ import {
   type CheckedProject,
   type CompilationUnit,
   checkProject,
+  parseSource,
   sourceFormat,
   type VarBlock,
 } from '@plcfleet/toolchain/iec';
+import { modelL5x } from '@plcfleet/toolchain/l5x';
 import { verifySafety } from '@plcfleet/toolchain/safety';
 import {
   checkEquivalence,
@@ -57,6 +59,21 @@ export interface CompileReport {
   /** Errors first, then by file and line. */
   diagnostics: Diagnostic[];
   parsed: ParsedFile[];
+  /**
+   * Rockwell L5X files as their whole-project ST model: checked, verified for safety and
+   * simulated with `parsed`, never edited through it (a transformer sees `parsed` only).
+   */
+  models?: ModelFile[];
+}
+
+/** An L5X file and its model (toolchain/l5x `modelL5x`): one PROGRAM per Logix program. */
+export interface ModelFile extends Omit<ParsedFile, 'diagnostics'> {
+  /** The L5X check's diagnostics, at the file's XML lines and columns. */
+  diagnostics: Diagnostic[];
+  /** The model's ST: the text the unit's offsets refer to (the file's own text is the L5X). */
+  source: string;
+  /** Programs the model leaves out: errors only for the safety verifier, which fails closed on them. */
+  unmodelled: Diagnostic[];
 }
 
 /** The safety verifier's answer (fits the evidence as it is). */
@@ -127,9 +144,61 @@ export function isCompiledSource(file: ProgramFile): boolean {
   return 'readable' in f && f.readable !== 'plcproj';
 }
 
+/** True for a Rockwell L5X export (by extension, or an `.xml` whose root is RSLogix5000Content). */
+export function isL5xFile(file: ProgramFile): boolean {
+  if (/\.l5x$/i.test(file.path)) return true;
+  const f = sourceFormat(file.path, file.text.slice(0, 4096));
+  return 'unsupported' in f && /\bL5X\b/.test(f.unsupported);
+}
+
+/** Every unit of a version, L5X models included. */
+function unitsOf(r: CompileReport): CompilationUnit[] {
+  return [...r.parsed, ...(r.models ?? [])].map((p) => p.unit);
+}
+
+/** The text a parsed file's offsets refer to: an L5X model's ST, else the file's. */
+function textOf(p: ParsedFile | ModelFile): string {
+  return 'source' in p ? p.source : p.file.text;
+}
+
+/**
+ * An L5X's model: the L5X check's diagnostics (at the file's XML lines) and the model parsed.
+ * A model that does not parse is our fault, not the file's, but still fails the compile.
+ */
+function modelFile(file: ProgramFile): ModelFile {
+  const m = modelL5x(file.text, file.path);
+  const parsed = parseSource(m.source, file.path);
+  const diagnostics = m.diagnostics.slice();
+  for (const d of parsed.diagnostics)
+    if (d.severity === 'error')
+      diagnostics.push(modelError(file.path, `${d.code} ${d.message} (model line ${d.line})`));
+  return {
+    file,
+    unit: parsed.unit,
+    diagnostics,
+    source: m.source,
+    unmodelled: m.unmodelled,
+  };
+}
+
+/** An error in an L5X's model (not in the file): at its first line. */
+function modelError(file: string, message: string): Diagnostic {
+  return {
+    file,
+    line: 1,
+    column: 1,
+    endLine: 1,
+    endColumn: 1,
+    severity: 'error',
+    code: 'L5X9001',
+    message: `the ST model of ${file} does not check: ${message}`,
+  };
+}
+
 /** A parse cache keyed by path and text, so that unchanged files are parsed once per job. */
 class ParseCache {
   private readonly map = new Map<string, ParsedFile>();
+  private readonly models = new Map<string, ModelFile>();
   get(file: ProgramFile): ParsedFile {
     const key = `${file.path}\u0000${file.text}`;
     let p = this.map.get(key);
@@ -138,6 +207,15 @@ class ParseCache {
       this.map.set(key, p);
     }
     return p;
+  }
+  model(file: ProgramFile): ModelFile {
+    const key = `${file.path}\u0000${file.text}`;
+    let m = this.models.get(key);
+    if (!m) {
+      m = modelFile(file);
+      this.models.set(key, m);
+    }
+    return m;
   }
 }
 
@@ -150,16 +228,17 @@ export function createVerifiers(options: VerifierOptions = {}): Verifiers {
   // against the same `before`): safety folds constants and TIME values with it.
   const models = new WeakMap<CompileReport, CheckedProject | undefined>();
   const modelOf = (r: CompileReport): CheckedProject | undefined => {
-    if (!models.has(r)) models.set(r, r.ok ? checkProject(r.parsed.map((p) => p.unit)).checked : undefined);
+    if (!models.has(r)) models.set(r, r.ok ? checkProject(unitsOf(r)).checked : undefined);
     return models.get(r);
   };
   const project = (r: CompileReport) => {
     const checked = modelOf(r);
     return {
-      units: r.parsed.map((p) => p.unit),
-      sources: new Map(r.parsed.map((p) => [p.file.path, p.file.text])),
+      units: unitsOf(r),
+      sources: new Map([...r.parsed, ...(r.models ?? [])].map((p) => [p.file.path, textOf(p)])),
       root: '',
-      diagnostics: r.diagnostics.map((d) => ({
+      // a program an L5X model leaves out cannot be verified: the verifier fails closed on it
+      diagnostics: [...r.diagnostics, ...(r.models ?? []).flatMap((m) => m.unmodelled)].map((d) => ({
         file: d.file,
         line: d.line,
         severity: d.severity,
@@ -173,10 +252,27 @@ export function createVerifiers(options: VerifierOptions = {}): Verifiers {
   const v: Verifiers = {
     compile(files) {
       const parsed = files.filter(isCompiledSource).map((f) => cache.get(f));
-      const diagnostics = parsed.flatMap((p) => p.diagnostics.map(diagnosticView));
-      if (!diagnostics.some((d) => d.severity === 'error')) diagnostics.push(...checkParsedFiles(parsed));
+      const l5x = files.filter(isL5xFile).map((f) => cache.model(f));
+      const diagnostics = [
+        ...parsed.flatMap((p) => p.diagnostics.map(diagnosticView)),
+        ...l5x.flatMap((m) => m.diagnostics),
+      ];
+      if (!diagnostics.some((d) => d.severity === 'error')) {
+        const l5xPaths = new Set(l5x.map((m) => m.file.path));
+        const units = l5x.map((m) => ({ file: m.file, unit: m.unit, diagnostics: [] }));
+        for (const d of checkParsedFiles([...parsed, ...units]))
+          if (!l5xPaths.has(d.file)) diagnostics.push(d);
+          // the model's own warnings are about generated ST, not the file: only errors count
+          else if (d.severity === 'error')
+            diagnostics.push(modelError(d.file, `${d.code} ${d.message} (model line ${d.line})`));
+      }
       const sorted = sortDiagnostics(diagnostics);
-      return { ok: !sorted.some((d) => d.severity === 'error'), diagnostics: sorted, parsed };
+      return {
+        ok: !sorted.some((d) => d.severity === 'error'),
+        diagnostics: sorted,
+        parsed,
+        ...(l5x.length > 0 ? { models: l5x } : {}),
+      };
     },
     async safety(before, after, mode) {
       const r = await verifySafety({
@@ -193,7 +289,7 @@ export function createVerifiers(options: VerifierOptions = {}): Verifiers {
       if (files.length === 0) return [];
       const out: ScenarioOutcome[] = [];
       try {
-        const r = runScenarios({ units: after.parsed.map((p) => p.unit) }, [...files]);
+        const r = runScenarios({ units: unitsOf(after) }, [...files]);
         for (const f of r.files)
           for (const s of f.scenarios)
             out.push({
@@ -269,11 +365,11 @@ export function jsonSafe(v: unknown): unknown {
 function touchedPrograms(before: CompileReport, after: CompileReport): string[] {
   const text = (r: CompileReport) => {
     const m = new Map<string, string>();
-    for (const p of r.parsed)
+    for (const p of [...r.parsed, ...(r.models ?? [])])
       for (const o of outlineUnit(p.unit))
         m.set(
           `${o.kind}:${o.name.toLowerCase()}`,
-          o.regions.map((g) => p.file.text.slice(g.offset, g.endOffset)).join('\n'),
+          o.regions.map((g) => textOf(p).slice(g.offset, g.endOffset)).join('\n'),
         );
     return m;
   };
@@ -284,7 +380,7 @@ function touchedPrograms(before: CompileReport, after: CompileReport): string[] 
   const direct = changed.filter((k) => k.startsWith('Program:') && a.has(k) && b.has(k));
   const pick = changed.some((k) => !k.startsWith('Program:')) || direct.length === 0 ? programs : direct;
   const names = new Map<string, string>();
-  for (const p of after.parsed)
+  for (const p of [...after.parsed, ...(after.models ?? [])])
     for (const o of outlineUnit(p.unit)) if (o.kind === 'Program') names.set(o.name.toLowerCase(), o.name);
   return pick.map((k) => names.get(k.slice('Program:'.length)) ?? k.slice('Program:'.length)).sort();
 }
@@ -344,8 +440,8 @@ async function runEquivalence(
   scenarios: readonly ScenarioFile[],
 ): Promise<EquivalenceOutcome> {
   const programs = criteria.program ? [criteria.program] : touchedPrograms(before, after);
-  const beforeUnits = before.parsed.map((p) => p.unit);
-  const afterUnits = after.parsed.map((p) => p.unit);
+  const beforeUnits = unitsOf(before);
+  const afterUnits = unitsOf(after);
   let runs = 0;
   // Not decided (a program that does not simulate, criteria it cannot use): fail closed.
   const undecided = (runs: number): EquivalenceOutcome => ({

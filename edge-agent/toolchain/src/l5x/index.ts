@@ -4,7 +4,7 @@
  * Structured Text conversion proven equivalent by differential simulation.
  */
 
-export { checkL5x, L5X_CODES, type L5xCheck } from './l5x-check';
+export { checkL5x, L5X_CODES, type L5xCheck, type L5xModelView, modelL5x } from './l5x-check';
 export { formatL5xFile, formatL5xRoutines, indentLogixSt } from './l5x-format';
 export type {
   L5xAoi,
@@ -41,4 +41,4 @@ export {
   RllSyntaxError,
 } from './rll-parser';
 export { type ConversionPlan, planConversion, type RenderedRoutine, RungWriter } from './rung-to-st';
-export { MODEL_PROGRAM, modelSource } from './sim-model';
+export { MODEL_PROGRAM, modelSource, type ProjectModel, projectModelSource } from './sim-model';

@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { projectFromSources } from '../safety/safety-project';
 import { checkL5x, L5X_CODES } from './l5x-check';
 import { indentLogixSt } from './l5x-format';
 import { testL5x } from './test-l5x';
@@ -108,5 +111,32 @@ describe('indentLogixSt', () => {
       'END_IF;',
     ]);
     expect(indentLogixSt(once)).toEqual(once);
+  });
+});
+
+describe('an L5X in the safety verifier (safety-project)', () => {
+  const plant = readFileSync(
+    join(import.meta.dirname, '../../../../examples/plants/ladder-line/ladder-line.L5X'),
+    'utf8',
+  );
+  it('reads as its model: a PROGRAM per Logix program, controller tags global, the model quoted', () => {
+    const p = projectFromSources({ 'ladder-line.L5X': plant });
+    expect(p.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const decls = p.units[0]?.declarations ?? [];
+    expect(decls.filter((d) => d.kind === 'Program').map((d) => ('name' in d ? d.name : ''))).toEqual([
+      'MainProgram',
+    ]);
+    const model = p.sources.get('ladder-line.L5X') ?? '';
+    expect(model).toMatch(/VAR_GLOBAL[\s\S]*\bEStop : BOOL;[\s\S]*END_VAR/);
+    expect(model).toContain('PROGRAM MainProgram');
+    expect(p.checked).toBeDefined();
+  });
+  it('fails closed on a program it cannot model, naming it', () => {
+    const p = projectFromSources({
+      'l.L5X': plant.replace('OTL(Jam_Alarm)', 'MSG(Jam_Alarm)OTL(Jam_Alarm)'),
+    });
+    expect(p.diagnostics.find((d) => d.severity === 'error')?.message).toBe(
+      'program MainProgram is not modelled, so it cannot be verified: MainProgram/Conveyor rung 2: instruction MSG is not modelled',
+    );
   });
 });

@@ -16,6 +16,7 @@ import { LOGIX_INSTRUCTIONS } from './logix-instructions';
 import { LogixScope } from './logix-operands';
 import { LoweringError, RllLowering } from './rll-lowering';
 import { parseRung, RllSyntaxError } from './rll-parser';
+import { projectModelSource } from './sim-model';
 import { childEl, childEls, type XElement } from './xml-scanner';
 
 /** What {@link checkL5x} found. */
@@ -48,9 +49,11 @@ export const L5X_CODES = {
   notModelled: 'L5X3001',
   /** An FBD or SFC routine: kept as it is, not read. */
   notRead: 'L5X3002',
+  /** A program the model cannot run (for the safety verifier, which fails closed on it). */
+  unmodelled: 'L5X4001',
 } as const;
 
-type Kind = Exclude<keyof typeof L5X_CODES, 'unreadable' | 'notRead'>;
+type Kind = Exclude<keyof typeof L5X_CODES, 'unreadable' | 'notRead' | 'unmodelled'>;
 
 /**
  * Sorts a refusal of the lowering into what kind of problem it is. A missing member is an
@@ -263,4 +266,42 @@ function findRoutineEl(project: L5xProject, where: string): XElement | undefined
     ? project.aois.find((a) => `AOI ${a.name}` === owner)?.routines
     : project.programs.find((p) => p.name === owner)?.routines;
   return routines?.find((r) => r.name === name)?.el;
+}
+
+/** An L5X as the executor's verifiers see it (see {@link modelL5x}). */
+export interface L5xModelView extends L5xCheck {
+  /** The whole project as ST ({@link projectModelSource}); empty when the file is unreadable. */
+  source: string;
+  /**
+   * Errors for what the model leaves out (a program whose logic it cannot run): not errors in
+   * the file, but the safety verifier cannot check such a program and must fail closed.
+   */
+  unmodelled: Diagnostic[];
+}
+
+/**
+ * Checks an L5X ({@link checkL5x}) and builds its whole-project model, so compile, the safety
+ * verifier, the diff and simulation work on an L5X as on ST: the model's PROGRAMs carry the
+ * L5X's program names and its controller tags are globals of their own names.
+ */
+export function modelL5x(input: Uint8Array | string, file: string): L5xModelView {
+  const check = checkL5x(input, file);
+  const project = check.project;
+  if (!project) return { ...check, source: '', unmodelled: [] };
+  const pos = new Positions(project.text);
+  const model = projectModelSource(project);
+  const unmodelled = model.refused.map(({ program, error }): Diagnostic => {
+    const el = project.programs.find((p) => p.name === program)?.el;
+    const at = pos.at(el?.start ?? 0);
+    return {
+      file,
+      ...at,
+      endLine: at.line,
+      endColumn: at.column,
+      severity: 'error',
+      code: L5X_CODES.unmodelled,
+      message: `program ${program} is not modelled, so it cannot be verified: ${error.message}`,
+    };
+  });
+  return { ...check, source: model.source, unmodelled };
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Prng } from '../sim/index';
 import { readL5x } from './l5x-reader';
+import { findRoutine, ladderModel } from './ladder-model';
 import { ladderToSt } from './ladder-to-st';
 import { type TestTag, testL5x } from './test-l5x';
 
@@ -327,5 +328,43 @@ describe('ladderToSt refusals and proofs', () => {
       if (!x?.equivalent) failures.push(`${fixed.join(' ')} => ${x?.reason}`);
     }
     expect(failures).toEqual([]);
+  });
+});
+
+describe('ladderToSt on routines with nothing of their own to read', () => {
+  const tags: TestTag[] = [
+    ['A', 'BOOL'],
+    ['B', 'BOOL'],
+  ];
+  it('drives the tags a routine both reads and writes, so the proof still varies its inputs', () => {
+    // each tag is written by the routine itself: no read-only input; another program or an HMI
+    // may still write either between scans
+    const r = ladderToSt(readL5x(testL5x(tags, { Main: ['XIC(A)OTE(B);', 'XIO(B)OTE(A);'] })), { runs: 10 });
+    expect(r.routines[0]).toMatchObject({ name: 'P/Main', equivalent: true, runs: 10, reason: null });
+  });
+  it('drives them only when the routine has no read-only input', () => {
+    const project = readL5x(
+      testL5x([...tags, ['C', 'BOOL']], {
+        Own: ['XIC(A)OTE(B);', 'XIO(B)OTE(A);'],
+        Mixed: ['XIC(C)XIC(A)OTE(A);'],
+      }),
+    );
+    const [program] = project.programs;
+    const model = (n: string) => {
+      const found = findRoutine(project, `P/${n}`);
+      if (!program || !found) throw new Error(n);
+      return ladderModel(project, program, found.routine);
+    };
+    expect([...model('Own').inputs].sort()).toEqual(['a', 'b']);
+    expect([...model('Mixed').inputs]).toEqual(['c']);
+  });
+  it('converts a routine that writes nothing (only NOP) without a run', () => {
+    const r = ladderToSt(readL5x(testL5x(tags, { Main: ['XIC(A)OTE(B);'], Idle: ['NOP();'] })), { runs: 10 });
+    expect(r.routines.find((x) => x.name === 'P/Idle')).toMatchObject({
+      equivalent: true,
+      runs: 0,
+      scans: 0,
+    });
+    expect(r.st.get('P/Idle')).toEqual([]);
   });
 });

@@ -159,6 +159,26 @@ function convertRoutine(
     if (e instanceof Unsupported) return fail(`${name}: ${e.reason}`);
     throw e;
   }
+  // A routine that writes no tag (no rungs, only NOP or comments) has no behaviour to compare:
+  // its ST, writing none either, is equivalent without a run.
+  if (
+    ladder.code.writes.size === 0 &&
+    compare.length === 0 &&
+    !/:=|\(/.test(lines.join('\n').replace(/\/\/.*$/gm, ''))
+  )
+    return {
+      lines,
+      newTags,
+      result: {
+        name,
+        converted: true,
+        equivalent: true,
+        runs: 0,
+        scans: 0,
+        counterexample: null,
+        reason: null,
+      },
+    };
   try {
     const presets = ladder.code.presets;
     const r = checkEquivalence({

@@ -404,12 +404,21 @@ function splitTop(s: string): string[] {
   return out;
 }
 
+/** `TRUE` / `FALSE` (Logix ST writes them; a ladder operand is 1 or 0), else undefined. */
+function boolLiteral(text: string): Operand | undefined {
+  const up = text.toUpperCase();
+  if (up !== 'TRUE' && up !== 'FALSE') return undefined;
+  return { iec: up, type: ELEM('BOOL'), literal: up === 'TRUE' ? 1 : 0 };
+}
+
 /** A source operand: an immediate or a reference. */
 export function source(scope: LogixScope, text: string, want?: LogixType): Operand {
   const t = text.trim();
   if (t === '?' || t === '??' || t === '') throw new Unsupported('an operand left unset (?)');
   const imm = immediate(t);
   if (imm) return { iec: imm.iec, type: imm.type, literal: imm.value };
+  const bool = boolLiteral(t);
+  if (bool) return bool;
   if (/^[A-Za-z_\\]/.test(t) && /^[A-Za-z0-9_:.[\]\\, ]+$/.test(t) && !/\s[A-Za-z]/.test(t)) {
     return reference(scope, t, want);
   }
@@ -568,7 +577,7 @@ export function expression(scope: LogixScope, text: string): Operand {
       if (!imm) throw new Unsupported(`number ${t.s}`);
       return { iec: imm.iec, type: imm.type, literal: imm.value };
     }
-    if (t.k === 'ref') return reference(scope, t.s);
+    if (t.k === 'ref') return boolLiteral(t.s) ?? reference(scope, t.s);
     if (t.k === '(') {
       const e = binary(0);
       if (toks[i++]?.k !== ')') throw new Unsupported(`unbalanced parentheses in ${text}`);

@@ -36,6 +36,8 @@ export interface StLoweringHost {
   assign(d: Operand, value: string, valueType: LogixType, out: string[]): void;
   /** Inlines a JSR target routine. */
   jsr(name: string): void;
+  /** Runs an Add-On Instruction call (`Motor_Ctl(Inst, A, B)`, EnableIn TRUE); false when `name` is no AOI. */
+  aoi(name: string, args: string[]): boolean;
 }
 
 /** The Logix ST timer instructions on FBD_TIMER and the library function of each. */
@@ -296,6 +298,7 @@ class StReader {
       this.host.jsr(args[0] as string);
       return;
     }
+    if (this.host.aoi(name, args)) return;
     this.fail(`instruction ${name} is not modelled in ST`);
   }
 }

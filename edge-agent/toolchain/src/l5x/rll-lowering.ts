@@ -167,9 +167,15 @@ export class RllLowering {
   /** Offset in its rung of the instruction being lowered (for where a refusal points). */
   private current = 0;
 
+  /**
+   * @param options.conditionPerRung give each rung a rung-condition variable of its own
+   *   (`LX_Tn`) instead of the one shared `rc`: the same behaviour, but a data-flow slice of
+   *   one output no longer runs through every rung (the safety verifier's view of a project)
+   */
   constructor(
     readonly scope: LogixScope,
     readonly program?: L5xProgram,
+    private readonly options: { conditionPerRung?: boolean } = {},
   ) {}
 
   private temp(type = 'BOOL'): string {
@@ -238,8 +244,10 @@ export class RllLowering {
     if (this.callStack.includes(key)) throw new LoweringError(`JSR recursion into ${r.name}`, where);
     if (r.type === 'ST') {
       this.callStack.push(key);
+      const firstPrescan = !this.prescanned.has(key);
+      this.prescanned.add(key);
       try {
-        lowerLogixSt(this.stHost(where), r, where);
+        lowerLogixSt(this.stHost(where, firstPrescan), r, where);
       } catch (e) {
         if (e instanceof Unsupported)
           throw new LoweringError(e.reason, `${where}/${r.name}`, undefined, e.line);
@@ -264,9 +272,10 @@ export class RllLowering {
         throw e;
       }
       try {
-        body.push('rc := TRUE;');
+        const rc = this.options.conditionPerRung ? this.temp() : 'rc';
+        body.push(`${rc} := TRUE;`);
         this.current = 0;
-        this.sequence(elements, 'rc', firstPrescan, where);
+        this.sequence(elements, rc, firstPrescan, where);
       } catch (e) {
         if (e instanceof Unsupported) throw new LoweringError(e.reason, at, this.current);
         throw e;
@@ -292,7 +301,7 @@ export class RllLowering {
   }
 
   /** What the Logix ST translation writes through. */
-  private stHost(where: string): StLoweringHost {
+  private stHost(where: string, prescan: boolean): StLoweringHost {
     return {
       scope: this.scope,
       body: this.code.body,
@@ -306,6 +315,15 @@ export class RllLowering {
         const r = this.program?.routines.find((x) => x.name.toLowerCase() === name.toLowerCase());
         if (!r) throw new Unsupported(`JSR to ${name}, which is not a routine of the program`);
         this.routine(r, where);
+      },
+      aoi: (name, args) => {
+        const aoi = this.scope.aoiNames.get(name.toLowerCase());
+        if (!aoi) return false;
+        // an AOI called from ST always runs: EnableIn is TRUE
+        const rc = this.temp();
+        this.code.body.push(`${rc} := TRUE;`);
+        this.aoiCall(aoi, { kind: 'ins', name: aoi.name, operands: args, offset: 0 }, rc, prescan);
+        return true;
       },
     };
   }

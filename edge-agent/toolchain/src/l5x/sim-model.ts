@@ -224,3 +224,118 @@ export function modelSource(project: L5xProject, parts: ModelParts): string {
     'END_PROGRAM',
   ].join('\n');
 }
+
+/** The whole project as one ST unit (see {@link projectModelSource}). */
+export interface ProjectModel {
+  /** ST source: types, AOI function blocks, controller tags as VAR_GLOBAL, one PROGRAM per program. */
+  source: string;
+  /** Programs left out: their main routine (or a routine it calls) cannot be modelled. */
+  refused: { program: string; error: LoweringError }[];
+}
+
+/**
+ * A whole L5X as the virtual PLC and the safety verifier see it: each enabled program with a
+ * main routine becomes a PROGRAM of its name that runs the main routine (JSRs inlined, prescan
+ * on the first scan, its own millisecond clock) over its program tags; the controller tags the
+ * programs use are one VAR_GLOBAL block, so a policy names them as the L5X does (`EStop`).
+ * A program whose logic cannot be modelled is left out and named in `refused`.
+ */
+export function projectModelSource(project: L5xProject): ProjectModel {
+  const refused: ProjectModel['refused'] = [];
+  const lowered: { name: string; scope: LogixScope; code: LoweredCode }[] = [];
+  for (const program of project.programs) {
+    const main = program.routines.find((r) => r.name.toLowerCase() === program.mainRoutine?.toLowerCase());
+    if (program.disabled || !main) continue;
+    const scope = new LogixScope(project, program);
+    const lowering = new RllLowering(scope, program, { conditionPerRung: true });
+    try {
+      lowering.routine(main, program.name);
+    } catch (e) {
+      if (!(e instanceof LoweringError)) throw e;
+      refused.push({ program: program.name, error: e });
+      continue;
+    }
+    lowered.push({ name: program.name, scope, code: lowering.code });
+  }
+  const used = new Set<string>();
+  const fbs: string[] = [];
+  const seen = new Set<string>();
+  const pending = lowered.flatMap((l) => [...l.code.aois]);
+  while (pending.length > 0) {
+    const a = pending.shift() as L5xAoi;
+    if (seen.has(a.name.toLowerCase())) continue;
+    const r = aoiSource(project, a, seen);
+    fbs.push(r.source);
+    for (const u of r.used) used.add(u);
+    pending.push(...r.nested);
+  }
+  const controllerTags = new Set(project.tags);
+  const globals = new Map<string, string>();
+  const aoiStructs = new Map<string, string>();
+  const programs: string[] = [];
+  for (const { name, scope, code } of lowered) {
+    const syms = new Map<string, TagSymbol>();
+    for (const s of [...code.reads, ...code.writes]) syms.set(s.iec.toLowerCase(), s);
+    const vars: string[] = [];
+    for (const s of [...syms.values()].sort((a, b) => a.iec.localeCompare(b.iec))) {
+      scope.use(s.type);
+      const inner = s.type.kind === 'array' ? s.type.of : s.type;
+      if (inner.kind === 'struct') {
+        used.add(inner.name);
+        const aoi = scope.aoiNames.get(inner.name.toLowerCase());
+        // an AOI instance no program calls is a plain structure of its parameters
+        if (aoi && !seen.has(aoi.name.toLowerCase()) && !aoiStructs.has(aoi.name.toLowerCase())) {
+          const members = aoi.parameters
+            .filter((p) => p.usage !== 'InOut')
+            .map((p) => {
+              const pt = tagType(p.dataType ?? 'DINT', p.dimensions);
+              scope.use(pt);
+              return `  ${iecName(p.name)} : ${iecType(pt)};`;
+            });
+          aoiStructs.set(
+            aoi.name.toLowerCase(),
+            `TYPE ${iecName(aoi.name)} : STRUCT\n${members.join('\n')}\nEND_STRUCT;\nEND_TYPE`,
+          );
+        }
+      }
+      const init = initValue(scope, s.tag?.value, s.type);
+      const line = `${s.iec} : ${iecType(s.type)}${init ? ` := ${init}` : ''};`;
+      // controller tags and module I/O are the controller's; the rest the program's
+      if (s.implicit || (s.tag && controllerTags.has(s.tag))) globals.set(s.iec.toLowerCase(), line);
+      else vars.push(line);
+    }
+    for (const u of scope.usedStructs) used.add(u);
+    const presets = [...code.presets].map(
+      (ms, i) => `LX_PT${i} : TIME := T#${Math.max(0, Math.trunc(ms))}ms;`,
+    );
+    programs.push(
+      [
+        `PROGRAM ${iecName(name)}`,
+        'VAR',
+        ...vars,
+        'LX_CLK : TON; LX_NOW : DINT; LX_FIRST : BOOL := TRUE; LX_FS : BOOL; rc : BOOL;',
+        ...presets,
+        ...[...code.temps].map(([n, t]) => `${n} : ${t};`),
+        'END_VAR',
+        'LX_CLK(IN := TRUE, PT := T#24d); LX_NOW := TIME_TO_DINT(LX_CLK.ET);',
+        'LX_FS := LX_FIRST;',
+        'IF LX_FIRST THEN',
+        ...code.prescan,
+        'END_IF;',
+        'LX_FIRST := FALSE;',
+        ...code.body,
+        'END_PROGRAM',
+      ].join('\n'),
+    );
+  }
+  const typeScope = lowered[0]?.scope ?? new LogixScope(project);
+  const source = [
+    typeDecls(typeScope, used),
+    ...aoiStructs.values(),
+    LOGIX_LIBRARY_SOURCE,
+    ...fbs,
+    ...(globals.size > 0 ? ['VAR_GLOBAL', ...[...globals.values()].sort(), 'END_VAR'] : []),
+    ...programs,
+  ].join('\n');
+  return { source, refused };
+}

@@ -6,7 +6,15 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { type CheckedProject, type CompilationUnit, checkProject, isSourceFile, readSource } from '../iec';
+import {
+  type CheckedProject,
+  type CompilationUnit,
+  checkProject,
+  isSourceFile,
+  parseSource,
+  readSource,
+} from '../iec';
+import { modelL5x } from '../l5x/l5x-check';
 
 /** A front-end diagnostic, reduced to what the verifier reports. */
 export interface SafetyDiagnostic {
@@ -38,7 +46,7 @@ async function listSources(path: string): Promise<string[]> {
   for (const e of entries) {
     const p = join(path, e.name);
     if (e.isDirectory()) out.push(...(await listSources(p)));
-    else if (isSourceFile(e.name)) out.push(p);
+    else if (isSourceFile(e.name) || isL5x(e.name)) out.push(p);
   }
   return out;
 }
@@ -47,15 +55,47 @@ function reduce(d: SafetyDiagnostic): SafetyDiagnostic {
   return { file: d.file, line: d.line, severity: d.severity, code: d.code, message: d.message };
 }
 
+/** A Rockwell L5X export (read as its ST model). */
+function isL5x(file: string): boolean {
+  return /\.l5x$/i.test(file);
+}
+
+/**
+ * An L5X as its whole-project ST model (toolchain/l5x `modelL5x`): the L5X check's diagnostics
+ * at the file's lines, and an error for each program the model leaves out — the verifier
+ * cannot check it, so it fails closed. The model's text stands in for the file's in `sources`,
+ * so the verifier quotes the statements its findings are about.
+ */
+function readL5xModel(
+  text: string,
+  file: string,
+): { unit: CompilationUnit; text: string; diagnostics: SafetyDiagnostic[] } {
+  const m = modelL5x(text, file);
+  const parsed = parseSource(m.source, file);
+  return {
+    unit: parsed.unit,
+    text: m.source,
+    diagnostics: [...m.diagnostics, ...m.unmodelled, ...parsed.diagnostics].map(reduce),
+  };
+}
+
 /** Builds a project from source texts already in memory (file name → text). */
 export function projectFromSources(
   files: ReadonlyMap<string, string> | Record<string, string>,
   root = '',
 ): SafetyProject {
-  const map = files instanceof Map ? files : new Map(Object.entries(files));
+  const given = files instanceof Map ? files : new Map(Object.entries(files));
+  const map = new Map(given);
   const units: CompilationUnit[] = [];
   const diagnostics: SafetyDiagnostic[] = [];
-  for (const [file, text] of [...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+  for (const [file, text] of [...given].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (isL5x(file)) {
+      const r = readL5xModel(text, file);
+      units.push(r.unit);
+      map.set(file, r.text);
+      diagnostics.push(...r.diagnostics);
+      continue;
+    }
     // `.xml` that is not a PLCopen project (a tag map, an IDE file) is not a source.
     if (/\.xml$/i.test(file) && !/plcopen\.org\/xml\/tc6/i.test(text.slice(0, 4096))) continue;
     const r = readSource(text, file);
@@ -71,7 +111,7 @@ export function projectFromSources(
 
 /**
  * Reads every source file (`.st`, TwinCAT `.TcPOU`/`.TcGVL`/`.TcDUT`, PLCopen
- * XML) under a directory (or one file) into a project.
+ * XML, Rockwell `.L5X` as its model) under a directory (or one file) into a project.
  * File names are recorded relative to the root, so evidence and scope globs
  * do not depend on where the project lies on disk.
  */
@@ -80,7 +120,7 @@ export async function loadSafetyProject(path: string): Promise<SafetyProject> {
   const s = await stat(root);
   const base = s.isFile() ? resolve(root, '..') : root;
   const files = await listSources(root);
-  if (files.length === 0) throw new Error(`${path}: no ST, TwinCAT or PLCopen XML source files`);
+  if (files.length === 0) throw new Error(`${path}: no ST, TwinCAT, PLCopen XML or L5X source files`);
   const texts = new Map<string, string>();
   for (const f of files) texts.set(relative(base, f), await readFile(f, 'utf8'));
   return projectFromSources(texts, base);
