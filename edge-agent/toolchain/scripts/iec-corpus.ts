@@ -75,9 +75,9 @@ let plcprojWithOnlyLibraryErrors = 0;
 const missingNames = new Map<string, Map<string, number>>();
 
 /**
- * The projects in a repository: the sources under each `.plcproj` folder
- * (TwinCAT, with the libraries it references), each PLCopen file alone, and
- * the other sources together.
+ * The projects in a repository: the sources of each `.plcproj`'s build
+ * (TwinCAT, with the libraries it references), each PLCopen or plain ST file
+ * alone, and the other (TwinCAT) sources together.
  */
 function projectsOf(
   all: string[],
@@ -89,7 +89,9 @@ function projectsOf(
     const proj = projects
       .filter((p) => f.startsWith(`${dirname(p)}/`))
       .sort((a, b) => b.length - a.length)[0];
-    const key = proj ?? (extname(f).toLowerCase() === '.xml' ? f : '');
+    // a PLCopen file is one project; so is a plain .st file (MATIEC writes each build as one
+    // whole program: OSCAT_OpenPLC's build folders hold each library with its dependencies)
+    const key = proj ?? (['.xml', '.st'].includes(extname(f).toLowerCase()) ? f : '');
     out.set(key, [...(out.get(key) ?? []), f]);
   }
   return [...out.entries()].map(([key, files]) => {

@@ -147,8 +147,11 @@ export abstract class Binder {
   protected readonly reportedUnknown = new Set<string>();
   /** Files whose dialect has functions without a result: TwinCAT 3 (VOID) and Siemens SCL (`: Void`). */
   protected readonly voidFunctionFiles = new Set<string>();
-  /** TwinCAT files: their `AT %I*` variables may be written (ST3009, not ST2007). */
-  protected readonly twincatFiles = new Set<string>();
+  /**
+   * Files of vendor tools (TwinCAT, PLCopen from CODESYS/Beremiz), which compile a write to an
+   * input-located variable: ST3009 there, ST2007 in plain ST.
+   */
+  protected readonly vendorFiles = new Set<string>();
 
   constructor(
     protected readonly units: CompilationUnit[],
@@ -157,7 +160,7 @@ export abstract class Binder {
     for (const n of options.externalNames ?? []) this.externalNames.add(n.toLowerCase());
     for (const u of units) {
       if (u.format === 'twincat' || u.format === 'scl') this.voidFunctionFiles.add(u.file);
-      if (u.format === 'twincat') this.twincatFiles.add(u.file);
+      if (u.format === 'twincat' || u.format === 'plcopen') this.vendorFiles.add(u.file);
     }
     const given = new Set(
       (options.externals ?? []).map((u) =>

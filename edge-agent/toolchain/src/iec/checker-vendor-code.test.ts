@@ -469,7 +469,7 @@ END_FUNCTION_BLOCK
     const strict = src.replace('TYPE E_Position', "{attribute 'strict'}\nTYPE E_Position");
     expect(check({}, strict).map((d) => d[0])).toEqual(['ST2004']);
   });
-  it('warns (ST3009) about a write to an AT %I* variable in TwinCAT code, and keeps ST2007 in plain ST', () => {
+  it('warns (ST3009) about a write to an AT %I* variable in TwinCAT and PLCopen code, and keeps ST2007 in plain ST', () => {
     const src = `FUNCTION_BLOCK FB_PIP_Interface
 VAR
     i_xPressOk AT %I* : BOOL;
@@ -484,6 +484,8 @@ END_FUNCTION_BLOCK
         "'i_xPressOk' is a physical input: what is written here lasts until the next input update",
       ],
     ]);
+    // Beremiz's BACnet example writes its simulated %ID inputs: MATIEC compiles it too
+    expect(checkAs('plcopen', src).map((d) => d[0])).toEqual(['ST3009']);
     expect(checkAs('st', src).map((d) => d[0])).toEqual(['ST2007']);
   });
   it('accepts a function without a result in TwinCAT and Siemens SCL units, not in plain ST', () => {
@@ -565,6 +567,50 @@ END_PROGRAM
         ['ST2015', 20],
       ],
     );
+  });
+});
+
+describe('checking the public PLCopen corpus (issue 15)', () => {
+  it('knows MULTIME/DIVTIME (2nd edition) and MUL_TIME/DIV_TIME, in the check and the simulator', () => {
+    // OSCAT's signal generators as OpenPLC builds them call MULTIME (MATIEC compiles it)
+    const src = `PROGRAM MAIN
+VAR
+    tPulse : TIME;
+    tSlice : TIME;
+    tStep : TIME;
+    nSteps : INT := 3;
+END_VAR
+tPulse := MULTIME(T#1S, 2.5);
+tSlice := DIVTIME(T#10S, 4);
+tStep := MUL_TIME(T#100MS, nSteps);
+END_PROGRAM
+`;
+    expect(check({}, src)).toEqual([]);
+    const plc = compileProgram([parseSource(src, 'main.st').unit]);
+    plc.scan(1);
+    expect([plc.get('MAIN.tPulse'), plc.get('MAIN.tSlice'), plc.get('MAIN.tStep')]).toEqual([
+      2500, 2500, 300,
+    ]);
+    expect(check({}, src.replace('MULTIME(T#1S, 2.5)', 'MULTIME(T#1S)')).map((d) => d[0])).toEqual([
+      'ST2010',
+    ]);
+  });
+  it("names Beremiz's own libraries (SVGHMI, py_ext, NativeLib) for their types", () => {
+    const src = `PROGRAM program0
+VAR
+    level : HMI_INT;
+    py : python_eval;
+    log : LOGGER;
+END_VAR
+log(TRIG := TRUE, MSG := 'x', LEVEL := DEBUG);
+END_PROGRAM
+`;
+    expect(check({}, src).map((d) => d[2].replace(/, which.*/, ''))).toEqual([
+      "'HMI_INT' comes from vendor library Beremiz SVGHMI",
+      "'python_eval' comes from vendor library Beremiz py_ext",
+      "'LOGGER' comes from vendor library Beremiz NativeLib",
+      "'DEBUG' comes from vendor library Beremiz NativeLib",
+    ]);
   });
 });
 

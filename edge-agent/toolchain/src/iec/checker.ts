@@ -396,8 +396,9 @@ class Checker extends Binder {
         else if (ref.section === 'VAR_INPUT' && ref.owner === scope.pou && ref.decl.type.kind !== 'ArrayType')
           this.report('ST3003', target.span, target.name);
         else if (ref.decl.location?.area === 'I') {
-          // TwinCAT compiles a write to an input-mapped variable (simulation code does it): a warning there
-          if (this.twincatFiles.has(target.span.file)) this.report('ST3009', target.span, target.name);
+          // TwinCAT, CODESYS and MATIEC compile a write to an input-located variable (simulation
+          // code does it): a warning in their files
+          if (this.vendorFiles.has(target.span.file)) this.report('ST3009', target.span, target.name);
           else this.report('ST2007', target.span, target.name, 'it is a physical input');
         }
         return;

@@ -191,6 +191,12 @@ def('SUB_DT_DT', ['IN1', 'IN2'], 2, 2, fixed(el('TIME')), { kind: 'date-time', f
 def('SUB_TOD_TOD', ['IN1', 'IN2'], 2, 2, fixed(el('TIME')), { kind: 'date-time', fn: 'sub-tod-tod' });
 def('SUB_DATE_DATE', ['IN1', 'IN2'], 2, 2, fixed(el('TIME')), { kind: 'date-time', fn: 'sub-date-date' });
 def('CONCAT_DATE_TOD', ['DATE', 'TOD'], 2, 2, fixed(el('DT')), { kind: 'date-time', fn: 'concat-date-tod' });
+// a duration times / by a number (2nd edition Table 30 MULTIME/DIVTIME, 3rd edition MUL_TIME/DIV_TIME;
+// MATIEC compiles the OSCAT ports' MULTIME calls)
+for (const n of ['MULTIME', 'MUL_TIME'])
+  def(n, ['IN1', 'IN2'], 2, 2, fixed(el('TIME')), { kind: 'fold', operator: '*' });
+for (const n of ['DIVTIME', 'DIV_TIME'])
+  def(n, ['IN1', 'IN2'], 2, 2, fixed(el('TIME')), { kind: 'fold', operator: '/' });
 def('CONCAT_DATE', ['YEAR', 'MONTH', 'DAY'], 3, 3, fixed(el('DATE')), {
   kind: 'date-time',
   fn: 'concat-date',

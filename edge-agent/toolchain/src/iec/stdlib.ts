@@ -206,6 +206,22 @@ export const VENDOR_SYMBOLS: ReadonlyMap<string, string> = new Map<string, strin
     'VELOCITY',
   ].map((n) => [n, 'CODESYS Util'] as const),
   ...['TC_EVENTLOGGER'].map((n) => [n, 'Tc3_EventLogger'] as const),
+  // the libraries Beremiz ships with its IDE as PLCopen XML (NativeLib.xml, svghmi/pous.xml,
+  // py_ext/pous.xml, plcopen/Additional_Function_Blocks.xml, etherlab/pous.xml)
+  // (with LOGLEVEL's values: a name found nowhere that is one of them is taken as from there)
+  ...['LOGGER', 'LOGLEVEL', 'CRITICAL', 'WARNING', 'INFO', 'DEBUG'].map(
+    (n) => [n, 'Beremiz NativeLib'] as const,
+  ),
+  ...['SINT', 'INT', 'DINT', 'LINT', 'USINT', 'UINT', 'UDINT', 'ULINT', 'REAL', 'STRING', 'BOOL', 'NODE'].map(
+    (n) => [`HMI_${n}`, 'Beremiz SVGHMI'] as const,
+  ),
+  ...['PYTHON_EVAL', 'PYTHON_POLL', 'PYTHON_GEAR', 'CSV_READ_BY_STRING', 'CSV_READ_BY_INT', 'CSV_RELOAD'].map(
+    (n) => [n, 'Beremiz py_ext'] as const,
+  ),
+  ...['RTC', 'INTEGRAL', 'DERIVATIVE', 'RAMP'].map((n) => [n, 'Beremiz Additional Function Blocks'] as const),
+  ...['ETHERLABSDOUPLOAD', 'ETHERLABSDODOWNLOAD', 'ETHERLABSETTORQUELIMIT', 'ETHERLABGETTORQUELIMIT'].map(
+    (n) => [n, 'Beremiz EtherLab'] as const,
+  ),
   // every name the shipped interface files declare (library-symbols.ts, kept equal to the files by its test)
   ...Object.entries(LIBRARY_SYMBOLS).flatMap(([lib, names]) => names.map((n) => [n, lib] as const)),
 ]);
