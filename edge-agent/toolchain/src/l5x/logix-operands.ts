@@ -408,7 +408,8 @@ function splitTop(s: string): string[] {
 function boolLiteral(text: string): Operand | undefined {
   const up = text.toUpperCase();
   if (up !== 'TRUE' && up !== 'FALSE') return undefined;
-  return { iec: up, type: ELEM('BOOL'), literal: up === 'TRUE' ? 1 : 0 };
+  // no `literal`: a literal converts by its text, and TRUE is no integer's text
+  return { iec: up, type: ELEM('BOOL') };
 }
 
 /** A source operand: an immediate or a reference. */

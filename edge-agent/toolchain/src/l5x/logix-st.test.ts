@@ -134,3 +134,52 @@ describe('Logix ST statements', () => {
     expect(refused(['TONR(N);'])).toMatch(/N is not an FBD_TIMER/);
   });
 });
+
+// What ladder-to-st writes must read back: TRUE/FALSE, and an AOI called as `Name(Instance, args)`
+// (in ST an AOI's EnableIn is always TRUE).
+describe('Logix ST as ladder-to-st writes it', () => {
+  it('assigns and tests TRUE and FALSE', () => {
+    const plc = stPlc(B('Go', 'Out', 'Flag'), [
+      'IF Go = TRUE THEN',
+      '  Out := TRUE;',
+      'ELSE',
+      '  Out := FALSE;',
+      'END_IF;',
+      'Flag := NOT FALSE AND Go;',
+    ]);
+    plc.set('Go', true);
+    plc.scan();
+    expect([plc.get('Out'), plc.get('Flag')]).toEqual([true, true]);
+    plc.set('Go', false);
+    plc.scan();
+    expect([plc.get('Out'), plc.get('Flag')]).toEqual([false, false]);
+  });
+
+  it('runs an AOI call with EnableIn TRUE, its Logic and its outputs', () => {
+    const aoi = `<AddOnInstructionDefinitions><AddOnInstructionDefinition Name="Latch">
+<Parameters>
+<Parameter Name="EnableIn" DataType="BOOL" Usage="Input" Required="false"/>
+<Parameter Name="EnableOut" DataType="BOOL" Usage="Output" Required="false"/>
+<Parameter Name="Set" DataType="BOOL" Usage="Input" Required="true"/>
+<Parameter Name="Reset" DataType="BOOL" Usage="Input" Required="true"/>
+<Parameter Name="Q" DataType="BOOL" Usage="Output" Required="true"/>
+</Parameters>
+<Routines><Routine Name="Logic" Type="RLL"><RLLContent><Rung Number="0" Type="N"><Text><![CDATA[[XIC(Set),XIC(Q)]XIO(Reset)OTE(Q);]]></Text></Rung></RLLContent></Routine></Routines>
+</AddOnInstructionDefinition></AddOnInstructionDefinitions>`;
+    const p = readL5x(
+      testL5x([...B('S', 'R', 'Q'), ['L1', 'Latch']], {}, aoi, { S: ['Latch(L1, S, R, Q);'] }),
+    );
+    const f = findRoutine(p, 'P/S');
+    if (!f) throw new Error('no routine');
+    const plc = compileModel(ladderModel(p, f.program, f.routine).source, { cycleMs: 10 });
+    plc.set('S', true);
+    plc.scan();
+    expect(plc.get('Q')).toBe(true);
+    plc.set('S', false);
+    plc.scan();
+    expect(plc.get('Q')).toBe(true);
+    plc.set('R', true);
+    plc.scan();
+    expect(plc.get('Q')).toBe(false);
+  });
+});
