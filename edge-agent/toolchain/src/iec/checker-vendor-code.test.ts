@@ -488,6 +488,23 @@ END_FUNCTION_BLOCK
     expect(checkAs('plcopen', src).map((d) => d[0])).toEqual(['ST3009']);
     expect(checkAs('st', src).map((d) => d[0])).toEqual(['ST2007']);
   });
+  it('types CHAR#\'0\' and WCHAR#"x" as CHAR and WCHAR (CASE labels of a CHAR selector, as SCL lowers them)', () => {
+    const src = `PROGRAM MAIN
+VAR
+    c : CHAR := CHAR#'1';
+    w : WCHAR := WCHAR#"x";
+    v : INT;
+END_VAR
+CASE c OF
+    CHAR#'0': v := 0;
+    CHAR#'1': v := 1;
+END_CASE
+END_PROGRAM
+`;
+    expect(check({}, src)).toEqual([]);
+    // a string literal is still no CHAR
+    expect(check({}, src.replace("CHAR#'0':", "'0':")).map((d) => d[0])).toEqual(['ST2028']);
+  });
   it('accepts a function without a result in TwinCAT and Siemens SCL units, not in plain ST', () => {
     const src = 'FUNCTION F_Swap\nVAR_IN_OUT a, b : INT; END_VAR\nEND_FUNCTION\n';
     expect(checkAs('scl', src)).toEqual([]);

@@ -608,8 +608,12 @@ class Checker extends Binder {
         return e.typeName ? this.typedLiteral(e.typeName, e.span) : { kind: 'real-literal' };
       case 'BoolLiteral':
         return T_BOOL;
-      case 'StringLiteral':
+      case 'StringLiteral': {
+        // a typed character literal `CHAR#'0'` / `WCHAR#"0"` is a CHAR / WCHAR (3rd edition §6.3.3)
+        const tn = e.typeName?.toUpperCase();
+        if (tn === 'CHAR' || tn === 'WCHAR') return { kind: 'elementary', name: tn };
         return { kind: 'string', wide: e.wide, length: Math.max(1, e.value.length) };
+      }
       case 'TimeLiteral':
         return e.type === 'LTIME' ? { kind: 'elementary', name: 'LTIME' } : T_TIME;
       case 'DateTimeLiteral':
