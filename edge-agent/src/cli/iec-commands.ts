@@ -4,8 +4,8 @@
  * including a file in a format plcfleet does not read (issue 15), which is
  * refused with one line naming the format, never parsed as ST.
  */
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { dirname, extname, join, relative } from 'node:path';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname, extname, relative } from 'node:path';
 import { type Diagnostic, diagnosticView, EXIT } from '@plcfleet/protocols';
 import {
   astToJson,
@@ -20,6 +20,7 @@ import {
 } from '@plcfleet/toolchain/iec';
 import { formatScl, isSclFile, sclInfo } from '@plcfleet/toolchain/scl';
 import type { Command } from 'commander';
+import { libraryFiles } from './sim-commands';
 
 function usage(message: string): void {
   process.stderr.write(`${message}\n`);
@@ -59,18 +60,6 @@ async function readOne(file: string): Promise<string | undefined> {
 /** The one line that refuses a file plcfleet does not read. */
 function refusal(file: string, format: string): string {
   return `cannot read ${file}: ${format} is not supported (plcfleet reads Structured Text, TwinCAT 3, PLCopen XML and Siemens SCL)`;
-}
-
-/** `.st` files under a library interface or behaviour model directory (`--libraries`, `--models`); a file is itself. */
-async function libraryFiles(dir: string): Promise<string[]> {
-  if ((await stat(dir)).isFile()) return [dir];
-  const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const full = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await libraryFiles(full)));
-    else if (extname(e.name).toLowerCase() === '.st') out.push(full);
-  }
-  return out.sort();
 }
 
 /**
