@@ -18,3 +18,4 @@ export {
 } from './scl-printer';
 export { isSclFile, readScl, type SclUnitInfo, SIEMENS_TYPE_MAP, sclInfo } from './scl-reader';
 export { siemensLibrary, siemensLibraryDir } from './siemens-library';
+export { isTagTableXml, readTagTable } from './tag-table';

@@ -14,6 +14,7 @@ import { astEqual } from '../iec';
 import { readAx } from './ax-reader';
 import { formatScl } from './scl-printer';
 import { isSclFile, readScl } from './scl-reader';
+import { isTagTableXml, readTagTable } from './tag-table';
 
 function filesUnder(dir: string, want: (file: string) => boolean, out: string[] = []): string[] {
   for (const e of readdirSync(dir).sort()) {
@@ -51,6 +52,9 @@ export interface SclCorpusRow {
   skipped: string[];
   files: number;
   read: number;
+  /** TIA Portal tag table exports (`.xml`) found, and read without an error. */
+  tagTables: number;
+  tagTablesRead: number;
   idempotent: number;
   roundTrip: number;
   lines: number;
@@ -64,11 +68,22 @@ export function sclCorpusRow(dir: string, ax = false): SclCorpusRow {
     skipped: [],
     files: 0,
     read: 0,
+    tagTables: 0,
+    tagTablesRead: 0,
     idempotent: 0,
     roundTrip: 0,
     lines: 0,
     failures: [],
   };
+  if (!ax)
+    for (const f of filesUnder(dir, (p) => /\.xml$/i.test(p))) {
+      const text = decode(readFileSync(f));
+      if (!isTagTableXml(text)) continue;
+      row.tagTables++;
+      const errors = readTagTable(text, f).diagnostics.filter((d) => d.severity === 'error');
+      if (errors.length === 0) row.tagTablesRead++;
+      else row.failures.push(`${f}:${errors[0]!.line}:${errors[0]!.column} ${errors[0]!.message}`);
+    }
   for (const f of filesUnder(dir, ax ? isAxFile : isSclFile)) {
     const buf = readFileSync(f);
     const text = decode(buf);
@@ -103,8 +118,9 @@ if (process.argv[1]?.endsWith('scl-corpus.ts')) {
   const ax = args.includes('--ax');
   const rows = args.filter((a) => a !== '--ax').map((d) => sclCorpusRow(d, ax));
   for (const r of rows) {
+    const tables = r.tagTables > 0 ? ` tag tables ${r.tagTablesRead}/${r.tagTables}` : '';
     console.log(
-      `| ${r.project} | ${r.read}/${r.files} | ${r.idempotent}/${r.read} | ${r.roundTrip}/${r.read} | ${r.lines} |`,
+      `| ${r.project} | ${r.read}/${r.files} | ${r.idempotent}/${r.read} | ${r.roundTrip}/${r.read} | ${r.lines} |${tables}`,
     );
     for (const f of r.failures) console.log(`    ${f}`);
     for (const f of r.skipped) console.log(`    not a source: ${f}`);
@@ -112,15 +128,18 @@ if (process.argv[1]?.endsWith('scl-corpus.ts')) {
   const t = rows.reduce(
     (a, r) => ({
       skipped: a.skipped + r.skipped.length,
+      tables: a.tables + r.tagTables,
+      tablesRead: a.tablesRead + r.tagTablesRead,
       files: a.files + r.files,
       read: a.read + r.read,
       idem: a.idem + r.idempotent,
       rt: a.rt + r.roundTrip,
     }),
-    { skipped: 0, files: 0, read: 0, idem: 0, rt: 0 },
+    { skipped: 0, tables: 0, tablesRead: 0, files: 0, read: 0, idem: 0, rt: 0 },
   );
   console.log(
     `total: read ${t.read}/${t.files}, fmt idempotent ${t.idem}/${t.read}, round trip ${t.rt}/${t.read}` +
-      ` (${t.skipped} files with a source's extension are not sources)`,
+      ` (${t.skipped} files with a source's extension are not sources)` +
+      (t.tables > 0 ? `; tag tables read ${t.tablesRead}/${t.tables}` : ''),
   );
 }
