@@ -16,7 +16,7 @@ import {
   walkStatements,
 } from '../iec';
 import { canonical } from './canonical-ast';
-import type { Atom, BodyEntry, ProjectIndex } from './project-index';
+import type { Atom, BodyEntry, ProjectIndex, VarEntry } from './project-index';
 import { finding } from './safety-rules';
 import { sourceText, type VerifyContext } from './verify-context';
 
@@ -67,6 +67,18 @@ function guardText(a: Atom): string {
   return canonical(a.parents.flatMap((p) => controlExpressions(p)));
 }
 
+/** In a unit read from a Rockwell `.L5X` (toolchain/l5x's ST model of the ladder). */
+const inL5xModel = (file: string): boolean => /\.l5x$/i.test(file);
+
+/**
+ * The ladder model's own variables: rung-condition temporaries and the first-scan flag
+ * (`LX_T3`, `LX_FIRST`). The model reserves the prefix, so they are never plant tags.
+ */
+const isLadderModelTemp = (v: VarEntry): boolean => inL5xModel(v.file) && /^lx_/i.test(v.name);
+
+/** The ladder model's prescan clear of an OTE (`IF LX_FIRST THEN x := FALSE;`): not a reset of the logic. */
+const isPrescanClear = (a: Atom): boolean => inL5xModel(a.stmt.span.file) && /"lx_first"/.test(guardText(a));
+
 /**
  * Disjunct terms in positive position: operands of OR, and of AND under an odd number of NOTs.
  * An explicit stack, not recursion: a permissive may be a 20,000-term OR (#14 point 2).
@@ -103,6 +115,27 @@ function atomDisjuncts(a: Atom): Set<string> {
   return out;
 }
 
+/**
+ * The disjuncts of `a`, and through the ladder model's rung temporaries it reads (`x := LX_T0;`)
+ * those of the temporaries' own writers: a rung converted to ST writes the same terms directly.
+ */
+function ladderDisjuncts(ix: ProjectIndex, a: Atom): Set<string> {
+  const out = atomDisjuncts(a);
+  const seen = new Set<string>();
+  const todo = [...a.reads];
+  while (todo.length > 0) {
+    const key = todo.pop()!;
+    const v = ix.vars.get(key);
+    if (seen.has(key) || !v || !isLadderModelTemp(v)) continue;
+    seen.add(key);
+    for (const w of ix.writers.get(key) ?? []) {
+      for (const t of atomDisjuncts(w)) out.add(t);
+      todo.push(...w.reads);
+    }
+  }
+  return out;
+}
+
 /** forcing findings. */
 export function forcingFindings(ctx: VerifyContext): SafetyFinding[] {
   const out: SafetyFinding[] = [];
@@ -132,6 +165,8 @@ export function forcingFindings(ctx: VerifyContext): SafetyFinding[] {
 
   for (const { atom: a, replaced } of changedNew) {
     const s = a.stmt;
+    // Proven equal to the old one by the E-stop proof, writing nothing else: no forcing here.
+    if (ctx.proven.has(s) || a.parents.some((p) => ctx.proven.has(p))) continue;
     // A direct write to an input address (`%IX0.3 := TRUE;`, `Q => %IX0.3`) names no variable.
     const targets =
       s.kind === 'Assignment'
@@ -203,7 +238,7 @@ export function forcingFindings(ctx: VerifyContext): SafetyFinding[] {
       if (!permissiveWrite(newIx, ctx.after.checked, a, key)) continue;
       // 3. bypass terms: a disjunct the old writes of this signal did not have
       const oldTerms = new Set<string>();
-      for (const o of oldWritersSame(a, key)) for (const t of atomDisjuncts(o)) oldTerms.add(t);
+      for (const o of oldWritersSame(a, key)) for (const t of ladderDisjuncts(oldIx, o)) oldTerms.add(t);
       const fresh = [...atomDisjuncts(a)].filter((t) => !oldTerms.has(t));
       if (fresh.length > 0 && oldWritersSame(a, key).length > 0)
         out.push(
@@ -244,7 +279,7 @@ export function forcingFindings(ctx: VerifyContext): SafetyFinding[] {
       const scopePou = oldIx.pous.get(v.scope);
       const fbInput = scopePou?.kind === 'FunctionBlock' && v.section === 'VAR_INPUT';
       if (v.scope !== 'global' && scopePou?.kind !== 'Program' && !fbInput) continue;
-      if (v.constant) continue;
+      if (v.constant || isLadderModelTemp(v)) continue;
       const renamed = diff.renames.get(v.scope)?.get(v.name.toLowerCase());
       const newKey = renamed ? `${v.scope}::${renamed}` : key;
       if (sig.newSlice.vars.has(newKey)) continue;
@@ -271,12 +306,14 @@ export function forcingFindings(ctx: VerifyContext): SafetyFinding[] {
         const t = ix.resolveRoot(s.target);
         return (
           t?.key === k &&
+          !isPrescanClear(a) &&
           (s.operator === 'R=' || (s.operator === ':=' && isFalseConstant(model, a.body, s.value)))
         );
       });
     const o = resets(oldIx, ctx.before.checked, key);
     if (o.length === 0) continue;
     const v = oldIx.vars.get(key);
+    if (v && isLadderModelTemp(v)) continue;
     const renamed = v ? diff.renames.get(v.scope)?.get(v.name.toLowerCase()) : undefined;
     const n = resets(newIx, ctx.after.checked, renamed && v ? `${v.scope}::${renamed}` : key);
     if (n.length >= o.length) continue;
