@@ -324,3 +324,38 @@ describe('character CASE labels and SIMATIC AX forms', () => {
     expect(iface.methods[0]!.name).toBe('Action');
   });
 });
+
+describe('S5TIME literals keep the resolution of their time base', () => {
+  it('S5T#1234MS is 1230 ms with a warning; exact ones are kept', () => {
+    const text = [
+      'DATA_BLOCK "Presets"',
+      '   STRUCT',
+      '      fine : S5Time;',
+      '      coarse : S5Time;',
+      '      exact : S5Time;',
+      '   END_STRUCT;',
+      'BEGIN',
+      'END_DATA_BLOCK',
+      'ORGANIZATION_BLOCK "Main"',
+      'BEGIN',
+      '   "Presets".fine := S5T#1234MS;',
+      '   "Presets".coarse := S5T#2M30S123MS;',
+      '   "Presets".exact := S5T#2H;',
+      'END_ORGANIZATION_BLOCK',
+      '',
+    ].join('\n');
+    const r = readScl(text, 'presets.scl');
+    r.diagnostics.sort((a, b) => (a.offset ?? 0) - (b.offset ?? 0));
+    expect(r.diagnostics.map((d) => [d.code, d.line, d.severity])).toEqual([
+      ['ST3001', 11, 'warning'],
+      ['ST3001', 12, 'warning'],
+    ]);
+    expect(r.diagnostics[0]!.message).toContain('1230 ms, time base 10 ms');
+    const { checked } = checkProject([r.unit]);
+    const plc = compileProgram(checked, { program: 'Main' });
+    plc.scan();
+    expect(plc.get('Presets.fine')).toBe(1230);
+    expect(plc.get('Presets.coarse')).toBe(150_000);
+    expect(plc.get('Presets.exact')).toBe(7_200_000);
+  });
+});

@@ -34,6 +34,7 @@ import {
   type Statement,
   type StructInitializer,
   type StructType,
+  type TimeLiteral,
   type TopLevelDeclaration,
   type TypeBlock,
   type TypeSpec,
@@ -358,14 +359,34 @@ function forEachVarDecl(unit: CompilationUnit, visit: (d: VarDecl) => void): voi
 /** S5TIME holds 0 .. 2h46m30s (999 units of the 10 s time base); a longer `S5T#` literal is an error, as in TIA Portal. */
 const S5TIME_MAX_MS = 9_990_000;
 
+/** The S5 time base of a duration: the finest of 10 ms, 100 ms, 1 s, 10 s whose 999 units hold it. */
+function s5TimeBase(ms: number): number {
+  return ms <= 9_990 ? 10 : ms <= 99_900 ? 100 : ms <= 999_000 ? 1000 : 10_000;
+}
+
+/**
+ * An `S5T#` literal beyond 2h46m30s is an error; one finer than its time
+ * base holds is truncated to the base, as the CPU stores it (`S5T#1234MS` is
+ * 1230 ms), with a warning naming both (decision 0040).
+ */
 function checkS5Time(unit: CompilationUnit, text: string, diagnostics: Diagnostic[]): void {
   eachObject(unit, (o) => {
     if (o.kind === 'TimeLiteral') {
-      const sp = o.span as Span;
+      const lit = o as unknown as TimeLiteral;
+      const sp = lit.span;
       const raw = text.slice(sp.offset, sp.endOffset);
-      const ms = o.ms as number;
-      if (/^S5T/i.test(raw) && (ms < 0 || ms > S5TIME_MAX_MS))
+      if (!/^S5T/i.test(raw)) return;
+      const ms = lit.ms;
+      if (ms < 0 || ms > S5TIME_MAX_MS) {
         diagnostics.push(diagnostic('ST1018', sp, 'S5TIME', raw, 'the S5 format holds 0 .. 2h46m30s'));
+        return;
+      }
+      const base = s5TimeBase(ms);
+      const stored = Math.floor(ms / base) * base;
+      if (stored === ms) return;
+      lit.ms = stored;
+      lit.ns = BigInt(stored) * 1_000_000n;
+      diagnostics.push(diagnostic('ST3001', sp, raw, `S5TIME (${stored} ms, time base ${base} ms)`));
     }
   });
 }
