@@ -131,6 +131,7 @@ describe('names spelled like IEC keywords, END_REGION with a name', () => {
       '',
     ].join('\n');
     const unit = readClean(text);
+    expect(unit.format).toBe('scl');
     const fb = unit.declarations[0] as FunctionBlockDecl;
     const names = fb.varBlocks.flatMap((b) => b.decls.flatMap((d: VarDecl) => d.names.map((n) => n.name)));
     expect(names).toEqual(['function', 'type', 'statStatus', 'FUNC_NOTHING', 'FUNC_READ']);

@@ -161,7 +161,7 @@ export function readScl(text: string, fileName: string): ParseResult {
 /** A reader bug must not crash the agent: it is reported on the file (fail closed). */
 function internalError(text: string, fileName: string, err: unknown): ParseResult {
   const lines = new LineStarts(text);
-  const unit = parseSource('', fileName, { format: 'twincat' }).unit;
+  const unit = parseSource('', fileName, { format: 'scl' }).unit;
   unit.span = spanOf(0, text.length, lines, fileName);
   return {
     unit,
@@ -184,7 +184,7 @@ export function readLoweredAx(text: string, fileName: string, original: string):
 
 function readSclUnchecked(text: string, fileName: string, ax = false, original = text): ParseResult {
   const src = lowerSclText(text, { ax });
-  const parsed = parseSource(src.st, fileName, { format: 'twincat' });
+  const parsed = parseSource(src.st, fileName, { format: 'scl' });
   const lines = new LineStarts(text);
   const unit = parsed.unit;
   remapSpans(unit, src, lines, fileName);
