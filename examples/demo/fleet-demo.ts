@@ -6,6 +6,8 @@
  *   npm start -- --keep                keep everything running; prints the URL and a token
  *   npm start -- --transformer claude  use the model (needs ANTHROPIC_API_KEY)
  *   npm start -- --migration ladder-to-st   the ladder → ST rollout over two ladder-line plants
+ *   npm start -- --scenario shadow     three tank plants: a shadow gate catches a divergent candidate
+ *                                      before deploy, a post-deploy watch rolls a misbehaving change back
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
@@ -13,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type FleetDemoRow, runFleetDemo } from './fleet';
 import { runLadderFleetDemo } from './ladder-fleet';
+import { runShadowFleetDemo, type ShadowDemoRow } from './shadow-fleet';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -22,7 +25,7 @@ function usage(message: string): never {
   process.exit(2);
 }
 
-let args: { keep: boolean; transformer: string; quiet: boolean; migration: string };
+let args: { keep: boolean; transformer: string; quiet: boolean; migration: string; scenario: string };
 try {
   ({ values: args } = parseArgs({
     options: {
@@ -30,6 +33,7 @@ try {
       transformer: { type: 'string', default: 'recipe' },
       quiet: { type: 'boolean', default: false },
       migration: { type: 'string', default: 'safety-guard-monitor' },
+      scenario: { type: 'string', default: 'guard' },
     },
   }) as { values: typeof args });
 } catch (err) {
@@ -39,29 +43,39 @@ if (args.transformer !== 'recipe' && args.transformer !== 'claude')
   usage(`--transformer: expected recipe or claude, got "${args.transformer}"`);
 if (args.migration !== 'safety-guard-monitor' && args.migration !== 'ladder-to-st')
   usage(`--migration: expected safety-guard-monitor or ladder-to-st, got "${args.migration}"`);
+if (args.scenario !== 'guard' && args.scenario !== 'shadow')
+  usage(`--scenario: expected guard or shadow, got "${args.scenario}"`);
+if (
+  args.scenario === 'shadow' &&
+  (args.migration !== 'safety-guard-monitor' || args.transformer !== 'recipe')
+)
+  usage(
+    '--scenario shadow runs its own migration with the recipe transformer: drop --migration and --transformer',
+  );
 if (args.transformer === 'claude' && !process.env.ANTHROPIC_API_KEY)
   usage('--transformer claude needs ANTHROPIC_API_KEY in the environment');
 
-function printTable(rows: FleetDemoRow[]): void {
-  const cols = ['site', 'verdict', 'safety', 'proofs', 'deploy'] as const;
-  const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => r[c].length)));
+function printTable<R extends FleetDemoRow | ShadowDemoRow>(
+  rows: R[],
+  cols: readonly (keyof R & string)[],
+): void {
+  const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
   const line = (cells: string[]) =>
     cells
       .map((c, i) => c.padEnd(width[i]!))
       .join('  ')
       .trimEnd();
   console.log(line(cols.map((c) => c.toUpperCase())));
-  for (const r of rows) console.log(line(cols.map((c) => r[c])));
+  for (const r of rows) console.log(line(cols.map((c) => String(r[c]))));
 }
 
 async function main(): Promise<number> {
   const t0 = Date.now();
   let watch: ChildProcess | undefined;
-  const run = args.migration === 'ladder-to-st' ? runLadderFleetDemo : runFleetDemo;
-  const result = await run({
+  const options = {
     transformer: args.transformer as 'recipe' | 'claude',
     say: args.quiet ? () => {} : say,
-    onRollout: ({ rolloutId, url, token }) => {
+    onRollout: ({ rolloutId, url, token }: { rolloutId: string; url: string; token: string }) => {
       if (args.quiet) return;
       // The live view is the admin CLI's own `plcfleet rollouts watch`.
       watch = spawn(
@@ -79,16 +93,41 @@ async function main(): Promise<number> {
         { stdio: ['ignore', 'inherit', 'inherit'] },
       );
     },
-  });
-  if (watch && watch.exitCode === null) {
-    const exited = new Promise((r) => watch!.once('exit', r));
-    watch.kill('SIGINT');
-    await exited;
+  };
+  const stopWatch = async () => {
+    if (watch && watch.exitCode === null) {
+      const exited = new Promise((r) => watch!.once('exit', r));
+      watch.kill('SIGINT');
+      await exited;
+    }
+    say('\x1b[1m▸ summary\x1b[0m');
+  };
+  let result: {
+    rolloutId: string;
+    rolloutState: string;
+    rolloutReason: string;
+    asExpected: boolean;
+    url: string;
+    adminToken: string;
+    stop(): Promise<void>;
+  };
+  if (args.scenario === 'shadow') {
+    const r = await runShadowFleetDemo(options);
+    await stopWatch();
+    printTable(r.rows, ['site', 'verdict', 'shadow', 'deploy', 'watch']);
+    for (const line of r.phases) say(line);
+    result = r;
+  } else {
+    const run = args.migration === 'ladder-to-st' ? runLadderFleetDemo : runFleetDemo;
+    const r = await run(options);
+    await stopWatch();
+    printTable(r.rows, ['site', 'verdict', 'safety', 'proofs', 'deploy']);
+    result = r;
+    say(`\nrollout ${r.rolloutId}: ${r.rolloutState} — ${r.rolloutReason}`);
+    for (const [site, dir] of Object.entries(r.evidence)) say(`evidence for ${site}: ${dir}/jobs`);
   }
-  say('\x1b[1m▸ summary\x1b[0m');
-  printTable(result.rows);
-  say(`\nrollout ${result.rolloutId}: ${result.rolloutState} — ${result.rolloutReason}`);
-  for (const [site, dir] of Object.entries(result.evidence)) say(`evidence for ${site}: ${dir}/jobs`);
+  if (args.scenario === 'shadow')
+    say(`\nrollout ${result.rolloutId}: ${result.rolloutState} — ${result.rolloutReason}`);
   say(`(${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   if (!result.asExpected) say('\nthe demo did not end as it should (see the table above)');
   if (args.keep) {

@@ -29,7 +29,7 @@ export type RolloutWatchEvent =
   | { type: 'reconnecting'; attempt: number; error: PlcfleetError };
 
 /** Events after which the counts or the state may differ: the watcher fetches a fresh snapshot. */
-const CHANGES_ROLLOUT = /^(rollout\.|job\.updated|verdict\.|change-request\.|deploy\.)/;
+const CHANGES_ROLLOUT = /^(rollout\.|job\.updated|verdict\.|change-request\.|deploy\.|shadow\.)/;
 
 /**
  * Follows a rollout live until it reaches a final state, or `signal` aborts.

@@ -6,6 +6,8 @@ import {
   RolloutList,
   RolloutProgress,
   type RolloutView,
+  ShadowReportList,
+  type ShadowReportView,
 } from '@plcfleet/protocols';
 import type { z } from 'zod';
 import type { HttpClient } from '../http';
@@ -55,6 +57,21 @@ export class RolloutsApi {
    */
   progress(id: string, opts: RequestOptions = {}): Promise<RolloutProgress> {
     return this.http.request('GET', `/v1/rollouts/${seg(id)}/progress`, RolloutProgress, opts);
+  }
+
+  /**
+   * The shadow runs agents reported for the rollout (`GET /v1/rollouts/:id/shadow-reports`),
+   * newest first: each candidate's run for its phase's shadow gate (`kind: candidate`) and
+   * each deploy's post-deploy watch (`kind: watch`), with state, divergences and comm loss.
+   */
+  async shadowReports(id: string, opts: RequestOptions = {}): Promise<ShadowReportView[]> {
+    const r = await this.http.request(
+      'GET',
+      `/v1/rollouts/${seg(id)}/shadow-reports`,
+      ShadowReportList,
+      opts,
+    );
+    return r.shadowReports;
   }
 
   /**
