@@ -3,11 +3,12 @@
  * recorded, served per site and for the fleet, a site.drift event, the history
  * pruned, a report for another site refused. Real SQLite and PostgreSQL.
  */
-import { type DriftReport, PROTOCOL_VERSION } from '@plcfleet/protocols';
+import { PROTOCOL_VERSION } from '@plcfleet/protocols';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeAgent } from '../testing/fake-agent';
 import { eventually } from '../testing/fixtures';
 import { connectAgents, type Harness, planDoc, seedFleet, startHarness } from '../testing/harness';
+import { driftReport } from './drift-report-fixture';
 import { recordDriftReport, withDrift } from './site-drift.repository';
 
 let h: Harness;
@@ -17,25 +18,7 @@ afterEach(async () => {
 
 const sha = (c: string) => c.repeat(64);
 
-function report(site: string, over: Partial<DriftReport> = {}): DriftReport {
-  return {
-    site,
-    status: 'drifted',
-    checkedAt: '2026-12-06T10:00:00.000Z',
-    trigger: 'schedule',
-    released: 'git+file:///srv/plant.git#main',
-    live: 'opc.tcp://plc:4840',
-    releasedSha256: sha('a'),
-    liveSha256: sha('b'),
-    pous: [{ pou: 'Conveyor', change: 'modified', file: 'Conveyor.st', diff: '-x := 1;\n+x := 5;\n' }],
-    globals: [],
-    types: [],
-    configuration: false,
-    unparsed: [],
-    history: [],
-    ...over,
-  };
-}
+const report = driftReport;
 
 for (const kind of ['sqlite', 'postgres'] as const) {
   describe(`site drift (${kind})`, () => {

@@ -6,35 +6,24 @@
 import type { DriftReport } from '@plcfleet/protocols';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { driftReport } from '../../../drift/drift-report-fixture';
 import { recordDriftReport } from '../../../drift/site-drift.repository';
 import { launchChromium, signIn } from '../../../testing/browser';
 import { type Harness, seedFleet, startHarness } from '../../../testing/harness';
 import { PATIENCE_MS } from '../../../testing/test-fleet';
 
-function report(site: string, over: Partial<DriftReport> = {}): DriftReport {
-  return {
-    site,
-    status: 'drifted',
+/** A report checked now; drifted in two POUs unless `over` says otherwise. */
+const report = (site: string, over: Partial<DriftReport> = {}) =>
+  driftReport(site, {
     checkedAt: new Date().toISOString(),
-    trigger: 'schedule',
-    released: 'git+file:///srv/plant.git#main:plc',
-    live: 'opc.tcp://plc:4840',
-    releasedSha256: 'a'.repeat(64),
-    liveSha256: 'b'.repeat(64),
     pous: ['Conveyor', 'PressControl'].map((pou) => ({
       pou,
       change: 'modified' as const,
       file: `${pou}.st`,
       diff: '-x := 1;\n+x := 5;\n',
     })),
-    globals: [],
-    types: [],
-    configuration: false,
-    unparsed: [],
-    history: [],
     ...over,
-  };
-}
+  });
 
 describe('fleet page: drift column', { timeout: 4 * PATIENCE_MS }, () => {
   let h: Harness;
