@@ -365,7 +365,13 @@ export abstract class Binder {
       }
     };
     for (const d of unit.declarations) {
-      if (d.kind === 'GlobalVarList') add(d.varBlocks, d.name);
+      // a library interface file names its GVL with {attribute 'gvl_name' := 'GVL_Param_TcUnit'}
+      // (plain ST has no syntax for it; a TwinCAT .TcGVL names it in the XML)
+      if (d.kind === 'GlobalVarList')
+        add(
+          d.varBlocks,
+          d.name ?? d.pragmas?.find((p) => p.attribute?.name === 'gvl_name')?.attribute?.value,
+        );
       else if (d.kind === 'Configuration') {
         add(d.varBlocks, undefined);
         for (const r of d.resources) add(r.varBlocks, undefined);
@@ -451,7 +457,9 @@ export abstract class Binder {
       const lower = v.name.toLowerCase();
       if (values.has(lower)) this.report('ST2003', v.span, v.name, name);
       values.set(lower, { name: v.name, value });
-      if (!this.enumValues.has(lower)) this.enumValues.set(lower, t);
+      // `__SYSTEM.TYPE_CLASS.TYPE_BOOL` is always written qualified: its values are not bare names
+      if (!this.enumValues.has(lower) && !name.startsWith(`${SYSTEM_NAMESPACE}.`))
+        this.enumValues.set(lower, t);
       next = typeof value === 'bigint' ? value + 1n : value + 1;
     }
     return t;

@@ -657,6 +657,35 @@ END_FUNCTION_BLOCK
       check({ externals: libs }, src.replace('fbAlarm.bActive', 'fbAlarm.bActiv')).map((d) => d[0]),
     ).toEqual(['ST2015']);
   });
+  it("TcUnit: the named parameter list GVL_Param_TcUnit, FB_FileControl, a suite's assert counters", () => {
+    const src = `FUNCTION_BLOCK FB_TestStreamBuffer EXTENDS TcUnit.FB_TestSuite
+VAR
+    Buffer : ARRAY[0..TcUnit.GVL_Param_TcUnit.xUnitBufferSize - 1] OF BYTE;
+    FileControl : TcUnit.FB_FileControl;
+    nResult : UDINT;
+    nSize : UDINT;
+    nAsserts : UINT;
+END_VAR
+nSize := GVL_Param_TcUnit.xUnitBufferSize;
+nResult := FileControl.Open(FileName := 'results.xml', FileAccessMode := 16#2);
+nAsserts := AssertArrayResults.TotalArrayAsserts + AssertResults.TotalAsserts;
+END_FUNCTION_BLOCK
+`;
+    const libs = [shipped('Tc2_System'), shipped('TcUnit')];
+    const { checked, diagnostics } = checkProject([parseSource(src, 'suite.st').unit], {
+      externals: libs,
+      libraryReferences: [{ name: 'Tc2_System' }, { name: 'TcUnit' }],
+    });
+    expect(diagnostics).toEqual([]);
+    const buffer = checked.pous.get('fb_teststreambuffer')?.vars.get('buffer')?.type;
+    expect(buffer?.kind === 'array' && buffer.dims).toEqual([{ low: 0, high: 65534 }]);
+    // a parameter the list does not declare
+    expect(
+      check({ externals: libs }, src.replace('GVL_Param_TcUnit.xUnitBufferSize;', 'GVL_Param_TcUnit.xUnitBufferSiz;')).map(
+        (d) => d[0],
+      ),
+    ).toEqual(['ST2015']);
+  });
   it('Tc2_MC2 and Tc2_Utilities: AXIS_REF.DriveAddress, MC_ReadDriveAddress, T_FILETIME64', () => {
     const src = `FUNCTION_BLOCK FB_CauseNCError
 VAR_IN_OUT
