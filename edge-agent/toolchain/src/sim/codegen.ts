@@ -23,6 +23,7 @@ import type {
 } from '../iec';
 import { repeatedByName, STANDARD_FUNCTIONS, someNode, stdArgumentOrder, stdFbPin } from '../iec';
 import type { ConstValue, PouLayout, ProjectModel, VarInfo } from './project-model';
+import { reroll } from './reroll';
 import { SIM_ERROR_CODES, SimError, type SourceLocation } from './sim-errors';
 import type { SimProfile } from './sim-profile';
 import {
@@ -1737,10 +1738,12 @@ export class CodeGenerator {
     if (list.length <= CHUNK || someNode(list, (n) => n.kind === 'Return')) {
       return this.stmts(list, scope);
     }
+    // runs of calls that differ only in the instance and constants become loops (reroll.ts)
+    const pieces = reroll(this.stmtCodes(list, scope), name, (decl) => this.out.push(decl));
     const calls: string[] = [];
-    for (let i = 0, n = 0; i < list.length; i += CHUNK, n++) {
+    for (let i = 0, n = 0; i < pieces.length; i += CHUNK, n++) {
       const fn = `${name}$${n}`;
-      this.out.push(`function ${fn}(s,$l){${this.stmts(list.slice(i, i + CHUNK), scope)}}`);
+      this.out.push(`function ${fn}(s,$l){${pieces.slice(i, i + CHUNK).join('')}}`);
       calls.push(`${fn}(s,${scope.frame.size > 0 || scope.result ? '$l' : 'undefined'});`);
     }
     return calls.join('');
@@ -1754,13 +1757,18 @@ export class CodeGenerator {
    * than MAX_CODE_DEPTH is refused with SIM_UNSUPPORTED.
    */
   stmts(list: Statement[], scope: Scope): string {
+    return this.stmtCodes(list, scope).join('');
+  }
+
+  /** The code of each statement of a list (see {@link stmts}). */
+  private stmtCodes(list: Statement[], scope: Scope): string[] {
     const work: NestedList[] = [];
     this.worklists.push(work);
     const savedLoops = scope.loops;
     const savedDepth = this.currentDepth;
     this.currentDepth = 0;
     try {
-      const parts = list.map((s) => {
+      return list.map((s) => {
         const first = work.length;
         let c: string;
         try {
@@ -1779,7 +1787,6 @@ export class CodeGenerator {
           );
         return c;
       });
-      return parts.join('');
     } finally {
       scope.loops = savedLoops;
       this.currentDepth = savedDepth;
