@@ -4,6 +4,7 @@ import { DriftReport } from './drift';
 import { ERROR_CODE_LIST } from './error-codes';
 import { Migration } from './migration';
 import { WindowInterval } from './site';
+import { SiteLibrary } from './site-policy';
 import { Verdict } from './verdict';
 import { PROTOCOL_VERSION } from './version';
 
@@ -70,6 +71,8 @@ export const JobBundle = z.object({
    * runs the candidate in shadow of the live PLC and reports it. Absent: no shadow.
    */
   shadow: ShadowRequirement.optional(),
+  /** The site's libraries as the fleet registry records them (updated after each library-update deploy); absent: use the agent's site facts. */
+  libraries: z.array(SiteLibrary).max(500).optional(),
 });
 export type JobBundle = z.infer<typeof JobBundle>;
 

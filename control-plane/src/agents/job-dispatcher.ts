@@ -5,6 +5,7 @@ import { claimJob, listJobs, listReadyJobs, unclaimJobs } from '../jobs/job.repo
 import { getMigration } from '../migrations/migration.repository';
 import { getRollout } from '../rollouts/rollout.repository';
 import { shadowRequirement } from '../rollouts/shadow-gate';
+import { getSite } from '../sites/site.repository';
 import { nowIso } from '../util';
 import { agentMessage } from './agent-message';
 import { type AgentSession, type AgentSessions, send } from './agent-session';
@@ -110,7 +111,7 @@ export class JobDispatcher {
             }
             session.jobId = job.id;
             session.leaseMs = offer.leaseMs;
-            this.sendOffer(session, job, claimed.attempt, offer);
+            await this.sendOffer(session, job, claimed.attempt, offer);
           }),
       );
     }
@@ -131,12 +132,14 @@ export class JobDispatcher {
     return offer;
   }
 
-  private sendOffer(
+  private async sendOffer(
     session: AgentSession,
     job: { id: string; rolloutId: string; phaseIndex: number },
     attempt: number,
     offer: RolloutOffer,
-  ): void {
+  ): Promise<void> {
+    // The registry's libraries, read per offer: a library-update's deploy changes them.
+    const site = await getSite(this.ctx.db, session.site);
     // A phase whose shadow runs before approval asks the agent for it in the bundle.
     const shadow = shadowRequirement(offer.plan.phases[job.phaseIndex], 'before-approval');
     const bundle: JobBundle = {
@@ -147,6 +150,7 @@ export class JobDispatcher {
       migration: offer.migration,
       issuedAt: nowIso(),
       ...(shadow ? { shadow } : {}),
+      ...(site?.libraries ? { libraries: site.libraries } : {}),
     };
     send(
       session,
