@@ -126,6 +126,7 @@ describe('renderRolloutView', () => {
       rolledBack: 0,
       deployFailed: 0,
       skipped: 0,
+      deferred: 0,
       ...c,
     });
     const progress: RolloutProgress = {
@@ -139,14 +140,16 @@ describe('renderRolloutView', () => {
           waitsFor: ['watch'],
           summary: '',
           counts: counts({ sites: 1, verified: 1, approved: 1, deployed: 1 }),
+          shadow: 'shadow: 1 of 1 site(s) passed; at most 0 divergence(s)',
         },
         {
           index: 1,
           name: 'fleet',
           status: 'awaiting-deploy',
-          waitsFor: ['approval', 'retry-or-close'],
+          waitsFor: ['approval', 'line-busy', 'retry-or-close'],
           summary: '',
-          counts: counts({ sites: 2, verified: 1, rolledBack: 1 }),
+          counts: counts({ sites: 2, verified: 1, rolledBack: 1, deferred: 1 }),
+          shadow: null,
         },
       ],
     };
@@ -156,9 +159,10 @@ describe('renderRolloutView', () => {
     expect(lines).toContain(
       '             verified 1 · approved 1 · deployed 1 · watched 0 · rolled back 0 · waits for watch',
     );
+    expect(lines).toContain('             shadow: 1 of 1 site(s) passed; at most 0 divergence(s)');
     expect(lines).toContain('▶ 2. fleet   ████  2/2 done · awaiting-deploy');
     expect(lines).toContain(
-      '             verified 1 · approved 0 · deployed 0 · watched 0 · rolled back 1 · waits for approval, retry-or-close',
+      '             verified 1 · approved 0 · deployed 0 · watched 0 · rolled back 1 · deferred 1 (line busy) · waits for approval, line-busy, retry-or-close',
     );
   });
 });

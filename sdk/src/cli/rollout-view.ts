@@ -38,7 +38,8 @@ function siteList(sites: readonly string[]): string {
  * job counts by state, the gates of the current phase with where they stand,
  * the sites whose jobs wait for an agent that is not there (when `agents` is
  * given), per phase the sites verified / approved / deployed / watched / rolled back
- * and what the phase waits for (when `progress` is given), and the last decisions.
+ * (and deploys deferred while the line is busy), what the phase waits for and its shadow
+ * gate (when `progress` is given), and the last decisions.
  * Pure: the same input gives the same lines.
  */
 export function renderRolloutView(
@@ -74,8 +75,11 @@ export function renderRolloutView(
       const c = outcome.counts;
       lines.push(
         `${indent}verified ${c.verified} · approved ${c.approved} · deployed ${c.deployed} · watched ${c.watched} · rolled back ${c.rolledBack}` +
+          (c.deferred ? ` · deferred ${c.deferred} (line busy)` : '') +
           (outcome.waitsFor.length ? ` · waits for ${outcome.waitsFor.join(', ')}` : ''),
       );
+      // The shadow gate's line: sites passed, running (how far), failed.
+      if (outcome.shadow) lines.push(`${indent}${outcome.shadow}`);
     };
     if (mine.length === 0) {
       lines.push(

@@ -46,9 +46,9 @@ export function changesCommand(deps: CliDeps): Command {
       .argument('<id>'),
     deps,
     async ({ client, out }, id: string) => {
-      const { changeRequest: cr, approvals } = await client.changes.get(id);
+      const { changeRequest: cr, approvals, shadowReports } = await client.changes.get(id);
       const verdict = await client.verdicts.ofJob(cr.jobId);
-      out.result({ changeRequest: cr, approvals, verdict }, () => {
+      out.result({ changeRequest: cr, approvals, verdict, shadowReports }, () => {
         out.line(
           out.paint('bold', `change ${cr.id}`) +
             ` · ${cr.migrationId}@${cr.revision} at ${cr.site} · ${cr.state}`,
@@ -90,6 +90,20 @@ export function changesCommand(deps: CliDeps): Command {
             );
           for (const j of ev.judges)
             out.line(`  judge ${j.judge.padEnd(6)} ${ok(j.verdict === 'pass' ? 'pass' : 'veto')}`);
+        }
+        // Shadow runs against the site's live PLC: the candidate's (a phase's shadow gate) and the deploy's watch.
+        for (const r of [...shadowReports].reverse()) {
+          const verdictWord = r.state === 'passed' ? 'pass' : r.state === 'running' ? 'running' : r.state;
+          const what = r.kind === 'candidate' ? 'shadow      ' : 'watch       ';
+          const colour = r.state === 'passed' ? 'green' : r.state === 'running' ? 'yellow' : 'red';
+          const d = r.divergences[0];
+          out.line(
+            `  ${what} ${out.paint(colour, verdictWord)} ${r.seconds} s, ${r.compared} compared` +
+              (d
+                ? `; ${d.tag} diverged ${d.count}× (live ${JSON.stringify(d.live)}, shadow ${JSON.stringify(d.shadow)})`
+                : '') +
+              (r.reason ? ` — ${r.reason}` : ''),
+          );
         }
         if (approvals.length) {
           out.line();
