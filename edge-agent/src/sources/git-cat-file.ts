@@ -87,6 +87,7 @@ export class CatFileProcess {
     this.header = undefined;
     this.stderr = '';
     child.stdout.on('data', (d: Buffer) => {
+      if (this.child !== child) return; // output of a process already replaced
       this.chunks.push(d);
       this.buffered += d.length;
       this.drain();

@@ -69,7 +69,7 @@ export interface GitChange {
 }
 
 /** A pushed commit. */
-export interface PushedCommit {
+interface PushedCommit {
   commit: string;
   /** The full ref pushed (`refs/heads/…` or `refs/tags/…`). */
   ref: string;

@@ -224,7 +224,7 @@ async function registryFieldsOf(client: PlcfleetClient, name: string): Promise<R
  * kind), or the agent's `kind: SiteFacts` file, whose firmware and tags the
  * registry keeps too (the examples' `examples/sites/*.facts.yaml`).
  */
-export function siteDocumentFrom(raw: unknown, name: string, file: string): Record<string, unknown> {
+function siteDocumentFrom(raw: unknown, name: string, file: string): Record<string, unknown> {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw))
     throw new UsageError(`${file}: expected a site document`);
   const { apiVersion: _v, kind, ...rest } = raw as Record<string, unknown>;
