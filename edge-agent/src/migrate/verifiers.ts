@@ -67,7 +67,7 @@ export interface CompileReport {
 }
 
 /** An L5X file and its model (toolchain/l5x `modelL5x`): one PROGRAM per Logix program. */
-export interface ModelFile extends Omit<ParsedFile, 'diagnostics'> {
+interface ModelFile extends Omit<ParsedFile, 'diagnostics'> {
   /** The L5X check's diagnostics, at the file's XML lines and columns. */
   diagnostics: Diagnostic[];
   /** The model's ST: the text the unit's offsets refer to (the file's own text is the L5X). */
@@ -145,7 +145,7 @@ export function isCompiledSource(file: ProgramFile): boolean {
 }
 
 /** True for a Rockwell L5X export (by extension, or an `.xml` whose root is RSLogix5000Content). */
-export function isL5xFile(file: ProgramFile): boolean {
+function isL5xFile(file: ProgramFile): boolean {
   if (/\.l5x$/i.test(file.path)) return true;
   const f = sourceFormat(file.path, file.text.slice(0, 4096));
   return 'unsupported' in f && /\bL5X\b/.test(f.unsupported);
