@@ -129,7 +129,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('fleet drift: agent, control plane and CLI', () => {
+describe('fleet drift: agent, control plane and CLI', { timeout: 3 * PATIENCE_MS }, () => {
   it('a scheduled check reaches the control plane; the CLI lists the drift and prints the diff', async () => {
     const drift = await until('the drifted report', async () => {
       const d = await admin.sites.drift(SITE);
