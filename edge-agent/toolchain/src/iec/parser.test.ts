@@ -15,6 +15,7 @@ import { astEqual } from './ast-utils';
 import { activeNodes, evaluateCondition } from './conditional-compilation';
 import { MAX_NESTING_DEPTH, parseSource } from './parser';
 import { printNode, printUnit } from './printer';
+import { indexInRange, scan } from './scanner';
 
 const prog = (body: string, vars = ''): string => `PROGRAM P\nVAR\n${vars}\nEND_VAR\n${body}\nEND_PROGRAM\n`;
 const firstProgram = (src: string): ProgramDecl => {
@@ -804,5 +805,16 @@ describe('literals no type can hold and CR-only line endings', () => {
     expect(r.diagnostics).toEqual([]);
     const body = (r.unit.declarations[0] as ProgramDecl).body;
     expect(body.map((s) => s.span.line)).toEqual([6, 7]);
+  });
+
+  it('looks for lone CRs in the scanned range only (a reader scans many bodies of one file)', () => {
+    expect(indexInRange('ab\rcd\r', '\r', 3, 5)).toBe(-1);
+    expect(indexInRange('ab\rcd\r', '\r', 0, 5)).toBe(2);
+    expect(indexInRange('ab\rcd\r', '\r', 3, 6)).toBe(5);
+    // a body in the middle of a file whose later part has CR line ends: its lines are its own
+    const text = `x := 1;\ny := 2;\n${'(* other body *)\r'.repeat(3)}`;
+    const r = scan(text, 'f.xml', 0, 15, 1, 1);
+    expect(r.diagnostics).toEqual([]);
+    expect(r.tokens.line[r.tokens.count - 2]).toBe(2);
   });
 });

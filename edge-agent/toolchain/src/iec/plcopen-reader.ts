@@ -24,6 +24,7 @@ import { diagnostic } from './diagnostics';
 import { ilToSt } from './il-to-st';
 import { createParser, type ParseResult, type Parser, parseSource } from './parser';
 import { printNode } from './printer';
+import { indexInRange } from './scanner';
 import { type SfcModel, sfcSupportSource, sfcToStText } from './sfc-to-st';
 import {
   attr,
@@ -535,10 +536,7 @@ function parseStText(ctx: Ctx, el: XmlElement): Parser | undefined {
   const runs = holder.texts.filter((t) => t.cdata || ctx.text.slice(t.start, t.end).trim() !== '');
   const first = runs[0]!;
   const last = runs[runs.length - 1]!;
-  if (
-    runs.length === 1 &&
-    (first.cdata || ctx.text.indexOf('&', first.start) < 0 || ctx.text.indexOf('&', first.start) >= first.end)
-  ) {
+  if (runs.length === 1 && (first.cdata || indexInRange(ctx.text, '&', first.start, first.end) < 0)) {
     const pos = ctx.lines.position(first.start);
     return createParser(ctx.text, ctx.file, first.start, first.end, pos.line, pos.column, 'plcopen');
   }

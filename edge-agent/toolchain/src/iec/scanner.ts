@@ -279,6 +279,16 @@ const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 const isHex = (c: number): boolean => isDigit(c) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70) || c === 95;
 
 /**
+ * The index of `ch` in `text[start, end)`, or -1. Never looks past `end`: `indexOf` from
+ * `start` would search on to the end of the file when the range has none, and a reader scans
+ * hundreds of bodies of one XML file.
+ */
+export function indexInRange(text: string, ch: string, start: number, end: number): number {
+  const i = text.slice(start, end).indexOf(ch);
+  return i < 0 ? -1 : start + i;
+}
+
+/**
  * Scans `text[start, end)`; positions are those of `text`, so a snippet inside
  * an XML file keeps its real offsets. `line`/`column` give the position of `start`.
  */
@@ -294,7 +304,7 @@ export function scan(
   // line break. The replacement keeps every offset, so positions stay those of the file.
   // Only the range is looked at: a reader scans many bodies of one XML file, and
   // touching the whole file each time made reading it quadratic in its size.
-  for (let cr = text.indexOf('\r', start); cr >= 0 && cr < end; cr = text.indexOf('\r', cr + 1)) {
+  for (let cr = indexInRange(text, '\r', start, end); cr >= 0; cr = indexInRange(text, '\r', cr + 1, end)) {
     if (text.charCodeAt(cr + 1) === 10) continue;
     const range = text.slice(start, end);
     text = text.slice(0, start) + range.replace(/\r(?!\n)/g, '\n') + text.slice(end);
