@@ -37,7 +37,7 @@ export async function changePage(id: string): Promise<void> {
   const gen = state.gen;
   const client = api();
   // The change first: a page for a change that is not there (or not to be seen) says so.
-  const { changeRequest: cr, approvals } = await client.changes.get(id);
+  const { changeRequest: cr, approvals, shadowReports } = await client.changes.get(id);
   const [allowed, verdict, migration] = await Promise.all([
     client.changes.allowedActions(id),
     client.verdicts.get(cr.jobId).catch(() => null),
@@ -123,6 +123,40 @@ export async function changePage(id: string): Promise<void> {
           : null,
       ),
     ),
+    // Runs against the site's live PLC: the candidate's for the phase's shadow gate, the deploy's watch.
+    shadowReports.length
+      ? h(
+          'section',
+          { class: 'card', 'aria-label': 'live shadow' },
+          h('h2', {}, 'Live shadow'),
+          h(
+            'ul',
+            {},
+            [...shadowReports].reverse().map((r) =>
+              h(
+                'li',
+                {},
+                badge(r.state, r.state === 'passed' ? 'ok' : r.state === 'running' ? 'warn' : 'bad'),
+                ` ${r.kind === 'candidate' ? 'candidate in shadow' : 'post-deploy watch'}: ${r.seconds} s of ${r.durationMs / 1000} s, ${r.compared} samples compared`,
+                r.divergences.length
+                  ? h(
+                      'ul',
+                      {},
+                      r.divergences.map((d) =>
+                        h(
+                          'li',
+                          {},
+                          `${d.tag} diverged ${d.count}× from ${time(d.first)} (live ${JSON.stringify(d.live)}, shadow ${JSON.stringify(d.shadow)})`,
+                        ),
+                      ),
+                    )
+                  : null,
+                r.reason ? h('p', { class: 'muted' }, r.reason) : null,
+              ),
+            ),
+          ),
+        )
+      : null,
     h(
       'section',
       { class: 'card' },
@@ -257,7 +291,7 @@ export async function changePage(id: string): Promise<void> {
   follow(
     cr.rolloutId,
     () => changePage(id).catch(errorPage),
-    (e) => e.type.startsWith('change') || e.type.startsWith('deploy'),
+    (e) => e.type.startsWith('change') || e.type.startsWith('deploy') || e.type.startsWith('shadow'),
   );
 }
 

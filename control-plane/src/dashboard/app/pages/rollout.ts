@@ -177,7 +177,15 @@ export async function rolloutPage(id: string): Promise<void> {
                 h('td', {}, o?.counts.deployed ?? ''),
                 h('td', {}, o?.counts.watched ?? ''),
                 h('td', {}, o?.counts.rolledBack ?? ''),
-                h('td', { 'aria-label': 'waits for' }, o?.waitsFor.join(', ') ?? ''),
+                h(
+                  'td',
+                  { 'aria-label': 'waits for' },
+                  o?.waitsFor
+                    .map((w) => (w === 'line-busy' ? `deferred (line busy): ${o.counts.deferred}` : w))
+                    .join(', ') ?? '',
+                  // The shadow gate: sites passed, running, failed.
+                  o?.shadow ? h('div', { class: 'muted', 'aria-label': 'shadow gate' }, o.shadow) : null,
+                ),
               );
             }),
           ),
