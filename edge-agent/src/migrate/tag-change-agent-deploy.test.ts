@@ -66,6 +66,22 @@ describe('a tag change through the agent daemon', () => {
     const verdict = await cp.waitFor('verdict', () => cp.committed.get('job-tags'), 60_000);
     expect(verdict.outcome, verdict.reason).toBe('passed');
     expect(verdict.evidence.transformer).toBe('none');
+    // The verdict the control plane holds (what its change review shows) names every file changed,
+    // program, tag map and HMI files alike: in the diff and in the scope judge's summary.
+    const changed = [
+      'FB_PressFaceplate.st',
+      'GVL_IO.st',
+      'Main.st',
+      'hmi/alarms.csv',
+      'hmi/press-screen.json',
+      'tags.yaml',
+    ];
+    expect([...verdict.evidence.diff.matchAll(/^\+\+\+ b\/(.+)$/gm)].map((m) => m[1])).toEqual(changed);
+    const scope = verdict.evidence.judges.find((j) => j.judge === 'scope')!;
+    const summary = scope.findings.find((f) => f.code === 'changed-lines')!.message;
+    for (const f of changed) expect(summary).toContain(f);
+    const refs = scope.findings.filter((f) => f.code === 'changed-reference').map((f) => f.file);
+    expect(new Set(refs)).toEqual(new Set(changed));
     // Verifying wrote nothing.
     expect(await read('tags.yaml')).toBe(original.tags);
 
