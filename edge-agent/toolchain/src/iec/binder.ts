@@ -467,10 +467,11 @@ export abstract class Binder {
 
   protected unknownType(name: string, span: Span): Type {
     const dot = name.indexOf('.');
-    // `Lib.Type`: a library-qualified name of a library the project does not contain
+    // `Lib.Type`: the library whose namespace `Lib` is (IBaseLibrary: Base Interfaces), else `Lib`
+    const prefix = name.slice(0, dot);
     const lib =
       dot > 0 && !VENDOR_SYMBOLS.has(name.toUpperCase())
-        ? name.slice(0, dot)
+        ? (VENDOR_SYMBOLS.get(prefix.toUpperCase()) ?? prefix)
         : this.libraryOf(name.toUpperCase());
     if (this.externalNames.has(name.toLowerCase())) return T_ERROR;
     if (dot > 0 && this.externalNames.has(name.slice(dot + 1).toLowerCase())) return T_ERROR;

@@ -530,6 +530,14 @@ END_PROGRAM
       "'FB_Testsuite' comes from vendor library TcUnit, which this project does not contain (declare it with --externals)",
     ]);
   });
+  it('names the library behind a namespace in a qualified type name (IBaseLibrary: Base Interfaces)', () => {
+    const src =
+      'FUNCTION_BLOCK FB_X\nVAR\n    eClass : IBaseLibrary.TypeClass;\n    hFile : SysFile.RTS_IEC_HANDLE;\nEND_VAR\nEND_FUNCTION_BLOCK\n';
+    expect(check({}, src).map((d) => d[2].replace(/, which.*/, ''))).toEqual([
+      "'IBaseLibrary.TypeClass' comes from vendor library Base Interfaces",
+      "'SysFile.RTS_IEC_HANDLE' comes from vendor library SysFile",
+    ]);
+  });
   it('names the library of Lib.GVL.CONST in an array bound, and folds it when the library is given', () => {
     const src = `FUNCTION_BLOCK FB_Test
 VAR
@@ -681,9 +689,10 @@ END_FUNCTION_BLOCK
     expect(buffer?.kind === 'array' && buffer.dims).toEqual([{ low: 0, high: 65534 }]);
     // a parameter the list does not declare
     expect(
-      check({ externals: libs }, src.replace('GVL_Param_TcUnit.xUnitBufferSize;', 'GVL_Param_TcUnit.xUnitBufferSiz;')).map(
-        (d) => d[0],
-      ),
+      check(
+        { externals: libs },
+        src.replace('GVL_Param_TcUnit.xUnitBufferSize;', 'GVL_Param_TcUnit.xUnitBufferSiz;'),
+      ).map((d) => d[0]),
     ).toEqual(['ST2015']);
   });
   it('Tc2_MC2 and Tc2_Utilities: AXIS_REF.DriveAddress, MC_ReadDriveAddress, T_FILETIME64', () => {

@@ -186,9 +186,11 @@ export const VENDOR_SYMBOLS: ReadonlyMap<string, string> = new Map<string, strin
     'FB_CSVMEMBUFFERREADER',
     'FB_CSVMEMBUFFERWRITER',
   ].map((n) => [n, 'Tc2_Utilities'] as const),
-  ...['IBASELIBRARY'].map((n) => [n, 'CODESYS Base Interfaces'] as const),
-  ...['SYSFILE'].map((n) => [n, 'CODESYS SysFile'] as const),
-  ...['SYSDIR'].map((n) => [n, 'CODESYS SysDir'] as const),
+  // CODESYS system libraries, by the names a .plcproj references them with (IBaseLibrary is the
+  // namespace of Base Interfaces)
+  ...['IBASELIBRARY'].map((n) => [n, 'Base Interfaces'] as const),
+  ...['SYSFILE'].map((n) => [n, 'SysFile'] as const),
+  ...['SYSDIR'].map((n) => [n, 'SysDir'] as const),
   ...['FB_ECGETSLAVECOUNT'].map((n) => [n, 'Tc2_EtherCAT'] as const),
   ...['SYSMEMCPY', 'SYSMEMSET', 'SYSTIMEGETMS', 'SYSTIMERTCGET'].map(
     (n) => [n, 'CODESYS SysMem/SysTime'] as const,
