@@ -152,13 +152,15 @@ export interface ModelParts {
   temps?: Map<string, string>;
 }
 
-/** The model program's ST source. */
-export function modelSource(project: L5xProject, parts: ModelParts): string {
-  const { scope, code } = parts;
+/** The FUNCTION_BLOCKs of the AOIs called (and those they call); `seen` gets their names. */
+function aoiBlocks(
+  project: L5xProject,
+  called: Iterable<L5xAoi>,
+  seen: Set<string>,
+  used: Set<string>,
+): string[] {
   const fbs: string[] = [];
-  const used = new Set(scope.usedStructs);
-  const pending = [...code.aois];
-  const seen = new Set<string>();
+  const pending = [...called];
   while (pending.length > 0) {
     const a = pending.shift() as L5xAoi;
     if (seen.has(a.name.toLowerCase())) continue;
@@ -167,6 +169,56 @@ export function modelSource(project: L5xProject, parts: ModelParts): string {
     for (const u of r.used) used.add(u);
     pending.push(...r.nested);
   }
+  return fbs;
+}
+
+/** An AOI instance that is read but whose AOI is not called: a plain structure of its parameters. */
+function aoiStruct(scope: LogixScope, aoi: L5xAoi): string {
+  const members = aoi.parameters
+    .filter((p) => p.usage !== 'InOut')
+    .map((p) => {
+      const pt = tagType(p.dataType ?? 'DINT', p.dimensions);
+      scope.use(pt);
+      return `  ${iecName(p.name)} : ${iecType(pt)};`;
+    });
+  return `TYPE ${iecName(aoi.name)} : STRUCT\n${members.join('\n')}\nEND_STRUCT;\nEND_TYPE`;
+}
+
+/** A model PROGRAM: its variables, the controller clock, prescan on the first scan, the body. */
+function programSource(
+  name: string,
+  sections: { inputs?: string[]; vars: string[] },
+  code: { presets: Set<number>; temps: Map<string, string>; prescan: string[]; body: string[] },
+): string {
+  const presets = [...code.presets].map((ms, i) => `LX_PT${i} : TIME := T#${Math.max(0, Math.trunc(ms))}ms;`);
+  const inputs = sections.inputs ?? [];
+  return [
+    `PROGRAM ${name}`,
+    ...(inputs.length > 0 ? ['VAR_INPUT', ...inputs, 'END_VAR'] : []),
+    'VAR',
+    ...sections.vars,
+    'LX_CLK : TON; LX_NOW : DINT; LX_FIRST : BOOL := TRUE; LX_FS : BOOL; rc : BOOL;',
+    ...presets,
+    ...[...code.temps].map(([n, t]) => `${n} : ${t};`),
+    'END_VAR',
+    // The controller's free-running millisecond clock.
+    'LX_CLK(IN := TRUE, PT := T#24d); LX_NOW := TIME_TO_DINT(LX_CLK.ET);',
+    'LX_FS := LX_FIRST;',
+    'IF LX_FIRST THEN',
+    ...code.prescan,
+    'END_IF;',
+    'LX_FIRST := FALSE;',
+    ...code.body,
+    'END_PROGRAM',
+  ].join('\n');
+}
+
+/** The model program's ST source. */
+export function modelSource(project: L5xProject, parts: ModelParts): string {
+  const { scope, code } = parts;
+  const used = new Set(scope.usedStructs);
+  const seen = new Set<string>();
+  const fbs = aoiBlocks(project, code.aois, seen, used);
   const syms = new Map<string, TagSymbol>();
   for (const s of [...code.reads, ...code.writes, ...(parts.extra ?? [])]) syms.set(s.iec.toLowerCase(), s);
   const inputs: string[] = [];
@@ -188,40 +240,20 @@ export function modelSource(project: L5xProject, parts: ModelParts): string {
     const aoi = scope.aoiNames.get(t.name.toLowerCase());
     if (!aoi || called.has(aoi.name.toLowerCase())) continue;
     called.add(aoi.name.toLowerCase());
-    const members = aoi.parameters
-      .filter((p) => p.usage !== 'InOut')
-      .map((p) => {
-        const pt = tagType(p.dataType ?? 'DINT', p.dimensions);
-        scope.use(pt);
-        return `  ${iecName(p.name)} : ${iecType(pt)};`;
-      });
-    aoiStructs.push(`TYPE ${iecName(aoi.name)} : STRUCT\n${members.join('\n')}\nEND_STRUCT;\nEND_TYPE`);
+    aoiStructs.push(aoiStruct(scope, aoi));
   }
   for (const u of scope.usedStructs) used.add(u);
-  const presets = [...code.presets].map((ms, i) => `LX_PT${i} : TIME := T#${Math.max(0, Math.trunc(ms))}ms;`);
   const temps = new Map([...code.temps, ...(parts.temps ?? [])]);
   return [
     typeDecls(scope, used),
     ...aoiStructs,
     LOGIX_LIBRARY_SOURCE,
     ...fbs,
-    `PROGRAM ${MODEL_PROGRAM}`,
-    ...(inputs.length > 0 ? ['VAR_INPUT', ...inputs, 'END_VAR'] : []),
-    'VAR',
-    ...vars,
-    'LX_CLK : TON; LX_NOW : DINT; LX_FIRST : BOOL := TRUE; LX_FS : BOOL; rc : BOOL;',
-    ...presets,
-    ...[...temps].map(([n, t]) => `${n} : ${t};`),
-    'END_VAR',
-    // The controller's free-running millisecond clock.
-    'LX_CLK(IN := TRUE, PT := T#24d); LX_NOW := TIME_TO_DINT(LX_CLK.ET);',
-    'LX_FS := LX_FIRST;',
-    'IF LX_FIRST THEN',
-    ...parts.prescan,
-    'END_IF;',
-    'LX_FIRST := FALSE;',
-    ...parts.body,
-    'END_PROGRAM',
+    programSource(
+      MODEL_PROGRAM,
+      { inputs, vars },
+      { presets: code.presets, temps, prescan: parts.prescan, body: parts.body },
+    ),
   ].join('\n');
 }
 
@@ -258,17 +290,13 @@ export function projectModelSource(project: L5xProject): ProjectModel {
     lowered.push({ name: program.name, scope, code: lowering.code });
   }
   const used = new Set<string>();
-  const fbs: string[] = [];
   const seen = new Set<string>();
-  const pending = lowered.flatMap((l) => [...l.code.aois]);
-  while (pending.length > 0) {
-    const a = pending.shift() as L5xAoi;
-    if (seen.has(a.name.toLowerCase())) continue;
-    const r = aoiSource(project, a, seen);
-    fbs.push(r.source);
-    for (const u of r.used) used.add(u);
-    pending.push(...r.nested);
-  }
+  const fbs = aoiBlocks(
+    project,
+    lowered.flatMap((l) => [...l.code.aois]),
+    seen,
+    used,
+  );
   const controllerTags = new Set(project.tags);
   const globals = new Map<string, string>();
   const aoiStructs = new Map<string, string>();
@@ -284,19 +312,8 @@ export function projectModelSource(project: L5xProject): ProjectModel {
         used.add(inner.name);
         const aoi = scope.aoiNames.get(inner.name.toLowerCase());
         // an AOI instance no program calls is a plain structure of its parameters
-        if (aoi && !seen.has(aoi.name.toLowerCase()) && !aoiStructs.has(aoi.name.toLowerCase())) {
-          const members = aoi.parameters
-            .filter((p) => p.usage !== 'InOut')
-            .map((p) => {
-              const pt = tagType(p.dataType ?? 'DINT', p.dimensions);
-              scope.use(pt);
-              return `  ${iecName(p.name)} : ${iecType(pt)};`;
-            });
-          aoiStructs.set(
-            aoi.name.toLowerCase(),
-            `TYPE ${iecName(aoi.name)} : STRUCT\n${members.join('\n')}\nEND_STRUCT;\nEND_TYPE`,
-          );
-        }
+        if (aoi && !seen.has(aoi.name.toLowerCase()) && !aoiStructs.has(aoi.name.toLowerCase()))
+          aoiStructs.set(aoi.name.toLowerCase(), aoiStruct(scope, aoi));
       }
       const init = initValue(scope, s.tag?.value, s.type);
       const line = `${s.iec} : ${iecType(s.type)}${init ? ` := ${init}` : ''};`;
@@ -305,28 +322,7 @@ export function projectModelSource(project: L5xProject): ProjectModel {
       else vars.push(line);
     }
     for (const u of scope.usedStructs) used.add(u);
-    const presets = [...code.presets].map(
-      (ms, i) => `LX_PT${i} : TIME := T#${Math.max(0, Math.trunc(ms))}ms;`,
-    );
-    programs.push(
-      [
-        `PROGRAM ${iecName(name)}`,
-        'VAR',
-        ...vars,
-        'LX_CLK : TON; LX_NOW : DINT; LX_FIRST : BOOL := TRUE; LX_FS : BOOL; rc : BOOL;',
-        ...presets,
-        ...[...code.temps].map(([n, t]) => `${n} : ${t};`),
-        'END_VAR',
-        'LX_CLK(IN := TRUE, PT := T#24d); LX_NOW := TIME_TO_DINT(LX_CLK.ET);',
-        'LX_FS := LX_FIRST;',
-        'IF LX_FIRST THEN',
-        ...code.prescan,
-        'END_IF;',
-        'LX_FIRST := FALSE;',
-        ...code.body,
-        'END_PROGRAM',
-      ].join('\n'),
-    );
+    programs.push(programSource(iecName(name), { vars }, code));
   }
   const typeScope = lowered[0]?.scope ?? new LogixScope(project);
   const source = [
