@@ -2,7 +2,8 @@
  * A site's library versions follow what runs there (issue #20): the registry
  * records a library-update's new version when its deploy is reported
  * `deployed` — not at the verdict, the approval or the order, and not for a
- * failed deploy — and puts the old one back when that deploy is rolled back.
+ * failed deploy — puts the old one back when that deploy is rolled back, and
+ * the next rollout's offers carry it (the agent tests `onlyIf` against them).
  * Real ws clients act as agents; real SQLite and PostgreSQL.
  */
 import { readFileSync } from 'node:fs';
@@ -50,7 +51,7 @@ async function report(
 
 for (const kind of ['sqlite', 'postgres'] as const) {
   describe(`site libraries after a library-update deploy (${kind})`, () => {
-    it('records the new version on deploy only, keeps it on a failed one, and restores it on rollback', async () => {
+    it('records the new version on deploy only, offers it to the next rollout, keeps it on a failed deploy, restores it on rollback', async () => {
       h = await startHarness(kind);
       const before = [
         { name: 'Tc2_Standard', version: '3.3.3' },
@@ -102,6 +103,21 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         subjectId: orderA.deployId,
         details: { site: 'lib-a', library: 'PressLib', from: '1.2.0', to: '2.0.0' },
       });
+
+      // The first rollout's offers carried the registry's versions then; the next rollout's carry 2.0.0,
+      // which the agent tests `onlyIf` against (PressLib ">=1.2 <2": the site is skipped).
+      expect(a.offers[0]!.libraries).toEqual(before);
+      const next = await h.admin.post('/v1/rollouts', {
+        migrationId: 'presslib-2',
+        start: true,
+        plan: planDoc([{ name: 'a', select: { sites: ['lib-a'] } }]),
+      });
+      expect(next.status, JSON.stringify(next.body)).toBe(201);
+      const offer = await eventually(async () => a.offers.find((o) => o.rolloutId === next.body.rollout.id));
+      expect(offer.libraries).toEqual([
+        { name: 'Tc2_Standard', version: '3.3.3' },
+        { name: 'PressLib', version: '2.0.0' },
+      ]);
 
       // A deploy that failed leaves the registry as it was.
       const b = agents.get('lib-b')!;

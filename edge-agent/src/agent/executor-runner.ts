@@ -60,11 +60,15 @@ export function createExecutorRunner(options: ExecutorRunnerOptions): JobRunner 
         ctx.logger.warn({ err: (err as Error).message }, 'scenarios could not be loaded');
         return [];
       });
+      // The fleet registry's libraries (updated after each library-update deploy) over the local facts file.
+      const siteFacts = bundle.libraries
+        ? { ...options.siteFacts, libraries: bundle.libraries }
+        : options.siteFacts;
       const verdict = await runMigration({
         migration,
         source: options.source,
         policy: options.policy,
-        siteFacts: options.siteFacts,
+        siteFacts,
         transformer,
         outDir: ctx.outDir,
         signal: ctx.signal,
@@ -95,7 +99,9 @@ export function createExecutorRunner(options: ExecutorRunnerOptions): JobRunner 
       if (program && plantFiles) await keepPlantScope(ctx.outDir, plantFiles);
       if (verdict.outcome === 'passed' && !program)
         ctx.logger.error('the passed program could not be kept; a deploy order for it will be refused');
-      const release = options.release ?? (isGitSource(options.source) ? options.source : undefined);
+      const repository = options.release ?? (isGitSource(options.source) ? options.source : undefined);
+      // The change of a kind that edits plant files is pushed with them (tag maps, HMI), as it was hashed.
+      const release = repository && plantFiles ? repository.withPlantFiles(plantFiles) : repository;
       if (!program || !before || !release) return { verdict, ...(program ? { program } : {}) };
       const change = await pushVerdict(release, {
         migration,
@@ -105,7 +111,7 @@ export function createExecutorRunner(options: ExecutorRunnerOptions): JobRunner 
         branch: changeBranchName(options.site, bundle.jobId),
         // The commit the verdict was reached on; for a release beside the PLC, the release ref now.
         base:
-          release === options.source
+          repository === options.source
             ? release.lastRead()?.commit
             : (await release.readRef(release.url.ref).catch(() => undefined))?.commit,
       });

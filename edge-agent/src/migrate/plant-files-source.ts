@@ -10,6 +10,7 @@ import { join, relative, sep } from 'node:path';
 import type { Migration } from '@plcfleet/protocols';
 import {
   hashProgram,
+  isGitSource,
   type ProgramFile,
   type ProgramSource,
   SourceError,
@@ -36,13 +37,15 @@ async function walk(root: string, dir: string, out: string[]): Promise<void> {
 
 /**
  * Wraps a directory source so that it also reads and writes the text files
- * under its folder that match `globs` (the migration's `scope.files`). Other
- * sources (OPC UA, a single file) are returned as they are.
+ * under its folder that match `globs` (the migration's `scope.files`); a Git
+ * source gives its own view with them (`GitProgramSource.withPlantFiles`).
+ * Other sources (OPC UA, a single file) are returned as they are.
  *
  * @example
  * const source = await withPlantFiles(createDirectorySource('plant/'), migration.scope.files);
  */
 export async function withPlantFiles(inner: ProgramSource, globs: readonly string[]): Promise<ProgramSource> {
+  if (isGitSource(inner)) return inner.withPlantFiles(globs);
   if (inner.kind !== 'directory') return inner;
   const root = inner.location;
   const isDir = await stat(root).then(
