@@ -360,3 +360,68 @@ describe('S5TIME literals keep the resolution of their time base', () => {
     expect(plc.get('Presets.exact')).toBe(7_200_000);
   });
 });
+
+describe('structure start values by position, byte order mark', () => {
+  // the shape of a LIOLink configuration UDT: an array, nested structures, defaults as ()
+  const text = [
+    '\uFEFFTYPE "Starter"',
+    'VERSION : 0.1',
+    '   STRUCT',
+    '      mode : Byte := 16#01;',
+    '      limit : Int;',
+    '   END_STRUCT;',
+    'END_TYPE',
+    '',
+    'TYPE "Config"',
+    'VERSION : 0.1',
+    '   STRUCT',
+    '      reserved : Array[0..4] of Byte;',
+    '      starter1 : "Starter";',
+    '      starter2 : "Starter";',
+    '      other : "Declared_Elsewhere";',
+    '      flag : Bool;',
+    '   END_STRUCT;',
+    'END_TYPE',
+    '',
+    'DATA_BLOCK "Cfg"',
+    '   STRUCT',
+    '      actual : "Config" := ([16#21, 3(16#00), 16#05], (16#02, 7), (), ((), ()), TRUE);',
+    '   END_STRUCT;',
+    'BEGIN',
+    'END_DATA_BLOCK',
+    'ORGANIZATION_BLOCK "Main"',
+    'BEGIN',
+    'END_ORGANIZATION_BLOCK',
+    '',
+  ].join('\n');
+
+  it('read with member names; () keeps the default; values land in the simulated DB', () => {
+    const unit = readClean(text);
+    const starter = unit.declarations[0] as unknown as {
+      types: { nameSpan: { offset: number; endOffset: number } }[];
+    };
+    // the byte order mark does not shift spans
+    const sp = starter.types[0]!.nameSpan;
+    expect(text.slice(sp.offset, sp.endOffset)).toBe('"Starter"');
+    // "Declared_Elsewhere" is another file's type: the checker names it, nothing else
+    const { checked, diagnostics } = checkProject([unit]);
+    expect(diagnostics.filter((d) => d.severity === 'error').map((d) => d.message)).toEqual([
+      "unknown type 'Declared_Elsewhere'",
+    ]);
+    expect(checked).toBeDefined();
+  });
+
+  it('simulates the named start values when every type is known', () => {
+    const known = text.replace('      other : "Declared_Elsewhere";\n', '').replace('((), ()), ', '');
+    const plc = plcOf(known);
+    plc.scan();
+    expect(plc.get('Cfg.actual.reserved[0]')).toBe(0x21);
+    expect(plc.get('Cfg.actual.reserved[3]')).toBe(0);
+    expect(plc.get('Cfg.actual.reserved[4]')).toBe(5);
+    expect(plc.get('Cfg.actual.starter1.mode')).toBe(2);
+    expect(plc.get('Cfg.actual.starter1.limit')).toBe(7);
+    // () keeps the UDT's own start value
+    expect(plc.get('Cfg.actual.starter2.mode')).toBe(1);
+    expect(plc.get('Cfg.actual.flag')).toBe(true);
+  });
+});

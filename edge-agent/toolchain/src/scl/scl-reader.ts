@@ -19,6 +19,7 @@
  *   `CTU_INT` → CTU, `S5Time` → TIME (see decision 0022).
  */
 import {
+  type ArrayInitializer,
   type CallExpression,
   type CompilationUnit,
   type Diagnostic,
@@ -191,6 +192,7 @@ function readSclUnchecked(text: string, fileName: string, ax = false, original =
   const diagnostics = parsed.diagnostics.map((d) => remapDiagnostic(d, src, lines));
   rename(unit, src);
   lowerSliceWrites(unit, src);
+  namePositionalValues(unit, src);
   markOverlays(unit, src);
   lowerInstanceCalls(unit);
   finishDataBlocks(unit, src, diagnostics);
@@ -449,6 +451,63 @@ function lowerSliceWrites(unit: CompilationUnit, src: SclSource): void {
       if (!v.some((x) => (x as { kind?: string })?.kind === 'Assignment')) continue;
       o[key] = (v as Statement[]).flatMap((x) => expand(x) ?? [x]);
     }
+  });
+}
+
+/**
+ * Structure start values given by position (`"udt" := (32, (), TRUE)`, read
+ * as `[32, [], TRUE]`) get their member names from the structure type when
+ * the unit declares it (a TIA Portal export puts a UDT's dependencies in
+ * the same file); `()` keeps a member's default. A value whose structure is
+ * declared elsewhere stays positional, and the checker reports it.
+ */
+function namePositionalValues(unit: CompilationUnit, src: SclSource): void {
+  if (src.positional.size === 0) return;
+  const structs = new Map<string, StructType>();
+  for (const d of unit.declarations)
+    if (d.kind === 'TypeBlock')
+      for (const t of d.types) if (t.type.kind === 'StructType') structs.set(t.name.toLowerCase(), t.type);
+  const isPositional = (i: Initializer | undefined): i is ArrayInitializer =>
+    i?.kind === 'ArrayInitializer' && src.positional.has(i.span.offset);
+  const membersOf = (t: TypeSpec): { name: string; type: TypeSpec }[] | undefined => {
+    const st =
+      t.kind === 'StructType' ? t : t.kind === 'NamedType' ? structs.get(t.name.toLowerCase()) : undefined;
+    return st?.members.flatMap((m) => m.names.map((nm) => ({ name: nm.name, type: m.type })));
+  };
+  const convert = (init: Initializer, type: TypeSpec): Initializer => {
+    if (type.kind === 'ArrayType' && init.kind === 'ArrayInitializer') {
+      for (const el of init.elements) if (el.value) el.value = convert(el.value, type.elementType);
+      return init;
+    }
+    if (!isPositional(init)) return init;
+    const members = membersOf(type);
+    // only `()` all the way down: every member keeps its default, whatever the type declares
+    const allDefault = (i: Initializer): boolean =>
+      isPositional(i) &&
+      i.elements.every((el) => !el.repeat && el.value !== undefined && allDefault(el.value));
+    if (!members && allDefault(init)) return { kind: 'StructInitializer', fields: [], span: init.span };
+    if (!members) {
+      // `(5)` around a plain value is the value
+      const only = init.elements.length === 1 ? init.elements[0]!.value : undefined;
+      return only && !init.elements[0]!.repeat ? only : init;
+    }
+    const fields: FieldInitializer[] = [];
+    init.elements.forEach((el, i) => {
+      const m = members[i];
+      if (!m || !el.value || (isPositional(el.value) && el.value.elements.length === 0)) return;
+      fields.push({
+        kind: 'FieldInitializer',
+        name: m.name,
+        nameSpan: el.span,
+        value: convert(el.value, m.type),
+        span: el.span,
+      });
+    });
+    return { kind: 'StructInitializer', fields, span: init.span };
+  };
+  forEachVarDecl(unit, (d) => {
+    if (d.init && (isPositional(d.init) || d.init.kind === 'ArrayInitializer'))
+      d.init = convert(d.init, d.type);
   });
 }
 

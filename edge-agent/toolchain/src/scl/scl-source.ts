@@ -62,6 +62,11 @@ export interface SclSource {
    * offset of the declared name, with the overlaid name as written (decision 0040).
    */
   overlays: Map<number, string>;
+  /**
+   * Offsets of the `(` of structure start values given by position
+   * (`"udt" := (32, (), TRUE)`), read as `[32, [], TRUE]` and named by the reader.
+   */
+  positional: Set<number>;
   /** Maps an offset of `st` to an offset of the file (inserted text maps to where it was inserted). */
   toFile(offset: number): number;
 }
@@ -208,6 +213,8 @@ export function lowerSclText(text: string, options: { ax?: boolean } = {}): SclS
   // the lowered text as UTF-16 code units: edits in place, one decode per piece
   const out = new Uint16Array(text.length);
   for (let k = 0; k < text.length; k++) out[k] = text.charCodeAt(k);
+  // a byte order mark (TIA Portal writes one) becomes a blank: the IEC scanner would drop it and shift every offset
+  if (out[0] === 0xfeff) out[0] = 32;
   const put = (at: number, word: string): void => {
     for (let k = 0; k < word.length; k++) out[at + k] = word.charCodeAt(k);
   };
@@ -488,7 +495,8 @@ export function lowerSclText(text: string, options: { ax?: boolean } = {}): SclS
 
   // ---- declarations: CONST sections, AT overlays and offsets, array start values without brackets
   const overlays = new Map<number, string>();
-  lowerDeclarations(toks, text, { blank, inserts, overlays, hashed });
+  const positional = new Set<number>();
+  lowerDeclarations(toks, text, { blank, put, inserts, overlays, positional, hashed });
 
   // ---- blocks
   const dataBlocks: DataBlockInfo[] = [];
@@ -650,7 +658,19 @@ export function lowerSclText(text: string, options: { ax?: boolean } = {}): SclS
     if (len === 0) return fileStart[lo]!;
     return fileStart[lo]! + Math.min(d, len);
   };
-  return { st, quoted, hashed, startFix, endFix, escaped, dataBlocks, sliceWrites, overlays, toFile };
+  return {
+    st,
+    quoted,
+    hashed,
+    startFix,
+    endFix,
+    escaped,
+    dataBlocks,
+    sliceWrites,
+    overlays,
+    positional,
+    toFile,
+  };
 }
 
 /** Bits of an elementary type for overlap of explicit member offsets; undefined for others. */
@@ -714,8 +734,10 @@ function lowerDeclarations(
   text: string,
   ctx: {
     blank: (s: number, e: number) => void;
+    put: (at: number, word: string) => void;
     inserts: { at: number; text: string }[];
     overlays: Map<number, string>;
+    positional: Set<number>;
     hashed: ReadonlySet<number>;
   },
 ): void {
@@ -820,11 +842,67 @@ function lowerDeclarations(
         else if (toks[e]!.k === 'word' && /^(END_VAR|END_STRUCT)$/.test(u)) break;
         e++;
       }
-      if (isArray && comma && first && first.up !== '[' && toks[e]?.up === ';') {
+      if (isArray && comma && first && first.up !== '[' && first.up !== '(' && toks[e]?.up === ';') {
         inserts.push({ at: first.s, text: '[' });
         inserts.push({ at: toks[e]!.s, text: ']' });
       }
+      if (first?.up === '(' && toks[e]?.up === ';') positionalGroups(toks, t + 2, e, ctx);
       t = e - 1;
     }
+  }
+}
+
+/**
+ * Structure start values given by position, `(32, (), [1, 2], TRUE)`, in
+ * tokens [from, to): each group that is not a call, a repetition `3(x)`, a
+ * parenthesised expression or a named initialiser `(a := 1)` becomes `[...]`
+ * and its offset is recorded; the reader gives the values their member names.
+ */
+function positionalGroups(
+  toks: readonly Tok[],
+  from: number,
+  to: number,
+  ctx: { put: (at: number, word: string) => void; positional: Set<number> },
+): void {
+  // matching parentheses and what each group holds at its own depth
+  const open: number[] = [];
+  const groups: { o: number; c: number; comma: boolean; named: boolean }[] = [];
+  const byOpen = new Map<number, { o: number; c: number; comma: boolean; named: boolean }>();
+  for (let t = from; t < to; t++) {
+    const u = toks[t]!.up;
+    if (u === '(' || u === '[') {
+      open.push(t);
+      if (u === '(') {
+        const g = { o: t, c: -1, comma: false, named: false };
+        byOpen.set(t, g);
+        groups.push(g);
+      }
+    } else if (u === ')' || u === ']') {
+      const o = open.pop();
+      const g = o === undefined ? undefined : byOpen.get(o);
+      if (g) g.c = t;
+    } else if (open.length > 0) {
+      const g = byOpen.get(open[open.length - 1]!);
+      if (!g) continue;
+      if (u === ',') g.comma = true;
+      if (u === ':' && toks[t + 1]?.up === '=') g.named = true;
+    }
+  }
+  const outer = byOpen.get(from);
+  // `:= (x + 1) * 2` is an expression, not a start value by position
+  if (
+    !outer ||
+    outer.c < 0 ||
+    (!outer.comma && outer.c !== from + 1 && toks[from + 1]?.up !== '(' && toks[from + 1]?.up !== '[')
+  )
+    return;
+  for (const g of groups) {
+    if (g.c < 0 || g.named) continue;
+    const prev = toks[g.o - 1]!;
+    // `3(16#0000)` repeats, `f(x)` calls
+    if (g.o !== from && (prev.k === 'number' || prev.k === 'word' || prev.k === 'quoted')) continue;
+    ctx.put(toks[g.o]!.s, '[');
+    ctx.put(toks[g.c]!.s, ']');
+    ctx.positional.add(toks[g.o]!.s);
   }
 }
