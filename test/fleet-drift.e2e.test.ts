@@ -4,7 +4,8 @@
  * bare Git repository and whose live program (a folder) differs; the agent's
  * scheduled check reaches the control plane, `plcfleet sites list` shows the
  * drift column and `plcfleet sites drift SITE` the diff, and a rollout skips
- * the drifted site with reason `drift` — unless its plan sets `allowDrift`.
+ * the drifted site with reason `drift` — unless its plan sets `allowDrift`,
+ * and after that change is approved and deployed the agent checks again.
  */
 import { execFile } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -49,6 +50,10 @@ let dir: string;
 let controlPlane: ControlPlaneHandle;
 let agent: AgentHandle | undefined;
 let admin: PlcfleetClient;
+/** The rollout whose plan allowed drift (its change is deployed by the last test). */
+let allowedRollout: string | undefined;
+/** The live program's folder (the agent's `program:`). */
+let live: string;
 
 /** The `plcfleet` CLI, in this process (the same program as the binary), as the admin. */
 async function plcfleet(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -78,7 +83,7 @@ beforeAll(async () => {
   await git(clone, 'commit', '--quiet', '-m', 'release 1');
   await git(clone, 'push', '--quiet', bare, 'HEAD:refs/heads/main');
   // The live program: the same, but someone changed the interlock at the plant.
-  const live = join(dir, 'live');
+  live = join(dir, 'live');
   await cp(join(FIXTURES, 'plant'), live, { recursive: true });
   const main = await readFile(join(live, 'Main.st'), 'utf8');
   expect(main).toContain('Press_Enable := Safety_OK AND E_Stop_OK;');
@@ -191,10 +196,34 @@ describe('fleet drift: agent, control plane and CLI', { timeout: 3 * PATIENCE_MS
 
     // The plan allows drift: the job goes to the site's agent, which runs it and reports a verdict.
     const allowed = await rolloutJob(true, (j) => ['passed', 'failed', 'error', 'skipped'].includes(j.state));
-    // The verdict is the agent's, on the live program (here the recipe applies and the judges pass).
-    expect(['passed', 'failed']).toContain(allowed.state);
+    // The verdict is the agent's, on the live program: the recipe applies and the judges pass.
+    expect(allowed).toMatchObject({ site: SITE, state: 'passed' });
     expect(allowed.reason).not.toMatch(/drift/);
     const verdicts = await admin.verdicts.list({ rollout: allowed.rolloutId });
     expect(verdicts.map((v) => v.site)).toEqual([SITE]);
+    allowedRollout = allowed.rolloutId;
+  });
+
+  it('after the approved change is deployed, the agent checks drift again (trigger deploy)', async () => {
+    expect(allowedRollout).toBeDefined();
+    const safety = await controlPlane.createApiToken({ name: 'sam.safety', role: 'safety-engineer' });
+    const engineer = new PlcfleetClient({ server: controlPlane.url, token: safety.token });
+    const [change] = await until('the change request', async () => {
+      const open = await engineer.changes.list({ state: 'open', rollout: allowedRollout });
+      return open.length ? open : undefined;
+    });
+    await engineer.changes.approve(change!.id, 'reviewed: the guard follows its sensor');
+    const deployed = await until('the deploy', async () => {
+      const [d] = await admin.deploys.list({ rollout: allowedRollout });
+      return d && !['ordered', 'delivered'].includes(d.state) ? d : undefined;
+    });
+    expect(deployed.state).toBe('deployed');
+    expect(await readFile(join(live, 'Main.st'), 'utf8')).toMatch(/Safety_OK := Guard_Sensor;/);
+    // The live program now holds the change (still not the release): a check after the deploy says so.
+    const afterDeploy = await until('a check after the deploy', async () => {
+      const d = await admin.sites.drift(SITE);
+      return d.history.find((h) => h.trigger === 'deploy');
+    });
+    expect(afterDeploy.status).toBe('drifted');
   });
 });
