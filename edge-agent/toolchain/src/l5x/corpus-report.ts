@@ -52,6 +52,9 @@ function l5xFiles(dir: string): string[] {
 const MODELLED = new Set<string>(MODELLED_INSTRUCTIONS);
 /** Calls a Logix ST routine may make that logix-st.ts models (instructions and functions). */
 const ST_CALLS = new Set([
+  'COP',
+  'FLL',
+  'SIZE',
   'TONR',
   'TOFR',
   'RTOR',
@@ -99,7 +102,10 @@ function unmodelledIn(project: L5xProject, program: L5xProgram, routine: L5xRout
       // Logix ST runs through logix-st.ts: its instruction calls are the timers and JSR.
       for (const m of rt.lines.join('\n').matchAll(/\b([A-Za-z_][A-Za-z0-9_]*)\s*\(/g)) {
         const n = (m[1] as string).toUpperCase();
-        if (!ST_CALLS.has(n)) missing.add(`ST ${n}`);
+        const aoi = aois.get(n);
+        const logic = aoi?.routines.find((r) => r.name.toUpperCase() === 'LOGIC');
+        if (logic) visit(aoi?.routines ?? [], logic);
+        else if (!ST_CALLS.has(n)) missing.add(`ST ${n}`);
       }
       return;
     }

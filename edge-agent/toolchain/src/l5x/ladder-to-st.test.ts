@@ -368,3 +368,23 @@ describe('ladderToSt on routines with nothing of their own to read', () => {
     expect(r.st.get('P/Idle')).toEqual([]);
   });
 });
+
+describe('ladderToSt with SIZE', () => {
+  it('writes SIZE as the same instruction under the rung condition and proves it', () => {
+    const tags: TestTag[] = [
+      ['Go', 'BOOL'],
+      ['Arr', 'DINT[8]'],
+      ['N', 'DINT'],
+    ];
+    const r = ladderToSt(readL5x(testL5x(tags, { Main: ['XIC(Go)SIZE(Arr,0,N);'] })), { runs: 10 });
+    expect(r.routines[0]).toMatchObject({ equivalent: true, reason: null });
+    expect(r.st.get('P/Main')).toEqual(['IF Go THEN', '    SIZE(Arr, 0, N);', 'END_IF;']);
+    // the ST written reads back: the converted routine is a model of its own
+    const back = readL5x(r.output);
+    const [program] = back.programs;
+    const routine = findRoutine(back, 'P/Main')?.routine;
+    if (!program || !routine) throw new Error('no routine');
+    expect(routine.type).toBe('ST');
+    expect(() => ladderModel(back, program, routine)).not.toThrow();
+  });
+});

@@ -36,6 +36,8 @@ export interface StLoweringHost {
   assign(d: Operand, value: string, valueType: LogixType, out: string[]): void;
   /** Inlines a JSR target routine. */
   jsr(name: string): void;
+  /** Runs COP, FLL or SIZE as the ladder instruction of the same operands. */
+  instruction(name: string, args: string[]): void;
   /** Runs an Add-On Instruction call (`Motor_Ctl(Inst, A, B)`, EnableIn TRUE); false when `name` is no AOI. */
   aoi(name: string, args: string[]): boolean;
 }
@@ -296,6 +298,11 @@ class StReader {
     if (name === 'JSR') {
       if (args.length > 2 || (args[1] !== undefined && args[1] !== '0')) this.fail('JSR with parameters');
       this.host.jsr(args[0] as string);
+      return;
+    }
+    // ladder-to-st writes these in ST as the same instruction under the rung's condition
+    if (name === 'COP' || name === 'FLL' || name === 'SIZE') {
+      this.host.instruction(name, args);
       return;
     }
     if (this.host.aoi(name, args)) return;

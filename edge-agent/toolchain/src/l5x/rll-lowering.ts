@@ -66,6 +66,7 @@ export const MODELLED_INSTRUCTIONS = [
   'CLR',
   'COP',
   'FLL',
+  'SIZE',
   'JSR',
   'SBR',
   'RET',
@@ -315,6 +316,12 @@ export class RllLowering {
         const r = this.program?.routines.find((x) => x.name.toLowerCase() === name.toLowerCase());
         if (!r) throw new Unsupported(`JSR to ${name}, which is not a routine of the program`);
         this.routine(r, where);
+      },
+      instruction: (name, args) => {
+        // an instruction Logix ST calls with the ladder's operands, run as the ladder runs it
+        const rc = this.temp();
+        this.code.body.push(`${rc} := TRUE;`);
+        this.instruction({ kind: 'ins', name, operands: args, offset: 0 }, rc, prescan, where);
       },
       aoi: (name, args) => {
         const aoi = this.scope.aoiNames.get(name.toLowerCase());
@@ -591,6 +598,23 @@ export class RllLowering {
       case 'FLL':
         this.copy(ins, rc);
         return;
+      case 'SIZE': {
+        // SIZE(Source, Dimension, Size): the number of elements of one dimension of an array,
+        // 0 the leftmost (1756-RM003). A property of the declaration, so Source is not read.
+        const [srcText, dimText, sizeText] = this.need(ins, 3);
+        const arr = reference(this.scope, srcText as string).type;
+        if (arr.kind !== 'array') throw new Unsupported(`SIZE of ${srcText}, which is not an array`);
+        const dim = Number((dimText as string).trim());
+        const n = arr.dims[dim];
+        if (!Number.isInteger(dim) || n === undefined)
+          throw new Unsupported(`SIZE of dimension ${dimText} of ${srcText}, which has ${arr.dims.length}`);
+        const d = this.dest(sizeText as string);
+        if (!isNumeric(d.type)) throw new Unsupported(`SIZE into ${sizeText}, which is not numeric`);
+        const inner: string[] = [];
+        this.assign(d, String(n), DINT, inner);
+        b.push(`IF ${rc} THEN ${inner.join(' ')} END_IF;`);
+        return;
+      }
       case 'JSR': {
         // JSR(Routine, InputCount, Input..., Return...): the inputs are copied into the SBR's
         // operands before the routine runs, RET's values into the returns (1756-RM003).

@@ -401,3 +401,43 @@ describe('PID mode and status bits', () => {
     expect([plc.get('Init'), plc.get('Flags')]).toEqual([true, -(2 ** 31) + 2 ** 15 + 2 ** 26]);
   });
 });
+
+// 1756-RM003 SIZE: Size := the number of elements in dimension Dimension (0 the leftmost) of
+// the array Source, when the rung is true; a property of the declaration, not of the values.
+describe('SIZE', () => {
+  it('gives the length of a one-dimension array when the rung is true', () => {
+    const plc = plcOf([...B('Go'), ['Arr', 'DINT[10]'], ['N', 'DINT']], { Main: ['XIC(Go)SIZE(Arr,0,N);'] });
+    plc.scan();
+    expect(plc.get('N')).toBe(0);
+    plc.set('Go', true);
+    plc.scan();
+    expect(plc.get('N')).toBe(10);
+  });
+  it('gives each dimension of a two-dimension array, and refuses one it does not have', () => {
+    const two = (rung: string) =>
+      testL5x(
+        [
+          ['M', 'DINT[12]'],
+          ['N', 'DINT'],
+          ['K', 'INT'],
+        ],
+        { Main: [rung] },
+      ).replace('Dimensions="12"', 'Dimensions="4 3"');
+    const run = (rung: string, tag: string) => {
+      const p = readL5x(two(rung));
+      const f = findRoutine(p, 'P/Main');
+      if (!f) throw new Error('no routine');
+      const plc = compileModel(ladderModel(p, f.program, f.routine).source, { cycleMs: 10 });
+      plc.scan();
+      return plc.get(tag);
+    };
+    expect(run('SIZE(M,0,N);', 'N')).toBe(4);
+    expect(run('SIZE(M,1,K);', 'K')).toBe(3);
+    const p = readL5x(two('SIZE(M,2,N);'));
+    const f = findRoutine(p, 'P/Main');
+    if (!f) throw new Error('no routine');
+    expect(() => ladderModel(p, f.program, f.routine)).toThrow(
+      'P/Main rung 0: SIZE of dimension 2 of M, which has 2',
+    );
+  });
+});

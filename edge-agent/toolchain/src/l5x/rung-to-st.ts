@@ -603,6 +603,7 @@ export class RungWriter {
         return;
       case 'COP':
       case 'FLL':
+      case 'SIZE':
       case 'JSR': {
         this.hazard(undefined, cell, liveAfter);
         if (this.logix) {
