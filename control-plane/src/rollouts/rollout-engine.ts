@@ -14,6 +14,7 @@ import {
   setJobState,
   sitesInRollout,
 } from '../jobs/job.repository';
+import { decideChangeRequest } from '../reviews/change-request.repository';
 import { inMaintenanceWindow } from '../sites/maintenance-window';
 import { listSites } from '../sites/site.repository';
 import { type Db, transaction } from '../store/database';
@@ -30,6 +31,7 @@ import {
   releaseDrivers,
   updateRollout,
 } from './rollout.repository';
+import { shadowFailedJobs } from './shadow-gate';
 import { selectPhaseSites } from './site-selector';
 
 /** Commands people and automation give a rollout. */
@@ -617,14 +619,34 @@ export class RolloutEngine {
             await setJobState(trx, j.id, ['failed', 'error'], { state: 'retried' });
             await insertJobs(trx, r.id, j.phaseIndex, [j.site]);
           }
+          // A candidate whose shadow run failed the phase's gate runs again too (its open change is withdrawn).
+          const phases =
+            only === undefined ? r.plan.phases.map((_, i) => i).filter((i) => i <= r.phaseIndex) : [only];
+          const shadowed = await shadowFailedJobs(trx, r.id, r.plan, phases);
+          for (const j of shadowed) {
+            await setJobState(trx, j.jobId, ['passed'], { state: 'retried' });
+            if (j.openChange) {
+              const why = `withdrawn by ${actor}'s retry: the candidate's shadow run did not pass`;
+              await decideChangeRequest(trx, j.openChange, 'rejected', why);
+              await appendAudit(trx, {
+                actor,
+                action: 'change-request.withdrawn',
+                subjectType: 'change-request',
+                subjectId: j.openChange,
+                details: { reason: why, site: j.site },
+              });
+            }
+            await insertJobs(trx, r.id, j.phaseIndex, [j.site]);
+          }
+          const sites = [...again, ...shadowed].map((j) => j.site);
           await updateRollout(trx, r.id, { state: 'running', stateReason: '' });
           await audit('rollout.retried', {
-            sites: again.map((j) => j.site),
+            sites,
             ...(only !== undefined ? { phase: only } : {}),
           });
           await decide(
             'retried',
-            `retry of ${again.length} failed site(s)${only !== undefined ? ` of phase ${only + 1}` : ''} by ${actor}`,
+            `retry of ${sites.length} failed site(s)${shadowed.length ? ` (${shadowed.length} by their shadow run)` : ''}${only !== undefined ? ` of phase ${only + 1}` : ''} by ${actor}`,
           );
           break;
         }

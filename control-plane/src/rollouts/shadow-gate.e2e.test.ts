@@ -202,6 +202,31 @@ describe('shadow gate', () => {
       deployId: order.deployId,
       agentId: expect.any(String),
     });
+
+    // A retry runs the site again: a new job, a new verdict, a new shadow run; the gate judges that one.
+    const retried = await h.admin.post(`/v1/rollouts/${id}/retry`, {});
+    expect(retried.status, JSON.stringify(retried.body)).toBe(200);
+    expect(retried.body.rollout.state).toBe('running');
+    const crs = await eventually(async () => {
+      const all = (await h.admin.get(`/v1/change-requests?rollout=${id}`)).body.changeRequests as {
+        jobId: string;
+        state: string;
+        reason: string;
+      }[];
+      return all.length === 2 ? all : undefined;
+    });
+    // The approved change of the diverged run stays as it was decided; the new job has its own.
+    expect(crs.filter((c) => c.jobId !== cr!.jobId).map((c) => c.state)).toEqual(['open']);
+    const p = await eventually(async () => {
+      const x = await progress(id);
+      return x.phases[0]!.shadow?.includes('wait for approval first') ? x : undefined;
+    });
+    expect(p.phases[0]!.shadow).toBe(
+      'shadow: 0 of 1 site(s) passed, 1 wait for approval first; at most 1 divergence(s)',
+    );
+    expect((await rollout(id)).decisions.map((d: { summary: string }) => d.summary)).toContain(
+      'retry of 1 failed site(s) (1 by their shadow run) by admin',
+    );
   });
 
   it('refuses a report for a job of another site, and one naming no job', async () => {

@@ -128,3 +128,47 @@ export async function judgeShadowGate(
     awaitingApproval,
   };
 }
+
+/**
+ * Jobs of `phases` whose candidate's latest shadow run failed the phase's gate (diverged,
+ * or could not run): `retry` runs them again — a new job, a new verdict, a new run — as it
+ * does for failed verdicts. With the job's change request when it is still open.
+ */
+export async function shadowFailedJobs(
+  db: Db,
+  rolloutId: string,
+  plan: { phases: readonly Phase[] },
+  phases: readonly number[],
+): Promise<{ jobId: string; site: string; phaseIndex: number; openChange: string | null }[]> {
+  const out: { jobId: string; site: string; phaseIndex: number; openChange: string | null }[] = [];
+  for (const index of phases) {
+    const g = plan.phases[index]?.shadow;
+    if (!g) continue;
+    const jobs = await db
+      .selectFrom('jobs')
+      .leftJoin('change_requests', 'change_requests.job_id', 'jobs.id')
+      .select([
+        'jobs.id as jobId',
+        'jobs.site as site',
+        'change_requests.id as cr',
+        'change_requests.state as crState',
+      ])
+      .where('jobs.rollout_id', '=', rolloutId)
+      .where('jobs.phase_index', '=', index)
+      .where('jobs.state', '=', 'passed')
+      .execute();
+    if (jobs.length === 0) continue;
+    const latest = new Map<string, ShadowReportView>();
+    for (const r of await listShadowReports(db, { jobIds: jobs.map((j) => j.jobId) }))
+      if (r.kind === 'candidate' && !latest.has(r.jobId)) latest.set(r.jobId, r);
+    for (const j of jobs)
+      if (judgeShadowRun(g, latest.get(j.jobId)).kind === 'failed')
+        out.push({
+          jobId: j.jobId,
+          site: j.site,
+          phaseIndex: index,
+          openChange: j.crState === 'open' ? j.cr : null,
+        });
+  }
+  return out;
+}
