@@ -4,8 +4,9 @@
  * `git daemon` on loopback. Never touches any other repository.
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer as createHttpServer } from 'node:http';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer, type RequestListener } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -139,15 +140,17 @@ export async function serveGitDaemon(bare: string): Promise<{ url: string; close
 /**
  * The smart HTTP protocol on loopback: `git http-backend` behind a node HTTP
  * server that asks for Basic authentication (`user`/`password`); `url` is
- * `git+http://127.0.0.1:PORT/plant.git` (no credentials in it).
+ * `git+http://127.0.0.1:PORT/plant.git` (no credentials in it), or
+ * `git+https://…` with `tls` (a key and certificate in PEM).
  */
 export async function serveGitHttp(
   bare: string,
   auth: { user: string; password: string },
+  tls?: { key: string; cert: string },
 ): Promise<{ url: string; close: () => Promise<void> }> {
   const base = dirname(bare);
   const expected = `Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString('base64')}`;
-  const server = createHttpServer((req, res) => {
+  const handle: RequestListener = (req, res) => {
     if (req.headers.authorization !== expected) {
       res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="plant"' });
       res.end();
@@ -189,11 +192,41 @@ export async function serveGitHttp(
       res.write(head.subarray(end + 4));
     });
     cgi.on('close', () => res.end());
-  });
+  };
+  const server = tls ? createHttpsServer(tls, handle) : createHttpServer(handle);
   await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
   const { port } = server.address() as { port: number };
   return {
-    url: `git+http://127.0.0.1:${port}/plant.git`,
+    url: `git+${tls ? 'https' : 'http'}://127.0.0.1:${port}/plant.git`,
     close: () => new Promise<void>((done) => server.close(() => done())),
   };
+}
+
+/**
+ * A self-signed certificate for 127.0.0.1 made by `openssl` in `dir`: the key and
+ * certificate in PEM, and the certificate's file (for `GIT_SSL_CAINFO`).
+ */
+export async function loopbackCertificate(
+  dir: string,
+): Promise<{ key: string; cert: string; certFile: string }> {
+  const keyFile = join(dir, 'key.pem');
+  const certFile = join(dir, 'cert.pem');
+  await exec('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=127.0.0.1',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1',
+    '-keyout',
+    keyFile,
+    '-out',
+    certFile,
+  ]);
+  return { key: await readFile(keyFile, 'utf8'), cert: await readFile(certFile, 'utf8'), certFile };
 }

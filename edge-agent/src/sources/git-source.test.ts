@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPlantRepo, type PlantRepo, serveGitDaemon, serveGitHttp } from './git-fixture';
+import {
+  createPlantRepo,
+  loopbackCertificate,
+  type PlantRepo,
+  serveGitDaemon,
+  serveGitHttp,
+} from './git-fixture';
 import { createGitSource } from './git-source';
 import { parseGitUrl, redactUrl } from './git-url';
 import { projectFolder } from './open-source';
@@ -304,6 +310,44 @@ describe('Git source', () => {
     } finally {
       await Promise.all([src.close(), without.close()]);
       await http.close();
+    }
+  });
+
+  it('reads and pushes over HTTPS, trusting only the certificate the environment names', async () => {
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const dir = await mkdtemp(`${tmpdir()}/plcfleet-git-tls-`);
+    const tls = await loopbackCertificate(dir);
+    const https = await serveGitHttp(repo.bare, { user: 'plant', password: 'tls-s3cret' }, tls);
+    expect(https.url).toMatch(/^git\+https:\/\/127\.0\.0\.1:\d+\/plant\.git$/);
+    const helper = {
+      GIT_CONFIG_COUNT: '1',
+      GIT_CONFIG_KEY_0: 'credential.helper',
+      GIT_CONFIG_VALUE_0: '!f() { echo username=plant; echo password=tls-s3cret; }; f',
+    };
+    const src = createGitSource(`${https.url}#v1:plc`, {
+      env: { ...process.env, ...helper, GIT_SSL_CAINFO: tls.certFile },
+    });
+    // Without the certificate among its trusted ones git refuses the server (never skips the check).
+    const untrusted = createGitSource(`${https.url}#v1:plc`, { env: { ...process.env, ...helper } });
+    try {
+      expect((await src.read()).find((f) => f.path === 'Main.st')!.text).toBe(MAIN_V1);
+      const pushed = await src.pushChange({
+        branch: 'over-https',
+        files: [{ path: 'Main.st', text: MAIN_V2 }],
+        message: 'via https',
+      });
+      expect(await repo.git('rev-parse', 'over-https')).toBe(pushed.commit);
+      const refused = await untrusted.read().catch((err: Error) => err);
+      expect(refused).toMatchObject({
+        code: 'io',
+        message: expect.stringMatching(/cannot be reached: .*certificate/i),
+      });
+      expect((refused as Error).message).not.toContain('tls-s3cret');
+    } finally {
+      await Promise.all([src.close(), untrusted.close()]);
+      await https.close();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 
