@@ -807,6 +807,16 @@ describe('literals no type can hold and CR-only line endings', () => {
     expect(body.map((s) => s.span.line)).toEqual([6, 7]);
   });
 
+  it('reads untyped character strings as CASE labels (SCL, AX)', () => {
+    const r = parseSource(
+      "PROGRAM P\nVAR c : CHAR; v : INT; END_VAR\nCASE c OF '1', '2': v := 1; \"3\": v := 2; ELSE v := 3; END_CASE;\nEND_PROGRAM\n",
+      'c.st',
+    );
+    expect(r.diagnostics).toEqual([]);
+    const cs = (r.unit.declarations[0] as ProgramDecl).body[0] as CaseStatement;
+    expect(cs.branches.map((b) => b.labels.length)).toEqual([2, 1]);
+  });
+
   it('looks for lone CRs in the scanned range only (a reader scans many bodies of one file)', () => {
     expect(indexInRange('ab\rcd\r', '\r', 3, 5)).toBe(-1);
     expect(indexInRange('ab\rcd\r', '\r', 0, 5)).toBe(2);

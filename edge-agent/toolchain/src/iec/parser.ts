@@ -2239,7 +2239,16 @@ export class Parser {
   /** Inside CASE: do the next tokens form `label[, label][..x]:` rather than a statement? */
   private looksLikeCaseLabel(): boolean {
     const first = this.k();
-    if (first === T.Int || first === T.Typed || first === T.Minus || first === T.Plus) return true;
+    // a statement never starts with a literal: untyped character strings are labels too (SCL, AX)
+    if (
+      first === T.Int ||
+      first === T.Typed ||
+      first === T.Minus ||
+      first === T.Plus ||
+      first === T.String ||
+      first === T.WString
+    )
+      return true;
     if (first !== T.Ident && first !== T.LParen) return false;
     // a label list ends in ':' at bracket depth 0; a comma or '..' there can only be a label list too.
     // Inside brackets (a call's arguments `F(a, b);`) commas say nothing.

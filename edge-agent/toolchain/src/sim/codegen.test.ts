@@ -31,6 +31,17 @@ END_PROGRAM`);
     expect([plc.get('a'), plc.get('b'), plc.get('c'), plc.get('d')]).toEqual([22, 5, 5, 10]);
   });
 
+  it('CASE on a CHAR compares character codes; labels are CHAR# literals, lists and ranges', () => {
+    const plc = run(`PROGRAM P
+VAR c : CHAR; d : CHAR := CHAR#'7'; v : INT; w : INT; u : INT; END_VAR
+CASE c OF CHAR#'0': v := 1; ELSE v := 2; END_CASE;
+CASE d OF CHAR#'1', CHAR#'2': w := 1; CHAR#'5'..CHAR#'8': w := 2; ELSE w := 3; END_CASE;
+c := CHAR#'0';
+CASE c OF CHAR#'0': u := 1; ELSE u := 2; END_CASE;
+END_PROGRAM`);
+    expect([plc.get('v'), plc.get('w'), plc.get('u')]).toEqual([2, 2, 1]);
+  });
+
   it('CASE with ranges and lists, ELSE; S= and R=', () => {
     const plc = compileProgram(
       units(`PROGRAM P

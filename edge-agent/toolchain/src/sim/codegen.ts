@@ -1916,7 +1916,12 @@ export class CodeGenerator {
       case 'Case': {
         const sel = this.expr(s.selector, scope);
         const t = this.tmp();
-        const selCode = isBigT(sel.t) ? `$big2num(${sel.c})` : sel.c;
+        // a CHAR/WCHAR (a one-character string here) is compared by its character code
+        const selCode = isBigT(sel.t)
+          ? `$big2num(${sel.c})`
+          : isCharT(sel.t)
+            ? `((${sel.c}).charCodeAt(0)||0)`
+            : sel.c;
         const branches = s.branches.map((b) => {
           const conds = b.labels.map((l) => {
             if (l.kind === 'CaseValue') return `${t}===${num(this.caseConst(l.value, sel.t, scope))}`;
@@ -2024,12 +2029,18 @@ export class CodeGenerator {
     const k = this.constant(e, scope);
     if (typeof k === 'number') return k;
     if (typeof k === 'bigint') return Number(k);
+    if (typeof k === 'string' && isCharT(selT) && k.length <= 1) return k.length === 0 ? 0 : k.charCodeAt(0);
     if (e.kind === 'Identifier' && selT.kind === 'enum') {
       const m = selT.members.find((x) => lower(x.name) === lower(e.name));
       if (m) return m.value;
     }
     return this.fail('UNSUPPORTED', 'CASE label must be a constant', e.span);
   }
+}
+
+/** CHAR or WCHAR. */
+function isCharT(t: SimType): boolean {
+  return t.kind === 'elem' && (t.name === 'CHAR' || t.name === 'WCHAR');
 }
 
 /** Code reading member `key` (code: a quoted name or an index expression) of `obj`: `o.f3`, `o[1203]`, `o[i]`. */
