@@ -351,6 +351,53 @@ describe('Git source', () => {
     }
   });
 
+  it('reads and pushes over git+ssh with the ssh command the environment names', async () => {
+    const { chmod, mkdtemp, readFile, rm, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const dir = await mkdtemp(`${tmpdir()}/plcfleet-git-ssh-`);
+    // No SSH server here: a stand-in for ssh that logs the host and runs git's remote command locally.
+    const fakeSsh = `${dir}/fake-ssh`;
+    await writeFile(
+      fakeSsh,
+      [
+        '#!/bin/sh',
+        'while [ $# -gt 1 ]; do case "$1" in -p|-o|-i|-l) shift 2;; -*) shift;; *) break;; esac; done',
+        'echo "$1" >> "$FAKE_SSH_LOG"; shift',
+        'exec sh -c "$*"',
+        '',
+      ].join('\n'),
+    );
+    await chmod(fakeSsh, 0o755);
+    const env = {
+      ...process.env,
+      GIT_SSH_COMMAND: fakeSsh,
+      GIT_SSH_VARIANT: 'ssh',
+      FAKE_SSH_LOG: `${dir}/log`,
+    };
+    const src = createGitSource(`git+ssh://git@plant.test${repo.bare}#v1:plc`, { env });
+    try {
+      expect((await src.read()).find((f) => f.path === 'Main.st')!.text).toBe(MAIN_V1);
+      const pushed = await src.pushChange({
+        branch: 'over-ssh',
+        files: [{ path: 'Main.st', text: MAIN_V2 }],
+        message: 'via ssh',
+      });
+      expect(await repo.git('rev-parse', 'over-ssh')).toBe(pushed.commit);
+      const hosts = (await readFile(`${dir}/log`, 'utf8')).trim().split('\n');
+      expect(new Set(hosts)).toEqual(new Set(['git@plant.test']));
+    } finally {
+      await src.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+    // The real ssh, never asking (BatchMode): a host that refuses is unreachable at once.
+    const refused = createGitSource('git+ssh://git@127.0.0.1:1/plant.git#main');
+    await expect(refused.read()).rejects.toMatchObject({
+      code: 'io',
+      message: expect.stringMatching(/^git\+ssh:\/\/git@127\.0\.0\.1:1\/plant\.git#main cannot be reached/),
+    });
+    await refused.close();
+  });
+
   it('reads and pushes over git daemon on loopback', async () => {
     const daemon = await serveGitDaemon(repo.bare);
     const src = createGitSource(`${daemon.url}#v1:plc`);
