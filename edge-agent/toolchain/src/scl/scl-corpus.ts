@@ -10,7 +10,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { astEqual } from '../iec';
+import { astEqual, type CompilationUnit } from '../iec';
 import { readAx } from './ax-reader';
 import { formatScl } from './scl-printer';
 import { isSclFile, readScl } from './scl-reader';
@@ -42,6 +42,32 @@ function notSource(buf: Buffer, text: string): string | undefined {
   if (buf.includes(0)) return 'binary';
   if (/^\s*<(!DOCTYPE|html)/i.test(text)) return 'HTML page';
   if (/\{\{\s*[A-Za-z_#/][^}]*\}\}/.test(text)) return 'template';
+  return undefined;
+}
+
+/**
+ * The first declared name whose span does not hold it (`"Motor 1"`, `#x` and
+ * `x` hold `Motor 1` and `x`), or undefined when every one does: the spans
+ * an edit splices at point where they should.
+ */
+function badNameSpan(unit: CompilationUnit, text: string): string | undefined {
+  const stack: unknown[] = [unit];
+  while (stack.length > 0) {
+    const o = stack.pop() as Record<string, unknown>;
+    const sp = o.nameSpan as { offset: number; endOffset: number } | undefined;
+    // generated names (the SHR of a slice read, a DB's structure) have empty spans or `__`
+    const generated = !sp || sp.endOffset <= sp.offset;
+    if (typeof o.name === 'string' && !generated && !o.name.startsWith('__')) {
+      const at = text
+        .slice(sp.offset, sp.endOffset)
+        .replace(/^#/, '')
+        .replace(/^"(.*)"$/s, '$1');
+      if (at !== '' && at.toLowerCase() !== o.name.toLowerCase() && !/^"/.test(o.name))
+        return `${o.name} at ${sp.offset}: '${at}'`;
+    }
+    for (const [k, v] of Object.entries(o))
+      if (v && typeof v === 'object' && !k.endsWith('pan')) stack.push(v);
+  }
   return undefined;
 }
 
@@ -102,6 +128,8 @@ export function sclCorpusRow(dir: string, ax = false): SclCorpusRow {
       continue;
     }
     row.read++;
+    const bad = badNameSpan(r.unit, text);
+    if (bad) row.failures.push(`${f}: a name's span does not hold it: ${bad}`);
     if (ax) continue;
     const once = formatScl(text);
     if (formatScl(once) === once) row.idempotent++;

@@ -495,10 +495,12 @@ function namePositionalValues(unit: CompilationUnit, src: SclSource): void {
     init.elements.forEach((el, i) => {
       const m = members[i];
       if (!m || !el.value || (isPositional(el.value) && el.value.elements.length === 0)) return;
+      // a value by position has no name in the file: an empty name span where the value starts
+      const at = el.span;
       fields.push({
         kind: 'FieldInitializer',
         name: m.name,
-        nameSpan: el.span,
+        nameSpan: { ...at, endLine: at.line, endColumn: at.column, endOffset: at.offset },
         value: convert(el.value, m.type),
         span: el.span,
       });
@@ -667,6 +669,7 @@ function finishDataBlocks(unit: CompilationUnit, src: SclSource, diagnostics: Di
         continue;
       }
       const path = memberPath(s.target);
+      const spans = memberSpans(s.target);
       if (!path) {
         // array elements and other targets: kept as the DB's actual values, not modelled
         continue;
@@ -677,9 +680,9 @@ function finishDataBlocks(unit: CompilationUnit, src: SclSource, diagnostics: Di
           m.names.some((nm) => nm.name.toLowerCase() === first!.toLowerCase()),
         );
         if (!decl) continue;
-        decl.init = rest.length === 0 ? s.value : withField(decl.init, rest, s.value, s.span);
+        decl.init = rest.length === 0 ? s.value : withField(decl.init, rest, s.value, s.span, spans.slice(1));
       } else if (inst) {
-        inst.init = withField(inst.init, path, s.value, s.span);
+        inst.init = withField(inst.init, path, s.value, s.span, spans);
       }
     }
   }
@@ -695,12 +698,20 @@ function memberPath(e: Expression): string[] | undefined {
   return undefined;
 }
 
-/** Sets `path` inside a structure initialiser, creating the levels it needs. */
+/** The spans of the names of `a.b.c`, in order (the identifier's, then each member's). */
+function memberSpans(e: Expression): Span[] {
+  if (e.kind === 'Identifier') return [e.span];
+  if (e.kind === 'Member') return [...memberSpans(e.object), e.memberSpan];
+  return [];
+}
+
+/** Sets `path` inside a structure initialiser, creating the levels it needs; `names` are the spans of the path's names. */
 function withField(
   init: Initializer | undefined,
   path: string[],
   value: Expression,
   span: Span,
+  names: Span[],
 ): Initializer {
   const target: StructInitializer =
     init && init.kind === 'StructInitializer' ? init : { kind: 'StructInitializer', fields: [], span };
@@ -708,10 +719,10 @@ function withField(
   let f: FieldInitializer | undefined = target.fields.find(
     (x) => x.name.toLowerCase() === first!.toLowerCase(),
   );
-  const v = rest.length === 0 ? value : withField(f?.value, rest, value, span);
+  const v = rest.length === 0 ? value : withField(f?.value, rest, value, span, names.slice(1));
   if (f) f.value = v;
   else {
-    f = { kind: 'FieldInitializer', name: first!, nameSpan: span, value: v, span };
+    f = { kind: 'FieldInitializer', name: first!, nameSpan: names[0] ?? span, value: v, span };
     target.fields.push(f);
   }
   return target;
