@@ -4,6 +4,7 @@
  * list into a 500, and it can be deleted. Real sockets, real SQLite.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { recordDriftReport } from '../drift/site-drift.repository';
 import { siteDoc } from '../testing/fixtures';
 import { type Harness, startHarness } from '../testing/harness';
 
@@ -73,6 +74,38 @@ describe('site registry', () => {
     expect((await h.admin.get('/v1/sites')).body).toMatchObject({ sites: [{ name: 'good' }] });
     expect((await h.admin.get('/v1/sites')).body.unreadable).toBeUndefined();
     expect((await h.admin.del('/v1/sites/nowhere')).status).toBe(404);
+  });
+
+  it('shows each site with its last drift check, unknown until its agent reported one', async () => {
+    h = await startHarness();
+    for (const s of ['d1', 'd2']) expect((await h.admin.put(`/v1/sites/${s}`, siteDoc(s))).status).toBe(200);
+    await recordDriftReport(h.cp.db, 'agt', {
+      site: 'd1',
+      status: 'drifted',
+      checkedAt: '2026-12-06T10:00:00.000Z',
+      trigger: 'schedule',
+      released: 'git+file:///srv/plant.git#main',
+      live: 'opc.tcp://plc:4840',
+      releasedSha256: 'a'.repeat(64),
+      liveSha256: 'b'.repeat(64),
+      pous: [{ pou: 'Main', change: 'modified', file: 'Main.st', diff: '-a\n+b\n' }],
+      globals: [],
+      types: [],
+      configuration: false,
+      unparsed: [],
+      history: [],
+    });
+    const list = (await h.admin.get('/v1/sites')).body.sites as { name: string; drift: unknown }[];
+    expect(list.map((s) => [s.name, s.drift])).toEqual([
+      ['d1', { status: 'drifted', checkedAt: '2026-12-06T10:00:00.000Z', pous: 1 }],
+      ['d2', { status: 'unknown', checkedAt: null, pous: 0 }],
+    ]);
+    expect((await h.admin.get('/v1/sites/d2')).body.drift).toEqual({
+      status: 'unknown',
+      checkedAt: null,
+      pous: 0,
+    });
+    expect((await h.admin.get('/v1/sites/d1')).body.drift).toMatchObject({ status: 'drifted', pous: 1 });
   });
 
   it('keeps a site with agents until they are revoked', async () => {

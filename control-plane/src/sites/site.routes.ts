@@ -10,7 +10,7 @@ import {
 } from '@plcfleet/protocols';
 import { appendAudit } from '../audit/audit.repository';
 import { ADMIN, ANY_ROLE } from '../auth/roles';
-import { getSiteDrift, listSiteDrift } from '../drift/site-drift.repository';
+import { getSiteDrift, listSiteDrift, withDrift } from '../drift/site-drift.repository';
 import { fail } from '../errors';
 import { defineRoute } from '../http/route';
 import { transaction } from '../store/database';
@@ -31,7 +31,9 @@ export const siteRoutes = [
           { sites: unreadable.map((u) => u.name) },
           'sites stored with invalid data; delete them with DELETE /v1/sites/:name',
         );
-      return unreadable.length ? { sites, unreadable } : { sites };
+      // Each site with its last drift check (issue #22): `unknown` until its agent reported one.
+      const withChecks = await withDrift(ctx.db, sites);
+      return unreadable.length ? { sites: withChecks, unreadable } : { sites: withChecks };
     },
   }),
   defineRoute({
@@ -49,7 +51,7 @@ export const siteRoutes = [
           'CONFLICT',
           `site ${JSON.stringify(row.name)} is stored with invalid data (${r.error}); delete it and add it again`,
         );
-      return r.site;
+      return (await withDrift(ctx.db, [r.site]))[0]!;
     },
   }),
   defineRoute({
