@@ -141,7 +141,7 @@ function readPlcopenUnchecked(text: string, file: string): ParseResult {
   for (const c of project.children) if (localName(c) !== 'types') visitAddData(c);
   const instances = child(project, 'instances');
   for (const cfg of childrenNamed(child(instances, 'configurations'), 'configuration')) {
-    const d = readConfiguration(ctx, cfg);
+    const d = readConfiguration(ctx, cfg, declarations);
     if (d) declarations.push(d);
   }
   if (support.needed)
@@ -244,8 +244,23 @@ function variableText(ctx: Ctx, v: XmlElement, g: Gen): string {
   let t = attr(v, 'name') ?? '_';
   if (addr) t += ` AT ${addr}`;
   t += ` : ${typeText(ctx, child(v, 'type'), g)}`;
-  if (init) t += ` := ${initText(init)}`;
+  if (init) t += ` := ${stringInit(child(v, 'type'), init) ?? initText(init)}`;
   return `${t};`;
+}
+
+/**
+ * The initial value of a STRING/WSTRING variable that Beremiz writes unquoted
+ * (`<string/>` with `<simpleValue value="test"/>`), quoted as its PLCGenerator does; undefined
+ * for any other type or a value already quoted.
+ */
+function stringInit(type: XmlElement | undefined, init: XmlElement): string | undefined {
+  const t = type?.children[0];
+  const v = init.children[0];
+  if (!t || !v || localName(v) !== 'simpleValue') return undefined;
+  const q = localName(t) === 'string' ? "'" : localName(t) === 'wstring' ? '"' : undefined;
+  const value = attr(v, 'value');
+  if (!q || value === undefined || value.startsWith(q)) return undefined;
+  return q + value.replace(/[$'"]/g, (c) => (c === '$' || c === q ? `$${c}` : c)) + q;
 }
 
 function varBlocksText(ctx: Ctx, iface: XmlElement | undefined, g: Gen): void {
@@ -294,7 +309,8 @@ function attributeLines(el: XmlElement | undefined): string[] {
 /** EXTENDS / IMPLEMENTS of a POU or data type, from CODESYS's inheritance extensions. */
 function inheritance(ctx: Ctx, el: XmlElement): { extends?: string; implements: string[] } {
   const out: { extends?: string; implements: string[] } = { implements: [] };
-  for (const inh of [...addData(el, 'Inheritance')]) {
+  // CODESYS 3.5 writes it in the interface's <addData> (…/pouinheritance), others in the POU's
+  for (const inh of [...addData(el, 'Inheritance'), ...addData(child(el, 'interface'), 'Inheritance')]) {
     const ext = child(inh, 'Extends');
     const base = ext ? textOf(ctx.text, ext).trim() : '';
     if (base) out.extends = base;
@@ -1146,14 +1162,32 @@ function durationAttr(v: string): string {
   return `T#${Math.round(ms)}ms`;
 }
 
-function readConfiguration(ctx: Ctx, cfg: XmlElement): ConfigurationDecl | undefined {
+/**
+ * The configuration; a named `<globalVars name="GVL_X">` in it (CODESYS 3.5 writes its global
+ * variable lists so) goes to `out` as a GlobalVarList of that name, so `GVL_X.v` resolves.
+ */
+function readConfiguration(
+  ctx: Ctx,
+  cfg: XmlElement,
+  out: TopLevelDeclaration[],
+): ConfigurationDecl | undefined {
   const g = new Gen();
   const origin = xmlSpan(ctx, cfg.start, cfg.end);
   g.push(`CONFIGURATION ${attr(cfg, 'name') ?? '_'}`, origin);
   const globalsOf = (el: XmlElement): void => {
     for (const gv of childrenNamed(el, 'globalVars')) {
       const wrapper = { ...el, children: [gv] } as XmlElement;
-      varBlocksText(ctx, wrapper, g);
+      const name = attr(gv, 'name');
+      if (!name) {
+        varBlocksText(ctx, wrapper, g);
+        continue;
+      }
+      const lg = new Gen();
+      varBlocksText(ctx, wrapper, lg);
+      for (const d of parseGenerated(ctx, lg)) {
+        if (d.kind === 'GlobalVarList') d.name = name;
+        out.push(d);
+      }
     }
   };
   globalsOf(cfg);

@@ -417,3 +417,44 @@ describe('edits written back into the XML (applyXmlEdits)', () => {
     expect(() => applyXmlEdits('<a x="1"/>', [{ node: decl, replacement: 'X : INT;' }])).toThrow(RangeError);
   });
 });
+
+describe('PLCopen details of CODESYS 3.5 and Beremiz exports (h1, issue 15)', () => {
+  const xml = `<?xml version="1.0"?>
+<project xmlns="http://www.plcopen.org/xml/tc6_0201"><types><dataTypes/><pous>
+<pou name="FB_Base" pouType="functionBlock"><interface><outputVars>
+<variable name="Count"><type><INT/></type></variable></outputVars></interface>
+<body><ST><xhtml xmlns="http://www.w3.org/1999/xhtml">Count := Count + 1;</xhtml></ST></body></pou>
+<pou name="FB_Child" pouType="functionBlock"><interface>
+<localVars><variable name="Title"><type><string length="20"/></type><initialValue><simpleValue value="it's $5"/></initialValue></variable>
+<variable name="Wide"><type><wstring/></type><initialValue><simpleValue value="w"/></initialValue></variable>
+<variable name="Quoted"><type><string/></type><initialValue><simpleValue value="'q'"/></initialValue></variable></localVars>
+<addData><data name="http://www.3s-software.com/plcopenxml/pouinheritance" handleUnknown="implementation">
+<Inheritance><Extends>FB_Base</Extends></Inheritance></data></addData></interface>
+<body><ST><xhtml xmlns="http://www.w3.org/1999/xhtml">Count := Count + GVL_Limits.Step;</xhtml></ST></body></pou>
+<pou name="Main" pouType="program"><interface><localVars>
+<variable name="C"><type><derived name="FB_Child"/></type></variable></localVars></interface>
+<body><ST><xhtml xmlns="http://www.w3.org/1999/xhtml">C();</xhtml></ST></body></pou>
+</pous></types><instances><configurations><configuration name="Cfg">
+<resource name="Res"><task name="T" interval="PT0.01S" priority="1"><pouInstance name="M" typeName="Main"/></task>
+<globalVars name="GVL_Limits" constant="true"><variable name="Step"><type><INT/></type><initialValue><simpleValue value="2"/></initialValue></variable></globalVars>
+</resource></configuration></configurations></instances></project>`;
+
+  it('reads inheritance from the interface, named global lists and unquoted string initial values', () => {
+    const { unit, diagnostics } = readPlcopen(xml, 'codesys.xml');
+    expect(diagnostics).toEqual([]);
+    const child = unit.declarations.find((d) => d.kind === 'FunctionBlock' && d.name === 'FB_Child');
+    expect((child as FunctionBlockDecl).extends).toBe('FB_Base');
+    expect(
+      (child as FunctionBlockDecl).varBlocks[0]?.decls.map((d) =>
+        printNode(d.init?.kind ? d.init : d).trim(),
+      ),
+    ).toEqual(["'it$'s $$5'", '"w"', "'q'"]);
+    const gvl = unit.declarations.find((d) => d.kind === 'GlobalVarList');
+    expect(gvl).toMatchObject({ kind: 'GlobalVarList', name: 'GVL_Limits' });
+    // and it runs: Count counts by GVL_Limits.Step through the inherited member
+    const plc = compileProgram([unit], { program: 'Main' });
+    expect(plc.scan(3)).toBeNull();
+    expect(plc.get('C.Count')).toBe(6);
+    expect(plc.get('C.Title')).toBe("it's $5");
+  });
+});
