@@ -3,11 +3,13 @@
  * repository): how many read, how many write back byte-identical unedited,
  * and how many ladder routines whose instructions are all modelled convert
  * to ST proven equivalent. Run:
- *   node --import tsx --conditions=source edge-agent/toolchain/src/l5x/corpus-report.ts DIR [--runs N]
+ *   node --import tsx --conditions=source edge-agent/toolchain/src/l5x/corpus-report.ts DIR [--runs N] [--no-proofs]
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { checkL5x } from './l5x-check';
+import { formatL5xFile } from './l5x-format';
 import type { L5xProgram, L5xProject, L5xRoutine } from './l5x-model';
 import { readL5x } from './l5x-reader';
 import { writeL5x } from './l5x-writer';
@@ -37,6 +39,10 @@ export interface CorpusReport {
   proven: number;
   notProven: { routine: string; reason: string | null; invalid: boolean }[];
   refusedBy: Record<string, number>;
+  /** `compile`: files with errors (named) and the warnings over all files. */
+  compile: { filesWithErrors: string[]; errors: number; warnings: number };
+  /** `fmt --write`: files it changes (ST re-indented), of those stable on a second pass, and rungs kept. */
+  fmt: { changed: number; stable: number; rungsKept: number };
 }
 
 function l5xFiles(dir: string): string[] {
@@ -141,8 +147,23 @@ function unmodelledIn(project: L5xProject, program: L5xProgram, routine: L5xRout
   return missing;
 }
 
-/** Measures every `.L5X` under `dir`. */
-export function corpusReport(dir: string, runs = 20): CorpusReport {
+/** `fmt --write` of a file: does it change, is the result stable, are the rungs untouched? */
+function fmtFigures(r: CorpusReport, project: L5xProject): void {
+  const out = formatL5xFile(project);
+  if (Buffer.from(out).equals(Buffer.from(project.bytes))) return;
+  r.fmt.changed++;
+  const again = readL5x(out);
+  if (Buffer.from(formatL5xFile(again)).equals(Buffer.from(out))) r.fmt.stable++;
+  const rungs = (p: L5xProject) =>
+    p.programs.flatMap((x) => x.routines.flatMap((y) => y.rungs.map((z) => z.text)));
+  if (JSON.stringify(rungs(again)) === JSON.stringify(rungs(project))) r.fmt.rungsKept++;
+}
+
+/**
+ * Measures every `.L5X` under `dir`. With `proofs` false only reading, the round trip,
+ * compile and fmt are measured (seconds, not minutes).
+ */
+export function corpusReport(dir: string, runs = 20, proofs = true): CorpusReport {
   const r: CorpusReport = {
     files: 0,
     read: 0,
@@ -155,6 +176,8 @@ export function corpusReport(dir: string, runs = 20): CorpusReport {
     proven: 0,
     notProven: [],
     refusedBy: {},
+    compile: { filesWithErrors: [], errors: 0, warnings: 0 },
+    fmt: { changed: 0, stable: 0, rungsKept: 0 },
   };
   for (const file of l5xFiles(dir)) {
     const bytes = new Uint8Array(readFileSync(file));
@@ -170,6 +193,13 @@ export function corpusReport(dir: string, runs = 20): CorpusReport {
     }
     r.read++;
     if (Buffer.from(writeL5x(project)).equals(Buffer.from(bytes))) r.roundTripIdentical++;
+    const checked = checkL5x(bytes, file).diagnostics;
+    const errors = checked.filter((d) => d.severity === 'error').length;
+    r.compile.errors += errors;
+    r.compile.warnings += checked.length - errors;
+    if (errors > 0) r.compile.filesWithErrors.push(file.slice(dir.length + 1));
+    fmtFigures(r, project);
+    if (!proofs) continue;
     const modelled = new Set<string>();
     for (const p of project.programs) {
       for (const rt of p.routines) {
@@ -199,16 +229,19 @@ export function corpusReport(dir: string, runs = 20): CorpusReport {
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const dir = process.argv[2];
   if (!dir) {
-    process.stderr.write('usage: corpus-report.ts DIR [--runs N]\n');
+    process.stderr.write('usage: corpus-report.ts DIR [--runs N] [--no-proofs]\n');
     process.exit(2);
   }
   const i = process.argv.indexOf('--runs');
-  const rep = corpusReport(dir, i > 0 ? Number(process.argv[i + 1]) : 20);
+  const proofs = !process.argv.includes('--no-proofs');
+  const rep = corpusReport(dir, i > 0 ? Number(process.argv[i + 1]) : 20, proofs);
   const pc = (a: number, b: number) => `${a} / ${b} (${b ? Math.round((1000 * a) / b) / 10 : 0} %)`;
   const valid = rep.modelledRoutines - rep.invalid;
   process.stderr.write(
     [
       `files read ${rep.read} / ${rep.files}, byte-identical round trip ${rep.roundTripIdentical}`,
+      `compile: ${rep.compile.errors} errors in ${rep.compile.filesWithErrors.length} files, ${rep.compile.warnings} warnings`,
+      `fmt --write changes ${rep.fmt.changed} files (ST re-indented): ${rep.fmt.stable} stable on a second pass, rungs kept in ${rep.fmt.rungsKept}`,
       `ladder routines ${rep.ladderRoutines}, proven ${pc(rep.provenOfAll, rep.ladderRoutines)}`,
       `using modelled instructions only ${rep.modelledRoutines}, proven ${pc(rep.proven, rep.modelledRoutines)}`,
       `  of them valid Logix (${rep.invalid} invalid left out), proven ${pc(rep.proven, valid)}`,
@@ -217,8 +250,11 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
         .slice(0, 12)
         .map(([k, v]) => `${k} ${v}`)
         .join(', ')}`,
-      '',
-    ].join('\n'),
+    ]
+      // without proofs no routine was counted
+      .slice(0, proofs ? undefined : 3)
+      .concat('')
+      .join('\n'),
   );
   process.stdout.write(`${JSON.stringify(rep, null, 2)}\n`);
 }
