@@ -433,6 +433,11 @@ describe('plcfleet-agent compile of a Rockwell L5X (issue 18)', () => {
       `${f}:${positionOf(f, 'XIO(E_Stop)').line}:${positionOf(f, 'XIO(E_Stop)').column}: error L5X2001: MainProgram/Conveyor rung 0: tag E_Stop is not declared`,
     );
     expect(text.out).toMatch(/1 files, \d+ lines, 2 POUs: 4 errors, 1 warnings/);
+    const ast = await run('ast', f);
+    expect(ast.code).toBe(2);
+    expect(ast.err).toBe(
+      `${f} is a Rockwell L5X export: it has no ST syntax tree (compile, fmt and ladder-to-st read it)\n`,
+    );
   });
   it('names a Logix instruction the model does not run as a warning: the file is valid', async () => {
     const f = plantCopy(['XIC(Jam_Sensor)OTL(Jam_Alarm)', 'XIC(Jam_Sensor)JMP(Skip)OTL(Jam_Alarm)']);

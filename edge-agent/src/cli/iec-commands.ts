@@ -48,6 +48,12 @@ async function readOne(file: string): Promise<string | undefined> {
   }
   const text = await readFile(file, 'utf8');
   const v = sourceFormat(file, text.slice(0, 4096), true);
+  if ('unsupported' in v && isL5x(file, v.unsupported)) {
+    usage(
+      `${file} is a Rockwell L5X export: it has no ST syntax tree (compile, fmt and ladder-to-st read it)`,
+    );
+    return undefined;
+  }
   if (!('readable' in v) || v.readable === 'plcproj') {
     usage(
       refusal(file, 'unsupported' in v ? v.unsupported : 'a TwinCAT/CODESYS project file (compile reads it)'),
@@ -59,7 +65,7 @@ async function readOne(file: string): Promise<string | undefined> {
 
 /** The one line that refuses a file plcfleet does not read. */
 function refusal(file: string, format: string): string {
-  return `cannot read ${file}: ${format} is not supported (plcfleet reads Structured Text, TwinCAT 3, PLCopen XML and Siemens SCL)`;
+  return `cannot read ${file}: ${format} is not supported (plcfleet reads Structured Text, TwinCAT 3, PLCopen XML, Siemens SCL and Rockwell L5X)`;
 }
 
 /**
