@@ -1,15 +1,15 @@
 /**
  * The dashboard's fleet page in a real browser: each site's drift (issue #22)
  * in the Drift column — drifted with its POU count, same, or not checked —
- * and the page drawn after a newer report shows the newer status.
+ * and a report arriving over an agent's websocket redraws the open page.
  */
-import type { DriftReport } from '@plcfleet/protocols';
+import { type DriftReport, PROTOCOL_VERSION } from '@plcfleet/protocols';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { driftReport } from '../../../drift/drift-report-fixture';
 import { recordDriftReport } from '../../../drift/site-drift.repository';
 import { launchChromium, signIn } from '../../../testing/browser';
-import { type Harness, seedFleet, startHarness } from '../../../testing/harness';
+import { connectAgents, type Harness, seedFleet, startHarness } from '../../../testing/harness';
 import { PATIENCE_MS } from '../../../testing/test-fleet';
 
 /** A report checked now; drifted in two POUs unless `over` says otherwise. */
@@ -55,11 +55,18 @@ describe('fleet page: drift column', { timeout: 4 * PATIENCE_MS }, () => {
     await expect(driftOf(page, 'fd-same').textContent()).resolves.toMatch(/^same/);
     await expect(driftOf(page, 'fd-unchecked').textContent()).resolves.toBe('not checked');
 
-    // The plant puts the released program back: the page shows the newer report.
-    await recordDriftReport(h.cp.db, 'agt-1', report('fd-drifted', { status: 'same', pous: [] }));
-    await page.reload();
-    await page.getByRole('heading', { name: /Fleet —/ }).waitFor();
-    await expect(driftOf(page, 'fd-drifted').textContent()).resolves.toMatch(/^same/);
+    // The plant puts the released program back; its agent reports over its websocket and the
+    // open page, which follows the fleet's events, redraws the row without a reload.
+    const agents = await connectAgents(h.cp, ['fd-drifted'], () => 'silent');
+    agents.get('fd-drifted')!.send({
+      v: PROTOCOL_VERSION,
+      id: 'd-back',
+      type: 'drift.report',
+      report: report('fd-drifted', { status: 'same', pous: [] }),
+    });
+    await driftOf(page, 'fd-drifted').filter({ hasText: /^same/ }).waitFor();
+    await expect(driftOf(page, 'fd-same').textContent()).resolves.toMatch(/^same/);
+    for (const a of agents.values()) await a.close();
     await page.close();
   });
 });
