@@ -231,8 +231,8 @@ export class GitRepository {
       for (const { prefix, tree: t } of level)
         for (const e of parseTree(t)) {
           if (e.mode === '40000') subtrees.push({ prefix: `${prefix}${e.name}/`, oid: e.oid });
-          // Only regular files: a symlink (120000) or a submodule (160000) is not program text.
-          else if (e.mode === '100644' || e.mode === '100755')
+          // Only regular files (100644, 100755, old 100664): a symlink (120000) or a submodule (160000) is not program text.
+          else if (e.mode.startsWith('100'))
             blobs.push({ path: `${prefix}${e.name}`, mode: e.mode, oid: e.oid });
         }
       const read = await this.cat(
