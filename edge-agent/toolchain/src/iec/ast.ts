@@ -283,6 +283,13 @@ export interface TypeDecl extends NodeBase {
 }
 
 /** VAR_GLOBAL blocks outside any POU (a plain .st file or a TwinCAT GVL). `name` is the GVL name when known. */
+/**
+ * The attribute naming a global variable list in plain ST (`{attribute 'gvl_name' := 'GVL_X'}`
+ * before its VAR_GLOBAL): what the printer writes for a named list read from PLCopen, and how a
+ * library interface file names one.
+ */
+export const GVL_NAME_ATTRIBUTE = 'gvl_name';
+
 export interface GlobalVarList extends NodeBase {
   kind: 'GlobalVarList';
   name?: string;

@@ -21,6 +21,7 @@ import type {
   VarBlock,
   VarDecl,
 } from './ast';
+import { GVL_NAME_ATTRIBUTE } from './ast';
 import { type ConstantValue, evaluateConstant, integerConstant } from './constant-evaluator';
 import { type Diagnostic, type DiagnosticCode, diagnostic } from './diagnostics';
 import { parseSource } from './parser';
@@ -187,6 +188,16 @@ export abstract class Binder {
    * unless the project references libraries, not that one, and some are not given: then the name
    * may come through one of those (Tc3_UnitTest's FB_Testsuite is not TcUnit's), so they are named.
    */
+  /**
+   * ST2017 for a name of a library the project does not have; ST2032 when that library's
+   * interface was given (a shipped file, --libraries) but does not declare the name.
+   */
+  protected reportLibraryName(span: Span, name: string, lib: string): void {
+    const key = lib.toLowerCase();
+    const given = this.libraryNamespaces.has(key) && this.libraryNamespaces.get(key) === undefined;
+    this.report(given ? 'ST2032' : 'ST2017', span, name, lib);
+  }
+
   protected libraryOf(upper: string): string | undefined {
     const lib = VENDOR_SYMBOLS.get(upper);
     if (!lib || (this.unshippedLibraries && !this.libraryNamespaces.has(lib.toLowerCase())))
@@ -370,7 +381,7 @@ export abstract class Binder {
       if (d.kind === 'GlobalVarList')
         add(
           d.varBlocks,
-          d.name ?? d.pragmas?.find((p) => p.attribute?.name === 'gvl_name')?.attribute?.value,
+          d.name ?? d.pragmas?.find((p) => p.attribute?.name === GVL_NAME_ATTRIBUTE)?.attribute?.value,
         );
       else if (d.kind === 'Configuration') {
         add(d.varBlocks, undefined);
@@ -475,7 +486,7 @@ export abstract class Binder {
         : this.libraryOf(name.toUpperCase());
     if (this.externalNames.has(name.toLowerCase())) return T_ERROR;
     if (dot > 0 && this.externalNames.has(name.slice(dot + 1).toLowerCase())) return T_ERROR;
-    if (lib) this.report('ST2017', span, name, lib);
+    if (lib) this.reportLibraryName(span, name, lib);
     else this.report('ST2002', span, name);
     return T_ERROR;
   }
@@ -618,7 +629,7 @@ export abstract class Binder {
    */
   protected notConstant(e: Expression, what: string): void {
     const missing = this.undeclaredLibraryName(e);
-    if (missing) this.report('ST2017', e.span, missing.name, missing.lib);
+    if (missing) this.reportLibraryName(e.span, missing.name, missing.lib);
     else this.report('ST2022', e.span, what);
   }
 

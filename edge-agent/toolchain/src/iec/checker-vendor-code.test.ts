@@ -695,6 +695,48 @@ END_FUNCTION_BLOCK
       ).map((d) => d[0]),
     ).toEqual(['ST2015']);
   });
+  it('Tc2_Utilities and Tc2_System: LEN2, STRNCPY, FILETIME64_TO_SYSTEMTIME, F_CheckMemoryArea', () => {
+    const src = `FUNCTION_BLOCK FB_Array_List
+VAR
+    sValue : STRING(1000);
+    sCopy : STRING(80);
+    nLength : UDINT;
+    bComplete : BOOL;
+    stNow : TIMESTRUCT;
+    eArea : E_TcMemoryArea;
+    nFileTime : T_FILETIME64;
+END_VAR
+nLength := Tc2_Utilities.LEN2(ADR(sValue));
+bComplete := STRNCPY(pDst := ADR(sCopy), pSrc := ADR(sValue), nDstSize := SIZEOF(sCopy));
+stNow := FILETIME64_TO_SYSTEMTIME(nFileTime);
+eArea := F_CheckMemoryArea(pData := ADR(sValue), nSize := SIZEOF(sValue));
+IF eArea = E_TcMemoryArea.Dynamic THEN
+    nLength := 0;
+END_IF
+END_FUNCTION_BLOCK
+`;
+    const libs = [shipped('Tc2_System'), shipped('Tc2_Utilities')];
+    const references = [{ name: 'Tc2_System' }, { name: 'Tc2_Utilities' }];
+    expect(check({ externals: libs, libraryReferences: references }, src)).toEqual([]);
+    expect(
+      check({ externals: libs, libraryReferences: references }, src.replace('nSize :=', 'nSiz :=')).map(
+        (d) => d[2],
+      ),
+    ).toEqual(["'F_CheckMemoryArea' has no parameter 'nSiz'"]);
+    // a name of a given library that its interface file lacks is that file's gap, not a missing library
+    expect(
+      check(
+        { externals: libs, libraryReferences: references },
+        src.replace('(nFileTime)', '(F_GetSystemTime())'),
+      ),
+    ).toEqual([
+      [
+        'ST2032',
+        13,
+        "'F_GetSystemTime' is not in the interface of library Tc2_Utilities that was given (add it to the library's interface file)",
+      ],
+    ]);
+  });
   it('Tc2_MC2 and Tc2_Utilities: AXIS_REF.DriveAddress, MC_ReadDriveAddress, T_FILETIME64', () => {
     const src = `FUNCTION_BLOCK FB_CauseNCError
 VAR_IN_OUT

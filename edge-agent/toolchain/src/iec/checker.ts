@@ -527,7 +527,7 @@ class Checker extends Binder {
     if (this.reportedUnknown.has(key)) return T_ERROR;
     this.reportedUnknown.add(key);
     const lib = this.libraryOf(up);
-    if (lib) this.report('ST2017', e.span, e.name, lib);
+    if (lib) this.reportLibraryName(e.span, e.name, lib);
     else this.report('ST2001', e.span, e.name);
     return T_ERROR;
   }

@@ -68,6 +68,11 @@ export const DIAGNOSTICS = {
   ST2030: { severity: 'error', message: 'a function cannot use {0}' }, // functions have no FB instances/VAR_STAT state
   // --- warnings
   ST2031: { severity: 'error', message: "behaviour model '{0}' does not keep the library interface: {1}" },
+  ST2032: {
+    severity: 'error',
+    message:
+      "'{0}' is not in the interface of library {1} that was given (add it to the library's interface file)",
+  },
   ST3001: { severity: 'warning', message: 'implicit conversion from {0} to {1} may lose data' },
   ST3002: { severity: 'warning', message: "'{0}' is declared but never used" },
   ST3003: { severity: 'warning', message: "input '{0}' is written inside its own POU" },
