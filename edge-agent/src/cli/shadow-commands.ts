@@ -1,6 +1,7 @@
 /**
  * `plcfleet-agent shadow --program PATH --tags TAGMAP (--plc-opcua ENDPOINT | --plc-modbus HOST:PORT)
- * [--program-name NAME] [--seconds N] [--ignore TAG,...] [--tolerance TAG=VALUE,...] [--json]`:
+ * [--program-name NAME] [--seconds N] [--ignore TAG,...] [--tolerance TAG=VALUE,...] [--json]`
+ * (and `--cycle-ms`, `--poll-ms`, `--latency-ms`, `--timeout-ms`, OPC UA security):
  * runs a candidate program in shadow of the running PLC (docs/shadow.md). Exit 0 no
  * divergence, 1 divergences, 2 usage, 5 the PLC unreachable or lost during the run.
  */
@@ -30,6 +31,8 @@ export interface ShadowArgs {
   cycleMs?: string;
   /** Time between polls, ms. @default the cycle */
   pollMs?: string;
+  /** How much older than their inputs the live outputs may be, ms. @default 2 × max(poll, cycle) */
+  latencyMs?: string;
   /** Modbus or OPC UA request timeout, ms. @default 1000 */
   timeoutMs?: string;
   /** OPC UA message security. @default 'sign-and-encrypt' */
@@ -85,7 +88,7 @@ function opcuaOptions(
 /** The report in a few lines for people. */
 function describe(r: ShadowReport): string[] {
   const lines = [
-    `shadow: ${r.seconds} s, ${r.samples} samples (${r.compared} compared, a comparison every poll: poll ${r.pollMs.mean} ms mean, PLC cycle ${r.cycleMs} ms), ${r.tags.inputs} inputs, ${r.tags.outputs} outputs`,
+    `shadow: ${r.seconds} s, ${r.samples} samples (${r.compared} compared, a comparison every poll: poll ${r.pollMs.mean} ms mean, PLC cycle ${r.cycleMs} ms, latency allowance ${r.latencyMs} ms), ${r.tags.inputs} inputs, ${r.tags.outputs} outputs`,
   ];
   if (r.divergences.length === 0) lines.push('no divergence');
   for (const d of r.divergences)
@@ -128,6 +131,8 @@ export async function runShadowCommand(
   for (const v of [seconds, cycleMs, timeoutMs]) if (typeof v === 'string') return usage(v);
   const pollMs = positive(args.pollMs, cycleMs as number, '--poll-ms');
   if (typeof pollMs === 'string') return usage(pollMs);
+  const latencyMs = positive(args.latencyMs, 2 * Math.max(pollMs, cycleMs as number), '--latency-ms');
+  if (typeof latencyMs === 'string') return usage(latencyMs);
   let modbus: { host: string; port: number } | undefined;
   if (args.plcModbus) {
     const m = /^(.+):(\d{1,5})$/.exec(args.plcModbus);
@@ -188,6 +193,7 @@ export async function runShadowCommand(
       durationMs: (seconds as number) * 1000,
       cycleMs: cycleMs as number,
       pollMs: pollMs as number,
+      latencyMs,
       ...(signal ? { signal } : {}),
       onProgress: (line) => io.err(line),
       onCommChange: (lost, error) =>
@@ -235,6 +241,10 @@ export function registerShadowCommands(program: Command): void {
     .option('--json', 'print the summary as JSON')
     .option('--cycle-ms <n>', "the PLC's scan cycle in ms (virtual time per candidate scan)", '10')
     .option('--poll-ms <n>', 'time between polls in ms (default: the cycle)')
+    .option(
+      '--latency-ms <n>',
+      "how much later than its inputs the live PLC's outputs may show, ms (default: two polls or cycles, the longer)",
+    )
     .option('--timeout-ms <n>', 'Modbus or OPC UA request timeout', '1000')
     .option('--security <mode>', 'OPC UA: none | sign | sign-and-encrypt', 'sign-and-encrypt')
     .option('--insecure', 'OPC UA: accept --security none')

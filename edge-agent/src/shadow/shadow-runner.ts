@@ -7,10 +7,14 @@
  * the sample's inputs and scanned as many cycles as real time has passed since the last
  * poll (`cycleMs` per scan), so its timers run on the same clock as the plant. The live
  * PLC's outputs in sample n were computed from inputs read somewhat before or after the
- * sample's inputs, so the live value of sample n is judged when sample n + 1 is in: it
- * agrees when it equals the candidate's output after sample n − 1, n or n + 1 (the
- * latency allowance of one poll). A divergence is therefore reported one poll after the
- * sample that shows it. A failed poll is a comm loss: counted and reported at once; the
+ * sample's inputs (a read is not atomic, the PLC's scan is not synchronised with the poll),
+ * so the live value of sample n agrees when it equals the candidate's output at any moment
+ * from `latencyMs` before the sample (the live PLC's outputs lag its inputs by a scan, more
+ * when it runs late) until the candidate has scanned the inputs of sample n + 1, and at
+ * least after sample n − 1 (latency-window.ts). A sample is judged then, so a divergence is
+ * reported one poll after the sample that shows it (two when polls come faster than
+ * cycles). A failed poll is a comm loss: counted
+ * and reported at once; the
  * samples around it are not judged, and the candidate's bound state is set again from
  * the first good sample after it (its own timers and internal state go on).
  */
@@ -19,6 +23,7 @@ import type { VirtualPlc } from '@plcfleet/toolchain/sim';
 import { EdgeAgentError } from '../edge-agent-error';
 import type { RawValue } from '../plant-io';
 import type { BranchCoverage } from './branch-coverage';
+import { type Judgement, LatencyWindow } from './latency-window';
 import type { LivePlc, LiveSample } from './live-plc';
 import type { BoundTag } from './shadow-binding';
 import { CoverageTracker, type ShadowCoverage } from './shadow-coverage';
@@ -49,6 +54,8 @@ export interface ShadowReport {
   /** A comparison every poll: the PLC's cycle and how often it was polled. */
   cycleMs: number;
   pollMs: { target: number; mean: number; max: number };
+  /** How much older than their inputs live outputs were allowed to be, ms (newer: one poll). */
+  latencyMs: number;
   /** Scans of the candidate. */
   scans: number;
   tags: { inputs: number; outputs: number; state: number; ignored: string[]; unbound: string[] };
@@ -72,6 +79,11 @@ interface ShadowRunOptions {
   cycleMs?: number;
   /** Time between polls, ms. @default cycleMs */
   pollMs?: number;
+  /**
+   * How much older than the inputs read with them the live outputs may be (the PLC's scan
+   * lag; latency-window.ts). Newer: up to the inputs of the next sample. @default 2 × max(pollMs, cycleMs)
+   */
+  latencyMs?: number;
   /** Stop early (SIGINT). */
   signal?: AbortSignal;
   /** Stop at the first divergence or comm loss (a post-deploy watch acts on the first). @default false */
@@ -112,23 +124,20 @@ function simValue(b: BoundTag, raw: RawValue): boolean | number | bigint {
   return typeof raw === 'bigint' ? Number(raw) : raw;
 }
 
+/** Waits `ms` or until `signal` aborts; leaves no listener behind (a run polls millions of times). */
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     if (ms <= 0 || signal?.aborted) return resolve();
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
+    const onAbort = () => {
       clearTimeout(t);
       resolve();
-    });
+    };
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
-
-/** A sample waiting to be judged: its live outputs and the candidate's before and after it. */
-interface Pending {
-  at: number;
-  live: Map<BoundTag, RawValue>;
-  before: Map<BoundTag, unknown>;
-  after: Map<BoundTag, unknown>;
-}
 
 /**
  * Runs the candidate in shadow of the live PLC for `durationMs` (or until `signal`).
@@ -138,6 +147,7 @@ interface Pending {
 export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
   const cycleMs = o.cycleMs ?? 10;
   const pollMs = o.pollMs ?? cycleMs;
+  const latencyMs = o.latencyMs ?? 2 * Math.max(pollMs, cycleMs);
   const { plc, live, tags } = o;
   const inputs = tags.filter((b) => b.role === 'input');
   const compared = tags.filter((b) => b.role === 'output' && !b.ignored);
@@ -165,8 +175,6 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
   samples++;
   const readers = compared.map((b) => [b, access.get(b)!.get] as const);
   const outputsNow = () => new Map<BoundTag, unknown>(readers.map(([b, get]) => [b, get()]));
-  let lastOutputs = outputsNow();
-  let pending: Pending | null = null;
   let virtualMs = 0;
   let lost = false;
   let pollCount = 0;
@@ -175,13 +183,12 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
   let lastPoll = performance.now();
   let lastProgress = t0;
 
-  const judge = (p: Pending, next: Map<BoundTag, unknown> | null) => {
+  const judge = (p: Judgement<BoundTag>) => {
     judged++;
     for (const b of compared) {
       const v = p.live.get(b);
       if (v === undefined) continue;
-      if (agrees(b, v, p.before.get(b)) || agrees(b, v, p.after.get(b))) continue;
-      if (next && agrees(b, v, next.get(b))) continue;
+      if (p.candidates.some((c) => agrees(b, v, c.get(b)))) continue;
       const d = divergences.get(b);
       if (d) d.count++;
       else
@@ -190,10 +197,13 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
           first: new Date(p.at).toISOString(),
           count: 1,
           live: shown(v),
-          shadow: shown(p.after.get(b)),
+          shadow: shown(p.own.get(b)),
         });
     }
   };
+
+  const window = new LatencyWindow<BoundTag>(latencyMs, judge);
+  window.add({ at: first.tReq, fed: 0, scanned: 0, outputs: outputsNow(), live: null });
 
   /** Scans the candidate up to real time. */
   const catchUp = () => {
@@ -226,7 +236,7 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
       } else commLoss = { count: 1, first: at, last: at, error: s.error };
       if (!lost) o.onCommChange?.(true, s.error);
       lost = true;
-      pending = null;
+      window.clear();
       catchUp();
       continue;
     }
@@ -235,8 +245,9 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
       o.onCommChange?.(false, '');
       lost = false;
       seed(s);
+      const fed = virtualMs;
       catchUp();
-      lastOutputs = outputsNow();
+      window.add({ at: s.tReq, fed, scanned: virtualMs, outputs: outputsNow(), live: null });
       continue;
     }
     for (const b of inputs) {
@@ -246,16 +257,10 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
       access.get(b)!.set(simValue(b, v));
       coverage.input(b.path, v);
     }
+    const fed = virtualMs;
     catchUp();
-    const after = outputsNow();
-    if (pending) judge(pending, after);
-    pending = {
-      at: s.tReq,
-      live: new Map(compared.map((b) => [b, s.values.get(b.tag)!])),
-      before: lastOutputs,
-      after,
-    };
-    lastOutputs = after;
+    const liveOutputs = new Map(compared.map((b) => [b, s.values.get(b.tag)!]));
+    window.add({ at: s.tReq, fed, scanned: virtualMs, outputs: outputsNow(), live: liveOutputs });
     if (o.onProgress && now - lastProgress >= 1000) {
       lastProgress = now;
       const n = [...divergences.values()].reduce((a, d) => a + d.count, 0);
@@ -265,7 +270,7 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
       );
     }
   }
-  if (pending) judge(pending, null);
+  window.finish();
   const cpu = process.cpuUsage(cpu0);
   const elapsed = performance.now() - t0;
   return {
@@ -276,6 +281,7 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
     coverage: coverage.report(o.branches),
     commLoss,
     cycleMs,
+    latencyMs,
     pollMs: {
       target: pollMs,
       mean: pollCount ? Math.round((pollSum / pollCount) * 10) / 10 : 0,

@@ -1,0 +1,284 @@
+/**
+ * Benchmark of live shadow execution (issue #21, docs/shadow.md) on real sockets: a
+ * served virtual PLC (its own process, Modbus TCP on loopback) runs the 1,000-tag
+ * program of src/shadow/fixtures while a field changes its inputs; this process runs the
+ * shadow (`runShadow`, what `plcfleet-agent shadow` runs) against it and prints:
+ *
+ *  1. steady state — an equivalent candidate for --seconds: samples, poll period reached,
+ *     candidate scans, CPU of the shadow process as a share of one core, divergences;
+ *  2. divergence latency — a candidate that differs only when I0 = 12345; the PLC process
+ *     writes 12345 at a random moment and says when (wall clock, same host); the time until
+ *     the shadow reports the divergence, in ms, PLC cycles and polls (--trials times);
+ *  3. comm-loss latency — the PLC process closes its sockets (a reset), or stops answering
+ *     without closing (SIGSTOP: a pulled cable; detected by the request timeout); the time
+ *     until the shadow reports the comm loss, in ms and polls.
+ *
+ *   node --import tsx --conditions=source edge-agent/scripts/bench-shadow.ts \
+ *     [--seconds 20] [--cycle-ms 10] [--poll-ms 10] [--timeout-ms 1000] [--latency-ms 2×poll]
+ *     [--change-ms 100] [--trials 5]
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { TagMap } from '@plcfleet/protocols';
+import { loadTagMap, startPlcServer, VirtualPlcRuntime } from '../src/plant-io';
+import { bindTags, compileInstrumented, ModbusLivePlc, runShadow, type ShadowReport } from '../src/shadow';
+import type { LiveSample } from '../src/shadow/live-plc';
+
+const { values: a } = parseArgs({
+  options: {
+    role: { type: 'string', default: 'main' },
+    seconds: { type: 'string', default: '20' },
+    'cycle-ms': { type: 'string', default: '10' },
+    'poll-ms': { type: 'string' },
+    'timeout-ms': { type: 'string', default: '1000' },
+    'latency-ms': { type: 'string' },
+    'change-ms': { type: 'string', default: '100' },
+    trials: { type: 'string', default: '5' },
+  },
+});
+const FIXTURES = path.join(import.meta.dirname, '../src/shadow/fixtures');
+const PROGRAM = path.join(FIXTURES, 'bench-1000.st');
+const TAGS = path.join(FIXTURES, 'bench-1000-tags.yaml');
+const CYCLE = Number(a['cycle-ms']);
+const POLL = Number(a['poll-ms'] ?? CYCLE);
+const TIMEOUT = Number(a['timeout-ms']);
+const LATENCY = a['latency-ms'] === undefined ? undefined : Number(a['latency-ms']);
+/** The value of I0 at which the divergent candidate differs. */
+const TRIGGER = 12345;
+
+/** The PLC process: the program served over Modbus, a field changing 10 % of its inputs every change-ms. */
+async function plc(): Promise<void> {
+  const text = readFileSync(PROGRAM, 'utf8');
+  const server = await startPlcServer({
+    runtime: new VirtualPlcRuntime([{ name: 'bench-1000.st', text }]),
+    tags: await loadTagMap(TAGS),
+    cycleMs: CYCLE,
+    modbus: { port: 0, host: '127.0.0.1' },
+    opcua: false,
+  });
+  let k = 0;
+  const field = setInterval(() => {
+    k++;
+    for (let i = k % 10; i < 200; i += 10) server.loop.write(`B${i}`, Math.random() < 0.5);
+    for (let i = k % 10; i < 300; i += 10)
+      if (i !== 0) server.loop.write(`I${i}`, Math.floor(Math.random() * 2000) - 1000);
+    if (k % 10 === 0) server.loop.write('I0', Math.floor(Math.random() * 2000) - 1000);
+  }, Number(a['change-ms']));
+  process.on('message', (m: { kind: string }) => {
+    if (m.kind === 'trigger') {
+      const written = Date.now();
+      server.loop.write('I0', TRIGGER);
+      // the divergence occurs when the PLC's next scan writes the output
+      const off = server.loop.onScan(() => {
+        off();
+        process.send?.({ at: written, scanned: Date.now() });
+      });
+    } else if (m.kind === 'calm') server.loop.write('I0', 0);
+    else if (m.kind === 'close') {
+      clearInterval(field);
+      const at = Date.now();
+      void server.close().then(() => process.send?.({ at }));
+    }
+  });
+  // the bench ended (or died): so does the PLC
+  process.on('disconnect', () => process.exit(0));
+  process.send?.({ port: server.modbus!.port });
+}
+
+/** A child process and its next message. */
+function child(): { proc: ChildProcess; next: () => Promise<Record<string, number>> } {
+  const proc = fork(
+    process.argv[1]!,
+    ['--role', 'plc', '--cycle-ms', String(CYCLE), '--change-ms', a['change-ms']!],
+    {
+      execArgv: ['--import', 'tsx', '--conditions=source'],
+      stdio: 'inherit',
+    },
+  );
+  const queue: Record<string, number>[] = [];
+  const waiters: ((m: Record<string, number>) => void)[] = [];
+  proc.on('message', (m) => {
+    const w = waiters.shift();
+    if (w) w(m as Record<string, number>);
+    else queue.push(m as Record<string, number>);
+  });
+  return {
+    proc,
+    next: () => (queue.length ? Promise.resolve(queue.shift()!) : new Promise((r) => waiters.push(r))),
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const fmt = (xs: number[]) => {
+  const s = [...xs].sort((x, y) => x - y);
+  const mean = s.reduce((x, y) => x + y, 0) / Math.max(1, s.length);
+  return `mean ${mean.toFixed(1)}, min ${s[0]?.toFixed(1)}, max ${s.at(-1)?.toFixed(1)}`;
+};
+
+async function main(): Promise<void> {
+  const map: TagMap = await loadTagMap(TAGS);
+  const text = readFileSync(PROGRAM, 'utf8');
+  const divergentText = text.replace(
+    'Q0 := I0 * 2 + 1;',
+    `IF I0 = ${TRIGGER} THEN Q0 := 0; ELSE Q0 := I0 * 2 + 1; END_IF;`,
+  );
+  const candidate = (t: string) => {
+    const c = compileInstrumented([{ name: 'bench-1000.st', text: t }], { cycleMs: CYCLE });
+    const b = bindTags(map, c.plc);
+    return { c, b };
+  };
+  const run = async (
+    port: number,
+    t: string,
+    ms: number,
+    extra: Partial<Parameters<typeof runShadow>[0]> = {},
+  ): Promise<ShadowReport> => {
+    const { c, b } = candidate(t);
+    const live = new ModbusLivePlc(
+      map,
+      b.tags.map((x) => x.tag),
+      '127.0.0.1',
+      port,
+      TIMEOUT,
+    );
+    const trace: LiveSample[] = [];
+    const read = live.read.bind(live);
+    const dbg = process.env.BENCH_SHADOW_DEBUG;
+    if (dbg)
+      live.read = async () => {
+        const r = await read();
+        trace.push(r);
+        return r;
+      };
+    try {
+      const report = await runShadow({
+        plc: c.plc,
+        branches: c.coverage,
+        live,
+        tags: b.tags,
+        unbound: b.unbound,
+        durationMs: ms,
+        cycleMs: CYCLE,
+        pollMs: POLL,
+        ...(LATENCY === undefined ? {} : { latencyMs: LATENCY }),
+        ...extra,
+      });
+      const d = report.divergences[0];
+      if (dbg && d) {
+        const q = map.tags.find((t) => t.name === d.tag)!;
+        const i = map.tags.find((t) => t.name === d.tag.replace('Q', 'I'))!;
+        const k = trace.findIndex((x) => x.tReq === Date.parse(d.first));
+        for (const x of trace.slice(Math.max(0, k - 6), k + 4))
+          console.log(
+            `  ${new Date(x.tReq).toISOString()} +${x.tResp - x.tReq} ms ${x.ok ? `${i.name}=${x.values.get(i)} ${q.name}=${x.values.get(q)}` : 'failed'}`,
+          );
+      }
+      return report;
+    } finally {
+      await live.close();
+    }
+  };
+  console.log(
+    `bench-shadow: ${map.tags.length} tags, PLC cycle ${CYCLE} ms, poll ${POLL} ms, timeout ${TIMEOUT} ms, latency allowance ${LATENCY ?? 'default'}, ${os.cpus().length} cores, load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}`,
+  );
+
+  // 1. Steady state.
+  const p = child();
+  const port = (await p.next()).port!;
+  const steady = await run(port, text, Number(a.seconds) * 1000);
+  console.log(
+    `steady: ${steady.seconds} s, ${steady.samples} samples (${steady.compared} compared), poll mean ${steady.pollMs.mean} ms / max ${steady.pollMs.max} ms, ${steady.scans} candidate scans (${Math.round((steady.seconds * 1000) / CYCLE)} cycles of real time), CPU ${(steady.cpuShare * 100).toFixed(1)} % of one core, ${steady.divergences.length} diverging tag(s), comm loss ${steady.commLoss ? steady.commLoss.count : 0}`,
+  );
+  if (steady.divergences.length)
+    console.log(`  diverging: ${JSON.stringify(steady.divergences.slice(0, 5))}`);
+
+  // 2. Divergence latency.
+  const divMs: number[] = [];
+  const divPolls: number[] = [];
+  const writeMs: number[] = [];
+  for (let i = 0; i < Number(a.trials); i++) {
+    p.proc.send({ kind: 'calm' });
+    await sleep(100);
+    let at = 0;
+    let scanned = 0;
+    const trigger = sleep(500 + Math.random() * 500).then(async () => {
+      p.proc.send({ kind: 'trigger' });
+      const m = await p.next();
+      at = m.at!;
+      scanned = m.scanned!;
+    });
+    const r = await run(port, divergentText, 5000, { stopAtFirst: true });
+    const done = Date.now();
+    await trigger;
+    const d = r.divergences.find((x) => x.tag === 'Q0');
+    if (!d) {
+      console.log(`  divergence trial ${i}: not caught (${JSON.stringify(r.divergences.slice(0, 3))})`);
+      continue;
+    }
+    divMs.push(done - scanned);
+    writeMs.push(done - at);
+    divPolls.push((done - scanned) / r.pollMs.mean);
+  }
+  console.log(
+    `divergence reported after the PLC's scan that made it (ms): ${fmt(divMs)}; in PLC cycles: ${fmt(divMs.map((x) => x / CYCLE))}; in polls: ${fmt(divPolls)} (${divMs.length}/${a.trials} caught)`,
+  );
+  console.log(`  after the input was written (the PLC's own scan delay included, ms): ${fmt(writeMs)}`);
+  p.proc.send({ kind: 'calm' });
+
+  // 3. Comm loss: sockets closed (reset), then a PLC that stops answering (SIGSTOP).
+  const loss = async (how: 'close' | 'stop'): Promise<{ ms: number; polls: number } | null> => {
+    let lostAt = 0;
+    let at = 0;
+    const cut = sleep(700).then(async () => {
+      if (how === 'close') {
+        p.proc.send({ kind: 'close' });
+        at = (await p.next()).at!;
+      } else {
+        at = Date.now();
+        p.proc.kill('SIGSTOP');
+      }
+    });
+    const stop = new AbortController();
+    const r = await run(port, text, 5000 + TIMEOUT, {
+      signal: stop.signal,
+      onCommChange: (lost) => {
+        if (lost && !lostAt) {
+          lostAt = Date.now();
+          stop.abort();
+        }
+      },
+    });
+    await cut;
+    if (how === 'stop') p.proc.kill('SIGCONT');
+    if (!lostAt) return null;
+    return { ms: lostAt - at, polls: (lostAt - at) / Math.max(r.pollMs.mean, POLL) };
+  };
+  const stopped = await loss('stop');
+  console.log(
+    stopped
+      ? `comm loss (PLC stops answering, timeout ${TIMEOUT} ms) reported after ${stopped.ms} ms = ${stopped.polls.toFixed(1)} polls`
+      : 'comm loss (PLC stops answering): not reported',
+  );
+  const closed = await loss('close');
+  console.log(
+    closed
+      ? `comm loss (PLC closes its sockets) reported after ${closed.ms} ms = ${closed.polls.toFixed(1)} polls`
+      : 'comm loss (PLC closes its sockets): not reported',
+  );
+  p.proc.kill();
+  console.log(
+    `load average at the end ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}`,
+  );
+}
+
+if (a.role === 'plc') await plc();
+else await main();

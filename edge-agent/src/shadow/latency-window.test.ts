@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { type Judgement, LatencyWindow } from './latency-window';
+
+/**
+ * Samples as [time ms, candidate's Q after it, live Q or null, scans run after it]; the
+ * candidate's clock advances 10 ms a scan and a sample's inputs are fed before its scans.
+ */
+type S = [number, number, number | null, number?];
+
+function run(backMs: number, samples: S[], finish = true) {
+  const judged: { at: number; candidates: number[]; own: number }[] = [];
+  const w = new LatencyWindow<string>(backMs, (j: Judgement<string>) =>
+    judged.push({
+      at: j.at,
+      candidates: j.candidates.map((c) => c.get('Q') as number),
+      own: j.own.get('Q') as number,
+    }),
+  );
+  let clock = 0;
+  for (const [at, out, live, scans = 1] of samples) {
+    const fed = clock;
+    clock += scans * 10;
+    w.add({
+      at,
+      fed,
+      scanned: clock,
+      outputs: new Map([['Q', out]]),
+      live: live === null ? null : new Map([['Q', live]]),
+    });
+  }
+  if (finish) w.finish();
+  return judged;
+}
+
+/** Samples every 10 ms from 0, one scan each; the candidate's Q after sample k is k. */
+const steady = (n: number): S[] => Array.from({ length: n }, (_, k) => [k * 10, k, k === 0 ? null : k]);
+
+describe('LatencyWindow', () => {
+  it('judges sample n against n − 1, n and n + 1 once n + 1 has been scanned', () => {
+    expect(run(10, steady(4), false)).toEqual([
+      { at: 10, candidates: [0, 1, 2], own: 1 },
+      { at: 20, candidates: [1, 2, 3], own: 2 },
+    ]);
+    // at the end the last sample is judged with what there is
+    expect(run(10, steady(4)).at(-1)).toEqual({ at: 30, candidates: [2, 3], own: 3 });
+  });
+
+  it('looks back `backMs`: a late live output costs no reporting time', () => {
+    // back 30 ms: the sample at 40 reaches the candidate after the sample at 10, and is judged once 50 is in
+    expect(run(30, steady(6), false).at(-1)).toEqual({ at: 40, candidates: [1, 2, 3, 4, 5], own: 4 });
+  });
+
+  it('waits for a scan of the next sample’s inputs when polls come faster than cycles', () => {
+    const j = run(
+      10,
+      [
+        [0, 0, null, 1],
+        [5, 0, 0, 0], // no scan since the inputs were set
+        [10, 1, 1, 1],
+        [15, 1, 1, 0],
+        [20, 2, 2, 1],
+      ],
+      false,
+    );
+    // sample 5's window ends after the sample at 15's inputs are scanned (at 20)
+    expect(j.find((x) => x.at === 5)).toEqual({ at: 5, candidates: [0, 0, 1], own: 0 });
+    expect(j.map((x) => x.at)).toEqual([5, 10, 15]);
+  });
+
+  it('keeps one sample either side when polls are slower than the allowance', () => {
+    expect(
+      run(10, [
+        [0, 0, null],
+        [50, 5, 5],
+        [100, 10, 10],
+        [150, 15, 15],
+      ]),
+    ).toEqual([
+      { at: 50, candidates: [0, 5, 10], own: 5 },
+      { at: 100, candidates: [5, 10, 15], own: 10 },
+      { at: 150, candidates: [10, 15], own: 15 },
+    ]);
+  });
+
+  it('judges nothing from before a clear (a comm loss), and goes on from the next seed', () => {
+    const judged: number[] = [];
+    const w = new LatencyWindow<string>(10, (j) => judged.push(j.at));
+    const add = (at: number, v: number, judgedToo: boolean) =>
+      w.add({
+        at,
+        fed: at,
+        scanned: at + 10,
+        outputs: new Map([['Q', v]]),
+        live: judgedToo ? new Map([['Q', v]]) : null,
+      });
+    add(0, 0, false);
+    add(10, 1, true);
+    w.clear();
+    add(40, 4, false);
+    add(50, 5, true);
+    add(60, 6, true);
+    w.finish();
+    expect(judged).toEqual([50, 60]);
+  });
+
+  it('does not keep every sample of a long run', () => {
+    const w = new LatencyWindow<string>(20, () => {});
+    for (let t = 0; t < 100_000; t += 10)
+      w.add({ at: t, fed: t, scanned: t + 10, outputs: new Map([['Q', t]]), live: new Map([['Q', t]]) });
+    expect((w as unknown as { entries: unknown[] }).entries.length).toBeLessThan(10);
+  });
+});

@@ -1,0 +1,106 @@
+/**
+ * The latency allowance of shadow comparison (ADR 0029, 0055). The live value read in
+ * sample n agrees when it equals the candidate's output at any moment from `backMs`
+ * before the sample until the candidate has scanned the inputs of sample n + 1 — and at
+ * least after sample n − 1. The candidate's output "at" a moment is its output after the
+ * last sample read at or before it.
+ *
+ * The two sides differ. A live output can be older than the inputs read with it by the
+ * PLC's scan lag (a changed input is visible at once, the output after the next scan,
+ * which a loaded PLC runs late): `backMs` covers that and costs no time, since those
+ * samples are in already. A live output can be newer than the inputs read with it (the
+ * PLC scanned between the input and the output requests), but not newer than the inputs
+ * of the next sample, read after it: so the window ends once the candidate has run a
+ * scan on them — usually right after sample n + 1 (one poll), after n + 2 when polls come
+ * faster than the candidate's cycles. A sample is judged then.
+ */
+
+/** What one sample left. Times in ms; `fed` and `scanned` on the candidate's virtual clock. */
+interface Entry<K> {
+  at: number;
+  /** The candidate's clock when the sample's inputs were set. */
+  fed: number;
+  /** The candidate's clock after it caught up (scans done up to here). */
+  scanned: number;
+  outputs: Map<K, unknown>;
+  /** The live outputs to judge; null for a sample that only sets the candidate (a seed). */
+  live: Map<K, unknown> | null;
+}
+
+/** A sample ready to be judged: its live outputs, every candidate output its window allows, and its own. */
+export interface Judgement<K> {
+  at: number;
+  live: Map<K, unknown>;
+  candidates: Map<K, unknown>[];
+  own: Map<K, unknown>;
+}
+
+/** Samples waiting for their window to close. */
+export class LatencyWindow<K> {
+  private entries: Entry<K>[] = [];
+  /** Index in `entries` of the next sample to judge. */
+  private next = 0;
+
+  constructor(
+    private readonly backMs: number,
+    private readonly judge: (j: Judgement<K>) => void,
+  ) {}
+
+  /** A sample: read at `at`, its inputs set at candidate time `fed`, the candidate caught up to `scanned`. */
+  add(entry: Entry<K>): void {
+    this.entries.push(entry);
+    this.settle(false);
+  }
+
+  /** Judges what is still waiting with the samples there are (the run ends). */
+  finish(): void {
+    this.settle(true);
+  }
+
+  /** Forgets every sample without judging it (a comm loss: nothing around it is judged). */
+  clear(): void {
+    this.entries = [];
+    this.next = 0;
+  }
+
+  private settle(final: boolean): void {
+    const e = this.entries;
+    while (this.next < e.length) {
+      const i = this.next;
+      // the first sample at which the candidate has scanned the inputs of sample i + 1
+      let hi = i + 1;
+      const fed = e[i + 1]?.fed;
+      while (hi < e.length && !(e[hi]!.scanned > fed!)) hi++;
+      if (hi >= e.length) {
+        if (!final) break;
+        hi = e.length - 1;
+      }
+      // from the candidate's output at at − backMs (after the last sample read by then), and at least sample i − 1
+      const at = e[i]!.at;
+      let lo = Math.max(0, i - 1);
+      while (lo > 0 && e[lo]!.at > at - this.backMs) lo--;
+      const live = e[i]!.live;
+      if (live)
+        this.judge({ at, live, candidates: e.slice(lo, hi + 1).map((x) => x.outputs), own: e[i]!.outputs });
+      this.next++;
+    }
+    this.prune();
+  }
+
+  /** Drops samples no window, open or to come, can reach. */
+  private prune(): void {
+    const e = this.entries;
+    if (e.length === 0) return;
+    const pending = this.next < e.length;
+    const ref = pending ? this.next : e.length - 1;
+    const from = e[ref]!.at - this.backMs;
+    // keep sample ref − 1 (ref itself when all are judged: it is n − 1 of the next) and the last read by `from`
+    const maxDrop = pending ? ref - 1 : ref;
+    let drop = 0;
+    while (drop < maxDrop && e[drop + 1]!.at <= from) drop++;
+    if (drop > 0) {
+      this.entries = e.slice(drop);
+      this.next -= drop;
+    }
+  }
+}
