@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -106,6 +106,99 @@ describe('plcfleet-agent safety', () => {
     expect(o.errors).toHaveLength(3);
     // An expect.json given as the policy: its fields are named as unknown (parse errors lead with them).
     expect(o.errors[1]).toMatch(/expect\.json: \(root\): unknown fields "description", "verdict"/);
+  });
+});
+
+describe('plcfleet-agent safety --plant --binding', () => {
+  /** Fills below 400, stops above 600; `extra` is OR-ed into the pump permissive. */
+  const ctl = (extra = '') =>
+    `PROGRAM Ctl\nVAR_INPUT Level : INT; Enable : BOOL; END_VAR\nVAR_OUTPUT Pump : BOOL; Outlet : BOOL := TRUE; END_VAR\nPump := (Enable AND (Level < 400 OR (Pump AND NOT (Level > 600))))${extra};\nOutlet := TRUE;\nEND_PROGRAM\n`;
+  /** The tank: the pump fills 3 a cycle, the open outlet drains 2; it starts at 500 and never passes ~610. */
+  const TANK =
+    'PROGRAM Tank\nVAR_INPUT PumpOn : BOOL; OutletOpen : BOOL; END_VAR\nVAR_OUTPUT Level : INT := 500; END_VAR\nIF PumpOn THEN Level := Level + 3; END_IF;\nIF OutletOpen THEN Level := Level - 2; END_IF;\nIF Level < 0 THEN Level := 0; END_IF;\nEND_PROGRAM\n';
+  const BINDING = (sensor: string) =>
+    `apiVersion: plcfleet/v1\nkind: PlantBinding\ndelay: 1\nsensors:\n  - { from: ${sensor}, to: Level }\nactuators:\n  - { from: Pump, to: PumpOn }\n  - { from: Outlet, to: OutletOpen, delay: 0 }\n`;
+
+  async function project() {
+    const dir = await mkdtemp(join(tmpdir(), 'safety-plant-'));
+    const put = async (rel: string, text: string) => {
+      await mkdir(join(dir, rel, '..'), { recursive: true });
+      await writeFile(join(dir, rel), text);
+    };
+    await put('before/ctl.st', ctl());
+    await put('after/ctl.st', ctl(' OR (Enable AND Level > 900)'));
+    await put('reached/ctl.st', ctl(' OR (Enable AND Level > 450)'));
+    await put('tank.st', TANK);
+    await put('binding.yaml', BINDING('Level'));
+    await put('typo.yaml', BINDING('Levle'));
+    await put(
+      'policy.yaml',
+      'apiVersion: plcfleet/v1\nkind: SitePolicy\nsite: tank-site\npermissives: [Pump]\n',
+    );
+    const args = {
+      before: join(dir, 'before'),
+      after: join(dir, 'after'),
+      policy: join(dir, 'policy.yaml'),
+      json: true,
+    };
+    return { dir, args };
+  }
+
+  it('proves in closed loop: a loosening the tank never reaches is not refuted, one it reaches is', async () => {
+    const { dir, args } = await project();
+    try {
+      const open = io();
+      expect(await runSafety(args, open)).toBe(EXIT.FAILED);
+      expect(JSON.parse(open.lines[0]!).findings.map((f: { rule: string }) => f.rule)).toContain(
+        'permissive/loosened',
+      );
+      const closed = io();
+      await runSafety({ ...args, plant: join(dir, 'tank.st'), binding: join(dir, 'binding.yaml') }, closed);
+      const r = JSON.parse(closed.lines[0]!);
+      expect(r.findings.map((f: { rule: string }) => f.rule)).not.toContain('permissive/loosened');
+      expect(r.proofs.find((p: { kind: string }) => p.kind === 'permissive')).toMatchObject({
+        result: 'proven',
+        claim: 'not-refuted',
+      });
+      const reached = io();
+      expect(
+        await runSafety(
+          {
+            ...args,
+            after: join(dir, 'reached'),
+            plant: join(dir, 'tank.st'),
+            binding: join(dir, 'binding.yaml'),
+          },
+          reached,
+        ),
+      ).toBe(EXIT.FAILED);
+      expect(JSON.parse(reached.lines[0]!).findings.map((f: { rule: string }) => f.rule)).toContain(
+        'permissive/loosened',
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('exits 2 on one flag alone, a bad binding file, and a wire end the programs lack', async () => {
+    const { dir, args } = await project();
+    try {
+      const alone = io();
+      expect(await runSafety({ ...args, plant: join(dir, 'tank.st') }, alone)).toBe(EXIT.USAGE);
+      expect(alone.errors[0]).toMatch(/--binding is required with --plant/);
+      const bad = io();
+      expect(
+        await runSafety({ ...args, plant: join(dir, 'tank.st'), binding: join(dir, 'policy.yaml') }, bad),
+      ).toBe(EXIT.USAGE);
+      expect(bad.errors[0]).toContain(`binding file ${join(dir, 'policy.yaml')}: `);
+      const typo = io();
+      expect(
+        await runSafety({ ...args, plant: join(dir, 'tank.st'), binding: join(dir, 'typo.yaml') }, typo),
+      ).toBe(EXIT.USAGE);
+      expect(typo.errors[0]).toMatch(/the plant has no variable Levle/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

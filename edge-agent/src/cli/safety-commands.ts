@@ -19,14 +19,20 @@ import type { Command } from 'commander';
  * closed); USAGE bad usage or unreadable input (missing file, invalid policy, unknown POU).
  */
 async function loadSafety() {
-  const [protocols, safety, { parseScenarioFile }, { default: YAML }, { BadInput }] = await Promise.all([
+  const [
+    protocols,
+    safety,
+    { parseScenarioFile, SimError, SIM_ERROR_CODES },
+    { default: YAML },
+    { BadInput },
+  ] = await Promise.all([
     import('@plcfleet/protocols'),
     import('@plcfleet/toolchain/safety'),
     import('@plcfleet/toolchain/sim'),
     import('yaml'),
     import('../edge-agent-error'),
   ]);
-  return { ...protocols, ...safety, parseScenarioFile, YAML, BadInput };
+  return { ...protocols, ...safety, parseScenarioFile, SimError, SIM_ERROR_CODES, YAML, BadInput };
 }
 type Lib = Awaited<ReturnType<typeof loadSafety>>;
 
@@ -109,6 +115,19 @@ export interface SafetyCommandOptions {
   quick?: boolean;
   /** Tag maps of the site: their entries count as I/O that drives a variable. */
   tagMap?: string[];
+  /** Plant model (ST) and its PlantBinding: the proofs run in closed loop (both or neither). */
+  plant?: string;
+  binding?: string;
+}
+
+/** `--plant/--binding` read as `simulate` reads them; a bad flag or file is BadInput (exit 2). */
+async function plantModel(lib: Lib, opts: SafetyCommandOptions) {
+  const sim = await import('./sim-commands');
+  try {
+    return await sim.loadPlantModel(opts);
+  } catch (err) {
+    throw new lib.BadInput(`${(err as Error).message}`);
+  }
 }
 
 /** Runs `safety`; returns the exit code. */
@@ -132,6 +151,7 @@ export async function runSafety(opts: SafetyCommandOptions, io: SafetyIo = proce
     const ioBindings: string[] = [];
     for (const file of opts.tagMap ?? [])
       for (const t of (await readDocument<TagMap>(lib, lib.TagMap, file)).tags) ioBindings.push(t.name);
+    const plant = await plantModel(lib, opts);
     const given = [opts.before!, opts.after!];
     const git = await import('./git-checkouts');
     const checkouts = git.hasGitUrl(given)
@@ -145,17 +165,25 @@ export async function runSafety(opts: SafetyCommandOptions, io: SafetyIo = proce
     } finally {
       await checkouts.cleanup();
     }
-    const r = await lib.verifySafety({
-      before,
-      after,
-      policy,
-      ...(migration ? { migration } : {}),
-      ...(opts.program ? { program: opts.program } : {}),
-      ...(seed !== undefined ? { seed } : {}),
-      ...(scenarios.length > 0 ? { scenarios } : {}),
-      ...(ioBindings.length > 0 ? { ioBindings } : {}),
-      mode: opts.quick ? 'quick' : 'full',
-    });
+    const r = await lib
+      .verifySafety({
+        before,
+        after,
+        policy,
+        ...(migration ? { migration } : {}),
+        ...(opts.program ? { program: opts.program } : {}),
+        ...(seed !== undefined ? { seed } : {}),
+        ...(scenarios.length > 0 ? { scenarios } : {}),
+        ...(ioBindings.length > 0 ? { ioBindings } : {}),
+        ...(plant ? { plant } : {}),
+        mode: opts.quick ? 'quick' : 'full',
+      })
+      .catch((err: unknown) => {
+        // a binding whose wire ends the programs do not have: bad input, not a failed change
+        if (plant && err instanceof lib.SimError && err.code === lib.SIM_ERROR_CODES.BAD_INPUT)
+          throw new BadInput(err.message);
+        throw err;
+      });
     if (opts.json) io.out(JSON.stringify(r));
     else {
       const errors = r.findings.filter((f) => f.severity === 'error').length;
@@ -237,6 +265,8 @@ export function registerSafetyCommands(program: Command): void {
       "the site's tag map (YAML); its entries count as I/O that drives a variable (repeatable)",
       (v: string, prev: string[] = []) => [...prev, v],
     )
+    .option('--plant <path>', 'plant model (ST): the proofs run in closed loop with it; needs --binding')
+    .option('--binding <file>', 'PlantBinding file (YAML or JSON) wiring the plant to the program')
     .option('--json', 'print the result as JSON')
     .action(async (opts: SafetyCommandOptions) => {
       process.exitCode = await runSafety(opts);

@@ -198,6 +198,39 @@ describe('closed loop: --plant and --binding', () => {
     expect(differs.out[0]).toMatch(/NOT equivalent in closed loop .*: (Pump|HighAlarm) differs/);
   });
 
+  it('test: scenarios run in closed loop; a scenario may force a sensor, not set it', async () => {
+    const alarm = join(dir, 'tank-alarm.yaml');
+    writeFileSync(
+      alarm,
+      'scenarios:\n  - name: fills to the alarm\n    steps:\n      - { at: 0ms, within: 200ms, expect: { HighAlarm: true } }\n      - { at: 200ms, expect: { Pump: false } }\n',
+    );
+    const open = io();
+    expect(await testCommand([controller], { scenarios: alarm }, open.io)).toBe(EXIT.FAILED);
+    const closed = io();
+    expect(await testCommand([controller], { scenarios: alarm, plant, binding }, closed.io)).toBe(EXIT.OK);
+    expect(closed.out.at(-1)).toMatch(/1 scenario\(s\), 1 passed/);
+    // A stuck sensor (forced low) keeps the pump running: the injected fault overrides the plant.
+    const stuck = join(dir, 'tank-stuck.yaml');
+    writeFileSync(
+      stuck,
+      'scenarios:\n  - name: stuck sensor\n    steps:\n      - { at: 0ms, force: { Level: 0 } }\n      - { from: 0ms, to: 300ms, never: { HighAlarm: true } }\n',
+    );
+    expect(await testCommand([controller], { scenarios: stuck, plant, binding }, io().io)).toBe(EXIT.OK);
+    const setting = join(dir, 'tank-set.yaml');
+    writeFileSync(
+      setting,
+      'scenarios:\n  - name: sets the level\n    steps:\n      - { at: 0ms, set: { Level: 0 } }\n      - { at: 10ms, expect: { Pump: true } }\n',
+    );
+    const bad = io();
+    expect(await testCommand([controller], { scenarios: setting, plant, binding }, bad.io)).toBe(EXIT.USAGE);
+    expect(bad.err[0]).toContain(
+      "scenario 'sets the level' sets Level, which the plant drives (Level in the binding)",
+    );
+    const half = io();
+    expect(await testCommand([controller], { scenarios: alarm, plant }, half.io)).toBe(EXIT.USAGE);
+    expect(half.err[0]).toMatch(/--binding is required with --plant/);
+  });
+
   it('exit 2 naming the missing flag, the bad binding file and its field', async () => {
     const a = io();
     expect(await simulateCommand([controller], { scans: '3', plant }, a.io)).toBe(EXIT.USAGE);

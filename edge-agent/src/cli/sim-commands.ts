@@ -122,21 +122,20 @@ export interface PlantOptions {
 
 /**
  * The plant model and its binding, when `--plant` and `--binding` are given: the plant
- * compiled like the controller, the binding file (YAML or JSON) checked against
- * `PlantBinding`, a bad field named with its file. Throws `SimError` BAD_INPUT (exit 2).
+ * loaded like the controller (`load`, default plain), the binding file (YAML or JSON)
+ * checked against `PlantBinding`, a bad field named with its file. Undefined without
+ * either flag; throws `SimError` BAD_INPUT (exit 2) with one alone or a bad file. Also
+ * what `safety --plant` reads.
  */
-async function loadPlant(sim: Sim, opts: PlantOptions, cycleMs: number, load: LoadProject) {
+export async function loadPlantModel(opts: PlantOptions, load?: LoadProject) {
+  const sim = await loadSim();
   const { SimError, SIM_ERROR_CODES } = sim;
   if (opts.plant === undefined && opts.binding === undefined) return undefined;
   if (opts.plant === undefined)
     throw new SimError(SIM_ERROR_CODES.BAD_INPUT, '--plant is required with --binding');
   if (opts.binding === undefined)
     throw new SimError(SIM_ERROR_CODES.BAD_INPUT, '--binding is required with --plant');
-  const [{ PlantBinding }, YAML, plantModel] = await Promise.all([
-    import('@plcfleet/protocols'),
-    import('yaml'),
-    import('@plcfleet/toolchain/plant-model'),
-  ]);
+  const [{ PlantBinding }, YAML] = await Promise.all([import('@plcfleet/protocols'), import('yaml')]);
   let text: string;
   try {
     text = readFileSync(opts.binding, 'utf8');
@@ -158,11 +157,19 @@ async function loadPlant(sim: Sim, opts: PlantOptions, cycleMs: number, load: Lo
     const field = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
     throw new SimError(SIM_ERROR_CODES.BAD_INPUT, `binding file ${opts.binding}: ${field}: ${issue.message}`);
   }
-  const plantProject = await load([opts.plant]);
+  const program = await (load ?? ((paths: string[]) => sim.loadSimProject(paths)))([opts.plant]);
+  return { program, binding: parsed.data };
+}
+
+/** {@link loadPlantModel} with the plant compiled and the closed-loop runners. */
+async function loadPlant(sim: Sim, opts: PlantOptions, cycleMs: number, load: LoadProject) {
+  const model = await loadPlantModel(opts, load);
+  if (!model) return undefined;
+  const plantModel = await import('@plcfleet/toolchain/plant-model');
   return {
-    binding: parsed.data,
-    plantProject,
-    plant: sim.compileProgram(plantProject, { cycleMs }),
+    binding: model.binding,
+    plantProject: model.program,
+    plant: sim.compileProgram(model.program, { cycleMs }),
     ClosedLoop: plantModel.ClosedLoop,
     closedLoopEquivalence: plantModel.closedLoopEquivalence,
   };
@@ -272,7 +279,7 @@ function scenarioPaths(sim: Sim, path: string): string[] {
 }
 
 /** Options of `test`. */
-export interface TestOptions extends ProjectOptions {
+export interface TestOptions extends ProjectOptions, PlantOptions {
   scenarios?: string;
   json?: boolean;
   program?: string;
@@ -294,8 +301,13 @@ export async function testCommand(
     );
     if (files.length === 0)
       throw new SimError(SIM_ERROR_CODES.BAD_INPUT, `no scenario files in ${opts.scenarios}`);
-    const project = await (await projectLoader(sim, opts))(paths);
-    result = sim.runScenarios(project, files, opts.program ? { program: opts.program } : {});
+    const load = await projectLoader(sim, opts);
+    const project = await load(paths);
+    const plant = await loadPlant(sim, opts, 10, load);
+    result = sim.runScenarios(project, files, {
+      ...(opts.program ? { program: opts.program } : {}),
+      ...(plant ? { loop: (plc: VirtualPlc) => scenarioLoop(sim, plant, plc, files) } : {}),
+    });
   } catch (err) {
     return failExit(sim, err, io);
   }
@@ -328,6 +340,39 @@ export async function testCommand(
   }
   io.out(`${total} scenario(s), ${total - failed} passed, ${failed} failed`);
   return failed === 0 ? EXIT.OK : EXIT.FAILED;
+}
+
+/**
+ * The closed loop a scenario runs with `test --plant`: the plant compiled with the
+ * controller's cycle. A scenario that sets an input the plant drives is bad input (the
+ * plant would overwrite it every cycle): `force` overrides the plant instead.
+ */
+function scenarioLoop(
+  sim: Sim,
+  plant: NonNullable<Awaited<ReturnType<typeof loadPlant>>>,
+  plc: VirtualPlc,
+  files: ScenarioFile[],
+) {
+  const loop = new plant.ClosedLoop(
+    plc,
+    sim.compileProgram(plant.plantProject, { cycleMs: plc.cycleMs }),
+    plant.binding,
+  );
+  const driven = new Set([...loop.drivenInputs].map((n) => n.toLowerCase()));
+  for (const f of files)
+    for (const sc of f.scenarios) {
+      const set = [
+        ...Object.keys(sc.initial ?? {}),
+        ...sc.steps.flatMap((st) => ('set' in st ? Object.keys(st.set) : [])),
+      ];
+      const hit = set.find((n) => driven.has(n.toLowerCase()));
+      if (hit)
+        throw new sim.SimError(
+          sim.SIM_ERROR_CODES.BAD_INPUT,
+          `${f.file}: scenario '${sc.name}' sets ${hit}, which the plant drives (${plant.binding.sensors.find((w) => w.to.toLowerCase() === hit.toLowerCase())?.from} in the binding); force it to override the plant`,
+        );
+    }
+  return loop;
 }
 
 /** Options of `equiv`. */
@@ -489,6 +534,8 @@ export function registerSimCommands(program: Command): void {
     .argument('<path...>', 'ST files or directories')
     .requiredOption('--scenarios <path>', 'scenario file or directory')
     .option('--program <name>', "PROGRAM to test (overrides the scenario file's)")
+    .option('--plant <path>', 'plant model (ST) run in closed loop with the program; needs --binding')
+    .option('--binding <file>', 'PlantBinding file (YAML or JSON) wiring the plant to the program')
     .option('--json', 'print the results as one JSON object')
     .action(async (paths: string[], opts: TestOptions) => {
       process.exitCode = await testCommand(paths, opts);

@@ -80,6 +80,26 @@ describe('ClosedLoop', () => {
     expect(loop.freeInputs()).toEqual(['Enable']);
   });
 
+  it('reset puts the plant and the values in transit back to the start', () => {
+    const controllerPlc = compileProgram(units(controller(400, 600)));
+    const start = controllerPlc.snapshot();
+    const loop = new ClosedLoop(controllerPlc, compileProgram(units(TANK)), binding(3));
+    const run = () => {
+      const levels: number[] = [];
+      for (let i = 0; i < 300; i++) {
+        expect(loop.scan()).toBeNull();
+        levels.push(loop.plant.get('Level') as number);
+      }
+      return levels;
+    };
+    const first = run();
+    expect(first.at(-1)).not.toBe(500);
+    controllerPlc.restore(start);
+    loop.reset();
+    expect(loop.plant.get('Level')).toBe(500);
+    expect(run()).toEqual(first);
+  });
+
   it('names a wire end that neither program has', () => {
     const bad = PlantBinding.parse({
       apiVersion: 'plcfleet/v1',

@@ -16,6 +16,8 @@ interface Line {
   to: string;
   delay: number;
   inTransit: SimValue[];
+  /** What was in transit when the loop was built (for {@link ClosedLoop.reset}). */
+  initial: SimValue[];
 }
 
 /** The variable of `plc` named `name` (case-insensitive, as ST names are), or throws. */
@@ -51,11 +53,25 @@ export class ClosedLoop {
       const from = variable(fromPlc, wire.from, fromSide, label);
       const to = variable(toPlc, wire.to, toSide, label);
       const delay = wire.delay ?? binding.delay;
-      return { wire, from, to, delay, inTransit: Array.from({ length: delay }, () => fromPlc.get(from)) };
+      const initial = Array.from({ length: delay }, () => fromPlc.get(from));
+      return { wire, from, to, delay, inTransit: [...initial], initial };
     };
     this.sensors = binding.sensors.map((w) => line(w, plant, 'plant', controller, 'controller'));
     this.actuators = binding.actuators.map((w) => line(w, controller, 'controller', plant, 'plant'));
     this.drivenInputs = new Set(this.sensors.map((l) => l.to));
+    this.plantStart = plant.snapshot();
+  }
+
+  private readonly plantStart: ReturnType<VirtualPlc['snapshot']>;
+
+  /**
+   * Puts the plant and the wires back to where they were when the loop was built (the
+   * controller is the caller's: a scenario restores its own start). Each scenario of
+   * `test --plant` starts so.
+   */
+  reset(): void {
+    this.plant.restore(this.plantStart);
+    for (const l of [...this.sensors, ...this.actuators]) l.inTransit = [...l.initial];
   }
 
   /** What arrives at the far end of `l` this cycle, given what leaves now. */
