@@ -77,3 +77,31 @@ describe('fleet demo, shadow scenario', () => {
     expect(watch.divergences[0]).toMatchObject({ tag: 'Pump', live: false, shadow: true });
   }, 200_000);
 });
+
+describe('fleet demo, shadow scenario with the shadow after approval', () => {
+  let result: ShadowDemoResult | undefined;
+  afterAll(async () => {
+    await result?.stop();
+  });
+
+  it('the agent shadows an approved change before deploying it and refuses the divergent one', async () => {
+    result = await runShadowFleetDemo({ timeoutMs: 150_000, shadowWhen: 'after-approval' });
+    expect(result.rows).toEqual([
+      { site: 'tank-1', verdict: 'passed', shadow: 'passed', deploy: 'deployed', watch: 'passed' },
+      { site: 'tank-2', verdict: 'passed', shadow: 'diverged (Pump)', deploy: 'refused', watch: '—' },
+      {
+        site: 'tank-3',
+        verdict: 'passed',
+        shadow: 'passed',
+        deploy: 'rolled-back',
+        watch: 'diverged (Pump)',
+      },
+    ]);
+    const admin = new PlcfleetClient({ server: result.url, token: result.adminToken });
+    const [refused] = await admin.deploys.list({ rollout: result.rolloutId, site: 'tank-2' });
+    expect(refused?.order.payload.shadow).toEqual({ minDurationMs: 2000, maxDivergences: 0 });
+    expect(refused?.reason).toMatch(/^shadow before deploy diverged: Pump diverged from the live PLC/);
+    expect(result.rolloutReason).toMatch(/→ halted: shadow at tank-2: Pump diverged/);
+    expect(result.asExpected).toBe(true);
+  }, 200_000);
+});

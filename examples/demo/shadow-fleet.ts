@@ -24,7 +24,6 @@ import {
   type AgentHandle,
   type PlcRuntime,
   type PlcServer,
-  type ProgramFile,
   resolveAgentConfig,
   startAgent,
   startPlcServer,
@@ -37,13 +36,17 @@ import type { FleetDemoOptions } from './fleet';
 
 const here = join(dirname(fileURLToPath(import.meta.url)), 'tank');
 
-function readYaml<T>(schema: Parameters<typeof parseWith<T>>[0], file: string): T {
-  const r = parseWith(schema, YAML.parse(readFileSync(file, 'utf8')));
+/** A file of a PLC program as the virtual PLC takes it. */
+type PlcFile = Parameters<VirtualPlcRuntime['replaceProgram']>[0][number];
+
+/** A YAML document checked against its schema; throws naming the file. */
+function checked<T>(file: string, r: { ok: true; value: T } | { ok: false; error: string }): T {
   if (!r.ok) throw new Error(`${file}: ${r.error}`);
   return r.value;
 }
+const yamlOf = (file: string): unknown => YAML.parse(readFileSync(file, 'utf8'));
 
-function programFiles(dir: string): ProgramFile[] {
+function programFiles(dir: string): PlcFile[] {
   return readdirSync(dir)
     .filter((f) => f.endsWith('.st'))
     .sort()
@@ -72,7 +75,7 @@ class FaultyFirmware implements PlcRuntime {
   programFiles() {
     return this.inner.programFiles();
   }
-  replaceProgram(files: ProgramFile[]) {
+  replaceProgram(files: PlcFile[]) {
     const before = new Set(this.inner.variables().map((v) => v.name.toLowerCase()));
     const r = this.inner.replaceProgram(files);
     if (r.ok)
@@ -164,8 +167,19 @@ export interface ShadowDemoResult {
 const shadowText = (r: ShadowReportView | undefined) =>
   r ? `${r.state}${r.divergences[0] ? ` (${r.divergences[0].tag})` : ''}` : '—';
 
+/** Options of {@link runShadowFleetDemo}. */
+export interface ShadowDemoOptions extends FleetDemoOptions {
+  /**
+   * When the phases' shadow runs: before approval (the operator approves a change once its
+   * run passed), or after it (the operator approves at once; the agent shadows the approved
+   * program first and refuses the deploy when it diverges). @default 'before-approval'
+   */
+  shadowWhen?: 'before-approval' | 'after-approval';
+}
+
 /** Runs the shadow demo in this process. */
-export async function runShadowFleetDemo(options: FleetDemoOptions = {}): Promise<ShadowDemoResult> {
+export async function runShadowFleetDemo(options: ShadowDemoOptions = {}): Promise<ShadowDemoResult> {
+  const when = options.shadowWhen ?? 'before-approval';
   const say = options.say ?? (() => {});
   const step = (line: string) => say(`\x1b[1m▸ ${line}\x1b[0m`);
   const work = options.workDir ?? mkdtempSync(join(tmpdir(), 'plcfleet-shadow-demo-'));
@@ -183,8 +197,9 @@ export async function runShadowFleetDemo(options: FleetDemoOptions = {}): Promis
     const op = await cp.createApiToken({ name: 'olga.operator', role: 'operator' });
     const operator = new PlcfleetClient({ server: cp.url, token: op.token });
     const tagsFile = join(here, 'tags.yaml');
-    const tags = readYaml(TagMap, tagsFile);
-    const binding = readYaml(PlantBinding, join(here, 'plant/binding.yaml'));
+    const tags = checked(tagsFile, parseWith(TagMap, yamlOf(tagsFile)));
+    const bindingFile = join(here, 'plant/binding.yaml');
+    const binding = checked(bindingFile, parseWith(PlantBinding, yamlOf(bindingFile)));
     const agents = new Map<string, AgentHandle>();
 
     for (const spec of SITES) {
@@ -272,8 +287,8 @@ export async function runShadowFleetDemo(options: FleetDemoOptions = {}): Promis
     step('apply the migration: the fill limits 40 and 60 become Fill_Low and Fill_High');
     await admin.migrations.apply(readFileSync(join(here, 'tank-fill-limits.yaml'), 'utf8'));
 
-    step('roll it out: 2 s in shadow before approval, deploys watched for 3 s');
-    const shadow = { minDuration: '2s', maxDivergences: 0, when: 'before-approval' as const };
+    step(`roll it out: 2 s in shadow ${when.replace('-', ' ')}, deploys watched for 3 s`);
+    const shadow = { minDuration: '2s', maxDivergences: 0, when };
     const { rollout } = await admin.rollouts.create({
       migrationId: 'tank-fill-limits',
       name: 'named fill limits, shadowed',
@@ -314,8 +329,12 @@ export async function runShadowFleetDemo(options: FleetDemoOptions = {}): Promis
       const reports = await admin.rollouts.shadowReports(rollout.id);
       for (const cr of await operator.changes.list({ state: 'open', rollout: rollout.id })) {
         const run = reports.find((r) => r.jobId === cr.jobId && r.kind === 'candidate');
-        if (approved.has(cr.id) || run?.state !== 'passed') continue;
-        await operator.changes.approve(cr.id, `demo: shadow passed (${run.compared} samples compared)`);
+        if (approved.has(cr.id)) continue;
+        if (when === 'after-approval')
+          await operator.changes.approve(cr.id, 'demo: reviewed; its site shadows it before deploying');
+        else if (run?.state === 'passed')
+          await operator.changes.approve(cr.id, `demo: shadow passed (${run.compared} samples compared)`);
+        else continue;
         approved.add(cr.id);
       }
       // Over once the rollout is final, no job is in flight, every deploy is settled and
@@ -368,7 +387,8 @@ export async function runShadowFleetDemo(options: FleetDemoOptions = {}): Promis
       sawDeferred &&
       t2?.verdict === 'passed' &&
       t2.shadow === 'diverged (Pump)' &&
-      t2.deploy === 'not deployed' &&
+      // After approval the agent refuses the deploy its shadow run failed; before, there is none.
+      t2.deploy === (when === 'after-approval' ? 'refused' : 'not deployed') &&
       t3?.shadow === 'passed' &&
       t3.deploy === 'rolled-back' &&
       t3.watch.startsWith('diverged') &&
