@@ -109,6 +109,11 @@ export const EquivalenceResult = z.object({
   counterexample: Counterexample.nullable(),
   /** What `equivalent` rests on: seeded random runs give `not-refuted`, never `proved` (absent in older verdicts). */
   claim: ProofClaim.optional(),
+  /**
+   * The ground of the claim when it is not the runs (read after the claim): a tag-change whose
+   * renames, undone, give the program as read is `proved` `by identity: …` with 0 runs.
+   */
+  basis: z.string().max(500).optional(),
 });
 
 /**

@@ -1,7 +1,7 @@
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Migration, type MigrationInput, SitePolicy } from '@plcfleet/protocols';
+import { claimText, Migration, type MigrationInput, SitePolicy } from '@plcfleet/protocols';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDirectorySource, hashProgram } from '../../sources';
 import { exampleMigration, FIXTURES, REPO } from '../../testing/migration-fixtures';
@@ -68,6 +68,9 @@ describe('tag-change on the press-hmi example plant', () => {
     expect(v.evidence.transformer).toBe('none');
     // Renames undone give the program as read, byte for byte: proved, nothing to simulate.
     expect(v.evidence.equivalence).toMatchObject({ equivalent: true, claim: 'proved', runs: 0 });
+    expect(claimText(v.evidence.equivalence!)).toBe(
+      'proved by identity: the renamed program with its renames undone is the program as read',
+    );
     const files = [...v.evidence.diff.matchAll(/^\+\+\+ b\/(.+)$/gm)].map((m) => m[1]);
     expect(files).toEqual([
       'FB_PressFaceplate.st',

@@ -191,7 +191,15 @@ export const tagChangeKind: MigrationKind = {
     // more. Anything else (a retype, a reference bound differently) is simulated below.
     if (sameProgram(job.before, backFiles)) {
       job.trace({ type: 'equivalence', identical: backFiles.length });
-      return { equivalent: true, runs: 0, scans: 0, seed, counterexample: null, claim: 'proved' };
+      return {
+        equivalent: true,
+        runs: 0,
+        scans: 0,
+        seed,
+        counterexample: null,
+        claim: 'proved',
+        basis: 'by identity: the renamed program with its renames undone is the program as read',
+      };
     }
     const back = job.verifiers.compile(backFiles);
     if (!back.ok) return undecided;
