@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type CompilationUnit, loadProject, printUnit } from './index';
+import { type CompilationUnit, loadProject, printUnit, readSource } from './index';
 
 /** A TwinCAT program whose I/O differs between a simulation build and the plant build. */
 const MAIN = `<?xml version="1.0" encoding="utf-8"?>
@@ -116,5 +116,38 @@ describe('TwinCAT conditional compilation with a define set (issue 15)', () => {
     const dir = tankProject();
     const r = await loadProject([join(dir, 'E_TankMode.TcTLEO')], { defines: ['X'] });
     expect(r.project.units[0]).toBe(r.project.sourceUnits[0]);
+  });
+});
+
+describe('readSource picks the reader by content for .xml (issue 19)', () => {
+  it('reads a TIA Portal tag table as global declarations, and a PLCopen project as before', () => {
+    const table = `<?xml version="1.0" encoding="utf-8"?>
+<Document>
+  <SW.Tags.PlcTagTable ID="0">
+    <AttributeList><Name>Press tags</Name></AttributeList>
+    <ObjectList>
+      <SW.Tags.PlcTag ID="1" CompositionName="Tags">
+        <AttributeList>
+          <DataTypeName>Bool</DataTypeName>
+          <LogicalAddress>%I0.3</LogicalAddress>
+          <Name>Door_Closed</Name>
+        </AttributeList>
+      </SW.Tags.PlcTag>
+    </ObjectList>
+  </SW.Tags.PlcTagTable>
+</Document>
+`;
+    const r = readSource(table, 'PLC tags.xml');
+    expect(r.diagnostics).toEqual([]);
+    const names = r.unit.declarations.flatMap((d) =>
+      d.kind === 'GlobalVarList'
+        ? d.varBlocks.flatMap((b) => b.decls.flatMap((v) => v.names.map((n) => n.name)))
+        : [],
+    );
+    expect(names).toEqual(['Door_Closed']);
+    // anything else named .xml is still read as PLCopen (and refused as such when it is not)
+    expect(readSource('<project xmlns="http://www.plcopen.org/xml/tc6_0201"/>', 'p.xml').unit.format).toBe(
+      'plcopen',
+    );
   });
 });

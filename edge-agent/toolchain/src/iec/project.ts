@@ -5,7 +5,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 // SCL lowers to this tree through the IEC parser (decision 0023); only the reading is routed here
-import { isAxText, isSclFile, readAx, readScl, siemensLibrary } from '../scl';
+import { isAxText, isSclFile, isTagTableXml, readAx, readScl, readTagTable, siemensLibrary } from '../scl';
 import type { CompilationUnit } from './ast';
 import { type CheckedProject, type CheckOptions, checkProject } from './checker';
 import { configureTree } from './conditional-compilation';
@@ -78,7 +78,8 @@ export interface LoadedProject {
 
 /**
  * Parses one source text, choosing the reader by file name: TwinCAT
- * (`.TcPOU`/`.TcDUT`/`.TcGVL`/`.TcIO`/`.TcTLEO`), PLCopen XML (`.xml`), else plain ST. A
+ * (`.TcPOU`/`.TcDUT`/`.TcGVL`/`.TcIO`/`.TcTLEO`), a TIA Portal tag table or PLCopen XML
+ * (`.xml`), else plain ST. A
  * Rockwell `.L5X` gives an empty unit: ladder-to-st reads it (toolchain/l5x).
  * Never throws.
  */
@@ -86,6 +87,8 @@ export function readSource(text: string, fileName: string): ParseResult {
   const ext = extname(fileName).toLowerCase();
   try {
     if (TWINCAT_EXTENSIONS.has(ext)) return readTwinCat(text, fileName);
+    // a TIA Portal PLC tag table (SimaticML): the tags and user constants SCL blocks name
+    if (ext === '.xml' && isTagTableXml(text)) return readTagTable(text, fileName);
     if (ext === '.xml') return readPlcopen(text, fileName);
     // a Rockwell L5X is read by the ladder-to-st path (toolchain/l5x), which imports this
     // module: here it is an empty unit, never a flood of ST syntax errors
