@@ -508,8 +508,7 @@ function namePositionalValues(unit: CompilationUnit, src: SclSource): void {
     return { kind: 'StructInitializer', fields, span: init.span };
   };
   forEachVarDecl(unit, (d) => {
-    if (d.init && (isPositional(d.init) || d.init.kind === 'ArrayInitializer'))
-      d.init = convert(d.init, d.type);
+    if (d.init?.kind === 'ArrayInitializer') d.init = convert(d.init, d.type);
   });
 }
 
