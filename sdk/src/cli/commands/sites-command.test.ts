@@ -86,6 +86,21 @@ describe('plcfleet sites and drift', () => {
     expect(json[0].drift).toEqual({ status: 'drifted', checkedAt: at, pous: 2 });
   });
 
+  it("takes the drift the sites come with, without asking for the fleet's drift list", async () => {
+    const withDrift = SiteList.parse({
+      sites: [
+        { ...site('press-1'), drift: { status: 'drifted', checkedAt: at, pous: 3 } },
+        { ...site('press-2'), drift: { status: 'unknown', checkedAt: null, pous: 0 } },
+      ],
+    });
+    server = await startLocalServer((_req, res) => sendJson(res, 200, withDrift));
+    const r = await run(['sites', 'list']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/press-1 .*DRIFTED \(3 POUs\)/);
+    expect(r.stdout).toMatch(/press-2 .* -\n/);
+    expect(server.requests.map((q) => q.url)).toEqual(['/v1/sites']);
+  });
+
   it('still lists sites when the control plane serves no drift (older than issue #22)', async () => {
     server = await startLocalServer((req, res) =>
       req.url === '/v1/drift'
