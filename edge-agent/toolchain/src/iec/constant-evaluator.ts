@@ -19,7 +19,7 @@ export type ConstantResolver = (
 ) => ConstantValue | { init: Expression } | undefined;
 
 /** The size in bytes of the type (or typed name) an argument of SIZEOF names, or undefined when not known. */
-export type SizeOfResolver = (arg: Expression) => number | undefined;
+type SizeOfResolver = (arg: Expression) => number | undefined;
 
 /** Deeper than this (or a constant defined by itself) is "not a constant", never a stack overflow. */
 export const MAX_CONSTANT_DEPTH = 256;
