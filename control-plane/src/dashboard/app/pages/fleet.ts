@@ -1,4 +1,4 @@
-import type { AgentView, SiteDriftView, SiteView, StageReportView } from '@plcfleet/protocols';
+import type { AgentView, SiteView, StageReportView } from '@plcfleet/protocols';
 import { ago, badge, h, thead } from '../dom';
 import { follow } from '../live';
 import { api, type PageFrame, state } from '../session';
@@ -26,13 +26,12 @@ interface FleetFrame extends PageFrame {
 export async function fleetPage(): Promise<void> {
   const gen = state.gen;
   const client = api();
-  const [listed, agents, stageReports] = await Promise.all([
+  // Each site comes with its last drift check (`SiteView.drift`).
+  const [sites, agents, stageReports] = await Promise.all([
     client.sites.list(),
     client.agents.list(),
     client.agents.stageReports({ limit: 1000 }),
   ]);
-  // Sites come with their drift; one that does not (a sites route without it) takes the fleet's drift list.
-  const sites = listed.every((s) => s.drift) ? listed : withDrift(listed, await client.sites.driftAll());
   if (gen !== state.gen) return;
   // Events redraw the heading and the rows in place; the filter stays the same node, so
   // what the user typed, its caret and the focus survive a live update. (Drawn afresh when
@@ -138,15 +137,6 @@ function drawFleetRows({ data, filter, tbody }: FleetFrame): void {
         );
       }),
   );
-}
-
-/** The sites with their drift from the fleet's drift list. */
-function withDrift(sites: SiteView[], drift: SiteDriftView[]): SiteView[] {
-  const bySite = new Map(drift.map((d) => [d.site, d]));
-  return sites.map((s) => {
-    const d = bySite.get(s.name);
-    return d ? { ...s, drift: { status: d.status, checkedAt: d.checkedAt, pous: d.pous } } : s;
-  });
 }
 
 /** The drift cell: the last check's status (a drifted site is skipped by rollouts unless the plan allows drift). */
