@@ -121,6 +121,16 @@ interface Running {
   agent: AgentHandle;
 }
 
+/** Job states a job does not leave: the demos follow a rollout until none is in any other. */
+export const JOB_DONE: ReadonlySet<string> = new Set([
+  'passed',
+  'failed',
+  'skipped',
+  'error',
+  'cancelled',
+  'retried',
+]);
+
 /** Options of {@link runFleetDemo}. */
 export interface FleetDemoOptions {
   /** @default 'recipe' */
@@ -305,7 +315,6 @@ export async function runFleetDemo(options: FleetDemoOptions = {}): Promise<Flee
     // on past its final state) until it is final, no job is in flight, nothing is open and
     // every approved change has landed.
     const approved = new Set<string>();
-    const DONE = new Set(['passed', 'failed', 'skipped', 'error', 'cancelled', 'retried']);
     const timeout = AbortSignal.timeout(options.timeoutMs ?? 120_000);
     for await (const e of admin.watchRollout(rollout.id, { signal: timeout, until: [] })) {
       if (e.type !== 'snapshot') continue;
@@ -320,7 +329,7 @@ export async function runFleetDemo(options: FleetDemoOptions = {}): Promise<Flee
       }
       const over =
         FINAL_ROLLOUT_STATES.includes(e.detail.rollout.state) &&
-        Object.entries(e.detail.jobs).every(([state, n]) => n === 0 || DONE.has(state)) &&
+        Object.entries(e.detail.jobs).every(([state, n]) => n === 0 || JOB_DONE.has(state)) &&
         open.length === 0;
       if (!over) continue;
       const deploys = await admin.deploys.list({ rollout: rollout.id });

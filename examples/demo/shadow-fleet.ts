@@ -32,7 +32,7 @@ import {
 import { PlantBinding, parseWith, type ShadowReportView, TagMap } from '@plcfleet/protocols';
 import { FINAL_ROLLOUT_STATES, PlcfleetClient } from '@plcfleet/sdk';
 import YAML from 'yaml';
-import type { FleetDemoOptions } from './fleet';
+import { type FleetDemoOptions, JOB_DONE } from './fleet';
 
 const here = join(dirname(fileURLToPath(import.meta.url)), 'tank');
 
@@ -319,7 +319,6 @@ export async function runShadowFleetDemo(options: ShadowDemoOptions = {}): Promi
     // earlier); the demo follows the rollout until tank-1 is watched, tank-2's candidate
     // diverged and tank-3's deploy was rolled back by its watch.
     const approved = new Set<string>();
-    const DONE = new Set(['passed', 'failed', 'skipped', 'error', 'cancelled', 'retried']);
     let sawDeferred = false;
     const timeout = AbortSignal.timeout(options.timeoutMs ?? 120_000);
     for await (const e of admin.watchRollout(rollout.id, { signal: timeout, until: [] })) {
@@ -347,7 +346,7 @@ export async function runShadowFleetDemo(options: ShadowDemoOptions = {}): Promi
       });
       if (
         FINAL_ROLLOUT_STATES.includes(e.detail.rollout.state) &&
-        Object.entries(e.detail.jobs).every(([s, n]) => n === 0 || DONE.has(s)) &&
+        Object.entries(e.detail.jobs).every(([s, n]) => n === 0 || JOB_DONE.has(s)) &&
         !waiting &&
         deploys.every((d) => !['ordered', 'delivered'].includes(d.state)) &&
         reports.every((r) => r.state !== 'running') &&

@@ -58,6 +58,28 @@ export function judgeShadowRun(
   return { kind: 'passed' };
 }
 
+/** The sites of a phase that passed verification, with their change request and latest candidate run. */
+async function candidateRuns(db: Db, rolloutId: string, index: number) {
+  const jobs = await db
+    .selectFrom('jobs')
+    .leftJoin('change_requests', 'change_requests.job_id', 'jobs.id')
+    .select([
+      'jobs.id as jobId',
+      'jobs.site as site',
+      'change_requests.id as changeId',
+      'change_requests.state as changeState',
+    ])
+    .where('jobs.rollout_id', '=', rolloutId)
+    .where('jobs.phase_index', '=', index)
+    .where('jobs.state', '=', 'passed')
+    .execute();
+  const latest = new Map<string, ShadowReportView>();
+  if (jobs.length)
+    for (const r of await listShadowReports(db, { jobIds: jobs.map((j) => j.jobId) }))
+      if (r.kind === 'candidate' && !latest.has(r.jobId)) latest.set(r.jobId, r);
+  return jobs.map((j) => ({ ...j, run: latest.get(j.jobId) }));
+}
+
 /** What a phase's shadow gate says: what it waits for, why it fails, and one line for people. */
 export interface ShadowGate {
   /** `shadow: 1 of 2 site(s) passed, …` while it waits, else null. */
@@ -88,29 +110,19 @@ export async function judgeShadowGate(
 ): Promise<ShadowGate> {
   const g = phase.shadow;
   if (!g) return NO_GATE;
-  const jobs = await db
-    .selectFrom('jobs')
-    .leftJoin('change_requests', 'change_requests.job_id', 'jobs.id')
-    .select(['jobs.id as jobId', 'jobs.site as site', 'change_requests.state as changeRequest'])
-    .where('jobs.rollout_id', '=', rolloutId)
-    .where('jobs.phase_index', '=', index)
-    .where('jobs.state', '=', 'passed')
-    .execute();
+  const jobs = await candidateRuns(db, rolloutId, index);
   if (jobs.length === 0) return NO_GATE;
-  const latest = new Map<string, ShadowReportView>();
-  for (const r of await listShadowReports(db, { jobIds: jobs.map((j) => j.jobId) }))
-    if (r.kind === 'candidate' && !latest.has(r.jobId)) latest.set(r.jobId, r);
   let passed = 0;
   let missing = 0;
   let awaitingApproval = 0;
   const running: number[] = [];
   const failed: string[] = [];
   for (const j of jobs) {
-    const s = judgeShadowRun(g, latest.get(j.jobId));
+    const s = judgeShadowRun(g, j.run);
     if (s.kind === 'passed') passed++;
     else if (s.kind === 'running') running.push(s.seconds);
     else if (s.kind === 'failed') failed.push(`${j.site}: ${s.why}`);
-    else if (g.when === 'after-approval' && j.changeRequest !== 'approved') awaitingApproval++;
+    else if (g.when === 'after-approval' && j.changeState !== 'approved') awaitingApproval++;
     else missing++;
   }
   const need = `${g.minDuration / 1000} s`;
@@ -144,30 +156,13 @@ export async function shadowFailedJobs(
   for (const index of phases) {
     const g = plan.phases[index]?.shadow;
     if (!g) continue;
-    const jobs = await db
-      .selectFrom('jobs')
-      .leftJoin('change_requests', 'change_requests.job_id', 'jobs.id')
-      .select([
-        'jobs.id as jobId',
-        'jobs.site as site',
-        'change_requests.id as cr',
-        'change_requests.state as crState',
-      ])
-      .where('jobs.rollout_id', '=', rolloutId)
-      .where('jobs.phase_index', '=', index)
-      .where('jobs.state', '=', 'passed')
-      .execute();
-    if (jobs.length === 0) continue;
-    const latest = new Map<string, ShadowReportView>();
-    for (const r of await listShadowReports(db, { jobIds: jobs.map((j) => j.jobId) }))
-      if (r.kind === 'candidate' && !latest.has(r.jobId)) latest.set(r.jobId, r);
-    for (const j of jobs)
-      if (judgeShadowRun(g, latest.get(j.jobId)).kind === 'failed')
+    for (const j of await candidateRuns(db, rolloutId, index))
+      if (judgeShadowRun(g, j.run).kind === 'failed')
         out.push({
           jobId: j.jobId,
           site: j.site,
           phaseIndex: index,
-          openChange: j.crState === 'open' ? j.cr : null,
+          openChange: j.changeState === 'open' ? j.changeId : null,
         });
   }
   return out;
