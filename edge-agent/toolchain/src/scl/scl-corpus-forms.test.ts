@@ -227,6 +227,39 @@ describe('S7-300 SCL declarations', () => {
     expect(plc.get('TDB.method')).toBe(27648);
   });
 
+  it('a parameter named retain, a LABEL section and GOTO (an MQTT client of an S7-300)', () => {
+    const text = [
+      'FUNCTION "Publish" : Byte',
+      'VAR_INPUT',
+      '    qos : INT := 0;',
+      '    retain : BOOL := false;',
+      'END_VAR',
+      'VAR_TEMP n : INT; END_VAR',
+      'LABEL',
+      '    Out;',
+      'END_LABEL',
+      '    n := 0;',
+      '    IF qos > 2 THEN GOTO Out; END_IF;',
+      '    n := qos;',
+      'Out:',
+      '    Publish := SHL(IN := INT_TO_BYTE(n), N := 1) OR BOOL_TO_BYTE(retain);',
+      'END_FUNCTION',
+      'DATA_BLOCK "Flags" VAR RETAIN b : Byte; END_VAR BEGIN END_DATA_BLOCK',
+      'ORGANIZATION_BLOCK "Main"',
+      'BEGIN',
+      '    "Flags".b := "Publish"(qos := 1, retain := TRUE);',
+      'END_ORGANIZATION_BLOCK',
+      '',
+    ].join('\n');
+    const unit = readClean(text);
+    const fn = unit.declarations[0] as unknown as { varBlocks: { decls: VarDecl[] }[] };
+    expect(fn.varBlocks[0]!.decls.map((d) => d.names[0]!.name)).toEqual(['qos', 'retain']);
+    // the virtual PLC does not run jumps: simulate the same function without them
+    const plc = plcOf(text.replace('    IF qos > 2 THEN GOTO Out; END_IF;\n', '').replace('Out:\n', ''));
+    plc.scan();
+    expect(plc.get('Flags.b')).toBe(3);
+  });
+
   it('an AT overlay reads, checks, and the virtual PLC refuses it by name', () => {
     const over = [
       'FUNCTION_BLOCK "MB_Poll"',

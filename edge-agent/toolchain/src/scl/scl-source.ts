@@ -77,6 +77,8 @@ type TokKind = 'word' | 'quoted' | 'number' | 'string' | 'punct';
 const RESERVED = new Set<string>(KEYWORDS);
 /** IEC keywords that SIMATIC AX does not reserve, so AX code names methods with them (`METHOD Action`). */
 const AX_NOT_RESERVED = new Set(['ACTION', 'END_ACTION']);
+/** Section flags of IEC that S7-300 SCL lets a variable be named (`retain : BOOL;`), read as names where a name stands. */
+const SECTION_FLAGS = new Set(['RETAIN', 'NON_RETAIN', 'PERSISTENT', 'CONSTANT']);
 /** IEC keywords of features SCL does not have, so SCL code names variables with them (`action : Bool`). */
 const SCL_NOT_RESERVED = new Set([
   ...AX_NOT_RESERVED,
@@ -362,7 +364,14 @@ export function lowerSclText(text: string, options: { ax?: boolean } = {}): SclS
         i = k;
         continue;
       }
-      if ((ax ? AX_NOT_RESERVED : SCL_NOT_RESERVED).has(up) && !hashed.has(i - 1)) {
+      if (
+        ((ax ? AX_NOT_RESERVED : SCL_NOT_RESERVED).has(up) ||
+          (!ax &&
+            SECTION_FLAGS.has(up) &&
+            (/^[ \t]*[:),;]/.test(text.slice(j, j + 40)) ||
+              /^[(,=]$/.test(toks[toks.length - 1]?.up ?? '')))) &&
+        !hashed.has(i - 1)
+      ) {
         out[i] = 95;
         escaped.set(i, text.slice(i, j));
       } else if (hashed.has(i - 1) && RESERVED.has(up)) {
@@ -750,6 +759,17 @@ function lowerDeclarations(
   for (let t = 0; t < toks.length; t++) {
     const tok = toks[t]!;
     const w = tok.k === 'word' && !ctx.hashed.has(tok.s - 1) && toks[t - 1]?.up !== '.' ? tok.up : '';
+    // `LABEL a; b; END_LABEL` (S7-300 SCL declares its jump labels; IEC does not)
+    if (w === 'LABEL' && !inDecl) {
+      let e = t + 1;
+      while (e < toks.length && !isWord(e, 'END_LABEL') && !isWord(e, 'BEGIN')) e++;
+      if (isWord(e, 'END_LABEL')) {
+        const last = toks[e + 1]?.up === ';' ? e + 1 : e;
+        blank(tok.s, toks[last]!.e);
+        t = last;
+        continue;
+      }
+    }
     if (w === 'CONST' && !inDecl) {
       blank(tok.s, tok.e);
       inserts.push({ at: tok.s, text: 'VAR CONSTANT' });
