@@ -4,6 +4,7 @@
  * list into a 500, and it can be deleted. Real sockets, real SQLite.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { driftReport } from '../drift/drift-report-fixture';
 import { recordDriftReport } from '../drift/site-drift.repository';
 import { siteDoc } from '../testing/fixtures';
 import { type Harness, startHarness } from '../testing/harness';
@@ -79,22 +80,7 @@ describe('site registry', () => {
   it('shows each site with its last drift check, unknown until its agent reported one', async () => {
     h = await startHarness();
     for (const s of ['d1', 'd2']) expect((await h.admin.put(`/v1/sites/${s}`, siteDoc(s))).status).toBe(200);
-    await recordDriftReport(h.cp.db, 'agt', {
-      site: 'd1',
-      status: 'drifted',
-      checkedAt: '2026-12-06T10:00:00.000Z',
-      trigger: 'schedule',
-      released: 'git+file:///srv/plant.git#main',
-      live: 'opc.tcp://plc:4840',
-      releasedSha256: 'a'.repeat(64),
-      liveSha256: 'b'.repeat(64),
-      pous: [{ pou: 'Main', change: 'modified', file: 'Main.st', diff: '-a\n+b\n' }],
-      globals: [],
-      types: [],
-      configuration: false,
-      unparsed: [],
-      history: [],
-    });
+    await recordDriftReport(h.cp.db, 'agt', driftReport('d1'));
     const list = (await h.admin.get('/v1/sites')).body.sites as { name: string; drift: unknown }[];
     expect(list.map((s) => [s.name, s.drift])).toEqual([
       ['d1', { status: 'drifted', checkedAt: '2026-12-06T10:00:00.000Z', pous: 1 }],
