@@ -45,6 +45,7 @@ describe('safety through a rename', () => {
   const after = stProject({ 'gvl.st': GVL('EStopOk'), 'main.st': MAIN('EStopOk') });
 
   it('judges a renamed E-stop and permissive through the rename: no removal, no new signal', async () => {
+    const untouched = JSON.stringify(after.units, (_k, v) => (typeof v === 'bigint' ? `${v}` : v));
     for (const mode of ['quick', 'full'] as const) {
       const r = await verifySafety({
         before,
@@ -56,6 +57,8 @@ describe('safety through a rename', () => {
       expect(r.findings.filter((f) => f.severity !== 'info')).toEqual([]);
       expect(r.verdict).toBe('pass');
     }
+    // The renames are undone in a copy: the caller's program keeps its new names.
+    expect(JSON.stringify(after.units, (_k, v) => (typeof v === 'bigint' ? `${v}` : v))).toBe(untouched);
     // The same change without the rename declared: an interlock removed and an unknown signal.
     const blind = await verifySafety({ before, after, policy });
     expect(blind.verdict).toBe('fail');
