@@ -313,7 +313,7 @@ function shipped(name: string) {
 
 /** Checks one source read as the given format; returns code, line and message of each diagnostic. */
 function checkAs(
-  format: 'st' | 'twincat' | 'scl',
+  format: 'st' | 'twincat' | 'plcopen' | 'scl',
   source: string,
   options: CheckOptions = {},
 ): [string, number, string][] {
