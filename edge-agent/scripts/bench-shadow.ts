@@ -223,10 +223,10 @@ async function main(): Promise<void> {
     }
     divMs.push(done - scanned);
     writeMs.push(done - at);
-    divPolls.push((done - scanned) / r.pollMs.mean);
+    divPolls.push((done - scanned) / steady.pollMs.mean);
   }
   console.log(
-    `divergence reported after the PLC's scan that made it (ms): ${fmt(divMs)}; in PLC cycles: ${fmt(divMs.map((x) => x / CYCLE))}; in polls: ${fmt(divPolls)} (${divMs.length}/${a.trials} caught)`,
+    `divergence reported after the PLC's scan that made it (ms): ${fmt(divMs)}; in PLC cycles: ${fmt(divMs.map((x) => x / CYCLE))}; in polls (of the steady run's mean): ${fmt(divPolls)} (${divMs.length}/${a.trials} caught)`,
   );
   console.log(`  after the input was written (the PLC's own scan delay included, ms): ${fmt(writeMs)}`);
   p.proc.send({ kind: 'calm' });
@@ -245,7 +245,7 @@ async function main(): Promise<void> {
       }
     });
     const stop = new AbortController();
-    const r = await run(port, text, 5000 + TIMEOUT, {
+    await run(port, text, 5000 + TIMEOUT, {
       signal: stop.signal,
       onCommChange: (lost) => {
         if (lost && !lostAt) {
@@ -257,7 +257,7 @@ async function main(): Promise<void> {
     await cut;
     if (how === 'stop') p.proc.kill('SIGCONT');
     if (!lostAt) return null;
-    return { ms: lostAt - at, polls: (lostAt - at) / Math.max(r.pollMs.mean, POLL) };
+    return { ms: lostAt - at, polls: (lostAt - at) / steady.pollMs.mean };
   };
   const stopped = await loss('stop');
   console.log(
