@@ -110,14 +110,17 @@ export function undoRenames(after: SafetyProject, renames: readonly SignalRename
   if (back.size === 0) return after;
   const copies = new Map<object, object>();
   const units = cloneTree(after.units, copies) as CompilationUnit[];
-  const copyOf = <T extends object>(node: T): T => (copies.get(node) as T | undefined) ?? node;
+  // Only copies are renamed: a node the model holds that is not in these units is left alone
+  // (the undo is then incomplete, and the verifier sees a difference: fail closed).
+  const copyOf = <T extends object>(node: T): T | undefined => copies.get(node) as T | undefined;
   for (const [symbol, { oldName }] of back)
-    for (const n of copyOf(symbol.decl).names)
+    for (const n of copyOf(symbol.decl)?.names ?? [])
       if (lower(n.name) === lower(symbol.name)) (n as { name: string }).name = oldName;
   for (const [expr, symbol] of checked.references) {
     const b = back.get(symbol as VarSymbol);
     if (!b) continue;
-    const c = copyOf(expr) as { kind: string; name?: string; member?: string };
+    const c = copyOf(expr) as { kind: string; name?: string; member?: string } | undefined;
+    if (!c) continue;
     if (c.kind === 'Member') c.member = b.oldName;
     else if (c.kind === 'Identifier') c.name = b.oldName;
   }
@@ -131,7 +134,7 @@ export function undoRenames(after: SafetyProject, renames: readonly SignalRename
         if (type?.kind !== 'fb') return;
         for (const [symbol, b] of pins) {
           if (type.pou !== b.pinOf) continue;
-          for (const a of copyOf(call).args)
+          for (const a of copyOf(call)?.args ?? [])
             if (a.name && lower(a.name) === lower(symbol.name)) (a as { name: string }).name = b.oldName;
         }
       },
