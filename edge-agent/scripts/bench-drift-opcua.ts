@@ -16,10 +16,10 @@
  */
 import { execFile, fork } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Session } from 'node:inspector/promises';
 import { parseArgs, promisify } from 'node:util';
 import { TagMap } from '@plcfleet/protocols';
 import { checkDrift } from '../src/drift/check-drift';
