@@ -292,14 +292,14 @@ export const StageReportMessage = msg('stage.report', {
 /** agent → control plane: a drift check of the live program against the released one (scheduled or after a deploy). */
 export const DriftReportMessage = msg('drift.report', { report: DriftReport });
 /** agent → control plane: a shadow run (resent until acked when it ended; idempotent by `shadowId` and state). */
-export const ShadowReportMessage = msg('shadow.report', { report: ShadowRun });
+const ShadowReportMessage = msg('shadow.report', { report: ShadowRun });
 /** control plane → agent: the shadow report is stored (`replyTo` is the report's message id). */
-export const ShadowReportAckMessage = msg('shadow.report.ack', {
+const ShadowReportAckMessage = msg('shadow.report.ack', {
   shadowId: WireId,
   replyTo: z.string().max(100),
 });
 /** agent → control plane: a deploy waits because the line says it is busy (`watch.deferWhile`); sent at every look. */
-export const DeployDeferredMessage = msg('deploy.deferred', {
+const DeployDeferredMessage = msg('deploy.deferred', {
   deployId: WireId,
   site: WireId,
   reason: WireText,

@@ -210,7 +210,7 @@ export interface StageReportsTable {
   at: string;
 }
 /** The latest report of a shadow run (issue #21); `id` is its `shadowId`. */
-export interface ShadowReportsTable {
+interface ShadowReportsTable {
   id: string;
   kind: ShadowRun['kind'];
   site: string;
@@ -226,7 +226,7 @@ export interface ShadowReportsTable {
   received_at: string;
 }
 /** A deploy an agent put off because the line was busy (`deploy.deferred`), latest reason. */
-export interface DeployDeferralsTable {
+interface DeployDeferralsTable {
   deploy_id: string;
   site: string;
   agent_id: string;

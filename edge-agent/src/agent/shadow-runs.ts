@@ -56,7 +56,7 @@ function wireValue(v: unknown): unknown {
 const clip = (s: string, n: number = WIRE_LIMITS.text) => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);
 
 /** The `shadow.report` of a run: its state, and the runner's figures when it has them. */
-export function shadowRunReport(
+function shadowRunReport(
   meta: ShadowRunMeta,
   state: ShadowRun['state'],
   report: ShadowReport | null,
