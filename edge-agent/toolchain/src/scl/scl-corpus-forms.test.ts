@@ -102,6 +102,23 @@ describe('byte, word and double-word slices written to', () => {
   });
 });
 
+describe('TYPE with the IEC colon', () => {
+  it('TYPE "UDT_Fan" : STRUCT reads as TYPE "UDT_Fan" STRUCT does', () => {
+    const text = [
+      'TYPE "UDT_Fan" :',
+      'STRUCT',
+      '    Run : Bool;',
+      '    Speed : Real;',
+      'END_STRUCT;',
+      'END_TYPE',
+      '',
+    ].join('\n');
+    const unit = readClean(text);
+    const tb = unit.declarations[0] as unknown as { types: { name: string }[] };
+    expect(tb.types.map((t) => t.name)).toEqual(['UDT_Fan']);
+  });
+});
+
 describe('names spelled like IEC keywords, END_REGION with a name', () => {
   it('"type" and #function are names; END_REGION name is free text', () => {
     const text = [

@@ -28,9 +28,12 @@ function filesUnder(dir: string, want: (file: string) => boolean, out: string[] 
 
 const isAxFile = (file: string): boolean => /\.st$/i.test(file);
 
+/** UTF-8, or Latin-1 when the bytes are not UTF-8 (a UTF-8 byte order mark stays one character). */
 function decode(buf: Buffer): string {
   const text = new TextDecoder('utf-8').decode(buf);
-  return text.includes('\uFFFD') ? new TextDecoder('latin1').decode(buf) : text;
+  if (!text.includes('\uFFFD')) return text;
+  const bom = buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf;
+  return (bom ? '\uFEFF' : '') + new TextDecoder('latin1').decode(bom ? buf.subarray(3) : buf);
 }
 
 /**

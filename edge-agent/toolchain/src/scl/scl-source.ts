@@ -571,9 +571,10 @@ export function lowerSclText(text: string, options: { ax?: boolean } = {}): SclS
     }
     if (w === 'TYPE') {
       // `TYPE "udt" STRUCT ... END_STRUCT; END_TYPE` → `TYPE udt : STRUCT ...`
+      // (`TYPE "udt" : STRUCT`, the IEC spelling, already has it)
       if (nameTok && (nameTok.k === 'quoted' || nameTok.k === 'word')) {
-        inserts.push({ at: nameTok.e, text: ' :' });
-        skipHeader(t + 2);
+        if (toks[t + 2]?.up !== ':') inserts.push({ at: nameTok.e, text: ' :' });
+        skipHeader(toks[t + 2]?.up === ':' ? t + 3 : t + 2);
       }
       t = endT >= 0 ? endT + 1 : toks.length;
       continue;
