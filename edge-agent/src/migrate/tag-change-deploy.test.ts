@@ -2,7 +2,9 @@
  * Issue 20, done when: a tag change deployed to a plant is served at its new
  * names and addresses — the renamed tags read over Modbus TCP and OPC UA on
  * real sockets (loopback) from the plant I/O servers, with the deployed program
- * and tag map. node-opcua and modbus-serial are loaded only here, on first use.
+ * and tag map; and a library update deployed runs against the new library's
+ * blocks, its tags served at their addresses. node-opcua and modbus-serial are
+ * loaded only here, on first use.
  */
 import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -32,6 +34,63 @@ async function filesUnder(root: string, dir = root): Promise<ProgramFile[]> {
     else out.push({ path: relative(root, full).split('\\').join('/'), text: await readFile(full, 'utf8') });
   }
   return out;
+}
+
+/** The plant I/O servers (Modbus TCP, OPC UA on loopback) running the plant's program with a PressLib version. */
+async function servePlant(
+  dir: string,
+  source: { read(): Promise<ProgramFile[]> },
+  pressLib: string,
+  name: string,
+) {
+  const io = await import('../plant-io');
+  const library = {
+    name: 'PressLib.st',
+    text: await readFile(join(librariesOf(dir), `PressLib@${pressLib}.st`), 'utf8'),
+  };
+  const program = [
+    ...(await source.read())
+      .filter((f) => f.path.endsWith('.st'))
+      .map((f) => ({ name: f.path, text: f.text })),
+    library,
+  ];
+  const runtime = new io.VirtualPlcRuntime(program, { program: 'Main' });
+  const plc = await io.startPlcServer({
+    runtime,
+    tags: await io.loadTagMap(join(dir, 'tags.yaml')),
+    modbus: { port: 0, host: '127.0.0.1' },
+    opcua: {
+      dataDir: join(work, `opcua-${name}`),
+      port: 0,
+      host: '127.0.0.1',
+      security: 'none',
+      allowAnonymous: true,
+    },
+  });
+  const { default: ModbusRTU } = await import('modbus-serial');
+  const modbus = new ModbusRTU();
+  await modbus.connectTCP('127.0.0.1', { port: plc.modbus!.port });
+  modbus.setID(1);
+  modbus.setTimeout(5000);
+  /** Polls coil `address` until it is `value` (a scan runs on the loop's timer, late on a loaded machine). */
+  const coilBecomes = async (address: number, value: boolean) => {
+    for (let i = 0; i < 200; i++) {
+      if ((await modbus.readCoils(address, 1)).data[0] === value) return true;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return false;
+  };
+  return {
+    io,
+    runtime,
+    plc,
+    modbus,
+    coilBecomes,
+    close: async () => {
+      modbus.close(() => {});
+      await plc.close();
+    },
+  };
 }
 
 describe('a deployed tag change on real sockets', () => {
@@ -73,40 +132,12 @@ describe('a deployed tag change on real sockets', () => {
     await writeVerifiedChange(source, verdict, changed);
     expect(hashProgram(await source.read())).toBe(verdict.evidence.sha256After);
 
-    const io = await import('../plant-io');
     // The controller runs the program with the library it has installed (PressLib 1.2.0).
-    const library = {
-      name: 'PressLib.st',
-      text: await readFile(join(librariesOf(dir), 'PressLib@1.2.0.st'), 'utf8'),
-    };
-    const program = [
-      ...(await source.read())
-        .filter((f) => f.path.endsWith('.st'))
-        .map((f) => ({ name: f.path, text: f.text })),
-      library,
-    ];
-    const runtime = new io.VirtualPlcRuntime(program, { program: 'Main' });
-    const plc = await io.startPlcServer({
-      runtime,
-      tags: await io.loadTagMap(join(dir, 'tags.yaml')),
-      modbus: { port: 0, host: '127.0.0.1' },
-      opcua: {
-        dataDir: join(work, 'opcua'),
-        port: 0,
-        host: '127.0.0.1',
-        security: 'none',
-        allowAnonymous: true,
-      },
-    });
-    const { default: ModbusRTU } = await import('modbus-serial');
-    const modbus = new ModbusRTU();
+    const { io, runtime, plc, modbus, coilBecomes, close } = await servePlant(dir, source, '1.2.0', 'tags');
     try {
       runtime.write('HydPressureOk', true);
       runtime.write('PressEnable', true);
       runtime.write('Press_Pressure', 60);
-      await modbus.connectTCP('127.0.0.1', { port: plc.modbus!.port });
-      modbus.setID(1);
-      modbus.setTimeout(5000);
       // HydPressureOk moved from discrete input 0 to coil 12; PressEnable kept coil 10.
       expect((await modbus.readCoils(12, 1)).data[0]).toBe(true);
       expect((await modbus.readCoils(10, 1)).data[0]).toBe(true);
@@ -114,13 +145,7 @@ describe('a deployed tag change on real sockets', () => {
       // The program still runs the same logic under the new names: the valve follows the faceplate pin.
       expect(runtime.read('Main.Valve_Down')).toBe(false); // guard open
       runtime.write('Guard_Closed', true);
-      // Wait for a scan to run on the new input (the loop's timer, delayed on a loaded machine).
-      let valve = false;
-      for (let i = 0; i < 200 && !valve; i++) {
-        valve = (await modbus.readCoils(0, 1)).data[0] === true;
-        if (!valve) await new Promise((r) => setTimeout(r, 50));
-      }
-      expect(valve).toBe(true);
+      expect(await coilBecomes(0, true)).toBe(true);
 
       const value = await io.withOpcuaSession(
         plc.opcua!.endpointUrl,
@@ -135,8 +160,54 @@ describe('a deployed tag change on real sockets', () => {
       expect(value.renamed).toBe(true);
       expect(value.old).toMatch(/^BadNodeIdUnknown/);
     } finally {
-      modbus.close(() => {});
-      await plc.close();
+      await close();
     }
+  }, 120_000);
+});
+
+describe('a deployed library update on real sockets', () => {
+  it('runs the program against PressLib 2.0.0 and serves its tags at their addresses', async () => {
+    const dir = join(work, 'plant-lib');
+    await cp(PRESS_HMI, dir, { recursive: true });
+    const migration = exampleMigration('library-update');
+    const out = join(work, 'job-lib');
+    const verdict = await runMigration({
+      migration,
+      source: createDirectorySource(dir),
+      transformer: createRecipeTransformer(),
+      siteFacts: pressHmiFacts(),
+      libraries: librariesOf(dir),
+      outDir: out,
+    });
+    expect(verdict.outcome, verdict.reason).toBe('passed');
+    const source = await withPlantFiles(createDirectorySource(dir), migration.scope.files);
+    const changed = await filesUnder(join(out, 'after'));
+    expect(changed.map((f) => f.path)).toEqual(['Main.st']);
+    await writeVerifiedChange(source, verdict, changed);
+    expect(await readFile(join(dir, 'Main.st'), 'utf8')).toContain('Valve1 : FB_ValveCtrl;');
+
+    // The controller now has PressLib 2.0.0 (FB_ValveCtrl, OpenCmd); the old version no longer fits.
+    const { io, runtime, modbus, coilBecomes, plc, close } = await servePlant(dir, source, '2.0.0', 'lib');
+    try {
+      runtime.write('Press_Enable', true);
+      runtime.write('Press_Pressure', 60);
+      await modbus.writeCoil(10, true);
+      expect(runtime.read('Main.Valve_Down')).toBe(false); // no pressure switch, guard open: not running
+      runtime.write('Hyd_Pressure_OK', true);
+      runtime.write('Guard_Closed', true);
+      // Main.Valve_Down (coil 0) follows FB_ValveCtrl.IsOpen once the press runs with pressure > 50.
+      expect(await coilBecomes(0, true)).toBe(true);
+      const valve = await io.withOpcuaSession(
+        plc.opcua!.endpointUrl,
+        { security: 'none', dataDir: join(work, 'opcua-client-lib'), trustUnknownServer: true },
+        // attributeId 13: Value (OPC UA Part 4 §5.10.2)
+        async (session) =>
+          (await session.read({ nodeId: 'ns=1;s=Press.Valve_Down', attributeId: 13 })).value.value,
+      );
+      expect(valve).toBe(true);
+    } finally {
+      await close();
+    }
+    await expect(servePlant(dir, source, '1.2.0', 'old')).rejects.toThrow(/FB_ValveCtrl/);
   }, 120_000);
 });
