@@ -737,6 +737,30 @@ END_FUNCTION_BLOCK
       ],
     ]);
   });
+  it('Tc2_EtherCAT slave states, byte order and NetID helpers, SYSTEMTIME_TO_STRING', () => {
+    const src = `FUNCTION_BLOCK FB_EcDiag
+VAR
+    fbState : FB_EcGetSlaveState;
+    aNetId : T_AmsNetIdArr;
+    sNetId : T_AmsNetID;
+    bOp : BOOL;
+    nWire : WORD;
+    sStamp : STRING(24);
+    stNow : TIMESTRUCT;
+END_VAR
+sNetId := F_CreateAmsNetId(aNetId);
+fbState(sNetId := sNetId, nSlaveAddr := 1001, bExecute := TRUE);
+bOp := (fbState.state.deviceState AND 16#0F) = EC_DEVICE_STATE_OP AND fbState.state.linkState = EC_LINK_STATE_OK;
+nWire := HOST_TO_BE16(BE16_TO_HOST(nWire));
+sStamp := SYSTEMTIME_TO_STRING(stNow);
+END_FUNCTION_BLOCK
+`;
+    const libs = [shipped('Tc2_System'), shipped('Tc2_Utilities'), shipped('Tc2_EtherCAT')];
+    expect(check({ externals: libs }, src)).toEqual([]);
+    expect(check({ externals: libs }, src.replace('state.linkState', 'state.link')).map((d) => d[0])).toEqual(
+      ['ST2015'],
+    );
+  });
   it('Tc2_MC2 and Tc2_Utilities: AXIS_REF.DriveAddress, MC_ReadDriveAddress, T_FILETIME64', () => {
     const src = `FUNCTION_BLOCK FB_CauseNCError
 VAR_IN_OUT
