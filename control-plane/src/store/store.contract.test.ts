@@ -3,7 +3,7 @@
  * run gets its own store (a temporary folder or a schema of its own).
  */
 
-import { Migration, RolloutPlan } from '@plcfleet/protocols';
+import { Migration, PROTOCOL_VERSION, RolloutPlan } from '@plcfleet/protocols';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   consumeEnrollment,
@@ -11,6 +11,7 @@ import {
   createEnrollment,
   findAgentByToken,
 } from '../agents/agent.repository';
+import { listShadowReports, recordDeferral, upsertShadowReport } from '../agents/shadow-report.repository';
 import { appendAudit, verifyAudit } from '../audit/audit.repository';
 import { createUserWithToken, findPrincipalByToken, revokeToken } from '../auth/user.repository';
 import { claimJob, getJob, insertJobs, releaseQueued } from '../jobs/job.repository';
@@ -72,6 +73,64 @@ describe.each(STORE_KINDS)('store contract on %s', (kind) => {
     expect(await consumeEnrollment(store.db, expired.token)).toBeNull();
     const agent = await createAgent(store.db, { site: 's1', createdBy: 'test' });
     expect(await findAgentByToken(store.db, agent.token)).toEqual({ id: agent.agentId, site: 's1' });
+  });
+
+  it('keeps the first end of a shadow run, and counts the deferrals of a deploy', async () => {
+    const run = {
+      shadowId: `shd-${kind}`,
+      kind: 'candidate' as const,
+      site: 's1',
+      jobId: 'job-shadow',
+      rolloutId: 'ro-shadow',
+      startedAt: '2026-12-06T08:00:00.000Z',
+      durationMs: 1000,
+      seconds: 0.2,
+      samples: 10,
+      compared: 9,
+      divergences: [],
+      commLoss: null,
+      fault: null,
+      reason: '',
+    };
+    expect(await upsertShadowReport(store.db, 'agt-1', { ...run, state: 'running' })).toBe('stored');
+    expect(await upsertShadowReport(store.db, 'agt-1', { ...run, state: 'running', seconds: 0.5 })).toBe(
+      'stored',
+    );
+    const diverged = {
+      ...run,
+      state: 'diverged' as const,
+      seconds: 0.6,
+      divergences: [{ tag: 'Pump', first: '2026-12-06T08:00:00.500Z', count: 3, live: true, shadow: false }],
+    };
+    expect(await upsertShadowReport(store.db, 'agt-1', diverged)).toBe('stored');
+    expect(await upsertShadowReport(store.db, 'agt-1', diverged)).toBe('duplicate');
+    expect(await upsertShadowReport(store.db, 'agt-1', { ...run, state: 'passed', seconds: 1 })).toBe(
+      'stale',
+    );
+    expect(await upsertShadowReport(store.db, 'agt-1', { ...run, state: 'running', seconds: 0.9 })).toBe(
+      'stale',
+    );
+    const [stored, ...more] = await listShadowReports(store.db, { jobIds: ['job-shadow'] });
+    expect(more).toEqual([]);
+    expect(stored).toMatchObject({ state: 'diverged', seconds: 0.6, agentId: 'agt-1' });
+    expect(stored!.divergences[0]).toMatchObject({ tag: 'Pump', count: 3 });
+    expect(
+      (await store.db.selectFrom('shadow_reports').select('divergences').executeTakeFirstOrThrow())
+        .divergences,
+    ).toBe(3);
+
+    const deferred = {
+      v: PROTOCOL_VERSION,
+      id: 'm',
+      type: 'deploy.deferred' as const,
+      deployId: 'dep-1',
+      site: 's1',
+      recheckMs: 500,
+    };
+    await recordDeferral(store.db, 'agt-1', { ...deferred, reason: 'Busy is TRUE' });
+    await recordDeferral(store.db, 'agt-1', { ...deferred, reason: 'Busy cannot be read (timeout)' });
+    const row = await store.db.selectFrom('deploy_deferrals').selectAll().executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ deploy_id: 'dep-1', times: 2, reason: 'Busy cannot be read (timeout)' });
   });
 
   it('keeps migration revisions immutable', async () => {
