@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { type AssignmentStatement, checkProject, type FunctionBlockDecl, type VarDecl } from '../iec';
 import { compileProgram } from '../sim';
 import { readAx } from './ax-reader';
-import { formatScl } from './scl-printer';
+import { applySclEdits, formatScl, printScl } from './scl-printer';
 import { readScl } from './scl-reader';
 
 function readClean(text: string, file = 'snippet.scl') {
@@ -473,5 +473,26 @@ describe('structure start values by position, byte order mark', () => {
     // () keeps the UDT's own start value
     expect(plc.get('Cfg.actual.starter2.mode')).toBe(1);
     expect(plc.get('Cfg.actual.flag')).toBe(true);
+  });
+});
+
+describe('edits on a source with a byte order mark', () => {
+  it('an edit replaces exactly its statement; the rest, BOM included, stays byte for byte', () => {
+    const text = [
+      '\uFEFFFUNCTION_BLOCK "FB_Valve"',
+      "{ S7_Optimized_Access := 'TRUE' }",
+      'VERSION : 0.1',
+      '   VAR_INPUT open : Bool; END_VAR',
+      '   VAR_OUTPUT out : Bool; END_VAR',
+      'BEGIN',
+      '\t#out := #open;',
+      'END_FUNCTION_BLOCK',
+      '',
+    ].join('\r\n');
+    const unit = readClean(text);
+    expect(printScl(unit)).toBe(text);
+    const fb = unit.declarations[0] as FunctionBlockDecl;
+    const edited = applySclEdits(unit, [{ node: fb.body[0]!, replacement: '#out := #open AND NOT #out;' }]);
+    expect(edited).toBe(text.replace('#out := #open;', '#out := #open AND NOT #out;'));
   });
 });
