@@ -348,6 +348,20 @@ describe('character CASE labels and SIMATIC AX forms', () => {
     expect(labels.map((l) => l.value?.typeName)).toEqual(['CHAR', 'CHAR', 'CHAR', undefined]);
     const call = JSON.stringify(fn.body[0]!.branches[2]!.body);
     expect(call).not.toContain('CHAR');
+    // and simulates: the selector's character picks the branch (no branch: the 9 set before)
+    const plc = plcOf(
+      text
+        .replace("LEN(CONCAT(IN1 := 'a', IN2 := 'b'))", '2')
+        .replace('BEGIN\n', 'BEGIN\n   #HexDigit := 9;\n') +
+        'DATA_BLOCK "D" STRUCT c : Char; v : Int; END_STRUCT; BEGIN END_DATA_BLOCK\n' +
+        'ORGANIZATION_BLOCK "Main" BEGIN "D".v := "HexDigit"(c := "D".c); END_ORGANIZATION_BLOCK\n',
+    );
+    const picked = ['0', '1', '2', 'C', 'F', 'G', 'x'].map((c) => {
+      plc.set('D.c', c);
+      plc.scan();
+      return plc.get('D.v');
+    });
+    expect(picked).toEqual([0, 1, 1, 2, 2, 9, 9]);
   });
 
   it('AX: ?=, a qualified enumeration value, USING inside a POU, INTERFACE PUBLIC', () => {
