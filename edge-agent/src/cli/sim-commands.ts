@@ -497,8 +497,8 @@ const bigints = (_: string, v: unknown) => (typeof v === 'bigint' ? v.toString()
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
-/** `--libraries`, `--models`, `--define` as `compile` has them. */
-function projectFlags(c: Command): Command {
+/** `--libraries`, `--models`, `--define`: one wording for `compile`, `simulate`, `test` and `equiv`. */
+export function projectFlags(c: Command): Command {
   return c
     .option('--libraries <dir>', 'a directory of library interface files (.st declarations, no bodies)')
     .option(
