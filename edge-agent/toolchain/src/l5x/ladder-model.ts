@@ -46,13 +46,17 @@ export function ladderModel(project: L5xProject, program: L5xProgram, routine: L
     }
   }
   // A routine that reads no tag it leaves alone (a fault routine, a state machine on its own
-  // bits) would give a proof nothing to drive: then every elementary
-  // or user-type tag it reads is an input, as another program or an HMI may write any tag
+  // bits) would give a proof nothing to drive: then every elementary tag, array of them or
+  // user-type tag it reads is an input, as another program or an HMI may write any tag
   // between scans. Both models get the same.
   if (inputs.size === 0) {
     const udts = new Set(project.dataTypes.map((d) => d.name.toLowerCase()));
     for (const s of code.reads)
-      if (s.type.kind === 'elem' || (s.type.kind === 'struct' && udts.has(s.type.name.toLowerCase())))
+      if (
+        s.type.kind === 'elem' ||
+        (s.type.kind === 'array' && s.type.of.kind === 'elem') ||
+        (s.type.kind === 'struct' && udts.has(s.type.name.toLowerCase()))
+      )
         inputs.add(s.iec.toLowerCase());
   }
   const parts: ModelParts = { scope, code, body: code.body, prescan: code.prescan, inputs };

@@ -344,9 +344,10 @@ describe('ladderToSt on routines with nothing of their own to read', () => {
   });
   it('drives them only when the routine has no read-only input', () => {
     const project = readL5x(
-      testL5x([...tags, ['C', 'BOOL']], {
+      testL5x([...tags, ['C', 'BOOL'], ['Arr', 'DINT[5]']], {
         Own: ['XIC(A)OTE(B);', 'XIO(B)OTE(A);'],
         Mixed: ['XIC(C)XIC(A)OTE(A);'],
+        Shift: ['COP(Arr[0],Arr[1],3);'],
       }),
     );
     const [program] = project.programs;
@@ -357,6 +358,14 @@ describe('ladderToSt on routines with nothing of their own to read', () => {
     };
     expect([...model('Own').inputs].sort()).toEqual(['a', 'b']);
     expect([...model('Mixed').inputs]).toEqual(['c']);
+    expect([...model('Shift').inputs]).toEqual(['arr']);
+  });
+  it('converts a timer nothing else reads, with nothing to drive or compare, without a run', () => {
+    const r = ladderToSt(readL5x(testL5x([['T', 'TIMER', { PRE: 100 }]], { Main: ['TON(T,?,?);'] })), {
+      runs: 10,
+    });
+    expect(r.routines[0]).toMatchObject({ equivalent: true, runs: 0, reason: null });
+    expect(r.st.get('P/Main')).toContain('TONR(T_FBD);');
   });
   it('converts a routine that writes nothing (only NOP) without a run', () => {
     const r = ladderToSt(readL5x(testL5x(tags, { Main: ['XIC(A)OTE(B);'], Idle: ['NOP();'] })), { runs: 10 });

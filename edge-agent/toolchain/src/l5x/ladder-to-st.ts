@@ -159,13 +159,10 @@ function convertRoutine(
     if (e instanceof Unsupported) return fail(`${name}: ${e.reason}`);
     throw e;
   }
-  // A routine that writes no tag (no rungs, only NOP or comments) has no behaviour to compare:
-  // its ST, writing none either, is equivalent without a run.
-  if (
-    ladder.code.writes.size === 0 &&
-    compare.length === 0 &&
-    !/:=|\(/.test(lines.join('\n').replace(/\/\/.*$/gm, ''))
-  )
+  // A routine with nothing to compare and nothing to drive (no rungs, only NOP or comments;
+  // or a timer nothing else reads, replaced by its FBD_TIMER) has no behaviour a run could
+  // show: it is equivalent without one.
+  if (compare.length === 0 && ladder.inputs.size === 0)
     return {
       lines,
       newTags,
