@@ -95,7 +95,7 @@ export async function judgePhase(
       stageWait = `stage reports: ${st.waiting} of ${st.sites} site(s) not reported over the soak yet`;
   }
   // Shadow gate (issue #21): a candidate that diverged beyond the limit halts, whatever else waits.
-  const shadow = await judgeShadowGate(db, r.id, index, phase);
+  const shadow = await judgeShadowGate(db, r.id, index, phase, now);
   if (decision.kind !== 'halt' && shadow.fail) decision = { kind: 'halt', why: shadow.fail };
   return { figures, outcomes, decision, stageWait, shadow };
 }

@@ -31,13 +31,29 @@ function describeDivergence(d: ShadowReportView['divergences'][number]): string 
   return `${d.tag} diverged in ${d.count} sample(s) from ${d.first} (live ${JSON.stringify(d.live)}, shadow ${JSON.stringify(d.shadow)})`;
 }
 
+/**
+ * How long a running run may stay silent before it counts as failed: the agent reports
+ * about ten times over a run, at least once a minute; three reports missed and 30 s more
+ * mean it stopped (a crash, a power cut) and the run will not end by itself.
+ */
+export function silenceLimitMs(durationMs: number): number {
+  return 3 * Math.min(60_000, Math.max(1000, Math.floor(durationMs / 10))) + 30_000;
+}
+
 /** Judges a site's latest candidate shadow report against the gate (the control plane's own reading of its figures). */
 export function judgeShadowRun(
   g: NonNullable<Phase['shadow']>,
   report: ShadowReportView | undefined,
+  now = Date.now(),
 ): RunStanding {
   if (!report) return { kind: 'missing' };
   if (report.state === 'running') {
+    const silent = now - Date.parse(report.receivedAt);
+    if (silent > silenceLimitMs(report.durationMs))
+      return {
+        kind: 'failed',
+        why: `no report from the agent for ${Math.round(silent / 1000)} s while its run was at ${report.seconds} s (the agent stopped?)`,
+      };
     const n = divergenceCount(report);
     if (n <= g.maxDivergences) return { kind: 'running', seconds: report.seconds };
   }
@@ -107,6 +123,7 @@ export async function judgeShadowGate(
   rolloutId: string,
   index: number,
   phase: Phase,
+  now = Date.now(),
 ): Promise<ShadowGate> {
   const g = phase.shadow;
   if (!g) return NO_GATE;
@@ -118,7 +135,7 @@ export async function judgeShadowGate(
   const running: number[] = [];
   const failed: string[] = [];
   for (const j of jobs) {
-    const s = judgeShadowRun(g, j.run);
+    const s = judgeShadowRun(g, j.run, now);
     if (s.kind === 'passed') passed++;
     else if (s.kind === 'running') running.push(s.seconds);
     else if (s.kind === 'failed') failed.push(`${j.site}: ${s.why}`);
