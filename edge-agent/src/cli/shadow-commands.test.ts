@@ -152,6 +152,8 @@ describe('plcfleet-agent shadow', () => {
     expect(r.report!.compared).toBeGreaterThan(20);
     expect(r.report!.commLoss).toBeNull();
     expect(r.report!.tags).toMatchObject({ inputs: 3, outputs: 3, unbound: [] });
+    // the latency window: two polls back by default
+    expect(r.report!.latencyMs).toBe(40);
     // The start button, the stop button and the level all moved; the motor ran long enough for T1.
     expect(r.report!.coverage.inputs).toMatchObject({ total: 3, varied: 3 });
     expect(r.report!.coverage.timers).toMatchObject({ total: 1, completed: 1 });
@@ -206,6 +208,9 @@ describe('plcfleet-agent shadow', () => {
     expect(typo.code).toBe(EXIT.USAGE);
     expect(typo.err[0]).toMatch(/no tag Alrm in the tag map/);
     expect((await shadow({ plcModbus: '127.0.0.1:1', tolerance: 'Speed=x' })).code).toBe(EXIT.USAGE);
+    const latency = await shadow({ plcModbus: '127.0.0.1:1', latencyMs: '0' });
+    expect(latency.code).toBe(EXIT.USAGE);
+    expect(latency.err[0]).toMatch(/--latency-ms must be a positive number, not "0"/);
     expect((await shadow({ plcOpcua: 'opc.tcp://127.0.0.1:1', security: 'none' })).err[0]).toMatch(
       /--insecure/,
     );
