@@ -16,6 +16,13 @@ export {
   sclNames,
   sclSpelling,
 } from './scl-printer';
-export { isSclFile, readScl, type SclUnitInfo, SIEMENS_TYPE_MAP, sclInfo } from './scl-reader';
+export {
+  isSclFile,
+  nameSclStartValues,
+  readScl,
+  type SclUnitInfo,
+  SIEMENS_TYPE_MAP,
+  sclInfo,
+} from './scl-reader';
 export { siemensLibrary, siemensLibraryDir } from './siemens-library';
 export { isTagTableXml, readTagTable } from './tag-table';

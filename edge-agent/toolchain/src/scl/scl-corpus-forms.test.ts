@@ -8,7 +8,7 @@ import { type AssignmentStatement, checkProject, type FunctionBlockDecl, type Va
 import { compileProgram } from '../sim';
 import { readAx } from './ax-reader';
 import { applySclEdits, formatScl, printScl } from './scl-printer';
-import { readScl } from './scl-reader';
+import { nameSclStartValues, readScl } from './scl-reader';
 
 function readClean(text: string, file = 'snippet.scl') {
   const r = readScl(text, file);
@@ -473,6 +473,49 @@ describe('structure start values by position, byte order mark', () => {
       "unknown type 'Declared_Elsewhere'",
     ]);
     expect(checked).toBeDefined();
+  });
+
+  it("another file's structure type: named once the project's units are read", () => {
+    const udt = readClean(
+      [
+        'TYPE "Limits"',
+        '   STRUCT',
+        '      lo : Int := -1;',
+        '      hi : Int;',
+        '   END_STRUCT;',
+        'END_TYPE',
+        '',
+      ].join('\n'),
+      'Limits.udt',
+    );
+    const db = readClean(
+      [
+        'DATA_BLOCK "Lim"',
+        '   STRUCT',
+        '      a : "Limits" := (5, 7);',
+        '      b : "Limits" := ((), 9);',
+        '      n : Int := (3);',
+        '   END_STRUCT;',
+        'BEGIN',
+        'END_DATA_BLOCK',
+        'ORGANIZATION_BLOCK "Main"',
+        'BEGIN',
+        'END_ORGANIZATION_BLOCK',
+        '',
+      ].join('\n'),
+      'Lim.db',
+    );
+    // read alone, the values wait for their type
+    expect(checkProject([udt, db]).diagnostics.filter((d) => d.severity === 'error').length).toBe(2);
+    nameSclStartValues([udt, db]);
+    const { checked, diagnostics } = checkProject([udt, db]);
+    expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const plc = compileProgram(checked, { program: 'Main' });
+    plc.scan();
+    expect([plc.get('Lim.a.lo'), plc.get('Lim.a.hi'), plc.get('Lim.b.lo'), plc.get('Lim.b.hi')]).toEqual([
+      5, 7, -1, 9,
+    ]);
+    expect(plc.get('Lim.n')).toBe(3);
   });
 
   it('simulates the named start values when every type is known', () => {

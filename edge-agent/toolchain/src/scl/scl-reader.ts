@@ -133,6 +133,8 @@ export interface SclUnitInfo {
   quoted: ReadonlyMap<number, string>;
   /** Offsets of `#` that mark locals. */
   hashed: ReadonlySet<number>;
+  /** Offsets of structure start values given by position (`(32, (), TRUE)`, read as `[...]`). */
+  positional: ReadonlySet<number>;
 }
 
 const INFO = new WeakMap<CompilationUnit, SclUnitInfo>();
@@ -192,7 +194,7 @@ function readSclUnchecked(text: string, fileName: string, ax = false, original =
   const diagnostics = parsed.diagnostics.map((d) => remapDiagnostic(d, src, lines));
   rename(unit, src);
   lowerSliceWrites(unit, src);
-  namePositionalValues(unit, src);
+  namePositionalValues(unit, src.positional, structsOf([unit]));
   markOverlays(unit, src);
   lowerInstanceCalls(unit);
   finishDataBlocks(unit, src, diagnostics);
@@ -200,6 +202,7 @@ function readSclUnchecked(text: string, fileName: string, ax = false, original =
   checkS5Time(unit, text, diagnostics);
   unit.span = spanOf(0, text.length, lines, fileName);
   INFO.set(unit, {
+    positional: src.positional,
     text: original,
     quoted: new Map([...src.quoted].map(([o, q]) => [o, q.name])),
     hashed: src.hashed,
@@ -454,21 +457,49 @@ function lowerSliceWrites(unit: CompilationUnit, src: SclSource): void {
   });
 }
 
+/** IEC elementary type names (a value of one is never a structure). */
+const ELEMENTARY =
+  /^(BOOL|BYTE|WORD|DWORD|LWORD|S?INT|U?[SDL]?INT|UINT|REAL|LREAL|L?TIME|DATE|TOD|TIME_OF_DAY|DT|DATE_AND_TIME|W?CHAR|W?STRING)$/i;
+
+/** Structure types declared in `units`, by lower-case name. */
+function structsOf(units: readonly CompilationUnit[]): Map<string, StructType> {
+  const structs = new Map<string, StructType>();
+  for (const unit of units)
+    for (const d of unit.declarations)
+      if (d.kind === 'TypeBlock')
+        for (const t of d.types) if (t.type.kind === 'StructType') structs.set(t.name.toLowerCase(), t.type);
+  return structs;
+}
+
+/**
+ * Structure start values given by position in SCL units whose structure
+ * type another unit of the project declares: named as {@link readScl} names
+ * the ones whose type is in the same file. A project loader calls it once
+ * all units are read, before checking.
+ */
+export function nameSclStartValues(units: readonly CompilationUnit[]): void {
+  const pending = units.filter((u) => (INFO.get(u)?.positional.size ?? 0) > 0);
+  if (pending.length === 0) return;
+  const structs = structsOf(units);
+  for (const u of pending) namePositionalValues(u, INFO.get(u)!.positional, structs);
+}
+
 /**
  * Structure start values given by position (`"udt" := (32, (), TRUE)`, read
  * as `[32, [], TRUE]`) get their member names from the structure type when
- * the unit declares it (a TIA Portal export puts a UDT's dependencies in
- * the same file); `()` keeps a member's default. A value whose structure is
- * declared elsewhere stays positional, and the checker reports it.
+ * `structs` holds it (a TIA Portal export puts a UDT's dependencies in the
+ * same file; {@link nameSclStartValues} adds the project's); `()` keeps a
+ * member's default. A value whose structure is not known stays positional,
+ * and the checker reports it.
  */
-function namePositionalValues(unit: CompilationUnit, src: SclSource): void {
-  if (src.positional.size === 0) return;
-  const structs = new Map<string, StructType>();
-  for (const d of unit.declarations)
-    if (d.kind === 'TypeBlock')
-      for (const t of d.types) if (t.type.kind === 'StructType') structs.set(t.name.toLowerCase(), t.type);
+function namePositionalValues(
+  unit: CompilationUnit,
+  positional: ReadonlySet<number>,
+  structs: ReadonlyMap<string, StructType>,
+): void {
+  if (positional.size === 0) return;
   const isPositional = (i: Initializer | undefined): i is ArrayInitializer =>
-    i?.kind === 'ArrayInitializer' && src.positional.has(i.span.offset);
+    i?.kind === 'ArrayInitializer' && positional.has(i.span.offset);
   const membersOf = (t: TypeSpec): { name: string; type: TypeSpec }[] | undefined => {
     const st =
       t.kind === 'StructType' ? t : t.kind === 'NamedType' ? structs.get(t.name.toLowerCase()) : undefined;
@@ -487,9 +518,10 @@ function namePositionalValues(unit: CompilationUnit, src: SclSource): void {
       i.elements.every((el) => !el.repeat && el.value !== undefined && allDefault(el.value));
     if (!members && allDefault(init)) return { kind: 'StructInitializer', fields: [], span: init.span };
     if (!members) {
-      // `(5)` around a plain value is the value
+      // `(5)` around a value of an elementary type is the value; another file's structure waits for the project
       const only = init.elements.length === 1 ? init.elements[0]!.value : undefined;
-      return only && !init.elements[0]!.repeat ? only : init;
+      const elementary = type.kind === 'NamedType' && ELEMENTARY.test(type.name);
+      return only && elementary && !init.elements[0]!.repeat ? only : init;
     }
     const fields: FieldInitializer[] = [];
     init.elements.forEach((el, i) => {
