@@ -20,7 +20,7 @@ import {
 } from '@plcfleet/toolchain/iec';
 import { formatScl, isSclFile, sclInfo } from '@plcfleet/toolchain/scl';
 import type { Command } from 'commander';
-import { libraryFiles } from './sim-commands';
+import { libraryFiles, projectFlags } from './sim-commands';
 
 function usage(message: string): void {
   process.stderr.write(`${message}\n`);
@@ -147,49 +147,40 @@ async function checkoutsFor(
 
 /** Registers `compile`, `fmt` and `ast`. */
 export function registerIecCommands(program: Command): void {
-  program
-    .command('compile')
-    .description(
-      'parse and check Structured Text (.st, TwinCAT .TcPOU/.TcDUT/.TcGVL, PLCopen .xml, Siemens SCL) and Rockwell .L5X',
-    )
-    .argument('<path...>', 'files or directories (searched recursively), or git+…://repo#REF[:SUBDIR]')
-    .option('--syntax-only', 'stop after parsing')
-    .option('--json', 'print one JSON object')
-    .option(
-      '--externals <file>',
-      'declarations of vendor library symbols: an .st stub file or a list of names',
-    )
-    .option('--libraries <dir>', 'a directory of library interface files (.st declarations, no bodies)')
-    .option(
-      '--models <dir>',
-      'behaviour models in ST of library POUs (.st files): each replaces the library declaration of its name',
-    )
-    .option(
-      '--define <names>',
-      'compile the {IF defined(...)} branches of this define set (comma-separated; repeatable)',
-      (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((d) => d.trim())],
-    )
-    .action(
-      async (
-        given: string[],
-        opts: {
-          syntaxOnly?: boolean;
-          json?: boolean;
-          externals?: string;
-          libraries?: string;
-          models?: string;
-          define?: string[];
-        },
-      ) => {
-        const checkouts = await checkoutsFor(given);
-        if (!checkouts) return;
-        try {
-          await compile(checkouts.paths, opts);
-        } finally {
-          await checkouts.cleanup();
-        }
+  projectFlags(
+    program
+      .command('compile')
+      .description(
+        'parse and check Structured Text (.st, TwinCAT .TcPOU/.TcDUT/.TcGVL, PLCopen .xml, Siemens SCL) and Rockwell .L5X',
+      )
+      .argument('<path...>', 'files or directories (searched recursively), or git+…://repo#REF[:SUBDIR]')
+      .option('--syntax-only', 'stop after parsing')
+      .option('--json', 'print one JSON object')
+      .option(
+        '--externals <file>',
+        'declarations of vendor library symbols: an .st stub file or a list of names',
+      ),
+  ).action(
+    async (
+      given: string[],
+      opts: {
+        syntaxOnly?: boolean;
+        json?: boolean;
+        externals?: string;
+        libraries?: string;
+        models?: string;
+        define?: string[];
       },
-    );
+    ) => {
+      const checkouts = await checkoutsFor(given);
+      if (!checkouts) return;
+      try {
+        await compile(checkouts.paths, opts);
+      } finally {
+        await checkouts.cleanup();
+      }
+    },
+  );
   async function compile(
     paths: string[],
     opts: {
