@@ -27,6 +27,7 @@ import {
   astEqual,
   type Diagnostic,
   type LibraryReference,
+  libraryFilesFor,
   loadProject,
   parseSource,
   printUnit,
@@ -114,21 +115,8 @@ async function checkWithLibraries(
   libraryReferences: LibraryReference[],
   plcproj: string | undefined,
 ): Promise<void> {
-  // a .plcproj project gets the shipped third-party libraries it references, so another
-  // library's names (TcUnit's FB_TestSuite in a project using Tc3_UnitTest's) do not stand in,
-  // and every shipped Beckhoff library (Tc2_*, Tc3_*): installed with TwinCAT, and visible in a
-  // project through the libraries that reference them (Tc2_Utilities uses Tc2_System's
-  // T_MaxString; LCLS General brings Tc3_EventLogger's TcEventSeverity)
-  const referenced = new Set(
-    libraryReferences.flatMap((l) => [l.name, l.namespace ?? l.name]).map((n) => n.toLowerCase()),
-  );
-  const externalsFiles =
-    libraryReferences.length === 0
-      ? libraryFiles
-      : libraryFiles.filter((f) => {
-          const lib = basename(f, '.st').toLowerCase();
-          return referenced.has(lib) || /^tc[23]_/.test(lib);
-        });
+  // the shipped libraries it references and every Beckhoff one (libraryFilesFor, decision 0030)
+  const externalsFiles = libraryFilesFor(libraryFiles, libraryReferences);
   const { diagnostics } = await loadProject(files, { externalsFiles, libraryReferences });
   const errors = diagnostics.filter((d) => d.severity === 'error');
   const libs = new Map<string, number>();

@@ -142,6 +142,7 @@ export {
   isSourceFile,
   type LoadedProject,
   type LoadOptions,
+  libraryFilesFor,
   loadProject,
   readSource,
   SOURCE_EXTENSIONS,

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type CompilationUnit, loadProject, printUnit, readSource } from './index';
+import { type CompilationUnit, libraryFilesFor, loadProject, printUnit, readSource } from './index';
 
 /** A TwinCAT program whose I/O differs between a simulation build and the plant build. */
 const MAIN = `<?xml version="1.0" encoding="utf-8"?>
@@ -149,5 +149,21 @@ describe('readSource picks the reader by content for .xml (issue 19)', () => {
     expect(readSource('<project xmlns="http://www.plcopen.org/xml/tc6_0201"/>', 'p.xml').unit.format).toBe(
       'plcopen',
     );
+  });
+});
+
+describe('libraryFilesFor: the shipped interfaces a .plcproj project is checked with (issue 15)', () => {
+  const files = ['/lib/Tc2_System.st', '/lib/Tc2_Utilities.st', '/lib/Tc3_EventLogger.st', '/lib/TcUnit.st'];
+  it('keeps the referenced libraries and every Beckhoff one, not an unreferenced third-party library', () => {
+    // Tc3_UnitTest's own FB_Testsuite must not meet TcUnit's
+    expect(libraryFilesFor(files, [{ name: 'Tc2_Standard' }, { name: 'Tc3_UnitTest' }])).toEqual([
+      '/lib/Tc2_System.st',
+      '/lib/Tc2_Utilities.st',
+      '/lib/Tc3_EventLogger.st',
+    ]);
+    expect(libraryFilesFor(files, [{ name: 'tcunit' }])).toEqual(files);
+  });
+  it('uses every file when the project names no libraries', () => {
+    expect(libraryFilesFor(files, [])).toEqual(files);
   });
 });

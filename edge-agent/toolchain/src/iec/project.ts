@@ -3,7 +3,7 @@
  * parse them, check them together.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { basename, extname, join } from 'node:path';
 // SCL lowers to this tree through the IEC parser (decision 0023); only the reading is routed here
 import { isAxText, isSclFile, isTagTableXml, readAx, readScl, readTagTable, siemensLibrary } from '../scl';
 import type { CompilationUnit } from './ast';
@@ -13,6 +13,7 @@ import { type Diagnostic, diagnostic, sortDiagnostics } from './diagnostics';
 import { applyBehaviourModels } from './library-models';
 import { type ParseResult, parseSource } from './parser';
 import { readPlcopen } from './plcopen-reader';
+import type { LibraryReference } from './plcproj-reader';
 import { readTwinCat } from './twincat-reader';
 import { fileHead, isSiemensDataBlock, TWINCAT_EXTENSIONS } from './vendor-format';
 
@@ -277,3 +278,24 @@ function countLines(text: string): number {
 }
 
 export { countLines };
+
+/**
+ * The library interface files (`<dir>/<Library>.st`) a project with these
+ * `.plcproj` library references is checked with: the files of the libraries
+ * it references, and every Beckhoff library (`Tc2_*`, `Tc3_*`), whose names a
+ * project sees through the libraries that reference them (Tc2_Utilities'
+ * declarations use Tc2_System's T_MaxString). A third-party library it does
+ * not reference stays out, so its names do not stand in for another's
+ * (TcUnit's FB_TestSuite in a project using Tc3_UnitTest). Without references
+ * every file is used. Decision 0030.
+ */
+export function libraryFilesFor(files: readonly string[], references: readonly LibraryReference[]): string[] {
+  if (references.length === 0) return [...files];
+  const referenced = new Set(
+    references.flatMap((l) => [l.name, l.namespace ?? l.name]).map((n) => n.toLowerCase()),
+  );
+  return files.filter((f) => {
+    const lib = basename(f).replace(/\.st$/i, '').toLowerCase();
+    return referenced.has(lib) || /^tc[23]_/.test(lib);
+  });
+}
