@@ -31,6 +31,7 @@ import {
   loadProject,
   parseSource,
   printUnit,
+  readPlcopenLibraries,
   readPlcProj,
   readSource,
   TWINCAT_EXTENSIONS as TWINCAT,
@@ -96,6 +97,9 @@ function projectsOf(
     out.set(key, [...(out.get(key) ?? []), f]);
   }
   return [...out.entries()].map(([key, files]) => {
+    // a CODESYS PLCopen export names its libraries in addData; other files have none
+    if (key.toLowerCase().endsWith('.xml'))
+      return { files, references: readPlcopenLibraries(readFileSync(key, 'utf8')) };
     if (!key.toLowerCase().endsWith('.plcproj')) return { files, references: [] };
     // only the files of the build: a copy left in the folder (L2SIVacuum's Serial/ST_TD20Status
     // beside DUTs/Oerlikon/ST_TD20Status) is not compiled by TwinCAT, so not checked here

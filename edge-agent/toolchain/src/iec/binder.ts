@@ -46,11 +46,12 @@ export interface CheckOptions {
   /** Names declared to exist outside the project (a vendor library list); used freely, typed loosely. */
   externalNames?: string[];
   /**
-   * Libraries the project references (a `.plcproj`'s placeholders). A name found nowhere in
+   * Libraries the project references (a `.plcproj`'s placeholders, a CODESYS PLCopen export's
+   * libraries; `system` ones only qualify names). A name found nowhere in
    * a project that references libraries not given in `externals` (matched by file name) is
    * ST2017 naming those libraries rather than a bare unknown name. @default none
    */
-  libraryReferences?: readonly { name: string; namespace?: string }[];
+  libraryReferences?: readonly { name: string; namespace?: string; system?: boolean }[];
 }
 
 /** The checked project: symbol tables plus the resolved type of every checked expression. */
@@ -169,7 +170,7 @@ export abstract class Binder {
       ),
     );
     const missing = (options.libraryReferences ?? []).filter(
-      (l) => !given.has(l.name.toLowerCase()) && !given.has((l.namespace ?? '').toLowerCase()),
+      (l) => !l.system && !given.has(l.name.toLowerCase()) && !given.has((l.namespace ?? '').toLowerCase()),
     );
     for (const l of options.libraryReferences ?? [])
       for (const n of [l.name, l.namespace ?? l.name])

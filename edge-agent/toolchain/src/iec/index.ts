@@ -133,6 +133,7 @@ export {
   type LibraryReference,
   type PlcProject,
   parseLibraryResolution,
+  readPlcopenLibraries,
   readPlcProj,
 } from './plcproj-reader';
 export { formatDurationNs, type PrintOptions, printNode, printUnit, quoteString } from './printer';

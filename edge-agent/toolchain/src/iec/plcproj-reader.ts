@@ -6,7 +6,7 @@
  */
 import { dirname, join } from 'node:path';
 import type { Diagnostic } from './diagnostics';
-import { attr, child, LineMap, localName, textOf, type XmlElement } from './xml';
+import { attr, child, LineMap, localName, parseXml, textOf, type XmlElement } from './xml';
 import { openXmlRoot, type XmlSourceContext } from './xml-source';
 
 /** A library the project references. */
@@ -19,6 +19,11 @@ export interface LibraryReference {
   vendor?: string;
   /** The namespace code uses to qualify the library's names (`Tc2_Standard.TON`). */
   namespace?: string;
+  /**
+   * A CODESYS system library (IecSfc, IoStandard, VisuElems, ...: `SystemLibrary="true"`): its
+   * namespace qualifies names, but a name found nowhere is not attributed to it.
+   */
+  system?: boolean;
 }
 
 /** What {@link readPlcProj} returns. */
@@ -125,4 +130,41 @@ export function readPlcProj(text: string, file: string): PlcProject {
     }
   }
   return out;
+}
+
+/**
+ * The libraries a CODESYS PLCopen export references (its applications'
+ * `addData` ".../plcopenxml/libraries": `<Library Name="#MQTT" Namespace="MQTT"
+ * DefaultResolution="MQTT, * (Stefan Dreyer)">`), each once; none for a file
+ * without that data or that is not XML.
+ */
+export function readPlcopenLibraries(text: string): LibraryReference[] {
+  if (!text.includes('<Libraries>')) return [];
+  let root: XmlElement;
+  try {
+    root = parseXml(text);
+  } catch {
+    return [];
+  }
+  const out = new Map<string, LibraryReference>();
+  const visit = (el: XmlElement): void => {
+    for (const c of el.children) {
+      if (localName(c) === 'Library' && localName(el) === 'Libraries') {
+        const written = attr(c, 'Name') ?? '';
+        // `#Name` is a placeholder resolved by DefaultResolution; else the name is the resolution
+        const r = parseLibraryResolution(
+          written.startsWith('#') ? (attr(c, 'DefaultResolution') ?? '') : written,
+        );
+        const lib: LibraryReference = { name: written.startsWith('#') ? written.slice(1) : r.name };
+        if (r.version) lib.version = r.version;
+        if (r.vendor) lib.vendor = r.vendor;
+        const ns = attr(c, 'Namespace');
+        if (ns) lib.namespace = ns;
+        if (attr(c, 'SystemLibrary') === 'true') lib.system = true;
+        if (lib.name && !out.has(lib.name.toUpperCase())) out.set(lib.name.toUpperCase(), lib);
+      } else visit(c);
+    }
+  };
+  visit(root);
+  return [...out.values()];
 }

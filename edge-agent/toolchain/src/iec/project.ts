@@ -281,21 +281,24 @@ export { countLines };
 
 /**
  * The library interface files (`<dir>/<Library>.st`) a project with these
- * `.plcproj` library references is checked with: the files of the libraries
+ * library references (`.plcproj`, CODESYS PLCopen) is checked with: the files of the libraries
  * it references, and every Beckhoff library (`Tc2_*`, `Tc3_*`), whose names a
- * project sees through the libraries that reference them (Tc2_Utilities'
- * declarations use Tc2_System's T_MaxString). A third-party library it does
+ * TwinCAT project (one referencing a Tc2_/Tc3_ library) sees through the
+ * libraries that reference them (Tc2_Utilities' declarations use Tc2_System's
+ * T_MaxString). A third-party library it does
  * not reference stays out, so its names do not stand in for another's
  * (TcUnit's FB_TestSuite in a project using Tc3_UnitTest). Without references
  * every file is used. Decision 0030.
  */
 export function libraryFilesFor(files: readonly string[], references: readonly LibraryReference[]): string[] {
   if (references.length === 0) return [...files];
+  // Beckhoff's libraries come with a TwinCAT project (one referencing any Tc2_/Tc3_ library)
+  const twincat = references.some((l) => /^tc[23]_/i.test(l.name));
   const referenced = new Set(
     references.flatMap((l) => [l.name, l.namespace ?? l.name]).map((n) => n.toLowerCase()),
   );
   return files.filter((f) => {
     const lib = basename(f).replace(/\.st$/i, '').toLowerCase();
-    return referenced.has(lib) || /^tc[23]_/.test(lib);
+    return referenced.has(lib) || (twincat && /^tc[23]_/.test(lib));
   });
 }
