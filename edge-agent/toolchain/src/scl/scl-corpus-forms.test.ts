@@ -9,6 +9,7 @@ import { compileProgram } from '../sim';
 import { readAx } from './ax-reader';
 import { applySclEdits, formatScl, printScl } from './scl-printer';
 import { nameSclStartValues, readScl } from './scl-reader';
+import { siemensLibrary } from './siemens-library';
 
 function readClean(text: string, file = 'snippet.scl') {
   const r = readScl(text, file);
@@ -551,5 +552,30 @@ describe('edits on a source with a byte order mark', () => {
     const fb = unit.declarations[0] as FunctionBlockDecl;
     const edited = applySclEdits(unit, [{ node: fb.body[0]!, replacement: '#out := #open AND NOT #out;' }]);
     expect(edited).toBe(text.replace('#out := #open;', '#out := #open AND NOT #out;'));
+  });
+});
+
+describe('system instructions the LIOLink library calls', () => {
+  it('PEEK_WORD, VariantGet and GETIO_PART check against their interfaces; the simulator refuses them by name', async () => {
+    const text = [
+      'FUNCTION_BLOCK "Reader"',
+      '   VAR_INPUT hwId : HW_IO; data : Variant; END_VAR',
+      '   VAR_OUTPUT w : Word; d : DWord; END_VAR',
+      '   VAR inst : GETIO_PART; buffer : Array[0..31] of Byte; END_VAR',
+      'BEGIN',
+      '   #w := PEEK_WORD(area := 16#84, dbNumber := 1, byteOffset := 2);',
+      '   VariantGet(SRC := #data, DST => #d);',
+      '   #inst(ID := #hwId, OFFSET := 0, LEN := 32, INPUTS := #buffer);',
+      'END_FUNCTION_BLOCK',
+      'DATA_BLOCK "ReaderDB" "Reader" BEGIN END_DATA_BLOCK',
+      'ORGANIZATION_BLOCK "Main" BEGIN "ReaderDB"(hwId := 262); END_ORGANIZATION_BLOCK',
+      '',
+    ].join('\n');
+    const unit = readClean(text);
+    const lib = await siemensLibrary();
+    const { diagnostics } = checkProject([unit], { externals: lib.units });
+    expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const { checked } = checkProject([unit]);
+    expect(() => compileProgram(checked, { program: 'Main' })).toThrow(/Variant|PEEK_WORD|GETIO_PART/);
   });
 });

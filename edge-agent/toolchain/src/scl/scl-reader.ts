@@ -196,6 +196,7 @@ function readSclUnchecked(text: string, fileName: string, ax = false, original =
   lowerSliceWrites(unit, src);
   namePositionalValues(unit, src.positional, structsOf([unit]));
   markOverlays(unit, src);
+  typeCharStarts(unit);
   lowerInstanceCalls(unit);
   finishDataBlocks(unit, src, diagnostics);
   lowerBlocks(unit);
@@ -454,6 +455,29 @@ function lowerSliceWrites(unit: CompilationUnit, src: SclSource): void {
       if (!v.some((x) => (x as { kind?: string })?.kind === 'Assignment')) continue;
       o[key] = (v as Statement[]).flatMap((x) => expand(x) ?? [x]);
     }
+  });
+}
+
+/**
+ * `c : Char := 'A';` (also `'$00'`, and the elements of an array of Char): a
+ * one-character string start value of a Char is a character literal in SCL,
+ * typed as `CHAR#'A'` would be; the text stays as written.
+ */
+function typeCharStarts(unit: CompilationUnit): void {
+  const charType = (t: TypeSpec): string | undefined => {
+    if (t.kind === 'ArrayType') return charType(t.elementType);
+    const n = t.kind === 'NamedType' ? t.name.toUpperCase() : '';
+    return n === 'CHAR' || n === 'WCHAR' ? n : undefined;
+  };
+  const mark = (init: Initializer | undefined, type: string): void => {
+    if (!init) return;
+    if (init.kind === 'ArrayInitializer') for (const el of init.elements) mark(el.value, type);
+    else if (init.kind === 'StringLiteral' && !init.typeName && [...init.value].length === 1)
+      init.typeName = type;
+  };
+  forEachVarDecl(unit, (d) => {
+    const t = charType(d.type);
+    if (t) mark(d.init, t);
   });
 }
 
