@@ -154,14 +154,16 @@ describe('readSource picks the reader by content for .xml (issue 19)', () => {
 
 describe('libraryFilesFor: the shipped interfaces a .plcproj project is checked with (issue 15)', () => {
   const files = ['/lib/Tc2_System.st', '/lib/Tc2_Utilities.st', '/lib/Tc3_EventLogger.st', '/lib/TcUnit.st'];
-  it('keeps the referenced libraries and every Beckhoff one, not an unreferenced third-party library', () => {
+  it('keeps the referenced libraries and, in a TwinCAT project, every Beckhoff one; not an unreferenced third-party library', () => {
     // Tc3_UnitTest's own FB_Testsuite must not meet TcUnit's
     expect(libraryFilesFor(files, [{ name: 'Tc2_Standard' }, { name: 'Tc3_UnitTest' }])).toEqual([
       '/lib/Tc2_System.st',
       '/lib/Tc2_Utilities.st',
       '/lib/Tc3_EventLogger.st',
     ]);
-    expect(libraryFilesFor(files, [{ name: 'tcunit' }])).toEqual(files);
+    expect(libraryFilesFor(files, [{ name: 'Tc2_Standard' }, { name: 'tcunit' }])).toEqual(files);
+    // a project that is not TwinCAT's (no Tc2_/Tc3_ reference: a CODESYS export) gets no Beckhoff library
+    expect(libraryFilesFor(files, [{ name: 'TcUnit' }, { name: 'MQTT' }])).toEqual(['/lib/TcUnit.st']);
   });
   it('uses every file when the project names no libraries', () => {
     expect(libraryFilesFor(files, [])).toEqual(files);
