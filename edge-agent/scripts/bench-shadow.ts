@@ -15,16 +15,24 @@
  *
  *   node --import tsx --conditions=source edge-agent/scripts/bench-shadow.ts \
  *     [--seconds 20] [--cycle-ms 10] [--poll-ms 10] [--timeout-ms 1000] [--latency-ms 2×poll]
- *     [--change-ms 100] [--trials 5]
+ *     [--change-ms 100] [--trials 5] [--transport modbus|opcua]
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { TagMap } from '@plcfleet/protocols';
 import { loadTagMap, startPlcServer, VirtualPlcRuntime } from '../src/plant-io';
-import { bindTags, compileInstrumented, ModbusLivePlc, runShadow, type ShadowReport } from '../src/shadow';
+import {
+  bindTags,
+  compileInstrumented,
+  ModbusLivePlc,
+  OpcuaLivePlc,
+  runShadow,
+  type ShadowReport,
+} from '../src/shadow';
 import type { LiveSample } from '../src/shadow/live-plc';
 
 const { values: a } = parseArgs({
@@ -37,6 +45,7 @@ const { values: a } = parseArgs({
     'latency-ms': { type: 'string' },
     'change-ms': { type: 'string', default: '100' },
     trials: { type: 'string', default: '5' },
+    transport: { type: 'string', default: 'modbus' },
   },
 });
 const FIXTURES = path.join(import.meta.dirname, '../src/shadow/fixtures');
@@ -48,16 +57,27 @@ const TIMEOUT = Number(a['timeout-ms']);
 const LATENCY = a['latency-ms'] === undefined ? undefined : Number(a['latency-ms']);
 /** The value of I0 at which the divergent candidate differs. */
 const TRIGGER = 12345;
+/** How the shadow reads the PLC: Modbus TCP, or the PLC's own OPC UA server (security none, loopback). */
+const OPCUA = a.transport === 'opcua';
+if (!OPCUA && a.transport !== 'modbus') throw new Error(`--transport is modbus or opcua, not ${a.transport}`);
 
 /** The PLC process: the program served over Modbus, a field changing 10 % of its inputs every change-ms. */
 async function plc(): Promise<void> {
   const text = readFileSync(PROGRAM, 'utf8');
+  const pki = OPCUA ? await mkdtemp(path.join(os.tmpdir(), 'bench-shadow-plc-')) : undefined;
   const server = await startPlcServer({
     runtime: new VirtualPlcRuntime([{ name: 'bench-1000.st', text }]),
     tags: await loadTagMap(TAGS),
     cycleMs: CYCLE,
     modbus: { port: 0, host: '127.0.0.1' },
-    opcua: false,
+    opcua: pki
+      ? {
+          dataDir: pki,
+          port: 0,
+          security: 'none',
+          allowAnonymous: true,
+        }
+      : false,
   });
   let k = 0;
   const field = setInterval(() => {
@@ -84,26 +104,46 @@ async function plc(): Promise<void> {
     }
   });
   // the bench ended (or died): so does the PLC
-  process.on('disconnect', () => process.exit(0));
-  process.send?.({ port: server.modbus!.port });
+  process.on('disconnect', () => {
+    if (pki) rmSync(pki, { recursive: true, force: true });
+    process.exit(0);
+  });
+  process.send?.({ port: server.modbus!.port, endpoint: server.opcua?.endpointUrl });
 }
 
 /** A child process and its next message. */
-function child(): { proc: ChildProcess; next: () => Promise<Record<string, number>> } {
+/** What the PLC process says: its ports, or when it did what it was asked. */
+interface Msg {
+  port?: number;
+  endpoint?: string;
+  at?: number;
+  scanned?: number;
+}
+
+function child(): { proc: ChildProcess; next: () => Promise<Msg> } {
   const proc = fork(
     process.argv[1]!,
-    ['--role', 'plc', '--cycle-ms', String(CYCLE), '--change-ms', a['change-ms']!],
+    [
+      '--role',
+      'plc',
+      '--cycle-ms',
+      String(CYCLE),
+      '--change-ms',
+      a['change-ms']!,
+      '--transport',
+      a.transport!,
+    ],
     {
       execArgv: ['--import', 'tsx', '--conditions=source'],
       stdio: 'inherit',
     },
   );
-  const queue: Record<string, number>[] = [];
-  const waiters: ((m: Record<string, number>) => void)[] = [];
+  const queue: Msg[] = [];
+  const waiters: ((m: Msg) => void)[] = [];
   proc.on('message', (m) => {
     const w = waiters.shift();
-    if (w) w(m as Record<string, number>);
-    else queue.push(m as Record<string, number>);
+    if (w) w(m as Msg);
+    else queue.push(m as Msg);
   });
   return {
     proc,
@@ -137,13 +177,10 @@ async function main(): Promise<void> {
     extra: Partial<Parameters<typeof runShadow>[0]> = {},
   ): Promise<ShadowReport> => {
     const { c, b } = candidate(t);
-    const live = new ModbusLivePlc(
-      map,
-      b.tags.map((x) => x.tag),
-      '127.0.0.1',
-      port,
-      TIMEOUT,
-    );
+    const tags = b.tags.map((x) => x.tag);
+    const live = OPCUA
+      ? new OpcuaLivePlc(endpoint!, tags, { security: 'none', dataDir: clientPki, timeoutMs: TIMEOUT })
+      : new ModbusLivePlc(map, tags, '127.0.0.1', port, TIMEOUT);
     const trace: LiveSample[] = [];
     const read = live.read.bind(live);
     const dbg = process.env.BENCH_SHADOW_DEBUG;
@@ -182,7 +219,7 @@ async function main(): Promise<void> {
     }
   };
   console.log(
-    `bench-shadow: ${map.tags.length} tags, PLC cycle ${CYCLE} ms, poll ${POLL} ms, timeout ${TIMEOUT} ms, latency allowance ${LATENCY ?? 'default'}, ${os.cpus().length} cores, load average ${os
+    `bench-shadow: ${map.tags.length} tags over ${a.transport}, PLC cycle ${CYCLE} ms, poll ${POLL} ms, timeout ${TIMEOUT} ms, latency allowance ${LATENCY ?? 'default'}, ${os.cpus().length} cores, load average ${os
       .loadavg()
       .map((x) => x.toFixed(1))
       .join(' ')}`,
@@ -190,7 +227,10 @@ async function main(): Promise<void> {
 
   // 1. Steady state.
   const p = child();
-  const port = (await p.next()).port!;
+  const hello = await p.next();
+  const port = hello.port!;
+  const endpoint = hello.endpoint;
+  const clientPki = await mkdtemp(path.join(os.tmpdir(), 'bench-shadow-client-'));
   const steady = await run(port, text, Number(a.seconds) * 1000);
   console.log(
     `steady: ${steady.seconds} s, ${steady.samples} samples (${steady.compared} compared), poll mean ${steady.pollMs.mean} ms / max ${steady.pollMs.max} ms, ${steady.scans} candidate scans (${Math.round((steady.seconds * 1000) / CYCLE)} cycles of real time), CPU ${(steady.cpuShare * 100).toFixed(1)} % of one core, ${steady.divergences.length} diverging tag(s), comm loss ${steady.commLoss ? steady.commLoss.count : 0}`,
@@ -272,6 +312,7 @@ async function main(): Promise<void> {
       : 'comm loss (PLC closes its sockets): not reported',
   );
   p.proc.kill();
+  await rm(clientPki, { recursive: true, force: true });
   console.log(
     `load average at the end ${os
       .loadavg()

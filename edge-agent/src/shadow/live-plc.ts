@@ -12,7 +12,17 @@ import { ModbusLink, type PollBlock, planPolls } from '../staging';
 
 /** One read of the live PLC: every tag asked for, or why not. */
 export type LiveSample =
-  | { ok: true; values: Map<Tag, RawValue>; tReq: number; tResp: number }
+  | {
+      ok: true;
+      values: Map<Tag, RawValue>;
+      tReq: number;
+      tResp: number;
+      /**
+       * How far apart the values may have been taken, ms: the whole round trip for several
+       * Modbus requests; 0 for one OPC UA Read (the server answers it from one moment).
+       */
+      spreadMs: number;
+    }
   | { ok: false; error: string; tReq: number; tResp: number };
 
 /** A running PLC the shadow reads. */
@@ -68,7 +78,8 @@ export class ModbusLivePlc implements LivePlc {
     } catch (err) {
       return { ok: false, error: (err as Error).message, tReq, tResp: Date.now() };
     }
-    return { ok: true, values, tReq, tResp: Date.now() };
+    const tResp = Date.now();
+    return { ok: true, values, tReq, tResp, spreadMs: tResp - tReq };
   }
 
   async close(): Promise<void> {
@@ -121,7 +132,10 @@ export class OpcuaLivePlc implements LivePlc {
     const tReq = Date.now();
     try {
       const session = this.session ?? (await this.open());
-      const results = await session.read(this.tags.map((t) => ({ nodeId: t.opcua.nodeId, attributeId: 13 })));
+      const results = await answerWithin(
+        session.read(this.tags.map((t) => ({ nodeId: t.opcua.nodeId, attributeId: 13 }))),
+        this.options.timeoutMs ?? 10_000,
+      );
       const values = new Map<Tag, RawValue>();
       for (const [i, dv] of results.entries()) {
         const tag = this.tags[i]!;
@@ -131,14 +145,25 @@ export class OpcuaLivePlc implements LivePlc {
         if (!raw.ok) return { ok: false, error: `${tag.name}: ${raw.reason}`, tReq, tResp: Date.now() };
         values.set(tag, raw.value);
       }
-      return { ok: true, values, tReq, tResp: Date.now() };
+      return { ok: true, values, tReq, tResp: Date.now(), spreadMs: 0 };
     } catch (err) {
-      await this.drop();
-      return { ok: false, error: (err as Error).message, tReq, tResp: Date.now() };
+      // say the loss now: closing a session with a server that stopped answering takes the stack's own timeouts
+      const tResp = Date.now();
+      void this.drop();
+      return { ok: false, error: (err as Error).message, tReq, tResp };
     }
   }
 
   async close(): Promise<void> {
     await this.drop();
   }
+}
+
+/** `p`, or a rejection after `ms` (a server that stops answering is a comm loss after the timeout, not the stack's own). */
+function answerWithin<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, fail) => {
+    timer = setTimeout(() => fail(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }

@@ -35,7 +35,7 @@ class Scripted implements LivePlc {
       [MAP.tags[0]!, 1],
       [MAP.tags[1]!, 999],
     ]);
-    return { ok: true, values, tReq, tResp: tReq + this.readMs };
+    return { ok: true, values, tReq, tResp: tReq + this.readMs, spreadMs: this.readMs };
   }
   async close(): Promise<void> {}
 }

@@ -45,7 +45,7 @@ export interface ShadowReport {
   seconds: number;
   /** Good samples (polls that read every tag). */
   samples: number;
-  /** Samples judged (not next to a comm loss, not read over longer than `latencyMs`). */
+  /** Samples judged (not next to a comm loss, not spread over longer than `latencyMs`). */
   compared: number;
   divergences: ShadowDivergence[];
   coverage: ShadowCoverage;
@@ -260,7 +260,7 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
     const fed = virtualMs;
     catchUp();
     // A read spread over more than the window mixes moments the window cannot pair: its inputs feed, it is not judged.
-    const torn = s.tResp - s.tReq > latencyMs;
+    const torn = s.spreadMs > latencyMs;
     const liveOutputs = torn ? null : new Map(compared.map((b) => [b, s.values.get(b.tag)!]));
     window.add({ at: s.tReq, fed, scanned: virtualMs, outputs: outputsNow(), live: liveOutputs });
     if (o.onProgress && now - lastProgress >= 1000) {
