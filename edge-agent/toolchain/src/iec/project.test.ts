@@ -169,3 +169,30 @@ describe('libraryFilesFor: the shipped interfaces a .plcproj project is checked 
     expect(libraryFilesFor(files, [])).toEqual(files);
   });
 });
+
+describe('loadProject with Siemens sources (issue 19)', () => {
+  it('reads a tag table found in a directory, and names SCL start values whose UDT is in another file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plcfleet-scl-'));
+    writeFileSync(
+      join(dir, 'Limits.udt'),
+      'TYPE "Limits"\n   STRUCT\n      lo : Int := -1;\n      hi : Int;\n   END_STRUCT;\nEND_TYPE\n',
+    );
+    writeFileSync(
+      join(dir, 'Lim.db'),
+      'DATA_BLOCK "Lim"\n   STRUCT\n      a : "Limits" := (5, 7);\n   END_STRUCT;\nBEGIN\nEND_DATA_BLOCK\n',
+    );
+    writeFileSync(
+      join(dir, 'PLC tags.xml'),
+      '<?xml version="1.0" encoding="utf-8"?>\n<Document>\n  <SW.Tags.PlcTagTable ID="0">\n    <AttributeList><Name>Tags</Name></AttributeList>\n    <ObjectList>\n      <SW.Tags.PlcTag ID="1" CompositionName="Tags">\n        <AttributeList><DataTypeName>Bool</DataTypeName><LogicalAddress>%I0.3</LogicalAddress><Name>Door_Closed</Name></AttributeList>\n      </SW.Tags.PlcTag>\n    </ObjectList>\n  </SW.Tags.PlcTagTable>\n</Document>\n',
+    );
+    writeFileSync(join(dir, 'notes.xml'), '<notes>not a PLC file</notes>\n');
+    const { project, diagnostics } = await loadProject([dir]);
+    expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(project.files.map((f) => f.slice(dir.length + 1))).toEqual([
+      'Lim.db',
+      'Limits.udt',
+      'PLC tags.xml',
+    ]);
+    expect(project.checked?.globals.has('door_closed')).toBe(true);
+  });
+});

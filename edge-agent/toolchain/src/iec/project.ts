@@ -5,7 +5,16 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 // SCL lowers to this tree through the IEC parser (decision 0023); only the reading is routed here
-import { isAxText, isSclFile, isTagTableXml, readAx, readScl, readTagTable, siemensLibrary } from '../scl';
+import {
+  isAxText,
+  isSclFile,
+  isTagTableXml,
+  nameSclStartValues,
+  readAx,
+  readScl,
+  readTagTable,
+  siemensLibrary,
+} from '../scl';
 import type { CompilationUnit } from './ast';
 import { type CheckedProject, type CheckOptions, checkProject } from './checker';
 import { configureTree } from './conditional-compilation';
@@ -157,8 +166,8 @@ export async function collectSourceFiles(paths: string[]): Promise<string[]> {
 /**
  * Reads files/directories, parses every source and (unless `syntaxOnly`)
  * checks them together. Unreadable files become ST1012 diagnostics; a path
- * that does not exist rejects (bad usage). `.xml` files that are not PLCopen
- * projects are skipped when found in a directory.
+ * that does not exist rejects (bad usage). `.xml` files that are neither PLCopen
+ * projects nor TIA Portal tag tables are skipped when found in a directory.
  */
 export async function loadProject(
   paths: string[],
@@ -173,10 +182,12 @@ export async function loadProject(
   for (const f of files) {
     const text = await readText(f, diagnostics);
     if (text === undefined) continue;
+    // in a directory an .xml counts when it is a PLCopen project or a TIA Portal tag table
     if (
       extname(f).toLowerCase() === '.xml' &&
       !explicit.has(f) &&
-      !/plcopen\.org\/xml\/tc6/i.test(text.slice(0, 4096))
+      !/plcopen\.org\/xml\/tc6/i.test(text.slice(0, 4096)) &&
+      !isTagTableXml(text)
     )
       continue;
     used.push(f);
@@ -185,6 +196,8 @@ export async function loadProject(
     units.push(r.unit);
     diagnostics.push(...r.diagnostics);
   }
+  // SCL start values given by position whose structure type is in another file get their names
+  nameSclStartValues(units);
   const defines = options.defines === undefined ? undefined : new Set(options.defines);
   const compiled = defines ? units.map((u) => configureTree(u, defines)) : units;
   const project: LoadedProject = {
