@@ -555,6 +555,29 @@ describe('edits on a source with a byte order mark', () => {
   });
 });
 
+describe("TIA's typed instruction names", () => {
+  it('LIMIT_REAL, SCALE_X_REAL(NORM_X_INT(...)) and MAX_DINT are the generic instructions', () => {
+    const text = [
+      'DATA_BLOCK "AI" STRUCT raw : Int; pv : Real; top : DInt; END_STRUCT; BEGIN END_DATA_BLOCK',
+      'ORGANIZATION_BLOCK "Main"',
+      'BEGIN',
+      '   "AI".pv := SCALE_X_REAL(MIN := 0.0, MAX := 100.0, VALUE := NORM_X_INT(MIN := 0, VALUE := "AI".raw, MAX := 27648));',
+      '   "AI".pv := LIMIT_REAL(MN := 0.0, IN := "AI".pv, MX := 80.0);',
+      '   "AI".top := MAX_DINT(IN1 := 7, IN2 := INT_TO_DINT("AI".raw));',
+      'END_ORGANIZATION_BLOCK',
+      '',
+    ].join('\n');
+    const plc = plcOf(text);
+    plc.set('AI.raw', 13824);
+    plc.scan();
+    expect(plc.get('AI.pv')).toBeCloseTo(50, 4);
+    expect(plc.get('AI.top')).toBe(13824);
+    plc.set('AI.raw', 27648);
+    plc.scan();
+    expect(plc.get('AI.pv')).toBeCloseTo(80, 4);
+  });
+});
+
 describe('system instructions the LIOLink library calls', () => {
   it('PEEK_WORD, VariantGet and GETIO_PART check against their interfaces; the simulator refuses them by name', async () => {
     const text = [

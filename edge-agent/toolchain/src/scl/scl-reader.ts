@@ -199,7 +199,7 @@ function readSclUnchecked(text: string, fileName: string, ax = false, original =
   typeCharStarts(unit);
   lowerInstanceCalls(unit);
   finishDataBlocks(unit, src, diagnostics);
-  lowerBlocks(unit);
+  lowerBlocks(unit, src);
   checkS5Time(unit, text, diagnostics);
   unit.span = spanOf(0, text.length, lines, fileName);
   INFO.set(unit, {
@@ -638,7 +638,13 @@ function lowerScaling(call: CallExpression): Expression | undefined {
  * Per block: `FUNCTION "f" : Void` has no result; a block that writes or
  * reads `ENO` gets the implicit BOOL output; NORM_X/SCALE_X become arithmetic.
  */
-function lowerBlocks(unit: CompilationUnit): void {
+/** TIA's typed forms of generic instructions, `LIMIT_REAL`, `SCALE_X_REAL`, `MAX_DINT`: the generic one. */
+const TYPED_GENERIC = new RegExp(
+  `^(LIMIT|MIN|MAX|SEL|MUX|NORM_X|SCALE_X)_(${ELEMENTARY.source.slice(2, -2)})$`,
+  'i',
+);
+
+function lowerBlocks(unit: CompilationUnit, src: SclSource): void {
   for (const d of unit.declarations) {
     if (d.kind !== 'Function' && d.kind !== 'FunctionBlock' && d.kind !== 'Program') continue;
     if (
@@ -653,7 +659,12 @@ function lowerBlocks(unit: CompilationUnit): void {
       for (const key of Object.keys(o)) {
         const v = o[key] as Record<string, unknown> | null;
         if (v?.kind !== 'Call' || SPAN_KEYS.has(key)) continue;
-        const lowered = lowerScaling(v as unknown as CallExpression);
+        const call = v as unknown as CallExpression;
+        // an unquoted name is an instruction (TIA quotes the program's own blocks)
+        const typed = call.callee.kind === 'Identifier' ? TYPED_GENERIC.exec(call.callee.name) : null;
+        if (typed && call.callee.kind === 'Identifier' && !src.quoted.has(call.callee.span.offset))
+          call.callee.name = typed[1]!.toUpperCase();
+        const lowered = lowerScaling(call);
         if (lowered) o[key] = lowered;
       }
     });
