@@ -195,6 +195,9 @@ describe('plcfleet-agent shadow', () => {
     expect(r.code).toBe(EXIT.UNREACHABLE);
     expect(r.out.join('\n')).toMatch(/COMM LOSS: \d+ failed poll\(s\) from /);
     expect(r.out.join('\n')).toMatch(/no divergence/);
+    // people get the coverage too, with the branches not taken named
+    expect(r.out.join('\n')).toMatch(/branches \d\/5 taken, CASE arms \d\/4 taken/);
+    expect(r.out).toContain('  not taken: equivalent.st:24 CASE Level OF 2000');
     expect(r.err.some((l) => /comm loss with modbus 127\.0\.0\.1:\d+/.test(l))).toBe(true);
   });
 

@@ -105,8 +105,10 @@ function describe(r: ShadowReport): string[] {
   lines.push(
     `coverage: inputs ${c.inputs.varied}/${c.inputs.total} varied, BOOL outputs ${c.boolOutputs.toggled}/${c.boolOutputs.total} toggled, timers ${c.timers.completed}/${c.timers.total} completed, branches ${of(c.branches)} taken, CASE arms ${of(c.caseArms)} taken`,
   );
-  for (const n of [...(c.branches?.notTaken ?? []), ...(c.caseArms?.notTaken ?? [])])
-    lines.push(`  not taken: ${n}`);
+  // the first 20 for people; --json has them all
+  const notTaken = [...(c.branches?.notTaken ?? []), ...(c.caseArms?.notTaken ?? [])];
+  for (const n of notTaken.slice(0, 20)) lines.push(`  not taken: ${n}`);
+  if (notTaken.length > 20) lines.push(`  … and ${notTaken.length - 20} more not taken (--json lists them)`);
   if (r.tags.unbound.length) lines.push(`tags the candidate does not have: ${r.tags.unbound.join(', ')}`);
   return lines;
 }
