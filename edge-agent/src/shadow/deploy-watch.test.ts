@@ -58,7 +58,8 @@ async function plcRunning(program: string): Promise<PlcServer> {
 }
 
 function watch(plc: PlcServer, durationMs: number) {
-  const live = new ModbusLivePlc(MAP, MAP.tags, '127.0.0.1', plc.modbus!.port, 200);
+  // 1 s, not less: on a loaded machine a short timeout is a comm loss before the divergence
+  const live = new ModbusLivePlc(MAP, MAP.tags, '127.0.0.1', plc.modbus!.port, 1000);
   cleanups.push(() => live.close());
   return watchDeploy({
     files: [{ path: 'main.st', text: approved(60) }],
