@@ -37,12 +37,14 @@ export const COMMAND_GROUPS: readonly {
       {
         name: 'compile',
         args: '<path...>',
-        description: 'parse and check Structured Text (.st, TwinCAT .TcPOU/.TcDUT/.TcGVL, PLCopen .xml)',
+        description:
+          'parse and check Structured Text (.st, TwinCAT .TcPOU/.TcDUT/.TcGVL, PLCopen .xml, Siemens SCL) and Rockwell .L5X',
       },
       {
         name: 'fmt',
         args: '<file>',
-        description: 'print the canonical Structured Text of one file (Siemens SCL re-indented, as SCL)',
+        description:
+          'print the canonical Structured Text of one file (Siemens SCL re-indented, as SCL; an L5X as its routines)',
       },
       { name: 'ast', args: '<file>', description: 'dump the syntax tree of one file as JSON' },
     ],

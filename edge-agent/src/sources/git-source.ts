@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { matchesAnyGlob } from '../transform/glob';
+import { matchesAnyGlob } from '../transform';
 import { type GitIdentity, GitRepository, type RefKind, type TreeChange } from './git-repository';
 import { type GitUrl, isValidRefName, parseGitUrl } from './git-url';
 import {
