@@ -117,7 +117,7 @@ export interface Scope {
   resultAssigned: boolean;
 }
 
-export const EMPTY_SPAN: Span = {
+const EMPTY_SPAN: Span = {
   file: '',
   line: 1,
   column: 1,
@@ -927,7 +927,7 @@ export abstract class Binder {
 }
 
 /** The last segment of a dotted name, lower case (`Lib.FB_X` → `fb_x`). */
-export function tail(name: string): string {
+function tail(name: string): string {
   const lower = name.toLowerCase();
   const dot = lower.lastIndexOf('.');
   return dot >= 0 ? lower.slice(dot + 1) : lower;

@@ -44,7 +44,7 @@ export const SOURCE_EXTENSIONS = [
 ] as const;
 
 /** Largest source file read (bytes); bigger files are rejected with ST1012. @default 32 MiB */
-export const MAX_SOURCE_BYTES = 32 * 1024 * 1024;
+const MAX_SOURCE_BYTES = 32 * 1024 * 1024;
 
 /** Options of {@link loadProject}. */
 export interface LoadOptions extends CheckOptions {

@@ -7,16 +7,7 @@
  */
 import { LIBRARY_SYMBOLS } from './library-symbols';
 import { STANDARD_FUNCTIONS, type StdFunctionDef } from './standard-library';
-import {
-  ELEMENTARY,
-  intInfo,
-  isReal,
-  T_STRING,
-  T_WSTRING,
-  TYPE_ALIASES,
-  type Type,
-  underlying,
-} from './types';
+import { ELEMENTARY, T_STRING, T_WSTRING, TYPE_ALIASES, type Type } from './types';
 
 /** The standard FBs as ST (timing diagrams in §6.6.3.5.4; counters §6.6.3.5.3; edges §6.6.3.5.2; bistables §6.6.3.5.1). */
 export const STANDARD_FB_SOURCE = `
@@ -99,14 +90,6 @@ function elementaryOrString(name: string): Type | undefined {
   if (n === 'WSTRING') return T_WSTRING;
   if (n === 'BCD') return undefined;
   return ELEMENTARY.get(n);
-}
-
-/** Whether an argument type fits a numeric standard function (used for a clear ST2005). */
-export function numericArg(t: Type): boolean {
-  const u = underlying(t);
-  return (
-    u.kind === 'error' || u.kind === 'int-literal' || u.kind === 'real-literal' || isReal(u) || !!intInfo(u)
-  );
 }
 
 /**

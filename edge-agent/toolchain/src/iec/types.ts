@@ -251,8 +251,6 @@ export const isTimeLike = (t: Type): boolean =>
   t.kind === 'elementary' && ['TIME', 'LTIME', 'DATE', 'LDATE', 'TOD', 'LTOD', 'DT', 'LDT'].includes(t.name);
 export const isDuration = (t: Type): boolean =>
   t.kind === 'elementary' && (t.name === 'TIME' || t.name === 'LTIME');
-export const isString = (t: Type): boolean => t.kind === 'string';
-export const isErrorLike = (t: Type): boolean => t.kind === 'error';
 
 /** Human name of a type, for messages (`INT`, `ARRAY[1..3] OF REAL`, `FB TON`). */
 export function typeName(t: Type): string {
@@ -391,13 +389,13 @@ export function convert(from: Type, to: Type): Conversion {
 }
 
 /** Is `pou` the same as or derived (EXTENDS) from `base`? */
-export function derivesFrom(pou: PouSymbol, base: PouSymbol): boolean {
+function derivesFrom(pou: PouSymbol, base: PouSymbol): boolean {
   for (let p: PouSymbol | undefined = pou, n = 0; p && n < 64; p = p.base, n++) if (p === base) return true;
   return false;
 }
 
 /** Does the FB (or interface) implement `itf`, directly, through its base, or through interface inheritance? */
-export function implementsInterface(pou: PouSymbol, itf: PouSymbol): boolean {
+function implementsInterface(pou: PouSymbol, itf: PouSymbol): boolean {
   const seen = new Set<PouSymbol>();
   const stack: PouSymbol[] = [pou];
   while (stack.length > 0) {
