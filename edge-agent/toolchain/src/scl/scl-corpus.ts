@@ -7,13 +7,15 @@
  *
  *   npx tsx edge-agent/toolchain/src/scl/scl-corpus.ts /tmp/scl-corpus/*
  *   npx tsx edge-agent/toolchain/src/scl/scl-corpus.ts --ax /tmp/ax-corpus/*
+ *   npx tsx edge-agent/toolchain/src/scl/scl-corpus.ts --check /tmp/scl-corpus/*   # also check each folder
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { astEqual, type CompilationUnit } from '../iec';
+import { astEqual, type CompilationUnit, checkProject } from '../iec';
 import { readAx } from './ax-reader';
 import { formatScl } from './scl-printer';
-import { isSclFile, readScl } from './scl-reader';
+import { isSclFile, nameSclStartValues, readScl } from './scl-reader';
+import { siemensLibrary } from './siemens-library';
 import { isTagTableXml, readTagTable } from './tag-table';
 
 function filesUnder(dir: string, want: (file: string) => boolean, out: string[] = []): string[] {
@@ -84,6 +86,8 @@ export interface SclCorpusRow {
   /** TIA Portal tag table exports (`.xml`) found, and read without an error. */
   tagTables: number;
   tagTablesRead: number;
+  /** The units read without an error (sources and tag tables), for `--check`. */
+  units: CompilationUnit[];
   idempotent: number;
   roundTrip: number;
   lines: number;
@@ -99,6 +103,7 @@ export function sclCorpusRow(dir: string, ax = false): SclCorpusRow {
     read: 0,
     tagTables: 0,
     tagTablesRead: 0,
+    units: [],
     idempotent: 0,
     roundTrip: 0,
     lines: 0,
@@ -109,9 +114,12 @@ export function sclCorpusRow(dir: string, ax = false): SclCorpusRow {
       const text = decode(readFileSync(f));
       if (!isTagTableXml(text)) continue;
       row.tagTables++;
-      const errors = readTagTable(text, f).diagnostics.filter((d) => d.severity === 'error');
-      if (errors.length === 0) row.tagTablesRead++;
-      else row.failures.push(`${f}:${errors[0]!.line}:${errors[0]!.column} ${errors[0]!.message}`);
+      const t = readTagTable(text, f);
+      const errors = t.diagnostics.filter((d) => d.severity === 'error');
+      if (errors.length === 0) {
+        row.tagTablesRead++;
+        row.units.push(t.unit);
+      } else row.failures.push(`${f}:${errors[0]!.line}:${errors[0]!.column} ${errors[0]!.message}`);
     }
   for (const f of filesUnder(dir, ax ? isAxFile : isSclFile)) {
     const buf = readFileSync(f);
@@ -131,6 +139,7 @@ export function sclCorpusRow(dir: string, ax = false): SclCorpusRow {
       continue;
     }
     row.read++;
+    row.units.push(r.unit);
     const bad = badNameSpan(r.unit, text);
     if (bad) row.failures.push(`${f}: a name's span does not hold it: ${bad}`);
     if (ax) continue;
@@ -144,16 +153,36 @@ export function sclCorpusRow(dir: string, ax = false): SclCorpusRow {
   return row;
 }
 
-if (process.argv[1]?.endsWith('scl-corpus.ts')) {
-  const args = process.argv.slice(2);
+/**
+ * `--check`: the units a project folder read, checked together with the
+ * Siemens interfaces; the error count and the names most often unknown
+ * (tags of a table not exported, blocks of another project, instructions
+ * the library does not declare).
+ */
+function checkRow(row: SclCorpusRow, externals: CompilationUnit[]): string {
+  nameSclStartValues(row.units);
+  const errors = checkProject(row.units, { externals }).diagnostics.filter((d) => d.severity === 'error');
+  const unknown = new Map<string, number>();
+  for (const d of errors) {
+    const m = /^unknown (?:name|type) '([^']*)'/.exec(d.message);
+    if (m) unknown.set(m[1]!, (unknown.get(m[1]!) ?? 0) + 1);
+  }
+  const top = [...unknown].sort((a, b) => b[1] - a[1]).slice(0, 8);
+  return `    check: ${errors.length} errors in ${row.units.length} units${top.length > 0 ? `; unknown: ${top.map(([n, c]) => `${n} (${c})`).join(', ')}` : ''}`;
+}
+
+async function main(args: string[]): Promise<void> {
   const ax = args.includes('--ax');
-  const rows = args.filter((a) => a !== '--ax').map((d) => sclCorpusRow(d, ax));
+  const check = args.includes('--check');
+  const rows = args.filter((a) => !a.startsWith('--')).map((d) => sclCorpusRow(d, ax));
+  const externals = check ? (await siemensLibrary()).units : [];
   for (const r of rows) {
     const tables = r.tagTables > 0 ? ` tag tables ${r.tagTablesRead}/${r.tagTables}` : '';
     const fmt = ax ? '- | -' : `${r.idempotent}/${r.read} | ${r.roundTrip}/${r.read}`;
     console.log(`| ${r.project} | ${r.read}/${r.files} | ${fmt} | ${r.lines} |${tables}`);
     for (const f of r.failures) console.log(`    ${f}`);
     for (const f of r.skipped) console.log(`    not a source: ${f}`);
+    if (check) console.log(checkRow(r, externals));
   }
   const t = rows.reduce(
     (a, r) => ({
@@ -174,3 +203,5 @@ if (process.argv[1]?.endsWith('scl-corpus.ts')) {
       (t.tables > 0 ? `; tag tables read ${t.tablesRead}/${t.tables}` : ''),
   );
 }
+
+if (process.argv[1]?.endsWith('scl-corpus.ts')) await main(process.argv.slice(2));
