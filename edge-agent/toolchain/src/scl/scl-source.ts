@@ -12,7 +12,7 @@
  * without a line break. {@link SclSource.toFile} maps an offset of the
  * generated text back to the file.
  */
-import { KEYWORDS } from '../iec/scanner';
+import { parseSource } from '../iec';
 
 /** A quoted name of the file: `"Motor 1"` at `offset` (the opening quote), `name` without quotes. */
 interface QuotedName {
@@ -74,7 +74,18 @@ export interface SclSource {
 type TokKind = 'word' | 'quoted' | 'number' | 'string' | 'punct';
 
 /** Reserved words of the IEC parser: a quoted SCL name spelled like one (`"type"`) must not read as it. */
-const RESERVED = new Set<string>(KEYWORDS);
+const reservedCache = new Map<string, boolean>();
+/** Is `word` (upper case) a word the IEC parser reserves? Asked of the parser once per word. */
+function isReserved(word: string): boolean {
+  let r = reservedCache.get(word);
+  if (r === undefined) {
+    r =
+      parseSource(`TYPE T : STRUCT ${word} : INT; END_STRUCT; END_TYPE`, 'reserved.st').diagnostics.length >
+      0;
+    reservedCache.set(word, r);
+  }
+  return r;
+}
 /** IEC keywords that SIMATIC AX does not reserve, so AX code names methods with them (`METHOD Action`). */
 const AX_NOT_RESERVED = new Set(['ACTION', 'END_ACTION']);
 /** Section flags of IEC that S7-300 SCL lets a variable be named (`retain : BOOL;`), read as names where a name stands. */
@@ -298,7 +309,7 @@ export function lowerSclText(text: string, options: { ax?: boolean } = {}): SclS
         for (let u = 0; u < ch.length; u++) out[j + u] = ok ? code : 95;
         j += ch.length;
       }
-      if (isIdentStart(first) && name.length > 0 && !RESERVED.has(name.toUpperCase())) {
+      if (isIdentStart(first) && name.length > 0 && !isReserved(name.toUpperCase())) {
         out[i] = 32;
         // `#"x"`: the identifier already starts at the `#`
         if (!startFix.has(i + 1)) startFix.set(i + 1, i);
@@ -374,7 +385,7 @@ export function lowerSclText(text: string, options: { ax?: boolean } = {}): SclS
       ) {
         out[i] = 95;
         escaped.set(i, text.slice(i, j));
-      } else if (hashed.has(i - 1) && RESERVED.has(up)) {
+      } else if (hashed.has(i - 1) && isReserved(up)) {
         // `#function`: the local `"function"`, read as `_unction` and renamed back by its `#`
         out[i] = 95;
         escaped.set(i - 1, text.slice(i, j));
