@@ -817,6 +817,24 @@ describe('literals no type can hold and CR-only line endings', () => {
     expect(cs.branches.map((b) => b.labels.length)).toEqual([2, 1]);
   });
 
+  it("names a global list from {attribute 'gvl_name'} and starts a new list at the next one", () => {
+    const r = parseSource(
+      "VAR_GLOBAL a : INT; END_VAR\n{attribute 'gvl_name' := 'GVL_A'}\n{attribute 'qualified_only'}\nVAR_GLOBAL b : INT; END_VAR\nVAR_GLOBAL CONSTANT c : INT := 1; END_VAR\n{attribute 'gvl_name' := 'GVL_B'}\nVAR_GLOBAL d : INT; END_VAR\n",
+      'g.st',
+    );
+    expect(r.diagnostics).toEqual([]);
+    const lists = r.unit.declarations.map((d) =>
+      d.kind === 'GlobalVarList'
+        ? { name: d.name, blocks: d.varBlocks.length, pragmas: d.pragmas?.map((p) => p.attribute?.name) }
+        : d.kind,
+    );
+    expect(lists).toEqual([
+      { name: undefined, blocks: 1, pragmas: undefined },
+      { name: 'GVL_A', blocks: 2, pragmas: ['qualified_only'] },
+      { name: 'GVL_B', blocks: 1, pragmas: undefined },
+    ]);
+  });
+
   it('looks for lone CRs in the scanned range only (a reader scans many bodies of one file)', () => {
     expect(indexInRange('ab\rcd\r', '\r', 3, 5)).toBe(-1);
     expect(indexInRange('ab\rcd\r', '\r', 0, 5)).toBe(2);

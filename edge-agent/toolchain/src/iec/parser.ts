@@ -63,6 +63,7 @@ import type {
   VarSection,
   WhileStatement,
 } from './ast';
+import { GVL_NAME_ATTRIBUTE } from './ast';
 import { type Diagnostic, type DiagnosticCode, diagnostic } from './diagnostics';
 import {
   DATE_KIND,
@@ -535,6 +536,15 @@ export class Parser {
     if (m) pragma.attribute = m[2] === undefined ? { name: m[1]! } : { name: m[1]!, value: m[2] };
     return pragma;
   }
+  /** Is a `{attribute 'gvl_name' := …}` pragma pending before token `at`? */
+  private gvlNameBefore(at: number): boolean {
+    const upto = this.tk.trivia[at]!;
+    for (let j = this.triviaAt; j < upto; j++) {
+      const tr = this.trivia[j]!;
+      if (tr.pragma && /^\{\s*attribute\s+'gvl_name'/i.test(this.text.slice(tr.start, tr.end))) return true;
+    }
+    return false;
+  }
   /** Attaches comments/pragmas pending before token `at` to `node` as leading. */
   private leading(node: NodeBase, at: number): void {
     const upto = this.tk.trivia[at]!;
@@ -809,7 +819,18 @@ export class Parser {
       const s = this.i;
       const gvl: GlobalVarList = { kind: 'GlobalVarList', varBlocks: [], span: this.span(s, s) };
       this.leading(gvl, s);
-      while (VAR_SECTIONS.has(this.k())) gvl.varBlocks.push(this.varBlock());
+      // `{attribute 'gvl_name' := 'GVL_X'}` names the list (the printer writes a named list so);
+      // a block after another such pragma starts the next list
+      const named =
+        gvl.pragmas?.findIndex((p) => p.attribute?.name.toLowerCase() === GVL_NAME_ATTRIBUTE) ?? -1;
+      const value = named >= 0 ? gvl.pragmas?.[named]?.attribute?.value : undefined;
+      if (value) {
+        gvl.name = value;
+        gvl.pragmas?.splice(named, 1);
+        if (gvl.pragmas?.length === 0) delete gvl.pragmas;
+      }
+      while (VAR_SECTIONS.has(this.k()) && !(gvl.varBlocks.length > 0 && this.gvlNameBefore(this.i)))
+        gvl.varBlocks.push(this.varBlock());
       gvl.span = this.span(s);
       this.trailing(gvl);
       return gvl;

@@ -38,7 +38,8 @@ import {
 } from './xml';
 import { openXmlRoot, type XmlSourceContext, xmlSpan } from './xml-source';
 
-type Ctx = XmlSourceContext;
+/** `quoteStrings`: not a CODESYS export, so unquoted STRING initial values are Beremiz's (see stringInit). */
+type Ctx = XmlSourceContext & { quoteStrings?: boolean };
 
 const ELEMENTARY_TAGS = new Set([
   'BOOL',
@@ -110,6 +111,9 @@ function readPlcopenUnchecked(text: string, file: string): ParseResult {
   };
   const project = openXmlRoot(ctx, 'project', 'no PLCopen <project> element');
   if (!project) return { unit, diagnostics: ctx.diagnostics };
+  const header = child(project, 'fileHeader');
+  // CODESYS writes expression initial values unquoted (`CONCAT(a, 'b')`): they stay expressions
+  ctx.quoteStrings = !/codesys/i.test(`${attr(header, 'productName')} ${attr(header, 'productVersion')}`);
   const types = child(project, 'types');
   for (const dt of childrenNamed(child(types, 'dataTypes'), 'dataType')) {
     const g = new Gen();
@@ -244,14 +248,16 @@ function variableText(ctx: Ctx, v: XmlElement, g: Gen): string {
   let t = attr(v, 'name') ?? '_';
   if (addr) t += ` AT ${addr}`;
   t += ` : ${typeText(ctx, child(v, 'type'), g)}`;
-  if (init) t += ` := ${stringInit(child(v, 'type'), init) ?? initText(init)}`;
+  if (init)
+    t += ` := ${(ctx.quoteStrings ? stringInit(child(v, 'type'), init) : undefined) ?? initText(init)}`;
   return `${t};`;
 }
 
 /**
  * The initial value of a STRING/WSTRING variable that Beremiz writes unquoted
  * (`<string/>` with `<simpleValue value="test"/>`), quoted as its PLCGenerator does; undefined
- * for any other type or a value already quoted.
+ * for any other type or a value already quoted. Not used for a CODESYS export, whose unquoted
+ * values are expressions (`CONCAT(MqttBaseTopic, 'Out/')`).
  */
 function stringInit(type: XmlElement | undefined, init: XmlElement): string | undefined {
   const t = type?.children[0];

@@ -457,4 +457,18 @@ describe('PLCopen details of CODESYS 3.5 and Beremiz exports (h1, issue 15)', ()
     expect(plc.get('C.Count')).toBe(6);
     expect(plc.get('C.Title')).toBe("it's $5");
   });
+
+  it("keeps a CODESYS export's unquoted string initial value an expression", () => {
+    const codesys = xml
+      .replace(
+        '<types>',
+        '<fileHeader companyName="x" productName="CODESYS" productVersion="CODESYS V3.5 SP19"/><types>',
+      )
+      .replace('value="it\'s $5"', "value=\"CONCAT('a', 'b')\"");
+    const { unit, diagnostics } = readPlcopen(codesys, 'codesys.xml');
+    expect(diagnostics).toEqual([]);
+    const child = unit.declarations.find((d) => d.kind === 'FunctionBlock' && d.name === 'FB_Child');
+    const init = (child as FunctionBlockDecl).varBlocks[0]?.decls[0]?.init;
+    expect(init && printNode(init)).toBe("CONCAT('a', 'b')");
+  });
 });
