@@ -222,21 +222,22 @@ describe('S7-300 SCL declarations', () => {
       '    S7_ZERO := 0;',
       '    S7_SPAN := 27648;',
       'END_VAR',
-      'VAR_INPUT count : DInt; END_VAR',
+      'VAR_INPUT count : DInt; div : DInt; END_VAR',
       'VAR_OUTPUT minutes : DInt; action : Bool; method : Int; END_VAR',
       'BEGIN',
       '  minutes := (count - count MOD 60) DIV 60;',
+      '  IF div <> 0 THEN minutes := minutes DIV div; END_IF;',
       '  action := minutes > S7_ZERO;',
       '  method := S7_SPAN;',
       'END_FUNCTION_BLOCK',
-      'DATA_BLOCK "TDB" "Timer_Proc" BEGIN count := -185; END_DATA_BLOCK',
+      'DATA_BLOCK "TDB" "Timer_Proc" BEGIN count := -185; div := 1; END_DATA_BLOCK',
       'ORGANIZATION_BLOCK "Main" BEGIN "TDB"(); END_ORGANIZATION_BLOCK',
       '',
     ].join('\n');
     const unit = readClean(timer);
     const fb = unit.declarations[0] as FunctionBlockDecl;
     const names = fb.varBlocks.flatMap((b) => b.decls.flatMap((d: VarDecl) => d.names.map((n) => n.name)));
-    expect(names).toEqual(['S7_ZERO', 'S7_SPAN', 'count', 'minutes', 'action', 'method']);
+    expect(names).toEqual(['S7_ZERO', 'S7_SPAN', 'count', 'div', 'minutes', 'action', 'method']);
     const plc = plcOf(timer);
     plc.scan();
     // (-185 - -5) DIV 60 = -3 (toward zero), as `/` of two integers

@@ -88,6 +88,30 @@ function isReserved(word: string): boolean {
 }
 /** IEC keywords that SIMATIC AX does not reserve, so AX code names methods with them (`METHOD Action`). */
 const AX_NOT_RESERVED = new Set(['ACTION', 'END_ACTION']);
+/** Words after which an operand starts (so a `div` after them is a variable, not the operator). */
+const STATEMENT_WORDS = new Set([
+  'IF',
+  'ELSIF',
+  'THEN',
+  'ELSE',
+  'CASE',
+  'OF',
+  'FOR',
+  'TO',
+  'BY',
+  'DO',
+  'WHILE',
+  'REPEAT',
+  'UNTIL',
+  'RETURN',
+  'NOT',
+  'AND',
+  'OR',
+  'XOR',
+  'MOD',
+  'DIV',
+  'BEGIN',
+]);
 /** Section flags of IEC that S7-300 SCL lets a variable be named (`retain : BOOL;`), read as names where a name stands. */
 const SECTION_FLAGS = new Set(['RETAIN', 'NON_RETAIN', 'PERSISTENT', 'CONSTANT']);
 /** IEC keywords of features SCL does not have, so SCL code names variables with them (`action : Bool`). */
@@ -466,7 +490,11 @@ export function lowerSclText(text: string, options: { ax?: boolean } = {}): SclS
       }
     } else if (tok.up === 'GOTO') {
       put(tok.s, 'JMP ');
-    } else if (tok.up === 'DIV' && prev && (prev.k !== 'punct' || prev.up === ')' || prev.up === ']')) {
+    } else if (
+      tok.up === 'DIV' &&
+      prev &&
+      (prev.k === 'punct' ? prev.up === ')' || prev.up === ']' : !STATEMENT_WORDS.has(prev.up))
+    ) {
       // S7 SCL integer division `a DIV b`: the IEC `/` of two integers (decision 0022)
       put(tok.s, ' / ');
     }
