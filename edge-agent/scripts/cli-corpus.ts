@@ -12,16 +12,27 @@
  *
  *   node --import tsx --conditions=source edge-agent/scripts/cli-corpus.ts DIR... \
  *     [--json] [--timeout-s 60] [--heap-mb 768] [--scans 50] [--max-files 6] \
- *     [--max-programs 3] [--max-units N] [--only compile,fmt,...] [--bin]
+ *     [--max-programs 3] [--max-units N] [--only compile,fmt,...] [--bin] [--libraries DIR | --no-libraries]
  *
  * `--max-units N` takes at most N units of each directory given, spread evenly over it.
+ * compile, simulate and equiv get `--libraries edge-agent/toolchain/libraries` (the
+ * shipped vendor library interfaces), as docs/iec-frontend.md tells a user to.
  *
  * The corpus is fetched into /tmp and never committed (docs/edge-agent.md, "The command
  * line on public code"). Exit 0 when no run was an internal error, a crash, a hang or a
  * wrong result; 1 otherwise; 2 for bad usage.
  */
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 
@@ -38,6 +49,8 @@ interface Options {
   maxUnits: number;
   only: Set<string> | undefined;
   bin: boolean;
+  /** `--libraries` of compile, simulate and equiv: the shipped vendor library interfaces unless told. */
+  libraries: string | undefined;
 }
 
 const COMMANDS = ['compile', 'fmt', 'fmt-idempotent', 'simulate', 'equiv', 'safety', 'migrate'] as const;
@@ -55,6 +68,7 @@ function parseOptions(argv: string[]): Options {
     maxUnits: Number.POSITIVE_INFINITY,
     only: undefined,
     bin: false,
+    libraries: join(repo, 'edge-agent/toolchain/libraries'),
   };
   const num = (flag: string, v: string | undefined) => {
     const n = Number(v);
@@ -65,6 +79,8 @@ function parseOptions(argv: string[]): Options {
     const a = argv[i] as string;
     if (a === '--json') o.json = true;
     else if (a === '--bin') o.bin = true;
+    else if (a === '--no-libraries') o.libraries = undefined;
+    else if (a === '--libraries') o.libraries = resolve(argv[++i] ?? usage('--libraries needs a directory'));
     else if (a === '--timeout-s') o.timeoutMs = num(a, argv[++i]) * 1000;
     else if (a === '--heap-mb') o.heapMb = num(a, argv[++i]);
     else if (a === '--scans') o.scans = num(a, argv[++i]);
@@ -73,7 +89,8 @@ function parseOptions(argv: string[]): Options {
     else if (a === '--max-units') o.maxUnits = num(a, argv[++i]);
     else if (a === '--only') {
       const names = (argv[++i] ?? '').split(',').filter(Boolean);
-      for (const n of names) if (!(COMMANDS as readonly string[]).includes(n)) usage(`--only: unknown command ${n}`);
+      for (const n of names)
+        if (!(COMMANDS as readonly string[]).includes(n)) usage(`--only: unknown command ${n}`);
       o.only = new Set(names);
     } else if (a.startsWith('-')) usage(`unknown option ${a}`);
     else if (!existsSync(a) || !statSync(a).isDirectory()) usage(`${a}: not a directory`);
@@ -178,9 +195,12 @@ function readHead(file: string): string {
   }
 }
 
+/** The file's text without ST comments (a PROGRAM named in a comment is no PROGRAM). */
 function readText(file: string): string {
   try {
-    return readFileSync(file, 'latin1');
+    return readFileSync(file, 'latin1')
+      .replace(/\(\*[\s\S]*?\*\)/g, ' ')
+      .replace(/\/\/[^\n]*/g, ' ');
   } catch {
     return '';
   }
@@ -194,7 +214,8 @@ function programsOf(unit: Unit): string[] {
     if (unit.kind === 'l5x') {
       for (const m of text.matchAll(/<Program\s+[^>]*?Name="([A-Za-z_]\w*)"/g)) names.add(m[1] as string);
     } else if (unit.kind === 'plcopen') {
-      for (const m of text.matchAll(/<pou\s+name="([A-Za-z_]\w*)"\s+pouType="program"/g)) names.add(m[1] as string);
+      for (const m of text.matchAll(/<pou\s+name="([A-Za-z_]\w*)"\s+pouType="program"/g))
+        names.add(m[1] as string);
     } else {
       for (const m of text.matchAll(/^\s*PROGRAM\s+([A-Za-z_]\w*)/gim)) names.add(m[1] as string);
     }
@@ -210,22 +231,29 @@ interface InputVar {
 
 const RANDOM_TYPES = /^(BOOL|S?INT|D?INT|U?S?INT|UD?INT|LINT|ULINT|BYTE|WORD|DWORD|REAL|LREAL)$/i;
 
-/** VAR_INPUT members of `program` and located inputs (`AT %I`) anywhere in the unit. */
+/** VAR_INPUT members and located inputs (`AT %I`) of `program`, and located inputs of global lists. */
 function inputsOf(unit: Unit, program: string): InputVar[] {
   const out = new Map<string, InputVar>();
+  const take = (text: string, pattern: RegExp) => {
+    for (const m of text.matchAll(pattern)) {
+      if (RANDOM_TYPES.test(m[2] as string))
+        out.set(m[1] as string, { name: m[1] as string, type: m[2] as string });
+    }
+  };
+  const located = /^\s*([A-Za-z_]\w*)\s+AT\s+%I\S*\s*:\s*([A-Za-z]+)\s*;/gim;
   for (const f of unit.files) {
     const text = readText(f);
     const start = text.search(new RegExp(`^\\s*PROGRAM\\s+${program}\\b`, 'im'));
     if (start >= 0) {
       const rest = text.slice(start);
-      const block = /VAR_INPUT\b([\s\S]*?)END_VAR/i.exec(rest.slice(0, rest.search(/END_PROGRAM/i) >>> 0));
-      for (const m of (block?.[1] ?? '').matchAll(/^\s*([A-Za-z_]\w*)\s*:\s*([A-Za-z]+)\s*[;:]/gm)) {
-        if (RANDOM_TYPES.test(m[2] as string)) out.set(m[1] as string, { name: m[1] as string, type: m[2] as string });
-      }
+      const body = rest.slice(0, rest.search(/END_PROGRAM/i) >>> 0);
+      take(
+        /VAR_INPUT\b([\s\S]*?)END_VAR/i.exec(body)?.[1] ?? '',
+        /^\s*([A-Za-z_]\w*)\s*:\s*([A-Za-z]+)\s*[;:]/gm,
+      );
+      take(body, located);
     }
-    for (const m of text.matchAll(/^\s*([A-Za-z_]\w*)\s+AT\s+%I\S*\s*:\s*([A-Za-z]+)\s*;/gim)) {
-      if (RANDOM_TYPES.test(m[2] as string)) out.set(m[1] as string, { name: m[1] as string, type: m[2] as string });
-    }
+    for (const g of text.matchAll(/VAR_GLOBAL\b([\s\S]*?)END_VAR/gi)) take(g[1] as string, located);
   }
   return [...out.values()].slice(0, 24);
 }
@@ -237,7 +265,9 @@ function localOf(unit: Unit, program: string): string | undefined {
     const start = text.search(new RegExp(`^\\s*PROGRAM\\s+${program}\\b`, 'im'));
     if (start < 0) continue;
     const m = /^\s*VAR\s*$([\s\S]*?)END_VAR/im.exec(text.slice(start));
-    const v = /^\s*([A-Za-z_]\w*)\s*:\s*(BOOL|INT|DINT|REAL|LREAL|TIME|WORD|UINT|UDINT)\s*(:=[^;]*)?;/im.exec(m?.[1] ?? '');
+    const v = /^\s*([A-Za-z_]\w*)\s*:\s*(BOOL|INT|DINT|REAL|LREAL|TIME|WORD|UINT|UDINT)\s*(:=[^;]*)?;/im.exec(
+      m?.[1] ?? '',
+    );
     if (v) return v[1];
   }
   return undefined;
@@ -301,7 +331,13 @@ interface Verdict {
 
 const OUTPUT_CAP = 4 * 1024 * 1024;
 
-function runCli(opts: Options, command: CommandName, unit: string, args: string[], cwd = repo): Promise<RunResult> {
+function runCli(
+  opts: Options,
+  command: CommandName,
+  unit: string,
+  args: string[],
+  cwd = repo,
+): Promise<RunResult> {
   const entry = opts.bin
     ? [join(repo, 'edge-agent/bin/plcfleet-agent.js')]
     : ['--import', 'tsx', '--conditions=source', join(repo, 'edge-agent/src/cli.ts')];
@@ -335,13 +371,15 @@ function runCli(opts: Options, command: CommandName, unit: string, args: string[
 
 const STACK_LINE = /^\s+at (?:async )?\S.*(?:\(.*:\d+:\d+\)|:\d+:\d+)$/m;
 /** Lines Node or a library writes by itself, whatever the command was asked. */
-const NOISE_LINE = /^\(node:\d+\)|Warning:|^\s*\[?\d{2}:\d{2}:\d{2}|^\{"level":|^npm (?:WARN|notice)|Debugger/;
+const NOISE_LINE =
+  /^\(node:\d+\)|Warning:|^\s*\[?\d{2}:\d{2}:\d{2}|^\{"level":|^npm (?:WARN|notice)|Debugger/;
 
 function classify(r: RunResult): Verdict {
   const stackTrace = STACK_LINE.test(r.stderr);
   const oom = /heap out of memory|Allocation failed/i.test(r.stderr);
   const crash = !r.timedOut && (r.signal !== null || oom || (r.exit !== null && r.exit >= 128));
-  const internal = r.exit === 70 || stackTrace || /\binternal\b/i.test(r.stderr);
+  const internal =
+    r.exit === 70 || stackTrace || /\binternal (?:error|fault)|^\S*:? ?internal:/im.test(r.stderr);
   const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
   // With --json and exit 0 the command had nothing to say on stderr; elsewhere only
   // lines no command writes (Node warnings, stray logger lines) count.
@@ -365,6 +403,10 @@ function record(all: Record_[], run: RunResult, wrong?: string): Record_ {
   return rec;
 }
 
+function libs(opts: Options): string[] {
+  return opts.libraries === undefined ? [] : ['--libraries', opts.libraries];
+}
+
 function jsonOk(text: string): boolean {
   try {
     JSON.parse(text);
@@ -376,13 +418,19 @@ function jsonOk(text: string): boolean {
 
 const FMT_WRITABLE = new Set(['.st', '.scl', '.db', '.udt', '.l5x']);
 
-async function checkUnit(opts: Options, unit: Unit, root: string, all: Record_[], work: string): Promise<void> {
+async function checkUnit(
+  opts: Options,
+  unit: Unit,
+  root: string,
+  all: Record_[],
+  work: string,
+): Promise<void> {
   const label = relative(root, unit.path) || basename(unit.path);
   const on = (c: CommandName) => opts.only === undefined || opts.only.has(c);
   let compiles = false;
 
   if (on('compile') || on('migrate') || on('simulate') || on('equiv')) {
-    const run = await runCli(opts, 'compile', label, ['compile', '--json', unit.path]);
+    const run = await runCli(opts, 'compile', label, ['compile', '--json', unit.path, ...libs(opts)]);
     let wrong: string | undefined;
     if (run.exit === 0 || run.exit === 1) {
       if (!jsonOk(run.stdout)) wrong = 'compile --json printed no JSON object';
@@ -403,28 +451,56 @@ async function checkUnit(opts: Options, unit: Unit, root: string, all: Record_[]
   if (compiles && on('simulate')) {
     for (const [i, program] of programs.entries()) {
       const inputs = inputsOf(unit, program);
-      const args = ['simulate', unit.path, '--program', program, '--scans', String(opts.scans), '--final'];
+      const args = [
+        'simulate',
+        unit.path,
+        '--program',
+        program,
+        '--scans',
+        String(opts.scans),
+        '--final',
+        ...libs(opts),
+      ];
       if (inputs.length > 0) {
         const file = join(work, `inputs-${i}.json`);
         writeFileSync(file, JSON.stringify(timeline(inputs, opts.scans, i + 1)));
         args.push('--inputs', file);
       }
       const run = await runCli(opts, 'simulate', `${label} ${program}`, args);
-      const wrong = run.exit === 0 && !jsonOk(run.stdout.trim().split('\n').at(-1) ?? '') ? 'no JSON scan line' : undefined;
+      const wrong =
+        run.exit === 0 && !jsonOk(run.stdout.trim().split('\n').at(-1) ?? '')
+          ? 'no JSON scan line'
+          : undefined;
       record(all, run, wrong);
     }
   }
   if (compiles && on('equiv')) {
     for (const program of programs) {
-      const args = ['equiv', '--before', unit.path, '--after', unit.path, '--program', program];
-      const run = await runCli(opts, 'equiv', `${label} ${program}`, [...args, '--runs', '5', '--scans', '50', '--json']);
+      const args = [
+        'equiv',
+        '--before',
+        unit.path,
+        '--after',
+        unit.path,
+        '--program',
+        program,
+        ...libs(opts),
+      ];
+      const run = await runCli(opts, 'equiv', `${label} ${program}`, [
+        ...args,
+        '--runs',
+        '5',
+        '--scans',
+        '50',
+        '--json',
+      ]);
       record(all, run, run.exit === 1 ? 'a program is not equivalent to itself' : undefined);
     }
   }
 
+  const policy = join(work, 'policy.yaml');
+  writeFileSync(policy, 'apiVersion: plcfleet/v1\nkind: SitePolicy\nsite: corpus\n');
   if (on('safety')) {
-    const policy = join(work, 'policy.yaml');
-    writeFileSync(policy, 'apiVersion: plcfleet/v1\nkind: SitePolicy\nsite: corpus\n');
     const run = await runCli(opts, 'safety', label, [
       'safety',
       '--before',
@@ -435,18 +511,26 @@ async function checkUnit(opts: Options, unit: Unit, root: string, all: Record_[]
       policy,
       '--json',
     ]);
-    record(all, run, run.exit === 1 ? 'an unchanged program fails the safety check' : undefined);
+    // A program that does not compile fails closed; only a compiling one must pass unchanged.
+    record(all, run, run.exit === 1 && compiles ? 'an unchanged program fails the safety check' : undefined);
   }
 
   if (compiles && on('migrate')) {
     const program = programs.find((p) => localOf(unit, p) !== undefined);
     const local = program === undefined ? undefined : localOf(unit, program);
-    if (program !== undefined && local !== undefined) await migrateOnce(opts, unit, label, program, local, all, work);
+    if (program !== undefined && local !== undefined)
+      await migrateOnce(opts, unit, label, program, local, all, work);
   }
 }
 
 /** fmt's output, formatted again, is the same text (for .st/.scl/.L5X: `fmt --write` twice). */
-async function fmtTwice(opts: Options, file: string, label: string, all: Record_[], work: string): Promise<void> {
+async function fmtTwice(
+  opts: Options,
+  file: string,
+  label: string,
+  all: Record_[],
+  work: string,
+): Promise<void> {
   const ext = extname(file).toLowerCase();
   if (FMT_WRITABLE.has(ext)) {
     const copy = join(work, `fmt-copy${extname(file)}`);
@@ -456,7 +540,11 @@ async function fmtTwice(opts: Options, file: string, label: string, all: Record_
     const once = readFileSync(copy, 'utf8');
     const second = await runCli(opts, 'fmt-idempotent', label, ['fmt', '--write', copy]);
     const twice = second.exit === 0 ? readFileSync(copy, 'utf8') : once;
-    record(all, second, once === twice ? undefined : `fmt --write is not idempotent (${firstDiff(once, twice)})`);
+    record(
+      all,
+      second,
+      once === twice ? undefined : `fmt --write is not idempotent (${firstDiff(once, twice)})`,
+    );
     return;
   }
   const first = await runCli(opts, 'fmt-idempotent', label, ['fmt', file]);
@@ -477,7 +565,8 @@ function firstDiff(a: string, b: string): string {
   const la = a.split('\n');
   const lb = b.split('\n');
   for (let i = 0; i < Math.max(la.length, lb.length); i++) {
-    if (la[i] !== lb[i]) return `line ${i + 1}: ${JSON.stringify(la[i] ?? '')} vs ${JSON.stringify(lb[i] ?? '')}`;
+    if (la[i] !== lb[i])
+      return `line ${i + 1}: ${JSON.stringify(la[i] ?? '')} vs ${JSON.stringify(lb[i] ?? '')}`;
   }
   return 'same lines';
 }
@@ -516,7 +605,7 @@ async function migrateOnce(
       `  - from: ${program}.${local}`,
       `    to: ${local}_renamed`,
       'scope:',
-      '  files: ["**/*"]',
+      '  files: ["**/*.st", "**/*.TcPOU", "**/*.TcGVL", "**/*.TcDUT", "**/*.xml", "**/*.L5X", "**/*.scl", "**/*.db", "**/*.udt"]',
       '  maxChangedLines: 100000',
       '',
     ].join('\n'),
@@ -537,7 +626,9 @@ async function migrateOnce(
   ]);
   let wrong: string | undefined;
   if (run.exit !== 0) {
-    const verdict = jsonOk(run.stdout) ? (JSON.parse(run.stdout) as { outcome?: string; reason?: string }) : undefined;
+    const verdict = jsonOk(run.stdout)
+      ? (JSON.parse(run.stdout) as { outcome?: string; reason?: string })
+      : undefined;
     wrong = `renaming a local variable did not pass: ${verdict?.outcome ?? 'no verdict'}: ${verdict?.reason ?? firstLine(run.stderr)}`;
   }
   record(all, run, wrong);
@@ -620,8 +711,51 @@ function problems(all: Record_[]): Problem[] {
   return out;
 }
 
+/**
+ * Why runs did not exit 0, per command, most frequent first: the first stderr line with
+ * paths and names blurred, or the diagnostic codes of a compile that found errors.
+ */
+function reasons(all: Record_[]): Record<string, [string, number][]> {
+  const out: Record<string, Map<string, number>> = {};
+  const add = (c: string, why: string) => {
+    const m = (out[c] ??= new Map());
+    m.set(why, (m.get(why) ?? 0) + 1);
+  };
+  for (const { run } of all) {
+    if (run.exit === 0) continue;
+    if (run.command === 'compile' && run.exit === 1 && jsonOk(run.stdout)) {
+      const d = JSON.parse(run.stdout) as { diagnostics?: { code?: string; severity?: string }[] };
+      const codes = new Set((d.diagnostics ?? []).filter((x) => x.severity === 'error').map((x) => x.code));
+      for (const code of codes) add(run.command, `exit 1: ${code}`);
+      continue;
+    }
+    const line = firstLine(run.stderr) || firstLine(run.stdout).slice(0, 120);
+    const blurred = line
+      .replace(/\/[^\s:'"]+/g, 'PATH')
+      .replace(/'[^']*'/g, "'X'")
+      .replace(/\d+/g, 'N')
+      .slice(0, 140);
+    add(run.command, `exit ${run.timedOut ? 'timeout' : run.exit}: ${blurred}`);
+  }
+  return Object.fromEntries(
+    Object.entries(out).map(([c, m]) => [c, [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12)]),
+  );
+}
+
 function table(t: Record<string, Tally>): string {
-  const head = ['command', 'runs', 'exit codes', 'internal', 'timeout', 'crash', 'stack', 'noise', 'wrong', 'ms med', 'ms max'];
+  const head = [
+    'command',
+    'runs',
+    'exit codes',
+    'internal',
+    'timeout',
+    'crash',
+    'stack',
+    'noise',
+    'wrong',
+    'ms med',
+    'ms max',
+  ];
   const rows = Object.entries(t).map(([c, x]) => [
     c,
     String(x.runs),
@@ -647,7 +781,8 @@ async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
   const all: Record_[] = [];
   const units: { unit: Unit; root: string }[] = [];
-  for (const root of opts.dirs) for (const unit of spread(discover(root), opts.maxUnits)) units.push({ unit, root });
+  for (const root of opts.dirs)
+    for (const unit of spread(discover(root), opts.maxUnits)) units.push({ unit, root });
   const chosen = units;
   const byKind: Record<string, number> = {};
   for (const { unit } of chosen) byKind[unit.kind] = (byKind[unit.kind] ?? 0) + 1;
@@ -655,7 +790,9 @@ async function main(): Promise<void> {
   for (const [i, { unit, root }] of chosen.entries()) {
     const work = mkdtempSync(join(tmpdir(), 'cli-corpus-'));
     try {
-      if (!opts.json) process.stderr.write(`[${i + 1}/${chosen.length}] ${unit.kind} ${relative(dirname(root), unit.path)}\n`);
+      process.stderr.write(
+        `[${i + 1}/${chosen.length}] ${unit.kind} ${relative(dirname(root), unit.path)}\n`,
+      );
       await checkUnit(opts, unit, dirname(root), all, work);
     } finally {
       rmSync(work, { recursive: true, force: true });
@@ -665,16 +802,22 @@ async function main(): Promise<void> {
   const found = problems(all);
   const seconds = Math.round((performance.now() - started) / 1000);
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify({ units: chosen.length, byKind, seconds, commands: t, problems: found }, null, 1)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ units: chosen.length, byKind, seconds, commands: t, reasons: reasons(all), problems: found }, null, 1)}\n`,
+    );
   } else {
     const kinds = Object.entries(byKind)
       .map(([k, v]) => `${v} ${k}`)
       .join(', ');
-    process.stdout.write(`${chosen.length} units (${kinds}), ${all.length} runs, ${seconds} s\n\n${table(t)}\n`);
+    process.stdout.write(
+      `${chosen.length} units (${kinds}), ${all.length} runs, ${seconds} s\n\n${table(t)}\n`,
+    );
     if (found.length > 0) process.stdout.write(`\n${found.length} problem(s):\n`);
     for (const p of found) process.stdout.write(`- ${p.command} ${p.unit} (exit ${p.exit}): ${p.what}\n`);
   }
-  const bad = all.some((r) => r.run.timedOut || r.verdict.crash || r.verdict.internal || r.verdict.wrong !== undefined);
+  const bad = all.some(
+    (r) => r.run.timedOut || r.verdict.crash || r.verdict.internal || r.verdict.wrong !== undefined,
+  );
   process.exitCode = bad ? 1 : 0;
 }
 
