@@ -1499,9 +1499,22 @@ export class CodeGenerator {
       const to = this.model.namedType(conv[2], e.span);
       const [v] = this.stdArgs(e.args, scope);
       if (!v) return this.fail('UNSUPPORTED', `${N} needs one argument`, e.span);
-      if (conv[1]?.endsWith('_BCD')) {
-        // WORD_BCD_TO_INT (§6.6.2.5.6 Table 22): the source's nibbles are decimal digits
-        const bits = conv[1].slice(0, -4);
+      // WORD_BCD_TO_INT (§6.6.2.5.6 Table 22): the source's nibbles are decimal digits; the 3rd
+      // edition's overloaded BCD_TO_UINT takes the width from the argument's type
+      const bcd =
+        conv[1] === 'BCD'
+          ? v.t.kind === 'elem' && /^(BYTE|WORD|DWORD|LWORD)$/.test(v.t.name)
+            ? v.t.name
+            : this.fail(
+                'UNSUPPORTED',
+                `${N} of a ${typeName(v.t)} (a BYTE, WORD, DWORD or LWORD is BCD)`,
+                e.span,
+              )
+          : conv[1]?.endsWith('_BCD')
+            ? conv[1].slice(0, -4)
+            : undefined;
+      if (bcd !== undefined) {
+        const bits = bcd;
         const raw = this.conv(v, isBigName(bits as IntegerTypeName) ? LINT : DINT);
         const dec = isBigName(bits as IntegerTypeName) ? `$Number(${raw})` : raw;
         return { c: this.conv({ c: `$rt.bcd(${dec})`, t: DINT }, to, e.span), t: to };
