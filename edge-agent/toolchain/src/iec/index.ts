@@ -148,6 +148,8 @@ export {
   readSource,
   SOURCE_EXTENSIONS,
 } from './project';
+// the reserved words, for readers of other dialects (SCL) that must tell a quoted name from a keyword
+export { KEYWORDS } from './scanner';
 export { type SfcConversion, type SfcModel, sfcSupportSource, sfcToSt, sfcToStText } from './sfc-to-st';
 export {
   STANDARD_FUNCTIONS,
