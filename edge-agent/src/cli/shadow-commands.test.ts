@@ -59,6 +59,12 @@ const EQUIVALENT = LIVE.replace('Alarm := Level > 800;', 'Alarm := NOT (Level <=
 /** A changed alarm limit: diverges for levels 801..900 (the field's 900). */
 const DIVERGENT = LIVE.replace('Alarm := Level > 800;', 'Alarm := Level > 900;');
 
+/** The alarm limit chosen by the define set: 900 with NEW_LIMIT, else (every branch compiled) 800. */
+const DEFINED = LIVE.replace(
+  'Alarm := Level > 800;',
+  '{IF defined(NEW_LIMIT)}\nAlarm := Level > 900;\n{ELSE}\nAlarm := Level > 800;\n{END_IF}',
+);
+
 const TAGS = TagMap.parse({
   apiVersion: 'plcfleet/v1',
   kind: 'TagMap',
@@ -83,6 +89,7 @@ beforeAll(() => {
   writeFileSync(join(dir, 'live.st'), LIVE);
   writeFileSync(join(dir, 'equivalent.st'), EQUIVALENT);
   writeFileSync(join(dir, 'divergent.st'), DIVERGENT);
+  writeFileSync(join(dir, 'defined.st'), DEFINED);
   writeFileSync(join(dir, 'tags.json'), JSON.stringify(TAGS));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -186,6 +193,19 @@ describe('plcfleet-agent shadow', () => {
     });
     expect(ignored.code).toBe(EXIT.OK);
     expect(ignored.report!.tags.ignored).toEqual(['Alarm']);
+  });
+
+  it('loads the candidate as compile does: --define picks its branches, a missing --models is usage', async () => {
+    const plc = await servedPlc();
+    const program = join(dir, 'defined.st');
+    const same = await shadow({ plcModbus: modbusOf(plc), program, pollMs: '20', seconds: '2.5' });
+    expect(same.code, same.err.join('\n')).toBe(EXIT.OK);
+    const changed = await shadow({ plcModbus: modbusOf(plc), program, pollMs: '20', define: ['NEW_LIMIT'] });
+    expect(changed.code).toBe(EXIT.FAILED);
+    expect(changed.report!.divergences.map((d) => d.tag)).toEqual(['Alarm']);
+    const noModels = await shadow({ plcModbus: modbusOf(plc), program, models: join(dir, 'no-such-dir') });
+    expect(noModels.code).toBe(EXIT.USAGE);
+    expect(noModels.err[0]).toMatch(/--models: no such behaviour model directory/);
   });
 
   it('reports a comm loss mid-run (exit 5) and never compares the lost samples', async () => {

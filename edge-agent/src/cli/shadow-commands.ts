@@ -5,15 +5,17 @@
  * runs a candidate program in shadow of the running PLC (docs/shadow.md). Exit 0 no
  * divergence, 1 divergences, 2 usage, 5 the PLC unreachable or lost during the run.
  */
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { EXIT } from '@plcfleet/protocols';
 import type { Command } from 'commander';
 import type { OpcuaClientOptions } from '../plant-io';
 import type { ShadowReport } from '../shadow';
 import { routeNodeOpcuaLogsToStderr } from './node-opcua-logs';
+import { loadProjectWith, type ProjectOptions, projectFlags } from './sim-commands';
 
 /** Arguments of `shadow`. */
-export interface ShadowArgs {
+export interface ShadowArgs extends ProjectOptions {
   program: string;
   tags: string;
   plcOpcua?: string;
@@ -160,9 +162,12 @@ export async function runShadowCommand(
   let binding: ReturnType<typeof shadow.bindTags>;
   try {
     map = await plantIo.loadTagMap(args.tags);
-    candidate = shadow.compileInstrumented(plantIo.readProgramFiles([args.program]), {
+    // every format the front end reads, with the site's libraries, behaviour models and define set
+    const project = await loadProjectWith([args.program], args);
+    candidate = shadow.compileInstrumentedProject(project, {
       cycleMs: cycleMs as number,
       ...(args.programName ? { program: args.programName } : {}),
+      root: statSync(args.program).isDirectory() ? args.program : dirname(args.program),
     });
     binding = shadow.bindTags(map, candidate.plc, {
       ignore: args.ignore
@@ -224,12 +229,11 @@ export async function runShadowCommand(
 
 /** Registers `shadow`. */
 export function registerShadowCommands(program: Command): void {
-  program
-    .command('shadow')
+  projectFlags(program.command('shadow'))
     .description(
       "run a candidate program on the running PLC's live inputs and compare its outputs (exit 0 same, 1 divergent, 5 PLC unreachable)",
     )
-    .requiredOption('--program <path>', 'candidate program: .st file or folder')
+    .requiredOption('--program <path>', 'candidate program: a file or folder the compiler reads')
     .requiredOption('--tags <file>', 'tag map of the running PLC (YAML or JSON)')
     .option('--plc-opcua <endpoint>', "the PLC's OPC UA endpoint (opc.tcp://host:port)")
     .option('--plc-modbus <host:port>', "the PLC's Modbus TCP address")

@@ -114,6 +114,11 @@ async function projectLoader(sim: Sim, opts: ProjectOptions) {
 }
 type LoadProject = Awaited<ReturnType<typeof projectLoader>>;
 
+/** Loads `paths` with `--libraries`, `--models` and `--define` as the simulator's commands do (`shadow` too). */
+export async function loadProjectWith(paths: string[], opts: ProjectOptions) {
+  return (await projectLoader(await loadSim(), opts))(paths);
+}
+
 /** `--plant FILE --binding FILE`: both or neither. */
 export interface PlantOptions {
   plant?: string;

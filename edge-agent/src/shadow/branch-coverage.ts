@@ -9,6 +9,8 @@
  * measured too (a condition that was never false is a gap). The marks change no variable of
  * the program, and they are read once, when the report is written.
  */
+
+import { relative, sep } from 'node:path';
 import {
   type CaseStatement,
   type CheckedProject,
@@ -45,8 +47,6 @@ export interface InstrumentedCandidate {
   coverage(): BranchCoverage;
 }
 
-const where = (s: Span) => `${s.file}:${s.line}`;
-
 /** Source text of an expression, shortened for a label. */
 function shown(node: Parameters<typeof printNode>[0]): string {
   const t = printNode(node).replace(/\s+/g, ' ').trim();
@@ -64,11 +64,17 @@ function branchStatements(units: readonly CompilationUnit[]): (IfStatement | Cas
   return found;
 }
 
-/** A name for the mark array that no source uses. */
-function markName(texts: readonly string[]): string {
-  const all = texts.join('\n').toUpperCase();
+/** A name for the mark array that no declaration or reference of the units uses. */
+function markName(units: readonly CompilationUnit[]): string {
+  const used = new Set<string>();
+  for (const u of units)
+    walk(u, (n) => {
+      const name = (n as { name?: unknown }).name;
+      if (typeof name === 'string') used.add(name.toUpperCase());
+      return undefined;
+    });
   let name = 'PLCFLEET_COVERAGE';
-  for (let i = 2; all.includes(name); i++) name = `PLCFLEET_COVERAGE_${i}`;
+  for (let i = 2; used.has(name); i++) name = `PLCFLEET_COVERAGE_${i}`;
   return name;
 }
 
@@ -89,9 +95,10 @@ function marks(name: string, n: number): { unit: CompilationUnit; statements: St
  * Puts a mark at the start of every branch of `units` (in place: pass a parse of your own).
  * Returns the points in mark order and the unit declaring the mark array.
  */
-function instrument(units: CompilationUnit[], texts: readonly string[]) {
+function instrument(units: CompilationUnit[], fileLabel: (file: string) => string) {
   const points: Point[] = [];
   const bodies: Statement[][] = [];
+  const where = (s: Span) => `${fileLabel(s.file)}:${s.line}`;
   const add = (body: Statement[], label: string, arm: boolean) => {
     points.push({ label, arm });
     bodies.push(body);
@@ -114,7 +121,7 @@ function instrument(units: CompilationUnit[], texts: readonly string[]) {
       );
     }
   }
-  const name = markName(texts);
+  const name = markName(units);
   const m = marks(name, points.length);
   bodies.forEach((body, k) => {
     body.unshift(m.statements[k]!);
@@ -128,38 +135,34 @@ function firstError(diagnostics: readonly Diagnostic[]): string | undefined {
   return d ? `${d.file}:${d.line}:${d.column}: ${d.code} ${d.message}` : undefined;
 }
 
-/**
- * Compiles ST files for shadow with every branch marked. The program is checked before it
- * is marked (an error names the candidate's own line); throws a PlantIoError PROGRAM_REFUSED
- * when it does not compile or the simulator refuses it.
- */
-export function compileInstrumented(
-  files: readonly { name: string; text: string }[],
-  options: { program?: string; cycleMs?: number } = {},
+/** Options of {@link compileInstrumented} and {@link compileInstrumentedProject}. */
+interface CandidateOptions {
+  program?: string;
+  cycleMs?: number;
+}
+
+/** Marks checked units, checks them again with the marks and compiles them. */
+function compileMarked(
+  units: CompilationUnit[],
+  libraryUnits: readonly CompilationUnit[],
+  options: CandidateOptions,
+  fileLabel: (file: string) => string,
 ): InstrumentedCandidate {
-  const units: CompilationUnit[] = [];
-  const diagnostics: Diagnostic[] = [];
-  for (const f of files) {
-    const r = parseSource(f.text, f.name);
-    units.push(r.unit);
-    diagnostics.push(...r.diagnostics);
-  }
-  if (!firstError(diagnostics)) diagnostics.push(...checkProject(units).diagnostics);
-  const err = firstError(diagnostics);
-  if (err) throw new PlantIoError('PROGRAM_REFUSED', `program does not compile: ${err}`);
-  const { points, name, unit } = instrument(
-    units,
-    files.map((f) => f.text),
-  );
+  const { points, name, unit } = instrument(units, fileLabel);
   const all = [unit, ...units];
-  const checked = checkProject(all);
+  const checked = checkProject(all, { externals: [...libraryUnits] });
   const markErr = firstError(checked.diagnostics);
   if (markErr)
     throw new PlantIoError('PROGRAM_REFUSED', `program does not compile with coverage marks: ${markErr}`);
   let plc: VirtualPlc;
   try {
     plc = compileProgram(
-      { units: all, diagnostics: checked.diagnostics, checked: checked.checked as CheckedProject },
+      {
+        units: all,
+        diagnostics: checked.diagnostics,
+        checked: checked.checked as CheckedProject,
+        libraryUnits,
+      },
       {
         cycleMs: options.cycleMs ?? 10,
         ...(options.program ? { program: options.program } : {}),
@@ -181,4 +184,47 @@ export function compileInstrumented(
       return { branches: part(false), caseArms: part(true) };
     },
   };
+}
+
+/**
+ * Compiles ST files for shadow with every branch marked. The program is checked before it
+ * is marked (an error names the candidate's own line); throws a PlantIoError
+ * PROGRAM_REFUSED when it does not compile or the simulator refuses it.
+ */
+export function compileInstrumented(
+  files: readonly { name: string; text: string }[],
+  options: CandidateOptions = {},
+): InstrumentedCandidate {
+  const units: CompilationUnit[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const f of files) {
+    const r = parseSource(f.text, f.name);
+    units.push(r.unit);
+    diagnostics.push(...r.diagnostics);
+  }
+  if (!firstError(diagnostics)) diagnostics.push(...checkProject(units).diagnostics);
+  const err = firstError(diagnostics);
+  if (err) throw new PlantIoError('PROGRAM_REFUSED', `program does not compile: ${err}`);
+  return compileMarked(units, [], options, (f) => f);
+}
+
+/**
+ * The same for a project as the simulator's loader gives it (`loadSimProject`: any format
+ * the front end reads, library interfaces, behaviour models, the define set). Its units
+ * are marked in place: pass a load of your own. Labels name files relative to `root`.
+ */
+export function compileInstrumentedProject(
+  project: {
+    units: CompilationUnit[];
+    diagnostics: readonly Diagnostic[];
+    libraryUnits: readonly CompilationUnit[];
+  },
+  options: CandidateOptions & { root?: string } = {},
+): InstrumentedCandidate {
+  const err = firstError(project.diagnostics);
+  if (err) throw new PlantIoError('PROGRAM_REFUSED', `program does not compile: ${err}`);
+  const root = options.root;
+  return compileMarked(project.units, project.libraryUnits, options, (f) =>
+    root ? relative(root, f).split(sep).join('/') || f : f,
+  );
 }

@@ -4,7 +4,7 @@
  * poll; the report names diverging tags, comm losses and what the inputs exercised.
  */
 
-export { compileInstrumented } from './branch-coverage';
+export { compileInstrumented, compileInstrumentedProject } from './branch-coverage';
 export { type WatchOutcome, watchDeploy } from './deploy-watch';
 export { ModbusLivePlc, OpcuaLivePlc } from './live-plc';
 export { bindTags, parseTolerances } from './shadow-binding';
