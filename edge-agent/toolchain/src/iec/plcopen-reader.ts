@@ -1127,7 +1127,8 @@ function graphToSt(
       g.push(cond === 'TRUE' ? what : `IF ${cond} THEN ${what} END_IF;`, origin(n.el));
       continue;
     }
-    if (n.kind === 'inOutVariable' && n.inputs.length === 0) continue;
+    // an output variable wired to nothing is not assigned (MATIEC compiles it so)
+    if ((n.kind === 'inOutVariable' || n.kind === 'outVariable') && n.inputs.length === 0) continue;
     const target = varText(n.el);
     if (!target) {
       fail(n.el, 'coil without a variable');

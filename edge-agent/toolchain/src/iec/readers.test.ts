@@ -358,8 +358,7 @@ function runTextualSfc(src: string, program: string) {
 }
 
 describe('FBD feedback through an FB instance', () => {
-  it('reads the output the instance kept from its last call instead of refusing the loop', () => {
-    const xml = `<?xml version="1.0"?>
+  const xml = `<?xml version="1.0"?>
 <project xmlns="http://www.plcopen.org/xml/tc6_0201"><types><dataTypes/><pous>
 <pou name="Blink" pouType="program"><interface><localVars>
 <variable name="T1"><type><derived name="TON"/></type></variable>
@@ -373,7 +372,22 @@ describe('FBD feedback through an FB instance', () => {
 <inVariable localId="2"><position x="0" y="40"/><connectionPointOut/><expression>T#500ms</expression></inVariable>
 <outVariable localId="3"><position x="90" y="10"/><connectionPointIn><connection refLocalId="1" formalParameter="Q"/></connectionPointIn><expression>Lamp</expression></outVariable>
 </FBD></body></pou></pous></types></project>`;
+
+  it('reads the output the instance kept from its last call instead of refusing the loop', () => {
     const { unit, diagnostics } = readPlcopen(xml, 'blink.xml');
+    expect(diagnostics).toEqual([]);
+    expect((unit.declarations[0] as ProgramDecl).body.map((s) => printNode(s).trim())).toEqual([
+      'T1(IN := NOT (T1.Q), PT := T#500ms);',
+      'Lamp := T1.Q;',
+    ]);
+  });
+
+  it('leaves an output variable wired to nothing unassigned', () => {
+    const unwired = xml.replace(
+      '</FBD>',
+      '<outVariable localId="4"><position x="90" y="60"/><connectionPointIn/><expression>Lamp</expression></outVariable></FBD>',
+    );
+    const { unit, diagnostics } = readPlcopen(unwired, 'blink.xml');
     expect(diagnostics).toEqual([]);
     expect((unit.declarations[0] as ProgramDecl).body.map((s) => printNode(s).trim())).toEqual([
       'T1(IN := NOT (T1.Q), PT := T#500ms);',
