@@ -14,7 +14,7 @@ import {
   parseSource,
   readSource,
 } from '../iec';
-import { modelL5x } from '../l5x/l5x-check';
+import { modelL5x } from '../l5x';
 
 /** A front-end diagnostic, reduced to what the verifier reports. */
 export interface SafetyDiagnostic {
