@@ -75,6 +75,10 @@ describe('fleet demo, shadow scenario', () => {
     const watch = change.shadowReports.find((r) => r.kind === 'watch')!;
     expect(watch).toMatchObject({ deployId: deploy!.id, site: 'tank-3', durationMs: 3000 });
     expect(watch.divergences[0]).toMatchObject({ tag: 'Pump', live: false, shadow: true });
+    // What the live inputs exercised of the candidate: its IF/ELSIF branches, as counts.
+    const candidate = change.shadowReports.find((r) => r.kind === 'candidate')!;
+    expect(candidate.coverage?.branches?.total).toBeGreaterThan(0);
+    expect(candidate.coverage?.inputs).toMatchObject({ hit: expect.any(Number) });
   }, 200_000);
 });
 

@@ -439,6 +439,7 @@ const SDK_ROUTES = [
   'GET /v1/rollouts/{id}',
   'GET /v1/rollouts/{id}/allowed-actions',
   'GET /v1/rollouts/{id}/progress',
+  'GET /v1/rollouts/{id}/shadow-reports',
   ...['start', 'pause', 'resume', 'promote', 'abort', 'retry', 'close', 'rollback'].map(
     (c) => `POST /v1/rollouts/{id}/${c}`,
   ),

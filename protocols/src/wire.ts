@@ -126,6 +126,9 @@ export const RollbackOrder = z.object({
 });
 export type RollbackOrder = z.infer<typeof RollbackOrder>;
 
+/** `taken` of `total` (inputs varied, outputs toggled, branches taken …). */
+const CoverageCount = z.object({ total: z.number().int().min(0), hit: z.number().int().min(0) });
+
 /** One output on which a shadow run and the live PLC disagreed. */
 const ShadowDivergence = z.object({
   tag: WireLabel,
@@ -169,6 +172,21 @@ export const ShadowRun = z.object({
     .default(null),
   fault: WireText.nullable().default(null),
   reason: WireText.default(''),
+  /**
+   * How much of the candidate the live inputs exercised (of how many): inputs that varied,
+   * BOOL outputs that toggled, timers that completed, branches and CASE arms taken (null
+   * when not measured). Absent from running reports and from agents that do not measure it.
+   */
+  coverage: z
+    .object({
+      inputs: CoverageCount,
+      boolOutputs: CoverageCount,
+      timers: CoverageCount,
+      branches: CoverageCount.nullable(),
+      caseArms: CoverageCount.nullable(),
+    })
+    .nullable()
+    .default(null),
 });
 export type ShadowRun = z.infer<typeof ShadowRun>;
 

@@ -79,9 +79,12 @@ describe('deploy outcomes', () => {
     expect(waiting.settled).toBe(false);
     expect(waiting.phases[0]!.waitsFor).toEqual(['approval']);
     expect((await rollout(id)).rollout.state).toBe('running');
-    expect((await rollout(id)).rollout.stateReason).toMatch(
-      /→ waiting for deploys: phase 1 2 site\(s\): 2 verified/,
-    );
+    // The view is computed at once; the engine writes its waiting line at its next tick.
+    const reason = await eventually(async () => {
+      const r = (await rollout(id)).rollout.stateReason as string;
+      return r.includes('waiting for deploys') ? r : undefined;
+    });
+    expect(reason).toMatch(/→ waiting for deploys: phase 1 2 site\(s\): 2 verified/);
 
     const [first, second] = crs.map((cr) => ({ cr, agent: agents.get(cr.site)! }));
     const o1 = await approve(first!.cr.id, first!.agent);
@@ -273,6 +276,7 @@ function report(agent: FakeAgent, r: Partial<ShadowRun> & Pick<ShadowRun, 'jobId
       commLoss: null,
       fault: null,
       reason: '',
+      coverage: null,
       ...r,
     },
   });

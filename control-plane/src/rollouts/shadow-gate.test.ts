@@ -20,6 +20,7 @@ const run = (over: Partial<ShadowReportView>): ShadowReportView => ({
   commLoss: null,
   fault: null,
   reason: '',
+  coverage: null,
   agentId: 'agt-1',
   receivedAt: new Date(now - 1000).toISOString(),
   ...over,

@@ -91,6 +91,7 @@ describe.each(STORE_KINDS)('store contract on %s', (kind) => {
       commLoss: null,
       fault: null,
       reason: '',
+      coverage: null,
     };
     expect(await upsertShadowReport(store.db, 'agt-1', { ...run, state: 'running' })).toBe('stored');
     expect(await upsertShadowReport(store.db, 'agt-1', { ...run, state: 'running', seconds: 0.5 })).toBe(

@@ -79,6 +79,19 @@ function shadowRunReport(
     commLoss: report?.commLoss ? { ...report.commLoss, error: clip(report.commLoss.error) } : null,
     fault: report?.fault ? clip(report.fault) : null,
     reason: clip(reason),
+    coverage: report ? coverageCounts(report.coverage) : null,
+  };
+}
+
+/** The runner's coverage as counts (its lists of names stay in the agent's log). */
+function coverageCounts(c: ShadowReport['coverage']): ShadowRun['coverage'] {
+  const of = (x: { total: number; taken: number } | null) => (x ? { total: x.total, hit: x.taken } : null);
+  return {
+    inputs: { total: c.inputs.total, hit: c.inputs.varied },
+    boolOutputs: { total: c.boolOutputs.total, hit: c.boolOutputs.toggled },
+    timers: { total: c.timers.total, hit: c.timers.completed },
+    branches: of(c.branches),
+    caseArms: of(c.caseArms),
   };
 }
 
@@ -185,21 +198,20 @@ export class CandidateShadows {
       );
     const files = await deployer.approvedProgram(meta.jobId);
     if (!files) return reporting.end('failed', null, `no passed program kept for job ${meta.jobId}`);
-    const [{ VirtualPlcRuntime }, { bindTags, runShadow, ShadowUnreachable }] = await Promise.all([
-      import('../plant-io'),
-      import('../shadow'),
-    ]);
+    const { bindTags, compileInstrumented, runShadow, ShadowUnreachable } = await import('../shadow');
     const { map, live } = await openLivePlc(watch, this.o.pkiDir);
     let report: ShadowReport;
     try {
-      const runtime = new VirtualPlcRuntime(
+      // Compiled with branch and CASE-arm marks: the report says what the live inputs exercised.
+      const candidate = compileInstrumented(
         files.map((f) => ({ name: f.path, text: f.text })),
         { cycleMs: watch.cycleMs, ...(watch.programName ? { program: watch.programName } : {}) },
       );
-      const binding = bindTags(map, runtime.plc);
+      const binding = bindTags(map, candidate.plc);
       log.info({ plc: live.where, durationMs: req.minDurationMs }, 'candidate shadow started');
       report = await runShadow({
-        plc: runtime.plc,
+        plc: candidate.plc,
+        branches: candidate.coverage,
         live,
         tags: binding.tags,
         unbound: binding.unbound,

@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { CLAIM_LABELS, claimText, proofClaim } from '@plcfleet/protocols';
+import { CLAIM_LABELS, claimText, proofClaim, type ShadowReportView } from '@plcfleet/protocols';
 import { Command, Option } from 'commander';
 import { changeReportHtml, changeReportMarkdown, gatherChangeRecord } from '../change-report';
 import { action, type CliDeps } from '../command-context';
@@ -104,6 +104,7 @@ export function changesCommand(deps: CliDeps): Command {
                 : '') +
               (r.reason ? ` — ${r.reason}` : ''),
           );
+          if (r.coverage) out.line(`               exercised: ${coverageText(r.coverage)}`);
         }
         if (approvals.length) {
           out.line();
@@ -176,4 +177,19 @@ export function changesCommand(deps: CliDeps): Command {
     },
   );
   return changes;
+}
+
+/** `branches 5/8 · CASE arms 2/3 · inputs 3/4 · BOOL outputs 2/2 · timers 1/1` (what is measured). */
+function coverageText(c: NonNullable<ShadowReportView['coverage']>): string {
+  const parts: [string, { total: number; hit: number } | null][] = [
+    ['branches', c.branches],
+    ['CASE arms', c.caseArms],
+    ['inputs', c.inputs],
+    ['BOOL outputs', c.boolOutputs],
+    ['timers', c.timers],
+  ];
+  return parts
+    .filter(([, x]) => x !== null && x.total > 0)
+    .map(([name, x]) => `${name} ${x!.hit}/${x!.total}`)
+    .join(' · ');
 }

@@ -152,6 +152,24 @@ export async function changePage(id: string): Promise<void> {
                     )
                   : null,
                 r.reason ? h('p', { class: 'muted' }, r.reason) : null,
+                r.coverage
+                  ? h(
+                      'p',
+                      { class: 'muted' },
+                      'Exercised: ',
+                      [
+                        ['branches', r.coverage.branches],
+                        ['CASE arms', r.coverage.caseArms],
+                        ['inputs', r.coverage.inputs],
+                        ['BOOL outputs', r.coverage.boolOutputs],
+                        ['timers', r.coverage.timers],
+                      ]
+                        .flatMap(([name, x]) =>
+                          x && typeof x === 'object' && x.total > 0 ? [`${name} ${x.hit}/${x.total}`] : [],
+                        )
+                        .join(' · '),
+                    )
+                  : null,
               ),
             ),
           ),

@@ -32,7 +32,7 @@ describe('rollout and change pages: shadow runs and deferral', { timeout: 4 * PA
   let n = 0;
   const report = (
     agent: FakeAgent,
-    r: Omit<ShadowRun, 'site' | 'startedAt' | 'commLoss' | 'fault' | 'reason'>,
+    r: Omit<ShadowRun, 'site' | 'startedAt' | 'commLoss' | 'fault' | 'reason' | 'coverage'>,
   ) =>
     agent.send({
       v: PROTOCOL_VERSION,
@@ -45,6 +45,7 @@ describe('rollout and change pages: shadow runs and deferral', { timeout: 4 * PA
         commLoss: null,
         fault: null,
         reason: '',
+        coverage: null,
       },
     });
 
