@@ -160,6 +160,8 @@ describe('L5X projects: compile, safety and the ladder-to-st change (issue 18)',
     const rules = (r: typeof legit) =>
       r.findings.filter((f) => f.rule.startsWith('estop/')).map((f) => f.rule);
     expect(rules(legit)).toEqual(['estop/proven-equivalent']);
+    expect(legit.findings.filter((f) => f.severity === 'error')).toEqual([]);
+    expect(legit.verdict).toBe('pass');
     expect(legit.proofs.map((p) => [p.kind, p.subject, p.result])).toEqual([
       ['estop', 'Conveyor_Run, Motor_Out', 'proven'],
     ]);
