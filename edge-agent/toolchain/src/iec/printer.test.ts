@@ -110,3 +110,53 @@ END_PROGRAM
     ).toThrow(RangeError);
   });
 });
+
+describe('named global variable lists (PLCopen) print with their name', () => {
+  const xml = `<?xml version="1.0" encoding="utf-8"?>
+<project xmlns="http://www.plcopen.org/xml/tc6_0200">
+  <fileHeader companyName="CODESYS" productName="CODESYS" productVersion="3.5" creationDateTime="2026-01-01T00:00:00"/>
+  <contentHeader name="p"><coordinateInfo><fbd><scaling x="1" y="1"/></fbd><ld><scaling x="1" y="1"/></ld><sfc><scaling x="1" y="1"/></sfc></coordinateInfo></contentHeader>
+  <types><dataTypes/><pous/></types>
+  <instances>
+    <configurations>
+      <configuration name="PLC">
+        <resource name="App">
+          <globalVars name="GVL_MQTT" constant="true">
+            <variable name="MQTT_TOPIC_LEN"><type><INT/></type><initialValue><simpleValue value="100"/></initialValue></variable>
+          </globalVars>
+          <globalVars name="GVL_IO">
+            <variable name="bDoor"><type><BOOL/></type></variable>
+          </globalVars>
+        </resource>
+      </configuration>
+    </configurations>
+  </instances>
+</project>
+`;
+  it('writes the name as gvl_name, parses back to the same lists, and prints again the same', () => {
+    const r = readSource(xml, 'p.xml');
+    expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const printed = printUnit(r.unit);
+    expect(printed).toContain("{attribute 'gvl_name' := 'GVL_MQTT'}\nVAR_GLOBAL CONSTANT");
+    const again = parseSource(printed, 'p.st');
+    expect(again.diagnostics).toEqual([]);
+    const names = (u: typeof r.unit) =>
+      u.declarations.flatMap((d) => (d.kind === 'GlobalVarList' ? [d.name] : []));
+    expect(names(again.unit)).toEqual(names(r.unit));
+    expect(names(r.unit)).toEqual(['GVL_MQTT', 'GVL_IO']);
+    expect(printUnit(again.unit)).toBe(printed);
+  });
+  it('prints no name for a TwinCAT GVL (the name stays in the XML)', () => {
+    const tc = `<?xml version="1.0" encoding="utf-8"?>
+<TcPlcObject Version="1.1.0.1">
+  <GVL Name="GVL_Main" Id="{8914b509-ade2-41d9-a869-a8850ad59b87}">
+    <Declaration><![CDATA[VAR_GLOBAL
+    bRun : BOOL;
+END_VAR
+]]></Declaration>
+  </GVL>
+</TcPlcObject>
+`;
+    expect(printUnit(readSource(tc, 'GVL_Main.TcGVL').unit)).not.toContain('gvl_name');
+  });
+});

@@ -43,6 +43,7 @@ import type {
   VarBlock,
   VarDecl,
 } from './ast';
+import { GVL_NAME_ATTRIBUTE } from './ast';
 
 /** Printer options. */
 export interface PrintOptions {
@@ -83,6 +84,8 @@ function precedence(e: Expression): number {
 /** Prints a whole compilation unit as canonical ST. */
 export function printUnit(unit: CompilationUnit, options: PrintOptions = {}): string {
   const p = new Printer(options);
+  // a TwinCAT GVL keeps its name in the XML; elsewhere (PLCopen, ST) the name is printed as an attribute
+  p.gvlNames = unit.format !== 'twincat';
   unit.declarations.forEach((d, i) => {
     if (i > 0) p.blank();
     p.topLevel(d);
@@ -232,6 +235,8 @@ class Printer {
     this.lines.push(t);
   }
   /** Leading comments and pragmas of a node, each on its own line. */
+  /** Print a global variable list's name as `{attribute 'gvl_name' := ...}` (plain ST has no syntax for it). */
+  gvlNames = false;
   lead(node: NodeBase): void {
     if (!this.withComments) return;
     if (node.leadingComments) for (const c of node.leadingComments) this.comment(c);
@@ -273,6 +278,8 @@ class Printer {
         return;
       case 'GlobalVarList':
         this.lead(d);
+        if (this.gvlNames && d.name && !d.pragmas?.some((x) => x.attribute?.name === GVL_NAME_ATTRIBUTE))
+          this.line(`{attribute '${GVL_NAME_ATTRIBUTE}' := '${d.name}'}`);
         d.varBlocks.forEach((b) => {
           this.varBlock(b);
         });
