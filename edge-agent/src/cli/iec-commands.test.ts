@@ -203,6 +203,38 @@ describe('plcfleet-agent compile: formats and projects (issue 15)', () => {
   });
 });
 
+describe('compile of a CODESYS PLCopen export that names its libraries', () => {
+  it('lists them and names the library a missing symbol comes from', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iec-cli-'));
+    const f = join(dir, 'Broker.xml');
+    writeFileSync(
+      f,
+      `<?xml version="1.0" encoding="utf-8"?>
+<project xmlns="http://www.plcopen.org/xml/tc6_0200">
+  <types><dataTypes/><pous>
+    <pou name="PRG_Broker" pouType="program">
+      <interface><localVars><variable name="c"><type><derived name="CallbackCollector"/></type></variable></localVars></interface>
+      <body><ST><xhtml xmlns="http://www.w3.org/1999/xhtml">;</xhtml></ST></body>
+    </pou>
+  </pous></types>
+  <instances><configurations><configuration name="Device"><resource name="Application"><addData>
+    <data name="http://www.3s-software.com/plcopenxml/libraries" handleUnknown="implementation"><Libraries>
+      <Library Name="#MQTT" Namespace="MQTT" SystemLibrary="false" DefaultResolution="MQTT, 1.2.0 (Stefan Dreyer)"/>
+    </Libraries></data>
+  </addData></resource></configuration></configurations></instances>
+</project>
+`,
+    );
+    const j = JSON.parse((await run('compile', f, '--json')).out);
+    expect(j.libraries).toEqual([
+      { name: 'MQTT', version: '1.2.0', vendor: 'Stefan Dreyer', namespace: 'MQTT' },
+    ]);
+    expect(j.diagnostics.map((d: { message: string }) => d.message).join('\n')).toContain(
+      "'CallbackCollector' comes from vendor library MQTT",
+    );
+  });
+});
+
 describe('compile --define', () => {
   it('checks the {IF defined(...)} branches of the define set given', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'iec-cli-'));

@@ -12,8 +12,10 @@ import {
   classifyPaths,
   formatDiagnostic,
   type LibraryReference,
+  libraryFilesFor,
   loadProject,
   printUnit,
+  readPlcopenLibraries,
   readPlcProj,
   readSource,
   sourceFormat,
@@ -97,9 +99,12 @@ async function sourcesOf(
       const v = sourceFormat(f, '', true);
       if ('readable' in v && !files.includes(f) && (await exists(f))) files.push(f);
     }
-    for (const lib of proj.libraries)
-      if (!libraries.some((l) => l.name.toUpperCase() === lib.name.toUpperCase())) libraries.push(lib);
+    for (const lib of proj.libraries) addLibrary(libraries, lib);
   }
+  // a CODESYS PLCopen export names its libraries in its addData (decision 0030)
+  for (const f of files)
+    if (extname(f).toLowerCase() === '.xml')
+      for (const lib of readPlcopenLibraries(await readFile(f, 'utf8'))) addLibrary(libraries, lib);
   if (files.length === 0 && l5x.length === 0) {
     usage(
       `no readable source (Structured Text .st, TwinCAT 3 .TcPOU/.TcDUT/.TcGVL, PLCopen XML .xml, Siemens SCL .scl/.db/.udt or Rockwell .L5X) in ${paths.join(', ')}`,
@@ -107,6 +112,11 @@ async function sourcesOf(
     return undefined;
   }
   return { files: files.sort(), libraries, l5x: l5x.sort() };
+}
+
+/** Adds a library reference unless one of its name is there. */
+function addLibrary(libraries: LibraryReference[], lib: LibraryReference): void {
+  if (!libraries.some((l) => l.name.toUpperCase() === lib.name.toUpperCase())) libraries.push(lib);
 }
 
 /** Is this `.xml` file a Rockwell L5X export (by its root element)? */
@@ -204,7 +214,9 @@ export function registerIecCommands(program: Command): void {
     const sources = await sourcesOf(paths);
     if (!sources) return;
     const externalsFiles = opts.externals === undefined ? [] : [opts.externals];
-    if (opts.libraries !== undefined) externalsFiles.push(...(await libraryFiles(opts.libraries)));
+    // only the libraries a project references (and Beckhoff's own beside a TwinCAT one), else all
+    if (opts.libraries !== undefined)
+      externalsFiles.push(...libraryFilesFor(await libraryFiles(opts.libraries), sources.libraries));
     const t0 = performance.now();
     const st =
       sources.files.length === 0
@@ -249,7 +261,7 @@ export function registerIecCommands(program: Command): void {
         warnings,
         diagnostics: diagnostics.map(diagnosticView),
         ms,
-        // only when a .plcproj was read: the libraries it references, with versions
+        // only when a .plcproj or a CODESYS PLCopen export names libraries: those, with versions
         ...(sources.libraries.length > 0 ? { libraries: sources.libraries } : {}),
       };
       process.stdout.write(`${JSON.stringify(out)}\n`);
