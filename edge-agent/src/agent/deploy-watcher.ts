@@ -108,21 +108,31 @@ export class DeployWatcher {
         report: null,
       };
     else {
-      const { map, live } = await this.openLive();
-      log.info({ periodMs, plc: live.where }, 'post-deploy watch started');
-      try {
-        outcome = await watchDeploy({
-          files,
-          map,
-          live,
-          durationMs: periodMs,
-          cycleMs: watch.cycleMs,
-          ...(watch.pollMs ? { pollMs: watch.pollMs } : {}),
-          ...(watch.programName ? { programName: watch.programName } : {}),
-          signal,
-        });
-      } finally {
-        await live.close();
+      // A tag map that does not load is a reason too (fail closed, as a PLC that does not answer).
+      const opened = await this.openLive().catch((err: unknown) => err as Error);
+      if (opened instanceof Error)
+        outcome = {
+          ok: false,
+          why: `post-deploy watch cannot read the live PLC: ${opened.message}`,
+          report: null,
+        };
+      else {
+        const { map, live } = opened;
+        log.info({ periodMs, plc: live.where }, 'post-deploy watch started');
+        try {
+          outcome = await watchDeploy({
+            files,
+            map,
+            live,
+            durationMs: periodMs,
+            cycleMs: watch.cycleMs,
+            ...(watch.pollMs ? { pollMs: watch.pollMs } : {}),
+            ...(watch.programName ? { programName: watch.programName } : {}),
+            signal,
+          });
+        } finally {
+          await live.close();
+        }
       }
     }
     if (signal.aborted) {

@@ -110,7 +110,13 @@ export function reportRun(sender: OutboxSender, meta: ShadowRunMeta, logger: Log
   progress();
   // About ten reports over the run, at most one every second and at least one a minute.
   const every = Math.min(60_000, Math.max(1000, Math.floor(meta.durationMs / 10)));
-  const timer = setInterval(progress, every);
+  // A run that ends without `end` (an error nobody caught) stops reporting by itself: the
+  // control plane then sees it go silent and fails it, rather than hear of it for ever.
+  const timer = setInterval(() => {
+    if (Date.now() - t0 > 2 * meta.durationMs + 60_000) clearInterval(timer);
+    else progress();
+  }, every);
+  timer.unref();
   return {
     async end(state: Exclude<ShadowRun['state'], 'running'>, report: ShadowReport | null, reason = '') {
       clearInterval(timer);
@@ -187,9 +193,24 @@ export class CandidateShadows {
   }
 
   private async shadow(meta: ShadowRunMeta, req: ShadowRequirement, signal: AbortSignal): Promise<ShadowRun> {
-    const { watch, deployer, sender, logger } = this.o;
-    const log = logger.child({ jobId: meta.jobId, shadowId: meta.shadowId });
-    const reporting = reportRun(sender, meta, log);
+    const log = this.o.logger.child({ jobId: meta.jobId, shadowId: meta.shadowId });
+    const reporting = reportRun(this.o.sender, meta, log);
+    try {
+      return await this.shadowWith(reporting, meta, req, signal, log);
+    } catch (err) {
+      // Whatever went wrong (a tag map that does not load, a disk error) ends the run, reported.
+      return reporting.end('failed', null, `the shadow run could not run: ${(err as Error).message}`);
+    }
+  }
+
+  private async shadowWith(
+    reporting: ReturnType<typeof reportRun>,
+    meta: ShadowRunMeta,
+    req: ShadowRequirement,
+    signal: AbortSignal,
+    log: Logger,
+  ): Promise<ShadowRun> {
+    const { watch, deployer } = this.o;
     if (!watch)
       return reporting.end(
         'failed',
