@@ -12,7 +12,7 @@
  * without a line break. {@link SclSource.toFile} maps an offset of the
  * generated text back to the file.
  */
-import { parseSource } from '../iec';
+import { KEYWORDS } from '../iec';
 
 /** A quoted name of the file: `"Motor 1"` at `offset` (the opening quote), `name` without quotes. */
 interface QuotedName {
@@ -74,18 +74,9 @@ export interface SclSource {
 type TokKind = 'word' | 'quoted' | 'number' | 'string' | 'punct';
 
 /** Reserved words of the IEC parser: a quoted SCL name spelled like one (`"type"`) must not read as it. */
-const reservedCache = new Map<string, boolean>();
-/** Is `word` (upper case) a word the IEC parser reserves? Asked of the parser once per word. */
-function isReserved(word: string): boolean {
-  let r = reservedCache.get(word);
-  if (r === undefined) {
-    r =
-      parseSource(`TYPE T : STRUCT ${word} : INT; END_STRUCT; END_TYPE`, 'reserved.st').diagnostics.length >
-      0;
-    reservedCache.set(word, r);
-  }
-  return r;
-}
+let reserved: Set<string> | undefined;
+/** Built on first use: `../iec` and this module import each other, so KEYWORDS is not there at load time. */
+const isReserved = (word: string): boolean => (reserved ??= new Set<string>(KEYWORDS)).has(word);
 /** IEC keywords that SIMATIC AX does not reserve, so AX code names methods with them (`METHOD Action`). */
 const AX_NOT_RESERVED = new Set(['ACTION', 'END_ACTION']);
 /** Words after which an operand starts (so a `div` after them is a variable, not the operator). */
