@@ -11,11 +11,13 @@
  *     writes 12345 at a random moment and says when (wall clock, same host); the time until
  *     the shadow reports the divergence, in ms, PLC cycles and polls (--trials times);
  *  3. comm-loss latency — the PLC process closes its sockets (a reset), or stops answering
- *     without closing (SIGSTOP: a pulled cable; detected by the request timeout); the time
- *     until the shadow reports the comm loss, in ms and polls.
+ *     without closing (SIGSTOP: a pulled cable; detected when a poll's answer is overdue,
+ *     --comm-loss-ms, 3 trials); the time until the shadow reports the comm loss, in ms and
+ *     polls. The steady run's comm losses are false ones (the PLC never stopped).
  *
  *   node --import tsx --conditions=source edge-agent/scripts/bench-shadow.ts \
  *     [--seconds 20] [--cycle-ms 10] [--poll-ms 10] [--timeout-ms 1000] [--latency-ms 2×poll]
+ *     [--comm-loss-ms 2×poll]
  *     [--change-ms 100] [--trials 5] [--transport modbus|opcua]
  */
 import { type ChildProcess, fork } from 'node:child_process';
@@ -46,6 +48,7 @@ const { values: a } = parseArgs({
     'poll-ms': { type: 'string' },
     'timeout-ms': { type: 'string', default: '1000' },
     'latency-ms': { type: 'string' },
+    'comm-loss-ms': { type: 'string' },
     'change-ms': { type: 'string', default: '100' },
     trials: { type: 'string', default: '5' },
     transport: { type: 'string', default: 'modbus' },
@@ -58,6 +61,7 @@ const CYCLE = Number(a['cycle-ms']);
 const POLL = Number(a['poll-ms'] ?? CYCLE);
 const TIMEOUT = Number(a['timeout-ms']);
 const LATENCY = a['latency-ms'] === undefined ? undefined : Number(a['latency-ms']);
+const COMM_LOSS = a['comm-loss-ms'] === undefined ? undefined : Number(a['comm-loss-ms']);
 /** The value of I0 at which the divergent candidate differs. */
 const TRIGGER = 12345;
 /** How the shadow reads the PLC: Modbus TCP, or the PLC's own OPC UA server (security none, loopback). */
@@ -232,6 +236,7 @@ async function main(): Promise<void> {
         cycleMs: CYCLE,
         pollMs: POLL,
         ...(LATENCY === undefined ? {} : { latencyMs: LATENCY }),
+        ...(COMM_LOSS === undefined ? {} : { commLossMs: COMM_LOSS }),
         ...extra,
       });
       const d = report.divergences[0];
@@ -266,7 +271,7 @@ async function main(): Promise<void> {
   const clientPki = await mkdtemp(path.join(os.tmpdir(), 'bench-shadow-client-'));
   const steady = await run(port, text, Number(a.seconds) * 1000);
   console.log(
-    `steady: ${steady.seconds} s, ${steady.samples} samples (${steady.compared} compared), poll mean ${steady.pollMs.mean} ms / max ${steady.pollMs.max} ms, ${steady.scans} candidate scans (${Math.round((steady.seconds * 1000) / CYCLE)} cycles of real time), CPU ${(steady.cpuShare * 100).toFixed(1)} % of one core, ${steady.divergences.length} diverging tag(s), comm loss ${steady.commLoss ? steady.commLoss.count : 0}`,
+    `steady: ${steady.seconds} s, ${steady.samples} samples (${steady.compared} compared), poll mean ${steady.pollMs.mean} ms / max ${steady.pollMs.max} ms, ${steady.scans} candidate scans (${Math.round((steady.seconds * 1000) / CYCLE)} cycles of real time), CPU ${(steady.cpuShare * 100).toFixed(1)} % of one core, ${steady.divergences.length} diverging tag(s), false comm loss: ${steady.commLoss ? `${steady.commLoss.count} failed poll(s) from ${steady.commLoss.first}: ${steady.commLoss.error}` : 'none'} (comm loss after ${steady.commLossMs} ms without answer; ${steady.late} late answer(s) dropped)`,
   );
   if (steady.divergences.length)
     console.log(`  diverging: ${JSON.stringify(steady.divergences.slice(0, 5))}`);
@@ -332,11 +337,14 @@ async function main(): Promise<void> {
     if (!lostAt) return null;
     return { ms: lostAt - at, polls: (lostAt - at) / steady.pollMs.mean };
   };
-  const stopped = await loss('stop');
+  const stops: { ms: number; polls: number }[] = [];
+  for (let i = 0; i < 3; i++) {
+    const stopped = await loss('stop');
+    if (stopped) stops.push(stopped);
+    await sleep(TIMEOUT);
+  }
   console.log(
-    stopped
-      ? `comm loss (PLC stops answering, timeout ${TIMEOUT} ms) reported after ${stopped.ms} ms = ${stopped.polls.toFixed(1)} polls`
-      : 'comm loss (PLC stops answering): not reported',
+    `comm loss (PLC stops answering, comm loss after ${COMM_LOSS ?? 2 * POLL} ms without answer, timeout ${TIMEOUT} ms) reported after (ms) ${fmt(stops.map((x) => x.ms))} = polls ${fmt(stops.map((x) => x.polls))} (${stops.length}/3 reported)`,
   );
   const closed = await loss('close');
   console.log(

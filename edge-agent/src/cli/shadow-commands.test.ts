@@ -4,6 +4,7 @@
  * a divergent one (caught, the tag named), comm loss mid-run and an unreachable PLC.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT, TagMap } from '@plcfleet/protocols';
@@ -149,6 +150,46 @@ async function shadow(args: Partial<ShadowArgs>, signal?: AbortSignal) {
 
 const modbusOf = (plc: PlcServer) => `127.0.0.1:${plc.modbus!.port}`;
 
+/**
+ * A TCP relay to the served PLC that can go silent like a pulled cable: the sockets stay
+ * open, nothing passes either way; what was sent meanwhile is held and delivered on resume
+ * (the late answers).
+ */
+async function stallingRelay(port: number) {
+  let held: (() => void)[] | null = null;
+  const sockets: Socket[] = [];
+  const pipe = (from: Socket, to: Socket) =>
+    from.on('data', (chunk) => (held ? held.push(() => to.write(chunk)) : to.write(chunk)));
+  const server = createServer((client) => {
+    const upstream = connect(port, '127.0.0.1');
+    sockets.push(client, upstream);
+    pipe(client, upstream);
+    pipe(upstream, client);
+    for (const s of [client, upstream])
+      s.on('error', () => {}).on('close', () => {
+        client.destroy();
+        upstream.destroy();
+      });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const relay = {
+    address: `127.0.0.1:${(server.address() as { port: number }).port}`,
+    stall: () => {
+      held = [];
+    },
+    resume: () => {
+      const h = held ?? [];
+      held = null;
+      for (const f of h) f();
+    },
+  };
+  cleanups.push(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => server.close(r));
+  });
+  return relay;
+}
+
 describe('plcfleet-agent shadow', () => {
   it('finds no divergence for an equivalent candidate, and says what the live inputs exercised', async () => {
     const plc = await servedPlc();
@@ -219,6 +260,58 @@ describe('plcfleet-agent shadow', () => {
     expect(r.out.join('\n')).toMatch(/branches \d\/5 taken, CASE arms \d\/4 taken/);
     expect(r.out).toContain('  not taken: equivalent.st:24 CASE Level OF 2000');
     expect(r.err.some((l) => /comm loss with modbus 127\.0\.0\.1:\d+/.test(l))).toBe(true);
+  });
+
+  it('reports a PLC that stops answering (sockets open) within two polls, and drops its late answers', async () => {
+    const plc = await servedPlc();
+    const relay = await stallingRelay(plc.modbus!.port);
+    const out: string[] = [];
+    const err: string[] = [];
+    let stalledAt = 0;
+    let resumedAt = 0;
+    let reportedAt = 0;
+    setTimeout(() => {
+      stalledAt = Date.now();
+      relay.stall();
+    }, 800);
+    setTimeout(() => {
+      resumedAt = Date.now();
+      relay.resume();
+    }, 1400);
+    const code = await runShadowCommand(
+      {
+        program: join(dir, 'equivalent.st'),
+        tags: join(dir, 'tags.json'),
+        json: true,
+        seconds: '2.5',
+        plcModbus: relay.address,
+        pollMs: '20',
+        // far longer than the stall: only the overdue answer can make it a comm loss
+        timeoutMs: '5000',
+      },
+      {
+        out: (l) => out.push(l),
+        err: (l) => {
+          if (!reportedAt && /comm loss with/.test(l)) reportedAt = Date.now();
+          err.push(l);
+        },
+      },
+      {},
+    );
+    expect(code, err.join('\n')).toBe(EXIT.UNREACHABLE);
+    const r = JSON.parse(out[0]!) as ShadowReport;
+    expect(r.commLossMs).toBe(40);
+    expect(r.commLoss!.error).toBe('no answer within 40 ms');
+    // said while the PLC was still silent (the request timeout, 5 s, never came)
+    expect(reportedAt).toBeGreaterThan(stalledAt);
+    expect(reportedAt).toBeLessThan(resumedAt);
+    // the comm loss starts at the poll that got no answer: after the stall began, before it was said
+    expect(Date.parse(r.commLoss!.first)).toBeGreaterThanOrEqual(stalledAt - 40);
+    expect(Date.parse(r.commLoss!.first)).toBeLessThanOrEqual(reportedAt);
+    // the answer held by the silent PLC came after the resume and was dropped, not compared
+    expect(r.late).toBeGreaterThanOrEqual(1);
+    expect(r.divergences).toEqual([]);
+    expect(err.some((l) => /answers again/.test(l))).toBe(true);
   });
 
   it('exits 5 when the PLC does not answer at all, and 2 on bad usage', async () => {

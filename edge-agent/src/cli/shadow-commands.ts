@@ -1,7 +1,7 @@
 /**
  * `plcfleet-agent shadow --program PATH --tags TAGMAP (--plc-opcua ENDPOINT | --plc-modbus HOST:PORT)
  * [--program-name NAME] [--seconds N] [--ignore TAG,...] [--tolerance TAG=VALUE,...] [--json]`
- * (and `--cycle-ms`, `--poll-ms`, `--latency-ms`, `--timeout-ms`, OPC UA security):
+ * (and `--cycle-ms`, `--poll-ms`, `--latency-ms`, `--comm-loss-ms`, `--timeout-ms`, OPC UA security):
  * runs a candidate program in shadow of the running PLC (docs/shadow.md). Exit 0 no
  * divergence, 1 divergences, 2 usage, 5 the PLC unreachable or lost during the run.
  */
@@ -35,6 +35,8 @@ export interface ShadowArgs extends ProjectOptions {
   pollMs?: string;
   /** How much older than their inputs the live outputs may be, ms. @default 2 × max(poll, cycle) */
   latencyMs?: string;
+  /** A poll not answered within this is a comm loss, ms. @default 2 × poll */
+  commLossMs?: string;
   /** Modbus or OPC UA request timeout, ms. @default 1000 */
   timeoutMs?: string;
   /** OPC UA message security. @default 'sign-and-encrypt' */
@@ -137,6 +139,8 @@ export async function runShadowCommand(
   if (typeof pollMs === 'string') return usage(pollMs);
   const latencyMs = positive(args.latencyMs, 2 * Math.max(pollMs, cycleMs as number), '--latency-ms');
   if (typeof latencyMs === 'string') return usage(latencyMs);
+  const commLossMs = positive(args.commLossMs, 2 * pollMs, '--comm-loss-ms');
+  if (typeof commLossMs === 'string') return usage(commLossMs);
   let modbus: { host: string; port: number } | undefined;
   if (args.plcModbus) {
     const m = /^(.+):(\d{1,5})$/.exec(args.plcModbus);
@@ -201,6 +205,7 @@ export async function runShadowCommand(
       cycleMs: cycleMs as number,
       pollMs: pollMs as number,
       latencyMs,
+      commLossMs,
       ...(signal ? { signal } : {}),
       onProgress: (line) => io.err(line),
       onCommChange: (lost, error) =>
@@ -250,6 +255,10 @@ export function registerShadowCommands(program: Command): void {
     .option(
       '--latency-ms <n>',
       "how much later than its inputs the live PLC's outputs may show, ms (default: two polls or cycles, the longer)",
+    )
+    .option(
+      '--comm-loss-ms <n>',
+      'a poll not answered within this is a comm loss at once, its late answer dropped (default: two polls)',
     )
     .option('--timeout-ms <n>', 'Modbus or OPC UA request timeout', '1000')
     .option('--security <mode>', 'OPC UA: none | sign | sign-and-encrypt', 'sign-and-encrypt')

@@ -13,10 +13,11 @@
  * when it runs late) until the candidate has scanned the inputs of sample n + 1, and at
  * least after sample n − 1 (latency-window.ts). A sample is judged then, so a divergence is
  * reported one poll after the sample that shows it (two when polls come faster than
- * cycles). A failed poll is a comm loss: counted
- * and reported at once; the
- * samples around it are not judged, and the candidate's bound state is set again from
- * the first good sample after it (its own timers and internal state go on).
+ * cycles). A failed poll is a comm loss: counted and reported at once; so is a poll whose
+ * answer has not come within `commLossMs` (two polls), while the request may still finish:
+ * its late answer is dropped, never compared or fed as live. The samples around a comm
+ * loss are not judged, and the candidate's bound state is set again from the first good
+ * sample after it (its own timers and internal state go on).
  */
 import type { TagType } from '@plcfleet/protocols';
 import type { VirtualPlc } from '@plcfleet/toolchain/sim';
@@ -56,6 +57,10 @@ export interface ShadowReport {
   pollMs: { target: number; mean: number; max: number };
   /** How much older than their inputs live outputs were allowed to be, ms (newer: one poll). */
   latencyMs: number;
+  /** A poll not answered within this many ms is a comm loss (the answer, if it comes, is dropped). */
+  commLossMs: number;
+  /** Answers that came after `commLossMs` and were dropped. */
+  late: number;
   /** Scans of the candidate. */
   scans: number;
   tags: { inputs: number; outputs: number; state: number; ignored: string[]; unbound: string[] };
@@ -84,6 +89,12 @@ interface ShadowRunOptions {
    * lag; latency-window.ts). Newer: up to the inputs of the next sample. @default 2 × max(pollMs, cycleMs)
    */
   latencyMs?: number;
+  /**
+   * A poll whose answer has not come within this many ms is a comm loss at once (a PLC that
+   * stops answering without closing); the request may still finish, and its answer is
+   * dropped. @default 2 × pollMs
+   */
+  commLossMs?: number;
   /** Stop early (SIGINT). */
   signal?: AbortSignal;
   /** Stop at the first divergence or comm loss (a post-deploy watch acts on the first). @default false */
@@ -140,6 +151,28 @@ const sleep = (ms: number, signal?: AbortSignal) =>
   });
 
 /**
+ * `p`'s result, or undefined when it has not come within `ms`. The check runs after the
+ * event loop has handled its pending I/O (setImmediate after the timer), so a stall of
+ * this process is not taken for a late answer: an answer that arrived meanwhile counts.
+ */
+function answerWithin<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const settle = (f: () => void) => {
+      if (done) return;
+      done = true;
+      clearTimeout(t);
+      f();
+    };
+    const t = setTimeout(() => setImmediate(() => settle(() => resolve(undefined))), ms);
+    p.then(
+      (v) => settle(() => resolve(v)),
+      (e: unknown) => settle(() => reject(e)),
+    );
+  });
+}
+
+/**
  * Runs the candidate in shadow of the live PLC for `durationMs` (or until `signal`).
  * Throws a `PlantIoError`-like error only when the first poll fails (unreachable PLC);
  * a comm loss later is counted in the report.
@@ -148,6 +181,7 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
   const cycleMs = o.cycleMs ?? 10;
   const pollMs = o.pollMs ?? cycleMs;
   const latencyMs = o.latencyMs ?? 2 * Math.max(pollMs, cycleMs);
+  const commLossMs = o.commLossMs ?? 2 * pollMs;
   const { plc, live, tags } = o;
   const inputs = tags.filter((b) => b.role === 'input');
   const compared = tags.filter((b) => b.role === 'output' && !b.ignored);
@@ -157,6 +191,7 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
   let commLoss: ShadowReport['commLoss'] = null;
   let samples = 0;
   let judged = 0;
+  let late = 0;
   let fault: string | null = null;
 
   const first = await live.read();
@@ -205,6 +240,19 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
   const window = new LatencyWindow<BoundTag>(latencyMs, judge);
   window.add({ at: first.tReq, fed: 0, scanned: 0, outputs: outputsNow(), live: null });
 
+  /** A failed poll: report the comm loss now, judge nothing around it, keep the candidate's clock. */
+  const lose = (t: number, error: string) => {
+    const at = new Date(t).toISOString();
+    if (commLoss) {
+      commLoss.count++;
+      commLoss.last = at;
+    } else commLoss = { count: 1, first: at, last: at, error };
+    if (!lost) o.onCommChange?.(true, error);
+    lost = true;
+    window.clear();
+    catchUp();
+  };
+
   /** Scans the candidate up to real time. */
   const catchUp = () => {
     const target = performance.now() - t0;
@@ -226,18 +274,23 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
     pollCount++;
     pollSum += gap;
     pollMax = Math.max(pollMax, gap);
-    const s = await live.read();
+    const tReq = Date.now();
+    const reading = live.read();
+    let s = await answerWithin(reading, commLossMs);
+    if (s === undefined) {
+      // Overdue: a comm loss now. The request may still finish: wait for it (a link has one
+      // request in flight) a poll at a time, each a failed poll, and drop what it brings.
+      lose(tReq, `no answer within ${commLossMs} ms`);
+      while (s === undefined && !o.signal?.aborted && performance.now() - t0 < o.durationMs) {
+        s = await answerWithin(reading, pollMs);
+        catchUp();
+        if (s === undefined) lose(Date.now(), `no answer within ${commLossMs} ms`);
+      }
+      if (s?.ok) late++;
+      continue;
+    }
     if (!s.ok) {
-      // Comm loss: report it now, judge nothing around it, keep the candidate's clock.
-      const at = new Date(s.tReq).toISOString();
-      if (commLoss) {
-        commLoss.count++;
-        commLoss.last = at;
-      } else commLoss = { count: 1, first: at, last: at, error: s.error };
-      if (!lost) o.onCommChange?.(true, s.error);
-      lost = true;
-      window.clear();
-      catchUp();
+      lose(s.tReq, s.error);
       continue;
     }
     samples++;
@@ -284,6 +337,8 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
     commLoss,
     cycleMs,
     latencyMs,
+    commLossMs,
+    late,
     pollMs: {
       target: pollMs,
       mean: pollCount ? Math.round((pollSum / pollCount) * 10) / 10 : 0,
