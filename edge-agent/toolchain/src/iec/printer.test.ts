@@ -146,6 +146,12 @@ describe('named global variable lists (PLCopen) print with their name', () => {
     expect(names(r.unit)).toEqual(['GVL_MQTT', 'GVL_IO']);
     expect(printUnit(again.unit)).toBe(printed);
   });
+  it('prints unnamed VAR_GLOBAL blocks in a row as the one list they read back as (fmt is a fixed point)', () => {
+    const st = 'VAR_GLOBAL\n    A : INT;\nEND_VAR\n\nVAR_GLOBAL\n    B : INT;\nEND_VAR\n';
+    const once = printUnit(parseSource(st, 'g.st').unit);
+    expect(once).toBe('VAR_GLOBAL\n    A : INT;\nEND_VAR\nVAR_GLOBAL\n    B : INT;\nEND_VAR\n');
+    expect(printUnit(parseSource(once, 'g.st').unit)).toBe(once);
+  });
   it('prints no name for a TwinCAT GVL (the name stays in the XML)', () => {
     const tc = `<?xml version="1.0" encoding="utf-8"?>
 <TcPlcObject Version="1.1.0.1">

@@ -86,8 +86,14 @@ export function printUnit(unit: CompilationUnit, options: PrintOptions = {}): st
   const p = new Printer(options);
   // a TwinCAT GVL keeps its name in the XML; elsewhere (PLCopen, ST) the name is printed as an attribute
   p.gvlNames = unit.format !== 'twincat';
+  const named = (d: TopLevelDeclaration | undefined): boolean =>
+    d?.kind === 'GlobalVarList' && !!d.name && p.gvlNames;
   unit.declarations.forEach((d, i) => {
-    if (i > 0) p.blank();
+    // VAR_GLOBAL blocks in a row without a name read back as one list: printed as one (no blank
+    // line), so print → parse → print gives the same text whichever reader made them
+    const prev = unit.declarations[i - 1];
+    const oneList = d.kind === 'GlobalVarList' && prev?.kind === 'GlobalVarList' && !named(d);
+    if (i > 0 && !oneList) p.blank();
     p.topLevel(d);
   });
   return p.result();
