@@ -1,0 +1,185 @@
+/**
+ * Fleet shadow at the agent (issue #21 point 2): the candidate a job kept runs against a
+ * served virtual PLC on a real Modbus TCP socket whose inputs a field script drives. The
+ * link is down here, so every end is committed to the outbox, as it is before it is sent.
+ */
+
+import { EventEmitter } from 'node:events';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TagMap } from '@plcfleet/protocols';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AgentLink } from '../link';
+import { Outbox } from '../outbox';
+import { startPlcServer, VirtualPlcRuntime } from '../plant-io';
+import { createDirectorySource } from '../sources';
+import type { AgentConfig } from './agent-config';
+import type { AgentEvents } from './agent-events';
+import { Deployer } from './deployer';
+import { OutboxSender } from './outbox-sender';
+import { CandidateShadows } from './shadow-runs';
+
+const fan = (limit: number) =>
+  `PROGRAM Main\nVAR_INPUT Temp : INT; END_VAR\nVAR_OUTPUT Fan : BOOL; END_VAR\nFan := Temp > ${limit};\nEND_PROGRAM\n`;
+const TAGS = TagMap.parse({
+  apiVersion: 'plcfleet/v1',
+  kind: 'TagMap',
+  tags: [
+    {
+      name: 'Temp',
+      modbus: { table: 'holding', address: 0, type: 'INT' },
+      opcua: { nodeId: 'ns=1;s=Main.Temp', browseName: 'Temp' },
+      access: 'readwrite',
+    },
+    {
+      name: 'Fan',
+      modbus: { table: 'discrete', address: 0, type: 'BOOL' },
+      opcua: { nodeId: 'ns=1;s=Main.Fan', browseName: 'Fan' },
+    },
+  ],
+});
+
+const cleanups: (() => Promise<unknown> | unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/** A live PLC running `fan(60)` with its temperature sweeping 40..79, and an agent's shadow runner for it. */
+async function setup(options: { watch?: boolean; port?: number } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'shadow-runs-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(join(dir, 'plant'));
+  writeFileSync(join(dir, 'tags.json'), JSON.stringify(TAGS));
+  const plc = await startPlcServer({
+    runtime: new VirtualPlcRuntime([{ name: 'Main.st', text: fan(60) }]),
+    tags: TAGS,
+    modbus: { port: 0, host: '127.0.0.1' },
+    opcua: false,
+  });
+  let t = 0;
+  const field = setInterval(() => plc.loop.write('Temp', 40 + (t++ % 40)), 10);
+  cleanups.push(async () => {
+    clearInterval(field);
+    await plc.close();
+  });
+  const logger = pino({ level: 'silent' });
+  const outbox = await Outbox.open(join(dir, 'data'));
+  cleanups.push(() => outbox.close());
+  // A link never started: the control plane is out of reach, as it may be at any time.
+  const link = new AgentLink(
+    {
+      url: 'ws://127.0.0.1:9/v1/agents',
+      token: 't',
+      agentId: 'agt-s',
+      site: 'site-s',
+      agentVersion: '0.1.0',
+      protocolVersions: [1],
+      pinnedKeys: [],
+      heartbeatMs: 1000,
+      reconnect: { initialDelayMs: 1000, maxDelayMs: 1000 },
+      logger,
+    },
+    { onUp: () => {}, onDown: () => {}, onMessage: () => {} },
+  );
+  const sender = new OutboxSender({
+    outbox,
+    link,
+    logger,
+    events: new EventEmitter<AgentEvents>(),
+    resendAfterMs: 1000,
+    stageBufferSize: 10,
+  });
+  const deployer = new Deployer({
+    dataDir: join(dir, 'data'),
+    site: 'site-s',
+    source: createDirectorySource(join(dir, 'plant')),
+    logger,
+  });
+  const watch: NonNullable<AgentConfig['watch']> = {
+    tags: join(dir, 'tags.json'),
+    plc: { kind: 'modbus', host: '127.0.0.1', port: options.port ?? plc.modbus!.port },
+    periodMs: 60_000,
+    cycleMs: 10,
+    pollMs: 20,
+    deferRecheckMs: 30_000,
+  };
+  const shadows = new CandidateShadows({
+    site: 'site-s',
+    ...(options.watch === false ? {} : { watch }),
+    pkiDir: join(dir, 'pki'),
+    deployer,
+    sender,
+    logger,
+  });
+  cleanups.push(() => shadows.cancel());
+  const keep = (jobId: string, limit: number) =>
+    deployer.keepApprovedProgram(jobId, [{ path: 'Main.st', text: fan(limit) }]);
+  return { shadows, outbox, keep };
+}
+
+describe('candidate shadow runs of the agent', () => {
+  it('passes an equivalent candidate and catches a divergent one, naming the tag; each end is kept to send', async () => {
+    const { shadows, outbox, keep } = await setup();
+    await keep('job-same', 60);
+    await keep('job-other', 70);
+    const [same, other] = await Promise.all([
+      shadows.run({ jobId: 'job-same', rolloutId: 'ro-1' }, { minDurationMs: 1500, maxDivergences: 0 }),
+      shadows.run({ jobId: 'job-other', rolloutId: 'ro-1' }, { minDurationMs: 3000, maxDivergences: 0 }),
+    ]);
+    expect(same).toMatchObject({ kind: 'candidate', state: 'passed', site: 'site-s', divergences: [] });
+    expect(same.seconds).toBeGreaterThanOrEqual(1.5);
+    expect(same.compared).toBeGreaterThan(10);
+    expect(same.coverage?.inputs).toEqual({ total: 1, hit: 1 });
+    // Limit 70 against a live 60: Fan differs between 61 and 70; the run stops at the first.
+    expect(other.state).toBe('diverged');
+    expect(other.divergences[0]).toMatchObject({ tag: 'Fan', live: true, shadow: false });
+    expect(other.reason).toMatch(
+      /^Fan diverged from the live PLC \(\d+ diverging sample\(s\), at most 0 allowed\)$/,
+    );
+    expect(other.seconds).toBeLessThan(3);
+    const kept = (await outbox.pending()).filter((i) => i.kind === 'shadow.report').map((i) => i.key);
+    expect(kept.sort()).toEqual(['shadow:shadow-job-other', 'shadow:shadow-job-same']);
+  }, 30_000);
+
+  it('fails closed: no live PLC configured, a PLC that does not answer, a candidate that was not kept', async () => {
+    const none = await setup({ watch: false });
+    await none.keep('job-1', 60);
+    expect(
+      await none.shadows.run(
+        { jobId: 'job-1', rolloutId: 'ro-1' },
+        { minDurationMs: 500, maxDivergences: 0 },
+      ),
+    ).toMatchObject({ state: 'failed', reason: expect.stringMatching(/no `watch` section in agent\.yaml/) });
+
+    const dead = await setup({ port: 9 });
+    await dead.keep('job-2', 60);
+    const unreachable = await dead.shadows.run(
+      { jobId: 'job-2', rolloutId: 'ro-1', deployId: 'dep-2' },
+      { minDurationMs: 500, maxDivergences: 0 },
+    );
+    expect(unreachable).toMatchObject({ state: 'failed', shadowId: 'shadow-dep-2', deployId: 'dep-2' });
+    expect(unreachable.reason).toMatch(/^PLC unreachable: /);
+    expect(
+      await dead.shadows.run(
+        { jobId: 'job-none', rolloutId: 'ro-1' },
+        { minDurationMs: 500, maxDivergences: 0 },
+      ),
+    ).toMatchObject({ state: 'failed', reason: 'no passed program kept for job job-none' });
+  }, 30_000);
+
+  it('a run cut short (a rollback order, a stop) is failed: it proves nothing', async () => {
+    const { shadows, keep } = await setup();
+    await keep('job-cut', 60);
+    const running = shadows.run(
+      { jobId: 'job-cut', rolloutId: 'ro-1', deployId: 'dep-cut' },
+      { minDurationMs: 20_000, maxDivergences: 0 },
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    await shadows.cancel('dep-cut');
+    const run = await running;
+    expect(run.state).toBe('failed');
+    expect(run.reason).toMatch(/^cut short after [\d.]+ s$/);
+  }, 30_000);
+});
