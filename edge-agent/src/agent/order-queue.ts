@@ -74,7 +74,11 @@ export class OrderQueue {
         sha256Running: null,
       });
     }
-    if (order.shadow && !this.shadowed.has(order.deployId)) {
+    const problem = windowProblem(order.window, now());
+    const opensAt = Date.parse(order.window.notBefore);
+    // An order whose window is over is refused below at once: no shadow run for it.
+    const windowOver = problem !== null && opensAt <= now().getTime();
+    if (order.shadow && !this.shadowed.has(order.deployId) && !windowOver) {
       // The phase's shadow gate after approval: the approved program runs against the live PLC
       // first (outside the queue: a rollback must not wait for it); only a pass deploys.
       void this.shadowFirst(replyTo, rawSigned, order).catch((err: unknown) =>
@@ -82,8 +86,6 @@ export class OrderQueue {
       );
       return;
     }
-    const problem = windowProblem(order.window, now());
-    const opensAt = Date.parse(order.window.notBefore);
     if (problem && opensAt > now().getTime() && !this.o.stopping()) {
       // Before its window: wait for it (kept on disk, so a restart waits too).
       await writeJsonAtomic(this.pendingFile(order.deployId), rawSigned);
