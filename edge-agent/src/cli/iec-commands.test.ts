@@ -203,6 +203,112 @@ describe('plcfleet-agent compile: formats and projects (issue 15)', () => {
   });
 });
 
+describe('compile --libraries of a TwinCAT .plcproj, as the corpus runner checks it (decision 0030)', () => {
+  const SHIPPED = join(import.meta.dirname, '../../toolchain/libraries');
+  const MAIN_POU = `<?xml version="1.0" encoding="utf-8"?>
+<TcPlcObject Version="1.1.0.1" ProductVersion="3.1.4024.12">
+  <POU Name="MAIN" Id="{6f6b1c2a-3c55-4f0e-9a51-0d2b7e9c1a11}" SpecialFunc="None">
+    <Declaration><![CDATA[PROGRAM MAIN
+VAR
+	fbDelay   : Tc2_Standard.TON;
+	fbEdge    : R_TRIG;
+	fbWriter  : FB_JsonSaxWriter;
+	sJson     : STRING(255);
+	nSent     : UDINT;
+END_VAR
+]]></Declaration>
+    <Implementation>
+      <ST><![CDATA[fbDelay(IN := NOT fbDelay.Q, PT := T#2S);
+fbEdge(CLK := fbDelay.Q);
+IF fbEdge.Q THEN
+	fbWriter.ResetDocument();
+	fbWriter.StartObject();
+	fbWriter.AddKey('count');
+	fbWriter.AddUdint(nSent);
+	fbWriter.EndObject();
+	sJson := fbWriter.GetDocument();
+	nSent := nSent + 1;
+END_IF
+]]></ST>
+    </Implementation>
+  </POU>
+</TcPlcObject>
+`;
+  const PLCPROJ = `<?xml version="1.0" encoding="utf-8"?>
+<Project DefaultTargets="Build" xmlns="http://schemas.microsoft.com/developer/msbuild/2003">
+  <PropertyGroup>
+    <FileVersion>1.0.0.0</FileVersion>
+    <Name>Telemetry</Name>
+    <ProgramVersion>3.1.4024.0</ProgramVersion>
+  </PropertyGroup>
+  <ItemGroup>
+    <Compile Include="POUs\\MAIN.TcPOU"><SubType>Code</SubType></Compile>
+  </ItemGroup>
+  <ItemGroup>
+    <Folder Include="POUs" />
+  </ItemGroup>
+  <ItemGroup>
+    <PlaceholderReference Include="Tc2_Standard">
+      <DefaultResolution>Tc2_Standard, * (Beckhoff Automation GmbH)</DefaultResolution>
+      <Namespace>Tc2_Standard</Namespace>
+    </PlaceholderReference>
+    <PlaceholderReference Include="Tc3_JsonXml">
+      <DefaultResolution>Tc3_JsonXml, * (Beckhoff Automation GmbH)</DefaultResolution>
+      <Namespace>Tc3_JsonXml</Namespace>
+    </PlaceholderReference>
+  </ItemGroup>
+  <ItemGroup>
+    <PlaceholderResolution Include="Tc2_Standard"><Resolution>Tc2_Standard, 3.3.3.0 (Beckhoff Automation GmbH)</Resolution></PlaceholderResolution>
+    <PlaceholderResolution Include="Tc3_JsonXml"><Resolution>Tc3_JsonXml, 3.3.13.0 (Beckhoff Automation GmbH)</Resolution></PlaceholderResolution>
+  </ItemGroup>
+</Project>
+`;
+  it('gives errors only for the referenced library not shipped, naming it; a real error stays one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iec-cli-'));
+    mkdirSync(join(dir, 'POUs'));
+    writeFileSync(join(dir, 'POUs', 'MAIN.TcPOU'), MAIN_POU);
+    writeFileSync(join(dir, 'Telemetry.plcproj'), PLCPROJ);
+    const r = await run('compile', dir, '--libraries', SHIPPED, '--json');
+    const j = JSON.parse(r.out);
+    // Tc2_Standard is shipped (Tc2_Standard.TON reaches the standard TON); Tc3_JsonXml is not
+    expect(
+      j.diagnostics.map((d: { code: string; line: number; message: string }) => [d.code, d.line, d.message]),
+    ).toEqual([
+      [
+        'ST2017',
+        8,
+        "'FB_JsonSaxWriter' comes from vendor library Tc3_JsonXml, which this project does not contain (declare it with --externals)",
+      ],
+    ]);
+    expect(j.libraries.map((l: { name: string; version: string }) => `${l.name} ${l.version}`)).toEqual([
+      'Tc2_Standard 3.3.3.0',
+      'Tc3_JsonXml 3.3.13.0',
+    ]);
+    expect(r.code).toBe(1);
+    // TcUnit is shipped but not referenced: its FB_TestSuite is not visible, so the name
+    // is attributed to the library not shipped; a type error is still an error of its own
+    writeFileSync(
+      join(dir, 'POUs', 'MAIN.TcPOU'),
+      MAIN_POU.replace('nSent     : UDINT;', 'nSent     : UDINT;\n\tsuite     : FB_TestSuite;').replace(
+        'nSent := nSent + 1;',
+        "nSent := 'one';",
+      ),
+    );
+    const again = JSON.parse((await run('compile', dir, '--libraries', SHIPPED, '--json')).out);
+    expect(again.diagnostics.map((d: { code: string; message: string }) => [d.code, d.message])).toEqual([
+      [
+        'ST2017',
+        "'FB_JsonSaxWriter' comes from vendor library Tc3_JsonXml, which this project does not contain (declare it with --externals)",
+      ],
+      [
+        'ST2017',
+        "'FB_TestSuite' comes from vendor library Tc3_JsonXml, which this project does not contain (declare it with --externals)",
+      ],
+      ['ST2004', expect.stringContaining('UDINT')],
+    ]);
+  });
+});
+
 describe('compile of a CODESYS PLCopen export that names its libraries', () => {
   it('lists them and names the library a missing symbol comes from', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'iec-cli-'));
