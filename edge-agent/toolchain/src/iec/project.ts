@@ -2,7 +2,8 @@
  * Project-level entry points: read source files of any supported format,
  * parse them, check them together.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 // SCL lowers to this tree through the IEC parser (decision 0023); only the reading is routed here
 import {
@@ -105,7 +106,7 @@ export function readSource(text: string, fileName: string): ParseResult {
     if (ext === '.l5x') return { unit: emptyUnit(fileName), diagnostics: [] };
     if (isSclFile(fileName)) return readScl(text, fileName);
     // SIMATIC AX `.st`: NAMESPACE/USING around IEC declarations
-    if (AX_HINT.test(text) && isAxText(text)) return readAx(text, fileName);
+    if (maybeAx(text) && isAxText(text)) return readAx(text, fileName);
     return parseSource(text, fileName);
   } catch (err) {
     // a reader bug must not crash the agent: report it on the file
@@ -129,6 +130,17 @@ function emptyUnit(fileName: string): CompilationUnit {
 }
 
 const AX_HINT = /^[ \t]*(NAMESPACE|USING)\b/im;
+const AX_USING = /USING\s+[A-Za-z_][\w.]*\s*;/i;
+const AX_END_NAMESPACE = /END_NAMESPACE/i;
+
+/**
+ * Can this `.st` text be SIMATIC AX? Cheap necessary conditions of `isAxText`, which walks the
+ * text outside comments: a USING/NAMESPACE word at a line start, and a `USING a.b;` or an
+ * `END_NAMESPACE` somewhere (OSCAT's comments say "using math constants" at line starts).
+ */
+function maybeAx(text: string): boolean {
+  return AX_HINT.test(text) && (AX_USING.test(text) || AX_END_NAMESPACE.test(text));
+}
 
 /** A `.db` found in a directory is a source only when it is a Siemens data block (not a database file). */
 async function isDataBlockFile(path: string): Promise<boolean> {
@@ -140,26 +152,29 @@ export function isSourceFile(path: string): boolean {
   return (SOURCE_EXTENSIONS as readonly string[]).includes(extname(path).toLowerCase());
 }
 
-/** Expands files and directories (recursively) into sorted source file paths. */
+/**
+ * Expands files and directories (recursively) into sorted source file paths.
+ * Directories are listed synchronously with their entry types, so a tree of
+ * hundreds of files costs no stat per file (the parse that follows blocks longer).
+ */
 export async function collectSourceFiles(paths: string[]): Promise<string[]> {
   const out = new Set<string>();
-  const visit = async (p: string, explicit: boolean): Promise<void> => {
-    const st = await stat(p);
-    if (st.isDirectory()) {
-      const entries = await readdir(p, { withFileTypes: true });
-      for (const e of entries) {
-        if (e.name.startsWith('.') || e.name === 'node_modules') continue;
-        const full = join(p, e.name);
-        if (e.isDirectory()) await visit(full, false);
-        else if (
-          isSourceFile(full) &&
-          (extname(full).toLowerCase() !== '.db' || (await isDataBlockFile(full)))
-        )
-          out.add(full);
-      }
-    } else if (explicit || isSourceFile(p)) out.add(p);
+  const dataBlocks: string[] = [];
+  const visitDirectory = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.name.startsWith('.') || e.name === 'node_modules') continue;
+      const full = join(dir, e.name);
+      if (e.isDirectory()) visitDirectory(full);
+      else if (!isSourceFile(full)) continue;
+      else if (extname(full).toLowerCase() === '.db') dataBlocks.push(full);
+      else out.add(full);
+    }
   };
-  for (const p of paths) await visit(p, true);
+  for (const p of paths) {
+    if ((await stat(p)).isDirectory()) visitDirectory(p);
+    else out.add(p);
+  }
+  for (const f of dataBlocks) if (await isDataBlockFile(f)) out.add(f);
   return [...out].sort();
 }
 
@@ -180,7 +195,7 @@ export async function loadProject(
   const used: string[] = [];
   let lines = 0;
   for (const f of files) {
-    const text = await readText(f, diagnostics);
+    const text = readText(f, diagnostics);
     if (text === undefined) continue;
     // in a directory an .xml counts when it is a PLCopen project or a TIA Portal tag table
     if (
@@ -217,7 +232,7 @@ export async function loadProject(
       diagnostics.push(...lib.diagnostics);
     }
     for (const f of options.externalsFiles ?? []) {
-      const text = await readText(f, diagnostics);
+      const text = readText(f, diagnostics);
       if (text === undefined) continue;
       const ext = extname(f).toLowerCase();
       if (isSourceFile(f) && ext !== '.xml') {
@@ -233,7 +248,7 @@ export async function loadProject(
     }
     const models: CompilationUnit[] = [];
     for (const f of options.behaviourModels ?? []) {
-      const text = await readText(f, diagnostics);
+      const text = readText(f, diagnostics);
       if (text === undefined) continue;
       const r = readSource(text, f);
       models.push(r.unit);
@@ -262,19 +277,25 @@ export async function loadProject(
   return { project, diagnostics: sortDiagnostics(diagnostics) };
 }
 
-async function readText(f: string, diagnostics: Diagnostic[]): Promise<string | undefined> {
+const UTF8 = new TextDecoder('utf-8', { fatal: false });
+const LATIN1 = new TextDecoder('latin1');
+
+/**
+ * One source file's text, or undefined with an ST1012 diagnostic. Synchronous
+ * inside: a project's files are read one after the other and parsed at once,
+ * and an asynchronous stat + read per file cost more than the reading.
+ */
+function readText(f: string, diagnostics: Diagnostic[]): string | undefined {
   const span = { file: f, line: 1, column: 1, endLine: 1, endColumn: 1, offset: 0, endOffset: 0 };
   try {
-    const st = await stat(f);
-    if (st.size > MAX_SOURCE_BYTES) {
+    if (statSync(f).size > MAX_SOURCE_BYTES) {
       diagnostics.push(diagnostic('ST1012', span, f, `file is larger than ${MAX_SOURCE_BYTES} bytes`));
       return undefined;
     }
-    const buf = await readFile(f);
+    const buf = readFileSync(f);
     // TwinCAT and CODESYS write UTF-8 with a BOM; older exports are Latin-1
-    let text = new TextDecoder('utf-8', { fatal: false }).decode(buf);
-    if (text.includes('\uFFFD')) text = new TextDecoder('latin1').decode(buf);
-    return text;
+    const text = UTF8.decode(buf);
+    return text.includes('\uFFFD') ? LATIN1.decode(buf) : text;
   } catch (err) {
     diagnostics.push(diagnostic('ST1012', span, f, (err as Error).message));
     return undefined;
