@@ -11,8 +11,8 @@
  *     writes 12345 at a random moment and says when (wall clock, same host); the time until
  *     the shadow reports the divergence, in ms, PLC cycles and polls (--trials times);
  *  3. comm-loss latency — the PLC process closes its sockets (a reset), or stops answering
- *     without closing (SIGSTOP: a pulled cable; detected when a poll's answer is overdue,
- *     --comm-loss-ms, 3 trials); the time until the shadow reports the comm loss, in ms and
+ *     without closing (SIGSTOP: a pulled cable; detected when a poll's answer is overdue:
+ *     two polls after the slowest answer of the last 30 s, or --comm-loss-ms; 3 trials); the time until the shadow reports the comm loss, in ms and
  *     polls. The steady run's comm losses are false ones (the PLC never stopped).
  *
  *   node --import tsx --conditions=source edge-agent/scripts/bench-shadow.ts \
@@ -158,6 +158,8 @@ function child(): { proc: ChildProcess; next: () => Promise<Msg> } {
   };
 }
 
+/** How long each read took, ms (answered or failed; late ones too): reset before the steady run. */
+let answerMs: number[] = [];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const fmt = (xs: number[]) => {
   const s = [...xs].sort((x, y) => x - y);
@@ -219,12 +221,12 @@ async function main(): Promise<void> {
     const trace: LiveSample[] = [];
     const read = live.read.bind(live);
     const dbg = process.env.BENCH_SHADOW_DEBUG;
-    if (dbg)
-      live.read = async () => {
-        const r = await read();
-        trace.push(r);
-        return r;
-      };
+    live.read = async () => {
+      const r = await read();
+      answerMs.push(r.tResp - r.tReq);
+      if (dbg) trace.push(r);
+      return r;
+    };
     try {
       const report = await runShadow({
         plc: c.plc,
@@ -269,9 +271,15 @@ async function main(): Promise<void> {
   const port = hello.port!;
   const endpoint = hello.endpoint;
   const clientPki = await mkdtemp(path.join(os.tmpdir(), 'bench-shadow-client-'));
+  answerMs = [];
   const steady = await run(port, text, Number(a.seconds) * 1000);
+  const byTime = [...answerMs].sort((x, y) => x - y);
+  const pct = (q: number) => byTime[Math.min(byTime.length - 1, Math.floor(q * byTime.length))] ?? 0;
   console.log(
-    `steady: ${steady.seconds} s, ${steady.samples} samples (${steady.compared} compared), poll mean ${steady.pollMs.mean} ms / max ${steady.pollMs.max} ms, ${steady.scans} candidate scans (${Math.round((steady.seconds * 1000) / CYCLE)} cycles of real time), CPU ${(steady.cpuShare * 100).toFixed(1)} % of one core, ${steady.divergences.length} diverging tag(s), false comm loss: ${steady.commLoss ? `${steady.commLoss.count} failed poll(s) from ${steady.commLoss.first}: ${steady.commLoss.error}` : 'none'} (comm loss after ${steady.commLossMs} ms without answer; ${steady.late} late answer(s) dropped)`,
+    `steady answers (${byTime.length} reads, ms from request to answer): p50 ${pct(0.5)}, p90 ${pct(0.9)}, p99 ${pct(0.99)}, p99.9 ${pct(0.999)}, max ${byTime.at(-1)}`,
+  );
+  console.log(
+    `steady: ${steady.seconds} s, ${steady.samples} samples (${steady.compared} compared), poll mean ${steady.pollMs.mean} ms / max ${steady.pollMs.max} ms, ${steady.scans} candidate scans (${Math.round((steady.seconds * 1000) / CYCLE)} cycles of real time), CPU ${(steady.cpuShare * 100).toFixed(1)} % of one core, ${steady.divergences.length} diverging tag(s), false comm loss: ${steady.commLoss ? `${steady.commLoss.count} failed poll(s) from ${steady.commLoss.first}: ${steady.commLoss.error}` : 'none'} (comm loss after ${steady.commLossMs.least}–${steady.commLossMs.longest} ms without answer; ${steady.late} late answer(s) dropped)`,
   );
   if (steady.divergences.length)
     console.log(`  diverging: ${JSON.stringify(steady.divergences.slice(0, 5))}`);
@@ -344,7 +352,7 @@ async function main(): Promise<void> {
     await sleep(TIMEOUT);
   }
   console.log(
-    `comm loss (PLC stops answering, comm loss after ${COMM_LOSS ?? 2 * POLL} ms without answer, timeout ${TIMEOUT} ms) reported after (ms) ${fmt(stops.map((x) => x.ms))} = polls ${fmt(stops.map((x) => x.polls))} (${stops.length}/3 reported)`,
+    `comm loss (PLC stops answering, comm loss after ${COMM_LOSS ?? `two polls (${2 * POLL} ms) after the slowest answer of 30 s`}, timeout ${TIMEOUT} ms) reported after (ms) ${fmt(stops.map((x) => x.ms))} = polls ${fmt(stops.map((x) => x.polls))} (${stops.length}/3 reported)`,
   );
   const closed = await loss('close');
   console.log(

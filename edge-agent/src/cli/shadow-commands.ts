@@ -35,7 +35,7 @@ export interface ShadowArgs extends ProjectOptions {
   pollMs?: string;
   /** How much older than their inputs the live outputs may be, ms. @default 2 × max(poll, cycle) */
   latencyMs?: string;
-  /** A poll not answered within this is a comm loss, ms. @default 2 × poll */
+  /** A poll not answered within this is a comm loss, ms. @default two polls after the PLC's slowest answer of the last 30 s */
   commLossMs?: string;
   /** Modbus or OPC UA request timeout, ms. @default 1000 */
   timeoutMs?: string;
@@ -139,7 +139,7 @@ export async function runShadowCommand(
   if (typeof pollMs === 'string') return usage(pollMs);
   const latencyMs = positive(args.latencyMs, 2 * Math.max(pollMs, cycleMs as number), '--latency-ms');
   if (typeof latencyMs === 'string') return usage(latencyMs);
-  const commLossMs = positive(args.commLossMs, 2 * pollMs, '--comm-loss-ms');
+  const commLossMs = positive(args.commLossMs, 0, '--comm-loss-ms');
   if (typeof commLossMs === 'string') return usage(commLossMs);
   let modbus: { host: string; port: number } | undefined;
   if (args.plcModbus) {
@@ -205,7 +205,7 @@ export async function runShadowCommand(
       cycleMs: cycleMs as number,
       pollMs: pollMs as number,
       latencyMs,
-      commLossMs,
+      ...(commLossMs ? { commLossMs } : {}),
       ...(signal ? { signal } : {}),
       onProgress: (line) => io.err(line),
       onCommChange: (lost, error) =>
@@ -258,7 +258,7 @@ export function registerShadowCommands(program: Command): void {
     )
     .option(
       '--comm-loss-ms <n>',
-      'a poll not answered within this is a comm loss at once, its late answer dropped (default: two polls)',
+      "a poll not answered within this is a comm loss at once, its late answer dropped (default: two polls after the PLC's slowest answer of the last 30 s)",
     )
     .option('--timeout-ms <n>', 'Modbus or OPC UA request timeout', '1000')
     .option('--security <mode>', 'OPC UA: none | sign | sign-and-encrypt', 'sign-and-encrypt')

@@ -14,8 +14,9 @@
  * least after sample n − 1 (latency-window.ts). A sample is judged then, so a divergence is
  * reported one poll after the sample that shows it (two when polls come faster than
  * cycles). A failed poll is a comm loss: counted and reported at once; so is a poll whose
- * answer has not come within `commLossMs` (two polls), while the request may still finish:
- * its late answer is dropped, never compared or fed as live. The samples around a comm
+ * answer has not come two polls after the PLC's usual answer time (answer-deadline.ts,
+ * ADR 0073), while the request may still finish: its late answer is dropped, never
+ * compared or fed as live. The samples around a comm
  * loss are not judged, and the candidate's bound state is set again from the first good
  * sample after it (its own timers and internal state go on).
  */
@@ -23,6 +24,7 @@ import type { TagType } from '@plcfleet/protocols';
 import type { VirtualPlc } from '@plcfleet/toolchain/sim';
 import { EdgeAgentError } from '../edge-agent-error';
 import type { RawValue } from '../plant-io';
+import { AnswerDeadline } from './answer-deadline';
 import type { BranchCoverage } from './branch-coverage';
 import { type Judgement, LatencyWindow } from './latency-window';
 import type { LivePlc, LiveSample } from './live-plc';
@@ -57,9 +59,12 @@ export interface ShadowReport {
   pollMs: { target: number; mean: number; max: number };
   /** How much older than their inputs live outputs were allowed to be, ms (newer: one poll). */
   latencyMs: number;
-  /** A poll not answered within this many ms is a comm loss (the answer, if it comes, is dropped). */
-  commLossMs: number;
-  /** Answers that came after `commLossMs` and were dropped. */
+  /**
+   * How long a poll waited for its answer before it was a comm loss, ms: two polls after the
+   * slowest answer of the last 30 s (`least` two polls), or the fixed `commLossMs`.
+   */
+  commLossMs: { least: number; longest: number };
+  /** Answers that came after their deadline and were dropped (never compared or fed). */
   late: number;
   /** Scans of the candidate. */
   scans: number;
@@ -92,7 +97,7 @@ interface ShadowRunOptions {
   /**
    * A poll whose answer has not come within this many ms is a comm loss at once (a PLC that
    * stops answering without closing); the request may still finish, and its answer is
-   * dropped. @default 2 × pollMs
+   * dropped. @default 2 × pollMs after the slowest answer of the last 30 s (AnswerDeadline)
    */
   commLossMs?: number;
   /** Stop early (SIGINT). */
@@ -181,7 +186,7 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
   const cycleMs = o.cycleMs ?? 10;
   const pollMs = o.pollMs ?? cycleMs;
   const latencyMs = o.latencyMs ?? 2 * Math.max(pollMs, cycleMs);
-  const commLossMs = o.commLossMs ?? 2 * pollMs;
+  const deadline = new AnswerDeadline(2 * pollMs, o.commLossMs);
   const { plc, live, tags } = o;
   const inputs = tags.filter((b) => b.role === 'input');
   const compared = tags.filter((b) => b.role === 'output' && !b.ignored);
@@ -275,16 +280,24 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
     pollSum += gap;
     pollMax = Math.max(pollMax, gap);
     const tReq = Date.now();
+    const dueMs = deadline.now(tReq);
     const reading = live.read();
-    let s = await answerWithin(reading, commLossMs);
+    // what the answers took, late ones too; not a reconnect's (after a comm loss)
+    if (!lost)
+      reading.then(
+        (r) => r.ok && deadline.answered(r.tResp, r.tResp - r.tReq),
+        () => {},
+      );
+    let s = await answerWithin(reading, dueMs);
     if (s === undefined) {
       // Overdue: a comm loss now. The request may still finish: wait for it (a link has one
       // request in flight) a poll at a time, each a failed poll, and drop what it brings.
-      lose(tReq, `no answer within ${commLossMs} ms`);
+      const why = `no answer within ${Math.round(dueMs)} ms`;
+      lose(tReq, why);
       while (s === undefined && !o.signal?.aborted && performance.now() - t0 < o.durationMs) {
         s = await answerWithin(reading, pollMs);
         catchUp();
-        if (s === undefined) lose(Date.now(), `no answer within ${commLossMs} ms`);
+        if (s === undefined) lose(Date.now(), why);
       }
       if (s?.ok) late++;
       continue;
@@ -337,7 +350,7 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
     commLoss,
     cycleMs,
     latencyMs,
-    commLossMs,
+    commLossMs: deadline.report(),
     late,
     pollMs: {
       target: pollMs,

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { AnswerDeadline } from './answer-deadline';
+
+describe('AnswerDeadline', () => {
+  it('waits two polls after the slowest answer of the memory, and forgets answers older than it', () => {
+    const d = new AnswerDeadline(40, undefined, 1000);
+    expect(d.now(0)).toBe(40);
+    d.answered(100, 3);
+    d.answered(200, 90);
+    d.answered(300, 5);
+    expect(d.now(300)).toBe(130);
+    // the 90 ms answer leaves the memory; the 5 ms one is then the slowest
+    expect(d.now(1250)).toBe(45);
+    d.answered(1300, 2);
+    expect(d.now(2250)).toBe(42);
+    expect(d.report()).toEqual({ least: 40, longest: 130 });
+  });
+
+  it('keeps a fixed deadline whatever the answers took', () => {
+    const d = new AnswerDeadline(40, 25);
+    d.answered(0, 300);
+    expect(d.now(10)).toBe(25);
+    expect(d.report()).toEqual({ least: 25, longest: 25 });
+  });
+});
