@@ -5,7 +5,7 @@
 import { TagMap } from '@plcfleet/protocols';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type PlcServer, startPlcServer, VirtualPlcRuntime } from '../plant-io';
-import { watchDeploy } from './deploy-watch';
+import { compileProgramFiles, watchDeploy } from './deploy-watch';
 import { ModbusLivePlc } from './live-plc';
 
 /** The approved change: the fan runs above 60 °C. */
@@ -57,12 +57,35 @@ async function plcRunning(program: string): Promise<PlcServer> {
   return plc;
 }
 
-function watch(plc: PlcServer, durationMs: number) {
+/** The approved change as a TwinCAT project keeps it: a .TcPOU, the ST in CDATA. */
+const approvedTcPou = (limit: number) => `<?xml version="1.0" encoding="utf-8"?>
+<TcPlcObject Version="1.1.0.1" ProductVersion="3.1.4024.12">
+  <POU Name="Main" Id="{7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c02}" SpecialFunc="None">
+    <Declaration><![CDATA[PROGRAM Main
+VAR_INPUT
+    Temp : INT;
+END_VAR
+VAR_OUTPUT
+    Fan : BOOL;
+END_VAR
+]]></Declaration>
+    <Implementation>
+      <ST><![CDATA[IF Temp > ${limit} THEN
+    Fan := TRUE;
+ELSE
+    Fan := FALSE;
+END_IF;]]></ST>
+    </Implementation>
+  </POU>
+</TcPlcObject>
+`;
+
+function watch(plc: PlcServer, durationMs: number, files = [{ path: 'main.st', text: approved(60) }]) {
   // 1 s, not less: on a loaded machine a short timeout is a comm loss before the divergence
   const live = new ModbusLivePlc(MAP, MAP.tags, '127.0.0.1', plc.modbus!.port, 1000);
   cleanups.push(() => live.close());
   return watchDeploy({
-    files: [{ path: 'main.st', text: approved(60) }],
+    files,
     map: MAP,
     live,
     durationMs,
@@ -104,5 +127,36 @@ describe('watchDeploy', () => {
       durationMs: 1000,
     });
     expect(down.ok ? '' : down.why).toMatch(/^post-deploy watch: PLC unreachable: modbus 127\.0\.0\.1:1/);
+  });
+
+  it('watches a TwinCAT project: the approved .TcPOU is loaded as compile loads it', async () => {
+    const files = [{ path: 'PLC/POUs/Main.TcPOU', text: approvedTcPou(60) }];
+    const kept = await watch(await plcRunning(approved(60)), 1500, files);
+    expect(kept.ok, kept.ok ? '' : kept.why).toBe(true);
+    expect(kept.report!.compared).toBeGreaterThan(20);
+    // its IF's branches, marked in the TcPOU's ST
+    expect(kept.report!.coverage.branches).toMatchObject({ total: 2, taken: 2 });
+    const rolledBack = await watch(await plcRunning(approved(70)), 20_000, files);
+    expect(rolledBack.ok ? '' : rolledBack.why).toMatch(
+      /^post-deploy watch: Fan diverged from the approved program/,
+    );
+  });
+
+  it('loads kept files with the define set, and refuses a path outside the program folder', async () => {
+    const text = approved(60).replace(
+      'Fan := Temp > 60;',
+      '{IF defined(HOT)}\nFan := Temp > 70;\n{ELSE}\nFan := Temp > 60;\n{END_IF}',
+    );
+    const hot = await compileProgramFiles([{ path: 'main.st', text }], { defines: ['HOT'] });
+    hot.plc.set('Temp', 65);
+    hot.plc.scan();
+    expect(hot.plc.get('Fan')).toBe(false);
+    const plain = await compileProgramFiles([{ path: 'main.st', text }], { defines: [] });
+    plain.plc.set('Temp', 65);
+    plain.plc.scan();
+    expect(plain.plc.get('Fan')).toBe(true);
+    await expect(compileProgramFiles([{ path: '../main.st', text }])).rejects.toThrow(
+      /file \.\.\/main\.st is outside the program folder/,
+    );
   });
 });

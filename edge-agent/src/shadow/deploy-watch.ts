@@ -1,5 +1,9 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
 import type { TagMap } from '@plcfleet/protocols';
-import { compileInstrumented, type InstrumentedCandidate } from './branch-coverage';
+import { libraryFiles } from '../cli/sim-commands';
+import { compileInstrumentedProject, type InstrumentedCandidate } from './branch-coverage';
 import type { LivePlc } from './live-plc';
 import { bindTags } from './shadow-binding';
 import { runShadow, type ShadowReport, ShadowUnreachable } from './shadow-runner';
@@ -17,6 +21,12 @@ export interface WatchDeployOptions {
   pollMs?: number;
   /** PROGRAM or CONFIGURATION to run (default: the only one). */
   programName?: string;
+  /** Library interface folder (`.st` declarations), as `compile --libraries`. */
+  libraries?: string;
+  /** Behaviour models of library POUs (`.st`), as `compile --models`. */
+  models?: string;
+  /** The define set selecting `{IF defined(...)}` branches, as `compile --define` (default: every branch). */
+  defines?: readonly string[];
   /** Ends the watch early with no verdict against the deploy (a rollback order came). */
   signal?: AbortSignal;
 }
@@ -39,10 +49,7 @@ export async function watchDeploy(o: WatchDeployOptions): Promise<WatchOutcome> 
   let candidate: InstrumentedCandidate;
   let binding: ReturnType<typeof bindTags>;
   try {
-    candidate = compileInstrumented(
-      o.files.map((f) => ({ name: f.path, text: f.text })),
-      { cycleMs: o.cycleMs ?? 10, ...(o.programName ? { program: o.programName } : {}) },
-    );
+    candidate = await compileProgramFiles(o.files, o);
     binding = bindTags(o.map, candidate.plc);
   } catch (err) {
     return {
@@ -86,4 +93,48 @@ export async function watchDeploy(o: WatchDeployOptions): Promise<WatchOutcome> 
   if (report.fault)
     return { ok: false, why: `post-deploy watch: the program faulted: ${report.fault}`, report };
   return { ok: true, report };
+}
+
+/** How {@link compileProgramFiles} loads a program. */
+type ProgramLoad = Pick<WatchDeployOptions, 'cycleMs' | 'programName' | 'libraries' | 'models' | 'defines'>;
+
+/**
+ * A program kept as files of text (a deploy's approved program, a job's candidate), marked
+ * for coverage, as `shadow` and `compile` load it: its files written to a folder of their
+ * own (their paths kept: a TwinCAT, PLCopen XML, SCL or L5X project is told by its files),
+ * read by the simulator's loader with the site's libraries, models and define set. A path
+ * that leaves the folder is refused; a program that does not compile throws.
+ */
+export async function compileProgramFiles(
+  files: readonly { path: string; text: string }[],
+  o: ProgramLoad = {},
+): Promise<InstrumentedCandidate> {
+  const root = await mkdtemp(join(tmpdir(), 'plcfleet-watch-'));
+  try {
+    for (const f of files) {
+      const rel = normalize(f.path);
+      if (isAbsolute(rel) || rel === '..' || rel.startsWith(`..${sep}`))
+        throw new Error(`file ${f.path} is outside the program folder`);
+      const full = join(root, rel);
+      await mkdir(dirname(full), { recursive: true });
+      await writeFile(full, f.text);
+    }
+    const { loadSimProject } = await import('@plcfleet/toolchain/sim');
+    const [libraries, behaviourModels] = await Promise.all([
+      o.libraries === undefined ? undefined : libraryFiles(o.libraries),
+      o.models === undefined ? undefined : libraryFiles(o.models),
+    ]);
+    const project = await loadSimProject([root], {
+      ...(libraries ? { libraries } : {}),
+      ...(behaviourModels ? { behaviourModels } : {}),
+      ...(o.defines ? { defines: o.defines } : {}),
+    });
+    return compileInstrumentedProject(project, {
+      cycleMs: o.cycleMs ?? 10,
+      ...(o.programName ? { program: o.programName } : {}),
+      root,
+    });
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
 }

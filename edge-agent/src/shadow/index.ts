@@ -5,7 +5,7 @@
  */
 
 export { compileInstrumented, compileInstrumentedProject } from './branch-coverage';
-export { type WatchOutcome, watchDeploy } from './deploy-watch';
+export { compileProgramFiles, type WatchOutcome, watchDeploy } from './deploy-watch';
 export { ModbusLivePlc, OpcuaLivePlc } from './live-plc';
 export { bindTags, parseTolerances } from './shadow-binding';
 export { runShadow, type ShadowReport, ShadowUnreachable } from './shadow-runner';
