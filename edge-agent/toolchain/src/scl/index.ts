@@ -8,6 +8,7 @@
 export { isAxText, readAx } from './ax-reader';
 export {
   applySclEdits,
+  formatAx,
   formatScl,
   printScl,
   printSclNode,

@@ -4,10 +4,16 @@
  * read, checked and where it has a meaning in the virtual PLC, simulated.
  */
 import { describe, expect, it } from 'vitest';
-import { type AssignmentStatement, checkProject, type FunctionBlockDecl, type VarDecl } from '../iec';
+import {
+  type AssignmentStatement,
+  astEqual,
+  checkProject,
+  type FunctionBlockDecl,
+  type VarDecl,
+} from '../iec';
 import { compileProgram } from '../sim';
 import { readAx } from './ax-reader';
-import { applySclEdits, formatScl, printScl } from './scl-printer';
+import { applySclEdits, formatAx, formatScl, printScl } from './scl-printer';
 import { nameSclStartValues, readScl } from './scl-reader';
 import { siemensLibrary } from './siemens-library';
 
@@ -601,5 +607,69 @@ describe('system instructions the LIOLink library calls', () => {
     expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     const { checked } = checkProject([unit]);
     expect(() => compileProgram(checked, { program: 'Main' })).toThrow(/Variant|PEEK_WORD|GETIO_PART/);
+  });
+});
+
+describe('formatAx: fmt for SIMATIC AX', () => {
+  it('indents by nesting, is idempotent and reads to the same tree', () => {
+    const text = [
+      'NAMESPACE Simatic.Ax.Demo',
+      'CLASS PUBLIC Sorter',
+      'VAR PUBLIC',
+      'state : INT;   ',
+      'END_VAR',
+      'METHOD PUBLIC Run : BOOL',
+      'VAR_INPUT item : INT; END_VAR',
+      'IF item > 0 THEN',
+      'state := THIS.Kind();',
+      'ELSE',
+      'CASE state OF',
+      '1: state := 2;',
+      'ELSE',
+      'state := 0;',
+      'END_CASE;',
+      'END_IF;',
+      'Run := TRUE;   // trailing blanks of a comment stay   ',
+      'END_METHOD',
+      'METHOD PRIVATE Kind : INT',
+      'Kind := 1;',
+      'END_METHOD',
+      'END_CLASS',
+      'END_NAMESPACE',
+      '',
+    ].join('\n');
+    const once = formatAx(text);
+    expect(once.split('\n')).toEqual([
+      'NAMESPACE Simatic.Ax.Demo',
+      '    CLASS PUBLIC Sorter',
+      '        VAR PUBLIC',
+      '            state : INT;',
+      '        END_VAR',
+      '        METHOD PUBLIC Run : BOOL',
+      '            VAR_INPUT item : INT; END_VAR',
+      '            IF item > 0 THEN',
+      '                state := THIS.Kind();',
+      '            ELSE',
+      '                CASE state OF',
+      '                    1: state := 2;',
+      '                    ELSE',
+      '                        state := 0;',
+      '                END_CASE;',
+      '            END_IF;',
+      '            Run := TRUE;   // trailing blanks of a comment stay   ',
+      '        END_METHOD',
+      '        METHOD PRIVATE Kind : INT',
+      '            Kind := 1;',
+      '        END_METHOD',
+      '    END_CLASS',
+      'END_NAMESPACE',
+      '',
+    ]);
+    expect(formatAx(once)).toBe(once);
+    const a = readAx(text, 'Sorter.st');
+    const b = readAx(once, 'Sorter.st');
+    expect(a.diagnostics).toEqual([]);
+    expect(b.diagnostics).toEqual([]);
+    expect(astEqual(a.unit, b.unit)).toBe(true);
   });
 });

@@ -3,7 +3,7 @@
  * `.udt` file under the given folders is read ("read" = no error from the
  * reader), formatted twice (`fmt` idempotent) and the formatted text read
  * again to the same tree (positions aside). With `--ax`, the SIMATIC AX
- * `.st` files are read instead (AX has no `fmt`, so only "read" counts).
+ * `.st` files are read instead and formatted with `formatAx`.
  *
  *   npx tsx edge-agent/toolchain/src/scl/scl-corpus.ts /tmp/scl-corpus/*
  *   npx tsx edge-agent/toolchain/src/scl/scl-corpus.ts --ax /tmp/ax-corpus/*
@@ -13,7 +13,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { astEqual, type CompilationUnit, checkProject } from '../iec';
 import { readAx } from './ax-reader';
-import { formatScl } from './scl-printer';
+import { formatAx, formatScl } from './scl-printer';
 import { isSclFile, nameSclStartValues, readScl } from './scl-reader';
 import { siemensLibrary } from './siemens-library';
 import { isTagTableXml, readTagTable } from './tag-table';
@@ -142,11 +142,11 @@ export function sclCorpusRow(dir: string, ax = false): SclCorpusRow {
     row.units.push(r.unit);
     const bad = badNameSpan(r.unit, text);
     if (bad) row.failures.push(`${f}: a name's span does not hold it: ${bad}`);
-    if (ax) continue;
-    const once = formatScl(text);
-    if (formatScl(once) === once) row.idempotent++;
+    const format = ax ? formatAx : formatScl;
+    const once = format(text);
+    if (format(once) === once) row.idempotent++;
     else row.failures.push(`${f}: fmt is not idempotent`);
-    const again = readScl(once, f);
+    const again = ax ? readAx(once, f) : readScl(once, f);
     if (again.diagnostics.length === 0 && astEqual(again.unit, r.unit)) row.roundTrip++;
     else row.failures.push(`${f}: formatted text reads back differently`);
   }
@@ -178,7 +178,7 @@ async function main(args: string[]): Promise<void> {
   const externals = check ? (await siemensLibrary()).units : [];
   for (const r of rows) {
     const tables = r.tagTables > 0 ? ` tag tables ${r.tagTablesRead}/${r.tagTables}` : '';
-    const fmt = ax ? '- | -' : `${r.idempotent}/${r.read} | ${r.roundTrip}/${r.read}`;
+    const fmt = `${r.idempotent}/${r.read} | ${r.roundTrip}/${r.read}`;
     console.log(`| ${r.project} | ${r.read}/${r.files} | ${fmt} | ${r.lines} |${tables}`);
     for (const f of r.failures) console.log(`    ${f}`);
     for (const f of r.skipped) console.log(`    not a source: ${f}`);
@@ -198,7 +198,7 @@ async function main(args: string[]): Promise<void> {
   );
   console.log(
     `total: read ${t.read}/${t.files}` +
-      (ax ? '' : `, fmt idempotent ${t.idem}/${t.read}, round trip ${t.rt}/${t.read}`) +
+      `, fmt idempotent ${t.idem}/${t.read}, round trip ${t.rt}/${t.read}` +
       ` (${t.skipped} files with a source's extension are not sources)` +
       (t.tables > 0 ? `; tag tables read ${t.tablesRead}/${t.tables}` : ''),
   );

@@ -272,3 +272,100 @@ export function formatScl(text: string): string {
   }
   return out.join(eol);
 }
+
+/** SIMATIC AX words that open a level when a name follows them (`CLASS Foo`, `METHOD PUBLIC Bar`). */
+const AX_NAMED_OPEN = new Set([
+  'NAMESPACE',
+  'CLASS',
+  'INTERFACE',
+  'FUNCTION_BLOCK',
+  'FUNCTION',
+  'PROGRAM',
+  'METHOD',
+  'PROPERTY',
+  'CONFIGURATION',
+  'RESOURCE',
+]);
+const AX_OPEN = new Set(['IF', 'CASE', 'FOR', 'WHILE', 'REPEAT', 'STRUCT']);
+
+/** The words of a line of code with what precedes and follows each (member names after `.` are not keywords). */
+function axWords(code: string): { w: string; named: boolean; colon: boolean }[] {
+  const out: { w: string; named: boolean; colon: boolean }[] = [];
+  const re = /[A-Za-z_][A-Za-z0-9_]*/g;
+  for (let m = re.exec(code); m; m = re.exec(code)) {
+    const before = code.slice(0, m.index).trimEnd();
+    if (before.endsWith('.') || before.endsWith('#')) continue;
+    const after = code.slice(m.index + m[0].length);
+    const colon = /^\s*:/.test(after);
+    out.push({ w: m[0].toUpperCase(), named: /^\s+[A-Za-z_]/.test(after) && !colon, colon });
+  }
+  return out;
+}
+
+/**
+ * Re-indents a SIMATIC AX `.st` file by its nesting (namespaces, classes,
+ * methods, declarations, statements; four spaces a level); lines inside
+ * block comments and continuation lines of an open parenthesis keep their
+ * text. Idempotent; never changes anything but leading and trailing blanks,
+ * so the file reads to the same tree.
+ */
+export function formatAx(text: string): string {
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const lines = text.split(/\r?\n/);
+  const namespaces = /\bEND_NAMESPACE\b/i.test(text);
+  const out: string[] = [];
+  let level = 0;
+  let inComment = false;
+  let parens = 0;
+  let caseDepth: number[] = [];
+  for (const raw of lines) {
+    const startsInComment = inComment;
+    const { code, inComment: after, lineComment } = codeOf(raw, inComment);
+    inComment = after;
+    const trimmed = raw.trim();
+    const words = axWords(code);
+    const first = words[0]?.w ?? '';
+    const tail = (l: string): string => (after || lineComment ? l : l.replace(/[ \t]+$/, ''));
+    if (startsInComment || parens > 0 || trimmed === '') {
+      out.push(trimmed === '' && !startsInComment ? '' : tail(raw));
+    } else {
+      let indent = level;
+      if (first === 'END_CASE') indent = level - 2;
+      else if (first.startsWith('END_') || MIDDLE.has(first)) indent = level - 1;
+      else if (
+        caseDepth.length > 0 &&
+        caseDepth[caseDepth.length - 1] === level &&
+        /^[^;]*[^:]:(?!=)/.test(code.trim())
+      )
+        indent = level - 1;
+      out.push(tail(`${'    '.repeat(Math.max(0, indent))}${raw.replace(/^[ \t]+/, '')}`));
+    }
+    if (startsInComment && inComment) continue;
+    // the level after this line
+    for (const [k, { w, named, colon }] of words.entries()) {
+      // `TYPE` opens a type block at the start of a line; `Type := 1` and `METHOD Type` are names
+      const typeBlock = w === 'TYPE' && k === 0 && !colon;
+      if (
+        (AX_NAMED_OPEN.has(w) && named && (w !== 'NAMESPACE' || namespaces)) ||
+        AX_OPEN.has(w) ||
+        typeBlock
+      ) {
+        level++;
+        if (w === 'CASE') {
+          level++;
+          caseDepth = [...caseDepth, level];
+        }
+      } else if (/^VAR(_[A-Z]+)?$/.test(w) && w === first) level++;
+      else if (w === 'END_CASE') {
+        level = Math.max(0, level - 2);
+        caseDepth = caseDepth.slice(0, -1);
+      } else if (w.startsWith('END_') && (w !== 'END_NAMESPACE' || namespaces))
+        level = Math.max(0, level - 1);
+    }
+    for (const ch of code) {
+      if (ch === '(') parens++;
+      else if (ch === ')') parens = Math.max(0, parens - 1);
+    }
+  }
+  return out.join(eol);
+}
