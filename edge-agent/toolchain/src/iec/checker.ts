@@ -19,7 +19,7 @@ import { Binder, type CheckedProject, type CheckOptions, type Scope, SYSTEM_NAME
 import { type Diagnostic, diagnostic } from './diagnostics';
 import { repeatedByName } from './initializers';
 import { STANDARD_FUNCTIONS, stdArgumentOrder, stdFbPin } from './standard-library';
-import { conversionResult, STD_FUNCTIONS } from './stdlib';
+import { BCD_BIT_STRINGS, conversionResult, STD_FUNCTIONS } from './stdlib';
 import {
   commonType,
   convert,
@@ -965,6 +965,18 @@ class Checker extends Binder {
     const conv = conversionResult(up)!;
     if (e.args.length !== 1) this.report('ST2010', e.span, up, 1, e.args.length);
     const at = types[0];
+    // the overloaded BCD_TO_* takes any of the bit strings (Table 22); its width is the argument's
+    const u = at && underlying(at.kind === 'reference' ? at.target : at);
+    if (conv.bcd === 'decode' && !conv.from && u && u.kind !== 'error' && u.kind !== 'int-literal') {
+      if (u.kind !== 'elementary' || !BCD_BIT_STRINGS.includes(u.name))
+        this.report(
+          'ST2004',
+          e.args[0]!.span,
+          typeName(at!),
+          'a bit string (BYTE, WORD, DWORD or LWORD)',
+          `argument of ${up}`,
+        );
+    }
     if (at && conv.from && at.kind !== 'error') {
       const c = convert(at, conv.from);
       if (c === 'error')

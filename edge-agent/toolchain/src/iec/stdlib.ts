@@ -7,7 +7,7 @@
  */
 import { LIBRARY_SYMBOLS } from './library-symbols';
 import { STANDARD_FUNCTIONS, type StdFunctionDef } from './standard-library';
-import { ELEMENTARY, T_STRING, T_WSTRING, TYPE_ALIASES, type Type } from './types';
+import { ELEMENTARY, intInfo, T_STRING, T_WSTRING, TYPE_ALIASES, type Type } from './types';
 
 /** The standard FBs as ST (timing diagrams in §6.6.3.5.4; counters §6.6.3.5.3; edges §6.6.3.5.2; bistables §6.6.3.5.1). */
 export const STANDARD_FB_SOURCE = `
@@ -71,24 +71,70 @@ export type StdFunction = Pick<StdFunctionDef, 'min' | 'max' | 'result' | 'lvalu
 /** Standard functions by upper-case name (the table of `standard-library.ts`). */
 export const STD_FUNCTIONS: ReadonlyMap<string, StdFunction> = STANDARD_FUNCTIONS;
 
-/** The conversion `A_TO_B` / `TO_B` / `TRUNC_B`: its result type, or undefined if `name` is not one. */
-export function conversionResult(upperName: string): { from?: Type; to: Type } | undefined {
-  const m = /^(?:([A-Z_]+?)_)?(?:TO|TRUNC)_([A-Z_]+)$/.exec(upperName);
+/**
+ * A conversion's argument and result types. `bcd` marks the BCD conversions of
+ * the 3rd edition's Table 22: `decode` (`BCD_TO_UINT`, overloaded over the bit
+ * strings BYTE..LWORD, so without `from`; `WORD_BCD_TO_UINT`) and `encode`
+ * (`UINT_TO_BCD`, a bit string as wide as the integer; `UINT_TO_BCD_WORD`).
+ */
+export interface Conversion {
+  from?: Type;
+  to: Type;
+  bcd?: 'decode' | 'encode';
+}
+
+/** The conversion `A_TO_B` / `TO_B` / `TRUNC_B` (and the BCD ones): its types, or undefined if `name` is not one. */
+export function conversionResult(upperName: string): Conversion | undefined {
+  const m = /^(?:([A-Z_]+?)_)?(TO|TRUNC)_([A-Z_]+)$/.exec(upperName);
   if (!m) return undefined;
-  const to = elementaryOrString(m[2]!);
+  const [, fromName, op, toName] = m as unknown as [string, string | undefined, string, string];
+  if (op === 'TO' && (fromName === 'BCD' || fromName?.endsWith('_BCD') || /^BCD(_|$)/.test(toName)))
+    return bcdConversion(fromName, toName);
+  const to = elementaryOrString(toName);
   if (!to) return undefined;
-  if (m[1] === undefined) return { to };
-  const fromName = m[1].endsWith('_BCD') ? m[1].slice(0, -4) : m[1];
+  if (fromName === undefined) return { to };
   const from = elementaryOrString(fromName);
   if (!from) return undefined;
   return { from, to };
 }
 
+/** The bit string as wide as each integer type (`UINT_TO_BCD` gives a WORD). */
+const BCD_WORD_OF_BITS: Readonly<Record<number, string>> = {
+  8: 'BYTE',
+  16: 'WORD',
+  32: 'DWORD',
+  64: 'LWORD',
+};
+
+/** Table 22's BCD conversions: `[BITS_]BCD_TO_INT` decodes, `INT_TO_BCD[_BITS]` encodes. */
+function bcdConversion(fromName: string | undefined, toName: string): Conversion | undefined {
+  const integer = (n: string | undefined) => {
+    const t = n === undefined ? undefined : ELEMENTARY.get(TYPE_ALIASES.get(n) ?? n);
+    const info = t && intInfo(t);
+    return t && info && !info.bit ? t : undefined;
+  };
+  const bitString = (n: string) => (BCD_BIT_STRINGS.includes(n) ? ELEMENTARY.get(n) : undefined);
+  if (toName === 'BCD' || toName.startsWith('BCD_')) {
+    const from = integer(fromName);
+    if (!from) return undefined;
+    const to =
+      toName === 'BCD' ? ELEMENTARY.get(BCD_WORD_OF_BITS[intInfo(from)!.bits]!) : bitString(toName.slice(4));
+    return to ? { from, to, bcd: 'encode' } : undefined;
+  }
+  const to = integer(toName);
+  if (!to) return undefined;
+  if (fromName === 'BCD') return { to, bcd: 'decode' };
+  const from = bitString(fromName!.slice(0, -4));
+  return from ? { from, to, bcd: 'decode' } : undefined;
+}
+
+/** The bit strings a BCD number is held in (the argument of the overloaded `BCD_TO_*`). */
+export const BCD_BIT_STRINGS: readonly string[] = Object.values(BCD_WORD_OF_BITS);
+
 function elementaryOrString(name: string): Type | undefined {
   const n = TYPE_ALIASES.get(name) ?? name;
   if (n === 'STRING') return T_STRING;
   if (n === 'WSTRING') return T_WSTRING;
-  if (n === 'BCD') return undefined;
   return ELEMENTARY.get(n);
 }
 
