@@ -2,18 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { AnswerDeadline } from './answer-deadline';
 
 describe('AnswerDeadline', () => {
-  it('waits two polls after the slowest answer of the memory, and forgets answers older than it', () => {
-    const d = new AnswerDeadline(40, undefined, 1000);
-    expect(d.now(0)).toBe(40);
+  it('waits two polls after twice the slowest answer of the memory, and forgets answers older than it', () => {
+    const d = new AnswerDeadline(40, undefined, 1000, 3);
+    // no deadline before three answers: the request's own timeout holds
+    expect(d.now(0)).toBeUndefined();
     d.answered(100, 3);
     d.answered(200, 90);
+    expect(d.now(200)).toBeUndefined();
     d.answered(300, 5);
-    expect(d.now(300)).toBe(130);
+    expect(d.now(300)).toBe(220);
     // the 90 ms answer leaves the memory; the 5 ms one is then the slowest
-    expect(d.now(1250)).toBe(45);
+    expect(d.now(1250)).toBe(50);
     d.answered(1300, 2);
-    expect(d.now(2250)).toBe(42);
-    expect(d.report()).toEqual({ least: 40, longest: 130 });
+    expect(d.now(2250)).toBe(44);
+    expect(d.report()).toEqual({ least: 40, longest: 220 });
   });
 
   it('keeps a fixed deadline whatever the answers took', () => {

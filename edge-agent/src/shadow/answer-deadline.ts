@@ -1,14 +1,19 @@
 /**
  * How long shadow waits for a poll's answer before it reports a comm loss (ADR 0073): two
- * polls after the PLC's usual answer time — the slowest answer of the last `memoryMs` —
- * or a fixed time when one is given. A PLC that answers in a few ms is reported lost two
- * polls after it stops answering; one on a loaded host, whose answers sometimes take a
- * hundred ms, is not reported lost for the delays it always has.
+ * polls after the PLC's usual answer time — twice the slowest answer of the last
+ * `memoryMs` — or a fixed time when one is given. A PLC that answers in a few ms is
+ * reported lost two polls after it stops answering; one on a loaded host, whose answers
+ * sometimes take a hundred ms, is not reported lost for the delays it always has. Twice:
+ * with the slowest answer alone, every new record of a heavy tail (one in the memory's
+ * number of answers, about one a run) was a false comm loss. Until `warmUp` answers have
+ * come there is no deadline (the request's own timeout holds): a few answers say little
+ * of the tail.
  */
 export class AnswerDeadline {
   /** Answers of the last `memoryMs`, slowest first among the later ones (a sliding maximum). */
   private readonly slowest: { at: number; ms: number }[] = [];
   private longest = 0;
+  private seen = 0;
 
   constructor(
     /** Two polls: the least time a comm loss waits for. */
@@ -16,22 +21,25 @@ export class AnswerDeadline {
     /** A fixed deadline (`--comm-loss-ms`): the answers' times do not change it. */
     private readonly fixed?: number,
     private readonly memoryMs = 30_000,
+    private readonly warmUp = 50,
   ) {}
 
   /** An answer (on time or late) came `ms` after its request, at `at`. */
   answered(at: number, ms: number): void {
     if (this.fixed !== undefined) return;
+    this.seen++;
     const q = this.slowest;
     while (q.length > 0 && q.at(-1)!.ms <= ms) q.pop();
     q.push({ at, ms });
   }
 
-  /** The deadline now, ms after the request. */
-  now(at: number): number {
+  /** The deadline now, ms after the request; undefined while warming up. */
+  now(at: number): number | undefined {
     if (this.fixed !== undefined) return this.fixed;
+    if (this.seen < this.warmUp) return undefined;
     const q = this.slowest;
     while (q.length > 0 && q[0]!.at < at - this.memoryMs) q.shift();
-    const d = (q[0]?.ms ?? 0) + this.polls;
+    const d = 2 * (q[0]?.ms ?? 0) + this.polls;
     this.longest = Math.max(this.longest, d);
     return d;
   }
