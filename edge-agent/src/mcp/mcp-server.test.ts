@@ -1,9 +1,10 @@
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { SitePolicy } from '@plcfleet/protocols';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, policyAt, REPO } from '../testing/migration-fixtures';
 import { createPlcfleetMcpServer } from './mcp-server';
@@ -97,6 +98,46 @@ describe('MCP server (SDK client, in-memory transport)', () => {
     expect((await call('read_file', { path: '../etc/passwd' })).isError).toBe(true);
     expect((await call('simulate', { program: 'NoSuchProgram', scans: 1 })).isError).toBe(true);
     await close();
+  });
+});
+
+describe('MCP safety on a Rockwell L5X project (issue 15)', () => {
+  it('quick safety reads the L5X as the safety command does: a removed E-stop contact fails', async () => {
+    const dir = join(work, 'l5x');
+    await mkdir(dir, { recursive: true });
+    const l5x = join(dir, 'ladder-line.L5X');
+    const text = await readFile(join(REPO, 'examples/plants/ladder-line/ladder-line.L5X'), 'utf8');
+    await writeFile(l5x, text);
+    const policy = SitePolicy.parse({
+      apiVersion: 'plcfleet/v1',
+      kind: 'SitePolicy',
+      site: 'ladder-line',
+      emergencyStops: ['Conveyor_Run', 'Motor_Out'],
+    });
+    const server = await createPlcfleetMcpServer({ project: dir, policy });
+    const [a, b] = InMemoryTransport.createLinkedPair();
+    await server.connect(a);
+    const client = new Client({ name: 'test', version: '1.0.0' });
+    await client.connect(b);
+    const quick = async () =>
+      (
+        (await client.callTool({ name: 'safety', arguments: { mode: 'quick' } })) as {
+          content: Array<{ text: string }>;
+        }
+      ).content[0]!.text;
+    try {
+      expect(await quick()).toMatch(/^OK/);
+      // the conveyor's seal-in without its E-stop contact (XIO(EStop))
+      const bypass = text.replace('XIO(Stop_PB)XIO(EStop)OTE(Conveyor_Run)', 'XIO(Stop_PB)OTE(Conveyor_Run)');
+      expect(bypass).not.toBe(text);
+      await writeFile(l5x, bypass);
+      const r = await quick();
+      expect(r).toMatch(/^FAILED/);
+      expect(r).toContain('ladder-line.L5X:');
+      expect(r).toContain('EStop no longer influences Conveyor_Run');
+    } finally {
+      await client.close();
+    }
   });
 });
 

@@ -122,11 +122,11 @@ export async function createPlcfleetMcpServer(options: PlcfleetMcpOptions): Prom
       inputSchema: { mode: z.enum(['quick', 'full']).default('quick') },
     },
     guarded(async ({ mode }) => {
-      const before = verifiers.compile(baseline);
-      const after = verifiers.compile(await current());
-      if (mode === 'quick')
-        return ok(formatInnerReport(await verifiers.inner(baseline)(after.parsed.map((p) => p.file))));
-      return json(await verifiers.safety(before, after, 'full'));
+      // every file of the project: compile reads the ST sources and an L5X as its model,
+      // as the safety command does (an L5X is no parsed file, so it must not be filtered out)
+      const files = await current();
+      if (mode === 'quick') return ok(formatInnerReport(await verifiers.inner(baseline)(files)));
+      return json(await verifiers.safety(verifiers.compile(baseline), verifiers.compile(files), 'full'));
     }),
   );
   server.registerTool(
