@@ -326,6 +326,85 @@ describe('plcfleet-agent migrate --push-branch (a Git project)', () => {
     expect(await inBare('rev-parse', 'main')).toBe(main);
   });
 
+  describe('a tag-change (no transformer): rename-tags.yaml on the press-hmi plant', () => {
+    const pressHmi = join(REPO, 'examples/plants/press-hmi');
+    const renameTags = join(REPO, 'examples/migrations/rename-tags.yaml');
+    let pressUrl: string;
+    let pressBare: string;
+    const inPress = async (...args: string[]) =>
+      (await sh('git', ['-C', pressBare, ...args], { env })).stdout.trim();
+    beforeAll(async () => {
+      pressBare = join(work, 'press.git');
+      const clone = join(work, 'press-clone');
+      await sh('git', ['init', '--quiet', '--bare', pressBare]);
+      await cp(pressHmi, join(clone, 'lines/press'), { recursive: true });
+      for (const args of [
+        ['init', '--quiet'],
+        ['add', '--all'],
+        ['commit', '--quiet', '-m', 'press'],
+        ['push', '--quiet', pressBare, 'HEAD:refs/heads/main'],
+      ])
+        await sh('git', ['-C', clone, ...args], { env });
+      pressUrl = `git+file://${pressBare}#main:lines/press`;
+    });
+    const renameRun = (migration: string, pushBranch: string) =>
+      run({
+        migration,
+        project: pressUrl,
+        siteFacts: join(pressHmi, 'site.facts.yaml'),
+        libraries: join(pressHmi, '.libraries'),
+        json: true,
+        pushBranch,
+      });
+
+    it('pushes the renamed program, tag map and HMI file with the evidence', async () => {
+      const r = await renameRun(renameTags, 'plcfleet/rename-1');
+      expect(r.err).toEqual([]);
+      const out = JSON.parse(r.out[0]!);
+      expect(out.outcome, out.reason).toBe('passed');
+      expect(r.code).toBe(MIGRATE_EXIT.PASSED);
+      expect(out.evidence.transformer).toBe('none');
+      expect(out.push).toEqual({
+        branch: 'plcfleet/rename-1',
+        commit: expect.stringMatching(/^[0-9a-f]{40}$/),
+      });
+      const changed = (await inPress('diff', '--name-only', 'main', out.push.commit)).split('\n').sort();
+      expect(changed).toEqual(
+        expect.arrayContaining([
+          'lines/press/tags.yaml',
+          'lines/press/hmi/press-screen.json',
+          `lines/press/.plcfleet/evidence/${out.jobId}.json`,
+        ]),
+      );
+      const program = changed.filter((p) => p.endsWith('.st'));
+      expect(program.length).toBeGreaterThan(0);
+      expect(changed.every((p) => p.startsWith('lines/press/'))).toBe(true);
+      const pushedTags = await inPress('show', `${out.push.commit}:lines/press/tags.yaml`);
+      expect(pushedTags).toMatch(/name: HydPressureOk/);
+      expect(pushedTags).not.toMatch(/name: Hyd_Pressure_OK/);
+      for (const st of program) {
+        const text = await inPress('show', `${out.push.commit}:${st}`);
+        expect(text).not.toMatch(/\bPress_Enable\b/);
+      }
+    });
+
+    it('pushes nothing when the tag-change fails', async () => {
+      const broken = join(work, 'rename-missing.yaml');
+      await writeFile(
+        broken,
+        (await readFile(renameTags, 'utf8')).replace('from: Press_Enable', 'from: No_Such_Tag'),
+      );
+      const r = await renameRun(broken, 'plcfleet/rename-never');
+      const out = JSON.parse(r.out[0]!);
+      expect(out.outcome).toBe('failed');
+      expect(r.code).toBe(MIGRATE_EXIT.FAILED);
+      expect(out.push).toBeUndefined();
+      await expect(
+        inPress('rev-parse', '--verify', '--quiet', 'refs/heads/plcfleet/rename-never'),
+      ).rejects.toThrow();
+    });
+  });
+
   it('refuses --push-branch without a Git project', async () => {
     const r = await run({
       migration: guard,

@@ -90,18 +90,16 @@ export async function runMigrate(
   signal?: AbortSignal,
 ): Promise<number> {
   // The executor, its transformers (the Anthropic SDK) and judges load only for this command.
-  const [{ loadScenarioRefs, runMigration, usesTransformer }, sources, transform] = await Promise.all([
-    import('../migrate'),
-    import('../sources'),
-    import('../transform'),
-  ]);
+  const [{ loadScenarioRefs, plantFileGlobs, runMigration, usesTransformer }, sources, transform] =
+    await Promise.all([import('../migrate'), import('../sources'), import('../transform')]);
   const { createClaudeTransformer, createRecipeTransformer, resolveClaudeOptions } = transform;
   let migration: Migration;
   let policy: SitePolicy | null = null;
   let facts: SiteFacts | null = null;
   let transformer: Transformer;
-  // The program as read and the whole program the transformer produced: what --push-branch commits.
-  let program: { before: readonly ProgramFile[]; after: ProgramFile[] } | undefined;
+  // The program as read and the whole program a passed verdict was reached on (every kind,
+  // with a transformer or without): what --push-branch commits.
+  let program: PassedProgram | undefined;
   let source: ProgramSource;
   let llmJudge: LlmJudgeOptions | null = null;
   let scenarios: Awaited<ReturnType<typeof loadScenarioRefs>>;
@@ -156,15 +154,6 @@ export async function runMigrate(
     } catch (err) {
       throw new BadInput(`--project: ${(err as Error).message}`);
     }
-    const inner = transformer;
-    transformer = {
-      name: inner.name,
-      async transform(req) {
-        const result = await inner.transform(req);
-        program = { before: req.files, after: result.files };
-        return result;
-      },
-    };
   } catch (err) {
     if (err instanceof BadInput) {
       io.err(`plcfleet-agent migrate: ${err.message}`);
@@ -181,6 +170,9 @@ export async function runMigrate(
     scenarios,
     ...(args.libraries ? { libraries: args.libraries } : {}),
     llmJudge,
+    onPassedProgram: (after, before) => {
+      program = { before, after: [...after] };
+    },
     ...(args.out ? { outDir: args.out } : {}),
     ...(signal ? { signal } : {}),
     ...(args.json
@@ -196,9 +188,19 @@ export async function runMigrate(
     return MIGRATE_EXIT.BAD_INPUT;
   }
   // Only a passed verdict pushes; a failed push leaves the verdict standing and says why.
+  // A kind that edits plant files (tag-change) read and verified them with the program:
+  // the push compares and commits through the same view.
+  const plantFiles = plantFileGlobs(migration);
+  const gitSource = source as GitProgramSource;
   const push =
     args.pushBranch !== undefined && verdict.outcome === 'passed'
-      ? await pushVerdict(source as GitProgramSource, migration, verdict, program, args.pushBranch)
+      ? await pushVerdict(
+          plantFiles ? gitSource.withPlantFiles(plantFiles) : gitSource,
+          migration,
+          verdict,
+          program,
+          args.pushBranch,
+        )
       : undefined;
   await source.close();
   if (args.json) io.out(JSON.stringify(push ? { ...verdict, push } : verdict));
@@ -227,6 +229,12 @@ export async function runMigrate(
 }
 
 /** What `--push-branch` did: the commit, or why there is none. */
+/** The program as read and as the passed change leaves it. */
+interface PassedProgram {
+  before: readonly ProgramFile[];
+  after: ProgramFile[];
+}
+
 interface PushOutcome {
   branch: string;
   commit?: string;
@@ -237,10 +245,10 @@ async function pushVerdict(
   source: GitProgramSource,
   migration: Migration,
   verdict: Verdict,
-  program: { before: readonly ProgramFile[]; after: ProgramFile[] } | undefined,
+  program: PassedProgram | undefined,
   branch: string,
 ): Promise<PushOutcome> {
-  if (!program) return { branch, error: 'the transformer kept no program to push' };
+  if (!program) return { branch, error: 'the passed verdict kept no program to push' };
   const { pushVerdict: push } = await import('../sources');
   // From the commit the verdict was reached on (the source's last read), whatever REF points at now.
   const r = await push(source, { migration, verdict, ...program, branch, base: source.lastRead()?.commit });
