@@ -845,4 +845,16 @@ describe('literals no type can hold and CR-only line endings', () => {
     expect(r.diagnostics).toEqual([]);
     expect(r.tokens.line[r.tokens.count - 2]).toBe(2);
   });
+
+  it('reads a lone CR inside a scanned range as a line end, not a CR whose LF follows the range', () => {
+    // CRLF body ending at its CR (the LF is the next body's): no line is added
+    const crlf = 'x := 1;\r\ny := 2;\r\nz := 3;\r\n';
+    const a = scan(crlf, 'f.xml', 0, crlf.length - 1, 1, 1);
+    expect(a.tokens.line[a.tokens.count - 1]).toBe(3);
+    // a lone CR in the middle of a range is a line break
+    const mac = 'x := 1;\ry := 2;\r\nz := 3;';
+    const b = scan(mac, 'f.st', 0, mac.length, 1, 1);
+    expect(b.tokens.line[b.tokens.count - 2]).toBe(3);
+    expect(b.tokens.line[4]).toBe(2);
+  });
 });

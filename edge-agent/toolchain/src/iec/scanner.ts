@@ -288,6 +288,9 @@ export function indexInRange(text: string, ch: string, start: number, end: numbe
   return i < 0 ? -1 : start + i;
 }
 
+/** A CR not followed by LF: a classic Mac line break. */
+const LONE_CR = /\r(?!\n)/;
+
 /**
  * Scans `text[start, end)`; positions are those of `text`, so a snippet inside
  * an XML file keeps its real offsets. `line`/`column` give the position of `start`.
@@ -304,11 +307,12 @@ export function scan(
   // line break. The replacement keeps every offset, so positions stay those of the file.
   // Only the range is looked at: a reader scans many bodies of one XML file, and
   // touching the whole file each time made reading it quadratic in its size.
-  for (let cr = indexInRange(text, '\r', start, end); cr >= 0; cr = indexInRange(text, '\r', cr + 1, end)) {
-    if (text.charCodeAt(cr + 1) === 10) continue;
-    const range = text.slice(start, end);
+  // One native search of the range, not a JavaScript loop over every CR of a CRLF file;
+  // a CR that ends the range and is followed by LF in the text is not alone.
+  const range = text.slice(start, end);
+  const lone = range.search(LONE_CR);
+  if (lone >= 0 && !(lone === range.length - 1 && text.charCodeAt(end) === 10)) {
     text = text.slice(0, start) + range.replace(/\r(?!\n)/g, '\n') + text.slice(end);
-    break;
   }
   // about one token per 6 characters in real code; grow() doubles when denser
   const tokens = new Tokens(Math.max(64, Math.ceil((end - start) / 6)));
