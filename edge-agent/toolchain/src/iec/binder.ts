@@ -39,6 +39,9 @@ import {
   type VarSymbol,
 } from './types';
 
+/** The attribute of a global variable list whose members are used qualified only (`GVL.name`). */
+const QUALIFIED_ONLY = 'qualified_only';
+
 /** Options of {@link checkProject}. */
 export interface CheckOptions {
   /** Units whose declarations are known but whose bodies are not checked (vendor stubs, e.g. OSCAT's stubs.st). */
@@ -138,6 +141,8 @@ export abstract class Binder {
   protected readonly resolving = new Set<string>();
   protected readonly globals = new Map<string, VarSymbol>();
   protected readonly gvls = new Map<string, Type>();
+  /** GVLs marked {attribute 'qualified_only'} (lower case): their members are used as GVL.name only. */
+  protected readonly qualifiedOnlyGvls = new Set<string>();
   protected readonly enumValues = new Map<string, Type>();
   protected readonly exprTypes = new Map<Expression, Type>();
   protected readonly references = new Map<Expression, VarSymbol | PouSymbol>();
@@ -337,11 +342,17 @@ export abstract class Binder {
     return sym;
   }
 
+  /** Is this global a member of a qualified_only list (reached as GVL.name only)? */
+  protected isQualifiedOnly(sym: VarSymbol): boolean {
+    return sym.gvl !== undefined && this.qualifiedOnlyGvls.has(sym.gvl.toLowerCase());
+  }
+
   protected declareGlobals(unit: CompilationUnit): void {
-    const add = (blocks: VarBlock[], gvlName: string | undefined): void => {
+    const add = (blocks: VarBlock[], gvlName: string | undefined, qualifiedOnly = false): void => {
       let ns: Map<string, VarSymbol> | undefined;
       if (gvlName) {
         const lower = gvlName.toLowerCase();
+        if (qualifiedOnly) this.qualifiedOnlyGvls.add(lower);
         let t = this.gvls.get(lower);
         if (!t) {
           t = { kind: 'namespace', name: gvlName, members: new Map() };
@@ -367,6 +378,11 @@ export abstract class Binder {
             if (gvlName) sym.gvl = gvlName;
             if (this.globals.has(lower)) {
               const first = this.globals.get(lower)!;
+              // two qualified_only lists may each declare the name: GVL_A.x and GVL_B.x differ
+              if (ns && !ns.has(lower) && this.isQualifiedOnly(first) && this.isQualifiedOnly(sym)) {
+                ns.set(lower, sym);
+                continue;
+              }
               this.report('ST2003', n.span, n.name, `${first.decl.span.file}:${first.decl.span.line}`);
               continue;
             }
@@ -383,6 +399,7 @@ export abstract class Binder {
         add(
           d.varBlocks,
           d.name ?? d.pragmas?.find((p) => p.attribute?.name === GVL_NAME_ATTRIBUTE)?.attribute?.value,
+          d.pragmas?.some((p) => p.attribute?.name.toLowerCase() === QUALIFIED_ONLY) === true,
         );
       else if (d.kind === 'Configuration') {
         add(d.varBlocks, undefined);
@@ -713,8 +730,11 @@ export abstract class Binder {
       const owner = e.object.name.toLowerCase();
       const t = this.types.get(owner) ?? this.resolveNamedType(owner, e.span);
       if (t?.kind === 'enum') return t.values.get(e.member.toLowerCase())?.value;
+      const gvl = this.gvls.get(owner);
       return initOf(
-        this.globals.get(e.member.toLowerCase()) ?? this.pendingGlobalConstant(e.member.toLowerCase()),
+        (gvl?.kind === 'namespace' ? gvl.members.get(e.member.toLowerCase()) : undefined) ??
+          this.globals.get(e.member.toLowerCase()) ??
+          this.pendingGlobalConstant(e.member.toLowerCase()),
       );
     }
     const t = this.resolveNamedType(e.typeName.toLowerCase(), e.span);

@@ -491,6 +491,8 @@ class Checker extends Binder {
     }
     const g = this.globals.get(lower);
     if (g) {
+      // inside a POU (a list's own initialisers may name its members, as in a library's GVL)
+      if (scope && this.isQualifiedOnly(g)) this.report('ST2033', e.span, e.name, g.gvl);
       this.references.set(e, g);
       return g.type.kind === 'reference' ? g.type.target : g.type;
     }

@@ -73,6 +73,8 @@ export const DIAGNOSTICS = {
     message:
       "'{0}' is not in the interface of library {1} that was given (add it to the library's interface file)",
   },
+  // {attribute 'qualified_only'} on a global variable list: its members are reached only as GVL.name
+  ST2033: { severity: 'error', message: "'{0}' is in {1}, which is qualified_only: write {1}.{0}" },
   ST3001: { severity: 'warning', message: 'implicit conversion from {0} to {1} may lose data' },
   ST3002: { severity: 'warning', message: "'{0}' is declared but never used" },
   ST3003: { severity: 'warning', message: "input '{0}' is written inside its own POU" },
