@@ -142,7 +142,9 @@ function discover(root: string): Unit[] {
       if (ext === '.l5x') units.push({ kind: 'l5x', path: f, files: [f] });
       else if (ext === '.xml' && isPlcopen(f)) units.push({ kind: 'plcopen', path: f, files: [f] });
       else if (ST_EXT.has(ext) || TC_EXT.has(ext)) loose.st.push(f);
-      else if (SCL_EXT.has(ext)) loose.scl.push(f);
+      // an EPICS database (`record(ai, …)`) shares Siemens' .db extension
+      else if (SCL_EXT.has(ext) && !/^\s*(?:record|grecord|template)\s*\(/m.test(readHead(f)))
+        loose.scl.push(f);
     }
     for (const kind of ['st', 'scl'] as const) {
       if (loose[kind].length > 0) units.push({ kind, path: dir, files: loose[kind] });
@@ -217,7 +219,8 @@ function programsOf(unit: Unit): string[] {
       for (const m of text.matchAll(/<pou\s+name="([A-Za-z_]\w*)"\s+pouType="program"/g))
         names.add(m[1] as string);
     } else {
-      for (const m of text.matchAll(/^\s*PROGRAM\s+([A-Za-z_]\w*)/gim)) names.add(m[1] as string);
+      for (const m of text.matchAll(/^\s*PROGRAM\s+(?:(?:INTERNAL|PUBLIC|PRIVATE)\s+)?([A-Za-z_]\w*)/gim))
+        names.add(m[1] as string);
     }
   }
   return [...names];
@@ -243,7 +246,9 @@ function inputsOf(unit: Unit, program: string): InputVar[] {
   const located = /^\s*([A-Za-z_]\w*)\s+AT\s+%I\S*\s*:\s*([A-Za-z]+)\s*;/gim;
   for (const f of unit.files) {
     const text = readText(f);
-    const start = text.search(new RegExp(`^\\s*PROGRAM\\s+${program}\\b`, 'im'));
+    const start = text.search(
+      new RegExp(`^\\s*PROGRAM\\s+(?:(?:INTERNAL|PUBLIC|PRIVATE)\\s+)?${program}\\b`, 'im'),
+    );
     if (start >= 0) {
       const rest = text.slice(start);
       const body = rest.slice(0, rest.search(/END_PROGRAM/i) >>> 0);
@@ -262,7 +267,9 @@ function inputsOf(unit: Unit, program: string): InputVar[] {
 function localOf(unit: Unit, program: string): string | undefined {
   for (const f of unit.files) {
     const text = readText(f);
-    const start = text.search(new RegExp(`^\\s*PROGRAM\\s+${program}\\b`, 'im'));
+    const start = text.search(
+      new RegExp(`^\\s*PROGRAM\\s+(?:(?:INTERNAL|PUBLIC|PRIVATE)\\s+)?${program}\\b`, 'im'),
+    );
     if (start < 0) continue;
     const m = /^\s*VAR\s*$([\s\S]*?)END_VAR/im.exec(text.slice(start));
     const v = /^\s*([A-Za-z_]\w*)\s*:\s*(BOOL|INT|DINT|REAL|LREAL|TIME|WORD|UINT|UDINT)\s*(:=[^;]*)?;/im.exec(
@@ -729,9 +736,10 @@ function reasons(all: Record_[]): Record<string, [string, number][]> {
       for (const code of codes) add(run.command, `exit 1: ${code}`);
       continue;
     }
-    const line = firstLine(run.stderr) || firstLine(run.stdout).slice(0, 120);
+    const finding = run.command === 'safety' && jsonOk(run.stdout) ? safetyReason(run.stdout) : undefined;
+    const line = finding ?? (firstLine(run.stderr) || firstLine(run.stdout).slice(0, 120));
     const blurred = line
-      .replace(/\/[^\s:'"]+/g, 'PATH')
+      .replace(/\/[^:'"]+?(?=: |:\d|$)/g, 'PATH')
       .replace(/'[^']*'/g, "'X'")
       .replace(/\d+/g, 'N')
       .slice(0, 140);
@@ -740,6 +748,13 @@ function reasons(all: Record_[]): Record<string, [string, number][]> {
   return Object.fromEntries(
     Object.entries(out).map(([c, m]) => [c, [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12)]),
   );
+}
+
+/** A failed safety check's first finding: its rule and message. */
+function safetyReason(stdout: string): string | undefined {
+  const r = JSON.parse(stdout) as { findings?: { rule?: string; message?: string }[] };
+  const f = r.findings?.[0];
+  return f ? `${f.rule}: ${f.message}` : undefined;
 }
 
 function table(t: Record<string, Tally>): string {
