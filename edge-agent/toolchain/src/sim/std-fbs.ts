@@ -131,18 +131,50 @@ export function stdFbMemberType(
 /** A standard FB instance: its members plus internal state. */
 export type StdFbInstance = Record<string, boolean | number>;
 
-/** A fresh instance of a standard FB with the standard's initial values (all FALSE / 0). */
+/**
+ * A fresh instance of a standard FB with the standard's initial values (all FALSE / 0): its
+ * members plus the internal state its body uses — `$m`/`$m2` the edge memories (R_TRIG.M, the
+ * counters' CU/CD triggers, TOF/TP's last IN), `$s` a timer's start time, `$run` a running
+ * timer, `$done` a TP pulse that has ended (ET holds PT until IN is FALSE). Each type is one
+ * object literal, so all fields are in-object and every instance of a type shares one hidden
+ * class: a plant of 2,400 FBs ran 8 % faster than with the former one shape of ten fields for
+ * all types (docs/virtual-plc.md).
+ */
 export function newStdFb(fb: string): StdFbInstance {
-  const o: StdFbInstance = { $fb: 0 };
-  for (const m of STD_FB_MEMBERS[fb] ?? []) o[m.name] = m.type === 'BOOL' ? false : 0;
-  // `$m` is the edge memory of the standard's bodies (R_TRIG.M, counters' CU/CD triggers), `$s` a timer's start time.
-  o.$m = false;
-  o.$m2 = false;
-  o.$s = 0;
-  o.$run = false;
-  // TP: the pulse has ended and ET holds PT until IN is FALSE
-  o.$done = false;
-  return o;
+  switch (fb) {
+    case 'SR':
+      return { S1: false, R: false, Q1: false };
+    case 'RS':
+      return { S: false, R1: false, Q1: false };
+    case 'R_TRIG':
+    case 'F_TRIG':
+      return { CLK: false, Q: false, $m: false };
+    case 'CTU':
+      return { CU: false, R: false, PV: 0, Q: false, CV: 0, $m: false };
+    case 'CTD':
+      return { CD: false, LD: false, PV: 0, Q: false, CV: 0, $m: false };
+    case 'CTUD':
+      return {
+        CU: false,
+        CD: false,
+        R: false,
+        LD: false,
+        PV: 0,
+        QU: false,
+        QD: false,
+        CV: 0,
+        $m: false,
+        $m2: false,
+      };
+    case 'TON':
+      return { IN: false, PT: 0, Q: false, ET: 0, $s: 0, $run: false };
+    case 'TOF':
+      return { IN: false, PT: 0, Q: false, ET: 0, $m: false, $s: 0, $run: false };
+    case 'TP':
+      return { IN: false, PT: 0, Q: false, ET: 0, $m: false, $s: 0, $run: false, $done: false };
+    default:
+      throw new Error(`internal: ${fb} is not a standard function block`);
+  }
 }
 
 /**
