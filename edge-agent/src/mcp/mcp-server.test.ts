@@ -127,6 +127,13 @@ describe('MCP safety on a Rockwell L5X project (issue 15)', () => {
       ).content[0]!.text;
     try {
       expect(await quick()).toMatch(/^OK/);
+      // the L5X's programs run on the virtual PLC as their model
+      const sim = (await client.callTool({
+        name: 'simulate',
+        arguments: { program: 'MainProgram', scans: 2, inputs: { Start_PB: true }, vars: ['Conveyor_Run'] },
+      })) as { content: Array<{ text: string }>; isError?: boolean };
+      expect(sim.isError).not.toBe(true);
+      expect(JSON.parse(sim.content[0]!.text).values).toEqual({ Conveyor_Run: true });
       // the conveyor's seal-in without its E-stop contact (XIO(EStop))
       const bypass = text.replace('XIO(Stop_PB)XIO(EStop)OTE(Conveyor_Run)', 'XIO(Stop_PB)OTE(Conveyor_Run)');
       expect(bypass).not.toBe(text);

@@ -144,7 +144,9 @@ export async function createPlcfleetMcpServer(options: PlcfleetMcpOptions): Prom
     guarded(async ({ program, scans, inputs, vars }) => {
       const r = verifiers.compile(await current());
       if (!r.ok) return fail('the project does not compile; run compile');
-      const plc = new VirtualPlc({ units: r.parsed.map((p) => p.unit) }, { program });
+      // an L5X runs as its model, as the safety and equivalence checks run it
+      const units = [...r.parsed, ...(r.models ?? [])].map((p) => p.unit);
+      const plc = new VirtualPlc({ units }, { program });
       for (const [k, v] of Object.entries(inputs ?? {})) plc.set(k, v);
       const fault = plc.scan(scans);
       const names = vars ?? plc.outputNames();
