@@ -4,13 +4,13 @@
  * a divergent one (caught, the tag named), comm loss mid-run and an unreachable PLC.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT, TagMap } from '@plcfleet/protocols';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type PlcServer, startPlcServer, VirtualPlcRuntime } from '../plant-io';
 import type { ShadowReport } from '../shadow';
+import { stallingRelay as startStallingRelay } from '../shadow/stalling-relay';
 import { runShadowCommand, type ShadowArgs } from './shadow-commands';
 
 /** The program running on the "live" PLC: a latched motor, a level alarm, a speed. */
@@ -150,43 +150,9 @@ async function shadow(args: Partial<ShadowArgs>, signal?: AbortSignal) {
 
 const modbusOf = (plc: PlcServer) => `127.0.0.1:${plc.modbus!.port}`;
 
-/**
- * A TCP relay to the served PLC that can go silent like a pulled cable: the sockets stay
- * open, nothing passes either way; what was sent meanwhile is held and delivered on resume
- * (the late answers).
- */
 async function stallingRelay(port: number) {
-  let held: (() => void)[] | null = null;
-  const sockets: Socket[] = [];
-  const pipe = (from: Socket, to: Socket) =>
-    from.on('data', (chunk) => (held ? held.push(() => to.write(chunk)) : to.write(chunk)));
-  const server = createServer((client) => {
-    const upstream = connect(port, '127.0.0.1');
-    sockets.push(client, upstream);
-    pipe(client, upstream);
-    pipe(upstream, client);
-    for (const s of [client, upstream])
-      s.on('error', () => {}).on('close', () => {
-        client.destroy();
-        upstream.destroy();
-      });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const relay = {
-    address: `127.0.0.1:${(server.address() as { port: number }).port}`,
-    stall: () => {
-      held = [];
-    },
-    resume: () => {
-      const h = held ?? [];
-      held = null;
-      for (const f of h) f();
-    },
-  };
-  cleanups.push(async () => {
-    for (const s of sockets) s.destroy();
-    await new Promise((r) => server.close(r));
-  });
+  const relay = await startStallingRelay(port);
+  cleanups.push(relay.close);
   return relay;
 }
 

@@ -101,7 +101,8 @@ function describe(r: ShadowReport): string[] {
     );
   if (r.commLoss)
     lines.push(
-      `COMM LOSS: ${r.commLoss.count} failed poll(s) from ${r.commLoss.first} to ${r.commLoss.last}: ${r.commLoss.error}`,
+      `COMM LOSS: ${r.commLoss.count} failed poll(s) from ${r.commLoss.first} to ${r.commLoss.last}: ${r.commLoss.error}` +
+        (r.late ? ` (${r.late} late answer(s) dropped)` : ''),
     );
   if (r.fault) lines.push(`candidate stopped on a fault: ${r.fault}`);
   const c = r.coverage;

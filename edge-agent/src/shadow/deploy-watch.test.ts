@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type PlcServer, startPlcServer, VirtualPlcRuntime } from '../plant-io';
 import { compileProgramFiles, watchDeploy } from './deploy-watch';
 import { ModbusLivePlc } from './live-plc';
+import { stallingRelay } from './stalling-relay';
 
 /** The approved change: the fan runs above 60 °C. */
 const approved = (limit: number) => `
@@ -127,6 +128,34 @@ describe('watchDeploy', () => {
       durationMs: 1000,
     });
     expect(down.ok ? '' : down.why).toMatch(/^post-deploy watch: PLC unreachable: modbus 127\.0\.0\.1:1/);
+  });
+
+  it('rolls back when the PLC stops answering with its sockets open, before the request timeout', async () => {
+    const plc = await plcRunning(approved(60));
+    const relay = await stallingRelay(plc.modbus!.port);
+    cleanups.push(relay.close);
+    // a request timeout far longer than the watch's wait: only an overdue answer can end it
+    const live = new ModbusLivePlc(MAP, MAP.tags, '127.0.0.1', relay.port, 10_000);
+    cleanups.push(() => live.close());
+    let stalledAt = 0;
+    setTimeout(() => {
+      stalledAt = Date.now();
+      relay.stall();
+    }, 1500);
+    const r = await watchDeploy({
+      files: [{ path: 'main.st', text: approved(60) }],
+      map: MAP,
+      live,
+      durationMs: 20_000,
+      pollMs: 20,
+    });
+    const endedAt = Date.now();
+    expect(r.ok ? '' : r.why).toMatch(
+      /^post-deploy watch: comm loss with modbus 127\.0\.0\.1:\d+ at .*: no answer within \d+ ms$/,
+    );
+    expect(stalledAt).toBeGreaterThan(0);
+    // the watch ended on the comm loss, not on the request timeout nor the period
+    expect(endedAt - stalledAt).toBeLessThan(10_000);
   });
 
   it('watches a TwinCAT project: the approved .TcPOU is loaded as compile loads it', async () => {

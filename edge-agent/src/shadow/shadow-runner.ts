@@ -294,7 +294,13 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
       // request in flight) a poll at a time, each a failed poll, and drop what it brings.
       const why = `no answer within ${Math.round(dueMs ?? 0)} ms`;
       lose(tReq, why);
-      while (s === undefined && !o.signal?.aborted && performance.now() - t0 < o.durationMs) {
+      // (a watch acts on the first comm loss: it does not wait for the request to end)
+      while (
+        s === undefined &&
+        !o.stopAtFirst &&
+        !o.signal?.aborted &&
+        performance.now() - t0 < o.durationMs
+      ) {
         s = await answerWithin(reading, pollMs);
         catchUp();
         if (s === undefined) lose(Date.now(), why);

@@ -1,0 +1,42 @@
+/**
+ * For tests: a TCP relay to a served PLC that can go silent like a pulled cable — the
+ * sockets stay open and nothing passes either way; what was sent meanwhile is held and
+ * delivered on `resume` (the late answers).
+ */
+import { connect, createServer, type Socket } from 'node:net';
+
+export async function stallingRelay(port: number) {
+  let held: (() => void)[] | null = null;
+  const sockets: Socket[] = [];
+  const pipe = (from: Socket, to: Socket) =>
+    from.on('data', (chunk) => (held ? held.push(() => to.write(chunk)) : to.write(chunk)));
+  const server = createServer((client) => {
+    const upstream = connect(port, '127.0.0.1');
+    sockets.push(client, upstream);
+    pipe(client, upstream);
+    pipe(upstream, client);
+    for (const s of [client, upstream])
+      s.on('error', () => {}).on('close', () => {
+        client.destroy();
+        upstream.destroy();
+      });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    /** HOST:PORT to give the shadow. */
+    address: `127.0.0.1:${(server.address() as { port: number }).port}`,
+    port: (server.address() as { port: number }).port,
+    stall: () => {
+      held = [];
+    },
+    resume: () => {
+      const h = held ?? [];
+      held = null;
+      for (const f of h) f();
+    },
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
