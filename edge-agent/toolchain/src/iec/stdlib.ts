@@ -77,14 +77,14 @@ export const STD_FUNCTIONS: ReadonlyMap<string, StdFunction> = STANDARD_FUNCTION
  * strings BYTE..LWORD, so without `from`; `WORD_BCD_TO_UINT`) and `encode`
  * (`UINT_TO_BCD`, a bit string as wide as the integer; `UINT_TO_BCD_WORD`).
  */
-export interface Conversion {
+interface ConversionTypes {
   from?: Type;
   to: Type;
   bcd?: 'decode' | 'encode';
 }
 
 /** The conversion `A_TO_B` / `TO_B` / `TRUNC_B` (and the BCD ones): its types, or undefined if `name` is not one. */
-export function conversionResult(upperName: string): Conversion | undefined {
+export function conversionResult(upperName: string): ConversionTypes | undefined {
   const m = /^(?:([A-Z_]+?)_)?(TO|TRUNC)_([A-Z_]+)$/.exec(upperName);
   if (!m) return undefined;
   const [, fromName, op, toName] = m as unknown as [string, string | undefined, string, string];
@@ -107,7 +107,7 @@ const BCD_WORD_OF_BITS: Readonly<Record<number, string>> = {
 };
 
 /** Table 22's BCD conversions: `[BITS_]BCD_TO_INT` decodes, `INT_TO_BCD[_BITS]` encodes. */
-function bcdConversion(fromName: string | undefined, toName: string): Conversion | undefined {
+function bcdConversion(fromName: string | undefined, toName: string): ConversionTypes | undefined {
   const integer = (n: string | undefined) => {
     const t = n === undefined ? undefined : ELEMENTARY.get(TYPE_ALIASES.get(n) ?? n);
     const info = t && intInfo(t);
