@@ -343,7 +343,7 @@ export abstract class Binder {
   }
 
   /** Is this global a member of a qualified_only list (reached as GVL.name only)? */
-  protected isQualifiedOnly(sym: VarSymbol): boolean {
+  protected isQualifiedOnly(sym: VarSymbol): sym is VarSymbol & { gvl: string } {
     return sym.gvl !== undefined && this.qualifiedOnlyGvls.has(sym.gvl.toLowerCase());
   }
 
