@@ -193,7 +193,8 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
   const access = new Map(tags.map((b) => [b, plc.accessor(b.path)]));
   const coverage = new CoverageTracker(plc, tags);
   const divergences = new Map<BoundTag, ShadowDivergence>();
-  let commLoss: ShadowReport['commLoss'] = null;
+  // set by lose() (a closure): typed so that the flow does not narrow it to null
+  let commLoss = null as ShadowReport['commLoss'];
   let samples = 0;
   let judged = 0;
   let late = 0;
