@@ -171,6 +171,8 @@ export const PhaseWait = z.enum([
   'retry-or-close',
   /** A person to resume the paused rollout. */
   'resume',
+  /** A site's agent to be upgraded: it lacks a capability the phase needs (`shadow` for a shadow gate). */
+  'agent-upgrade',
 ]);
 export type PhaseWait = z.infer<typeof PhaseWait>;
 
@@ -201,6 +203,8 @@ export const PhaseOutcomeView = z.object({
   counts: PhaseOutcomeCounts,
   /** What the phase's shadow gate says (`shadow: 1 of 2 site(s) passed, 1 running (40 of 120 s)`); null without one. */
   shadow: z.string().nullable().default(null),
+  /** Sites whose work is held, with why (`s1: agent agt-1 (0.9.0) does not declare capability shadow …`). */
+  held: z.array(z.string()).default([]),
 });
 export type PhaseOutcomeView = z.infer<typeof PhaseOutcomeView>;
 

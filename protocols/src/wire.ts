@@ -233,6 +233,12 @@ export const CAPABILITIES = {
   driftReport: 'drift-report',
   /** control plane: stores `shadow.report` (acking it) and `deploy.deferred` (an older one answers them with an error, so an agent sends them only to one naming this). */
   shadowReport: 'shadow-report',
+  /**
+   * agent: runs shadow runs — the `shadow` of a job bundle (before approval) and of a deploy
+   * order (after approval). An older agent ignores them and would deploy unshadowed, so the
+   * control plane sends such a bundle or order only to an agent naming this.
+   */
+  shadowRuns: 'shadow',
   /** agent: accepts `welcome.versions` and `welcome.capabilities` (older agents refuse unknown welcome fields, so they are sent only to agents naming this). */
   welcomeVersions: 'welcome-versions',
 } as const;

@@ -397,6 +397,7 @@ export class AgentGateway {
       protocolVersion: version,
       capabilities: msg.capabilities,
     });
+    conn.capabilities = msg.capabilities;
     this.sessions.welcome(conn);
     this.ctx.metrics.agentsConnected.inc();
     this.ctx.bus.publish({

@@ -1,4 +1,4 @@
-import { type Envelope, type ErrorCode, encodeFrame } from '@plcfleet/protocols';
+import { CAPABILITIES, type Envelope, type ErrorCode, encodeFrame } from '@plcfleet/protocols';
 import { WebSocket } from 'ws';
 import { agentMessage } from './agent-message';
 
@@ -13,6 +13,8 @@ export interface AgentSession {
   remote: string;
   /** Said hello and was welcomed. */
   welcomed: boolean;
+  /** What the agent named in its hello (`CAPABILITIES`); empty before it. */
+  capabilities: readonly string[];
   /** The job this session holds an offer or run for. */
   jobId: string | null;
   leaseMs: number;
@@ -31,6 +33,7 @@ export function newSession(ws: WebSocket, agent: { id: string; site: string }, r
     site: agent.site,
     remote,
     welcomed: false,
+    capabilities: [],
     jobId: null,
     leaseMs: 60_000,
     lastHeard: Date.now(),
@@ -38,6 +41,11 @@ export function newSession(ws: WebSocket, agent: { id: string; site: string }, r
     inflight: 0,
     queue: Promise.resolve(),
   };
+}
+
+/** What an agent must name to be sent work with this shadow requirement (none without one). */
+export function shadowNeeds(shadow: unknown): readonly string[] {
+  return shadow ? [CAPABILITIES.shadowRuns] : [];
 }
 
 /** Sends a message while the socket is open (a closing socket drops it). */
@@ -123,16 +131,31 @@ export class AgentSessions {
     return true;
   }
 
-  /** A welcomed session of `site`, if any. */
-  welcomedOf(site: string): AgentSession | undefined {
-    for (const s of this.bySite.get(site) ?? []) if (s.welcomed) return s;
+  /** A welcomed session of `site` naming every capability in `needs`, if any. */
+  welcomedOf(site: string, needs: readonly string[] = []): AgentSession | undefined {
+    for (const s of this.bySite.get(site) ?? [])
+      if (s.welcomed && needs.every((c) => s.capabilities.includes(c))) return s;
     return undefined;
   }
 
-  /** A welcomed session of `site` without a job, not in `taken`, and without a send backlog. */
-  idleOf(site: string, taken: ReadonlySet<AgentSession>): AgentSession | undefined {
+  /**
+   * A welcomed session of `site` without a job, not in `taken`, without a send backlog,
+   * and naming every capability in `needs`.
+   */
+  idleOf(
+    site: string,
+    taken: ReadonlySet<AgentSession>,
+    needs: readonly string[] = [],
+  ): AgentSession | undefined {
     for (const s of this.bySite.get(site) ?? [])
-      if (s.welcomed && s.jobId === null && !taken.has(s) && s.ws.bufferedAmount <= SEND_HIGH_WATER) return s;
+      if (
+        s.welcomed &&
+        s.jobId === null &&
+        !taken.has(s) &&
+        s.ws.bufferedAmount <= SEND_HIGH_WATER &&
+        needs.every((c) => s.capabilities.includes(c))
+      )
+        return s;
     return undefined;
   }
 }

@@ -8,7 +8,7 @@ import { shadowRequirement } from '../rollouts/shadow-gate';
 import { getSite } from '../sites/site.repository';
 import { nowIso } from '../util';
 import { agentMessage } from './agent-message';
-import { type AgentSession, type AgentSessions, send } from './agent-session';
+import { type AgentSession, type AgentSessions, send, shadowNeeds } from './agent-session';
 import type { OrderDelivery } from './order-delivery';
 
 /** Dispatch requests this close together share one pass. */
@@ -20,6 +20,11 @@ interface RolloutOffer {
   migration: JobBundle['migration'];
   migrationId: string;
   plan: RolloutPlan;
+}
+
+/** The capabilities an agent needs for a job of phase `phaseIndex`: `shadow` when its bundle asks for a run. */
+function needsOf(offer: RolloutOffer, phaseIndex: number): readonly string[] {
+  return shadowNeeds(shadowRequirement(offer.plan.phases[phaseIndex], 'before-approval'));
 }
 
 /**
@@ -61,6 +66,8 @@ export class JobDispatcher {
     const held = await listJobs(this.ctx.db, { site: session.site, states: ['offered', 'running'] });
     for (const job of held.filter((j) => j.agentId === session.agentId)) {
       const offer = await this.rolloutOffer(job.rolloutId);
+      // An agent that no longer names `shadow` (downgraded) is not sent a bundle with a shadow gate; its lease lapses.
+      if (offer && !needsOf(offer, job.phaseIndex).every((c) => session.capabilities.includes(c))) continue;
       session.leaseMs = offer?.leaseMs ?? session.leaseMs;
       session.jobId = job.id;
       if (job.state === 'offered' && offer) this.sendOffer(session, job, job.attempt, offer);
@@ -94,10 +101,11 @@ export class JobDispatcher {
     const claims: Promise<void>[] = [];
     for (const job of ready) {
       if (this.closed) break;
-      const session = this.sessions.idleOf(job.site, taken);
-      if (!session) continue;
       const offer = await this.rolloutOffer(job.rolloutId);
       if (!offer) continue;
+      // A bundle with a shadow gate goes only to an agent that runs it (an older one would ignore it).
+      const session = this.sessions.idleOf(job.site, taken, needsOf(offer, job.phaseIndex));
+      if (!session) continue;
       taken.add(session);
       // Claims share transactions (group commit); each offer goes out once its claim is committed.
       claims.push(

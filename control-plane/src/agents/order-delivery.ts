@@ -4,7 +4,7 @@ import { listDeploys, listRollbacks, setDeployState, setRollbackState } from '..
 import { rollbackExpired } from '../deploys/deploy.service';
 import { transaction } from '../store/database';
 import { agentMessage } from './agent-message';
-import { type AgentSessions, send } from './agent-session';
+import { type AgentSessions, send, shadowNeeds } from './agent-session';
 
 /**
  * Delivers signed deploy and rollback orders to a connected agent of their site,
@@ -22,7 +22,9 @@ export class OrderDelivery {
     const states = resend ? (['ordered', 'delivered'] as const) : (['ordered'] as const);
     const where = { states, ...(onlySite ? { site: onlySite } : {}) };
     for (const d of await listDeploys(this.ctx.db, where)) {
-      const session = this.sessions.welcomedOf(d.site);
+      // An order with a shadow gate goes only to an agent that runs it: an older agent would
+      // ignore it and deploy unshadowed (fail closed; the progress view says who holds it).
+      const session = this.sessions.welcomedOf(d.site, shadowNeeds(d.order.payload.shadow));
       if (!session) continue;
       if (
         d.state === 'ordered' &&

@@ -3,6 +3,7 @@ import type { Db } from '../store/database';
 import { judgePhase } from './phase-judgement';
 import { deployWaits, describeOutcomes, type PhaseOutcomes, waitsForDeploys } from './phase-outcomes';
 import type { RolloutRecord } from './rollout.repository';
+import { shadowHeldSites } from './shadow-gate';
 
 /** The deploy side's status: watching when only watches are left, else awaiting deploy, else done. */
 function deployStatus(o: PhaseOutcomes): PhaseStatus {
@@ -77,15 +78,25 @@ export async function rolloutProgress(db: Db, r: RolloutRecord, now = Date.now()
           break;
         }
       }
+    // Work an old agent would run without its shadow gate is held: say whom it waits for.
+    const held =
+      started && !['halted', 'aborted', 'done'].includes(status)
+        ? await shadowHeldSites(db, r.id, index, phase)
+        : [];
+    if (held.length) waitsFor = [...waitsFor, 'agent-upgrade'];
     const counts = outcomes.counts;
     phases.push({
       index,
       name: phase.name,
       status,
       waitsFor,
-      summary: describeOutcomes(counts) + (waitsFor.length ? `; waits for ${waitsFor.join(', ')}` : ''),
+      summary:
+        describeOutcomes(counts) +
+        (waitsFor.length ? `; waits for ${waitsFor.join(', ')}` : '') +
+        (held.length ? `; held: ${held.join('; ')}` : ''),
       counts,
       shadow: shadow.line,
+      held,
     });
   }
   return { rolloutId: r.id, settled, phases };

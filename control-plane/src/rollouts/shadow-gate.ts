@@ -1,4 +1,5 @@
-import type { Phase, ShadowReportView, ShadowRequirement } from '@plcfleet/protocols';
+import { CAPABILITIES, type Phase, type ShadowReportView, type ShadowRequirement } from '@plcfleet/protocols';
+import { listAgents } from '../agents/agent.repository';
 import { divergenceCount, listShadowReports } from '../agents/shadow-report.repository';
 import type { Db } from '../store/database';
 
@@ -183,4 +184,48 @@ export async function shadowFailedJobs(
         });
   }
   return out;
+}
+
+/**
+ * Sites of phase `index` whose shadow-gated work is held because no agent of the site runs
+ * shadow runs (ADR 0050): its job waits to be offered (`before-approval`) or its deploy order
+ * to be delivered (`after-approval`) while the agents that said hello do not name the
+ * capability `shadow` — an older agent would ignore the requirement and deploy unshadowed.
+ * One line per site, naming its agents and what they lack.
+ */
+export async function shadowHeldSites(
+  db: Db,
+  rolloutId: string,
+  index: number,
+  phase: Phase,
+): Promise<string[]> {
+  const g = phase.shadow;
+  if (!g) return [];
+  const waiting =
+    g.when === 'before-approval'
+      ? await db
+          .selectFrom('jobs')
+          .select('jobs.site as site')
+          .where('jobs.rollout_id', '=', rolloutId)
+          .where('jobs.phase_index', '=', index)
+          .where('jobs.state', '=', 'ready')
+          .execute()
+      : await db
+          .selectFrom('deploys')
+          .innerJoin('jobs', 'jobs.id', 'deploys.job_id')
+          .select('jobs.site as site')
+          .where('jobs.rollout_id', '=', rolloutId)
+          .where('jobs.phase_index', '=', index)
+          .where('deploys.state', '=', 'ordered')
+          .execute();
+  const held: string[] = [];
+  for (const site of [...new Set(waiting.map((w) => w.site))].sort()) {
+    const agents = (await listAgents(db, site)).filter((a) => !a.revoked && a.agentVersion !== null);
+    if (agents.length === 0 || agents.some((a) => a.capabilities.includes(CAPABILITIES.shadowRuns))) continue;
+    const who = agents.map((a) => `agent ${a.id} (${a.agentVersion})`).join(', ');
+    held.push(
+      `${site}: ${who} does not declare capability ${CAPABILITIES.shadowRuns}; its ${g.when === 'before-approval' ? 'job' : 'deploy order'} is held until an agent that runs shadow runs connects (upgrade it)`,
+    );
+  }
+  return held;
 }

@@ -123,7 +123,8 @@ export class FakeAgent {
       agentId: 'fake',
       site,
       versions: { agent: '0.1.0', protocols },
-      capabilities: ['recipe'],
+      // `shadow`: it is sent bundles and orders with a shadow gate (tests answer them with reports).
+      capabilities: ['recipe', 'shadow'],
     });
   }
 

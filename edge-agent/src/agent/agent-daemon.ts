@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Envelope, MessageOf } from '@plcfleet/protocols';
+import { CAPABILITIES, type Envelope, type MessageOf } from '@plcfleet/protocols';
 import type { Logger } from 'pino';
 import { DriftMonitor, LiveStore } from '../drift';
 import { AgentLink, type LinkSession } from '../link';
@@ -145,7 +145,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       site: config.site,
       agentVersion: config.agentVersion,
       protocolVersions: config.protocolVersions,
-      capabilities: ['jobs', 'deploy', 'rollback', 'stage-report', 'shadow'],
+      // `shadow`: the control plane sends a bundle or order with a shadow gate only to agents naming it.
+      capabilities: ['jobs', 'deploy', 'rollback', 'stage-report', CAPABILITIES.shadowRuns],
       pinnedKeys: config.controlPlane.signingKeys,
       heartbeatMs: config.heartbeatMs,
       reconnect: config.reconnect,
