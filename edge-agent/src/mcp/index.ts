@@ -2,4 +2,4 @@
  * The verifiers as an MCP server (`plcfleet-agent mcp`): compile, quick and
  * full safety, simulate, scenarios, equivalence, search, diff — and edit when allowed.
  */
-export { createPlcfleetMcpServer, type PlcfleetMcpOptions, serveMcpOverStdio } from './mcp-server';
+export { createPlcfleetMcpServer, serveMcpOverStdio } from './mcp-server';

@@ -7,7 +7,7 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { SitePolicy } from '@plcfleet/protocols';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, policyAt, REPO } from '../testing/migration-fixtures';
-import { createPlcfleetMcpServer } from './mcp-server';
+import { createPlcfleetMcpServer } from '.';
 
 let work: string;
 beforeAll(async () => {
