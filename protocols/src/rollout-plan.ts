@@ -203,8 +203,8 @@ export const PhaseOutcomeView = z.object({
   counts: PhaseOutcomeCounts,
   /** What the phase's shadow gate says (`shadow: 1 of 2 site(s) passed, 1 running (40 of 120 s)`); null without one. */
   shadow: z.string().nullable().default(null),
-  /** Sites whose work is held, with why (`s1: agent agt-1 (0.9.0) does not declare capability shadow …`). */
-  held: z.array(z.string()).default([]),
+  /** Sites whose work is held, with why (`s1: agent agt-1 (0.9.0) does not declare capability shadow …`); absent from older control planes. */
+  held: z.array(z.string()).optional(),
 });
 export type PhaseOutcomeView = z.infer<typeof PhaseOutcomeView>;
 

@@ -74,7 +74,7 @@ describe('shadow gates with agents that do not run shadow', () => {
 
     const held = await eventually(async () => {
       const p = await progress(id);
-      return p.phases[0]!.held.length ? p : undefined;
+      return p.phases[0]!.held?.length ? p : undefined;
     });
     expect(held.phases[0]!.waitsFor).toContain('agent-upgrade');
     expect(held.phases[0]!.held).toEqual([
@@ -116,11 +116,11 @@ describe('shadow gates with agents that do not run shadow', () => {
     );
     const held = await eventually(async () => {
       const p = await progress(id);
-      return p.phases[0]!.held.length ? p : undefined;
+      return p.phases[0]!.held?.length ? p : undefined;
     });
     expect(held.phases[0]!.status).toBe('dispatching');
     expect(held.phases[0]!.waitsFor).toEqual(['verdicts', 'agent-upgrade']);
-    expect(held.phases[0]!.held[0]).toBe(
+    expect(held.phases[0]!.held?.[0]).toBe(
       `p1: agent ${agentId} (0.9.0) does not declare capability shadow; its job is held until an agent that runs shadow runs connects (upgrade it)`,
     );
     await sleep(500);

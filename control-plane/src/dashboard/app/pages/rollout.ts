@@ -185,6 +185,10 @@ export async function rolloutPage(id: string): Promise<void> {
                     .join(', ') ?? '',
                   // The shadow gate: sites passed, running, failed.
                   o?.shadow ? h('div', { class: 'muted', 'aria-label': 'shadow gate' }, o.shadow) : null,
+                  // Sites whose shadow work waits for an agent that runs shadow runs (an upgrade).
+                  o?.held?.length
+                    ? h('div', { class: 'muted', 'aria-label': 'held' }, o.held.join('; '))
+                    : null,
                 ),
               );
             }),
