@@ -2,6 +2,7 @@
  * Allowed actions over real sockets: what the server says a user may do is what
  * the action's own route then does (allowed ↔ 200; refused ↔ the same code and message).
  */
+import { PROTOCOL_VERSION } from '@plcfleet/protocols';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeAgent } from '../testing/fake-agent';
 import { client, eventually } from '../testing/fixtures';
@@ -84,6 +85,75 @@ describe('allowed actions of a change request', () => {
     expect(after.approve).toMatchObject({ allowed: false, code: 'CONFLICT' });
     expect(after.reject).toMatchObject({ allowed: false, code: 'CONFLICT' });
     expect(await decideAsAnswered(h.admin, cr.id, 'reject')).toMatchObject({ allowed: false });
+  });
+
+  it('does not offer approve before a before-approval shadow run passed, saying why', async () => {
+    h = await startHarness();
+    await seedFleet(h, [{ name: 'g1' }], 'non-safety');
+    agents = await connectAgents(h.cp, ['g1']);
+    const otto = await userClient('otto', 'operator');
+    const created = await otto.post('/v1/rollouts', {
+      migrationId: 'guard-upgrade',
+      start: true,
+      plan: planDoc([
+        {
+          name: 'all',
+          select: { sites: ['g1'] },
+          shadow: { minDuration: '300ms', maxDivergences: 0, when: 'before-approval' },
+        },
+      ]),
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const rolloutId: string = created.body.rollout.id;
+    const cr = await eventually(async () => {
+      const list = (await h.admin.get(`/v1/change-requests?rollout=${rolloutId}&state=open`)).body
+        .changeRequests;
+      return list.length ? list[0] : undefined;
+    });
+    // No run reported yet: approve is refused as the route refuses it, with its reason.
+    expect(await decideAsAnswered(otto, cr.id, 'approve')).toEqual({
+      allowed: false,
+      offered: true,
+      code: 'CONFLICT',
+      reason:
+        "the change's shadow run at g1 has not been reported yet; its phase approves only after it passed",
+    });
+    // Reject stays allowed: a person may turn the change down without waiting for the run.
+    expect(
+      (await otto.get(`/v1/change-requests/${cr.id}/allowed-actions`)).body.actions.reject,
+    ).toMatchObject({ allowed: true });
+
+    const agent = agents.get('g1')!;
+    const ack = agent.waitFor((m) => m.type === 'shadow.report.ack');
+    agent.send({
+      v: PROTOCOL_VERSION,
+      id: 'shd-g1',
+      type: 'shadow.report',
+      report: {
+        shadowId: 'shd-g1-1',
+        kind: 'candidate',
+        site: 'g1',
+        jobId: cr.jobId,
+        rolloutId,
+        state: 'passed',
+        startedAt: new Date().toISOString(),
+        durationMs: 300,
+        seconds: 0.31,
+        samples: 31,
+        compared: 30,
+        divergences: [],
+        commLoss: null,
+        fault: null,
+        reason: '',
+        coverage: null,
+      },
+    });
+    await ack;
+    expect(await decideAsAnswered(otto, cr.id, 'approve')).toEqual({
+      allowed: true,
+      offered: true,
+      reason: '',
+    });
   });
 
   it('refuses the requester of a safety change (four-eyes) but not another safety engineer', async () => {

@@ -8,8 +8,14 @@ import type {
 import type { Principal } from '../auth/roles';
 import { ControlPlaneError, fail } from '../errors';
 import type { RouteSpec } from '../http/route';
+import { getJob } from '../jobs/job.repository';
 import { getChangeRequest } from '../reviews/change-request.repository';
-import { assertMayDecide, assertMayReject, involvementIn } from '../reviews/review.service';
+import {
+  assertMayDecide,
+  assertMayReject,
+  involvementIn,
+  shadowApprovalRefusal,
+} from '../reviews/review.service';
 import type { PhaseDecision } from '../rollouts/gates';
 import { judgePhase } from '../rollouts/phase-judgement';
 import { getRollout } from '../rollouts/rollout.repository';
@@ -82,11 +88,18 @@ export async function changeRequestActions(
 ): Promise<ChangeRequestAllowedActions> {
   const cr = (await getChangeRequest(db, id)) ?? fail('NOT_FOUND', `no change request ${id}`);
   const involved = await involvementIn(db, cr);
+  // A `before-approval` shadow gate: the approve route refuses until the candidate's run passed.
+  const job = await getJob(db, cr.jobId);
+  const phase = job ? (await getRollout(db, cr.rolloutId))?.plan.phases[job.phaseIndex] : undefined;
+  const notYet = await shadowApprovalRefusal(db, cr, phase);
   return {
     changeRequestId: cr.id,
     actions: {
       approve: both(roleAllowance(reviewRoutes, 'post', '/v1/change-requests/:id/approve', who), () =>
-        ask(() => assertMayDecide(cr, who, involved)),
+        both(
+          ask(() => assertMayDecide(cr, who, involved)),
+          () => (notYet ? refused('CONFLICT', notYet) : ALLOWED),
+        ),
       ),
       reject: both(roleAllowance(reviewRoutes, 'post', '/v1/change-requests/:id/reject', who), () =>
         ask(() => assertMayReject(cr, who)),

@@ -1,4 +1,4 @@
-import type { DeployOrder } from '@plcfleet/protocols';
+import type { DeployOrder, Phase } from '@plcfleet/protocols';
 import { listShadowReports } from '../agents/shadow-report.repository';
 import { appendAudit } from '../audit/audit.repository';
 import type { Principal, Role } from '../auth/roles';
@@ -105,6 +105,30 @@ function recordDecision(
 }
 
 /**
+ * Why change request `cr` may not be approved yet because of its phase's shadow gate, or
+ * null: with `when: before-approval` the candidate's shadow run is evidence the approver
+ * must have, so approval waits until it passed (the approve route refuses with this, the
+ * allowed actions say it).
+ */
+export async function shadowApprovalRefusal(
+  db: Db,
+  cr: { jobId: string; site: string },
+  phase: Phase | undefined,
+): Promise<string | null> {
+  if (phase?.shadow?.when !== 'before-approval') return null;
+  const [latest] = (await listShadowReports(db, { jobId: cr.jobId })).filter((r) => r.kind === 'candidate');
+  const s = judgeShadowRun(phase.shadow, latest);
+  if (s.kind === 'passed') return null;
+  return `the change's shadow run at ${cr.site} ${
+    s.kind === 'missing'
+      ? 'has not been reported yet'
+      : s.kind === 'running'
+        ? `is still running (${s.seconds} of ${phase.shadow.minDuration / 1000} s)`
+        : `failed: ${s.why}`
+  }; its phase approves only after it passed`;
+}
+
+/**
  * Approves a change request and issues its deploy order: signed by the control
  * plane, bound to the site, the job and the SHA-256 of the approved program,
  * valid in the site's next maintenance window.
@@ -129,24 +153,8 @@ export async function approveChangeRequest(
     const job = await getJob(trx, cr.jobId);
     if (!job) fail('NOT_FOUND', `job ${cr.jobId} is gone`);
     const phase = (await getRollout(trx, cr.rolloutId))?.plan.phases[job.phaseIndex];
-    // A shadow gate run before approval: the candidate's shadow run is evidence the approver must have.
-    if (phase?.shadow?.when === 'before-approval') {
-      const [latest] = (await listShadowReports(trx, { jobId: cr.jobId })).filter(
-        (r) => r.kind === 'candidate',
-      );
-      const s = judgeShadowRun(phase.shadow, latest);
-      if (s.kind !== 'passed')
-        fail(
-          'CONFLICT',
-          `the change's shadow run at ${cr.site} ${
-            s.kind === 'missing'
-              ? 'has not been reported yet'
-              : s.kind === 'running'
-                ? `is still running (${s.seconds} of ${phase.shadow.minDuration / 1000} s)`
-                : `failed: ${s.why}`
-          }; its phase approves only after it passed`,
-        );
-    }
+    const notYet = await shadowApprovalRefusal(trx, cr, phase);
+    if (notYet) fail('CONFLICT', notYet);
     if (!(await decideChangeRequest(trx, id, 'approved', comment)))
       fail('CONFLICT', `change request ${id} was decided meanwhile`);
     const approval = await recordDecision(trx, who, id, 'approve', comment);
