@@ -236,20 +236,27 @@ describe('plcfleet-agent shadow', () => {
     let stalledAt = 0;
     let resumedAt = 0;
     let reportedAt = 0;
-    setTimeout(() => {
+    const stop = new AbortController();
+    // Stall once the shadow has had 60 samples (4 Modbus answers each): past the 50 answers
+    // it learns the PLC's answer time from; resume 1.2 s later, stop 0.6 s after that.
+    const watchAnswers = setInterval(() => {
+      if (relay.answers() < 240) return;
+      clearInterval(watchAnswers);
       stalledAt = Date.now();
       relay.stall();
-    }, 1500);
-    setTimeout(() => {
-      resumedAt = Date.now();
-      relay.resume();
-    }, 2700);
+      setTimeout(() => {
+        resumedAt = Date.now();
+        relay.resume();
+        setTimeout(() => stop.abort(), 600);
+      }, 1200);
+    }, 20);
+    cleanups.push(() => clearInterval(watchAnswers));
     const code = await runShadowCommand(
       {
         program: join(dir, 'equivalent.st'),
         tags: join(dir, 'tags.json'),
         json: true,
-        seconds: '3.5',
+        seconds: '30',
         plcModbus: relay.address,
         pollMs: '20',
         // far longer than the stall: only the overdue answer can make it a comm loss
@@ -263,10 +270,11 @@ describe('plcfleet-agent shadow', () => {
         },
       },
       {},
+      stop.signal,
     );
     expect(code, err.join('\n')).toBe(EXIT.UNREACHABLE);
     const r = JSON.parse(out[0]!) as ShadowReport;
-    // two polls after twice the slowest answer the PLC gave before (learnt from its first 50)
+    // two polls after twice the slowest answer the PLC gave before (learnt from 50 or more)
     expect(r.commLossMs.least).toBe(40);
     expect(r.commLoss!.error).toMatch(/^no answer within \d+ ms$/);
     expect(Number(/\d+/.exec(r.commLoss!.error)![0])).toBeGreaterThanOrEqual(40);

@@ -138,10 +138,14 @@ describe('watchDeploy', () => {
     const live = new ModbusLivePlc(MAP, MAP.tags, '127.0.0.1', relay.port, 10_000);
     cleanups.push(() => live.close());
     let stalledAt = 0;
-    setTimeout(() => {
+    // stall after 60 samples (2 Modbus answers each): past the 50 answers the deadline is learnt from
+    const watchAnswers = setInterval(() => {
+      if (relay.answers() < 120) return;
+      clearInterval(watchAnswers);
       stalledAt = Date.now();
       relay.stall();
-    }, 1500);
+    }, 20);
+    cleanups.push(() => clearInterval(watchAnswers));
     const r = await watchDeploy({
       files: [{ path: 'main.st', text: approved(60) }],
       map: MAP,

@@ -7,14 +7,19 @@ import { connect, createServer, type Socket } from 'node:net';
 
 export async function stallingRelay(port: number) {
   let held: (() => void)[] | null = null;
+  let answers = 0;
   const sockets: Socket[] = [];
-  const pipe = (from: Socket, to: Socket) =>
-    from.on('data', (chunk) => (held ? held.push(() => to.write(chunk)) : to.write(chunk)));
+  const pipe = (from: Socket, to: Socket, counted: boolean) =>
+    from.on('data', (chunk) => {
+      if (held) return held.push(() => to.write(chunk));
+      if (counted) answers++;
+      to.write(chunk);
+    });
   const server = createServer((client) => {
     const upstream = connect(port, '127.0.0.1');
     sockets.push(client, upstream);
-    pipe(client, upstream);
-    pipe(upstream, client);
+    pipe(client, upstream, false);
+    pipe(upstream, client, true);
     for (const s of [client, upstream])
       s.on('error', () => {}).on('close', () => {
         client.destroy();
@@ -26,6 +31,8 @@ export async function stallingRelay(port: number) {
     /** HOST:PORT to give the shadow. */
     address: `127.0.0.1:${(server.address() as { port: number }).port}`,
     port: (server.address() as { port: number }).port,
+    /** Chunks passed from the PLC so far (about one a Modbus answer). */
+    answers: () => answers,
     stall: () => {
       held = [];
     },
