@@ -38,7 +38,7 @@ import {
   typeName,
   wrapIntegerCode,
 } from './sim-types';
-import { isStdFb, STD_FB_MEMBERS, stdFbMemberType } from './std-fbs';
+import { isStdFb, STD_FB_MEMBERS, stdFbLiteral, stdFbMemberType } from './std-fbs';
 
 /** A generated expression: its code, type, and constant value when known. */
 interface Val {
@@ -276,7 +276,7 @@ export class CodeGenerator {
       'const $rnd=$rt.rnd,$trunc=$rt.trunc,$shl=$rt.shl,$shr=$rt.shr,$rol=$rt.rol,$ror=$rt.ror;',
       'const $bshl=$rt.bshl,$bshr=$rt.bshr,$brol=$rt.brol,$bror=$rt.bror,$m=$rt.math,$s=$rt.str,$toStr=$rt.toStr;',
       'const $parseNum=$rt.parseNum,$parseBig=$rt.parseBig,$clone=$rt.clone,$ref=$rt.ref,$deref=$rt.deref;',
-      'const $fbs=$rt.fbs,$newFb=$rt.newFb,$Number=$rt.Number,$floor=$rt.floor,$freeze=$rt.freeze,$fill=$rt.fill,$arr=$rt.arr;',
+      'const $fbs=$rt.fbs,$Number=$rt.Number,$floor=$rt.floor,$freeze=$rt.freeze,$fill=$rt.fill,$arr=$rt.arr;',
       // Standard FB bodies bound to constants, so V8 can inline them at each call site.
       `const ${Object.keys(STD_FB_MEMBERS)
         .map((n) => `$SF_${n}=$fbs.${n}`)
@@ -366,7 +366,7 @@ export class CodeGenerator {
         return inits ? `(()=>{const o={${fields}};${inits}return o;})()` : `{${fields}}`;
       }
       case 'fb': {
-        if (isStdFb(t.name)) return `$newFb(${q(t.name)})`;
+        if (isStdFb(t.name)) return stdFbLiteral(t.name);
         const l = this.model.layout(t.name);
         if (!l) return this.fail('UNKNOWN_NAME', `function block ${t.name}`);
         this.requireLayout(l);

@@ -7,7 +7,7 @@
 import { formatDuration } from './iec-time';
 import type { SimFaultCode } from './sim-errors';
 import { SIM_FAULT_CODES } from './sim-errors';
-import { makeStdFbs, newStdFb, type StdFbOptions } from './std-fbs';
+import { makeStdFbs, type StdFbOptions } from './std-fbs';
 
 /** Thrown inside generated code to stop the scan; caught by the runner and turned into a fault report. */
 export class FaultSignal {
@@ -63,7 +63,6 @@ export function makeRuntime(options: RuntimeOptions) {
   const ieee = options.realDivisionByZero === 'ieee';
   return {
     fbs,
-    newFb: newStdFb,
     Number,
     // Everything generated code uses comes from here, so it names no global of its own.
     floor: Math.floor,
