@@ -180,6 +180,19 @@ describe('candidate shadow runs of the agent', () => {
     await shadows.cancel('dep-cut');
     const run = await running;
     expect(run.state).toBe('failed');
-    expect(run.reason).toMatch(/^cut short after [\d.]+ s$/);
+    expect(run.reason).toMatch(
+      /^a rollback order came at \d{4}-\d\d-\d\dT[\d:.]+Z: cut short after [\d.]+ of 20 s; a run with a gap proves nothing, so `plcfleet rollouts retry ro-1` runs the site again$/,
+    );
+    // An agent that stops says so, with when.
+    await keep('job-stop', 60);
+    const stopped = shadows.run(
+      { jobId: 'job-stop', rolloutId: 'ro-2' },
+      { minDurationMs: 20_000, maxDivergences: 0 },
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    await shadows.cancel();
+    expect((await stopped).reason).toMatch(
+      /^agent stopped at \d{4}-[\d\-T:.]+Z: cut short after [\d.]+ of 20 s; .*retry ro-2/,
+    );
   }, 30_000);
 });

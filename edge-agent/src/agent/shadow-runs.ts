@@ -131,6 +131,17 @@ export function reportRun(sender: OutboxSender, meta: ShadowRunMeta, logger: Log
   };
 }
 
+/**
+ * Why a run ended early: `agent stopped at …Z: cut short after 3.2 of 7200 s; a run with a gap
+ * proves nothing, so `plcfleet rollouts retry ro-1` runs the site again` (without a stop
+ * reason, just the time run).
+ */
+function cutShort(meta: ShadowRunMeta, seconds: number, signal: AbortSignal): string {
+  const ran = `cut short after ${seconds} of ${meta.durationMs / 1000} s`;
+  if (!signal.aborted) return ran;
+  return `${String(signal.reason)}: ${ran}; a run with a gap proves nothing, so \`plcfleet rollouts retry ${meta.rolloutId}\` runs the site again`;
+}
+
 /** What {@link CandidateShadows} runs with and reports to. */
 export interface CandidateShadowsOptions {
   site: string;
@@ -183,12 +194,16 @@ export class CandidateShadows {
     return done;
   }
 
-  /** Stops the run for `deployId` (a rollback order came), or every run (the agent stops). */
+  /**
+   * Stops the run for `deployId` (a rollback order came), or every run (the agent stops);
+   * each is reported `failed`, its reason saying what stopped it and when.
+   */
   async cancel(deployId?: string): Promise<void> {
     const which = deployId
       ? [this.running.get(`shadow-${deployId}`)].filter((x) => x !== undefined)
       : [...this.running.values()];
-    for (const r of which) r.stop.abort();
+    const why = `${deployId ? 'a rollback order came' : 'agent stopped'} at ${new Date().toISOString()}`;
+    for (const r of which) r.stop.abort(why);
     await Promise.all(which.map((r) => r.done.catch(() => undefined)));
   }
 
@@ -243,6 +258,7 @@ export class CandidateShadows {
         stopAtFirst: req.maxDivergences === 0,
       });
     } catch (err) {
+      if (signal.aborted) return reporting.end('failed', null, cutShort(meta, 0, signal));
       const why =
         err instanceof ShadowUnreachable
           ? `PLC unreachable: ${err.message}`
@@ -267,7 +283,7 @@ export class CandidateShadows {
       );
     if (report.fault) return reporting.end('failed', report, `the candidate faulted: ${report.fault}`);
     if (signal.aborted || report.seconds * 1000 + 50 < req.minDurationMs)
-      return reporting.end('failed', report, `cut short after ${report.seconds} s`);
+      return reporting.end('failed', report, cutShort(meta, report.seconds, signal));
     return reporting.end('passed', report);
   }
 }
