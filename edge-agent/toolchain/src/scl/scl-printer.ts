@@ -192,6 +192,31 @@ function codeOf(
 }
 
 /**
+ * One line of a file being re-indented: its code (strings and comments
+ * blanked), whether a block comment is open after it, the line as it stays
+ * (inside a comment, a parenthesis, or blank) or undefined, and the line at
+ * an indent. Trailing blanks inside a block comment or a `//` comment are
+ * the comment's text and stay.
+ */
+function fmtLine(raw: string, inComment: boolean, parens: number) {
+  const { code, inComment: after, lineComment } = codeOf(raw, inComment);
+  const trimmed = raw.trim();
+  const tail = (l: string): string => (after || lineComment ? l : l.replace(/[ \t]+$/, ''));
+  const asIs =
+    inComment || parens > 0 || trimmed === '' ? (trimmed === '' && !inComment ? '' : tail(raw)) : undefined;
+  const at = (indent: number, unit: string): string =>
+    tail(`${unit.repeat(Math.max(0, indent))}${raw.replace(/^[ \t]+/, '')}`);
+  return { code, after, asIs, at };
+}
+
+/** A `label:` line at the label level of the innermost CASE. */
+function isCaseLabel(caseDepth: readonly number[], level: number, code: string): boolean {
+  return (
+    caseDepth.length > 0 && caseDepth[caseDepth.length - 1] === level && /^[^;]*[^:]:(?!=)/.test(code.trim())
+  );
+}
+
+/**
  * Re-indents an SCL source by its block structure; lines inside block
  * comments and continuation lines of an open parenthesis keep their text.
  * Idempotent; never changes anything but leading and trailing blanks.
@@ -207,10 +232,9 @@ export function formatScl(text: string): string {
   let inHeader = false;
   let caseDepth: number[] = [];
   for (const raw of lines) {
-    const startsInComment = inComment;
-    const { code, inComment: after, lineComment } = codeOf(raw, inComment);
-    inComment = after;
-    const trimmed = raw.trim();
+    const line = fmtLine(raw, inComment, parens);
+    const code = line.code;
+    inComment = line.after;
     let words = code
       .toUpperCase()
       .split(/[^A-Z0-9_#]+/)
@@ -220,23 +244,15 @@ export function formatScl(text: string): string {
     if (first === 'REGION') words = ['REGION'];
     if (first === 'TITLE') words = [];
     if (HEADER_END.test(first) || BLOCK_END.has(first)) inHeader = false;
-    // trailing blanks inside a block comment or a `//` comment are the comment's text
-    const tail = (l: string): string => (after || lineComment ? l : l.replace(/[ \t]+$/, ''));
-    if (startsInComment || parens > 0 || trimmed === '') {
-      out.push(trimmed === '' && !startsInComment ? '' : tail(raw));
-    } else {
+    if (line.asIs !== undefined) out.push(line.asIs);
+    else {
       let indent = level;
       if (BLOCK_START.has(first) || BLOCK_END.has(first) || first === 'BEGIN' || inHeader) indent = 0;
       else if (VAR_START.test(first) || first === 'END_VAR') indent = 1;
       else if (first === 'END_CASE') indent = level - 2;
       else if (CLOSE.has(first) || MIDDLE.has(first)) indent = level - 1;
-      else if (
-        caseDepth.length > 0 &&
-        caseDepth[caseDepth.length - 1] === level &&
-        /^[^;]*[^:]:(?!=)/.test(code.trim())
-      )
-        indent = level - 1;
-      out.push(tail(`${'   '.repeat(Math.max(0, indent))}${raw.replace(/^[ \t]+/, '')}`));
+      else if (isCaseLabel(caseDepth, level, code)) indent = level - 1;
+      out.push(line.at(indent, '   '));
     }
     // the level after this line
     for (const w of words) {
@@ -320,25 +336,18 @@ export function formatAx(text: string): string {
   let caseDepth: number[] = [];
   for (const raw of lines) {
     const startsInComment = inComment;
-    const { code, inComment: after, lineComment } = codeOf(raw, inComment);
-    inComment = after;
-    const trimmed = raw.trim();
+    const line = fmtLine(raw, inComment, parens);
+    const code = line.code;
+    inComment = line.after;
     const words = axWords(code);
     const first = words[0]?.w ?? '';
-    const tail = (l: string): string => (after || lineComment ? l : l.replace(/[ \t]+$/, ''));
-    if (startsInComment || parens > 0 || trimmed === '') {
-      out.push(trimmed === '' && !startsInComment ? '' : tail(raw));
-    } else {
+    if (line.asIs !== undefined) out.push(line.asIs);
+    else {
       let indent = level;
       if (first === 'END_CASE') indent = level - 2;
       else if (first.startsWith('END_') || MIDDLE.has(first)) indent = level - 1;
-      else if (
-        caseDepth.length > 0 &&
-        caseDepth[caseDepth.length - 1] === level &&
-        /^[^;]*[^:]:(?!=)/.test(code.trim())
-      )
-        indent = level - 1;
-      out.push(tail(`${'    '.repeat(Math.max(0, indent))}${raw.replace(/^[ \t]+/, '')}`));
+      else if (isCaseLabel(caseDepth, level, code)) indent = level - 1;
+      out.push(line.at(indent, '    '));
     }
     if (startsInComment && inComment) continue;
     // the level after this line
