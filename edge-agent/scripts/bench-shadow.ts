@@ -12,7 +12,7 @@
  *     the shadow reports the divergence, in ms, PLC cycles and polls (--trials times);
  *  3. comm-loss latency — the PLC process closes its sockets (a reset), or stops answering
  *     without closing (SIGSTOP: a pulled cable; detected when a poll's answer is overdue:
- *     two polls after twice the slowest answer of the last 30 s, or --comm-loss-ms; 3 trials); the time until the shadow reports the comm loss, in ms and
+ *     two polls after three times the slowest answer of the last 30 s, or --comm-loss-ms; 3 trials); the time until the shadow reports the comm loss, in ms and
  *     polls. The steady run's comm losses are false ones (the PLC never stopped).
  *
  *   node --import tsx --conditions=source edge-agent/scripts/bench-shadow.ts \
@@ -352,7 +352,7 @@ async function main(): Promise<void> {
     await sleep(TIMEOUT);
   }
   console.log(
-    `comm loss (PLC stops answering, comm loss after ${COMM_LOSS ?? `two polls (${2 * POLL} ms) after twice the slowest answer of 30 s`}, timeout ${TIMEOUT} ms) reported after (ms) ${fmt(stops.map((x) => x.ms))} = polls ${fmt(stops.map((x) => x.polls))} (${stops.length}/3 reported)`,
+    `comm loss (PLC stops answering, comm loss after ${COMM_LOSS ?? `two polls (${2 * POLL} ms) after three times the slowest answer of 30 s`}, timeout ${TIMEOUT} ms) reported after (ms) ${fmt(stops.map((x) => x.ms))} = polls ${fmt(stops.map((x) => x.polls))} (${stops.length}/3 reported)`,
   );
   const closed = await loss('close');
   console.log(

@@ -237,10 +237,10 @@ describe('plcfleet-agent shadow', () => {
     let resumedAt = 0;
     let reportedAt = 0;
     const stop = new AbortController();
-    // Stall once the shadow has had 60 samples (4 Modbus answers each): past the 50 answers
-    // it learns the PLC's answer time from; resume 1.2 s later, stop 0.6 s after that.
+    // Stall once the shadow has had 110 samples (4 Modbus answers each): past the 100
+    // answers it learns the PLC's answer time from; resume 1.2 s later, stop 0.6 s after that.
     const watchAnswers = setInterval(() => {
-      if (relay.answers() < 240) return;
+      if (relay.answers() < 440) return;
       clearInterval(watchAnswers);
       stalledAt = Date.now();
       relay.stall();
@@ -274,7 +274,7 @@ describe('plcfleet-agent shadow', () => {
     );
     expect(code, err.join('\n')).toBe(EXIT.UNREACHABLE);
     const r = JSON.parse(out[0]!) as ShadowReport;
-    // two polls after twice the slowest answer the PLC gave before (learnt from 50 or more)
+    // two polls after three times the slowest answer the PLC gave before (learnt from 100 or more)
     expect(r.commLossMs.least).toBe(40);
     expect(r.commLoss!.error).toMatch(/^no answer within \d+ ms$/);
     expect(Number(/\d+/.exec(r.commLoss!.error)![0])).toBeGreaterThanOrEqual(40);

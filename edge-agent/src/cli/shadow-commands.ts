@@ -35,7 +35,7 @@ export interface ShadowArgs extends ProjectOptions {
   pollMs?: string;
   /** How much older than their inputs the live outputs may be, ms. @default 2 × max(poll, cycle) */
   latencyMs?: string;
-  /** A poll not answered within this is a comm loss, ms. @default two polls after twice the PLC's slowest answer of the last 30 s */
+  /** A poll not answered within this is a comm loss, ms. @default two polls after three times the PLC's slowest answer of the last 30 s */
   commLossMs?: string;
   /** Modbus or OPC UA request timeout, ms. @default 1000 */
   timeoutMs?: string;
@@ -259,7 +259,7 @@ export function registerShadowCommands(program: Command): void {
     )
     .option(
       '--comm-loss-ms <n>',
-      "a poll not answered within this is a comm loss at once, its late answer dropped (default: two polls after twice the PLC's slowest answer of the last 30 s)",
+      "a poll not answered within this is a comm loss at once, its late answer dropped (default: two polls after three times the PLC's slowest answer of the last 30 s)",
     )
     .option('--timeout-ms <n>', 'Modbus or OPC UA request timeout', '1000')
     .option('--security <mode>', 'OPC UA: none | sign | sign-and-encrypt', 'sign-and-encrypt')

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AnswerDeadline } from './answer-deadline';
 
 describe('AnswerDeadline', () => {
-  it('waits two polls after twice the slowest answer of the memory, and forgets answers older than it', () => {
+  it('waits two polls after three times the slowest answer of the memory, and forgets answers older than it', () => {
     const d = new AnswerDeadline(40, undefined, 1000, 3);
     // no deadline before three answers: the request's own timeout holds
     expect(d.now(0)).toBeUndefined();
@@ -10,12 +10,12 @@ describe('AnswerDeadline', () => {
     d.answered(200, 90);
     expect(d.now(200)).toBeUndefined();
     d.answered(300, 5);
-    expect(d.now(300)).toBe(220);
+    expect(d.now(300)).toBe(310);
     // the 90 ms answer leaves the memory; the 5 ms one is then the slowest
-    expect(d.now(1250)).toBe(50);
+    expect(d.now(1250)).toBe(55);
     d.answered(1300, 2);
-    expect(d.now(2250)).toBe(44);
-    expect(d.report()).toEqual({ least: 40, longest: 220 });
+    expect(d.now(2250)).toBe(46);
+    expect(d.report()).toEqual({ least: 40, longest: 310 });
   });
 
   it('keeps a fixed deadline whatever the answers took', () => {

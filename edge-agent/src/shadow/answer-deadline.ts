@@ -1,11 +1,12 @@
 /**
  * How long shadow waits for a poll's answer before it reports a comm loss (ADR 0073): two
- * polls after the PLC's usual answer time — twice the slowest answer of the last
- * `memoryMs` — or a fixed time when one is given. A PLC that answers in a few ms is
+ * polls after the PLC's usual answer time — three times the slowest answer of the
+ * last `memoryMs` — or a fixed time when one is given. A PLC that answers in a few ms is
  * reported lost two polls after it stops answering; one on a loaded host, whose answers
- * sometimes take a hundred ms, is not reported lost for the delays it always has. Twice:
- * with the slowest answer alone, every new record of a heavy tail (one in the memory's
- * number of answers, about one a run) was a false comm loss. Until `warmUp` answers have
+ * sometimes take a hundred ms, is not reported lost for the delays it always has. Three
+ * times: with the slowest answer alone, every new record of a heavy tail (one in the
+ * memory's number of answers, about one a run) was a false comm loss; a post-deploy watch
+ * rolls back on one. Until `warmUp` answers have
  * come there is no deadline (the request's own timeout holds): a few answers say little
  * of the tail.
  */
@@ -21,7 +22,7 @@ export class AnswerDeadline {
     /** A fixed deadline (`--comm-loss-ms`): the answers' times do not change it. */
     private readonly fixed?: number,
     private readonly memoryMs = 30_000,
-    private readonly warmUp = 50,
+    private readonly warmUp = 100,
   ) {}
 
   /** An answer (on time or late) came `ms` after its request, at `at`. */
@@ -39,7 +40,7 @@ export class AnswerDeadline {
     if (this.seen < this.warmUp) return undefined;
     const q = this.slowest;
     while (q.length > 0 && q[0]!.at < at - this.memoryMs) q.shift();
-    const d = 2 * (q[0]?.ms ?? 0) + this.polls;
+    const d = 3 * (q[0]?.ms ?? 0) + this.polls;
     this.longest = Math.max(this.longest, d);
     return d;
   }

@@ -138,9 +138,9 @@ describe('watchDeploy', () => {
     const live = new ModbusLivePlc(MAP, MAP.tags, '127.0.0.1', relay.port, 10_000);
     cleanups.push(() => live.close());
     let stalledAt = 0;
-    // stall after 60 samples (2 Modbus answers each): past the 50 answers the deadline is learnt from
+    // stall after 110 samples (2 Modbus answers each): past the 100 answers the deadline is learnt from
     const watchAnswers = setInterval(() => {
-      if (relay.answers() < 120) return;
+      if (relay.answers() < 220) return;
       clearInterval(watchAnswers);
       stalledAt = Date.now();
       relay.stall();

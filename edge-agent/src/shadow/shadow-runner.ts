@@ -14,7 +14,7 @@
  * least after sample n − 1 (latency-window.ts). A sample is judged then, so a divergence is
  * reported one poll after the sample that shows it (two when polls come faster than
  * cycles). A failed poll is a comm loss: counted and reported at once; so is a poll whose
- * answer has not come two polls after twice the PLC's slowest answer (answer-deadline.ts,
+ * answer has not come two polls after three times the PLC's slowest answer (answer-deadline.ts,
  * ADR 0073), while the request may still finish: its late answer is dropped, never
  * compared or fed as live. The samples around a comm
  * loss are not judged, and the candidate's bound state is set again from the first good
@@ -61,7 +61,7 @@ export interface ShadowReport {
   latencyMs: number;
   /**
    * How long a poll waited for its answer before it was a comm loss, ms: two polls after the
-   * twice the slowest answer of the last 30 s (`least` two polls), or the fixed `commLossMs`.
+   * three times the slowest answer of the last 30 s (`least` two polls), or the fixed `commLossMs`.
    */
   commLossMs: { least: number; longest: number };
   /** Answers that came after their deadline and were dropped (never compared or fed). */
@@ -97,7 +97,7 @@ interface ShadowRunOptions {
   /**
    * A poll whose answer has not come within this many ms is a comm loss at once (a PLC that
    * stops answering without closing); the request may still finish, and its answer is
-   * dropped. @default 2 × pollMs after twice the slowest answer of the last 30 s (AnswerDeadline)
+   * dropped. @default 2 × pollMs after three times the slowest answer of the last 30 s (AnswerDeadline)
    */
   commLossMs?: number;
   /** Stop early (SIGINT). */
