@@ -5,6 +5,7 @@ import { rollbackExpired } from '../deploys/deploy.service';
 import { transaction } from '../store/database';
 import { agentMessage } from './agent-message';
 import { type AgentSessions, send, shadowNeeds } from './agent-session';
+import { listShadowReports } from './shadow-report.repository';
 
 /**
  * Delivers signed deploy and rollback orders to a connected agent of their site,
@@ -26,6 +27,14 @@ export class OrderDelivery {
       // ignore it and deploy unshadowed (fail closed; the progress view says who holds it).
       const session = this.sessions.welcomedOf(d.site, shadowNeeds(d.order.payload.shadow));
       if (!session) continue;
+      // Its shadow run ended without passing (the agent stopped mid-run: no deploy result
+      // comes): the gate judged that run, so the order is not sent again to run another.
+      if (
+        d.state === 'delivered' &&
+        d.order.payload.shadow &&
+        (await this.shadowEndedUnpassed(d.order.payload))
+      )
+        continue;
       if (
         d.state === 'ordered' &&
         !(await setDeployState(this.ctx.db, d.id, ['ordered'], { state: 'delivered', delivered: true }))
@@ -47,6 +56,18 @@ export class OrderDelivery {
         continue;
       send(session, agentMessage('rollback.order', { order: rb.order }));
     }
+  }
+
+  /** Whether the deploy's candidate shadow run ended (the first end settles it) other than passed. */
+  private async shadowEndedUnpassed(order: { jobId: string; deployId: string }): Promise<boolean> {
+    const runs = await listShadowReports(this.ctx.db, { jobId: order.jobId });
+    return runs.some(
+      (r) =>
+        r.kind === 'candidate' &&
+        r.deployId === order.deployId &&
+        r.state !== 'running' &&
+        r.state !== 'passed',
+    );
   }
 
   /** Marks a rollback whose order passed its `notAfter` as expired (it is never delivered again). */

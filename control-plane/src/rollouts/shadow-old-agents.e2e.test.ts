@@ -132,4 +132,67 @@ describe('shadow gates with agents that do not run shadow', () => {
     expect(current.offers[0]!.shadow).toEqual({ minDurationMs: 300, maxDivergences: 0 });
     expect(agent.offers).toEqual([]);
   });
+
+  it('does not send again an order whose shadow run ended unpassed (the agent stopped mid-run)', async () => {
+    h = await startHarness();
+    await seedFleet(h, [{ name: 'q1' }], 'non-safety');
+    const first = (await connectAgents(h.cp, ['q1'])).get('q1')!;
+    open.push(first);
+    const id = await start(
+      planDoc([{ name: 'canary', select: { rest: true }, shadow: { minDuration: '2h', maxDivergences: 0 } }]),
+    );
+    const cr = await eventually(async () => {
+      const list = (await h.admin.get(`/v1/change-requests?rollout=${id}`)).body.changeRequests as {
+        id: string;
+        jobId: string;
+      }[];
+      return list[0];
+    });
+    const delivered = first.waitFor((m) => m.type === 'deploy.order', 10_000);
+    const op = await h.admin.post('/v1/tokens', { name: 'op', role: 'operator' });
+    expect(
+      (await client(h.cp.url, op.body.token).post(`/v1/change-requests/${cr.id}/approve`, {})).status,
+    ).toBe(200);
+    const order = ((await delivered) as MessageOf<'deploy.order'>).order.payload;
+    // The agent stops mid-run: its run ends failed, and no deploy result comes.
+    const ack = first.waitFor((m) => m.type === 'shadow.report.ack');
+    first.send({
+      v: PROTOCOL_VERSION,
+      id: 'shd-q1',
+      type: 'shadow.report',
+      report: {
+        shadowId: `shadow-${order.deployId}`,
+        kind: 'candidate',
+        site: 'q1',
+        jobId: cr.jobId,
+        rolloutId: id,
+        deployId: order.deployId,
+        state: 'failed',
+        startedAt: new Date().toISOString(),
+        durationMs: 7_200_000,
+        seconds: 3,
+        samples: 300,
+        compared: 299,
+        divergences: [],
+        commLoss: null,
+        fault: null,
+        reason: 'agent stopped at 2026-12-06T09:00:00.000Z: cut short after 3 of 7200 s',
+        coverage: null,
+      },
+    });
+    await ack;
+    await first.close();
+    const halted = await eventually(async () => {
+      const d = (await h.admin.get(`/v1/rollouts/${id}`)).body;
+      return d.rollout.state === 'halted' ? d : undefined;
+    });
+    expect(halted.rollout.stateReason).toMatch(
+      /shadow at q1: agent stopped at .*cut short after 3 of 7200 s$/,
+    );
+    // Back up (a hello resends delivered orders): not this one, so it cannot deploy past the halted gate.
+    const back = (await connectAgents(h.cp, ['q1'])).get('q1')!;
+    open.push(back);
+    await sleep(500);
+    expect(back.received.filter((m: Envelope) => m.type === 'deploy.order')).toEqual([]);
+  });
 });
