@@ -818,7 +818,27 @@ async function main(): Promise<void> {
   const seconds = Math.round((performance.now() - started) / 1000);
   if (opts.json) {
     process.stdout.write(
-      `${JSON.stringify({ units: chosen.length, byKind, seconds, commands: t, reasons: reasons(all), problems: found }, null, 1)}\n`,
+      `${JSON.stringify(
+        {
+          units: chosen.length,
+          byKind,
+          seconds,
+          commands: t,
+          reasons: reasons(all),
+          problems: found,
+          // every run that did not exit 0, for triage
+          failures: all
+            .filter((r) => r.run.exit !== 0)
+            .map((r) => ({
+              command: r.run.command,
+              unit: r.run.unit,
+              exit: r.run.exit,
+              stderr: firstLine(r.run.stderr),
+            })),
+        },
+        null,
+        1,
+      )}\n`,
     );
   } else {
     const kinds = Object.entries(byKind)
