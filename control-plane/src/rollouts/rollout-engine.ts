@@ -31,7 +31,7 @@ import {
   releaseDrivers,
   updateRollout,
 } from './rollout.repository';
-import { shadowFailedJobs } from './shadow-gate';
+import { shadowFailedJobs, shadowHeldSites } from './shadow-gate';
 import { selectPhaseSites } from './site-selector';
 
 /** Commands people and automation give a rollout. */
@@ -262,7 +262,9 @@ export class RolloutEngine {
       case 'promote': {
         const shadow = stageWait ?? shadowGate.wait;
         if (shadow) {
-          const text = `${summary} → waiting for ${shadow}`;
+          // Sites whose shadow work waits for an agent that runs shadow runs (ADR 0050): say whom.
+          const held = stageWait ? [] : await shadowHeldSites(trx, r.id, r.phaseIndex, phase);
+          const text = `${summary} → waiting for ${shadow}${held.length ? `; held: ${held.join('; ')}` : ''}`;
           if (r.stateReason !== text) {
             await updateRollout(trx, r.id, { stateReason: text });
             await record(stageWait ? 'awaiting-stage-reports' : 'awaiting-shadow', text);

@@ -81,6 +81,13 @@ describe('shadow gates with agents that do not run shadow', () => {
       `o1: agent ${agentId} (0.9.0) does not declare capability shadow; its deploy order is held until an agent that runs shadow runs connects (upgrade it)`,
     ]);
     expect(held.phases[0]!.summary).toContain(`held: o1: agent ${agentId} (0.9.0)`);
+    // The rollout's waiting line says it too (the engine writes it at its next tick).
+    const reason = await eventually(async () => {
+      const r = (await h.admin.get(`/v1/rollouts/${id}`)).body.rollout.stateReason as string;
+      return r.includes('held:') ? r : undefined;
+    });
+    expect(reason).toContain(`→ waiting for shadow: 0 of 1 site(s) passed`);
+    expect(reason).toContain(`; held: o1: agent ${agentId} (0.9.0) does not declare capability shadow`);
     // Never sent to the old agent, however often delivery runs (a reconnect resends held orders).
     await sleep(500);
     expect(agent.received.filter((m: Envelope) => m.type === 'deploy.order')).toEqual([]);
