@@ -321,7 +321,8 @@ async function main(): Promise<void> {
   const loss = async (how: 'close' | 'stop'): Promise<{ ms: number; polls: number } | null> => {
     let lostAt = 0;
     let at = 0;
-    const cut = sleep(1500).then(async () => {
+    // after the 100 answers the comm-loss deadline is learnt from (at the target poll)
+    const cut = sleep(1500 + 120 * POLL).then(async () => {
       if (how === 'close') {
         p.proc.send({ kind: 'close' });
         at = (await p.next()).at!;
@@ -331,7 +332,7 @@ async function main(): Promise<void> {
       }
     });
     const stop = new AbortController();
-    await run(port, text, 5000 + TIMEOUT, {
+    await run(port, text, 5000 + 120 * POLL + TIMEOUT, {
       signal: stop.signal,
       onCommChange: (lost) => {
         if (lost && !lostAt) {
