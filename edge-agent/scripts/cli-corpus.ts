@@ -221,6 +221,9 @@ function programsOf(unit: Unit): string[] {
     } else {
       for (const m of text.matchAll(/^\s*PROGRAM\s+(?:(?:INTERNAL|PUBLIC|PRIVATE)\s+)?([A-Za-z_]\w*)/gim))
         names.add(m[1] as string);
+      // a Siemens organization block is what the virtual PLC runs as an SCL project's program
+      for (const m of text.matchAll(/^\s*ORGANIZATION_BLOCK\s+"?([A-Za-z_]\w*)"?/gim))
+        names.add(m[1] as string);
     }
   }
   return [...names];
