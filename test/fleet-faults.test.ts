@@ -151,7 +151,9 @@ describe('faults across control plane and agents', () => {
       const list = r.body.jobs as { state: string; attempt: number; site: string }[];
       return list.length === 2 && list.every((j) => j.state === 'passed') ? list : undefined;
     });
-    expect(dropped).toBe(true);
+    // The agent emits `verdict` after its outbox commit returns, which on a loaded machine can be
+    // after the control plane has already stored the verdict: wait for the drop, do not race it.
+    await eventually('plant-b dropped its link with the verdict', async () => (dropped ? true : undefined));
     // Each site ran once: no job re-offered or run again because of the restart or the drop.
     expect(jobs.map((j) => j.attempt)).toEqual([1, 1]);
     const verdicts = await call('GET', `/v1/verdicts?rollout=${rolloutId}`);
