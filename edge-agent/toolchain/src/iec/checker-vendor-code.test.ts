@@ -488,6 +488,37 @@ END_FUNCTION_BLOCK
     expect(checkAs('plcopen', src).map((d) => d[0])).toEqual(['ST3009']);
     expect(checkAs('st', src).map((d) => d[0])).toEqual(['ST2007']);
   });
+  it('lets a block write members of a VAR_INPUT CONSTANT instance in TwinCAT code, but not the instance or a constant scalar', () => {
+    const src = `FUNCTION_BLOCK FB_AxisConfig
+VAR_INPUT
+    fGain : LREAL;
+END_VAR
+END_FUNCTION_BLOCK
+FUNCTION_BLOCK FB_Axis
+VAR_INPUT CONSTANT
+    fbConfig : FB_AxisConfig;
+    nAxis : INT;
+END_VAR
+VAR
+    fbOther : FB_AxisConfig;
+END_VAR
+fbConfig.fGain := 0.5;
+fbConfig();
+nAxis := 2;
+fbConfig := fbOther;
+END_FUNCTION_BLOCK
+`;
+    expect(checkAs('twincat', src).map((d) => [d[0], d[1]])).toEqual([
+      ['ST2006', 16],
+      ['ST2006', 17],
+    ]);
+    // plain ST keeps the standard's reading: the constant instance is not written at all
+    expect(checkAs('st', src).map((d) => [d[0], d[1]])).toEqual([
+      ['ST2006', 14],
+      ['ST2006', 16],
+      ['ST2006', 17],
+    ]);
+  });
   it('types CHAR#\'0\' and WCHAR#"x" as CHAR and WCHAR (CASE labels of a CHAR selector, as SCL lowers them)', () => {
     const src = `PROGRAM MAIN
 VAR

@@ -451,7 +451,8 @@ class Checker extends Binder {
   private writableBase(e: Expression, scope: Scope): void {
     if (e.kind === 'Identifier') {
       const ref = this.references.get(e);
-      if (ref && 'section' in ref && ref.constant) this.report('ST2006', e.span, e.name);
+      if (ref && 'section' in ref && ref.constant && !this.constantInstanceMember(e, ref.section))
+        this.report('ST2006', e.span, e.name);
     } else if (e.kind === 'Member' || e.kind === 'Index' || e.kind === 'BitAccess') {
       if (e.kind === 'Member') {
         const ref = this.references.get(e);
@@ -462,6 +463,17 @@ class Checker extends Binder {
       }
       this.writableBase(e.object, scope);
     }
+  }
+
+  /**
+   * TwinCAT and CODESYS make a `VAR_INPUT CONSTANT` function block instance constant as a
+   * binding (it is neither assigned nor passed on as VAR_IN_OUT) but let the block write the
+   * instance's members and call it: in their files a member write is no error (decision 0089).
+   */
+  private constantInstanceMember(e: Expression, section: string): boolean {
+    if (section !== 'VAR_INPUT' || !this.vendorFiles.has(e.span.file)) return false;
+    const t = this.exprTypes.get(e);
+    return t !== undefined && underlying(t).kind === 'fb';
   }
 
   // ------------------------------------------------------------ names
