@@ -33,6 +33,7 @@ import {
   INTEGER_TYPES,
   type IntegerTypeName,
   isBigName,
+  isBitString,
   isIntegerName,
   type SimType,
   typeName,
@@ -1493,7 +1494,23 @@ export class CodeGenerator {
     const N = name.toUpperCase();
     const L = this.loc(e.span);
     const def = STANDARD_FUNCTIONS.get(N);
-    // Conversions: X_TO_Y, TO_Y, X_TRUNC_Y / TRUNC, BCD left out.
+    // <int>_TO_BCD / <int>_TO_BCD_<bits> (§6.6.2.5.6 Table 22): the decimal digits into nibbles of
+    // the bit string as wide as the integer (or the named one); a negative value or more digits
+    // than the nibbles hold stops the PLC rather than wrapping
+    const enc = /^([A-Z]+)_TO_BCD(?:_(BYTE|WORD|DWORD|LWORD))?$/.exec(N);
+    const encFrom = enc?.[1];
+    if (!def && encFrom && isIntegerName(encFrom) && !isBitString(encFrom)) {
+      const [v] = this.stdArgs(e.args, scope);
+      if (!v) return this.fail('UNSUPPORTED', `${N} needs one argument`, e.span);
+      const bits = INTEGER_TYPES[encFrom].bits;
+      const to =
+        (enc?.[2] as IntegerTypeName | undefined) ??
+        (['BYTE', 'WORD', 'DWORD', 'LWORD'] as const)[Math.log2(bits / 8)];
+      if (!to) return this.fail('UNSUPPORTED', N, e.span);
+      const digits = INTEGER_TYPES[to].bits / 4;
+      return { c: `$rt.toBcd(${this.conv(v, elem(encFrom))},${digits},${L})`, t: elem(to) };
+    }
+    // Conversions: X_TO_Y, TO_Y, X_TRUNC_Y / TRUNC, BCD_TO_Y.
     const conv = /^(?:([A-Z_]+?)_)?TO_([A-Z_]+)$/.exec(N);
     if (!def && conv?.[2] && elementaryName(conv[2])) {
       const to = this.model.namedType(conv[2], e.span);

@@ -76,6 +76,18 @@ export function makeRuntime(options: RuntimeOptions) {
       }
       return out;
     },
+    /**
+     * *_TO_BCD (Table 22): the decimal digits of `x` into the nibbles of a bit string of `digits`
+     * nibbles (an LWORD's 16 as a bigint); a negative value or more digits than that is a fault.
+     */
+    toBcd: (x: number | bigint, digits: number, loc: number): number | bigint => {
+      let v = BigInt(x);
+      if (v < 0n || v >= 10n ** BigInt(digits))
+        fail('CONVERSION_RANGE', loc, `${x} has no BCD form in ${digits} digits`);
+      let out = 0n;
+      for (let shift = 0n; v > 0n; v /= 10n, shift += 4n) out |= (v % 10n) << shift;
+      return digits > 8 ? out : Number(out);
+    },
     /** CONCAT_DATE (3rd edition Table 37): ms since 1970-01-01 of a calendar date (proleptic Gregorian, UTC). */
     date: (y: number, m: number, d: number): number => Date.UTC(y, m - 1, d),
     freeze: Object.freeze,

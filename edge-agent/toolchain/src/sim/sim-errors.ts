@@ -15,6 +15,8 @@ export const SIM_FAULT_CODES = {
   WATCHDOG: 'WATCHDOG',
   /** Call depth exceeded (recursion, which IEC 61131-3 §6.6.1.2 forbids). */
   RECURSION: 'RECURSION',
+  /** A conversion's value has no form in its result (*_TO_BCD of a negative value or of more digits than the bit string holds). */
+  CONVERSION_RANGE: 'CONVERSION_RANGE',
   /** A defect in the simulator itself; never expected, reported rather than thrown. */
   INTERNAL: 'INTERNAL',
 } as const;
