@@ -10,7 +10,7 @@ import { EXIT, TagMap } from '@plcfleet/protocols';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type PlcServer, startPlcServer, VirtualPlcRuntime } from '../plant-io';
 import type { ShadowReport } from '../shadow';
-import { stallingRelay as startStallingRelay } from '../shadow/stalling-relay';
+import { stallingRelay as startStallingRelay } from '../testing/stalling-relay';
 import { runShadowCommand, type ShadowArgs } from './shadow-commands';
 
 /** The program running on the "live" PLC: a latched motor, a level alarm, a speed. */

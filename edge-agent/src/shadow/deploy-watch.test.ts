@@ -5,9 +5,9 @@
 import { TagMap } from '@plcfleet/protocols';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type PlcServer, startPlcServer, VirtualPlcRuntime } from '../plant-io';
+import { stallingRelay } from '../testing/stalling-relay';
 import { compileProgramFiles, watchDeploy } from './deploy-watch';
 import { ModbusLivePlc } from './live-plc';
-import { stallingRelay } from './stalling-relay';
 
 /** The approved change: the fan runs above 60 °C. */
 const approved = (limit: number) => `
