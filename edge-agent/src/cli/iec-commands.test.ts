@@ -693,16 +693,23 @@ describe('plcfleet-agent fmt and ast', () => {
     expect(broken.code).toBe(1);
     expect(readFileSync(f, 'utf8')).toBe('FUNCTION_BLOCK "Blink"\nBEGIN\n#x := ;\nEND_FUNCTION_BLOCK\n');
   });
-  it('refuses to format a SIMATIC AX .st file rather than print its lowered ST', async () => {
+  it('re-indents a SIMATIC AX .st file as AX (namespace and statements kept), idempotent', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'iec-cli-'));
     const f = join(dir, 'blink.st');
     const src =
       'NAMESPACE Plant\nFUNCTION_BLOCK Blink\nVAR\nn : INT;\nEND_VAR\nn += 1;\nEND_FUNCTION_BLOCK\nEND_NAMESPACE\n';
     writeFileSync(f, src);
+    const check = await run('fmt', f, '--check');
+    expect(check.code).toBe(1);
     const r = await run('fmt', f, '--write');
-    expect(r.code).toBe(2);
-    expect(r.err).toContain(`SIMATIC AX sources yet, not ${f}`);
-    expect(readFileSync(f, 'utf8')).toBe(src);
+    expect(r.code).toBe(0);
+    const written = readFileSync(f, 'utf8');
+    expect(written).toContain('NAMESPACE Plant');
+    expect(written).toContain('n += 1;');
+    // the same lines, only their leading blanks changed
+    expect(written.split('\n').map((l) => l.trim())).toEqual(src.split('\n').map((l) => l.trim()));
+    expect(written).not.toBe(src);
+    expect((await run('fmt', f, '--check')).code).toBe(0);
   });
   it('names every readable format when a directory holds none', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'iec-cli-'));

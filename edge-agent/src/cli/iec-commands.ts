@@ -20,7 +20,7 @@ import {
   readSource,
   sourceFormat,
 } from '@plcfleet/toolchain/iec';
-import { formatScl, isSclFile, sclInfo } from '@plcfleet/toolchain/scl';
+import { formatAx, formatScl, isSclFile, sclInfo } from '@plcfleet/toolchain/scl';
 import type { Command } from 'commander';
 import { libraryFiles, projectFlags } from './sim-commands';
 
@@ -305,9 +305,8 @@ export function registerIecCommands(program: Command): void {
         return usage(`fmt --write rewrites plain .st and SCL .scl/.db/.udt files only, not ${file}`);
       const { unit, diagnostics } = readSource(text, file);
       // a SIMATIC AX .st is read through the SCL lowering: the ST printer would drop its
-      // NAMESPACE and rewrite its statements, and formatScl does not know AX blocks
-      if (!scl && sclInfo(unit) !== undefined)
-        return usage(`fmt does not format SIMATIC AX sources yet, not ${file}`);
+      // NAMESPACE and rewrite its statements, so it is re-indented as AX (formatAx)
+      const ax = !scl && sclInfo(unit) !== undefined;
       const errors = diagnostics.filter((d) => d.severity === 'error');
       if (errors.length > 0) {
         // never print or write a program we could not read completely
@@ -316,7 +315,7 @@ export function registerIecCommands(program: Command): void {
         return;
       }
       // SCL is printed as SCL, re-indented (decision 0023); its lowered ST is no source anyone keeps
-      const printed = scl ? formatScl(text) : printUnit(unit);
+      const printed = scl ? formatScl(text) : ax ? formatAx(text) : printUnit(unit);
       if (opts.check) return checked(file, printed !== text);
       if (opts.write) {
         if (printed !== text) await writeFile(file, printed);
