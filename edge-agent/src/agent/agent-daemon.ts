@@ -192,6 +192,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     site: config.site,
     ...(config.watch ? { watch: config.watch } : {}),
     pkiDir: join(config.dataDir, 'opcua-pki'),
+    ...(config.libraries ? { libraries: config.libraries } : {}),
     deployer,
     sender,
     logger,
@@ -214,6 +215,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     ? new DeployWatcher({
         watch: config.watch,
         pkiDir: join(config.dataDir, 'opcua-pki'),
+        ...(config.libraries ? { libraries: config.libraries } : {}),
         deployer,
         sender,
         logger,

@@ -12,6 +12,8 @@ export interface DeployWatcherOptions {
   watch: NonNullable<AgentConfig['watch']>;
   /** Folder of the OPC UA client PKI (an OPC UA PLC only). */
   pkiDir: string;
+  /** agent.yaml `libraries`: the vendor library interfaces the approved program is loaded with. */
+  libraries?: string;
   deployer: Deployer;
   sender: OutboxSender;
   logger: Logger;
@@ -128,6 +130,7 @@ export class DeployWatcher {
             cycleMs: watch.cycleMs,
             ...(watch.pollMs ? { pollMs: watch.pollMs } : {}),
             ...(watch.programName ? { programName: watch.programName } : {}),
+            ...(this.o.libraries ? { libraries: this.o.libraries } : {}),
             signal,
           });
         } finally {

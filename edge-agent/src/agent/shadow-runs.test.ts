@@ -41,6 +41,29 @@ const TAGS = TagMap.parse({
   ],
 });
 
+/** `fan(limit)` as a TwinCAT project keeps it: a .TcPOU, the ST in CDATA, an IF to cover. */
+const fanTcPou = (limit: number) => `<?xml version="1.0" encoding="utf-8"?>
+<TcPlcObject Version="1.1.0.1" ProductVersion="3.1.4024.12">
+  <POU Name="Main" Id="{3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f}" SpecialFunc="None">
+    <Declaration><![CDATA[PROGRAM Main
+VAR_INPUT
+    Temp : INT;
+END_VAR
+VAR_OUTPUT
+    Fan : BOOL;
+END_VAR
+]]></Declaration>
+    <Implementation>
+      <ST><![CDATA[IF Temp > ${limit} THEN
+    Fan := TRUE;
+ELSE
+    Fan := FALSE;
+END_IF;]]></ST>
+    </Implementation>
+  </POU>
+</TcPlcObject>
+`;
+
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
@@ -114,8 +137,8 @@ async function setup(options: { watch?: boolean; port?: number } = {}) {
     logger,
   });
   cleanups.push(() => shadows.cancel());
-  const keep = (jobId: string, limit: number) =>
-    deployer.keepApprovedProgram(jobId, [{ path: 'Main.st', text: fan(limit) }]);
+  const keep = (jobId: string, limit: number, files = [{ path: 'Main.st', text: fan(limit) }]) =>
+    deployer.keepApprovedProgram(jobId, files);
   return { shadows, outbox, keep };
 }
 
@@ -141,6 +164,26 @@ describe('candidate shadow runs of the agent', () => {
     expect(other.seconds).toBeLessThan(3);
     const kept = (await outbox.pending()).filter((i) => i.kind === 'shadow.report').map((i) => i.key);
     expect(kept.sort()).toEqual(['shadow:shadow-job-other', 'shadow:shadow-job-same']);
+  }, 30_000);
+
+  it('runs a TwinCAT candidate (.TcPOU) as compile loads it, with its branches covered', async () => {
+    const { shadows, keep } = await setup();
+    await keep('job-tc', 60, [{ path: 'PLC/POUs/Main.TcPOU', text: fanTcPou(60) }]);
+    await keep('job-tc-other', 70, [{ path: 'PLC/POUs/Main.TcPOU', text: fanTcPou(70) }]);
+    const [same, other] = await Promise.all([
+      shadows.run({ jobId: 'job-tc', rolloutId: 'ro-1' }, { minDurationMs: 1500, maxDivergences: 0 }),
+      shadows.run({ jobId: 'job-tc-other', rolloutId: 'ro-1' }, { minDurationMs: 3000, maxDivergences: 0 }),
+    ]);
+    expect(same.reason).toBe('');
+    expect(same).toMatchObject({ state: 'passed', divergences: [] });
+    expect(same.compared).toBeGreaterThan(10);
+    // The IF's two branches, marked in the .TcPOU's ST: both taken by the live sweep 40..79.
+    expect(same.coverage?.branches).toEqual({ total: 2, hit: 2 });
+    // Read as TwinCAT, not as text: the divergent one is caught on its logic.
+    expect(other).toMatchObject({
+      state: 'diverged',
+      divergences: [{ tag: 'Fan', live: true, shadow: false }],
+    });
   }, 30_000);
 
   it('fails closed: no live PLC configured, a PLC that does not answer, a candidate that was not kept', async () => {

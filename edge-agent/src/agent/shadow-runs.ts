@@ -148,6 +148,8 @@ export interface CandidateShadowsOptions {
   /** The live PLC and its tag map; without it every run fails (nothing to shadow). */
   watch?: WatchConfig;
   pkiDir: string;
+  /** agent.yaml `libraries`: the vendor library interfaces the candidate is loaded with. */
+  libraries?: string;
   deployer: Deployer;
   sender: OutboxSender;
   logger: Logger;
@@ -234,15 +236,17 @@ export class CandidateShadows {
       );
     const files = await deployer.approvedProgram(meta.jobId);
     if (!files) return reporting.end('failed', null, `no passed program kept for job ${meta.jobId}`);
-    const { bindTags, compileInstrumented, runShadow, ShadowUnreachable } = await import('../shadow');
+    const { bindTags, compileProgramFiles, runShadow, ShadowUnreachable } = await import('../shadow');
     const { map, live } = await openLivePlc(watch, this.o.pkiDir);
     let report: ShadowReport;
     try {
-      // Compiled with branch and CASE-arm marks: the report says what the live inputs exercised.
-      const candidate = compileInstrumented(
-        files.map((f) => ({ name: f.path, text: f.text })),
-        { cycleMs: watch.cycleMs, ...(watch.programName ? { program: watch.programName } : {}) },
-      );
+      // Loaded as `compile` loads it (ST, TwinCAT, PLCopen XML, SCL, L5X, with the site's
+      // libraries), with branch and CASE-arm marks: the report says what the live inputs exercised.
+      const candidate = await compileProgramFiles(files, {
+        cycleMs: watch.cycleMs,
+        ...(watch.programName ? { programName: watch.programName } : {}),
+        ...(this.o.libraries ? { libraries: this.o.libraries } : {}),
+      });
       const binding = bindTags(map, candidate.plc);
       log.info({ plc: live.where, durationMs: req.minDurationMs }, 'candidate shadow started');
       report = await runShadow({
