@@ -1,4 +1,5 @@
 import { Migration } from '@plcfleet/protocols';
+import { modelL5x, readL5x } from '@plcfleet/toolchain/l5x';
 import { describe, expect, it } from 'vitest';
 import { applyRecipe, createRecipeTransformer, exampleBindings } from './recipe-transformer';
 import { outlineUnit } from './st-ast';
@@ -322,5 +323,153 @@ describe('recipes on Siemens SCL (issue #19)', () => {
     );
     expect(cell).toContain('Door_Closed_Monitor : "SAFETY_GUARD_MONITOR";');
     expect(cell).not.toContain('IF #Door_Closed');
+  });
+});
+
+describe('recipes on Rockwell L5X (issue #18)', () => {
+  const l5x = (routines: string) =>
+    [
+      '\uFEFF<?xml version="1.0" encoding="UTF-8" standalone="yes"?>',
+      '<RSLogix5000Content SchemaRevision="1.0" SoftwareRevision="32.00" TargetType="Controller">',
+      '<Controller Use="Target" Name="Line1" ProcessorType="1756-L83E">',
+      '<Tags>',
+      '<Tag Name="Door" TagType="Base" DataType="BOOL" Radix="Decimal"/>',
+      '<Tag Name="Enable" TagType="Base" DataType="BOOL" Radix="Decimal"/>',
+      '<Tag Name="Run" TagType="Base" DataType="BOOL" Radix="Decimal"/>',
+      '<Tag Name="Count" TagType="Base" DataType="DINT" Radix="Decimal"/>',
+      '</Tags>',
+      '<Programs>',
+      '<Program Name="Cell" MainRoutineName="Main">',
+      '<Tags/>',
+      '<Routines>',
+      routines,
+      '</Routines>',
+      '</Program>',
+      '</Programs>',
+      '</Controller>',
+      '</RSLogix5000Content>',
+      '',
+    ].join('\r\n');
+  const ladder = [
+    '<Routine Name="Main" Type="RLL">',
+    '<RLLContent>',
+    '<Rung Number="0" Type="N">',
+    '<Text>',
+    '<![CDATA[XIC(Door)OTE(Run);]]>',
+    '</Text>',
+    '</Rung>',
+    '</RLLContent>',
+    '</Routine>',
+  ].join('\r\n');
+  const st = [
+    '<Routine Name="Logic" Type="ST">',
+    '<STContent>',
+    '<Line Number="0">',
+    '<![CDATA[// door interlock]]>',
+    '</Line>',
+    '<Line Number="1">',
+    '<![CDATA[IF Door = 1 THEN]]>',
+    '</Line>',
+    '<Line Number="2">',
+    '<![CDATA[    Run := 1;]]>',
+    '</Line>',
+    '<Line Number="3">',
+    '<![CDATA[END_IF;]]>',
+    '</Line>',
+    '<Line Number="4">',
+    '<![CDATA[Count := Count + 1;]]>',
+    '</Line>',
+    '</STContent>',
+    '</Routine>',
+  ].join('\r\n');
+  const rule = {
+    name: 'enable',
+    match: 'IF $s = 1 THEN\n    $o := 1;\nEND_IF;',
+    replace: 'IF $s = 1 AND Enable THEN\n    $o := 1;\nEND_IF;',
+  };
+
+  it('rewrites a statement inside the ST routine; only that routine changes, and the file reads and models', () => {
+    const text = `${l5x(`${ladder}\r\n${st}`)}`;
+    const out = applyRecipe(mig([rule]), [parseProgramFile({ path: 'plant/Line1.L5X', text })]);
+    expect(out.problems).toEqual([]);
+    expect(out.applications).toEqual([
+      {
+        rule: 'enable',
+        file: 'plant/Line1.L5X',
+        pou: 'Cell/Logic',
+        line: 28,
+        endLine: 34,
+        bindings: { s: 'Door', o: 'Run' },
+      },
+    ]);
+    const after = out.files[0]!.text;
+    expect(after).not.toBe(text);
+    // Every changed character lies inside the ST routine's <Line> CDATA.
+    let head = 0;
+    while (after[head] === text[head]) head++;
+    let tail = 0;
+    while (tail < text.length - head && after[after.length - 1 - tail] === text[text.length - 1 - tail])
+      tail++;
+    const cdataStart = text.indexOf('<![CDATA[IF Door') + '<![CDATA['.length;
+    expect(head).toBeGreaterThanOrEqual(cdataStart);
+    expect(text.length - tail).toBeLessThanOrEqual(text.indexOf(']]>', cdataStart));
+    expect(after.slice(head, after.length - tail)).toBe('AND Enable ');
+    const read = readL5x(after);
+    const routines = read.programs[0]!.routines;
+    expect(routines.find((r) => r.name === 'Logic')!.lines).toEqual([
+      '// door interlock',
+      'IF Door = 1 AND Enable THEN',
+      '    Run := 1;',
+      'END_IF;',
+      'Count := Count + 1;',
+    ]);
+    expect(routines.find((r) => r.name === 'Main')!.rungs[0]!.text).toBe('XIC(Door)OTE(Run);');
+    // What the executor's compile step checks (verifiers.ts): the L5X's ST model.
+    const model = modelL5x(after, 'plant/Line1.L5X');
+    expect(model.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(model.unmodelled).toEqual([]);
+    expect(model.source).toMatch(/Enable/);
+  });
+
+  it('rewrites the whole ST content when the line count changes', () => {
+    const collapse = { ...rule, replace: '$o := $o OR $s = 1;' };
+    const text = l5x(st);
+    const out = applyRecipe(mig([collapse]), [parseProgramFile({ path: 'Line1.L5X', text })]);
+    expect(out.problems).toEqual([]);
+    const lines = readL5x(out.files[0]!.text).programs[0]!.routines[0]!.lines;
+    expect(lines).toEqual(['// door interlock', 'Run := Run OR Door = 1;', 'Count := Count + 1;']);
+    expect(out.files[0]!.text.startsWith(text.slice(0, text.indexOf('<STContent>')))).toBe(true);
+  });
+
+  it('leaves an L5X of only ladder routines byte-identical and says so', async () => {
+    const text = l5x(ladder);
+    const out = applyRecipe(mig([rule]), [parseProgramFile({ path: 'Line1.L5X', text })]);
+    expect(out.applications).toEqual([]);
+    expect(out.problems).toEqual([]);
+    expect(out.files[0]!.text).toBe(text);
+    expect(out.notes).toEqual([
+      'Line1.L5X: 1 ladder (RLL) routine(s) in scope are not edited by recipes (Cell/Main)',
+    ]);
+    const verify: InnerVerify = async () => {
+      throw new Error('not verified: nothing changed');
+    };
+    const result = await createRecipeTransformer().transform({
+      migration: mig([rule]),
+      files: [{ path: 'Line1.L5X', text }],
+      trace: () => {},
+      verify,
+    });
+    expect(result.outcome).toBe('no-change');
+    expect(result.reason).toMatch(/ladder \(RLL\) routine\(s\) in scope are not edited by recipes/);
+  });
+
+  it('refuses a rule that declares tags in an L5X', () => {
+    const out = applyRecipe(mig([{ ...guardRule, match: rule.match }]), [
+      parseProgramFile({ path: 'Line1.L5X', text: l5x(st) }),
+    ]);
+    expect(out.problems[0]).toMatch(
+      /Line1.L5X:\d+ \(routine Cell\/Logic\): declarations in L5X are not written/,
+    );
+    expect(out.files[0]!.text).toBe(l5x(st));
   });
 });

@@ -12,6 +12,14 @@ import { printNode, type Statement, type VarBlock, type VarDecl } from '@plcflee
 import { sclInfo, sclNames, sclSpelling } from '@plcfleet/toolchain/scl';
 import { type ProgramFile, sortFiles } from '../sources';
 import { matchesAnyGlob } from './glob';
+import {
+  fileLineOf,
+  isL5xPath,
+  type L5xRoutines,
+  type L5xStRoutine,
+  l5xRoutines,
+  writeL5xBodies,
+} from './l5x-routines';
 import { outlineUnit, type PouOutline, walk } from './st-ast';
 import { type ParsedFile, parseProgramFile, parseStatements } from './st-front-end';
 import {
@@ -20,6 +28,7 @@ import {
   expandTemplate,
   findInPou,
   PatternError,
+  type PatternMatch,
   type StPattern,
 } from './st-pattern';
 import type { RuleApplication, Transformer, TransformRequest, TransformResult } from './transformer';
@@ -38,7 +47,12 @@ export interface RecipeOutcome {
   applications: RuleApplication[];
   /** Rule problems (a template that does not parse, a declaration conflict); any problem means no change is offered. */
   problems: string[];
+  /** What the recipe left alone on purpose (ladder routines of an L5X in scope). */
+  notes: string[];
 }
+
+type Rule = NonNullable<Migration['recipe']>['rules'][number];
+type CompiledRule = { rule: Rule; pattern: StPattern };
 
 const IDENT = /^[A-Za-z_]\w*$/;
 
@@ -89,7 +103,8 @@ export function applyRecipe(migration: Migration, parsed: readonly ParsedFile[])
   const problems: string[] = [];
   const applications: RuleApplication[] = [];
   const rules = migration.recipe?.rules ?? [];
-  const compiled: Array<{ rule: (typeof rules)[number]; pattern: StPattern }> = [];
+  const notes: string[] = [];
+  const compiled: CompiledRule[] = [];
   for (const rule of rules) {
     try {
       compiled.push({ rule, pattern: compilePattern(rule.match) });
@@ -137,26 +152,14 @@ export function applyRecipe(migration: Migration, parsed: readonly ParsedFile[])
           for (const [k, e] of match.bindings)
             values.set(k, scl ? printNode(e, { comments: false }) : bindingText(e, text));
           const where = `${pf.file.path}:${first.span.line}`;
-          let replacement: string;
-          try {
-            replacement = placeTemplate(
-              expandTemplate(rule.replace, values),
-              indentAt(text, first.span.offset),
-              eol,
-            );
-          } catch (err) {
-            problems.push(`rule ${rule.name} at ${where}: ${(err as Error).message}`);
+          const placed = replacementFor(rule, values, text, first.span.offset, eol);
+          if ('problem' in placed) {
+            problems.push(`rule ${rule.name} at ${where}: ${placed.problem}`);
             continue;
           }
-          if (replacement.trim()) {
-            const check = parseStatements(replacement, 'replacement');
-            const bad = check.diagnostics.find((d) => d.severity === 'error');
-            if (bad) {
-              problems.push(`rule ${rule.name} at ${where}: the replacement does not parse: ${bad.message}`);
-              continue;
-            }
-            if (scl) replacement = sclSpelled(check, replacement, pf, pou, sclGlobals, rule.declare, values);
-          }
+          let replacement = placed.text;
+          if (placed.check && scl)
+            replacement = sclSpelled(placed.check, replacement, pf, pou, sclGlobals, rule.declare, values);
           addEdit(pf.file.path, { start: first.span.offset, end: last.span.endOffset, text: replacement });
           applications.push({
             rule: rule.name,
@@ -267,7 +270,16 @@ export function applyRecipe(migration: Migration, parsed: readonly ParsedFile[])
     }
   }
 
+  const l5xTexts = new Map<string, string>();
+  for (const pf of parsed) {
+    if (!isL5xPath(pf.file.path) || !matchesAnyGlob(pf.file.path, migration.scope.files)) continue;
+    const text = applyToL5x(pf.file, migration, compiled, { applications, problems, notes });
+    if (text !== undefined) l5xTexts.set(pf.file.path, text);
+  }
+
   const files = parsed.map((pf) => {
+    const l5x = l5xTexts.get(pf.file.path);
+    if (l5x !== undefined) return { path: pf.file.path, text: l5x };
     const list = edits.get(pf.file.path);
     if (!list) return pf.file;
     const r = applyEdits(pf.file.text, list);
@@ -277,7 +289,127 @@ export function applyRecipe(migration: Migration, parsed: readonly ParsedFile[])
     }
     return { path: pf.file.path, text: r };
   });
-  return { files: sortFiles(files), applications, problems };
+  return { files: sortFiles(files), applications, problems, notes };
+}
+
+/** A rule's template expanded for one match and placed at `offset` of `text`, checked to parse as ST. */
+function replacementFor(
+  rule: Rule,
+  values: ReadonlyMap<string, string>,
+  text: string,
+  offset: number,
+  eol: string,
+): { text: string; check?: ParsedFile } | { problem: string } {
+  let replacement: string;
+  try {
+    replacement = placeTemplate(expandTemplate(rule.replace, values), indentAt(text, offset), eol);
+  } catch (err) {
+    return { problem: (err as Error).message };
+  }
+  if (!replacement.trim()) return { text: replacement };
+  const check = parseStatements(replacement, 'replacement');
+  const bad = check.diagnostics.find((d) => d.severity === 'error');
+  if (bad) return { problem: `the replacement does not parse: ${bad.message}` };
+  return { text: replacement, check };
+}
+
+/** Each match of the rules in an L5X's ST routines in the scope's `pous`, and the ladder routines there. */
+function l5xMatches(
+  file: ProgramFile,
+  migration: Migration,
+  compiled: readonly CompiledRule[],
+  problems: string[],
+): {
+  found: Array<{ r: L5xStRoutine; matches: Array<{ rule: Rule; match: PatternMatch }> }>;
+  ladder: string[];
+  project?: L5xRoutines['project'];
+} {
+  let routines: L5xRoutines;
+  try {
+    routines = l5xRoutines(file);
+  } catch (err) {
+    problems.push(`${file.path}: not a readable L5X: ${(err as Error).message}`);
+    return { found: [], ladder: [] };
+  }
+  // `scope.pous` names a Logix program (the POU of the executor's L5X model) or a `PROGRAM/ROUTINE`.
+  const inScope = (name: string) =>
+    matchesAnyGlob(name, migration.scope.pous, true) ||
+    matchesAnyGlob(name.slice(0, name.indexOf('/')), migration.scope.pous, true);
+  const found = [];
+  for (const r of routines.st) {
+    if (!inScope(r.name)) continue;
+    const bad = r.parsed.diagnostics.find((d) => d.severity === 'error');
+    if (bad) {
+      // Fail closed: a routine the rules cannot be checked on would be left out silently.
+      problems.push(
+        `${file.path}:${fileLineOf(r, bad.line)}: ST routine ${r.name} does not parse as ST, so the rules cannot be checked on it: ${bad.message}`,
+      );
+      continue;
+    }
+    const matches = compiled.flatMap(({ rule, pattern }) =>
+      findInPou(pattern, r.pou).map((match) => ({ rule, match })),
+    );
+    found.push({ r, matches });
+  }
+  return { found, ladder: routines.ladder.filter(inScope), project: routines.project };
+}
+
+/**
+ * Applies the rules to the ST routines of one L5X (see `l5x-routines.ts`) and returns
+ * the file's new text, or undefined when nothing changed. Declarations are not written
+ * into an L5X: a rule that declares or retypes is a problem there.
+ */
+function applyToL5x(
+  file: ProgramFile,
+  migration: Migration,
+  compiled: readonly CompiledRule[],
+  out: { applications: RuleApplication[]; problems: string[]; notes: string[] },
+): string | undefined {
+  const { found, ladder, project } = l5xMatches(file, migration, compiled, out.problems);
+  const bodies = [];
+  for (const { r, matches } of found) {
+    const text = r.parsed.file.text;
+    const edits: TextEdit[] = [];
+    for (const { rule, match } of matches) {
+      const first = match.statements[0] as Statement;
+      const last = match.statements[match.statements.length - 1] as Statement;
+      const line = fileLineOf(r, first.span.line);
+      const where = `${file.path}:${line} (routine ${r.name})`;
+      if (rule.declare.length > 0 || rule.retype.length > 0) {
+        out.problems.push(`rule ${rule.name} at ${where}: declarations in L5X are not written by recipes`);
+        continue;
+      }
+      const values = new Map<string, string>();
+      for (const [k, e] of match.bindings) values.set(k, bindingText(e, text));
+      const placed = replacementFor(rule, values, text, first.span.offset, '\n');
+      if ('problem' in placed) {
+        out.problems.push(`rule ${rule.name} at ${where}: ${placed.problem}`);
+        continue;
+      }
+      edits.push({
+        start: first.span.offset - r.bodyStart,
+        end: last.span.endOffset - r.bodyStart,
+        text: placed.text,
+      });
+      out.applications.push({
+        rule: rule.name,
+        file: file.path,
+        pou: r.name,
+        line,
+        endLine: fileLineOf(r, last.span.endLine),
+        bindings: Object.fromEntries(values),
+      });
+    }
+    if (edits.length === 0) continue;
+    const body = applyEdits(r.routine.lines.join('\n'), edits);
+    if (typeof body !== 'string') out.problems.push(`${file.path} routine ${r.name}: ${body.problem}`);
+    else bodies.push({ routine: r.routine, body });
+  }
+  if (bodies.length === 0 && ladder.length > 0 && found.every((f) => f.matches.length === 0))
+    out.notes.push(
+      `${file.path}: ${ladder.length} ladder (RLL) routine(s) in scope are not edited by recipes (${ladder.slice(0, 3).join(', ')}${ladder.length > 3 ? ', ...' : ''})`,
+    );
+  return project && bodies.length > 0 ? writeL5xBodies(project, bodies) : undefined;
 }
 
 /**
@@ -395,7 +527,7 @@ export function createRecipeTransformer(): Transformer {
           ...base,
           outcome: 'no-change',
           files: [...req.files],
-          reason: 'recipe: no rule matches inside the scope',
+          reason: ['recipe: no rule matches inside the scope', ...outcome.notes].join('; '),
           applications: [],
         };
       req.progress?.({
@@ -452,6 +584,21 @@ export function findRuleApplications(migration: Migration, parsed: readonly Pars
     }
     for (const pf of parsed) {
       if (!matchesAnyGlob(pf.file.path, migration.scope.files)) continue;
+      if (isL5xPath(pf.file.path)) {
+        for (const { r, matches } of l5xMatches(pf.file, migration, [{ rule, pattern }], []).found)
+          for (const { match: m } of matches)
+            out.push({
+              rule: rule.name,
+              file: pf.file.path,
+              pou: r.name,
+              line: fileLineOf(r, m.statements[0]!.span.line),
+              endLine: fileLineOf(r, m.statements[m.statements.length - 1]!.span.endLine),
+              bindings: Object.fromEntries(
+                [...m.bindings].map(([k, e]) => [k, bindingText(e, r.parsed.file.text)]),
+              ),
+            });
+        continue;
+      }
       for (const pou of outlineUnit(pf.unit)) {
         if (pou.kind === 'GlobalVarList' || !matchesAnyGlob(pou.name, migration.scope.pous, true)) continue;
         for (const m of findInPou(pattern, pou)) {

@@ -20,7 +20,14 @@ export type {
   L5xWarning,
 } from './l5x-model';
 export { byteOffset, L5xError, parseLogixNumber, readL5x } from './l5x-reader';
-export { insertTagsEdit, type L5xEdit, type NewTag, routineToStEdits, writeL5x } from './l5x-writer';
+export {
+  insertTagsEdit,
+  type L5xEdit,
+  type NewTag,
+  routineToStEdits,
+  stLinesEdits,
+  writeL5x,
+} from './l5x-writer';
 export { compileModel, findRoutine, type LadderModel, ladderModel, modelUnits } from './ladder-model';
 export {
   type LadderToStOptions,

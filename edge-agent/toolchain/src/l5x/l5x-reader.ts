@@ -153,6 +153,16 @@ function readTag(text: string, el: XElement, dataName = 'Data'): L5xTag {
   };
 }
 
+/**
+ * An ST line: its CDATA when it has some (Studio 5000 puts the CDATA on a line of its
+ * own inside `<Line>`, and that layout is not part of the line), else its text.
+ */
+function stLine(text: string, el: XElement): string {
+  const cdata = el.texts.filter((t) => t.cdata);
+  if (cdata.length === 0) return textIn(text, el);
+  return cdata.map((t) => text.slice(t.start, t.end)).join('');
+}
+
 function readRoutine(text: string, el: XElement, where: string, warnings: L5xWarning[]): L5xRoutine {
   const type = attrOf(el, 'Type') ?? '';
   const name = attrOf(el, 'Name') ?? '';
@@ -171,7 +181,7 @@ function readRoutine(text: string, el: XElement, where: string, warnings: L5xWar
       });
     }
   } else if (type === 'ST') {
-    for (const l of childEls(childEl(el, 'STContent'), 'Line')) lines.push(textIn(text, l));
+    for (const l of childEls(childEl(el, 'STContent'), 'Line')) lines.push(stLine(text, l));
   } else {
     warnings.push({
       where: `${where}/${name}`,

@@ -74,6 +74,37 @@ export function routineToStEdits(
   return edits;
 }
 
+/**
+ * Edits that give an ST routine these lines. With as many lines as it has, only the
+ * CDATA of each changed `<Line>` is replaced (its element, number and layout stay);
+ * otherwise the whole `<STContent>` is rewritten, numbered from 0.
+ */
+export function stLinesEdits(project: L5xProject, routine: L5xRoutine, lines: readonly string[]): L5xEdit[] {
+  if (routine.type !== 'ST') throw new Error(`routine ${routine.name} is ${routine.type}, not ST`);
+  const content = routine.el.children.find((c) => c.name === 'STContent');
+  const els = content ? content.children.filter((c) => c.name === 'Line') : [];
+  if (els.length !== lines.length || els.length !== routine.lines.length)
+    return routineToStEdits(project, routine, lines);
+  const edits: L5xEdit[] = [];
+  els.forEach((el, i) => {
+    const line = lines[i] as string;
+    if (line === routine.lines[i]) return;
+    const sections = el.texts.filter((t) => t.cdata);
+    const first = sections[0];
+    const last = sections[sections.length - 1];
+    if (!first || !last) edits.push({ start: el.contentStart, end: el.contentEnd, text: cdata(line) });
+    else if (sections.length === 1 && !line.includes(']]>'))
+      edits.push({ start: first.start, end: first.end, text: line });
+    else
+      edits.push({
+        start: first.start - '<![CDATA['.length,
+        end: last.end + ']]>'.length,
+        text: cdata(line),
+      });
+  });
+  return edits;
+}
+
 /** A new tag to declare. */
 export interface NewTag {
   name: string;
