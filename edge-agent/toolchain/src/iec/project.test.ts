@@ -196,3 +196,16 @@ describe('loadProject with Siemens sources (issue 19)', () => {
     expect(project.checked?.globals.has('door_closed')).toBe(true);
   });
 });
+
+describe('interface files named twice (issue 19)', () => {
+  it('reads the Siemens library once when --libraries names it as well', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scl-lib-'));
+    writeFileSync(
+      join(dir, 'blink.scl'),
+      'FUNCTION_BLOCK "Blink"\nVERSION : 0.1\nVAR\n  n : Int;\nEND_VAR\nBEGIN\n  #n := #n + 1;\nEND_FUNCTION_BLOCK\n',
+    );
+    const library = join(__dirname, '../../libraries/siemens/Siemens_System.st');
+    const project = await loadProject([dir], { externalsFiles: [library, library] });
+    expect(project.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  });
+});

@@ -4,7 +4,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { basename, extname, join } from 'node:path';
+import { basename, extname, join, resolve } from 'node:path';
 // SCL lowers to this tree through the IEC parser (decision 0023); only the reading is routed here
 import {
   isAxText,
@@ -226,12 +226,17 @@ export async function loadProject(
     const externals: CompilationUnit[] = [...(options.externals ?? [])];
     const externalNames: string[] = [...(options.externalNames ?? [])];
     // a Siemens program checks its calls into system instructions against their interfaces
+    // an interface file named twice (the Siemens library also given by --libraries) is read once
+    const readExternals = new Set<string>();
     if (used.some((f) => isSclFile(f))) {
       const lib = await siemensLibrary();
       externals.push(...lib.units);
       diagnostics.push(...lib.diagnostics);
+      for (const u of lib.units) readExternals.add(resolve(u.file));
     }
     for (const f of options.externalsFiles ?? []) {
+      if (readExternals.has(resolve(f))) continue;
+      readExternals.add(resolve(f));
       const text = readText(f, diagnostics);
       if (text === undefined) continue;
       const ext = extname(f).toLowerCase();
