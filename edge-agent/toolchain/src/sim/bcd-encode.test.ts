@@ -33,4 +33,11 @@ describe('*_TO_BCD encodes decimal digits into nibbles', () => {
       message: expect.stringContaining('12345'),
     });
   });
+
+  it('decodes an untyped literal in the overloaded BCD_TO_<int>', () => {
+    const p = plc('A := BCD_TO_UINT(16#42); B := BCD_TO_UDINT(16#12345678);', 'A : UINT; B : UDINT;');
+    expect(p.scan(1)).toBeNull();
+    expect(p.get('A')).toBe(42);
+    expect(p.get('B')).toBe(12345678);
+  });
 });

@@ -1522,11 +1522,16 @@ export class CodeGenerator {
         conv[1] === 'BCD'
           ? v.t.kind === 'elem' && /^(BYTE|WORD|DWORD|LWORD)$/.test(v.t.name)
             ? v.t.name
-            : this.fail(
-                'UNSUPPORTED',
-                `${N} of a ${typeName(v.t)} (a BYTE, WORD, DWORD or LWORD is BCD)`,
-                e.span,
-              )
+            : v.untyped && v.t.kind === 'elem' && isIntegerName(v.t.name)
+              ? // an untyped literal (`BCD_TO_UINT(16#42)`): its digits do not depend on a width
+                isBigName(v.t.name)
+                ? 'LWORD'
+                : 'DWORD'
+              : this.fail(
+                  'UNSUPPORTED',
+                  `${N} of a ${typeName(v.t)} (a BYTE, WORD, DWORD or LWORD is BCD)`,
+                  e.span,
+                )
           : conv[1]?.endsWith('_BCD')
             ? conv[1].slice(0, -4)
             : undefined;
