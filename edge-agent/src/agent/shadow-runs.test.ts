@@ -70,7 +70,7 @@ afterEach(async () => {
 });
 
 /** A live PLC running `fan(60)` with its temperature sweeping 40..79, and an agent's shadow runner for it. */
-async function setup(options: { watch?: boolean; port?: number } = {}) {
+async function setup(options: { watch?: boolean; port?: number; libraries?: string } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'shadow-runs-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   mkdirSync(join(dir, 'plant'));
@@ -132,6 +132,7 @@ async function setup(options: { watch?: boolean; port?: number } = {}) {
     site: 'site-s',
     ...(options.watch === false ? {} : { watch }),
     pkiDir: join(dir, 'pki'),
+    ...(options.libraries ? { libraries: options.libraries } : {}),
     deployer,
     sender,
     logger,
@@ -184,6 +185,26 @@ describe('candidate shadow runs of the agent', () => {
       state: 'diverged',
       divergences: [{ tag: 'Fan', live: true, shadow: false }],
     });
+  }, 30_000);
+
+  it("loads the candidate with agent.yaml's libraries: a library FB is known, then needs a model", async () => {
+    // Tc2_System's GETCURTASKINDEX: an interface in the toolchain's library folder, no body.
+    const text = fan(60).replace(
+      'END_VAR\nFan',
+      'END_VAR\nVAR fbTask : GETCURTASKINDEX; END_VAR\nfbTask();\nFan',
+    );
+    const req = { minDurationMs: 500, maxDivergences: 0 };
+    const without = await setup();
+    await without.keep('job-lib', 60, [{ path: 'Main.st', text }]);
+    const unknown = await without.shadows.run({ jobId: 'job-lib', rolloutId: 'ro-1' }, req);
+    expect(unknown.state).toBe('failed');
+    expect(unknown.reason).toMatch(/^the candidate cannot run in shadow: .*GETCURTASKINDEX/);
+    expect(unknown.reason).not.toMatch(/has no body/);
+    const withLibs = await setup({ libraries: join(import.meta.dirname, '../../toolchain/libraries') });
+    await withLibs.keep('job-lib', 60, [{ path: 'Main.st', text }]);
+    const known = await withLibs.shadows.run({ jobId: 'job-lib', rolloutId: 'ro-1' }, req);
+    expect(known.state).toBe('failed');
+    expect(known.reason).toMatch(/library function block 'GETCURTASKINDEX' .* has no body .*--models/);
   }, 30_000);
 
   it('fails closed: no live PLC configured, a PLC that does not answer, a candidate that was not kept', async () => {
