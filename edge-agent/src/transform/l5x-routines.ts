@@ -10,9 +10,10 @@ import type { ProgramFile } from '../sources';
 import { outlineUnit, type PouOutline } from './st-ast';
 import { type ParsedFile, parseProgramFile } from './st-front-end';
 
-/** True for an L5X export by its name (what the executor's compile step models as Logix). */
-export function isL5xPath(path: string): boolean {
-  return /\.l5x$/i.test(path);
+/** True for an L5X export: by its name, or an `.xml` whose root is RSLogix5000Content (as the executor's compile step tells). */
+export function isL5xFile(file: ProgramFile): boolean {
+  if (/\.l5x$/i.test(file.path)) return true;
+  return /\.xml$/i.test(file.path) && /<RSLogix5000Content[\s>]/.test(file.text.slice(0, 4096));
 }
 
 /** One ST routine of an L5X, parsed as an ST program whose body is the routine's lines. */

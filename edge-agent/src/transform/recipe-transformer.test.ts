@@ -463,6 +463,20 @@ describe('recipes on Rockwell L5X (issue #18)', () => {
     expect(result.reason).toMatch(/ladder \(RLL\) routine\(s\) in scope are not edited by recipes/);
   });
 
+  it('takes an .xml export whose root is RSLogix5000Content as an L5X', () => {
+    const out = applyRecipe(mig([rule]), [parseProgramFile({ path: 'Line1.xml', text: l5x(st) })]);
+    expect(out.problems).toEqual([]);
+    expect(out.applications.map((a) => a.pou)).toEqual(['Cell/Logic']);
+  });
+
+  it('matches scope.pous on the program or on PROGRAM/ROUTINE', () => {
+    const text = l5x(st);
+    const pous = (p: string[]) =>
+      applyRecipe(mig([rule], { scope: { pous: p } }), [parseProgramFile({ path: 'L.L5X', text })])
+        .applications.length;
+    expect([pous(['Cell']), pous(['cell/Log*']), pous(['Other']), pous(['Cell/Main'])]).toEqual([1, 1, 0, 0]);
+  });
+
   it('refuses a rule that declares tags in an L5X', () => {
     const out = applyRecipe(mig([{ ...guardRule, match: rule.match }]), [
       parseProgramFile({ path: 'Line1.L5X', text: l5x(st) }),

@@ -14,7 +14,7 @@ import { type ProgramFile, sortFiles } from '../sources';
 import { matchesAnyGlob } from './glob';
 import {
   fileLineOf,
-  isL5xPath,
+  isL5xFile,
   type L5xRoutines,
   type L5xStRoutine,
   l5xRoutines,
@@ -272,7 +272,7 @@ export function applyRecipe(migration: Migration, parsed: readonly ParsedFile[])
 
   const l5xTexts = new Map<string, string>();
   for (const pf of parsed) {
-    if (!isL5xPath(pf.file.path) || !matchesAnyGlob(pf.file.path, migration.scope.files)) continue;
+    if (!isL5xFile(pf.file) || !matchesAnyGlob(pf.file.path, migration.scope.files)) continue;
     const text = applyToL5x(pf.file, migration, compiled, { applications, problems, notes });
     if (text !== undefined) l5xTexts.set(pf.file.path, text);
   }
@@ -584,7 +584,7 @@ export function findRuleApplications(migration: Migration, parsed: readonly Pars
     }
     for (const pf of parsed) {
       if (!matchesAnyGlob(pf.file.path, migration.scope.files)) continue;
-      if (isL5xPath(pf.file.path)) {
+      if (isL5xFile(pf.file)) {
         for (const { r, matches } of l5xMatches(pf.file, migration, [{ rule, pattern }], []).found)
           for (const { match: m } of matches)
             out.push({

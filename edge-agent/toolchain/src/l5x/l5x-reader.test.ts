@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { L5xError, readL5x } from './l5x-reader';
-import { insertTagsEdit, routineToStEdits, writeL5x } from './l5x-writer';
+import { insertTagsEdit, routineToStEdits, stLinesEdits, writeL5x } from './l5x-writer';
 import { parseRung, RllSyntaxError } from './rll-parser';
 
 const example = join(__dirname, '../../../../examples/plants/ladder-line/ladder-line.L5X');
@@ -126,6 +126,43 @@ describe('routineToStEdits', () => {
     if (!r) throw new Error('no routine');
     const q = readL5x(writeL5x(p, routineToStEdits(p, r, ['NOP := 1;'])));
     expect(q.programs[0]?.routines[0]).toMatchObject({ name: 'Fault', type: 'ST', lines: ['NOP := 1;'] });
+  });
+});
+
+describe('stLinesEdits', () => {
+  const xml = [
+    '<RSLogix5000Content><Controller Name="C"><Programs><Program Name="P"><Routines>',
+    '<Routine Name="S" Type="ST">',
+    '<STContent>',
+    '<Line Number="0">',
+    '<![CDATA[a := 1;]]>',
+    '</Line>',
+    '<Line Number="1">',
+    '<![CDATA[b := 2;]]>',
+    '</Line>',
+    '</STContent>',
+    '</Routine>',
+    '</Routines></Program></Programs></Controller></RSLogix5000Content>',
+  ].join('\r\n');
+  const p = readL5x(xml);
+  const r = p.programs[0]!.routines[0]!;
+
+  it('reads a line as its CDATA, without the layout around it', () => {
+    expect(r.lines).toEqual(['a := 1;', 'b := 2;']);
+  });
+
+  it('replaces only the CDATA of a changed line, splitting a CDATA end inside it', () => {
+    const out = Buffer.from(writeL5x(p, stLinesEdits(p, r, ['a := 1;', 'b := 3;']))).toString('utf8');
+    expect(out).toBe(xml.replace('b := 2;', 'b := 3;'));
+    const odd = readL5x(writeL5x(p, stLinesEdits(p, r, ['a := 1;', 'b := 2; (* ]]> *)'])));
+    expect(odd.programs[0]!.routines[0]!.lines).toEqual(['a := 1;', 'b := 2; (* ]]> *)']);
+  });
+
+  it('rewrites the content when the line count changes, and refuses a ladder routine', () => {
+    const q = readL5x(writeL5x(p, stLinesEdits(p, r, ['a := 1;'])));
+    expect(q.programs[0]!.routines[0]!.lines).toEqual(['a := 1;']);
+    const lad = readL5x(xml.replace('Type="ST"', 'Type="RLL"'));
+    expect(() => stLinesEdits(lad, lad.programs[0]!.routines[0]!, [])).toThrow(/RLL, not ST/);
   });
 });
 
