@@ -97,11 +97,14 @@ export async function withPlantFiles(inner: ProgramSource, globs: readonly strin
 
 /**
  * The plant file globs a change of `migration` is read, hashed and deployed with
- * (its `scope.files`), or `undefined` for a kind that edits only the program. A
+ * (its `scope.files`), or `undefined` for a kind that edits only the program (and a
+ * `code` migration whose scope names no HMI files, `namesHmiFiles`). A
  * deploy must wrap its source with {@link withPlantFiles} and these globs, or the
  * hashes of the verdict do not match what it reads.
  */
 export function plantFileGlobs(migration: Migration): readonly string[] | undefined {
   const kind = migrationKind(migration.type);
-  return 'plantFiles' in kind && kind.plantFiles ? migration.scope.files : undefined;
+  if ('refused' in kind || !kind.plantFiles) return undefined;
+  const reads = kind.plantFiles === true || kind.plantFiles(migration);
+  return reads ? migration.scope.files : undefined;
 }

@@ -1,15 +1,21 @@
 /**
  * `code` migrations: the configured transformer (recipe or Claude) makes the
  * change; equivalence uses the migration's own criteria instantiated for each
- * rule application; the scope judge checks every change against them.
+ * rule application; the scope judge checks every change against them. When
+ * the migration's `scope.files` names HMI files (`namesHmiFiles`), those are
+ * read too and carried along as a library-update carries them
+ * (`followingFaceplates`): faceplate pins renamed follow into them, and
+ * references left dangling fail the verdict.
  */
+import type { Migration } from '@plcfleet/protocols';
 import { runScopeJudge } from '../../judge';
 import { findRuleApplications } from '../../transform';
 import { isLibraryFile } from '../library-files';
+import { followingFaceplates, namesHmiFiles } from './faceplate-hmi';
 import type { MigrationKind } from './migration-kind';
 
-/** The `code` kind. */
-export const codeKind: MigrationKind = {
+/** The transformer's change of the program and the checks of it, without plant files. */
+export const codeProgram: Omit<MigrationKind, 'plantFiles'> = {
   transformerName: (job) => job.transformer.name,
   change: (job) =>
     job.transformer.transform({
@@ -34,4 +40,13 @@ export const codeKind: MigrationKind = {
       after: after.parsed.filter((p) => !isLibraryFile(p.file.path)),
       applications: result.applications,
     }),
+};
+
+const readsHmi = (m: Migration) => namesHmiFiles(m.scope.files);
+
+/** The `code` kind. */
+export const codeKind: MigrationKind = {
+  ...codeProgram,
+  plantFiles: readsHmi,
+  ...followingFaceplates(codeProgram, readsHmi),
 };

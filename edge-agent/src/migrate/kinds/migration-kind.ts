@@ -29,8 +29,11 @@ export interface KindJob {
 
 /** One kind of migration (`code`, `protocol-cutover`, `tag-change`, …). */
 export interface MigrationKind {
-  /** The kind edits plant files beside the program (tag maps, HMI): a directory source is read with those in scope (`withPlantFiles`). */
-  readonly plantFiles?: boolean;
+  /**
+   * The kind edits plant files beside the program (tag maps, HMI): a directory source is read with
+   * those in scope (`withPlantFiles`) — always, or for the migrations the function selects.
+   */
+  readonly plantFiles?: boolean | ((migration: Migration) => boolean);
   /** The evidence's `transformer` field: the configured transformer's name, or `none` for deterministic kinds. */
   transformerName(job: Pick<KindJob, 'transformer'>): 'recipe' | 'claude' | 'none';
   /** Makes the change (the transformer's part); never writes to the source. */
