@@ -11,8 +11,13 @@ import type { Migration } from '@plcfleet/protocols';
 import { runScopeJudge } from '../../judge';
 import { findRuleApplications } from '../../transform';
 import { isLibraryFile } from '../library-files';
+import type { CompileReport } from '../verifiers';
 import { followingFaceplates, namesHmiFiles } from './faceplate-hmi';
 import type { MigrationKind } from './migration-kind';
+
+/** The files of a version the scope judge reads: IEC sources and L5X models, library interfaces left out. */
+const judged = (r: CompileReport) =>
+  [...r.parsed, ...(r.models ?? [])].filter((p) => !isLibraryFile(p.file.path));
 
 /** The transformer's change of the program and the checks of it, without plant files. */
 export const codeProgram: Omit<MigrationKind, 'plantFiles'> = {
@@ -32,12 +37,12 @@ export const codeProgram: Omit<MigrationKind, 'plantFiles'> = {
       : findRuleApplications(job.migration, job.before.parsed);
     return job.verifiers.equivalence(job.before, after, applications, job.trace);
   },
-  // Library interfaces are compiled with the program but are not part of it.
+  // Library interfaces are compiled with the program but are not part of it; L5X models are.
   scopeJudge: (job, after, result) =>
     runScopeJudge({
       migration: job.migration,
-      before: job.before.parsed.filter((p) => !isLibraryFile(p.file.path)),
-      after: after.parsed.filter((p) => !isLibraryFile(p.file.path)),
+      before: judged(job.before),
+      after: judged(after),
       applications: result.applications,
     }),
 };
