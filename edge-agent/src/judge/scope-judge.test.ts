@@ -93,3 +93,152 @@ describe('scope judge', () => {
     expect(codes(r)).toContain('combined-migration');
   });
 });
+
+describe('scope judge on an L5X (decision 0088)', () => {
+  const l5x = (tags: string, routines: string) =>
+    [
+      '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>',
+      '<RSLogix5000Content SchemaRevision="1.0" SoftwareRevision="32.00" TargetType="Controller">',
+      '<Controller Use="Target" Name="Line1" ProcessorType="1756-L83E">',
+      '<Tags>',
+      tags,
+      '</Tags>',
+      '<Programs>',
+      '<Program Name="Cell" MainRoutineName="Main">',
+      '<Tags/>',
+      '<Routines>',
+      routines,
+      '</Routines>',
+      '</Program>',
+      '</Programs>',
+      '</Controller>',
+      '</RSLogix5000Content>',
+      '',
+    ].join('\r\n');
+  const tags = ['Door', 'Enable', 'Run', 'E_Stop_OK']
+    .map((t) => `<Tag Name="${t}" TagType="Base" DataType="BOOL" Radix="Decimal"/>`)
+    .join('\r\n');
+  const ladder = [
+    '<Routine Name="Main" Type="RLL">',
+    '<RLLContent>',
+    '<Rung Number="0" Type="N">',
+    '<Text>',
+    '<![CDATA[XIC(Door)OTE(Run);]]>',
+    '</Text>',
+    '</Rung>',
+    '</RLLContent>',
+    '</Routine>',
+  ].join('\r\n');
+  const stLines = ['// door', 'IF Door = 1 THEN', '    Run := 1;', 'END_IF;', 'Enable := Run AND E_Stop_OK;'];
+  const st = [
+    '<Routine Name="Logic" Type="ST">',
+    '<STContent>',
+    ...stLines.flatMap((l, i) => [`<Line Number="${i}">`, `<![CDATA[${l}]]>`, '</Line>']),
+    '</STContent>',
+    '</Routine>',
+  ].join('\r\n');
+  const path = 'plant/Line1.L5X';
+  const text = l5x(tags, `${ladder}\r\n${st}`);
+  const enable = {
+    name: 'enable',
+    match: 'IF $s = 1 THEN\n    $o := 1;\nEND_IF;',
+    replace: 'IF $s = 1 AND E_Stop_OK THEN\n    $o := 1;\nEND_IF;',
+  };
+  const l5xMig = (scope: Record<string, unknown> = {}) =>
+    Migration.parse({
+      apiVersion: 'plcfleet/v1',
+      kind: 'Migration',
+      id: 'm',
+      title: 'E-stop in the door seal',
+      type: 'code',
+      safetyClass: 'safety-related',
+      goal: 'g',
+      scope,
+      recipe: { rules: [enable] },
+    });
+  const pb = [parseProgramFile({ path, text })];
+  const judge = (m: Migration, afterText: string, applications = applyRecipe(m, pb).applications) =>
+    runScopeJudge({
+      migration: m,
+      before: pb,
+      after: [parseProgramFile({ path, text: afterText })],
+      applications,
+    });
+
+  it('passes a recipe change inside an ST routine, counted as ST lines of PROGRAM/ROUTINE', () => {
+    const m = l5xMig({ pous: ['Cell/Logic'], maxChangedLines: 2 });
+    const out = applyRecipe(m, pb);
+    expect(out.problems).toEqual([]);
+    expect(out.applications.map((a) => a.pou)).toEqual(['Cell/Logic']);
+    const r = judge(m, out.files[0]!.text, out.applications);
+    expect(r.findings).toEqual([
+      { code: 'changed-lines', message: '2 changed line(s) (+1 -1) in 1 POU(s): Cell/Logic' },
+    ]);
+    expect(r.verdict).toBe('pass');
+    // without the transformer's applications, the judge matches the rules itself
+    expect(judge(m, out.files[0]!.text, []).verdict).toBe('pass');
+    // the program name scopes its routines too; another program does not
+    expect(judge(l5xMig({ pous: ['Cell'] }), out.files[0]!.text).verdict).toBe('pass');
+    const other = judge(l5xMig({ pous: ['Press'] }), out.files[0]!.text);
+    expect(other.findings[0]).toMatchObject({ code: 'pou-out-of-scope' });
+  });
+
+  it('vetoes changes outside the ST routines: a tag, an attribute, a ladder rung', () => {
+    const m = l5xMig();
+    const changed = out(m);
+    const cases: Array<[string, string, number]> = [
+      ['<Tag Name="Run" TagType="Base" DataType="BOOL"', '<Tag Name="Run" TagType="Base" DataType="DINT"', 7],
+      ['MainRoutineName="Main"', 'MainRoutineName="Logic"', 11],
+      ['XIC(Door)OTE(Run);', 'XIC(Door)XIC(Enable)OTE(Run);', 18],
+    ];
+    for (const [from, to, line] of cases) {
+      const r = judge(m, changed.replace(from, to));
+      expect(r.verdict).toBe('veto');
+      expect(r.findings.filter((f) => f.code === 'outside-pou')).toEqual([
+        {
+          code: 'outside-pou',
+          message: `${path}:${line}: a change outside any ST routine's lines (tags, attributes, ladder rungs or a routine added)`,
+          file: path,
+          line,
+        },
+      ]);
+    }
+  });
+
+  it('vetoes an ST line changed away from the pattern, a removed check, and too many lines', () => {
+    const m = l5xMig({ maxChangedLines: 2 });
+    const r = judge(m, out(m).replace('Enable := Run AND E_Stop_OK;', 'Enable := E_Stop_OK;'));
+    expect(r.verdict).toBe('veto');
+    const lastLine = text.split('\r\n').indexOf('<![CDATA[Enable := Run AND E_Stop_OK;]]>') + 1;
+    expect(r.findings.filter((f) => f.code !== 'changed-lines')).toEqual([
+      {
+        code: 'removed-reference',
+        message: 'Cell/Logic: Run referenced fewer times than before (a check or term removed?)',
+        file: path,
+        line: lastLine - 12,
+      },
+      {
+        code: 'unrelated-change',
+        message: `${path}:${lastLine}: a change away from every place the migration's pattern matches`,
+        file: path,
+        line: lastLine,
+      },
+      { code: 'too-many-lines', message: '4 changed lines; the scope allows 2' },
+    ]);
+  });
+
+  it('vetoes a deleted ST routine and an L5X that no longer reads', () => {
+    const m = l5xMig();
+    const gone = judge(m, l5x(tags, ladder));
+    expect(codes(gone)).toContain('pou-removed');
+    const broken = judge(m, text.replace('</Programs>', ''));
+    expect(broken.findings[0]).toMatchObject({
+      code: 'outside-pou',
+      message: expect.stringMatching(/not a readable L5X/),
+    });
+  });
+
+  function out(m: Migration): string {
+    return applyRecipe(m, pb).files[0]!.text;
+  }
+});

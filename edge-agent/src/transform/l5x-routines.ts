@@ -26,8 +26,10 @@ export interface L5xStRoutine {
   pou: PouOutline;
   /** Offset of the body (the routine's first line) in `parsed.file.text`. */
   bodyStart: number;
-  /** The file line (1-based) of each of the routine's `<Line>` elements. */
+  /** The file line (1-based) of each of the routine's lines: its `<Line>`'s CDATA (else the element). */
   fileLines: number[];
+  /** Offsets in the project's text of what lies inside `<STContent>` (the routine's lines). */
+  content: { start: number; end: number };
 }
 
 /** An L5X's routines as recipes see them. */
@@ -68,8 +70,17 @@ export function l5xRoutines(file: ProgramFile): L5xRoutines {
       const content = routine.el.children.find((c) => c.name === 'STContent');
       const fileLines = (content?.children ?? [])
         .filter((c) => c.name === 'Line')
-        .map((c) => lineOf(c.start));
-      st.push({ name, routine, parsed, pou, bodyStart: header.length, fileLines });
+        .map((c) => lineOf((c.texts.find((x) => x.cdata) ?? c).start));
+      const inner = content ?? routine.el;
+      st.push({
+        name,
+        routine,
+        parsed,
+        pou,
+        bodyStart: header.length,
+        fileLines,
+        content: { start: inner.contentStart, end: inner.contentEnd },
+      });
     }
   return { project, st, ladder };
 }

@@ -397,8 +397,8 @@ describe('recipes on Rockwell L5X (issue #18)', () => {
         rule: 'enable',
         file: 'plant/Line1.L5X',
         pou: 'Cell/Logic',
-        line: 28,
-        endLine: 34,
+        line: 29,
+        endLine: 35,
         bindings: { s: 'Door', o: 'Run' },
       },
     ]);
