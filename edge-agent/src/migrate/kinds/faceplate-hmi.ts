@@ -10,7 +10,7 @@
 import type { Migration } from '@plcfleet/protocols';
 import type { JudgeFinding } from '../../judge';
 import { type ProgramFile, sortFiles } from '../../sources';
-import type { TransformResult } from '../../transform';
+import { isL5xFile, type TransformResult } from '../../transform';
 import { isCompiledSource } from '../verifiers';
 import { danglingHmiReferences, faceplatePinRenames, HMI_TEXT_FORMATS, hmiPinEdits } from './hmi-edits';
 import type { MigrationKind } from './migration-kind';
@@ -20,7 +20,9 @@ import { applyTextEdits, type TextEdit } from './text-edits';
 /** The HMI edits each change made (by result), for the scope judge and the evidence. */
 const hmiMade = new WeakMap<TransformResult, TextEdit[]>();
 
-const isHmiFile = (f: ProgramFile) => !isCompiledSource(f) && HMI_TEXT_FORMATS.test(f.path);
+/** What the transformer edits: the compiled sources and L5X exports (their ST routines, 0088). */
+const isProgramFile = (f: ProgramFile) => isCompiledSource(f) || isL5xFile(f);
+const isHmiFile = (f: ProgramFile) => !isProgramFile(f) && HMI_TEXT_FORMATS.test(f.path);
 
 /**
  * True when one of `globs` names HMI files: it ends in an HMI text format
@@ -41,9 +43,8 @@ export function followingFaceplates(program: ProgramParts, when: (m: Migration) 
   return {
     async change(job) {
       if (!when(job.migration)) return program.change(job);
-      const compiled = job.files.filter(isCompiledSource);
-      const plant = job.files.filter((f) => !isCompiledSource(f));
-      const result = await program.change({ ...job, files: compiled });
+      const plant = job.files.filter((f) => !isProgramFile(f));
+      const result = await program.change({ ...job, files: job.files.filter(isProgramFile) });
       const files = sortFiles([...result.files, ...plant]);
       if (result.outcome !== 'changed') return { ...result, files };
       const after = job.verifiers.compile(files);
