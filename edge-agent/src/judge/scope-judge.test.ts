@@ -238,6 +238,37 @@ describe('scope judge on an L5X (decision 0088)', () => {
     });
   });
 
+  it('places a change on a line it shares with the routine tags (a compact export) in the routine', () => {
+    const compact = l5x(
+      tags,
+      `<Routine Name="Logic" Type="ST"><STContent>${stLines
+        .slice(1, 4)
+        .map((l, i) => `<Line Number="${i}"><![CDATA[${l}]]></Line>`)
+        .join('\r\n')}</STContent></Routine>`,
+    );
+    const m = l5xMig();
+    const files = [parseProgramFile({ path, text: compact })];
+    const changed = applyRecipe(m, files);
+    expect(changed.applications).toHaveLength(1);
+    const after = [parseProgramFile({ path, text: changed.files[0]!.text })];
+    const ok = runScopeJudge({ migration: m, before: files, after, applications: changed.applications });
+    expect(ok.findings).toEqual([
+      { code: 'changed-lines', message: '2 changed line(s) (+1 -1) in 1 POU(s): Cell/Logic' },
+    ]);
+    // the routine's attribute on that same line is still outside the routine's lines
+    const renamed = changed.files[0]!.text.replace(
+      'Name="Logic" Type="ST"',
+      'Name="Logic" Type="ST" Use="x"',
+    );
+    const r = runScopeJudge({
+      migration: m,
+      before: files,
+      after: [parseProgramFile({ path, text: renamed })],
+      applications: changed.applications,
+    });
+    expect(codes(r)).toEqual(['outside-pou', 'changed-lines']);
+  });
+
   function out(m: Migration): string {
     return applyRecipe(m, pb).files[0]!.text;
   }

@@ -154,20 +154,31 @@ function readL5xRoutines(file: JudgedFile['file']): L5xRoutines | undefined {
   }
 }
 
-/** The lines of an L5X with each ST routine's content folded into one line naming the routine. */
+/**
+ * The lines of an L5X with each ST routine's content (inside `<STContent>`) cut
+ * out and a mark naming the routine in its place, each at its file line.
+ */
 function l5xSkeleton(r: L5xRoutines): Array<{ text: string; line: number }> {
-  const spans = r.st.map((s) => ({ name: s.name, ...s.content }));
+  const spans = r.st.map((s) => ({ name: s.name, ...s.content })).sort((x, y) => x.start - y.start);
   const out: Array<{ text: string; line: number }> = [];
   const text = r.project.text;
-  let folded: string | undefined;
   let start = 0;
-  for (let line = 1; start <= text.length; line++) {
+  for (let line = 1; ; line++) {
     const nl = text.indexOf('\n', start);
     const end = nl < 0 ? text.length : nl;
-    const inside = spans.find((s) => s.start <= start && end <= s.end);
-    if (!inside) out.push({ text: text.slice(start, end).replace(/\r$/, ''), line });
-    else if (folded !== inside.name) out.push({ text: `\u0000ST routine ${inside.name}`, line });
-    folded = inside?.name;
+    let kept = '';
+    let pos = start;
+    let cut = false;
+    for (const s of spans) {
+      if (s.end < start || s.start > end || (s.end === start && s.start < start)) continue;
+      cut = true;
+      kept += text.slice(pos, Math.max(pos, s.start));
+      if (s.start >= start) kept += `\u0000ST routine ${s.name}`;
+      pos = Math.max(pos, Math.min(end, s.end));
+    }
+    kept += text.slice(pos, end);
+    // a line wholly inside a routine's content is folded into the mark
+    if (!cut || kept !== '') out.push({ text: kept.replace(/\r$/, ''), line });
     if (nl < 0) break;
     start = nl + 1;
   }
