@@ -278,6 +278,18 @@ describe('tag-change refusals: verdict failed, nothing written, the message name
       /tagChanges\[0\] Press_Enable → PressEnable \(reference\): Main\.st:11 is outside scope\.files/,
     ],
     [
+      'a controller tag of an L5X program (named in the L5X, not in any ST source)',
+      async () => {
+        const dir = await copy();
+        await cp(join(REPO, 'examples/plants/ladder-line/ladder-line.L5X'), join(dir, 'ladder-line.L5X'));
+        return {
+          migration: tagChange([{ from: 'Jam_Sensor', to: 'JamSensor' }], ['**/*.st', '**/*.L5X']),
+          dir,
+        };
+      },
+      /tagChanges\[0\] Jam_Sensor: ladder-line\.L5X:63: Rockwell Logix L5X export \(read by ladder-to-st\) is not rewritten by tag-change, and it names Jam_Sensor/,
+    ],
+    [
       'a name the program does not declare',
       async () => ({ migration: tagChange([{ from: 'Pres_Enable', to: 'PressEnable' }]), dir: await copy() }),
       /tagChanges\[0\] Pres_Enable: no global or PROGRAM variable of that name/,

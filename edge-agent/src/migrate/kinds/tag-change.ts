@@ -52,7 +52,11 @@ function planEdits(
   policy: SitePolicy | null = null,
 ): { edits: TextEdit[]; targets: TagTarget[] } {
   const checked = modelOf(compiled);
-  const targets = resolveTagTargets(changes, checked);
+  const compiledPaths = new Set(compiled.parsed.map((p) => p.file.path));
+  const inScope = (path: string) => matchesAnyGlob(path, migration.scope.files);
+  const targets = resolveUnlessUnrewritten(changes, checked, () =>
+    files.filter((f) => !compiledPaths.has(f.path) && inScope(f.path) && 'unsupported' in formatOf(f)),
+  );
   if (policy)
     refusePolicySignalRenames(
       targets,
@@ -70,14 +74,12 @@ function planEdits(
     throw new TagChangeRefused(
       `${inLibrary.what}: ${inLibrary.file.slice(LIBRARY_PATH_PREFIX.length)}:${inLibrary.line} is a library's interface; a library's names change with a library-update`,
     );
-  const inScope = (path: string) => matchesAnyGlob(path, migration.scope.files);
   if (inScopeOnly)
     for (const e of edits)
       if (!inScope(e.file))
         throw new TagChangeRefused(
           `${e.what}: ${e.file}:${e.line} is outside scope.files; the rename would be partial`,
         );
-  const compiledPaths = new Set(compiled.parsed.map((p) => p.file.path));
   const scopes = scopeNames(checked);
   for (const f of files) {
     if (compiledPaths.has(f.path) || !inScope(f.path) || !inScopeOnly) continue;
@@ -86,21 +88,48 @@ function planEdits(
       edits.push(...tagMapEdits(f, map, targets));
       continue;
     }
-    const format = sourceFormat(f.path, f.text.slice(0, 4096));
-    if (HMI_TEXT_FORMATS.test(f.path) && !('unsupported' in format)) {
+    if (HMI_TEXT_FORMATS.test(f.path) && !('unsupported' in formatOf(f))) {
       edits.push(...hmiEdits(f, targets, scopes));
       continue;
     }
     // A format whose references this kind does not rewrite: refuse by name rather than guess.
-    for (const t of targets) {
-      const o = tokenOccurrences(f.text, t.name)[0];
-      if (o)
-        throw new TagChangeRefused(
-          `tagChanges[${t.index}] ${t.change.from}: ${f.path}:${lineAt(f.text, o.offset)}: ${'unsupported' in format ? format.unsupported : 'this file format'} is not rewritten by tag-change, and it names ${t.name}`,
-        );
-    }
+    for (const t of targets) refuseUnrewritten(f, t.index, t.change.from, t.name);
   }
   return { edits, targets };
+}
+
+const formatOf = (f: ProgramFile) => sourceFormat(f.path, f.text.slice(0, 4096));
+
+/** Refuses when `f`, of a format tag-change does not rewrite, names `name`. */
+function refuseUnrewritten(f: ProgramFile, index: number, from: string, name: string): void {
+  const o = tokenOccurrences(f.text, name)[0];
+  if (!o) return;
+  const format = formatOf(f);
+  throw new TagChangeRefused(
+    `tagChanges[${index}] ${from}: ${f.path}:${lineAt(f.text, o.offset)}: ${'unsupported' in format ? format.unsupported : 'this file format'} is not rewritten by tag-change, and it names ${name}`,
+  );
+}
+
+/**
+ * The targets of `changes`; when one names no variable of the program sources but a
+ * file in scope of a format tag-change does not rewrite (an L5X) names it, that file
+ * is the refusal, so the user learns the tag was found and why it is not renamed.
+ */
+function resolveUnlessUnrewritten(
+  changes: NonNullable<Migration['tagChanges']>,
+  checked: CheckedProject,
+  unrewritten: () => ProgramFile[],
+): TagTarget[] {
+  try {
+    return resolveTagTargets(changes, checked);
+  } catch (e) {
+    if (!(e instanceof TagChangeRefused)) throw e;
+    for (const f of unrewritten())
+      changes.forEach((c, i) => {
+        refuseUnrewritten(f, i, c.from, c.from.split('.').at(-1)!);
+      });
+    throw e;
+  }
 }
 
 /** The compiled program files of `report` (libraries left out) have exactly the texts of `files`. */
