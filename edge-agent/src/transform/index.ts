@@ -14,7 +14,7 @@ export {
   resolveClaudeOptions,
 } from './claude-transformer';
 export { globToRegExp, matchesAnyGlob } from './glob';
-export { fileLineOf, isL5xFile, type L5xRoutines, type L5xStRoutine, l5xRoutines } from './l5x-routines';
+export { fileLineOf, isL5xFile, type L5xRoutines, l5xRoutines } from './l5x-routines';
 export {
   applyRecipe,
   createRecipeTransformer,
