@@ -61,7 +61,7 @@ const migration = (rule: { name: string; match: string; replace: string }) =>
     type: 'code',
     safetyClass: 'safety-related',
     goal: 'Write the door test of the seal-in as a BOOL condition',
-    scope: { files: ['*.L5X'], pous: ['Cell'], maxChangedLines: 4 },
+    scope: { files: ['*.L5X'], pous: ['Cell/Logic'], maxChangedLines: 4 },
     recipe: { rules: [rule] },
     successCriteria: { equivalence: { seed: 7, runs: 40, scans: 60 } },
   });

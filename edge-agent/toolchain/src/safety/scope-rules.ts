@@ -41,7 +41,12 @@ export function scopeFindings(ctx: VerifyContext): SafetyFinding[] {
   const m = ctx.migration;
   if (!m) return [];
   const out: SafetyFinding[] = [];
-  const pouGlobs = m.scope.pous.map(globToRegExp);
+  // An L5X routine is scoped as PROGRAM/ROUTINE; its model's POU is the program, so the
+  // program part of such a glob scopes that POU here (the scope judge checks the routine).
+  const pouGlobs = m.scope.pous.flatMap((g) => {
+    const slash = g.indexOf('/');
+    return slash > 0 ? [globToRegExp(g), globToRegExp(g.slice(0, slash))] : [globToRegExp(g)];
+  });
   const fileGlobs = m.scope.files.map(globToRegExp);
   const files = new Set<string>();
   for (const p of ctx.diff.pous) {
