@@ -34,6 +34,8 @@ export interface PlantOpcuaServerOptions {
   dataDir: string;
   /** TCP port; 0 picks a free one. @default 4840 */
   port?: number;
+  /** How port 0 picks a free port (tests give one that first returns a taken port). @default freePort */
+  pickPort?: (host: string) => Promise<number>;
   /** Host name in the endpoint URL and to bind. @default '127.0.0.1' */
   host?: string;
   /** Message security. @default 'none' */
@@ -184,9 +186,40 @@ export interface PlantOpcuaServer {
 /** Starts an OPC UA server with the given security; resolves once it accepts connections. */
 export async function startOpcuaServer(options: PlantOpcuaServerOptions): Promise<PlantOpcuaServer> {
   const host = options.host ?? '127.0.0.1';
-  const port = options.port === 0 ? await freePort(host) : (options.port ?? 4840);
   const pkiRoot = path.join(options.dataDir, 'pki');
   await mkdir(pkiRoot, { recursive: true });
+  const minPublishing = options.minPublishingIntervalMs ?? 10;
+  if (!(Number.isFinite(minPublishing) && minPublishing >= 1 && minPublishing <= 60_000))
+    throw new PlantIoError(
+      'BAD_CONFIG',
+      `minimum publishing interval must be 1-60000 ms, got ${minPublishing}`,
+    );
+  Subscription.minimumPublishingInterval = minPublishing;
+  installOpcuaRefusalWorkaround();
+  const sampleRate = options.minSupportedSampleRate ?? 0;
+  // Port 0 means "any free port": one is picked just before listening, and picked again when
+  // another process took it meanwhile (setting up certificates takes seconds on a loaded machine).
+  for (let attempt = 1; ; attempt++) {
+    const port = options.port === 0 ? await (options.pickPort ?? freePort)(host) : (options.port ?? 4840);
+    try {
+      const server = await listenOpcua(options, host, port, pkiRoot, sampleRate);
+      return servedOpcua(server, host, port, sampleRate);
+    } catch (err) {
+      const taken = /EADDRINUSE/.test(String((err as { cause?: Error }).cause?.message ?? ''));
+      if (options.port === 0 && taken && attempt < 5) continue;
+      throw err;
+    }
+  }
+}
+
+/** Builds an OPC UA server (with certificate managers of its own) and starts it on `port`. */
+async function listenOpcua(
+  options: PlantOpcuaServerOptions,
+  host: string,
+  port: number,
+  pkiRoot: string,
+  sampleRate: number,
+): Promise<ListeningOpcua> {
   const serverCertificateManager = new OPCUACertificateManager({
     rootFolder: pkiRoot,
     automaticallyAcceptUnknownCertificate: options.trustUnknownClients ?? false,
@@ -198,15 +231,6 @@ export async function startOpcuaServer(options: PlantOpcuaServerOptions): Promis
   });
   await userCertificateManager.initialize();
   const checkUser = options.checkUser;
-  const minPublishing = options.minPublishingIntervalMs ?? 10;
-  if (!(Number.isFinite(minPublishing) && minPublishing >= 1 && minPublishing <= 60_000))
-    throw new PlantIoError(
-      'BAD_CONFIG',
-      `minimum publishing interval must be 1-60000 ms, got ${minPublishing}`,
-    );
-  Subscription.minimumPublishingInterval = minPublishing;
-  installOpcuaRefusalWorkaround();
-  const sampleRate = options.minSupportedSampleRate ?? 0;
   const identity = serverIdentity(options);
   const certificateFile = path.join(pkiRoot, 'own', 'certs', 'server_certificate.pem');
   await ensureCertificate(serverCertificateManager, certificateFile, host, identity);
@@ -245,6 +269,8 @@ export async function startOpcuaServer(options: PlantOpcuaServerOptions): Promis
     await server.start();
   } catch (err) {
     await server.shutdown(0).catch(() => {});
+    await serverCertificateManager.dispose().catch(() => {});
+    await userCertificateManager.dispose().catch(() => {});
     throw new PlantIoError(
       'BAD_CONFIG',
       `OPC UA server did not start on ${host}:${port}: ${(err as Error).message}`,
@@ -254,6 +280,22 @@ export async function startOpcuaServer(options: PlantOpcuaServerOptions): Promis
       },
     );
   }
+  return { server, serverCertificateManager, userCertificateManager };
+}
+
+interface ListeningOpcua {
+  server: OPCUAServer;
+  serverCertificateManager: OPCUACertificateManager;
+  userCertificateManager: OPCUACertificateManager;
+}
+
+/** The served server's handles, once it listens. */
+function servedOpcua(
+  { server, serverCertificateManager, userCertificateManager }: ListeningOpcua,
+  host: string,
+  port: number,
+  sampleRate: number,
+): PlantOpcuaServer {
   const addressSpace = server.engine.addressSpace;
   if (!addressSpace) throw new PlantIoError('BAD_CONFIG', 'OPC UA server has no address space');
   // node-opcua serves the configured rate but shows max(rate, 100) in ServerCapabilities:
