@@ -81,6 +81,70 @@ describe('simulate', () => {
   });
 });
 
+describe("simulate --inputs: a value must fit its variable's type", () => {
+  const typed = join(dir, 'typed.st');
+  writeFileSync(
+    typed,
+    `PROGRAM Typed
+VAR_INPUT On : BOOL; Speed : INT; Count : UINT; Big : LINT; Gain : REAL; END_VAR
+VAR_OUTPUT Out : LINT; END_VAR
+IF On THEN Out := Speed + Count + Big; END_IF
+END_PROGRAM
+`,
+  );
+  const run = async (inputs: unknown) => {
+    const file = join(dir, 'inputs.json');
+    writeFileSync(file, JSON.stringify(inputs));
+    const t = io();
+    return {
+      code: await simulateCommand([typed], { scans: '3', inputs: file, final: true }, t.io),
+      ...t,
+      file,
+    };
+  };
+
+  it('accepts integers in range and the documented BOOL spellings', async () => {
+    for (const on of [true, 'TRUE', 'true', 1, '1']) {
+      const r = await run([{ On: on, Speed: -32768, Count: '65535', Big: '9223372036854775807', Gain: 1.5 }]);
+      expect(r.err).toEqual([]);
+      expect(r.code).toBe(EXIT.OK);
+    }
+    const off = await run([{ On: 'FALSE', Speed: 5 }, { On: 0 }, { On: 'false' }]);
+    expect(off.code).toBe(EXIT.OK);
+    expect(off.out).toEqual(['{"scan":2,"t_ms":20,"Out":0}']);
+  });
+
+  it('exit 2 naming the file, scan, input, value and type for a value that does not fit', async () => {
+    const cases: [unknown, RegExp][] = [
+      [
+        [{}, { Speed: 40000 }],
+        /inputs\.json, scan 1: Speed = 40000 is not a valid INT: out of range -32768\.\.32767/,
+      ],
+      [[{ Speed: 1.7 }], /scan 0: Speed = 1\.7 is not a valid INT: not an integer/],
+      [[{ Count: -1 }], /Count = -1 is not a valid UINT: out of range 0\.\.65535/],
+      [[{ Big: '9223372036854775808' }], /Big = "9223372036854775808" is not a valid LINT: out of range/],
+      [[{ Speed: true }], /Speed = true is not a valid INT: not an integer/],
+      [[{ On: 'yes' }], /On = "yes" is not a valid BOOL: a BOOL is true\/false, TRUE\/FALSE or 1\/0/],
+      [[{ On: 2 }], /On = 2 is not a valid BOOL/],
+      [[{ Gain: 'fast' }], /Gain = "fast" is not a valid REAL: not a number/],
+    ];
+    for (const [inputs, message] of cases) {
+      const r = await run(inputs);
+      expect(r.code).toBe(EXIT.USAGE);
+      expect(r.out).toEqual([]);
+      expect(r.err).toHaveLength(1);
+      expect(r.err[0]).toContain(r.file);
+      expect(r.err[0]).toMatch(message);
+    }
+  });
+
+  it('names stdin when the inputs come from it', async () => {
+    const t = io('[{"Speed": 1.5}]');
+    expect(await simulateCommand([typed], { scans: '1', inputs: '-' }, t.io)).toBe(EXIT.USAGE);
+    expect(t.err[0]).toMatch(/^error SIM_BAD_INPUT: stdin, scan 0: Speed = 1\.5 is not a valid INT/);
+  });
+});
+
 describe('test', () => {
   it('passes the fixtures and fails a wrong scenario with exit 1', async () => {
     const ok = io();

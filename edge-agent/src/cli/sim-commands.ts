@@ -191,6 +191,71 @@ export interface SimulateOptions extends PlantOptions, ProjectOptions {
   every?: string;
 }
 
+/** Bit width and signedness of the integer types, for the range an input value must fit. */
+const INTEGER_WIDTH: Record<string, readonly [bits: number, signed: boolean]> = {
+  SINT: [8, true],
+  INT: [16, true],
+  DINT: [32, true],
+  LINT: [64, true],
+  USINT: [8, false],
+  UINT: [16, false],
+  UDINT: [32, false],
+  ULINT: [64, false],
+  BYTE: [8, false],
+  WORD: [16, false],
+  DWORD: [32, false],
+  LWORD: [64, false],
+};
+
+/** The spellings of a BOOL input: JSON true/false, "true"/"false" in any case, 1/0 and "1"/"0". */
+const BOOL_SPELLINGS = new Map<unknown, boolean>([
+  [true, true],
+  [false, false],
+  [1, true],
+  [0, false],
+  ['1', true],
+  ['0', false],
+  ['true', true],
+  ['false', false],
+]);
+
+/**
+ * Refuses an input value that does not fit its variable's type instead of letting the
+ * virtual PLC convert it (an INT would wrap, 1.7 would be cut to 1, "yes" would be FALSE):
+ * BOOL takes {@link BOOL_SPELLINGS}; an integer type an integer (number or decimal string)
+ * in its range; REAL/LREAL a finite number. BAD_INPUT naming where, the variable, the
+ * value and the type.
+ */
+function checkInputValue(sim: Sim, name: string, value: unknown, type: string, where: string): void {
+  const bad = (why: string) =>
+    new sim.SimError(
+      sim.SIM_ERROR_CODES.BAD_INPUT,
+      `${where}: ${name} = ${JSON.stringify(value)} is not a valid ${type}: ${why}`,
+    );
+  const upper = type.toUpperCase();
+  if (upper === 'BOOL') {
+    const key = typeof value === 'string' ? value.trim().toLowerCase() : value;
+    if (!BOOL_SPELLINGS.has(key)) throw bad('a BOOL is true/false, TRUE/FALSE or 1/0');
+    return;
+  }
+  const width = INTEGER_WIDTH[upper];
+  if (width) {
+    const [bits, signed] = width;
+    let n: bigint;
+    if (typeof value === 'number' && Number.isInteger(value)) n = BigInt(value);
+    else if (typeof value === 'string' && /^[+-]?\d+$/.test(value.trim())) n = BigInt(value.trim());
+    else throw bad('not an integer');
+    const min = signed ? -(1n << BigInt(bits - 1)) : 0n;
+    const max = signed ? (1n << BigInt(bits - 1)) - 1n : (1n << BigInt(bits)) - 1n;
+    if (n < min || n > max) throw bad(`out of range ${min}..${max}`);
+    return;
+  }
+  if (upper === 'REAL' || upper === 'LREAL') {
+    const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+    if (typeof n !== 'number' || !Number.isFinite(n)) throw bad('not a number');
+  }
+}
+
 /** `simulate`: runs N scans and prints one JSON line per scan. Returns the exit code. */
 export async function simulateCommand(
   paths: string[],
@@ -232,7 +297,10 @@ export async function simulateCommand(
           .filter(Boolean)
       : plc.outputNames();
     for (const v of vars) plc.get(v); // unknown names fail before the first scan
-    for (const [, a] of timeline ?? []) for (const k of Object.keys(a)) plc.typeOf(k);
+    const source = opts.inputs === '-' ? 'stdin' : opts.inputs;
+    for (const [scan, a] of timeline ?? [])
+      for (const [k, v] of Object.entries(a))
+        checkInputValue(sim, k, v, plc.typeOf(k), `${source}, scan ${scan}`);
   } catch (err) {
     return failExit(sim, err, io);
   }
@@ -524,7 +592,10 @@ export function registerSimCommands(program: Command): void {
     .argument('<path...>', 'ST files or directories')
     .option('--program <name>', 'PROGRAM (or CONFIGURATION) to run')
     .requiredOption('--scans <n>', 'number of scans')
-    .option('--inputs <file>', "JSON inputs timeline ('-' for stdin)")
+    .option(
+      '--inputs <file>',
+      "JSON inputs timeline ('-' for stdin); a value must fit its variable's type: integers in range, BOOL as true/false, TRUE/FALSE or 1/0",
+    )
     .option('--cycle-ms <ms>', 'virtual time per scan', '10')
     .option('--vars <list>', 'comma-separated variables to print (default: VAR_OUTPUT)')
     .option('--final', 'print only the last scan')
