@@ -145,6 +145,31 @@ END_PROGRAM
   });
 });
 
+describe('simulate on an L5X: its programs run as their model', () => {
+  const L5X = join(import.meta.dirname, '../../../examples/plants/ladder-line/ladder-line.L5X');
+
+  it('runs MainProgram: the conveyor seals in on Start_PB and drops on Stop_PB', async () => {
+    const t = io('[{"Start_PB": true}, {"Start_PB": false}, {}, {"Stop_PB": 1}]');
+    const code = await simulateCommand([L5X], { scans: '5', inputs: '-', vars: 'Conveyor_Run' }, t.io);
+    expect(t.err).toEqual([]);
+    expect(code).toBe(EXIT.OK);
+    expect(t.out.map((l) => JSON.parse(l).Conveyor_Run)).toEqual([true, true, true, false, false]);
+  });
+
+  it('exit 2 naming the L5X given with other sources, exit 1 for a file that is no L5X', async () => {
+    const mixed = io();
+    expect(await simulateCommand([L5X, src], { scans: '1' }, mixed.io)).toBe(EXIT.USAGE);
+    expect(mixed.err).toEqual([
+      `error SIM_BAD_INPUT: ${L5X}: an L5X is simulated on its own, not with other sources`,
+    ]);
+    const junk = join(dir, 'junk.L5X');
+    writeFileSync(junk, 'not xml');
+    const bad = io();
+    expect(await simulateCommand([junk], { scans: '1' }, bad.io)).toBe(EXIT.FAILED);
+    expect(bad.err[0]).toContain('junk.L5X');
+  });
+});
+
 describe('test', () => {
   it('passes the fixtures and fails a wrong scenario with exit 1', async () => {
     const ok = io();

@@ -106,11 +106,48 @@ async function projectLoader(sim: Sim, opts: ProjectOptions) {
   const behaviourModels = await dirs('--models', 'behaviour model directory', opts.models);
   const defines = opts.define?.filter((d) => d !== '');
   return (paths: string[]) =>
-    sim.loadSimProject(paths, {
-      ...(libraries ? { libraries } : {}),
-      ...(behaviourModels ? { behaviourModels } : {}),
-      ...(defines ? { defines } : {}),
-    });
+    paths.some(isL5x)
+      ? loadL5xModel(sim, paths)
+      : sim.loadSimProject(paths, {
+          ...(libraries ? { libraries } : {}),
+          ...(behaviourModels ? { behaviourModels } : {}),
+          ...(defines ? { defines } : {}),
+        });
+}
+
+const isL5x = (path: string) => /\.l5x$/i.test(path);
+
+/**
+ * A Rockwell `.L5X` runs as its whole-project ST model (toolchain/l5x `modelL5x`, as the
+ * MCP server's simulate and the safety verifier run it): its programs by their L5X names.
+ * The L5X check's errors and each program the model leaves out travel as diagnostics, so
+ * compiling refuses them (exit 1); an L5X given with other sources is BAD_INPUT.
+ */
+async function loadL5xModel(sim: Sim, paths: string[]) {
+  const { SimError, SIM_ERROR_CODES } = sim;
+  const file = paths[0]!;
+  if (paths.length > 1)
+    throw new SimError(
+      SIM_ERROR_CODES.BAD_INPUT,
+      `${paths.find(isL5x)}: an L5X is simulated on its own, not with other sources`,
+    );
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new SimError(SIM_ERROR_CODES.BAD_INPUT, `${file}: ${(err as Error).message}`);
+  }
+  const [{ modelL5x }, { parseSource }] = await Promise.all([
+    import('@plcfleet/toolchain/l5x'),
+    import('@plcfleet/toolchain/iec'),
+  ]);
+  const model = modelL5x(text, file);
+  const parsed = parseSource(model.source, file);
+  return {
+    units: [parsed.unit],
+    diagnostics: [...model.diagnostics, ...model.unmodelled, ...parsed.diagnostics],
+    libraryUnits: [],
+  };
 }
 type LoadProject = Awaited<ReturnType<typeof projectLoader>>;
 
