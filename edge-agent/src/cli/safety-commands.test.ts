@@ -16,6 +16,16 @@ function io(): SafetyIo & { lines: string[]; errors: string[] } {
   return { lines, errors, out: (l) => lines.push(l), err: (l) => errors.push(l) };
 }
 
+/** A temporary directory holding `files` (path relative to it → text). */
+async function tempTree(prefix: string, files: Record<string, string>): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  for (const [rel, text] of Object.entries(files)) {
+    await mkdir(join(dir, rel, '..'), { recursive: true });
+    await writeFile(join(dir, rel), text);
+  }
+  return dir;
+}
+
 function caseArgs(name: string, withMigration = false) {
   const dir = join(corpus, name);
   return {
@@ -120,21 +130,15 @@ describe('plcfleet-agent safety --plant --binding', () => {
     `apiVersion: plcfleet/v1\nkind: PlantBinding\ndelay: 1\nsensors:\n  - { from: ${sensor}, to: Level }\nactuators:\n  - { from: Pump, to: PumpOn }\n  - { from: Outlet, to: OutletOpen, delay: 0 }\n`;
 
   async function project() {
-    const dir = await mkdtemp(join(tmpdir(), 'safety-plant-'));
-    const put = async (rel: string, text: string) => {
-      await mkdir(join(dir, rel, '..'), { recursive: true });
-      await writeFile(join(dir, rel), text);
-    };
-    await put('before/ctl.st', ctl());
-    await put('after/ctl.st', ctl(' OR (Enable AND Level > 900)'));
-    await put('reached/ctl.st', ctl(' OR (Enable AND Level > 450)'));
-    await put('tank.st', TANK);
-    await put('binding.yaml', BINDING('Level'));
-    await put('typo.yaml', BINDING('Levle'));
-    await put(
-      'policy.yaml',
-      'apiVersion: plcfleet/v1\nkind: SitePolicy\nsite: tank-site\npermissives: [Pump]\n',
-    );
+    const dir = await tempTree('safety-plant-', {
+      'before/ctl.st': ctl(),
+      'after/ctl.st': ctl(' OR (Enable AND Level > 900)'),
+      'reached/ctl.st': ctl(' OR (Enable AND Level > 450)'),
+      'tank.st': TANK,
+      'binding.yaml': BINDING('Level'),
+      'typo.yaml': BINDING('Levle'),
+      'policy.yaml': 'apiVersion: plcfleet/v1\nkind: SitePolicy\nsite: tank-site\npermissives: [Pump]\n',
+    });
     const args = {
       before: join(dir, 'before'),
       after: join(dir, 'after'),
@@ -196,6 +200,118 @@ describe('plcfleet-agent safety --plant --binding', () => {
         await runSafety({ ...args, plant: join(dir, 'tank.st'), binding: join(dir, 'typo.yaml') }, typo),
       ).toBe(EXIT.USAGE);
       expect(typo.errors[0]).toMatch(/the plant has no variable Levle/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('plcfleet-agent safety --libraries --models --define', () => {
+  const libraries = fileURLToPath(new URL('../../toolchain/libraries', import.meta.url));
+  /** A TwinCAT MAIN that reads its task index (Tc2_System) and debounces a start with TON (Tc2_Standard). */
+  const main = (run: string) => `<?xml version="1.0" encoding="utf-8"?>
+<TcPlcObject Version="1.1.0.1" ProductVersion="3.1.4024.12">
+  <POU Name="MAIN" Id="{8f1c7a52-0c3e-4d7e-9a51-2f0f6f2f3a11}" SpecialFunc="None">
+    <Declaration><![CDATA[PROGRAM MAIN
+VAR_INPUT
+    bStart : BOOL;
+    bGuard : BOOL;
+END_VAR
+VAR_OUTPUT
+    bRun : BOOL;
+END_VAR
+VAR
+    fbTask : GETCURTASKINDEX;
+    fbDebounce : TON;
+    nTask : BYTE;
+END_VAR]]></Declaration>
+    <Implementation>
+      <ST><![CDATA[fbTask();
+nTask := fbTask.index;
+fbDebounce(IN := bStart, PT := T#50MS);
+bRun := ${run};]]></ST>
+    </Implementation>
+  </POU>
+</TcPlcObject>
+`;
+  const PLCPROJ = `<?xml version="1.0" encoding="utf-8"?>
+<Project DefaultTargets="Build" xmlns="http://schemas.microsoft.com/developer/msbuild/2003">
+  <ItemGroup>
+    <Compile Include="POUs\\MAIN.TcPOU"><SubType>Code</SubType></Compile>
+  </ItemGroup>
+  <ItemGroup>
+    <PlaceholderReference Include="Tc2_Standard"><Namespace>Tc2_Standard</Namespace></PlaceholderReference>
+    <PlaceholderReference Include="Tc2_System"><Namespace>Tc2_System</Namespace></PlaceholderReference>
+  </ItemGroup>
+</Project>
+`;
+  /** The library FB's behaviour in ST, as a site would supply it with --models: it runs in task 2. */
+  const MODEL =
+    'FUNCTION_BLOCK GETCURTASKINDEX\nVAR_OUTPUT\n    index : BYTE;\nEND_VAR\nindex := 2;\nEND_FUNCTION_BLOCK\n';
+
+  async function project() {
+    const dir = await tempTree('safety-libraries-', {
+      'before/Plc.plcproj': PLCPROJ,
+      'before/POUs/MAIN.TcPOU': main('fbDebounce.Q AND bGuard'),
+      'after/Plc.plcproj': PLCPROJ,
+      'after/POUs/MAIN.TcPOU': main('fbDebounce.Q AND bGuard'),
+      'loosened/Plc.plcproj': PLCPROJ,
+      'loosened/POUs/MAIN.TcPOU': main('fbDebounce.Q AND (bGuard OR nTask = 2)'),
+      'models/GETCURTASKINDEX.st': MODEL,
+      'policy.yaml': 'apiVersion: plcfleet/v1\nkind: SitePolicy\nsite: cell-1\npermissives: [bRun]\n',
+    });
+    const args = { before: join(dir, 'before'), after: join(dir, 'after'), policy: join(dir, 'policy.yaml') };
+    return { dir, args };
+  }
+
+  it('passes an unchanged program that calls Tc2_Standard/Tc2_System blocks with --libraries, fails it without', async () => {
+    const { dir, args } = await project();
+    try {
+      const o = io();
+      expect(await runSafety({ ...args, libraries }, o)).toBe(EXIT.OK);
+      expect(o.lines[0]).toMatch(/^safety: PASS \(0 error/);
+      const without = io();
+      expect(await runSafety(args, without)).toBe(EXIT.FAILED);
+      const missing = without.lines.find((l) => l.includes('GETCURTASKINDEX'));
+      expect(missing).toMatch(/^error .*POUs\/MAIN\.TcPOU:\d+ .*--libraries DIR/);
+      expect(without.lines.join('\n')).not.toContain('--externals');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a proof through a library FB without a body by name, runs it with --models', async () => {
+    const { dir, args } = await project();
+    try {
+      const loosened = { ...args, after: join(dir, 'loosened'), libraries, json: true };
+      // without a body the permissive proof cannot run: undecided, an error naming the block
+      const o = io();
+      expect(await runSafety(loosened, o)).toBe(EXIT.FAILED);
+      const bare = JSON.parse(o.lines[0]!);
+      expect(bare.proofs).toMatchObject([{ subject: 'bRun', result: 'inconclusive', claim: 'undecided' }]);
+      const unproven = bare.findings.find((f: { rule: string }) => f.rule === 'permissive/unproven');
+      expect(unproven).toMatchObject({ severity: 'error', file: 'POUs/MAIN.TcPOU' });
+      expect(unproven.message).toContain("'GETCURTASKINDEX'");
+      // with its behaviour (task 2) the loosening is run, and refuted
+      const modelled = io();
+      expect(await runSafety({ ...loosened, models: join(dir, 'models') }, modelled)).toBe(EXIT.FAILED);
+      const r = JSON.parse(modelled.lines[0]!);
+      expect(r.proofs).toMatchObject([{ subject: 'bRun', result: 'refuted', claim: 'refuted' }]);
+      expect(r.proofs[0].counterexample.variable).toBe('bRun');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('exits 2 on a --libraries or --models directory that does not exist', async () => {
+    const { dir, args } = await project();
+    try {
+      const o = io();
+      expect(await runSafety({ ...args, libraries: join(dir, 'nope') }, o)).toBe(EXIT.USAGE);
+      expect(o.errors).toEqual([`safety: --libraries: no such library directory: ${join(dir, 'nope')}`]);
+      const m = io();
+      expect(await runSafety({ ...args, libraries, models: join(dir, 'none') }, m)).toBe(EXIT.USAGE);
+      expect(m.errors).toEqual([`safety: --models: no such behaviour model directory: ${join(dir, 'none')}`]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

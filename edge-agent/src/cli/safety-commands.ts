@@ -8,6 +8,7 @@ import { dirname, resolve } from 'node:path';
 import type { Migration, parseWith, SitePolicy, TagMap } from '@plcfleet/protocols';
 import type { ScenarioFile } from '@plcfleet/toolchain/sim';
 import type { Command } from 'commander';
+import { libraryFiles, loadPlantModel, type ProjectOptions, projectFlags } from './sim-commands';
 
 /**
  * The safety verifier, protocols' schemas and exit codes, yaml and the error class,
@@ -68,10 +69,31 @@ async function readDocument<T>(lib: Lib, schema: Parameters<typeof parseWith>[0]
   return r.value as T;
 }
 
-async function load(lib: Lib, path: string) {
+/** What `--libraries`, `--models` and `--define` give the loader; a directory that does not exist is BadInput. */
+async function loadOptions(lib: Lib, opts: ProjectOptions) {
+  const files = async (flag: string, what: string, dir: string | undefined) => {
+    if (dir === undefined) return undefined;
+    try {
+      return await libraryFiles(dir);
+    } catch {
+      throw new lib.BadInput(`${flag}: no such ${what}: ${dir}`);
+    }
+  };
+  const libraries = await files('--libraries', 'library directory', opts.libraries);
+  const behaviourModels = await files('--models', 'behaviour model directory', opts.models);
+  const defines = opts.define?.filter((d) => d !== '');
+  return {
+    ...(libraries ? { libraries } : {}),
+    ...(behaviourModels ? { behaviourModels } : {}),
+    ...(defines ? { defines } : {}),
+  };
+}
+type LoadOptions = Awaited<ReturnType<typeof loadOptions>>;
+
+async function load(lib: Lib, path: string, options: LoadOptions = {}) {
   const { BadInput } = lib;
   try {
-    return await lib.loadSafetyProject(path);
+    return await lib.loadSafetyProject(path, options);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new BadInput(code ? `cannot read ${path}: ${code}` : (err as Error).message);
@@ -104,7 +126,7 @@ async function migrationScenarios(lib: Lib, migration: Migration, path: string):
 }
 
 /** Options of {@link runSafety}, as the command line gives them. */
-export interface SafetyCommandOptions {
+export interface SafetyCommandOptions extends ProjectOptions {
   before?: string;
   after?: string;
   policy?: string;
@@ -122,9 +144,8 @@ export interface SafetyCommandOptions {
 
 /** `--plant/--binding` read as `simulate` reads them; a bad flag or file is BadInput (exit 2). */
 async function plantModel(lib: Lib, opts: SafetyCommandOptions) {
-  const sim = await import('./sim-commands');
   try {
-    return await sim.loadPlantModel(opts);
+    return await loadPlantModel(opts);
   } catch (err) {
     throw new lib.BadInput(`${(err as Error).message}`);
   }
@@ -152,6 +173,7 @@ export async function runSafety(opts: SafetyCommandOptions, io: SafetyIo = proce
     for (const file of opts.tagMap ?? [])
       for (const t of (await readDocument<TagMap>(lib, lib.TagMap, file)).tags) ioBindings.push(t.name);
     const plant = await plantModel(lib, opts);
+    const loadWith = await loadOptions(lib, opts);
     const given = [opts.before!, opts.after!];
     const git = await import('./git-checkouts');
     const checkouts = git.hasGitUrl(given)
@@ -160,8 +182,8 @@ export async function runSafety(opts: SafetyCommandOptions, io: SafetyIo = proce
     let before: Awaited<ReturnType<typeof load>>;
     let after: Awaited<ReturnType<typeof load>>;
     try {
-      before = await load(lib, checkouts.paths[0]!);
-      after = await load(lib, checkouts.paths[1]!);
+      before = await load(lib, checkouts.paths[0]!, loadWith);
+      after = await load(lib, checkouts.paths[1]!, loadWith);
     } finally {
       await checkouts.cleanup();
     }
@@ -245,8 +267,7 @@ export async function runHash(
 
 /** Registers `safety` and `hash`. */
 export function registerSafetyCommands(program: Command): void {
-  program
-    .command('safety')
+  projectFlags(program.command('safety'))
     .description(
       'verify that a change is safe under the site safety policy (exit 0 pass, 1 fail, 2 bad input)',
     )

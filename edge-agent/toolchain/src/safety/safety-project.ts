@@ -11,9 +11,14 @@ import {
   type CompilationUnit,
   checkProject,
   isSourceFile,
+  type LibraryReference,
+  libraryFilesFor,
   parseSource,
+  readPlcProj,
   readSource,
 } from '../iec';
+import { configureTree } from '../iec/conditional-compilation';
+import { applyBehaviourModels } from '../iec/library-models';
 import { modelL5x } from '../l5x';
 
 /** A front-end diagnostic, reduced to what the verifier reports. */
@@ -35,24 +40,61 @@ export interface SafetyProject {
   diagnostics: SafetyDiagnostic[];
   /** The checker's bound model (names, types, constants), when every unit parsed. */
   checked?: CheckedProject;
+  /**
+   * The library interface units it was checked with (`--libraries`, less what `--models`
+   * replaces): their POUs have no body, so a proof that runs one is refused by name.
+   */
+  libraryUnits?: CompilationUnit[];
 }
 
-async function listSources(path: string): Promise<string[]> {
+/**
+ * What a version is checked with, as `compile` takes it (decision 0017): library interface
+ * files, behaviour models of library POUs, and the define set. Texts by file name.
+ */
+export interface SafetyLoadOptions {
+  /** Library interface files (`.st` declarations, no bodies). */
+  libraries?: ReadonlyMap<string, string>;
+  /** Behaviour models (ST with bodies): each replaces the library POU of its name. */
+  behaviourModels?: ReadonlyMap<string, string>;
+  /** The define set: only the `{IF defined(...)}` branches it selects count. */
+  defines?: readonly string[];
+}
+
+/** Files under a directory (or the file itself) whose names `keep` accepts, sorted. */
+async function listFiles(path: string, keep: RegExp | ((name: string) => boolean)): Promise<string[]> {
   const s = await stat(path);
   if (s.isFile()) return [path];
+  const accept = typeof keep === 'function' ? keep : (n: string) => keep.test(n);
   const out: string[] = [];
   const entries = await readdir(path, { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     const p = join(path, e.name);
-    if (e.isDirectory()) out.push(...(await listSources(p)));
-    else if (isSourceFile(e.name) || isL5x(e.name)) out.push(p);
+    if (e.isDirectory()) out.push(...(await listFiles(p, accept)));
+    else if (accept(e.name)) out.push(p);
   }
   return out;
 }
 
+function listSources(path: string): Promise<string[]> {
+  return listFiles(path, (n) => isSourceFile(n) || isL5x(n));
+}
+
 function reduce(d: SafetyDiagnostic): SafetyDiagnostic {
-  return { file: d.file, line: d.line, severity: d.severity, code: d.code, message: d.message };
+  // ST2017 names `compile`'s --externals; `safety` takes a library's interface by --libraries
+  const message = d.message.replace('declare it with --externals', 'give its interface with --libraries DIR');
+  return { file: d.file, line: d.line, severity: d.severity, code: d.code, message };
+}
+
+/** Each text parsed as one unit, its diagnostics added to `diagnostics`. */
+function parseAll(texts: ReadonlyMap<string, string> | undefined, diagnostics: SafetyDiagnostic[]) {
+  const units: CompilationUnit[] = [];
+  for (const [file, text] of texts ?? []) {
+    const r = readSource(text, file);
+    units.push(r.unit);
+    diagnostics.push(...r.diagnostics.map(reduce));
+  }
+  return units;
 }
 
 /** A Rockwell L5X export (read as its ST model). */
@@ -83,6 +125,7 @@ function readL5xModel(
 export function projectFromSources(
   files: ReadonlyMap<string, string> | Record<string, string>,
   root = '',
+  options: SafetyLoadOptions = {},
 ): SafetyProject {
   const given = files instanceof Map ? files : new Map(Object.entries(files));
   const map = new Map(given);
@@ -102,11 +145,26 @@ export function projectFromSources(
     units.push(r.unit);
     diagnostics.push(...r.diagnostics.map(reduce));
   }
+  const libraries = parseAll(options.libraries, diagnostics);
+  const models = parseAll(options.behaviourModels, diagnostics);
+  for (const [file, text] of options.behaviourModels ?? []) map.set(file, text);
+  const defines = options.defines ? new Set(options.defines) : undefined;
+  const compiled = [...(defines ? units.map((u) => configureTree(u, defines)) : units), ...models];
   // Check only what parsed: the checker's view of a broken unit adds nothing but noise.
-  if (diagnostics.some((d) => d.severity === 'error')) return { units, sources: map, root, diagnostics };
-  const r = checkProject(units);
+  if (diagnostics.some((d) => d.severity === 'error'))
+    return { units: compiled, sources: map, root, diagnostics };
+  const replaced = applyBehaviourModels(libraries, models);
+  diagnostics.push(...replaced.diagnostics.map(reduce));
+  const r = checkProject(compiled, { externals: replaced.libraries });
   diagnostics.push(...r.diagnostics.map(reduce));
-  return { units, sources: map, root, diagnostics, checked: r.checked };
+  return {
+    units: compiled,
+    sources: map,
+    root,
+    diagnostics,
+    checked: r.checked,
+    ...(replaced.libraries.length > 0 ? { libraryUnits: replaced.libraries } : {}),
+  };
 }
 
 /**
@@ -115,7 +173,14 @@ export function projectFromSources(
  * File names are recorded relative to the root, so evidence and scope globs
  * do not depend on where the project lies on disk.
  */
-export async function loadSafetyProject(path: string): Promise<SafetyProject> {
+export async function loadSafetyProject(
+  path: string,
+  options: {
+    libraries?: readonly string[];
+    behaviourModels?: readonly string[];
+    defines?: readonly string[];
+  } = {},
+): Promise<SafetyProject> {
   const root = resolve(path);
   const s = await stat(root);
   const base = s.isFile() ? resolve(root, '..') : root;
@@ -123,5 +188,20 @@ export async function loadSafetyProject(path: string): Promise<SafetyProject> {
   if (files.length === 0) throw new Error(`${path}: no ST, TwinCAT, PLCopen XML or L5X source files`);
   const texts = new Map<string, string>();
   for (const f of files) texts.set(relative(base, f), await readFile(f, 'utf8'));
-  return projectFromSources(texts, base);
+  // as `compile`: only the libraries a .plcproj references (and Beckhoff's beside a TwinCAT one)
+  const references: LibraryReference[] = [];
+  if (s.isDirectory())
+    for (const f of await listFiles(root, /\.plcproj$/i))
+      references.push(...readPlcProj(await readFile(f, 'utf8'), f).libraries);
+  const read = async (list: readonly string[] | undefined) =>
+    list
+      ? new Map(await Promise.all(list.map(async (f) => [f, await readFile(f, 'utf8')] as const)))
+      : undefined;
+  const libraries = await read(options.libraries && libraryFilesFor(options.libraries, references));
+  const behaviourModels = await read(options.behaviourModels);
+  return projectFromSources(texts, base, {
+    ...(libraries ? { libraries } : {}),
+    ...(behaviourModels ? { behaviourModels } : {}),
+    ...(options.defines ? { defines: options.defines } : {}),
+  });
 }
