@@ -186,6 +186,31 @@ describe('test', () => {
     expect(await testCommand([src], { scenarios: wrong, json: true }, bad.io)).toBe(EXIT.FAILED);
     expect(JSON.parse(bad.out[0] as string)).toMatchObject({ passed: false });
   });
+
+  it("exit 2 for a scenario value that does not fit its variable's type, named with file and step", async () => {
+    const typed = join(dir, 'typed-test.st');
+    writeFileSync(typed, 'PROGRAM P\nVAR_INPUT On : BOOL; Speed : INT; END_VAR\nEND_PROGRAM\n');
+    const cases: [string, string][] = [
+      ['initial: { Speed: 40000 }\n    steps: []', "scenario 's', initial: Speed = 40000 is not a valid INT"],
+      [
+        'steps:\n      - { at: 20ms, set: { On: yes } }',
+        `scenario 's', set at 20ms: On = "yes" is not a valid BOOL`,
+      ],
+      [
+        'steps:\n      - { at: 0ms, force: { Speed: 1.7 } }',
+        "scenario 's', force at 0ms: Speed = 1.7 is not a valid INT",
+      ],
+    ];
+    for (const [body, message] of cases) {
+      const file = join(dir, 'typed.yaml');
+      writeFileSync(file, `scenarios:\n  - name: s\n    ${body}\n`);
+      const t = io();
+      expect(await testCommand([typed], { scenarios: file }, t.io)).toBe(EXIT.USAGE);
+      expect(t.out).toEqual([]);
+      expect(t.err).toHaveLength(1);
+      expect(t.err[0]).toContain(`error SIM_BAD_INPUT: ${file}: ${message}`);
+    }
+  });
 });
 
 describe('equiv', () => {

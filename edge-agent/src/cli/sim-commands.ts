@@ -414,6 +414,7 @@ export async function testCommand(
     const load = await projectLoader(sim, opts);
     const project = await load(paths);
     const plant = await loadPlant(sim, opts, 10, load);
+    checkScenarioValues(sim, project, files, opts.program);
     result = sim.runScenarios(project, files, {
       ...(opts.program ? { program: opts.program } : {}),
       ...(plant ? { loop: (plc: VirtualPlc) => scenarioLoop(sim, plant, plc, files) } : {}),
@@ -450,6 +451,46 @@ export async function testCommand(
   }
   io.out(`${total} scenario(s), ${total - failed} passed, ${failed} failed`);
   return failed === 0 ? EXIT.OK : EXIT.FAILED;
+}
+
+/**
+ * The values a scenario sets or forces, checked against their variables' types as
+ * `simulate --inputs` checks them ({@link checkInputValue}), before anything runs. A program
+ * that does not compile, or a name that does not resolve, is left to the run to report.
+ */
+function checkScenarioValues(
+  sim: Sim,
+  project: Parameters<Sim['compileProgram']>[0],
+  files: ScenarioFile[],
+  program: string | undefined,
+): void {
+  for (const f of files) {
+    const name = program ?? f.program;
+    let plc: VirtualPlc;
+    try {
+      plc = sim.compileProgram(project, name ? { program: name } : {});
+    } catch {
+      continue;
+    }
+    const check = (values: Record<string, unknown>, where: string) => {
+      for (const [k, v] of Object.entries(values)) {
+        let type: string;
+        try {
+          type = plc.typeOf(k);
+        } catch {
+          continue;
+        }
+        checkInputValue(sim, k, v, type, where);
+      }
+    };
+    for (const sc of f.scenarios) {
+      check(sc.initial ?? {}, `${f.file}: scenario '${sc.name}', initial`);
+      for (const st of sc.steps) {
+        if ('set' in st) check(st.set, `${f.file}: scenario '${sc.name}', set at ${st.at}ms`);
+        if ('force' in st) check(st.force, `${f.file}: scenario '${sc.name}', force at ${st.at}ms`);
+      }
+    }
+  }
 }
 
 /**
@@ -645,7 +686,10 @@ export function registerSimCommands(program: Command): void {
   projectFlags(program.command('test'))
     .description('run scenario files (YAML) against a program on the virtual PLC')
     .argument('<path...>', 'ST files or directories')
-    .requiredOption('--scenarios <path>', 'scenario file or directory')
+    .requiredOption(
+      '--scenarios <path>',
+      "scenario file or directory; a value set or forced must fit its variable's type, as for simulate --inputs",
+    )
     .option('--program <name>', "PROGRAM to test (overrides the scenario file's)")
     .option('--plant <path>', 'plant model (ST) run in closed loop with the program; needs --binding')
     .option('--binding <file>', 'PlantBinding file (YAML or JSON) wiring the plant to the program')
