@@ -257,6 +257,10 @@ bRun := ${run};]]></ST>
       'after/POUs/MAIN.TcPOU': main('fbDebounce.Q AND bGuard'),
       'loosened/Plc.plcproj': PLCPROJ,
       'loosened/POUs/MAIN.TcPOU': main('fbDebounce.Q AND (bGuard OR nTask = 2)'),
+      'simulated/Plc.plcproj': PLCPROJ,
+      'simulated/POUs/MAIN.TcPOU': main(
+        'fbDebounce.Q AND bGuard;\n{IF NOT defined(PRODUCTION)}\nbRun := bStart;\n{END_IF}\nnTask := nTask',
+      ),
       'models/GETCURTASKINDEX.st': MODEL,
       'policy.yaml': 'apiVersion: plcfleet/v1\nkind: SitePolicy\nsite: cell-1\npermissives: [bRun]\n',
     });
@@ -298,6 +302,21 @@ bRun := ${run};]]></ST>
       const r = JSON.parse(modelled.lines[0]!);
       expect(r.proofs).toMatchObject([{ subject: 'bRun', result: 'refuted', claim: 'refuted' }]);
       expect(r.proofs[0].counterexample.variable).toBe('bRun');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('judges the configuration --define selects: a test-only branch it leaves out does not count', async () => {
+    const { dir, args } = await project();
+    try {
+      const simulated = { ...args, after: join(dir, 'simulated'), libraries };
+      const all = io();
+      expect(await runSafety(simulated, all)).toBe(EXIT.FAILED);
+      expect(all.lines.some((l) => l.startsWith('error ') && l.includes('bRun := bStart'))).toBe(true);
+      const production = io();
+      expect(await runSafety({ ...simulated, define: ['PRODUCTION'] }, production)).toBe(EXIT.OK);
+      expect(production.lines[0]).toMatch(/^safety: PASS \(0 error/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

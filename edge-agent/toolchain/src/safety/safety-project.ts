@@ -51,7 +51,7 @@ export interface SafetyProject {
  * What a version is checked with, as `compile` takes it (decision 0017): library interface
  * files, behaviour models of library POUs, and the define set. Texts by file name.
  */
-export interface SafetyLoadOptions {
+interface SafetyLoadOptions {
   /** Library interface files (`.st` declarations, no bodies). */
   libraries?: ReadonlyMap<string, string>;
   /** Behaviour models (ST with bodies): each replaces the library POU of its name. */
