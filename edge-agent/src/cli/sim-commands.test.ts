@@ -251,6 +251,13 @@ describe('equiv', () => {
     expect(await equivCommand({ before: v1, after: join(dir, 'missing.st') }, io().io)).toBe(EXIT.USAGE);
     expect(await equivCommand({ before: v1, after: v2, relation: ['nonsense'] }, io().io)).toBe(EXIT.USAGE);
     expect(await equivCommand({ before: v1, after: v2, ignore: 'Nope' }, io().io)).toBe(EXIT.USAGE);
+    const scenarios = join(dir, 'equiv-typed.yaml');
+    writeFileSync(scenarios, 'scenarios:\n  - name: s\n    steps:\n      - { at: 10ms, set: { A: 2 } }\n');
+    const t = io();
+    expect(await equivCommand({ before: v1, after: v2, scenarios }, t.io)).toBe(EXIT.USAGE);
+    expect(t.err).toEqual([
+      `error SIM_BAD_INPUT: ${scenarios}: scenario 's', set at 10ms: A = 2 is not a valid BOOL: a BOOL is true/false, TRUE/FALSE or 1/0`,
+    ]);
   });
 });
 

@@ -557,9 +557,13 @@ export async function equivCommand(opts: EquivOptions, io: CommandIo = processIo
     const scenarios = opts.scenarios
       ? scenarioPaths(sim, opts.scenarios).map((f) => sim.parseScenarioFile(readFileSync(f, 'utf8'), f))
       : [];
+    const before = await load([opts.before]);
+    const after = await load([opts.after]);
+    checkScenarioValues(sim, before, scenarios, opts.program);
+    checkScenarioValues(sim, after, scenarios, opts.program);
     result = sim.checkEquivalence({
-      before: await load([opts.before]),
-      after: await load([opts.after]),
+      before,
+      after,
       ...(opts.program ? { program: opts.program } : {}),
       seed,
       runs: positiveInt(sim, opts.runs, '--runs', 100),
