@@ -8,7 +8,7 @@ import { dirname, resolve } from 'node:path';
 import type { Migration, parseWith, SitePolicy, TagMap } from '@plcfleet/protocols';
 import type { ScenarioFile } from '@plcfleet/toolchain/sim';
 import type { Command } from 'commander';
-import { libraryFiles, loadPlantModel, type ProjectOptions, projectFlags } from './sim-commands';
+import { loadPlantModel, type ProjectOptions, projectFiles, projectFlags } from './sim-commands';
 
 /**
  * The safety verifier, protocols' schemas and exit codes, yaml and the error class,
@@ -71,17 +71,7 @@ async function readDocument<T>(lib: Lib, schema: Parameters<typeof parseWith>[0]
 
 /** What `--libraries`, `--models` and `--define` give the loader; a directory that does not exist is BadInput. */
 async function loadOptions(lib: Lib, opts: ProjectOptions) {
-  const files = async (flag: string, what: string, dir: string | undefined) => {
-    if (dir === undefined) return undefined;
-    try {
-      return await libraryFiles(dir);
-    } catch {
-      throw new lib.BadInput(`${flag}: no such ${what}: ${dir}`);
-    }
-  };
-  const libraries = await files('--libraries', 'library directory', opts.libraries);
-  const behaviourModels = await files('--models', 'behaviour model directory', opts.models);
-  const defines = opts.define?.filter((d) => d !== '');
+  const { libraries, behaviourModels, defines } = await projectFiles(opts, (m) => new lib.BadInput(m));
   return {
     ...(libraries ? { libraries } : {}),
     ...(behaviourModels ? { behaviourModels } : {}),

@@ -89,22 +89,36 @@ export interface ProjectOptions {
 }
 
 /**
+ * The files of `--libraries` and `--models` and the define set of `--define`, as every
+ * command that loads a project takes them; a directory that does not exist is `fail`'s
+ * error, naming the option and the directory.
+ */
+export async function projectFiles(opts: ProjectOptions, fail: (message: string) => Error) {
+  const files = async (flag: string, what: string, dir: string | undefined) => {
+    if (dir === undefined) return undefined;
+    try {
+      return await libraryFiles(dir);
+    } catch {
+      throw fail(`${flag}: no such ${what}: ${dir}`);
+    }
+  };
+  return {
+    libraries: await files('--libraries', 'library directory', opts.libraries),
+    behaviourModels: await files('--models', 'behaviour model directory', opts.models),
+    defines: opts.define?.filter((d) => d !== ''),
+  };
+}
+
+/**
  * A loader of the command's projects with its `--libraries`, `--models` and `--define`
  * (the plant model too: it may call the same library POUs). A directory that does not
  * exist is BAD_INPUT (exit 2), named.
  */
 async function projectLoader(sim: Sim, opts: ProjectOptions) {
-  const dirs = async (flag: string, what: string, dir: string | undefined) => {
-    if (dir === undefined) return undefined;
-    try {
-      return await libraryFiles(dir);
-    } catch {
-      throw new sim.SimError(sim.SIM_ERROR_CODES.BAD_INPUT, `${flag}: no such ${what}: ${dir}`);
-    }
-  };
-  const libraries = await dirs('--libraries', 'library directory', opts.libraries);
-  const behaviourModels = await dirs('--models', 'behaviour model directory', opts.models);
-  const defines = opts.define?.filter((d) => d !== '');
+  const { libraries, behaviourModels, defines } = await projectFiles(
+    opts,
+    (message) => new sim.SimError(sim.SIM_ERROR_CODES.BAD_INPUT, message),
+  );
   return (paths: string[]) =>
     paths.some(isL5x)
       ? loadL5xModel(sim, paths)
@@ -228,22 +242,6 @@ export interface SimulateOptions extends PlantOptions, ProjectOptions {
   every?: string;
 }
 
-/** Bit width and signedness of the integer types, for the range an input value must fit. */
-const INTEGER_WIDTH: Record<string, readonly [bits: number, signed: boolean]> = {
-  SINT: [8, true],
-  INT: [16, true],
-  DINT: [32, true],
-  LINT: [64, true],
-  USINT: [8, false],
-  UINT: [16, false],
-  UDINT: [32, false],
-  ULINT: [64, false],
-  BYTE: [8, false],
-  WORD: [16, false],
-  DWORD: [32, false],
-  LWORD: [64, false],
-};
-
 /** The spellings of a BOOL input: JSON true/false, "true"/"false" in any case, 1/0 and "1"/"0". */
 const BOOL_SPELLINGS = new Map<unknown, boolean>([
   [true, true],
@@ -275,15 +273,12 @@ function checkInputValue(sim: Sim, name: string, value: unknown, type: string, w
     if (!BOOL_SPELLINGS.has(key)) throw bad('a BOOL is true/false, TRUE/FALSE or 1/0');
     return;
   }
-  const width = INTEGER_WIDTH[upper];
-  if (width) {
-    const [bits, signed] = width;
+  if (sim.isIntegerName(upper)) {
     let n: bigint;
     if (typeof value === 'number' && Number.isInteger(value)) n = BigInt(value);
     else if (typeof value === 'string' && /^[+-]?\d+$/.test(value.trim())) n = BigInt(value.trim());
     else throw bad('not an integer');
-    const min = signed ? -(1n << BigInt(bits - 1)) : 0n;
-    const max = signed ? (1n << BigInt(bits - 1)) - 1n : (1n << BigInt(bits)) - 1n;
+    const { min, max } = sim.integerRange(upper);
     if (n < min || n > max) throw bad(`out of range ${min}..${max}`);
     return;
   }

@@ -40,6 +40,7 @@ export {
   type SourceLocation,
 } from './sim-errors';
 export { resolveProfile, type SimProfile, type SimProfileOptions } from './sim-profile';
+export { integerRange, isIntegerName } from './sim-types';
 export {
   type CompileOptions,
   compileProgram,
