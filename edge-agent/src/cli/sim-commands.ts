@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
+import type { Diagnostic } from '@plcfleet/toolchain/iec';
 import type {
   EquivalenceResult,
   parseInputTimeline,
@@ -159,7 +160,19 @@ async function loadL5xModel(sim: Sim, paths: string[]) {
   const parsed = parseSource(model.source, file);
   return {
     units: [parsed.unit],
-    diagnostics: [...model.diagnostics, ...model.unmodelled, ...parsed.diagnostics],
+    // the model's findings point into the XML by line and column; they carry no offsets
+    diagnostics: [
+      ...[...model.diagnostics, ...model.unmodelled].map(
+        (d): Diagnostic => ({
+          ...d,
+          code: d.code as Diagnostic['code'],
+          severity: d.severity === 'error' ? 'error' : 'warning',
+          offset: 0,
+          endOffset: 0,
+        }),
+      ),
+      ...parsed.diagnostics,
+    ],
     libraryUnits: [],
   };
 }
