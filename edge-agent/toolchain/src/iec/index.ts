@@ -107,7 +107,7 @@ export type {
 export { sameName } from './ast';
 export { astEqual, astToJson, withoutPositions } from './ast-utils';
 export { type CheckedProject, type CheckOptions, checkProject } from './checker';
-export { activeNodes, type DefineSet, evaluateCondition } from './conditional-compilation';
+export { activeNodes, configureTree, type DefineSet, evaluateCondition } from './conditional-compilation';
 export {
   type ConstantResolver,
   type ConstantValue,
@@ -127,6 +127,7 @@ export {
 export { applyEdits, type NodeEdit, replaceNode } from './edits';
 export { type IlConversion, ilToSt } from './il-to-st';
 export { repeatedByName } from './initializers';
+export { applyBehaviourModels } from './library-models';
 export { MAX_NESTING_DEPTH, type ParseOptions, type ParseResult, parseSource } from './parser';
 export { readPlcopen } from './plcopen-reader';
 export {

@@ -7,9 +7,11 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import {
+  applyBehaviourModels,
   type CheckedProject,
   type CompilationUnit,
   checkProject,
+  configureTree,
   isSourceFile,
   type LibraryReference,
   libraryFilesFor,
@@ -17,8 +19,6 @@ import {
   readPlcProj,
   readSource,
 } from '../iec';
-import { configureTree } from '../iec/conditional-compilation';
-import { applyBehaviourModels } from '../iec/library-models';
 import { modelL5x } from '../l5x';
 
 /** A front-end diagnostic, reduced to what the verifier reports. */
