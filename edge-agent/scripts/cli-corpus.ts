@@ -35,6 +35,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
+import { Prng } from '@plcfleet/toolchain/sim';
 
 const repo = resolve(new URL('../../', import.meta.url).pathname);
 
@@ -283,18 +284,6 @@ function localOf(unit: Unit, program: string): string | undefined {
   return undefined;
 }
 
-/** A seeded pseudo-random generator (mulberry32): the same corpus gets the same inputs. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function randomValue(type: string, r: () => number): boolean | number {
   const t = type.toUpperCase();
   if (t === 'BOOL') return r() < 0.5;
@@ -305,7 +294,9 @@ function randomValue(type: string, r: () => number): boolean | number {
 
 /** A `simulate --inputs` timeline: an object per scan, each input changing with probability 0.3. */
 function timeline(inputs: InputVar[], scans: number, seed: number): Record<string, boolean | number>[] {
-  const r = random(seed);
+  // the toolchain's seeded generator: the same corpus gets the same inputs
+  const prng = new Prng(seed);
+  const r = () => prng.next();
   const out: Record<string, boolean | number>[] = [];
   for (let k = 0; k < scans; k++) {
     const step: Record<string, boolean | number> = {};

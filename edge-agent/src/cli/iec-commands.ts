@@ -22,7 +22,7 @@ import {
 } from '@plcfleet/toolchain/iec';
 import { formatAx, formatScl, isSclFile, sclInfo } from '@plcfleet/toolchain/scl';
 import type { Command } from 'commander';
-import { libraryFiles, projectFlags } from './sim-commands';
+import { libraryFiles, type ProjectOptions, projectFlags } from './sim-commands';
 
 function usage(message: string): void {
   process.stderr.write(`${message}\n`);
@@ -155,6 +155,13 @@ async function checkoutsFor(
   }
 }
 
+/** `compile`'s options: the project flags every loading command takes, and its own. */
+interface CompileFlags extends ProjectOptions {
+  syntaxOnly?: boolean;
+  json?: boolean;
+  externals?: string;
+}
+
 /** Registers `compile`, `fmt` and `ast`. */
 export function registerIecCommands(program: Command): void {
   projectFlags(
@@ -170,38 +177,16 @@ export function registerIecCommands(program: Command): void {
         '--externals <file>',
         'declarations of vendor library symbols: an .st stub file or a list of names',
       ),
-  ).action(
-    async (
-      given: string[],
-      opts: {
-        syntaxOnly?: boolean;
-        json?: boolean;
-        externals?: string;
-        libraries?: string;
-        models?: string;
-        define?: string[];
-      },
-    ) => {
-      const checkouts = await checkoutsFor(given);
-      if (!checkouts) return;
-      try {
-        await compile(checkouts.paths, opts);
-      } finally {
-        await checkouts.cleanup();
-      }
-    },
-  );
-  async function compile(
-    paths: string[],
-    opts: {
-      syntaxOnly?: boolean;
-      json?: boolean;
-      externals?: string;
-      libraries?: string;
-      models?: string;
-      define?: string[];
-    },
-  ): Promise<void> {
+  ).action(async (given: string[], opts: CompileFlags) => {
+    const checkouts = await checkoutsFor(given);
+    if (!checkouts) return;
+    try {
+      await compile(checkouts.paths, opts);
+    } finally {
+      await checkouts.cleanup();
+    }
+  });
+  async function compile(paths: string[], opts: CompileFlags): Promise<void> {
     for (const p of paths) {
       if (!(await exists(p))) return usage(`no such file or directory: ${p}`);
     }
