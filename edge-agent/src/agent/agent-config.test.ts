@@ -147,10 +147,42 @@ describe('agent config', () => {
   });
 
   it('takes a library interfaces folder relative to the file, for library-update jobs', async () => {
-    const c = await resolveWith({ libraries: 'libraries' });
-    expect(c.libraries).toBe(join(FIXTURES, 'libraries'));
+    const c = await resolveWith({ libraries: 'plant' });
+    expect(c.libraries).toBe(join(FIXTURES, 'plant'));
     expect((await resolveWith({})).libraries).toBeUndefined();
     await expect(resolveWith({ libraries: '' })).rejects.toThrow('agent.yaml: libraries');
+    await expect(resolveWith({ libraries: 'no-such-libs' })).rejects.toThrow(
+      `agent.yaml: libraries: no such folder or file: ${join(FIXTURES, 'no-such-libs')} (ENOENT)`,
+    );
+  });
+
+  it('takes the models folder and the define set shadow runs and the watch load programs with', async () => {
+    const c = await resolveWith({ libraries: 'plant', models: 'plant', defines: ['SIMULATION', 'LINE_2'] });
+    expect(c).toMatchObject({ models: join(FIXTURES, 'plant'), defines: ['SIMULATION', 'LINE_2'] });
+    const none = await resolveWith({});
+    expect(none.models).toBeUndefined();
+    expect(none.defines).toBeUndefined();
+    // An empty set is a set (nothing defined), not "every branch".
+    expect((await resolveWith({ defines: [] })).defines).toEqual([]);
+    await expect(resolveWith({ models: 'no-such-models' })).rejects.toThrow(
+      `agent.yaml: models: no such folder or file: ${join(FIXTURES, 'no-such-models')} (ENOENT)`,
+    );
+    await expect(resolveWith({ models: 7 })).rejects.toThrow('agent.yaml: models');
+    await expect(resolveWith({ defines: 'SIMULATION' })).rejects.toThrow(
+      /agent\.yaml: defines: expected array/,
+    );
+    await expect(resolveWith({ defines: ['OK', '2FAST'] })).rejects.toThrow(
+      /agent\.yaml: defines\[1\]: expected a define name/,
+    );
+  });
+
+  it('names the file of agent.yaml when a models folder is not there', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'agent-config-'));
+    for (const f of ['site.facts.yaml', 'policy.yaml']) copyFileSync(join(FIXTURES, f), join(dir, f));
+    writeFileSync(join(dir, 'agent.yaml'), YAML.stringify({ ...base, models: 'models' }));
+    await expect(loadAgentConfig(join(dir, 'agent.yaml'), {})).rejects.toThrow(
+      `${join(dir, 'agent.yaml')}: models: no such folder or file: ${join(dir, 'models')}`,
+    );
   });
 
   it('reads pinned keys from a PEM file', async () => {

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import {
   ApiVersion,
@@ -149,6 +149,28 @@ export const AgentOptions = z
      * a library-update job checks the program against the new version's interface.
      */
     libraries: z.string().min(1).optional(),
+    /**
+     * Folder (or file) of behaviour models of library POUs, `.st` (as `compile --models DIR`):
+     * the fleet's shadow runs and the post-deploy watch run library FBs with them. Without
+     * it a library FB without a model is refused by the simulator (the run fails closed).
+     */
+    models: z.string().min(1).optional(),
+    /**
+     * The define set selecting `{IF defined(NAME)}` branches when the shadow runs and the
+     * watch load the program (as `compile --define NAME,…`). Absent: every branch is compiled;
+     * `[]`: none is defined.
+     */
+    defines: z
+      .array(
+        z
+          .string()
+          .regex(
+            /^[A-Za-z_][A-Za-z0-9_]*$/,
+            'expected a define name (letters, digits, _; not starting with a digit)',
+          ),
+      )
+      .max(1000)
+      .optional(),
     /** @default { kind: recipe } */
     transformer: TransformerOptions.default({ kind: 'recipe' }),
     /** Folder for the outbox, job folders and kept programs. @default ".plcfleet-agent" */
@@ -261,8 +283,12 @@ export interface AgentConfig {
     deferRecheckMs: number;
   };
   transformer: ResolvedTransformer;
-  /** Library interfaces folder (absolute), for library-update jobs. */
+  /** Library interfaces folder (absolute), for library-update jobs, shadow runs and the watch. */
   libraries?: string;
+  /** Behaviour models of library POUs (absolute), for shadow runs and the watch. */
+  models?: string;
+  /** The define set shadow runs and the watch load the program with (absent: every branch). */
+  defines?: string[];
   /** Absolute. */
   dataDir: string;
   heartbeatMs: number;
@@ -298,6 +324,22 @@ async function readText(file: string, field: string): Promise<string> {
     throw new AgentError(
       'VALIDATION',
       `${field}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? err})`,
+    );
+  }
+}
+
+/**
+ * `path` when it is a folder or a file of `.st` text, else an error naming the field: a
+ * library or model folder that is not there would fail every shadow run and watch later.
+ */
+async function existing(path: string, field: string): Promise<string> {
+  try {
+    await stat(path);
+    return path;
+  } catch (err) {
+    throw new AgentError(
+      'VALIDATION',
+      `${field}: no such folder or file: ${path} (${(err as NodeJS.ErrnoException).code ?? err})`,
     );
   }
 }
@@ -461,7 +503,9 @@ export async function resolveAgentConfig(
         }
       : {}),
     transformer,
-    ...(o.libraries ? { libraries: at(o.libraries) } : {}),
+    ...(o.libraries ? { libraries: await existing(at(o.libraries), `${prefix}libraries`) } : {}),
+    ...(o.models ? { models: await existing(at(o.models), `${prefix}models`) } : {}),
+    ...(o.defines ? { defines: [...o.defines] } : {}),
     dataDir: at(o.dataDir),
     heartbeatMs: o.heartbeat,
     reconnect: { initialDelayMs: o.reconnect.initialDelay, maxDelayMs: o.reconnect.maxDelay },

@@ -26,7 +26,7 @@ import type { JobRunner } from './job-runner';
 import { JobSupervisor } from './job-supervisor';
 import { OrderQueue } from './order-queue';
 import { OutboxSender } from './outbox-sender';
-import { CandidateShadows } from './shadow-runs';
+import { CandidateShadows, programLoad } from './shadow-runs';
 
 /**
  * A cutover stage report from the staging bridge: its whole `stage.report`
@@ -192,7 +192,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     site: config.site,
     ...(config.watch ? { watch: config.watch } : {}),
     pkiDir: join(config.dataDir, 'opcua-pki'),
-    ...(config.libraries ? { libraries: config.libraries } : {}),
+    ...programLoad(config),
     deployer,
     sender,
     logger,
@@ -215,7 +215,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     ? new DeployWatcher({
         watch: config.watch,
         pkiDir: join(config.dataDir, 'opcua-pki'),
-        ...(config.libraries ? { libraries: config.libraries } : {}),
+        ...programLoad(config),
         deployer,
         sender,
         logger,

@@ -5,15 +5,13 @@ import type { AgentConfig } from './agent-config';
 import type { AgentEvents } from './agent-events';
 import type { Deployer } from './deployer';
 import type { OutboxSender } from './outbox-sender';
-import { openLivePlc, reportRun } from './shadow-runs';
+import { openLivePlc, type ProgramLoadSettings, programLoad, reportRun } from './shadow-runs';
 
 /** What a {@link DeployWatcher} watches with and reports to. */
-export interface DeployWatcherOptions {
+export interface DeployWatcherOptions extends ProgramLoadSettings {
   watch: NonNullable<AgentConfig['watch']>;
   /** Folder of the OPC UA client PKI (an OPC UA PLC only). */
   pkiDir: string;
-  /** agent.yaml `libraries`: the vendor library interfaces the approved program is loaded with. */
-  libraries?: string;
   deployer: Deployer;
   sender: OutboxSender;
   logger: Logger;
@@ -130,7 +128,7 @@ export class DeployWatcher {
             cycleMs: watch.cycleMs,
             ...(watch.pollMs ? { pollMs: watch.pollMs } : {}),
             ...(watch.programName ? { programName: watch.programName } : {}),
-            ...(this.o.libraries ? { libraries: this.o.libraries } : {}),
+            ...programLoad(this.o),
             signal,
           });
         } finally {

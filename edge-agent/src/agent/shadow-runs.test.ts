@@ -19,7 +19,7 @@ import type { AgentConfig } from './agent-config';
 import type { AgentEvents } from './agent-events';
 import { Deployer } from './deployer';
 import { OutboxSender } from './outbox-sender';
-import { CandidateShadows } from './shadow-runs';
+import { CandidateShadows, programLoad } from './shadow-runs';
 
 const fan = (limit: number) =>
   `PROGRAM Main\nVAR_INPUT Temp : INT; END_VAR\nVAR_OUTPUT Fan : BOOL; END_VAR\nFan := Temp > ${limit};\nEND_PROGRAM\n`;
@@ -70,7 +70,9 @@ afterEach(async () => {
 });
 
 /** A live PLC running `fan(60)` with its temperature sweeping 40..79, and an agent's shadow runner for it. */
-async function setup(options: { watch?: boolean; port?: number; libraries?: string } = {}) {
+async function setup(
+  options: { watch?: boolean; port?: number; libraries?: string; models?: string; defines?: string[] } = {},
+) {
   const dir = mkdtempSync(join(tmpdir(), 'shadow-runs-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   mkdirSync(join(dir, 'plant'));
@@ -132,7 +134,7 @@ async function setup(options: { watch?: boolean; port?: number; libraries?: stri
     site: 'site-s',
     ...(options.watch === false ? {} : { watch }),
     pkiDir: join(dir, 'pki'),
-    ...(options.libraries ? { libraries: options.libraries } : {}),
+    ...programLoad(options),
     deployer,
     sender,
     logger,
@@ -205,6 +207,42 @@ describe('candidate shadow runs of the agent', () => {
     const known = await withLibs.shadows.run({ jobId: 'job-lib', rolloutId: 'ro-1' }, req);
     expect(known.state).toBe('failed');
     expect(known.reason).toMatch(/library function block 'GETCURTASKINDEX' .* has no body .*--models/);
+    // agent.yaml `models`: the FB runs with its behaviour model, and the candidate passes.
+    const models = mkdtempSync(join(tmpdir(), 'shadow-runs-models-'));
+    cleanups.push(() => rmSync(models, { recursive: true, force: true }));
+    writeFileSync(
+      join(models, 'GETCURTASKINDEX.st'),
+      'FUNCTION_BLOCK GETCURTASKINDEX\nVAR_OUTPUT index : BYTE; END_VAR\nindex := 1;\nEND_FUNCTION_BLOCK\n',
+    );
+    const modelled = await setup({
+      libraries: join(import.meta.dirname, '../../toolchain/libraries'),
+      models,
+    });
+    await modelled.keep('job-lib', 60, [{ path: 'Main.st', text }]);
+    const ran = await modelled.shadows.run({ jobId: 'job-lib', rolloutId: 'ro-1' }, req);
+    expect(ran.reason).toBe('');
+    expect(ran.state).toBe('passed');
+  }, 30_000);
+
+  it("loads the candidate with agent.yaml's defines: absent compiles every branch, a set picks one", async () => {
+    // Every branch compiled: Fan := Temp > 60 then Fan := Temp > 70 (the last wins) diverges.
+    const text = fan(60).replace(
+      'Fan := Temp > 60;',
+      '{IF defined(COLD)}\nFan := Temp > 60;\n{ELSE}\nFan := Temp > 70;\n{END_IF}',
+    );
+    const req = { minDurationMs: 1500, maxDivergences: 0 };
+    const all = await setup();
+    await all.keep('job-def', 60, [{ path: 'Main.st', text }]);
+    expect(await all.shadows.run({ jobId: 'job-def', rolloutId: 'ro-1' }, req)).toMatchObject({
+      state: 'diverged',
+      divergences: [{ tag: 'Fan' }],
+    });
+    const cold = await setup({ defines: ['COLD'] });
+    await cold.keep('job-def', 60, [{ path: 'Main.st', text }]);
+    expect(await cold.shadows.run({ jobId: 'job-def', rolloutId: 'ro-1' }, req)).toMatchObject({
+      state: 'passed',
+      divergences: [],
+    });
   }, 30_000);
 
   it('fails closed: no live PLC configured, a PLC that does not answer, a candidate that was not kept', async () => {

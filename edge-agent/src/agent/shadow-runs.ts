@@ -142,14 +142,34 @@ function cutShort(meta: ShadowRunMeta, seconds: number, signal: AbortSignal): st
   return `${String(signal.reason)}: ${ran}; a run with a gap proves nothing, so \`plcfleet rollouts retry ${meta.rolloutId}\` runs the site again`;
 }
 
+/**
+ * agent.yaml's `libraries`, `models` and `defines`: how the fleet's shadow runs and the
+ * post-deploy watch load a program (as `compile --libraries --models --define`).
+ */
+export interface ProgramLoadSettings {
+  /** Vendor library interfaces (a folder or file of `.st`). */
+  libraries?: string;
+  /** Behaviour models of library POUs (a folder or file of `.st`). */
+  models?: string;
+  /** The define set (absent: every `{IF defined(...)}` branch is compiled). */
+  defines?: readonly string[];
+}
+
+/** The settings of `o` that are there, as the loader takes them. */
+export function programLoad(o: ProgramLoadSettings): ProgramLoadSettings {
+  return {
+    ...(o.libraries ? { libraries: o.libraries } : {}),
+    ...(o.models ? { models: o.models } : {}),
+    ...(o.defines ? { defines: o.defines } : {}),
+  };
+}
+
 /** What {@link CandidateShadows} runs with and reports to. */
-export interface CandidateShadowsOptions {
+export interface CandidateShadowsOptions extends ProgramLoadSettings {
   site: string;
   /** The live PLC and its tag map; without it every run fails (nothing to shadow). */
   watch?: WatchConfig;
   pkiDir: string;
-  /** agent.yaml `libraries`: the vendor library interfaces the candidate is loaded with. */
-  libraries?: string;
   deployer: Deployer;
   sender: OutboxSender;
   logger: Logger;
@@ -241,11 +261,11 @@ export class CandidateShadows {
     let report: ShadowReport;
     try {
       // Loaded as `compile` loads it (ST, TwinCAT, PLCopen XML, SCL, L5X, with the site's
-      // libraries), with branch and CASE-arm marks: the report says what the live inputs exercised.
+      // libraries, models and defines), with branch and CASE-arm marks: the report says what the live inputs exercised.
       const candidate = await compileProgramFiles(files, {
         cycleMs: watch.cycleMs,
         ...(watch.programName ? { programName: watch.programName } : {}),
-        ...(this.o.libraries ? { libraries: this.o.libraries } : {}),
+        ...programLoad(this.o),
       });
       const binding = bindTags(map, candidate.plc);
       log.info({ plc: live.where, durationMs: req.minDurationMs }, 'candidate shadow started');
