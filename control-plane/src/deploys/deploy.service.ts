@@ -2,7 +2,7 @@ import type { MessageOf, RollbackOrder } from '@plcfleet/protocols';
 import { appendAudit } from '../audit/audit.repository';
 import { type Context, type PendingEvents, publishAll } from '../context';
 import { fail } from '../errors';
-import { transaction } from '../store/database';
+import { type Db, transaction } from '../store/database';
 import { newId } from '../util';
 import {
   type DeployRecord,
@@ -62,30 +62,7 @@ export async function orderRollback(
       const same = pending.find(
         (rb) => rb.site === what.site && rb.deployId === (what.deployId ?? null) && !rollbackExpired(rb),
       );
-      if (same) return same;
-      const issuedAt = new Date();
-      const order: RollbackOrder = {
-        rollbackId: newId('rb'),
-        ...what,
-        reason,
-        issuedAt: issuedAt.toISOString(),
-        notAfter: new Date(issuedAt.getTime() + ctx.config.rollbackOrderTtlMs).toISOString(),
-      };
-      const rb = await insertRollback(trx, ctx.signer.sign(order), actor);
-      await appendAudit(trx, {
-        actor,
-        action: 'rollback.ordered',
-        subjectType: 'rollback',
-        subjectId: rb.id,
-        details: { ...what, reason },
-      });
-      events.push({
-        type: 'rollback.ordered',
-        rolloutId: what.rolloutId,
-        site: what.site,
-        data: { rollbackId: rb.id },
-      });
-      return rb;
+      return same ?? issueRollbackOrder(ctx, trx, actor, what, reason, events);
     };
     for (const d of deploys) {
       if (
@@ -112,6 +89,93 @@ export async function orderRollback(
   });
   publishAll(ctx, events);
   return result;
+}
+
+/** Signs, stores and audits a rollback order (`rollback.ordered`); delivery sends it. */
+async function issueRollbackOrder(
+  ctx: Context,
+  trx: Db,
+  actor: string,
+  what: { site: string; deployId?: string; rolloutId?: string },
+  reason: string,
+  events: PendingEvents,
+): Promise<RollbackRecord> {
+  const issuedAt = new Date();
+  const order: RollbackOrder = {
+    rollbackId: newId('rb'),
+    ...what,
+    reason,
+    issuedAt: issuedAt.toISOString(),
+    notAfter: new Date(issuedAt.getTime() + ctx.config.rollbackOrderTtlMs).toISOString(),
+  };
+  const rb = await insertRollback(trx, ctx.signer.sign(order), actor);
+  await appendAudit(trx, {
+    actor,
+    action: 'rollback.ordered',
+    subjectType: 'rollback',
+    subjectId: rb.id,
+    details: { ...what, reason },
+  });
+  events.push({
+    type: 'rollback.ordered',
+    rolloutId: what.rolloutId,
+    site: what.site,
+    data: { rollbackId: rb.id },
+  });
+  return rb;
+}
+
+/**
+ * Supersedes the deploy orders of `sites` in rollout `rolloutId` that are still on their
+ * way (`ordered` or `delivered`) because a retry runs those sites again (a new job, a new
+ * verdict, a new order): each becomes `cancelled`, its reason saying by whom and why, and
+ * is audited `deploy.superseded`. A delivered one may be held by the agent (waiting for its
+ * window, or for its shadow run), so it also gets a signed rollback order naming it: the
+ * agent drops the order, ends its shadow run, and undoes it should it have run meanwhile
+ * (its result, coming after the supersede, is stale). The agent never runs the old and the
+ * new order both (ADR 0105). Returns the superseded deploys.
+ */
+export async function supersedeDeploys(
+  ctx: Context,
+  trx: Db,
+  actor: string,
+  rolloutId: string,
+  sites: readonly string[],
+  events: PendingEvents,
+): Promise<{ deployId: string; site: string; rollbackId: string | null }[]> {
+  if (sites.length === 0) return [];
+  const open = await listDeploys(trx, { rolloutId, states: ['ordered', 'delivered'] });
+  const out: { deployId: string; site: string; rollbackId: string | null }[] = [];
+  for (const d of open.filter((x) => sites.includes(x.site))) {
+    const reason = `superseded by ${actor}'s retry of rollout ${rolloutId}: a new job verifies site ${d.site} again, so this order (job ${d.jobId}) is void`;
+    if (!(await setDeployState(trx, d.id, [d.state], { state: 'cancelled', reason }))) continue;
+    const rb =
+      d.state === 'delivered'
+        ? await issueRollbackOrder(
+            ctx,
+            trx,
+            actor,
+            { site: d.site, deployId: d.id, rolloutId },
+            reason,
+            events,
+          )
+        : null;
+    await appendAudit(trx, {
+      actor,
+      action: 'deploy.superseded',
+      subjectType: 'deploy',
+      subjectId: d.id,
+      details: { site: d.site, jobId: d.jobId, was: d.state, reason, rollbackId: rb?.id ?? null },
+    });
+    events.push({
+      type: 'deploy.updated',
+      rolloutId,
+      site: d.site,
+      data: { deployId: d.id, state: 'cancelled' },
+    });
+    out.push({ deployId: d.id, site: d.site, rollbackId: rb?.id ?? null });
+  }
+  return out;
 }
 
 /**

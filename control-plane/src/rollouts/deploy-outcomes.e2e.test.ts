@@ -434,8 +434,9 @@ describe('shadow gate', () => {
     expect(p.phases[0]!.shadow).toBe(
       'shadow: 0 of 1 site(s) passed, 1 wait for approval first; at most 1 divergence(s)',
     );
+    // The diverged run's order (delivered, no result yet) is superseded (ADR 0105).
     expect((await rollout(id)).decisions.map((d: { summary: string }) => d.summary)).toContain(
-      'retry of 1 failed site(s) (1 by their shadow run) by admin',
+      `retry of 1 failed site(s) (1 by their shadow run) by admin; superseded deploy order(s): ${order.deployId} (d1)`,
     );
   });
 

@@ -1,6 +1,7 @@
 import type { Phase } from '@plcfleet/protocols';
 import { appendAudit } from '../audit/audit.repository';
 import { type Context, type PendingEvents, publishAll } from '../context';
+import { supersedeDeploys } from '../deploys/deploy.service';
 import { driftedSites } from '../drift/site-drift.repository';
 import { fail } from '../errors';
 import {
@@ -641,14 +642,18 @@ export class RolloutEngine {
             await insertJobs(trx, r.id, j.phaseIndex, [j.site]);
           }
           const sites = [...again, ...shadowed].map((j) => j.site);
+          // An order of an earlier job of these sites still on its way is void now (ADR 0105):
+          // cancelled, and a delivered one called back, so the agent never runs two.
+          const superseded = await supersedeDeploys(this.ctx, trx, actor, r.id, sites, events);
           await updateRollout(trx, r.id, { state: 'running', stateReason: '' });
           await audit('rollout.retried', {
             sites,
             ...(only !== undefined ? { phase: only } : {}),
+            ...(superseded.length ? { supersededDeploys: superseded.map((d) => d.deployId) } : {}),
           });
           await decide(
             'retried',
-            `retry of ${sites.length} failed site(s)${shadowed.length ? ` (${shadowed.length} by their shadow run)` : ''}${only !== undefined ? ` of phase ${only + 1}` : ''} by ${actor}`,
+            `retry of ${sites.length} failed site(s)${shadowed.length ? ` (${shadowed.length} by their shadow run)` : ''}${only !== undefined ? ` of phase ${only + 1}` : ''} by ${actor}${superseded.length ? `; superseded deploy order(s): ${superseded.map((d) => `${d.deployId} (${d.site})`).join(', ')}` : ''}`,
           );
           break;
         }

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { DeployOrder, MessageOf, RollbackOrder } from '@plcfleet/protocols';
@@ -540,6 +540,45 @@ describe('agent daemon: deploy and rollback', () => {
     r.agent.dropLink('test');
     await r.cp.waitFor('the verdict again after reconnecting', () => r.cp.ofType('verdict').length >= 2);
     expect((await r.agent.pending()).length).toBe(1);
+  });
+
+  it('runs only the latest order of a rollout: a later one voids an earlier one waiting, an earlier one is refused (ADR 0105)', async () => {
+    const s = await setup();
+    await s.agent.connected();
+    await runPassedJob(s, 'job-r');
+    const t0 = Date.now();
+    // The old order waits for its window (kept on disk) when a retry's new order comes.
+    const old = order(s, 'job-r', {
+      deployId: 'dep-old',
+      issuedAt: new Date(t0 - 60_000).toISOString(),
+      window: {
+        notBefore: new Date(t0 + 60_000).toISOString(),
+        notAfter: new Date(t0 + 3_600_000).toISOString(),
+      },
+    });
+    s.cp.deploy(s.cp.sign(old));
+    await expectEventually(() => s.logs.some((l) => l.includes('deploy waits for its window')));
+    const fresh = order(s, 'job-r', { deployId: 'dep-new', issuedAt: new Date(t0).toISOString() });
+    s.cp.deploy(s.cp.sign(fresh));
+    const [voided] = await s.cp.waitFor('old result', () => s.cp.deployResults.get(old.deployId));
+    expect(voided).toMatchObject({
+      outcome: 'refused',
+      reason: `superseded by deploy ${fresh.deployId} of rollout ro-1, ordered later (${fresh.issuedAt})`,
+    });
+    const [r] = await s.cp.waitFor('new result', () => s.cp.deployResults.get(fresh.deployId));
+    expect(r?.outcome).toBe('deployed');
+    // An order of the rollout issued before the one taken is refused, also after a restart.
+    await s.restart();
+    await s.agent.connected();
+    const stale = order(s, 'job-r', { deployId: 'dep-stale', issuedAt: new Date(t0 - 1000).toISOString() });
+    s.cp.deploy(s.cp.sign(stale));
+    const [refused] = await s.cp.waitFor('stale result', () => s.cp.deployResults.get('dep-stale'));
+    expect(refused).toMatchObject({
+      outcome: 'refused',
+      reason: `superseded: deploy ${fresh.deployId} of rollout ro-1 was ordered later (${fresh.issuedAt}) than this one (${stale.issuedAt}); an agent runs only the latest order of a rollout`,
+    });
+    // Nothing of the voided order is left waiting on disk.
+    expect(readdirSync(join(s.dir, 'data', 'pending-deploys'))).toEqual([]);
   });
 
   it('waits for a window that has not opened yet, then deploys', async () => {

@@ -225,6 +225,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   const orders = new OrderQueue({
     site: config.site,
     pendingDir: join(config.dataDir, 'pending-deploys'),
+    latestFile: join(config.dataDir, 'rollout-orders.json'),
     deployer,
     link,
     sender,

@@ -30,7 +30,15 @@ export interface OrderQueueOptions {
   watcher?: DeployWatcher;
   /** Runs an order's program in shadow before deploying it, when the order asks (`shadow`). */
   shadows?: CandidateShadows;
+  /**
+   * Where the latest deploy order of each rollout is kept (`{ rolloutId: { deployId, issuedAt } }`):
+   * an order of a rollout issued before one already taken is superseded (ADR 0105). None: not checked.
+   */
+  latestFile?: string;
 }
+
+/** The latest deploy order taken of each rollout. */
+type LatestOrders = Record<string, { deployId: string; issuedAt: string }>;
 
 function deployKey(deployId: string): string {
   return `deploy:${deployId}`;
@@ -47,8 +55,9 @@ export class OrderQueue {
   private readonly scheduled = new Map<string, NodeJS.Timeout>();
   /** Orders whose shadow run passed (in memory: after a restart the run is repeated). */
   private readonly shadowed = new Set<string>();
-  /** Deploys a rollback order cancelled before they ran. */
+  /** Deploys a rollback order (or a later order of their rollout) cancelled before they ran. */
   private readonly cancelled = new Set<string>();
+  private latestLock: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly o: OrderQueueOptions) {}
 
@@ -74,6 +83,17 @@ export class OrderQueue {
         sha256Running: null,
       });
     }
+    // A retry supersedes a site's earlier order of the rollout (ADR 0105): never run two.
+    const superseded = await this.supersede(order);
+    if (superseded)
+      return this.finish(order.deployId, {
+        type: 'deploy.result',
+        deployId: order.deployId,
+        site: order.site,
+        outcome: 'refused',
+        reason: superseded,
+        sha256Running: null,
+      });
     const problem = windowProblem(order.window, now());
     const opensAt = Date.parse(order.window.notBefore);
     // An order whose window is over is refused below at once: no shadow run for it.
@@ -93,6 +113,62 @@ export class OrderQueue {
       return;
     }
     await this.enqueueDeploy(order);
+  }
+
+  /**
+   * Takes `order` as its rollout's latest (the signed `rolloutId` and `issuedAt` say which is
+   * later), or says why it is superseded: a later order of the rollout was taken already. An
+   * earlier order of the rollout not yet carried out — waiting for its window, in its shadow
+   * run — is void then: dropped, its run ended, and refused with the reason.
+   */
+  private supersede(order: DeployOrder): Promise<string | null> {
+    // One at a time: two orders arriving together must not both read the file before either writes it.
+    const next = this.latestLock.then(() => this.supersedeNow(order));
+    this.latestLock = next.catch(() => undefined);
+    return next;
+  }
+
+  private async supersedeNow(order: DeployOrder): Promise<string | null> {
+    const file = this.o.latestFile;
+    if (!file) return null;
+    const latest = ((await readJson(file)) ?? {}) as LatestOrders;
+    const seen = latest[order.rolloutId];
+    if (seen?.deployId === order.deployId) return null;
+    if (seen && Date.parse(seen.issuedAt) > Date.parse(order.issuedAt))
+      return `superseded: deploy ${seen.deployId} of rollout ${order.rolloutId} was ordered later (${seen.issuedAt}) than this one (${order.issuedAt}); an agent runs only the latest order of a rollout`;
+    await writeJsonAtomic(file, {
+      ...latest,
+      [order.rolloutId]: { deployId: order.deployId, issuedAt: order.issuedAt },
+    });
+    if (seen)
+      await this.voidOrder(
+        seen.deployId,
+        order.site,
+        `superseded by deploy ${order.deployId} of rollout ${order.rolloutId}, ordered later (${order.issuedAt})`,
+      );
+    return null;
+  }
+
+  /** Voids an order not yet carried out (in the queue, so not while it is being carried out). */
+  private voidOrder(deployId: string, site: string, reason: string): Promise<void> {
+    const next = this.tail.then(async () => {
+      if (await this.o.sender.get(deployKey(deployId))) return;
+      this.cancelled.add(deployId);
+      clearTimeout(this.scheduled.get(deployId));
+      this.scheduled.delete(deployId);
+      await this.o.shadows?.cancel(deployId);
+      this.o.logger.warn({ deployId, reason }, 'deploy order superseded');
+      await this.finish(deployId, {
+        type: 'deploy.result',
+        deployId,
+        site,
+        outcome: 'refused',
+        reason,
+        sha256Running: null,
+      });
+    });
+    this.tail = next.catch((err: unknown) => this.o.logger.error({ err }, 'superseding bookkeeping failed'));
+    return next.catch(() => undefined);
   }
 
   /** Runs an order's shadow, then deploys it (or refuses it, naming what diverged). */
