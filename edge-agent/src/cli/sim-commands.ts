@@ -133,10 +133,11 @@ async function projectLoader(sim: Sim, opts: ProjectOptions) {
 const isL5x = (path: string) => /\.l5x$/i.test(path);
 
 /**
- * A Rockwell `.L5X` runs as its whole-project ST model (toolchain/l5x `modelL5x`, as the
+ * A Rockwell `.L5X` runs as its whole-project ST model (toolchain/l5x `readL5xModel`, as the
  * MCP server's simulate and the safety verifier run it): its programs by their L5X names.
- * The L5X check's errors and each program the model leaves out travel as diagnostics, so
- * compiling refuses them (exit 1); an L5X given with other sources is BAD_INPUT.
+ * The L5X check's errors, each program the model leaves out and a model that does not check
+ * travel as diagnostics, so compiling refuses them (exit 1); an L5X given with other sources
+ * is BAD_INPUT.
  */
 async function loadL5xModel(sim: Sim, paths: string[]) {
   const { SimError, SIM_ERROR_CODES } = sim;
@@ -146,34 +147,35 @@ async function loadL5xModel(sim: Sim, paths: string[]) {
       SIM_ERROR_CODES.BAD_INPUT,
       `${paths.find(isL5x)}: an L5X is simulated on its own, not with other sources`,
     );
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (err) {
     throw new SimError(SIM_ERROR_CODES.BAD_INPUT, `${file}: ${(err as Error).message}`);
   }
-  const [{ modelL5x }, { parseSource }] = await Promise.all([
+  const [{ readL5xModel, modelErrors }, { checkProject }] = await Promise.all([
     import('@plcfleet/toolchain/l5x'),
     import('@plcfleet/toolchain/iec'),
   ]);
-  const model = modelL5x(text, file);
-  const parsed = parseSource(model.source, file);
+  const model = readL5xModel(bytes, file);
+  const found = [...model.diagnostics, ...model.unmodelled];
+  // checked here, so that a model that does not check is named as such, not at a model line
+  const checked = found.some((d) => d.severity === 'error') ? undefined : checkProject([model.unit]);
+  if (checked) found.push(...modelErrors(model, checked.diagnostics));
   return {
-    units: [parsed.unit],
-    // the model's findings point into the XML by line and column; they carry no offsets
-    diagnostics: [
-      ...[...model.diagnostics, ...model.unmodelled].map(
-        (d): Diagnostic => ({
-          ...d,
-          code: d.code as Diagnostic['code'],
-          severity: d.severity === 'error' ? 'error' : 'warning',
-          offset: 0,
-          endOffset: 0,
-        }),
-      ),
-      ...parsed.diagnostics,
-    ],
+    units: [model.unit],
+    // the findings point into the XML by line and column; they carry no offsets
+    diagnostics: found.map(
+      (d): Diagnostic => ({
+        ...d,
+        code: d.code as Diagnostic['code'],
+        severity: d.severity === 'error' ? 'error' : 'warning',
+        offset: 0,
+        endOffset: 0,
+      }),
+    ),
     libraryUnits: [],
+    ...(checked && !found.some((d) => d.severity === 'error') ? { checked: checked.checked } : {}),
   };
 }
 type LoadProject = Awaited<ReturnType<typeof projectLoader>>;

@@ -20,11 +20,10 @@ import {
   type CheckedProject,
   type CompilationUnit,
   checkProject,
-  parseSource,
   sourceFormat,
   type VarBlock,
 } from '@plcfleet/toolchain/iec';
-import { modelL5x } from '@plcfleet/toolchain/l5x';
+import { type L5xStModel, modelErrors, readL5xModel } from '@plcfleet/toolchain/l5x';
 import { verifySafety } from '@plcfleet/toolchain/safety';
 import {
   checkEquivalence,
@@ -37,7 +36,6 @@ import { stringify as toYaml } from 'yaml';
 import type { z } from 'zod';
 import type { ProgramFile } from '../sources';
 import {
-  checkParsedFiles,
   type InnerReport,
   type InnerVerify,
   outlineUnit,
@@ -66,7 +64,7 @@ export interface CompileReport {
   models?: ModelFile[];
 }
 
-/** An L5X file and its model (toolchain/l5x `modelL5x`): one PROGRAM per Logix program. */
+/** An L5X file and its model (toolchain/l5x `readL5xModel`): one PROGRAM per Logix program. */
 interface ModelFile extends Omit<ParsedFile, 'diagnostics'> {
   /** The L5X check's diagnostics, at the file's XML lines and columns. */
   diagnostics: Diagnostic[];
@@ -74,6 +72,8 @@ interface ModelFile extends Omit<ParsedFile, 'diagnostics'> {
   source: string;
   /** Programs the model leaves out: errors only for the safety verifier, which fails closed on them. */
   unmodelled: Diagnostic[];
+  /** The model as read: what the compile check's errors on it are reported against. */
+  model: L5xStModel;
 }
 
 /** The safety verifier's answer (fits the evidence as it is). */
@@ -162,36 +162,19 @@ function textOf(p: ParsedFile | ModelFile): string {
 }
 
 /**
- * An L5X's model: the L5X check's diagnostics (at the file's XML lines) and the model parsed.
- * A model that does not parse is our fault, not the file's, but still fails the compile.
+ * An L5X's model (toolchain/l5x `readL5xModel`): the L5X check's diagnostics (at the file's
+ * XML lines) and the model parsed. A model that does not parse is our fault, not the file's,
+ * but still fails the compile (`L5X9001`).
  */
 function modelFile(file: ProgramFile): ModelFile {
-  const m = modelL5x(file.text, file.path);
-  const parsed = parseSource(m.source, file.path);
-  const diagnostics = m.diagnostics.slice();
-  for (const d of parsed.diagnostics)
-    if (d.severity === 'error')
-      diagnostics.push(modelError(file.path, `${d.code} ${d.message} (model line ${d.line})`));
+  const m = readL5xModel(file.text, file.path);
   return {
     file,
-    unit: parsed.unit,
-    diagnostics,
+    unit: m.unit,
+    diagnostics: m.diagnostics,
     source: m.source,
     unmodelled: m.unmodelled,
-  };
-}
-
-/** An error in an L5X's model (not in the file): at its first line. */
-function modelError(file: string, message: string): Diagnostic {
-  return {
-    file,
-    line: 1,
-    column: 1,
-    endLine: 1,
-    endColumn: 1,
-    severity: 'error',
-    code: 'L5X9001',
-    message: `the ST model of ${file} does not check: ${message}`,
+    model: m,
   };
 }
 
@@ -258,13 +241,13 @@ export function createVerifiers(options: VerifierOptions = {}): Verifiers {
         ...l5x.flatMap((m) => m.diagnostics),
       ];
       if (!diagnostics.some((d) => d.severity === 'error')) {
-        const l5xPaths = new Set(l5x.map((m) => m.file.path));
-        const units = l5x.map((m) => ({ file: m.file, unit: m.unit, diagnostics: [] }));
-        for (const d of checkParsedFiles([...parsed, ...units]))
-          if (!l5xPaths.has(d.file)) diagnostics.push(d);
+        const models = new Map(l5x.map((m) => [m.file.path, m.model]));
+        const checked = checkProject([...parsed, ...l5x].map((p) => p.unit));
+        for (const d of checked.diagnostics) {
+          const model = models.get(d.file);
           // the model's own warnings are about generated ST, not the file: only errors count
-          else if (d.severity === 'error')
-            diagnostics.push(modelError(d.file, `${d.code} ${d.message} (model line ${d.line})`));
+          diagnostics.push(...(model ? modelErrors(model, [d]) : [diagnosticView(d)]));
+        }
       }
       const sorted = sortDiagnostics(diagnostics);
       return {

@@ -51,9 +51,11 @@ export const L5X_CODES = {
   notRead: 'L5X3002',
   /** A program the model cannot run (for the safety verifier, which fails closed on it). */
   unmodelled: 'L5X4001',
+  /** The model's generated ST does not check (our fault, not the file's; fails its compile). */
+  modelInvalid: 'L5X9001',
 } as const;
 
-type Kind = Exclude<keyof typeof L5X_CODES, 'unreadable' | 'notRead' | 'unmodelled'>;
+type Kind = Exclude<keyof typeof L5X_CODES, 'unreadable' | 'notRead' | 'unmodelled' | 'modelInvalid'>;
 
 /**
  * Sorts a refusal of the lowering into what kind of problem it is. A missing member is an
@@ -277,6 +279,11 @@ export interface L5xModelView extends L5xCheck {
    * the file, but the safety verifier cannot check such a program and must fail closed.
    */
   unmodelled: Diagnostic[];
+  /**
+   * By model line (index 0 for line 1): the file's line the model statement comes from (its
+   * rung, its Logix ST line), undefined for generated lines.
+   */
+  lineMap: (number | undefined)[];
 }
 
 /**
@@ -287,7 +294,7 @@ export interface L5xModelView extends L5xCheck {
 export function modelL5x(input: Uint8Array | string, file: string): L5xModelView {
   const check = checkL5x(input, file);
   const project = check.project;
-  if (!project) return { ...check, source: '', unmodelled: [] };
+  if (!project) return { ...check, source: '', unmodelled: [], lineMap: [] };
   const pos = new Positions(project.text);
   const model = projectModelSource(project);
   const unmodelled = model.refused.map(({ program, error }): Diagnostic => {
@@ -303,5 +310,11 @@ export function modelL5x(input: Uint8Array | string, file: string): L5xModelView
       message: `program ${program} is not modelled, so it cannot be verified: ${error.message}`,
     };
   });
-  return { ...check, source: model.source, unmodelled };
+  const lineMap: (number | undefined)[] = [];
+  model.origins.forEach((o, i) => {
+    const end = model.origins[i + 1]?.line ?? o.line;
+    const line = o.offset < 0 ? undefined : pos.at(o.offset).line;
+    for (let l = o.line; l < end; l++) lineMap[l - 1] = line;
+  });
+  return { ...check, source: model.source, unmodelled, lineMap };
 }

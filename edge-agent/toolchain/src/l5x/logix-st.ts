@@ -40,6 +40,8 @@ export interface StLoweringHost {
   instruction(name: string, args: string[]): void;
   /** Runs an Add-On Instruction call (`Motor_Ctl(Inst, A, B)`, EnableIn TRUE); false when `name` is no AOI. */
   aoi(name: string, args: string[]): boolean;
+  /** The statement lowered next starts at this 0-based line of the routine (where model lines come from). */
+  at?(line: number): void;
 }
 
 /** The Logix ST timer instructions on FBD_TIMER and the library function of each. */
@@ -149,9 +151,16 @@ class StReader {
 
   private statements(): void {
     const b = this.host.body;
+    // the line of `p`, counted on from the last statement's start
+    let line = 0;
+    let counted = 0;
     for (;;) {
       this.skipSpace();
       if (this.p >= this.text.length) break;
+      if (this.host.at) {
+        for (; counted < this.p; counted++) if (this.text.charCodeAt(counted) === 10) line++;
+        this.host.at(line);
+      }
       if (this.blocks[this.blocks.length - 1] === 'CASE') {
         const label =
           /^([-+]?\d[\d_]*(\.\.[-+]?\d[\d_]*)?\s*,\s*)*[-+]?\d[\d_]*(\.\.[-+]?\d[\d_]*)?\s*:(?!=)/.exec(

@@ -25,6 +25,7 @@ import {
 import { lowerLogixSt, type StLoweringHost } from './logix-st';
 import { INT_BITS, type LogixType } from './logix-types';
 import { parseRung, type RllElement, type RllInstruction, RllSyntaxError } from './rll-parser';
+import { childEl, childEls, type XElement } from './xml-scanner';
 
 const BOOL: LogixType = { kind: 'elem', name: 'BOOL' };
 const DINT: LogixType = { kind: 'elem', name: 'DINT' };
@@ -86,6 +87,12 @@ export interface LoweredCode {
   presets: Set<number>;
   /** AOIs called (their FUNCTION_BLOCKs must be declared). */
   aois: Set<L5xAoi>;
+  /**
+   * Where the body comes from: from `index` of `body` on, the element at `offset` of the file
+   * (a rung, a line of a Logix ST routine), in body order. Findings about a model statement
+   * cite the file by it.
+   */
+  origins: { index: number; offset: number }[];
 }
 
 /**
@@ -159,7 +166,10 @@ export class RllLowering {
     writes: new Set(),
     presets: new Set(),
     aois: new Set(),
+    origins: [],
   };
+  /** Offset in the file of the rung or ST line being lowered (see {@link LoweredCode.origins}). */
+  private at: number | undefined;
   private tempCount = 0;
   private readonly callStack: string[] = [];
   /** The return parameters of the JSRs being inlined, innermost last. */
@@ -243,18 +253,22 @@ export class RllLowering {
       throw new LoweringError(`routine ${r.name} is ${r.type}, not ladder or ST`, where);
     const key = r.name.toLowerCase();
     if (this.callStack.includes(key)) throw new LoweringError(`JSR recursion into ${r.name}`, where);
+    const outer = this.at;
     if (r.type === 'ST') {
       this.callStack.push(key);
       const firstPrescan = !this.prescanned.has(key);
       this.prescanned.add(key);
+      const lineEls = childEls(childEl(r.el, 'STContent'), 'Line');
+      const host = this.stHost(where, firstPrescan);
       try {
-        lowerLogixSt(this.stHost(where, firstPrescan), r, where);
+        lowerLogixSt({ ...host, at: (line) => this.origin(lineEls[line]?.start ?? r.el.start) }, r, where);
       } catch (e) {
         if (e instanceof Unsupported)
           throw new LoweringError(e.reason, `${where}/${r.name}`, undefined, e.line);
         throw e;
       }
       this.callStack.pop();
+      if (outer !== undefined) this.origin(outer);
       return;
     }
     this.callStack.push(key);
@@ -264,6 +278,7 @@ export class RllLowering {
     const firstPrescan = !this.prescanned.has(key);
     this.prescanned.add(key);
     for (const rung of r.rungs) {
+      this.origin(this.textStart(childEl(rung.el, 'Text')) ?? rung.el.start);
       const at = `${where}/${r.name} rung ${rung.number}`;
       let elements: RllElement[];
       try {
@@ -284,6 +299,25 @@ export class RllLowering {
     }
     if (hasRet) body.push('UNTIL TRUE END_REPEAT;');
     this.callStack.pop();
+    if (outer !== undefined) this.origin(outer);
+  }
+
+  /** Where an element's text starts in the file (its CDATA, past the line break before it). */
+  private textStart(el: XElement | undefined): number | undefined {
+    if (!el) return undefined;
+    const text = this.scope.project.text;
+    let i = el.contentStart;
+    while (i < el.contentEnd && /\s/.test(text[i] as string)) i++;
+    return i;
+  }
+
+  /** The body lowered from here on comes from the element at `offset` of the file. */
+  private origin(offset: number): void {
+    this.at = offset;
+    const origins = this.code.origins;
+    const last = origins[origins.length - 1];
+    if (last?.index === this.code.body.length) last.offset = offset;
+    else origins.push({ index: this.code.body.length, offset });
   }
 
   /** Copies a parameter value into its target as MOV does (a structure as a whole). */
@@ -644,6 +678,8 @@ export class RllLowering {
         this.returns.pop();
         const lines = this.code.body.splice(inner);
         b.push(`IF ${rc} THEN`, ...lines, 'END_IF;');
+        // the inlined lines moved down by the IF
+        for (const o of this.code.origins) if (o.index >= inner) o.index++;
         return;
       }
       case 'SBR':

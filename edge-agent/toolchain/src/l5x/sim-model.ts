@@ -190,6 +190,15 @@ function programSource(
   sections: { inputs?: string[]; vars: string[] },
   code: { presets: Set<number>; temps: Map<string, string>; prescan: string[]; body: string[] },
 ): string {
+  return programParts(name, sections, code).join('\n');
+}
+
+/** {@link programSource} as its parts: the body last but for `END_PROGRAM`. */
+function programParts(
+  name: string,
+  sections: { inputs?: string[]; vars: string[] },
+  code: { presets: Set<number>; temps: Map<string, string>; prescan: string[]; body: string[] },
+): string[] {
   const presets = [...code.presets].map((ms, i) => `LX_PT${i} : TIME := T#${Math.max(0, Math.trunc(ms))}ms;`);
   const inputs = sections.inputs ?? [];
   return [
@@ -210,7 +219,17 @@ function programSource(
     'LX_FIRST := FALSE;',
     ...code.body,
     'END_PROGRAM',
-  ].join('\n');
+  ];
+}
+
+/** Lines `parts` take when joined with line ends (a part may hold line ends of its own). */
+function lineCount(parts: readonly string[]): number {
+  let n = 0;
+  for (const p of parts) {
+    n++;
+    for (let i = p.indexOf('\n'); i >= 0; i = p.indexOf('\n', i + 1)) n++;
+  }
+  return n;
 }
 
 /** The model program's ST source. */
@@ -263,6 +282,13 @@ export interface ProjectModel {
   source: string;
   /** Programs left out: their main routine (or a routine it calls) cannot be modelled. */
   refused: { program: string; error: LoweringError }[];
+  /**
+   * Where the programs' lines come from, by model line (1-based, ascending): from `line` on,
+   * the element at `offset` of the file (the Program for its declarations, a rung or a Logix
+   * ST line for its statements); `offset` -1 from a line on that comes from no element (what
+   * follows a program's END_PROGRAM).
+   */
+  origins: { line: number; offset: number }[];
 }
 
 /**
@@ -274,7 +300,7 @@ export interface ProjectModel {
  */
 export function projectModelSource(project: L5xProject): ProjectModel {
   const refused: ProjectModel['refused'] = [];
-  const lowered: { name: string; scope: LogixScope; code: LoweredCode }[] = [];
+  const lowered: { name: string; scope: LogixScope; code: LoweredCode; at: number }[] = [];
   for (const program of project.programs) {
     const main = program.routines.find((r) => r.name.toLowerCase() === program.mainRoutine?.toLowerCase());
     if (program.disabled || !main) continue;
@@ -287,7 +313,7 @@ export function projectModelSource(project: L5xProject): ProjectModel {
       refused.push({ program: program.name, error: e });
       continue;
     }
-    lowered.push({ name: program.name, scope, code: lowering.code });
+    lowered.push({ name: program.name, scope, code: lowering.code, at: program.el.start });
   }
   const used = new Set<string>();
   const seen = new Set<string>();
@@ -301,7 +327,9 @@ export function projectModelSource(project: L5xProject): ProjectModel {
   const globals = new Map<string, string>();
   const aoiStructs = new Map<string, string>();
   const programs: string[] = [];
-  for (const { name, scope, code } of lowered) {
+  /** Per program: its lines' origins, by line within the program (0-based). */
+  const programOrigins: { line: number; offset: number }[][] = [];
+  for (const { name, scope, code, at } of lowered) {
     const syms = new Map<string, TagSymbol>();
     for (const s of [...code.reads, ...code.writes]) syms.set(s.iec.toLowerCase(), s);
     const vars: string[] = [];
@@ -322,16 +350,32 @@ export function projectModelSource(project: L5xProject): ProjectModel {
       else vars.push(line);
     }
     for (const u of scope.usedStructs) used.add(u);
-    programs.push(programSource(iecName(name), { vars }, code));
+    const parts = programParts(iecName(name), { vars }, code);
+    programs.push(parts.join('\n'));
+    const bodyStart = parts.length - 1 - code.body.length;
+    // its declarations and clock come from the Program element, its body from rungs and lines
+    const origins = [{ line: 0, offset: at }];
+    for (const o of code.origins)
+      origins.push({
+        line: lineCount(parts.slice(0, bodyStart + o.index)),
+        offset: o.offset,
+      });
+    origins.push({ line: lineCount(parts.slice(0, -1)), offset: -1 });
+    programOrigins.push(origins);
   }
   const typeScope = lowered[0]?.scope ?? new LogixScope(project);
-  const source = [
+  const head = [
     typeDecls(typeScope, used),
     ...aoiStructs.values(),
     LOGIX_LIBRARY_SOURCE,
     ...fbs,
     ...(globals.size > 0 ? ['VAR_GLOBAL', ...[...globals.values()].sort(), 'END_VAR'] : []),
-    ...programs,
-  ].join('\n');
-  return { source, refused };
+  ];
+  const origins: ProjectModel['origins'] = [];
+  let first = lineCount(head) + 1;
+  programs.forEach((p, k) => {
+    for (const o of programOrigins[k] ?? []) origins.push({ line: first + o.line, offset: o.offset });
+    first += lineCount([p]);
+  });
+  return { source: [...head, ...programs].join('\n'), refused, origins };
 }

@@ -15,11 +15,10 @@ import {
   isSourceFile,
   type LibraryReference,
   libraryFilesFor,
-  parseSource,
   readPlcProj,
   readSource,
 } from '../iec';
-import { modelL5x } from '../l5x';
+import { type L5xStModel, modelErrors, readL5xModel } from '../l5x';
 
 /** A front-end diagnostic, reduced to what the verifier reports. */
 export interface SafetyDiagnostic {
@@ -102,25 +101,6 @@ function isL5x(file: string): boolean {
   return /\.l5x$/i.test(file);
 }
 
-/**
- * An L5X as its whole-project ST model (toolchain/l5x `modelL5x`): the L5X check's diagnostics
- * at the file's lines, and an error for each program the model leaves out — the verifier
- * cannot check it, so it fails closed. The model's text stands in for the file's in `sources`,
- * so the verifier quotes the statements its findings are about.
- */
-function readL5xModel(
-  text: string,
-  file: string,
-): { unit: CompilationUnit; text: string; diagnostics: SafetyDiagnostic[] } {
-  const m = modelL5x(text, file);
-  const parsed = parseSource(m.source, file);
-  return {
-    unit: parsed.unit,
-    text: m.source,
-    diagnostics: [...m.diagnostics, ...m.unmodelled, ...parsed.diagnostics].map(reduce),
-  };
-}
-
 /** Builds a project from source texts already in memory (file name → text). */
 export function projectFromSources(
   files: ReadonlyMap<string, string> | Record<string, string>,
@@ -131,12 +111,18 @@ export function projectFromSources(
   const map = new Map(given);
   const units: CompilationUnit[] = [];
   const diagnostics: SafetyDiagnostic[] = [];
+  // An L5X is its whole-project ST model (toolchain/l5x `readL5xModel`): the check's findings
+  // at the file's lines, and an error for each program the model leaves out, which the
+  // verifier cannot check, so it fails closed. The model's text stands in for the file's in
+  // `sources`, so findings quote the model's statements; its spans cite the file's lines.
+  const l5x = new Map<string, L5xStModel>();
   for (const [file, text] of [...given].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if (isL5x(file)) {
-      const r = readL5xModel(text, file);
-      units.push(r.unit);
-      map.set(file, r.text);
-      diagnostics.push(...r.diagnostics);
+      const m = readL5xModel(text, file);
+      l5x.set(file, m);
+      units.push(m.unit);
+      map.set(file, m.source);
+      diagnostics.push(...[...m.diagnostics, ...m.unmodelled].map(reduce));
       continue;
     }
     // `.xml` that is not a PLCopen project (a tag map, an IDE file) is not a source.
@@ -156,7 +142,11 @@ export function projectFromSources(
   const replaced = applyBehaviourModels(libraries, models);
   diagnostics.push(...replaced.diagnostics.map(reduce));
   const r = checkProject(compiled, { externals: replaced.libraries });
-  diagnostics.push(...r.diagnostics.map(reduce));
+  for (const d of r.diagnostics) {
+    const model = l5x.get(d.file);
+    // the model's own warnings are about generated ST, not the file: only errors count
+    diagnostics.push(...(model ? modelErrors(model, [d]) : [d]).map(reduce));
+  }
   return {
     units: compiled,
     sources: map,
