@@ -20,14 +20,23 @@ export type MaintenanceWindow = z.infer<typeof MaintenanceWindow>;
 export const WindowInterval = z.strictObject({ notBefore: Timestamp, notAfter: Timestamp });
 export type WindowInterval = z.infer<typeof WindowInterval>;
 
+/**
+ * Zone names this runtime's Intl accepted. Constructing a DateTimeFormat costs ~0.1–0.3 ms,
+ * and listing 10,000 sites validates each row: one construction per distinct zone instead.
+ * Only accepted names are kept, so the set is bounded by the IANA list, not by requests.
+ */
+const acceptedZones = new Set<string>();
+
 /** True when `tz` is a time zone this runtime's Intl knows (IANA names such as `Europe/Berlin`, and `UTC`). */
 function isTimeZone(tz: string): boolean {
+  if (acceptedZones.has(tz)) return true;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
   } catch {
     return false;
   }
+  if (acceptedZones.size < 2000) acceptedZones.add(tz);
+  return true;
 }
 
 /** An IANA time zone, e.g. `Europe/Berlin`; `Mars/Olympus` is refused. */
