@@ -296,6 +296,9 @@ bRun := ${run};]]></ST>
       const unproven = bare.findings.find((f: { rule: string }) => f.rule === 'permissive/unproven');
       expect(unproven).toMatchObject({ severity: 'error', file: 'POUs/MAIN.TcPOU' });
       expect(unproven.message).toContain("'GETCURTASKINDEX'");
+      expect(unproven.message).toContain(
+        'has no body to simulate; supply a behaviour model in ST for it (--models)',
+      );
       // with its behaviour (task 2) the loosening is run, and refuted
       const modelled = io();
       expect(await runSafety({ ...loosened, models: join(dir, 'models') }, modelled)).toBe(EXIT.FAILED);

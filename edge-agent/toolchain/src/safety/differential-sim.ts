@@ -15,7 +15,6 @@
  */
 
 import type { PlantBinding } from '@plcfleet/protocols';
-import type { CompilationUnit } from '../iec';
 import { ClosedLoop } from '../plant-model';
 import {
   compileProgram,
@@ -255,10 +254,14 @@ function counterexample(pair: Pair, opts: DifferentialOptions, trace: Trace): Co
 /**
  * Runs the old and new program side by side and checks the relation on every scan.
  * Compilation failures and runtime faults make the result inconclusive (the caller fails closed).
+ * Give each version with its bound model and library interfaces (a {@link SimProjectInput}
+ * object), as it was checked: bare units are checked again without the libraries, and a call
+ * of a library block then reads as "does not compile" instead of the simulator's refusal that
+ * names the block and `--models`.
  */
 export function runDifferential(
-  before: readonly CompilationUnit[],
-  after: readonly CompilationUnit[],
+  before: SimProjectInput,
+  after: SimProjectInput,
   opts: DifferentialOptions,
 ): DifferentialResult {
   const runs = opts.runs ?? 32;
@@ -267,7 +270,7 @@ export function runDifferential(
   const maxPresetMs = opts.maxPresetMs ?? 1000;
   let pair: Pair;
   try {
-    const compiled = (side: 'old' | 'new', units: readonly CompilationUnit[]): VirtualPlc => {
+    const compiled = (side: 'old' | 'new', units: SimProjectInput): VirtualPlc => {
       const key = `${side}:${opts.program.toLowerCase()}:${cycleMs}`;
       const hit = opts.cache?.get(key);
       if (hit) return hit;

@@ -139,7 +139,8 @@ export function undoRenames(after: SafetyProject, renames: readonly SignalRename
         }
       },
     });
-  const r = checkProject(units);
+  // checked as the version was, with its library interfaces
+  const r = checkProject(units, { externals: after.libraryUnits ?? [] });
   const diagnostics = r.diagnostics.map((d) => ({
     file: d.file,
     line: d.line,

@@ -6,7 +6,7 @@
 
 import type { Statement } from '../iec';
 import { ownExpressions, timeLiterals, walkStatements } from '../iec';
-import { type ScenarioFile, scenarioActions, type VirtualPlc } from '../sim';
+import { type ScenarioFile, type SimProjectInput, scenarioActions, type VirtualPlc } from '../sim';
 import type { Slice } from './data-flow-slice';
 import {
   type DifferentialResult,
@@ -16,6 +16,7 @@ import {
   runDifferential,
 } from './differential-sim';
 import type { ProjectIndex, VarEntry } from './project-index';
+import type { SafetyProject } from './safety-project';
 import type { SafetyProof } from './safety-types';
 import type { ProtectedSignal, VerifyContext } from './verify-context';
 
@@ -183,7 +184,7 @@ export function proveSignal(
       .filter((f) => !f.program || f.program.toLowerCase() === program.toLowerCase())
       .flatMap((f) => f.scenarios.map((sc) => ({ name: sc.name, actions: scenarioActions(sc, 10) })));
     const perRun = options.scans ?? Math.min(1500, Math.max(200, Math.ceil((3 * preset) / 10)));
-    const r = runDifferential(ctx.before.units, ctx.after.units, {
+    const r = runDifferential(simInput(ctx.before), simInput(ctx.after), {
       scenarios,
       program,
       inputs,
@@ -247,6 +248,19 @@ export function claimOf(
     claim: 'not-refuted',
     seed,
     basis: `in ${r.runs} random run${r.runs === 1 ? '' : 's'} × ${scansPerRun} scans (seed ${seed})${scen}`,
+  };
+}
+
+/**
+ * A version as the simulator takes it: with the bound model and the library interfaces it was
+ * checked with, so a body-less library block is refused by name (`--models`), not re-checked
+ * without its interface.
+ */
+function simInput(p: SafetyProject): SimProjectInput {
+  return {
+    units: p.units,
+    ...(p.checked ? { checked: p.checked } : {}),
+    ...(p.libraryUnits ? { libraryUnits: p.libraryUnits } : {}),
   };
 }
 
