@@ -314,286 +314,295 @@ export function scan(
   if (lone >= 0 && !(lone === range.length - 1 && text.charCodeAt(end) === 10)) {
     text = text.slice(0, start) + range.replace(/\r(?!\n)/g, '\n') + text.slice(end);
   }
-  // about one token per 6 characters in real code; grow() doubles when denser
-  const tokens = new Tokens(Math.max(64, Math.ceil((end - start) / 6)));
-  const trivia: Trivia[] = [];
-  const diagnostics: Diagnostic[] = [];
-  let pos = start;
-  let ln = line;
-  let lineStart = start - (column - 1);
-  let sawNewline = true;
-  let lineHasToken = false;
+  const lexer = new Lexer(text, file, start, end, line, column);
+  while (lexer.pos < end) lexer.step();
+  return lexer.finish();
+}
 
-  const span = (s: number, sl: number, sc: number, e: number): Span => ({
-    file,
-    line: sl,
-    column: sc,
-    endLine: ln,
-    endColumn: e - lineStart + 1,
-    offset: s,
-    endOffset: e,
-  });
-  const push = (kind: number, s: number, sl: number, sc: number): void => {
-    const t = tokens;
+/**
+ * The scanner's state over one range. One object with methods rather than one function
+ * with closures: `step` reads one token (or comment) per call, so V8 optimises it as an
+ * ordinary hot function within the first few hundred tokens of a cold process. A single
+ * loop over the whole file could only be optimised on the stack (OSR), and it fell back
+ * to the baseline tier at the first kind of token the optimised code had not seen yet
+ * (a string literal late in a file), for the rest of that file.
+ */
+class Lexer {
+  readonly text: string;
+  readonly file: string;
+  readonly end: number;
+  pos: number;
+  ln: number;
+  lineStart: number;
+  sawNewline = true;
+  lineHasToken = false;
+  readonly tokens: Tokens;
+  readonly trivia: Trivia[] = [];
+  readonly diagnostics: Diagnostic[] = [];
+
+  constructor(text: string, file: string, start: number, end: number, line: number, column: number) {
+    this.text = text;
+    this.file = file;
+    this.end = end;
+    this.pos = start;
+    this.ln = line;
+    this.lineStart = start - (column - 1);
+    // about one token per 6 characters in real code; grow() doubles when denser
+    this.tokens = new Tokens(Math.max(64, Math.ceil((end - start) / 6)));
+  }
+
+  span(s: number, sl: number, sc: number, e: number): Span {
+    return {
+      file: this.file,
+      line: sl,
+      column: sc,
+      endLine: this.ln,
+      endColumn: e - this.lineStart + 1,
+      offset: s,
+      endOffset: e,
+    };
+  }
+
+  push(kind: number, s: number, sl: number, sc: number): void {
+    const t = this.tokens;
     if (t.count === t.kind.length) t.grow();
     const i = t.count++;
+    const pos = this.pos;
     t.kind[i] = kind;
     t.start[i] = s;
     t.end[i] = pos;
     t.line[i] = sl;
     t.col[i] = sc;
-    t.endLine[i] = ln;
-    t.endCol[i] = pos - lineStart + 1;
-    t.trivia[i] = trivia.length;
-    t.nl[i] = sawNewline ? 1 : 0;
-    sawNewline = false;
-    lineHasToken = true;
-  };
+    t.endLine[i] = this.ln;
+    t.endCol[i] = pos - this.lineStart + 1;
+    t.trivia[i] = this.trivia.length;
+    t.nl[i] = this.sawNewline ? 1 : 0;
+    this.sawNewline = false;
+    this.lineHasToken = true;
+  }
 
-  while (pos < end) {
-    const c = text.charCodeAt(pos);
-    // whitespace
-    if (c === 10) {
-      pos++;
-      ln++;
-      lineStart = pos;
-      sawNewline = true;
-      lineHasToken = false;
-      continue;
+  /** Skips white space, then reads one token, comment or pragma (if any is left). */
+  step(): void {
+    const text = this.text;
+    const end = this.end;
+    let pos = this.pos;
+    let c = 0;
+    while (pos < end) {
+      c = text.charCodeAt(pos);
+      if (c === 10) {
+        pos++;
+        this.ln++;
+        this.lineStart = pos;
+        this.sawNewline = true;
+        this.lineHasToken = false;
+        continue;
+      }
+      if (c === 32 || c === 9 || c === 13 || c === 12 || c === 11 || c === 0xfeff || c === 0xa0) {
+        pos++;
+        continue;
+      }
+      break;
     }
-    if (c === 32 || c === 9 || c === 13 || c === 12 || c === 11 || c === 0xfeff || c === 0xa0) {
-      pos++;
-      continue;
-    }
+    this.pos = pos;
+    if (pos >= end) return;
     const s = pos;
-    const sl = ln;
-    const sc = pos - lineStart + 1;
+    const sl = this.ln;
+    const sc = pos - this.lineStart + 1;
     if (isIdentStart(c)) {
       pos++;
       while (pos < end && isIdentPart(text.charCodeAt(pos))) pos++;
+      this.pos = pos;
       if (pos < end && text.charCodeAt(pos) === 35 /* # */) {
-        scanTypedLiteral(text.slice(s, pos).toUpperCase());
-        push(T.Typed, s, sl, sc);
-        continue;
+        this.scanTypedLiteral(text.slice(s, pos).toUpperCase());
+        this.push(T.Typed, s, sl, sc);
+        return;
       }
-      const len = pos - s;
-      let k: number = T.Ident;
-      if (len >= 2 && len <= 18) {
-        // spellings repeat: remember each one's kind instead of upper-casing every identifier
-        const spelling = text.slice(s, pos);
-        let cached = spellingKinds.get(spelling);
-        if (cached === undefined) {
-          cached = keywordMap.get(spelling.toUpperCase()) ?? T.Ident;
-          if (spellingKinds.size > 100_000) spellingKinds.clear();
-          spellingKinds.set(spelling, cached);
-        }
-        k = cached;
-      }
-      push(k, s, sl, sc);
-      continue;
+      this.push(wordKind(text, s, pos), s, sl, sc);
+      return;
     }
     if (isDigit(c)) {
-      push(scanNumber(), s, sl, sc);
-      continue;
+      this.push(this.scanNumber(), s, sl, sc);
+      return;
     }
     const n = pos + 1 < end ? text.charCodeAt(pos + 1) : 0;
     switch (c) {
       case 40 /* ( */:
         if (n === 42 /* * */) {
-          scanBlockComment(true);
-          continue;
+          this.scanBlockComment(true);
+          return;
         }
-        pos++;
-        push(T.LParen, s, sl, sc);
-        continue;
+        this.pos = pos + 1;
+        this.push(T.LParen, s, sl, sc);
+        return;
       case 47 /* / */:
         if (n === 47) {
-          while (pos < end && text.charCodeAt(pos) !== 10) pos++;
+          const eol = text.indexOf('\n', pos);
+          pos = eol < 0 || eol > end ? end : eol;
+          this.pos = pos;
           let e = pos;
           if (e > s && text.charCodeAt(e - 1) === 13) e--;
-          addTrivia(false, 'line', s, sl, sc, e);
-          continue;
+          this.addTrivia(false, 'line', s, sl, sc, e);
+          return;
         }
         if (n === 42) {
-          scanBlockComment(false);
-          continue;
+          this.scanBlockComment(false);
+          return;
         }
-        pos++;
-        push(T.Slash, s, sl, sc);
-        continue;
+        this.pos = pos + 1;
+        this.push(T.Slash, s, sl, sc);
+        return;
       case 123 /* { */:
-        {
-          // MATIEC/Beremiz `{{ C code }}` blocks end at `}}`, pragmas at the first `}`
-          const cBlock = n === 123;
-          const cEnd = cBlock ? text.indexOf('}}', pos + 2) : -1;
-          const close = cBlock ? (cEnd < 0 ? -1 : cEnd + 1) : text.indexOf('}', pos + 1);
-          if (close < 0 || close >= end) {
-            pos = end;
-            diagnostics.push(diagnostic('ST1009', span(s, sl, sc, s + 1)));
-            continue;
-          }
-          for (let i = pos; i < close; i++) {
-            if (text.charCodeAt(i) === 10) {
-              ln++;
-              lineStart = i + 1;
-            }
-          }
-          pos = close + 1;
-          addTrivia(true, 'pragma', s, sl, sc, pos);
-          continue;
-        }
+        this.scanPragma(n === 123, s, sl, sc);
+        return;
       case 64 /* @ */:
         // rusty/OSCAT `@EXTERNAL` marker: kept as a pragma on the following POU
         if (isIdentStart(n)) {
           pos++;
           while (pos < end && isIdentPart(text.charCodeAt(pos))) pos++;
-          addTrivia(true, 'pragma', s, sl, sc, pos);
-          continue;
+          this.pos = pos;
+          this.addTrivia(true, 'pragma', s, sl, sc, pos);
+          return;
         }
-        pos++;
-        diagnostics.push(diagnostic('ST1005', span(s, sl, sc, pos), '@'));
-        push(T.Bad, s, sl, sc);
-        continue;
+        this.pos = pos + 1;
+        this.diagnostics.push(diagnostic('ST1005', this.span(s, sl, sc, pos + 1), '@'));
+        this.push(T.Bad, s, sl, sc);
+        return;
       case 39 /* ' */:
       case 34 /* " */:
-        scanString(c);
-        push(c === 39 ? T.String : T.WString, s, sl, sc);
-        continue;
+        this.scanString(c);
+        this.push(c === 39 ? T.String : T.WString, s, sl, sc);
+        return;
       case 58 /* : */:
-        if (n === 61) {
-          pos += 2;
-          push(T.Assign, s, sl, sc);
-        } else {
-          pos++;
-          push(T.Colon, s, sl, sc);
-        }
-        continue;
+        this.pos = pos + (n === 61 ? 2 : 1);
+        this.push(n === 61 ? T.Assign : T.Colon, s, sl, sc);
+        return;
       case 61 /* = */:
-        if (n === 62) {
-          pos += 2;
-          push(T.Output, s, sl, sc);
-        } else {
-          pos++;
-          push(T.Eq, s, sl, sc);
-        }
-        continue;
+        this.pos = pos + (n === 62 ? 2 : 1);
+        this.push(n === 62 ? T.Output : T.Eq, s, sl, sc);
+        return;
       case 60 /* < */:
-        pos += n === 61 || n === 62 ? 2 : 1;
-        push(n === 61 ? T.Le : n === 62 ? T.Ne : T.Lt, s, sl, sc);
-        continue;
+        this.pos = pos + (n === 61 || n === 62 ? 2 : 1);
+        this.push(n === 61 ? T.Le : n === 62 ? T.Ne : T.Lt, s, sl, sc);
+        return;
       case 62 /* > */:
-        pos += n === 61 ? 2 : 1;
-        push(n === 61 ? T.Ge : T.Gt, s, sl, sc);
-        continue;
+        this.pos = pos + (n === 61 ? 2 : 1);
+        this.push(n === 61 ? T.Ge : T.Gt, s, sl, sc);
+        return;
       case 42 /* * */:
-        pos += n === 42 ? 2 : 1;
-        push(n === 42 ? T.Power : T.Star, s, sl, sc);
-        continue;
+        this.pos = pos + (n === 42 ? 2 : 1);
+        this.push(n === 42 ? T.Power : T.Star, s, sl, sc);
+        return;
       case 46 /* . */:
-        pos += n === 46 ? 2 : 1;
-        push(n === 46 ? T.DotDot : T.Dot, s, sl, sc);
-        continue;
-      case 59:
-        pos++;
-        push(T.Semi, s, sl, sc);
-        continue;
-      case 44:
-        pos++;
-        push(T.Comma, s, sl, sc);
-        continue;
-      case 41:
-        pos++;
-        push(T.RParen, s, sl, sc);
-        continue;
-      case 91:
-        pos++;
-        push(T.LBracket, s, sl, sc);
-        continue;
-      case 93:
-        pos++;
-        push(T.RBracket, s, sl, sc);
-        continue;
-      case 94:
-        pos++;
-        push(T.Caret, s, sl, sc);
-        continue;
-      case 43:
-        pos++;
-        push(T.Plus, s, sl, sc);
-        continue;
-      case 45:
-        pos++;
-        push(T.Minus, s, sl, sc);
-        continue;
-      case 38:
-        pos++;
-        push(T.Amp, s, sl, sc);
-        continue;
+        this.pos = pos + (n === 46 ? 2 : 1);
+        this.push(n === 46 ? T.DotDot : T.Dot, s, sl, sc);
+        return;
       case 37 /* % */:
-        {
-          pos++;
-          while (pos < end) {
-            const d = text.charCodeAt(pos);
-            if (isIdentPart(d) || d === 42) pos++;
-            else if (d === 46 && pos + 1 < end && isDigit(text.charCodeAt(pos + 1))) pos++;
-            else break;
-          }
-          push(T.Address, s, sl, sc);
-          continue;
-        }
+        this.scanAddress();
+        this.push(T.Address, s, sl, sc);
+        return;
       default: {
-        pos++;
-        // a lone surrogate pair counts as one character
-        if (c >= 0xd800 && c <= 0xdbff && pos < end) pos++;
-        const last = tokens.count > 0 ? tokens.kind[tokens.count - 1] : -1;
-        // report a run of bad characters once
-        if (last !== T.Bad || tokens.end[tokens.count - 1] !== s) {
-          diagnostics.push(diagnostic('ST1005', span(s, sl, sc, pos), text.slice(s, pos)));
+        const single = c < 128 ? SINGLE[c]! : 0;
+        if (single !== 0) {
+          this.pos = pos + 1;
+          this.push(single, s, sl, sc);
+          return;
         }
-        push(T.Bad, s, sl, sc);
+        this.badCharacter(c, s, sl, sc);
       }
     }
   }
-  const eofCol = pos - lineStart + 1;
-  if (tokens.count === tokens.kind.length) tokens.grow();
-  const i = tokens.count++;
-  tokens.kind[i] = T.EOF;
-  tokens.start[i] = pos;
-  tokens.end[i] = pos;
-  tokens.line[i] = ln;
-  tokens.col[i] = eofCol;
-  tokens.endLine[i] = ln;
-  tokens.endCol[i] = eofCol;
-  tokens.trivia[i] = trivia.length;
-  tokens.nl[i] = 1;
-  return { text, file, tokens, trivia, diagnostics };
 
-  function addTrivia(
-    pragma: boolean,
-    style: Trivia['style'],
-    s: number,
-    sl: number,
-    sc: number,
-    e: number,
-  ): void {
-    trivia.push({
+  /** The end-of-file token; the scan's result. */
+  finish(): ScanResult {
+    const tokens = this.tokens;
+    const pos = this.pos;
+    const eofCol = pos - this.lineStart + 1;
+    if (tokens.count === tokens.kind.length) tokens.grow();
+    const i = tokens.count++;
+    tokens.kind[i] = T.EOF;
+    tokens.start[i] = pos;
+    tokens.end[i] = pos;
+    tokens.line[i] = this.ln;
+    tokens.col[i] = eofCol;
+    tokens.endLine[i] = this.ln;
+    tokens.endCol[i] = eofCol;
+    tokens.trivia[i] = this.trivia.length;
+    tokens.nl[i] = 1;
+    return { text: this.text, file: this.file, tokens, trivia: this.trivia, diagnostics: this.diagnostics };
+  }
+
+  addTrivia(pragma: boolean, style: Trivia['style'], s: number, sl: number, sc: number, e: number): void {
+    this.trivia.push({
       pragma,
       style,
       start: s,
       end: e,
       line: sl,
       column: sc,
-      endLine: ln,
-      endColumn: e - lineStart + 1,
-      ownLine: !lineHasToken,
+      endLine: this.ln,
+      endColumn: e - this.lineStart + 1,
+      ownLine: !this.lineHasToken,
     });
   }
 
-  function scanBlockComment(nested: boolean): void {
+  /** A character that starts no token: one diagnostic per run of them. */
+  badCharacter(c: number, s: number, sl: number, sc: number): void {
+    let pos = s + 1;
+    // a lone surrogate pair counts as one character
+    if (c >= 0xd800 && c <= 0xdbff && pos < this.end) pos++;
+    this.pos = pos;
+    const tokens = this.tokens;
+    const last = tokens.count > 0 ? tokens.kind[tokens.count - 1] : -1;
+    // report a run of bad characters once
+    if (last !== T.Bad || tokens.end[tokens.count - 1] !== s) {
+      this.diagnostics.push(diagnostic('ST1005', this.span(s, sl, sc, pos), this.text.slice(s, pos)));
+    }
+    this.push(T.Bad, s, sl, sc);
+  }
+
+  /** `{...}` pragmas; MATIEC/Beremiz `{{ C code }}` blocks end at `}}`, pragmas at the first `}`. */
+  scanPragma(cBlock: boolean, s: number, sl: number, sc: number): void {
+    const text = this.text;
+    const pos = this.pos;
+    const cEnd = cBlock ? text.indexOf('}}', pos + 2) : -1;
+    const close = cBlock ? (cEnd < 0 ? -1 : cEnd + 1) : text.indexOf('}', pos + 1);
+    if (close < 0 || close >= this.end) {
+      this.pos = this.end;
+      this.diagnostics.push(diagnostic('ST1009', this.span(s, sl, sc, s + 1)));
+      return;
+    }
+    for (let i = pos; i < close; i++) {
+      if (text.charCodeAt(i) === 10) {
+        this.ln++;
+        this.lineStart = i + 1;
+      }
+    }
+    this.pos = close + 1;
+    this.addTrivia(true, 'pragma', s, sl, sc, close + 1);
+  }
+
+  scanAddress(): void {
+    const text = this.text;
+    const end = this.end;
+    let pos = this.pos + 1;
+    while (pos < end) {
+      const d = text.charCodeAt(pos);
+      if (isIdentPart(d) || d === 42) pos++;
+      else if (d === 46 && pos + 1 < end && isDigit(text.charCodeAt(pos + 1))) pos++;
+      else break;
+    }
+    this.pos = pos;
+  }
+
+  scanBlockComment(nested: boolean): void {
+    const text = this.text;
+    const end = this.end;
+    let pos = this.pos;
+    let ln = this.ln;
+    let lineStart = this.lineStart;
     const s = pos;
     const sl = ln;
     const sc = pos - lineStart + 1;
-    const open = nested ? 40 : 47;
     const close = nested ? 41 : 47;
     pos += 2;
     let depth = 1;
@@ -601,16 +610,28 @@ export function scan(
     let firstClose = -1;
     let firstCloseLn = 0;
     let firstCloseLineStart = 0;
+    // from one `*` to the next with native searches (every opening and closing mark has
+    // one), counting the line breaks passed; comments are most of a library's text
+    let nl = text.indexOf('\n', pos);
     while (pos < end) {
-      const d = text.charCodeAt(pos);
-      if (d === 10) {
-        pos++;
+      let star = text.indexOf('*', pos);
+      if (star < 0 || star >= end) star = end;
+      while (nl >= 0 && nl < star) {
         ln++;
-        lineStart = pos;
+        lineStart = nl + 1;
+        nl = text.indexOf('\n', lineStart);
+      }
+      if (star === end) {
+        pos = end;
+        break;
+      }
+      if (nested && star - 1 >= pos && text.charCodeAt(star - 1) === 40 /* ( */) {
+        pos = star + 1;
+        depth++;
         continue;
       }
-      if (d === 42 && pos + 1 < end && text.charCodeAt(pos + 1) === close) {
-        pos += 2;
+      if (star + 1 < end && text.charCodeAt(star + 1) === close) {
+        pos = star + 2;
         if (firstClose < 0) {
           firstClose = pos;
           firstCloseLn = ln;
@@ -619,12 +640,7 @@ export function scan(
         if (--depth === 0) break;
         continue;
       }
-      if (nested && d === open && pos + 1 < end && text.charCodeAt(pos + 1) === 42) {
-        pos += 2;
-        depth++;
-        continue;
-      }
-      pos++;
+      pos = star + 1;
     }
     if (depth > 0 && firstClose >= 0) {
       // unbalanced when nested: the source was written for non-nesting comments
@@ -633,10 +649,13 @@ export function scan(
       lineStart = firstCloseLineStart;
       depth = 0;
     }
+    this.pos = pos;
+    this.ln = ln;
+    this.lineStart = lineStart;
     if (depth > 0) {
-      diagnostics.push(
+      this.diagnostics.push(
         diagnostic('ST1003', {
-          file,
+          file: this.file,
           line: sl,
           column: sc,
           endLine: sl,
@@ -646,18 +665,21 @@ export function scan(
         }),
       );
     }
-    addTrivia(false, nested ? 'block' : 'c-block', s, sl, sc, pos);
+    this.addTrivia(false, nested ? 'block' : 'c-block', s, sl, sc, pos);
   }
 
-  function scanString(quote: number): void {
+  scanString(quote: number): void {
+    const text = this.text;
+    const end = this.end;
+    let pos = this.pos;
     const s = pos;
-    const sl = ln;
-    const sc = pos - lineStart + 1;
+    const sl = this.ln;
+    const sc = pos - this.lineStart + 1;
     pos++;
     while (pos < end) {
       const d = text.charCodeAt(pos);
       if (d === quote) {
-        pos++;
+        this.pos = pos + 1;
         return;
       }
       if (d === 36 /* $ */) {
@@ -668,63 +690,105 @@ export function scan(
       pos++;
     }
     if (pos > end) pos = end;
-    diagnostics.push(diagnostic('ST1004', span(s, sl, sc, pos)));
+    this.pos = pos;
+    this.diagnostics.push(diagnostic('ST1004', this.span(s, sl, sc, pos)));
   }
 
-  function scanDigits(hex: boolean): void {
+  scanDigits(hex: boolean): void {
+    const text = this.text;
+    const end = this.end;
+    let pos = this.pos;
     while (pos < end) {
       const d = text.charCodeAt(pos);
       if (hex ? isHex(d) : isDigit(d) || d === 95) pos++;
       else break;
     }
+    this.pos = pos;
   }
 
-  function scanNumber(): number {
-    scanDigits(false);
-    if (pos < end && text.charCodeAt(pos) === 35 /* # */) {
-      pos++;
-      scanDigits(true);
+  scanNumber(): number {
+    const text = this.text;
+    const end = this.end;
+    this.scanDigits(false);
+    if (this.pos < end && text.charCodeAt(this.pos) === 35 /* # */) {
+      this.pos++;
+      this.scanDigits(true);
       return T.Int;
     }
     let kind: number = T.Int;
-    if (pos + 1 < end && text.charCodeAt(pos) === 46 && isDigit(text.charCodeAt(pos + 1))) {
-      pos++;
-      scanDigits(false);
+    if (this.pos + 1 < end && text.charCodeAt(this.pos) === 46 && isDigit(text.charCodeAt(this.pos + 1))) {
+      this.pos++;
+      this.scanDigits(false);
       kind = T.Real;
     }
-    if (pos < end && (text.charCodeAt(pos) | 32) === 101 /* e */) {
-      let p = pos + 1;
+    if (this.pos < end && (text.charCodeAt(this.pos) | 32) === 101 /* e */) {
+      let p = this.pos + 1;
       const sign = p < end ? text.charCodeAt(p) : 0;
       if (sign === 43 || sign === 45) p++;
       if (p < end && isDigit(text.charCodeAt(p))) {
-        pos = p;
-        scanDigits(false);
+        this.pos = p;
+        this.scanDigits(false);
         kind = T.Real;
       }
     }
     return kind;
   }
 
-  function scanTypedLiteral(prefix: string): void {
-    pos++; // '#'
+  scanTypedLiteral(prefix: string): void {
+    const text = this.text;
+    const end = this.end;
+    this.pos++; // '#'
     if (DURATION_PREFIXES.has(prefix) || DATE_PREFIXES.has(prefix)) {
       const dateLike = DATE_PREFIXES.has(prefix);
-      const first = pos;
+      const first = this.pos;
+      let pos = first;
       while (pos < end) {
         const d = text.charCodeAt(pos);
         if (isIdentPart(d) || d === 46 || d === 58) pos++;
         else if ((d === 45 || d === 43) && (dateLike || pos === first)) pos++;
         else break;
       }
+      this.pos = pos;
       return;
     }
-    const d = pos < end ? text.charCodeAt(pos) : 0;
-    if (d === 43 || d === 45) pos++;
-    const e = pos < end ? text.charCodeAt(pos) : 0;
-    if (isDigit(e)) scanNumber();
-    else if (e === 39 || e === 34) scanString(e);
-    else while (pos < end && isIdentPart(text.charCodeAt(pos))) pos++;
+    const d = this.pos < end ? text.charCodeAt(this.pos) : 0;
+    if (d === 43 || d === 45) this.pos++;
+    const e = this.pos < end ? text.charCodeAt(this.pos) : 0;
+    if (isDigit(e)) this.scanNumber();
+    else if (e === 39 || e === 34) this.scanString(e);
+    else {
+      let pos = this.pos;
+      while (pos < end && isIdentPart(text.charCodeAt(pos))) pos++;
+      this.pos = pos;
+    }
   }
+}
+
+/** Token kinds of the one-character punctuation without a two-character form (0: none). */
+const SINGLE = new Uint8Array(128);
+SINGLE[59 /* ; */] = T.Semi;
+SINGLE[44 /* , */] = T.Comma;
+SINGLE[41 /* ) */] = T.RParen;
+SINGLE[91 /* [ */] = T.LBracket;
+SINGLE[93 /* ] */] = T.RBracket;
+SINGLE[94 /* ^ */] = T.Caret;
+SINGLE[43 /* + */] = T.Plus;
+SINGLE[45 /* - */] = T.Minus;
+SINGLE[38 /* & */] = T.Amp;
+
+/** The kind of the word `text[s, e)`: a keyword's, else `T.Ident`. */
+function wordKind(text: string, s: number, e: number): number {
+  const len = e - s;
+  if (len < 2 || len > 18) return T.Ident;
+  // spellings repeat: remember each one's kind instead of upper-casing every identifier
+  const spelling = text.slice(s, e);
+  let cached = spellingKinds.get(spelling);
+  if (cached === undefined) {
+    cached = keywordMap.get(spelling.toUpperCase()) ?? T.Ident;
+    if (spellingKinds.size > 100_000) spellingKinds.clear();
+    spellingKinds.set(spelling, cached);
+  }
+  return cached;
 }
 
 /** Display text of a token kind, for messages. */
