@@ -70,6 +70,41 @@ export async function fileHead(path: string): Promise<string> {
   }
 }
 
+const UTF8_STRICT = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const LATIN1 = new TextDecoder('latin1');
+/**
+ * Windows-1252's characters for the bytes 0x80-0x9F (Latin-1's C1 controls; the five bytes
+ * the code page leaves undefined stay as they are). Node's `windows-1252` decoder without
+ * full ICU decodes these as Latin-1, hence the table.
+ */
+const CP1252_HIGH =
+  '\u20ac\x81\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\x8d\u017d\x8f' +
+  '\x90\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\x9d\u017e\u0178';
+
+function windows1252(bytes: Uint8Array): string {
+  return LATIN1.decode(bytes).replace(/[\x80-\x9f]/g, (c) => CP1252_HIGH[c.charCodeAt(0) - 0x80] as string);
+}
+
+/**
+ * A source file's text from its bytes, decided once per file: UTF-8 when the bytes are valid
+ * UTF-8, else Windows-1252, the code page TIA Portal and older TwinCAT/CODESYS exports write
+ * (a degree sign 0xB0 or an umlaut in a comment). A UTF-8 byte order mark is dropped in both
+ * cases, so a file that starts with one but holds a stray Windows-1252 byte does not begin
+ * with `ï»¿` glued to its first keyword, and offsets are the same whichever way it decodes.
+ *
+ * @example
+ * decodeSource(readFileSync('DB_Line.db')); // 'DATA_BLOCK "DB_Line" // 20°C ...'
+ */
+export function decodeSource(bytes: Uint8Array): string {
+  const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  const body = bom ? bytes.subarray(3) : bytes;
+  try {
+    return UTF8_STRICT.decode(body);
+  } catch {
+    return windows1252(body);
+  }
+}
+
 /** Does the start of a `.db` file read as a Siemens data block source (not a database file)? */
 export function isSiemensDataBlock(head: string): boolean {
   return !head.includes('\u0000') && /\bDATA_BLOCK\b/i.test(head.slice(0, 4096));

@@ -18,6 +18,8 @@ import {
   readPlcProj,
   readSource,
 } from '../iec';
+// decodeSource is not re-exported by the iec index yet (requested of its owner)
+import { decodeSource } from '../iec/vendor-format';
 import { type L5xStModel, modelErrors, readL5xModel } from '../l5x';
 
 /** A front-end diagnostic, reduced to what the verifier reports. */
@@ -177,7 +179,9 @@ export async function loadSafetyProject(
   const files = await listSources(root);
   if (files.length === 0) throw new Error(`${path}: no ST, TwinCAT, PLCopen XML or L5X source files`);
   const texts = new Map<string, string>();
-  for (const f of files) texts.set(relative(base, f), await readFile(f, 'utf8'));
+  // as `compile` decodes them: UTF-8, else Windows-1252 (a TIA export's degree sign)
+  for (const f of files)
+    texts.set(relative(base, f), isL5x(f) ? await readFile(f, 'utf8') : decodeSource(await readFile(f)));
   // as `compile`: only the libraries a .plcproj references (and Beckhoff's beside a TwinCAT one)
   const references: LibraryReference[] = [];
   if (s.isDirectory())

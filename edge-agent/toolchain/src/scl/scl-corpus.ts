@@ -12,6 +12,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { astEqual, type CompilationUnit, checkProject } from '../iec';
+import { decodeSource } from '../iec/vendor-format';
 import { readAx } from './ax-reader';
 import { formatAx, formatScl } from './scl-printer';
 import { isSclFile, nameSclStartValues, readScl } from './scl-reader';
@@ -29,14 +30,6 @@ function filesUnder(dir: string, want: (file: string) => boolean, out: string[] 
 }
 
 const isAxFile = (file: string): boolean => /\.st$/i.test(file);
-
-/** UTF-8, or Latin-1 when the bytes are not UTF-8 (a UTF-8 byte order mark stays one character). */
-function decode(buf: Buffer): string {
-  const text = new TextDecoder('utf-8').decode(buf);
-  if (!text.includes('\uFFFD')) return text;
-  const bom = buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf;
-  return (bom ? '\uFEFF' : '') + new TextDecoder('latin1').decode(bom ? buf.subarray(3) : buf);
-}
 
 /**
  * Why a file with a source's extension is no TIA source at all: a binary
@@ -111,7 +104,7 @@ export function sclCorpusRow(dir: string, ax = false): SclCorpusRow {
   };
   if (!ax)
     for (const f of filesUnder(dir, (p) => /\.xml$/i.test(p))) {
-      const text = decode(readFileSync(f));
+      const text = decodeSource(readFileSync(f));
       if (!isTagTableXml(text)) continue;
       row.tagTables++;
       const t = readTagTable(text, f);
@@ -123,7 +116,7 @@ export function sclCorpusRow(dir: string, ax = false): SclCorpusRow {
     }
   for (const f of filesUnder(dir, ax ? isAxFile : isSclFile)) {
     const buf = readFileSync(f);
-    const text = decode(buf);
+    const text = decodeSource(buf);
     const why = notSource(buf, text);
     if (why) {
       row.skipped.push(`${f}: ${why}`);
