@@ -11,6 +11,8 @@ interface SiteOutcome {
   deployAt: string | null;
   /** Why the agent put the deploy off (the line is busy), when it did. */
   deferred: string | null;
+  /** The state of the agent's post-deploy watch of the deploy, when it reports one. */
+  watchState: string | null;
 }
 
 /** The deploy outcomes of a phase and what of them is still outstanding. */
@@ -37,6 +39,9 @@ async function siteOutcomes(db: Db, rolloutId: string, phaseIndex: number): Prom
     .leftJoin('change_requests', 'change_requests.job_id', 'jobs.id')
     .leftJoin('deploys', 'deploys.job_id', 'jobs.id')
     .leftJoin('deploy_deferrals', 'deploy_deferrals.deploy_id', 'deploys.id')
+    .leftJoin('shadow_reports as watch', (j) =>
+      j.onRef('watch.deploy_id', '=', 'deploys.id').on('watch.kind', '=', 'watch'),
+    )
     .select([
       'jobs.site as site',
       'jobs.state as jobState',
@@ -45,6 +50,7 @@ async function siteOutcomes(db: Db, rolloutId: string, phaseIndex: number): Prom
       'deploys.updated_at as deployAt',
       'deploys.created_at as deployCreated',
       'deploy_deferrals.reason as deferred',
+      'watch.state as watchState',
     ])
     .where('jobs.rollout_id', '=', rolloutId)
     .where('jobs.phase_index', '=', phaseIndex)
@@ -92,8 +98,16 @@ export async function phaseOutcomes(
     if (s.changeRequest === 'approved') counts.approved++;
     if (s.deploy === 'deployed') {
       counts.deployed++;
-      if (s.deployAt !== null && Date.parse(s.deployAt) + (phase.watch ?? 0) <= now) counts.watched++;
-      else watching++;
+      // The agent's own watch decides when it reports one (ADR 0104): watched once it passed;
+      // running — or paused by an agent restart, to resume — is watching however long it takes;
+      // ended otherwise with the deploy still in place, it never counts as watched.
+      if (s.watchState === 'failed' || s.watchState === 'diverged') {
+        stuck++;
+        continue;
+      }
+      const timeUp = s.deployAt !== null && Date.parse(s.deployAt) + (phase.watch ?? 0) <= now;
+      if (s.watchState === 'running' || !timeUp) watching++;
+      else counts.watched++;
     } else if (s.deploy === 'rolled-back') counts.rolledBack++;
     else if (s.deploy === 'refused' || s.deploy === 'failed') counts.deployFailed++;
     if (s.jobState === 'skipped' || s.deploy === 'deployed') continue;

@@ -193,6 +193,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     ...(config.watch ? { watch: config.watch } : {}),
     pkiDir: join(config.dataDir, 'opcua-pki'),
     ...programLoad(config),
+    stateDir: join(config.dataDir, 'shadow-runs'),
     deployer,
     sender,
     logger,
@@ -216,6 +217,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
         watch: config.watch,
         pkiDir: join(config.dataDir, 'opcua-pki'),
         ...programLoad(config),
+        stateDir: join(config.dataDir, 'shadow-runs'),
         deployer,
         sender,
         logger,
@@ -291,6 +293,13 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
 
   link.start();
   drift?.start();
+  // Shadow runs and watches a stop or crash interrupted go on for the time they have left (ADR 0103, 0104).
+  void shadows
+    .resumeKept()
+    .catch((err: unknown) => logger.error({ err }, 'kept shadow runs could not resume'));
+  void watcher
+    ?.resumeKept()
+    .catch((err: unknown) => logger.error({ err }, 'kept post-deploy watches could not resume'));
   logger.info({ url: config.controlPlane.url, dataDir: config.dataDir }, 'agent started');
 
   return {
@@ -330,9 +339,9 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       orders.unschedule();
       await jobs.drain(grace);
       await orders.idle();
-      // A watch cut short by a stop does not roll back: the deploy stays as deployed.
+      // A watch cut short by a stop does not roll back: it is kept and resumes at the next start.
       await watcher?.cancel();
-      // A shadow run cut short is reported failed (it proves nothing); a deploy waiting for it stays undone.
+      // So is a shadow run (the time it ran counts; a deploy waiting for it stays undone until it passes).
       await shadows.cancel();
       await drift?.stop();
       sender.pause();

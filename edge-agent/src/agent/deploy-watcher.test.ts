@@ -89,13 +89,19 @@ async function setup(live: string, tags: TagMap, watch: Record<string, unknown> 
     { baseDir: dir, env: {} },
   );
   const source = createDirectorySource(plant);
-  const agent = await startAgent(config, {
-    runner: new ScriptedRunner(source),
-    source,
-    logger: pino({ level: 'silent' }),
-  });
-  cleanups.push(() => agent.stop({ graceMs: 0 }));
-  await agent.connected();
+  /** Starts an agent on the data folder (again: the agent after a restart). */
+  const logs: Record<string, unknown>[] = [];
+  const start = async () => {
+    const started = await startAgent(config, {
+      runner: new ScriptedRunner(source),
+      source,
+      logger: pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line)) }),
+    });
+    cleanups.push(() => started.stop({ graceMs: 0 }));
+    await started.connected();
+    return started;
+  };
+  const agent = await start();
 
   cp.offer(cp.sign(testBundle('job-w', SITE)));
   const verdict = await cp.waitFor('verdict', () => cp.committed.get('job-w'));
@@ -116,7 +122,7 @@ async function setup(live: string, tags: TagMap, watch: Record<string, unknown> 
     issuedAt: new Date().toISOString(),
     watchMs: 60_000,
   };
-  return { plc, plant, cp, agent, config, order };
+  return { dir, plc, plant, cp, agent, config, order, start, logs };
 }
 
 describe('post-deploy watch', () => {
@@ -165,5 +171,55 @@ describe('post-deploy watch', () => {
     plc.loop.write('Busy', false);
     const [done] = await cp.waitFor('deployed once the line is free', () => cp.deployResults.get('dep-w'));
     expect(done).toMatchObject({ outcome: 'deployed' });
+  }, 30_000);
+
+  /** How the watch's shadow run ended, as the agent logged it (this control plane takes no shadow reports). */
+  async function watchEnd(logs: Record<string, unknown>[]) {
+    for (let i = 0; i < 300; i++) {
+      const end = logs.find((l) => l.msg === 'shadow run ended' && l.shadowId === 'watch-dep-w');
+      if (end) return end;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error('no watch end logged');
+  }
+
+  it('resumes a watch an agent restart interrupted, for the time it has left, and passes it', async () => {
+    const { cp, agent, order, start, logs } = await setup(fan(60), TAGS);
+    cp.deploy(cp.sign({ ...order, watchMs: 3000 }));
+    await cp.waitFor('deployed', () => cp.deployResults.get('dep-w'));
+    await new Promise((r) => setTimeout(r, 1200));
+    await agent.stop({ graceMs: 0 });
+    await new Promise((r) => setTimeout(r, 700)); // down: not watched, not counted
+    expect(logs.filter((l) => l.msg === 'shadow run ended')).toEqual([]);
+    await start();
+    const end = await watchEnd(logs);
+    expect(end).toMatchObject({ kind: 'watch', state: 'passed', resumed: 1 });
+    expect(end.seconds).toBeGreaterThanOrEqual(3);
+    // It watched what was left, not the whole 3 s again: the time before the restart counted.
+    const resumed = logs.find((l) => l.msg === 'post-deploy watch resumed after a restart');
+    expect(resumed?.seconds).toBeGreaterThan(0.5);
+    const started = logs.filter((l) => l.msg === 'post-deploy watch started');
+    expect(started.map((l) => l.leftMs)).toEqual([3000, Math.max(0, 3000 - Number(resumed?.seconds) * 1000)]);
+    expect(cp.deployResults.get('dep-w')!.map((r) => r.outcome)).toEqual(['deployed']);
+  }, 30_000);
+
+  it('rolls back a watch that cannot resume (its approved program is gone): it never counts as watched', async () => {
+    const { dir, cp, agent, order, plant, start } = await setup(fan(60), TAGS);
+    cp.deploy(cp.sign({ ...order, watchMs: 3000 }));
+    await cp.waitFor('deployed', () => cp.deployResults.get('dep-w'));
+    await new Promise((r) => setTimeout(r, 800));
+    await agent.stop({ graceMs: 0 });
+    rmSync(join(dir, 'data', 'jobs', 'job-w', 'approved-program.json'));
+    await start();
+    const results = await cp.waitFor('rolled back', () => {
+      const r = cp.deployResults.get('dep-w');
+      return r && r.length >= 2 ? r : undefined;
+    });
+    expect(results[1]).toMatchObject({
+      outcome: 'rolled-back',
+      reason: 'post-deploy watch: no approved program kept for job job-w',
+      sha256Running: order.sha256Before,
+    });
+    expect(readFileSync(join(plant, 'Main.st'), 'utf8')).toBe(fan(60));
   }, 30_000);
 });

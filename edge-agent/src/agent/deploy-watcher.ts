@@ -1,11 +1,20 @@
 import type { EventEmitter } from 'node:events';
+import { readFile } from 'node:fs/promises';
 import type { DeployOrder } from '@plcfleet/protocols';
 import type { Logger } from 'pino';
+import type { ShadowReport } from '../shadow';
 import type { AgentConfig } from './agent-config';
 import type { AgentEvents } from './agent-events';
 import type { Deployer } from './deployer';
 import type { OutboxSender } from './outbox-sender';
-import { openLivePlc, type ProgramLoadSettings, programLoad, reportRun } from './shadow-runs';
+import { mergeSegments, ProgressStore, runHash } from './shadow-progress';
+import {
+  openLivePlc,
+  type ProgramLoadSettings,
+  programLoad,
+  reportRun,
+  type SnapshotHook,
+} from './shadow-runs';
 
 /** What a {@link DeployWatcher} watches with and reports to. */
 export interface DeployWatcherOptions extends ProgramLoadSettings {
@@ -16,6 +25,19 @@ export interface DeployWatcherOptions extends ProgramLoadSettings {
   sender: OutboxSender;
   logger: Logger;
   events: EventEmitter<AgentEvents>;
+  /**
+   * Where watches keep their progress (`<dataDir>/shadow-runs`): a watch the agent's stop or
+   * crash interrupts resumes at the next start for the time it has left (ADR 0104). Without
+   * it a stop ends the watch `failed`.
+   */
+  stateDir?: string;
+}
+
+/** What a kept watch is: the deploy order it watches (signed before), its period and its report's meta. */
+interface KeptWatch {
+  order: DeployOrder;
+  periodMs: number;
+  startedAt: string;
 }
 
 /**
@@ -24,14 +46,23 @@ export interface DeployWatcherOptions extends ProgramLoadSettings {
  * unexplained divergence, a comm loss or a fault the deploy is rolled back with the program
  * kept before it (the deploy order already authorised both), and the `rolled-back` result —
  * which the control plane audits and the rollout's gates count — is committed to the outbox.
- * A rollback order for the deploy ends its watch.
+ * A rollback order for the deploy ends its watch. With a `stateDir` a watch an agent stop or
+ * crash interrupts is kept and resumed at the next start for the time it has left (the
+ * program's state set again from the live values, the gap not counted); a watch that cannot
+ * resume (the approved program is gone, the PLC does not answer) rolls back, as any watch
+ * that cannot watch (ADR 0104).
  */
 export class DeployWatcher {
   private readonly running = new Map<string, { stop: AbortController; done: Promise<void> }>();
+  private readonly kept?: ProgressStore<KeptWatch>;
+  /** The agent stops: watches pause (kept) rather than end. */
+  private stopping = false;
 
-  constructor(private readonly o: DeployWatcherOptions) {}
+  constructor(private readonly o: DeployWatcherOptions) {
+    if (o.stateDir) this.kept = new ProgressStore(o.stateDir, 'watch-');
+  }
 
-  /** Starts watching a deploy that just reported `deployed`. */
+  /** Starts watching a deploy that just reported `deployed` (or resumes its kept watch). */
   start(order: DeployOrder): void {
     const periodMs = order.watchMs ?? this.o.watch.periodMs;
     if (periodMs <= 0 || this.running.has(order.deployId)) return;
@@ -44,13 +75,23 @@ export class DeployWatcher {
     this.running.set(order.deployId, { stop, done });
   }
 
-  /** Ends the watch of `deployId` (every watch when absent), e.g. for a rollback order. */
+  /** Resumes the watches a stop or crash interrupted (at start-up). */
+  async resumeKept(): Promise<void> {
+    for (const k of (await this.kept?.all()) ?? []) this.start(k.run.order);
+  }
+
+  /**
+   * Ends the watch of `deployId` (a rollback order: its progress dropped), or every watch
+   * (the agent stops: each kept to resume at the next start when there is a `stateDir`).
+   */
   async cancel(deployId?: string): Promise<void> {
+    if (!deployId) this.stopping = true;
     const which = deployId
       ? [this.running.get(deployId)].filter((x) => x !== undefined)
       : [...this.running.values()];
     for (const w of which) w.stop.abort();
     await Promise.all(which.map((w) => w.done));
+    if (deployId) await this.kept?.remove(deployId);
   }
 
   /**
@@ -80,10 +121,45 @@ export class DeployWatcher {
     return openLivePlc(this.o.watch, this.o.pkiDir, only);
   }
 
+  /** The kept watch of `order` when it watches the same program against the same tags for the same period. */
+  private async resumable(order: DeployOrder, periodMs: number, hash: string | null, log: Logger) {
+    const kept = await this.kept?.read(order.deployId);
+    if (!kept) return null;
+    if (kept.hash === hash && kept.run.periodMs === periodMs) return kept;
+    log.info('the approved program, its tag map or the watch period changed: the watch starts over');
+    return null;
+  }
+
   private async run(order: DeployOrder, periodMs: number, signal: AbortSignal): Promise<void> {
     const { watch, deployer, sender, logger, events } = this.o;
     const log = logger.child({ deployId: order.deployId });
     const files = await deployer.approvedProgram(order.jobId);
+    const tagText = await readFile(watch.tags, 'utf8').catch(() => null);
+    const hash =
+      files && tagText !== null
+        ? runHash(files, tagText, {
+            ...programLoad(this.o),
+            programName: watch.programName ?? null,
+            cycleMs: watch.cycleMs,
+          })
+        : null;
+    const kept = await this.resumable(order, periodMs, hash, log);
+    const prior = kept?.progress ?? null;
+    const resumed = kept ? kept.resumed + 1 : 0;
+    const startedAt = kept?.run.startedAt ?? new Date().toISOString();
+    if (kept)
+      log.info({ seconds: prior?.seconds ?? 0, resumed }, 'post-deploy watch resumed after a restart');
+    const checkpoint = (progress: ShadowReport | null) =>
+      hash
+        ? this.kept?.write(order.deployId, {
+            version: 1,
+            run: { order, periodMs, startedAt },
+            hash,
+            resumed,
+            progress,
+          })
+        : undefined;
+    await checkpoint(prior);
     const { watchDeploy } = await import('../shadow');
     // The watch's own shadow run goes to the control plane too, beside the deploy it watches.
     const reporting = reportRun(
@@ -95,11 +171,16 @@ export class DeployWatcher {
         jobId: order.jobId,
         rolloutId: order.rolloutId,
         deployId: order.deployId,
-        startedAt: new Date().toISOString(),
+        startedAt,
         durationMs: periodMs,
       },
       log,
+      { priorSeconds: prior?.seconds ?? 0, resumed },
     );
+    const end = async (...a: Parameters<typeof reporting.end>) => {
+      await reporting.end(...a);
+      await this.kept?.remove(order.deployId);
+    };
     let outcome: Awaited<ReturnType<typeof watchDeploy>>;
     if (!files)
       outcome = {
@@ -118,41 +199,60 @@ export class DeployWatcher {
         };
       else {
         const { map, live } = opened;
-        log.info({ periodMs, plc: live.where }, 'post-deploy watch started');
+        // The time it has left: what was watched before a restart counts, the gap does not.
+        const leftMs = Math.max(0, periodMs - (prior?.seconds ?? 0) * 1000);
+        log.info({ periodMs, leftMs, plc: live.where }, 'post-deploy watch started');
+        let writing = false;
+        const options: Parameters<typeof watchDeploy>[0] & SnapshotHook = {
+          files,
+          map,
+          live,
+          durationMs: leftMs,
+          cycleMs: watch.cycleMs,
+          ...(watch.pollMs ? { pollMs: watch.pollMs } : {}),
+          ...(watch.programName ? { programName: watch.programName } : {}),
+          ...programLoad(this.o),
+          signal,
+          snapshotEveryMs: 10_000,
+          onSnapshot: (r) => {
+            if (writing) return;
+            writing = true;
+            void Promise.resolve(checkpoint(mergeSegments(prior, r)))
+              .catch((err: unknown) => log.warn({ err }, 'post-deploy watch progress not kept'))
+              .finally(() => {
+                writing = false;
+              });
+          },
+        };
         try {
-          outcome = await watchDeploy({
-            files,
-            map,
-            live,
-            durationMs: periodMs,
-            cycleMs: watch.cycleMs,
-            ...(watch.pollMs ? { pollMs: watch.pollMs } : {}),
-            ...(watch.programName ? { programName: watch.programName } : {}),
-            ...programLoad(this.o),
-            signal,
-          });
+          // The first sample of every segment sets the program's state from the live values.
+          outcome = await watchDeploy(options);
         } finally {
           await live.close();
         }
       }
     }
+    const report = outcome.report ? mergeSegments(prior, outcome.report) : prior;
     if (signal.aborted) {
-      await reporting.end(
-        'failed',
-        outcome.report,
-        'post-deploy watch ended early (a rollback order, or the agent stops)',
-      );
-      return log.info('post-deploy watch ended by a rollback order');
+      if (this.stopping && this.kept && outcome.ok) {
+        // The agent stops: the watch is kept and resumes at the next start (no rollback, no end).
+        await checkpoint(report);
+        reporting.pause(report);
+        return log.info(
+          { seconds: report?.seconds ?? 0 },
+          'post-deploy watch paused: it resumes at the next start',
+        );
+      }
+      if (outcome.ok || !this.stopping) {
+        await end('failed', report, 'post-deploy watch ended early (a rollback order, or the agent stops)');
+        return log.info('post-deploy watch ended by a rollback order or a stop');
+      }
     }
     if (outcome.ok) {
-      await reporting.end('passed', outcome.report);
-      return log.info({ compared: outcome.report.compared }, 'post-deploy watch passed');
+      await end('passed', report);
+      return log.info({ compared: report?.compared }, 'post-deploy watch passed');
     }
-    await reporting.end(
-      outcome.report?.divergences.length ? 'diverged' : 'failed',
-      outcome.report,
-      outcome.why,
-    );
+    await end(outcome.report?.divergences.length ? 'diverged' : 'failed', report, outcome.why);
     log.warn({ reason: outcome.why }, 'post-deploy watch failed; rolling back');
     // The rollback is the deploy's own (the order authorised it); its result names the deploy.
     const result = await deployer.rollback({

@@ -5,7 +5,7 @@
  */
 
 import { EventEmitter } from 'node:events';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TagMap } from '@plcfleet/protocols';
@@ -71,7 +71,15 @@ afterEach(async () => {
 
 /** A live PLC running `fan(60)` with its temperature sweeping 40..79, and an agent's shadow runner for it. */
 async function setup(
-  options: { watch?: boolean; port?: number; libraries?: string; models?: string; defines?: string[] } = {},
+  options: {
+    watch?: boolean;
+    port?: number;
+    libraries?: string;
+    models?: string;
+    defines?: string[];
+    /** Keep runs' progress (resumable) in `<dir>/data/shadow-runs`. */
+    keep?: boolean;
+  } = {},
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'shadow-runs-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
@@ -130,19 +138,26 @@ async function setup(
     pollMs: 20,
     deferRecheckMs: 30_000,
   };
-  const shadows = new CandidateShadows({
-    site: 'site-s',
-    ...(options.watch === false ? {} : { watch }),
-    pkiDir: join(dir, 'pki'),
-    ...programLoad(options),
-    deployer,
-    sender,
-    logger,
-  });
-  cleanups.push(() => shadows.cancel());
+  const stateDir = join(dir, 'data', 'shadow-runs');
+  /** An agent's runner; a second one on the same data folder is the agent after a restart. */
+  const make = () => {
+    const made = new CandidateShadows({
+      site: 'site-s',
+      ...(options.watch === false ? {} : { watch }),
+      pkiDir: join(dir, 'pki'),
+      ...programLoad(options),
+      ...(options.keep ? { stateDir } : {}),
+      deployer,
+      sender,
+      logger,
+    });
+    cleanups.push(() => made.cancel());
+    return made;
+  };
+  const shadows = make();
   const keep = (jobId: string, limit: number, files = [{ path: 'Main.st', text: fan(limit) }]) =>
     deployer.keepApprovedProgram(jobId, files);
-  return { shadows, outbox, keep };
+  return { shadows, outbox, keep, make, stateDir };
 }
 
 describe('candidate shadow runs of the agent', () => {
@@ -296,5 +311,76 @@ describe('candidate shadow runs of the agent', () => {
     expect((await stopped).reason).toMatch(
       /^agent stopped at \d{4}-[\d\-T:.]+Z: cut short after [\d.]+ of 20 s; .*retry ro-2/,
     );
+  }, 30_000);
+
+  it('resumes a run an agent stop cut short: the time it ran counts, the gap does not, and the report says resumed', async () => {
+    const { shadows, outbox, keep, make, stateDir } = await setup({ keep: true });
+    await keep('job-r', 60);
+    const req = { minDurationMs: 3000, maxDivergences: 0 };
+    const first = shadows.run({ jobId: 'job-r', rolloutId: 'ro-1' }, req);
+    await new Promise((r) => setTimeout(r, 1200));
+    await shadows.cancel();
+    // Paused, not failed: nothing ends the run at the control plane, and its progress is kept.
+    const paused = await first;
+    expect(paused).toMatchObject({ state: 'running', resumed: 0 });
+    expect(paused.seconds).toBeGreaterThan(0.5);
+    expect((await outbox.pending()).filter((i) => i.kind === 'shadow.report')).toEqual([]);
+    expect(readdirSync(stateDir)).toEqual(['candidate-shadow-job-r.json']);
+    const kept = JSON.parse(readFileSync(join(stateDir, 'candidate-shadow-job-r.json'), 'utf8'));
+    expect(kept).toMatchObject({ version: 1, resumed: 0, run: { meta: { shadowId: 'shadow-job-r' } } });
+    expect(kept.progress.seconds).toBe(paused.seconds);
+    await new Promise((r) => setTimeout(r, 700)); // the agent is down: not counted
+
+    // The agent after its restart resumes the job's run by itself, for the time it has left.
+    const again = make();
+    await again.resumeKept();
+    const ended = await again.run({ jobId: 'job-r', rolloutId: 'ro-1' }, req);
+    expect(ended).toMatchObject({
+      state: 'passed',
+      resumed: 1,
+      startedAt: paused.startedAt,
+      divergences: [],
+    });
+    expect(ended.seconds).toBeGreaterThanOrEqual(3);
+    // 3 s compared, and the 0.7 s the agent was down on top: the gap was not counted as run.
+    expect(Date.now() - Date.parse(ended.startedAt)).toBeGreaterThanOrEqual(3000 + 700);
+    expect(ended.samples).toBeGreaterThan(paused.samples);
+    expect(ended.coverage?.inputs).toEqual({ total: 1, hit: 1 });
+    expect(readdirSync(stateDir)).toEqual([]);
+    const sent = (await outbox.pending()).filter((i) => i.kind === 'shadow.report');
+    expect(
+      sent.map((i) => (i.message as { report: { state: string; resumed: number } }).report),
+    ).toMatchObject([{ state: 'passed', resumed: 1 }]);
+  }, 30_000);
+
+  it('starts a kept run over when the candidate changed, and fails it when a rollback order stops it', async () => {
+    const { shadows, keep, make, stateDir } = await setup({ keep: true });
+    await keep('job-c', 60);
+    const req = { minDurationMs: 1500, maxDivergences: 0 };
+    const first = shadows.run({ jobId: 'job-c', rolloutId: 'ro-1', deployId: 'dep-c' }, req);
+    await new Promise((r) => setTimeout(r, 800));
+    await shadows.cancel();
+    const paused = await first;
+    expect(paused.state).toBe('running');
+    // Another candidate kept for the job (equivalent, one comment more): nothing of the old run counts.
+    await keep('job-c', 60, [{ path: 'Main.st', text: `${fan(60)}(* v2 *)\n` }]);
+    const again = make();
+    const t0 = Date.now();
+    const over = await again.run({ jobId: 'job-c', rolloutId: 'ro-1', deployId: 'dep-c' }, req);
+    expect(over).toMatchObject({ state: 'passed', resumed: 0 });
+    expect(over.startedAt).not.toBe(paused.startedAt);
+    // The whole 1.5 s again (a resumed run would have had about 0.7 s left).
+    expect(over.seconds).toBeGreaterThanOrEqual(1.5);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1500);
+    // A rollback order is not a restart: the run fails, and nothing is kept to resume.
+    const third = make();
+    const cut = third.run(
+      { jobId: 'job-c', rolloutId: 'ro-1', deployId: 'dep-d' },
+      { ...req, minDurationMs: 20_000 },
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    await third.cancel('dep-d');
+    expect((await cut).state).toBe('failed');
+    expect(readdirSync(stateDir)).toEqual([]);
   }, 30_000);
 });

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { ShadowRequirement, ShadowRun, TagMap } from '@plcfleet/protocols';
 import { WIRE_LIMITS } from '@plcfleet/protocols';
 import type { Logger } from 'pino';
@@ -5,6 +6,7 @@ import type { ShadowReport } from '../shadow';
 import type { AgentConfig } from './agent-config';
 import type { Deployer } from './deployer';
 import type { OutboxSender } from './outbox-sender';
+import { mergeSegments, ProgressStore, runHash } from './shadow-progress';
 
 type WatchConfig = NonNullable<AgentConfig['watch']>;
 
@@ -55,6 +57,13 @@ function wireValue(v: unknown): unknown {
 
 const clip = (s: string, n: number = WIRE_LIMITS.text) => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);
 
+/**
+ * A run as the agent reports it: the wire's `shadow.report` and `resumed`, the times it was
+ * resumed after an agent restart (each time the candidate's state was set again from the
+ * live values; ADR 0103). A control plane that does not know `resumed` ignores it.
+ */
+export type AgentShadowRun = ShadowRun & { resumed: number };
+
 /** The `shadow.report` of a run: its state, and the runner's figures when it has them. */
 function shadowRunReport(
   meta: ShadowRunMeta,
@@ -62,7 +71,8 @@ function shadowRunReport(
   report: ShadowReport | null,
   reason = '',
   seconds = report?.seconds ?? 0,
-): ShadowRun {
+  resumed = 0,
+): AgentShadowRun {
   return {
     ...meta,
     state,
@@ -80,6 +90,7 @@ function shadowRunReport(
     fault: report?.fault ? clip(report.fault) : null,
     reason: clip(reason),
     coverage: report ? coverageCounts(report.coverage) : null,
+    resumed,
   };
 }
 
@@ -98,14 +109,21 @@ function coverageCounts(c: ShadowReport['coverage']): ShadowRun['coverage'] {
 /**
  * Sends a run's reports: `running` ones while it runs (not kept: a later one says more),
  * and its end committed to the outbox until `shadow.report.ack`, every so often in between.
- * The sender passes them only to a control plane naming `shadow-report`.
+ * The sender passes them only to a control plane naming `shadow-report`. A resumed run
+ * (`resume`) counts the seconds it ran before the restart and says how often it resumed.
  */
-export function reportRun(sender: OutboxSender, meta: ShadowRunMeta, logger: Logger) {
+export function reportRun(
+  sender: OutboxSender,
+  meta: ShadowRunMeta,
+  logger: Logger,
+  resume: { priorSeconds: number; resumed: number } = { priorSeconds: 0, resumed: 0 },
+) {
   const t0 = Date.now();
+  const ran = () => resume.priorSeconds + (Date.now() - t0) / 1000;
   const progress = () =>
     sender.sendOrBuffer({
       type: 'shadow.report',
-      report: shadowRunReport(meta, 'running', null, '', (Date.now() - t0) / 1000),
+      report: shadowRunReport(meta, 'running', null, '', ran(), resume.resumed),
     });
   progress();
   // About ten reports over the run, at most one every second and at least one a minute.
@@ -120,13 +138,30 @@ export function reportRun(sender: OutboxSender, meta: ShadowRunMeta, logger: Log
   return {
     async end(state: Exclude<ShadowRun['state'], 'running'>, report: ShadowReport | null, reason = '') {
       clearInterval(timer);
-      const run = shadowRunReport(meta, state, report, reason, report?.seconds ?? (Date.now() - t0) / 1000);
+      const run = shadowRunReport(meta, state, report, reason, report?.seconds ?? ran(), resume.resumed);
       logger.info(
-        { shadowId: meta.shadowId, kind: meta.kind, state, reason, divergences: run.divergences.length },
+        {
+          shadowId: meta.shadowId,
+          kind: meta.kind,
+          state,
+          reason,
+          divergences: run.divergences.length,
+          seconds: run.seconds,
+          resumed: resume.resumed,
+        },
         'shadow run ended',
       );
       await sender.commit(`shadow:${meta.shadowId}`, 'shadow.report', { type: 'shadow.report', report: run });
       return run;
+    },
+    /** The agent stops: no end (the run resumes at the next start); what it is now, still `running`. */
+    pause(report: ShadowReport | null): AgentShadowRun {
+      clearInterval(timer);
+      logger.info(
+        { shadowId: meta.shadowId, seconds: report?.seconds ?? ran() },
+        'shadow run paused: it resumes at the next start',
+      );
+      return shadowRunReport(meta, 'running', report, '', report?.seconds ?? ran(), resume.resumed);
     },
   };
 }
@@ -173,10 +208,35 @@ export interface CandidateShadowsOptions extends ProgramLoadSettings {
   deployer: Deployer;
   sender: OutboxSender;
   logger: Logger;
+  /**
+   * Where runs keep their progress (`<dataDir>/shadow-runs`): a run the agent's stop cuts
+   * short resumes at the next start (ADR 0103). Without it a stop fails the run.
+   */
+  stateDir?: string;
 }
 
 /** Diverging samples of a runner's summary, summed over the tags. */
 const diverging = (r: ShadowReport) => r.divergences.reduce((n, d) => n + d.count, 0);
+
+/** What a kept candidate run is: its meta, what it belongs to, and what it must run. */
+interface KeptCandidate {
+  meta: ShadowRunMeta;
+  of: { jobId: string; rolloutId: string; deployId?: string };
+  req: ShadowRequirement;
+}
+
+/** How often a run's progress is written while it runs (when the runner gives snapshots). */
+const CHECKPOINT_MS = 10_000;
+
+/**
+ * runShadow's options with the snapshot hook requested from the runner (ADR 0103): a runner
+ * that has it checkpoints the run every {@link CHECKPOINT_MS}; one without ignores it, and the
+ * run is then checkpointed at its start and when the agent stops.
+ */
+export type SnapshotHook = {
+  onSnapshot?: (report: ShadowReport) => void;
+  snapshotEveryMs?: number;
+};
 
 /**
  * Fleet shadow (issue #21 point 2): a passed candidate — the program a job verified and
@@ -184,18 +244,26 @@ const diverging = (r: ShadowReport) => r.divergences.reduce((n, d) => n + d.coun
  * and PLC) for the phase's `minDuration`, and its `shadow.report` is the evidence the
  * phase's shadow gate reads. More than `maxDivergences` diverging samples is `diverged`
  * (with `maxDivergences: 0` the run stops at the first); a comm loss, a fault, a PLC that
- * does not answer or a run cut short is `failed` — a run with a gap proves nothing.
+ * does not answer or a run cut short is `failed` — a run with a gap proves nothing. With a
+ * `stateDir` a run the agent's stop (or crash) interrupts is kept and resumed at the next
+ * start for the time it has left: the candidate's state is set again from the live values,
+ * the gap is not counted, and the report says `resumed` (ADR 0103).
  */
 export class CandidateShadows {
-  private readonly running = new Map<string, { stop: AbortController; done: Promise<ShadowRun> }>();
+  private readonly running = new Map<string, { stop: AbortController; done: Promise<AgentShadowRun> }>();
+  private readonly kept?: ProgressStore<KeptCandidate>;
+  /** The agent stops: runs pause (kept) rather than fail. */
+  private stopping = false;
 
-  constructor(private readonly o: CandidateShadowsOptions) {}
+  constructor(private readonly o: CandidateShadowsOptions) {
+    if (o.stateDir) this.kept = new ProgressStore(o.stateDir, 'candidate-');
+  }
 
   /** Runs the candidate of `jobId` in shadow (once per job, or per deploy order) and resolves with its sent end. */
   run(
     of: { jobId: string; rolloutId: string; deployId?: string },
     req: ShadowRequirement,
-  ): Promise<ShadowRun> {
+  ): Promise<AgentShadowRun> {
     const shadowId = `shadow-${of.deployId ?? of.jobId}`;
     const seen = this.running.get(shadowId);
     if (seen) return seen.done;
@@ -211,54 +279,120 @@ export class CandidateShadows {
       durationMs: req.minDurationMs,
       maxDivergences: req.maxDivergences,
     };
-    const done = this.shadow(meta, req, stop.signal).finally(() => this.running.delete(shadowId));
+    const done = this.shadow(meta, of, req, stop.signal).finally(() => this.running.delete(shadowId));
     this.running.set(shadowId, { stop, done });
     return done;
   }
 
   /**
-   * Stops the run for `deployId` (a rollback order came), or every run (the agent stops);
-   * each is reported `failed`, its reason saying what stopped it and when.
+   * Resumes the kept runs of jobs (a shadow gate before approval) after a restart. A run of
+   * a deploy order resumes when the order comes again (the control plane sends it at hello).
+   */
+  async resumeKept(): Promise<void> {
+    for (const k of (await this.kept?.all()) ?? [])
+      if (!k.run.of.deployId)
+        void this.run(k.run.of, k.run.req).catch((err: unknown) =>
+          this.o.logger.error({ err, shadowId: k.run.meta.shadowId }, 'resumed shadow run failed'),
+        );
+  }
+
+  /**
+   * Stops the run for `deployId` (a rollback order came: it ends `failed`, its progress
+   * dropped), or every run (the agent stops: with a `stateDir` each is kept to resume at the
+   * next start, else reported `failed`), each reason saying what stopped it and when.
    */
   async cancel(deployId?: string): Promise<void> {
+    if (!deployId) this.stopping = true;
     const which = deployId
       ? [this.running.get(`shadow-${deployId}`)].filter((x) => x !== undefined)
       : [...this.running.values()];
     const why = `${deployId ? 'a rollback order came' : 'agent stopped'} at ${new Date().toISOString()}`;
     for (const r of which) r.stop.abort(why);
     await Promise.all(which.map((r) => r.done.catch(() => undefined)));
+    if (deployId) await this.kept?.remove(`shadow-${deployId}`);
   }
 
-  private async shadow(meta: ShadowRunMeta, req: ShadowRequirement, signal: AbortSignal): Promise<ShadowRun> {
-    const log = this.o.logger.child({ jobId: meta.jobId, shadowId: meta.shadowId });
-    const reporting = reportRun(this.o.sender, meta, log);
+  /** Whether a stop now pauses a run (kept, to resume) rather than failing it. */
+  private pauses(signal: AbortSignal): boolean {
+    return signal.aborted && this.stopping && this.kept !== undefined;
+  }
+
+  private async shadow(
+    fresh: ShadowRunMeta,
+    of: KeptCandidate['of'],
+    req: ShadowRequirement,
+    signal: AbortSignal,
+  ): Promise<AgentShadowRun> {
+    const log = this.o.logger.child({ jobId: fresh.jobId, shadowId: fresh.shadowId });
+    const { watch, deployer } = this.o;
+    // What the run is: a kept run resumes only on the same candidate, tag map and load settings.
+    let files: Awaited<ReturnType<Deployer['approvedProgram']>>;
+    let hash: string | null = null;
+    let early: string | null = null;
     try {
-      return await this.shadowWith(reporting, meta, req, signal, log);
+      if (!watch)
+        early = 'this agent has no `watch` section in agent.yaml: no live PLC and tag map to shadow against';
+      else {
+        files = await deployer.approvedProgram(fresh.jobId);
+        if (!files) early = `no passed program kept for job ${fresh.jobId}`;
+        else hash = runHash(files, await readFile(watch.tags, 'utf8'), this.settings(watch));
+      }
+    } catch (err) {
+      early = `the shadow run could not run: ${(err as Error).message}`;
+    }
+    const kept = hash ? await this.kept?.read(fresh.shadowId) : null;
+    const same =
+      kept &&
+      kept.hash === hash &&
+      kept.run.req.minDurationMs === req.minDurationMs &&
+      kept.run.req.maxDivergences === req.maxDivergences;
+    if (kept && !same)
+      log.info('the candidate, its tag map or the requirement changed: the shadow run starts over');
+    const prior = same ? kept.progress : null;
+    const resumed = same ? kept.resumed + 1 : 0;
+    const meta = same ? kept.run.meta : fresh;
+    if (same) log.info({ seconds: prior?.seconds ?? 0, resumed }, 'shadow run resumed after a restart');
+    const reporting = reportRun(this.o.sender, meta, log, { priorSeconds: prior?.seconds ?? 0, resumed });
+    const end = async (...a: Parameters<typeof reporting.end>) => {
+      const run = await reporting.end(...a);
+      await this.kept?.remove(meta.shadowId);
+      return run;
+    };
+    if (early || !files || !hash || !watch)
+      return end('failed', null, early ?? 'the shadow run could not run');
+    const checkpoint = (progress: ShadowReport | null) =>
+      this.kept?.write(meta.shadowId, { version: 1, run: { meta, of, req }, hash, resumed, progress });
+    try {
+      await checkpoint(prior);
+      return await this.shadowWith(reporting, end, meta, req, files, watch, prior, checkpoint, signal, log);
     } catch (err) {
       // Whatever went wrong (a tag map that does not load, a disk error) ends the run, reported.
-      return reporting.end('failed', null, `the shadow run could not run: ${(err as Error).message}`);
+      return end('failed', prior, `the shadow run could not run: ${(err as Error).message}`);
     }
+  }
+
+  /** What the run's hash covers besides the files and the tag map. */
+  private settings(watch: WatchConfig): Record<string, unknown> {
+    return { ...programLoad(this.o), programName: watch.programName ?? null, cycleMs: watch.cycleMs };
   }
 
   private async shadowWith(
     reporting: ReturnType<typeof reportRun>,
+    end: ReturnType<typeof reportRun>['end'],
     meta: ShadowRunMeta,
     req: ShadowRequirement,
+    files: readonly { path: string; text: string }[],
+    watch: WatchConfig,
+    prior: ShadowReport | null,
+    checkpoint: (p: ShadowReport | null) => Promise<void> | undefined,
     signal: AbortSignal,
     log: Logger,
-  ): Promise<ShadowRun> {
-    const { watch, deployer } = this.o;
-    if (!watch)
-      return reporting.end(
-        'failed',
-        null,
-        'this agent has no `watch` section in agent.yaml: no live PLC and tag map to shadow against',
-      );
-    const files = await deployer.approvedProgram(meta.jobId);
-    if (!files) return reporting.end('failed', null, `no passed program kept for job ${meta.jobId}`);
+  ): Promise<AgentShadowRun> {
     const { bindTags, compileProgramFiles, runShadow, ShadowUnreachable } = await import('../shadow');
     const { map, live } = await openLivePlc(watch, this.o.pkiDir);
-    let report: ShadowReport;
+    // The time it has left: what ran before a restart counts, the gap does not.
+    const leftMs = Math.max(0, req.minDurationMs - (prior?.seconds ?? 0) * 1000);
+    let segment: ShadowReport;
     try {
       // Loaded as `compile` loads it (ST, TwinCAT, PLCopen XML, SCL, L5X, with the site's
       // libraries, models and defines), with branch and CASE-arm marks: the report says what the live inputs exercised.
@@ -268,46 +402,65 @@ export class CandidateShadows {
         ...programLoad(this.o),
       });
       const binding = bindTags(map, candidate.plc);
-      log.info({ plc: live.where, durationMs: req.minDurationMs }, 'candidate shadow started');
-      report = await runShadow({
+      log.info({ plc: live.where, durationMs: req.minDurationMs, leftMs }, 'candidate shadow started');
+      let writing = false;
+      const options: Parameters<typeof runShadow>[0] & SnapshotHook = {
         plc: candidate.plc,
         branches: candidate.coverage,
         live,
         tags: binding.tags,
         unbound: binding.unbound,
-        durationMs: req.minDurationMs,
+        durationMs: leftMs,
         cycleMs: watch.cycleMs,
         ...(watch.pollMs ? { pollMs: watch.pollMs } : {}),
         signal,
         stopAtFirst: req.maxDivergences === 0,
-      });
+        snapshotEveryMs: CHECKPOINT_MS,
+        onSnapshot: (r) => {
+          if (writing) return;
+          writing = true;
+          void Promise.resolve(checkpoint(mergeSegments(prior, r)))
+            .catch((err: unknown) => log.warn({ err }, 'shadow run progress not kept'))
+            .finally(() => {
+              writing = false;
+            });
+        },
+      };
+      // The first sample of every segment sets the candidate's state from the live values.
+      segment = await runShadow(options);
     } catch (err) {
-      if (signal.aborted) return reporting.end('failed', null, cutShort(meta, 0, signal));
+      if (this.pauses(signal)) return reporting.pause(prior);
+      if (signal.aborted) return end('failed', prior, cutShort(meta, prior?.seconds ?? 0, signal));
       const why =
         err instanceof ShadowUnreachable
           ? `PLC unreachable: ${err.message}`
           : `the candidate cannot run in shadow: ${(err as Error).message}`;
-      return reporting.end('failed', null, why);
+      return end('failed', prior, why);
     } finally {
       await live.close();
     }
+    const report = mergeSegments(prior, segment);
     const n = diverging(report);
     const d = report.divergences[0];
     if (n > req.maxDivergences)
-      return reporting.end(
+      return end(
         'diverged',
         report,
         `${d?.tag ?? 'an output'} diverged from the live PLC (${n} diverging sample(s), at most ${req.maxDivergences} allowed)`,
       );
     if (report.commLoss)
-      return reporting.end(
+      return end(
         'failed',
         report,
         `comm loss with ${live.where} at ${report.commLoss.first}: ${report.commLoss.error}`,
       );
-    if (report.fault) return reporting.end('failed', report, `the candidate faulted: ${report.fault}`);
+    if (report.fault) return end('failed', report, `the candidate faulted: ${report.fault}`);
+    if (this.pauses(signal)) {
+      await checkpoint(report);
+      return reporting.pause(report);
+    }
     if (signal.aborted || report.seconds * 1000 + 50 < req.minDurationMs)
-      return reporting.end('failed', report, cutShort(meta, report.seconds, signal));
-    return reporting.end('passed', report);
+      return end('failed', report, cutShort(meta, report.seconds, signal));
+    return end('passed', report);
   }
 }

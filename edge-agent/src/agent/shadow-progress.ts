@@ -1,0 +1,140 @@
+import { createHash } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ShadowReport } from '../shadow';
+import { readJson, removeFile, writeJsonAtomic } from './state-files';
+
+/**
+ * A shadow run's progress kept in the agent's state so that it resumes after a restart
+ * (ADR 0103): the runner's figures so far (its segments merged), how often it resumed, and
+ * the hash of what it runs — a changed candidate or tag map starts over. One JSON file per
+ * run under `<dataDir>/shadow-runs/`, written whole or not at all (`writeJsonAtomic`).
+ */
+export interface KeptProgress<T> {
+  version: 1;
+  /** What the run is (its `shadow.report` meta, the order it watches …): the caller's. */
+  run: T;
+  /** sha256 of the program's files, the tag map's text and how they are loaded. */
+  hash: string;
+  /** Times the run was resumed after a restart. */
+  resumed: number;
+  /** The runner's figures so far; null before the first checkpoint. */
+  progress: ShadowReport | null;
+}
+
+/** The hash a kept run is resumed against: what runs, against which tags, loaded how. */
+export function runHash(
+  files: readonly { path: string; text: string }[],
+  tagMapText: string,
+  settings: Record<string, unknown>,
+): string {
+  const h = createHash('sha256');
+  const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  h.update(JSON.stringify({ files: sorted.map((f) => [f.path, f.text]), tags: tagMapText, settings }));
+  return h.digest('hex');
+}
+
+/** The kept runs of one kind in a folder (`<prefix><id>.json`). */
+export class ProgressStore<T> {
+  constructor(
+    private readonly dir: string,
+    private readonly prefix: string,
+  ) {}
+
+  private file(id: string): string {
+    return join(this.dir, `${this.prefix}${encodeURIComponent(id)}.json`);
+  }
+
+  /** The kept run `id`, or null (none, or not readable: then it starts over, and says so). */
+  async read(id: string): Promise<KeptProgress<T> | null> {
+    const v = (await readJson(this.file(id)).catch(() => null)) as KeptProgress<T> | null | undefined;
+    return v && v.version === 1 && typeof v.hash === 'string' ? v : null;
+  }
+
+  write(id: string, kept: KeptProgress<T>): Promise<void> {
+    return writeJsonAtomic(this.file(id), kept);
+  }
+
+  remove(id: string): Promise<void> {
+    return removeFile(this.file(id));
+  }
+
+  /** Every kept run of this kind. */
+  async all(): Promise<KeptProgress<T>[]> {
+    let names: string[] = [];
+    try {
+      names = await readdir(this.dir);
+    } catch {
+      return [];
+    }
+    const out: KeptProgress<T>[] = [];
+    for (const n of names.filter((x) => x.startsWith(this.prefix) && x.endsWith('.json')))
+      try {
+        const k = await this.read(decodeURIComponent(n.slice(this.prefix.length, -'.json'.length)));
+        if (k) out.push(k);
+      } catch {
+        // a name that is not ours
+      }
+    return out;
+  }
+}
+
+/** `a`'s names that are in `b` too (what no segment exercised). */
+const both = (a: readonly string[], b: readonly string[]) => {
+  const s = new Set(b);
+  return a.filter((x) => s.has(x));
+};
+
+/**
+ * Two segments of one run as one: counts summed, each tag's divergence from its first
+ * sample on, comm losses from the first to the last. Coverage is what either segment
+ * exercised: an input, output, timer, branch or CASE arm counts unless neither did (the
+ * totals and the lists of what was not exercised are the later segment's and the
+ * intersection). The later segment's settings (poll, latency, tags) describe the run.
+ */
+export function mergeSegments(prev: ShadowReport | null, cur: ShadowReport): ShadowReport {
+  if (!prev) return cur;
+  const divergences = prev.divergences.map((d) => ({ ...d }));
+  for (const d of cur.divergences) {
+    const seen = divergences.find((x) => x.tag === d.tag);
+    if (seen) seen.count += d.count;
+    else divergences.push({ ...d });
+  }
+  const commLoss =
+    prev.commLoss && cur.commLoss
+      ? { ...prev.commLoss, count: prev.commLoss.count + cur.commLoss.count, last: cur.commLoss.last }
+      : (prev.commLoss ?? cur.commLoss);
+  const p = prev.coverage;
+  const c = cur.coverage;
+  const unvaried = both(c.inputs.unvaried, p.inputs.unvaried);
+  const untoggled = both(c.boolOutputs.untoggled, p.boolOutputs.untoggled);
+  const notCompleted = both(c.timers.notCompleted, p.timers.notCompleted);
+  const marks = (a: typeof c.branches, b: typeof p.branches) => {
+    if (!a) return b;
+    if (!b) return a;
+    const notTaken = both(a.notTaken, b.notTaken);
+    return { total: a.total, taken: a.total - notTaken.length, notTaken };
+  };
+  return {
+    ...cur,
+    seconds: Math.round((prev.seconds + cur.seconds) * 1000) / 1000,
+    samples: prev.samples + cur.samples,
+    compared: prev.compared + cur.compared,
+    divergences,
+    commLoss,
+    late: prev.late + cur.late,
+    scans: prev.scans + cur.scans,
+    fault: prev.fault ?? cur.fault,
+    coverage: {
+      inputs: { total: c.inputs.total, varied: c.inputs.total - unvaried.length, unvaried },
+      boolOutputs: {
+        total: c.boolOutputs.total,
+        toggled: c.boolOutputs.total - untoggled.length,
+        untoggled,
+      },
+      timers: { total: c.timers.total, completed: c.timers.total - notCompleted.length, notCompleted },
+      branches: marks(c.branches, p.branches),
+      caseArms: marks(c.caseArms, p.caseArms),
+    },
+  };
+}
