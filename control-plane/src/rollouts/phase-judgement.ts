@@ -54,28 +54,60 @@ async function stageFigures(
 }
 
 /**
+ * Rolled-back sites of phase `index` as the deploy outcomes count them, read in full only
+ * when the rollout has a rolled-back deploy at all (one indexed probe): the engine judges
+ * every tick, and the outcomes of a 10,000-site phase are a join over all of its jobs.
+ */
+async function rolledBackSites(db: Db, r: RolloutRecord, index: number, now: number): Promise<number> {
+  const any = await db
+    .selectFrom('deploys')
+    .select('id')
+    .where('rollout_id', '=', r.id)
+    .where('state', '=', 'rolled-back')
+    .limit(1)
+    .executeTakeFirst();
+  if (!any) return 0;
+  return (await phaseOutcomes(db, r.id, index, r.plan.phases[index]!, now)).counts.rolledBack;
+}
+
+/**
  * Judges phase `index` of rollout `r` at `now`: the verdict gates (`evaluateGates`,
  * ADR 0003) over the phase's figures, then its deploys — more rollbacks than
  * `maxRollbacks` halt (ADR 0028), and so does a shadow gate that failed. The one place the gate context is built: the
- * engine acts on this, the allowed actions and the progress view show it.
+ * engine acts on this, the allowed actions and the progress view show it. The engine,
+ * which does not show the deploy outcomes, asks without them (`{ outcomes: false }`).
  */
 export async function judgePhase(
   db: Db,
   r: RolloutRecord,
   index: number,
+  now?: number,
+): Promise<PhaseJudgement>;
+export async function judgePhase(
+  db: Db,
+  r: RolloutRecord,
+  index: number,
+  now: number,
+  options: { outcomes: false },
+): Promise<Omit<PhaseJudgement, 'outcomes'>>;
+export async function judgePhase(
+  db: Db,
+  r: RolloutRecord,
+  index: number,
   now = Date.now(),
-): Promise<PhaseJudgement> {
+  options: { outcomes?: boolean } = {},
+): Promise<Omit<PhaseJudgement, 'outcomes'> & { outcomes?: PhaseOutcomes }> {
   const phase = r.plan.phases[index];
   if (!phase) throw new Error(`rollout ${r.id} has no phase ${index + 1}`);
   const figures = await phaseFigures(db, r.id, index);
-  const outcomes = await phaseOutcomes(db, r.id, index, phase, now);
+  const outcomes = options.outcomes === false ? undefined : await phaseOutcomes(db, r.id, index, phase, now);
   const { lastFinishedAt, ...counted } = figures;
   let decision = evaluateGates(phase, counted, {
     now,
     phaseStartedAt: r.phaseStartedAt ? Date.parse(r.phaseStartedAt) : now,
     lastFinishedAt: lastFinishedAt ? Date.parse(lastFinishedAt) : null,
   });
-  const rolledBack = outcomes.counts.rolledBack;
+  const rolledBack = outcomes ? outcomes.counts.rolledBack : await rolledBackSites(db, r, index, now);
   if (decision.kind !== 'halt' && rolledBack > phase.gates.maxRollbacks)
     decision = {
       kind: 'halt',
@@ -97,5 +129,5 @@ export async function judgePhase(
   // Shadow gate (issue #21): a candidate that diverged beyond the limit halts, whatever else waits.
   const shadow = await judgeShadowGate(db, r.id, index, phase, now);
   if (decision.kind !== 'halt' && shadow.fail) decision = { kind: 'halt', why: shadow.fail };
-  return { figures, outcomes, decision, stageWait, shadow };
+  return { figures, ...(outcomes ? { outcomes } : {}), decision, stageWait, shadow };
 }

@@ -208,7 +208,14 @@ export class RolloutEngine {
     if (r.state !== 'running') return;
     const phase = r.plan.phases[r.phaseIndex];
     if (!phase) return;
-    const { figures, decision, stageWait, shadow: shadowGate } = await judgePhase(trx, r, r.phaseIndex);
+    const {
+      figures,
+      decision,
+      stageWait,
+      shadow: shadowGate,
+    } = await judgePhase(trx, r, r.phaseIndex, Date.now(), {
+      outcomes: false,
+    });
     const summary = describeFigures(r.phaseIndex, phase.name, figures);
     const record = async (decisionName: string, text: string) => {
       const d = await insertDecision(trx, {
