@@ -15,6 +15,12 @@ export type FormatVerdict =
   | { readable: ReadableFormat }
   /** PLC code in a format plcfleet does not read; `format` names it. */
   | { unsupported: string }
+  /**
+   * A library a project carries in compiled (binary) form, found in a directory walk (TwinCAT
+   * keeps them under `_Libraries/`): not read, and not refused either; `library` names the form.
+   * Its interface is what `--libraries` gives, as for a project that does not carry it.
+   */
+  | { library: string }
   /** Not PLC source at all (documentation, IDE settings, other XML). */
   | { unrelated: true };
 
@@ -42,10 +48,22 @@ export const UNSUPPORTED_FORMATS: Readonly<Record<string, string>> = {
   '.projectarchive': 'CODESYS project archive',
   '.library': 'CODESYS library',
   '.compiled-library': 'CODESYS compiled library',
+  '.compiled-library-v3': 'CODESYS compiled library',
   '.tnzip': 'TwinCAT project archive',
   '.gxw': 'Mitsubishi GX Works project',
   '.smc2': 'Omron Sysmac Studio project',
 };
+
+/**
+ * Libraries in binary form (CODESYS/TwinCAT). Their declarations are in a proprietary
+ * serialisation inside a ZIP (`.compiled-library-v3`: not even a ZIP): what can be read is the
+ * names, not the parameters and types an interface needs, so they are not read (decision 0108).
+ */
+const COMPILED_LIBRARIES: ReadonlySet<string> = new Set([
+  '.library',
+  '.compiled-library',
+  '.compiled-library-v3',
+]);
 
 /** TwinCAT 3 objects read as code (`.TcTLEO`: an enumeration with a text list declares its enum like a DUT). */
 export const TWINCAT_EXTENSIONS: ReadonlySet<string> = new Set([
@@ -142,10 +160,17 @@ export function sourceFormat(path: string, head = '', explicit = false): FormatV
     return explicit ? { unsupported: 'XML that is not a PLCopen TC6 project' } : { unrelated: true };
   }
   const known = UNSUPPORTED_FORMATS[ext];
+  // a project's library cache (TwinCAT's `_Libraries/`): named on the command line it is refused
+  if (known && COMPILED_LIBRARIES.has(ext) && !explicit) return { library: known };
   if (known) return { unsupported: known };
   return explicit
     ? { unsupported: ext ? `an unknown format (${ext})` : 'a file without an extension' }
     : { unrelated: true };
+}
+
+/** The note for a library skipped in compiled form (see {@link PathClassification.compiledLibraries}). */
+export function compiledLibraryNote(file: string, format: string): string {
+  return `${file}: library present in compiled form (${format}), interface not read; give its interface with --libraries DIR`;
 }
 
 /** What {@link classifyPaths} found under the given files and directories. */
@@ -156,6 +181,11 @@ export interface PathClassification {
   projects: string[];
   /** Files in formats plcfleet does not read, with the format's name. */
   refused: { file: string; format: string }[];
+  /**
+   * Libraries the project carries in compiled form (a TwinCAT `_Libraries/…/*.compiled-library`
+   * cache), skipped rather than refused; `note` is the line to show for each.
+   */
+  compiledLibraries: { file: string; note: string }[];
 }
 
 /**
@@ -164,7 +194,7 @@ export interface PathClassification {
  * and refusals. Never parses anything.
  */
 export async function classifyPaths(paths: string[]): Promise<PathClassification> {
-  const out: PathClassification = { sources: [], projects: [], refused: [] };
+  const out: PathClassification = { sources: [], projects: [], refused: [], compiledLibraries: [] };
   const visit = async (p: string, explicit: boolean): Promise<void> => {
     const st = await stat(p);
     if (st.isDirectory()) {
@@ -181,6 +211,7 @@ export async function classifyPaths(paths: string[]): Promise<PathClassification
     const v = sourceFormat(p, head, explicit);
     if ('readable' in v) (v.readable === 'plcproj' ? out.projects : out.sources).push(p);
     else if ('unsupported' in v) out.refused.push({ file: p, format: v.unsupported });
+    else if ('library' in v) out.compiledLibraries.push({ file: p, note: compiledLibraryNote(p, v.library) });
   };
   for (const p of paths) await visit(p, true);
   out.sources.sort();
