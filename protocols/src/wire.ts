@@ -187,6 +187,8 @@ export const ShadowRun = z.object({
     })
     .nullable()
     .default(null),
+  /** Times the run resumed after an agent restart (its state set again from the live values each time; ADR 0103). Absent: never resumed, or an older agent. */
+  resumed: z.number().int().min(0).optional(),
 });
 export type ShadowRun = z.infer<typeof ShadowRun>;
 

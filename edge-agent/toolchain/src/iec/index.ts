@@ -178,6 +178,7 @@ export {
 } from './types';
 export {
   classifyPaths,
+  decodeSource,
   type FormatVerdict,
   isPlcopenXml,
   type PathClassification,
