@@ -26,6 +26,13 @@ const CONNECT_BATCH = 500;
 
 const rssKb = (pid: number) =>
   Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+// utime + stime of a process in ms (clock ticks of 10 ms on Linux).
+const cpuMs = (pid: number) => {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+};
+const loadAvg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
@@ -151,6 +158,8 @@ async function main() {
       });
     });
 
+  const loadBefore = loadAvg();
+  const cpuBeforeConnect = cpuMs(child.pid!);
   const t0 = Date.now();
   for (let i = 0; i < tokens.length; i += CONNECT_BATCH)
     await Promise.all(tokens.slice(i, i + CONNECT_BATCH).map((t) => connect(t.site, t.token)));
@@ -158,6 +167,7 @@ async function main() {
   await new Promise((r) => setTimeout(r, 1000));
   const rssConnected = rssKb(child.pid!);
 
+  const cpuBeforeRollout = cpuMs(child.pid!);
   rolloutStart = Date.now();
   const created = await api.post('/v1/rollouts', {
     migrationId: 'guard-upgrade',
@@ -173,6 +183,7 @@ async function main() {
     await new Promise((r) => setTimeout(r, 50));
     if (Date.now() - rolloutStart > 300_000) break;
   }
+  const cpuAfterRollout = cpuMs(child.pid!);
   const lastOffer = Math.max(...offersAt.values());
   const result = {
     agents: N,
@@ -196,6 +207,12 @@ async function main() {
     verdictsCommitted: ackAt.length,
     socketsClosedByServer: Object.fromEntries(closes),
     allCommittedMs: Math.max(...ackAt) - rolloutStart,
+    // CPU time of the server process, less sensitive to other load than wall time.
+    serverCpuMs: {
+      connect: cpuBeforeRollout - cpuBeforeConnect,
+      rollout: cpuAfterRollout - cpuBeforeRollout,
+    },
+    loadAverage: { before: loadBefore, after: loadAvg() },
   };
   console.log(JSON.stringify(result, null, 2));
   for (const ws of sockets) ws.terminate();
