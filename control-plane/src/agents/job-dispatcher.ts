@@ -1,12 +1,12 @@
-import type { JobBundle, RolloutPlan } from '@plcfleet/protocols';
+import type { JobBundle, RolloutPlan, SiteLibrary } from '@plcfleet/protocols';
 import { WebSocket } from 'ws';
 import type { Context } from '../context';
 import { claimJob, listJobs, listReadyJobs, unclaimJobs } from '../jobs/job.repository';
 import { getMigration } from '../migrations/migration.repository';
 import { getRollout } from '../rollouts/rollout.repository';
 import { shadowRequirement } from '../rollouts/shadow-gate';
-import { getSite } from '../sites/site.repository';
-import { nowIso } from '../util';
+import type { Db } from '../store/database';
+import { fromJson, nowIso } from '../util';
 import { agentMessage } from './agent-message';
 import { type AgentSession, type AgentSessions, send, shadowNeeds } from './agent-session';
 import type { OrderDelivery } from './order-delivery';
@@ -20,6 +20,27 @@ interface RolloutOffer {
   migration: JobBundle['migration'];
   migrationId: string;
   plan: RolloutPlan;
+}
+
+/** Sites per query when reading the libraries of a pass's sites. */
+const LIBRARIES_CHUNK = 500;
+
+/**
+ * The registry's libraries of each of `sites` that has some, read at once: a pass offers to
+ * thousands of sites, and one query per offer cost more than claiming the job.
+ */
+async function librariesOf(db: Db, sites: readonly string[]): Promise<Map<string, SiteLibrary[]>> {
+  const libraries = new Map<string, SiteLibrary[]>();
+  for (let i = 0; i < sites.length; i += LIBRARIES_CHUNK) {
+    const rows = await db
+      .selectFrom('sites')
+      .select(['name', 'libraries'])
+      .where('name', 'in', sites.slice(i, i + LIBRARIES_CHUNK))
+      .where('libraries', 'is not', null)
+      .execute();
+    for (const r of rows) libraries.set(r.name, fromJson(r.libraries));
+  }
+  return libraries;
 }
 
 /** The capabilities an agent needs for a job of phase `phaseIndex`: `shadow` when its bundle asks for a run. */
@@ -64,13 +85,17 @@ export class JobDispatcher {
   /** Sends again the offers of jobs a newly welcomed agent held before (a restart of either side). */
   async offerHeld(session: AgentSession): Promise<void> {
     const held = await listJobs(this.ctx.db, { site: session.site, states: ['offered', 'running'] });
-    for (const job of held.filter((j) => j.agentId === session.agentId)) {
+    const mine = held.filter((j) => j.agentId === session.agentId);
+    const libraries = mine.some((j) => j.state === 'offered')
+      ? (await librariesOf(this.ctx.db, [session.site])).get(session.site)
+      : undefined;
+    for (const job of mine) {
       const offer = await this.rolloutOffer(job.rolloutId);
       // An agent that no longer names `shadow` (downgraded) is not sent a bundle with a shadow gate; its lease lapses.
       if (offer && !needsOf(offer, job.phaseIndex).every((c) => session.capabilities.includes(c))) continue;
       session.leaseMs = offer?.leaseMs ?? session.leaseMs;
       session.jobId = job.id;
-      if (job.state === 'offered' && offer) this.sendOffer(session, job, job.attempt, offer);
+      if (job.state === 'offered' && offer) this.sendOffer(session, job, job.attempt, offer, libraries);
     }
   }
 
@@ -98,7 +123,7 @@ export class JobDispatcher {
     // a pass costs one query, not a walk over every connection.
     const ready = this.sessions.anyAgent ? await listReadyJobs(this.ctx.db, 10_000) : [];
     const taken = new Set<AgentSession>();
-    const claims: Promise<void>[] = [];
+    const planned: { job: (typeof ready)[number]; session: AgentSession; offer: RolloutOffer }[] = [];
     for (const job of ready) {
       if (this.closed) break;
       const offer = await this.rolloutOffer(job.rolloutId);
@@ -107,22 +132,28 @@ export class JobDispatcher {
       const session = this.sessions.idleOf(job.site, taken, needsOf(offer, job.phaseIndex));
       if (!session) continue;
       taken.add(session);
-      // Claims share transactions (group commit); each offer goes out once its claim is committed.
-      claims.push(
-        this.ctx.writes
-          .run((trx) => claimJob(trx, job.id, session.agentId, offer.leaseMs))
-          .then(async (claimed) => {
-            if (!claimed) return;
-            if (session.ws.readyState !== WebSocket.OPEN) {
-              await unclaimJobs(this.ctx.db, session.agentId);
-              return;
-            }
-            session.jobId = job.id;
-            session.leaseMs = offer.leaseMs;
-            await this.sendOffer(session, job, claimed.attempt, offer);
-          }),
-      );
+      planned.push({ job, session, offer });
     }
+    // The registry's libraries as the pass starts: a library-update's deploy changes them between passes.
+    const libraries = await librariesOf(
+      this.ctx.db,
+      planned.map((p) => p.job.site),
+    );
+    // Claims share transactions (group commit); each offer goes out once its claim is committed.
+    const claims = planned.map(({ job, session, offer }) =>
+      this.ctx.writes
+        .run((trx) => claimJob(trx, job.id, session.agentId, offer.leaseMs))
+        .then(async (claimed) => {
+          if (!claimed) return;
+          if (session.ws.readyState !== WebSocket.OPEN) {
+            await unclaimJobs(this.ctx.db, session.agentId);
+            return;
+          }
+          session.jobId = job.id;
+          session.leaseMs = offer.leaseMs;
+          this.sendOffer(session, job, claimed.attempt, offer, libraries.get(job.site));
+        }),
+    );
     const failed = (await Promise.allSettled(claims)).find((c) => c.status === 'rejected');
     if (failed) this.ctx.log.warn({ err: failed.reason }, 'claiming jobs failed; they stay ready');
     await this.orders.deliver();
@@ -140,14 +171,13 @@ export class JobDispatcher {
     return offer;
   }
 
-  private async sendOffer(
+  private sendOffer(
     session: AgentSession,
     job: { id: string; rolloutId: string; phaseIndex: number },
     attempt: number,
     offer: RolloutOffer,
-  ): Promise<void> {
-    // The registry's libraries, read per offer: a library-update's deploy changes them.
-    const site = await getSite(this.ctx.db, session.site);
+    libraries: SiteLibrary[] | undefined,
+  ): void {
     // A phase whose shadow runs before approval asks the agent for it in the bundle.
     const shadow = shadowRequirement(offer.plan.phases[job.phaseIndex], 'before-approval');
     const bundle: JobBundle = {
@@ -158,7 +188,7 @@ export class JobDispatcher {
       migration: offer.migration,
       issuedAt: nowIso(),
       ...(shadow ? { shadow } : {}),
-      ...(site?.libraries ? { libraries: site.libraries } : {}),
+      ...(libraries ? { libraries } : {}),
     };
     send(
       session,
