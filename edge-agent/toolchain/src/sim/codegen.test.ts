@@ -242,7 +242,7 @@ END_PROGRAM`),
     const code = js.replace(/"(?:[^"\\]|\\.)*"/g, '""');
     const words = new Set(code.match(/(?<![\w$.])[A-Za-z_][\w]*/g));
     const allowed =
-      /^(const|let|function|return|if|else|for|do|while|break|continue|true|false|null|undefined|new|use|strict|s|o|i|n|l|k|a\d*|f\d+|g\d+|l\d+|p\d+|m\d+|r|B\d+\w*|N\d+|C\d+|F\d+|M\d+_\w+|PG\d+_\w+|PS\d+_\w+|A\d+_\w+|L\d+|init|run|getState|setState|getScan|setScan|st|G|P|IN|PT|Q|ET|B|__proto__|Infinity|NaN|e|mn|mx|x|b)$/;
+      /^(const|let|var|function|return|if|else|for|do|while|break|continue|true|false|null|undefined|new|use|strict|s|o|i|n|l|k|a\d*|f\d+|g\d+|l\d+|p\d+|m\d+|r|B\d+\w*|N\d+|C\d+|F\d+|M\d+_\w+|PG\d+_\w+|PS\d+_\w+|A\d+_\w+|L\d+|init|run|getState|setState|getScan|setScan|st|G|P|IN|PT|Q|ET|B|__proto__|Infinity|NaN|e|mn|mx|x|b)$/;
     expect([...words].filter((w) => !allowed.test(w))).toEqual([]);
   });
 

@@ -288,7 +288,8 @@ export class CodeGenerator {
       // Method and property calls dispatch through the instance's class table (§6.6.5 overriding).
       'function $mcall(o,k,...a){return o.$c[k](o,...a);}function $pget(o,k){return o.$c[k](o);}',
       `const $WDL=${this.profile.watchdogIterations};`,
-      'let $now=0,$wd=0,$scan=0,$G=null,$P=null;',
+      // `var`: read from the closures without the temporal-dead-zone check a `let` costs each time
+      'var $now=0,$wd=0,$scan=0,$G=null,$P=null;',
       'function $wdt(l){if(++$wd>$WDL)$fail("WATCHDOG",l,"scan watchdog: loop did not finish");}',
     ];
     const epilogue = [
@@ -853,7 +854,9 @@ export class CodeGenerator {
     if (t.kind === 'array' || t.kind === 'struct' || (t.kind === 'fb' && v.t.kind === 'fb')) {
       return `${p.obj}[${p.key}]=$clone(${v.c});`;
     }
-    return `${this.read(p)}=${this.conv(v, t, span)};`;
+    const c = this.conv(v, t, span);
+    // a BOOL copied from another variable: stored as a known boolean, so without a write barrier
+    return `${this.read(p)}=${isBool(t) ? boolIs(c, true) : c};`;
   }
 
   // ---------------------------------------------------------------- expressions
@@ -1059,7 +1062,10 @@ export class CodeGenerator {
     const v = this.expr(e.operand, scope, want);
     if (e.operator === '+') return v;
     if (e.operator === 'NOT') {
-      if (isBool(v.t)) return { c: `!${v.c}`, t: BOOL, ...(typeof v.k === 'boolean' ? { k: !v.k } : {}) };
+      if (isBool(v.t))
+        return typeof v.k === 'boolean'
+          ? { c: `!${v.c}`, t: BOOL, k: !v.k }
+          : { c: boolIs(v.c, false), t: BOOL };
       const n = intName(v.t);
       if (n) {
         if (isBigName(n)) return { c: wrapIntegerCode(n, `~${v.c}`), t: v.t };
@@ -1157,11 +1163,24 @@ export class CodeGenerator {
           case 'OR_ELSE':
             return { c: `(${a.c}||${b.c})`, t: BOOL };
           // Both operands are evaluated (no short circuit) unless the profile says otherwise.
+          // A pure right operand need not be evaluated when the left decides (nothing observes it).
           case 'AND':
             // parenthesised whole: the result is an operand of XOR, = and <> too
-            return { c: sc ? `(${a.c}&&${b.c})` : `(((${a.c})&(${b.c}))!==0)`, t: BOOL };
+            return {
+              c:
+                sc || isPure(b.c)
+                  ? `(${boolIs(a.c, true)}&&${boolIs(b.c, true)})`
+                  : `(((${a.c})&(${b.c}))!==0)`,
+              t: BOOL,
+            };
           case 'OR':
-            return { c: sc ? `(${a.c}||${b.c})` : `(((${a.c})|(${b.c}))!==0)`, t: BOOL };
+            return {
+              c:
+                sc || isPure(b.c)
+                  ? `(${boolIs(a.c, true)}||${boolIs(b.c, true)})`
+                  : `(((${a.c})|(${b.c}))!==0)`,
+              t: BOOL,
+            };
           default:
             return { c: `(${a.c}!==${b.c})`, t: BOOL };
         }
@@ -2057,7 +2076,7 @@ export class CodeGenerator {
 
   private cond(e: Expression, scope: Scope): string {
     const v = this.expr(e, scope, BOOL);
-    return isBool(v.t) ? v.c : this.conv(v, BOOL, e.span);
+    return isBool(v.t) ? boolIs(v.c, true) : this.conv(v, BOOL, e.span);
   }
 
   private caseConst(e: Expression, selT: SimType, scope: Scope): number {
@@ -2076,6 +2095,30 @@ export class CodeGenerator {
 /** CHAR or WCHAR. */
 function isCharT(t: SimType): boolean {
   return t.kind === 'elem' && (t.name === 'CHAR' || t.name === 'WCHAR');
+}
+
+/** Code that only reads: a variable, a member chain or a constant element (`s.f3`, `$t1.Q`, `s[12]`). */
+const PLAIN_READ = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*|\[\d+\])*$/;
+
+/**
+ * BOOL code `c` compared with `value`. A BOOL is always a JS boolean (sim-types.ts), so `x===true`
+ * is `x`, and `x===false` is `!x`; for a read V8 cannot type by itself (a member holding `true` or
+ * `false`) the comparison compiles to one pointer comparison where `x` or `!x` takes ToBoolean's
+ * five tests, and its result is a known boolean (no write barrier when it is stored).
+ */
+function boolIs(c: string, value: boolean): string {
+  if (c !== 'true' && c !== 'false' && PLAIN_READ.test(c)) return `(${c}===${value})`;
+  return value ? c : `!${c}`;
+}
+
+/**
+ * Whether evaluating code `c` can have no effect and cannot fault: no call (every fault, division
+ * and string operation of generated code goes through a `$` helper), no string literal (that could
+ * hide a `(`), no `**` (a BigInt power can throw). Used to skip evaluating an operand whose value is
+ * not needed.
+ */
+function isPure(c: string): boolean {
+  return !/[\w$)\]]\s*\(|"|'|`|\*\*|=[^=]|\+\+|--/.test(c.replace(/[!=]==?|[<>]=/g, ' '));
 }
 
 /** Code reading member `key` (code: a quoted name or an index expression) of `obj`: `o.f3`, `o[1203]`, `o[i]`. */

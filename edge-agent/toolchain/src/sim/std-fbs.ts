@@ -211,52 +211,61 @@ export function makeStdFbs(options: StdFbOptions) {
   const sat = options.counterSaturation;
   const up = (cv: number) => (sat ? (cv < INT_MAX ? cv + 1 : cv) : ((cv + 1) << 16) >> 16);
   const down = (cv: number) => (sat ? (cv > INT_MIN ? cv - 1 : cv) : ((cv - 1) << 16) >> 16);
+  // Every BOOL member holds `true` or `false`; `x === true` is one pointer comparison where a bare
+  // `x` in a test costs ToBoolean's checks (the field's type is not known to V8), and its result is
+  // a known boolean, stored without a write barrier.
   return {
     /** §6.6.3.5.1 Table 43: SR, set dominant: Q1 := S1 OR (NOT R AND Q1). */
     SR(s: StdFbInstance): void {
-      s.Q1 = (s.S1 as boolean) || (!s.R && (s.Q1 as boolean));
+      s.Q1 = s.S1 === true || (s.R === false && s.Q1 === true);
     },
     /** §6.6.3.5.1 Table 43: RS, reset dominant: Q1 := NOT R1 AND (S OR Q1). */
     RS(s: StdFbInstance): void {
-      s.Q1 = !s.R1 && ((s.S as boolean) || (s.Q1 as boolean));
+      s.Q1 = s.R1 === false && (s.S === true || s.Q1 === true);
     },
     /** §6.6.3.5.2 Table 44: Q := CLK AND NOT M; M := CLK. */
     R_TRIG(s: StdFbInstance): void {
-      s.Q = (s.CLK as boolean) && !s.$m;
-      s.$m = s.CLK as boolean;
+      const clk = s.CLK === true;
+      s.Q = clk && s.$m === false;
+      s.$m = clk;
     },
     /**
      * §6.6.3.5.2 Table 44: Q := NOT CLK AND NOT M; M := NOT CLK. With M initially FALSE
      * the standard's F_TRIG reports an edge on its first call when CLK is FALSE.
      */
     F_TRIG(s: StdFbInstance): void {
-      s.Q = !s.CLK && !s.$m;
-      s.$m = !s.CLK;
+      const low = s.CLK === false;
+      s.Q = low && s.$m === false;
+      s.$m = low;
     },
     /** §6.6.3.5.3 Table 45: CTU; the CU edge uses an R_TRIG whose memory starts FALSE. */
     CTU(s: StdFbInstance): void {
-      const edge = (s.CU as boolean) && !s.$m;
-      s.$m = s.CU as boolean;
-      if (s.R) s.CV = 0;
+      const cu = s.CU === true;
+      const edge = cu && s.$m === false;
+      s.$m = cu;
+      if (s.R === true) s.CV = 0;
       else if (edge) s.CV = up(s.CV as number);
       s.Q = (s.CV as number) >= (s.PV as number);
     },
     /** §6.6.3.5.3 Table 45: CTD. */
     CTD(s: StdFbInstance): void {
-      const edge = (s.CD as boolean) && !s.$m;
-      s.$m = s.CD as boolean;
-      if (s.LD) s.CV = s.PV as number;
+      const cd = s.CD === true;
+      const edge = cd && s.$m === false;
+      s.$m = cd;
+      if (s.LD === true) s.CV = s.PV as number;
       else if (edge) s.CV = down(s.CV as number);
       s.Q = (s.CV as number) <= 0;
     },
     /** §6.6.3.5.3 Table 45: CTUD; simultaneous CU and CD edges cancel. */
     CTUD(s: StdFbInstance): void {
-      const eu = (s.CU as boolean) && !s.$m;
-      const ed = (s.CD as boolean) && !s.$m2;
-      s.$m = s.CU as boolean;
-      s.$m2 = s.CD as boolean;
-      if (s.R) s.CV = 0;
-      else if (s.LD) s.CV = s.PV as number;
+      const cu = s.CU === true;
+      const cd = s.CD === true;
+      const eu = cu && s.$m === false;
+      const ed = cd && s.$m2 === false;
+      s.$m = cu;
+      s.$m2 = cd;
+      if (s.R === true) s.CV = 0;
+      else if (s.LD === true) s.CV = s.PV as number;
       else if (eu && !ed) s.CV = up(s.CV as number);
       else if (ed && !eu) s.CV = down(s.CV as number);
       s.QU = (s.CV as number) >= (s.PV as number);
@@ -267,13 +276,13 @@ export function makeStdFbs(options: StdFbOptions) {
      * Q is TRUE once ET = PT; IN FALSE resets Q and ET at once.
      */
     TON(s: StdFbInstance, now: number): void {
-      if (!s.IN) {
+      if (s.IN === false) {
         s.Q = false;
         s.ET = 0;
         s.$run = false;
         return;
       }
-      if (!s.$run) {
+      if (s.$run === false) {
         s.$run = true;
         s.$s = now;
       }
@@ -292,17 +301,18 @@ export function makeStdFbs(options: StdFbOptions) {
      * TRUE until ET reaches PT; ET holds PT while IN stays FALSE and resets when IN returns.
      */
     TOF(s: StdFbInstance, now: number): void {
-      if (s.IN) {
+      const on = s.IN === true;
+      if (on) {
         s.Q = true;
         s.ET = 0;
         s.$run = false;
-      } else if (s.$m && !s.$run) {
+      } else if (s.$m === true && s.$run === false) {
         // falling edge of IN: start the off-delay
         s.$run = true;
         s.$s = now;
       }
-      if (s.$run && timeUp(s, now)) s.Q = false;
-      s.$m = s.IN as boolean;
+      if (s.$run === true && timeUp(s, now)) s.Q = false;
+      s.$m = on;
     },
     /**
      * §6.6.3.5.4 Table 46, TP timing diagram: a rising IN while no pulse runs starts a pulse of
@@ -312,20 +322,21 @@ export function makeStdFbs(options: StdFbOptions) {
      * Until ET is back at 0 no new pulse starts; a later call in the same scan may start one.
      */
     TP(s: StdFbInstance, now: number): void {
-      if (!s.$run && !s.$done && s.IN && !s.$m) {
+      const on = s.IN === true;
+      if (s.$run === false && s.$done === false && on && s.$m === false) {
         s.$run = true;
         s.$s = now;
         s.Q = true;
       }
-      if (s.$run && timeUp(s, now)) {
+      if (s.$run === true && timeUp(s, now)) {
         s.Q = false;
         s.$done = true;
       }
-      if (s.$done && !s.IN) {
+      if (s.$done === true && !on) {
         s.ET = 0;
         s.$done = false;
       }
-      s.$m = s.IN as boolean;
+      s.$m = on;
     },
   };
 }
