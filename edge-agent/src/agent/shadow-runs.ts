@@ -157,11 +157,10 @@ export function reportRun(
     /** The agent stops: no end (the run resumes at the next start); what it is now, still `running`. */
     pause(report: ShadowReport | null): AgentShadowRun {
       clearInterval(timer);
-      logger.info(
-        { shadowId: meta.shadowId, seconds: report?.seconds ?? ran() },
-        'shadow run paused: it resumes at the next start',
-      );
-      return shadowRunReport(meta, 'running', report, '', report?.seconds ?? ran(), resume.resumed);
+      // What counts is the time compared (the kept figures), not the time since this start.
+      const seconds = report?.seconds ?? resume.priorSeconds;
+      logger.info({ shadowId: meta.shadowId, seconds }, 'shadow run paused: it resumes at the next start');
+      return shadowRunReport(meta, 'running', report, '', seconds, resume.resumed);
     },
   };
 }
@@ -324,6 +323,12 @@ export class CandidateShadows {
     signal: AbortSignal,
   ): Promise<AgentShadowRun> {
     const log = this.o.logger.child({ jobId: fresh.jobId, shadowId: fresh.shadowId });
+    // A run that ended is not run again (a deploy order sent again after a restart): its end stands.
+    const ended = await this.o.sender.get(`shadow:${fresh.shadowId}`);
+    if (ended) {
+      log.info('shadow run ended before; its end stands');
+      return (ended.message as { report: AgentShadowRun }).report;
+    }
     const { watch, deployer } = this.o;
     // What the run is: a kept run resumes only on the same candidate, tag map and load settings.
     let files: Awaited<ReturnType<Deployer['approvedProgram']>>;
