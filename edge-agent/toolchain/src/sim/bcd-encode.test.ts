@@ -40,4 +40,17 @@ describe('*_TO_BCD encodes decimal digits into nibbles', () => {
     expect(p.get('A')).toBe(42);
     expect(p.get('B')).toBe(12345678);
   });
+
+  it('decodes all 16 digits of an LWORD (more than 32 bits, more than a double holds)', () => {
+    const p = plc(
+      'A := LWORD_BCD_TO_ULINT(W); B := LWORD_BCD_TO_LINT(M); C := LWORD_BCD_TO_UDINT(S); Bad := LWORD_BCD_TO_LINT(X);',
+      'W : LWORD := 16#1234567890123456; M : LWORD := 16#9999999999999999; S : LWORD := 16#0000000012345678; X : LWORD := 16#1A00000000000000; A : ULINT; B : LINT; C : UDINT; Bad : LINT;',
+    );
+    expect(p.scan(1)).toBeNull();
+    // Table 22: each nibble is one decimal digit, most significant first
+    expect(p.get('A')).toBe(1234567890123456n);
+    expect(p.get('B')).toBe(9999999999999999n);
+    expect(p.get('C')).toBe(12345678);
+    expect(p.get('Bad')).toBe(-1n);
+  });
 });

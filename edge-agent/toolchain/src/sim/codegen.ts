@@ -1556,9 +1556,10 @@ export class CodeGenerator {
             : undefined;
       if (bcd !== undefined) {
         const bits = bcd;
-        const raw = this.conv(v, isBigName(bits as IntegerTypeName) ? LINT : DINT);
-        const dec = isBigName(bits as IntegerTypeName) ? `$Number(${raw})` : raw;
-        return { c: this.conv({ c: `$rt.bcd(${dec})`, t: DINT }, to, e.span), t: to };
+        // an LWORD's 16 digits are decoded as a bigint (LINT holds 9999999999999999)
+        const big = isBigName(bits as IntegerTypeName);
+        const raw = this.conv(v, big ? LINT : DINT);
+        return { c: this.conv({ c: `$rt.bcd(${raw})`, t: big ? LINT : DINT }, to, e.span), t: to };
       }
       const from = conv[1] ? elementaryName(conv[1]) : undefined;
       const src = from && v.untyped ? { ...v, t: this.model.namedType(from) } : v;

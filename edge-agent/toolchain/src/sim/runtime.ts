@@ -66,8 +66,20 @@ export function makeRuntime(options: RuntimeOptions) {
     Number,
     // Everything generated code uses comes from here, so it names no global of its own.
     floor: Math.floor,
-    /** *_BCD_TO_* (Table 22): decimal digits in nibbles; not BCD (a nibble above 9) gives -1, as CODESYS does. */
-    bcd: (x: number): number => {
+    /**
+     * *_BCD_TO_* (Table 22): decimal digits in nibbles; not BCD (a nibble above 9) gives -1, as CODESYS does.
+     * An LWORD comes as a bigint (its 16 digits exceed 32 bits and a double's 53) and gives a bigint.
+     */
+    bcd: (x: number | bigint): number | bigint => {
+      if (typeof x === 'bigint') {
+        let big = 0n;
+        for (let scale = 1n, v = BigInt.asUintN(64, x); v > 0n; v >>= 4n, scale *= 10n) {
+          const d = v & 15n;
+          if (d > 9n) return -1n;
+          big += d * scale;
+        }
+        return big;
+      }
       let out = 0;
       for (let scale = 1, v = x >>> 0; v > 0; v = Math.floor(v / 16), scale *= 10) {
         const d = v % 16;
