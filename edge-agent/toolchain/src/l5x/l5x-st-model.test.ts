@@ -60,6 +60,37 @@ describe('readL5xModel', () => {
     expect(m.fileLine(1)).toBeUndefined();
   });
 
+  it("maps an Add-On Instruction block's statements to its Logic rungs", () => {
+    const aoi = `<AddOnInstructionDefinitions><AddOnInstructionDefinition Name="Latch">
+<Parameters>
+<Parameter Name="Set" DataType="BOOL" Usage="Input" Required="true"/>
+<Parameter Name="Q" DataType="BOOL" Usage="Output" Required="true"/>
+</Parameters>
+<Routines><Routine Name="Logic" Type="RLL"><RLLContent>
+<Rung Number="0" Type="N"><Text><![CDATA[[XIC(Set),XIC(Q)]OTE(Q);]]></Text></Rung>
+</RLLContent></Routine></Routines>
+</AddOnInstructionDefinition></AddOnInstructionDefinitions>`;
+    const withAoi = testL5x(
+      [
+        ['A', 'BOOL'],
+        ['B', 'BOOL'],
+        ['L1', 'Latch'],
+      ],
+      { Main: ['Latch(L1,A,B);'] },
+      aoi,
+    );
+    const a = readL5xModel(withAoi, 'a.L5X');
+    expect(a.diagnostics).toEqual([]);
+    const fb = a.source.indexOf('FUNCTION_BLOCK Latch');
+    const q = a.source.indexOf('Q := rc;', fb);
+    expect(a.fileLine(lineOf(a.source, 'FUNCTION_BLOCK Latch'))).toBe(
+      lineOf(withAoi, '<AddOnInstructionDefinition'),
+    );
+    expect(a.fileLine(a.source.slice(0, q).split('\n').length)).toBe(
+      lineOf(withAoi, '[XIC(Set),XIC(Q)]OTE(Q);'),
+    );
+  });
+
   it("gives the unit's spans the file's lines, so whatever cites a node cites the L5X", () => {
     const at = m.source.indexOf('A := LX_T3;');
     const spans = spansAt(m.unit, at);

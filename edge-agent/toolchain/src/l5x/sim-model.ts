@@ -82,7 +82,7 @@ function aoiSource(
   project: L5xProject,
   aoi: L5xAoi,
   seen = new Set<string>(),
-): { source: string; used: Set<string>; nested: L5xAoi[] } {
+): { source: string; used: Set<string>; nested: L5xAoi[]; origins: { line: number; offset: number }[] } {
   const scope = new LogixScope(project, undefined, aoi);
   const logic = aoi.routines.find((r) => r.name === 'Logic');
   if (!logic) throw new LoweringError(`AOI ${aoi.name} has no Logic routine`, `AOI ${aoi.name}`);
@@ -129,10 +129,17 @@ function aoiSource(
     'END_FUNCTION_BLOCK',
   );
   seen.add(aoi.name.toLowerCase());
+  // its declarations come from the AOI element, its body from the Logic rungs (0-based lines)
+  const bodyStart = lines.length - 1 - low.code.body.length;
+  const origins = [{ line: 0, offset: aoi.el.start }];
+  for (const o of low.code.origins)
+    origins.push({ line: lineCount(lines.slice(0, bodyStart + o.index)), offset: o.offset });
+  origins.push({ line: lineCount(lines.slice(0, -1)), offset: -1 });
   return {
     source: lines.join('\n'),
     used: new Set(scope.usedStructs),
     nested: [...low.code.aois].filter((a) => !seen.has(a.name.toLowerCase())),
+    origins,
   };
 }
 
@@ -152,12 +159,16 @@ export interface ModelParts {
   temps?: Map<string, string>;
 }
 
-/** The FUNCTION_BLOCKs of the AOIs called (and those they call); `seen` gets their names. */
+/**
+ * The FUNCTION_BLOCKs of the AOIs called (and those they call); `seen` gets their names, and
+ * `origins` (when given) each block's line origins, as {@link aoiSource} gives them.
+ */
 function aoiBlocks(
   project: L5xProject,
   called: Iterable<L5xAoi>,
   seen: Set<string>,
   used: Set<string>,
+  origins?: { line: number; offset: number }[][],
 ): string[] {
   const fbs: string[] = [];
   const pending = [...called];
@@ -166,6 +177,7 @@ function aoiBlocks(
     if (seen.has(a.name.toLowerCase())) continue;
     const r = aoiSource(project, a, seen);
     fbs.push(r.source);
+    origins?.push(r.origins);
     for (const u of r.used) used.add(u);
     pending.push(...r.nested);
   }
@@ -283,10 +295,11 @@ export interface ProjectModel {
   /** Programs left out: their main routine (or a routine it calls) cannot be modelled. */
   refused: { program: string; error: LoweringError }[];
   /**
-   * Where the programs' lines come from, by model line (1-based, ascending): from `line` on,
-   * the element at `offset` of the file (the Program for its declarations, a rung or a Logix
-   * ST line for its statements); `offset` -1 from a line on that comes from no element (what
-   * follows a program's END_PROGRAM).
+   * Where the lines of the programs and Add-On Instruction blocks come from, by model line
+   * (1-based, ascending): from `line` on, the element at `offset` of the file (the Program or
+   * AddOnInstructionDefinition for declarations, a rung or a Logix ST line for statements);
+   * `offset` -1 from a line on that comes from no element (what follows an END_PROGRAM or
+   * END_FUNCTION_BLOCK).
    */
   origins: { line: number; offset: number }[];
 }
@@ -317,11 +330,13 @@ export function projectModelSource(project: L5xProject): ProjectModel {
   }
   const used = new Set<string>();
   const seen = new Set<string>();
+  const fbOrigins: { line: number; offset: number }[][] = [];
   const fbs = aoiBlocks(
     project,
     lowered.flatMap((l) => [...l.code.aois]),
     seen,
     used,
+    fbOrigins,
   );
   const controllerTags = new Set(project.tags);
   const globals = new Map<string, string>();
@@ -364,14 +379,18 @@ export function projectModelSource(project: L5xProject): ProjectModel {
     programOrigins.push(origins);
   }
   const typeScope = lowered[0]?.scope ?? new LogixScope(project);
+  const types = [typeDecls(typeScope, used), ...aoiStructs.values(), LOGIX_LIBRARY_SOURCE];
   const head = [
-    typeDecls(typeScope, used),
-    ...aoiStructs.values(),
-    LOGIX_LIBRARY_SOURCE,
+    ...types,
     ...fbs,
     ...(globals.size > 0 ? ['VAR_GLOBAL', ...[...globals.values()].sort(), 'END_VAR'] : []),
   ];
   const origins: ProjectModel['origins'] = [];
+  let at = lineCount(types) + 1;
+  fbs.forEach((fb, k) => {
+    for (const o of fbOrigins[k] ?? []) origins.push({ line: at + o.line, offset: o.offset });
+    at += lineCount([fb]);
+  });
   let first = lineCount(head) + 1;
   programs.forEach((p, k) => {
     for (const o of programOrigins[k] ?? []) origins.push({ line: first + o.line, offset: o.offset });
