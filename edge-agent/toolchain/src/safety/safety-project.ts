@@ -12,14 +12,14 @@ import {
   type CompilationUnit,
   checkProject,
   configureTree,
+  decodeSource,
   isSourceFile,
   type LibraryReference,
   libraryFilesFor,
   readPlcProj,
   readSource,
 } from '../iec';
-// decodeSource is not re-exported by the iec index yet (requested of its owner)
-import { decodeSource } from '../iec/vendor-format';
+
 import { type L5xStModel, modelErrors, readL5xModel } from '../l5x';
 
 /** A front-end diagnostic, reduced to what the verifier reports. */

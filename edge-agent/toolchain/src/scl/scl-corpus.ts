@@ -11,8 +11,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { astEqual, type CompilationUnit, checkProject } from '../iec';
-import { decodeSource } from '../iec/vendor-format';
+import { astEqual, type CompilationUnit, checkProject, decodeSource } from '../iec';
 import { readAx } from './ax-reader';
 import { formatAx, formatScl } from './scl-printer';
 import { isSclFile, nameSclStartValues, readScl } from './scl-reader';

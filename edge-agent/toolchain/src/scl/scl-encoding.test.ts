@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { GlobalVarList, TypeBlock } from '../iec';
-import { decodeSource } from '../iec/vendor-format';
+import { decodeSource } from '../iec';
 import { loadSafetyProject } from '../safety';
 import { readScl } from './scl-reader';
 
