@@ -96,8 +96,12 @@ function freeInputs(ix: ProjectIndex, slice: Slice, program: string): Map<string
     const v = ix.vars.get(key);
     if (!v || v.constant || !v.typeName || !DRIVABLE.has(v.typeName)) continue;
     const isInput = v.scope === id && v.section === 'VAR_INPUT';
+    // an addressed variable the program only reads is written from outside (an %I input, a
+    // Modbus coil an HMI sets): held at its initial value a proof would see no input at all
+    const located = v.decl.location !== undefined && (!writtenHere.has(key) || v.decl.location.area === 'I');
     const freeGlobal = v.scope === 'global' && (!writtenHere.has(key) || v.decl.location?.area === 'I');
-    if (isInput || freeGlobal) out.set(v.name.toLowerCase(), v.typeName);
+    const freeLocated = v.scope === id && v.section === 'VAR' && located;
+    if (isInput || freeGlobal || freeLocated) out.set(v.name.toLowerCase(), v.typeName);
   }
   return out;
 }
