@@ -117,6 +117,19 @@ describe('plcfleet-agent compile: formats and projects (issue 15)', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/^no readable source .* in /);
   });
+  it("notes a TwinCAT project's compiled library cache on stderr and compiles the sources (decision 0108)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iec-cli-'));
+    writeFileSync(join(dir, 'P.st'), 'PROGRAM P\nVAR x : INT; END_VAR\nx := x + 1;\nEND_PROGRAM\n');
+    const cache = join(dir, '_Libraries', 'beckhoff automation gmbh', 'Tc2_Standard', '3.3.3.0');
+    mkdirSync(cache, { recursive: true });
+    writeFileSync(join(cache, 'Tc2_Standard.compiled-library'), 'PK\u0003\u0004');
+    const r = await run('compile', dir, '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ files: 1, errors: 0 });
+    expect(r.err).toBe(
+      `note: ${join(cache, 'Tc2_Standard.compiled-library')}: library present in compiled form (CODESYS compiled library), interface not read; give its interface with --libraries DIR\n`,
+    );
+  });
   it('reads a .plcproj: only files in the build, and the library references with versions', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'iec-cli-'));
     mkdirSync(join(dir, 'POUs'));
@@ -673,6 +686,19 @@ describe('plcfleet-agent fmt and ast', () => {
     expect(check.code).toBe(1);
     expect(check.out).toBe(`${f}: not formatted (fmt --write would change it)\n`);
     expect(readFileSync(f, 'utf8')).toBe('program P\nx:=1;\nend_program\n');
+  });
+  it('reads a Windows-1252 byte as compile does, never writing U+FFFD back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iec-cli-'));
+    const f = join(dir, 'p.st');
+    // 0xB0: a degree sign in Windows-1252, not UTF-8
+    writeFileSync(
+      f,
+      Buffer.from('PROGRAM P\nVAR\n    t : REAL; // 20\xb0C\nEND_VAR\nEND_PROGRAM\n', 'latin1'),
+    );
+    const printed = await run('fmt', f);
+    expect(printed.code).toBe(0);
+    expect(printed.out).toBe('PROGRAM P\nVAR\n    t : REAL; // 20\u00b0C\nEND_VAR\nEND_PROGRAM\n');
+    expect(printed.out).not.toContain('\ufffd');
   });
   it('prints and rewrites a Siemens SCL file as SCL, never as its lowered ST', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'iec-cli-'));

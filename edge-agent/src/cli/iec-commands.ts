@@ -10,6 +10,7 @@ import { type Diagnostic, diagnosticView, EXIT } from '@plcfleet/protocols';
 import {
   astToJson,
   classifyPaths,
+  decodeSource,
   formatDiagnostic,
   type LibraryReference,
   libraryFilesFor,
@@ -48,7 +49,9 @@ async function readOne(file: string): Promise<string | undefined> {
     usage(`not a file: ${file}`);
     return undefined;
   }
-  const text = await readFile(file, 'utf8');
+  // decoded as compile decodes it: a Windows-1252 byte read as UTF-8 would become U+FFFD,
+  // and `fmt --write` would write that into the file
+  const text = decodeSource(await readFile(file));
   const v = sourceFormat(file, text.slice(0, 4096), true);
   if ('unsupported' in v && isL5x(file, v.unsupported)) {
     usage(
@@ -79,6 +82,8 @@ async function sourcesOf(
   paths: string[],
 ): Promise<{ files: string[]; libraries: LibraryReference[]; l5x: string[] } | undefined> {
   const found = await classifyPaths(paths);
+  // a TwinCAT project's committed `_Libraries/` cache: skipped, said once per file (decision 0108)
+  for (const lib of found.compiledLibraries) process.stderr.write(`note: ${lib.note}\n`);
   // a Rockwell L5X is read by the L5X checker (toolchain/l5x), not the ST front end
   const l5x = found.refused.filter((r) => isL5x(r.file, r.format)).map((r) => r.file);
   found.refused = found.refused.filter((r) => !isL5x(r.file, r.format));

@@ -25,7 +25,7 @@ import { type ParseResult, parseSource } from './parser';
 import { readPlcopen } from './plcopen-reader';
 import type { LibraryReference } from './plcproj-reader';
 import { readTwinCat } from './twincat-reader';
-import { fileHead, isSiemensDataBlock, TWINCAT_EXTENSIONS } from './vendor-format';
+import { decodeSource, fileHead, isSiemensDataBlock, TWINCAT_EXTENSIONS } from './vendor-format';
 
 /**
  * File extensions read as sources (case-insensitive). `.xml` files are read when they are PLCopen
@@ -282,9 +282,6 @@ export async function loadProject(
   return { project, diagnostics: sortDiagnostics(diagnostics) };
 }
 
-const UTF8 = new TextDecoder('utf-8', { fatal: false });
-const LATIN1 = new TextDecoder('latin1');
-
 /**
  * One source file's text, or undefined with an ST1012 diagnostic. Synchronous
  * inside: a project's files are read one after the other and parsed at once,
@@ -297,10 +294,8 @@ function readText(f: string, diagnostics: Diagnostic[]): string | undefined {
       diagnostics.push(diagnostic('ST1012', span, f, `file is larger than ${MAX_SOURCE_BYTES} bytes`));
       return undefined;
     }
-    const buf = readFileSync(f);
-    // TwinCAT and CODESYS write UTF-8 with a BOM; older exports are Latin-1
-    const text = UTF8.decode(buf);
-    return text.includes('\uFFFD') ? LATIN1.decode(buf) : text;
+    // TwinCAT and CODESYS write UTF-8 with a BOM; older exports and TIA Portal Windows-1252
+    return decodeSource(readFileSync(f));
   } catch (err) {
     diagnostics.push(diagnostic('ST1012', span, f, (err as Error).message));
     return undefined;
