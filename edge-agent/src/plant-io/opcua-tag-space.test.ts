@@ -64,6 +64,19 @@ describe('OPC UA tag space', () => {
     expect(space.variable(count)!.readValue().statusCode).toBe(StatusCodes.BadNoCommunication);
   });
 
+  it('stamps values with the source time it is given, so one scan shares one time', () => {
+    const scanAt = Date.parse('2026-12-06T10:00:00.000Z');
+    space.publish(speed, 41, scanAt);
+    space.publish(count, 42, scanAt);
+    for (const tag of [speed, count]) {
+      const dv = space.variable(tag)!.readValue();
+      expect(dv.statusCode).toBe(StatusCodes.Good);
+      expect(dv.sourceTimestamp!.toISOString()).toBe('2026-12-06T10:00:00.000Z');
+    }
+    space.fail(speed, scanAt + 10);
+    expect(space.variable(speed)!.readValue().sourceTimestamp!.getTime()).toBe(scanAt + 10);
+  });
+
   it('notifies a subscriber of every change at once, and a new subscriber starts from the latest value', async () => {
     space.publish(count, 41); // while unmonitored: kept, not pushed
     const client = OPCUAClient.create({ endpointMustExist: false, connectionStrategy: { maxRetry: 0 } });

@@ -312,8 +312,12 @@ export class OpcuaTagSpace {
     return this.states.get(tag)?.variable;
   }
 
-  /** Publishes a fresh raw value with status Good (clients are notified only when it changed). */
-  publish(tag: Tag, raw: RawValue): void {
+  /**
+   * Publishes a fresh raw value with status Good (clients are notified only when it changed).
+   * `at` is its source time (ms since the epoch): a PLC stamps all values of one scan with the
+   * scan's time, so a client can group one scan's changes; default now.
+   */
+  publish(tag: Tag, raw: RawValue, at: number = Date.now()): void {
     const s = this.states.get(tag);
     if (!s) return;
     if (s.status === StatusCodes.Good && s.lastRaw === raw) return;
@@ -328,29 +332,29 @@ export class OpcuaTagSpace {
       s.last = undefined;
     }
     s.status = StatusCodes.Good;
-    this.show(tag, s);
+    this.show(tag, s, at);
   }
 
   /**
    * Marks a tag as unreachable: `BadCommunicationError` keeping the last value when it had one,
-   * `BadNoCommunication` when it never had one.
+   * `BadNoCommunication` when it never had one. `at` as for `publish`.
    */
-  fail(tag: Tag): void {
+  fail(tag: Tag, at: number = Date.now()): void {
     const s = this.states.get(tag);
     if (!s) return;
     const hadValue = s.last !== undefined || s.lastRaw !== undefined;
     const status = hadValue ? StatusCodes.BadCommunicationError : StatusCodes.BadNoCommunication;
     if (s.status === status) return;
     s.status = status;
-    this.show(tag, s);
+    this.show(tag, s, at);
   }
 
   /**
    * Hands a change to node-opcua: at once when a monitored item listens for changes of the
    * node (exception-based items subscribe to `value_changed`), else at the next read.
    */
-  private show(tag: Tag, s: TagState): void {
-    s.changedAt = Date.now();
+  private show(tag: Tag, s: TagState, at: number): void {
+    s.changedAt = at;
     if (monitored(s)) {
       s.stale = false;
       s.variable.setValueFromSource(variantOf(tag, s), s.status, new Date(s.changedAt));

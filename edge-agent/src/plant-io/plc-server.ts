@@ -91,11 +91,14 @@ export async function startPlcServer(options: PlcServerOptions): Promise<PlcServ
         mayWrite: (ctx) => !withUsers || ctx.session?.userIdentityToken instanceof UserNameIdentityToken,
       });
       const space = tagSpace;
+      // one source time per scan, as a PLC stamps a scan's values: a client groups a scan's
+      // changes by it (shadow's subscription mode), however long this loop is preempted
       const publish = () => {
+        const at = Date.now();
         for (const tag of tags.tags) {
           const raw = store.read(tag);
-          if (raw === undefined) space.fail(tag);
-          else space.publish(tag, raw);
+          if (raw === undefined) space.fail(tag, at);
+          else space.publish(tag, raw, at);
         }
       };
       publish();
