@@ -5,7 +5,7 @@
  * resets that disappear, forcing pragmas and removed implicit checks.
  */
 import type { SafetyFinding } from '@plcfleet/protocols';
-import type { Expression, Pragma, Statement } from '../iec';
+import type { Expression, IfStatement, Pragma, Statement } from '../iec';
 import {
   type CheckedProject,
   type ConstantValue,
@@ -65,6 +65,56 @@ function permissiveWrite(ix: ProjectIndex, model: Constants, a: Atom, key: strin
 
 function guardText(a: Atom): string {
   return canonical(a.parents.flatMap((p) => controlExpressions(p)));
+}
+
+/** Top-level AND operands of a condition (parentheses looked through), canonical. */
+function conjuncts(e: Expression, out = new Set<string>()): Set<string> {
+  if (e.kind === 'Paren') return conjuncts(e.expression, out);
+  if (e.kind === 'Binary' && (e.operator === 'AND' || e.operator === 'AND_THEN')) {
+    conjuncts(e.left, out);
+    conjuncts(e.right, out);
+  } else out.add(canonical(e));
+  return out;
+}
+
+/** `strong` holds every conjunct of `weak` (the same condition, or it with terms ANDed on). */
+function implies(strong: Expression, weak: Expression): boolean {
+  const have = conjuncts(strong);
+  return [...conjuncts(weak)].every((c) => have.has(c));
+}
+
+/** Which branch of an IF holds `child`: 0 THEN, k for the k-th ELSIF, -1 ELSE. */
+function branchOf(s: IfStatement, child: Statement): number {
+  if (s.then.includes(child)) return 0;
+  const k = s.elsifs.findIndex((e) => e.body.includes(child));
+  return k >= 0 ? k + 1 : -1;
+}
+
+/**
+ * The new atom runs under the old one's guard or a stronger one: the same nesting, and at each
+ * IF the same branch, whose own condition only gains conjuncts while the conditions before it
+ * (which a branch after them runs on the negation of) stay the same. A stronger guard writes
+ * less often, so the same write under it forces nothing new.
+ */
+function guardNoWeaker(n: Atom, o: Atom): boolean {
+  if (n.parents.length !== o.parents.length) return false;
+  return n.parents.every((np, i) => {
+    const op = o.parents[i] as Statement;
+    if (np.kind !== op.kind) return false;
+    if (np.kind !== 'If' || op.kind !== 'If')
+      return canonical(controlExpressions(np)) === canonical(controlExpressions(op));
+    const nb = branchOf(np, n.parents[i + 1] ?? n.stmt);
+    if (nb !== branchOf(op, o.parents[i + 1] ?? o.stmt)) return false;
+    const conds = (s: IfStatement) => [s.condition, ...s.elsifs.map((e) => e.condition)];
+    const [nc, oc] = [conds(np), conds(op)];
+    const own = nb === -1 ? nc.length : nb;
+    if (nc.length < own || oc.length < own) return false;
+    for (let k = 0; k < own; k++)
+      if (canonical(nc[k] as Expression) !== canonical(oc[k] as Expression)) return false;
+    // an ELSE runs on the negation of every condition: they must be the same
+    if (nb === -1) return nc.length === oc.length;
+    return implies(nc[own] as Expression, oc[own] as Expression);
+  });
 }
 
 /** In a unit read from a Rockwell `.L5X` (toolchain/l5x's ST model of the ladder). */
@@ -222,7 +272,7 @@ export function forcingFindings(ctx: VerifyContext): SafetyFinding[] {
       ) {
         const t = newIx.resolveRoot(s.target);
         const same = oldWritersSame(a, key).some(
-          (o) => canonical(o.stmt) === canonical(s) && guardText(o) === guardText(a),
+          (o) => canonical(o.stmt) === canonical(s) && (guardText(o) === guardText(a) || guardNoWeaker(a, o)),
         );
         if (t?.key === key && !same)
           out.push(
