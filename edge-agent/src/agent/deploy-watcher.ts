@@ -31,6 +31,8 @@ export interface DeployWatcherOptions extends ProgramLoadSettings {
    * it a stop ends the watch `failed`.
    */
   stateDir?: string;
+  /** How often a running watch's progress is written (a crash loses at most this much). @default 10 s */
+  checkpointMs?: number;
 }
 
 /** What a kept watch is: the deploy order it watches (signed before), its period and its report's meta. */
@@ -133,6 +135,11 @@ export class DeployWatcher {
   private async run(order: DeployOrder, periodMs: number, signal: AbortSignal): Promise<void> {
     const { watch, deployer, sender, logger, events } = this.o;
     const log = logger.child({ deployId: order.deployId });
+    // A watch that ended is not watched again (its kept progress outlived it: a crash at its end).
+    if (await sender.get(`shadow:watch-${order.deployId}`)) {
+      await this.kept?.remove(order.deployId);
+      return log.info('post-deploy watch ended before; not watched again');
+    }
     const files = await deployer.approvedProgram(order.jobId);
     const tagText = await readFile(watch.tags, 'utf8').catch(() => null);
     const hash =
@@ -213,7 +220,7 @@ export class DeployWatcher {
           ...(watch.programName ? { programName: watch.programName } : {}),
           ...programLoad(this.o),
           signal,
-          snapshotEveryMs: 10_000,
+          snapshotEveryMs: this.o.checkpointMs ?? 10_000,
           onSnapshot: (r) => {
             if (writing) return;
             writing = true;

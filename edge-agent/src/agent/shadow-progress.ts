@@ -51,12 +51,24 @@ export class ProgressStore<T> {
     return v && v.version === 1 && typeof v.hash === 'string' ? v : null;
   }
 
+  /**
+   * Writes and removals run one after another, in the order asked: a checkpoint still being
+   * written when its run ends cannot land after the removal and bring an ended run back.
+   */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private inTurn(op: () => Promise<void>): Promise<void> {
+    const next = this.queue.then(op);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
   write(id: string, kept: KeptProgress<T>): Promise<void> {
-    return writeJsonAtomic(this.file(id), kept);
+    return this.inTurn(() => writeJsonAtomic(this.file(id), kept));
   }
 
   remove(id: string): Promise<void> {
-    return removeFile(this.file(id));
+    return this.inTurn(() => removeFile(this.file(id)));
   }
 
   /** Every kept run of this kind. */

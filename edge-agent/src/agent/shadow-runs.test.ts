@@ -79,6 +79,7 @@ async function setup(
     defines?: string[];
     /** Keep runs' progress (resumable) in `<dir>/data/shadow-runs`. */
     keep?: boolean;
+    checkpointMs?: number;
   } = {},
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'shadow-runs-'));
@@ -147,6 +148,7 @@ async function setup(
       pkiDir: join(dir, 'pki'),
       ...programLoad(options),
       ...(options.keep ? { stateDir } : {}),
+      ...(options.checkpointMs ? { checkpointMs: options.checkpointMs } : {}),
       deployer,
       sender,
       logger,
@@ -391,5 +393,32 @@ describe('candidate shadow runs of the agent', () => {
     await third.cancel('dep-d');
     expect((await cut).state).toBe('failed');
     expect(readdirSync(stateDir)).toEqual([]);
+  }, 30_000);
+
+  it('resumes after a crash from the progress kept while it ran (the time since the last checkpoint is lost, not counted)', async () => {
+    const a = await setup({ keep: true, checkpointMs: 200 });
+    await a.keep('job-k', 60);
+    const req = { minDurationMs: 2500, maxDivergences: 0 };
+    const running = a.shadows.run({ jobId: 'job-k', rolloutId: 'ro-1', deployId: 'dep-k' }, req);
+    const file = join(a.stateDir, 'candidate-shadow-dep-k.json');
+    // What a crash leaves on disk: the last checkpoint of the running run.
+    let crashed: { progress: { seconds: number; samples: number } | null } | undefined;
+    for (let i = 0; i < 200 && !crashed?.progress; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      crashed = JSON.parse(readFileSync(file, 'utf8'));
+    }
+    expect(crashed?.progress?.samples).toBeGreaterThan(0);
+    expect(crashed?.progress?.seconds).toBeGreaterThan(0);
+    await a.shadows.cancel();
+    await running;
+    // The agent restarted on another host's copy of that state (same candidate, same tag map).
+    const b = await setup({ keep: true });
+    await b.keep('job-k', 60);
+    mkdirSync(b.stateDir, { recursive: true });
+    writeFileSync(join(b.stateDir, 'candidate-shadow-dep-k.json'), JSON.stringify(crashed));
+    const ended = await b.shadows.run({ jobId: 'job-k', rolloutId: 'ro-1', deployId: 'dep-k' }, req);
+    expect(ended).toMatchObject({ state: 'passed', resumed: 1, divergences: [] });
+    expect(ended.seconds).toBeGreaterThanOrEqual(2.5);
+    expect(ended.samples).toBeGreaterThan(crashed!.progress!.samples);
   }, 30_000);
 });

@@ -212,6 +212,8 @@ export interface CandidateShadowsOptions extends ProgramLoadSettings {
    * short resumes at the next start (ADR 0103). Without it a stop fails the run.
    */
   stateDir?: string;
+  /** How often a running run's progress is written (a crash loses at most this much). @default 10 s */
+  checkpointMs?: number;
 }
 
 /** Diverging samples of a runner's summary, summed over the tags. */
@@ -420,7 +422,7 @@ export class CandidateShadows {
         ...(watch.pollMs ? { pollMs: watch.pollMs } : {}),
         signal,
         stopAtFirst: req.maxDivergences === 0,
-        snapshotEveryMs: CHECKPOINT_MS,
+        snapshotEveryMs: this.o.checkpointMs ?? CHECKPOINT_MS,
         onSnapshot: (r) => {
           if (writing) return;
           writing = true;
