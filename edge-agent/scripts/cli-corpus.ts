@@ -220,7 +220,10 @@ function programsOf(unit: Unit): string[] {
       for (const m of text.matchAll(/<pou\s+name="([A-Za-z_]\w*)"\s+pouType="program"/g))
         names.add(m[1] as string);
     } else {
-      for (const m of text.matchAll(/^\s*PROGRAM\s+(?:(?:INTERNAL|PUBLIC|PRIVATE)\s+)?([A-Za-z_]\w*)/gim))
+      // `PROGRAM inst WITH task : Type;` inside a CONFIGURATION names an instance, not a PROGRAM
+      for (const m of text.matchAll(
+        /^\s*PROGRAM\s+(?:(?:INTERNAL|PUBLIC|PRIVATE)\s+)?([A-Za-z_]\w*)\b(?!\s+WITH\b|\s*:)/gim,
+      ))
         names.add(m[1] as string);
       // a Siemens organization block is what the virtual PLC runs as an SCL project's program
       for (const m of text.matchAll(/^\s*ORGANIZATION_BLOCK\s+"?([A-Za-z_]\w*)"?/gim))
@@ -731,7 +734,8 @@ function reasons(all: Record_[]): Record<string, [string, number][]> {
       continue;
     }
     const finding = run.command === 'safety' && jsonOk(run.stdout) ? safetyReason(run.stdout) : undefined;
-    const line = finding ?? (firstLine(run.stderr) || firstLine(run.stdout).slice(0, 120));
+    // fmt --check says "not formatted" on stdout; blur the whole line before cutting it
+    const line = finding ?? (firstLine(run.stderr) || firstLine(run.stdout));
     const blurred = line
       .replace(/\/[^:'"]+?(?=: |:\d|$)/g, 'PATH')
       .replace(/'[^']*'/g, "'X'")
