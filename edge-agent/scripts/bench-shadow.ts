@@ -34,11 +34,13 @@ import {
   bindTags,
   compileInstrumented,
   ModbusLivePlc,
+  OpcuaLiveFeed,
   OpcuaLivePlc,
   runShadow,
   type ShadowReport,
 } from '../src/shadow';
-import type { LiveSample } from '../src/shadow/live-plc';
+import type { LivePlc, LiveSample } from '../src/shadow/live-plc';
+import type { LiveFeed } from '../src/shadow/live-subscription';
 
 const { values: a } = parseArgs({
   options: {
@@ -52,6 +54,8 @@ const { values: a } = parseArgs({
     'change-ms': { type: 'string', default: '100' },
     trials: { type: 'string', default: '5' },
     transport: { type: 'string', default: 'modbus' },
+    mode: { type: 'string', default: 'poll' },
+    security: { type: 'string', default: 'none' },
   },
 });
 const FIXTURES = path.join(import.meta.dirname, '../src/shadow/fixtures');
@@ -67,6 +71,11 @@ const TRIGGER = 12345;
 /** How the shadow reads the PLC: Modbus TCP, or the PLC's own OPC UA server (security none, loopback). */
 const OPCUA = a.transport === 'opcua';
 if (!OPCUA && a.transport !== 'modbus') throw new Error(`--transport is modbus or opcua, not ${a.transport}`);
+/** Over OPC UA: a Read every poll, or a subscription (a comparison every PLC cycle; ADR 0100). */
+const SUBSCRIPTION = a.mode === 'subscription';
+if (!SUBSCRIPTION && a.mode !== 'poll') throw new Error(`--mode is poll or subscription, not ${a.mode}`);
+if (SUBSCRIPTION && !OPCUA) throw new Error('--mode subscription needs --transport opcua');
+const SECURITY = a.security as 'none' | 'sign' | 'sign-and-encrypt';
 
 /** The PLC process: the program served over Modbus, a field changing 10 % of its inputs every change-ms. */
 async function plc(): Promise<void> {
@@ -81,8 +90,9 @@ async function plc(): Promise<void> {
       ? {
           dataDir: pki,
           port: 0,
-          security: 'none',
+          security: SECURITY,
           allowAnonymous: true,
+          trustUnknownClients: true,
         }
       : false,
   });
@@ -139,6 +149,8 @@ function child(): { proc: ChildProcess; next: () => Promise<Msg> } {
       a['change-ms']!,
       '--transport',
       a.transport!,
+      '--security',
+      SECURITY,
     ],
     {
       execArgv: ['--import', 'tsx', '--conditions=source'],
@@ -215,18 +227,24 @@ async function main(): Promise<void> {
   ): Promise<ShadowReport> => {
     const { c, b } = candidate(t);
     const tags = b.tags.map((x) => x.tag);
-    const live = OPCUA
-      ? new OpcuaLivePlc(endpoint!, tags, { security: 'none', dataDir: clientPki, timeoutMs: TIMEOUT })
-      : new ModbusLivePlc(map, tags, '127.0.0.1', port, TIMEOUT);
+    const client = { security: SECURITY, dataDir: clientPki, timeoutMs: TIMEOUT, trustUnknownServer: true };
     const trace: LiveSample[] = [];
-    const read = live.read.bind(live);
     const dbg = process.env.BENCH_SHADOW_DEBUG;
-    live.read = async () => {
-      const r = await read();
-      answerMs.push(r.tResp - r.tReq);
-      if (dbg) trace.push(r);
-      return r;
-    };
+    let live: LivePlc | LiveFeed;
+    if (SUBSCRIPTION) live = new OpcuaLiveFeed(endpoint!, tags, client, { publishingMs: POLL });
+    else {
+      const polled = OPCUA
+        ? new OpcuaLivePlc(endpoint!, tags, client)
+        : new ModbusLivePlc(map, tags, '127.0.0.1', port, TIMEOUT);
+      const read = polled.read.bind(polled);
+      polled.read = async () => {
+        const r = await read();
+        answerMs.push(r.tResp - r.tReq);
+        if (dbg) trace.push(r);
+        return r;
+      };
+      live = polled;
+    }
     try {
       const report = await runShadow({
         plc: c.plc,
@@ -257,7 +275,7 @@ async function main(): Promise<void> {
     }
   };
   console.log(
-    `bench-shadow: ${map.tags.length} tags over ${a.transport}, PLC cycle ${CYCLE} ms, poll ${POLL} ms, timeout ${TIMEOUT} ms, latency allowance ${LATENCY ?? 'default'}, ${os.cpus().length} cores, load average ${os
+    `bench-shadow: ${map.tags.length} tags over ${a.transport}${OPCUA ? ` (${a.mode}, security ${SECURITY})` : ''}, PLC cycle ${CYCLE} ms, poll ${POLL} ms, timeout ${TIMEOUT} ms, latency allowance ${LATENCY ?? 'default'}, ${os.cpus().length} cores, load average ${os
       .loadavg()
       .map((x) => x.toFixed(1))
       .join(' ')}`,
@@ -275,9 +293,14 @@ async function main(): Promise<void> {
   const steady = await run(port, text, Number(a.seconds) * 1000);
   const byTime = [...answerMs].sort((x, y) => x - y);
   const pct = (q: number) => byTime[Math.min(byTime.length - 1, Math.floor(q * byTime.length))] ?? 0;
-  console.log(
-    `steady answers (${byTime.length} reads, ms from request to answer): p50 ${pct(0.5)}, p90 ${pct(0.9)}, p99 ${pct(0.99)}, p99.9 ${pct(0.999)}, max ${byTime.at(-1)}`,
-  );
+  if (SUBSCRIPTION)
+    console.log(
+      `steady subscription: publishing ${steady.subscription?.publishingMs} ms, keep-alive ${steady.subscription?.keepAliveMs} ms, ${steady.subscription?.messages} messages (a message every ${steady.pollMs.mean} ms mean, ${steady.pollMs.max} ms max), ${steady.subscription?.overflows} overflow(s); ${steady.comparisonsPerSecond} comparisons a second`,
+    );
+  else
+    console.log(
+      `steady answers (${byTime.length} reads, ms from request to answer): p50 ${pct(0.5)}, p90 ${pct(0.9)}, p99 ${pct(0.99)}, p99.9 ${pct(0.999)}, max ${byTime.at(-1)}; ${steady.comparisonsPerSecond} comparisons a second`,
+    );
   console.log(
     `steady: ${steady.seconds} s, ${steady.samples} samples (${steady.compared} compared), poll mean ${steady.pollMs.mean} ms / max ${steady.pollMs.max} ms, ${steady.scans} candidate scans (${Math.round((steady.seconds * 1000) / CYCLE)} cycles of real time), CPU ${(steady.cpuShare * 100).toFixed(1)} % of one core, ${steady.divergences.length} diverging tag(s), false comm loss: ${steady.commLoss ? `${steady.commLoss.count} failed poll(s) from ${steady.commLoss.first}: ${steady.commLoss.error}` : 'none'} (comm loss after ${steady.commLossMs.least}–${steady.commLossMs.longest} ms without answer; ${steady.late} late answer(s) dropped)`,
   );

@@ -1,7 +1,8 @@
 /**
  * `plcfleet-agent shadow --program PATH --tags TAGMAP (--plc-opcua ENDPOINT | --plc-modbus HOST:PORT)
  * [--program-name NAME] [--seconds N] [--ignore TAG,...] [--tolerance TAG=VALUE,...] [--json]`
- * (and `--cycle-ms`, `--poll-ms`, `--latency-ms`, `--comm-loss-ms`, `--timeout-ms`, OPC UA security):
+ * (and `--cycle-ms`, `--poll-ms`, `--latency-ms`, `--comm-loss-ms`, `--timeout-ms`, OPC UA security,
+ * `--opcua-mode subscription|poll`):
  * runs a candidate program in shadow of the running PLC (docs/shadow.md). Exit 0 no
  * divergence, 1 divergences, 2 usage, 5 the PLC unreachable or lost during the run.
  */
@@ -39,6 +40,11 @@ export interface ShadowArgs extends ProjectOptions {
   commLossMs?: string;
   /** Modbus or OPC UA request timeout, ms. @default 1000 */
   timeoutMs?: string;
+  /**
+   * OPC UA: follow the tags by subscription (a comparison every PLC cycle) or poll them with
+   * Reads (a comparison every poll). @default 'subscription'
+   */
+  opcuaMode?: string;
   /** OPC UA message security. @default 'sign-and-encrypt' */
   security?: string;
   insecure?: boolean;
@@ -89,10 +95,17 @@ function opcuaOptions(
   };
 }
 
+/** How the PLC was read and how often it was compared, for people. */
+function rate(r: ShadowReport): string {
+  return r.subscription
+    ? `by subscription, a comparison every PLC cycle: ${r.comparisonsPerSecond} a second (PLC cycle ${r.cycleMs} ms, publishing ${r.subscription.publishingMs} ms, keep-alive ${r.subscription.keepAliveMs} ms, a message every ${r.pollMs.mean} ms mean)`
+    : `by polls, a comparison every poll: ${r.comparisonsPerSecond} a second (poll ${r.pollMs.mean} ms mean, PLC cycle ${r.cycleMs} ms)`;
+}
+
 /** The report in a few lines for people. */
 function describe(r: ShadowReport): string[] {
   const lines = [
-    `shadow: ${r.seconds} s, ${r.samples} samples (${r.compared} compared, a comparison every poll: poll ${r.pollMs.mean} ms mean, PLC cycle ${r.cycleMs} ms, latency allowance ${r.latencyMs} ms), ${r.tags.inputs} inputs, ${r.tags.outputs} outputs`,
+    `shadow: ${r.seconds} s, ${r.samples} samples (${r.compared} compared, latency allowance ${r.latencyMs} ms), ${r.tags.inputs} inputs, ${r.tags.outputs} outputs; read ${rate(r)}`,
   ];
   if (r.divergences.length === 0) lines.push('no divergence');
   for (const d of r.divergences)
@@ -150,6 +163,10 @@ export async function runShadowCommand(
   }
   const opcua = args.plcOpcua ? opcuaOptions(args, env, timeoutMs as number) : undefined;
   if (typeof opcua === 'string') return usage(opcua);
+  const opcuaMode = args.opcuaMode ?? 'subscription';
+  if (opcuaMode !== 'subscription' && opcuaMode !== 'poll')
+    return usage(`--opcua-mode must be subscription or poll, not "${opcuaMode}"`);
+  if (args.opcuaMode !== undefined && !args.plcOpcua) return usage('--opcua-mode goes with --plc-opcua');
 
   // plant-io loads node-opcua, which warns on console.log while it loads: stdout carries --json.
   const log = console.log;
@@ -193,7 +210,9 @@ export async function runShadowCommand(
   const bound = binding.tags.map((b) => b.tag);
   const live = modbus
     ? new shadow.ModbusLivePlc(map, bound, modbus.host, modbus.port, timeoutMs as number)
-    : new shadow.OpcuaLivePlc(args.plcOpcua!, bound, opcua!);
+    : opcuaMode === 'poll'
+      ? new shadow.OpcuaLivePlc(args.plcOpcua!, bound, opcua!)
+      : new shadow.OpcuaLiveFeed(args.plcOpcua!, bound, opcua!, { publishingMs: pollMs as number });
   let report: ShadowReport;
   try {
     report = await shadow.runShadow({
@@ -225,6 +244,7 @@ export async function runShadowCommand(
   } finally {
     await live.close();
   }
+  say(`read ${rate(report)}`);
   if (args.json) io.out(JSON.stringify(report));
   else for (const l of describe(report)) io.out(l);
   if (report.divergences.length > 0) return EXIT.FAILED;
@@ -262,6 +282,10 @@ export function registerShadowCommands(program: Command): void {
       "a poll not answered within this is a comm loss at once, its late answer dropped (default: two polls after three times the PLC's slowest answer of the last 30 s)",
     )
     .option('--timeout-ms <n>', 'Modbus or OPC UA request timeout', '1000')
+    .option(
+      '--opcua-mode <mode>',
+      'OPC UA: subscription (the default: a comparison every PLC cycle; --poll-ms is the publishing interval) or poll (a Read every --poll-ms)',
+    )
     .option('--security <mode>', 'OPC UA: none | sign | sign-and-encrypt', 'sign-and-encrypt')
     .option('--insecure', 'OPC UA: accept --security none')
     .option('--user <name>', 'OPC UA user (password from --password-env)')

@@ -62,7 +62,9 @@ export async function withOpcuaSession<T>(
       security === 'none' ? SecurityPolicy.None : (options.securityPolicy ?? SecurityPolicy.Basic256Sha256),
     endpointMustExist: false,
     connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 200 },
-    requestedSessionTimeout: options.timeoutMs ?? 10_000,
+    // how long the server keeps a silent session: not one request's timeout (a session held for
+    // a shadow run was closed by a loaded server whose client was busy for a second)
+    requestedSessionTimeout: Math.max(options.timeoutMs ?? 10_000, 30_000),
     defaultTransactionTimeout: options.timeoutMs ?? 10_000,
   });
   try {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AnswerDeadline } from './answer-deadline';
 
 describe('AnswerDeadline', () => {
-  it('waits two polls after three times the slowest answer of the memory, and forgets answers older than it', () => {
+  it('waits one poll after three times the slowest answer of the memory, and forgets answers older than it', () => {
     const d = new AnswerDeadline(40, undefined, 1000, 3);
     // no deadline before three answers: the request's own timeout holds
     expect(d.now(0)).toBeUndefined();
@@ -23,5 +23,14 @@ describe('AnswerDeadline', () => {
     d.answered(0, 300);
     expect(d.now(10)).toBe(25);
     expect(d.report()).toEqual({ least: 25, longest: 25 });
+  });
+});
+
+describe('AnswerDeadline from the first answer', () => {
+  it('has a deadline once the first answer (the connection) came: no 100 answers of warm-up', () => {
+    const d = new AnswerDeadline(10);
+    expect(d.now(0)).toBeUndefined();
+    d.answered(20, 12);
+    expect(d.now(20)).toBe(46);
   });
 });

@@ -1,14 +1,16 @@
 /**
- * How long shadow waits for a poll's answer before it reports a comm loss (ADR 0073): two
- * polls after the PLC's usual answer time — three times the slowest answer of the
- * last `memoryMs` — or a fixed time when one is given. A PLC that answers in a few ms is
- * reported lost two polls after it stops answering; one on a loaded host, whose answers
+ * How long shadow waits for a poll's answer before it reports a comm loss (ADR 0073, 0101):
+ * one poll (with a subscription: one keep-alive period) after the PLC's usual answer time —
+ * three times the slowest answer of the last `memoryMs` — or a fixed time when one is
+ * given. A PLC that answers in a few ms is reported lost two polls after its last answer
+ * (the next poll's request goes out within a poll of it); one on a loaded host, whose answers
  * sometimes take a hundred ms, is not reported lost for the delays it always has. Three
  * times: with the slowest answer alone, every new record of a heavy tail (one in the
  * memory's number of answers, about one a run) was a false comm loss; a post-deploy watch
  * rolls back on one. Until `warmUp` answers have
- * come there is no deadline (the request's own timeout holds): a few answers say little
- * of the tail.
+ * come there is no deadline (the request's own timeout holds). The runner gives the first
+ * answer, which carries the connection and so is slower than the PLC's usual one: a
+ * deadline from the start (ADR 0101; ADR 0073 waited for 100 answers, 1 s of polls).
  */
 export class AnswerDeadline {
   /** Answers of the last `memoryMs`, slowest first among the later ones (a sliding maximum). */
@@ -17,12 +19,12 @@ export class AnswerDeadline {
   private seen = 0;
 
   constructor(
-    /** Two polls: the least time a comm loss waits for. */
+    /** One poll (one keep-alive period): the least time a comm loss waits for. */
     private readonly polls: number,
     /** A fixed deadline (`--comm-loss-ms`): the answers' times do not change it. */
     private readonly fixed?: number,
     private readonly memoryMs = 30_000,
-    private readonly warmUp = 100,
+    private readonly warmUp = 1,
   ) {}
 
   /** An answer (on time or late) came `ms` after its request, at `at`. */

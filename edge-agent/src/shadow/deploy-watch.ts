@@ -5,6 +5,7 @@ import type { TagMap } from '@plcfleet/protocols';
 import { libraryFiles } from '../cli/sim-commands';
 import { compileInstrumentedProject, type InstrumentedCandidate } from './branch-coverage';
 import type { LivePlc } from './live-plc';
+import type { LiveFeed } from './live-subscription';
 import { bindTags } from './shadow-binding';
 import { runShadow, type ShadowReport, ShadowUnreachable } from './shadow-runner';
 
@@ -13,7 +14,8 @@ export interface WatchDeployOptions {
   /** The program the deploy was approved with: what the live PLC must now behave like. */
   files: readonly { path: string; text: string }[];
   map: TagMap;
-  live: LivePlc;
+  /** The PLC, polled or followed by an OPC UA subscription (`OpcuaLiveFeed`, ADR 0100). */
+  live: LivePlc | LiveFeed;
   /** The watch period, ms. */
   durationMs: number;
   /** @default 10 */
@@ -29,6 +31,9 @@ export interface WatchDeployOptions {
   defines?: readonly string[];
   /** Ends the watch early with no verdict against the deploy (a rollback order came). */
   signal?: AbortSignal;
+  /** The watch so far, about every `snapshotEveryMs` (runShadow's `onSnapshot`). */
+  onSnapshot?: (report: ShadowReport) => void;
+  snapshotEveryMs?: number;
 }
 
 /** What a watch found: nothing (the deploy stays), or why it must be rolled back. */
@@ -70,6 +75,8 @@ export async function watchDeploy(o: WatchDeployOptions): Promise<WatchOutcome> 
       cycleMs: o.cycleMs ?? 10,
       ...(o.pollMs ? { pollMs: o.pollMs } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
+      ...(o.onSnapshot ? { onSnapshot: o.onSnapshot } : {}),
+      ...(o.snapshotEveryMs ? { snapshotEveryMs: o.snapshotEveryMs } : {}),
       stopAtFirst: true,
     });
   } catch (err) {

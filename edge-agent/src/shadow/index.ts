@@ -7,5 +7,6 @@
 export { compileInstrumented, compileInstrumentedProject } from './branch-coverage';
 export { compileProgramFiles, type WatchOutcome, watchDeploy } from './deploy-watch';
 export { ModbusLivePlc, OpcuaLivePlc } from './live-plc';
+export { type LiveFeed, OpcuaLiveFeed } from './live-subscription';
 export { bindTags, parseTolerances } from './shadow-binding';
 export { runShadow, type ShadowReport, ShadowUnreachable } from './shadow-runner';

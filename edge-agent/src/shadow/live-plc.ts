@@ -27,6 +27,8 @@ export type LiveSample =
 
 /** A running PLC the shadow reads. */
 export interface LivePlc {
+  /** Read by polls (a `LiveFeed` is followed by subscription). */
+  readonly kind?: 'poll';
   /** Where, for people (`modbus 127.0.0.1:5020`, `opc.tcp://…`). */
   readonly where: string;
   /** Reads every tag given at construction; never throws for comm trouble. */

@@ -20,14 +20,16 @@
  * loss are not judged, and the candidate's bound state is set again from the first good
  * sample after it (its own timers and internal state go on).
  */
-import type { TagType } from '@plcfleet/protocols';
+import type { Tag, TagType } from '@plcfleet/protocols';
 import type { VirtualPlc } from '@plcfleet/toolchain/sim';
 import { EdgeAgentError } from '../edge-agent-error';
 import type { RawValue } from '../plant-io';
 import { AnswerDeadline } from './answer-deadline';
 import type { BranchCoverage } from './branch-coverage';
+import { CycleWindow } from './cycle-window';
 import { type Judgement, LatencyWindow } from './latency-window';
-import type { LivePlc, LiveSample } from './live-plc';
+import type { LivePlc } from './live-plc';
+import type { LiveChange, LiveFeed } from './live-subscription';
 import type { BoundTag } from './shadow-binding';
 import { CoverageTracker, type ShadowCoverage } from './shadow-coverage';
 
@@ -52,11 +54,24 @@ export interface ShadowReport {
   compared: number;
   divergences: ShadowDivergence[];
   coverage: ShadowCoverage;
-  /** Polls that failed; `first`/`last` ISO times, `error` the first failure. */
-  commLoss: { count: number; first: string; last: string; error: string } | null;
-  /** A comparison every poll: the PLC's cycle and how often it was polled. */
+  /**
+   * Polls that failed (with a subscription: silences past the deadline and failed reopenings);
+   * `first`/`last` ISO times, `error` the first failure, `lastAnswer` when the last good
+   * answer (or publish) before the first failure came.
+   */
+  commLoss: { count: number; first: string; last: string; error: string; lastAnswer: string } | null;
+  /**
+   * How the PLC was read: `poll` (a read of every tag each poll, a comparison every poll) or
+   * `subscription` (OPC UA monitored items, a comparison every PLC cycle; ADR 0100).
+   */
+  mode: 'poll' | 'subscription';
+  /** Comparisons made a second (samples judged over the run's seconds). */
+  comparisonsPerSecond: number;
+  /** The PLC's cycle and how often it was polled (subscription: the messages' period, `target` the publishing interval). */
   cycleMs: number;
   pollMs: { target: number; mean: number; max: number };
+  /** With a subscription: the intervals granted, and messages (data and keep-alives) received. */
+  subscription: { publishingMs: number; keepAliveMs: number; messages: number; overflows: number } | null;
   /** How much older than their inputs live outputs were allowed to be, ms (newer: one poll). */
   latencyMs: number;
   /**
@@ -80,7 +95,8 @@ interface ShadowRunOptions {
   plc: VirtualPlc;
   /** Branch and CASE-arm marks of the candidate (compileInstrumented); without it they are null. */
   branches?: () => BranchCoverage;
-  live: LivePlc;
+  /** The PLC, polled (`LivePlc`) or followed by subscription (`LiveFeed`). */
+  live: LivePlc | LiveFeed;
   tags: BoundTag[];
   unbound: string[];
   /** How long to run, ms. */
@@ -97,7 +113,9 @@ interface ShadowRunOptions {
   /**
    * A poll whose answer has not come within this many ms is a comm loss at once (a PLC that
    * stops answering without closing); the request may still finish, and its answer is
-   * dropped. @default 2 × pollMs after three times the slowest answer of the last 30 s (AnswerDeadline)
+   * dropped. With a subscription: no message (data or keep-alive) within this many ms of the
+   * last one. @default one poll (subscription: one keep-alive period) after three times the
+   * slowest answer (the latest message) of the last 30 s (AnswerDeadline, ADR 0101)
    */
   commLossMs?: number;
   /** Stop early (SIGINT). */
@@ -106,6 +124,13 @@ interface ShadowRunOptions {
   stopAtFirst?: boolean;
   /** Called about once a second with a line for people. */
   onProgress?: (line: string) => void;
+  /**
+   * Called about every `snapshotEveryMs` with the report of the run so far (judged samples only:
+   * those still in the latency window are not in it; `pollMs` is filled at the end).
+   */
+  onSnapshot?: (report: ShadowReport) => void;
+  /** @default 10000 */
+  snapshotEveryMs?: number;
   /** Called at the first failed poll of a comm loss and when the PLC answers again. */
   onCommChange?: (lost: boolean, error: string) => void;
 }
@@ -186,11 +211,11 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
   const cycleMs = o.cycleMs ?? 10;
   const pollMs = o.pollMs ?? cycleMs;
   const latencyMs = o.latencyMs ?? 2 * Math.max(pollMs, cycleMs);
-  const deadline = new AnswerDeadline(2 * pollMs, o.commLossMs);
   const { plc, live, tags } = o;
   const inputs = tags.filter((b) => b.role === 'input');
   const compared = tags.filter((b) => b.role === 'output' && !b.ignored);
   const access = new Map(tags.map((b) => [b, plc.accessor(b.path)]));
+  const inputOf = new Map(inputs.map((b) => [b.tag, b]));
   const coverage = new CoverageTracker(plc, tags);
   const divergences = new Map<BoundTag, ShadowDivergence>();
   // set by lose() (a closure): typed so that the flow does not narrow it to null
@@ -199,30 +224,20 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
   let judged = 0;
   let late = 0;
   let fault: string | null = null;
-
-  const first = await live.read();
-  if (!first.ok) throw new ShadowUnreachable(`${live.where}: ${first.error}`);
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
+  /** When the last good answer (or message) came, epoch ms. */
+  let lastAnswer = 0;
 
   // Start from the live state: every bound variable the candidate has takes the live value.
-  const seed = (s: Extract<LiveSample, { ok: true }>) => {
+  const seed = (values: ReadonlyMap<Tag, RawValue>) => {
     for (const b of tags) {
-      const v = s.values.get(b.tag);
+      const v = values.get(b.tag);
       if (v !== undefined) plc.set(b.path, simValue(b, v));
     }
   };
-  seed(first);
-  samples++;
   const readers = compared.map((b) => [b, access.get(b)!.get] as const);
   const outputsNow = () => new Map<BoundTag, unknown>(readers.map(([b, get]) => [b, get()]));
   let virtualMs = 0;
   let lost = false;
-  let pollCount = 0;
-  let pollSum = 0;
-  let pollMax = 0;
-  let lastPoll = performance.now();
-  let lastProgress = t0;
 
   const judge = (p: Judgement<BoundTag>) => {
     judged++;
@@ -242,9 +257,23 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
         });
     }
   };
-
   const window = new LatencyWindow<BoundTag>(latencyMs, judge);
-  window.add({ at: first.tReq, fed: 0, scanned: 0, outputs: outputsNow(), live: null });
+  /** With a subscription: samples judged at once, or after the next message (cycle-window.ts). */
+  const cycles = new CycleWindow<BoundTag>(latencyMs, agrees, judge);
+
+  /** One candidate scan (virtual time on by a cycle). */
+  const scanOnce = () => {
+    const f = plc.scan();
+    virtualMs += cycleMs;
+    coverage.scanned();
+    if (f) fault = `${f.code}: ${f.message}`;
+  };
+  /** Scans the candidate up to virtual time `v`. */
+  const scanTo = (v: number) => {
+    while (virtualMs + cycleMs <= v && !fault) scanOnce();
+  };
+  /** Scans the candidate up to now (the mode's clock). */
+  let catchUp = () => {};
 
   /** A failed poll: report the comm loss now, judge nothing around it, keep the candidate's clock. */
   const lose = (t: number, error: string) => {
@@ -252,129 +281,330 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
     if (commLoss) {
       commLoss.count++;
       commLoss.last = at;
-    } else commLoss = { count: 1, first: at, last: at, error };
+    } else
+      commLoss = { count: 1, first: at, last: at, error, lastAnswer: new Date(lastAnswer).toISOString() };
     if (!lost) o.onCommChange?.(true, error);
     lost = true;
     window.clear();
+    cycles.clear();
     catchUp();
   };
 
-  /** Scans the candidate up to real time. */
-  const catchUp = () => {
-    const target = performance.now() - t0;
-    while (virtualMs + cycleMs <= target && !fault) {
-      const f = plc.scan();
-      virtualMs += cycleMs;
-      coverage.scanned();
-      if (f) fault = `${f.code}: ${f.message}`;
+  let lastProgress = performance.now();
+  const progress = (now: number, t0: number) => {
+    if (o.onSnapshot && now - lastSnapshot >= (o.snapshotEveryMs ?? 10_000)) {
+      lastSnapshot = now;
+      o.onSnapshot(reportNow());
     }
+    if (!o.onProgress || now - lastProgress < 1000) return;
+    lastProgress = now;
+    const n = [...divergences.values()].reduce((a, d) => a + d.count, 0);
+    o.onProgress(
+      `shadow: ${((now - t0) / 1000).toFixed(1)} s, ${samples} samples, ${judged} compared, ${n} divergence(s)` +
+        (commLoss ? `, ${commLoss.count} failed poll(s)` : ''),
+    );
   };
+  const stopNow = () =>
+    o.signal?.aborted === true ||
+    fault !== null ||
+    (o.stopAtFirst === true && (divergences.size > 0 || commLoss !== null));
 
-  while (!o.signal?.aborted && performance.now() - t0 < o.durationMs && !fault) {
-    if (o.stopAtFirst && (divergences.size > 0 || commLoss)) break;
-    await sleep(pollMs - (performance.now() - lastPoll), o.signal);
-    if (o.signal?.aborted) break;
-    const now = performance.now();
-    const gap = now - lastPoll;
-    lastPoll = now;
-    pollCount++;
-    pollSum += gap;
-    pollMax = Math.max(pollMax, gap);
-    const tReq = Date.now();
-    const dueMs = deadline.now(tReq);
-    const reading = live.read();
-    // what the answers took, late ones too; not a reconnect's (after a comm loss)
-    if (!lost)
-      reading.then(
-        (r) => r.ok && deadline.answered(r.tResp, r.tResp - r.tReq),
-        () => {},
-      );
-    let s = dueMs === undefined ? await reading : await answerWithin(reading, dueMs);
-    if (s === undefined) {
-      // Overdue: a comm loss now. The request may still finish: wait for it (a link has one
-      // request in flight) a poll at a time, each a failed poll, and drop what it brings.
-      const why = `no answer within ${Math.round(dueMs ?? 0)} ms`;
-      lose(tReq, why);
-      // (a watch acts on the first comm loss: it does not wait for the request to end)
-      while (
-        s === undefined &&
-        !o.stopAtFirst &&
-        !o.signal?.aborted &&
-        performance.now() - t0 < o.durationMs
-      ) {
-        s = await answerWithin(reading, pollMs);
-        catchUp();
-        if (s === undefined) lose(Date.now(), why);
+  let t0: number;
+  let cpu0: NodeJS.CpuUsage;
+  let deadline: AnswerDeadline;
+  let pollStats = { target: pollMs, mean: 0, max: 0 };
+  let sub: ShadowReport['subscription'] = null;
+
+  /** The report of the run so far (at the end: the run's). */
+  const reportNow = (): ShadowReport => {
+    const cpu = process.cpuUsage(cpu0!);
+    const elapsed = performance.now() - t0;
+    return {
+      seconds: Math.round(elapsed) / 1000,
+      samples,
+      compared: judged,
+      divergences: [...divergences.values()].map((d) => ({ ...d })),
+      coverage: coverage.report(o.branches),
+      commLoss: commLoss ? { ...commLoss } : null,
+      mode: live.kind === 'subscription' ? 'subscription' : 'poll',
+      comparisonsPerSecond: elapsed > 0 ? Math.round((judged / elapsed) * 10_000) / 10 : 0,
+      cycleMs,
+      latencyMs,
+      commLossMs: deadline.report(),
+      late,
+      pollMs: pollStats,
+      subscription: sub,
+      scans: Math.round(virtualMs / cycleMs),
+      tags: {
+        inputs: inputs.length,
+        outputs: compared.length,
+        state: tags.filter((b) => b.role === 'state').length,
+        ignored: tags.filter((b) => b.ignored).map((b) => b.tag.name),
+        unbound: o.unbound,
+      },
+      fault,
+      cpuShare: elapsed > 0 ? Math.round(((cpu.user + cpu.system) / 1000 / elapsed) * 1000) / 1000 : 0,
+    };
+  };
+  let lastSnapshot = performance.now();
+
+  if (live.kind === 'subscription') {
+    // ---- Subscription (ADR 0100): a sample every PLC cycle, on the PLC's own clock.
+    const opened = await live.open();
+    if (!opened.ok) throw new ShadowUnreachable(`${live.where}: ${opened.error}`);
+    cpu0 = process.cpuUsage();
+    t0 = performance.now();
+    const keepAliveMs = opened.keepAliveMs;
+    sub = { publishingMs: opened.publishingMs, keepAliveMs, messages: 0, overflows: 0 };
+    deadline = new AnswerDeadline(keepAliveMs, o.commLossMs);
+    /** The PLC's clock (source and publish times) at the candidate's virtual time 0. */
+    const base = opened.at;
+    /** This host's clock minus the PLC's, at the quickest delivery seen. */
+    let offset = Number.POSITIVE_INFINITY;
+    const state = new Map(opened.values);
+    lastAnswer = opened.receivedAt;
+    // the setup's round trips: a generous first allowance, forgotten after 30 s (ADR 0101)
+    deadline.answered(opened.receivedAt, opened.setupMs);
+    catchUp = () => scanTo(Date.now() - (Number.isFinite(offset) ? offset : 0) - base);
+    /** The live outputs now; null while the samples are not to be judged (an overflow lost a change). */
+    const liveOutputs = () => new Map(compared.map((b) => [b, state.get(b.tag)!]));
+    let judging = true;
+    let lastAt = base;
+    /** Adds a sample at PLC time `at` (after the candidate scanned it); samples in time order. */
+    const sample = (at: number) => {
+      samples++;
+      lastAt = Math.max(lastAt, at);
+      cycles.add(lastAt, outputsNow(), judging ? liveOutputs() : null);
+    };
+    const reseed = (values: Map<Tag, RawValue>, at: number) => {
+      scanTo(at - base);
+      lastAt = Math.max(lastAt, at);
+      if (values !== state) {
+        state.clear();
+        for (const [t, v] of values) state.set(t, v);
       }
-      if (s?.ok) late++;
-      continue;
-    }
-    if (!s.ok) {
-      lose(s.tReq, s.error);
-      continue;
-    }
+      seed(state);
+      cycles.add(lastAt, outputsNow(), null);
+    };
+    reseed(state, base);
     samples++;
-    if (lost) {
-      o.onCommChange?.(false, '');
-      lost = false;
-      seed(s);
+    /** The live PLC scanned nothing new up to PLC time `end`: a sample at every candidate scan. */
+    const ticks = (end: number) => {
+      while (virtualMs + cycleMs <= end - base && !fault) {
+        scanOnce();
+        sample(base + virtualMs);
+      }
+    };
+    /** One live scan's changes at PLC time `at`: the candidate scans on the same inputs, in step. */
+    const liveScan = (at: number, changes: LiveChange[]) => {
+      // the live cycles before it changed nothing
+      ticks(at - cycleMs / 2);
+      let fedInputs = false;
+      for (const c of changes) {
+        state.set(c.tag, c.raw);
+        const b = inputOf.get(c.tag);
+        if (!b) continue;
+        fedInputs = true;
+        access.get(b)!.set(simValue(b, c.raw));
+        coverage.input(b.path, c.raw);
+      }
+      const fed = virtualMs;
+      // its scan: the live PLC scanned these inputs; outputs alone less than half a cycle after
+      // the candidate's last scan are the rest of that scan (one scan's changes, split)
+      if ((fedInputs || virtualMs + cycleMs / 2 <= at - base) && !fault) {
+        scanOnce();
+        virtualMs = Math.max(fed, at - base);
+      }
+      sample(at);
+    };
+    let gapSum = 0;
+    let gapMax = 0;
+    /** Delivery delays of the last 30 s, slowest first among the later ones (a sliding maximum). */
+    const delays: { at: number; d: number }[] = [];
+    let prev = opened.receivedAt;
+    while (!stopNow() && performance.now() - t0 < o.durationMs) {
+      const dueMs = deadline.now(lastAnswer)!;
+      const left = o.durationMs - (performance.now() - t0);
+      const m = await live.next(Math.min(left, lastAnswer + dueMs - Date.now()));
+      if (o.signal?.aborted) break;
+      if (m === undefined) {
+        if (performance.now() - t0 >= o.durationMs) break;
+        if (Date.now() < lastAnswer + dueMs) continue;
+        // silent past the deadline: nothing is current any more
+        lose(lastAnswer + keepAliveMs, `no publish or keep-alive within ${Math.round(dueMs)} ms`);
+      } else if (!m.ok) lose(m.at, m.error);
+      if (m === undefined || !m.ok) {
+        // a new session and subscription: the first values after it are whole
+        await live.close();
+        while (!o.signal?.aborted && !o.stopAtFirst && performance.now() - t0 < o.durationMs) {
+          catchUp();
+          const again = await live.open();
+          if (again.ok) {
+            o.onCommChange?.(false, '');
+            lost = false;
+            lastAnswer = again.receivedAt;
+            prev = again.receivedAt;
+            reseed(again.values, again.at);
+            samples++;
+            break;
+          }
+          lose(Date.now(), again.error);
+          await live.close();
+          await sleep(keepAliveMs, o.signal);
+        }
+        continue;
+      }
+      sub.messages++;
+      const gap = m.receivedAt - prev;
+      prev = m.receivedAt;
+      gapSum += gap;
+      gapMax = Math.max(gapMax, gap);
+      const ch = m.changes.length > 1 ? [...m.changes].sort((x, y) => x.at - y.at) : m.changes;
+      const stamped = !Number.isNaN(m.publishTime);
+      // how long after the PLC's time a message comes: from its publish time, else its latest change
+      const sent = stamped ? m.publishTime : ch.at(-1)?.at;
+      if (sent !== undefined) {
+        const d = m.receivedAt - sent;
+        offset = Math.min(offset, d);
+        while (delays.length > 0 && delays.at(-1)!.d <= d) delays.pop();
+        delays.push({ at: m.receivedAt, d });
+      }
+      while (delays.length > 1 && delays[0]!.at < m.receivedAt - 30_000) delays.shift();
+      // how late it came: past the keep-alive period, or slower on the way than the quickest
+      deadline.answered(
+        m.receivedAt,
+        Math.max(
+          0,
+          m.receivedAt - lastAnswer - keepAliveMs,
+          sent === undefined ? 0 : m.receivedAt - sent - offset,
+        ),
+      );
+      lastAnswer = m.receivedAt;
+      if (m.overflow) sub.overflows++;
+      judging = !m.overflow;
+      // group the changes into the live PLC's scans: a scan's changes are less than half a cycle apart
+      let i = 0;
+      while (i < ch.length && !fault) {
+        const start = ch[i]!.at;
+        let j = i + 1;
+        while (j < ch.length && ch[j]!.at - ch[j - 1]!.at <= cycleMs / 2) j++;
+        liveScan(start, ch.slice(i, j));
+        i = j;
+      }
+      // Every change up to the publish time is in: the values held until then. Without a publish
+      // time, until the message's latest change, or its arrival less the slowest delay of 30 s.
+      const held = stamped
+        ? m.complete
+          ? m.publishTime
+          : (ch.at(-1)?.at ?? 0)
+        : Math.max(ch.at(-1)?.at ?? 0, delays.length > 0 ? m.receivedAt - delays[0]!.d : 0);
+      ticks(held);
+      judging = true;
+      cycles.messageEnd();
+      progress(performance.now(), t0);
+    }
+    pollStats = {
+      target: opened.publishingMs,
+      mean: sub.messages ? Math.round((gapSum / sub.messages) * 10) / 10 : 0,
+      max: Math.round(gapMax * 10) / 10,
+    };
+  } else {
+    // ---- Polls: a read of every tag, a comparison every poll.
+    deadline = new AnswerDeadline(pollMs, o.commLossMs);
+    const first = await live.read();
+    if (!first.ok) throw new ShadowUnreachable(`${live.where}: ${first.error}`);
+    // the first answer carries the connection: a generous first deadline (ADR 0101)
+    deadline.answered(first.tResp, first.tResp - first.tReq);
+    lastAnswer = first.tResp;
+    cpu0 = process.cpuUsage();
+    t0 = performance.now();
+    const start = t0;
+    catchUp = () => scanTo(performance.now() - start);
+    seed(first.values);
+    samples++;
+    let pollCount = 0;
+    let pollSum = 0;
+    let pollMax = 0;
+    let lastPoll = performance.now();
+    window.add({ at: first.tReq, fed: 0, scanned: 0, outputs: outputsNow(), live: null });
+
+    while (!stopNow() && performance.now() - t0 < o.durationMs) {
+      await sleep(pollMs - (performance.now() - lastPoll), o.signal);
+      if (o.signal?.aborted) break;
+      const now = performance.now();
+      const gap = now - lastPoll;
+      lastPoll = now;
+      pollCount++;
+      pollSum += gap;
+      pollMax = Math.max(pollMax, gap);
+      const tReq = Date.now();
+      const dueMs = deadline.now(tReq);
+      const reading = live.read();
+      // what the answers took, late ones too; not a reconnect's (after a comm loss)
+      if (!lost)
+        reading.then(
+          (r) => r.ok && deadline.answered(r.tResp, r.tResp - r.tReq),
+          () => {},
+        );
+      let s = dueMs === undefined ? await reading : await answerWithin(reading, dueMs);
+      if (s === undefined) {
+        // Overdue: a comm loss now. The request may still finish: wait for it (a link has one
+        // request in flight) a poll at a time, each a failed poll, and drop what it brings.
+        const why = `no answer within ${Math.round(dueMs ?? 0)} ms`;
+        lose(tReq, why);
+        // (a watch acts on the first comm loss: it does not wait for the request to end)
+        while (
+          s === undefined &&
+          !o.stopAtFirst &&
+          !o.signal?.aborted &&
+          performance.now() - t0 < o.durationMs
+        ) {
+          s = await answerWithin(reading, pollMs);
+          catchUp();
+          if (s === undefined) lose(Date.now(), why);
+        }
+        if (s?.ok) late++;
+        continue;
+      }
+      if (!s.ok) {
+        lose(s.tReq, s.error);
+        continue;
+      }
+      samples++;
+      lastAnswer = s.tResp;
+      if (lost) {
+        o.onCommChange?.(false, '');
+        lost = false;
+        seed(s.values);
+        const fed = virtualMs;
+        catchUp();
+        window.add({ at: s.tReq, fed, scanned: virtualMs, outputs: outputsNow(), live: null });
+        continue;
+      }
+      for (const b of inputs) {
+        const v = s.values.get(b.tag);
+        if (v === undefined) continue;
+        // The accessor writes the internal representation (what simValue gives): no per-tag conversion on the hot path.
+        access.get(b)!.set(simValue(b, v));
+        coverage.input(b.path, v);
+      }
       const fed = virtualMs;
       catchUp();
-      window.add({ at: s.tReq, fed, scanned: virtualMs, outputs: outputsNow(), live: null });
-      continue;
+      // A read spread over more than the window mixes moments the window cannot pair: its inputs feed, it is not judged.
+      const torn = s.spreadMs > latencyMs;
+      const liveOutputs = torn ? null : new Map(compared.map((b) => [b, s.values.get(b.tag)!]));
+      window.add({ at: s.tReq, fed, scanned: virtualMs, outputs: outputsNow(), live: liveOutputs });
+      progress(now, t0);
     }
-    for (const b of inputs) {
-      const v = s.values.get(b.tag);
-      if (v === undefined) continue;
-      // The accessor writes the internal representation (what simValue gives): no per-tag conversion on the hot path.
-      access.get(b)!.set(simValue(b, v));
-      coverage.input(b.path, v);
-    }
-    const fed = virtualMs;
-    catchUp();
-    // A read spread over more than the window mixes moments the window cannot pair: its inputs feed, it is not judged.
-    const torn = s.spreadMs > latencyMs;
-    const liveOutputs = torn ? null : new Map(compared.map((b) => [b, s.values.get(b.tag)!]));
-    window.add({ at: s.tReq, fed, scanned: virtualMs, outputs: outputsNow(), live: liveOutputs });
-    if (o.onProgress && now - lastProgress >= 1000) {
-      lastProgress = now;
-      const n = [...divergences.values()].reduce((a, d) => a + d.count, 0);
-      o.onProgress(
-        `shadow: ${((now - t0) / 1000).toFixed(1)} s, ${samples} samples, ${n} divergence(s)` +
-          (commLoss ? `, ${commLoss.count} failed poll(s)` : ''),
-      );
-    }
-  }
-  window.finish();
-  const cpu = process.cpuUsage(cpu0);
-  const elapsed = performance.now() - t0;
-  return {
-    seconds: Math.round(elapsed) / 1000,
-    samples,
-    compared: judged,
-    divergences: [...divergences.values()],
-    coverage: coverage.report(o.branches),
-    commLoss,
-    cycleMs,
-    latencyMs,
-    commLossMs: deadline.report(),
-    late,
-    pollMs: {
+    pollStats = {
       target: pollMs,
       mean: pollCount ? Math.round((pollSum / pollCount) * 10) / 10 : 0,
       max: Math.round(pollMax * 10) / 10,
-    },
-    scans: Math.round(virtualMs / cycleMs),
-    tags: {
-      inputs: inputs.length,
-      outputs: compared.length,
-      state: tags.filter((b) => b.role === 'state').length,
-      ignored: tags.filter((b) => b.ignored).map((b) => b.tag.name),
-      unbound: o.unbound,
-    },
-    fault,
-    cpuShare: elapsed > 0 ? Math.round(((cpu.user + cpu.system) / 1000 / elapsed) * 1000) / 1000 : 0,
-  };
+    };
+  }
+  window.finish();
+  cycles.finish();
+  return reportNow();
 }
 
 /** The live PLC did not answer the first poll. */

@@ -1,0 +1,99 @@
+/**
+ * The latency allowance of shadow comparison by subscription (ADR 0100). A sample is a
+ * moment of the live PLC known whole: the scan whose changes a message carried, or a cycle
+ * in which nothing changed. The candidate has scanned the same inputs in step, so a live
+ * output agrees when it equals the candidate's output at any moment from `backMs` before
+ * the sample (the PLC's own output lag) until the sample: judged at once. One that does not
+ * may still be explained by what the next message brings (a server may publish one scan's
+ * changes across two messages): it waits for the next message, and is then judged against
+ * every candidate output up to the end of that message.
+ */
+import type { Judgement } from './latency-window';
+
+interface Moment<K> {
+  at: number;
+  outputs: Map<K, unknown>;
+}
+
+interface Waiting<K> extends Moment<K> {
+  live: Map<K, unknown>;
+}
+
+/** Samples of a subscription, judged at once or after the next message. */
+export class CycleWindow<K> {
+  /** Candidate outputs of the recent samples, in time order. */
+  private history: Moment<K>[] = [];
+  /** Disagreeing samples of the message being handled, and of the one before it. */
+  private waitingNew: Waiting<K>[] = [];
+  private waitingOld: Waiting<K>[] = [];
+
+  constructor(
+    private readonly backMs: number,
+    /** Does the live value of `k` agree with the candidate's `shadow`? */
+    private readonly agrees: (k: K, live: unknown, shadow: unknown) => boolean,
+    private readonly judge: (j: Judgement<K>) => void,
+  ) {}
+
+  /** A sample at `at`: the candidate's outputs after its scan, and the live ones (null: not judged). */
+  add(at: number, outputs: Map<K, unknown>, live: Map<K, unknown> | null): void {
+    this.history.push({ at, outputs });
+    if (!live) return;
+    const from = at - this.backMs;
+    const candidates: Map<K, unknown>[] = [];
+    for (let i = this.history.length - 1; i >= 0; i--) {
+      const h = this.history[i]!;
+      candidates.push(h.outputs);
+      if (h.at <= from) break;
+    }
+    for (const [k, v] of live)
+      if (!candidates.some((c) => this.agrees(k, v, c.get(k)))) {
+        this.waitingNew.push({ at, outputs, live });
+        return;
+      }
+    this.judge({ at, live, candidates, own: outputs });
+  }
+
+  /** A message was handled: the samples of the one before it are judged now. */
+  messageEnd(): void {
+    this.settle(this.waitingOld);
+    this.waitingOld = this.waitingNew;
+    this.waitingNew = [];
+    this.prune();
+  }
+
+  /** The run ends: judges what waits with what there is. */
+  finish(): void {
+    this.settle(this.waitingOld);
+    this.settle(this.waitingNew);
+    this.waitingOld = [];
+    this.waitingNew = [];
+  }
+
+  /** Forgets every sample without judging it (a comm loss). */
+  clear(): void {
+    this.history = [];
+    this.waitingNew = [];
+    this.waitingOld = [];
+  }
+
+  private settle(waiting: Waiting<K>[]): void {
+    for (const w of waiting) {
+      const from = w.at - this.backMs;
+      let lo = this.history.length - 1;
+      while (lo > 0 && this.history[lo]!.at > from) lo--;
+      const candidates = this.history.slice(Math.max(0, lo)).map((h) => h.outputs);
+      this.judge({ at: w.at, live: w.live, candidates, own: w.outputs });
+    }
+  }
+
+  /** Keeps what a waiting sample or the next one can reach. */
+  private prune(): void {
+    const h = this.history;
+    if (h.length < 64) return;
+    const oldest = this.waitingOld[0]?.at ?? h.at(-1)!.at;
+    const from = oldest - this.backMs;
+    let drop = 0;
+    while (drop < h.length - 1 && h[drop + 1]!.at <= from) drop++;
+    if (drop > 0) this.history = h.slice(drop);
+  }
+}
