@@ -13,8 +13,11 @@
  *   node --import tsx --conditions=source edge-agent/scripts/cli-corpus.ts DIR... \
  *     [--json] [--timeout-s 60] [--heap-mb 768] [--scans 50] [--max-files 6] \
  *     [--max-programs 3] [--max-units N] [--only compile,fmt,...] [--bin] [--libraries DIR | --no-libraries]
+ *     [--per-file]
  *
  * `--max-units N` takes at most N units of each directory given, spread evenly over it.
+ * `--per-file` makes each loose .st/.scl file a unit of its own (a folder of standalone
+ * programs, such as OpenPLC samples, is not one project).
  * compile, simulate and equiv get `--libraries edge-agent/toolchain/libraries` (the
  * shipped vendor library interfaces), as docs/iec-frontend.md tells a user to.
  *
@@ -52,6 +55,8 @@ interface Options {
   bin: boolean;
   /** `--libraries` of compile, simulate and equiv: the shipped vendor library interfaces unless told. */
   libraries: string | undefined;
+  /** `--per-file`: each loose .st/.scl file is a unit of its own (a folder of standalone programs). */
+  perFile: boolean;
 }
 
 const COMMANDS = ['compile', 'fmt', 'fmt-idempotent', 'simulate', 'equiv', 'safety', 'migrate'] as const;
@@ -70,6 +75,7 @@ function parseOptions(argv: string[]): Options {
     only: undefined,
     bin: false,
     libraries: join(repo, 'edge-agent/toolchain/libraries'),
+    perFile: false,
   };
   const num = (flag: string, v: string | undefined) => {
     const n = Number(v);
@@ -80,6 +86,7 @@ function parseOptions(argv: string[]): Options {
     const a = argv[i] as string;
     if (a === '--json') o.json = true;
     else if (a === '--bin') o.bin = true;
+    else if (a === '--per-file') o.perFile = true;
     else if (a === '--no-libraries') o.libraries = undefined;
     else if (a === '--libraries') o.libraries = resolve(argv[++i] ?? usage('--libraries needs a directory'));
     else if (a === '--timeout-s') o.timeoutMs = num(a, argv[++i]) * 1000;
@@ -122,7 +129,7 @@ const ST_EXT = new Set(['.st', '.iecst']);
 const SCL_EXT = new Set(['.scl', '.db', '.udt']);
 const TC_EXT = new Set(['.tcpou', '.tcgvl', '.tcdut']);
 
-function discover(root: string): Unit[] {
+function discover(root: string, perFile = false): Unit[] {
   const units: Unit[] = [];
   const walk = (dir: string) => {
     let entries: string[];
@@ -148,7 +155,8 @@ function discover(root: string): Unit[] {
         loose.scl.push(f);
     }
     for (const kind of ['st', 'scl'] as const) {
-      if (loose[kind].length > 0) units.push({ kind, path: dir, files: loose[kind] });
+      if (perFile) for (const f of loose[kind]) units.push({ kind, path: f, files: [f] });
+      else if (loose[kind].length > 0) units.push({ kind, path: dir, files: loose[kind] });
     }
     for (const e of entries) {
       if (SKIP_DIRS.has(e) || e.startsWith('.')) continue;
@@ -795,7 +803,7 @@ async function main(): Promise<void> {
   const all: Record_[] = [];
   const units: { unit: Unit; root: string }[] = [];
   for (const root of opts.dirs)
-    for (const unit of spread(discover(root), opts.maxUnits)) units.push({ unit, root });
+    for (const unit of spread(discover(root, opts.perFile), opts.maxUnits)) units.push({ unit, root });
   const chosen = units;
   const byKind: Record<string, number> = {};
   for (const { unit } of chosen) byKind[unit.kind] = (byKind[unit.kind] ?? 0) + 1;
