@@ -277,7 +277,7 @@ export class CodeGenerator {
       'const $rnd=$rt.rnd,$trunc=$rt.trunc,$shl=$rt.shl,$shr=$rt.shr,$rol=$rt.rol,$ror=$rt.ror;',
       'const $bshl=$rt.bshl,$bshr=$rt.bshr,$brol=$rt.brol,$bror=$rt.bror,$m=$rt.math,$s=$rt.str,$toStr=$rt.toStr;',
       'const $parseNum=$rt.parseNum,$parseBig=$rt.parseBig,$clone=$rt.clone,$ref=$rt.ref,$deref=$rt.deref;',
-      'const $fbs=$rt.fbs,$Number=$rt.Number,$floor=$rt.floor,$freeze=$rt.freeze,$fill=$rt.fill,$arr=$rt.arr;',
+      'const $fbs=$rt.fbs,$Number=$rt.Number,$floor=$rt.floor,$freeze=$rt.freeze,$fill=$rt.fill,$fillR=$rt.fillReal,$arr=$rt.arr;',
       // Standard FB bodies bound to constants, so V8 can inline them at each call site.
       `const ${Object.keys(STD_FB_MEMBERS)
         .map((n) => `$SF_${n}=$fbs.${n}`)
@@ -289,7 +289,7 @@ export class CodeGenerator {
       'function $mcall(o,k,...a){return o.$c[k](o,...a);}function $pget(o,k){return o.$c[k](o);}',
       `const $WDL=${this.profile.watchdogIterations};`,
       // `var`: read from the closures without the temporal-dead-zone check a `let` costs each time
-      'var $now=0,$wd=0,$scan=0,$G=null,$P=null;',
+      'var $now=0,$wd=0,$scan=0,$G=null,$P=null,$pr=null;',
       'function $wdt(l){if(++$wd>$WDL)$fail("WATCHDOG",l,"scan watchdog: loop did not finish");}',
     ];
     const epilogue = [
@@ -353,6 +353,7 @@ export class CodeGenerator {
         const n = t.dims.reduce((a, d) => a * (d.hi - d.lo + 1), 1);
         if (n < 0 || n > 1_000_000) this.fail('UNSUPPORTED', `array of ${n} elements`);
         const e = t.elem;
+        if (isReal(e)) return `$fillR(${n})`;
         if (e.kind === 'elem' || e.kind === 'enum' || e.kind === 'ref' || e.kind === 'iface') {
           return `$fill(${n},${this.defaultCode(e)})`;
         }
@@ -429,11 +430,21 @@ export class CodeGenerator {
     if (l.parent) this.requireLayout(l.parent);
     const scope = this.scope(l.file, l.name, l, l.decl);
     // Constructor: every member's default, then the initialisers (§6.5.2) in declaration order.
-    const fields = [`$c:C${l.index}`, ...l.vars.map((v) => `${v.key}:${this.defaultCode(v.type)}`)].join(',');
-    const inits = l.vars
-      .filter((v) => v.init)
-      .map((v) => this.initCode({ obj: 's', key: q(v.key), t: v.type }, v.init as Initializer, scope))
-      .join('');
+    // A REAL or LREAL member (named key) is created holding 0.5 and then set to 0: a field that
+    // starts as a small integer changes representation (and its object's map) at the first
+    // fraction stored, after which V8 no longer knows the map of the members holding such
+    // objects and checks it at every access.
+    const doubles = l.vars.filter((v) => isReal(v.type) && !/^\d+$/.test(v.key));
+    const fields = [
+      `$c:C${l.index}`,
+      ...l.vars.map((v) => `${v.key}:${doubles.includes(v) ? '0.5' : this.defaultCode(v.type)}`),
+    ].join(',');
+    const inits =
+      doubles.map((v) => `${memberCode('s', q(v.key))}=0;`).join('') +
+      l.vars
+        .filter((v) => v.init)
+        .map((v) => this.initCode({ obj: 's', key: q(v.key), t: v.type }, v.init as Initializer, scope))
+        .join('');
     this.out.push(`function N${l.index}(){const s={${fields}};${inits}return s;}`);
     // Body
     const temps = l.decl.varBlocks.filter((b) => b.section === 'VAR_TEMP');
@@ -672,6 +683,15 @@ export class CodeGenerator {
         const base = this.lvalue(e.object, scope);
         let at = base.t;
         let target = this.read(base);
+        if (at.kind === 'ref' && !at.implicit && at.target.kind !== 'array') {
+          // CODESYS `p[i]` on a POINTER TO T: the i-th T after the one p points at, which must
+          // lie in the same array (`$rt.pix` checks; `$pr` keeps the place for the key)
+          if (e.indices.length !== 1)
+            return this.fail('UNSUPPORTED', 'a pointer takes one subscript', e.span);
+          const ix = this.expr(e.indices[0] as Expression, scope, DINT);
+          const idx = isBigT(ix.t) ? `$big2num(${ix.c})` : ix.c;
+          return { obj: `($pr=$rt.pix(${target},${idx},${this.loc(e.span)})).o`, key: '$pr.k', t: at.target };
+        }
         if (at.kind === 'ref' && !at.implicit) {
           target = `$deref(${target},${this.loc(e.span)}).o[${target}.k]`;
           at = at.target;

@@ -104,6 +104,8 @@ export function makeRuntime(options: RuntimeOptions) {
     date: (y: number, m: number, d: number): number => Date.UTC(y, m - 1, d),
     freeze: Object.freeze,
     fill: (n: number, v: unknown): unknown[] => new Array(n).fill(v),
+    /** n zeros of REAL/LREAL: filled with a fraction first, so V8 holds them as doubles from the start. */
+    fillReal: (n: number): number[] => new Array<number>(n).fill(0.5).fill(0),
     arr: (n: number, make: () => unknown): unknown[] => Array.from({ length: n }, make),
     fail,
     clone: cloneValue,
@@ -111,6 +113,32 @@ export function makeRuntime(options: RuntimeOptions) {
     /** Null check of a reference before use. */
     deref: (r: Ref | null, loc: number): Ref =>
       r ?? fail(SIM_FAULT_CODES.NULL_REFERENCE, loc, 'reference is not bound'),
+    /**
+     * `p[i]` on a POINTER TO T (CODESYS pointer indexing: the address of `p^` plus i times the
+     * size of T): the i-th element after the one `r` points at, in the same array. A pointer to a
+     * whole array (`ADR(a)`) points at its first element; from a variable that is no array
+     * element only `p[0]` exists. Leaving the array is INDEX_OUT_OF_RANGE, as `a[k]` is.
+     */
+    pix: (r: Ref | null, i: number, loc: number): Ref => {
+      const p = r ?? fail(SIM_FAULT_CODES.NULL_REFERENCE, loc, 'pointer is not bound');
+      const whole = p.o[p.k];
+      const [arr, k] = Array.isArray(whole) ? [whole, 0] : [p.o, p.k];
+      if (Array.isArray(arr) && typeof k === 'number') {
+        const j = k + i;
+        if (j >= 0 && j < arr.length && j === Math.floor(j)) return new Ref(arr as never, j);
+        return fail(
+          SIM_FAULT_CODES.INDEX_OUT_OF_RANGE,
+          loc,
+          `pointer index ${i} leaves the array it points into (element ${j} of ${arr.length})`,
+        );
+      }
+      if (i === 0) return p;
+      return fail(
+        SIM_FAULT_CODES.INDEX_OUT_OF_RANGE,
+        loc,
+        `pointer index ${i} from a variable that is no array element (only [0] exists)`,
+      );
+    },
     /** Index check: `k` is the zero-based offset in a dimension of `n` elements (§6.4.4.5). */
     ix: (k: number, n: number, loc: number): number =>
       k >= 0 && k < n && k === Math.floor(k)
