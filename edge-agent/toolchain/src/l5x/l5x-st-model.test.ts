@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SitePolicy } from '@plcfleet/protocols';
 import { describe, expect, it } from 'vitest';
 import { projectFromSources, verifySafety } from '../safety';
-import { testPolicy } from '../safety/test-helpers';
 import { L5X_CODES } from './l5x-check';
 import { modelErrors, readL5xModel } from './l5x-st-model';
 import { testL5x } from './test-l5x';
@@ -131,7 +131,12 @@ describe('safety findings on an L5X cite the file', () => {
     const r = await verifySafety({
       before,
       after,
-      policy: testPolicy({ emergencyStops: ['Conveyor_Run'] }),
+      policy: SitePolicy.parse({
+        apiVersion: 'plcfleet/v1',
+        kind: 'SitePolicy',
+        site: 'line',
+        emergencyStops: ['Conveyor_Run'],
+      }),
       mode: 'quick',
     });
     expect(r.verdict).toBe('fail');
