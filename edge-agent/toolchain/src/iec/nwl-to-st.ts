@@ -11,7 +11,9 @@
  * its inputs in order (formal names in `InputParam`; a box showing EN has it
  * first). An operand or coil whose `Flags` is 1 is negated (decision 0016).
  * Commented-out networks (`OutCommented`) are not compiled, so not converted.
- * Anything else — other item kinds, other flags, box outputs wired to
+ * An FB box's outputs wired to variables are copied after its call (an
+ * output entry with an empty operand is an unwired pin). Anything else —
+ * other item kinds, other flags, outputs of function boxes or ENO wired to
  * variables — is refused on its element, naming what it is: nothing is
  * dropped in silence.
  */
@@ -103,8 +105,13 @@ export function nwlToSt(text: string, nwl: XmlElement, spanOf: (el: XmlElement) 
     const outTypes = strings(named(named(el, 'OutputParam'), 'Types'));
     if (named(el, 'InputFlags')?.name !== 'n' && named(el, 'InputFlags'))
       throw new Refused(el, `box ${box} with input flags`);
-    const wired = entries(named(named(el, 'OutputItems'), 'OutputItems')).filter((o) => o.el);
-    if (wired.length > 0) throw new Refused(el, `box ${box} with outputs wired to variables`);
+    // outputs in the order of OutputParam's names; an entry with an empty operand is unwired
+    // (the editor writes one per output pin of a box, ENO's often null)
+    const wired = entries(named(named(el, 'OutputItems'), 'OutputItems'))
+      .map((o, i) => ({ el: o.el, pin: outputs[i] }))
+      .filter((o) => o.el && (value(o.el, 'Operand') ?? '') !== '');
+    if (wired.length > 0 && call !== 'FunctionBlock')
+      throw new Refused(el, `box ${box} with outputs wired to variables`);
     let en: string | undefined;
     if (value(el, 'EN') === 'true') {
       const first = inputs.shift();
@@ -117,7 +124,16 @@ export function nwlToSt(text: string, nwl: XmlElement, spanOf: (el: XmlElement) 
       const inst = value(named(el, 'Instance'), 'Operand');
       if (!inst) throw new Refused(el, `FB box ${box} without an instance`);
       const formal = args.map((a, i) => (names[i] ? `${names[i]} := ${a}` : a));
-      const stmt = `${inst}(${formal.join(', ')});`;
+      // an output wired to a variable is copied after the call, as the call's `=>` would
+      const copies = wired.map((w) => {
+        if (!w.pin || w.pin.toUpperCase() === 'ENO')
+          throw new Refused(w.el!, `FB box ${box}: output ${w.pin || 'without a name'} wired to a variable`);
+        const target = operand(w.el!);
+        return target.startsWith('NOT ')
+          ? `${target.slice(4)} := NOT ${inst}.${w.pin};`
+          : `${target} := ${inst}.${w.pin};`;
+      });
+      const stmt = [`${inst}(${formal.join(', ')});`, ...copies].join(' ');
       pre.push(en ? `IF ${en} THEN ${stmt} END_IF;` : stmt);
       if (!nested) return '';
       const q = outputs.find((o) => o !== '');
