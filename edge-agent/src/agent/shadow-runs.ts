@@ -58,13 +58,9 @@ function wireValue(v: unknown): unknown {
 const clip = (s: string, n: number = WIRE_LIMITS.text) => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);
 
 /**
- * A run as the agent reports it: the wire's `shadow.report` and `resumed`, the times it was
- * resumed after an agent restart (each time the candidate's state was set again from the
- * live values; ADR 0103). A control plane that does not know `resumed` ignores it.
+ * The `shadow.report` of a run: its state, the runner's figures when it has them, and
+ * `resumed`, the times it resumed after an agent restart (ADR 0103).
  */
-export type AgentShadowRun = ShadowRun & { resumed: number };
-
-/** The `shadow.report` of a run: its state, and the runner's figures when it has them. */
 function shadowRunReport(
   meta: ShadowRunMeta,
   state: ShadowRun['state'],
@@ -72,7 +68,7 @@ function shadowRunReport(
   reason = '',
   seconds = report?.seconds ?? 0,
   resumed = 0,
-): AgentShadowRun {
+): ShadowRun {
   return {
     ...meta,
     state,
@@ -155,7 +151,7 @@ export function reportRun(
       return run;
     },
     /** The agent stops: no end (the run resumes at the next start); what it is now, still `running`. */
-    pause(report: ShadowReport | null): AgentShadowRun {
+    pause(report: ShadowReport | null): ShadowRun {
       clearInterval(timer);
       // What counts is the time compared (the kept figures), not the time since this start.
       const seconds = report?.seconds ?? resume.priorSeconds;
@@ -251,7 +247,7 @@ export type SnapshotHook = {
  * the gap is not counted, and the report says `resumed` (ADR 0103).
  */
 export class CandidateShadows {
-  private readonly running = new Map<string, { stop: AbortController; done: Promise<AgentShadowRun> }>();
+  private readonly running = new Map<string, { stop: AbortController; done: Promise<ShadowRun> }>();
   private readonly kept?: ProgressStore<KeptCandidate>;
   /** The agent stops: runs pause (kept) rather than fail. */
   private stopping = false;
@@ -264,7 +260,7 @@ export class CandidateShadows {
   run(
     of: { jobId: string; rolloutId: string; deployId?: string },
     req: ShadowRequirement,
-  ): Promise<AgentShadowRun> {
+  ): Promise<ShadowRun> {
     const shadowId = `shadow-${of.deployId ?? of.jobId}`;
     const seen = this.running.get(shadowId);
     if (seen) return seen.done;
@@ -323,13 +319,13 @@ export class CandidateShadows {
     of: KeptCandidate['of'],
     req: ShadowRequirement,
     signal: AbortSignal,
-  ): Promise<AgentShadowRun> {
+  ): Promise<ShadowRun> {
     const log = this.o.logger.child({ jobId: fresh.jobId, shadowId: fresh.shadowId });
     // A run that ended is not run again (a deploy order sent again after a restart): its end stands.
     const ended = await this.o.sender.get(`shadow:${fresh.shadowId}`);
     if (ended) {
       log.info('shadow run ended before; its end stands');
-      return (ended.message as { report: AgentShadowRun }).report;
+      return (ended.message as { report: ShadowRun }).report;
     }
     const { watch, deployer } = this.o;
     // What the run is: a kept run resumes only on the same candidate, tag map and load settings.
@@ -394,7 +390,7 @@ export class CandidateShadows {
     checkpoint: (p: ShadowReport | null) => Promise<void> | undefined,
     signal: AbortSignal,
     log: Logger,
-  ): Promise<AgentShadowRun> {
+  ): Promise<ShadowRun> {
     const { bindTags, compileProgramFiles, runShadow, ShadowUnreachable } = await import('../shadow');
     const { map, live } = await openLivePlc(watch, this.o.pkiDir);
     // The time it has left: what ran before a restart counts, the gap does not.
