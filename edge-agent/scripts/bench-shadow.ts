@@ -224,6 +224,7 @@ async function main(): Promise<void> {
     t: string,
     ms: number,
     extra: Partial<Parameters<typeof runShadow>[0]> = {},
+    onOpen?: () => void,
   ): Promise<ShadowReport> => {
     const { c, b } = candidate(t);
     const tags = b.tags.map((x) => x.tag);
@@ -231,8 +232,17 @@ async function main(): Promise<void> {
     const trace: LiveSample[] = [];
     const dbg = process.env.BENCH_SHADOW_DEBUG;
     let live: LivePlc | LiveFeed;
-    if (SUBSCRIPTION) live = new OpcuaLiveFeed(endpoint!, tags, client, { publishingMs: POLL });
-    else {
+    if (SUBSCRIPTION) {
+      const feed = new OpcuaLiveFeed(endpoint!, tags, client, { publishingMs: POLL });
+      const open = feed.open.bind(feed);
+      // trials time their trigger from when the shadow runs, not from the subscription's setup
+      feed.open = async () => {
+        const o = await open();
+        if (o.ok) onOpen?.();
+        return o;
+      };
+      live = feed;
+    } else {
       const polled = OPCUA
         ? new OpcuaLivePlc(endpoint!, tags, client)
         : new ModbusLivePlc(map, tags, '127.0.0.1', port, TIMEOUT);
@@ -316,13 +326,17 @@ async function main(): Promise<void> {
     await sleep(100);
     let at = 0;
     let scanned = 0;
-    const trigger = sleep(500 + Math.random() * 500).then(async () => {
-      p.proc.send({ kind: 'trigger' });
-      const m = await p.next();
-      at = m.at!;
-      scanned = m.scanned!;
-    });
-    const r = await run(port, divergentText, 5000, { stopAtFirst: true });
+    let opened: () => void = () => {};
+    const running = SUBSCRIPTION ? new Promise<void>((r) => (opened = r)) : Promise.resolve();
+    const trigger = running
+      .then(() => sleep(500 + Math.random() * 500))
+      .then(async () => {
+        p.proc.send({ kind: 'trigger' });
+        const m = await p.next();
+        at = m.at!;
+        scanned = m.scanned!;
+      });
+    const r = await run(port, divergentText, 5000, { stopAtFirst: true }, () => opened());
     const done = Date.now();
     await trigger;
     const d = r.divergences.find((x) => x.tag === 'Q0');
@@ -345,25 +359,35 @@ async function main(): Promise<void> {
     let lostAt = 0;
     let at = 0;
     // after the 100 answers the comm-loss deadline is learnt from (at the target poll)
-    const cut = sleep(1500 + 120 * POLL).then(async () => {
-      if (how === 'close') {
-        p.proc.send({ kind: 'close' });
-        at = (await p.next()).at!;
-      } else {
-        at = Date.now();
-        p.proc.kill('SIGSTOP');
-      }
-    });
-    const stop = new AbortController();
-    await run(port, text, 5000 + 120 * POLL + TIMEOUT, {
-      signal: stop.signal,
-      onCommChange: (lost) => {
-        if (lost && !lostAt) {
-          lostAt = Date.now();
-          stop.abort();
+    let opened: () => void = () => {};
+    const running = SUBSCRIPTION ? new Promise<void>((r) => (opened = r)) : Promise.resolve();
+    const cut = running
+      .then(() => sleep(1500 + 120 * POLL))
+      .then(async () => {
+        if (how === 'close') {
+          p.proc.send({ kind: 'close' });
+          at = (await p.next()).at!;
+        } else {
+          at = Date.now();
+          p.proc.kill('SIGSTOP');
         }
+      });
+    const stop = new AbortController();
+    await run(
+      port,
+      text,
+      5000 + 120 * POLL + TIMEOUT,
+      {
+        signal: stop.signal,
+        onCommChange: (lost) => {
+          if (lost && !lostAt) {
+            lostAt = Date.now();
+            stop.abort();
+          }
+        },
       },
-    });
+      () => opened(),
+    );
     await cut;
     if (how === 'stop') p.proc.kill('SIGCONT');
     if (!lostAt) return null;
@@ -376,7 +400,7 @@ async function main(): Promise<void> {
     await sleep(TIMEOUT);
   }
   console.log(
-    `comm loss (PLC stops answering, comm loss after ${COMM_LOSS ?? `two polls (${2 * POLL} ms) after three times the slowest answer of 30 s`}, timeout ${TIMEOUT} ms) reported after (ms) ${fmt(stops.map((x) => x.ms))} = polls ${fmt(stops.map((x) => x.polls))} (${stops.length}/3 reported)`,
+    `comm loss (PLC stops answering, comm loss after ${COMM_LOSS ?? (SUBSCRIPTION ? 'one keep-alive period after three times the latest message of 30 s' : `one poll (${POLL} ms) after three times the slowest answer of 30 s`)}, timeout ${TIMEOUT} ms) reported after (ms) ${fmt(stops.map((x) => x.ms))} = polls ${fmt(stops.map((x) => x.polls))} (${stops.length}/3 reported)`,
   );
   const closed = await loss('close');
   console.log(

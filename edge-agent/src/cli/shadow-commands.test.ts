@@ -322,7 +322,10 @@ describe('plcfleet-agent shadow', () => {
       pollMs: '20',
     });
     expect(r.code, r.err.join('\n')).toBe(EXIT.FAILED);
-    expect(r.report!.divergences.map((d) => d.tag), JSON.stringify(r.report!.divergences)).toEqual(['Alarm']);
+    expect(
+      r.report!.divergences.map((d) => d.tag),
+      JSON.stringify(r.report!.divergences),
+    ).toEqual(['Alarm']);
     // by subscription (the default): a comparison every PLC cycle, said on stderr
     expect(r.report!.mode).toBe('subscription');
     expect(r.report!.samples).toBeGreaterThan(r.report!.subscription!.messages);

@@ -57,9 +57,11 @@ export interface LiveOpened {
   at: number;
   receivedAt: number;
   /**
-   * From asking for the subscription to its first values, ms: a few round trips and a
-   * publish — the runner's first measure of how late messages may come (as a poll's first
-   * answer, which carries the connection).
+   * From asking for the subscription to its first values, ms: the runner's first measure of
+   * how late messages may come (as a poll's first answer, which carries the connection). It
+   * includes the server's work on every item, which says how loaded the server is: with the
+   * CreateSubscription round trip alone, the bench (load 23, messages up to 1.4 s apart)
+   * had a false comm loss in the first seconds of every run.
    */
   setupMs: number;
 }
