@@ -13,9 +13,23 @@ export function routeNodeOpcuaLogsToStderr(): Promise<void> {
     const toStderr = (_context: unknown, ...args: unknown[]) => {
       process.stderr.write(`${format(...args)}\n`);
     };
-    setWarningLogger(toStderr);
+    setWarningLogger((context, ...args) => {
+      if (!aboutPkcs1Decryption(args)) toStderr(context, ...args);
+    });
     setErrorLogger(toStderr);
     setDebugLogger(toStderr);
   });
   return routed;
+}
+
+/**
+ * node-opcua checks at start-up whether this Node can still decrypt RSA PKCS#1 v1.5 (turned
+ * off for CVE-2023-46809) and warns (W27) on every start when it cannot. Only the
+ * Basic128Rsa15 policy encrypts with PKCS#1 v1.5; plcfleet offers and asks for
+ * Basic256Sha256 and the Aes policies (OAEP / PSS), so the warning names nothing the user
+ * did or can act on (nothing on stderr the command did not cause).
+ */
+export function aboutPkcs1Decryption(args: readonly unknown[]): boolean {
+  const first = String(args[0] ?? '');
+  return first.includes('NODE-OPCUA-W27') || first.includes('CVE-2023-46809');
 }
