@@ -90,6 +90,17 @@ describe('semantic errors', () => {
     expect(codes(prog('t : TON;', 't.Q := TRUE;'))).toEqual(['ST2007']);
     expect(codes(prog('x AT %IX0.0 : BOOL;', 'x := TRUE;'))).toEqual(['ST2007']);
   });
+  it('names the project FUNCTION a call took where it shadows a standard function', () => {
+    const fn = 'FUNCTION SEL : BOOL\nVAR_INPUT A, B, C : BOOL; END_VAR\nSEL := A;\nEND_FUNCTION\n';
+    const d = check(fn, prog('x : BOOL; w : INT;', 'w := SEL(x, 0, w + 1);'));
+    expect(d.map((x) => [x.code, x.message])).toContainEqual([
+      'ST2004',
+      'cannot assign INT to BOOL (C of the FUNCTION SEL declared at f0.st:1, not the standard SEL)',
+    ]);
+    // a project FUNCTION with a name of its own keeps the short form
+    const own = check(fn.replaceAll('SEL', 'PICK'), prog('x : BOOL; w : INT;', 'w := PICK(x, 0, w + 1);'));
+    expect(own.map((x) => x.message)).toContain('cannot assign INT to BOOL (C)');
+  });
   it('call arguments: names, directions, counts and FB type calls', () => {
     expect(codes(prog('t : TON;', 't(IN := TRUE, XX := 1);'))).toEqual(['ST2008']);
     expect(codes(prog('t : TON; q : BOOL;', 't(IN := TRUE, Q := q);'))).toEqual(['ST2009']);

@@ -1015,6 +1015,13 @@ class Checker extends Binder {
   private checkArgs(pou: PouSymbol, e: CallExpression, scope: Scope | undefined, isFunction: boolean): void {
     let positional = 0;
     const calleeName = exprText(e.callee);
+    // a project FUNCTION named like a standard one is the one called: where an argument does not
+    // fit, say which POU's parameter it is (MATIEC would have called the standard function)
+    const up = pou.name.toUpperCase();
+    const shadowing =
+      pou.kind === 'function' && !pou.builtin && pou.decl && STD_FUNCTIONS.has(up)
+        ? ` of the FUNCTION ${pou.name} declared at ${pou.decl.span.file}:${pou.decl.span.line}, not the standard ${up}`
+        : '';
     const named = new Set(e.args.flatMap((a) => (a.name === undefined ? [] : [a.name.toLowerCase()])));
     for (const a of e.args) {
       let param: VarSymbol | undefined;
@@ -1078,7 +1085,7 @@ class Checker extends Binder {
       const pt = param.type.kind === 'reference' ? param.type.target : param.type;
       if (param.section === 'VAR_OUTPUT' || a.direction === 'output') {
         this.writable(a.value, scope as Scope);
-        this.assignable(pt, vt, a.value.span, a.name ?? param.name);
+        this.assignable(pt, vt, a.value.span, (a.name ?? param.name) + shadowing);
       } else if (param.section === 'VAR_IN_OUT') {
         // VAR_IN_OUT CONSTANT (CODESYS/TwinCAT) takes any value of its type: it is passed read-only
         if (!isLvalue(a.value) && !param.constant)
@@ -1088,10 +1095,11 @@ class Checker extends Binder {
           convert(vt, pt) !== 'ok' &&
           !(pt.kind === 'array' && pt.dims === 'star')
         )
-          this.report('ST2004', a.value.span, typeName(vt), typeName(pt), param.name);
+          this.report('ST2004', a.value.span, typeName(vt), typeName(pt), param.name + shadowing);
       } else {
-        if (vt.kind === 'void') this.report('ST2004', a.value.span, 'no value', typeName(pt), param.name);
-        else this.assignable(vt, pt, a.value.span, param.name);
+        const what = param.name + shadowing;
+        if (vt.kind === 'void') this.report('ST2004', a.value.span, 'no value', typeName(pt), what);
+        else this.assignable(vt, pt, a.value.span, what);
       }
     }
     void isFunction;
