@@ -192,7 +192,8 @@ describe('agent gateway', () => {
     await seedFleet(h, [{ name: 'l1' }, { name: 'l2' }]);
     const agents = await connectAgents(h.cp, ['l1', 'l2'], () => 'silent');
     open.push(...agents.values());
-    const id = await startRollout(onePhase({ lease: 150, retries: 1 }));
+    // Long enough for l1's answer to attempt 2 to arrive inside its lease on a machine under heavy load.
+    const id = await startRollout(onePhase({ lease: 1000, retries: 1 }));
     const l1 = agents.get('l1')!;
     // The first lease lapses; the same job comes again as attempt 2; this time the agent answers.
     const second = await eventually(async () => l1.offers.find((o) => o.attempt === 2), 10_000);
