@@ -27,8 +27,8 @@ describe('AnswerDeadline', () => {
 });
 
 describe('AnswerDeadline from the first answer', () => {
-  it('has a deadline once the first answer (the connection) came: no 100 answers of warm-up', () => {
-    const d = new AnswerDeadline(10);
+  it('has a deadline once the first answer came when told to (a subscription: its setup)', () => {
+    const d = new AnswerDeadline(10, undefined, 30_000, 1);
     expect(d.now(0)).toBeUndefined();
     d.answered(20, 12);
     expect(d.now(20)).toBe(46);

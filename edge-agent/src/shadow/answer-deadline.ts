@@ -8,9 +8,9 @@
  * times: with the slowest answer alone, every new record of a heavy tail (one in the
  * memory's number of answers, about one a run) was a false comm loss; a post-deploy watch
  * rolls back on one. Until `warmUp` answers have
- * come there is no deadline (the request's own timeout holds). The runner gives the first
- * answer, which carries the connection and so is slower than the PLC's usual one: a
- * deadline from the start (ADR 0101; ADR 0073 waited for 100 answers, 1 s of polls).
+ * come there is no deadline (the request's own timeout holds): polls wait for 100 (ADR
+ * 0073 — a deadline from the first answer gave false comm losses in the first seconds of a
+ * run on a loaded host); a subscription starts from its setup time (ADR 0101).
  */
 export class AnswerDeadline {
   /** Answers of the last `memoryMs`, slowest first among the later ones (a sliding maximum). */
@@ -24,7 +24,7 @@ export class AnswerDeadline {
     /** A fixed deadline (`--comm-loss-ms`): the answers' times do not change it. */
     private readonly fixed?: number,
     private readonly memoryMs = 30_000,
-    private readonly warmUp = 1,
+    private readonly warmUp = 100,
   ) {}
 
   /** An answer (on time or late) came `ms` after its request, at `at`. */

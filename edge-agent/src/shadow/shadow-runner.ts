@@ -356,7 +356,8 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
     t0 = performance.now();
     const keepAliveMs = opened.keepAliveMs;
     sub = { publishingMs: opened.publishingMs, keepAliveMs, messages: 0, overflows: 0 };
-    deadline = new AnswerDeadline(keepAliveMs, o.commLossMs);
+    // learnt from the setup on: its time says how loaded the server is (ADR 0101)
+    deadline = new AnswerDeadline(keepAliveMs, o.commLossMs, 30_000, 1);
     /** The PLC's clock (source and publish times) at the candidate's virtual time 0. */
     const base = opened.at;
     /** This host's clock minus the PLC's, at the quickest delivery seen. */
@@ -513,7 +514,7 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
     deadline = new AnswerDeadline(pollMs, o.commLossMs);
     const first = await live.read();
     if (!first.ok) throw new ShadowUnreachable(`${live.where}: ${first.error}`);
-    // the first answer carries the connection: a generous first deadline (ADR 0101)
+    // the first answer (it carries the connection) counts; a deadline after 100 (ADR 0073)
     deadline.answered(first.tResp, first.tResp - first.tReq);
     lastAnswer = first.tResp;
     cpu0 = process.cpuUsage();
