@@ -420,8 +420,15 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
     };
     let gapSum = 0;
     let gapMax = 0;
-    /** Delivery delays of the last 30 s, slowest first among the later ones (a sliding maximum). */
-    const delays: { at: number; d: number }[] = [];
+    /**
+     * Delivery delays of the last 30 s, slowest first among the later ones (a sliding maximum).
+     * Until a change says how the clocks relate, the setup's time stands for one (this host's
+     * clock and the PLC's taken as the same): a PLC at rest still has its values held, and the
+     * candidate scans, a setup's time behind (tester T3: nothing scanned or compared).
+     */
+    const delays: { at: number; d: number }[] = [
+      { at: opened.receivedAt, d: Math.max(opened.setupMs, keepAliveMs) },
+    ];
     let prev = opened.receivedAt;
     while (!stopNow() && performance.now() - t0 < o.durationMs) {
       const dueMs = deadline.now(lastAnswer)!;
