@@ -182,10 +182,6 @@ describe('comm loss with a PLC that stops answering, sockets open', () => {
         unbound: b.unbound,
         durationMs: 30_000,
         cycleMs: 10,
-        // The served PLC stamps each tag's change with its own time; on this loaded host its
-        // publish loop is preempted between a scan's input and its outputs for up to ~100 ms
-        // (docs/shadow.md): a window that wide, so that only the comm loss is under test here.
-        latencyMs: 500,
         signal: stop.signal,
         onCommChange: (lost) => {
           if (!lost || saidAt) return;
