@@ -46,6 +46,7 @@ export {
   resolveAgentConfig,
   startAgent,
 } from './agent';
+export { routeNodeOpcuaLogsToStderr } from './cli/node-opcua-logs';
 // The one error class and its code table
 export { EDGE_AGENT_ERROR_CODES, EdgeAgentError, type EdgeAgentErrorCode } from './edge-agent-error';
 export { runLlmJudge, runScopeJudge } from './judge';

@@ -13,7 +13,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { type FleetDemoRow, runFleetDemo } from './fleet';
+import { routeNodeOpcuaLogsToStderr } from '@plcfleet/edge-agent';
+import { bold, type FleetDemoRow, runFleetDemo } from './fleet';
 import { runLadderFleetDemo } from './ladder-fleet';
 import { runShadowFleetDemo, type ShadowDemoRow } from './shadow-fleet';
 
@@ -71,12 +72,17 @@ function printTable<R extends FleetDemoRow | ShadowDemoRow>(
 
 async function main(): Promise<number> {
   const t0 = Date.now();
+  // node-opcua (the demo's PLCs and agents) logs with console.log: stdout is the rollout views
+  // and the table. Its notices go to stderr, and those about nothing the user did not at all.
+  await routeNodeOpcuaLogsToStderr();
   let watch: ChildProcess | undefined;
+  let live: { rolloutId: string; url: string; token: string } | undefined;
   const options = {
     transformer: args.transformer as 'recipe' | 'claude',
     say: args.quiet ? () => {} : say,
     onRollout: ({ rolloutId, url, token }: { rolloutId: string; url: string; token: string }) => {
       if (args.quiet) return;
+      live = { rolloutId, url, token };
       // The live view is the admin CLI's own `plcfleet rollouts watch`.
       watch = spawn(
         process.execPath,
@@ -100,7 +106,28 @@ async function main(): Promise<number> {
       watch.kill('SIGINT');
       await exited;
     }
-    say('\x1b[1m▸ summary\x1b[0m');
+    if (live) {
+      // The live view ends with the rollout's final state; changes approved before a halt
+      // deploy after it. Show the rollout once more as it is now, so the view and the
+      // summary below tell the same story.
+      say(bold('▸ the rollout after its deploys settled'));
+      const show = spawn(
+        process.execPath,
+        [
+          join(repo, 'sdk/bin/plcfleet.js'),
+          'rollouts',
+          'show',
+          live.rolloutId,
+          '--server',
+          live.url,
+          '--token',
+          live.token,
+        ],
+        { stdio: ['ignore', 'inherit', 'inherit'] },
+      );
+      await new Promise((r) => show.once('exit', r));
+    }
+    say(bold('▸ summary'));
   };
   let result: {
     rolloutId: string;

@@ -122,6 +122,11 @@ interface Running {
 }
 
 /** Job states a job does not leave: the demos follow a rollout until none is in any other. */
+/** Bold for a terminal that shows it: not when stderr is a file or a pipe, nor with NO_COLOR set. */
+export function bold(text: string): string {
+  return process.stderr.isTTY && !process.env.NO_COLOR ? `\x1b[1m${text}\x1b[0m` : text;
+}
+
 export const JOB_DONE: ReadonlySet<string> = new Set([
   'passed',
   'failed',
@@ -177,7 +182,7 @@ export interface FleetDemoResult {
  */
 export async function runFleetDemo(options: FleetDemoOptions = {}): Promise<FleetDemoResult> {
   const say = options.say ?? (() => {});
-  const step = (line: string) => say(`\x1b[1m▸ ${line}\x1b[0m`);
+  const step = (line: string) => say(bold(`▸ ${line}`));
   const transformer = options.transformer ?? 'recipe';
   const work = options.workDir ?? mkdtempSync(join(tmpdir(), 'plcfleet-demo-'));
   let cp: ControlPlaneHandle | undefined;

@@ -14,7 +14,7 @@ import { startControlPlane } from '@plcfleet/control-plane';
 import { type AgentHandle, resolveAgentConfig, startAgent } from '@plcfleet/edge-agent';
 import { FINAL_ROLLOUT_STATES, PlcfleetClient } from '@plcfleet/sdk';
 import YAML from 'yaml';
-import type { FleetDemoOptions, FleetDemoResult } from './fleet';
+import { bold, type FleetDemoOptions, type FleetDemoResult } from './fleet';
 
 const examples = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SITES = ['ladder-line-1', 'ladder-line-2'];
@@ -22,7 +22,7 @@ const SITES = ['ladder-line-1', 'ladder-line-2'];
 /** Runs the ladder → ST rollout over two plants; returns its summary with everything running. */
 export async function runLadderFleetDemo(options: FleetDemoOptions = {}): Promise<FleetDemoResult> {
   const say = options.say ?? (() => {});
-  const step = (line: string) => say(`\x1b[1m▸ ${line}\x1b[0m`);
+  const step = (line: string) => say(bold(`▸ ${line}`));
   const work = options.workDir ?? mkdtempSync(join(tmpdir(), 'plcfleet-ladder-demo-'));
   const agents: AgentHandle[] = [];
   const cp = await startControlPlane({ port: 0, dataDir: join(work, 'control-plane'), logLevel: 'silent' });

@@ -32,7 +32,7 @@ import {
 import { PlantBinding, parseWith, type ShadowReportView, TagMap } from '@plcfleet/protocols';
 import { FINAL_ROLLOUT_STATES, PlcfleetClient } from '@plcfleet/sdk';
 import YAML from 'yaml';
-import { type FleetDemoOptions, JOB_DONE } from './fleet';
+import { bold, type FleetDemoOptions, JOB_DONE } from './fleet';
 
 const here = join(dirname(fileURLToPath(import.meta.url)), 'tank');
 
@@ -181,7 +181,7 @@ export interface ShadowDemoOptions extends FleetDemoOptions {
 export async function runShadowFleetDemo(options: ShadowDemoOptions = {}): Promise<ShadowDemoResult> {
   const when = options.shadowWhen ?? 'before-approval';
   const say = options.say ?? (() => {});
-  const step = (line: string) => say(`\x1b[1m▸ ${line}\x1b[0m`);
+  const step = (line: string) => say(bold(`▸ ${line}`));
   const work = options.workDir ?? mkdtempSync(join(tmpdir(), 'plcfleet-shadow-demo-'));
   let cp: ControlPlaneHandle | undefined;
   const stops: (() => Promise<void> | void)[] = [];

@@ -5,7 +5,7 @@ import { aboutPkcs1Decryption, routeNodeOpcuaLogsToStderr } from './node-opcua-l
 describe('node-opcua log routing', () => {
   afterEach(() => vi.restoreAllMocks());
 
-  it('drops the PKCS#1 v1.5 start-up warning and keeps every other warning on stderr', async () => {
+  it('drops the PKCS#1 v1.5 start-up warning and the client certificate notice, keeps every other warning on stderr', async () => {
     await routeNodeOpcuaLogsToStderr();
     const written: string[] = [];
     vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
@@ -17,6 +17,7 @@ describe('node-opcua log routing', () => {
     w27(
       '  you need to use node flag --security-revert=CVE-2023-46809 if you have issue with RSA PKCS#1 v1.5',
     );
+    make_warningLog('client_base_impl')('Creating default certificate ... please wait');
     make_warningLog('TEST')('certificate of the server is not trusted');
     expect(written).toEqual(['certificate of the server is not trusted\n']);
   }, 30_000);

@@ -14,7 +14,7 @@ export function routeNodeOpcuaLogsToStderr(): Promise<void> {
       process.stderr.write(`${format(...args)}\n`);
     };
     setWarningLogger((context, ...args) => {
-      if (!aboutPkcs1Decryption(args)) toStderr(context, ...args);
+      if (!aboutPkcs1Decryption(args) && !creatingDefaultCertificate(args)) toStderr(context, ...args);
     });
     setErrorLogger(toStderr);
     setDebugLogger(toStderr);
@@ -32,4 +32,13 @@ export function routeNodeOpcuaLogsToStderr(): Promise<void> {
 export function aboutPkcs1Decryption(args: readonly unknown[]): boolean {
   const first = String(args[0] ?? '');
   return first.includes('NODE-OPCUA-W27') || first.includes('CVE-2023-46809');
+}
+
+/**
+ * node-opcua's client says "Creating default certificate ... please wait" when it makes its
+ * own certificate in a PKI folder plcfleet chose (a demo site, a first `shadow` run): a detail
+ * of the library, not a step the user asked for.
+ */
+function creatingDefaultCertificate(args: readonly unknown[]): boolean {
+  return String(args[0] ?? '').startsWith('Creating default certificate');
 }
