@@ -62,6 +62,7 @@ export const LIBRARY_SYMBOLS: Readonly<Record<string, readonly string[]>> = {
     'ADSLOG_MSGTYPE_MSGBOX',
     'ADSLOG_MSGTYPE_STRING',
     'ADSLOG_MSGTYPE_WARN',
+    'ADSRDWRT',
     'ADSREAD',
     'ADSWRITE',
     'DEFAULT_ADS_TIMEOUT',
