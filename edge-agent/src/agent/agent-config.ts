@@ -112,6 +112,11 @@ export const AgentOptions = z
         cycle: DurationField.default(10),
         /** Time between polls. @default the cycle */
         poll: DurationField.optional(),
+        /**
+         * How an OPC UA PLC is read for shadow runs and watches, as `plcfleet-agent shadow
+         * --opcua-mode`: `subscription` (a comparison every PLC cycle) or `poll`. @default "subscription"
+         */
+        opcuaMode: z.enum(['subscription', 'poll']).default('subscription'),
         /** PROGRAM or CONFIGURATION to run (default: the only one). */
         programName: z.string().min(1).optional(),
         /**
@@ -277,6 +282,8 @@ export interface AgentConfig {
     periodMs: number;
     cycleMs: number;
     pollMs?: number;
+    /** How an OPC UA PLC is read for runs and watches (the one-off `deferWhile` read is a read). */
+    opcuaMode?: 'subscription' | 'poll';
     programName?: string;
     /** Deploys wait while this tag is TRUE, checked every `deferRecheckMs`. */
     deferWhile?: string;
@@ -547,6 +554,7 @@ function watchConfig(
     periodMs: w.period,
     cycleMs: w.cycle,
     ...(w.poll !== undefined ? { pollMs: w.poll } : {}),
+    opcuaMode: w.opcuaMode,
     ...(w.programName ? { programName: w.programName } : {}),
     ...(w.deferWhile ? { deferWhile: w.deferWhile } : {}),
     deferRecheckMs: w.deferRecheck,

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { DeployOrder, MessageOf, RollbackOrder } from '@plcfleet/protocols';
@@ -119,6 +119,17 @@ async function runPassedJob(s: Setup, jobId: string) {
 }
 
 describe('agent daemon: session', () => {
+  it('removes the *.tmp files a crash left in <dataDir>/shadow-runs on start, and keeps the rest', async () => {
+    const s = await setup();
+    const runs = join(s.dir, 'data', 'shadow-runs');
+    mkdirSync(runs, { recursive: true });
+    writeFileSync(join(runs, 'shd-1.json.1a2b3c4d.tmp'), '{"half');
+    writeFileSync(join(runs, 'shd-1.json'), '{}\n');
+    await s.restart();
+    expect(readdirSync(runs)).toEqual(['shd-1.json']);
+    expect(s.logs.join('')).toContain('shd-1.json.1a2b3c4d.tmp');
+  });
+
   it('connects with its bearer token and says hello with its versions', async () => {
     const s = await setup();
     const session = await s.agent.connected();

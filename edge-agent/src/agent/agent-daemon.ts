@@ -27,6 +27,7 @@ import { JobSupervisor } from './job-supervisor';
 import { OrderQueue } from './order-queue';
 import { OutboxSender } from './outbox-sender';
 import { CandidateShadows, programLoad } from './shadow-runs';
+import { removeStrayTemps } from './state-files';
 
 /**
  * A cutover stage report from the staging bridge: its whole `stage.report`
@@ -103,6 +104,9 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   const logger =
     deps.logger?.child({ agentId: creds.agentId }) ??
     createAgentLogger({ level: config.logLevel, agentId: creds.agentId, site: config.site });
+  // A crash during an atomic write of a run's progress leaves a `*.tmp` beside it: none is in use now.
+  const stray = await removeStrayTemps(join(config.dataDir, 'shadow-runs'));
+  if (stray.length > 0) logger.info({ files: stray }, 'removed temporary files a crash left in shadow-runs');
   const now = deps.now ?? (() => new Date());
   const source = deps.source ?? defaultSource(config);
   // The release (`drift.released`), opened once: drift compares the live program with it and, when

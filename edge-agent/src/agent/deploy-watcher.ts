@@ -10,6 +10,7 @@ import type { OutboxSender } from './outbox-sender';
 import { mergeSegments, ProgressStore, runHash } from './shadow-progress';
 import {
   openLivePlc,
+  openLiveSource,
   type ProgramLoadSettings,
   programLoad,
   reportRun,
@@ -197,7 +198,7 @@ export class DeployWatcher {
       };
     else {
       // A tag map that does not load is a reason too (fail closed, as a PLC that does not answer).
-      const opened = await this.openLive().catch((err: unknown) => err as Error);
+      const opened = await openLiveSource(this.o.watch, this.o.pkiDir).catch((err: unknown) => err as Error);
       if (opened instanceof Error)
         outcome = {
           ok: false,

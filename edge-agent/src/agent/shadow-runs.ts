@@ -35,6 +35,30 @@ export async function openLivePlc(
   return { map, live };
 }
 
+/**
+ * The live source of a shadow run or a watch: as {@link openLivePlc}, but an OPC UA PLC is
+ * read by subscription (a comparison every PLC cycle, as `plcfleet-agent shadow` does) unless
+ * `watch.opcuaMode` is `poll`. Modbus is always polled.
+ */
+export async function openLiveSource(watch: WatchConfig, pkiDir: string) {
+  const plc = watch.plc;
+  if (plc.kind === 'modbus' || watch.opcuaMode === 'poll') return openLivePlc(watch, pkiDir);
+  const [plantIo, shadow] = await Promise.all([import('../plant-io'), import('../shadow')]);
+  const map = await plantIo.loadTagMap(watch.tags);
+  const live = new shadow.OpcuaLiveFeed(
+    plc.endpoint,
+    map.tags,
+    {
+      security: plc.security,
+      trustUnknownServer: plc.trustUnknownServer,
+      dataDir: pkiDir,
+      ...(plc.user ? { user: plc.user } : {}),
+    },
+    { publishingMs: watch.pollMs ?? watch.cycleMs },
+  );
+  return { map, live };
+}
+
 /** What a run is: the fields of its `shadow.report` that do not change while it runs. */
 export type ShadowRunMeta = Pick<
   ShadowRun,
@@ -392,7 +416,7 @@ export class CandidateShadows {
     log: Logger,
   ): Promise<ShadowRun> {
     const { bindTags, compileProgramFiles, runShadow, ShadowUnreachable } = await import('../shadow');
-    const { map, live } = await openLivePlc(watch, this.o.pkiDir);
+    const { map, live } = await openLiveSource(watch, this.o.pkiDir);
     // The time it has left: what ran before a restart counts, the gap does not.
     const leftMs = Math.max(0, req.minDurationMs - (prior?.seconds ?? 0) * 1000);
     let segment: ShadowReport;

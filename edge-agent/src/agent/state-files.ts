@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 
 /**
  * Writes JSON so that a crash leaves the old file or the new one, never half
@@ -26,4 +26,21 @@ export async function readJson(file: string): Promise<unknown> {
 /** Removes a file if it is there. */
 export async function removeFile(file: string): Promise<void> {
   await rm(file, { force: true });
+}
+
+/**
+ * Removes the `*.tmp` files a crash during {@link writeJsonAtomic} left in `dir` (none is in
+ * use when the agent starts). Returns their names; a missing directory has none.
+ */
+export async function removeStrayTemps(dir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const stray = names.filter((n) => n.endsWith('.tmp'));
+  await Promise.all(stray.map((n) => rm(join(dir, n), { force: true })));
+  return stray;
 }
