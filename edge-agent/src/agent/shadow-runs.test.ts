@@ -80,6 +80,8 @@ async function setup(
     /** Keep runs' progress (resumable) in `<dir>/data/shadow-runs`. */
     keep?: boolean;
     checkpointMs?: number;
+    /** Serve the PLC on OPC UA too and shadow it over OPC UA (`watch.opcuaMode`, default subscription). */
+    opcua?: { opcuaMode?: 'subscription' | 'poll' };
   } = {},
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'shadow-runs-'));
@@ -90,7 +92,9 @@ async function setup(
     runtime: new VirtualPlcRuntime([{ name: 'Main.st', text: fan(60) }]),
     tags: TAGS,
     modbus: { port: 0, host: '127.0.0.1' },
-    opcua: false,
+    opcua: options.opcua
+      ? { dataDir: join(dir, 'plc-pki'), port: 0, security: 'none', allowAnonymous: true }
+      : false,
   });
   let t = 0;
   const field = setInterval(() => plc.loop.write('Temp', 40 + (t++ % 40)), 10);
@@ -98,7 +102,10 @@ async function setup(
     clearInterval(field);
     await plc.close();
   });
-  const logger = pino({ level: 'silent' });
+  const logs: string[] = [];
+  const logger = options.opcua
+    ? pino({ level: 'info' }, { write: (line: string) => void logs.push(line) })
+    : pino({ level: 'silent' });
   const outbox = await Outbox.open(join(dir, 'data'));
   cleanups.push(() => outbox.close());
   // A link never started: the control plane is out of reach, as it may be at any time.
@@ -133,7 +140,10 @@ async function setup(
   });
   const watch: NonNullable<AgentConfig['watch']> = {
     tags: join(dir, 'tags.json'),
-    plc: { kind: 'modbus', host: '127.0.0.1', port: options.port ?? plc.modbus!.port },
+    plc: options.opcua
+      ? { kind: 'opcua', endpoint: plc.opcua!.endpointUrl, security: 'none', trustUnknownServer: true }
+      : { kind: 'modbus', host: '127.0.0.1', port: options.port ?? plc.modbus!.port },
+    ...(options.opcua?.opcuaMode ? { opcuaMode: options.opcua.opcuaMode } : {}),
     periodMs: 60_000,
     cycleMs: 10,
     pollMs: 20,
@@ -159,7 +169,7 @@ async function setup(
   const shadows = make();
   const keep = (jobId: string, limit: number, files = [{ path: 'Main.st', text: fan(limit) }]) =>
     deployer.keepApprovedProgram(jobId, files);
-  return { shadows, outbox, keep, make, stateDir };
+  return { shadows, outbox, keep, make, stateDir, logs };
 }
 
 describe('candidate shadow runs of the agent', () => {
@@ -184,6 +194,39 @@ describe('candidate shadow runs of the agent', () => {
     expect(other.seconds).toBeLessThan(3);
     const kept = (await outbox.pending()).filter((i) => i.kind === 'shadow.report').map((i) => i.key);
     expect(kept.sort()).toEqual(['shadow:shadow-job-other', 'shadow:shadow-job-same']);
+  }, 30_000);
+
+  it('over OPC UA compares every PLC cycle by subscription (as the CLI does), and catches a divergent candidate', async () => {
+    const { shadows, keep, logs } = await setup({ opcua: {} });
+    await keep('job-same', 60);
+    await keep('job-other', 70);
+    const same = await shadows.run(
+      { jobId: 'job-same', rolloutId: 'ro-1' },
+      { minDurationMs: 1500, maxDivergences: 0 },
+    );
+    expect(same).toMatchObject({ state: 'passed', divergences: [] });
+    expect(same.compared).toBeGreaterThan(10);
+    const other = await shadows.run(
+      { jobId: 'job-other', rolloutId: 'ro-1' },
+      { minDurationMs: 5000, maxDivergences: 0 },
+    );
+    expect(other.state).toBe('diverged');
+    expect(other.divergences[0]).toMatchObject({ tag: 'Fan', live: true, shadow: false });
+    const ends = logs.map((l) => JSON.parse(l)).filter((l) => l.msg === 'candidate shadow segment ended');
+    expect(ends.map((l) => l.mode)).toEqual(['subscription', 'subscription']);
+    expect(logs.join('')).toContain('(subscription)');
+  }, 30_000);
+
+  it('over OPC UA polls when watch.opcuaMode is poll', async () => {
+    const { shadows, keep, logs } = await setup({ opcua: { opcuaMode: 'poll' } });
+    await keep('job-same', 60);
+    const same = await shadows.run(
+      { jobId: 'job-same', rolloutId: 'ro-1' },
+      { minDurationMs: 1000, maxDivergences: 0 },
+    );
+    expect(same.state).toBe('passed');
+    const ends = logs.map((l) => JSON.parse(l)).filter((l) => l.msg === 'candidate shadow segment ended');
+    expect(ends.map((l) => l.mode)).toEqual(['poll']);
   }, 30_000);
 
   it('runs a TwinCAT candidate (.TcPOU) as compile loads it, with its branches covered', async () => {

@@ -466,6 +466,11 @@ export class CandidateShadows {
     } finally {
       await live.close();
     }
+    // How it compared (the wire's ShadowRun has no field for it yet): every cycle by subscription, or every poll.
+    log.info(
+      { mode: segment.mode, comparisonsPerSecond: segment.comparisonsPerSecond, compared: segment.compared },
+      'candidate shadow segment ended',
+    );
     const report = mergeSegments(prior, segment);
     const n = diverging(report);
     const d = report.divergences[0];
