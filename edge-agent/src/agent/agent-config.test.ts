@@ -176,6 +176,15 @@ describe('agent config', () => {
     );
   });
 
+  it('reads an OPC UA watch PLC by subscription unless watch.opcuaMode says poll (as shadow --opcua-mode)', async () => {
+    const watch = { tags: 'tags.yaml', plc: 'opc.tcp://127.0.0.1:4840' };
+    expect((await resolveWith({ watch })).watch?.opcuaMode).toBe('subscription');
+    expect((await resolveWith({ watch: { ...watch, opcuaMode: 'poll' } })).watch?.opcuaMode).toBe('poll');
+    await expect(resolveWith({ watch: { ...watch, opcuaMode: 'push' } })).rejects.toThrow(
+      /agent\.yaml: watch\.opcuaMode/,
+    );
+  });
+
   it('names the file of agent.yaml when a models folder is not there', async () => {
     dir = mkdtempSync(join(tmpdir(), 'agent-config-'));
     for (const f of ['site.facts.yaml', 'policy.yaml']) copyFileSync(join(FIXTURES, f), join(dir, f));
