@@ -189,6 +189,13 @@ export const ShadowRun = z.object({
     .default(null),
   /** Times the run resumed after an agent restart (its state set again from the live values each time; ADR 0103). Absent: never resumed, or an older agent. */
   resumed: z.number().int().min(0).optional(),
+  /**
+   * How the live PLC was read: `subscription` (OPC UA, a comparison every PLC cycle) or `poll`
+   * (a comparison every poll; Modbus always). Absent from running reports and older agents.
+   */
+  mode: z.enum(['poll', 'subscription']).optional(),
+  /** Comparisons per second of the last segment: with `mode`, what "every cycle" came to. */
+  comparisonsPerSecond: z.number().min(0).optional(),
 });
 export type ShadowRun = z.infer<typeof ShadowRun>;
 

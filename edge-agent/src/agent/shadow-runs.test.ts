@@ -204,8 +204,9 @@ describe('candidate shadow runs of the agent', () => {
       { jobId: 'job-same', rolloutId: 'ro-1' },
       { minDurationMs: 1500, maxDivergences: 0 },
     );
-    expect(same).toMatchObject({ state: 'passed', divergences: [] });
+    expect(same).toMatchObject({ state: 'passed', divergences: [], mode: 'subscription' });
     expect(same.compared).toBeGreaterThan(10);
+    expect(same.comparisonsPerSecond).toBeGreaterThan(0);
     const other = await shadows.run(
       { jobId: 'job-other', rolloutId: 'ro-1' },
       { minDurationMs: 5000, maxDivergences: 0 },
@@ -224,7 +225,7 @@ describe('candidate shadow runs of the agent', () => {
       { jobId: 'job-same', rolloutId: 'ro-1' },
       { minDurationMs: 1000, maxDivergences: 0 },
     );
-    expect(same.state).toBe('passed');
+    expect(same).toMatchObject({ state: 'passed', mode: 'poll' });
     const ends = logs.map((l) => JSON.parse(l)).filter((l) => l.msg === 'candidate shadow segment ended');
     expect(ends.map((l) => l.mode)).toEqual(['poll']);
   }, 30_000);

@@ -111,6 +111,7 @@ function shadowRunReport(
     reason: clip(reason),
     coverage: report ? coverageCounts(report.coverage) : null,
     resumed,
+    ...(report ? { mode: report.mode, comparisonsPerSecond: report.comparisonsPerSecond } : {}),
   };
 }
 
@@ -466,7 +467,7 @@ export class CandidateShadows {
     } finally {
       await live.close();
     }
-    // How it compared (the wire's ShadowRun has no field for it yet): every cycle by subscription, or every poll.
+    // How it compared (also in the report's `mode`): every cycle by subscription, or every poll.
     log.info(
       { mode: segment.mode, comparisonsPerSecond: segment.comparisonsPerSecond, compared: segment.compared },
       'candidate shadow segment ended',
