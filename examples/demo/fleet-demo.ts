@@ -70,10 +70,19 @@ function printTable<R extends FleetDemoRow | ShadowDemoRow>(
   for (const r of rows) console.log(line(cols.map((c) => String(r[c]))));
 }
 
+/** `plcfleet rollouts <verb> <id>` of the admin CLI against the demo's control plane, output inherited. */
+function rolloutsCommand(verb: 'watch' | 'show', r: { rolloutId: string; url: string; token: string }) {
+  return spawn(
+    process.execPath,
+    [join(repo, 'sdk/bin/plcfleet.js'), 'rollouts', verb, r.rolloutId, '--server', r.url, '--token', r.token],
+    { stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+}
+
 async function main(): Promise<number> {
   const t0 = Date.now();
   // node-opcua (the demo's PLCs and agents) logs with console.log: stdout is the rollout views
-  // and the table. Its notices go to stderr, and those about nothing the user did not at all.
+  // and the table. Its notices go to stderr; those about nothing the user did are dropped.
   await routeNodeOpcuaLogsToStderr();
   let watch: ChildProcess | undefined;
   let live: { rolloutId: string; url: string; token: string } | undefined;
@@ -84,20 +93,7 @@ async function main(): Promise<number> {
       if (args.quiet) return;
       live = { rolloutId, url, token };
       // The live view is the admin CLI's own `plcfleet rollouts watch`.
-      watch = spawn(
-        process.execPath,
-        [
-          join(repo, 'sdk/bin/plcfleet.js'),
-          'rollouts',
-          'watch',
-          rolloutId,
-          '--server',
-          url,
-          '--token',
-          token,
-        ],
-        { stdio: ['ignore', 'inherit', 'inherit'] },
-      );
+      watch = rolloutsCommand('watch', live);
     },
   };
   const stopWatch = async () => {
@@ -111,20 +107,7 @@ async function main(): Promise<number> {
       // deploy after it. Show the rollout once more as it is now, so the view and the
       // summary below tell the same story.
       say(bold('▸ the rollout after its deploys settled'));
-      const show = spawn(
-        process.execPath,
-        [
-          join(repo, 'sdk/bin/plcfleet.js'),
-          'rollouts',
-          'show',
-          live.rolloutId,
-          '--server',
-          live.url,
-          '--token',
-          live.token,
-        ],
-        { stdio: ['ignore', 'inherit', 'inherit'] },
-      );
+      const show = rolloutsCommand('show', live);
       await new Promise((r) => show.once('exit', r));
     }
     say(bold('▸ summary'));
