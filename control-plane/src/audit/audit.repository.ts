@@ -44,8 +44,13 @@ export function hashAuditRow(row: Omit<AuditLogTable, 'hash'>): string {
  * transactions are serialized already.
  */
 export async function appendAudit(trx: Db, entry: AuditEntryInput): Promise<void> {
-  if (isPostgres(trx)) await sql`select pg_advisory_xact_lock(7041977)`.execute(trx);
-  const last = await auditHead(trx);
+  // A second entry in the same transaction links to the first without asking the store
+  // again: the lock is held (PostgreSQL) or writes are serialized (SQLite) until commit.
+  let last = trx.isTransaction ? heads.get(trx) : undefined;
+  if (last === undefined) {
+    if (isPostgres(trx)) await sql`select pg_advisory_xact_lock(7041977)`.execute(trx);
+    last = await auditHead(trx);
+  }
   const row = {
     seq: (last?.seq ?? 0) + 1,
     at: nowIso(),
@@ -56,11 +61,16 @@ export async function appendAudit(trx: Db, entry: AuditEntryInput): Promise<void
     details: canonicalJson(entry.details ?? {}),
     prev_hash: last?.hash ?? GENESIS_HASH,
   };
+  const hash = hashAuditRow(row);
   await trx
     .insertInto('audit_log')
-    .values({ ...row, hash: hashAuditRow(row) })
+    .values({ ...row, hash })
     .execute();
+  if (trx.isTransaction) heads.set(trx, { seq: row.seq, hash });
 }
+
+/** The chain's head as each open transaction last appended it (gone with the transaction). */
+const heads = new WeakMap<Db, { seq: number; hash: string } | null>();
 
 /** Entries in order, after `afterSeq`. */
 export async function listAudit(
