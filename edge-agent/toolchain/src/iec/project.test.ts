@@ -1,8 +1,15 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type CompilationUnit, libraryFilesFor, loadProject, printUnit, readSource } from './index';
+import {
+  type CompilationUnit,
+  classifyPaths,
+  libraryFilesFor,
+  loadProject,
+  printUnit,
+  readSource,
+} from './index';
 
 /** A TwinCAT program whose I/O differs between a simulation build and the plant build. */
 const MAIN = `<?xml version="1.0" encoding="utf-8"?>
@@ -207,5 +214,160 @@ describe('interface files named twice (issue 19)', () => {
     const library = join(__dirname, '../../libraries/siemens/Siemens_System.st');
     const project = await loadProject([dir], { externalsFiles: [library, library] });
     expect(project.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  });
+});
+
+/** A system project as TwinCAT saves it: the data types it maps I/O to, then the I/O tree. */
+const SYSTEM_TSPROJ = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<TcSmProject TcSmVersion="1.0" TcVersion="3.1.4024.12">
+\t<DataTypes>
+\t\t<DataType>
+\t\t\t<Name GUID="{00000000-0000-0000-0000-000000000001}" IecBaseType="true" BitType="true">ARRAY [0..1] OF BIT</Name>
+\t\t\t<BitSize>2</BitSize>
+\t\t\t<BaseType>BIT</BaseType>
+\t\t\t<ArrayInfo><LBound>0</LBound><Elements>2</Elements></ArrayInfo>
+\t\t</DataType>
+\t\t<DataType>
+\t\t\t<Name GUID="{00000000-0000-0000-0000-000000000002}" TcBaseType="true">T_NetAddr</Name>
+\t\t\t<BitSize>48</BitSize>
+\t\t\t<BaseType>BYTE</BaseType>
+\t\t\t<ArrayInfo><LBound>0</LBound><Elements>6</Elements></ArrayInfo>
+\t\t</DataType>
+\t\t<DataType>
+\t\t\t<Name GUID="{00000000-0000-0000-0000-000000000003}" Namespace="PumpLib">E_PumpState</Name>
+\t\t\t<BitSize>16</BitSize>
+\t\t\t<BaseType>INT</BaseType>
+\t\t\t<EnumInfo><Text><![CDATA[Stopped]]></Text><Enum>0</Enum></EnumInfo>
+\t\t\t<EnumInfo>
+\t\t\t\t<Text>
+\t\t\t\t\t<![CDATA[Running]]>
+\t\t\t\t</Text>
+\t\t\t\t<Enum>5</Enum>
+\t\t\t</EnumInfo>
+\t\t</DataType>
+\t\t<DataType>
+\t\t\t<Name GUID="{00000000-0000-0000-0000-000000000004}">ST_PumpIO</Name>
+\t\t\t<BitSize>96</BitSize>
+\t\t\t<SubItem>
+\t\t\t\t<Name>fFlow</Name>
+\t\t\t\t<Type>REAL</Type>
+\t\t\t</SubItem>
+\t\t\t<SubItem>
+\t\t\t\t<Name>abFault</Name>
+\t\t\t\t<Type>BIT</Type>
+\t\t\t\t<ArrayInfo><LBound>1</LBound><Elements>4</Elements></ArrayInfo>
+\t\t\t</SubItem>
+\t\t\t<SubItem>
+\t\t\t\t<Name>sTag</Name>
+\t\t\t\t<Type>STRING(7)</Type>
+\t\t\t</SubItem>
+\t\t</DataType>
+\t\t<DataType>
+\t\t\t<Name GUID="{00000000-0000-0000-0000-000000000005}">ST_Mirrored</Name>
+\t\t\t<SubItem><Name>nOld</Name><Type>INT</Type></SubItem>
+\t\t</DataType>
+\t</DataTypes>
+\t<Project ProjectGUID="{00000000-0000-0000-0000-0000000000AA}">
+\t\t<System><Tasks><Task Id="2" Priority="20" CycleTime="100000">PlcTask</Task></Tasks></System>
+\t</Project>
+</TcSmProject>
+`;
+
+const PUMP_MAIN = `<?xml version="1.0" encoding="utf-8"?>
+<TcPlcObject Version="1.1.0.1" ProductVersion="3.1.4024.12">
+  <POU Name="MAIN" Id="{00000000-0000-0000-0000-0000000000B1}" SpecialFunc="None">
+    <Declaration><![CDATA[PROGRAM MAIN
+VAR
+    stIO AT %I* : ST_PumpIO;
+    eState : E_PumpState;
+    aAddr : T_NetAddr;
+    stOwn : ST_Mirrored;
+    bFault : BOOL;
+END_VAR
+]]></Declaration>
+    <Implementation>
+      <ST><![CDATA[bFault := stIO.abFault[4] OR stIO.fFlow < 0.5 OR aAddr[5] = 0 OR LEN(stIO.sTag) = 0;
+IF bFault THEN
+    eState := E_PumpState.Stopped;
+ELSIF eState = E_PumpState.Running THEN
+    stOwn.nNew := stOwn.nNew + 1;
+END_IF]]></ST>
+    </Implementation>
+  </POU>
+</TcPlcObject>
+`;
+
+/** The PLC project's own DUT of a type the system project also keeps a copy of (an older one). */
+const MIRRORED_DUT = `<?xml version="1.0" encoding="utf-8"?>
+<TcPlcObject Version="1.1.0.1" ProductVersion="3.1.4024.12">
+  <DUT Name="ST_Mirrored" Id="{00000000-0000-0000-0000-0000000000B2}">
+    <Declaration><![CDATA[TYPE ST_Mirrored :
+STRUCT
+    nNew : INT;
+END_STRUCT
+END_TYPE
+]]></Declaration>
+  </DUT>
+</TcPlcObject>
+`;
+
+describe("a TwinCAT system project's data types (.tsproj <DataTypes>)", () => {
+  /** The solution folder: the system project beside the PLC project, which references a library. */
+  function pumpSolution(): string {
+    const dir = mkdtempSync(join(tmpdir(), 'tsproj-'));
+    writeFileSync(join(dir, 'Pump.tsproj'), SYSTEM_TSPROJ);
+    mkdirSync(join(dir, 'PLC'));
+    writeFileSync(join(dir, 'PLC', 'MAIN.TcPOU'), PUMP_MAIN);
+    writeFileSync(join(dir, 'PLC', 'ST_Mirrored.TcDUT'), MIRRORED_DUT);
+    return dir;
+  }
+
+  it('declares structs, enumerations and arrays for code to use, not names from a vendor library', async () => {
+    const dir = pumpSolution();
+    const { project, diagnostics } = await loadProject([dir], {
+      libraryReferences: [{ name: 'PumpLib', namespace: 'PumpLib' }],
+    });
+    expect(diagnostics).toEqual([]);
+    expect(project.files.map((f) => f.slice(dir.length + 1))).toEqual([
+      'PLC/MAIN.TcPOU',
+      'PLC/ST_Mirrored.TcDUT',
+      'Pump.tsproj',
+    ]);
+    // a system project counts the lines of its data types, not of its I/O tree
+    const tsprojLines = SYSTEM_TSPROJ.split('\n');
+    const dataTypes =
+      tsprojLines.findIndex((l) => l.includes('</DataTypes>')) -
+      tsprojLines.findIndex((l) => l.includes('<DataTypes>')) +
+      1;
+    const lines = (t: string): number => t.split('\n').length - 1;
+    expect(project.lines).toBe(dataTypes + lines(PUMP_MAIN) + lines(MIRRORED_DUT));
+    expect((await classifyPaths([dir])).sources.map((f) => f.slice(dir.length + 1))).toContain('Pump.tsproj');
+  });
+
+  it("declares each type at its <DataType>'s XML lines and leaves a PLC project's DUT to the PLC project", () => {
+    const { unit, diagnostics } = readSource(SYSTEM_TSPROJ, 'Pump.tsproj');
+    expect(diagnostics).toEqual([]);
+    const types = unit.declarations.flatMap((d) => (d.kind === 'TypeBlock' ? d.types : []));
+    const lineOf = (s: string): number => SYSTEM_TSPROJ.split('\n').findIndex((l) => l.includes(s)) + 1;
+    expect(types.map((t) => [t.name, t.nameSpan.line])).toEqual([
+      ['T_NetAddr', lineOf('>T_NetAddr<')],
+      ['E_PumpState', lineOf('>E_PumpState<')],
+      ['ST_PumpIO', lineOf('>ST_PumpIO<')],
+      ['ST_Mirrored', lineOf('>ST_Mirrored<')],
+    ]);
+    expect(printUnit(unit)).toContain('abFault : ARRAY[1..4] OF BIT;');
+    expect(printUnit(unit)).toContain('E_PumpState : (Stopped := 0, Running := 5) INT;');
+  });
+
+  it('reports a member the system project has but the PLC project does not at its use', async () => {
+    const dir = pumpSolution();
+    writeFileSync(
+      join(dir, 'PLC', 'MAIN.TcPOU'),
+      PUMP_MAIN.replace('stOwn.nNew := stOwn.nNew + 1;', 'stOwn.nOld := 1;'),
+    );
+    const { diagnostics } = await loadProject([dir]);
+    expect(diagnostics.map((d) => [d.code, d.file.slice(dir.length + 1)])).toEqual([
+      ['ST2015', 'PLC/MAIN.TcPOU'],
+    ]);
   });
 });

@@ -24,7 +24,7 @@ import { applyBehaviourModels } from './library-models';
 import { type ParseResult, parseSource } from './parser';
 import { readPlcopen } from './plcopen-reader';
 import type { LibraryReference } from './plcproj-reader';
-import { readTwinCat } from './twincat-reader';
+import { readTsProj, readTwinCat } from './twincat-reader';
 import { decodeSource, fileHead, isSiemensDataBlock, TWINCAT_EXTENSIONS } from './vendor-format';
 
 /**
@@ -38,6 +38,8 @@ export const SOURCE_EXTENSIONS = [
   '.tcgvl',
   '.tcio',
   '.tctleo',
+  // a TwinCAT system project: its <DataTypes> are the project's types too
+  '.tsproj',
   '.xml',
   '.scl',
   '.db',
@@ -98,6 +100,7 @@ export function readSource(text: string, fileName: string): ParseResult {
   const ext = extname(fileName).toLowerCase();
   try {
     if (TWINCAT_EXTENSIONS.has(ext)) return readTwinCat(text, fileName);
+    if (ext === '.tsproj') return readTsProj(text, fileName);
     // a TIA Portal PLC tag table (SimaticML): the tags and user constants SCL blocks name
     if (ext === '.xml' && isTagTableXml(text)) return readTagTable(text, fileName);
     if (ext === '.xml') return readPlcopen(text, fileName);
@@ -206,7 +209,7 @@ export async function loadProject(
     )
       continue;
     used.push(f);
-    lines += countLines(text);
+    lines += isTsProj(f) ? dataTypeLines(text) : countLines(text);
     const r = readSource(text, f);
     units.push(r.unit);
     diagnostics.push(...r.diagnostics);
@@ -262,6 +265,7 @@ export async function loadProject(
       project.lines += countLines(text);
     }
     const replaced = applyBehaviourModels(externals, models);
+    dropMirroredTypes(units, compiled, [...compiled, ...models, ...replaced.libraries]);
     diagnostics.push(...replaced.diagnostics);
     project.libraryUnits = replaced.libraries;
     project.units = [...compiled, ...models];
@@ -300,6 +304,42 @@ function readText(f: string, diagnostics: Diagnostic[]): string | undefined {
     diagnostics.push(diagnostic('ST1012', span, f, (err as Error).message));
     return undefined;
   }
+}
+
+const isTsProj = (f: string): boolean => extname(f).toLowerCase() === '.tsproj';
+
+/** The lines of a `.tsproj`'s `<DataTypes>`, the code it holds (its I/O tree is no source). */
+function dataTypeLines(text: string): number {
+  const at = text.indexOf('<DataTypes>');
+  const end = at < 0 ? -1 : text.indexOf('</DataTypes>', at);
+  return end < 0 ? 0 : countLines(text.slice(at, end + '</DataTypes>'.length));
+}
+
+/**
+ * A `.tsproj` keeps a copy of every type it maps I/O to, a DUT of the PLC project or a library
+ * type among them: such a type is declared where the PLC project or the library declares it,
+ * and its copy is dropped from the system project's units (`units`, `compiled`) so it is
+ * neither a duplicate nor a second definition. Only the types declared nowhere else stay.
+ */
+function dropMirroredTypes(
+  units: CompilationUnit[],
+  compiled: CompilationUnit[],
+  all: readonly CompilationUnit[],
+): void {
+  const systemUnits = new Set([...units, ...compiled].filter((u) => isTsProj(u.file)));
+  if (systemUnits.size === 0) return;
+  const declared = new Set<string>();
+  for (const u of all) {
+    if (systemUnits.has(u)) continue;
+    for (const d of u.declarations) {
+      if (d.kind === 'TypeBlock') for (const t of d.types) declared.add(t.name.toUpperCase());
+      else if (d.kind !== 'GlobalVarList' && d.kind !== 'Configuration') declared.add(d.name.toUpperCase());
+    }
+  }
+  for (const u of systemUnits)
+    u.declarations = u.declarations.filter(
+      (d) => d.kind !== 'TypeBlock' || !d.types.every((t) => declared.has(t.name.toUpperCase())),
+    );
 }
 
 function countLines(text: string): number {

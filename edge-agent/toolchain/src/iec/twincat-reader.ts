@@ -25,7 +25,18 @@ import { Gen, parseGeneratedBody, pushMapped } from './converted-text';
 import { diagnostic } from './diagnostics';
 import { nwlToSt } from './nwl-to-st';
 import { createParser, type ParseResult, type Parser, parseSource } from './parser';
-import { attr, child, childrenNamed, LineMap, localName, sameLengthDecoded, type XmlElement } from './xml';
+import {
+  attr,
+  child,
+  childrenNamed,
+  LineMap,
+  localName,
+  parseXml,
+  sameLengthDecoded,
+  textOf,
+  type XmlElement,
+  XmlError,
+} from './xml';
 import { openXmlRoot, type XmlSourceContext, xmlSpan } from './xml-source';
 
 interface Ctx extends XmlSourceContext {
@@ -236,4 +247,141 @@ function addMember(pou: TopLevelDeclaration, m: MethodDecl | PropertyDecl): void
   if (owner.kind !== 'Program' && owner.kind !== 'FunctionBlock' && owner.kind !== 'Interface') return;
   if (m.kind === 'Method') owner.methods.push(m);
   else owner.properties.push(m);
+}
+
+/** An ST identifier: what a `.tsproj` data type or member name must be to become a declaration. */
+const IDENTIFIER = /^[A-Za-z_]\w*$/;
+/**
+ * A `.tsproj` member or base type written as ST can read it: a name (namespaced, with a string
+ * length), `ARRAY [..] OF` one, or `POINTER TO`/`REFERENCE TO` one.
+ */
+const TYPE_TEXT =
+  /^(?:(?:POINTER|REFERENCE) TO )?(?:ARRAY ?\[[-\d. ,]+\] OF )?[A-Za-z_][\w.]*(?:\s*[([]\d+[)\]])?$/i;
+
+/**
+ * Reads the data types of a TwinCAT system project (`.tsproj`): the `<DataTypes>` the system
+ * manager keeps for I/O mapping and its own types (`AMSNETID`, a struct mapped to a terminal).
+ * Each `<DataType>` whose name is an identifier becomes a TYPE declaration at its XML lines:
+ * `<SubItem>`s a STRUCT, `<EnumInfo>`s an enumeration over its `<BaseType>`, `<ArrayInfo>`s an
+ * ARRAY of it, else an alias of `<BaseType>`. Types the system manager names after their
+ * definition (`ARRAY [0..1] OF BIT`) and types it cannot write as ST are left out. Only the
+ * `<DataTypes>` element is parsed: the rest of a system project (I/O, tasks) holds no code.
+ * Never throws.
+ */
+export function readTsProj(text: string, file: string): ParseResult {
+  const lines = new LineMap(text);
+  const ctx: Ctx = { text, file, lines, diagnostics: [], comments: [] };
+  const declarations: TopLevelDeclaration[] = [];
+  const unit: CompilationUnit = {
+    kind: 'CompilationUnit',
+    file,
+    format: 'twincat',
+    declarations,
+    comments: ctx.comments,
+    span: xmlSpan(ctx, 0, text.length),
+  };
+  const at = /<DataTypes\s*>/.exec(text);
+  const close = at ? text.indexOf('</DataTypes>', at.index) : -1;
+  if (!at || close < 0) return { unit, diagnostics: ctx.diagnostics };
+  const end = close + '</DataTypes>'.length;
+  let types: XmlElement | undefined;
+  try {
+    // the element alone, at its offsets in the file
+    types = child(parseXml(' '.repeat(at.index) + text.slice(at.index, end)), 'DataTypes');
+  } catch (err) {
+    const off = err instanceof XmlError ? err.offset : at.index;
+    ctx.diagnostics.push(diagnostic('ST1012', xmlSpan(ctx, off, off), file, (err as Error).message));
+    return { unit, diagnostics: ctx.diagnostics };
+  }
+  const g = new Gen();
+  const seen = new Set<string>();
+  for (const dt of childrenNamed(types, 'DataType')) {
+    const name = childText(text, dt, 'Name');
+    if (!name || !IDENTIFIER.test(name) || seen.has(name.toUpperCase())) continue;
+    const spec = tsprojTypeSpec(text, dt);
+    if (!spec) continue;
+    seen.add(name.toUpperCase());
+    const origin = xmlSpan(ctx, dt.start, dt.end);
+    g.push(`TYPE ${name} :`, xmlSpan(ctx, child(dt, 'Name')!.start, child(dt, 'Name')!.end));
+    for (const [line, el] of spec) g.push(line, el ? xmlSpan(ctx, el.start, el.end) : origin);
+    g.push('END_TYPE', origin);
+  }
+  if (g.lines.length === 0) return { unit, diagnostics: ctx.diagnostics };
+  const parsed = parseSource(g.text(), file, { format: 'twincat' });
+  const whole = xmlSpan(ctx, types!.start, types!.end);
+  const map = (s: Span): Span => g.origins[s.line - 1] ?? whole;
+  remapSpans(parsed.unit.declarations, map);
+  pushMapped(ctx.diagnostics, parsed.diagnostics, map);
+  declarations.push(...parsed.unit.declarations);
+  return { unit, diagnostics: ctx.diagnostics };
+}
+
+/** The trimmed text of a child element, or undefined. */
+function childText(text: string, el: XmlElement, name: string): string | undefined {
+  const c = child(el, name);
+  return c ? textOf(text, c).trim() : undefined;
+}
+
+/** `ARRAY [l..u, …] OF ` for an element's `<ArrayInfo>`s, '' without; undefined when one is unreadable. */
+function arrayPrefix(text: string, el: XmlElement): string | undefined {
+  const dims: string[] = [];
+  for (const a of childrenNamed(el, 'ArrayInfo')) {
+    const lo = Number(childText(text, a, 'LBound') ?? '0');
+    const n = Number(childText(text, a, 'Elements'));
+    if (!Number.isInteger(lo) || !Number.isInteger(n) || n < 1) return undefined;
+    dims.push(`${lo}..${lo + n - 1}`);
+  }
+  return dims.length === 0 ? '' : `ARRAY[${dims.join(', ')}] OF `;
+}
+
+/** A `<Type>`/`<BaseType>` as ST (`PointerTo`/`ReferenceTo` attributes kept), or undefined. */
+function typeText(text: string, el: XmlElement | undefined): string | undefined {
+  if (!el) return undefined;
+  const t = textOf(text, el).trim().replace(/\s+/g, ' ');
+  const ref = attr(el, 'ReferenceTo') === 'true' ? 'REFERENCE TO ' : '';
+  const ptr = Number(attr(el, 'PointerTo') ?? '0');
+  const out = (Number.isInteger(ptr) && ptr > 0 ? 'POINTER TO '.repeat(ptr) : '') + ref + t;
+  return TYPE_TEXT.test(t) ? out : undefined;
+}
+
+/**
+ * The ST lines after `TYPE Name :` for one `.tsproj` `<DataType>`, each with the element it
+ * comes from, or undefined when it is none of struct, enumeration, array or alias.
+ */
+function tsprojTypeSpec(text: string, dt: XmlElement): [string, XmlElement | undefined][] | undefined {
+  const subItems = childrenNamed(dt, 'SubItem');
+  if (subItems.length > 0) {
+    const out: [string, XmlElement | undefined][] = [['STRUCT', undefined]];
+    for (const s of subItems) {
+      const name = childText(text, s, 'Name');
+      const type = typeText(text, child(s, 'Type'));
+      const array = arrayPrefix(text, s);
+      if (!name || !IDENTIFIER.test(name) || !type || array === undefined) return undefined;
+      out.push([`    ${name} : ${array}${type};`, s]);
+    }
+    out.push(['END_STRUCT', undefined]);
+    return out;
+  }
+  const base = typeText(text, child(dt, 'BaseType'));
+  const enums = childrenNamed(dt, 'EnumInfo');
+  if (enums.length > 0) {
+    const values: [string, XmlElement][] = [];
+    for (const e of enums) {
+      const n = childText(text, e, 'Text');
+      const v = childText(text, e, 'Enum');
+      if (!n || !IDENTIFIER.test(n) || !v || !/^-?\d+$/.test(v)) return undefined;
+      values.push([`    ${n} := ${v}`, e]);
+    }
+    const last = values.length - 1;
+    return [
+      ['(', undefined],
+      ...values.map(([l, e], i): [string, XmlElement] => [i < last ? `${l},` : l, e]),
+      // TwinCAT writes the base type of an enumeration after its values
+      [base && /^[A-Za-z_]\w*$/.test(base) ? `) ${base};` : ');', undefined],
+    ];
+  }
+  if (!base) return undefined;
+  const array = arrayPrefix(text, dt);
+  if (array === undefined) return undefined;
+  return [[`${array}${base};`, undefined]];
 }

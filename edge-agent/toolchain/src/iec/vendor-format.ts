@@ -145,6 +145,8 @@ export function sourceFormat(path: string, head = '', explicit = false): FormatV
   if (TWINCAT_EXTENSIONS.has(ext)) return { readable: 'twincat' };
   if (TWINCAT_NON_CODE.has(ext)) return { unrelated: true };
   if (ext === '.plcproj') return { readable: 'plcproj' };
+  // a TwinCAT system project: read for its <DataTypes> (readTsProj)
+  if (ext === '.tsproj') return { readable: 'twincat' };
   // TIA Portal external sources (read by src/scl)
   if (ext === '.scl' || ext === '.udt') return { readable: 'scl' };
   if (ext === '.db') {
