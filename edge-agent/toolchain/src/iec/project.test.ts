@@ -371,3 +371,64 @@ describe("a TwinCAT system project's data types (.tsproj <DataTypes>)", () => {
     ]);
   });
 });
+
+/** A SIMATIC AX block using the motion control namespace's MC_Power (no interface shipped for it). */
+const AX_AXIS = `NAMESPACE Plant.Axes
+    USING Siemens.Simatic.MotionControl.Native;
+    FUNCTION_BLOCK AxisControl
+        VAR_INPUT
+            enable : BOOL;
+        END_VAR
+        VAR
+            power : MC_Power;
+        END_VAR
+        power(Enable := enable, StartMode := 1);
+    END_FUNCTION_BLOCK
+END_NAMESPACE
+`;
+
+/** Beckhoff's MC_Power as a library interface declares it: same name, other vendor, no StartMode. */
+const BECKHOFF_MC2 = `@EXTERNAL FUNCTION_BLOCK MC_Power
+VAR_INPUT
+    Enable : BOOL;
+END_VAR
+VAR_OUTPUT
+    Status : BOOL;
+END_VAR
+END_FUNCTION_BLOCK
+`;
+
+describe('SIMATIC AX namespaces bind only to a model of that namespace', () => {
+  function axProject(): { dir: string; libs: string } {
+    const dir = mkdtempSync(join(tmpdir(), 'ax-ns-'));
+    writeFileSync(join(dir, 'axis.st'), AX_AXIS);
+    const libs = mkdtempSync(join(tmpdir(), 'ax-libs-'));
+    writeFileSync(join(libs, 'Tc2_MC2.st'), BECKHOFF_MC2);
+    return { dir, libs };
+  }
+  const found = (diagnostics: { code: string; line: number; message: string }[]) =>
+    diagnostics.map((d) => [d.code, d.line, d.message]);
+
+  it("never checks AX code against another vendor's library of the same names", async () => {
+    const { dir, libs } = axProject();
+    const { diagnostics } = await loadProject([dir], { externalsFiles: [join(libs, 'Tc2_MC2.st')] });
+    expect(found(diagnostics)).toEqual([
+      [
+        'ST2017',
+        8,
+        "'MC_Power' comes from vendor library Siemens.Simatic.MotionControl.Native, which this project does not contain (declare it with --externals)",
+      ],
+    ]);
+    // without any library given the name is still the namespace's, not Tc2_MC2's
+    expect(found((await loadProject([dir])).diagnostics)).toEqual(found(diagnostics));
+  });
+
+  it("checks AX code against an interface file named after the namespace, not the project's own namespace", async () => {
+    const { dir, libs } = axProject();
+    const model = join(libs, 'Siemens.Simatic.MotionControl.Native.st');
+    writeFileSync(model, BECKHOFF_MC2.replace('Enable : BOOL;', 'Enable : BOOL;\n    StartMode : INT;'));
+    writeFileSync(join(dir, 'use.st'), 'USING Plant.Axes;\nNAMESPACE Plant\nEND_NAMESPACE\n');
+    const { diagnostics } = await loadProject([dir], { externalsFiles: [join(libs, 'Tc2_MC2.st'), model] });
+    expect(found(diagnostics)).toEqual([]);
+  });
+});

@@ -8,7 +8,7 @@
  * reference qualified with a namespace (`Simatic.Ax.X`) resolves as the
  * IEC checker resolves a library-qualified name.
  */
-import type { ParseResult } from '../iec';
+import type { CompilationUnit, ParseResult } from '../iec';
 import { readLoweredAx } from './scl-reader';
 
 /** Does this ST text use SIMATIC AX namespaces (`NAMESPACE` or `USING` outside comments)? Stops at the first. */
@@ -141,10 +141,34 @@ function directives(text: string, shifts: [number, number][], firstNamespace = f
   return out;
 }
 
+/** The namespaces a SIMATIC AX file declares (`NAMESPACE a.b`) and uses (`USING a.b;`). */
+export interface AxNamespaces {
+  declared: readonly string[];
+  used: readonly string[];
+}
+
+const NAMESPACES = new WeakMap<CompilationUnit, AxNamespaces>();
+
+/**
+ * The namespaces of a unit read by {@link readAx}; undefined for other units. A library whose
+ * interface is not given is named by the namespace the code uses (`Siemens.Simatic.MotionControl.Native`),
+ * and only a model of that namespace declares its names: another vendor's library of the same
+ * names (Beckhoff's Tc2_MC2 `MC_Power`) never stands in for it (decision 0131).
+ */
+export function axNamespaces(unit: CompilationUnit): AxNamespaces | undefined {
+  return NAMESPACES.get(unit);
+}
+
 /** Parses a SIMATIC AX `.st` file into the IEC syntax tree. Never throws. */
 export function readAx(text: string, fileName: string): ParseResult {
   const shifts: [number, number][] = [];
   const ranges = directives(text, shifts);
+  const declared = new Set<string>();
+  const used = new Set<string>();
+  for (const [s, e] of ranges) {
+    const m = /^(USING|NAMESPACE)\s+([A-Za-z_][\w.]*)/i.exec(text.slice(s, e));
+    if (m) (m[1]!.toUpperCase() === 'USING' ? used : declared).add(m[2]!);
+  }
   const chars = text.split('');
   for (const [s, e] of ranges)
     for (let i = s; i < e; i++) if (chars[i] !== '\n' && chars[i] !== '\r') chars[i] = ' ';
@@ -157,5 +181,7 @@ export function readAx(text: string, fileName: string): ParseResult {
     for (let k = at + name.length; k < end; k++) chars[k] = ' ';
   }
   // slices and compound assignments: the SCL lowering in AX mode (same offsets, spans into the file)
-  return readLoweredAx(chars.join(''), fileName, text);
+  const r = readLoweredAx(chars.join(''), fileName, text);
+  NAMESPACES.set(r.unit, { declared: [...declared], used: [...used] });
+  return r;
 }
