@@ -60,6 +60,29 @@ describe('readL5xModel', () => {
     expect(m.fileLine(1)).toBeUndefined();
   });
 
+  it("cites a controller tag's declaration at its <Tag> element, not line 1", () => {
+    const decl = m.source.indexOf('A : BOOL');
+    expect(m.source.lastIndexOf('VAR_GLOBAL', decl)).toBeGreaterThan(-1);
+    expect(m.fileLine(lineOf(m.source, 'A : BOOL'))).toBe(lineOf(text, '<Tag Name="A"'));
+    expect(m.fileLine(lineOf(m.source, 'N : DINT'))).toBe(lineOf(text, '<Tag Name="N"'));
+    const spans = spansAt(m.unit, decl);
+    expect(spans.length).toBeGreaterThan(0);
+    for (const s of spans) expect(s.line).toBe(lineOf(text, '<Tag Name="A"'));
+    // the program after the block still starts at its Program element
+    expect(m.fileLine(lineOf(m.source, 'PROGRAM P'))).toBe(lineOf(text, '<Program Name="P"'));
+  });
+
+  it("cites a program tag's declaration at its <Tag> element", () => {
+    const local = text
+      .replace('<Tags/>', '<Tags>\n<Tag Name="Count" TagType="Base" DataType="DINT"/>\n</Tags>')
+      .replace('XIC(B)OTE(A);', 'XIC(B)ADD(Count,1,Count);');
+    const p = readL5xModel(local, 'p.L5X');
+    expect(p.diagnostics).toEqual([]);
+    expect(p.fileLine(lineOf(p.source, 'Count : DINT'))).toBe(lineOf(local, '<Tag Name="Count"'));
+    // the program's own lines after its tags come from the Program element again
+    expect(p.fileLine(lineOf(p.source, 'LX_CLK : TON'))).toBe(lineOf(local, '<Program Name="P"'));
+  });
+
   it("maps an Add-On Instruction block's statements to its Logic rungs", () => {
     const aoi = `<AddOnInstructionDefinitions><AddOnInstructionDefinition Name="Latch">
 <Parameters>

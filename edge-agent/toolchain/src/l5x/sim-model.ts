@@ -339,7 +339,8 @@ export function projectModelSource(project: L5xProject): ProjectModel {
     fbOrigins,
   );
   const controllerTags = new Set(project.tags);
-  const globals = new Map<string, string>();
+  /** Controller tags by lower-case name: the model line and the offset of the `<Tag>` (-1: none). */
+  const globals = new Map<string, { line: string; offset: number }>();
   const aoiStructs = new Map<string, string>();
   const programs: string[] = [];
   /** Per program: its lines' origins, by line within the program (0-based). */
@@ -348,6 +349,8 @@ export function projectModelSource(project: L5xProject): ProjectModel {
     const syms = new Map<string, TagSymbol>();
     for (const s of [...code.reads, ...code.writes]) syms.set(s.iec.toLowerCase(), s);
     const vars: string[] = [];
+    /** Offset of each program tag's `<Tag>` (-1: a name typed from its use), by line of `vars`. */
+    const varOffsets: number[] = [];
     for (const s of [...syms.values()].sort((a, b) => a.iec.localeCompare(b.iec))) {
       scope.use(s.type);
       const inner = s.type.kind === 'array' ? s.type.of : s.type;
@@ -361,15 +364,26 @@ export function projectModelSource(project: L5xProject): ProjectModel {
       const init = initValue(scope, s.tag?.value, s.type);
       const line = `${s.iec} : ${iecType(s.type)}${init ? ` := ${init}` : ''};`;
       // controller tags and module I/O are the controller's; the rest the program's
-      if (s.implicit || (s.tag && controllerTags.has(s.tag))) globals.set(s.iec.toLowerCase(), line);
-      else vars.push(line);
+      if (s.implicit || (s.tag && controllerTags.has(s.tag)))
+        globals.set(s.iec.toLowerCase(), { line, offset: s.tag?.el.start ?? -1 });
+      else {
+        vars.push(line);
+        varOffsets.push(s.tag?.el.start ?? at);
+      }
     }
     for (const u of scope.usedStructs) used.add(u);
     const parts = programParts(iecName(name), { vars }, code);
     programs.push(parts.join('\n'));
     const bodyStart = parts.length - 1 - code.body.length;
-    // its declarations and clock come from the Program element, its body from rungs and lines
+    // its declarations and clock come from the Program element, each tag from its <Tag>, its
+    // body from rungs and lines
     const origins = [{ line: 0, offset: at }];
+    let v = 2; // `PROGRAM name`, `VAR`, then the tags
+    vars.forEach((l, k) => {
+      origins.push({ line: v, offset: varOffsets[k]! });
+      v += lineCount([l]);
+    });
+    if (vars.length > 0) origins.push({ line: v, offset: at });
     for (const o of code.origins)
       origins.push({
         line: lineCount(parts.slice(0, bodyStart + o.index)),
@@ -380,10 +394,13 @@ export function projectModelSource(project: L5xProject): ProjectModel {
   }
   const typeScope = lowered[0]?.scope ?? new LogixScope(project);
   const types = [typeDecls(typeScope, used), ...aoiStructs.values(), LOGIX_LIBRARY_SOURCE];
+  const sortedGlobals = [...globals.values()].sort((a, b) =>
+    a.line < b.line ? -1 : a.line > b.line ? 1 : 0,
+  );
   const head = [
     ...types,
     ...fbs,
-    ...(globals.size > 0 ? ['VAR_GLOBAL', ...[...globals.values()].sort(), 'END_VAR'] : []),
+    ...(globals.size > 0 ? ['VAR_GLOBAL', ...sortedGlobals.map((g) => g.line), 'END_VAR'] : []),
   ];
   const origins: ProjectModel['origins'] = [];
   let at = lineCount(types) + 1;
@@ -391,6 +408,16 @@ export function projectModelSource(project: L5xProject): ProjectModel {
     for (const o of fbOrigins[k] ?? []) origins.push({ line: at + o.line, offset: o.offset });
     at += lineCount([fb]);
   });
+  // each controller tag's line comes from its <Tag> element (module I/O from none)
+  if (globals.size > 0) {
+    origins.push({ line: at, offset: -1 });
+    at++;
+    for (const g of sortedGlobals) {
+      origins.push({ line: at, offset: g.offset });
+      at += lineCount([g.line]);
+    }
+    origins.push({ line: at, offset: -1 });
+  }
   let first = lineCount(head) + 1;
   programs.forEach((p, k) => {
     for (const o of programOrigins[k] ?? []) origins.push({ line: first + o.line, offset: o.offset });
