@@ -221,6 +221,25 @@ describe('S7-300 SCL declarations', () => {
     expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   });
 
+  it('an array that starts with one repetition, 3 (W#16#0), as S7-300 blocks write it', () => {
+    const unit = readClean(
+      [
+        'FUNCTION_BLOCK "Job"',
+        'VAR',
+        '    RESERV_0 : ARRAY  [1 .. 3 ] OF WORD  := 3 (W#16#7) ;    // reserved',
+        '    FLAGS : ARRAY [0..3] OF BOOL := 2(TRUE), 2(FALSE);',
+        'END_VAR',
+        'BEGIN',
+        'END_FUNCTION_BLOCK',
+        '',
+      ].join('\n'),
+    );
+    const decls = (unit.declarations[0] as FunctionBlockDecl).varBlocks.flatMap((b) => b.decls);
+    expect(decls.map((d) => d.init?.kind)).toEqual(['ArrayInitializer', 'ArrayInitializer']);
+    const { diagnostics } = checkProject([unit]);
+    expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  });
+
   it('DIV, untyped VAR CONSTANT and variables named like IEC keywords (action, method)', () => {
     const timer = [
       'FUNCTION_BLOCK "Timer_Proc"',

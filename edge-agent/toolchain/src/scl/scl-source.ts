@@ -893,7 +893,16 @@ function lowerDeclarations(
         else if (toks[e]!.k === 'word' && /^(END_VAR|END_STRUCT)$/.test(u)) break;
         e++;
       }
-      if (isArray && comma && first && first.up !== '[' && first.up !== '(' && toks[e]?.up === ';') {
+      // `:= 3(W#16#0)`: one repetition alone starts an array as a list of values does
+      const repetition = first?.k === 'number' && toks[t + 3]?.up === '(' && toks[e - 1]?.up === ')';
+      if (
+        isArray &&
+        (comma || repetition) &&
+        first &&
+        first.up !== '[' &&
+        first.up !== '(' &&
+        toks[e]?.up === ';'
+      ) {
         inserts.push({ at: first.s, text: '[' });
         inserts.push({ at: toks[e]!.s, text: ']' });
       }
