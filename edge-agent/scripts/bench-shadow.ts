@@ -25,6 +25,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { TagMap } from '@plcfleet/protocols';
 import { parseSource } from '@plcfleet/toolchain/iec';
@@ -104,8 +105,26 @@ async function plc(): Promise<void> {
       if (i !== 0) server.loop.write(`I${i}`, Math.floor(Math.random() * 2000) - 1000);
     if (k % 10 === 0) server.loop.write('I0', Math.floor(Math.random() * 2000) - 1000);
   }, Number(a['change-ms']));
+  // how busy the served PLC is: its CPU share and how late its event loop runs (scan timers,
+  // the OPC UA server's publishing timer and sockets all wait on it)
+  const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+  loopDelay.enable();
+  let cpuFrom = process.cpuUsage();
+  let wallFrom = performance.now();
+  let scansFrom = 0;
   process.on('message', (m: { kind: string }) => {
-    if (m.kind === 'trigger') {
+    if (m.kind === 'stats-start') {
+      loopDelay.reset();
+      cpuFrom = process.cpuUsage();
+      wallFrom = performance.now();
+      scansFrom = server.loop.scanCount;
+    } else if (m.kind === 'stats') {
+      const cpu = process.cpuUsage(cpuFrom);
+      const ms = (ns: number) => Math.round(ns / 1e5) / 10;
+      process.send?.({
+        stats: `served PLC: CPU ${(((cpu.user + cpu.system) / 1000 / (performance.now() - wallFrom)) * 100).toFixed(1)} % of one core, ${server.loop.scanCount - scansFrom} scans in ${((performance.now() - wallFrom) / 1000).toFixed(1)} s, event loop late by p50 ${ms(loopDelay.percentile(50))} / p99 ${ms(loopDelay.percentile(99))} / max ${ms(loopDelay.max)} ms`,
+      });
+    } else if (m.kind === 'trigger') {
       const written = Date.now();
       server.loop.write('I0', TRIGGER);
       // the divergence occurs when the PLC's next scan writes the output
@@ -120,7 +139,8 @@ async function plc(): Promise<void> {
       void server.close().then(() => process.send?.({ at }));
     }
   });
-  // the bench ended (or died): so does the PLC
+  // the bench ended (or died): so does the PLC (an exit, so that --cpu-prof writes its profile)
+  process.on('SIGTERM', () => process.exit(0));
   process.on('disconnect', () => {
     if (pki) rmSync(pki, { recursive: true, force: true });
     process.exit(0);
@@ -131,6 +151,7 @@ async function plc(): Promise<void> {
 /** A child process and its next message. */
 /** What the PLC process says: its ports, or when it did what it was asked. */
 interface Msg {
+  stats?: string;
   port?: number;
   endpoint?: string;
   at?: number;
@@ -153,7 +174,13 @@ function child(): { proc: ChildProcess; next: () => Promise<Msg> } {
       SECURITY,
     ],
     {
-      execArgv: ['--import', 'tsx', '--conditions=source'],
+      // BENCH_PLC_PROF=DIR: a CPU profile of the served PLC (node --cpu-prof) in DIR
+      execArgv: [
+        '--import',
+        'tsx',
+        '--conditions=source',
+        ...(process.env.BENCH_PLC_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PLC_PROF}`] : []),
+      ],
       stdio: 'inherit',
     },
   );
@@ -300,7 +327,10 @@ async function main(): Promise<void> {
   const endpoint = hello.endpoint;
   const clientPki = await mkdtemp(path.join(os.tmpdir(), 'bench-shadow-client-'));
   answerMs = [];
+  p.proc.send({ kind: 'stats-start' });
   const steady = await run(port, text, Number(a.seconds) * 1000);
+  p.proc.send({ kind: 'stats' });
+  const plcStats = (await p.next()).stats;
   const byTime = [...answerMs].sort((x, y) => x - y);
   const pct = (q: number) => byTime[Math.min(byTime.length - 1, Math.floor(q * byTime.length))] ?? 0;
   if (SUBSCRIPTION)
@@ -314,6 +344,7 @@ async function main(): Promise<void> {
   console.log(
     `steady: ${steady.seconds} s, ${steady.samples} samples (${steady.compared} compared), poll mean ${steady.pollMs.mean} ms / max ${steady.pollMs.max} ms, ${steady.scans} candidate scans (${Math.round((steady.seconds * 1000) / CYCLE)} cycles of real time), CPU ${(steady.cpuShare * 100).toFixed(1)} % of one core, ${steady.divergences.length} diverging tag(s), false comm loss: ${steady.commLoss ? `${steady.commLoss.count} failed poll(s) from ${steady.commLoss.first}: ${steady.commLoss.error}` : 'none'} (comm loss after ${steady.commLossMs.least}–${steady.commLossMs.longest} ms without answer; ${steady.late} late answer(s) dropped)`,
   );
+  console.log(`${plcStats} (the steady run)`);
   if (steady.divergences.length)
     console.log(`  diverging: ${JSON.stringify(steady.divergences.slice(0, 5))}`);
 

@@ -68,6 +68,10 @@ export async function withOpcuaSession<T>(
     defaultTransactionTimeout: options.timeoutMs ?? 10_000,
   });
   try {
+    // With security node-opcua first connects to fetch the server's certificate, and on failure
+    // prints its own "Fail to connect to server at …" warning before the caller can say
+    // anything (tester's finding F-opcua): a PLC that cannot be reached is said once, here.
+    if (security !== 'none') await reachable(endpointUrl, options.timeoutMs ?? 10_000);
     await client.connect(endpointUrl);
     const session = await client.createSession(
       options.user
@@ -83,6 +87,31 @@ export async function withOpcuaSession<T>(
     await client.disconnect().catch(() => {});
     await clientCertificateManager.dispose().catch(() => {});
   }
+}
+
+/**
+ * Opens and closes a TCP connection to the endpoint's host and port: throws a COMM_FAILURE
+ * naming the endpoint and the socket's error when nothing listens there or it does not answer.
+ */
+async function reachable(endpointUrl: string, timeoutMs: number): Promise<void> {
+  const m = /^opc\.tcp:\/\/(\[[^\]]+\]|[^:/]+)(?::(\d+))?/i.exec(endpointUrl);
+  if (!m) return; // node-opcua says what is wrong with it
+  const host = m[1]!.replace(/^\[|\]$/g, '');
+  const port = Number(m[2] ?? 4840);
+  const { connect } = await import('node:net');
+  await new Promise<void>((resolve, reject) => {
+    const socket = connect({ host, port });
+    const fail = (why: string) => {
+      socket.destroy();
+      reject(new PlantIoError('COMM_FAILURE', `cannot connect to ${endpointUrl}: ${why}`, { endpointUrl }));
+    };
+    socket.setTimeout(timeoutMs, () => fail(`no answer within ${timeoutMs} ms`));
+    socket.once('error', (err: NodeJS.ErrnoException) => fail(err.code ?? err.message));
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve();
+    });
+  });
 }
 
 const PROGRAM_NODE = 'ns=1;s=Program';

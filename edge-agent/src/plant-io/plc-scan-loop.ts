@@ -5,7 +5,10 @@
  */
 import type { OnlineChangeResult, PlcRuntime, PlcValue, ProgramFile } from './plc-runtime';
 
-/** Listener called after every scan. */
+/** Scans a late tick runs at most to catch up with wall time (1 s at a 10 ms cycle). */
+const MAX_CATCH_UP = 100;
+
+/** Listener called after every scan (once after a run of catch-up scans, with the last scan's count). */
 export type ScanListener = (scanCount: number) => void;
 
 /** Scans a runtime every `cycleMs`, applying queued writes and program changes before each scan. */
@@ -62,8 +65,11 @@ export class PlcScanLoop {
     return () => this.listeners.delete(listener);
   }
 
-  /** One scan boundary: program change, queued writes, then the scan. */
-  step(): void {
+  /**
+   * One scan boundary: program change, queued writes, then the scan — `scans` scans in a row
+   * when the loop is behind wall time (the listeners once, after the last).
+   */
+  step(scans = 1): void {
     for (const p of this.programs.splice(0)) {
       let result: OnlineChangeResult;
       try {
@@ -80,24 +86,37 @@ export class PlcScanLoop {
         this.lastError = `write ${w.name}: ${err instanceof Error ? err.message : String(err)}`;
       }
     }
-    try {
-      this.runtime.scan();
-    } catch (err) {
-      this.lastError = `scan: ${err instanceof Error ? err.message : String(err)}`;
+    for (let i = 0; i < scans; i++) {
+      this.scans++;
+      try {
+        this.runtime.scan();
+      } catch (err) {
+        this.lastError = `scan: ${err instanceof Error ? err.message : String(err)}`;
+        break;
+      }
     }
-    this.scans++;
     for (const l of this.listeners) l(this.scans);
   }
 
-  /** Starts scanning every `cycleMs` (drift-compensated: late cycles are not made up). */
+  /**
+   * Starts scanning every `cycleMs` on wall time (ADR 0122): a tick that comes late — this
+   * process preempted on a loaded host — runs the scans that fell due meanwhile, back to back,
+   * so the program's clock (its timers count scans × cycle) keeps to wall time, as a PLC's
+   * timers keep to its clock whatever its scan rate. At most `MAX_CATCH_UP` scans at once:
+   * time beyond that (the process stopped) is not made up.
+   */
   start(cycleMs: number): void {
     if (this.timer) return;
-    let next = performance.now() + cycleMs;
+    /** When the next scan is due. */
+    let due = performance.now() + cycleMs;
     const tick = () => {
-      this.step();
+      const late = performance.now() - due;
+      const n = Math.min(MAX_CATCH_UP, 1 + Math.max(0, Math.floor(late / cycleMs)));
+      this.step(n);
+      due += n * cycleMs;
       const now = performance.now();
-      next = Math.max(next + cycleMs, now + 1);
-      this.timer = setTimeout(tick, next - now);
+      if (due < now - cycleMs * MAX_CATCH_UP) due = now;
+      this.timer = setTimeout(tick, Math.max(1, due - now));
     };
     this.timer = setTimeout(tick, cycleMs);
   }

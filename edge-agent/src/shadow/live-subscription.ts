@@ -211,6 +211,12 @@ export class OpcuaLiveFeed implements LiveFeed {
       subscription.once('started', () => ok());
       subscription.once('internal_error', fail);
     });
+    // node-opcua's client raises a keep-alive count below 3 to 3 before asking (its
+    // minimumMaxKeepAliveCount); the standard lets the server decide and node-opcua's server
+    // grants 2. Asked again as a modify, which the client passes as is: a silent server is
+    // then noticed a publishing interval sooner (20 ms, not 30, at a 10 ms interval).
+    if (subscription.maxKeepAliveCount > keepAliveCount)
+      await subscription.modify({ requestedMaxKeepAliveCount: keepAliveCount }).catch(() => {});
     subscription.on('status_changed', (status) => {
       if (!status.isGood()) lost(`subscription ${status.name}`);
     });
