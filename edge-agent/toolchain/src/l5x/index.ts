@@ -20,6 +20,7 @@ export type {
   L5xWarning,
 } from './l5x-model';
 export { byteOffset, L5xError, parseLogixNumber, readL5x } from './l5x-reader';
+export { type L5xRename, L5xRenameRefused, renameL5xTag } from './l5x-rename';
 export { type L5xStModel, modelErrors, readL5xModel } from './l5x-st-model';
 export {
   insertTagsEdit,
