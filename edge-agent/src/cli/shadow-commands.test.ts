@@ -84,6 +84,22 @@ const TAGS = TagMap.parse({
   })),
 });
 
+/** A per-scan counter (F1): every live scan changes `n`, so the candidate must scan exactly when the live PLC does. */
+const COUNTER = 'PROGRAM Main\nVAR_OUTPUT n : INT; END_VAR\nn := n + 1;\nEND_PROGRAM\n';
+
+const COUNTER_TAGS = TagMap.parse({
+  apiVersion: 'plcfleet/v1',
+  kind: 'TagMap',
+  tags: [
+    {
+      name: 'n',
+      modbus: { table: 'input', address: 0, type: 'INT' },
+      opcua: { nodeId: 'ns=1;s=Main.n', browseName: 'n' },
+      access: 'read',
+    },
+  ],
+});
+
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'shadow-'));
@@ -92,6 +108,8 @@ beforeAll(() => {
   writeFileSync(join(dir, 'divergent.st'), DIVERGENT);
   writeFileSync(join(dir, 'defined.st'), DEFINED);
   writeFileSync(join(dir, 'tags.json'), JSON.stringify(TAGS));
+  writeFileSync(join(dir, 'counter.st'), COUNTER);
+  writeFileSync(join(dir, 'counter-tags.json'), JSON.stringify(COUNTER_TAGS));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -310,6 +328,35 @@ describe('plcfleet-agent shadow', () => {
       /--insecure/,
     );
   });
+
+  it('shadows the served program against itself: a per-scan counter shows no divergence (F1)', async () => {
+    // Before: over Modbus the candidate took the live PLC's next scan a cycle late and, when a
+    // poll came late, skipped the values in between (live 111, shadow 110); by subscription it
+    // scanned in the cycles a late live scan left empty (live 71, shadow 74), both exit 1.
+    const plc = await startPlcServer({
+      runtime: new VirtualPlcRuntime([{ name: 'counter.st', text: COUNTER }]),
+      tags: COUNTER_TAGS,
+      modbus: { port: 0, host: '127.0.0.1' },
+      opcua: { dataDir: join(dir, 'plc-pki'), port: 0, security: 'none', allowAnonymous: true },
+    });
+    cleanups.push(() => plc.close().catch(() => {}));
+    const common = { program: join(dir, 'counter.st'), tags: join(dir, 'counter-tags.json'), seconds: '3' };
+    const polled = await shadow({ ...common, plcModbus: modbusOf(plc) });
+    expect(polled.code, JSON.stringify(polled.report?.divergences)).toBe(EXIT.OK);
+    expect(polled.report!.divergences).toEqual([]);
+    expect(polled.report!.compared).toBeGreaterThan(100);
+    const followed = await shadow({
+      ...common,
+      plcOpcua: plc.opcua!.endpointUrl,
+      security: 'none',
+      insecure: true,
+      dataDir: join(dir, 'client-pki'),
+    });
+    expect(followed.code, JSON.stringify(followed.report?.divergences)).toBe(EXIT.OK);
+    expect(followed.report!.mode).toBe('subscription');
+    expect(followed.report!.divergences).toEqual([]);
+    expect(followed.report!.compared).toBeGreaterThan(100);
+  }, 60_000);
 
   it('shadows over the PLC’s own OPC UA server too', async () => {
     const plc = await servedPlc(true);

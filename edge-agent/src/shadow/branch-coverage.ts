@@ -171,11 +171,11 @@ function compileMarked(
   } catch (e) {
     throw new PlantIoError('PROGRAM_REFUSED', (e as Error).message, {}, { cause: e });
   }
-  const flags = points.length > 0 ? plc.accessor(name) : undefined;
   return {
     plc,
     coverage: () => {
-      const set = (flags?.get() ?? []) as boolean[];
+      // resolved at every read: the shadow may have restored the candidate's state since
+      const set = (points.length > 0 ? plc.accessor(name).get() : []) as boolean[];
       const part = (arm: boolean) => {
         const mine = points.map((p, k) => ({ p, hit: set[k] === true })).filter((x) => x.p.arm === arm);
         const notTaken = mine.filter((x) => !x.hit).map((x) => x.p.label);

@@ -110,3 +110,19 @@ describe('LatencyWindow', () => {
     expect((w as unknown as { entries: unknown[] }).entries.length).toBeLessThan(10);
   });
 });
+
+describe('LatencyWindow, a catch-up of several scans (F1)', () => {
+  it('offers the outputs after each scan of a catch-up, not only the last', () => {
+    const judged: number[][] = [];
+    const w = new LatencyWindow<string>(20, (j) =>
+      judged.push(j.candidates.map((c) => c.get('Q') as number)),
+    );
+    const m = (q: number) => new Map([['Q', q]]);
+    w.add({ at: 0, fed: 0, scanned: 10, outputs: m(1), live: null });
+    // a late poll: three scans (Q 2, 3, 4); the live PLC showed 3, between two samples
+    w.add({ at: 40, fed: 10, scanned: 40, outputs: m(4), live: m(3), steps: [m(2), m(3)] });
+    w.add({ at: 50, fed: 40, scanned: 50, outputs: m(5), live: m(5) });
+    w.finish();
+    expect(judged[0]).toEqual([1, 2, 3, 4, 5]);
+  });
+});

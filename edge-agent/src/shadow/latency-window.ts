@@ -23,6 +23,13 @@ interface Entry<K> {
   /** The candidate's clock after it caught up (scans done up to here). */
   scanned: number;
   outputs: Map<K, unknown>;
+  /**
+   * The candidate's outputs after each scan of its catch-up before the last (`outputs`): moments
+   * between the previous sample and this one. Without them a catch-up of several scans (a poll
+   * that came late) left the values in between out of the window, and a live output showing
+   * one of them diverged (F1: a scan counter).
+   */
+  steps?: Map<K, unknown>[];
   /** The live outputs to judge; null for a sample that only sets the candidate (a seed). */
   live: Map<K, unknown> | null;
 }
@@ -80,8 +87,16 @@ export class LatencyWindow<K> {
       let lo = Math.max(0, i - 1);
       while (lo > 0 && e[lo]!.at > at - this.backMs) lo--;
       const live = e[i]!.live;
-      if (live)
-        this.judge({ at, live, candidates: e.slice(lo, hi + 1).map((x) => x.outputs), own: e[i]!.outputs });
+      if (live) {
+        // every moment from sample lo's on: the scans between lo and the next sample are after it
+        const candidates = [e[lo]!.outputs];
+        for (let k = lo + 1; k <= hi; k++) {
+          const x = e[k]!;
+          if (x.steps) for (const m of x.steps) candidates.push(m);
+          candidates.push(x.outputs);
+        }
+        this.judge({ at, live, candidates, own: e[i]!.outputs });
+      }
       this.next++;
     }
     this.prune();

@@ -44,6 +44,11 @@ export class CoverageTracker {
       });
   }
 
+  /** Resolves the timers' accessors again (after the candidate's state was restored). */
+  bind(): void {
+    for (const t of this.timers) t.q = this.plc.accessor(`${t.name}.Q`).get;
+  }
+
   /** After a scan of the candidate. */
   scanned(): void {
     for (const t of this.timers) {

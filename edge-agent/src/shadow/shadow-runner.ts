@@ -21,7 +21,7 @@
  * sample after it (its own timers and internal state go on).
  */
 import type { Tag, TagType } from '@plcfleet/protocols';
-import type { VirtualPlc } from '@plcfleet/toolchain/sim';
+import type { PlcSnapshot, VirtualPlc } from '@plcfleet/toolchain/sim';
 import { EdgeAgentError } from '../edge-agent-error';
 import type { RawValue } from '../plant-io';
 import { AnswerDeadline } from './answer-deadline';
@@ -214,8 +214,10 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
   const { plc, live, tags } = o;
   const inputs = tags.filter((b) => b.role === 'input');
   const compared = tags.filter((b) => b.role === 'output' && !b.ignored);
-  const access = new Map(tags.map((b) => [b, plc.accessor(b.path)]));
+  // accessors hold the candidate's state objects: resolved again after a restore (bind())
+  let access = new Map(tags.map((b) => [b, plc.accessor(b.path)]));
   const inputOf = new Map(inputs.map((b) => [b.tag, b]));
+  const outputOf = new Map(compared.map((b) => [b.tag, b]));
   const coverage = new CoverageTracker(plc, tags);
   const divergences = new Map<BoundTag, ShadowDivergence>();
   // set by lose() (a closure): typed so that the flow does not narrow it to null
@@ -234,7 +236,14 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
       if (v !== undefined) plc.set(b.path, simValue(b, v));
     }
   };
-  const readers = compared.map((b) => [b, access.get(b)!.get] as const);
+  let readers = compared.map((b) => [b, access.get(b)!.get] as const);
+  /** Returns the candidate to `snap` and resolves every accessor again (the restore replaced the state). */
+  const restore = (snap: PlcSnapshot) => {
+    plc.restore(snap);
+    access = new Map(tags.map((b) => [b, plc.accessor(b.path)]));
+    readers = compared.map((b) => [b, access.get(b)!.get] as const);
+    coverage.bind();
+  };
   const outputsNow = () => new Map<BoundTag, unknown>(readers.map(([b, get]) => [b, get()]));
   let virtualMs = 0;
   let lost = false;
@@ -396,25 +405,103 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
         sample(base + virtualMs);
       }
     };
+    /** Do the candidate's outputs equal the live ones now? */
+    const agreesLive = () => readers.every(([b, get]) => agrees(b, state.get(b.tag), get()));
     /** One live scan's changes at PLC time `at`: the candidate scans on the same inputs, in step. */
     const liveScan = (at: number, changes: LiveChange[]) => {
-      // the live cycles before it changed nothing
-      ticks(at - cycleMs / 2);
+      // The cycles before it showed no change: the live PLC scanned them without changing an
+      // output, or scanned them late, in this burst (a PLC catching up), or skipped them (a
+      // starved PLC that does not catch up). The candidate scans them (the first two), and when
+      // its outputs then differ from this scan's, tries without them (F1: a per-scan counter
+      // shadowed against itself went a scan ahead at every skipped live scan, or behind at every
+      // burst); a candidate that differs either way keeps them (a true divergence, judged).
+      const v0 = virtualMs;
+      const due = at - cycleMs / 2 - base;
+      const snap = plc.snapshot();
+      /** Scans the cycles before the live scan (`most` at most, or exactly); their outputs, for the samples. */
+      const tickTo = (most: number, exactly = false) => {
+        const out: { at: number; outputs: Map<BoundTag, unknown> }[] = [];
+        while (out.length < most && (exactly || virtualMs + cycleMs <= due) && !fault) {
+          scanOnce();
+          out.push({ at: base + virtualMs, outputs: outputsNow() });
+        }
+        return out;
+      };
+      let tickOutputs = tickTo(Number.POSITIVE_INFINITY);
+      // the ticks' samples: the live values held from before this scan
+      const liveBefore = judging ? liveOutputs() : null;
       let fedInputs = false;
       for (const c of changes) {
         state.set(c.tag, c.raw);
         const b = inputOf.get(c.tag);
         if (!b) continue;
         fedInputs = true;
-        access.get(b)!.set(simValue(b, c.raw));
         coverage.input(b.path, c.raw);
       }
-      const fed = virtualMs;
+      const feed = () => {
+        for (const c of changes) {
+          const b = inputOf.get(c.tag);
+          if (b) access.get(b)!.set(simValue(b, c.raw));
+        }
+      };
+      feed();
       // its scan: the live PLC scanned these inputs; outputs alone less than half a cycle after
-      // the candidate's last scan are the rest of that scan (one scan's changes, split)
-      if ((fedInputs || virtualMs + cycleMs / 2 <= at - base) && !fault) {
+      // the candidate's last scan, each already the candidate's, are the rest of that scan (one
+      // scan's changes, split); one the candidate does not show yet is the next scan (a late
+      // live scan and the next on time come that close: F1)
+      const rest = () =>
+        !fedInputs &&
+        virtualMs + cycleMs / 2 > at - base &&
+        changes.every((c) => {
+          const b = outputOf.get(c.tag);
+          return b === undefined || agrees(b, simValue(b, c.raw), access.get(b)!.get());
+        });
+      const inStep = () => {
+        if (fault || rest()) return;
+        const fed = virtualMs;
         scanOnce();
         virtualMs = Math.max(fed, at - base);
+      };
+      inStep();
+      if (!fault && !agreesLive()) {
+        // fewer: the live PLC ran some of those cycles late in this burst, or skipped them; one
+        // more: its scans came early by more than half a cycle
+        const ticked = plc.snapshot();
+        const vTicked = virtualMs;
+        let found = false;
+        const tries = [...Array(tickOutputs.length).keys()].reverse();
+        tries.push(tickOutputs.length + 1);
+        for (const k of tries) {
+          if (found) break;
+          restore(snap);
+          virtualMs = v0;
+          fault = null;
+          const fewer = tickTo(k, true);
+          feed();
+          inStep();
+          if (!fault && agreesLive()) {
+            tickOutputs = fewer;
+            found = true;
+          }
+        }
+        if (!found) {
+          restore(ticked);
+          virtualMs = vTicked;
+          fault = null;
+        }
+      }
+      // A tick whose outputs differ from the values held while this scan's agree: the live PLC
+      // made the same change by this scan, at a moment no stamp shows (a burst stamps its scans
+      // with one time), so the tick's time is a guess: not judged. A live scan that disagrees
+      // leaves every tick judged.
+      const inStepAgrees = agreesLive();
+      for (const t of tickOutputs) {
+        samples++;
+        lastAt = Math.max(lastAt, t.at);
+        const held =
+          liveBefore &&
+          (!inStepAgrees || compared.every((b) => agrees(b, liveBefore.get(b), t.outputs.get(b))));
+        cycles.add(lastAt, t.outputs, held ? liveBefore : null);
       }
       sample(at);
     };
@@ -526,8 +613,30 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
     lastAnswer = first.tResp;
     cpu0 = process.cpuUsage();
     t0 = performance.now();
-    const start = t0;
-    catchUp = () => scanTo(performance.now() - start);
+    // The seed is the live state after the scan that wrote the outputs read; the live PLC's next
+    // scan comes within a cycle of the read, at a moment a poll cannot see. The candidate takes
+    // it at once (it scans a cycle ahead of the time run): ahead of the live PLC by up to a scan,
+    // which the window's back part allows, never behind, which only the next sample would (F1:
+    // a scan counter shadowed against itself lagged a scan and diverged whenever a poll came
+    // less than a cycle after the last).
+    let start = t0;
+    catchUp = () => scanTo(performance.now() - start + cycleMs);
+    /** Catches up, returning the outputs after each scan but the last (the window's moments between samples). */
+    const catchUpSteps = (): Map<BoundTag, unknown>[] => {
+      const steps: Map<BoundTag, unknown>[] = [];
+      const v = performance.now() - start + cycleMs;
+      while (virtualMs + cycleMs <= v && !fault) {
+        if (virtualMs + 2 * cycleMs <= v) {
+          scanOnce();
+          steps.push(outputsNow());
+        } else scanOnce();
+      }
+      return steps;
+    };
+    /** After a seed: the next scan is due now (virtual time anchored to the live PLC's again). */
+    const anchor = () => {
+      start = performance.now() - virtualMs;
+    };
     seed(first.values);
     samples++;
     let pollCount = 0;
@@ -585,6 +694,7 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
         lost = false;
         seed(s.values);
         const fed = virtualMs;
+        anchor();
         catchUp();
         window.add({ at: s.tReq, fed, scanned: virtualMs, outputs: outputsNow(), live: null });
         continue;
@@ -597,11 +707,18 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
         coverage.input(b.path, v);
       }
       const fed = virtualMs;
-      catchUp();
+      const steps = catchUpSteps();
       // A read spread over more than the window mixes moments the window cannot pair: its inputs feed, it is not judged.
       const torn = s.spreadMs > latencyMs;
       const liveOutputs = torn ? null : new Map(compared.map((b) => [b, s.values.get(b.tag)!]));
-      window.add({ at: s.tReq, fed, scanned: virtualMs, outputs: outputsNow(), live: liveOutputs });
+      window.add({
+        at: s.tReq,
+        fed,
+        scanned: virtualMs,
+        outputs: outputsNow(),
+        live: liveOutputs,
+        ...(steps.length > 0 ? { steps } : {}),
+      });
       progress(now, t0);
     }
     pollStats = {
