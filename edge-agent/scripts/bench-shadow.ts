@@ -30,6 +30,7 @@ import { parseArgs } from 'node:util';
 import type { TagMap } from '@plcfleet/protocols';
 import { parseSource } from '@plcfleet/toolchain/iec';
 import { compileProgram } from '@plcfleet/toolchain/sim';
+import { routeNodeOpcuaLogsToStderr } from '../src/cli/node-opcua-logs';
 import { loadTagMap, startPlcServer, VirtualPlcRuntime } from '../src/plant-io';
 import {
   bindTags,
@@ -449,5 +450,7 @@ async function main(): Promise<void> {
   );
 }
 
+// node-opcua's notices as the CLI has them: on stderr, without those that name nothing the user did
+if (OPCUA) await routeNodeOpcuaLogsToStderr();
 if (a.role === 'plc') await plc();
 else await main();

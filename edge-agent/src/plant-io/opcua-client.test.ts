@@ -28,12 +28,14 @@ describe('withOpcuaSession to an unreachable PLC', () => {
     async (security) => {
       const endpoint = `opc.tcp://127.0.0.1:${await closedPort()}/plcfleet`;
       const printed: string[] = [];
-      const out = vi
-        .spyOn(process.stdout, 'write')
-        .mockImplementation((c) => (printed.push(String(c)), true));
-      const err = vi
-        .spyOn(process.stderr, 'write')
-        .mockImplementation((c) => (printed.push(String(c)), true));
+      const out = vi.spyOn(process.stdout, 'write').mockImplementation((c) => {
+        printed.push(String(c));
+        return true;
+      });
+      const err = vi.spyOn(process.stderr, 'write').mockImplementation((c) => {
+        printed.push(String(c));
+        return true;
+      });
       const log = vi.spyOn(console, 'log').mockImplementation((...a) => void printed.push(a.join(' ')));
       const warn = vi.spyOn(console, 'warn').mockImplementation((...a) => void printed.push(a.join(' ')));
       let thrown: unknown;

@@ -1,8 +1,9 @@
 /**
- * How long shadow waits for a poll's answer before it reports a comm loss (ADR 0073, 0101):
- * one poll (with a subscription: one keep-alive period) after the PLC's usual answer time —
- * three times the slowest answer of the last `memoryMs` — or a fixed time when one is
- * given. A PLC that answers in a few ms is reported lost two polls after its last answer
+ * How long shadow waits for a poll's answer (ADR 0073, 0101, 0120). Two deadlines: `stale` —
+ * one poll after the PLC's usual answer time; past it the answer is overdue, reported and
+ * nothing compared — and `now`, a loss that lasts: one poll (with a subscription: one
+ * keep-alive period) after three times the slowest answer of the last `memoryMs`, or a fixed
+ * time when one is given. A PLC that answers in a few ms is reported lost two polls after its last answer
  * (the next poll's request goes out within a poll of it); one on a loaded host, whose answers
  * sometimes take a hundred ms, is not reported lost for the delays it always has. Three
  * times: with the slowest answer alone, every new record of a heavy tail (one in the
@@ -17,6 +18,9 @@ export class AnswerDeadline {
   private readonly slowest: { at: number; ms: number }[] = [];
   private longest = 0;
   private seen = 0;
+  /** The last {@link RECENT} answers' times (a ring), for the usual answer time. */
+  private readonly recent: number[] = [];
+  private staleLongest = 0;
 
   constructor(
     /** One poll (one keep-alive period): the least time a comm loss waits for. */
@@ -31,6 +35,7 @@ export class AnswerDeadline {
   answered(at: number, ms: number): void {
     if (this.fixed !== undefined) return;
     this.seen++;
+    this.recent[this.seen % RECENT] = ms;
     const q = this.slowest;
     while (q.length > 0 && q.at(-1)!.ms <= ms) q.pop();
     q.push({ at, ms });
@@ -47,8 +52,32 @@ export class AnswerDeadline {
     return d;
   }
 
-  /** The least and the longest deadline used. */
+  /**
+   * The stale deadline (ADR 0120), ms after the request: one poll (one keep-alive period) plus
+   * the PLC's usual answer time — the median of its last {@link RECENT} answers, from the first
+   * one, no warm-up. Past it an answer is overdue: nothing the PLC said is known to be current,
+   * so nothing is compared, and the loss is reported — within two polls of the PLC's last
+   * answer when it answers in a fraction of a poll. Whether the loss lasts (a watch's rollback,
+   * the subscription opened again) is for {@link now} and the caller's grace to say. A fixed
+   * deadline (`--comm-loss-ms`) is both. Undefined before the first answer.
+   */
+  stale(): number | undefined {
+    if (this.fixed !== undefined) return this.fixed;
+    if (this.seen === 0) return undefined;
+    const xs = this.recent.filter((x) => x !== undefined).sort((a, b) => a - b);
+    const d = this.polls + (xs[xs.length >> 1] ?? 0);
+    this.staleLongest = Math.max(this.staleLongest, d);
+    return d;
+  }
+
+  /** The least and the longest deadline used (of `now`, and of `stale` when it was asked). */
   report(): { least: number; longest: number } {
-    return { least: this.fixed ?? this.polls, longest: Math.max(this.longest, this.fixed ?? this.polls) };
+    return {
+      least: this.fixed ?? this.polls,
+      longest: Math.max(this.longest, this.staleLongest, this.fixed ?? this.polls),
+    };
   }
 }
+
+/** Answers the usual answer time is the median of. */
+const RECENT = 101;

@@ -1,13 +1,19 @@
 /**
- * The post-deploy watch against a served virtual PLC on a real Modbus TCP socket: the
- * approved program in shadow of what the PLC really runs after the deploy.
+ * The post-deploy watch against a served virtual PLC on real sockets (Modbus TCP, and its
+ * OPC UA server by subscription): the approved program in shadow of what the PLC really runs
+ * after the deploy; a comm loss rolls back only once it outlasts the grace (ADR 0120).
  */
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { TagMap } from '@plcfleet/protocols';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type PlcServer, startPlcServer, VirtualPlcRuntime } from '../plant-io';
+import { type PlantOpcuaServerOptions, type PlcServer, startPlcServer, VirtualPlcRuntime } from '../plant-io';
 import { stallingRelay } from '../testing/stalling-relay';
 import { compileProgramFiles, watchDeploy } from './deploy-watch';
 import { ModbusLivePlc } from './live-plc';
+import { OpcuaLiveFeed } from './live-subscription';
 
 /** The approved change: the fan runs above 60 °C. */
 const approved = (limit: number) => `
@@ -42,12 +48,12 @@ afterEach(async () => {
 });
 
 /** A PLC running `program`, its temperature sweeping 40..79 °C, one degree every 20 ms. */
-async function plcRunning(program: string): Promise<PlcServer> {
+async function plcRunning(program: string, opcua?: PlantOpcuaServerOptions): Promise<PlcServer> {
   const plc = await startPlcServer({
     runtime: new VirtualPlcRuntime([{ name: 'main.st', text: program }]),
     tags: MAP,
     modbus: { port: 0, host: '127.0.0.1' },
-    opcua: false,
+    opcua: opcua ?? false,
   });
   let t = 0;
   const field = setInterval(() => plc.loop.write('Temp', 40 + (t++ % 40)), 20);
@@ -105,13 +111,13 @@ describe('watchDeploy', () => {
   it('rolls back at the first unexplained divergence, naming the tag, well before the period ends', async () => {
     // The PLC misbehaves: it runs another limit than the one approved.
     const plc = await plcRunning(approved(70));
-    const t0 = Date.now();
     const r = await watch(plc, 20_000);
     expect(r.ok).toBe(false);
     expect(r.ok ? '' : r.why).toMatch(
       /^post-deploy watch: Fan diverged from the approved program at .* \(live false, expected true\)$/,
     );
-    expect(Date.now() - t0).toBeLessThan(10_000);
+    // it ended on the divergence, not at the end of the period
+    expect(r.report!.seconds).toBeLessThan(20);
   });
 
   it('rolls back on a comm loss during the watch, and when the PLC does not answer', async () => {
@@ -153,14 +159,85 @@ describe('watchDeploy', () => {
       durationMs: 20_000,
       pollMs: 20,
     });
-    const endedAt = Date.now();
     expect(r.ok ? '' : r.why).toMatch(
-      /^post-deploy watch: comm loss with modbus 127\.0\.0\.1:\d+ at .*: no answer within \d+ ms$/,
+      /^post-deploy watch: comm loss with modbus 127\.0\.0\.1:\d+ at .*: no answer within \d+ ms; no answer within the 2000 ms grace/,
     );
     expect(stalledAt).toBeGreaterThan(0);
-    // the watch ended on the comm loss, not on the request timeout nor the period
-    expect(endedAt - stalledAt).toBeLessThan(10_000);
+    // the watch ended when the grace ran out, not on the 10 s request timeout nor the period
+    expect(r.ok ? '' : r.why).toMatch(/: no answer within the grace\)$/);
   });
+
+  it('keeps the deploy through a comm loss shorter than the grace, and reports it', async () => {
+    const plc = await plcRunning(approved(60));
+    const relay = await stallingRelay(plc.modbus!.port);
+    cleanups.push(relay.close);
+    const live = new ModbusLivePlc(MAP, MAP.tags, '127.0.0.1', relay.port, 10_000);
+    cleanups.push(() => live.close());
+    const said: boolean[] = [];
+    const watchAnswers = setInterval(() => {
+      if (relay.answers() < 220) return;
+      clearInterval(watchAnswers);
+      relay.stall();
+    }, 20);
+    cleanups.push(() => clearInterval(watchAnswers));
+    const r = await watchDeploy({
+      files: [{ path: 'main.st', text: approved(60) }],
+      map: MAP,
+      live,
+      durationMs: 6000,
+      pollMs: 20,
+      commLossGraceMs: 60_000,
+      // the PLC answers again once the loss was said: a loss shorter than the grace
+      onCommChange: (lost) => {
+        said.push(lost);
+        if (lost) relay.resume();
+      },
+    });
+    expect(r.ok, r.ok ? '' : r.why).toBe(true);
+    // reported, and ended: said lost, then answering again
+    expect(said.slice(0, 2)).toEqual([true, false]);
+    expect(r.report!.commLoss).not.toBeNull();
+    expect(Date.parse(r.report!.commLoss!.first)).toBeGreaterThanOrEqual(
+      Date.parse(r.report!.commLoss!.lastAnswer),
+    );
+    // and the watch went on comparing after it
+    expect(r.report!.divergences).toEqual([]);
+    expect(r.report!.compared).toBeGreaterThan(110);
+  });
+
+  it('rolls back on a divergence seen by OPC UA subscription', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'watch-opcua-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    // the PLC misbehaves: it runs another limit than the one approved
+    const plc = await plcRunning(approved(70), {
+      dataDir: join(dir, 'plc'),
+      port: 0,
+      security: 'none',
+      allowAnonymous: true,
+    });
+    const live = new OpcuaLiveFeed(
+      plc.opcua!.endpointUrl,
+      MAP.tags,
+      { security: 'none', dataDir: join(dir, 'client'), timeoutMs: 5000 },
+      { publishingMs: 20 },
+    );
+    cleanups.push(() => live.close());
+    const r = await watchDeploy({
+      files: [{ path: 'main.st', text: approved(60) }],
+      map: MAP,
+      live,
+      durationMs: 20_000,
+      cycleMs: 10,
+      pollMs: 20,
+    });
+    expect(r.ok).toBe(false);
+    expect(r.ok ? '' : r.why).toMatch(
+      /^post-deploy watch: Fan diverged from the approved program at .* \(live false, expected true\)$/,
+    );
+    expect(r.report!.mode).toBe('subscription');
+    // it ended on the divergence, not at the end of the period
+    expect(r.report!.seconds).toBeLessThan(20);
+  }, 60_000);
 
   it('watches a TwinCAT project: the approved .TcPOU is loaded as compile loads it', async () => {
     const files = [{ path: 'PLC/POUs/Main.TcPOU', text: approvedTcPou(60) }];

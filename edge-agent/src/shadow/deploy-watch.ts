@@ -34,7 +34,20 @@ export interface WatchDeployOptions {
   /** The watch so far, about every `snapshotEveryMs` (runShadow's `onSnapshot`). */
   onSnapshot?: (report: ShadowReport) => void;
   snapshotEveryMs?: number;
+  /**
+   * How long a comm loss may last before it rolls the deploy back, ms, from its first failed
+   * poll (ADR 0120). A shorter one — a loaded host's late answer, a PLC busy for a moment — is
+   * reported (`commLoss` in the report) and the watch goes on once the PLC answers again, the
+   * approved program seeded afresh from the live values; nothing is compared meanwhile.
+   * 0: the first comm loss rolls back. @default 2000
+   */
+  commLossGraceMs?: number;
+  /** A comm loss began (`lost`), or the PLC answers again: said at once, also within the grace. */
+  onCommChange?: (lost: boolean, error: string) => void;
 }
+
+/** {@link WatchDeployOptions.commLossGraceMs}'s default: longer than the stalls of a loaded host (1.4 s seen). */
+export const WATCH_COMM_LOSS_GRACE_MS = 2000;
 
 /** What a watch found: nothing (the deploy stays), or why it must be rolled back. */
 export type WatchOutcome =
@@ -63,26 +76,62 @@ export async function watchDeploy(o: WatchDeployOptions): Promise<WatchOutcome> 
       report: null,
     };
   }
+  const graceMs = o.commLossGraceMs ?? WATCH_COMM_LOSS_GRACE_MS;
+  const end = Date.now() + o.durationMs;
+  /** The runs before this one (a comm loss within the grace ends a run; the watch goes on). */
+  let before: ShadowReport | null = null;
+  /** When the comm loss being waited out began (its first failed poll), epoch ms. */
+  let lostSince: number | null = null;
+  /** The last run ended on a comm loss the watch did not see end. */
+  let open = false;
   let report: ShadowReport;
-  try {
-    report = await runShadow({
-      plc: candidate.plc,
-      branches: candidate.coverage,
-      live: o.live,
-      tags: binding.tags,
-      unbound: binding.unbound,
-      durationMs: o.durationMs,
-      cycleMs: o.cycleMs ?? 10,
-      ...(o.pollMs ? { pollMs: o.pollMs } : {}),
-      ...(o.signal ? { signal: o.signal } : {}),
-      ...(o.onSnapshot ? { onSnapshot: o.onSnapshot } : {}),
-      ...(o.snapshotEveryMs ? { snapshotEveryMs: o.snapshotEveryMs } : {}),
-      stopAtFirst: true,
-    });
-  } catch (err) {
-    if (err instanceof ShadowUnreachable)
-      return { ok: false, why: `post-deploy watch: PLC unreachable: ${err.message}`, report: null };
-    throw err;
+  for (;;) {
+    let run: ShadowReport;
+    try {
+      const prior = before;
+      run = await runShadow({
+        plc: candidate.plc,
+        branches: candidate.coverage,
+        // while a comm loss is waited out, the first poll waits no longer than the grace left
+        live: lostSince === null ? o.live : withinGrace(o.live, lostSince + graceMs),
+        tags: binding.tags,
+        unbound: binding.unbound,
+        durationMs: Math.max(0, end - Date.now()),
+        cycleMs: o.cycleMs ?? 10,
+        ...(o.pollMs ? { pollMs: o.pollMs } : {}),
+        ...(o.signal ? { signal: o.signal } : {}),
+        ...(o.onSnapshot
+          ? { onSnapshot: (r: ShadowReport) => o.onSnapshot!(prior ? joinReports(prior, r) : r) }
+          : {}),
+        ...(o.snapshotEveryMs ? { snapshotEveryMs: o.snapshotEveryMs } : {}),
+        ...(o.onCommChange ? { onCommChange: o.onCommChange } : {}),
+        stopAtFirst: true,
+      });
+    } catch (err) {
+      if (!(err instanceof ShadowUnreachable)) throw err;
+      // the PLC did not answer a run's first poll: unreachable at the start, or still lost
+      if (lostSince === null || Date.now() - lostSince >= graceMs || o.signal?.aborted)
+        return {
+          ok: false,
+          why:
+            lostSince === null
+              ? `post-deploy watch: PLC unreachable: ${err.message}`
+              : `post-deploy watch: comm loss with ${o.live.where} at ${new Date(lostSince).toISOString()}: ${before?.commLoss?.error ?? err.message}; no answer within the ${graceMs} ms grace (${err.message})`,
+          report: before,
+        };
+      await new Promise((r) => setTimeout(r, o.pollMs ?? o.cycleMs ?? 10));
+      continue;
+    }
+    report = before ? joinReports(before, run) : run;
+    if (lostSince !== null) o.onCommChange?.(false, '');
+    lostSince = null;
+    open = run.commLoss !== null;
+    if (!open || run.divergences.length > 0 || run.fault || graceMs <= 0 || o.signal?.aborted) break;
+    // A comm loss ended the run: wait it out for the grace, then watch on (the next run seeds
+    // afresh). Also at the period's end: a run of no time left still makes its first poll,
+    // which says whether the PLC answers again.
+    before = report;
+    lostSince = Date.parse(run.commLoss!.first);
   }
   const d = report.divergences[0];
   if (d)
@@ -91,7 +140,9 @@ export async function watchDeploy(o: WatchDeployOptions): Promise<WatchOutcome> 
       why: `post-deploy watch: ${d.tag} diverged from the approved program at ${d.first} (live ${JSON.stringify(d.live)}, expected ${JSON.stringify(d.shadow)})`,
       report,
     };
-  if (report.commLoss)
+  // a comm loss not seen to end (no grace, or the watch was stopped meanwhile); shorter ones are
+  // in the report and keep the deploy
+  if (report.commLoss && open)
     return {
       ok: false,
       why: `post-deploy watch: comm loss with ${o.live.where} at ${report.commLoss.first}: ${report.commLoss.error}`,
@@ -144,4 +195,79 @@ export async function compileProgramFiles(
   } finally {
     await rm(root, { recursive: true, force: true });
   }
+}
+
+/**
+ * One report of two runs of a watch, the second after a comm loss within the grace: counts
+ * added, the comm loss from the first failed poll of either to the last, coverage and the
+ * rest as of the later run (its marks are the candidate's own, kept across runs).
+ */
+function joinReports(a: ShadowReport, b: ShadowReport): ShadowReport {
+  const loss =
+    a.commLoss && b.commLoss
+      ? { ...a.commLoss, count: a.commLoss.count + b.commLoss.count, last: b.commLoss.last }
+      : (a.commLoss ?? b.commLoss);
+  const seconds = a.seconds + b.seconds;
+  const divergences = [...a.divergences];
+  for (const d of b.divergences) {
+    const seen = divergences.find((x) => x.tag === d.tag);
+    if (seen) seen.count += d.count;
+    else divergences.push(d);
+  }
+  return {
+    ...b,
+    seconds: Math.round(seconds * 1000) / 1000,
+    samples: a.samples + b.samples,
+    compared: a.compared + b.compared,
+    divergences,
+    commLoss: loss,
+    comparisonsPerSecond: seconds > 0 ? Math.round(((a.compared + b.compared) / seconds) * 10) / 10 : 0,
+    commLossMs: {
+      least: Math.min(a.commLossMs.least, b.commLossMs.least),
+      longest: Math.max(a.commLossMs.longest, b.commLossMs.longest),
+    },
+    late: a.late + b.late,
+    scans: a.scans + b.scans,
+  };
+}
+
+/**
+ * The PLC as a run after a comm loss reads it: its first answer (a poll, or the subscription
+ * opened again) given up at `until` — a request queued behind one a silent PLC holds would
+ * otherwise wait for the request timeout, past the grace.
+ */
+function withinGrace(live: LivePlc | LiveFeed, until: number): LivePlc | LiveFeed {
+  const late = (what: string) =>
+    new Promise<{ error: string }>((resolve) =>
+      setTimeout(
+        () => resolve({ error: `${what} within the grace` }),
+        Math.max(0, until - Date.now()),
+      ).unref(),
+    );
+  if (live.kind === 'subscription')
+    return {
+      kind: 'subscription',
+      where: live.where,
+      open: async () => {
+        const r = await Promise.race([
+          live.open(),
+          late('not opened').then((e) => ({ ok: false as const, ...e })),
+        ]);
+        if (!r.ok) await live.close();
+        return r;
+      },
+      next: (ms) => live.next(ms),
+      close: () => live.close(),
+    };
+  return {
+    where: live.where,
+    read: async () => {
+      const tReq = Date.now();
+      return Promise.race([
+        live.read(),
+        late('no answer').then((e) => ({ ok: false as const, ...e, tReq, tResp: Date.now() })),
+      ]);
+    },
+    close: () => live.close(),
+  };
 }
