@@ -73,6 +73,21 @@ function servedPlc(): Promise<{ modbus: number; opcua: string }> {
   });
 }
 
+/**
+ * Freezes the served PLC with SIGSTOP the first time `cond` holds (looked at every 5 ms):
+ * `at()` is when (0 before), `cancel` stops looking.
+ */
+function freezeWhen(proc: ChildProcess, cond: () => boolean): { at: () => number; cancel: () => void } {
+  let at = 0;
+  const timer = setInterval(() => {
+    if (!cond()) return;
+    clearInterval(timer);
+    at = Date.now();
+    proc.kill('SIGSTOP');
+  }, 5);
+  return { at: () => at, cancel: () => clearInterval(timer) };
+}
+
 function candidate() {
   const c = compileInstrumented([{ name: 'served-plc.st', text: PROGRAM }], { cycleMs: 10 });
   return { c, b: bindTags(TAGS, c.plc) };
@@ -97,14 +112,8 @@ describe('comm loss with a PLC that stops answering, sockets open', () => {
     const stop = new AbortController();
     let saidAt = 0;
     let readsWhenSaid = 0;
-    let stoppedAt = 0;
     // freeze the PLC after 110 good answers (a deadline is learnt from 100: ADR 0073)
-    const freeze = setInterval(() => {
-      if (reads.filter((r) => r.ok).length < 110) return;
-      clearInterval(freeze);
-      stoppedAt = Date.now();
-      child!.kill('SIGSTOP');
-    }, 5);
+    const freeze = freezeWhen(child!, () => reads.filter((r) => r.ok).length >= 110);
     try {
       const r = await runShadow({
         plc: c.plc,
@@ -122,7 +131,7 @@ describe('comm loss with a PLC that stops answering, sockets open', () => {
           stop.abort();
         },
       });
-      expect(stoppedAt).toBeGreaterThan(0);
+      expect(freeze.at()).toBeGreaterThan(0);
       expect(r.commLoss, JSON.stringify(r)).not.toBeNull();
       const good = reads.filter((x) => x.ok && x.tResp > 0 && x.tResp <= saidAt);
       const last = good.at(-1)!;
@@ -140,10 +149,10 @@ describe('comm loss with a PLC that stops answering, sockets open', () => {
       expect(deadline).toBeGreaterThanOrEqual(20);
       expect(deadline).toBeLessThanOrEqual(20 + 3 * slowest + 1);
       // said after the freeze, and nothing compared across it
-      expect(saidAt).toBeGreaterThan(stoppedAt);
+      expect(saidAt).toBeGreaterThan(freeze.at());
       expect(r.divergences).toEqual([]);
     } finally {
-      clearInterval(freeze);
+      freeze.cancel();
       await live.close();
     }
   }, 60_000);
@@ -167,13 +176,7 @@ describe('comm loss with a PLC that stops answering, sockets open', () => {
     const stop = new AbortController();
     let saidAt = 0;
     let messagesWhenSaid = 0;
-    let stoppedAt = 0;
-    const freeze = setInterval(() => {
-      if (got.length < 60) return;
-      clearInterval(freeze);
-      stoppedAt = Date.now();
-      child!.kill('SIGSTOP');
-    }, 5);
+    const freeze = freezeWhen(child!, () => got.length >= 60);
     try {
       const r = await runShadow({
         plc: c.plc,
@@ -191,7 +194,7 @@ describe('comm loss with a PLC that stops answering, sockets open', () => {
         },
       });
       expect(r.mode).toBe('subscription');
-      expect(stoppedAt).toBeGreaterThan(0);
+      expect(freeze.at()).toBeGreaterThan(0);
       // a sample at every scan of the candidate (a comparison every PLC cycle), several a message
       expect(r.samples).toBeGreaterThan(2 * r.subscription!.messages);
       expect(r.divergences).toEqual([]);
@@ -211,9 +214,9 @@ describe('comm loss with a PLC that stops answering, sockets open', () => {
       expect(deadline).toBeLessThanOrEqual(r.commLossMs.longest + 1);
       expect(r.commLoss!.first).toBe(new Date(last.receivedAt + keepAlive).toISOString());
       expect(saidAt).toBeGreaterThanOrEqual(last.receivedAt + deadline);
-      expect(saidAt).toBeGreaterThan(stoppedAt);
+      expect(saidAt).toBeGreaterThan(freeze.at());
     } finally {
-      clearInterval(freeze);
+      freeze.cancel();
       await live.close();
     }
   }, 60_000);
