@@ -5,10 +5,12 @@ import { describe, expect, it } from 'vitest';
 import {
   type CompilationUnit,
   classifyPaths,
+  isSourceFile,
   libraryFilesFor,
   loadProject,
   printUnit,
   readSource,
+  sourceFormat,
 } from './index';
 
 /** A TwinCAT program whose I/O differs between a simulation build and the plant build. */
@@ -342,6 +344,10 @@ describe("a TwinCAT system project's data types (.tsproj <DataTypes>)", () => {
     const lines = (t: string): number => t.split('\n').length - 1;
     expect(project.lines).toBe(dataTypes + lines(PUMP_MAIN) + lines(MIRRORED_DUT));
     expect((await classifyPaths([dir])).sources.map((f) => f.slice(dir.length + 1))).toContain('Pump.tsproj');
+    // a reader of a folder that does not drop the copies (no loadProject) leaves it
+    expect(isSourceFile(join(dir, 'Pump.tsproj'))).toBe(false);
+    expect(sourceFormat('Pump.tsproj')).toEqual({ unrelated: true });
+    expect(sourceFormat('Pump.tsproj', '', true)).toEqual({ readable: 'twincat' });
   });
 
   it("declares each type at its <DataType>'s XML lines and leaves a PLC project's DUT to the PLC project", () => {

@@ -39,8 +39,6 @@ export const SOURCE_EXTENSIONS = [
   '.tcgvl',
   '.tcio',
   '.tctleo',
-  // a TwinCAT system project: its <DataTypes> are the project's types too
-  '.tsproj',
   '.xml',
   '.scl',
   '.db',
@@ -169,6 +167,8 @@ export async function collectSourceFiles(paths: string[]): Promise<string[]> {
       if (e.name.startsWith('.') || e.name === 'node_modules') continue;
       const full = join(dir, e.name);
       if (e.isDirectory()) visitDirectory(full);
+      // a TwinCAT system project: its <DataTypes> are the project's types too (decision 0130)
+      else if (isTsProj(full)) out.add(full);
       else if (!isSourceFile(full)) continue;
       else if (extname(full).toLowerCase() === '.db') dataBlocks.push(full);
       else out.add(full);

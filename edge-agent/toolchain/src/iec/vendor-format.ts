@@ -145,8 +145,10 @@ export function sourceFormat(path: string, head = '', explicit = false): FormatV
   if (TWINCAT_EXTENSIONS.has(ext)) return { readable: 'twincat' };
   if (TWINCAT_NON_CODE.has(ext)) return { unrelated: true };
   if (ext === '.plcproj') return { readable: 'plcproj' };
-  // a TwinCAT system project: read for its <DataTypes> (readTsProj)
-  if (ext === '.tsproj') return { readable: 'twincat' };
+  // a TwinCAT system project, read for its <DataTypes> (decision 0130): by `compile` (through
+  // classifyPaths) and `loadProject`, whose loader drops its copies of the project's own types;
+  // other readers of a folder leave it, as they would see those copies twice
+  if (ext === '.tsproj') return explicit ? { readable: 'twincat' } : { unrelated: true };
   // TIA Portal external sources (read by src/scl)
   if (ext === '.scl' || ext === '.udt') return { readable: 'scl' };
   if (ext === '.db') {
@@ -210,7 +212,7 @@ export async function classifyPaths(paths: string[]): Promise<PathClassification
     const ext = extname(p).toLowerCase();
     const head =
       ext === '.xml' ? (await readFile(p, 'utf8')).slice(0, 4096) : ext === '.db' ? await fileHead(p) : '';
-    const v = sourceFormat(p, head, explicit);
+    const v = ext === '.tsproj' ? sourceFormat(p, head, true) : sourceFormat(p, head, explicit);
     if ('readable' in v) (v.readable === 'plcproj' ? out.projects : out.sources).push(p);
     else if ('unsupported' in v) out.refused.push({ file: p, format: v.unsupported });
     else if ('library' in v) out.compiledLibraries.push({ file: p, note: compiledLibraryNote(p, v.library) });
