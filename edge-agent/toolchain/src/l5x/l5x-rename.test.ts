@@ -107,6 +107,11 @@ describe('renaming a tag inside an L5X', () => {
     );
     const project = readL5x(plant);
     const r = renameL5xTag(project, 'Jam_Sensor', 'Jam_Photoeye');
+    // one place per edit, at the line the edit starts on
+    expect(r.places).toHaveLength(r.edits.length);
+    r.edits.forEach((e, k) => {
+      expect(r.places[k]!.line).toBe(plant.slice(0, e.start).split('\n').length);
+    });
     expect(r.places.map((p) => p.what)).toEqual([
       'tag Jam_Sensor (declaration)',
       expect.stringMatching(/rung/),

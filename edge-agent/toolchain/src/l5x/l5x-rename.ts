@@ -21,7 +21,7 @@ export class L5xRenameRefused extends Error {
   }
 }
 
-/** One rename: the edits, and where each lands (1-based XML line, what it renames). */
+/** One rename: the edits, and where each lands (`places[k]`: the 1-based XML line of `edits[k]`, what it renames). */
 export interface L5xRename {
   edits: L5xEdit[];
   places: { line: number; what: string }[];
@@ -140,7 +140,10 @@ export function renameL5xTag(project: L5xProject, from: string, to: string, prog
   const text = project.text;
   const edits: L5xEdit[] = [];
   const places: L5xRename['places'] = [];
-  const at = (offset: number, what: string) => places.push({ line: lineAt(text, offset), what });
+  const add = (e: L5xEdit, what: string) => {
+    edits.push(e);
+    places.push({ line: lineAt(text, e.start), what });
+  };
   const owner = program === undefined ? undefined : project.programs.find((p) => same(p.name, program));
   if (program !== undefined && !owner) throw new L5xRenameRefused(`no program ${program} in the L5X`);
   const scopeTags = owner ? owner.tags : project.tags;
@@ -158,22 +161,20 @@ export function renameL5xTag(project: L5xProject, from: string, to: string, prog
   // the programs whose routines see the tag: its own, or every one without a tag of that name
   const seeing = owner ? [owner] : project.programs.filter((p) => !p.tags.some((t) => same(t.name, from)));
   const name = tag.el.attrs.get('Name')!;
-  edits.push({ start: name.valueStart, end: name.valueEnd, text: to });
-  at(tag.el.start, `tag ${from} (declaration)`);
+  add({ start: name.valueStart, end: name.valueEnd, text: to }, `tag ${from} (declaration)`);
   const aliases = (tags: readonly L5xTag[]) => {
     for (const t of tags) {
       const a = t.el.attrs.get('AliasFor');
       if (!a || !t.aliasFor) continue;
       const r = renameInLogixText(t.aliasFor, from, to, undefined);
       if (r.count === 0) continue;
-      edits.push({ start: a.valueStart, end: a.valueEnd, text: r.text });
-      at(t.el.start, `alias ${t.name}`);
+      add({ start: a.valueStart, end: a.valueEnd, text: r.text }, `alias ${t.name}`);
     }
   };
   if (!owner) aliases(project.tags);
   for (const p of seeing) {
     aliases(p.tags);
-    for (const r of p.routines) renameInRoutine(project, p, r, from, to, edits, at);
+    for (const r of p.routines) renameInRoutine(project, p, r, from, to, add);
   }
   return { edits, places };
 }
@@ -184,8 +185,7 @@ function renameInRoutine(
   r: L5xRoutine,
   from: string,
   to: string,
-  edits: L5xEdit[],
-  at: (offset: number, what: string) => void,
+  add: (e: L5xEdit, what: string) => void,
 ): void {
   const text = project.text;
   const where = `${p.name}/${r.name}`;
@@ -202,8 +202,7 @@ function renameInRoutine(
       }
       const textEl = rung.el.children.find((c) => c.name === 'Text');
       if (!textEl) continue;
-      edits.push(contentEdit(textEl, rung.text, renamed.text, text));
-      at(rung.el.start, `${where} rung ${rung.number}`);
+      add(contentEdit(textEl, rung.text, renamed.text, text), `${where} rung ${rung.number}`);
     }
     return;
   }
@@ -216,13 +215,11 @@ function renameInRoutine(
       return renamed.text;
     });
     if (!changed) return;
-    const lineEls = (r.el.children.find((c) => c.name === 'STContent')?.children ?? []).filter(
-      (c) => c.name === 'Line',
-    );
-    lines.forEach((l, i) => {
-      if (l !== r.lines[i]) at(lineEls[i]?.start ?? r.el.start, `${where} line ${i + 1}`);
+    // the lines keep their number: one edit per changed line, in order
+    const changedLines = lines.flatMap((l, i) => (l === r.lines[i] ? [] : [i + 1]));
+    stLinesEdits(project, r, lines).forEach((e, k) => {
+      add(e, `${where} line ${changedLines[k] ?? changedLines[0] ?? 1}`);
     });
-    edits.push(...stLinesEdits(project, r, lines));
     return;
   }
   // FBD and SFC name tags in attributes of their blocks (Operand="...") and in their texts
