@@ -168,7 +168,7 @@ export class DeployWatcher {
           })
         : undefined;
     await checkpoint(prior);
-    const { watchDeploy } = await import('../shadow');
+    const { nothingCompared, watchDeploy } = await import('../shadow');
     // The watch's own shadow run goes to the control plane too, beside the deploy it watches.
     const reporting = reportRun(
       sender,
@@ -255,6 +255,13 @@ export class DeployWatcher {
         await end('failed', report, 'post-deploy watch ended early (a rollback order, or the agent stops)');
         return log.info('post-deploy watch ended by a rollback order or a stop');
       }
+    }
+    if (outcome.ok && (report?.compared ?? 0) === 0) {
+      // Compared nothing: no evidence the deploy behaves, none that it misbehaves (ADR 0125). Not
+      // passed, so never counted watched (ADR 0104: the phase waits for retry-or-close); no rollback.
+      const why = `post-deploy watch: ${report ? nothingCompared(report) : 'nothing compared'}`;
+      await end('failed', report, why);
+      return log.warn({ reason: why }, 'post-deploy watch compared nothing: not passed, not rolled back');
     }
     if (outcome.ok) {
       await end('passed', report);

@@ -332,6 +332,18 @@ describe('candidate shadow runs of the agent', () => {
     ).toMatchObject({ state: 'failed', reason: 'no passed program kept for job job-none' });
   }, 30_000);
 
+  it('fails a run that compared nothing: no evidence is not a pass (ADR 0125)', async () => {
+    const s = await setup();
+    await s.keep('job-empty', 60);
+    // over before a second sample: the PLC answered, nothing was judged
+    const r = await s.shadows.run(
+      { jobId: 'job-empty', rolloutId: 'ro-1' },
+      { minDurationMs: 0.001, maxDivergences: 0 },
+    );
+    expect(r).toMatchObject({ state: 'failed', compared: 0 });
+    expect(r.reason).toMatch(/^nothing compared: \d+ sample\(s\) in [\d.]+ s, none judged/);
+  }, 30_000);
+
   it('a run cut short (a rollback order, a stop) is failed: it proves nothing', async () => {
     const { shadows, keep } = await setup();
     await keep('job-cut', 60);

@@ -416,7 +416,9 @@ export class CandidateShadows {
     signal: AbortSignal,
     log: Logger,
   ): Promise<ShadowRun> {
-    const { bindTags, compileProgramFiles, runShadow, ShadowUnreachable } = await import('../shadow');
+    const { bindTags, compileProgramFiles, nothingCompared, runShadow, ShadowUnreachable } = await import(
+      '../shadow'
+    );
     const { map, live } = await openLiveSource(watch, this.o.pkiDir);
     // The time it has left: what ran before a restart counts, the gap does not.
     const leftMs = Math.max(0, req.minDurationMs - (prior?.seconds ?? 0) * 1000);
@@ -494,6 +496,8 @@ export class CandidateShadows {
     }
     if (signal.aborted || report.seconds * 1000 + 50 < req.minDurationMs)
       return end('failed', report, cutShort(meta, report.seconds, signal));
+    // Shadow is evidence: a run that judged no sample proved nothing (fail closed, ADR 0125).
+    if (report.compared === 0) return end('failed', report, nothingCompared(report));
     return end('passed', report);
   }
 }

@@ -308,10 +308,35 @@ describe('plcfleet-agent shadow', () => {
     expect(err.some((l) => /answers again/.test(l))).toBe(true);
   });
 
+  it('fails closed on a run that compared nothing: exit 2, the report still printed (ADR 0125)', async () => {
+    const plc = await servedPlc();
+    // over before a second sample: the PLC answered, nothing was judged
+    const r = await shadow({ plcModbus: modbusOf(plc), seconds: '0.000001' });
+    expect(r.code).toBe(EXIT.USAGE);
+    expect(r.report).toMatchObject({ compared: 0, divergences: [] });
+    expect(r.report!.samples).toBeGreaterThan(0);
+    expect(r.err.join('\n')).toMatch(
+      /nothing compared: \d+ sample\(s\) in [\d.]+ s, none judged .*proves nothing/,
+    );
+  });
+
   it('exits 5 when the PLC does not answer at all, and 2 on bad usage', async () => {
     const down = await shadow({ plcModbus: '127.0.0.1:1', timeoutMs: '200' });
     expect(down.code).toBe(EXIT.UNREACHABLE);
     expect(down.err.join('\n')).toMatch(/PLC unreachable: modbus 127\.0\.0\.1:1/);
+    // --json: one line for a machine caller too, the summary's fields and what failed (F6)
+    expect(down.out).toHaveLength(1);
+    expect(down.report).toMatchObject({
+      samples: 0,
+      compared: 0,
+      divergences: [],
+      mode: 'poll',
+      commLoss: null,
+    });
+    expect((down.report as ShadowReport & { error: string }).error).toMatch(
+      /^PLC unreachable: modbus 127\.0\.0\.1:1: /,
+    );
+    expect(down.report!.tags).toMatchObject({ inputs: 3, outputs: 3 });
     expect((await shadow({})).code).toBe(EXIT.USAGE);
     expect((await shadow({ plcModbus: '127.0.0.1:1', plcOpcua: 'opc.tcp://x:1' })).code).toBe(EXIT.USAGE);
     const typo = await shadow({ plcModbus: '127.0.0.1:1', ignore: 'Alrm' });

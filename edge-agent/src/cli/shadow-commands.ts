@@ -4,7 +4,8 @@
  * (and `--cycle-ms`, `--poll-ms`, `--latency-ms`, `--comm-loss-ms`, `--timeout-ms`, OPC UA security,
  * `--opcua-mode subscription|poll`):
  * runs a candidate program in shadow of the running PLC (docs/shadow.md). Exit 0 no
- * divergence, 1 divergences, 2 usage, 5 the PLC unreachable or lost during the run.
+ * divergence, 1 divergences, 2 usage or nothing compared (ADR 0125), 5 the PLC unreachable or
+ * lost during the run, 8 a fault of the candidate.
  */
 import { statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -131,6 +132,53 @@ function describe(r: ShadowReport): string[] {
   return lines;
 }
 
+/**
+ * The `--json` line of a run that could not start (the PLC did not answer): the summary's
+ * fields with nothing run, and `error` (an optional addition: a finished run has none).
+ */
+function unreached(
+  binding: { tags: { role: string; ignored: boolean; tag: { name: string } }[]; unbound: string[] },
+  subscription: boolean,
+  error: string,
+  t: { cycleMs: number; pollMs: number; latencyMs: number },
+): ShadowReport & { error: string } {
+  const role = (r: string) => binding.tags.filter((b) => b.role === r && !b.ignored).length;
+  return {
+    seconds: 0,
+    samples: 0,
+    compared: 0,
+    divergences: [],
+    coverage: {
+      // nothing ran: nothing measured
+      inputs: { total: 0, varied: 0, unvaried: [] },
+      boolOutputs: { total: 0, toggled: 0, untoggled: [] },
+      timers: { total: 0, completed: 0, notCompleted: [] },
+      branches: null,
+      caseArms: null,
+    },
+    commLoss: null,
+    mode: subscription ? 'subscription' : 'poll',
+    comparisonsPerSecond: 0,
+    cycleMs: t.cycleMs,
+    pollMs: { target: t.pollMs, mean: 0, max: 0 },
+    subscription: null,
+    latencyMs: t.latencyMs,
+    commLossMs: { least: 0, longest: 0 },
+    late: 0,
+    scans: 0,
+    tags: {
+      inputs: role('input'),
+      outputs: role('output'),
+      state: role('state'),
+      ignored: binding.tags.filter((b) => b.ignored).map((b) => b.tag.name),
+      unbound: binding.unbound,
+    },
+    fault: null,
+    cpuShare: 0,
+    error,
+  };
+}
+
 /** Runs `shadow`; returns the exit code. */
 export async function runShadowCommand(
   args: ShadowArgs,
@@ -237,7 +285,19 @@ export async function runShadowCommand(
     });
   } catch (err) {
     if (err instanceof shadow.ShadowUnreachable) {
-      say(`PLC unreachable: ${err.message}`);
+      const error = `PLC unreachable: ${err.message}`;
+      say(error);
+      // a machine caller gets its one line too: the summary's fields, nothing run, and why (F6)
+      if (args.json)
+        io.out(
+          JSON.stringify(
+            unreached(binding, 'kind' in live && live.kind === 'subscription', error, {
+              cycleMs: cycleMs as number,
+              pollMs: pollMs as number,
+              latencyMs,
+            }),
+          ),
+        );
       return EXIT.UNREACHABLE;
     }
     throw err;
@@ -245,11 +305,20 @@ export async function runShadowCommand(
     await live.close();
   }
   say(`read ${rate(report)}`);
-  if (args.json) io.out(JSON.stringify(report));
+  const empty =
+    report.divergences.length === 0 && !report.commLoss && !report.fault && report.compared === 0
+      ? shadow.nothingCompared(report)
+      : undefined;
+  if (args.json) io.out(JSON.stringify(empty ? { ...report, error: empty } : report));
   else for (const l of describe(report)) io.out(l);
   if (report.divergences.length > 0) return EXIT.FAILED;
   if (report.commLoss) return EXIT.UNREACHABLE;
   if (report.fault) return EXIT.FAULT;
+  // Shadow is evidence: a run that judged no sample proved nothing (fail closed, ADR 0125).
+  if (empty) {
+    say(empty);
+    return EXIT.USAGE;
+  }
   return EXIT.OK;
 }
 
@@ -257,7 +326,7 @@ export async function runShadowCommand(
 export function registerShadowCommands(program: Command): void {
   projectFlags(program.command('shadow'))
     .description(
-      "run a candidate program on the running PLC's live inputs and compare its outputs (exit 0 same, 1 divergent, 5 PLC unreachable)",
+      "run a candidate program on the running PLC's live inputs and compare its outputs (exit 0 same, 1 divergent, 2 usage or nothing compared, 5 PLC unreachable)",
     )
     .requiredOption('--program <path>', 'candidate program: a file or folder the compiler reads')
     .requiredOption('--tags <file>', 'tag map of the running PLC (YAML or JSON)')

@@ -9,4 +9,4 @@ export { compileProgramFiles, type WatchOutcome, watchDeploy } from './deploy-wa
 export { ModbusLivePlc, OpcuaLivePlc } from './live-plc';
 export { type LiveFeed, OpcuaLiveFeed } from './live-subscription';
 export { bindTags, parseTolerances } from './shadow-binding';
-export { runShadow, type ShadowReport, ShadowUnreachable } from './shadow-runner';
+export { nothingCompared, runShadow, type ShadowReport, ShadowUnreachable } from './shadow-runner';

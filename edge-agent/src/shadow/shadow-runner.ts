@@ -732,6 +732,20 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
   return reportNow();
 }
 
+/**
+ * Why a run that judged no sample is no evidence, for people (ADR 0125): the CLI exits 2 with
+ * it, a fleet shadow run or a watch fails with it.
+ */
+export function nothingCompared(r: Pick<ShadowReport, 'samples' | 'seconds' | 'latencyMs' | 'mode'>): string {
+  return r.samples === 0
+    ? `nothing compared: no sample in ${r.seconds} s`
+    : `nothing compared: ${r.samples} sample(s) in ${r.seconds} s, none judged (${
+        r.mode === 'poll'
+          ? `each read took longer than --latency-ms ${r.latencyMs}, or each was next to a comm loss`
+          : 'no message said the values held, or every message overflowed'
+      }); a run that compared nothing proves nothing`;
+}
+
 /** The live PLC did not answer the first poll. */
 export class ShadowUnreachable extends EdgeAgentError<'COMM_FAILURE'> {
   override readonly name = 'ShadowUnreachable';
