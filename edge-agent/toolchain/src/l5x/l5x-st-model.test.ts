@@ -83,6 +83,28 @@ describe('readL5xModel', () => {
     expect(p.fileLine(lineOf(p.source, 'LX_CLK : TON'))).toBe(lineOf(local, '<Program Name="P"'));
   });
 
+  it("cites a user type's lines at its <DataType> element", () => {
+    const udt = `<DataTypes>
+<DataType Name="Motor" Family="NoFamily" Class="User"><Members>
+<Member Name="Speed" DataType="DINT" Dimension="0" Radix="Decimal" Hidden="false"/>
+</Members></DataType>
+</DataTypes>`;
+    const withUdt = testL5x(
+      [
+        ['A', 'BOOL'],
+        ['M1', 'Motor'],
+      ],
+      { Main: ['XIC(A)MOV(5,M1.Speed);'] },
+      udt,
+    );
+    const u = readL5xModel(withUdt, 'u.L5X');
+    expect(u.diagnostics).toEqual([]);
+    expect(u.fileLine(lineOf(u.source, 'TYPE Motor'))).toBe(lineOf(withUdt, '<DataType Name="Motor"'));
+    expect(u.fileLine(lineOf(u.source, 'Speed : DINT'))).toBe(lineOf(withUdt, '<DataType Name="Motor"'));
+    // predefined types come from no element of the file
+    expect(u.fileLine(lineOf(u.source, 'TYPE TIMER'))).toBeUndefined();
+  });
+
   it("maps an Add-On Instruction block's statements to its Logic rungs", () => {
     const aoi = `<AddOnInstructionDefinitions><AddOnInstructionDefinition Name="Latch">
 <Parameters>

@@ -49,7 +49,26 @@ function initValue(scope: LogixScope, v: L5xValue | undefined, t: LogixType): st
 
 /** ST declarations of the structures used, each after the ones it contains. */
 function typeDecls(scope: LogixScope, used: Iterable<string>): string {
+  return typeDeclsWithOrigins(scope, used).source;
+}
+
+/**
+ * {@link typeDecls} with where each user type's lines come from: from `line` (0-based in the
+ * source) on, its `<DataType>` element at `offset` of the file; -1 for predefined types.
+ */
+function typeDeclsWithOrigins(
+  scope: LogixScope,
+  used: Iterable<string>,
+): { source: string; origins: { line: number; offset: number }[] } {
   const out: string[] = [];
+  const origins: { line: number; offset: number }[] = [];
+  const udts = new Map(scope.project.dataTypes.map((d) => [d.name.toLowerCase(), d.el.start]));
+  let line = 0;
+  const push = (text: string, offset: number) => {
+    origins.push({ line, offset });
+    out.push(text);
+    line += lineCount([text]);
+  };
   const done = new Set<string>();
   const visit = (name: string) => {
     const key = name.toLowerCase();
@@ -57,7 +76,7 @@ function typeDecls(scope: LogixScope, used: Iterable<string>): string {
     done.add(key);
     const predefined = Object.keys(PREDEFINED_STRUCTS).find((p) => p.toLowerCase() === key);
     if (predefined) {
-      out.push(predefinedTypesSource([predefined]));
+      push(predefinedTypesSource([predefined]), -1);
       return;
     }
     // a structure typed from use may have been met in another scope (an AOI's)
@@ -68,13 +87,14 @@ function typeDecls(scope: LogixScope, used: Iterable<string>): string {
       const inner = m.type.kind === 'array' ? m.type.of : m.type;
       if (inner.kind === 'struct') visit(inner.name);
     }
-    out.push(
+    push(
       `TYPE ${iecName(name)} : STRUCT\n${[...members.values()].map((m) => `  ${iecName(m.name)} : ${iecType(m.type)};`).join('\n')}\nEND_STRUCT;\nEND_TYPE`,
+      udts.get(key) ?? -1,
     );
   };
   for (const n of ['TIMER', 'COUNTER', 'FBD_TIMER']) visit(n);
   for (const n of used) visit(n);
-  return out.join('\n');
+  return { source: out.join('\n'), origins };
 }
 
 /** An Add-On Instruction as a FUNCTION_BLOCK, its Logic routine lowered like any ladder. */
@@ -393,7 +413,8 @@ export function projectModelSource(project: L5xProject): ProjectModel {
     programOrigins.push(origins);
   }
   const typeScope = lowered[0]?.scope ?? new LogixScope(project);
-  const types = [typeDecls(typeScope, used), ...aoiStructs.values(), LOGIX_LIBRARY_SOURCE];
+  const userTypes = typeDeclsWithOrigins(typeScope, used);
+  const types = [userTypes.source, ...aoiStructs.values(), LOGIX_LIBRARY_SOURCE];
   const sortedGlobals = [...globals.values()].sort((a, b) =>
     a.line < b.line ? -1 : a.line > b.line ? 1 : 0,
   );
@@ -402,7 +423,12 @@ export function projectModelSource(project: L5xProject): ProjectModel {
     ...fbs,
     ...(globals.size > 0 ? ['VAR_GLOBAL', ...sortedGlobals.map((g) => g.line), 'END_VAR'] : []),
   ];
-  const origins: ProjectModel['origins'] = [];
+  // each user type's lines come from its <DataType> element; what follows them from none
+  const origins: ProjectModel['origins'] = userTypes.origins.map((o) => ({
+    line: o.line + 1,
+    offset: o.offset,
+  }));
+  if (origins.length > 0) origins.push({ line: lineCount([userTypes.source]) + 1, offset: -1 });
   let at = lineCount(types) + 1;
   fbs.forEach((fb, k) => {
     for (const o of fbOrigins[k] ?? []) origins.push({ line: at + o.line, offset: o.offset });
