@@ -350,6 +350,26 @@ describe("a TwinCAT system project's data types (.tsproj <DataTypes>)", () => {
     expect(sourceFormat('Pump.tsproj', '', true)).toEqual({ readable: 'twincat' });
   });
 
+  it("finds the system project one folder above a PLC project's folder that it names", async () => {
+    const dir = pumpSolution();
+    writeFileSync(
+      join(dir, 'PLC', 'PLC.plcproj'),
+      '<Project><ItemGroup><Compile Include="MAIN.TcPOU"/></ItemGroup></Project>\n',
+    );
+    // TwinCAT names the PLC project by the .xti of its folder, or by its .plcproj
+    writeFileSync(
+      join(dir, 'Pump.tsproj'),
+      SYSTEM_TSPROJ.replace('<System>', '<Plc><Project File="PLC.xti"/></Plc><System>'),
+    );
+    writeFileSync(join(dir, 'Other.tsproj'), SYSTEM_TSPROJ);
+    const found = await classifyPaths([join(dir, 'PLC')]);
+    expect(found.sources.map((f) => f.slice(dir.length + 1))).toEqual([
+      'PLC/MAIN.TcPOU',
+      'PLC/ST_Mirrored.TcDUT',
+      'Pump.tsproj',
+    ]);
+  });
+
   it("declares each type at its <DataType>'s XML lines and leaves a PLC project's DUT to the PLC project", () => {
     const { unit, diagnostics } = readSource(SYSTEM_TSPROJ, 'Pump.tsproj');
     expect(diagnostics).toEqual([]);

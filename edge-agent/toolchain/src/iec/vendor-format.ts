@@ -5,7 +5,7 @@
  * instead of being parsed as ST or skipped in silence.
  */
 import { open, readdir, readFile, stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 
 /** A format plcfleet reads. */
 export type ReadableFormat = 'st' | 'twincat' | 'plcopen' | 'plcproj' | 'scl';
@@ -218,6 +218,35 @@ export async function classifyPaths(paths: string[]): Promise<PathClassification
     else if ('library' in v) out.compiledLibraries.push({ file: p, note: compiledLibraryNote(p, v.library) });
   };
   for (const p of paths) await visit(p, true);
+  for (const f of await systemProjectsOf(out.projects)) if (!out.sources.includes(f)) out.sources.push(f);
   out.sources.sort();
+  return out;
+}
+
+/**
+ * The TwinCAT system projects (`.tsproj`) of these PLC projects when only the PLC project's
+ * folder was named: a TwinCAT solution keeps `<System>/<System>.tsproj` one folder above
+ * `<System>/<Plc>/<Plc>.plcproj`, and names the PLC project (its `.plcproj`, or the `.xti` of
+ * the PLC folder). Its `<DataTypes>` are types the PLC code uses (decision 0130).
+ */
+async function systemProjectsOf(plcProjects: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const proj of plcProjects) {
+    const folder = dirname(proj);
+    const parent = dirname(folder);
+    let entries: string[];
+    try {
+      entries = await readdir(parent);
+    } catch {
+      continue;
+    }
+    const names = [basename(proj), `${basename(folder)}.xti`].map((n) => n.toLowerCase());
+    for (const e of entries) {
+      if (extname(e).toLowerCase() !== '.tsproj') continue;
+      const f = join(parent, e);
+      const text = (await readFile(f, 'utf8')).toLowerCase();
+      if (names.some((n) => text.includes(n)) && !out.includes(f)) out.push(f);
+    }
+  }
   return out;
 }
