@@ -13,8 +13,8 @@ import {
   openLiveSource,
   type ProgramLoadSettings,
   programLoad,
-  reportRun,
   type SnapshotHook,
+  startReporting,
 } from './shadow-runs';
 
 /** What a {@link DeployWatcher} watches with and reports to. */
@@ -157,22 +157,11 @@ export class DeployWatcher {
     const startedAt = kept?.run.startedAt ?? new Date().toISOString();
     if (kept)
       log.info({ seconds: prior?.seconds ?? 0, resumed }, 'post-deploy watch resumed after a restart');
-    const checkpoint = (progress: ShadowReport | null) =>
-      hash
-        ? this.kept?.write(order.deployId, {
-            version: 1,
-            run: { order, periodMs, startedAt },
-            hash,
-            resumed,
-            progress,
-          })
-        : undefined;
-    await checkpoint(prior);
-    const { nothingCompared, watchDeploy } = await import('../shadow');
+    const store = this.kept;
     // The watch's own shadow run goes to the control plane too, beside the deploy it watches.
-    const reporting = reportRun(
+    const { reporting, end, checkpoint, onSnapshot } = startReporting({
       sender,
-      {
+      meta: {
         shadowId: `watch-${order.deployId}`,
         kind: 'watch',
         site: order.site,
@@ -183,12 +172,29 @@ export class DeployWatcher {
         durationMs: periodMs,
       },
       log,
-      { priorSeconds: prior?.seconds ?? 0, resumed },
-    );
-    const end = async (...a: Parameters<typeof reporting.end>) => {
-      await reporting.end(...a);
-      await this.kept?.remove(order.deployId);
-    };
+      prior,
+      resumed,
+      what: 'post-deploy watch',
+      ...(store
+        ? {
+            keep: {
+              write: (progress: ShadowReport | null) =>
+                hash
+                  ? store.write(order.deployId, {
+                      version: 1,
+                      run: { order, periodMs, startedAt },
+                      hash,
+                      resumed,
+                      progress,
+                    })
+                  : undefined,
+              remove: () => store.remove(order.deployId),
+            },
+          }
+        : {}),
+    });
+    await checkpoint(prior);
+    const { nothingCompared, watchDeploy } = await import('../shadow');
     let outcome: Awaited<ReturnType<typeof watchDeploy>>;
     if (!files)
       outcome = {
@@ -210,7 +216,6 @@ export class DeployWatcher {
         // The time it has left: what was watched before a restart counts, the gap does not.
         const leftMs = Math.max(0, periodMs - (prior?.seconds ?? 0) * 1000);
         log.info({ periodMs, leftMs, plc: live.where }, 'post-deploy watch started');
-        let writing = false;
         const options: Parameters<typeof watchDeploy>[0] & SnapshotHook = {
           files,
           map,
@@ -222,15 +227,7 @@ export class DeployWatcher {
           ...programLoad(this.o),
           signal,
           snapshotEveryMs: this.o.checkpointMs ?? 10_000,
-          onSnapshot: (r) => {
-            if (writing) return;
-            writing = true;
-            void Promise.resolve(checkpoint(mergeSegments(prior, r)))
-              .catch((err: unknown) => log.warn({ err }, 'post-deploy watch progress not kept'))
-              .finally(() => {
-                writing = false;
-              });
-          },
+          onSnapshot,
         };
         try {
           // The first sample of every segment sets the program's state from the live values.

@@ -133,7 +133,7 @@ function coverageCounts(c: ShadowReport['coverage']): ShadowRun['coverage'] {
  * The sender passes them only to a control plane naming `shadow-report`. A resumed run
  * (`resume`) counts the seconds it ran before the restart and says how often it resumed.
  */
-export function reportRun(
+function reportRun(
   sender: OutboxSender,
   meta: ShadowRunMeta,
   logger: Logger,
@@ -184,6 +184,51 @@ export function reportRun(
       return shadowRunReport(meta, 'running', report, '', seconds, resume.resumed);
     },
   };
+}
+
+/**
+ * A run's reporting and keeping in one (a fleet candidate run and a post-deploy watch alike):
+ * its reports ({@link reportRun}, resumed runs counting the seconds they ran before), `end`
+ * that sends the end and drops what was kept, `checkpoint` that keeps the progress, and the
+ * runner's `onSnapshot` hook that keeps the run so far merged with the segments before it —
+ * one write at a time, a failed one logged as `<what> progress not kept`.
+ */
+export function startReporting(o: {
+  sender: OutboxSender;
+  meta: ShadowRunMeta;
+  log: Logger;
+  /** The kept figures of the segments before this one (a resumed run), else null. */
+  prior: ShadowReport | null;
+  resumed: number;
+  /** Where the run's progress is kept; without it nothing is. */
+  keep?: {
+    write(progress: ShadowReport | null): Promise<void> | undefined;
+    remove(): Promise<void> | undefined;
+  };
+  /** For the log line of a checkpoint that failed. */
+  what: string;
+}) {
+  const reporting = reportRun(o.sender, o.meta, o.log, {
+    priorSeconds: o.prior?.seconds ?? 0,
+    resumed: o.resumed,
+  });
+  const end = async (...a: Parameters<typeof reporting.end>) => {
+    const run = await reporting.end(...a);
+    await o.keep?.remove();
+    return run;
+  };
+  const checkpoint = (progress: ShadowReport | null) => o.keep?.write(progress);
+  let writing = false;
+  const onSnapshot = (r: ShadowReport) => {
+    if (writing) return;
+    writing = true;
+    void Promise.resolve(checkpoint(mergeSegments(o.prior, r)))
+      .catch((err: unknown) => o.log.warn({ err }, `${o.what} progress not kept`))
+      .finally(() => {
+        writing = false;
+      });
+  };
+  return { reporting, end, checkpoint, onSnapshot };
 }
 
 /**
@@ -380,19 +425,38 @@ export class CandidateShadows {
     const resumed = same ? kept.resumed + 1 : 0;
     const meta = same ? kept.run.meta : fresh;
     if (same) log.info({ seconds: prior?.seconds ?? 0, resumed }, 'shadow run resumed after a restart');
-    const reporting = reportRun(this.o.sender, meta, log, { priorSeconds: prior?.seconds ?? 0, resumed });
-    const end = async (...a: Parameters<typeof reporting.end>) => {
-      const run = await reporting.end(...a);
-      await this.kept?.remove(meta.shadowId);
-      return run;
-    };
+    const store = this.kept;
+    const run = startReporting({
+      sender: this.o.sender,
+      meta,
+      log,
+      prior,
+      resumed,
+      what: 'shadow run',
+      ...(store
+        ? {
+            keep: {
+              write: (progress: ShadowReport | null) =>
+                hash
+                  ? store.write(meta.shadowId, {
+                      version: 1,
+                      run: { meta, of, req },
+                      hash,
+                      resumed,
+                      progress,
+                    })
+                  : undefined,
+              remove: () => store.remove(meta.shadowId),
+            },
+          }
+        : {}),
+    });
+    const { end } = run;
     if (early || !files || !hash || !watch)
       return end('failed', null, early ?? 'the shadow run could not run');
-    const checkpoint = (progress: ShadowReport | null) =>
-      this.kept?.write(meta.shadowId, { version: 1, run: { meta, of, req }, hash, resumed, progress });
     try {
-      await checkpoint(prior);
-      return await this.shadowWith(reporting, end, meta, req, files, watch, prior, checkpoint, signal, log);
+      await run.checkpoint(prior);
+      return await this.shadowWith(run, meta, req, files, watch, prior, signal, log);
     } catch (err) {
       // Whatever went wrong (a tag map that does not load, a disk error) ends the run, reported.
       return end('failed', prior, `the shadow run could not run: ${(err as Error).message}`);
@@ -405,14 +469,12 @@ export class CandidateShadows {
   }
 
   private async shadowWith(
-    reporting: ReturnType<typeof reportRun>,
-    end: ReturnType<typeof reportRun>['end'],
+    { reporting, end, checkpoint, onSnapshot }: ReturnType<typeof startReporting>,
     meta: ShadowRunMeta,
     req: ShadowRequirement,
     files: readonly { path: string; text: string }[],
     watch: WatchConfig,
     prior: ShadowReport | null,
-    checkpoint: (p: ShadowReport | null) => Promise<void> | undefined,
     signal: AbortSignal,
     log: Logger,
   ): Promise<ShadowRun> {
@@ -433,7 +495,6 @@ export class CandidateShadows {
       });
       const binding = bindTags(map, candidate.plc);
       log.info({ plc: live.where, durationMs: req.minDurationMs, leftMs }, 'candidate shadow started');
-      let writing = false;
       const options: Parameters<typeof runShadow>[0] & SnapshotHook = {
         plc: candidate.plc,
         branches: candidate.coverage,
@@ -446,15 +507,7 @@ export class CandidateShadows {
         signal,
         stopAtFirst: req.maxDivergences === 0,
         snapshotEveryMs: this.o.checkpointMs ?? CHECKPOINT_MS,
-        onSnapshot: (r) => {
-          if (writing) return;
-          writing = true;
-          void Promise.resolve(checkpoint(mergeSegments(prior, r)))
-            .catch((err: unknown) => log.warn({ err }, 'shadow run progress not kept'))
-            .finally(() => {
-              writing = false;
-            });
-        },
+        onSnapshot,
       };
       // The first sample of every segment sets the candidate's state from the live values.
       segment = await runShadow(options);
