@@ -755,14 +755,30 @@ export abstract class Binder {
 
   /** Global constants are needed for array bounds before globals are declared: find one by scanning the units. */
   protected pendingGlobalConstant(lower: string): VarSymbol | undefined {
-    for (const u of [...(this.options.externals ?? []), ...this.units]) {
+    const v = (this.globalConstantDecls ??= this.indexGlobalConstants()).get(lower);
+    return v && provisionalConstant(v, lower, 'VAR_GLOBAL');
+  }
+
+  /** Every VAR_GLOBAL CONSTANT declaration by lower-case name, the first of a name in unit order. */
+  private globalConstantDecls: Map<string, VarDecl> | undefined;
+  private indexGlobalConstants(): Map<string, VarDecl> {
+    const index = new Map<string, VarDecl>();
+    const add = (u: CompilationUnit) => {
       for (const d of u.declarations) {
-        const blocks = d.kind === 'GlobalVarList' || d.kind === 'Configuration' ? d.varBlocks : undefined;
-        const found = blocks && constantIn(blocks, lower, 'VAR_GLOBAL');
-        if (found) return found;
+        if (d.kind !== 'GlobalVarList' && d.kind !== 'Configuration') continue;
+        for (const b of d.varBlocks) {
+          if (!b.constant) continue;
+          for (const v of b.decls)
+            for (const n of v.names) {
+              const lower = n.name.toLowerCase();
+              if (!index.has(lower)) index.set(lower, v);
+            }
+        }
       }
-    }
-    return undefined;
+    };
+    for (const u of this.options.externals ?? []) add(u);
+    for (const u of this.units) add(u);
+    return index;
   }
 
   // ------------------------------------------------------------ POU declarations
@@ -956,23 +972,19 @@ function tail(name: string): string {
 /**
  * The provisional symbol of a constant named `lower` in `blocks`' VAR CONSTANT
  * blocks (its type is resolved later), for sizing arrays before every
- * declaration is bound. `section` overrides the block's own section.
+ * declaration is bound.
  */
-function constantIn(blocks: VarBlock[], lower: string, section?: VarBlock['section']): VarSymbol | undefined {
+function constantIn(blocks: VarBlock[], lower: string): VarSymbol | undefined {
   for (const b of blocks) {
     if (!b.constant) continue;
     for (const v of b.decls) {
       if (v.names.some((x) => x.name.toLowerCase() === lower))
-        return {
-          name: lower,
-          section: section ?? b.section,
-          type: T_ERROR,
-          constant: true,
-          retain: false,
-          persistent: false,
-          decl: v,
-        };
+        return provisionalConstant(v, lower, b.section);
     }
   }
   return undefined;
+}
+
+function provisionalConstant(decl: VarDecl, lower: string, section: VarBlock['section']): VarSymbol {
+  return { name: lower, section, type: T_ERROR, constant: true, retain: false, persistent: false, decl };
 }

@@ -401,6 +401,8 @@ export class Parser {
   private readonly kinds: Uint16Array;
   private readonly trivia: ScanResult['trivia'];
   private readonly comments: Comment[] = [];
+  /** The first comment made of each trivia entry (by index), whose text and span later ones share. */
+  private readonly madeComments: (Comment | undefined)[] = [];
   private triviaAt = 0;
   private i = 0;
   private readonly open: number[] = [];
@@ -512,7 +514,10 @@ export class Parser {
 
   private toComment(idx: number, ownLine: boolean): Comment {
     const tr = this.trivia[idx]!;
-    return {
+    // a comment attached to a node is listed in the unit's comments too: the two share text and span
+    const made = this.madeComments[idx];
+    if (made) return { kind: 'Comment', style: made.style, text: made.text, ownLine, span: made.span };
+    const c: Comment = {
       kind: 'Comment',
       style: tr.style === 'pragma' ? 'block' : tr.style,
       text: this.text.slice(tr.start, tr.end),
@@ -527,6 +532,8 @@ export class Parser {
         endOffset: tr.end,
       },
     };
+    this.madeComments[idx] = c;
+    return c;
   }
   private toPragma(idx: number): Pragma {
     const c = this.toComment(idx, true);
