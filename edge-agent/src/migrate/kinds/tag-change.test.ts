@@ -249,7 +249,7 @@ describe('tag-change refusals: verdict failed, nothing written, the message name
       /tag PressPressure: tags\.yaml:17: the tag map would not validate after the change: tags\.3\.modbus\.address: holding 2\.\.2 overlaps tags\[4\]|tag Stroke_Count: tags\.yaml:\d+: .*overlaps/,
     ],
     [
-      'a vendor format the kind does not rewrite',
+      'a tag an L5X declares and the program sources declare too',
       async () => {
         const dir = await copy();
         await writeFile(
@@ -264,7 +264,7 @@ describe('tag-change refusals: verdict failed, nothing written, the message name
           dir,
         };
       },
-      /tagChanges\[0\] Press_Enable: Line\.L5X:4: Rockwell Logix L5X export \(read by ladder-to-st\) is not rewritten by tag-change, and it names Press_Enable/,
+      /tagChanges\[0\] Press_Enable: declared in Line\.L5X:4 and at GVL_IO\.st:3; rename the tag of one program at a time/,
     ],
     [
       'a reference outside scope.files',
@@ -278,16 +278,31 @@ describe('tag-change refusals: verdict failed, nothing written, the message name
       /tagChanges\[0\] Press_Enable → PressEnable \(reference\): Main\.st:11 is outside scope\.files/,
     ],
     [
-      'a controller tag of an L5X program (named in the L5X, not in any ST source)',
+      'an L5X tag renamed onto a name its controller has',
       async () => {
         const dir = await copy();
         await cp(join(REPO, 'examples/plants/ladder-line/ladder-line.L5X'), join(dir, 'ladder-line.L5X'));
         return {
-          migration: tagChange([{ from: 'Jam_Sensor', to: 'JamSensor' }], ['**/*.st', '**/*.L5X']),
+          migration: tagChange([{ from: 'Jam_Sensor', to: 'Jam_Alarm' }], ['**/*.st', '**/*.L5X']),
           dir,
         };
       },
-      /tagChanges\[0\] Jam_Sensor: ladder-line\.L5X:63: Rockwell Logix L5X export \(read by ladder-to-st\) is not rewritten by tag-change, and it names Jam_Sensor/,
+      /tagChanges\[0\] Jam_Sensor: ladder-line\.L5X: the controller has a tag Jam_Alarm already \(line \d+\)/,
+    ],
+    [
+      'retyping an L5X tag',
+      async () => {
+        const dir = await copy();
+        await cp(join(REPO, 'examples/plants/ladder-line/ladder-line.L5X'), join(dir, 'ladder-line.L5X'));
+        return {
+          migration: tagChange(
+            [{ from: 'Jam_Sensor', to: 'JamSensor', type: 'INT' }],
+            ['**/*.st', '**/*.L5X'],
+          ),
+          dir,
+        };
+      },
+      /tagChanges\[0\] Jam_Sensor: ladder-line\.L5X: an L5X tag is renamed only; its type and address are not changed/,
     ],
     [
       'a name the program does not declare',
@@ -307,6 +322,73 @@ describe('tag-change refusals: verdict failed, nothing written, the message name
       expect(v.evidence.sha256After).toBeNull();
       expect(await readdir(out)).not.toContain('after');
     });
+});
+
+describe('tag-change on a Rockwell L5X (decision 0132)', () => {
+  it('renames a controller tag and a program tag inside the L5X; the compile verifier reads it; proved by identity', async () => {
+    const dir = join(work, `l5x-${Math.random().toString(36).slice(2, 8)}`);
+    await mkdir(dir);
+    const plant = await readFile(join(REPO, 'examples/plants/ladder-line/ladder-line.L5X'), 'utf8');
+    await writeFile(join(dir, 'ladder-line.L5X'), plant);
+    const out = join(work, `job-l5x-${Math.random().toString(36).slice(2, 8)}`);
+    const v = await run(
+      tagChange(
+        [
+          { from: 'Jam_Sensor', to: 'Jam_Photoeye' },
+          { from: 'MainProgram.Run_On', to: 'Run_On_Delay' },
+        ],
+        ['**/*.L5X'],
+      ),
+      dir,
+      out,
+      false,
+    );
+    expect(v.reason).toMatch(/^tag-change: 2 change\(s\), 7 edit\(s\) in 1 file\(s\)/);
+    expect(v.outcome).toBe('passed');
+    expect(v.evidence.equivalence).toMatchObject({ equivalent: true, claim: 'proved', runs: 0 });
+    const after = await readFile(join(out, 'after', 'ladder-line.L5X'), 'utf8');
+    expect(after).not.toMatch(/Jam_Sensor|Run_On[^_]/);
+    expect(after).toContain('XIC(Run_On_Delay.DN)XIO(Conveyor_Run)OTE(Belt_Coasting);');
+    const lineOf = (s: string) => plant.slice(0, plant.indexOf(s)).split('\n').length;
+    const scope = v.evidence.judges.find((j) => j.judge === 'scope')!;
+    expect(scope.verdict).toBe('pass');
+    const at = (what: string) => `ladder-line.L5X:${lineOf(what)}`;
+    expect(scope.findings.filter((f) => f.code === 'changed-reference').map((f) => f.message)).toEqual([
+      `${at('<Tag Name="Jam_Sensor"')}: tagChanges[0] Jam_Sensor → Jam_Photoeye (tag Jam_Sensor (declaration))`,
+      `${at('XIO(Jam_Sensor)OTE(Motor_Out)')}: tagChanges[0] Jam_Sensor → Jam_Photoeye (MainProgram/Conveyor rung 1)`,
+      `${at('XIC(Jam_Sensor)OTL(Jam_Alarm)')}: tagChanges[0] Jam_Sensor → Jam_Photoeye (MainProgram/Conveyor rung 2)`,
+      `${at('XIO(Jam_Sensor)OTU(Jam_Alarm)')}: tagChanges[0] Jam_Sensor → Jam_Photoeye (MainProgram/Conveyor rung 3)`,
+      `${at('<Tag Name="Run_On"')}: tagChanges[1] MainProgram.Run_On → Run_On_Delay (tag Run_On (declaration))`,
+      `${at('TOF(Run_On,?,?)')}: tagChanges[1] MainProgram.Run_On → Run_On_Delay (MainProgram/Timers rung 2)`,
+      `${at('XIC(Run_On.DN)')}: tagChanges[1] MainProgram.Run_On → Run_On_Delay (MainProgram/Timers rung 3)`,
+    ]);
+  });
+});
+
+describe('tag-change on a Rockwell L5X and the site safety policy', () => {
+  it('refuses renaming an L5X e-stop the policy lists, unless it lists the new name too', async () => {
+    const dir = join(work, `l5x-policy-${Math.random().toString(36).slice(2, 8)}`);
+    await mkdir(dir);
+    await cp(join(REPO, 'examples/plants/ladder-line/ladder-line.L5X'), join(dir, 'ladder-line.L5X'));
+    const go = (emergencyStops: string[]) =>
+      runMigration({
+        migration: tagChange([{ from: 'Jam_Sensor', to: 'Jam_Photoeye' }], ['**/*.L5X']),
+        source: createDirectorySource(dir),
+        transformer: createRecipeTransformer(),
+        policy: SitePolicy.parse({
+          apiVersion: 'plcfleet/v1',
+          kind: 'SitePolicy',
+          site: 'line',
+          emergencyStops,
+        }),
+      });
+    const refused = await go(['Jam_Sensor']);
+    expect(refused.outcome).toBe('failed');
+    expect(refused.reason).toBe(
+      'tag-change refused: tagChanges[0] Jam_Sensor (ladder-line.L5X): the site policy line lists it as emergencyStops[0] "Jam_Sensor"; renaming a safety signal would leave the policy naming a tag that no longer exists — list "Jam_Photoeye" in the policy too, then run the change',
+    );
+    expect((await go(['Jam_Sensor', 'Jam_Photoeye'])).reason).not.toMatch(/refused/);
+  });
 });
 
 describe('tag-change and the site safety policy', () => {

@@ -12,6 +12,7 @@
  */
 import type { Migration, SitePolicy } from '@plcfleet/protocols';
 import { type CheckedProject, checkProject, intInfo, sourceFormat } from '@plcfleet/toolchain/iec';
+import { L5xRenameRefused, readL5x, renameL5xTag } from '@plcfleet/toolchain/l5x';
 import { ProjectIndex } from '@plcfleet/toolchain/safety';
 import { checkEquivalence } from '@plcfleet/toolchain/sim';
 import { runTagChangeJudge } from '../../judge';
@@ -54,9 +55,25 @@ function planEdits(
   const checked = modelOf(compiled);
   const compiledPaths = new Set(compiled.parsed.map((p) => p.file.path));
   const inScope = (path: string) => matchesAnyGlob(path, migration.scope.files);
-  const targets = resolveUnlessUnrewritten(changes, checked, () =>
-    files.filter((f) => !compiledPaths.has(f.path) && inScope(f.path) && 'unsupported' in formatOf(f)),
-  );
+  // a tag an L5X in scope declares is renamed inside that file (decision 0132)
+  const inL5x = l5xRenames(changes, files, (path) => !inScopeOnly || inScope(path), policy);
+  for (const i of inL5x.handled) refuseAlsoInSources(changes, i, checked, inL5x.edits);
+  const rest = changes.map((c, i) => [c, i] as const).filter(([, i]) => !inL5x.handled.has(i));
+  const targets =
+    rest.length === 0
+      ? []
+      : withIndices(
+          rest.map(([, i]) => i),
+          () =>
+            resolveUnlessUnrewritten(
+              rest.map(([c]) => c),
+              checked,
+              () =>
+                files.filter(
+                  (f) => !compiledPaths.has(f.path) && inScope(f.path) && 'unsupported' in formatOf(f),
+                ),
+            ),
+        );
   if (policy)
     refusePolicySignalRenames(
       targets,
@@ -68,7 +85,7 @@ function planEdits(
     );
   const program = programEdits(targets, compiled.parsed, checked);
   refuseCollisions(targets, checked, (t) => program.usedIn.get(t) ?? new Set());
-  const edits = [...program.edits];
+  const edits = [...program.edits, ...inL5x.edits];
   const inLibrary = edits.find((e) => isLibraryFile(e.file));
   if (inLibrary)
     throw new TagChangeRefused(
@@ -90,6 +107,11 @@ function planEdits(
     }
     if (HMI_TEXT_FORMATS.test(f.path) && !('unsupported' in formatOf(f))) {
       edits.push(...hmiEdits(f, targets, scopes));
+      continue;
+    }
+    // an L5X renamed its own tags above; it must not name a tag renamed elsewhere
+    if (inL5x.files.has(f.path)) {
+      for (const t of targets) refuseUnrewritten(f, t.index, t.change.from, t.name);
       continue;
     }
     // A format whose references this kind does not rewrite: refuse by name rather than guess.
@@ -132,10 +154,132 @@ function resolveUnlessUnrewritten(
   }
 }
 
+/** Runs `resolve` on a subset of the changes; its targets and refusals name each change by its index in all. */
+function withIndices(indices: readonly number[], resolve: () => TagTarget[]): TagTarget[] {
+  const renumber = (m: string) =>
+    m.replace(/^tagChanges\[(\d+)\]/, (_, k) => `tagChanges[${indices[Number(k)]}]`);
+  try {
+    return resolve().map((t) => ({ ...t, index: indices[t.index]! }));
+  } catch (e) {
+    if (e instanceof TagChangeRefused) throw new TagChangeRefused(renumber(e.message));
+    throw e;
+  }
+}
+
+/** Refuses a change whose tag an L5X declares and the program sources declare too: which one is meant? */
+function refuseAlsoInSources(
+  changes: NonNullable<Migration['tagChanges']>,
+  i: number,
+  checked: CheckedProject,
+  l5xEdits: readonly TextEdit[],
+): void {
+  let inSources: TagTarget | undefined;
+  try {
+    inSources = resolveTagTargets([changes[i]!], checked)[0];
+  } catch {
+    return;
+  }
+  const decl = l5xEdits.find((e) => e.what.startsWith(`tagChanges[${i}] `));
+  throw new TagChangeRefused(
+    `tagChanges[${i}] ${changes[i]!.from}: declared in ${decl?.file}:${decl?.line} and at ${inSources?.where}; rename the tag of one program at a time`,
+  );
+}
+
+/** A Rockwell L5X export, by extension or by its root element. */
+function isL5x(f: ProgramFile): boolean {
+  const format = formatOf(f);
+  return /\.l5x$/i.test(f.path) || ('unsupported' in format && /\bL5X\b/.test(format.unsupported));
+}
+
+/**
+ * The renames of the changes whose tag an L5X in scope declares (a controller tag `Tag`, or a
+ * program's `Program.Tag`), made inside that file by `renameL5xTag`: its `<Tag>`, aliases, rungs
+ * and ST lines. `handled` are the indices of those changes, `files` the L5X files edited. A
+ * retype, a rename the L5X cannot take, or one of a signal the site policy lists is refused.
+ */
+function l5xRenames(
+  changes: NonNullable<Migration['tagChanges']>,
+  files: readonly ProgramFile[],
+  inScope: (path: string) => boolean,
+  policy: SitePolicy | null,
+): { edits: TextEdit[]; handled: Set<number>; files: Set<string> } {
+  const out = { edits: [] as TextEdit[], handled: new Set<number>(), files: new Set<string>() };
+  for (const f of files) {
+    if (!inScope(f.path) || !isL5x(f)) continue;
+    let project: ReturnType<typeof readL5x>;
+    try {
+      project = readL5x(f.text);
+    } catch {
+      continue; // the compile verifier names an unreadable L5X
+    }
+    changes.forEach((c, i) => {
+      const dot = c.from.indexOf('.');
+      const owner =
+        dot > 0
+          ? project.programs.find((p) => p.name.toLowerCase() === c.from.slice(0, dot).toLowerCase())
+          : undefined;
+      const from = owner ? c.from.slice(dot + 1) : c.from;
+      const tags = owner ? owner.tags : dot > 0 ? [] : project.tags;
+      if (!tags.some((t) => t.name.toLowerCase() === from.toLowerCase())) return;
+      const label = `tagChanges[${i}] ${c.from}`;
+      if (c.type || c.modbus)
+        throw new TagChangeRefused(
+          `${label}: ${f.path}: an L5X tag is renamed only; its type and address are not changed`,
+        );
+      const to = c.to.split('.').at(-1)!;
+      if (policy) refuseL5xPolicySignal(policy, label, f.path, owner?.name, from, to);
+      try {
+        const r = renameL5xTag(project, from, to, owner?.name);
+        r.edits.forEach((e, k) => {
+          out.edits.push({
+            file: f.path,
+            offset: e.start,
+            end: e.end,
+            expect: f.text.slice(e.start, e.end),
+            text: e.text,
+            line: r.places[k]!.line,
+            what: `${label} → ${c.to} (${r.places[k]!.what})`,
+          });
+        });
+      } catch (e) {
+        if (e instanceof L5xRenameRefused) throw new TagChangeRefused(`${label}: ${f.path}: ${e.message}`);
+        throw e;
+      }
+      out.handled.add(i);
+      out.files.add(f.path);
+    });
+  }
+  return out;
+}
+
+/** Refuses renaming an L5X tag the site policy lists (bare or `Program.Tag`) unless it lists the new name too. */
+function refuseL5xPolicySignal(
+  policy: SitePolicy,
+  label: string,
+  file: string,
+  program: string | undefined,
+  from: string,
+  to: string,
+): void {
+  const lists = ['emergencyStops', 'safetySignals', 'permissives'] as const;
+  const names = (n: string) => [n, ...(program ? [`${program}.${n}`] : [])].map((x) => x.toLowerCase());
+  const listed = new Set(lists.flatMap((l) => policy[l].map((x) => x.toLowerCase())));
+  for (const list of lists)
+    policy[list].forEach((name, i) => {
+      if (!names(from).includes(name.toLowerCase())) return;
+      const renamed = [...name.split('.').slice(0, -1), to].join('.');
+      if (listed.has(renamed.toLowerCase())) return;
+      throw new TagChangeRefused(
+        `${label} (${file}): the site policy ${policy.site} lists it as ${list}[${i}] "${name}"; renaming a safety signal would leave the policy naming a tag that no longer exists — list "${renamed}" in the policy too, then run the change`,
+      );
+    });
+}
+
 /** The compiled program files of `report` (libraries left out) have exactly the texts of `files`. */
 function sameProgram(report: CompileReport, files: readonly ProgramFile[]): boolean {
   const text = new Map(files.map((f) => [f.path, f.text]));
-  const own = report.parsed.filter((p) => !isLibraryFile(p.file.path));
+  // an L5X is compiled as its model, but it is a program file of its own
+  const own = [...report.parsed, ...(report.models ?? [])].filter((p) => !isLibraryFile(p.file.path));
   return own.length === text.size && own.every((p) => text.get(p.file.path) === p.file.text);
 }
 
@@ -208,7 +352,9 @@ export const tagChangeKind: MigrationKind = {
     });
     let backFiles: ProgramFile[];
     try {
-      const compiledFiles = after.parsed.map((p) => p.file).filter((f) => !isLibraryFile(f.path));
+      const compiledFiles = [...after.parsed, ...(after.models ?? [])]
+        .map((p) => p.file)
+        .filter((f) => !isLibraryFile(f.path));
       const { edits } = planEdits(job.migration, inverse, compiledFiles, after, false);
       backFiles = applyTextEdits(compiledFiles, edits);
     } catch (err) {
