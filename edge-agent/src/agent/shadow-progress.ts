@@ -118,8 +118,25 @@ export function mergeSegments(prev: ShadowReport | null, cur: ShadowReport): Sha
       : (prev.commLoss ?? cur.commLoss);
   const p = prev.coverage;
   const c = cur.coverage;
-  const unvaried = both(c.inputs.unvaried, p.inputs.unvaried);
-  const untoggled = both(c.boolOutputs.untoggled, p.boolOutputs.untoggled);
+  // one value before the gap and another after it: varied (toggled) across it (ADR 0126)
+  const across = <T>(paths: string[], a?: Record<string, T>, b?: Record<string, T>) => {
+    const kept = paths.filter((x) => a?.[x] === undefined || b?.[x] === undefined || a[x] === b[x]);
+    const held = Object.fromEntries(
+      kept.flatMap((x) => {
+        const v = a?.[x] ?? b?.[x];
+        return v === undefined ? [] : [[x, v] as const];
+      }),
+    );
+    return { kept, held };
+  };
+  const inputs = across(both(c.inputs.unvaried, p.inputs.unvaried), c.inputs.held, p.inputs.held);
+  const bools = across(
+    both(c.boolOutputs.untoggled, p.boolOutputs.untoggled),
+    c.boolOutputs.held,
+    p.boolOutputs.held,
+  );
+  const unvaried = inputs.kept;
+  const untoggled = bools.kept;
   const notCompleted = both(c.timers.notCompleted, p.timers.notCompleted);
   const marks = (a: typeof c.branches, b: typeof p.branches) => {
     if (!a) return b;
@@ -138,11 +155,17 @@ export function mergeSegments(prev: ShadowReport | null, cur: ShadowReport): Sha
     scans: prev.scans + cur.scans,
     fault: prev.fault ?? cur.fault,
     coverage: {
-      inputs: { total: c.inputs.total, varied: c.inputs.total - unvaried.length, unvaried },
+      inputs: {
+        total: c.inputs.total,
+        varied: c.inputs.total - unvaried.length,
+        unvaried,
+        held: inputs.held,
+      },
       boolOutputs: {
         total: c.boolOutputs.total,
         toggled: c.boolOutputs.total - untoggled.length,
         untoggled,
+        held: bools.held,
       },
       timers: { total: c.timers.total, completed: c.timers.total - notCompleted.length, notCompleted },
       branches: marks(c.branches, p.branches),

@@ -82,6 +82,8 @@ async function setup(
     checkpointMs?: number;
     /** Serve the PLC on OPC UA too and shadow it over OPC UA (`watch.opcuaMode`, default subscription). */
     opcua?: { opcuaMode?: 'subscription' | 'poll' };
+    /** No field sweeping the temperature: the test sets it. */
+    still?: boolean;
   } = {},
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'shadow-runs-'));
@@ -97,7 +99,7 @@ async function setup(
       : false,
   });
   let t = 0;
-  const field = setInterval(() => plc.loop.write('Temp', 40 + (t++ % 40)), 10);
+  const field = setInterval(() => options.still || plc.loop.write('Temp', 40 + (t++ % 40)), 10);
   cleanups.push(async () => {
     clearInterval(field);
     await plc.close();
@@ -169,7 +171,7 @@ async function setup(
   const shadows = make();
   const keep = (jobId: string, limit: number, files = [{ path: 'Main.st', text: fan(limit) }]) =>
     deployer.keepApprovedProgram(jobId, files);
-  return { shadows, outbox, keep, make, stateDir, logs };
+  return { shadows, outbox, keep, make, stateDir, logs, plc };
 }
 
 describe('candidate shadow runs of the agent', () => {
@@ -418,6 +420,25 @@ describe('candidate shadow runs of the agent', () => {
     ).toMatchObject([{ state: 'passed', resumed: 2 }]);
     // Asked again (a deploy order's run when the order comes again at hello): its end stands.
     expect(await make().run({ jobId: 'job-r', rolloutId: 'ro-1' }, req)).toEqual(ended);
+  }, 30_000);
+
+  it('counts an input that took one value before a restart and another after as varied (ADR 0126)', async () => {
+    const { shadows, keep, make, plc } = await setup({ keep: true, still: true });
+    plc.loop.write('Temp', 50);
+    await keep('job-gap', 60);
+    const req = { minDurationMs: 1500, maxDivergences: 0 };
+    const first = shadows.run({ jobId: 'job-gap', rolloutId: 'ro-1' }, req);
+    await new Promise((r) => setTimeout(r, 700));
+    await shadows.cancel();
+    // each segment sees one temperature (and one Fan value): only across the gap do they change
+    expect((await first).coverage).toMatchObject({ inputs: { hit: 0 }, boolOutputs: { hit: 0 } });
+    plc.loop.write('Temp', 70);
+    const again = make();
+    await again.resumeKept();
+    const ended = await again.run({ jobId: 'job-gap', rolloutId: 'ro-1' }, req);
+    expect(ended).toMatchObject({ state: 'passed', resumed: 1, divergences: [] });
+    expect(ended.coverage?.inputs).toEqual({ total: 1, hit: 1 });
+    expect(ended.coverage?.boolOutputs).toEqual({ total: 1, hit: 1 });
   }, 30_000);
 
   it('starts a kept run over when the candidate changed, and fails it when a rollback order stops it', async () => {

@@ -5,9 +5,19 @@ import type { BoundTag } from './shadow-binding';
 /** How much of the candidate the live inputs exercised. */
 export interface ShadowCoverage {
   /** Inputs that took more than one value (a BOOL both values). */
-  inputs: { total: number; varied: number; unvaried: string[] };
+  inputs: {
+    total: number;
+    varied: number;
+    unvaried: string[];
+    /**
+     * The one value each unvaried input took (absent: none seen), so that the segments of a
+     * resumed run count an input that took one value before a restart and another after as
+     * varied (ADR 0126). Optional: reports without it merge as before.
+     */
+    held?: Record<string, string>;
+  };
   /** BOOL outputs that took both values. */
-  boolOutputs: { total: number; toggled: number; untoggled: string[] };
+  boolOutputs: { total: number; toggled: number; untoggled: string[]; held?: Record<string, boolean> };
   /** TON/TOF/TP instances that completed at least once (TON: Q rose; TOF, TP: Q fell). */
   timers: { total: number; completed: number; notCompleted: string[] };
   /**
@@ -70,10 +80,22 @@ export class CoverageTracker {
     const b = branches?.();
     const unvaried = [...this.inputSeen].filter(([, s]) => s.size < 2).map(([p]) => p);
     const untoggled = [...this.boolSeen].filter(([, s]) => s.size < 2).map(([p]) => p);
+    const one = <T>(seen: Map<string, Set<T>>, paths: string[]) =>
+      Object.fromEntries(paths.flatMap((p) => [...(seen.get(p) ?? [])].map((v) => [p, v] as const)));
     const notCompleted = this.timers.filter((t) => !t.done).map((t) => t.name);
     return {
-      inputs: { total: this.inputSeen.size, varied: this.inputSeen.size - unvaried.length, unvaried },
-      boolOutputs: { total: this.boolSeen.size, toggled: this.boolSeen.size - untoggled.length, untoggled },
+      inputs: {
+        total: this.inputSeen.size,
+        varied: this.inputSeen.size - unvaried.length,
+        unvaried,
+        held: one(this.inputSeen, unvaried),
+      },
+      boolOutputs: {
+        total: this.boolSeen.size,
+        toggled: this.boolSeen.size - untoggled.length,
+        untoggled,
+        held: one(this.boolSeen, untoggled),
+      },
       timers: {
         total: this.timers.length,
         completed: this.timers.length - notCompleted.length,

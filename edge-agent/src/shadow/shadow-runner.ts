@@ -114,14 +114,21 @@ interface ShadowRunOptions {
    * A poll whose answer has not come within this many ms is a comm loss at once (a PLC that
    * stops answering without closing); the request may still finish, and its answer is
    * dropped. With a subscription: no message (data or keep-alive) within this many ms of the
-   * last one. @default one poll (subscription: one keep-alive period) after three times the
-   * slowest answer (the latest message) of the last 30 s (AnswerDeadline, ADR 0101)
+   * last one. @default one poll (subscription: one keep-alive period) after the PLC's usual
+   * answer time, the median of its recent answers (AnswerDeadline.stale, ADR 0120); a
+   * subscription is opened again only past three times the latest message of 30 s (ADR 0101)
    */
   commLossMs?: number;
   /** Stop early (SIGINT). */
   signal?: AbortSignal;
   /** Stop at the first divergence or comm loss (a post-deploy watch acts on the first). @default false */
   stopAtFirst?: boolean;
+  /**
+   * With `stopAtFirst`: a comm loss stops the run only once it has lasted this long, ms from
+   * its first failed poll (ADR 0120); a shorter one is reported and the run goes on when the
+   * PLC answers again. @default 0 (the first comm loss stops the run)
+   */
+  commLossGraceMs?: number;
   /** Called about once a second with a line for people. */
   onProgress?: (line: string) => void;
   /**
@@ -233,7 +240,10 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
   const seed = (values: ReadonlyMap<Tag, RawValue>) => {
     for (const b of tags) {
       const v = values.get(b.tag);
-      if (v !== undefined) plc.set(b.path, simValue(b, v));
+      if (v === undefined) continue;
+      plc.set(b.path, simValue(b, v));
+      // the seed's inputs are values the inputs took: an input that changed once counts as varied
+      if (b.role === 'input') coverage.input(b.path, v);
     }
   };
   let readers = compared.map((b) => [b, access.get(b)!.get] as const);
@@ -247,6 +257,8 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
   const outputsNow = () => new Map<BoundTag, unknown>(readers.map(([b, get]) => [b, get()]));
   let virtualMs = 0;
   let lost = false;
+  /** When the comm loss going on began (its first failed poll), epoch ms. */
+  let lostSince = 0;
 
   const judge = (p: Judgement<BoundTag>) => {
     judged++;
@@ -292,7 +304,10 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
       commLoss.last = at;
     } else
       commLoss = { count: 1, first: at, last: at, error, lastAnswer: new Date(lastAnswer).toISOString() };
-    if (!lost) o.onCommChange?.(true, error);
+    if (!lost) {
+      lostSince = t;
+      o.onCommChange?.(true, error);
+    }
     lost = true;
     window.clear();
     cycles.clear();
@@ -313,10 +328,13 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
         (commLoss ? `, ${commLoss.count} failed poll(s)` : ''),
     );
   };
+  const graceMs = o.commLossGraceMs ?? 0;
+  /** A comm loss that stops a run: any, or (with a grace) one still on after the grace. */
+  const lasting = () => commLoss !== null && (graceMs <= 0 || (lost && Date.now() - lostSince >= graceMs));
   const stopNow = () =>
     o.signal?.aborted === true ||
     fault !== null ||
-    (o.stopAtFirst === true && (divergences.size > 0 || commLoss !== null));
+    (o.stopAtFirst === true && (divergences.size > 0 || lasting()));
 
   let t0: number;
   let cpu0: NodeJS.CpuUsage;
@@ -518,20 +536,30 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
     ];
     let prev = opened.receivedAt;
     while (!stopNow() && performance.now() - t0 < o.durationMs) {
-      const dueMs = deadline.now(lastAnswer)!;
+      // ADR 0120: silent past `stale` is a comm loss reported at once (nothing held is current);
+      // the session is opened again only past the lasting deadline (or at a failed session)
+      const lastingMs = deadline.now(lastAnswer)!;
+      const staleMs = deadline.stale(opened.publishingMs)!;
+      const dueMs = lost
+        ? Math.min(lastingMs, graceMs > 0 ? lostSince + graceMs - lastAnswer : lastingMs)
+        : Math.min(staleMs, lastingMs);
       const left = o.durationMs - (performance.now() - t0);
       const m = await live.next(Math.min(left, lastAnswer + dueMs - Date.now()));
       if (o.signal?.aborted) break;
       if (m === undefined) {
-        if (performance.now() - t0 >= o.durationMs) break;
+        if (performance.now() - t0 >= o.durationMs || stopNow()) break;
         if (Date.now() < lastAnswer + dueMs) continue;
-        // silent past the deadline: nothing is current any more
-        lose(lastAnswer + keepAliveMs, `no publish or keep-alive within ${Math.round(dueMs)} ms`);
+        if (!lost) {
+          // overdue: nothing is current any more; the feed is kept while the loss is short
+          lose(lastAnswer + keepAliveMs, `no publish or keep-alive within ${Math.round(dueMs)} ms`);
+          continue;
+        }
+        lose(Date.now(), `no publish or keep-alive within ${Math.round(lastingMs)} ms`);
       } else if (!m.ok) lose(m.at, m.error);
       if (m === undefined || !m.ok) {
         // a new session and subscription: the first values after it are whole
         await live.close();
-        while (!o.signal?.aborted && !o.stopAtFirst && performance.now() - t0 < o.durationMs) {
+        while (!o.signal?.aborted && !stopNow() && performance.now() - t0 < o.durationMs) {
           catchUp();
           const again = await live.open();
           if (again.ok) {
@@ -575,6 +603,23 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
         ),
       );
       lastAnswer = m.receivedAt;
+      if (lost) {
+        // a message after a short silence: the subscription lost nothing (the server kept its
+        // messages), but the candidate ran on through the silence unfed — seeded again, as after
+        // a new session, from the values up to this message
+        for (const c of ch) state.set(c.tag, c.raw);
+        o.onCommChange?.(false, '');
+        lost = false;
+        reseed(
+          state,
+          stamped
+            ? m.publishTime
+            : Math.max(ch.at(-1)?.at ?? 0, m.receivedAt - (Number.isFinite(offset) ? offset : 0)),
+        );
+        samples++;
+        progress(performance.now(), t0);
+        continue;
+      }
       if (m.overflow) sub.overflows++;
       judging = !m.overflow;
       // group the changes into the live PLC's scans: a scan's changes are less than half a cycle apart
@@ -655,7 +700,8 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
       pollSum += gap;
       pollMax = Math.max(pollMax, gap);
       const tReq = Date.now();
-      const dueMs = deadline.now(tReq);
+      // ADR 0120: overdue one poll after the PLC's usual answer
+      const dueMs = deadline.stale();
       const reading = live.read();
       // what the answers took, late ones too; not a reconnect's (after a comm loss)
       if (!lost)
@@ -670,12 +716,7 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
         const why = `no answer within ${Math.round(dueMs ?? 0)} ms`;
         lose(tReq, why);
         // (a watch acts on the first comm loss: it does not wait for the request to end)
-        while (
-          s === undefined &&
-          !o.stopAtFirst &&
-          !o.signal?.aborted &&
-          performance.now() - t0 < o.durationMs
-        ) {
+        while (s === undefined && !stopNow() && performance.now() - t0 < o.durationMs) {
           s = await answerWithin(reading, pollMs);
           catchUp();
           if (s === undefined) lose(Date.now(), why);
