@@ -7,7 +7,7 @@ import { stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 // SCL lowers to this tree through the IEC parser (decision 0023); only the reading is routed here
 import {
-  axNamespaces,
+  axLibraryBinding,
   isAxText,
   isSclFile,
   isTagTableXml,
@@ -266,17 +266,13 @@ export async function loadProject(
       project.lines += countLines(text);
     }
     // SIMATIC AX code names its libraries by namespace: Beckhoff's never stand in for them
-    const ax = axLibraries(compiled);
-    const vendorExternals =
-      ax && !compiled.some((u) => u.format === 'twincat')
-        ? externals.filter((u) => !BECKHOFF_LIBRARY.test(basename(u.file)))
-        : externals;
-    const replaced = applyBehaviourModels(vendorExternals, models);
+    const ax = axLibraryBinding(compiled, externals);
+    const replaced = applyBehaviourModels(ax?.externals ?? externals, models);
     dropMirroredTypes(units, compiled, [...compiled, ...models, ...replaced.libraries]);
     diagnostics.push(...replaced.diagnostics);
     project.libraryUnits = replaced.libraries;
     project.units = [...compiled, ...models];
-    const references = [...(options.libraryReferences ?? []), ...(ax ?? []).map((name) => ({ name }))];
+    const references = [...(options.libraryReferences ?? []), ...(ax?.references ?? [])];
     const { checked, diagnostics: checkDiags } = checkProject(project.units, {
       ...options,
       externals: replaced.libraries,
@@ -313,33 +309,6 @@ function readText(f: string, diagnostics: Diagnostic[]): string | undefined {
     diagnostics.push(diagnostic('ST1012', span, f, (err as Error).message));
     return undefined;
   }
-}
-
-/** A Beckhoff library interface file (`Tc2_MC2.st`, `Tc3_EventLogger.st`, `TcUnit.st`). */
-const BECKHOFF_LIBRARY = /^(tc[23]_\w+|tcunit)\.st$/i;
-
-/**
- * The library namespaces SIMATIC AX units use (`USING a.b;`) and the project does not declare
- * itself (its own `NAMESPACE`s, their parents and children): undefined without AX units. They
- * are the project's library references, so a name found nowhere is ST2017 naming them, and only
- * an interface file of that name (`--libraries`: `Siemens.Simatic.MotionControl.Native.st`)
- * declares their names (decision 0131).
- */
-function axLibraries(units: readonly CompilationUnit[]): string[] | undefined {
-  const declared: string[] = [];
-  const used = new Map<string, string>();
-  let any = false;
-  for (const u of units) {
-    const ns = axNamespaces(u);
-    if (!ns) continue;
-    any = true;
-    for (const d of ns.declared) declared.push(d.toLowerCase());
-    for (const n of ns.used) if (!used.has(n.toLowerCase())) used.set(n.toLowerCase(), n);
-  }
-  if (!any) return undefined;
-  const own = (n: string): boolean =>
-    declared.some((d) => d === n || n.endsWith(`.${d}`) || d.startsWith(`${n}.`) || n.startsWith(`${d}.`));
-  return [...used].filter(([key]) => !own(key)).map(([, name]) => name);
 }
 
 const isTsProj = (f: string): boolean => extname(f).toLowerCase() === '.tsproj';

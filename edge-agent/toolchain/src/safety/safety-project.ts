@@ -21,6 +21,7 @@ import {
 } from '../iec';
 
 import { type L5xStModel, modelErrors, readL5xModel } from '../l5x';
+import { axLibraryBinding, isSclFile, siemensLibraryDir } from '../scl';
 
 /** A front-end diagnostic, reduced to what the verifier reports. */
 export interface SafetyDiagnostic {
@@ -75,6 +76,16 @@ async function listFiles(path: string, keep: RegExp | ((name: string) => boolean
     else if (accept(e.name)) out.push(p);
   }
   return out;
+}
+
+/** The shipped Siemens interface files (`libraries/siemens/*.st`). */
+async function siemensInterfaceFiles(): Promise<string[]> {
+  const dir = siemensLibraryDir();
+  if (!dir) return [];
+  return (await readdir(dir))
+    .filter((n) => /\.st$/i.test(n))
+    .sort()
+    .map((n) => join(dir, n));
 }
 
 function listSources(path: string): Promise<string[]> {
@@ -141,9 +152,14 @@ export function projectFromSources(
   // Check only what parsed: the checker's view of a broken unit adds nothing but noise.
   if (diagnostics.some((d) => d.severity === 'error'))
     return { units: compiled, sources: map, root, diagnostics };
-  const replaced = applyBehaviourModels(libraries, models);
+  // as `compile`: SIMATIC AX namespaces bind only to interfaces named after them (decision 0131)
+  const ax = axLibraryBinding(compiled, libraries);
+  const replaced = applyBehaviourModels(ax?.externals ?? libraries, models);
   diagnostics.push(...replaced.diagnostics.map(reduce));
-  const r = checkProject(compiled, { externals: replaced.libraries });
+  const r = checkProject(compiled, {
+    externals: replaced.libraries,
+    ...(ax && ax.references.length > 0 ? { libraryReferences: ax.references } : {}),
+  });
   for (const d of r.diagnostics) {
     const model = l5x.get(d.file);
     // the model's own warnings are about generated ST, not the file: only errors count
@@ -191,7 +207,12 @@ export async function loadSafetyProject(
     list
       ? new Map(await Promise.all(list.map(async (f) => [f, await readFile(f, 'utf8')] as const)))
       : undefined;
-  const libraries = await read(options.libraries && libraryFilesFor(options.libraries, references));
+  const given = options.libraries && libraryFilesFor(options.libraries, references);
+  // as `compile`: a Siemens program is checked against the shipped system instructions
+  // (RDREC, WRREC, TON, ...), each interface file read once even when --libraries names it too
+  const siemens = files.some((f) => isSclFile(f)) ? await siemensInterfaceFiles() : [];
+  const all = [...new Set([...siemens, ...(given ?? [])].map((f) => resolve(f)))];
+  const libraries = await read(all.length > 0 ? all : undefined);
   const behaviourModels = await read(options.behaviourModels);
   return projectFromSources(texts, base, {
     ...(libraries ? { libraries } : {}),

@@ -159,6 +159,41 @@ export function axNamespaces(unit: CompilationUnit): AxNamespaces | undefined {
   return NAMESPACES.get(unit);
 }
 
+/** A Beckhoff library interface file (`Tc2_MC2.st`, `Tc3_EventLogger.st`, `TcUnit.st`). */
+const BECKHOFF_LIBRARY = /(^|[\\/])(tc[23]_\w+|tcunit)\.st$/i;
+
+/**
+ * How a project with SIMATIC AX units is checked against library interfaces (decision 0131):
+ * the namespaces its units use (`USING a.b;`) and it does not declare itself (its own
+ * `NAMESPACE`s, their parents and children) are its library references, so a name found
+ * nowhere is ST2017 naming them and only an interface file named after one declares its
+ * names; Beckhoff's interface files are left out unless the project has TwinCAT units.
+ * Undefined without AX units (nothing changes).
+ */
+export function axLibraryBinding(
+  units: readonly CompilationUnit[],
+  externals: readonly CompilationUnit[],
+): { externals: CompilationUnit[]; references: { name: string }[] } | undefined {
+  const declared: string[] = [];
+  const used = new Map<string, string>();
+  let any = false;
+  for (const u of units) {
+    const ns = NAMESPACES.get(u);
+    if (!ns) continue;
+    any = true;
+    for (const d of ns.declared) declared.push(d.toLowerCase());
+    for (const n of ns.used) if (!used.has(n.toLowerCase())) used.set(n.toLowerCase(), n);
+  }
+  if (!any) return undefined;
+  const own = (n: string): boolean =>
+    declared.some((d) => d === n || n.endsWith(`.${d}`) || d.startsWith(`${n}.`) || n.startsWith(`${d}.`));
+  const twincat = units.some((u) => u.format === 'twincat');
+  return {
+    externals: twincat ? [...externals] : externals.filter((u) => !BECKHOFF_LIBRARY.test(u.file)),
+    references: [...used].filter(([key]) => !own(key)).map(([, name]) => ({ name })),
+  };
+}
+
 /** Parses a SIMATIC AX `.st` file into the IEC syntax tree. Never throws. */
 export function readAx(text: string, fileName: string): ParseResult {
   const shifts: [number, number][] = [];
