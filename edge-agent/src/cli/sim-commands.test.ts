@@ -168,6 +168,32 @@ describe('simulate on an L5X: its programs run as their model', () => {
     expect(await simulateCommand([junk], { scans: '1' }, bad.io)).toBe(EXIT.FAILED);
     expect(bad.err[0]).toContain('junk.L5X');
   });
+
+  it('exit 2 naming why no program runs: a Routine export has no main routine', async () => {
+    const routineExport = join(dir, 'routine.L5X');
+    writeFileSync(
+      routineExport,
+      [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<RSLogix5000Content SchemaRevision="1.0" TargetType="Routine" TargetName="Seal">',
+        '<Controller Use="Context" Name="Line">',
+        '<Tags><Tag Name="A" TagType="Base" DataType="BOOL"/><Tag Name="B" TagType="Base" DataType="BOOL"/></Tags>',
+        '<Programs><Program Use="Context" Name="MainProgram"><Routines>',
+        '<Routine Use="Target" Name="Seal" Type="RLL"><RLLContent>',
+        '<Rung Number="0" Type="N"><Text><![CDATA[XIC(A)OTE(B);]]></Text></Rung>',
+        '</RLLContent></Routine>',
+        '</Routines></Program></Programs>',
+        '</Controller>',
+        '</RSLogix5000Content>',
+        '',
+      ].join('\n'),
+    );
+    const t = io();
+    expect(await simulateCommand([routineExport], { scans: '1' }, t.io)).toBe(EXIT.USAGE);
+    expect(t.err).toEqual([
+      `error SIM_NO_PROGRAM: ${routineExport}: no program of the L5X runs: MainProgram has no main routine (MainRoutineName)`,
+    ]);
+  });
 });
 
 describe('test', () => {

@@ -158,6 +158,16 @@ async function loadL5xModel(sim: Sim, paths: string[]) {
     import('@plcfleet/toolchain/iec'),
   ]);
   const model = readL5xModel(bytes, file);
+  // a program with no main routine (a Routine or Program export) or a disabled one never runs:
+  // with none that runs, there is nothing to simulate, and that is what the refusal says
+  const programs = model.project?.programs ?? [];
+  if (programs.length > 0 && programs.every((p) => p.disabled || !p.mainRoutine))
+    throw new SimError(
+      SIM_ERROR_CODES.NO_PROGRAM,
+      `${file}: no program of the L5X runs: ${programs
+        .map((p) => `${p.name} ${p.disabled ? 'is disabled' : 'has no main routine (MainRoutineName)'}`)
+        .join('; ')}`,
+    );
   const found = [...model.diagnostics, ...model.unmodelled];
   // checked here, so that a model that does not check is named as such, not at a model line
   const checked = found.some((d) => d.severity === 'error') ? undefined : checkProject([model.unit]);
