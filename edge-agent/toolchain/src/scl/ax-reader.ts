@@ -142,22 +142,12 @@ function directives(text: string, shifts: [number, number][], firstNamespace = f
 }
 
 /** The namespaces a SIMATIC AX file declares (`NAMESPACE a.b`) and uses (`USING a.b;`). */
-export interface AxNamespaces {
+interface AxNamespaces {
   declared: readonly string[];
   used: readonly string[];
 }
 
 const NAMESPACES = new WeakMap<CompilationUnit, AxNamespaces>();
-
-/**
- * The namespaces of a unit read by {@link readAx}; undefined for other units. A library whose
- * interface is not given is named by the namespace the code uses (`Siemens.Simatic.MotionControl.Native`),
- * and only a model of that namespace declares its names: another vendor's library of the same
- * names (Beckhoff's Tc2_MC2 `MC_Power`) never stands in for it (decision 0131).
- */
-export function axNamespaces(unit: CompilationUnit): AxNamespaces | undefined {
-  return NAMESPACES.get(unit);
-}
 
 /** A Beckhoff library interface file (`Tc2_MC2.st`, `Tc3_EventLogger.st`, `TcUnit.st`). */
 const BECKHOFF_LIBRARY = /(^|[\\/])(tc[23]_\w+|tcunit)\.st$/i;

@@ -5,7 +5,7 @@
  * back as span splices, and `fmt`. See docs/siemens-scl.md.
  */
 
-export { type AxNamespaces, axLibraryBinding, axNamespaces, isAxText, readAx } from './ax-reader';
+export { axLibraryBinding, isAxText, readAx } from './ax-reader';
 export {
   applySclEdits,
   formatAx,
