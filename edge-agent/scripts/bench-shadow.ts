@@ -329,7 +329,19 @@ async function main(): Promise<void> {
   const clientPki = await mkdtemp(path.join(os.tmpdir(), 'bench-shadow-client-'));
   answerMs = [];
   p.proc.send({ kind: 'stats-start' });
-  const steady = await run(port, text, Number(a.seconds) * 1000);
+  // comm-loss episodes of the steady run (the PLC never stopped: each is a late answer) and how long each lasted
+  const episodes: number[] = [];
+  let lostSince = 0;
+  const steady = await run(port, text, Number(a.seconds) * 1000, {
+    onCommChange: (lost) => {
+      if (lost) lostSince = Date.now();
+      else if (lostSince) {
+        episodes.push(Date.now() - lostSince);
+        lostSince = 0;
+      }
+    },
+  });
+  if (lostSince) episodes.push(Date.now() - lostSince);
   p.proc.send({ kind: 'stats' });
   const plcStats = (await p.next()).stats;
   const byTime = [...answerMs].sort((x, y) => x - y);
@@ -346,6 +358,9 @@ async function main(): Promise<void> {
     `steady: ${steady.seconds} s, ${steady.samples} samples (${steady.compared} compared), poll mean ${steady.pollMs.mean} ms / max ${steady.pollMs.max} ms, ${steady.scans} candidate scans (${Math.round((steady.seconds * 1000) / CYCLE)} cycles of real time), CPU ${(steady.cpuShare * 100).toFixed(1)} % of one core, ${steady.divergences.length} diverging tag(s), false comm loss: ${steady.commLoss ? `${steady.commLoss.count} failed poll(s) from ${steady.commLoss.first}: ${steady.commLoss.error}` : 'none'} (comm loss after ${steady.commLossMs.least}–${steady.commLossMs.longest} ms without answer; ${steady.late} late answer(s) dropped)`,
   );
   console.log(`${plcStats} (the steady run)`);
+  console.log(
+    `steady comm-loss episodes (the PLC never stopped): ${episodes.length}${episodes.length ? `, lasting ${fmt(episodes)} ms; ${episodes.filter((x) => x >= 2000).length} past a watch's 2 s grace (ADR 0120)` : ''}`,
+  );
   if (steady.divergences.length)
     console.log(`  diverging: ${JSON.stringify(steady.divergences.slice(0, 5))}`);
 

@@ -1,6 +1,6 @@
 /**
  * How long shadow waits for a poll's answer (ADR 0073, 0101, 0120). Two deadlines: `stale` —
- * one poll after the PLC's usual answer time; past it the answer is overdue, reported and
+ * one poll after the PLC's usual answer time (its 90th percentile); past it the answer is overdue, reported and
  * nothing compared — and `now`, a loss that lasts: one poll (with a subscription: one
  * keep-alive period) after three times the slowest answer of the last `memoryMs`, or a fixed
  * time when one is given. A PLC that answers in a few ms is reported lost two polls after its last answer
@@ -54,18 +54,20 @@ export class AnswerDeadline {
 
   /**
    * The stale deadline (ADR 0120), ms after the request: one poll (one keep-alive period) plus
-   * the PLC's usual answer time — the median of its last {@link RECENT} answers, from the first
-   * one, no warm-up. Past it an answer is overdue: nothing the PLC said is known to be current,
-   * so nothing is compared, and the loss is reported — within two polls of the PLC's last
-   * answer when it answers in a fraction of a poll. Whether the loss lasts (a watch's rollback,
-   * the subscription opened again) is for {@link now} and the caller's grace to say. A fixed
-   * deadline (`--comm-loss-ms`) is both. Undefined before the first answer.
+   * `slackMs` plus the PLC's usual answer time — the 90th percentile of its last {@link RECENT}
+   * answers, from the first one, no warm-up. Past it an answer is overdue: nothing the PLC said
+   * is known to be current, so nothing is compared, and the loss is reported — about two polls
+   * after the PLC's last answer when it answers in a fraction of a poll. Whether the loss lasts
+   * (a watch's rollback, the subscription opened again) is for {@link now} and the caller's
+   * grace to say. A fixed deadline (`--comm-loss-ms`) is both. Undefined before the first answer.
+   * A subscription passes a publishing interval as `slackMs`: a keep-alive is due one keep-alive
+   * period after the last message, and comes a little after it as often as not.
    */
-  stale(): number | undefined {
+  stale(slackMs = 0): number | undefined {
     if (this.fixed !== undefined) return this.fixed;
     if (this.seen === 0) return undefined;
     const xs = this.recent.filter((x) => x !== undefined).sort((a, b) => a - b);
-    const d = this.polls + (xs[xs.length >> 1] ?? 0);
+    const d = this.polls + slackMs + (xs[Math.floor(xs.length * 0.9)] ?? 0);
     this.staleLongest = Math.max(this.staleLongest, d);
     return d;
   }
@@ -79,5 +81,5 @@ export class AnswerDeadline {
   }
 }
 
-/** Answers the usual answer time is the median of. */
+/** Answers the usual answer time (their 90th percentile) is taken from. */
 const RECENT = 101;

@@ -1,11 +1,12 @@
 /**
- * Comm loss on real sockets (issue #21: "comm loss reported within two polls"; ADR 0101):
+ * Comm loss on real sockets (issue #21: "comm loss reported within two polls"; ADR 0101, 0120):
  * a served virtual PLC in its own process (fixtures/served-plc.ts, Modbus TCP and OPC UA on
  * loopback) is frozen with SIGSTOP mid-run — its sockets stay open, nothing answers — while
  * the shadow polls it over Modbus or follows it by OPC UA subscription. Asserted on counts
  * and recorded times, not on this machine's speed: the comm loss is said at the deadline of
  * the first poll (the first keep-alive) that did not come after the last good answer, and
- * that deadline is one poll (one keep-alive period) after three times the slowest answer seen.
+ * that deadline is one poll (one keep-alive period and a publishing interval) after the
+ * PLC's usual answer time (the 90th percentile of its recent answers).
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -112,8 +113,8 @@ describe('comm loss with a PLC that stops answering, sockets open', () => {
     const stop = new AbortController();
     let saidAt = 0;
     let readsWhenSaid = 0;
-    // freeze the PLC after 110 good answers (a deadline is learnt from 100: ADR 0073)
-    const freeze = freezeWhen(child!, () => reads.filter((r) => r.ok).length >= 110);
+    // freeze the PLC after 30 good answers (the deadline is from the first answer on: ADR 0120)
+    const freeze = freezeWhen(child!, () => reads.filter((r) => r.ok).length >= 30);
     try {
       const r = await runShadow({
         plc: c.plc,
@@ -143,11 +144,11 @@ describe('comm loss with a PLC that stops answering, sockets open', () => {
       const first = Date.parse(r.commLoss!.first);
       expect(first).toBeGreaterThanOrEqual(last.tResp);
       expect(first).toBeLessThanOrEqual(reads[readsWhenSaid - 1]!.tReq);
-      // its deadline: one poll after three times the slowest answer before (the allowance)
+      // its deadline: one poll after the usual answer (the 90th percentile of those before)
       const deadline = Number(/^no answer within (\d+) ms$/.exec(r.commLoss!.error)![1]);
       const slowest = Math.max(...good.map((x) => x.tResp - x.tReq));
       expect(deadline).toBeGreaterThanOrEqual(20);
-      expect(deadline).toBeLessThanOrEqual(20 + 3 * slowest + 1);
+      expect(deadline).toBeLessThanOrEqual(20 + slowest + 1);
       // said after the freeze, and nothing compared across it
       expect(saidAt).toBeGreaterThan(freeze.at());
       expect(r.divergences).toEqual([]);
@@ -176,7 +177,7 @@ describe('comm loss with a PLC that stops answering, sockets open', () => {
     const stop = new AbortController();
     let saidAt = 0;
     let messagesWhenSaid = 0;
-    const freeze = freezeWhen(child!, () => got.length >= 60);
+    const freeze = freezeWhen(child!, () => got.length >= 30);
     try {
       const r = await runShadow({
         plc: c.plc,
@@ -196,7 +197,8 @@ describe('comm loss with a PLC that stops answering, sockets open', () => {
       expect(r.mode).toBe('subscription');
       expect(freeze.at()).toBeGreaterThan(0);
       // a sample at every scan of the candidate (a comparison every PLC cycle), several a message
-      expect(r.samples).toBeGreaterThan(2 * r.subscription!.messages);
+      // (a keep-alive every two cycles: about two samples a keep-alive, fewer a data message)
+      expect(r.samples).toBeGreaterThan(1.5 * r.subscription!.messages);
       expect(r.divergences).toEqual([]);
       // the keep-alive period: a few publishing intervals
       const keepAlive = r.subscription!.keepAliveMs;

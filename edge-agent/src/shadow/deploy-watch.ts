@@ -106,6 +106,8 @@ export async function watchDeploy(o: WatchDeployOptions): Promise<WatchOutcome> 
         ...(o.snapshotEveryMs ? { snapshotEveryMs: o.snapshotEveryMs } : {}),
         ...(o.onCommChange ? { onCommChange: o.onCommChange } : {}),
         stopAtFirst: true,
+        // a run waits a comm loss out for the grace itself (a subscription is not opened again)
+        commLossGraceMs: graceMs,
       });
     } catch (err) {
       if (!(err instanceof ShadowUnreachable)) throw err;
