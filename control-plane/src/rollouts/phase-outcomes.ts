@@ -13,6 +13,18 @@ interface SiteOutcome {
   deferred: string | null;
   /** The state of the agent's post-deploy watch of the deploy, when it reports one. */
   watchState: string | null;
+  /** The watch's whole report (JSON), when there is one. */
+  watchReport: string | null;
+}
+
+/** Whether a watch report says it compared no sample at all. */
+function comparedNothing(s: SiteOutcome): boolean {
+  if (s.watchReport === null) return false;
+  try {
+    return (JSON.parse(s.watchReport) as { compared?: unknown }).compared === 0;
+  } catch {
+    return true; // unreadable evidence does not count as a passed watch
+  }
 }
 
 /** The deploy outcomes of a phase and what of them is still outstanding. */
@@ -51,6 +63,7 @@ async function siteOutcomes(db: Db, rolloutId: string, phaseIndex: number): Prom
       'deploys.created_at as deployCreated',
       'deploy_deferrals.reason as deferred',
       'watch.state as watchState',
+      'watch.report as watchReport',
     ])
     .where('jobs.rollout_id', '=', rolloutId)
     .where('jobs.phase_index', '=', phaseIndex)
@@ -101,7 +114,12 @@ export async function phaseOutcomes(
       // The agent's own watch decides when it reports one (ADR 0104): watched once it passed;
       // running — or paused by an agent restart, to resume — is watching however long it takes;
       // ended otherwise with the deploy still in place, it never counts as watched.
-      if (s.watchState === 'failed' || s.watchState === 'diverged') {
+      // A watch that compared nothing proved nothing (an agent before ADR 0125 says `passed`).
+      if (
+        s.watchState === 'failed' ||
+        s.watchState === 'diverged' ||
+        (s.watchState === 'passed' && comparedNothing(s))
+      ) {
         stuck++;
         continue;
       }

@@ -60,6 +60,12 @@ describe('a shadow run against its gate', () => {
       kind: 'failed',
       why: 'ran 30 s of the 60 s required',
     });
+    // A run that judged no sample proved nothing, whatever state an older agent gave it.
+    expect(judgeShadowRun(gate, run({ state: 'passed', seconds: 60, compared: 0 }), now)).toEqual({
+      kind: 'failed',
+      why: 'nothing compared: 0 of 500 sample(s) judged',
+    });
+    expect(judgeShadowRun(gate, run({ compared: 0 }), now)).toEqual({ kind: 'running', seconds: 10 });
     // Ten reports a run, one every 6 s here: silent for 3 of them and 30 s more is a stopped agent.
     expect(silenceLimitMs(60_000)).toBe(48_000);
     const silent = run({ receivedAt: new Date(now - 49_000).toISOString() });

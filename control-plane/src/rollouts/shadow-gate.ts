@@ -67,6 +67,9 @@ export function judgeShadowRun(
     };
   }
   if (report.state === 'failed') return { kind: 'failed', why: report.reason || 'the shadow run failed' };
+  // A run that compared nothing proved nothing (an agent before ADR 0125 still says `passed`).
+  if (report.compared === 0)
+    return { kind: 'failed', why: `nothing compared: 0 of ${report.samples} sample(s) judged` };
   if (report.seconds * 1000 + 1 < g.minDuration)
     return {
       kind: 'failed',

@@ -61,6 +61,7 @@ async function watchReport(
   order: MessageOf<'deploy.order'>['order']['payload'],
   state: ShadowRun['state'],
   reason = '',
+  compared = 9,
 ) {
   const msgId = `watch-${order.deployId}-${state}`;
   const ack = agent.waitFor((m) => m.type === 'shadow.report.ack' && m.replyTo === msgId);
@@ -80,7 +81,7 @@ async function watchReport(
       durationMs: 300,
       seconds: state === 'running' ? 0.1 : 0.3,
       samples: 10,
-      compared: 9,
+      compared,
       divergences: [],
       commLoss: null,
       fault: null,
@@ -121,6 +122,16 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         'failed',
         'post-deploy watch ended early (a rollback order, or the agent stops)',
       );
+      await sleep(800);
+      const p = await progress(id);
+      expect(p.phases[0]!.counts).toMatchObject({ deployed: 1, watched: 0 });
+      expect(p.phases[0]!.waitsFor).toContain('retry-or-close');
+      expect((await h.admin.get(`/v1/rollouts/${id}`)).body.rollout.state).toBe('running');
+    });
+
+    it('never counts a watch that compared nothing, even one an older agent calls passed', async () => {
+      const { id, agent, order } = await deployed(kind, 'w3');
+      await watchReport(agent, order, 'passed', '', 0);
       await sleep(800);
       const p = await progress(id);
       expect(p.phases[0]!.counts).toMatchObject({ deployed: 1, watched: 0 });
