@@ -934,6 +934,10 @@ export abstract class Binder {
   }
 
   protected fbMember(fb: PouSymbol, lower: string): VarSymbol | PouSymbol | undefined {
+    // the block's own members first; the walk (a Set and a stack per call) only past them
+    const own =
+      fb.vars.get(lower) ?? fb.methods.get(lower) ?? fb.properties.get(lower) ?? fb.actions.get(lower);
+    if (own || (!fb.base && fb.interfaces.length === 0)) return own;
     const seen = new Set<PouSymbol>();
     const stack = [fb];
     while (stack.length > 0) {
