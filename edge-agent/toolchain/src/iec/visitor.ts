@@ -303,6 +303,9 @@ export function walkStatements(
       continue;
     }
     fn(f.s, parents);
+    // only compound statements have bodies (childBodies of any other is a new empty array)
+    const kind = f.s.kind;
+    if (kind !== 'If' && kind !== 'Case' && kind !== 'For' && kind !== 'While' && kind !== 'Repeat') continue;
     const kids = childBodies(f.s);
     if (kids.length === 0) continue;
     parents.push(f.s);
