@@ -43,10 +43,12 @@ interface Ctx extends XmlSourceContext {
   comments: Comment[];
 }
 
-/** Parses one TwinCAT XML object file. Never throws. */
-export function readTwinCat(text: string, file: string): ParseResult {
-  const lines = new LineMap(text);
-  const ctx: Ctx = { text, file, lines, diagnostics: [], comments: [] };
+/** An empty TwinCAT unit of a file, with the reader's context: what each reader fills. */
+function twinCatUnit(
+  text: string,
+  file: string,
+): { ctx: Ctx; declarations: TopLevelDeclaration[]; unit: CompilationUnit } {
+  const ctx: Ctx = { text, file, lines: new LineMap(text), diagnostics: [], comments: [] };
   const declarations: TopLevelDeclaration[] = [];
   const unit: CompilationUnit = {
     kind: 'CompilationUnit',
@@ -56,6 +58,12 @@ export function readTwinCat(text: string, file: string): ParseResult {
     comments: ctx.comments,
     span: xmlSpan(ctx, 0, text.length),
   };
+  return { ctx, declarations, unit };
+}
+
+/** Parses one TwinCAT XML object file. Never throws. */
+export function readTwinCat(text: string, file: string): ParseResult {
+  const { ctx, declarations, unit } = twinCatUnit(text, file);
   const plc = openXmlRoot(ctx, 'TcPlcObject', 'no <TcPlcObject> element');
   if (!plc) return { unit, diagnostics: ctx.diagnostics };
   for (const obj of plc.children) {
@@ -269,17 +277,7 @@ const TYPE_TEXT =
  * Never throws.
  */
 export function readTsProj(text: string, file: string): ParseResult {
-  const lines = new LineMap(text);
-  const ctx: Ctx = { text, file, lines, diagnostics: [], comments: [] };
-  const declarations: TopLevelDeclaration[] = [];
-  const unit: CompilationUnit = {
-    kind: 'CompilationUnit',
-    file,
-    format: 'twincat',
-    declarations,
-    comments: ctx.comments,
-    span: xmlSpan(ctx, 0, text.length),
-  };
+  const { ctx, declarations, unit } = twinCatUnit(text, file);
   const at = /<DataTypes\s*>/.exec(text);
   const close = at ? text.indexOf('</DataTypes>', at.index) : -1;
   if (!at || close < 0) return { unit, diagnostics: ctx.diagnostics };
