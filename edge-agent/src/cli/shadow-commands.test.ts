@@ -365,7 +365,13 @@ describe('plcfleet-agent shadow', () => {
       opcua: { dataDir: join(dir, 'plc-pki'), port: 0, security: 'none', allowAnonymous: true },
     });
     cleanups.push(() => plc.close().catch(() => {}));
-    const common = { program: join(dir, 'counter.st'), tags: join(dir, 'counter-tags.json'), seconds: '3' };
+    // a fixed comm-loss deadline: a slow answer on a loaded host is then no comm loss (exit 5)
+    const common = {
+      program: join(dir, 'counter.st'),
+      tags: join(dir, 'counter-tags.json'),
+      seconds: '3',
+      commLossMs: '1000',
+    };
     const polled = await shadow({ ...common, plcModbus: modbusOf(plc) });
     expect(polled.code, JSON.stringify(polled.report?.divergences)).toBe(EXIT.OK);
     expect(polled.report!.divergences).toEqual([]);

@@ -59,7 +59,19 @@ export interface ShadowReport {
    * `first`/`last` ISO times, `error` the first failure, `lastAnswer` when the last good
    * answer (or publish) before the first failure came.
    */
-  commLoss: { count: number; first: string; last: string; error: string; lastAnswer: string } | null;
+  commLoss: {
+    count: number;
+    first: string;
+    last: string;
+    error: string;
+    lastAnswer: string;
+    /**
+     * The longest comm loss of the run, ms, from its first failed poll to the next good answer
+     * (to the end of the run when it did not end): a late answer's is tens of ms, a lost PLC's
+     * lasts (ADR 0120). Optional: absent from reports of before.
+     */
+    longestMs?: number;
+  } | null;
   /**
    * How the PLC was read: `poll` (a read of every tag each poll, a comparison every poll) or
    * `subscription` (OPC UA monitored items, a comparison every PLC cycle; ADR 0100).
@@ -259,6 +271,14 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
   let lost = false;
   /** When the comm loss going on began (its first failed poll), epoch ms. */
   let lostSince = 0;
+  /** The longest comm loss that ended, ms. */
+  let longestLoss = 0;
+  /** The PLC answers again: the comm loss ends. */
+  const regained = () => {
+    longestLoss = Math.max(longestLoss, Date.now() - lostSince);
+    o.onCommChange?.(false, '');
+    lost = false;
+  };
 
   const judge = (p: Judgement<BoundTag>) => {
     judged++;
@@ -352,7 +372,9 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
       compared: judged,
       divergences: [...divergences.values()].map((d) => ({ ...d })),
       coverage: coverage.report(o.branches),
-      commLoss: commLoss ? { ...commLoss } : null,
+      commLoss: commLoss
+        ? { ...commLoss, longestMs: Math.max(longestLoss, lost ? Date.now() - lostSince : 0) }
+        : null,
       mode: live.kind === 'subscription' ? 'subscription' : 'poll',
       comparisonsPerSecond: elapsed > 0 ? Math.round((judged / elapsed) * 10_000) / 10 : 0,
       cycleMs,
@@ -435,7 +457,9 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
       // burst); a candidate that differs either way keeps them (a true divergence, judged).
       const v0 = virtualMs;
       const due = at - cycleMs / 2 - base;
-      const snap = plc.snapshot();
+      // a copy to try fewer ticks from: taken only when ticks are due (a copy of bench-1000's
+      // state costs 5–10 scans); a PLC whose every scan shows a change has none due
+      const snap = virtualMs + cycleMs <= due ? plc.snapshot() : undefined;
       /** Scans the cycles before the live scan (`most` at most, or exactly); their outputs, for the samples. */
       const tickTo = (most: number, exactly = false) => {
         const out: { at: number; outputs: Map<BoundTag, unknown> }[] = [];
@@ -481,7 +505,19 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
         virtualMs = Math.max(fed, at - base);
       };
       inStep();
-      if (!fault && !agreesLive()) {
+      if (!fault && !agreesLive() && !snap) {
+        // no tick was due: one more scan (its scans came early by more than half a cycle)
+        const ticked = plc.snapshot();
+        const vTicked = virtualMs;
+        const fed = virtualMs;
+        scanOnce();
+        virtualMs = Math.max(fed, at - base);
+        if (fault || !agreesLive()) {
+          restore(ticked);
+          virtualMs = vTicked;
+          fault = null;
+        }
+      } else if (snap && !fault && !agreesLive()) {
         // fewer: the live PLC ran some of those cycles late in this burst, or skipped them; one
         // more: its scans came early by more than half a cycle
         const ticked = plc.snapshot();
@@ -563,8 +599,7 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
           catchUp();
           const again = await live.open();
           if (again.ok) {
-            o.onCommChange?.(false, '');
-            lost = false;
+            regained();
             lastAnswer = again.receivedAt;
             prev = again.receivedAt;
             reseed(again.values, again.at);
@@ -608,8 +643,7 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
         // messages), but the candidate ran on through the silence unfed — seeded again, as after
         // a new session, from the values up to this message
         for (const c of ch) state.set(c.tag, c.raw);
-        o.onCommChange?.(false, '');
-        lost = false;
+        regained();
         reseed(
           state,
           stamped
@@ -664,7 +698,15 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
     // which the window's back part allows, never behind, which only the next sample would (F1:
     // a scan counter shadowed against itself lagged a scan and diverged whenever a poll came
     // less than a cycle after the last).
-    let start = t0;
+    /**
+     * The candidate's clock for a seed read between `tReq` and `tResp` (epoch ms): the live
+     * values are of a moment in between, taken as its middle — anchored at the answer instead,
+     * a slow answer (tens of ms on a loaded host) left the candidate scans behind the live PLC
+     * for the rest of the run, which only the next sample's part of the window allows.
+     */
+    const anchorAt = (tReq: number, tResp: number) =>
+      performance.now() - (Date.now() - (tReq + tResp) / 2) - virtualMs;
+    let start = anchorAt(first.tReq, first.tResp);
     catchUp = () => scanTo(performance.now() - start + cycleMs);
     /** Catches up, returning the outputs after each scan but the last (the window's moments between samples). */
     const catchUpSteps = (): Map<BoundTag, unknown>[] => {
@@ -677,10 +719,6 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
         } else scanOnce();
       }
       return steps;
-    };
-    /** After a seed: the next scan is due now (virtual time anchored to the live PLC's again). */
-    const anchor = () => {
-      start = performance.now() - virtualMs;
     };
     seed(first.values);
     samples++;
@@ -731,11 +769,11 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
       samples++;
       lastAnswer = s.tResp;
       if (lost) {
-        o.onCommChange?.(false, '');
-        lost = false;
+        regained();
         seed(s.values);
         const fed = virtualMs;
-        anchor();
+        // virtual time anchored to the live PLC's again: its next scan due a cycle after the read
+        start = anchorAt(s.tReq, s.tResp);
         catchUp();
         window.add({ at: s.tReq, fed, scanned: virtualMs, outputs: outputsNow(), live: null });
         continue;
