@@ -891,10 +891,14 @@ export abstract class Binder {
   }
 
   protected declareVarBlocks(p: PouSymbol, blocks: VarBlock[]): void {
-    for (const b of blocks) {
-      for (const d of b.decls) {
+    // indexed loops: this runs cold for every POU, where for-of allocates an iterator result per step
+    for (let bi = 0; bi < blocks.length; bi++) {
+      const b = blocks[bi]!;
+      for (let di = 0; di < b.decls.length; di++) {
+        const d = b.decls[di]!;
         const type = this.resolveType(d.type);
-        for (const n of d.names) {
+        for (let ni = 0; ni < d.names.length; ni++) {
+          const n = d.names[ni]!;
           const lower = n.name.toLowerCase();
           if (p.vars.has(lower)) {
             const first = p.vars.get(lower)!;

@@ -292,27 +292,26 @@ export function walkStatements(
   fn: (s: Statement, parents: readonly Statement[]) => void,
   parents: Statement[] = [],
 ): void {
-  // frames: a statement to visit, or a marker that pops the parent chain
-  type Frame = { s: Statement } | { pop: true };
-  const stack: Frame[] = [];
-  for (let i = body.length - 1; i >= 0; i--) stack.push({ s: body[i]! });
+  // a statement to visit, or null: the marker that pops the parent chain
+  const stack: (Statement | null)[] = [];
+  for (let i = body.length - 1; i >= 0; i--) stack.push(body[i]!);
   while (stack.length > 0) {
-    const f = stack.pop()!;
-    if ('pop' in f) {
+    const s = stack.pop() as Statement | null;
+    if (s === null) {
       parents.pop();
       continue;
     }
-    fn(f.s, parents);
+    fn(s, parents);
     // only compound statements have bodies (childBodies of any other is a new empty array)
-    const kind = f.s.kind;
+    const kind = s.kind;
     if (kind !== 'If' && kind !== 'Case' && kind !== 'For' && kind !== 'While' && kind !== 'Repeat') continue;
-    const kids = childBodies(f.s);
+    const kids = childBodies(s);
     if (kids.length === 0) continue;
-    parents.push(f.s);
-    stack.push({ pop: true });
+    parents.push(s);
+    stack.push(null);
     for (let k = kids.length - 1; k >= 0; k--) {
       const list = kids[k]!;
-      for (let i = list.length - 1; i >= 0; i--) stack.push({ s: list[i]! });
+      for (let i = list.length - 1; i >= 0; i--) stack.push(list[i]!);
     }
   }
 }
