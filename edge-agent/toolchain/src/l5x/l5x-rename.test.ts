@@ -123,6 +123,25 @@ describe('renaming a tag inside an L5X', () => {
     expect(checkL5x(after, 'line.L5X').diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   });
 
+  it('leaves operands that name a routine, a label or an object, and rung text without CDATA stays plain', () => {
+    expect(
+      renameInLogixText(
+        'JSR(Seal,0)XIC(Seal)GSV(Program,Seal,MajorFaultRecord,Seal)JMP(Seal)',
+        'Seal',
+        'Hold',
+        undefined,
+      ).text,
+    ).toBe('JSR(Seal,0)XIC(Hold)GSV(Program,Seal,MajorFaultRecord,Hold)JMP(Seal)');
+    const plain = text.replace(
+      '<Text><![CDATA[XIC(Start)TON(T1,?,?)OTE(Run);]]></Text>',
+      '<Text>XIC(Start)TON(T1,?,?)OTE(Run);</Text>',
+    );
+    expect(plain).not.toBe(text);
+    const after = renamed(plain, 'Start', 'Start_PB');
+    expect(after).toContain('<Text>XIC(Start_PB)TON(T1,?,?)OTE(Run);</Text>');
+    expect(renamed(after, 'Start_PB', 'Start')).toBe(plain);
+  });
+
   it('renameInLogixText skips instruction names, module paths and strings', () => {
     expect(renameInLogixText('TON(TON,?,?)XIC(Local:1:I.TON)', 'TON', 'T_On', undefined).text).toBe(
       'TON(T_On,?,?)XIC(Local:1:I.TON)',

@@ -33,6 +33,22 @@ const TAG_NAME = /^[A-Za-z_](?:[A-Za-z0-9]|_(?!_))*$/;
 const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
 
 /**
+ * Operands that name no tag, by instruction (0-based operand positions): a routine (JSR, SFR,
+ * SFP, FOR), a label (JMP, LBL), a task (EVENT), a GSV/SSV object class and instance name.
+ */
+const NOT_TAG_OPERANDS: Readonly<Record<string, readonly number[]>> = {
+  JSR: [0],
+  SFR: [0],
+  SFP: [0],
+  FOR: [0],
+  JMP: [0],
+  LBL: [0],
+  EVENT: [0],
+  GSV: [0, 1],
+  SSV: [0, 1],
+};
+
+/**
  * `text` with every name `from` (Logix names are case-insensitive) replaced by `to`: a name
  * not after `.` or `:` (a member, a module path) and not before `(` (an instruction or a
  * function); numbers (`16#FF`, `2#0101_1111`) and quoted strings are skipped, and with `st`
@@ -49,6 +65,9 @@ export function renameInLogixText(
   let count = 0;
   let i = 0;
   const n = text.length;
+  // the instruction or function whose operands are being read, and which operand
+  const calls: { name: string; operand: number }[] = [];
+  let lastWord = '';
   while (i < n) {
     const c = text[i] as string;
     if (st?.comment) {
@@ -95,13 +114,20 @@ export function renameInLogixText(
       let a = e;
       while (a < n && (text[a] === ' ' || text[a] === '\t')) a++;
       const qualified = b >= 0 && (text[b] === '.' || text[b] === ':');
-      if (same(word, from) && !qualified && text[a] !== '(') {
+      const call = calls[calls.length - 1];
+      const notTag = call && NOT_TAG_OPERANDS[call.name]?.includes(call.operand);
+      if (same(word, from) && !qualified && text[a] !== '(' && !notTag) {
         out += to;
         count++;
       } else out += word;
+      lastWord = text[a] === '(' ? word.toUpperCase() : '';
       i = e;
       continue;
     }
+    if (c === '(') calls.push({ name: lastWord, operand: 0 });
+    else if (c === ')') calls.pop();
+    else if (c === ',' && calls.length > 0) calls[calls.length - 1]!.operand++;
+    if (!/\s/.test(c)) lastWord = '';
     out += c;
     i++;
   }
@@ -121,6 +147,11 @@ function contentEdit(el: XElement, old: string, value: string, raw: string): L5x
   const only = sections.length === 1 ? sections[0] : undefined;
   if (only && raw.slice(only.start, only.end) === old && !value.includes(']]>'))
     return { start: only.start, end: only.end, text: value };
+  // plain text without entities: the text is replaced where it stands, still plain
+  const content = raw.slice(el.contentStart, el.contentEnd);
+  const at = content.indexOf(old);
+  if (sections.length === 0 && at >= 0 && !content.includes('&') && !/[<>&]/.test(value))
+    return { start: el.contentStart + at, end: el.contentStart + at + old.length, text: value };
   return {
     start: el.contentStart,
     end: el.contentEnd,
