@@ -14,6 +14,7 @@ export default defineConfig({
   test: {
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    globalSetup: ['./test/tmp-root.ts'],
     projects: [
       project('protocols', ['protocols/src/**/*.test.ts']),
       project('toolchain', ['edge-agent/toolchain/{src,conformance}/**/*.test.ts']),
