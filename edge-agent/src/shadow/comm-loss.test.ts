@@ -137,8 +137,10 @@ describe('comm loss with a PLC that stops answering, sockets open', () => {
       const good = reads.filter((x) => x.ok && x.tResp > 0 && x.tResp <= saidAt);
       const last = good.at(-1)!;
       expect(r.commLoss!.lastAnswer).toBe(new Date(last.tResp).toISOString());
+      // still lost when the run stopped: lasting from its first failed poll to then
+      expect(r.commLoss!.longestMs).toBeGreaterThanOrEqual(saidAt - Date.parse(r.commLoss!.first) - 1);
       // one poll went out after the last answer, and it was the one found overdue: two polls at most
-      expect(reads.filter((x) => x.tReq >= last.tResp).length).toBe(1);
+      expect(reads.slice(reads.indexOf(last) + 1).length).toBe(1);
       expect(readsWhenSaid).toBe(reads.indexOf(last) + 2);
       // dated at that poll's request (taken just before this wrapper saw it)
       const first = Date.parse(r.commLoss!.first);

@@ -200,6 +200,9 @@ describe('watchDeploy', () => {
     expect(Date.parse(r.report!.commLoss!.first)).toBeGreaterThanOrEqual(
       Date.parse(r.report!.commLoss!.lastAnswer),
     );
+    // how long it lasted: from its first failed poll to the answer after the resume, short of the grace
+    expect(r.report!.commLoss!.longestMs).toBeGreaterThan(0);
+    expect(r.report!.commLoss!.longestMs).toBeLessThan(60_000);
     // and the watch went on comparing after it
     expect(r.report!.divergences).toEqual([]);
     expect(r.report!.compared).toBeGreaterThan(110);

@@ -207,7 +207,12 @@ export async function compileProgramFiles(
 function joinReports(a: ShadowReport, b: ShadowReport): ShadowReport {
   const loss =
     a.commLoss && b.commLoss
-      ? { ...a.commLoss, count: a.commLoss.count + b.commLoss.count, last: b.commLoss.last }
+      ? {
+          ...a.commLoss,
+          count: a.commLoss.count + b.commLoss.count,
+          last: b.commLoss.last,
+          longestMs: Math.max(a.commLoss.longestMs ?? 0, b.commLoss.longestMs ?? 0),
+        }
       : (a.commLoss ?? b.commLoss);
   const seconds = a.seconds + b.seconds;
   const divergences = [...a.divergences];
