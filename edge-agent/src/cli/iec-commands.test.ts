@@ -322,6 +322,75 @@ END_IF
   });
 });
 
+describe('compile of a TwinCAT solution with two PLC projects (decision 0133)', () => {
+  /** A PLC project `name` in `dir/name`: a GVL and a MAIN using `main`, referencing `library`. */
+  function plcProject(dir: string, name: string, library: string, main: string): void {
+    mkdirSync(join(dir, name));
+    writeFileSync(join(dir, name, 'GVL_Io.st'), 'VAR_GLOBAL\n  nCount : INT;\nEND_VAR\n');
+    writeFileSync(join(dir, name, 'MAIN.st'), `PROGRAM MAIN\nVAR x : INT; END_VAR\n${main}\nEND_PROGRAM\n`);
+    writeFileSync(
+      join(dir, name, `${name}.plcproj`),
+      `<?xml version="1.0" encoding="utf-8"?>
+<Project DefaultTargets="Build" xmlns="http://schemas.microsoft.com/developer/msbuild/2003">
+  <ItemGroup>
+    <Compile Include="GVL_Io.st"><SubType>Code</SubType></Compile>
+    <Compile Include="MAIN.st"><SubType>Code</SubType></Compile>
+  </ItemGroup>
+  <ItemGroup>
+    <LibraryReference Include="${library}, 1.0.0 (Plant Works)"><Namespace>${library}</Namespace></LibraryReference>
+  </ItemGroup>
+</Project>`,
+    );
+  }
+  it('checks each project on its own, with its own libraries, and sums the figures', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iec-cli-'));
+    // both projects declare MAIN and nCount: not "declared twice", they are two programs
+    plcProject(dir, 'Line', 'LineLib', 'nCount := nCount + 1;\nx := LineMissing;');
+    plcProject(dir, 'LineSim', 'SimLib', "nCount := 0;\nx := SimMissing;\nx := 'text';");
+    const r = await run('compile', dir, '--json');
+    const j = JSON.parse(r.out);
+    expect(Object.keys(j)).toEqual([
+      'files',
+      'lines',
+      'pous',
+      'errors',
+      'warnings',
+      'diagnostics',
+      'ms',
+      'libraries',
+    ]);
+    expect(j).toMatchObject({ files: 4, lines: 3 + 5 + 3 + 6, pous: 2, errors: 3, warnings: 0 });
+    // an unknown name is attributed to its own project's library, named by its own file
+    expect(
+      j.diagnostics.map((d: { file: string; code: string; line: number; message: string }) => [
+        d.file,
+        d.code,
+        d.line,
+        d.message,
+      ]),
+    ).toEqual([
+      [
+        join(dir, 'Line', 'MAIN.st'),
+        'ST2017',
+        4,
+        "'LineMissing' comes from vendor library LineLib, which this project does not contain (declare it with --externals)",
+      ],
+      [
+        join(dir, 'LineSim', 'MAIN.st'),
+        'ST2017',
+        4,
+        "'SimMissing' comes from vendor library SimLib, which this project does not contain (declare it with --externals)",
+      ],
+      [join(dir, 'LineSim', 'MAIN.st'), 'ST2004', 5, expect.stringContaining('INT')],
+    ]);
+    expect(j.libraries.map((l: { name: string }) => l.name)).toEqual(['LineLib', 'SimLib']);
+    expect(r.code).toBe(1);
+    // one project alone is checked as before
+    const one = JSON.parse((await run('compile', join(dir, 'Line'), '--json')).out);
+    expect(one).toMatchObject({ files: 2, lines: 3 + 5, errors: 1 });
+  });
+});
+
 describe('compile of a CODESYS PLCopen export that names its libraries', () => {
   it('lists them and names the library a missing symbol comes from', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'iec-cli-'));

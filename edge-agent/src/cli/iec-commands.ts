@@ -74,14 +74,22 @@ function refusal(file: string, format: string): string {
   return `cannot read ${file}: ${format} is not supported (plcfleet reads Structured Text, TwinCAT 3, PLCopen XML, Siemens SCL and Rockwell L5X)`;
 }
 
+/** One set of sources checked together: a PLC project's build, or the files under no project. */
+interface SourceSet {
+  files: string[];
+  libraries: LibraryReference[];
+}
+
 /**
- * The source files to compile: what the paths hold, except that under a
- * `.plcproj` only the files in its build count. Undefined after a usage
- * error (a refused format, no readable source).
+ * The source files to compile, in sets checked one at a time (decision 0133): each
+ * `.plcproj` with the files in its build (and its system project's `.tsproj`) and its
+ * own libraries when two or more PLC projects are found, else one set of everything;
+ * under a `.plcproj` only the files in its build count. Undefined after a usage error
+ * (a refused format, no readable source).
  */
 async function sourcesOf(
   paths: string[],
-): Promise<{ files: string[]; libraries: LibraryReference[]; l5x: string[] } | undefined> {
+): Promise<{ sets: SourceSet[]; libraries: LibraryReference[]; l5x: string[] } | undefined> {
   const found = await classifyPaths(paths);
   // a TwinCAT project's committed `_Libraries/` cache: skipped, said once per file (decision 0108)
   for (const lib of found.compiledLibraries) process.stderr.write(`note: ${lib.note}\n`);
@@ -95,29 +103,62 @@ async function sourcesOf(
   }
   let files = found.sources;
   const libraries: LibraryReference[] = [];
+  const projects: (SourceSet & { dir: string })[] = [];
   for (const projFile of found.projects) {
     const proj = readPlcProj(await readFile(projFile, 'utf8'), projFile);
     for (const d of proj.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
     const dir = dirname(projFile);
     const inBuild = new Set(proj.sources);
     files = files.filter((f) => relative(dir, f).startsWith('..') || inBuild.has(f));
+    const own: SourceSet & { dir: string } = { files: [], libraries: [], dir };
     for (const f of proj.sources) {
       const v = sourceFormat(f, '', true);
-      if ('readable' in v && !files.includes(f) && (await exists(f))) files.push(f);
+      if ('readable' in v && (await exists(f))) {
+        if (!files.includes(f)) files.push(f);
+        own.files.push(f);
+      }
     }
-    for (const lib of proj.libraries) addLibrary(libraries, lib);
+    for (const lib of proj.libraries) {
+      addLibrary(libraries, lib);
+      addLibrary(own.libraries, lib);
+    }
+    projects.push(own);
   }
   // a CODESYS PLCopen export names its libraries in its addData (decision 0030)
-  for (const f of files)
-    if (extname(f).toLowerCase() === '.xml')
-      for (const lib of readPlcopenLibraries(await readFile(f, 'utf8'))) addLibrary(libraries, lib);
+  const xmlLibraries = async (set: SourceSet): Promise<SourceSet> => {
+    for (const f of set.files)
+      if (extname(f).toLowerCase() === '.xml')
+        for (const lib of readPlcopenLibraries(await readFile(f, 'utf8'))) {
+          addLibrary(set.libraries, lib);
+          addLibrary(libraries, lib);
+        }
+    set.files.sort();
+    return set;
+  };
   if (files.length === 0 && l5x.length === 0) {
     usage(
       `no readable source (Structured Text .st, TwinCAT 3 .TcPOU/.TcDUT/.TcGVL, PLCopen XML .xml, Siemens SCL .scl/.db/.udt or Rockwell .L5X) in ${paths.join(', ')}`,
     );
     return undefined;
   }
-  return { files: files.sort(), libraries, l5x: l5x.sort() };
+  const sets: SourceSet[] = [];
+  if (projects.length < 2) sets.push(await xmlLibraries({ files, libraries: [...libraries] }));
+  else {
+    // each PLC project on its own: a solution's projects may declare the same names. A system
+    // project (`.tsproj`) one folder above a PLC project's folder belongs to that project
+    // (decision 0130); files in no project's build are one more set
+    const owned = new Set(projects.flatMap((p) => p.files));
+    for (const p of projects) {
+      const tsproj = files.filter(
+        (f) => extname(f).toLowerCase() === '.tsproj' && dirname(f) === dirname(p.dir),
+      );
+      for (const f of tsproj) owned.add(f);
+      sets.push(await xmlLibraries({ files: [...p.files, ...tsproj], libraries: p.libraries }));
+    }
+    const rest = files.filter((f) => !owned.has(f));
+    if (rest.length > 0) sets.push(await xmlLibraries({ files: rest, libraries: [] }));
+  }
+  return { sets: sets.filter((s) => s.files.length > 0), libraries, l5x: l5x.sort() };
 }
 
 /** Adds a library reference unless one of its name is there. */
@@ -214,29 +255,33 @@ export function registerIecCommands(program: Command): void {
       return usage(`no such behaviour model directory: ${opts.models}`);
     const sources = await sourcesOf(paths);
     if (!sources) return;
-    const externalsFiles = opts.externals === undefined ? [] : [opts.externals];
-    // only the libraries a project references (and Beckhoff's own beside a TwinCAT one), else all
-    if (opts.libraries !== undefined)
-      externalsFiles.push(...libraryFilesFor(await libraryFiles(opts.libraries), sources.libraries));
+    const given = opts.libraries === undefined ? [] : await libraryFiles(opts.libraries);
+    const models = opts.models ? await libraryFiles(opts.models) : undefined;
     const t0 = performance.now();
-    const st =
-      sources.files.length === 0
-        ? undefined
-        : await loadProject(sources.files, {
-            syntaxOnly: opts.syntaxOnly === true,
-            externalsFiles,
-            ...(opts.define ? { defines: opts.define.filter((d) => d !== '') } : {}),
-            ...(opts.models ? { behaviourModels: await libraryFiles(opts.models) } : {}),
-            // a name found nowhere is then attributed to the .plcproj's libraries not given
-            ...(sources.libraries.length > 0 ? { libraryReferences: sources.libraries } : {}),
-          });
-    const diagnostics: Diagnostic[] = (st?.diagnostics ?? []).map(diagnosticView);
-    let files = st?.project.files.length ?? 0;
-    let lines = st?.project.lines ?? 0;
+    const diagnostics: Diagnostic[] = [];
+    let files = 0;
+    let lines = 0;
     let pous = 0;
-    for (const u of st?.project.units ?? [])
-      for (const d of u.declarations)
-        if (d.kind === 'Program' || d.kind === 'Function' || d.kind === 'FunctionBlock') pous++;
+    // one load per set (decision 0133): the sums are the solution's
+    for (const set of sources.sets) {
+      const externalsFiles = opts.externals === undefined ? [] : [opts.externals];
+      // only the libraries a project references (and Beckhoff's own beside a TwinCAT one), else all
+      if (opts.libraries !== undefined) externalsFiles.push(...libraryFilesFor(given, set.libraries));
+      const st = await loadProject(set.files, {
+        syntaxOnly: opts.syntaxOnly === true,
+        externalsFiles,
+        ...(opts.define ? { defines: opts.define.filter((d) => d !== '') } : {}),
+        ...(models ? { behaviourModels: models } : {}),
+        // a name found nowhere is then attributed to the .plcproj's libraries not given
+        ...(set.libraries.length > 0 ? { libraryReferences: set.libraries } : {}),
+      });
+      diagnostics.push(...st.diagnostics.map(diagnosticView));
+      files += st.project.files.length;
+      lines += st.project.lines;
+      for (const u of st.project.units)
+        for (const d of u.declarations)
+          if (d.kind === 'Program' || d.kind === 'Function' || d.kind === 'FunctionBlock') pous++;
+    }
     if (sources.l5x.length > 0) {
       // an L5X's POUs are its programs and Add-On Instructions
       const { checkL5x } = await import('@plcfleet/toolchain/l5x');
