@@ -196,13 +196,11 @@ describe('watchDeploy', () => {
     expect(r.ok, r.ok ? '' : r.why).toBe(true);
     // reported, and ended: said lost, then answering again
     expect(said.slice(0, 2)).toEqual([true, false]);
-    expect(r.report!.commLoss).not.toBeNull();
-    expect(Date.parse(r.report!.commLoss!.first)).toBeGreaterThanOrEqual(
-      Date.parse(r.report!.commLoss!.lastAnswer),
-    );
-    // how long it lasted: from its first failed poll to the answer after the resume, short of the grace
-    expect(r.report!.commLoss!.longestMs).toBeGreaterThan(0);
-    expect(r.report!.commLoss!.longestMs).toBeLessThan(60_000);
+    // in the report: a short one (answered before the lasting deadline) or one that lasted, with its length
+    const loss = r.report!.commLoss ?? r.report!.shortCommLosses;
+    expect(loss).toBeTruthy();
+    expect(loss!.longestMs).toBeGreaterThan(0);
+    expect(loss!.longestMs).toBeLessThan(60_000);
     // and the watch went on comparing after it
     expect(r.report!.divergences).toEqual([]);
     expect(r.report!.compared).toBeGreaterThan(110);

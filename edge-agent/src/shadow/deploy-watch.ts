@@ -234,6 +234,14 @@ function joinReports(a: ShadowReport, b: ShadowReport): ShadowReport {
       longest: Math.max(a.commLossMs.longest, b.commLossMs.longest),
     },
     late: a.late + b.late,
+    ...(a.shortCommLosses || b.shortCommLosses
+      ? {
+          shortCommLosses: {
+            count: (a.shortCommLosses?.count ?? 0) + (b.shortCommLosses?.count ?? 0),
+            longestMs: Math.max(a.shortCommLosses?.longestMs ?? 0, b.shortCommLosses?.longestMs ?? 0),
+          },
+        }
+      : {}),
     scans: a.scans + b.scans,
   };
 }

@@ -73,6 +73,12 @@ export interface ShadowReport {
     longestMs?: number;
   } | null;
   /**
+   * Comm losses that ended before they lasted (ADR 0120): an answer overdue by the stale
+   * deadline that came before the lasting one — reported at once (`onCommChange`), nothing
+   * compared meanwhile, not a comm loss of the run. Optional: absent when none.
+   */
+  shortCommLosses?: { count: number; longestMs: number };
+  /**
    * How the PLC was read: `poll` (a read of every tag each poll, a comparison every poll) or
    * `subscription` (OPC UA monitored items, a comparison every PLC cycle; ADR 0100).
    */
@@ -271,11 +277,24 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
   let lost = false;
   /** When the comm loss going on began (its first failed poll), epoch ms. */
   let lostSince = 0;
-  /** The longest comm loss that ended, ms. */
+  /** The comm loss going on, from its first failed poll (in `commLoss` once it lasts). */
+  let episode: NonNullable<ShadowReport['commLoss']> | null = null;
+  /** The comm loss going on has lasted: past the lasting deadline, or a failed request (ADR 0120). */
+  let lasted = false;
+  /** The longest comm loss that lasted and ended, ms. */
   let longestLoss = 0;
+  /** Comm losses that ended before they lasted (a loaded host's late answers, ADR 0120). */
+  const short = { count: 0, longestMs: 0 };
   /** The PLC answers again: the comm loss ends. */
   const regained = () => {
-    longestLoss = Math.max(longestLoss, Date.now() - lostSince);
+    const ms = Date.now() - lostSince;
+    if (lasted) longestLoss = Math.max(longestLoss, ms);
+    else {
+      short.count++;
+      short.longestMs = Math.max(short.longestMs, ms);
+    }
+    episode = null;
+    lasted = false;
     o.onCommChange?.(false, '');
     lost = false;
   };
@@ -316,17 +335,31 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
   /** Scans the candidate up to now (the mode's clock). */
   let catchUp = () => {};
 
-  /** A failed poll: report the comm loss now, judge nothing around it, keep the candidate's clock. */
-  const lose = (t: number, error: string) => {
+  /**
+   * A failed poll: report the comm loss now (`onCommChange`), judge nothing around it, keep the
+   * candidate's clock. `lasting`: a failed request, or an answer overdue past the lasting
+   * deadline — the loss is then a comm loss of the report (ADR 0120); an overdue answer that
+   * comes before is a short one (`shortCommLosses`).
+   */
+  const lose = (t: number, error: string, lasting = true) => {
     const at = new Date(t).toISOString();
-    if (commLoss) {
+    if (!lost || !episode) {
+      lostSince = t;
+      episode = { count: 0, first: at, last: at, error, lastAnswer: new Date(lastAnswer).toISOString() };
+      lasted = false;
+      o.onCommChange?.(true, error);
+    }
+    episode.count++;
+    episode.last = at;
+    if (lasted && commLoss) {
       commLoss.count++;
       commLoss.last = at;
-    } else
-      commLoss = { count: 1, first: at, last: at, error, lastAnswer: new Date(lastAnswer).toISOString() };
-    if (!lost) {
-      lostSince = t;
-      o.onCommChange?.(true, error);
+    } else if (lasting) {
+      lasted = true;
+      if (commLoss) {
+        commLoss.count += episode.count;
+        commLoss.last = at;
+      } else commLoss = { ...episode };
     }
     lost = true;
     window.clear();
@@ -349,8 +382,8 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
     );
   };
   const graceMs = o.commLossGraceMs ?? 0;
-  /** A comm loss that stops a run: any, or (with a grace) one still on after the grace. */
-  const lasting = () => commLoss !== null && (graceMs <= 0 || (lost && Date.now() - lostSince >= graceMs));
+  /** A comm loss that stops a run: one that lasted, or (with a grace) one still on after the grace. */
+  const lasting = () => (graceMs <= 0 ? commLoss !== null : lost && Date.now() - lostSince >= graceMs);
   const stopNow = () =>
     o.signal?.aborted === true ||
     fault !== null ||
@@ -362,6 +395,17 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
   let pollStats = { target: pollMs, mean: 0, max: 0 };
   let sub: ShadowReport['subscription'] = null;
 
+  /** The comm losses that lasted, and one still on (not seen to end), with the longest's length. */
+  const reportedLoss = (): ShadowReport['commLoss'] => {
+    const open = lost && !lasted ? episode : null;
+    const base =
+      commLoss && open
+        ? { ...commLoss, count: commLoss.count + open.count, last: open.last }
+        : (commLoss ?? open);
+    if (!base) return null;
+    return { ...base, longestMs: Math.max(longestLoss, lost ? Date.now() - lostSince : 0) };
+  };
+
   /** The report of the run so far (at the end: the run's). */
   const reportNow = (): ShadowReport => {
     const cpu = process.cpuUsage(cpu0!);
@@ -372,9 +416,9 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
       compared: judged,
       divergences: [...divergences.values()].map((d) => ({ ...d })),
       coverage: coverage.report(o.branches),
-      commLoss: commLoss
-        ? { ...commLoss, longestMs: Math.max(longestLoss, lost ? Date.now() - lostSince : 0) }
-        : null,
+      // a loss still on at the end is one: not seen to end
+      commLoss: reportedLoss(),
+      ...(short.count > 0 ? { shortCommLosses: { ...short } } : {}),
       mode: live.kind === 'subscription' ? 'subscription' : 'poll',
       comparisonsPerSecond: elapsed > 0 ? Math.round((judged / elapsed) * 10_000) / 10 : 0,
       cycleMs,
@@ -587,7 +631,7 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
         if (Date.now() < lastAnswer + dueMs) continue;
         if (!lost) {
           // overdue: nothing is current any more; the feed is kept while the loss is short
-          lose(lastAnswer + keepAliveMs, `no publish or keep-alive within ${Math.round(dueMs)} ms`);
+          lose(lastAnswer + keepAliveMs, `no publish or keep-alive within ${Math.round(dueMs)} ms`, false);
           continue;
         }
         lose(Date.now(), `no publish or keep-alive within ${Math.round(lastingMs)} ms`);
@@ -752,14 +796,18 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
         // Overdue: a comm loss now. The request may still finish: wait for it (a link has one
         // request in flight) a poll at a time, each a failed poll, and drop what it brings.
         const why = `no answer within ${Math.round(dueMs ?? 0)} ms`;
-        lose(tReq, why);
-        // (a watch acts on the first comm loss: it does not wait for the request to end)
+        lose(tReq, why, false);
+        // (a watch acts on a comm loss that lasts: it does not wait for the request to end)
         while (s === undefined && !stopNow() && performance.now() - t0 < o.durationMs) {
           s = await answerWithin(reading, pollMs);
           catchUp();
-          if (s === undefined) lose(Date.now(), why);
+          // lasting once past the lasting deadline (none in the first 100 answers: the request's timeout)
+          const lastingMs = deadline.now(tReq);
+          if (s === undefined)
+            lose(Date.now(), why, lastingMs !== undefined && Date.now() - tReq >= lastingMs);
         }
         if (s?.ok) late++;
+        else if (s) lose(s.tResp, s.error);
         continue;
       }
       if (!s.ok) {
