@@ -159,6 +159,11 @@ export abstract class Binder {
    * input-located variable: ST3009 there, ST2007 in plain ST.
    */
   protected readonly vendorFiles = new Set<string>();
+  /**
+   * Files of Siemens SCL and SIMATIC AX (format `scl`), where `NULL` is the literal of an
+   * unbound reference (`REF_TO`, interface), unless the program declares that name.
+   */
+  protected readonly nullLiteralFiles = new Set<string>();
 
   constructor(
     protected readonly units: CompilationUnit[],
@@ -168,6 +173,7 @@ export abstract class Binder {
     for (const u of units) {
       if (u.format === 'twincat' || u.format === 'scl') this.voidFunctionFiles.add(u.file);
       if (u.format === 'twincat' || u.format === 'plcopen') this.vendorFiles.add(u.file);
+      if (u.format === 'scl') this.nullLiteralFiles.add(u.file);
     }
     const given = new Set(
       (options.externals ?? []).map((u) =>

@@ -53,6 +53,21 @@ export type { CheckedProject, CheckOptions } from './binder';
 /** Expression depth past which the checker types a subtree bottom-up (see `settle`). */
 const SETTLE_DEPTH = 48;
 
+/**
+ * The type of SCL/AX `NULL` (decision 0134): a pointer to nothing, so a dereference
+ * (`NULL^`) cascades no error; known by identity where it is stored or compared.
+ */
+const T_NULL: Type = { kind: 'pointer', target: T_ERROR };
+
+/** A type's name in a message: `NULL` for `NULL`. */
+const nullOr = (t: Type): string => (t === T_NULL ? 'NULL' : typeName(t));
+
+/** Can this type hold `NULL` (a reference, a pointer, an interface, `NULL` itself)? */
+function takesNull(t: Type): boolean {
+  const u = underlying(t.kind === 'reference' ? t.target : t);
+  return u === T_NULL || u.kind === 'pointer' || u.kind === 'interface' || u.kind === 'error';
+}
+
 /** Checks parsed units together. Never throws. */
 export function checkProject(
   units: CompilationUnit[],
@@ -223,8 +238,9 @@ class Checker extends Binder {
   }
 
   private assignable(from: Type, to: Type, span: Span, what: string): void {
-    const c = convert(from, to);
-    if (c === 'error') this.report('ST2004', span, typeName(from), typeName(to), what);
+    // `NULL` unbinds a reference, a pointer or an interface variable, and nothing else
+    const c = from === T_NULL ? (takesNull(to) ? 'ok' : 'error') : convert(from, to);
+    if (c === 'error') this.report('ST2004', span, nullOr(from), typeName(to), what);
     else if (c === 'lossy') this.report('ST3001', span, typeName(from), typeName(to));
   }
 
@@ -536,6 +552,8 @@ class Checker extends Binder {
       return el;
     }
     if (this.externalNames.has(lower)) return T_ERROR;
+    // SCL/AX `NULL`: an unbound reference, compared with and stored in references (decision 0134)
+    if (lower === 'null' && this.nullLiteralFiles.has(e.span.file)) return T_NULL;
     // one report per unknown name and POU: later uses are the same mistake
     const key = `${scope?.pou.name ?? ''}\u0000${lower}`;
     if (this.reportedUnknown.has(key)) return T_ERROR;
@@ -751,9 +769,12 @@ class Checker extends Binder {
     const l = underlying(lt);
     const r = underlying(rt);
     const bad = (): Type => {
-      this.report('ST2005', e.span, e.operator, typeName(lt), typeName(rt));
+      this.report('ST2005', e.span, e.operator, nullOr(lt), nullOr(rt));
       return T_ERROR;
     };
+    // `NULL` is compared (`=`, `<>`) with a reference, a pointer or an interface only
+    if (lt === T_NULL || rt === T_NULL)
+      return (e.operator === '=' || e.operator === '<>') && takesNull(lt) && takesNull(rt) ? T_BOOL : bad();
     switch (e.operator) {
       case 'AND':
       case 'OR':

@@ -458,3 +458,50 @@ describe('SIMATIC AX namespaces bind only to a model of that namespace', () => {
     expect(found(diagnostics)).toEqual([]);
   });
 });
+
+/** A SIMATIC AX block that unbinds, tests and dereferences references with `NULL`. */
+const AX_NULL = `NAMESPACE Plant.Axes
+    USING Siemens.Simatic.MotionControl.Native;
+    FUNCTION_BLOCK AxisRef
+        VAR_INPUT
+            axis : DB_ANY;
+        END_VAR
+        VAR
+            refAxis : REF_TO INT;
+            count : INT;
+            kind : INT;
+        END_VAR
+        refAxis := NULL;
+        IF refAxis = NULL OR NULL <> refAxis THEN
+            count := count + 1;
+        END_IF;
+        kind := GetType(axis);
+        count := NULL;
+        IF count = NULL THEN
+            count := 0;
+        END_IF;
+    END_FUNCTION_BLOCK
+END_NAMESPACE
+`;
+
+describe('SIMATIC AX NULL (decision 0134)', () => {
+  it('is the unbound reference: stored in and compared with references only; GetType stays a library name', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ax-null-'));
+    writeFileSync(join(dir, 'axis.st'), AX_NULL);
+    const { diagnostics } = await loadProject([dir]);
+    expect(diagnostics.map((d) => [d.code, d.line, d.message])).toEqual([
+      [
+        'ST2017',
+        5,
+        "'DB_ANY' comes from vendor library Siemens.Simatic.MotionControl.Native, which this project does not contain (declare it with --externals)",
+      ],
+      [
+        'ST2017',
+        16,
+        "'GetType' comes from vendor library Siemens.Simatic.MotionControl.Native, which this project does not contain (declare it with --externals)",
+      ],
+      ['ST2004', 17, expect.stringMatching(/NULL.*INT/)],
+      ['ST2005', 18, expect.stringMatching(/INT.*NULL/)],
+    ]);
+  });
+});
