@@ -8,6 +8,7 @@ import { basename, extname, join, resolve } from 'node:path';
 // SCL lowers to this tree through the IEC parser (decision 0023); only the reading is routed here
 import {
   axLibraryBinding,
+  callSclInstanceDbs,
   isAxText,
   isSclFile,
   isTagTableXml,
@@ -217,6 +218,8 @@ export async function loadProject(
   }
   // SCL start values given by position whose structure type is in another file get their names
   nameSclStartValues(units);
+  // S7-300 `"FB"."DB"(...)`: the call of FB with its instance DB, wherever the FB is declared
+  callSclInstanceDbs(units);
   const defines = options.defines === undefined ? undefined : new Set(options.defines);
   const compiled = defines ? units.map((u) => configureTree(u, defines)) : units;
   const project: LoadedProject = {

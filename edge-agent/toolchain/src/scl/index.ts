@@ -18,6 +18,7 @@ export {
   sclSpelling,
 } from './scl-printer';
 export {
+  callSclInstanceDbs,
   isSclFile,
   nameSclStartValues,
   readScl,

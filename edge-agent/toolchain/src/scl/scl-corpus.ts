@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { astEqual, type CompilationUnit, checkProject, decodeSource } from '../iec';
 import { readAx } from './ax-reader';
 import { formatAx, formatScl } from './scl-printer';
-import { isSclFile, nameSclStartValues, readScl } from './scl-reader';
+import { callSclInstanceDbs, isSclFile, nameSclStartValues, readScl } from './scl-reader';
 import { siemensLibrary } from './siemens-library';
 import { isTagTableXml, readTagTable } from './tag-table';
 
@@ -153,6 +153,7 @@ export function sclCorpusRow(dir: string, ax = false): SclCorpusRow {
  */
 function checkRow(row: SclCorpusRow, externals: CompilationUnit[]): string {
   nameSclStartValues(row.units);
+  callSclInstanceDbs(row.units);
   const errors = checkProject(row.units, { externals }).diagnostics.filter((d) => d.severity === 'error');
   const unknown = new Map<string, number>();
   for (const d of errors) {

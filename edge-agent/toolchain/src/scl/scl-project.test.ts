@@ -86,3 +86,53 @@ describe('SCL sources in projects (loadProject, formats, the simulator)', () => 
     expect(r.unit.declarations.map((d) => d.kind)).toEqual(['FunctionBlock']);
   });
 });
+
+describe('S7-300 SCL: a function block called through its instance data block', () => {
+  const FB = [
+    'FUNCTION_BLOCK "Dosing"',
+    'VAR_INPUT',
+    '  Channel : INT;',
+    'END_VAR',
+    'VAR_OUTPUT',
+    '  Done : BOOL;',
+    'END_VAR',
+    'BEGIN',
+    '  Done := Channel > 0;',
+    'END_FUNCTION_BLOCK',
+    '',
+  ].join('\n');
+  const CALLS = [
+    'DATA_BLOCK "Dose2" "Dosing"',
+    'BEGIN',
+    'END_DATA_BLOCK',
+    '',
+    'DATA_BLOCK "Recipe"',
+    'STRUCT',
+    '  Steps : INT;',
+    'END_STRUCT;',
+    'BEGIN',
+    'END_DATA_BLOCK',
+    '',
+    'FUNCTION "Cycle" : VOID',
+    'VAR_TEMP',
+    '  ok : BOOL;',
+    'END_VAR',
+    '  "Dosing"."Dose1"(Channel := 3);',
+    '  "Dosing"."Dose2"(Channel := "Recipe".Steps);',
+    '  ok := "Dose1".Done AND "Dose2".Done;',
+    '  "Dosing"."Dose1"(Speed := 1);',
+    'END_FUNCTION',
+    '',
+  ].join('\n');
+
+  it('reads "FB"."DB"(...) as the call of FB with that instance DB, declared or not', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scl-fbdb-'));
+    writeFileSync(join(dir, 'Dosing.scl'), FB);
+    writeFileSync(join(dir, 'Cycle.scl'), CALLS);
+    const { diagnostics } = await loadProject([dir]);
+    // the arguments are checked against the FB; the DB's outputs are its members
+    expect(diagnostics.map((d) => [d.file.slice(dir.length + 1), d.line, d.code, d.message])).toEqual([
+      ['Cycle.scl', 19, 'ST2008', "'Dose1' has no parameter 'Speed'"],
+    ]);
+  });
+});

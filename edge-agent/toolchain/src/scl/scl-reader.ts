@@ -39,7 +39,9 @@ import {
   type TopLevelDeclaration,
   type TypeBlock,
   type TypeSpec,
+  type VarBlock,
   type VarDecl,
+  walk,
 } from '../iec';
 import { lastAtOrBefore, lowerSclText, type SclSource } from './scl-source';
 
@@ -506,6 +508,62 @@ export function nameSclStartValues(units: readonly CompilationUnit[]): void {
   if (pending.length === 0) return;
   const structs = structsOf(units);
   for (const u of pending) namePositionalValues(u, INFO.get(u)!.positional, structs);
+}
+
+/**
+ * S7-300 SCL calls a function block through its instance data block as
+ * `"FB"."DB"(...)`; the lowered tree reads that as a member `DB` of `FB`.
+ * Where `FB` is a function block of the project (and no global of that
+ * name), the call becomes the call of the instance `"DB"(...)`, as TIA writes
+ * it, and a DB the project does not declare (STEP 7 creates it with the
+ * call) becomes a global instance of `FB` at the call's DB name. A project
+ * loader calls it once all units are read, before checking.
+ */
+export function callSclInstanceDbs(units: readonly CompilationUnit[]): void {
+  const scl = units.filter((u) => u.format === 'scl');
+  if (scl.length === 0) return;
+  const fbs = new Map<string, string>();
+  const globals = new Set<string>();
+  for (const u of units)
+    for (const d of u.declarations) {
+      if (d.kind === 'FunctionBlock' && !d.isClass) fbs.set(d.name.toLowerCase(), d.name);
+      if (d.kind === 'GlobalVarList')
+        for (const b of d.varBlocks)
+          for (const v of b.decls) for (const n of v.names) globals.add(n.name.toLowerCase());
+    }
+  if (fbs.size === 0) return;
+  for (const u of scl) {
+    const made: VarDecl[] = [];
+    walk(u, (node) => {
+      if (node.kind !== 'CallStatement') return;
+      const callee = node.call.callee;
+      if (callee.kind !== 'Member' || callee.object.kind !== 'Identifier') return;
+      const fb = fbs.get(callee.object.name.toLowerCase());
+      if (fb === undefined || globals.has(callee.object.name.toLowerCase())) return;
+      node.call.callee = { kind: 'Identifier', name: callee.member, span: callee.memberSpan };
+      if (globals.has(callee.member.toLowerCase())) return;
+      globals.add(callee.member.toLowerCase());
+      made.push({
+        kind: 'VarDecl',
+        names: [{ name: callee.member, span: callee.memberSpan }],
+        type: { kind: 'NamedType', name: fb, span: callee.object.span },
+        span: callee.span,
+      });
+    });
+    if (made.length === 0) continue;
+    const at = made[0]!.span;
+    const block: VarBlock = {
+      kind: 'VarBlock',
+      section: 'VAR_GLOBAL',
+      constant: false,
+      retain: false,
+      nonRetain: false,
+      persistent: false,
+      decls: made,
+      span: at,
+    };
+    u.declarations.push({ kind: 'GlobalVarList', varBlocks: [block], span: at });
+  }
 }
 
 /**
