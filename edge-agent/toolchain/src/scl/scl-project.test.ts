@@ -135,4 +135,19 @@ describe('S7-300 SCL: a function block called through its instance data block', 
       ['Cycle.scl', 19, 'ST2008', "'Dose1' has no parameter 'Speed'"],
     ]);
   });
+
+  it('runs "FB"."DB"(...) in the simulator as the call of that instance', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scl-fbdb-'));
+    writeFileSync(join(dir, 'Dosing.scl'), FB);
+    writeFileSync(
+      join(dir, 'Main.scl'),
+      'ORGANIZATION_BLOCK "Main"\nBEGIN\n  "Dosing"."Dose1"(Channel := 3);\nEND_ORGANIZATION_BLOCK\n',
+    );
+    const { project, diagnostics } = await loadProject([dir]);
+    expect(diagnostics).toEqual([]);
+    const plc = compileProgram(project.units);
+    expect(plc.get('Dose1.Done')).toBe(false);
+    expect(plc.scan(1)).toBeNull();
+    expect(plc.get('Dose1.Done')).toBe(true);
+  });
 });
