@@ -23,7 +23,7 @@ async function closedPort(): Promise<number> {
 }
 
 describe('withOpcuaSession to an unreachable PLC', () => {
-  it.each(['sign', 'sign-and-encrypt'] as const)(
+  it.each(['none', 'sign', 'sign-and-encrypt'] as const)(
     '%s: one COMM_FAILURE naming the endpoint, nothing printed',
     async (security) => {
       const endpoint = `opc.tcp://127.0.0.1:${await closedPort()}/plcfleet`;

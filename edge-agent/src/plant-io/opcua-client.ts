@@ -70,8 +70,9 @@ export async function withOpcuaSession<T>(
   try {
     // With security node-opcua first connects to fetch the server's certificate, and on failure
     // prints its own "Fail to connect to server at …" warning before the caller can say
-    // anything (tester's finding F-opcua): a PLC that cannot be reached is said once, here.
-    if (security !== 'none') await reachable(endpointUrl, options.timeoutMs ?? 10_000);
+    // anything; without, its error spans three lines (tester's finding F-opcua): a PLC that
+    // cannot be reached is said once, here, in one line.
+    await reachable(endpointUrl, options.timeoutMs ?? 10_000);
     await client.connect(endpointUrl);
     const session = await client.createSession(
       options.user
