@@ -388,6 +388,30 @@ describe('compile of a TwinCAT solution with two PLC projects (decision 0133)', 
     // one project alone is checked as before
     const one = JSON.parse((await run('compile', join(dir, 'Line'), '--json')).out);
     expect(one).toMatchObject({ files: 2, lines: 3 + 5, errors: 1 });
+    // the system project beside them belongs to the PLC project it names, not to the other
+    writeFileSync(
+      join(dir, 'Plant.tsproj'),
+      `<?xml version="1.0" encoding="UTF-8"?>
+<TcSmProject>
+\t<DataTypes>
+\t\t<DataType>
+\t\t\t<Name>T_NetAddr</Name>
+\t\t\t<BaseType>BYTE</BaseType>
+\t\t\t<ArrayInfo><LBound>0</LBound><Elements>6</Elements></ArrayInfo>
+\t\t</DataType>
+\t</DataTypes>
+\t<Project><Plc><Project File="Line.plcproj"/></Plc></Project>
+</TcSmProject>
+`,
+    );
+    const uses = 'PROGRAM MAIN\nVAR a : T_NetAddr; END_VAR\na[0] := 1;\nEND_PROGRAM\n';
+    writeFileSync(join(dir, 'Line', 'MAIN.st'), uses);
+    writeFileSync(join(dir, 'LineSim', 'MAIN.st'), uses);
+    const sys = JSON.parse((await run('compile', dir, '--json')).out);
+    expect(sys.files).toBe(5);
+    expect(sys.diagnostics.map((d: { file: string; message: string }) => [d.file, d.message])).toEqual([
+      [join(dir, 'LineSim', 'MAIN.st'), expect.stringContaining('T_NetAddr')],
+    ]);
   });
 });
 

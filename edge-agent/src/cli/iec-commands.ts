@@ -5,7 +5,7 @@
  * refused with one line naming the format, never parsed as ST.
  */
 import { readFile, stat, writeFile } from 'node:fs/promises';
-import { dirname, extname, relative } from 'node:path';
+import { basename, dirname, extname, relative } from 'node:path';
 import v8 from 'node:v8';
 import { type Diagnostic, diagnosticView, EXIT } from '@plcfleet/protocols';
 import {
@@ -103,14 +103,14 @@ async function sourcesOf(
   }
   let files = found.sources;
   const libraries: LibraryReference[] = [];
-  const projects: (SourceSet & { dir: string })[] = [];
+  const projects: (SourceSet & { file: string })[] = [];
   for (const projFile of found.projects) {
     const proj = readPlcProj(await readFile(projFile, 'utf8'), projFile);
     for (const d of proj.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
     const dir = dirname(projFile);
     const inBuild = new Set(proj.sources);
     files = files.filter((f) => relative(dir, f).startsWith('..') || inBuild.has(f));
-    const own: SourceSet & { dir: string } = { files: [], libraries: [], dir };
+    const own: SourceSet & { file: string } = { files: [], libraries: [], file: projFile };
     for (const f of proj.sources) {
       const v = sourceFormat(f, '', true);
       if ('readable' in v && (await exists(f))) {
@@ -145,13 +145,18 @@ async function sourcesOf(
   if (projects.length < 2) sets.push(await xmlLibraries({ files, libraries: [...libraries] }));
   else {
     // each PLC project on its own: a solution's projects may declare the same names. A system
-    // project (`.tsproj`) one folder above a PLC project's folder belongs to that project
+    // project (`.tsproj`) one folder above a PLC project's folder that names it belongs to it
     // (decision 0130); files in no project's build are one more set
     const owned = new Set(projects.flatMap((p) => p.files));
     for (const p of projects) {
-      const tsproj = files.filter(
-        (f) => extname(f).toLowerCase() === '.tsproj' && dirname(f) === dirname(p.dir),
-      );
+      const tsproj: string[] = [];
+      for (const f of files)
+        if (
+          extname(f).toLowerCase() === '.tsproj' &&
+          dirname(f) === dirname(dirname(p.file)) &&
+          (await namesProject(f, p.file))
+        )
+          tsproj.push(f);
       for (const f of tsproj) owned.add(f);
       sets.push(await xmlLibraries({ files: [...p.files, ...tsproj], libraries: p.libraries }));
     }
@@ -159,6 +164,15 @@ async function sourcesOf(
     if (rest.length > 0) sets.push(await xmlLibraries({ files: rest, libraries: [] }));
   }
   return { sets: sets.filter((s) => s.files.length > 0), libraries, l5x: l5x.sort() };
+}
+
+/**
+ * Does this TwinCAT system project name this PLC project (its `.plcproj`, or the
+ * `<folder>.xti` of an independent project file), as `classifyPaths` finds it?
+ */
+async function namesProject(tsproj: string, plcproj: string): Promise<boolean> {
+  const text = (await readFile(tsproj, 'utf8')).toLowerCase();
+  return [basename(plcproj), `${basename(dirname(plcproj))}.xti`].some((n) => text.includes(n.toLowerCase()));
 }
 
 /** Adds a library reference unless one of its name is there. */
