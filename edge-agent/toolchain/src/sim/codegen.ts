@@ -176,6 +176,9 @@ function sameType(a: SimType, b: SimType): boolean {
  * and a statement whose code still nests deeper than MAX_CODE_DEPTH is refused with
  * SIM_UNSUPPORTED instead of failing inside V8.
  */
+/** The type of a `NULL` (SCL/AX) with no reference type from its context. */
+const NULL_REF: SimType = { kind: 'ref', target: elem('BOOL'), implicit: false };
+
 export const CHAIN_MIN = 32;
 const SPLIT_DEPTH = 48;
 export const MAX_CODE_DEPTH = 1000;
@@ -989,6 +992,13 @@ export class CodeGenerator {
           const pick = (want?.kind === 'enum' && em.find((x) => x.type === want)) || em[0];
           if (pick) return { c: num(pick.value), t: pick.type, k: pick.value };
         }
+        // SCL/SIMATIC AX `NULL` (decision 0134): the checker accepts the undeclared name only in
+        // `scl` files and only against references, pointers and interfaces, whose unbound value is
+        // `null`; a dereference of it faults NULL_REFERENCE like any unbound reference.
+        if (lower(e.name) === 'null') {
+          const t = want && (want.kind === 'ref' || want.kind === 'iface') ? want : NULL_REF;
+          return { c: 'null', t };
+        }
         return this.fail('UNKNOWN_NAME', `unknown name ${e.name}`, e.span);
       }
       case 'Member': {
@@ -1215,6 +1225,7 @@ export class CodeGenerator {
       let t = this.common(a, b);
       if (isBool(a.t) && isBool(b.t)) t = BOOL;
       if (a.t.kind === 'enum' && b.t.kind === 'enum') t = a.t;
+      if (a.c === 'null') t = b.t; // NULL = ref (NULL on the left)
       const ac = this.operand(a, t, e.span);
       const bc = this.operand(b, t, e.span);
       const jsOp = op === '=' ? '===' : op === '<>' ? '!==' : op;

@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseSource } from '../iec';
+import { loadSimProject } from './load-project';
 import { SIM_FAULT_CODES } from './sim-errors';
 import type { SimProfileOptions } from './sim-profile';
 import { type CompileOptions, compileProgram } from './virtual-plc';
@@ -451,5 +455,54 @@ CONFIGURATION Cfg
 END_CONFIGURATION`);
     plc.scan();
     expect(plc.get('gOut')).toBe(42);
+  });
+});
+
+describe('SIMATIC AX NULL (decision 0134)', () => {
+  it('is the unbound reference: assigned, compared on either side, and faults when dereferenced', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sim-ax-null-'));
+    try {
+      const file = join(dir, 'main.st');
+      writeFileSync(
+        file,
+        `NAMESPACE Plant
+    PROGRAM Main
+        VAR
+            r : REF_TO INT;
+            x : INT;
+            n : INT;
+            m : INT;
+            y : INT;
+            deref : BOOL;
+        END_VAR
+        r := NULL;
+        IF r = NULL THEN
+            n := n + 1;
+        END_IF;
+        r := REF(x);
+        IF NULL <> r THEN
+            m := m + 1;
+        END_IF;
+        IF r = NULL THEN
+            m := 100;
+        END_IF;
+        IF deref THEN
+            r := NULL;
+            y := r^;
+        END_IF;
+    END_PROGRAM
+END_NAMESPACE
+`,
+      );
+      const loaded = await loadSimProject([dir]);
+      expect(loaded.diagnostics ?? []).toEqual([]);
+      const plc = compileProgram(loaded, { program: 'Main' });
+      expect(plc.scan(2)).toBeNull();
+      expect([plc.get('n'), plc.get('m')]).toEqual([2, 2]);
+      plc.set('deref', true);
+      expect(plc.scan()).toMatchObject({ code: SIM_FAULT_CODES.NULL_REFERENCE, file, line: 24, column: 18 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
