@@ -185,6 +185,17 @@ describe('agent config', () => {
     );
   });
 
+  it('reads the watch comm-loss grace as a duration, absent unless given', async () => {
+    const watch = { tags: 'tags.yaml', plc: 'modbus://127.0.0.1:502' };
+    expect((await resolveWith({ watch })).watch?.commLossGraceMs).toBeUndefined();
+    expect((await resolveWith({ watch: { ...watch, commLossGrace: '5s' } })).watch?.commLossGraceMs).toBe(
+      5000,
+    );
+    await expect(resolveWith({ watch: { ...watch, commLossGrace: 'soon' } })).rejects.toThrow(
+      /agent\.yaml: watch\.commLossGrace/,
+    );
+  });
+
   it('names the file of agent.yaml when a models folder is not there', async () => {
     dir = mkdtempSync(join(tmpdir(), 'agent-config-'));
     for (const f of ['site.facts.yaml', 'policy.yaml']) copyFileSync(join(FIXTURES, f), join(dir, f));

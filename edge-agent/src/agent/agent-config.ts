@@ -117,6 +117,11 @@ export const AgentOptions = z
          * --opcua-mode`: `subscription` (a comparison every PLC cycle) or `poll`. @default "subscription"
          */
         opcuaMode: z.enum(['subscription', 'poll']).default('subscription'),
+        /**
+         * How long a comm loss may last before the watch rolls the deploy back (ADR 0120): a
+         * shorter one is reported and its samples are not judged. @default "2s"
+         */
+        commLossGrace: DurationField.optional(),
         /** PROGRAM or CONFIGURATION to run (default: the only one). */
         programName: z.string().min(1).optional(),
         /**
@@ -284,6 +289,8 @@ export interface AgentConfig {
     pollMs?: number;
     /** How an OPC UA PLC is read for runs and watches (the one-off `deferWhile` read is a read). */
     opcuaMode?: 'subscription' | 'poll';
+    /** A comm loss shorter than this is reported, not rolled back (absent: the watch's default). */
+    commLossGraceMs?: number;
     programName?: string;
     /** Deploys wait while this tag is TRUE, checked every `deferRecheckMs`. */
     deferWhile?: string;
@@ -555,6 +562,7 @@ function watchConfig(
     cycleMs: w.cycle,
     ...(w.poll !== undefined ? { pollMs: w.poll } : {}),
     opcuaMode: w.opcuaMode,
+    ...(w.commLossGrace !== undefined ? { commLossGraceMs: w.commLossGrace } : {}),
     ...(w.programName ? { programName: w.programName } : {}),
     ...(w.deferWhile ? { deferWhile: w.deferWhile } : {}),
     deferRecheckMs: w.deferRecheck,

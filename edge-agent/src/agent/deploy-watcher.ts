@@ -223,6 +223,7 @@ export class DeployWatcher {
           durationMs: leftMs,
           cycleMs: watch.cycleMs,
           ...(watch.pollMs ? { pollMs: watch.pollMs } : {}),
+          ...(watch.commLossGraceMs !== undefined ? { commLossGraceMs: watch.commLossGraceMs } : {}),
           ...(watch.programName ? { programName: watch.programName } : {}),
           ...programLoad(this.o),
           signal,
