@@ -118,6 +118,10 @@ function describe(r: ShadowReport): string[] {
       `COMM LOSS: ${r.commLoss.count} failed poll(s) from ${r.commLoss.first} to ${r.commLoss.last}: ${r.commLoss.error}` +
         (r.late ? ` (${r.late} late answer(s) dropped)` : ''),
     );
+  if (r.shortCommLosses?.count)
+    lines.push(
+      `short comm loss(es): ${r.shortCommLosses.count}, the longest ${r.shortCommLosses.longestMs} ms (answers overdue, then resumed; their samples not judged)`,
+    );
   if (r.fault) lines.push(`candidate stopped on a fault: ${r.fault}`);
   const c = r.coverage;
   const of = (x: { total: number; taken: number } | null) => (x ? `${x.taken}/${x.total}` : 'not measured');
