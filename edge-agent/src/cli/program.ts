@@ -145,7 +145,7 @@ export const COMMAND_GROUPS: readonly {
       {
         name: 'shadow',
         description:
-          "run a candidate program on the running PLC's live inputs and compare its outputs (exit 0 same, 1 divergent, 5 PLC unreachable)",
+          "run a candidate program on the running PLC's live inputs and compare its outputs (exit 0 same, 1 divergent, 2 usage or nothing compared, 5 PLC unreachable)",
       },
     ],
     load: async () => (await import('./shadow-commands')).registerShadowCommands,
