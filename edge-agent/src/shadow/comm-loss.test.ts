@@ -12,46 +12,20 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TagMap } from '@plcfleet/protocols';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { compileInstrumented } from './branch-coverage';
+import { LEVEL_PROGRAM, LEVEL_TAGS } from './fixtures/level-alarm';
 import { ModbusLivePlc } from './live-plc';
 import { type LiveMessage, OpcuaLiveFeed } from './live-subscription';
 import { bindTags } from './shadow-binding';
 import { runShadow } from './shadow-runner';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
-const PROGRAM = `PROGRAM Main
-VAR_INPUT
-  Level : INT;
-END_VAR
-VAR_OUTPUT
-  Alarm : BOOL;
-  Twice : INT;
-END_VAR
-Alarm := Level > 500;
-Twice := Level * 2;
-END_PROGRAM
-`;
-const TAGS = TagMap.parse({
-  apiVersion: 'plcfleet/v1',
-  kind: 'TagMap',
-  tags: [
-    ['Level', 'holding', 0, 'INT', 'readwrite'],
-    ['Alarm', 'discrete', 0, 'BOOL', 'read'],
-    ['Twice', 'input', 0, 'INT', 'read'],
-  ].map(([name, table, address, type, access]) => ({
-    name,
-    modbus: { table, address, type },
-    opcua: { nodeId: `ns=1;s=Main.${name}`, browseName: name },
-    access,
-  })),
-});
 
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'shadow-comm-loss-'));
-  writeFileSync(join(dir, 'tags.json'), JSON.stringify(TAGS));
+  writeFileSync(join(dir, 'tags.json'), JSON.stringify(LEVEL_TAGS));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -90,15 +64,15 @@ function freezeWhen(proc: ChildProcess, cond: () => boolean): { at: () => number
 }
 
 function candidate() {
-  const c = compileInstrumented([{ name: 'served-plc.st', text: PROGRAM }], { cycleMs: 10 });
-  return { c, b: bindTags(TAGS, c.plc) };
+  const c = compileInstrumented([{ name: 'served-plc.st', text: LEVEL_PROGRAM }], { cycleMs: 10 });
+  return { c, b: bindTags(LEVEL_TAGS, c.plc) };
 }
 
 describe('comm loss with a PLC that stops answering, sockets open', () => {
   it('polls (Modbus): said at the deadline of the first unanswered poll after the last answer', async () => {
     const { modbus } = await servedPlc();
     const { c, b } = candidate();
-    const live = new ModbusLivePlc(TAGS, TAGS.tags, '127.0.0.1', modbus, 10_000);
+    const live = new ModbusLivePlc(LEVEL_TAGS, LEVEL_TAGS.tags, '127.0.0.1', modbus, 10_000);
     /** Every read: when asked, when answered (0 while unanswered), whether good. */
     const reads: { tReq: number; tResp: number; ok: boolean }[] = [];
     const read = live.read.bind(live);
@@ -165,7 +139,7 @@ describe('comm loss with a PLC that stops answering, sockets open', () => {
     const { c, b } = candidate();
     const live = new OpcuaLiveFeed(
       opcua,
-      TAGS.tags,
+      LEVEL_TAGS.tags,
       { security: 'none', dataDir: join(dir, 'client-pki'), timeoutMs: 2000 },
       { publishingMs: 10 },
     );

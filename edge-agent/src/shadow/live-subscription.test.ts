@@ -5,35 +5,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TagMap } from '@plcfleet/protocols';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startPlcServer, VirtualPlcRuntime } from '../plant-io';
 import { compileInstrumented } from './branch-coverage';
+import { LEVEL_PROGRAM, LEVEL_TAGS } from './fixtures/level-alarm';
 import { OpcuaLiveFeed } from './live-subscription';
 import { bindTags } from './shadow-binding';
 import { runShadow } from './shadow-runner';
-
-const PROGRAM = `PROGRAM Main
-VAR_INPUT Level : INT; END_VAR
-VAR_OUTPUT Alarm : BOOL; Twice : INT; END_VAR
-Alarm := Level > 500;
-Twice := Level * 2;
-END_PROGRAM
-`;
-const MAP = TagMap.parse({
-  apiVersion: 'plcfleet/v1',
-  kind: 'TagMap',
-  tags: [
-    ['Level', 'holding', 0, 'INT', 'readwrite'],
-    ['Alarm', 'discrete', 0, 'BOOL', 'read'],
-    ['Twice', 'input', 0, 'INT', 'read'],
-  ].map(([name, table, address, type, access]) => ({
-    name,
-    modbus: { table, address, type },
-    opcua: { nodeId: `ns=1;s=Main.${name}`, browseName: name },
-    access,
-  })),
-});
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -45,19 +23,19 @@ describe('shadow by OPC UA subscription', () => {
     const dir = mkdtempSync(join(tmpdir(), 'shadow-sub-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const plc = await startPlcServer({
-      runtime: new VirtualPlcRuntime([{ name: 'main.st', text: PROGRAM }]),
-      tags: MAP,
+      runtime: new VirtualPlcRuntime([{ name: 'main.st', text: LEVEL_PROGRAM }]),
+      tags: LEVEL_TAGS,
       modbus: false,
       opcua: { dataDir: join(dir, 'plc'), port: 0, security: 'none', allowAnonymous: true },
     });
     cleanups.push(() => plc.close());
     plc.loop.write('Level', 700); // held from here on: inputs and outputs never change again
     await new Promise((r) => setTimeout(r, 1000)); // the values are older than the run
-    const c = compileInstrumented([{ name: 'main.st', text: PROGRAM }], { cycleMs: 10 });
-    const b = bindTags(MAP, c.plc);
+    const c = compileInstrumented([{ name: 'main.st', text: LEVEL_PROGRAM }], { cycleMs: 10 });
+    const b = bindTags(LEVEL_TAGS, c.plc);
     const live = new OpcuaLiveFeed(
       plc.opcua!.endpointUrl,
-      MAP.tags,
+      LEVEL_TAGS.tags,
       { security: 'none', dataDir: join(dir, 'client'), timeoutMs: 5000 },
       { publishingMs: 10 },
     );
