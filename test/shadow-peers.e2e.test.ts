@@ -121,4 +121,40 @@ describe('shadow against pymodbus driven by a field script', () => {
     );
     expect(r.err.some((l) => l.includes('comm loss with'))).toBe(true);
   });
+
+  it('the command exits 5 with its report though the frozen PLC still holds the socket open', async () => {
+    const plc = await fieldPlc();
+    const root = join(__dirname, '..');
+    const cli = spawn(
+      process.execPath,
+      ['--conditions=source', '--import', 'tsx', join(root, 'edge-agent/src/cli.ts'), 'shadow'].concat([
+        '--program',
+        PROGRAM,
+        '--tags',
+        TAGS,
+        '--plc-modbus',
+        `127.0.0.1:${plc.port}`,
+        '--seconds',
+        '3',
+        '--json',
+      ]),
+      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    children.push(cli);
+    let out = '';
+    let err = '';
+    cli.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    cli.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      // freeze the PLC's process once samples are being compared; its TCP socket stays open
+      if (/\d+ compared/.test(err) && plc.child.signalCode === null) plc.child.kill('SIGSTOP');
+    });
+    const code = await new Promise<number | null>((done) => cli.on('exit', (c) => done(c)));
+    expect(err).toMatch(/comm loss with/);
+    expect(code).toBe(EXIT.UNREACHABLE);
+    const report = JSON.parse(out.trim().split('\n')[0]!) as ShadowReport;
+    expect(report.commLoss).not.toBeNull();
+  }, 60_000);
 });

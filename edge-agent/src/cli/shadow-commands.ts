@@ -96,6 +96,24 @@ function opcuaOptions(
   };
 }
 
+/** How long the end of a run waits for the PLC link to close before it reports anyway. */
+const CLOSE_WAIT_MS = 2000;
+
+/**
+ * Closes the link to the PLC, waiting at most `ms`: closing a session or a connection with a
+ * PLC that stopped answering waits for the stack's own timeouts, and the report must not.
+ */
+async function closeWithin(live: { close(): Promise<void> }, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    live.close().catch(() => {}),
+    new Promise<void>((done) => {
+      timer = setTimeout(done, ms);
+    }),
+  ]);
+  clearTimeout(timer);
+}
+
 /** How the PLC was read and how often it was compared, for people. */
 function rate(r: ShadowReport): string {
   return r.subscription
@@ -306,7 +324,7 @@ export async function runShadowCommand(
     }
     throw err;
   } finally {
-    await live.close();
+    await closeWithin(live, CLOSE_WAIT_MS);
   }
   say(`read ${rate(report)}`);
   const empty =
@@ -369,8 +387,9 @@ export function registerShadowCommands(program: Command): void {
       const stop = new AbortController();
       const onSigint = () => stop.abort();
       process.once('SIGINT', onSigint);
+      let code: number;
       try {
-        process.exitCode = await runShadowCommand(
+        code = await runShadowCommand(
           opts,
           { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) },
           process.env,
@@ -379,5 +398,9 @@ export function registerShadowCommands(program: Command): void {
       } finally {
         process.off('SIGINT', onSigint);
       }
+      // The report is out: end now, with its code. A PLC that froze can leave a socket or a
+      // request of the protocol stack open for minutes, and the shell must get the exit code.
+      await new Promise<void>((flushed) => process.stdout.write('', () => flushed()));
+      process.exit(code);
     });
 }

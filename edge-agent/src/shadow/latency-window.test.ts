@@ -8,12 +8,13 @@ import { type Judgement, LatencyWindow } from './latency-window';
 type S = [number, number, number | null, number?];
 
 function run(backMs: number, samples: S[], finish = true) {
-  const judged: { at: number; candidates: number[]; own: number }[] = [];
+  const judged: { at: number; candidates: number[]; own: number; open?: boolean }[] = [];
   const w = new LatencyWindow<string>(backMs, (j: Judgement<string>) =>
     judged.push({
       at: j.at,
       candidates: j.candidates.map((c) => c.get('Q') as number),
       own: j.own.get('Q') as number,
+      ...(j.open ? { open: true } : {}),
     }),
   );
   let clock = 0;
@@ -41,8 +42,8 @@ describe('LatencyWindow', () => {
       { at: 10, candidates: [0, 1, 2], own: 1 },
       { at: 20, candidates: [1, 2, 3], own: 2 },
     ]);
-    // at the end the last sample is judged with what there is
-    expect(run(10, steady(4)).at(-1)).toEqual({ at: 30, candidates: [2, 3], own: 3 });
+    // at the end the last sample is judged with what there is, marked as a window that could not close
+    expect(run(10, steady(4)).at(-1)).toEqual({ at: 30, candidates: [2, 3], own: 3, open: true });
   });
 
   it('looks back `backMs`: a late live output costs no reporting time', () => {
@@ -78,7 +79,7 @@ describe('LatencyWindow', () => {
     ).toEqual([
       { at: 50, candidates: [0, 5, 10], own: 5 },
       { at: 100, candidates: [5, 10, 15], own: 10 },
-      { at: 150, candidates: [10, 15], own: 15 },
+      { at: 150, candidates: [10, 15], own: 15, open: true },
     ]);
   });
 

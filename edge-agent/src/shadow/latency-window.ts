@@ -40,6 +40,11 @@ export interface Judgement<K> {
   live: Map<K, unknown>;
   candidates: Map<K, unknown>[];
   own: Map<K, unknown>;
+  /**
+   * The run ended before the candidate scanned the next sample's inputs: the window could not
+   * close, so a live value ahead of the candidate cannot be told from a divergence.
+   */
+  open?: boolean;
 }
 
 /** Samples waiting for their window to close. */
@@ -78,9 +83,11 @@ export class LatencyWindow<K> {
       let hi = i + 1;
       const fed = e[i + 1]?.fed;
       while (hi < e.length && !(e[hi]!.scanned > fed!)) hi++;
+      let open = false;
       if (hi >= e.length) {
         if (!final) break;
         hi = e.length - 1;
+        open = true;
       }
       // from the candidate's output at at − backMs (after the last sample read by then), and at least sample i − 1
       const at = e[i]!.at;
@@ -95,7 +102,11 @@ export class LatencyWindow<K> {
           if (x.steps) for (const m of x.steps) candidates.push(m);
           candidates.push(x.outputs);
         }
-        this.judge({ at, live, candidates, own: e[i]!.outputs });
+        this.judge(
+          open
+            ? { at, live, candidates, own: e[i]!.outputs, open }
+            : { at, live, candidates, own: e[i]!.outputs },
+        );
       }
       this.next++;
     }
