@@ -94,6 +94,17 @@ describe('shadow against pymodbus driven by a field script', () => {
     expect(plc.stderr()).toBe('');
   });
 
+  it('finds no divergence when it starts while a timer of the PLC is already running', async () => {
+    // the field runs from launch: shadow starts with Motor on for longer than T1's 300 ms, so the
+    // live Warm is TRUE while a freshly seeded candidate's T1 has only begun (ADR 0123)
+    const plc = await fieldPlc(['--run-before-client']);
+    await new Promise((r) => setTimeout(r, 2600));
+    const r = await shadow({ plcModbus: `127.0.0.1:${plc.port}`, seconds: '2' });
+    expect(r.report!.divergences).toEqual([]);
+    expect(r.code).toBe(EXIT.OK);
+    expect(r.report!.compared).toBeGreaterThan(10);
+  });
+
   it('names the output that diverges, with live and shadow values', async () => {
     const plc = await fieldPlc();
     const r = await shadow({ plcModbus: `127.0.0.1:${plc.port}`, program: join(dir, 'divergent.st') });

@@ -45,6 +45,7 @@ parser.add_argument("--level-ms", type=float, default=250.0)
 parser.add_argument("--quiet", action="store_true")
 parser.add_argument("--slow-ms", type=float, default=0.0)
 parser.add_argument("--log", default=None)
+parser.add_argument("--run-before-client", action="store_true")  # the field runs from launch
 args = parser.parse_args()
 
 # zero_mode: Modbus address n is index n of each block
@@ -58,7 +59,8 @@ store = ModbusSlaveContext(
 context = ModbusServerContext(slaves={1: store}, single=False)
 
 
-FIELD = {"start": None}  # the field starts at the first client's connection (a shadow sees it all)
+# the field starts at the first client's connection (a shadow sees it all), or at launch
+FIELD = {"start": time.monotonic() if args.run_before_client else None}
 
 
 class FieldHandler(ModbusConnectedRequestHandler):

@@ -254,8 +254,30 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
   /** When the last good answer (or message) came, epoch ms. */
   let lastAnswer = 0;
 
+  /**
+   * After a seed (ADR 0123): the live PLC's timers may be running, and their elapsed time cannot
+   * be read, so an output may disagree until the candidate's timers catch up. Each compared
+   * output is unsettled until the candidate's own output first agrees with it; while the candidate's virtual time since the seed
+   * (less the latency window and a cycle) is shorter than the longest PT of its timers whose state the seed could not know (a TON with
+   * IN TRUE, a TOF with IN FALSE, any TP), an unsettled output that disagrees is not judged.
+   */
+  let settle: { from: number; ms: number | undefined; tags: Set<BoundTag> } | null = null;
+  const unknownTimerMs = (): number => {
+    let ms = 0;
+    for (const v of plc.listVariables()) {
+      const type = v.type.toUpperCase();
+      if (type !== 'TON' && type !== 'TOF' && type !== 'TP') continue;
+      const on = plc.accessor(`${v.name}.IN`).get() === true;
+      const pt = Number(plc.accessor(`${v.name}.PT`).get());
+      if ((type === 'TON' && on) || (type === 'TOF' && !on) || type === 'TP')
+        ms = Math.max(ms, Number.isFinite(pt) ? pt : 0);
+    }
+    return ms;
+  };
+
   // Start from the live state: every bound variable the candidate has takes the live value.
   const seed = (values: ReadonlyMap<Tag, RawValue>) => {
+    settle = { from: virtualMs, ms: undefined, tags: new Set(compared) };
     for (const b of tags) {
       const v = values.get(b.tag);
       if (v === undefined) continue;
@@ -307,11 +329,22 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
         const v = p.live.get(b);
         if (v !== undefined && !p.candidates.some((c) => agrees(b, v, c.get(b)))) return;
       }
+    if (settle) {
+      // the candidate has scanned since the seed: its timers' IN and PT are known now
+      settle.ms ??= unknownTimerMs();
+      // plus the window and a cycle: a sample is judged up to a window after the candidate scanned it
+      if (virtualMs - settle.from >= settle.ms + latencyMs + cycleMs || settle.tags.size === 0) settle = null;
+    }
     judged++;
     for (const b of compared) {
       const v = p.live.get(b);
       if (v === undefined) continue;
-      if (p.candidates.some((c) => agrees(b, v, c.get(b)))) continue;
+      if (p.candidates.some((c) => agrees(b, v, c.get(b)))) {
+        // settled once its own output agrees: the window also holds the seeded values themselves
+        if (settle && agrees(b, v, p.own.get(b))) settle.tags.delete(b);
+        continue;
+      }
+      if (settle?.tags.has(b)) continue;
       const d = divergences.get(b);
       if (d) d.count++;
       else
