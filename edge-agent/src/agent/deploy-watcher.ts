@@ -2,7 +2,6 @@ import type { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import type { DeployOrder } from '@plcfleet/protocols';
 import type { Logger } from 'pino';
-import type { ShadowReport } from '../shadow';
 import type { AgentConfig } from './agent-config';
 import type { AgentEvents } from './agent-events';
 import type { Deployer } from './deployer';
@@ -175,23 +174,7 @@ export class DeployWatcher {
       prior,
       resumed,
       what: 'post-deploy watch',
-      ...(store
-        ? {
-            keep: {
-              write: (progress: ShadowReport | null) =>
-                hash
-                  ? store.write(order.deployId, {
-                      version: 1,
-                      run: { order, periodMs, startedAt },
-                      hash,
-                      resumed,
-                      progress,
-                    })
-                  : undefined,
-              remove: () => store.remove(order.deployId),
-            },
-          }
-        : {}),
+      ...(store ? { keep: { store, id: order.deployId, run: { order, periodMs, startedAt }, hash } } : {}),
     });
     await checkpoint(prior);
     const { nothingCompared, watchDeploy } = await import('../shadow');

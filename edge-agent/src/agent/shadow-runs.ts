@@ -193,18 +193,18 @@ function reportRun(
  * runner's `onSnapshot` hook that keeps the run so far merged with the segments before it —
  * one write at a time, a failed one logged as `<what> progress not kept`.
  */
-export function startReporting(o: {
+export function startReporting<T>(o: {
   sender: OutboxSender;
   meta: ShadowRunMeta;
   log: Logger;
   /** The kept figures of the segments before this one (a resumed run), else null. */
   prior: ShadowReport | null;
   resumed: number;
-  /** Where the run's progress is kept; without it nothing is. */
-  keep?: {
-    write(progress: ShadowReport | null): Promise<void> | undefined;
-    remove(): Promise<void> | undefined;
-  };
+  /**
+   * Where the run's progress is kept, as `id` in `store` with what the run is (`run`) and the
+   * hash it resumes against; without it, or without a hash, nothing is.
+   */
+  keep?: { store: ProgressStore<T>; id: string; run: T; hash: string | null };
   /** For the log line of a checkpoint that failed. */
   what: string;
 }) {
@@ -212,12 +212,16 @@ export function startReporting(o: {
     priorSeconds: o.prior?.seconds ?? 0,
     resumed: o.resumed,
   });
+  const k = o.keep;
   const end = async (...a: Parameters<typeof reporting.end>) => {
     const run = await reporting.end(...a);
-    await o.keep?.remove();
+    await k?.store.remove(k.id);
     return run;
   };
-  const checkpoint = (progress: ShadowReport | null) => o.keep?.write(progress);
+  const checkpoint = (progress: ShadowReport | null) =>
+    k?.hash
+      ? k.store.write(k.id, { version: 1, run: k.run, hash: k.hash, resumed: o.resumed, progress })
+      : undefined;
   let writing = false;
   const onSnapshot = (r: ShadowReport) => {
     if (writing) return;
@@ -433,23 +437,7 @@ export class CandidateShadows {
       prior,
       resumed,
       what: 'shadow run',
-      ...(store
-        ? {
-            keep: {
-              write: (progress: ShadowReport | null) =>
-                hash
-                  ? store.write(meta.shadowId, {
-                      version: 1,
-                      run: { meta, of, req },
-                      hash,
-                      resumed,
-                      progress,
-                    })
-                  : undefined,
-              remove: () => store.remove(meta.shadowId),
-            },
-          }
-        : {}),
+      ...(store ? { keep: { store, id: meta.shadowId, run: { meta, of, req }, hash } } : {}),
     });
     const { end } = run;
     if (early || !files || !hash || !watch)
