@@ -7,7 +7,7 @@ import { type Judgement, LatencyWindow } from './latency-window';
  */
 type S = [number, number, number | null, number?];
 
-function run(backMs: number, samples: S[], finish = true) {
+function run(backMs: number, samples: S[], finish = true, ordered = false) {
   const judged: { at: number; candidates: number[]; own: number; open?: boolean }[] = [];
   const w = new LatencyWindow<string>(backMs, (j: Judgement<string>) =>
     judged.push({
@@ -27,6 +27,7 @@ function run(backMs: number, samples: S[], finish = true) {
       scanned: clock,
       outputs: new Map([['Q', out]]),
       live: live === null ? null : new Map([['Q', live]]),
+      ...(ordered ? { ordered: true } : {}),
     });
   }
   if (finish) w.finish();
@@ -109,6 +110,51 @@ describe('LatencyWindow', () => {
     for (let t = 0; t < 100_000; t += 10)
       w.add({ at: t, fed: t, scanned: t + 10, outputs: new Map([['Q', t]]), live: new Map([['Q', t]]) });
     expect((w as unknown as { entries: unknown[] }).entries.length).toBeLessThan(10);
+  });
+});
+
+describe('LatencyWindow, outputs read before inputs (ADR 0143)', () => {
+  it('judges an ordered sample once the candidate scanned its own inputs, not the next one', () => {
+    // no finish: every sample is judged as it comes, its window ending at its own scans
+    expect(run(10, steady(4), false, true)).toEqual([
+      { at: 10, candidates: [0, 1], own: 1 },
+      { at: 20, candidates: [1, 2], own: 2 },
+      { at: 30, candidates: [2, 3], own: 3 },
+    ]);
+  });
+
+  it('a live output a scan behind (the PLC scans late) still agrees: the back part is kept', () => {
+    const j = run(
+      20,
+      [
+        [0, 0, null],
+        [10, 1, 0],
+        [20, 2, 1],
+        [30, 3, 2],
+      ],
+      false,
+      true,
+    );
+    // each live value (the candidate's output of the sample before) is among its candidates
+    expect(j.map((x) => x.candidates.includes(x.at / 10 - 1))).toEqual([true, true, true]);
+    expect(j.map((x) => x.at)).toEqual([10, 20, 30]);
+  });
+
+  it('waits when the candidate has not scanned since the inputs were set (a poll within a cycle)', () => {
+    const j = run(
+      10,
+      [
+        [0, 0, null, 1],
+        [5, 0, 1, 0], // fed, not scanned yet: the live 1 may be these inputs' output
+        [10, 1, 1, 1],
+      ],
+      false,
+      true,
+    );
+    expect(j).toEqual([
+      { at: 5, candidates: [0, 0, 1], own: 0 },
+      { at: 10, candidates: [0, 0, 1], own: 1 },
+    ]);
   });
 });
 

@@ -12,7 +12,9 @@
  * PLC scanned between the input and the output requests), but not newer than the inputs
  * of the next sample, read after it: so the window ends once the candidate has run a
  * scan on them — usually right after sample n + 1 (one poll), after n + 2 when polls come
- * faster than the candidate's cycles. A sample is judged then.
+ * faster than the candidate's cycles. A sample is judged then — or at once when its
+ * outputs were answered before its inputs were asked (`ordered`, ADR 0143): its live outputs
+ * are then no newer than its own inputs, which the candidate has scanned.
  */
 
 /** What one sample left. Times in ms; `fed` and `scanned` on the candidate's virtual clock. */
@@ -32,6 +34,12 @@ interface Entry<K> {
   steps?: Map<K, unknown>[];
   /** The live outputs to judge; null for a sample that only sets the candidate (a seed). */
   live: Map<K, unknown> | null;
+  /**
+   * Its live outputs were answered before its inputs were asked (ADR 0143): they cannot show
+   * inputs newer than its own, so its window ends once the candidate has scanned its inputs
+   * (at once, unless the poll came less than a cycle after the last scan).
+   */
+  ordered?: boolean;
 }
 
 /** A sample ready to be judged: its live outputs, every candidate output its window allows, and its own. */
@@ -79,9 +87,11 @@ export class LatencyWindow<K> {
     const e = this.entries;
     while (this.next < e.length) {
       const i = this.next;
-      // the first sample at which the candidate has scanned the inputs of sample i + 1
-      let hi = i + 1;
-      const fed = e[i + 1]?.fed;
+      // the first sample at which the candidate has scanned the inputs of sample i + 1 — of
+      // sample i itself when ordered: its live outputs are no newer than its own inputs
+      const ordered = e[i]!.ordered === true;
+      let hi = ordered ? i : i + 1;
+      const fed = ordered ? e[i]!.fed : e[i + 1]?.fed;
       while (hi < e.length && !(e[hi]!.scanned > fed!)) hi++;
       let open = false;
       if (hi >= e.length) {

@@ -22,6 +22,12 @@ export type LiveSample =
        * Modbus requests; 0 for one OPC UA Read (the server answers it from one moment).
        */
       spreadMs: number;
+      /**
+       * Every tag but the inputs was answered before any input was asked (`readInputsLast`): the
+       * live outputs cannot show inputs newer than the sample's own, so the sample can be judged
+       * at once (ADR 0143).
+       */
+      ordered?: boolean;
     }
   | { ok: false; error: string; tReq: number; tResp: number };
 
@@ -33,18 +39,29 @@ export interface LivePlc {
   readonly where: string;
   /** Reads every tag given at construction; never throws for comm trouble. */
   read(): Promise<LiveSample>;
+  /**
+   * From now on reads `inputs` only after every other tag has been answered (its samples are
+   * `ordered`, ADR 0143). Optional: a reader that cannot order its reads leaves it out.
+   */
+  readInputsLast?(inputs: ReadonlySet<Tag>): void;
   close(): Promise<void>;
 }
 
 /**
  * Modbus TCP: the tags' blocks, merged as the staging bridge polls them, one request each,
  * spread over up to `connections` connections read at once (one request in flight on each,
- * so a sample of many blocks takes about one round trip per connection's share).
+ * so a sample of many blocks takes about one round trip per connection's share). With
+ * `readInputsLast`, two rounds: the outputs' blocks, then — once all are answered — the
+ * inputs' (planned apart, so that no request carries both).
  */
 export class ModbusLivePlc implements LivePlc {
   readonly where: string;
   private readonly links: ModbusLink[];
-  private readonly blocks: PollBlock[];
+  /** Blocks read at once, round after round. */
+  private rounds: PollBlock[][];
+  private ordered = false;
+  private readonly tags: readonly Tag[];
+  private readonly plan: (tags: readonly Tag[]) => PollBlock[];
 
   constructor(
     map: TagMap,
@@ -55,33 +72,54 @@ export class ModbusLivePlc implements LivePlc {
     connections = 4,
   ) {
     this.where = `modbus ${host}:${port}`;
-    // One group: the shadow polls everything at its own rate.
-    const sub: TagMap = { ...map, pollGroups: [], tags: tags.map(({ pollGroup: _, ...t }) => t) };
-    this.blocks = planPolls(sub).flatMap((g) => g.blocks);
     // The blocks carry copies: map back to the caller's tag objects.
     const byName = new Map(tags.map((t) => [t.name, t]));
-    for (const b of this.blocks) b.tags = b.tags.map((t) => byName.get(t.name)!);
+    this.plan = (some) => {
+      // One group: the shadow polls everything at its own rate.
+      const sub: TagMap = { ...map, pollGroups: [], tags: some.map(({ pollGroup: _, ...t }) => t) };
+      const blocks = some.length === 0 ? [] : planPolls(sub).flatMap((g) => g.blocks);
+      for (const b of blocks) b.tags = b.tags.map((t) => byName.get(t.name)!);
+      return blocks;
+    };
+    this.tags = tags;
+    this.rounds = [this.plan(tags)];
     this.links = Array.from(
-      { length: Math.max(1, Math.min(connections, this.blocks.length)) },
+      { length: Math.max(1, Math.min(connections, this.rounds[0]!.length)) },
       () => new ModbusLink({ host, port, unitId: map.unitId, timeoutMs }),
     );
+  }
+
+  readInputsLast(inputs: ReadonlySet<Tag>): void {
+    this.rounds = [
+      this.plan(this.tags.filter((t) => !inputs.has(t))),
+      this.plan(this.tags.filter((t) => inputs.has(t))),
+    ].filter((r) => r.length > 0);
+    this.ordered = true;
   }
 
   async read(): Promise<LiveSample> {
     const tReq = Date.now();
     const values = new Map<Tag, RawValue>();
     try {
-      await Promise.all(
-        this.links.map(async (link, i) => {
-          for (let b = i; b < this.blocks.length; b += this.links.length)
-            for (const [tag, v] of await link.readBlock(this.blocks[b]!)) values.set(tag, v);
-        }),
-      );
+      for (const blocks of this.rounds)
+        await Promise.all(
+          this.links.map(async (link, i) => {
+            for (let b = i; b < blocks.length; b += this.links.length)
+              for (const [tag, v] of await link.readBlock(blocks[b]!)) values.set(tag, v);
+          }),
+        );
     } catch (err) {
       return { ok: false, error: (err as Error).message, tReq, tResp: Date.now() };
     }
     const tResp = Date.now();
-    return { ok: true, values, tReq, tResp, spreadMs: tResp - tReq };
+    return {
+      ok: true,
+      values,
+      tReq,
+      tResp,
+      spreadMs: tResp - tReq,
+      ...(this.ordered ? { ordered: true } : {}),
+    };
   }
 
   async close(): Promise<void> {

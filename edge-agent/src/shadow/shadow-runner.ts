@@ -769,6 +769,8 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
   } else {
     // ---- Polls: a read of every tag, a comparison every poll.
     deadline = new AnswerDeadline(pollMs, o.commLossMs);
+    // outputs answered before inputs are asked: a sample is judged at once (ADR 0143)
+    live.readInputsLast?.(new Set(inputs.map((b) => b.tag)));
     const first = await live.read();
     if (!first.ok) throw new ShadowUnreachable(`${live.where}: ${first.error}`);
     // the first answer (it carries the connection) counts; a deadline after 100 (ADR 0073)
@@ -885,6 +887,7 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
         outputs: outputsNow(),
         live: liveOutputs,
         ...(steps.length > 0 ? { steps } : {}),
+        ...(s.ordered ? { ordered: true } : {}),
       });
       progress(now, t0);
     }
