@@ -306,6 +306,48 @@ END_PROGRAM`,
     expect(plc.get('Count')).toBe(3 * 435);
     expect(plc.get('Done')).toBe(true);
   });
+
+  it('an instance of 128 members or more is built by a constructor and keeps get, set, snapshot and online change', () => {
+    const plant = (extra: string) => {
+      const names = Array.from({ length: 130 }, (_, i) => `r${i}`);
+      return `FUNCTION_BLOCK Unit
+VAR_INPUT x : REAL; END_VAR
+VAR_OUTPUT y : REAL; END_VAR
+y := y * 0.5 + x;
+END_FUNCTION_BLOCK
+PROGRAM Big
+VAR_INPUT Sp : REAL := 1.5; END_VAR
+VAR_OUTPUT Sum : REAL; Hits : INT; END_VAR
+VAR U : Unit; T : TON; ${names.map((n) => `${n} : REAL;`).join(' ')} ${extra} END_VAR
+U(x := Sp);
+T(IN := TRUE, PT := T#30ms);
+IF T.Q THEN Hits := Hits + 1; END_IF;
+r129 := r129 + 0.25;
+Sum := U.y + r129;
+END_PROGRAM`;
+    };
+    const js = VirtualPlc.generatedSource(units(plant('')));
+    expect(js).toMatch(/function K\d+\(\)\{this\.\$c=C\d+;/);
+    // the program's 133 members: a constructor; the FB's 3: a literal
+    expect(js).toMatch(/function N\d+\(\)\{const s=\{\$c:C\d+,f0:0\.5,f1:0\.5\};/);
+    const plc = compileProgram(units(plant('')));
+    expect(plc.scan(4)).toBeNull();
+    expect(plc.get('Hits')).toBe(1);
+    expect(plc.get('r129')).toBe(1);
+    expect(plc.get('Sum')).toBe(3.8125);
+    const snap = plc.snapshot();
+    plc.set('r129', 10);
+    expect(plc.scan()).toBeNull();
+    expect(plc.get('r129')).toBe(10.25);
+    plc.restore(snap);
+    expect(plc.scan()).toBeNull();
+    expect(plc.get('r129')).toBe(1.25);
+    expect(plc.get('Hits')).toBe(2);
+    const change = plc.replaceProgram(units(plant('Extra : INT;')));
+    expect(change.applied).toBe(true);
+    expect(plc.scan()).toBeNull();
+    expect([plc.get('r129'), plc.get('Hits'), plc.get('Extra')]).toEqual([1.5, 3, 0]);
+  });
 });
 
 describe('Boolean results as operands (conformance divergence bool-and-or-as-operand)', () => {

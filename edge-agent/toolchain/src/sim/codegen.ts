@@ -181,6 +181,12 @@ const NULL_REF: SimType = { kind: 'ref', target: elem('BOOL'), implicit: false }
 
 export const CHAIN_MIN = 32;
 const SPLIT_DEPTH = 48;
+/**
+ * Members (with `$c`) from which an instance is built by a constructor instead of an object
+ * literal: V8 (JSObject::kMapCacheSize) gives a literal of 128 or more properties a slow map that
+ * it then turns into a fast one without field representations (decision 0135).
+ */
+const LITERAL_MAP_LIMIT = 128;
 export const MAX_CODE_DEPTH = 1000;
 
 const BOOL = elem('BOOL');
@@ -438,17 +444,31 @@ export class CodeGenerator {
     // fraction stored, after which V8 no longer knows the map of the members holding such
     // objects and checks it at every access.
     const doubles = l.vars.filter((v) => isReal(v.type) && !/^\d+$/.test(v.key));
-    const fields = [
+    const fieldCodes = [
       `$c:C${l.index}`,
       ...l.vars.map((v) => `${v.key}:${doubles.includes(v) ? '0.5' : this.defaultCode(v.type)}`),
-    ].join(',');
+    ];
     const inits =
       doubles.map((v) => `${memberCode('s', q(v.key))}=0;`).join('') +
       l.vars
         .filter((v) => v.init)
         .map((v) => this.initCode({ obj: 's', key: q(v.key), t: v.type }, v.init as Initializer, scope))
         .join('');
-    this.out.push(`function N${l.index}(){const s={${fields}};${inits}return s;}`);
+    // Integer keys (rerolled instances, decision 0063) are elements, which the limit does not count.
+    if (fieldCodes.length < LITERAL_MAP_LIMIT || l.vars.some((v) => /^\d+$/.test(v.key)))
+      this.out.push(`function N${l.index}(){const s={${fieldCodes.join(',')}};${inits}return s;}`);
+    else {
+      // V8 gives an object literal of this many properties a dictionary map, then a fast map whose
+      // fields are all tagged with no known type: every REAL store boxes a new number and every FB
+      // instance read from it is map-checked, again after each call. A constructor's stores build
+      // the map by transitions that track each field's representation and type (decision 0135).
+      const stores = fieldCodes.map((f) => {
+        const at = f.indexOf(':');
+        return `${memberCode('this', q(f.slice(0, at)))}=${f.slice(at + 1)};`;
+      });
+      this.out.push(`function K${l.index}(){${stores.join('')}}`);
+      this.out.push(`function N${l.index}(){const s=new K${l.index}();${inits}return s;}`);
+    }
     // Body
     const temps = l.decl.varBlocks.filter((b) => b.section === 'VAR_TEMP');
     const frame = this.frameCode(temps, scope, l.file);
