@@ -15,7 +15,10 @@ import { astEqual } from './ast-utils';
 import { activeNodes, evaluateCondition } from './conditional-compilation';
 import { MAX_NESTING_DEPTH, parseSource } from './parser';
 import { printNode, printUnit } from './printer';
-import { indexInRange, scan } from './scanner';
+import { indexInRange, scan, TK_LINE, TOKEN_FIELDS, type Tokens } from './scanner';
+
+/** The line of token i. */
+const lineOf = (t: Tokens, i: number): number | undefined => t.data[i * TOKEN_FIELDS + TK_LINE];
 
 const prog = (body: string, vars = ''): string => `PROGRAM P\nVAR\n${vars}\nEND_VAR\n${body}\nEND_PROGRAM\n`;
 const firstProgram = (src: string): ProgramDecl => {
@@ -843,18 +846,18 @@ describe('literals no type can hold and CR-only line endings', () => {
     const text = `x := 1;\ny := 2;\n${'(* other body *)\r'.repeat(3)}`;
     const r = scan(text, 'f.xml', 0, 15, 1, 1);
     expect(r.diagnostics).toEqual([]);
-    expect(r.tokens.line[r.tokens.count - 2]).toBe(2);
+    expect(lineOf(r.tokens, r.tokens.count - 2)).toBe(2);
   });
 
   it('reads a lone CR inside a scanned range as a line end, not a CR whose LF follows the range', () => {
     // CRLF body ending at its CR (the LF is the next body's): no line is added
     const crlf = 'x := 1;\r\ny := 2;\r\nz := 3;\r\n';
     const a = scan(crlf, 'f.xml', 0, crlf.length - 1, 1, 1);
-    expect(a.tokens.line[a.tokens.count - 1]).toBe(3);
+    expect(lineOf(a.tokens, a.tokens.count - 1)).toBe(3);
     // a lone CR in the middle of a range is a line break
     const mac = 'x := 1;\ry := 2;\r\nz := 3;';
     const b = scan(mac, 'f.st', 0, mac.length, 1, 1);
-    expect(b.tokens.line[b.tokens.count - 2]).toBe(3);
-    expect(b.tokens.line[4]).toBe(2);
+    expect(lineOf(b.tokens, b.tokens.count - 2)).toBe(3);
+    expect(lineOf(b.tokens, 4)).toBe(2);
   });
 });

@@ -77,7 +77,22 @@ import {
   decodeTimeOfDay,
   nsToMs,
 } from './literals';
-import { KEYWORD_BASE, kw, type ScanResult, scan, T, type Tokens, tokenKindName } from './scanner';
+import {
+  KEYWORD_BASE,
+  kw,
+  type ScanResult,
+  scan,
+  T,
+  TK_COL,
+  TK_END,
+  TK_LINE,
+  TK_NL,
+  TK_START,
+  TK_TRIVIA,
+  TOKEN_FIELDS,
+  type Tokens,
+  tokenKindName,
+} from './scanner';
 
 /** What {@link parseSource} returns. */
 export interface ParseResult {
@@ -304,6 +319,16 @@ const BINARY_LEVELS: ReadonlyArray<ReadonlyMap<number, BinaryOperator>> = [
 export const MAX_NESTING_DEPTH = 1024;
 const MAX_DEPTH = MAX_NESTING_DEPTH;
 
+/**
+ * `list` with `item` appended, or a new list of `item` alone. A list grown by `push` from `[]`
+ * keeps room for 16 elements, and most nodes carry one comment or pragma.
+ */
+function add<T>(list: T[] | undefined, item: T): T[] {
+  if (list === undefined) return [item];
+  list.push(item);
+  return list;
+}
+
 /** Moves leading comments/pragmas collected early onto the finished node. */
 function copyLeading(from: NodeBase, to: NodeBase): void {
   if (from.pragmas) to.pragmas = from.pragmas;
@@ -399,6 +424,8 @@ export class Parser {
   private readonly file: string;
   private readonly tk: Tokens;
   private readonly kinds: Uint16Array;
+  /** The tokens' Int32 fields ({@link TOKEN_FIELDS} per token). */
+  private readonly td: Int32Array;
   private readonly trivia: ScanResult['trivia'];
   private readonly comments: Comment[] = [];
   /** The first comment made of each trivia entry (by index), whose text and span later ones share. */
@@ -424,6 +451,7 @@ export class Parser {
     this.file = scanned.file;
     this.tk = scanned.tokens;
     this.kinds = scanned.tokens.kind;
+    this.td = scanned.tokens.data;
     this.trivia = scanned.trivia;
     this.diagnostics = scanned.diagnostics;
     this.format = format;
@@ -439,27 +467,36 @@ export class Parser {
     return j < this.tk.count ? this.kinds[j]! : T.EOF;
   }
   private tokText(j = this.i): string {
-    return this.text.slice(this.tk.start[j], this.tk.end[j]);
+    return this.text.slice(this.td[j * TOKEN_FIELDS + TK_START], this.td[j * TOKEN_FIELDS + TK_END]);
   }
   /** Is token j the contextual word `w` (upper case)? */
   private isWord(w: string, j = this.i): boolean {
     if (this.kinds[j] !== T.Ident) return false;
-    const s = this.tk.start[j]!;
-    const e = this.tk.end[j]!;
+    const s = this.td[j * TOKEN_FIELDS + TK_START]!;
+    const e = this.td[j * TOKEN_FIELDS + TK_END]!;
     return e - s === w.length && this.text.slice(s, e).toUpperCase() === w;
   }
   private span(from: number, to = this.i - 1): Span {
-    const t = this.tk;
+    const d = this.td;
     if (to < from) to = from;
+    const f = from * TOKEN_FIELDS;
+    const t = to * TOKEN_FIELDS;
+    const endOffset = d[t + TK_END]!;
     return {
       file: this.file,
-      line: t.line[from]!,
-      column: t.col[from]!,
-      endLine: t.endLine[to]!,
-      endColumn: t.endCol[to]!,
-      offset: t.start[from]!,
-      endOffset: t.end[to]!,
+      line: d[f + TK_LINE]!,
+      column: d[f + TK_COL]!,
+      endLine: d[t + TK_LINE]!,
+      endColumn: d[t + TK_COL]! + endOffset - d[t + TK_START]!,
+      offset: d[f + TK_START]!,
+      endOffset,
     };
+  }
+  /** The column just after token j (on its line: a token never spans lines). */
+  private endCol(j: number): number {
+    const f = j * TOKEN_FIELDS;
+    const d = this.td;
+    return d[f + TK_COL]! + d[f + TK_END]! - d[f + TK_START]!;
   }
   private describe(j = this.i): string {
     const k = this.kinds[j]!;
@@ -545,7 +582,7 @@ export class Parser {
   }
   /** Is a `{attribute 'gvl_name' := …}` pragma pending before token `at`? */
   private gvlNameBefore(at: number): boolean {
-    const upto = this.tk.trivia[at]!;
+    const upto = this.td[at * TOKEN_FIELDS + TK_TRIVIA]!;
     for (let j = this.triviaAt; j < upto; j++) {
       const tr = this.trivia[j]!;
       if (tr.pragma && /^\{\s*attribute\s+'gvl_name'/i.test(this.text.slice(tr.start, tr.end))) return true;
@@ -554,37 +591,37 @@ export class Parser {
   }
   /** Attaches comments/pragmas pending before token `at` to `node` as leading. */
   private leading(node: NodeBase, at: number): void {
-    const upto = this.tk.trivia[at]!;
+    const upto = this.td[at * TOKEN_FIELDS + TK_TRIVIA]!;
     for (; this.triviaAt < upto; this.triviaAt++) {
       const tr = this.trivia[this.triviaAt]!;
-      if (tr.pragma) (node.pragmas ??= []).push(this.toPragma(this.triviaAt));
-      else (node.leadingComments ??= []).push(this.toComment(this.triviaAt, true));
+      if (tr.pragma) node.pragmas = add(node.pragmas, this.toPragma(this.triviaAt));
+      else node.leadingComments = add(node.leadingComments, this.toComment(this.triviaAt, true));
     }
   }
   /** Attaches comments inside the node and those after it on its last line as trailing. */
   private trailing(node: NodeBase): void {
     const last = this.i - 1;
     // a comment that starts on the line where the node (or the comment before it) ends trails it
-    let endLine = this.tk.endLine[last]!;
-    const endOff = this.tk.end[last]!;
-    const upto = this.tk.trivia[this.i]!;
+    let endLine = this.td[last * TOKEN_FIELDS + TK_LINE]!;
+    const endOff = this.td[last * TOKEN_FIELDS + TK_END]!;
+    const upto = this.td[this.i * TOKEN_FIELDS + TK_TRIVIA]!;
     for (; this.triviaAt < upto; this.triviaAt++) {
       const tr = this.trivia[this.triviaAt]!;
       if (tr.start >= endOff && (tr.line !== endLine || tr.ownLine)) break;
       if (tr.start >= endOff) endLine = tr.endLine;
-      if (tr.pragma) (node.pragmas ??= []).push(this.toPragma(this.triviaAt));
-      else (node.trailingComments ??= []).push(this.toComment(this.triviaAt, false));
+      if (tr.pragma) node.pragmas = add(node.pragmas, this.toPragma(this.triviaAt));
+      else node.trailingComments = add(node.trailingComments, this.toComment(this.triviaAt, false));
     }
   }
   /** Comments left before a closing keyword go after the last node of the list, on their own lines. */
   private dangling(list: NodeBase[]): void {
     const lastNode = list[list.length - 1];
     if (!lastNode) return;
-    const upto = this.tk.trivia[this.i]!;
+    const upto = this.td[this.i * TOKEN_FIELDS + TK_TRIVIA]!;
     for (; this.triviaAt < upto; this.triviaAt++) {
       const tr = this.trivia[this.triviaAt]!;
-      if (tr.pragma) (lastNode.trailingPragmas ??= []).push(this.toPragma(this.triviaAt));
-      else (lastNode.trailingComments ??= []).push(this.toComment(this.triviaAt, true));
+      if (tr.pragma) lastNode.trailingPragmas = add(lastNode.trailingPragmas, this.toPragma(this.triviaAt));
+      else lastNode.trailingComments = add(lastNode.trailingComments, this.toComment(this.triviaAt, true));
     }
   }
 
@@ -597,7 +634,7 @@ export class Parser {
       this.dangling(list);
       return;
     }
-    const upto = this.tk.trivia[this.i]!;
+    const upto = this.td[this.i * TOKEN_FIELDS + TK_TRIVIA]!;
     if (this.triviaAt >= upto) return;
     const c = this.toComment(this.triviaAt, true);
     const empty: Statement = { kind: 'Empty', span: c.span };
@@ -646,7 +683,8 @@ export class Parser {
         if (k === K.THEN || k === K.DO || k === K.OF) return;
         if (this.expectedByOpen(k)) return;
         return;
-      } else if (this.tk.nl[this.i] && depth === 0 && this.startsStatementKeyword(k)) return;
+      } else if (this.td[this.i * TOKEN_FIELDS + TK_NL] && depth === 0 && this.startsStatementKeyword(k))
+        return;
       this.i++;
     }
   }
@@ -675,7 +713,7 @@ export class Parser {
       this.i++;
       // `END_IF;` — a ';' on a later line is an empty statement of its own (the printer's
       // form of a body holding only a comment)
-      if (!this.tk.nl[this.i]) this.accept(T.Semi);
+      if (!this.td[this.i * TOKEN_FIELDS + TK_NL]) this.accept(T.Semi);
       return true;
     }
     if (this.expectedByOpen(k) || k === T.EOF) {
@@ -684,7 +722,7 @@ export class Parser {
         this.span(this.i, this.i),
         OPEN_NAME.has(endKind) ? tokenKindName(endKind) : 'END',
         OPEN_NAME.get(endKind) ?? '',
-        this.tk.line[openTok]!,
+        this.td[openTok * TOKEN_FIELDS + TK_LINE]!,
       );
       return true;
     }
@@ -726,7 +764,7 @@ export class Parser {
     for (; this.triviaAt < this.trivia.length; this.triviaAt++) {
       const tr = this.trivia[this.triviaAt]!;
       if (tr.pragma || !lastDecl) continue;
-      (lastDecl.trailingComments ??= []).push(this.toComment(this.triviaAt, tr.ownLine));
+      lastDecl.trailingComments = add(lastDecl.trailingComments, this.toComment(this.triviaAt, tr.ownLine));
     }
     for (let j = 0; j < this.trivia.length; j++) {
       const tr = this.trivia[j]!;
@@ -790,7 +828,7 @@ export class Parser {
     for (; this.triviaAt < this.trivia.length; this.triviaAt++) {
       const tr = this.trivia[this.triviaAt]!;
       if (tr.pragma || !last) continue;
-      (last.trailingComments ??= []).push(this.toComment(this.triviaAt, true));
+      last.trailingComments = add(last.trailingComments, this.toComment(this.triviaAt, true));
     }
     const all: Comment[] = [];
     for (let j = 0; j < this.trivia.length; j++) {
@@ -1260,7 +1298,7 @@ export class Parser {
     const prev = this.kinds[this.i - 1];
     if (prev === K.END_STRUCT || prev === K.END_UNION) return;
     // END_STRUCT/END_VAR/END_TYPE right after the last item: tolerated by CODESYS; IEC wants ';'
-    if (this.tk.nl[this.i] || END_KEYWORDS.has(k) || k === T.EOF) {
+    if (this.td[this.i * TOKEN_FIELDS + TK_NL] || END_KEYWORDS.has(k) || k === T.EOF) {
       this.report('ST1011', this.span(this.i - 1, this.i - 1), after);
       return;
     }
@@ -1514,9 +1552,8 @@ export class Parser {
     // claim comments before the declaration now, before nested nodes (enum values, struct members) do
     const lead: NodeBase = { span: PENDING };
     this.leading(lead, s);
-    const names: DeclaredName[] = [];
-    do names.push(this.qualifiedName());
-    while (this.accept(T.Comma));
+    const names: DeclaredName[] = [this.qualifiedName()];
+    while (this.accept(T.Comma)) names.push(this.qualifiedName());
     let location: DirectAddress | undefined;
     if (this.accept(K.AT)) {
       if (this.k() !== T.Address) this.fail('an address like %IX0.0');
@@ -1783,7 +1820,7 @@ export class Parser {
       if (k === T.Semi) {
         // a lone ';' is an empty statement; keep it only when pragmas ride on it
         const s = this.i++;
-        const upto = this.tk.trivia[s]!;
+        const upto = this.td[s * TOKEN_FIELDS + TK_TRIVIA]!;
         // keep it when pragmas or comments ride on it (the printer's form of a commented empty block)
         if (this.triviaAt < upto) {
           const empty: Statement = { kind: 'Empty', span: this.span(s) };
@@ -1916,7 +1953,7 @@ export class Parser {
     } else if (
       k === T.Ident &&
       this.peek() === T.Eq &&
-      this.tk.end[this.i] === this.tk.start[this.i + 1] &&
+      this.td[this.i * TOKEN_FIELDS + TK_END] === this.td[(this.i + 1) * TOKEN_FIELDS + TK_START] &&
       (this.isWord('REF') || this.isWord('S') || this.isWord('R'))
     ) {
       const op = this.tokText().toUpperCase() as 'REF' | 'S' | 'R';
@@ -1986,7 +2023,7 @@ export class Parser {
     const k = this.k();
     if (k === K.INITIAL_STEP) return true;
     if (k !== T.Ident) return false;
-    const len = this.tk.end[this.i]! - this.tk.start[this.i]!;
+    const len = this.td[this.i * TOKEN_FIELDS + TK_END]! - this.td[this.i * TOKEN_FIELDS + TK_START]!;
     if (len === 4) return this.isWord('STEP') && this.peek() === T.Ident && this.peek(2) === T.Colon;
     if (len === 10 && this.isWord('TRANSITION')) {
       const n = this.peek();
@@ -2015,9 +2052,9 @@ export class Parser {
     }
     sfc.span = {
       ...sfc.span,
-      endLine: this.tk.endLine[this.i - 1]!,
-      endColumn: this.tk.endCol[this.i - 1]!,
-      endOffset: this.tk.end[this.i - 1]!,
+      endLine: this.td[(this.i - 1) * TOKEN_FIELDS + TK_LINE]!,
+      endColumn: this.endCol(this.i - 1),
+      endOffset: this.td[(this.i - 1) * TOKEN_FIELDS + TK_END]!,
     };
   }
 
@@ -2374,7 +2411,13 @@ export class Parser {
         if (this.k() === K.UNTIL) break;
         this.danglingInBlock(node.body);
         if (this.expectedByOpen(this.k()) || this.k() === T.EOF) {
-          this.report('ST1002', this.span(this.i, this.i), 'UNTIL', 'REPEAT', this.tk.line[s]!);
+          this.report(
+            'ST1002',
+            this.span(this.i, this.i),
+            'UNTIL',
+            'REPEAT',
+            this.td[s * TOKEN_FIELDS + TK_LINE]!,
+          );
           return node;
         }
         this.report('ST1001', this.span(this.i, this.i), 'UNTIL', this.describe());

@@ -184,8 +184,22 @@ export interface Trivia {
   ownLine: boolean;
 }
 
-/** Bytes per token in {@link Tokens}: seven Int32 columns, one Uint16, one Uint8 (rounded to 32). */
-const BYTES_PER_TOKEN = 32;
+/**
+ * The Int32 fields of token i in {@link Tokens.data}, at `i * TOKEN_FIELDS + TK_…`: its start
+ * and end offsets, the line and column of its start, the number of trivia items scanned before
+ * it, and 1 when a line break precedes it. A token never spans lines, so it ends on its line at
+ * column `col + end - start`.
+ */
+export const TOKEN_FIELDS = 6;
+export const TK_START = 0;
+export const TK_END = 1;
+export const TK_LINE = 2;
+export const TK_COL = 3;
+export const TK_TRIVIA = 4;
+export const TK_NL = 5;
+
+/** Bytes per token in {@link Tokens}: the Int32 fields and the Uint16 kind (rounded to 4). */
+const BYTES_PER_TOKEN = TOKEN_FIELDS * 4 + 4;
 
 /**
  * Token tables are carved out of shared 1 MiB slabs (a bump allocator): a
@@ -197,69 +211,41 @@ const SLAB_BYTES = 1 << 20;
 let slab = new ArrayBuffer(SLAB_BYTES);
 let slabUsed = 0;
 
-function tokenBuffer(bytes: number): { buf: ArrayBuffer; at: number } {
-  if (bytes > SLAB_BYTES / 4) return { buf: new ArrayBuffer(bytes), at: 0 };
-  if (slabUsed + bytes > SLAB_BYTES) {
-    slab = new ArrayBuffer(SLAB_BYTES);
-    slabUsed = 0;
-  }
-  const at = slabUsed;
-  slabUsed += bytes;
-  return { buf: slab, at };
-}
-
-/** The scanned token table. Index i describes token i; the last token is EOF. */
+/**
+ * The scanned token table. Index i describes token i; the last token is EOF. Two views of
+ * one buffer, not one typed array per field: a reader scans many small bodies, and making the
+ * views cost more than scanning them.
+ */
 export class Tokens {
   count = 0;
   kind: Uint16Array;
-  start: Int32Array;
-  end: Int32Array;
-  line: Int32Array;
-  col: Int32Array;
-  endLine: Int32Array;
-  endCol: Int32Array;
-  /** Number of trivia items scanned before this token. */
-  trivia: Int32Array;
-  /** True when a line break precedes the token. */
-  nl: Uint8Array;
+  /** {@link TOKEN_FIELDS} Int32 per token (see there). */
+  data: Int32Array;
 
   constructor(capacity: number) {
-    // one buffer for all nine columns: a reader scans many small bodies, and nine
-    // separate typed arrays per scan cost more to allocate than the scanning itself
-    const { buf, at } = tokenBuffer(capacity * BYTES_PER_TOKEN);
-    const i32 = (k: number): Int32Array => new Int32Array(buf, at + k * 4 * capacity, capacity);
-    this.start = i32(0);
-    this.end = i32(1);
-    this.line = i32(2);
-    this.col = i32(3);
-    this.endLine = i32(4);
-    this.endCol = i32(5);
-    this.trivia = i32(6);
-    this.kind = new Uint16Array(buf, at + 28 * capacity, capacity);
-    this.nl = new Uint8Array(buf, at + 30 * capacity, capacity);
+    const bytes = capacity * BYTES_PER_TOKEN;
+    let buf = slab;
+    let at = 0;
+    if (bytes > SLAB_BYTES / 4) buf = new ArrayBuffer(bytes);
+    else {
+      if (slabUsed + bytes > SLAB_BYTES) {
+        slab = new ArrayBuffer(SLAB_BYTES);
+        slabUsed = 0;
+      }
+      buf = slab;
+      at = slabUsed;
+      slabUsed += bytes;
+    }
+    this.data = new Int32Array(buf, at, capacity * TOKEN_FIELDS);
+    this.kind = new Uint16Array(buf, at + capacity * TOKEN_FIELDS * 4, capacity);
   }
 
   grow(): void {
-    const old = { ...this };
     const t = new Tokens(this.kind.length * 2);
-    t.start.set(old.start);
-    t.end.set(old.end);
-    t.line.set(old.line);
-    t.col.set(old.col);
-    t.endLine.set(old.endLine);
-    t.endCol.set(old.endCol);
-    t.trivia.set(old.trivia);
-    t.kind.set(old.kind);
-    t.nl.set(old.nl);
-    this.start = t.start;
-    this.end = t.end;
-    this.line = t.line;
-    this.col = t.col;
-    this.endLine = t.endLine;
-    this.endCol = t.endCol;
-    this.trivia = t.trivia;
+    t.data.set(this.data);
+    t.kind.set(this.kind);
+    this.data = t.data;
     this.kind = t.kind;
-    this.nl = t.nl;
   }
 }
 
@@ -367,16 +353,15 @@ class Lexer {
     const t = this.tokens;
     if (t.count === t.kind.length) t.grow();
     const i = t.count++;
-    const pos = this.pos;
+    const d = t.data;
+    const f = i * TOKEN_FIELDS;
     t.kind[i] = kind;
-    t.start[i] = s;
-    t.end[i] = pos;
-    t.line[i] = sl;
-    t.col[i] = sc;
-    t.endLine[i] = this.ln;
-    t.endCol[i] = pos - this.lineStart + 1;
-    t.trivia[i] = this.trivia.length;
-    t.nl[i] = this.sawNewline ? 1 : 0;
+    d[f + TK_START] = s;
+    d[f + TK_END] = this.pos;
+    d[f + TK_LINE] = sl;
+    d[f + TK_COL] = sc;
+    d[f + TK_TRIVIA] = this.trivia.length;
+    d[f + TK_NL] = this.sawNewline ? 1 : 0;
     this.sawNewline = false;
     this.lineHasToken = true;
   }
@@ -410,14 +395,21 @@ class Lexer {
     const sc = pos - this.lineStart + 1;
     if (isIdentStart(c)) {
       pos++;
-      while (pos < end && isIdentPart(text.charCodeAt(pos))) pos++;
+      // the bits of every character: below 128 when the word is ASCII
+      let bits = c;
+      while (pos < end) {
+        const d = text.charCodeAt(pos);
+        if (!isIdentPart(d)) break;
+        bits |= d;
+        pos++;
+      }
       this.pos = pos;
       if (pos < end && text.charCodeAt(pos) === 35 /* # */) {
         this.scanTypedLiteral(text.slice(s, pos).toUpperCase());
         this.push(T.Typed, s, sl, sc);
         return;
       }
-      this.push(wordKind(text, s, pos), s, sl, sc);
+      this.push(wordKind(text, s, pos, bits < 128), s, sl, sc);
       return;
     }
     if (isDigit(c)) {
@@ -519,15 +511,15 @@ class Lexer {
     const eofCol = pos - this.lineStart + 1;
     if (tokens.count === tokens.kind.length) tokens.grow();
     const i = tokens.count++;
+    const d = tokens.data;
+    const f = i * TOKEN_FIELDS;
     tokens.kind[i] = T.EOF;
-    tokens.start[i] = pos;
-    tokens.end[i] = pos;
-    tokens.line[i] = this.ln;
-    tokens.col[i] = eofCol;
-    tokens.endLine[i] = this.ln;
-    tokens.endCol[i] = eofCol;
-    tokens.trivia[i] = this.trivia.length;
-    tokens.nl[i] = 1;
+    d[f + TK_START] = pos;
+    d[f + TK_END] = pos;
+    d[f + TK_LINE] = this.ln;
+    d[f + TK_COL] = eofCol;
+    d[f + TK_TRIVIA] = this.trivia.length;
+    d[f + TK_NL] = 1;
     return { text: this.text, file: this.file, tokens, trivia: this.trivia, diagnostics: this.diagnostics };
   }
 
@@ -554,7 +546,7 @@ class Lexer {
     const tokens = this.tokens;
     const last = tokens.count > 0 ? tokens.kind[tokens.count - 1] : -1;
     // report a run of bad characters once
-    if (last !== T.Bad || tokens.end[tokens.count - 1] !== s) {
+    if (last !== T.Bad || tokens.data[(tokens.count - 1) * TOKEN_FIELDS + TK_END] !== s) {
       this.diagnostics.push(diagnostic('ST1005', this.span(s, sl, sc, pos), this.text.slice(s, pos)));
     }
     this.push(T.Bad, s, sl, sc);
@@ -776,10 +768,38 @@ SINGLE[43 /* + */] = T.Plus;
 SINGLE[45 /* - */] = T.Minus;
 SINGLE[38 /* & */] = T.Amp;
 
-/** The kind of the word `text[s, e)`: a keyword's, else `T.Ident`. */
-function wordKind(text: string, s: number, e: number): number {
+/** 0–25 for a letter of either case, 26 for `_`, else -1. */
+function letterIndex(c: number): number {
+  const l = c | 32;
+  if (l >= 97 && l <= 122) return l - 97;
+  return c === 95 ? 26 : -1;
+}
+
+/** Longest keyword. */
+const KEYWORD_MAX = 18;
+
+/**
+ * By length and first letter ({@link letterIndex}), a bit per last letter that some keyword
+ * has: most identifiers are told from keywords by these three, without a string of their own.
+ */
+const KEYWORD_ENDS = new Int32Array((KEYWORD_MAX + 1) * 27);
+for (const k of KEYWORDS) {
+  const at = k.length * 27 + letterIndex(k.charCodeAt(0));
+  KEYWORD_ENDS[at] = KEYWORD_ENDS[at]! | (1 << letterIndex(k.charCodeAt(k.length - 1)));
+}
+
+/**
+ * The kind of the word `text[s, e)`: a keyword's, else `T.Ident`. `ascii`: the word has no
+ * other characters (`toUpperCase` may turn others into keyword letters: `ſ`, `ı`, `ﬆ`).
+ */
+function wordKind(text: string, s: number, e: number, ascii: boolean): number {
   const len = e - s;
-  if (len < 2 || len > 18) return T.Ident;
+  if (len < 2 || len > KEYWORD_MAX) return T.Ident;
+  if (ascii) {
+    const first = letterIndex(text.charCodeAt(s));
+    const last = letterIndex(text.charCodeAt(e - 1));
+    if (last < 0 || (KEYWORD_ENDS[len * 27 + first]! & (1 << last)) === 0) return T.Ident;
+  }
   // spellings repeat: remember each one's kind instead of upper-casing every identifier
   const spelling = text.slice(s, e);
   let cached = spellingKinds.get(spelling);

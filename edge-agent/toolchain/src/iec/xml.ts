@@ -102,6 +102,19 @@ const endsName = (c: number): boolean => c === 47 || c === 62 || isSpace(c);
 /** Ends an attribute name: a blank, `=`, `/` or `>`. */
 const endsAttributeName = (c: number): boolean => c === 61 || endsName(c);
 
+/*
+ * An element's first child or text run makes a list of one: a list grown by `push` from `[]`
+ * keeps room for 16, and most elements of a vendor file have one of each.
+ */
+function addChild(el: XmlElement, c: XmlElement): void {
+  if (el.children.length === 0) el.children = [c];
+  else el.children.push(c);
+}
+function addText(el: XmlElement, t: XmlText): void {
+  if (el.texts.length === 0) el.texts = [t];
+  else el.texts.push(t);
+}
+
 /** Parses a whole document; returns the root element. */
 export function parseXml(text: string): XmlElement {
   let pos = 0;
@@ -121,10 +134,10 @@ export function parseXml(text: string): XmlElement {
     const lt = text.indexOf('<', pos);
     const top = stack[stack.length - 1]!;
     if (lt < 0) {
-      if (text.slice(pos).trim()) top.texts.push({ cdata: false, start: pos, end: n });
+      if (text.slice(pos).trim()) addText(top, { cdata: false, start: pos, end: n });
       break;
     }
-    if (lt > pos) top.texts.push({ cdata: false, start: pos, end: lt });
+    if (lt > pos) addText(top, { cdata: false, start: pos, end: lt });
     if (text.startsWith('<!--', lt)) {
       const e = text.indexOf('-->', lt + 4);
       if (e < 0) throw new XmlError('comment is never closed', lt);
@@ -134,7 +147,7 @@ export function parseXml(text: string): XmlElement {
     if (text.startsWith('<![CDATA[', lt)) {
       const e = text.indexOf(']]>', lt + 9);
       if (e < 0) throw new XmlError('CDATA section is never closed', lt);
-      top.texts.push({ cdata: true, start: lt + 9, end: e });
+      addText(top, { cdata: true, start: lt + 9, end: e });
       pos = e + 3;
       continue;
     }
@@ -183,14 +196,14 @@ export function parseXml(text: string): XmlElement {
       if (text[p] === '>') {
         p++;
         el.contentStart = p;
-        top.children.push(el);
+        addChild(top, el);
         stack.push(el);
         break;
       }
       if (text[p] === '/' && text[p + 1] === '>') {
         p += 2;
         el.contentStart = el.contentEnd = el.end = p;
-        top.children.push(el);
+        addChild(top, el);
         break;
       }
       const a = p;
