@@ -320,11 +320,12 @@ export const MAX_NESTING_DEPTH = 1024;
 const MAX_DEPTH = MAX_NESTING_DEPTH;
 
 /**
- * `list` with `item` appended, or a new list of `item` alone. A list grown by `push` from `[]`
- * keeps room for 16 elements, and most nodes carry one comment or pragma.
+ * `list` with `item` appended, or a new list of `item` alone when `list` is absent or empty
+ * (and not shared). A list grown by `push` from `[]` keeps room for 16 elements, and most nodes
+ * carry one comment or pragma, most calls one or two arguments.
  */
 function add<T>(list: T[] | undefined, item: T): T[] {
-  if (list === undefined) return [item];
+  if (list === undefined || list.length === 0) return [item];
   list.push(item);
   return list;
 }
@@ -2556,7 +2557,7 @@ export class Parser {
   /** `( [arg {, arg}] )` with positional, `name := v`, `name => v`, `NOT name => v`. */
   callArgs(): CallArgument[] {
     this.expect(T.LParen);
-    const args: CallArgument[] = [];
+    let args: CallArgument[] = [];
     if (this.accept(T.RParen)) return args;
     do {
       // `fbPower(Axis := stAxis,);` — TwinCAT accepts a trailing comma
@@ -2579,7 +2580,7 @@ export class Parser {
         // `IN := ,` leaves an input unconnected (TwinCAT writes it); `Q =>` an output unbound
         if (this.k() !== T.Comma && this.k() !== T.RParen) arg.value = this.expression();
         arg.span = this.span(s);
-        args.push(arg);
+        args = add(args, arg);
       } else if (k === K.NOT && this.peek() === T.Ident && this.peek(2) === T.Output) {
         this.i++;
         const name = this.tokText();
@@ -2595,14 +2596,26 @@ export class Parser {
         };
         if (this.k() !== T.Comma && this.k() !== T.RParen) arg.value = this.expression();
         arg.span = this.span(s);
-        args.push(arg);
+        args = add(args, arg);
       } else if (this.startsTypeArgument(k)) {
         const type = this.typeSpec();
         const value: Expression = { kind: 'TypeArgument', type, span: this.span(s) };
-        args.push({ kind: 'CallArgument', direction: 'input', negated: false, value, span: this.span(s) });
+        args = add(args, {
+          kind: 'CallArgument',
+          direction: 'input',
+          negated: false,
+          value,
+          span: this.span(s),
+        });
       } else {
         const value = this.expression();
-        args.push({ kind: 'CallArgument', direction: 'input', negated: false, value, span: this.span(s) });
+        args = add(args, {
+          kind: 'CallArgument',
+          direction: 'input',
+          negated: false,
+          value,
+          span: this.span(s),
+        });
       }
     } while (this.accept(T.Comma));
     this.expect(T.RParen);

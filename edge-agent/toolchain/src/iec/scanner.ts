@@ -423,9 +423,7 @@ class Lexer {
           this.scanBlockComment(true);
           return;
         }
-        this.pos = pos + 1;
-        this.push(T.LParen, s, sl, sc);
-        return;
+        break;
       case 47 /* / */:
         if (n === 47) {
           const eol = text.indexOf('\n', pos);
@@ -440,9 +438,7 @@ class Lexer {
           this.scanBlockComment(false);
           return;
         }
-        this.pos = pos + 1;
-        this.push(T.Slash, s, sl, sc);
-        return;
+        break;
       case 123 /* { */:
         this.scanPragma(n === 123, s, sl, sc);
         return;
@@ -464,44 +460,28 @@ class Lexer {
         this.scanString(c);
         this.push(c === 39 ? T.String : T.WString, s, sl, sc);
         return;
-      case 58 /* : */:
-        this.pos = pos + (n === 61 ? 2 : 1);
-        this.push(n === 61 ? T.Assign : T.Colon, s, sl, sc);
-        return;
-      case 61 /* = */:
-        this.pos = pos + (n === 62 ? 2 : 1);
-        this.push(n === 62 ? T.Output : T.Eq, s, sl, sc);
-        return;
-      case 60 /* < */:
-        this.pos = pos + (n === 61 || n === 62 ? 2 : 1);
-        this.push(n === 61 ? T.Le : n === 62 ? T.Ne : T.Lt, s, sl, sc);
-        return;
-      case 62 /* > */:
-        this.pos = pos + (n === 61 ? 2 : 1);
-        this.push(n === 61 ? T.Ge : T.Gt, s, sl, sc);
-        return;
-      case 42 /* * */:
-        this.pos = pos + (n === 42 ? 2 : 1);
-        this.push(n === 42 ? T.Power : T.Star, s, sl, sc);
-        return;
-      case 46 /* . */:
-        this.pos = pos + (n === 46 ? 2 : 1);
-        this.push(n === 46 ? T.DotDot : T.Dot, s, sl, sc);
-        return;
       case 37 /* % */:
         this.scanAddress();
         this.push(T.Address, s, sl, sc);
         return;
-      default: {
-        const single = c < 128 ? SINGLE[c]! : 0;
-        if (single !== 0) {
-          this.pos = pos + 1;
-          this.push(single, s, sl, sc);
-          return;
-        }
-        this.badCharacter(c, s, sl, sc);
+    }
+    // punctuation by table: one path for every operator, so a rare one (the first `*` of a
+    // file) finds the optimised code ready for it instead of sending it back to the interpreter
+    if (c < 128) {
+      const pair = n < 128 ? PAIRS[(c << 7) | n]! : 0;
+      if (pair !== 0) {
+        this.pos = pos + 2;
+        this.push(pair, s, sl, sc);
+        return;
+      }
+      const single = SINGLE[c]!;
+      if (single !== 0) {
+        this.pos = pos + 1;
+        this.push(single, s, sl, sc);
+        return;
       }
     }
+    this.badCharacter(c, s, sl, sc);
   }
 
   /** The end-of-file token; the scan's result. */
@@ -756,8 +736,16 @@ class Lexer {
   }
 }
 
-/** Token kinds of the one-character punctuation without a two-character form (0: none). */
+/** Token kinds of the one-character punctuation (0: none). */
 const SINGLE = new Uint8Array(128);
+SINGLE[40 /* ( */] = T.LParen;
+SINGLE[47 /* / */] = T.Slash;
+SINGLE[58 /* : */] = T.Colon;
+SINGLE[61 /* = */] = T.Eq;
+SINGLE[60 /* < */] = T.Lt;
+SINGLE[62 /* > */] = T.Gt;
+SINGLE[42 /* * */] = T.Star;
+SINGLE[46 /* . */] = T.Dot;
 SINGLE[59 /* ; */] = T.Semi;
 SINGLE[44 /* , */] = T.Comma;
 SINGLE[41 /* ) */] = T.RParen;
@@ -767,6 +755,19 @@ SINGLE[94 /* ^ */] = T.Caret;
 SINGLE[43 /* + */] = T.Plus;
 SINGLE[45 /* - */] = T.Minus;
 SINGLE[38 /* & */] = T.Amp;
+
+/** Token kinds of the two-character punctuation, at `first << 7 | second` (0: none). */
+const PAIRS = new Uint8Array(128 * 128);
+const setPair = (a: string, b: string, kind: number): void => {
+  PAIRS[(a.charCodeAt(0) << 7) | b.charCodeAt(0)] = kind;
+};
+setPair(':', '=', T.Assign);
+setPair('=', '>', T.Output);
+setPair('<', '=', T.Le);
+setPair('<', '>', T.Ne);
+setPair('>', '=', T.Ge);
+setPair('*', '*', T.Power);
+setPair('.', '.', T.DotDot);
 
 /** 0–25 for a letter of either case, 26 for `_`, else -1. */
 function letterIndex(c: number): number {

@@ -36,6 +36,7 @@ import {
   textOf,
   type XmlElement,
   XmlError,
+  type XmlText,
 } from './xml';
 import { openXmlRoot, type XmlSourceContext, xmlSpan } from './xml-source';
 
@@ -84,16 +85,32 @@ export function readTwinCat(text: string, file: string): ParseResult {
   return { unit, diagnostics: ctx.diagnostics };
 }
 
+/** Does `text[start, end)` hold more than white space (what `trim` removes)? */
+function nonBlank(text: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    // ASCII blanks decide without a string; any other character is asked of `trim`
+    if (c === 32 || c === 10 || c === 13 || c === 9) continue;
+    return text.slice(i, end).trim() !== '';
+  }
+  return false;
+}
+
 /** The ST text range of an element: its CDATA (or escaped text) content. */
 function contentRange(
   ctx: Ctx,
   el: XmlElement | undefined,
 ): { text: string; start: number; end: number } | undefined {
   if (!el) return undefined;
-  const runs = el.texts.filter((t) => t.cdata || ctx.text.slice(t.start, t.end).trim() !== '');
-  if (runs.length === 0) return { text: ctx.text, start: el.end, end: el.end };
-  const first = runs[0]!;
-  const last = runs[runs.length - 1]!;
+  // the first and last CDATA or non-blank run
+  let first: XmlText | undefined;
+  let last: XmlText | undefined;
+  for (const t of el.texts) {
+    if (!t.cdata && !nonBlank(ctx.text, t.start, t.end)) continue;
+    first ??= t;
+    last = t;
+  }
+  if (!first || !last) return { text: ctx.text, start: el.end, end: el.end };
   if (first.cdata) return { text: ctx.text, start: first.start, end: first.end };
   return { text: sameLengthDecoded(ctx.text, first.start, last.end), start: first.start, end: last.end };
 }

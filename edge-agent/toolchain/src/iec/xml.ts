@@ -102,6 +102,13 @@ const endsName = (c: number): boolean => c === 47 || c === 62 || isSpace(c);
 /** Ends an attribute name: a blank, `=`, `/` or `>`. */
 const endsAttributeName = (c: number): boolean => c === 61 || endsName(c);
 
+/**
+ * The attributes of every element without any: one shared map, never written (only
+ * {@link parseXml} writes attributes, into a map of the element's own). Most elements of a
+ * TwinCAT object (`<Declaration>`, `<Implementation>`, `<ST>`) have none.
+ */
+const NO_ATTRIBUTES: Map<string, XmlAttr> = new Map();
+
 /*
  * An element's first child or text run makes a list of one: a list grown by `push` from `[]`
  * keeps room for 16, and most elements of a vendor file have one of each.
@@ -121,7 +128,7 @@ export function parseXml(text: string): XmlElement {
   const n = text.length;
   const root: XmlElement = {
     name: '#document',
-    attrs: new Map(),
+    attrs: NO_ATTRIBUTES,
     children: [],
     texts: [],
     start: 0,
@@ -182,7 +189,7 @@ export function parseXml(text: string): XmlElement {
     if (!name) throw new XmlError("'<' does not start a tag", lt);
     const el: XmlElement = {
       name,
-      attrs: new Map(),
+      attrs: NO_ATTRIBUTES,
       children: [],
       texts: [],
       start: lt,
@@ -218,6 +225,7 @@ export function parseXml(text: string): XmlElement {
       if (q !== '"' && q !== "'") throw new XmlError(`attribute ${attrName} of <${name}> is not quoted`, p);
       const close = text.indexOf(q, p + 1);
       if (close < 0) throw new XmlError(`attribute ${attrName} of <${name}> is never closed`, p);
+      if (el.attrs === NO_ATTRIBUTES) el.attrs = new Map();
       el.attrs.set(attrName, {
         value: decodeEntities(text.slice(p + 1, close)),
         valueStart: p + 1,
@@ -239,7 +247,13 @@ export function localName(el: XmlElement): string {
 
 /** First child with the given local name. */
 export function child(el: XmlElement | undefined, name: string): XmlElement | undefined {
-  return el?.children.find((c) => localName(c) === name);
+  if (!el) return undefined;
+  const children = el.children;
+  for (let i = 0; i < children.length; i++) {
+    const c = children[i]!;
+    if (localName(c) === name) return c;
+  }
+  return undefined;
 }
 
 /** All children with the given local name. */
@@ -261,9 +275,15 @@ export function attr(el: XmlElement | undefined, name: string): string | undefin
 
 /** Maps offsets of a text to 1-based line/column (binary search over line starts). */
 export class LineMap {
-  private readonly starts: number[] = [0];
+  /** The offset where each line starts (counted first, so the table is made once at its size). */
+  private readonly starts: Int32Array;
   constructor(text: string) {
-    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.starts.push(i + 1);
+    let n = 1;
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+    const starts = new Int32Array(n);
+    n = 1;
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts[n++] = i + 1;
+    this.starts = starts;
   }
   position(offset: number): { line: number; column: number } {
     let lo = 0;
