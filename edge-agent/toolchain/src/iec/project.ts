@@ -3,7 +3,6 @@
  * parse them, check them together.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 // SCL lowers to this tree through the IEC parser (decision 0023); only the reading is routed here
 import {
@@ -176,7 +175,9 @@ export async function collectSourceFiles(paths: string[]): Promise<string[]> {
     }
   };
   for (const p of paths) {
-    if ((await stat(p)).isDirectory()) visitDirectory(p);
+    // synchronously: a .plcproj names each of its files, and an awaited stat per file
+    // (a thread-pool round trip each) cost lcls-twincat-motion's 199 files ~15 ms of wall time
+    if (statSync(p).isDirectory()) visitDirectory(p);
     else out.add(p);
   }
   for (const f of dataBlocks) if (await isDataBlockFile(f)) out.add(f);
