@@ -57,6 +57,13 @@ export interface CheckOptions {
   libraryReferences?: readonly { name: string; namespace?: string; system?: boolean }[];
 }
 
+/**
+ * The methods, properties and actions of a POU without any: one shared map, never written
+ * (the binder gives a POU a map of its own with its first member). Most POUs, the standard
+ * library's among them, have none, and three maps per POU were a cold check's largest
+ * allocation after the checker's node tables.
+ */
+const NO_MEMBERS: Map<string, PouSymbol> = new Map();
 /** The checked project: symbol tables plus the resolved type of every checked expression. */
 export interface CheckedProject {
   units: CompilationUnit[];
@@ -338,9 +345,9 @@ export abstract class Binder {
       vars: new Map(),
       params: [],
       interfaces: [],
-      methods: new Map(),
-      properties: new Map(),
-      actions: new Map(),
+      methods: NO_MEMBERS,
+      properties: NO_MEMBERS,
+      actions: NO_MEMBERS,
       builtin,
       external,
     };
@@ -832,6 +839,7 @@ export abstract class Binder {
         }
         const sym = this.newPou('action', a.name, a, p.builtin, p.external, p.file);
         sym.parent = p;
+        if (p.actions === NO_MEMBERS) p.actions = new Map();
         p.actions.set(lower, sym);
         if (!p.external && !p.builtin) this.bodies.push(sym);
       }
@@ -860,6 +868,7 @@ export abstract class Binder {
     sym.parent = owner;
     this.declareVars(sym, m.varBlocks);
     if (m.returnType) sym.returnType = this.resolveType(m.returnType);
+    if (owner.methods === NO_MEMBERS) owner.methods = new Map();
     owner.methods.set(lower, sym);
     if (!signatureOnly && !owner.external && !owner.builtin && !m.abstract) this.bodies.push(sym);
   }
@@ -873,6 +882,7 @@ export abstract class Binder {
     const sym = this.newPou('property', pr.name, pr, owner.builtin, owner.external, owner.file);
     sym.parent = owner;
     sym.returnType = this.resolveType(pr.type);
+    if (owner.properties === NO_MEMBERS) owner.properties = new Map();
     owner.properties.set(lower, sym);
     if (signatureOnly || owner.external || owner.builtin) return;
     for (const acc of [pr.get, pr.set]) {
