@@ -377,6 +377,34 @@ END_PROGRAM`;
     expect(plc.get('T1.ET')).toBe(90);
   });
 
+  it('restore writes into fresh instances: pointers follow the restored state, -0.0 and FB state come back', () => {
+    const plc = plcOf(`
+PROGRAM Main
+VAR_OUTPUT a : INT; b : INT; z : REAL; END_VAR
+VAR p : POINTER TO INT; first : BOOL := TRUE; Edge : R_TRIG; n : INT; END_VAR
+IF first THEN p := ADR(a); first := FALSE; END_IF;
+p^ := p^ + 1;
+b := a;
+Edge(CLK := a > 2);
+IF Edge.Q THEN n := n + 1; END_IF;
+z := -ABS(z) * 0.0;
+END_PROGRAM`);
+    expect(plc.scan(2)).toBeNull();
+    const snap = plc.snapshot();
+    expect(plc.scan(3)).toBeNull();
+    expect([plc.get('a'), plc.get('b'), plc.get('n')]).toEqual([5, 5, 1]);
+    plc.restore(snap);
+    expect([plc.get('a'), plc.get('b'), plc.get('n'), Object.is(plc.get('z'), -0)]).toEqual([2, 2, 0, true]);
+    // the pointer taken before the snapshot writes the restored `a`, not the snapshot's copy
+    expect(plc.scan(3)).toBeNull();
+    expect([plc.get('a'), plc.get('b'), plc.get('n'), plc.get('Edge.Q')]).toEqual([5, 5, 1, false]);
+    plc.restore(snap);
+    plc.set('a', 7);
+    expect(plc.scan()).toBeNull();
+    expect([plc.get('b'), plc.get('n')]).toEqual([8, 1]);
+    expect(snap.scan).toBe(2);
+  });
+
   it('warm restart keeps RETAIN variables and resets the others (§6.5.6)', () => {
     const plc = plcOf(counter);
     plc.scan(4);

@@ -282,6 +282,41 @@ function cloneGraph<T>(v: T, seen = new Map<object, unknown>()): T {
   return o as T;
 }
 
+/** True when `a` and `b` are both plain containers (not references) of the same kind and size. */
+function sameShape(a: object, b: unknown): b is object {
+  if (typeof b !== 'object' || b === null || a instanceof Ref || b instanceof Ref) return false;
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length;
+  if (Array.isArray(b)) return false;
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k));
+}
+
+/**
+ * Writes the state graph `src` (a snapshot's) into `dst`, a freshly initialised state of the same
+ * program: every container whose shape matches keeps its fresh object and takes the values, so the
+ * state keeps the hidden classes the generated code was optimised for (a copy built from `{}` has
+ * others, and one of 128 members or more is a dictionary: plant (b) ran 6× slower after a
+ * restore). Whatever does not match, shared containers and references are copied as
+ * {@link cloneGraph} does, resolved against the containers already paired.
+ */
+function restoreInto(src: object, dst: object): void {
+  const seen = new Map<object, unknown>();
+  const later: [Record<string | number, unknown>, string, unknown][] = [];
+  const pair = (a: object, b: object) => {
+    seen.set(a, b);
+    const from = a as Record<string, unknown>;
+    const to = b as Record<string, unknown>;
+    for (const k of Object.keys(from)) {
+      const v = from[k];
+      if (typeof v !== 'object' || v === null || k === '$c') to[k] = v;
+      else if (!seen.has(v) && sameShape(v, to[k])) pair(v, to[k] as object);
+      else later.push([to, k, v]);
+    }
+  };
+  pair(src, dst);
+  for (const [to, k, v] of later) to[k] = cloneGraph(v, seen);
+}
+
 /** A signature of a type's layout: equal signatures mean a value can be carried over in an online change. */
 function typeSignature(model: ProjectModel, t: SimType, depth = 0): string {
   if (depth > 16) return '…';
@@ -703,7 +738,10 @@ export class VirtualPlc {
 
   /** Returns to a snapshot taken from this PLC. */
   restore(s: PlcSnapshot): void {
-    this.api.setState(cloneGraph(s.state as ReturnType<GeneratedApi['getState']>));
+    this.api.init();
+    const state = this.api.getState();
+    restoreInto(s.state as object, state);
+    this.api.setState(state);
     this.api.setScan(s.scan);
     this.currentFault = s.fault;
     this.forces.clear();
