@@ -333,8 +333,9 @@ class Lexer {
     this.pos = start;
     this.ln = line;
     this.lineStart = start - (column - 1);
-    // about one token per 6 characters in real code; grow() doubles when denser
-    this.tokens = new Tokens(Math.max(64, Math.ceil((end - start) / 6)));
+    // room for one token per 4 characters: dense TwinCAT bodies have one per 3-6, and a table
+    // that grows mid-scan is copied (lcls-twincat-motion: 21 grows at 6, none at 4)
+    this.tokens = new Tokens(Math.max(64, Math.ceil((end - start) / 4)));
   }
 
   span(s: number, sl: number, sc: number, e: number): Span {
