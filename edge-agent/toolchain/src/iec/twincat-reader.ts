@@ -134,8 +134,9 @@ function declarationOf<T>(ctx: Ctx, obj: XmlElement, read: (p: Parser) => T, emp
 }
 
 function finish(ctx: Ctx, p: Parser, last: NodeBase | undefined): void {
-  ctx.comments.push(...p.finishRange(last));
-  ctx.diagnostics.push(...p.diagnostics);
+  const comments = p.finishRange(last);
+  for (let i = 0; i < comments.length; i++) ctx.comments.push(comments[i]!);
+  for (let i = 0; i < p.diagnostics.length; i++) ctx.diagnostics.push(p.diagnostics[i]!);
 }
 
 interface Body {

@@ -122,6 +122,16 @@ function addText(el: XmlElement, t: XmlText): void {
   else el.texts.push(t);
 }
 
+/**
+ * Is `text[start, end)` the name `name` with white space (what `trim` removes) around it? Read
+ * in place: an end tag's name is not needed as a string of its own.
+ */
+function closesElement(text: string, start: number, end: number, name: string): boolean {
+  while (start < end && isSpace(text.charCodeAt(start))) start++;
+  while (end > start && isSpace(text.charCodeAt(end - 1))) end--;
+  return end - start === name.length && text.startsWith(name, start);
+}
+
 /** Parses a whole document; returns the root element. */
 export function parseXml(text: string): XmlElement {
   let pos = 0;
@@ -173,9 +183,10 @@ export function parseXml(text: string): XmlElement {
     if (text[lt + 1] === '/') {
       const e = text.indexOf('>', lt + 2);
       if (e < 0) throw new XmlError('end tag is never closed', lt);
-      const name = text.slice(lt + 2, e).trim();
-      if (top.name !== name || stack.length === 1)
+      if (!closesElement(text, lt + 2, e, top.name) || stack.length === 1) {
+        const name = text.slice(lt + 2, e).trim();
         throw new XmlError(`</${name}> does not close <${top.name}>`, lt);
+      }
       top.contentEnd = lt;
       top.end = e + 1;
       stack.pop();
