@@ -1053,7 +1053,8 @@ class Checker extends Binder {
       pou.kind === 'function' && !pou.builtin && pou.decl && STD_FUNCTIONS.has(up)
         ? ` of the FUNCTION ${pou.name} declared at ${pou.decl.span.file}:${pou.decl.span.line}, not the standard ${up}`
         : '';
-    const named = new Set(e.args.flatMap((a) => (a.name === undefined ? [] : [a.name.toLowerCase()])));
+    // the names given, made at the first positional argument (most calls of an FB name them all)
+    let named: Set<string> | undefined;
     for (let i = 0; i < e.args.length; i++) {
       const a = e.args[i]!;
       let param: VarSymbol | undefined;
@@ -1104,6 +1105,7 @@ class Checker extends Binder {
       } else {
         // after named arguments a positional one takes the next parameter not yet given
         // (`BubbleSortLreal(data := p, n, indicesSorted := q)`: TwinCAT compiles it)
+        named ??= new Set(e.args.flatMap((a) => (a.name === undefined ? [] : [a.name.toLowerCase()])));
         while (pou.params[positional] && named.has(pou.params[positional]!.name.toLowerCase())) positional++;
         param = pou.params[positional++];
         if (!param) {
