@@ -18,7 +18,8 @@
  *   node --import tsx --conditions=source edge-agent/scripts/bench-shadow.ts \
  *     [--seconds 20] [--cycle-ms 10] [--poll-ms 10] [--timeout-ms 1000] [--latency-ms 2×poll]
  *     [--comm-loss-ms 2×poll]
- *     [--change-ms 100] [--trials 5] [--transport modbus|opcua]
+ *     [--change-ms 100] [--trials 5] [--transport modbus|opcua] [--mode poll|subscription]
+ *     [--messages-per-period 2] (subscription: the publishing interval is the poll over it)
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
@@ -58,6 +59,7 @@ const { values: a } = parseArgs({
     transport: { type: 'string', default: 'modbus' },
     mode: { type: 'string', default: 'poll' },
     security: { type: 'string', default: 'none' },
+    'messages-per-period': { type: 'string', default: '2' },
   },
 });
 const FIXTURES = path.join(import.meta.dirname, '../src/shadow/fixtures');
@@ -198,6 +200,10 @@ function child(): { proc: ChildProcess; next: () => Promise<Msg> } {
   };
 }
 
+/** BENCH_SHADOW_DEBUG, subscription: the last run's messages. */
+let msgTrace: string[] = [];
+/** When the last run's report was out (before its link was closed), epoch ms. */
+let reportedAt = 0;
 /** How long each read took, ms (answered or failed; late ones too): reset before the steady run. */
 let answerMs: number[] = [];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -261,7 +267,10 @@ async function main(): Promise<void> {
     const dbg = process.env.BENCH_SHADOW_DEBUG;
     let live: LivePlc | LiveFeed;
     if (SUBSCRIPTION) {
-      const feed = new OpcuaLiveFeed(endpoint!, tags, client, { publishingMs: POLL });
+      const feed = new OpcuaLiveFeed(endpoint!, tags, client, {
+        publishingMs: POLL,
+        messagesPerPeriod: Number(a['messages-per-period']),
+      });
       const open = feed.open.bind(feed);
       // trials time their trigger from when the shadow runs, not from the subscription's setup
       feed.open = async () => {
@@ -269,6 +278,23 @@ async function main(): Promise<void> {
         if (o.ok) onOpen?.();
         return o;
       };
+      if (dbg) {
+        // BENCH_SHADOW_DEBUG: the messages as they came (PLC times relative to the arrival)
+        const next = feed.next.bind(feed);
+        const q0 = tags.find((t) => t.name === 'Q0');
+        feed.next = async (ms) => {
+          const m = await next(ms);
+          if (m?.ok)
+            msgTrace.push(
+              `${m.receivedAt} pub ${m.publishTime - m.receivedAt} n ${m.changes.length} ${m.changes
+                .filter((c) => c.tag === q0)
+                .map((c) => `Q0=${c.raw}@${c.at - m.receivedAt}`)
+                .join(' ')}`,
+            );
+          else msgTrace.push(`${Date.now()} ${m ? m.error : 'none'}`);
+          return m;
+        };
+      }
       live = feed;
     } else {
       const polled = OPCUA
@@ -297,6 +323,8 @@ async function main(): Promise<void> {
         ...(COMM_LOSS === undefined ? {} : { commLossMs: COMM_LOSS }),
         ...extra,
       });
+      // the report is out here; closing the link (an OPC UA session's round trips) comes after it
+      reportedAt = Date.now();
       const d = report.divergences[0];
       if (dbg && d) {
         const q = map.tags.find((t) => t.name === d.tag)!;
@@ -387,13 +415,18 @@ async function main(): Promise<void> {
     const r = await run(port, divergentText, 5000, { stopAtFirst: true, commLossGraceMs: 60_000 }, () =>
       opened(),
     );
-    const done = Date.now();
+    const done = reportedAt;
     await trigger;
     const d = r.divergences.find((x) => x.tag === 'Q0');
     if (!d) {
       console.log(`  divergence trial ${i}: not caught (${JSON.stringify(r.divergences.slice(0, 3))})`);
       continue;
     }
+    if (process.env.BENCH_SHADOW_DEBUG && done - scanned > 3 * CYCLE)
+      console.log(
+        `  slow trial: scanned ${scanned}, reported ${done}\n    ${msgTrace.slice(-12).join('\n    ')}`,
+      );
+    msgTrace = [];
     divMs.push(done - scanned);
     writeMs.push(done - at);
     divPolls.push((done - scanned) / steady.pollMs.mean);
@@ -401,6 +434,7 @@ async function main(): Promise<void> {
   console.log(
     `divergence reported after the PLC's scan that made it (ms): ${fmt(divMs)}; in PLC cycles: ${fmt(divMs.map((x) => x / CYCLE))}; in polls (of the steady run's mean): ${fmt(divPolls)} (${divMs.length}/${a.trials} caught)`,
   );
+  console.log(`  per trial, PLC cycles: ${divMs.map((x) => (x / CYCLE).toFixed(1)).join(' ')}`);
   console.log(`  after the input was written (the PLC's own scan delay included, ms): ${fmt(writeMs)}`);
   p.proc.send({ kind: 'calm' });
 

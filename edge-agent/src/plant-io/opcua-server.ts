@@ -25,6 +25,7 @@ import {
 } from 'node-opcua';
 import { PlantIoError } from '../edge-agent-error';
 import { freePort } from './free-port';
+import { installOpcuaPublishTimeWorkaround } from './opcua-publish-time-workaround';
 import { installOpcuaRefusalWorkaround } from './opcua-refusal-workaround';
 import { endpointSecurity, type SecurityChoice } from './opcua-security';
 
@@ -196,6 +197,7 @@ export async function startOpcuaServer(options: PlantOpcuaServerOptions): Promis
     );
   Subscription.minimumPublishingInterval = minPublishing;
   installOpcuaRefusalWorkaround();
+  installOpcuaPublishTimeWorkaround();
   const sampleRate = options.minSupportedSampleRate ?? 0;
   // Port 0 means "any free port": one is picked just before listening, and picked again when
   // another process took it meanwhile (setting up certificates takes seconds on a loaded machine).

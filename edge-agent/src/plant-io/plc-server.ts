@@ -74,7 +74,12 @@ export async function startPlcServer(options: PlcServerOptions): Promise<PlcServ
       });
     }
     if (options.opcua !== false && options.opcua) {
-      opcua = await startOpcuaServer({ productName: 'plcfleet virtual PLC', ...options.opcua });
+      opcua = await startOpcuaServer({
+        productName: 'plcfleet virtual PLC',
+        // down to half a scan: a shadow asks for it to hear of a scan within a cycle (ADR 0144)
+        minPublishingIntervalMs: Math.max(1, (options.cycleMs ?? 10) / 2),
+        ...options.opcua,
+      });
       const folder = options.programName ?? 'Main';
       tagSpace = OpcuaTagSpace.create(opcua, tags.tags, {
         defaultFolder: folder,

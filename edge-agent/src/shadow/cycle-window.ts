@@ -6,7 +6,8 @@
  * the sample (the PLC's own output lag) until the sample: judged at once. One that does not
  * may still be explained by what the next message brings (a server may publish one scan's
  * changes across two messages): it waits for the next message, and is then judged against
- * every candidate output up to the end of that message.
+ * every candidate output up to the end of that message — unless the message that brought it
+ * covers a later time (ADR 0144): then nothing of its scan is to come, and it is judged at once.
  */
 import type { Judgement } from './latency-window';
 
@@ -34,8 +35,20 @@ export class CycleWindow<K> {
     private readonly judge: (j: Judgement<K>) => void,
   ) {}
 
-  /** A sample at `at`: the candidate's outputs after its scan, and the live ones (null: not judged). */
-  add(at: number, outputs: Map<K, unknown>, live: Map<K, unknown> | null): void {
+  /**
+   * A sample at `at`: the candidate's outputs after its scan, and the live ones (null: not
+   * judged). `covered`: the message that brought it says every change up to a later time has
+   * been sent (its publish time, or a later scan's change in it), so no part of this scan is
+   * still to come: judged at once, agreeing or not (ADR 0144).
+   */
+  add(
+    at: number,
+    outputs: Map<K, unknown>,
+    live: Map<K, unknown> | null,
+    covered = false,
+    /** With `covered`: the candidate's outputs after this moment, for a sample that disagrees. */
+    ahead?: () => Map<K, unknown>[],
+  ): void {
     this.history.push({ at, outputs });
     if (!live) return;
     const from = at - this.backMs;
@@ -45,12 +58,13 @@ export class CycleWindow<K> {
       candidates.push(h.outputs);
       if (h.at <= from) break;
     }
-    for (const [k, v] of live)
-      if (!candidates.some((c) => this.agrees(k, v, c.get(k)))) {
-        this.waitingNew.push({ at, outputs, live });
-        return;
-      }
-    this.judge({ at, live, candidates, own: outputs });
+    if (!covered)
+      for (const [k, v] of live)
+        if (!candidates.some((c) => this.agrees(k, v, c.get(k)))) {
+          this.waitingNew.push({ at, outputs, live });
+          return;
+        }
+    this.judge({ at, live, candidates, own: outputs, ...(covered && ahead ? { ahead } : {}) });
   }
 
   /** A message was handled: the samples of the one before it are judged now. */

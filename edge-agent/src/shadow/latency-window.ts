@@ -40,6 +40,12 @@ interface Entry<K> {
    * (at once, unless the poll came less than a cycle after the last scan).
    */
   ordered?: boolean;
+  /**
+   * An ordered sample judged at its own add: the candidate's outputs over the next scans on
+   * its inputs, asked for only when it disagrees (the live PLC saw an input change up to a poll
+   * before the candidate did, so a timer it started may complete that much sooner; ADR 0143).
+   */
+  ahead?: () => Map<K, unknown>[];
 }
 
 /** A sample ready to be judged: its live outputs, every candidate output its window allows, and its own. */
@@ -53,6 +59,8 @@ export interface Judgement<K> {
    * close, so a live value ahead of the candidate cannot be told from a divergence.
    */
   open?: boolean;
+  /** More candidate outputs, after its moment (an ordered sample judged at once; `Entry.ahead`). */
+  ahead?: () => Map<K, unknown>[];
 }
 
 /** Samples waiting for their window to close. */
@@ -112,11 +120,15 @@ export class LatencyWindow<K> {
           if (x.steps) for (const m of x.steps) candidates.push(m);
           candidates.push(x.outputs);
         }
-        this.judge(
-          open
-            ? { at, live, candidates, own: e[i]!.outputs, open }
-            : { at, live, candidates, own: e[i]!.outputs },
-        );
+        const ahead = hi === i ? e[i]!.ahead : undefined;
+        this.judge({
+          at,
+          live,
+          candidates,
+          own: e[i]!.outputs,
+          ...(open ? { open } : {}),
+          ...(ahead ? { ahead } : {}),
+        });
       }
       this.next++;
     }

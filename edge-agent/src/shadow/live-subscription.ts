@@ -81,8 +81,18 @@ export interface LiveFeed {
 
 /** Options of {@link OpcuaLiveFeed}. */
 export interface OpcuaLiveFeedOptions {
-  /** Publishing interval asked for, ms (the PLC's cycle: a message a cycle while things change). */
+  /**
+   * How soon a live scan must be heard of, ms (the PLC's cycle, or `--poll-ms`): the publishing
+   * interval asked for is this over `messagesPerPeriod`.
+   */
   publishingMs: number;
+  /**
+   * Messages asked for per `publishingMs`. A sample that disagrees waits for the next message
+   * (ADR 0100), a keep-alive when nothing changes: at two a period (a keep-alive every period
+   * at the keep-alive count of 2) a divergence is reported within about a cycle of the message
+   * that shows it, not two (ADR 0144). @default 2
+   */
+  messagesPerPeriod?: number;
   /** Intervals without a change before a keep-alive. @default 2 (the least the standard allows) */
   keepAliveCount?: number;
   /** Changes kept per tag between two publishes. @default 32 */
@@ -199,7 +209,7 @@ export class OpcuaLiveFeed implements LiveFeed {
     const keepAliveCount = this.options.keepAliveCount ?? 2;
     const asked = Date.now();
     const subscription = ClientSubscription.create(session, {
-      requestedPublishingInterval: this.options.publishingMs,
+      requestedPublishingInterval: this.options.publishingMs / (this.options.messagesPerPeriod ?? 2),
       requestedMaxKeepAliveCount: keepAliveCount,
       // the server drops the subscription after this many silent intervals of the client's own
       requestedLifetimeCount: Math.max(3 * keepAliveCount, Math.ceil(10_000 / this.options.publishingMs)),

@@ -336,10 +336,14 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
       if (virtualMs - settle.from >= settle.ms + latencyMs + cycleMs || settle.tags.size === 0) settle = null;
     }
     judged++;
+    let ahead: Map<BoundTag, unknown>[] | undefined;
     for (const b of compared) {
       const v = p.live.get(b);
       if (v === undefined) continue;
-      if (p.candidates.some((c) => agrees(b, v, c.get(b)))) {
+      if (
+        p.candidates.some((c) => agrees(b, v, c.get(b))) ||
+        (p.ahead && (ahead ??= p.ahead()).some((c) => agrees(b, v, c.get(b))))
+      ) {
         // settled once its own output agrees: the window also holds the seeded values themselves
         if (settle && agrees(b, v, p.own.get(b))) settle.tags.delete(b);
         continue;
@@ -374,6 +378,22 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
   };
   /** Scans the candidate up to now (the mode's clock). */
   let catchUp = () => {};
+  /**
+   * The candidate's outputs over the scans of the next `ms` on the inputs it has, from a copy,
+   * the candidate then put back (ADR 0143, 0144). A sample judged at once has no later sample
+   * to pair with, yet a live PLC may run a timer ahead of the candidate: it saw an input change
+   * before the candidate did (between two Modbus reads), or it scanned late and caught up in a
+   * burst, its timer counting the scans it owed. Asked only for a sample that disagrees.
+   */
+  const scansAhead = (ms: number): Map<BoundTag, unknown>[] => {
+    const snap = plc.snapshot();
+    const v = virtualMs;
+    const out: Map<BoundTag, unknown>[] = [];
+    for (let k = Math.ceil(ms / cycleMs); k > 0 && !plc.scan(); k--) out.push(outputsNow());
+    restore(snap);
+    virtualMs = v;
+    return out;
+  };
 
   /**
    * A failed poll: report the comm loss now (`onCommChange`), judge nothing around it, keep the
@@ -504,12 +524,20 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
     const liveOutputs = () => new Map(compared.map((b) => [b, state.get(b.tag)!]));
     let judging = true;
     let lastAt = base;
+    /**
+     * The PLC time before which the message being handled has every change (ADR 0144): its
+     * publish time, else its latest change (an earlier scan's changes are all in, as the held
+     * values assume); a sample before it is judged at once, agreeing or not.
+     */
+    let cover = Number.NEGATIVE_INFINITY;
     /** Adds a sample at PLC time `at` (after the candidate scanned it); samples in time order. */
     const sample = (at: number) => {
       samples++;
       lastAt = Math.max(lastAt, at);
-      cycles.add(lastAt, outputsNow(), judging ? liveOutputs() : null);
+      cycles.add(lastAt, outputsNow(), judging ? liveOutputs() : null, lastAt < cover, aheadOfLive);
     };
+    /** What a live PLC whose timer ran up to the window ahead may show (judged at once, ADR 0144). */
+    const aheadOfLive = () => scansAhead(latencyMs);
     const reseed = (values: Map<Tag, RawValue>, at: number) => {
       scanTo(at - base);
       lastAt = Math.max(lastAt, at);
@@ -639,7 +667,7 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
         const held =
           liveBefore &&
           (!inStepAgrees || compared.every((b) => agrees(b, liveBefore.get(b), t.outputs.get(b))));
-        cycles.add(lastAt, t.outputs, held ? liveBefore : null);
+        cycles.add(lastAt, t.outputs, held ? liveBefore : null, lastAt < cover);
       }
       sample(at);
     };
@@ -740,6 +768,7 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
       }
       if (m.overflow) sub.overflows++;
       judging = !m.overflow;
+      cover = stamped && m.complete ? m.publishTime : (ch.at(-1)?.at ?? Number.NEGATIVE_INFINITY);
       // group the changes into the live PLC's scans: a scan's changes are less than half a cycle apart
       let i = 0;
       while (i < ch.length && !fault) {
@@ -758,6 +787,7 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
         : Math.max(ch.at(-1)?.at ?? 0, delays.length > 0 ? m.receivedAt - delays[0]!.d : 0);
       ticks(held);
       judging = true;
+      cover = Number.NEGATIVE_INFINITY;
       cycles.messageEnd();
       progress(performance.now(), t0);
     }
@@ -808,6 +838,8 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
     };
     seed(first.values);
     samples++;
+    /** When the last sample's inputs were read (the end of its read), epoch ms. */
+    let inputsAt = first.tResp;
     let pollCount = 0;
     let pollSum = 0;
     let pollMax = 0;
@@ -861,6 +893,7 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
       if (lost) {
         regained();
         seed(s.values);
+        inputsAt = s.tResp;
         const fed = virtualMs;
         // virtual time anchored to the live PLC's again: its next scan due a cycle after the read
         start = anchorAt(s.tReq, s.tResp);
@@ -877,6 +910,9 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
       }
       const fed = virtualMs;
       const steps = catchUpSteps();
+      // how long before this read the inputs were last read: the live PLC may have seen a change that much sooner
+      const sinceInputs = s.tResp - inputsAt;
+      inputsAt = s.tResp;
       // A read spread over more than the window mixes moments the window cannot pair: its inputs feed, it is not judged.
       const torn = s.spreadMs > latencyMs;
       const liveOutputs = torn ? null : new Map(compared.map((b) => [b, s.values.get(b.tag)!]));
@@ -887,7 +923,7 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
         outputs: outputsNow(),
         live: liveOutputs,
         ...(steps.length > 0 ? { steps } : {}),
-        ...(s.ordered ? { ordered: true } : {}),
+        ...(s.ordered ? { ordered: true, ahead: () => scansAhead(sinceInputs + latencyMs) } : {}),
       });
       progress(now, t0);
     }
