@@ -61,7 +61,7 @@ export interface CheckOptions {
  * The methods, properties and actions of a POU without any: one shared map, never written
  * (the binder gives a POU a map of its own with its first member). Most POUs, the standard
  * library's among them, have none, and three maps per POU were a cold check's largest
- * allocation after the checker's node tables.
+ * allocation after the checker's node tables (decision 0139).
  */
 const NO_MEMBERS: Map<string, PouSymbol> = new Map();
 /** The checked project: symbol tables plus the resolved type of every checked expression. */

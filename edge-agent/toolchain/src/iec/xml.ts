@@ -105,7 +105,7 @@ const endsAttributeName = (c: number): boolean => c === 61 || endsName(c);
 /**
  * The attributes of every element without any: one shared map, never written (only
  * {@link parseXml} writes attributes, into a map of the element's own). Most elements of a
- * TwinCAT object (`<Declaration>`, `<Implementation>`, `<ST>`) have none.
+ * TwinCAT object (`<Declaration>`, `<Implementation>`, `<ST>`) have none (decision 0139).
  */
 const NO_ATTRIBUTES: Map<string, XmlAttr> = new Map();
 
