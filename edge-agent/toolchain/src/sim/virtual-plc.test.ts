@@ -454,6 +454,33 @@ END_PROGRAM`);
     expect(refused.applied).toBe(false);
   });
 
+  it('online change: a kept FB instance keeps its values and runs the new code of its methods', () => {
+    const src = (k: number) => `
+FUNCTION_BLOCK FB_Acc
+VAR total : INT; END_VAR
+total := total + 1;
+METHOD Get : INT
+Get := total * ${k};
+END_METHOD
+END_FUNCTION_BLOCK
+PROGRAM Main
+VAR_OUTPUT v : INT; END_VAR
+VAR acc : FB_Acc; END_VAR
+acc();
+v := acc.Get();
+END_PROGRAM`;
+    const plc = plcOf(src(1));
+    plc.scan(3);
+    expect(plc.get('v')).toBe(3);
+    const r = plc.replaceProgram(units(src(100)));
+    expect(r.kept).toContain('acc');
+    plc.scan();
+    expect([plc.get('acc.total'), plc.get('v')]).toEqual([4, 400]);
+    plc.warmRestart();
+    plc.scan();
+    expect([plc.get('acc.total'), plc.get('v')]).toEqual([1, 100]);
+  });
+
   it('runs several programs in tasks with their own intervals (§6.8.2)', () => {
     const plc = plcOf(`
 PROGRAM Fast VAR_OUTPUT n : INT; END_VAR n := n + 1; END_PROGRAM
