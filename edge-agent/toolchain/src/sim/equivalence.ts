@@ -238,14 +238,16 @@ class Pair {
     readonly relations: (CondExpr | undefined)[],
     /** Per output: the relation it inherits from a signal it depends on, as text (for counterexamples). */
     readonly via: (string | undefined)[] = [],
+    /** The two programs already compiled with these options and never scanned, if at hand. */
+    compiled?: [VirtualPlc, VirtualPlc],
   ) {
     const co = {
       ...(opts.program ? { program: opts.program } : {}),
       ...(opts.cycleMs ? { cycleMs: opts.cycleMs } : {}),
       ...(opts.profile ? { profile: opts.profile } : {}),
     };
-    this.a = compileProgram(opts.before, co);
-    this.b = compileProgram(opts.after, co);
+    this.a = compiled?.[0] ?? compileProgram(opts.before, co);
+    this.b = compiled?.[1] ?? compileProgram(opts.after, co);
     this.startA = this.a.snapshot();
     this.startB = this.b.snapshot();
   }
@@ -519,6 +521,8 @@ export function checkEquivalence(opts: EquivalenceOptions): EquivalenceResult {
     outputs,
     outputs.map((o) => relMap.get(lower(o)) ?? carried.get(lower(o))?.expr),
     outputs.map((o) => carried.get(lower(o))?.via),
+    // the probes were compiled with the same options unless a profile is given (they take none)
+    opts.profile ? undefined : [probeA, probeB],
   );
   const base = pair.initialInputs();
   const cycle = probeA.cycleMs;
