@@ -28,6 +28,8 @@ export type LiveSample =
        * at once (ADR 0143).
        */
       ordered?: boolean;
+      /** With `ordered`: when every tag but the inputs had been answered, epoch ms. */
+      outputsAt?: number;
     }
   | { ok: false; error: string; tReq: number; tResp: number };
 
@@ -100,14 +102,17 @@ export class ModbusLivePlc implements LivePlc {
   async read(): Promise<LiveSample> {
     const tReq = Date.now();
     const values = new Map<Tag, RawValue>();
+    let outputsAt = tReq;
     try {
-      for (const blocks of this.rounds)
+      for (const [r, blocks] of this.rounds.entries()) {
+        if (r === 1) outputsAt = Date.now();
         await Promise.all(
           this.links.map(async (link, i) => {
             for (let b = i; b < blocks.length; b += this.links.length)
               for (const [tag, v] of await link.readBlock(blocks[b]!)) values.set(tag, v);
           }),
         );
+      }
     } catch (err) {
       return { ok: false, error: (err as Error).message, tReq, tResp: Date.now() };
     }
@@ -118,7 +123,7 @@ export class ModbusLivePlc implements LivePlc {
       tReq,
       tResp,
       spreadMs: tResp - tReq,
-      ...(this.ordered ? { ordered: true } : {}),
+      ...(this.ordered ? { ordered: true, outputsAt: this.rounds.length > 1 ? outputsAt : tResp } : {}),
     };
   }
 
@@ -194,8 +199,13 @@ export class OpcuaLivePlc implements LivePlc {
     }
   }
 
+  /**
+   * Closes the session, waiting at most 2 s: closing with a server that stopped answering (a
+   * frozen PLC) takes the stack's own timeouts, and a post-deploy watch awaits this before it
+   * acts on the loss (as `OpcuaLiveFeed.close` and the CLI do).
+   */
   async close(): Promise<void> {
-    await this.drop();
+    await Promise.race([this.drop(), new Promise((r) => setTimeout(r, 2000).unref())]);
   }
 }
 

@@ -11,14 +11,15 @@
  * so the live value of sample n agrees when it equals the candidate's output at any moment
  * from `latencyMs` before the sample (the live PLC's outputs lag its inputs by a scan, more
  * when it runs late) until the candidate has scanned the inputs of sample n + 1, and at
- * least after sample n − 1 (latency-window.ts). A sample is judged then, so a divergence is
- * reported one poll after the sample that shows it (two when polls come faster than
- * cycles). A failed poll is a comm loss: counted and reported at once; so is a poll whose
- * answer has not come two polls after three times the PLC's slowest answer (answer-deadline.ts,
- * ADR 0073), while the request may still finish: its late answer is dropped, never
- * compared or fed as live. The samples around a comm
- * loss are not judged, and the candidate's bound state is set again from the first good
- * sample after it (its own timers and internal state go on).
+ * least after sample n − 1 (latency-window.ts). A sample is judged then, one poll after it —
+ * or at once when its outputs were read before its inputs (Modbus, ADR 0143): they cannot
+ * show newer inputs, so it is judged once the candidate has scanned its inputs, a sample that
+ * disagrees also against the candidate's next scans over the window (a live timer may run
+ * ahead). A failed poll is a comm loss: counted and reported at once; so is a poll whose
+ * answer is overdue (answer-deadline.ts, ADR 0120), while the request may still finish: its
+ * late answer is dropped, never compared or fed as live. The samples around a comm loss are
+ * not judged, and the candidate's bound state is set again from the first good sample after
+ * it (its own timers and internal state go on).
  */
 import type { Tag, TagType } from '@plcfleet/protocols';
 import type { PlcSnapshot, VirtualPlc } from '@plcfleet/toolchain/sim';
@@ -93,8 +94,10 @@ export interface ShadowReport {
   /** How much older than their inputs live outputs were allowed to be, ms (newer: one poll). */
   latencyMs: number;
   /**
-   * How long a poll waited for its answer before it was a comm loss, ms: two polls after the
-   * three times the slowest answer of the last 30 s (`least` two polls), or the fixed `commLossMs`.
+   * How long a poll waited for its answer before it was a comm loss, ms (`least` and `longest`
+   * of the run): one poll after the 90th percentile of the last 101 answers to say it, one poll
+   * after three times the slowest answer of 30 s for it to last (ADR 0120), or the fixed
+   * `commLossMs`.
    */
   commLossMs: { least: number; longest: number };
   /** Answers that came after their deadline and were dropped (never compared or fed). */
@@ -132,9 +135,10 @@ interface ShadowRunOptions {
    * A poll whose answer has not come within this many ms is a comm loss at once (a PLC that
    * stops answering without closing); the request may still finish, and its answer is
    * dropped. With a subscription: no message (data or keep-alive) within this many ms of the
-   * last one. @default one poll (subscription: one keep-alive period) after the PLC's usual
-   * answer time, the median of its recent answers (AnswerDeadline.stale, ADR 0120); a
-   * subscription is opened again only past three times the latest message of 30 s (ADR 0101)
+   * last one. @default one poll (subscription: one keep-alive period and a publishing interval)
+   * after the PLC's usual answer time, the 90th percentile of its last 101 answers
+   * (AnswerDeadline.stale, ADR 0120); a subscription is opened again only past three times the
+   * latest message of 30 s (ADR 0101)
    */
   commLossMs?: number;
   /** Stop early (SIGINT). */
@@ -255,11 +259,14 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
   let lastAnswer = 0;
 
   /**
-   * After a seed (ADR 0123): the live PLC's timers may be running, and their elapsed time cannot
-   * be read, so an output may disagree until the candidate's timers catch up. Each compared
-   * output is unsettled until the candidate's own output first agrees with it; while the candidate's virtual time since the seed
-   * (less the latency window and a cycle) is shorter than the longest PT of its timers whose state the seed could not know (a TON with
+   * After a seed (ADR 0123): the live PLC's timers may be running, and their elapsed time
+   * cannot be read, so an output may disagree until the candidate's timers catch up. Each
+   * compared output is unsettled until the candidate's own output first agrees with it; while
+   * the candidate's virtual time since the seed (less the latency window and a cycle) is
+   * shorter than the longest PT of its timers whose state the seed could not know (a TON with
    * IN TRUE, a TOF with IN FALSE, any TP), an unsettled output that disagrees is not judged.
+   * Only timers `listVariables` names count (the program's and globals): a timer inside an FB
+   * instance does not (ADR 0123's limit).
    */
   let settle: { from: number; ms: number | undefined; tags: Set<BoundTag> } | null = null;
   const unknownTimerMs = (): number => {
@@ -815,14 +822,15 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
     // a scan counter shadowed against itself lagged a scan and diverged whenever a poll came
     // less than a cycle after the last).
     /**
-     * The candidate's clock for a seed read between `tReq` and `tResp` (epoch ms): the live
-     * values are of a moment in between, taken as its middle — anchored at the answer instead,
+     * The candidate's clock for a seed read between `tReq` and `tResp` (epoch ms; for an ordered
+     * read, when its outputs were answered): the live values are of a moment in between, taken
+     * as its middle — anchored at the answer instead,
      * a slow answer (tens of ms on a loaded host) left the candidate scans behind the live PLC
      * for the rest of the run, which only the next sample's part of the window allows.
      */
     const anchorAt = (tReq: number, tResp: number) =>
       performance.now() - (Date.now() - (tReq + tResp) / 2) - virtualMs;
-    let start = anchorAt(first.tReq, first.tResp);
+    let start = anchorAt(first.tReq, first.outputsAt ?? first.tResp);
     catchUp = () => scanTo(performance.now() - start + cycleMs);
     /** Catches up, returning the outputs after each scan but the last (the window's moments between samples). */
     const catchUpSteps = (): Map<BoundTag, unknown>[] => {
@@ -896,7 +904,7 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
         inputsAt = s.tResp;
         const fed = virtualMs;
         // virtual time anchored to the live PLC's again: its next scan due a cycle after the read
-        start = anchorAt(s.tReq, s.tResp);
+        start = anchorAt(s.tReq, s.outputsAt ?? s.tResp);
         catchUp();
         window.add({ at: s.tReq, fed, scanned: virtualMs, outputs: outputsNow(), live: null });
         continue;
