@@ -404,12 +404,17 @@ describe('plcfleet-agent shadow', () => {
       r.report!.divergences.map((d) => d.tag),
       JSON.stringify(r.report!.divergences),
     ).toEqual(['Alarm']);
-    // by subscription (the default): a comparison every PLC cycle, said on stderr
+    // by subscription (the default): a comparison every PLC cycle, said on stderr only when the
+    // report's rate bears it out (a loaded host or a server granting less gives fewer)
     expect(r.report!.mode).toBe('subscription');
     expect(r.report!.samples).toBeGreaterThan(r.report!.subscription!.messages);
+    const keptUp = r.report!.comparisonsPerSecond >= (0.9 * 1000) / r.report!.cycleMs;
+    const pace = keptUp ? 'a comparison every PLC cycle' : 'fewer comparisons than PLC cycles';
     expect(
-      r.err.some((l) => /read by subscription, a comparison every PLC cycle: [\d.]+ a second/.test(l)),
-    ).toBe(true);
+      r.err.filter((l) =>
+        l.includes(`read by subscription, ${pace}: ${r.report!.comparisonsPerSecond} a second`),
+      ),
+    ).toHaveLength(1);
     // --opcua-mode poll: a Read every poll, as before
     const polled = await shadow({
       plcOpcua: plc.opcua!.endpointUrl,

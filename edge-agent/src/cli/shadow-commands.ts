@@ -42,8 +42,9 @@ export interface ShadowArgs extends ProjectOptions {
   /** Modbus or OPC UA request timeout, ms. @default 1000 */
   timeoutMs?: string;
   /**
-   * OPC UA: follow the tags by subscription (a comparison every PLC cycle) or poll them with
-   * Reads (a comparison every poll). @default 'subscription'
+   * OPC UA: follow the tags by subscription (a comparison every PLC cycle when the server grants
+   * the publishing interval asked) or poll them with Reads (a comparison every poll).
+   * @default 'subscription'
    */
   opcuaMode?: string;
   /** OPC UA message security. @default 'sign-and-encrypt' */
@@ -114,10 +115,16 @@ async function closeWithin(live: { close(): Promise<void> }, ms: number): Promis
   clearTimeout(timer);
 }
 
-/** How the PLC was read and how often it was compared, for people. */
+/**
+ * How the PLC was read and how often it was compared, for people. By subscription "every PLC
+ * cycle" only when the comparisons kept up with the cycle (90 % of its rate or more): a server
+ * that granted a slower publishing or sampling interval than asked gives fewer, said instead.
+ */
 function rate(r: ShadowReport): string {
+  const everyCycle = r.comparisonsPerSecond >= (0.9 * 1000) / r.cycleMs;
+  const pace = everyCycle ? 'a comparison every PLC cycle' : 'fewer comparisons than PLC cycles';
   return r.subscription
-    ? `by subscription, a comparison every PLC cycle: ${r.comparisonsPerSecond} a second (PLC cycle ${r.cycleMs} ms, publishing ${r.subscription.publishingMs} ms, keep-alive ${r.subscription.keepAliveMs} ms, a message every ${r.pollMs.mean} ms mean)`
+    ? `by subscription, ${pace}: ${r.comparisonsPerSecond} a second (PLC cycle ${r.cycleMs} ms, publishing ${r.subscription.publishingMs} ms granted, keep-alive ${r.subscription.keepAliveMs} ms, a message every ${r.pollMs.mean} ms mean)`
     : `by polls, a comparison every poll: ${r.comparisonsPerSecond} a second (poll ${r.pollMs.mean} ms mean, PLC cycle ${r.cycleMs} ms)`;
 }
 
@@ -375,7 +382,7 @@ export function registerShadowCommands(program: Command): void {
     .option('--timeout-ms <n>', 'Modbus or OPC UA request timeout', '1000')
     .option(
       '--opcua-mode <mode>',
-      'OPC UA: subscription (the default: a comparison every PLC cycle; --poll-ms is the publishing interval) or poll (a Read every --poll-ms)',
+      'OPC UA: subscription (the default: a comparison every PLC cycle; --poll-ms is how soon a live scan is heard of, the publishing interval asked is half of it) or poll (a Read every --poll-ms)',
     )
     .option('--security <mode>', 'OPC UA: none | sign | sign-and-encrypt', 'sign-and-encrypt')
     .option('--insecure', 'OPC UA: accept --security none')
