@@ -101,12 +101,14 @@ async function plc(): Promise<void> {
       : false,
   });
   let k = 0;
+  let triggered = false;
   const field = setInterval(() => {
     k++;
     for (let i = k % 10; i < 200; i += 10) server.loop.write(`B${i}`, Math.random() < 0.5);
     for (let i = k % 10; i < 300; i += 10)
       if (i !== 0) server.loop.write(`I${i}`, Math.floor(Math.random() * 2000) - 1000);
-    if (k % 10 === 0) server.loop.write('I0', Math.floor(Math.random() * 2000) - 1000);
+    // not while a trial holds I0 at the trigger: an overwrite within a scan of it made no divergence
+    if (k % 10 === 0 && !triggered) server.loop.write('I0', Math.floor(Math.random() * 2000) - 1000);
   }, Number(a['change-ms']));
   // how busy the served PLC is: its CPU share and how late its event loop runs (scan timers,
   // the OPC UA server's publishing timer and sockets all wait on it)
@@ -129,14 +131,17 @@ async function plc(): Promise<void> {
       });
     } else if (m.kind === 'trigger') {
       const written = Date.now();
+      triggered = true;
       server.loop.write('I0', TRIGGER);
       // the divergence occurs when the PLC's next scan writes the output
       const off = server.loop.onScan(() => {
         off();
         process.send?.({ at: written, scanned: Date.now() });
       });
-    } else if (m.kind === 'calm') server.loop.write('I0', 0);
-    else if (m.kind === 'close') {
+    } else if (m.kind === 'calm') {
+      triggered = false;
+      server.loop.write('I0', 0);
+    } else if (m.kind === 'close') {
       clearInterval(field);
       const at = Date.now();
       void server.close().then(() => process.send?.({ at }));
@@ -326,10 +331,18 @@ async function main(): Promise<void> {
       // the report is out here; closing the link (an OPC UA session's round trips) comes after it
       reportedAt = Date.now();
       const d = report.divergences[0];
-      if (dbg && d) {
-        const q = map.tags.find((t) => t.name === d.tag)!;
-        const i = map.tags.find((t) => t.name === d.tag.replace('Q', 'I'))!;
-        const k = trace.findIndex((x) => x.tReq === Date.parse(d.first));
+      if (dbg && (d || extra.stopAtFirst)) {
+        const tag = d?.tag ?? 'Q0';
+        const q = map.tags.find((t) => t.name === tag)!;
+        const i = map.tags.find((t) => t.name === tag.replace('Q', 'I'))!;
+        // not caught: the reads from the one after the last with I0 not 12345
+        const k = d
+          ? trace.findIndex((x) => x.tReq === Date.parse(d.first))
+          : trace.findIndex((x) => x.ok && x.values.get(i) === TRIGGER);
+        if (!d)
+          console.log(
+            `  not caught: ${JSON.stringify(report.commLoss)} short ${JSON.stringify(report.shortCommLosses)}`,
+          );
         for (const x of trace.slice(Math.max(0, k - 6), k + 4))
           console.log(
             `  ${new Date(x.tReq).toISOString()} +${x.tResp - x.tReq} ms ${x.ok ? `${i.name}=${x.values.get(i)} ${q.name}=${x.values.get(q)}` : 'failed'}`,
