@@ -132,6 +132,31 @@ function closesElement(text: string, start: number, end: number, name: string): 
   return end - start === name.length && text.startsWith(name, start);
 }
 
+/**
+ * A start tag as {@link parseXml}'s loops read it, with a blank before each attribute: the
+ * name (group 1), the attributes (group 2) and the close. It matches a tag in one way only
+ * (each part ends at a character the next must start with), so the loops read it alike.
+ */
+const START_TAG = /<([^\s/>]+)((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*\/?>/y;
+/** One attribute of group 2 of {@link START_TAG}: its name and its value in either quotes. */
+const ATTRIBUTE = /\s+([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/y;
+
+/**
+ * Sets the attributes of `el` from `text[p, end)`, which {@link START_TAG} matched as
+ * attributes; returns `end`. Each is what the loops of {@link parseXml} make of it.
+ */
+function readAttributes(text: string, el: XmlElement, p: number, end: number): number {
+  el.attrs = new Map();
+  ATTRIBUTE.lastIndex = p;
+  while (ATTRIBUTE.lastIndex < end) {
+    const a = ATTRIBUTE.exec(text)!;
+    const raw = a[2] ?? a[3]!;
+    const valueEnd = ATTRIBUTE.lastIndex - 1;
+    el.attrs.set(a[1]!, { value: decodeEntities(raw), valueStart: valueEnd - raw.length, valueEnd });
+  }
+  return end;
+}
+
 /** Parses a whole document; returns the root element. */
 export function parseXml(text: string): XmlElement {
   let pos = 0;
@@ -193,10 +218,21 @@ export function parseXml(text: string): XmlElement {
       pos = e + 1;
       continue;
     }
-    // start tag
+    // start tag: its name and attributes by one native match when it is well formed (the
+    // loops below read anything else, and say what is wrong)
     let p = lt + 1;
-    while (p < n && !endsName(text.charCodeAt(p))) p++;
-    const name = text.slice(lt + 1, p);
+    let name: string;
+    let attributesEnd = p;
+    START_TAG.lastIndex = lt;
+    const m = START_TAG.exec(text);
+    if (m !== null) {
+      name = m[1]!;
+      p += name.length;
+      attributesEnd = p + m[2]!.length;
+    } else {
+      while (p < n && !endsName(text.charCodeAt(p))) p++;
+      name = text.slice(lt + 1, p);
+    }
     if (!name) throw new XmlError("'<' does not start a tag", lt);
     const el: XmlElement = {
       name,
@@ -208,6 +244,7 @@ export function parseXml(text: string): XmlElement {
       contentEnd: lt,
       end: lt,
     };
+    if (attributesEnd > p) p = readAttributes(text, el, p, attributesEnd);
     while (true) {
       while (p < n && isSpace(text.charCodeAt(p))) p++;
       if (p >= n) throw new XmlError(`tag <${name}> is never closed`, lt);
