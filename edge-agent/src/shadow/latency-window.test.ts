@@ -140,21 +140,16 @@ describe('LatencyWindow, outputs read before inputs (ADR 0143)', () => {
     expect(j.map((x) => x.at)).toEqual([10, 20, 30]);
   });
 
-  it('waits when the candidate has not scanned since the inputs were set (a poll within a cycle)', () => {
-    const j = run(
-      10,
-      [
-        [0, 0, null, 1],
-        [5, 0, 1, 0], // fed, not scanned yet: the live 1 may be these inputs' output
-        [10, 1, 1, 1],
-      ],
-      false,
-      true,
+  it('judges at once, offering the scans ahead, when the candidate has not scanned its inputs yet', () => {
+    const judged: { at: number; candidates: number[]; ahead: boolean }[] = [];
+    const w = new LatencyWindow<string>(10, (j) =>
+      judged.push({ at: j.at, candidates: j.candidates.map((c) => c.get('Q') as number), ahead: !!j.ahead }),
     );
-    expect(j).toEqual([
-      { at: 5, candidates: [0, 0, 1], own: 0 },
-      { at: 10, candidates: [0, 0, 1], own: 1 },
-    ]);
+    const m = (q: number) => new Map([['Q', q]]);
+    w.add({ at: 0, fed: 0, scanned: 10, outputs: m(0), live: null });
+    // a poll within a cycle: fed, not scanned; the live 1 may be these inputs' output, in `ahead`
+    w.add({ at: 5, fed: 10, scanned: 10, outputs: m(0), live: m(1), ordered: true, ahead: () => [m(1)] });
+    expect(judged).toEqual([{ at: 5, candidates: [0, 0], ahead: true }]);
   });
 });
 

@@ -36,8 +36,7 @@ interface Entry<K> {
   live: Map<K, unknown> | null;
   /**
    * Its live outputs were answered before its inputs were asked (ADR 0143): they cannot show
-   * inputs newer than its own, so its window ends once the candidate has scanned its inputs
-   * (at once, unless the poll came less than a cycle after the last scan).
+   * inputs newer than its own, so its window ends at its own moment and it is judged at once.
    */
   ordered?: boolean;
   /**
@@ -95,12 +94,18 @@ export class LatencyWindow<K> {
     const e = this.entries;
     while (this.next < e.length) {
       const i = this.next;
-      // the first sample at which the candidate has scanned the inputs of sample i + 1 — of
-      // sample i itself when ordered: its live outputs are no newer than its own inputs
+      // a seed: nothing to judge, nothing to wait for (its outputs stay for the others' windows)
+      if (!e[i]!.live) {
+        this.next++;
+        continue;
+      }
+      // the first sample at which the candidate has scanned the inputs of sample i + 1 — sample
+      // i itself when ordered: its live outputs are no newer than its own inputs, and what the
+      // candidate makes of them, if it has not scanned them yet, is in `ahead`
       const ordered = e[i]!.ordered === true;
       let hi = ordered ? i : i + 1;
-      const fed = ordered ? e[i]!.fed : e[i + 1]?.fed;
-      while (hi < e.length && !(e[hi]!.scanned > fed!)) hi++;
+      const fed = e[i + 1]?.fed;
+      if (!ordered) while (hi < e.length && !(e[hi]!.scanned > fed!)) hi++;
       let open = false;
       if (hi >= e.length) {
         if (!final) break;
