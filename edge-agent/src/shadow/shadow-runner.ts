@@ -13,9 +13,9 @@
  * when it runs late) until the candidate has scanned the inputs of sample n + 1, and at
  * least after sample n − 1 (latency-window.ts). A sample is judged then, one poll after it —
  * or at once when its outputs were read before its inputs (Modbus, ADR 0143): they cannot
- * show newer inputs, so it is judged once the candidate has scanned its inputs, a sample that
- * disagrees also against the candidate's next scans over the window (a live timer may run
- * ahead). A failed poll is a comm loss: counted and reported at once; so is a poll whose
+ * show newer inputs, so it is judged when it comes, a sample that disagrees also against the
+ * candidate's next scans on its inputs (its answer to inputs it has not scanned yet; a live
+ * timer that runs ahead). A failed poll is a comm loss: counted and reported at once; so is a poll whose
  * answer is overdue (answer-deadline.ts, ADR 0120), while the request may still finish: its
  * late answer is dropped, never compared or fed as live. The samples around a comm loss are
  * not judged, and the candidate's bound state is set again from the first good sample after
