@@ -405,28 +405,27 @@ class Lexer {
         pos++;
       }
       this.pos = pos;
-      if (pos < end && text.charCodeAt(pos) === 35 /* # */) {
-        this.scanTypedLiteral(text.slice(s, pos).toUpperCase());
-        this.push(T.Typed, s, sl, sc);
+      if (pos >= end || text.charCodeAt(pos) !== 35 /* # */) {
+        this.push(wordKind(text, s, pos, bits < 128), s, sl, sc);
         return;
       }
-      this.push(wordKind(text, s, pos, bits < 128), s, sl, sc);
-      return;
-    }
-    if (isDigit(c)) {
+      // a typed literal (`T#5S`): read by `seldom`
+    } else if (isDigit(c)) {
       this.push(this.scanNumber(), s, sl, sc);
       return;
-    }
-    const n = pos + 1 < end ? text.charCodeAt(pos + 1) : 0;
-    switch (c) {
-      case 40 /* ( */:
-        if (n === 42 /* * */) {
-          this.scanBlockComment(true);
+    } else if (c < 128) {
+      // punctuation and comment openings by table: one path for all of them, so a rare one
+      // (the first `*` or `/` of a file) finds the optimised code ready for it instead of
+      // sending it back to the interpreter
+      const n = pos + 1 < end ? text.charCodeAt(pos + 1) : 0;
+      const pair = n < 128 ? PAIRS[(c << 7) | n]! : 0;
+      if (pair !== 0) {
+        if (pair < FIRST_COMMENT_PAIR) {
+          this.pos = pos + 2;
+          this.push(pair, s, sl, sc);
           return;
         }
-        break;
-      case 47 /* / */:
-        if (n === 47) {
+        if (pair === LINE_COMMENT) {
           const eol = text.indexOf('\n', pos);
           pos = eol < 0 || eol > end ? end : eol;
           this.pos = pos;
@@ -435,27 +434,55 @@ class Lexer {
           this.addTrivia(false, 'line', s, sl, sc, e);
           return;
         }
-        if (n === 42) {
-          this.scanBlockComment(false);
-          return;
-        }
-        break;
+        this.scanBlockComment(pair === NESTED_COMMENT);
+        return;
+      }
+      const single = SINGLE[c]!;
+      if (single !== 0) {
+        this.pos = pos + 1;
+        this.push(single, s, sl, sc);
+        return;
+      }
+    }
+    this.seldom(c, s, sl, sc);
+  }
+
+  /**
+   * What `step` meets seldom — typed literals, pragmas, `@` markers, strings, addresses and
+   * characters that start nothing — behind one call in `step`. Once `step` is optimised, the
+   * first of a kind it has not seen (the first string literal, late in a file) then costs
+   * this function a return to the interpreter, not `step` (which took 10 ms of the second
+   * core to compile again, each time, in a cold `compile`).
+   */
+  seldom(c: number, s: number, sl: number, sc: number): void {
+    const text = this.text;
+    const end = this.end;
+    const pos = this.pos;
+    if (isIdentStart(c)) {
+      this.scanTypedLiteral(text.slice(s, pos).toUpperCase());
+      this.push(T.Typed, s, sl, sc);
+      return;
+    }
+    const n = pos + 1 < end ? text.charCodeAt(pos + 1) : 0;
+    switch (c) {
       case 123 /* { */:
         this.scanPragma(n === 123, s, sl, sc);
         return;
       case 64 /* @ */:
-        // rusty/OSCAT `@EXTERNAL` marker: kept as a pragma on the following POU
-        if (isIdentStart(n)) {
-          pos++;
-          while (pos < end && isIdentPart(text.charCodeAt(pos))) pos++;
-          this.pos = pos;
-          this.addTrivia(true, 'pragma', s, sl, sc, pos);
+        {
+          // rusty/OSCAT `@EXTERNAL` marker: kept as a pragma on the following POU
+          if (isIdentStart(n)) {
+            let p = pos + 1;
+            while (p < end && isIdentPart(text.charCodeAt(p))) p++;
+            this.pos = p;
+            this.addTrivia(true, 'pragma', s, sl, sc, p);
+            return;
+          }
+          this.pos = pos + 1;
+          this.diagnostics.push(diagnostic('ST1005', this.span(s, sl, sc, pos + 1), '@'));
+          this.push(T.Bad, s, sl, sc);
           return;
         }
-        this.pos = pos + 1;
-        this.diagnostics.push(diagnostic('ST1005', this.span(s, sl, sc, pos + 1), '@'));
-        this.push(T.Bad, s, sl, sc);
-        return;
       case 39 /* ' */:
       case 34 /* " */:
         this.scanString(c);
@@ -465,22 +492,6 @@ class Lexer {
         this.scanAddress();
         this.push(T.Address, s, sl, sc);
         return;
-    }
-    // punctuation by table: one path for every operator, so a rare one (the first `*` of a
-    // file) finds the optimised code ready for it instead of sending it back to the interpreter
-    if (c < 128) {
-      const pair = n < 128 ? PAIRS[(c << 7) | n]! : 0;
-      if (pair !== 0) {
-        this.pos = pos + 2;
-        this.push(pair, s, sl, sc);
-        return;
-      }
-      const single = SINGLE[c]!;
-      if (single !== 0) {
-        this.pos = pos + 1;
-        this.push(single, s, sl, sc);
-        return;
-      }
     }
     this.badCharacter(c, s, sl, sc);
   }
@@ -769,6 +780,14 @@ setPair('<', '>', T.Ne);
 setPair('>', '=', T.Ge);
 setPair('*', '*', T.Power);
 setPair('.', '.', T.DotDot);
+/** Comment openings in {@link PAIRS}: above every token kind there. */
+const FIRST_COMMENT_PAIR = 253;
+const LINE_COMMENT = 253;
+const NESTED_COMMENT = 254;
+const BLOCK_COMMENT = 255;
+setPair('/', '/', LINE_COMMENT);
+setPair('(', '*', NESTED_COMMENT);
+setPair('/', '*', BLOCK_COMMENT);
 
 /** 0–25 for a letter of either case, 26 for `_`, else -1. */
 function letterIndex(c: number): number {
