@@ -330,10 +330,40 @@ function add<T>(list: T[] | undefined, item: T): T[] {
   return list;
 }
 
+/**
+ * `list` at its own length: a copy of a list grown by `push` (which keeps room for 16 more),
+ * the list itself when empty. Every list of a tree survives the parse, and the collector copies
+ * the room with it (decision 0142).
+ */
+function fit<T>(list: T[]): T[] {
+  return list.length === 0 ? list : list.slice();
+}
+
 /** Moves leading comments/pragmas collected early onto the finished node. */
 function copyLeading(from: NodeBase, to: NodeBase): void {
   if (from.pragmas) to.pragmas = from.pragmas;
   if (from.leadingComments) to.leadingComments = from.leadingComments;
+}
+
+/**
+ * Strings of tokens read lately, by a hash of their characters (decision 0142). The same name
+ * is one string in every node that holds it instead of a copy (or a slice of the file) per use:
+ * a dense TwinCAT library names its variables thousands of times. A slot holds the last string
+ * that hashed to it, so the table never holds more than `INTERNED.length` strings.
+ */
+const INTERNED: (string | undefined)[] = new Array(8192).fill(undefined);
+
+/** `text.slice(s, e)`, or the interned string equal to it. */
+function tokenString(text: string, s: number, e: number): string {
+  if (e - s > 48) return text.slice(s, e);
+  let h = e - s;
+  for (let i = s; i < e; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  const slot = (h ^ (h >>> 15)) & (INTERNED.length - 1);
+  const known = INTERNED[slot];
+  if (known !== undefined && known.length === e - s && text.startsWith(known, s)) return known;
+  const made = text.slice(s, e);
+  INTERNED[slot] = made;
+  return made;
 }
 
 /** Placeholder span of a node whose real span is set once its last token is read (saves an allocation). */
@@ -468,7 +498,7 @@ export class Parser {
     return j < this.tk.count ? this.kinds[j]! : T.EOF;
   }
   private tokText(j = this.i): string {
-    return this.text.slice(this.td[j * TOKEN_FIELDS + TK_START], this.td[j * TOKEN_FIELDS + TK_END]);
+    return tokenString(this.text, this.td[j * TOKEN_FIELDS + TK_START]!, this.td[j * TOKEN_FIELDS + TK_END]!);
   }
   /** Is token j the contextual word `w` (upper case)? */
   private isWord(w: string, j = this.i): boolean {
@@ -977,6 +1007,8 @@ export class Parser {
     this.leading(node, s);
     this.accept(T.Semi);
     this.pouContents(node, endKind, s, declarationOnly);
+    node.varBlocks = fit(node.varBlocks);
+    node.body = fit(node.body);
     node.span = this.span(s);
     this.trailing(node);
     return node;
@@ -1090,6 +1122,8 @@ export class Parser {
     this.leading(node, s);
     this.accept(T.Semi);
     this.pouContents(node, endKind, s, declarationOnly);
+    node.varBlocks = fit(node.varBlocks);
+    node.body = fit(node.body);
     node.span = this.span(s);
     this.trailing(node);
     return node;
@@ -1347,7 +1381,7 @@ export class Parser {
       this.expect(T.RBracket);
       this.expect(K.OF);
       const elementType = this.typeSpec();
-      return { kind: 'ArrayType', dimensions, elementType, span: this.span(s) };
+      return { kind: 'ArrayType', dimensions: fit(dimensions), elementType, span: this.span(s) };
     }
     if (k === K.REF_TO) {
       this.i++;
@@ -1528,6 +1562,7 @@ export class Parser {
     } finally {
       this.open.pop();
     }
+    node.decls = fit(node.decls);
     node.span = this.span(s);
     return node;
   }
@@ -1860,7 +1895,7 @@ export class Parser {
       }
     }
     this.dangling(out);
-    return out;
+    return fit(out);
   }
 
   private statement(): Statement | undefined {
@@ -2221,6 +2256,11 @@ export class Parser {
     } finally {
       this.open.pop();
     }
+    // biome-ignore lint/suspicious/noThenProperty: `then` is an array, never callable, so not a thenable
+    node.then = fit(node.then);
+    for (const c of node.elsifs) c.body = fit(c.body);
+    if (node.elsifs.length > 0) node.elsifs = fit(node.elsifs);
+    if (node.else) node.else = fit(node.else);
     return node;
   }
 
@@ -2276,6 +2316,7 @@ export class Parser {
           this.trailing(branch);
           node.branches.push(branch);
           this.statements(branch.body);
+          branch.body = fit(branch.body);
           branch.span = this.span(bs);
         } catch (e) {
           if (e !== SYNC) throw e;
@@ -2299,7 +2340,7 @@ export class Parser {
         labels.push({ kind: 'CaseRange', low, high, span: this.span(ls) });
       } else labels.push({ kind: 'CaseValue', value: low, span: this.span(ls) });
     } while (this.accept(T.Comma));
-    return labels;
+    return fit(labels);
   }
 
   /** Inside CASE: do the next tokens form `label[, label][..x]:` rather than a statement? */
@@ -2376,6 +2417,7 @@ export class Parser {
     } finally {
       this.open.pop();
     }
+    node.body = fit(node.body);
     return node;
   }
 
@@ -2538,10 +2580,10 @@ export class Parser {
         } else this.fail('a member name');
       } else if (k === T.LBracket) {
         this.i++;
-        const indices: Expression[] = [];
-        do indices.push(this.expression());
-        while (this.accept(T.Comma));
+        let indices: Expression[] = [this.expression()];
+        while (this.accept(T.Comma)) indices = add(indices, this.expression());
         this.expect(T.RBracket);
+        if (indices.length > 1) indices = fit(indices);
         e = { kind: 'Index', object: e, indices, span: this.span(s) };
       } else if (k === T.Caret) {
         this.i++;
@@ -2568,35 +2610,14 @@ export class Parser {
         const name = this.tokText();
         const nameSpan = this.span(s, s);
         this.i++;
-        const output = this.kinds[this.i++] === T.Output;
-        const arg: CallArgument = {
-          kind: 'CallArgument',
-          name,
-          nameSpan,
-          direction: output ? 'output' : 'input',
-          negated: false,
-          span: nameSpan,
-        };
-        // `IN := ,` leaves an input unconnected (TwinCAT writes it); `Q =>` an output unbound
-        if (this.k() !== T.Comma && this.k() !== T.RParen) arg.value = this.expression();
-        arg.span = this.span(s);
-        args = add(args, arg);
+        const direction = this.kinds[this.i++] === T.Output ? 'output' : 'input';
+        args = add(args, this.namedArg(s, name, nameSpan, direction, false));
       } else if (k === K.NOT && this.peek() === T.Ident && this.peek(2) === T.Output) {
         this.i++;
         const name = this.tokText();
         const nameSpan = this.span(this.i, this.i);
         this.i += 2;
-        const arg: CallArgument = {
-          kind: 'CallArgument',
-          name,
-          nameSpan,
-          direction: 'output',
-          negated: true,
-          span: nameSpan,
-        };
-        if (this.k() !== T.Comma && this.k() !== T.RParen) arg.value = this.expression();
-        arg.span = this.span(s);
-        args = add(args, arg);
+        args = add(args, this.namedArg(s, name, nameSpan, 'output', true));
       } else if (this.startsTypeArgument(k)) {
         const type = this.typeSpec();
         const value: Expression = { kind: 'TypeArgument', type, span: this.span(s) };
@@ -2619,7 +2640,26 @@ export class Parser {
       }
     } while (this.accept(T.Comma));
     this.expect(T.RParen);
-    return args;
+    return args.length > 1 ? fit(args) : args;
+  }
+
+  /**
+   * The rest of `name := v` / `name => v` from its value on, `s` its first token. One literal
+   * with the value or one without: adding `value` to a finished argument gave each an
+   * out-of-object property store.
+   */
+  private namedArg(
+    s: number,
+    name: string,
+    nameSpan: Span,
+    direction: 'input' | 'output',
+    negated: boolean,
+  ): CallArgument {
+    // `IN := ,` leaves an input unconnected (TwinCAT writes it); `Q =>` an output unbound
+    if (this.k() === T.Comma || this.k() === T.RParen)
+      return { kind: 'CallArgument', name, nameSpan, direction, negated, span: this.span(s) };
+    const value = this.expression();
+    return { kind: 'CallArgument', name, nameSpan, direction, negated, span: this.span(s), value };
   }
 
   /** `POINTER TO T`, `REFERENCE TO T`, `REF_TO T`, `ARRAY [..] OF T` as an argument (`__NEW`, `SIZEOF`). */
