@@ -861,3 +861,30 @@ describe('literals no type can hold and CR-only line endings', () => {
     expect(lineOf(b.tokens, 4)).toBe(2);
   });
 });
+
+describe('token strings', () => {
+  it('gives every name as written when names share a table slot, repeat, or are long', () => {
+    // 20,000 distinct names overflow the interning table (8,192 slots): colliding names replace
+    // each other there and must still come back as their own text
+    const names = Array.from({ length: 20000 }, (_, i) => `v${i.toString(36)}_${(i * 7919) % 1000}`);
+    const long = `x${'y'.repeat(60)}`;
+    const lines = names.map((n, i) => `${n} := ${names[(i * 31) % names.length]} + ${long};`);
+    const body = firstProgram(prog(lines.join('\n'))).body as AssignmentStatement[];
+    expect(body).toHaveLength(names.length);
+    body.forEach((st, i) => {
+      expect(st.target).toMatchObject({ kind: 'Identifier', name: names[i] });
+      expect(st.value).toMatchObject({
+        kind: 'Binary',
+        left: { kind: 'Identifier', name: names[(i * 31) % names.length] },
+        right: { kind: 'Identifier', name: long },
+      });
+    });
+    // the same name read twice is one string; `Cc` is not `cC` (case is kept)
+    const p = firstProgram(prog('Ab := Ab;\nCc := cC;'));
+    const [a, c] = p.body as AssignmentStatement[];
+    expect(a!.target).toMatchObject({ name: 'Ab' });
+    expect(a!.value).toMatchObject({ name: 'Ab' });
+    expect(c!.target).toMatchObject({ name: 'Cc' });
+    expect(c!.value).toMatchObject({ name: 'cC' });
+  });
+});

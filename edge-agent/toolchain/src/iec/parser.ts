@@ -355,14 +355,18 @@ const INTERNED: (string | undefined)[] = new Array(8192).fill(undefined);
 
 /** `text.slice(s, e)`, or the interned string equal to it. */
 function tokenString(text: string, s: number, e: number): string {
-  if (e - s > 48) return text.slice(s, e);
-  let h = e - s;
-  for (let i = s; i < e; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  const slot = (h ^ (h >>> 15)) & (INTERNED.length - 1);
-  const known = INTERNED[slot];
-  if (known !== undefined && known.length === e - s && text.startsWith(known, s)) return known;
+  // long tokens (string literals, mostly) are seldom repeated; one `slice` call for both paths
+  // so that the first long one does not meet optimised code without feedback for it
+  let slot = -1;
+  if (e - s <= 48) {
+    let h = e - s;
+    for (let i = s; i < e; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+    slot = (h ^ (h >>> 15)) & (INTERNED.length - 1);
+    const known = INTERNED[slot];
+    if (known !== undefined && known.length === e - s && text.startsWith(known, s)) return known;
+  }
   const made = text.slice(s, e);
-  INTERNED[slot] = made;
+  if (slot >= 0) INTERNED[slot] = made;
   return made;
 }
 
@@ -632,9 +636,11 @@ export class Parser {
   /** Attaches comments inside the node and those after it on its last line as trailing. */
   private trailing(node: NodeBase): void {
     const last = this.i - 1;
-    // a comment that starts on the line where the node (or the comment before it) ends trails it
-    let endLine = this.td[last * TOKEN_FIELDS + TK_LINE]!;
-    const endOff = this.td[last * TOKEN_FIELDS + TK_END]!;
+    // a comment that starts on the line where the node (or the comment before it) ends trails it;
+    // before the first token every comment does (no read before the table: optimised code met
+    // that read out of bounds and was thrown away)
+    let endLine = last < 0 ? 0 : this.td[last * TOKEN_FIELDS + TK_LINE]!;
+    const endOff = last < 0 ? Number.POSITIVE_INFINITY : this.td[last * TOKEN_FIELDS + TK_END]!;
     const upto = this.td[this.i * TOKEN_FIELDS + TK_TRIVIA]!;
     for (; this.triviaAt < upto; this.triviaAt++) {
       const tr = this.trivia[this.triviaAt]!;
