@@ -610,10 +610,11 @@ export class Parser {
   private toPragma(idx: number): Pragma {
     const c = this.toComment(idx, true);
     const text = c.text.startsWith('@') ? c.text : c.text.slice(1, -1).trim();
-    const pragma: Pragma = { kind: 'Pragma', text, span: c.span };
     const m = /^attribute\s+'([^']*)'(?:\s*:=\s*'([^']*)')?\s*$/i.exec(text);
-    if (m) pragma.attribute = m[2] === undefined ? { name: m[1]! } : { name: m[1]!, value: m[2] };
-    return pragma;
+    if (!m) return { kind: 'Pragma', text, span: c.span };
+    // one literal with `attribute` (adding it after gave the pragma an out-of-object store)
+    const attribute = m[2] === undefined ? { name: m[1]! } : { name: m[1]!, value: m[2] };
+    return { kind: 'Pragma', text, span: c.span, attribute };
   }
   /** Is a `{attribute 'gvl_name' := …}` pragma pending before token `at`? */
   private gvlNameBefore(at: number): boolean {

@@ -134,10 +134,15 @@ function closesElement(text: string, start: number, end: number, name: string): 
 
 /**
  * A start tag as {@link parseXml}'s loops read it, with a blank before each attribute: the
- * name (group 1), the attributes (group 2) and the close. It matches a tag in one way only
- * (each part ends at a character the next must start with), so the loops read it alike.
+ * name, the attributes and the close. It matches a tag in one way only (each part ends at a
+ * character the next must start with), so the loops read it alike. Used with `test`, which
+ * makes no result array (`exec`'s arrays and substrings were 0.8 MB of a cold lcls parse's
+ * garbage): the name is what {@link TAG_NAME} reads from the `<`, the attributes end at the
+ * last value's closing quote, i.e. where the close (`\s*`, `/`, `>`, no quote) starts.
  */
-const START_TAG = /<([^\s/>]+)((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*\/?>/y;
+const START_TAG = /<[^\s/>]+(?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*\/?>/y;
+/** The name of a tag that {@link START_TAG} matched, from the character after its `<`. */
+const TAG_NAME = /[^\s/>]+/y;
 /** One attribute of group 2 of {@link START_TAG}: its name and its value in either quotes. */
 const ATTRIBUTE = /\s+([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/y;
 
@@ -224,11 +229,17 @@ export function parseXml(text: string): XmlElement {
     let name: string;
     let attributesEnd = p;
     START_TAG.lastIndex = lt;
-    const m = START_TAG.exec(text);
-    if (m !== null) {
-      name = m[1]!;
-      p += name.length;
-      attributesEnd = p + m[2]!.length;
+    if (START_TAG.test(text)) {
+      TAG_NAME.lastIndex = p;
+      TAG_NAME.test(text);
+      const nameEnd = TAG_NAME.lastIndex;
+      name = text.slice(p, nameEnd);
+      p = nameEnd;
+      // back from the `>` over the close: an optional `/` and blanks
+      let q = START_TAG.lastIndex - 1;
+      if (text.charCodeAt(q - 1) === 47) q--;
+      while (q > nameEnd && isSpace(text.charCodeAt(q - 1))) q--;
+      attributesEnd = q;
     } else {
       while (p < n && !endsName(text.charCodeAt(p))) p++;
       name = text.slice(lt + 1, p);
