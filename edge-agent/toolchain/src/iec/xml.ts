@@ -143,8 +143,14 @@ function closesElement(text: string, start: number, end: number, name: string): 
 const START_TAG = /<[^\s/>]+(?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*\/?>/y;
 /** The name of a tag that {@link START_TAG} matched, from the character after its `<`. */
 const TAG_NAME = /[^\s/>]+/y;
-/** One attribute of group 2 of {@link START_TAG}: its name and its value in either quotes. */
-const ATTRIBUTE = /\s+([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/y;
+/**
+ * One attribute of a tag {@link START_TAG} matched: blanks, its name, `=` and its value in
+ * either quotes. Used with `test` like the tag: the value ends before the closing quote and
+ * starts after the same quote before it (a value holds none of its own quotes); the name is
+ * what {@link ATTRIBUTE_NAME} reads after the blanks.
+ */
+const ATTRIBUTE = /\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*')/y;
+const ATTRIBUTE_NAME = /[^\s=/>]+/y;
 
 /**
  * Sets the attributes of `el` from `text[p, end)`, which {@link START_TAG} matched as
@@ -154,10 +160,18 @@ function readAttributes(text: string, el: XmlElement, p: number, end: number): n
   el.attrs = new Map();
   ATTRIBUTE.lastIndex = p;
   while (ATTRIBUTE.lastIndex < end) {
-    const a = ATTRIBUTE.exec(text)!;
-    const raw = a[2] ?? a[3]!;
+    const start = ATTRIBUTE.lastIndex;
+    // it matches: START_TAG matched these attributes (a miss would restart from 0)
+    if (!ATTRIBUTE.test(text)) break;
     const valueEnd = ATTRIBUTE.lastIndex - 1;
-    el.attrs.set(a[1]!, { value: decodeEntities(raw), valueStart: valueEnd - raw.length, valueEnd });
+    const valueStart = text.lastIndexOf(text[valueEnd]!, valueEnd - 1) + 1;
+    let nameStart = start + 1;
+    while (isSpace(text.charCodeAt(nameStart))) nameStart++;
+    ATTRIBUTE_NAME.lastIndex = nameStart;
+    ATTRIBUTE_NAME.test(text);
+    const name = text.slice(nameStart, ATTRIBUTE_NAME.lastIndex);
+    el.attrs.set(name, { value: decodeEntities(text.slice(valueStart, valueEnd)), valueStart, valueEnd });
+    ATTRIBUTE.lastIndex = valueEnd + 1;
   }
   return end;
 }
