@@ -26,6 +26,22 @@ beforeAll(() => {
     join(dir, 'divergent.st'),
     readFileSync(PROGRAM, 'utf8').replace('Alarm := Level > 800;', 'Alarm := Level > 900;'),
   );
+  // the same program with its TON inside a user FB instance (ADR 0146)
+  writeFileSync(
+    join(dir, 'in-fb.st'),
+    `FUNCTION_BLOCK Warmer
+VAR_INPUT Run : BOOL; END_VAR
+VAR_OUTPUT Done : BOOL; END_VAR
+VAR Delay : TON; END_VAR
+Delay(IN := Run, PT := T#300ms);
+Done := Delay.Q;
+END_FUNCTION_BLOCK
+
+${readFileSync(PROGRAM, 'utf8')
+  .replace('T1 : TON;', 'W : Warmer;')
+  .replace('T1(IN := Motor, PT := T#300ms);', 'W(Run := Motor);')
+  .replace('Warm := T1.Q;', 'Warm := W.Done;')}`,
+  );
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -94,16 +110,26 @@ describe('shadow against pymodbus driven by a field script', () => {
     expect(plc.stderr()).toBe('');
   });
 
-  it('finds no divergence when it starts while a timer of the PLC is already running', async () => {
-    // the field runs from launch: shadow starts with Motor on for longer than T1's 300 ms, so the
-    // live Warm is TRUE while a freshly seeded candidate's T1 has only begun (ADR 0123)
-    const plc = await fieldPlc(['--run-before-client']);
-    await new Promise((r) => setTimeout(r, 2600));
-    const r = await shadow({ plcModbus: `127.0.0.1:${plc.port}`, seconds: '2' });
-    expect(r.report!.divergences).toEqual([]);
-    expect(r.code).toBe(EXIT.OK);
-    expect(r.report!.compared).toBeGreaterThan(10);
-  });
+  // The field runs from launch: shadow starts with Motor on. 2.6 s in, T1 is done: the live Warm
+  // is TRUE while a freshly seeded candidate's T1 has only begun (ADR 0123); 2.1 s in, it is still
+  // timing: both FALSE at first, the live one done up to 300 ms sooner (ADR 0145). `in-fb.st` has
+  // its TON inside a user FB instance (ADR 0146).
+  it.each<[string, number]>([
+    ['field-plc.st', 2600],
+    ['in-fb.st', 2600],
+    ['in-fb.st', 2100],
+  ])(
+    'finds no divergence when it starts while a timer of the PLC is running (%s, %i ms in)',
+    async (file, ms) => {
+      const plc = await fieldPlc(['--run-before-client']);
+      await new Promise((r) => setTimeout(r, ms));
+      const program = file === 'in-fb.st' ? join(dir, file) : PROGRAM;
+      const r = await shadow({ plcModbus: `127.0.0.1:${plc.port}`, seconds: '2', program });
+      expect(r.report!.divergences).toEqual([]);
+      expect(r.code).toBe(EXIT.OK);
+      expect(r.report!.compared).toBeGreaterThan(10);
+    },
+  );
 
   it('names the output that diverges, with live and shadow values', async () => {
     const plc = await fieldPlc();

@@ -151,6 +151,29 @@ describe('LatencyWindow, outputs read before inputs (ADR 0143)', () => {
     w.add({ at: 5, fed: 10, scanned: 10, outputs: m(0), live: m(1), ordered: true, ahead: () => [m(1)] });
     expect(judged).toEqual([{ at: 5, candidates: [0, 0], ahead: true }]);
   });
+
+  it('reaches back `back` ms for a sample after an input change read after a long gap (ADR 0145)', () => {
+    const judged: number[][] = [];
+    const w = new LatencyWindow<string>(10, (j) =>
+      judged.push(j.candidates.map((c) => c.get('Q') as number)),
+    );
+    const m = (q: number) => new Map([['Q', q]]);
+    w.add({ at: 0, fed: 0, scanned: 10, outputs: m(0), live: null });
+    for (let k = 1; k < 8; k++)
+      w.add({
+        at: k * 10,
+        fed: k * 10,
+        scanned: k * 10 + 10,
+        outputs: m(k),
+        live: m(k),
+        ordered: true,
+        // from the sample at 50 on: a change read 40 ms after the read before it
+        ...(k >= 5 ? { back: 40 } : {}),
+      });
+    expect(judged[3]).toEqual([3, 4]);
+    // the candidate may have taken the change up to 40 ms before the live PLC: its outputs since 30 count
+    expect(judged[6]).toEqual([3, 4, 5, 6, 7]);
+  });
 });
 
 describe('LatencyWindow, a catch-up of several scans (F1)', () => {

@@ -32,6 +32,18 @@ interface Entry<K> {
    * one of them diverged (F1: a scan counter).
    */
   steps?: Map<K, unknown>[];
+  /**
+   * How far before the sample its window reaches, ms, when more than the window's `backMs`: the
+   * candidate took an input change read after a long gap from the read before it, so its
+   * outputs (a timer it started) may run that much ahead of the live PLC's (ADR 0145).
+   */
+  back?: number;
+  /**
+   * Judged only if it agrees (ADR 0145): read more than the window after the inputs were read
+   * before, its live outputs may show an input value held between the two reads, which the
+   * candidate never had.
+   */
+  unsure?: boolean;
   /** The live outputs to judge; null for a sample that only sets the candidate (a seed). */
   live: Map<K, unknown> | null;
   /**
@@ -54,8 +66,9 @@ export interface Judgement<K> {
   candidates: Map<K, unknown>[];
   own: Map<K, unknown>;
   /**
-   * The run ended before the candidate scanned the next sample's inputs: the window could not
-   * close, so a live value ahead of the candidate cannot be told from a divergence.
+   * Judged only if it agrees: the run ended before the candidate scanned the next sample's
+   * inputs (the window could not close, so a live value ahead of the candidate cannot be told
+   * from a divergence), or the sample is `unsure`.
    */
   open?: boolean;
   /** More candidate outputs, after its moment (an ordered sample judged at once; `Entry.ahead`). */
@@ -114,8 +127,9 @@ export class LatencyWindow<K> {
       }
       // from the candidate's output at at − backMs (after the last sample read by then), and at least sample i − 1
       const at = e[i]!.at;
+      const back = Math.max(this.backMs, e[i]!.back ?? 0);
       let lo = Math.max(0, i - 1);
-      while (lo > 0 && e[lo]!.at > at - this.backMs) lo--;
+      while (lo > 0 && e[lo]!.at > at - back) lo--;
       const live = e[i]!.live;
       if (live) {
         // every moment from sample lo's on: the scans between lo and the next sample are after it
@@ -131,7 +145,7 @@ export class LatencyWindow<K> {
           live,
           candidates,
           own: e[i]!.outputs,
-          ...(open ? { open } : {}),
+          ...(open || e[i]!.unsure ? { open: true } : {}),
           ...(ahead ? { ahead } : {}),
         });
       }
@@ -146,7 +160,10 @@ export class LatencyWindow<K> {
     if (e.length === 0) return;
     const pending = this.next < e.length;
     const ref = pending ? this.next : e.length - 1;
-    const from = e[ref]!.at - this.backMs;
+    // the farthest a sample from ref on reaches back (ADR 0145; a later one reaches as far at most)
+    let back = this.backMs;
+    for (let k = ref; k < e.length; k++) back = Math.max(back, e[k]!.back ?? 0);
+    const from = e[ref]!.at - back;
     // keep sample ref − 1 (ref itself when all are judged: it is n − 1 of the next) and the last read by `from`
     const maxDrop = pending ? ref - 1 : ref;
     let drop = 0;

@@ -22,7 +22,7 @@
  * it (its own timers and internal state go on).
  */
 import type { Tag, TagType } from '@plcfleet/protocols';
-import type { PlcSnapshot, VirtualPlc } from '@plcfleet/toolchain/sim';
+import type { PlcSnapshot, SimTimer, VirtualPlc } from '@plcfleet/toolchain/sim';
 import { EdgeAgentError } from '../edge-agent-error';
 import type { RawValue } from '../plant-io';
 import { AnswerDeadline } from './answer-deadline';
@@ -265,26 +265,34 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
    * the candidate's virtual time since the seed (less the latency window and a cycle) is
    * shorter than the longest PT of its timers whose state the seed could not know (a TON with
    * IN TRUE, a TOF with IN FALSE, any TP), an unsettled output that disagrees is not judged.
-   * Only timers `listVariables` names count (the program's and globals): a timer inside an FB
-   * instance does not (ADR 0123's limit).
+   * Every standard timer counts, inside FB instances too (`listTimers`, ADR 0146).
    */
-  let settle: { from: number; ms: number | undefined; tags: Set<BoundTag> } | null = null;
-  const unknownTimerMs = (): number => {
-    let ms = 0;
-    for (const v of plc.listVariables()) {
-      const type = v.type.toUpperCase();
-      if (type !== 'TON' && type !== 'TOF' && type !== 'TP') continue;
-      const on = plc.accessor(`${v.name}.IN`).get() === true;
-      const pt = Number(plc.accessor(`${v.name}.PT`).get());
-      if ((type === 'TON' && on) || (type === 'TOF' && !on) || type === 'TP')
-        ms = Math.max(ms, Number.isFinite(pt) ? pt : 0);
-    }
-    return ms;
+  let settle: { from: number; ms: number; tags: Set<BoundTag>; timers: SimTimer[] } | null = null;
+  /** The seed's timers of unknown state, read after the first scan that followed it (ADR 0123). */
+  const unknownTimers = (): SimTimer[] =>
+    plc
+      .listTimers()
+      .filter((t) => (t.type === 'TON' && t.in) || (t.type === 'TOF' && !t.in) || t.type === 'TP');
+  /**
+   * Is the candidate's timer still timing (ADR 0145)? A TON with IN TRUE and Q FALSE, a TOF with
+   * IN FALSE and Q TRUE, a TP with Q TRUE. Done or reset, its state is the live timer's too.
+   */
+  const timing = (t: SimTimer): boolean => {
+    const on = plc.accessor(`${t.path}.IN`).get() === true;
+    const q = plc.accessor(`${t.path}.Q`).get() === true;
+    return t.type === 'TON' ? on && !q : t.type === 'TOF' ? !on && q : q;
+  };
+
+  /** Is a timer the seed could not know still timing in the candidate? (Those done or reset are forgotten.) */
+  const settlingTimers = (): boolean => {
+    if (!settle) return false;
+    settle.timers = settle.timers.filter(timing);
+    return settle.timers.length > 0;
   };
 
   // Start from the live state: every bound variable the candidate has takes the live value.
   const seed = (values: ReadonlyMap<Tag, RawValue>) => {
-    settle = { from: virtualMs, ms: undefined, tags: new Set(compared) };
+    settle = { from: virtualMs, ms: Number.NaN, tags: new Set(compared), timers: [] };
     for (const b of tags) {
       const v = values.get(b.tag);
       if (v === undefined) continue;
@@ -336,14 +344,18 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
         const v = p.live.get(b);
         if (v !== undefined && !p.candidates.some((c) => agrees(b, v, c.get(b)))) return;
       }
-    if (settle) {
+    if (settle && Number.isNaN(settle.ms)) {
       // the candidate has scanned since the seed: its timers' IN and PT are known now
-      settle.ms ??= unknownTimerMs();
+      settle.timers = unknownTimers();
+      settle.ms = settle.timers.reduce((m, t) => Math.max(m, t.pt), 0);
+    }
+    if (settle) {
       // plus the window and a cycle: a sample is judged up to a window after the candidate scanned it
-      if (virtualMs - settle.from >= settle.ms + latencyMs + cycleMs || settle.tags.size === 0) settle = null;
+      if (virtualMs - settle.from >= settle.ms + latencyMs + cycleMs) settle = null;
     }
     judged++;
     let ahead: Map<BoundTag, unknown>[] | undefined;
+    let stillTiming: boolean | undefined;
     for (const b of compared) {
       const v = p.live.get(b);
       if (v === undefined) continue;
@@ -351,8 +363,11 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
         p.candidates.some((c) => agrees(b, v, c.get(b))) ||
         (p.ahead && (ahead ??= p.ahead()).some((c) => agrees(b, v, c.get(b))))
       ) {
-        // settled once its own output agrees: the window also holds the seeded values themselves
-        if (settle && agrees(b, v, p.own.get(b))) settle.tags.delete(b);
+        // settled once its own output agrees (the window also holds the seeded values themselves)
+        // with no timer of unknown state still timing: until then both may agree by chance, the
+        // live timer started before the seed and done up to its PT before the candidate's (ADR 0145)
+        if (settle?.tags.has(b) && agrees(b, v, p.own.get(b)) && !(stillTiming ??= settlingTimers()))
+          settle.tags.delete(b);
         continue;
       }
       if (settle?.tags.has(b)) continue;
@@ -848,6 +863,44 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
     samples++;
     /** When the last sample's inputs were read (the end of its read), epoch ms. */
     let inputsAt = first.tResp;
+    /** The candidate's clock when the last sample's inputs were set (a scan after it has scanned them). */
+    let lastFed = -1;
+    /** The inputs of the last sample, raw, in `inputs` order: a sample that changes one is an input change. */
+    const lastInputs: (RawValue | undefined)[] = inputs.map((b) => first.values.get(b.tag));
+    /**
+     * Input changes of the last while (ADR 0145): when read, and the gap since the inputs were read
+     * before. The live PLC saw the change at some moment of that gap; the candidate takes it from
+     * the gap's start (its scans since the last sample run on the new inputs). Its outputs may then
+     * run ahead of the live ones by up to the gap, or (a read answered late to this process) behind
+     * — and a timer the change started carries that difference until it completes.
+     */
+    const changes: { at: number; ms: number }[] = [];
+    /** Does `values` change an input from the last sample's? (It becomes the last sample's.) */
+    const inputsChanged = (values: ReadonlyMap<Tag, RawValue>): boolean => {
+      let changed = false;
+      for (let k = 0; k < inputs.length; k++) {
+        const v = values.get(inputs[k]!.tag);
+        if (v !== undefined && v !== lastInputs[k]) {
+          changed = true;
+          lastInputs[k] = v;
+        }
+      }
+      return changed;
+    };
+    /** How long a difference lasts: the longest PT of the candidate's timers, the window and a cycle. */
+    let horizonMs: number | undefined;
+    /** The longest gap of an input change within the horizon before `at` (`ms`: this sample's, 0 when none). */
+    const inputLead = (at: number, ms: number): number => {
+      if (ms > 0) {
+        horizonMs ??= plc.listTimers().reduce((m, t) => Math.max(m, t.pt), 0) + latencyMs + cycleMs;
+        // a loss longer than that: the seed after it knows no timer the live PLC had started (ADR 0123)
+        changes.push({ at, ms: Math.min(ms, horizonMs) });
+      }
+      while (changes.length > 0 && changes[0]!.at < at - horizonMs!) changes.shift();
+      let lead = 0;
+      for (const c of changes) lead = Math.max(lead, c.ms);
+      return lead;
+    };
     let pollCount = 0;
     let pollSum = 0;
     let pollMax = 0;
@@ -901,6 +954,8 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
       if (lost) {
         regained();
         seed(s.values);
+        // an input that changed meanwhile: the live PLC saw it at some moment since the last read
+        inputLead(s.tReq, inputsChanged(s.values) ? s.tResp - inputsAt : 0);
         inputsAt = s.tResp;
         const fed = virtualMs;
         // virtual time anchored to the live PLC's again: its next scan due a cycle after the read
@@ -909,6 +964,15 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
         window.add({ at: s.tReq, fed, scanned: virtualMs, outputs: outputsNow(), live: null });
         continue;
       }
+      // The last sample's inputs not scanned yet (it came within a cycle of the scan before): the
+      // first scan due is theirs. Else the next inputs replaced them unscanned and the candidate
+      // never showed a state the live PLC scanned for up to a poll (ADR 0145).
+      const pre: Map<BoundTag, unknown>[] = [];
+      if (virtualMs === lastFed && virtualMs <= performance.now() - start && !fault) {
+        scanOnce();
+        pre.push(outputsNow());
+      }
+      const changed = inputsChanged(s.values);
       for (const b of inputs) {
         const v = s.values.get(b.tag);
         if (v === undefined) continue;
@@ -917,10 +981,12 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
         coverage.input(b.path, v);
       }
       const fed = virtualMs;
-      const steps = catchUpSteps();
+      lastFed = fed;
+      const steps = pre.concat(catchUpSteps());
       // how long before this read the inputs were last read: the live PLC may have seen a change that much sooner
       const sinceInputs = s.tResp - inputsAt;
       inputsAt = s.tResp;
+      const lead = inputLead(s.tReq, changed ? sinceInputs : 0);
       // A read spread over more than the window mixes moments the window cannot pair: its inputs feed, it is not judged.
       const torn = s.spreadMs > latencyMs;
       const liveOutputs = torn ? null : new Map(compared.map((b) => [b, s.values.get(b.tag)!]));
@@ -931,7 +997,11 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
         outputs: outputsNow(),
         live: liveOutputs,
         ...(steps.length > 0 ? { steps } : {}),
-        ...(s.ordered ? { ordered: true, ahead: () => scansAhead(sinceInputs + latencyMs) } : {}),
+        ...(lead > 0 ? { back: latencyMs + lead } : {}),
+        ...(sinceInputs > latencyMs ? { unsure: true } : {}),
+        ...(s.ordered
+          ? { ordered: true, ahead: () => scansAhead(Math.max(sinceInputs, lead) + latencyMs) }
+          : {}),
       });
       progress(now, t0);
     }

@@ -47,6 +47,7 @@ export {
   type OnlineChangeResult,
   type PlcSnapshot,
   type SimProjectInput,
+  type SimTimer,
   type SimValue,
   type SimVariable,
   VirtualPlc,

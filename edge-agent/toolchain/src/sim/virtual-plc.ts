@@ -70,6 +70,16 @@ export interface SimVariable {
   retain: boolean;
 }
 
+/** A standard timer (TON, TOF, TP) of the running program, the globals or an FB instance inside them. */
+export interface SimTimer {
+  /** Path usable with get/set (`T1`, `Unit.Delay`, `Units[2].Delay`). */
+  path: string;
+  type: 'TON' | 'TOF' | 'TP';
+  /** IN and PT (ms) as the instance holds them now (its last call's). */
+  in: boolean;
+  pt: number;
+}
+
 /** A saved state, for {@link VirtualPlc.restore}. Opaque. */
 export interface PlcSnapshot {
   readonly scan: number;
@@ -699,6 +709,50 @@ export class VirtualPlc {
     for (const v of this.model.globals.values()) {
       out.push({ name: v.name, type: typeName(v.type), section: v.section, retain: v.retain });
     }
+    return out;
+  }
+
+  /**
+   * Every standard timer instance — declared in the program instance(s), the globals, or inside
+   * user FB instances (and arrays of them) at any depth — with its IN and PT now.
+   */
+  listTimers(): SimTimer[] {
+    const out: SimTimer[] = [];
+    const walk = (path: string, t: SimType, depth: number): void => {
+      if (depth > 32) return;
+      if (t.kind === 'array') {
+        if (t.elem.kind !== 'fb' && t.elem.kind !== 'array') return;
+        const n = t.dims.reduce((a, d) => a * (d.hi - d.lo + 1), 1);
+        for (let off = 0; off < n; off++) {
+          const idx: number[] = [];
+          let rest = off;
+          for (let d = t.dims.length - 1; d >= 0; d--) {
+            const { lo, hi } = t.dims[d]!;
+            idx.unshift(lo + (rest % (hi - lo + 1)));
+            rest = Math.floor(rest / (hi - lo + 1));
+          }
+          walk(`${path}[${idx.join(',')}]`, t.elem, depth + 1);
+        }
+        return;
+      }
+      if (t.kind !== 'fb') return;
+      const name = t.name.toUpperCase();
+      if (name === 'TON' || name === 'TOF' || name === 'TP') {
+        const pt = Number(this.accessor(`${path}.PT`).get());
+        out.push({
+          path,
+          type: name,
+          in: this.accessor(`${path}.IN`).get() === true,
+          pt: Number.isFinite(pt) ? pt : 0,
+        });
+      } else if (!isStdFb(name)) {
+        for (const v of this.model.layout(t.name)?.vars ?? []) walk(`${path}.${v.name}`, v.type, depth + 1);
+      }
+    };
+    const multi = this.slots.length > 1;
+    for (const s of this.slots)
+      for (const v of s.layout.vars) walk(multi ? `${s.name}.${v.name}` : v.name, v.type, 0);
+    for (const v of this.model.globals.values()) walk(v.name, v.type, 0);
     return out;
   }
 
