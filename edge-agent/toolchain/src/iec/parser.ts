@@ -1011,6 +1011,16 @@ export class Parser {
       }
       node = fb;
     }
+    return this.pouRest(node, endKind, s, declarationOnly);
+  }
+
+  /** What every POU shares after its header: `;`, declarations, body, END_x, its span and comments. */
+  private pouRest<N extends ProgramDecl | FunctionBlockDecl | FunctionDecl | MethodDecl>(
+    node: N,
+    endKind: number,
+    s: number,
+    declarationOnly: boolean,
+  ): N {
     this.leading(node, s);
     this.accept(T.Semi);
     this.pouContents(node, endKind, s, declarationOnly);
@@ -1126,14 +1136,7 @@ export class Parser {
     declarationOnly: boolean,
   ): N {
     if (this.accept(T.Colon)) node.returnType = this.typeSpec();
-    this.leading(node, s);
-    this.accept(T.Semi);
-    this.pouContents(node, endKind, s, declarationOnly);
-    node.varBlocks = fit(node.varBlocks);
-    node.body = fit(node.body);
-    node.span = this.span(s);
-    this.trailing(node);
-    return node;
+    return this.pouRest(node, endKind, s, declarationOnly);
   }
 
   /** PROPERTY [mods] name : type [GET ... END_GET] [SET ... END_SET] END_PROPERTY. */
