@@ -16,6 +16,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runShadowCommand, type ShadowArgs } from '../edge-agent/src/cli/shadow-commands';
 import { startPlcServer, VirtualPlcRuntime } from '../edge-agent/src/plant-io';
 import type { ShadowReport } from '../edge-agent/src/shadow';
+import { levelTagMap } from '../edge-agent/src/shadow/fixtures/level-alarm';
 
 /** An alarm above 500, held once it lasted 50 ms (a TON the seed cannot know), the level doubled. */
 const HELD = `PROGRAM Main
@@ -37,21 +38,12 @@ Twice := Level * 2;
 END_PROGRAM
 `;
 
-const TAGS = {
-  apiVersion: 'plcfleet/v1',
-  kind: 'TagMap',
-  tags: [
-    ['Level', 'holding', 0, 'INT', 'readwrite'],
-    ['Alarm', 'discrete', 0, 'BOOL', 'read'],
-    ['Held', 'discrete', 1, 'BOOL', 'read'],
-    ['Twice', 'input', 0, 'INT', 'read'],
-  ].map(([name, table, address, type, access]) => ({
-    name,
-    modbus: { table, address, type },
-    opcua: { nodeId: `ns=1;s=Main.${name}`, browseName: name },
-    access,
-  })),
-};
+const TAGS = levelTagMap([
+  ['Level', 'holding', 0, 'INT', 'readwrite'],
+  ['Alarm', 'discrete', 0, 'BOOL', 'read'],
+  ['Held', 'discrete', 1, 'BOOL', 'read'],
+  ['Twice', 'input', 0, 'INT', 'read'],
+]);
 
 let dir: string;
 beforeAll(() => {

@@ -2628,18 +2628,11 @@ export class Parser {
         const nameSpan = this.span(this.i, this.i);
         this.i += 2;
         args = add(args, this.namedArg(s, name, nameSpan, 'output', true));
-      } else if (this.startsTypeArgument(k)) {
-        const type = this.typeSpec();
-        const value: Expression = { kind: 'TypeArgument', type, span: this.span(s) };
-        args = add(args, {
-          kind: 'CallArgument',
-          direction: 'input',
-          negated: false,
-          value,
-          span: this.span(s),
-        });
       } else {
-        const value = this.expression();
+        // a type as argument (`POINTER TO T`, `ARRAY [..] OF T` for `__NEW`, `SIZEOF`) or an expression
+        const value: Expression = this.startsTypeArgument(k)
+          ? { kind: 'TypeArgument', type: this.typeSpec(), span: this.span(s) }
+          : this.expression();
         args = add(args, {
           kind: 'CallArgument',
           direction: 'input',
