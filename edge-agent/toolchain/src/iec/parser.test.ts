@@ -147,6 +147,16 @@ describe('statements and expressions', () => {
     const p = firstProgram(prog('  x := 1;'));
     expect(p.body[0]!.span).toMatchObject({ line: 5, column: 3, endLine: 5, endColumn: 10 });
   });
+  it('gives a positional argument and a case value the span of their expression, one object', () => {
+    const p = firstProgram(prog('F(a.b, (1), x := 2);\nCASE s OF\nE.Run, 3: ;\nEND_CASE'));
+    const args = (p.body[0] as CallStatement).call.args;
+    expect(args[0]!.span).toBe(args[0]!.value!.span);
+    expect(args[1]!.span).toBe(args[1]!.value!.span);
+    expect(args[1]!.span).toMatchObject({ line: 5, column: 8, endColumn: 11 });
+    expect(args[2]!.span).not.toBe(args[2]!.value!.span);
+    const labels = (p.body[1] as CaseStatement).branches[0]!.labels;
+    expect(labels.map((l) => l.kind === 'CaseValue' && l.span === l.value.span)).toEqual([true, true]);
+  });
 });
 
 describe('declarations', () => {

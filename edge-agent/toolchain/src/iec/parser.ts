@@ -77,6 +77,7 @@ import {
   decodeTimeOfDay,
   nsToMs,
 } from './literals';
+import { ownText } from './own-text';
 import {
   KEYWORD_BASE,
   kw,
@@ -353,7 +354,7 @@ function copyLeading(from: NodeBase, to: NodeBase): void {
  */
 const INTERNED: (string | undefined)[] = new Array(8192).fill(undefined);
 
-/** `text.slice(s, e)`, or the interned string equal to it. */
+/** `text.slice(s, e)` (as {@link ownText}: a copy), or the interned string equal to it. */
 function tokenString(text: string, s: number, e: number): string {
   // long tokens (string literals, mostly) are seldom repeated; one `slice` call for both paths
   // so that the first long one does not meet optimised code without feedback for it
@@ -365,7 +366,7 @@ function tokenString(text: string, s: number, e: number): string {
     const known = INTERNED[slot];
     if (known !== undefined && known.length === e - s && text.startsWith(known, s)) return known;
   }
-  const made = text.slice(s, e);
+  const made = ownText(text, s, e);
   if (slot >= 0) INTERNED[slot] = made;
   return made;
 }
@@ -527,6 +528,22 @@ export class Parser {
       endOffset,
     };
   }
+  /**
+   * The span of tokens `from` to the last one read, as {@link span} makes it; `same` itself when
+   * it is that range (a positional argument or a case value is its expression): a tree keeps
+   * every span it holds, and an equal one need not be a second object.
+   */
+  private spanOr(same: Span, from: number): Span {
+    const d = this.td;
+    const to = this.i - 1 < from ? from : this.i - 1;
+    if (
+      same.file === this.file &&
+      same.offset === d[from * TOKEN_FIELDS + TK_START] &&
+      same.endOffset === d[to * TOKEN_FIELDS + TK_END]
+    )
+      return same;
+    return this.span(from);
+  }
   /** The column just after token j (on its line: a token never spans lines). */
   private endCol(j: number): number {
     const f = j * TOKEN_FIELDS;
@@ -592,7 +609,7 @@ export class Parser {
     const c: Comment = {
       kind: 'Comment',
       style: tr.style === 'pragma' ? 'block' : tr.style,
-      text: this.text.slice(tr.start, tr.end),
+      text: ownText(this.text, tr.start, tr.end),
       ownLine,
       span: {
         file: this.file,
@@ -2348,7 +2365,7 @@ export class Parser {
       if (this.accept(T.DotDot)) {
         const high = this.expression();
         labels.push({ kind: 'CaseRange', low, high, span: this.span(ls) });
-      } else labels.push({ kind: 'CaseValue', value: low, span: this.span(ls) });
+      } else labels.push({ kind: 'CaseValue', value: low, span: this.spanOr(low.span, ls) });
     } while (this.accept(T.Comma));
     return fit(labels);
   }
@@ -2638,7 +2655,7 @@ export class Parser {
           direction: 'input',
           negated: false,
           value,
-          span: this.span(s),
+          span: this.spanOr(value.span, s),
         });
       }
     } while (this.accept(T.Comma));

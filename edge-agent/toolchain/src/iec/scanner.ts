@@ -6,6 +6,7 @@
  */
 import type { Span } from './ast';
 import { type Diagnostic, diagnostic } from './diagnostics';
+import { ownString } from './own-text';
 
 /** Token kinds. Keywords follow from {@link KEYWORD_BASE} in {@link KEYWORDS} order. */
 export const T = {
@@ -827,7 +828,8 @@ function wordKind(text: string, s: number, e: number, ascii: boolean): number {
   if (cached === undefined) {
     cached = keywordMap.get(spelling.toUpperCase()) ?? T.Ident;
     if (spellingKinds.size > 100_000) spellingKinds.clear();
-    spellingKinds.set(spelling, cached);
+    // a key of its own: a slice would keep the file's text alive as long as the cache
+    spellingKinds.set(ownString(spelling), cached);
   }
   return cached;
 }

@@ -1,3 +1,5 @@
+import { ownString } from './own-text';
+
 /**
  * A small, tolerant XML reader for TwinCAT, PLCopen and Rockwell L5X files.
  * It keeps the offsets of every element, its content and text runs, so ST
@@ -343,7 +345,9 @@ export function textOf(text: string, el: XmlElement): string {
 
 /** The attribute value, or undefined. */
 export function attr(el: XmlElement | undefined, name: string): string | undefined {
-  return el?.attrs.get(name)?.value;
+  const value = el?.attrs.get(name)?.value;
+  // a value is a view into the file's text: a name a tree keeps would keep the whole text
+  return value === undefined ? value : ownString(value);
 }
 
 /** Maps offsets of a text to 1-based line/column (binary search over line starts). */
