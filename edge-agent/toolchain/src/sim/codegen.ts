@@ -22,6 +22,7 @@ import type {
   VarBlock,
 } from '../iec';
 import { repeatedByName, STANDARD_FUNCTIONS, someNode, stdArgumentOrder, stdFbPin } from '../iec';
+import { elementCount } from './array-layout';
 import type { ConstValue, PouLayout, ProjectModel, VarInfo } from './project-model';
 import { reroll } from './reroll';
 import { SIM_ERROR_CODES, SimError, type SourceLocation } from './sim-errors';
@@ -359,8 +360,9 @@ export class CodeGenerator {
       case 'iface':
         return 'null';
       case 'array': {
-        const n = t.dims.reduce((a, d) => a * (d.hi - d.lo + 1), 1);
-        if (n < 0 || n > 1_000_000) this.fail('UNSUPPORTED', `array of ${n} elements`);
+        const n = elementCount(t.dims);
+        if (n < 0) this.fail('UNSUPPORTED', `${typeName(t)}: an upper bound below its lower bound`);
+        if (n > 1_000_000) this.fail('UNSUPPORTED', `array of ${n} elements`);
         const e = t.elem;
         if (isReal(e)) return `$fillR(${n})`;
         if (e.kind === 'elem' || e.kind === 'enum' || e.kind === 'ref' || e.kind === 'iface') {
@@ -395,7 +397,7 @@ export class CodeGenerator {
       const at = p.t;
       const parts: string[] = [];
       let i = 0;
-      const n = at.dims.reduce((a, d) => a * (d.hi - d.lo + 1), 1);
+      const n = elementCount(at.dims);
       const arr = `${p.obj}[${p.key}]`;
       for (const el of init.elements) {
         // `[N(7)]` repeats by a named constant; the parser reads it as a call of N
