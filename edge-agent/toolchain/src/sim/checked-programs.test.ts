@@ -83,20 +83,18 @@ END_PROGRAM`;
 });
 
 describe('standard FBs the checker knows', () => {
-  it.each(['LTON', 'LTOF', 'LTP'])(
-    '%s is refused with SIM_UNSUPPORTED naming file and line (no implementation yet)',
-    (fb) => {
-      const src = `PROGRAM Dosing\nVAR Run : BOOL; Hold : ${fb}; END_VAR\nHold(IN := Run, PT := LTIME#5s);\nEND_PROGRAM`;
-      const { unit } = parseSource(src, 'dosing.st');
-      expect(checkProject([unit]).diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-      expect(() => compileProgram([unit])).toThrow(
-        expect.objectContaining({
-          code: SIM_ERROR_CODES.UNSUPPORTED,
-          location: expect.objectContaining({ file: 'dosing.st', line: 2 }),
-        }),
-      );
-    },
-  );
+  it.each(['LTON', 'LTOF', 'LTP'])('%s runs on LTIME: PT and ET are bigint ns (ADR 0154)', (fb) => {
+    const src = `PROGRAM Dosing\nVAR Run : BOOL; Hold : ${fb}; Q : BOOL; END_VAR\nHold(IN := Run, PT := LTIME#5s);\nQ := Hold.Q;\nEND_PROGRAM`;
+    const { unit } = parseSource(src, 'dosing.st');
+    expect(checkProject([unit]).diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const plc = compileProgram([unit], { cycleMs: 100 });
+    plc.set('Run', true);
+    plc.scan(3);
+    expect(plc.get('Hold.PT')).toBe(5_000_000_000n);
+    // TON and TP time from the rising IN (ET 200 ms after three scans), TOF holds 0 while IN is TRUE
+    expect(plc.get('Hold.ET')).toBe(fb === 'LTOF' ? 0n : 200_000_000n);
+    expect(plc.get('Q')).toBe(fb !== 'LTON');
+  });
 });
 
 describe('the meaning of calls and declarations vendors compile', () => {

@@ -374,7 +374,8 @@ export class ProjectModel {
     if (cached) return cached;
     const td = this.typeDecls.get(id);
     if (!td && STANDARD_FB_NAMES.has(upper)) {
-      // a standard FB the checker knows (LTON, LTOF, LTP) without an implementation in std-fbs.ts
+      // a standard FB the checker knows without an implementation in std-fbs.ts (none today: a
+      // guard for one the checker adds before the simulator has its body)
       throw new SimError(
         SIM_ERROR_CODES.UNSUPPORTED,
         `standard function block ${upper} is not simulated`,

@@ -231,3 +231,47 @@ describe('edges and bistables (§6.6.3.5.1–2)', () => {
     expect(rs.Q1).toBe(true);
   });
 });
+
+describe('LTON, LTOF, LTP (3rd edition LTIME timers, ADR 0154)', () => {
+  it.each([
+    ['LTON', 'TON'],
+    ['LTOF', 'TOF'],
+    ['LTP', 'TP'],
+  ] as const)(
+    '%s gives Q and ET (bigint ns) of %s on every IN sequence, two calls a scan too',
+    (long, short) => {
+      // a fixed pseudo-random sequence: every IN pattern of a few steps appears
+      let x = 12345;
+      const bit = () => {
+        x = (x * 1103515245 + 12345) % 2147483648;
+        return x % 3 !== 0;
+      };
+      for (const pt of [0, 10, 25, 40]) {
+        const a = newStdFb(long);
+        const b = newStdFb(short);
+        a.PT = BigInt(pt) * 1_000_000n;
+        b.PT = pt;
+        for (let k = 0; k < 300; k++) {
+          const calls = k % 7 === 0 ? [false, bit()] : [bit()];
+          for (const on of calls) {
+            a.IN = on;
+            b.IN = on;
+            fbs[long](a, k * 5);
+            fbs[short](b, k * 5);
+          }
+          expect([a.Q, a.ET]).toEqual([b.Q, BigInt(b.ET as number) * 1_000_000n]);
+        }
+      }
+    },
+  );
+  it('LTON times a PT past TIME range (T#24d20h31m23s647ms) with ns resolution at fractional cycles', () => {
+    const s = newStdFb('LTON');
+    s.PT = 30n * 86_400_000_000_000n; // 30 days
+    s.IN = true;
+    fbs.LTON(s, 0.25);
+    fbs.LTON(s, 0.5);
+    expect(s.ET).toBe(250_000n);
+    fbs.LTON(s, 30 * 86_400_000 + 0.25);
+    expect([s.Q, s.ET]).toEqual([true, 30n * 86_400_000_000_000n]);
+  });
+});

@@ -11,6 +11,7 @@ import {
   type PouSymbol,
   walk,
 } from '../iec';
+import { elementCount, flatOffset, subscriptsAt } from './array-layout';
 import { CodeGenerator, type ProgramSlot } from './codegen';
 import { ProjectModel, type VarInfo } from './project-model';
 import { FaultSignal, makeRuntime, Ref } from './runtime';
@@ -70,14 +71,59 @@ export interface SimVariable {
   retain: boolean;
 }
 
-/** A standard timer (TON, TOF, TP) of the running program, the globals or an FB instance inside them. */
+/**
+ * A timer of the running program, the globals, or an FB instance or structure inside them, whose
+ * elapsed time is state a seed from live values cannot set (ADR 0146, 0154).
+ *
+ * `type` names the kind, which tells a consumer what members the path has:
+ * - `TON`, `TOF`, `TP` (IEC 61131-3 §6.6.3.5.4) and `LTON`, `LTOF`, `LTP` (the 3rd edition's
+ *   LTIME forms): IN, PT, Q, ET. An L-timer behaves as its TIME twin and is treated like it
+ *   (`LTON` as `TON`); only its PT and ET are LTIME, bigint ns through `get`/`accessor` — `pt`
+ *   here is ms like every other timer's. Siemens `TON_TIME`/`IEC_TIMER` and their `_LTIME`/
+ *   `IEC_LTIMER` forms are these (the SCL reader maps them, decision 0022).
+ * - `TIMER` and `FBD_TIMER`: the Logix structures of an L5X program (ladder TON/TOF/RTO,
+ *   ST TONR/TOFR/RTOR); members PRE, ACC (ms), EN, TT, DN — no IN, no Q. `in` is EN (TIMER) or
+ *   TimerEnable (FBD_TIMER) as last stored, `pt` is PRE. Which instruction drives one is not
+ *   part of its state, so there is no TON/TOF/RTO kind to give.
+ */
 export interface SimTimer {
-  /** Path usable with get/set (`T1`, `Unit.Delay`, `Units[2].Delay`). */
+  /** Path usable with get/set (`T1`, `Unit.Delay`, `Units[2].Delay`, `Axis.Cfg.Delay`). */
   path: string;
-  type: 'TON' | 'TOF' | 'TP';
+  type: 'TON' | 'TOF' | 'TP' | 'LTON' | 'LTOF' | 'LTP' | 'TIMER' | 'FBD_TIMER';
   /** IN and PT (ms) as the instance holds them now (its last call's). */
   in: boolean;
   pt: number;
+}
+
+/** The standard FBs listed by {@link VirtualPlc.listTimers}. */
+const IEC_TIMERS = { TON: 1, TOF: 1, TP: 1, LTON: 1, LTOF: 1, LTP: 1 } as const;
+
+/**
+ * The L5X model's controller clock (`l5x/sim-model.ts`: `LX_CLK : TON`, IN always TRUE, PT 24 d,
+ * its ET the millisecond clock every Logix timer reads): no program timer, and state no live value
+ * bears on. Listed, it made shadow's horizon 24 days and its settle rule wait 24 days for it.
+ */
+function isLogixClock(v: VarInfo): boolean {
+  return v.name.toUpperCase() === 'LX_CLK' && v.type.kind === 'fb' && v.type.name === 'TON';
+}
+
+/**
+ * A Logix TIMER or FBD_TIMER as the L5X reader declares it (`l5x/logix-types.ts`): the structure
+ * of that name with DINT PRE and ACC and the simulator's hidden `LX_TS`, the clock at its last
+ * update, which no live value can set. Recognised by shape because sim/ does not import l5x/
+ * (l5x/ imports sim/). Gives the member `in` reports.
+ */
+function logixTimerIn(
+  t: SimType & { kind: 'struct' },
+): { type: 'TIMER' | 'FBD_TIMER'; in: string } | undefined {
+  const name = t.name.toUpperCase();
+  if (name !== 'TIMER' && name !== 'FBD_TIMER') return undefined;
+  const dint = (m: string) =>
+    t.fields.some((f) => f.name.toUpperCase() === m && f.type.kind === 'elem' && f.type.name === 'DINT');
+  if (!dint('PRE') || !dint('ACC') || !dint('LX_TS')) return undefined;
+  const input = name === 'TIMER' ? 'EN' : 'TimerEnable';
+  const field = t.fields.find((f) => f.name.toUpperCase() === input.toUpperCase());
+  return field ? { type: name, in: field.name } : undefined;
 }
 
 /** A saved state, for {@link VirtualPlc.restore}. Opaque. */
@@ -550,14 +596,12 @@ export class VirtualPlc {
           .split(',')
           .map((x) => Number(x.trim()));
         if (idx.length !== at.dims.length) bad(`expected ${at.dims.length} subscripts`);
-        let off = 0;
         idx.forEach((k, d) => {
           const dim = at.dims[d] as { lo: number; hi: number };
           if (!Number.isInteger(k) || k < dim.lo || k > dim.hi)
             bad(`index ${k} outside ${dim.lo}..${dim.hi}`);
-          off = off * (dim.hi - dim.lo + 1) + (k - dim.lo);
         });
-        r = { obj: value as Record<number, unknown>, key: off, type: at.elem };
+        r = { obj: value as Record<number, unknown>, key: flatOffset(at.dims, idx), type: at.elem };
         continue;
       }
       const name = lower(part);
@@ -713,45 +757,67 @@ export class VirtualPlc {
   }
 
   /**
-   * Every standard timer instance — declared in the program instance(s), the globals, or inside
-   * user FB instances (and arrays of them) at any depth — with its IN and PT now.
+   * Every timer whose elapsed time lives in state a seed from live values cannot set (ADR 0146,
+   * 0154): the IEC timers TON, TOF, TP and the LTIME ones LTON, LTOF, LTP, and the Logix TIMER
+   * and FBD_TIMER structures of an L5X program — declared in the program instance(s) or the
+   * globals, or at any depth inside FB instances, structures and arrays of either.
    */
   listTimers(): SimTimer[] {
     const out: SimTimer[] = [];
-    const walk = (path: string, t: SimType, depth: number): void => {
-      if (depth > 32) return;
-      if (t.kind === 'array') {
-        if (t.elem.kind !== 'fb' && t.elem.kind !== 'array') return;
-        const n = t.dims.reduce((a, d) => a * (d.hi - d.lo + 1), 1);
-        for (let off = 0; off < n; off++) {
-          const idx: number[] = [];
-          let rest = off;
-          for (let d = t.dims.length - 1; d >= 0; d--) {
-            const { lo, hi } = t.dims[d]!;
-            idx.unshift(lo + (rest % (hi - lo + 1)));
-            rest = Math.floor(rest / (hi - lo + 1));
-          }
-          walk(`${path}[${idx.join(',')}]`, t.elem, depth + 1);
-        }
-        return;
+    const holds = new Map<SimType, boolean>();
+    /** Does a value of `t` hold a timer anywhere (memoised per type; a cycle counts as none)? */
+    const holdsTimer = (t: SimType): boolean => {
+      const known = holds.get(t);
+      if (known !== undefined) return known;
+      holds.set(t, false);
+      let yes = false;
+      if (t.kind === 'array') yes = holdsTimer(t.elem);
+      else if (t.kind === 'struct')
+        yes = logixTimerIn(t) !== undefined || t.fields.some((f) => holdsTimer(f.type));
+      else if (t.kind === 'fb') {
+        yes = isStdFb(t.name)
+          ? Object.hasOwn(IEC_TIMERS, t.name)
+          : (this.model.layout(t.name)?.vars ?? []).some((v) => holdsTimer(v.type));
       }
-      if (t.kind !== 'fb') return;
-      const name = t.name.toUpperCase();
-      if (name === 'TON' || name === 'TOF' || name === 'TP') {
-        const pt = Number(this.accessor(`${path}.PT`).get());
+      holds.set(t, yes);
+      return yes;
+    };
+    const read = (path: string) => this.accessor(path).get();
+    const walk = (path: string, t: SimType, depth: number): void => {
+      if (depth > 32 || !holdsTimer(t)) return;
+      if (t.kind === 'array') {
+        const n = elementCount(t.dims);
+        for (let off = 0; off < n; off++)
+          walk(`${path}[${subscriptsAt(t.dims, off).join(',')}]`, t.elem, depth + 1);
+      } else if (t.kind === 'struct') {
+        const logix = logixTimerIn(t);
+        if (logix) {
+          const pt = Number(read(`${path}.PRE`));
+          out.push({
+            path,
+            type: logix.type,
+            in: read(`${path}.${logix.in}`) === true,
+            pt: Number.isFinite(pt) ? pt : 0,
+          });
+        } else for (const f of t.fields) walk(`${path}.${f.name}`, f.type, depth + 1);
+      } else if (t.kind === 'fb' && isStdFb(t.name)) {
+        const raw = read(`${path}.PT`);
+        // LTIME is bigint ns inside the simulator; every SimTimer's PT is ms
+        const pt = typeof raw === 'bigint' ? Number(raw) / 1e6 : Number(raw);
         out.push({
           path,
-          type: name,
-          in: this.accessor(`${path}.IN`).get() === true,
+          type: t.name as SimTimer['type'],
+          in: read(`${path}.IN`) === true,
           pt: Number.isFinite(pt) ? pt : 0,
         });
-      } else if (!isStdFb(name)) {
+      } else if (t.kind === 'fb') {
         for (const v of this.model.layout(t.name)?.vars ?? []) walk(`${path}.${v.name}`, v.type, depth + 1);
       }
     };
     const multi = this.slots.length > 1;
     for (const s of this.slots)
-      for (const v of s.layout.vars) walk(multi ? `${s.name}.${v.name}` : v.name, v.type, 0);
+      for (const v of s.layout.vars)
+        if (!isLogixClock(v)) walk(multi ? `${s.name}.${v.name}` : v.name, v.type, 0);
     for (const v of this.model.globals.values()) walk(v.name, v.type, 0);
     return out;
   }
