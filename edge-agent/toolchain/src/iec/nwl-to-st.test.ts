@@ -64,3 +64,52 @@ describe('FB box outputs in a network list', () => {
     expect(negated.body.slice(0, 2)).toEqual([call, 'tLeft := NOT tofSpinDown.ET;']);
   });
 });
+
+/**
+ * Box inputs the editor left open (an operand `""`) and negated input pins (the box's
+ * `InputFlags`), as in public TwinCAT plant projects (SLAC's lcls-plc-* repositories: 13 networks
+ * refused with "an operand without a name"). IEC 61131-3 keeps an unconnected FB input at its last
+ * value, so the call does not pass it; an operator or function has no such input (decision 0156).
+ */
+describe('open and negated box inputs in a network list', () => {
+  /** The fixture with the first operand named `operand` made empty. */
+  const emptied = (operand: string) =>
+    text.replace(`<v n="Operand">"${operand}"</v>`, '<v n="Operand">""</v>');
+
+  it('does not pass an FB input left open', () => {
+    const r = body(emptied('T#2M'));
+    expect(r.diagnostics).toEqual([]);
+    expect(r.body[0]).toBe('tofSpinDown(IN := (bTurboRunning OR bTurboStarting));');
+  });
+
+  it('refuses an operator input left open, naming the operator', () => {
+    const r = body(emptied('bTurboStarting'));
+    expect(r.diagnostics.map((d) => d.message)).toEqual([
+      expect.stringContaining('input 2 of operator OR is not connected (only an FB'),
+    ]);
+  });
+
+  it('negates an input pin whose flag is 1', () => {
+    const or = text.indexOf('<v n="BoxType">"OR"</v>');
+    const flags = text.indexOf('<n n="InputFlags" />', or);
+    const negated =
+      text.slice(0, flags) +
+      '<l2 n="InputFlags" cet="Flags"><o><v n="Flags">0</v></o><o><v n="Flags">1</v></o></l2>' +
+      text.slice(flags + '<n n="InputFlags" />'.length);
+    const r = body(negated);
+    expect(r.diagnostics).toEqual([]);
+    expect(r.body[0]).toBe('tofSpinDown(IN := (bTurboRunning OR (NOT bTurboStarting)), PT := T#2M);');
+  });
+
+  it('refuses an input pin with another flag (an edge)', () => {
+    const or = text.indexOf('<v n="BoxType">"OR"</v>');
+    const flags = text.indexOf('<n n="InputFlags" />', or);
+    const edge =
+      text.slice(0, flags) +
+      '<l2 n="InputFlags" cet="Flags"><o><v n="Flags">2</v></o><o><v n="Flags">0</v></o></l2>' +
+      text.slice(flags + '<n n="InputFlags" />'.length);
+    expect(body(edge).diagnostics.map((d) => d.message)).toEqual([
+      expect.stringContaining('input 1 with flags 2'),
+    ]);
+  });
+});

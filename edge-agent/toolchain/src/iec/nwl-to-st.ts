@@ -9,7 +9,10 @@
  * `BoxTreeBox`: an operator (AND, LT, ...: its `CallType` is the operator's
  * name), a function or an FB instance, with
  * its inputs in order (formal names in `InputParam`; a box showing EN has it
- * first). An operand or coil whose `Flags` is 1 is negated (decision 0016).
+ * first). An operand or coil whose `Flags` is 1 is negated (decision 0016), and
+ * so is an input pin whose entry in the box's `InputFlags` is 1. An input the
+ * editor left open (operand `""`) is not passed to an FB, which keeps its last
+ * value; on an operator or function it is refused (decision 0156).
  * Commented-out networks (`OutCommented`) are not compiled, so not converted.
  * An FB box's outputs wired to variables are copied after its call (an
  * output entry with an empty operand is an unwired pin). Anything else —
@@ -103,8 +106,16 @@ export function nwlToSt(text: string, nwl: XmlElement, spanOf: (el: XmlElement) 
     let names = strings(named(named(el, 'InputParam'), 'Names'));
     const outputs = strings(named(named(el, 'OutputParam'), 'Names'));
     const outTypes = strings(named(named(el, 'OutputParam'), 'Types'));
-    if (named(el, 'InputFlags')?.name !== 'n' && named(el, 'InputFlags'))
-      throw new Refused(el, `box ${box} with input flags`);
+    // a flag per input pin (the list is null when none is set): 1 is a negated pin, as on an operand
+    const pinFlags = (named(el, 'InputFlags')?.name === 'l2' ? entries(named(el, 'InputFlags')) : []).map(
+      (f) => Number(value(f.el, 'Flags') ?? '0'),
+    );
+    const badFlag = pinFlags.findIndex((f) => f !== 0 && f !== 1);
+    if (badFlag >= 0)
+      throw new Refused(
+        el,
+        `box ${box}: input ${badFlag + 1} with flags ${pinFlags[badFlag]} (only negation, 1, is read)`,
+      );
     // outputs in the order of OutputParam's names; an entry with an empty operand is unwired
     // (the editor writes one per output pin of a box, ENO's often null)
     const wired = entries(named(named(el, 'OutputItems'), 'OutputItems'))
@@ -115,15 +126,38 @@ export function nwlToSt(text: string, nwl: XmlElement, spanOf: (el: XmlElement) 
     let en: string | undefined;
     if (value(el, 'EN') === 'true') {
       const first = inputs.shift();
+      if (pinFlags.shift()) throw new Refused(el, `box ${box} with a negated EN`);
       en = expr(first?.el, first?.type, true);
       if (names[0]?.toUpperCase() === 'EN') names = names.slice(1);
     }
-    const args = inputs.map((i) => paren(expr(i.el, i.type, true)));
+    // an input whose operand the editor left empty is unconnected: an FB's is not passed (it
+    // keeps its last value, IEC 61131-3 §6.6.3.4); any other box's is refused (decision 0156)
+    const open = inputs.map(
+      (i) => i.type === 'BoxTreeOperand' && value(named(i.el, 'Operand'), 'Operand') === '',
+    );
+    if (call !== 'FunctionBlock') {
+      const at = open.indexOf(true);
+      if (at >= 0)
+        throw new Refused(
+          inputs[at]!.el!,
+          `input ${names[at] || at + 1} of ${operatorOrFunction(call, box)} is not connected (only an FB's inputs may be left open)`,
+        );
+    }
+    const args = inputs.map((i, k) => {
+      if (open[k]) return '';
+      const a = paren(expr(i.el, i.type, true));
+      return pinFlags[k] ? `(NOT ${a})` : a;
+    });
     const id = (value(el, 'Id') ?? '').replace(/L$/, '');
     if (call === 'FunctionBlock') {
       const inst = value(named(el, 'Instance'), 'Operand');
       if (!inst) throw new Refused(el, `FB box ${box} without an instance`);
-      const formal = args.map((a, i) => (names[i] ? `${names[i]} := ${a}` : a));
+      const formal: string[] = [];
+      args.forEach((a, i) => {
+        if (!open[i]) formal.push(names[i] ? `${names[i]} := ${a}` : a);
+        else if (!names[i])
+          throw new Refused(inputs[i]!.el!, `FB box ${box}: input ${i + 1} without a name is not connected`);
+      });
       // an output wired to a variable is copied after the call, as the call's `=>` would
       const copies = wired.map((w) => {
         if (!w.pin || w.pin.toUpperCase() === 'ENO')
@@ -190,6 +224,11 @@ export function nwlToSt(text: string, nwl: XmlElement, spanOf: (el: XmlElement) 
     }
   }
   return out;
+}
+
+/** How a message names a box that is not an FB. */
+function operatorOrFunction(call: string, box: string): string {
+  return call === 'Function' ? `function ${box}` : `operator ${box}`;
 }
 
 /** An operand as is, anything else in parentheses. */
