@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { classifyPaths, compiledLibraryNote, sourceFormat } from './vendor-format';
+import { classifyPaths, compiledLibraryNote, ProjectFileError, sourceFormat } from './vendor-format';
 
 /** The first bytes of a compiled library (a ZIP's local file header), enough to be no text. */
 const ZIP_HEAD = Uint8Array.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x00, 0x00, 0x08, 0x00]);
@@ -38,4 +38,73 @@ describe('a TwinCAT project that commits its _Libraries cache', () => {
     expect(sourceFormat('x/_Libraries/a.library')).toEqual({ library: 'CODESYS library' });
     expect(sourceFormat('a.compiled-library', '', true)).toEqual({ unsupported: 'CODESYS compiled library' });
   });
+});
+
+/**
+ * A system project (`.tsproj`) named on its own read no PLC code and compiled "0 errors": it
+ * names its PLC project through an independent `_Config/PLC/<Name>.xti` (TwinCAT 3.1.4022 and
+ * later) or an inline `PrjFilePath` (older files), in Windows paths (decision 0157).
+ */
+describe('a TwinCAT system project named on its own', () => {
+  const tsproj = (plc: string) =>
+    `<?xml version="1.0"?>\n<TcSmProject>\n<Project ProjectGUID="{1}"><System/>\n<Plc>${plc}</Plc>\n</Project>\n</TcSmProject>\n`;
+  const withDir = async (body: (dir: string) => Promise<void>) => {
+    const dir = await mkdtemp(join(tmpdir(), 'vendor-format-'));
+    try {
+      await body(dir);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
+
+  it('reads the PLC project its .xti names, the path matched as Windows does', async () =>
+    withDir(async (dir) => {
+      await mkdir(join(dir, 'Cell/_Config/PLC'), { recursive: true });
+      await mkdir(join(dir, 'Cell/CellPlc'), { recursive: true });
+      await writeFile(join(dir, 'Cell/Cell.tsproj'), tsproj('<Project File="CellPlc.xti"/>'));
+      await writeFile(
+        join(dir, 'Cell/_Config/PLC/CellPlc.xti'),
+        '<TcSmItem><Project GUID="{2}" Name="CellPlc" PrjFilePath="..\\..\\CellPlc\\CellPlc.plcProj" AmsPort="851"/></TcSmItem>',
+      );
+      await writeFile(join(dir, 'Cell/CellPlc/CellPlc.plcproj'), '<Project/>');
+      const found = await classifyPaths([join(dir, 'Cell/Cell.tsproj')]);
+      expect(found.projects).toEqual([join(dir, 'Cell/CellPlc/CellPlc.plcproj')]);
+      expect(found.sources).toEqual([join(dir, 'Cell/Cell.tsproj')]);
+    }));
+
+  it('reads an inline PrjFilePath and leaves a disabled project out', async () =>
+    withDir(async (dir) => {
+      await mkdir(join(dir, 'Run'), { recursive: true });
+      await writeFile(
+        join(dir, 'Line.tsproj'),
+        tsproj(
+          '<Project GUID="{3}" Name="Run" PrjFilePath="Run\\Run.plcproj"><Instance/></Project>' +
+            '<Project Disabled="true" GUID="{4}" Name="Sim" PrjFilePath="Sim\\Sim.plcproj"></Project>',
+        ),
+      );
+      await writeFile(join(dir, 'Run/Run.plcproj'), '<Project/>');
+      expect((await classifyPaths([join(dir, 'Line.tsproj')])).projects).toEqual([
+        join(dir, 'Run/Run.plcproj'),
+      ]);
+    }));
+
+  it('fails naming the file it looked for when the PLC project is not there', async () =>
+    withDir(async (dir) => {
+      await writeFile(join(dir, 'A.tsproj'), tsproj('<Project File="Gone.xti"/>'));
+      await expect(classifyPaths([join(dir, 'A.tsproj')])).rejects.toThrow(
+        `${join(dir, 'A.tsproj')} names the PLC project file Gone.xti, but ${join(dir, '_Config/PLC/Gone.xti')} does not exist`,
+      );
+      await writeFile(join(dir, 'B.tsproj'), tsproj('<Project Name="P" PrjFilePath="P\\P.plcproj"/>'));
+      await expect(classifyPaths([join(dir, 'B.tsproj')])).rejects.toThrow(
+        `names the PLC project ${join(dir, 'P/P.plcproj')}, which does not exist`,
+      );
+      await writeFile(join(dir, 'C.tsproj'), tsproj(''));
+      await expect(classifyPaths([join(dir, 'C.tsproj')])).rejects.toBeInstanceOf(ProjectFileError);
+    }));
+
+  it('is not asked for its PLC projects in a folder walk, which finds them itself', async () =>
+    withDir(async (dir) => {
+      await writeFile(join(dir, 'A.tsproj'), tsproj('<Project File="Gone.xti"/>'));
+      expect((await classifyPaths([dir])).sources).toEqual([join(dir, 'A.tsproj')]);
+    }));
 });

@@ -214,13 +214,118 @@ export async function classifyPaths(paths: string[]): Promise<PathClassification
       ext === '.xml' ? (await readFile(p, 'utf8')).slice(0, 4096) : ext === '.db' ? await fileHead(p) : '';
     const v = ext === '.tsproj' ? sourceFormat(p, head, true) : sourceFormat(p, head, explicit);
     if ('readable' in v) (v.readable === 'plcproj' ? out.projects : out.sources).push(p);
+    // a system project named on its own: the PLC projects it builds are the code (decision 0157)
+    if (ext === '.tsproj' && explicit) for (const proj of await plcProjectsOf(p)) out.projects.push(proj);
     else if ('unsupported' in v) out.refused.push({ file: p, format: v.unsupported });
     else if ('library' in v) out.compiledLibraries.push({ file: p, note: compiledLibraryNote(p, v.library) });
   };
   for (const p of paths) await visit(p, true);
+  out.projects = [...new Set(out.projects)];
   for (const f of await systemProjectsOf(out.projects)) if (!out.sources.includes(f)) out.sources.push(f);
   out.sources.sort();
   return out;
+}
+
+/**
+ * A TwinCAT system project that cannot give the PLC code it names: a verifier that read
+ * nothing must not say the code is fine (fail closed).
+ */
+export class ProjectFileError extends Error {
+  constructor(
+    /** The project file that was read. */
+    readonly file: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ProjectFileError';
+  }
+}
+
+/**
+ * The PLC projects (`.plcproj`) a TwinCAT system project (`.tsproj`) builds. Under `<Plc>`,
+ * each `<Project>` either holds `PrjFilePath` (relative to the `.tsproj`; older files) or names
+ * an independent file, `<Project File="X.xti"/>`, kept in `_Config/PLC/` beside the `.tsproj`,
+ * whose own `<Project>` holds `PrjFilePath` relative to that `.xti`. Paths are Windows paths,
+ * matched without regard to case as Windows does. A disabled project is not built by TwinCAT,
+ * so not read. Throws {@link ProjectFileError} naming the file looked for when one is missing,
+ * and when the system project names no PLC project at all.
+ */
+export async function plcProjectsOf(tsproj: string): Promise<string[]> {
+  const text = await readFile(tsproj, 'utf8');
+  const plc = /<Plc\b[^>]*>([\s\S]*?)<\/Plc>/.exec(text)?.[1] ?? '';
+  const out: string[] = [];
+  for (const tag of plc.match(/<Project\b[^>]*>/g) ?? []) {
+    if (attrOf(tag, 'Disabled') === 'true') continue;
+    let from = dirname(tsproj);
+    let prj = attrOf(tag, 'PrjFilePath');
+    const xtiName = attrOf(tag, 'File');
+    if (prj === undefined && xtiName !== undefined) {
+      const xti = await existingPath(join(from, '_Config', 'PLC', ...windowsPath(xtiName)));
+      if (!xti)
+        throw new ProjectFileError(
+          tsproj,
+          `${tsproj} names the PLC project file ${xtiName}, but ${join(from, '_Config', 'PLC', ...windowsPath(xtiName))} does not exist`,
+        );
+      const own = /<Project\b[^>]*>/.exec(await readFile(xti, 'utf8'))?.[0] ?? '';
+      if (attrOf(own, 'Disabled') === 'true') continue;
+      prj = attrOf(own, 'PrjFilePath');
+      if (prj === undefined)
+        throw new ProjectFileError(
+          tsproj,
+          `${xti} (named by ${tsproj}) gives no PrjFilePath for its PLC project`,
+        );
+      from = dirname(xti);
+    }
+    if (prj === undefined) continue;
+    const wanted = join(from, ...windowsPath(prj));
+    const found = await existingPath(wanted);
+    if (!found)
+      throw new ProjectFileError(tsproj, `${tsproj} names the PLC project ${wanted}, which does not exist`);
+    if (!out.includes(found)) out.push(found);
+  }
+  if (out.length === 0)
+    throw new ProjectFileError(
+      tsproj,
+      `${tsproj} names no PLC project (no enabled <Project> under <Plc>), so there is no code to read`,
+    );
+  return out;
+}
+
+/** An attribute's value in one start tag, entities for quotes and `&` decoded. */
+function attrOf(tag: string, name: string): string | undefined {
+  const v = new RegExp(`\\s${name}="([^"]*)"`).exec(tag)?.[1];
+  return v
+    ?.replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, '&');
+}
+
+/** The parts of a relative Windows path (`..\\..\\Plc\\Plc.plcproj`). */
+function windowsPath(p: string): string[] {
+  return p.split(/[\\/]+/).filter((s) => s !== '' && s !== '.');
+}
+
+/**
+ * The path as it is on disk: each part as given, else the one entry of its folder equal to it
+ * without regard to case (Windows wrote the name); undefined when there is none.
+ */
+async function existingPath(path: string): Promise<string | undefined> {
+  if (
+    await stat(path).then(
+      () => true,
+      () => false,
+    )
+  )
+    return path;
+  const parent = dirname(path);
+  if (parent === path) return undefined;
+  const dir = await existingPath(parent);
+  if (!dir) return undefined;
+  const name = basename(path);
+  if (name === '..') return join(dir, '..');
+  const entries = await readdir(dir).catch(() => [] as string[]);
+  const same = entries.filter((e) => e.toLowerCase() === name.toLowerCase());
+  return same.length === 1 ? join(dir, same[0]!) : undefined;
 }
 
 /**
