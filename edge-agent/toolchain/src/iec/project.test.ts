@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -503,5 +503,31 @@ describe('SIMATIC AX NULL (decision 0134)', () => {
       ['ST2004', 17, expect.stringMatching(/NULL.*INT/)],
       ['ST2005', 18, expect.stringMatching(/INT.*NULL/)],
     ]);
+  });
+});
+
+describe('loadProject reads files without a stat each (session 9)', () => {
+  it('tells files, directories and links apart among many paths, and reads a file larger than one read', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plcfleet-read-'));
+    mkdirSync(join(dir, 'sub'));
+    writeFileSync(join(dir, 'sub', 'b.st'), 'FUNCTION B : INT\nB := 2;\nEND_FUNCTION\n');
+    // well over the 256 KiB a read takes at once: 30,000 lines
+    const big = `PROGRAM Big\nVAR\n${'x : INT;\n'.repeat(30_000)}END_VAR\nEND_PROGRAM\n`;
+    writeFileSync(join(dir, 'big.st'), big);
+    symlinkSync(join(dir, 'sub'), join(dir, 'linked'));
+    symlinkSync(join(dir, 'big.st'), join(dir, 'big-link.st'));
+    const paths = [join(dir, 'big.st'), join(dir, 'sub'), join(dir, 'linked'), join(dir, 'big-link.st')];
+    const { project, diagnostics } = await loadProject(paths, { syntaxOnly: true });
+    expect(project.files).toEqual([
+      join(dir, 'big-link.st'),
+      join(dir, 'big.st'),
+      join(dir, 'linked', 'b.st'),
+      join(dir, 'sub', 'b.st'),
+    ]);
+    expect(project.lines).toBe(2 * 30_004 + 2 * 3);
+    expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    await expect(
+      loadProject([join(dir, 'big.st'), join(dir, 'nope.st')], { syntaxOnly: true }),
+    ).rejects.toThrow(/ENOENT: no such file or directory, stat '.*nope\.st'/);
   });
 });
