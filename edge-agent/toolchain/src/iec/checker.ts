@@ -740,6 +740,8 @@ class Checker extends Binder {
         const u = underlying(t);
         if (e.operator === 'NOT') {
           if (isBool(u) || intInfo(u)) return t;
+          const flag = this.flagOperand(e.operand, u, scope);
+          if (flag !== u) return flag;
           if (u.kind === 'int-literal') return t;
           this.report('ST2005', e.span, 'NOT', typeName(t), '');
           return T_ERROR;
@@ -787,14 +789,17 @@ class Checker extends Binder {
       case 'OR':
       case 'XOR':
       case 'AND_THEN':
-      case 'OR_ELSE':
+      case 'OR_ELSE': {
         if (isBool(l) && isBool(r)) return T_BOOL;
         if ((e.operator === 'AND_THEN' || e.operator === 'OR_ELSE') && !(isBool(l) && isBool(r)))
           return bad();
-        if ((intInfo(l) || l.kind === 'int-literal') && (intInfo(r) || r.kind === 'int-literal'))
-          return commonType(l, r);
+        const lf = this.flagOperand(e.left, l, scope);
+        const rf = this.flagOperand(e.right, r, scope);
+        if ((intInfo(lf) || lf.kind === 'int-literal') && (intInfo(rf) || rf.kind === 'int-literal'))
+          return commonType(lf, rf);
         if ((isBool(l) && r.kind === 'int-literal') || (isBool(r) && l.kind === 'int-literal')) return T_BOOL;
         return bad();
+      }
       case '=':
       case '<>':
       case '<':
@@ -850,6 +855,19 @@ class Checker extends Binder {
         }
         return bad();
     }
+  }
+
+  /**
+   * An operand of AND, OR, XOR or NOT as the flag operations see it (decision 0158): in a
+   * TwinCAT/CODESYS file an enumeration is its base type there, as the vendors compile it and as
+   * their static analysis allows flags (SA0058, attribute 'flags'). A variable of a strict
+   * enumeration stays itself, so the operator is refused: 'strict' makes operations on variables
+   * of the type compile errors. Anything else is returned as it is.
+   */
+  private flagOperand(x: Expression, t: Type, scope: Scope | undefined): Type {
+    if (t.kind !== 'enum' || !this.vendorFiles.has(x.span.file)) return t;
+    if (t.strict && this.constValue(x, scope) === undefined) return t;
+    return underlying(t.base);
   }
 
   private member(e: import('./ast').MemberExpression, scope: Scope | undefined): Type {
