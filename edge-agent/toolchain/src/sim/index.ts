@@ -47,6 +47,7 @@ export {
   type OnlineChangeResult,
   type PlcSnapshot,
   type SimProjectInput,
+  type SimSetOptions,
   type SimTimer,
   type SimValue,
   type SimVariable,

@@ -265,14 +265,16 @@ function runScenario(
   const watched = [...new Set(checks.map((c) => c.variable))];
   const isTime = new Map(watched.map((v) => [v, plc.typeOf(v) === 'TIME']));
   const trace = new Map<string, unknown[]>(watched.map((v) => [v, []]));
-  for (const [k, v] of Object.entries(acts.initial)) plc.set(k, v);
+  // a value the variable cannot hold is the scenario's mistake, not a wrap to test (decision 0155)
+  const exact = { exact: true };
+  for (const [k, v] of Object.entries(acts.initial)) plc.set(k, v, exact);
   let fault: SimFault | null = null;
   let ran = 0;
   for (let k = 0; k < acts.scans; k++) {
     const a = acts.perScan.get(k);
     if (a) {
-      for (const [n, v] of Object.entries(a.set)) plc.set(n, v);
-      for (const [n, v] of Object.entries(a.force)) plc.force(n, v);
+      for (const [n, v] of Object.entries(a.set)) plc.set(n, v, exact);
+      for (const [n, v] of Object.entries(a.force)) plc.force(n, v, exact);
       for (const n of a.release) plc.unforce(n);
     }
     fault = loop ? loop.scan() : plc.scan();

@@ -36,7 +36,7 @@ export const SIM_ERROR_CODES = {
   UNKNOWN_NAME: 'SIM_UNKNOWN_NAME',
   /** A variable path given to get/set/force does not exist or is not settable. */
   BAD_PATH: 'SIM_BAD_PATH',
-  /** A scenario, inputs file or equivalence option is malformed. */
+  /** A scenario, inputs file or equivalence option is malformed, or a value given to set/force does not suit its variable. */
   BAD_INPUT: 'SIM_BAD_INPUT',
   /** An online change cannot be applied. */
   ONLINE_CHANGE_REFUSED: 'SIM_ONLINE_CHANGE_REFUSED',

@@ -15,6 +15,7 @@
  */
 
 import type { Initializer } from '../iec';
+import { SIM_ERROR_CODES, SimError } from './sim-errors';
 
 /** Names of the integer types, with their width and signedness. */
 export const INTEGER_TYPES = {
@@ -221,27 +222,99 @@ export function typeName(t: SimType): string {
   }
 }
 
-/** Brings an external value (from JSON, YAML or the API) into the representation of an elementary type. */
-export function coerceElementary(name: ElementaryName, v: unknown, length?: number): unknown {
+/** How {@link coerceElementary} takes a value. */
+export interface CoerceOptions {
+  /** Declared length of a STRING/WSTRING. */
+  length?: number;
+  /**
+   * Refuse what the type cannot hold as given — an integer out of range or not whole, a BOOL for a
+   * number or a number other than 0/1 for a BOOL, a string too long, an unknown enumeration
+   * value — instead of converting it (decision 0155).
+   * @default false
+   */
+  exact?: boolean;
+  /** The variable's path, named in the error. @default 'value' */
+  path?: string;
+}
+
+function shown(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  if (typeof v === 'bigint') return `${v}`;
+  if (typeof v === 'object' && v !== null) return Array.isArray(v) ? 'an array' : 'an object';
+  return String(v);
+}
+
+/**
+ * Brings an external value (from JSON, YAML, the API or a live PLC) into the representation of an
+ * elementary type (decision 0155). Always refused, with a SIM_BAD_INPUT error naming the path, the
+ * type and the value: an object or array; a string that is no number for a number, time or
+ * enumeration type, or no TRUE/FALSE/1/0 for a BOOL; NaN or ±Infinity for an integer or a time.
+ * Otherwise, by default, converted as before: integers wrap to the width (what a PLC keeps of a
+ * wider value: its low bits), fractions truncate, STRINGs are cut, a BOOL is 1 or 0; with
+ * `exact`, refused instead.
+ */
+export function coerceElementary(name: ElementaryName, v: unknown, options: CoerceOptions = {}): unknown {
+  const { exact = false, length } = options;
+  const refuse = (why = ''): never => {
+    const type =
+      length !== undefined && (name === 'STRING' || name === 'WSTRING') ? `${name}(${length})` : name;
+    throw new SimError(
+      SIM_ERROR_CODES.BAD_INPUT,
+      `${options.path ?? 'value'}: ${shown(v)} is not a value of ${type}${why ? ` (${why})` : ''}`,
+    );
+  };
+  if (typeof v === 'object' && v !== null) refuse();
   if (name === 'BOOL') {
-    if (typeof v === 'string') return v.toUpperCase() === 'TRUE' || v === '1';
+    if (typeof v === 'boolean') return v;
+    if (typeof v === 'string') {
+      const u = v.trim().toUpperCase();
+      if (u === 'TRUE' || u === '1') return true;
+      if (u === 'FALSE' || u === '0') return false;
+      return refuse();
+    }
+    if (exact && v !== 0 && v !== 1 && v !== 0n && v !== 1n) refuse('TRUE, FALSE, 1 or 0');
     return Boolean(v);
   }
+  if (isStringName(name)) {
+    if (exact && typeof v !== 'string') refuse();
+    const s = String(v ?? '');
+    const max = name === 'CHAR' || name === 'WCHAR' ? 1 : (length ?? DEFAULT_STRING_LENGTH);
+    if (s.length <= max) return s;
+    if (exact) refuse(`${s.length} characters`);
+    return s.slice(0, max);
+  }
+  if (typeof v === 'boolean' && exact) refuse();
+  // a string must be a number; bigint and boolean are numbers here (TRUE is 1)
+  let n: number | bigint;
+  if (typeof v === 'string') {
+    const t = v.trim();
+    if (/^[+-]?\d+$/.test(t)) n = BigInt(t);
+    else if (t !== '' && Number.isFinite(Number(t))) n = Number(t);
+    else return refuse(isTimeName(name) ? 'a time is given in ms' : 'not a number');
+  } else n = typeof v === 'bigint' ? v : Number(v ?? 0);
   if (isIntegerName(name)) {
-    if (typeof v === 'boolean') return wrapInteger(name, v ? 1 : 0);
-    if (typeof v === 'bigint') return wrapInteger(name, v);
-    if (typeof v === 'string' && /^[+-]?\d+$/.test(v.trim())) return wrapInteger(name, BigInt(v.trim()));
-    const n = Number(v);
-    return wrapInteger(name, Number.isFinite(n) ? Math.trunc(n) : 0);
+    if (typeof n === 'number') {
+      if (!Number.isFinite(n)) refuse('not a number');
+      if (exact && !Number.isInteger(n)) refuse('not a whole number');
+    }
+    if (exact) {
+      const { min, max } = integerRange(name);
+      const b = typeof n === 'bigint' ? n : BigInt(n);
+      if (b < min || b > max) refuse(`${min}..${max}`);
+    }
+    return wrapInteger(name, typeof n === 'number' ? Math.trunc(n) : n);
   }
-  if (name === 'REAL') return Math.fround(Number(v));
-  if (name === 'LREAL') return Number(v);
+  if (name === 'REAL') return Math.fround(Number(n));
+  if (name === 'LREAL') return Number(n);
   if (name === 'LTIME') {
-    if (typeof v === 'bigint') return v;
-    return BigInt(Math.round(Number(v) * 1e6));
+    // bigint is ns (the internal form), a number is ms (as TIME is given)
+    if (typeof n === 'bigint') return n;
+    if (!Number.isFinite(n)) refuse('not a number');
+    return BigInt(Math.round(n * 1e6));
   }
-  if (isTimeName(name)) return Math.trunc(Number(v) || 0);
-  const s = String(v ?? '');
-  const max = name === 'CHAR' || name === 'WCHAR' ? 1 : (length ?? DEFAULT_STRING_LENGTH);
-  return s.length > max ? s.slice(0, max) : s;
+  // TIME, DATE, TOD, DT: ms
+  const ms = Number(n);
+  if (!Number.isFinite(ms)) refuse('not a number');
+  if (exact && !Number.isInteger(ms)) refuse('not a whole number of ms');
+  return Math.trunc(ms);
 }

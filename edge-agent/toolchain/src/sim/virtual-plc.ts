@@ -61,6 +61,16 @@ export interface CompileOptions {
 /** A value as the API exchanges it. */
 export type SimValue = boolean | number | bigint | string | null | SimValue[] | { [k: string]: SimValue };
 
+/** Options of {@link VirtualPlc.set} and {@link VirtualPlc.force}. */
+export interface SimSetOptions {
+  /**
+   * Refuse a value the variable's type cannot hold as given (out of range, not whole, too long,
+   * a BOOL for a number) instead of converting it (decision 0155).
+   * @default false
+   */
+  exact?: boolean;
+}
+
 /** A variable of the running program. */
 export interface SimVariable {
   /** Path usable with get/set (`Motor_Run`, `Line2.Speed` for a second program instance, `GVL.x`). */
@@ -688,21 +698,22 @@ export class VirtualPlc {
     return this.resolve(path).type;
   }
 
-  /** Writes a variable by path; the value is converted to the variable's type (integers wrap, STRING is cut). */
-  set(path: string, value: SimValue): void {
+  /**
+   * Writes a variable by path, converted to the variable's type (decision 0155). A value of the
+   * wrong kind (an object, a string that is no number for a number) is refused with
+   * SIM_BAD_INPUT naming the path, the type and the value. A number the type cannot hold is, by
+   * default, converted as a PLC stores it — integers wrap to the width, fractions truncate,
+   * STRINGs are cut; with `{ exact: true }` it is refused the same way (`Level: 70000 is not an
+   * INT value (-32768..32767)`): for values that should already fit, such as live values seeding
+   * the candidate, where a wrap would hide a wrong binding.
+   */
+  set(path: string, value: SimValue, options: SimSetOptions = {}): void {
     const r = this.resolve(path);
-    r.obj[r.key] = this.internal(value, r.type, path);
+    r.obj[r.key] = this.internal(value, r.type, path, options.exact === true);
   }
 
-  private internal(value: SimValue, t: SimType, path: string): unknown {
-    if (t.kind === 'elem') {
-      if (t.name === 'TIME' && typeof value === 'string') {
-        const n = Number(value);
-        if (!Number.isFinite(n))
-          throw new SimError(SIM_ERROR_CODES.BAD_INPUT, `${path}: TIME is given in ms`);
-      }
-      return coerceElementary(t.name, value, t.length);
-    }
+  private internal(value: SimValue, t: SimType, path: string, exact: boolean): unknown {
+    if (t.kind === 'elem') return coerceElementary(t.name, value, { length: t.length, exact, path });
     if (t.kind === 'enum') {
       if (typeof value === 'string') {
         const m = t.members.find((x) => lower(x.name) === lower(value));
@@ -710,7 +721,10 @@ export class VirtualPlc {
           throw new SimError(SIM_ERROR_CODES.BAD_INPUT, `${path}: ${value} is not a value of ${t.name}`);
         return m.value;
       }
-      return Number(value) | 0;
+      const n = coerceElementary(t.base, value, { exact, path });
+      if (exact && !t.members.some((m) => m.value === n))
+        throw new SimError(SIM_ERROR_CODES.BAD_INPUT, `${path}: ${value} is not a value of ${t.name}`);
+      return Number(n) | 0;
     }
     throw new SimError(
       SIM_ERROR_CODES.BAD_PATH,
@@ -722,8 +736,8 @@ export class VirtualPlc {
    * Forces a variable: it is overwritten with `value` before and after every scan until
    * {@link unforce} (how a PLC programming tool forces I/O; used for injected faults).
    */
-  force(path: string, value: SimValue): void {
-    this.set(path, value);
+  force(path: string, value: SimValue, options: SimSetOptions = {}): void {
+    this.set(path, value, options);
     this.forces.set(path, value);
   }
 
