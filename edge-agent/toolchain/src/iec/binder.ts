@@ -493,7 +493,7 @@ export abstract class Binder {
       let value: number | bigint = next;
       if (v.value) {
         const cv = this.constValue(v.value, undefined, values);
-        if (cv === undefined) this.report('ST2022', v.value.span, `the value of ${v.name}`);
+        if (cv === undefined) this.notConstant(v.value, `the value of ${v.name}`);
         else value = cv;
       }
       const lower = v.name.toLowerCase();

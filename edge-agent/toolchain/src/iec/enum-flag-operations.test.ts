@@ -129,8 +129,7 @@ END_TYPE
     expect(plc.get('MAIN.n')).toBe(8);
   });
 
-  // ST2022 until binder.ts's enumType reports through notConstant: request vendor-code-2
-  it.fails('names the library when the constant is not declared', () => {
+  it('names the library when the constant is not declared', () => {
     const r = checkProject([unit(LINK, 'E_Link.TcDUT')], { libraryReferences: lib });
     expect(r.diagnostics.map((d) => [d.code, d.message])).toEqual([
       ['ST2017', expect.stringContaining("'LINK_UP_CONST' comes from vendor library Tc2_EtherCAT")],
