@@ -415,6 +415,22 @@ describe('compile of a TwinCAT solution with two PLC projects (decision 0133)', 
   });
 });
 
+describe('compile of a TwinCAT system project (.tsproj)', () => {
+  it('is a usage error naming the file looked for when its PLC project is missing (decision 0157)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iec-cli-'));
+    const tsproj = join(dir, 'Cell.tsproj');
+    writeFileSync(
+      tsproj,
+      '<?xml version="1.0"?>\n<TcSmProject><Project><Plc><Project File="CellPlc.xti"/></Plc></Project></TcSmProject>\n',
+    );
+    const r = await run('compile', tsproj, '--json');
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err).toContain(join(dir, '_Config', 'PLC', 'CellPlc.xti'));
+    expect(r.err).toContain('does not exist');
+  });
+});
+
 describe('compile of a CODESYS PLCopen export that names its libraries', () => {
   it('lists them and names the library a missing symbol comes from', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'iec-cli-'));

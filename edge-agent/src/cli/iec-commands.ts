@@ -11,6 +11,7 @@ import { type Diagnostic, diagnosticView, EXIT } from '@plcfleet/protocols';
 import {
   astToJson,
   classifyPaths,
+  ProjectFileError,
   decodeSource,
   formatDiagnostic,
   type LibraryReference,
@@ -90,7 +91,15 @@ interface SourceSet {
 async function sourcesOf(
   paths: string[],
 ): Promise<{ sets: SourceSet[]; libraries: LibraryReference[]; l5x: string[] } | undefined> {
-  const found = await classifyPaths(paths);
+  let found: Awaited<ReturnType<typeof classifyPaths>>;
+  try {
+    found = await classifyPaths(paths);
+  } catch (err) {
+    // a .tsproj whose PLC project is missing (decision 0157): a missing file, said as one
+    if (!(err instanceof ProjectFileError)) throw err;
+    usage(err.message);
+    return undefined;
+  }
   // a TwinCAT project's committed `_Libraries/` cache: skipped, said once per file (decision 0108)
   for (const lib of found.compiledLibraries) process.stderr.write(`note: ${lib.note}\n`);
   // a Rockwell L5X is read by the L5X checker (toolchain/l5x), not the ST front end

@@ -182,6 +182,7 @@ export {
   type FormatVerdict,
   isPlcopenXml,
   type PathClassification,
+  ProjectFileError,
   type ReadableFormat,
   sourceFormat,
   TWINCAT_EXTENSIONS,
