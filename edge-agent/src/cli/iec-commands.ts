@@ -11,12 +11,12 @@ import { type Diagnostic, diagnosticView, EXIT } from '@plcfleet/protocols';
 import {
   astToJson,
   classifyPaths,
-  ProjectFileError,
   decodeSource,
   formatDiagnostic,
   type LibraryReference,
   libraryFilesFor,
   loadProject,
+  ProjectFileError,
   printUnit,
   readPlcopenLibraries,
   readPlcProj,
