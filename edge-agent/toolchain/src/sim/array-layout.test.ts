@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseSource } from '../iec';
-import { elementCount, flatOffset, subscriptsAt } from './array-layout';
+import { elementCount, flatOffset, strides, subscriptsAt } from './array-layout';
 import { SIM_ERROR_CODES } from './sim-errors';
 import { compileProgram } from './virtual-plc';
 
@@ -16,6 +16,16 @@ describe('array layout (one element count and offset walk for all of sim/)', () 
     expect(subscriptsAt(dims, 0)).toEqual([-1, 2]);
     expect(subscriptsAt(dims, 5)).toEqual([0, 3]);
     expect(subscriptsAt(dims, 11)).toEqual([1, 5]);
+    expect(strides(dims)).toEqual([4, 1]);
+    const three = [
+      { lo: 0, hi: 1 },
+      { lo: 1, hi: 3 },
+      { lo: -2, hi: 2 },
+    ];
+    expect(strides(three)).toEqual([15, 5, 1]);
+    for (let off = 0; off < elementCount(three); off++)
+      expect(flatOffset(three, subscriptsAt(three, off))).toBe(off);
+    expect(subscriptsAt(three, 29)).toEqual([1, 3, 2]);
   });
 
   it('the generated code, get/set paths and the flat value agree on the layout', () => {
@@ -23,6 +33,7 @@ describe('array layout (one element count and offset walk for all of sim/)', () 
       `PROGRAM Main
 VAR A : ARRAY[-1..1, 2..5] OF INT; i : INT; j : INT; END_VAR
 FOR i := -1 TO 1 DO FOR j := 2 TO 5 DO A[i, j] := i * 10 + j; END_FOR; END_FOR;
+A[1, 2] := 12; (* constant subscripts take the other branch of the generated code *)
 END_PROGRAM`,
       'layout.st',
     );

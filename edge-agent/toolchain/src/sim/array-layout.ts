@@ -25,24 +25,39 @@ export function elementCount(dims: readonly ArrayDim[]): number {
   return n;
 }
 
+/**
+ * The step in the flat array of one unit of each subscript: 1 for the last dimension, the
+ * product of the later dimensions' sizes for the others. The generated code's subscript
+ * arithmetic and the two walks below all use it.
+ */
+export function strides(dims: readonly ArrayDim[]): number[] {
+  const out = new Array<number>(dims.length);
+  let step = 1;
+  for (let i = dims.length - 1; i >= 0; i--) {
+    const d = dims[i] as ArrayDim;
+    out[i] = step;
+    step *= d.hi - d.lo + 1;
+  }
+  return out;
+}
+
 /** The flat offset of in-bounds subscripts (one per dimension; bounds are the caller's check). */
 export function flatOffset(dims: readonly ArrayDim[], indices: readonly number[]): number {
+  const step = strides(dims);
   let off = 0;
   dims.forEach((d, i) => {
-    off = off * (d.hi - d.lo + 1) + ((indices[i] as number) - d.lo);
+    off += ((indices[i] as number) - d.lo) * (step[i] as number);
   });
   return off;
 }
 
 /** The subscripts of the element at a flat offset: the inverse of {@link flatOffset}. */
 export function subscriptsAt(dims: readonly ArrayDim[], offset: number): number[] {
-  const idx = new Array<number>(dims.length);
+  const step = strides(dims);
   let rest = offset;
-  for (let i = dims.length - 1; i >= 0; i--) {
-    const d = dims[i] as ArrayDim;
-    const n = d.hi - d.lo + 1;
-    idx[i] = d.lo + (rest % n);
-    rest = Math.floor(rest / n);
-  }
-  return idx;
+  return dims.map((d, i) => {
+    const k = Math.floor(rest / (step[i] as number));
+    rest -= k * (step[i] as number);
+    return d.lo + k;
+  });
 }

@@ -22,7 +22,7 @@ import type {
   VarBlock,
 } from '../iec';
 import { repeatedByName, STANDARD_FUNCTIONS, someNode, stdArgumentOrder, stdFbPin } from '../iec';
-import { elementCount } from './array-layout';
+import { elementCount, strides } from './array-layout';
 import type { ConstValue, PouLayout, ProjectModel, VarInfo } from './project-model';
 import { reroll } from './reroll';
 import { SIM_ERROR_CODES, SimError, type SourceLocation } from './sim-errors';
@@ -728,8 +728,7 @@ export class CodeGenerator {
         }
         const L = this.loc(e.span);
         // §6.4.4.5: subscripts outside the declared bounds are errors — checked per dimension.
-        let offset = '';
-        let stride = 1;
+        const step = strides(at.dims);
         const parts: string[] = [];
         for (let d = at.dims.length - 1; d >= 0; d--) {
           const dim = at.dims[d] as { lo: number; hi: number };
@@ -738,11 +737,9 @@ export class CodeGenerator {
           const idx = isBigT(ix.t) ? `$big2num(${ix.c})` : ix.c;
           const k = ix.k !== undefined && typeof ix.k === 'number' && ix.k >= dim.lo && ix.k <= dim.hi;
           const term = k ? String((ix.k as number) - dim.lo) : `$ix(${idx}-${num(dim.lo)},${n},${L})`;
-          parts.unshift(stride === 1 ? term : `${term}*${stride}`);
-          stride *= n;
+          parts.unshift(step[d] === 1 ? term : `${term}*${step[d]}`);
         }
-        offset = parts.join('+');
-        return { obj: target, key: offset, t: at.elem };
+        return { obj: target, key: parts.join('+'), t: at.elem };
       }
       case 'Deref': {
         const p = this.expr(e.operand, scope);
