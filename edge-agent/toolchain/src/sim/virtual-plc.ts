@@ -734,7 +734,8 @@ export class VirtualPlc {
 
   /**
    * Forces a variable: it is overwritten with `value` before and after every scan until
-   * {@link unforce} (how a PLC programming tool forces I/O; used for injected faults).
+   * {@link unforce} (how a PLC programming tool forces I/O; used for injected faults). `options`
+   * as for {@link set}, applied when the value is forced.
    */
   force(path: string, value: SimValue, options: SimSetOptions = {}): void {
     this.set(path, value, options);
