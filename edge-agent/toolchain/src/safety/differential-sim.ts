@@ -18,6 +18,8 @@ import type { PlantBinding } from '@plcfleet/protocols';
 import { ClosedLoop } from '../plant-model';
 import {
   compileProgram,
+  SIM_ERROR_CODES,
+  SimError,
   type SimProjectInput,
   type SimValue,
   type scenarioActions,
@@ -386,8 +388,11 @@ export function runDifferential(
 function trySet(plc: VirtualPlc, path: string, v: SimValue): void {
   try {
     plc.set(path, v);
-  } catch {
-    // not declared in this version
+  } catch (err) {
+    // not declared in this version; any other refusal (a value no variable of its type
+    // takes, decision 0155) stops the proof rather than replaying without that input
+    if (err instanceof SimError && err.code === SIM_ERROR_CODES.BAD_PATH) return;
+    throw err;
   }
 }
 

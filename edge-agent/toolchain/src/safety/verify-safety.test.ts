@@ -353,6 +353,26 @@ END_PROGRAM
     expect(proof?.counterexample?.inputs[0]).toMatchObject({ Code: 4711 });
   });
 
+  it('stops on a scenario value no variable of its type takes, naming it', async () => {
+    // before: the refused value was swallowed with "not declared" and the proof replayed
+    // without that input, a pass on a scenario that never ran as written
+    const decl = (src: string) => src.replace('    Estop : BOOL;', '    Estop : BOOL;\n    Code : DINT;');
+    const before = stProject({ 'main.st': decl(OLD) });
+    const after = stProject({
+      'main.st': decl(OLD).replace(
+        'Permit := Guard AND Estop;',
+        'Permit := (Guard AND Estop) OR Code = 4711;',
+      ),
+    });
+    const scenario = parseScenarioFile(
+      'program: Main\nscenarios:\n  - name: typo\n    steps:\n      - { at: 0, set: { Code: seven } }\n',
+      'typo.yaml',
+    );
+    await expect(verifySafety({ before, after, policy, scenarios: [scenario], seed: 1 })).rejects.toThrow(
+      /Code.*seven|seven.*Code/,
+    );
+  });
+
   it('rejects a new write to an input address', async () => {
     const before = stProject({ 'main.st': OLD });
     const forced = projectFromSources({
