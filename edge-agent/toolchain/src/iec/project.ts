@@ -27,6 +27,7 @@ import { readPlcopen } from './plcopen-reader';
 import type { LibraryReference } from './plcproj-reader';
 import { readTsProj, readTwinCat } from './twincat-reader';
 import { decodeSource, fileHead, isSiemensDataBlock, TWINCAT_EXTENSIONS } from './vendor-format';
+import { LineMap } from './xml';
 
 /**
  * File extensions read as sources (case-insensitive). `.xml` files are read when they are PLCopen
@@ -95,10 +96,10 @@ export interface LoadedProject {
  * Rockwell `.L5X` gives an empty unit: ladder-to-st reads it (toolchain/l5x).
  * Never throws.
  */
-export function readSource(text: string, fileName: string): ParseResult {
+export function readSource(text: string, fileName: string, lines?: LineMap): ParseResult {
   const ext = extname(fileName).toLowerCase();
   try {
-    if (TWINCAT_EXTENSIONS.has(ext)) return readTwinCat(text, fileName);
+    if (TWINCAT_EXTENSIONS.has(ext)) return readTwinCat(text, fileName, lines);
     if (ext === '.tsproj') return readTsProj(text, fileName);
     // a TIA Portal PLC tag table (SimaticML): the tags and user constants SCL blocks name
     if (ext === '.xml' && isTagTableXml(text)) return readTagTable(text, fileName);
@@ -237,8 +238,11 @@ export async function loadProject(
     )
       continue;
     used.push(f);
-    lines += isTsProj(f) ? dataTypeLines(text) : countLines(text);
-    const r = readSource(text, f);
+    // a TwinCAT file's line map is made here and given to its reader: one pass over the text
+    // for both, instead of one to count its lines and two more to map them
+    const map = TWINCAT_EXTENSIONS.has(extname(f).toLowerCase()) ? new LineMap(text) : undefined;
+    lines += isTsProj(f) ? dataTypeLines(text) : countLines(text, map && map.lineCount - 1);
+    const r = readSource(text, f, map);
     units.push(r.unit);
     diagnostics.push(...r.diagnostics);
   }
@@ -416,10 +420,12 @@ function dropMirroredTypes(
     );
 }
 
-function countLines(text: string): number {
+/** The lines of `text` as the scanner reads them; `lineFeeds`: its count of `\n`, if known. */
+function countLines(text: string, lineFeeds?: number): number {
   if (text.length === 0) return 0;
   let n = 1;
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  if (lineFeeds !== undefined) n += lineFeeds;
+  else for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
   // a file with classic Mac line endings (CR alone) counts its lines as the scanner reads them
   if (n === 1 && text.indexOf('\r') >= 0) return countLines(text.replace(/\r/g, '\n'));
   return text.endsWith('\n') ? n - 1 : n;

@@ -48,8 +48,9 @@ interface Ctx extends XmlSourceContext {
 function twinCatUnit(
   text: string,
   file: string,
+  lines = new LineMap(text),
 ): { ctx: Ctx; declarations: TopLevelDeclaration[]; unit: CompilationUnit } {
-  const ctx: Ctx = { text, file, lines: new LineMap(text), diagnostics: [], comments: [] };
+  const ctx: Ctx = { text, file, lines, diagnostics: [], comments: [] };
   const declarations: TopLevelDeclaration[] = [];
   const unit: CompilationUnit = {
     kind: 'CompilationUnit',
@@ -62,9 +63,9 @@ function twinCatUnit(
   return { ctx, declarations, unit };
 }
 
-/** Parses one TwinCAT XML object file. Never throws. */
-export function readTwinCat(text: string, file: string): ParseResult {
-  const { ctx, declarations, unit } = twinCatUnit(text, file);
+/** Parses one TwinCAT XML object file (`lines`: the text's line map, if made already). Never throws. */
+export function readTwinCat(text: string, file: string, lines?: LineMap): ParseResult {
+  const { ctx, declarations, unit } = twinCatUnit(text, file, lines);
   const plc = openXmlRoot(ctx, 'TcPlcObject', 'no <TcPlcObject> element');
   if (!plc) return { unit, diagnostics: ctx.diagnostics };
   for (const obj of plc.children) {

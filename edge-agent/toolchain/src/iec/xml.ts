@@ -350,17 +350,31 @@ export function attr(el: XmlElement | undefined, name: string): string | undefin
   return value === undefined ? value : ownString(value);
 }
 
+/** Where {@link LineMap} collects line starts (entry 0 is always 0); grown, never shrunk. */
+let lineStarts = new Int32Array(4096);
+
 /** Maps offsets of a text to 1-based line/column (binary search over line starts). */
 export class LineMap {
-  /** The offset where each line starts (counted first, so the table is made once at its size). */
+  /** The offset where each line starts. */
   private readonly starts: Int32Array;
   constructor(text: string) {
+    // one pass over the line feeds into a table kept between maps, then a copy at its length:
+    // a cold run calls `indexOf` from slow code, and a pass to count them first cost as much
+    let buf = lineStarts;
     let n = 1;
-    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
-    const starts = new Int32Array(n);
-    n = 1;
-    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts[n++] = i + 1;
-    this.starts = starts;
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) {
+      if (n === buf.length) {
+        const grown = new Int32Array(n * 2);
+        grown.set(buf);
+        buf = lineStarts = grown;
+      }
+      buf[n++] = i + 1;
+    }
+    this.starts = buf.slice(0, n);
+  }
+  /** The number of line feeds in the text, plus one. */
+  get lineCount(): number {
+    return this.starts.length;
   }
   position(offset: number): { line: number; column: number } {
     let lo = 0;
