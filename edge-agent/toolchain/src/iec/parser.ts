@@ -535,7 +535,7 @@ export class Parser {
    */
   private spanOr(same: Span, from: number): Span {
     const d = this.td;
-    const to = this.i - 1 < from ? from : this.i - 1;
+    const to = Math.max(from, this.i - 1);
     if (
       same.file === this.file &&
       same.offset === d[from * TOKEN_FIELDS + TK_START] &&
@@ -656,9 +656,11 @@ export class Parser {
     const last = this.i - 1;
     // a comment that starts on the line where the node (or the comment before it) ends trails it;
     // before the first token every comment does (no read before the table: optimised code met
-    // that read out of bounds and was thrown away)
+    // that read out of bounds and was thrown away). Past every offset: the largest Int32, a
+    // literal (`Number.POSITIVE_INFINITY`, read first after the code was optimised, had no
+    // feedback and threw it away)
     let endLine = last < 0 ? 0 : this.td[last * TOKEN_FIELDS + TK_LINE]!;
-    const endOff = last < 0 ? Number.POSITIVE_INFINITY : this.td[last * TOKEN_FIELDS + TK_END]!;
+    const endOff = last < 0 ? 0x7fffffff : this.td[last * TOKEN_FIELDS + TK_END]!;
     const upto = this.td[this.i * TOKEN_FIELDS + TK_TRIVIA]!;
     for (; this.triviaAt < upto; this.triviaAt++) {
       const tr = this.trivia[this.triviaAt]!;
