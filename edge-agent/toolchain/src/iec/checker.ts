@@ -538,7 +538,7 @@ class Checker extends Binder {
       this.typeNames.add(e);
       return pou.kind === 'functionBlock' ? { kind: 'fb', pou } : { kind: 'interface', pou };
     }
-    const ev = this.enumValues.get(lower);
+    const ev = this.bareEnumValue(lower);
     if (ev) return ev;
     const ns = this.gvls.get(lower);
     if (ns) return ns;
@@ -857,6 +857,30 @@ class Checker extends Binder {
     }
   }
 
+  /** Enumeration values usable without their type's name, by lower-case name (built once). */
+  private bareEnumValues: Map<string, Type> | undefined;
+
+  /**
+   * The enumeration a bare name is a value of. A value of a `{attribute 'qualified_only'}`
+   * enumeration is written `E.value` only (TwinCAT, CODESYS), so a bare name is another
+   * enumeration's value, or something else (TcUnit's `TEST` beside `E_MotionError.TEST`).
+   */
+  private bareEnumValue(lower: string): Type | undefined {
+    const first = this.enumValues.get(lower);
+    if (!first || !this.qualifiedOnly(first)) return first;
+    if (!this.bareEnumValues) {
+      this.bareEnumValues = new Map();
+      for (const t of this.types.values())
+        if (t.kind === 'enum' && !this.qualifiedOnly(t) && !t.name.startsWith(`${SYSTEM_NAMESPACE}.`))
+          for (const v of t.values.keys()) if (!this.bareEnumValues.has(v)) this.bareEnumValues.set(v, t);
+    }
+    return this.bareEnumValues.get(lower);
+  }
+
+  private qualifiedOnly(t: Type): boolean {
+    return t.kind === 'enum' && this.typeAttributes.get(t.name.toLowerCase())?.has('qualified_only') === true;
+  }
+
   /**
    * An operand of AND, OR, XOR or NOT as the flag operations see it (decision 0158): in a
    * TwinCAT/CODESYS file an enumeration is its base type there, as the vendors compile it and as
@@ -977,6 +1001,7 @@ class Checker extends Binder {
     }
     if ((t.kind === 'fb' || t.kind === 'program') && !this.typeNames.has(e.callee)) {
       this.checkArgs(t.pou, e, scope, false);
+      if (t.kind === 'fb') this.inOutsGiven(t.pou, e);
       if (!statement) {
         // CODESYS evaluates `fb(...)` in an expression as no value
         return T_VOID;
@@ -990,6 +1015,7 @@ class Checker extends Binder {
     }
     if (t.kind === 'pointer' && t.target.kind === 'fb') {
       this.checkArgs(t.target.pou, e, scope, false);
+      this.inOutsGiven(t.target.pou, e);
       return T_VOID;
     }
     if (t.kind === 'string' && this.typeNames.has(e.callee) && e.args.length === 1 && !e.args[0]!.name) {
@@ -1059,6 +1085,32 @@ class Checker extends Binder {
       }
     }
     return this.expr(value, scope);
+  }
+
+  /**
+   * Every VAR_IN_OUT of an FB (its own and its bases') is given in a call of an instance: the
+   * FB works on the caller's variable, and there is none to keep from a previous call (TwinCAT
+   * and CODESYS: C0039 "VAR_IN_OUT must be assigned in call"; Beckhoff's VAR_IN_OUT page: they
+   * "must be assigned when the function block is called"). An LD/FBD box whose in-out pin is
+   * left open converts to such a call (decision 0156). An action's call is not an instance call.
+   */
+  private inOutsGiven(pou: PouSymbol, e: CallExpression): void {
+    // not in SCL (the files that read NULL): S7 calls bind in-outs by their own rules, not checked here
+    if (pou.builtin || hasUnknownBase(pou) || this.nullLiteralFiles.has(e.span.file)) return;
+    // `SUPER^()` and `THIS^()` run a body of the instance already called, its in-outs bound
+    const root = e.callee.kind === 'Deref' ? e.callee.operand.kind : undefined;
+    if (root === 'Super' || root === 'This') return;
+    const given = new Set(e.args.flatMap((a) => (a.name === undefined ? [] : [a.name.toLowerCase()])));
+    const positional = e.args.filter((a) => a.name === undefined).length;
+    // positional arguments bind the first parameters in order (§6.6.1.7)
+    for (const p of pou.params.slice(0, positional)) given.add(p.name.toLowerCase());
+    const seen = new Set<PouSymbol>();
+    for (let p: PouSymbol | undefined = pou; p && !seen.has(p); p = p.base) {
+      seen.add(p);
+      for (const v of p.params)
+        if (v.section === 'VAR_IN_OUT' && !given.has(v.name.toLowerCase()))
+          this.report('ST2021', e.span, v.name, exprText(e.callee));
+    }
   }
 
   private checkArgs(pou: PouSymbol, e: CallExpression, scope: Scope | undefined, isFunction: boolean): void {
