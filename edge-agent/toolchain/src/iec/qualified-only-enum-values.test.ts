@@ -50,9 +50,9 @@ describe('bare names beside values of a qualified_only enumeration', () => {
     expect(checkProject(units(main)).diagnostics).toEqual([]);
   });
 
-  // the simulator picks a bare enumeration value itself (the wanted type's, else the first
-  // declared), not the checker's: `i := Init` runs as E_Fault.Init (0). Request vendor-code-4
-  it.fails("run with that enumeration's value", () => {
+  // before: the simulator picked a bare value itself (the wanted type's, else the first
+  // declared), and `i := Init` ran as E_Fault.Init (0); now it takes the checker's binding
+  it("run with that enumeration's value", () => {
     const plc = compileProgram(units(main));
     plc.scan(1);
     expect(plc.get('MAIN.i')).toBe(10);

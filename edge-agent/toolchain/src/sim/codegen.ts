@@ -1008,7 +1008,12 @@ export class CodeGenerator {
         if (p) return { c: this.read(p), t: p.t };
         const em = this.model.enumMembers.get(lower(e.name));
         if (em && em.length > 0) {
-          const pick = (want?.kind === 'enum' && em.find((x) => x.type === want)) || em[0];
+          // the enumeration the checker bound the bare name to (a qualified_only one's values
+          // are never bare); the wanted type's, else the first declared, only without one
+          const bound = this.model.bound.typeOf(e);
+          const chosen =
+            bound?.kind === 'enum' ? em.find((x) => lower(x.type.name) === lower(bound.name)) : undefined;
+          const pick = chosen || (want?.kind === 'enum' && em.find((x) => x.type === want)) || em[0];
           if (pick) return { c: num(pick.value), t: pick.type, k: pick.value };
         }
         // SCL/SIMATIC AX `NULL` (decision 0134): the checker accepts the undeclared name only in
