@@ -15,7 +15,17 @@ import { astEqual } from './ast-utils';
 import { activeNodes, evaluateCondition } from './conditional-compilation';
 import { MAX_NESTING_DEPTH, parseSource } from './parser';
 import { printNode, printUnit } from './printer';
-import { indexInRange, scan, TK_LINE, TOKEN_FIELDS, type Tokens } from './scanner';
+import {
+  charsHash,
+  indexInRange,
+  scan,
+  TK_END,
+  TK_HASH,
+  TK_LINE,
+  TK_START,
+  TOKEN_FIELDS,
+  type Tokens,
+} from './scanner';
 
 /** The line of token i. */
 const lineOf = (t: Tokens, i: number): number | undefined => t.data[i * TOKEN_FIELDS + TK_LINE];
@@ -896,5 +906,19 @@ describe('token strings', () => {
     expect(a!.value).toMatchObject({ name: 'Ab' });
     expect(c!.target).toMatchObject({ name: 'Cc' });
     expect(c!.value).toMatchObject({ name: 'cC' });
+  });
+});
+
+describe('token hashes', () => {
+  it("stores each word's charsHash, and 0 for other tokens", () => {
+    const text = 'PROGRAM P x := fbMotionStage_1 + 16#FF; T#5S; Ä1 := "s"; END_PROGRAM';
+    const { tokens } = scan(text, 't.st');
+    for (let i = 0; i < tokens.count; i++) {
+      const f = i * TOKEN_FIELDS;
+      const s = tokens.data[f + TK_START]!;
+      const e = tokens.data[f + TK_END]!;
+      const word = /^[\p{L}_][\p{L}\p{N}_]*$/u.test(text.slice(s, e));
+      expect(tokens.data[f + TK_HASH]).toBe(word ? charsHash(text, s, e) : 0);
+    }
   });
 });

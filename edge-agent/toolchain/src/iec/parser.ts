@@ -79,6 +79,7 @@ import {
 } from './literals';
 import { ownText } from './own-text';
 import {
+  charsHash,
   KEYWORD_BASE,
   kw,
   type ScanResult,
@@ -86,6 +87,7 @@ import {
   T,
   TK_COL,
   TK_END,
+  TK_HASH,
   TK_LINE,
   TK_NL,
   TK_START,
@@ -354,14 +356,17 @@ function copyLeading(from: NodeBase, to: NodeBase): void {
  */
 const INTERNED: (string | undefined)[] = new Array(8192).fill(undefined);
 
-/** `text.slice(s, e)` (as {@link ownText}: a copy), or the interned string equal to it. */
-function tokenString(text: string, s: number, e: number): string {
+/**
+ * `text.slice(s, e)` (as {@link ownText}: a copy), or the interned string equal to it. `hash`:
+ * the token's {@link charsHash} if the scanner made it (a word's), else 0.
+ */
+function tokenString(text: string, s: number, e: number, hash: number): string {
   // long tokens (string literals, mostly) are seldom repeated; one `slice` call for both paths
   // so that the first long one does not meet optimised code without feedback for it
   let slot = -1;
   if (e - s <= 48) {
-    let h = e - s;
-    for (let i = s; i < e; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+    let h = hash === 0 ? charsHash(text, s, e) : hash;
+    h = Math.imul(h ^ (e - s), 0x01000193);
     slot = (h ^ (h >>> 15)) & (INTERNED.length - 1);
     const known = INTERNED[slot];
     if (known !== undefined && known.length === e - s && text.startsWith(known, s)) return known;
@@ -503,7 +508,8 @@ export class Parser {
     return j < this.tk.count ? this.kinds[j]! : T.EOF;
   }
   private tokText(j = this.i): string {
-    return tokenString(this.text, this.td[j * TOKEN_FIELDS + TK_START]!, this.td[j * TOKEN_FIELDS + TK_END]!);
+    const f = j * TOKEN_FIELDS;
+    return tokenString(this.text, this.td[f + TK_START]!, this.td[f + TK_END]!, this.td[f + TK_HASH]!);
   }
   /** Is token j the contextual word `w` (upper case)? */
   private isWord(w: string, j = this.i): boolean {

@@ -188,16 +188,33 @@ export interface Trivia {
 /**
  * The Int32 fields of token i in {@link Tokens.data}, at `i * TOKEN_FIELDS + TK_…`: its start
  * and end offsets, the line and column of its start, the number of trivia items scanned before
- * it, and 1 when a line break precedes it. A token never spans lines, so it ends on its line at
- * column `col + end - start`.
+ * it, 1 when a line break precedes it, and a word's hash ({@link TK_HASH}). A token never spans
+ * lines, so it ends on its line at column `col + end - start`.
  */
-export const TOKEN_FIELDS = 6;
+export const TOKEN_FIELDS = 7;
 export const TK_START = 0;
 export const TK_END = 1;
 export const TK_LINE = 2;
 export const TK_COL = 3;
 export const TK_TRIVIA = 4;
 export const TK_NL = 5;
+/** A word's {@link charsHash}, made as the scanner reads it (0 for other tokens: not made). */
+export const TK_HASH = 6;
+
+/** FNV-1a's offset basis and prime: the hash of a token's characters the parser interns by. */
+const HASH_BASIS = 0x811c9dc5 | 0;
+const HASH_PRIME = 0x01000193;
+
+/**
+ * The hash of `text[s, e)` that the scanner stores for a word ({@link TK_HASH}): FNV-1a over
+ * its UTF-16 units. The parser interns token strings by it (decision 0142) and makes it itself
+ * for other tokens.
+ */
+export function charsHash(text: string, s: number, e: number): number {
+  let h = HASH_BASIS;
+  for (let i = s; i < e; i++) h = Math.imul(h ^ text.charCodeAt(i), HASH_PRIME);
+  return h;
+}
 
 /** Bytes per token in {@link Tokens}: the Int32 fields and the Uint16 kind (rounded to 4). */
 const BYTES_PER_TOKEN = TOKEN_FIELDS * 4 + 4;
@@ -351,7 +368,7 @@ class Lexer {
     };
   }
 
-  push(kind: number, s: number, sl: number, sc: number): void {
+  push(kind: number, s: number, sl: number, sc: number, hash = 0): void {
     const t = this.tokens;
     if (t.count === t.kind.length) t.grow();
     const i = t.count++;
@@ -364,6 +381,7 @@ class Lexer {
     d[f + TK_COL] = sc;
     d[f + TK_TRIVIA] = this.trivia.length;
     d[f + TK_NL] = this.sawNewline ? 1 : 0;
+    d[f + TK_HASH] = hash;
     this.sawNewline = false;
     this.lineHasToken = true;
   }
@@ -397,17 +415,21 @@ class Lexer {
     const sc = pos - this.lineStart + 1;
     if (isIdentStart(c)) {
       pos++;
-      // the bits of every character: below 128 when the word is ASCII
+      // the bits of every character: below 128 when the word is ASCII; and its hash
+      // ({@link charsHash}), made here in the scanner's optimised loop rather than by the
+      // parser, whose code for it ran unoptimised for much of a cold parse
       let bits = c;
+      let hash = Math.imul(HASH_BASIS ^ c, HASH_PRIME);
       while (pos < end) {
         const d = text.charCodeAt(pos);
         if (!isIdentPart(d)) break;
         bits |= d;
+        hash = Math.imul(hash ^ d, HASH_PRIME);
         pos++;
       }
       this.pos = pos;
       if (pos >= end || text.charCodeAt(pos) !== 35 /* # */) {
-        this.push(wordKind(text, s, pos, bits < 128), s, sl, sc);
+        this.push(wordKind(text, s, pos, bits < 128), s, sl, sc, hash);
         return;
       }
       // a typed literal (`T#5S`): read by `seldom`
@@ -513,6 +535,7 @@ class Lexer {
     d[f + TK_COL] = eofCol;
     d[f + TK_TRIVIA] = this.trivia.length;
     d[f + TK_NL] = 1;
+    d[f + TK_HASH] = 0;
     return { text: this.text, file: this.file, tokens, trivia: this.trivia, diagnostics: this.diagnostics };
   }
 
