@@ -162,6 +162,24 @@ function describe(r: ShadowReport): string[] {
 }
 
 /**
+ * What the run left unjudged, for people (ADR 0148): the share of the samples that is evidence,
+ * and above all the disagreements it could not confirm — not clean time. Undefined when every
+ * sample but the seed was judged.
+ */
+export function unjudgedLine(r: Pick<ShadowReport, 'samples' | 'compared' | 'unjudged'>): string | undefined {
+  const u = r.unjudged;
+  if (u.samples - u.why.seed <= 0 && u.disagreed === 0) return undefined;
+  const why = Object.entries(u.why)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
+  return (
+    `${u.samples} of ${r.samples} sample(s) not judged (${why})` +
+    (u.disagreed > 0 ? `; ${u.disagreed} of them disagreed — unconfirmed, not clean` : '')
+  );
+}
+
+/**
  * The `--json` line of a run that could not start (the PLC did not answer): the summary's
  * fields with nothing run, and `error` (an optional addition: a finished run has none).
  */
@@ -201,6 +219,11 @@ function unreached(
       state: role('state'),
       ignored: binding.tags.filter((b) => b.ignored).map((b) => b.tag.name),
       unbound: binding.unbound,
+    },
+    unjudged: {
+      samples: 0,
+      disagreed: 0,
+      why: { seed: 0, late: 0, torn: 0, settling: 0, commLoss: 0, overflow: 0, burst: 0, end: 0 },
     },
     fault: null,
     cpuShare: 0,
@@ -334,6 +357,8 @@ export async function runShadowCommand(
     await closeWithin(live, CLOSE_WAIT_MS);
   }
   say(`read ${rate(report)}`);
+  const left = unjudgedLine(report);
+  if (left) say(left);
   const empty =
     report.divergences.length === 0 && !report.commLoss && !report.fault && report.compared === 0
       ? shadow.nothingCompared(report)

@@ -83,11 +83,13 @@ export class CycleWindow<K> {
     this.waitingNew = [];
   }
 
-  /** Forgets every sample without judging it (a comm loss). */
-  clear(): void {
+  /** Forgets every sample without judging it (a comm loss); how many were waiting. */
+  clear(): number {
+    const waiting = this.waitingNew.length + this.waitingOld.length;
     this.history = [];
     this.waitingNew = [];
     this.waitingOld = [];
+    return waiting;
   }
 
   private settle(waiting: Waiting<K>[]): void {

@@ -44,6 +44,11 @@ interface Entry<K> {
    * candidate never had.
    */
   unsure?: boolean;
+  /**
+   * With `unsure`: its inputs are those of the sample before (no input changed between the two
+   * reads). Its disagreement, the same as the sample before's, is then judged (ADR 0148).
+   */
+  steady?: boolean;
   /** The live outputs to judge; null for a sample that only sets the candidate (a seed). */
   live: Map<K, unknown> | null;
   /**
@@ -71,6 +76,10 @@ export interface Judgement<K> {
    * from a divergence), or the sample is `unsure`.
    */
   open?: boolean;
+  /** Open because read more than the window after the inputs before (`Entry.unsure`), not at the run's end. */
+  unsure?: boolean;
+  /** With `unsure`: its inputs are the sample before's (`Entry.steady`). */
+  steady?: boolean;
   /** More candidate outputs, after its moment (an ordered sample judged at once; `Entry.ahead`). */
   ahead?: () => Map<K, unknown>[];
 }
@@ -97,10 +106,13 @@ export class LatencyWindow<K> {
     this.settle(true);
   }
 
-  /** Forgets every sample without judging it (a comm loss: nothing around it is judged). */
-  clear(): void {
+  /** Forgets every sample without judging it (a comm loss: nothing around it is judged); how many were waiting. */
+  clear(): number {
+    let waiting = 0;
+    for (let i = this.next; i < this.entries.length; i++) if (this.entries[i]!.live) waiting++;
     this.entries = [];
     this.next = 0;
+    return waiting;
   }
 
   private settle(final: boolean): void {
@@ -146,6 +158,7 @@ export class LatencyWindow<K> {
           candidates,
           own: e[i]!.outputs,
           ...(open || e[i]!.unsure ? { open: true } : {}),
+          ...(e[i]!.unsure && !open ? { unsure: true, ...(e[i]!.steady ? { steady: true } : {}) } : {}),
           ...(ahead ? { ahead } : {}),
         });
       }

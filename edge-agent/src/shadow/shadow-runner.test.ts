@@ -71,4 +71,144 @@ describe('runShadow', () => {
     expect(r.compared).toBe(0);
     expect(r.divergences).toEqual([]);
   });
+
+  it('judges a disagreement that repeats at the next late read on the same inputs (ADR 0148)', async () => {
+    // every read comes 40 ms after the last (a loaded host): each is "late" (ADR 0145), and counted
+    // only if it agreed — so a 250 ms divergence went unreported, exit 0 (the loaded CI's Alarm)
+    const r = await alarmShadow({ readEveryMs: 40 });
+    expect(r.divergences.map((d) => [d.tag, d.live, d.shadow])).toEqual([['Alarm', true, false]]);
+    expect(r.unjudged.why.late).toBeGreaterThan(0);
+    expect(r.unjudged.disagreed).toBeGreaterThan(0);
+  });
+
+  it('catches a divergence right after a short comm loss: the settle time is the loss, not a PT (ADR 0148)', async () => {
+    // one failed read just before the level reaches 900; the TON's 300 ms settle time after the
+    // reseed hid the whole 250 ms of the divergence
+    const r = await alarmShadow({ readEveryMs: 0, failAtMs: 280 });
+    expect(r.commLoss).not.toBeNull();
+    expect(r.divergences.map((d) => d.tag)).toEqual(['Alarm']);
+  });
+
+  it('seeds again until a read answered quickly: a seed anchored at a slow read ran the candidate ahead (ADR 0148)', async () => {
+    // a per-scan counter on wall time; the first read is answered 180 ms after the PLC took its
+    // values (this host stalled): anchored at the read's middle, the candidate ran 9 scans ahead
+    const r = await counterShadow();
+    expect(r.divergences, JSON.stringify(r.divergences)).toEqual([]);
+    expect(r.compared).toBeGreaterThan(20);
+    expect(r.unjudged.why.seed).toBeGreaterThanOrEqual(2);
+  });
 });
+
+const ALARM_MAP = TagMap.parse({
+  apiVersion: 'plcfleet/v1',
+  kind: 'TagMap',
+  tags: [
+    ['Motor', 'coil', 0, 'BOOL', 'readwrite'],
+    ['Level', 'holding', 0, 'INT', 'readwrite'],
+    ['Alarm', 'discrete', 0, 'BOOL', 'read'],
+  ].map(([name, table, address, type, access]) => ({
+    name,
+    modbus: { table, address, type },
+    opcua: { nodeId: `ns=1;s=Main.${name}`, browseName: name },
+    access,
+  })),
+});
+
+/**
+ * A field PLC on a script: `Motor` on, the level 900 from 300 to 550 ms (else 500), the live alarm
+ * above 800; each read `readEveryMs` after the last one (answered at once), one failing at `failAtMs`.
+ */
+class AlarmField implements LivePlc {
+  readonly where = 'scripted field';
+  private readonly t0 = Date.now();
+  private failed = false;
+  constructor(private readonly o: { readEveryMs: number; failAtMs?: number }) {}
+  async read(): Promise<LiveSample> {
+    if (this.o.readEveryMs > 0) await new Promise((r) => setTimeout(r, this.o.readEveryMs));
+    const now = Date.now();
+    const t = now - this.t0;
+    if (this.o.failAtMs !== undefined && t >= this.o.failAtMs && !this.failed) {
+      this.failed = true;
+      return { ok: false, error: 'connection reset', tReq: now, tResp: now };
+    }
+    const level = t >= 300 && t < 550 ? 900 : 500;
+    const values = new Map<Tag, RawValue>([
+      [ALARM_MAP.tags[0]!, true],
+      [ALARM_MAP.tags[1]!, level],
+      [ALARM_MAP.tags[2]!, level > 800],
+    ]);
+    return { ok: true, values, tReq: now - 1, tResp: now, spreadMs: 1 };
+  }
+  async close(): Promise<void> {}
+}
+
+async function alarmShadow(o: { readEveryMs: number; failAtMs?: number }) {
+  // the candidate's limit is 900 (the live PLC's 800); a TON the seed cannot know (ADR 0123)
+  const c = compileInstrumented([
+    {
+      name: 'alarm.st',
+      text: `PROGRAM Main
+VAR_INPUT Motor : BOOL; Level : INT; END_VAR
+VAR_OUTPUT Alarm : BOOL; END_VAR
+VAR T1 : TON; Warm : BOOL; END_VAR
+T1(IN := Motor, PT := T#300ms);
+Warm := T1.Q;
+Alarm := Level > 900;
+END_PROGRAM
+`,
+    },
+  ]);
+  const b = bindTags(ALARM_MAP, c.plc);
+  return runShadow({
+    plc: c.plc,
+    live: new AlarmField(o),
+    tags: b.tags,
+    unbound: b.unbound,
+    durationMs: 800,
+    commLossMs: 1000,
+  });
+}
+
+const COUNTER_MAP = TagMap.parse({
+  apiVersion: 'plcfleet/v1',
+  kind: 'TagMap',
+  tags: [
+    {
+      name: 'n',
+      modbus: { table: 'input', address: 0, type: 'INT' },
+      opcua: { nodeId: 'ns=1;s=Main.n', browseName: 'n' },
+      access: 'read',
+    },
+  ],
+});
+
+/** A per-scan counter on wall time (10 ms scans); the first read answered 180 ms after it was taken. */
+class CounterField implements LivePlc {
+  readonly where = 'scripted counter';
+  private readonly t0 = performance.now();
+  private reads = 0;
+  async read(): Promise<LiveSample> {
+    const n = Math.floor((performance.now() - this.t0) / 10);
+    const values = new Map<Tag, RawValue>([[COUNTER_MAP.tags[0]!, n]]);
+    const tReq = Date.now();
+    if (this.reads++ === 0) await new Promise((r) => setTimeout(r, 180));
+    const tResp = Date.now();
+    return { ok: true, values, tReq, tResp, spreadMs: 1 };
+  }
+  async close(): Promise<void> {}
+}
+
+async function counterShadow() {
+  const c = compileInstrumented([
+    { name: 'counter.st', text: 'PROGRAM Main\nVAR_OUTPUT n : INT; END_VAR\nn := n + 1;\nEND_PROGRAM\n' },
+  ]);
+  const b = bindTags(COUNTER_MAP, c.plc);
+  return runShadow({
+    plc: c.plc,
+    live: new CounterField(),
+    tags: b.tags,
+    unbound: b.unbound,
+    durationMs: 600,
+    commLossMs: 1000,
+  });
+}

@@ -105,11 +105,25 @@ export interface ShadowReport {
   /** Scans of the candidate. */
   scans: number;
   tags: { inputs: number; outputs: number; state: number; ignored: string[]; unbound: string[] };
+  /**
+   * Samples left unjudged, and why (ADR 0148): none counts in `compared`, so `compared / samples`
+   * is the share of the run that is evidence. `disagreed`: those whose live outputs differed from
+   * the candidate's — a divergence this run could not confirm (a gate must not read them as clean).
+   * `why`: `seed` (the candidate set from the sample, not compared; a seed read waits for a quick
+   * answer, ADR 0148), `late` (read more than the window after the inputs before, ADR 0145),
+   * `torn` (a read spread over more than the window), `settling` (an output not settled after a
+   * seed, ADR 0123), `commLoss` (waiting when a comm loss came), `overflow` (a subscription's queue
+   * overflowed), `burst` (a live scan's moment a guess, ADR 0127), `end` (the run ended first).
+   */
+  unjudged: { samples: number; disagreed: number; why: Record<UnjudgedWhy, number> };
   /** The candidate stopped on a runtime fault (the run ends there). */
   fault: string | null;
   /** CPU time of this process over the run, as a share of one core. */
   cpuShare: number;
 }
+
+/** Why a sample was not judged (`ShadowReport.unjudged.why`). */
+type UnjudgedWhy = 'seed' | 'late' | 'torn' | 'settling' | 'commLoss' | 'overflow' | 'burst' | 'end';
 
 /** Options of {@link runShadow}. */
 interface ShadowRunOptions {
@@ -194,6 +208,13 @@ function simValue(b: BoundTag, raw: RawValue): boolean | number | bigint {
   return typeof raw === 'bigint' ? Number(raw) : raw;
 }
 
+/**
+ * Ticks (a subscription's scans between live scans) one copy of the candidate serves for taking
+ * them back (ADR 0147): a candidate a scan ahead at each of several messages comes back in one
+ * live scan, a quiet PLC's thousand ticks are not replayed.
+ */
+const ANCHOR_TICKS = 16;
+
 /** Waits `ms` or until `signal` aborts; leaves no listener behind (a run polls millions of times). */
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -253,6 +274,16 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
   let commLoss = null as ShadowReport['commLoss'];
   let samples = 0;
   let judged = 0;
+  const unjudged: ShadowReport['unjudged'] = {
+    samples: 0,
+    disagreed: 0,
+    why: { seed: 0, late: 0, torn: 0, settling: 0, commLoss: 0, overflow: 0, burst: 0, end: 0 },
+  };
+  const leave = (why: UnjudgedWhy, disagreed = false, n = 1) => {
+    unjudged.samples += n;
+    unjudged.why[why] += n;
+    if (disagreed) unjudged.disagreed += n;
+  };
   let late = 0;
   let fault: string | null = null;
   /** When the last good answer (or message) came, epoch ms. */
@@ -267,7 +298,8 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
    * IN TRUE, a TOF with IN FALSE, any TP), an unsettled output that disagrees is not judged.
    * Every standard timer counts, inside FB instances too (`listTimers`, ADR 0146).
    */
-  let settle: { from: number; ms: number; tags: Set<BoundTag>; timers: SimTimer[] } | null = null;
+  let settle: { from: number; ms: number; cap: number; tags: Set<BoundTag>; timers: SimTimer[] } | null =
+    null;
   /** The seed's timers of unknown state, read after the first scan that followed it (ADR 0123). */
   const unknownTimers = (): SimTimer[] =>
     plc
@@ -290,9 +322,14 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
     return settle.timers.length > 0;
   };
 
-  // Start from the live state: every bound variable the candidate has takes the live value.
-  const seed = (values: ReadonlyMap<Tag, RawValue>) => {
-    settle = { from: virtualMs, ms: Number.NaN, tags: new Set(compared), timers: [] };
+  /**
+   * Start from the live state: every bound variable the candidate has takes the live value.
+   * `lostMs`: after a comm loss that long — the candidate's timers ran on through it, so a live
+   * timer it does not know started at most that long before (ADR 0148: the settle time is capped
+   * by it; the full PT of every unknown timer hid a 250 ms divergence after a short loss).
+   */
+  const seed = (values: ReadonlyMap<Tag, RawValue>, lostMs = Number.POSITIVE_INFINITY) => {
+    settle = { from: virtualMs, ms: Number.NaN, cap: lostMs, tags: new Set(compared), timers: [] };
     for (const b of tags) {
       const v = values.get(b.tag);
       if (v === undefined) continue;
@@ -336,26 +373,45 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
     lost = false;
   };
 
+  /**
+   * Disagreements of the last sample read late (ADR 0148): the same at the next sample read late on
+   * the same inputs is judged — two hidden input values in a row are not assumed.
+   */
+  let lateDisagreed = new Map<BoundTag, { live: unknown; own: unknown }>();
   const judge = (p: Judgement<BoundTag>) => {
     // At the end of a run a sample whose window could not close is judged only if it agrees:
-    // its live outputs may already show inputs the candidate never scanned.
-    if (p.open)
+    // its live outputs may already show inputs the candidate never scanned. So is one read late
+    // (ADR 0145) — unless it repeats the disagreement of the late sample before, inputs unchanged.
+    if (p.open) {
+      const disagreed = new Map<BoundTag, { live: unknown; own: unknown }>();
+      let confirmed = false;
       for (const b of compared) {
         const v = p.live.get(b);
-        if (v !== undefined && !p.candidates.some((c) => agrees(b, v, c.get(b)))) return;
+        if (v === undefined || p.candidates.some((c) => agrees(b, v, c.get(b)))) continue;
+        const own = p.own.get(b);
+        disagreed.set(b, { live: v, own });
+        const before = lateDisagreed.get(b);
+        if (p.steady && before && agrees(b, before.live, v) && agrees(b, before.own, own)) confirmed = true;
       }
+      if (p.unsure) lateDisagreed = disagreed;
+      if (disagreed.size > 0 && !confirmed) return leave(p.unsure ? 'late' : 'end', true);
+    } else lateDisagreed.clear();
     if (settle && Number.isNaN(settle.ms)) {
       // the candidate has scanned since the seed: its timers' IN and PT are known now
       settle.timers = unknownTimers();
-      settle.ms = settle.timers.reduce((m, t) => Math.max(m, t.pt), 0);
+      settle.ms = Math.min(
+        settle.cap,
+        settle.timers.reduce((m, t) => Math.max(m, t.pt), 0),
+      );
     }
     if (settle) {
       // plus the window and a cycle: a sample is judged up to a window after the candidate scanned it
       if (virtualMs - settle.from >= settle.ms + latencyMs + cycleMs) settle = null;
     }
-    judged++;
     let ahead: Map<BoundTag, unknown>[] | undefined;
     let stillTiming: boolean | undefined;
+    let diverged = false;
+    let settling = false;
     for (const b of compared) {
       const v = p.live.get(b);
       if (v === undefined) continue;
@@ -370,7 +426,11 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
           settle.tags.delete(b);
         continue;
       }
-      if (settle?.tags.has(b)) continue;
+      if (settle?.tags.has(b)) {
+        settling = true;
+        continue;
+      }
+      diverged = true;
       const d = divergences.get(b);
       if (d) d.count++;
       else
@@ -382,6 +442,9 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
           shadow: shown(p.own.get(b)),
         });
     }
+    // a disagreement the settle time hides is no evidence either way (ADR 0148): not compared
+    if (settling && !diverged) leave('settling', true);
+    else judged++;
   };
   const window = new LatencyWindow<BoundTag>(latencyMs, judge);
   /** With a subscription: samples judged at once, or after the next message (cycle-window.ts). */
@@ -444,8 +507,8 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
       } else commLoss = { ...episode };
     }
     lost = true;
-    window.clear();
-    cycles.clear();
+    const waiting = window.clear() + cycles.clear();
+    if (waiting > 0) leave('commLoss', false, waiting);
     catchUp();
   };
 
@@ -517,6 +580,7 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
         ignored: tags.filter((b) => b.ignored).map((b) => b.tag.name),
         unbound: o.unbound,
       },
+      unjudged: { ...unjudged, why: { ...unjudged.why } },
       fault,
       cpuShare: elapsed > 0 ? Math.round(((cpu.user + cpu.system) / 1000 / elapsed) * 1000) / 1000 : 0,
     };
@@ -556,18 +620,38 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
     const sample = (at: number) => {
       samples++;
       lastAt = Math.max(lastAt, at);
+      if (!judging) leave('overflow');
       cycles.add(lastAt, outputsNow(), judging ? liveOutputs() : null, lastAt < cover, aheadOfLive);
     };
     /** What a live PLC whose timer ran up to the window ahead may show (judged at once, ADR 0144). */
     const aheadOfLive = () => scansAhead(latencyMs);
-    const reseed = (values: Map<Tag, RawValue>, at: number) => {
+    /**
+     * The candidate's state after the last live scan, copied before the first tick after it (ADR
+     * 0147). Every tick since — at a message's end (values held up to its publish time) or due
+     * before a live scan — guesses that the live PLC scanned without a change; the next live scan
+     * confirms the guess or takes ticks back, those of earlier messages too. (ADR 0127 took back
+     * only the ticks of the live scan's own gap: a tick at a message's end for a live scan then
+     * stamped after it stayed, and a per-scan counter went a scan ahead at each — F1 under load.)
+     * A copy serves at most `ANCHOR_TICKS` ticks (a quiet PLC's ticks are not replayed without end).
+     */
+    let anchor: { snap: PlcSnapshot; v: number; ticks: number } | undefined;
+    /** One tick; `renew`: past `ANCHOR_TICKS` the ticks before are final (not within a live scan's gap). */
+    const tick = (renew = false) => {
+      if (renew && anchor && anchor.ticks >= ANCHOR_TICKS) anchor = undefined;
+      anchor ??= { snap: plc.snapshot(), v: virtualMs, ticks: 0 };
+      scanOnce();
+      anchor.ticks++;
+    };
+    const reseed = (values: Map<Tag, RawValue>, at: number, lostMs?: number) => {
+      anchor = undefined;
       scanTo(at - base);
       lastAt = Math.max(lastAt, at);
       if (values !== state) {
         state.clear();
         for (const [t, v] of values) state.set(t, v);
       }
-      seed(state);
+      seed(state, lostMs);
+      leave('seed');
       cycles.add(lastAt, outputsNow(), null);
     };
     reseed(state, base);
@@ -575,7 +659,7 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
     /** The live PLC scanned nothing new up to PLC time `end`: a sample at every candidate scan. */
     const ticks = (end: number) => {
       while (virtualMs + cycleMs <= end - base && !fault) {
-        scanOnce();
+        tick(true);
         sample(base + virtualMs);
       }
     };
@@ -589,16 +673,14 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
       // its outputs then differ from this scan's, tries without them (F1: a per-scan counter
       // shadowed against itself went a scan ahead at every skipped live scan, or behind at every
       // burst); a candidate that differs either way keeps them (a true divergence, judged).
-      const v0 = virtualMs;
       const due = at - cycleMs / 2 - base;
-      // a copy to try fewer ticks from: taken only when ticks are due (a copy of bench-1000's
-      // state costs 5–10 scans); a PLC whose every scan shows a change has none due
-      const snap = virtualMs + cycleMs <= due ? plc.snapshot() : undefined;
+      /** Ticks since the last live scan before this one's gap (at message ends: already sampled). */
+      const prior = anchor?.ticks ?? 0;
       /** Scans the cycles before the live scan (`most` at most, or exactly); their outputs, for the samples. */
       const tickTo = (most: number, exactly = false) => {
         const out: { at: number; outputs: Map<BoundTag, unknown> }[] = [];
         while (out.length < most && (exactly || virtualMs + cycleMs <= due) && !fault) {
-          scanOnce();
+          tick();
           out.push({ at: base + virtualMs, outputs: outputsNow() });
         }
         return out;
@@ -639,7 +721,8 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
         virtualMs = Math.max(fed, at - base);
       };
       inStep();
-      if (!fault && !agreesLive() && !snap) {
+      const from = anchor;
+      if (!fault && !agreesLive() && !from) {
         // no tick was due: one more scan (its scans came early by more than half a cycle)
         const ticked = plc.snapshot();
         const vTicked = virtualMs;
@@ -651,25 +734,32 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
           virtualMs = vTicked;
           fault = null;
         }
-      } else if (snap && !fault && !agreesLive()) {
-        // fewer: the live PLC ran some of those cycles late in this burst, or skipped them; one
-        // more: its scans came early by more than half a cycle
+      } else if (from && !fault && !agreesLive()) {
+        // Fewer ticks since the last live scan (ADR 0147: those of earlier messages too): the live
+        // PLC ran some of those cycles late, stamped after a message that covered their time, or
+        // skipped them; one more: its scans came early by more than half a cycle; none and no scan:
+        // the candidate had this scan already. The first count that agrees is kept (a true
+        // divergence agrees at none and keeps them all).
         const ticked = plc.snapshot();
         const vTicked = virtualMs;
+        const total = from.ticks;
+        const tries = [...Array(total).keys()].reverse();
+        tries.push(total + 1, -1);
         let found = false;
-        const tries = [...Array(tickOutputs.length).keys()].reverse();
-        tries.push(tickOutputs.length + 1);
         for (const k of tries) {
-          if (found) break;
-          restore(snap);
-          virtualMs = v0;
+          restore(from.snap);
+          virtualMs = from.v;
           fault = null;
-          const fewer = tickTo(k, true);
+          anchor = { snap: from.snap, v: from.v, ticks: 0 };
+          const redone = tickTo(Math.max(0, k), true);
           feed();
-          inStep();
+          if (k >= 0) inStep();
+          else virtualMs = Math.max(virtualMs, at - base);
           if (!fault && agreesLive()) {
-            tickOutputs = fewer;
+            // this gap's ticks are those after the ones already sampled at message ends
+            tickOutputs = redone.slice(prior);
             found = true;
+            break;
           }
         }
         if (!found) {
@@ -678,6 +768,7 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
           fault = null;
         }
       }
+      anchor = undefined;
       // A tick whose outputs differ from the values held while this scan's agree: the live PLC
       // made the same change by this scan, at a moment no stamp shows (a burst stamps its scans
       // with one time), so the tick's time is a guess: not judged. A live scan that disagrees
@@ -689,6 +780,7 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
         const held =
           liveBefore &&
           (!inStepAgrees || compared.every((b) => agrees(b, liveBefore.get(b), t.outputs.get(b))));
+        if (!held) leave(liveBefore ? 'burst' : 'overflow');
         cycles.add(lastAt, t.outputs, held ? liveBefore : null, lastAt < cover);
       }
       sample(at);
@@ -733,10 +825,11 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
           catchUp();
           const again = await live.open();
           if (again.ok) {
+            const lostMs = again.receivedAt - lastAnswer;
             regained();
             lastAnswer = again.receivedAt;
             prev = again.receivedAt;
-            reseed(again.values, again.at);
+            reseed(again.values, again.at, lostMs);
             samples++;
             break;
           }
@@ -771,6 +864,7 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
           sent === undefined ? 0 : m.receivedAt - sent - offset,
         ),
       );
+      const lostMs = m.receivedAt - lastAnswer;
       lastAnswer = m.receivedAt;
       if (lost) {
         // a message after a short silence: the subscription lost nothing (the server kept its
@@ -783,6 +877,7 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
           stamped
             ? m.publishTime
             : Math.max(ch.at(-1)?.at ?? 0, m.receivedAt - (Number.isFinite(offset) ? offset : 0)),
+          lostMs,
         );
         samples++;
         progress(performance.now(), t0);
@@ -846,6 +941,26 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
     const anchorAt = (tReq: number, tResp: number) =>
       performance.now() - (Date.now() - (tReq + tResp) / 2) - virtualMs;
     let start = anchorAt(first.tReq, first.outputsAt ?? first.tResp);
+    /**
+     * A seed's clock is good to a cycle only when its outputs were answered within a cycle of the
+     * request (ADR 0148): anchored at the middle of a read this host answered late (a stall before
+     * or after the PLC took the values), the candidate ran up to half that read ahead or behind
+     * for the rest of the run — 9 scans of a per-scan counter at load 10 (F1). Until a quick read
+     * comes, each read seeds again and is not judged. Quick: within a cycle, or twice the quickest
+     * answer of the run after the first (a PLC that always answers in 30 ms is anchored at its
+     * second read; the first carries the connection).
+     */
+    let quickest = Number.POSITIVE_INFINITY;
+    const quick = (r: { tReq: number; tResp: number; outputsAt?: number }) => {
+      const ms = (r.outputsAt ?? r.tResp) - r.tReq;
+      const was = quickest;
+      quickest = Math.min(quickest, ms);
+      return ms <= cycleMs || (Number.isFinite(was) && ms <= 2 * quickest);
+    };
+    let anchored = quick(first);
+    quickest = Number.POSITIVE_INFINITY;
+    /** The settle cap of the seeds until a quick read (`seed`'s `lostMs`): none at the start. */
+    let seedCapMs = Number.POSITIVE_INFINITY;
     catchUp = () => scanTo(performance.now() - start + cycleMs);
     /** Catches up, returning the outputs after each scan but the last (the window's moments between samples). */
     const catchUpSteps = (): Map<BoundTag, unknown>[] => {
@@ -860,6 +975,7 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
       return steps;
     };
     seed(first.values);
+    leave('seed');
     samples++;
     /** When the last sample's inputs were read (the end of its read), epoch ms. */
     let inputsAt = first.tResp;
@@ -950,14 +1066,25 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
         continue;
       }
       samples++;
+      const isQuick = quick(s);
+      const lostMs = s.tResp - lastAnswer;
       lastAnswer = s.tResp;
-      if (lost) {
-        regained();
-        seed(s.values);
+      if (lost || !anchored) {
+        if (lost) {
+          regained();
+          // the candidate ran on through the loss: a live timer it does not know started within it
+          seedCapMs = lostMs;
+        }
+        anchored = isQuick;
+        seed(s.values, seedCapMs);
+        leave('seed');
         // an input that changed meanwhile: the live PLC saw it at some moment since the last read
         inputLead(s.tReq, inputsChanged(s.values) ? s.tResp - inputsAt : 0);
         inputsAt = s.tResp;
         const fed = virtualMs;
+        // the seeded values are a moment of the window too (the next sample may still show them;
+        // only the outputs after the catch-up were kept: a counter read again within the scan diverged)
+        window.add({ at: s.tReq, fed, scanned: fed, outputs: outputsNow(), live: null });
         // virtual time anchored to the live PLC's again: its next scan due a cycle after the read
         start = anchorAt(s.tReq, s.outputsAt ?? s.tResp);
         catchUp();
@@ -989,6 +1116,7 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
       const lead = inputLead(s.tReq, changed ? sinceInputs : 0);
       // A read spread over more than the window mixes moments the window cannot pair: its inputs feed, it is not judged.
       const torn = s.spreadMs > latencyMs;
+      if (torn) leave('torn');
       const liveOutputs = torn ? null : new Map(compared.map((b) => [b, s.values.get(b.tag)!]));
       window.add({
         at: s.tReq,
@@ -998,7 +1126,7 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
         live: liveOutputs,
         ...(steps.length > 0 ? { steps } : {}),
         ...(lead > 0 ? { back: latencyMs + lead } : {}),
-        ...(sinceInputs > latencyMs ? { unsure: true } : {}),
+        ...(sinceInputs > latencyMs ? { unsure: true, ...(changed ? {} : { steady: true }) } : {}),
         ...(s.ordered
           ? { ordered: true, ahead: () => scansAhead(Math.max(sinceInputs, lead) + latencyMs) }
           : {}),
