@@ -834,6 +834,9 @@ class Checker extends Binder {
         if (isInteger(l) && r.kind === 'pointer') return r;
         if (l.kind === 'pointer' && r.kind === 'pointer' && e.operator === '-')
           return { kind: 'elementary', name: 'LINT' };
+        // an enumeration counts as its base type; a strict one's variables not ('strict': arithmetic
+        // with variables of the type is a compile error, Beckhoff; decision 0158)
+        if (this.strictVariable(e.left, l, scope) || this.strictVariable(e.right, r, scope)) return bad();
         if (l.kind === 'enum' && isNumeric(r)) return commonType(l.base, r);
         if (r.kind === 'enum' && isNumeric(l)) return commonType(l, r.base);
         return bad();
@@ -890,8 +893,13 @@ class Checker extends Binder {
    */
   private flagOperand(x: Expression, t: Type, scope: Scope | undefined): Type {
     if (t.kind !== 'enum' || !this.vendorFiles.has(x.span.file)) return t;
-    if (t.strict && this.constValue(x, scope) === undefined) return t;
+    if (this.strictVariable(x, t, scope)) return t;
     return underlying(t.base);
+  }
+
+  /** Is `x` (of type `t`) a value of a strict enumeration that is not a constant? */
+  private strictVariable(x: Expression, t: Type, scope: Scope | undefined): boolean {
+    return t.kind === 'enum' && t.strict === true && this.constValue(x, scope) === undefined;
   }
 
   private member(e: import('./ast').MemberExpression, scope: Scope | undefined): Type {

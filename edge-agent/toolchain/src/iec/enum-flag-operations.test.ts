@@ -74,6 +74,13 @@ nWord := nWord OR E_Zone.Top;`,
     expect(checkAs('twincat', 'nMask := NOT eZone;').map((d) => d[0])).toEqual(['ST2005']);
   });
 
+  it("refuses + and - on a strict enumeration's variable, as 'strict' does, not on its values", () => {
+    expect(checkAs('twincat', 'nMask := E_Zone.Two + 1;\nnMask := eLoose - 1;')).toEqual([]);
+    expect(checkAs('twincat', 'nMask := eZone + 1;')).toEqual([
+      ['ST2005', "operator '+' cannot be applied to E_Zone and integer literal"],
+    ]);
+  });
+
   it('leaves plain ST, the IEC dialect, as it was: an enumeration is no bit string', () => {
     expect(checkAs('st', 'nMask := nMask OR E_Zone.Two;').map((d) => d[0])).toEqual(['ST2005']);
   });
