@@ -171,6 +171,8 @@ export abstract class Binder {
    * unbound reference (`REF_TO`, interface), unless the program declares that name.
    */
   protected readonly nullLiteralFiles = new Set<string>();
+  /** Files of TwinCAT (format `twincat`), whose compiler refuses an FB call without its in-outs (C0039). */
+  protected readonly twincatFiles = new Set<string>();
 
   constructor(
     protected readonly units: CompilationUnit[],
@@ -181,6 +183,7 @@ export abstract class Binder {
       if (u.format === 'twincat' || u.format === 'scl') this.voidFunctionFiles.add(u.file);
       if (u.format === 'twincat' || u.format === 'plcopen') this.vendorFiles.add(u.file);
       if (u.format === 'scl') this.nullLiteralFiles.add(u.file);
+      if (u.format === 'twincat') this.twincatFiles.add(u.file);
     }
     const given = new Set(
       (options.externals ?? []).map((u) =>

@@ -1103,8 +1103,9 @@ class Checker extends Binder {
    * left open converts to such a call (decision 0156). An action's call is not an instance call.
    */
   private inOutsGiven(pou: PouSymbol, e: CallExpression): void {
-    // not in SCL (the files that read NULL): S7 calls bind in-outs by their own rules, not checked here
-    if (pou.builtin || hasUnknownBase(pou) || this.nullLiteralFiles.has(e.span.file)) return;
+    // TwinCAT's rule only: MATIEC (OpenPLC, Beremiz) compiles such a call — OSCAT's OpenPLC
+    // port sets `FB.pt := pt;` and calls `FB()` — and S7 binds in-outs by its own rules
+    if (pou.builtin || hasUnknownBase(pou) || !this.twincatFiles.has(e.span.file)) return;
     // `SUPER^()` and `THIS^()` run a body of the instance already called, its in-outs bound
     const root = e.callee.kind === 'Deref' ? e.callee.operand.kind : undefined;
     if (root === 'Super' || root === 'This') return;

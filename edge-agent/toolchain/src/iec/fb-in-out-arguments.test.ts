@@ -12,10 +12,9 @@ import { FIXTURES } from './test-fixtures';
 import { readTwinCat } from './twincat-reader';
 
 const codes = (...sources: string[]) =>
-  checkProject(sources.map((s, i) => parseSource(s, `f${i}.st`).unit)).diagnostics.map((d) => [
-    d.code,
-    d.message,
-  ]);
+  checkProject(sources.map((s, i) => parseSource(s, `f${i}.st`, { format: 'twincat' }).unit)).diagnostics.map(
+    (d) => [d.code, d.message],
+  );
 
 const HOLD = `FUNCTION_BLOCK FB_Hold
 VAR_INPUT IN : BOOL; END_VAR
@@ -44,6 +43,17 @@ END_PROGRAM
       ['ST2021', "IN_OUT parameter 'PT' of 'h' must be given a variable"],
       ['ST2021', "IN_OUT parameter 'PT' of 'p^' must be given a variable"],
     ]);
+  });
+
+  it('is not required in plain ST or PLCopen XML, which MATIEC compiles without it', () => {
+    // OSCAT's OpenPLC port (wonka929/OSCAT_OpenPLC) sets the in-out by its member and calls the
+    // instance without arguments; MATIEC translated it (its generated_plc.st)
+    const main =
+      'PROGRAM MAIN\nVAR g : FB_Hold; t : TIME; END_VAR\ng.PT := t;\ng(IN := TRUE);\nEND_PROGRAM\n';
+    for (const format of ['st', 'plcopen'] as const) {
+      const units = [HOLD, main].map((s, i) => parseSource(s, `f${i}.st`, { format }).unit);
+      expect(checkProject(units).diagnostics.filter((d) => d.code === 'ST2021')).toEqual([]);
+    }
   });
 
   it('is given by the instance already running in SUPER^()', () => {
