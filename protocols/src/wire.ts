@@ -196,6 +196,13 @@ export const ShadowRun = z.object({
   mode: z.enum(['poll', 'subscription']).optional(),
   /** Comparisons per second of the last segment: with `mode`, what "every cycle" came to. */
   comparisonsPerSecond: z.number().min(0).optional(),
+  /**
+   * Samples the run could not judge (none is in `compared`, so `compared / samples` is the share
+   * of the run that is evidence), and `disagreed`: those of them whose live outputs differed from
+   * the candidate's — divergences the run could not confirm (ADR 0148, 0159: a gate reads them as
+   * possibly diverging, never as clean). Absent from older agents.
+   */
+  unjudged: z.object({ samples: z.number().int().min(0), disagreed: z.number().int().min(0) }).optional(),
 });
 export type ShadowRun = z.infer<typeof ShadowRun>;
 
