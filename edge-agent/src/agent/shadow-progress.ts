@@ -91,6 +91,53 @@ export class ProgressStore<T> {
   }
 }
 
+/**
+ * The samples a segment could not judge, and why (the runner's `unjudged`, ADR 0148): none is in
+ * `compared`; `disagreed` are those whose live outputs differed from the candidate's.
+ */
+export interface Unjudged {
+  samples: number;
+  disagreed: number;
+  why: Record<string, number>;
+}
+
+/**
+ * The runner's report as the agent reads it: `unjudged` may be absent (progress kept by an
+ * older agent, a runner before the field).
+ */
+type RunnerReport = ShadowReport & { unjudged?: Unjudged };
+
+/** `r`'s unjudged samples, or undefined when it does not say. */
+export function unjudgedOf(r: ShadowReport | null | undefined): Unjudged | undefined {
+  return (r as RunnerReport | null | undefined)?.unjudged;
+}
+
+/**
+ * The seconds of `r` that are evidence (ADR 0159): its time in the share of samples it judged,
+ * `seconds * compared / samples`. A report that does not say what it left unjudged (an older
+ * runner) counts its seconds, as before.
+ */
+export function judgedSeconds(r: ShadowReport): number {
+  if (!unjudgedOf(r)) return r.seconds;
+  return r.samples > 0 ? (r.seconds * r.compared) / r.samples : 0;
+}
+
+/** Two segments' unjudged samples summed, each reason too (one without: none of its own). */
+function sumUnjudged(a: Unjudged | undefined, b: Unjudged | undefined): Unjudged | undefined {
+  if (!a || !b) {
+    const one = a ?? b;
+    return one && { ...one, why: { ...one.why } };
+  }
+  const why = { ...a.why };
+  for (const [k, n] of Object.entries(b.why)) why[k] = (why[k] ?? 0) + n;
+  return { samples: a.samples + b.samples, disagreed: a.disagreed + b.disagreed, why };
+}
+
+/** `r` with `u` as its unjudged samples (unchanged without). */
+function withUnjudged<R extends ShadowReport>(r: R, u: Unjudged | undefined): R {
+  return u ? ({ ...r, unjudged: u } as R) : r;
+}
+
 /** `a`'s names that are in `b` too (what no segment exercised). */
 const both = (a: readonly string[], b: readonly string[]) => {
   const s = new Set(b);
@@ -98,8 +145,9 @@ const both = (a: readonly string[], b: readonly string[]) => {
 };
 
 /**
- * Two segments of one run as one: counts summed, each tag's divergence from its first
- * sample on, comm losses from the first to the last. Coverage is what either segment
+ * Two segments of one run as one: counts summed (unjudged samples, their disagreements and
+ * each reason too), each tag's divergence from its first sample on, comm losses from the
+ * first to the last. Coverage is what either segment
  * exercised: an input, output, timer, branch or CASE arm counts unless neither did (the
  * totals and the lists of what was not exercised are the later segment's and the
  * intersection). The later segment's settings (poll, latency, tags) describe the run.
@@ -144,32 +192,35 @@ export function mergeSegments(prev: ShadowReport | null, cur: ShadowReport): Sha
     const notTaken = both(a.notTaken, b.notTaken);
     return { total: a.total, taken: a.total - notTaken.length, notTaken };
   };
-  return {
-    ...cur,
-    seconds: Math.round((prev.seconds + cur.seconds) * 1000) / 1000,
-    samples: prev.samples + cur.samples,
-    compared: prev.compared + cur.compared,
-    divergences,
-    commLoss,
-    late: prev.late + cur.late,
-    scans: prev.scans + cur.scans,
-    fault: prev.fault ?? cur.fault,
-    coverage: {
-      inputs: {
-        total: c.inputs.total,
-        varied: c.inputs.total - unvaried.length,
-        unvaried,
-        held: inputs.held,
+  return withUnjudged(
+    {
+      ...cur,
+      seconds: Math.round((prev.seconds + cur.seconds) * 1000) / 1000,
+      samples: prev.samples + cur.samples,
+      compared: prev.compared + cur.compared,
+      divergences,
+      commLoss,
+      late: prev.late + cur.late,
+      scans: prev.scans + cur.scans,
+      fault: prev.fault ?? cur.fault,
+      coverage: {
+        inputs: {
+          total: c.inputs.total,
+          varied: c.inputs.total - unvaried.length,
+          unvaried,
+          held: inputs.held,
+        },
+        boolOutputs: {
+          total: c.boolOutputs.total,
+          toggled: c.boolOutputs.total - untoggled.length,
+          untoggled,
+          held: bools.held,
+        },
+        timers: { total: c.timers.total, completed: c.timers.total - notCompleted.length, notCompleted },
+        branches: marks(c.branches, p.branches),
+        caseArms: marks(c.caseArms, p.caseArms),
       },
-      boolOutputs: {
-        total: c.boolOutputs.total,
-        toggled: c.boolOutputs.total - untoggled.length,
-        untoggled,
-        held: bools.held,
-      },
-      timers: { total: c.timers.total, completed: c.timers.total - notCompleted.length, notCompleted },
-      branches: marks(c.branches, p.branches),
-      caseArms: marks(c.caseArms, p.caseArms),
     },
-  };
+    sumUnjudged(unjudgedOf(prev), unjudgedOf(cur)),
+  );
 }

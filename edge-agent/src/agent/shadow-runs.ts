@@ -6,7 +6,7 @@ import type { ShadowReport } from '../shadow';
 import type { AgentConfig } from './agent-config';
 import type { Deployer } from './deployer';
 import type { OutboxSender } from './outbox-sender';
-import { mergeSegments, ProgressStore, runHash } from './shadow-progress';
+import { judgedSeconds, mergeSegments, ProgressStore, runHash, unjudgedOf } from './shadow-progress';
 
 type WatchConfig = NonNullable<AgentConfig['watch']>;
 
@@ -82,8 +82,9 @@ function wireValue(v: unknown): unknown {
 const clip = (s: string, n: number = WIRE_LIMITS.text) => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);
 
 /**
- * The `shadow.report` of a run: its state, the runner's figures when it has them, and
- * `resumed`, the times it resumed after an agent restart (ADR 0103).
+ * The `shadow.report` of a run: its state, the runner's figures when it has them (with its
+ * unjudged samples and their disagreements when the runner says, ADR 0159), and `resumed`,
+ * the times it resumed after an agent restart (ADR 0103).
  */
 function shadowRunReport(
   meta: ShadowRunMeta,
@@ -112,7 +113,14 @@ function shadowRunReport(
     coverage: report ? coverageCounts(report.coverage) : null,
     resumed,
     ...(report ? { mode: report.mode, comparisonsPerSecond: report.comparisonsPerSecond } : {}),
+    ...unjudgedCounts(report),
   };
+}
+
+/** The runner's unjudged samples as the wire takes them (their reasons stay in the agent's log). */
+function unjudgedCounts(report: ShadowReport | null): Pick<ShadowRun, 'unjudged'> {
+  const u = unjudgedOf(report);
+  return u ? { unjudged: { samples: u.samples, disagreed: u.disagreed } } : {};
 }
 
 /** The runner's coverage as counts (its lists of names stay in the agent's log). */
@@ -150,9 +158,10 @@ function reportRun(
   // About ten reports over the run, at most one every second and at least one a minute.
   const every = Math.min(60_000, Math.max(1000, Math.floor(meta.durationMs / 10)));
   // A run that ends without `end` (an error nobody caught) stops reporting by itself: the
-  // control plane then sees it go silent and fails it, rather than hear of it for ever.
+  // control plane then sees it go silent and fails it, rather than hear of it for ever. A
+  // candidate run may go on to RUN_ON times its duration to judge it (ADR 0159).
   const timer = setInterval(() => {
-    if (Date.now() - t0 > 2 * meta.durationMs + 60_000) clearInterval(timer);
+    if (Date.now() - t0 > (RUN_ON + 1) * meta.durationMs + 60_000) clearInterval(timer);
     else progress();
   }, every);
   timer.unref();
@@ -213,6 +222,8 @@ export function startReporting<T>(o: {
     resumed: o.resumed,
   });
   const k = o.keep;
+  /** The segments before the one running now, merged: a run that goes on adds its segments. */
+  let before = o.prior;
   const end = async (...a: Parameters<typeof reporting.end>) => {
     const run = await reporting.end(...a);
     await k?.store.remove(k.id);
@@ -226,13 +237,17 @@ export function startReporting<T>(o: {
   const onSnapshot = (r: ShadowReport) => {
     if (writing) return;
     writing = true;
-    void Promise.resolve(checkpoint(mergeSegments(o.prior, r)))
+    void Promise.resolve(checkpoint(mergeSegments(before, r)))
       .catch((err: unknown) => o.log.warn({ err }, `${o.what} progress not kept`))
       .finally(() => {
         writing = false;
       });
   };
-  return { reporting, end, checkpoint, onSnapshot };
+  /** A segment ended and the run goes on: its snapshots now add to `merged`. */
+  const onward = (merged: ShadowReport) => {
+    before = merged;
+  };
+  return { reporting, end, checkpoint, onSnapshot, onward };
 }
 
 /**
@@ -298,6 +313,40 @@ interface KeptCandidate {
 
 /** How often a run's progress is written while it runs (when the runner gives snapshots). */
 const CHECKPOINT_MS = 10_000;
+
+/**
+ * A candidate run goes on until it judged its duration, up to this many times the duration
+ * in all (ADR 0159): a loaded host's unjudged minutes are made up, not counted as clean.
+ */
+const RUN_ON = 2;
+
+/** The shortest segment a run goes on with: each starts with a seed that is not judged. */
+const MIN_SEGMENT_MS = 1000;
+
+/**
+ * How long the next segment of a run with `report` so far runs to judge `minDurationMs` in
+ * all: the judged time it lacks, scaled by its share of samples judged so far, at least
+ * {@link MIN_SEGMENT_MS}, within what is left of {@link RUN_ON} times the duration (0: none).
+ */
+function segmentMs(minDurationMs: number, report: ShadowReport | null): number {
+  if (!report) return minDurationMs;
+  const lacking = minDurationMs - judgedSeconds(report) * 1000;
+  if (lacking <= 0) return 0;
+  const share = unjudgedOf(report) && report.compared > 0 ? report.compared / report.samples : 1;
+  const left = RUN_ON * minDurationMs - report.seconds * 1000;
+  if (left <= 0) return 0;
+  return Math.min(left, Math.max(MIN_SEGMENT_MS, Math.ceil(lacking / share)));
+}
+
+/** Whether `report` judged `minDurationMs` (a millisecond of rounding allowed, as the gate does). */
+const judgedEnough = (minDurationMs: number, report: ShadowReport) =>
+  judgedSeconds(report) * 1000 + 1 >= minDurationMs;
+
+/** `judged 5.2 s of the 60 s required in 120 s run (400 of 9000 sample(s) judged)`. */
+function judgedShort(minDurationMs: number, r: ShadowReport): string {
+  const judged = Math.round(judgedSeconds(r) * 10) / 10;
+  return `judged ${judged} s of the ${minDurationMs / 1000} s required in ${r.seconds} s run (${r.compared} of ${r.samples} sample(s) judged; a loaded host leaves samples unjudged)`;
+}
 
 /**
  * runShadow's options with the snapshot hook requested from the runner (ADR 0103): a runner
@@ -457,7 +506,7 @@ export class CandidateShadows {
   }
 
   private async shadowWith(
-    { reporting, end, checkpoint, onSnapshot }: ReturnType<typeof startReporting>,
+    run: ReturnType<typeof startReporting>,
     meta: ShadowRunMeta,
     req: ShadowRequirement,
     files: readonly { path: string; text: string }[],
@@ -466,12 +515,79 @@ export class CandidateShadows {
     signal: AbortSignal,
     log: Logger,
   ): Promise<ShadowRun> {
-    const { bindTags, compileProgramFiles, nothingCompared, runShadow, ShadowUnreachable } = await import(
-      '../shadow'
-    );
+    const { reporting, end, checkpoint, onward } = run;
+    const { nothingCompared } = await import('../shadow');
+    // The time it has left: what ran before a restart counts, the gap does not; and it goes on
+    // until it judged its duration (ADR 0159), each further segment set from the live values.
+    let report = prior;
+    for (let leftMs = segmentMs(req.minDurationMs, prior); ; ) {
+      const ran = await this.segment(run, meta, req, files, watch, report, leftMs, signal, log);
+      if (!('segment' in ran)) return ran;
+      const { segment, where } = ran;
+      const was = report;
+      report = mergeSegments(report, segment);
+      const n = diverging(report);
+      const d = report.divergences[0];
+      if (n > req.maxDivergences)
+        return end(
+          'diverged',
+          report,
+          `${d?.tag ?? 'an output'} diverged from the live PLC (${n} diverging sample(s), at most ${req.maxDivergences} allowed)`,
+        );
+      if (report.commLoss)
+        return end(
+          'failed',
+          report,
+          `comm loss with ${where} at ${report.commLoss.first}: ${report.commLoss.error}`,
+        );
+      if (report.fault) return end('failed', report, `the candidate faulted: ${report.fault}`);
+      if (this.pauses(signal)) {
+        await checkpoint(report);
+        return reporting.pause(report);
+      }
+      if (signal.aborted || report.seconds * 1000 + 50 < req.minDurationMs)
+        return end('failed', report, cutShort(meta, report.seconds, signal));
+      // Shadow is evidence: a run that judged no sample proved nothing (fail closed, ADR 0125).
+      if (report.compared === 0) return end('failed', report, nothingCompared(report));
+      if (judgedEnough(req.minDurationMs, report)) break;
+      // Judged short of its duration: on, while it judges more and has time left (ADR 0159).
+      leftMs = segmentMs(req.minDurationMs, report);
+      if (leftMs === 0 || (was && report.compared === was.compared))
+        return end('failed', report, judgedShort(req.minDurationMs, report));
+      log.info(
+        { judged: judgedSeconds(report), seconds: report.seconds, leftMs },
+        'candidate shadow judged short of its duration: it goes on',
+      );
+      onward(report);
+      await checkpoint(report);
+    }
+    // Disagreements it could not confirm may be divergences: within the limit only if they all
+    // were (ADR 0159). Not `passed` — a deploy waiting for this run does not go ahead — and the
+    // gate reads such a run as inconclusive (it holds; `retry` runs it again).
+    const unconfirmed = unjudgedOf(report)?.disagreed ?? 0;
+    if (diverging(report) + unconfirmed > req.maxDivergences)
+      return end('failed', report, inconclusive(unconfirmed, req.maxDivergences));
+    return end('passed', report);
+  }
+
+  /**
+   * One segment of a run (`leftMs` long) against a freshly opened live source, the candidate
+   * compiled and its state set from the live values; its report, or the run's end when it
+   * could not run (`before`: the run's figures so far).
+   */
+  private async segment(
+    { reporting, end, onSnapshot }: ReturnType<typeof startReporting>,
+    meta: ShadowRunMeta,
+    req: ShadowRequirement,
+    files: readonly { path: string; text: string }[],
+    watch: WatchConfig,
+    before: ShadowReport | null,
+    leftMs: number,
+    signal: AbortSignal,
+    log: Logger,
+  ): Promise<{ segment: ShadowReport; where: string } | ShadowRun> {
+    const { bindTags, compileProgramFiles, runShadow, ShadowUnreachable } = await import('../shadow');
     const { map, live } = await openLiveSource(watch, this.o.pkiDir);
-    // The time it has left: what ran before a restart counts, the gap does not.
-    const leftMs = Math.max(0, req.minDurationMs - (prior?.seconds ?? 0) * 1000);
     let segment: ShadowReport;
     try {
       // Loaded as `compile` loads it (ST, TwinCAT, PLCopen XML, SCL, L5X, with the site's
@@ -500,45 +616,34 @@ export class CandidateShadows {
       // The first sample of every segment sets the candidate's state from the live values.
       segment = await runShadow(options);
     } catch (err) {
-      if (this.pauses(signal)) return reporting.pause(prior);
-      if (signal.aborted) return end('failed', prior, cutShort(meta, prior?.seconds ?? 0, signal));
+      if (this.pauses(signal)) return reporting.pause(before);
+      if (signal.aborted) return end('failed', before, cutShort(meta, before?.seconds ?? 0, signal));
       const why =
         err instanceof ShadowUnreachable
           ? `PLC unreachable: ${err.message}`
           : `the candidate cannot run in shadow: ${(err as Error).message}`;
-      return end('failed', prior, why);
+      return end('failed', before, why);
     } finally {
       await live.close();
     }
     // How it compared (also in the report's `mode`): every cycle by subscription, or every poll.
     log.info(
-      { mode: segment.mode, comparisonsPerSecond: segment.comparisonsPerSecond, compared: segment.compared },
+      {
+        mode: segment.mode,
+        comparisonsPerSecond: segment.comparisonsPerSecond,
+        compared: segment.compared,
+        unjudged: unjudgedOf(segment),
+      },
       'candidate shadow segment ended',
     );
-    const report = mergeSegments(prior, segment);
-    const n = diverging(report);
-    const d = report.divergences[0];
-    if (n > req.maxDivergences)
-      return end(
-        'diverged',
-        report,
-        `${d?.tag ?? 'an output'} diverged from the live PLC (${n} diverging sample(s), at most ${req.maxDivergences} allowed)`,
-      );
-    if (report.commLoss)
-      return end(
-        'failed',
-        report,
-        `comm loss with ${live.where} at ${report.commLoss.first}: ${report.commLoss.error}`,
-      );
-    if (report.fault) return end('failed', report, `the candidate faulted: ${report.fault}`);
-    if (this.pauses(signal)) {
-      await checkpoint(report);
-      return reporting.pause(report);
-    }
-    if (signal.aborted || report.seconds * 1000 + 50 < req.minDurationMs)
-      return end('failed', report, cutShort(meta, report.seconds, signal));
-    // Shadow is evidence: a run that judged no sample proved nothing (fail closed, ADR 0125).
-    if (report.compared === 0) return end('failed', report, nothingCompared(report));
-    return end('passed', report);
+    return { segment, where: live.where };
   }
+}
+
+/**
+ * `inconclusive: 2 disagreement(s) not confirmed (…)`: the reason of a run whose unconfirmed
+ * disagreements could take it over the limit; the gate's wording (ADR 0159).
+ */
+export function inconclusive(disagreed: number, maxDivergences: number): string {
+  return `inconclusive: ${disagreed} disagreement(s) not confirmed (live outputs differed on samples the run could not judge; at most ${maxDivergences} divergence(s) allowed)`;
 }
