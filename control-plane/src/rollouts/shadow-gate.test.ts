@@ -1,9 +1,10 @@
 import { Phase, type ShadowReportView } from '@plcfleet/protocols';
 import { describe, expect, it } from 'vitest';
-import { judgeShadowRun, shadowRequirement, silenceLimitMs } from './shadow-gate';
+import { judgedSeconds, judgeShadowRun, shadowRequirement, silenceLimitMs } from './shadow-gate';
 
 const gate = { minDuration: 60_000, maxDivergences: 1, when: 'before-approval' as const };
 const now = Date.parse('2026-12-06T09:00:00.000Z');
+const now0 = '2026-12-06T08:59:30.000Z';
 const run = (over: Partial<ShadowReportView>): ShadowReportView => ({
   shadowId: 'shd-1',
   kind: 'candidate',
@@ -73,6 +74,76 @@ describe('a shadow run against its gate', () => {
       kind: 'failed',
       why: 'no report from the agent for 49 s while its run was at 10 s (the agent stopped?)',
     });
+  });
+
+  it('holds a run whose unconfirmed disagreements could take it over the limit: inconclusive, not passed (ADR 0159)', () => {
+    const g0 = { ...gate, maxDivergences: 0 };
+    const unsure = { samples: 50, disagreed: 2 };
+    const inconclusive = {
+      kind: 'inconclusive',
+      disagreed: 2,
+      why: 'inconclusive: 2 disagreement(s) not confirmed (judged 54 s (450 of 500 sample(s)) in 60 s; at most 0 divergence(s) allowed)',
+    };
+    const full = { seconds: 60, samples: 500, compared: 450, unjudged: unsure };
+    // As an agent ends it (`failed`, so nothing deploys on it), and as one that says `passed`.
+    expect(judgeShadowRun({ ...g0, minDuration: 54_000 }, run({ ...full, state: 'failed' }), now)).toEqual(
+      inconclusive,
+    );
+    expect(judgeShadowRun({ ...g0, minDuration: 54_000 }, run({ ...full, state: 'passed' }), now).kind).toBe(
+      'inconclusive',
+    );
+    // Within the limit even if every one was a divergence: it passes.
+    expect(
+      judgeShadowRun(
+        { ...gate, maxDivergences: 2, minDuration: 54_000 },
+        run({ ...full, state: 'passed' }),
+        now,
+      ),
+    ).toEqual({ kind: 'passed' });
+    // One confirmed and one not, over a limit of 1: inconclusive; two confirmed: failed.
+    expect(
+      judgeShadowRun(
+        { ...gate, minDuration: 54_000 },
+        run({ ...full, state: 'passed', divergences: [pump(1)], unjudged: { samples: 50, disagreed: 1 } }),
+        now,
+      ).kind,
+    ).toBe('inconclusive');
+    // A run that failed for what its figures show (a comm loss) fails with its reason.
+    const lost = { count: 1, first: now0, last: now0, error: 'ECONNRESET' };
+    expect(
+      judgeShadowRun(g0, run({ ...full, state: 'failed', commLoss: lost, reason: 'comm loss' }), now),
+    ).toEqual({ kind: 'failed', why: 'comm loss' });
+    // While it runs it waits (a running report has no figures to judge yet).
+    expect(judgeShadowRun(g0, run({ unjudged: unsure }), now)).toEqual({ kind: 'running', seconds: 10 });
+  });
+
+  it('counts judged time against minDuration, not wall time; a report without `unjudged` counts its seconds (ADR 0159)', () => {
+    // 60 s run, half of its samples judged: 30 s of evidence, 60 s required.
+    const half = run({
+      state: 'passed',
+      seconds: 60,
+      samples: 500,
+      compared: 250,
+      unjudged: { samples: 250, disagreed: 0 },
+    });
+    expect(judgeShadowRun(gate, half, now)).toEqual({
+      kind: 'failed',
+      why: 'judged 30 s (250 of 500 sample(s)) in 60 s, 60 s required',
+    });
+    expect(judgedSeconds(half)).toBe(30);
+    // Run on until it judged 60 s: it passes.
+    const long = run({
+      state: 'passed',
+      seconds: 120,
+      samples: 1000,
+      compared: 500,
+      unjudged: { samples: 500, disagreed: 0 },
+    });
+    expect(judgeShadowRun(gate, long, now)).toEqual({ kind: 'passed' });
+    // An older agent's report (no `unjudged`): its wall seconds, as before.
+    const old = run({ state: 'passed', seconds: 60, samples: 500, compared: 250 });
+    expect(judgedSeconds(old)).toBe(60);
+    expect(judgeShadowRun(gate, old, now)).toEqual({ kind: 'passed' });
   });
 
   it('asks the agent in the bundle before approval, in the deploy order after it, capped at 7 days', () => {

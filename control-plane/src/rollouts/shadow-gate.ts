@@ -20,12 +20,33 @@ export function shadowRequirement(
   return { minDurationMs: Math.min(g.minDuration, MAX_WIRE_MS), maxDivergences: g.maxDivergences };
 }
 
-/** How one site's candidate shadow run stands against its phase's gate. */
+/**
+ * How one site's candidate shadow run stands against its phase's gate. `inconclusive`: it
+ * would pass but for disagreements it could not confirm (ADR 0159): the gate holds.
+ */
 type RunStanding =
   | { kind: 'missing' }
   | { kind: 'running'; seconds: number }
   | { kind: 'passed' }
+  | { kind: 'inconclusive'; why: string; disagreed: number }
   | { kind: 'failed'; why: string };
+
+/**
+ * The seconds of a run that are evidence (ADR 0159): its time in the share of samples it
+ * judged. A report without `unjudged` (an agent before it) counts its seconds, as before.
+ */
+export function judgedSeconds(
+  r: Pick<ShadowReportView, 'seconds' | 'samples' | 'compared' | 'unjudged'>,
+): number {
+  if (!r.unjudged) return r.seconds;
+  return r.samples > 0 ? (r.seconds * r.compared) / r.samples : 0;
+}
+
+/** `judged 5.2 s (400 of 9000 samples) in 60 s`: how a run's time stands as evidence. */
+function judgedTime(r: ShadowReportView): string {
+  const judged = Math.round(judgedSeconds(r) * 10) / 10;
+  return `judged ${judged} s (${r.compared} of ${r.samples} sample(s)) in ${r.seconds} s`;
+}
 
 /** `Alarm diverged in 3 sample(s) from 2026-…Z (live true, shadow false)`. */
 function describeDivergence(d: ShadowReportView['divergences'][number]): string {
@@ -41,7 +62,14 @@ export function silenceLimitMs(durationMs: number): number {
   return 3 * Math.min(60_000, Math.max(1000, Math.floor(durationMs / 10))) + 30_000;
 }
 
-/** Judges a site's latest candidate shadow report against the gate (the control plane's own reading of its figures). */
+/**
+ * Judges a site's latest candidate shadow report against the gate (the control plane's own
+ * reading of its figures). Fails closed: a divergence over the limit, a run that failed, went
+ * silent, compared nothing or judged less than `minDuration` (ADR 0159: judged time, not wall
+ * time). Holds (`inconclusive`) a run whose unconfirmed disagreements (`unjudged.disagreed`)
+ * could take it over the limit: never a pass, and not proof of a divergence either — an agent
+ * ends such a run `failed` (so nothing deploys on it), its figures show what it was.
+ */
 export function judgeShadowRun(
   g: NonNullable<Phase['shadow']>,
   report: ShadowReportView | undefined,
@@ -66,7 +94,14 @@ export function judgeShadowRun(
       why: `${first ? describeDivergence(first) : `${n} divergence(s)`}${report.divergences.length > 1 ? ` and ${report.divergences.length - 1} more tag(s)` : ''}, at most ${g.maxDivergences} allowed`,
     };
   }
-  if (report.state === 'failed') return { kind: 'failed', why: report.reason || 'the shadow run failed' };
+  // Disagreements it could not confirm may be divergences: within the limit only if all were.
+  const disagreed = report.unjudged?.disagreed ?? 0;
+  const unsure = n + disagreed > g.maxDivergences;
+  // An agent ends such a run `failed` (ADR 0159); one that failed for anything its figures
+  // show (a comm loss, a fault) fails here too.
+  const onlyUnsure = unsure && report.commLoss === null && report.fault === null;
+  if (report.state === 'failed' && !onlyUnsure)
+    return { kind: 'failed', why: report.reason || 'the shadow run failed' };
   // A run that compared nothing proved nothing (an agent before ADR 0125 still says `passed`).
   if (report.compared === 0)
     return { kind: 'failed', why: `nothing compared: 0 of ${report.samples} sample(s) judged` };
@@ -74,6 +109,15 @@ export function judgeShadowRun(
     return {
       kind: 'failed',
       why: `ran ${report.seconds} s of the ${g.minDuration / 1000} s required`,
+    };
+  // A loaded host's unjudged minutes are not clean shadow time (ADR 0159).
+  if (judgedSeconds(report) * 1000 + 1 < g.minDuration)
+    return { kind: 'failed', why: `${judgedTime(report)}, ${g.minDuration / 1000} s required` };
+  if (unsure)
+    return {
+      kind: 'inconclusive',
+      disagreed,
+      why: `inconclusive: ${disagreed} disagreement(s) not confirmed (${judgedTime(report)}; at most ${g.maxDivergences} divergence(s) allowed)`,
     };
   return { kind: 'passed' };
 }
@@ -116,10 +160,12 @@ const NO_GATE: ShadowGate = { wait: null, fail: null, line: null, awaitingApprov
 
 /**
  * The shadow gate of phase `index` (issue #21 point 2): every site that passed
- * verification needs a candidate shadow run (its latest report) that ran `minDuration`
+ * verification needs a candidate shadow run (its latest report) that judged `minDuration`
  * with at most `maxDivergences` diverging samples. Holds while runs are missing or
- * running; fails at the first run that diverged beyond the limit or could not run (a run
- * cut short proves nothing: fail closed). With `when: after-approval` a site's run starts
+ * running, and on a run that is inconclusive (its unconfirmed disagreements could take it
+ * over the limit, ADR 0159: the line names the site and `retry`); fails at the first run
+ * that diverged beyond the limit, could not run, or judged too little of its time (a run cut
+ * short proves nothing: fail closed). With `when: after-approval` a site's run starts
  * with its deploy order, so unapproved sites wait for approval first.
  */
 export async function judgeShadowGate(
@@ -138,10 +184,13 @@ export async function judgeShadowGate(
   let awaitingApproval = 0;
   const running: number[] = [];
   const failed: string[] = [];
+  const unsure: string[] = [];
   for (const j of jobs) {
     const s = judgeShadowRun(g, j.run, now);
     if (s.kind === 'passed') passed++;
     else if (s.kind === 'running') running.push(s.seconds);
+    else if (s.kind === 'inconclusive')
+      unsure.push(`${j.site} (${s.disagreed} disagreement(s) not confirmed)`);
     else if (s.kind === 'failed') failed.push(`${j.site}: ${s.why}`);
     else if (g.when === 'after-approval' && j.changeState !== 'approved') awaitingApproval++;
     else missing++;
@@ -153,6 +202,9 @@ export async function judgeShadowGate(
     (missing ? `, ${missing} not reported` : '') +
     (awaitingApproval ? `, ${awaitingApproval} wait for approval first` : '') +
     (failed.length ? `, ${failed.length} failed` : '') +
+    (unsure.length
+      ? `, ${unsure.length} inconclusive: ${unsure.join(', ')}; \`plcfleet rollouts retry ${rolloutId}\` runs them again`
+      : '') +
     `; at most ${g.maxDivergences} divergence(s)`;
   return {
     wait: passed < jobs.length ? line : null,
@@ -164,8 +216,9 @@ export async function judgeShadowGate(
 
 /**
  * Jobs of `phases` whose candidate's latest shadow run failed the phase's gate (diverged,
- * or could not run): `retry` runs them again — a new job, a new verdict, a new run — as it
- * does for failed verdicts. With the job's change request when it is still open.
+ * or could not run) or was inconclusive (ADR 0159): `retry` runs them again — a new job, a
+ * new verdict, a new run — as it does for failed verdicts. With the job's change request
+ * when it is still open.
  */
 export async function shadowFailedJobs(
   db: Db,
@@ -178,7 +231,7 @@ export async function shadowFailedJobs(
     const g = plan.phases[index]?.shadow;
     if (!g) continue;
     for (const j of await candidateRuns(db, rolloutId, index))
-      if (judgeShadowRun(g, j.run).kind === 'failed')
+      if (['failed', 'inconclusive'].includes(judgeShadowRun(g, j.run).kind))
         out.push({
           jobId: j.jobId,
           site: j.site,
