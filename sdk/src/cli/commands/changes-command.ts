@@ -98,7 +98,9 @@ export function changesCommand(deps: CliDeps): Command {
           const colour = r.state === 'passed' ? 'green' : r.state === 'running' ? 'yellow' : 'red';
           const d = r.divergences[0];
           out.line(
-            `  ${what} ${out.paint(colour, verdictWord)} ${r.seconds} s, ${r.compared} compared` +
+            `  ${what} ${out.paint(colour, verdictWord)} ${r.seconds} s, ${r.compared}/${r.samples} judged` +
+              // Disagreements on samples it could not judge: possible divergences (ADR 0159).
+              (r.unjudged?.disagreed ? `, ${r.unjudged.disagreed} disagreement(s) not confirmed` : '') +
               (d
                 ? `; ${d.tag} diverged ${d.count}× (live ${JSON.stringify(d.live)}, shadow ${JSON.stringify(d.shadow)})`
                 : '') +

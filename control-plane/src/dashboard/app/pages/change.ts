@@ -137,7 +137,9 @@ export async function changePage(id: string): Promise<void> {
                 'li',
                 {},
                 badge(r.state, r.state === 'passed' ? 'ok' : r.state === 'running' ? 'warn' : 'bad'),
-                ` ${r.kind === 'candidate' ? 'candidate in shadow' : 'post-deploy watch'}: ${r.seconds} s of ${r.durationMs / 1000} s, ${r.compared} samples compared`,
+                ` ${r.kind === 'candidate' ? 'candidate in shadow' : 'post-deploy watch'}: ${r.seconds} s of ${r.durationMs / 1000} s, ${r.compared} samples compared of ${r.samples}` +
+                  // Disagreements on samples it could not judge: possible divergences (ADR 0159).
+                  (r.unjudged?.disagreed ? `, ${r.unjudged.disagreed} disagreement(s) not confirmed` : ''),
                 r.divergences.length
                   ? h(
                       'ul',
