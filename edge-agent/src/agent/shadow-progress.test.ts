@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ShadowReport } from '../shadow';
 import { judgedSeconds, mergeSegments, unjudgedOf } from './shadow-progress';
+import { inconclusiveEnd } from './shadow-runs';
 
 /** A segment's report with the figures a test names; `unjudged` only when given. */
 const segment = (over: Partial<ShadowReport> = {}): ShadowReport => {
@@ -83,5 +84,31 @@ describe('merging the segments of a resumed or extended run', () => {
         segment({ samples: 0, compared: 0, unjudged: { samples: 0, disagreed: 0, why: why({}) } }),
       ),
     ).toBe(0);
+  });
+});
+
+describe('the end of a candidate run that judged its duration', () => {
+  const pump = (count: number) => ({
+    tag: 'Pump',
+    first: '2026-12-06T09:00:00.000Z',
+    count,
+    live: true,
+    shadow: false,
+  });
+  it('is inconclusive (not passed) when its unconfirmed disagreements could take it over the limit (ADR 0159)', () => {
+    const unsure = segment({ unjudged: { samples: 3, disagreed: 2, why: why({ late: 2, seed: 1 }) } });
+    expect(inconclusiveEnd({ minDurationMs: 10_000, maxDivergences: 0 }, unsure)).toBe(
+      'inconclusive: 2 disagreement(s) not confirmed (live outputs differed on samples the run could not judge; at most 0 divergence(s) allowed)',
+    );
+    // Within the limit even if both were divergences: it passes.
+    expect(inconclusiveEnd({ minDurationMs: 10_000, maxDivergences: 2 }, unsure)).toBeNull();
+    // One confirmed and one not, over a limit of 1.
+    const one = segment({
+      divergences: [pump(1)],
+      unjudged: { samples: 1, disagreed: 1, why: why({ late: 1 }) },
+    });
+    expect(inconclusiveEnd({ minDurationMs: 10_000, maxDivergences: 1 }, one)).toMatch(/^inconclusive: 1 /);
+    // None disagreed, or a runner that does not say: passes.
+    expect(inconclusiveEnd({ minDurationMs: 10_000, maxDivergences: 0 }, segment())).toBeNull();
   });
 });

@@ -561,13 +561,8 @@ export class CandidateShadows {
       onward(report);
       await checkpoint(report);
     }
-    // Disagreements it could not confirm may be divergences: within the limit only if they all
-    // were (ADR 0159). Not `passed` — a deploy waiting for this run does not go ahead — and the
-    // gate reads such a run as inconclusive (it holds; `retry` runs it again).
-    const unconfirmed = unjudgedOf(report)?.disagreed ?? 0;
-    if (diverging(report) + unconfirmed > req.maxDivergences)
-      return end('failed', report, inconclusive(unconfirmed, req.maxDivergences));
-    return end('passed', report);
+    const unsure = inconclusiveEnd(req, report);
+    return unsure ? end('failed', report, unsure) : end('passed', report);
   }
 
   /**
@@ -641,9 +636,13 @@ export class CandidateShadows {
 }
 
 /**
- * `inconclusive: 2 disagreement(s) not confirmed (…)`: the reason of a run whose unconfirmed
- * disagreements could take it over the limit; the gate's wording (ADR 0159).
+ * Why a run that judged its duration within the limit is not `passed`, or null: disagreements
+ * it could not confirm may be divergences, so it is within the limit only if it would be with
+ * all of them (ADR 0159). Such a run ends `failed` — a deploy waiting for it does not go ahead —
+ * with `inconclusive: 2 disagreement(s) not confirmed (…)`, and the gate holds on it.
  */
-export function inconclusive(disagreed: number, maxDivergences: number): string {
-  return `inconclusive: ${disagreed} disagreement(s) not confirmed (live outputs differed on samples the run could not judge; at most ${maxDivergences} divergence(s) allowed)`;
+export function inconclusiveEnd(req: ShadowRequirement, report: ShadowReport): string | null {
+  const disagreed = unjudgedOf(report)?.disagreed ?? 0;
+  if (diverging(report) + disagreed <= req.maxDivergences) return null;
+  return `inconclusive: ${disagreed} disagreement(s) not confirmed (live outputs differed on samples the run could not judge; at most ${req.maxDivergences} divergence(s) allowed)`;
 }
