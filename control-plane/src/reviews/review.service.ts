@@ -112,7 +112,7 @@ function recordDecision(
  */
 export async function shadowApprovalRefusal(
   db: Db,
-  cr: { jobId: string; site: string },
+  cr: { jobId: string; site: string; rolloutId: string },
   phase: Phase | undefined,
 ): Promise<string | null> {
   if (phase?.shadow?.when !== 'before-approval') return null;
@@ -124,7 +124,10 @@ export async function shadowApprovalRefusal(
       ? 'has not been reported yet'
       : s.kind === 'running'
         ? `is still running (${s.seconds} of ${phase.shadow.minDuration / 1000} s)`
-        : `failed: ${s.why}`
+        : s.kind === 'inconclusive'
+          ? // nothing was shown to diverge (ADR 0159): say so, and how to run it again
+            `is ${s.why}; \`plcfleet rollouts retry ${cr.rolloutId}\` runs it again`
+          : `failed: ${s.why}`
   }; its phase approves only after it passed`;
 }
 

@@ -122,7 +122,9 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       // Never a pass: approval is refused, saying why.
       const approve = await approveAllowed(cr.id);
       expect(approve.allowed).toBe(false);
-      expect(approve.reason).toContain('inconclusive: 2 disagreement(s) not confirmed');
+      expect(approve.reason).toContain('is inconclusive: 2 disagreement(s) not confirmed');
+      expect(approve.reason).toContain('runs it again');
+      expect(approve.reason).not.toContain('failed');
 
       const retried = await h.admin.post(`/v1/rollouts/${id}/retry`, {});
       expect(retried.status, JSON.stringify(retried.body)).toBe(200);
