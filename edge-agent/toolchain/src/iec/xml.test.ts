@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseXml, XmlError } from './xml';
+import { LineMap, parseXml, XmlError } from './xml';
 
 /** The error `parseXml` throws for `text`: its message and offset. */
 function failure(text: string): { message: string; offset: number } {
@@ -51,5 +51,19 @@ describe('parseXml start tags', () => {
     expect(failure('<r><a x="1"')).toEqual({ message: 'tag <a> is never closed', offset: 3 });
     expect(failure('<r>< a/></r>')).toEqual({ message: "'<' does not start a tag", offset: 3 });
     expect(failure('<r><a\u2028x="1"></b></r>')).toEqual({ message: '</b> does not close <a>', offset: 12 });
+  });
+});
+
+describe('LineMap', () => {
+  it('maps offsets in texts of few and of very many lines, one after the other', () => {
+    for (const lines of [3, 5000, 70_000, 10]) {
+      const text = Array.from({ length: lines }, (_, i) => `line ${i}`).join('\r\n');
+      const map = new LineMap(text);
+      expect(map.lineCount).toBe(lines);
+      for (const i of [0, 1, Math.floor(lines / 2), lines - 1]) {
+        const at = text.indexOf(`line ${i}`) + 2;
+        expect(map.position(at)).toEqual({ line: i + 1, column: 3 });
+      }
+    }
   });
 });

@@ -350,7 +350,7 @@ export function attr(el: XmlElement | undefined, name: string): string | undefin
   return value === undefined ? value : ownString(value);
 }
 
-/** Where {@link LineMap} collects line starts (entry 0 is always 0); grown, never shrunk. */
+/** Where {@link LineMap} collects line starts (entry 0 is always 0); grown as needed. */
 let lineStarts = new Int32Array(4096);
 
 /** Maps offsets of a text to 1-based line/column (binary search over line starts). */
@@ -371,6 +371,8 @@ export class LineMap {
       buf[n++] = i + 1;
     }
     this.starts = buf.slice(0, n);
+    // a very long file's table is not kept for the life of the process
+    if (buf.length > 1 << 16) lineStarts = new Int32Array(4096);
   }
   /** The number of line feeds in the text, plus one. */
   get lineCount(): number {
