@@ -67,8 +67,13 @@ function regionsOf(span: Span, bodies: Statement[][]): Span[] {
     const last = b[b.length - 1];
     if (!first || !last) continue;
     if (first.span.offset >= span.offset && last.span.endOffset <= span.endOffset) continue;
+    const s = first.span;
+    // fields written out, not spread: a span whose line/column are getters would lose them
     out.push({
-      ...first.span,
+      file: s.file,
+      line: s.line,
+      column: s.column,
+      offset: s.offset,
       endLine: last.span.endLine,
       endColumn: last.span.endColumn,
       endOffset: last.span.endOffset,

@@ -614,7 +614,15 @@ function namePositionalValues(
       fields.push({
         kind: 'FieldInitializer',
         name: m.name,
-        nameSpan: { ...at, endLine: at.line, endColumn: at.column, endOffset: at.offset },
+        nameSpan: {
+          file: at.file,
+          line: at.line,
+          column: at.column,
+          offset: at.offset,
+          endLine: at.line,
+          endColumn: at.column,
+          endOffset: at.offset,
+        },
         value: convert(el.value, m.type),
         span: el.span,
       });
