@@ -404,6 +404,14 @@ async function main(): Promise<void> {
   );
   if (steady.divergences.length)
     console.log(`  diverging: ${JSON.stringify(steady.divergences.slice(0, 5))}`);
+  // what this host left unjudged (ADR 0148): none on a quiet host but the seed
+  const u = steady.unjudged;
+  console.log(
+    `  unjudged: ${u.samples} sample(s), ${u.disagreed} disagreeing (${Object.entries(u.why)
+      .filter(([, n]) => n > 0)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ')})`,
+  );
 
   // 2. Divergence latency.
   const divMs: number[] = [];

@@ -19,7 +19,9 @@
  * answer is overdue (answer-deadline.ts, ADR 0120), while the request may still finish: its
  * late answer is dropped, never compared or fed as live. The samples around a comm loss are
  * not judged, and the candidate's bound state is set again from the first good sample after
- * it (its own timers and internal state go on).
+ * it (its own timers and internal state go on). What a loaded host leaves unjudged (a late
+ * read, a seed, a settling output, a torn read) is counted by why in the report's `unjudged`, with
+ * the disagreements among it — never clean time (ADR 0148).
  */
 import type { Tag, TagType } from '@plcfleet/protocols';
 import type { PlcSnapshot, SimTimer, VirtualPlc } from '@plcfleet/toolchain/sim';
@@ -51,7 +53,7 @@ export interface ShadowReport {
   seconds: number;
   /** Good samples (polls that read every tag). */
   samples: number;
-  /** Samples judged (not next to a comm loss, not spread over longer than `latencyMs`). */
+  /** Samples judged (not next to a comm loss, not spread over longer than `latencyMs`; the rest: `unjudged`). */
   compared: number;
   divergences: ShadowDivergence[];
   coverage: ShadowCoverage;
@@ -946,7 +948,9 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
      * request (ADR 0148): anchored at the middle of a read this host answered late (a stall before
      * or after the PLC took the values), the candidate ran up to half that read ahead or behind
      * for the rest of the run — 9 scans of a per-scan counter at load 10 (F1). Until a quick read
-     * comes, each read seeds again and is not judged. Quick: within a cycle, or twice the quickest
+     * comes (it seeds again), samples are judged with the window widened by half the slow seed
+     * read, either way (`uncertainMs`; seeding at every read instead left a divergence unjudged).
+     * Quick: within a cycle, or twice the quickest
      * answer of the run after the first (a PLC that always answers in 30 ms is anchored at its
      * second read; the first carries the connection).
      */
@@ -959,6 +963,10 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
     };
     let anchored = quick(first);
     quickest = Number.POSITIVE_INFINITY;
+    /** Half the span of the seed read while not anchored (ADR 0148), ms. */
+    const spanOf = (r: { tReq: number; tResp: number; outputsAt?: number }) =>
+      (r.outputsAt ?? r.tResp) - r.tReq;
+    let uncertainMs = anchored ? 0 : spanOf(first) / 2 + cycleMs;
     /** The settle cap of the seeds until a quick read (`seed`'s `lostMs`): none at the start. */
     let seedCapMs = Number.POSITIVE_INFINITY;
     catchUp = () => scanTo(performance.now() - start + cycleMs);
@@ -1069,26 +1077,24 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
       const isQuick = quick(s);
       const lostMs = s.tResp - lastAnswer;
       lastAnswer = s.tResp;
-      if (lost || !anchored) {
+      if (lost || (!anchored && isQuick)) {
         if (lost) {
           regained();
           // the candidate ran on through the loss: a live timer it does not know started within it
           seedCapMs = lostMs;
         }
         anchored = isQuick;
+        uncertainMs = anchored ? 0 : spanOf(s) / 2 + cycleMs;
         seed(s.values, seedCapMs);
         leave('seed');
         // an input that changed meanwhile: the live PLC saw it at some moment since the last read
         inputLead(s.tReq, inputsChanged(s.values) ? s.tResp - inputsAt : 0);
         inputsAt = s.tResp;
-        const fed = virtualMs;
-        // the seeded values are a moment of the window too (the next sample may still show them;
-        // only the outputs after the catch-up were kept: a counter read again within the scan diverged)
-        window.add({ at: s.tReq, fed, scanned: fed, outputs: outputsNow(), live: null });
-        // virtual time anchored to the live PLC's again: its next scan due a cycle after the read
+        // virtual time anchored to the live PLC's again: its next scan due a cycle after the read,
+        // taken at the next sample's catch-up — as at the start, the seeded values stay a moment of
+        // the window (kept only after a catch-up scan, a counter read again within the scan diverged)
         start = anchorAt(s.tReq, s.outputsAt ?? s.tResp);
-        catchUp();
-        window.add({ at: s.tReq, fed, scanned: virtualMs, outputs: outputsNow(), live: null });
+        window.add({ at: s.tReq, fed: virtualMs, scanned: virtualMs, outputs: outputsNow(), live: null });
         continue;
       }
       // The last sample's inputs not scanned yet (it came within a cycle of the scan before): the
@@ -1113,7 +1119,7 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
       // how long before this read the inputs were last read: the live PLC may have seen a change that much sooner
       const sinceInputs = s.tResp - inputsAt;
       inputsAt = s.tResp;
-      const lead = inputLead(s.tReq, changed ? sinceInputs : 0);
+      const lead = Math.max(inputLead(s.tReq, changed ? sinceInputs : 0), uncertainMs);
       // A read spread over more than the window mixes moments the window cannot pair: its inputs feed, it is not judged.
       const torn = s.spreadMs > latencyMs;
       if (torn) leave('torn');
