@@ -10,4 +10,8 @@ describe('own-text', () => {
         expect(ownString(text.slice(start, end))).toBe(text.slice(start, end));
       }
   });
+  it('gives the slice of a large text, of which a view costs no copying', () => {
+    const text = `${'x'.repeat(70_000)}(* a comment of some length *)`;
+    expect(ownText(text, 70_000, text.length)).toBe('(* a comment of some length *)');
+  });
 });

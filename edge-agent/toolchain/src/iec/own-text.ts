@@ -21,7 +21,20 @@ export function ownString(s: string): string {
   return s.length < VIEW_MIN ? s : ` ${s}`.slice(1);
 }
 
-/** `text.slice(start, end)` as a string of its own ({@link ownString}). */
+/**
+ * From this length on a text is taken to lie in V8's large-object space (a string of more than
+ * 128 kB; two-byte texts from 64k characters), which the scavenger never copies: a slice of it
+ * costs only keeping it alive, and a copy of every comment of a large file (OSCAT's 605-kB
+ * `oscat.st`) cost more than it saved.
+ */
+const LARGE_TEXT = 1 << 16;
+
+/**
+ * `text.slice(start, end)` as a string of its own ({@link ownString}), unless `text` is large
+ * ({@link LARGE_TEXT}): then the slice itself.
+ */
 export function ownText(text: string, start: number, end: number): string {
-  return end - start < VIEW_MIN ? text.slice(start, end) : ` ${text.slice(start, end)}`.slice(1);
+  return end - start < VIEW_MIN || text.length >= LARGE_TEXT
+    ? text.slice(start, end)
+    : ` ${text.slice(start, end)}`.slice(1);
 }

@@ -2,7 +2,7 @@
  * Project-level entry points: read source files of any supported format,
  * parse them, check them together.
  */
-import { closeSync, type Dirent, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { closeSync, type Dirent, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 // SCL lowers to this tree through the IEC parser (decision 0023); only the reading is routed here
 import {
@@ -370,7 +370,9 @@ function readBytes(f: string): Uint8Array | undefined {
       if (n === buf.length) {
         // one byte more than the limit tells a file over it
         if (n > MAX_SOURCE_BYTES) return undefined;
-        const grown = Buffer.allocUnsafe(Math.min(buf.length * 2, MAX_SOURCE_BYTES + 1));
+        // a file larger than the buffer: its size once (one stat for a large file), else doubling
+        const size = buf === scratch ? fstatSync(fd).size + 1 : buf.length * 2;
+        const grown = Buffer.allocUnsafe(Math.min(Math.max(size, n + 1), MAX_SOURCE_BYTES + 1));
         buf.copy(grown, 0, 0, n);
         buf = grown;
       }
