@@ -706,6 +706,11 @@ export type Literal =
 export interface Identifier extends NodeBase {
   kind: 'Identifier';
   name: string;
+  /**
+   * Written `.name` (TwinCAT/CODESYS global namespace operator): the global, GVL, POU or type of
+   * that name, never a local or member that hides it. Absent on ordinary names.
+   */
+  global?: true;
 }
 
 /** `a.b` — struct field, FB member, method, property, `Enum.Value`, `GVL.x` or namespace. */

@@ -724,6 +724,8 @@ export abstract class Binder {
         : undefined;
     if (e.kind === 'Identifier') {
       const lower = e.name.toLowerCase();
+      // `.NAME` (global namespace operator) skips the POU's own constants and the enum being declared
+      if (e.global) return initOf(this.globals.get(lower) ?? this.pendingGlobalConstant(lower));
       const ev = enumSoFar?.get(lower);
       if (ev) return ev.value;
       return initOf(

@@ -503,7 +503,8 @@ class Checker extends Binder {
   private identifier(e: import('./ast').Identifier, scope: Scope | undefined): Type {
     if (e.name === '') return T_ERROR;
     const lower = e.name.toLowerCase();
-    if (scope) {
+    // `.name` skips the POU's variables, result and members: globals, GVLs, POUs, types only
+    if (scope && !e.global) {
       const v = this.lookupVar(scope, lower);
       if (v) {
         this.references.set(e, v);

@@ -2010,7 +2010,8 @@ export class Parser {
       k === K.FALSE ||
       k === K.NOT ||
       k === T.Minus ||
-      k === T.Plus
+      k === T.Plus ||
+      (k === T.Dot && this.peek() === T.Ident) // `.gVar := 1;` (global namespace operator)
     );
   }
 
@@ -2703,6 +2704,16 @@ export class Parser {
       case T.Ident:
         this.i++;
         return { kind: 'Identifier', name: this.tokText(s), span: this.span(s, s) };
+      case T.Dot:
+        // `.gVar`, `.GVL.gVar`: the TwinCAT/CODESYS global namespace operator names the global
+        // even where a local hides it; a dot not followed by a name is refused (CODESYS C0183)
+        if (this.peek() !== T.Ident) {
+          this.i++;
+          this.report('ST1001', this.span(this.i, this.i), "a global name after '.'", this.describe());
+          throw SYNC;
+        }
+        this.i += 2;
+        return { kind: 'Identifier', name: this.tokText(s + 1), span: this.span(s, s + 1), global: true };
       case K.AND:
       case K.OR:
       case K.XOR:

@@ -730,7 +730,7 @@ class Printer {
   expr(e: Expression): string {
     switch (e.kind) {
       case 'Identifier':
-        return e.name;
+        return e.global ? `.${e.name}` : e.name;
       case 'Member':
         return `${this.operand(e.object)}.${e.member}`;
       case 'Index':
