@@ -67,6 +67,11 @@ export class CycleWindow<K> {
     this.judge({ at, live, candidates, own: outputs, ...(covered && ahead ? { ahead } : {}) });
   }
 
+  /** The candidate's outputs of the last sample added. */
+  lastOutputs(): Map<K, unknown> {
+    return this.history.at(-1)!.outputs;
+  }
+
   /** A message was handled: the samples of the one before it are judged now. */
   messageEnd(): void {
     this.settle(this.waitingOld);

@@ -215,7 +215,14 @@ function simValue(b: BoundTag, raw: RawValue): boolean | number | bigint {
  * them back (ADR 0147): a candidate a scan ahead at each of several messages comes back in one
  * live scan, a quiet PLC's thousand ticks are not replayed.
  */
-const ANCHOR_TICKS = 16;
+const ANCHOR_TICKS = 8;
+
+/**
+ * Fewer ticks a live scan tries beyond its own gap's (ADR 0147): each try is a restore and a
+ * replay (a copy of bench-1000 is restored in about a millisecond), and a true divergence tries
+ * them all at every live scan — with 16 the bench's divergence came 6 cycles late, not 1.
+ */
+const TAKE_BACK = 3;
 
 /** Waits `ms` or until `signal` aborts; leaves no listener behind (a run polls millions of times). */
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -636,11 +643,11 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
      * stamped after it stayed, and a per-scan counter went a scan ahead at each — F1 under load.)
      * A copy serves at most `ANCHOR_TICKS` ticks (a quiet PLC's ticks are not replayed without end).
      */
-    let anchor: { snap: PlcSnapshot; v: number; ticks: number } | undefined;
+    let anchor: { snap: PlcSnapshot; v: number; ticks: number; seen: Map<BoundTag, unknown>[] } | undefined;
     /** One tick; `renew`: past `ANCHOR_TICKS` the ticks before are final (not within a live scan's gap). */
     const tick = (renew = false) => {
       if (renew && anchor && anchor.ticks >= ANCHOR_TICKS) anchor = undefined;
-      anchor ??= { snap: plc.snapshot(), v: virtualMs, ticks: 0 };
+      anchor ??= { snap: plc.snapshot(), v: virtualMs, ticks: 0, seen: [outputsNow()] };
       scanOnce();
       anchor.ticks++;
     };
@@ -663,6 +670,7 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
       while (virtualMs + cycleMs <= end - base && !fault) {
         tick(true);
         sample(base + virtualMs);
+        anchor?.seen.push(cycles.lastOutputs());
       }
     };
     /** Do the candidate's outputs equal the live ones now? */
@@ -723,7 +731,17 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
         virtualMs = Math.max(fed, at - base);
       };
       inStep();
-      const from = anchor;
+      // Ticks of earlier messages are taken back only when the live scan shows an output value the
+      // candidate had since the last live scan (a count ahead: a per-scan counter); a restore and
+      // replay per try cost a true divergence a millisecond each at every live scan (bench-1000)
+      const earlier =
+        anchor !== undefined &&
+        prior > 0 &&
+        readers.some(([b, get]) => {
+          const v = state.get(b.tag);
+          return !agrees(b, v, get()) && anchor!.seen.some((o) => agrees(b, v, o.get(b)));
+        });
+      const from = anchor && (earlier || tickOutputs.length > 0) ? anchor : undefined;
       if (!fault && !agreesLive() && !from) {
         // no tick was due: one more scan (its scans came early by more than half a cycle)
         const ticked = plc.snapshot();
@@ -745,14 +763,16 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
         const ticked = plc.snapshot();
         const vTicked = virtualMs;
         const total = from.ticks;
-        const tries = [...Array(total).keys()].reverse();
+        // every count of this gap's ticks (ADR 0127), and up to TAKE_BACK of earlier messages'
+        const least = earlier ? Math.max(0, Math.min(prior - TAKE_BACK, total - 1 - TAKE_BACK)) : prior;
+        const tries = [...Array(total - least).keys()].map((k) => total - 1 - k);
         tries.push(total + 1, -1);
         let found = false;
         for (const k of tries) {
           restore(from.snap);
           virtualMs = from.v;
           fault = null;
-          anchor = { snap: from.snap, v: from.v, ticks: 0 };
+          anchor = { snap: from.snap, v: from.v, ticks: 0, seen: from.seen };
           const redone = tickTo(Math.max(0, k), true);
           feed();
           if (k >= 0) inStep();
