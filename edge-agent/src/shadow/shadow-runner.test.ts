@@ -89,6 +89,17 @@ describe('runShadow', () => {
     expect(r.divergences.map((d) => d.tag)).toEqual(['Alarm']);
   });
 
+  it('waits for an LTON the seed cannot know, as for a TON (ADR 0123, 0154)', async () => {
+    // the live timer started 200 ms before the seed: live Warm is TRUE 100 ms in, the candidate's
+    // 300 ms in; an LTON was not among the seed's unknown timers, so the 200 ms between were a
+    // false Warm divergence
+    for (const timer of ['TON', 'LTON']) {
+      const r = await warmShadow(timer);
+      expect(r.divergences, `${timer}: ${JSON.stringify(r.divergences)}`).toEqual([]);
+      expect(r.compared).toBeGreaterThan(10);
+    }
+  });
+
   it('seeds again until a read answered quickly: a seed anchored at a slow read ran the candidate ahead (ADR 0148)', async () => {
     // a per-scan counter on wall time; the first read is answered 180 ms after the PLC took its
     // values (this host stalled): anchored at the read's middle, the candidate ran 9 scans ahead
@@ -196,6 +207,56 @@ class CounterField implements LivePlc {
     return { ok: true, values, tReq, tResp, spreadMs: 1 };
   }
   async close(): Promise<void> {}
+}
+
+const WARM_MAP = TagMap.parse({
+  apiVersion: 'plcfleet/v1',
+  kind: 'TagMap',
+  tags: [
+    ['Motor', 'coil', 0, 'readwrite'],
+    ['Warm', 'discrete', 0, 'read'],
+  ].map(([name, table, address, access]) => ({
+    name,
+    modbus: { table, address, type: 'BOOL' },
+    opcua: { nodeId: `ns=1;s=Main.${name}`, browseName: name },
+    access,
+  })),
+});
+
+/** `Motor` on throughout; the live `Warm` (a 300 ms on-delay started 200 ms before the first read) TRUE from 100 ms. */
+class WarmField implements LivePlc {
+  readonly where = 'scripted warm-up';
+  private t0 = 0;
+  async read(): Promise<LiveSample> {
+    await new Promise((r) => setTimeout(r, 5));
+    const now = Date.now();
+    if (this.t0 === 0) this.t0 = now;
+    const values = new Map<Tag, RawValue>([
+      [WARM_MAP.tags[0]!, true],
+      [WARM_MAP.tags[1]!, now - this.t0 >= 100],
+    ]);
+    return { ok: true, values, tReq: now - 1, tResp: now, spreadMs: 1 };
+  }
+  async close(): Promise<void> {}
+}
+
+async function warmShadow(timer: string) {
+  const pt = timer === 'LTON' ? 'LTIME#300ms' : 'T#300ms';
+  const c = compileInstrumented([
+    {
+      name: 'warm.st',
+      text: `PROGRAM Main\nVAR_INPUT Motor : BOOL; END_VAR\nVAR_OUTPUT Warm : BOOL; END_VAR\nVAR T1 : ${timer}; END_VAR\nT1(IN := Motor, PT := ${pt});\nWarm := T1.Q;\nEND_PROGRAM\n`,
+    },
+  ]);
+  const b = bindTags(WARM_MAP, c.plc);
+  return runShadow({
+    plc: c.plc,
+    live: new WarmField(),
+    tags: b.tags,
+    unbound: b.unbound,
+    durationMs: 600,
+    commLossMs: 1000,
+  });
 }
 
 async function counterShadow() {

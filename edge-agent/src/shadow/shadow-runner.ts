@@ -311,17 +311,35 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
     null;
   /** The seed's timers of unknown state, read after the first scan that followed it (ADR 0123). */
   const unknownTimers = (): SimTimer[] =>
-    plc
-      .listTimers()
-      .filter((t) => (t.type === 'TON' && t.in) || (t.type === 'TOF' && !t.in) || t.type === 'TP');
+    plc.listTimers().filter((t) => {
+      const k = iecKind(t);
+      if (k === undefined) return logixTiming(t);
+      return (k === 'TON' && t.in) || (k === 'TOF' && !t.in) || k === 'TP';
+    });
+  /** An IEC timer's kind, an LTIME one's as its TIME twin's (ADR 0154); undefined for Logix TIMER/FBD_TIMER. */
+  const iecKind = (t: SimTimer): 'TON' | 'TOF' | 'TP' | undefined =>
+    t.type === 'TIMER' || t.type === 'FBD_TIMER'
+      ? undefined
+      : t.type === 'LTON'
+        ? 'TON'
+        : t.type === 'LTOF'
+          ? 'TOF'
+          : t.type === 'LTP'
+            ? 'TP'
+            : t.type;
+  /** A Logix TIMER/FBD_TIMER (no IN, no Q) holds TT while it times, whatever the instruction (TON, TOF, RTO). */
+  const logixTiming = (t: SimTimer): boolean => plc.accessor(`${t.path}.TT`).get() === true;
   /**
    * Is the candidate's timer still timing (ADR 0145)? A TON with IN TRUE and Q FALSE, a TOF with
-   * IN FALSE and Q TRUE, a TP with Q TRUE. Done or reset, its state is the live timer's too.
+   * IN FALSE and Q TRUE, a TP with Q TRUE, a Logix timer with TT TRUE. Done or reset, its state is
+   * the live timer's too.
    */
   const timing = (t: SimTimer): boolean => {
+    const k = iecKind(t);
+    if (k === undefined) return logixTiming(t);
     const on = plc.accessor(`${t.path}.IN`).get() === true;
     const q = plc.accessor(`${t.path}.Q`).get() === true;
-    return t.type === 'TON' ? on && !q : t.type === 'TOF' ? !on && q : q;
+    return k === 'TON' ? on && !q : k === 'TOF' ? !on && q : q;
   };
 
   /** Is a timer the seed could not know still timing in the candidate? (Those done or reset are forgotten.) */
