@@ -100,6 +100,59 @@ describe('runShadow', () => {
     }
   });
 
+  it('feeds a register of another type as the live PLC holds it: a UINT 40000 on an INT is -25536', async () => {
+    // before: the accessor stored 40000 in the INT (no conversion), `Neg := In < 0` stayed FALSE
+    // against the live TRUE, a false divergence on every sample; and an INT output's -25536 was
+    // compared with its UINT register's 40000
+    const c = compileInstrumented([
+      {
+        name: 'neg.st',
+        text: 'PROGRAM Main\nVAR_INPUT In : INT; END_VAR\nVAR_OUTPUT Neg : BOOL; Echo : INT; END_VAR\nNeg := In < 0;\nEcho := In;\nEND_PROGRAM\n',
+      },
+    ]);
+    const map = TagMap.parse({
+      apiVersion: 'plcfleet/v1',
+      kind: 'TagMap',
+      tags: [
+        ['In', 'holding', 0, 'UINT', 'readwrite'],
+        ['Neg', 'discrete', 0, 'BOOL', 'read'],
+        ['Echo', 'input', 0, 'UINT', 'read'],
+      ].map(([name, table, address, type, access]) => ({
+        name,
+        modbus: { table, address, type },
+        opcua: { nodeId: `ns=1;s=Main.${name}`, browseName: name },
+        access,
+      })),
+    });
+    let k = 0;
+    const live: LivePlc = {
+      where: 'scripted register',
+      async read() {
+        await new Promise((r) => setTimeout(r, 5));
+        const now = Date.now();
+        const raw = k++ % 20 < 10 ? 40000 : 100; // the register's bits: -25536 and 100 in the PLC's INT
+        const values = new Map<Tag, RawValue>([
+          [map.tags[0]!, raw],
+          [map.tags[1]!, raw === 40000],
+          [map.tags[2]!, raw], // the INT output -25536 read as a UINT register
+        ]);
+        return { ok: true, values, tReq: now - 1, tResp: now, spreadMs: 1 };
+      },
+      async close() {},
+    };
+    const b = bindTags(map, c.plc);
+    const r = await runShadow({
+      plc: c.plc,
+      live,
+      tags: b.tags,
+      unbound: b.unbound,
+      durationMs: 500,
+      commLossMs: 1000,
+    });
+    expect(r.divergences, JSON.stringify(r.divergences)).toEqual([]);
+    expect(r.compared).toBeGreaterThan(20);
+  });
+
   it('seeds again until a read answered quickly: a seed anchored at a slow read ran the candidate ahead (ADR 0148)', async () => {
     // a per-scan counter on wall time; the first read is answered 180 ms after the PLC took its
     // values (this host stalled): anchored at the read's middle, the candidate ran 9 scans ahead

@@ -180,12 +180,25 @@ interface ShadowRunOptions {
   onCommChange?: (lost: boolean, error: string) => void;
 }
 
-/** A value as compared: REAL in single precision, integers exactly (LINT as bigint). */
+/**
+ * A value as compared: REAL in single precision, integers exactly (LINT as bigint), an integer
+ * as the tag's register holds it (an INT variable's -25536 is a UINT register's 40000).
+ */
 function comparable(type: TagType, v: unknown): number | bigint | boolean {
   if (typeof v === 'boolean') return v;
   if (type === 'LINT') return typeof v === 'bigint' ? v : BigInt(Math.trunc(Number(v)));
   const n = typeof v === 'bigint' ? Number(v) : Number(v);
-  return type === 'REAL' ? Math.fround(n) : n;
+  if (type === 'REAL') return Math.fround(n);
+  if (type === 'LREAL' || !Number.isInteger(n)) return n;
+  return type === 'INT'
+    ? (n << 16) >> 16
+    : type === 'UINT'
+      ? n & 0xffff
+      : type === 'DINT'
+        ? n | 0
+        : type === 'UDINT'
+          ? n >>> 0
+          : n;
 }
 
 function agrees(b: BoundTag, live: unknown, shadow: unknown): boolean {
@@ -272,6 +285,13 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
   const latencyMs = o.latencyMs ?? 2 * Math.max(pollMs, cycleMs);
   const { plc, live, tags } = o;
   const inputs = tags.filter((b) => b.role === 'input');
+  /**
+   * Inputs whose variable is not of the tag's type (a UINT register on an INT variable): the live
+   * PLC holds the register's bits as its variable's type (40000 is -25536 in an INT), so the value
+   * goes through `set`, which converts as a store does; the others through the accessor, which
+   * converts nothing (the hot path).
+   */
+  const retyped = new Set(inputs.filter((b) => plc.typeOf(b.path).toUpperCase() !== b.tag.modbus.type));
   const compared = tags.filter((b) => b.role === 'output' && !b.ignored);
   // accessors hold the candidate's state objects: resolved again after a restore (bind())
   let access = new Map(tags.map((b) => [b, plc.accessor(b.path)]));
@@ -364,6 +384,11 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
       // the seed's inputs are values the inputs took: an input that changed once counts as varied
       if (b.role === 'input') coverage.input(b.path, v);
     }
+  };
+  /** Feeds one live input to the candidate (converted as the live PLC holds it when retyped). */
+  const setInput = (b: BoundTag, raw: RawValue) => {
+    if (retyped.has(b)) plc.set(b.path, simValue(b, raw));
+    else access.get(b)!.set(simValue(b, raw));
   };
   let readers = compared.map((b) => [b, access.get(b)!.get] as const);
   /** Returns the candidate to `snap` and resolves every accessor again (the restore replaced the state). */
@@ -727,7 +752,7 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
       const feed = () => {
         for (const c of changes) {
           const b = inputOf.get(c.tag);
-          if (b) access.get(b)!.set(simValue(b, c.raw));
+          if (b) setInput(b, c.raw);
         }
       };
       feed();
@@ -1148,7 +1173,7 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
         const v = s.values.get(b.tag);
         if (v === undefined) continue;
         // The accessor writes the internal representation (what simValue gives): no per-tag conversion on the hot path.
-        access.get(b)!.set(simValue(b, v));
+        setInput(b, v);
         coverage.input(b.path, v);
       }
       const fed = virtualMs;
