@@ -1396,6 +1396,20 @@ export class CodeGenerator {
         return { c: this.fbCall(inst, e.args, scope, e.span), t: BOOL, k: 'stmt' };
       const act = scope.self?.actions.get(l);
       if (act) return { c: `s.$c.a${act.key}(s);`, t: BOOL, k: 'stmt' };
+      // a method of this FB, its own or inherited, called by its bare name: the checker bound
+      // the name to the method; it runs on this instance as THIS^.M() does, overrides included
+      const bound = this.model.bound.references.get(callee);
+      const meth = scope.self?.methods.get(l);
+      if (meth && bound && 'kind' in bound && bound.kind === 'method')
+        return this.methodCall(
+          this.model.methodKey(meth.decl.name),
+          's',
+          meth.decl,
+          e.args,
+          scope,
+          e.span,
+          false,
+        );
       const fn = this.functionRef(name);
       if (fn) return this.userFunctionCall(fn, e, scope);
       return this.stdFunction(name, e, scope, want);
@@ -2143,6 +2157,13 @@ export class CodeGenerator {
     if (e.kind === 'Identifier' && selT.kind === 'enum') {
       const m = selT.members.find((x) => lower(x.name) === lower(e.name));
       if (m) return m.value;
+    }
+    // a bare value of a (non-strict) enumeration labelling an integer selector (TwinCAT code
+    // writes `CASE nStep OF StepStart:` with `nStep : INT`): the value the checker bound the
+    // name to, read as an expression reads it; a variable of that name is no constant
+    if (e.kind === 'Identifier' && !this.identPlace(e, scope) && this.model.enumMembers.has(lower(e.name))) {
+      const v = this.expr(e, scope, selT);
+      if (typeof v.k === 'number') return v.k;
     }
     return this.fail('UNSUPPORTED', 'CASE label must be a constant', e.span);
   }

@@ -3,7 +3,17 @@
  * (`.st`, TwinCAT and PLCopen XML; parsed and checked). The diagnostics travel
  * with the units so {@link compileProgram} refuses a project with errors.
  */
-import { type CheckedProject, type CompilationUnit, type Diagnostic, loadProject } from '../iec';
+import { readFile } from 'node:fs/promises';
+import { dirname, extname, relative } from 'node:path';
+import {
+  type CheckedProject,
+  type CompilationUnit,
+  classifyPaths,
+  type Diagnostic,
+  loadProject,
+  readPlcProj,
+  sourceFormat,
+} from '../iec';
 import { SIM_ERROR_CODES, SimError } from './sim-errors';
 
 /** A loaded project: units, the front end's diagnostics (parse and check) and its bound model. */
@@ -33,7 +43,8 @@ export async function loadSimProject(
 ): Promise<LoadedSimProject> {
   let loaded: Awaited<ReturnType<typeof loadProject>>;
   try {
-    loaded = await loadProject(paths, {
+    const sources = await projectSources(paths);
+    loaded = await loadProject(sources, {
       ...(options.libraries ? { externalsFiles: options.libraries } : {}),
       ...(options.defines ? { defines: options.defines } : {}),
       ...(options.behaviourModels ? { behaviourModels: options.behaviourModels } : {}),
@@ -58,4 +69,35 @@ export async function loadSimProject(
     libraryUnits,
     ...(checked ? { checked } : {}),
   };
+}
+
+const PROJECT_FILE = new Set(['.plcproj', '.tsproj']);
+
+/**
+ * The source files a simulation reads when a TwinCAT project file is named: a `.plcproj`
+ * stands for the files of its build (`<Compile Include>` not excluded), a `.tsproj` for the
+ * PLC project it builds (decision 0157) and its own data types, as `compile` reads them.
+ * Other paths are passed on unchanged. One program runs, so a system project building two
+ * or more PLC projects is refused: the user names the `.plcproj` to run.
+ */
+async function projectSources(paths: string[]): Promise<string[]> {
+  if (!paths.some((p) => PROJECT_FILE.has(extname(p).toLowerCase()))) return paths;
+  const found = await classifyPaths(paths);
+  const refused = found.refused[0];
+  if (refused) throw new Error(`cannot read ${refused.file}: ${refused.format} is not supported`);
+  if (found.projects.length > 1)
+    throw new Error(
+      `${paths.join(', ')} name ${found.projects.length} PLC projects (${found.projects.join(', ')}); name the .plcproj of the one to simulate`,
+    );
+  let files = found.sources;
+  for (const projFile of found.projects) {
+    const proj = readPlcProj(await readFile(projFile, 'utf8'), projFile);
+    const dir = dirname(projFile);
+    const inBuild = new Set(proj.sources);
+    // under the project's folder only its build counts (a stale copy beside it is no code)
+    files = files.filter((f) => relative(dir, f).startsWith('..') || inBuild.has(f));
+    for (const f of proj.sources)
+      if ('readable' in sourceFormat(f, '', true) && !files.includes(f)) files.push(f);
+  }
+  return files;
 }
