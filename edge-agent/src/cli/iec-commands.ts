@@ -10,6 +10,7 @@ import v8 from 'node:v8';
 import { type Diagnostic, diagnosticView, EXIT } from '@plcfleet/protocols';
 import {
   astToJson,
+  type CompilationUnit,
   classifyPaths,
   decodeSource,
   formatDiagnostic,
@@ -285,6 +286,10 @@ export function registerIecCommands(program: Command): void {
     let files = 0;
     let lines = 0;
     let pous = 0;
+    const countPous = (u: CompilationUnit): void => {
+      for (const d of u.declarations)
+        if (d.kind === 'Program' || d.kind === 'Function' || d.kind === 'FunctionBlock') pous++;
+    };
     // one load per set (decision 0133): the sums are the solution's
     for (const set of sources.sets) {
       const externalsFiles = opts.externals === undefined ? [] : [opts.externals];
@@ -297,13 +302,13 @@ export function registerIecCommands(program: Command): void {
         ...(models ? { behaviourModels: models } : {}),
         // a name found nowhere is then attributed to the .plcproj's libraries not given
         ...(set.libraries.length > 0 ? { libraryReferences: set.libraries } : {}),
+        // parse only: each tree is counted and let go, not kept to the end (decision 0166)
+        eachUnit: countPous,
       });
       diagnostics.push(...st.diagnostics.map(diagnosticView));
       files += st.project.files.length;
       lines += st.project.lines;
-      for (const u of st.project.units)
-        for (const d of u.declarations)
-          if (d.kind === 'Program' || d.kind === 'Function' || d.kind === 'FunctionBlock') pous++;
+      if (opts.syntaxOnly !== true) for (const u of st.project.units) countPous(u);
     }
     if (sources.l5x.length > 0) {
       // an L5X's POUs are its programs and Add-On Instructions

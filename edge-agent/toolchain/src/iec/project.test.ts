@@ -128,6 +128,46 @@ describe('TwinCAT conditional compilation with a define set (issue 15)', () => {
   });
 });
 
+describe('loadProject hands each unit over and keeps none (decision 0166)', () => {
+  it('gives eachUnit the units a parse returns, configured, and returns none', async () => {
+    const dir = tankProject();
+    const kept = await loadProject([dir], { syntaxOnly: true, defines: [] });
+    const seen: CompilationUnit[] = [];
+    const given = await loadProject([dir], { syntaxOnly: true, defines: [], eachUnit: (u) => seen.push(u) });
+    expect(given.project.units).toEqual([]);
+    expect(given.project.sourceUnits).toEqual([]);
+    expect(seen).toEqual(kept.project.units);
+    // the define set applies: the plant branch alone
+    expect(vars(seen.find((u) => u.file.endsWith('MAIN.TcPOU'))!)).toEqual(['eMode', 'fLevel', 'bPumpOn']);
+    expect(given.project.lines).toBe(kept.project.lines);
+    expect(given.diagnostics).toEqual(kept.diagnostics);
+  });
+  it('completes SCL units across files first, then hands them over', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iec-each-scl-'));
+    writeFileSync(
+      join(dir, 'types.udt'),
+      'TYPE "Pair"\nSTRUCT\n  a : INT;\n  b : INT;\nEND_STRUCT;\nEND_TYPE\n',
+    );
+    writeFileSync(
+      join(dir, 'blocks.scl'),
+      'DATA_BLOCK "D"\nSTRUCT\n  p : "Pair" := (1, 2);\nEND_STRUCT;\nBEGIN\nEND_DATA_BLOCK\n',
+    );
+    const kept = await loadProject([dir], { syntaxOnly: true });
+    const seen: CompilationUnit[] = [];
+    const given = await loadProject([dir], { syntaxOnly: true, eachUnit: (u) => seen.push(u) });
+    expect(seen).toHaveLength(2);
+    expect(seen).toEqual(kept.project.units);
+    expect(given.diagnostics).toEqual(kept.diagnostics);
+  });
+  it('is not used when the project is checked', async () => {
+    const dir = tankProject();
+    const seen: CompilationUnit[] = [];
+    const r = await loadProject([dir], { defines: [], eachUnit: (u) => seen.push(u) });
+    expect(seen).toEqual([]);
+    expect(r.project.units).toHaveLength(2);
+  });
+});
+
 describe('readSource picks the reader by content for .xml (issue 19)', () => {
   it('reads a TIA Portal tag table as global declarations, and a PLCopen project as before', () => {
     const table = `<?xml version="1.0" encoding="utf-8"?>

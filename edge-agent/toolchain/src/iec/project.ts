@@ -67,6 +67,15 @@ export interface LoadOptions extends CheckOptions {
    * keep its interface (ST2031), and is checked and compiled with the program.
    */
   behaviourModels?: string[];
+  /**
+   * With `syntaxOnly`: each file's unit, as `units` would hold it, is handed to this function
+   * as soon as the file is read and is not kept (`units` and `sourceUnits` come back empty),
+   * unless the project has SCL sources (their units are completed across files first). For a
+   * caller that looks at each tree once, as `compile --syntax-only` counts POUs: the trees then
+   * die young instead of being copied by every scavenge of the load (decision 0166).
+   * Ignored without `syntaxOnly`.
+   */
+  eachUnit?: (unit: CompilationUnit) => void;
 }
 
 /** What {@link loadProject} returns. */
@@ -222,6 +231,9 @@ export async function loadProject(
 ): Promise<{ project: LoadedProject; diagnostics: Diagnostic[] }> {
   const files = await collectSourceFiles(paths);
   const explicit = new Set(paths);
+  const defines = options.defines === undefined ? undefined : new Set(options.defines);
+  // SCL units are completed across files (nameSclStartValues, callSclInstanceDbs): kept then
+  const each = options.syntaxOnly && !files.some((f) => isSclFile(f)) ? options.eachUnit : undefined;
   const units: CompilationUnit[] = [];
   const diagnostics: Diagnostic[] = [];
   const used: string[] = [];
@@ -243,15 +255,16 @@ export async function loadProject(
     const map = TWINCAT_EXTENSIONS.has(extname(f).toLowerCase()) ? new LineMap(text) : undefined;
     lines += isTsProj(f) ? dataTypeLines(text) : countLines(text, map && map.lineCount - 1);
     const r = readSource(text, f, map);
-    units.push(r.unit);
     diagnostics.push(...r.diagnostics);
+    if (each) each(defines ? configureTree(r.unit, defines) : r.unit);
+    else units.push(r.unit);
   }
   // SCL start values given by position whose structure type is in another file get their names
   nameSclStartValues(units);
   // S7-300 `"FB"."DB"(...)`: the call of FB with its instance DB, wherever the FB is declared
   callSclInstanceDbs(units);
-  const defines = options.defines === undefined ? undefined : new Set(options.defines);
   const compiled = defines ? units.map((u) => configureTree(u, defines)) : units;
+  if (options.syntaxOnly && options.eachUnit && !each) for (const u of compiled) options.eachUnit(u);
   const project: LoadedProject = {
     files: used,
     units: compiled,
