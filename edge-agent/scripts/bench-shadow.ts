@@ -20,10 +20,17 @@
  *     [--comm-loss-ms 2×poll]
  *     [--change-ms 100] [--trials 5] [--transport modbus|opcua] [--mode poll|subscription]
  *     [--messages-per-period 2] (subscription: the publishing interval is the poll over it)
+ *     [--steady-only] (1 alone: a profile's or an A/B comparison's run)
+ *
+ * BENCH_SHADOW_PROF=FILE: a CPU profile of this process over the steady run only (the shadow;
+ * the served PLC is another process, BENCH_PLC_PROF), its positions those of the TypeScript
+ * sources (tsx's code is one line a file), for Chrome DevTools or `speedscope`.
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
+import { findSourceMap } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -60,6 +67,7 @@ const { values: a } = parseArgs({
     mode: { type: 'string', default: 'poll' },
     security: { type: 'string', default: 'none' },
     'messages-per-period': { type: 'string', default: '2' },
+    'steady-only': { type: 'boolean', default: false },
   },
 });
 const FIXTURES = path.join(import.meta.dirname, '../src/shadow/fixtures');
@@ -211,6 +219,12 @@ let msgTrace: string[] = [];
 let reportedAt = 0;
 /** How long each read took, ms (answered or failed; late ones too): reset before the steady run. */
 let answerMs: number[] = [];
+/** This process's CPU and the wall clock at the first read of the steady run (user and system time apart). */
+let firstRead: FirstRead | undefined;
+interface FirstRead {
+  cpu: NodeJS.CpuUsage;
+  at: number;
+}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const fmt = (xs: number[]) => {
   const s = [...xs].sort((x, y) => x - y);
@@ -244,6 +258,36 @@ function marksCost(): string {
     b.push(perScan(marked));
   }
   return `coverage marks, 1,000 IF/CASE statements: plain best ${Math.min(...a).toFixed(1)} µs a scan, marked best ${Math.min(...b).toFixed(1)} µs (of 10 runs of 5,000 scans)`;
+}
+
+/**
+ * `f`, profiled into `file` when given (BENCH_SHADOW_PROF): every call frame moved to its place in
+ * the TypeScript source, through the source maps tsx leaves.
+ */
+async function profiled<T>(file: string | undefined, f: () => Promise<T>): Promise<T> {
+  if (!file) return f();
+  const s = new Session();
+  s.connect();
+  await s.post('Profiler.enable');
+  await s.post('Profiler.setSamplingInterval', { interval: 250 });
+  await s.post('Profiler.start');
+  try {
+    return await f();
+  } finally {
+    const { profile } = await s.post('Profiler.stop');
+    for (const n of profile.nodes) {
+      const cf = n.callFrame;
+      const map = cf.url.startsWith('file:') ? findSourceMap(cf.url) : undefined;
+      const at = map?.findEntry(cf.lineNumber, cf.columnNumber);
+      if (at && 'originalLine' in at) {
+        cf.lineNumber = at.originalLine;
+        cf.columnNumber = at.originalColumn;
+      }
+      delete n.positionTicks;
+    }
+    writeFileSync(file, JSON.stringify(profile));
+    s.disconnect();
+  }
 }
 
 async function main(): Promise<void> {
@@ -280,6 +324,7 @@ async function main(): Promise<void> {
       // trials time their trigger from when the shadow runs, not from the subscription's setup
       feed.open = async () => {
         const o = await open();
+        if (o.ok) firstRead ??= { cpu: process.cpuUsage(), at: performance.now() };
         if (o.ok) onOpen?.();
         return o;
       };
@@ -309,6 +354,7 @@ async function main(): Promise<void> {
       polled.read = async () => {
         const r = await read();
         answerMs.push(r.tResp - r.tReq);
+        firstRead ??= { cpu: process.cpuUsage(), at: performance.now() };
         if (dbg) trace.push(r);
         return r;
       };
@@ -369,20 +415,27 @@ async function main(): Promise<void> {
   const endpoint = hello.endpoint;
   const clientPki = await mkdtemp(path.join(os.tmpdir(), 'bench-shadow-client-'));
   answerMs = [];
+  firstRead = undefined;
   p.proc.send({ kind: 'stats-start' });
   // comm-loss episodes of the steady run (the PLC never stopped: each is a late answer) and how long each lasted
   const episodes: number[] = [];
   let lostSince = 0;
-  const steady = await run(port, text, Number(a.seconds) * 1000, {
-    onCommChange: (lost) => {
-      if (lost) lostSince = Date.now();
-      else if (lostSince) {
-        episodes.push(Date.now() - lostSince);
-        lostSince = 0;
-      }
-    },
-  });
+  const steady = await profiled(process.env.BENCH_SHADOW_PROF, () =>
+    run(port, text, Number(a.seconds) * 1000, {
+      onCommChange: (lost) => {
+        if (lost) lostSince = Date.now();
+        else if (lostSince) {
+          episodes.push(Date.now() - lostSince);
+          lostSince = 0;
+        }
+      },
+    }),
+  );
   if (lostSince) episodes.push(Date.now() - lostSince);
+  // (set by the run's first read: read through a function, which the flow does not narrow)
+  const from = (() => firstRead)() as FirstRead | undefined;
+  const used = from ? process.cpuUsage(from.cpu) : { user: 0, system: 0 };
+  const share = (us: number) => (from ? ((us / 1000 / (performance.now() - from.at)) * 100).toFixed(1) : '?');
   p.proc.send({ kind: 'stats' });
   const plcStats = (await p.next()).stats;
   const byTime = [...answerMs].sort((x, y) => x - y);
@@ -398,6 +451,9 @@ async function main(): Promise<void> {
   console.log(
     `steady: ${steady.seconds} s, ${steady.samples} samples (${steady.compared} compared), poll mean ${steady.pollMs.mean} ms / max ${steady.pollMs.max} ms, ${steady.scans} candidate scans (${Math.round((steady.seconds * 1000) / CYCLE)} cycles of real time), CPU ${(steady.cpuShare * 100).toFixed(1)} % of one core, ${steady.divergences.length} diverging tag(s), false comm loss: ${steady.commLoss ? `${steady.commLoss.count} failed poll(s) from ${steady.commLoss.first}: ${steady.commLoss.error}` : 'none'} (comm loss after ${steady.commLossMs.least}–${steady.commLossMs.longest} ms without answer; ${steady.late} late answer(s) dropped)`,
   );
+  console.log(
+    `shadow process alone (the served PLC is another process): user ${share(used.user)} % + system ${share(used.system)} % of one core (first read to the report)`,
+  );
   console.log(`${plcStats} (the steady run)`);
   console.log(
     `steady comm-loss episodes (the PLC never stopped): ${episodes.length}${episodes.length ? `, lasting ${fmt(episodes)} ms; ${episodes.filter((x) => x >= 2000).length} past a watch's 2 s grace (ADR 0120)` : ''}`,
@@ -412,6 +468,12 @@ async function main(): Promise<void> {
       .map(([k, n]) => `${k} ${n}`)
       .join(', ')})`,
   );
+
+  if (a['steady-only']) {
+    p.proc.kill();
+    await rm(clientPki, { recursive: true, force: true });
+    return;
+  }
 
   // 2. Divergence latency.
   const divMs: number[] = [];

@@ -37,7 +37,7 @@ export { PlcScanLoop } from './plc-scan-loop';
 export { type PlcServer, type PlcServerOptions, startPlcServer } from './plc-server';
 export {
   decodeRegisters,
-  decodeRegistersAt,
+  decodeRegistersIn,
   encodeRegisters,
   fromEngineering,
   type RawValue,

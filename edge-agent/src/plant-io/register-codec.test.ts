@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   decodeRegisters,
   decodeRegistersAt,
+  decodeRegistersIn,
   encodeRegisters,
   fromEngineering,
   toEngineering,
@@ -87,5 +88,33 @@ describe('register codec', () => {
         },
       ),
     );
+  });
+
+  it('decodes every type in both word orders from the bytes of an answer, as from its registers', () => {
+    const values: [TagType, fc.Arbitrary<number | bigint>][] = [
+      ['INT', fc.integer({ min: -32768, max: 32767 })],
+      ['UINT', fc.integer({ min: 0, max: 0xffff })],
+      ['DINT', fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 })],
+      ['UDINT', fc.integer({ min: 0, max: 2 ** 32 - 1 })],
+      ['REAL', fc.float({ noNaN: true })],
+      ['LREAL', fc.double({ noNaN: true })],
+      ['LINT', fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n })],
+    ];
+    for (const [type, arb] of values)
+      fc.assert(
+        fc.property(
+          fc.array(fc.integer({ min: 0, max: 0xffff }), { maxLength: 4 }),
+          arb,
+          fc.constantFrom('big' as const, 'little' as const),
+          (pad, v, order) => {
+            const regs = [...pad, ...encodeRegisters(type, order, v)];
+            const bytes = Buffer.alloc(2 * regs.length);
+            for (const [i, w] of regs.entries()) bytes.writeUInt16BE(w, 2 * i);
+            const got = decodeRegistersIn(type, order, bytes, 2 * pad.length);
+            expect(got).toBe(decodeRegistersAt(type, order, regs, pad.length));
+            expect(got).toBe(type === 'REAL' ? Math.fround(Number(v)) : v);
+          },
+        ),
+      );
   });
 });

@@ -125,6 +125,11 @@ export function decodeRegistersAt(
     const w = registers[offset + (wordOrder === 'little' ? count - 1 - i : i)]!;
     scratch.setUint16(i * 2, w & 0xffff);
   }
+  return readScratch(type);
+}
+
+/** The value of `type` in the scratch buffer's first bytes. */
+function readScratch(type: TagType): RawValue {
   switch (type) {
     case 'INT':
       return scratch.getInt16(0);
@@ -143,6 +148,37 @@ export function decodeRegistersAt(
     case 'BOOL':
       throw new PlantIoError('BAD_CONFIG', 'BOOL lives in a bit table, not in registers');
   }
+}
+
+/**
+ * Decodes the value whose registers start at byte `at` of `bytes` (registers as a Modbus answer
+ * carries them: big-endian 16-bit words, in the tag's word order), as many as `type` takes, which
+ * the caller has checked are there. For the poll path: no array of registers in between.
+ */
+export function decodeRegistersIn(type: TagType, wordOrder: WordOrder, bytes: Buffer, at: number): RawValue {
+  if (wordOrder === 'big' || REGISTER_COUNT[type] === 1)
+    switch (type) {
+      case 'INT':
+        return bytes.readInt16BE(at);
+      case 'UINT':
+        return bytes.readUInt16BE(at);
+      case 'DINT':
+        return bytes.readInt32BE(at);
+      case 'UDINT':
+        return bytes.readUInt32BE(at);
+      case 'REAL':
+        return bytes.readFloatBE(at);
+      case 'LREAL':
+        return bytes.readDoubleBE(at);
+      case 'LINT':
+        return bytes.readBigInt64BE(at);
+      case 'BOOL':
+        throw new PlantIoError('BAD_CONFIG', 'BOOL lives in a bit table, not in registers');
+    }
+  // little word order: the registers reversed, each still big-endian inside
+  const count = REGISTER_COUNT[type];
+  for (let i = 0; i < count; i++) scratch.setUint16(2 * i, bytes.readUInt16BE(at + 2 * (count - 1 - i)));
+  return readScratch(type);
 }
 
 /** The engineering value of a raw value: `raw * factor + offset` when the tag is scaled. */

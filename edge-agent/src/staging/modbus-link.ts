@@ -1,18 +1,16 @@
 /**
- * A Modbus TCP client link to one unit, on modbus-serial: one request in flight
- * (a queue), a timeout per request, reconnect on the next request after a
- * failure.
+ * A Modbus TCP client link to one unit (`ModbusTcpClient`, ADR 0164): one request in flight
+ * (a queue), a timeout per request, reconnect on the next request after a failure.
  *
- * modbus-serial's transaction ids wrap at 256 and it matches answers by id, so
- * a late answer to a timed-out request could be taken for the answer to a
- * later one. We therefore drop the connection after every timeout and open a
- * fresh one: an old answer can never arrive on the new socket. A dropped
- * connection fails the request in flight at once instead of waiting for its
+ * A late answer to a timed-out request must never be taken for the answer to a later one.
+ * Answers are matched by a 16-bit transaction id, and we also drop the connection after
+ * every timeout and open a fresh one: an old answer can never arrive on the new socket. A
+ * dropped connection fails the request in flight at once instead of waiting for its
  * timeout, so a dead peer shows within one poll.
  */
 import type { Tag } from '@plcfleet/protocols';
-import ModbusRTU from 'modbus-serial';
-import { decodeRegistersAt, PlantIoError, type RawValue } from '../plant-io';
+import { decodeRegistersIn, PlantIoError, type RawValue } from '../plant-io';
+import { ModbusTcpClient } from './modbus-tcp-client';
 import type { PollBlock } from './poll-plan';
 
 /** Options of {@link ModbusLink}. */
@@ -27,35 +25,27 @@ export interface ModbusLinkOptions {
 
 /** A queued, reconnecting Modbus TCP client. */
 export class ModbusLink {
-  private client: ModbusRTU | undefined;
+  private client: ModbusTcpClient | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
-  private dropped: (() => void) | undefined;
   /** Connections opened so far. */
   connects = 0;
 
   constructor(readonly options: ModbusLinkOptions) {}
 
-  private async connect(): Promise<ModbusRTU> {
+  private async connect(): Promise<ModbusTcpClient> {
     if (this.client?.isOpen) return this.client;
     this.drop();
-    const client = new ModbusRTU();
     const timeout = this.options.timeoutMs ?? 1000;
-    await withTimeout(
-      client.connectTCP(this.options.host, { port: this.options.port, timeout }),
+    let opening: ModbusTcpClient | undefined;
+    const client = await withTimeout(
+      ModbusTcpClient.connect(this.options.host, this.options.port, this.options.unitId ?? 1, (c) => {
+        opening = c;
+      }),
       timeout,
-      () => client.close(() => {}),
+      () => opening?.close(),
     );
-    client.setID(this.options.unitId ?? 1);
-    client.setTimeout(timeout);
     this.connects++;
-    const socket = (client as unknown as { _port?: { _client?: NodeJS.EventEmitter } })._port?._client;
-    socket?.once('close', () => {
-      // only a drop of the current connection fails the request in flight
-      if (this.client !== client) return;
-      this.client = undefined;
-      this.dropped?.();
-    });
     this.client = client;
     return client;
   }
@@ -63,15 +53,15 @@ export class ModbusLink {
   private drop(): void {
     const c = this.client;
     this.client = undefined;
-    if (c) c.close(() => {});
+    c?.close();
   }
 
   /** Runs one request on the link (after those queued before it). */
-  request<T>(fn: (client: ModbusRTU) => Promise<T>): Promise<T> {
+  request<T>(fn: (client: ModbusTcpClient) => Promise<T>): Promise<T> {
     const run = async (): Promise<T> => {
       if (this.closed) throw new PlantIoError('COMM_FAILURE', 'link closed');
       const timeout = this.options.timeoutMs ?? 1000;
-      let client: ModbusRTU;
+      let client: ModbusTcpClient;
       try {
         client = await this.connect();
       } catch (err) {
@@ -80,28 +70,16 @@ export class ModbusLink {
           `connect ${this.options.host}:${this.options.port}: ${msg(err)}`,
         );
       }
-      const lost = new Promise<never>((_, reject) => {
-        this.dropped = () => reject(new PlantIoError('COMM_FAILURE', 'connection lost'));
-      });
-      lost.catch(() => {});
       try {
-        return await Promise.race([withTimeout(fn(client), timeout), lost]);
+        // a drop of the connection fails the request in flight at once (the client rejects it)
+        return await withTimeout(fn(client), timeout);
       } catch (err) {
-        const code = (err as { modbusCode?: number }).modbusCode;
-        if (code !== undefined)
-          throw new PlantIoError(
-            'MODBUS_EXCEPTION',
-            `exception ${code}`,
-            { exceptionCode: code },
-            { cause: err },
-          );
+        if (err instanceof PlantIoError && err.code === 'MODBUS_EXCEPTION') throw err;
         // timeout or socket trouble: a fresh connection next time (see the module comment)
-        this.drop();
+        if (this.client === client) this.drop();
         throw err instanceof PlantIoError
           ? err
           : new PlantIoError('COMM_FAILURE', msg(err), {}, { cause: err });
-      } finally {
-        this.dropped = undefined;
       }
     };
     const p = this.queue.then(run, run);
@@ -110,39 +88,23 @@ export class ModbusLink {
   }
 
   /**
-   * Reads one poll block and decodes each of its tags: a bit for a coil or discrete
-   * input, registers in the tag's type and word order. An answer shorter than the block
-   * is a `COMM_FAILURE`.
+   * Reads one poll block and decodes each of its tags into `into` (a new map when not
+   * given): a bit for a coil or discrete input, registers in the tag's type and word order.
+   * An answer shorter than the block is a `COMM_FAILURE`.
    */
-  async readBlock(block: PollBlock): Promise<Map<Tag, RawValue>> {
-    const values = await this.request(async (c) => {
-      switch (block.table) {
-        case 'coil':
-          return (await c.readCoils(block.address, block.count)).data;
-        case 'discrete':
-          return (await c.readDiscreteInputs(block.address, block.count)).data;
-        case 'holding':
-          return (await c.readHoldingRegisters(block.address, block.count)).data;
-        case 'input':
-          return (await c.readInputRegisters(block.address, block.count)).data;
-      }
-    });
-    if (values.length < block.count)
-      throw new PlantIoError(
-        'COMM_FAILURE',
-        `${block.table} ${block.address}..${block.address + block.count - 1}: the PLC answered ${values.length} of ${block.count} values`,
-      );
-    const raw = new Map<Tag, RawValue>();
+  async readBlock(block: PollBlock, into = new Map<Tag, RawValue>()): Promise<Map<Tag, RawValue>> {
+    const data = await this.request((c) => c.read(block.table, block.address, block.count));
+    const bits = block.table === 'coil' || block.table === 'discrete';
     for (const tag of block.tags) {
       const at = tag.modbus.address - block.address;
-      raw.set(
+      into.set(
         tag,
-        tag.modbus.type === 'BOOL'
-          ? Boolean(values[at])
-          : decodeRegistersAt(tag.modbus.type, tag.modbus.wordOrder, values as number[], at),
+        bits
+          ? ((data[at >> 3]! >> (at & 7)) & 1) === 1
+          : decodeRegistersIn(tag.modbus.type, tag.modbus.wordOrder, data, 2 * at),
       );
     }
-    return raw;
+    return into;
   }
 
   /** Closes the link; queued requests fail. */
@@ -152,7 +114,7 @@ export class ModbusLink {
   }
 }
 
-/** A readable text of what a request failed with (modbus-serial also rejects with plain objects). */
+/** A readable text of what a request failed with (an Error, or a plain object as some libraries reject with). */
 export function msg(err: unknown): string {
   if (err instanceof Error) return err.message;
   if (err && typeof err === 'object') {
