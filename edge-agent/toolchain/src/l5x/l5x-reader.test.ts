@@ -79,6 +79,14 @@ describe('readL5x', () => {
     expect(() => readL5x('PROGRAM P END_PROGRAM')).toThrow(L5xError);
     expect(() => readL5x('<?xml version="1.0"?><project/>')).toThrow(/not an L5X file/);
     expect(() => readL5x('<RSLogix5000Content><Controller>')).toThrow(/never closed/);
+    // a module exported without its context (public-code sweep 10): said as such, not read as empty
+    const moduleOnly =
+      '<RSLogix5000Content SchemaRevision="1.0" TargetName="Rack1" TargetType="Module" ContainsContext="false">' +
+      '<Module Use="Target" Name="Rack1" CatalogNumber="1756-EN2T"><Ports/></Module></RSLogix5000Content>';
+    expect(() => readL5x(moduleOnly)).toThrow(/exports a Module without its controller context/);
+    expect(() => readL5x('<RSLogix5000Content TargetType="Controller"></RSLogix5000Content>')).toThrow(
+      /has no <Controller> element/,
+    );
   });
 });
 

@@ -280,7 +280,17 @@ export function readL5x(input: Uint8Array | string): L5xProject {
     );
   }
   const ctrl = childEl(root, 'Controller');
-  if (!ctrl) throw new L5xError('the L5X file has no <Controller> element', root.start);
+  if (!ctrl) {
+    // Studio 5000 exports a module (TargetType="Module", ContainsContext="false") as its
+    // hardware configuration alone: no controller, tags or logic, so nothing to check
+    const target = attrOf(root, 'TargetType');
+    throw new L5xError(
+      target && target !== 'Controller'
+        ? `the L5X file exports a ${target} without its controller context (no <Controller> element): there is no logic or tag to read; export it with its context, or export the controller`
+        : 'the L5X file has no <Controller> element',
+      root.start,
+    );
+  }
   const warnings: L5xWarning[] = [];
   const tagsEl = childEl(ctrl, 'Tags');
   const processorType = attrOf(ctrl, 'ProcessorType');
