@@ -83,6 +83,34 @@ describe('PLCopen LD → ST', () => {
     );
   });
 
+  it('proves a program that reads nothing from outside with its one run; a global keeps it refused', () => {
+    // public-code sweep 10 (an OpenPLC program of constant rungs): it was refused as having no
+    // input to drive; with no input, no %I and no global its trace is the only one there is
+    const closed = project().replace(
+      '<inputVars><variable name="A"><type><BOOL/></type></variable><variable name="B"><type><BOOL/></type></variable></inputVars>\n          <outputVars><variable name="Y"><type><BOOL/></type></variable></outputVars>\n        </interface>\n        <body>\n          <LD>\n            <leftPowerRail localId="1"><connectionPointOut formalParameter=""/></leftPowerRail>\n            <contact localId="2" negated="false"><connectionPointIn><connection refLocalId="1"/></connectionPointIn><connectionPointOut/><variable>A</variable></contact>\n            <contact localId="3" negated="true"><connectionPointIn><connection refLocalId="2"/></connectionPointIn><connectionPointOut/><variable>B</variable></contact>\n            <coil localId="4" negated="false"><connectionPointIn><connection refLocalId="3"/></connectionPointIn><connectionPointOut/><variable>Y</variable></coil>\n          </LD>\n        </body>\n      </pou>\n    </pous>',
+      '<localVars><variable name="A"><type><BOOL/></type><initialValue><simpleValue value="TRUE"/></initialValue></variable><variable name="B"><type><BOOL/></type></variable></localVars>\n          <outputVars><variable name="Y"><type><BOOL/></type></variable></outputVars>\n        </interface>\n        <body>\n          <LD>\n            <leftPowerRail localId="1"><connectionPointOut formalParameter=""/></leftPowerRail>\n            <contact localId="2" negated="false"><connectionPointIn><connection refLocalId="1"/></connectionPointIn><connectionPointOut/><variable>A</variable></contact>\n            <contact localId="3" negated="true"><connectionPointIn><connection refLocalId="2"/></connectionPointIn><connectionPointOut/><variable>B</variable></contact>\n            <coil localId="4" negated="false"><connectionPointIn><connection refLocalId="3"/></connectionPointIn><connectionPointOut/><variable>Y</variable></coil>\n          </LD>\n        </body>\n      </pou>\n    </pous>',
+    );
+    expect(closed).not.toBe(project());
+    const r = plcopenLadderToSt(new Uint8Array(Buffer.from(closed)), 'p.xml', {
+      routines: ['Main'],
+      runs: 5,
+    });
+    expect(r.routines.map((x) => [x.name, x.equivalent, x.runs, x.reason])).toEqual([
+      ['Main', true, 1, null],
+    ]);
+    // a global another POU could write is an input nobody drives: still refused, by the simulator
+    const withGlobal = closed.replace(
+      '<instances><configurations/></instances>',
+      '<instances><configurations><configuration name="C"><globalVars><variable name="G"><type><BOOL/></type></variable></globalVars></configuration></configurations></instances>',
+    );
+    const g = plcopenLadderToSt(new Uint8Array(Buffer.from(withGlobal)), 'p.xml', {
+      routines: ['Main'],
+      runs: 5,
+    });
+    expect(g.routines[0]?.equivalent).toBe(false);
+    expect(g.routines[0]?.reason).toMatch(/no inputs both versions share/);
+  });
+
   it('refuses a function block with nothing to compare, naming it', () => {
     const text = project().replace(
       '<outputVars><variable name="Y"><type><BOOL/></type></variable></outputVars>',

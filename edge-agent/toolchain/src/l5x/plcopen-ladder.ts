@@ -97,6 +97,23 @@ function comparedNames(pou: XElement): string[] {
   return out;
 }
 
+/**
+ * Does this PROGRAM read nothing from outside itself: no input, in-out or external variable,
+ * no variable located at an input (`%I`), and no global variable anywhere in the file that
+ * another POU could write? Then the PROGRAM's trace from its initial state is the only one
+ * there is, and one run compares all of its behaviour (within the scans run).
+ */
+function closedProgram(pou: XElement, xml: XElement): boolean {
+  for (const section of childEl(pou, 'interface')?.children ?? []) {
+    if (section.name === 'inputVars' || section.name === 'inOutVars' || section.name === 'externalVars')
+      if (childEls(section, 'variable').length > 0) return false;
+    for (const v of childEls(section, 'variable')) if (/^%I/i.test(attrOf(v, 'address') ?? '')) return false;
+  }
+  const hasGlobals = (e: XElement): boolean =>
+    (e.name === 'globalVars' && childEls(e, 'variable').length > 0) || e.children.some(hasGlobals);
+  return !hasGlobals(xml);
+}
+
 const HARNESS = 'LX_LD_PROOF';
 
 /**
@@ -212,7 +229,8 @@ export function plcopenLadderToSt(
   const before = readPlcopen(text, file);
   const errs = errorsOf(before);
   if (errs.length > 0) throw new Unsupported(`${file}: ${errs[0]}`);
-  const all = ldPous(scanXml(text));
+  const doc = scanXml(text);
+  const all = ldPous(doc);
   let selected = all;
   if (options.routines && options.routines.length > 0) {
     selected = options.routines.map((name) => {
@@ -225,7 +243,7 @@ export function plcopenLadderToSt(
   const st = new Map<string, string[]>();
   const proven: { start: number; end: number; text: string }[] = [];
   for (const p of selected) {
-    const r = convertPou(text, file, before.unit, p, options);
+    const r = convertPou(text, file, before.unit, p, options, doc);
     routines.push(r.result);
     if (r.result.converted) st.set(p.name, r.lines);
     if (r.result.equivalent) proven.push(...r.edits);
@@ -240,6 +258,7 @@ function convertPou(
   unit: CompilationUnit,
   p: LdPou,
   options: LadderToStOptions,
+  doc: XElement,
 ): { result: RoutineConversion; lines: string[]; edits: { start: number; end: number; text: string }[] } {
   const fail = (reason: string, converted = false, lines: string[] = []) => ({
     result: {
@@ -282,12 +301,16 @@ function convertPou(
   const errs = errorsOf(after);
   if (errs.length > 0) return fail(`${p.name}: the ST form does not read back: ${errs[0]}`, true, lines);
   try {
+    // a PROGRAM that reads nothing from outside has one trace: one run compares it whole (the
+    // simulator otherwise refuses a proof with no input to drive, as it would prove nothing)
+    const closed = !harness && closedProgram(p.pou, doc);
     const r = checkEquivalence({
       before: harness ? [unit, harness.unit] : [unit],
       after: harness ? [after.unit, harness.unit] : [after.unit],
       program: harness ? HARNESS : p.name,
       seed: options.seed ?? 1,
-      runs: options.runs ?? 100,
+      runs: closed ? 1 : (options.runs ?? 100),
+      ...(closed ? { requireInputs: false } : {}),
       scans: options.scans ?? 300,
       compare: harness ? harness.compare : comparedNames(p.pou),
     });
