@@ -61,6 +61,20 @@ describe('ladder-to-st', () => {
     ]);
   });
 
+  it('says a routine with nothing to compare is equivalent without a run, not proven by 0 runs', async () => {
+    const t = io();
+    const input = join(dir, 'empty-rung.L5X');
+    writeFileSync(input, refused.replace('XIC(A)BSL(A,B,A,B);', ';').replace('Name="Shift"', 'Name="Empty"'));
+    const out = join(dir, 'empty-rung-out.L5X');
+    const code = await ladderToStCommand(input, { out, runs: '5' }, t.io);
+    expect(code, t.err.join('\n')).toBe(LADDER_EXIT.OK);
+    expect(t.out).toEqual([
+      'P/Ok: ST, proven equivalent (5 runs x 300 scans)',
+      'P/Empty: ST, equivalent without a run (no behaviour to compare)',
+      `2 of 2 ladder routine(s) converted and proven; wrote ${out}`,
+    ]);
+  });
+
   it('exits 1 naming the refused instruction; the proven routine is written, the other stays ladder', async () => {
     const t = io();
     const input = join(dir, 'refused.L5X');

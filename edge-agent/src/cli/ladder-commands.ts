@@ -109,9 +109,12 @@ export async function ladderToStCommand(
   } else {
     for (const r of result.routines) {
       io.out(
-        r.equivalent
-          ? `${r.name}: ST, proven equivalent (${r.runs} runs x ${r.scans} scans)`
-          : `${r.name}: stays ladder: ${r.reason}`,
+        !r.equivalent
+          ? `${r.name}: stays ladder: ${r.reason}`
+          : r.runs === 0
+            ? // nothing to drive and nothing to compare (an empty rung): no proof ran, none was needed
+              `${r.name}: ST, equivalent without a run (no behaviour to compare)`
+            : `${r.name}: ST, proven equivalent (${r.runs} runs x ${r.scans} scans)`,
       );
     }
     const proven = result.routines.filter((r) => r.equivalent).length;
