@@ -3,6 +3,7 @@
  * (`.st`, TwinCAT and PLCopen XML; parsed and checked). The diagnostics travel
  * with the units so {@link compileProgram} refuses a project with errors.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, relative } from 'node:path';
 import {
@@ -96,8 +97,10 @@ async function projectSources(paths: string[]): Promise<string[]> {
     const inBuild = new Set(proj.sources);
     // under the project's folder only its build counts (a stale copy beside it is no code)
     files = files.filter((f) => relative(dir, f).startsWith('..') || inBuild.has(f));
+    // a listed file that is not there is left out, as compile leaves it out (its names are
+    // then unknown to the check, which refuses the program if anything uses them)
     for (const f of proj.sources)
-      if ('readable' in sourceFormat(f, '', true) && !files.includes(f)) files.push(f);
+      if ('readable' in sourceFormat(f, '', true) && !files.includes(f) && existsSync(f)) files.push(f);
   }
   return files;
 }

@@ -134,7 +134,8 @@ ${projects.map((p) => `      <Project PrjFilePath="${p}"/>`).join('\n')}
   write('Plc/POUs/MAIN.TcPOU', pou('MAIN', 'PROGRAM MAIN\nVAR_OUTPUT n : INT; END_VAR', 'n := n + 1;'));
   // a stale copy beside the build, declaring MAIN again: not in the build, so not read
   write('Plc/Old/MAIN.TcPOU', pou('MAIN', 'PROGRAM MAIN\nVAR_OUTPUT n : INT; END_VAR', 'n := n + 5;'));
-  const proj = write('Plc/Plc.plcproj', plcproj(['POUs\\MAIN.TcPOU']));
+  // the build also names a file that is not there (an interface file left out of a copy)
+  const proj = write('Plc/Plc.plcproj', plcproj(['POUs\\MAIN.TcPOU', 'POUs\\ITF_Gone.TcIO']));
   write('Other/POUs/MAIN.TcPOU', pou('MAIN', 'PROGRAM MAIN\nVAR_OUTPUT n : INT; END_VAR', 'n := 7;'));
   write('Other/Other.plcproj', plcproj(['POUs\\MAIN.TcPOU']));
   const one = write('One.tsproj', tsproj(['Plc\\Plc.plcproj']));
