@@ -7,9 +7,11 @@ import type {
   FunctionBlockDecl,
   IfStatement,
   ProgramDecl,
+  RepeatStatement,
   Statement,
   TopLevelDeclaration,
   TypeBlock,
+  WhileStatement,
 } from './ast';
 import { astEqual } from './ast-utils';
 import { activeNodes, evaluateCondition } from './conditional-compilation';
@@ -674,6 +676,39 @@ END_IF`),
     expect((body[1] as IfStatement).condition).toMatchObject({
       left: { kind: 'Paren', expression: { kind: 'AssignmentExpression' } },
     });
+  });
+  it('an assignment as the whole condition of IF, ELSIF, WHILE and UNTIL (ExST, request iec-01)', () => {
+    const body = bodyOf(
+      fb(
+        `IF b := (i = 1) THEN i := i + 1; ELSIF a := TRUE THEN i := 0; END_IF
+WHILE a := FALSE DO i := 1; END_WHILE
+REPEAT i := 2; UNTIL b := c := TRUE END_REPEAT`,
+        'a, b, c : BOOL; i : INT;',
+      ),
+    );
+    const [ifs, whiles, repeats] = body as [IfStatement, WhileStatement, RepeatStatement];
+    expect(ifs.condition).toMatchObject({
+      kind: 'AssignmentExpression',
+      target: { kind: 'Identifier', name: 'b' },
+      value: { kind: 'Paren', expression: { kind: 'Binary', operator: '=' } },
+      span: { column: 4, endColumn: 16 },
+    });
+    expect(ifs.elsifs[0]!.condition).toMatchObject({
+      kind: 'AssignmentExpression',
+      target: { name: 'a' },
+      value: { kind: 'BoolLiteral', value: true },
+    });
+    expect(whiles.condition).toMatchObject({ kind: 'AssignmentExpression', target: { name: 'a' } });
+    // chained, right to left as after `:=` elsewhere
+    expect(repeats.until).toMatchObject({
+      kind: 'AssignmentExpression',
+      target: { name: 'b' },
+      value: { kind: 'AssignmentExpression', target: { name: 'c' } },
+    });
+  });
+  it('a CASE selector stays an expression: `:=` after it is an error', () => {
+    const r = parseSource(fb('CASE i := 1 OF 1: i := 2; END_CASE', 'i : INT;'), 'case.st');
+    expect(r.diagnostics.map((d) => d.code)).toContain('ST1001');
   });
   it('__POUNAME, __POSITION and XSIZEOF are ordinary calls', () => {
     const body = bodyOf(fb('sSource := __POUNAME(); sPos := __POSITION(); nBytes := XSIZEOF(aBuf);'));

@@ -2232,7 +2232,12 @@ export class Parser {
   private headerExpression(terminator: number): Expression {
     const s = this.i;
     try {
-      return this.expression();
+      const e = this.expression();
+      // `IF b := (i = 1) THEN`: an assignment that is also the condition (CODESYS/TwinCAT ExST,
+      // Beckhoff Infosys "ExST assignment as expression"), as in parentheses; not a CASE selector
+      if (this.k() !== T.Assign || terminator === K.OF) return e;
+      this.i++;
+      return { kind: 'AssignmentExpression', target: e, value: this.assignedValue(), span: this.span(s) };
     } catch (e) {
       if (e !== SYNC) throw e;
       while (
