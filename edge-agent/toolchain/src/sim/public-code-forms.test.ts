@@ -39,6 +39,26 @@ END_PROGRAM`);
     ]);
   });
 
+  it('runs an assignment as the condition of IF and WHILE (request iec-01, parsed since c86572e)', () => {
+    // CODESYS/TwinCAT ExST: `IF b := (i = 1) THEN` assigns b, then tests it
+    const plc = plcOf(`PROGRAM Main
+VAR_OUTPUT b : BOOL; i : INT; n : INT; m : INT; END_VAR
+IF b := (i = 1) THEN n := n + 10; END_IF
+i := i + 1;
+WHILE b := (m < 2) DO m := m + 1; END_WHILE
+END_PROGRAM`);
+    const seen: unknown[][] = [];
+    for (let k = 0; k < 3; k++) {
+      expect(plc.scan(1)).toBeNull();
+      seen.push([plc.get('b'), plc.get('i'), plc.get('n'), plc.get('m')]);
+    }
+    expect(seen).toEqual([
+      [false, 1, 0, 2],
+      [false, 2, 10, 2],
+      [false, 3, 10, 2],
+    ]);
+  });
+
   it('still refuses a CASE label that names a variable', () => {
     const r = parseSource(
       `PROGRAM Main
