@@ -558,6 +558,19 @@ export interface AssignmentStatement extends NodeBase {
   operator: AssignmentOperator;
   target: Expression;
   value: Expression;
+  /**
+   * `a S= b R= c;`: the further set/reset targets of the line, in order, each with its own
+   * operator. Every target refers to `value`, the operand at the end of the line (Beckhoff
+   * Infosys "ExST assignment S=/R=", multiple assignments; CODESYS alike), not to the target
+   * after it. Absent for a single assignment.
+   */
+  moreTargets?: SetResetTarget[];
+}
+
+/** One further target of a line of several `S=`/`R=` assignments. */
+export interface SetResetTarget {
+  operator: 'S=' | 'R=';
+  target: Expression;
 }
 
 /** A function, FB instance, method or action call used as a statement: `fbTimer(IN := x, PT := T#1s, Q => y);`. */

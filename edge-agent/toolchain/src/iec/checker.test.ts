@@ -122,6 +122,13 @@ describe('semantic errors', () => {
     expect(codes(prog('', 'JMP nowhere;'))).toEqual(['ST2023']);
     expect(codes(prog('i : INT;', 'CASE i OF 1: i := 0; 1: i := 2; END_CASE;'))).toEqual(['ST3005']);
   });
+  it('several S=/R= targets on one line: each a writable BOOL (request iec-02)', () => {
+    expect(codes(prog('a, b, c, d : BOOL;', 'a R= b R= c R= d;\na S= b R= c;'))).toEqual([]);
+    expect(codes(prog('a, d : BOOL; n : INT;', 'a S= n R= d;'))).toEqual(['ST2018']);
+    expect(codes(prog('a, d : BOOL; END_VAR VAR CONSTANT k : BOOL := TRUE;', 'a S= k R= d;'))).toEqual([
+      'ST2006',
+    ]);
+  });
   it('functions need a return type (plain ST)', () => {
     expect(codes('FUNCTION F\nVAR_INPUT a : INT; END_VAR\nEND_FUNCTION\n')).toEqual(['ST2013']);
   });

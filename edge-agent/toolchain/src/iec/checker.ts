@@ -369,11 +369,19 @@ class Checker extends Binder {
       return;
     }
     const tt = this.expr(s.target, scope);
+    // `a S= b R= c;`: every target is set or reset by the last operand (moreTargets)
+    const more = s.moreTargets?.map((m) => this.expr(m.target, scope));
     const vt = this.expr(s.value, scope);
     this.writable(s.target, scope);
     if (s.operator === 'S=' || s.operator === 'R=') {
       if (!isBool(underlying(tt)) && tt.kind !== 'error')
         this.report('ST2018', s.target.span, `${s.operator} target`, typeName(tt));
+      s.moreTargets?.forEach((m, i) => {
+        this.writable(m.target, scope);
+        const t = more![i]!;
+        if (!isBool(underlying(t)) && t.kind !== 'error')
+          this.report('ST2018', m.target.span, `${m.operator} target`, typeName(t));
+      });
       if (!isBool(underlying(vt)) && vt.kind !== 'error')
         this.report('ST2018', s.value.span, `${s.operator} value`, typeName(vt));
       return;

@@ -706,6 +706,29 @@ REPEAT i := 2; UNTIL b := c := TRUE END_REPEAT`,
       value: { kind: 'AssignmentExpression', target: { name: 'c' } },
     });
   });
+  it('several S=/R= targets on one line, all of the last operand (request iec-02)', () => {
+    const body = bodyOf(
+      fb('a R= b R= c R= d;\nbSet S= bReset R= F_Sample(bIn := bVar);', 'a, b, c, d : BOOL;'),
+    );
+    expect(body[0]).toMatchObject({
+      kind: 'Assignment',
+      operator: 'R=',
+      target: { name: 'a' },
+      moreTargets: [
+        { operator: 'R=', target: { name: 'b' } },
+        { operator: 'R=', target: { name: 'c' } },
+      ],
+      value: { kind: 'Identifier', name: 'd' },
+    });
+    expect(body[1]).toMatchObject({
+      operator: 'S=',
+      target: { name: 'bSet' },
+      moreTargets: [{ operator: 'R=', target: { name: 'bReset' } }],
+      value: { kind: 'Call' },
+    });
+    // a single one has no list
+    expect(bodyOf(fb('a S= b;'))[0]).not.toHaveProperty('moreTargets');
+  });
   it('a CASE selector stays an expression: `:=` after it is an error', () => {
     const r = parseSource(fb('CASE i := 1 OF 1: i := 2; END_CASE', 'i : INT;'), 'case.st');
     expect(r.diagnostics.map((d) => d.code)).toContain('ST1001');

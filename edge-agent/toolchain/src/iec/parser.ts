@@ -11,6 +11,7 @@ import type {
   ActionDecl,
   ArrayDimension,
   ArrayInitElement,
+  AssignmentStatement,
   BinaryOperator,
   CallArgument,
   CallExpression,
@@ -45,6 +46,7 @@ import type {
   PropertyDecl,
   RepeatStatement,
   ResourceDecl,
+  SetResetTarget,
   SfcActionAssociation,
   SfcQualifier,
   SfcStep,
@@ -2030,18 +2032,48 @@ export class Parser {
     ) {
       const op = this.tokText().toUpperCase() as 'REF' | 'S' | 'R';
       this.i += 2;
-      st = {
-        kind: 'Assignment',
-        operator: op === 'REF' ? 'REF=' : op === 'S' ? 'S=' : 'R=',
-        target,
-        value: this.expression(),
-        span: this.span(s),
-      };
+      const operator = op === 'REF' ? 'REF=' : op === 'S' ? 'S=' : 'R=';
+      const value = this.expression();
+      st =
+        operator !== 'REF=' && this.setOrReset()
+          ? this.setResetChain(operator, target, value, s)
+          : { kind: 'Assignment', operator, target, value, span: this.span(s) };
     } else if (target.kind === 'Call') {
       st = { kind: 'CallStatement', call: target, span: PENDING };
     } else this.fail("':='");
     this.endSimple(st, s, 'statement');
     return st;
+  }
+
+  /** Is the current token `S=` or `R=` written as one word (an identifier glued to `=`)? */
+  private setOrReset(): boolean {
+    return (
+      this.k() === T.Ident &&
+      this.peek() === T.Eq &&
+      this.td[this.i * TOKEN_FIELDS + TK_END] === this.td[(this.i + 1) * TOKEN_FIELDS + TK_START] &&
+      (this.isWord('S') || this.isWord('R'))
+    );
+  }
+
+  /**
+   * `a S= b R= c R= d;` after its second operand (`b`): each operand followed by `S=`/`R=` is
+   * one more target; the last is the value all of them refer to.
+   */
+  private setResetChain(
+    operator: 'S=' | 'R=',
+    target: Expression,
+    second: Expression,
+    s: number,
+  ): AssignmentStatement {
+    const moreTargets: SetResetTarget[] = [];
+    let next = second;
+    while (this.setOrReset()) {
+      const op = this.isWord('S') ? 'S=' : 'R=';
+      this.i += 2;
+      moreTargets.push({ operator: op, target: next });
+      next = this.expression();
+    }
+    return { kind: 'Assignment', operator, target, value: next, span: this.span(s), moreTargets };
   }
 
   /**

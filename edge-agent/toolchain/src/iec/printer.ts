@@ -616,9 +616,12 @@ class Printer {
   statement(s: Statement): void {
     this.lead(s);
     switch (s.kind) {
-      case 'Assignment':
-        this.line(`${this.expr(s.target)} ${s.operator} ${this.expr(s.value)};`, s);
+      case 'Assignment': {
+        let targets = `${this.expr(s.target)} ${s.operator} `;
+        for (const m of s.moreTargets ?? []) targets += `${this.expr(m.target)} ${m.operator} `;
+        this.line(`${targets}${this.expr(s.value)};`, s);
         break;
+      }
       case 'CallStatement':
         this.line(`${this.expr(s.call)};`, s);
         break;

@@ -98,7 +98,9 @@ export function collectChildren(node: Node, out: Node[]): void {
       if (node.value) out.push(node.value);
       return;
     case 'Assignment':
-      out.push(node.target, node.value);
+      out.push(node.target);
+      if (node.moreTargets) for (const m of node.moreTargets) out.push(m.target);
+      out.push(node.value);
       return;
     case 'CallStatement':
       out.push(node.call);
@@ -240,7 +242,7 @@ export function childBodies(s: Statement): Statement[][] {
 export function ownExpressions(s: Statement): Expression[] {
   switch (s.kind) {
     case 'Assignment':
-      return [s.target, s.value];
+      return s.moreTargets ? [s.target, ...s.moreTargets.map((m) => m.target), s.value] : [s.target, s.value];
     case 'CallStatement':
       return [s.call];
     case 'If':
