@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -64,5 +64,35 @@ describe('the safety loader checks a version as compile does', () => {
         "'MC_Power' comes from vendor library Siemens.Simatic.MotionControl.Native, which this project does not contain (give its interface with --libraries DIR)",
       ],
     ]);
+  });
+
+  it('reads a named .plcproj as its build and refuses a .tsproj that builds two (was: XML parsed as ST)', async () => {
+    // public-code sweep 10: `safety --before X.plcproj` failed every version as "does not
+    // compile" (ST1010 at `<`), so no change in a TwinCAT project named this way was judged
+    const dir = mkdtempSync(join(tmpdir(), 'safety-plcproj-'));
+    const put = (rel: string, text: string) => {
+      mkdirSync(join(dir, rel, '..'), { recursive: true });
+      writeFileSync(join(dir, rel), text);
+      return join(dir, rel);
+    };
+    const pou = (body: string) =>
+      `<?xml version="1.0" encoding="utf-8"?>\n<TcPlcObject Version="1.1.0.1"><POU Name="MAIN" Id="{00000000-0000-0000-0000-000000000002}" SpecialFunc="None"><Declaration><![CDATA[PROGRAM MAIN\nVAR_INPUT bStop : BOOL; END_VAR\nVAR_OUTPUT bRun : BOOL; END_VAR]]></Declaration><Implementation><ST><![CDATA[${body}]]></ST></Implementation></POU></TcPlcObject>\n`;
+    const plcproj = (file: string) =>
+      `<?xml version="1.0" encoding="utf-8"?>\n<Project xmlns="http://schemas.microsoft.com/developer/msbuild/2003"><ItemGroup><Compile Include="${file}"><SubType>Code</SubType></Compile></ItemGroup></Project>\n`;
+    put('A/POUs/MAIN.TcPOU', pou('bRun := NOT bStop;'));
+    put('A/Old/MAIN.TcPOU', pou('bRun := TRUE;')); // a stale copy outside the build
+    const a = put('A/A.plcproj', plcproj('POUs\\MAIN.TcPOU'));
+    const p = await loadSafetyProject(a);
+    expect(errors(p)).toEqual([]);
+    expect(p.units.flatMap((u) => u.declarations.map((d) => d.kind))).toEqual(['Program']);
+    put('B/POUs/MAIN.TcPOU', pou('bRun := FALSE;'));
+    put('B/B.plcproj', plcproj('POUs\\MAIN.TcPOU'));
+    const both = put(
+      'Two.tsproj',
+      '<?xml version="1.0"?>\n<TcSmProject><Project><Plc><Project PrjFilePath="A\\A.plcproj"/><Project PrjFilePath="B\\B.plcproj"/></Plc></Project></TcSmProject>\n',
+    );
+    await expect(loadSafetyProject(both)).rejects.toThrow(
+      /2 PLC projects.*name the \.plcproj of the one to verify/s,
+    );
   });
 });

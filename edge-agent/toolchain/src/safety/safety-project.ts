@@ -22,6 +22,7 @@ import {
 
 import { type L5xStModel, modelErrors, readL5xModel } from '../l5x';
 import { axLibraryBinding, isSclFile, siemensLibraryDir } from '../scl';
+import { twinCatProjectSources } from '../sim';
 
 /** A front-end diagnostic, reduced to what the verifier reports. */
 export interface SafetyDiagnostic {
@@ -192,14 +193,16 @@ export async function loadSafetyProject(
   const root = resolve(path);
   const s = await stat(root);
   const base = s.isFile() ? resolve(root, '..') : root;
-  const files = await listSources(root);
+  // a named .plcproj/.tsproj is its build, as `compile` and `simulate` read it (it was parsed as ST)
+  const project = await twinCatProjectSources([root], 'verify');
+  const files = project?.files ?? (await listSources(root));
   if (files.length === 0) throw new Error(`${path}: no ST, TwinCAT, PLCopen XML or L5X source files`);
   const texts = new Map<string, string>();
   // as `compile` decodes them: UTF-8, else Windows-1252 (a TIA export's degree sign)
   for (const f of files)
     texts.set(relative(base, f), isL5x(f) ? await readFile(f, 'utf8') : decodeSource(await readFile(f)));
   // as `compile`: only the libraries a .plcproj references (and Beckhoff's beside a TwinCAT one)
-  const references: LibraryReference[] = [];
+  const references: LibraryReference[] = [...(project?.references ?? [])];
   if (s.isDirectory())
     for (const f of await listFiles(root, /\.plcproj$/i))
       references.push(...readPlcProj(await readFile(f, 'utf8'), f).libraries);

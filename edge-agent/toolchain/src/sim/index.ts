@@ -14,7 +14,12 @@ export {
 } from './equivalence';
 export { formatDuration, parseDuration } from './iec-time';
 export { type InputTimeline, jsonValue, parseInputTimeline } from './input-timeline';
-export { type LoadedSimProject, loadSimProject } from './load-project';
+export {
+  type LoadedSimProject,
+  loadSimProject,
+  type ProjectSources,
+  twinCatProjectSources,
+} from './load-project';
 export { Prng } from './prng';
 export {
   type ExpectationResult,

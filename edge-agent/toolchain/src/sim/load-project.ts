@@ -11,6 +11,7 @@ import {
   type CompilationUnit,
   classifyPaths,
   type Diagnostic,
+  type LibraryReference,
   loadProject,
   readPlcProj,
   sourceFormat,
@@ -44,7 +45,7 @@ export async function loadSimProject(
 ): Promise<LoadedSimProject> {
   let loaded: Awaited<ReturnType<typeof loadProject>>;
   try {
-    const sources = await projectSources(paths);
+    const sources = (await twinCatProjectSources(paths, 'simulate'))?.files ?? paths;
     loaded = await loadProject(sources, {
       ...(options.libraries ? { externalsFiles: options.libraries } : {}),
       ...(options.defines ? { defines: options.defines } : {}),
@@ -74,25 +75,39 @@ export async function loadSimProject(
 
 const PROJECT_FILE = new Set(['.plcproj', '.tsproj']);
 
+/** The files and library references of a named TwinCAT project (see {@link twinCatProjectSources}). */
+export interface ProjectSources {
+  /** Source files: the build's, the system project's (its data types), other paths as given. */
+  files: string[];
+  /** The library references of the PLC project. */
+  references: LibraryReference[];
+}
+
 /**
- * The source files a simulation reads when a TwinCAT project file is named: a `.plcproj`
- * stands for the files of its build (`<Compile Include>` not excluded), a `.tsproj` for the
- * PLC project it builds (decision 0157) and its own data types, as `compile` reads them.
- * Other paths are passed on unchanged. One program runs, so a system project building two
- * or more PLC projects is refused: the user names the `.plcproj` to run.
+ * The source files a run reads when a TwinCAT project file is named: a `.plcproj` stands for
+ * the files of its build (`<Compile Include>` not excluded), a `.tsproj` for the PLC project it
+ * builds (decision 0157) and its own data types, as `compile` reads them. Undefined when no
+ * project file is named (the paths are read as they are). One program is simulated or
+ * verified, so a system project building two or more PLC projects is refused: the user names
+ * the `.plcproj` of the one meant. Shared by the simulator's and the safety verifier's loaders.
  */
-async function projectSources(paths: string[]): Promise<string[]> {
-  if (!paths.some((p) => PROJECT_FILE.has(extname(p).toLowerCase()))) return paths;
-  const found = await classifyPaths(paths);
+export async function twinCatProjectSources(
+  paths: readonly string[],
+  purpose: string,
+): Promise<ProjectSources | undefined> {
+  if (!paths.some((p) => PROJECT_FILE.has(extname(p).toLowerCase()))) return undefined;
+  const found = await classifyPaths([...paths]);
   const refused = found.refused[0];
   if (refused) throw new Error(`cannot read ${refused.file}: ${refused.format} is not supported`);
   if (found.projects.length > 1)
     throw new Error(
-      `${paths.join(', ')} name ${found.projects.length} PLC projects (${found.projects.join(', ')}); name the .plcproj of the one to simulate`,
+      `${paths.join(', ')} name ${found.projects.length} PLC projects (${found.projects.join(', ')}); name the .plcproj of the one to ${purpose}`,
     );
   let files = found.sources;
+  const references: LibraryReference[] = [];
   for (const projFile of found.projects) {
     const proj = readPlcProj(await readFile(projFile, 'utf8'), projFile);
+    references.push(...proj.libraries);
     const dir = dirname(projFile);
     const inBuild = new Set(proj.sources);
     // under the project's folder only its build counts (a stale copy beside it is no code)
@@ -102,5 +117,5 @@ async function projectSources(paths: string[]): Promise<string[]> {
     for (const f of proj.sources)
       if ('readable' in sourceFormat(f, '', true) && !files.includes(f) && existsSync(f)) files.push(f);
   }
-  return files;
+  return { files, references };
 }
