@@ -55,6 +55,12 @@ export interface LiveOpened {
    * or (without one) the latest source timestamp among the values — they held since then.
    */
   at: number;
+  /**
+   * The latest source timestamp among the first values, ms: a PLC running late may not have
+   * scanned since, whatever `at` covers (ADR 0161: the cycles between are scans it may owe).
+   * @default at
+   */
+  latestChange?: number;
   receivedAt: number;
   /**
    * From asking for the subscription to its first values, ms: the runner's first measure of
@@ -276,6 +282,7 @@ export class OpcuaLiveFeed implements LiveFeed {
           keepAliveMs: subscription.publishingInterval * subscription.maxKeepAliveCount,
           values,
           at: Number.isNaN(publishTime) ? firstAt : publishTime,
+          latestChange: firstAt,
           receivedAt,
           setupMs: receivedAt - asked,
         });

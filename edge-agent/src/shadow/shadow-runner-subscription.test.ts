@@ -34,25 +34,34 @@ interface Script {
   changes: { n: number; at: number }[];
 }
 
+/** The first values: `n` changed at `latest`, held up to the publish time `at` (PLC ms after the opening). */
+interface Opening {
+  n: number;
+  at: number;
+  latest: number;
+}
+
 /** A feed that hands out its script at once (PLC time is the script's; this host's clock unused). */
 class ScriptedFeed implements LiveFeed {
   readonly kind = 'subscription' as const;
   readonly where = 'scripted';
   private k = 0;
-  private readonly t0 = Date.now();
+  readonly t0 = Date.now();
   constructor(
     private readonly script: Script[],
     private readonly done: AbortController,
+    private readonly opening: Opening = { n: 0, at: 0, latest: 0 },
   ) {}
   async open(): Promise<{ ok: true } & LiveOpened> {
-    const values = new Map<Tag, RawValue>([[N, 0]]);
+    const values = new Map<Tag, RawValue>([[N, this.opening.n]]);
     return {
       ok: true,
       publishingMs: 5,
       keepAliveMs: 10,
       values,
-      at: this.t0,
-      receivedAt: this.t0,
+      at: this.t0 + this.opening.at,
+      latestChange: this.t0 + this.opening.latest,
+      receivedAt: this.t0 + this.opening.at,
       setupMs: 5,
     };
   }
@@ -74,13 +83,18 @@ class ScriptedFeed implements LiveFeed {
   async close(): Promise<void> {}
 }
 
-async function follow(script: Script[]) {
+/** The PLC time (epoch ms) at which the last feed opened. */
+let opened = 0;
+
+async function follow(script: Script[], opening?: Opening) {
   const c = compileInstrumented([{ name: 'counter.st', text: COUNTER }], { cycleMs: 10 });
   const b = bindTags(MAP, c.plc);
   const done = new AbortController();
+  const live = new ScriptedFeed(script, done, opening);
+  opened = live.t0;
   return runShadow({
     plc: c.plc,
-    live: new ScriptedFeed(script, done),
+    live,
     tags: b.tags,
     unbound: b.unbound,
     durationMs: 60_000,
@@ -117,5 +131,97 @@ describe('runShadow by subscription, a late live PLC (ADR 0147)', () => {
       script.push({ publish: 10 * i + 5, changes: [{ n: i < 20 ? i : i + 50, at: 10 * i }] });
     const r = await follow(script);
     expect(r.divergences.map((d) => [d.tag, d.live, d.shadow])).toEqual([['n', 70, 20]]);
+  });
+});
+
+/**
+ * A served PLC on a loaded host, as traced in F1 runs (docs/shadow.md, "Under load"): it scans every
+ * 10 ms (each scan's change stamped 1 ms after its slot, published 1 ms later), and every
+ * `stallEvery` ms its whole process stalls for `stallMs` — no scan, no message. After the stall the
+ * server publishes first (a keep-alive stamped at the stall's end: every change up to then is
+ * sent), then the PLC runs the scans it owes on wall time in one burst, stamped once.
+ * `step`: what one scan adds to the live counter from `jumpAt` ms on (a live PLC that differs).
+ */
+function stallingPlc(o: { until: number; stallEvery: number; stallMs: number; jumpAt?: number }): Script[] {
+  const script: Script[] = [];
+  let n = 0;
+  let t = 0;
+  const add = (k: number) => {
+    n += k + (o.jumpAt !== undefined && t >= o.jumpAt && t - 10 * k < o.jumpAt ? 50 : 0);
+  };
+  while (t < o.until) {
+    if (t > 0 && t % o.stallEvery === 0) {
+      const end = t + 3 + o.stallMs;
+      script.push({ publish: end, changes: [] });
+      const owed = Math.floor((end - t) / 10);
+      t += 10 * owed;
+      add(owed);
+      script.push({ publish: end + 2, changes: [{ n, at: end + 1 }] });
+      // the next slot's scan: its change stamped a millisecond after it
+      t += 10;
+      add(1);
+      script.push({ publish: t + 2, changes: [{ n, at: t + 1 }] });
+      continue;
+    }
+    t += 10;
+    add(1);
+    script.push({ publish: t + 2, changes: [{ n, at: t + 1 }] });
+  }
+  return script;
+}
+
+describe('runShadow by subscription, a stalled host (ADR 0161)', () => {
+  it('does not judge ticks a stalled server covered before its late PLC scanned them', async () => {
+    // Before: the keep-alive sent at the stall's end covered 4 cycles the PLC scanned only after
+    // it; the candidate's ticks on the held values were judged at once (ADR 0144), 2 beyond the
+    // window at each stall — a false divergence (live 20, shadow 23), though the burst that
+    // followed agreed once the extra tick was taken back (ADR 0147).
+    const r = await follow(stallingPlc({ until: 1000, stallEvery: 200, stallMs: 45 }));
+    expect(r.divergences, JSON.stringify(r.divergences)).toEqual([]);
+    expect(r.compared).toBeGreaterThan(50);
+    // the ticks of each stall that differed from the values held: not judged, said so
+    expect(r.unjudged.why.burst).toBeGreaterThan(0);
+    expect(r.unjudged.disagreed).toBe(0);
+  });
+
+  it('follows a PLC that was late at the seed and catches up in a burst', async () => {
+    // The first values were published 100 ms after the counter's last change: the PLC, stalled
+    // (F1 trace: live 666 at 29906, published at 30014), owed 10 scans and ran them in a burst
+    // stamped 105 ms after. Before: the candidate took the publish time for its clock, scanned
+    // 1 tick and in step, tried one more at most — 8 behind for the rest of the run.
+    const script: Script[] = [{ publish: 107, changes: [{ n: 10, at: 105 }] }];
+    for (let i = 1; i <= 40; i++)
+      script.push({ publish: 106 + 10 * i, changes: [{ n: 10 + i, at: 105 + 10 * i }] });
+    const r = await follow(script, { n: 0, at: 100, latest: 0 });
+    expect(r.divergences, JSON.stringify(r.divergences)).toEqual([]);
+    expect(r.compared).toBeGreaterThan(30);
+  });
+
+  it('still reports a live counter that jumps, across the stalls', async () => {
+    const r = await follow(stallingPlc({ until: 1000, stallEvery: 200, stallMs: 45, jumpAt: 300 }));
+    expect(r.divergences).toHaveLength(1);
+    expect(r.divergences[0]).toMatchObject({ tag: 'n' });
+    expect(Number(r.divergences[0]!.live) - Number(r.divergences[0]!.shadow)).toBeGreaterThanOrEqual(40);
+  });
+
+  it('judges at once a candidate that changes while a server on time says the live PLC holds', async () => {
+    // keep-alives every 10 ms, the counter never changes: every tick is judged at its message (ADR 0144)
+    const script: Script[] = [];
+    for (let i = 1; i <= 30; i++) script.push({ publish: 10 * i, changes: [] });
+    const r = await follow(script);
+    expect(r.divergences.map((d) => [d.tag, d.live])).toEqual([['n', 0]]);
+    // the first tick beyond the window (20 ms), at its own message
+    expect(Date.parse(r.divergences[0]!.first) - opened).toBe(30);
+    expect(r.divergences[0]!.count).toBeGreaterThan(20);
+  });
+
+  it('judges those a stalled server covered once it waited a second without a live scan', async () => {
+    // keep-alives 50 ms apart (the server late every time), the counter never changes: the ticks
+    // wait for a live scan that never comes, and are judged after PENDING_MS — not left unjudged
+    const script: Script[] = [];
+    for (let i = 1; i <= 40; i++) script.push({ publish: 50 * i, changes: [] });
+    const r = await follow(script);
+    expect(r.divergences.map((d) => [d.tag, d.live])).toEqual([['n', 0]]);
+    expect(r.divergences[0]!.count).toBeGreaterThan(50);
   });
 });

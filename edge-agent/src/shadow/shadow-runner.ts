@@ -237,6 +237,21 @@ const ANCHOR_TICKS = 8;
  */
 const TAKE_BACK = 3;
 
+/**
+ * Scans a late live PLC may owe the candidate at most (ADR 0161): the scans taken back at its late
+ * live scans, or the cycles between a seed's latest change and its publish time, which a PLC
+ * catching up on wall time runs later, in a burst on the scan's inputs. A live scan that no smaller
+ * count explains scans up to that many more, one at a time (one copy, no replay): half a second
+ * of 10 ms cycles, a stall seen in loaded F1 runs (23 scans in one burst) and twice that.
+ */
+const MAX_OWED = 50;
+
+/**
+ * How long ticks at the end of a message from a stalled server wait for a live scan, PLC ms
+ * (ADR 0161), when no message on time comes meanwhile: then they are judged as they were.
+ */
+const PENDING_MS = 1000;
+
 /** Waits `ms` or until `signal` aborts; leaves no listener behind (a run polls millions of times). */
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -499,6 +514,8 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
     else judged++;
   };
   const window = new LatencyWindow<BoundTag>(latencyMs, judge);
+  /** By subscription: leaves the ticks still waiting for a live scan at a comm loss (ADR 0161). */
+  let dropPending = () => {};
   /** With a subscription: samples judged at once, or after the next message (cycle-window.ts). */
   const cycles = new CycleWindow<BoundTag>(latencyMs, agrees, judge);
 
@@ -561,6 +578,7 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
     lost = true;
     const waiting = window.clear() + cycles.clear();
     if (waiting > 0) leave('commLoss', false, waiting);
+    dropPending();
     catchUp();
   };
 
@@ -668,13 +686,69 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
      * values assume); a sample before it is judged at once, agreeing or not.
      */
     let cover = Number.NEGATIVE_INFINITY;
+    /** The candidate's outputs of the samples of the last window (for a tick judged late, ADR 0161). */
+    const recent: { at: number; outputs: Map<BoundTag, unknown> }[] = [];
+    /** Every sample goes to the cycle window through here (`live` null: a moment only, not judged). */
+    const add = (
+      at: number,
+      outputs: Map<BoundTag, unknown>,
+      live: Map<BoundTag, unknown> | null,
+      covered = false,
+      ahead?: () => Map<BoundTag, unknown>[],
+    ) => {
+      recent.push({ at, outputs });
+      while (recent.length > 1 && recent[0]!.at < at - latencyMs - cycleMs) recent.shift();
+      cycles.add(at, outputs, live, covered, ahead);
+    };
     /** Adds a sample at PLC time `at` (after the candidate scanned it); samples in time order. */
     const sample = (at: number) => {
       samples++;
       lastAt = Math.max(lastAt, at);
       if (!judging) leave('overflow');
-      cycles.add(lastAt, outputsNow(), judging ? liveOutputs() : null, lastAt < cover, aheadOfLive);
+      add(lastAt, outputsNow(), judging ? liveOutputs() : null, lastAt < cover, aheadOfLive);
     };
+    /** Do the outputs of a tick equal the live values held? */
+    const asHeld = (outputs: Map<BoundTag, unknown>, live: Map<BoundTag, unknown>) =>
+      compared.every((b) => agrees(b, live.get(b), outputs.get(b)));
+    /**
+     * Ticks at the end of a message from a server that stalled (ADR 0161), from the first whose
+     * outputs differ from the live values held: a server that sent nothing for longer than a
+     * keep-alive was stalled, and so, on the same host, was a PLC in its process — its publish time
+     * covers cycles the PLC had not scanned yet, which it scans after it, in a burst stamped later.
+     * Such ticks wait for the next live scan: a live scan that agrees makes their moment a guess
+     * (as ADR 0127's ticks before a live scan), one that disagrees at every count judges them.
+     */
+    let pending: {
+      at: number;
+      outputs: Map<BoundTag, unknown>;
+      live: Map<BoundTag, unknown>;
+      candidates: Map<BoundTag, unknown>[];
+    }[] = [];
+    /**
+     * Settles the waiting ticks: `judge` them as they were (the live PLC scanned then), or, when
+     * the live scan agreed (`guess`), leave those that differ from the values held: the live PLC
+     * made the same change by that scan, at a moment its stamps do not show (`burst`, ADR 0127).
+     */
+    const settlePending = (how: 'judge' | 'guess') => {
+      for (const p of pending) {
+        if (how === 'judge' || asHeld(p.outputs, p.live))
+          judge({ at: p.at, live: p.live, candidates: p.candidates, own: p.outputs });
+        else leave('burst');
+      }
+      pending = [];
+    };
+    dropPending = () => {
+      for (const p of pending) leave('commLoss', !asHeld(p.outputs, p.live));
+      pending = [];
+    };
+    /**
+     * Scans a late live PLC may still owe (ADR 0161): it catches up on wall time, so the scans a live
+     * scan took back may come later, in a burst; a live scan that no smaller count explains scans
+     * up to that many more. `seedOwed`: the cycles between the seed's latest change and its publish
+     * time (a PLC late at the seed), for the first live scan after it only. At most `MAX_OWED`.
+     */
+    let owed = 0;
+    let seedOwed = 0;
     /** What a live PLC whose timer ran up to the window ahead may show (judged at once, ADR 0144). */
     const aheadOfLive = () => scansAhead(latencyMs);
     /**
@@ -694,8 +768,11 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
       scanOnce();
       anchor.ticks++;
     };
-    const reseed = (values: Map<Tag, RawValue>, at: number, lostMs?: number) => {
+    /** `latest`: the seed values' latest change (PLC time); the cycles since are owed (ADR 0161). */
+    const reseed = (values: Map<Tag, RawValue>, at: number, lostMs?: number, latest = at) => {
       anchor = undefined;
+      owed = 0;
+      seedOwed = Math.min(MAX_OWED, Math.max(0, Math.ceil((at - latest) / cycleMs)));
       scanTo(at - base);
       lastAt = Math.max(lastAt, at);
       if (values !== state) {
@@ -704,16 +781,31 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
       }
       seed(state, lostMs);
       leave('seed');
-      cycles.add(lastAt, outputsNow(), null);
+      add(lastAt, outputsNow(), null);
     };
-    reseed(state, base);
+    reseed(state, base, undefined, opened.latestChange ?? base);
     samples++;
-    /** The live PLC scanned nothing new up to PLC time `end`: a sample at every candidate scan. */
-    const ticks = (end: number) => {
+    /**
+     * The live PLC scanned nothing new up to PLC time `end`: a sample at every candidate scan.
+     * `stalled`: the message came from a stalled server; a tick that differs from the values held
+     * waits for the next live scan, and so do those after it (ADR 0161).
+     */
+    const ticks = (end: number, stalled = false) => {
       while (virtualMs + cycleMs <= end - base && !fault) {
         tick(true);
-        sample(base + virtualMs);
-        anchor?.seen.push(cycles.lastOutputs());
+        const outputs = outputsNow();
+        const live = judging ? liveOutputs() : null;
+        if (live && (pending.length > 0 || (stalled && !asHeld(outputs, live)))) {
+          samples++;
+          lastAt = Math.max(lastAt, base + virtualMs);
+          add(lastAt, outputs, null);
+          // the window's back part, as the cycle window takes it (down to a moment at or before it)
+          let lo = recent.length - 1;
+          while (lo > 0 && recent[lo]!.at > lastAt - latencyMs) lo--;
+          const candidates = recent.slice(lo).map((r) => r.outputs);
+          pending.push({ at: lastAt, outputs, live, candidates });
+        } else sample(base + virtualMs);
+        anchor?.seen.push(outputs);
       }
     };
     /** Do the candidate's outputs equal the live ones now? */
@@ -785,6 +877,29 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
           return !agrees(b, v, get()) && anchor!.seen.some((o) => agrees(b, v, o.get(b)));
         });
       const from = anchor && (earlier || tickOutputs.length > 0) ? anchor : undefined;
+      const may = Math.min(MAX_OWED, owed + seedOwed);
+      seedOwed = 0;
+      /**
+       * Up to `may` more scans on this scan's inputs, one at a time, kept at the first that agrees:
+       * scans a late PLC owed and ran in this burst (ADR 0161). They are scans of the past: the
+       * candidate's clock stays at this live scan.
+       */
+      const payOwed = () => {
+        if (may === 0 || fault) return;
+        const ticked = plc.snapshot();
+        const v = virtualMs;
+        for (let m = 1; m <= may && !fault; m++) {
+          scanOnce();
+          if (!fault && agreesLive()) {
+            virtualMs = v;
+            owed = Math.max(0, owed - m);
+            return;
+          }
+        }
+        restore(ticked);
+        virtualMs = v;
+        fault = null;
+      };
       if (!fault && !agreesLive() && !from) {
         // no tick was due: one more scan (its scans came early by more than half a cycle)
         const ticked = plc.snapshot();
@@ -796,6 +911,7 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
           restore(ticked);
           virtualMs = vTicked;
           fault = null;
+          payOwed();
         }
       } else if (from && !fault && !agreesLive()) {
         // Fewer ticks since the last live scan (ADR 0147: those of earlier messages too): the live
@@ -824,6 +940,8 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
             // this gap's ticks are those after the ones already sampled at message ends
             tickOutputs = redone.slice(prior);
             found = true;
+            // a scan taken back is one a late PLC may run later, in a burst (ADR 0161)
+            if (k < total) owed = Math.min(MAX_OWED, owed + total - Math.max(k, 0) + (k < 0 ? 1 : 0));
             break;
           }
         }
@@ -831,8 +949,11 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
           restore(ticked);
           virtualMs = vTicked;
           fault = null;
+          payOwed();
         }
       }
+      // the ticks that waited for this scan (ADR 0161): a guess when it agrees, else judged
+      if (pending.length > 0) settlePending(agreesLive() ? 'guess' : 'judge');
       anchor = undefined;
       // A tick whose outputs differ from the values held while this scan's agree: the live PLC
       // made the same change by this scan, at a moment no stamp shows (a burst stamps its scans
@@ -846,7 +967,7 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
           liveBefore &&
           (!inStepAgrees || compared.every((b) => agrees(b, liveBefore.get(b), t.outputs.get(b))));
         if (!held) leave(liveBefore ? 'burst' : 'overflow');
-        cycles.add(lastAt, t.outputs, held ? liveBefore : null, lastAt < cover);
+        add(lastAt, t.outputs, held ? liveBefore : null, lastAt < cover);
       }
       sample(at);
     };
@@ -862,6 +983,8 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
       { at: opened.receivedAt, d: Math.max(opened.setupMs, keepAliveMs) },
     ];
     let prev = opened.receivedAt;
+    /** The publish time of the last message, or of the first values. */
+    let lastPublish = opened.at;
     while (!stopNow() && performance.now() - t0 < o.durationMs) {
       // ADR 0120: silent past `stale` is a comm loss reported at once (nothing held is current);
       // the session is opened again only past the lasting deadline (or at a failed session)
@@ -894,7 +1017,8 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
             regained();
             lastAnswer = again.receivedAt;
             prev = again.receivedAt;
-            reseed(again.values, again.at, lostMs);
+            reseed(again.values, again.at, lostMs, again.latestChange);
+            lastPublish = again.at;
             samples++;
             break;
           }
@@ -931,6 +1055,11 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
       );
       const lostMs = m.receivedAt - lastAnswer;
       lastAnswer = m.receivedAt;
+      // a server silent for longer than a keep-alive (and a publishing interval) was stalled (ADR 0161)
+      const stalled = stamped
+        ? m.publishTime - lastPublish > keepAliveMs + opened.publishingMs
+        : gap > keepAliveMs + opened.publishingMs;
+      if (stamped) lastPublish = m.publishTime;
       if (lost) {
         // a message after a short silence: the subscription lost nothing (the server kept its
         // messages), but the candidate ran on through the silence unfed — seeded again, as after
@@ -967,12 +1096,21 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
           ? m.publishTime
           : (ch.at(-1)?.at ?? 0)
         : Math.max(ch.at(-1)?.at ?? 0, delays.length > 0 ? m.receivedAt - delays[0]!.d : 0);
-      ticks(held);
+      // Ticks still waiting for a live scan (ADR 0161): a message on time without one says the live
+      // PLC scanned their cycles without a change — judged as they were; so are those waiting too long
+      if (pending.length > 0 && (!stalled || pending[0]!.at < held - PENDING_MS)) settlePending('judge');
+      ticks(held, stalled);
       judging = true;
       cover = Number.NEGATIVE_INFINITY;
       cycles.messageEnd();
       progress(performance.now(), t0);
     }
+    // the run's last ticks waiting for a live scan: judged only if they agree (as the run's last samples)
+    for (const p of pending)
+      if (asHeld(p.outputs, p.live))
+        judge({ at: p.at, live: p.live, candidates: p.candidates, own: p.outputs });
+      else leave('end', true);
+    pending = [];
     pollStats = {
       target: opened.publishingMs,
       mean: sub.messages ? Math.round((gapSum / sub.messages) * 10) / 10 : 0,
