@@ -265,6 +265,8 @@ function marksCost(): string {
  * the TypeScript source, through the source maps tsx leaves.
  */
 async function profiled<T>(file: string | undefined, f: () => Promise<T>): Promise<T> {
+  const heap = process.env.BENCH_SHADOW_HEAP;
+  if (heap) return heapProfiled(heap, f);
   if (!file) return f();
   const s = new Session();
   s.connect();
@@ -285,6 +287,40 @@ async function profiled<T>(file: string | undefined, f: () => Promise<T>): Promi
       }
       delete n.positionTicks;
     }
+    writeFileSync(file, JSON.stringify(profile));
+    s.disconnect();
+  }
+}
+
+/**
+ * BENCH_SHADOW_HEAP=FILE: what the steady run allocates, sampled (`HeapProfiler.startSampling`,
+ * objects collected meanwhile kept): bytes by function, TypeScript positions as above.
+ */
+async function heapProfiled<T>(file: string, f: () => Promise<T>): Promise<T> {
+  const s = new Session();
+  s.connect();
+  await s.post('HeapProfiler.enable');
+  await s.post('HeapProfiler.startSampling', {
+    samplingInterval: 4096,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+  try {
+    return await f();
+  } finally {
+    const { profile } = await s.post('HeapProfiler.stopSampling');
+    type Node = (typeof profile)['head'];
+    const moved = (n: Node) => {
+      const cf = n.callFrame;
+      const map = cf.url.startsWith('file:') ? findSourceMap(cf.url) : undefined;
+      const at = map?.findEntry(cf.lineNumber, cf.columnNumber);
+      if (at && 'originalLine' in at) {
+        cf.lineNumber = at.originalLine;
+        cf.columnNumber = at.originalColumn;
+      }
+      for (const c of n.children) moved(c);
+    };
+    moved(profile.head);
     writeFileSync(file, JSON.stringify(profile));
     s.disconnect();
   }

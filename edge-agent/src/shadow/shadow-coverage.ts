@@ -31,19 +31,35 @@ export interface ShadowCoverage {
 
 const TIMER_TYPES = new Set(['TON', 'TOF', 'TP']);
 
-/** Watches the candidate's inputs, outputs and timers scan by scan. */
+/**
+ * Watches the candidate's inputs, outputs and timers scan by scan. On the hot path (every input
+ * every poll, every scan) it only looks at what has not yet varied or toggled: a count of inputs
+ * left, a list of BOOL outputs left, read through accessors (a path resolved once, not at every
+ * scan) — a run of 1,000 tags does no work here once all have varied.
+ */
 export class CoverageTracker {
   private readonly inputSeen = new Map<string, Set<string>>();
   private readonly boolSeen = new Map<string, Set<boolean>>();
   private readonly timers: { name: string; type: string; q: () => unknown; last: boolean; done: boolean }[];
+  /** Inputs that have not yet taken two values. */
+  private inputsLeft = 0;
+  /** BOOL outputs that have not yet taken both values, and how to read each. */
+  private boolsLeft: { path: string; seen: Set<boolean>; get: () => unknown }[] = [];
 
   constructor(
     private readonly plc: VirtualPlc,
     tags: readonly BoundTag[],
   ) {
     for (const b of tags) {
-      if (b.role === 'input') this.inputSeen.set(b.path, new Set());
-      if (b.role === 'output' && b.tag.modbus.type === 'BOOL') this.boolSeen.set(b.path, new Set());
+      if (b.role === 'input' && !this.inputSeen.has(b.path)) {
+        this.inputSeen.set(b.path, new Set());
+        this.inputsLeft++;
+      }
+      if (b.role === 'output' && b.tag.modbus.type === 'BOOL' && !this.boolSeen.has(b.path)) {
+        const seen = new Set<boolean>();
+        this.boolSeen.set(b.path, seen);
+        this.boolsLeft.push({ path: b.path, seen, get: plc.accessor(b.path).get });
+      }
     }
     this.timers = plc
       .listVariables()
@@ -54,9 +70,10 @@ export class CoverageTracker {
       });
   }
 
-  /** Resolves the timers' accessors again (after the candidate's state was restored). */
+  /** Resolves the accessors again (after the candidate's state was restored). */
   bind(): void {
     for (const t of this.timers) t.q = this.plc.accessor(`${t.name}.Q`).get;
+    for (const b of this.boolsLeft) b.get = this.plc.accessor(b.path).get;
   }
 
   /** After a scan of the candidate. */
@@ -66,13 +83,22 @@ export class CoverageTracker {
       if (q !== t.last && (t.type === 'TON' ? q : !q)) t.done = true;
       t.last = q;
     }
-    for (const [path, seen] of this.boolSeen) if (seen.size < 2) seen.add(Boolean(this.plc.get(path)));
+    if (this.boolsLeft.length === 0) return;
+    let toggled = false;
+    for (const b of this.boolsLeft) {
+      b.seen.add(Boolean(b.get()));
+      if (b.seen.size === 2) toggled = true;
+    }
+    if (toggled) this.boolsLeft = this.boolsLeft.filter((b) => b.seen.size < 2);
   }
 
   /** An input value fed from the live PLC. */
   input(path: string, value: unknown): void {
+    if (this.inputsLeft === 0) return;
     const seen = this.inputSeen.get(path);
-    if (seen && seen.size < 2) seen.add(String(value));
+    if (!seen || seen.size >= 2) return;
+    seen.add(String(value));
+    if (seen.size === 2) this.inputsLeft--;
   }
 
   /** `branches`: the marks of an instrumented candidate, read once here. */
