@@ -13,6 +13,11 @@ import { decodeRegistersIn, PlantIoError, type RawValue } from '../plant-io';
 import { ModbusTcpClient } from './modbus-tcp-client';
 import type { PollBlock } from './poll-plan';
 
+/** Where `readBlock` puts a block's values: a `Map`, or a sample's own store. */
+interface TagSink {
+  set(tag: Tag, value: RawValue): unknown;
+}
+
 /** Options of {@link ModbusLink}. */
 export interface ModbusLinkOptions {
   host: string;
@@ -92,7 +97,9 @@ export class ModbusLink {
    * given): a bit for a coil or discrete input, registers in the tag's type and word order.
    * An answer shorter than the block is a `COMM_FAILURE`.
    */
-  async readBlock(block: PollBlock, into = new Map<Tag, RawValue>()): Promise<Map<Tag, RawValue>> {
+  readBlock(block: PollBlock): Promise<Map<Tag, RawValue>>;
+  readBlock<M extends TagSink>(block: PollBlock, into: M): Promise<M>;
+  async readBlock(block: PollBlock, into: TagSink = new Map<Tag, RawValue>()): Promise<TagSink> {
     const data = await this.request((c) => c.read(block.table, block.address, block.count));
     const bits = block.table === 'coil' || block.table === 'discrete';
     for (const tag of block.tags) {
