@@ -106,3 +106,35 @@ END_PROGRAM
     expect(forcing(r)).toContain('forcing/constant-assignment');
   });
 });
+
+describe('forcing rules on a line of several set/resets (`a R= b S= c;`)', () => {
+  // parsed since request iec-02 (moreTargets): every target takes the operand at the end of the
+  // line, so the second target below is forced TRUE; a rule reading only the first target saw
+  // no write to the E-stop at all
+  const src = (body: string) => `VAR_GLOBAL
+    Chain_A AT %IX0.0 : BOOL;
+    Chain_B AT %IX0.1 : BOOL;
+    EStop_Ok AT %QX0.0 : BOOL;
+    Lamp AT %QX0.1 : BOOL;
+END_VAR
+PROGRAM Main
+EStop_Ok := Chain_A AND Chain_B;
+${body}
+END_PROGRAM
+`;
+  const policy = testPolicy({ emergencyStops: ['EStop_Ok'] });
+  const before = stProject({ 'main.st': src('Lamp R= Chain_B;') });
+
+  it('sees a constant forced onto the E-stop by the second target', async () => {
+    const after = stProject({ 'main.st': src('Lamp R= EStop_Ok S= TRUE;') });
+    const r = await verifySafety({ before, after, policy, mode: 'quick' });
+    expect(r.verdict).toBe('fail');
+    expect(forcing(r)).toContain('forcing/constant-assignment');
+  });
+
+  it('passes the same line when it leaves the E-stop alone', async () => {
+    const after = stProject({ 'main.st': src('Lamp R= Chain_B;') });
+    const r = await verifySafety({ before, after, policy, mode: 'quick' });
+    expect(forcing(r)).toEqual([]);
+  });
+});

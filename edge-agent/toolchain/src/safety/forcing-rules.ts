@@ -16,7 +16,13 @@ import {
   walkStatements,
 } from '../iec';
 import { canonical } from './canonical-ast';
-import type { Atom, BodyEntry, ProjectIndex, VarEntry } from './project-index';
+import {
+  type Atom,
+  assignmentTargets,
+  type BodyEntry,
+  type ProjectIndex,
+  type VarEntry,
+} from './project-index';
 import { finding } from './safety-rules';
 import { sourceText, type VerifyContext } from './verify-context';
 
@@ -56,9 +62,11 @@ function permissiveWrite(ix: ProjectIndex, model: Constants, a: Atom, key: strin
   if (!a.writes.includes(key)) return false;
   const s = a.stmt;
   if (s.kind === 'Assignment') {
+    // the targets that write `key` (a line of several set/resets may write it more than once)
+    const hits = assignmentTargets(s).filter((x) => ix.resolveRoot(x.target)?.key === key);
+    if (hits.length > 0)
+      return hits.some((x) => x.operator !== 'R=') && !isFalseConstant(model, a.body, s.value);
     if (s.operator === 'R=') return false;
-    const t = ix.resolveRoot(s.target);
-    if (t?.key === key) return !isFalseConstant(model, a.body, s.value);
   }
   return s.kind === 'CallStatement';
 }
@@ -220,7 +228,7 @@ export function forcingFindings(ctx: VerifyContext): SafetyFinding[] {
     // A direct write to an input address (`%IX0.3 := TRUE;`, `Q => %IX0.3`) names no variable.
     const targets =
       s.kind === 'Assignment'
-        ? [s.target]
+        ? assignmentTargets(s).map((x) => x.target)
         : s.kind === 'CallStatement'
           ? s.call.args.flatMap((x) => (x.direction === 'output' && x.value ? [x.value] : []))
           : [];
@@ -264,13 +272,20 @@ export function forcingFindings(ctx: VerifyContext): SafetyFinding[] {
       const signal = protectedKeys.get(key);
       if (!signal) continue;
       // 2. constants forced onto a protected signal
+      // (on a line of several set/resets, the target that writes the signal with `S=`)
+      const forcing =
+        s.kind === 'Assignment'
+          ? assignmentTargets(s).find(
+              (x) => (x.operator === ':=' || x.operator === 'S=') && newIx.resolveRoot(x.target)?.key === key,
+            )
+          : undefined;
       if (
         s.kind === 'Assignment' &&
-        (s.operator === ':=' || s.operator === 'S=') &&
+        forcing &&
         isConstant(ctx.after.checked, a.body, s.value) &&
         !isFalseConstant(ctx.after.checked, a.body, s.value)
       ) {
-        const t = newIx.resolveRoot(s.target);
+        const t = newIx.resolveRoot(forcing.target);
         const same = oldWritersSame(a, key).some(
           (o) => canonical(o.stmt) === canonical(s) && (guardText(o) === guardText(a) || guardNoWeaker(a, o)),
         );
@@ -352,12 +367,11 @@ export function forcingFindings(ctx: VerifyContext): SafetyFinding[] {
     const resets = (ix: ProjectIndex, model: Constants, k: string): Atom[] =>
       (ix.writers.get(k) ?? []).filter((a) => {
         const s = a.stmt;
-        if (s.kind !== 'Assignment') return false;
-        const t = ix.resolveRoot(s.target);
-        return (
-          t?.key === k &&
-          !isPrescanClear(a) &&
-          (s.operator === 'R=' || (s.operator === ':=' && isFalseConstant(model, a.body, s.value)))
+        if (s.kind !== 'Assignment' || isPrescanClear(a)) return false;
+        return assignmentTargets(s).some(
+          (x) =>
+            ix.resolveRoot(x.target)?.key === k &&
+            (x.operator === 'R=' || (x.operator === ':=' && isFalseConstant(model, a.body, s.value))),
         );
       });
     const o = resets(oldIx, ctx.before.checked, key);

@@ -8,6 +8,8 @@
  * locals: `<pou>.<method>::name`), all case-folded (IEC 61131-3 §6.1.2).
  */
 import type {
+  AssignmentOperator,
+  AssignmentStatement,
   CheckedProject,
   CompilationUnit,
   Expression,
@@ -65,6 +67,18 @@ export interface Atom {
   calls: string[];
   /** Position in the scan within its body (execution order of the text). */
   order: number;
+}
+
+/**
+ * Every target an assignment writes with its operator: the target, then the further targets of
+ * a line of several set/resets (`a S= b R= c;`, `moreTargets`), each of which takes the same
+ * operand with its own operator. Rules that look at what a statement writes read this, never
+ * `target` alone, or a write on such a line goes unseen.
+ */
+export function assignmentTargets(
+  s: AssignmentStatement,
+): { operator: AssignmentOperator; target: Expression }[] {
+  return [{ operator: s.operator, target: s.target }, ...(s.moreTargets ?? [])];
 }
 
 /** Pseudo-variable written by RETURN/EXIT/JMP/CONTINUE of a body: every atom of the body depends on it. */
@@ -336,13 +350,15 @@ export class ProjectIndex {
   private atomEffects(s: Statement, reads: Set<string>, writes: Set<string>, calls: Set<string>): void {
     if (s.kind === 'Assignment') {
       this.readsOf(s.value, reads, calls);
-      const target = this.resolveRoot(s.target);
-      const t = unparen(s.target);
-      if (target) writes.add(target.key);
-      // A partial write (field, element, bit) or a set/reset keeps the rest of the old value.
-      if (t.kind !== 'Identifier' || s.operator === 'S=' || s.operator === 'R=') {
-        if (target) reads.add(target.key);
-        if (t.kind !== 'Identifier') this.readsOf(t, reads, calls);
+      for (const { operator, target: written } of assignmentTargets(s)) {
+        const target = this.resolveRoot(written);
+        const t = unparen(written);
+        if (target) writes.add(target.key);
+        // A partial write (field, element, bit) or a set/reset keeps the rest of the old value.
+        if (t.kind !== 'Identifier' || operator === 'S=' || operator === 'R=') {
+          if (target) reads.add(target.key);
+          if (t.kind !== 'Identifier') this.readsOf(t, reads, calls);
+        }
       }
     } else if (s.kind === 'CallStatement') {
       const call = s.call;

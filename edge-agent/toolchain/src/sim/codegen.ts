@@ -2000,8 +2000,18 @@ export class CodeGenerator {
           const src = this.lvalue(s.value, scope);
           return `${target}=$ref(${src.obj},${src.key});`;
         }
-        // Property write: obj.Prop := v
-        if (s.target.kind === 'Member') {
+        // `a S= b R= c;`: every target refers to the operand at the end of the line, read once
+        // (Beckhoff Infosys "ExST assignment S=/R=", multiple assignments)
+        if (s.moreTargets && s.moreTargets.length > 0 && (s.operator === 'S=' || s.operator === 'R=')) {
+          const t = this.tmp();
+          const v = this.conv(this.expr(s.value, scope, BOOL), BOOL, s.span);
+          const writes = [{ operator: s.operator, target: s.target }, ...s.moreTargets].map((x) =>
+            this.setReset(x.target, x.operator, t, scope),
+          );
+          return `{const ${t}=${v};${writes.join('')}}`;
+        }
+        // Property write: obj.Prop := v (a set/reset of a property is not simulated: refused below)
+        if (s.target.kind === 'Member' && s.operator === ':=') {
           const ot = this.staticType(s.target.object, scope);
           if (ot && (ot.kind === 'fb' || ot.kind === 'iface')) {
             const prop = this.findProperty(ot.name, s.target.member);
@@ -2013,17 +2023,16 @@ export class CodeGenerator {
             }
           }
         }
-        if (s.target.kind === 'BitAccess') {
+        if (s.target.kind === 'BitAccess' && s.operator !== 'S=' && s.operator !== 'R=') {
           // §6.5.3.2 Table 17: `w.3 := x` writes one bit and keeps the others
           const v = this.conv(this.expr(s.value, scope, BOOL), BOOL, s.value.span);
-          if (s.operator !== 'S=' && s.operator !== 'R=') return this.bitWrite(s.target, v, scope);
-          return `if(${v}){${this.bitWrite(s.target, s.operator === 'S=' ? 'true' : 'false', scope)}}`;
+          return this.bitWrite(s.target, v, scope);
         }
-        const p = this.lvalue(s.target, scope);
         if (s.operator === 'S=' || s.operator === 'R=') {
           const v = this.conv(this.expr(s.value, scope, BOOL), BOOL, s.span);
-          return `if(${v})${this.read(p)}=${s.operator === 'S=' ? 'true' : 'false'};`;
+          return this.setReset(s.target, s.operator, v, scope);
         }
+        const p = this.lvalue(s.target, scope);
         return this.assignCode(p, this.expr(s.value, scope, p.t), s.span);
       }
       case 'CallStatement': {
@@ -2119,6 +2128,14 @@ export class CodeGenerator {
         // which faults a target turns into exceptions is the runtime's, not the standard's
         return this.fail('UNSUPPORTED', '__TRY/__CATCH/__FINALLY is not simulated', s.span);
     }
+  }
+
+  /** Code of `target S= cond` / `target R= cond`: TRUE / FALSE written only while `cond` holds. */
+  private setReset(target: Expression, operator: 'S=' | 'R=', cond: string, scope: Scope): string {
+    const value = operator === 'S=' ? 'true' : 'false';
+    if (target.kind === 'BitAccess') return `if(${cond}){${this.bitWrite(target, value, scope)}}`;
+    const p = this.lvalue(target, scope);
+    return `if(${cond})${this.read(p)}=${value};`;
   }
 
   private refSlot(e: Expression): string {

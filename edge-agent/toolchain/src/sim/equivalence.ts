@@ -969,6 +969,9 @@ function dependence(
       case 'Assignment': {
         const p = expr(s.value);
         raise(rootName(s.target), (s.operator === 'R=' ? flip(p) : p) | ctl);
+        // `a S= b R= c;`: each further target takes the same operand with its own operator
+        for (const m of s.moreTargets ?? [])
+          raise(rootName(m.target), (m.operator === 'R=' ? flip(p) : p) | ctl);
         return;
       }
       case 'CallStatement': {

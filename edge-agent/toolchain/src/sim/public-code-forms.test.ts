@@ -59,6 +59,28 @@ END_PROGRAM`);
     ]);
   });
 
+  it('runs a line of several set/resets: every target takes the operand at the end (iec-02)', () => {
+    // Beckhoff "ExST assignment S=/R=", multiple assignments: `a R= b R= d` resets a and b by d,
+    // not a by b; d is read once
+    const plc = plcOf(`PROGRAM Main
+VAR_INPUT d : BOOL; END_VAR
+VAR_OUTPUT a, b : BOOL := TRUE; c : BOOL; w : WORD; END_VAR
+a R= b R= d;
+w.3 S= c S= d;
+END_PROGRAM`);
+    const seen: unknown[][] = [];
+    for (const d of [false, true, false]) {
+      plc.set('d', d);
+      expect(plc.scan(1)).toBeNull();
+      seen.push([plc.get('a'), plc.get('b'), plc.get('c'), plc.get('w')]);
+    }
+    expect(seen).toEqual([
+      [true, true, false, 0],
+      [false, false, true, 8],
+      [false, false, true, 8],
+    ]);
+  });
+
   it('still refuses a CASE label that names a variable', () => {
     const r = parseSource(
       `PROGRAM Main
