@@ -105,6 +105,17 @@ describe('the AST visitor', () => {
       'Assignment',
     ]);
     const assign = (f as { body: Statement[] }).body[0] as { target: Expression };
-    expect(rootIdentifier(assign.target)).toBe('a');
+    expect(rootIdentifier(assign.target)).toMatchObject({ kind: 'Identifier', name: 'a' });
+    expect(rootIdentifier(assign.target)?.global).toBeUndefined();
+  });
+  it('rootIdentifier keeps the global namespace flag of `.a.b[1]`', () => {
+    const { unit, diagnostics } = parseSource(
+      'PROGRAM P\nVAR a : INT; END_VAR\n.a.b[1] := 0;\n(.a) := 1;\nEND_PROGRAM\n',
+      'p.st',
+    );
+    expect(diagnostics).toEqual([]);
+    const body = (unit.declarations[0] as { body: { target: Expression }[] }).body;
+    expect(rootIdentifier(body[0]!.target)).toMatchObject({ name: 'a', global: true });
+    expect(rootIdentifier(body[1]!.target)).toMatchObject({ name: 'a', global: true });
   });
 });

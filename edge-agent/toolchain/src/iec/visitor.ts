@@ -8,10 +8,26 @@
  * visited in source order. Comments and pragmas are not nodes of the walk:
  * they never carry meaning (§6.1.5).
  */
-import type { CallArgument, CallExpression, Expression, Node, Pou, Statement, TimeLiteral } from './ast';
+import type {
+  CallArgument,
+  CallExpression,
+  Expression,
+  Identifier,
+  Node,
+  Pou,
+  Statement,
+  TimeLiteral,
+} from './ast';
 
 /** The node type whose `kind` is `K`. */
 export type NodeOfKind<K extends Node['kind']> = Extract<Node, { kind: K }>;
+
+/**
+ * What a callback of {@link visit} or {@link walk} returns: `false` skips the node's children;
+ * anything else, nothing included, walks on. (`unknown` so that a callback returning nothing,
+ * `void`, fits without a `void` in a union.)
+ */
+type VisitControl = unknown;
 
 /**
  * Callbacks of {@link visit}: one per node kind (typed by the kind), plus
@@ -19,9 +35,9 @@ export type NodeOfKind<K extends Node['kind']> = Extract<Node, { kind: K }>;
  * from `enter` or from a kind callback skips that node's children (and its `leave`).
  */
 export type Visitor = {
-  [K in Node['kind']]?: (node: NodeOfKind<K>, parent: Node | undefined) => boolean | undefined | void;
+  [K in Node['kind']]?: (node: NodeOfKind<K>, parent: Node | undefined) => VisitControl;
 } & {
-  enter?: (node: Node, parent: Node | undefined) => boolean | undefined | void;
+  enter?: (node: Node, parent: Node | undefined) => VisitControl;
   leave?: (node: Node, parent: Node | undefined) => void;
 };
 
@@ -202,10 +218,7 @@ export function visit(roots: Node | readonly Node[], visitor: Visitor): void {
  * Calls `fn` for every node under `root` (pre-order, root included). Return
  * `false` to skip a node's children. Comments and pragmas are not visited.
  */
-export function walk(
-  root: Node,
-  fn: (node: Node, parent: Node | undefined) => boolean | undefined | void,
-): void {
+export function walk(root: Node, fn: (node: Node, parent: Node | undefined) => VisitControl): void {
   visit(root, { enter: fn });
 }
 
@@ -394,13 +407,18 @@ export function flatten(e: Expression, op: 'AND' | 'OR'): Expression[] {
   return out;
 }
 
-/** The variable an lvalue writes: `a` for `a`, `a.b[i].c`, `a^`; undefined for `THIS^.x` and the like. */
-export function rootIdentifier(e: Expression): string | undefined {
+/**
+ * The name an lvalue writes through: the `Identifier` `a` of `a`, `a.b[i].c`, `a^`; undefined for
+ * `THIS^.x` and the like. Its `global` flag tells `.a` (the global namespace operator: the global
+ * `a` even where a local hides it, decision 0160) from `a`; which variable either is, the
+ * checker's `references` say.
+ */
+export function rootIdentifier(e: Expression): Identifier | undefined {
   let x = unparen(e);
   for (;;) {
     switch (x.kind) {
       case 'Identifier':
-        return x.name;
+        return x;
       case 'Member':
       case 'Index':
       case 'BitAccess':
