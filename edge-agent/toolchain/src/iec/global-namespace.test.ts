@@ -76,6 +76,27 @@ END_PROGRAM`;
     expect(checkProject([u.unit]).diagnostics).toEqual([]);
   });
 
+  it('`.gVar` of a qualified_only list is ST2033 as `gVar` is; `.GVL.gVar` is the way', () => {
+    // Beckhoff Infosys "Attribute 'qualified_only'": such a list's variables "can only be
+    // addressed by specifying the global variable list name"; the dot opens the global
+    // namespace, it does not name the list
+    const src = (use: string): string => `{attribute 'qualified_only'}
+{attribute 'gvl_name' := 'GVL'}
+VAR_GLOBAL
+  gVar : INT;
+END_VAR
+PROGRAM P
+VAR
+  gVar : BOOL;
+END_VAR
+${use} := 1;
+END_PROGRAM`;
+    const codes = (use: string): string[] =>
+      checkProject([parseSource(src(use), 'q.st').unit]).diagnostics.map((d) => d.code);
+    expect(codes('.GVL.gVar')).toEqual([]);
+    expect(codes('.gVar')).toEqual(['ST2033']);
+  });
+
   it('refuses a dot not followed by a name with a clear message', () => {
     const r = parseSource('PROGRAM P\nVAR x : INT; END_VAR\nx := . 5;\nx := .;\nEND_PROGRAM', 'bad.st');
     expect(r.diagnostics.map((d) => [d.code, d.line, d.message])).toEqual([
