@@ -64,7 +64,7 @@ export function parseGeneratedBody(
  * Standard functions drawn as FBD boxes that have an ST operator (IEC 61131-3
  * Table 29/30/31): written infix, so the converted body reads like hand-written ST.
  */
-export const INFIX_BOXES: Readonly<Record<string, string>> = {
+const INFIX_BOXES: Readonly<Record<string, string>> = {
   AND: 'AND',
   OR: 'OR',
   XOR: 'XOR',
@@ -81,3 +81,20 @@ export const INFIX_BOXES: Readonly<Record<string, string>> = {
   LE: '<=',
   LT: '<',
 };
+
+/** Boxes whose inputs chain with their operator however many there are (associative, extensible). */
+const CHAINABLE = new Set(['AND', 'OR', 'XOR', 'ADD', 'MUL']);
+
+/**
+ * The ST operator a function box of `inputs` inputs is written with, or undefined when it is
+ * written as a call. Two inputs: any box of {@link INFIX_BOXES}. More: only the associative
+ * ones; IEC 61131-3 chains the extensible comparisons pairwise, `GT(a, b, c)` is
+ * `(a > b) AND (b > c)`, which `a > b > c` (read `(a > b) > c`) is not, and SUB, DIV, MOD,
+ * EXPT and NE take two inputs, so the call lets the checker say so (ST2010).
+ */
+export function infixOf(box: string, inputs: number): string | undefined {
+  const up = box.toUpperCase();
+  const op = INFIX_BOXES[up];
+  if (!op || inputs < 2) return undefined;
+  return inputs === 2 || CHAINABLE.has(up) ? op : undefined;
+}

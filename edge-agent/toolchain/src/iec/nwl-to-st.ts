@@ -21,7 +21,7 @@
  * dropped in silence.
  */
 import type { Span } from './ast';
-import { Gen, INFIX_BOXES } from './converted-text';
+import { Gen, infixOf } from './converted-text';
 import { attr, decodeEntities, type XmlElement } from './xml';
 
 /** What {@link nwlToSt} returns. */
@@ -177,9 +177,9 @@ export function nwlToSt(text: string, nwl: XmlElement, spanOf: (el: XmlElement) 
     // CallType names the operator (And, Lt, ...) for an operator box, else Function/FunctionBlock
     const operator = call.toUpperCase() === box.toUpperCase();
     const up = box.toUpperCase();
-    const infix = INFIX_BOXES[up];
+    const infix = infixOf(up, args.length);
     let v: string;
-    if (operator && infix && args.length >= 2) v = `(${args.join(` ${infix} `)})`;
+    if (operator && infix) v = `(${args.join(` ${infix} `)})`;
     else if (operator && up === 'NOT' && args.length === 1) v = `(NOT ${args[0]})`;
     else if (operator && up === 'MOVE' && args.length === 1) v = args[0]!;
     else if (operator || call === 'Function')

@@ -19,7 +19,7 @@ import type {
   TopLevelDeclaration,
 } from './ast';
 import { remapSpans } from './ast-utils';
-import { Gen, INFIX_BOXES, parseGeneratedBody, pushMapped } from './converted-text';
+import { Gen, infixOf, parseGeneratedBody, pushMapped } from './converted-text';
 import { diagnostic } from './diagnostics';
 import { ilToSt } from './il-to-st';
 import { createParser, type ParseResult, type Parser, parseSource } from './parser';
@@ -1090,9 +1090,9 @@ function graphToSt(
     // a function box: the call is the value
     if (formal && formal.toUpperCase() === 'ENO') return 'TRUE';
     const { args } = blockInputs(n);
-    const op = INFIX_BOXES[type.toUpperCase()];
     const values = args.map((a) => a.slice(a.indexOf(':=') + 3));
-    if (op && values.length >= 2) return `(${values.map((v) => `(${v})`).join(` ${op} `)})`;
+    const op = infixOf(type, values.length);
+    if (op) return `(${values.map((v) => `(${v})`).join(` ${op} `)})`;
     const up = type.toUpperCase();
     if ((up === 'NOT' || up === 'MOVE') && values.length === 1)
       return up === 'NOT' ? `(NOT (${values[0]}))` : `(${values[0]})`;

@@ -396,6 +396,49 @@ describe('FBD feedback through an FB instance', () => {
   });
 });
 
+describe('function boxes of more than two inputs (request iec-05)', () => {
+  /** A program `Boxes` with one FBD box `type` over the BOOL (or INT) inputs A, B, C into Y. */
+  const boxes = (type: string, t: 'BOOL' | 'INT'): string => `<?xml version="1.0"?>
+<project xmlns="http://www.plcopen.org/xml/tc6_0201"><types><dataTypes/><pous>
+<pou name="Boxes" pouType="program"><interface><localVars>
+<variable name="A"><type><${t}/></type></variable>
+<variable name="B"><type><${t}/></type></variable>
+<variable name="C"><type><${t}/></type></variable>
+<variable name="Y"><type><${type === 'ADD' ? t : 'BOOL'}/></type></variable>
+</localVars></interface><body><FBD>
+<inVariable localId="1"><position x="0" y="0"/><connectionPointOut/><expression>A</expression></inVariable>
+<inVariable localId="2"><position x="0" y="20"/><connectionPointOut/><expression>B</expression></inVariable>
+<inVariable localId="3"><position x="0" y="40"/><connectionPointOut/><expression>C</expression></inVariable>
+<block localId="4" typeName="${type}"><position x="40" y="0"/><inputVariables>
+<variable formalParameter="IN1"><connectionPointIn><connection refLocalId="1"/></connectionPointIn></variable>
+<variable formalParameter="IN2"><connectionPointIn><connection refLocalId="2"/></connectionPointIn></variable>
+<variable formalParameter="IN3"><connectionPointIn><connection refLocalId="3"/></connectionPointIn></variable>
+</inputVariables><inOutVariables/><outputVariables><variable formalParameter="OUT"><connectionPointOut/></variable></outputVariables></block>
+<outVariable localId="5"><position x="90" y="0"/><connectionPointIn><connection refLocalId="4" formalParameter="OUT"/></connectionPointIn><expression>Y</expression></outVariable>
+</FBD></body></pou></pous></types></project>`;
+
+  it('keeps a comparison of three inputs a call, which chains pairwise (IEC 61131-3)', () => {
+    const { unit, diagnostics } = readPlcopen(boxes('EQ', 'BOOL'), 'eq.xml');
+    expect(diagnostics).toEqual([]);
+    expect((unit.declarations[0] as ProgramDecl).body.map((s) => printNode(s).trim())).toEqual([
+      'Y := EQ(IN1 := A, IN2 := B, IN3 := C);',
+    ]);
+    // EQ(FALSE, FALSE, FALSE) is TRUE; the infix chain ((A = B) = C) was FALSE
+    const plc = compileProgram([unit], { program: 'Boxes' });
+    plc.scan(1);
+    expect(plc.get('Y')).toBe(true);
+    plc.set('C', true);
+    plc.scan(1);
+    expect(plc.get('Y')).toBe(false);
+  });
+  it('writes an associative box of three inputs infix as before', () => {
+    const { unit } = readPlcopen(boxes('ADD', 'INT'), 'add.xml');
+    expect((unit.declarations[0] as ProgramDecl).body.map((s) => printNode(s).trim())).toEqual([
+      'Y := ((A) + (B) + (C));',
+    ]);
+  });
+});
+
 describe('edits written back into the XML (applyXmlEdits)', () => {
   it('escapes a replacement in a CODESYS xhtml body and keeps every other byte', () => {
     const file = join(FIXTURES, 'plcopen/codesys-dosing.xml');
