@@ -5,10 +5,11 @@ import { compileProgram } from '../sim';
 import type { FunctionBlockDecl, IfStatement, ProgramDecl, TypeBlock } from './ast';
 import { parseSource } from './parser';
 import { readPlcopen } from './plcopen-reader';
+import { readPlcProj } from './plcproj-reader';
 import { printNode } from './printer';
 import { sfcToSt } from './sfc-to-st';
 import { FIXTURES } from './test-fixtures';
-import { readTwinCat } from './twincat-reader';
+import { readTsProj, readTwinCat } from './twincat-reader';
 import { applyXmlEdits } from './xml-edits';
 
 describe('TwinCAT reader', () => {
@@ -43,6 +44,19 @@ describe('TwinCAT reader', () => {
   it('reports broken XML as ST1012 without throwing', () => {
     const { diagnostics } = readTwinCat('<TcPlcObject><POU Name="x">', 'bad.TcPOU');
     expect(diagnostics.map((d) => d.code)).toEqual(['ST1012']);
+  });
+});
+
+describe('TwinCAT encrypted files (request iec-04)', () => {
+  it('says what the file is in one ST1012, not the XML scanner on binary data', () => {
+    const text = 'TcEncryptedFile~\u0001\u0002<\u0003=\u00bf\u00b2';
+    for (const read of [readTwinCat, readPlcProj, readTsProj])
+      expect(read(text, 'X.TcPOU').diagnostics.map((d) => [d.code, d.message])).toEqual([
+        [
+          'ST1012',
+          "cannot read X.TcPOU: it is a TwinCAT encrypted file (TcEncryptedFile, readable only with TwinCAT's key)",
+        ],
+      ]);
   });
 });
 

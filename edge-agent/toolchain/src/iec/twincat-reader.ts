@@ -38,7 +38,13 @@ import {
   XmlError,
   type XmlText,
 } from './xml';
-import { openXmlRoot, type XmlSourceContext, xmlSpan } from './xml-source';
+import {
+  isTwinCatEncrypted,
+  openXmlRoot,
+  TWINCAT_ENCRYPTED,
+  type XmlSourceContext,
+  xmlSpan,
+} from './xml-source';
 
 interface Ctx extends XmlSourceContext {
   comments: Comment[];
@@ -297,6 +303,10 @@ const TYPE_TEXT =
  */
 export function readTsProj(text: string, file: string): ParseResult {
   const { ctx, declarations, unit } = twinCatUnit(text, file);
+  if (isTwinCatEncrypted(text)) {
+    ctx.diagnostics.push(diagnostic('ST1012', xmlSpan(ctx, 0, 0), file, `it is ${TWINCAT_ENCRYPTED}`));
+    return { unit, diagnostics: ctx.diagnostics };
+  }
   const at = /<DataTypes\s*>/.exec(text);
   const close = at ? text.indexOf('</DataTypes>', at.index) : -1;
   if (!at || close < 0) return { unit, diagnostics: ctx.diagnostics };

@@ -108,3 +108,33 @@ describe('a TwinCAT system project named on its own', () => {
       expect((await classifyPaths([dir])).sources).toEqual([join(dir, 'A.tsproj')]);
     }));
 });
+
+describe('TwinCAT encrypted files (request iec-04)', () => {
+  const ENCRYPTED = Buffer.concat([
+    Buffer.from('TcEncryptedFile~'),
+    Buffer.from([1, 2, 0x3c, 3, 0x3d, 0xbf]),
+  ]);
+  it('refuses one named on the command line by its format, and reads the folder for the reader to say it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tc-encrypted-'));
+    try {
+      await writeFile(join(dir, 'X.TcPOU'), ENCRYPTED);
+      await writeFile(join(dir, 'PLC.plcproj'), ENCRYPTED);
+      const named = await classifyPaths([join(dir, 'X.TcPOU'), join(dir, 'PLC.plcproj')]);
+      expect(named.refused.map((r) => r.format)).toEqual([
+        "a TwinCAT encrypted file (TcEncryptedFile, readable only with TwinCAT's key)",
+        "a TwinCAT encrypted file (TcEncryptedFile, readable only with TwinCAT's key)",
+      ]);
+      expect(named.sources).toEqual([]);
+      expect(named.projects).toEqual([]);
+      // in a folder no head is read: the readers report it (readers.test.ts)
+      const folder = await classifyPaths([dir]);
+      expect(folder.sources).toEqual([join(dir, 'X.TcPOU')]);
+      expect(sourceFormat('X.TcGVL', '\ufeffTcEncryptedFile~')).toEqual({
+        unsupported: "a TwinCAT encrypted file (TcEncryptedFile, readable only with TwinCAT's key)",
+      });
+      expect(sourceFormat('X.TcGVL', '<?xml version="1.0"?>')).toEqual({ readable: 'twincat' });
+    } finally {
+      await rm(dir, { recursive: true });
+    }
+  });
+});

@@ -6,6 +6,7 @@
  */
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
+import { isTwinCatEncrypted, TWINCAT_ENCRYPTED } from './xml-source';
 
 /** A format plcfleet reads. */
 export type ReadableFormat = 'st' | 'twincat' | 'plcopen' | 'plcproj' | 'scl';
@@ -142,6 +143,9 @@ export function isPlcopenXml(head: string): boolean {
 export function sourceFormat(path: string, head = '', explicit = false): FormatVerdict {
   const ext = extname(path).toLowerCase();
   if (ext === '.st') return { readable: 'st' };
+  // given the head: an encrypted TwinCAT file is refused by name (the readers say so too)
+  if ((TWINCAT_EXTENSIONS.has(ext) || ext === '.plcproj' || ext === '.tsproj') && isTwinCatEncrypted(head))
+    return { unsupported: TWINCAT_ENCRYPTED };
   if (TWINCAT_EXTENSIONS.has(ext)) return { readable: 'twincat' };
   if (TWINCAT_NON_CODE.has(ext)) return { unrelated: true };
   if (ext === '.plcproj') return { readable: 'plcproj' };
@@ -210,8 +214,15 @@ export async function classifyPaths(paths: string[]): Promise<PathClassification
       return;
     }
     const ext = extname(p).toLowerCase();
+    // a TwinCAT file named on the command line: its head, to refuse an encrypted one by name (in
+    // a folder the reader says so, without a read more per file)
+    const twincat = TWINCAT_EXTENSIONS.has(ext) || ext === '.plcproj' || ext === '.tsproj';
     const head =
-      ext === '.xml' ? (await readFile(p, 'utf8')).slice(0, 4096) : ext === '.db' ? await fileHead(p) : '';
+      ext === '.xml'
+        ? (await readFile(p, 'utf8')).slice(0, 4096)
+        : ext === '.db' || (explicit && twincat)
+          ? await fileHead(p)
+          : '';
     const v = ext === '.tsproj' ? sourceFormat(p, head, true) : sourceFormat(p, head, explicit);
     if ('readable' in v) (v.readable === 'plcproj' ? out.projects : out.sources).push(p);
     // a system project named on its own: the PLC projects it builds are the code (decision 0157)

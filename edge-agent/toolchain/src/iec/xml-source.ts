@@ -30,6 +30,15 @@ export function xmlSpan(ctx: XmlSourceContext, start: number, end: number): Span
   };
 }
 
+/** The format of a file TwinCAT saved encrypted: it starts with `TcEncryptedFile`, then binary data. */
+export const TWINCAT_ENCRYPTED =
+  "a TwinCAT encrypted file (TcEncryptedFile, readable only with TwinCAT's key)";
+
+/** Does the text (or the head of a file) start as a TwinCAT encrypted file does (a BOM allowed)? */
+export function isTwinCatEncrypted(head: string): boolean {
+  return head.startsWith('TcEncryptedFile') || head.startsWith('\ufeffTcEncryptedFile');
+}
+
 /**
  * Parses the XML and returns its `rootName` element, or undefined after
  * recording an ST1012 diagnostic (malformed XML, or `missing` when the element is absent).
@@ -39,6 +48,10 @@ export function openXmlRoot(
   rootName: string,
   missing: string,
 ): XmlElement | undefined {
+  if (isTwinCatEncrypted(ctx.text)) {
+    ctx.diagnostics.push(diagnostic('ST1012', xmlSpan(ctx, 0, 0), ctx.file, `it is ${TWINCAT_ENCRYPTED}`));
+    return undefined;
+  }
   let root: XmlElement;
   try {
     root = parseXml(ctx.text);
