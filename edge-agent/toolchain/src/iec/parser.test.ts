@@ -56,6 +56,18 @@ describe('literals', () => {
     });
     expect(literalOf('TIME#-1.5s')).toMatchObject({ ms: -1500 });
   });
+  it("reads blanks between a duration's `#` and its digits as MATIEC does (request iec-06)", () => {
+    expect(literalOf('T# 300ms')).toMatchObject({ kind: 'TimeLiteral', ms: 300, raw: 'T# 300ms' });
+    expect(literalOf('TIME#  1s_5ms')).toMatchObject({ ms: 1005 });
+    expect(literalOf('LTIME#\t2us')).toMatchObject({ type: 'LTIME', ns: 2000n });
+    // printed as written, re-read the same
+    const r = parseSource('PROGRAM P\nVAR t : TIME; END_VAR\nt := T# 30000ms;\nEND_PROGRAM\n', 't.st');
+    expect(r.diagnostics).toEqual([]);
+    expect(printUnit(r.unit)).toContain('t := T# 30000ms;');
+    // a blank before anything but a digit is not part of it
+    const bad = parseSource('PROGRAM P\nVAR t : TIME; END_VAR\nt := T# s;\nEND_PROGRAM\n', 'b.st');
+    expect(bad.diagnostics.map((d) => d.code)).toContain('ST1006');
+  });
   it('decodes integers in every base, typed literals and bigints', () => {
     expect(literalOf('16#FF')).toMatchObject({ kind: 'IntegerLiteral', value: 255, base: 16 });
     expect(literalOf('2#1010_1010')).toMatchObject({ value: 170, base: 2 });

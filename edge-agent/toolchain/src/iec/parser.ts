@@ -2815,7 +2815,10 @@ export class Parser {
     const body = raw.slice(hash + 1);
     const dur = DURATION_KIND[up];
     if (dur) {
-      const ns = decodeDuration(body);
+      // `T# 300ms` (blanks after `#`, decision 0168): the raw text keeps them
+      const ns = decodeDuration(
+        body.charCodeAt(0) === 32 || body.charCodeAt(0) === 9 ? body.trimStart() : body,
+      );
       if (ns === undefined) this.report('ST1006', span, 'duration', raw);
       // LTIME counts nanoseconds in 64 bits (IEC 61131-3 §6.4.2, Table 10); TwinCAT's is unsigned, so its
       // largest value LTIME#213503d23h34m33s709ms551us615ns is 2^64-1 ns. Nothing holds more.

@@ -789,6 +789,13 @@ class Lexer {
     this.pos++; // '#'
     if (DURATION_PREFIXES.has(prefix) || DATE_PREFIXES.has(prefix)) {
       const dateLike = DATE_PREFIXES.has(prefix);
+      // `T# 300ms`: blanks between `#` and a duration's digits are part of the literal, as MATIEC
+      // (OpenPLC, Beremiz) reads them (decision 0168)
+      if (!dateLike) {
+        let p = this.pos;
+        while (p < end && (text.charCodeAt(p) === 32 || text.charCodeAt(p) === 9)) p++;
+        if (p > this.pos && p < end && isDigit(text.charCodeAt(p))) this.pos = p;
+      }
       const first = this.pos;
       let pos = first;
       while (pos < end) {
