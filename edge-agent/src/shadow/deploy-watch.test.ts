@@ -7,12 +7,18 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TagMap } from '@plcfleet/protocols';
+import { type Tag, TagMap } from '@plcfleet/protocols';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type PlantOpcuaServerOptions, type PlcServer, startPlcServer, VirtualPlcRuntime } from '../plant-io';
+import {
+  type PlantOpcuaServerOptions,
+  type PlcServer,
+  type RawValue,
+  startPlcServer,
+  VirtualPlcRuntime,
+} from '../plant-io';
 import { stallingRelay } from '../testing/stalling-relay';
 import { compileProgramFiles, watchDeploy } from './deploy-watch';
-import { ModbusLivePlc } from './live-plc';
+import { type LivePlc, type LiveSample, ModbusLivePlc } from './live-plc';
 import { OpcuaLiveFeed } from './live-subscription';
 
 /** The approved change: the fan runs above 60 °C. */
@@ -268,6 +274,83 @@ describe('watchDeploy', () => {
     expect(plain.plc.get('Fan')).toBe(true);
     await expect(compileProgramFiles([{ path: '../main.st', text }])).rejects.toThrow(
       /file \.\.\/main\.st is outside the program folder/,
+    );
+  });
+});
+
+/**
+ * A PLC on a script that does what the approved program does (Temp 70, Fan on), read by polls: each
+ * read answered `readMs` after it is asked, spread over `spreadMs` for all but every `tidyEvery`-th;
+ * read number `flipRead` (from 0) shows Fan off (a value the watch cannot confirm).
+ */
+class ScriptedPlc implements LivePlc {
+  readonly where = 'scripted PLC';
+  private reads = 0;
+  constructor(
+    private readonly o: { readMs: number; spreadMs?: number; tidyEvery?: number; flipRead?: number },
+  ) {}
+  async read(): Promise<LiveSample> {
+    const tReq = Date.now();
+    if (this.o.readMs > 0) await new Promise((r) => setTimeout(r, this.o.readMs));
+    const tResp = Date.now();
+    const flipped = this.reads === this.o.flipRead;
+    const values = new Map<Tag, RawValue>([
+      [MAP.tags[0]!, 70],
+      [MAP.tags[1]!, !flipped],
+    ]);
+    const tidy = this.o.tidyEvery === undefined || this.reads % this.o.tidyEvery === 0;
+    this.reads++;
+    return { ok: true, values, tReq, tResp, spreadMs: tidy ? 0 : (this.o.spreadMs ?? 0) };
+  }
+  async close(): Promise<void> {}
+}
+
+const scriptedWatch = (plc: ScriptedPlc, durationMs: number) =>
+  watchDeploy({
+    files: [{ path: 'main.st', text: approved(60) }],
+    map: MAP,
+    live: plc,
+    durationMs,
+    pollMs: 20,
+  });
+
+describe('watchDeploy and what it could not judge (ADR 0162)', () => {
+  it('runs on until it judged its period: the seed of each run is made up', async () => {
+    const r = await scriptedWatch(new ScriptedPlc({ readMs: 0 }), 500);
+    expect(r.ok, r.ok ? '' : r.why).toBe(true);
+    // the first run's seed left it short of 500 ms judged: it ran on (a second more at least, but
+    // twice its period in all at most)
+    expect(r.report!.seconds).toBeGreaterThan(0.6);
+    expect(r.report!.seconds).toBeLessThan(1.5);
+    expect(r.report!.unjudged.why.seed).toBe(2);
+    expect((r.report!.seconds * r.report!.compared) / r.report!.samples).toBeGreaterThanOrEqual(0.5);
+  });
+
+  it('rolls back, inconclusive, a watch that judged too little of its period even running on', async () => {
+    // four reads in five spread wider than the window (40 ms): not judged (torn)
+    const r = await scriptedWatch(new ScriptedPlc({ readMs: 0, spreadMs: 100, tidyEvery: 5 }), 500);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.inconclusive).toBe(true);
+    expect(r.why).toMatch(
+      /^post-deploy watch inconclusive: judged 0\.\d s \(\d+ of \d+ sample\(s\)\) in 1\.\d+ s, 0\.5 s required$/,
+    );
+    // it ran on to twice its period, no longer
+    expect(r.report!.seconds).toBeGreaterThan(0.9);
+    expect(r.report!.seconds).toBeLessThan(1.5);
+    expect(r.report!.unjudged.why.torn).toBeGreaterThan(10);
+  });
+
+  it('rolls back, inconclusive, a watch that saw a disagreement it could not confirm', async () => {
+    // reads 60 ms apart (the window is 40): each late (ADR 0145); one shows Fan off, never again
+    const r = await scriptedWatch(new ScriptedPlc({ readMs: 60, flipRead: 8 }), 1500);
+    expect(r.ok, JSON.stringify(r.report)).toBe(false);
+    if (r.ok) return;
+    expect(r.inconclusive).toBe(true);
+    expect(r.report!.divergences).toEqual([]);
+    expect(r.report!.unjudged.disagreed).toBe(1);
+    expect(r.why).toMatch(
+      /^post-deploy watch inconclusive: 1 disagreement\(s\) with the approved program not confirmed \(judged /,
     );
   });
 });

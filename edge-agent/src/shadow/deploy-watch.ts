@@ -49,10 +49,19 @@ export interface WatchDeployOptions {
 /** {@link WatchDeployOptions.commLossGraceMs}'s default: longer than the stalls of a loaded host (1.4 s seen). */
 export const WATCH_COMM_LOSS_GRACE_MS = 2000;
 
-/** What a watch found: nothing (the deploy stays), or why it must be rolled back. */
+/**
+ * What a watch found: nothing (the deploy stays), or why it must be rolled back. `inconclusive`:
+ * the watch could not show the deploy behaves (ADR 0162) — disagreements it could not confirm,
+ * or too little of the period judged even after running on; rolled back all the same.
+ */
 export type WatchOutcome =
   | { ok: true; report: ShadowReport }
-  | { ok: false; why: string; report: ShadowReport | null };
+  | { ok: false; why: string; report: ShadowReport | null; inconclusive?: true };
+
+/** The time a report judged, ms: its seconds times the share of its samples judged (ADR 0159). */
+function judgedMs(r: ShadowReport): number {
+  return r.samples > 0 ? (r.seconds * 1000 * r.compared) / r.samples : 0;
+}
 
 /**
  * Watches a deploy: the approved program runs in shadow of the live PLC for the watch
@@ -77,7 +86,9 @@ export async function watchDeploy(o: WatchDeployOptions): Promise<WatchOutcome> 
     };
   }
   const graceMs = o.commLossGraceMs ?? WATCH_COMM_LOSS_GRACE_MS;
-  const end = Date.now() + o.durationMs;
+  const started = Date.now();
+  /** When the watch ends; moved on while it judged less than the period (ADR 0162). */
+  let end = started + o.durationMs;
   /** The runs before this one (a comm loss within the grace ends a run; the watch goes on). */
   let before: ShadowReport | null = null;
   /** When the comm loss being waited out began (its first failed poll), epoch ms. */
@@ -128,6 +139,22 @@ export async function watchDeploy(o: WatchDeployOptions): Promise<WatchOutcome> 
     if (lostSince !== null) o.onCommChange?.(false, '');
     lostSince = null;
     open = run.commLoss !== null;
+    if (!open && run.divergences.length === 0 && !run.fault && !o.signal?.aborted && Date.now() >= end) {
+      // The period is over. Judged less of it than the period (a loaded host leaves samples
+      // unjudged, ADR 0148): run on for the judged time it lacks at the share judged so far, at
+      // least a second, up to twice the period in all (ADR 0162, as ADR 0159 for candidate runs);
+      // the next run is set from the live values again, as after a comm loss.
+      const lack = o.durationMs - judgedMs(report);
+      const limit = started + 2 * o.durationMs;
+      if (lack > 0 && Date.now() < limit && report.compared > 0) {
+        const share = report.compared / report.samples;
+        end = Math.min(limit, Date.now() + Math.max(1000, lack / share));
+        before = report;
+        // a subscription is opened afresh by the next run (its values then whole)
+        if (o.live.kind === 'subscription') await o.live.close();
+        continue;
+      }
+    }
     if (!open || run.divergences.length > 0 || run.fault || graceMs <= 0 || o.signal?.aborted) break;
     // A comm loss ended the run: wait it out for the grace, then watch on (the next run seeds
     // afresh). Also at the period's end: a run of no time left still makes its first poll,
@@ -152,6 +179,22 @@ export async function watchDeploy(o: WatchDeployOptions): Promise<WatchOutcome> 
     };
   if (report.fault)
     return { ok: false, why: `post-deploy watch: the program faulted: ${report.fault}`, report };
+  // Compared nothing: the agent's rule (ADR 0125: not passed, not rolled back). Else a watch that
+  // could not show the deploy behaves rolls it back (ADR 0162): the live PLC differed from the
+  // approved program where the watch could not tell load from a divergence, or the watch judged
+  // too little of its period — the program kept from before the deploy is the known state.
+  if (report.compared > 0 && !o.signal?.aborted) {
+    const judged = `judged ${(judgedMs(report) / 1000).toFixed(1)} s (${report.compared} of ${report.samples} sample(s)) in ${report.seconds} s, ${(o.durationMs / 1000).toFixed(1)} s required`;
+    if (report.unjudged.disagreed > 0)
+      return {
+        ok: false,
+        inconclusive: true,
+        why: `post-deploy watch inconclusive: ${report.unjudged.disagreed} disagreement(s) with the approved program not confirmed (${judged})`,
+        report,
+      };
+    if (judgedMs(report) < o.durationMs)
+      return { ok: false, inconclusive: true, why: `post-deploy watch inconclusive: ${judged}`, report };
+  }
   return { ok: true, report };
 }
 
@@ -234,6 +277,16 @@ function joinReports(a: ShadowReport, b: ShadowReport): ShadowReport {
       longest: Math.max(a.commLossMs.longest, b.commLossMs.longest),
     },
     late: a.late + b.late,
+    unjudged: {
+      samples: a.unjudged.samples + b.unjudged.samples,
+      disagreed: a.unjudged.disagreed + b.unjudged.disagreed,
+      why: Object.fromEntries(
+        Object.entries(b.unjudged.why).map(([k, n]) => [
+          k,
+          n + (a.unjudged.why[k as keyof typeof a.unjudged.why] ?? 0),
+        ]),
+      ) as ShadowReport['unjudged']['why'],
+    },
     ...(a.shortCommLosses || b.shortCommLosses
       ? {
           shortCommLosses: {
