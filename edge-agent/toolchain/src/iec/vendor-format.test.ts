@@ -102,6 +102,18 @@ describe('a TwinCAT system project named on its own', () => {
       await expect(classifyPaths([join(dir, 'C.tsproj')])).rejects.toBeInstanceOf(ProjectFileError);
     }));
 
+  it('reads the system project with the XML reader: entities decoded, malformed XML refused', async () =>
+    withDir(async (dir) => {
+      await mkdir(join(dir, 'R&D'), { recursive: true });
+      await writeFile(join(dir, 'E.tsproj'), tsproj('<Project Name="P" PrjFilePath="R&amp;D\\P.plcproj"/>'));
+      await writeFile(join(dir, 'R&D/P.plcproj'), '<Project/>');
+      expect((await classifyPaths([join(dir, 'E.tsproj')])).projects).toEqual([join(dir, 'R&D/P.plcproj')]);
+      await writeFile(join(dir, 'M.tsproj'), '<TcSmProject><Project><Plc><Project PrjFilePath="x"></Plc>');
+      await expect(classifyPaths([join(dir, 'M.tsproj')])).rejects.toThrow(
+        `cannot read ${join(dir, 'M.tsproj')}:`,
+      );
+    }));
+
   it('is not asked for its PLC projects in a folder walk, which finds them itself', async () =>
     withDir(async (dir) => {
       await writeFile(join(dir, 'A.tsproj'), tsproj('<Project File="Gone.xti"/>'));

@@ -6,6 +6,7 @@
  */
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
+import { attr, childrenNamed, localName, parseXml, type XmlElement } from './xml';
 import { isTwinCatEncrypted, TWINCAT_ENCRYPTED } from './xml-source';
 
 /** A format plcfleet reads. */
@@ -226,7 +227,8 @@ export async function classifyPaths(paths: string[]): Promise<PathClassification
     const v = ext === '.tsproj' ? sourceFormat(p, head, true) : sourceFormat(p, head, explicit);
     if ('readable' in v) (v.readable === 'plcproj' ? out.projects : out.sources).push(p);
     // a system project named on its own: the PLC projects it builds are the code (decision 0157)
-    if (ext === '.tsproj' && explicit) for (const proj of await plcProjectsOf(p)) out.projects.push(proj);
+    if (ext === '.tsproj' && explicit && 'readable' in v)
+      for (const proj of await plcProjectsOf(p)) out.projects.push(proj);
     else if ('unsupported' in v) out.refused.push({ file: p, format: v.unsupported });
     else if ('library' in v) out.compiledLibraries.push({ file: p, note: compiledLibraryNote(p, v.library) });
   };
@@ -262,14 +264,13 @@ export class ProjectFileError extends Error {
  * and when the system project names no PLC project at all.
  */
 export async function plcProjectsOf(tsproj: string): Promise<string[]> {
-  const text = await readFile(tsproj, 'utf8');
-  const plc = /<Plc\b[^>]*>([\s\S]*?)<\/Plc>/.exec(text)?.[1] ?? '';
+  const plc = firstElement(await xmlOf(tsproj, tsproj), 'Plc');
   const out: string[] = [];
-  for (const tag of plc.match(/<Project\b[^>]*>/g) ?? []) {
-    if (attrOf(tag, 'Disabled') === 'true') continue;
+  for (const project of childrenNamed(plc, 'Project')) {
+    if (attr(project, 'Disabled') === 'true') continue;
     let from = dirname(tsproj);
-    let prj = attrOf(tag, 'PrjFilePath');
-    const xtiName = attrOf(tag, 'File');
+    let prj = attr(project, 'PrjFilePath');
+    const xtiName = attr(project, 'File');
     if (prj === undefined && xtiName !== undefined) {
       const xti = await existingPath(join(from, '_Config', 'PLC', ...windowsPath(xtiName)));
       if (!xti)
@@ -277,9 +278,9 @@ export async function plcProjectsOf(tsproj: string): Promise<string[]> {
           tsproj,
           `${tsproj} names the PLC project file ${xtiName}, but ${join(from, '_Config', 'PLC', ...windowsPath(xtiName))} does not exist`,
         );
-      const own = /<Project\b[^>]*>/.exec(await readFile(xti, 'utf8'))?.[0] ?? '';
-      if (attrOf(own, 'Disabled') === 'true') continue;
-      prj = attrOf(own, 'PrjFilePath');
+      const own = firstElement(await xmlOf(xti, tsproj), 'Project');
+      if (attr(own, 'Disabled') === 'true') continue;
+      prj = attr(own, 'PrjFilePath');
       if (prj === undefined)
         throw new ProjectFileError(
           tsproj,
@@ -302,13 +303,25 @@ export async function plcProjectsOf(tsproj: string): Promise<string[]> {
   return out;
 }
 
-/** An attribute's value in one start tag, entities for quotes and `&` decoded. */
-function attrOf(tag: string, name: string): string | undefined {
-  const v = new RegExp(`\\s${name}="([^"]*)"`).exec(tag)?.[1];
-  return v
-    ?.replace(/&quot;/g, '"')
-    .replace(/&apos;/g, "'")
-    .replace(/&amp;/g, '&');
+/** The XML tree of `file`, read for the system project `tsproj`: malformed, it cannot name its code. */
+async function xmlOf(file: string, tsproj: string): Promise<XmlElement> {
+  const text = await readFile(file, 'utf8');
+  try {
+    return parseXml(text);
+  } catch (err) {
+    throw new ProjectFileError(tsproj, `cannot read ${file}: ${(err as Error).message}`);
+  }
+}
+
+/** The first element named `name` at or under `el`, in document order. */
+function firstElement(el: XmlElement, name: string): XmlElement | undefined {
+  const stack = [el];
+  while (stack.length > 0) {
+    const e = stack.pop()!;
+    if (localName(e) === name) return e;
+    for (let i = e.children.length - 1; i >= 0; i--) stack.push(e.children[i]!);
+  }
+  return undefined;
 }
 
 /** The parts of a relative Windows path (`..\\..\\Plc\\Plc.plcproj`). */
