@@ -448,7 +448,7 @@ export class CodeGenerator {
     const doubles = l.vars.filter((v) => isReal(v.type) && !/^\d+$/.test(v.key));
     const fieldCodes = [
       `$c:C${l.index}`,
-      ...l.vars.map((v) => `${v.key}:${doubles.includes(v) ? '0.5' : this.defaultCode(v.type)}`),
+      ...l.vars.map((v) => `${v.key}:${doubles.includes(v) ? '0.5' : this.memberDefault(v)}`),
     ];
     const inits =
       doubles.map((v) => `${memberCode('s', q(v.key))}=0;`).join('') +
@@ -503,6 +503,19 @@ export class CodeGenerator {
       table.push(`a${a.key}:${fn}`);
     }
     this.out.push(`const C${l.index}=$freeze({__proto__:null,B:B${l.index},${table.join(',')}});`);
+  }
+
+  /**
+   * A member's value in a new instance. An FB's VAR_IN_OUT starts bound to a cell of its own
+   * holding its type's default: a call that leaves the in-out out (accepted outside TwinCAT
+   * files, as MATIEC and S7 accept it) then works on the instance's own copy, as MATIEC, which
+   * copies in-outs in and out of the instance, does, and as an S7 instance DB keeps an
+   * elementary in-out; it was an unbound reference (NULL_REFERENCE at the first use).
+   */
+  private memberDefault(v: VarInfo): string {
+    if (v.section === 'VAR_IN_OUT' && v.type.kind === 'ref')
+      return `$ref({v:${this.defaultCode(v.type.target)}},"v")`;
+    return this.defaultCode(v.type);
   }
 
   /** `const $l={...}` for the frame variables of a body; registers them in the scope. */

@@ -81,6 +81,37 @@ END_PROGRAM`);
     ]);
   });
 
+  it("works on the instance's own copy of a VAR_IN_OUT a call leaves out, as MATIEC does", () => {
+    // plain ST (TwinCAT files refuse the call, ST2021); MATIEC keeps the in-out in the instance
+    // and gives 1, 2, 3 here (conformance/regressions/fb-in-out-left-out.st); we faulted.
+    // An instance called both with and without the in-out is not modelled like MATIEC (it
+    // copies in and out; we keep the reference of the last call): see docs/virtual-plc.md
+    const plc = plcOf(`FUNCTION_BLOCK Acc
+VAR_IN_OUT x : INT; END_VAR
+VAR_OUTPUT y : INT; END_VAR
+x := x + 1;
+y := x;
+END_FUNCTION_BLOCK
+PROGRAM Main
+VAR bare : Acc; given : Acc; v : INT := 10; END_VAR
+VAR_OUTPUT o : INT; w : INT; END_VAR
+bare();
+o := bare.y;
+given(x := v);
+w := v;
+END_PROGRAM`);
+    const seen: unknown[][] = [];
+    for (let k = 0; k < 3; k++) {
+      expect(plc.scan(1)).toBeNull();
+      seen.push([plc.get('o'), plc.get('w')]);
+    }
+    expect(seen).toEqual([
+      [1, 11],
+      [2, 12],
+      [3, 13],
+    ]);
+  });
+
   it('still refuses a CASE label that names a variable', () => {
     const r = parseSource(
       `PROGRAM Main
