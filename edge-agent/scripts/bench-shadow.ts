@@ -260,6 +260,16 @@ function marksCost(): string {
   return `coverage marks, 1,000 IF/CASE statements: plain best ${Math.min(...a).toFixed(1)} µs a scan, marked best ${Math.min(...b).toFixed(1)} µs (of 10 runs of 5,000 scans)`;
 }
 
+/** Moves a profile's call frame to its place in the TypeScript source (tsx's source maps). */
+function toSource(cf: { url: string; lineNumber: number; columnNumber: number }): void {
+  const map = cf.url.startsWith('file:') ? findSourceMap(cf.url) : undefined;
+  const at = map?.findEntry(cf.lineNumber, cf.columnNumber);
+  if (at && 'originalLine' in at) {
+    cf.lineNumber = at.originalLine;
+    cf.columnNumber = at.originalColumn;
+  }
+}
+
 /**
  * `f`, profiled into `file` when given (BENCH_SHADOW_PROF): every call frame moved to its place in
  * the TypeScript source, through the source maps tsx leaves.
@@ -278,13 +288,7 @@ async function profiled<T>(file: string | undefined, f: () => Promise<T>): Promi
   } finally {
     const { profile } = await s.post('Profiler.stop');
     for (const n of profile.nodes) {
-      const cf = n.callFrame;
-      const map = cf.url.startsWith('file:') ? findSourceMap(cf.url) : undefined;
-      const at = map?.findEntry(cf.lineNumber, cf.columnNumber);
-      if (at && 'originalLine' in at) {
-        cf.lineNumber = at.originalLine;
-        cf.columnNumber = at.originalColumn;
-      }
+      toSource(n.callFrame);
       delete n.positionTicks;
     }
     writeFileSync(file, JSON.stringify(profile));
@@ -311,13 +315,7 @@ async function heapProfiled<T>(file: string, f: () => Promise<T>): Promise<T> {
     const { profile } = await s.post('HeapProfiler.stopSampling');
     type Node = (typeof profile)['head'];
     const moved = (n: Node) => {
-      const cf = n.callFrame;
-      const map = cf.url.startsWith('file:') ? findSourceMap(cf.url) : undefined;
-      const at = map?.findEntry(cf.lineNumber, cf.columnNumber);
-      if (at && 'originalLine' in at) {
-        cf.lineNumber = at.originalLine;
-        cf.columnNumber = at.originalColumn;
-      }
+      toSource(n.callFrame);
       for (const c of n.children) moved(c);
     };
     moved(profile.head);

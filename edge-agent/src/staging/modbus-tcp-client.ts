@@ -17,7 +17,7 @@ import { PlantIoError } from '../plant-io';
 const HEAD = 8;
 
 /** Function codes of the reads (Modbus Application Protocol v1.1b3 §6.1–6.4), by table. */
-export const READ_FUNCTION = { coil: 1, discrete: 2, holding: 3, input: 4 } as const;
+const READ_FUNCTION = { coil: 1, discrete: 2, holding: 3, input: 4 } as const;
 
 /** One open connection to a Modbus TCP server. */
 export class ModbusTcpClient {
