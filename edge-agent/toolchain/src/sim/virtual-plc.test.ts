@@ -405,6 +405,23 @@ END_PROGRAM`);
     expect(snap.scan).toBe(2);
   });
 
+  it('an accessor taken before a restore reads and writes the restored state', () => {
+    const plc = plcOf(counter);
+    const n = plc.accessor('n');
+    const et = plc.accessor('T1.ET');
+    plc.scan(5);
+    const snap = plc.snapshot();
+    plc.scan(5);
+    plc.restore(snap);
+    expect([n.get(), et.get()]).toEqual([5, 40]);
+    n.set(20);
+    plc.scan();
+    expect([plc.get('n'), n.get(), et.get()]).toEqual([21, 21, 50]);
+    // the snapshot itself is not written through: a second restore gives 5 again
+    plc.restore(snap);
+    expect(n.get()).toBe(5);
+  });
+
   it('warm restart keeps RETAIN variables and resets the others (§6.5.6)', () => {
     const plc = plcOf(counter);
     plc.scan(4);

@@ -860,7 +860,7 @@ export class VirtualPlc {
   /**
    * Low-level access to one variable in the internal representation (bigint for 64-bit types,
    * TIME in ms, enums as numbers), without conversion. For hot loops (equivalence, plant I/O);
-   * valid until the next restore, restart or online change — resolve again after those.
+   * valid across {@link restore}, not across a restart or an online change — resolve again after those.
    */
   accessor(path: string): { type: SimType; get(): unknown; set(v: unknown): void } {
     const r = this.resolve(path);
@@ -886,9 +886,13 @@ export class VirtualPlc {
     };
   }
 
-  /** Returns to a snapshot taken from this PLC. */
+  /**
+   * Returns to a snapshot taken from this PLC. The running state's containers take the snapshot's
+   * values in place (they have the program's own hidden classes, see {@link restoreInto}), so an
+   * {@link accessor} taken before stays valid: shadow restores at every take-back and would
+   * otherwise resolve every bound tag's path again.
+   */
   restore(s: PlcSnapshot): void {
-    this.api.init();
     const state = this.api.getState();
     restoreInto(s.state as object, state);
     this.api.setState(state);
