@@ -54,6 +54,7 @@ export function parseGeneratedBody(
   const text = g.text();
   const p = createParser(text, file, 0, text.length, 1, 1, format);
   const statements = p.body();
+  p.release();
   const map = (s: Span): Span => g.origins[s.line - 1] ?? fallback;
   remapSpans(statements, map);
   pushMapped(diagnostics, p.diagnostics, map);

@@ -15,7 +15,7 @@ import type {
 } from './ast';
 import { astEqual } from './ast-utils';
 import { activeNodes, evaluateCondition } from './conditional-compilation';
-import { MAX_NESTING_DEPTH, parseSource } from './parser';
+import { createParser, MAX_NESTING_DEPTH, parseSource } from './parser';
 import { printNode, printUnit } from './printer';
 import {
   charsHash,
@@ -976,6 +976,25 @@ describe('token strings', () => {
     expect(a!.value).toMatchObject({ name: 'Ab' });
     expect(c!.target).toMatchObject({ name: 'Cc' });
     expect(c!.value).toMatchObject({ name: 'cC' });
+  });
+});
+
+describe("readers' parsers and the scanner's scratch table (decision 0167)", () => {
+  it('lends the scratch table to one parser at a time; the next has a table of its own', () => {
+    const a = createParser('x := 1; y := x + 2;', 'a.st', 0, 19, 1, 1, 'twincat');
+    // a is still reading: b must not scan into a's table
+    const b = createParser('IF c THEN d := 3; END_IF', 'b.st', 0, 24, 1, 1, 'twincat');
+    const printed = (p: typeof a): string[] => p.body().map((s) => printNode(s).trim().replace(/\s+/g, ' '));
+    expect(printed(a)).toEqual(['x := 1;', 'y := x + 2;']);
+    expect(printed(b)).toEqual(['IF c THEN d := 3; END_IF;']);
+    a.finishRange(undefined);
+    b.finishRange(undefined);
+    // given back: later parsers read as before, one after the other
+    for (const src of ['z := 4;', 'w := z * 5;']) {
+      const p = createParser(src, 'c.st', 0, src.length, 1, 1, 'twincat');
+      expect(printed(p)).toEqual([src]);
+      p.finishRange(undefined);
+    }
   });
 });
 

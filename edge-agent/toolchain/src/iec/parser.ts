@@ -82,6 +82,7 @@ import {
 import { ownText } from './own-text';
 import {
   charsHash,
+  giveBack,
   KEYWORD_BASE,
   kw,
   type ScanResult,
@@ -457,7 +458,8 @@ export function createParser(
   column: number,
   format: SourceFormat,
 ): Parser {
-  return new Parser(scan(text, file, start, end, line, column), format);
+  // the scanner's scratch table, lent: finishRange (or release) gives it back (decision 0167)
+  return new Parser(scan(text, file, start, end, line, column, true), format);
 }
 
 /** The parser over one scanned range. Readers use its partial entry points. */
@@ -900,7 +902,16 @@ export class Parser {
       const tr = this.trivia[j]!;
       if (!tr.pragma) all.push(this.toComment(j, tr.ownLine));
     }
+    this.release();
     return all;
+  }
+
+  /**
+   * Done with the tokens: a table lent by the scanner goes back to it ({@link createParser}).
+   * Nothing may read this parser's tokens afterwards; its diagnostics and comments stay.
+   */
+  release(): void {
+    giveBack(this.tk);
   }
 
   /** The span of the whole scanned range (for nodes built by readers). */

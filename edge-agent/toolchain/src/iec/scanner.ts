@@ -281,6 +281,17 @@ let scratch: Tokens | undefined;
 /** Tokens of room after the last (EOF) token of a table copied out of the scratch: they read as EOF (0). */
 const COPY_PAD = 2;
 
+/**
+ * The scratch table is lent to a reader's parser ({@link scan} with `lend`) and not yet given
+ * back ({@link giveBack}): a scan meanwhile uses a slab table of its own.
+ */
+let scratchLent = false;
+
+/** Gives back the scratch table a parser was lent (any other table: nothing to do). */
+export function giveBack(tokens: Tokens): void {
+  if (tokens === scratch) scratchLent = false;
+}
+
 /** Result of {@link scan}. */
 export interface ScanResult {
   text: string;
@@ -320,6 +331,7 @@ export function scan(
   end = text.length,
   line = 1,
   column = 1,
+  lend = false,
 ): ScanResult {
   // Files saved with classic Mac line endings (CR alone): each lone CR is read as a
   // line break. The replacement keeps every offset, so positions stay those of the file.
@@ -334,7 +346,7 @@ export function scan(
   }
   const lexer = new Lexer(text, file, start, end, line, column);
   while (lexer.pos < end) lexer.step();
-  return lexer.finish();
+  return lexer.finish(lend);
 }
 
 /**
@@ -368,8 +380,9 @@ class Lexer {
     // room for one token per 4 characters: dense TwinCAT bodies have one per 3-6, and a table
     // that grows mid-scan is copied (lcls-twincat-motion: 21 grows at 6, none at 4)
     const capacity = Math.max(64, Math.ceil((end - start) / 4));
-    if (capacity * BYTES_PER_TOKEN > SLAB_BYTES / 4) {
-      // a buffer of its own, whose room past the last token is never touched
+    if (capacity * BYTES_PER_TOKEN > SLAB_BYTES / 4 || scratchLent) {
+      // a buffer of its own, whose room past the last token is never touched (or, while the
+      // scratch table is lent, a slab table as before decision 0167)
       this.tokens = new Tokens(capacity);
     } else {
       // slab-sized: into the scratch table, copied out at its size by finish
@@ -542,8 +555,8 @@ class Lexer {
     this.badCharacter(c, s, sl, sc);
   }
 
-  /** The end-of-file token; the scan's result. */
-  finish(): ScanResult {
+  /** The end-of-file token; the scan's result (`lend`: the scratch table itself, see {@link fitted}). */
+  finish(lend: boolean): ScanResult {
     const tokens = this.tokens;
     const pos = this.pos;
     const eofCol = pos - this.lineStart + 1;
@@ -562,17 +575,29 @@ class Lexer {
     return {
       text: this.text,
       file: this.file,
-      tokens: this.fitted(),
+      tokens: this.fitted(lend),
       trivia: this.trivia,
       diagnostics: this.diagnostics,
     };
   }
 
-  /** The table to hand out: the scratch table's tokens copied into a slab table of their size. */
-  fitted(): Tokens {
+  /**
+   * The table to hand out: the scratch table's tokens copied into a slab table of their size;
+   * with `lend`, the scratch table itself, lent until {@link giveBack} (a reader's parser reads
+   * one body and gives it back: its tokens then touch no fresh memory at all).
+   */
+  fitted(lend: boolean): Tokens {
     const t = this.tokens;
     if (t !== scratch) return t;
     const n = t.count;
+    if (lend) {
+      // the tokens past EOF read as EOF (0), as in a fitted table
+      if (t.kind.length < n + COPY_PAD) t.grow();
+      t.kind.fill(0, n, n + COPY_PAD);
+      t.data.fill(0, n * TOKEN_FIELDS, (n + COPY_PAD) * TOKEN_FIELDS);
+      scratchLent = true;
+      return t;
+    }
     const out = new Tokens(n + COPY_PAD);
     out.data.set(t.data.subarray(0, n * TOKEN_FIELDS));
     out.kind.set(t.kind.subarray(0, n));
