@@ -95,4 +95,29 @@ describe('the safety loader checks a version as compile does', () => {
       /2 PLC projects.*name the \.plcproj of the one to verify/s,
     );
   });
+
+  it('reads a folder holding a .plcproj as its build, refusing what it cannot tell (was: stale copies read)', async () => {
+    // a folder given to `safety` read every POU under it, the build's and an old copy beside
+    // it: the same program twice, or the stale one judged; `compile` reads the build only
+    const dir = mkdtempSync(join(tmpdir(), 'safety-plcdir-'));
+    const put = (rel: string, text: string) => {
+      mkdirSync(join(dir, rel, '..'), { recursive: true });
+      writeFileSync(join(dir, rel), text);
+    };
+    const pou = (name: string, body: string) =>
+      `<?xml version="1.0" encoding="utf-8"?>\n<TcPlcObject Version="1.1.0.1"><POU Name="${name}" Id="{00000000-0000-0000-0000-000000000002}" SpecialFunc="None"><Declaration><![CDATA[PROGRAM ${name}\nVAR_INPUT bStop : BOOL; END_VAR\nVAR_OUTPUT bRun : BOOL; END_VAR]]></Declaration><Implementation><ST><![CDATA[${body}]]></ST></Implementation></POU></TcPlcObject>\n`;
+    put('Plc/POUs/MAIN.TcPOU', pou('MAIN', 'bRun := NOT bStop;'));
+    put('Plc/Backup/MAIN.TcPOU', pou('MAIN', 'bRun := TRUE;'));
+    put('Plc/Backup/MAIN_old.TcPOU', pou('MAIN_old', 'bRun := TRUE;'));
+    put(
+      'Plc/Plc.plcproj',
+      '<?xml version="1.0" encoding="utf-8"?>\n<Project xmlns="http://schemas.microsoft.com/developer/msbuild/2003"><ItemGroup><Compile Include="POUs\\MAIN.TcPOU"><SubType>Code</SubType></Compile></ItemGroup></Project>\n',
+    );
+    const p = await loadSafetyProject(dir);
+    expect(errors(p)).toEqual([]);
+    expect([...p.sources.keys()]).toEqual([join('Plc', 'POUs', 'MAIN.TcPOU')]);
+    // a project file that cannot be read does not say what is built: refused, not guessed
+    put('Plc/Plc.plcproj', '<?xml version="1.0"?>\n<Project><ItemGroup>\n');
+    await expect(loadSafetyProject(dir)).rejects.toThrow(/cannot tell which files .*Plc\.plcproj builds/);
+  });
 });

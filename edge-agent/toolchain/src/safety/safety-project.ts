@@ -193,7 +193,9 @@ export async function loadSafetyProject(
   const root = resolve(path);
   const s = await stat(root);
   const base = s.isFile() ? resolve(root, '..') : root;
-  // a named .plcproj/.tsproj is its build, as `compile` and `simulate` read it (it was parsed as ST)
+  // a named .plcproj/.tsproj, or a folder holding a .plcproj, is its build, as `compile` and
+  // `simulate` read it: a stale POU lying beside the build is not read (fail closed: a project
+  // file that cannot be read, or two in one folder, is refused rather than guessed at)
   const project = await twinCatProjectSources([root], 'verify');
   const files = project?.files ?? (await listSources(root));
   if (files.length === 0) throw new Error(`${path}: no ST, TwinCAT, PLCopen XML or L5X source files`);
@@ -203,7 +205,7 @@ export async function loadSafetyProject(
     texts.set(relative(base, f), isL5x(f) ? await readFile(f, 'utf8') : decodeSource(await readFile(f)));
   // as `compile`: only the libraries a .plcproj references (and Beckhoff's beside a TwinCAT one)
   const references: LibraryReference[] = [...(project?.references ?? [])];
-  if (s.isDirectory())
+  if (!project && s.isDirectory())
     for (const f of await listFiles(root, /\.plcproj$/i))
       references.push(...readPlcProj(await readFile(f, 'utf8'), f).libraries);
   const read = async (list: readonly string[] | undefined) =>

@@ -4,8 +4,8 @@
  * with the units so {@link compileProgram} refuses a project with errors.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { dirname, extname, relative } from 'node:path';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { dirname, extname, join, relative } from 'node:path';
 import {
   type CheckedProject,
   type CompilationUnit,
@@ -95,7 +95,10 @@ export async function twinCatProjectSources(
   paths: readonly string[],
   purpose: string,
 ): Promise<ProjectSources | undefined> {
-  if (!paths.some((p) => PROJECT_FILE.has(extname(p).toLowerCase()))) return undefined;
+  const named = paths.some((p) => PROJECT_FILE.has(extname(p).toLowerCase()));
+  // a folder holding a .plcproj is that build too, as `compile` reads a folder: POUs lying
+  // beside the build (an old copy, a backup) are not code and must not be mixed in
+  if (!named && !(await someHoldsPlcProj(paths))) return undefined;
   const found = await classifyPaths([...paths]);
   const refused = found.refused[0];
   if (refused) throw new Error(`cannot read ${refused.file}: ${refused.format} is not supported`);
@@ -107,6 +110,11 @@ export async function twinCatProjectSources(
   const references: LibraryReference[] = [];
   for (const projFile of found.projects) {
     const proj = readPlcProj(await readFile(projFile, 'utf8'), projFile);
+    // fail closed: a project file that cannot be read does not say which files are built,
+    // and reading every file under it would mix stale copies into the program
+    const broken = proj.diagnostics.find((d) => d.severity === 'error');
+    if (broken)
+      throw new Error(`cannot tell which files ${projFile} builds: ${broken.message} (line ${broken.line})`);
     references.push(...proj.libraries);
     const dir = dirname(projFile);
     const inBuild = new Set(proj.sources);
@@ -118,4 +126,18 @@ export async function twinCatProjectSources(
       if ('readable' in sourceFormat(f, '', true) && !files.includes(f) && existsSync(f)) files.push(f);
   }
   return { files, references };
+}
+
+/** Whether a folder among `paths` holds a `.plcproj` at any depth (hidden folders and node_modules aside, as {@link classifyPaths} walks). */
+async function someHoldsPlcProj(paths: readonly string[]): Promise<boolean> {
+  const holds = async (dir: string): Promise<boolean> => {
+    for (const e of await readdir(dir, { withFileTypes: true })) {
+      if (e.name.startsWith('.') || e.name === 'node_modules') continue;
+      if (e.isDirectory() ? await holds(join(dir, e.name)) : /\.plcproj$/i.test(e.name)) return true;
+    }
+    return false;
+  };
+  for (const p of paths)
+    if ((await stat(p).catch(() => undefined))?.isDirectory() && (await holds(p))) return true;
+  return false;
 }
