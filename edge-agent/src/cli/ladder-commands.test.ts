@@ -147,4 +147,25 @@ describe('ladder-to-st', () => {
     expect(await ladderToStCommand(EXAMPLE, {}, t.io)).toBe(LADDER_EXIT.USAGE);
     expect(() => readFileSync(out)).toThrow();
   });
+
+  it('names a malformed file once, with the line and column of the fault (was: the file three times)', async () => {
+    const out = join(dir, 'never.st');
+    const ld = join(dir, 'cut.xml');
+    // a PLCopen project cut off inside its LD body
+    writeFileSync(
+      ld,
+      '<?xml version="1.0"?>\n<project xmlns="http://www.plcopen.org/xml/tc6_0201"><types><pous><pou name="P" pouType="program"><body><LD>',
+    );
+    const l5x = join(dir, 'cut.L5X');
+    writeFileSync(l5x, '<?xml version="1.0"?>\n<RSLogix5000Content><Controller Name="C"><');
+    const cases: [string, string][] = [
+      [ld, `error: ${ld}:2:109: <LD> is never closed`],
+      [l5x, `error: ${l5x}:2:42: not well-formed XML: '<' does not start a tag`],
+    ];
+    for (const [input, message] of cases) {
+      const t = io();
+      expect(await ladderToStCommand(input, { out }, t.io)).toBe(LADDER_EXIT.USAGE);
+      expect(t.err).toEqual([message]);
+    }
+  });
 });

@@ -77,7 +77,9 @@ export async function ladderToStCommand(
       : ladderToSt(readL5x(bytes), options);
   } catch (e) {
     if (e instanceof L5xError || e instanceof Unsupported) {
-      io.err(`error: ${input}: ${e.message}`);
+      // the file named once, with the place when known (`file:line:column:`, as compile says it)
+      const at = e instanceof L5xError && e.at ? `:${e.at.line}:${e.at.column}` : '';
+      io.err(`error: ${input}${at}: ${e.message}`);
       return LADDER_EXIT.USAGE;
     }
     throw e;

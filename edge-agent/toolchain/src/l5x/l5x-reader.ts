@@ -19,15 +19,27 @@ import type {
 } from './l5x-model';
 import { attrOf, childEl, childEls, scanXml, textIn, type XElement } from './xml-scanner';
 
-/** The file is not an L5X this reader understands; `offset` is into the decoded text when known. */
+/**
+ * The file is not an L5X (or PLCopen ladder project) this reader understands; `offset` is into
+ * the decoded text when known, `at` its 1-based line and column. The message never names the
+ * file: the caller does, once.
+ */
 export class L5xError extends Error {
   constructor(
     message: string,
     readonly offset?: number,
+    readonly at?: { line: number; column: number },
   ) {
     super(message);
     this.name = 'L5xError';
   }
+}
+
+/** 1-based line and column of a character offset in `text`. */
+function lineColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset);
+  const nl = before.lastIndexOf('\n');
+  return { line: before.split('\n').length, column: offset - nl };
 }
 
 /** Decodes as UTF-8; bytes that are not valid UTF-8 make the whole file read as Latin-1 (offsets stay exact). */
@@ -271,7 +283,11 @@ export function readL5x(input: Uint8Array | string): L5xProject {
     doc = scanXml(text);
   } catch (e) {
     const off = (e as { offset?: number }).offset;
-    throw new L5xError(`not well-formed XML: ${(e as Error).message}`, off);
+    throw new L5xError(
+      `not well-formed XML: ${(e as Error).message}`,
+      off,
+      off === undefined ? undefined : lineColumn(text, off),
+    );
   }
   const root = doc.children[0];
   if (root?.name !== 'RSLogix5000Content' || doc.children.length !== 1) {

@@ -16,6 +16,7 @@ import {
   type VarDecl,
 } from '../iec/index';
 import { checkEquivalence, SimError } from '../sim/index';
+import { L5xError } from './l5x-reader';
 import { type LadderToStOptions, provenConversion, type RoutineConversion } from './ladder-to-st';
 import { Unsupported } from './logix-operands';
 import { attrOf, childEl, childEls, scanXml, type XElement } from './xml-scanner';
@@ -216,6 +217,16 @@ function errorsOf(r: ReturnType<typeof readPlcopen>): string[] {
     .map((d) => `${d.line}:${d.column}: ${d.message}`);
 }
 
+/** The first error of reading the project, its position kept apart and the file not named (the caller names it once). */
+function readError(r: ReturnType<typeof readPlcopen>, file: string): L5xError | undefined {
+  const d = r.diagnostics.find((x) => x.severity === 'error');
+  if (!d) return undefined;
+  // ST1012 reads "cannot read FILE: why"
+  const prefix = `cannot read ${file}: `;
+  const why = d.message.startsWith(prefix) ? d.message.slice(prefix.length) : d.message;
+  return new L5xError(why, d.offset, { line: d.line, column: d.column });
+}
+
 /**
  * Converts the LD bodies of a PLCopen XML project to ST, proves each POU equivalent to its
  * ladder on the virtual PLC and keeps the proven ones. Routines are named by POU.
@@ -227,8 +238,8 @@ export function plcopenLadderToSt(
 ): PlcopenLadderResult {
   const text = Buffer.from(bytes).toString('utf8');
   const before = readPlcopen(text, file);
-  const errs = errorsOf(before);
-  if (errs.length > 0) throw new Unsupported(`${file}: ${errs[0]}`);
+  const broken = readError(before, file);
+  if (broken) throw broken;
   const doc = scanXml(text);
   const all = ldPous(doc);
   let selected = all;
