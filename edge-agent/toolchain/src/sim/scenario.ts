@@ -21,11 +21,12 @@
  *
  * Times are durations (`250ms`, `1.5s`, `T#1m`) or plain milliseconds. A value to
  * expect is a literal, or a comparison `{ gt: 5 }`, `{ between: [1, 2] }`,
- * `{ approx: 50, tol: 0.5 }`. TIME variables are given in ms or as durations.
+ * `{ approx: 50, tol: 0.5 }`. TIME variables are given in ms or as durations (`T#1s`, `1s`;
+ * see `timeValueMs`).
  */
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { parseDuration } from './iec-time';
+import { parseDuration, timeValueMs } from './iec-time';
 import { jsonValue } from './input-timeline';
 import { SIM_ERROR_CODES, SimError, type SimFault } from './sim-errors';
 import {
@@ -162,7 +163,7 @@ function describeMatcher(m: Matcher): string {
 
 /** Compares a value with a matcher; TIME strings in matchers are durations. */
 function matches(actual: SimValue, m: Matcher, isTime: boolean): boolean {
-  const norm = (v: unknown) => (isTime && typeof v === 'string' ? (parseDuration(v) ?? Number.NaN) : v);
+  const norm = (v: unknown) => (isTime && typeof v === 'string' ? (timeValueMs(v) ?? Number.NaN) : v);
   const a = typeof actual === 'bigint' ? Number(actual) : actual;
   if (typeof m !== 'object') {
     const e = norm(m);

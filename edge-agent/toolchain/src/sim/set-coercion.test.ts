@@ -106,12 +106,38 @@ describe('VirtualPlc.set: values a type cannot hold (ADR 0155)', () => {
     expect(() => p.set('Ratio', 'fast')).toThrow(
       badInput('Ratio: "fast" is not a value of REAL (not a number)'),
     );
-    expect(() => p.set('Delay', '1s')).toThrow(
-      badInput('Delay: "1s" is not a value of TIME (a time is given in ms)'),
+    expect(() => p.set('Delay', '1 s')).toThrow(
+      badInput('Delay: "1 s" is not a value of TIME (give ms, or a duration: T#1s, TIME#1m30s, 1s, 250ms)'),
     );
     expect(p.get('Count')).toBe(5);
     p.set('Flag', ' true ');
     expect(p.get('Flag')).toBe(true);
+  });
+
+  it('a TIME is given in ms or as an IEC duration; a form read two ways is refused (was: "1s" refused)', () => {
+    const p = plc();
+    const given: [string | number, number][] = [
+      [1500, 1500],
+      ['1500', 1500],
+      ['T#1s', 1000],
+      ['t#1m30s', 90_000],
+      ['TIME#-250ms', -250],
+      ['1s', 1000],
+      ['250ms', 250],
+      ['1h_2m', 3_720_000],
+      ['T#1.5s', 1500],
+    ];
+    for (const [v, ms] of given) {
+      p.set('Delay', v, { exact: true });
+      expect([v, p.get('Delay')]).toEqual([v, ms]);
+    }
+    for (const v of ['1 s', '1sec', '1s1m', '1.5s200ms', 'LTIME#1s', 'T#', '#1s', 's']) {
+      expect(() => p.set('Delay', v)).toThrow(
+        badInput(
+          `Delay: ${JSON.stringify(v)} is not a value of TIME (give ms, or a duration: T#1s, TIME#1m30s, 1s, 250ms)`,
+        ),
+      );
+    }
   });
 
   it('a scenario sets exactly: a value out of its variable’s range is the scenario’s error', () => {

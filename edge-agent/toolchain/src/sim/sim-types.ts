@@ -15,6 +15,7 @@
  */
 
 import type { Initializer } from '../iec';
+import { timeValueMs } from './iec-time';
 import { SIM_ERROR_CODES, SimError } from './sim-errors';
 
 /** Names of the integer types, with their width and signedness. */
@@ -244,6 +245,12 @@ function shown(v: unknown): string {
   return String(v);
 }
 
+/** The forms a TIME or LTIME value is accepted in, said when one is refused. */
+const TIME_FORMS = {
+  TIME: 'give ms, or a duration: T#1s, TIME#1m30s, 1s, 250ms',
+  LTIME: 'give ms, or a duration: LT#1s, LTIME#1m30s, T#1s, 1s, 250ms',
+} as const;
+
 /**
  * Brings an external value (from JSON, YAML, the API or a live PLC) into the representation of an
  * elementary type (decision 0155). Always refused, with a SIM_BAD_INPUT error naming the path, the
@@ -290,7 +297,12 @@ export function coerceElementary(name: ElementaryName, v: unknown, options: Coer
     const t = v.trim();
     if (/^[+-]?\d+$/.test(t)) n = BigInt(t);
     else if (t !== '' && Number.isFinite(Number(t))) n = Number(t);
-    else return refuse(isTimeName(name) ? 'a time is given in ms' : 'not a number');
+    else if (name === 'TIME' || name === 'LTIME') {
+      // a duration as an engineer writes it; anything a reader could take two ways is refused
+      const ms = timeValueMs(t, name === 'LTIME');
+      if (ms === undefined) return refuse(TIME_FORMS[name]);
+      n = ms;
+    } else return refuse(isTimeName(name) ? 'a time is given in ms' : 'not a number');
   } else n = typeof v === 'bigint' ? v : Number(v ?? 0);
   if (isIntegerName(name)) {
     if (typeof n === 'number') {
