@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { compileProgram } from '../sim';
 import type { AssignmentStatement, ProgramDecl } from './ast';
 import { checkProject } from './checker';
 import type { Diagnostic } from './diagnostics';
@@ -128,6 +129,22 @@ describe('semantic errors', () => {
     expect(codes(prog('a, d : BOOL; END_VAR VAR CONSTANT k : BOOL := TRUE;', 'a S= k R= d;'))).toEqual([
       'ST2006',
     ]);
+  });
+  it('comparison functions want inputs of one kind, as the operators do (request iec-08)', () => {
+    expect(codes(prog('b, e : BOOL; i, j : INT;', 'e := EQ(b, i, j);'))).toEqual(['ST2005']);
+    expect(codes(prog('e : BOOL; i, j : INT; r : REAL;', 'e := EQ(i, j, 3);\ne := GT(r, i, 2);'))).toEqual(
+      [],
+    );
+  });
+  it('ADD_TIME and SUB_TIME add and subtract durations (request iec-08)', () => {
+    const src = prog(
+      'a : TIME := T#5s; b : TIME := T#2s; c, d : TIME;',
+      'c := SUB_TIME(a, b);\nd := ADD_TIME(a, b);',
+    );
+    expect(codes(src)).toEqual([]);
+    const plc = compileProgram([parseSource(src, 'p.st').unit], { program: 'P' });
+    plc.scan(1);
+    expect([plc.get('c'), plc.get('d')]).toEqual([3000, 7000]);
   });
   it('functions need a return type (plain ST)', () => {
     expect(codes('FUNCTION F\nVAR_INPUT a : INT; END_VAR\nEND_FUNCTION\n')).toEqual(['ST2013']);

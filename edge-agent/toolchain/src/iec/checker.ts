@@ -822,12 +822,7 @@ class Checker extends Binder {
           isNumeric(r)
         )
           this.report('ST3006', e.span, e.operator);
-        if (isNumeric(l) && isNumeric(r)) return T_BOOL;
-        if (convert(l, r) !== 'error' || convert(r, l) !== 'error') return T_BOOL;
-        if ((l.kind === 'enum' && (isInteger(r) || r.kind === 'enum')) || (r.kind === 'enum' && isInteger(l)))
-          return T_BOOL;
-        if (l.kind === 'pointer' || r.kind === 'pointer') return T_BOOL;
-        return bad();
+        return comparable(l, r) ? T_BOOL : bad();
       }
       case '+':
       case '-': {
@@ -1057,6 +1052,19 @@ class Checker extends Binder {
   private stdCall(e: CallExpression, up: string, scope: Scope | undefined): Type {
     const types = e.args.map((a) => (a.value ? this.stdArgument(up, a.value, scope) : T_ERROR));
     const fn = STANDARD_FUNCTIONS.get(up);
+    if (fn?.semantics.kind === 'compare') {
+      // GT, EQ, … compare each input with the next, as the operators do: inputs of one kind
+      // (IEC 61131-3 comparison functions; MATIEC refuses EQ(BOOL, INT))
+      for (let i = 1; i < types.length; i++) {
+        const l = types[i - 1]!;
+        const r = types[i]!;
+        if (l.kind === 'error' || r.kind === 'error' || l === T_NULL || r === T_NULL) continue;
+        if (!comparable(underlying(l), underlying(r))) {
+          this.report('ST2005', e.span, up, typeName(l), typeName(r));
+          break;
+        }
+      }
+    }
     if (fn) {
       const n = e.args.filter((a) => a.direction === 'input' && !/^EN$/i.test(a.name ?? '')).length;
       if (n < fn.min || n > fn.max)
@@ -1313,4 +1321,13 @@ function hasUnknownBase(pou: PouSymbol): boolean {
     if (d && d.kind === 'FunctionBlock' && d.extends && !p.base) return true;
   }
   return false;
+}
+
+/** May values of `l` and `r` be compared (`=`, `<`, …, and the comparison functions)? */
+function comparable(l: Type, r: Type): boolean {
+  if (isNumeric(l) && isNumeric(r)) return true;
+  if (convert(l, r) !== 'error' || convert(r, l) !== 'error') return true;
+  if ((l.kind === 'enum' && (isInteger(r) || r.kind === 'enum')) || (r.kind === 'enum' && isInteger(l)))
+    return true;
+  return l.kind === 'pointer' || r.kind === 'pointer';
 }

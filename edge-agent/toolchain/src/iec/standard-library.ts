@@ -197,6 +197,9 @@ for (const n of ['MULTIME', 'MUL_TIME'])
   def(n, ['IN1', 'IN2'], 2, 2, fixed(el('TIME')), { kind: 'fold', operator: '*' });
 for (const n of ['DIVTIME', 'DIV_TIME'])
   def(n, ['IN1', 'IN2'], 2, 2, fixed(el('TIME')), { kind: 'fold', operator: '/' });
+// durations added and subtracted (2nd edition Table 30 ADD_TIME/SUB_TIME; MATIEC compiles them)
+def('ADD_TIME', ['IN1', 'IN2'], 2, 2, fixed(el('TIME')), { kind: 'fold', operator: '+' });
+def('SUB_TIME', ['IN1', 'IN2'], 2, 2, fixed(el('TIME')), { kind: 'fold', operator: '-' });
 def('CONCAT_DATE', ['YEAR', 'MONTH', 'DAY'], 3, 3, fixed(el('DATE')), {
   kind: 'date-time',
   fn: 'concat-date',
