@@ -225,3 +225,118 @@ describe('runShadow by subscription, a stalled host (ADR 0161)', () => {
     expect(r.divergences[0]!.count).toBeGreaterThan(50);
   });
 });
+
+/** An alarm above 500, held once it lasted `pt` ms (`Held` of the e2e tests, ADR 0144). */
+const held = (pt: number) => `PROGRAM Main
+VAR_INPUT Level : INT; END_VAR
+VAR_OUTPUT Alarm : BOOL; Held : BOOL; END_VAR
+VAR T1 : TON; END_VAR
+Alarm := Level > 500;
+T1(IN := Alarm, PT := T#${pt}ms);
+Held := T1.Q;
+END_PROGRAM
+`;
+const HELD_MAP = TagMap.parse({
+  apiVersion: 'plcfleet/v1',
+  kind: 'TagMap',
+  tags: [
+    ['Level', 'holding', 0, 'INT', 'readwrite'],
+    ['Alarm', 'discrete', 0, 'BOOL', 'read'],
+    ['Held', 'discrete', 1, 'BOOL', 'read'],
+  ].map(([name, table, address, type, access]) => ({
+    name,
+    modbus: { table, address, type },
+    opcua: { nodeId: `ns=1;s=Main.${name}`, browseName: name },
+    access,
+  })),
+});
+
+/**
+ * The served PLC of the e2e tests, stalled (F1-like trace, `Held` at load 8–12): keep-alives every
+ * 10 ms to 100 ms, then its process stalls 100 ms; the level written meanwhile (700) is applied
+ * before the burst of the 10 scans it owes, so its TON ran 10 scans on it and `Held` is on at the
+ * burst's one stamp; then keep-alives again.
+ */
+function stalledHeld(): { publish: number; changes: [string, RawValue, number][] }[] {
+  const script: { publish: number; changes: [string, RawValue, number][] }[] = [];
+  for (let t = 10; t <= 100; t += 10) script.push({ publish: t, changes: [] });
+  script.push({
+    publish: 205,
+    changes: [
+      ['Level', 700, 203],
+      ['Alarm', true, 203],
+      ['Held', true, 203],
+    ],
+  });
+  for (let t = 215; t <= 400; t += 10) script.push({ publish: t, changes: [] });
+  return script;
+}
+
+async function followHeld(pt: number) {
+  const c = compileInstrumented([{ name: 'held.st', text: held(pt) }], { cycleMs: 10 });
+  const b = bindTags(HELD_MAP, c.plc);
+  const byName = new Map(HELD_MAP.tags.map((t) => [t.name, t]));
+  const done = new AbortController();
+  const script = stalledHeld();
+  const t0 = Date.now();
+  let k = 0;
+  const live: LiveFeed = {
+    kind: 'subscription',
+    where: 'scripted',
+    open: async () => ({
+      ok: true,
+      publishingMs: 5,
+      keepAliveMs: 10,
+      values: new Map<Tag, RawValue>([
+        [byName.get('Level')!, 100],
+        [byName.get('Alarm')!, false],
+        [byName.get('Held')!, false],
+      ]),
+      at: t0,
+      receivedAt: t0,
+      setupMs: 5,
+    }),
+    next: async () => {
+      const s = script[k++];
+      if (!s) {
+        done.abort();
+        return undefined;
+      }
+      return {
+        ok: true,
+        publishTime: t0 + s.publish,
+        receivedAt: t0 + s.publish + 1,
+        changes: s.changes.map(([n, raw, at]) => ({ tag: byName.get(n)!, raw, at: t0 + at })),
+        complete: true,
+        overflow: false,
+      };
+    },
+    close: async () => {},
+  };
+  return runShadow({
+    plc: c.plc,
+    live,
+    tags: b.tags,
+    unbound: b.unbound,
+    durationMs: 60_000,
+    cycleMs: 10,
+    commLossMs: 60_000,
+    signal: done.signal,
+  });
+}
+
+describe('runShadow by subscription, inputs a stalled PLC took before its burst (ADR 0163)', () => {
+  it('follows a TON that a burst ran on an input written during the stall', async () => {
+    // Before: the candidate ticked the 10 cycles on the old level and took the new one at the
+    // burst's stamp: its TON had run one scan, the live one ten — Held live true, shadow false.
+    const r = await followHeld(50);
+    expect(r.divergences, JSON.stringify(r.divergences)).toEqual([]);
+    expect(r.compared).toBeGreaterThan(20);
+  });
+
+  it('still reports a TON 70 ms later than the live one', async () => {
+    // PT 120: ten scans on the new level from the stall's first cycle do not complete it
+    const r = await followHeld(120);
+    expect(r.divergences.map((d) => [d.tag, d.live, d.shadow])).toEqual([['Held', true, false]]);
+  });
+});

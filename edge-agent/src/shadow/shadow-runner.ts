@@ -811,7 +811,11 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
     /** Do the candidate's outputs equal the live ones now? */
     const agreesLive = () => readers.every(([b, get]) => agrees(b, state.get(b.tag), get()));
     /** One live scan's changes at PLC time `at`: the candidate scans on the same inputs, in step. */
-    const liveScan = (at: number, changes: LiveChange[]) => {
+    /**
+     * `stalled`: its message came from a stalled server (ADR 0161); the PLC on its host, late, may
+     * have run this scan's inputs in a burst of scans due before its stamp (ADR 0163).
+     */
+    const liveScan = (at: number, changes: LiveChange[], stalled = false) => {
       // The cycles before it showed no change: the live PLC scanned them without changing an
       // output, or scanned them late, in this burst (a PLC catching up), or skipped them (a
       // starved PLC that does not catch up). The candidate scans them (the first two), and when
@@ -943,6 +947,24 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
             // a scan taken back is one a late PLC may run later, in a burst (ADR 0161)
             if (k < total) owed = Math.min(MAX_OWED, owed + total - Math.max(k, 0) + (k < 0 ? 1 : 0));
             break;
+          }
+        }
+        // A stalled PLC's burst takes the inputs written meanwhile before its first scan (writes
+        // apply at a scan boundary, then the scans it owes run back to back, stamped once): the
+        // inputs from an earlier tick of this gap on, the last first, or of the message before (a
+        // stalled server's cover, ADR 0161) up to TAKE_BACK ticks (ADR 0163)
+        for (let j = total - 1; !found && stalled && fedInputs && j >= Math.max(0, prior - TAKE_BACK); j--) {
+          restore(from.snap);
+          virtualMs = from.v;
+          fault = null;
+          anchor = { snap: from.snap, v: from.v, ticks: 0, seen: from.seen };
+          const redone = tickTo(j, true);
+          feed();
+          redone.push(...tickTo(total - j, true));
+          inStep();
+          if (!fault && agreesLive()) {
+            tickOutputs = redone.slice(prior);
+            found = true;
           }
         }
         if (!found) {
@@ -1086,7 +1108,7 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
         const start = ch[i]!.at;
         let j = i + 1;
         while (j < ch.length && ch[j]!.at - ch[j - 1]!.at <= cycleMs / 2) j++;
-        liveScan(start, ch.slice(i, j));
+        liveScan(start, ch.slice(i, j), stalled);
         i = j;
       }
       // Every change up to the publish time is in: the values held until then. Without a publish
