@@ -692,7 +692,7 @@ export function registerSimCommands(program: Command): void {
   projectFlags(program.command('simulate'))
     .description('run a program on the virtual PLC and print one JSON line per scan')
     .argument('<path...>', 'ST files or directories')
-    .option('--program <name>', 'PROGRAM (or CONFIGURATION) to run')
+    .option('--program <name>', 'PROGRAM or CONFIGURATION to run, or a FUNCTION_BLOCK run as one instance')
     .requiredOption('--scans <n>', 'number of scans')
     .option(
       '--inputs <file>',
@@ -714,7 +714,10 @@ export function registerSimCommands(program: Command): void {
       '--scenarios <path>',
       "scenario file or directory; a value set or forced must fit its variable's type, as for simulate --inputs",
     )
-    .option('--program <name>', "PROGRAM to test (overrides the scenario file's)")
+    .option(
+      '--program <name>',
+      "PROGRAM (or FUNCTION_BLOCK, one instance) to test (overrides the scenario file's)",
+    )
     .option('--plant <path>', 'plant model (ST) run in closed loop with the program; needs --binding')
     .option('--binding <file>', 'PlantBinding file (YAML or JSON) wiring the plant to the program')
     .option('--json', 'print the results as one JSON object')

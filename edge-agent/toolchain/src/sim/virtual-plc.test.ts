@@ -578,3 +578,40 @@ END_NAMESPACE
     }
   });
 });
+
+describe('a FUNCTION_BLOCK named as the program runs as one instance (the unit under test)', () => {
+  const FB = `FUNCTION_BLOCK FB_Latch
+VAR_INPUT set : BOOL; reset : BOOL; delay : TIME; END_VAR
+VAR_OUTPUT q : BOOL; late : BOOL; END_VAR
+VAR t : TON; END_VAR
+IF set THEN q := TRUE; END_IF
+IF reset THEN q := FALSE; END_IF
+t(IN := q, PT := delay);
+late := t.Q;
+END_FUNCTION_BLOCK
+`;
+
+  it('sets its inputs, keeps its state from scan to scan and reads its outputs (was: no PROGRAM named)', () => {
+    const plc = plcOf(FB, { program: 'fb_latch' });
+    plc.set('set', true);
+    plc.set('delay', 20);
+    plc.scan();
+    plc.set('set', false);
+    expect(plc.get('q')).toBe(true);
+    plc.scan();
+    plc.scan();
+    expect([plc.get('q'), plc.get('late'), plc.get('t.ET')]).toEqual([true, true, 20]);
+    plc.set('reset', true);
+    plc.scan();
+    expect([plc.get('q'), plc.get('late')]).toEqual([false, false]);
+  });
+
+  it('is run only when named, and refused when a caller must bind a VAR_IN_OUT', () => {
+    expect(() => plcOf(FB)).toThrow(/no PROGRAM \(name a FUNCTION_BLOCK with --program/);
+    expect(() => plcOf(FB, { program: 'Nope' })).toThrow('no PROGRAM or FUNCTION_BLOCK named Nope');
+    const inOut = `FUNCTION_BLOCK FB_Count\nVAR_IN_OUT n : INT; END_VAR\nn := n + 1;\nEND_FUNCTION_BLOCK\n`;
+    expect(() => plcOf(inOut, { program: 'FB_Count' })).toThrow(
+      'FUNCTION_BLOCK FB_Count cannot run on its own: VAR_IN_OUT n must be bound by a caller; call it from a PROGRAM',
+    );
+  });
+});

@@ -8,12 +8,13 @@ import {
   type CompilationUnit,
   checkProject,
   type Expression,
+  type FunctionBlockDecl,
   type PouSymbol,
   walk,
 } from '../iec';
 import { elementCount, flatOffset, subscriptsAt } from './array-layout';
 import { CodeGenerator, type ProgramSlot } from './codegen';
-import { ProjectModel, type VarInfo } from './project-model';
+import { type PouLayout, ProjectModel, type VarInfo } from './project-model';
 import { FaultSignal, makeRuntime, Ref } from './runtime';
 import { SIM_ERROR_CODES, SIM_FAULT_CODES, SimError, type SimFault, type SourceLocation } from './sim-errors';
 import { resolveProfile, type SimProfile, type SimProfileOptions } from './sim-profile';
@@ -254,13 +255,36 @@ function lower(s: string) {
   return s.toLowerCase();
 }
 
+/**
+ * Refuses a FUNCTION_BLOCK that cannot run as one instance of its own: a VAR_IN_OUT has no
+ * variable to bind to (§6.5.2.2: it must be given at each call), an abstract FB has no body.
+ */
+function refuseUnitFb(layout: PouLayout): void {
+  const decl = layout.decl as FunctionBlockDecl;
+  if (decl.abstract || decl.isClass)
+    throw new SimError(
+      SIM_ERROR_CODES.NO_PROGRAM,
+      `${decl.isClass ? 'CLASS' : 'FUNCTION_BLOCK'} ${layout.name} ${decl.isClass ? 'has no body' : 'is abstract'}: nothing to run`,
+    );
+  const inOut = layout.vars.find((v) => v.section === 'VAR_IN_OUT');
+  if (inOut)
+    throw new SimError(
+      SIM_ERROR_CODES.NO_PROGRAM,
+      `FUNCTION_BLOCK ${layout.name} cannot run on its own: VAR_IN_OUT ${inOut.name} must be bound by a caller; call it from a PROGRAM`,
+    );
+}
+
 /** Chooses the program instances and tasks to run (IEC 61131-3 §6.8.2). */
 function selectPrograms(model: ProjectModel, program: string | undefined, cycleMs: number): ProgramSlot[] {
   const progDecls = [...model.fbDecls.values()].filter((d) => d.decl.kind === 'Program');
-  const single = (name: string): ProgramSlot[] => {
+  const single = (name: string, fbAllowed = false): ProgramSlot[] => {
     const layout = model.layout(name);
-    if (layout?.kind !== 'program') {
-      throw new SimError(SIM_ERROR_CODES.NO_PROGRAM, `no PROGRAM named ${name}`);
+    if (layout?.kind === 'fb' && fbAllowed) refuseUnitFb(layout);
+    else if (layout?.kind !== 'program') {
+      throw new SimError(
+        SIM_ERROR_CODES.NO_PROGRAM,
+        `no PROGRAM${fbAllowed ? ' or FUNCTION_BLOCK' : ''} named ${name}`,
+      );
     }
     return [
       {
@@ -314,14 +338,18 @@ function selectPrograms(model: ProjectModel, program: string | undefined, cycleM
   if (program) {
     const cfg = model.configurations.find((c) => lower(c.decl.name) === lower(program));
     if (cfg) return fromConfig(cfg);
-    return single(program);
+    // a FUNCTION_BLOCK named on its own runs as one instance, called once a scan: the unit
+    // under test (its inputs set, its outputs read), as a PLC's test OB would call it
+    return single(program, true);
   }
   if (model.configurations.length === 1)
     return fromConfig(model.configurations[0] as (typeof model.configurations)[number]);
   if (progDecls.length === 1) return single((progDecls[0] as (typeof progDecls)[number]).decl.name);
   throw new SimError(
     SIM_ERROR_CODES.NO_PROGRAM,
-    progDecls.length === 0 ? 'the project has no PROGRAM' : 'several programs: choose one with --program',
+    progDecls.length === 0
+      ? 'the project has no PROGRAM (name a FUNCTION_BLOCK with --program to run one instance of it)'
+      : 'several programs: choose one with --program',
   );
 }
 
