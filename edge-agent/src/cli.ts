@@ -4,7 +4,7 @@
  *
  * Start-up time is part of the interface (docs/cli-startup.md): this entry and the
  * `register*` functions import only commander and light modules. node-opcua,
- * modbus-serial, pino, the Anthropic and MCP SDKs, SQLite and kysely are loaded with
+ * pino, the Anthropic and MCP SDKs, SQLite and kysely are loaded with
  * `import()` inside the action of a command that uses them, and tsup keeps them in
  * chunks of their own (`splitting`), so `compile` and `--help` never load them.
  */

@@ -16,7 +16,7 @@ import { routeNodeOpcuaLogsToStderr } from './node-opcua-logs';
 // USAGE bad usage or input.
 
 /**
- * Plant I/O (node-opcua, modbus-serial), staging, pino, and protocols' exit codes (zod),
+ * Plant I/O (node-opcua; Modbus TCP on `node:net`, ADR 0164), staging, pino, and protocols' exit codes (zod),
  * loaded by `serve-plc` and `stage` when they run, not for their `--help`
  * (docs/cli-startup.md).
  */
