@@ -202,6 +202,8 @@ function comparable(type: TagType, v: unknown): number | bigint | boolean {
 }
 
 function agrees(b: BoundTag, live: unknown, shadow: unknown): boolean {
+  // the same value agrees whatever the type (most outputs, most samples); NaN goes on below
+  if (live === shadow) return true;
   const t = b.tag.modbus.type;
   const a = comparable(t, live);
   const s = comparable(t, shadow);
@@ -210,6 +212,12 @@ function agrees(b: BoundTag, live: unknown, shadow: unknown): boolean {
     return a === s || Math.abs(a - s) <= b.tolerance;
   }
   return a === s;
+}
+
+/** Does any of `outputs` hold a value of `b` that agrees with the live `v`? (Every output, every sample: a loop.) */
+function anyAgrees(b: BoundTag, v: unknown, outputs: readonly Map<BoundTag, unknown>[]): boolean {
+  for (const c of outputs) if (agrees(b, v, c.get(b))) return true;
+  return false;
 }
 
 /** JSON-safe (bigint as a string). */
@@ -308,8 +316,8 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
    */
   const retyped = new Set(inputs.filter((b) => plc.typeOf(b.path).toUpperCase() !== b.tag.modbus.type));
   const compared = tags.filter((b) => b.role === 'output' && !b.ignored);
-  // accessors hold the candidate's state objects: resolved again after a restore (bind())
-  let access = new Map(tags.map((b) => [b, plc.accessor(b.path)]));
+  // accessors stay valid across a restore (it writes into the running state, d49e54a)
+  const access = new Map(tags.map((b) => [b, plc.accessor(b.path)]));
   const inputOf = new Map(inputs.map((b) => [b.tag, b]));
   const outputOf = new Map(compared.map((b) => [b.tag, b]));
   const coverage = new CoverageTracker(plc, tags);
@@ -405,15 +413,15 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
     if (retyped.has(b)) plc.set(b.path, simValue(b, raw));
     else access.get(b)!.set(simValue(b, raw));
   };
-  let readers = compared.map((b) => [b, access.get(b)!.get] as const);
-  /** Returns the candidate to `snap` and resolves every accessor again (the restore replaced the state). */
-  const restore = (snap: PlcSnapshot) => {
-    plc.restore(snap);
-    access = new Map(tags.map((b) => [b, plc.accessor(b.path)]));
-    readers = compared.map((b) => [b, access.get(b)!.get] as const);
-    coverage.bind();
+  const readers = compared.map((b) => [b, access.get(b)!.get] as const);
+  /** Returns the candidate to `snap` (its accessors stay valid: the restore writes in place, d49e54a). */
+  const restore = (snap: PlcSnapshot) => plc.restore(snap);
+  /** The candidate's compared outputs now (a loop, no pair a tag: every sample, every step). */
+  const outputsNow = () => {
+    const m = new Map<BoundTag, unknown>();
+    for (const [b, get] of readers) m.set(b, get());
+    return m;
   };
-  const outputsNow = () => new Map<BoundTag, unknown>(readers.map(([b, get]) => [b, get()]));
   let virtualMs = 0;
   let lost = false;
   /** When the comm loss going on began (its first failed poll), epoch ms. */
@@ -454,7 +462,7 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
       let confirmed = false;
       for (const b of compared) {
         const v = p.live.get(b);
-        if (v === undefined || p.candidates.some((c) => agrees(b, v, c.get(b)))) continue;
+        if (v === undefined || anyAgrees(b, v, p.candidates)) continue;
         const own = p.own.get(b);
         disagreed.set(b, { live: v, own });
         const before = lateDisagreed.get(b);
@@ -483,8 +491,8 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
       const v = p.live.get(b);
       if (v === undefined) continue;
       if (
-        p.candidates.some((c) => agrees(b, v, c.get(b))) ||
-        (p.ahead && (ahead ??= p.ahead()).some((c) => agrees(b, v, c.get(b))))
+        anyAgrees(b, v, p.candidates) ||
+        (p.ahead !== undefined && anyAgrees(b, v, (ahead ??= p.ahead())))
       ) {
         // settled once its own output agrees (the window also holds the seeded values themselves)
         // with no timer of unknown state still timing: until then both may agree by chance, the
@@ -677,7 +685,11 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
     deadline.answered(opened.receivedAt, opened.setupMs);
     catchUp = () => scanTo(Date.now() - (Number.isFinite(offset) ? offset : 0) - base);
     /** The live outputs now; null while the samples are not to be judged (an overflow lost a change). */
-    const liveOutputs = () => new Map(compared.map((b) => [b, state.get(b.tag)!]));
+    const liveOutputs = () => {
+      const m = new Map<BoundTag, unknown>();
+      for (const b of compared) m.set(b, state.get(b.tag)!);
+      return m;
+    };
     let judging = true;
     let lastAt = base;
     /**
@@ -1346,7 +1358,11 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
       // A read spread over more than the window mixes moments the window cannot pair: its inputs feed, it is not judged.
       const torn = s.spreadMs > latencyMs;
       if (torn) leave('torn');
-      const liveOutputs = torn ? null : new Map(compared.map((b) => [b, s.values.get(b.tag)!]));
+      let liveOutputs: Map<BoundTag, unknown> | null = null;
+      if (!torn) {
+        liveOutputs = new Map();
+        for (const b of compared) liveOutputs.set(b, s.values.get(b.tag)!);
+      }
       window.add({
         at: s.tReq,
         fed,
