@@ -394,7 +394,11 @@ export function makeStdFbs(options: StdFbOptions) {
       }
       s.$m = on;
     },
-    /** LTON (IEC 61131-3 3rd ed. §6.6.3.5.4): TON on LTIME. */
+    /**
+     * LTON (IEC 61131-3 3rd ed. §6.6.3.5.4): TON on LTIME. The LTIME timers repeat the TIME ones
+     * on purpose: one body over a number/bigint clock made bench (c), 2,400 TONs, ~35 % slower
+     * (docs/public-code-sweep-10.md, Left). A change to one timer is a change to its twin.
+     */
     LTON(s: StdFbInstance, now: number): void {
       if (s.IN === false) {
         s.Q = false;
