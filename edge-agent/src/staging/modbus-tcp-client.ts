@@ -156,7 +156,11 @@ export class ModbusTcpClient {
     if (!p || frame.readUInt16BE(0) !== p.id || frame.length < HEAD) return;
     this.pending = undefined;
     const fc = frame[7]!;
-    if (frame[6] !== this.unitId)
+    const protocol = frame.readUInt16BE(2);
+    // MBAP protocol identifier 0 is Modbus; anything else is another protocol on this port
+    if (protocol !== 0)
+      p.reject(new PlantIoError('COMM_FAILURE', `not a Modbus TCP answer: protocol id ${protocol}`));
+    else if (frame[6] !== this.unitId)
       p.reject(new PlantIoError('COMM_FAILURE', `answer from unit ${frame[6]}, not ${this.unitId}`));
     else if (fc === (p.fc | 0x80)) {
       const code = frame[8] ?? 0;
