@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -116,6 +116,12 @@ describe('the safety loader checks a version as compile does', () => {
     const p = await loadSafetyProject(dir);
     expect(errors(p)).toEqual([]);
     expect([...p.sources.keys()]).toEqual([join('Plc', 'POUs', 'MAIN.TcPOU')]);
+    // two builds in one folder: which one is meant is not guessed
+    put('Other/Other.plcproj', readFileSync(join(dir, 'Plc/Plc.plcproj'), 'utf8'));
+    await expect(loadSafetyProject(dir)).rejects.toThrow(
+      /holds 2 PLC projects .*Other\.plcproj.*Plc\.plcproj.*; name the \.plcproj of the one to verify/,
+    );
+    rmSync(join(dir, 'Other'), { recursive: true });
     // a project file that cannot be read does not say what is built: refused, not guessed
     put('Plc/Plc.plcproj', '<?xml version="1.0"?>\n<Project><ItemGroup>\n');
     await expect(loadSafetyProject(dir)).rejects.toThrow(/cannot tell which files .*Plc\.plcproj builds/);

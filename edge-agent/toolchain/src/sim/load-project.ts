@@ -104,7 +104,7 @@ export async function twinCatProjectSources(
   if (refused) throw new Error(`cannot read ${refused.file}: ${refused.format} is not supported`);
   if (found.projects.length > 1)
     throw new Error(
-      `${paths.join(', ')} name ${found.projects.length} PLC projects (${found.projects.join(', ')}); name the .plcproj of the one to ${purpose}`,
+      `${paths.join(', ')} ${named ? 'name' : paths.length === 1 ? 'holds' : 'hold'} ${found.projects.length} PLC projects (${found.projects.join(', ')}); name the .plcproj of the one to ${purpose}`,
     );
   let files = found.sources;
   const references: LibraryReference[] = [];
