@@ -133,7 +133,8 @@ describe('ladder-to-st', () => {
       '<?xml version="1.0"?><project xmlns="http://www.plcopen.org/xml/tc6_0201"></project>',
     );
     const cases: [string, RegExp, string[]][] = [
-      [join(dir, 'missing.L5X'), /cannot read .*ENOENT/, []],
+      [join(dir, 'missing.L5X'), /^error: no such file: .*missing\.L5X$/, []],
+      [dir, /^error: .* is a directory; name the L5X or PLCopen XML file$/, []],
       [st, /not well-formed XML|not an L5X/, []],
       [plcopen, /no POU Pump with an LD body/, ['Pump']],
       [EXAMPLE, /no routine MainProgram\/Nope/, ['MainProgram/Nope']],

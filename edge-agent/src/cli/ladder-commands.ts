@@ -63,7 +63,15 @@ export async function ladderToStCommand(
   try {
     bytes = new Uint8Array(readFileSync(input));
   } catch (e) {
-    io.err(`error: cannot read ${input}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    // said as compile says it, not as an errno
+    const code = (e as NodeJS.ErrnoException).code;
+    io.err(
+      code === 'ENOENT'
+        ? `error: no such file: ${input}`
+        : code === 'EISDIR'
+          ? `error: ${input} is a directory; name the L5X or PLCopen XML file`
+          : `error: cannot read ${input}: ${code ?? (e as Error).message}`,
+    );
     return LADDER_EXIT.USAGE;
   }
   const { isPlcopenLadderInput, L5xError, Unsupported, ladderToSt, plcopenLadderToSt, readL5x } =
