@@ -606,6 +606,34 @@ END_FUNCTION_BLOCK
     expect([plc.get('q'), plc.get('late')]).toEqual([false, false]);
   });
 
+  it('runs a Siemens SCL FB exported without its OB (public-code sweep 10: SIM_NO_PROGRAM)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sim-scl-fb-'));
+    const file = join(dir, 'Valve.scl');
+    writeFileSync(
+      file,
+      [
+        'FUNCTION_BLOCK "FB_Valve"',
+        'VERSION : 0.1',
+        '   VAR_INPUT open : Bool; delay : Time; END_VAR',
+        '   VAR_OUTPUT isOpen : Bool; END_VAR',
+        '   VAR t : TON; END_VAR',
+        'BEGIN',
+        '   #t(IN := #open, PT := #delay);',
+        '   #isOpen := #t.Q;',
+        'END_FUNCTION_BLOCK',
+        '',
+      ].join('\n'),
+    );
+    const plc = compileProgram(await loadSimProject([file]), { program: 'FB_Valve' });
+    plc.set('open', true);
+    plc.set('delay', 'T#10ms');
+    plc.scan();
+    expect(plc.get('isOpen')).toBe(false);
+    plc.scan();
+    expect(plc.get('isOpen')).toBe(true);
+    rmSync(dir, { recursive: true });
+  });
+
   it('is run only when named, and refused when a caller must bind a VAR_IN_OUT', () => {
     expect(() => plcOf(FB)).toThrow(/no PROGRAM \(name a FUNCTION_BLOCK with --program/);
     expect(() => plcOf(FB, { program: 'Nope' })).toThrow('no PROGRAM or FUNCTION_BLOCK named Nope');
