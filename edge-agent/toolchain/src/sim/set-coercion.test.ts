@@ -140,6 +140,26 @@ describe('VirtualPlc.set: values a type cannot hold (ADR 0155)', () => {
     }
   });
 
+  it('an LTIME takes LT#, LTIME# and the TIME forms, held as ns', () => {
+    const r = parseSource('PROGRAM L\nVAR_INPUT d : LTIME; END_VAR\nEND_PROGRAM\n', 'l.st');
+    const p = compileProgram([r.unit]);
+    for (const [v, ns] of [
+      ['LT#1s', 1_000_000_000n],
+      ['LTIME#1ms', 1_000_000n],
+      ['T#2s', 2_000_000_000n],
+      ['1us', 1000n],
+      [5, 5_000_000n],
+    ] as const) {
+      p.set('d', v, { exact: true });
+      expect([v, p.get('d')]).toEqual([v, ns]);
+    }
+    expect(() => p.set('d', '1 us')).toThrow(
+      badInput(
+        'd: "1 us" is not a value of LTIME (give ms, or a duration: LT#1s, LTIME#1m30s, T#1s, 1s, 250ms)',
+      ),
+    );
+  });
+
   it('a scenario sets exactly: a value out of its variable’s range is the scenario’s error', () => {
     const r = parseSource(SRC, 'coerce.st');
     const file = parseScenarioFile(
