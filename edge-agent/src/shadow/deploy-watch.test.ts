@@ -237,7 +237,7 @@ describe('watchDeploy', () => {
       cycleMs: 10,
       pollMs: 20,
     });
-    expect(r.ok).toBe(false);
+    expect(r.ok, JSON.stringify(r.report)).toBe(false);
     expect(r.ok ? '' : r.why).toMatch(
       /^post-deploy watch: Fan diverged from the approved program at .* \(live false, expected true\)$/,
     );

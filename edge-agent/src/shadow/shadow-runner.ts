@@ -941,7 +941,11 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
         // every count of this gap's ticks (ADR 0127), and up to TAKE_BACK of earlier messages'
         const least = earlier ? Math.max(0, Math.min(prior - TAKE_BACK, total - 1 - TAKE_BACK)) : prior;
         const tries = [...Array(total - least).keys()].map((k) => total - 1 - k);
-        tries.push(total + 1, -1);
+        // none and no scan only when this scan brings no input: the candidate cannot have had a
+        // scan of inputs it never saw (tried at every live scan, it stopped scanning and followed
+        // a live limit of 70 against an approved 60 — a divergence hidden for a whole watch)
+        tries.push(total + 1);
+        if (!fedInputs) tries.push(-1);
         let found = false;
         for (const k of tries) {
           restore(from.snap);
