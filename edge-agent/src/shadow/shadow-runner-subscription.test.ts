@@ -340,3 +340,82 @@ describe('runShadow by subscription, inputs a stalled PLC took before its burst 
     expect(r.divergences.map((d) => [d.tag, d.live, d.shadow])).toEqual([['Held', true, false]]);
   });
 });
+
+/** The watch's fan (deploy-watcher.test.ts): approved limit 60; the live PLC runs 70. */
+const FAN = (limit: number) =>
+  `PROGRAM Main\nVAR_INPUT Temp : INT; END_VAR\nVAR_OUTPUT Fan : BOOL; END_VAR\nFan := Temp > ${limit};\nEND_PROGRAM\n`;
+const FAN_MAP = TagMap.parse({
+  apiVersion: 'plcfleet/v1',
+  kind: 'TagMap',
+  tags: [
+    ['Temp', 'holding', 0, 'INT', 'readwrite'],
+    ['Fan', 'discrete', 0, 'BOOL', 'read'],
+  ].map(([name, table, address, type, access]) => ({
+    name,
+    modbus: { table, address, type },
+    opcua: { nodeId: `ns=1;s=Main.${name}`, browseName: name },
+    access,
+  })),
+});
+
+describe('runShadow by subscription, a live scan that brings inputs (18d6961)', () => {
+  it('reports a candidate that would switch an output the live PLC keeps, at every input change', async () => {
+    // A field script ramps Temp 61..69, a step every third cycle, from a server that stalls with
+    // its PLC (no keep-alive between: ADR 0161's cover, the ticks wait for the live scan). Every
+    // live scan brings an input and nothing else (the live Fan, limit 70, stays false); the
+    // approved limit is 60: its Fan is true. Before 18d6961 'none and no scan' was tried at each
+    // such scan: restored, fed, not scanned, the candidate kept its old Fan (false) and agreed,
+    // and the waiting ticks became guesses (unjudged) — a divergence hidden for a whole watch.
+    const c = compileInstrumented([{ name: 'fan.st', text: FAN(60) }], { cycleMs: 10 });
+    const b = bindTags(FAN_MAP, c.plc);
+    const temp = FAN_MAP.tags[0]!;
+    const fan = FAN_MAP.tags[1]!;
+    const done = new AbortController();
+    const t0 = Date.now();
+    let k = 0;
+    const live: LiveFeed = {
+      kind: 'subscription',
+      where: 'scripted',
+      open: async () => ({
+        ok: true,
+        publishingMs: 5,
+        keepAliveMs: 10,
+        values: new Map<Tag, RawValue>([
+          [temp, 50],
+          [fan, false],
+        ]),
+        at: t0,
+        receivedAt: t0,
+        setupMs: 5,
+      }),
+      next: async () => {
+        if (k >= 100) {
+          done.abort();
+          return undefined;
+        }
+        k++;
+        // a write every third cycle and, the server stalled with its PLC, no keep-alive between
+        return {
+          ok: true,
+          publishTime: t0 + 30 * k + 2,
+          receivedAt: t0 + 30 * k + 3,
+          changes: [{ tag: temp, raw: 61 + (k % 9), at: t0 + 30 * k + 1 }],
+          complete: true,
+          overflow: false,
+        };
+      },
+      close: async () => {},
+    };
+    const r = await runShadow({
+      plc: c.plc,
+      live,
+      tags: b.tags,
+      unbound: b.unbound,
+      durationMs: 60_000,
+      cycleMs: 10,
+      commLossMs: 60_000,
+      signal: done.signal,
+    });
+    expect(r.divergences.map((d) => [d.tag, d.live, d.shadow])).toEqual([['Fan', false, true]]);
+  });
+});
