@@ -257,8 +257,8 @@ const HELD_MAP = TagMap.parse({
  * before the burst of the 10 scans it owes, so its TON ran 10 scans on it and `Held` is on at the
  * burst's one stamp; then keep-alives again.
  */
-function stalledHeld(): { publish: number; changes: [string, RawValue, number][] }[] {
-  const script: { publish: number; changes: [string, RawValue, number][] }[] = [];
+function stalledHeld(): NamedScript[] {
+  const script: NamedScript[] = [];
   for (let t = 10; t <= 100; t += 10) script.push({ publish: t, changes: [] });
   script.push({
     publish: 205,
@@ -272,12 +272,21 @@ function stalledHeld(): { publish: number; changes: [string, RawValue, number][]
   return script;
 }
 
-async function followHeld(pt: number) {
-  const c = compileInstrumented([{ name: 'held.st', text: held(pt) }], { cycleMs: 10 });
-  const b = bindTags(HELD_MAP, c.plc);
-  const byName = new Map(HELD_MAP.tags.map((t) => [t.name, t]));
+/** One scripted message of named tags: its publish time and each change's [tag, value, at] (PLC ms after the opening). */
+interface NamedScript {
+  publish: number;
+  changes: [string, RawValue, number][];
+}
+
+/**
+ * Runs `text` in shadow against a scripted feed of `map`'s tags: the first values `opening`, then
+ * `script`'s messages, each received 1 ms after its publish time (PLC time is the script's).
+ */
+async function followScript(text: string, map: TagMap, opening: [string, RawValue][], script: NamedScript[]) {
+  const c = compileInstrumented([{ name: 'main.st', text }], { cycleMs: 10 });
+  const b = bindTags(map, c.plc);
+  const byName = new Map(map.tags.map((t) => [t.name, t]));
   const done = new AbortController();
-  const script = stalledHeld();
   const t0 = Date.now();
   let k = 0;
   const live: LiveFeed = {
@@ -287,11 +296,7 @@ async function followHeld(pt: number) {
       ok: true,
       publishingMs: 5,
       keepAliveMs: 10,
-      values: new Map<Tag, RawValue>([
-        [byName.get('Level')!, 100],
-        [byName.get('Alarm')!, false],
-        [byName.get('Held')!, false],
-      ]),
+      values: new Map<Tag, RawValue>(opening.map(([n, v]) => [byName.get(n)!, v])),
       at: t0,
       receivedAt: t0,
       setupMs: 5,
@@ -324,6 +329,18 @@ async function followHeld(pt: number) {
     signal: done.signal,
   });
 }
+
+const followHeld = (pt: number) =>
+  followScript(
+    held(pt),
+    HELD_MAP,
+    [
+      ['Level', 100],
+      ['Alarm', false],
+      ['Held', false],
+    ],
+    stalledHeld(),
+  );
 
 describe('runShadow by subscription, inputs a stalled PLC took before its burst (ADR 0163)', () => {
   it('follows a TON that a burst ran on an input written during the stall', async () => {
@@ -366,56 +383,19 @@ describe('runShadow by subscription, a live scan that brings inputs (18d6961)', 
     // approved limit is 60: its Fan is true. Before 18d6961 'none and no scan' was tried at each
     // such scan: restored, fed, not scanned, the candidate kept its old Fan (false) and agreed,
     // and the waiting ticks became guesses (unjudged) — a divergence hidden for a whole watch.
-    const c = compileInstrumented([{ name: 'fan.st', text: FAN(60) }], { cycleMs: 10 });
-    const b = bindTags(FAN_MAP, c.plc);
-    const temp = FAN_MAP.tags[0]!;
-    const fan = FAN_MAP.tags[1]!;
-    const done = new AbortController();
-    const t0 = Date.now();
-    let k = 0;
-    const live: LiveFeed = {
-      kind: 'subscription',
-      where: 'scripted',
-      open: async () => ({
-        ok: true,
-        publishingMs: 5,
-        keepAliveMs: 10,
-        values: new Map<Tag, RawValue>([
-          [temp, 50],
-          [fan, false],
-        ]),
-        at: t0,
-        receivedAt: t0,
-        setupMs: 5,
-      }),
-      next: async () => {
-        if (k >= 100) {
-          done.abort();
-          return undefined;
-        }
-        k++;
-        // a write every third cycle and, the server stalled with its PLC, no keep-alive between
-        return {
-          ok: true,
-          publishTime: t0 + 30 * k + 2,
-          receivedAt: t0 + 30 * k + 3,
-          changes: [{ tag: temp, raw: 61 + (k % 9), at: t0 + 30 * k + 1 }],
-          complete: true,
-          overflow: false,
-        };
-      },
-      close: async () => {},
-    };
-    const r = await runShadow({
-      plc: c.plc,
-      live,
-      tags: b.tags,
-      unbound: b.unbound,
-      durationMs: 60_000,
-      cycleMs: 10,
-      commLossMs: 60_000,
-      signal: done.signal,
-    });
+    // a write every third cycle and, the server stalled with its PLC, no keep-alive between
+    const script: NamedScript[] = [];
+    for (let k = 1; k <= 100; k++)
+      script.push({ publish: 30 * k + 2, changes: [['Temp', 61 + (k % 9), 30 * k + 1]] });
+    const r = await followScript(
+      FAN(60),
+      FAN_MAP,
+      [
+        ['Temp', 50],
+        ['Fan', false],
+      ],
+      script,
+    );
     expect(r.divergences.map((d) => [d.tag, d.live, d.shadow])).toEqual([['Fan', false, true]]);
   });
 });
