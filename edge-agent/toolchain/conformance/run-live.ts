@@ -14,25 +14,62 @@ import { runLive, tally } from './live-run';
 import { generateCases } from './program-generator';
 import { publicLibraryCases } from './public-cases';
 
-const { values } = parseArgs({
-  options: {
-    seed: { type: 'string', default: String(Date.now() % 1_000_000) },
-    count: { type: 'string', default: '200' },
-    batch: { type: 'string', default: '25' },
-    concurrency: { type: 'string', default: '2' },
-    /** How many non-agreeing cases to print (id, kind, first difference), one line each on stderr. */
-    show: { type: 'string', default: '10' },
-    library: { type: 'string' },
-  },
-});
-const seed = Number(values.seed);
-const count = Number(values.count);
+const USAGE = `usage: MATIEC_HOME=<matiec build> node --import tsx --conditions=source run-live.ts [options]
+  --count N        generated programs to run (default 200)
+  --seed N         generator seed (default: the clock)
+  --batch N        programs translated by one iec2c call (default 25)
+  --concurrency N  reference runs at once (default 2)
+  --show N         non-agreeing cases to print on stderr (default 10)
+  --library DIR    run the elementary-interface POUs of a TwinCAT library folder instead
+  --help           print this and exit`;
+
+function usageError(message: string): never {
+  process.stderr.write(`run-live: ${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+let values: ReturnType<typeof parseOptions>['values'];
+function parseOptions() {
+  return parseArgs({
+    options: {
+      seed: { type: 'string', default: String(Date.now() % 1_000_000) },
+      count: { type: 'string', default: '200' },
+      batch: { type: 'string', default: '25' },
+      concurrency: { type: 'string', default: '2' },
+      /** How many non-agreeing cases to print (id, kind, first difference), one line each on stderr. */
+      show: { type: 'string', default: '10' },
+      library: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+}
+try {
+  ({ values } = parseOptions());
+} catch (e) {
+  usageError((e as Error).message);
+}
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+/** A whole number option, at least `min`; a usage error naming the option otherwise. */
+function wholeNumber(name: 'seed' | 'count' | 'batch' | 'concurrency' | 'show', min: number): number {
+  const text = values[name] ?? '';
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < min) usageError(`--${name} must be a whole number >= ${min}, not '${text}'`);
+  return n;
+}
+const seed = wholeNumber('seed', 0);
+const count = wholeNumber('count', 1);
+const batch = wholeNumber('batch', 1);
+const concurrency = wholeNumber('concurrency', 1);
+const show = wholeNumber('show', 0);
 const t0 = performance.now();
 const cases = values.library ? publicLibraryCases(values.library, seed) : generateCases(seed, count);
 const outcomes = await runLive(cases, {
   // a library's cases repeat the POUs they depend on, so they cannot share a translation
-  batch: values.library ? 1 : Number(values.batch),
-  concurrency: Number(values.concurrency),
+  batch: values.library ? 1 : batch,
+  concurrency,
   onProgress: (d, n) => process.stderr.write(`\r${d}/${n} cases`),
 });
 process.stderr.write('\n');
@@ -40,7 +77,7 @@ const t = tally(outcomes);
 const compared = t.agree + t.diverge;
 let shown = 0;
 for (const o of outcomes) {
-  if (o.kind === 'agree' || shown++ >= Number(values.show)) continue;
+  if (o.kind === 'agree' || shown++ >= show) continue;
   const detail =
     o.kind === 'diverge' ? `scan ${o.scan} ${JSON.stringify(o.diffs.slice(0, 3))}` : o.message.slice(0, 200);
   process.stderr.write(`${o.case.id} ${o.kind} ${detail}\n`);
