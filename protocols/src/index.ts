@@ -191,6 +191,7 @@ export {
   signed,
   VerdictAckMessage,
   VerdictMessage,
+  WatchRollbackCause,
   WelcomeMessage,
   WIRE_LIMITS,
 } from './wire';

@@ -342,6 +342,42 @@ describe('decodeFrame', () => {
       code: 'VALIDATION',
     });
   });
+  it('decodes a watch report with and without its rollback cause (ADR 0179: older agents send none)', () => {
+    const report = {
+      shadowId: 'watch-dep-1',
+      kind: 'watch',
+      site: 's1',
+      jobId: 'j1',
+      rolloutId: 'r1',
+      deployId: 'dep-1',
+      state: 'failed',
+      startedAt: '2026-12-07T02:00:00.000Z',
+      durationMs: 1000,
+      seconds: 1.5,
+      samples: 70,
+      compared: 0,
+      reason: 'post-deploy watch inconclusive: nothing compared: 70 sample(s) in 1.5 s, none judged',
+    };
+    const frame = (r: object) =>
+      JSON.stringify({ v: PROTOCOL_VERSION, id: 's1', type: 'shadow.report', report: r });
+    const older = decodeFrame(frame(report));
+    expect(older.ok, older.ok ? '' : older.error).toBe(true);
+    if (older.ok && older.message.type === 'shadow.report')
+      expect(older.message.report.rollback).toBeUndefined();
+    const tagged = decodeFrame(frame({ ...report, rollback: 'inconclusive' }));
+    expect(tagged.ok && tagged.message.type === 'shadow.report' && tagged.message.report.rollback).toBe(
+      'inconclusive',
+    );
+    const diverged = decodeFrame(frame({ ...report, state: 'diverged', rollback: 'divergence' }));
+    expect(diverged.ok && diverged.message.type === 'shadow.report' && diverged.message.report.rollback).toBe(
+      'divergence',
+    );
+    expect(decodeFrame(frame({ ...report, rollback: 'load' }))).toMatchObject({
+      ok: false,
+      code: 'VALIDATION',
+      error: expect.stringMatching(/^shadow\.report: report\.rollback: /),
+    });
+  });
   it('rejects oversized frames', () => {
     expect(decodeFrame('x'.repeat(5 * 1024 * 1024))).toMatchObject({ ok: false, code: 'TOO_LARGE' });
   });

@@ -141,6 +141,23 @@ const ShadowDivergence = z.object({
 });
 
 /**
+ * Why a post-deploy watch rolled its deploy back (ADR 0179): `divergence` — the live PLC did not
+ * do what the approved program does (confirmed); `inconclusive` — the watch could not show that
+ * it does (compared nothing, judged too little of its period, or disagreements it could not
+ * confirm); `comm-loss` — the PLC did not answer (unreachable, or a loss longer than the grace);
+ * `fault` — the approved program faulted in shadow; `cannot-watch` — the watch could not start
+ * (no approved program kept, a program that does not compile, a tag map that does not load).
+ */
+export const WatchRollbackCause = z.enum([
+  'divergence',
+  'inconclusive',
+  'comm-loss',
+  'fault',
+  'cannot-watch',
+]);
+export type WatchRollbackCause = z.infer<typeof WatchRollbackCause>;
+
+/**
  * A shadow run of an agent (`shadow.report`): a candidate before its deploy (`candidate`,
  * for a phase's shadow gate) or the approved program watching a deploy (`watch`). Sent
  * when it starts (`running`), every so often while it runs, and when it ends: `passed`
@@ -203,6 +220,13 @@ export const ShadowRun = z.object({
    * possibly diverging, never as clean). Absent from older agents.
    */
   unjudged: z.object({ samples: z.number().int().min(0), disagreed: z.number().int().min(0) }).optional(),
+  /**
+   * A watch that rolled its deploy back: why ({@link WatchRollbackCause}, ADR 0179) — so an
+   * `inconclusive` rollback (the watch could not show the program behaves) is told from a
+   * `divergence` (it showed it does not) without reading `reason`. Absent: no rollback, a
+   * candidate run, or an agent older than the field (its `reason` still says why).
+   */
+  rollback: WatchRollbackCause.optional(),
 });
 export type ShadowRun = z.infer<typeof ShadowRun>;
 

@@ -5,6 +5,7 @@
  * agent rolls back by itself and reports it.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DeployOrder, TagMap } from '@plcfleet/protocols';
@@ -43,8 +44,46 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-/** A plant folder running `fan(60)`, a served PLC running `live`, an agent watching it, a passed job. */
-async function setup(live: string, tags: TagMap, watch: Record<string, unknown> = {}) {
+/**
+ * A TCP relay to a served PLC whose answers come late: answer chunk n (from 0) waits `delayMs(n)`
+ * behind the ones before it (their order kept) — a slow read path, the PLC itself answering.
+ */
+async function slowRelay(port: number, delayMs: (n: number) => number): Promise<number> {
+  const sockets: Socket[] = [];
+  let n = 0;
+  const server = createServer((client) => {
+    const upstream = connect(port, '127.0.0.1');
+    sockets.push(client, upstream);
+    client.on('data', (chunk) => upstream.write(chunk));
+    let due = 0;
+    upstream.on('data', (chunk) => {
+      due = Math.max(due, Date.now() + delayMs(n++));
+      setTimeout(() => client.write(chunk), due - Date.now());
+    });
+    for (const s of [client, upstream])
+      s.on('error', () => {}).on('close', () => {
+        client.destroy();
+        upstream.destroy();
+      });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  cleanups.push(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => server.close(r));
+  });
+  return (server.address() as { port: number }).port;
+}
+
+/**
+ * A plant folder running `fan(60)`, a served PLC running `live`, an agent watching it (through
+ * `via`'s relay when given), a passed job.
+ */
+async function setup(
+  live: string,
+  tags: TagMap,
+  watch: Record<string, unknown> = {},
+  via?: (plcPort: number) => Promise<number>,
+) {
   const dir = mkdtempSync(join(tmpdir(), 'watch-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const plant = join(dir, 'plant');
@@ -81,7 +120,7 @@ async function setup(live: string, tags: TagMap, watch: Record<string, unknown> 
       reconnect: { initialDelay: 20, maxDelay: 200 },
       watch: {
         tags: join(dir, 'tags.json'),
-        plc: `modbus://127.0.0.1:${plc.modbus!.port}`,
+        plc: `modbus://127.0.0.1:${via ? await via(plc.modbus!.port) : plc.modbus!.port}`,
         poll: '20ms',
         ...watch,
       },
@@ -128,7 +167,7 @@ async function setup(live: string, tags: TagMap, watch: Record<string, unknown> 
 describe('post-deploy watch', () => {
   it('rolls a deploy back by itself when the live PLC diverges from the approved program', async () => {
     // The live PLC does not do what was approved: its fan limit is 70, not 60.
-    const { plant, cp, config, order } = await setup(fan(70), TAGS);
+    const { plant, cp, config, order, logs } = await setup(fan(70), TAGS);
     expect(config.watch).toMatchObject({ periodMs: 1_800_000, cycleMs: 10, plc: { kind: 'modbus' } });
     cp.deploy(cp.sign(order));
     const results = await cp.waitFor('deployed, then rolled back', () => {
@@ -141,6 +180,46 @@ describe('post-deploy watch', () => {
       /^post-deploy watch: Fan diverged from the approved program at .* \(live false, expected true\)$/,
     );
     expect(readFileSync(join(plant, 'Main.st'), 'utf8')).toBe(fan(60));
+    // the watch's report says it was a divergence (ADR 0179), not an inconclusive watch
+    expect(await watchEnd(logs)).toMatchObject({ kind: 'watch', state: 'diverged', rollback: 'divergence' });
+  }, 30_000);
+
+  it('rolls back, tagged inconclusive, a watch that compared nothing: every read of the PLC torn (ADR 0179)', async () => {
+    // The PLC runs what was approved and answers every read, each answer 60 ms late: a read of its
+    // two tables spans more than the window (40 ms), so no sample is whole and none is judged.
+    const { plant, cp, order, logs } = await setup(fan(60), TAGS, {}, (port) => slowRelay(port, () => 60));
+    cp.deploy(cp.sign({ ...order, watchMs: 1000 }));
+    const results = await cp.waitFor('deployed, then rolled back', () => {
+      const r = cp.deployResults.get('dep-w');
+      return r && r.length >= 2 ? r : undefined;
+    });
+    expect(results.map((r) => r.outcome)).toEqual(['deployed', 'rolled-back']);
+    expect(results[1]).toMatchObject({ sha256Running: order.sha256Before });
+    expect(results[1]!.reason).toMatch(
+      /^post-deploy watch inconclusive: nothing compared: \d+ sample\(s\), none judged, in \d+(\.\d+)? s; unjudged: torn \d+/,
+    );
+    expect(readFileSync(join(plant, 'Main.st'), 'utf8')).toBe(fan(60));
+    const end = await watchEnd(logs);
+    expect(end).toMatchObject({ kind: 'watch', state: 'failed', rollback: 'inconclusive', divergences: 0 });
+    expect(end.reason).toBe(results[1]!.reason);
+    expect(logs.some((l) => l.msg === 'post-deploy watch inconclusive; rolling back')).toBe(true);
+  }, 30_000);
+
+  it('rolls back, tagged inconclusive, a watch that judged too little: four reads in five torn', async () => {
+    // Answers 100 ms late but for every fifth read's (two answers a read, the tables read in turn).
+    const { cp, order, logs } = await setup(fan(60), TAGS, {}, (port) =>
+      slowRelay(port, (n) => (Math.floor(n / 2) % 5 === 0 ? 0 : 100)),
+    );
+    cp.deploy(cp.sign({ ...order, watchMs: 1000 }));
+    const results = await cp.waitFor('deployed, then rolled back', () => {
+      const r = cp.deployResults.get('dep-w');
+      return r && r.length >= 2 ? r : undefined;
+    });
+    expect(results.map((r) => r.outcome)).toEqual(['deployed', 'rolled-back']);
+    expect(results[1]!.reason).toMatch(
+      /^post-deploy watch inconclusive: (judged \d+(\.\d+)? s \(\d+ of \d+ sample\(s\)\) in \d+(\.\d+)? s, 1\.0 s required|\d+ disagreement\(s\) with the approved program not confirmed \(judged .*); unjudged: /,
+    );
+    expect(await watchEnd(logs)).toMatchObject({ kind: 'watch', state: 'failed', rollback: 'inconclusive' });
   }, 30_000);
 
   it('defers a deploy while the line says it is busy, and says so', async () => {

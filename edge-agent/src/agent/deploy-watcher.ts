@@ -177,13 +177,14 @@ export class DeployWatcher {
       ...(store ? { keep: { store, id: order.deployId, run: { order, periodMs, startedAt }, hash } } : {}),
     });
     await checkpoint(prior);
-    const { nothingCompared, watchDeploy } = await import('../shadow');
+    const { inconclusiveWhy, watchDeploy } = await import('../shadow');
     let outcome: Awaited<ReturnType<typeof watchDeploy>>;
     if (!files)
       outcome = {
         ok: false,
         why: `post-deploy watch: no approved program kept for job ${order.jobId}`,
         report: null,
+        cause: 'cannot-watch',
       };
     else {
       // A tag map that does not load is a reason too (fail closed, as a PLC that does not answer).
@@ -193,6 +194,7 @@ export class DeployWatcher {
           ok: false,
           why: `post-deploy watch cannot read the live PLC: ${opened.message}`,
           report: null,
+          cause: 'cannot-watch',
         };
       else {
         const { map, live } = opened;
@@ -222,6 +224,15 @@ export class DeployWatcher {
       }
     }
     const report = outcome.report ? mergeSegments(prior, outcome.report) : prior;
+    // A watch resumed with no time left passes on what it judged before; if that was nothing it
+    // could not show the deploy behaves either (ADR 0179).
+    if (outcome.ok && !signal.aborted && (report?.compared ?? 0) === 0)
+      outcome = {
+        ok: false,
+        why: report ? inconclusiveWhy(report, periodMs)! : 'post-deploy watch inconclusive: nothing compared',
+        report: outcome.report,
+        cause: 'inconclusive',
+      };
     if (signal.aborted) {
       if (this.stopping && this.kept && outcome.ok) {
         // The agent stops: the watch is kept and resumes at the next start (no rollback, no end).
@@ -237,19 +248,19 @@ export class DeployWatcher {
         return log.info('post-deploy watch ended by a rollback order or a stop');
       }
     }
-    if (outcome.ok && (report?.compared ?? 0) === 0) {
-      // Compared nothing: no evidence the deploy behaves, none that it misbehaves (ADR 0125). Not
-      // passed, so never counted watched (ADR 0104: the phase waits for retry-or-close); no rollback.
-      const why = `post-deploy watch: ${report ? nothingCompared(report) : 'nothing compared'}`;
-      await end('failed', report, why);
-      return log.warn({ reason: why }, 'post-deploy watch compared nothing: not passed, not rolled back');
-    }
     if (outcome.ok) {
       await end('passed', report);
       return log.info({ compared: report?.compared }, 'post-deploy watch passed');
     }
-    await end(outcome.report?.divergences.length ? 'diverged' : 'failed', report, outcome.why);
-    log.warn({ reason: outcome.why }, 'post-deploy watch failed; rolling back');
+    // The report says why the deploy is rolled back (`rollback`), an inconclusive watch apart
+    // from a divergence; its state stays one an older control plane knows.
+    await end(outcome.cause === 'divergence' ? 'diverged' : 'failed', report, outcome.why, outcome.cause);
+    log.warn(
+      { reason: outcome.why, cause: outcome.cause },
+      outcome.cause === 'inconclusive'
+        ? 'post-deploy watch inconclusive; rolling back'
+        : 'post-deploy watch failed; rolling back',
+    );
     // The rollback is the deploy's own (the order authorised it); its result names the deploy.
     const result = await deployer.rollback({
       rollbackId: order.deployId,

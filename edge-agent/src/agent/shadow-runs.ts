@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { ShadowRequirement, ShadowRun, TagMap } from '@plcfleet/protocols';
+import type { ShadowRequirement, ShadowRun, TagMap, WatchRollbackCause } from '@plcfleet/protocols';
 import { WIRE_LIMITS } from '@plcfleet/protocols';
 import type { Logger } from 'pino';
 import type { ShadowReport } from '../shadow';
@@ -93,6 +93,7 @@ function shadowRunReport(
   reason = '',
   seconds = report?.seconds ?? 0,
   resumed = 0,
+  rollback?: WatchRollbackCause,
 ): ShadowRun {
   return {
     ...meta,
@@ -114,6 +115,7 @@ function shadowRunReport(
     resumed,
     ...(report ? { mode: report.mode, comparisonsPerSecond: report.comparisonsPerSecond } : {}),
     ...unjudgedCounts(report),
+    ...(rollback ? { rollback } : {}),
   };
 }
 
@@ -166,15 +168,30 @@ function reportRun(
   }, every);
   timer.unref();
   return {
-    async end(state: Exclude<ShadowRun['state'], 'running'>, report: ShadowReport | null, reason = '') {
+    /** The run ended; a watch that rolls its deploy back says why as `rollback` (ADR 0179). */
+    async end(
+      state: Exclude<ShadowRun['state'], 'running'>,
+      report: ShadowReport | null,
+      reason = '',
+      rollback?: WatchRollbackCause,
+    ) {
       clearInterval(timer);
-      const run = shadowRunReport(meta, state, report, reason, report?.seconds ?? ran(), resume.resumed);
+      const run = shadowRunReport(
+        meta,
+        state,
+        report,
+        reason,
+        report?.seconds ?? ran(),
+        resume.resumed,
+        rollback,
+      );
       logger.info(
         {
           shadowId: meta.shadowId,
           kind: meta.kind,
           state,
           reason,
+          ...(run.rollback ? { rollback: run.rollback } : {}),
           divergences: run.divergences.length,
           seconds: run.seconds,
           resumed: resume.resumed,

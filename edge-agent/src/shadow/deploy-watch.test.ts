@@ -122,6 +122,8 @@ describe('watchDeploy', () => {
     expect(r.ok ? '' : r.why).toMatch(
       /^post-deploy watch: Fan diverged from the approved program at .* \(live false, expected true\)$/,
     );
+    // tagged a divergence, not an inconclusive watch (ADR 0179)
+    expect(r.ok ? '' : r.cause).toBe('divergence');
     // it ended on the divergence, not at the end of the period
     expect(r.report!.seconds).toBeLessThan(20);
   });
@@ -131,6 +133,7 @@ describe('watchDeploy', () => {
     setTimeout(() => void plc.close(), 500);
     const lost = await watch(plc, 20_000);
     expect(lost.ok ? '' : lost.why).toMatch(/^post-deploy watch: comm loss with modbus 127\.0\.0\.1:\d+ at /);
+    expect(lost.ok ? '' : lost.cause).toBe('comm-loss');
     const live = new ModbusLivePlc(MAP, MAP.tags, '127.0.0.1', 1, 200);
     cleanups.push(() => live.close());
     const down = await watchDeploy({
@@ -140,6 +143,8 @@ describe('watchDeploy', () => {
       durationMs: 1000,
     });
     expect(down.ok ? '' : down.why).toMatch(/^post-deploy watch: PLC unreachable: modbus 127\.0\.0\.1:1/);
+    // compared nothing because nothing answered: a comm loss, not an inconclusive watch
+    expect(down.ok ? '' : down.cause).toBe('comm-loss');
   });
 
   it('rolls back when the PLC stops answering with its sockets open, before the request timeout', async () => {
@@ -280,20 +285,28 @@ describe('watchDeploy', () => {
 
 /**
  * A PLC on a script that does what the approved program does (Temp 70, Fan on), read by polls: each
- * read answered `readMs` after it is asked, spread over `spreadMs` for all but every `tidyEvery`-th;
- * read number `flipRead` (from 0) shows Fan off (a value the watch cannot confirm).
+ * read answered `readMs` after it is asked, spread over `spreadMs` for all but every `tidyEvery`-th
+ * (`tidyEvery: 0`: none); read number `flipRead` (from 0) shows Fan off (a value the watch cannot
+ * confirm); from read number `wrongFrom` on, Fan is off for good (a divergence it can confirm).
  */
 class ScriptedPlc implements LivePlc {
   readonly where = 'scripted PLC';
   private reads = 0;
   constructor(
-    private readonly o: { readMs: number; spreadMs?: number; tidyEvery?: number; flipRead?: number },
+    private readonly o: {
+      readMs: number;
+      spreadMs?: number;
+      tidyEvery?: number;
+      flipRead?: number;
+      wrongFrom?: number;
+    },
   ) {}
   async read(): Promise<LiveSample> {
     const tReq = Date.now();
     if (this.o.readMs > 0) await new Promise((r) => setTimeout(r, this.o.readMs));
     const tResp = Date.now();
-    const flipped = this.reads === this.o.flipRead;
+    const flipped =
+      this.reads === this.o.flipRead || (this.o.wrongFrom !== undefined && this.reads >= this.o.wrongFrom);
     const values = new Map<Tag, RawValue>([
       [MAP.tags[0]!, 70],
       [MAP.tags[1]!, !flipped],
@@ -331,10 +344,11 @@ describe('watchDeploy and what it could not judge (ADR 0162)', () => {
     const r = await scriptedWatch(new ScriptedPlc({ readMs: 0, spreadMs: 100, tidyEvery: 5 }), 500);
     expect(r.ok).toBe(false);
     if (r.ok) return;
-    expect(r.inconclusive).toBe(true);
+    expect(r.cause).toBe('inconclusive');
     expect(r.why).toMatch(
-      // durations as the report prints them ("1 s" when a run ended on the second): the bounds are below
-      /^post-deploy watch inconclusive: judged (0|0\.\d+) s \(\d+ of \d+ sample\(s\)\) in \d+(\.\d+)? s, 0\.5 s required$/,
+      // durations as the report prints them ("1 s" when a run ended on the second): the bounds are
+      // below; then what left the rest unjudged, most first (the reasons reach people only here)
+      /^post-deploy watch inconclusive: judged (0|0\.\d+) s \(\d+ of \d+ sample\(s\)\) in \d+(\.\d+)? s, 0\.5 s required; unjudged: torn \d+(, [a-zA-Z]+ \d+)*$/,
     );
     // it ran on to twice its period, no longer
     expect(r.report!.seconds).toBeGreaterThan(0.9);
@@ -347,11 +361,41 @@ describe('watchDeploy and what it could not judge (ADR 0162)', () => {
     const r = await scriptedWatch(new ScriptedPlc({ readMs: 60, flipRead: 8 }), 1500);
     expect(r.ok, JSON.stringify(r.report)).toBe(false);
     if (r.ok) return;
-    expect(r.inconclusive).toBe(true);
+    expect(r.cause).toBe('inconclusive');
     expect(r.report!.divergences).toEqual([]);
     expect(r.report!.unjudged.disagreed).toBe(1);
     expect(r.why).toMatch(
       /^post-deploy watch inconclusive: 1 disagreement\(s\) with the approved program not confirmed \(judged /,
     );
+  });
+
+  it('rolls back, inconclusive, a watch that compared nothing: every read torn (ADR 0179)', async () => {
+    // every read spread wider than the window: the PLC answers (no comm loss), the read path never
+    // gives a whole sample — the watch shows nothing, for or against the deploy
+    const r = await scriptedWatch(new ScriptedPlc({ readMs: 0, spreadMs: 100, tidyEvery: 0 }), 500);
+    expect(r.ok, JSON.stringify(r.report)).toBe(false);
+    if (r.ok) return;
+    expect(r.cause).toBe('inconclusive');
+    expect(r.report!.compared).toBe(0);
+    expect(r.report!.commLoss).toBeNull();
+    expect(r.why).toMatch(
+      /^post-deploy watch inconclusive: nothing compared: \d+ sample\(s\), none judged, in \d+(\.\d+)? s; unjudged: torn \d+(, [a-zA-Z]+ \d+)*$/,
+    );
+    expect(r.report!.unjudged.why.torn).toBeGreaterThan(10);
+    // it ran on once, a second with a fresh seed, then gave up: not to twice the period, not for ever
+    expect(r.report!.seconds).toBeGreaterThan(1.3);
+    expect(r.report!.seconds).toBeLessThan(3);
+  });
+
+  it('rolls back a confirmed divergence as one, not as inconclusive, under the same scripted reads', async () => {
+    // tidy reads, Fan off for good from read 10: the watch confirms it
+    const r = await scriptedWatch(new ScriptedPlc({ readMs: 0, wrongFrom: 10 }), 5000);
+    expect(r.ok, JSON.stringify(r.report)).toBe(false);
+    if (r.ok) return;
+    expect(r.cause).toBe('divergence');
+    expect(r.why).toMatch(
+      /^post-deploy watch: Fan diverged from the approved program at .* \(live false, expected true\)$/,
+    );
+    expect(r.report!.seconds).toBeLessThan(5);
   });
 });

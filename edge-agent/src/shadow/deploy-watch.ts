@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
-import type { TagMap } from '@plcfleet/protocols';
+import type { TagMap, WatchRollbackCause } from '@plcfleet/protocols';
 import { libraryFiles } from '../cli/sim-commands';
 import { compileInstrumentedProject, type InstrumentedCandidate } from './branch-coverage';
 import type { LivePlc } from './live-plc';
@@ -50,13 +50,15 @@ export interface WatchDeployOptions {
 export const WATCH_COMM_LOSS_GRACE_MS = 2000;
 
 /**
- * What a watch found: nothing (the deploy stays), or why it must be rolled back. `inconclusive`:
- * the watch could not show the deploy behaves (ADR 0162) — disagreements it could not confirm,
- * or too little of the period judged even after running on; rolled back all the same.
+ * What a watch found: nothing (the deploy stays), or why it must be rolled back, with its
+ * `cause` (the tag the watch's report carries, ADR 0179). `inconclusive`: the watch could not
+ * show the deploy behaves as approved — it compared nothing, judged too little of its period
+ * even after running on, or saw disagreements it could not confirm; rolled back all the same,
+ * told apart from a `divergence` (shown not to behave).
  */
 export type WatchOutcome =
   | { ok: true; report: ShadowReport }
-  | { ok: false; why: string; report: ShadowReport | null; inconclusive?: true };
+  | { ok: false; why: string; report: ShadowReport | null; cause: WatchRollbackCause };
 
 /** The time a report judged, ms: its seconds times the share of its samples judged (ADR 0159). */
 function judgedMs(r: ShadowReport): number {
@@ -70,7 +72,9 @@ function judgedMs(r: ShadowReport): number {
  * reason to roll back. The approved program is the reference (not the old one) because
  * every difference it has from the old one was verified and approved: what the live PLC
  * does beyond it is unexplained. Fails closed: a program that does not compile here or a
- * PLC that does not answer is a reason too.
+ * PLC that does not answer is a reason too, and so is a watch that could not show the PLC
+ * behaves as approved (`inconclusive`, ADR 0179: compared nothing, judged too little, or saw
+ * disagreements it could not confirm).
  */
 export async function watchDeploy(o: WatchDeployOptions): Promise<WatchOutcome> {
   let candidate: InstrumentedCandidate;
@@ -83,6 +87,7 @@ export async function watchDeploy(o: WatchDeployOptions): Promise<WatchOutcome> 
       ok: false,
       why: `post-deploy watch cannot run the approved program: ${(err as Error).message}`,
       report: null,
+      cause: 'cannot-watch',
     };
   }
   const graceMs = o.commLossGraceMs ?? WATCH_COMM_LOSS_GRACE_MS;
@@ -95,6 +100,8 @@ export async function watchDeploy(o: WatchDeployOptions): Promise<WatchOutcome> 
   let lostSince: number | null = null;
   /** The last run ended on a comm loss the watch did not see end. */
   let open = false;
+  /** It ran on once after a period that compared nothing (ADR 0179). */
+  let ranOnEmpty = false;
   let report: ShadowReport;
   for (;;) {
     let run: ShadowReport;
@@ -131,6 +138,7 @@ export async function watchDeploy(o: WatchDeployOptions): Promise<WatchOutcome> 
               ? `post-deploy watch: PLC unreachable: ${err.message}`
               : `post-deploy watch: comm loss with ${o.live.where} at ${new Date(lostSince).toISOString()}: ${before?.commLoss?.error ?? err.message}; no answer within the ${graceMs} ms grace (${err.message})`,
           report: before,
+          cause: 'comm-loss',
         };
       await new Promise((r) => setTimeout(r, o.pollMs ?? o.cycleMs ?? 10));
       continue;
@@ -146,9 +154,19 @@ export async function watchDeploy(o: WatchDeployOptions): Promise<WatchOutcome> 
       // the next run is set from the live values again, as after a comm loss.
       const lack = o.durationMs - judgedMs(report);
       const limit = started + 2 * o.durationMs;
-      if (lack > 0 && Date.now() < limit && report.compared > 0) {
-        const share = report.compared / report.samples;
-        end = Math.min(limit, Date.now() + Math.max(1000, lack / share));
+      // Compared nothing: no share to run on at. Once, for a second, with a fresh seed (a resumed
+      // watch's last moments are all seed); then it is inconclusive (ADR 0179).
+      const onward =
+        report.compared > 0
+          ? lack > 0 && Date.now() < limit
+            ? Math.min(limit, Date.now() + Math.max(1000, lack / (report.compared / report.samples)))
+            : null
+          : lack > 0 && !ranOnEmpty
+            ? Date.now() + 1000
+            : null;
+      if (onward !== null) {
+        ranOnEmpty ||= report.compared === 0;
+        end = onward;
         before = report;
         // a subscription is opened afresh by the next run (its values then whole)
         if (o.live.kind === 'subscription') await o.live.close();
@@ -168,6 +186,7 @@ export async function watchDeploy(o: WatchDeployOptions): Promise<WatchOutcome> 
       ok: false,
       why: `post-deploy watch: ${d.tag} diverged from the approved program at ${d.first} (live ${JSON.stringify(d.live)}, expected ${JSON.stringify(d.shadow)})`,
       report,
+      cause: 'divergence',
     };
   // a comm loss not seen to end (no grace, or the watch was stopped meanwhile); shorter ones are
   // in the report and keep the deploy
@@ -176,26 +195,51 @@ export async function watchDeploy(o: WatchDeployOptions): Promise<WatchOutcome> 
       ok: false,
       why: `post-deploy watch: comm loss with ${o.live.where} at ${report.commLoss.first}: ${report.commLoss.error}`,
       report,
+      cause: 'comm-loss',
     };
   if (report.fault)
-    return { ok: false, why: `post-deploy watch: the program faulted: ${report.fault}`, report };
-  // Compared nothing: the agent's rule (ADR 0125: not passed, not rolled back). Else a watch that
-  // could not show the deploy behaves rolls it back (ADR 0162): the live PLC differed from the
-  // approved program where the watch could not tell load from a divergence, or the watch judged
-  // too little of its period — the program kept from before the deploy is the known state.
-  if (report.compared > 0 && !o.signal?.aborted) {
-    const judged = `judged ${(judgedMs(report) / 1000).toFixed(1)} s (${report.compared} of ${report.samples} sample(s)) in ${report.seconds} s, ${(o.durationMs / 1000).toFixed(1)} s required`;
-    if (report.unjudged.disagreed > 0)
-      return {
-        ok: false,
-        inconclusive: true,
-        why: `post-deploy watch inconclusive: ${report.unjudged.disagreed} disagreement(s) with the approved program not confirmed (${judged})`,
-        report,
-      };
-    if (judgedMs(report) < o.durationMs)
-      return { ok: false, inconclusive: true, why: `post-deploy watch inconclusive: ${judged}`, report };
-  }
-  return { ok: true, report };
+    return {
+      ok: false,
+      why: `post-deploy watch: the program faulted: ${report.fault}`,
+      report,
+      cause: 'fault',
+    };
+  // A watch that could not show the deploy behaves as approved rolls it back, inconclusive (ADR
+  // 0179, one rule for what ADR 0125 and 0162 split): it compared nothing, the live PLC differed
+  // from the approved program where the watch could not tell load from a divergence, or it judged
+  // too little of its period — the program kept from before the deploy is the known state. A
+  // stopped watch (a rollback order, the agent stopping) judges nothing here.
+  if (o.signal?.aborted) return { ok: true, report };
+  const inconclusive = inconclusiveWhy(report, o.durationMs);
+  return inconclusive
+    ? { ok: false, why: inconclusive, report, cause: 'inconclusive' }
+    : { ok: true, report };
+}
+
+/**
+ * Why a watch that ended without a divergence, a lasting comm loss or a fault could not show the
+ * deploy behaves as approved over `requiredMs` of judged time (ADR 0179), or null: it compared
+ * nothing, saw disagreements it could not confirm, or judged too little. The reason says what
+ * left samples unjudged (`torn 70, seed 2`): a read path that never gives a whole sample is told
+ * from a loaded host's share.
+ */
+export function inconclusiveWhy(report: ShadowReport, requiredMs: number): string | null {
+  const unjudged = Object.entries(report.unjudged.why)
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([why, n]) => `${why} ${n}`)
+    .join(', ');
+  const said = unjudged ? `; unjudged: ${unjudged}` : '';
+  // (the reasons do not travel in the report, ShadowRun.unjudged: here is where people read them)
+  if (report.compared === 0)
+    return requiredMs > 0
+      ? `post-deploy watch inconclusive: nothing compared: ${report.samples === 0 ? 'no sample' : `${report.samples} sample(s), none judged,`} in ${report.seconds} s${said}`
+      : null;
+  const judged = `judged ${(judgedMs(report) / 1000).toFixed(1)} s (${report.compared} of ${report.samples} sample(s)) in ${report.seconds} s, ${(requiredMs / 1000).toFixed(1)} s required${said}`;
+  if (report.unjudged.disagreed > 0)
+    return `post-deploy watch inconclusive: ${report.unjudged.disagreed} disagreement(s) with the approved program not confirmed (${judged})`;
+  if (judgedMs(report) < requiredMs) return `post-deploy watch inconclusive: ${judged}`;
+  return null;
 }
 
 /** How {@link compileProgramFiles} loads a program. */

@@ -5,7 +5,7 @@
  */
 
 export { compileInstrumented, compileInstrumentedProject } from './branch-coverage';
-export { compileProgramFiles, type WatchOutcome, watchDeploy } from './deploy-watch';
+export { compileProgramFiles, inconclusiveWhy, type WatchOutcome, watchDeploy } from './deploy-watch';
 export { ModbusLivePlc, OpcuaLivePlc } from './live-plc';
 export { type LiveFeed, OpcuaLiveFeed } from './live-subscription';
 export { bindTags, parseTolerances } from './shadow-binding';
