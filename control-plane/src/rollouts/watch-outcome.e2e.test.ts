@@ -62,6 +62,7 @@ async function watchReport(
   state: ShadowRun['state'],
   reason = '',
   compared = 9,
+  extra: Partial<ShadowRun> = {},
 ) {
   const msgId = `watch-${order.deployId}-${state}`;
   const ack = agent.waitFor((m) => m.type === 'shadow.report.ack' && m.replyTo === msgId);
@@ -87,6 +88,7 @@ async function watchReport(
       fault: null,
       reason,
       coverage: null,
+      ...extra,
     },
   });
   await ack;
@@ -138,5 +140,36 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       expect(p.phases[0]!.waitsFor).toContain('retry-or-close');
       expect((await h.admin.get(`/v1/rollouts/${id}`)).body.rollout.state).toBe('running');
     });
+
+    // ADR 0179: a watch that could not show the deploy behaves rolls it back, its report tagged
+    // `rollback: inconclusive`; the phase's maxRollbacks counts it as any rollback.
+    for (const tagged of [true, false])
+      it(`counts an inconclusive rollback against maxRollbacks and ${tagged ? 'keeps its tag' : 'takes an older agent’s untagged report'}`, async () => {
+        const { id, agent, order } = await deployed(kind, tagged ? 'w4' : 'w5');
+        const why =
+          'post-deploy watch inconclusive: nothing compared: 19 sample(s), none judged, in 2.1 s; unjudged: torn 15, seed 4';
+        await watchReport(agent, order, 'failed', why, 0, tagged ? { rollback: 'inconclusive' } : {});
+        const res = agent.sendDeployResult({
+          deployId: order.deployId,
+          outcome: 'rolled-back',
+          reason: why,
+          sha256Running: order.sha256Before,
+        });
+        await agent.waitFor((m) => m.type === 'deploy.result.ack' && m.replyTo === res);
+        const halted = await eventually(async () => {
+          const r = (await h.admin.get(`/v1/rollouts/${id}`)).body.rollout;
+          return r.state === 'halted' ? r : undefined;
+        });
+        expect(halted.stateReason).toMatch(/1 deploy\(s\) rolled back, at most 0 allowed$/);
+        expect((await progress(id)).phases[0]!.counts).toMatchObject({ deployed: 0, rolledBack: 1 });
+        const { shadowReports } = (await h.admin.get(`/v1/rollouts/${id}/shadow-reports`)).body as {
+          shadowReports: ShadowRun[];
+        };
+        expect(shadowReports).toHaveLength(1);
+        expect(shadowReports[0]).toMatchObject({ kind: 'watch', state: 'failed', reason: why });
+        expect(shadowReports[0]!.rollback).toBe(tagged ? 'inconclusive' : undefined);
+        const deploys = (await h.admin.get(`/v1/deploys?rollout=${id}`)).body.deploys as { reason: string }[];
+        expect(deploys.map((d) => d.reason)).toEqual([why]);
+      });
   });
 }
