@@ -304,6 +304,8 @@ export function registerIecCommands(program: Command): void {
         ...(set.libraries.length > 0 ? { libraryReferences: set.libraries } : {}),
         // parse only: each tree is counted and let go, not kept to the end (decision 0166)
         eachUnit: countPous,
+        // compile reads no comment: trees without them are cheaper to make and keep (decision 0173)
+        comments: false,
       });
       diagnostics.push(...st.diagnostics.map(diagnosticView));
       files += st.project.files.length;

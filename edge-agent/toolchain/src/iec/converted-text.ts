@@ -50,9 +50,10 @@ export function parseGeneratedBody(
   format: 'plcopen' | 'twincat',
   fallback: Span,
   diagnostics: Diagnostic[],
+  comments = true,
 ): Statement[] {
   const text = g.text();
-  const p = createParser(text, file, 0, text.length, 1, 1, format);
+  const p = createParser(text, file, 0, text.length, 1, 1, format, comments);
   const statements = p.body();
   p.release();
   const map = (s: Span): Span => g.origins[s.line - 1] ?? fallback;

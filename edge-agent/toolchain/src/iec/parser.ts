@@ -110,6 +110,13 @@ export interface ParseResult {
 export interface ParseOptions {
   /** Recorded in the unit. @default 'st' */
   format?: SourceFormat;
+  /**
+   * `false`: make no `Comment` nodes (no `leadingComments`/`trailingComments`, `unit.comments`
+   * empty). Pragmas and everything else are made as before: for a caller that never reads
+   * comments (`compile`), whose trees then cost less to make and to keep (decision 0173).
+   * @default true
+   */
+  comments?: boolean;
 }
 
 /** The largest ULINT and the smallest LINT: the bounds of every integer and of LTIME's nanoseconds. */
@@ -419,7 +426,7 @@ for (const k of [...END_KEYWORDS, ...TOP_LEVEL, ...VAR_SECTIONS.keys(), ...MEMBE
 export function parseSource(text: string, fileName: string, options: ParseOptions = {}): ParseResult {
   const format = options.format ?? 'st';
   try {
-    const p = new Parser(scan(text, fileName), format);
+    const p = new Parser(scan(text, fileName), format, options.comments !== false);
     return p.parseUnit();
   } catch (err) {
     // last line of defence: the depth guard should make this unreachable
@@ -457,9 +464,10 @@ export function createParser(
   line: number,
   column: number,
   format: SourceFormat,
+  comments = true,
 ): Parser {
   // the scanner's scratch table, lent: finishRange (or release) gives it back (decision 0167)
-  return new Parser(scan(text, file, start, end, line, column, true), format);
+  return new Parser(scan(text, file, start, end, line, column, true), format, comments);
 }
 
 /** The parser over one scanned range. Readers use its partial entry points. */
@@ -485,13 +493,15 @@ export class Parser {
   /** Set by ST1017: the input was too deep and the rest is skipped. */
   private gaveUp = false;
   private readonly format: SourceFormat;
+  /** Make `Comment` nodes ({@link ParseOptions.comments}); pragmas are made either way. */
+  private readonly keepComments: boolean;
   /**
    * Set by a reader that parsed decoded text: maps an offset of that text to
    * its position in the original file (the reader remaps spans with it).
    */
   offsetMap?: (offset: number) => Span;
 
-  constructor(scanned: ScanResult, format: SourceFormat) {
+  constructor(scanned: ScanResult, format: SourceFormat, comments = true) {
     this.text = scanned.text;
     this.file = scanned.file;
     this.tk = scanned.tokens;
@@ -500,6 +510,7 @@ export class Parser {
     this.trivia = scanned.trivia;
     this.diagnostics = scanned.diagnostics;
     this.format = format;
+    this.keepComments = comments;
   }
 
   // ------------------------------------------------------------------ tokens
@@ -621,18 +632,23 @@ export class Parser {
       style: tr.style === 'pragma' ? 'block' : tr.style,
       text: ownText(this.text, tr.start, tr.end),
       ownLine,
-      span: {
-        file: this.file,
-        line: tr.line,
-        column: tr.column,
-        endLine: tr.endLine,
-        endColumn: tr.endColumn,
-        offset: tr.start,
-        endOffset: tr.end,
-      },
+      span: this.triviaSpan(idx),
     };
     this.madeComments[idx] = c;
     return c;
+  }
+  /** The span of trivia entry `idx` (a comment or pragma). */
+  private triviaSpan(idx: number): Span {
+    const tr = this.trivia[idx]!;
+    return {
+      file: this.file,
+      line: tr.line,
+      column: tr.column,
+      endLine: tr.endLine,
+      endColumn: tr.endColumn,
+      offset: tr.start,
+      endOffset: tr.end,
+    };
   }
   private toPragma(idx: number): Pragma {
     const c = this.toComment(idx, true);
@@ -658,7 +674,8 @@ export class Parser {
     for (; this.triviaAt < upto; this.triviaAt++) {
       const tr = this.trivia[this.triviaAt]!;
       if (tr.pragma) node.pragmas = add(node.pragmas, this.toPragma(this.triviaAt));
-      else node.leadingComments = add(node.leadingComments, this.toComment(this.triviaAt, true));
+      else if (this.keepComments)
+        node.leadingComments = add(node.leadingComments, this.toComment(this.triviaAt, true));
     }
   }
   /** Attaches comments inside the node and those after it on its last line as trailing. */
@@ -677,7 +694,8 @@ export class Parser {
       if (tr.start >= endOff && (tr.line !== endLine || tr.ownLine)) break;
       if (tr.start >= endOff) endLine = tr.endLine;
       if (tr.pragma) node.pragmas = add(node.pragmas, this.toPragma(this.triviaAt));
-      else node.trailingComments = add(node.trailingComments, this.toComment(this.triviaAt, false));
+      else if (this.keepComments)
+        node.trailingComments = add(node.trailingComments, this.toComment(this.triviaAt, false));
     }
   }
   /** Comments left before a closing keyword go after the last node of the list, on their own lines. */
@@ -688,7 +706,8 @@ export class Parser {
     for (; this.triviaAt < upto; this.triviaAt++) {
       const tr = this.trivia[this.triviaAt]!;
       if (tr.pragma) lastNode.trailingPragmas = add(lastNode.trailingPragmas, this.toPragma(this.triviaAt));
-      else lastNode.trailingComments = add(lastNode.trailingComments, this.toComment(this.triviaAt, true));
+      else if (this.keepComments)
+        lastNode.trailingComments = add(lastNode.trailingComments, this.toComment(this.triviaAt, true));
     }
   }
 
@@ -703,8 +722,11 @@ export class Parser {
     }
     const upto = this.td[this.i * TOKEN_FIELDS + TK_TRIVIA]!;
     if (this.triviaAt >= upto) return;
-    const c = this.toComment(this.triviaAt, true);
-    const empty: Statement = { kind: 'Empty', span: c.span };
+    // the span of the first comment or pragma (made here alone when comments are not)
+    const span = this.keepComments
+      ? this.toComment(this.triviaAt, true).span
+      : this.triviaSpan(this.triviaAt);
+    const empty: Statement = { kind: 'Empty', span };
     this.leading(empty, this.i);
     list.push(empty);
   }
@@ -830,9 +852,10 @@ export class Parser {
     const lastDecl = unit.declarations[unit.declarations.length - 1];
     for (; this.triviaAt < this.trivia.length; this.triviaAt++) {
       const tr = this.trivia[this.triviaAt]!;
-      if (tr.pragma || !lastDecl) continue;
+      if (tr.pragma || !lastDecl || !this.keepComments) continue;
       lastDecl.trailingComments = add(lastDecl.trailingComments, this.toComment(this.triviaAt, tr.ownLine));
     }
+    if (!this.keepComments) return;
     for (let j = 0; j < this.trivia.length; j++) {
       const tr = this.trivia[j]!;
       if (!tr.pragma) this.comments.push(this.toComment(j, tr.ownLine));
@@ -890,15 +913,18 @@ export class Parser {
     }
   }
 
-  /** Ends a range: attaches leftover comments to `last` (own lines) and returns every comment of the range. */
+  /**
+   * Ends a range: attaches leftover comments to `last` (own lines) and returns every comment of
+   * the range (none when comments are not made).
+   */
   finishRange(last: NodeBase | undefined): Comment[] {
     for (; this.triviaAt < this.trivia.length; this.triviaAt++) {
       const tr = this.trivia[this.triviaAt]!;
-      if (tr.pragma || !last) continue;
+      if (tr.pragma || !last || !this.keepComments) continue;
       last.trailingComments = add(last.trailingComments, this.toComment(this.triviaAt, true));
     }
     const all: Comment[] = [];
-    for (let j = 0; j < this.trivia.length; j++) {
+    for (let j = 0; this.keepComments && j < this.trivia.length; j++) {
       const tr = this.trivia[j]!;
       if (!tr.pragma) all.push(this.toComment(j, tr.ownLine));
     }

@@ -22,7 +22,7 @@ import { remapSpans } from './ast-utils';
 import { Gen, infixOf, parseGeneratedBody, pushMapped } from './converted-text';
 import { diagnostic } from './diagnostics';
 import { ilToSt } from './il-to-st';
-import { createParser, type ParseResult, type Parser, parseSource } from './parser';
+import { createParser, type ParseOptions, type ParseResult, type Parser, parseSource } from './parser';
 import { printNode } from './printer';
 import { indexInRange } from './scanner';
 import { type SfcModel, sfcSupportSource, sfcToStText } from './sfc-to-st';
@@ -39,7 +39,8 @@ import {
 import { openXmlRoot, type XmlSourceContext, xmlSpan } from './xml-source';
 
 /** `quoteStrings`: not a CODESYS export, so unquoted STRING initial values are Beremiz's (see stringInit). */
-type Ctx = XmlSourceContext & { quoteStrings?: boolean };
+/** `keepComments`: make `Comment` nodes ({@link ParseOptions.comments}). */
+type Ctx = XmlSourceContext & { quoteStrings?: boolean; keepComments: boolean };
 
 const ELEMENTARY_TAGS = new Set([
   'BOOL',
@@ -80,9 +81,9 @@ const VAR_SECTION_TAGS: Record<string, string> = {
 };
 
 /** Parses one PLCopen XML file. Never throws. */
-export function readPlcopen(text: string, file: string): ParseResult {
+export function readPlcopen(text: string, file: string, options: ParseOptions = {}): ParseResult {
   try {
-    return readPlcopenUnchecked(text, file);
+    return readPlcopenUnchecked(text, file, options);
   } catch (err) {
     // a converter bug must not take the caller down: the file is reported unreadable
     const span = { file, line: 1, column: 1, endLine: 1, endColumn: 1, offset: 0, endOffset: 0 };
@@ -98,8 +99,14 @@ export function readPlcopen(text: string, file: string): ParseResult {
   }
 }
 
-function readPlcopenUnchecked(text: string, file: string): ParseResult {
-  const ctx: Ctx = { text, file, lines: new LineMap(text), diagnostics: [] };
+function readPlcopenUnchecked(text: string, file: string, options: ParseOptions): ParseResult {
+  const ctx: Ctx = {
+    text,
+    file,
+    lines: new LineMap(text),
+    diagnostics: [],
+    keepComments: options.comments !== false,
+  };
   const declarations: TopLevelDeclaration[] = [];
   const unit: CompilationUnit = {
     kind: 'CompilationUnit',
@@ -162,7 +169,7 @@ function sfcSupportDeclarations(ctx: Ctx, origin: Span): TopLevelDeclaration[] {
 
 /** Parses generated ST and maps every position to the XML element of its line. */
 function parseGenerated(ctx: Ctx, g: Gen): TopLevelDeclaration[] {
-  const r = parseSource(g.text(), ctx.file, { format: 'plcopen' });
+  const r = parseSource(g.text(), ctx.file, { format: 'plcopen', comments: ctx.keepComments });
   const map = (s: Span): Span => g.origins[s.line - 1] ?? g.origins[g.origins.length - 1]!;
   remapSpans(r.unit, map);
   pushMapped(ctx.diagnostics, r.diagnostics, map);
@@ -560,13 +567,22 @@ function parseStText(ctx: Ctx, el: XmlElement): Parser | undefined {
   const last = runs[runs.length - 1]!;
   if (runs.length === 1 && (first.cdata || indexInRange(ctx.text, '&', first.start, first.end) < 0)) {
     const pos = ctx.lines.position(first.start);
-    return createParser(ctx.text, ctx.file, first.start, first.end, pos.line, pos.column, 'plcopen');
+    return createParser(
+      ctx.text,
+      ctx.file,
+      first.start,
+      first.end,
+      pos.line,
+      pos.column,
+      'plcopen',
+      ctx.keepComments,
+    );
   }
   const { text, map } = decodeRuns(
     ctx.text,
     holder.texts.filter((t) => t.start >= first.start && t.end <= last.end),
   );
-  const p = createParser(text, ctx.file, 0, text.length, 1, 1, 'plcopen');
+  const p = createParser(text, ctx.file, 0, text.length, 1, 1, 'plcopen', ctx.keepComments);
   p.offsetMap = (off: number): Span => {
     const o = map[Math.max(0, Math.min(off, map.length - 1))]!;
     return xmlSpan(ctx, o, o);
@@ -688,7 +704,14 @@ function variableType(ctx: Ctx, pou: XmlElement | undefined, name: string): stri
 
 /** Parses converted ST text whose lines carry their XML origins. */
 function parseConverted(ctx: Ctx, g: Gen, el: XmlElement): Statement[] {
-  return parseGeneratedBody(g, ctx.file, 'plcopen', xmlSpan(ctx, el.start, el.end), ctx.diagnostics);
+  return parseGeneratedBody(
+    g,
+    ctx.file,
+    'plcopen',
+    xmlSpan(ctx, el.start, el.end),
+    ctx.diagnostics,
+    ctx.keepComments,
+  );
 }
 
 // ---------------------------------------------------------------------------

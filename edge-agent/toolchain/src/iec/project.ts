@@ -22,7 +22,7 @@ import { type CheckedProject, type CheckOptions, checkProject } from './checker'
 import { configureTree } from './conditional-compilation';
 import { type Diagnostic, diagnostic, sortDiagnostics } from './diagnostics';
 import { applyBehaviourModels } from './library-models';
-import { type ParseResult, parseSource } from './parser';
+import { type ParseOptions, type ParseResult, parseSource } from './parser';
 import { readPlcopen } from './plcopen-reader';
 import type { LibraryReference } from './plcproj-reader';
 import { readTsProj, readTwinCat } from './twincat-reader';
@@ -76,6 +76,13 @@ export interface LoadOptions extends CheckOptions {
    * Ignored without `syntaxOnly`.
    */
   eachUnit?: (unit: CompilationUnit) => void;
+  /**
+   * `false`: the project's files (and the externals and behaviour models) are read without
+   * `Comment` nodes ({@link ParseOptions.comments}):
+   * for a caller that reads no comment (`compile`); the printer, edits and the safety rules do.
+   * Pragmas are read either way. @default true
+   */
+  comments?: boolean;
 }
 
 /** What {@link loadProject} returns. */
@@ -103,23 +110,29 @@ export interface LoadedProject {
  * (`.TcPOU`/`.TcDUT`/`.TcGVL`/`.TcIO`/`.TcTLEO`), a TIA Portal tag table or PLCopen XML
  * (`.xml`), else plain ST. A
  * Rockwell `.L5X` gives an empty unit: ladder-to-st reads it (toolchain/l5x).
- * Never throws.
+ * `options.comments` is honoured by the ST, TwinCAT and PLCopen readers (the others make
+ * comments as always). Never throws.
  */
-export function readSource(text: string, fileName: string, lines?: LineMap): ParseResult {
+export function readSource(
+  text: string,
+  fileName: string,
+  lines?: LineMap,
+  options: ParseOptions = {},
+): ParseResult {
   const ext = extname(fileName).toLowerCase();
   try {
-    if (TWINCAT_EXTENSIONS.has(ext)) return readTwinCat(text, fileName, lines);
-    if (ext === '.tsproj') return readTsProj(text, fileName);
+    if (TWINCAT_EXTENSIONS.has(ext)) return readTwinCat(text, fileName, lines, options);
+    if (ext === '.tsproj') return readTsProj(text, fileName, options);
     // a TIA Portal PLC tag table (SimaticML): the tags and user constants SCL blocks name
     if (ext === '.xml' && isTagTableXml(text)) return readTagTable(text, fileName);
-    if (ext === '.xml') return readPlcopen(text, fileName);
+    if (ext === '.xml') return readPlcopen(text, fileName, options);
     // a Rockwell L5X is read by the ladder-to-st path (toolchain/l5x), which imports this
     // module: here it is an empty unit, never a flood of ST syntax errors
     if (ext === '.l5x') return { unit: emptyUnit(fileName), diagnostics: [] };
     if (isSclFile(fileName)) return readScl(text, fileName);
     // SIMATIC AX `.st`: NAMESPACE/USING around IEC declarations
     if (maybeAx(text) && isAxText(text)) return readAx(text, fileName);
-    return parseSource(text, fileName);
+    return parseSource(text, fileName, options.comments === false ? { comments: false } : {});
   } catch (err) {
     // a reader bug must not crash the agent: report it on the file
     const unit = emptyUnit(fileName);
@@ -234,6 +247,7 @@ export async function loadProject(
   const defines = options.defines === undefined ? undefined : new Set(options.defines);
   // SCL units are completed across files (nameSclStartValues, callSclInstanceDbs): kept then
   const each = options.syntaxOnly && !files.some((f) => isSclFile(f)) ? options.eachUnit : undefined;
+  const parse: ParseOptions = options.comments === false ? { comments: false } : {};
   const units: CompilationUnit[] = [];
   const diagnostics: Diagnostic[] = [];
   const used: string[] = [];
@@ -254,7 +268,7 @@ export async function loadProject(
     // for both, instead of one to count its lines and two more to map them
     const map = TWINCAT_EXTENSIONS.has(extname(f).toLowerCase()) ? new LineMap(text) : undefined;
     lines += isTsProj(f) ? dataTypeLines(text) : countLines(text, map && map.lineCount - 1);
-    const r = readSource(text, f, map);
+    const r = readSource(text, f, map, parse);
     diagnostics.push(...r.diagnostics);
     if (each) each(defines ? configureTree(r.unit, defines) : r.unit);
     else units.push(r.unit);
@@ -291,7 +305,7 @@ export async function loadProject(
       if (text === undefined) continue;
       const ext = extname(f).toLowerCase();
       if (isSourceFile(f) && ext !== '.xml') {
-        const r = readSource(text, f);
+        const r = readSource(text, f, undefined, parse);
         externals.push(r.unit);
         diagnostics.push(...r.diagnostics);
       } else {
@@ -305,7 +319,7 @@ export async function loadProject(
     for (const f of options.behaviourModels ?? []) {
       const text = readText(f, diagnostics);
       if (text === undefined) continue;
-      const r = readSource(text, f);
+      const r = readSource(text, f, undefined, parse);
       models.push(r.unit);
       diagnostics.push(...r.diagnostics);
       project.files.push(f);

@@ -24,7 +24,7 @@ import { remapSpans } from './ast-utils';
 import { Gen, parseGeneratedBody, pushMapped } from './converted-text';
 import { diagnostic } from './diagnostics';
 import { nwlToSt } from './nwl-to-st';
-import { createParser, type ParseResult, type Parser, parseSource } from './parser';
+import { createParser, type ParseOptions, type ParseResult, type Parser, parseSource } from './parser';
 import {
   attr,
   child,
@@ -48,6 +48,8 @@ import {
 
 interface Ctx extends XmlSourceContext {
   comments: Comment[];
+  /** Make `Comment` nodes ({@link ParseOptions.comments}). */
+  keepComments: boolean;
 }
 
 /** An empty TwinCAT unit of a file, with the reader's context: what each reader fills. */
@@ -55,8 +57,16 @@ function twinCatUnit(
   text: string,
   file: string,
   lines = new LineMap(text),
+  options: ParseOptions = {},
 ): { ctx: Ctx; declarations: TopLevelDeclaration[]; unit: CompilationUnit } {
-  const ctx: Ctx = { text, file, lines, diagnostics: [], comments: [] };
+  const ctx: Ctx = {
+    text,
+    file,
+    lines,
+    diagnostics: [],
+    comments: [],
+    keepComments: options.comments !== false,
+  };
   const declarations: TopLevelDeclaration[] = [];
   const unit: CompilationUnit = {
     kind: 'CompilationUnit',
@@ -70,8 +80,13 @@ function twinCatUnit(
 }
 
 /** Parses one TwinCAT XML object file (`lines`: the text's line map, if made already). Never throws. */
-export function readTwinCat(text: string, file: string, lines?: LineMap): ParseResult {
-  const { ctx, declarations, unit } = twinCatUnit(text, file, lines);
+export function readTwinCat(
+  text: string,
+  file: string,
+  lines?: LineMap,
+  options: ParseOptions = {},
+): ParseResult {
+  const { ctx, declarations, unit } = twinCatUnit(text, file, lines, options);
   const plc = openXmlRoot(ctx, 'TcPlcObject', 'no <TcPlcObject> element');
   if (!plc) return { unit, diagnostics: ctx.diagnostics };
   for (const obj of plc.children) {
@@ -126,7 +141,7 @@ function parserFor(ctx: Ctx, el: XmlElement | undefined): Parser | undefined {
   const r = contentRange(ctx, el);
   if (!r) return undefined;
   const pos = ctx.lines.position(r.start);
-  return createParser(r.text, ctx.file, r.start, r.end, pos.line, pos.column, 'twincat');
+  return createParser(r.text, ctx.file, r.start, r.end, pos.line, pos.column, 'twincat', ctx.keepComments);
 }
 
 function declarationOf<T>(ctx: Ctx, obj: XmlElement, read: (p: Parser) => T, empty: T): T {
@@ -187,7 +202,7 @@ function networkList(ctx: Ctx, nwl: XmlElement, owner: string): Body {
   const r = nwlToSt(ctx.text, nwl, spanOf);
   for (const e of r.errors) ctx.diagnostics.push(diagnostic('ST1014', e.span, e.network, owner, e.message));
   const whole = spanOf(nwl);
-  const body = parseGeneratedBody(r.lines, ctx.file, 'twincat', whole, ctx.diagnostics);
+  const body = parseGeneratedBody(r.lines, ctx.file, 'twincat', whole, ctx.diagnostics, ctx.keepComments);
   const language = /"Fbd"/i.test(ctx.text.slice(nwl.start, Math.min(nwl.end, nwl.start + 600)))
     ? 'FBD'
     : 'LD';
@@ -196,7 +211,7 @@ function networkList(ctx: Ctx, nwl: XmlElement, owner: string): Body {
   g.push('FUNCTION_BLOCK _NWL\nVAR', whole);
   for (const [v, o] of r.vars) g.push(v, o);
   g.push('END_VAR\nEND_FUNCTION_BLOCK', whole);
-  const decl = parseSource(g.text(), ctx.file, { format: 'twincat' });
+  const decl = parseSource(g.text(), ctx.file, { format: 'twincat', comments: ctx.keepComments });
   const map = (s: Span): Span => g.origins[s.line - 1] ?? whole;
   remapSpans(decl.unit, map);
   pushMapped(ctx.diagnostics, decl.diagnostics, map);
@@ -301,8 +316,8 @@ const TYPE_TEXT =
  * `<DataTypes>` element is parsed: the rest of a system project (I/O, tasks) holds no code.
  * Never throws.
  */
-export function readTsProj(text: string, file: string): ParseResult {
-  const { ctx, declarations, unit } = twinCatUnit(text, file);
+export function readTsProj(text: string, file: string, options: ParseOptions = {}): ParseResult {
+  const { ctx, declarations, unit } = twinCatUnit(text, file, undefined, options);
   if (isTwinCatEncrypted(text)) {
     ctx.diagnostics.push(diagnostic('ST1012', xmlSpan(ctx, 0, 0), file, `it is ${TWINCAT_ENCRYPTED}`));
     return { unit, diagnostics: ctx.diagnostics };
@@ -334,7 +349,7 @@ export function readTsProj(text: string, file: string): ParseResult {
     g.push('END_TYPE', origin);
   }
   if (g.lines.length === 0) return { unit, diagnostics: ctx.diagnostics };
-  const parsed = parseSource(g.text(), file, { format: 'twincat' });
+  const parsed = parseSource(g.text(), file, { format: 'twincat', comments: ctx.keepComments });
   const whole = xmlSpan(ctx, types!.start, types!.end);
   const map = (s: Span): Span => g.origins[s.line - 1] ?? whole;
   remapSpans(parsed.unit.declarations, map);
