@@ -5,7 +5,7 @@
  * refused with one line naming the format, never parsed as ST.
  */
 import { readFile, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, extname, relative } from 'node:path';
+import { basename, dirname, extname } from 'node:path';
 import v8 from 'node:v8';
 import { type Diagnostic, diagnosticView, EXIT } from '@plcfleet/protocols';
 import {
@@ -13,6 +13,7 @@ import {
   type CompilationUnit,
   classifyPaths,
   decodeSource,
+  filesOfBuild,
   formatDiagnostic,
   type LibraryReference,
   libraryFilesFor,
@@ -117,17 +118,9 @@ async function sourcesOf(
   for (const projFile of found.projects) {
     const proj = readPlcProj(await readFile(projFile, 'utf8'), projFile);
     for (const d of proj.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
-    const dir = dirname(projFile);
-    const inBuild = new Set(proj.sources);
-    files = files.filter((f) => relative(dir, f).startsWith('..') || inBuild.has(f));
-    const own: SourceSet & { file: string } = { files: [], libraries: [], file: projFile };
-    for (const f of proj.sources) {
-      const v = sourceFormat(f, '', true);
-      if ('readable' in v && (await exists(f))) {
-        if (!files.includes(f)) files.push(f);
-        own.files.push(f);
-      }
-    }
+    const build = filesOfBuild(files, proj);
+    files = build.files;
+    const own: SourceSet & { file: string } = { files: build.built, libraries: [], file: projFile };
     for (const lib of proj.libraries) {
       addLibrary(libraries, lib);
       addLibrary(own.libraries, lib);

@@ -131,6 +131,7 @@ export { applyBehaviourModels } from './library-models';
 export { MAX_NESTING_DEPTH, type ParseOptions, type ParseResult, parseSource } from './parser';
 export { readPlcopen } from './plcopen-reader';
 export {
+  filesOfBuild,
   type LibraryReference,
   type PlcProject,
   parseLibraryResolution,

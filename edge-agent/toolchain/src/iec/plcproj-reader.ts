@@ -4,8 +4,10 @@
  * the folders, and the library references with their versions
  * (`PlaceholderReference` / `PlaceholderResolution` / `LibraryReference`).
  */
-import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import type { Diagnostic } from './diagnostics';
+import { sourceFormat } from './vendor-format';
 import { attr, child, LineMap, localName, parseXml, textOf, type XmlElement } from './xml';
 import { openXmlRoot, type XmlSourceContext } from './xml-source';
 
@@ -130,6 +132,31 @@ export function readPlcProj(text: string, file: string): PlcProject {
     }
   }
   return out;
+}
+
+/**
+ * What a run reads when it meets PLC project `proj` among `files` (the sources found under the
+ * paths given): under the project's folder only the files of its build count (a stale copy or
+ * a backup beside the build is no code), files outside that folder stay, and the build's files
+ * in a readable format that exist are added, in project order. A listed file that is not there
+ * is left out (its names are then unknown to the check, which refuses what uses them).
+ * `built` is the build's own readable, existing files: the project's set. One rule for
+ * `compile` and for the simulator's and the safety verifier's loaders.
+ */
+export function filesOfBuild(
+  files: readonly string[],
+  proj: Pick<PlcProject, 'file' | 'sources'>,
+): { files: string[]; built: string[] } {
+  const dir = dirname(proj.file);
+  const inBuild = new Set(proj.sources);
+  const out = files.filter((f) => relative(dir, f).startsWith('..') || inBuild.has(f));
+  const built: string[] = [];
+  for (const f of proj.sources) {
+    if (!('readable' in sourceFormat(f, '', true)) || !existsSync(f)) continue;
+    if (!out.includes(f)) out.push(f);
+    built.push(f);
+  }
+  return { files: out, built };
 }
 
 /**

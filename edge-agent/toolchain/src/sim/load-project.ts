@@ -3,18 +3,17 @@
  * (`.st`, TwinCAT and PLCopen XML; parsed and checked). The diagnostics travel
  * with the units so {@link compileProgram} refuses a project with errors.
  */
-import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { dirname, extname, join, relative } from 'node:path';
+import { extname, join } from 'node:path';
 import {
   type CheckedProject,
   type CompilationUnit,
   classifyPaths,
   type Diagnostic,
+  filesOfBuild,
   type LibraryReference,
   loadProject,
   readPlcProj,
-  sourceFormat,
 } from '../iec';
 import { SIM_ERROR_CODES, SimError } from './sim-errors';
 
@@ -116,14 +115,8 @@ export async function twinCatProjectSources(
     if (broken)
       throw new Error(`cannot tell which files ${projFile} builds: ${broken.message} (line ${broken.line})`);
     references.push(...proj.libraries);
-    const dir = dirname(projFile);
-    const inBuild = new Set(proj.sources);
-    // under the project's folder only its build counts (a stale copy beside it is no code)
-    files = files.filter((f) => relative(dir, f).startsWith('..') || inBuild.has(f));
-    // a listed file that is not there is left out, as compile leaves it out (its names are
-    // then unknown to the check, which refuses the program if anything uses them)
-    for (const f of proj.sources)
-      if ('readable' in sourceFormat(f, '', true) && !files.includes(f) && existsSync(f)) files.push(f);
+    // under the project's folder only its build counts, as compile reads it
+    files = filesOfBuild(files, proj).files;
   }
   return { files, references };
 }
