@@ -221,6 +221,19 @@ export class CodeGenerator {
     );
   }
 
+  /**
+   * A VAR_EXTERNAL refers to a global of the same name (IEC 61131-3 §6.5.1); with none in the
+   * project there is nothing to read or write (MATIEC refuses the program: "the external
+   * variable does not match with any global variable"). Named, not taken for a defect of ours.
+   */
+  private externalWithoutGlobal(name: string, span: Span): never {
+    return this.fail(
+      'UNKNOWN_NAME',
+      `VAR_EXTERNAL '${name}' names no VAR_GLOBAL of the project (an external variable refers to a global: declare it in a global variable list or a CONFIGURATION)`,
+      span,
+    );
+  }
+
   /** Index of a source location in the fault table. */
   private loc(span: Span): number {
     const key = `${span.file}:${span.line}:${span.column}`;
@@ -662,6 +675,7 @@ export class CodeGenerator {
       return undefined;
     }
     const v = this.model.slotOf(ref);
+    if (!v && ref.section === 'VAR_EXTERNAL') this.externalWithoutGlobal(e.name, e.span);
     if (!v) return this.fail('UNSUPPORTED', `internal: no memory slot for ${e.name}`, e.span);
     if (v.store === 'frame') return this.place('$l', q(v.key), v.type, e.span, v.constant);
     if (v.store === 'global') return this.varPlace('$G', v, e.span);
@@ -2156,6 +2170,7 @@ export class CodeGenerator {
       // the slot itself, not the referenced variable: REF= rebinds the reference
       const ref = this.model.bound.references.get(e);
       const v = ref && 'section' in ref ? this.model.slotOf(ref) : undefined;
+      if (!v && ref && 'section' in ref && ref.section === 'VAR_EXTERNAL') this.externalWithoutGlobal(e.name, e.span);
       if (v) return memberCode(v.store === 'frame' ? '$l' : v.store === 'global' ? '$G' : 's', q(v.key));
     }
     return this.fail('UNSUPPORTED', 'REF= target must be a reference variable', e.span);
