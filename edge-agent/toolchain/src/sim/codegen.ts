@@ -2170,7 +2170,8 @@ export class CodeGenerator {
       // the slot itself, not the referenced variable: REF= rebinds the reference
       const ref = this.model.bound.references.get(e);
       const v = ref && 'section' in ref ? this.model.slotOf(ref) : undefined;
-      if (!v && ref && 'section' in ref && ref.section === 'VAR_EXTERNAL') this.externalWithoutGlobal(e.name, e.span);
+      if (!v && ref && 'section' in ref && ref.section === 'VAR_EXTERNAL')
+        this.externalWithoutGlobal(e.name, e.span);
       if (v) return memberCode(v.store === 'frame' ? '$l' : v.store === 'global' ? '$G' : 's', q(v.key));
     }
     return this.fail('UNSUPPORTED', 'REF= target must be a reference variable', e.span);
