@@ -24,6 +24,25 @@ async function run(args: string[], opts: { tty?: boolean; env?: Record<string, s
   return { code, stdout, stderr };
 }
 
+/** A passed job as `GET /v1/jobs/:id` shows it. */
+const job = (at: string) => ({
+  id: 'job-1',
+  rolloutId: 'ro-1',
+  site: 's1',
+  phaseIndex: 0,
+  state: 'passed',
+  attempt: 1,
+  agentId: 'agt-1',
+  offeredAt: at,
+  startedAt: at,
+  leaseExpiresAt: null,
+  finishedAt: at,
+  reason: '',
+  safetyFailure: false,
+  createdAt: at,
+  updatedAt: at,
+});
+
 describe('runCli', () => {
   it('lists the commands with --help and exits 0', async () => {
     const r = await run(['--help']);
@@ -57,6 +76,88 @@ describe('runCli', () => {
       error: { code: 'NOT_FOUND', message: 'no change request cr_9' },
     });
     expect(server.requests[0]!.headers.authorization).toBe('Bearer tok');
+  });
+
+  it('shows why a watch rolled its deploy back: inconclusive apart from a divergence (ADR 0179)', async () => {
+    const at = '2026-12-07T02:00:00.000Z';
+    const watchRun = (deployId: string, over: Record<string, unknown>) => ({
+      shadowId: `watch-${deployId}`,
+      kind: 'watch',
+      site: 's1',
+      jobId: 'job-1',
+      rolloutId: 'ro-1',
+      deployId,
+      startedAt: at,
+      durationMs: 1000,
+      seconds: 2.1,
+      samples: 19,
+      agentId: 'agt-1',
+      receivedAt: at,
+      ...over,
+    });
+    const detail = {
+      changeRequest: {
+        id: 'cr_1',
+        jobId: 'job-1',
+        rolloutId: 'ro-1',
+        site: 's1',
+        migrationId: 'm1',
+        revision: 1,
+        safetyClass: 'non-safety',
+        state: 'approved',
+        requestedBy: 'admin',
+        sha256Before: null,
+        sha256After: null,
+        diff: '',
+        evidenceHash: null,
+        reason: '',
+        createdAt: at,
+        decidedAt: at,
+      },
+      approvals: [],
+      // newest first, as the API lists them; an older agent's report names no cause
+      shadowReports: [
+        watchRun('dep-3', {
+          state: 'failed',
+          compared: 0,
+          reason: 'post-deploy watch: no approved program kept',
+        }),
+        watchRun('dep-2', {
+          state: 'diverged',
+          compared: 12,
+          divergences: [{ tag: 'Fan', first: at, count: 1, live: false, shadow: true }],
+          rollback: 'divergence',
+        }),
+        watchRun('dep-1', {
+          state: 'failed',
+          compared: 0,
+          reason:
+            'post-deploy watch inconclusive: nothing compared: 19 sample(s), none judged, in 2.1 s; unjudged: torn 15, seed 4',
+          rollback: 'inconclusive',
+        }),
+      ],
+    };
+    server = await startLocalServer((req, res) =>
+      req.url === '/v1/change-requests/cr_1'
+        ? sendJson(res, 200, detail)
+        : req.url === '/v1/jobs/job-1'
+          ? sendJson(res, 200, { job: job(at), verdict: null })
+          : sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `no ${req.url}` } }),
+    );
+    const r = await run(['changes', 'show', 'cr_1']);
+    expect(r.stderr).toBe('');
+    const watches = r.stdout.split('\n').filter((l) => l.startsWith('  watch'));
+    expect(watches).toEqual([
+      '  watch        failed, rolled back (inconclusive) 2.1 s, 0/19 judged — post-deploy watch inconclusive: nothing compared: 19 sample(s), none judged, in 2.1 s; unjudged: torn 15, seed 4',
+      '  watch        diverged, rolled back (divergence) 2.1 s, 12/19 judged; Fan diverged 1× (live false, shadow true)',
+      '  watch        failed 2.1 s, 0/19 judged — post-deploy watch: no approved program kept',
+    ]);
+    const json = await run(['--json', 'changes', 'show', 'cr_1']);
+    expect(
+      (JSON.parse(json.stdout) as { shadowReports: { rollback?: string }[] }).shadowReports.map(
+        (x) => x.rollback,
+      ),
+    ).toEqual([undefined, 'divergence', 'inconclusive']);
   });
 
   it('redraws the watch view in place on a terminal until the rollout completes', async () => {

@@ -93,7 +93,11 @@ export function changesCommand(deps: CliDeps): Command {
         }
         // Shadow runs against the site's live PLC: the candidate's (a phase's shadow gate) and the deploy's watch.
         for (const r of [...shadowReports].reverse()) {
-          const verdictWord = r.state === 'passed' ? 'pass' : r.state === 'running' ? 'running' : r.state;
+          const verdictWord =
+            (r.state === 'passed' ? 'pass' : r.state === 'running' ? 'running' : r.state) +
+            // A watch that rolled its deploy back says why (ADR 0179): `inconclusive` (not shown to
+            // behave) apart from `divergence` (shown not to); absent from older agents' reports.
+            (r.rollback ? `, rolled back (${r.rollback})` : '');
           const what = r.kind === 'candidate' ? 'shadow      ' : 'watch       ';
           const colour = r.state === 'passed' ? 'green' : r.state === 'running' ? 'yellow' : 'red';
           const d = r.divergences[0];
