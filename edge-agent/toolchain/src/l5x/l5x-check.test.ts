@@ -50,6 +50,16 @@ describe('checkL5x', () => {
       `error ${L5X_CODES.unknownInstruction} P/Main rung 1: instruction FROB is neither a Logix instruction nor an Add-On Instruction of this file`,
     ]);
   });
+  it('knows SCP (Scale with Parameters, 1756-RM003) as a Logix instruction it does not model', () => {
+    // public-code sweep 11: a rung scaling an analog input with SCP was an error, "neither a
+    // Logix instruction nor an Add-On Instruction", which Logix verifies
+    const text = testL5x([...TAGS, ['Raw', 'INT'], ['Eng', 'REAL']], {
+      Main: ['XIC(A)SCP(Raw,0,27648,0.0,100.0,Eng);'],
+    });
+    expect(messages(text)).toEqual([
+      `warning ${L5X_CODES.notModelled} P/Main rung 0: instruction SCP is not modelled`,
+    ]);
+  });
   it('checks a Logix ST routine and names its line', () => {
     const text = testL5x(TAGS, {}, '', { Calc: ['IF A THEN', '  B := Missing;', 'END_IF;'] });
     const [d] = checkL5x(text, 'x.L5X').diagnostics;
