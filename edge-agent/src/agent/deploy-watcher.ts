@@ -45,8 +45,11 @@ interface KeptWatch {
 /**
  * Post-deploy watch (issue #21, docs/shadow.md): after a deploy, the approved program runs
  * in shadow of the live PLC for the order's `watchMs` (else the configured period); on an
- * unexplained divergence, a comm loss or a fault the deploy is rolled back with the program
- * kept before it (the deploy order already authorised both), and the `rolled-back` result —
+ * unexplained divergence, a comm loss, a fault, or a watch that could not show the PLC behaves
+ * as approved (inconclusive: compared nothing, judged too little, disagreements it could not
+ * confirm; ADR 0179) the deploy is rolled back with the program
+ * kept before it (the deploy order already authorised both), its watch report saying why
+ * (`rollback`), and the `rolled-back` result —
  * which the control plane audits and the rollout's gates count — is committed to the outbox.
  * A rollback order for the deploy ends its watch. With a `stateDir` a watch an agent stop or
  * crash interrupts is kept and resumed at the next start for the time it has left (the
@@ -229,7 +232,8 @@ export class DeployWatcher {
     if (outcome.ok && !signal.aborted && (report?.compared ?? 0) === 0)
       outcome = {
         ok: false,
-        why: report ? inconclusiveWhy(report, periodMs)! : 'post-deploy watch inconclusive: nothing compared',
+        why:
+          (report && inconclusiveWhy(report, periodMs)) ?? 'post-deploy watch inconclusive: nothing compared',
         report: outcome.report,
         cause: 'inconclusive',
       };
