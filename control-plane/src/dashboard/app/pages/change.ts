@@ -137,6 +137,9 @@ export async function changePage(id: string): Promise<void> {
                 'li',
                 {},
                 badge(r.state, r.state === 'passed' ? 'ok' : r.state === 'running' ? 'warn' : 'bad'),
+                // A watch that rolled its deploy back says why (ADR 0179): not shown to behave
+                // (`inconclusive`) apart from shown not to (`divergence`); older agents say none.
+                r.rollback ? [' ', badge(`rolled back (${r.rollback})`, 'bad')] : null,
                 ` ${r.kind === 'candidate' ? 'candidate in shadow' : 'post-deploy watch'}: ${r.seconds} s of ${r.durationMs / 1000} s, ${r.compared} samples compared of ${r.samples}` +
                   // Disagreements on samples it could not judge: possible divergences (ADR 0159).
                   (r.unjudged?.disagreed ? `, ${r.unjudged.disagreed} disagreement(s) not confirmed` : ''),

@@ -129,12 +129,31 @@ describe('rollout and change pages: shadow runs and deferral', { timeout: 4 * PA
       samples: 210,
       compared: 209,
       divergences: [{ tag: 'Pump', first: new Date().toISOString(), count: 1, live: false, shadow: true }],
+      rollback: 'divergence',
+    });
+    // a later watch of the change that could not verify it (ADR 0179): told apart by its tag
+    report(agent, {
+      kind: 'watch',
+      shadowId: 'dash-watch-2',
+      jobId: cr.jobId,
+      rolloutId: id,
+      deployId: order.deployId,
+      durationMs: 600_000,
+      state: 'failed',
+      seconds: 601,
+      samples: 300,
+      compared: 0,
+      divergences: [],
+      rollback: 'inconclusive',
     });
 
     await page.goto(`${h.cp.url}/#/changes/${cr.id}`);
     const runs = page.getByLabel('live shadow');
     await runs.getByText(/candidate in shadow: 1 s of 1 s, 49 samples compared/).waitFor();
     await runs.getByText(/post-deploy watch: 4\.2 s of 600 s, 209 samples compared/).waitFor();
+    await runs.getByText(/post-deploy watch: 601 s of 600 s, 0 samples compared/).waitFor();
+    await expect(runs.getByText('rolled back (divergence)', { exact: true }).count()).resolves.toBe(1);
+    await expect(runs.getByText('rolled back (inconclusive)', { exact: true }).count()).resolves.toBe(1);
     await expect(
       runs.getByText(/^Pump diverged 1× from .* \(live false, shadow true\)$/).count(),
     ).resolves.toBe(1);
