@@ -240,7 +240,7 @@ export function forcingFindings(ctx: VerifyContext): SafetyFinding[] {
             'forcing/input-write',
             'error',
             s.span,
-            `new write to input address ${x.text}: \`${sourceText(ctx.after, s.span)}\``,
+            `new write to input address ${x.text}: \`${sourceText(ctx.after, s)}\``,
             {
               address: x.text,
             },
@@ -262,7 +262,7 @@ export function forcingFindings(ctx: VerifyContext): SafetyFinding[] {
               'forcing/input-write',
               'error',
               s.span,
-              `new write to input ${v.name}: \`${sourceText(ctx.after, s.span)}\``,
+              `new write to input ${v.name}: \`${sourceText(ctx.after, s)}\``,
               {
                 variable: v.name,
               },
@@ -295,8 +295,8 @@ export function forcingFindings(ctx: VerifyContext): SafetyFinding[] {
               'forcing/constant-assignment',
               'error',
               s.span,
-              `new assignment of a constant to ${signal}: \`${sourceText(ctx.after, s.span)}\``,
-              { signal, statement: sourceText(ctx.after, s.span) },
+              `new assignment of a constant to ${signal}: \`${sourceText(ctx.after, s)}\``,
+              { signal, statement: sourceText(ctx.after, s) },
             ),
           );
       }
@@ -311,8 +311,8 @@ export function forcingFindings(ctx: VerifyContext): SafetyFinding[] {
             'forcing/bypass-or',
             'error',
             s.span,
-            `new OR term in the logic of ${signal}: \`${sourceText(ctx.after, s.span)}\``,
-            { signal, statement: sourceText(ctx.after, s.span) },
+            `new OR term in the logic of ${signal}: \`${sourceText(ctx.after, s)}\``,
+            { signal, statement: sourceText(ctx.after, s) },
           ),
         );
       // 4. a new write that overrides the signal later in the scan
@@ -326,8 +326,8 @@ export function forcingFindings(ctx: VerifyContext): SafetyFinding[] {
               'forcing/override-write',
               'error',
               s.span,
-              `new write to ${signal} overrides its logic later in the scan: \`${sourceText(ctx.after, s.span)}\``,
-              { signal, statement: sourceText(ctx.after, s.span) },
+              `new write to ${signal} overrides its logic later in the scan: \`${sourceText(ctx.after, s)}\``,
+              { signal, statement: sourceText(ctx.after, s) },
             ),
           );
       }
@@ -387,8 +387,8 @@ export function forcingFindings(ctx: VerifyContext): SafetyFinding[] {
         'forcing/reset-removed',
         'error',
         gone.stmt.span,
-        `reset of ${v?.name ?? key} removed: \`${sourceText(ctx.before, gone.stmt.span)}\` (a latch that no longer drops out)`,
-        { variable: v?.name ?? key, statement: sourceText(ctx.before, gone.stmt.span) },
+        `reset of ${v?.name ?? key} removed: \`${sourceText(ctx.before, gone.stmt)}\` (a latch that no longer drops out)`,
+        { variable: v?.name ?? key, statement: sourceText(ctx.before, gone.stmt) },
       ),
     );
   }

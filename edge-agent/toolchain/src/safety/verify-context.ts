@@ -4,7 +4,7 @@
  * diff. Also the one function that says which changes fall into a slice.
  */
 import type { Migration, SitePolicy } from '@plcfleet/protocols';
-import type { Span, Statement } from '../iec';
+import { type Node, printNode, type Span, type Statement } from '../iec';
 import { backwardSlice, type Slice } from './data-flow-slice';
 import { type PolicyResolution, resolvePolicy, type SignalRole } from './policy-resolution';
 import type { ProgramDiff } from './program-diff';
@@ -81,12 +81,24 @@ export function protectedSignals(oldIx: ProjectIndex, newIx: ProjectIndex, polic
   return { oldRes, newRes, signals };
 }
 
-/** Source text of a span, one line, at most 160 characters (for evidence). */
-export function sourceText(project: SafetyProject, span: Span): string {
+/**
+ * Source text of a node (or a span), one line, at most 160 characters (for evidence). A node
+ * read from a graphical body (PLCopen LD/FBD/SFC, a TwinCAT network list) has XML for its
+ * source, whose first 160 characters are alike for any two rungs: it is quoted as the ST it
+ * was read as, marked so.
+ */
+export function sourceText(project: SafetyProject, at: Span | Node): string {
+  const span = 'kind' in at ? at.span : at;
   const text = project.sources.get(span.file);
   if (!text) return '';
   const s = text.slice(span.offset, span.endOffset).replace(/\s+/g, ' ').trim();
-  return s.length > 160 ? `${s.slice(0, 157)}...` : s;
+  if ('kind' in at && s.startsWith('<')) return `${oneLine(printNode(at), 150)} (as read)`;
+  return oneLine(s, 160);
+}
+
+function oneLine(text: string, max: number): string {
+  const s = text.replace(/\s+/g, ' ').trim();
+  return s.length > max ? `${s.slice(0, max - 3)}...` : s;
 }
 
 /** The changes of the diff that fall into the old or the new slice. */
@@ -100,10 +112,10 @@ export function sliceHits(ctx: VerifyContext, oldSlice: Slice, newSlice: Slice):
     const node = c.new ?? c.old!;
     const desc =
       c.kind === 'added'
-        ? `added \`${sourceText(ctx.after, c.new!.span)}\``
+        ? `added \`${sourceText(ctx.after, c.new!)}\``
         : c.kind === 'removed'
-          ? `removed \`${sourceText(ctx.before, c.old!.span)}\``
-          : `changed \`${sourceText(ctx.before, c.old!.span)}\` to \`${sourceText(ctx.after, c.new!.span)}\``;
+          ? `removed \`${sourceText(ctx.before, c.old!)}\``
+          : `changed \`${sourceText(ctx.before, c.old!)}\` to \`${sourceText(ctx.after, c.new!)}\``;
     hits.push({
       what: 'statement',
       at: node.span,
@@ -119,10 +131,10 @@ export function sliceHits(ctx: VerifyContext, oldSlice: Slice, newSlice: Slice):
     if (!inOld && !inNew) continue;
     const e = d.new ?? d.old!;
     const desc = !d.old
-      ? `declared \`${sourceText(ctx.after, d.new!.decl.span)}\``
+      ? `declared \`${sourceText(ctx.after, d.new!.decl)}\``
       : !d.new
-        ? `removed declaration \`${sourceText(ctx.before, d.old.decl.span)}\``
-        : `declaration \`${sourceText(ctx.before, d.old.decl.span)}\` became \`${sourceText(ctx.after, d.new.decl.span)}\``;
+        ? `removed declaration \`${sourceText(ctx.before, d.old.decl)}\``
+        : `declaration \`${sourceText(ctx.before, d.old.decl)}\` became \`${sourceText(ctx.after, d.new.decl)}\``;
     hits.push({
       what: 'declaration',
       at: e.decl.span,
