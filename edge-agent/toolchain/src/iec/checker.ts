@@ -147,6 +147,7 @@ class Checker extends Binder {
     }
     for (let i = 0; i < varBlocks.length; i++) {
       const decls = varBlocks[i]!.decls;
+      if (varBlocks[i]!.section === 'VAR_EXTERNAL') this.checkExternals(decls);
       for (let j = 0; j < decls.length; j++) this.checkInit(decls[j]!, scope);
     }
     walkStatements(body, (s) => {
@@ -162,6 +163,21 @@ class Checker extends Binder {
     ) {
       this.report('ST3007', d.nameSpan, p.name);
     }
+  }
+
+  /**
+   * A VAR_EXTERNAL gives access to a VAR_GLOBAL of the configuration or resource (or a global
+   * list), which must exist: MATIEC refuses one that matches none, and a simulator has nothing to
+   * bind it to. Only in a project that declares globals or a configuration: a POU checked alone,
+   * apart from the rest of its project, keeps its externals as declarations (request h1-h2-02).
+   */
+  private checkExternals(decls: VarDecl[]): void {
+    if (this.globals.size === 0 && this.configurations.length === 0) return;
+    for (const d of decls)
+      for (const n of d.names) {
+        const lower = n.name.toLowerCase();
+        if (!this.globals.has(lower) && !this.externalNames.has(lower)) this.report('ST2034', n.span, n.name);
+      }
   }
 
   protected checkInit(v: VarDecl, scope: Scope | undefined): void {
@@ -224,7 +240,7 @@ class Checker extends Binder {
       return;
     }
     const vt = this.expr(init, scope);
-    this.assignable(vt, target, init.span, 'initial value');
+    this.assignable(this.sclCharacter(init, vt, target), target, init.span, 'initial value');
   }
 
   /** `[N(7)]`: a repetition counted by a named constant, which the parser reads as a call of `N`. */
@@ -238,6 +254,21 @@ class Checker extends Binder {
     if (n === undefined) return undefined;
     this.expr(r.repeat, scope);
     return { count: Number(n), ...(r.value ? { value: r.value } : {}) };
+  }
+
+  /**
+   * `t`, the type of `e`, or CHAR (WCHAR) where `e` is an untyped one-character string literal of
+   * Siemens SCL and `other`, what it is compared with or assigned to, is a CHAR (WCHAR): SCL
+   * writes a character constant in quotes like a string of one (TIA Portal, "CHAR"), as its start
+   * values and CASE labels already are (the SCL reader). The literal is recorded as that type.
+   */
+  private sclCharacter(e: Expression, t: Type, other: Type): Type {
+    if (e.kind !== 'StringLiteral' || e.typeName || e.value.length !== 1 || t.kind !== 'string') return t;
+    if (!this.nullLiteralFiles.has(e.span.file)) return t;
+    const o = underlying(other);
+    if (o.kind !== 'elementary' || o.name !== (t.wide ? 'WCHAR' : 'CHAR')) return t;
+    this.exprTypes.set(e, o);
+    return o;
   }
 
   private assignable(from: Type, to: Type, span: Span, what: string): void {
@@ -390,7 +421,7 @@ class Checker extends Binder {
       this.report('ST2004', s.value.span, 'no value', typeName(tt), exprText(s.target));
       return;
     }
-    this.assignable(vt, tt, s.value.span, exprText(s.target));
+    this.assignable(this.sclCharacter(s.value, vt, tt), tt, s.value.span, exprText(s.target));
   }
 
   private declaredTypeOf(e: Expression): Type | undefined {
@@ -726,7 +757,13 @@ class Checker extends Binder {
           }
           return t.element;
         }
-        if (t.kind === 'string') return t.wide ? { kind: 'elementary', name: 'WORD' } : T_BYTE;
+        // a character of a string: CHAR/WCHAR in Siemens SCL (TIA Portal, "STRING": `#s[2]` is
+        // its 2nd character, a CHAR), BYTE/WORD in CODESYS and TwinCAT
+        if (t.kind === 'string') {
+          if (this.nullLiteralFiles.has(e.span.file))
+            return { kind: 'elementary', name: t.wide ? 'WCHAR' : 'CHAR' };
+          return t.wide ? { kind: 'elementary', name: 'WORD' } : T_BYTE;
+        }
         if (t.kind === 'pointer') return t.target; // CODESYS: p[i] indexes through a pointer
         if (t.kind !== 'error') this.report('ST2016', e.span, exprText(e.object), e.indices.length);
         return T_ERROR;
@@ -784,8 +821,8 @@ class Checker extends Binder {
       const cmp = ['=', '<>', '<', '>', '<=', '>='].includes(e.operator);
       return cmp ? T_BOOL : T_ERROR;
     }
-    const l = underlying(lt);
-    const r = underlying(rt);
+    const l = underlying(this.sclCharacter(e.left, lt, rt));
+    const r = underlying(this.sclCharacter(e.right, rt, lt));
     const bad = (): Type => {
       this.report('ST2005', e.span, e.operator, nullOr(lt), nullOr(rt));
       return T_ERROR;
@@ -1050,7 +1087,11 @@ class Checker extends Binder {
   }
 
   private stdCall(e: CallExpression, up: string, scope: Scope | undefined): Type {
-    const types = e.args.map((a) => (a.value ? this.stdArgument(up, a.value, scope) : T_ERROR));
+    const all = e.args.map((a) => (a.value ? this.stdArgument(up, a.value, scope) : T_ERROR));
+    // EN and ENO are extra parameters of every function and take no part in its overloading
+    // (IEC 61131-3 §6.6.1.5): the result and the comparisons come from the function's own inputs
+    const own = e.args.filter((a) => a.name === undefined || !/^(EN|ENO)$/i.test(a.name));
+    const types = own.length === e.args.length ? all : all.filter((_, i) => own.includes(e.args[i]!));
     const fn = STANDARD_FUNCTIONS.get(up);
     if (fn?.semantics.kind === 'compare') {
       // GT, EQ, … compare each input with the next, as the operators do: inputs of one kind
@@ -1077,7 +1118,7 @@ class Checker extends Binder {
       return fn.result(types.map((t) => (t.kind === 'reference' ? t.target : t)));
     }
     const conv = conversionResult(up)!;
-    if (e.args.length !== 1) this.report('ST2010', e.span, up, 1, e.args.length);
+    if (own.length !== 1) this.report('ST2010', e.span, up, 1, own.length);
     const at = types[0];
     // the overloaded BCD_TO_* takes any of the bit strings (Table 22); its width is the argument's
     const u = at && underlying(at.kind === 'reference' ? at.target : at);
@@ -1085,7 +1126,7 @@ class Checker extends Binder {
       if (u.kind !== 'elementary' || !BCD_BIT_STRINGS.includes(u.name))
         this.report(
           'ST2004',
-          e.args[0]!.span,
+          own[0]!.span,
           typeName(at!),
           'a bit string (BYTE, WORD, DWORD or LWORD)',
           `argument of ${up}`,
@@ -1094,7 +1135,7 @@ class Checker extends Binder {
     if (at && conv.from && at.kind !== 'error') {
       const c = convert(at, conv.from);
       if (c === 'error')
-        this.report('ST2004', e.args[0]!.span, typeName(at), typeName(conv.from), `argument of ${up}`);
+        this.report('ST2004', own[0]!.span, typeName(at), typeName(conv.from), `argument of ${up}`);
     }
     return conv.to;
   }
@@ -1229,7 +1270,7 @@ class Checker extends Binder {
       } else {
         const what = param.name + shadowing;
         if (vt.kind === 'void') this.report('ST2004', a.value.span, 'no value', typeName(pt), what);
-        else this.assignable(vt, pt, a.value.span, what);
+        else this.assignable(this.sclCharacter(a.value, vt, pt), pt, a.value.span, what);
       }
     }
     void isFunction;

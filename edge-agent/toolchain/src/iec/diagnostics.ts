@@ -75,6 +75,8 @@ export const DIAGNOSTICS = {
   },
   // {attribute 'qualified_only'} on a global variable list: its members are reached only as GVL.name
   ST2033: { severity: 'error', message: "'{0}' is in {1}, which is qualified_only: write {1}.{0}" },
+  // IEC 61131-3 §6.5.2.2: a VAR_EXTERNAL reaches a VAR_GLOBAL of the configuration or resource
+  ST2034: { severity: 'error', message: "VAR_EXTERNAL '{0}' matches no VAR_GLOBAL of the project" },
   ST3001: { severity: 'warning', message: 'implicit conversion from {0} to {1} may lose data' },
   ST3002: { severity: 'warning', message: "'{0}' is declared but never used" },
   ST3003: { severity: 'warning', message: "input '{0}' is written inside its own POU" },
