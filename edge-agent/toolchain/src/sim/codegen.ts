@@ -23,7 +23,7 @@ import type {
 } from '../iec';
 import { repeatedByName, STANDARD_FUNCTIONS, someNode, stdArgumentOrder, stdFbPin } from '../iec';
 import { elementCount, strides } from './array-layout';
-import type { ConstValue, PouLayout, ProjectModel, VarInfo } from './project-model';
+import type { ConstValue, MethodInfo, PouLayout, ProjectModel, VarInfo } from './project-model';
 import { reroll } from './reroll';
 import { SIM_ERROR_CODES, SimError, type SourceLocation } from './sim-errors';
 import type { SimProfile } from './sim-profile';
@@ -340,8 +340,14 @@ export class CodeGenerator {
   private globalsInit(): string {
     const parts: string[] = [];
     const scope = this.scope('<globals>', '<globals>');
+    const byInit: VarInfo[] = [];
     for (const v of this.model.globals.values()) {
       parts.push(`${memberCode('$G', q(v.key))}=${this.defaultCode(v.type)};`);
+      if (this.hasFbInit(v.type)) byInit.push(v);
+      else if (v.init) parts.push(this.initCode({ obj: '$G', key: q(v.key), t: v.type }, v.init, scope));
+    }
+    for (const v of byInit) {
+      parts.push(this.fbInitCode({ obj: '$G', key: q(v.key), t: v.type }, v, scope));
       if (v.init) parts.push(this.initCode({ obj: '$G', key: q(v.key), t: v.type }, v.init, scope));
     }
     return parts.join('');
@@ -400,6 +406,83 @@ export class CodeGenerator {
         return `N${l.index}()`;
       }
     }
+  }
+
+  /**
+   * The explicit FB_init methods an instance of `t` runs at initialisation, base first
+   * (TwinCAT/CODESYS: FB_init runs once the implicit initialisation is done; a derived FB's
+   * runs after its base's, with the same parameters and maybe more). Empty for other types.
+   */
+  private fbInitChain(t: SimType): MethodInfo[] {
+    if (t.kind !== 'fb' || isStdFb(t.name)) return [];
+    const chain: MethodInfo[] = [];
+    for (let x = this.model.layout(t.name); x; x = x.parent) {
+      const m = x.methods.get('fb_init');
+      if (m && m.owner === x) chain.unshift(m);
+    }
+    return chain;
+  }
+
+  /** Whether a variable of type `t` (an FB, or an array of them) is initialised by FB_init. */
+  private hasFbInit(t: SimType): boolean {
+    return this.fbInitChain(t.kind === 'array' ? t.elem : t).length > 0;
+  }
+
+  /**
+   * The FB_init calls of a new instance at `p` (an FB, or each element of an array of FBs):
+   * `bInitRetains` TRUE and `bInCopyCode` FALSE, as at a first download, and the declaration's
+   * arguments (`fb : FB_X(5)` or `fb : FB_X(nLimit := 5)`), evaluated in `scope`; a positional
+   * argument is the next parameter after the two implicit ones.
+   */
+  private fbInitCode(p: Place, v: VarInfo, scope: Scope): string {
+    if (p.t.kind === 'array') {
+      const at = p.t;
+      const n = elementCount(at.dims);
+      const arr = `${p.obj}[${p.key}]`;
+      const each = v.elementConstructorArgs;
+      if (each && each.length > 0) {
+        const parts: string[] = [];
+        for (let i = 0; i < n; i++)
+          parts.push(this.fbInitCalls(`${arr}[${i}]`, at.elem, each[i] ?? [], scope, v.span));
+        return parts.join('');
+      }
+      return `for(let $i=0;$i<${n};$i++){${this.fbInitCalls(`${arr}[$i]`, at.elem, [], scope, v.span)}}`;
+    }
+    return this.fbInitCalls(`${p.obj}[${p.key}]`, p.t, v.constructorArgs ?? [], scope, v.span);
+  }
+
+  private fbInitCalls(target: string, t: SimType, args: CallArgument[], scope: Scope, span: Span): string {
+    const chain = this.fbInitChain(t);
+    const last = chain[chain.length - 1];
+    if (!last) return '';
+    const implicit = new Set(['binitretains', 'bincopycode']);
+    const own = this.paramTypes(last.decl.varBlocks).filter((x) => !implicit.has(x.name));
+    const given = new Map<string, CallArgument>();
+    args.forEach((a, i) => {
+      const name = a.name ? lower(a.name) : own[i]?.name;
+      if (!name || !own.some((x) => x.name === name))
+        this.fail('UNKNOWN_NAME', `FB_init of ${typeName(t)} has no parameter ${a.name ?? i + 1}`, a.span);
+      given.set(name, a);
+    });
+    return chain
+      .map((m) => {
+        const ps = this.paramTypes(m.decl.varBlocks);
+        const out = ps.map((x) => {
+          if (x.name === 'binitretains') return 'true';
+          if (x.name === 'bincopycode') return 'false';
+          const a = given.get(x.name);
+          if (x.section !== 'VAR_INPUT') {
+            if (a?.value)
+              this.fail('UNSUPPORTED', `FB_init argument for the ${x.section} ${x.name}`, a.span ?? span);
+            return 'null';
+          }
+          return a?.value
+            ? this.conv(this.expr(a.value, scope, x.type), x.type, a.span)
+            : this.defaultCode(x.type);
+        });
+        return `M${m.owner.index}_${m.key}(${[target, ...out].join(',')});`;
+      })
+      .join('');
   }
 
   /** Code that stores an initialiser into a place. */
@@ -463,11 +546,21 @@ export class CodeGenerator {
       `$c:C${l.index}`,
       ...l.vars.map((v) => `${v.key}:${doubles.includes(v) ? '0.5' : this.memberDefault(v)}`),
     ];
+    // An FB member with an FB_init method is initialised by it after the other members, then
+    // takes its own initialiser (TwinCAT: values given in the declaration come after FB_init).
+    const byInit = l.vars.filter((v) => this.hasFbInit(v.type));
     const inits =
       doubles.map((v) => `${memberCode('s', q(v.key))}=0;`).join('') +
       l.vars
-        .filter((v) => v.init)
+        .filter((v) => v.init && !byInit.includes(v))
         .map((v) => this.initCode({ obj: 's', key: q(v.key), t: v.type }, v.init as Initializer, scope))
+        .join('') +
+      byInit
+        .map(
+          (v) =>
+            this.fbInitCode({ obj: 's', key: q(v.key), t: v.type }, v, scope) +
+            (v.init ? this.initCode({ obj: 's', key: q(v.key), t: v.type }, v.init, scope) : ''),
+        )
         .join('');
     // Integer keys (rerolled instances, decision 0063) are elements, which the limit does not count.
     if (fieldCodes.length < LITERAL_MAP_LIMIT || l.vars.some((v) => /^\d+$/.test(v.key)))
@@ -540,6 +633,13 @@ export class CodeGenerator {
       if (b.section === 'VAR_EXTERNAL') continue;
       const infos = this.model.varInfos(b, file, () => `l${n++}`, 'frame');
       for (const v of infos) {
+        // TwinCAT runs FB_init for an instance in a method's VAR at every call: not simulated
+        if (this.hasFbInit(v.type))
+          this.fail(
+            'UNSUPPORTED',
+            `FB_init of ${v.name}, an instance in a call frame (a function's, method's or VAR_TEMP variable)`,
+            v.span,
+          );
         scope.frame.set(lower(v.name), v);
         const pi = params.indexOf(lower(v.name));
         if (pi >= 0) {

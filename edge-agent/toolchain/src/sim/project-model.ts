@@ -7,6 +7,7 @@
  */
 import {
   type ActionDecl,
+  type CallArgument,
   type CheckedProject,
   type CompilationUnit,
   type ConfigurationDecl,
@@ -82,6 +83,10 @@ export interface VarInfo {
   area?: 'I' | 'Q' | 'M';
   /** Where it lives: the globals object, an instance object, or a call frame. */
   store: VarStore;
+  /** FB_init arguments of the declaration (TwinCAT, CODESYS): `fb : FB_X(a := 1);`. */
+  constructorArgs?: CallArgument[];
+  /** FB_init arguments per element of an array of FBs: `afb : ARRAY[1..2] OF FB_X[(a := 1), (a := 2)];`. */
+  elementConstructorArgs?: CallArgument[][];
 }
 
 /** Where a variable lives in the generated code. */
@@ -236,6 +241,8 @@ export class ProjectModel {
           file,
           ...(d.location ? { area: d.location.area } : {}),
           store,
+          ...(d.constructorArgs ? { constructorArgs: d.constructorArgs } : {}),
+          ...(d.elementConstructorArgs ? { elementConstructorArgs: d.elementConstructorArgs } : {}),
         });
         this.slots.set(n, out[out.length - 1] as VarInfo);
       }

@@ -3,6 +3,13 @@ import { parseSource } from '../iec';
 import { SimError } from './sim-errors';
 import { compileProgram } from './virtual-plc';
 
+/** Compiles one ST text (which must check clean) and returns the running PLC. */
+function plcOf(text: string) {
+  const r = parseSource(text, 'sweep11.st');
+  expect(r.diagnostics).toEqual([]);
+  return compileProgram([r.unit]);
+}
+
 /** The SimError compileProgram throws for one ST text, or undefined when it compiles. */
 function refusalOf(text: string): SimError | undefined {
   const r = parseSource(text, 'sweep11.st');
@@ -52,5 +59,91 @@ END_CONFIGURATION`,
     const plc = compileProgram([r.unit]);
     expect(plc.scan(10)).toBeNull();
     expect(plc.get('L.lamp')).toBe(false);
+  });
+
+  // MatheusNespolo/TwinCAT's OOP demo gives each conveyor its buttons through FB_init
+  // (`ConvA : FB_ConveyorMachine(ConvA_Stop, ...)`); the simulator never ran FB_init, so every
+  // value it sets was silently left at its default (here: a fault at the first use of an
+  // interface it should have bound). TwinCAT runs FB_init once the implicit initialisation is
+  // done, a base FB's before a derived one's, with bInitRetains TRUE and bInCopyCode FALSE at a
+  // first download, and the declaration's arguments after the two implicit ones.
+  it('runs FB_init at initialisation: named and positional arguments, base before derived', () => {
+    const plc = plcOf(`FUNCTION_BLOCK FB_Counter
+VAR_OUTPUT limit : INT; over : BOOL; trace : INT; END_VAR
+VAR count : INT; start : INT := 7; END_VAR
+METHOD FB_init : BOOL
+VAR_INPUT bInitRetains : BOOL; bInCopyCode : BOOL; nLimit : INT; END_VAR
+limit := nLimit;
+(* the implicit initialisation is done: start holds its initial value *)
+trace := start * 10 + BOOL_TO_INT(bInitRetains) * 2 + BOOL_TO_INT(bInCopyCode);
+END_METHOD
+count := count + 1;
+over := count > limit;
+END_FUNCTION_BLOCK
+FUNCTION_BLOCK FB_Doubled EXTENDS FB_Counter
+VAR_OUTPUT order : INT; END_VAR
+METHOD FB_init : BOOL
+VAR_INPUT bInitRetains : BOOL; bInCopyCode : BOOL; nLimit : INT; END_VAR
+(* runs after the base's, which has already set limit *)
+order := limit;
+limit := limit * 2;
+END_METHOD
+SUPER^();
+END_FUNCTION_BLOCK
+PROGRAM Main
+VAR
+  byName : FB_Counter(nLimit := 3);
+  byPlace : FB_Counter(5);
+  derived : FB_Doubled(nLimit := 2);
+END_VAR
+VAR_OUTPUT a : BOOL; b : BOOL; d : BOOL; END_VAR
+byName();
+byPlace();
+derived();
+a := byName.over;
+b := byPlace.over;
+d := derived.over;
+END_PROGRAM`);
+    expect([plc.get('byName.limit'), plc.get('byPlace.limit'), plc.get('derived.limit')]).toEqual([3, 5, 4]);
+    expect(plc.get('byName.trace')).toBe(72);
+    expect(plc.get('derived.order')).toBe(2);
+    const seen: unknown[][] = [];
+    for (let k = 0; k < 6; k++) {
+      expect(plc.scan(1)).toBeNull();
+      seen.push([plc.get('a'), plc.get('b'), plc.get('d')]);
+    }
+    // over once count exceeds the limit: byName after 3 scans, derived after 4, byPlace after 5
+    expect(seen).toEqual([
+      [false, false, false],
+      [false, false, false],
+      [false, false, false],
+      [true, false, false],
+      [true, false, true],
+      [true, true, true],
+    ]);
+  });
+
+  it('refuses FB_init for an instance in a method frame, by name, rather than skip it', () => {
+    const e = refusalOf(`FUNCTION_BLOCK FB_Once
+VAR_OUTPUT v : INT; END_VAR
+METHOD FB_init : BOOL
+VAR_INPUT bInitRetains : BOOL; bInCopyCode : BOOL; END_VAR
+v := 1;
+END_METHOD
+END_FUNCTION_BLOCK
+FUNCTION_BLOCK FB_User
+VAR_OUTPUT got : INT; END_VAR
+METHOD Probe : INT
+VAR inner : FB_Once; END_VAR
+Probe := inner.v;
+END_METHOD
+got := Probe();
+END_FUNCTION_BLOCK
+PROGRAM Main
+VAR u : FB_User; END_VAR
+u();
+END_PROGRAM`);
+    expect(e?.code).toBe('SIM_UNSUPPORTED');
+    expect(e?.message).toMatch(/FB_init of inner/);
   });
 });
