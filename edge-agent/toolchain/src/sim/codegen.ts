@@ -1702,10 +1702,51 @@ export class CodeGenerator {
   }
 
   /**
+   * A standard function called with EN and/or ENO (IEC 61131-3 §6.6.1.5, Table 18 in ed. 2):
+   * with EN FALSE the function is not executed, ENO is FALSE and the call's value is its type's
+   * initial value (MATIEC's; the standard leaves it to the implementation); otherwise ENO is
+   * TRUE. They were ignored: the function always ran and ENO was never written, so OpenPLC's
+   * `_TMP := MOVE(EN := TRUE, IN := x, ENO => _TMP_ENO); IF _TMP_ENO THEN y := _TMP; END_IF;`
+   * never copied x (public-code sweep 11).
+   */
+  private withEnEno(
+    name: string,
+    e: CallExpression,
+    en: CallArgument | undefined,
+    eno: CallArgument | undefined,
+    scope: Scope,
+    want?: SimType,
+  ): Val {
+    // not a constant any more: its value now depends on EN, and ENO is written
+    const { k: _k, ...r } = this.stdFunction(
+      name,
+      { ...e, args: e.args.filter((a) => a !== en && a !== eno) },
+      scope,
+      want,
+    );
+    let set = (_v: boolean) => '';
+    if (eno) {
+      if (!eno.value || eno.negated)
+        return this.fail('UNSUPPORTED', `ENO of ${name} ${eno.negated ? 'negated' : 'left empty'}`, eno.span);
+      const p = this.lvalue(eno.value, scope);
+      if (p.t.kind !== 'elem' || p.t.name !== 'BOOL')
+        return this.fail('UNSUPPORTED', `ENO of ${name} into a ${typeName(p.t)}`, eno.span);
+      set = (v) => `${this.read(p)}=${v},`;
+    }
+    if (!en) return { ...r, c: `(${set(true)}${r.c})` };
+    if (!en.value) return this.fail('UNSUPPORTED', `EN of ${name} left empty`, en.span);
+    const cond = this.conv(this.expr(en.value, scope, BOOL), BOOL, en.span);
+    return { ...r, c: `(${cond}?(${set(true)}${r.c}):(${set(false)}${this.defaultCode(r.t)}))` };
+  }
+
+  /**
    * Standard functions of IEC 61131-3 §6.6.2.5 (the table of `iec/standard-library.ts`,
    * emitted by their `semantics`) and the type conversions (§6.6.2.5.6).
    */
   private stdFunction(name: string, e: CallExpression, scope: Scope, want?: SimType): Val {
+    const en = e.args.find((a) => a.direction === 'input' && a.name !== undefined && /^EN$/i.test(a.name));
+    const eno = e.args.find((a) => a.direction === 'output' && a.name !== undefined && /^ENO$/i.test(a.name));
+    if (en || eno) return this.withEnEno(name, e, en, eno, scope, want);
     const N = name.toUpperCase();
     const L = this.loc(e.span);
     const def = STANDARD_FUNCTIONS.get(N);

@@ -146,4 +146,30 @@ END_PROGRAM`);
     expect(e?.code).toBe('SIM_UNSUPPORTED');
     expect(e?.message).toMatch(/FB_init of inner/);
   });
+
+  // hieu13/openplc_stepmotor_control's run_test.st (the ST OpenPLC hands MATIEC) copies through
+  // `_TMP := MOVE(EN := TRUE, IN := x, ENO => _TMP_ENO); IF _TMP_ENO THEN y := _TMP; END_IF;`.
+  // EN and ENO were dropped: ENO stayed FALSE, so y was never written. MATIEC agrees with the
+  // new behaviour on conformance/regressions/en-eno-formal-calls.st.
+  it('honours EN and writes ENO of a standard function called formally', () => {
+    const plc = plcOf(`PROGRAM Main
+VAR_INPUT go : BOOL; speed : UINT; END_VAR
+VAR_OUTPUT motorSpeed : UINT; tmp : UINT; tmpEno : BOOL; sum : INT; sumEno : BOOL; END_VAR
+tmp := MOVE(EN := TRUE, IN := speed, ENO => tmpEno);
+IF tmpEno THEN motorSpeed := tmp; END_IF;
+sum := ADD(EN := go, IN1 := 40, IN2 := 2, ENO => sumEno);
+END_PROGRAM`);
+    plc.set('speed', 8000);
+    plc.set('go', true);
+    expect(plc.scan(1)).toBeNull();
+    expect([plc.get('motorSpeed'), plc.get('tmpEno'), plc.get('sum'), plc.get('sumEno')]).toEqual([
+      8000,
+      true,
+      42,
+      true,
+    ]);
+    plc.set('go', false);
+    expect(plc.scan(1)).toBeNull();
+    expect([plc.get('sum'), plc.get('sumEno')]).toEqual([0, false]);
+  });
 });
