@@ -916,6 +916,8 @@ export class CodeGenerator {
     ) {
       // An FB instance assigned to an interface variable is held by reference (§6.6.6).
       if (v.c === 'null' || from.kind === to.kind || (to.kind === 'iface' && from.kind === 'fb')) return v.c;
+      // `iLamp := 0;` (TwinCAT): the interface holds no instance any more
+      if (to.kind === 'iface' && (v.k === 0 || v.k === 0n)) return 'null';
       return this.fail('UNSUPPORTED', `cannot convert ${typeName(from)} to ${typeName(to)}`, span);
     }
     const fn = ename(from);
@@ -1373,6 +1375,17 @@ export class CodeGenerator {
       return { c: wrapIntegerCode(n, `${this.conv(a, t)}${jsOp}${this.conv(b, t)}`), t };
     }
     if (cmp) {
+      // `IF iLamp <> 0 THEN`: whether an interface holds an instance (Beckhoff's way to test
+      // one, __ISVALIDREF being for references); an interface holds an instance or null
+      const zero = (v: Val) => v.k === 0 || v.k === 0n || v.c === 'null';
+      if (
+        (op === '=' || op === '<>') &&
+        (a.t.kind === 'iface' || b.t.kind === 'iface') &&
+        (zero(a) || zero(b))
+      ) {
+        const held = a.t.kind === 'iface' ? a : b;
+        return { c: `(${held.c}${op === '=' ? '===' : '!=='}null)`, t: BOOL };
+      }
       let t = this.common(a, b);
       if (isBool(a.t) && isBool(b.t)) t = BOOL;
       if (a.t.kind === 'enum' && b.t.kind === 'enum') t = a.t;

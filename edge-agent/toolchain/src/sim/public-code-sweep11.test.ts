@@ -172,4 +172,43 @@ END_PROGRAM`);
     expect(plc.scan(1)).toBeNull();
     expect([plc.get('sum'), plc.get('sumEno')]).toEqual([0, false]);
   });
+
+  // MatheusNespolo/TwinCAT's lighting controller tests `IF (iLamp = 0) THEN RETURN;`, the way
+  // Beckhoff documents to see whether an interface variable holds an instance; the simulator
+  // refused it ("cannot convert i_lamp to DINT").
+  it('compares an interface with 0: whether it holds an instance', () => {
+    const plc = plcOf(`INTERFACE I_Lamp
+METHOD SwitchOn : BOOL
+END_METHOD
+END_INTERFACE
+FUNCTION_BLOCK FB_Lamp IMPLEMENTS I_Lamp
+VAR_OUTPUT lit : BOOL; END_VAR
+METHOD SwitchOn : BOOL
+lit := TRUE;
+SwitchOn := TRUE;
+END_METHOD
+END_FUNCTION_BLOCK
+PROGRAM Main
+VAR lamp : FB_Lamp; iLamp : I_Lamp; END_VAR
+VAR_OUTPUT before : BOOL; after : BOOL; unset : BOOL; lit : BOOL; END_VAR
+before := iLamp = 0;
+IF iLamp <> 0 THEN iLamp.SwitchOn(); END_IF;
+iLamp := lamp;
+after := 0 <> iLamp;
+IF iLamp <> 0 THEN iLamp.SwitchOn(); END_IF;
+lit := lamp.lit;
+unset := iLamp = 0;
+iLamp := 16#00;
+END_PROGRAM`);
+    expect(plc.scan(1)).toBeNull();
+    expect([plc.get('before'), plc.get('after'), plc.get('unset'), plc.get('lit')]).toEqual([
+      true,
+      true,
+      false,
+      true,
+    ]);
+    // assigning 0 empties it again (TwinCAT): the next scan starts without an instance
+    expect(plc.scan(1)).toBeNull();
+    expect(plc.get('before')).toBe(true);
+  });
 });
