@@ -1485,6 +1485,12 @@ export class CodeGenerator {
   }
 
   private propertyRead(e: Expression & { kind: 'Member' }, scope: Scope): Val | undefined {
+    // `SUPER^.Vendor` in a derived FB: the base's getter on this instance, not the override
+    if (e.object.kind === 'Deref' && e.object.operand.kind === 'Super' && scope.self?.parent) {
+      const p = scope.self.parent.properties.get(lower(e.member));
+      if (!p?.decl.get) return undefined;
+      return { c: `PG${p.owner.index}_${p.key}(s)`, t: p.type };
+    }
     const ot = this.staticType(e.object, scope);
     if (!ot) return undefined;
     const layoutName = ot.kind === 'fb' || ot.kind === 'iface' ? ot.name : undefined;

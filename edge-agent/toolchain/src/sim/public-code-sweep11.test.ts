@@ -211,4 +211,28 @@ END_PROGRAM`);
     expect(plc.scan(1)).toBeNull();
     expect(plc.get('before')).toBe(true);
   });
+
+  // MatheusNespolo/TwinCAT's FlashGen_Overriding tutorial: an overriding getter reads the base's
+  // (`Vendor := CONCAT(STR1 := 'Company b, based on', STR2 := SUPER^.Vendor);`); the simulator
+  // refused it ("SUPER as a value").
+  it("reads the base's property through SUPER^ in an override", () => {
+    const plc = plcOf(`FUNCTION_BLOCK FB_Gen
+PROPERTY Maker : STRING
+GET Maker := 'north'; END_GET
+END_PROPERTY
+END_FUNCTION_BLOCK
+FUNCTION_BLOCK FB_GenEx EXTENDS FB_Gen
+PROPERTY Maker : STRING
+GET Maker := CONCAT('south, after ', SUPER^.Maker); END_GET
+END_PROPERTY
+END_FUNCTION_BLOCK
+PROGRAM Main
+VAR g : FB_Gen; gx : FB_GenEx; END_VAR
+VAR_OUTPUT plain : STRING; derived : STRING; END_VAR
+plain := g.Maker;
+derived := gx.Maker;
+END_PROGRAM`);
+    expect(plc.scan(1)).toBeNull();
+    expect([plc.get('plain'), plc.get('derived')]).toEqual(['north', 'south, after north']);
+  });
 });
