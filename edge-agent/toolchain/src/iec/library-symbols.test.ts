@@ -40,4 +40,11 @@ describe('vendor library symbols (issue 15)', () => {
     // a symbol of a library not shipped stays in the hand-written part
     expect(VENDOR_SYMBOLS.get('SYSFILE')).toBe('SysFile');
   });
+  it('ship FB_WritePersistentData with Tc2_Utilities (public-code sweep 11)', () => {
+    // Keiji01/TwinCAT3's LabsTreino saves its persistent data with it (Beckhoff documents it in
+    // Tc2_Utilities); it was ST2017 "comes from one of Tc2_ModbusRTU, Tc3_Module", the project's
+    // libraries not shipped, because no shipped file declared it
+    expect(VENDOR_SYMBOLS.get('FB_WRITEPERSISTENTDATA')).toBe('Tc2_Utilities');
+    expect(VENDOR_SYMBOLS.get('E_PERSISTENTMODE')).toBe('Tc2_Utilities');
+  });
 });
