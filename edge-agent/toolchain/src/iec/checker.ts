@@ -181,9 +181,55 @@ class Checker extends Binder {
   }
 
   protected checkInit(v: VarDecl, scope: Scope | undefined): void {
-    if (!v.init && !v.constructorArgs) return;
+    if (!v.init && !v.constructorArgs && !v.elementConstructorArgs) return;
     const target = this.resolveDeclType(v, scope);
     if (v.init) this.checkInitializer(v.init, target, scope);
+    if (v.constructorArgs) this.checkFbInitArgs(v, target, v.constructorArgs, scope);
+    if (v.elementConstructorArgs) {
+      const t = underlying(target);
+      const element = t.kind === 'array' ? t.element : T_ERROR;
+      for (const args of v.elementConstructorArgs) this.checkFbInitArgs(v, element, args, scope);
+    }
+  }
+
+  /**
+   * The arguments of a declaration `fb : FB_X(a, p := b)`: a call of FB_X's FB_init (its own or
+   * the nearest base's) without its first two inputs, `bInitRetains` and `bInCopyCode`, which
+   * the runtime sets (Beckhoff, "FB_init"). Their names are bound like any expression of the
+   * declaring POU (the simulator runs FB_init with them). An FB of the project without FB_init
+   * takes none (request h1-h2-04); one from a library interface or with an unknown base is not
+   * judged, its arguments only bound.
+   */
+  private checkFbInitArgs(v: VarDecl, type: Type, args: CallArgument[], scope: Scope | undefined): void {
+    const t = underlying(type);
+    if (t.kind !== 'fb' || t.pou.builtin || t.pou.external || hasUnknownBase(t.pou)) {
+      this.argsLoose(args, scope);
+      return;
+    }
+    let init: PouSymbol | undefined;
+    const seen = new Set<PouSymbol>();
+    for (let p: PouSymbol | undefined = t.pou; p && !init && !seen.has(p); p = p.base) {
+      seen.add(p);
+      init = p.methods.get('fb_init');
+    }
+    const span = v.type.span;
+    const callee = `${t.pou.name}.FB_init`;
+    if (!init) {
+      if (args.length > 0) this.report('ST2010', span, callee, 0, args.length);
+      this.argsLoose(args, scope);
+      return;
+    }
+    const implicit =
+      init.params.length >= 2 &&
+      /^bInitRetains$/i.test(init.params[0]!.name) &&
+      /^bInCopyCode$/i.test(init.params[1]!.name);
+    const call: CallExpression = {
+      kind: 'Call',
+      callee: { kind: 'Identifier', name: callee, span },
+      args,
+      span,
+    };
+    this.checkArgs(implicit ? { ...init, params: init.params.slice(2) } : init, call, scope, false);
   }
 
   private resolveDeclType(v: VarDecl, scope: Scope | undefined): Type {
