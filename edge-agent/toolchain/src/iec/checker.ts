@@ -441,7 +441,13 @@ class Checker extends Binder {
       if (refType && refType.kind !== 'reference' && refType.kind !== 'error' && tt.kind !== 'error')
         this.report('ST2025', s.target.span, exprText(s.target));
       const vt = this.expr(s.value, scope);
-      if (refType?.kind === 'reference')
+      // TwinCAT resets a reference with `r REF= 0` (its libraries do; a reference "can be invalid
+      // (0)", Beckhoff's REFERENCE page): an invalid reference, not an integer bound to it
+      const reset =
+        s.value.kind === 'IntegerLiteral' &&
+        Number(s.value.value) === 0 &&
+        this.twincatFiles.has(s.span.file);
+      if (refType?.kind === 'reference' && !reset)
         this.assignable(vt, refType.target, s.value.span, exprText(s.target));
       return;
     }
