@@ -50,4 +50,11 @@ describe('run-live.ts options', () => {
     expect(r.stderr).toContain(`${option} must be a whole number`);
     expect(r.stderr).toContain(`'${value}'`);
   });
+
+  it('refuses a --library that is not a directory with exit 2, naming it (it threw ENOENT)', () => {
+    const r = runLive(['--library', '/nonexistent/twincat-folder']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--library /nonexistent/twincat-folder is not a directory');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
 });

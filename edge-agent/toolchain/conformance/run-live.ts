@@ -9,6 +9,7 @@
  * With `--library <dir>` it runs every elementary-interface FUNCTION / FUNCTION_BLOCK of a
  * TwinCAT library folder (OSCAT BASIC, fetched under /tmp) instead of generated programs.
  */
+import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runLive, tally } from './live-run';
 import { generateCases } from './program-generator';
@@ -65,6 +66,8 @@ const batch = wholeNumber('batch', 1);
 const concurrency = wholeNumber('concurrency', 1);
 const show = wholeNumber('show', 0);
 const t0 = performance.now();
+if (values.library !== undefined && !statSync(values.library, { throwIfNoEntry: false })?.isDirectory())
+  usageError(`--library ${values.library} is not a directory`);
 const cases = values.library ? publicLibraryCases(values.library, seed) : generateCases(seed, count);
 const outcomes = await runLive(cases, {
   // a library's cases repeat the POUs they depend on, so they cannot share a translation
