@@ -4,11 +4,12 @@
  * project of >= 200k lines and, when given, on real corpora (e.g. OSCAT).
  *
  *   npx tsx edge-agent/toolchain/scripts/bench-iec.ts [--lines 200000] [--oscat /tmp/oscat]
- *       [--corpus LABEL=PATH ...]
+ *       [--corpus LABEL=PATH ...] [--no-comments]
  *
  * `--corpus` measures the sources under PATH (ST, TwinCAT or PLCopen XML,
  * each read by its own reader) the same way, e.g. a TwinCAT project and the
- * same library as PLCopen XML and as plain ST, to compare cost per line.
+ * same library as PLCopen XML and as plain ST, to compare cost per line. `--no-comments`
+ * reads as `compile` does, without Comment nodes (decision 0173).
  *
  * Prints figures only; it asserts nothing (see docs/iec-frontend.md).
  */
@@ -20,6 +21,9 @@ import { type CompilationUnit, checkProject, collectSourceFiles, countLines, rea
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
+
+/** `--no-comments`: read as `compile` reads (decision 0173), no Comment nodes. */
+const PARSE_OPTIONS = process.argv.includes('--no-comments') ? { comments: false } : {};
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
@@ -102,7 +106,8 @@ function generate(targetLines: number): { file: string; text: string; lines: num
 
 function measure(label: string, files: { file: string; text: string; lines: number }[], rounds = 5): void {
   const lines = files.reduce((a, f) => a + f.lines, 0);
-  const parseAll = (): CompilationUnit[] => files.map((f) => readSource(f.text, f.file).unit);
+  const parseAll = (): CompilationUnit[] =>
+    files.map((f) => readSource(f.text, f.file, undefined, PARSE_OPTIONS).unit);
   // warm up the JIT (three passes: small corpora reach the optimising tier only
   // after several), then take the best of several rounds (one core, no workers)
   for (let w = 0; w < 3; w++) parseAll();
