@@ -57,6 +57,11 @@ export interface ProofOptions {
   scenarios?: readonly ScenarioFile[];
   /** A plant model each version runs in closed loop with. */
   plant?: PlantModel;
+  /**
+   * Names the plant's I/O drives (tag map entries: `PROGRAM.var` or a global's name): such a
+   * variable the program only reads is a free input of the proofs, as a VAR_INPUT is.
+   */
+  ioBindings?: readonly string[];
 }
 
 /** Programs whose bodies compute the signal (the signal's own program for a program variable). */
@@ -86,9 +91,20 @@ function programsFor(
   return [...out].sort();
 }
 
-/** Free inputs of one program in one version: its VAR_INPUTs and the globals it never writes, in the slice. */
-function freeInputs(ix: ProjectIndex, slice: Slice, program: string): Map<string, string> {
+/**
+ * Free inputs of one program in one version, in the slice: its VAR_INPUTs, the globals it never
+ * writes, the addressed variables it only reads, and the variables the tag map drives that it
+ * only reads (an OpenPLC or Modbus-mapped program keeps its operator inputs in plain VARs: held
+ * at their initial values the proofs would see no input at all and "prove" any change).
+ */
+function freeInputs(
+  ix: ProjectIndex,
+  slice: Slice,
+  program: string,
+  ioBindings: readonly string[] = [],
+): Map<string, string> {
   const id = program.toLowerCase();
+  const bound = new Set(ioBindings.map((n) => n.toLowerCase()));
   const writtenHere = new Set<string>();
   for (const a of ix.atoms) if (a.body.pou.id === id) for (const w of a.writes) writtenHere.add(w);
   const out = new Map<string, string>();
@@ -101,7 +117,12 @@ function freeInputs(ix: ProjectIndex, slice: Slice, program: string): Map<string
     const located = v.decl.location !== undefined && (!writtenHere.has(key) || v.decl.location.area === 'I');
     const freeGlobal = v.scope === 'global' && (!writtenHere.has(key) || v.decl.location?.area === 'I');
     const freeLocated = v.scope === id && v.section === 'VAR' && located;
-    if (isInput || freeGlobal || freeLocated) out.set(v.name.toLowerCase(), v.typeName);
+    const name = v.name.toLowerCase();
+    const mapped =
+      !writtenHere.has(key) &&
+      ((v.scope === id && v.section === 'VAR' && bound.has(`${id}.${name}`)) ||
+        (v.scope === 'global' && bound.has(name)));
+    if (isInput || freeGlobal || freeLocated || mapped) out.set(name, v.typeName);
   }
   return out;
 }
@@ -172,8 +193,8 @@ export function proveSignal(
   ]);
   const proofs: ProofOutcome[] = [];
   for (const program of programs) {
-    const oldIn = freeInputs(ctx.oldIx, oldSlice, program);
-    const newIn = freeInputs(ctx.newIx, newSlice, program);
+    const oldIn = freeInputs(ctx.oldIx, oldSlice, program, options.ioBindings);
+    const newIn = freeInputs(ctx.newIx, newSlice, program, options.ioBindings);
     const inputs: DriveInput[] = [];
     for (const [name, type] of oldIn)
       inputs.push({ path: name, type, side: newIn.has(name) ? 'both' : 'old' });

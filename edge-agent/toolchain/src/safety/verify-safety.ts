@@ -221,6 +221,7 @@ export async function verifySafety(options: VerifySafetyOptions): Promise<Safety
     ...(options.scans ? { scans: options.scans } : {}),
     ...(options.scenarios ? { scenarios: options.scenarios } : {}),
     ...(options.plant ? { plant: options.plant } : {}),
+    ...(ioBindings ? { ioBindings } : {}),
   };
 
   findings.push(...removedSignalFindings(ctx));
