@@ -1888,6 +1888,16 @@ export class CodeGenerator {
         return { c: '$now', t: elem('TIME') };
       case 'target-service':
         return this.fail('UNSUPPORTED', `${N} (a target service the virtual PLC does not give)`, e.span);
+      case 'is-valid-ref': {
+        // whether a reference variable is bound: its slot, not the value it points to (reading
+        // that faulted NULL_REFERENCE on an unbound reference instead of giving FALSE)
+        const x = ordered[0]?.value;
+        const ref = x?.kind === 'Identifier' ? this.model.bound.references.get(x) : undefined;
+        const v = ref && 'section' in ref ? this.model.slotOf(ref) : undefined;
+        if (x && v?.type.kind === 'ref' && v.section !== 'VAR_IN_OUT')
+          return { c: `(${this.refSlot(x)}!==null)`, t: BOOL };
+        break;
+      }
       case 'trunc':
         break; // handled above
       default:
@@ -2184,6 +2194,8 @@ export class CodeGenerator {
       case 'Assignment': {
         if (s.operator === 'REF=') {
           const target = this.refSlot(s.target);
+          // `r REF= 0;` (TwinCAT): the reference is reset, bound to nothing (__ISVALIDREF FALSE)
+          if (s.value.kind === 'IntegerLiteral' && Number(s.value.value) === 0) return `${target}=null;`;
           const src = this.lvalue(s.value, scope);
           return `${target}=$ref(${src.obj},${src.key});`;
         }

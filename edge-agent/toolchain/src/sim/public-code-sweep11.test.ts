@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSource } from '../iec';
+import { parseSource, readSource } from '../iec';
 import { SimError } from './sim-errors';
 import { compileProgram } from './virtual-plc';
 
@@ -234,5 +234,40 @@ derived := gx.Maker;
 END_PROGRAM`);
     expect(plc.scan(1)).toBeNull();
     expect([plc.get('plain'), plc.get('derived')]).toEqual(['north', 'south, after north']);
+  });
+
+  // trofimich/TwinCAT.OpenFramework resets references with `CurrentState REF= 0;`; once the
+  // checker took it (h1, af0f544) the simulator refused it, "cannot assign to this expression".
+  it('resets a reference with REF= 0 in a TwinCAT file', () => {
+    const r = readSource(
+      `<?xml version="1.0" encoding="utf-8"?>
+<TcPlcObject Version="1.1.0.1" ProductVersion="3.1.4024.12">
+  <POU Name="MAIN" Id="{00000000-0000-0000-0000-0000000000a1}" SpecialFunc="None">
+    <Declaration><![CDATA[PROGRAM MAIN
+VAR
+	level : INT := 5;
+	rLevel : REFERENCE TO INT;
+END_VAR
+VAR_OUTPUT
+	boundBefore : BOOL;
+	seen : INT;
+	boundAfter : BOOL;
+END_VAR]]></Declaration>
+    <Implementation>
+      <ST><![CDATA[rLevel REF= level;
+boundBefore := __ISVALIDREF(rLevel);
+seen := rLevel;
+rLevel REF= 0;
+boundAfter := __ISVALIDREF(rLevel);]]></ST>
+    </Implementation>
+  </POU>
+</TcPlcObject>
+`,
+      'MAIN.TcPOU',
+    );
+    expect(r.diagnostics).toEqual([]);
+    const plc = compileProgram([r.unit]);
+    expect(plc.scan(1)).toBeNull();
+    expect([plc.get('boundBefore'), plc.get('seen'), plc.get('boundAfter')]).toEqual([true, 5, false]);
   });
 });
