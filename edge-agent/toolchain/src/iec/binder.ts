@@ -171,6 +171,8 @@ export abstract class Binder {
    * unbound reference (`REF_TO`, interface), unless the program declares that name.
    */
   protected readonly nullLiteralFiles = new Set<string>();
+  /** Files of plain ST and PLCopen XML, the formats MATIEC (OpenPLC, Beremiz) compiles. */
+  protected readonly matiecFiles = new Set<string>();
   /** Files of TwinCAT (format `twincat`), whose compiler refuses an FB call without its in-outs (C0039). */
   protected readonly twincatFiles = new Set<string>();
 
@@ -184,6 +186,7 @@ export abstract class Binder {
       if (u.format === 'twincat' || u.format === 'plcopen') this.vendorFiles.add(u.file);
       if (u.format === 'scl') this.nullLiteralFiles.add(u.file);
       if (u.format === 'twincat') this.twincatFiles.add(u.file);
+      if (u.format === 'st' || u.format === 'plcopen') this.matiecFiles.add(u.file);
     }
     const given = new Set(
       (options.externals ?? []).map((u) =>

@@ -148,6 +148,7 @@ class Checker extends Binder {
     for (let i = 0; i < varBlocks.length; i++) {
       const decls = varBlocks[i]!.decls;
       if (varBlocks[i]!.section === 'VAR_EXTERNAL') this.checkExternals(decls);
+      if (this.matiecFiles.has(varBlocks[i]!.span.file)) this.namedAsStandardFb(decls);
       for (let j = 0; j < decls.length; j++) this.checkInit(decls[j]!, scope);
     }
     walkStatements(body, (s) => {
@@ -177,6 +178,20 @@ class Checker extends Binder {
       for (const n of d.names) {
         const lower = n.name.toLowerCase();
         if (!this.globals.has(lower) && !this.externalNames.has(lower)) this.report('ST2034', n.span, n.name);
+      }
+  }
+
+  /**
+   * A variable named as a standard function block, `ton : TON` (identifiers are
+   * case-insensitive): MATIEC reads the name as the type and refuses the declaration, so an
+   * OpenPLC program cannot be loaded on its target. A warning in plain ST and PLCopen files
+   * (request h1-h2-06); what TwinCAT does with it is not documented.
+   */
+  private namedAsStandardFb(decls: VarDecl[]): void {
+    for (const d of decls)
+      for (const n of d.names) {
+        const p = this.pous.get(n.name.toLowerCase());
+        if (p?.builtin && p.kind === 'functionBlock') this.report('ST3010', n.span, n.name, p.name);
       }
   }
 

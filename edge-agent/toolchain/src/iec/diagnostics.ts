@@ -89,6 +89,12 @@ export const DIAGNOSTICS = {
     severity: 'warning',
     message: "'{0}' is a physical input: what is written here lasts until the next input update",
   },
+  // identifiers are case-insensitive: `ton : TON` names a variable as the standard FB type
+  ST3010: {
+    severity: 'warning',
+    message:
+      "'{0}' is the name of the standard function block {1}: MATIEC (OpenPLC) refuses it as a variable",
+  },
 } as const;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTICS;
