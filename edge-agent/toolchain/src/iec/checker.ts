@@ -98,6 +98,19 @@ class Checker extends Binder {
     for (const p of this.bodies) this.checkPou(p);
     for (const c of this.configurations) this.checkConfiguration(c);
     this.checkMemberInits();
+    // globals named as a standard FB (ST3010): lists, configurations and resources of ST/PLCopen
+    for (const u of this.units) {
+      if (!this.matiecFiles.has(u.file)) continue;
+      for (const d of u.declarations) {
+        const blocks =
+          d.kind === 'GlobalVarList'
+            ? d.varBlocks
+            : d.kind === 'Configuration'
+              ? [...d.varBlocks, ...d.resources.flatMap((r) => r.varBlocks)]
+              : [];
+        for (const b of blocks) this.namedAsStandardFb(b.decls);
+      }
+    }
   }
 
   /** A structure member's initial value is checked like a variable's (an unknown name in it is ST2001). */

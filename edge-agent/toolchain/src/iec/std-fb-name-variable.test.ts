@@ -40,6 +40,33 @@ describe('a variable named as a standard function block', () => {
       ],
     ]);
   });
+  it('is a warning in a global list and in a configuration too', () => {
+    const text = `VAR_GLOBAL
+  ctu : CTU;
+END_VAR
+PROGRAM P
+END_PROGRAM
+CONFIGURATION C
+  VAR_GLOBAL
+    tof : TOF;
+  END_VAR
+  RESOURCE R ON PLC
+    VAR_GLOBAL
+      sr : SR;
+    END_VAR
+    TASK t(INTERVAL := T#10ms, PRIORITY := 0);
+    PROGRAM i WITH t : P;
+  END_RESOURCE
+END_CONFIGURATION
+`;
+    const { unit, diagnostics } = parseSource(text, 'g.st');
+    expect(diagnostics).toEqual([]);
+    expect(checkProject([unit]).diagnostics.map((d) => [d.code, d.line])).toEqual([
+      ['ST3010', 2],
+      ['ST3010', 8],
+      ['ST3010', 12],
+    ]);
+  });
   it('is left alone in TwinCAT code', () => {
     expect(check('twincat')).toEqual([]);
   });
