@@ -118,7 +118,7 @@ async function sourcesOf(
   for (const projFile of found.projects) {
     const proj = readPlcProj(await readFile(projFile, 'utf8'), projFile);
     for (const d of proj.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
-    const build = filesOfBuild(files, proj);
+    const build = await filesOfBuild(files, proj);
     files = build.files;
     const own: SourceSet & { file: string } = { files: build.built, libraries: [], file: projFile };
     for (const lib of proj.libraries) {

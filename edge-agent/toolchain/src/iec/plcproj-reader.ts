@@ -4,7 +4,7 @@
  * the folders, and the library references with their versions
  * (`PlaceholderReference` / `PlaceholderResolution` / `LibraryReference`).
  */
-import { existsSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import type { Diagnostic } from './diagnostics';
 import { sourceFormat } from './vendor-format';
@@ -141,22 +141,34 @@ export function readPlcProj(text: string, file: string): PlcProject {
  * in a readable format that exist are added, in project order. A listed file that is not there
  * is left out (its names are then unknown to the check, which refuses what uses them).
  * `built` is the build's own readable, existing files: the project's set. One rule for
- * `compile` and for the simulator's and the safety verifier's loaders.
+ * `compile` and for the simulator's and the safety verifier's loaders. Existence is asked
+ * of an asynchronous `stat`, as `compile` asked it before this was shared: measured, a
+ * synchronous check made the whole command faster but moved the background compiling its
+ * waits had hidden into `compile`'s `ms` (docs/performance-frontend.md, session 11).
  */
-export function filesOfBuild(
+export async function filesOfBuild(
   files: readonly string[],
   proj: Pick<PlcProject, 'file' | 'sources'>,
-): { files: string[]; built: string[] } {
+): Promise<{ files: string[]; built: string[] }> {
   const dir = dirname(proj.file);
   const inBuild = new Set(proj.sources);
   const out = files.filter((f) => relative(dir, f).startsWith('..') || inBuild.has(f));
   const built: string[] = [];
   for (const f of proj.sources) {
-    if (!('readable' in sourceFormat(f, '', true)) || !existsSync(f)) continue;
+    if (!('readable' in sourceFormat(f, '', true)) || !(await exists(f))) continue;
     if (!out.includes(f)) out.push(f);
     built.push(f);
   }
   return { files: out, built };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

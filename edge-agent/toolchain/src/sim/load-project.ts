@@ -116,7 +116,7 @@ export async function twinCatProjectSources(
       throw new Error(`cannot tell which files ${projFile} builds: ${broken.message} (line ${broken.line})`);
     references.push(...proj.libraries);
     // under the project's folder only its build counts, as compile reads it
-    files = filesOfBuild(files, proj).files;
+    files = (await filesOfBuild(files, proj)).files;
   }
   return { files, references };
 }
