@@ -113,13 +113,17 @@ describe('shadow against pymodbus driven by a field script', () => {
   // The field runs from launch: shadow starts with Motor on. 2.6 s in, T1 is done: the live Warm
   // is TRUE while a freshly seeded candidate's T1 has only begun (ADR 0123); 2.1 s in, it is still
   // timing: both FALSE at first, the live one done up to 300 ms sooner (ADR 0145). `in-fb.st` has
-  // its TON inside a user FB instance (ADR 0146).
+  // its TON inside a user FB instance (ADR 0146). One retry: on a loaded CI host the shadow's
+  // start can land within a read of the live TON completing (2.3 s in), between the two cases
+  // above; seen once (a false `Warm`, fail-closed side) in a fresh-clone CI of session 11, not
+  // in loaded reruns. A run that diverges twice still fails.
   it.each<[string, number]>([
     ['field-plc.st', 2600],
     ['in-fb.st', 2600],
     ['in-fb.st', 2100],
   ])(
     'finds no divergence when it starts while a timer of the PLC is running (%s, %i ms in)',
+    { retry: 1 },
     async (file, ms) => {
       const plc = await fieldPlc(['--run-before-client']);
       await new Promise((r) => setTimeout(r, ms));
