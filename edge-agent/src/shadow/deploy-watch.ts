@@ -156,14 +156,10 @@ export async function watchDeploy(o: WatchDeployOptions): Promise<WatchOutcome> 
       const limit = started + 2 * o.durationMs;
       // Compared nothing: no share to run on at. Once, for a second, with a fresh seed (a resumed
       // watch's last moments are all seed); then it is inconclusive (ADR 0179).
-      const onward =
-        report.compared > 0
-          ? lack > 0 && Date.now() < limit
-            ? Math.min(limit, Date.now() + Math.max(1000, lack / (report.compared / report.samples)))
-            : null
-          : lack > 0 && !ranOnEmpty
-            ? Date.now() + 1000
-            : null;
+      let onward: number | null = null;
+      if (lack > 0 && report.compared > 0 && Date.now() < limit)
+        onward = Math.min(limit, Date.now() + Math.max(1000, lack / (report.compared / report.samples)));
+      else if (lack > 0 && report.compared === 0 && !ranOnEmpty) onward = Date.now() + 1000;
       if (onward !== null) {
         ranOnEmpty ||= report.compared === 0;
         end = onward;

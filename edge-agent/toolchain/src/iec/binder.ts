@@ -167,10 +167,11 @@ export abstract class Binder {
    */
   protected readonly vendorFiles = new Set<string>();
   /**
-   * Files of Siemens SCL and SIMATIC AX (format `scl`), where `NULL` is the literal of an
-   * unbound reference (`REF_TO`, interface), unless the program declares that name.
+   * Files of Siemens SCL and SIMATIC AX (format `scl`): `NULL` is the literal of an unbound
+   * reference (`REF_TO`, interface) unless the program declares that name, a string's element is
+   * a CHAR (WCHAR), and a one-character string literal beside a CHAR is one.
    */
-  protected readonly nullLiteralFiles = new Set<string>();
+  protected readonly sclFiles = new Set<string>();
   /** Files of plain ST and PLCopen XML, the formats MATIEC (OpenPLC, Beremiz) compiles. */
   protected readonly matiecFiles = new Set<string>();
   /** Files of TwinCAT (format `twincat`), whose compiler refuses an FB call without its in-outs (C0039). */
@@ -184,7 +185,7 @@ export abstract class Binder {
     for (const u of units) {
       if (u.format === 'twincat' || u.format === 'scl') this.voidFunctionFiles.add(u.file);
       if (u.format === 'twincat' || u.format === 'plcopen') this.vendorFiles.add(u.file);
-      if (u.format === 'scl') this.nullLiteralFiles.add(u.file);
+      if (u.format === 'scl') this.sclFiles.add(u.file);
       if (u.format === 'twincat') this.twincatFiles.add(u.file);
       if (u.format === 'st' || u.format === 'plcopen') this.matiecFiles.add(u.file);
     }

@@ -338,7 +338,7 @@ class Checker extends Binder {
    */
   private sclCharacter(e: Expression, t: Type, other: Type): Type {
     if (e.kind !== 'StringLiteral' || e.typeName || e.value.length !== 1 || t.kind !== 'string') return t;
-    if (!this.nullLiteralFiles.has(e.span.file)) return t;
+    if (!this.sclFiles.has(e.span.file)) return t;
     const o = underlying(other);
     if (o.kind !== 'elementary' || o.name !== (t.wide ? 'WCHAR' : 'CHAR')) return t;
     this.exprTypes.set(e, o);
@@ -679,7 +679,7 @@ class Checker extends Binder {
     }
     if (this.externalNames.has(lower)) return T_ERROR;
     // SCL/AX `NULL`: an unbound reference, compared with and stored in references (decision 0134)
-    if (lower === 'null' && this.nullLiteralFiles.has(e.span.file)) return T_NULL;
+    if (lower === 'null' && this.sclFiles.has(e.span.file)) return T_NULL;
     // one report per unknown name and POU: later uses are the same mistake
     const key = `${scope?.pou.name ?? ''}\u0000${lower}`;
     if (this.reportedUnknown.has(key)) return T_ERROR;
@@ -840,8 +840,7 @@ class Checker extends Binder {
         // a character of a string: CHAR/WCHAR in Siemens SCL (TIA Portal, "STRING": `#s[2]` is
         // its 2nd character, a CHAR), BYTE/WORD in CODESYS and TwinCAT
         if (t.kind === 'string') {
-          if (this.nullLiteralFiles.has(e.span.file))
-            return { kind: 'elementary', name: t.wide ? 'WCHAR' : 'CHAR' };
+          if (this.sclFiles.has(e.span.file)) return { kind: 'elementary', name: t.wide ? 'WCHAR' : 'CHAR' };
           return t.wide ? { kind: 'elementary', name: 'WORD' } : T_BYTE;
         }
         if (t.kind === 'pointer') return t.target; // CODESYS: p[i] indexes through a pointer
