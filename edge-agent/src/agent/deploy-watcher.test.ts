@@ -13,31 +13,13 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startPlcServer, VirtualPlcRuntime } from '../plant-io';
 import { createDirectorySource } from '../sources';
+import { fanProgram as fan, FAN_TAGS as TAGS } from '../testing/fan-plant';
 import { startScriptedControlPlane, testBundle } from '../testing/scripted-control-plane';
 import { ScriptedRunner } from '../testing/scripted-runner';
 import { resolveAgentConfig } from './agent-config';
 import { startAgent } from './agent-daemon';
 
 const SITE = 'press-line-9';
-const fan = (limit: number) =>
-  `PROGRAM Main\nVAR_INPUT Temp : INT; END_VAR\nVAR_OUTPUT Fan : BOOL; END_VAR\nFan := Temp > ${limit};\nEND_PROGRAM\n`;
-const TAGS = TagMap.parse({
-  apiVersion: 'plcfleet/v1',
-  kind: 'TagMap',
-  tags: [
-    {
-      name: 'Temp',
-      modbus: { table: 'holding', address: 0, type: 'INT' },
-      opcua: { nodeId: 'ns=1;s=Main.Temp', browseName: 'Temp' },
-      access: 'readwrite',
-    },
-    {
-      name: 'Fan',
-      modbus: { table: 'discrete', address: 0, type: 'BOOL' },
-      opcua: { nodeId: 'ns=1;s=Main.Fan', browseName: 'Fan' },
-    },
-  ],
-});
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

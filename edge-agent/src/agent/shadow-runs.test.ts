@@ -8,38 +8,18 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TagMap } from '@plcfleet/protocols';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentLink } from '../link';
 import { Outbox } from '../outbox';
 import { startPlcServer, VirtualPlcRuntime } from '../plant-io';
 import { createDirectorySource } from '../sources';
+import { fanProgram as fan, FAN_TAGS as TAGS } from '../testing/fan-plant';
 import type { AgentConfig } from './agent-config';
 import type { AgentEvents } from './agent-events';
 import { Deployer } from './deployer';
 import { OutboxSender } from './outbox-sender';
 import { CandidateShadows, programLoad } from './shadow-runs';
-
-const fan = (limit: number) =>
-  `PROGRAM Main\nVAR_INPUT Temp : INT; END_VAR\nVAR_OUTPUT Fan : BOOL; END_VAR\nFan := Temp > ${limit};\nEND_PROGRAM\n`;
-const TAGS = TagMap.parse({
-  apiVersion: 'plcfleet/v1',
-  kind: 'TagMap',
-  tags: [
-    {
-      name: 'Temp',
-      modbus: { table: 'holding', address: 0, type: 'INT' },
-      opcua: { nodeId: 'ns=1;s=Main.Temp', browseName: 'Temp' },
-      access: 'readwrite',
-    },
-    {
-      name: 'Fan',
-      modbus: { table: 'discrete', address: 0, type: 'BOOL' },
-      opcua: { nodeId: 'ns=1;s=Main.Fan', browseName: 'Fan' },
-    },
-  ],
-});
 
 /** `fan(limit)` as a TwinCAT project keeps it: a .TcPOU, the ST in CDATA, an IF to cover. */
 const fanTcPou = (limit: number) => `<?xml version="1.0" encoding="utf-8"?>

@@ -7,6 +7,7 @@ import type { Tag } from '@plcfleet/protocols';
 import { TagMap } from '@plcfleet/protocols';
 import { describe, expect, it } from 'vitest';
 import type { RawValue } from '../plant-io';
+import { FAN_TAGS, fanProgram } from '../testing/fan-plant';
 import { compileInstrumented } from './branch-coverage';
 import type { LiveFeed, LiveMessage, LiveOpened } from './live-subscription';
 import { bindTags } from './shadow-binding';
@@ -358,22 +359,7 @@ describe('runShadow by subscription, inputs a stalled PLC took before its burst 
   });
 });
 
-/** The watch's fan (deploy-watcher.test.ts): approved limit 60; the live PLC runs 70. */
-const FAN = (limit: number) =>
-  `PROGRAM Main\nVAR_INPUT Temp : INT; END_VAR\nVAR_OUTPUT Fan : BOOL; END_VAR\nFan := Temp > ${limit};\nEND_PROGRAM\n`;
-const FAN_MAP = TagMap.parse({
-  apiVersion: 'plcfleet/v1',
-  kind: 'TagMap',
-  tags: [
-    ['Temp', 'holding', 0, 'INT', 'readwrite'],
-    ['Fan', 'discrete', 0, 'BOOL', 'read'],
-  ].map(([name, table, address, type, access]) => ({
-    name,
-    modbus: { table, address, type },
-    opcua: { nodeId: `ns=1;s=Main.${name}`, browseName: name },
-    access,
-  })),
-});
+/** The watch's fan (testing/fan-plant.ts): approved limit 60; the live PLC runs 70. */
 
 describe('runShadow by subscription, a live scan that brings inputs (18d6961)', () => {
   it('reports a candidate that would switch an output the live PLC keeps, at every input change', async () => {
@@ -388,8 +374,8 @@ describe('runShadow by subscription, a live scan that brings inputs (18d6961)', 
     for (let k = 1; k <= 100; k++)
       script.push({ publish: 30 * k + 2, changes: [['Temp', 61 + (k % 9), 30 * k + 1]] });
     const r = await followScript(
-      FAN(60),
-      FAN_MAP,
+      fanProgram(60),
+      FAN_TAGS,
       [
         ['Temp', 50],
         ['Fan', false],
