@@ -140,6 +140,13 @@ export const PhaseOutcomeCounts = z.object({
   watched: z.number().int(),
   /** Deploy rolled back. */
   rolledBack: z.number().int(),
+  /**
+   * Of `rolledBack`, those the agent's post-deploy watch rolled back because it could not show
+   * the program behaves as approved (its report's `rollback` is `inconclusive`, ADR 0179) rather
+   * than because it saw it misbehave: the change may be sound and the watch needs a look. An
+   * older agent's untagged report is not counted here.
+   */
+  rolledBackInconclusive: z.number().int().default(0),
   /** Deploy refused or failed at the site. */
   deployFailed: z.number().int(),
   /** Skipped (preconditions not met): nothing to deploy. */

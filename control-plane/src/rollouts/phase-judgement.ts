@@ -1,3 +1,4 @@
+import type { PhaseOutcomeCounts } from '@plcfleet/protocols';
 import { listStageReports } from '../agents/stage-report.repository';
 import { phaseFigures } from '../jobs/job.repository';
 import type { Db } from '../store/database';
@@ -58,7 +59,12 @@ async function stageFigures(
  * when the rollout has a rolled-back deploy at all (one indexed probe): the engine judges
  * every tick, and the outcomes of a 10,000-site phase are a join over all of its jobs.
  */
-async function rolledBackSites(db: Db, r: RolloutRecord, index: number, now: number): Promise<number> {
+async function rolledBackSites(
+  db: Db,
+  r: RolloutRecord,
+  index: number,
+  now: number,
+): Promise<Pick<PhaseOutcomeCounts, 'rolledBack' | 'rolledBackInconclusive'>> {
   const any = await db
     .selectFrom('deploys')
     .select('id')
@@ -66,8 +72,8 @@ async function rolledBackSites(db: Db, r: RolloutRecord, index: number, now: num
     .where('state', '=', 'rolled-back')
     .limit(1)
     .executeTakeFirst();
-  if (!any) return 0;
-  return (await phaseOutcomes(db, r.id, index, r.plan.phases[index]!, now)).counts.rolledBack;
+  if (!any) return { rolledBack: 0, rolledBackInconclusive: 0 };
+  return (await phaseOutcomes(db, r.id, index, r.plan.phases[index]!, now)).counts;
 }
 
 /**
@@ -107,11 +113,19 @@ export async function judgePhase(
     phaseStartedAt: r.phaseStartedAt ? Date.parse(r.phaseStartedAt) : now,
     lastFinishedAt: lastFinishedAt ? Date.parse(lastFinishedAt) : null,
   });
-  const rolledBack = outcomes ? outcomes.counts.rolledBack : await rolledBackSites(db, r, index, now);
+  const { rolledBack, rolledBackInconclusive } = outcomes
+    ? outcomes.counts
+    : await rolledBackSites(db, r, index, now);
   if (decision.kind !== 'halt' && rolledBack > phase.gates.maxRollbacks)
     decision = {
       kind: 'halt',
-      why: `${rolledBack} deploy(s) rolled back, at most ${phase.gates.maxRollbacks} allowed`,
+      // An inconclusive rollback counts like any (ADR 0179); saying how many were lets a person
+      // tell a change that misbehaved from a watch that could not judge it.
+      why:
+        `${rolledBack} deploy(s) rolled back, at most ${phase.gates.maxRollbacks} allowed` +
+        (rolledBackInconclusive
+          ? ` (${rolledBackInconclusive} of them inconclusive: the watch could not show the change behaves)`
+          : ''),
     };
   let stageWait: string | null = null;
   const maxStage = phase.gates.maxStageDivergences;

@@ -1,6 +1,17 @@
 import type { Phase, PhaseOutcomeCounts, PhaseWait } from '@plcfleet/protocols';
 import type { Db } from '../store/database';
 
+/** The cause a watch report gives for the rollback it made (ADR 0179), when it gives one. */
+function rollbackCause(s: SiteOutcome): string | undefined {
+  if (s.watchReport === null) return undefined;
+  try {
+    const cause = (JSON.parse(s.watchReport) as { rollback?: unknown }).rollback;
+    return typeof cause === 'string' ? cause : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** What became of one site's change in a phase: its job, change request and latest deploy. */
 interface SiteOutcome {
   site: string;
@@ -64,16 +75,24 @@ async function siteOutcomes(db: Db, rolloutId: string, phaseIndex: number): Prom
       'deploy_deferrals.reason as deferred',
       'watch.state as watchState',
       'watch.report as watchReport',
+      'watch.received_at as watchAt',
     ])
     .where('jobs.rollout_id', '=', rolloutId)
     .where('jobs.phase_index', '=', phaseIndex)
     .where('jobs.state', 'not in', ['retried', 'cancelled'])
     .execute();
-  // A job has at most one change request; a cancelled deploy may be followed by another: keep the latest.
-  const bySite = new Map<string, SiteOutcome & { deployCreated: string | null }>();
+  // A job has at most one change request; a cancelled deploy may be followed by another: keep the
+  // latest deploy, and of its watch reports (a watch resumed under another id) the latest received.
+  const bySite = new Map<string, SiteOutcome & { deployCreated: string | null; watchAt: string | null }>();
   for (const r of rows) {
     const seen = bySite.get(r.site);
-    if (!seen || (r.deployCreated ?? '') > (seen.deployCreated ?? '')) bySite.set(r.site, r);
+    const [created, seenCreated] = [r.deployCreated ?? '', seen?.deployCreated ?? ''];
+    if (
+      !seen ||
+      created > seenCreated ||
+      (created === seenCreated && (r.watchAt ?? '') > (seen.watchAt ?? ''))
+    )
+      bySite.set(r.site, r);
   }
   return [...bySite.values()];
 }
@@ -97,6 +116,7 @@ export async function phaseOutcomes(
     deployed: 0,
     watched: 0,
     rolledBack: 0,
+    rolledBackInconclusive: 0,
     deployFailed: 0,
     skipped: 0,
     deferred: 0,
@@ -126,8 +146,10 @@ export async function phaseOutcomes(
       const timeUp = s.deployAt !== null && Date.parse(s.deployAt) + (phase.watch ?? 0) <= now;
       if (s.watchState === 'running' || !timeUp) watching++;
       else counts.watched++;
-    } else if (s.deploy === 'rolled-back') counts.rolledBack++;
-    else if (s.deploy === 'refused' || s.deploy === 'failed') counts.deployFailed++;
+    } else if (s.deploy === 'rolled-back') {
+      counts.rolledBack++;
+      if (rollbackCause(s) === 'inconclusive') counts.rolledBackInconclusive++;
+    } else if (s.deploy === 'refused' || s.deploy === 'failed') counts.deployFailed++;
     if (s.jobState === 'skipped' || s.deploy === 'deployed') continue;
     if (s.jobState === 'failed' || s.jobState === 'error' || s.changeRequest === 'rejected') stuck++;
     else if (s.deploy === 'rolled-back' || s.deploy === 'refused' || s.deploy === 'failed') stuck++;
@@ -157,6 +179,7 @@ export function describeOutcomes(c: PhaseOutcomeCounts): string {
   return (
     `${c.sites} site(s): ${c.verified} verified, ${c.approved} approved, ${c.deployed} deployed, ` +
     `${c.watched} watched, ${c.rolledBack} rolled back` +
+    (c.rolledBackInconclusive ? ` (${c.rolledBackInconclusive} inconclusive)` : '') +
     (c.deployFailed ? `, ${c.deployFailed} deploy failed` : '') +
     (c.deferred ? `, ${c.deferred} deferred (line busy)` : '') +
     (c.skipped ? `, ${c.skipped} skipped` : '')

@@ -116,7 +116,7 @@ describe('renderRolloutView', () => {
     expect(lines).toContain('▶ 2. fleet   ░░░░  0/1 done · paused');
   });
 
-  it('counts verified, approved, deployed, watched and rolled back per phase and says what it waits for', () => {
+  it('counts verified, approved, deployed, watched and rolled back (inconclusive apart) per phase and says what it waits for', () => {
     const counts = (c: Partial<RolloutProgress['phases'][number]['counts']>) => ({
       sites: 0,
       verified: 0,
@@ -124,6 +124,7 @@ describe('renderRolloutView', () => {
       deployed: 0,
       watched: 0,
       rolledBack: 0,
+      rolledBackInconclusive: 0,
       deployFailed: 0,
       skipped: 0,
       deferred: 0,
@@ -148,7 +149,7 @@ describe('renderRolloutView', () => {
           status: 'awaiting-deploy',
           waitsFor: ['approval', 'line-busy', 'retry-or-close'],
           summary: '',
-          counts: counts({ sites: 2, verified: 1, rolledBack: 1, deferred: 1 }),
+          counts: counts({ sites: 2, verified: 1, rolledBack: 1, rolledBackInconclusive: 1, deferred: 1 }),
           shadow: null,
         },
       ],
@@ -162,7 +163,7 @@ describe('renderRolloutView', () => {
     expect(lines).toContain('             shadow: 1 of 1 site(s) passed; at most 0 divergence(s)');
     expect(lines).toContain('▶ 2. fleet   ████  2/2 done · awaiting-deploy');
     expect(lines).toContain(
-      '             verified 1 · approved 0 · deployed 0 · watched 0 · rolled back 1 · deferred 1 (line busy) · waits for approval, line-busy, retry-or-close',
+      '             verified 1 · approved 0 · deployed 0 · watched 0 · rolled back 1 (1 inconclusive) · deferred 1 (line busy) · waits for approval, line-busy, retry-or-close',
     );
   });
 });

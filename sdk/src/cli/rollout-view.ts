@@ -75,6 +75,7 @@ export function renderRolloutView(
       const c = outcome.counts;
       lines.push(
         `${indent}verified ${c.verified} · approved ${c.approved} · deployed ${c.deployed} · watched ${c.watched} · rolled back ${c.rolledBack}` +
+          (c.rolledBackInconclusive ? ` (${c.rolledBackInconclusive} inconclusive)` : '') +
           (c.deferred ? ` · deferred ${c.deferred} (line busy)` : '') +
           (outcome.waitsFor.length ? ` · waits for ${outcome.waitsFor.join(', ')}` : ''),
       );

@@ -176,7 +176,19 @@ export async function rolloutPage(id: string): Promise<void> {
                 h('td', {}, o?.counts.approved ?? ''),
                 h('td', {}, o?.counts.deployed ?? ''),
                 h('td', {}, o?.counts.watched ?? ''),
-                h('td', {}, o?.counts.rolledBack ?? ''),
+                h(
+                  'td',
+                  {},
+                  o?.counts.rolledBack ?? '',
+                  // Rollbacks made because the watch could not judge (ADR 0179), told apart.
+                  o?.counts.rolledBackInconclusive
+                    ? h(
+                        'span',
+                        { class: 'muted', 'aria-label': 'inconclusive rollbacks' },
+                        ` (${o.counts.rolledBackInconclusive} inconclusive)`,
+                      )
+                    : null,
+                ),
                 h(
                   'td',
                   { 'aria-label': 'waits for' },
