@@ -8,7 +8,7 @@ import { type MessageOf, PROTOCOL_VERSION, RolloutProgress, type ShadowRun } fro
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeAgent } from '../testing/fake-agent';
 import { eventually } from '../testing/fixtures';
-import { connectAgents, type Harness, planDoc, seedFleet, startHarness } from '../testing/harness';
+import { connectAgents, deployedChange, type Harness, seedFleet, startHarness } from '../testing/harness';
 
 let h: Harness;
 const open: FakeAgent[] = [];
@@ -29,29 +29,7 @@ async function deployed(kind: 'sqlite' | 'postgres', site: string) {
   await seedFleet(h, [{ name: site }], 'non-safety');
   const agent = (await connectAgents(h.cp, [site])).get(site)!;
   open.push(agent);
-  const started = await h.admin.post('/v1/rollouts', {
-    migrationId: 'guard-upgrade',
-    start: true,
-    plan: planDoc([{ name: 'all', select: { rest: true }, watch: '300ms' }]),
-  });
-  expect(started.status, JSON.stringify(started.body)).toBe(201);
-  const id = started.body.rollout.id as string;
-  const cr = await eventually(async () => {
-    const list = (await h.admin.get(`/v1/change-requests?rollout=${id}`)).body.changeRequests as {
-      id: string;
-    }[];
-    return list[0];
-  });
-  const delivered = agent.waitFor((m) => m.type === 'deploy.order');
-  expect((await h.admin.post(`/v1/change-requests/${cr.id}/approve`, {})).status).toBe(200);
-  const order = ((await delivered) as MessageOf<'deploy.order'>).order.payload;
-  const res = agent.sendDeployResult({
-    deployId: order.deployId,
-    outcome: 'deployed',
-    reason: '',
-    sha256Running: order.sha256After,
-  });
-  await agent.waitFor((m) => m.type === 'deploy.result.ack' && m.replyTo === res);
+  const { id, order } = await deployedChange(h, agent, { watch: '300ms' });
   return { id, agent, order };
 }
 

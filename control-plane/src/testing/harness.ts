@@ -1,9 +1,9 @@
 /** Starts control planes on a fresh store for tests, with an admin client and fleet seeding. */
-import type { JobBundle } from '@plcfleet/protocols';
+import type { DeployOrder, JobBundle, MessageOf } from '@plcfleet/protocols';
 import type { ControlPlaneOptions } from '../config';
 import { type ControlPlaneHandle, startControlPlane } from '../server';
 import { type Behaviour, FakeAgent } from './fake-agent';
-import { client, migrationDoc, siteDoc } from './fixtures';
+import { client, eventually, migrationDoc, siteDoc } from './fixtures';
 import { type StoreKind, type TestStore, testStore } from './test-stores';
 
 /** Fast timings for tests. */
@@ -85,4 +85,42 @@ export async function connectAgents(
 /** A rollout plan document. */
 export function planDoc(phases: unknown[], extra: Record<string, unknown> = {}) {
   return { apiVersion: 'plcfleet/v1', kind: 'RolloutPlan', phases, ...extra };
+}
+
+/**
+ * Starts a one-phase rollout of the seeded migration over every site, approves the change of
+ * `agent`'s site (by the admin) and has the agent report it deployed, acked: the rollout id,
+ * the change request and the deploy order, for tests of what follows a deploy.
+ */
+export async function deployedChange(
+  h: Harness,
+  agent: FakeAgent,
+  phase: Record<string, unknown>,
+): Promise<{ id: string; changeRequest: { id: string; jobId: string }; order: DeployOrder }> {
+  const started = await h.admin.post('/v1/rollouts', {
+    migrationId: 'guard-upgrade',
+    start: true,
+    plan: planDoc([{ name: 'all', select: { rest: true }, ...phase }]),
+  });
+  if (started.status !== 201) throw new Error(`rollout: ${JSON.stringify(started.body)}`);
+  const id = started.body.rollout.id as string;
+  const changeRequest = await eventually(async () => {
+    const list = (await h.admin.get(`/v1/change-requests?rollout=${id}`)).body.changeRequests as {
+      id: string;
+      jobId: string;
+    }[];
+    return list[0];
+  });
+  const delivered = agent.waitFor((m) => m.type === 'deploy.order');
+  const approved = await h.admin.post(`/v1/change-requests/${changeRequest.id}/approve`, {});
+  if (approved.status !== 200) throw new Error(`approve: ${JSON.stringify(approved.body)}`);
+  const order = ((await delivered) as MessageOf<'deploy.order'>).order.payload as DeployOrder;
+  const res = agent.sendDeployResult({
+    deployId: order.deployId,
+    outcome: 'deployed',
+    reason: '',
+    sha256Running: order.sha256After,
+  });
+  await agent.waitFor((m) => m.type === 'deploy.result.ack' && m.replyTo === res);
+  return { id, changeRequest, order };
 }

@@ -3,13 +3,18 @@
  * judge the change (ADR 0179, `rollback: inconclusive`) apart from other rollbacks, in the
  * phase's row and the halt reason, as the agent reports them over its websocket.
  */
-import { type DeployOrder, type MessageOf, PROTOCOL_VERSION } from '@plcfleet/protocols';
+import { PROTOCOL_VERSION } from '@plcfleet/protocols';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, signIn } from '../../../testing/browser';
 import type { FakeAgent } from '../../../testing/fake-agent';
-import { eventually } from '../../../testing/fixtures';
-import { connectAgents, type Harness, planDoc, seedFleet, startHarness } from '../../../testing/harness';
+import {
+  connectAgents,
+  deployedChange,
+  type Harness,
+  seedFleet,
+  startHarness,
+} from '../../../testing/harness';
 import { PATIENCE_MS } from '../../../testing/test-fleet';
 
 describe('rollout page: inconclusive rollbacks told apart', { timeout: 4 * PATIENCE_MS }, () => {
@@ -29,30 +34,7 @@ describe('rollout page: inconclusive rollbacks told apart', { timeout: 4 * PATIE
   });
 
   it('shows "(1 inconclusive)" beside the phase’s rollbacks and in the halt reason', async () => {
-    const created = await h.admin.post('/v1/rollouts', {
-      migrationId: 'guard-upgrade',
-      start: true,
-      plan: planDoc([{ name: 'all', select: { rest: true }, watch: '10m' }]),
-    });
-    expect(created.status, JSON.stringify(created.body)).toBe(201);
-    const id = created.body.rollout.id as string;
-    const cr = await eventually(async () => {
-      const list = (await h.admin.get(`/v1/change-requests?rollout=${id}`)).body.changeRequests as {
-        id: string;
-        jobId: string;
-      }[];
-      return list[0];
-    });
-    const orderMsg = agent.waitFor((m) => m.type === 'deploy.order');
-    expect((await h.admin.post(`/v1/change-requests/${cr.id}/approve`, {})).status).toBe(200);
-    const order = ((await orderMsg) as MessageOf<'deploy.order'>).order.payload as DeployOrder;
-    const deployed = agent.sendDeployResult({
-      deployId: order.deployId,
-      outcome: 'deployed',
-      reason: '',
-      sha256Running: order.sha256After,
-    });
-    await agent.waitFor((m) => m.type === 'deploy.result.ack' && m.replyTo === deployed);
+    const { id, changeRequest: cr, order } = await deployedChange(h, agent, { watch: '10m' });
 
     const why = 'post-deploy watch inconclusive: nothing compared: 19 sample(s), none judged, in 2.1 s';
     const reported = agent.waitFor((m) => m.type === 'shadow.report.ack' && m.replyTo === 'rb-watch');
