@@ -352,6 +352,31 @@ function fit<T>(list: T[]): T[] {
   return list.length === 0 ? list : list.slice();
 }
 
+/**
+ * A list made by {@link add} at its own length: a one-element list is made at its length
+ * already. One function for every such list, so that its copying path has run (on a call's
+ * arguments) by the time a rarer list (a second index) first needs it.
+ */
+function fitList<T>(list: T[]): T[] {
+  return list.length > 1 ? list.slice() : list;
+}
+
+/**
+ * A new, empty list of statements. Every list {@link Parser.statements} fills is made here, at
+ * one array literal: V8 then makes them all as lists of objects once the first has held a
+ * statement, where a literal of their own (the first REPEAT's body) made a list of small
+ * integers, and pushing a statement onto it sent `statements`' optimised code back to the
+ * interpreter.
+ */
+function statementList(): Statement[] {
+  return [];
+}
+
+/** A new, empty list of declarations: one array literal for all of them, as {@link statementList}. */
+function declList(): VarDecl[] {
+  return [];
+}
+
 /** Moves leading comments/pragmas collected early onto the finished node. */
 function copyLeading(from: NodeBase, to: NodeBase): void {
   if (from.pragmas) to.pragmas = from.pragmas;
@@ -402,23 +427,23 @@ BINARY_LEVELS.forEach((ops, level) => {
 const SFC_QUALIFIERS = new Set(['N', 'R', 'S', 'P', 'P0', 'P1', 'L', 'D', 'SD', 'DS', 'SL']);
 const TIMED_QUALIFIERS = new Set(['L', 'D', 'SD', 'DS', 'SL']);
 
+/**
+ * The statement a token kind starts, read from its token `s` (`Parser.statementInner`); set
+ * in the parser's static block (its rules are private). Undefined for the kinds read otherwise.
+ */
+const STATEMENT_RULES: (((p: Parser, s: number) => Statement | undefined) | undefined)[] = new Array(
+  KEYWORD_BASE + 128,
+).fill(undefined);
+
+/** +1 for `(` and `[`, -1 for `)` and `]`, else 0, by token kind. */
+const BRACKET_STEP = new Int8Array(KEYWORD_BASE + 128);
+BRACKET_STEP[T.LParen] = 1;
+BRACKET_STEP[T.LBracket] = 1;
+BRACKET_STEP[T.RParen] = -1;
+BRACKET_STEP[T.RBracket] = -1;
+
 /** Token kinds that end a statement list (closing keywords, declarations). */
 const STOPS = new Uint8Array(KEYWORD_BASE + 128);
-
-const INTEGER_TYPES = new Set([
-  'SINT',
-  'INT',
-  'DINT',
-  'LINT',
-  'USINT',
-  'UINT',
-  'UDINT',
-  'ULINT',
-  'BYTE',
-  'WORD',
-  'DWORD',
-  'LWORD',
-]);
 
 for (const k of [...END_KEYWORDS, ...TOP_LEVEL, ...VAR_SECTIONS.keys(), ...MEMBER_START, T.EOF]) STOPS[k] = 1;
 
@@ -522,8 +547,11 @@ export class Parser {
     const j = this.i + n;
     return j < this.tk.count ? this.kinds[j]! : T.EOF;
   }
-  private tokText(j = this.i): string {
-    const f = j * TOKEN_FIELDS;
+  private tokText(j?: number): string {
+    // `this.i` read on every call, not only when no token is given: optimised code made while
+    // every call gave one had no feedback for the read and went back to the interpreter
+    const at = this.i;
+    const f = (j === undefined ? at : j) * TOKEN_FIELDS;
     return tokenString(this.text, this.td[f + TK_START]!, this.td[f + TK_END]!, this.td[f + TK_HASH]!);
   }
   /** Is token j the contextual word `w` (upper case)? */
@@ -909,7 +937,13 @@ export class Parser {
       return this.accessor(which, true);
     } catch (e) {
       if (e !== SYNC) throw e;
-      return { kind: 'PropertyAccessor', accessor: which, varBlocks: [], body: [], span: this.span(0, 0) };
+      return {
+        kind: 'PropertyAccessor',
+        accessor: which,
+        varBlocks: [],
+        body: statementList(),
+        span: this.span(0, 0),
+      };
     }
   }
 
@@ -1040,7 +1074,7 @@ export class Parser {
         name: name.name,
         nameSpan: name.span,
         varBlocks: [],
-        body: [],
+        body: statementList(),
         methods: [],
         properties: [],
         actions: [],
@@ -1056,7 +1090,7 @@ export class Parser {
         final: mods.final,
         implements: [],
         varBlocks: [],
-        body: [],
+        body: statementList(),
         methods: [],
         properties: [],
         actions: [],
@@ -1166,7 +1200,7 @@ export class Parser {
       name: name.name,
       nameSpan: name.span,
       varBlocks: [],
-      body: [],
+      body: statementList(),
       span: name.span,
     };
     if (mods.access) node.access = mods.access;
@@ -1185,7 +1219,7 @@ export class Parser {
       abstract: mods.abstract,
       final: mods.final,
       varBlocks: [],
-      body: [],
+      body: statementList(),
       span: name.span,
     };
     if (mods.access) node.access = mods.access;
@@ -1250,7 +1284,7 @@ export class Parser {
       kind: 'PropertyAccessor',
       accessor: which,
       varBlocks: [],
-      body: [],
+      body: statementList(),
       span: this.span(s, s),
     };
     if (mods.access) node.access = mods.access;
@@ -1284,7 +1318,7 @@ export class Parser {
       kind: 'Action',
       name: name.name,
       nameSpan: name.span,
-      body: [],
+      body: statementList(),
       span: name.span,
     };
     this.leading(node, s);
@@ -1469,7 +1503,7 @@ export class Parser {
         overlap = true;
       }
       const end = k === K.STRUCT ? K.END_STRUCT : K.END_UNION;
-      const members: VarDecl[] = [];
+      const members = declList();
       this.open.push(end);
       try {
         while (true) {
@@ -1604,7 +1638,7 @@ export class Parser {
       retain: false,
       nonRetain: false,
       persistent: false,
-      decls: [],
+      decls: declList(),
       span: this.span(s, s),
     };
     while (true) {
@@ -1927,18 +1961,7 @@ export class Parser {
       if (this.open.length > 0 && this.open[this.open.length - 1] === K.END_CASE && this.looksLikeCaseLabel())
         return;
       if (k === T.Ident && this.atSfcElement()) return;
-      if (k === T.Semi) {
-        // a lone ';' is an empty statement; keep it only when pragmas ride on it
-        const s = this.i++;
-        const upto = this.td[s * TOKEN_FIELDS + TK_TRIVIA]!;
-        // keep it when pragmas or comments ride on it (the printer's form of a commented empty block)
-        if (this.triviaAt < upto) {
-          const empty: Statement = { kind: 'Empty', span: this.span(s) };
-          this.leading(empty, s);
-          out.push(empty);
-        }
-        continue;
-      }
+      // a lone ';' too: STATEMENT_RULES reads it (emptyStatement)
       const before = this.i;
       try {
         const st = this.statement();
@@ -1957,7 +1980,7 @@ export class Parser {
 
   /** Parses a whole body range (TwinCAT `<ST>`, PLCopen `<ST>`) until EOF. */
   body(): Statement[] {
-    const out: Statement[] = [];
+    const out = statementList();
     while (this.k() !== T.EOF) {
       const before = this.i;
       this.statements(out);
@@ -1984,46 +2007,83 @@ export class Parser {
   private statementInner(): Statement | undefined {
     const s = this.i;
     const k = this.k();
-    let st: Statement;
-    if (k === K.IF) st = this.ifStatement();
-    else if (k === K.CASE) st = this.caseStatement();
-    else if (k === K.FOR) st = this.forStatement();
-    else if (k === K.WHILE) st = this.whileStatement();
-    else if (k === K.REPEAT) st = this.repeatStatement();
-    else if (k === K.TRY) st = this.tryStatement();
-    else if (k === K.RETURN && this.peek() === T.LParen) {
-      // TwinCAT `RETURN(condition);`
-      this.i++;
-      st = { kind: 'Return', condition: this.primary(), span: PENDING };
-      this.endSimple(st, s, 'RETURN');
-      return st;
-    } else if (k === K.EXIT || k === K.CONTINUE || k === K.RETURN) {
-      this.i++;
-      st = { kind: k === K.EXIT ? 'Exit' : k === K.CONTINUE ? 'Continue' : 'Return', span: PENDING };
-      this.endSimple(st, s, k === K.EXIT ? 'EXIT' : k === K.CONTINUE ? 'CONTINUE' : 'RETURN');
-      return st;
-    } else if (k === K.JMP) {
-      this.i++;
-      const label = this.ident('a label');
-      st = { kind: 'Jump', label: label.name, span: PENDING };
-      this.endSimple(st, s, 'JMP');
-      return st;
-    } else if (k === T.Ident && this.peek() === T.Colon) {
+    // every statement a keyword (or a lone ';') starts, by one call through a table: a kind met
+    // late in a file (the first REPEAT, JMP or lone ';') finds statementInner's optimised code
+    // ready for it, where a branch of its own, never run when TurboFan compiled it, sent the
+    // function back to the interpreter and had it compiled again (a deoptimisation)
+    const rule = STATEMENT_RULES[k];
+    if (rule !== undefined) return rule(this, s);
+    if (k === T.Ident && this.peek() === T.Colon) {
       const name = this.tokText();
       this.i += 2;
-      st = { kind: 'Label', name, span: this.span(s) };
+      const st: Statement = { kind: 'Label', name, span: this.span(s) };
       this.leading(st, s);
       this.trailing(st);
       return st;
-    } else if (this.startsExpression(k)) {
-      return this.simpleStatement(s);
-    } else {
-      return undefined;
     }
+    if (this.startsExpression(k)) return this.simpleStatement(s);
+    return undefined;
+  }
+
+  /** A compound statement `st` read from token `s`: its comments and span. */
+  private compound(st: Statement, s: number): Statement {
     this.leading(st, s);
     st.span = this.span(s);
     this.trailing(st);
     return st;
+  }
+
+  /** A lone ';' at token `s`: an empty statement kept only when pragmas or comments ride on it (the printer's form of a commented empty block). */
+  private emptyStatement(s: number): Statement | undefined {
+    this.i++;
+    if (this.triviaAt >= this.td[s * TOKEN_FIELDS + TK_TRIVIA]!) return undefined;
+    const empty: Statement = { kind: 'Empty', span: this.span(s) };
+    this.leading(empty, s);
+    return empty;
+  }
+
+  /** `RETURN;`, or TwinCAT's `RETURN(condition);`. */
+  private returnStatement(s: number): Statement {
+    if (this.peek() !== T.LParen) return this.exitStatement(s, K.RETURN);
+    this.i++;
+    const st: Statement = { kind: 'Return', condition: this.primary(), span: PENDING };
+    this.endSimple(st, s, 'RETURN');
+    return st;
+  }
+
+  /** `EXIT;`, `CONTINUE;`, `RETURN;` (`k` the keyword). */
+  private exitStatement(s: number, k: number): Statement {
+    this.i++;
+    const st: Statement = {
+      kind: k === K.EXIT ? 'Exit' : k === K.CONTINUE ? 'Continue' : 'Return',
+      span: PENDING,
+    };
+    this.endSimple(st, s, k === K.EXIT ? 'EXIT' : k === K.CONTINUE ? 'CONTINUE' : 'RETURN');
+    return st;
+  }
+
+  /** `JMP label;` */
+  private jumpStatement(s: number): Statement {
+    this.i++;
+    const label = this.ident('a label');
+    const st: Statement = { kind: 'Jump', label: label.name, span: PENDING };
+    this.endSimple(st, s, 'JMP');
+    return st;
+  }
+
+  static {
+    const R = STATEMENT_RULES;
+    R[K.IF] = (p, s) => p.compound(p.ifStatement(), s);
+    R[K.CASE] = (p, s) => p.compound(p.caseStatement(), s);
+    R[K.FOR] = (p, s) => p.compound(p.forStatement(), s);
+    R[K.WHILE] = (p, s) => p.compound(p.whileStatement(), s);
+    R[K.REPEAT] = (p, s) => p.compound(p.repeatStatement(), s);
+    R[K.TRY] = (p, s) => p.compound(p.tryStatement(), s);
+    R[K.RETURN] = (p, s) => p.returnStatement(s);
+    R[K.EXIT] = (p, s) => p.exitStatement(s, K.EXIT);
+    R[K.CONTINUE] = (p, s) => p.exitStatement(s, K.CONTINUE);
+    R[K.JMP] = (p, s) => p.jumpStatement(s);
+    R[T.Semi] = (p, s) => p.emptyStatement(s);
   }
 
   private endSimple(st: Statement, s: number, what: string): void {
@@ -2129,7 +2189,7 @@ export class Parser {
   /** `__TRY body [__CATCH[(exc)] body] [__FINALLY body] __ENDTRY` (CODESYS/TwinCAT). */
   private tryStatement(): Statement {
     const s = this.i++;
-    const node: TryStatement = { kind: 'Try', body: [], span: PENDING };
+    const node: TryStatement = { kind: 'Try', body: statementList(), span: PENDING };
     this.leading(node, s);
     this.trailingHeader(node);
     this.open.push(K.ENDTRY);
@@ -2143,11 +2203,11 @@ export class Parser {
             node.catchVariable = this.ident('an exception variable').name;
             this.expect(T.RParen);
           }
-          node.catchBody = [];
+          node.catchBody = statementList();
           current = node.catchBody;
         } else {
           this.i++;
-          node.finallyBody = [];
+          node.finallyBody = statementList();
           current = node.finallyBody;
         }
       }
@@ -2336,7 +2396,7 @@ export class Parser {
     const condition = this.headerExpression(K.THEN);
     this.expect(K.THEN);
     // biome-ignore lint/suspicious/noThenProperty: `then` is an array, never callable, so not a thenable
-    const node: IfStatement = { kind: 'If', condition, then: [], elsifs: [], span: PENDING };
+    const node: IfStatement = { kind: 'If', condition, then: statementList(), elsifs: [], span: PENDING };
     this.leading(node, s);
     this.trailingHeader(node);
     this.open.push(K.END_IF);
@@ -2353,13 +2413,13 @@ export class Parser {
           clauseStart = this.i++;
           const c = this.headerExpression(K.THEN);
           this.expect(K.THEN);
-          clause = { kind: 'Elsif', condition: c, body: [], span: this.span(clauseStart) };
+          clause = { kind: 'Elsif', condition: c, body: statementList(), span: this.span(clauseStart) };
           this.trailing(clause);
           node.elsifs.push(clause);
           current = clause.body;
         } else {
           this.i++;
-          node.else = [];
+          node.else = statementList();
           current = node.else;
         }
       }
@@ -2405,7 +2465,7 @@ export class Parser {
         if (k === K.ELSE) {
           this.i++;
           this.accept(T.Colon);
-          node.else = [];
+          node.else = statementList();
           this.statements(node.else);
           this.danglingInBlock(node.else);
           if (this.closeBlock(K.END_CASE, s)) break;
@@ -2421,7 +2481,12 @@ export class Parser {
         try {
           const labels = this.caseLabels();
           this.expect(T.Colon);
-          const branch: CaseBranch = { kind: 'CaseBranch', labels, body: [], span: this.span(bs) };
+          const branch: CaseBranch = {
+            kind: 'CaseBranch',
+            labels,
+            body: statementList(),
+            span: this.span(bs),
+          };
           this.leading(branch, bs);
           this.trailing(branch);
           node.branches.push(branch);
@@ -2431,7 +2496,7 @@ export class Parser {
         } catch (e) {
           if (e !== SYNC) throw e;
           this.syncStatement();
-          this.statements([]);
+          this.statements(statementList());
         }
       }
     } finally {
@@ -2472,9 +2537,11 @@ export class Parser {
     let depth = 0;
     for (let j = this.i; j < this.tk.count && j < this.i + 256; j++) {
       const k = this.kinds[j]!;
-      if (k === T.LParen || k === T.LBracket) depth++;
-      else if (k === T.RParen || k === T.RBracket) {
-        if (--depth < 0) return false;
+      // opening and closing brackets by one step: a closing one, rarer, uses the code an opening one ran
+      const step = BRACKET_STEP[k]!;
+      if (step !== 0) {
+        depth += step;
+        if (depth < 0) return false;
       } else if (depth === 0) {
         if (k === T.Colon || k === T.Comma || k === T.DotDot) return true;
         if (k === T.Ident || k === T.Dot || k === T.Int || k === T.Typed || k === T.Minus || k === T.Plus)
@@ -2516,7 +2583,7 @@ export class Parser {
       to = err;
     }
     this.expect(K.DO);
-    const node: ForStatement = { kind: 'For', variable, from, to, body: [], span: PENDING };
+    const node: ForStatement = { kind: 'For', variable, from, to, body: statementList(), span: PENDING };
     if (by) node.by = by;
     if (target) node.target = target;
     this.leading(node, s);
@@ -2535,7 +2602,7 @@ export class Parser {
     const s = this.i++;
     const condition = this.headerExpression(K.DO);
     this.expect(K.DO);
-    const node: WhileStatement = { kind: 'While', condition, body: [], span: PENDING };
+    const node: WhileStatement = { kind: 'While', condition, body: statementList(), span: PENDING };
     this.leading(node, s);
     this.trailingHeader(node);
     this.open.push(K.END_WHILE);
@@ -2551,7 +2618,7 @@ export class Parser {
     const s = this.i++;
     const node: RepeatStatement = {
       kind: 'Repeat',
-      body: [],
+      body: statementList(),
       until: { kind: 'Identifier', name: '', span: this.span(s, s) },
       span: this.span(s),
     };
@@ -2663,7 +2730,9 @@ export class Parser {
       if (k === T.Dot) {
         const n = this.peek();
         this.i++;
-        if (n === T.Ident || n >= KEYWORD_BASE) {
+        // the keyword test first: it runs on every member, so a member named by a keyword
+        // (`.ON`) met late finds it compiled (a name is an identifier far more often)
+        if (n >= KEYWORD_BASE || n === T.Ident) {
           const j = this.i++;
           e = {
             kind: 'Member',
@@ -2690,11 +2759,15 @@ export class Parser {
         } else this.fail('a member name');
       } else if (k === T.LBracket) {
         this.i++;
-        let indices: Expression[] = [this.expression()];
-        while (this.accept(T.Comma)) indices = add(indices, this.expression());
+        // the first index and the next (`a[i, j]`) by the same code: a second index met late in
+        // a file then finds postfix's optimised code ready for it (a branch of its own, not run
+        // when TurboFan compiled postfix, sent it back to the interpreter)
+        let indices: Expression[] | undefined;
+        do {
+          indices = add(indices, this.expression());
+        } while (this.accept(T.Comma));
         this.expect(T.RBracket);
-        if (indices.length > 1) indices = fit(indices);
-        e = { kind: 'Index', object: e, indices, span: this.span(s) };
+        e = { kind: 'Index', object: e, indices: fitList(indices), span: this.span(s) };
       } else if (k === T.Caret) {
         this.i++;
         e = { kind: 'Deref', operand: e, span: this.span(s) };
@@ -2743,7 +2816,7 @@ export class Parser {
       }
     } while (this.accept(T.Comma));
     this.expect(T.RParen);
-    return args.length > 1 ? fit(args) : args;
+    return fitList(args);
   }
 
   /**
@@ -2919,10 +2992,8 @@ export class Parser {
     if (typeof value === 'bigint' && (value > MAX_ULINT || value < MIN_LINT))
       this.report('ST1018', span, 'integer', raw, 'no integer type holds it (LINT/ULINT are 64 bits)');
     const lit: Expression = { kind: 'IntegerLiteral', value, base: d?.base ?? 10, raw, span };
+    // any prefix, an integer type's or a user alias's or subrange's: the checker resolves it
     if (typeName !== undefined) lit.typeName = typeName;
-    if (typeName !== undefined && !INTEGER_TYPES.has(typeName.toUpperCase())) {
-      // a user alias or subrange type prefix: keep as typed integer, the checker resolves it
-    }
     return lit;
   }
 

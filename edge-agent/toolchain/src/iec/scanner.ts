@@ -328,11 +328,15 @@ export function scan(
   text: string,
   file: string,
   start = 0,
-  end = text.length,
+  to?: number,
   line = 1,
   column = 1,
   lend = false,
 ): ScanResult {
+  // the text's length read on every call, not only when no end is given: optimised code made
+  // while every call gave one (a TwinCAT body) had no feedback for the read
+  const length = text.length;
+  const end = to === undefined ? length : to;
   // Files saved with classic Mac line endings (CR alone): each lone CR is read as a
   // line break. The replacement keeps every offset, so positions stay those of the file.
   // Only the range is looked at: a reader scans many bodies of one XML file, and
@@ -484,23 +488,17 @@ class Lexer {
           this.push(pair, s, sl, sc);
           return;
         }
-        if (pair === LINE_COMMENT) {
-          const eol = text.indexOf('\n', pos);
-          pos = eol < 0 || eol > end ? end : eol;
-          this.pos = pos;
-          let e = pos;
-          if (e > s && text.charCodeAt(e - 1) === 13) e--;
-          this.addTrivia(false, 'line', s, sl, sc, e);
+        // a comment: read by `seldom`, with strings, pragmas and typed literals. Step's one call
+        // of it is made early in nearly every file, so the kind met first after step is
+        // optimised (a first block comment, string or pragma) sends only `seldom` or
+        // `scanComment` back to the interpreter, not step itself (decision 0177)
+      } else {
+        const single = SINGLE[c]!;
+        if (single !== 0) {
+          this.pos = pos + 1;
+          this.push(single, s, sl, sc);
           return;
         }
-        this.scanBlockComment(pair === NESTED_COMMENT);
-        return;
-      }
-      const single = SINGLE[c]!;
-      if (single !== 0) {
-        this.pos = pos + 1;
-        this.push(single, s, sl, sc);
-        return;
       }
     }
     this.seldom(c, s, sl, sc);
@@ -542,6 +540,11 @@ class Lexer {
           this.push(T.Bad, s, sl, sc);
           return;
         }
+      case 40 /* ( */:
+      case 47 /* / */:
+        // only a comment's opening comes here from step (`(*`, `//`, `/*`)
+        this.scanComment(PAIRS[(c << 7) | n]!, s, sl, sc);
+        return;
       case 39 /* ' */:
       case 34 /* " */:
         this.scanString(c);
@@ -668,15 +671,28 @@ class Lexer {
     this.pos = pos;
   }
 
-  scanBlockComment(nested: boolean): void {
+  /**
+   * A comment from `s` (line `sl`, column `sc`), `pair` its opening ({@link LINE_COMMENT},
+   * {@link NESTED_COMMENT} or {@link BLOCK_COMMENT}), called by `seldom` only. One method for
+   * all three: the kind met first after it was optimised sends it alone back to the interpreter
+   * (decision 0177).
+   */
+  scanComment(pair: number, s: number, sl: number, sc: number): void {
     const text = this.text;
     const end = this.end;
     let pos = this.pos;
+    if (pair === LINE_COMMENT) {
+      const eol = text.indexOf('\n', pos);
+      pos = eol < 0 || eol > end ? end : eol;
+      this.pos = pos;
+      let e = pos;
+      if (e > s && text.charCodeAt(e - 1) === 13) e--;
+      this.addTrivia(false, 'line', s, sl, sc, e);
+      return;
+    }
+    const nested = pair === NESTED_COMMENT;
     let ln = this.ln;
     let lineStart = this.lineStart;
-    const s = pos;
-    const sl = ln;
-    const sc = pos - lineStart + 1;
     const close = nested ? 41 : 47;
     pos += 2;
     let depth = 1;
@@ -750,17 +766,18 @@ class Lexer {
     const sl = this.ln;
     const sc = pos - this.lineStart + 1;
     pos++;
+    // the character after a `$` is escaped (a quote or `$` among them), unless it is a line
+    // break. One path for every character: the first `$` of a run finds the optimised code
+    // ready for it, where a branch of its own sent it back to the interpreter
+    let escaped = false;
     while (pos < end) {
       const d = text.charCodeAt(pos);
-      if (d === quote) {
+      if (!escaped && d === quote) {
         this.pos = pos + 1;
         return;
       }
-      if (d === 36 /* $ */) {
-        pos += pos + 1 < end && text.charCodeAt(pos + 1) !== 10 ? 2 : 1;
-        continue;
-      }
       if (d === 10) break;
+      escaped = !escaped && d === 36 /* $ */;
       pos++;
     }
     if (pos > end) pos = end;
