@@ -23,6 +23,7 @@ import type {
 } from '../iec';
 import { repeatedByName, STANDARD_FUNCTIONS, someNode, stdArgumentOrder, stdFbPin } from '../iec';
 import { elementCount, strides } from './array-layout';
+import { cacheMemberReads, membersReachable } from './member-reads';
 import type { ConstValue, MethodInfo, PouLayout, ProjectModel, VarInfo } from './project-model';
 import { reroll } from './reroll';
 import { SIM_ERROR_CODES, SimError, type SourceLocation } from './sim-errors';
@@ -324,8 +325,10 @@ export class CodeGenerator {
     ];
     if (this.chainTemps > 0)
       prelude.push(`let ${Array.from({ length: this.chainTemps }, (_, i) => `$c${i}`).join(',')};`);
+    // member reads held in locals where nothing else can write them (member-reads.ts, 0174)
+    const out = membersReachable(this.out) ? this.out : this.out.map(cacheMemberReads);
     return {
-      source: [...prelude, ...this.out, ...epilogue].join('\n'),
+      source: [...prelude, ...out, ...epilogue].join('\n'),
       locations: this.locations,
       programs,
     };
@@ -1452,7 +1455,7 @@ export class CodeGenerator {
         op === '/'
           ? `$rdiv(${ac},${bc},${L})`
           : op === 'MOD'
-            ? `$imod(${ac},${bc},${L})`
+            ? this.modCode(ac, b, bc, L)
             : `(${ac}${op}${bc})`;
       // REAL is float32: every result is rounded to single precision (Math.fround).
       return { c: isR ? `$fr(${raw})` : raw, t };
@@ -1471,9 +1474,21 @@ export class CodeGenerator {
     let raw: string;
     if (op === '*') raw = bits === 32 ? `$imul(${ac},${bc})` : `(${ac}*${bc})`;
     else if (op === '/') raw = `$idiv(${ac},${bc},${L})`;
-    else if (op === 'MOD') raw = `$imod(${ac},${bc},${L})`;
+    else if (op === 'MOD') raw = this.modCode(ac, b, bc, L);
     else raw = `(${ac}${op}${bc})`;
     return { c: wrapIntegerCode(n, raw), t };
+  }
+
+  /**
+   * `a MOD b` on numbers: `$imod` checks for a zero divisor; by a constant other than zero the
+   * check can never fail and the remainder is JavaScript's own (`$imod` returns `a % b`).
+   */
+  private modCode(ac: string, b: Val, bc: string, L: number): string {
+    // the divisor's code itself must be a number literal (not a conversion that could give 0)
+    const literal = /^\(?-?\d+(?:\.\d+)?(?:e[+-]?\d+)?\)?$/.test(bc) ? Number(bc.replace(/[()]/g, '')) : 0;
+    return typeof b.k === 'number' && literal !== 0 && Number.isFinite(literal)
+      ? `(${ac}%${bc})`
+      : `$imod(${ac},${bc},${L})`;
   }
 
   /** An operand converted to the operation type (without a cut for strings). */
