@@ -140,6 +140,22 @@ const EMPTY_SPAN: Span = {
 /** Symbols, scopes, declared types and constants of a project; `Checker` adds the checks. */
 export abstract class Binder {
   readonly diagnostics: Diagnostic[] = [];
+  /**
+   * Names as written to their lower case, made once per name (decision 0180): the parser gives
+   * one string per distinct identifier, so a name is looked up here by a hash it already has,
+   * where `toLowerCase` makes a new string (and a new hash) at every reference.
+   */
+  private readonly lowerNames = new Map<string, string>();
+
+  protected lower(name: string): string {
+    let l = this.lowerNames.get(name);
+    if (l === undefined) {
+      l = name.toLowerCase();
+      this.lowerNames.set(name, l);
+    }
+    return l;
+  }
+
   protected readonly pous = new Map<string, PouSymbol>();
   protected readonly typeDecls = new Map<string, TypeDecl>();
   /** Attributes (lower-case name → value) on a type's declaration or its TYPE block, by lower-case type name. */
@@ -153,7 +169,7 @@ export abstract class Binder {
   protected readonly enumValues = new Map<string, Type>();
   protected readonly exprTypes = new Map<Expression, Type>();
   protected readonly references = new Map<Expression, VarSymbol | PouSymbol>();
-  protected readonly typeNames = new WeakSet<Expression>();
+  protected readonly typeNames = new Set<Expression>();
   protected readonly externalNames = new Set<string>();
   protected readonly configurations: ConfigurationDecl[] = [];
   protected readonly firstDecl = new Map<string, Span>();
@@ -259,7 +275,7 @@ export abstract class Binder {
         const p = typeof pouName === 'string' ? pous.get(pouName.toLowerCase()) : pouName;
         const owner = p && (p.kind === 'functionBlock' || p.kind === 'program') ? p : p?.parent;
         const scope: Scope | undefined = p
-          ? { pou: p, ...(owner ? { owner } : {}), loops: 0, labels: new Set(), resultAssigned: false }
+          ? { pou: p, owner, loops: 0, labels: new Set(), resultName: undefined, resultAssigned: false }
           : undefined;
         return evaluateConstant(e, (n) => this.constantName(n, scope));
       },
@@ -345,21 +361,25 @@ export abstract class Binder {
     external: boolean,
     file: string | undefined,
   ): PouSymbol {
-    const sym: PouSymbol = {
+    // every field in one order, the optional ones as undefined: one hidden class for all POUs,
+    // so the check's reads of a POU stay monomorphic (decision 0180)
+    return {
       kind,
       name,
       decl,
       vars: new Map(),
       params: [],
+      returnType: undefined,
+      base: undefined,
       interfaces: [],
       methods: NO_MEMBERS,
       properties: NO_MEMBERS,
       actions: NO_MEMBERS,
+      parent: undefined,
       builtin,
       external,
+      file,
     };
-    if (file !== undefined) sym.file = file;
-    return sym;
   }
 
   /** Is this global a member of a qualified_only list (reached as GVL.name only)? */
@@ -394,8 +414,9 @@ export abstract class Binder {
               retain: b.retain,
               persistent: b.persistent,
               decl: d,
+              owner: undefined,
+              gvl: gvlName || undefined,
             };
-            if (gvlName) sym.gvl = gvlName;
             if (this.globals.has(lower)) {
               const first = this.globals.get(lower)!;
               // two qualified_only lists may each declare the name: GVL_A.x and GVL_B.x differ
@@ -479,6 +500,8 @@ export abstract class Binder {
             retain: false,
             persistent: false,
             decl: m,
+            owner: undefined,
+            gvl: undefined,
           });
         }
       }
@@ -611,6 +634,8 @@ export abstract class Binder {
               retain: false,
               persistent: false,
               decl: m,
+              owner: undefined,
+              gvl: undefined,
             });
         }
         return { kind: 'struct', name: '(anonymous struct)', members, union: spec.kind === 'UnionType' };
@@ -939,6 +964,7 @@ export abstract class Binder {
             persistent: b.persistent,
             decl: d,
             owner: p,
+            gvl: undefined,
           };
           p.vars.set(lower, sym);
           if (b.section === 'VAR_INPUT' || b.section === 'VAR_OUTPUT' || b.section === 'VAR_IN_OUT')
@@ -1019,5 +1045,15 @@ function constantIn(blocks: VarBlock[], lower: string): VarSymbol | undefined {
 }
 
 function provisionalConstant(decl: VarDecl, lower: string, section: VarBlock['section']): VarSymbol {
-  return { name: lower, section, type: T_ERROR, constant: true, retain: false, persistent: false, decl };
+  return {
+    name: lower,
+    section,
+    type: T_ERROR,
+    constant: true,
+    retain: false,
+    persistent: false,
+    decl,
+    owner: undefined,
+    gvl: undefined,
+  };
 }

@@ -134,9 +134,15 @@ class Checker extends Binder {
     const d = p.decl;
     if (!d) return;
     const owner = p.parent ?? (p.kind === 'functionBlock' || p.kind === 'program' ? p : undefined);
-    const scope: Scope = { pou: p, loops: 0, labels: new Set(), resultAssigned: false };
-    if (owner) scope.owner = owner;
-    if (p.returnType && p.returnType.kind !== 'void') scope.resultName = p.name.toLowerCase();
+    // one hidden class for every scope (decision 0180): no field added or deleted later
+    const scope: Scope = {
+      pou: p,
+      owner,
+      loops: 0,
+      labels: new Set(),
+      resultName: p.returnType && p.returnType.kind !== 'void' ? p.name.toLowerCase() : undefined,
+      resultAssigned: false,
+    };
     let body: Statement[] = [];
     let varBlocks: VarBlock[] = [];
     if (d.kind === 'Program' || d.kind === 'Function' || d.kind === 'FunctionBlock' || d.kind === 'Method') {
@@ -150,7 +156,7 @@ class Checker extends Binder {
       if (!acc) return;
       body = acc.body;
       varBlocks = acc.varBlocks;
-      if (acc.accessor === 'SET') delete scope.resultName;
+      if (acc.accessor === 'SET') scope.resultName = undefined;
     }
     if (d.kind === 'Function') {
       for (const b of d.varBlocks) {
@@ -621,7 +627,7 @@ class Checker extends Binder {
 
   private identifier(e: import('./ast').Identifier, scope: Scope | undefined): Type {
     if (e.name === '') return T_ERROR;
-    const lower = e.name.toLowerCase();
+    const lower = this.lower(e.name);
     // `.name` skips the POU's variables, result and members: globals, GVLs, POUs, types only
     if (scope && !e.global) {
       const v = this.lookupVar(scope, lower);
@@ -759,67 +765,17 @@ class Checker extends Binder {
   }
 
   private exprInner(e: Expression, scope: Scope | undefined): Type {
+    // the cases in the order of how often they come in dense code (decision 0180): a cold check runs
+    // this switch unoptimised, where each case before the match is one string comparison
     switch (e.kind) {
-      case 'IntegerLiteral':
-        return e.typeName ? this.typedLiteral(e.typeName, e.span) : { kind: 'int-literal', value: e.value };
-      case 'RealLiteral':
-        return e.typeName ? this.typedLiteral(e.typeName, e.span) : { kind: 'real-literal' };
-      case 'BoolLiteral':
-        return T_BOOL;
-      case 'StringLiteral': {
-        // a typed character literal `CHAR#'0'` / `WCHAR#"0"` is a CHAR / WCHAR (3rd edition §6.3.3)
-        const tn = e.typeName?.toUpperCase();
-        if (tn === 'CHAR' || tn === 'WCHAR') return { kind: 'elementary', name: tn };
-        return { kind: 'string', wide: e.wide, length: Math.max(1, e.value.length) };
-      }
-      case 'TimeLiteral':
-        return e.type === 'LTIME' ? { kind: 'elementary', name: 'LTIME' } : T_TIME;
-      case 'DateTimeLiteral':
-        return { kind: 'elementary', name: e.type };
-      case 'EnumLiteral': {
-        const t = this.resolveNamedType(e.typeName.toLowerCase(), e.span);
-        if (!t) return this.unknownType(e.typeName, e.span);
-        if (t.kind === 'enum' && !t.values.has(e.value.toLowerCase())) {
-          this.report('ST2015', e.span, t.name, e.value);
-          return T_ERROR;
-        }
-        return t;
-      }
       case 'Identifier':
         return this.identifier(e, scope);
-      case 'Paren':
-        return this.expr(e.expression, scope);
-      case 'This':
-        return scope?.owner ? { kind: 'pointer', target: { kind: 'fb', pou: scope.owner } } : T_ERROR;
-      case 'Super':
-        return scope?.owner?.base
-          ? { kind: 'pointer', target: { kind: 'fb', pou: scope.owner.base } }
-          : T_ERROR;
-      case 'AssignmentExpression': {
-        // `a := b := 0`, `IF (n := n + 1) > 10`: an assignment whose value is the value assigned
-        const tt = this.expr(e.target, scope);
-        const vt = this.expr(e.value, scope);
-        if (scope) this.writable(e.target, scope);
-        if (vt.kind === 'void')
-          this.report('ST2004', e.value.span, 'no value', typeName(tt), exprText(e.target));
-        else this.assignable(vt, tt, e.value.span, exprText(e.target));
-        return tt;
-      }
-      case 'TypeArgument':
-        // a type where an argument goes (`SIZEOF(INT)`, `__NEW(POINTER TO T)`): the type itself
-        return this.resolveType(e.type);
-      case 'DirectAddress':
-        return {
-          kind: 'elementary',
-          name: ({ X: 'BOOL', B: 'BYTE', W: 'WORD', D: 'DWORD', L: 'LWORD' } as const)[e.size],
-        };
-      case 'Deref': {
-        const t = underlying(this.expr(e.operand, scope));
-        if (t.kind === 'pointer') return t.target;
-        if (t.kind === 'reference') return t.target;
-        if (t.kind !== 'error') this.report('ST2026', e.operand.span, exprText(e.operand));
-        return T_ERROR;
-      }
+      case 'Member':
+        return this.member(e, scope);
+      case 'Binary':
+        return this.binary(e, scope);
+      case 'IntegerLiteral':
+        return e.typeName ? this.typedLiteral(e.typeName, e.span) : { kind: 'int-literal', value: e.value };
       case 'Index': {
         let t = underlying(this.expr(e.object, scope));
         for (let k = 0; k < e.indices.length; k++) {
@@ -847,18 +803,18 @@ class Checker extends Binder {
         if (t.kind !== 'error') this.report('ST2016', e.span, exprText(e.object), e.indices.length);
         return T_ERROR;
       }
-      case 'BitAccess': {
-        const t = this.expr(e.object, scope);
-        if (e.bit.kind !== 'IntegerLiteral') this.expr(e.bit, scope);
-        // an enumeration's bits are those of its base type (`eMode.0`, TwinCAT)
-        const info = intInfo(t.kind === 'enum' ? underlying(t.base) : t);
-        if (!info && t.kind !== 'error') this.report('ST2015', e.span, typeName(t), `bit ${exprText(e.bit)}`);
+      case 'Paren':
+        return this.expr(e.expression, scope);
+      case 'BoolLiteral':
         return T_BOOL;
-      }
-      case 'Member':
-        return this.member(e, scope);
       case 'Call':
         return this.call(e, scope, false);
+      case 'StringLiteral': {
+        // a typed character literal `CHAR#'0'` / `WCHAR#"0"` is a CHAR / WCHAR (3rd edition §6.3.3)
+        const tn = e.typeName?.toUpperCase();
+        if (tn === 'CHAR' || tn === 'WCHAR') return { kind: 'elementary', name: tn };
+        return { kind: 'string', wide: e.wide, length: Math.max(1, e.value.length) };
+      }
       case 'Unary': {
         const t = this.expr(e.operand, scope);
         if (t.kind === 'error') return t;
@@ -879,8 +835,60 @@ class Checker extends Binder {
         this.report('ST2005', e.span, e.operator, typeName(t), '');
         return T_ERROR;
       }
-      case 'Binary':
-        return this.binary(e, scope);
+      case 'RealLiteral':
+        return e.typeName ? this.typedLiteral(e.typeName, e.span) : { kind: 'real-literal' };
+      case 'Deref': {
+        const t = underlying(this.expr(e.operand, scope));
+        if (t.kind === 'pointer') return t.target;
+        if (t.kind === 'reference') return t.target;
+        if (t.kind !== 'error') this.report('ST2026', e.operand.span, exprText(e.operand));
+        return T_ERROR;
+      }
+      case 'This':
+        return scope?.owner ? { kind: 'pointer', target: { kind: 'fb', pou: scope.owner } } : T_ERROR;
+      case 'TimeLiteral':
+        return e.type === 'LTIME' ? { kind: 'elementary', name: 'LTIME' } : T_TIME;
+      case 'BitAccess': {
+        const t = this.expr(e.object, scope);
+        if (e.bit.kind !== 'IntegerLiteral') this.expr(e.bit, scope);
+        // an enumeration's bits are those of its base type (`eMode.0`, TwinCAT)
+        const info = intInfo(t.kind === 'enum' ? underlying(t.base) : t);
+        if (!info && t.kind !== 'error') this.report('ST2015', e.span, typeName(t), `bit ${exprText(e.bit)}`);
+        return T_BOOL;
+      }
+      case 'Super':
+        return scope?.owner?.base
+          ? { kind: 'pointer', target: { kind: 'fb', pou: scope.owner.base } }
+          : T_ERROR;
+      case 'DateTimeLiteral':
+        return { kind: 'elementary', name: e.type };
+      case 'EnumLiteral': {
+        const t = this.resolveNamedType(e.typeName.toLowerCase(), e.span);
+        if (!t) return this.unknownType(e.typeName, e.span);
+        if (t.kind === 'enum' && !t.values.has(e.value.toLowerCase())) {
+          this.report('ST2015', e.span, t.name, e.value);
+          return T_ERROR;
+        }
+        return t;
+      }
+      case 'AssignmentExpression': {
+        // `a := b := 0`, `IF (n := n + 1) > 10`: an assignment whose value is the value assigned
+        const tt = this.expr(e.target, scope);
+        const vt = this.expr(e.value, scope);
+        if (scope) this.writable(e.target, scope);
+        if (vt.kind === 'void')
+          this.report('ST2004', e.value.span, 'no value', typeName(tt), exprText(e.target));
+        else this.assignable(vt, tt, e.value.span, exprText(e.target));
+        return tt;
+      }
+      case 'TypeArgument':
+        // a type where an argument goes (`SIZEOF(INT)`, `__NEW(POINTER TO T)`): the type itself
+        return this.resolveType(e.type);
+      case 'DirectAddress':
+        return {
+          kind: 'elementary',
+          name: ({ X: 'BOOL', B: 'BYTE', W: 'WORD', D: 'DWORD', L: 'LWORD' } as const)[e.size],
+        };
     }
   }
 
@@ -1023,7 +1031,11 @@ class Checker extends Binder {
   }
 
   private member(e: import('./ast').MemberExpression, scope: Scope | undefined): Type {
-    if (e.object.kind === 'Identifier' && e.object.name.toUpperCase() === SYSTEM_NAMESPACE) {
+    if (
+      e.object.kind === 'Identifier' &&
+      e.object.name.length === SYSTEM_NAMESPACE.length &&
+      e.object.name.toUpperCase() === SYSTEM_NAMESPACE
+    ) {
       // `__SYSTEM.TYPE_CLASS.TYPE_BOOL`: a compiler-defined type, used like any type name
       const t = this.lookupTypeName(`${SYSTEM_NAMESPACE}.${e.member}`.toLowerCase(), e.span);
       if (t) {
@@ -1036,7 +1048,7 @@ class Checker extends Binder {
     const ot = this.expr(e.object, scope);
     let t = underlying(ot);
     if (t.kind === 'reference') t = underlying(t.target);
-    const lower = e.member.toLowerCase();
+    const lower = this.lower(e.member);
     switch (t.kind) {
       case 'error':
         return T_ERROR;
@@ -1092,7 +1104,7 @@ class Checker extends Binder {
    */
   private libraryQualified(e: import('./ast').MemberExpression, scope: Scope | undefined): Type | undefined {
     if (e.object.kind !== 'Identifier') return undefined;
-    const ns = e.object.name.toLowerCase();
+    const ns = this.lower(e.object.name);
     if (!this.libraryNamespaces.has(ns)) return undefined;
     if ((scope && this.lookupVar(scope, ns)) || this.globals.has(ns) || this.pous.has(ns)) return undefined;
     if (this.typeDecls.has(ns)) return undefined;
@@ -1112,7 +1124,6 @@ class Checker extends Binder {
   /** Function, FB instance, method, action or program call. `statement` is true for call statements. */
   private call(e: CallExpression, scope: Scope | undefined, statement: boolean): Type {
     const ct = this.expr(e.callee, scope);
-    const calleeName = exprText(e.callee);
     const t = underlying(ct);
     if (t.kind === 'error') {
       this.argsLoose(e.args, scope);
@@ -1137,7 +1148,7 @@ class Checker extends Binder {
       return T_VOID;
     }
     if (t.kind === 'fb' && this.typeNames.has(e.callee)) {
-      this.report('ST2012', e.callee.span, calleeName);
+      this.report('ST2012', e.callee.span, exprText(e.callee));
       this.argsLoose(e.args, scope);
       return T_ERROR;
     }
@@ -1153,7 +1164,7 @@ class Checker extends Binder {
       this.typeNames.add(e);
       return { ...t, length: Number(n ?? t.length) };
     }
-    this.report('ST2011', e.callee.span, calleeName);
+    this.report('ST2011', e.callee.span, exprText(e.callee));
     this.argsLoose(e.args, scope);
     return T_ERROR;
   }
@@ -1261,12 +1272,12 @@ class Checker extends Binder {
 
   private checkArgs(pou: PouSymbol, e: CallExpression, scope: Scope | undefined, isFunction: boolean): void {
     let positional = 0;
-    const calleeName = exprText(e.callee);
+    // the callee's name (`exprText(e.callee)`) is made for a report only: most calls have none
     // a project FUNCTION named like a standard one is the one called: where an argument does not
     // fit, say which POU's parameter it is (MATIEC would have called the standard function)
-    const up = pou.name.toUpperCase();
+    const up = pou.kind === 'function' && !pou.builtin && pou.decl ? pou.name.toUpperCase() : '';
     const shadowing =
-      pou.kind === 'function' && !pou.builtin && pou.decl && STD_FUNCTIONS.has(up)
+      up !== '' && pou.decl && STD_FUNCTIONS.has(up)
         ? ` of the FUNCTION ${pou.name} declared at ${pou.decl.span.file}:${pou.decl.span.line}, not the standard ${up}`
         : '';
     // the names given, made at the first positional argument (most calls of an FB name them all)
@@ -1275,7 +1286,7 @@ class Checker extends Binder {
       const a = e.args[i]!;
       let param: VarSymbol | undefined;
       if (a.name !== undefined) {
-        const lower = a.name.toLowerCase();
+        const lower = this.lower(a.name);
         if (lower === 'en' || lower === 'eno') {
           if (a.value) this.expr(a.value, scope);
           continue;
@@ -1296,7 +1307,7 @@ class Checker extends Binder {
             if (a.value) this.expr(a.value, scope);
             continue;
           }
-          this.report('ST2008', a.nameSpan ?? a.span, calleeName, a.name);
+          this.report('ST2008', a.nameSpan ?? a.span, exprText(e.callee), a.name);
           if (a.value) this.expr(a.value, scope);
           continue;
         }
@@ -1306,7 +1317,7 @@ class Checker extends Binder {
             'ST2009',
             a.span,
             a.name,
-            calleeName,
+            exprText(e.callee),
             param.section === 'VAR_INPUT' ? 'input' : 'in-out',
             ':=',
           );
@@ -1314,7 +1325,7 @@ class Checker extends Binder {
           continue;
         }
         if (a.direction === 'input' && isOut) {
-          this.report('ST2009', a.span, a.name, calleeName, 'output', '=>');
+          this.report('ST2009', a.span, a.name, exprText(e.callee), 'output', '=>');
           if (a.value) this.expr(a.value, scope);
           continue;
         }
@@ -1325,7 +1336,7 @@ class Checker extends Binder {
         while (pou.params[positional] && named.has(pou.params[positional]!.name.toLowerCase())) positional++;
         param = pou.params[positional++];
         if (!param) {
-          this.report('ST2010', e.span, calleeName, pou.params.length, e.args.length);
+          this.report('ST2010', e.span, exprText(e.callee), pou.params.length, e.args.length);
           this.argsLoose(e.args.slice(e.args.indexOf(a)), scope);
           return;
         }
@@ -1339,7 +1350,7 @@ class Checker extends Binder {
       } else if (param.section === 'VAR_IN_OUT') {
         // VAR_IN_OUT CONSTANT (CODESYS/TwinCAT) takes any value of its type: it is passed read-only
         if (!isLvalue(a.value) && !param.constant)
-          this.report('ST2021', a.value.span, param.name, calleeName);
+          this.report('ST2021', a.value.span, param.name, exprText(e.callee));
         else if (
           vt.kind !== 'error' &&
           convert(vt, pt) !== 'ok' &&
