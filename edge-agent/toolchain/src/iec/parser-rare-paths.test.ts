@@ -67,9 +67,17 @@ describe('postfix and case labels', () => {
     expect(two.kind === 'Index' && two.indices.map((i) => i.kind)).toEqual(['IntegerLiteral', 'Binary']);
   });
 
-  it('reads a member named by a keyword', () => {
+  it('reads a member named by a keyword, and bits by number or %X', () => {
     const e = assigned(body('x := a.TO;')[0]);
     expect(e.kind === 'Member' && e.member).toBe('TO');
+    const [bit, address] = body('x := a.b.3;\nx := a.%X12;').map(assigned);
+    expect(bit).toMatchObject({
+      kind: 'BitAccess',
+      explicit: false,
+      object: { kind: 'Member', member: 'b' },
+    });
+    expect(bit?.kind === 'BitAccess' && bit.bit).toMatchObject({ kind: 'IntegerLiteral', value: 3 });
+    expect(address).toMatchObject({ kind: 'BitAccess', explicit: true, bit: { value: 12, raw: '12' } });
   });
 
   it('tells a call statement in a case branch from a label list by its brackets', () => {

@@ -432,8 +432,10 @@ const TIMED_QUALIFIERS = new Set(['L', 'D', 'SD', 'DS', 'SL']);
  * in the parser's static block (its rules are private). Undefined for the kinds read otherwise.
  */
 const STATEMENT_RULES: (((p: Parser, s: number) => Statement | undefined) | undefined)[] = new Array(
-  KEYWORD_BASE + 128,
+  KEYWORD_BASE + 129,
 ).fill(undefined);
+/** The index in {@link STATEMENT_RULES} of a label's rule (`lbl:`): no token kind. */
+const LABEL_RULE = KEYWORD_BASE + 128;
 
 /** +1 for `(` and `[`, -1 for `)` and `]`, else 0, by token kind. */
 const BRACKET_STEP = new Int8Array(KEYWORD_BASE + 128);
@@ -2011,18 +2013,21 @@ export class Parser {
     // late in a file (the first REPEAT, JMP or lone ';') finds statementInner's optimised code
     // ready for it, where a branch of its own, never run when TurboFan compiled it, sent the
     // function back to the interpreter and had it compiled again (a deoptimisation)
-    const rule = STATEMENT_RULES[k];
+    // a label (`lbl:`) has a rule of its own, past every token kind
+    const rule = STATEMENT_RULES[k === T.Ident && this.peek() === T.Colon ? LABEL_RULE : k];
     if (rule !== undefined) return rule(this, s);
-    if (k === T.Ident && this.peek() === T.Colon) {
-      const name = this.tokText();
-      this.i += 2;
-      const st: Statement = { kind: 'Label', name, span: this.span(s) };
-      this.leading(st, s);
-      this.trailing(st);
-      return st;
-    }
     if (this.startsExpression(k)) return this.simpleStatement(s);
     return undefined;
+  }
+
+  /** `lbl:` from its name at token `s`. */
+  private labelStatement(s: number): Statement {
+    const name = this.tokText(s);
+    this.i += 2;
+    const st: Statement = { kind: 'Label', name, span: this.span(s) };
+    this.leading(st, s);
+    this.trailing(st);
+    return st;
   }
 
   /** A compound statement `st` read from token `s`: its comments and span. */
@@ -2084,6 +2089,7 @@ export class Parser {
     R[K.CONTINUE] = (p, s) => p.exitStatement(s, K.CONTINUE);
     R[K.JMP] = (p, s) => p.jumpStatement(s);
     R[T.Semi] = (p, s) => p.emptyStatement(s);
+    R[LABEL_RULE] = (p, s) => p.labelStatement(s);
   }
 
   private endSimple(st: Statement, s: number, what: string): void {
@@ -2727,37 +2733,8 @@ export class Parser {
     let e = this.primary();
     while (true) {
       const k = this.k();
-      if (k === T.Dot) {
-        const n = this.peek();
-        this.i++;
-        // the keyword test first: it runs on every member, so a member named by a keyword
-        // (`.ON`) met late finds it compiled (a name is an identifier far more often)
-        if (n >= KEYWORD_BASE || n === T.Ident) {
-          const j = this.i++;
-          e = {
-            kind: 'Member',
-            object: e,
-            member: this.tokText(j),
-            memberSpan: this.span(j, j),
-            span: this.span(s),
-          };
-        } else if (n === T.Int) {
-          const j = this.i++;
-          const bit = this.literal(j);
-          e = { kind: 'BitAccess', object: e, bit, explicit: false, span: this.span(s) };
-        } else if (n === T.Address && /^%X\d+$/i.test(this.tokText(this.i))) {
-          const j = this.i++;
-          const t = this.tokText(j);
-          const bit: Expression = {
-            kind: 'IntegerLiteral',
-            value: Number(t.slice(2)),
-            base: 10,
-            raw: t.slice(2),
-            span: this.span(j, j),
-          };
-          e = { kind: 'BitAccess', object: e, bit, explicit: true, span: this.span(s) };
-        } else this.fail('a member name');
-      } else if (k === T.LBracket) {
+      if (k === T.Dot) e = this.dotted(e, s);
+      else if (k === T.LBracket) {
         this.i++;
         // the first index and the next (`a[i, j]`) by the same code: a second index met late in
         // a file then finds postfix's optimised code ready for it (a branch of its own, not run
@@ -2777,6 +2754,46 @@ export class Parser {
         e = call;
       } else return e;
     }
+  }
+
+  /**
+   * What follows `e.` (`e` read from token `s`): a member, or a bit (`.0`, `.%X3`). Every dot
+   * comes here, and the method is too large for TurboFan to inline into postfix under
+   * `compile`'s budget: a first bit access met late sends only this back to the interpreter.
+   */
+  private dotted(e: Expression, s: number): Expression {
+    const n = this.peek();
+    this.i++;
+    // the keyword test first: it runs on every member, so a member named by a keyword
+    // (`.ON`) met late finds it compiled (a name is an identifier far more often)
+    if (n >= KEYWORD_BASE || n === T.Ident) {
+      const j = this.i++;
+      return {
+        kind: 'Member',
+        object: e,
+        member: this.tokText(j),
+        memberSpan: this.span(j, j),
+        span: this.span(s),
+      };
+    }
+    if (n === T.Int) {
+      const j = this.i++;
+      const bit = this.literal(j);
+      return { kind: 'BitAccess', object: e, bit, explicit: false, span: this.span(s) };
+    }
+    if (n === T.Address && /^%X\d+$/i.test(this.tokText(this.i))) {
+      const j = this.i++;
+      const t = this.tokText(j);
+      const bit: Expression = {
+        kind: 'IntegerLiteral',
+        value: Number(t.slice(2)),
+        base: 10,
+        raw: t.slice(2),
+        span: this.span(j, j),
+      };
+      return { kind: 'BitAccess', object: e, bit, explicit: true, span: this.span(s) };
+    }
+    this.fail('a member name');
   }
 
   /** `( [arg {, arg}] )` with positional, `name := v`, `name => v`, `NOT name => v`. */
