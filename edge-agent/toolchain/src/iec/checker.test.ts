@@ -123,6 +123,16 @@ describe('semantic errors', () => {
     expect(codes(prog('', 'JMP nowhere;'))).toEqual(['ST2023']);
     expect(codes(prog('i : INT;', 'CASE i OF 1: i := 0; 1: i := 2; END_CASE;'))).toEqual(['ST3005']);
   });
+  it('a JMP finds a label anywhere in its own body, before or after it, and none of another POU', () => {
+    // the labels of a body are read at its first JMP (decision 0180): a forward jump, a label
+    // inside an IF, a second JMP, and a label of another program that does not count
+    const body =
+      'IF b THEN JMP lblEnd; END_IF;\nlblTop: b := FALSE;\nIF b THEN lblIn: JMP lblTop; END_IF;\nJMP lblIn;\nlblEnd: ;';
+    expect(codes(prog('b : BOOL;', body))).toEqual([]);
+    const other = 'PROGRAM Q\nVAR b : BOOL; END_VAR\nb := TRUE;\nlblOnlyHere: b := FALSE;\nEND_PROGRAM\n';
+    const d = check(prog('b : BOOL;', 'JMP lblOnlyHere;\nJMP LBLTOP;\nlblTop: ;'), other);
+    expect(d.map((x) => [x.code, x.message.includes('lblOnlyHere')])).toEqual([['ST2023', true]]);
+  });
   it('several S=/R= targets on one line: each a writable BOOL (request iec-02)', () => {
     expect(codes(prog('a, b, c, d : BOOL;', 'a R= b R= c R= d;\na S= b R= c;'))).toEqual([]);
     expect(codes(prog('a, d : BOOL; n : INT;', 'a S= n R= d;'))).toEqual(['ST2018']);

@@ -113,6 +113,9 @@ class Checker extends Binder {
     }
   }
 
+  /** The body whose labels are not yet in its scope's `labels` (read at its first JMP). */
+  private unreadLabels: { scope: Scope; body: Statement[] } | undefined;
+
   /** A structure member's initial value is checked like a variable's (an unknown name in it is ST2001). */
   private checkMemberInits(): void {
     for (const [name, decl] of this.typeDecls) {
@@ -170,10 +173,10 @@ class Checker extends Binder {
       if (this.matiecFiles.has(varBlocks[i]!.span.file)) this.namedAsStandardFb(decls);
       for (let j = 0; j < decls.length; j++) this.checkInit(decls[j]!, scope);
     }
-    walkStatements(body, (s) => {
-      if (s.kind === 'Label') scope.labels.add(s.name.toLowerCase());
-    });
+    // the labels are read at the body's first JMP (most bodies have none): one walk fewer
+    this.unreadLabels = { scope, body };
     this.statements(body, scope);
+    this.unreadLabels = undefined;
     if (
       scope.resultName &&
       !scope.resultAssigned &&
@@ -445,6 +448,12 @@ class Checker extends Binder {
         if (scope.loops === 0) this.report('ST2020', s.span, s.kind === 'Exit' ? 'EXIT' : 'CONTINUE');
         return;
       case 'Jump':
+        if (this.unreadLabels?.scope === scope) {
+          walkStatements(this.unreadLabels.body, (x) => {
+            if (x.kind === 'Label') scope.labels.add(x.name.toLowerCase());
+          });
+          this.unreadLabels = undefined;
+        }
         if (!scope.labels.has(s.label.toLowerCase())) this.report('ST2023', s.span, s.label);
         return;
       case 'Return':
