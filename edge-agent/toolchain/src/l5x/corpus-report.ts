@@ -59,6 +59,7 @@ const MODELLED = new Set<string>(MODELLED_INSTRUCTIONS);
 /** Calls a Logix ST routine may make that logix-st.ts models (instructions and functions). */
 const ST_CALLS = new Set([
   'COP',
+  'CPS',
   'FLL',
   'SIZE',
   'TONR',

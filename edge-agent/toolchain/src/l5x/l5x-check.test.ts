@@ -50,14 +50,20 @@ describe('checkL5x', () => {
       `error ${L5X_CODES.unknownInstruction} P/Main rung 1: instruction FROB is neither a Logix instruction nor an Add-On Instruction of this file`,
     ]);
   });
-  it('knows SCP (Scale with Parameters, 1756-RM003) as a Logix instruction it does not model', () => {
+  it('models SCP (Scale with Parameters, 1756-RM003) and names the SCP it does not model', () => {
     // public-code sweep 11: a rung scaling an analog input with SCP was an error, "neither a
-    // Logix instruction nor an Add-On Instruction", which Logix verifies
-    const text = testL5x([...TAGS, ['Raw', 'INT'], ['Eng', 'REAL']], {
-      Main: ['XIC(A)SCP(Raw,0,27648,0.0,100.0,Eng);'],
+    // Logix instruction nor an Add-On Instruction", which Logix verifies; then a warning, not
+    // modelled; now modelled, except where In Min = In Max could be (not documented)
+    const text = testL5x([...TAGS, ['Raw', 'INT'], ['Eng', 'REAL'], ['Lo', 'REAL']], {
+      Main: [
+        'XIC(A)SCP(Raw,0,27648,0.0,100.0,Eng);',
+        'XIC(A)SCP(Raw,Lo,27648,0.0,100.0,Eng);',
+        'SCP(B,0,1,0,1,Eng);',
+      ],
     });
     expect(messages(text)).toEqual([
-      `warning ${L5X_CODES.notModelled} P/Main rung 0: instruction SCP is not modelled`,
+      `warning ${L5X_CODES.notModelled} P/Main rung 1: not modelled: SCP with an In Min or In Max that is not a constant (what Logix stores when they are equal is not documented)`,
+      `error ${L5X_CODES.operandType} P/Main rung 2: SCP on non-numeric operands (In B)`,
     ]);
   });
   it('checks a Logix ST routine and names its line', () => {

@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Prng } from '../sim/index';
+import { checkL5x } from './l5x-check';
 import { readL5x } from './l5x-reader';
-import { findRoutine, ladderModel } from './ladder-model';
+import { compileModel, findRoutine, ladderModel } from './ladder-model';
 import { ladderToSt } from './ladder-to-st';
 import { type TestTag, testL5x } from './test-l5x';
 
@@ -395,5 +396,47 @@ describe('ladderToSt with SIZE', () => {
     if (!program || !routine) throw new Error('no routine');
     expect(routine.type).toBe('ST');
     expect(() => ladderModel(back, program, routine)).not.toThrow();
+  });
+
+  it('converts SCP (as its REAL formula) and CPS (as itself), proves them and runs the ST', () => {
+    const tags: TestTag[] = [
+      ['Go', 'BOOL'],
+      ['Raw', 'INT'],
+      ['Eng', 'REAL'],
+      ['Pct', 'INT'],
+      ['Src', 'DINT[4]'],
+      ['Dst', 'DINT[4]'],
+    ];
+    const p = readL5x(
+      testL5x(tags, {
+        Main: ['XIC(Go)SCP(Raw,0,4095,0,100,Eng)SCP(Raw,0,4,0,10,Pct);', 'XIC(Go)CPS(Src[1],Dst[0],2);'],
+      }),
+    );
+    const r = ladderToSt(p, { runs: 10 });
+    expect(r.routines[0]).toMatchObject({ converted: true, equivalent: true, reason: null });
+    expect(r.st.get('P/Main')).toEqual([
+      'IF Go THEN',
+      '    Eng := (Raw - 0.0) * (100.0 - 0.0) / (4095.0 - 0.0) + 0.0;',
+      '    Pct := (Raw - 0.0) * (10.0 - 0.0) / (4.0 - 0.0) + 0.0;',
+      'END_IF;',
+      'IF Go THEN',
+      '    CPS(Src[1], Dst[0], 2);',
+      'END_IF;',
+    ]);
+    const text = Buffer.from(r.output).toString('utf8');
+    expect(checkL5x(text, 'out.L5X').diagnostics).toEqual([]);
+    // the ST written, read back and run: the values SCP and CPS give
+    const back = readL5x(r.output);
+    const f = findRoutine(back, 'P/Main');
+    if (!f) throw new Error('no routine');
+    expect(f.routine.type).toBe('ST');
+    const plc = compileModel(ladderModel(back, f.program, f.routine).source, { cycleMs: 10 });
+    for (let k = 0; k < 4; k++) plc.set(`Src[${k}]`, 10 + k);
+    plc.set('Go', true);
+    plc.set('Raw', 3);
+    plc.scan();
+    expect(plc.get('Eng')).toBeCloseTo(300 / 4095, 6);
+    expect(plc.get('Pct')).toBe(8); // 7.5, a tie, to the even 8
+    expect(plc.get('Dst')).toEqual([11, 12, 0, 0]);
   });
 });

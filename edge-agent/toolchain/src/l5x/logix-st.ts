@@ -36,7 +36,7 @@ export interface StLoweringHost {
   assign(d: Operand, value: string, valueType: LogixType, out: string[]): void;
   /** Inlines a JSR target routine. */
   jsr(name: string): void;
-  /** Runs COP, FLL or SIZE as the ladder instruction of the same operands. */
+  /** Runs COP, CPS, FLL or SIZE as the ladder instruction of the same operands. */
   instruction(name: string, args: string[]): void;
   /** Runs an Add-On Instruction call (`Motor_Ctl(Inst, A, B)`, EnableIn TRUE); false when `name` is no AOI. */
   aoi(name: string, args: string[]): boolean;
@@ -310,7 +310,7 @@ class StReader {
       return;
     }
     // ladder-to-st writes these in ST as the same instruction under the rung's condition
-    if (name === 'COP' || name === 'FLL' || name === 'SIZE') {
+    if (name === 'COP' || name === 'CPS' || name === 'FLL' || name === 'SIZE') {
       this.host.instruction(name, args);
       return;
     }

@@ -66,8 +66,10 @@ export const MODELLED_INSTRUCTIONS = [
   'MVM',
   'CLR',
   'COP',
+  'CPS',
   'FLL',
   'SIZE',
+  'SCP',
   'JSR',
   'SBR',
   'RET',
@@ -140,6 +142,73 @@ export function stringMoveAsCopy(scope: LogixScope, ins: RllInstruction): RllIns
   }
   if (!isString(s) || !isString(d)) return ins;
   return { ...ins, name: 'COP', operands: [ins.operands[0] as string, ins.operands[1] as string, '1'] };
+}
+
+/** A REAL literal's text for a constant operand (`0` → `0.0`), or undefined when it has no plain form. */
+function realLiteral(v: number): string | undefined {
+  const t = String(v);
+  if (/e/i.test(t) || !Number.isFinite(v)) return undefined;
+  const r = t.includes('.') ? t : `${t}.0`;
+  return v < 0 ? `(${r})` : r;
+}
+
+/**
+ * SCP (Scale with Parameters, 1756-RM003; the formula as Rockwell's MicroLogix reference
+ * 1762-RM001 prints it): on a true rung Dest := (In - In Min) * (Scaled Max - Scaled Min) /
+ * (In Max - In Min) + Scaled Min, computed in REAL, not clamped (an In outside its range scales
+ * outside the scaled one), then stored into Dest as any REAL result is (an integer Dest rounds to
+ * the nearest, a tie to the even one). Written as that CPT, which both the model and the ST run.
+ * Every subtraction has a REAL side, so a DINT input does not compute in integers: a constant is
+ * written as a REAL literal, and an integer tag is accepted only as In (In - a REAL In Min).
+ * Refused: In Min or In Max not a constant, or the two equal: what Logix stores when they are
+ * equal (a division by zero) was not found documented, so it is not guessed.
+ */
+export function scpAsCpt(scope: LogixScope, ins: RllInstruction): RllInstruction {
+  if (ins.name !== 'SCP') return ins;
+  if (ins.operands.length !== 6) throw new Unsupported('SCP needs 6 operands');
+  const [input, inMin, inMax, scaledMin, scaledMax, dest] = ins.operands.map((o) => o.trim()) as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+  const real = (text: string, role: string): string => {
+    const o = source(scope, text);
+    if (!isNumeric(o.type)) throw new Unsupported(`SCP on non-numeric operands (${role} ${text})`);
+    if (o.literal !== undefined) {
+      const r = realLiteral(o.literal);
+      if (r === undefined) throw new Unsupported(`SCP ${role} ${text}: no plain REAL literal for it`);
+      return r;
+    }
+    if (isReal(o.type) || role === 'In') return text;
+    throw new Unsupported(
+      `SCP ${role} ${text} is an integer tag (the ST would subtract in integers where SCP computes in REAL)`,
+    );
+  };
+  const lo = source(scope, inMin).literal;
+  const hi = source(scope, inMax).literal;
+  if (lo === undefined || hi === undefined)
+    throw new Unsupported(
+      'SCP with an In Min or In Max that is not a constant (what Logix stores when they are equal is not documented)',
+    );
+  if (Math.fround(lo) === Math.fround(hi))
+    throw new Unsupported(
+      'SCP with In Min = In Max (a division by zero; what Logix stores is not documented)',
+    );
+  const [x, x0, x1, y0, y1] = [
+    real(input, 'In'),
+    real(inMin, 'In Min'),
+    real(inMax, 'In Max'),
+    real(scaledMin, 'Scaled Min'),
+    real(scaledMax, 'Scaled Max'),
+  ];
+  return {
+    ...ins,
+    name: 'CPT',
+    operands: [dest, `(${x} - ${x0}) * (${y1} - ${y0}) / (${x1} - ${x0}) + ${y0}`],
+  };
 }
 
 /** The operands of a routine's SBR (its first instruction), or undefined without one. */
@@ -419,7 +488,7 @@ export class RllLowering {
 
   /** Lowers one instruction with `rc` as its rung-condition variable. */
   instruction(written: RllInstruction, rc: string, prescan: boolean, where: string): void {
-    const ins = stringMoveAsCopy(this.scope, written);
+    const ins = scpAsCpt(this.scope, stringMoveAsCopy(this.scope, written));
     const b = this.code.body;
     const pre = prescan ? this.code.prescan : [];
     const bool = (t: string) => {
@@ -629,7 +698,10 @@ export class RllLowering {
         return;
       }
       case 'COP':
+      case 'CPS':
       case 'FLL':
+        // CPS is COP that no I/O update or other task interrupts (1756-RM003); the simulator
+        // has neither, so the two copy alike
         this.copy(ins, rc);
         return;
       case 'SIZE': {
@@ -725,7 +797,7 @@ export class RllLowering {
       s.type.name.toLowerCase() === d.type.name.toLowerCase();
     if (
       !sameStruct &&
-      ins.name === 'COP' &&
+      ins.name !== 'FLL' &&
       len.literal === 1 &&
       isStringType(this.scope, s.type) &&
       isStringType(this.scope, d.type)

@@ -441,3 +441,101 @@ describe('SIZE', () => {
     );
   });
 });
+
+describe('SCP and CPS', () => {
+  const SCALE: TestTag[] = [
+    ...B('Go'),
+    ['Raw', 'INT'],
+    ['Eng', 'REAL'],
+    ['Pct', 'INT'],
+    ['Big', 'DINT'],
+    ['Via', 'DINT'],
+    ['Lo', 'REAL'],
+    ['Hi', 'REAL'],
+    ['Wide', 'REAL'],
+  ];
+
+  it('SCP scales linearly in REAL, a DINT input too, without clamping, on a true rung only', () => {
+    const plc = plcOf(SCALE, { Main: ['XIC(Go)SCP(Raw,0,4095,0,100,Eng);'] });
+    plc.set('Raw', 2048);
+    plc.scan();
+    expect(plc.get('Eng')).toBe(0);
+    plc.set('Go', true);
+    plc.scan();
+    // in integers (2048 - 0) * 100 / 4095 would be 50: SCP keeps the fraction
+    expect(plc.get('Eng')).toBeCloseTo((2048 * 100) / 4095, 4);
+    plc.set('Raw', 8190);
+    plc.scan();
+    expect(plc.get('Eng')).toBeCloseTo(200, 4); // outside [In Min, In Max]: not clamped
+    plc.set('Raw', -4095);
+    plc.scan();
+    expect(plc.get('Eng')).toBeCloseTo(-100, 4);
+  });
+
+  it('SCP with a falling scale and REAL tags as Scaled Min/Max', () => {
+    const plc = plcOf(SCALE, { Main: ['XIC(Go)SCP(Raw,-10,10,Lo,Hi,Eng);'] });
+    plc.set('Go', true);
+    plc.set('Lo', 50);
+    plc.set('Hi', 0);
+    plc.set('Raw', 5);
+    plc.scan();
+    expect(plc.get('Eng')).toBeCloseTo(12.5, 5);
+  });
+
+  it('SCP into an integer Dest rounds to the nearest, a tie to the even one, as MOV of the REAL does', () => {
+    const plc = plcOf(SCALE, {
+      Main: ['XIC(Go)SCP(Raw,0,4,0,10,Pct);', 'XIC(Go)SCP(Raw,0,1,0,Wide,Big)CPT(Eng,Raw*Wide)MOV(Eng,Via);'],
+    });
+    plc.set('Go', true);
+    plc.set('Wide', 3e9);
+    const at = (raw: number) => {
+      plc.set('Raw', raw);
+      plc.scan();
+      return plc.get('Pct');
+    };
+    // 1 → 2.5 → 2, 3 → 7.5 → 8, 2 → 5
+    expect([at(1), at(3), at(2)]).toEqual([2, 8, 5]);
+    // out of the DINT range: the same conversion as MOV of that REAL (see docs/ladder-to-st.md)
+    plc.set('Raw', 1);
+    plc.scan();
+    expect(plc.get('Big')).toBe(plc.get('Via'));
+  });
+
+  it('refuses SCP where In Min = In Max or they are not constants, and integer tags as scaled limits', () => {
+    const refusal = (rung: string) => {
+      const p = readL5x(testL5x([...SCALE, ['N', 'DINT']], { Main: [rung] }));
+      const f = findRoutine(p, 'P/Main');
+      if (!f) throw new Error('no routine');
+      try {
+        ladderModel(p, f.program, f.routine);
+        return 'modelled';
+      } catch (e) {
+        return (e as Error).message;
+      }
+    };
+    expect(refusal('SCP(Raw,5,5.0,0,100,Eng);')).toBe(
+      'P/Main rung 0: SCP with In Min = In Max (a division by zero; what Logix stores is not documented)',
+    );
+    expect(refusal('SCP(Raw,Lo,Hi,0,100,Eng);')).toMatch(
+      /^P\/Main rung 0: SCP with an In Min or In Max that is not a constant/,
+    );
+    expect(refusal('SCP(Raw,0,10,0,N,Eng);')).toMatch(/^P\/Main rung 0: SCP Scaled Max N is an integer tag/);
+    expect(refusal('SCP(Raw,0,10,0,100);')).toBe('P/Main rung 0: SCP needs 6 operands');
+  });
+
+  it('CPS copies as COP: elements in order, the length cut at the end of either array', () => {
+    const plc = plcOf([...B('Go'), ['A', 'DINT[4]'], ['Z', 'DINT[3]'], ['N', 'DINT']], {
+      Main: ['XIC(Go)CPS(A[1],Z[0],N);'],
+    });
+    for (let k = 0; k < 4; k++) plc.set(`A[${k}]`, 10 + k);
+    plc.set('N', 2);
+    plc.scan();
+    expect(plc.get('Z')).toEqual([0, 0, 0]);
+    plc.set('Go', true);
+    plc.scan();
+    expect(plc.get('Z')).toEqual([11, 12, 0]);
+    plc.set('N', 9);
+    plc.scan();
+    expect(plc.get('Z')).toEqual([11, 12, 13]);
+  });
+});

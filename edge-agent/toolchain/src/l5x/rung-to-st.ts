@@ -23,7 +23,7 @@ import {
   Unsupported,
 } from './logix-operands';
 import type { LogixType } from './logix-types';
-import { LoweringError, type RllLowering, stringMoveAsCopy } from './rll-lowering';
+import { LoweringError, type RllLowering, scpAsCpt, stringMoveAsCopy } from './rll-lowering';
 import { instructionsOf, parseRung, type RllElement, type RllInstruction } from './rll-parser';
 
 const BOOL: LogixType = { kind: 'elem', name: 'BOOL' };
@@ -95,7 +95,7 @@ interface Stmt {
 const CONDITIONS = new Set(['XIC', 'XIO', 'EQU', 'NEQ', 'LES', 'LEQ', 'GRT', 'GEQ', 'LIM', 'MEQ', 'CMP']);
 
 /** Instructions that write their first operand. */
-const WRITES_FIRST = new Set(['OTE', 'OTL', 'OTU', 'ONS', 'MOV', 'CLR', 'COP', 'FLL']);
+const WRITES_FIRST = new Set(['OTE', 'OTL', 'OTU', 'ONS', 'MOV', 'CLR', 'COP', 'CPS', 'FLL']);
 
 /** A branch leg of conditions only (no outputs, no one-shots). */
 function pureLeg(leg: readonly RllElement[]): boolean {
@@ -451,7 +451,7 @@ export class RungWriter {
   }
 
   private instruction(written: RllInstruction, cell: Cell, liveAfter: boolean): void {
-    const ins = stringMoveAsCopy(this.scope, written);
+    const ins = scpAsCpt(this.scope, stringMoveAsCopy(this.scope, written));
     this.cur = cell;
     const ops = ins.operands;
     const need = (n: number) => {
@@ -602,6 +602,7 @@ export class RungWriter {
         this.math(ins, cell, liveAfter);
         return;
       case 'COP':
+      case 'CPS':
       case 'FLL':
       case 'SIZE':
       case 'JSR': {
