@@ -211,6 +211,34 @@ export function scpAsCpt(scope: LogixScope, ins: RllInstruction): RllInstruction
   };
 }
 
+/** Logix's string instructions: they read or write a string's characters, which are not modelled. */
+const STRING_INSTRUCTIONS = new Set([
+  'CONCAT',
+  'MID',
+  'UPPER',
+  'LOWER',
+  'FIND',
+  'DELETE',
+  'INSERT',
+  'STOD',
+  'DTOS',
+  'RTOS',
+  'STOR',
+]);
+
+/** The refusal of an instruction the model does not run, with why where there is a known reason. */
+export function notModelled(ins: RllInstruction): Unsupported {
+  const head = `instruction ${ins.name} is not modelled`;
+  const n = ins.name.toUpperCase();
+  if (n === 'GSV' || n === 'SSV')
+    return new Unsupported(
+      `${head}: it ${n === 'GSV' ? 'reads' : 'writes'} controller state (${(ins.operands[0] ?? '').trim()}) that a simulation cannot give honestly`,
+    );
+  if (STRING_INSTRUCTIONS.has(n))
+    return new Unsupported(`${head}: a string's characters (DATA) are not modelled, only its LEN`);
+  return new Unsupported(head);
+}
+
 /** The operands of a routine's SBR (its first instruction), or undefined without one. */
 function sbrOperands(r: L5xRoutine): string[] | undefined {
   const first = r.rungs[0];
@@ -781,7 +809,7 @@ export class RllLowering {
           this.aoiCall(aoi, ins, rc, prescan);
           return;
         }
-        throw new Unsupported(`instruction ${ins.name} is not modelled`);
+        throw notModelled(ins);
       }
     }
   }

@@ -351,6 +351,34 @@ describe('RLL program control and AOIs', () => {
   });
 });
 
+describe('instructions refused with their reason', () => {
+  it('names why GSV/SSV and the string instructions are not modelled', () => {
+    const tags: TestTag[] = [...B('A', 'B'), ['N', 'DINT'], ['S1', 'STRING'], ['S2', 'STRING']];
+    const reason = (rung: string) => {
+      const p = readL5x(testL5x(tags, { Main: [rung] }));
+      const f = findRoutine(p, 'P/Main');
+      if (!f) throw new Error('no routine');
+      try {
+        ladderModel(p, f.program, f.routine);
+        return 'modelled';
+      } catch (e) {
+        return (e as Error).message;
+      }
+    };
+    expect(reason('GSV(WALLCLOCKTIME,,LocalDateTime,N);')).toBe(
+      'P/Main rung 0: instruction GSV is not modelled: it reads controller state (WALLCLOCKTIME) that a simulation cannot give honestly',
+    );
+    expect(reason('XIC(A)SSV(Program,P,DisableFlag,N);')).toMatch(
+      /SSV is not modelled: it writes controller state/,
+    );
+    expect(reason('XIC(A)CONCAT(S1,S2,S1);')).toBe(
+      "P/Main rung 0: instruction CONCAT is not modelled: a string's characters (DATA) are not modelled, only its LEN",
+    );
+    // JMP keeps the plain message the CLI's compile test names
+    expect(reason('XIC(A)JMP(Skip);')).toBe('P/Main rung 0: instruction JMP is not modelled');
+  });
+});
+
 describe('structures the export does not define', () => {
   it('types module I/O members from their use and refuses a member used as another type', () => {
     const xml = testL5x(B('Go', 'Out'), {

@@ -23,7 +23,7 @@ import {
   Unsupported,
 } from './logix-operands';
 import type { LogixType } from './logix-types';
-import { LoweringError, type RllLowering, scpAsCpt, stringMoveAsCopy } from './rll-lowering';
+import { LoweringError, notModelled, type RllLowering, scpAsCpt, stringMoveAsCopy } from './rll-lowering';
 import { instructionsOf, parseRung, type RllElement, type RllInstruction } from './rll-parser';
 
 const BOOL: LogixType = { kind: 'elem', name: 'BOOL' };
@@ -622,7 +622,7 @@ export class RungWriter {
         throw new Unsupported('RET (not converted: a routine that returns early stays ladder)');
       default: {
         const aoi = this.scope.aoiNames.get(ins.name.toLowerCase());
-        if (!aoi) throw new Unsupported(`instruction ${ins.name} is not modelled`);
+        if (!aoi) throw notModelled(ins);
         this.hazard(undefined, cell, liveAfter);
         const inst = this.dest(ops[0] ?? '');
         if (this.logix) {
