@@ -439,4 +439,22 @@ describe('ladderToSt with SIZE', () => {
     expect(plc.get('Pct')).toBe(8); // 7.5, a tie, to the even 8
     expect(plc.get('Dst')).toEqual([11, 12, 0, 0]);
   });
+
+  it('proves SCP where its rung reads what it wrote, a REAL In, a falling scale, an INT Dest', () => {
+    const tags: TestTag[] = [...B('A', 'B', 'X', 'Y'), ['N', 'DINT'], ['R', 'REAL'], ['I', 'INT']];
+    const p = readL5x(
+      testL5x(tags, {
+        Main: [
+          '[XIC(A)SCP(N,0,10,0,100,N),XIC(B)OTE(X)]GRT(N,50)OTE(Y);',
+          'XIC(A)SCP(R,-5.5,2.25,100,-100,I)GRT(I,0)OTE(X);',
+          'XIO(X)SCP(I,0,32767,0.0,1.0,R);',
+        ],
+      }),
+    );
+    const r = ladderToSt(p, { runs: 30 });
+    expect(r.routines[0]).toMatchObject({ converted: true, equivalent: true, reason: null });
+    expect(r.st.get('P/Main')).toContain(
+      '    I := (R - (-5.5)) * ((-100.0) - 100.0) / (2.25 - (-5.5)) + 100.0;',
+    );
+  });
 });
