@@ -64,6 +64,19 @@ export interface CheckOptions {
  * allocation after the checker's node tables (decision 0139).
  */
 const NO_MEMBERS: Map<string, PouSymbol> = new Map();
+
+/**
+ * OpenPLC's (MATIEC's) control blocks beyond the standard (IEC 61131-3 Annex F), shipped as
+ * behaviour models in OPENPLC_MODELS; vendor libraries declare blocks of the same names.
+ */
+const OPENPLC_CONTROL_BLOCKS: ReadonlySet<string> = new Set([
+  'PID',
+  'RAMP',
+  'DERIVATIVE',
+  'INTEGRAL',
+  'HYSTERESIS',
+]);
+const OPENPLC_MODELS = 'edge-agent/toolchain/models/openplc';
 /** The checked project: symbol tables plus the resolved type of every checked expression. */
 export interface CheckedProject {
   units: CompilationUnit[];
@@ -237,7 +250,13 @@ export abstract class Binder {
   protected reportLibraryName(span: Span, name: string, lib: string): void {
     const key = lib.toLowerCase();
     const given = this.libraryNamespaces.has(key) && this.libraryNamespaces.get(key) === undefined;
-    this.report(given ? 'ST2032' : 'ST2017', span, name, lib);
+    // in the formats OpenPLC and Beremiz compile, the five control blocks MATIEC ships are most
+    // likely those: say where their behaviour models are (request h3-lead-01)
+    const where =
+      !given && this.matiecFiles.has(span.file) && OPENPLC_CONTROL_BLOCKS.has(name.toUpperCase())
+        ? `${lib}, or OpenPLC's (MATIEC's) control blocks (OpenPLC and Beremiz code: pass --models ${OPENPLC_MODELS})`
+        : lib;
+    this.report(given ? 'ST2032' : 'ST2017', span, name, where);
   }
 
   protected libraryOf(upper: string): string | undefined {
