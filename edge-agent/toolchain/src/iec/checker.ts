@@ -785,33 +785,8 @@ class Checker extends Binder {
         return this.binary(e, scope);
       case 'IntegerLiteral':
         return e.typeName ? this.typedLiteral(e.typeName, e.span) : { kind: 'int-literal', value: e.value };
-      case 'Index': {
-        let t = underlying(this.expr(e.object, scope));
-        for (let k = 0; k < e.indices.length; k++) {
-          const i = e.indices[k]!;
-          const it = this.expr(i, scope);
-          if (!isInteger(it) && underlying(it).kind !== 'enum' && it.kind !== 'error')
-            this.report('ST2016', i.span, `${exprText(e.object)}`, `a ${typeName(it)}`);
-        }
-        if (t.kind === 'reference') t = underlying(t.target);
-        if (t.kind === 'array') {
-          if (t.dims !== 'star' && t.dims.length !== e.indices.length) {
-            // ARRAY[..] OF ARRAY[..]: a[i, j] is not a[i][j]; report the count
-            this.report('ST2016', e.span, exprText(e.object), e.indices.length);
-            return T_ERROR;
-          }
-          return t.element;
-        }
-        // a character of a string: CHAR/WCHAR in Siemens SCL (TIA Portal, "STRING": `#s[2]` is
-        // its 2nd character, a CHAR), BYTE/WORD in CODESYS and TwinCAT
-        if (t.kind === 'string') {
-          if (this.sclFiles.has(e.span.file)) return { kind: 'elementary', name: t.wide ? 'WCHAR' : 'CHAR' };
-          return t.wide ? { kind: 'elementary', name: 'WORD' } : T_BYTE;
-        }
-        if (t.kind === 'pointer') return t.target; // CODESYS: p[i] indexes through a pointer
-        if (t.kind !== 'error') this.report('ST2016', e.span, exprText(e.object), e.indices.length);
-        return T_ERROR;
-      }
+      case 'Index':
+        return this.index(e, scope);
       case 'Paren':
         return this.expr(e.expression, scope);
       case 'BoolLiteral':
@@ -899,6 +874,39 @@ class Checker extends Binder {
           name: ({ X: 'BOOL', B: 'BYTE', W: 'WORD', D: 'DWORD', L: 'LWORD' } as const)[e.size],
         };
     }
+  }
+
+  /**
+   * `a[i]`: a method of its own, not a case of `exprInner`: the types an index meets vary most
+   * (arrays, strings, pointers, references), and a cold check threw the whole of `exprInner` back
+   * to the interpreter at the first new one (decision 0180).
+   */
+  private index(e: import('./ast').IndexExpression, scope: Scope | undefined): Type {
+    let t = underlying(this.expr(e.object, scope));
+    for (let k = 0; k < e.indices.length; k++) {
+      const i = e.indices[k]!;
+      const it = this.expr(i, scope);
+      if (!isInteger(it) && underlying(it).kind !== 'enum' && it.kind !== 'error')
+        this.report('ST2016', i.span, `${exprText(e.object)}`, `a ${typeName(it)}`);
+    }
+    if (t.kind === 'reference') t = underlying(t.target);
+    if (t.kind === 'array') {
+      if (t.dims !== 'star' && t.dims.length !== e.indices.length) {
+        // ARRAY[..] OF ARRAY[..]: a[i, j] is not a[i][j]; report the count
+        this.report('ST2016', e.span, exprText(e.object), e.indices.length);
+        return T_ERROR;
+      }
+      return t.element;
+    }
+    // a character of a string: CHAR/WCHAR in Siemens SCL (TIA Portal, "STRING": `#s[2]` is
+    // its 2nd character, a CHAR), BYTE/WORD in CODESYS and TwinCAT
+    if (t.kind === 'string') {
+      if (this.sclFiles.has(e.span.file)) return { kind: 'elementary', name: t.wide ? 'WCHAR' : 'CHAR' };
+      return t.wide ? { kind: 'elementary', name: 'WORD' } : T_BYTE;
+    }
+    if (t.kind === 'pointer') return t.target; // CODESYS: p[i] indexes through a pointer
+    if (t.kind !== 'error') this.report('ST2016', e.span, exprText(e.object), e.indices.length);
+    return T_ERROR;
   }
 
   private typedLiteral(typeNameRaw: string, span: Span): Type {
