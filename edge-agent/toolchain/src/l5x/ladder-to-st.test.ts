@@ -457,4 +457,40 @@ describe('ladderToSt with SIZE', () => {
       '    I := (R - (-5.5)) * ((-100.0) - 100.0) / (2.25 - (-5.5)) + 100.0;',
     );
   });
+
+  it('converts a forward JMP as an IF around the rungs it skips, with a flag tag, proven and run', () => {
+    const tags: TestTag[] = [...B('A', 'B', 'C', 'X', 'Y'), ['N', 'DINT']];
+    const p = readL5x(
+      testL5x(tags, { Main: ['XIC(A)JMP(Skip);', 'XIC(B)OTE(X);', 'ADD(N,1,N);', 'LBL(Skip)XIC(C)OTE(Y);'] }),
+    );
+    const r = ladderToSt(p, { runs: 30 });
+    expect(r.routines[0]).toMatchObject({ converted: true, equivalent: true, reason: null });
+    expect(r.st.get('P/Main')).toEqual([
+      '// First scan: what the ladder did in prescan.',
+      'IF S:FS THEN',
+      '    X := FALSE;',
+      'END_IF;',
+      'Main_Jmp_Skip := A;',
+      'IF NOT (Main_Jmp_Skip) THEN',
+      '    X := B;',
+      '    N := N + 1;',
+      'END_IF;',
+      'Y := C;',
+    ]);
+    const text = Buffer.from(r.output).toString('utf8');
+    expect(text).toContain('<Tag Name="Main_Jmp_Skip"');
+    expect(checkL5x(text, 'out.L5X').diagnostics).toEqual([]);
+    const back = readL5x(r.output);
+    const f = findRoutine(back, 'P/Main');
+    if (!f) throw new Error('no routine');
+    const plc = compileModel(ladderModel(back, f.program, f.routine).source, { cycleMs: 10 });
+    plc.set('B', true);
+    plc.scan();
+    plc.set('A', true);
+    plc.set('B', false);
+    plc.set('C', true);
+    plc.scan();
+    // skipped: X keeps TRUE, N stays 1; the LBL rung ran
+    expect([plc.get('X'), plc.get('N'), plc.get('Y')]).toEqual([true, 1, true]);
+  });
 });

@@ -112,6 +112,7 @@ function convertRoutine(
       ...ladder.code.writes,
       ...[...planI.timers.values()].map((p) => p.fbd),
       ...planI.temps.map((t) => iecScope.lookup(t) as TagSymbol),
+      ...(planI.jumps ?? []).map((j) => iecScope.lookup(j.name) as TagSymbol),
     ];
     const code = {
       ...lowering.code,
@@ -151,6 +152,17 @@ function convertRoutine(
       if (!lastProgramTag) return fail('no Tags element to declare the rung condition tags in');
       newTags.push({
         tag: { name: t, dataType: 'BOOL', description: `rung condition kept by the ladder to ST conversion` },
+        after: lastProgramTag,
+      });
+    }
+    for (const j of planL.jumps ?? []) {
+      if (!lastProgramTag) return fail('no Tags element to declare the jump flags in');
+      newTags.push({
+        tag: {
+          name: j.name,
+          dataType: 'BOOL',
+          description: `JMP(${j.label}) taken this scan (ladder to ST)`,
+        },
         after: lastProgramTag,
       });
     }

@@ -75,6 +75,8 @@ export const MODELLED_INSTRUCTIONS = [
   'RET',
   'AFI',
   'NOP',
+  'JMP',
+  'LBL',
 ] as const;
 
 /** What lowering one routine (and what it calls) produced. */
@@ -239,6 +241,73 @@ export function notModelled(ins: RllInstruction): Unsupported {
   return new Unsupported(head);
 }
 
+/** A forward jump of a ladder routine: JMP at the end of rung `from`, its LBL first on rung `to`. */
+export interface RllJump {
+  label: string;
+  from: number;
+  to: number;
+}
+
+/**
+ * A JMP or LBL placed where the conversion does not take it (kept the plain "instruction JMP is
+ * not modelled", which compile names as L5X3001): `rung` indexes the routine's rungs.
+ */
+export class JumpRefusal extends Unsupported {
+  constructor(
+    name: string,
+    readonly rung: number,
+    readonly offset: number,
+  ) {
+    super(`instruction ${name} is not modelled`);
+  }
+}
+
+/**
+ * The jumps of a routine's rungs (index in `rungs`), or a {@link JumpRefusal}. A true JMP skips
+ * the rungs after it up to its LBL's rung, which runs (LBL passes power): the rungs between are
+ * not executed at all, so their outputs keep their values. Converted only where that is an IF
+ * around those rungs: JMP the last instruction of its rung, outside any branch; its LBL the
+ * first instruction of a later rung of the same routine; each label on one LBL. A jump back (a
+ * loop), a JMP with instructions after it, a JMP or LBL in a branch stay refused.
+ */
+export function rllJumps(rungs: readonly (readonly RllElement[])[]): RllJump[] {
+  const labels = new Map<string, number>();
+  const jumps: { label: string; from: number; offset: number }[] = [];
+  const inBranch = (es: readonly RllElement[], r: number): void => {
+    for (const e of es) {
+      if (e.kind === 'branch') for (const l of e.legs) inBranch(l, r);
+      else if (e.name === 'JMP' || e.name === 'LBL') throw new JumpRefusal(e.name, r, e.offset);
+    }
+  };
+  rungs.forEach((es, r) => {
+    es.forEach((e, k) => {
+      if (e.kind === 'branch') {
+        for (const l of e.legs) inBranch(l, r);
+        return;
+      }
+      const label = (e.operands[0] ?? '').trim();
+      if (e.name === 'LBL') {
+        if (k !== 0 || labels.has(label.toLowerCase())) throw new JumpRefusal('LBL', r, e.offset);
+        labels.set(label.toLowerCase(), r);
+      }
+      if (e.name === 'JMP') {
+        if (k !== es.length - 1) throw new JumpRefusal('JMP', r, e.offset);
+        jumps.push({ label, from: r, offset: e.offset });
+      }
+    });
+  });
+  return jumps.map((j) => {
+    const to = labels.get(j.label.toLowerCase());
+    if (to === undefined || to <= j.from) throw new JumpRefusal('JMP', j.from, j.offset);
+    return { label: j.label, from: j.from, to };
+  });
+}
+
+/** The jumps that skip rung `r` when taken. */
+export function jumpsOver(jumps: readonly RllJump[], r: number): RllJump[] {
+  return jumps.filter((j) => j.from < r && r < j.to);
+}
+
 /** The operands of a routine's SBR (its first instruction), or undefined without one. */
 function sbrOperands(r: L5xRoutine): string[] | undefined {
   const first = r.rungs[0];
@@ -274,6 +343,8 @@ export class RllLowering {
   private readonly prescanned = new Set<string>();
   /** Offset in its rung of the instruction being lowered (for where a refusal points). */
   private current = 0;
+  /** The jump flags of the ladder routine being lowered, by label (lower case). */
+  private jumpFlags = new Map<string, string>();
 
   /**
    * @param options.conditionPerRung give each rung a rung-condition variable of its own
@@ -374,16 +445,40 @@ export class RllLowering {
     if (hasRet) body.push('REPEAT');
     const firstPrescan = !this.prescanned.has(key);
     this.prescanned.add(key);
-    for (const rung of r.rungs) {
-      this.origin(this.textStart(childEl(rung.el, 'Text')) ?? rung.el.start);
-      const at = `${where}/${r.name} rung ${rung.number}`;
-      let elements: RllElement[];
+    const parsed = r.rungs.map((rung) => {
       try {
-        elements = parseRung(rung.text);
+        return parseRung(rung.text);
       } catch (e) {
-        if (e instanceof RllSyntaxError) throw new LoweringError(`rung text: ${e.message}`, at, e.offset);
+        if (e instanceof RllSyntaxError)
+          throw new LoweringError(
+            `rung text: ${e.message}`,
+            `${where}/${r.name} rung ${rung.number}`,
+            e.offset,
+          );
         throw e;
       }
+    });
+    let jumps: RllJump[] = [];
+    if (r.rungs.some((g) => /\b(JMP|LBL)\s*\(/i.test(g.text))) {
+      try {
+        jumps = rllJumps(parsed);
+      } catch (e) {
+        if (e instanceof JumpRefusal)
+          throw new LoweringError(e.reason, `${where}/${r.name} rung ${r.rungs[e.rung]?.number}`, e.offset);
+        throw e;
+      }
+    }
+    // each JMP's flag: set by its rung, cleared each time the routine starts
+    const flags = new Map(jumps.map((j) => [j.label.toLowerCase(), this.temp()]));
+    const outerFlags = this.jumpFlags;
+    this.jumpFlags = flags;
+    for (const f of flags.values()) body.push(`${f} := FALSE;`);
+    r.rungs.forEach((rung, n) => {
+      this.origin(this.textStart(childEl(rung.el, 'Text')) ?? rung.el.start);
+      const at = `${where}/${r.name} rung ${rung.number}`;
+      const elements = parsed[n] as RllElement[];
+      const over = jumpsOver(jumps, n).map((j) => flags.get(j.label.toLowerCase()) as string);
+      if (over.length > 0) body.push(`IF NOT (${over.join(' OR ')}) THEN`);
       try {
         const rc = this.options.conditionPerRung ? this.temp() : 'rc';
         body.push(`${rc} := TRUE;`);
@@ -393,7 +488,9 @@ export class RllLowering {
         if (e instanceof Unsupported) throw new LoweringError(e.reason, at, this.current);
         throw e;
       }
-    }
+      if (over.length > 0) body.push('END_IF;');
+    });
+    this.jumpFlags = outerFlags;
     if (hasRet) body.push('UNTIL TRUE END_REPEAT;');
     this.callStack.pop();
     if (outer !== undefined) this.origin(outer);
@@ -800,6 +897,16 @@ export class RllLowering {
       }
       case 'AFI':
         b.push(`${rc} := FALSE;`);
+        return;
+      case 'JMP': {
+        // placed and paired by rllJumps: a true rung skips the rungs up to its LBL
+        const flag = this.jumpFlags.get((ins.operands[0] ?? '').trim().toLowerCase());
+        if (!flag) throw notModelled(ins);
+        b.push(`${flag} := ${rc};`);
+        return;
+      }
+      case 'LBL':
+        // passes power; a jump's target (placed as rllJumps allows)
         return;
       case 'NOP':
         return;

@@ -567,3 +567,77 @@ describe('SCP and CPS', () => {
     expect(plc.get('Z')).toEqual([11, 12, 13]);
   });
 });
+
+describe('JMP/LBL', () => {
+  const tags: TestTag[] = [...B('A', 'B', 'C', 'X', 'Y', 'Z'), ['N', 'DINT']];
+  const rungs = ['XIC(A)JMP(Skip);', 'XIC(B)OTE(X)ADD(N,1,N);', 'LBL(Skip)XIC(C)OTE(Y);'];
+
+  it('a true JMP skips the rungs up to its LBL: their outputs keep their values; the LBL rung runs', () => {
+    const plc = plcOf(tags, { Main: rungs });
+    plc.set('B', true);
+    plc.set('C', true);
+    plc.scan();
+    expect([plc.get('X'), plc.get('N'), plc.get('Y')]).toEqual([true, 1, true]);
+    plc.set('A', true);
+    plc.set('B', false);
+    plc.set('C', false);
+    plc.scan();
+    // rung 1 not executed: X stays TRUE (not evaluated as false), N not incremented
+    expect([plc.get('X'), plc.get('N'), plc.get('Y')]).toEqual([true, 1, false]);
+    plc.set('A', false);
+    plc.scan();
+    expect([plc.get('X'), plc.get('N')]).toEqual([false, 1]);
+  });
+
+  it('overlapping jumps: a skipped JMP does not jump', () => {
+    const plc = plcOf(tags, {
+      Main: [
+        'XIC(A)JMP(L1);',
+        'XIC(B)JMP(L2);',
+        'OTE(X);',
+        'LBL(L1)OTE(Y);',
+        'ADD(N,1,N);',
+        'LBL(L2)OTE(Z);',
+      ],
+    });
+    const at = (a: boolean, b: boolean) => {
+      for (const t of ['X', 'Y', 'Z']) plc.set(t, false);
+      plc.set('N', 0);
+      plc.set('A', a);
+      plc.set('B', b);
+      plc.scan();
+      return [plc.get('X'), plc.get('Y'), plc.get('N'), plc.get('Z')];
+    };
+    expect(at(false, false)).toEqual([true, true, 1, true]);
+    expect(at(true, false)).toEqual([false, true, 1, true]);
+    expect(at(false, true)).toEqual([false, false, 0, true]);
+    // JMP(L2) sits in the rungs JMP(L1) skips: it is not executed
+    expect(at(true, true)).toEqual([false, true, 1, true]);
+  });
+
+  it('refuses a jump back, a JMP before other instructions, a JMP in a branch, a duplicate LBL', () => {
+    const reason = (rs: string[]) => {
+      const p = readL5x(testL5x(tags, { Main: rs }));
+      const f = findRoutine(p, 'P/Main');
+      if (!f) throw new Error('no routine');
+      try {
+        ladderModel(p, f.program, f.routine);
+        return 'modelled';
+      } catch (e) {
+        return (e as Error).message;
+      }
+    };
+    expect(reason(['LBL(Top)XIC(A)OTE(X);', 'XIC(B)JMP(Top);'])).toBe(
+      'P/Main rung 1: instruction JMP is not modelled',
+    );
+    expect(reason(['XIC(A)JMP(Q)OTE(X);', 'LBL(Q)OTE(Y);'])).toBe(
+      'P/Main rung 0: instruction JMP is not modelled',
+    );
+    expect(reason(['[XIC(A)JMP(Q),XIC(B)OTE(X)];', 'LBL(Q)OTE(Y);'])).toBe(
+      'P/Main rung 0: instruction JMP is not modelled',
+    );
+    expect(reason(['XIC(A)JMP(Q);', 'LBL(Q)OTE(Y);', 'LBL(Q)OTE(Z);'])).toBe(
+      'P/Main rung 2: instruction LBL is not modelled',
+    );
+  });
+});

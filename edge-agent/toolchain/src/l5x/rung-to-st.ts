@@ -23,7 +23,17 @@ import {
   Unsupported,
 } from './logix-operands';
 import type { LogixType } from './logix-types';
-import { LoweringError, notModelled, type RllLowering, scpAsCpt, stringMoveAsCopy } from './rll-lowering';
+import {
+  JumpRefusal,
+  jumpsOver,
+  LoweringError,
+  notModelled,
+  type RllJump,
+  type RllLowering,
+  rllJumps,
+  scpAsCpt,
+  stringMoveAsCopy,
+} from './rll-lowering';
 import { instructionsOf, parseRung, type RllElement, type RllInstruction } from './rll-parser';
 
 const BOOL: LogixType = { kind: 'elem', name: 'BOOL' };
@@ -117,6 +127,8 @@ export interface ConversionPlan {
   timers: Map<string, TimerPlan>;
   /** BOOL tags the conversion adds to keep a rung condition (name → purpose). */
   temps: string[];
+  /** Jump flags declared for the routine's JMPs: BOOL tags, with the label they jump to. */
+  jumps?: { name: string; label: string }[];
 }
 
 /** Plans the timers of a routine: FBD_TIMER names and whether each mirrors back. */
@@ -194,6 +206,8 @@ export class RungWriter {
   private cur: Cell | undefined;
   private tempNo = 0;
   private rungNo = 0;
+  /** The jump flags of the routine's JMPs, by label (lower case). */
+  private jumpFlags = new Map<string, string>();
   /** Prescan-equivalent first-scan statements (storage bits, .CU/.CD, sealed outputs). */
   private firstScan: string[] = [];
   private readonly firstScanKeys = new Set<string>();
@@ -218,21 +232,41 @@ export class RungWriter {
     const out: string[] = [];
     const rungs = this.routine.rungs.map((r) => ({ r, es: parseRung(r.text) }));
     for (const { es } of rungs) this.collectReads(es);
-    for (const { r, es } of rungs) {
-      this.rungNo = r.number;
-      this.stmts = [];
-      try {
-        const cell: Cell = { c: TRUE };
-        this.seq(es, cell, false);
-        this.cur = undefined;
-        this.flushPending();
-      } catch (e) {
-        if (e instanceof Unsupported) throw new LoweringError(e.reason, `${this.where} rung ${r.number}`);
-        throw e;
-      }
-      if (r.comment && this.logix) for (const l of r.comment.split(/\r?\n/)) out.push(`// ${l}`.trimEnd());
-      out.push(...this.renderStmts(this.stmts));
+    let jumps: RllJump[] = [];
+    try {
+      if (this.routine.rungs.some((g) => /\b(JMP|LBL)\s*\(/i.test(g.text)))
+        jumps = rllJumps(rungs.map((x) => x.es));
+    } catch (e) {
+      if (e instanceof JumpRefusal)
+        throw new LoweringError(e.reason, `${this.where} rung ${this.routine.rungs[e.rung]?.number}`);
+      throw e;
     }
+    this.jumpFlags = new Map(jumps.map((j) => [j.label.toLowerCase(), this.jumpFlag(j.label)]));
+    // a rung a jump may skip keeps its OTEs' values: the prescan clear of one is observable
+    rungs.forEach(({ es }, n) => {
+      if (jumpsOver(jumps, n).length > 0) this.otesOf(es);
+    });
+    // a JMP another jump may skip leaves its flag from the last scan: clear it first
+    for (const j of jumps)
+      if (jumpsOver(jumps, j.from).length > 0)
+        out.push(`${this.jumpFlags.get(j.label.toLowerCase())} := FALSE;`);
+    let open: string | undefined;
+    rungs.forEach(({ r, es }, n) => {
+      const over = jumpsOver(jumps, n).map((j) => this.jumpFlags.get(j.label.toLowerCase()) as string);
+      const key = over.join(' OR ');
+      if (open !== undefined && open !== key) {
+        out.push('END_IF;');
+        open = undefined;
+      }
+      if (key !== '' && open === undefined) {
+        out.push(`IF NOT (${key}) THEN`);
+        open = key;
+      }
+      const at = out.length;
+      this.rung(r, es, out);
+      if (open !== undefined) for (let i = at; i < out.length; i++) out[i] = `    ${out[i]}`;
+    });
+    if (open !== undefined) out.push('END_IF;');
     if (this.firstScan.length > 0) {
       const fs = this.logix ? 'S:FS' : 'LX_FS';
       out.unshift(
@@ -243,6 +277,41 @@ export class RungWriter {
       );
     }
     return { lines: out, prescan: this.lowering ? [...this.lowering.code.prescan] : [] };
+  }
+
+  /** Renders one rung's statements (its comment first) onto `out`. */
+  private rung(r: L5xRoutine['rungs'][number], es: RllElement[], out: string[]): void {
+    this.rungNo = r.number;
+    this.stmts = [];
+    try {
+      const cell: Cell = { c: TRUE };
+      this.seq(es, cell, false);
+      this.cur = undefined;
+      this.flushPending();
+    } catch (e) {
+      if (e instanceof Unsupported) throw new LoweringError(e.reason, `${this.where} rung ${r.number}`);
+      throw e;
+    }
+    if (r.comment && this.logix) for (const l of r.comment.split(/\r?\n/)) out.push(`// ${l}`.trimEnd());
+    out.push(...this.renderStmts(this.stmts));
+  }
+
+  /** Every bit an OTE of these elements writes counts as read (its prescan clear is kept). */
+  private otesOf(es: readonly RllElement[]): void {
+    for (const e of es) {
+      if (e.kind === 'branch') for (const l of e.legs) this.otesOf(l);
+      else if (e.name === 'OTE') this.readAnywhere.add((e.operands[0] ?? '').trim().toLowerCase());
+    }
+  }
+
+  /** The BOOL tag that holds whether the JMP to `label` was taken this scan. */
+  private jumpFlag(label: string): string {
+    const base = `${this.routine.name.slice(0, 20)}_Jmp_${label.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 14)}`;
+    const sym = this.scope.lookup(base) ?? this.scope.declareNew(base, 'BOOL');
+    const jumps = this.plan.jumps ?? [];
+    this.plan.jumps = jumps;
+    if (!jumps.some((j) => j.name === sym.name)) jumps.push({ name: sym.name, label });
+    return this.logix ? sym.name : sym.iec;
   }
 
   /** Bits read before the routine writes them with OTE: their prescan reset is observable. */
@@ -620,6 +689,15 @@ export class RungWriter {
       }
       case 'RET':
         throw new Unsupported('RET (not converted: a routine that returns early stays ladder)');
+      case 'JMP': {
+        // placed and paired by rllJumps: the last instruction of its rung
+        const flag = this.jumpFlags.get((ops[0] ?? '').trim().toLowerCase());
+        if (!flag) throw notModelled(ins);
+        this.emit(null, [`${flag} := ${render(cell.c)};`], [flag.toLowerCase()]);
+        return;
+      }
+      case 'LBL':
+        return;
       default: {
         const aoi = this.scope.aoiNames.get(ins.name.toLowerCase());
         if (!aoi) throw notModelled(ins);
