@@ -66,6 +66,15 @@ describe('checkL5x', () => {
       `error ${L5X_CODES.operandType} P/Main rung 2: SCP on non-numeric operands (In B)`,
     ]);
   });
+  it('checks a forward JMP over its whole routine; names a JMP that does not convert', () => {
+    // checked rung by rung, a JMP alone on its rung has no LBL: the routine's jumps are placed first
+    const ok = testL5x(TAGS, { Main: ['XIC(A)JMP(Skip);', 'XIC(B)OTE(A);', 'LBL(Skip)XIC(A)OTE(B);'] });
+    expect(messages(ok)).toEqual([]);
+    const back = testL5x(TAGS, { Main: ['LBL(Top)XIC(A)OTE(B);', 'XIC(B)JMP(Top);'] });
+    expect(messages(back)).toEqual([
+      `warning ${L5X_CODES.notModelled} P/Main rung 1: instruction JMP is not modelled`,
+    ]);
+  });
   it('checks a Logix ST routine and names its line', () => {
     const text = testL5x(TAGS, {}, '', { Calc: ['IF A THEN', '  B := Missing;', 'END_IF;'] });
     const [d] = checkL5x(text, 'x.L5X').diagnostics;

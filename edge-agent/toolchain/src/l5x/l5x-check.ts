@@ -14,7 +14,7 @@ import type { L5xProject, L5xRoutine } from './l5x-model';
 import { L5xError, readL5x } from './l5x-reader';
 import { LOGIX_INSTRUCTIONS } from './logix-instructions';
 import { LogixScope } from './logix-operands';
-import { LoweringError, RllLowering } from './rll-lowering';
+import { LoweringError, RllLowering, rllJumps } from './rll-lowering';
 import { parseRung, RllSyntaxError } from './rll-parser';
 import { projectModelSource } from './sim-model';
 import { childEl, childEls, type XElement } from './xml-scanner';
@@ -214,9 +214,21 @@ export function checkL5x(
       return;
     }
     if (routine.type !== 'RLL') return;
+    // jumps are placed over the whole routine: each rung is then checked with their labels
+    let jumpLabels = new Set<string>();
+    if (!options.syntaxOnly && routine.rungs.some((g) => /\bJMP\s*\(/i.test(g.text))) {
+      try {
+        jumpLabels = new Set(
+          rllJumps(routine.rungs.map((g) => parseRung(g.text))).map((j) => j.label.toLowerCase()),
+        );
+      } catch {
+        // a rung that does not parse, or jumps placed so they do not convert: every JMP rung
+        // is then named as not modelled, and a syntax error at its rung
+      }
+    }
     for (const rung of routine.rungs) {
       const where = `${path} rung ${rung.number}`;
-      const lower = new RllLowering(scope, program);
+      const lower = new RllLowering(scope, program, { jumpLabels });
       try {
         if (options.syntaxOnly) parseRung(rung.text);
         else lower.routine({ ...routine, rungs: [rung] }, owner);

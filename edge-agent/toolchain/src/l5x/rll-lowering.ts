@@ -350,11 +350,13 @@ export class RllLowering {
    * @param options.conditionPerRung give each rung a rung-condition variable of its own
    *   (`LX_Tn`) instead of the one shared `rc`: the same behaviour, but a data-flow slice of
    *   one output no longer runs through every rung (the safety verifier's view of a project)
+   * @param options.jumpLabels the routine given is one rung of a routine whose jumps convert
+   *   (compile's check, rung by rung): these labels' JMPs lower without their IFs
    */
   constructor(
     readonly scope: LogixScope,
     readonly program?: L5xProgram,
-    private readonly options: { conditionPerRung?: boolean } = {},
+    private readonly options: { conditionPerRung?: boolean; jumpLabels?: ReadonlySet<string> } = {},
   ) {}
 
   private temp(type = 'BOOL'): string {
@@ -459,7 +461,9 @@ export class RllLowering {
       }
     });
     let jumps: RllJump[] = [];
-    if (r.rungs.some((g) => /\b(JMP|LBL)\s*\(/i.test(g.text))) {
+    const given = this.callStack.length === 1 ? this.options.jumpLabels : undefined;
+    if (given) jumps = [...given].map((label) => ({ label, from: Number.NaN, to: Number.NaN }));
+    else if (r.rungs.some((g) => /\b(JMP|LBL)\s*\(/i.test(g.text))) {
       try {
         jumps = rllJumps(parsed);
       } catch (e) {
