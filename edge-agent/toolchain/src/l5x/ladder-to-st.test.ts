@@ -493,4 +493,60 @@ describe('ladderToSt with SIZE', () => {
     // skipped: X keeps TRUE, N stays 1; the LBL rung ran
     expect([plc.get('X'), plc.get('N'), plc.get('Y')]).toEqual([true, 1, true]);
   });
+
+  it('proves random routines with forward jumps, overlapping ones and SCP', { timeout: 120_000 }, () => {
+    const rng = new Prng(5);
+    const bools = ['A', 'B', 'C', 'D', 'X', 'Y'];
+    const cond = (): string => {
+      const p = rng.next();
+      if (p < 0.45) return `XIC(${rng.pick(bools)})`;
+      if (p < 0.7) return `XIO(${rng.pick(bools)})`;
+      if (p < 0.8) return `GRT(N,${rng.int(0, 5)})`;
+      if (p < 0.88) return `ONS(S${rng.int(0, 2)})`;
+      return `[${cond()},${cond()}]`;
+    };
+    const out = (): string => {
+      const p = rng.next();
+      if (p < 0.35) return `OTE(${rng.pick(['X', 'Y', 'A'])})`;
+      if (p < 0.5) return `OTL(${rng.pick(['X', 'Y', 'B'])})`;
+      if (p < 0.6) return `OTU(${rng.pick(['X', 'Y', 'C'])})`;
+      if (p < 0.75) return 'ADD(N,1,N)';
+      if (p < 0.85) return 'CTU(K,?,?)';
+      if (p < 0.92) return 'SCP(N,0,8,0,100,R)';
+      return 'CLR(N)';
+    };
+    const tags: TestTag[] = [
+      ...B('A', 'B', 'C', 'D', 'X', 'Y', 'S0', 'S1', 'S2'),
+      ['N', 'DINT'],
+      ['R', 'REAL'],
+      ['K', 'COUNTER', { PRE: 3 }],
+    ];
+    const failures: string[] = [];
+    let proven = 0;
+    for (let k = 0; k < 40; k++) {
+      const n = rng.int(3, 6);
+      const rungs = Array.from(
+        { length: n },
+        () => `${Array.from({ length: rng.int(1, 2) }, cond).join('')}${out()}`,
+      );
+      const from = rng.int(0, n - 3);
+      const to = rng.int(from + 1, n - 1);
+      rungs[from] = `${cond()}JMP(L1)`;
+      rungs[to] = `LBL(L1)${rungs[to]}`;
+      if (rng.chance(0.4) && to + 1 < n) {
+        // a second jump from inside the first one's range to the last rung
+        const f2 = rng.int(from + 1, to);
+        if (f2 === to) continue;
+        rungs[f2] = `${cond()}JMP(L2)`;
+        rungs[n - 1] = `LBL(L2)${rungs[n - 1]}`;
+      }
+      const fixed = rungs.map((r) => `${r};`);
+      const r = ladderToSt(readL5x(testL5x(tags, { Main: fixed })), { runs: 20, scans: 200, seed: k });
+      const x = r.routines[0];
+      if (x?.equivalent) proven++;
+      else failures.push(`${fixed.join(' ')} => ${x?.reason}`);
+    }
+    expect(failures).toEqual([]);
+    expect(proven).toBeGreaterThan(25);
+  });
 });
