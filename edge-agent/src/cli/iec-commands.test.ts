@@ -700,12 +700,42 @@ describe('plcfleet-agent compile of a Rockwell L5X (issue 18)', () => {
     );
   });
   it('names a Logix instruction the model does not run as a warning: the file is valid', async () => {
-    const f = plantCopy(['XIC(Jam_Sensor)OTL(Jam_Alarm)', 'XIC(Jam_Sensor)JMP(Skip)OTL(Jam_Alarm)']);
+    // a jump back (a loop) is valid Logix the model does not run
+    const f = plantCopy(
+      [
+        'XIC(Conveyor_Run)XIO(Jam_Sensor)OTE(Motor_Out)',
+        'LBL(Back)XIC(Conveyor_Run)XIO(Jam_Sensor)OTE(Motor_Out)',
+      ],
+      ['XIC(Jam_Sensor)OTL(Jam_Alarm)', 'XIC(Jam_Sensor)JMP(Back)'],
+    );
     const j = JSON.parse((await run('compile', f, '--json')).out);
     expect(j.errors).toBe(0);
     expect(j.diagnostics.map((d: { code: string; message: string }) => `${d.code} ${d.message}`)).toContain(
       'L5X3001 MainProgram/Conveyor rung 2: instruction JMP is not modelled',
     );
+  });
+  it('names a JMP to a label its routine lacks and a label on two LBLs as errors, at the instruction', async () => {
+    const f = plantCopy(
+      ['XIC(Conveyor_Run)XIO(Jam_Sensor)OTE(Motor_Out)', 'XIC(Conveyor_Run)XIO(Jam_Sensor)JMP(Skip)'],
+      ['XIC(Jam_Sensor)OTL(Jam_Alarm)', 'LBL(Here)XIC(Jam_Sensor)OTL(Jam_Alarm)'],
+      ['XIC(Reset_PB)XIO(Jam_Sensor)OTU(Jam_Alarm)', 'LBL(here)XIC(Reset_PB)XIO(Jam_Sensor)OTU(Jam_Alarm)'],
+    );
+    const r = await run('compile', f, '--json');
+    expect(r.code).toBe(1);
+    const ds = JSON.parse(r.out).diagnostics as {
+      code: string;
+      message: string;
+      line: number;
+      column: number;
+    }[];
+    expect(ds.filter((d) => d.code === 'L5X2005').map((d) => d.message)).toEqual([
+      'MainProgram/Conveyor rung 1: JMP to label Skip, which no LBL of the routine has',
+      'MainProgram/Conveyor rung 3: label here is on a second LBL (the first is on rung 2)',
+    ]);
+    const jmp = ds.find((d) => d.message.includes('JMP to label'))!;
+    expect(jmp).toMatchObject(positionOf(f, 'JMP(Skip)'));
+    // neither is also named as an instruction the model does not run
+    expect(ds.filter((d) => d.code === 'L5X3001' && /JMP|LBL/.test(d.message))).toEqual([]);
   });
   it('reads an L5X in a directory beside ST sources, and an unreadable L5X is an error on the file', async () => {
     const f = plantCopy();

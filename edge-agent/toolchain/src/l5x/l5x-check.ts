@@ -15,7 +15,7 @@ import { L5xError, readL5x } from './l5x-reader';
 import { LOGIX_INSTRUCTIONS } from './logix-instructions';
 import { LogixScope } from './logix-operands';
 import { LoweringError, RllLowering, rllJumps } from './rll-lowering';
-import { parseRung, RllSyntaxError } from './rll-parser';
+import { parseRung, type RllElement, RllSyntaxError } from './rll-parser';
 import { projectModelSource } from './sim-model';
 import { childEl, childEls, type XElement } from './xml-scanner';
 
@@ -45,6 +45,8 @@ export const L5X_CODES = {
   operandType: 'L5X2003',
   /** Too few operands, or an operand left unset (`?`). */
   operandCount: 'L5X2004',
+  /** A JMP to a label no LBL of its routine has, or one label on two LBLs (Logix Designer's verify refuses both). */
+  badLabel: 'L5X2005',
   /** A Logix instruction or construct the model does not run (ladder-to-st refuses it). */
   notModelled: 'L5X3001',
   /** An FBD or SFC routine: kept as it is, not read. */
@@ -214,6 +216,9 @@ export function checkL5x(
       return;
     }
     if (routine.type !== 'RLL') return;
+    // a JMP's label must be on exactly one LBL of its routine: the rungs of one that is not are
+    // errors here, not instructions left unmodelled
+    const badJumpRungs = options.syntaxOnly ? new Set<number>() : checkLabels(routine, path);
     // jumps are placed over the whole routine: each rung is then checked with their labels
     let jumpLabels = new Set<string>();
     if (!options.syntaxOnly && routine.rungs.some((g) => /\bJMP\s*\(/i.test(g.text))) {
@@ -245,6 +250,9 @@ export function checkL5x(
         if (e.where !== where) continue;
         // a subroutine's RET with values is checked where a JSR passes its returns
         if (/^RET with \d+ value\(s\) for 0 return/.test(e.reason)) continue;
+        // its jump is already an error (checkLabels)
+        if (badJumpRungs.has(rung.number) && /^instruction (JMP|LBL) is not modelled/.test(e.reason))
+          continue;
         const textEl = childEl(rung.el, 'Text');
         const base = contentOffset(project.text, textEl, rung.text) ?? rung.el.start;
         const off = e.offset ?? 0;
@@ -252,6 +260,60 @@ export function checkL5x(
         refusal(base + off, m ? m[0].length : 1, where, e.reason);
       }
     }
+  };
+  /**
+   * Reports each JMP whose label no LBL of the routine has and each LBL repeating a label, at the
+   * instruction; the numbers of the rungs reported. Rungs that do not parse are left to the rung check.
+   */
+  const checkLabels = (routine: L5xRoutine, path: string): Set<number> => {
+    const bad = new Set<number>();
+    if (!routine.rungs.some((g) => /\b(JMP|LBL)\s*\(/i.test(g.text))) return bad;
+    const found: { name: string; label: string; rung: L5xRoutine['rungs'][number]; offset: number }[] = [];
+    const walk = (es: readonly RllElement[], rung: L5xRoutine['rungs'][number]): void => {
+      for (const e of es) {
+        if (e.kind === 'branch') for (const leg of e.legs) walk(leg, rung);
+        else if (e.name === 'JMP' || e.name === 'LBL')
+          found.push({ name: e.name, label: (e.operands[0] ?? '').trim(), rung, offset: e.offset });
+      }
+    };
+    for (const rung of routine.rungs) {
+      try {
+        walk(parseRung(rung.text), rung);
+      } catch {
+        // a syntax error: the rung check reports it
+      }
+    }
+    const at = (f: (typeof found)[number]) =>
+      (contentOffset(project.text, childEl(f.rung.el, 'Text'), f.rung.text) ?? f.rung.el.start) + f.offset;
+    const labels = new Map<string, (typeof found)[number]>();
+    for (const f of found) {
+      if (f.name !== 'LBL') continue;
+      const first = labels.get(f.label.toLowerCase());
+      if (!first) {
+        labels.set(f.label.toLowerCase(), f);
+        continue;
+      }
+      bad.add(f.rung.number);
+      report(
+        at(f),
+        f.label.length + 5,
+        'error',
+        L5X_CODES.badLabel,
+        `${path} rung ${f.rung.number}: label ${f.label} is on a second LBL (the first is on rung ${first.rung.number})`,
+      );
+    }
+    for (const f of found) {
+      if (f.name !== 'JMP' || labels.has(f.label.toLowerCase())) continue;
+      bad.add(f.rung.number);
+      report(
+        at(f),
+        f.label.length + 5,
+        'error',
+        L5X_CODES.badLabel,
+        `${path} rung ${f.rung.number}: JMP to label ${f.label}, which no LBL of the routine has`,
+      );
+    }
+    return bad;
   };
   const internal = (offset: number, where: string, e: unknown) =>
     report(offset, 0, 'warning', L5X_CODES.notModelled, `${where}: not checked (${(e as Error).message})`);
