@@ -285,6 +285,16 @@ export function checkL5x(
     }
     const at = (f: (typeof found)[number]) =>
       (contentOffset(project.text, childEl(f.rung.el, 'Text'), f.rung.text) ?? f.rung.el.start) + f.offset;
+    const invalid = (f: (typeof found)[number], what: string) => {
+      bad.add(f.rung.number);
+      report(
+        at(f),
+        f.label.length + 5,
+        'error',
+        L5X_CODES.badLabel,
+        `${path} rung ${f.rung.number}: ${what}`,
+      );
+    };
     const labels = new Map<string, (typeof found)[number]>();
     for (const f of found) {
       if (f.name !== 'LBL') continue;
@@ -293,26 +303,11 @@ export function checkL5x(
         labels.set(f.label.toLowerCase(), f);
         continue;
       }
-      bad.add(f.rung.number);
-      report(
-        at(f),
-        f.label.length + 5,
-        'error',
-        L5X_CODES.badLabel,
-        `${path} rung ${f.rung.number}: label ${f.label} is on a second LBL (the first is on rung ${first.rung.number})`,
-      );
+      invalid(f, `label ${f.label} is on a second LBL (the first is on rung ${first.rung.number})`);
     }
-    for (const f of found) {
-      if (f.name !== 'JMP' || labels.has(f.label.toLowerCase())) continue;
-      bad.add(f.rung.number);
-      report(
-        at(f),
-        f.label.length + 5,
-        'error',
-        L5X_CODES.badLabel,
-        `${path} rung ${f.rung.number}: JMP to label ${f.label}, which no LBL of the routine has`,
-      );
-    }
+    for (const f of found)
+      if (f.name === 'JMP' && !labels.has(f.label.toLowerCase()))
+        invalid(f, `JMP to label ${f.label}, which no LBL of the routine has`);
     return bad;
   };
   const internal = (offset: number, where: string, e: unknown) =>

@@ -14,6 +14,19 @@ function plcOf(tags: TestTag[], routines: Record<string, string[]>, extra = '') 
 
 const B = (...names: string[]): TestTag[] => names.map((n) => [n, 'BOOL']);
 
+/** Why the ladder model refuses routine `P/Main` of these rungs, or `modelled`. */
+function refusalOf(tags: TestTag[], rungs: string[]): string {
+  const p = readL5x(testL5x(tags, { Main: rungs }));
+  const f = findRoutine(p, 'P/Main');
+  if (!f) throw new Error('no routine');
+  try {
+    ladderModel(p, f.program, f.routine);
+    return 'modelled';
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
 describe('RLL bit instructions', () => {
   it('XIC/XIO/OTE with a branch: seal-in holds and stop breaks it', () => {
     const plc = plcOf(B('Start', 'Stop', 'Run'), { Main: ['[XIC(Start),XIC(Run)]XIO(Stop)OTE(Run);'] });
@@ -354,17 +367,7 @@ describe('RLL program control and AOIs', () => {
 describe('instructions refused with their reason', () => {
   it('names why GSV/SSV and the string instructions are not modelled', () => {
     const tags: TestTag[] = [...B('A', 'B'), ['N', 'DINT'], ['S1', 'STRING'], ['S2', 'STRING']];
-    const reason = (rung: string) => {
-      const p = readL5x(testL5x(tags, { Main: [rung] }));
-      const f = findRoutine(p, 'P/Main');
-      if (!f) throw new Error('no routine');
-      try {
-        ladderModel(p, f.program, f.routine);
-        return 'modelled';
-      } catch (e) {
-        return (e as Error).message;
-      }
-    };
+    const reason = (rung: string) => refusalOf(tags, [rung]);
     expect(reason('GSV(WALLCLOCKTIME,,LocalDateTime,N);')).toBe(
       'P/Main rung 0: instruction GSV is not modelled: it reads controller state (WALLCLOCKTIME) that a simulation cannot give honestly',
     );
@@ -530,17 +533,7 @@ describe('SCP and CPS', () => {
   });
 
   it('refuses SCP where In Min = In Max or they are not constants, and integer tags as scaled limits', () => {
-    const refusal = (rung: string) => {
-      const p = readL5x(testL5x([...SCALE, ['N', 'DINT']], { Main: [rung] }));
-      const f = findRoutine(p, 'P/Main');
-      if (!f) throw new Error('no routine');
-      try {
-        ladderModel(p, f.program, f.routine);
-        return 'modelled';
-      } catch (e) {
-        return (e as Error).message;
-      }
-    };
+    const refusal = (rung: string) => refusalOf([...SCALE, ['N', 'DINT']], [rung]);
     expect(refusal('SCP(Raw,5,5.0,0,100,Eng);')).toBe(
       'P/Main rung 0: SCP with In Min = In Max (a division by zero; what Logix stores is not documented)',
     );
@@ -616,17 +609,7 @@ describe('JMP/LBL', () => {
   });
 
   it('refuses a jump back, a JMP before other instructions, a JMP in a branch, a duplicate LBL', () => {
-    const reason = (rs: string[]) => {
-      const p = readL5x(testL5x(tags, { Main: rs }));
-      const f = findRoutine(p, 'P/Main');
-      if (!f) throw new Error('no routine');
-      try {
-        ladderModel(p, f.program, f.routine);
-        return 'modelled';
-      } catch (e) {
-        return (e as Error).message;
-      }
-    };
+    const reason = (rs: string[]) => refusalOf(tags, rs);
     expect(reason(['LBL(Top)XIC(A)OTE(X);', 'XIC(B)JMP(Top);'])).toBe(
       'P/Main rung 1: instruction JMP is not modelled',
     );
