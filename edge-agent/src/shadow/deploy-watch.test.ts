@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Tag, TagMap } from '@plcfleet/protocols';
+import type { Tag } from '@plcfleet/protocols';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type PlantOpcuaServerOptions,
@@ -16,37 +16,15 @@ import {
   startPlcServer,
   VirtualPlcRuntime,
 } from '../plant-io';
+import { FAN_TAGS, fanProgram } from '../testing/fan-plant';
 import { stallingRelay } from '../testing/stalling-relay';
 import { compileProgramFiles, watchDeploy } from './deploy-watch';
 import { type LivePlc, type LiveSample, ModbusLivePlc } from './live-plc';
 import { OpcuaLiveFeed } from './live-subscription';
 
-/** The approved change: the fan runs above 60 °C. */
-const approved = (limit: number) => `
-PROGRAM Main
-VAR_INPUT Temp : INT; END_VAR
-VAR_OUTPUT Fan : BOOL; END_VAR
-Fan := Temp > ${limit};
-END_PROGRAM
-`;
-
-const MAP = TagMap.parse({
-  apiVersion: 'plcfleet/v1',
-  kind: 'TagMap',
-  tags: [
-    {
-      name: 'Temp',
-      modbus: { table: 'holding', address: 0, type: 'INT' },
-      opcua: { nodeId: 'ns=1;s=Main.Temp', browseName: 'Temp' },
-      access: 'readwrite',
-    },
-    {
-      name: 'Fan',
-      modbus: { table: 'discrete', address: 0, type: 'BOOL' },
-      opcua: { nodeId: 'ns=1;s=Main.Fan', browseName: 'Fan' },
-    },
-  ],
-});
+/** The approved change: the fan runs above 60 °C (the live PLC's 70 where a test wants a divergence). */
+const approved = fanProgram;
+const MAP = FAN_TAGS;
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
