@@ -83,6 +83,15 @@ function classify(project: L5xProject, reason: string): Kind {
   return 'notModelled';
 }
 
+/** A rung's elements, or undefined when its text does not parse. */
+function parseOrUndefined(text: string): RllElement[] | undefined {
+  try {
+    return parseRung(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /** 1-based line and column of a character offset. */
 class Positions {
   private readonly starts: number[] = [0];
@@ -218,17 +227,17 @@ export function checkL5x(
     if (routine.type !== 'RLL') return;
     // a JMP's label must be on exactly one LBL of its routine: the rungs of one that is not are
     // errors here, not instructions left unmodelled
-    const badJumpRungs = options.syntaxOnly ? new Set<number>() : checkLabels(routine, path);
+    // (each rung parsed once for both; one that does not parse is reported by the rung check)
+    const jumping = !options.syntaxOnly && routine.rungs.some((g) => /\b(JMP|LBL)\s*\(/i.test(g.text));
+    const parsed = jumping ? routine.rungs.map((g) => parseOrUndefined(g.text)) : [];
+    const badJumpRungs = checkLabels(routine, parsed, path);
     // jumps are placed over the whole routine: each rung is then checked with their labels
     let jumpLabels = new Set<string>();
-    if (!options.syntaxOnly && routine.rungs.some((g) => /\bJMP\s*\(/i.test(g.text))) {
+    if (jumping && parsed.every((es) => es !== undefined)) {
       try {
-        jumpLabels = new Set(
-          rllJumps(routine.rungs.map((g) => parseRung(g.text))).map((j) => j.label.toLowerCase()),
-        );
+        jumpLabels = new Set(rllJumps(parsed).map((j) => j.label.toLowerCase()));
       } catch {
-        // a rung that does not parse, or jumps placed so they do not convert: every JMP rung
-        // is then named as not modelled, and a syntax error at its rung
+        // jumps placed so they do not convert: every JMP rung is then named as not modelled
       }
     }
     for (const rung of routine.rungs) {
@@ -253,21 +262,26 @@ export function checkL5x(
         // its jump is already an error (checkLabels)
         if (badJumpRungs.has(rung.number) && /^instruction (JMP|LBL) is not modelled/.test(e.reason))
           continue;
-        const textEl = childEl(rung.el, 'Text');
-        const base = contentOffset(project.text, textEl, rung.text) ?? rung.el.start;
+        const base = rungTextOffset(rung);
         const off = e.offset ?? 0;
         const m = /^[A-Za-z_][A-Za-z0-9_]*(\([^()]*\))?/.exec(rung.text.slice(off));
         refusal(base + off, m ? m[0].length : 1, where, e.reason);
       }
     }
   };
+  /** Offset in the file where a rung's neutral text starts. */
+  const rungTextOffset = (rung: L5xRoutine['rungs'][number]): number =>
+    contentOffset(project.text, childEl(rung.el, 'Text'), rung.text) ?? rung.el.start;
   /**
    * Reports each JMP whose label no LBL of the routine has and each LBL repeating a label, at the
    * instruction; the numbers of the rungs reported. Rungs that do not parse are left to the rung check.
    */
-  const checkLabels = (routine: L5xRoutine, path: string): Set<number> => {
+  const checkLabels = (
+    routine: L5xRoutine,
+    parsed: readonly (RllElement[] | undefined)[],
+    path: string,
+  ): Set<number> => {
     const bad = new Set<number>();
-    if (!routine.rungs.some((g) => /\b(JMP|LBL)\s*\(/i.test(g.text))) return bad;
     const found: { name: string; label: string; rung: L5xRoutine['rungs'][number]; offset: number }[] = [];
     const walk = (es: readonly RllElement[], rung: L5xRoutine['rungs'][number]): void => {
       for (const e of es) {
@@ -276,15 +290,10 @@ export function checkL5x(
           found.push({ name: e.name, label: (e.operands[0] ?? '').trim(), rung, offset: e.offset });
       }
     };
-    for (const rung of routine.rungs) {
-      try {
-        walk(parseRung(rung.text), rung);
-      } catch {
-        // a syntax error: the rung check reports it
-      }
-    }
-    const at = (f: (typeof found)[number]) =>
-      (contentOffset(project.text, childEl(f.rung.el, 'Text'), f.rung.text) ?? f.rung.el.start) + f.offset;
+    parsed.forEach((es, i) => {
+      if (es) walk(es, routine.rungs[i]!);
+    });
+    const at = (f: (typeof found)[number]) => rungTextOffset(f.rung) + f.offset;
     const invalid = (f: (typeof found)[number], what: string) => {
       bad.add(f.rung.number);
       report(
