@@ -154,7 +154,7 @@ describe('shadow against pymodbus driven by a field script', () => {
       }
     });
     expect(frozen).toBe(true);
-    expect(r.code).toBe(EXIT.UNREACHABLE);
+    expect(r.code, r.err.join('\n')).toBe(EXIT.UNREACHABLE);
     expect(r.report!.commLoss).not.toBeNull();
     expect(r.report!.commLoss!.count).toBeGreaterThan(0);
     expect(Date.parse(r.report!.commLoss!.first)).toBeGreaterThanOrEqual(
@@ -163,8 +163,11 @@ describe('shadow against pymodbus driven by a field script', () => {
     expect(r.err.some((l) => l.includes('comm loss with'))).toBe(true);
   });
 
+  // The field held still (--quiet): this test is about the exit code and the report of a comm
+  // loss, so no divergence may come first. With a moving field, the session 12 fresh-clone CI saw
+  // this command exit 1 (a divergence before the freeze, its name not captured) once in ~6 runs.
   it('the command exits 5 with its report though the frozen PLC still holds the socket open', async () => {
-    const plc = await fieldPlc();
+    const plc = await fieldPlc(['--quiet']);
     const root = join(__dirname, '..');
     const cli = spawn(
       process.execPath,
@@ -194,7 +197,7 @@ describe('shadow against pymodbus driven by a field script', () => {
     });
     const code = await new Promise<number | null>((done) => cli.on('exit', (c) => done(c)));
     expect(err).toMatch(/comm loss with/);
-    expect(code).toBe(EXIT.UNREACHABLE);
+    expect(code, err).toBe(EXIT.UNREACHABLE);
     const report = JSON.parse(out.trim().split('\n')[0]!) as ShadowReport;
     expect(report.commLoss).not.toBeNull();
   }, 60_000);
