@@ -180,7 +180,29 @@ export abstract class Binder {
   /** GVLs marked {attribute 'qualified_only'} (lower case): their members are used as GVL.name only. */
   protected readonly qualifiedOnlyGvls = new Set<string>();
   protected readonly enumValues = new Map<string, Type>();
-  protected readonly exprTypes = new Map<Expression, Type>();
+  /**
+   * Every expression typed and its type, in the order typed (`recordType`): the map
+   * `exprTypes` is filled from them only when read, so a check nobody asks types of
+   * (`compile`) makes no map entry for each expression (decision 0175).
+   */
+  private readonly typedExprs: Expression[] = [];
+  private readonly typedTypes: Type[] = [];
+  private readonly exprTypesMap = new Map<Expression, Type>();
+  /** Records the type of `e`, as `exprTypes.set(e, t)` would, order and all. */
+  protected recordType(e: Expression, t: Type): void {
+    this.typedExprs.push(e);
+    this.typedTypes.push(t);
+  }
+  /** The type of every expression typed so far: the records not yet in the map put in, in order. */
+  protected get exprTypes(): Map<Expression, Type> {
+    const es = this.typedExprs;
+    const ts = this.typedTypes;
+    const map = this.exprTypesMap;
+    for (let i = 0; i < es.length; i++) map.set(es[i]!, ts[i]!);
+    es.length = 0;
+    ts.length = 0;
+    return map;
+  }
   protected readonly references = new Map<Expression, VarSymbol | PouSymbol>();
   protected readonly typeNames = new Set<Expression>();
   protected readonly externalNames = new Set<string>();
@@ -272,18 +294,21 @@ export abstract class Binder {
   protected readonly libraryNamespaces = new Map<string, string | undefined>();
 
   project(): CheckedProject {
-    const exprTypes = this.exprTypes;
     const pous = this.pous;
     const types = this.types;
+    const exprTypes = (): Map<Expression, Type> => this.exprTypes;
     return {
       units: this.units,
       pous,
       globals: this.globals,
       types,
       configurations: this.configurations,
-      exprTypes,
+      // one map, filled when first read (and again with what was typed since)
+      get exprTypes(): Map<Expression, Type> {
+        return exprTypes();
+      },
       references: this.references,
-      typeOf: (e) => exprTypes.get(e),
+      typeOf: (e) => this.exprTypes.get(e),
       lookupPou: (n) => pous.get(n.toLowerCase()),
       lookupType: (n) => {
         const up = n.toUpperCase();

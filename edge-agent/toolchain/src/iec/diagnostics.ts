@@ -115,10 +115,46 @@ export interface Diagnostic {
   message: string;
 }
 
+/**
+ * Each message split at its placeholders, made once per code at its first use: the text
+ * pieces at even indices, the argument numbers at odd ones (`'a {0} b'` is `['a ', 0, ' b']`).
+ * Filling one is then a few concatenations, where a regular-expression replace with a
+ * callback per message showed in the check's profile (struckig reports 1,379 ST2017).
+ */
+const TEMPLATES = new Map<DiagnosticCode, (string | number)[]>();
+
+function template(code: DiagnosticCode): (string | number)[] {
+  const message: string = DIAGNOSTICS[code].message;
+  const parts: (string | number)[] = [];
+  let from = 0;
+  // `{d}` with one digit, as the table writes them
+  for (let i = message.indexOf('{'); i >= 0; i = message.indexOf('{', i + 1)) {
+    const d = message.charCodeAt(i + 1) - 48;
+    if (d < 0 || d > 9 || message.charCodeAt(i + 2) !== 125) continue;
+    parts.push(message.slice(from, i), d);
+    from = i + 3;
+    i += 2;
+  }
+  parts.push(message.slice(from));
+  TEMPLATES.set(code, parts);
+  return parts;
+}
+
+/** The table's message for `code` with `{0}`, `{1}`… replaced by `args` (a missing one by ''). */
+function fill(code: DiagnosticCode, args: (string | number)[]): string {
+  const parts = TEMPLATES.get(code) ?? template(code);
+  let out = parts[0] as string;
+  for (let i = 1; i < parts.length; i += 2) {
+    const a = args[parts[i] as number];
+    out += (a === undefined ? '' : String(a)) + (parts[i + 1] as string);
+  }
+  return out;
+}
+
 /** Builds a diagnostic from the table. */
 export function diagnostic(code: DiagnosticCode, span: Span, ...args: (string | number)[]): Diagnostic {
   const entry = DIAGNOSTICS[code];
-  const message = entry.message.replace(/\{(\d)\}/g, (_m, i: string) => String(args[Number(i)] ?? ''));
+  const message = fill(code, args);
   return {
     file: span.file,
     line: span.line,
