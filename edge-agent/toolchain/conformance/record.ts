@@ -47,9 +47,11 @@ process.stderr.write('\n');
 const agreed = outcomes.flatMap((o) => (o.kind === 'agree' ? [{ ...o.case, trace: o.trace }] : []));
 const name = values.name ?? (values.examples ? 'examples' : values.files ? 'files' : `generated-s${seed}`);
 const file = join(import.meta.dirname, 'fixtures', `${name}.json.gz`);
-const source = values.examples
-  ? 'plcfleet example programs'
-  : `program-generator seed ${seed}, ${count} cases`;
+const source = values.files
+  ? `plcfleet regression programs: ${values.files}`
+  : values.examples
+    ? 'plcfleet example programs'
+    : `program-generator seed ${seed}, ${count} cases`;
 writeFileSync(file, encodeFixture({ source, cases: agreed }));
 console.log(JSON.stringify({ seed, count: cases.length, ...tally(outcomes), file }));
 for (const o of outcomes) {
