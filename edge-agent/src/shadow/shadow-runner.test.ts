@@ -153,6 +153,16 @@ describe('runShadow', () => {
     expect(r.compared).toBeGreaterThan(20);
   });
 
+  it('takes an input change read after a stalled read as seen since that read began: the live timer ran ahead', async () => {
+    // Seen in a soak under load 10 (the pymodbus field, session 13): this host stalled 110 ms on a
+    // read whose inputs were taken at its start; the live start button rose meanwhile and its TON
+    // started. The next read showed the change 5 ms after the stalled one ended, so the candidate
+    // counted 5 ms of lead and its Warm came ~100 ms after the live one: a false divergence.
+    const r = await stalledStartShadow();
+    expect(r.divergences, JSON.stringify(r.divergences)).toEqual([]);
+    expect(r.compared).toBeGreaterThan(20);
+  });
+
   it('seeds again until a read answered quickly: a seed anchored at a slow read ran the candidate ahead (ADR 0148)', async () => {
     // a per-scan counter on wall time; the first read is answered 180 ms after the PLC took its
     // values (this host stalled): anchored at the read's middle, the candidate ran 9 scans ahead
@@ -323,6 +333,52 @@ async function counterShadow() {
     tags: b.tags,
     unbound: b.unbound,
     durationMs: 600,
+    commLossMs: 1000,
+  });
+}
+
+/**
+ * The start button rises 200 ms in and a 300 ms on-delay starts with it: the live `Warm` is TRUE from
+ * 500 ms. Outputs are answered before inputs are asked (ordered); the read begun just before the
+ * rise takes its values at once but reaches this process 110 ms later (a stalled host).
+ */
+class StalledStartField implements LivePlc {
+  readonly where = 'scripted stalled start';
+  private t0 = 0;
+  private stalled = false;
+  async read(): Promise<LiveSample> {
+    await new Promise((r) => setTimeout(r, 5));
+    const tReq = Date.now();
+    if (this.t0 === 0) this.t0 = tReq;
+    const t = tReq - this.t0;
+    const values = new Map<Tag, RawValue>([
+      [WARM_MAP.tags[0]!, t >= 200],
+      [WARM_MAP.tags[1]!, t >= 500],
+    ]);
+    if (!this.stalled && t >= 185 && t < 200) {
+      this.stalled = true;
+      await new Promise((r) => setTimeout(r, 110));
+      return { ok: true, values, tReq, tResp: Date.now(), spreadMs: 1, ordered: true, outputsAt: tReq + 1 };
+    }
+    return { ok: true, values, tReq, tResp: tReq + 1, spreadMs: 1, ordered: true, outputsAt: tReq + 1 };
+  }
+  async close(): Promise<void> {}
+}
+
+async function stalledStartShadow() {
+  const c = compileInstrumented([
+    {
+      name: 'start.st',
+      text: 'PROGRAM Main\nVAR_INPUT Motor : BOOL; END_VAR\nVAR_OUTPUT Warm : BOOL; END_VAR\nVAR T1 : TON; END_VAR\nT1(IN := Motor, PT := T#300ms);\nWarm := T1.Q;\nEND_PROGRAM\n',
+    },
+  ]);
+  const b = bindTags(WARM_MAP, c.plc);
+  return runShadow({
+    plc: c.plc,
+    live: new StalledStartField(),
+    tags: b.tags,
+    unbound: b.unbound,
+    durationMs: 800,
     commLossMs: 1000,
   });
 }

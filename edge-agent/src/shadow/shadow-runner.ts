@@ -49,6 +49,7 @@ interface ShadowDivergence {
 }
 
 /** The summary of a shadow run (`shadow --json`). */
+
 export interface ShadowReport {
   seconds: number;
   /** Good samples (polls that read every tag). */
@@ -1224,8 +1225,17 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
     seed(first.values);
     leave('seed');
     samples++;
-    /** When the last sample's inputs were read (the end of its read), epoch ms. */
-    let inputsAt = first.tResp;
+    /**
+     * The earliest moment a read's inputs can be of, epoch ms: once its outputs were answered when
+     * they are asked first (ADR 0143), else its request. Its answer's arrival is no bound: a host
+     * stalled in a read gets inputs the PLC answered at its start (a live change then happened
+     * up to the whole stall before the next read showed it, and a timer it started ran that much
+     * ahead of the candidate's — a false Warm at load 10, session 13).
+     */
+    const inputsFrom = (r: { tReq: number; ordered?: boolean; outputsAt?: number }) =>
+      r.ordered ? (r.outputsAt ?? r.tReq) : r.tReq;
+    /** The earliest moment the last sample's inputs can be of (`inputsFrom`), epoch ms. */
+    let inputsAt = inputsFrom(first);
     /** The candidate's clock when the last sample's inputs were set (a scan after it has scanned them). */
     let lastFed = -1;
     /** The inputs of the last sample, raw, in `inputs` order: a sample that changes one is an input change. */
@@ -1328,7 +1338,7 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
         leave('seed');
         // an input that changed meanwhile: the live PLC saw it at some moment since the last read
         inputLead(s.tReq, inputsChanged(s.values) ? s.tResp - inputsAt : 0);
-        inputsAt = s.tResp;
+        inputsAt = inputsFrom(s);
         // virtual time anchored to the live PLC's again: its next scan due a cycle after the read,
         // taken at the next sample's catch-up — as at the start, the seeded values stay a moment of
         // the window (kept only after a catch-up scan, a counter read again within the scan diverged)
@@ -1357,7 +1367,7 @@ export async function runShadow(o: ShadowRunOptions): Promise<ShadowReport> {
       const steps = pre.concat(catchUpSteps());
       // how long before this read the inputs were last read: the live PLC may have seen a change that much sooner
       const sinceInputs = s.tResp - inputsAt;
-      inputsAt = s.tResp;
+      inputsAt = inputsFrom(s);
       const lead = Math.max(inputLead(s.tReq, changed ? sinceInputs : 0), uncertainMs);
       // A read spread over more than the window mixes moments the window cannot pair: its inputs feed, it is not judged.
       const torn = s.spreadMs > latencyMs;
