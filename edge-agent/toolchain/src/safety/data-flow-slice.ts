@@ -10,6 +10,11 @@
  * anywhere is written everywhere), which over-approximates: a slice may hold
  * a statement that cannot matter, never miss one that can. That is the safe
  * direction for a verifier that must not pass an unsafe change.
+ *
+ * A statement inside a POU body runs when (and in the order) that POU is called, so the
+ * statements calling a POU join the slice with the first of its statements that does: two
+ * function blocks writing one output through a global (a drive and its stop) decide it by
+ * the order of their calls, and swapping the calls changes the output (sweep 13).
  */
 import type { Statement, VarDecl } from '../iec';
 import type { Atom, ProjectIndex } from './project-index';
@@ -30,12 +35,30 @@ export interface Slice {
 export function backwardSlice(index: ProjectIndex, criteria: Iterable<string>): Slice {
   const slice: Slice = { vars: new Set(), statements: new Set(), pous: new Set(), decls: new Set() };
   const work: string[] = [...criteria];
+  let callers: Map<string, Atom[]> | undefined;
+  const calledFrom = new Set<string>();
   const addAtom = (a: Atom): void => {
     if (slice.statements.has(a.stmt)) return;
     slice.statements.add(a.stmt);
     for (const p of a.parents) slice.statements.add(p);
     for (const r of a.reads) if (!slice.vars.has(r)) work.push(r);
     for (const c of a.calls) addPou(c);
+    addCallers(a.body.pou.id);
+  };
+  // the calls that run a POU whose statement is in the slice: when and in which order it runs
+  const addCallers = (id: string): void => {
+    if (calledFrom.has(id)) return;
+    calledFrom.add(id);
+    if (!callers) {
+      callers = new Map();
+      for (const atom of index.atoms)
+        for (const c of atom.calls) {
+          const list = callers.get(c);
+          if (list) list.push(atom);
+          else callers.set(c, [atom]);
+        }
+    }
+    for (const atom of callers.get(id) ?? []) addAtom(atom);
   };
   const addPou = (id: string): void => {
     if (slice.pous.has(id)) return;
