@@ -14,6 +14,7 @@ import type { L5xProgram, L5xProject, L5xRoutine } from './l5x-model';
 import { readL5x } from './l5x-reader';
 import { writeL5x } from './l5x-writer';
 import { ladderToSt } from './ladder-to-st';
+import { STRING_INSTRUCTIONS_MODELLED } from './logix-strings';
 import { MODELLED_INSTRUCTIONS } from './rll-lowering';
 import { instructionsOf, parseRung } from './rll-parser';
 
@@ -58,6 +59,7 @@ function l5xFiles(dir: string): string[] {
 const MODELLED = new Set<string>(MODELLED_INSTRUCTIONS);
 /** Calls a Logix ST routine may make that logix-st.ts models (instructions and functions). */
 const ST_CALLS = new Set([
+  ...STRING_INSTRUCTIONS_MODELLED,
   'COP',
   'CPS',
   'FLL',

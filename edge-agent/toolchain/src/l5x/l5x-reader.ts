@@ -136,6 +136,48 @@ function decoratedValue(text: string, el: XElement, dataName = 'Data'): L5xValue
   return undefined;
 }
 
+/**
+ * The bytes of a Logix string literal as an export writes it (`'AB$0D$'x'`): `$hh` a byte in
+ * hex, `$$` and `$'` the character, `$L`/`$N` line feed, `$R` carriage return, `$T` tab, `$P`
+ * form feed. Undefined when the text is not one quoted literal.
+ */
+export function parseLogixString(raw: string): number[] | undefined {
+  const s = raw.trim();
+  if (s.length < 2 || !s.startsWith("'") || !s.endsWith("'")) return undefined;
+  const body = s.slice(1, -1);
+  const out: number[] = [];
+  const named: Record<string, number> = { L: 10, N: 10, R: 13, T: 9, P: 12, $: 36, "'": 39 };
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i] as string;
+    if (c !== '$') {
+      out.push(c.charCodeAt(0) & 0xff);
+      continue;
+    }
+    const hex = /^[0-9A-Fa-f]{2}/.exec(body.slice(i + 1));
+    if (hex) {
+      out.push(Number.parseInt(hex[0], 16));
+      i += 2;
+      continue;
+    }
+    const v = named[(body[i + 1] ?? '').toUpperCase()];
+    if (v === undefined) return undefined;
+    out.push(v);
+    i++;
+  }
+  return out;
+}
+
+/** A string tag's value from `<Data Format="String">`: its LEN and the bytes of its text. */
+function stringValue(text: string, el: XElement, dataName: string): L5xValue | undefined {
+  for (const d of childEls(el, dataName)) {
+    if (attrOf(d, 'Format') !== 'String') continue;
+    const bytes = parseLogixString(textIn(text, d));
+    if (!bytes) return undefined;
+    return { LEN: bytes.length, DATA: bytes };
+  }
+  return undefined;
+}
+
 function description(text: string, el: XElement): string | undefined {
   const d = childEl(el, 'Description');
   if (!d) return undefined;
@@ -146,7 +188,7 @@ function description(text: string, el: XElement): string | undefined {
 function readTag(text: string, el: XElement, dataName = 'Data'): L5xTag {
   const dataType = attrOf(el, 'DataType');
   const aliasFor = attrOf(el, 'AliasFor');
-  const value = decoratedValue(text, el, dataName);
+  const value = decoratedValue(text, el, dataName) ?? stringValue(text, el, dataName);
   const desc = description(text, el);
   const usage = attrOf(el, 'Usage');
   const req = attrOf(el, 'Required');

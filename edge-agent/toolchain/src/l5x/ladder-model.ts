@@ -7,6 +7,7 @@ import { checkProject, parseSource } from '../iec/index';
 import { type CompileOptions, compileProgram, type VirtualPlc } from '../sim/index';
 import type { L5xProgram, L5xProject, L5xRoutine } from './l5x-model';
 import { LogixScope } from './logix-operands';
+import { stringSize } from './logix-strings';
 import { LoweringError, RllLowering } from './rll-lowering';
 import { MODEL_PROGRAM, type ModelParts, modelSource } from './sim-model';
 
@@ -55,7 +56,8 @@ export function ladderModel(project: L5xProject, program: L5xProgram, routine: L
       if (
         s.type.kind === 'elem' ||
         (s.type.kind === 'array' && s.type.of.kind === 'elem') ||
-        (s.type.kind === 'struct' && udts.has(s.type.name.toLowerCase()))
+        (s.type.kind === 'struct' &&
+          (udts.has(s.type.name.toLowerCase()) || stringSize(scope, s.type) !== undefined))
       )
         inputs.add(s.iec.toLowerCase());
   }

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Prng } from '../sim/index';
+import { checkEquivalence, Prng } from '../sim/index';
 import { checkL5x } from './l5x-check';
 import { readL5x } from './l5x-reader';
-import { compileModel, findRoutine, ladderModel } from './ladder-model';
+import { compileModel, findRoutine, ladderModel, modelUnits } from './ladder-model';
 import { ladderToSt } from './ladder-to-st';
 import { type TestTag, testL5x } from './test-l5x';
 
@@ -548,5 +548,160 @@ describe('ladderToSt with SIZE', () => {
     }
     expect(failures).toEqual([]);
     expect(proven).toBeGreaterThan(25);
+  });
+});
+
+describe('ladderToSt with the string instructions (decision 0102)', () => {
+  const S = (...names: string[]): TestTag[] => names.map((n) => [n, 'STRING']);
+  const tags: TestTag[] = [
+    ['Go', 'BOOL'],
+    ['Hit', 'BOOL'],
+    ...S('A', 'B', 'D', 'E'),
+    ['N', 'DINT'],
+    ['Q', 'DINT'],
+    ['P', 'DINT'],
+  ];
+  const cases: [string, string, string][] = [
+    ['CONCAT', 'XIC(Go)CONCAT(A,B,D);', '    CONCAT(A, B, D);'],
+    ['MID', 'XIC(Go)MID(A,Q,P,D);', '    MID(A, Q, P, D);'],
+    ['DELETE', 'XIC(Go)DELETE(A,Q,P,D);', '    DELETE(A, Q, P, D);'],
+    ['INSERT', 'XIC(Go)INSERT(A,B,P,D);', '    INSERT(A, B, P, D);'],
+    ['FIND', 'XIC(Go)FIND(A,B,1,N)GRT(N,0)OTE(Hit);', '    FIND(A, B, 1, N);'],
+    ['UPPER', 'XIC(Go)UPPER(A,D);', '    UPPER(A, D);'],
+    ['LOWER', 'XIC(Go)LOWER(A,D);', '    LOWER(A, D);'],
+    ['STOD', 'XIC(Go)STOD(A,N);', '    STOD(A, N);'],
+    ['DTOS', 'XIC(Go)DTOS(N,D);', '    DTOS(N, D);'],
+  ];
+  it.each(cases)(
+    'converts %s to the same ST instruction, proves it and compiles the output',
+    (_n, rung, call) => {
+      const r = ladderToSt(readL5x(testL5x(tags, { Main: [rung] })), { runs: 20 });
+      expect(r.routines[0]).toMatchObject({ converted: true, equivalent: true, reason: null });
+      expect(r.st.get('P/Main')).toContain(call);
+      expect(checkL5x(Buffer.from(r.output).toString('utf8'), 'out.L5X').diagnostics).toEqual([]);
+    },
+  );
+
+  it('runs the written ST: a string built by DTOS, CONCAT and MID, then read by FIND and STOD', () => {
+    const p = readL5x(
+      testL5x(tags, {
+        Main: [
+          'XIC(Go)DTOS(N,D)DTOS(Q,E)CONCAT(D,E,D);',
+          '[XIC(Go)MID(D,2,2,E),XIO(Go)UPPER(A,E)]FIND(D,E,1,P)STOD(E,Q);',
+        ],
+      }),
+    );
+    const r = ladderToSt(p, { runs: 30 });
+    expect(r.routines[0]).toMatchObject({ converted: true, equivalent: true, reason: null });
+    const back = readL5x(r.output);
+    const f = findRoutine(back, 'P/Main');
+    if (!f) throw new Error('no routine');
+    expect(f.routine.type).toBe('ST');
+    const plc = compileModel(ladderModel(back, f.program, f.routine).source, { cycleMs: 10 });
+    plc.set('Go', true);
+    plc.set('N', -42);
+    plc.set('Q', 17);
+    plc.scan();
+    const d = plc.get('D') as { LEN: number; DATA: number[] };
+    expect(String.fromCharCode(...d.DATA.slice(0, d.LEN))).toBe('-4217');
+    // MID(D,2,2) = '42': found at 2, and STOD of it is 42
+    expect([plc.get('P'), plc.get('Q')]).toEqual([2, 42]);
+  });
+
+  it('a difference in a string is found: the ST with its operands swapped is not equivalent', () => {
+    const p = readL5x(testL5x(tags, { Main: ['XIC(Go)CONCAT(A,B,D);'] }));
+    const r = ladderToSt(p, { runs: 20 });
+    expect(r.routines[0]?.equivalent).toBe(true);
+    const swapped = readL5x(testL5x(tags, { Main: ['XIC(Go)CONCAT(B,A,D);'] }));
+    const fa = findRoutine(p, 'P/Main');
+    const fb = findRoutine(swapped, 'P/Main');
+    if (!fa || !fb) throw new Error('no routine');
+    const res = checkEquivalence({
+      before: modelUnits(ladderModel(p, fa.program, fa.routine).source),
+      after: modelUnits(ladderModel(swapped, fb.program, fb.routine).source),
+      program: 'LX_Model',
+      runs: 20,
+      scans: 100,
+      compare: ['D'],
+    });
+    expect(res.equivalent).toBe(false);
+    expect(res.counterexample?.variable).toMatch(/^D/);
+    // MID with Qty and Start swapped: found too, so runs reach valid operands before any fault
+    const mid = (rung: string) => {
+      const q = readL5x(testL5x(tags, { Main: [rung] }));
+      const f = findRoutine(q, 'P/Main');
+      if (!f) throw new Error('no routine');
+      return modelUnits(ladderModel(q, f.program, f.routine).source);
+    };
+    const m = checkEquivalence({
+      before: mid('XIC(Go)MID(A,Q,P,D);'),
+      after: mid('XIC(Go)MID(A,P,Q,D);'),
+      program: 'LX_Model',
+      runs: 50,
+      scans: 100,
+      compare: ['D'],
+    });
+    expect(m.equivalent).toBe(false);
+  });
+
+  it('proves 40 random routines of string instructions, conditions and one-shots', {
+    timeout: 180_000,
+  }, () => {
+    const rng = new Prng(13);
+    const strs = ['A', 'B', 'D', 'E'];
+    const dst = ['D', 'E'];
+    const cond = (): string => {
+      const p = rng.next();
+      if (p < 0.4) return `XIC(${rng.pick(['Go', 'Hit'])})`;
+      if (p < 0.6) return `XIO(${rng.pick(['Go', 'Hit'])})`;
+      if (p < 0.75) return `GRT(${rng.pick(['N', 'D.LEN', 'E.LEN'])},${rng.int(0, 4)})`;
+      if (p < 0.85) return 'ONS(S0)';
+      return `[${cond()},${cond()}]`;
+    };
+    const out = (): string => {
+      const s = () => rng.pick(strs);
+      const d = () => rng.pick(dst);
+      const small = () => rng.pick(['1', '2', '3', 'P', 'Q']);
+      switch (rng.int(0, 10)) {
+        case 0:
+          return `CONCAT(${s()},${s()},${d()})`;
+        case 1:
+          return `MID(${s()},${small()},${small()},${d()})`;
+        case 2:
+          return `DELETE(${s()},${small()},${small()},${d()})`;
+        case 3:
+          return `INSERT(${s()},${s()},${small()},${d()})`;
+        case 4:
+          return `FIND(${s()},${s()},${small()},N)`;
+        case 5:
+          return `${rng.pick(['UPPER', 'LOWER'])}(${s()},${d()})`;
+        case 6:
+          return `STOD(${s()},${rng.pick(['N', 'P'])})`;
+        case 7:
+          return `DTOS(${rng.pick(['N', 'P', 'Q'])},${d()})`;
+        case 8:
+          return `OTE(Hit)`;
+        case 9:
+          return `MOV(${rng.int(0, 3)},${rng.pick(['P', 'Q'])})`;
+        default:
+          return 'ADD(N,1,N)';
+      }
+    };
+    const t: TestTag[] = [...tags, ['S0', 'BOOL']];
+    const failures: string[] = [];
+    let proven = 0;
+    for (let k = 0; k < 40; k++) {
+      const rungs = Array.from(
+        { length: rng.int(2, 4) },
+        () =>
+          `${Array.from({ length: rng.int(1, 2) }, cond).join('')}${out()}${rng.chance(0.4) ? out() : ''};`,
+      );
+      const r = ladderToSt(readL5x(testL5x(t, { Main: rungs })), { runs: 20, scans: 150, seed: k });
+      const x = r.routines[0];
+      if (x?.equivalent) proven++;
+      else failures.push(`${rungs.join(' ')} => ${x?.reason}`);
+    }
+    expect(failures).toEqual([]);
+    expect(proven).toBe(40);
   });
 });

@@ -5,7 +5,14 @@
  * tags, or an Add-On Instruction's parameters and local tags).
  */
 import type { L5xAoi, L5xProgram, L5xProject, L5xTag } from './l5x-model';
-import { INT_BITS, LOGIX_ELEMENTARY, type LogixType, PID_CTL_BITS, PREDEFINED_STRUCTS } from './logix-types';
+import {
+  INT_BITS,
+  LOGIX_ELEMENTARY,
+  type LogixType,
+  PID_CTL_BITS,
+  PREDEFINED_STRUCTS,
+  predefinedMemberType,
+} from './logix-types';
 
 /** An operand or instruction the simulator does not model; `reason` names it. */
 export class Unsupported extends Error {
@@ -131,7 +138,10 @@ export class LogixScope {
         new Map(
           members
             .filter(([m]) => !m.startsWith('LX_'))
-            .map(([m, t]) => [m.toLowerCase(), { name: m, type: tagType(t, []) }]),
+            .map(([m, t]) => {
+              const pt = predefinedMemberType(t);
+              return [m.toLowerCase(), { name: m, type: tagType(pt.name, pt.dims) }];
+            }),
         ),
       );
     }

@@ -17,6 +17,7 @@ import {
   source,
   Unsupported,
 } from './logix-operands';
+import { STRING_INSTRUCTIONS_MODELLED } from './logix-strings';
 import type { LogixType } from './logix-types';
 
 const BOOL: LogixType = { kind: 'elem', name: 'BOOL' };
@@ -36,7 +37,7 @@ export interface StLoweringHost {
   assign(d: Operand, value: string, valueType: LogixType, out: string[]): void;
   /** Inlines a JSR target routine. */
   jsr(name: string): void;
-  /** Runs COP, CPS, FLL or SIZE as the ladder instruction of the same operands. */
+  /** Runs COP, CPS, FLL, SIZE or a string instruction as the ladder instruction of the same operands. */
   instruction(name: string, args: string[]): void;
   /** Runs an Add-On Instruction call (`Motor_Ctl(Inst, A, B)`, EnableIn TRUE); false when `name` is no AOI. */
   aoi(name: string, args: string[]): boolean;
@@ -310,7 +311,13 @@ class StReader {
       return;
     }
     // ladder-to-st writes these in ST as the same instruction under the rung's condition
-    if (name === 'COP' || name === 'CPS' || name === 'FLL' || name === 'SIZE') {
+    if (
+      name === 'COP' ||
+      name === 'CPS' ||
+      name === 'FLL' ||
+      name === 'SIZE' ||
+      (STRING_INSTRUCTIONS_MODELLED as readonly string[]).includes(name)
+    ) {
       this.host.instruction(name, args);
       return;
     }

@@ -41,6 +41,15 @@ export const INT_BITS: Record<string, number> = {
   ULINT: 64,
 };
 
+/** The DATA size of the predefined STRING type (Logix: 82 characters). */
+export const STRING_SIZE = 82;
+
+/** A member type as PREDEFINED_STRUCTS spells it: `DINT`, or `SINT[82]` for an array. */
+export function predefinedMemberType(t: string): { name: string; dims: number[] } {
+  const m = /^(\w+)\[(\d+)\]$/.exec(t);
+  return m ? { name: m[1] as string, dims: [Number(m[2])] } : { name: t, dims: [] };
+}
+
 /** Members of the predefined structures; `LX_*` members are the simulator's own hidden state. */
 export const PREDEFINED_STRUCTS: Record<string, [string, string][]> = {
   TIMER: [
@@ -111,8 +120,11 @@ export const PREDEFINED_STRUCTS: Record<string, [string, string][]> = {
     ['RunMode', 'BOOL'],
     ['ConnectionFaulted', 'BOOL'],
   ],
-  // Only the length: string data is not modelled (no modelled instruction computes with it).
-  STRING: [['LEN', 'DINT']],
+  // LEN characters of DATA are the string; the bytes past LEN are kept (Logix keeps them too).
+  STRING: [
+    ['LEN', 'DINT'],
+    ['DATA', `SINT[${STRING_SIZE}]`],
+  ],
   FBD_TIMER: [
     ['EnableIn', 'BOOL'],
     ['TimerEnable', 'BOOL'],
@@ -165,7 +177,12 @@ export function predefinedTypesSource(names: Iterable<string>): string {
     const members = PREDEFINED_STRUCTS[n];
     if (!members) continue;
     out.push(
-      `TYPE ${n === 'STRING' ? 'LX_STRING' : n} : STRUCT\n${members.map(([m, t]) => `  ${m} : ${t};`).join('\n')}\nEND_STRUCT;\nEND_TYPE`,
+      `TYPE ${n === 'STRING' ? 'LX_STRING' : n} : STRUCT\n${members
+        .map(([m, t]) => {
+          const { name, dims } = predefinedMemberType(t);
+          return `  ${m} : ${dims.length > 0 ? `ARRAY[0..${(dims[0] as number) - 1}] OF ${name}` : name};`;
+        })
+        .join('\n')}\nEND_STRUCT;\nEND_TYPE`,
     );
   }
   return out.join('\n');

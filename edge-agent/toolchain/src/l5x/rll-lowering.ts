@@ -23,6 +23,12 @@ import {
   Unsupported,
 } from './logix-operands';
 import { lowerLogixSt, type StLoweringHost } from './logix-st';
+import {
+  lowerStringInstruction,
+  STRING_INSTRUCTIONS_MODELLED,
+  STRING_INSTRUCTIONS_REFUSED,
+  stringSize,
+} from './logix-strings';
 import { INT_BITS, type LogixType } from './logix-types';
 import { parseRung, type RllElement, type RllInstruction, RllSyntaxError } from './rll-parser';
 import { childEl, childEls, type XElement } from './xml-scanner';
@@ -77,6 +83,7 @@ export const MODELLED_INSTRUCTIONS = [
   'NOP',
   'JMP',
   'LBL',
+  ...STRING_INSTRUCTIONS_MODELLED,
 ] as const;
 
 /** What lowering one routine (and what it calls) produced. */
@@ -122,13 +129,7 @@ export class LoweringError extends Error {
  */
 /** Is this STRING or a user string type (`Family="StringFamily"`)? */
 function isStringType(scope: LogixScope, t: LogixType): boolean {
-  return (
-    t.kind === 'struct' &&
-    (t.name.toUpperCase() === 'STRING' ||
-      scope.project.dataTypes.some(
-        (d) => d.name.toLowerCase() === t.name.toLowerCase() && d.family === 'StringFamily',
-      ))
-  );
+  return stringSize(scope, t) !== undefined;
 }
 
 export function stringMoveAsCopy(scope: LogixScope, ins: RllInstruction): RllInstruction {
@@ -213,21 +214,6 @@ export function scpAsCpt(scope: LogixScope, ins: RllInstruction): RllInstruction
   };
 }
 
-/** Logix's string instructions: they read or write a string's characters, which are not modelled. */
-const STRING_INSTRUCTIONS = new Set([
-  'CONCAT',
-  'MID',
-  'UPPER',
-  'LOWER',
-  'FIND',
-  'DELETE',
-  'INSERT',
-  'STOD',
-  'DTOS',
-  'RTOS',
-  'STOR',
-]);
-
 /** The refusal of an instruction the model does not run, with why where there is a known reason. */
 export function notModelled(ins: RllInstruction): Unsupported {
   const head = `instruction ${ins.name} is not modelled`;
@@ -236,8 +222,8 @@ export function notModelled(ins: RllInstruction): Unsupported {
     return new Unsupported(
       `${head}: it ${n === 'GSV' ? 'reads' : 'writes'} controller state (${(ins.operands[0] ?? '').trim()}) that a simulation cannot give honestly`,
     );
-  if (STRING_INSTRUCTIONS.has(n))
-    return new Unsupported(`${head}: a string's characters (DATA) are not modelled, only its LEN`);
+  const why = STRING_INSTRUCTIONS_REFUSED[n];
+  if (why) return new Unsupported(`${head}: ${why}`);
   return new Unsupported(head);
 }
 
@@ -833,6 +819,32 @@ export class RllLowering {
         // has neither, so the two copy alike
         this.copy(ins, rc);
         return;
+      case 'CONCAT':
+      case 'MID':
+      case 'DELETE':
+      case 'INSERT':
+      case 'FIND':
+      case 'UPPER':
+      case 'LOWER':
+      case 'STOD':
+      case 'DTOS':
+        // string instructions run on a true rung (1756-RM003); logix-strings.ts, decision 0102
+        b0(
+          b,
+          rc,
+          lowerStringInstruction(
+            {
+              scope: this.scope,
+              src: (t) => this.src(t),
+              dest: (t) => this.dest(t),
+              temp: (t) => this.temp(t),
+              assign: (d, v, t, out) => this.assign(d, v, t, out),
+            },
+            ins.name,
+            ins.operands,
+          ),
+        );
+        return;
       case 'SIZE': {
         // SIZE(Source, Dimension, Size): the number of elements of one dimension of an array,
         // 0 the leftmost (1756-RM003). A property of the declaration, so Source is not read.
@@ -941,11 +953,16 @@ export class RllLowering {
       isStringType(this.scope, s.type) &&
       isStringType(this.scope, d.type)
     ) {
-      // One string into a string of another string type: the bytes go over, .LEN first; the
-      // model has no characters, so what it sees is .LEN.
+      // One string into a string of another string type: the bytes go over, .LEN first, then
+      // as many characters as the smaller DATA holds (the rest of Dest's DATA is kept).
       this.scope.use(s.type);
       this.scope.use(d.type);
-      b0(this.code.body, rc, [`${d.iec}.LEN := ${s.iec}.LEN;`]);
+      const n = Math.min(stringSize(this.scope, s.type) ?? 0, stringSize(this.scope, d.type) ?? 0);
+      const i = this.temp('DINT');
+      b0(this.code.body, rc, [
+        `${d.iec}.LEN := ${s.iec}.LEN;`,
+        `FOR ${i} := 0 TO ${n - 1} DO ${d.iec}.DATA[${i}] := ${s.iec}.DATA[${i}]; END_FOR;`,
+      ]);
       return;
     }
     if (!sameStruct && (!isNumeric(s.type) || !isNumeric(d.type))) {

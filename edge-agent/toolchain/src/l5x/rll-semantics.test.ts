@@ -365,8 +365,14 @@ describe('RLL program control and AOIs', () => {
 });
 
 describe('instructions refused with their reason', () => {
-  it('names why GSV/SSV and the string instructions are not modelled', () => {
-    const tags: TestTag[] = [...B('A', 'B'), ['N', 'DINT'], ['S1', 'STRING'], ['S2', 'STRING']];
+  it('names why GSV/SSV and the string instructions RTOS/STOR are not modelled', () => {
+    const tags: TestTag[] = [
+      ...B('A', 'B'),
+      ['N', 'DINT'],
+      ['R', 'REAL'],
+      ['S1', 'STRING'],
+      ['S2', 'STRING'],
+    ];
     const reason = (rung: string) => refusalOf(tags, [rung]);
     expect(reason('GSV(WALLCLOCKTIME,,LocalDateTime,N);')).toBe(
       'P/Main rung 0: instruction GSV is not modelled: it reads controller state (WALLCLOCKTIME) that a simulation cannot give honestly',
@@ -374,9 +380,13 @@ describe('instructions refused with their reason', () => {
     expect(reason('XIC(A)SSV(Program,P,DisableFlag,N);')).toMatch(
       /SSV is not modelled: it writes controller state/,
     );
-    expect(reason('XIC(A)CONCAT(S1,S2,S1);')).toBe(
-      "P/Main rung 0: instruction CONCAT is not modelled: a string's characters (DATA) are not modelled, only its LEN",
+    expect(reason('XIC(A)RTOS(R,S1);')).toBe(
+      'P/Main rung 0: instruction RTOS is not modelled: the text a REAL becomes (digits, exponent, rounding) is not documented precisely enough to model',
     );
+    expect(reason('XIC(A)STOR(S1,R);')).toMatch(
+      /^P\/Main rung 0: instruction STOR is not modelled: how text becomes a REAL/,
+    );
+    expect(reason('XIC(A)CONCAT(S1,S2,S1);')).toBe('modelled');
     // JMP keeps the plain message the CLI's compile test names
     expect(reason('XIC(A)JMP(Skip);')).toBe('P/Main rung 0: instruction JMP is not modelled');
   });
@@ -622,5 +632,211 @@ describe('JMP/LBL', () => {
     expect(reason(['XIC(A)JMP(Q);', 'LBL(Q)OTE(Y);', 'LBL(Q)OTE(Z);'])).toBe(
       'P/Main rung 2: instruction LBL is not modelled',
     );
+  });
+});
+
+/** The characters a driven string input can hold (sim-model.ts STRING_ALPHABET), in order. */
+const ALPHABET = '0123456789-. aZe';
+
+describe('string instructions (decision 0102)', () => {
+  type Plc = ReturnType<typeof plcOf>;
+  /** Drives string input `name` to `text` (at most 8 characters of the alphabet). */
+  const setStr = (plc: Plc, name: string, text: string) => {
+    plc.set(`LX_IN_${name}_LEN`, text.length);
+    [...text].forEach((c, k) => {
+      const i = ALPHABET.indexOf(c);
+      if (i < 0 || k >= 8) throw new Error(`cannot drive ${JSON.stringify(c)} at ${k}`);
+      plc.set(`LX_IN_${name}_C${k}`, i);
+    });
+  };
+  const str = (plc: Plc, name: string) => {
+    const v = plc.get(name) as { LEN: number; DATA: number[] };
+    return String.fromCharCode(...v.DATA.slice(0, v.LEN));
+  };
+  const S = (...names: string[]): TestTag[] => names.map((n) => [n, 'STRING']);
+  const tags: TestTag[] = [
+    ...B('Go'),
+    ...S('A', 'B', 'D'),
+    ['N', 'DINT'],
+    ['Q', 'DINT'],
+    ['P', 'DINT'],
+    ['I', 'INT'],
+  ];
+  /** One scan of these rungs with the strings and numbers given; the PLC and its fault. */
+  const run = (rungs: string[], strings: Record<string, string>, nums: Record<string, number> = {}) => {
+    const plc = plcOf(tags, { Main: rungs });
+    for (const [n, t] of Object.entries(strings)) setStr(plc, n, t);
+    for (const [n, v] of Object.entries(nums)) plc.set(n, v);
+    plc.set('Go', true);
+    const fault = plc.scan();
+    return { plc, fault: fault ? fault.code : null };
+  };
+
+  it('STRING has its 82 characters, and the reader takes a string initial value into them', () => {
+    const xml = testL5x(tags, { Main: ['XIC(Go)UPPER(D,D);'] }).replace(
+      '<Tag Name="D" TagType="Base" DataType="STRING">',
+      () =>
+        `<Tag Name="D" TagType="Base" DataType="STRING"><Data Format="String" Length="5"><![CDATA['a$'b$0Dz']]></Data>`,
+    );
+    const p = readL5x(xml);
+    expect(p.tags.find((t) => t.name === 'D')?.value).toEqual({ LEN: 5, DATA: [97, 39, 98, 13, 122] });
+    const f = findRoutine(p, 'P/Main');
+    if (!f) throw new Error('no routine');
+    const plc = compileModel(ladderModel(p, f.program, f.routine).source, { cycleMs: 10 });
+    expect((plc.get('D') as { DATA: number[] }).DATA).toHaveLength(82);
+    plc.set('Go', true);
+    plc.scan();
+    expect(str(plc, 'D')).toBe("A'B\rZ");
+  });
+
+  it('CONCAT puts A then B into Dest; a result longer than Dest faults', () => {
+    const r = run(['XIC(Go)CONCAT(A,B,D);'], { A: 'a1', B: 'Z9.' });
+    expect([r.fault, str(r.plc, 'D')]).toEqual([null, 'a1Z9.']);
+    // 50 + 40 characters do not fit the 82 of a STRING (fault 4/51): the program stops
+    const plc = plcOf(tags, { Main: ['XIC(Go)CONCAT(A,B,D);'] });
+    plc.set('LX_IN_A_LEN', 50);
+    plc.set('LX_IN_B_LEN', 40);
+    plc.set('Go', true);
+    expect(plc.scan()?.code).toBe('INDEX_OUT_OF_RANGE');
+  });
+
+  it('MID copies Qty characters from Start (1 = first); Start or Qty out of range faults', () => {
+    const rung = ['XIC(Go)MID(A,Q,P,D);'];
+    expect(str(run(rung, { A: 'a159-. Z' }, { Q: 3, P: 2 }).plc, 'D')).toBe('159');
+    expect(str(run(rung, { A: 'a159' }, { Q: 4, P: 1 }).plc, 'D')).toBe('a159');
+    expect(run(rung, { A: 'a159' }, { Q: 1, P: 0 }).fault).toBe('INDEX_OUT_OF_RANGE');
+    // past LEN: not documented, so the model stops there too
+    expect(run(rung, { A: 'a159' }, { Q: 3, P: 3 }).fault).toBe('INDEX_OUT_OF_RANGE');
+    expect(run(rung, { A: 'a159' }, { Q: 0, P: 1 }).fault).toBe('INDEX_OUT_OF_RANGE');
+  });
+
+  it('DELETE removes Qty characters from Start; Start + Qty past LEN + 1 faults', () => {
+    const rung = ['XIC(Go)DELETE(A,Q,P,D);'];
+    expect(str(run(rung, { A: 'a159-.' }, { Q: 2, P: 3 }).plc, 'D')).toBe('a1-.');
+    expect(str(run(rung, { A: 'a159' }, { Q: 1, P: 4 }).plc, 'D')).toBe('a15');
+    expect(str(run(rung, { A: 'a159' }, { Q: 4, P: 1 }).plc, 'D')).toBe('');
+    expect(run(rung, { A: 'a159' }, { Q: 2, P: 4 }).fault).toBe('INDEX_OUT_OF_RANGE');
+  });
+
+  it('INSERT places B at position Start of A (AD, BC, 2 gives ABCD)', () => {
+    const rung = ['XIC(Go)INSERT(A,B,P,D);'];
+    expect(str(run(rung, { A: 'aZ', B: '12' }, { P: 2 }).plc, 'D')).toBe('a12Z');
+    expect(str(run(rung, { A: 'aZ', B: '12' }, { P: 1 }).plc, 'D')).toBe('12aZ');
+    expect(str(run(rung, { A: 'aZ', B: '12' }, { P: 3 }).plc, 'D')).toBe('aZ12');
+    expect(run(rung, { A: 'aZ', B: '12' }, { P: 4 }).fault).toBe('INDEX_OUT_OF_RANGE');
+  });
+
+  it('FIND gives the position of Search at or after Start, 0 when absent; an empty Source faults', () => {
+    const rung = ['XIC(Go)FIND(A,B,P,N);'];
+    const n = (a: string, b: string, p: number) => run(rung, { A: a, B: b }, { P: p, N: -7 }).plc.get('N');
+    expect(n('a1515', '15', 1)).toBe(2);
+    expect(n('a1515', '15', 3)).toBe(4);
+    expect(n('a1515', '15', 5)).toBe(0);
+    expect(n('a1515', 'Z', 1)).toBe(0);
+    expect(n('a1515', 'a1515', 1)).toBe(1);
+    expect(run(rung, { A: '', B: 'a' }, { P: 1 }).fault).toBe('INDEX_OUT_OF_RANGE');
+    expect(run(rung, { A: 'a', B: 'a' }, { P: 0 }).fault).toBe('INDEX_OUT_OF_RANGE');
+  });
+
+  it('UPPER and LOWER change the case of letters only', () => {
+    expect(str(run(['XIC(Go)UPPER(A,D);'], { A: 'aZe1-. ' }).plc, 'D')).toBe('AZE1-. ');
+    expect(str(run(['XIC(Go)LOWER(A,D);'], { A: 'aZe1' }).plc, 'D')).toBe('aze1');
+  });
+
+  it('STOD skips to the first digits, takes a minus just before them, stops at the first non-digit', () => {
+    const stod = (a: string) => run(['XIC(Go)STOD(A,N);'], { A: a }, { N: 77 });
+    expect(stod('-15').plc.get('N')).toBe(-15);
+    expect(stod('a15.9').plc.get('N')).toBe(15);
+    expect(stod('-a5').plc.get('N')).toBe(5);
+    expect(stod('--5 9').plc.get('N')).toBe(-5);
+    // no digits, or an empty string: Dest is cleared
+    expect(stod('aZ').plc.get('N')).toBe(0);
+    expect(stod('').plc.get('N')).toBe(0);
+    // beyond the destination's type: fault 4/53
+    expect(run(['XIC(Go)STOD(A,I);'], { A: '99999' }).fault).toBe('INDEX_OUT_OF_RANGE');
+    expect(run(['XIC(Go)STOD(A,I);'], { A: '-32768' }).plc.get('I')).toBe(-32768);
+    const plc = plcOf(tags, { Main: ['XIC(Go)STOD(A,N);'] });
+    plc.set('LX_IN_A_LEN', 11);
+    for (let k = 0; k < 8; k++) plc.set(`LX_IN_A_C${k}`, 9); // '9' repeated: 99999999999
+    plc.set('Go', true);
+    expect(plc.scan()?.code).toBe('INDEX_OUT_OF_RANGE');
+  });
+
+  it('DTOS writes the decimal digits, a minus first when negative', () => {
+    const dtos = (v: number) => str(run(['XIC(Go)DTOS(N,D);'], {}, { N: v }).plc, 'D');
+    expect(dtos(-1205)).toBe('-1205');
+    expect(dtos(0)).toBe('0');
+    expect(dtos(2147483647)).toBe('2147483647');
+    expect(dtos(-2147483648)).toBe('-2147483648');
+  });
+
+  it('a false rung leaves Dest alone; a LEN beyond DATA faults (4/51)', () => {
+    const plc = plcOf(tags, { Main: ['XIC(Go)UPPER(D,D);', 'XIC(Go)MOV(N,D.LEN);'] });
+    plc.set('N', 90);
+    plc.set('Go', true);
+    expect(plc.scan()).toBeNull(); // D is empty when UPPER runs; then LEN := 90
+    expect(plc.scan()?.code).toBe('INDEX_OUT_OF_RANGE');
+    const off = plcOf(tags, { Main: ['XIC(Go)CONCAT(A,B,D);'] });
+    setStr(off, 'A', 'a');
+    off.scan();
+    expect(str(off, 'D')).toBe('');
+  });
+
+  it('refuses operands of the wrong kind by name', () => {
+    const reason = (rung: string) => refusalOf([...tags, ['R', 'REAL']], [rung]);
+    expect(reason('CONCAT(A,N,D);')).toBe('P/Main rung 0: CONCAT operand N is not a string');
+    expect(reason('MID(A,R,1,D);')).toBe('P/Main rung 0: MID operand R is not an integer (SINT, INT, DINT)');
+    expect(reason('STOD(A,R);')).toBe('P/Main rung 0: STOD into R, which is not a SINT, INT or DINT');
+    expect(reason('DTOS(R,D);')).toBe('P/Main rung 0: DTOS of R, which is not a SINT, INT or DINT');
+    expect(reason('UPPER(A);')).toBe('P/Main rung 0: UPPER needs 2 operands');
+  });
+
+  it('a string inside a structure: its initial DATA is read, and as an input it is driven', () => {
+    const udt = `<DataTypes><DataType Name="Rec" Family="NoFamily" Class="User"><Members>
+<Member Name="Name" DataType="STRING" Dimension="0" Radix="NullType" Hidden="false"/>
+<Member Name="N" DataType="DINT" Dimension="0" Radix="Decimal" Hidden="false"/>
+</Members></DataType></DataTypes>`;
+    const value = `<Data Format="Decorated"><Structure DataType="Rec"><StructureMember Name="Name" DataType="STRING">
+<DataValueMember Name="LEN" DataType="DINT" Radix="Decimal" Value="2"/>
+<DataValueMember Name="DATA" DataType="STRING" Radix="ASCII"><![CDATA['ab']]></DataValueMember>
+</StructureMember></Structure></Data>`;
+    const t: TestTag[] = [...B('Go'), ['R', 'Rec'], ['D', 'STRING']];
+    const withValue = (rungs: string[]) => {
+      const xml = testL5x(t, { Main: rungs }, udt).replace(
+        '<Tag Name="R" TagType="Base" DataType="Rec">',
+        () => `<Tag Name="R" TagType="Base" DataType="Rec">${value}`,
+      );
+      const p = readL5x(xml);
+      const f = findRoutine(p, 'P/Main');
+      if (!f) throw new Error('no routine');
+      return compileModel(ladderModel(p, f.program, f.routine).source, { cycleMs: 10 });
+    };
+    const own = withValue(['XIC(Go)UPPER(R.Name,R.Name);']);
+    own.set('Go', true);
+    own.scan();
+    expect(str(own, 'R.Name')).toBe('AB');
+    const read = withValue(['XIC(Go)UPPER(R.Name,D);']);
+    read.set('LX_IN_R_Name_LEN', 3);
+    for (const [k, c] of ['a', 'Z', 'e'].entries()) read.set(`LX_IN_R_Name_C${k}`, ALPHABET.indexOf(c));
+    read.set('Go', true);
+    read.scan();
+    expect(str(read, 'D')).toBe('AZE');
+  });
+
+  it('a user string type has its own DATA size', () => {
+    const udt = `<DataTypes><DataType Name="STR8" Family="StringFamily" Class="User"><Members>
+<Member Name="LEN" DataType="DINT" Dimension="0" Radix="Decimal" Hidden="false"/>
+<Member Name="DATA" DataType="SINT" Dimension="8" Radix="ASCII" Hidden="false"/>
+</Members></DataType></DataTypes>`;
+    const t: TestTag[] = [...B('Go'), ['A', 'STRING'], ['E', 'STR8']];
+    const plc = plcOf(t, { Main: ['XIC(Go)MID(A,5,1,E);'] }, udt);
+    setStr(plc, 'A', 'a1Z9e');
+    plc.set('Go', true);
+    expect(plc.scan()).toBeNull();
+    expect(str(plc, 'E')).toBe('a1Z9e');
+    const big = plcOf(t, { Main: ['XIC(Go)CONCAT(A,A,E);'] }, udt);
+    setStr(big, 'A', 'a1Z9e');
+    big.set('Go', true);
+    expect(big.scan()?.code).toBe('INDEX_OUT_OF_RANGE'); // 10 characters into 8
   });
 });

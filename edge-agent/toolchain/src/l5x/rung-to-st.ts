@@ -670,6 +670,29 @@ export class RungWriter {
       case 'MVM':
         this.math(ins, cell, liveAfter);
         return;
+      case 'CONCAT':
+      case 'MID':
+      case 'DELETE':
+      case 'INSERT':
+      case 'FIND':
+      case 'UPPER':
+      case 'LOWER':
+      case 'STOD':
+      case 'DTOS': {
+        // the same instruction in ST (decision 0102); it writes its last operand only
+        const { root } = this.dest(ops[ops.length - 1] ?? '');
+        this.hazard(root, cell, liveAfter);
+        if (this.logix) {
+          this.emit(cell.c, [`${ins.name}(${ops.map((o) => o.trim()).join(', ')});`], [root]);
+        } else {
+          const low = this.lowering as RllLowering;
+          const at = low.code.body.length;
+          low.instruction(ins, 'rc', true, this.where);
+          const lines = low.code.body.splice(at);
+          this.emit(cell.c, ['rc := TRUE;', ...lines], [root]);
+        }
+        return;
+      }
       case 'COP':
       case 'CPS':
       case 'FLL':

@@ -6,7 +6,9 @@
  * prescan before the first scan, and the routine's lowered body.
  */
 import type { L5xAoi, L5xProject, L5xValue } from './l5x-model';
+import { parseLogixString } from './l5x-reader';
 import { iecName, iecType, LogixScope, type TagSymbol, tagType } from './logix-operands';
+import { stringSize } from './logix-strings';
 import {
   LOGIX_LIBRARY_SOURCE,
   type LogixType,
@@ -45,6 +47,97 @@ function initValue(scope: LogixScope, v: L5xValue | undefined, t: LogixType): st
     if (s !== undefined) parts.push(`${m.name} := ${s}`);
   }
   return parts.length > 0 ? `(${parts.join(', ')})` : undefined;
+}
+
+/**
+ * The bytes a string tag's initial value gives its DATA (`<Data Format="String">`, or the
+ * Decorated DATA member's text), or undefined.
+ */
+function stringBytes(v: L5xValue | undefined): number[] | undefined {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined;
+  const d = v.DATA;
+  if (typeof d === 'string') return parseLogixString(d);
+  if (Array.isArray(d) && d.every((x) => typeof x === 'number')) return d as number[];
+  return undefined;
+}
+
+/** Characters a driven string is made of: `0123456789-. aZe` (digits, sign, point, blank, letters). */
+const STRING_ALPHABET = [48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 45, 46, 32, 97, 90, 101];
+/** Character inputs per driven string (DATA repeats them past the eighth). */
+const STRING_CHARS = 8;
+
+/** The strings of a tag: itself, or the string members of its structure (not inside arrays). */
+function stringsOf(
+  scope: LogixScope,
+  t: LogixType,
+  path: string,
+  value: L5xValue | undefined,
+  out: { path: string; size: number; value: L5xValue | undefined }[] = [],
+  depth = 0,
+): { path: string; size: number; value: L5xValue | undefined }[] {
+  const n = stringSize(scope, t);
+  if (n !== undefined) {
+    out.push({ path, size: n, value });
+    return out;
+  }
+  if (t.kind !== 'struct' || depth > 8 || scope.aoiNames.has(t.name.toLowerCase())) return out;
+  const members = scope.structs.get(t.name.toLowerCase());
+  if (!members) return out;
+  const obj = value && typeof value === 'object' && !Array.isArray(value) ? value : undefined;
+  for (const m of members.values()) {
+    if (m.type.kind === 'array') continue;
+    const key = obj && Object.keys(obj).find((k) => k.toLowerCase() === m.name.toLowerCase());
+    stringsOf(scope, m.type, `${path}.${iecName(m.name)}`, key ? obj[key] : undefined, out, depth + 1);
+  }
+  return out;
+}
+
+/**
+ * What the strings of a tag need in a model: their initial DATA (set before the first scan's
+ * prescan) and, when the tag is an input, their drivers. A string is not one value the proof can
+ * draw at random (nor is a structure holding one), so each string of an input tag is driven by
+ * elementary inputs: `LX_IN_<path>_LEN` (LEN is it modulo size + 1, so always 0..size) and eight
+ * characters `LX_IN_<path>_C0..7` (each a pick of {@link STRING_ALPHABET}, repeated through
+ * DATA), copied into the string at the start of every scan. Both sides of a proof get the same.
+ * Undefined when the tag holds no string.
+ */
+function stringModel(
+  scope: LogixScope,
+  s: TagSymbol,
+  input: boolean,
+): { inputs: string[]; prologue: string[] } | undefined {
+  if (s.type.kind === 'struct') scope.use(s.type);
+  const strings = stringsOf(scope, s.type, s.iec, s.tag?.value);
+  if (strings.length === 0) return undefined;
+  const prologue: string[] = [];
+  const inputs: string[] = [];
+  for (const { path, size: n, value } of strings) {
+    const bytes = stringBytes(value);
+    if (bytes?.some((b) => b !== 0))
+      prologue.push(
+        `IF LX_FIRST THEN ${bytes
+          .slice(0, n)
+          .map((b, i) => `${path}.DATA[${i}] := ${b > 127 ? b - 256 : b};`)
+          .join(' ')} END_IF;`,
+      );
+    if (!input) continue;
+    const base = `LX_IN_${path.replace(/\./g, '_')}`;
+    const chars = Array.from({ length: STRING_CHARS }, (_, k) => `${base}_C${k}`);
+    prologue.push(
+      `${path}.LEN := ${base}_LEN MOD ${n + 1};`,
+      `IF ${path}.LEN < 0 THEN ${path}.LEN := ${path}.LEN + ${n + 1}; END_IF;`,
+      ...chars
+        .slice(0, n)
+        .map((c, k) => `${path}.DATA[${k}] := LX_ALPHA[(TO_DINT(${c}) MOD 16 + 16) MOD 16];`),
+      ...(n > STRING_CHARS
+        ? [
+            `FOR LX_SI := ${STRING_CHARS} TO ${n - 1} DO ${path}.DATA[LX_SI] := ${path}.DATA[LX_SI MOD ${STRING_CHARS}]; END_FOR;`,
+          ]
+        : []),
+    );
+    inputs.push(`${base}_LEN : DINT;`, ...chars.map((c) => `${c} : SINT;`));
+  }
+  return { inputs, prologue };
 }
 
 /** ST declarations of the structures used, each after the ones it contains. */
@@ -220,7 +313,13 @@ function aoiStruct(scope: LogixScope, aoi: L5xAoi): string {
 function programSource(
   name: string,
   sections: { inputs?: string[]; vars: string[] },
-  code: { presets: Set<number>; temps: Map<string, string>; prescan: string[]; body: string[] },
+  code: {
+    presets: Set<number>;
+    temps: Map<string, string>;
+    prescan: string[];
+    body: string[];
+    prologue?: string[];
+  },
 ): string {
   return programParts(name, sections, code).join('\n');
 }
@@ -229,7 +328,14 @@ function programSource(
 function programParts(
   name: string,
   sections: { inputs?: string[]; vars: string[] },
-  code: { presets: Set<number>; temps: Map<string, string>; prescan: string[]; body: string[] },
+  code: {
+    presets: Set<number>;
+    temps: Map<string, string>;
+    prescan: string[];
+    body: string[];
+    /** Run at the start of every scan, before prescan (strings' initial DATA and drivers). */
+    prologue?: string[];
+  },
 ): string[] {
   const presets = [...code.presets].map((ms, i) => `LX_PT${i} : TIME := T#${Math.max(0, Math.trunc(ms))}ms;`);
   const inputs = sections.inputs ?? [];
@@ -244,6 +350,7 @@ function programParts(
     'END_VAR',
     // The controller's free-running millisecond clock.
     'LX_CLK(IN := TRUE, PT := T#24d); LX_NOW := TIME_TO_DINT(LX_CLK.ET);',
+    ...(code.prologue ?? []),
     'LX_FS := LX_FIRST;',
     'IF LX_FIRST THEN',
     ...code.prescan,
@@ -274,14 +381,25 @@ export function modelSource(project: L5xProject, parts: ModelParts): string {
   for (const s of [...code.reads, ...code.writes, ...(parts.extra ?? [])]) syms.set(s.iec.toLowerCase(), s);
   const inputs: string[] = [];
   const vars: string[] = [];
+  const prologue: string[] = [];
+  let driven = false;
   for (const s of [...syms.values()].sort((a, b) => a.iec.localeCompare(b.iec))) {
     scope.use(s.type);
     if (s.type.kind === 'struct') used.add(s.type.name);
     const init = initValue(scope, s.tag?.value, s.type);
     const line = `${s.iec} : ${iecType(s.type)}${init ? ` := ${init}` : ''};`;
-    if (parts.inputs.has(s.iec.toLowerCase())) inputs.push(line);
+    const input = parts.inputs.has(s.iec.toLowerCase());
+    const str = stringModel(scope, s, input);
+    if (str) prologue.push(...str.prologue);
+    if (str && input) {
+      // a string input (or a structure holding strings) is driven by elementary inputs (stringModel)
+      inputs.push(...str.inputs);
+      vars.push(line);
+      driven = true;
+    } else if (input) inputs.push(line);
     else vars.push(line);
   }
+  if (driven) vars.push(`LX_ALPHA : ARRAY[0..15] OF SINT := [${STRING_ALPHABET.join(', ')}]; LX_SI : DINT;`);
   // AOI instances read but not called here are plain structures of their parameters.
   const called = new Set(seen);
   const aoiStructs: string[] = [];
@@ -303,7 +421,7 @@ export function modelSource(project: L5xProject, parts: ModelParts): string {
     programSource(
       MODEL_PROGRAM,
       { inputs, vars },
-      { presets: code.presets, temps, prescan: parts.prescan, body: parts.body },
+      { presets: code.presets, temps, prescan: parts.prescan, body: parts.body, prologue },
     ),
   ].join('\n');
 }
