@@ -1,3 +1,4 @@
+import { Migration } from '@plcfleet/protocols';
 import { describe, expect, it } from 'vitest';
 import { backwardSlice } from './data-flow-slice';
 import { stIndex, stProject, testPolicy } from './test-helpers';
@@ -79,6 +80,73 @@ describe('the order of calls of function blocks that write a signal', () => {
       policy: testPolicy({ safetySignals: ['run'], permissives: ['run'] }),
     });
     expect(r.findings.map((f) => f.rule)).not.toContain('safety-logic/slice-changed');
+    expect(r.verdict).toBe('pass');
+  });
+});
+
+// The same cell as two PROGRAMs of one task: the configuration decides which runs last. In a
+// safety-related migration the permissive proof decides; it simulated each program alone and
+// "proved" both, so moving the stop before the drive passed.
+const task = (drive: string, order: 'drive-first' | 'stop-first') => {
+  const d = '    PROGRAM d WITH T : Drive;';
+  const s = '    PROGRAM s WITH T : GuardStop;';
+  return `VAR_GLOBAL
+  guard AT %IX0.0 : BOOL;
+  req AT %IX0.1 : BOOL;
+  run AT %QX0.0 : BOOL;
+END_VAR
+PROGRAM Drive
+run := ${drive};
+END_PROGRAM
+PROGRAM GuardStop
+IF NOT guard THEN
+  run := FALSE;
+END_IF;
+END_PROGRAM
+CONFIGURATION Cell
+  RESOURCE R ON PLC
+    TASK T (INTERVAL := T#10ms, PRIORITY := 1);
+${order === 'drive-first' ? `${d}\n${s}` : `${s}\n${d}`}
+  END_RESOURCE
+END_CONFIGURATION
+`;
+};
+const safetyRelated = Migration.parse({
+  apiVersion: 'plcfleet/v1',
+  kind: 'Migration',
+  id: 'task-order',
+  title: 'Task order',
+  type: 'code',
+  safetyClass: 'safety-related',
+  goal: 'Rework the cell',
+  recipe: { rules: [{ name: 'same', match: '$x := $y;', replace: '$x := $y;' }] },
+  scope: { maxChangedLines: 20 },
+});
+
+describe('programs of one configuration that compute a signal', () => {
+  const policy = testPolicy({ safetySignals: ['run'], permissives: ['run'] });
+
+  it('proves the configuration, not each program: a stop moved before the drive is refuted', async () => {
+    const r = await verifySafety({
+      before: stProject({ 'cell.st': task('req', 'drive-first') }),
+      after: stProject({ 'cell.st': task('req', 'stop-first') }),
+      policy,
+      migration: safetyRelated,
+    });
+    const proofs = r.proofs.filter((p) => p.kind === 'permissive');
+    expect(proofs.map((p) => [p.subject, p.result])).toEqual([['run in Cell', 'refuted']]);
+    expect(r.verdict).toBe('fail');
+  });
+
+  it('still proves a tightening of the drive over the configuration', async () => {
+    const r = await verifySafety({
+      before: stProject({ 'cell.st': task('req', 'drive-first') }),
+      after: stProject({ 'cell.st': task('req AND guard', 'drive-first') }),
+      policy,
+      migration: safetyRelated,
+    });
+    const proofs = r.proofs.filter((p) => p.kind === 'permissive');
+    expect(proofs.map((p) => [p.subject, p.result])).toEqual([['run in Cell', 'proven']]);
     expect(r.verdict).toBe('pass');
   });
 });

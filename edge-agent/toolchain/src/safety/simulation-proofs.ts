@@ -92,6 +92,40 @@ function programsFor(
 }
 
 /**
+ * The CONFIGURATION both versions declare that instantiates every one of `programs`, if any.
+ * Programs of one configuration share its globals and run in its order, so a signal two of them
+ * compute is only what the configuration runs: each program alone would show neither the order
+ * nor which of them has the last word (sweep 13: a drive and its stop swapped in a task were
+ * "proved" program by program).
+ */
+function sharedConfiguration(ctx: VerifyContext, programs: readonly string[]): string | undefined {
+  const configurations = (p: SafetyProject): Map<string, Set<string>> => {
+    const out = new Map<string, Set<string>>();
+    for (const u of p.units)
+      for (const d of u.declarations) {
+        if (d.kind !== 'Configuration') continue;
+        const types = new Set<string>();
+        for (const i of [...d.programs, ...d.resources.flatMap((r) => r.programs)])
+          types.add(i.program.toLowerCase());
+        out.set(d.name.toLowerCase(), types);
+      }
+    return out;
+  };
+  const before = configurations(ctx.before);
+  const after = configurations(ctx.after);
+  const wanted = programs.map((p) => p.toLowerCase());
+  for (const [name, types] of before) {
+    const other = after.get(name);
+    if (other && wanted.every((w) => types.has(w) && other.has(w))) {
+      for (const u of ctx.before.units)
+        for (const d of u.declarations)
+          if (d.kind === 'Configuration' && d.name.toLowerCase() === name) return d.name;
+    }
+  }
+  return undefined;
+}
+
+/**
  * Free inputs of one program in one version, in the slice: its VAR_INPUTs, the globals it never
  * writes, the addressed variables it only reads, and the variables the tag map drives that it
  * only reads (an OpenPLC or Modbus-mapped program keeps its operator inputs in plain VARs: held
@@ -192,9 +226,48 @@ export function proveSignal(
     [ctx.newIx, newSlice],
   ]);
   const proofs: ProofOutcome[] = [];
-  for (const program of programs) {
-    const oldIn = freeInputs(ctx.oldIx, oldSlice, program, options.ioBindings);
-    const newIn = freeInputs(ctx.newIx, newSlice, program, options.ioBindings);
+  // several programs of one configuration computing the signal: the configuration is what runs
+  const configuration =
+    programs.length > 1 && !options.program ? sharedConfiguration(ctx, programs) : undefined;
+  const runs = configuration
+    ? [{ program: configuration, members: programs }]
+    : programs.map((p) => ({ program: p, members: [p] }));
+  for (const { program, members } of runs) {
+    const inputsOf = (ix: ProjectIndex, slice: Slice): Map<string, string> => {
+      const out = new Map<string, string>();
+      for (const m of members)
+        for (const [n, t] of freeInputs(ix, slice, m, options.ioBindings)) out.set(n, t);
+      return out;
+    };
+    const oldIn = inputsOf(ctx.oldIx, oldSlice);
+    const newIn = inputsOf(ctx.newIx, newSlice);
+    const local = configuration
+      ? [...oldIn.keys(), ...newIn.keys()].find(
+          (n) => !ctx.oldIx.vars.has(`global::${n}`) && !ctx.newIx.vars.has(`global::${n}`),
+        )
+      : undefined;
+    if (local !== undefined) {
+      // an input of one program's own is named through its instance in a configuration run;
+      // rather than hold it still and "prove" the change, the proof is left undecided
+      const reason = `${subject} is computed by programs ${members.join(', ')} of CONFIGURATION ${configuration}, and '${local}' is an input of one of them: name the program to prove with --program`;
+      proofs.push({
+        proof: {
+          kind,
+          subject: `${subject} in ${configuration}`,
+          result: 'inconclusive',
+          method: 'random',
+          runs: 0,
+          scans: 0,
+          counterexample: null,
+          claim: 'undecided',
+          seed: options.seed,
+          basis: `(${reason})`,
+        },
+        program,
+        reason,
+      });
+      continue;
+    }
     const inputs: DriveInput[] = [];
     for (const [name, type] of oldIn)
       inputs.push({ path: name, type, side: newIn.has(name) ? 'both' : 'old' });
@@ -202,7 +275,9 @@ export function proveSignal(
     inputs.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     const outputs = [
       ...new Set(
-        vars.filter((v) => v.scope === 'global' || v.scope === program.toLowerCase()).map((v) => v.name),
+        vars
+          .filter((v) => v.scope === 'global' || (!configuration && v.scope === program.toLowerCase()))
+          .map((v) => v.name),
       ),
     ];
     const scenarios = (options.scenarios ?? [])
@@ -225,7 +300,7 @@ export function proveSignal(
     proofs.push({
       proof: {
         kind,
-        subject: programs.length > 1 ? `${subject} in ${program}` : subject,
+        subject: programs.length > 1 || configuration ? `${subject} in ${program}` : subject,
         result: r.result,
         method: r.method,
         runs: r.runs,
