@@ -167,8 +167,9 @@ export const AgentOptions = z
     models: z.string().min(1).optional(),
     /**
      * The define set selecting `{IF defined(NAME)}` branches when the shadow runs and the
-     * watch load the program (as `compile --define NAME,…`). Absent: every branch is compiled;
-     * `[]`: none is defined.
+     * watch load the program (as `compile --define NAME,…`). `[]`: none is defined. Absent: a
+     * program with `{IF}` branches is refused (the run fails closed, decision 0178): a PLC runs
+     * one configuration, never every branch.
      */
     defines: z
       .array(
@@ -301,7 +302,7 @@ export interface AgentConfig {
   libraries?: string;
   /** Behaviour models of library POUs (absolute), for shadow runs and the watch. */
   models?: string;
-  /** The define set shadow runs and the watch load the program with (absent: every branch). */
+  /** The define set shadow runs and the watch load the program with (absent: `{IF}` refused, decision 0178). */
   defines?: string[];
   /** Absolute. */
   dataDir: string;

@@ -274,8 +274,9 @@ describe('candidate shadow runs of the agent', () => {
     expect(ran.state).toBe('passed');
   }, 30_000);
 
-  it("loads the candidate with agent.yaml's defines: absent compiles every branch, a set picks one", async () => {
-    // Every branch compiled: Fan := Temp > 60 then Fan := Temp > 70 (the last wins) diverges.
+  it("loads the candidate with agent.yaml's defines: absent is refused, a set picks the branches", async () => {
+    // Before decision 0178 an absent set compiled every branch: Fan := Temp > 60 then
+    // Fan := Temp > 70 (the last wins), a program no build has.
     const text = fan(60).replace(
       'Fan := Temp > 60;',
       '{IF defined(COLD)}\nFan := Temp > 60;\n{ELSE}\nFan := Temp > 70;\n{END_IF}',
@@ -284,6 +285,12 @@ describe('candidate shadow runs of the agent', () => {
     const all = await setup();
     await all.keep('job-def', 60, [{ path: 'Main.st', text }]);
     expect(await all.shadows.run({ jobId: 'job-def', rolloutId: 'ro-1' }, req)).toMatchObject({
+      state: 'failed',
+      reason: expect.stringMatching(/\{IF defined\(COLD\)\} selects code .*agent\.yaml's defines/),
+    });
+    const none = await setup({ defines: [] });
+    await none.keep('job-def', 60, [{ path: 'Main.st', text }]);
+    expect(await none.shadows.run({ jobId: 'job-def', rolloutId: 'ro-1' }, req)).toMatchObject({
       state: 'diverged',
       divergences: [{ tag: 'Fan' }],
     });

@@ -60,7 +60,7 @@ const EQUIVALENT = LIVE.replace('Alarm := Level > 800;', 'Alarm := NOT (Level <=
 /** A changed alarm limit: diverges for levels 801..900 (the field's 900). */
 const DIVERGENT = LIVE.replace('Alarm := Level > 800;', 'Alarm := Level > 900;');
 
-/** The alarm limit chosen by the define set: 900 with NEW_LIMIT, else (every branch compiled) 800. */
+/** The alarm limit chosen by the define set: 900 with NEW_LIMIT, 800 with none; no set is refused (decision 0178). */
 const DEFINED = LIVE.replace(
   'Alarm := Level > 800;',
   '{IF defined(NEW_LIMIT)}\nAlarm := Level > 900;\n{ELSE}\nAlarm := Level > 800;\n{END_IF}',
@@ -223,8 +223,20 @@ describe('plcfleet-agent shadow', () => {
   it('loads the candidate as compile does: --define picks its branches, a missing --models is usage', async () => {
     const plc = await servedPlc();
     const program = join(dir, 'defined.st');
-    const same = await shadow({ plcModbus: modbusOf(plc), program, pollMs: '20', seconds: '2.5' });
+    const same = await shadow({
+      plcModbus: modbusOf(plc),
+      program,
+      pollMs: '20',
+      seconds: '2.5',
+      define: [''],
+    });
     expect(same.code, same.err.join('\n')).toBe(EXIT.OK);
+    // no define set: the candidate is not run with every branch (decision 0178)
+    const every = await shadow({ plcModbus: modbusOf(plc), program, pollMs: '20' });
+    expect(every.code).toBe(EXIT.USAGE);
+    expect(every.err.join('\n')).toMatch(
+      /\{IF defined\(NEW_LIMIT\)\} selects code by the build's compiler definitions/,
+    );
     const changed = await shadow({ plcModbus: modbusOf(plc), program, pollMs: '20', define: ['NEW_LIMIT'] });
     expect(changed.code).toBe(EXIT.FAILED);
     expect(changed.report!.divergences.map((d) => d.tag)).toEqual(['Alarm']);

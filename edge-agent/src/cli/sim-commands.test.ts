@@ -442,19 +442,35 @@ END_PROGRAM
 
   it('simulate: a library FB is unknown without --libraries, refused without --models, run with both', async () => {
     const none = io();
-    expect(await simulateCommand([lib], { scans: '3', final: true }, none.io)).toBe(EXIT.FAILED);
+    expect(await simulateCommand([lib], { scans: '3', final: true, define: ['FAST'] }, none.io)).toBe(
+      EXIT.FAILED,
+    );
     expect(none.err[0]).toMatch(/GETCURTASKINDEX/);
     const noModel = io();
-    expect(await simulateCommand([lib], { scans: '3', final: true, libraries: LIBRARIES }, noModel.io)).toBe(
-      EXIT.USAGE,
-    );
+    expect(
+      await simulateCommand(
+        [lib],
+        { scans: '3', final: true, libraries: LIBRARIES, define: ['FAST'] },
+        noModel.io,
+      ),
+    ).toBe(EXIT.USAGE);
     expect(noModel.err[0]).toMatch(/library function block 'GETCURTASKINDEX' .* has no body .*--models/);
+    // Without a define set it is refused, named (decision 0178): running every branch (10 + 1 a
+    // scan) was a meaning no build of the program has
+    const every = io();
+    expect(
+      await simulateCommand([lib], { scans: '3', final: true, libraries: LIBRARIES, models }, every.io),
+    ).toBe(EXIT.USAGE);
+    expect(every.err[0]).toMatch(/lib-main\.st:7:1: \{IF defined\(FAST\)\} selects code .* --define/);
     const ok = io();
     expect(
-      await simulateCommand([lib], { scans: '3', final: true, libraries: LIBRARIES, models }, ok.io),
+      await simulateCommand(
+        [lib],
+        { scans: '3', final: true, libraries: LIBRARIES, models, define: [''] },
+        ok.io,
+      ),
     ).toBe(EXIT.OK);
-    // Without a define set every branch is compiled (decision 0017): 10 + 1 a scan.
-    expect(JSON.parse(ok.out[0] as string)).toMatchObject({ nCalls: 33 });
+    expect(JSON.parse(ok.out[0] as string)).toMatchObject({ nCalls: 3 });
     const fast = io();
     expect(
       await simulateCommand(
@@ -472,12 +488,19 @@ END_PROGRAM
       await testCommand([lib], { scenarios, libraries: LIBRARIES, models, define: ['FAST'] }, t.io),
     ).toBe(EXIT.OK);
     const slow = io();
-    expect(await testCommand([lib], { scenarios, libraries: LIBRARIES, models }, slow.io)).toBe(EXIT.FAILED);
+    expect(await testCommand([lib], { scenarios, libraries: LIBRARIES, models, define: [''] }, slow.io)).toBe(
+      EXIT.FAILED,
+    );
+    // no define set: refused, not run with every branch (decision 0178)
+    const every = io();
+    expect(await testCommand([lib], { scenarios, libraries: LIBRARIES, models }, every.io)).toBe(EXIT.USAGE);
+    expect(every.err.join('\n')).toMatch(/selects code by the build's compiler definitions/);
     // The two versions differ only outside the FAST build.
     const opts = { before: lib, after: lib2, libraries: LIBRARIES, models, runs: '2', scans: '20' };
     const same = io();
     expect(await equivCommand({ ...opts, define: ['FAST'] }, same.io), same.err.join('\n')).toBe(EXIT.OK);
-    expect(await equivCommand(opts, io().io)).toBe(EXIT.FAILED);
+    expect(await equivCommand({ ...opts, define: [''] }, io().io)).toBe(EXIT.FAILED);
+    expect(await equivCommand(opts, io().io)).toBe(EXIT.USAGE);
     const missing = io();
     expect(
       await simulateCommand(

@@ -27,7 +27,7 @@ export interface WatchDeployOptions {
   libraries?: string;
   /** Behaviour models of library POUs (`.st`), as `compile --models`. */
   models?: string;
-  /** The define set selecting `{IF defined(...)}` branches, as `compile --define` (default: every branch). */
+  /** The define set selecting `{IF defined(...)}` branches, as `compile --define` (absent: a program with `{IF}` is refused, decision 0178). */
   defines?: readonly string[];
   /** Ends the watch early with no verdict against the deploy (a rollback order came). */
   signal?: AbortSignal;

@@ -15,6 +15,7 @@ import {
   loadProject,
   readPlcProj,
 } from '../iec';
+import { firstConditionalPragma } from './conditional-branches';
 import { SIM_ERROR_CODES, SimError } from './sim-errors';
 
 /** A loaded project: units, the front end's diagnostics (parse and check) and its bound model. */
@@ -31,7 +32,10 @@ export interface LoadedSimProject {
 interface SimLoadOptions {
   /** Library interface files (`.st` declarations, e.g. `edge-agent/toolchain/libraries/*.st`). @default none */
   libraries?: string[];
-  /** The define set selecting `{IF defined(...)}` branches. @default every branch */
+  /**
+   * The define set selecting `{IF defined(...)}` branches. Required when the program has such
+   * branches: a PLC runs one configuration, never every branch (decision 0178).
+   */
   defines?: readonly string[];
   /** ST files giving library POUs a behaviour; they are simulated as part of the program. @default none */
   behaviourModels?: string[];
@@ -62,6 +66,15 @@ export async function loadSimProject(
   }
   if (loaded.project.units.length === 0) {
     throw new SimError(SIM_ERROR_CODES.BAD_INPUT, `no PLC sources in ${paths.join(', ')}`);
+  }
+  if (!options.defines) {
+    const branch = firstConditionalPragma(loaded.project.units);
+    if (branch)
+      throw new SimError(
+        SIM_ERROR_CODES.UNSUPPORTED,
+        `{${branch.text}} selects code by the build's compiler definitions, and a PLC runs one configuration, not every branch: name the build's define set (--define <names>, or agent.yaml's defines; --define '' or defines: [] for a build that defines none)`,
+        branch.location,
+      );
   }
   const { checked, libraryUnits } = loaded.project;
   return {
