@@ -151,6 +151,17 @@ const EMPTY_SPAN: Span = {
 };
 
 /** Symbols, scopes, declared types and constants of a project; `Checker` adds the checks. */
+/**
+ * An empty list whose elements are objects from the start: a `[]` holds small integers until its
+ * first object is pushed, and code optimised on the first project's lists (objects) was sent back
+ * (`wrong map`, then `not a Smi`) by the next project's fresh ones.
+ */
+function objectList<T>(): T[] {
+  const list: (T | undefined)[] = [undefined];
+  list.pop();
+  return list as T[];
+}
+
 export abstract class Binder {
   readonly diagnostics: Diagnostic[] = [];
   /**
@@ -185,8 +196,8 @@ export abstract class Binder {
    * `exprTypes` is filled from them only when read, so a check nobody asks types of
    * (`compile`) makes no map entry for each expression (decision 0175).
    */
-  private readonly typedExprs: Expression[] = [];
-  private readonly typedTypes: Type[] = [];
+  private readonly typedExprs: Expression[] = objectList();
+  private readonly typedTypes: Type[] = objectList();
   private readonly exprTypesMap = new Map<Expression, Type>();
   /** Records the type of `e`, as `exprTypes.set(e, t)` would, order and all. */
   protected recordType(e: Expression, t: Type): void {
@@ -412,7 +423,9 @@ export abstract class Binder {
       name,
       decl,
       vars: new Map(),
-      params: [],
+      // a list of objects from the start: pushing the first parameter onto a `[]` deoptimised
+      // declareVarBlocks (`not a Smi`) once a POU without parameters had run through it
+      params: objectList(),
       returnType: undefined,
       base: undefined,
       interfaces: [],

@@ -64,6 +64,20 @@ const SMALL_INT_LITERALS: Type[] = Array.from({ length: 256 }, (_, value) => ({
   value,
 }));
 
+/** `-0`, the negation of an untyped 0: made once, so that no negation in the check yields -0. */
+const T_MINUS_ZERO_LITERAL: Type = { kind: 'int-literal', value: -0 };
+
+/**
+ * The type of `-x` for an untyped integer literal x. A negation that yields -0 (`-0` written)
+ * sent optimised code that had seen small integers only back to the interpreter (`minus zero`),
+ * the whole of `exprInner` when inlined there: 0 is answered from constants instead.
+ */
+function negatedIntLiteral(value: number | bigint): Type {
+  if (typeof value === 'bigint') return { kind: 'int-literal', value: -value };
+  if (value === 0) return Object.is(value, -0) ? SMALL_INT_LITERALS[0]! : T_MINUS_ZERO_LITERAL;
+  return { kind: 'int-literal', value: -value };
+}
+
 function intLiteralType(value: number | bigint): Type {
   // -0 keeps an object of its own: it is not the 0 the table holds
   if (
@@ -837,8 +851,7 @@ class Checker extends Binder {
           return T_ERROR;
         }
         if (isNumeric(u) || isDuration(u)) {
-          if (u.kind === 'int-literal')
-            return { kind: 'int-literal', value: typeof u.value === 'bigint' ? -u.value : -u.value };
+          if (u.kind === 'int-literal') return negatedIntLiteral(u.value);
           return t;
         }
         this.report('ST2005', e.span, e.operator, typeName(t), '');

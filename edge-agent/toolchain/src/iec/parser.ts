@@ -2932,21 +2932,7 @@ export class Parser {
     const raw = this.tokText(j);
     const span = this.span(j, j);
     if (k === K.TRUE || k === K.FALSE) return { kind: 'BoolLiteral', value: k === K.TRUE, raw, span };
-    if (k === T.Int) {
-      // plain decimal digits, most integers written: the value read here, no decoding object
-      const n = raw.length;
-      if (n > 0 && n < 16) {
-        let v = 0;
-        let i = 0;
-        for (; i < n; i++) {
-          const c = raw.charCodeAt(i) - 48;
-          if (c < 0 || c > 9) break;
-          v = v * 10 + c;
-        }
-        if (i === n) return { kind: 'IntegerLiteral', value: v, base: 10, raw, span };
-      }
-      return this.intLiteral(raw, raw, undefined, span, false);
-    }
+    if (k === T.Int) return this.intLiteral(raw, raw, undefined, span, false);
     if (k === T.Real) return this.realLiteral(raw, raw, undefined, span);
     if (k === T.String || k === T.WString)
       return this.stringLiteral(raw, raw, k === T.WString, undefined, span);
