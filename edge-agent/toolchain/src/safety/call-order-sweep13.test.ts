@@ -1,6 +1,7 @@
 import { Migration } from '@plcfleet/protocols';
 import { describe, expect, it } from 'vitest';
 import { backwardSlice } from './data-flow-slice';
+import { projectFromSources } from './safety-project';
 import { stIndex, stProject, testPolicy } from './test-helpers';
 import { verifySafety } from './verify-safety';
 
@@ -148,5 +149,47 @@ describe('programs of one configuration that compute a signal', () => {
     const proofs = r.proofs.filter((p) => p.kind === 'permissive');
     expect(proofs.map((p) => [p.subject, p.result])).toEqual([['run in Cell', 'proven']]);
     expect(r.verdict).toBe('pass');
+  });
+});
+
+// Decision 0178 (sweep 13, request h2-1): a version that selects code with {IF defined(...)}
+// holds every branch when no define set is given; running them all is no build's meaning, so
+// the proofs refuse it by name while the static rules still read every branch.
+const variant = (drive: string) => `PROGRAM Cell
+VAR_INPUT
+  guard : BOOL;
+  req : BOOL;
+END_VAR
+VAR_OUTPUT
+  run : BOOL;
+END_VAR
+{IF defined (BENCH)}
+run := req;
+{ELSE}
+run := ${drive};
+{END_IF}
+END_PROGRAM
+`;
+
+describe('a proof of a version with conditional compilation and no define set', () => {
+  const policy = testPolicy({ permissives: ['Cell.run'] });
+
+  it('is undecided, naming the pragma and --define; with a define set it runs', async () => {
+    const files = (d: string) => ({ 'cell.st': variant(d) });
+    const bare = await verifySafety({
+      before: stProject(files('req AND guard')),
+      after: stProject(files('req AND (guard OR req)')),
+      policy,
+    });
+    const proof = bare.proofs.find((p) => p.kind === 'permissive');
+    expect(proof?.claim).toBe('undecided');
+    expect(proof?.basis).toMatch(/\{IF defined \(BENCH\)\} \(cell\.st:9\).*--define/);
+    expect(bare.findings.map((f) => f.rule)).toContain('permissive/unproven');
+    const configured = await verifySafety({
+      before: projectFromSources(files('req AND guard'), '', { defines: [] }),
+      after: projectFromSources(files('req AND (guard OR req)'), '', { defines: [] }),
+      policy,
+    });
+    expect(configured.proofs.find((p) => p.kind === 'permissive')?.result).toBe('refuted');
   });
 });

@@ -48,6 +48,11 @@ export interface SafetyProject {
    * replaces): their POUs have no body, so a proof that runs one is refused by name.
    */
   libraryUnits?: CompilationUnit[];
+  /**
+   * The define set its units were configured with. Absent: every `{IF}` branch is kept (decision
+   * 0017), which the static rules may read but no proof may run (decision 0178).
+   */
+  defines?: readonly string[];
 }
 
 /**
@@ -150,9 +155,10 @@ export function projectFromSources(
   for (const [file, text] of options.behaviourModels ?? []) map.set(file, text);
   const defines = options.defines ? new Set(options.defines) : undefined;
   const compiled = [...(defines ? units.map((u) => configureTree(u, defines)) : units), ...models];
+  const configured = options.defines ? { defines: options.defines } : {};
   // Check only what parsed: the checker's view of a broken unit adds nothing but noise.
   if (diagnostics.some((d) => d.severity === 'error'))
-    return { units: compiled, sources: map, root, diagnostics };
+    return { units: compiled, sources: map, root, diagnostics, ...configured };
   // as `compile`: SIMATIC AX namespaces bind only to interfaces named after them (decision 0131)
   const ax = axLibraryBinding(compiled, libraries);
   const replaced = applyBehaviourModels(ax?.externals ?? libraries, models);
@@ -173,6 +179,7 @@ export function projectFromSources(
     diagnostics,
     checked: r.checked,
     ...(replaced.libraries.length > 0 ? { libraryUnits: replaced.libraries } : {}),
+    ...configured,
   };
 }
 

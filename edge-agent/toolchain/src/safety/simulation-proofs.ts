@@ -4,7 +4,7 @@
  * E-stop slice change, both on the differential driver.
  */
 
-import type { Statement } from '../iec';
+import type { Pragma, Statement } from '../iec';
 import { ownExpressions, timeLiterals, walkStatements } from '../iec';
 import { type ScenarioFile, type SimProjectInput, scenarioActions, type VirtualPlc } from '../sim';
 import type { Slice } from './data-flow-slice';
@@ -89,6 +89,40 @@ function programsFor(
     }
   }
   return [...out].sort();
+}
+
+/**
+ * Where a version without a define set selects code by compiler definitions: its first
+ * `{IF ...}` pragma. A PLC runs one configuration; every branch at once is no build's meaning,
+ * so a proof of such a version is refused by name (decision 0178, as the simulator refuses it).
+ */
+function unconfiguredBranch(p: SafetyProject): { text: string; file: string; line: number } | undefined {
+  if (p.defines) return undefined;
+  const walk = (node: unknown): Pragma | undefined => {
+    if (typeof node !== 'object' || node === null) return undefined;
+    if (Array.isArray(node)) {
+      for (const item of node) {
+        const f = walk(item);
+        if (f) return f;
+      }
+      return undefined;
+    }
+    const record = node as Record<string, unknown>;
+    for (const key of ['pragmas', 'trailingPragmas'])
+      for (const pr of (record[key] as Pragma[] | undefined) ?? [])
+        if (/^IF\b/i.test(pr.text.trim())) return pr;
+    for (const [key, value] of Object.entries(record))
+      if (key !== 'pragmas' && key !== 'trailingPragmas' && key !== 'span' && key !== 'comments') {
+        const f = walk(value);
+        if (f) return f;
+      }
+    return undefined;
+  };
+  for (const u of p.units) {
+    const pr = walk(u);
+    if (pr) return { text: pr.text, file: pr.span.file, line: pr.span.line };
+  }
+  return undefined;
 }
 
 /**
@@ -219,6 +253,26 @@ export function proveSignal(
         reason: 'no PROGRAM computes it',
       },
     ];
+  const branch = unconfiguredBranch(ctx.before) ?? unconfiguredBranch(ctx.after);
+  if (branch) {
+    const reason = `{${branch.text}} (${branch.file}:${branch.line}) selects code by the build's compiler definitions, and a PLC runs one configuration, not every branch: name it with --define <names> (--define '' for a build that defines none)`;
+    return programs.map((program) => ({
+      proof: {
+        kind,
+        subject: programs.length > 1 ? `${subject} in ${program}` : subject,
+        result: 'inconclusive' as const,
+        method: 'random' as const,
+        runs: 0,
+        scans: 0,
+        counterexample: null,
+        claim: 'undecided' as const,
+        seed: options.seed,
+        basis: `(${reason})`,
+      },
+      program,
+      reason,
+    }));
+  }
   const oldSlice = mergeSlices(signals.map((s) => s.oldSlice));
   const newSlice = mergeSlices(signals.map((s) => s.newSlice));
   const preset = maxPresetMs([
