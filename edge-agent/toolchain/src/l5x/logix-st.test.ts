@@ -183,3 +183,25 @@ describe('Logix ST as ladder-to-st writes it', () => {
     expect(plc.get('Q')).toBe(false);
   });
 });
+
+// Decision 0102: Logix ST calls the string instructions with the ladder's operands.
+describe('Logix ST string instructions', () => {
+  it('runs CONCAT, FIND, DTOS and STOD as the ladder does; RTOS stays refused by name', () => {
+    const tags: TestTag[] = [
+      ['A', 'STRING'],
+      ['D', 'STRING'],
+      ['N', 'DINT'],
+      ['P', 'DINT'],
+      ['Q', 'DINT'],
+    ];
+    const plc = stPlc(tags, ['DTOS(N, A);', 'CONCAT(A, A, D);', 'FIND(D, A, 2, P);', 'STOD(D, Q);']);
+    plc.set('N', 12);
+    plc.scan();
+    const d = plc.get('D') as { LEN: number; DATA: number[] };
+    expect(String.fromCharCode(...d.DATA.slice(0, d.LEN))).toBe('1212');
+    expect([plc.get('P'), plc.get('Q')]).toEqual([3, 1212]);
+    expect(() => stPlc([['R', 'REAL'], ...tags], ['RTOS(R, A);'])).toThrow(
+      'instruction RTOS is not modelled in ST: the text a REAL becomes',
+    );
+  });
+});

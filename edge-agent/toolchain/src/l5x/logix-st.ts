@@ -17,7 +17,7 @@ import {
   source,
   Unsupported,
 } from './logix-operands';
-import { STRING_INSTRUCTIONS_MODELLED } from './logix-strings';
+import { STRING_INSTRUCTIONS_MODELLED, STRING_INSTRUCTIONS_REFUSED } from './logix-strings';
 import type { LogixType } from './logix-types';
 
 const BOOL: LogixType = { kind: 'elem', name: 'BOOL' };
@@ -322,7 +322,8 @@ class StReader {
       return;
     }
     if (this.host.aoi(name, args)) return;
-    this.fail(`instruction ${name} is not modelled in ST`);
+    const why = STRING_INSTRUCTIONS_REFUSED[name];
+    this.fail(`instruction ${name} is not modelled in ST${why ? `: ${why}` : ''}`);
   }
 }
 
