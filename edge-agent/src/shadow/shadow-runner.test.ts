@@ -163,6 +163,17 @@ describe('runShadow', () => {
     expect(r.compared).toBeGreaterThan(20);
   });
 
+  it("waits at the run's end for a late last answer: a read 60 ms late is a short loss, not an unreachable PLC", async () => {
+    // Seen in a soak under load 10 (session 13): the run ended while its last read was overdue,
+    // and the loss still open was reported as one that lasted (exit 5) though the PLC answered.
+    const r = await lateLastShadow(60);
+    expect(r.commLoss).toBeNull();
+    expect(r.compared).toBeGreaterThan(5);
+    // a PLC that stops answering at the end is still reported: its request fails
+    const dead = await lateLastShadow(Number.POSITIVE_INFINITY);
+    expect(dead.commLoss).not.toBeNull();
+  });
+
   it('seeds again until a read answered quickly: a seed anchored at a slow read ran the candidate ahead (ADR 0148)', async () => {
     // a per-scan counter on wall time; the first read is answered 180 ms after the PLC took its
     // values (this host stalled): anchored at the read's middle, the candidate ran 9 scans ahead
@@ -380,5 +391,44 @@ async function stalledStartShadow() {
     unbound: b.unbound,
     durationMs: 800,
     commLossMs: 1000,
+  });
+}
+
+/** `In` 1, `Out` 2 (the candidate's own), each read answered in 1 ms but those from 280 ms on: `lateMs` (∞: failed after 200 ms). */
+class LateLast implements LivePlc {
+  readonly where = 'scripted late last';
+  private t0 = 0;
+  constructor(private readonly lateMs: number) {}
+  async read(): Promise<LiveSample> {
+    const tReq = Date.now();
+    if (this.t0 === 0) this.t0 = tReq;
+    const values = new Map<Tag, RawValue>([
+      [MAP.tags[0]!, 1],
+      [MAP.tags[1]!, 2],
+    ]);
+    if (tReq - this.t0 >= 280) {
+      await new Promise((r) => setTimeout(r, Number.isFinite(this.lateMs) ? this.lateMs : 200));
+      if (!Number.isFinite(this.lateMs)) return { ok: false, error: 'timed out', tReq, tResp: Date.now() };
+      return { ok: true, values, tReq, tResp: Date.now(), spreadMs: 1 };
+    }
+    return { ok: true, values, tReq, tResp: tReq + 1, spreadMs: 1 };
+  }
+  async close(): Promise<void> {}
+}
+
+async function lateLastShadow(lateMs: number) {
+  const c = compileInstrumented([
+    {
+      name: 'p.st',
+      text: 'PROGRAM Main\nVAR_INPUT In : INT; END_VAR\nVAR_OUTPUT Out : INT; END_VAR\nOut := In * 2;\nEND_PROGRAM\n',
+    },
+  ]);
+  const b = bindTags(MAP, c.plc);
+  return runShadow({
+    plc: c.plc,
+    live: new LateLast(lateMs),
+    tags: b.tags,
+    unbound: b.unbound,
+    durationMs: 300,
   });
 }
