@@ -22,9 +22,10 @@
  * - DTOS(Source, Dest): the integer's decimal digits, a minus sign first when negative.
  *
  * Where the controller faults (a LEN outside 0..size; CONCAT/INSERT/DELETE/UPPER/LOWER/MID/DTOS
- * whose result does not fit Dest; a Start or Qty out of range; FIND in an empty Source; STOD of
- * a number beyond Dest's type) and where the reference leaves the case open (MID or DELETE
- * reaching past LEN, INSERT past LEN + 1, a Qty below 1, an empty Search), the model stops the
+ * whose result does not fit Dest; a Start or Qty out of range, MID's Start + Qty past the DATA
+ * size as its page writes it; FIND in an empty Source; STOD of a number beyond Dest's type) and
+ * where the reference leaves the case open (MID or DELETE reaching past LEN, INSERT past LEN + 1,
+ * a Qty below 1, an empty Search), the model stops the
  * program with a runtime fault (an index out of range of `LX_FAULT`): both sides of a proof stop
  * at the same instruction of the same scan, and nothing after it is compared.
  */
@@ -153,8 +154,10 @@ export function lowerStringInstruction(
         lenOk(s),
         `${q} := ${int(qty)}; ${p} := ${int(start)};`,
         // Start within 1..size and Qty >= 1 (documented); the characters named must lie within
-        // LEN (DELETE documents Start + Qty <= LEN + 1; for MID reaching past LEN is left open)
+        // LEN (DELETE documents Start + Qty <= LEN + 1; for MID reaching past LEN is left open,
+        // and MID's own limit, Start + Qty <= the DATA size, is taken as written)
         `IF ${p} < 1 OR ${p} > ${s.n} OR ${q} < 1 OR ${p} + ${q} > ${s.o.iec}.LEN + 1 THEN ${stop(56)} END_IF;`,
+        ...(name === 'MID' ? [`IF ${p} + ${q} > ${s.n} THEN ${stop(56)} END_IF;`] : []),
       ];
       if (name === 'MID')
         return [

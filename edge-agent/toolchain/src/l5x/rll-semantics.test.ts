@@ -708,6 +708,16 @@ describe('string instructions (decision 0102)', () => {
     // past LEN: not documented, so the model stops there too
     expect(run(rung, { A: 'a159' }, { Q: 3, P: 3 }).fault).toBe('INDEX_OUT_OF_RANGE');
     expect(run(rung, { A: 'a159' }, { Q: 0, P: 1 }).fault).toBe('INDEX_OUT_OF_RANGE');
+    // MID's page limits Start + Qty to the DATA size: the last character of a full string faults
+    const full = plcOf(tags, { Main: rung });
+    full.set('LX_IN_A_LEN', 82);
+    full.set('Q', 1);
+    full.set('P', 81);
+    full.set('Go', true);
+    expect(full.scan()).toBeNull();
+    expect(str(full, 'D')).toBe('0');
+    full.set('P', 82);
+    expect(full.scan()?.code).toBe('INDEX_OUT_OF_RANGE');
   });
 
   it('DELETE removes Qty characters from Start; Start + Qty past LEN + 1 faults', () => {
