@@ -193,3 +193,52 @@ describe('a proof of a version with conditional compilation and no define set', 
     expect(configured.proofs.find((p) => p.kind === 'permissive')?.result).toBe('refuted');
   });
 });
+
+// Without a CONFIGURATION the two programs' order is unknown: each was proved alone, and a stop
+// made ineffective ("NOT guard AND NOT req") passed a safety-related migration. A MAIN that
+// calls its sub-programs is one program to prove.
+const loose = (stop: string, main: boolean) => `VAR_GLOBAL
+  guard AT %IX0.0 : BOOL;
+  req AT %IX0.1 : BOOL;
+  run AT %QX0.0 : BOOL;
+END_VAR
+PROGRAM Drive
+run := req;
+END_PROGRAM
+PROGRAM GuardStop
+IF ${stop} THEN
+  run := FALSE;
+END_IF;
+END_PROGRAM
+${main ? 'PROGRAM Main\nDrive();\nGuardStop();\nEND_PROGRAM\n' : ''}`;
+
+describe('programs that compute a signal with no configuration', () => {
+  const policy = testPolicy({ safetySignals: ['run'], permissives: ['run'] });
+
+  it('leaves the proof undecided instead of proving each program alone', async () => {
+    const r = await verifySafety({
+      before: stProject({ 'cell.st': loose('NOT guard', false) }),
+      after: stProject({ 'cell.st': loose('NOT guard AND NOT req', false) }),
+      policy,
+      migration: safetyRelated,
+    });
+    const proofs = r.proofs.filter((p) => p.kind === 'permissive');
+    expect(proofs.map((p) => p.claim)).toEqual(['undecided']);
+    expect(proofs[0]?.basis).toMatch(/programs Drive, GuardStop.*CONFIGURATION/);
+    expect(r.verdict).toBe('fail');
+  });
+
+  it('takes the program that calls the others as the one to prove', async () => {
+    const r = await verifySafety({
+      before: stProject({ 'cell.st': loose('NOT guard', true) }),
+      after: stProject({ 'cell.st': loose('NOT guard AND NOT req', true) }),
+      policy,
+      migration: safetyRelated,
+    });
+    const proofs = r.proofs.filter((p) => p.kind === 'permissive');
+    // one proof, of Main (which runs Drive and GuardStop), not "several programs"
+    expect(proofs.map((p) => p.subject)).toEqual(['run']);
+    expect(proofs[0]?.basis).not.toMatch(/computed by programs/);
+    expect(r.verdict).toBe('fail');
+  });
+});

@@ -126,6 +126,21 @@ function unconfiguredBranch(p: SafetyProject): { text: string; file: string; lin
 }
 
 /**
+ * The programs of `programs` no other of them calls (a TwinCAT MAIN calling its sub-programs
+ * runs them: MAIN alone is what the task runs).
+ */
+function topPrograms(ctx: VerifyContext, programs: readonly string[]): string[] {
+  const ids = new Set(programs.map((p) => p.toLowerCase()));
+  const called = new Set<string>();
+  for (const ix of [ctx.oldIx, ctx.newIx])
+    for (const a of ix.atoms)
+      if (a.body.pou.kind === 'Program' && ids.has(a.body.pou.id))
+        for (const c of a.calls) if (c !== a.body.pou.id && ids.has(c)) called.add(c);
+  const top = programs.filter((p) => !called.has(p.toLowerCase()));
+  return top.length > 0 ? top : [...programs];
+}
+
+/**
  * The CONFIGURATION both versions declare that instantiates every one of `programs`, if any.
  * Programs of one configuration share its globals and run in its order, so a signal two of them
  * compute is only what the configuration runs: each program alone would show neither the order
@@ -281,11 +296,32 @@ export function proveSignal(
   ]);
   const proofs: ProofOutcome[] = [];
   // several programs of one configuration computing the signal: the configuration is what runs
-  const configuration =
-    programs.length > 1 && !options.program ? sharedConfiguration(ctx, programs) : undefined;
+  const top = options.program ? programs : topPrograms(ctx, programs);
+  const configuration = top.length > 1 && !options.program ? sharedConfiguration(ctx, top) : undefined;
+  if (top.length > 1 && !configuration && !options.program && vars.some((v) => v.scope === 'global')) {
+    // each alone is not what the PLC runs, and without a configuration their order is unknown
+    const reason = `${subject} is computed by programs ${top.join(', ')}, and no CONFIGURATION both versions declare gives their order: proving each alone would leave out the others' writes; declare the task's CONFIGURATION or name the one PROGRAM to prove with --program`;
+    return [
+      {
+        proof: {
+          kind,
+          subject,
+          result: 'inconclusive',
+          method: 'random',
+          runs: 0,
+          scans: 0,
+          counterexample: null,
+          claim: 'undecided',
+          seed: options.seed,
+          basis: `(${reason})`,
+        },
+        reason,
+      },
+    ];
+  }
   const runs = configuration
-    ? [{ program: configuration, members: programs }]
-    : programs.map((p) => ({ program: p, members: [p] }));
+    ? [{ program: configuration, members: top }]
+    : top.map((p) => ({ program: p, members: [p] }));
   for (const { program, members } of runs) {
     const inputsOf = (ix: ProjectIndex, slice: Slice): Map<string, string> => {
       const out = new Map<string, string>();
@@ -354,7 +390,7 @@ export function proveSignal(
     proofs.push({
       proof: {
         kind,
-        subject: programs.length > 1 || configuration ? `${subject} in ${program}` : subject,
+        subject: runs.length > 1 || configuration ? `${subject} in ${program}` : subject,
         result: r.result,
         method: r.method,
         runs: r.runs,
