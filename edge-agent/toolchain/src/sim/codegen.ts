@@ -1845,12 +1845,21 @@ export class CodeGenerator {
       const x = `$trunc(${this.conv(v, LREAL)})`;
       return { c: isBigName(n) ? `$asI64($toBig(${x}))` : wrapIntegerCode(n, x), t: to };
     }
-    if (!def)
+    if (!def) {
+      // TwinCAT and CODESYS let a POU call a PROGRAM by name (its one instance); not simulated,
+      // and not to be mistaken for an unknown function
+      if (this.model.fbDecls.get(N.toLowerCase())?.decl.kind === 'Program')
+        return this.fail(
+          'UNSUPPORTED',
+          `a call of PROGRAM ${name} from another POU (its one instance run from there) is not simulated; run the programs from a CONFIGURATION's task instead`,
+          e.span,
+        );
       return this.fail(
         'UNSUPPORTED',
         `function ${name} (not a standard function the simulator knows)`,
         e.span,
       );
+    }
     const ordered = stdArgumentOrder(def, e.args);
     if (!ordered) return this.fail('UNSUPPORTED', `arguments of ${N}`, e.span);
     if (ordered.length < def.min) this.fail('UNSUPPORTED', `${N} needs ${def.min} arguments`, e.span);
