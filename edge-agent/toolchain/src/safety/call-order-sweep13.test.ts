@@ -242,3 +242,38 @@ describe('programs that compute a signal with no configuration', () => {
     expect(r.verdict).toBe('fail');
   });
 });
+
+// OpenPLC's generated ST writes the bit-wise functions in their call form (`AND(a, NOT(b))`);
+// an AND call made an OR call was only a slice change, never the bypass it is.
+describe('the call forms of AND and OR in the bypass rule', () => {
+  const main = (logic: string) => `PROGRAM Main
+VAR_INPUT
+  guard : BOOL;
+  req : BOOL;
+  reset : BOOL;
+END_VAR
+VAR_OUTPUT
+  run : BOOL;
+END_VAR
+run := ${logic};
+END_PROGRAM
+`;
+  const rules = async (before: string, after: string) =>
+    (
+      await verifySafety({
+        before: stProject({ 'main.st': main(before) }),
+        after: stProject({ 'main.st': main(after) }),
+        policy: testPolicy({ safetySignals: ['Main.run'] }),
+        mode: 'quick',
+      })
+    ).findings.map((f) => f.rule);
+
+  it('sees a new OR term in OR(...) as in the operator form', async () => {
+    expect(await rules('AND(req, guard)', 'OR(req, guard)')).toContain('forcing/bypass-or');
+    expect(await rules('AND(req, guard)', 'OR(AND(req, guard), reset)')).toContain('forcing/bypass-or');
+  });
+
+  it('does not see one when the call form only replaces the operator form', async () => {
+    expect(await rules('req OR reset', 'OR(req, reset)')).not.toContain('forcing/bypass-or');
+  });
+});

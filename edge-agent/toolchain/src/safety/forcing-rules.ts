@@ -137,6 +137,19 @@ const isLadderModelTemp = (v: VarEntry): boolean => inL5xModel(v.file) && /^lx_/
 /** The ladder model's prescan clear of an OTE (`IF LX_FIRST THEN x := FALSE;`): not a reset of the logic. */
 const isPrescanClear = (a: Atom): boolean => inL5xModel(a.stmt.span.file) && /"lx_first"/.test(guardText(a));
 
+/** `AND(...)`, `OR(...)`, `XOR(...)` called with inputs only (no EN/ENO, no outputs): the function and its inputs. */
+function logicCall(x: Expression): { op: 'AND' | 'OR' | 'XOR'; args: Expression[] } | undefined {
+  if (x.kind !== 'Call' || x.callee.kind !== 'Identifier') return undefined;
+  const op = x.callee.name.toUpperCase();
+  if (op !== 'AND' && op !== 'OR' && op !== 'XOR') return undefined;
+  const args: Expression[] = [];
+  for (const a of x.args) {
+    if (a.direction !== 'input' || !a.value || (a.name && !/^IN\d+$/i.test(a.name))) return undefined;
+    args.push(a.value);
+  }
+  return args.length >= 2 ? { op, args } : undefined;
+}
+
 /**
  * Disjunct terms in positive position: operands of OR, and of AND under an odd number of NOTs.
  * An explicit stack, not recursion: a permissive may be a 20,000-term OR (#14 point 2).
@@ -148,6 +161,21 @@ function disjuncts(root: Expression, rootPositive: boolean, out: Set<string>): v
     const x = unparen(e);
     if (x.kind === 'Unary' && x.operator === 'NOT') {
       stack.push([x.operand, !positive]);
+      continue;
+    }
+    if (x.kind === 'Call') {
+      // the call forms of the bit-wise functions (OpenPLC writes `AND(a, NOT(b))`, `OR(x, y)`):
+      // the same terms as the operators, over any number of inputs
+      const f = logicCall(x);
+      if (!f) continue;
+      const isOr = f.op === 'OR' || f.op === 'XOR';
+      if ((isOr && positive) || (f.op === 'AND' && !positive))
+        for (const arg of f.args) {
+          const a = unparen(arg);
+          if (!(a.kind === 'Call' && logicCall(a)?.op === f.op))
+            out.add(`${positive ? '+' : '-'}${canonical(a)}`);
+        }
+      for (let i = f.args.length - 1; i >= 0; i--) stack.push([f.args[i]!, positive]);
       continue;
     }
     if (x.kind !== 'Binary') continue;
