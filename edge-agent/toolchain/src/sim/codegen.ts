@@ -207,6 +207,9 @@ export class CodeGenerator {
   private readonly emittedFunctions = new Set<string>();
   private labelCount = 0;
   private tmpCount = 0;
+  /** User FB types called with EN somewhere, and those called without: the first call of each. */
+  private readonly fbCallsWithEn = new Map<string, Span>();
+  private readonly fbCallsWithoutEn = new Map<string, Span>();
   programs: ProgramSlot[] = [];
 
   constructor(
@@ -1619,7 +1622,84 @@ export class CodeGenerator {
       : (layout?.vars ?? [])
           .filter((v) => v.section === 'VAR_INPUT' || v.section === 'VAR_IN_OUT')
           .map((v) => v.name);
-    args.forEach((a, ai) => {
+    const { en, eno } = enEnoArgs(args);
+    const enCode = layout && en ? this.tmp() : undefined;
+    if (layout && (en || eno)) {
+      for (const own of ['en', 'eno'])
+        if (layout.byName.has(own))
+          this.fail(
+            'UNSUPPORTED',
+            `EN/ENO in a call of ${layout.decl.name}, which declares its own ${own.toUpperCase()}`,
+            (en ?? eno)?.span,
+          );
+    }
+    if (layout) this.noMixedEn(t.name, layout.decl.name, en !== undefined, _span);
+    const plain = layout ? args.filter((a) => a !== en && a !== eno) : args;
+    args.forEach((a) => {
+      if (!layout) return;
+      if (a === en) {
+        // IEC 61131-3 §6.6.1.5: EN is an input of the instance; MATIEC stores it before the
+        // following inputs and its body returns at once, ENO FALSE, when it is FALSE
+        if (!a.value) this.fail('UNSUPPORTED', `EN of ${layout.decl.name} left empty`, a.span);
+        pre.push(`const ${enCode}=${this.conv(this.expr(a.value, scope, BOOL), BOOL, a.span)};`);
+      } else if (a === eno) {
+        const target = this.enoTarget(layout.decl.name, a, scope);
+        post.push(this.assignCode(target, { c: enCode ?? 'true', t: BOOL }, a.span));
+      } else this.fbArg(i, t, std, layout, inputs, plain.indexOf(a), a, scope, pre, post);
+    });
+    if (!layout)
+      args.forEach((a, ai) => {
+        this.fbArg(i, t, std, layout, inputs, ai, a, scope, pre, post);
+      });
+    const body = std ? `$SF_${t.name}(${i},$now);` : `B${layout?.index}(${i});`;
+    const run = enCode ? `if(${enCode}){${body}}` : body;
+    return `{const ${i}=${this.read(inst)};${pre.join('')}${run}${post.join('')}}`;
+  }
+
+  /**
+   * An FB instance keeps EN as an input (§6.6.1.5; MATIEC stores it in the instance), so a call
+   * without EN runs the body only if the last EN given was TRUE. The simulator keeps no EN in
+   * the instance: a user FB type called both with and without EN is refused by name.
+   */
+  private noMixedEn(key: string, typeName: string, withEn: boolean, span: Span): void {
+    (withEn ? this.fbCallsWithEn : this.fbCallsWithoutEn).set(
+      key,
+      (withEn ? this.fbCallsWithEn : this.fbCallsWithoutEn).get(key) ?? span,
+    );
+    const other = (withEn ? this.fbCallsWithoutEn : this.fbCallsWithEn).get(key);
+    if (other)
+      this.fail(
+        'UNSUPPORTED',
+        `${typeName} called both with EN and without it (an instance's stored EN is not simulated; ` +
+          `the other call is at ${other.line}:${other.column})`,
+        span,
+      );
+  }
+
+  /** The BOOL variable an `ENO =>` of `callee` writes; a negated, empty or non-BOOL one is refused. */
+  private enoTarget(callee: string, eno: CallArgument, scope: Scope): Place {
+    if (!eno.value || eno.negated)
+      return this.fail('UNSUPPORTED', `ENO of ${callee} ${eno.negated ? 'negated' : 'left empty'}`, eno.span);
+    const p = this.lvalue(eno.value, scope);
+    if (p.t.kind !== 'elem' || p.t.name !== 'BOOL')
+      return this.fail('UNSUPPORTED', `ENO of ${callee} into a ${typeName(p.t)}`, eno.span);
+    return p;
+  }
+
+  /** One argument of an FB call: an input stored before the body, an output read back after it. */
+  private fbArg(
+    i: string,
+    t: SimType & { kind: 'fb' },
+    std: boolean,
+    layout: PouLayout | undefined,
+    inputs: string[],
+    ai: number,
+    a: CallArgument,
+    scope: Scope,
+    pre: string[],
+    post: string[],
+  ): void {
+    {
       // SR/RS also answer to their long pin names (SET1/RESET, SET/RESET1)
       const name = a.name !== undefined ? (std ? stdFbPin(t.name, a.name) : a.name) : inputs[ai];
       if (!name) this.fail('UNSUPPORTED', 'too many positional arguments', a.span);
@@ -1640,9 +1720,7 @@ export class CodeGenerator {
         return;
       }
       pre.push(this.assignCode(m, this.expr(a.value, scope, m.t), a.span));
-    });
-    const body = std ? `$SF_${t.name}(${i},$now);` : `B${layout?.index}(${i});`;
-    return `{const ${i}=${this.read(inst)};${pre.join('')}${body}${post.join('')}}`;
+    }
   }
 
   private argsFor(
@@ -1651,7 +1729,15 @@ export class CodeGenerator {
     scope: Scope,
     span: Span,
   ): string[] {
-    const out: string[] = params.map((p) => (p.section === 'VAR_INPUT' ? this.defaultCode(p.type) : 'null'));
+    // an output left unconnected is written into a scratch variable (MATIEC's temporary), not a
+    // null reference, which faulted at the callee's first write
+    const out: string[] = params.map((p) =>
+      p.section === 'VAR_INPUT'
+        ? this.defaultCode(p.type)
+        : p.section === 'VAR_OUTPUT'
+          ? `$ref({v:${this.defaultCode(p.type)}},"v")`
+          : 'null',
+    );
     // positional order (§6.6.1.4.2): inputs and in-outs as declared (a callee may declare
     // VAR_IN_OUT before VAR_INPUT), then outputs — the checker's `PouSymbol.params` order
     const positional = params
@@ -1689,11 +1775,44 @@ export class CodeGenerator {
     return ps;
   }
 
+  /**
+   * A user function's call. With EN and/or ENO (§6.6.1.5) it is what MATIEC makes of it: the
+   * arguments are evaluated, then with EN FALSE the body does not run, ENO is FALSE, outputs and
+   * in-outs keep their values and the call's value is the result type's initial value;
+   * otherwise the body runs and ENO is TRUE.
+   */
   private userFunctionCall(fn: { fn: string; decl: FunctionDecl }, e: CallExpression, scope: Scope): Val {
     const ps = this.paramTypes(fn.decl.varBlocks);
-    const args = this.argsFor(ps, e.args, scope, e.span);
+    const { en, eno } = enEnoArgs(e.args);
     const rt = fn.decl.returnType ? this.model.resolveTypeSpec(fn.decl.returnType) : BOOL;
-    return { c: `${fn.fn}(${args.join(',')})`, t: rt };
+    if (!en && !eno) {
+      const args = this.argsFor(ps, e.args, scope, e.span);
+      return { c: `${fn.fn}(${args.join(',')})`, t: rt };
+    }
+    const own = ps.find((p) => p.name === 'en' || p.name === 'eno');
+    if (own)
+      return this.fail(
+        'UNSUPPORTED',
+        `EN/ENO in a call of ${fn.decl.name}, which declares its own ${own.name.toUpperCase()}`,
+        (en ?? eno)?.span,
+      );
+    const args = this.argsFor(
+      ps,
+      e.args.filter((a) => a !== en && a !== eno),
+      scope,
+      e.span,
+    );
+    if (en && !en.value) return this.fail('UNSUPPORTED', `EN of ${fn.decl.name} left empty`, en.span);
+    const cond = en?.value ? this.conv(this.expr(en.value, scope, BOOL), BOOL, en.span) : 'true';
+    const target = eno ? this.enoTarget(fn.decl.name, eno, scope) : undefined;
+    const set = (v: string) =>
+      target ? this.assignCode(target, { c: v, t: BOOL }, (eno as CallArgument).span) : '';
+    const names = args.map((_, k) => `$a${k}`);
+    // EN and the arguments are evaluated first, as MATIEC passes them to the C function
+    const code =
+      `((${['$en', ...names].join(',')})=>{if(!$en){${set('false')}return ${this.defaultCode(rt)};}` +
+      `const $r=${fn.fn}(${names.join(',')});${set('true')}return $r;})(${[cond, ...args].join(',')})`;
+    return { c: code, t: rt };
   }
 
   private methodCall(
@@ -2441,6 +2560,14 @@ function isPure(c: string): boolean {
 }
 
 /** Code reading member `key` (code: a quoted name or an index expression) of `obj`: `o.f3`, `o[1203]`, `o[i]`. */
+/** The `EN :=` and `ENO =>` arguments of a call (§6.6.1.5), if any. */
+function enEnoArgs(args: readonly CallArgument[]): { en?: CallArgument; eno?: CallArgument } {
+  return {
+    en: args.find((a) => a.direction === 'input' && a.name !== undefined && /^EN$/i.test(a.name)),
+    eno: args.find((a) => a.direction === 'output' && a.name !== undefined && /^ENO$/i.test(a.name)),
+  };
+}
+
 function memberCode(obj: string, key: string): string {
   if (/^"[A-Za-z_$][\w$]*"$/.test(key)) return `${obj}.${key.slice(1, -1)}`;
   if (/^"\d+"$/.test(key)) return `${obj}[${key.slice(1, -1)}]`;
