@@ -95,6 +95,12 @@ export const DIAGNOSTICS = {
     message:
       "'{0}' is the name of the standard function block {1}: MATIEC (OpenPLC) refuses it as a variable",
   },
+  // PLCopen: a <simpleValue> on an FB instance (the Beremiz editor writes "0"), which Beremiz's
+  // generator leaves out of the ST it gives MATIEC
+  ST3011: {
+    severity: 'warning',
+    message: "initial value {0} of '{1}' is dropped: {2} is a function block (Beremiz's generator drops it)",
+  },
 } as const;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTICS;

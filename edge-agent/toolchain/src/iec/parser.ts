@@ -1981,6 +1981,17 @@ export class Parser {
     }
   }
 
+  /**
+   * VAR blocks (any section) at the start of a body range. Beremiz pastes a PLCopen `<ST>` body
+   * after the POU's declarations, so MATIEC reads such blocks as the POU's own; a block after a
+   * statement stays an error of {@link body}.
+   */
+  leadingVarBlocks(): VarBlock[] {
+    const out: VarBlock[] = [];
+    while (VAR_SECTIONS.has(this.k())) out.push(this.varBlock());
+    return out;
+  }
+
   /** Parses a whole body range (TwinCAT `<ST>`, PLCopen `<ST>`) until EOF. */
   body(): Statement[] {
     const out = statementList();

@@ -13,10 +13,12 @@
 import type {
   CompilationUnit,
   ConfigurationDecl,
+  NodeBase,
   SfcQualifier,
   Span,
   Statement,
   TopLevelDeclaration,
+  VarBlock,
 } from './ast';
 import { remapSpans } from './ast-utils';
 import { Gen, infixOf, parseGeneratedBody, pushMapped } from './converted-text';
@@ -26,6 +28,7 @@ import { createParser, type ParseOptions, type ParseResult, type Parser, parseSo
 import { printNode } from './printer';
 import { indexInRange } from './scanner';
 import { type SfcModel, sfcSupportSource, sfcToStText } from './sfc-to-st';
+import { STANDARD_FB_SOURCE } from './stdlib';
 import {
   attr,
   child,
@@ -40,7 +43,18 @@ import { openXmlRoot, type XmlSourceContext, xmlSpan } from './xml-source';
 
 /** `quoteStrings`: not a CODESYS export, so unquoted STRING initial values are Beremiz's (see stringInit). */
 /** `keepComments`: make `Comment` nodes ({@link ParseOptions.comments}). */
-type Ctx = XmlSourceContext & { quoteStrings?: boolean; keepComments: boolean };
+/** `fbTypes`: upper-case names of the function block types (the file's and the standard ones). */
+type Ctx = XmlSourceContext & { quoteStrings?: boolean; keepComments: boolean; fbTypes: Set<string> };
+
+let standardFbs: readonly string[] | undefined;
+
+/** Upper-case names of the standard function blocks the checker declares. */
+function standardFbNames(): readonly string[] {
+  standardFbs ??= [...STANDARD_FB_SOURCE.matchAll(/^FUNCTION_BLOCK[ \t]+(\w+)/gm)].map((m) =>
+    m[1]!.toUpperCase(),
+  );
+  return standardFbs;
+}
 
 const ELEMENTARY_TAGS = new Set([
   'BOOL',
@@ -106,6 +120,7 @@ function readPlcopenUnchecked(text: string, file: string, options: ParseOptions)
     lines: new LineMap(text),
     diagnostics: [],
     keepComments: options.comments !== false,
+    fbTypes: new Set(standardFbNames()),
   };
   const declarations: TopLevelDeclaration[] = [];
   const unit: CompilationUnit = {
@@ -138,18 +153,24 @@ function readPlcopenUnchecked(text: string, file: string, options: ParseOptions)
     declarations.push(...parseGenerated(ctx, g));
   }
   const support: SfcSupport = { needed: false };
-  for (const pou of childrenNamed(child(types, 'pous'), 'pou')) readPou(ctx, pou, declarations, support);
+  const pous = childrenNamed(child(types, 'pous'), 'pou');
   // CODESYS keeps an application's POUs, interfaces and folders in <addData> of the project,
   // configurations and resources
   const visitAddData = (el: XmlElement): void => {
     for (const c of el.children) {
       const n = localName(c);
-      if (n === 'pou') readPou(ctx, c, declarations, support);
-      else if (n === 'Interface') readInterface(ctx, c, declarations);
+      if (n === 'pou' || n === 'Interface') pous.push(c);
       else if (n !== 'types' && n !== 'Method' && n !== 'Property') visitAddData(c);
     }
   };
   for (const c of project.children) if (localName(c) !== 'types') visitAddData(c);
+  // the function block types, known before any interface is written (see fbInstanceInit)
+  for (const pou of pous)
+    if (attr(pou, 'pouType') === 'functionBlock') ctx.fbTypes.add((attr(pou, 'name') ?? '').toUpperCase());
+  for (const pou of pous) {
+    if (localName(pou) === 'pou') readPou(ctx, pou, declarations, support);
+    else readInterface(ctx, pou, declarations);
+  }
   const instances = child(project, 'instances');
   for (const cfg of childrenNamed(child(instances, 'configurations'), 'configuration')) {
     const d = readConfiguration(ctx, cfg, declarations);
@@ -249,9 +270,35 @@ function initText(el: XmlElement): string {
   return '0';
 }
 
+/**
+ * False, with a warning, for a `<simpleValue>` initial value of a function block instance:
+ * the Beremiz editor stores one ("0") for an instance and its generator leaves it out, so the
+ * build has none. A `<structValue>` or a simple value in parentheses (the instance's inputs) stays.
+ */
+function fbInstanceInit(ctx: Ctx, v: XmlElement, init: XmlElement): boolean {
+  const t = child(v, 'type')?.children[0];
+  const value = init.children[0];
+  if (!t || localName(t) !== 'derived' || !value || localName(value) !== 'simpleValue') return true;
+  const type = attr(t, 'name') ?? '';
+  // an instance's inputs written as an expression, `(nMax := 5)`, are an initial value
+  if (!ctx.fbTypes.has(type.toUpperCase()) || (attr(value, 'value') ?? '').trim().startsWith('('))
+    return true;
+  ctx.diagnostics.push(
+    diagnostic(
+      'ST3011',
+      xmlSpan(ctx, init.start, init.end),
+      attr(value, 'value') ?? '',
+      attr(v, 'name') ?? '_',
+      type,
+    ),
+  );
+  return false;
+}
+
 function variableText(ctx: Ctx, v: XmlElement, g: Gen): string {
   const addr = attr(v, 'address');
-  const init = child(v, 'initialValue');
+  const given = child(v, 'initialValue');
+  const init = given && fbInstanceInit(ctx, v, given) ? given : undefined;
   let t = attr(v, 'name') ?? '_';
   if (addr) t += ` AT ${addr}`;
   t += ` : ${typeText(ctx, child(v, 'type'), g)}`;
@@ -373,7 +420,7 @@ function readPou(ctx: Ctx, pou: XmlElement, out: TopLevelDeclaration[], support:
   for (const t of childrenNamed(child(pou, 'transitions'), 'transition'))
     members.push({ kind: 'transition', el: t, name: attr(t, 'name') ?? '_' });
   const bodyEl = child(pou, 'body');
-  const body = readBody(ctx, bodyEl, name, { pou, members, support });
+  const body = readBody(ctx, bodyEl, name, { pou, members, support }, true);
   if (body.extraVars.length > 0) {
     g.push('VAR', origin);
     for (const [v, o] of body.extraVars) g.push(v, o);
@@ -425,6 +472,8 @@ function readPou(ctx: Ctx, pou: XmlElement, out: TopLevelDeclaration[], support:
     return;
   }
   d.body = body.statements;
+  // VAR blocks leading the ST body are the POU's own (Beremiz's generator and MATIEC read them so)
+  if (body.varBlocks && body.varBlocks.length > 0) d.varBlocks = [...d.varBlocks, ...body.varBlocks];
   if (body.language !== 'ST') d.bodyLanguage = body.language;
   d.span = origin;
   if (d.kind !== 'Function') {
@@ -521,6 +570,8 @@ function readInterface(ctx: Ctx, itf: XmlElement, out: TopLevelDeclaration[]): v
 
 interface BodyResult {
   statements: Statement[];
+  /** VAR blocks that led an ST body read with `ownVars` ({@link readBody}). */
+  varBlocks?: VarBlock[];
   language: 'ST' | 'LD' | 'FBD' | 'IL' | 'SFC';
   extraVars: [string, Span][];
 }
@@ -627,7 +678,7 @@ function decodeRuns(
 }
 
 /** Finishes a parser over body text: diagnostics and spans into the XML file. */
-function finishText(ctx: Ctx, p: Parser, nodes: unknown, last: Statement | undefined): void {
+function finishText(ctx: Ctx, p: Parser, nodes: unknown, last: NodeBase | undefined): void {
   p.finishRange(last);
   const toXml = p.offsetMap;
   if (toXml) {
@@ -649,16 +700,30 @@ function finishText(ctx: Ctx, p: Parser, nodes: unknown, last: Statement | undef
   } else ctx.diagnostics.push(...p.diagnostics);
 }
 
-function readBody(ctx: Ctx, bodyEl: XmlElement | undefined, owner: string, sfc?: SfcContext): BodyResult {
+/**
+ * Reads a body. With `ownVars` (a POU's main body), VAR blocks leading an ST body are read as
+ * declarations, with their positions, and returned in `varBlocks`.
+ */
+function readBody(
+  ctx: Ctx,
+  bodyEl: XmlElement | undefined,
+  owner: string,
+  sfc?: SfcContext,
+  ownVars = false,
+): BodyResult {
   const lang = bodyEl?.children.find((c) => localName(c) !== 'documentation' && localName(c) !== 'addData');
   if (!lang) return { statements: [], language: 'ST', extraVars: [] };
   const name = localName(lang);
   if (name === 'ST') {
     const p = parseStText(ctx, lang);
     if (!p) return { statements: [], language: 'ST', extraVars: [] };
+    const varBlocks = ownVars ? p.leadingVarBlocks() : [];
     const statements = p.body();
-    finishText(ctx, p, statements, statements[statements.length - 1]);
-    return { statements, language: 'ST', extraVars: [] };
+    const last = statements[statements.length - 1] ?? varBlocks[varBlocks.length - 1];
+    finishText(ctx, p, [varBlocks, statements], last);
+    return varBlocks.length > 0
+      ? { statements, varBlocks, language: 'ST', extraVars: [] }
+      : { statements, language: 'ST', extraVars: [] };
   }
   if (name === 'LD' || name === 'FBD') return convertLadder(ctx, lang, owner, name);
   if (name === 'IL') {
