@@ -126,6 +126,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       siteFacts: config.siteFacts,
       transformer: config.transformer,
       ...(config.libraries ? { libraries: config.libraries } : {}),
+      ...(config.defines ? { defines: config.defines } : {}),
       ...(release ? { release } : {}),
     });
   const outbox = await Outbox.open(config.dataDir);

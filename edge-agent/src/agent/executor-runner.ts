@@ -21,6 +21,8 @@ export interface ExecutorRunnerOptions {
   siteFacts: SiteFacts;
   /** Library interfaces `<Name>@<version>.st` (a `library-update` needs them). */
   libraries?: string;
+  /** agent.yaml's `defines`: the `{IF}` branches the verifiers simulate (decision 0178). */
+  defines?: readonly string[];
   transformer: ResolvedTransformer;
   /**
    * The site's Git repository (issue #22): a passed verdict's change and its evidence are
@@ -77,6 +79,7 @@ export function createExecutorRunner(options: ExecutorRunnerOptions): JobRunner 
         site: options.site,
         scenarios,
         ...(options.libraries ? { libraries: options.libraries } : {}),
+        ...(options.defines ? { defines: options.defines } : {}),
         onPassedProgram: (files, read) => {
           produced = [...files];
           before = read;

@@ -37,6 +37,8 @@ export interface MigrateArgs {
   siteFacts?: string;
   /** Library interfaces `<Name>@<version>.st` (a `library-update` needs them; a program using a library compiles with them). */
   libraries?: string;
+  /** The build's define set: the `{IF}` branches the verifiers simulate (decision 0178). */
+  define?: string[];
   transformer?: string;
   out?: string;
   json?: boolean;
@@ -169,6 +171,7 @@ export async function runMigrate(
     transformer,
     scenarios,
     ...(args.libraries ? { libraries: args.libraries } : {}),
+    ...(args.define ? { defines: args.define.filter((d) => d !== '') } : {}),
     llmJudge,
     onPassedProgram: (after, before) => {
       program = { before, after: [...after] };
@@ -268,6 +271,11 @@ export function registerMigrateCommands(program: Command): void {
     .option('--policy <file>', 'site safety policy (YAML)')
     .option('--site-facts <file>', 'site facts for preconditions (YAML)')
     .option('--libraries <dir>', 'library interfaces <Name>@<version>.st (versions from --site-facts)')
+    .option(
+      '--define <names>',
+      "the build's define set: the {IF defined(...)} branches simulations and proofs run (comma-separated; repeatable; '' for none)",
+      (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((d) => d.trim())],
+    )
     .option(
       '--transformer <name>',
       'recipe | claude (default: recipe when the migration has one or no model is configured)',

@@ -62,6 +62,12 @@ export interface RunMigrationOptions {
    */
   libraries?: string;
   /**
+   * The build's define set (`--define`, agent.yaml's `defines`): the `{IF defined(...)}`
+   * branches the simulations and proofs run; absent, a program with such branches fails closed
+   * there (decision 0178).
+   */
+  defines?: readonly string[];
+  /**
    * Receives the whole changed program (every file, plant files included; its hash is
    * `sha256After`) and the program as read (`sha256Before`) when the verdict is `passed` —
    * what a deploy writes and what a Git push compares it with, for every kind, including
@@ -153,6 +159,7 @@ export async function runMigration(options: RunMigrationOptions): Promise<Verdic
         seed,
         ...(options.policy ? { policy: options.policy } : {}),
         ...(options.scenarios?.length ? { scenarios: options.scenarios } : {}),
+        ...(options.defines ? { defines: options.defines } : {}),
       });
     progress('read', `reading ${options.source.location}`);
     let files: ProgramFile[];

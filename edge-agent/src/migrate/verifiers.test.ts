@@ -56,6 +56,33 @@ describe('the guard migration on a plant whose permissive is computed from the g
     expect(v.evidence.diff).toContain('+Door_Closed_Monitor(');
   });
 
+  it("proves the build's branches of {IF}: refused without a define set, passed with one (decision 0178)", async () => {
+    // The lamp is computed in a branch a LINE_2 build drops. Before, the proofs ran both branches
+    // one after the other, a program no build has; the migrate path still did after c6ead58.
+    const dir = await plant((t) =>
+      t.replace(
+        'Guard_Open_Lamp := NOT Safety_OK;',
+        '{IF defined(LINE_2)}\nGuard_Open_Lamp := FALSE;\n{ELSE}\nGuard_Open_Lamp := NOT Safety_OK;\n{END_IF}',
+      ),
+    );
+    const run = (defines?: string[]) =>
+      runMigration({
+        migration: guard,
+        source: createDirectorySource(dir),
+        policy,
+        siteFacts: facts,
+        transformer: createRecipeTransformer(),
+        ...(defines ? { defines } : {}),
+      });
+    const none = await run();
+    expect(none.outcome).toBe('failed');
+    expect(none.evidence.equivalence).toMatchObject({ equivalent: false, claim: 'undecided' });
+    const built = await run([]);
+    expect(built.evidence.equivalence).toMatchObject({ equivalent: true, claim: 'not-refuted' });
+    expect(built.evidence.safety.verdict).toBe('pass');
+    expect(built.outcome).toBe('passed');
+  });
+
   it('fails when the press enable in the plant is made more permissive, naming the related signal', async () => {
     // The same migration, and a second rule that loosens the enable (an OR in place of the AND).
     const loosening = {

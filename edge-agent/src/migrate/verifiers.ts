@@ -20,6 +20,7 @@ import {
   type CheckedProject,
   type CompilationUnit,
   checkProject,
+  configureTree,
   sourceFormat,
   type VarBlock,
 } from '@plcfleet/toolchain/iec';
@@ -27,6 +28,7 @@ import { type L5xStModel, modelErrors, readL5xModel } from '@plcfleet/toolchain/
 import { verifySafety } from '@plcfleet/toolchain/safety';
 import {
   checkEquivalence,
+  firstConditionalPragma,
   parseScenarioFile,
   runScenarios,
   type ScenarioFile,
@@ -114,6 +116,13 @@ export interface VerifierOptions {
    * cannot drive (an SCL OB1 reads its inputs from a data block).
    */
   scenarios?: readonly ScenarioFile[];
+  /**
+   * The build's define set (`--define`, agent.yaml's `defines`): the `{IF defined(...)}` branches
+   * the simulations and proofs run. Absent, a program with `{IF}` branches is not simulated —
+   * equivalence undecided, scenarios and safety proofs fail closed (decision 0178); the compile
+   * check still reads every branch.
+   */
+  defines?: readonly string[];
 }
 
 const SEV = { error: 0, warning: 1, info: 2 } as const;
@@ -205,19 +214,32 @@ class ParseCache {
 /** Builds the verifiers of one job. */
 export function createVerifiers(options: VerifierOptions = {}): Verifiers {
   const cache = new ParseCache();
+  const defines = options.defines ? new Set(options.defines) : undefined;
+  /** The units simulations and proofs read: the define set's branches (decision 0178). */
+  const simUnits = (r: CompileReport): CompilationUnit[] =>
+    defines ? unitsOf(r).map((u) => configureTree(u, defines)) : unitsOf(r);
+  /** Why a version cannot be simulated: `{IF}` branches and no define set (decision 0178). */
+  const unconfigured = (r: CompileReport): string | undefined => {
+    if (defines) return undefined;
+    const branch = firstConditionalPragma(unitsOf(r));
+    return branch
+      ? `${branch.location.file}:${branch.location.line}: {${branch.text}} selects code by the build's compiler definitions, and a PLC runs one configuration, not every branch: name the build's define set (--define <names>, or agent.yaml's defines)`
+      : undefined;
+  };
   const policy = options.policy ?? emptyPolicy();
   const seed = options.seed ?? options.migration?.successCriteria.equivalence?.seed ?? 1;
   // The bound model of a version, built once per compile report (the inner loop verifies
   // against the same `before`): safety folds constants and TIME values with it.
   const models = new WeakMap<CompileReport, CheckedProject | undefined>();
   const modelOf = (r: CompileReport): CheckedProject | undefined => {
-    if (!models.has(r)) models.set(r, r.ok ? checkProject(unitsOf(r)).checked : undefined);
+    if (!models.has(r)) models.set(r, r.ok ? checkProject(simUnits(r)).checked : undefined);
     return models.get(r);
   };
   const project = (r: CompileReport) => {
     const checked = modelOf(r);
     return {
-      units: unitsOf(r),
+      units: simUnits(r),
+      ...(options.defines ? { defines: options.defines } : {}),
       sources: new Map([...r.parsed, ...(r.models ?? [])].map((p) => [p.file.path, textOf(p)])),
       root: '',
       // a program an L5X model leaves out cannot be verified: the verifier fails closed on it
@@ -271,8 +293,17 @@ export function createVerifiers(options: VerifierOptions = {}): Verifiers {
     scenarios(after, files) {
       if (files.length === 0) return [];
       const out: ScenarioOutcome[] = [];
+      const why = unconfigured(after);
+      if (why)
+        return [
+          {
+            name: 'scenarios',
+            passed: false,
+            failures: [{ expectation: 'scenarios run', scan: 0, message: why }],
+          },
+        ];
       try {
-        const r = runScenarios({ units: unitsOf(after) }, [...files]);
+        const r = runScenarios({ units: simUnits(after) }, [...files]);
         for (const f of r.files)
           for (const s of f.scenarios)
             out.push({
@@ -305,7 +336,21 @@ export function createVerifiers(options: VerifierOptions = {}): Verifiers {
       const migration = options.migration;
       const criteria = migration?.successCriteria.equivalence;
       if (!migration || !criteria) return null;
+      const why = unconfigured(before) ?? unconfigured(after);
+      if (why) {
+        trace?.({ type: 'equivalence', program: criteria.program ?? '', error: why });
+        return {
+          equivalent: false,
+          runs: 0,
+          scans: criteria.scans,
+          seed,
+          counterexample: null,
+          claim: 'undecided',
+        };
+      }
       return runEquivalence(
+        simUnits(before),
+        simUnits(after),
         before,
         after,
         migration,
@@ -413,6 +458,8 @@ function sharesInputs(oldPlc: VirtualPlc, newPlc: VirtualPlc): boolean {
 
 /** Runs the virtual PLC's differential equivalence for each touched PROGRAM; the first difference decides. */
 async function runEquivalence(
+  beforeUnits: CompilationUnit[],
+  afterUnits: CompilationUnit[],
   before: CompileReport,
   after: CompileReport,
   migration: Migration,
@@ -423,8 +470,6 @@ async function runEquivalence(
   scenarios: readonly ScenarioFile[],
 ): Promise<EquivalenceOutcome> {
   const programs = criteria.program ? [criteria.program] : touchedPrograms(before, after);
-  const beforeUnits = unitsOf(before);
-  const afterUnits = unitsOf(after);
   let runs = 0;
   // Not decided (a program that does not simulate, criteria it cannot use): fail closed.
   const undecided = (runs: number): EquivalenceOutcome => ({

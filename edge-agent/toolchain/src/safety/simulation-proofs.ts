@@ -4,9 +4,15 @@
  * E-stop slice change, both on the differential driver.
  */
 
-import type { Pragma, Statement } from '../iec';
+import type { Statement } from '../iec';
 import { ownExpressions, timeLiterals, walkStatements } from '../iec';
-import { type ScenarioFile, type SimProjectInput, scenarioActions, type VirtualPlc } from '../sim';
+import {
+  firstConditionalPragma,
+  type ScenarioFile,
+  type SimProjectInput,
+  scenarioActions,
+  type VirtualPlc,
+} from '../sim';
 import type { Slice } from './data-flow-slice';
 import {
   type DifferentialResult,
@@ -98,31 +104,8 @@ function programsFor(
  */
 function unconfiguredBranch(p: SafetyProject): { text: string; file: string; line: number } | undefined {
   if (p.defines) return undefined;
-  const walk = (node: unknown): Pragma | undefined => {
-    if (typeof node !== 'object' || node === null) return undefined;
-    if (Array.isArray(node)) {
-      for (const item of node) {
-        const f = walk(item);
-        if (f) return f;
-      }
-      return undefined;
-    }
-    const record = node as Record<string, unknown>;
-    for (const key of ['pragmas', 'trailingPragmas'])
-      for (const pr of (record[key] as Pragma[] | undefined) ?? [])
-        if (/^IF\b/i.test(pr.text.trim())) return pr;
-    for (const [key, value] of Object.entries(record))
-      if (key !== 'pragmas' && key !== 'trailingPragmas' && key !== 'span' && key !== 'comments') {
-        const f = walk(value);
-        if (f) return f;
-      }
-    return undefined;
-  };
-  for (const u of p.units) {
-    const pr = walk(u);
-    if (pr) return { text: pr.text, file: pr.span.file, line: pr.span.line };
-  }
-  return undefined;
+  const branch = firstConditionalPragma(p.units);
+  return branch && { text: branch.text, file: branch.location.file, line: branch.location.line };
 }
 
 /**
