@@ -22,13 +22,13 @@ import {
   visit,
 } from '../iec';
 import { type CondExpr, conditionNames, evalCondition, parseCondition } from './condition-expr';
-import { jsonValue } from './input-timeline';
+import { jsonValue, sameJson } from './input-timeline';
 import { Prng } from './prng';
 import { type ScenarioFile, scenarioActions } from './scenario';
 import { SIM_ERROR_CODES, SimError, type SimFault } from './sim-errors';
 import type { SimProfileOptions } from './sim-profile';
 import { INTEGER_TYPES, isIntegerName, type SimType } from './sim-types';
-import { compileProgram, type SimProjectInput, type SimValue, type VirtualPlc } from './virtual-plc';
+import { compileProgram, type SimProjectInput, type VirtualPlc } from './virtual-plc';
 
 /** Options of {@link checkEquivalence}. */
 export interface EquivalenceOptions {
@@ -279,11 +279,7 @@ class Pair {
           return (l === 'new' ? vb : l === 'old' ? va : Number.NaN) as boolean;
         });
         if (ok) continue;
-      } else if (
-        va === vb ||
-        (typeof va === 'object' &&
-          JSON.stringify(jsonValue(va as SimValue)) === JSON.stringify(jsonValue(vb as SimValue)))
-      ) {
+      } else if (va === vb || (typeof va === 'object' && sameJson(va, vb))) {
         continue;
       }
       const name = this.outputs[i] as string;

@@ -65,3 +65,51 @@ export function jsonValue(v: SimValue): unknown {
   }
   return v;
 }
+
+/**
+ * `JSON.stringify(jsonValue(a)) === JSON.stringify(jsonValue(b))`, without serialising: arrays
+ * element by element, objects key by key in their order, stopping at the first difference (the
+ * equivalence checker compares every structured output after every scan; a Logix STRING's 82
+ * DATA bytes made two serialisations per scan most of an L5X proof, h3-1). Exactly as strict:
+ * numbers equal as JSON prints them (-0 and 0 alike, NaN with NaN), a BigInt as the number or
+ * text `jsonValue` makes of it, a key whose value JSON leaves out left out.
+ */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a === 'number' && typeof b === 'number') return Number.isNaN(a) && Number.isNaN(b);
+  if (typeof a === 'object' && typeof b === 'object' && a !== null && b !== null) {
+    if (Array.isArray(a) || Array.isArray(b)) {
+      if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+      // an element JSON cannot print is printed as null
+      for (let i = 0; i < a.length; i++)
+        if (!sameJson(printed(a[i]) ? a[i] : null, printed(b[i]) ? b[i] : null)) return false;
+      return true;
+    }
+    const ka = keptKeys(a as Record<string, unknown>);
+    const kb = keptKeys(b as Record<string, unknown>);
+    if (ka.length !== kb.length) return false;
+    for (let i = 0; i < ka.length; i++) {
+      if (ka[i] !== kb[i]) return false;
+      const k = ka[i] as string;
+      if (!sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+    }
+    return true;
+  }
+  // mixed kinds, BigInts, strings: as JSON prints them
+  return JSON.stringify(jsonValue(a as SimValue)) === JSON.stringify(jsonValue(b as SimValue));
+}
+
+/** The keys JSON prints of an object's own enumerable ones (not those whose value it leaves out). */
+function keptKeys(o: Record<string, unknown>): string[] {
+  const keys = Object.keys(o);
+  for (const k of keys) {
+    const t = typeof o[k];
+    if (t === 'undefined' || t === 'function' || t === 'symbol') return keys.filter((x) => printed(o[x]));
+  }
+  return keys;
+}
+
+function printed(v: unknown): boolean {
+  const t = typeof v;
+  return t !== 'undefined' && t !== 'function' && t !== 'symbol';
+}
