@@ -25,6 +25,7 @@ import { GVL_NAME_ATTRIBUTE } from './ast';
 import { type ConstantValue, evaluateConstant, integerConstant } from './constant-evaluator';
 import { type Diagnostic, type DiagnosticCode, diagnostic } from './diagnostics';
 import { parseSource } from './parser';
+import type { MissingBuildFile } from './plcproj-reader';
 import { STANDARD_FB_SOURCE, SYSTEM_TYPES_SOURCE, VENDOR_SYMBOLS } from './stdlib';
 import {
   ELEMENTARY,
@@ -55,6 +56,12 @@ export interface CheckOptions {
    * ST2017 naming those libraries rather than a bare unknown name. @default none
    */
   libraryReferences?: readonly { name: string; namespace?: string; system?: boolean }[];
+  /**
+   * Files a `.plcproj`'s build lists that are not on disk ({@link filesOfBuild}): a name found
+   * nowhere that is one's base name (`Helper` of `Lib\Helper.TcPOU`) is ST2001/ST2002 naming
+   * that file, never a library's (request h2-3). @default none
+   */
+  missingBuildFiles?: readonly MissingBuildFile[];
 }
 
 /**
@@ -244,6 +251,10 @@ export abstract class Binder {
     protected readonly options: CheckOptions,
   ) {
     for (const n of options.externalNames ?? []) this.externalNames.add(n.toLowerCase());
+    for (const m of options.missingBuildFiles ?? []) {
+      const base = (m.include.split(/[\\/]/).pop() ?? '').replace(/\.[^.]*$/, '').toLowerCase();
+      if (base && !this.missingFiles.has(base)) this.missingFiles.set(base, m.include);
+    }
     for (const u of units) {
       if (u.format === 'twincat' || u.format === 'scl') this.voidFunctionFiles.add(u.file);
       if (u.format === 'twincat' || u.format === 'plcopen') this.vendorFiles.add(u.file);
@@ -266,6 +277,18 @@ export abstract class Binder {
     if (missing.length > 0)
       this.unshippedLibraries =
         missing.length === 1 ? missing[0]!.name : `one of ${missing.map((l) => l.name).join(', ')}`;
+  }
+
+  /** The build's files not on disk by base name (lower case) → the path the project writes. */
+  protected readonly missingFiles = new Map<string, string>();
+
+  /**
+   * `: the build lists <file>, which is not on disk` when an unknown `name` is the base name
+   * of a file the project's build lists but that is missing (ST2001/ST2002's tail), else ''.
+   */
+  protected missingFileNote(name: string): string {
+    const file = this.missingFiles.get(name.toLowerCase());
+    return file === undefined ? '' : `: the build lists ${file}, which is not on disk`;
   }
 
   /** The referenced libraries not given, as ST2017 names them; undefined when every reference is given. */
@@ -604,7 +627,9 @@ export abstract class Binder {
         : this.libraryOf(name.toUpperCase());
     if (this.externalNames.has(name.toLowerCase())) return T_ERROR;
     if (dot > 0 && this.externalNames.has(name.slice(dot + 1).toLowerCase())) return T_ERROR;
-    if (lib) this.reportLibraryName(span, name, lib);
+    const note = this.missingFileNote(name);
+    if (note) this.report('ST2002', span, name, note);
+    else if (lib) this.reportLibraryName(span, name, lib);
     else this.report('ST2002', span, name);
     return T_ERROR;
   }

@@ -738,9 +738,10 @@ class Checker extends Binder {
     const key = `${scope?.pou.name ?? ''}\u0000${lower}`;
     if (this.reportedUnknown.has(key)) return T_ERROR;
     this.reportedUnknown.add(key);
-    const lib = this.libraryOf(up);
+    const note = this.missingFileNote(e.name);
+    const lib = note ? undefined : this.libraryOf(up);
     if (lib) this.reportLibraryName(e.span, e.name, lib);
-    else this.report('ST2001', e.span, e.name);
+    else this.report('ST2001', e.span, e.name, note);
     return T_ERROR;
   }
 

@@ -131,8 +131,11 @@ export { applyBehaviourModels } from './library-models';
 export { MAX_NESTING_DEPTH, type ParseOptions, type ParseResult, parseSource } from './parser';
 export { readPlcopen } from './plcopen-reader';
 export {
+  type BuildItem,
   filesOfBuild,
   type LibraryReference,
+  type MissingBuildFile,
+  missingBuildFilesWarnings,
   type PlcProject,
   parseLibraryResolution,
   readPlcopenLibraries,

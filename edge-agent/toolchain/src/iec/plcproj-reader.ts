@@ -6,10 +6,11 @@
  */
 import { stat } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import type { Diagnostic } from './diagnostics';
+import type { Span } from './ast';
+import { type Diagnostic, diagnostic } from './diagnostics';
 import { sourceFormat } from './vendor-format';
 import { attr, child, LineMap, localName, parseXml, textOf, type XmlElement } from './xml';
-import { openXmlRoot, type XmlSourceContext } from './xml-source';
+import { openXmlRoot, type XmlSourceContext, xmlSpan } from './xml-source';
 
 /** A library the project references. */
 export interface LibraryReference {
@@ -28,11 +29,25 @@ export interface LibraryReference {
   system?: boolean;
 }
 
+/** A `<Compile Include>` of the build: the path as the project writes it, and where. */
+export interface BuildItem {
+  include: string;
+  span: Span;
+}
+
+/** A file the build lists that is not on disk (see {@link filesOfBuild}). */
+export interface MissingBuildFile extends BuildItem {
+  /** The path joined to the project's folder. */
+  file: string;
+}
+
 /** What {@link readPlcProj} returns. */
 export interface PlcProject {
   file: string;
   /** Source files in the build, as paths joined to the project's folder, in project order. */
   sources: string[];
+  /** For each of `sources` (same index): its `Include` as written and the span of its item. */
+  sourceItems: BuildItem[];
   /** Files listed but excluded from the build. */
   excluded: string[];
   /** Folders of the project tree. */
@@ -60,6 +75,7 @@ export function readPlcProj(text: string, file: string): PlcProject {
   const out: PlcProject = {
     file,
     sources: [],
+    sourceItems: [],
     excluded: [],
     folders: [],
     libraries: [],
@@ -92,7 +108,10 @@ export function readPlcProj(text: string, file: string): PlcProject {
       switch (localName(item)) {
         case 'Compile':
           if (value(item, 'ExcludeFromBuild')?.toLowerCase() === 'true') out.excluded.push(path(include));
-          else out.sources.push(path(include));
+          else {
+            out.sources.push(path(include));
+            out.sourceItems.push({ include, span: xmlSpan(ctx, item.start, item.end) });
+          }
           break;
         case 'Folder':
           out.folders.push(include.replace(/\\/g, '/'));
@@ -148,18 +167,53 @@ export function readPlcProj(text: string, file: string): PlcProject {
  */
 export async function filesOfBuild(
   files: readonly string[],
-  proj: Pick<PlcProject, 'file' | 'sources'>,
-): Promise<{ files: string[]; built: string[] }> {
+  proj: Pick<PlcProject, 'file' | 'sources'> & Partial<Pick<PlcProject, 'sourceItems'>>,
+): Promise<{ files: string[]; built: string[]; missing: MissingBuildFile[] }> {
   const dir = dirname(proj.file);
   const inBuild = new Set(proj.sources);
   const out = files.filter((f) => relative(dir, f).startsWith('..') || inBuild.has(f));
   const built: string[] = [];
-  for (const f of proj.sources) {
-    if (!('readable' in sourceFormat(f, '', true)) || !(await exists(f))) continue;
+  const missing: MissingBuildFile[] = [];
+  for (const [i, f] of proj.sources.entries()) {
+    if (!('readable' in sourceFormat(f, '', true))) continue;
+    if (!(await exists(f))) {
+      const item = proj.sourceItems?.[i];
+      const at = { file: proj.file, line: 1, column: 1, endLine: 1, endColumn: 1, offset: 0, endOffset: 0 };
+      missing.push({ file: f, include: item?.include ?? relative(dir, f), span: item?.span ?? at });
+      continue;
+    }
     if (!out.includes(f)) out.push(f);
     built.push(f);
   }
-  return { files: out, built };
+  return { files: out, built, missing };
+}
+
+/**
+ * One warning (ST3012) per project for the files its build lists that are not on disk, at the
+ * first one's `<Compile>` item: `26 files listed in the build are not on disk, e.g. a, b, c`.
+ * Request h2-3: a folder renamed without its project left ten POUs out in silence, and the
+ * names they declare were then blamed on the project's libraries.
+ */
+export function missingBuildFilesWarnings(missing: readonly MissingBuildFile[]): Diagnostic[] {
+  const byProject = new Map<string, MissingBuildFile[]>();
+  for (const m of missing) {
+    const list = byProject.get(m.span.file);
+    if (list) list.push(m);
+    else byProject.set(m.span.file, [m]);
+  }
+  return [...byProject.values()].map((list) => {
+    const shown = list.slice(0, 3).map((m) => m.include);
+    const more = list.length > shown.length ? `, … (${list.length - shown.length} more)` : '';
+    return list.length === 1
+      ? diagnostic('ST3012', list[0]!.span, '1 file', 'is', `: ${shown[0]}`)
+      : diagnostic(
+          'ST3012',
+          list[0]!.span,
+          `${list.length} files`,
+          'are',
+          `, e.g. ${shown.join(', ')}${more}`,
+        );
+  });
 }
 
 async function exists(path: string): Promise<boolean> {

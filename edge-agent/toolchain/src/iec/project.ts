@@ -24,7 +24,7 @@ import { type Diagnostic, diagnostic, sortDiagnostics } from './diagnostics';
 import { applyBehaviourModels } from './library-models';
 import { type ParseOptions, type ParseResult, parseSource } from './parser';
 import { readPlcopen } from './plcopen-reader';
-import type { LibraryReference } from './plcproj-reader';
+import { type LibraryReference, missingBuildFilesWarnings } from './plcproj-reader';
 import { readTsProj, readTwinCat } from './twincat-reader';
 import { decodeSource, fileHead, isSiemensDataBlock, TWINCAT_EXTENSIONS } from './vendor-format';
 import { LineMap } from './xml';
@@ -249,7 +249,8 @@ export async function loadProject(
   const each = options.syntaxOnly && !files.some((f) => isSclFile(f)) ? options.eachUnit : undefined;
   const parse: ParseOptions = options.comments === false ? { comments: false } : {};
   const units: CompilationUnit[] = [];
-  const diagnostics: Diagnostic[] = [];
+  // the build's files that are not on disk: said once per project, left out
+  const diagnostics: Diagnostic[] = missingBuildFilesWarnings(options.missingBuildFiles ?? []);
   const used: string[] = [];
   let lines = 0;
   for (const f of files) {
