@@ -415,6 +415,53 @@ describe('compile of a TwinCAT solution with two PLC projects (decision 0133)', 
   });
 });
 
+describe('compile of a .plcproj whose build lists files not on disk (request h2-3)', () => {
+  it('warns once and names the missing file for a name it declares, not a library', async () => {
+    // a folder renamed without its project: the build lists Lib\\Helper.TcPOU, MAIN calls Helper()
+    const dir = mkdtempSync(join(tmpdir(), 'compile-missing-'));
+    mkdirSync(join(dir, 'POUs'));
+    writeFileSync(
+      join(dir, 'POUs', 'MAIN.TcPOU'),
+      `<?xml version="1.0" encoding="utf-8"?>
+<TcPlcObject Version="1.1.0.1">
+  <POU Name="MAIN">
+    <Declaration><![CDATA[PROGRAM MAIN
+VAR
+END_VAR]]></Declaration>
+    <Implementation><ST><![CDATA[Helper();]]></ST></Implementation>
+  </POU>
+</TcPlcObject>
+`,
+    );
+    writeFileSync(
+      join(dir, 'Plc.plcproj'),
+      `<?xml version="1.0" encoding="utf-8"?>
+<Project ToolsVersion="4.0" xmlns="http://schemas.microsoft.com/developer/msbuild/2003">
+  <ItemGroup>
+    <Compile Include="POUs\\MAIN.TcPOU" />
+    <Compile Include="Lib\\Helper.TcPOU" />
+  </ItemGroup>
+  <ItemGroup>
+    <PlaceholderReference Include="Tc2_Standard">
+      <DefaultResolution>Tc2_Standard, * (Beckhoff Automation GmbH)</DefaultResolution>
+      <Namespace>Tc2_Standard</Namespace>
+    </PlaceholderReference>
+  </ItemGroup>
+</Project>
+`,
+    );
+    const r = await run('compile', join(dir, 'Plc.plcproj'), '--json');
+    const codes = (JSON.parse(r.out) as { diagnostics: { code: string; message: string }[] }).diagnostics;
+    expect(codes.map((d) => d.code).sort()).toEqual(['ST2001', 'ST3012']);
+    expect(codes.find((d) => d.code === 'ST2001')!.message).toMatch(
+      /Lib\\Helper\.TcPOU, which is not on disk/,
+    );
+    expect(codes.find((d) => d.code === 'ST3012')!.message).toMatch(
+      /1 file listed in the build is not on disk/,
+    );
+  });
+});
+
 describe('compile of a TwinCAT system project (.tsproj)', () => {
   it('is a usage error naming the file looked for when its PLC project is missing (decision 0157)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'iec-cli-'));

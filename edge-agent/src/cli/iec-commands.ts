@@ -18,6 +18,7 @@ import {
   type LibraryReference,
   libraryFilesFor,
   loadProject,
+  type MissingBuildFile,
   ProjectFileError,
   printUnit,
   readPlcopenLibraries,
@@ -81,6 +82,8 @@ function refusal(file: string, format: string): string {
 interface SourceSet {
   files: string[];
   libraries: LibraryReference[];
+  /** Files its `.plcproj` builds that are not on disk (ST3012; an unknown name of one is ST2001). */
+  missing?: MissingBuildFile[];
 }
 
 /**
@@ -115,12 +118,19 @@ async function sourcesOf(
   let files = found.sources;
   const libraries: LibraryReference[] = [];
   const projects: (SourceSet & { file: string })[] = [];
+  const missing: MissingBuildFile[] = [];
   for (const projFile of found.projects) {
     const proj = readPlcProj(await readFile(projFile, 'utf8'), projFile);
     for (const d of proj.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
     const build = await filesOfBuild(files, proj);
     files = build.files;
-    const own: SourceSet & { file: string } = { files: build.built, libraries: [], file: projFile };
+    const own: SourceSet & { file: string } = {
+      files: build.built,
+      libraries: [],
+      file: projFile,
+      missing: build.missing,
+    };
+    missing.push(...build.missing);
     for (const lib of proj.libraries) {
       addLibrary(libraries, lib);
       addLibrary(own.libraries, lib);
@@ -145,7 +155,7 @@ async function sourcesOf(
     return undefined;
   }
   const sets: SourceSet[] = [];
-  if (projects.length < 2) sets.push(await xmlLibraries({ files, libraries: [...libraries] }));
+  if (projects.length < 2) sets.push(await xmlLibraries({ files, libraries: [...libraries], missing }));
   else {
     // each PLC project on its own: a solution's projects may declare the same names. A system
     // project (`.tsproj`) one folder above a PLC project's folder that names it belongs to it
@@ -161,7 +171,13 @@ async function sourcesOf(
         )
           tsproj.push(f);
       for (const f of tsproj) owned.add(f);
-      sets.push(await xmlLibraries({ files: [...p.files, ...tsproj], libraries: p.libraries }));
+      sets.push(
+        await xmlLibraries({
+          files: [...p.files, ...tsproj],
+          libraries: p.libraries,
+          missing: p.missing ?? [],
+        }),
+      );
     }
     const rest = files.filter((f) => !owned.has(f));
     if (rest.length > 0) sets.push(await xmlLibraries({ files: rest, libraries: [] }));
@@ -295,6 +311,8 @@ export function registerIecCommands(program: Command): void {
         ...(models ? { behaviourModels: models } : {}),
         // a name found nowhere is then attributed to the .plcproj's libraries not given
         ...(set.libraries.length > 0 ? { libraryReferences: set.libraries } : {}),
+        // a build file not on disk: said once (ST3012), and an unknown name of one named (ST2001)
+        ...(set.missing?.length ? { missingBuildFiles: set.missing } : {}),
         // parse only: each tree is counted and let go, not kept to the end (decision 0166)
         eachUnit: countPous,
         // compile reads no comment: trees without them are cheaper to make and keep (decision 0173)
