@@ -233,43 +233,30 @@ export function proveSignal(
     options.program,
   );
   const subject = signals.map((s) => s.name).join(', ');
-  if (programs.length === 0)
-    return [
-      {
-        proof: {
-          kind,
-          subject,
-          result: 'inconclusive',
-          method: 'random',
-          runs: 0,
-          scans: 0,
-          counterexample: null,
-          claim: 'undecided',
-          seed: options.seed,
-          basis: '(no PROGRAM computes it)',
-        },
-        reason: 'no PROGRAM computes it',
-      },
-    ];
+  /** A proof left undecided (inconclusive: the check fails closed), with why. */
+  const undecided = (about: string, reason: string, program?: string): ProofOutcome => ({
+    proof: {
+      kind,
+      subject: about,
+      result: 'inconclusive',
+      method: 'random',
+      runs: 0,
+      scans: 0,
+      counterexample: null,
+      claim: 'undecided',
+      seed: options.seed,
+      basis: `(${reason})`,
+    },
+    ...(program !== undefined ? { program } : {}),
+    reason,
+  });
+  if (programs.length === 0) return [undecided(subject, 'no PROGRAM computes it')];
   const branch = unconfiguredBranch(ctx.before) ?? unconfiguredBranch(ctx.after);
   if (branch) {
     const reason = `{${branch.text}} (${branch.file}:${branch.line}) selects code by the build's compiler definitions, and a PLC runs one configuration, not every branch: name it with --define <names> (--define '' for a build that defines none)`;
-    return programs.map((program) => ({
-      proof: {
-        kind,
-        subject: programs.length > 1 ? `${subject} in ${program}` : subject,
-        result: 'inconclusive' as const,
-        method: 'random' as const,
-        runs: 0,
-        scans: 0,
-        counterexample: null,
-        claim: 'undecided' as const,
-        seed: options.seed,
-        basis: `(${reason})`,
-      },
-      program,
-      reason,
-    }));
+    return programs.map((program) =>
+      undecided(programs.length > 1 ? `${subject} in ${program}` : subject, reason, program),
+    );
   }
   const oldSlice = mergeSlices(signals.map((s) => s.oldSlice));
   const newSlice = mergeSlices(signals.map((s) => s.newSlice));
@@ -284,23 +271,7 @@ export function proveSignal(
   if (top.length > 1 && !configuration && !options.program && vars.some((v) => v.scope === 'global')) {
     // each alone is not what the PLC runs, and without a configuration their order is unknown
     const reason = `${subject} is computed by programs ${top.join(', ')}, and no CONFIGURATION both versions declare gives their order: proving each alone would leave out the others' writes; declare the task's CONFIGURATION or name the one PROGRAM to prove with --program`;
-    return [
-      {
-        proof: {
-          kind,
-          subject,
-          result: 'inconclusive',
-          method: 'random',
-          runs: 0,
-          scans: 0,
-          counterexample: null,
-          claim: 'undecided',
-          seed: options.seed,
-          basis: `(${reason})`,
-        },
-        reason,
-      },
-    ];
+    return [undecided(subject, reason)];
   }
   const runs = configuration
     ? [{ program: configuration, members: top }]
@@ -323,22 +294,7 @@ export function proveSignal(
       // an input of one program's own is named through its instance in a configuration run;
       // rather than hold it still and "prove" the change, the proof is left undecided
       const reason = `${subject} is computed by programs ${members.join(', ')} of CONFIGURATION ${configuration}, and '${local}' is an input of one of them: name the program to prove with --program`;
-      proofs.push({
-        proof: {
-          kind,
-          subject: `${subject} in ${configuration}`,
-          result: 'inconclusive',
-          method: 'random',
-          runs: 0,
-          scans: 0,
-          counterexample: null,
-          claim: 'undecided',
-          seed: options.seed,
-          basis: `(${reason})`,
-        },
-        program,
-        reason,
-      });
+      proofs.push(undecided(`${subject} in ${configuration}`, reason, program));
       continue;
     }
     const inputs: DriveInput[] = [];
