@@ -105,6 +105,11 @@ export interface GeneratedModule {
   source: string;
   locations: SourceLocation[];
   programs: ProgramSlot[];
+  /**
+   * The one instance of each PROGRAM that another POU calls (or names, `PRG_X.n`) and no task
+   * runs: kept in `$P` under `key` beside the task's instances (decision 0094).
+   */
+  calledPrograms: { name: string; key: string; layout: PouLayout }[];
 }
 
 const TIME_UNIT_MS: Record<SimProfile['timeIntegerUnit'], number> = {
@@ -211,6 +216,8 @@ export class CodeGenerator {
   private readonly fbCallsWithEn = new Map<string, Span>();
   private readonly fbCallsWithoutEn = new Map<string, Span>();
   programs: ProgramSlot[] = [];
+  /** PROGRAMs called or named from a POU, by layout id: the instance each use reaches (0094). */
+  private readonly calledPrograms = new Map<string, { name: string; key: string; layout: PouLayout }>();
 
   constructor(
     private readonly model: ProjectModel,
@@ -261,11 +268,7 @@ export class CodeGenerator {
     this.programs = programs;
     for (const p of programs) this.requireLayout(p.layout);
     const globalsInit = this.globalsInit();
-    const programInit = programs.map((p) => `${q(p.key)}:N${p.layout.index}()`).join(',');
-    while (this.pendingLayouts.length > 0) {
-      const l = this.pendingLayouts.shift();
-      if (l) this.emitLayout(l);
-    }
+    this.emitPending();
     const tasks = new Map<string, ProgramSlot[]>();
     for (const p of [...programs].sort((a, b) => a.priority - b.priority)) {
       const list = tasks.get(p.task) ?? [];
@@ -286,7 +289,7 @@ export class CodeGenerator {
                 this.scope(p.span.file, p.name),
                 p.span,
               )
-            : `B${p.layout.index}($P[${q(p.key)}]);`,
+            : this.guardProgram(p.layout, `B${p.layout.index}($P[${q(p.key)}]);`, p.span),
         )
         .join('');
       const iv = first.intervalMs;
@@ -297,6 +300,14 @@ export class CodeGenerator {
           `if($floor($now/${num(iv)})!==$floor(($now-${num(cycleMs)})/${num(iv)})||$now===0){${calls}}`,
         );
     }
+    this.emitPending();
+    // a program called from a POU (0094): one hidden instance per type, beside the tasks' ones
+    const programInit = [
+      ...programs.map((p) => `${q(p.key)}:N${p.layout.index}()`),
+      ...[...this.calledPrograms.values()]
+        .filter((c) => !programs.some((p) => p.key === c.key))
+        .map((c) => `${q(c.key)}:N${c.layout.index}()`),
+    ].join(',');
     const prelude = [
       "'use strict';",
       'const $fail=$rt.fail,$ix=$rt.ix,$idiv=$rt.idiv,$imod=$rt.imod,$bdiv=$rt.bdiv,$bmod=$rt.bmod,$rdiv=$rt.rdiv;',
@@ -317,6 +328,8 @@ export class CodeGenerator {
       `const $WDL=${this.profile.watchdogIterations};`,
       // `var`: read from the closures without the temporal-dead-zone check a `let` costs each time
       'var $now=0,$wd=0,$scan=0,$G=null,$P=null,$pr=null;',
+      // which called PROGRAMs are running now (a call of one that is: recursion, 0094)
+      'const $pb=[];',
       'function $wdt(l){if(++$wd>$WDL)$fail("WATCHDOG",l,"scan watchdog: loop did not finish");}',
     ];
     const epilogue = [
@@ -334,7 +347,55 @@ export class CodeGenerator {
       source: [...prelude, ...out, ...epilogue].join('\n'),
       locations: this.locations,
       programs,
+      calledPrograms: [...this.calledPrograms.values()].filter((c) => !programs.some((p) => p.key === c.key)),
     };
+  }
+
+  private emitPending(): void {
+    while (this.pendingLayouts.length > 0) {
+      const l = this.pendingLayouts.shift();
+      if (l) this.emitLayout(l);
+    }
+  }
+
+  /**
+   * The instance a use of PROGRAM `decl` by its name reaches (decision 0094): the one a task
+   * runs, if exactly one does; else one hidden instance of the type, shared by every POU that
+   * calls or names it. A type that runs as several instances is refused: the name is ambiguous.
+   */
+  private programPlace(decl: object | undefined, name: string, span: Span): Place {
+    const named = this.model.layout(name);
+    const slots = this.programs.filter((p) => (decl && p.layout.decl === decl) || p.layout === named);
+    if (slots.length > 1)
+      return this.fail(
+        'UNSUPPORTED',
+        `PROGRAM ${name} is used by its name while the configuration runs ${slots.length} instances of it (${slots
+          .map((p) => p.name)
+          .join(', ')}); which one it means is not simulated`,
+        span,
+      );
+    const layout = slots[0]?.layout ?? named;
+    if (layout?.kind !== 'program') return this.fail('UNKNOWN_NAME', `PROGRAM ${name}`, span);
+    let c = this.calledPrograms.get(layout.id);
+    if (!c) {
+      c = { name: layout.name, key: slots[0]?.key ?? `h${layout.index}`, layout };
+      this.calledPrograms.set(layout.id, c);
+      this.requireLayout(layout);
+    }
+    return { obj: '$P', key: q(c.key), t: { kind: 'fb', name: layout.id }, readonly: true };
+  }
+
+  /**
+   * `run` (a run of program `l`'s body) refusing, as a RECURSION fault, a run while one is under
+   * way: a PROGRAM called from its own body, directly or through other POUs (IEC 61131-3
+   * §6.6.1.2 forbids recursion), rather than an unbounded JavaScript stack. Only programs that
+   * a POU calls by name can recur; the others' runs are left as they were.
+   */
+  private guardProgram(l: PouLayout, run: string, span: Span | undefined): string {
+    if (l.kind !== 'program' || !this.calledPrograms.has(l.id)) return run;
+    const at = this.loc(span ?? l.decl.span);
+    const msg = JSON.stringify(`PROGRAM ${l.name} called while it is running (recursion)`);
+    return `if($pb[${l.index}])$fail("RECURSION",${at},${msg});$pb[${l.index}]=1;try{${run}}finally{$pb[${l.index}]=0;}`;
   }
 
   private requireLayout(l: PouLayout): void {
@@ -769,12 +830,7 @@ export class CodeGenerator {
     const ref = this.model.bound.references.get(e);
     if (!ref) return undefined;
     if (!('section' in ref)) {
-      if (ref.kind === 'program') {
-        const prog = this.programs.find((p) => p.layout.decl === ref.decl);
-        return prog
-          ? { obj: '$P', key: q(prog.key), t: { kind: 'fb', name: prog.layout.id }, readonly: true }
-          : undefined;
-      }
+      if (ref.kind === 'program') return this.programPlace(ref.decl, e.name, e.span);
       // the function's, method's or property's own name: its result (§6.6.2.2)
       if (scope.result && lower(ref.name) === scope.result.name)
         return { obj: '$l', key: '"r"', t: scope.result.type };
@@ -1556,8 +1612,10 @@ export class CodeGenerator {
       const l = lower(name);
       // A local FB instance or action of this POU
       const inst = this.identPlace(callee, scope);
-      if (inst && inst.t.kind === 'fb')
+      if (inst && inst.t.kind === 'fb') {
+        if (!scope.self && scope.result) this.noProgramCallInFunction(callee, scope);
         return { c: this.fbCall(inst, e.args, scope, e.span), t: BOOL, k: 'stmt' };
+      }
       const act = scope.self?.actions.get(l);
       if (act) return { c: `s.$c.a${act.key}(s);`, t: BOOL, k: 'stmt' };
       // a method of this FB, its own or inherited, called by its bare name: the checker bound
@@ -1608,6 +1666,17 @@ export class CodeGenerator {
     return this.fail('UNSUPPORTED', 'call of this expression', e.span);
   }
 
+  /** TwinCAT and CODESYS let programs and function blocks call a program, not functions (0094). */
+  private noProgramCallInFunction(callee: Identifier, scope: Scope): void {
+    const ref = this.model.bound.references.get(callee);
+    if (ref && 'kind' in ref && ref.kind === 'program')
+      this.fail(
+        'UNSUPPORTED',
+        `a call of PROGRAM ${callee.name} in FUNCTION ${scope.pou} (TwinCAT and CODESYS allow program calls only in programs and function blocks)`,
+        callee.span,
+      );
+  }
+
   /** FB instance call (§6.6.3.2): inputs stored, body run, outputs read back. */
   private fbCall(inst: Place, args: CallArgument[], scope: Scope, _span: Span): string {
     const t = inst.t as SimType & { kind: 'fb' };
@@ -1651,7 +1720,9 @@ export class CodeGenerator {
       args.forEach((a, ai) => {
         this.fbArg(i, t, std, layout, inputs, ai, a, scope, pre, post);
       });
-    const body = std ? `$SF_${t.name}(${i},$now);` : `B${layout?.index}(${i});`;
+    const body = std
+      ? `$SF_${t.name}(${i},$now);`
+      : this.guardProgram(layout as PouLayout, `B${layout?.index}(${i});`, _span);
     const run = enCode ? `if(${enCode}){${body}}` : body;
     return `{const ${i}=${this.read(inst)};${pre.join('')}${run}${post.join('')}}`;
   }
@@ -1965,12 +2036,12 @@ export class CodeGenerator {
       return { c: isBigName(n) ? `$asI64($toBig(${x}))` : wrapIntegerCode(n, x), t: to };
     }
     if (!def) {
-      // TwinCAT and CODESYS let a POU call a PROGRAM by name (its one instance); not simulated,
-      // and not to be mistaken for an unknown function
+      // a call of a PROGRAM by name runs its one instance (decision 0094, via identPlace); one
+      // the checker left unbound reaches here: refused by name, not taken for an unknown function
       if (this.model.fbDecls.get(N.toLowerCase())?.decl.kind === 'Program')
         return this.fail(
           'UNSUPPORTED',
-          `a call of PROGRAM ${name} from another POU (its one instance run from there) is not simulated; run the programs from a CONFIGURATION's task instead`,
+          `a call of PROGRAM ${name} that the checker did not bind to the program is not simulated`,
           e.span,
         );
       return this.fail(

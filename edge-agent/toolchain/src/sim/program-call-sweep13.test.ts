@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { parseSource } from '../iec';
-import { SimError } from './sim-errors';
 import { compileProgram } from './virtual-plc';
 
 // Public-code sweep 13: TwinCAT and CODESYS let a POU call a PROGRAM by name, as its one
-// instance. The simulator does not run that, and said "function Drive (not a standard function
-// the simulator knows)", as if the name were unknown. A cell of ours, written for the test.
+// instance. The simulator first said "function Drive (not a standard function the simulator
+// knows)", then refused the call by name; since decision 0094 it runs it (program-calls.test.ts
+// has the semantics). A cell of ours, written for the test.
 const CELL = `VAR_GLOBAL
   guard AT %IX0.0 : BOOL;
   req AT %IX0.1 : BOOL;
@@ -26,22 +26,18 @@ END_PROGRAM
 `;
 
 describe('a PROGRAM called from another POU (sweep 13)', () => {
-  it('is refused as a program call, naming it and what runs instead', () => {
+  it('runs the called programs in order, each as its one instance', () => {
     const r = parseSource(CELL, 'cell.st');
     expect(r.diagnostics).toEqual([]);
-    let error: unknown;
-    try {
-      compileProgram([r.unit], { program: 'Main' });
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(SimError);
-    const e = error as SimError;
-    expect(e.code).toBe('SIM_UNSUPPORTED');
-    expect(e.message).toMatch(
-      /a call of PROGRAM Drive from another POU .* not simulated; run the programs from a CONFIGURATION's task/,
-    );
-    expect(e.message).not.toMatch(/standard function/);
-    expect(e.location).toMatchObject({ line: 15, column: 1 });
+    const plc = compileProgram([r.unit], { program: 'Main' });
+    plc.set('req', true);
+    plc.set('guard', true);
+    plc.scan();
+    expect(plc.fault).toBeNull();
+    expect(plc.get('run')).toBe(true);
+    // GuardStop runs after Drive: without the guard the output is off at the end of the scan
+    plc.set('guard', false);
+    plc.scan();
+    expect(plc.get('run')).toBe(false);
   });
 });

@@ -13,7 +13,7 @@ import {
   walk,
 } from '../iec';
 import { elementCount, flatOffset, subscriptsAt } from './array-layout';
-import { CodeGenerator, type ProgramSlot } from './codegen';
+import { CodeGenerator, type GeneratedModule, type ProgramSlot } from './codegen';
 import { type PouLayout, ProjectModel, type VarInfo } from './project-model';
 import { FaultSignal, makeRuntime, Ref } from './runtime';
 import { SIM_ERROR_CODES, SIM_FAULT_CODES, SimError, type SimFault, type SourceLocation } from './sim-errors';
@@ -458,6 +458,8 @@ export class VirtualPlc {
   private api: GeneratedApi;
   private locations: SourceLocation[];
   private slots: ProgramSlot[];
+  /** The hidden instances of PROGRAMs other POUs call (decision 0094). */
+  private called: GeneratedModule['calledPrograms'];
   private currentFault: SimFault | null = null;
   private readonly forces = new Map<string, SimValue>();
   private readonly options: CompileOptions;
@@ -473,6 +475,7 @@ export class VirtualPlc {
     this.api = built.api;
     this.locations = built.locations;
     this.slots = built.slots;
+    this.called = built.called;
     this.compileMs = built.ms;
     this.api.init();
   }
@@ -498,7 +501,15 @@ export class VirtualPlc {
       );
     }
     const api = factory(rt);
-    return { model, api, locations: mod.locations, slots, ms: performance.now() - t0, source: mod.source };
+    return {
+      model,
+      api,
+      locations: mod.locations,
+      slots,
+      called: mod.calledPrograms,
+      ms: performance.now() - t0,
+      source: mod.source,
+    };
   }
 
   /** Generated JavaScript (for debugging and the benchmark). */
@@ -610,6 +621,11 @@ export class VirtualPlc {
     } else if (main && this.slots.length === 1 && main.layout.byName.has(first)) {
       const v = main.layout.byName.get(first) as VarInfo;
       cur = { obj: state.P[main.key] as Record<string, unknown>, key: v.key, type: v.type };
+      i = 1;
+    } else if (this.called.some((c) => lower(c.name) === first)) {
+      // a PROGRAM another POU calls: its one instance, by the program's name
+      const c = this.called.find((x) => lower(x.name) === first) as GeneratedModule['calledPrograms'][number];
+      cur = { obj: state.P as Record<string, unknown>, key: c.key, type: { kind: 'fb', name: c.layout.id } };
       i = 1;
     } else if (this.model.globals.has(first)) {
       const v = this.model.globals.get(first) as VarInfo;
@@ -871,6 +887,10 @@ export class VirtualPlc {
     for (const s of this.slots) {
       for (const v of s.layout.vars) if (pred(v)) out.push(multi ? `${s.name}.${v.name}` : v.name);
     }
+    // a PROGRAM another POU calls (0094): its located variables are the plant's; its inputs and
+    // outputs are its callers' parameters
+    for (const c of this.called)
+      for (const v of c.layout.vars) if (v.area && pred(v)) out.push(`${c.name}.${v.name}`);
     for (const v of this.model.globals.values()) if (pred(v)) out.push(v.name);
     return out;
   }
@@ -950,6 +970,14 @@ export class VirtualPlc {
         0,
       );
     }
+    for (const c of this.called)
+      this.carryRetain(
+        old.P[c.key] as Record<string, unknown>,
+        now.P[c.key] as Record<string, unknown>,
+        c.layout.vars,
+        false,
+        0,
+      );
     this.carryRetain(old.G, now.G, [...this.model.globals.values()], false, 0);
     this.currentFault = null;
   }
@@ -1059,10 +1087,24 @@ export class VirtualPlc {
         built.slots.length > 1 ? `${ns.name}.` : '',
       );
     }
+    // the instance of a PROGRAM other POUs call keeps its state like a task's instance (0094)
+    for (const nc of built.called) {
+      const oc = this.called.find((c) => lower(c.name) === lower(nc.name));
+      if (oc)
+        carry(
+          oc.layout.byName,
+          nc.layout.vars,
+          oldState.P[oc.key] as Record<string, unknown>,
+          newState.P[nc.key] as Record<string, unknown>,
+          `${nc.name}.`,
+        );
+      else reinit.push(...nc.layout.vars.map((v) => `${nc.name}.${v.name}`));
+    }
     this.model = built.model;
     this.api = built.api;
     this.locations = built.locations;
     this.slots = built.slots;
+    this.called = built.called;
     this.compileMs = built.ms;
     return { applied: true, kept, reinitialised: reinit };
   }
