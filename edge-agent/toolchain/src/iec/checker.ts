@@ -1195,6 +1195,10 @@ class Checker extends Binder {
       return rt ?? T_VOID;
     }
     if ((t.kind === 'fb' || t.kind === 'program') && !this.typeNames.has(e.callee)) {
+      // programs and FBs may call a program; a function may not (Beckhoff's and CODESYS's
+      // "Object Program"; the simulator refuses it too, decision 0094)
+      if (t.kind === 'program' && scope?.pou.kind === 'function')
+        this.report('ST2030', e.callee.span, `a call of PROGRAM ${t.pou.name}`);
       this.checkArgs(t.pou, e, scope, false);
       if (t.kind === 'fb') this.inOutsGiven(t.pou, e);
       if (!statement) {

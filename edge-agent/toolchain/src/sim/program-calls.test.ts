@@ -214,8 +214,9 @@ VAR k : INT; END_VAR
 k := F_Step();
 END_PROGRAM
 `);
-    expect(r.code).toBe(SIM_ERROR_CODES.UNSUPPORTED);
-    expect(r.message).toContain('a call of PROGRAM PRG_Count in FUNCTION F_Step');
+    // the checker refuses it first (ST2030, request h6-1); the simulator's own refusal stays behind it
+    expect(r.code).toBe(SIM_ERROR_CODES.CHECK_FAILED);
+    expect(r.message).toContain('a function cannot use a call of PROGRAM PRG_Count');
   });
 
   it('keeps a called program instance through a warm restart and an online change', () => {
