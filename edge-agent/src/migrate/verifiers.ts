@@ -32,6 +32,7 @@ import {
   parseScenarioFile,
   runScenarios,
   type ScenarioFile,
+  unconfiguredReason,
   VirtualPlc,
 } from '@plcfleet/toolchain/sim';
 import { stringify as toYaml } from 'yaml';
@@ -215,16 +216,22 @@ class ParseCache {
 export function createVerifiers(options: VerifierOptions = {}): Verifiers {
   const cache = new ParseCache();
   const defines = options.defines ? new Set(options.defines) : undefined;
-  /** The units simulations and proofs read: the define set's branches (decision 0178). */
-  const simUnits = (r: CompileReport): CompilationUnit[] =>
-    defines ? unitsOf(r).map((u) => configureTree(u, defines)) : unitsOf(r);
+  /**
+   * The units simulations and proofs read: the define set's branches (decision 0178), configured
+   * once per compile report (the inner loop proves every candidate against the same `before`).
+   */
+  const configured = new WeakMap<CompileReport, CompilationUnit[]>();
+  const simUnits = (r: CompileReport): CompilationUnit[] => {
+    if (!defines) return unitsOf(r);
+    let units = configured.get(r);
+    if (!units) configured.set(r, (units = unitsOf(r).map((u) => configureTree(u, defines))));
+    return units;
+  };
   /** Why a version cannot be simulated: `{IF}` branches and no define set (decision 0178). */
   const unconfigured = (r: CompileReport): string | undefined => {
     if (defines) return undefined;
     const branch = firstConditionalPragma(unitsOf(r));
-    return branch
-      ? `${branch.location.file}:${branch.location.line}: {${branch.text}} selects code by the build's compiler definitions, and a PLC runs one configuration, not every branch: name the build's define set (--define <names>, or agent.yaml's defines)`
-      : undefined;
+    return branch && unconfiguredReason(branch.text, branch.location);
   };
   const policy = options.policy ?? emptyPolicy();
   const seed = options.seed ?? options.migration?.successCriteria.equivalence?.seed ?? 1;
@@ -339,14 +346,7 @@ export function createVerifiers(options: VerifierOptions = {}): Verifiers {
       const why = unconfigured(before) ?? unconfigured(after);
       if (why) {
         trace?.({ type: 'equivalence', program: criteria.program ?? '', error: why });
-        return {
-          equivalent: false,
-          runs: 0,
-          scans: criteria.scans,
-          seed,
-          counterexample: null,
-          claim: 'undecided',
-        };
+        return undecidedEquivalence(criteria, seed, 0);
       }
       return runEquivalence(
         simUnits(before),
@@ -456,6 +456,11 @@ function sharesInputs(oldPlc: VirtualPlc, newPlc: VirtualPlc): boolean {
   return oldPlc.inputNames().some((n) => inNew.has(n.toLowerCase()));
 }
 
+/** Not decided (a program that does not simulate, criteria it cannot use): fails closed. */
+function undecidedEquivalence(criteria: Criteria, seed: number, runs: number): EquivalenceOutcome {
+  return { equivalent: false, runs, scans: criteria.scans, seed, counterexample: null, claim: 'undecided' };
+}
+
 /** Runs the virtual PLC's differential equivalence for each touched PROGRAM; the first difference decides. */
 async function runEquivalence(
   beforeUnits: CompilationUnit[],
@@ -471,15 +476,7 @@ async function runEquivalence(
 ): Promise<EquivalenceOutcome> {
   const programs = criteria.program ? [criteria.program] : touchedPrograms(before, after);
   let runs = 0;
-  // Not decided (a program that does not simulate, criteria it cannot use): fail closed.
-  const undecided = (runs: number): EquivalenceOutcome => ({
-    equivalent: false,
-    runs,
-    scans: criteria.scans,
-    seed,
-    counterexample: null,
-    claim: 'undecided',
-  });
+  const undecided = (runs: number) => undecidedEquivalence(criteria, seed, runs);
   for (const program of programs) {
     let oldPlc: VirtualPlc;
     let newPlc: VirtualPlc;

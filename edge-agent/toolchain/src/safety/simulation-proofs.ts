@@ -11,6 +11,7 @@ import {
   type ScenarioFile,
   type SimProjectInput,
   scenarioActions,
+  unconfiguredReason,
   type VirtualPlc,
 } from '../sim';
 import type { Slice } from './data-flow-slice';
@@ -98,14 +99,14 @@ function programsFor(
 }
 
 /**
- * Where a version without a define set selects code by compiler definitions: its first
- * `{IF ...}` pragma. A PLC runs one configuration; every branch at once is no build's meaning,
+ * Why a version without a define set is not proved: its first `{IF ...}` pragma selects code by
+ * compiler definitions. A PLC runs one configuration; every branch at once is no build's meaning,
  * so a proof of such a version is refused by name (decision 0178, as the simulator refuses it).
  */
-function unconfiguredBranch(p: SafetyProject): { text: string; file: string; line: number } | undefined {
+function unconfigured(p: SafetyProject): string | undefined {
   if (p.defines) return undefined;
   const branch = firstConditionalPragma(p.units);
-  return branch && { text: branch.text, file: branch.location.file, line: branch.location.line };
+  return branch && unconfiguredReason(branch.text, branch.location);
 }
 
 /**
@@ -251,9 +252,8 @@ export function proveSignal(
     reason,
   });
   if (programs.length === 0) return [undecided(subject, 'no PROGRAM computes it')];
-  const branch = unconfiguredBranch(ctx.before) ?? unconfiguredBranch(ctx.after);
-  if (branch) {
-    const reason = `{${branch.text}} (${branch.file}:${branch.line}) selects code by the build's compiler definitions, and a PLC runs one configuration, not every branch: name it with --define <names> (--define '' for a build that defines none)`;
+  const reason = unconfigured(ctx.before) ?? unconfigured(ctx.after);
+  if (reason) {
     return programs.map((program) =>
       undecided(programs.length > 1 ? `${subject} in ${program}` : subject, reason, program),
     );

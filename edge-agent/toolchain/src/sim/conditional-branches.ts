@@ -19,6 +19,15 @@ export function firstConditionalPragma(
   return undefined;
 }
 
+/**
+ * Why a program with `{IF}` branches and no define set is not run (decision 0178), for people:
+ * the simulator's refusal, the safety proofs' and the migrate verifiers' say it alike. `where`:
+ * the pragma's place, when the message does not carry it otherwise.
+ */
+export function unconfiguredReason(text: string, where?: SourceLocation): string {
+  return `{${text}}${where ? ` (${where.file}:${where.line})` : ''} selects code by the build's compiler definitions, and a PLC runs one configuration, not every branch: name the build's define set (--define <names>, or agent.yaml's defines; --define '' or defines: [] for a build that defines none)`;
+}
+
 function isIf(p: Pragma): boolean {
   return /^IF\b/i.test(p.text.trim());
 }

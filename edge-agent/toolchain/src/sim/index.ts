@@ -6,7 +6,7 @@
  */
 
 export { type CondExpr, evalCondition, parseCondition } from './condition-expr';
-export { firstConditionalPragma } from './conditional-branches';
+export { firstConditionalPragma, unconfiguredReason } from './conditional-branches';
 export {
   type Counterexample,
   checkEquivalence,

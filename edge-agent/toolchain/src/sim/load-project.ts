@@ -15,7 +15,7 @@ import {
   loadProject,
   readPlcProj,
 } from '../iec';
-import { firstConditionalPragma } from './conditional-branches';
+import { firstConditionalPragma, unconfiguredReason } from './conditional-branches';
 import { SIM_ERROR_CODES, SimError } from './sim-errors';
 
 /** A loaded project: units, the front end's diagnostics (parse and check) and its bound model. */
@@ -70,11 +70,7 @@ export async function loadSimProject(
   if (!options.defines) {
     const branch = firstConditionalPragma(loaded.project.units);
     if (branch)
-      throw new SimError(
-        SIM_ERROR_CODES.UNSUPPORTED,
-        `{${branch.text}} selects code by the build's compiler definitions, and a PLC runs one configuration, not every branch: name the build's define set (--define <names>, or agent.yaml's defines; --define '' or defines: [] for a build that defines none)`,
-        branch.location,
-      );
+      throw new SimError(SIM_ERROR_CODES.UNSUPPORTED, unconfiguredReason(branch.text), branch.location);
   }
   const { checked, libraryUnits } = loaded.project;
   return {
