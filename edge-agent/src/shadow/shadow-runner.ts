@@ -49,7 +49,6 @@ interface ShadowDivergence {
 }
 
 /** The summary of a shadow run (`shadow --json`). */
-
 export interface ShadowReport {
   seconds: number;
   /** Good samples (polls that read every tag). */
