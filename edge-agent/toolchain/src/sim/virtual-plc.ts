@@ -611,6 +611,8 @@ export class VirtualPlc {
     const first = lower(parts[0] as string);
     const slot = this.slots.find((s) => lower(s.name) === first);
     const main = this.slots[0];
+    // a PROGRAM another POU calls: its one instance, by the program's name (0094)
+    const called = this.called.find((c) => lower(c.name) === first);
     if (slot && (this.slots.length > 1 || !slot.layout.byName.has(first))) {
       cur = {
         obj: state.P as Record<string, unknown>,
@@ -622,10 +624,12 @@ export class VirtualPlc {
       const v = main.layout.byName.get(first) as VarInfo;
       cur = { obj: state.P[main.key] as Record<string, unknown>, key: v.key, type: v.type };
       i = 1;
-    } else if (this.called.some((c) => lower(c.name) === first)) {
-      // a PROGRAM another POU calls: its one instance, by the program's name
-      const c = this.called.find((x) => lower(x.name) === first) as GeneratedModule['calledPrograms'][number];
-      cur = { obj: state.P as Record<string, unknown>, key: c.key, type: { kind: 'fb', name: c.layout.id } };
+    } else if (called) {
+      cur = {
+        obj: state.P as Record<string, unknown>,
+        key: called.key,
+        type: { kind: 'fb', name: called.layout.id },
+      };
       i = 1;
     } else if (this.model.globals.has(first)) {
       const v = this.model.globals.get(first) as VarInfo;
