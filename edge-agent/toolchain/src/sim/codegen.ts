@@ -302,11 +302,10 @@ export class CodeGenerator {
     }
     this.emitPending();
     // a program called from a POU (0094): one hidden instance per type, beside the tasks' ones
+    const hidden = [...this.calledPrograms.values()].filter((c) => !programs.some((p) => p.key === c.key));
     const programInit = [
       ...programs.map((p) => `${q(p.key)}:N${p.layout.index}()`),
-      ...[...this.calledPrograms.values()]
-        .filter((c) => !programs.some((p) => p.key === c.key))
-        .map((c) => `${q(c.key)}:N${c.layout.index}()`),
+      ...hidden.map((c) => `${q(c.key)}:N${c.layout.index}()`),
     ].join(',');
     const prelude = [
       "'use strict';",
@@ -347,7 +346,7 @@ export class CodeGenerator {
       source: [...prelude, ...out, ...epilogue].join('\n'),
       locations: this.locations,
       programs,
-      calledPrograms: [...this.calledPrograms.values()].filter((c) => !programs.some((p) => p.key === c.key)),
+      calledPrograms: hidden,
     };
   }
 
@@ -1705,21 +1704,16 @@ export class CodeGenerator {
     if (layout) this.noMixedEn(t.name, layout.decl.name, en !== undefined, _span);
     const plain = layout ? args.filter((a) => a !== en && a !== eno) : args;
     args.forEach((a) => {
-      if (!layout) return;
-      if (a === en) {
+      if (layout && a === en) {
         // IEC 61131-3 §6.6.1.5: EN is an input of the instance; MATIEC stores it before the
         // following inputs and its body returns at once, ENO FALSE, when it is FALSE
         if (!a.value) this.fail('UNSUPPORTED', `EN of ${layout.decl.name} left empty`, a.span);
         pre.push(`const ${enCode}=${this.conv(this.expr(a.value, scope, BOOL), BOOL, a.span)};`);
-      } else if (a === eno) {
+      } else if (layout && a === eno) {
         const target = this.enoTarget(layout.decl.name, a, scope);
         post.push(this.assignCode(target, { c: enCode ?? 'true', t: BOOL }, a.span));
       } else this.fbArg(i, t, std, layout, inputs, plain.indexOf(a), a, scope, pre, post);
     });
-    if (!layout)
-      args.forEach((a, ai) => {
-        this.fbArg(i, t, std, layout, inputs, ai, a, scope, pre, post);
-      });
     const body = std
       ? `$SF_${t.name}(${i},$now);`
       : this.guardProgram(layout as PouLayout, `B${layout?.index}(${i});`, _span);
@@ -1733,10 +1727,8 @@ export class CodeGenerator {
    * the instance: a user FB type called both with and without EN is refused by name.
    */
   private noMixedEn(key: string, typeName: string, withEn: boolean, span: Span): void {
-    (withEn ? this.fbCallsWithEn : this.fbCallsWithoutEn).set(
-      key,
-      (withEn ? this.fbCallsWithEn : this.fbCallsWithoutEn).get(key) ?? span,
-    );
+    const mine = withEn ? this.fbCallsWithEn : this.fbCallsWithoutEn;
+    if (!mine.has(key)) mine.set(key, span);
     const other = (withEn ? this.fbCallsWithoutEn : this.fbCallsWithEn).get(key);
     if (other)
       this.fail(
