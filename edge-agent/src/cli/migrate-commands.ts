@@ -258,6 +258,13 @@ async function pushVerdict(
   return r.commit ? { branch, commit: r.commit } : { branch, error: r.error ?? 'not pushed' };
 }
 
+/** `--define`, as `migrate` and `mcp` take it: the names of every occurrence, comma-split. */
+const DEFINE_OPTION = [
+  '--define <names>',
+  "the build's define set: the {IF defined(...)} branches simulations and proofs run (comma-separated; repeatable; '' for none)",
+  (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((d) => d.trim())],
+] as const;
+
 /** Registers `migrate` and `mcp`. */
 export function registerMigrateCommands(program: Command): void {
   program
@@ -271,11 +278,7 @@ export function registerMigrateCommands(program: Command): void {
     .option('--policy <file>', 'site safety policy (YAML)')
     .option('--site-facts <file>', 'site facts for preconditions (YAML)')
     .option('--libraries <dir>', 'library interfaces <Name>@<version>.st (versions from --site-facts)')
-    .option(
-      '--define <names>',
-      "the build's define set: the {IF defined(...)} branches simulations and proofs run (comma-separated; repeatable; '' for none)",
-      (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((d) => d.trim())],
-    )
+    .option(...DEFINE_OPTION)
     .option(
       '--transformer <name>',
       'recipe | claude (default: recipe when the migration has one or no model is configured)',
@@ -310,7 +313,8 @@ export function registerMigrateCommands(program: Command): void {
     .requiredOption('--project <path>', 'project directory')
     .option('--policy <file>', 'site safety policy (YAML)')
     .option('--allow-edit', 'offer the edit tool (writes to the project)')
-    .action(async (opts: { project: string; policy?: string; allowEdit?: boolean }) => {
+    .option(...DEFINE_OPTION)
+    .action(async (opts: { project: string; policy?: string; allowEdit?: boolean; define?: string[] }) => {
       const say = (line: string) => process.stderr.write(`plcfleet-agent mcp: ${line}\n`);
       let policy: SitePolicy | null = null;
       try {
@@ -328,7 +332,12 @@ export function registerMigrateCommands(program: Command): void {
       process.once('SIGTERM', stop);
       try {
         await serveMcpOverStdio(
-          { project: opts.project, policy, allowEdit: opts.allowEdit === true },
+          {
+            project: opts.project,
+            policy,
+            allowEdit: opts.allowEdit === true,
+            ...(opts.define ? { defines: opts.define.filter((d) => d !== '') } : {}),
+          },
           ac.signal,
         );
         process.exitCode = EXIT.OK;

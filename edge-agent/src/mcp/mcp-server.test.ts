@@ -148,10 +148,76 @@ describe('MCP safety on a Rockwell L5X project (issue 15)', () => {
   });
 });
 
+/** A program whose build selects its speed by a compiler definition. */
+const VARIANT = `PROGRAM Variant
+VAR_INPUT Run : BOOL; END_VAR
+VAR_OUTPUT Speed : INT; END_VAR
+{IF defined(FAST)}
+Speed := SEL(Run, 0, 100);
+{ELSE}
+Speed := SEL(Run, 0, 10);
+{END_IF}
+END_PROGRAM
+`;
+
+describe("MCP server: the build's define set (decision 0178)", () => {
+  async function serve(defines?: string[]) {
+    const dir = join(work, Math.random().toString(36).slice(2, 8));
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'Variant.st'), VARIANT);
+    const server = await createPlcfleetMcpServer({ project: dir, ...(defines ? { defines } : {}) });
+    const [a, b] = InMemoryTransport.createLinkedPair();
+    await server.connect(a);
+    const client = new Client({ name: 'test', version: '1.0.0' });
+    await client.connect(b);
+    const call = async (name: string, args: Record<string, unknown> = {}) => {
+      const r = (await client.callTool({ name, arguments: args })) as {
+        content: Array<{ text: string }>;
+        isError?: boolean;
+      };
+      return { text: r.content[0]!.text, isError: r.isError === true };
+    };
+    return { call, close: () => client.close() };
+  }
+
+  it('simulates the branches of the define set, and no program of every branch without one', async () => {
+    const none = await serve();
+    try {
+      // compiling reads every branch; running them all would be a program no build has
+      expect((await none.call('compile')).text).toMatch(/^OK/);
+      const refused = await none.call('simulate', { program: 'Variant', scans: 1 });
+      expect(refused.isError).toBe(true);
+      expect(refused.text).toContain(
+        "{IF defined(FAST)} (Variant.st:4) selects code by the build's compiler definitions",
+      );
+      const eq = JSON.parse((await none.call('equivalence', { program: 'Variant', runs: 2, scans: 5 })).text);
+      expect(eq.equivalent).not.toBe(true);
+    } finally {
+      await none.close();
+    }
+    for (const [defines, speed] of [
+      [['FAST'], 100],
+      [[], 10],
+    ] as const) {
+      const s = await serve([...defines]);
+      try {
+        const sim = await s.call('simulate', { program: 'Variant', scans: 1, inputs: { Run: true } });
+        expect(sim.isError).toBe(false);
+        expect(JSON.parse(sim.text).values).toEqual({ Speed: speed });
+        const eq = JSON.parse((await s.call('equivalence', { program: 'Variant', runs: 2, scans: 5 })).text);
+        expect(eq, JSON.stringify(eq)).toMatchObject({ equivalent: true });
+      } finally {
+        await s.close();
+      }
+    }
+  });
+});
+
 describe('plcfleet-agent mcp over stdio', () => {
   it('serves the verifiers to the SDK client through a child process', async () => {
     const dir = join(work, 'stdio');
     await cp(join(FIXTURES, 'multi-guard'), dir, { recursive: true });
+    await writeFile(join(dir, 'Variant.st'), VARIANT);
     const transport = new StdioClientTransport({
       command: process.execPath,
       args: [
@@ -164,6 +230,8 @@ describe('plcfleet-agent mcp over stdio', () => {
         dir,
         '--policy',
         join(dir, 'policy.yaml'),
+        '--define',
+        'FAST',
       ],
       cwd: REPO,
       stderr: 'pipe',
@@ -177,6 +245,14 @@ describe('plcfleet-agent mcp over stdio', () => {
         content: Array<{ text: string }>;
       };
       expect(r.content[0]?.text).toMatch(/^OK/);
+      // --define reaches the simulator: the FAST branch runs
+      const sim = (await client.callTool({
+        name: 'simulate',
+        arguments: { program: 'Variant', scans: 1, inputs: { Run: true }, vars: ['Speed'] },
+      })) as {
+        content: Array<{ text: string }>;
+      };
+      expect(JSON.parse(sim.content[0]!.text).values).toEqual({ Speed: 100 });
     } finally {
       await client.close();
     }

@@ -11,7 +11,13 @@ import { join } from 'node:path';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { Migration, type SitePolicy } from '@plcfleet/protocols';
-import { parseScenarioFile, VirtualPlc } from '@plcfleet/toolchain/sim';
+import { configureTree } from '@plcfleet/toolchain/iec';
+import {
+  firstConditionalPragma,
+  parseScenarioFile,
+  unconfiguredReason,
+  VirtualPlc,
+} from '@plcfleet/toolchain/sim';
 import { z } from 'zod';
 import { createVerifiers, jsonSafe } from '../migrate';
 import { createDirectorySource, type ProgramFile, safeRelativePath } from '../sources';
@@ -25,6 +31,12 @@ export interface PlcfleetMcpOptions {
   policy?: SitePolicy | null;
   /** Offer the `edit` tool, which writes to the project. @default false */
   allowEdit?: boolean;
+  /**
+   * The build's define set: the `{IF defined(...)}` branches the simulations and proofs run.
+   * Absent, a project with `{IF}` branches is compiled (every branch) but not simulated
+   * (decision 0178), as by the CLI's commands.
+   */
+  defines?: readonly string[];
 }
 
 type ToolResult = { content: Array<{ type: 'text'; text: string }>; isError?: boolean };
@@ -53,7 +65,8 @@ export async function createPlcfleetMcpServer(options: PlcfleetMcpOptions): Prom
   const source = createDirectorySource(options.project);
   const baseline: ProgramFile[] = await source.read();
   const policy = options.policy ?? null;
-  const verifiers = createVerifiers({ policy });
+  const defines = options.defines;
+  const verifiers = createVerifiers({ policy, ...(defines ? { defines } : {}) });
   const server = new McpServer({ name: 'plcfleet', version: '0.1.0' });
   const current = () => source.read();
   const workspace = async () => new Workspace(await current());
@@ -145,7 +158,16 @@ export async function createPlcfleetMcpServer(options: PlcfleetMcpOptions): Prom
       const r = verifiers.compile(await current());
       if (!r.ok) return fail('the project does not compile; run compile');
       // an L5X runs as its model, as the safety and equivalence checks run it
-      const units = [...r.parsed, ...(r.models ?? [])].map((p) => p.unit);
+      const all = [...r.parsed, ...(r.models ?? [])].map((p) => p.unit);
+      let units = all;
+      if (defines) {
+        const set = new Set(defines);
+        units = all.map((u) => configureTree(u, set));
+      } else {
+        // the simulator runs one configuration, never every branch (decision 0178)
+        const branch = firstConditionalPragma(all);
+        if (branch) return fail(unconfiguredReason(branch.text, branch.location));
+      }
       const plc = new VirtualPlc({ units }, { program });
       for (const [k, v] of Object.entries(inputs ?? {})) plc.set(k, v);
       const fault = plc.scan(scans);
@@ -188,7 +210,7 @@ export async function createPlcfleetMcpServer(options: PlcfleetMcpOptions): Prom
     },
     guarded(async (args) => {
       const m = adHocMigration(Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined)));
-      const v = createVerifiers({ migration: m, policy });
+      const v = createVerifiers({ migration: m, policy, ...(defines ? { defines } : {}) });
       const before = v.compile(baseline);
       const after = v.compile(await current());
       if (!before.ok || !after.ok)
