@@ -13,6 +13,7 @@ import {
   filesOfBuild,
   type LibraryReference,
   loadProject,
+  type MissingBuildFile,
   readPlcProj,
 } from '../iec';
 import { firstConditionalPragma, unconfiguredReason } from './conditional-branches';
@@ -48,8 +49,10 @@ export async function loadSimProject(
 ): Promise<LoadedSimProject> {
   let loaded: Awaited<ReturnType<typeof loadProject>>;
   try {
-    const sources = (await twinCatProjectSources(paths, 'simulate'))?.files ?? paths;
-    loaded = await loadProject(sources, {
+    const project = await twinCatProjectSources(paths, 'simulate');
+    loaded = await loadProject(project?.files ?? paths, {
+      // said once (ST3012), and a name a missing file would declare is unknown naming it (ST2001)
+      ...(project?.missing.length ? { missingBuildFiles: project.missing } : {}),
       ...(options.libraries ? { externalsFiles: options.libraries } : {}),
       ...(options.defines ? { defines: options.defines } : {}),
       ...(options.behaviourModels ? { behaviourModels: options.behaviourModels } : {}),
@@ -89,6 +92,8 @@ export interface ProjectSources {
   files: string[];
   /** The library references of the PLC project. */
   references: LibraryReference[];
+  /** Files the build lists that are not on disk: left out, as `compile` leaves them out. */
+  missing: MissingBuildFile[];
 }
 
 /**
@@ -116,6 +121,7 @@ export async function twinCatProjectSources(
     );
   let files = found.sources;
   const references: LibraryReference[] = [];
+  const missing: MissingBuildFile[] = [];
   for (const projFile of found.projects) {
     const proj = readPlcProj(await readFile(projFile, 'utf8'), projFile);
     // fail closed: a project file that cannot be read does not say which files are built,
@@ -125,9 +131,11 @@ export async function twinCatProjectSources(
       throw new Error(`cannot tell which files ${projFile} builds: ${broken.message} (line ${broken.line})`);
     references.push(...proj.libraries);
     // under the project's folder only its build counts, as compile reads it
-    files = (await filesOfBuild(files, proj)).files;
+    const build = await filesOfBuild(files, proj);
+    files = build.files;
+    missing.push(...build.missing);
   }
-  return { files, references };
+  return { files, references, missing };
 }
 
 /** Whether a folder among `paths` holds a `.plcproj` at any depth (hidden folders and node_modules aside, as {@link classifyPaths} walks). */
