@@ -52,8 +52,41 @@ export function estopHits(ctx: VerifyContext): MergedHit[] {
   );
 }
 
+/**
+ * Whether the permissive checks judge a change of `s`: it is a permissive, or its value feeds one
+ * (one of its variables lies in a permissive's slice, so the permissive's proof sees its effect).
+ */
+export function judgedByPermissive(s: ProtectedSignal, signals: readonly ProtectedSignal[]): boolean {
+  if (s.role === 'permissive') return true;
+  return signals.some(
+    (p) =>
+      p.role === 'permissive' &&
+      (s.oldVars.some((v) => p.oldSlice.vars.has(v.key)) ||
+        s.newVars.some((v) => p.newSlice.vars.has(v.key))),
+  );
+}
+
+/**
+ * Safety signals whose slice a safety-related change touches but that no permissive check judges
+ * (a diverter beside the run permissive, reading it mid-scan): the permissive's proof says
+ * nothing about them, so each needs its own proof that it is unchanged.
+ */
+export function unjudgedSignals(ctx: VerifyContext): ProtectedSignal[] {
+  if (!ctx.safetyRelated) return [];
+  return ctx.signals.filter(
+    (s) =>
+      s.role === 'safety' &&
+      s.newVars.length > 0 &&
+      !judgedByPermissive(s, ctx.signals) &&
+      sliceHits(ctx, s.oldSlice, s.newSlice).length > 0,
+  );
+}
+
+/** What the proofs said of the {@link unjudgedSignals}: by name, `undefined` when no proof ran (quick mode). */
+export type UnjudgedOutcome = Map<string, { unchanged: boolean; why: string; counterexample?: unknown }>;
+
 /** safety-logic findings: rejections in a non-safety migration, a list for the safety engineer otherwise. */
-export function safetyLogicFindings(ctx: VerifyContext): SafetyFinding[] {
+export function safetyLogicFindings(ctx: VerifyContext, unjudged?: UnjudgedOutcome): SafetyFinding[] {
   const hits = mergedHits(
     ctx,
     ctx.signals.filter((s) => s.role !== 'estop'),
@@ -65,6 +98,7 @@ export function safetyLogicFindings(ctx: VerifyContext): SafetyFinding[] {
       ctx.signals.filter((s) => s.role === 'permissive'),
     ).map((m) => hitKey(m.hit)),
   );
+  const needsOwnProof = new Set(unjudgedSignals(ctx).map((s) => s.name));
   return hits.map(({ hit, signals }) => {
     if (!ctx.safetyRelated)
       return finding(
@@ -82,12 +116,40 @@ export function safetyLogicFindings(ctx: VerifyContext): SafetyFinding[] {
         `safety logic of ${signals.join(', ')} changed where no permissive check covers it (cannot be shown to tighten): ${hit.description}`,
         { signals, change: hit.description, coveredByPermissive: false },
       );
+    // The permissive check decides for the permissives and what feeds them; a signal beside them
+    // passes only on its own proof that it is unchanged.
+    const beside = signals.filter((n) => needsOwnProof.has(n));
+    const failed = beside.filter((n) => unjudged?.get(n)?.unchanged === false);
+    if (failed.length > 0) {
+      const first = unjudged!.get(failed[0]!)!;
+      return finding(
+        'safety-logic/slice-changed',
+        'error',
+        hit.at,
+        `safety logic of ${failed.join(', ')} changed where the permissive check does not judge it (it feeds no permissive) and ${failed[0]} ${first.why}: ${hit.description}`,
+        {
+          signals,
+          change: hit.description,
+          coveredByPermissive: true,
+          notJudgedByPermissive: failed,
+          ...(first.counterexample !== undefined ? { counterexample: first.counterexample } : {}),
+        },
+      );
+    }
+    const pending = beside.filter((n) => !unjudged?.has(n));
     return finding(
       'safety-logic/slice-changed',
       'warning',
       hit.at,
-      `safety logic of ${signals.join(', ')} changed (safety-related migration; for the safety engineer): ${hit.description}`,
-      { signals, change: hit.description, coveredByPermissive: true },
+      pending.length > 0
+        ? `safety logic of ${signals.join(', ')} changed (safety-related migration; for the safety engineer; ${pending.join(', ')} feeds no permissive: its proof that it is unchanged runs in full mode): ${hit.description}`
+        : `safety logic of ${signals.join(', ')} changed (safety-related migration; for the safety engineer): ${hit.description}`,
+      {
+        signals,
+        change: hit.description,
+        coveredByPermissive: true,
+        ...(beside.length > 0 ? { provedUnchanged: beside.filter((n) => unjudged?.has(n)) } : {}),
+      },
     );
   });
 }

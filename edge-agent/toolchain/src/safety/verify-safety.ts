@@ -34,6 +34,8 @@ import {
   mergedHits,
   removedSignalFindings,
   safetyLogicFindings,
+  type UnjudgedOutcome,
+  unjudgedSignals,
 } from './slice-rules';
 import { timingFindings } from './timing-rules';
 import { undrivenInputFindings } from './undriven-input-rules';
@@ -288,7 +290,29 @@ export async function verifySafety(options: VerifySafetyOptions): Promise<Safety
     }
   }
 
-  findings.push(...safetyLogicFindings(ctx));
+  // Safety signals beside the permissives (feeding none of them): the permissive check does not
+  // judge their change, so in full mode each must be shown unchanged by differential simulation.
+  const unjudged: UnjudgedOutcome = new Map();
+  if (mode === 'full')
+    for (const sig of unjudgedSignals(ctx))
+      for (const o of proveSignal(ctx, [sig], 'equal', 'equivalence', proofOptions)) {
+        proofs.push(o.proof);
+        const prev = unjudged.get(sig.name);
+        if (prev && !prev.unchanged) continue;
+        unjudged.set(
+          sig.name,
+          o.proof.result === 'proven'
+            ? { unchanged: true, why: claimText(o.proof) }
+            : o.proof.result === 'refuted'
+              ? {
+                  unchanged: false,
+                  why: `differs under simulation at scan ${o.proof.counterexample?.scan ?? '?'}`,
+                  counterexample: o.proof.counterexample,
+                }
+              : { unchanged: false, why: `could not be shown unchanged (${o.reason ?? 'inconclusive'})` },
+        );
+      }
+  findings.push(...safetyLogicFindings(ctx, unjudged));
 
   // permissive: the new program never TRUE where the old one is FALSE.
   for (const sig of signals) {
