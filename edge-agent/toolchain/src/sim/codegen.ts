@@ -41,7 +41,7 @@ import {
   typeName,
   wrapIntegerCode,
 } from './sim-types';
-import { isStdFb, STD_FB_MEMBERS, stdFbLiteral, stdFbMemberType } from './std-fbs';
+import { inlineStdFb, isStdFb, STD_FB_MEMBERS, stdFbLiteral, stdFbMemberType } from './std-fbs';
 
 /** A generated expression: its code, type, and constant value when known. */
 interface Val {
@@ -1703,6 +1703,11 @@ export class CodeGenerator {
     }
     if (layout) this.noMixedEn(t.name, layout.decl.name, en !== undefined, _span);
     const plain = layout ? args.filter((a) => a !== en && a !== eno) : args;
+    // where a standard FB's trigger input is stored (see `inlineStdFb`): its index in `pre`
+    const inline = std
+      ? inlineStdFb(t.name, i, { now: '$now', max: '$m.max', tmp: () => this.tmp() })
+      : undefined;
+    let trigger = -1;
     args.forEach((a) => {
       if (layout && a === en) {
         // IEC 61131-3 §6.6.1.5: EN is an input of the instance; MATIEC stores it before the
@@ -1712,13 +1717,47 @@ export class CodeGenerator {
       } else if (layout && a === eno) {
         const target = this.enoTarget(layout.decl.name, a, scope);
         post.push(this.assignCode(target, { c: enCode ?? 'true', t: BOOL }, a.span));
-      } else this.fbArg(i, t, std, layout, inputs, plain.indexOf(a), a, scope, pre, post);
+      } else {
+        const at = pre.length;
+        const stored = this.fbArg(i, t, std, layout, inputs, plain.indexOf(a), a, scope, pre, post);
+        if (inline && stored?.toUpperCase() === inline.input && pre.length === at + 1) trigger = at;
+      }
     });
+    const fused = inline && trigger >= 0 ? this.fusedStdFbCall(i, inline, pre, trigger) : undefined;
+    if (fused !== undefined) return `{const ${i}=${this.read(inst)};${fused}${post.join('')}}`;
     const body = std
       ? `$SF_${t.name}(${i},$now);`
       : this.guardProgram(layout as PouLayout, `B${layout?.index}(${i});`, _span);
     const run = enCode ? `if(${enCode}){${body}}` : body;
     return `{const ${i}=${this.read(inst)};${pre.join('')}${run}${post.join('')}}`;
+  }
+
+  /**
+   * The stores and body of a standard FB call with its body inlined (`inlineStdFb`): the trigger
+   * input's value becomes the branch, each branch stores it as a constant, then the inputs stored
+   * after it (the same stores in the same order, written in both branches) and the body as it
+   * runs with that value. Undefined (the body is called) unless every input stored after the
+   * trigger is a constant or a plain read, so that writing them twice stays small.
+   */
+  private fusedStdFbCall(
+    i: string,
+    inline: { input: string; whenTrue: string; whenFalse: string },
+    pre: string[],
+    trigger: number,
+  ): string | undefined {
+    const store = pre[trigger] as string;
+    const head = `${i}.${inline.input}=`;
+    if (!store.startsWith(head) || !store.endsWith(';')) return undefined;
+    const value = store.slice(head.length, -1);
+    const after = pre.slice(trigger + 1);
+    const simple =
+      /^\$t\d+\.[A-Za-z_$][\w$]*=(?:-?\d+(?:\.\d+)?(?:e[+-]?\d+)?|true|false|[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*|\[\d+\])*);$/;
+    if (!after.every((c) => simple.test(c) && !c.slice(c.indexOf('=')).includes(`${i}.`))) return undefined;
+    const rest = after.join('');
+    return (
+      pre.slice(0, trigger).join('') +
+      `if(${value}){${head}true;${rest}${inline.whenTrue}}else{${head}false;${rest}${inline.whenFalse}}`
+    );
   }
 
   /**
@@ -1749,7 +1788,10 @@ export class CodeGenerator {
     return p;
   }
 
-  /** One argument of an FB call: an input stored before the body, an output read back after it. */
+  /**
+   * One argument of an FB call: an input stored before the body, an output read back after it.
+   * Returns the input's name when it pushed one store of a value into `pre`.
+   */
   private fbArg(
     i: string,
     t: SimType & { kind: 'fb' },
@@ -1761,7 +1803,7 @@ export class CodeGenerator {
     scope: Scope,
     pre: string[],
     post: string[],
-  ): void {
+  ): string | undefined {
     {
       // SR/RS also answer to their long pin names (SET1/RESET, SET/RESET1)
       const name = a.name !== undefined ? (std ? stdFbPin(t.name, a.name) : a.name) : inputs[ai];
@@ -1783,6 +1825,7 @@ export class CodeGenerator {
         return;
       }
       pre.push(this.assignCode(m, this.expr(a.value, scope, m.t), a.span));
+      return name;
     }
   }
 
