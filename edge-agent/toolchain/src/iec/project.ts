@@ -26,6 +26,7 @@ import { type ParseOptions, type ParseResult, parseSource } from './parser';
 import { readPlcopen } from './plcopen-reader';
 import { type LibraryReference, missingBuildFilesWarnings } from './plcproj-reader';
 import { readTsProj, readTwinCat } from './twincat-reader';
+import { mergeTaskConfigurations, readTcTto, TWINCAT_TASK_EXTENSION } from './twincat-tasks';
 import { decodeSource, fileHead, isSiemensDataBlock, TWINCAT_EXTENSIONS } from './vendor-format';
 import { LineMap } from './xml';
 
@@ -40,6 +41,8 @@ export const SOURCE_EXTENSIONS = [
   '.tcgvl',
   '.tcio',
   '.tctleo',
+  // a task object: the programs its task runs (twincat-tasks.ts)
+  '.tctto',
   '.xml',
   '.scl',
   '.db',
@@ -122,6 +125,8 @@ export function readSource(
   const ext = extname(fileName).toLowerCase();
   try {
     if (TWINCAT_EXTENSIONS.has(ext)) return readTwinCat(text, fileName, lines, options);
+    // a task object: the programs the task runs, as a CONFIGURATION
+    if (ext === TWINCAT_TASK_EXTENSION) return readTcTto(text, fileName, lines);
     if (ext === '.tsproj') return readTsProj(text, fileName, options);
     // a TIA Portal PLC tag table (SimaticML): the tags and user constants SCL blocks name
     if (ext === '.xml' && isTagTableXml(text)) return readTagTable(text, fileName);
@@ -268,12 +273,16 @@ export async function loadProject(
     // a TwinCAT file's line map is made here and given to its reader: one pass over the text
     // for both, instead of one to count its lines and two more to map them
     const map = TWINCAT_EXTENSIONS.has(extname(f).toLowerCase()) ? new LineMap(text) : undefined;
-    lines += isTsProj(f) ? dataTypeLines(text) : countLines(text, map && map.lineCount - 1);
+    // a task object is configuration, not lines of code
+    if (extname(f).toLowerCase() !== TWINCAT_TASK_EXTENSION)
+      lines += isTsProj(f) ? dataTypeLines(text) : countLines(text, map && map.lineCount - 1);
     const r = readSource(text, f, map, parse);
     diagnostics.push(...r.diagnostics);
     if (each) each(defines ? configureTree(r.unit, defines) : r.unit);
     else units.push(r.unit);
   }
+  // a TwinCAT project's tasks are one configuration: its runtime runs them all
+  mergeTaskConfigurations(units);
   // SCL start values given by position whose structure type is in another file get their names
   nameSclStartValues(units);
   // S7-300 `"FB"."DB"(...)`: the call of FB with its instance DB, wherever the FB is declared

@@ -75,8 +75,11 @@ export const TWINCAT_EXTENSIONS: ReadonlySet<string> = new Set([
   '.tcio',
   '.tctleo',
 ]);
-/** TwinCAT objects that hold no code of their own: tasks, text lists, visualisations. */
-const TWINCAT_NON_CODE = new Set(['.tctto', '.tctlo', '.tcgtlo', '.tcvis', '.tcvmo', '.tcipo']);
+/**
+ * TwinCAT objects that hold no code of their own: text lists, visualisations. (A task object,
+ * `.TcTTO`, is read: the programs its task runs, see twincat-tasks.ts.)
+ */
+const TWINCAT_NON_CODE = new Set(['.tctlo', '.tcgtlo', '.tcvis', '.tcvmo', '.tcipo']);
 
 /** The first 4 KB of a file as text (a `.db` may be a large database file: never read whole). */
 export async function fileHead(path: string): Promise<string> {
@@ -147,7 +150,7 @@ export function sourceFormat(path: string, head = '', explicit = false): FormatV
   // given the head: an encrypted TwinCAT file is refused by name (the readers say so too)
   if ((TWINCAT_EXTENSIONS.has(ext) || ext === '.plcproj' || ext === '.tsproj') && isTwinCatEncrypted(head))
     return { unsupported: TWINCAT_ENCRYPTED };
-  if (TWINCAT_EXTENSIONS.has(ext)) return { readable: 'twincat' };
+  if (TWINCAT_EXTENSIONS.has(ext) || ext === '.tctto') return { readable: 'twincat' };
   if (TWINCAT_NON_CODE.has(ext)) return { unrelated: true };
   if (ext === '.plcproj') return { readable: 'plcproj' };
   // a TwinCAT system project, read for its <DataTypes> (decision 0130): by `compile` (through
