@@ -167,6 +167,7 @@ export {
 } from './standard-library';
 export { STANDARD_FB_SOURCE, STD_FUNCTIONS } from './stdlib';
 export { readTwinCat } from './twincat-reader';
+export { mergeTaskConfigurations } from './twincat-tasks';
 export {
   type ConfigurationSymbol,
   type Conversion,

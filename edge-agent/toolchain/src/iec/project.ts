@@ -253,7 +253,7 @@ export async function loadProject(
   // SCL units are completed across files (nameSclStartValues, callSclInstanceDbs): kept then
   const each = options.syntaxOnly && !files.some((f) => isSclFile(f)) ? options.eachUnit : undefined;
   const parse: ParseOptions = options.comments === false ? { comments: false } : {};
-  const units: CompilationUnit[] = [];
+  let units: CompilationUnit[] = [];
   // the build's files that are not on disk: said once per project, left out
   const diagnostics: Diagnostic[] = missingBuildFilesWarnings(options.missingBuildFiles ?? []);
   const used: string[] = [];
@@ -282,7 +282,7 @@ export async function loadProject(
     else units.push(r.unit);
   }
   // a TwinCAT project's tasks are one configuration: its runtime runs them all
-  mergeTaskConfigurations(units);
+  units = mergeTaskConfigurations(units);
   // SCL start values given by position whose structure type is in another file get their names
   nameSclStartValues(units);
   // S7-300 `"FB"."DB"(...)`: the call of FB with its instance DB, wherever the FB is declared

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { ConfigurationDecl } from './ast';
 import { loadProject } from './project';
 import { programFile, taskFile } from './test-fixtures';
-import { readTcTto } from './twincat-tasks';
+import { mergeTaskConfigurations, readTcTto } from './twincat-tasks';
 import { sourceFormat } from './vendor-format';
 
 const lineOf = (text: string, needle: string, from = 0): number =>
@@ -93,5 +93,17 @@ describe('TwinCAT task objects', () => {
     const { project } = await loadProject([dir], { syntaxOnly: true });
     const configs = project.units.flatMap((u) => u.declarations).filter((d) => d.kind === 'Configuration');
     expect(configs.map((c) => c.name).sort()).toEqual(['A', 'B']);
+  });
+
+  it('are merged without changing the units given (a parse cache shares them)', () => {
+    const a = readTcTto(taskFile('A', ['MAIN']), '/plc/P/A.TcTTO').unit;
+    const b = readTcTto(taskFile('B', ['PRG_B']), '/plc/P/B.TcTTO').unit;
+    const before = structuredClone([a, b]);
+    const merged = mergeTaskConfigurations([a, b]);
+    expect([a, b]).toEqual(before);
+    expect(merged.map((u) => u.declarations.length)).toEqual([1, 0]);
+    const c = merged[0]?.declarations[0] as ConfigurationDecl;
+    expect(c.programs.map((p) => `${p.task}:${p.name}`)).toEqual(['A:MAIN', 'B:PRG_B']);
+    expect(mergeTaskConfigurations([a, b])[0]?.declarations[0]).toEqual(c);
   });
 });

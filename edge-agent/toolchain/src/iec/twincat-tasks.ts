@@ -91,21 +91,30 @@ export function readTcTto(text: string, file: string, lines = new LineMap(text))
  * configurations read from the task files of one folder (see {@link readTcTto}) are merged into
  * the first, tasks and program calls in file order, and the folder's other task units are left
  * empty. Task files of different folders are different projects (a compile of a folder of
- * several) and stay apart. Returns the units, changed in place.
+ * several) and stay apart. The units given are not changed (a cache may share them): the
+ * result holds new units where a merge changed one.
  */
-export function mergeTaskConfigurations(units: CompilationUnit[]): CompilationUnit[] {
-  const first = new Map<string, ConfigurationDecl>();
+export function mergeTaskConfigurations(units: readonly CompilationUnit[]): CompilationUnit[] {
+  const isTask = (u: CompilationUnit) =>
+    u.file.toLowerCase().endsWith(TWINCAT_TASK_EXTENSION) && u.declarations.length > 0;
+  const byFolder = new Map<string, CompilationUnit[]>();
   for (const u of units) {
-    if (!u.file.toLowerCase().endsWith(TWINCAT_TASK_EXTENSION) || u.declarations.length === 0) continue;
-    const decl = u.declarations[0] as ConfigurationDecl;
-    const into = first.get(dirname(u.file));
-    if (!into) {
-      first.set(dirname(u.file), decl);
-      continue;
-    }
-    into.tasks.push(...decl.tasks);
-    into.programs.push(...decl.programs);
-    u.declarations = [];
+    if (!isTask(u)) continue;
+    const folder = byFolder.get(dirname(u.file));
+    if (folder) folder.push(u);
+    else byFolder.set(dirname(u.file), [u]);
   }
-  return units;
+  const replaced = new Map<CompilationUnit, CompilationUnit>();
+  for (const [first, ...rest] of byFolder.values()) {
+    if (!first || rest.length === 0) continue;
+    const configs = [first, ...rest].map((u) => u.declarations[0] as ConfigurationDecl);
+    const merged: ConfigurationDecl = {
+      ...configs[0]!,
+      tasks: configs.flatMap((c) => c.tasks),
+      programs: configs.flatMap((c) => c.programs),
+    };
+    replaced.set(first, { ...first, declarations: [merged] });
+    for (const u of rest) replaced.set(u, { ...u, declarations: [] });
+  }
+  return units.map((u) => replaced.get(u) ?? u);
 }

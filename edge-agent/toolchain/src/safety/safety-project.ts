@@ -16,6 +16,7 @@ import {
   isSourceFile,
   type LibraryReference,
   libraryFilesFor,
+  mergeTaskConfigurations,
   readPlcProj,
   readSource,
 } from '../iec';
@@ -154,7 +155,9 @@ export function projectFromSources(
   const models = parseAll(options.behaviourModels, diagnostics);
   for (const [file, text] of options.behaviourModels ?? []) map.set(file, text);
   const defines = options.defines ? new Set(options.defines) : undefined;
-  const compiled = [...(defines ? units.map((u) => configureTree(u, defines)) : units), ...models];
+  // a TwinCAT project's task files are one configuration (decision 0137)
+  const tasks = mergeTaskConfigurations(units);
+  const compiled = [...(defines ? tasks.map((u) => configureTree(u, defines)) : tasks), ...models];
   const configured = options.defines ? { defines: options.defines } : {};
   // Check only what parsed: the checker's view of a broken unit adds nothing but noise.
   if (diagnostics.some((d) => d.severity === 'error'))

@@ -74,4 +74,27 @@ describe("a TwinCAT task's order of programs", () => {
     });
     expect(r.proofs.filter((p) => p.kind === 'permissive').map((p) => p.result)).toEqual(['proven']);
   });
+
+  it('reads the task files of one project as one configuration', async () => {
+    const two = (first: string, second: string, drive?: string) => {
+      const { 'Plc/PlcTask.TcTTO': _, ...rest } = cell([], drive);
+      return {
+        ...rest,
+        'Plc/A.TcTTO': taskFile('TaskA', [first]),
+        'Plc/B.TcTTO': taskFile('TaskB', [second]),
+      };
+    };
+    const before = stProject(two('Drive', 'GuardStop'));
+    const configs = before.units.flatMap((u) => u.declarations).filter((d) => d.kind === 'Configuration');
+    expect(configs.map((c) => c.kind === 'Configuration' && c.tasks.map((t) => t.name))).toEqual([
+      ['TaskA', 'TaskB'],
+    ]);
+    const r = await verifySafety({
+      before,
+      after: stProject(two('Drive', 'GuardStop', 'GVL_Cell.req AND GVL_Cell.guard')),
+      policy,
+      migration: safetyRelated,
+    });
+    expect(r.proofs.filter((p) => p.kind === 'permissive').map((p) => p.result)).toEqual(['proven']);
+  });
 });
