@@ -317,6 +317,8 @@ export function registerIecCommands(program: Command): void {
         eachUnit: countPous,
         // compile reads no comment: trees without them are cheaper to make and keep (decision 0173)
         comments: false,
+        // nor the checked project's expression types and references: only the diagnostics (decision 0124)
+        recordExpressions: false,
       });
       diagnostics.push(...st.diagnostics.map(diagnosticView));
       files += st.project.files.length;

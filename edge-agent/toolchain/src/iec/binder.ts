@@ -62,6 +62,14 @@ export interface CheckOptions {
    * that file, never a library's (request h2-3). @default none
    */
   missingBuildFiles?: readonly MissingBuildFile[];
+  /**
+   * `false`: the check keeps an expression's type and what a name refers to only where its own
+   * rules read them back (the variables written: assignment and `FOR` targets, `=>` outputs), for
+   * a caller that reads nothing of the checked project but its diagnostics (`compile`, decision
+   * 0124). The diagnostics are the same; the checked project's `exprTypes`, `references`,
+   * `typeOf` and `typeOfSpec` then throw. @default true
+   */
+  recordExpressions?: boolean;
 }
 
 /**
@@ -169,6 +177,16 @@ function objectList<T>(): T[] {
   return list as T[];
 }
 
+/** Does an output come before an input or in-out in `params`? */
+function outputBeforeInput(params: readonly VarSymbol[]): boolean {
+  let output = false;
+  for (let i = 0; i < params.length; i++) {
+    if (params[i]!.section === 'VAR_OUTPUT') output = true;
+    else if (output) return true;
+  }
+  return false;
+}
+
 export abstract class Binder {
   readonly diagnostics: Diagnostic[] = [];
   /**
@@ -206,10 +224,21 @@ export abstract class Binder {
   private readonly typedExprs: Expression[] = objectList();
   private readonly typedTypes: Type[] = objectList();
   private readonly exprTypesMap = new Map<Expression, Type>();
+  /**
+   * Above 0 while the check records types and references: always with `recordExpressions`
+   * (1 from the start), else only while it types a variable written (`Checker.written`), whose
+   * records its rules read back (decision 0124).
+   */
+  protected recording: number;
   /** Records the type of `e`, as `exprTypes.set(e, t)` would, order and all. */
   protected recordType(e: Expression, t: Type): void {
+    if (this.recording === 0) return;
     this.typedExprs.push(e);
     this.typedTypes.push(t);
+  }
+  /** Records what the name `e` refers to (`references`), when the check records. */
+  protected recordReference(e: Expression, s: VarSymbol | PouSymbol): void {
+    if (this.recording !== 0) this.references.set(e, s);
   }
   /** The type of every expression typed so far: the records not yet in the map put in, in order. */
   protected get exprTypes(): Map<Expression, Type> {
@@ -250,6 +279,7 @@ export abstract class Binder {
     protected readonly units: CompilationUnit[],
     protected readonly options: CheckOptions,
   ) {
+    this.recording = options.recordExpressions === false ? 0 : 1;
     for (const n of options.externalNames ?? []) this.externalNames.add(n.toLowerCase());
     for (const m of options.missingBuildFiles ?? []) {
       const base = (m.include.split(/[\\/]/).pop() ?? '').replace(/\.[^.]*$/, '').toLowerCase();
@@ -330,7 +360,20 @@ export abstract class Binder {
   project(): CheckedProject {
     const pous = this.pous;
     const types = this.types;
-    const exprTypes = (): Map<Expression, Type> => this.exprTypes;
+    // a check without records (`recordExpressions: false`) has only its targets': no reader may
+    // take that for the whole (decision 0124)
+    const recorded = (): void => {
+      if (this.recording === 0)
+        throw new Error('this project was checked without expression records (recordExpressions: false)');
+    };
+    const exprTypes = (): Map<Expression, Type> => {
+      recorded();
+      return this.exprTypes;
+    };
+    const references = (): Map<Expression, VarSymbol | PouSymbol> => {
+      recorded();
+      return this.references;
+    };
     return {
       units: this.units,
       pous,
@@ -341,14 +384,19 @@ export abstract class Binder {
       get exprTypes(): Map<Expression, Type> {
         return exprTypes();
       },
-      references: this.references,
-      typeOf: (e) => this.exprTypes.get(e),
+      get references(): Map<Expression, VarSymbol | PouSymbol> {
+        return references();
+      },
+      typeOf: (e) => exprTypes().get(e),
       lookupPou: (n) => pous.get(n.toLowerCase()),
       lookupType: (n) => {
         const up = n.toUpperCase();
         return ELEMENTARY.get(TYPE_ALIASES.get(up) ?? up) ?? types.get(n.toLowerCase());
       },
-      typeOfSpec: (spec) => this.specTypes.get(spec),
+      typeOfSpec: (spec) => {
+        recorded();
+        return this.specTypes.get(spec);
+      },
       constantOf: (e, pouName) => {
         const p = typeof pouName === 'string' ? pous.get(pouName.toLowerCase()) : pouName;
         const owner = p && (p.kind === 'functionBlock' || p.kind === 'program') ? p : p?.parent;
@@ -640,7 +688,8 @@ export abstract class Binder {
 
   resolveType(spec: TypeSpec): Type {
     const t = this.resolveTypeNow(spec);
-    this.specTypes.set(spec, t);
+    // read by no rule: a check without records keeps none (decision 0124)
+    if (this.recording !== 0) this.specTypes.set(spec, t);
     return t;
   }
 
@@ -1031,7 +1080,7 @@ export abstract class Binder {
         const type = this.resolveType(d.type);
         for (let ni = 0; ni < d.names.length; ni++) {
           const n = d.names[ni]!;
-          const lower = n.name.toLowerCase();
+          const lower = this.lower(n.name);
           if (p.vars.has(lower)) {
             const first = p.vars.get(lower)!;
             this.report('ST2003', n.span, n.name, `${first.decl.span.file}:${first.decl.span.line}`);
@@ -1057,7 +1106,9 @@ export abstract class Binder {
     // positional order (§6.6.1.4.2: a non-formal call lists the parameters in the order of
     // their declaration): inputs and in-outs as declared — a callee may declare VAR_IN_OUT
     // before VAR_INPUT — then the outputs
-    p.params.sort((a, b) => Number(a.section === 'VAR_OUTPUT') - Number(b.section === 'VAR_OUTPUT'));
+    // (a stable sort: a list already in that order, as most are, is left as it is)
+    if (outputBeforeInput(p.params))
+      p.params.sort((a, b) => Number(a.section === 'VAR_OUTPUT') - Number(b.section === 'VAR_OUTPUT'));
   }
 
   protected lookupVar(scope: Scope, lower: string): VarSymbol | undefined {

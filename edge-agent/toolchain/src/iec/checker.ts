@@ -64,6 +64,12 @@ const SMALL_INT_LITERALS: Type[] = Array.from({ length: 256 }, (_, value) => ({
   value,
 }));
 
+/** A reference's target, any other type itself. */
+const dereferenced = (t: Type): Type => (t.kind === 'reference' ? t.target : t);
+
+/** The comparison operators: their value is a BOOL whatever their operands. */
+const COMPARISONS: ReadonlySet<string> = new Set(['=', '<>', '<', '>', '<=', '>=']);
+
 /** `-0`, the negation of an untyped 0: made once, so that no negation in the check yields -0. */
 const T_MINUS_ZERO_LITERAL: Type = { kind: 'int-literal', value: -0 };
 
@@ -321,7 +327,10 @@ class Checker extends Binder {
       const el = t.kind === 'array' ? t.element : T_ERROR;
       if (t.kind !== 'array' && t.kind !== 'error')
         this.report('ST2004', init.span, 'an array initialiser', typeName(target), '');
-      for (const e of init.elements) {
+      // indexed loops: a table's initialiser has thousands of elements, checked in cold code where
+      // for-of makes an iterator result per step
+      for (let i = 0; i < init.elements.length; i++) {
+        const e = init.elements[i]!;
         const rep = e.repeat ? undefined : this.namedRepeat(e, scope);
         if (rep) {
           if (rep.value) this.checkInitializer(rep.value, el, scope);
@@ -333,7 +342,8 @@ class Checker extends Binder {
       return;
     }
     if (init.kind === 'StructInitializer') {
-      for (const f of init.fields) {
+      for (let i = 0; i < init.fields.length; i++) {
+        const f = init.fields[i]!;
         let ft: Type = T_ERROR;
         if (t.kind === 'struct') {
           const m = t.members.get(f.name.toLowerCase());
@@ -392,10 +402,18 @@ class Checker extends Binder {
     return o;
   }
 
-  private assignable(from: Type, to: Type, span: Span, what: string): void {
+  /** ST2004/ST3001 where `from` does not fit `to`; `what` is assigned (a target's text is made for a report only). */
+  private assignable(from: Type, to: Type, span: Span, what: string | Expression): void {
     // `NULL` unbinds a reference, a pointer or an interface variable, and nothing else
     const c = from === T_NULL ? (takesNull(to) ? 'ok' : 'error') : convert(from, to);
-    if (c === 'error') this.report('ST2004', span, nullOr(from), typeName(to), what);
+    if (c === 'error')
+      this.report(
+        'ST2004',
+        span,
+        nullOr(from),
+        typeName(to),
+        typeof what === 'string' ? what : exprText(what),
+      );
     else if (c === 'lossy') this.report('ST3001', span, typeName(from), typeName(to));
   }
 
@@ -429,8 +447,10 @@ class Checker extends Binder {
         const ok = u.kind === 'error' || u.kind === 'enum' || isInteger(u);
         if (!ok) this.report('ST2014', s.selector.span, typeName(st));
         const seen = new Set<string>();
-        for (const b of s.branches) {
-          for (const l of b.labels) {
+        for (let bi = 0; bi < s.branches.length; bi++) {
+          const b = s.branches[bi]!;
+          for (let li = 0; li < b.labels.length; li++) {
+            const l = b.labels[li]!;
             const parts = l.kind === 'CaseRange' ? [l.low, l.high] : [l.value];
             for (const part of parts) {
               const lt = this.expr(part, scope);
@@ -456,13 +476,13 @@ class Checker extends Binder {
       case 'For': {
         const control = s.target ?? (s.variable.name !== '' ? s.variable : undefined);
         if (control) {
-          const name = exprText(control);
-          const vt = this.expr(control, scope);
-          if (!isInteger(vt) && vt.kind !== 'error') this.report('ST2019', control.span, name, typeName(vt));
+          const vt = this.written(control, scope);
+          if (!isInteger(vt) && vt.kind !== 'error')
+            this.report('ST2019', control.span, exprText(control), typeName(vt));
           this.writable(control, scope);
-          this.assignable(this.expr(s.from, scope), vt, s.from.span, name);
-          this.assignable(this.expr(s.to, scope), vt, s.to.span, name);
-          if (s.by) this.assignable(this.expr(s.by, scope), vt, s.by.span, name);
+          this.assignable(this.expr(s.from, scope), vt, s.from.span, control);
+          this.assignable(this.expr(s.to, scope), vt, s.to.span, control);
+          if (s.by) this.assignable(this.expr(s.by, scope), vt, s.by.span, control);
         }
         scope.loops++;
         this.statements(s.body, scope);
@@ -516,7 +536,7 @@ class Checker extends Binder {
   private assignment(s: import('./ast').AssignmentStatement, scope: Scope): void {
     if (s.operator === 'REF=') {
       const sym = this.rootSymbol(s.target, scope);
-      const tt = this.expr(s.target, scope);
+      const tt = this.written(s.target, scope);
       const declared = sym && 'section' in sym && s.target.kind === 'Identifier' ? sym.type : undefined;
       const refType = declared ?? this.declaredTypeOf(s.target);
       if (refType && refType.kind !== 'reference' && refType.kind !== 'error' && tt.kind !== 'error')
@@ -529,12 +549,12 @@ class Checker extends Binder {
         Number(s.value.value) === 0 &&
         this.twincatFiles.has(s.span.file);
       if (refType?.kind === 'reference' && !reset)
-        this.assignable(vt, refType.target, s.value.span, exprText(s.target));
+        this.assignable(vt, refType.target, s.value.span, s.target);
       return;
     }
-    const tt = this.expr(s.target, scope);
+    const tt = this.written(s.target, scope);
     // `a S= b R= c;`: every target is set or reset by the last operand (moreTargets)
-    const more = s.moreTargets?.map((m) => this.expr(m.target, scope));
+    const more = s.moreTargets?.map((m) => this.written(m.target, scope));
     const vt = this.expr(s.value, scope);
     this.writable(s.target, scope);
     if (s.operator === 'S=' || s.operator === 'R=') {
@@ -554,7 +574,7 @@ class Checker extends Binder {
       this.report('ST2004', s.value.span, 'no value', typeName(tt), exprText(s.target));
       return;
     }
-    this.assignable(this.sclCharacter(s.value, vt, tt), tt, s.value.span, exprText(s.target));
+    this.assignable(this.sclCharacter(s.value, vt, tt), tt, s.value.span, s.target);
   }
 
   private declaredTypeOf(e: Expression): Type | undefined {
@@ -578,14 +598,14 @@ class Checker extends Binder {
         const ref = this.references.get(target);
         if (!ref) return;
         if (!('section' in ref)) {
-          if (ref.kind === 'property' || (scope.resultName && ref.name.toLowerCase() === scope.resultName)) {
-            if (scope.resultName === target.name.toLowerCase()) scope.resultAssigned = true;
+          if (ref.kind === 'property' || (scope.resultName && this.lower(ref.name) === scope.resultName)) {
+            if (scope.resultName === this.lower(target.name)) scope.resultAssigned = true;
             return;
           }
           this.report('ST2027', target.span, target.name);
           return;
         }
-        if (scope.resultName === target.name.toLowerCase()) scope.resultAssigned = true;
+        if (scope.resultName === this.lower(target.name)) scope.resultAssigned = true;
         if (ref.constant) this.report('ST2006', target.span, target.name);
         else if (ref.section === 'VAR_INPUT' && ref.owner === scope.pou && ref.decl.type.kind !== 'ArrayType')
           this.report('ST3003', target.span, target.name);
@@ -680,17 +700,17 @@ class Checker extends Binder {
     if (scope && !e.global) {
       const v = this.lookupVar(scope, lower);
       if (v) {
-        this.references.set(e, v);
+        this.recordReference(e, v);
         return v.type.kind === 'reference' ? v.type.target : v.type;
       }
       if (scope.resultName === lower && scope.pou.returnType) {
-        this.references.set(e, scope.pou);
+        this.recordReference(e, scope.pou);
         return scope.pou.returnType;
       }
       if (scope.owner) {
         const m = this.fbMember(scope.owner, lower);
         if (m) {
-          this.references.set(e, m);
+          this.recordReference(e, m);
           if ('section' in m) return m.type.kind === 'reference' ? m.type.target : m.type;
           if (m.kind === 'property') return m.returnType ?? T_ERROR;
           return { kind: 'callable', pou: m };
@@ -701,12 +721,12 @@ class Checker extends Binder {
     if (g) {
       // inside a POU (a list's own initialisers may name its members, as in a library's GVL)
       if (scope && this.isQualifiedOnly(g)) this.report('ST2033', e.span, e.name, g.gvl);
-      this.references.set(e, g);
+      this.recordReference(e, g);
       return g.type.kind === 'reference' ? g.type.target : g.type;
     }
     const pou = this.pous.get(lower);
     if (pou) {
-      this.references.set(e, pou);
+      this.recordReference(e, pou);
       if (pou.kind === 'function') return { kind: 'callable', pou };
       if (pou.kind === 'program') return { kind: 'program', pou };
       this.typeNames.add(e);
@@ -758,6 +778,20 @@ class Checker extends Binder {
       return t;
     } finally {
       this.exprDepth--;
+    }
+  }
+
+  /**
+   * Types a variable written (an assignment's or a `FOR`'s target, a `=>` output): `writable`,
+   * `rootSymbol` and `declaredTypeOf` read its records back, so they are made even in a check
+   * that keeps none (`recordExpressions: false`, decision 0124).
+   */
+  private written(e: Expression, scope: Scope | undefined): Type {
+    this.recording++;
+    try {
+      return this.expr(e, scope);
+    } finally {
+      this.recording--;
     }
   }
 
@@ -896,12 +930,12 @@ class Checker extends Binder {
       }
       case 'AssignmentExpression': {
         // `a := b := 0`, `IF (n := n + 1) > 10`: an assignment whose value is the value assigned
-        const tt = this.expr(e.target, scope);
+        const tt = this.written(e.target, scope);
         const vt = this.expr(e.value, scope);
         if (scope) this.writable(e.target, scope);
         if (vt.kind === 'void')
           this.report('ST2004', e.value.span, 'no value', typeName(tt), exprText(e.target));
-        else this.assignable(vt, tt, e.value.span, exprText(e.target));
+        else this.assignable(vt, tt, e.value.span, e.target);
         return tt;
       }
       case 'TypeArgument':
@@ -960,19 +994,14 @@ class Checker extends Binder {
   private binary(e: import('./ast').BinaryExpression, scope: Scope | undefined): Type {
     const lt = this.expr(e.left, scope);
     const rt = this.expr(e.right, scope);
-    if (lt.kind === 'error' || rt.kind === 'error') {
-      const cmp = ['=', '<>', '<', '>', '<=', '>='].includes(e.operator);
-      return cmp ? T_BOOL : T_ERROR;
-    }
+    if (lt.kind === 'error' || rt.kind === 'error') return COMPARISONS.has(e.operator) ? T_BOOL : T_ERROR;
     const l = underlying(this.sclCharacter(e.left, lt, rt));
     const r = underlying(this.sclCharacter(e.right, rt, lt));
-    const bad = (): Type => {
-      this.report('ST2005', e.span, e.operator, nullOr(lt), nullOr(rt));
-      return T_ERROR;
-    };
     // `NULL` is compared (`=`, `<>`) with a reference, a pointer or an interface only
     if (lt === T_NULL || rt === T_NULL)
-      return (e.operator === '=' || e.operator === '<>') && takesNull(lt) && takesNull(rt) ? T_BOOL : bad();
+      return (e.operator === '=' || e.operator === '<>') && takesNull(lt) && takesNull(rt)
+        ? T_BOOL
+        : this.badOperands(e, lt, rt);
     switch (e.operator) {
       case 'AND':
       case 'OR':
@@ -981,13 +1010,13 @@ class Checker extends Binder {
       case 'OR_ELSE': {
         if (isBool(l) && isBool(r)) return T_BOOL;
         if ((e.operator === 'AND_THEN' || e.operator === 'OR_ELSE') && !(isBool(l) && isBool(r)))
-          return bad();
+          return this.badOperands(e, lt, rt);
         const lf = this.flagOperand(e.left, l, scope);
         const rf = this.flagOperand(e.right, r, scope);
         if ((intInfo(lf) || lf.kind === 'int-literal') && (intInfo(rf) || rf.kind === 'int-literal'))
           return commonType(lf, rf);
         if ((isBool(l) && r.kind === 'int-literal') || (isBool(r) && l.kind === 'int-literal')) return T_BOOL;
-        return bad();
+        return this.badOperands(e, lt, rt);
       }
       case '=':
       case '<>':
@@ -1002,7 +1031,7 @@ class Checker extends Binder {
           isNumeric(r)
         )
           this.report('ST3006', e.span, e.operator);
-        return comparable(l, r) ? T_BOOL : bad();
+        return comparable(l, r) ? T_BOOL : this.badOperands(e, lt, rt);
       }
       case '+':
       case '-': {
@@ -1020,10 +1049,11 @@ class Checker extends Binder {
           return { kind: 'elementary', name: 'LINT' };
         // an enumeration counts as its base type; a strict one's variables not ('strict': arithmetic
         // with variables of the type is a compile error, Beckhoff; decision 0158)
-        if (this.strictVariable(e.left, l, scope) || this.strictVariable(e.right, r, scope)) return bad();
+        if (this.strictVariable(e.left, l, scope) || this.strictVariable(e.right, r, scope))
+          return this.badOperands(e, lt, rt);
         if (l.kind === 'enum' && isNumeric(r)) return commonType(l.base, r);
         if (r.kind === 'enum' && isNumeric(l)) return commonType(l, r.base);
-        return bad();
+        return this.badOperands(e, lt, rt);
       }
       case '*':
       case '/':
@@ -1031,17 +1061,26 @@ class Checker extends Binder {
         if (isDuration(l) && isNumeric(r)) return l;
         if (e.operator === '*' && isNumeric(l) && isDuration(r)) return r;
         if (e.operator === '/' && isDuration(l) && isDuration(r)) return { kind: 'elementary', name: 'DINT' };
-        return bad();
+        return this.badOperands(e, lt, rt);
       case 'MOD':
         if (isInteger(l) && isInteger(r)) return commonType(l, r);
-        return bad();
+        return this.badOperands(e, lt, rt);
       case '**':
         if (isNumeric(l) && isNumeric(r)) {
           const lr = l.kind === 'elementary' && l.name === 'LREAL';
           return lr ? T_LREAL : isReal(l) ? l : { kind: 'elementary', name: 'REAL' };
         }
-        return bad();
+        return this.badOperands(e, lt, rt);
     }
+  }
+
+  /**
+   * ST2005 for an operator whose operands do not fit it; the error type. A method, where a closure
+   * over the operands was made (with its context) for every operator typed.
+   */
+  private badOperands(e: import('./ast').BinaryExpression, lt: Type, rt: Type): Type {
+    this.report('ST2005', e.span, e.operator, nullOr(lt), nullOr(rt));
+    return T_ERROR;
   }
 
   /** Enumeration values usable without their type's name, by lower-case name (built once). */
@@ -1111,7 +1150,7 @@ class Checker extends Binder {
       case 'struct': {
         const m = t.members.get(lower);
         if (!m) break;
-        this.references.set(e, m);
+        this.recordReference(e, m);
         return m.type.kind === 'reference' ? m.type.target : m.type;
       }
       case 'fb':
@@ -1120,7 +1159,7 @@ class Checker extends Binder {
         if (this.typeNames.has(e.object)) break;
         const m = this.fbMember(t.pou, lower);
         if (!m) break;
-        this.references.set(e, m);
+        this.recordReference(e, m);
         if ('section' in m) return m.type.kind === 'reference' ? m.type.target : m.type;
         if (m.kind === 'property') return m.returnType ?? T_ERROR;
         return { kind: 'callable', pou: m };
@@ -1128,7 +1167,7 @@ class Checker extends Binder {
       case 'namespace': {
         const m = t.members.get(lower);
         if (!m) break;
-        this.references.set(e, m);
+        this.recordReference(e, m);
         return m.type.kind === 'reference' ? m.type.target : m.type;
       }
       case 'enum': {
@@ -1147,8 +1186,7 @@ class Checker extends Binder {
       const n = this.constValue({ kind: 'Identifier', name: e.member, span: e.memberSpan }, scope);
       if (n !== undefined && n >= 0 && n < bits) return T_BOOL;
     }
-    // a library-qualified name such as Tc2_Standard.TON or a namespace we do not know
-    if (e.object.kind === 'Identifier' && this.exprTypes.get(e.object)?.kind === 'error') return T_ERROR;
+    // (an object of unknown type returned at `case 'error'`); a member of a base the check does not know
     if ((t.kind === 'fb' || t.kind === 'interface') && hasUnknownBase(t.pou)) return T_ERROR;
     this.report('ST2015', e.memberSpan, typeName(ot), e.member);
     return T_ERROR;
@@ -1172,7 +1210,7 @@ class Checker extends Binder {
     const bare: import('./ast').Identifier = { kind: 'Identifier', name: e.member, span: e.memberSpan };
     const t = this.identifier(bare, scope);
     const ref = this.references.get(bare);
-    if (ref) this.references.set(e, ref);
+    if (ref) this.recordReference(e, ref);
     if (this.typeNames.has(bare)) this.typeNames.add(e);
     return t;
   }
@@ -1240,7 +1278,7 @@ class Checker extends Binder {
     const all = e.args.map((a) => (a.value ? this.stdArgument(up, a.value, scope) : T_ERROR));
     // EN and ENO are extra parameters of every function and take no part in its overloading
     // (IEC 61131-3 §6.6.1.5): the result and the comparisons come from the function's own inputs
-    const own = e.args.filter((a) => a.name === undefined || !/^(EN|ENO)$/i.test(a.name));
+    const own = e.args.filter((a) => a.name === undefined || !this.isEnOrEno(a.name));
     const types = own.length === e.args.length ? all : all.filter((_, i) => own.includes(e.args[i]!));
     const fn = STANDARD_FUNCTIONS.get(up);
     if (fn?.semantics.kind === 'compare') {
@@ -1257,15 +1295,20 @@ class Checker extends Binder {
       }
     }
     if (fn) {
-      const n = e.args.filter((a) => a.direction === 'input' && !/^EN$/i.test(a.name ?? '')).length;
+      let n = 0;
+      for (let i = 0; i < e.args.length; i++) {
+        const a = e.args[i]!;
+        if (a.direction === 'input' && (a.name === undefined || this.lower(a.name) !== 'en')) n++;
+      }
       if (n < fn.min || n > fn.max)
         this.report('ST2010', e.span, up, fn.max === fn.min ? fn.min : `${fn.min}+`, n);
       else if (!stdArgumentOrder(fn, e.args)) {
         // a formal argument that is not a parameter of the function, or one given twice
-        const bad = e.args.find((a) => a.name !== undefined && !/^(EN|ENO)$/i.test(a.name)) ?? e.args[0]!;
+        const bad = e.args.find((a) => a.name !== undefined && !this.isEnOrEno(a.name)) ?? e.args[0]!;
         this.report('ST2008', bad.nameSpan ?? bad.span, up, bad.name ?? '(positional)');
       }
-      return fn.result(types.map((t) => (t.kind === 'reference' ? t.target : t)));
+      // a reference argument counts as its target (a new list only where there is one)
+      return fn.result(types.some((t) => t.kind === 'reference') ? types.map(dereferenced) : types);
     }
     const conv = conversionResult(up)!;
     if (own.length !== 1) this.report('ST2010', e.span, up, 1, own.length);
@@ -1290,6 +1333,12 @@ class Checker extends Binder {
     return conv.to;
   }
 
+  /** Is `name` EN or ENO (any case), the extra parameters of every function (§6.6.1.5)? */
+  private isEnOrEno(name: string): boolean {
+    const lower = this.lower(name);
+    return lower === 'en' || lower === 'eno';
+  }
+
   /** An argument of a standard function; `__NEW(FB_X(a := 1))` (TwinCAT) is an FB type with its FB_init arguments. */
   private stdArgument(up: string, value: Expression, scope: Scope | undefined): Type {
     if (up === '__NEW' && value.kind === 'Call') {
@@ -1310,6 +1359,23 @@ class Checker extends Binder {
    * "must be assigned when the function block is called"). An LD/FBD box whose in-out pin is
    * left open converts to such a call (decision 0156). An action's call is not an instance call.
    */
+  /** Blocks by whether they or a base declare a VAR_IN_OUT (asked at each instance call). */
+  private readonly inOutBlocks = new Map<PouSymbol, boolean>();
+
+  private hasInOut(pou: PouSymbol): boolean {
+    let has = this.inOutBlocks.get(pou);
+    if (has === undefined) {
+      has = false;
+      const seen = new Set<PouSymbol>();
+      for (let p: PouSymbol | undefined = pou; p && !seen.has(p) && !has; p = p.base) {
+        seen.add(p);
+        has = p.params.some((v) => v.section === 'VAR_IN_OUT');
+      }
+      this.inOutBlocks.set(pou, has);
+    }
+    return has;
+  }
+
   private inOutsGiven(pou: PouSymbol, e: CallExpression): void {
     // TwinCAT's rule only: MATIEC (OpenPLC, Beremiz) compiles such a call — OSCAT's OpenPLC
     // port sets `FB.pt := pt;` and calls `FB()` — and S7 binds in-outs by its own rules
@@ -1317,6 +1383,8 @@ class Checker extends Binder {
     // `SUPER^()` and `THIS^()` run a body of the instance already called, its in-outs bound
     const root = e.callee.kind === 'Deref' ? e.callee.operand.kind : undefined;
     if (root === 'Super' || root === 'This') return;
+    // most blocks have no in-out: the names given are gathered only for one that has
+    if (!this.hasInOut(pou)) return;
     const given = new Set(e.args.flatMap((a) => (a.name === undefined ? [] : [a.name.toLowerCase()])));
     const positional = e.args.filter((a) => a.name === undefined).length;
     // positional arguments bind the first parameters in order (§6.6.1.7)
@@ -1402,9 +1470,10 @@ class Checker extends Binder {
         }
       }
       if (!a.value) continue;
-      const vt = this.expr(a.value, scope);
+      const out = param.section === 'VAR_OUTPUT' || a.direction === 'output';
+      const vt = out ? this.written(a.value, scope) : this.expr(a.value, scope);
       const pt = param.type.kind === 'reference' ? param.type.target : param.type;
-      if (param.section === 'VAR_OUTPUT' || a.direction === 'output') {
+      if (out) {
         this.writable(a.value, scope as Scope);
         this.assignable(pt, vt, a.value.span, (a.name ?? param.name) + shadowing);
       } else if (param.section === 'VAR_IN_OUT') {

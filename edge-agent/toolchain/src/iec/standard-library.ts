@@ -260,7 +260,10 @@ export function stdArgumentOrder<A extends { name?: string | undefined; directio
 ): A[] | undefined {
   const out: A[] = [];
   let positional = 0;
-  for (const a of args) {
+  // an indexed loop: the checker calls this at every standard call, in cold code where for-of
+  // makes an iterator result per step
+  for (let ai = 0; ai < args.length; ai++) {
+    const a = args[ai]!;
     if (a.name !== undefined && /^(EN|ENO)$/i.test(a.name)) continue;
     if (a.direction !== 'input') return undefined;
     if (a.name === undefined) {
