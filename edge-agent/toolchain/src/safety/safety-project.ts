@@ -16,7 +16,9 @@ import {
   isSourceFile,
   type LibraryReference,
   libraryFilesFor,
+  type MissingBuildFile,
   mergeTaskConfigurations,
+  missingBuildFilesWarnings,
   readPlcProj,
   readSource,
 } from '../iec';
@@ -67,6 +69,11 @@ interface SafetyLoadOptions {
   behaviourModels?: ReadonlyMap<string, string>;
   /** The define set: only the `{IF defined(...)}` branches it selects count. */
   defines?: readonly string[];
+  /**
+   * Files the `.plcproj`'s build lists that are not on disk: one ST3012 warning, and a name one
+   * would declare is unknown naming it (ST2001/ST2002), as `compile` and `simulate` say it.
+   */
+  missingBuildFiles?: readonly MissingBuildFile[];
 }
 
 /** Files under a directory (or the file itself) whose names `keep` accepts, sorted. */
@@ -130,7 +137,8 @@ export function projectFromSources(
   const given = files instanceof Map ? files : new Map(Object.entries(files));
   const map = new Map(given);
   const units: CompilationUnit[] = [];
-  const diagnostics: SafetyDiagnostic[] = [];
+  const missing = options.missingBuildFiles ?? [];
+  const diagnostics: SafetyDiagnostic[] = missingBuildFilesWarnings(missing).map(reduce);
   // An L5X is its whole-project ST model (toolchain/l5x `readL5xModel`): the check's findings
   // at the file's lines, and an error for each program the model leaves out, which the
   // verifier cannot check, so it fails closed. The model's text stands in for the file's in
@@ -168,6 +176,7 @@ export function projectFromSources(
   diagnostics.push(...replaced.diagnostics.map(reduce));
   const r = checkProject(compiled, {
     externals: replaced.libraries,
+    ...(missing.length > 0 ? { missingBuildFiles: missing } : {}),
     ...(ax && ax.references.length > 0 ? { libraryReferences: ax.references } : {}),
   });
   for (const d of r.diagnostics) {
@@ -229,7 +238,21 @@ export async function loadSafetyProject(
   const all = [...new Set([...siemens, ...(given ?? [])].map((f) => resolve(f)))];
   const libraries = await read(all.length > 0 ? all : undefined);
   const behaviourModels = await read(options.behaviourModels);
+  // named relative to the root, as every file of the project is
+  const missingBuildFiles = (project?.missing ?? []).map((m) => ({
+    ...m,
+    span: {
+      file: relative(base, m.span.file),
+      line: m.span.line,
+      column: m.span.column,
+      endLine: m.span.endLine,
+      endColumn: m.span.endColumn,
+      offset: m.span.offset,
+      endOffset: m.span.endOffset,
+    },
+  }));
   return projectFromSources(texts, base, {
+    ...(missingBuildFiles.length > 0 ? { missingBuildFiles } : {}),
     ...(libraries ? { libraries } : {}),
     ...(behaviourModels ? { behaviourModels } : {}),
     ...(options.defines ? { defines: options.defines } : {}),
