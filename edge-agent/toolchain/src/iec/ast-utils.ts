@@ -91,7 +91,11 @@ function toJson(value: unknown, map: (x: unknown) => unknown, indent: string): s
       out.push(f.text);
       continue;
     }
-    const v = map(f.v);
+    // a value's own JSON first, as JSON.stringify reads it (a parser's span, {@link TextSpan})
+    const own = f.v as { toJSON?: unknown } | null | undefined;
+    const v = map(
+      typeof own === 'object' && own !== null && typeof own.toJSON === 'function' ? own.toJSON() : f.v,
+    );
     if (v === null || (typeof v === 'number' && !Number.isFinite(v))) out.push('null');
     else if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')
       out.push(JSON.stringify(v));

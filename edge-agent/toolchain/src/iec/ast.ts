@@ -36,6 +36,111 @@ export interface Span {
   endOffset: number;
 }
 
+/**
+ * The line starts of one scanned range, where the parser's spans ({@link TextSpan}) find their
+ * lines and columns. Entry 0 is where the range's first line starts (before the range when it
+ * starts mid-line, as a body inside an XML file does), on line `firstLine`.
+ */
+export class SpanLines {
+  readonly file: string;
+  readonly firstLine: number;
+  readonly starts: Int32Array;
+  constructor(file: string, firstLine: number, starts: Int32Array) {
+    this.file = file;
+    this.firstLine = firstLine;
+    this.starts = starts;
+  }
+  /** The index in `starts` of the line that holds `offset`. */
+  lineIndex(offset: number): number {
+    const starts = this.starts;
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+}
+
+/** The key of a {@link TextSpan}'s line table: a symbol, so that walkers of a tree's keys and its JSON do not meet it. */
+export const SPAN_LINES: unique symbol = Symbol('spanLines');
+
+/**
+ * A span the parser made: the range's offsets and its scan's line table; `file`, `line`,
+ * `column`, `endLine` and `endColumn` are read from the table when asked (decision 0109). A
+ * tree holds one span per node, most of a dense tree's bytes, and hardly any is ever asked
+ * its line. Its JSON is a plain span's, the same seven fields in the same order. A token never
+ * spans lines (a string ends at a line break), so a span's end is on its last token's line.
+ * Like a plain span it can be written to: a field written is kept on the span itself, as the
+ * L5X model cites the XML file's lines ({@link Span}'s fields are not read-only).
+ */
+export class TextSpan implements Span {
+  readonly [SPAN_LINES]: SpanLines;
+  offset: number;
+  endOffset: number;
+  constructor(lines: SpanLines, offset: number, endOffset: number) {
+    this[SPAN_LINES] = lines;
+    this.offset = offset;
+    this.endOffset = endOffset;
+  }
+  get file(): string {
+    return this[SPAN_LINES].file;
+  }
+  set file(value: string) {
+    keep(this, 'file', value);
+  }
+  get line(): number {
+    const lines = this[SPAN_LINES];
+    return lines.firstLine + lines.lineIndex(this.offset);
+  }
+  set line(value: number) {
+    keep(this, 'line', value);
+  }
+  get column(): number {
+    const lines = this[SPAN_LINES];
+    return this.offset - lines.starts[lines.lineIndex(this.offset)]! + 1;
+  }
+  set column(value: number) {
+    keep(this, 'column', value);
+  }
+  get endLine(): number {
+    const lines = this[SPAN_LINES];
+    return lines.firstLine + lines.lineIndex(this.endOffset);
+  }
+  set endLine(value: number) {
+    keep(this, 'endLine', value);
+  }
+  get endColumn(): number {
+    const lines = this[SPAN_LINES];
+    return this.endOffset - lines.starts[lines.lineIndex(this.endOffset)]! + 1;
+  }
+  set endColumn(value: number) {
+    keep(this, 'endColumn', value);
+  }
+  toJSON(): Span {
+    return {
+      file: this.file,
+      line: this.line,
+      column: this.column,
+      endLine: this.endLine,
+      endColumn: this.endColumn,
+      offset: this.offset,
+      endOffset: this.endOffset,
+    };
+  }
+}
+
+/** Writes `key` on `span` itself, where it then hides the class's computed field. */
+function keep(
+  span: TextSpan,
+  key: 'file' | 'line' | 'column' | 'endLine' | 'endColumn',
+  value: unknown,
+): void {
+  Object.defineProperty(span, key, { value, writable: true, enumerable: true, configurable: true });
+}
+
 /** A comment: `(* *)` (nestable), `/* *\/` or `//`. `text` is the raw text including its delimiters. */
 export interface Comment {
   kind: 'Comment';

@@ -65,7 +65,7 @@ import type {
   VarSection,
   WhileStatement,
 } from './ast';
-import { GVL_NAME_ATTRIBUTE } from './ast';
+import { GVL_NAME_ATTRIBUTE, SpanLines, TextSpan } from './ast';
 import { type Diagnostic, type DiagnosticCode, diagnostic } from './diagnostics';
 import {
   DATE_KIND,
@@ -411,8 +411,12 @@ function tokenString(text: string, s: number, e: number, hash: number): string {
   return made;
 }
 
-/** Placeholder span of a node whose real span is set once its last token is read (saves an allocation). */
-const PENDING: Span = { file: '', line: 0, column: 0, endLine: 0, endColumn: 0, offset: 0, endOffset: 0 };
+/**
+ * Placeholder span of a node whose real span is set once its last token is read (saves an
+ * allocation); all zeros, as a plain span was. A {@link TextSpan}, as the one that replaces
+ * it: a node's `span` field then sees one class of object.
+ */
+const PENDING: Span = new TextSpan(new SpanLines('', 0, new Int32Array([1])), 0, 0);
 
 /** Binary operator precedence by token kind (0 = not an operator), from BINARY_LEVELS: OR lowest. */
 const BIN_PREC = new Uint8Array(KEYWORD_BASE + 128);
@@ -502,6 +506,8 @@ export class Parser {
   readonly diagnostics: Diagnostic[];
   private readonly text: string;
   private readonly file: string;
+  /** The scan's line starts, which the spans made here read their lines from. */
+  private readonly lines: SpanLines;
   private readonly tk: Tokens;
   private readonly kinds: Uint16Array;
   /** The tokens' Int32 fields ({@link TOKEN_FIELDS} per token). */
@@ -531,6 +537,7 @@ export class Parser {
   constructor(scanned: ScanResult, format: SourceFormat, comments = true) {
     this.text = scanned.text;
     this.file = scanned.file;
+    this.lines = scanned.lines;
     this.tk = scanned.tokens;
     this.kinds = scanned.tokens.kind;
     this.td = scanned.tokens.data;
@@ -566,6 +573,10 @@ export class Parser {
   private span(from: number, to = this.i - 1): Span {
     const d = this.td;
     if (to < from) to = from;
+    // lines and columns read from the scan's line table when asked (decision 0109); past the
+    // end-of-file token the table reads zeros, and that span is made as it always was
+    if (to < this.tk.count)
+      return new TextSpan(this.lines, d[from * TOKEN_FIELDS + TK_START]!, d[to * TOKEN_FIELDS + TK_END]!);
     const f = from * TOKEN_FIELDS;
     const t = to * TOKEN_FIELDS;
     const endOffset = d[t + TK_END]!;
@@ -588,18 +599,12 @@ export class Parser {
     const d = this.td;
     const to = Math.max(from, this.i - 1);
     if (
-      same.file === this.file &&
       same.offset === d[from * TOKEN_FIELDS + TK_START] &&
-      same.endOffset === d[to * TOKEN_FIELDS + TK_END]
+      same.endOffset === d[to * TOKEN_FIELDS + TK_END] &&
+      same.file === this.file
     )
       return same;
     return this.span(from);
-  }
-  /** The column just after token j (on its line: a token never spans lines). */
-  private endCol(j: number): number {
-    const f = j * TOKEN_FIELDS;
-    const d = this.td;
-    return d[f + TK_COL]! + d[f + TK_END]! - d[f + TK_START]!;
   }
   private describe(j = this.i): string {
     const k = this.kinds[j]!;
@@ -670,15 +675,7 @@ export class Parser {
   /** The span of trivia entry `idx` (a comment or pragma). */
   private triviaSpan(idx: number): Span {
     const tr = this.trivia[idx]!;
-    return {
-      file: this.file,
-      line: tr.line,
-      column: tr.column,
-      endLine: tr.endLine,
-      endColumn: tr.endColumn,
-      offset: tr.start,
-      endOffset: tr.end,
-    };
+    return new TextSpan(this.lines, tr.start, tr.end);
   }
   private toPragma(idx: number): Pragma {
     const c = this.toComment(idx, true);
@@ -2269,12 +2266,8 @@ export class Parser {
       if (e !== SYNC) throw e;
       this.syncStatement();
     }
-    sfc.span = {
-      ...sfc.span,
-      endLine: this.td[(this.i - 1) * TOKEN_FIELDS + TK_LINE]!,
-      endColumn: this.endCol(this.i - 1),
-      endOffset: this.td[(this.i - 1) * TOKEN_FIELDS + TK_END]!,
-    };
+    // from its first token (read at its start) to the last one read
+    sfc.span = new TextSpan(this.lines, sfc.span.offset, this.td[(this.i - 1) * TOKEN_FIELDS + TK_END]!);
   }
 
   private sfcStep(): SfcStep {

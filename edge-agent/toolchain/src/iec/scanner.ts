@@ -4,7 +4,7 @@
  * IEC 61131-3 §6.1: keywords and identifiers are case-insensitive; comments
  * `(* *)` nest (3rd edition), `/* *\/` and `//` are the CODESYS/TwinCAT forms.
  */
-import type { Span } from './ast';
+import { type Span, SpanLines } from './ast';
 import { type Diagnostic, diagnostic } from './diagnostics';
 import { ownString } from './own-text';
 
@@ -299,7 +299,12 @@ export interface ScanResult {
   tokens: Tokens;
   trivia: Trivia[];
   diagnostics: Diagnostic[];
+  /** The range's line starts, as the scanner counted them: what the parser's spans read lines from. */
+  lines: SpanLines;
 }
+
+/** Where {@link Lexer.lineTable} collects line starts; grown as needed, kept between scans. */
+let lineStarts = new Int32Array(4096);
 
 const isIdentStart = (c: number): boolean =>
   (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || (c > 127 && c !== 0xfeff && c !== 0xa0);
@@ -368,6 +373,15 @@ class Lexer {
   pos: number;
   ln: number;
   lineStart: number;
+  /** Where the range starts; its first line, and where that line starts. */
+  readonly start: number;
+  readonly firstLine: number;
+  readonly firstLineStart: number;
+  /**
+   * Where the scanner stopped counting line breaks: an unclosed pragma ends the scan at the
+   * range's end without counting the ones in it (the end-of-file token is on the pragma's line).
+   */
+  countedEnd: number;
   sawNewline = true;
   lineHasToken = false;
   readonly tokens: Tokens;
@@ -381,6 +395,10 @@ class Lexer {
     this.pos = start;
     this.ln = line;
     this.lineStart = start - (column - 1);
+    this.start = start;
+    this.firstLine = line;
+    this.firstLineStart = this.lineStart;
+    this.countedEnd = end;
     // room for one token per 4 characters: dense TwinCAT bodies have one per 3-6, and a table
     // that grows mid-scan is copied (lcls-twincat-motion: 21 grows at 6, none at 4)
     const capacity = Math.max(64, Math.ceil((end - start) / 4));
@@ -581,7 +599,33 @@ class Lexer {
       tokens: this.fitted(lend),
       trivia: this.trivia,
       diagnostics: this.diagnostics,
+      lines: this.lineTable(),
     };
+  }
+
+  /**
+   * The line starts of the range: after every line feed in it, as `step`, comments and pragmas
+   * count them (a CR alone was made a line feed by {@link scan}). Made in one native search at
+   * the end rather than kept at every line break, where the scan's loops are hottest.
+   */
+  lineTable(): SpanLines {
+    const text = this.text;
+    const end = this.countedEnd;
+    let buf = lineStarts;
+    buf[0] = this.firstLineStart;
+    let n = 1;
+    for (let i = text.indexOf('\n', this.start); i >= 0 && i < end; i = text.indexOf('\n', i + 1)) {
+      if (n === buf.length) {
+        const grown = new Int32Array(n * 2);
+        grown.set(buf);
+        buf = lineStarts = grown;
+      }
+      buf[n++] = i + 1;
+    }
+    const starts = buf.slice(0, n);
+    // a very long file's table is not kept for the life of the process
+    if (buf.length > 1 << 16) lineStarts = new Int32Array(4096);
+    return new SpanLines(this.file, this.firstLine, starts);
   }
 
   /**
@@ -645,6 +689,7 @@ class Lexer {
     const close = cBlock ? (cEnd < 0 ? -1 : cEnd + 1) : text.indexOf('}', pos + 1);
     if (close < 0 || close >= this.end) {
       this.pos = this.end;
+      this.countedEnd = s;
       this.diagnostics.push(diagnostic('ST1009', this.span(s, sl, sc, s + 1)));
       return;
     }
