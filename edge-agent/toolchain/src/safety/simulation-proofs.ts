@@ -25,6 +25,7 @@ import {
 import type { ProjectIndex, VarEntry } from './project-index';
 import type { SafetyProject } from './safety-project';
 import type { SafetyProof } from './safety-types';
+import { configurationBindings } from './undriven-input-rules';
 import type { ProtectedSignal, VerifyContext } from './verify-context';
 
 const DRIVABLE = new Set([
@@ -169,6 +170,7 @@ function freeInputs(
   slice: Slice,
   program: string,
   ioBindings: readonly string[] = [],
+  heldStill: ReadonlySet<string> = new Set(),
 ): Map<string, string> {
   const id = program.toLowerCase();
   const bound = new Set(ioBindings.map((n) => n.toLowerCase()));
@@ -178,6 +180,7 @@ function freeInputs(
   for (const key of slice.vars) {
     const v = ix.vars.get(key);
     if (!v || v.constant || !v.typeName || !DRIVABLE.has(v.typeName)) continue;
+    if (heldStill.has(key)) continue;
     const isInput = v.scope === id && v.section === 'VAR_INPUT';
     // an addressed variable the program only reads is written from outside (an %I input, a
     // Modbus coil an HMI sets): held at its initial value a proof would see no input at all
@@ -190,6 +193,34 @@ function freeInputs(
       ((v.scope === id && v.section === 'VAR' && bound.has(`${id}.${name}`)) ||
         (v.scope === 'global' && bound.has(name)));
     if (isInput || freeGlobal || freeLocated || mapped) out.set(name, v.typeName);
+  }
+  return out;
+}
+
+/**
+ * Keys of program inputs that nothing drives (no address, no writer, no CONFIGURATION binding,
+ * no tag map entry) and whose declaration the change alters: the PLC runs each version with its
+ * own initial value for ever, so the proofs hold them still rather than feed both versions the
+ * same random value (which hides a retuned limit: 100 → 1000 "proved"). An input something
+ * drives, or one whose declaration is the same in both, stays free: over-approximating a
+ * constant by every value is sound when both versions start from the same one.
+ */
+function undrivenRetunedInputs(ctx: VerifyContext, ioBindings: readonly string[] = []): Set<string> {
+  const bound = new Set(ioBindings.map((n) => n.toLowerCase()));
+  const out = new Set<string>();
+  let configured: [Set<string>, Set<string>] | undefined;
+  for (const d of ctx.diff.decls) {
+    if (!d.old || !d.new || d.old.key !== d.new.key) continue;
+    const v = d.new;
+    if (v.section !== 'VAR_INPUT' || v.constant || d.old.decl.location || v.decl.location) continue;
+    const pou = ctx.newIx.pous.get(v.scope);
+    if (pou?.kind !== 'Program' || ctx.oldIx.pous.get(v.scope)?.kind !== 'Program') continue;
+    if ((ctx.oldIx.writers.get(v.key) ?? []).length > 0 || (ctx.newIx.writers.get(v.key) ?? []).length > 0)
+      continue;
+    if (bound.has(`${pou.name}.${v.name}`.toLowerCase())) continue;
+    configured ??= [configurationBindings(ctx.oldIx), configurationBindings(ctx.newIx)];
+    if (configured[0].has(v.key) || configured[1].has(v.key)) continue;
+    out.add(v.key);
   }
   return out;
 }
@@ -276,11 +307,12 @@ export function proveSignal(
   const runs = configuration
     ? [{ program: configuration, members: top }]
     : top.map((p) => ({ program: p, members: [p] }));
+  const heldStill = undrivenRetunedInputs(ctx, options.ioBindings);
   for (const { program, members } of runs) {
     const inputsOf = (ix: ProjectIndex, slice: Slice): Map<string, string> => {
       const out = new Map<string, string>();
       for (const m of members)
-        for (const [n, t] of freeInputs(ix, slice, m, options.ioBindings)) out.set(n, t);
+        for (const [n, t] of freeInputs(ix, slice, m, options.ioBindings, heldStill)) out.set(n, t);
       return out;
     };
     const oldIn = inputsOf(ctx.oldIx, oldSlice);

@@ -13,7 +13,7 @@ import { finding } from './safety-rules';
 import type { VerifyContext } from './verify-context';
 
 /** `pou::name` keys of the program inputs a CONFIGURATION binds (`PROGRAM P WITH T : Prog(In := %IX0.1)`). */
-function configurationBindings(ix: ProjectIndex): Set<string> {
+export function configurationBindings(ix: ProjectIndex): Set<string> {
   const out = new Set<string>();
   visit(ix.units, {
     ProgramInstance: (p) => {
