@@ -588,6 +588,26 @@ export class RllLowering {
     return t;
   }
 
+  /**
+   * The preset a rung spells (`TON(T,3000,?)`) against the tag's stored `.PRE`, which is what the
+   * model runs. An export writes the two alike; a rung edited by hand or by a tool (3000 → 300)
+   * or a tag without data (its `.PRE` read as 0) leaves them apart, and which one the controller
+   * then runs is not something the file says: refused by name rather than run with the tag's
+   * value while the rung's edit goes unseen (sweep 14).
+   */
+  private presetAgrees(ins: RllInstruction, x: Operand): void {
+    const text = (ins.operands[0] ?? '').trim();
+    const spelled = (ins.operands[1] ?? '').trim();
+    if (!/^[+-]?\d+$/.test(spelled) || !x.root || x.root.name.toLowerCase() !== text.toLowerCase()) return;
+    const v = x.root.tag?.value;
+    const stored =
+      v && typeof v === 'object' && !Array.isArray(v) && typeof v.PRE === 'number' ? v.PRE : undefined;
+    if (stored === Number(spelled)) return;
+    throw new Unsupported(
+      `${ins.name}(${text},${spelled},…): the rung's preset ${spelled} is not ${text}.PRE of the tag's data (${stored ?? 'no data'}); which one the controller runs is not known`,
+    );
+  }
+
   private counter(text: string): Operand {
     const c = this.dest(text);
     if (c.type.kind !== 'struct' || c.type.name.toUpperCase() !== 'COUNTER')
@@ -663,6 +683,7 @@ export class RllLowering {
       case 'TOF':
       case 'RTO': {
         const t = this.timer(this.need(ins, 1)[0] as string);
+        this.presetAgrees(ins, t);
         b.push(`LX_${ins.name}(T := ${t.iec}, RIN := ${rc}, NOW := LX_NOW);`);
         if (ins.name === 'TON')
           pre.push(`${t.iec}.EN := FALSE; ${t.iec}.TT := FALSE; ${t.iec}.DN := FALSE; ${t.iec}.ACC := 0;`);
@@ -676,6 +697,7 @@ export class RllLowering {
       case 'CTU':
       case 'CTD': {
         const c = this.counter(this.need(ins, 1)[0] as string);
+        this.presetAgrees(ins, c);
         b.push(`LX_${ins.name}(C := ${c.iec}, RIN := ${rc});`);
         pre.push(`${c.iec}.${ins.name === 'CTU' ? 'CU' : 'CD'} := TRUE;`);
         return;
