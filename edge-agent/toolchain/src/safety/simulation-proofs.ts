@@ -244,7 +244,23 @@ function maxPresetMs(ixs: readonly [ProjectIndex, Slice][]): number {
           if (f.value.kind !== 'ArrayInitializer' && f.value.kind !== 'StructInitializer')
             for (const t of timeLiterals(f.value)) see(t.ms);
     }
-    void ix;
+    // A Logix timer's preset is a DINT in its tag, no TIME literal the slice holds; the L5X model
+    // declares each preset it met as an `LX_PT<n>` TIME constant for this purpose (toolchain/l5x
+    // sim-model): without them the proofs on a 3 s start delay ran 2 s and never saw past it.
+    const pous = new Set(slice.pous);
+    for (const s of slice.statements) {
+      const a = ix.atomOf.get(s as Statement);
+      if (a) pous.add(a.body.pou.id);
+    }
+    for (const id of pous)
+      for (const v of ix.pous.get(id)?.vars.values() ?? [])
+        if (
+          /^lx_pt\d+$/i.test(v.name) &&
+          v.decl.init &&
+          v.decl.init.kind !== 'ArrayInitializer' &&
+          v.decl.init.kind !== 'StructInitializer'
+        )
+          for (const t of timeLiterals(v.decl.init)) see(t.ms);
   }
   return Math.min(Math.max(max, 50), 5000);
 }
