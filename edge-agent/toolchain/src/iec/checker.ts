@@ -158,6 +158,8 @@ export function checkProject(
 class Checker extends Binder {
   run(): void {
     this.bind();
+    // every name is declared now: one found nowhere stays unknown (`identifier`)
+    this.unknownNames = new Set();
     for (const p of this.bodies) this.checkPou(p);
     for (const c of this.configurations) this.checkConfiguration(c);
     this.checkMemberInits();
@@ -175,6 +177,13 @@ class Checker extends Binder {
       }
     }
   }
+
+  /**
+   * Names as written that are no enumeration value, list, type, standard function or elementary
+   * type name, nor external: made once binding is done (a global list's initial value may name a
+   * global declared after it).
+   */
+  private unknownNames: Set<string> | undefined;
 
   /** The body whose labels are not yet in its scope's `labels` (read at its first JMP). */
   private unreadLabels: { scope: Scope; body: Statement[] } | undefined;
@@ -751,26 +760,32 @@ class Checker extends Binder {
       this.typeNames.add(e);
       return pou.kind === 'functionBlock' ? { kind: 'fb', pou } : { kind: 'interface', pou };
     }
-    const ev = this.bareEnumValue(lower);
-    if (ev) return ev;
-    const ns = this.gvls.get(lower);
-    if (ns) return ns;
-    const ty = this.types.get(lower);
-    if (ty) {
-      this.typeNames.add(e);
-      return ty;
+    // a name already found to be none of these is not looked up again (each use of an unknown name
+    // came this way: an upper-case copy and a regular expression for the conversions)
+    const unknown = this.unknownNames;
+    if (unknown === undefined || !unknown.has(e.name)) {
+      const ev = this.bareEnumValue(lower);
+      if (ev) return ev;
+      const ns = this.gvls.get(lower);
+      if (ns) return ns;
+      const ty = this.types.get(lower);
+      if (ty) {
+        this.typeNames.add(e);
+        return ty;
+      }
+      const up = e.name.toUpperCase();
+      if (STD_FUNCTIONS.has(up) || conversionResult(up)) return { kind: 'callable', pou: this.stdPou(up) };
+      // an elementary type name used as a value: SIZEOF(INT), TypeClass checks
+      const el =
+        ELEMENTARY.get(TYPE_ALIASES.get(up) ?? up) ??
+        (up === 'STRING' ? T_STRING : up === 'WSTRING' ? T_WSTRING : undefined);
+      if (el) {
+        this.typeNames.add(e);
+        return el;
+      }
+      if (this.externalNames.has(lower)) return T_ERROR;
+      unknown?.add(e.name);
     }
-    const up = e.name.toUpperCase();
-    if (STD_FUNCTIONS.has(up) || conversionResult(up)) return { kind: 'callable', pou: this.stdPou(up) };
-    // an elementary type name used as a value: SIZEOF(INT), TypeClass checks
-    const el =
-      ELEMENTARY.get(TYPE_ALIASES.get(up) ?? up) ??
-      (up === 'STRING' ? T_STRING : up === 'WSTRING' ? T_WSTRING : undefined);
-    if (el) {
-      this.typeNames.add(e);
-      return el;
-    }
-    if (this.externalNames.has(lower)) return T_ERROR;
     // SCL/AX `NULL`: an unbound reference, compared with and stored in references (decision 0134)
     if (lower === 'null' && this.sclFiles.has(e.span.file)) return T_NULL;
     // one report per unknown name and POU: later uses are the same mistake
@@ -778,7 +793,7 @@ class Checker extends Binder {
     if (this.reportedUnknown.has(key)) return T_ERROR;
     this.reportedUnknown.add(key);
     const note = this.missingFileNote(e.name);
-    const lib = note ? undefined : this.libraryOf(up);
+    const lib = note ? undefined : this.libraryOf(e.name.toUpperCase());
     if (lib) this.reportLibraryName(e.span, e.name, lib);
     else this.report('ST2001', e.span, e.name, note);
     return T_ERROR;
