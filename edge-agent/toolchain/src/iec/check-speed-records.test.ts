@@ -76,6 +76,28 @@ describe('a check without expression records', () => {
     }
   });
 
+  it('looks an unknown name up once, and finds a global declared after a list that names it', () => {
+    const { unit } = parseSource(
+      `VAR_GLOBAL a : INT := later; END_VAR
+VAR_GLOBAL later : INT := 1; END_VAR
+PROGRAM P1
+VAR x : INT; END_VAR
+x := later + nowhere + nowhere;
+END_PROGRAM
+PROGRAM P2
+VAR x : INT; END_VAR
+x := nowhere + later;
+END_PROGRAM
+`,
+      'names.st',
+    );
+    const { diagnostics } = checkProject([unit], { recordExpressions: false });
+    const unknown = diagnostics.filter((d) => d.code === 'ST2001').map((d) => `${d.line}:${d.message}`);
+    // the global is found wherever it is named; the unknown name is reported once per POU
+    expect(unknown.map((m) => m.split(':')[0])).toEqual(['5', '9']);
+    expect(unknown.every((m) => m.includes("'nowhere'"))).toBe(true);
+  });
+
   it('refuses to hand out the records it did not keep', () => {
     const { unit } = parseSource(WRITES, 'writes.st');
     const { checked } = checkProject([unit], { recordExpressions: false });
