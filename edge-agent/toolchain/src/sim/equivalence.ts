@@ -19,6 +19,7 @@ import {
   type Statement,
   stdFbPin,
   type VarBlock,
+  type VarDecl,
   visit,
 } from '../iec';
 import { type CondExpr, conditionNames, evalCondition, parseCondition } from './condition-expr';
@@ -492,7 +493,10 @@ export function checkEquivalence(opts: EquivalenceOptions): EquivalenceResult {
     }
   }
   for (const i of ignored) probeA.typeOf(i);
-  const inputs = probeA.inputNames().filter((n) => bInputs.has(lower(n)));
+  // an input nothing drives whose declaration the change alters runs at each version's own
+  // initial value, as on the PLC, not at one random value fed to both (request h4-3)
+  const held = undrivenRetunedInputs(opts, probeA, probeB);
+  const inputs = probeA.inputNames().filter((n) => bInputs.has(lower(n)) && !held.has(lower(n)));
   // With nothing to drive, every run replays the initial state. Scenarios set what they name.
   const scenarioCount = (opts.scenarios ?? []).reduce((n, f) => n + f.scenarios.length, 0);
   if (opts.requireInputs !== false && inputs.length === 0 && scenarioCount === 0) {
@@ -795,6 +799,125 @@ function relationCondition(text: string, relation: string): CondExpr {
   if (text.includes('<-', k + 2))
     throw new SimError(SIM_ERROR_CODES.BAD_INPUT, `relation '${relation}': one '<-' at most`);
   return { k: 'bin', op: '->', a: parseCondition(text.slice(k + 2)), b: parseCondition(text.slice(0, k)) };
+}
+
+/**
+ * Program inputs (case-folded names as {@link VirtualPlc.inputNames} gives them) that nothing
+ * drives and whose declaration the change alters (request h4-3, sweep 14). A PROGRAM VAR_INPUT
+ * with no address, no binding in the CONFIGURATION and no writer in either version keeps its
+ * initial value on the PLC for ever (an OpenPLC program whose pulse time is such an input): fed
+ * one random value in both versions, a retuned default (T#3s → T#30s) was "equivalent". Such an
+ * input whose type or initial value differs is left out of the driven inputs, so each version
+ * runs with its own; one declared alike stays driven (a constant over-approximated by every
+ * value is sound when both start from the same one). Writers are counted generously (any
+ * assignment, FOR, `=>` or in-out argument naming the input, any `ADR`/`REF` of it): a driven
+ * input is never held.
+ */
+function undrivenRetunedInputs(opts: EquivalenceOptions, a: VirtualPlc, b: VirtualPlc): Set<string> {
+  const held = new Set<string>();
+  const bNames = new Set(b.inputNames().map(lower));
+  for (const n of a.inputNames()) {
+    const key = lower(n);
+    if (!bNames.has(key)) continue;
+    const dot = key.lastIndexOf('.');
+    const name = dot >= 0 ? key.slice(dot + 1) : key;
+    const instance = dot >= 0 ? key.slice(0, dot) : undefined;
+    const declA = programInputOf(opts.before, a, instance, name);
+    const declB = programInputOf(opts.after, b, instance, name);
+    if (!declA || !declB || declA.location || declB.location) continue;
+    const same =
+      JSON.stringify(a.simTypeOf(n)) === JSON.stringify(b.simTypeOf(n)) &&
+      sameJson(jsonValue(a.get(n)), jsonValue(b.get(n)));
+    if (same) continue;
+    if (drivenInput(opts.before, name) || drivenInput(opts.after, name)) continue;
+    held.add(key);
+  }
+  return held;
+}
+
+/** The VAR_INPUT declaration of `name` in the PROGRAM that instance (or the only program) runs. */
+function programInputOf(
+  input: SimProjectInput,
+  plc: VirtualPlc,
+  instance: string | undefined,
+  name: string,
+): VarDecl | undefined {
+  const slots = plc.programs;
+  const slot =
+    instance === undefined
+      ? slots.length === 1
+        ? slots[0]
+        : undefined
+      : slots.find((p) => lower(p.name) === instance);
+  const program = slot && findProgram(input, slot.program);
+  for (const vb of program?.varBlocks ?? [])
+    if (vb.section === 'VAR_INPUT')
+      for (const d of vb.decls) if (d.names.some((x) => lower(x.name) === name)) return d;
+  return undefined;
+}
+
+/** Whether anything in the project may write a variable named `name` (generously, by name). */
+function drivenInput(input: SimProjectInput, name: string): boolean {
+  const names = (e: Expression | undefined): boolean => {
+    if (!e) return false;
+    if (e.kind === 'Identifier') return lower(e.name) === name;
+    if (e.kind === 'Member') return lower(e.member) === name || names(e.object);
+    if (e.kind === 'Index' || e.kind === 'BitAccess') return names(e.object);
+    if (e.kind === 'Paren') return names(e.expression);
+    return false;
+  };
+  const inOut = inOutCallees(input);
+  /** A callee that may take an argument by reference: a user POU with a VAR_IN_OUT, a method. */
+  const byReference = (callee: Expression): boolean =>
+    callee.kind !== 'Identifier' || inOut.has(lower(callee.name)) || /^(ADR|REF|ADRINST)$/i.test(callee.name);
+  let driven = false;
+  for (const unit of unitsOf(input))
+    visit(unit, {
+      enter: (node) => {
+        if (driven) return false;
+        if (node.kind === 'Assignment')
+          driven = names(node.target) || (node.moreTargets ?? []).some((t) => names(t.target));
+        else if (node.kind === 'For') driven = names(node.target ?? node.variable);
+        else if (node.kind === 'ProgramInstance')
+          driven = node.args.some((x) => x.name !== undefined && lower(x.name) === name);
+        else if (node.kind === 'Call')
+          driven = node.args.some(
+            (x) => names(x.value) && (x.direction === 'output' || byReference(node.callee)),
+          );
+        return undefined;
+      },
+    });
+  return driven;
+}
+
+/**
+ * Names a call may pass an argument by reference through (case-folded): user POUs with a
+ * VAR_IN_OUT, and every variable declared of such a type (an instance called by its name).
+ */
+function inOutCallees(input: SimProjectInput): Set<string> {
+  const pous = new Set<string>();
+  const decls: VarBlock[] = [];
+  for (const unit of unitsOf(input))
+    visit(unit, {
+      enter: (node) => {
+        if (node.kind === 'VarBlock') {
+          decls.push(node);
+          return false;
+        }
+        if (
+          (node.kind === 'Function' || node.kind === 'FunctionBlock' || node.kind === 'Program') &&
+          node.varBlocks.some((b) => b.section === 'VAR_IN_OUT')
+        )
+          pous.add(lower(node.name));
+        return undefined;
+      },
+    });
+  const out = new Set(pous);
+  for (const vb of decls)
+    for (const d of vb.decls)
+      if (d.type.kind === 'NamedType' && pous.has(lower(d.type.name)))
+        for (const n of d.names) out.add(lower(n.name));
+  return out;
 }
 
 /** A relation the condition language states as plain implication between `new` and `old`. */
