@@ -10,6 +10,7 @@
 import type {
   AssignmentOperator,
   AssignmentStatement,
+  CallArgument,
   CheckedProject,
   CompilationUnit,
   Expression,
@@ -372,10 +373,17 @@ export class ProjectIndex {
       const pou = this.calleePou(callee);
       if (pou) calls.add(pou);
       if (callee.kind !== 'Identifier') this.readsOf(callee, reads, calls);
+      const inOut = this.inOutArguments(pou, call.args);
       for (const a of call.args) {
         if (!a.value) continue;
-        if (a.direction === 'input') this.readsOf(a.value, reads, calls);
-        else {
+        if (a.direction === 'input') {
+          this.readsOf(a.value, reads, calls);
+          // `T := RunOn` to a VAR_IN_OUT: the callee reads and writes RunOn itself
+          if (inOut.has(a)) {
+            const target = this.resolveRoot(a.value);
+            if (target) writes.add(target.key);
+          }
+        } else {
           const out = this.resolveRoot(a.value);
           if (out) writes.add(out.key);
           const v = unparen(a.value);
@@ -383,6 +391,29 @@ export class ProjectIndex {
         }
       }
     }
+  }
+
+  /**
+   * The arguments of a call that go to the callee's VAR_IN_OUT parameters, by name or, for a
+   * call without names, by position among its inputs and in-outs in declaration order.
+   */
+  private inOutArguments(pou: string | undefined, args: readonly CallArgument[]): Set<CallArgument> {
+    const out = new Set<CallArgument>();
+    const entry = pou ? this.pous.get(pou) : undefined;
+    if (!entry) return out;
+    const params = [...entry.vars.values()].filter(
+      (v) => v.scope === entry.id && (v.section === 'VAR_INPUT' || v.section === 'VAR_IN_OUT'),
+    );
+    let position = 0;
+    for (const a of args) {
+      const param = a.name
+        ? params.find((p) => p.name.toLowerCase() === a.name!.toLowerCase())
+        : a.direction === 'input'
+          ? params[position++]
+          : undefined;
+      if (param?.section === 'VAR_IN_OUT' && a.direction === 'input') out.add(a);
+    }
+    return out;
   }
 
   /** Every atom of a POU (all its bodies). */
