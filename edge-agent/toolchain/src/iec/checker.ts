@@ -83,6 +83,22 @@ type RareExpression = Exclude<
   }
 >;
 
+/** A call without named arguments: no parameter is skipped for one. */
+const NO_NAMES: ReadonlySet<string> = new Set();
+
+/**
+ * The lower-case names of a call's named arguments: most calls with positional ones name none,
+ * and share one empty set instead of making a set and two lists each.
+ */
+function namedArguments(args: readonly CallArgument[]): ReadonlySet<string> {
+  let names: Set<string> | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const n = args[i]!.name;
+    if (n !== undefined) (names ??= new Set()).add(n.toLowerCase());
+  }
+  return names ?? NO_NAMES;
+}
+
 /** A reference's target, any other type itself. */
 const dereferenced = (t: Type): Type => (t.kind === 'reference' ? t.target : t);
 
@@ -1455,7 +1471,7 @@ class Checker extends Binder {
         ? ` of the FUNCTION ${pou.name} declared at ${pou.decl.span.file}:${pou.decl.span.line}, not the standard ${up}`
         : '';
     // the names given, made at the first positional argument (most calls of an FB name them all)
-    let named: Set<string> | undefined;
+    let named: ReadonlySet<string> | undefined;
     for (let i = 0; i < e.args.length; i++) {
       const a = e.args[i]!;
       let param: VarSymbol | undefined;
@@ -1506,8 +1522,13 @@ class Checker extends Binder {
       } else {
         // after named arguments a positional one takes the next parameter not yet given
         // (`BubbleSortLreal(data := p, n, indicesSorted := q)`: TwinCAT compiles it)
-        named ??= new Set(e.args.flatMap((a) => (a.name === undefined ? [] : [a.name.toLowerCase()])));
-        while (pou.params[positional] && named.has(pou.params[positional]!.name.toLowerCase())) positional++;
+        named ??= namedArguments(e.args);
+        while (
+          named.size > 0 &&
+          pou.params[positional] &&
+          named.has(pou.params[positional]!.name.toLowerCase())
+        )
+          positional++;
         param = pou.params[positional++];
         if (!param) {
           this.report('ST2010', e.span, exprText(e.callee), pou.params.length, e.args.length);
