@@ -345,12 +345,33 @@ function selectPrograms(model: ProjectModel, program: string | undefined, cycleM
   if (model.configurations.length === 1)
     return fromConfig(model.configurations[0] as (typeof model.configurations)[number]);
   if (progDecls.length === 1) return single((progDecls[0] as (typeof progDecls)[number]).decl.name);
+  // a program another POU calls runs inside its caller (decision 0094): when exactly one
+  // program is called by none, it is what the PLC runs (a TwinCAT MAIN and its sub-programs)
+  const roots = progDecls.filter((p) => !calledElsewhere(model, p.decl.name));
+  if (roots.length === 1) return single((roots[0] as (typeof roots)[number]).decl.name);
   throw new SimError(
     SIM_ERROR_CODES.NO_PROGRAM,
     progDecls.length === 0
       ? 'the project has no PROGRAM (name a FUNCTION_BLOCK with --program to run one instance of it)'
-      : 'several programs: choose one with --program',
+      : `several programs (${(roots.length > 0 ? roots : progDecls).map((p) => p.decl.name).join(', ')}) and no CONFIGURATION or task file: choose one with --program`,
   );
+}
+
+/** Whether a POU other than program `name` calls it (`name();`, `x := name(...)`). */
+function calledElsewhere(model: ProjectModel, name: string): boolean {
+  const id = lower(name);
+  for (const u of model.units)
+    for (const d of u.declarations) {
+      if ('name' in d && typeof d.name === 'string' && lower(d.name) === id) continue;
+      let found = false;
+      walk(d, (n) => {
+        if (found) return false;
+        if (n.kind === 'Call' && n.callee.kind === 'Identifier' && lower(n.callee.name) === id) found = true;
+        return undefined;
+      });
+      if (found) return true;
+    }
+  return false;
 }
 
 /** Deep copy of the state graph, keeping shared objects shared and references pointing into the copy. */
