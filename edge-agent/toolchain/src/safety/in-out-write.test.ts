@@ -77,6 +77,16 @@ describe('an in-out argument', () => {
     expect(r.findings.map((f) => f.rule)).toContain('permissive/loosened');
   });
 
+  it('is written by a function called inside an expression', async () => {
+    const r = await verifySafety({
+      before: st('Guard := Clamp(stop := NOT Guard, out := Run) OR Guard;'),
+      after: st('Guard := Clamp(stop := FALSE, out := Run) OR Guard;'),
+      policy: testPolicy({ safetySignals: ['Run'], permissives: ['Run'] }),
+      mode: 'quick',
+    });
+    expect(r.findings.map((f) => f.rule)).toContain('safety-logic/slice-changed');
+  });
+
   it('is written when passed by position too', async () => {
     const r = await verifySafety({
       before: st('Clamp(NOT Guard, Run);'),

@@ -351,6 +351,7 @@ export class ProjectIndex {
   private atomEffects(s: Statement, reads: Set<string>, writes: Set<string>, calls: Set<string>): void {
     if (s.kind === 'Assignment') {
       this.readsOf(s.value, reads, calls);
+      this.inOutWritesIn(s.value, writes);
       for (const { operator, target: written } of assignmentTargets(s)) {
         const target = this.resolveRoot(written);
         const t = unparen(written);
@@ -391,6 +392,17 @@ export class ProjectIndex {
         }
       }
     }
+  }
+
+  /** What the function calls inside an expression write through their VAR_IN_OUT parameters. */
+  private inOutWritesIn(e: Expression, writes: Set<string>): void {
+    walkExpression(e, (x) => {
+      if (x.kind !== 'Call') return;
+      for (const a of this.inOutArguments(this.calleePou(x.callee), x.args)) {
+        const target = a.value && this.resolveRoot(a.value);
+        if (target) writes.add(target.key);
+      }
+    });
   }
 
   /**
