@@ -17,14 +17,9 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-async function connect(allowEdit: boolean) {
-  const dir = join(work, Math.random().toString(36).slice(2, 8));
-  await cp(join(FIXTURES, 'multi-guard'), dir, { recursive: true });
-  const server = await createPlcfleetMcpServer({
-    project: dir,
-    policy: policyAt(join(dir, 'policy.yaml')),
-    allowEdit,
-  });
+/** A client of a server over `options`, connected in memory, and a one-call helper. */
+async function open(options: Parameters<typeof createPlcfleetMcpServer>[0]) {
+  const server = await createPlcfleetMcpServer(options);
   const [a, b] = InMemoryTransport.createLinkedPair();
   await server.connect(a);
   const client = new Client({ name: 'test', version: '1.0.0' });
@@ -36,7 +31,13 @@ async function connect(allowEdit: boolean) {
     };
     return { text: r.content[0]!.text, isError: r.isError === true };
   };
-  return { dir, client, call, close: () => client.close() };
+  return { client, call, close: () => client.close() };
+}
+
+async function connect(allowEdit: boolean) {
+  const dir = join(work, Math.random().toString(36).slice(2, 8));
+  await cp(join(FIXTURES, 'multi-guard'), dir, { recursive: true });
+  return { dir, ...(await open({ project: dir, policy: policyAt(join(dir, 'policy.yaml')), allowEdit })) };
 }
 
 describe('MCP server (SDK client, in-memory transport)', () => {
@@ -165,19 +166,7 @@ describe("MCP server: the build's define set (decision 0178)", () => {
     const dir = join(work, Math.random().toString(36).slice(2, 8));
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, 'Variant.st'), VARIANT);
-    const server = await createPlcfleetMcpServer({ project: dir, ...(defines ? { defines } : {}) });
-    const [a, b] = InMemoryTransport.createLinkedPair();
-    await server.connect(a);
-    const client = new Client({ name: 'test', version: '1.0.0' });
-    await client.connect(b);
-    const call = async (name: string, args: Record<string, unknown> = {}) => {
-      const r = (await client.callTool({ name, arguments: args })) as {
-        content: Array<{ text: string }>;
-        isError?: boolean;
-      };
-      return { text: r.content[0]!.text, isError: r.isError === true };
-    };
-    return { call, close: () => client.close() };
+    return open({ project: dir, ...(defines ? { defines } : {}) });
   }
 
   it('simulates the branches of the define set, and no program of every branch without one', async () => {

@@ -41,3 +41,12 @@ END_VAR]]></Declaration>
   </POU>
 </TcPlcObject>
 `;
+
+/** A TwinCAT `.plcproj` whose build compiles the given files (`Include` as written). */
+export const plcProjFile = (includes: string[]): string => `<?xml version="1.0" encoding="utf-8"?>
+<Project ToolsVersion="4.0" xmlns="http://schemas.microsoft.com/developer/msbuild/2003">
+  <ItemGroup>
+${includes.map((i) => `    <Compile Include="${i}">\n      <SubType>Code</SubType>\n    </Compile>`).join('\n')}
+  </ItemGroup>
+</Project>
+`;

@@ -1,8 +1,7 @@
-import { Migration } from '@plcfleet/protocols';
 import { describe, expect, it } from 'vitest';
 import { backwardSlice } from './data-flow-slice';
 import { projectFromSources } from './safety-project';
-import { stIndex, stProject, testPolicy } from './test-helpers';
+import { safetyRelatedTaskOrder, stIndex, stProject, testPolicy } from './test-helpers';
 import { verifySafety } from './verify-safety';
 
 // Public-code sweep 13: a TwinCAT lift (szilagyiabel/TwinCAT-Lift) drives its motor outputs from
@@ -112,17 +111,7 @@ ${order === 'drive-first' ? `${d}\n${s}` : `${s}\n${d}`}
 END_CONFIGURATION
 `;
 };
-const safetyRelated = Migration.parse({
-  apiVersion: 'plcfleet/v1',
-  kind: 'Migration',
-  id: 'task-order',
-  title: 'Task order',
-  type: 'code',
-  safetyClass: 'safety-related',
-  goal: 'Rework the cell',
-  recipe: { rules: [{ name: 'same', match: '$x := $y;', replace: '$x := $y;' }] },
-  scope: { maxChangedLines: 20 },
-});
+const safetyRelated = safetyRelatedTaskOrder;
 
 describe('programs of one configuration that compute a signal', () => {
   const policy = testPolicy({ safetySignals: ['run'], permissives: ['run'] });

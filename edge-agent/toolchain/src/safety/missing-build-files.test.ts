@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { plcProjFile } from '../iec/test-fixtures';
 import { loadSafetyProject } from './safety-project';
 
 const MAIN = `<?xml version="1.0" encoding="utf-8"?>
@@ -19,18 +20,7 @@ VAR pump : FB_Pump; END_VAR]]></Declaration>
 </TcPlcObject>
 `;
 
-const PROJECT = `<?xml version="1.0" encoding="utf-8"?>
-<Project ToolsVersion="4.0" xmlns="http://schemas.microsoft.com/developer/msbuild/2003">
-  <ItemGroup>
-    <Compile Include="POUs\\MAIN.TcPOU">
-      <SubType>Code</SubType>
-    </Compile>
-    <Compile Include="POUs\\FB_Pump.TcPOU">
-      <SubType>Code</SubType>
-    </Compile>
-  </ItemGroup>
-</Project>
-`;
+const PROJECT = plcProjFile(['POUs\\MAIN.TcPOU', 'POUs\\FB_Pump.TcPOU']);
 
 describe('the safety loader on a build with files missing from disk', () => {
   it('warns once and names the missing file at the unknown type', async () => {

@@ -1,5 +1,5 @@
 /** Test helpers: small projects from inline ST, and a policy with defaults. */
-import { SitePolicy } from '@plcfleet/protocols';
+import { Migration, SitePolicy } from '@plcfleet/protocols';
 import { ProjectIndex } from './project-index';
 import { projectFromSources, type SafetyProject } from './safety-project';
 
@@ -22,3 +22,16 @@ export function stIndex(files: Record<string, string>): ProjectIndex {
 export function testPolicy(fields: Partial<Omit<SitePolicy, 'apiVersion' | 'kind' | 'site'>>): SitePolicy {
   return SitePolicy.parse({ apiVersion: 'plcfleet/v1', kind: 'SitePolicy', site: 'test-site', ...fields });
 }
+
+/** A safety-related code migration whose recipe changes nothing: the proofs run, the change is the test's. */
+export const safetyRelatedTaskOrder = Migration.parse({
+  apiVersion: 'plcfleet/v1',
+  kind: 'Migration',
+  id: 'task-order',
+  title: 'Task order',
+  type: 'code',
+  safetyClass: 'safety-related',
+  goal: 'Rework the cell',
+  recipe: { rules: [{ name: 'same', match: '$x := $y;', replace: '$x := $y;' }] },
+  scope: { maxChangedLines: 20 },
+});

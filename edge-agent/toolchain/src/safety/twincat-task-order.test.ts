@@ -3,10 +3,9 @@
  * proofs prove the task's programs together, as they prove an ST configuration's. Without the
  * task file read, two top programs and no configuration made the proof undecided (sweep 13).
  */
-import { Migration } from '@plcfleet/protocols';
 import { describe, expect, it } from 'vitest';
 import { taskFile } from '../iec/test-fixtures';
-import { stProject, testPolicy } from './test-helpers';
+import { safetyRelatedTaskOrder, stProject, testPolicy } from './test-helpers';
 import { verifySafety } from './verify-safety';
 
 const pou = (name: string, body: string) => `<?xml version="1.0" encoding="utf-8"?>
@@ -38,17 +37,7 @@ const cell = (calls: string[], drive = 'GVL_Cell.req') => ({
   'Plc/PlcTask.TcTTO': taskFile('PlcTask', calls),
 });
 
-const safetyRelated = Migration.parse({
-  apiVersion: 'plcfleet/v1',
-  kind: 'Migration',
-  id: 'task-order',
-  title: 'Task order',
-  type: 'code',
-  safetyClass: 'safety-related',
-  goal: 'Rework the cell',
-  recipe: { rules: [{ name: 'same', match: '$x := $y;', replace: '$x := $y;' }] },
-  scope: { maxChangedLines: 20 },
-});
+const safetyRelated = safetyRelatedTaskOrder;
 
 describe("a TwinCAT task's order of programs", () => {
   const policy = testPolicy({ safetySignals: ['GVL_Cell.run'], permissives: ['GVL_Cell.run'] });

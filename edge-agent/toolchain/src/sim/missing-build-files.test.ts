@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { plcProjFile } from '../iec/test-fixtures';
 import { loadSimProject } from './load-project';
 import { VirtualPlc } from './virtual-plc';
 
@@ -19,18 +20,7 @@ const pou = (decl: string, body: string) => `<?xml version="1.0" encoding="utf-8
 </TcPlcObject>
 `;
 
-const PROJECT = `<?xml version="1.0" encoding="utf-8"?>
-<Project ToolsVersion="4.0" xmlns="http://schemas.microsoft.com/developer/msbuild/2003">
-  <ItemGroup>
-    <Compile Include="POUs\\MAIN.TcPOU">
-      <SubType>Code</SubType>
-    </Compile>
-    <Compile Include="POUs\\FB_Pump.TcPOU">
-      <SubType>Code</SubType>
-    </Compile>
-  </ItemGroup>
-</Project>
-`;
+const PROJECT = plcProjFile(['POUs\\MAIN.TcPOU', 'POUs\\FB_Pump.TcPOU']);
 
 /** A project folder with POUs\MAIN.TcPOU on disk and POUs\FB_Pump.TcPOU listed but missing. */
 function fixture(main: string): string {

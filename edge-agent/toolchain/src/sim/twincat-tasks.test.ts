@@ -8,17 +8,9 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { programFile, taskFile } from '../iec/test-fixtures';
+import { plcProjFile, programFile, taskFile } from '../iec/test-fixtures';
 import { loadSimProject } from './load-project';
 import { VirtualPlc } from './virtual-plc';
-
-const PROJECT = (items: string[]) => `<?xml version="1.0" encoding="utf-8"?>
-<Project ToolsVersion="4.0" xmlns="http://schemas.microsoft.com/developer/msbuild/2003">
-  <ItemGroup>
-${items.map((i) => `    <Compile Include="${i}">\n      <SubType>Code</SubType>\n    </Compile>`).join('\n')}
-  </ItemGroup>
-</Project>
-`;
 
 function project(calls: string[]): string {
   const dir = mkdtempSync(join(tmpdir(), 'sim-tasks-'));
@@ -28,7 +20,7 @@ function project(calls: string[]): string {
   writeFileSync(join(dir, 'PlcTask.TcTTO'), taskFile('PlcTask', calls));
   writeFileSync(
     join(dir, 'Plc.plcproj'),
-    PROJECT(['PlcTask.TcTTO', 'POUs\\MAIN.TcPOU', 'POUs\\PRG_B.TcPOU']),
+    plcProjFile(['PlcTask.TcTTO', 'POUs\\MAIN.TcPOU', 'POUs\\PRG_B.TcPOU']),
   );
   return join(dir, 'Plc.plcproj');
 }
