@@ -6,9 +6,9 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { programFile, taskFile } from '../testing/twincat-fixtures';
 import type { ConfigurationDecl } from './ast';
 import { loadProject } from './project';
-import { programFile, taskFile } from './test-fixtures';
 import { mergeTaskConfigurations, readTcTto } from './twincat-tasks';
 import { sourceFormat } from './vendor-format';
 

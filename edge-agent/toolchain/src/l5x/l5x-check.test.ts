@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { projectFromSources } from '../safety';
+import { testL5x } from '../testing/test-l5x';
 import { checkL5x, L5X_CODES } from './l5x-check';
 import { indentLogixSt } from './l5x-format';
-import { testL5x } from './test-l5x';
 
 const TAGS: [string, string][] = [
   ['A', 'BOOL'],

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { testL5x } from '../testing/test-l5x';
 import { checkL5x } from './l5x-check';
 import { readL5x } from './l5x-reader';
 import { L5xRenameRefused, renameInLogixText, renameL5xTag } from './l5x-rename';
 import { writeL5x } from './l5x-writer';
-import { testL5x } from './test-l5x';
 
 /** The file after the rename, as text. */
 function renamed(text: string, from: string, to: string, program?: string): string {

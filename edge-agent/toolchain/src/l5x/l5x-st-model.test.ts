@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { SitePolicy } from '@plcfleet/protocols';
 import { describe, expect, it } from 'vitest';
 import { projectFromSources, verifySafety } from '../safety';
+import { testL5x } from '../testing/test-l5x';
 import { L5X_CODES } from './l5x-check';
 import { modelErrors, readL5xModel } from './l5x-st-model';
-import { testL5x } from './test-l5x';
 
 /** 1-based line of the first occurrence of `needle` in `text`. */
 function lineOf(text: string, needle: string): number {

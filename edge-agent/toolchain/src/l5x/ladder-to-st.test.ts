@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkEquivalence, Prng } from '../sim/index';
+import { type TestTag, testL5x } from '../testing/test-l5x';
 import { checkL5x } from './l5x-check';
 import { readL5x } from './l5x-reader';
 import { compileModel, findRoutine, ladderModel, modelUnits } from './ladder-model';
 import { ladderToSt } from './ladder-to-st';
-import { type TestTag, testL5x } from './test-l5x';
 
 const example = join(__dirname, '../../../../examples/plants/ladder-line/ladder-line.L5X');
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { type TestTag, testL5x } from '../testing/test-l5x';
 import { readL5x } from './l5x-reader';
 import { compileModel, findRoutine, ladderModel } from './ladder-model';
 import { LoweringError } from './rll-lowering';
-import { type TestTag, testL5x } from './test-l5x';
 
 /** A virtual PLC running the ST routine `S` (10 ms scans); `rungs` are ladder routines beside it. */
 function stPlc(tags: TestTag[], lines: string[], rungs: Record<string, string[]> = {}) {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { type TestTag, testL5x } from '../testing/test-l5x';
 import { readL5x } from './l5x-reader';
 import { compileModel, findRoutine, ladderModel } from './ladder-model';
 import { LoweringError } from './rll-lowering';
-import { type TestTag, testL5x } from './test-l5x';
 
 function plcOf(tags: TestTag[], routines: Record<string, string[]>, extra = '') {
   const p = readL5x(testL5x(tags, routines, extra));

@@ -6,9 +6,9 @@
  * rung said 3 s. Where the two disagree the routine is now refused by name.
  */
 import { describe, expect, it } from 'vitest';
+import { type TestTag, testL5x } from '../testing/test-l5x';
 import { readL5x } from './l5x-reader';
 import { ladderToSt } from './ladder-to-st';
-import { type TestTag, testL5x } from './test-l5x';
 
 const bits: TestTag[] = [
   ['Go', 'BOOL'],

@@ -7,7 +7,7 @@
  * a function that forces a signal off through an in-out parameter.
  */
 import { describe, expect, it } from 'vitest';
-import { testL5x } from '../l5x/test-l5x';
+import { testL5x } from '../testing/test-l5x';
 import { projectFromSources } from './safety-project';
 import { stProject, testPolicy } from './test-helpers';
 import { verifySafety } from './verify-safety';

@@ -8,7 +8,7 @@
  */
 import { Migration } from '@plcfleet/protocols';
 import { describe, expect, it } from 'vitest';
-import { testL5x } from '../l5x/test-l5x';
+import { testL5x } from '../testing/test-l5x';
 import { projectFromSources } from './safety-project';
 import { testPolicy } from './test-helpers';
 import { verifySafety } from './verify-safety';

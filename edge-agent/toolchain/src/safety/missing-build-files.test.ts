@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { plcProjFile } from '../iec/test-fixtures';
+import { plcProjFile } from '../testing/twincat-fixtures';
 import { loadSafetyProject } from './safety-project';
 
 const MAIN = `<?xml version="1.0" encoding="utf-8"?>

@@ -4,7 +4,7 @@
  * task file read, two top programs and no configuration made the proof undecided (sweep 13).
  */
 import { describe, expect, it } from 'vitest';
-import { taskFile } from '../iec/test-fixtures';
+import { taskFile } from '../testing/twincat-fixtures';
 import { safetyRelatedTaskOrder, stProject, testPolicy } from './test-helpers';
 import { verifySafety } from './verify-safety';
 
