@@ -347,7 +347,8 @@ function selectPrograms(model: ProjectModel, program: string | undefined, cycleM
   if (progDecls.length === 1) return single((progDecls[0] as (typeof progDecls)[number]).decl.name);
   // a program another POU calls runs inside its caller (decision 0094): when exactly one
   // program is called by none, it is what the PLC runs (a TwinCAT MAIN and its sub-programs)
-  const roots = progDecls.filter((p) => !calledElsewhere(model, p.decl.name));
+  const called = calledPrograms(model, new Set(progDecls.map((p) => lower(p.decl.name))));
+  const roots = progDecls.filter((p) => !called.has(lower(p.decl.name)));
   if (roots.length === 1) return single((roots[0] as (typeof roots)[number]).decl.name);
   throw new SimError(
     SIM_ERROR_CODES.NO_PROGRAM,
@@ -357,21 +358,21 @@ function selectPrograms(model: ProjectModel, program: string | undefined, cycleM
   );
 }
 
-/** Whether a POU other than program `name` calls it (`name();`, `x := name(...)`). */
-function calledElsewhere(model: ProjectModel, name: string): boolean {
-  const id = lower(name);
+/** The programs among `ids` (case-folded) that another POU calls (`PRG();`, `x := PRG(...)`): one walk. */
+function calledPrograms(model: ProjectModel, ids: ReadonlySet<string>): Set<string> {
+  const called = new Set<string>();
   for (const u of model.units)
     for (const d of u.declarations) {
-      if ('name' in d && typeof d.name === 'string' && lower(d.name) === id) continue;
-      let found = false;
+      // a program calling itself is recursion, not a caller
+      const own = 'name' in d && typeof d.name === 'string' ? lower(d.name) : undefined;
       walk(d, (n) => {
-        if (found) return false;
-        if (n.kind === 'Call' && n.callee.kind === 'Identifier' && lower(n.callee.name) === id) found = true;
+        if (n.kind !== 'Call' || n.callee.kind !== 'Identifier') return undefined;
+        const callee = lower(n.callee.name);
+        if (callee !== own && ids.has(callee)) called.add(callee);
         return undefined;
       });
-      if (found) return true;
     }
-  return false;
+  return called;
 }
 
 /** Deep copy of the state graph, keeping shared objects shared and references pointing into the copy. */
