@@ -11,13 +11,7 @@ import { join } from 'node:path';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { Migration, type SitePolicy } from '@plcfleet/protocols';
-import { configureTree } from '@plcfleet/toolchain/iec';
-import {
-  firstConditionalPragma,
-  parseScenarioFile,
-  unconfiguredReason,
-  VirtualPlc,
-} from '@plcfleet/toolchain/sim';
+import { parseScenarioFile, VirtualPlc } from '@plcfleet/toolchain/sim';
 import { z } from 'zod';
 import { createVerifiers, jsonSafe } from '../migrate';
 import { createDirectorySource, type ProgramFile, safeRelativePath } from '../sources';
@@ -157,17 +151,9 @@ export async function createPlcfleetMcpServer(options: PlcfleetMcpOptions): Prom
     guarded(async ({ program, scans, inputs, vars }) => {
       const r = verifiers.compile(await current());
       if (!r.ok) return fail('the project does not compile; run compile');
-      // an L5X runs as its model, as the safety and equivalence checks run it
-      const all = [...r.parsed, ...(r.models ?? [])].map((p) => p.unit);
-      let units = all;
-      if (defines) {
-        const set = new Set(defines);
-        units = all.map((u) => configureTree(u, set));
-      } else {
-        // the simulator runs one configuration, never every branch (decision 0178)
-        const branch = firstConditionalPragma(all);
-        if (branch) return fail(unconfiguredReason(branch.text, branch.location));
-      }
+      // an L5X runs as its model, as the safety and equivalence checks run it; a program with
+      // {IF} branches only with a define set (decision 0178)
+      const units = verifiers.simulationUnits(r);
       const plc = new VirtualPlc({ units }, { program });
       for (const [k, v] of Object.entries(inputs ?? {})) plc.set(k, v);
       const fault = plc.scan(scans);

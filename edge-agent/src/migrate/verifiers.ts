@@ -103,6 +103,12 @@ export interface Verifiers {
   ): Promise<EquivalenceOutcome | null>;
   /** The inner loop's check (compile + quick safety against `original`). */
   inner(original: readonly ProgramFile[]): InnerVerify;
+  /**
+   * The units a simulation of a compiled version runs (an L5X as its model): the define set's
+   * branches. Throws, naming the pragma, for a version with `{IF}` branches and no define set
+   * (decision 0178).
+   */
+  simulationUnits(r: CompileReport): CompilationUnit[];
 }
 
 /** Options of {@link createVerifiers}. */
@@ -360,6 +366,11 @@ export function createVerifiers(options: VerifierOptions = {}): Verifiers {
         trace ?? (() => {}),
         options.scenarios ?? [],
       );
+    },
+    simulationUnits(r) {
+      const why = unconfigured(r);
+      if (why) throw new Error(why);
+      return simUnits(r);
     },
     inner(original) {
       const base = v.compile(original);
