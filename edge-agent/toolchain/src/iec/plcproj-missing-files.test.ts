@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { plcProjFile } from '../testing/twincat-fixtures';
 import { filesOfBuild, missingBuildFilesWarnings, readPlcProj } from './plcproj-reader';
 import { loadProject } from './project';
 
@@ -25,19 +26,7 @@ n := Stranger(1);]]></ST></Implementation>
 </TcPlcObject>
 `;
 
-const project = (compiles: string[]): string => `<?xml version="1.0" encoding="utf-8"?>
-<Project ToolsVersion="4.0" xmlns="http://schemas.microsoft.com/developer/msbuild/2003">
-  <ItemGroup>
-${compiles.map((c) => `    <Compile Include="${c}">\n      <SubType>Code</SubType>\n    </Compile>`).join('\n')}
-  </ItemGroup>
-  <ItemGroup>
-    <PlaceholderReference Include="Tc2_Standard">
-      <DefaultResolution>Tc2_Standard, * (Beckhoff Automation GmbH)</DefaultResolution>
-      <Namespace>Tc2_Standard</Namespace>
-    </PlaceholderReference>
-  </ItemGroup>
-</Project>
-`;
+const project = (compiles: string[]): string => plcProjFile(compiles, ['Tc2_Standard']);
 
 /** A project folder holding only POUs\MAIN.TcPOU, with a .plcproj listing `compiles`. */
 function fixture(compiles: string[]): { dir: string; projFile: string; text: string } {

@@ -28,11 +28,22 @@ END_VAR]]></Declaration>
 </TcPlcObject>
 `;
 
-/** A TwinCAT `.plcproj` whose build compiles the given files (`Include` as written). */
-export const plcProjFile = (includes: string[]): string => `<?xml version="1.0" encoding="utf-8"?>
+/**
+ * A TwinCAT `.plcproj` whose build compiles the given files (`Include` as written), referencing
+ * the given libraries by placeholder (`Tc2_Standard`, resolved to any version).
+ */
+export const plcProjFile = (includes: string[], placeholders: string[] = []): string => {
+  const compiles = includes.map(
+    (i) => `    <Compile Include="${i}">\n      <SubType>Code</SubType>\n    </Compile>`,
+  );
+  const references = placeholders.map(
+    (p) =>
+      `    <PlaceholderReference Include="${p}">\n      <DefaultResolution>${p}, * (Beckhoff Automation GmbH)</DefaultResolution>\n      <Namespace>${p}</Namespace>\n    </PlaceholderReference>`,
+  );
+  const group = (items: string[]) =>
+    items.length ? `  <ItemGroup>\n${items.join('\n')}\n  </ItemGroup>\n` : '';
+  return `<?xml version="1.0" encoding="utf-8"?>
 <Project ToolsVersion="4.0" xmlns="http://schemas.microsoft.com/developer/msbuild/2003">
-  <ItemGroup>
-${includes.map((i) => `    <Compile Include="${i}">\n      <SubType>Code</SubType>\n    </Compile>`).join('\n')}
-  </ItemGroup>
-</Project>
+${group(compiles)}${group(references)}</Project>
 `;
+};
