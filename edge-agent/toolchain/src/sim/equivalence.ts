@@ -495,8 +495,9 @@ export function checkEquivalence(opts: EquivalenceOptions): EquivalenceResult {
   for (const i of ignored) probeA.typeOf(i);
   // an input nothing drives whose declaration the change alters runs at each version's own
   // initial value, as on the PLC, not at one random value fed to both (request h4-3)
-  const held = undrivenRetunedInputs(opts, probeA, probeB);
-  const inputs = probeA.inputNames().filter((n) => bInputs.has(lower(n)) && !held.has(lower(n)));
+  const shared = probeA.inputNames().filter((n) => bInputs.has(lower(n)));
+  const held = undrivenRetunedInputs(opts, probeA, probeB, shared);
+  const inputs = shared.filter((n) => !held.has(lower(n)));
   // With nothing to drive, every run replays the initial state. Scenarios set what they name.
   const scenarioCount = (opts.scenarios ?? []).reduce((n, f) => n + f.scenarios.length, 0);
   if (opts.requireInputs !== false && inputs.length === 0 && scenarioCount === 0) {
@@ -813,12 +814,15 @@ function relationCondition(text: string, relation: string): CondExpr {
  * assignment, FOR, `=>` or in-out argument naming the input, any `ADR`/`REF` of it): a driven
  * input is never held.
  */
-function undrivenRetunedInputs(opts: EquivalenceOptions, a: VirtualPlc, b: VirtualPlc): Set<string> {
+function undrivenRetunedInputs(
+  opts: EquivalenceOptions,
+  a: VirtualPlc,
+  b: VirtualPlc,
+  shared: readonly string[],
+): Set<string> {
   const held = new Set<string>();
-  const bNames = new Set(b.inputNames().map(lower));
-  for (const n of a.inputNames()) {
+  for (const n of shared) {
     const key = lower(n);
-    if (!bNames.has(key)) continue;
     const dot = key.lastIndexOf('.');
     const name = dot >= 0 ? key.slice(dot + 1) : key;
     const instance = dot >= 0 ? key.slice(0, dot) : undefined;
@@ -843,12 +847,8 @@ function programInputOf(
   name: string,
 ): VarDecl | undefined {
   const slots = plc.programs;
-  const slot =
-    instance === undefined
-      ? slots.length === 1
-        ? slots[0]
-        : undefined
-      : slots.find((p) => lower(p.name) === instance);
+  let slot = slots.find((p) => lower(p.name) === instance);
+  if (instance === undefined && slots.length === 1) slot = slots[0];
   const program = slot && findProgram(input, slot.program);
   for (const vb of program?.varBlocks ?? [])
     if (vb.section === 'VAR_INPUT')
